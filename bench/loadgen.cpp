@@ -1,0 +1,596 @@
+// bench-loadgen: a small HTTP/1.1 load generator for bench/run.
+//
+//   bench-loadgen --mode latency|ttfb|throughput --url http://127.0.0.1:PORT/path
+//                 --body-file FILE [--concurrency C] [--requests N | --duration S]
+//                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
+//                 [--timeout S]
+//
+// One keep-alive connection per concurrent worker, all driven by one
+// epoll loop that blocks in epoll_wait (no busy polling). Every request is the
+// same POST of the body file. Responses are parsed with Content-Length,
+// chunked transfer encoding, or read-until-close.
+//
+//   latency     time from writing the request to the last byte of the answer
+//   ttfb        time from writing the request to the first SSE `data:` line whose
+//               delta has non-empty content (the body must ask for a stream)
+//   throughput  like latency; the point is the rate (answers / second)
+//
+// The warm-up requests run first, to completion, and are not recorded. With
+// --duration no request is started after the deadline and those in flight are
+// waited for, so `answers` is exactly the number of complete HTTP answers
+// received (warm-up included), which bench/run compares with the upstream's
+// own count. Prints one JSON object on stdout.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <iterator>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+enum class Mode { Latency, Ttfb, Throughput };
+
+struct Options {
+  Mode mode = Mode::Latency;
+  std::string host = "127.0.0.1";
+  int port = 80;
+  std::string path = "/";
+  std::string body;
+  std::vector<std::string> headers;
+  std::string expect;
+  int concurrency = 1;
+  long requests = 0;
+  double duration = 0;
+  long warmup = 0;
+  double timeout = 10;
+};
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+[[noreturn]] void usage(const char* msg) {
+  std::fprintf(stderr, "bench-loadgen: %s\n", msg);
+  std::fprintf(stderr,
+               "usage: bench-loadgen --mode latency|ttfb|throughput --url URL --body-file F\n"
+               "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
+               "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n");
+  std::exit(2);
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+bool icontains(std::string_view s, std::string_view needle) {
+  if (needle.size() > s.size()) return false;
+  for (size_t i = 0; i + needle.size() <= s.size(); ++i)
+    if (iequals_prefix(s.substr(i), needle)) return true;
+  return false;
+}
+
+// Does this SSE line (`data: {...}`) carry a delta with non-empty content?
+bool has_content(std::string_view line) {
+  auto d = line.find("\"delta\"");
+  if (d == std::string_view::npos) return false;
+  auto c = line.find("\"content\"", d);
+  if (c == std::string_view::npos) return false;
+  size_t i = c + 9;
+  while (i < line.size() && (line[i] == ' ' || line[i] == ':')) ++i;
+  return i + 1 < line.size() && line[i] == '"' && line[i + 1] != '"';
+}
+
+// Incremental HTTP/1.1 response parser over a growing input buffer.
+struct Response {
+  enum class Body { None, Length, Chunked, UntilClose } body_kind = Body::None;
+  enum class Chunk { Size, Data, DataEnd, Trailer } chunk = Chunk::Size;
+  bool headers_done = false;
+  bool done = false;
+  bool close_after = false;
+  int status = 0;
+  size_t remaining = 0;  // Length: body bytes left; Chunked/Data: chunk bytes left
+  std::string body;      // decoded body
+  size_t sse_scan = 0;   // ttfb: body offset of the first line not yet scanned
+  bool content_seen = false;
+
+  void reset() { *this = Response(); }
+};
+
+struct Conn {
+  int fd = -1;
+  bool connecting = false;
+  bool busy = false;        // a request is in flight
+  bool measured = false;    // the request in flight is recorded
+  size_t sent = 0;          // bytes of the request written
+  std::string in;           // unparsed input
+  size_t in_pos = 0;
+  Response resp;
+  int64_t t_send = 0;
+  int64_t t_first = 0;
+};
+
+struct Stats {
+  std::vector<int64_t> samples;  // ns
+  long answers = 0;              // complete HTTP answers, any status, any phase
+  long errors = 0;
+  long non2xx = 0;
+  long transport_errors = 0;
+  long expect_failures = 0;
+  long no_content = 0;
+  long timeouts = 0;
+  long ok_measured = 0;
+};
+
+class Loadgen {
+ public:
+  explicit Loadgen(Options o) : opt_(std::move(o)) {
+    std::ostringstream r;
+    r << "POST " << opt_.path << " HTTP/1.1\r\n"
+      << "Host: " << opt_.host << ":" << opt_.port << "\r\n"
+      << "Content-Type: application/json\r\n"
+      << "Content-Length: " << opt_.body.size() << "\r\n";
+    if (opt_.mode == Mode::Ttfb) r << "Accept: text/event-stream\r\n";
+    for (auto& h : opt_.headers) r << h << "\r\n";
+    r << "\r\n" << opt_.body;
+    request_ = r.str();
+    addr_.sin_family = AF_INET;
+    addr_.sin_port = htons(uint16_t(opt_.port));
+    std::string h = opt_.host == "localhost" ? "127.0.0.1" : opt_.host;
+    if (inet_pton(AF_INET, h.c_str(), &addr_.sin_addr) != 1) usage("--url host must be an IPv4 address or localhost");
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    conns_.resize(size_t(opt_.concurrency));
+  }
+
+  // Runs `limit` requests (0 = unlimited) until `deadline_ns` (0 = none);
+  // records them when `record`. Returns when nothing is in flight.
+  void phase(long limit, int64_t deadline_ns, bool record) {
+    limit_ = limit;
+    deadline_ = deadline_ns;
+    record_ = record;
+    issued_ = 0;
+    for (auto& c : conns_) maybe_start(c);
+    epoll_event evs[256];
+    while (in_flight() > 0) {
+      int n = epoll_wait(ep_, evs, 256, 100);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        std::perror("epoll_wait");
+        std::exit(1);
+      }
+      for (int i = 0; i < n; ++i) on_event(conns_[evs[i].data.u32], evs[i].events);
+      check_timeouts();
+      // Connections whose request failed start the next one here, at most
+      // once per loop turn (a dead server ends the phase instead of spinning).
+      for (auto& c : conns_) maybe_start(c);
+      if (stats_.transport_errors > 1000 && stats_.answers == 0) {
+        std::fprintf(stderr, "bench-loadgen: cannot reach %s:%d\n", opt_.host.c_str(), opt_.port);
+        break;
+      }
+    }
+  }
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  long in_flight() const {
+    long n = 0;
+    for (auto& c : conns_) n += c.busy;
+    return n;
+  }
+
+  bool may_issue() const {
+    if (limit_ > 0 && issued_ >= limit_) return false;
+    if (deadline_ > 0 && now_ns() >= deadline_) return false;
+    return true;
+  }
+
+  void arm(Conn& c, uint32_t events, int op = EPOLL_CTL_MOD) {
+    epoll_event e{};
+    e.events = events;
+    e.data.u32 = uint32_t(&c - conns_.data());
+    epoll_ctl(ep_, op, c.fd, &e);
+  }
+
+  void open(Conn& c) {
+    c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int r = connect(c.fd, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_);
+    c.connecting = r != 0 && errno == EINPROGRESS;
+    if (r != 0 && !c.connecting) {
+      ::close(c.fd);
+      c.fd = -1;
+      return;
+    }
+    arm(c, EPOLLOUT, EPOLL_CTL_ADD);
+  }
+
+  void drop(Conn& c) {
+    if (c.fd >= 0) {
+      epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+      ::close(c.fd);
+    }
+    c.fd = -1;
+    c.connecting = false;
+    c.in.clear();
+    c.in_pos = 0;
+  }
+
+  void maybe_start(Conn& c) {
+    if (c.busy || !may_issue()) return;
+    ++issued_;
+    c.busy = true;
+    c.measured = record_;
+    c.sent = 0;
+    c.resp.reset();
+    c.t_first = 0;
+    if (c.fd < 0) {
+      open(c);
+      if (c.fd < 0) {
+        fail(c, stats_.transport_errors);
+        return;
+      }
+      if (c.connecting) return;  // send when connected
+    }
+    c.t_send = now_ns();
+    write_some(c);
+  }
+
+  void write_some(Conn& c) {
+    while (c.sent < request_.size()) {
+      ssize_t n = send(c.fd, request_.data() + c.sent, request_.size() - c.sent, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN) {
+          arm(c, EPOLLIN | EPOLLOUT);
+          return;
+        }
+        if (errno == EINTR) continue;
+        fail(c, stats_.transport_errors);
+        return;
+      }
+      c.sent += size_t(n);
+    }
+    arm(c, EPOLLIN);
+  }
+
+  // The request in flight on c failed: count it; the phase loop starts the
+  // next one on a new connection.
+  void fail(Conn& c, long& counter) {
+    ++counter;
+    ++stats_.errors;
+    if (stats_.transport_errors + stats_.timeouts <= 3 && &counter != &stats_.non2xx)
+      std::fprintf(stderr, "bench-loadgen: request failed: %s\n", errno ? std::strerror(errno) : "closed");
+    c.busy = false;
+    drop(c);
+  }
+
+  void on_event(Conn& c, uint32_t events) {
+    if (c.fd < 0) return;
+    if (c.connecting) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        fail(c, stats_.transport_errors);
+        return;
+      }
+      c.connecting = false;
+      c.t_send = now_ns();
+      write_some(c);
+      return;
+    }
+    if ((events & EPOLLOUT) && c.sent < request_.size()) write_some(c);
+    if (c.fd < 0) return;
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_some(c);
+  }
+
+  void read_some(Conn& c) {
+    char buf[65536];
+    for (;;) {
+      ssize_t n = recv(c.fd, buf, sizeof buf, 0);
+      if (n < 0) {
+        if (errno == EAGAIN) return;
+        if (errno == EINTR) continue;
+        if (c.busy) fail(c, stats_.transport_errors);
+        else drop(c);
+        return;
+      }
+      if (n == 0) {  // peer closed
+        if (c.busy && c.resp.headers_done && c.resp.body_kind == Response::Body::UntilClose) {
+          c.resp.done = true;
+          c.resp.close_after = true;
+          complete(c);
+        } else if (c.busy) {
+          fail(c, stats_.transport_errors);
+        } else {
+          drop(c);
+        }
+        return;
+      }
+      if (!c.busy) continue;  // unsolicited bytes: ignore
+      c.in.append(buf, size_t(n));
+      long before = stats_.answers + stats_.errors;
+      parse(c);
+      if (stats_.answers + stats_.errors != before) return;  // answered: maybe a new connection
+    }
+  }
+
+  bool take_line(Conn& c, std::string_view& line) {
+    auto p = c.in.find("\r\n", c.in_pos);
+    if (p == std::string::npos) return false;
+    line = std::string_view(c.in).substr(c.in_pos, p - c.in_pos);
+    c.in_pos = p + 2;
+    return true;
+  }
+
+  void append_body(Conn& c, const char* p, size_t n) {
+    c.resp.body.append(p, n);
+    if (opt_.mode != Mode::Ttfb || c.resp.content_seen) return;
+    auto& b = c.resp.body;
+    for (;;) {
+      auto nl = b.find('\n', c.resp.sse_scan);
+      if (nl == std::string::npos) break;
+      std::string_view line = std::string_view(b).substr(c.resp.sse_scan, nl - c.resp.sse_scan);
+      c.resp.sse_scan = nl + 1;
+      if (line.rfind("data:", 0) == 0 && has_content(line)) {
+        c.resp.content_seen = true;
+        c.t_first = now_ns();
+        break;
+      }
+    }
+  }
+
+  void parse(Conn& c) {
+    Response& r = c.resp;
+    while (!r.done) {
+      if (!r.headers_done) {
+        auto end = c.in.find("\r\n\r\n", c.in_pos);
+        if (end == std::string::npos) return;
+        std::string_view head = std::string_view(c.in).substr(c.in_pos, end - c.in_pos);
+        c.in_pos = end + 4;
+        auto sp = head.find(' ');
+        if (sp == std::string_view::npos) return fail(c, stats_.transport_errors);
+        r.status = std::atoi(std::string(head.substr(sp + 1, 3)).c_str());
+        r.body_kind = Response::Body::UntilClose;
+        bool has_length = false;
+        size_t pos = head.find("\r\n");
+        while (pos != std::string_view::npos) {
+          size_t next = head.find("\r\n", pos + 2);
+          std::string_view h = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+          if (iequals_prefix(h, "content-length:")) {
+            has_length = true;
+            r.remaining = size_t(std::strtoull(std::string(h.substr(15)).c_str(), nullptr, 10));
+          } else if (iequals_prefix(h, "transfer-encoding:") && icontains(h, "chunked")) {
+            r.body_kind = Response::Body::Chunked;
+          } else if (iequals_prefix(h, "connection:") && icontains(h, "close")) {
+            r.close_after = true;
+          }
+          pos = next;
+        }
+        if (r.body_kind != Response::Body::Chunked && has_length) r.body_kind = Response::Body::Length;
+        if (r.status == 204 || r.status == 304 || r.status / 100 == 1) {
+          if (r.status / 100 == 1) {  // interim answer: the real one follows
+            r.reset();
+            continue;
+          }
+          r.body_kind = Response::Body::Length;
+          r.remaining = 0;
+        }
+        r.headers_done = true;
+        continue;
+      }
+      switch (r.body_kind) {
+        case Response::Body::None:
+        case Response::Body::Length: {
+          size_t n = std::min(r.remaining, c.in.size() - c.in_pos);
+          append_body(c, c.in.data() + c.in_pos, n);
+          c.in_pos += n;
+          r.remaining -= n;
+          if (r.remaining > 0) return compact(c);
+          r.done = true;
+          break;
+        }
+        case Response::Body::UntilClose: {
+          append_body(c, c.in.data() + c.in_pos, c.in.size() - c.in_pos);
+          c.in_pos = c.in.size();
+          return compact(c);
+        }
+        case Response::Body::Chunked: {
+          std::string_view line;
+          if (r.chunk == Response::Chunk::Size) {
+            if (!take_line(c, line)) return compact(c);
+            r.remaining = size_t(std::strtoull(std::string(line).c_str(), nullptr, 16));
+            r.chunk = r.remaining == 0 ? Response::Chunk::Trailer : Response::Chunk::Data;
+          } else if (r.chunk == Response::Chunk::Data) {
+            size_t n = std::min(r.remaining, c.in.size() - c.in_pos);
+            if (n == 0) return compact(c);
+            append_body(c, c.in.data() + c.in_pos, n);
+            c.in_pos += n;
+            r.remaining -= n;
+            if (r.remaining == 0) r.chunk = Response::Chunk::DataEnd;
+          } else if (r.chunk == Response::Chunk::DataEnd) {
+            if (!take_line(c, line)) return compact(c);
+            r.chunk = Response::Chunk::Size;
+          } else {
+            if (!take_line(c, line)) return compact(c);
+            if (line.empty()) r.done = true;
+          }
+          break;
+        }
+      }
+    }
+    complete(c);
+  }
+
+  void compact(Conn& c) {
+    if (c.in_pos > 0 && (c.in_pos == c.in.size() || c.in_pos > 65536)) {
+      c.in.erase(0, c.in_pos);
+      c.in_pos = 0;
+    }
+  }
+
+  void complete(Conn& c) {
+    int64_t t_end = now_ns();
+    Response& r = c.resp;
+    ++stats_.answers;
+    bool ok = r.status >= 200 && r.status < 300;
+    if (!ok) {
+      ++stats_.non2xx, ++stats_.errors;
+      if (stats_.non2xx <= 3)
+        std::fprintf(stderr, "bench-loadgen: HTTP %d: %.300s\n", r.status, r.body.c_str());
+    } else if (!opt_.expect.empty() && r.body.find(opt_.expect) == std::string::npos) {
+      ok = false;
+      ++stats_.expect_failures, ++stats_.errors;
+      if (stats_.expect_failures <= 3)
+        std::fprintf(stderr, "bench-loadgen: answer lacks \"%s\": %.300s\n", opt_.expect.c_str(), r.body.c_str());
+    } else if (opt_.mode == Mode::Ttfb && !r.content_seen) {
+      ok = false;
+      ++stats_.no_content, ++stats_.errors;
+      if (stats_.no_content <= 3)
+        std::fprintf(stderr, "bench-loadgen: stream had no content event: %.300s\n", r.body.c_str());
+    }
+    if (ok && c.measured) {
+      ++stats_.ok_measured;
+      stats_.samples.push_back((opt_.mode == Mode::Ttfb ? c.t_first : t_end) - c.t_send);
+    }
+    c.busy = false;
+    bool close_it = r.close_after;
+    // Keep whatever followed the answer (nothing, for a well-behaved server).
+    c.in.erase(0, c.in_pos);
+    c.in_pos = 0;
+    r.reset();
+    if (close_it) drop(c);
+    maybe_start(c);
+  }
+
+  void check_timeouts() {
+    int64_t now = now_ns();
+    int64_t limit = int64_t(opt_.timeout * 1e9);
+    for (auto& c : conns_)
+      if (c.busy && c.fd >= 0 && !c.connecting && c.t_send > 0 && now - c.t_send > limit) {
+        std::fprintf(stderr, "bench-loadgen: request timed out after %.1f s\n", opt_.timeout);
+        fail(c, stats_.timeouts);
+      }
+  }
+
+  Options opt_;
+  std::string request_;
+  sockaddr_in addr_{};
+  int ep_ = -1;
+  std::vector<Conn> conns_;
+  long limit_ = 0;
+  int64_t deadline_ = 0;
+  bool record_ = false;
+  long issued_ = 0;
+  Stats stats_;
+};
+
+bool parse_url(const std::string& url, Options& o) {
+  std::string v = url;
+  if (v.rfind("http://", 0) != 0) return false;
+  v = v.substr(7);
+  auto slash = v.find('/');
+  std::string hostport = slash == std::string::npos ? v : v.substr(0, slash);
+  o.path = slash == std::string::npos ? "/" : v.substr(slash);
+  auto colon = hostport.rfind(':');
+  if (colon == std::string::npos) {
+    o.host = hostport;
+    o.port = 80;
+  } else {
+    o.host = hostport.substr(0, colon);
+    o.port = std::atoi(hostport.c_str() + colon + 1);
+  }
+  return !o.host.empty() && o.port > 0;
+}
+
+double pct(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t rank = size_t(std::max(1.0, std::ceil(p / 100.0 * double(sorted.size()))));
+  return double(sorted[std::min(rank, sorted.size()) - 1]) / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string url, body_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--mode") {
+      std::string m = val();
+      if (m == "latency") o.mode = Mode::Latency;
+      else if (m == "ttfb") o.mode = Mode::Ttfb;
+      else if (m == "throughput") o.mode = Mode::Throughput;
+      else usage("unknown --mode");
+    } else if (a == "--url") url = val();
+    else if (a == "--body-file") body_file = val();
+    else if (a == "--concurrency" || a == "-c") o.concurrency = std::atoi(val().c_str());
+    else if (a == "--requests" || a == "-n") o.requests = std::atol(val().c_str());
+    else if (a == "--duration" || a == "-d") o.duration = std::atof(val().c_str());
+    else if (a == "--warmup") o.warmup = std::atol(val().c_str());
+    else if (a == "--header" || a == "-H") o.headers.push_back(val());
+    else if (a == "--expect") o.expect = val();
+    else if (a == "--timeout") o.timeout = std::atof(val().c_str());
+    else usage(("unknown option " + a).c_str());
+  }
+  if (url.empty() || !parse_url(url, o)) usage("--url http://HOST:PORT/PATH is required");
+  if (body_file.empty()) usage("--body-file is required");
+  std::ifstream f(body_file, std::ios::binary);
+  if (!f) usage("cannot read --body-file");
+  o.body.assign(std::istreambuf_iterator<char>(f), {});
+  if (o.concurrency < 1) usage("--concurrency must be >= 1");
+  if (o.requests <= 0 && o.duration <= 0) usage("give --requests N or --duration S");
+  signal(SIGPIPE, SIG_IGN);
+
+  const char* mode_name = o.mode == Mode::Latency ? "latency" : o.mode == Mode::Ttfb ? "ttfb" : "throughput";
+  Loadgen lg(o);
+  if (o.warmup > 0) lg.phase(o.warmup, 0, false);
+  int64_t t0 = now_ns();
+  lg.phase(o.requests, o.duration > 0 ? t0 + int64_t(o.duration * 1e9) : 0, true);
+  double secs = double(now_ns() - t0) / 1e9;
+
+  const Stats& s = lg.stats();
+  std::vector<int64_t> v = s.samples;
+  std::sort(v.begin(), v.end());
+  double mean = 0;
+  for (auto x : v) mean += double(x);
+  mean = v.empty() ? 0 : mean / double(v.size()) / 1000.0;
+  std::printf(
+      "{\"mode\":\"%s\",\"concurrency\":%d,\"count\":%zu,\"answers\":%ld,\"errors\":%ld,"
+      "\"non2xx\":%ld,\"transport_errors\":%ld,\"timeouts\":%ld,\"expect_failures\":%ld,\"no_content\":%ld,"
+      "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
+      "\"min_us\":%.1f,\"max_us\":%.1f}\n",
+      mode_name, o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
+      s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0, pct(v, 50), pct(v, 90),
+      pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0);
+  return s.errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,142 @@
+// Renders the Markdown report of bench/run from its results folder.
+//   node bench/report.mjs RESULTS_DIR OUT.md
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [dir, out] = process.argv.slice(2);
+const read = (f) => {
+  try { return fs.readFileSync(path.join(dir, f), 'utf8'); } catch { return null; }
+};
+const json = (f) => {
+  const t = read(f);
+  if (!t) return null;
+  try { return JSON.parse(t); } catch { /* a tool's output: its last line */ }
+  try { return JSON.parse(t.trim().split('\n').pop()); } catch { return null; }
+};
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const fmt = (x, digits = 0) =>
+  Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
+
+const meta = json('meta.json') ?? {};
+const targets = ['direct', 'relay', 'aisbf', 'portkey'];
+const standins = (meta.standins ?? '').split(' ').filter(Boolean);
+const problems = (read('problems.txt') ?? '').split('\n').filter(Boolean);
+const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
+
+// A block with errors gets a mark next to its number.
+const mark = (r) => (r && r.errors > 0 ? ' ⚠' : '');
+
+const row = {};
+for (const t of targets) {
+  const lat = [];
+  for (let r = 1; r <= (meta.lat_rounds ?? 0); r++) lat.push(json(`lat.${t}.${r}.json`));
+  const latOk = lat.filter(Boolean);
+  const t16 = json(`tput16.${t}.json`);
+  const t64 = json(`tput64.${t}.json`);
+  const ttfb = json(`ttfb.${t}.json`);
+  const ir = json(`ir.${t}.json`);
+  const rss = (k) => {
+    const v = read(`rss.${t}.${k}`);
+    return v && Number(v) > 0 ? Number(v) / 1024 : NaN;
+  };
+  row[t] = {
+    p50: median(latOk.map((r) => r.p50_us)),
+    p90: median(latOk.map((r) => r.p90_us)),
+    p99: median(latOk.map((r) => r.p99_us)),
+    latMark: latOk.some((r) => r.errors > 0) ? ' ⚠' : '',
+    rps16: t16?.rps ?? NaN, rps16Mark: mark(t16),
+    rps64: t64?.rps ?? NaN, rps64Mark: mark(t64),
+    p99at64: t64?.p99_us ?? NaN,
+    ttfb: ttfb?.p50_us ?? NaN, ttfb99: ttfb?.p99_us ?? NaN, ttfbMark: mark(ttfb),
+    rssIdle: rss('idle'), rssLoad: rss('load'),
+    ir: ir ? ir.per_request : NaN,
+    wrk16: json(`wrk16.${t}.json`)?.rps ?? NaN,
+    wrk64: json(`wrk64.${t}.json`)?.rps ?? NaN,
+  };
+}
+
+const label = {
+  direct: 'direct (mock, no proxy)',
+  relay: 'relay (zero-work TCP relay)',
+  aisbf: 'aisbf',
+  portkey: `portkey ${meta.portkey ?? ''}`.trim(),
+};
+if (standins.includes('aisbf')) label.aisbf += ' (STAND-IN)';
+if (standins.includes('aisbf-mock')) label.direct += ' (STAND-IN mock)';
+
+const L = [];
+L.push(`# aisbf benchmark — ${meta.date ?? ''}${meta.quick ? ' (quick run)' : ''}`);
+L.push('');
+L.push(`Machine: ${meta.nproc} cores (nproc), ${meta.cpu}, Linux ${meta.kernel}; ` +
+  `date ${meta.date}; commit ${meta.sha}; aisbf build ${meta.build_type}; node ${meta.node}; ` +
+  `load average ${meta.load_start} before the run${Number.parseFloat(meta.load_start) > 1 ? ' (**busy machine: numbers skewed**)' : ''}.`);
+if (standins.length) L.push(`\n**Stand-ins were used for: ${standins.join(', ')}** — these rows are not real measurements.`);
+L.push('');
+L.push('| | p50 c=1 (µs) | p99 c=1 (µs) | rps c=16 | rps c=64 | stream TTFB p50 (µs) | RSS idle (MB) | RSS after load (MB) | instructions/request |');
+L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const t of targets) {
+  const r = row[t];
+  const gw = t !== 'direct';
+  L.push(`| ${label[t]} | ${fmt(r.p50, 1)}${r.latMark} | ${fmt(r.p99, 1)}${r.latMark} | ${fmt(r.rps16)}${r.rps16Mark} | ` +
+    `${fmt(r.rps64)}${r.rps64Mark} | ${fmt(r.ttfb, 1)}${r.ttfbMark} | ${gw ? fmt(r.rssIdle, 1) : '—'} | ` +
+    `${gw ? fmt(r.rssLoad, 1) : '—'} | ${fmt(r.ir)} |`);
+}
+L.push('');
+
+// Targets for aisbf.
+const a = row.aisbf, rl = row.relay, pk = row.portkey;
+const verdict = (ok) => (ok === null ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
+const cmp = (x, bound, le) => (Number.isFinite(x) && Number.isFinite(bound) ? (le ? x <= bound : x >= bound) : null);
+const tgt = [
+  ['p50 c=1 ≤ relay + 25 µs', `${fmt(a.p50, 1)} µs`, `≤ ${fmt(rl.p50 + 25, 1)} µs`, cmp(a.p50, rl.p50 + 25, true)],
+  ['rps c=16 ≥ 9,000', fmt(a.rps16), '≥ 9,000', cmp(a.rps16, 9000, false)],
+  ['rps c=16 ≥ 10 × Portkey', fmt(a.rps16), `≥ ${fmt(10 * pk.rps16)}`, cmp(a.rps16, 10 * pk.rps16, false)],
+  ['stream TTFB p50 ≤ relay + 200 µs', `${fmt(a.ttfb, 1)} µs`, `≤ ${fmt(rl.ttfb + 200, 1)} µs`, cmp(a.ttfb, rl.ttfb + 200, true)],
+  ['idle RSS ≤ 50 MB', `${fmt(a.rssIdle, 1)} MB`, '≤ 50 MB', cmp(a.rssIdle, 50, true)],
+];
+L.push('Targets for aisbf:');
+L.push('');
+L.push('| target | aisbf | bound | result |');
+L.push('| --- | ---: | ---: | --- |');
+for (const [name, val, bound, ok] of tgt) L.push(`| ${name} | ${val} | ${bound} | ${verdict(ok)} |`);
+L.push('');
+
+// Details.
+L.push('<details><summary>More numbers</summary>');
+L.push('');
+L.push('| | p90 c=1 (µs) | p99 at c=64 (µs) | stream TTFB p99 (µs) | wrk rps c=16 | wrk rps c=64 |');
+L.push('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const t of targets) {
+  const r = row[t];
+  L.push(`| ${label[t]} | ${fmt(r.p90, 1)} | ${fmt(r.p99at64, 1)} | ${fmt(r.ttfb99, 1)} | ${fmt(r.wrk16)} | ${fmt(r.wrk64)} |`);
+}
+L.push('');
+const phases = (read('phases.tsv') ?? '').split('\n').filter(Boolean).map((l) => l.split('\t'));
+L.push('| phase | seconds |');
+L.push('| --- | ---: |');
+for (const [p, s] of phases) L.push(`| ${p} | ${s} |`);
+L.push('');
+L.push('</details>');
+L.push('');
+
+L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved rounds (direct, relay, aisbf, portkey, repeated) ` +
+  `of ${fmt(meta.lat_n)} requests each; throughput ${meta.tput_secs} s per cell with bench-loadgen (wrk cross-check: ${meta.wrk_secs} s); ` +
+  `TTFB over ${fmt(meta.ttfb_n)} streamed requests at c=1, from writing the request to the first SSE event with non-empty delta content; ` +
+  `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}. ` +
+  (meta.pinned ? 'Gateways and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
+  'Response cache off.');
+L.push('');
+if (problems.length) {
+  L.push(`**Problems (${problems.length}):**`);
+  L.push('');
+  for (const p of problems) L.push(`- ${p}`);
+} else {
+  L.push(`Checks: after each of ${checks.length} measured blocks the mock had received exactly as many requests as the client counted answers; no errors.`);
+}
+L.push('');
+fs.writeFileSync(out, L.join('\n'));

@@ -1,0 +1,74 @@
+#include "api/models_json.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/model_id.hpp"
+
+namespace aisbf::api {
+
+namespace {
+
+namespace json = boost::json;
+
+json::object model_entry(const ProviderConfig& provider, const ModelConfig& model) {
+  json::object o;
+  o["id"] = provider.id + "/" + model.name;
+  o["object"] = "model";
+  o["created"] = 0;
+  o["owned_by"] = provider.id;
+  o["provider"] = provider.id;
+  o["provider_type"] = provider.type;
+  if (model.context_size) o["context_size"] = *model.context_size;
+  if (model.max_request_tokens) o["max_request_tokens"] = *model.max_request_tokens;
+  if (!model.capabilities.empty()) {
+    json::array caps;
+    for (const auto& c : model.capabilities) caps.emplace_back(c);
+    o["capabilities"] = std::move(caps);
+  }
+  return o;
+}
+
+json::array ids_of(const auto& items) {
+  json::array a;
+  for (const auto& item : items) a.emplace_back(item.id);
+  return a;
+}
+
+}  // namespace
+
+std::string models_list_json(const Config& config, std::string_view provider_id) {
+  json::array data;
+  for (const auto& provider : config.providers) {
+    if (!provider_id.empty() && provider.id != provider_id) continue;
+    for (const auto& model : provider.models) data.emplace_back(model_entry(provider, model));
+  }
+  json::object out;
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  return json::serialize(out);
+}
+
+std::optional<std::string> model_json(const Config& config, std::string_view model_id) {
+  auto parsed = parse_model_id(model_id);
+  if (!parsed || parsed->kind != ModelIdKind::provider) return std::nullopt;
+  const auto* provider = config.find_provider(parsed->id);
+  if (provider == nullptr) return std::nullopt;
+  const auto* model = provider->find_model(parsed->model);
+  if (model == nullptr) return std::nullopt;
+  return json::serialize(model_entry(*provider, *model));
+}
+
+std::string status_json(const Config& config) {
+  json::object out;
+  out["status"] = "ok";
+  out["service"] = "aisbf";
+  out["version"] = AISBF_VERSION;
+  out["providers"] = ids_of(config.providers);
+  out["rotations"] = ids_of(config.rotations);
+  out["autoselect"] = ids_of(config.autoselects);
+  return json::serialize(out);
+}
+
+}  // namespace aisbf::api

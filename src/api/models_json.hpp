@@ -1,0 +1,22 @@
+// JSON views of the configuration for the read-only routes: the model list
+// (OpenAI's {"object":"list","data":[…]}), one model, and the status page.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace aisbf::api {
+
+// Every configured model of every provider, or of one provider when
+// `provider_id` is not empty.
+std::string models_list_json(const Config& config, std::string_view provider_id = {});
+
+// One model by its gateway id ("provider/model"), or nullopt.
+std::optional<std::string> model_json(const Config& config, std::string_view model_id);
+
+std::string status_json(const Config& config);
+
+}  // namespace aisbf::api

@@ -1,0 +1,16 @@
+// `aisbf check-config`: validates a config directory without writing to it.
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+
+namespace aisbf {
+
+// Prints every diagnostic, one per line, then a summary line such as
+// `check-config: 3 providers, 1 rotation, 1 autoselect; 0 errors, 2 warnings`.
+// Returns 0 when there are no errors (warnings allowed), 1 otherwise.
+// Never writes a file; a missing directory is an error, missing files are
+// replaced by AISBF's defaults.
+int run_check_config(const std::filesystem::path& dir, std::ostream& out);
+
+}  // namespace aisbf

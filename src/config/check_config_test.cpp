@@ -1,0 +1,100 @@
+// `check-config`: output, exit codes, and that it never writes.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "config/check_config.hpp"
+#include "config/config_test_util.hpp"
+
+namespace aisbf::config_test {
+namespace {
+
+// Every entry under `dir` with its content, to prove nothing was written.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    out[entry.path().string()] = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+TEST(CheckConfig, Sample0_9_4PassesWithOneWarning) {
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(fixture_dir("aisbf-0.9.4-config"), out), 0);
+  EXPECT_EQ(out.str(),
+            "warning: autoselect.json: autoselect: id \"autoselect\" is a reserved route word, accepted because AISBF "
+            "ships it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect\n"
+            "check-config: 22 providers, 6 rotations, 1 autoselect; 0 errors, 1 warning\n");
+}
+
+TEST(CheckConfig, Sample0_99_83Passes) {
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(fixture_dir("aisbf-0.99.83-config"), out), 0);
+  EXPECT_NE(out.str().find("check-config: 5 providers, 0 rotations, 1 autoselect; 0 errors, 2 warnings\n"),
+            std::string::npos)
+      << out.str();
+}
+
+TEST(CheckConfig, ErrorsFailAndAreAllPrinted) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("providers.json", R"({"providers": {"openai": {"endpoint": 5, "type": "openai", "api_key": "sk-secret-123",
+      "x": 1}, "p2": {"type": "openai"}}})");
+  const auto before = snapshot(dir.path());
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(dir.path(), out), 1);
+  EXPECT_EQ(out.str(),
+            "error: providers.json: providers.openai.endpoint: expected a string, got number\n"
+            "warning: providers.json: providers.openai.x: unknown key, kept but not used\n"
+            "error: providers.json: providers.p2.endpoint: missing required field\n"
+            "check-config: 2 providers, 1 rotation, 1 autoselect; 2 errors, 1 warning\n");
+  EXPECT_EQ(out.str().find("sk-secret"), std::string::npos);
+  EXPECT_EQ(snapshot(dir.path()), before);
+}
+
+TEST(CheckConfig, MissingDirectoryFailsAndIsNotCreated) {
+  TempDir dir;
+  fs::path missing = dir.path() / "absent";
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(missing, out), 1);
+  EXPECT_EQ(out.str(), "error: config directory \"" + missing.string() +
+                           "\" does not exist\n"
+                           "check-config: 0 providers, 0 rotations, 0 autoselects; 1 error, 0 warnings\n");
+  EXPECT_FALSE(fs::exists(missing));
+}
+
+TEST(CheckConfig, MissingFilesUseDefaultsAndWriteNothing) {
+  TempDir dir;
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(dir.path(), out), 0);
+  EXPECT_NE(out.str().find("check-config: 5 providers, 0 rotations, 1 autoselect; 0 errors, 2 warnings\n"),
+            std::string::npos)
+      << out.str();
+  EXPECT_TRUE(snapshot(dir.path()).empty());
+}
+
+TEST(CheckConfig, CleanDirectoryPrintsOnlyTheSummary) {
+  TempDir dir;
+  write_base_files(dir);
+  const auto before = snapshot(dir.path());
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(dir.path(), out), 0);
+  EXPECT_EQ(out.str(), "check-config: 1 provider, 1 rotation, 1 autoselect; 0 errors, 0 warnings\n");
+  EXPECT_EQ(snapshot(dir.path()), before);
+}
+
+TEST(CheckConfig, InvalidJsonFails) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("rotations.json", "{\"rotations\": }");
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(dir.path(), out), 1);
+  EXPECT_EQ(out.str(),
+            "error: rotations.json: invalid JSON at line 1, column 15: syntax error\n"
+            "check-config: 1 provider, 0 rotations, 1 autoselect; 1 error, 0 warnings\n");
+}
+
+}  // namespace
+}  // namespace aisbf::config_test

@@ -1,0 +1,195 @@
+// The config directory: reads the four files (or their defaults), writes
+// missing defaults atomically when asked, and runs the loaders in order.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "config/defaults.hpp"
+#include "config/load_internal.hpp"
+
+namespace aisbf::config_detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 16u << 20;
+
+std::string errno_text(int err) { return std::system_category().message(err); }
+
+struct ReadResult {
+  enum class Status { ok, missing, failed };
+  Status status = Status::failed;
+  std::string text;
+  std::string error;
+};
+
+ReadResult read_file(const fs::path& path) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) return {ReadResult::Status::missing, {}, {}};
+  if (ec) return {ReadResult::Status::failed, {}, ec.message()};
+  if (!fs::is_regular_file(st)) return {ReadResult::Status::failed, {}, "not a regular file"};
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {ReadResult::Status::failed, {}, errno_text(errno)};
+  ReadResult result{ReadResult::Status::ok, {}, {}};
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      result = {ReadResult::Status::failed, {}, errno_text(errno)};
+      break;
+    }
+    if (n == 0) break;
+    if (result.text.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+      result = {ReadResult::Status::failed, {}, "larger than 16 MiB"};
+      break;
+    }
+    result.text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return result;
+}
+
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Moves `tmp` to `target` unless `target` exists (then keeps it).
+int rename_no_replace(const std::string& tmp, const std::string& target) {
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno == EEXIST) {
+    ::unlink(tmp.c_str());
+    return 0;
+  }
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  return ::rename(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;  // file system without RENAME_NOREPLACE
+}
+
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// Writes `text` to dir/name with mode 0600: temp file, fsync, rename.
+// Returns an error text, empty on success.
+std::string write_file_atomically(const fs::path& dir, std::string_view name, std::string_view text) {
+  std::string tmp = (dir / fmt::format(".{}.tmp-XXXXXX", name)).string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return errno_text(errno);
+  int err = 0;
+  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0) err = rename_no_replace(tmp, (dir / name).string());
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    return errno_text(err);
+  }
+  sync_directory(dir);
+  return {};
+}
+
+void dir_error(std::vector<Diagnostic>& out, std::string message) {
+  out.push_back(Diagnostic{Diagnostic::Severity::error, "", "", std::move(message)});
+}
+
+bool ensure_directory(const fs::path& dir, const LoadOptions& options, std::vector<Diagnostic>& out) {
+  const std::string shown = json_quoted(dir.string());
+  std::error_code ec;
+  fs::file_status st = fs::status(dir, ec);
+  if (fs::is_directory(st)) return true;
+  if (st.type() != fs::file_type::not_found) {
+    dir_error(out, ec ? fmt::format("config directory {}: {}", shown, ec.message())
+                      : fmt::format("config directory {} is not a directory", shown));
+    return false;
+  }
+  if (!options.write_missing_defaults) {
+    dir_error(out, fmt::format("config directory {} does not exist", shown));
+    return false;
+  }
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) {
+    dir_error(out, fmt::format("cannot create config directory {}: {}", shown, ec.message()));
+    return false;
+  }
+  return true;
+}
+
+struct Source {
+  std::string label;                // file name, or "<name> (built-in default)"
+  std::optional<std::string> text;  // none: unreadable (already reported)
+};
+
+Source load_source(const fs::path& dir, std::string_view name, const LoadOptions& options,
+                   std::vector<Diagnostic>& out) {
+  const std::string file(name);
+  ReadResult read = read_file(dir / name);
+  if (read.status == ReadResult::Status::ok) return {file, std::move(read.text)};
+  if (read.status == ReadResult::Status::failed) {
+    out.push_back(Diagnostic{Diagnostic::Severity::error, file, "", "cannot read the file: " + read.error});
+    return {file, std::nullopt};
+  }
+  const std::string_view defaults = default_file_text(name);
+  if (options.write_missing_defaults) {
+    std::string error = write_file_atomically(dir, name, defaults);
+    if (error.empty()) {
+      read = read_file(dir / name);
+      if (read.status == ReadResult::Status::ok) return {file, std::move(read.text)};
+      error = read.error;
+    }
+    out.push_back(Diagnostic{Diagnostic::Severity::warning, file, "",
+                             "could not write the default file (" + error + "); using the built-in defaults"});
+  }
+  return {file + " (built-in default)", std::string(defaults)};
+}
+
+using Loader = bool (*)(const json::value&, DiagSink&, Config&);
+
+}  // namespace
+
+std::size_t LoadOutcome::error_count() const {
+  std::size_t n = 0;
+  for (const auto& d : diagnostics) n += d.severity == Diagnostic::Severity::error ? 1 : 0;
+  return n;
+}
+
+std::size_t LoadOutcome::warning_count() const { return diagnostics.size() - error_count(); }
+
+LoadOutcome load_all(const fs::path& dir, const LoadOptions& options) {
+  LoadOutcome out;
+  out.config.dir = dir;
+  if (!ensure_directory(dir, options, out.diagnostics)) return out;
+  constexpr std::array<Loader, 4> kLoaders = {load_aisbf, load_providers, load_rotations, load_autoselects};
+  std::vector<DiagSink> sinks;
+  sinks.reserve(kConfigFiles.size());
+  bool ids_ok = true;
+  for (std::size_t i = 0; i < kConfigFiles.size(); ++i) {
+    Source source = load_source(dir, kConfigFiles[i], options, out.diagnostics);
+    DiagSink& sink = sinks.emplace_back(out.diagnostics, source.label);
+    std::optional<json::value> root = source.text ? parse_json_text(*source.text, sink) : std::nullopt;
+    const bool loaded = root && kLoaders[i](*root, sink, out.config);
+    if (!loaded && kConfigFiles[i] != kAisbfFile) ids_ok = false;
+  }
+  // With an id file unreadable or its structure broken, references into it
+  // would all look broken.
+  if (ids_ok) cross_check(out.config, IdFileSinks{&sinks[1], &sinks[2], &sinks[3]});
+  return out;
+}
+
+}  // namespace aisbf::config_detail

@@ -1,0 +1,102 @@
+// Checks that span files: ids valid as route segments, ids unique across
+// kinds, rotations naming known providers, autoselects naming rotations.
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "config/load_internal.hpp"
+
+namespace aisbf::config_detail {
+
+namespace {
+
+using IdSet = std::unordered_set<std::string_view>;
+
+bool has_space_or_control(std::string_view id) {
+  for (char c : id) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+void check_rotation_providers(const RotationConfig& rotation, const IdSet& providers, DiagSink& sink) {
+  const json::array* entries = get_array(rotation.raw, "providers");
+  if (entries == nullptr) return;
+  const std::string path = key_path(key_path("rotations", rotation.id), "providers");
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const json::object* entry = (*entries)[i].if_object();
+    if (entry == nullptr) continue;
+    std::optional<std::string> provider_id = get_string(*entry, "provider_id");
+    if (!provider_id || provider_id->empty() || providers.count(*provider_id) != 0) continue;
+    sink.error(key_path(index_path(path, i), "provider_id"), fmt::format("unknown provider {}", json_quoted(*provider_id)));
+  }
+}
+
+void check_autoselect_refs(const AutoselectConfig& autoselect, const IdSet& rotations, DiagSink& sink) {
+  const std::string path = key_path("", autoselect.id);
+  if (!autoselect.fallback.empty() && rotations.count(autoselect.fallback) == 0) {
+    sink.warning(key_path(path, "fallback"), fmt::format("unknown rotation {}", json_quoted(autoselect.fallback)));
+  }
+  const json::array* models = get_array(autoselect.raw, "available_models");
+  if (models == nullptr) return;
+  const std::string models_path = key_path(path, "available_models");
+  for (std::size_t i = 0; i < models->size(); ++i) {
+    const json::object* model = (*models)[i].if_object();
+    std::optional<std::string> model_id = model ? get_string(*model, "model_id") : std::nullopt;
+    if (!model_id || model_id->empty() || rotations.count(*model_id) != 0) continue;
+    sink.warning(key_path(index_path(models_path, i), "model_id"), fmt::format("unknown rotation {}", json_quoted(*model_id)));
+  }
+}
+
+void report_collision(std::string_view id, const std::string& path, const char* other_kind, DiagSink& sink) {
+  sink.error(path, fmt::format("id {} is also used by a {}; ids must be unique across providers, rotations and "
+                               "autoselects",
+                               json_quoted(id), other_kind));
+}
+
+}  // namespace
+
+bool check_id(IdKind kind, std::string_view id, const std::string& path, DiagSink& sink) {
+  if (id.empty()) {
+    sink.error(path, "id must not be empty");
+    return false;
+  }
+  if (id.find('/') != std::string_view::npos) {
+    sink.error(path, fmt::format("id {} must not contain \"/\"", json_quoted(id)));
+    return false;
+  }
+  if (has_space_or_control(id)) {
+    sink.error(path, fmt::format("id {} must not contain spaces or control characters", json_quoted(id)));
+    return false;
+  }
+  if (!is_reserved_route_word(id)) return true;
+  if (kind == IdKind::autoselect && id == "autoselect") {
+    sink.warning(path,
+                 "id \"autoselect\" is a reserved route word, accepted because AISBF ships it; clients reach it as "
+                 "model \"autoselect/autoselect\" or via /api/autoselect/autoselect");
+    return true;
+  }
+  sink.error(path, fmt::format("id {} is a reserved route word", json_quoted(id)));
+  return false;
+}
+
+void cross_check(const Config& config, const IdFileSinks& sinks) {
+  IdSet providers;
+  for (const auto& provider : config.providers) providers.insert(provider.id);
+  IdSet rotations;
+  for (const auto& rotation : config.rotations) {
+    rotations.insert(rotation.id);
+    const std::string path = key_path("rotations", rotation.id);
+    if (providers.count(rotation.id) != 0) report_collision(rotation.id, path, "provider", *sinks.rotations);
+    check_rotation_providers(rotation, providers, *sinks.rotations);
+  }
+  for (const auto& autoselect : config.autoselects) {
+    const std::string path = key_path("", autoselect.id);
+    if (providers.count(autoselect.id) != 0) report_collision(autoselect.id, path, "provider", *sinks.autoselect);
+    if (rotations.count(autoselect.id) != 0) report_collision(autoselect.id, path, "rotation", *sinks.autoselect);
+    check_autoselect_refs(autoselect, rotations, *sinks.autoselect);
+  }
+}
+
+}  // namespace aisbf::config_detail

@@ -1,0 +1,155 @@
+// providers.json: {"providers": {id: {...}}, "condensation": {...}?}
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "config/load_internal.hpp"
+#include "config/schema.hpp"
+
+namespace aisbf::config_detail {
+
+namespace {
+
+const Range kNonNegative{0, false, std::nullopt};
+const Range kPositive{0, true, std::nullopt};
+
+std::optional<std::int64_t> read_count(const json::object& obj, std::string_view key, const std::string& path,
+                                       DiagSink& sink) {
+  if (!check_range(obj, key, path, kNonNegative, sink)) return std::nullopt;
+  return get_int(obj, key);
+}
+
+std::optional<ModelConfig> parse_model(const json::value& value, const std::string& path, DiagSink& sink) {
+  if (!check_value(value, kObject, path, sink)) return std::nullopt;
+  const json::object& obj = value.get_object();
+  check_fields(obj, path, model_schema(), sink);
+  ModelConfig model;
+  model.name = required_string(obj, "name", path, sink);
+  model.context_size = read_count(obj, "context_size", path, sink);
+  model.max_request_tokens = read_count(obj, "max_request_tokens", path, sink);
+  if (check_range(obj, "rate_limit", path, kNonNegative, sink)) model.rate_limit = get_number(obj, "rate_limit");
+  model.rate_limit_tpm = read_count(obj, "rate_limit_TPM", path, sink);
+  model.rate_limit_tph = read_count(obj, "rate_limit_TPH", path, sink);
+  model.rate_limit_tpd = read_count(obj, "rate_limit_TPD", path, sink);
+  model.capabilities = get_strings(obj, "capabilities");
+  model.timeouts = parse_timeouts(obj, path, sink);
+  model.raw = obj;
+  return model;
+}
+
+void parse_models(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
+  const json::array* models = get_array(obj, "models");
+  if (models == nullptr) return;
+  const std::string models_path = key_path(path, "models");
+  for (std::size_t i = 0; i < models->size(); ++i) {
+    const std::string model_path = index_path(models_path, i);
+    std::optional<ModelConfig> model = parse_model((*models)[i], model_path, sink);
+    if (!model) continue;
+    if (!model->name.empty() && provider.find_model(model->name) != nullptr) {
+      sink.warning(key_path(model_path, "name"),
+                   fmt::format("duplicate model name {}; the first entry is used", json_quoted(model->name)));
+    }
+    provider.models.push_back(std::move(*model));
+  }
+}
+
+void check_endpoint(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
+  const json::value* endpoint = obj.if_contains("endpoint");
+  if (endpoint != nullptr && !endpoint->is_string()) return;  // type error already recorded
+  provider.endpoint = get_string(obj, "endpoint").value_or("");
+  if (!provider.endpoint.empty()) return;
+  const std::string endpoint_path = key_path(path, "endpoint");
+  if (is_oauth_provider_type(provider.type)) {
+    sink.warning(endpoint_path,
+                 fmt::format("missing or empty; allowed for the OAuth-based type \"{}\", which will use its "
+                             "built-in endpoint",
+                             provider.type));
+  } else if (endpoint == nullptr) {
+    sink.error(endpoint_path, "missing required field");
+  } else {
+    sink.error(endpoint_path, "must not be empty");
+  }
+}
+
+void read_identity(const std::string& id, const json::object& obj, const std::string& path, DiagSink& sink,
+                   ProviderConfig& provider) {
+  provider.id = id;
+  if (auto inner = get_string(obj, "id"); inner && *inner != id) {
+    sink.warning(key_path(path, "id"), fmt::format("{} differs from its key {}; the key is used", json_quoted(*inner), json_quoted(id)));
+  }
+  provider.name = get_string(obj, "name").value_or("");
+  if (provider.name.empty()) provider.name = id;
+  provider.type = required_string(obj, "type", path, sink);
+}
+
+ProviderConfig parse_provider(const std::string& id, const json::value& value, const std::string& path,
+                              DiagSink& sink) {
+  check_id(IdKind::provider, id, path, sink);
+  ProviderConfig provider;
+  provider.id = id;
+  if (!check_value(value, kObject, path, sink)) return provider;
+  const json::object& obj = value.get_object();
+  check_fields(obj, path, provider_schema(), sink);
+  read_identity(id, obj, path, sink, provider);
+  check_endpoint(obj, path, sink, provider);
+  provider.api_key_required = get_bool(obj, "api_key_required").value_or(false);
+  provider.api_key = get_string(obj, "api_key").value_or("");
+  if (check_range(obj, "rate_limit", path, kNonNegative, sink)) {
+    provider.rate_limit = get_number(obj, "rate_limit").value_or(0);
+  }
+  provider.timeouts = parse_timeouts(obj, path, sink);
+  parse_models(obj, path, sink, provider);
+  provider.raw = obj;
+  return provider;
+}
+
+void load_condensation(const json::object& root, DiagSink& sink) {
+  const json::object* condensation = get_object(root, "condensation");
+  if (condensation == nullptr) return;
+  check_fields(*condensation, "condensation", condensation_schema(), sink);
+  check_range(*condensation, "max_context", "condensation", kNonNegative, sink);
+}
+
+}  // namespace
+
+bool is_oauth_provider_type(std::string_view type) {
+  constexpr std::array<std::string_view, 5> kOauthTypes = {"codex", "kiro", "claude", "kilo", "qwen"};
+  return std::find(kOauthTypes.begin(), kOauthTypes.end(), type) != kOauthTypes.end();
+}
+
+TimeoutSettings parse_timeouts(const json::object& parent, const std::string& parent_path, DiagSink& sink) {
+  TimeoutSettings out;
+  const json::object* obj = get_object(parent, "timeouts");
+  if (obj == nullptr) return out;
+  const std::string path = key_path(parent_path, "timeouts");
+  check_fields(*obj, path, timeouts_schema(), sink);
+  auto read = [&](std::string_view key, std::optional<double>& field) {
+    if (check_range(*obj, key, path, kPositive, sink)) field = get_number(*obj, key);
+  };
+  read("connect", out.connect);
+  read("first_byte", out.first_byte);
+  read("idle", out.idle);
+  read("total", out.total);
+  return out;
+}
+
+bool load_providers(const json::value& root, DiagSink& sink, Config& config) {
+  const json::object* obj = root.if_object();
+  if (obj == nullptr) {
+    sink.error("", fmt::format("expected an object, got {}", kind_name(root)));
+    return false;
+  }
+  check_fields(*obj, "", providers_file_schema(), sink);
+  load_condensation(*obj, sink);
+  if (!require(*obj, "providers", "", sink)) return false;
+  const json::object* providers = get_object(*obj, "providers");
+  if (providers == nullptr) return false;  // type error already recorded
+  for (const auto& kv : *providers) {
+    std::string id(kv.key());
+    config.providers.push_back(parse_provider(id, kv.value(), key_path("providers", id), sink));
+  }
+  return true;
+}
+
+}  // namespace aisbf::config_detail

@@ -1,0 +1,188 @@
+#include "config/schema.hpp"
+
+namespace aisbf::config_detail {
+
+namespace {
+
+constexpr unsigned kOptString = kString | kNull;
+constexpr unsigned kOptInt = kInteger | kNull;
+constexpr unsigned kOptNumber = kNumber | kNull;
+constexpr unsigned kOptBool = kBool | kNull;
+constexpr unsigned kOptObject = kObject | kNull;
+constexpr unsigned kOptStrings = kStringArray | kNull;
+constexpr unsigned kMethod = kString | kStringArray | kNull;  // condense_method
+
+// ---- aisbf.json ----
+constexpr FieldSpec kAisbfFields[] = {
+    {"server", kOptObject},          {"auth", kOptObject},
+    {"database", kOptObject},        {"classify_nsfw", kBool},
+    {"classify_privacy", kBool},     {"classify_semantic", kBool},
+    {"mcp", kOptObject},             {"dashboard", kOptObject},
+    {"internal_model", kOptObject},  {"cache", kOptObject},
+    {"response_cache", kOptObject},  {"feature_controls", kOptObject},
+    {"tor", kOptObject},             {"batching", kOptObject},
+    {"adaptive_rate_limiting", kOptObject}, {"client_rate_limiting", kOptObject},
+    {"signup", kOptObject},          {"smtp", kOptObject},
+    {"oauth2", kOptObject},          {"billing", kOptObject},
+    {"currency", kOptObject},        {"payment_gateways", kOptObject},
+};
+constexpr FieldSpec kServerFields[] = {
+    {"host", kString},           {"port", kInteger},
+    {"protocol", kString},       {"ssl_certfile", kOptString},
+    {"ssl_keyfile", kOptString}, {"max_body_bytes", kInteger},
+    {"max_sse_event_bytes", kInteger}, {"header_timeout", kNumber},
+    {"idle_timeout", kNumber},   {"shutdown_grace", kNumber},
+};
+constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
+
+// ---- shared between providers, rotations and autoselects ----
+// Defaults a provider, rotation or autoselect gives its models.
+constexpr FieldSpec kModelDefaultFields[] = {
+    {"default_rate_limit", kOptNumber},      {"default_max_request_tokens", kOptInt},
+    {"default_rate_limit_TPM", kOptInt},     {"default_rate_limit_TPH", kOptInt},
+    {"default_rate_limit_TPD", kOptInt},     {"default_context_size", kOptInt},
+    {"default_condense_context", kOptInt},   {"default_condense_method", kMethod},
+    {"default_error_cooldown", kOptInt},
+};
+// OpenRouter-style descriptive fields and classification flags.
+constexpr FieldSpec kDescriptiveFields[] = {
+    {"description", kOptString},         {"context_length", kOptInt},
+    {"architecture", kOptObject},        {"pricing", kOptObject},
+    {"supported_parameters", kOptStrings}, {"default_parameters", kOptObject},
+    {"capabilities", kOptStrings},       {"nsfw", kBool},
+    {"privacy", kBool},                  {"enable_response_cache", kOptBool},
+};
+
+// ---- providers.json ----
+constexpr FieldSpec kProvidersFileFields[] = {{"providers", kObject}, {"condensation", kOptObject}};
+constexpr FieldSpec kCondensationFields[] = {
+    {"provider_id", kOptString}, {"model", kOptString},  {"rotation_id", kOptString},
+    {"enabled", kBool},          {"max_context", kOptInt},
+};
+constexpr FieldSpec kProviderFields[] = {
+    {"id", kString},
+    {"name", kString},
+    {"endpoint", kString},
+    {"type", kString},
+    {"api_key_required", kBool},
+    {"api_key", kOptString},
+    {"rate_limit", kNumber},
+    {"models", kArray | kNull},
+    {"timeouts", kOptObject},
+    {"nsfw", kBool},
+    {"privacy", kBool},
+    {"enable_native_caching", kBool},
+    {"cache_ttl", kOptInt},
+    {"min_cacheable_tokens", kOptInt},
+    {"prompt_cache_key", kOptString},
+    {"enable_response_cache", kOptBool},
+    {"is_subscription", kBool},
+    {"free_tier_limit", kOptNumber},
+    {"free_tier_period", kOptString},
+    {"free_tier_limit_type", kOptString},
+    {"free_tier_description", kOptString},
+    {"premium_reference_monthly_cost", kOptNumber},
+};
+constexpr FieldSpec kModelFields[] = {
+    {"name", kString},
+    {"rate_limit", kOptNumber},
+    {"max_request_tokens", kOptInt},
+    {"rate_limit_TPM", kOptInt},
+    {"rate_limit_TPH", kOptInt},
+    {"rate_limit_TPD", kOptInt},
+    {"context_size", kOptInt},
+    {"condense_context", kOptInt},
+    {"condense_method", kMethod},
+    {"error_cooldown", kOptInt},
+    {"top_provider", kOptObject},
+    {"timeouts", kOptObject},
+};
+constexpr FieldSpec kWeightField[] = {{"weight", kNumber}};
+constexpr FieldSpec kTimeoutFields[] = {
+    {"connect", kNumber}, {"first_byte", kNumber}, {"idle", kNumber}, {"total", kNumber}};
+
+// Provider-specific sub-objects: kiro_config, kilo_config, claude_config,
+// codex_config, qwen_config, coderai_config, auth_config, and any later
+// `<type>_config` AISBF adds.
+unsigned provider_key_rule(std::string_view key) {
+  constexpr std::string_view suffix = "_config";
+  bool is_sub_config = key.size() > suffix.size() && key.substr(key.size() - suffix.size()) == suffix;
+  return is_sub_config ? kOptObject : 0u;
+}
+
+// ---- rotations.json ----
+constexpr FieldSpec kRotationsFileFields[] = {{"notifyerrors", kBool}, {"rotations", kObject}};
+constexpr FieldSpec kRotationFields[] = {
+    {"model_name", kString}, {"providers", kArray}, {"notifyerrors", kBool}};
+constexpr FieldSpec kRotationProviderFields[] = {
+    {"provider_id", kString}, {"weight", kOptNumber}, {"models", kArray | kNull}, {"api_key", kOptString}};
+
+// ---- autoselect.json ----
+constexpr FieldSpec kAutoselectFields[] = {
+    {"model_name", kString},      {"selection_model", kString},  {"fallback", kString},
+    {"available_models", kArray}, {"classify_nsfw", kBool},      {"classify_privacy", kBool},
+    {"classify_semantic", kBool},
+};
+constexpr FieldSpec kAutoselectModelFields[] = {
+    {"model_id", kString}, {"description", kString}, {"nsfw", kBool}, {"privacy", kBool}};
+
+}  // namespace
+
+const Schema& aisbf_schema() {
+  static const Schema schema{{kAisbfFields}};
+  return schema;
+}
+const Schema& server_schema() {
+  static const Schema schema{{kServerFields}};
+  return schema;
+}
+const Schema& auth_schema() {
+  static const Schema schema{{kAuthFields}};
+  return schema;
+}
+const Schema& providers_file_schema() {
+  static const Schema schema{{kProvidersFileFields}};
+  return schema;
+}
+const Schema& condensation_schema() {
+  static const Schema schema{{kCondensationFields}};
+  return schema;
+}
+const Schema& provider_schema() {
+  static const Schema schema{{kProviderFields, kModelDefaultFields}, provider_key_rule};
+  return schema;
+}
+const Schema& model_schema() {
+  static const Schema schema{{kModelFields, kDescriptiveFields}};
+  return schema;
+}
+const Schema& timeouts_schema() {
+  static const Schema schema{{kTimeoutFields}};
+  return schema;
+}
+const Schema& rotations_file_schema() {
+  static const Schema schema{{kRotationsFileFields}};
+  return schema;
+}
+const Schema& rotation_schema() {
+  static const Schema schema{{kRotationFields, kDescriptiveFields, kModelDefaultFields}};
+  return schema;
+}
+const Schema& rotation_provider_schema() {
+  static const Schema schema{{kRotationProviderFields}};
+  return schema;
+}
+const Schema& rotation_model_schema() {
+  static const Schema schema{{kModelFields, kDescriptiveFields, kWeightField}};
+  return schema;
+}
+const Schema& autoselect_schema() {
+  static const Schema schema{{kAutoselectFields, kDescriptiveFields, kModelDefaultFields}};
+  return schema;
+}
+const Schema& autoselect_model_schema() {
+  static const Schema schema{{kAutoselectModelFields}};
+  return schema;
+}
+
+}  // namespace aisbf::config_detail

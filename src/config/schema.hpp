@@ -1,0 +1,33 @@
+// The keys AISBF documents or uses for each object of its config files,
+// with the JSON kinds each may take. Derived from AISBF's sample files
+// (0.9.4 and 0.99.83), its pydantic models, config.hpp, and our additions
+// (`timeouts`, the server limits). Internal to src/config/.
+#pragma once
+
+#include "config/json_reader.hpp"
+
+namespace aisbf::config_detail {
+
+// aisbf.json
+const Schema& aisbf_schema();  // top level: sections
+const Schema& server_schema();
+const Schema& auth_schema();
+
+// providers.json
+const Schema& providers_file_schema();
+const Schema& condensation_schema();
+const Schema& provider_schema();
+const Schema& model_schema();  // a model of a provider
+const Schema& timeouts_schema();
+
+// rotations.json
+const Schema& rotations_file_schema();
+const Schema& rotation_schema();
+const Schema& rotation_provider_schema();
+const Schema& rotation_model_schema();
+
+// autoselect.json
+const Schema& autoselect_schema();
+const Schema& autoselect_model_schema();
+
+}  // namespace aisbf::config_detail

@@ -1,0 +1,124 @@
+// Canonical chat model: what every ingress codec decodes into and every
+// provider codec encodes from. Neutral on purpose: provider extras ride in
+// `extensions`, never as new fields here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+namespace aisbf {
+
+enum class Role { system, developer, user, assistant, tool };
+
+struct TextBlock {
+  std::string text;
+};
+struct ImageBlock {
+  std::string url;         // https URL, or empty when data is inline
+  std::string media_type;  // e.g. image/png, for inline data
+  std::string data_base64;
+  std::string detail;      // OpenAI's auto|low|high, empty when unset
+};
+struct ToolCallBlock {
+  std::string id;
+  std::string name;
+  std::string arguments_json;  // always a JSON text, never an object
+};
+struct ToolResultBlock {
+  std::string tool_call_id;
+  std::string content;
+  bool is_error = false;
+};
+struct ThinkingBlock {
+  std::string text;
+  std::string signature;
+};
+using ContentBlock = std::variant<TextBlock, ImageBlock, ToolCallBlock, ToolResultBlock, ThinkingBlock>;
+
+struct Message {
+  Role role = Role::user;
+  std::vector<ContentBlock> content;
+  std::string name;
+};
+
+struct ToolDefinition {
+  std::string name;
+  std::string description;
+  boost::json::value parameters;  // JSON Schema; null when the tool takes none
+};
+
+enum class ToolChoiceMode { unset, none, auto_, required, specific };
+struct ToolChoice {
+  ToolChoiceMode mode = ToolChoiceMode::unset;
+  std::string name;  // for `specific`
+};
+
+struct ChatRequest {
+  std::string model;  // as the caller named it (routing resolves it)
+  std::vector<Message> messages;
+  std::vector<ToolDefinition> tools;
+  ToolChoice tool_choice;
+  std::optional<std::int64_t> max_tokens;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::vector<std::string> stop;
+  bool stream = false;
+  bool include_usage = false;
+  // Fields the caller sent that have no canonical slot, kept for codecs
+  // that can pass them on (OpenAI-compatible upstreams).
+  boost::json::object extensions;
+};
+
+enum class FinishReason { none, stop, length, tool_calls, content_filter, error };
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t total_tokens = 0;
+  std::int64_t cached_tokens = 0;       // subset of prompt_tokens (cache reads)
+  std::int64_t cache_write_tokens = 0;
+  std::int64_t reasoning_tokens = 0;    // subset of completion_tokens
+};
+
+struct ChatResponse {
+  std::string id;
+  std::string model;
+  std::int64_t created = 0;
+  Message message;  // role assistant
+  FinishReason finish_reason = FinishReason::none;
+  std::optional<Usage> usage;
+};
+
+// One increment of a streamed answer.
+struct TextDelta {
+  std::string text;
+};
+struct ReasoningDelta {
+  std::string text;
+};
+struct ToolCallDelta {
+  int index = 0;           // position of the call within the message
+  std::string id;          // only on the first fragment of a call
+  std::string name;        // only on the first fragment of a call
+  std::string arguments;   // a fragment; fragments joined in order are JSON
+};
+struct FinishEvent {
+  FinishReason reason = FinishReason::stop;
+};
+struct UsageEvent {
+  Usage usage;
+};
+struct StreamStart {
+  std::string id;
+  std::string model;
+  std::int64_t created = 0;
+};
+using StreamEvent = std::variant<StreamStart, TextDelta, ReasoningDelta, ToolCallDelta, FinishEvent, UsageEvent>;
+
+}  // namespace aisbf

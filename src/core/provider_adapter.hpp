@@ -1,0 +1,75 @@
+// ProviderAdapter: the pure half of a provider. It turns canonical requests
+// into upstream HTTP requests and upstream bytes back into canonical values;
+// the pipeline owns every socket. One implementation per wire protocol under
+// src/providers/<name>/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/chat_types.hpp"
+#include "core/expected.hpp"
+#include "core/gateway_error.hpp"
+
+namespace aisbf {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// What a provider adapter needs to know about where a request goes: a flat
+// view of the configuration so that codecs do not depend on config/.
+struct UpstreamTarget {
+  std::string provider_id;
+  std::string provider_type;
+  std::string endpoint;        // base URL, path kept (e.g. http://h:1/openai/v1)
+  std::string api_key;         // empty when none
+  std::string upstream_model;  // model name as the upstream knows it
+};
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string path_suffix;  // appended to the endpoint's path, e.g. "/chat/completions"
+  HeaderList headers;       // auth and protocol headers (never the caller's)
+  std::string body;
+};
+
+// Incremental decoder of one upstream stream: fed the payload of each framed
+// event (an SSE `data`, an NDJSON line, …) and returns canonical events.
+class StreamDecoder {
+ public:
+  virtual ~StreamDecoder() = default;
+  virtual Expected<std::vector<StreamEvent>> on_event(std::string_view event_name, std::string_view data) = 0;
+  // Called when the upstream closed the stream; an error when it ended early.
+  virtual Expected<std::vector<StreamEvent>> on_end() = 0;
+};
+
+class ProviderAdapter {
+ public:
+  virtual ~ProviderAdapter() = default;
+
+  virtual std::string_view type() const = 0;
+
+  // True when an OpenAI chat body can be forwarded as bytes with only
+  // `model` rewritten, and the upstream's answer relayed as it came.
+  virtual bool accepts_openai_passthrough() const { return false; }
+
+  // Headers every request to this provider carries (authentication first).
+  virtual HeaderList auth_headers(const UpstreamTarget& target) const = 0;
+
+  // The path appended to the endpoint for a chat request.
+  virtual std::string chat_path(const UpstreamTarget& target, bool stream) const = 0;
+
+  virtual Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const = 0;
+  virtual Expected<ChatResponse> decode_chat(std::string_view body) const = 0;
+  virtual std::unique_ptr<StreamDecoder> make_stream_decoder() const = 0;
+
+  // An upstream error answer as a GatewayError (status, retryability, message).
+  virtual GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const = 0;
+};
+
+// The adapter for a provider `type`, or null when that type is not built yet.
+const ProviderAdapter* find_provider_adapter(std::string_view type);
+
+}  // namespace aisbf

@@ -1,0 +1,25 @@
+// A provider's base URL split into what the upstream pool needs: the origin
+// it connects to and the path prefix every request carries.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aisbf::http {
+
+struct Endpoint {
+  bool tls = false;
+  std::string host;       // without brackets for IPv6
+  std::uint16_t port = 0;
+  std::string base_path;  // e.g. "/openai/v1", never ending in '/'
+  std::string host_header;  // "host" or "host:port" when the port is not the scheme's default
+  std::string origin_key;   // "https://host:port": the pool's key
+};
+
+// http:// and https:// URLs only; nullopt for anything else (and for URLs
+// with credentials, a query or a fragment, which a base URL must not carry).
+std::optional<Endpoint> parse_endpoint(std::string_view url);
+
+}  // namespace aisbf::http

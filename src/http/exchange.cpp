@@ -1,0 +1,161 @@
+#include "http/exchange.hpp"
+
+#include <array>
+#include <cstring>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
+#include <fmt/format.h>
+
+namespace aisbf::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+struct Exchange::Watch {
+  bool running = false;
+  bool stopping = false;
+  bool gone = false;
+  std::function<void()> on_gone;
+  std::array<char, 4096> bytes{};
+  std::size_t got = 0;
+  std::optional<asio::steady_timer> finished;
+};
+
+Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request, UpstreamPool& pool,
+                   std::chrono::milliseconds write_timeout)
+    : stream_(stream),
+      buffer_(buffer),
+      request_(request),
+      pool_(pool),
+      write_timeout_(write_timeout),
+      keep_alive_(request.keep_alive()) {}
+
+Exchange::~Exchange() = default;
+
+std::string Exchange::head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
+                           std::size_t content_length) const {
+  auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
+  std::string h;
+  h.reserve(192);
+  h.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason.data(), reason.size());
+  h.append("\r\nContent-Type: ").append(content_type).append("\r\n");
+  for (const auto& [name, value] : extra) h.append(name).append(": ").append(value).append("\r\n");
+  if (chunked) {
+    h.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    h.append("Content-Length: ").append(std::to_string(content_length)).append("\r\n");
+  }
+  if (!keep_alive_) h.append("Connection: close\r\n");
+  h.append("\r\n");
+  return h;
+}
+
+asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, std::string_view body,
+                                     const HeaderList& extra) {
+  started_ = true;
+  auto h = head(status, content_type, extra, false, body.size());
+  if (request_.method() == beast::http::verb::head) body = {};
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
+  write_failed_ = write_failed_ || static_cast<bool>(ec);
+  co_return !ec;
+}
+
+asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
+  started_ = true;
+  auto h = head(status, content_type, extra, true, 0);
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(h), kUseTuple);
+  write_failed_ = write_failed_ || static_cast<bool>(ec);
+  co_return !ec;
+}
+
+asio::awaitable<bool> Exchange::stream_write(std::string_view data) {
+  if (data.empty()) co_return !write_failed_;
+  if (write_failed_) co_return false;
+  char size_line[24];
+  auto len = static_cast<std::size_t>(fmt::format_to(size_line, "{:x}\r\n", data.size()) - size_line);
+  std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, len), asio::buffer(data.data(), data.size()),
+                                            asio::buffer("\r\n", 2)};
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
+  write_failed_ = static_cast<bool>(ec);
+  co_return !ec;
+}
+
+asio::awaitable<bool> Exchange::end_stream() {
+  if (write_failed_) co_return false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kUseTuple);
+  write_failed_ = static_cast<bool>(ec);
+  co_return !ec;
+}
+
+namespace {
+
+asio::awaitable<void> watch_socket(std::shared_ptr<Exchange::Watch> w, asio::ip::tcp::socket& socket);
+
+}  // namespace
+
+void Exchange::watch_disconnect(std::function<void()> on_gone) {
+  if (watch_ && watch_->running) return;
+  watch_ = std::make_shared<Watch>();
+  watch_->on_gone = std::move(on_gone);
+  watch_->running = true;
+  watch_->finished.emplace(stream_.get_executor(), asio::steady_timer::time_point::max());
+  asio::co_spawn(stream_.get_executor(), watch_socket(watch_, stream_.socket()), asio::detached);
+}
+
+namespace {
+
+// Reads the client socket directly (outside the stream's timeouts): EOF or
+// an error means the client is gone; bytes mean a pipelined next request,
+// which are kept for the session.
+asio::awaitable<void> watch_socket(std::shared_ptr<Exchange::Watch> w, asio::ip::tcp::socket& socket) {
+  auto [ec, n] = co_await socket.async_read_some(asio::buffer(w->bytes), kUseTuple);
+  w->got = n;
+  if (!w->stopping && (ec || n == 0)) {
+    w->gone = true;
+    if (w->on_gone) {
+      auto callback = std::move(w->on_gone);
+      callback();
+    }
+  }
+  w->running = false;
+  w->finished->cancel();
+}
+
+}  // namespace
+
+asio::awaitable<void> Exchange::stop_watch() {
+  if (!watch_) co_return;
+  auto w = watch_;
+  if (w->running) {
+    w->stopping = true;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+    while (w->running) {
+      auto [ec] = co_await w->finished->async_wait(kUseTuple);
+    }
+  }
+  if (w->got > 0 && !w->gone) {
+    auto space = buffer_.prepare(w->got);
+    std::memcpy(space.data(), w->bytes.data(), w->got);
+    buffer_.commit(w->got);
+  }
+  w->on_gone = nullptr;
+  watch_.reset();
+}
+
+bool Exchange::client_gone() const { return watch_ && watch_->gone; }
+
+}  // namespace aisbf::http

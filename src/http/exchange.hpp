@@ -1,0 +1,74 @@
+// Exchange: one client request and the means to answer it. Handlers get the
+// parsed request and write either one complete response or a chunked stream;
+// a concurrent read on the socket can report a client that went away.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/provider_adapter.hpp"
+
+namespace aisbf::http {
+
+class UpstreamPool;
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+class Exchange {
+ public:
+  Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Request& request,
+           UpstreamPool& pool, std::chrono::milliseconds write_timeout);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const Request& request() const { return request_; }
+  Request& request() { return request_; }
+  UpstreamPool& upstream_pool() { return pool_; }
+
+  // One complete response. False when the client could not be written to.
+  boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
+                                    const HeaderList& extra = {});
+
+  // A chunked response whose body follows in stream_write() calls.
+  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type, const HeaderList& extra = {});
+  boost::asio::awaitable<bool> stream_write(std::string_view data);
+  boost::asio::awaitable<bool> end_stream();
+
+  bool response_started() const { return started_; }
+  bool keep_alive() const { return keep_alive_ && !write_failed_; }
+  void close_after_response() { keep_alive_ = false; }
+
+  // Starts a read on the client socket while the handler waits on the
+  // upstream; `on_gone` runs if the client closes the connection first.
+  void watch_disconnect(std::function<void()> on_gone);
+  // Ends that read (before the connection is used for the next request).
+  boost::asio::awaitable<void> stop_watch();
+  bool client_gone() const;
+
+  struct Watch;  // state of the disconnect watch, shared with its coroutine
+
+ private:
+  std::string head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
+                   std::size_t content_length) const;
+
+  boost::beast::tcp_stream& stream_;
+  boost::beast::flat_buffer& buffer_;
+  Request& request_;
+  UpstreamPool& pool_;
+  std::chrono::milliseconds write_timeout_;
+  std::shared_ptr<Watch> watch_;
+  bool keep_alive_;
+  bool started_ = false;
+  bool write_failed_ = false;
+};
+
+}  // namespace aisbf::http

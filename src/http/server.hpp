@@ -1,0 +1,50 @@
+// The HTTP/1.1 server: N worker threads, each with its own io_context, its
+// own SO_REUSEPORT listener and its own upstream pool. Sessions are
+// coroutines; a session reads one request at a time within the configured
+// limits and hands it to the handler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "http/exchange.hpp"
+
+namespace aisbf::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 17765;
+  int workers = 1;
+  std::uint64_t max_body_bytes = 32ull * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{120'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+};
+
+using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+
+  // Binds every worker's listener; an error message when it cannot.
+  std::optional<std::string> bind();
+  std::uint16_t bound_port() const;
+
+  // Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight
+  // requests finish within the grace period and returns.
+  void run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aisbf::http

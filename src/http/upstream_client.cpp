@@ -1,0 +1,335 @@
+#include "http/upstream_client.hpp"
+
+#include <array>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <fmt/format.h>
+
+namespace aisbf::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t kMaxIdlePerOrigin = 64;
+constexpr auto kMaxIdleAge = std::chrono::seconds(30);  // below common upstream keep-alive timeouts
+constexpr auto kDnsTtl = std::chrono::seconds(30);
+constexpr std::size_t kReadPiece = 16 * 1024;
+
+struct UpstreamConnection {
+  std::string origin_key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<asio::ssl::stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return plain ? *plain : secure->next_layer(); }
+  void close() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+};
+
+struct UpstreamPool::DnsEntry {
+  tcp::resolver::results_type results;
+  Clock::time_point expires;
+};
+
+struct UpstreamPool::Impl {
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle;
+  std::unordered_map<std::string, DnsEntry> dns;
+};
+
+UpstreamPool::UpstreamPool(asio::io_context& io, asio::ssl::context& tls)
+    : io_(io), tls_(tls), impl_(std::make_unique<Impl>()) {}
+UpstreamPool::~UpstreamPool() = default;
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& origin_key) {
+  auto it = impl_->idle.find(origin_key);
+  if (it == impl_->idle.end()) return nullptr;
+  auto& list = it->second;
+  auto now = Clock::now();
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    if (now - c->idle_since < kMaxIdleAge && c->lowest().socket().is_open()) {
+      c->reused = true;
+      return c;
+    }
+    c->close();
+  }
+  return nullptr;
+}
+
+void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> c) {
+  auto& list = impl_->idle[c->origin_key];
+  if (list.size() >= kMaxIdlePerOrigin) return;  // dropping it closes it
+  c->idle_since = Clock::now();
+  list.push_back(std::move(c));
+}
+
+UpstreamPool::DnsEntry* UpstreamPool::cached_dns(const std::string& key) {
+  auto it = impl_->dns.find(key);
+  if (it == impl_->dns.end() || it->second.expires < Clock::now()) return nullptr;
+  return &it->second;
+}
+
+void UpstreamPool::store_dns(const std::string& key, DnsEntry entry) { impl_->dns[key] = std::move(entry); }
+
+// ---------------------------------------------------------------------------
+
+struct UpstreamCall::State {
+  UpstreamPool& pool;
+  Endpoint endpoint;
+  Timeouts timeouts;
+  Clock::time_point deadline;
+  std::unique_ptr<UpstreamConnection> conn;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  std::optional<tcp::resolver> resolver;
+  std::array<char, kReadPiece> piece{};
+  bool cancelled = false;
+  bool done = false;
+
+  State(UpstreamPool& p, const Endpoint& e, const Timeouts& t)
+      : pool(p), endpoint(e), timeouts(t), deadline(Clock::now() + t.total) {}
+
+  // The next operation's time budget: its own limit, capped by the total.
+  Clock::duration budget(std::chrono::milliseconds limit) const {
+    auto left = deadline - Clock::now();
+    return std::max<Clock::duration>(std::min<Clock::duration>(limit, left), Clock::duration(0));
+  }
+
+  GatewayError io_error(const beast::error_code& ec, std::string_view phase) const {
+    if (cancelled) {
+      auto e = make_error(ErrorKind::unavailable, "the client went away");
+      e.code = "client_closed";
+      return e;
+    }
+    if (ec == beast::error::timeout) {
+      auto e = make_error(ErrorKind::upstream_timeout,
+                          fmt::format("upstream {} timed out during {}", endpoint.origin_key, phase));
+      e.code = "upstream_timeout";
+      return e;
+    }
+    auto kind = phase == "connect" || phase == "tls handshake" || phase == "dns" ? ErrorKind::upstream_unreachable
+                                                                                    : ErrorKind::upstream_protocol;
+    auto e = make_error(kind, fmt::format("upstream {} failed during {}: {}", endpoint.origin_key, phase, ec.message()));
+    e.code = kind == ErrorKind::upstream_unreachable ? "upstream_unreachable" : "upstream_connection_error";
+    return e;
+  }
+};
+
+UpstreamCall::UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts)
+    : s_(std::make_unique<State>(pool, endpoint, timeouts)) {}
+
+UpstreamCall::~UpstreamCall() {
+  if (!s_->conn) return;
+  // A connection goes back to the pool only when its answer was read whole
+  // and the upstream did not ask to close it.
+  if (s_->done && !s_->cancelled && s_->parser && s_->parser->keep_alive()) {
+    s_->conn->buffer.clear();
+    s_->pool.give_back(std::move(s_->conn));
+  } else {
+    s_->conn->close();
+  }
+}
+
+namespace {
+
+asio::awaitable<beast::error_code> resolve_and_connect(UpstreamPool& pool, UpstreamConnection& c,
+                                                       const Endpoint& ep, std::optional<tcp::resolver>& resolver,
+                                                       Clock::duration budget) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(ep.host, ec);
+  auto& stream = c.lowest();
+  stream.expires_after(budget);
+  if (!ec) {
+    auto [cec] = co_await stream.async_connect(tcp::endpoint(address, ep.port), kUseTuple);
+    co_return cec;
+  }
+  auto key = ep.host + ":" + std::to_string(ep.port);
+  tcp::resolver::results_type results;
+  if (auto* cached = pool.cached_dns(key)) {
+    results = cached->results;
+  } else {
+    resolver.emplace(pool.io());
+    auto [rec, found] = co_await resolver->async_resolve(ep.host, std::to_string(ep.port), kUseTuple);
+    if (rec) co_return rec;
+    results = found;
+    pool.store_dns(key, {results, Clock::now() + kDnsTtl});
+  }
+  auto [cec, connected] = co_await stream.async_connect(results, kUseTuple);
+  co_return cec;
+}
+
+std::string format_head(const Endpoint& ep, const OutgoingRequest& r) {
+  std::string head;
+  head.reserve(256 + r.target.size());
+  head.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ").append(ep.host_header);
+  head.append("\r\n");
+  for (const auto& [name, value] : r.headers) head.append(name).append(": ").append(value).append("\r\n");
+  head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n\r\n");
+  return head;
+}
+
+template <class Stream>
+asio::awaitable<beast::error_code> write_request(Stream& stream, const std::string& head, std::string_view body) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body.data(), body.size())};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
+  co_return ec;
+}
+
+template <class Stream>
+asio::awaitable<beast::error_code> read_head(Stream& stream, beast::flat_buffer& buffer,
+                                             bhttp::response_parser<bhttp::buffer_body>& parser) {
+  auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+  co_return ec;
+}
+
+template <class Stream>
+asio::awaitable<std::pair<beast::error_code, std::size_t>> read_body_some(
+    Stream& stream, beast::flat_buffer& buffer, bhttp::response_parser<bhttp::buffer_body>& parser) {
+  auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kUseTuple);
+  co_return std::pair{ec, n};
+}
+
+bool is_stale_connection_error(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == bhttp::error::partial_message;
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingRequest& request) {
+  auto& s = *s_;
+  const auto head = format_head(s.endpoint, request);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (s.cancelled) co_return s.io_error({}, "start");
+    s.conn = s.pool.take_idle(s.endpoint.origin_key);
+    if (!s.conn) {
+      s.conn = std::make_unique<UpstreamConnection>();
+      s.conn->origin_key = s.endpoint.origin_key;
+      if (s.endpoint.tls) {
+        s.conn->secure = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(s.pool.io(), s.pool.tls());
+      } else {
+        s.conn->plain = std::make_unique<beast::tcp_stream>(s.pool.io());
+      }
+      auto ec = co_await resolve_and_connect(s.pool, *s.conn, s.endpoint, s.resolver, s.budget(s.timeouts.connect));
+      if (ec || s.cancelled) co_return s.io_error(ec, "connect");
+      beast::error_code ignored;
+      s.conn->lowest().socket().set_option(tcp::no_delay(true), ignored);
+      if (s.conn->secure) {
+        auto& tls = *s.conn->secure;
+        if (!SSL_set_tlsext_host_name(tls.native_handle(), s.endpoint.host.c_str())) {
+          co_return s.io_error(beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
+                               "tls handshake");
+        }
+        tls.set_verify_mode(asio::ssl::verify_peer);
+        tls.set_verify_callback(asio::ssl::host_name_verification(s.endpoint.host));
+        s.conn->lowest().expires_after(s.budget(s.timeouts.connect));
+        auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
+        if (hec || s.cancelled) co_return s.io_error(hec, "tls handshake");
+      }
+    }
+    const bool reused = s.conn->reused;
+    s.conn->lowest().expires_after(s.budget(s.timeouts.idle));
+    auto wec = s.conn->secure ? co_await write_request(*s.conn->secure, head, request.body)
+                              : co_await write_request(*s.conn->plain, head, request.body);
+    if (wec || s.cancelled) {
+      if (reused && !s.cancelled && attempt == 0) { s.conn->close(); s.conn.reset(); continue; }
+      co_return s.io_error(wec, "request write");
+    }
+    s.parser.emplace();
+    s.parser->header_limit(64 * 1024);
+    s.parser->body_limit(boost::none);  // the caller caps what it keeps
+    s.conn->lowest().expires_after(s.budget(s.timeouts.first_byte));
+    auto rec = s.conn->secure ? co_await read_head(*s.conn->secure, s.conn->buffer, *s.parser)
+                              : co_await read_head(*s.conn->plain, s.conn->buffer, *s.parser);
+    if (rec || s.cancelled) {
+      if (reused && !s.cancelled && attempt == 0 && is_stale_connection_error(rec) && !s.parser->got_some()) {
+        s.conn->close();
+        s.conn.reset();
+        continue;
+      }
+      co_return s.io_error(rec, "response head");
+    }
+    s.done = s.parser->is_done();
+    co_return std::nullopt;
+  }
+  co_return s.io_error({}, "request write");
+}
+
+int UpstreamCall::status() const { return s_->parser ? static_cast<int>(s_->parser->get().result_int()) : 0; }
+
+std::string UpstreamCall::header(std::string_view name) const {
+  if (!s_->parser) return {};
+  const auto& h = s_->parser->get();
+  auto it = h.find(beast::string_view(name.data(), name.size()));
+  return it == h.end() ? std::string{} : std::string(it->value());
+}
+
+asio::awaitable<Expected<std::string_view>> UpstreamCall::read_some() {
+  auto& s = *s_;
+  if (s.done) co_return std::string_view{};
+  if (s.cancelled) co_return s.io_error({}, "response body");
+  auto& body = s.parser->get().body();
+  body.data = s.piece.data();
+  body.size = s.piece.size();
+  // While a stream is open, the idle limit applies between pieces; the
+  // total deadline caps the whole answer.
+  s.conn->lowest().expires_after(s.budget(s.timeouts.idle));
+  auto [ec, n] = s.conn->secure ? co_await read_body_some(*s.conn->secure, s.conn->buffer, *s.parser)
+                                : co_await read_body_some(*s.conn->plain, s.conn->buffer, *s.parser);
+  if (ec == bhttp::error::need_buffer) ec = {};
+  if (ec || s.cancelled) co_return s.io_error(ec, "response body");
+  s.done = s.parser->is_done();
+  co_return std::string_view(s.piece.data(), s.piece.size() - body.size);
+}
+
+bool UpstreamCall::done() const { return s_->done; }
+
+asio::awaitable<Expected<std::string>> UpstreamCall::read_all(std::size_t cap) {
+  std::string out;
+  while (!s_->done) {
+    auto piece = co_await read_some();
+    if (!piece) co_return piece.take_error();
+    if (out.size() + piece->size() > cap) {
+      auto e = make_error(ErrorKind::upstream_protocol,
+                          fmt::format("upstream {} answered more than {} bytes", s_->endpoint.origin_key, cap));
+      e.code = "upstream_response_too_large";
+      co_return e;
+    }
+    out.append(*piece);
+  }
+  co_return out;
+}
+
+void UpstreamCall::cancel() {
+  auto& s = *s_;
+  s.cancelled = true;
+  if (s.resolver) s.resolver->cancel();
+  if (s.conn) s.conn->lowest().cancel();
+}
+
+bool UpstreamCall::cancelled() const { return s_->cancelled; }
+
+}  // namespace aisbf::http

@@ -1,0 +1,91 @@
+// The upstream HTTP client: per-worker keep-alive pools keyed by origin, TLS
+// with SNI and verification against the system store, a short DNS cache,
+// and one call object per request that reads the response head first and
+// then the body piece by piece as it arrives.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include "config/config.hpp"
+#include "core/expected.hpp"
+#include "core/provider_adapter.hpp"
+#include "http/endpoint.hpp"
+
+namespace aisbf::http {
+
+struct UpstreamConnection;
+
+// One per worker thread; never shared across threads.
+class UpstreamPool {
+ public:
+  UpstreamPool(boost::asio::io_context& io, boost::asio::ssl::context& tls);
+  ~UpstreamPool();
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+  boost::asio::ssl::context& tls() { return tls_; }
+
+  std::unique_ptr<UpstreamConnection> take_idle(const std::string& origin_key);
+  void give_back(std::unique_ptr<UpstreamConnection> connection);
+
+  struct DnsEntry;
+  DnsEntry* cached_dns(const std::string& key);
+  void store_dns(const std::string& key, DnsEntry entry);
+
+ private:
+  struct Impl;
+  boost::asio::io_context& io_;
+  boost::asio::ssl::context& tls_;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct OutgoingRequest {
+  std::string_view method = "POST";
+  std::string target;    // path (and query) on the upstream
+  HeaderList headers;    // already filtered: nothing hop-by-hop, nothing of the caller's credentials
+  std::string_view body;
+};
+
+class UpstreamCall {
+ public:
+  UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts);
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Sends the request and waits for the response head. A reused keep-alive
+  // connection that fails before any byte came back is retried once on a
+  // fresh one (upstreams close idle connections whenever they like).
+  boost::asio::awaitable<std::optional<GatewayError>> start(const OutgoingRequest& request);
+
+  int status() const;
+  std::string header(std::string_view name) const;
+
+  // The next piece of the body as it arrives (may be empty while framing is
+  // read); valid until the next call. done() once the body is complete.
+  boost::asio::awaitable<Expected<std::string_view>> read_some();
+  bool done() const;
+
+  // The whole body, failing past `cap` bytes.
+  boost::asio::awaitable<Expected<std::string>> read_all(std::size_t cap);
+
+  // Aborts whatever I/O is pending or next (the client went away). Safe to
+  // call from another coroutine on the same thread.
+  void cancel();
+  bool cancelled() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace aisbf::http

@@ -1,0 +1,126 @@
+// aisbf: CLI only. Parse flags, load the configuration, run the server.
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/check_config.hpp"
+#include "config/config.hpp"
+#include "http/server.hpp"
+#include "pipeline/app.hpp"
+
+namespace {
+
+std::filesystem::path default_config_dir() {
+  if (const char* env = std::getenv("AISBF_CONFIG_DIR"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".aisbf";
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+void raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+struct Options {
+  std::filesystem::path config_dir = default_config_dir();
+  std::string host;
+  int port = -1;
+  int workers = 0;
+  std::string log_level = "info";
+  bool allow_unauthenticated = false;
+};
+
+int serve(const Options& opt) {
+  auto loaded = aisbf::load_config(opt.config_dir, {.write_missing_defaults = true});
+  for (const auto& d : loaded.diagnostics) {
+    if (d.severity == aisbf::Diagnostic::Severity::error) spdlog::error("{}", aisbf::format_diagnostic(d));
+    else spdlog::warn("{}", aisbf::format_diagnostic(d));
+  }
+  if (!loaded.ok()) {
+    spdlog::error("configuration in {} has errors; run `aisbf check-config` for the list", opt.config_dir.string());
+    return 2;
+  }
+  auto config = loaded.config;
+  aisbf::http::ServerOptions so;
+  so.host = opt.host.empty() ? config->server.host : opt.host;
+  so.port = static_cast<std::uint16_t>(opt.port >= 0 ? opt.port : config->server.port);
+  so.workers = opt.workers > 0 ? opt.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  so.max_body_bytes = config->server.max_body_bytes;
+  so.header_timeout = config->server.header_timeout;
+  so.idle_timeout = config->server.idle_timeout;
+  so.shutdown_grace = config->server.shutdown_grace;
+  if (!is_loopback(so.host) && !config->auth.enabled && !opt.allow_unauthenticated) {
+    spdlog::error("refusing to listen on {} with auth disabled: anyone could spend your provider keys. "
+                  "Enable auth in aisbf.json or pass --allow-unauthenticated.", so.host);
+    return 2;
+  }
+  if (config->server.host != so.host) {
+    // The Host-header check follows the address actually bound.
+    auto adjusted = std::make_shared<aisbf::Config>(*config);
+    adjusted->server.host = so.host;
+    config = adjusted;
+  }
+
+  aisbf::App app(config);
+  aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
+  if (auto err = server.bind()) {
+    spdlog::error("{}", *err);
+    return 1;
+  }
+  std::printf("LISTENING http://%s:%u\n", so.host.find(':') != std::string::npos ? ("[" + so.host + "]").c_str() : so.host.c_str(),
+              server.bound_port());
+  std::fflush(stdout);
+  spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
+               config->providers.size(), so.workers, opt.config_dir.string());
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  // Signals are handled by the server's signal_set: block them in every
+  // thread so that the worker threads inherit the mask.
+  Options opt;
+  CLI::App cli{"aisbf: one OpenAI-compatible endpoint in front of many LLM providers"};
+  cli.set_version_flag("--version", std::string("aisbf ") + AISBF_VERSION);
+  cli.add_option("--config-dir", opt.config_dir, "configuration directory (env AISBF_CONFIG_DIR; default ~/.aisbf)");
+  cli.add_option("--host", opt.host, "listen address (default: aisbf.json server.host, else 127.0.0.1)");
+  cli.add_option("--port", opt.port, "listen port, 0 picks a free one (default: aisbf.json server.port, else 17765)")
+      ->check(CLI::Range(0, 65535));
+  cli.add_option("--workers", opt.workers, "worker threads (default: number of cores)")->check(CLI::Range(1, 1024));
+  cli.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  cli.add_flag("--allow-unauthenticated", opt.allow_unauthenticated,
+               "allow a non-loopback listen address while auth is disabled");
+  auto* check = cli.add_subcommand("check-config", "validate the configuration files, list every problem, write nothing");
+  check->add_option("--config-dir", opt.config_dir, "configuration directory");
+  CLI11_PARSE(cli, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("aisbf");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(opt.log_level));
+
+  if (*check) return aisbf::run_check_config(opt.config_dir, std::cout);
+
+  raise_open_files_limit();
+  return serve(opt);
+}

@@ -1,0 +1,145 @@
+#include "pipeline/app.hpp"
+
+#include <random>
+
+#include <boost/beast/http/field.hpp>
+#include <fmt/format.h>
+
+#include "api/models_json.hpp"
+#include "api/routes.hpp"
+#include "auth/token_auth.hpp"
+#include "pipeline/chat_pipeline.hpp"
+#include "pipeline/respond.hpp"
+
+namespace aisbf {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+bool is_loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+}
+
+// Host header without its port: "localhost:17765" → "localhost", "[::1]:1" → "::1".
+std::string_view host_name(std::string_view host_header) {
+  if (!host_header.empty() && host_header.front() == '[') {
+    auto end = host_header.find(']');
+    return end == std::string_view::npos ? host_header : host_header.substr(1, end - 1);
+  }
+  return host_header.substr(0, host_header.find(':'));
+}
+
+bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto type = ct.substr(0, semi);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (type.size() != 16) return false;
+  for (std::size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) return false;
+  }
+  return true;
+}
+
+GatewayError coded(ErrorKind kind, std::string message, std::string code) {
+  auto e = make_error(kind, std::move(message));
+  e.code = std::move(code);
+  return e;
+}
+
+std::string request_id_prefix() {
+  std::random_device rd;
+  return fmt::format("req_{:08x}", rd());
+}
+
+}  // namespace
+
+App::App(std::shared_ptr<const Config> config)
+    : config_(std::move(config)), loopback_only_(is_loopback_host(config_.load()->server.host)) {}
+
+boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
+  static const std::string prefix = request_id_prefix();
+  RequestContext ctx;
+  ctx.config = config();
+  ctx.started = std::chrono::steady_clock::now();
+  ctx.request_id = fmt::format("{}{:x}", prefix, next_request_.fetch_add(1, std::memory_order_relaxed));
+  const auto& req = ex.request();
+  const auto route = api::match_route(std::string_view(req.method_string()), std::string_view(req.target()));
+
+  // DNS rebinding: a page on another origin must not reach a loopback gateway.
+  if (loopback_only_) {
+    auto host = req[bhttp::field::host];
+    if (!host.empty() && !is_loopback_host(host_name(std::string_view(host)))) {
+      co_return co_await send_error(
+          ex, coded(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host"),
+          ctx.request_id);
+    }
+  }
+  if (route.kind != api::RouteKind::health && ctx.config->auth.enabled) {
+    auto token = auth::bearer_token(std::string_view(req[bhttp::field::authorization]));
+    if (!auth::token_is_valid(ctx.config->auth, token)) {
+      auto e = coded(ErrorKind::unauthorized,
+                     token.empty() ? "missing gateway token: send 'Authorization: Bearer <token>'"
+                                   : "invalid gateway token",
+                     "invalid_api_key");
+      co_return co_await send_error(ex, e, ctx.request_id);
+    }
+    ctx.principal.authenticated = true;
+  }
+  if (route.bad_escape) {
+    co_return co_await send_error(ex, coded(ErrorKind::invalid_request, "invalid percent-escape in the path", "invalid_path"),
+                                  ctx.request_id);
+  }
+
+  const Config& config = *ctx.config;
+  switch (route.kind) {
+    case api::RouteKind::health:
+      co_return co_await send_json(ex, 200, R"({"status":"ok"})", ctx.request_id);
+    case api::RouteKind::status:
+      co_return co_await send_json(ex, 200, api::status_json(config), ctx.request_id);
+    case api::RouteKind::models_list:
+      co_return co_await send_json(ex, 200, api::models_list_json(config), ctx.request_id);
+    case api::RouteKind::model_get: {
+      if (auto model = api::model_json(config, route.model_id)) co_return co_await send_json(ex, 200, *model, ctx.request_id);
+      co_return co_await send_error(
+          ex, coded(ErrorKind::not_found, fmt::format("model '{}' does not exist", route.model_id), "model_not_found"),
+          ctx.request_id);
+    }
+    case api::RouteKind::scoped_models: {
+      if (config.find_provider(route.scope) != nullptr)
+        co_return co_await send_json(ex, 200, api::models_list_json(config, route.scope), ctx.request_id);
+      co_return co_await send_error(
+          ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", route.scope), "model_not_found"),
+          ctx.request_id);
+    }
+    case api::RouteKind::chat:
+    case api::RouteKind::scoped_chat:
+    case api::RouteKind::rotations_chat:
+    case api::RouteKind::autoselect_chat: {
+      if (!is_json_content_type(std::string_view(req[bhttp::field::content_type]))) {
+        co_return co_await send_error(
+            ex, coded(ErrorKind::unsupported_media, "request body must be sent as Content-Type: application/json",
+                      "unsupported_media_type"),
+            ctx.request_id);
+      }
+      std::string_view scope = route.scope;
+      if (route.kind == api::RouteKind::rotations_chat) scope = "rotations";
+      if (route.kind == api::RouteKind::autoselect_chat) scope = "autoselect";
+      co_return co_await serve_chat(ex, ctx, scope);
+    }
+    case api::RouteKind::method_not_allowed: {
+      auto e = coded(ErrorKind::invalid_request, "method not allowed on this route", "method_not_allowed");
+      e.status = 405;
+      co_return co_await send_error(ex, e, ctx.request_id);
+    }
+    case api::RouteKind::not_found:
+      break;
+  }
+  co_return co_await send_error(
+      ex, coded(ErrorKind::not_found, fmt::format("no route for {} {}", std::string_view(req.method_string()),
+                                                  std::string_view(req.target())),
+                "not_found"),
+      ctx.request_id);
+}
+
+}  // namespace aisbf

@@ -1,0 +1,30 @@
+// App: the gateway's request handler. Holds the live configuration snapshot,
+// authenticates, routes, and runs the pipeline for chat requests.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "config/config.hpp"
+#include "http/exchange.hpp"
+
+namespace aisbf {
+
+class App {
+ public:
+  explicit App(std::shared_ptr<const Config> config);
+
+  std::shared_ptr<const Config> config() const { return config_.load(std::memory_order_acquire); }
+  void replace_config(std::shared_ptr<const Config> next) { config_.store(std::move(next), std::memory_order_release); }
+
+  boost::asio::awaitable<void> handle(http::Exchange& exchange);
+
+ private:
+  std::atomic<std::shared_ptr<const Config>> config_;
+  std::atomic<std::uint64_t> next_request_{1};
+  bool loopback_only_;
+};
+
+}  // namespace aisbf

@@ -1,0 +1,169 @@
+#include "pipeline/relay.hpp"
+
+#include <fmt/format.h>
+
+#include "api/openai_errors.hpp"
+#include "http/sse_parser.hpp"
+#include "pipeline/respond.hpp"
+
+namespace aisbf {
+
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 1024 * 1024;
+constexpr std::size_t kMaxWholeBody = 256 * 1024 * 1024;
+
+bool is_event_stream(std::string_view content_type) {
+  return content_type.substr(0, 17) == "text/event-stream";
+}
+
+GatewayError stream_broken(const UpstreamTarget& target, std::string_view why) {
+  auto e = make_error(ErrorKind::upstream_protocol,
+                      fmt::format("the stream from provider '{}' ended unexpectedly: {}", target.provider_id, why));
+  e.code = "upstream_stream_cut";
+  return e;
+}
+
+GatewayError event_too_large(const UpstreamTarget& target, std::size_t cap) {
+  auto e = make_error(ErrorKind::upstream_protocol,
+                      fmt::format("provider '{}' sent a stream event larger than {} bytes", target.provider_id, cap));
+  e.code = "upstream_event_too_large";
+  return e;
+}
+
+void note_usage(RelayOutcome& outcome, std::string_view json) {
+  if (auto u = scan_openai_usage(json)) outcome.usage = *u;
+}
+
+// Moves every complete event from the parser into `out` (raw bytes, as the
+// upstream framed them). Returns false when an event exceeded the cap.
+bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, bool& saw_data, bool& saw_done) {
+  sse::Event ev;
+  for (;;) {
+    auto status = parser.next(ev);
+    if (status == sse::Status::need_more) return true;
+    if (status == sse::Status::too_large) return false;
+    out.append(ev.raw);
+    if (!ev.has_data) continue;
+    saw_data = true;
+    if (ev.data == "[DONE]") {
+      saw_done = true;
+    } else {
+      note_usage(outcome, ev.data);
+    }
+  }
+}
+
+boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
+                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                 RequestContext& ctx) {
+  RelayOutcome outcome;
+  auto body = co_await call.read_all(kMaxErrorBody);
+  auto error = adapter.classify_error(call.status(), body ? std::string_view(*body) : std::string_view{}, target);
+  if (call.status() == 429) {
+    if (auto retry = call.header("retry-after"); !retry.empty()) error.retry_after = retry;
+  }
+  outcome.status = error.status;
+  outcome.error = error;
+  co_await send_error(ex, error, ctx.request_id);
+  co_return outcome;
+}
+
+boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::UpstreamCall& call, RequestContext& ctx) {
+  RelayOutcome outcome;
+  auto body = co_await call.read_all(kMaxWholeBody);
+  if (!body) {
+    outcome.error = body.take_error();
+    co_await send_error(ex, *outcome.error, ctx.request_id);
+    co_return outcome;
+  }
+  note_usage(outcome, *body);
+  auto content_type = call.header("content-type");
+  HeaderList extra{{"x-request-id", ctx.request_id}};
+  outcome.status = call.status();
+  outcome.reached_client = co_await ex.send(call.status(), content_type.empty() ? "application/json" : content_type,
+                                            *body, extra);
+  co_return outcome;
+}
+
+boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::UpstreamCall& call,
+                                                  const UpstreamTarget& target, RequestContext& ctx) {
+  RelayOutcome outcome;
+  const auto cap = ctx.config->server.max_sse_event_bytes;
+  sse::Parser parser(cap);
+  std::string out;
+  bool saw_data = false, saw_done = false;
+
+  // Until the first event: a failure is still an ordinary JSON error.
+  while (!saw_data) {
+    if (call.done()) {
+      outcome.error = stream_broken(target, "it closed before sending any event");
+      break;
+    }
+    auto piece = co_await call.read_some();
+    if (!piece) {
+      outcome.error = piece.take_error();
+      break;
+    }
+    parser.feed(*piece);
+    if (!drain_events(parser, out, outcome, saw_data, saw_done)) {
+      outcome.error = event_too_large(target, cap);
+      break;
+    }
+  }
+  if (outcome.error) {
+    co_await send_error(ex, *outcome.error, ctx.request_id);
+    co_return outcome;
+  }
+
+  outcome.status = 200;
+  HeaderList extra{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"x-request-id", ctx.request_id}};
+  bool writable = co_await ex.begin_stream(200, "text/event-stream", extra) && co_await ex.stream_write(out);
+  outcome.reached_client = true;
+
+  // Then every read is forwarded as soon as it holds complete events.
+  while (writable && !call.done()) {
+    auto piece = co_await call.read_some();
+    if (!piece) {
+      outcome.error = piece.take_error();
+      break;
+    }
+    parser.feed(*piece);
+    out.clear();
+    if (!drain_events(parser, out, outcome, saw_data, saw_done)) {
+      outcome.error = event_too_large(target, cap);
+      break;
+    }
+    writable = co_await ex.stream_write(out);
+  }
+  if (!writable) {
+    call.cancel();  // the client is gone: stop the upstream work now
+    co_return outcome;
+  }
+  if (!outcome.error && !saw_done) {
+    outcome.error = stream_broken(target, parser.has_partial() ? "it stopped in the middle of an event"
+                                                               : "it closed without [DONE]");
+  }
+  if (outcome.error) {
+    if (outcome.error->code == "upstream_connection_error") {
+      outcome.error = stream_broken(target, outcome.error->message);
+    }
+    co_await ex.stream_write(api::openai_error_event(*outcome.error));
+  }
+  co_await ex.end_stream();
+  co_return outcome;
+}
+
+}  // namespace
+
+boost::asio::awaitable<RelayOutcome> relay_openai_answer(http::Exchange& ex, http::UpstreamCall& call,
+                                                         const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                         RequestContext& ctx, bool stream) {
+  const int status = call.status();
+  if (status < 200 || status >= 300) co_return co_await relay_error(ex, call, adapter, target, ctx);
+  // An upstream that ignored `stream: true` and answered whole is relayed whole.
+  if (!stream || !is_event_stream(call.header("content-type"))) co_return co_await relay_whole(ex, call, ctx);
+  co_return co_await relay_stream(ex, call, target, ctx);
+}
+
+}  // namespace aisbf

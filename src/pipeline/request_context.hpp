@@ -1,0 +1,48 @@
+// RequestContext: everything one request carries through the pipeline.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace aisbf {
+
+// Who is calling. Filled by auth; later issues add users and roles.
+struct Principal {
+  bool authenticated = false;  // false when auth is disabled
+  std::string token_label;     // which configured token matched (never the token itself)
+};
+
+// One cancellation signal per request: the client's disconnect emits it and
+// whatever upstream call is in flight has connected its handler.
+class CancelSlot {
+ public:
+  void connect(std::function<void()> handler) { handler_ = std::move(handler); }
+  void disconnect() { handler_ = nullptr; }
+  void emit() {
+    cancelled_ = true;
+    if (handler_) {
+      auto h = std::move(handler_);
+      h();
+    }
+  }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  std::function<void()> handler_;
+  bool cancelled_ = false;
+};
+
+struct RequestContext {
+  std::shared_ptr<const Config> config;  // the snapshot this request started with
+  std::string request_id;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point deadline;
+  Principal principal;
+  CancelSlot cancel;
+};
+
+}  // namespace aisbf

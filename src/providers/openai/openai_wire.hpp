@@ -1,0 +1,29 @@
+// OpenAI Chat Completions wire helpers shared by the OpenAI ingress (api/)
+// and the OpenAI provider: reading the few fields the gateway needs from a
+// request body without building a DOM, and rewriting `model` in place.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/expected.hpp"
+
+namespace aisbf::openai {
+
+// What the gateway reads from a chat request; the body itself stays as sent.
+struct ChatEnvelope {
+  std::string model;
+  std::size_t model_begin = 0, model_end = 0;  // byte span of the model value in the body
+  bool stream = false;
+  bool include_usage = false;
+};
+
+// Validates the body as JSON and reads `model`, `messages`, `stream` and
+// `stream_options.include_usage`. Errors are 400s that name the problem.
+Expected<ChatEnvelope> scan_chat_request(std::string_view body);
+
+// The body with only the model value replaced; every other byte as sent.
+std::string rewrite_model(std::string_view body, const ChatEnvelope& envelope, std::string_view new_model);
+
+}  // namespace aisbf::openai

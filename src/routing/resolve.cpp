@@ -1,0 +1,88 @@
+#include "routing/resolve.hpp"
+
+#include <fmt/format.h>
+
+#include "core/model_id.hpp"
+
+namespace aisbf::routing {
+
+namespace {
+
+GatewayError model_not_found(std::string message) {
+  auto e = make_error(ErrorKind::not_found, std::move(message));
+  e.code = "model_not_found";
+  e.param = "model";
+  return e;
+}
+
+GatewayError not_built_yet(std::string_view kind, std::string_view id) {
+  auto e = make_error(ErrorKind::unsupported,
+                      fmt::format("{} '{}' is configured but {}s are not served by this build yet", kind, id, kind));
+  e.code = "unsupported_target_kind";
+  return e;
+}
+
+Expected<ProviderTarget> provider_target(const ProviderConfig& provider, std::string_view model_name) {
+  if (!is_valid_upstream_model_name(model_name)) {
+    auto e = make_error(ErrorKind::invalid_request, "model name is empty, too long or contains whitespace or control characters");
+    e.code = "invalid_model";
+    e.param = "model";
+    return e;
+  }
+  ProviderTarget t;
+  t.provider = &provider;
+  t.model = provider.find_model(model_name);
+  if (t.model == nullptr && !provider.models.empty()) {
+    return model_not_found(fmt::format("model '{}' is not configured for provider '{}'", model_name, provider.id));
+  }
+  t.upstream_model = std::string(model_name);
+  return t;
+}
+
+}  // namespace
+
+Expected<ProviderTarget> resolve_chat_target(const Config& config, std::string_view scope, std::string_view model) {
+  // /api/rotations/… and /api/autoselect/… name the rotation or autoselect in `model`.
+  if (scope == "rotations") {
+    if (config.find_rotation(model) == nullptr) return model_not_found(fmt::format("no rotation named '{}'", model));
+    return not_built_yet("rotation", model);
+  }
+  if (scope == "autoselect" && config.find_autoselect(scope) == nullptr) {
+    if (config.find_autoselect(model) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", model));
+    return not_built_yet("autoselect", model);
+  }
+  if (!scope.empty()) {
+    if (config.find_autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
+    if (config.find_rotation(scope) != nullptr) return not_built_yet("rotation", scope);
+    const auto* provider = config.find_provider(scope);
+    if (provider == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
+    // Both "model" and "provider/model" name the same thing on a scoped route,
+    // unless the provider really has a model called "provider/model".
+    std::string_view name = model;
+    if (name.size() > scope.size() && name.substr(0, scope.size()) == scope && name[scope.size()] == '/' &&
+        provider->find_model(name) == nullptr) {
+      name.remove_prefix(scope.size() + 1);
+    }
+    return provider_target(*provider, name);
+  }
+
+  auto id = parse_model_id(model);
+  if (!id) {
+    return model_not_found(fmt::format(
+        "model '{}' is not a gateway model id: use 'provider/model', 'rotation/name' or 'autoselect/name'", model));
+  }
+  switch (id->kind) {
+    case ModelIdKind::rotation:
+      if (config.find_rotation(id->id) == nullptr) return model_not_found(fmt::format("no rotation named '{}'", id->id));
+      return not_built_yet("rotation", id->id);
+    case ModelIdKind::autoselect:
+      if (config.find_autoselect(id->id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id->id));
+      return not_built_yet("autoselect", id->id);
+    case ModelIdKind::provider: break;
+  }
+  const auto* provider = config.find_provider(id->id);
+  if (provider == nullptr) return model_not_found(fmt::format("no provider named '{}'", id->id));
+  return provider_target(*provider, id->model);
+}
+
+}  // namespace aisbf::routing

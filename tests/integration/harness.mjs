@@ -1,0 +1,500 @@
+// Test harness: starts aisbf-mock and aisbf on loopback (port 0), writes a
+// temporary config directory, and gives small HTTP/SSE helpers. Every wait is
+// bounded; every child process is killed at the end (and on exit/crash).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const AISBF_BIN = path.resolve(REPO_ROOT, process.env.AISBF_BIN || 'build/aisbf');
+export const MOCK_BIN = path.resolve(REPO_ROOT, process.env.AISBF_MOCK_BIN || 'build/aisbf-mock');
+export const MOCK_KEY = 'mock-key';
+// Sanitizer builds start slowly; everything else waits a few seconds at most.
+export const START_TIMEOUT_MS = Number(process.env.AISBF_TEST_START_TIMEOUT_MS || 10000);
+
+// Upstream fault models served by aisbf-mock (chosen by model name).
+export const FAULT_MODELS = [
+  'fault-cut', 'fault-500', 'fault-429', 'fault-401', 'fault-400', 'fault-hang',
+  'fault-hang-after-first', 'fault-slow', 'fault-badjson', 'fault-bigevent',
+  'fault-stream-error', 'fault-close',
+];
+export const MOCK_MODELS = ['mock-model', 'org/nested-model', ...FAULT_MODELS];
+
+// ---------------------------------------------------------------- processes
+
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
+
+const tmpDirs = [];
+process.on('exit', () => {
+  if (process.env.AISBF_TEST_KEEP_TMP) return;
+  for (const d of tmpDirs) {
+    try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+});
+
+export function tmpDir(prefix = 'aisbf-test-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
+function checkBinary(bin, envName) {
+  if (!fs.existsSync(bin)) {
+    throw new Error(`binary not found: ${bin} (build it, or set ${envName})`);
+  }
+}
+
+export function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Races `promise` against a timer; rejects with `what` when the timer wins.
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const t = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
+}
+
+const OUTPUT_CAP = 1 << 20;
+
+// A child process whose output is always drained (a full pipe would block it).
+export class Proc {
+  constructor(name, child) {
+    this.name = name;
+    this.child = child;
+    this.stdout = '';
+    this.stderr = '';
+    this.exitInfo = null;
+    live.add(child);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d) => { if (this.stdout.length < OUTPUT_CAP) this.stdout += d; });
+    child.stderr.on('data', (d) => { if (this.stderr.length < OUTPUT_CAP) this.stderr += d; });
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        live.delete(child);
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+      child.on('error', (err) => {
+        live.delete(child);
+        this.exitInfo = { code: null, signal: null, error: err };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  get pid() { return this.child.pid; }
+  get running() { return this.exitInfo === null; }
+  output() { return `--- ${this.name} stdout ---\n${this.stdout}\n--- ${this.name} stderr ---\n${this.stderr.slice(-4000)}`; }
+
+  kill(signal = 'SIGTERM') {
+    if (this.running) this.child.kill(signal);
+  }
+
+  // Resolves with {code, signal} once exited, or rejects after `ms`.
+  waitExit(ms = 5000) {
+    return withTimeout(this.exited, ms, `${this.name} (pid ${this.pid}) to exit`);
+  }
+
+  // Polite stop, then SIGKILL after `ms`. Never throws.
+  async stop(ms = 5000) {
+    if (!this.running) return this.exitInfo;
+    this.kill('SIGTERM');
+    try {
+      return await this.waitExit(ms);
+    } catch {
+      this.kill('SIGKILL');
+      return this.exited;
+    }
+  }
+}
+
+export function spawnProc(name, bin, args, { env = {}, cwd } = {}) {
+  const merged = { ...process.env, ...env };
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  const child = spawn(bin, args, {
+    env: merged,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Proc(name, child);
+}
+
+// Spawns and waits for the first stdout line `LISTENING http://HOST:PORT`.
+export async function spawnListening(name, bin, args, opts = {}) {
+  const proc = spawnProc(name, bin, args, opts);
+  const firstLine = new Promise((resolve, reject) => {
+    const onData = () => {
+      const nl = proc.stdout.indexOf('\n');
+      if (nl >= 0) {
+        proc.child.stdout.off('data', onData);
+        resolve(proc.stdout.slice(0, nl).replace(/\r$/, ''));
+      }
+    };
+    proc.child.stdout.on('data', onData);
+    proc.exited.then((info) => reject(new Error(
+      `${name} exited before listening (${JSON.stringify(info)})\n${proc.output()}`)));
+  });
+  let line;
+  try {
+    line = await withTimeout(firstLine, opts.timeoutMs ?? START_TIMEOUT_MS, `${name} to print LISTENING`);
+  } catch (err) {
+    await proc.stop(1000);
+    err.message += `\n${proc.output()}`;
+    throw err;
+  }
+  const m = /^LISTENING (http:\/\/([^/\s:]+|\[[^\]]+\]):(\d+))\s*$/.exec(line);
+  if (!m) {
+    await proc.stop(1000);
+    throw new Error(`${name}: first stdout line is not "LISTENING http://HOST:PORT": ${JSON.stringify(line)}\n${proc.output()}`);
+  }
+  proc.url = m[1];
+  proc.port = Number(m[3]);
+  return proc;
+}
+
+// Runs a command to completion (bounded); resolves {code, signal, stdout, stderr}.
+export async function runCli(bin, args, { env = {}, timeoutMs = 10000, cwd } = {}) {
+  const proc = spawnProc(path.basename(bin), bin, args, { env, cwd });
+  try {
+    const info = await proc.waitExit(timeoutMs);
+    return { ...info, stdout: proc.stdout, stderr: proc.stderr, output: proc.stdout + proc.stderr };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    await proc.exited;
+    err.message += `\n${proc.output()}`;
+    throw err;
+  }
+}
+
+export async function startMock() {
+  checkBinary(MOCK_BIN, 'AISBF_MOCK_BIN');
+  const proc = await spawnListening('aisbf-mock', MOCK_BIN,
+    ['--port', '0', '--api-key', MOCK_KEY]);
+  return new Mock(proc);
+}
+
+// A fresh HOME so the gateway's ~/.aisbf files land in a temp dir.
+export function gatewayEnv(extra = {}) {
+  return { HOME: tmpDir('aisbf-home-'), AISBF_CONFIG_DIR: undefined, ...extra };
+}
+
+export async function startGateway(configDir, extraArgs = [], { env, timeoutMs } = {}) {
+  checkBinary(AISBF_BIN, 'AISBF_BIN');
+  return spawnListening('aisbf', AISBF_BIN,
+    ['--config-dir', configDir, '--host', '127.0.0.1', '--port', '0', '--workers', '2', ...extraArgs],
+    { env: gatewayEnv(env), timeoutMs });
+}
+
+// A port nothing listens on (bound then closed).
+export async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+// ---------------------------------------------------------------- config
+
+export function model(name, extra = {}) {
+  return { name, context_size: 128000, ...extra };
+}
+
+export function mockProvider(mockUrl, { id = 'mock', models = MOCK_MODELS, ...extra } = {}) {
+  return {
+    id,
+    name: `Mock ${id}`,
+    endpoint: `${mockUrl}/v1`,
+    type: 'openai',
+    api_key_required: true,
+    api_key: MOCK_KEY,
+    rate_limit: 0,
+    models: models.map((m) => (typeof m === 'string' ? model(m) : m)),
+    ...extra,
+  };
+}
+
+// Writes aisbf.json, providers.json, rotations.json, autoselect.json.
+// `providers`: object id → provider (default: the one `mock` provider).
+export function writeConfigDir({ mockUrl, providers, server = {}, auth, aisbf = {}, dir } = {}) {
+  dir ??= tmpDir('aisbf-config-');
+  fs.mkdirSync(dir, { recursive: true });
+  providers ??= { mock: mockProvider(mockUrl) };
+  const aisbfJson = {
+    server: { host: '127.0.0.1', port: 17765, protocol: 'http', ...server },
+    auth: auth ?? { enabled: false, tokens: [] },
+    response_cache: { enabled: false },
+    ...aisbf,
+  };
+  const write = (name, value) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2));
+  write('aisbf.json', aisbfJson);
+  write('providers.json', { providers });
+  write('rotations.json', { notifyerrors: false, rotations: {} });
+  write('autoselect.json', {});
+  return dir;
+}
+
+// Mock + config + gateway. `opts.providers` may be a function (mockUrl) → providers.
+export async function startStack(opts = {}) {
+  const mock = await startMock();
+  let gw;
+  try {
+    const providers = typeof opts.providers === 'function' ? await opts.providers(mock.url) : opts.providers;
+    const configDir = writeConfigDir({ ...opts, providers, mockUrl: mock.url });
+    gw = await startGateway(configDir, opts.args ?? [], { env: opts.env });
+    return new Stack(mock, gw, configDir);
+  } catch (err) {
+    await mock.stop();
+    throw err;
+  }
+}
+
+export class Stack {
+  constructor(mock, gw, configDir) {
+    this.mock = mock;
+    this.gw = gw;
+    this.configDir = configDir;
+    this.url = gw.url;
+  }
+  u(p) { return this.url + p; }
+  async stop() {
+    await Promise.all([this.gw.stop(), this.mock.stop()]);
+  }
+}
+
+export class Mock {
+  constructor(proc) {
+    this.proc = proc;
+    this.url = proc.url;
+  }
+  u(p) { return this.url + p; }
+  stop() { return this.proc.stop(); }
+  async reset() {
+    const r = await request(this.u('/__mock/reset'), { method: 'POST' });
+    assert.ok(r.status < 300, `mock reset failed: ${r.status} ${r.text}`);
+  }
+  async requests() {
+    const r = await request(this.u('/__mock/requests'));
+    assert.equal(r.status, 200, r.text);
+    return r.json().requests;
+  }
+  // Requests the gateway made to the upstream chat route.
+  async chatRequests() {
+    return (await this.requests()).filter((q) => q.path.endsWith('/chat/completions'));
+  }
+  async stats() {
+    const r = await request(this.u('/__mock/stats'));
+    assert.equal(r.status, 200, r.text);
+    return r.json();
+  }
+  // Polls stats until pred(stats) holds; returns the stats or throws after ms.
+  async waitStats(pred, ms = 3000) {
+    const deadline = Date.now() + ms;
+    let s;
+    for (;;) {
+      s = await this.stats();
+      if (pred(s)) return s;
+      if (Date.now() > deadline) throw new Error(`mock stats never matched: ${JSON.stringify(s)}`);
+      await delay(50);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- http
+
+// One HTTP request without keep-alive. `body`: string/Buffer sent as is, or
+// an object sent as JSON. Resolves {status, headers, text, buf, json()}.
+export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 5000 } = {}) {
+  let payload = body;
+  const hdrs = { ...headers };
+  if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+    payload = JSON.stringify(body);
+    if (!Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-type')) hdrs['content-type'] = 'application/json';
+  }
+  return withTimeout(new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: hdrs, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const text = buf.toString('utf8');
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          buf,
+          text,
+          json() {
+            try { return JSON.parse(text); } catch (e) { throw new Error(`not JSON (${res.statusCode}): ${text.slice(0, 500)}`); }
+          },
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.end(payload); else req.end();
+  }), timeoutMs, `${method} ${url}`);
+}
+
+export const get = (url, opts = {}) => request(url, { ...opts, method: 'GET' });
+export const post = (url, body, opts = {}) => request(url, { ...opts, method: 'POST', body });
+
+export function chatBody(content = 'hello', extra = {}) {
+  return { model: 'mock/mock-model', messages: [{ role: 'user', content }], ...extra };
+}
+
+// Incremental SSE parser (WHATWG line rules, enough for tests).
+export class SseParser {
+  constructor() { this.buf = ''; this.data = []; this.event = null; }
+  // Returns the events completed by this chunk: [{event, data}].
+  push(text) {
+    this.buf += text;
+    const out = [];
+    let m;
+    const re = /\r\n|\r(?!$)|\n/g;
+    let start = 0;
+    while ((m = re.exec(this.buf)) !== null) {
+      const line = this.buf.slice(start, m.index);
+      start = m.index + m[0].length;
+      if (line === '') {
+        if (this.data.length || this.event) out.push({ event: this.event, data: this.data.join('\n') });
+        this.data = []; this.event = null;
+      } else if (line.startsWith(':')) {
+        // comment / keep-alive
+      } else {
+        const i = line.indexOf(':');
+        const field = i < 0 ? line : line.slice(0, i);
+        let value = i < 0 ? '' : line.slice(i + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'data') this.data.push(value);
+        else if (field === 'event') this.event = value;
+      }
+    }
+    this.buf = this.buf.slice(start);
+    return out;
+  }
+}
+
+// POSTs and reads an SSE response. Each event gets `t` (ms since the request
+// was sent). Resolves {status, headers, events, raw, t0, tEnd, text}; for a
+// non-200 answer `events` is empty and `text` is the body.
+export function streamRequest(url, body, { headers = {}, timeoutMs = 10000, onEvent, onResponse } = {}) {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  const t0 = Date.now();
+  let req;
+  const p = new Promise((resolve, reject) => {
+    req = http.request(url, {
+      method: 'POST', agent: false,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    }, (res) => {
+      onResponse?.(res, req);
+      const parser = new SseParser();
+      const events = [];
+      let raw = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        raw += chunk;
+        if (res.statusCode !== 200) return;
+        for (const ev of parser.push(chunk)) {
+          ev.t = Date.now() - t0;
+          events.push(ev);
+          onEvent?.(ev, req);
+        }
+      });
+      const finish = (aborted) => resolve({
+        status: res.statusCode, headers: res.headers, events, raw, text: raw, t0, tEnd: Date.now() - t0, aborted,
+      });
+      res.on('end', () => finish(false));
+      res.on('aborted', () => finish(true));
+      res.on('error', () => finish(true));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+  return { req, done: withTimeout(p, timeoutMs, `stream ${url}`).catch((e) => { req.destroy(); throw e; }) };
+}
+
+export async function stream(url, body, opts) {
+  return streamRequest(url, body, opts).done;
+}
+
+// The JSON of each data event but [DONE].
+export function eventJson(events) {
+  return events.filter((e) => e.data !== '[DONE]').map((e) => JSON.parse(e.data));
+}
+
+export function contentOf(events) {
+  return eventJson(events).map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+}
+
+// ---------------------------------------------------------------- assertions
+
+const TYPE_FOR_STATUS = {
+  400: 'invalid_request_error', 404: 'invalid_request_error', 413: 'invalid_request_error',
+  415: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error',
+  429: 'rate_limit_error',
+};
+
+export function expectedErrorType(status) {
+  return TYPE_FOR_STATUS[status] ?? (status >= 500 ? 'api_error' : undefined);
+}
+
+// Asserts an OpenAI-shaped error with `status` (and `code` when given).
+// Returns the parsed error object.
+export function assertError(res, status, code) {
+  const ctx = `${res.status} ${res.text?.slice(0, 500)}`;
+  assert.equal(res.status, status, ctx);
+  assert.match(String(res.headers['content-type']), /application\/json/, ctx);
+  const body = res.json();
+  assert.equal(typeof body.error, 'object', ctx);
+  const e = body.error;
+  assert.equal(typeof e.message, 'string', ctx);
+  assert.ok(e.message.length > 0, ctx);
+  assert.equal(typeof e.type, 'string', ctx);
+  assert.ok(e.param === null || typeof e.param === 'string', `param: ${ctx}`);
+  assert.ok(e.code === null || typeof e.code === 'string', `code: ${ctx}`);
+  const type = expectedErrorType(status);
+  if (type) assert.equal(e.type, type, ctx);
+  if (code !== undefined) assert.equal(e.code, code, ctx);
+  return e;
+}
+
+// Asserts a mid-stream error event: the last event is {"error":{...}} and no [DONE].
+export function assertStreamEndsWithError(res) {
+  const ctx = JSON.stringify(res.events.map((e) => e.data)).slice(-2000);
+  assert.equal(res.status, 200, ctx);
+  assert.ok(res.events.length > 0, `no events at all: ${res.raw}`);
+  assert.ok(!res.events.some((e) => e.data === '[DONE]'), `unexpected [DONE]: ${ctx}`);
+  const last = JSON.parse(res.events.at(-1).data);
+  assert.equal(typeof last.error, 'object', `last event is not an error: ${ctx}`);
+  assert.equal(typeof last.error.message, 'string', ctx);
+  return last.error;
+}
+
+// Removes the fields an upstream may vary per call (id, created, fingerprint).
+export function stable(obj) {
+  if (Array.isArray(obj)) return obj.map(stable);
+  if (obj && typeof obj === 'object') {
+    const out = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === 'id' || k === 'created' || k === 'system_fingerprint') continue;
+      out[k] = stable(v);
+    }
+    return out;
+  }
+  return obj;
+}

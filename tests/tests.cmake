@@ -1,0 +1,45 @@
+# Integration and end-to-end tests: Node's built-in test runner drives the
+# real aisbf and aisbf-mock binaries on loopback. Included from the root
+# CMakeLists.txt inside if(AISBF_TESTS). See tests/README.md.
+
+find_program(NODE node REQUIRED)
+
+set(AISBF_TESTS_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(AISBF_TEST_ENV "AISBF_BIN=$<TARGET_FILE:aisbf>;AISBF_MOCK_BIN=$<TARGET_FILE:aisbf-mock>")
+# Each file bounds its own waits; these are backstops. --test-timeout stays
+# below the ctest TIMEOUT so Node's own cleanup (killing the binaries) runs.
+set(AISBF_NODE_TEST_ARGS --test --test-reporter=spec --test-timeout=100000)
+
+# integration.<name> for tests/integration/<name>.test.mjs
+file(GLOB AISBF_INTEGRATION_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/integration/*.test.mjs)
+foreach(file ${AISBF_INTEGRATION_TESTS})
+  get_filename_component(name ${file} NAME)
+  string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+  add_test(NAME integration.${name}
+           COMMAND ${NODE} ${AISBF_NODE_TEST_ARGS} ${file}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(integration.${name} PROPERTIES
+    ENVIRONMENT "${AISBF_TEST_ENV}"
+    TIMEOUT 120
+    LABELS integration)
+endforeach()
+
+# e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.
+if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
+  file(GLOB AISBF_E2E_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/e2e/*.test.mjs)
+  foreach(file ${AISBF_E2E_TESTS})
+    get_filename_component(name ${file} NAME)
+    string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+    add_test(NAME e2e.${name}
+             COMMAND ${NODE} ${AISBF_NODE_TEST_ARGS} ${file}
+             WORKING_DIRECTORY ${AISBF_TESTS_DIR}/e2e)
+    set_tests_properties(e2e.${name} PROPERTIES
+      ENVIRONMENT "${AISBF_TEST_ENV}"
+      TIMEOUT 120
+      LABELS e2e)
+  endforeach()
+else()
+  add_test(NAME e2e.missing_deps
+           COMMAND ${NODE} -e "console.error('e2e tests need the openai SDK: run \"npm ci\" in ${AISBF_TESTS_DIR}/e2e, then re-run cmake'); process.exit(1)")
+  set_tests_properties(e2e.missing_deps PROPERTIES LABELS e2e)
+endif()

@@ -1,0 +1,204 @@
+#include "recorder.hpp"
+
+#include <charconv>
+#include <utility>
+
+#include "text.hpp"
+
+namespace aisbf_mock {
+namespace {
+
+// Copies `src` into a reused slot string, but gives back memory when the slot
+// once held something much larger (a 64 MiB body must not stay resident).
+void assign_reusing(std::string& slot, std::string_view src) {
+  constexpr std::size_t kKeep = 64 * 1024;
+  if (slot.capacity() > kKeep && slot.capacity() > 4 * src.size()) std::string().swap(slot);
+  slot.assign(src.data(), src.size());
+}
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+struct Header {
+  std::string name;  // lowercased
+  std::string value;
+};
+
+// Parses "Name: value\r\n" lines; repeated names are joined with ", ".
+std::vector<Header> parse_headers(std::string_view raw) {
+  std::vector<Header> out;
+  while (!raw.empty()) {
+    std::size_t eol = raw.find("\r\n");
+    std::string_view line = raw.substr(0, eol);
+    raw = eol == std::string_view::npos ? std::string_view{} : raw.substr(eol + 2);
+    const std::size_t colon = line.find(": ");
+    if (colon == std::string_view::npos) continue;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = ascii_lower(c);
+    std::string_view value = line.substr(colon + 2);
+    bool merged = false;
+    for (auto& h : out) {
+      if (h.name != name) continue;
+      h.value += ", ";
+      h.value += value;
+      merged = true;
+      break;
+    }
+    if (!merged) out.push_back({std::move(name), std::string(value)});
+  }
+  return out;
+}
+
+void append_bool(std::string& out, bool v) { out += v ? "true" : "false"; }
+
+}  // namespace
+
+Recorder::Recorder() : ring_(kCapacity) {}
+
+void Recorder::drop_oldest() {
+  Entry& e = ring_[first_seq_ % kCapacity];
+  body_bytes_ -= e.body.size();
+  std::string().swap(e.body);
+  e.seq = 0;
+  ++first_seq_;
+}
+
+Recorder::Ticket Recorder::begin(std::string_view method, std::string_view target,
+                                 std::string_view raw_headers, std::string_view body) {
+  std::lock_guard lock(mu_);
+  const std::uint64_t seq = next_seq_++;
+  if (seq - first_seq_ >= kCapacity) drop_oldest();
+  Entry& e = ring_[seq % kCapacity];
+  body_bytes_ -= e.seq != 0 ? e.body.size() : 0;
+  e.seq = seq;
+  assign_reusing(e.method, method);
+  assign_reusing(e.target, target);
+  assign_reusing(e.headers, raw_headers);
+  assign_reusing(e.body, body);
+  e.completed = false;
+  e.aborted = false;
+  body_bytes_ += e.body.size();
+  while (body_bytes_ > kMaxBodyBytes && first_seq_ < seq) drop_oldest();
+  ++received_;
+  return {seq, epoch_};
+}
+
+void Recorder::finish(Ticket ticket, bool aborted) {
+  std::lock_guard lock(mu_);
+  if (ticket.epoch != epoch_) return;  // recorded before a reset
+  (aborted ? aborted_ : completed_) += 1;
+  if (ticket.seq < first_seq_ || ticket.seq >= next_seq_) return;
+  Entry& e = ring_[ticket.seq % kCapacity];
+  if (e.seq != ticket.seq) return;
+  e.completed = !aborted;
+  e.aborted = aborted;
+}
+
+std::string Recorder::requests_json(std::size_t last) const {
+  std::lock_guard lock(mu_);
+  std::string out = "{\"requests\":[";
+  std::uint64_t from = first_seq_;
+  if (next_seq_ - first_seq_ > last) from = next_seq_ - last;
+  for (std::uint64_t seq = from; seq < next_seq_; ++seq) {
+    const Entry& e = ring_[seq % kCapacity];
+    if (seq != from) out.push_back(',');
+    out += "{\"seq\":";
+    append_uint(out, e.seq);
+    out += ",\"method\":";
+    append_json_string(out, e.method);
+    out += ",\"path\":";
+    append_json_string(out, e.target);
+    out += ",\"headers\":{";
+    bool first = true;
+    for (const auto& h : parse_headers(e.headers)) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_string(out, h.name);
+      out.push_back(':');
+      append_json_string(out, h.value);
+    }
+    out += "},\"body\":";
+    append_json_string(out, e.body);
+    out += ",\"completed\":";
+    append_bool(out, e.completed);
+    out += ",\"aborted\":";
+    append_bool(out, e.aborted);
+    out.push_back('}');
+  }
+  out += "]}";
+  return out;
+}
+
+std::string Recorder::stats_json() const {
+  std::lock_guard lock(mu_);
+  std::string out = "{\"received\":";
+  append_uint(out, received_);
+  out += ",\"completed\":";
+  append_uint(out, completed_);
+  out += ",\"aborted\":";
+  append_uint(out, aborted_);
+  out.push_back('}');
+  return out;
+}
+
+void Recorder::reset() {
+  std::lock_guard lock(mu_);
+  ++epoch_;
+  for (auto& e : ring_) e = Entry{};
+  first_seq_ = next_seq_ = 1;
+  body_bytes_ = 0;
+  received_ = completed_ = aborted_ = 0;
+}
+
+namespace {
+
+// Value of `key` in a query string ("a=1&last=5"), empty if absent.
+std::string_view query_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=') {
+      return pair.substr(key.size() + 1);
+    }
+  }
+  return {};
+}
+
+void control_error(Plan& plan, int status, std::string_view message) {
+  plan.status = status;
+  plan.body = "{\"error\":{\"message\":";
+  append_json_string(plan.body, message);
+  plan.body += ",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}";
+}
+
+}  // namespace
+
+bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan) {
+  std::string_view path = req.target;
+  std::string_view query;
+  if (const std::size_t q = path.find('?'); q != std::string_view::npos) {
+    query = path.substr(q + 1);
+    path = path.substr(0, q);
+  }
+  if (!path.starts_with("/__mock/")) return false;
+  const std::string_view name = path.substr(8);
+  const bool get = req.method == "GET";
+  if (name == "requests" && get) {
+    std::size_t last = Recorder::kCapacity;
+    const std::string_view v = query_param(query, "last");
+    if (!v.empty()) std::from_chars(v.data(), v.data() + v.size(), last);
+    plan.body = recorder.requests_json(last);
+  } else if (name == "stats" && get) {
+    plan.body = recorder.stats_json();
+  } else if (name == "reset" && (req.method == "POST" || get)) {
+    recorder.reset();
+    plan.body = "{\"ok\":true}";
+  } else if (name == "requests" || name == "stats" || name == "reset") {
+    control_error(plan, 405, "Method not allowed for this mock control route.");
+  } else {
+    control_error(plan, 404, "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset.");
+  }
+  return true;
+}
+
+}  // namespace aisbf_mock

@@ -1,0 +1,68 @@
+// Records the requests made to API routes, for tests (GET /__mock/requests,
+// /__mock/stats, POST /__mock/reset). Thread-safe; stores raw strings in a
+// ring of reused slots and builds JSON only when asked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan.hpp"
+
+namespace aisbf_mock {
+
+class Recorder {
+ public:
+  static constexpr std::size_t kCapacity = 1000;
+  // Older records are dropped early when the kept bodies exceed this.
+  static constexpr std::size_t kMaxBodyBytes = 256u << 20;
+
+  struct Ticket {
+    std::uint64_t seq = 0;
+    std::uint64_t epoch = 0;
+  };
+
+  Recorder();
+
+  // `raw_headers` holds "Name: value\r\n" lines, as received.
+  Ticket begin(std::string_view method, std::string_view target, std::string_view raw_headers,
+               std::string_view body);
+  // aborted: the client went away before the answer was finished.
+  void finish(Ticket ticket, bool aborted);
+
+  std::string requests_json(std::size_t last) const;
+  std::string stats_json() const;
+  void reset();
+
+ private:
+  struct Entry {
+    std::uint64_t seq = 0;
+    std::string method;
+    std::string target;
+    std::string headers;
+    std::string body;
+    bool completed = false;
+    bool aborted = false;
+  };
+
+  void drop_oldest();  // needs mu_
+
+  mutable std::mutex mu_;
+  std::vector<Entry> ring_;
+  std::uint64_t epoch_ = 0;
+  std::uint64_t first_seq_ = 1;  // kept records: [first_seq_, next_seq_)
+  std::uint64_t next_seq_ = 1;
+  std::size_t body_bytes_ = 0;
+  std::uint64_t received_ = 0;
+  std::uint64_t completed_ = 0;
+  std::uint64_t aborted_ = 0;
+};
+
+// Serves /__mock/requests, /__mock/stats and /__mock/reset. Returns false
+// when the target is not a control route.
+bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan);
+
+}  // namespace aisbf_mock

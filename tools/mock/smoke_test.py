@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""End-to-end check of aisbf-mock: every route and fault, over real sockets.
+
+Usage: python3 tools/mock/smoke_test.py path/to/aisbf-mock
+Standard library only. Exits non-zero on the first failure.
+"""
+import base64
+import json
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+AUTH = "Bearer sk-test"
+
+
+class Mock:
+    def __init__(self, binary, *args):
+        self.proc = subprocess.Popen([binary, "--port", "0", *args], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith("LISTENING http://127.0.0.1:"), line
+        self.port = int(line.rsplit(":", 1)[1])
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=10)
+        assert code == 0, f"exit code {code}"
+
+
+def raw_request(port, method, path, body=None, headers=None, keep=False):
+    """Sends one request on a new socket; returns the socket."""
+    data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    hdrs = {"Host": "mock", "Authorization": AUTH, "Content-Type": "application/json",
+            "Content-Length": str(len(data))}
+    hdrs.update(headers or {})
+    if not keep:
+        hdrs["Connection"] = "close"
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items() if v is not None)
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(head.encode() + b"\r\n" + data)
+    return s
+
+
+class Reader:
+    """Reads an HTTP/1.1 response from a socket, keeping the chunk structure."""
+
+    def __init__(self, sock, timeout=5):
+        self.sock, self.buf = sock, b""
+        sock.settimeout(timeout)
+
+    def fill(self):
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise EOFError
+        self.buf += data
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self.fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode()
+
+    def take(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def head(self):
+        status = int(self.line().split(" ")[1])
+        headers = {}
+        while True:
+            line = self.line()
+            if not line:
+                return status, headers
+            k, v = line.split(": ", 1)
+            headers[k.lower()] = v
+
+    def chunks(self):
+        """Yields chunk payloads until the zero chunk (raises EOFError if cut)."""
+        while True:
+            size = int(self.line(), 16)
+            if size == 0:
+                self.line()
+                return
+            data = self.take(size)
+            assert self.take(2) == b"\r\n"
+            yield data
+
+
+def call(port, method, path, body=None, headers=None):
+    s = raw_request(port, method, path, body, headers)
+    r = Reader(s)
+    status, hdrs = r.head()
+    if "content-length" in hdrs:
+        data = r.take(int(hdrs["content-length"]))
+    else:
+        data = b"".join(r.chunks())
+    s.close()
+    return status, hdrs, data
+
+
+def call_json(port, method, path, body=None, headers=None):
+    status, hdrs, data = call(port, method, path, body, headers)
+    return status, hdrs, json.loads(data)
+
+
+def stream(port, body):
+    """Returns the list of SSE events (one per chunk, each checked whole)."""
+    s = raw_request(port, "POST", "/v1/chat/completions", body)
+    r = Reader(s)
+    status, hdrs = r.head()
+    assert status == 200 and hdrs["content-type"] == "text/event-stream", (status, hdrs)
+    assert hdrs["transfer-encoding"] == "chunked"
+    events = []
+    for chunk in r.chunks():
+        text = chunk.decode()
+        assert text.startswith("data: ") and text.endswith("\n\n") and text.count("\n\n") == 1, text[:100]
+        events.append(text[6:-2])
+    s.close()
+    return events
+
+
+def chat(model="mock-model", text="hello there", **extra):
+    return {"model": model, "messages": [{"role": "user", "content": text}], **extra}
+
+
+def error_of(status, body, want_status, want_type, want_code=None):
+    assert status == want_status, (status, body)
+    err = body["error"]
+    assert set(err) == {"message", "type", "param", "code"}, err
+    assert err["type"] == want_type and err["code"] == want_code, err
+
+
+def stats(port):
+    return call_json(port, "GET", "/__mock/stats")[2]
+
+
+def check_chat(port):
+    status, _, body = call_json(port, "POST", "/v1/chat/completions", chat(), {"Authorization": None})
+    error_of(status, body, 401, "invalid_request_error")
+    status, _, body = call_json(port, "POST", "/v1/chat/completions", b"{not json")
+    error_of(status, body, 400, "invalid_request_error")
+    status, _, body = call_json(port, "POST", "/openai/v1/chat/completions", chat(text="hi 日本"))
+    assert status == 200 and body["object"] == "chat.completion", body
+    assert body["id"].startswith("chatcmpl-mock-") and body["model"] == "mock-model"
+    choice = body["choices"][0]
+    assert choice["message"]["content"] == "You said: hi 日本" and choice["finish_reason"] == "stop"
+    u = body["usage"]
+    assert u["prompt_tokens"] == 2 and u["completion_tokens"] == 4 and u["total_tokens"] == 6, u
+    parts = {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "x"}}, {"type": "text", "text": "b"}]}]}
+    assert call_json(port, "POST", "/v1/chat/completions", parts)[2]["choices"][0]["message"]["content"] == "You said: a\nb"
+    tool_msg = {"model": "m", "messages": [{"role": "user", "content": "x"},
+                                           {"role": "tool", "tool_call_id": "c", "content": "Sunny"}]}
+    assert call_json(port, "POST", "/v1/chat/completions", tool_msg)[2]["choices"][0]["message"]["content"] == "Tool result: Sunny"
+    tools = [{"type": "function", "function": {"name": "get_time"}},
+             {"type": "function", "function": {"name": "get_weather", "parameters": {
+                 "type": "object", "properties": {"city": {"type": "string"}, "unit": {}}}}}]
+    body = call_json(port, "POST", "/v1/chat/completions", chat(text='get_weather "Paris"', tools=tools))[2]
+    choice = body["choices"][0]
+    assert choice["finish_reason"] == "tool_calls" and choice["message"]["content"] is None
+    tc = choice["message"]["tool_calls"][0]
+    assert tc["id"].startswith("call_mock_") and tc["function"]["name"] == "get_weather"
+    assert json.loads(tc["function"]["arguments"]) == {"city": 'get_weather "Paris"'}
+    body = call_json(port, "POST", "/v1/chat/completions", chat(text="get_time now", tools=tools))[2]
+    assert json.loads(body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]) == {}
+    body = call_json(port, "POST", "/v1/chat/completions", chat(text="nothing", tools=tools))[2]
+    assert body["choices"][0]["message"]["content"] == "You said: nothing"
+
+
+def check_streams(port):
+    text = "héllo wörld — a longer message to split: 日本語テキスト 🎉🎉🎉"
+    events = stream(port, chat(text=text, stream=True))
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": "", "refusal": None}
+    pieces = [c["choices"][0]["delta"]["content"] for c in chunks[1:-1]]
+    assert all(len(p.encode()) <= 24 for p in pieces) and "".join(pieces) == "You said: " + text
+    assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}
+    assert all(c["object"] == "chat.completion.chunk" and "usage" not in c for c in chunks)
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"properties": {"q": {}}}}}]
+    events = stream(port, chat(text="lookup ünïcode", tools=tools, stream=True,
+                               stream_options={"include_usage": True}))
+    chunks = [json.loads(e) for e in events[:-1]]
+    first = chunks[0]["choices"][0]["delta"]
+    assert first["role"] == "assistant" and first["content"] is None
+    call0 = first["tool_calls"][0]
+    assert call0["index"] == 0 and call0["type"] == "function" and call0["function"] == {"name": "lookup", "arguments": ""}
+    frags = [c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] for c in chunks[1:-2]]
+    assert all(len(f.encode()) <= 8 for f in frags) and json.loads("".join(frags)) == {"q": "lookup ünïcode"}
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+    assert all(c["usage"] is None for c in chunks[:-1])
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+
+
+def check_models_embeddings(port):
+    body = call_json(port, "GET", "/v1/models")[2]
+    ids = [m["id"] for m in body["data"]]
+    assert body["object"] == "list" and "mock-model" in ids and "org/nested-model" in ids
+    for path in ("/v1/models/org/nested-model", "/v1/models/org%2Fnested-model"):
+        assert call_json(port, "GET", path)[2]["id"] == "org/nested-model"
+    status, _, body = call_json(port, "GET", "/v1/models/nope")
+    error_of(status, body, 404, "invalid_request_error", "model_not_found")
+    status, _, body = call_json(port, "GET", "/v1/nowhere")
+    error_of(status, body, 404, "invalid_request_error")
+    body = call_json(port, "POST", "/v1/embeddings", {"model": "e", "input": ["a", "b c"]})[2]
+    assert [d["index"] for d in body["data"]] == [0, 1] and len(body["data"][0]["embedding"]) == 8
+    assert body["usage"] == {"prompt_tokens": 3, "total_tokens": 3}
+    floats = body["data"][1]["embedding"]
+    b64 = call_json(port, "POST", "/v1/embeddings", {"model": "e", "input": "b c", "encoding_format": "base64"})[2]
+    decoded = struct.unpack("<8f", base64.b64decode(b64["data"][0]["embedding"]))
+    assert all(abs(x - y) < 1e-6 for x, y in zip(decoded, floats)), (decoded, floats)
+    body = call_json(port, "POST", "/v1/embeddings", {"model": "e", "input": [[1, 2], [3]], "dimensions": 3})[2]
+    assert len(body["data"]) == 2 and len(body["data"][1]["embedding"]) == 3
+
+
+def expect_error(port, model, status, etype, code=None):
+    st, hdrs, body = call_json(port, "POST", "/v1/chat/completions", chat(model=model))
+    error_of(st, body, status, etype, code)
+    return hdrs, body
+
+
+def wait_stats(port, key, value):
+    for _ in range(50):
+        if stats(port)[key] == value:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"stats {key} != {value}: {stats(port)}")
+
+
+def check_faults(port):
+    call(port, "POST", "/__mock/reset")
+    expect_error(port, "x-fault-500", 500, "server_error")
+    expect_error(port, "fault-503", 503, "server_error")
+    hdrs, _ = expect_error(port, "fault-429", 429, "requests", "rate_limit_exceeded")
+    assert hdrs["retry-after"] == "7"
+    hdrs, _ = expect_error(port, "fault-429-30", 429, "requests", "rate_limit_exceeded")
+    assert hdrs["retry-after"] == "30"
+    expect_error(port, "fault-401", 401, "invalid_request_error", "invalid_api_key")
+    _, body = expect_error(port, "fault-400", 400, "invalid_request_error", "invalid_value")
+    assert body["error"]["param"] == "messages"
+    status, hdrs, data = call(port, "POST", "/v1/chat/completions", chat(model="fault-badjson"))
+    assert status == 200 and hdrs["content-type"] == "application/json" and data == b"this is not json"
+    assert stats(port) == {"received": 7, "completed": 7, "aborted": 0}
+
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-hang"))
+    s.settimeout(0.3)
+    try:
+        s.recv(100)
+        raise AssertionError("fault-hang answered")
+    except socket.timeout:
+        pass
+    last = call_json(port, "GET", "/__mock/requests?last=1")[2]["requests"]
+    assert len(last) == 1 and not last[0]["completed"] and not last[0]["aborted"], last
+    s.close()
+    wait_stats(port, "aborted", 1)
+    last = call_json(port, "GET", "/__mock/requests?last=1")[2]["requests"][0]
+    assert last["aborted"] and not last["completed"] and last["headers"]["authorization"] == AUTH
+    assert json.loads(last["body"])["model"] == "fault-hang" and last["path"] == "/v1/chat/completions"
+
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-hang-after-first", stream=True))
+    r = Reader(s, timeout=0.3)
+    r.head()
+    assert next(r.chunks()).startswith(b"data: {")
+    try:
+        next(r.chunks())
+        raise AssertionError("fault-hang-after-first sent a second event")
+    except socket.timeout:
+        pass
+    s.close()
+    wait_stats(port, "aborted", 2)
+
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-cut", text="a b c " * 20, stream=True))
+    r = Reader(s)
+    r.head()
+    got = []
+    try:
+        for c in r.chunks():
+            got.append(c)
+        raise AssertionError("fault-cut stream ended properly")
+    except EOFError:
+        pass
+    assert len(got) == 3, got
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-cut"))
+    r = Reader(s)
+    _, hdrs = r.head()
+    try:
+        r.take(int(hdrs["content-length"]))
+        raise AssertionError("fault-cut sent the whole body")
+    except EOFError:
+        pass
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-close"))
+    assert s.recv(100) == b""
+
+    t0 = time.monotonic()
+    events = stream(port, chat(model="fault-slow", stream=True))
+    assert time.monotonic() - t0 >= 0.05 * (len(events) - 1) and events[-1] == "[DONE]"
+    t0 = time.monotonic()
+    assert call(port, "POST", "/v1/chat/completions", chat(model="fault-slow-300"))[0] == 200
+    assert time.monotonic() - t0 >= 0.3
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-slow-200", stream=True))
+    Reader(s).head()
+    s.close()
+    wait_stats(port, "aborted", 3)
+
+    events = stream(port, chat(model="fault-bigevent", stream=True))
+    big = json.loads(events[1])["choices"][0]["delta"]["content"]
+    assert big == "x" * (10 << 20) and events[-1] == "[DONE]"
+    events = stream(port, chat(model="fault-stream-error", text="one two three " * 10, stream=True))
+    assert len(events) == 3 and json.loads(events[2])["error"]["message"] == "mock mid-stream failure"
+
+    received = stats(port)["received"]
+    call(port, "POST", "/__mock/reset")
+    assert stats(port) == {"received": 0, "completed": 0, "aborted": 0} and received == 16, received
+    assert call_json(port, "GET", "/__mock/requests")[2] == {"requests": []}
+
+
+def check_keep_alive(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    req = f"GET /v1/models/mock-model HTTP/1.1\r\nHost: m\r\nAuthorization: {AUTH}\r\n\r\n".encode()
+    s.sendall(req * 3)  # pipelined
+    r = Reader(s)
+    for _ in range(3):
+        _, hdrs = r.head()
+        assert json.loads(r.take(int(hdrs["content-length"])))["id"] == "mock-model"
+    big = json.dumps(chat(text="z" * (1 << 20))).encode()
+    s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: m\r\nAuthorization: " + AUTH.encode() +
+              b"\r\nContent-Length: " + str(len(big)).encode() + b"\r\n\r\n" + big)
+    _, hdrs = r.head()
+    body = json.loads(r.take(int(hdrs["content-length"])))
+    assert len(body["choices"][0]["message"]["content"]) == (1 << 20) + 10
+    s.close()
+
+
+def check_api_keys(binary):
+    mock = Mock(binary, "--api-key", "sk-one", "--api-key", "sk-two", "--workers", "2")
+    try:
+        for key in ("sk-one", "sk-two"):
+            assert call(mock.port, "GET", "/v1/models", headers={"Authorization": f"Bearer {key}"})[0] == 200
+        status, _, body = call_json(mock.port, "GET", "/v1/models", headers={"Authorization": "Bearer sk-three-xyz"})
+        error_of(status, body, 401, "invalid_request_error", "invalid_api_key")
+    finally:
+        mock.stop()
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else "build/aisbf-mock"
+    mock = Mock(binary)
+    try:
+        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_keep_alive):
+            check(mock.port)
+            print(f"ok  {check.__name__}")
+    finally:
+        mock.stop()
+    check_api_keys(binary)
+    print("ok  check_api_keys")
+
+
+if __name__ == "__main__":
+    main()

@@ -187,10 +187,6 @@ class Loadgen {
       // Connections whose request failed start the next one here, at most
       // once per loop turn (a dead server ends the phase instead of spinning).
       for (auto& c : conns_) maybe_start(c);
-      if (stats_.transport_errors > 1000 && stats_.answers == 0) {
-        std::fprintf(stderr, "bench-loadgen: cannot reach %s:%d\n", opt_.host.c_str(), opt_.port);
-        break;
-      }
     }
   }
 
@@ -204,6 +200,7 @@ class Loadgen {
   }
 
   bool may_issue() const {
+    if (give_up_) return false;
     if (limit_ > 0 && issued_ >= limit_) return false;
     if (deadline_ > 0 && now_ns() >= deadline_) return false;
     return true;
@@ -252,7 +249,7 @@ class Loadgen {
     if (c.fd < 0) {
       open(c);
       if (c.fd < 0) {
-        fail(c, stats_.transport_errors);
+        fail(c, stats_.transport_errors, std::strerror(errno));
         return;
       }
       if (c.connecting) return;  // send when connected
@@ -270,7 +267,7 @@ class Loadgen {
           return;
         }
         if (errno == EINTR) continue;
-        fail(c, stats_.transport_errors);
+        fail(c, stats_.transport_errors, std::strerror(errno));
         return;
       }
       c.sent += size_t(n);
@@ -280,11 +277,14 @@ class Loadgen {
 
   // The request in flight on c failed: count it; the phase loop starts the
   // next one on a new connection.
-  void fail(Conn& c, long& counter) {
+  void fail(Conn& c, long& counter, const char* why) {
     ++counter;
     ++stats_.errors;
-    if (stats_.transport_errors + stats_.timeouts <= 3 && &counter != &stats_.non2xx)
-      std::fprintf(stderr, "bench-loadgen: request failed: %s\n", errno ? std::strerror(errno) : "closed");
+    if (++consecutive_failures_ == 100 && !give_up_) {
+      give_up_ = true;
+      std::fprintf(stderr, "bench-loadgen: 100 failures in a row, giving up (%s)\n", why);
+    }
+    if (stats_.transport_errors + stats_.timeouts <= 3) std::fprintf(stderr, "bench-loadgen: request failed: %s\n", why);
     c.busy = false;
     drop(c);
   }
@@ -296,7 +296,7 @@ class Loadgen {
       socklen_t len = sizeof err;
       getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) {
-        fail(c, stats_.transport_errors);
+        fail(c, stats_.transport_errors, std::strerror(err));
         return;
       }
       c.connecting = false;
@@ -316,7 +316,7 @@ class Loadgen {
       if (n < 0) {
         if (errno == EAGAIN) return;
         if (errno == EINTR) continue;
-        if (c.busy) fail(c, stats_.transport_errors);
+        if (c.busy) fail(c, stats_.transport_errors, std::strerror(errno));
         else drop(c);
         return;
       }
@@ -326,7 +326,7 @@ class Loadgen {
           c.resp.close_after = true;
           complete(c);
         } else if (c.busy) {
-          fail(c, stats_.transport_errors);
+          fail(c, stats_.transport_errors, "the server closed the connection before the answer was complete");
         } else {
           drop(c);
         }
@@ -374,7 +374,7 @@ class Loadgen {
         std::string_view head = std::string_view(c.in).substr(c.in_pos, end - c.in_pos);
         c.in_pos = end + 4;
         auto sp = head.find(' ');
-        if (sp == std::string_view::npos) return fail(c, stats_.transport_errors);
+        if (sp == std::string_view::npos) return fail(c, stats_.transport_errors, "malformed status line");
         r.status = std::atoi(std::string(head.substr(sp + 1, 3)).c_str());
         r.body_kind = Response::Body::UntilClose;
         bool has_length = false;
@@ -458,6 +458,7 @@ class Loadgen {
     int64_t t_end = now_ns();
     Response& r = c.resp;
     ++stats_.answers;
+    consecutive_failures_ = 0;
     bool ok = r.status >= 200 && r.status < 300;
     if (!ok) {
       ++stats_.non2xx, ++stats_.errors;
@@ -493,8 +494,7 @@ class Loadgen {
     int64_t limit = int64_t(opt_.timeout * 1e9);
     for (auto& c : conns_)
       if (c.busy && c.fd >= 0 && !c.connecting && c.t_send > 0 && now - c.t_send > limit) {
-        std::fprintf(stderr, "bench-loadgen: request timed out after %.1f s\n", opt_.timeout);
-        fail(c, stats_.timeouts);
+        fail(c, stats_.timeouts, "timed out");
       }
   }
 
@@ -507,6 +507,8 @@ class Loadgen {
   int64_t deadline_ = 0;
   bool record_ = false;
   long issued_ = 0;
+  long consecutive_failures_ = 0;
+  bool give_up_ = false;
   Stats stats_;
 };
 

@@ -62,6 +62,7 @@ bool write_all(int fd, std::string_view text) {
   while (!text.empty()) {
     ssize_t n = ::write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
     if (n <= 0) return false;
     text.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -90,10 +91,12 @@ void sync_directory(const fs::path& dir) {
 // Returns an error text, empty on success.
 std::string write_file_atomically(const fs::path& dir, std::string_view name, std::string_view text) {
   std::string tmp = (dir / fmt::format(".{}.tmp-XXXXXX", name)).string();
-  int fd = ::mkstemp(tmp.data());
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return errno_text(errno);
   int err = 0;
-  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) err = errno;
+  if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
+    err = errno != 0 ? errno : EIO;
+  }
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0) err = rename_no_replace(tmp, (dir / name).string());
   if (err != 0) {

@@ -29,7 +29,7 @@ bool may_have_usage_object(std::string_view text) {
     const void* hit = memmem(at, static_cast<std::size_t>(end - at), kUsageKey.data(), kUsageKey.size());
     if (!hit) return false;
     const char* p = static_cast<const char*>(hit) + kUsageKey.size();
-    at = p;
+    at = static_cast<const char*>(hit) + 1;
     while (p < end && is_ws(*p)) ++p;
     if (p == end || *p != ':') continue;
     ++p;

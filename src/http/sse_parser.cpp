@@ -115,8 +115,10 @@ void Parser::fill(Event& out, std::size_t raw_end) {
   lead_lf_ = false;
 }
 
+// Sizes leave out a swallowed leading '\n' so that where the input was cut
+// never decides whether a block is too large.
 Status Parser::overflow_or_need_more() {
-  if (buf_.size() - block_ > max_) {
+  if (buf_.size() - block_ - (lead_lf_ ? 1 : 0) > max_) {
     done_ = true;
     return Status::too_large;
   }
@@ -137,7 +139,7 @@ Status Parser::next(Event& out) {
   }
   for (;;) {
     if (skip_lf_) {
-      if (line_ == n) return Status::need_more;
+      if (line_ == n) return overflow_or_need_more();
       if (buf_[line_] == '\n') {
         if (line_ == block_) lead_lf_ = true;
         ++line_;
@@ -168,7 +170,7 @@ Status Parser::next(Event& out) {
       last_crlf_ = false;
     }
     if (blank) {
-      if (next_line - block_ > max_) {
+      if (next_line - block_ - (lead_lf_ ? 1 : 0) > max_) {
         done_ = true;
         return Status::too_large;
       }

@@ -405,6 +405,33 @@ TEST(SseParser, TooLarge) {
   }
 }
 
+// Random streams over the SSE alphabet with every kind of line ending: where
+// the input is cut never changes the blocks, and no byte is lost.
+TEST(SseParser, RandomStreamsAreSplitInvariant) {
+  const std::string_view alphabet[] = {"data", "event", "id", ":", " ", "x", "\r", "\n", "\r\n", "\xEF\xBB\xBF", "\0"sv};
+  std::mt19937 rng(2024);
+  for (int round = 0; round < 3000; ++round) {
+    std::string input;
+    const int tokens = std::uniform_int_distribution<int>(0, 40)(rng);
+    for (int i = 0; i < tokens; ++i) input += alphabet[std::uniform_int_distribution<std::size_t>(0, 10)(rng)];
+    const std::size_t max = round % 3 == 0 ? 12 : 1 << 20;
+    const Outcome whole = feed_whole(input, max);
+    EXPECT_EQ(whole.raw + whole.rest, input);
+    std::vector<std::size_t> cuts;
+    for (std::size_t at = 1; at < input.size(); at += std::uniform_int_distribution<std::size_t>(1, 4)(rng)) {
+      cuts.push_back(at);
+    }
+    for (const Outcome& split : {feed(input, cuts, max), feed(input, {input.size() / 2}, max)}) {
+      ASSERT_EQ(split.blocks, whole.blocks) << round << " " << ::testing::PrintToString(input) << " max " << max;
+      EXPECT_EQ(split.too_large, whole.too_large) << round;
+      EXPECT_EQ(split.partial, whole.partial) << round;
+      if (!whole.too_large) {
+        EXPECT_EQ(split.raw + split.rest, input) << round;
+      }
+    }
+  }
+}
+
 // Linear work: a big block one byte at a time, and many CR-terminated blocks at once.
 TEST(SseParser, NoQuadraticRescans) {
   const std::string big = "data: " + std::string(256 * 1024, 'z') + "\n\n";

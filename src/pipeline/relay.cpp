@@ -78,11 +78,12 @@ boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::Upstr
     co_return outcome;
   }
   note_usage(outcome, *body);
-  auto content_type = call.header("content-type");
+  // g++ 12 destroys a temporary made by ?: inside a co_await twice: name it.
+  std::string content_type = call.header("content-type");
+  if (content_type.empty()) content_type = "application/json";
   HeaderList extra{{"x-request-id", ctx.request_id}};
   outcome.status = call.status();
-  outcome.reached_client = co_await ex.send(call.status(), content_type.empty() ? "application/json" : content_type,
-                                            *body, extra);
+  outcome.reached_client = co_await ex.send(call.status(), content_type, *body, extra);
   co_return outcome;
 }
 

@@ -100,7 +100,8 @@ const json::object* pick_tool(const json::object& body, std::string_view user_te
 // {"<first property>":"<user text>"} or {}.
 void append_arguments(std::string& out, const json::object& function, std::string_view user_text) {
   const json::value* params = function.if_contains("parameters");
-  const json::value* props = params != nullptr && params->is_object() ? params->get_object().if_contains("properties") : nullptr;
+  const json::value* props =
+      params != nullptr && params->is_object() ? params->get_object().if_contains("properties") : nullptr;
   if (props == nullptr || !props->is_object() || props->get_object().empty()) {
     out += "{}";
     return;
@@ -123,7 +124,7 @@ struct Reply {
 };
 
 void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
-  const json::array& messages = body.at("messages").get_array();
+  const json::array& messages = body.at("messages").get_array();  // checked by the caller
   const json::object* last = messages.back().if_object();
   if (last != nullptr && string_at(*last, "role") == "tool") {
     r.text = "Tool result: ";

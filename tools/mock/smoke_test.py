@@ -314,7 +314,7 @@ def check_faults(port):
 
     received = stats(port)["received"]
     call(port, "POST", "/__mock/reset")
-    assert stats(port) == {"received": 0, "completed": 0, "aborted": 0} and received == 16, received
+    assert stats(port) == {"received": 0, "completed": 0, "aborted": 0} and received == 17, received
     assert call_json(port, "GET", "/__mock/requests")[2] == {"requests": []}
 
 

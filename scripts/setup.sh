@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what aisbf needs on Debian 12: the build toolchain and libraries,
+# and with --tests the test tools and the npm packages of the e2e suite.
+# Non-interactive; installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want_tests=1 ;;
+    *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+  esac
+done
+
+packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev)
+if [ "$want_tests" = 1 ]; then
+  packages+=(libgtest-dev libgmock-dev nodejs npm curl)
+fi
+
+have_node=0
+command -v node >/dev/null && command -v npm >/dev/null && have_node=1
+missing=()
+for p in "${packages[@]}"; do
+  # A Node.js installed outside apt serves as well as Debian's.
+  if [ "$have_node" = 1 ] && { [ "$p" = nodejs ] || [ "$p" = npm ]; }; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root=()
+  [ "$(id -u)" -ne 0 ] && as_root=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -q
+  "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$want_tests" = 1 ]; then
+  if [ ! -d tests/e2e/node_modules/openai ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+    echo "setup: npm ci in tests/e2e"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi

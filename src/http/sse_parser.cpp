@@ -170,7 +170,9 @@ Status Parser::next(Event& out) {
       last_crlf_ = false;
     }
     if (blank) {
-      if (next_line - block_ - (lead_lf_ ? 1 : 0) > max_) {
+      // Up to the first byte of the closing terminator: whether a '\n' follows
+      // a '\r' at the end of a feed must not change the verdict.
+      if (eol + 1 - block_ - (lead_lf_ ? 1 : 0) > max_) {
         done_ = true;
         return Status::too_large;
       }

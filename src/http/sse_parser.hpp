@@ -30,6 +30,8 @@ enum class Status { event, need_more, too_large };
 
 class Parser {
  public:
+  // max_event_bytes bounds one block's raw size (the '\n' of the "\r\n"
+  // that closes a block is not counted).
   explicit Parser(std::size_t max_event_bytes);
 
   // Appends bytes as they arrive (any split). Ignored once next() returned too_large.

@@ -1,5 +1,8 @@
 #include "pipeline/chat_pipeline.hpp"
 
+#include <optional>
+#include <unordered_map>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -44,6 +47,17 @@ http::OutgoingRequest outgoing_chat(const ProviderAdapter& adapter, const Upstre
   return out;
 }
 
+// Endpoints are parsed once per worker thread, not on every request.
+const http::Endpoint* cached_endpoint(const std::string& url) {
+  thread_local std::unordered_map<std::string, std::optional<http::Endpoint>> cache;
+  auto it = cache.find(url);
+  if (it == cache.end()) {
+    if (cache.size() > 4096) cache.clear();  // bounded across config reloads
+    it = cache.emplace(url, http::parse_endpoint(url)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
 }  // namespace
 
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
@@ -58,14 +72,16 @@ boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx,
   const ProviderAdapter* adapter = find_provider_adapter(provider.type);
   if (adapter == nullptr || !adapter->accepts_openai_passthrough())
     co_return co_await send_error(ex, unsupported_type(provider), ctx.request_id);
-  auto endpoint = http::parse_endpoint(provider.endpoint);
-  if (!endpoint) co_return co_await send_error(ex, bad_endpoint(provider), ctx.request_id);
+  const http::Endpoint* endpoint = cached_endpoint(provider.endpoint);
+  if (endpoint == nullptr) co_return co_await send_error(ex, bad_endpoint(provider), ctx.request_id);
 
   UpstreamTarget upstream{provider.id, provider.type, provider.endpoint, provider.api_key, target->upstream_model};
   const std::string upstream_body = openai::rewrite_model(body, *envelope, target->upstream_model);
   auto request = outgoing_chat(*adapter, upstream, *endpoint, envelope->stream, upstream_body);
 
-  http::UpstreamCall call(ex.upstream_pool(), *endpoint, effective_timeouts(provider, target->model));
+  const Timeouts timeouts = effective_timeouts(provider, target->model);
+  ctx.deadline = ctx.started + timeouts.total;
+  http::UpstreamCall call(ex.upstream_pool(), *endpoint, timeouts);
   ctx.cancel.connect([&call] { call.cancel(); });
   ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
 

@@ -70,10 +70,12 @@ describe('upstream faults', { timeout: 90000 }, () => {
     assert.equal(r.headers['retry-after'], direct.headers['retry-after']);
   });
 
-  it('upstream 500 → 500 api_error', async () => {
-    const r = await post(s.u(CHAT), chatBody('x', { model: 'mock/fault-500' }));
-    assertError(r, 500);
-  });
+  for (const status of [500, 503]) {
+    it(`upstream ${status} → ${status} api_error`, async () => {
+      const r = await post(s.u(CHAT), chatBody('x', { model: `mock/fault-${status}` }));
+      assertError(r, status);
+    });
+  }
 
   it('upstream errors on a stream request are plain HTTP errors (nothing sent yet)', async () => {
     for (const [m, status] of [['fault-400', 400], ['fault-429', 429], ['fault-500', 500], ['fault-401', 502]]) {

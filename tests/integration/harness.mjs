@@ -19,7 +19,7 @@ export const START_TIMEOUT_MS = Number(process.env.AISBF_TEST_START_TIMEOUT_MS |
 
 // Upstream fault models served by aisbf-mock (chosen by model name).
 export const FAULT_MODELS = [
-  'fault-cut', 'fault-500', 'fault-429', 'fault-401', 'fault-400', 'fault-hang',
+  'fault-cut', 'fault-500', 'fault-503', 'fault-429', 'fault-401', 'fault-400', 'fault-hang',
   'fault-hang-after-first', 'fault-slow', 'fault-badjson', 'fault-bigevent',
   'fault-stream-error', 'fault-close',
 ];

@@ -138,6 +138,10 @@ class Session {
     parser.body_limit(options_.max_body_bytes);
     stream_.expires_after(options_.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+    if (hec == bhttp::error::body_limit) {  // Content-Length over the limit, seen with the headers
+      co_await reject_too_large();
+      co_return false;
+    }
     if (hec == bhttp::error::header_limit) {
       co_await write_error_and_close(stream_, 431, "headers_too_large", "request headers exceed 64 KiB");
       co_return false;

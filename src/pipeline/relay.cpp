@@ -35,9 +35,22 @@ void note_usage(RelayOutcome& outcome, std::string_view json) {
   if (auto u = scan_openai_usage(json)) outcome.usage = *u;
 }
 
+// An upstream's own error event ends its stream as surely as [DONE] does.
+bool is_error_event(const sse::Event& ev) {
+  if (ev.event == "error") return true;
+  auto data = ev.data;
+  while (!data.empty() && (data.front() == ' ' || data.front() == '\t')) data.remove_prefix(1);
+  return data.substr(0, 8) == "{\"error\"";
+}
+
+struct StreamProgress {
+  bool saw_data = false;
+  bool ended = false;  // [DONE] or an error event arrived
+};
+
 // Moves every complete event from the parser into `out` (raw bytes, as the
 // upstream framed them). Returns false when an event exceeded the cap.
-bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, bool& saw_data, bool& saw_done) {
+bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, StreamProgress& progress) {
   sse::Event ev;
   for (;;) {
     auto status = parser.next(ev);
@@ -45,9 +58,9 @@ bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, 
     if (status == sse::Status::too_large) return false;
     out.append(ev.raw);
     if (!ev.has_data) continue;
-    saw_data = true;
-    if (ev.data == "[DONE]") {
-      saw_done = true;
+    progress.saw_data = true;
+    if (ev.data == "[DONE]" || is_error_event(ev)) {
+      progress.ended = true;
     } else {
       note_usage(outcome, ev.data);
     }
@@ -93,10 +106,10 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
   const auto cap = ctx.config->server.max_sse_event_bytes;
   sse::Parser parser(cap);
   std::string out;
-  bool saw_data = false, saw_done = false;
+  StreamProgress progress;
 
   // Until the first event: a failure is still an ordinary JSON error.
-  while (!saw_data) {
+  while (!progress.saw_data) {
     if (call.done()) {
       outcome.error = stream_broken(target, "it closed before sending any event");
       break;
@@ -107,7 +120,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
       break;
     }
     parser.feed(*piece);
-    if (!drain_events(parser, out, outcome, saw_data, saw_done)) {
+    if (!drain_events(parser, out, outcome, progress)) {
       outcome.error = event_too_large(target, cap);
       break;
     }
@@ -131,7 +144,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     }
     parser.feed(*piece);
     out.clear();
-    if (!drain_events(parser, out, outcome, saw_data, saw_done)) {
+    if (!drain_events(parser, out, outcome, progress)) {
       outcome.error = event_too_large(target, cap);
       break;
     }
@@ -141,7 +154,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     call.cancel();  // the client is gone: stop the upstream work now
     co_return outcome;
   }
-  if (!outcome.error && !saw_done) {
+  if (!outcome.error && !progress.ended) {
     outcome.error = stream_broken(target, parser.has_partial() ? "it stopped in the middle of an event"
                                                                : "it closed without [DONE]");
   }
@@ -162,8 +175,21 @@ boost::asio::awaitable<RelayOutcome> relay_openai_answer(http::Exchange& ex, htt
                                                          RequestContext& ctx, bool stream) {
   const int status = call.status();
   if (status < 200 || status >= 300) co_return co_await relay_error(ex, call, adapter, target, ctx);
-  // An upstream that ignored `stream: true` and answered whole is relayed whole.
-  if (!stream || !is_event_stream(call.header("content-type"))) co_return co_await relay_whole(ex, call, ctx);
+  if (!stream) co_return co_await relay_whole(ex, call, ctx);
+  if (!is_event_stream(call.header("content-type"))) {
+    // The client asked for a stream and would read this body as an empty
+    // one: say what happened instead. (Translating a whole answer into a
+    // stream is the OpenAI ingress codec's job once it exists.)
+    RelayOutcome outcome;
+    auto e = make_error(ErrorKind::upstream_protocol,
+                        fmt::format("provider '{}' answered a streaming request with '{}' instead of an event stream",
+                                    target.provider_id, call.header("content-type")));
+    e.code = "upstream_not_streaming";
+    outcome.error = e;
+    outcome.status = e.status;
+    co_await send_error(ex, e, ctx.request_id);
+    co_return outcome;
+  }
   co_return co_await relay_stream(ex, call, target, ctx);
 }
 

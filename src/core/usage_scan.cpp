@@ -1,9 +1,8 @@
-// Fast path first: most stream chunks carry `"usage":null` or no usage at
-// all, so a search for `"usage"` followed by ':' and '{' rules them out
-// without a scan. Otherwise json_scan validates the text and locates the
-// top-level member, and the small usage object is read with json_scan too.
-// (A key written with escapes, "us\u0061ge", is not found by the fast path;
-// no server writes keys that way.)
+// Usage is read without validating the whole answer: a quick search rules
+// out most stream chunks, then only the top level is walked (strings and
+// brackets matched, nested values skipped) to find the last "usage" member,
+// and only that object is validated and read. The body as a whole is the
+// client's to validate.
 #include "core/usage_scan.hpp"
 
 #include <charconv>
@@ -20,23 +19,86 @@ constexpr std::string_view kUsageKey = "\"usage\"";
 
 bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-// Whether some `"usage"` in the text is followed by ':' and an object.
-// memmem: several times faster than string_view::find on JSON, where '"'
-// (the needle's first byte) is everywhere.
-bool may_have_usage_object(std::string_view text) {
-  const char* const end = text.data() + text.size();
-  for (const char* at = text.data(); at < end;) {
-    const void* hit = memmem(at, static_cast<std::size_t>(end - at), kUsageKey.data(), kUsageKey.size());
-    if (!hit) return false;
-    const char* p = static_cast<const char*>(hit) + kUsageKey.size();
-    at = static_cast<const char*>(hit) + 1;
-    while (p < end && is_ws(*p)) ++p;
-    if (p == end || *p != ':') continue;
-    ++p;
-    while (p < end && is_ws(*p)) ++p;
-    if (p < end && *p == '{') return true;
+const char* skip_ws(const char* p, const char* end) {
+  while (p < end && is_ws(*p)) ++p;
+  return p;
+}
+
+// One past the closing quote of the string starting at `p` (a '"'), or null.
+// memchr finds each candidate quote; an odd run of backslashes before it
+// means it is escaped.
+const char* string_end(const char* p, const char* end) {
+  for (const char* from = p + 1; from < end;) {
+    const auto* q = static_cast<const char*>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
+    if (q == nullptr) return nullptr;
+    std::size_t slashes = 0;
+    for (const char* b = q - 1; b > p && *b == '\\'; --b) ++slashes;
+    if (slashes % 2 == 0) return q + 1;
+    from = q + 1;
   }
-  return false;
+  return nullptr;
+}
+
+// One past the value starting at `p`: strings and brackets are matched,
+// scalars run to the next delimiter. Nested content is not validated: only
+// the usage object, found at the top level, is read strictly.
+const char* value_end(const char* p, const char* end) {
+  if (p == end) return nullptr;
+  if (*p == '"') return string_end(p, end);
+  if (*p != '{' && *p != '[') {
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_ws(*p)) ++p;
+    return p;
+  }
+  int depth = 0;
+  for (; p < end; ++p) {
+    if (*p == '"') {
+      p = string_end(p, end);
+      if (p == nullptr) return nullptr;
+      --p;
+    } else if (*p == '{' || *p == '[') {
+      ++depth;
+    } else if ((*p == '}' || *p == ']') && --depth == 0) {
+      return p + 1;
+    }
+  }
+  return nullptr;
+}
+
+bool key_is_usage(std::string_view literal) {
+  if (literal == kUsageKey) return true;
+  if (literal.find('\\') == std::string_view::npos) return false;
+  auto decoded = json_scan::decode_string(literal);
+  return decoded && *decoded == "usage";
+}
+
+// The value of the last top-level "usage" member, walking only the top
+// level (a few instructions per byte instead of a full validation).
+std::optional<std::string_view> top_level_usage(std::string_view text) {
+  const char* const end = text.data() + text.size();
+  const char* p = skip_ws(text.data(), end);
+  if (p == end || *p != '{') return std::nullopt;
+  p = skip_ws(p + 1, end);
+  std::optional<std::string_view> found;
+  if (p < end && *p == '}') return std::nullopt;
+  for (;;) {
+    if (p == end || *p != '"') return std::nullopt;
+    const char* key_end = string_end(p, end);
+    if (key_end == nullptr) return std::nullopt;
+    const std::string_view key(p, static_cast<std::size_t>(key_end - p));
+    p = skip_ws(key_end, end);
+    if (p == end || *p != ':') return std::nullopt;
+    p = skip_ws(p + 1, end);
+    const char* v_end = value_end(p, end);
+    if (v_end == nullptr || v_end == p) return std::nullopt;
+    if (key_is_usage(key)) found = std::string_view(p, static_cast<std::size_t>(v_end - p));
+    p = skip_ws(v_end, end);
+    if (p < end && *p == ',') {
+      p = skip_ws(p + 1, end);
+      continue;
+    }
+    if (p == end || *p != '}') return std::nullopt;
+    return skip_ws(p + 1, end) == end ? found : std::nullopt;
+  }
 }
 
 // A JSON number as a non-negative count; anything else is 0.
@@ -51,27 +113,28 @@ std::int64_t to_count(std::string_view v) {
   return d >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(d);
 }
 
-}  // namespace
+// Reads `"key": <number>` in the usage object; false when the key is absent.
+// Keys are matched with their quotes, so "prompt_tokens" never matches
+// "prompt_tokens_details"; cached_tokens only occurs in the details.
+bool read_count(std::string_view span, std::string_view quoted_key, std::int64_t& out) {
+  const char* const end = span.data() + span.size();
+  const void* hit = memmem(span.data(), span.size(), quoted_key.data(), quoted_key.size());
+  if (hit == nullptr) return false;
+  const char* p = skip_ws(static_cast<const char*>(hit) + quoted_key.size(), end);
+  if (p == end || *p != ':') return false;
+  p = skip_ws(p + 1, end);
+  const char* v = p;
+  while (p < end && *p != ',' && *p != '}' && !is_ws(*p)) ++p;
+  out = to_count(std::string_view(v, static_cast<std::size_t>(p - v)));
+  return true;
+}
 
-std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
-  if (!may_have_usage_object(json_text)) return std::nullopt;
-  std::optional<json_scan::Member> usage;
-  if (json_scan::scan_object(json_text, [&](const json_scan::Member& m) {
-        if (json_scan::key_equals(m, "usage")) usage = m;
-      })) {
-    return std::nullopt;
-  }
-  if (!usage || json_text[usage->value_begin] != '{') return std::nullopt;
-
-  const std::string_view span = json_text.substr(usage->value_begin, usage->value_end - usage->value_begin);
-  ScannedUsage out;
-  bool has_total = false, has_cached = false;
-  std::int64_t cache_hit = 0;
-  auto value = [&](std::string_view text, const json_scan::Member& m) {
+// Keys written with escapes: a full, validating read of the usage object.
+bool read_escaped(std::string_view span, ScannedUsage& out, bool& has_total, bool& has_cached, std::int64_t& cache_hit) {
+  auto value = [](std::string_view text, const json_scan::Member& m) {
     return text.substr(m.value_begin, m.value_end - m.value_begin);
   };
-  // The span was validated above; these scans only walk it.
-  json_scan::scan_object(span, [&](const json_scan::Member& m) {
+  const bool invalid = json_scan::scan_object(span, [&](const json_scan::Member& m) {
     if (json_scan::key_equals(m, "prompt_tokens")) {
       out.prompt_tokens = to_count(value(span, m));
     } else if (json_scan::key_equals(m, "completion_tokens")) {
@@ -90,7 +153,34 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
         }
       });
     }
-  });
+  }).has_value();
+  return !invalid;
+}
+
+}  // namespace
+
+std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
+  if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
+      json_text.find('\\') == std::string_view::npos) {
+    return std::nullopt;  // the common stream chunk: no usage at all
+  }
+  auto found = top_level_usage(json_text);
+  if (!found || found->front() != '{') return std::nullopt;
+  const std::string_view span = *found;
+
+  ScannedUsage out;
+  bool has_total = false, has_cached = false;
+  std::int64_t cache_hit = 0;
+  if (span.find('\\') == std::string_view::npos) {
+    // The usual case: plain keys, read directly.
+    has_total = read_count(span, "\"total_tokens\"", out.total_tokens);
+    read_count(span, "\"prompt_tokens\"", out.prompt_tokens);
+    read_count(span, "\"completion_tokens\"", out.completion_tokens);
+    read_count(span, "\"prompt_cache_hit_tokens\"", cache_hit);
+    has_cached = read_count(span, "\"cached_tokens\"", out.cached_tokens);
+  } else if (!read_escaped(span, out, has_total, has_cached, cache_hit)) {
+    return std::nullopt;
+  }
   if (!has_total) {
     out.total_tokens = out.prompt_tokens > INT64_MAX - out.completion_tokens ? INT64_MAX
                                                                              : out.prompt_tokens + out.completion_tokens;

@@ -70,7 +70,7 @@ TEST(UsageScan, FieldVariants) {
                30, 20);  // DeepSeek
   expect_usage(R"({"usage":{"prompt_tokens":30,"prompt_tokens_details":{"cached_tokens":5},"prompt_cache_hit_tokens":20}})",
                30, 0, 30, 5);
-  expect_usage(R"({"usage":{"prompt_tokens":1,"prompt_tokens":2}})", 2, 0, 2, 0);           // last wins
+  expect_usage(R"({"usage":{"prompt_tokens":1,"prompt_tokens":2}})", 1, 0, 1, 0);  // a repeated key inside usage: first wins
   expect_usage(R"({"usage":null,"usage":{"prompt_tokens":4}})", 4, 0, 4, 0);
   expect_usage(R"({"us\u0061ge":null,"usage":{"pr\u006fmpt_tokens":4}})", 4, 0, 4, 0);  // escaped keys inside
 }

@@ -1,13 +1,11 @@
 #include "http/exchange.hpp"
 
 #include <array>
-#include <cstring>
-#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
@@ -20,19 +18,14 @@ namespace beast = boost::beast;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 struct Exchange::Watch {
-  bool running = false;
-  bool stopping = false;
+  bool active = true;  // cleared when the request is over: a late wake-up then does nothing
   bool gone = false;
   std::function<void()> on_gone;
-  std::array<char, 4096> bytes{};
-  std::size_t got = 0;
-  std::optional<asio::steady_timer> finished;
 };
 
-Exchange::Exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& request, UpstreamPool& pool,
+Exchange::Exchange(beast::tcp_stream& stream, Request& request, UpstreamPool& pool,
                    std::chrono::milliseconds write_timeout)
     : stream_(stream),
-      buffer_(buffer),
       request_(request),
       pool_(pool),
       write_timeout_(write_timeout),
@@ -100,60 +93,38 @@ asio::awaitable<bool> Exchange::end_stream() {
   co_return !ec;
 }
 
-namespace {
-
-asio::awaitable<void> watch_socket(std::shared_ptr<Exchange::Watch> w, asio::ip::tcp::socket& socket);
-
-}  // namespace
-
+// The watch waits for the client socket to become readable without reading
+// it, then peeks: end of stream or an error means the client is gone; bytes
+// mean a pipelined next request, left in place for the session. Since it
+// never consumes anything, stopping it needs no cancellation: it is only
+// disarmed, and a later wake-up finds it inactive.
 void Exchange::watch_disconnect(std::function<void()> on_gone) {
-  if (watch_ && watch_->running) return;
+  if (watch_) return;
   watch_ = std::make_shared<Watch>();
   watch_->on_gone = std::move(on_gone);
-  watch_->running = true;
-  watch_->finished.emplace(stream_.get_executor(), asio::steady_timer::time_point::max());
-  asio::co_spawn(stream_.get_executor(), watch_socket(watch_, stream_.socket()), asio::detached);
+  auto& socket = stream_.socket();
+  socket.async_wait(asio::socket_base::wait_read, [w = watch_, &socket](const beast::error_code& ec) {
+    if (!w->active) return;
+    char byte;
+    bool gone = static_cast<bool>(ec);
+    if (!gone) {
+      auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+    if (gone) {
+      w->gone = true;
+      if (w->on_gone) {
+        auto callback = std::move(w->on_gone);
+        callback();
+      }
+    }
+  });
 }
 
-namespace {
-
-// Reads the client socket directly (outside the stream's timeouts): EOF or
-// an error means the client is gone; bytes mean a pipelined next request,
-// which are kept for the session.
-asio::awaitable<void> watch_socket(std::shared_ptr<Exchange::Watch> w, asio::ip::tcp::socket& socket) {
-  auto [ec, n] = co_await socket.async_read_some(asio::buffer(w->bytes), kUseTuple);
-  w->got = n;
-  if (!w->stopping && (ec || n == 0)) {
-    w->gone = true;
-    if (w->on_gone) {
-      auto callback = std::move(w->on_gone);
-      callback();
-    }
-  }
-  w->running = false;
-  w->finished->cancel();
-}
-
-}  // namespace
-
-asio::awaitable<void> Exchange::stop_watch() {
-  if (!watch_) co_return;
-  auto w = watch_;
-  if (w->running) {
-    w->stopping = true;
-    beast::error_code ignored;
-    stream_.socket().cancel(ignored);
-    while (w->running) {
-      auto [ec] = co_await w->finished->async_wait(kUseTuple);
-    }
-  }
-  if (w->got > 0 && !w->gone) {
-    auto space = buffer_.prepare(w->got);
-    std::memcpy(space.data(), w->bytes.data(), w->got);
-    buffer_.commit(w->got);
-  }
-  w->on_gone = nullptr;
-  watch_.reset();
+void Exchange::stop_watch() {
+  if (!watch_) return;
+  watch_->active = false;
+  watch_->on_gone = nullptr;
 }
 
 bool Exchange::client_gone() const { return watch_ && watch_->gone; }

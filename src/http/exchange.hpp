@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -24,8 +23,8 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
 class Exchange {
  public:
-  Exchange(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, Request& request,
-           UpstreamPool& pool, std::chrono::milliseconds write_timeout);
+  Exchange(boost::beast::tcp_stream& stream, Request& request, UpstreamPool& pool,
+           std::chrono::milliseconds write_timeout);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -47,21 +46,19 @@ class Exchange {
   bool keep_alive() const { return keep_alive_ && !write_failed_; }
   void close_after_response() { keep_alive_ = false; }
 
-  // Starts a read on the client socket while the handler waits on the
-  // upstream; `on_gone` runs if the client closes the connection first.
+  // Watches the client socket while the handler waits on the upstream;
+  // `on_gone` runs if the client closes the connection first.
   void watch_disconnect(std::function<void()> on_gone);
-  // Ends that read (before the connection is used for the next request).
-  boost::asio::awaitable<void> stop_watch();
+  // Disarms the watch (the request is over; nothing is cancelled).
+  void stop_watch();
   bool client_gone() const;
 
-  struct Watch;  // state of the disconnect watch, shared with its coroutine
-
  private:
+  struct Watch;
   std::string head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
                    std::size_t content_length) const;
 
   boost::beast::tcp_stream& stream_;
-  boost::beast::flat_buffer& buffer_;
   Request& request_;
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;

@@ -18,6 +18,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -182,7 +183,7 @@ class Session {
   }
 
   asio::awaitable<bool> run_handler(Request& request) {
-    Exchange exchange(stream_, buffer_, request, *worker_.pool, options_.idle_timeout);
+    Exchange exchange(stream_, request, *worker_.pool, options_.idle_timeout);
     bool failed = false;
     try {
       co_await handler_(exchange);
@@ -190,7 +191,7 @@ class Session {
       spdlog::error("handler failed: {}", e.what());
       failed = true;
     }
-    co_await exchange.stop_watch();
+    exchange.stop_watch();
     if (failed) {
       if (!exchange.response_started())
         co_await write_error_and_close(stream_, 500, "internal_error", "internal error");

@@ -92,7 +92,7 @@ boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx,
   } else {
     outcome = co_await relay_openai_answer(ex, call, *adapter, upstream, ctx, envelope->stream);
   }
-  co_await ex.stop_watch();
+  ex.stop_watch();
   ctx.cancel.disconnect();
 
   auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ctx.started);

@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -536,6 +537,15 @@ double pct(const std::vector<int64_t>& sorted, double p) {
   return double(sorted[std::min(rank, sorted.size()) - 1]) / 1000.0;
 }
 
+// CPU time this process used (user + system), so that bench/run can tell
+// its own load from other processes'.
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -590,9 +600,10 @@ int main(int argc, char** argv) {
       "{\"mode\":\"%s\",\"concurrency\":%d,\"count\":%zu,\"answers\":%ld,\"errors\":%ld,"
       "\"non2xx\":%ld,\"transport_errors\":%ld,\"timeouts\":%ld,\"expect_failures\":%ld,\"no_content\":%ld,"
       "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
-      "\"min_us\":%.1f,\"max_us\":%.1f}\n",
+      "\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.3f}\n",
       mode_name, o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
       s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0, pct(v, 50), pct(v, 90),
-      pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0);
+      pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0,
+      cpu_seconds());
   return s.errors > 0 ? 1 : 0;
 }

@@ -28,8 +28,20 @@ const standins = (meta.standins ?? '').split(' ').filter(Boolean);
 const problems = (read('problems.txt') ?? '').split('\n').filter(Boolean);
 const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
 
-// A block with errors gets a mark next to its number.
-const mark = (r) => (r && r.errors > 0 ? ' ⚠' : '');
+// CPU other processes used during each block, in % of one core.
+const other = new Map(
+  (read('other-cpu.tsv') ?? '').split('\n').filter(Boolean).map((l) => {
+    const [name, ticks, pct] = l.split('\t');
+    return [name, { ticks: Number(ticks), pct: Number(pct) }];
+  }),
+);
+const DISTURBED_PCT = 10;
+const disturbed = (...names) =>
+  names.some((n) => { const o = other.get(n); return o && o.ticks > 5 && o.pct > DISTURBED_PCT; });
+
+// A block with errors gets a mark next to its number; one disturbed by other
+// processes another.
+const mark = (r, ...names) => (r && r.errors > 0 ? ' ⚠' : '') + (disturbed(...names) ? ' †' : '');
 
 const row = {};
 for (const t of targets) {
@@ -44,15 +56,16 @@ for (const t of targets) {
     const v = read(`rss.${t}.${k}`);
     return v && Number(v) > 0 ? Number(v) / 1024 : NaN;
   };
+  const latNames = lat.map((_, i) => `lat.${t}.${i + 1}`);
   row[t] = {
     p50: median(latOk.map((r) => r.p50_us)),
     p90: median(latOk.map((r) => r.p90_us)),
     p99: median(latOk.map((r) => r.p99_us)),
-    latMark: latOk.some((r) => r.errors > 0) ? ' ⚠' : '',
-    rps16: t16?.rps ?? NaN, rps16Mark: mark(t16),
-    rps64: t64?.rps ?? NaN, rps64Mark: mark(t64),
+    latMark: (latOk.some((r) => r.errors > 0) ? ' ⚠' : '') + (disturbed(...latNames) ? ' †' : ''),
+    rps16: t16?.rps ?? NaN, rps16Mark: mark(t16, `tput16.${t}`),
+    rps64: t64?.rps ?? NaN, rps64Mark: mark(t64, `tput64.${t}`),
     p99at64: t64?.p99_us ?? NaN,
-    ttfb: ttfb?.p50_us ?? NaN, ttfb99: ttfb?.p99_us ?? NaN, ttfbMark: mark(ttfb),
+    ttfb: ttfb?.p50_us ?? NaN, ttfb99: ttfb?.p99_us ?? NaN, ttfbMark: mark(ttfb, `ttfb.${t}`),
     rssIdle: rss('idle'), rssLoad: rss('load'),
     ir: ir ? ir.per_request : NaN,
     wrk16: json(`wrk16.${t}.json`)?.rps ?? NaN,
@@ -86,6 +99,23 @@ for (const t of targets) {
     `${fmt(r.rps64)}${r.rps64Mark} | ${fmt(r.ttfb, 1)}${r.ttfbMark} | ${gw ? fmt(r.rssIdle, 1) : '—'} | ` +
     `${gw ? fmt(r.rssLoad, 1) : '—'} | ${fmt(r.ir)} |`);
 }
+const marks = [];
+if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbMark].some((m) => m.includes('⚠'))))
+  marks.push('⚠ some requests of this measurement failed (see Problems).');
+if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbMark].some((m) => m.includes('†'))))
+  marks.push(`† other processes on the machine used more than ${DISTURBED_PCT}% of a core during this measurement: not a clean number.`);
+{
+  const measured = [...other.entries()].filter(([n]) => /^(lat|tput|ttfb)/.test(n));
+  const ticks = measured.reduce((a, [, o]) => a + o.ticks, 0);
+  const worst = measured.reduce((w, e) => (e[1].pct > (w?.[1].pct ?? -1) ? e : w), null);
+  if (measured.length) {
+    const avg = measured.reduce((a, [, o]) => a + o.pct, 0) / measured.length;
+    marks.push(`Other processes used ${fmt(avg, 1)}% of a core on average during the measured blocks` +
+      (worst ? ` (most: ${fmt(worst[1].pct, 0)}% during ${worst[0]}; ${fmt(ticks)} ticks in all)` : '') +
+      (avg > 5 ? ' — **the machine was not quiet; rerun for clean numbers**.' : '.'));
+  }
+}
+if (marks.length) L.push('', ...marks);
 L.push('');
 
 // Targets for aisbf.
@@ -93,10 +123,13 @@ const a = row.aisbf, rl = row.relay, pk = row.portkey;
 const verdict = (ok) => (ok === null ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 const cmp = (x, bound, le) => (Number.isFinite(x) && Number.isFinite(bound) ? (le ? x <= bound : x >= bound) : null);
 const tgt = [
-  ['p50 c=1 ≤ relay + 25 µs', `${fmt(a.p50, 1)} µs`, `≤ ${fmt(rl.p50 + 25, 1)} µs`, cmp(a.p50, rl.p50 + 25, true)],
-  ['rps c=16 ≥ 9,000', fmt(a.rps16), '≥ 9,000', cmp(a.rps16, 9000, false)],
-  ['rps c=16 ≥ 10 × Portkey', fmt(a.rps16), `≥ ${fmt(10 * pk.rps16)}`, cmp(a.rps16, 10 * pk.rps16, false)],
-  ['stream TTFB p50 ≤ relay + 200 µs', `${fmt(a.ttfb, 1)} µs`, `≤ ${fmt(rl.ttfb + 200, 1)} µs`, cmp(a.ttfb, rl.ttfb + 200, true)],
+  ['p50 c=1 ≤ relay + 25 µs', `${fmt(a.p50, 1)} µs${a.latMark}`, `≤ ${fmt(rl.p50 + 25, 1)} µs${rl.latMark}`,
+    cmp(a.p50, rl.p50 + 25, true)],
+  ['rps c=16 ≥ 9,000', `${fmt(a.rps16)}${a.rps16Mark}`, '≥ 9,000', cmp(a.rps16, 9000, false)],
+  ['rps c=16 ≥ 10 × Portkey', `${fmt(a.rps16)}${a.rps16Mark}`, `≥ ${fmt(10 * pk.rps16)}${pk.rps16Mark}`,
+    cmp(a.rps16, 10 * pk.rps16, false)],
+  ['stream TTFB p50 ≤ relay + 200 µs', `${fmt(a.ttfb, 1)} µs${a.ttfbMark}`, `≤ ${fmt(rl.ttfb + 200, 1)} µs${rl.ttfbMark}`,
+    cmp(a.ttfb, rl.ttfb + 200, true)],
   ['idle RSS ≤ 50 MB', `${fmt(a.rssIdle, 1)} MB`, '≤ 50 MB', cmp(a.rssIdle, 50, true)],
 ];
 L.push('Targets for aisbf:');

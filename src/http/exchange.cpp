@@ -23,9 +23,10 @@ struct Exchange::Watch {
   std::function<void()> on_gone;
 };
 
-Exchange::Exchange(beast::tcp_stream& stream, Request& request, UpstreamPool& pool,
+Exchange::Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, Request& request, UpstreamPool& pool,
                    std::chrono::milliseconds write_timeout)
-    : stream_(stream),
+    : socket_(socket),
+      deadline_(deadline),
       request_(request),
       pool_(pool),
       write_timeout_(write_timeout),
@@ -51,25 +52,29 @@ std::string Exchange::head(int status, std::string_view content_type, const Head
   return h;
 }
 
+// Every write to the client has the write timeout; between writes (while
+// the upstream is awaited) the client connection has no deadline.
+asio::awaitable<bool> Exchange::write(const auto& buffers) {
+  deadline_.expire_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
+  deadline_.disarm();
+  write_failed_ = write_failed_ || static_cast<bool>(ec);
+  co_return !ec;
+}
+
 asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, std::string_view body,
                                      const HeaderList& extra) {
   started_ = true;
   auto h = head(status, content_type, extra, false, body.size());
   if (request_.method() == beast::http::verb::head) body = {};
   std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
-  write_failed_ = write_failed_ || static_cast<bool>(ec);
-  co_return !ec;
+  co_return co_await write(buffers);
 }
 
 asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
   started_ = true;
   auto h = head(status, content_type, extra, true, 0);
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(h), kUseTuple);
-  write_failed_ = write_failed_ || static_cast<bool>(ec);
-  co_return !ec;
+  co_return co_await write(asio::buffer(h));
 }
 
 asio::awaitable<bool> Exchange::stream_write(std::string_view data) {
@@ -79,19 +84,15 @@ asio::awaitable<bool> Exchange::stream_write(std::string_view data) {
   auto len = static_cast<std::size_t>(fmt::format_to(size_line, "{:x}\r\n", data.size()) - size_line);
   std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, len), asio::buffer(data.data(), data.size()),
                                             asio::buffer("\r\n", 2)};
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
-  write_failed_ = static_cast<bool>(ec);
-  co_return !ec;
+  co_return co_await write(buffers);
 }
 
 asio::awaitable<bool> Exchange::end_stream() {
   if (write_failed_) co_return false;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), kUseTuple);
-  write_failed_ = static_cast<bool>(ec);
-  co_return !ec;
+  co_return co_await write(asio::buffer("0\r\n\r\n", 5));
 }
+
+
 
 // The watch waits for the client socket to become readable without reading
 // it, then peeks: end of stream or an error means the client is gone; bytes
@@ -102,7 +103,7 @@ void Exchange::watch_disconnect(std::function<void()> on_gone) {
   if (watch_) return;
   watch_ = std::make_shared<Watch>();
   watch_->on_gone = std::move(on_gone);
-  auto& socket = stream_.socket();
+  auto& socket = socket_;
   socket.async_wait(asio::socket_base::wait_read, [w = watch_, &socket](const beast::error_code& ec) {
     if (!w->active) return;
     char byte;

@@ -10,11 +10,12 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "core/provider_adapter.hpp"
+#include "http/deadline.hpp"
 
 namespace aisbf::http {
 
@@ -23,7 +24,7 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
 class Exchange {
  public:
-  Exchange(boost::beast::tcp_stream& stream, Request& request, UpstreamPool& pool,
+  Exchange(boost::asio::ip::tcp::socket& socket, Deadline& deadline, Request& request, UpstreamPool& pool,
            std::chrono::milliseconds write_timeout);
   ~Exchange();
   Exchange(const Exchange&) = delete;
@@ -58,7 +59,10 @@ class Exchange {
   std::string head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
                    std::size_t content_length) const;
 
-  boost::beast::tcp_stream& stream_;
+  boost::asio::awaitable<bool> write(const auto& buffers);
+
+  boost::asio::ip::tcp::socket& socket_;
+  Deadline& deadline_;
   Request& request_;
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;

@@ -24,6 +24,7 @@
 #include <boost/beast/http/read.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/deadline.hpp"
 #include "http/upstream_client.hpp"
 
 namespace aisbf::http {
@@ -38,7 +39,7 @@ constexpr std::size_t kHeaderLimit = 64 * 1024;
 namespace {
 
 struct SessionSlot {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool idle = true;  // waiting for a request: may be closed at shutdown
 };
 
@@ -65,16 +66,18 @@ struct Worker {
   void force_close() {
     for (auto* s : sessions) {
       beast::error_code ignored;
-      s->stream->socket().close(ignored);
+      s->socket->close(ignored);
     }
   }
 
   void begin_shutdown() {
     shutting_down = true;
+    pool->close_idle();
     beast::error_code ignored;
     if (acceptor) acceptor->close(ignored);
     for (auto* s : sessions) {
-      if (s->idle) s->stream->cancel();
+      beast::error_code ignored;
+      if (s->idle) s->socket->cancel(ignored);
     }
   }
 };
@@ -86,22 +89,26 @@ std::string error_json(int status, std::string_view code, std::string_view messa
          R"(","param":null,"code":")" + std::string(code) + R"("}})";
 }
 
-asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, int status, std::string_view code,
-                                            std::string_view message) {
+asio::awaitable<void> write_error_and_close(tcp::socket& socket, Deadline& deadline, int status,
+                                            std::string_view code, std::string_view message) {
   auto body = error_json(status, code, message);
   auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason.data(), reason.size()) +
                     "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\n\r\n" + body;
-  stream.expires_after(std::chrono::seconds(5));
-  co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
+  deadline.expire_after(std::chrono::seconds(5));
+  co_await asio::async_write(socket, asio::buffer(out), kUseTuple);
 }
 
 class Session {
  public:
   Session(tcp::socket socket, Worker& worker, const ServerOptions& options, const Handler& handler)
-      : stream_(std::move(socket)), worker_(worker), options_(options), handler_(handler) {
-    slot_.stream = &stream_;
+      : socket_(std::move(socket)),
+        deadline_(socket_.get_executor(), [this] { on_deadline(); }),
+        worker_(worker),
+        options_(options),
+        handler_(handler) {
+    slot_.socket = &socket_;
     worker_.sessions.insert(&slot_);
   }
   ~Session() { worker_.sessions.erase(&slot_); }
@@ -114,8 +121,8 @@ class Session {
       if (!co_await serve_one()) break;
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
   }
 
  private:
@@ -124,8 +131,8 @@ class Session {
   asio::awaitable<bool> wait_for_request(bool first) {
     if (buffer_.size() > 0) co_return true;
     slot_.idle = true;
-    stream_.expires_after(first ? options_.header_timeout : options_.idle_timeout);
-    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(8192), kUseTuple);
+    deadline_.expire_after(first ? options_.header_timeout : options_.idle_timeout);
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(8192), kUseTuple);
     slot_.idle = false;
     if (ec || worker_.shutting_down) co_return false;
     buffer_.commit(n);
@@ -137,19 +144,19 @@ class Session {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options_.max_body_bytes);
-    stream_.expires_after(options_.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
+    deadline_.expire_after(options_.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
     if (hec == bhttp::error::body_limit) {  // Content-Length over the limit, seen with the headers
       co_await reject_too_large();
       co_return false;
     }
     if (hec == bhttp::error::header_limit) {
-      co_await write_error_and_close(stream_, 431, "headers_too_large", "request headers exceed 64 KiB");
+      co_await write_error_and_close(socket_, deadline_, 431, "headers_too_large", "request headers exceed 64 KiB");
       co_return false;
     }
     if (hec) {
-      if (hec != beast::error::timeout && hec != bhttp::error::end_of_stream && hec != asio::error::eof)
-        co_await write_error_and_close(stream_, 400, "bad_request", "malformed HTTP request");
+      if (!deadline_.expired() && hec != bhttp::error::end_of_stream && hec != asio::error::eof)
+        co_await write_error_and_close(socket_, deadline_, 400, "bad_request", "malformed HTTP request");
       co_return false;
     }
     auto length = parser.content_length();
@@ -159,31 +166,31 @@ class Session {
     }
     auto& req = parser.get();
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
-      stream_.expires_after(options_.header_timeout);
-      auto [cec, cn] = co_await asio::async_write(stream_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
+      auto [cec, cn] = co_await asio::async_write(socket_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
       if (cec) co_return false;
     }
     if (!parser.is_done()) {
-      stream_.expires_after(options_.idle_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kUseTuple);
+      deadline_.expire_after(options_.idle_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(socket_, buffer_, parser, kUseTuple);
       if (bec == bhttp::error::body_limit) {
         co_await reject_too_large();
         co_return false;
       }
       if (bec) co_return false;
     }
+    deadline_.disarm();  // the handler sets its own limits on writes
     Request request = parser.release();
     co_return co_await run_handler(request);
   }
 
   asio::awaitable<void> reject_too_large() {
-    co_await write_error_and_close(stream_, 413, "payload_too_large",
+    co_await write_error_and_close(socket_, deadline_, 413, "payload_too_large",
                                    "request body exceeds the limit of " + std::to_string(options_.max_body_bytes) +
                                        " bytes (server.max_body_bytes)");
   }
 
   asio::awaitable<bool> run_handler(Request& request) {
-    Exchange exchange(stream_, request, *worker_.pool, options_.idle_timeout);
+    Exchange exchange(socket_, deadline_, request, *worker_.pool, options_.idle_timeout);
     bool failed = false;
     try {
       co_await handler_(exchange);
@@ -194,13 +201,21 @@ class Session {
     exchange.stop_watch();
     if (failed) {
       if (!exchange.response_started())
-        co_await write_error_and_close(stream_, 500, "internal_error", "internal error");
+        co_await write_error_and_close(socket_, deadline_, 500, "internal_error", "internal error");
       co_return false;
     }
     co_return exchange.keep_alive() && !exchange.client_gone();
   }
 
-  beast::tcp_stream stream_;
+  // The limit on whatever the session is waiting for: cancelling the
+  // socket's operations ends that wait with an error.
+  void on_deadline() {
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  tcp::socket socket_;
+  Deadline deadline_;
   beast::flat_buffer buffer_;
   Worker& worker_;
   const ServerOptions& options_;

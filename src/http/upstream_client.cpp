@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -12,12 +13,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <fmt/format.h>
+
+#include "http/deadline.hpp"
 
 namespace aisbf::http {
 
@@ -34,9 +36,16 @@ constexpr auto kDnsTtl = std::chrono::seconds(30);
 constexpr std::size_t kReadPiece = 16 * 1024;
 
 struct UpstreamConnection {
+  explicit UpstreamConnection(asio::io_context& io)
+      : deadline(io.get_executor(), [this] {
+          beast::error_code ignored;
+          lowest().cancel(ignored);
+        }) {}
+
   std::string origin_key;
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<asio::ssl::stream<beast::tcp_stream>> secure;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> secure;
+  Deadline deadline;  // declared after the sockets it cancels, destroyed before them
   beast::flat_buffer buffer;
   // Where body pieces land: one per connection, reused by every request it
   // carries (a per-request buffer cost a 16 KiB allocation and memset).
@@ -44,11 +53,11 @@ struct UpstreamConnection {
   Clock::time_point idle_since;
   bool reused = false;
 
-  beast::tcp_stream& lowest() { return plain ? *plain : secure->next_layer(); }
+  tcp::socket& lowest() { return plain ? *plain : secure->next_layer(); }
   void close() {
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
   }
 };
 
@@ -74,7 +83,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& o
   while (!list.empty()) {
     auto c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < kMaxIdleAge && c->lowest().socket().is_open()) {
+    if (now - c->idle_since < kMaxIdleAge && c->lowest().is_open()) {
       c->reused = true;
       return c;
     }
@@ -84,10 +93,17 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& o
 }
 
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> c) {
+  if (closing_) return;  // dropping it closes it
   auto& list = impl_->idle[c->origin_key];
   if (list.size() >= kMaxIdlePerOrigin) return;  // dropping it closes it
+  c->deadline.disarm();
   c->idle_since = Clock::now();
   list.push_back(std::move(c));
+}
+
+void UpstreamPool::close_idle() {
+  closing_ = true;
+  impl_->idle.clear();
 }
 
 UpstreamPool::DnsEntry* UpstreamPool::cached_dns(const std::string& key) {
@@ -121,12 +137,13 @@ struct UpstreamCall::State {
   }
 
   GatewayError io_error(const beast::error_code& ec, std::string_view phase) const {
+    const bool timed_out = conn && conn->deadline.expired();
     if (cancelled) {
       auto e = make_error(ErrorKind::unavailable, "the client went away");
       e.code = "client_closed";
       return e;
     }
-    if (ec == beast::error::timeout) {
+    if (timed_out) {
       auto e = make_error(ErrorKind::upstream_timeout,
                           fmt::format("upstream {} timed out during {}", endpoint.origin_key, phase));
       e.code = "upstream_timeout";
@@ -162,10 +179,10 @@ asio::awaitable<beast::error_code> resolve_and_connect(UpstreamPool& pool, Upstr
                                                        Clock::duration budget) {
   beast::error_code ec;
   auto address = asio::ip::make_address(ep.host, ec);
-  auto& stream = c.lowest();
-  stream.expires_after(budget);
+  auto& socket = c.lowest();
+  c.deadline.expire_after(budget);
   if (!ec) {
-    auto [cec] = co_await stream.async_connect(tcp::endpoint(address, ep.port), kUseTuple);
+    auto [cec] = co_await socket.async_connect(tcp::endpoint(address, ep.port), kUseTuple);
     co_return cec;
   }
   auto key = ep.host + ":" + std::to_string(ep.port);
@@ -176,10 +193,11 @@ asio::awaitable<beast::error_code> resolve_and_connect(UpstreamPool& pool, Upstr
     resolver.emplace(pool.io());
     auto [rec, found] = co_await resolver->async_resolve(ep.host, std::to_string(ep.port), kUseTuple);
     if (rec) co_return rec;
+    if (c.deadline.expired()) co_return asio::error::timed_out;
     results = found;
     pool.store_dns(key, {results, Clock::now() + kDnsTtl});
   }
-  auto [cec, connected] = co_await stream.async_connect(results, kUseTuple);
+  auto [cec, connected] = co_await asio::async_connect(socket, results, kUseTuple);
   co_return cec;
 }
 
@@ -228,17 +246,17 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
     if (s.cancelled) co_return s.io_error({}, "start");
     s.conn = s.pool.take_idle(s.endpoint.origin_key);
     if (!s.conn) {
-      s.conn = std::make_unique<UpstreamConnection>();
+      s.conn = std::make_unique<UpstreamConnection>(s.pool.io());
       s.conn->origin_key = s.endpoint.origin_key;
       if (s.endpoint.tls) {
-        s.conn->secure = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(s.pool.io(), s.pool.tls());
+        s.conn->secure = std::make_unique<asio::ssl::stream<tcp::socket>>(s.pool.io(), s.pool.tls());
       } else {
-        s.conn->plain = std::make_unique<beast::tcp_stream>(s.pool.io());
+        s.conn->plain = std::make_unique<tcp::socket>(s.pool.io());
       }
       auto ec = co_await resolve_and_connect(s.pool, *s.conn, s.endpoint, s.resolver, s.budget(s.timeouts.connect));
       if (ec || s.cancelled) co_return s.io_error(ec, "connect");
       beast::error_code ignored;
-      s.conn->lowest().socket().set_option(tcp::no_delay(true), ignored);
+      s.conn->lowest().set_option(tcp::no_delay(true), ignored);
       if (s.conn->secure) {
         auto& tls = *s.conn->secure;
         if (!SSL_set_tlsext_host_name(tls.native_handle(), s.endpoint.host.c_str())) {
@@ -247,13 +265,13 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
         }
         tls.set_verify_mode(asio::ssl::verify_peer);
         tls.set_verify_callback(asio::ssl::host_name_verification(s.endpoint.host));
-        s.conn->lowest().expires_after(s.budget(s.timeouts.connect));
+        s.conn->deadline.expire_after(s.budget(s.timeouts.connect));
         auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kUseTuple);
         if (hec || s.cancelled) co_return s.io_error(hec, "tls handshake");
       }
     }
     const bool reused = s.conn->reused;
-    s.conn->lowest().expires_after(s.budget(s.timeouts.idle));
+    s.conn->deadline.expire_after(s.budget(s.timeouts.idle));
     auto wec = s.conn->secure ? co_await write_request(*s.conn->secure, head, request.body)
                               : co_await write_request(*s.conn->plain, head, request.body);
     if (wec || s.cancelled) {
@@ -263,7 +281,7 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
     s.parser.emplace();
     s.parser->header_limit(64 * 1024);
     s.parser->body_limit(boost::none);  // the caller caps what it keeps
-    s.conn->lowest().expires_after(s.budget(s.timeouts.first_byte));
+    s.conn->deadline.expire_after(s.budget(s.timeouts.first_byte));
     auto rec = s.conn->secure ? co_await read_head(*s.conn->secure, s.conn->buffer, *s.parser)
                               : co_await read_head(*s.conn->plain, s.conn->buffer, *s.parser);
     if (rec || s.cancelled) {
@@ -299,7 +317,7 @@ asio::awaitable<Expected<std::string_view>> UpstreamCall::read_some() {
   body.size = kReadPiece;
   // While a stream is open, the idle limit applies between pieces; the
   // total deadline caps the whole answer.
-  s.conn->lowest().expires_after(s.budget(s.timeouts.idle));
+  s.conn->deadline.expire_after(s.budget(s.timeouts.idle));
   auto [ec, n] = s.conn->secure ? co_await read_body_some(*s.conn->secure, s.conn->buffer, *s.parser)
                                 : co_await read_body_some(*s.conn->plain, s.conn->buffer, *s.parser);
   if (ec == bhttp::error::need_buffer) ec = {};
@@ -330,7 +348,10 @@ void UpstreamCall::cancel() {
   auto& s = *s_;
   s.cancelled = true;
   if (s.resolver) s.resolver->cancel();
-  if (s.conn) s.conn->lowest().cancel();
+  if (s.conn) {
+    beast::error_code ignored;
+    s.conn->lowest().cancel(ignored);
+  }
 }
 
 bool UpstreamCall::cancelled() const { return s_->cancelled; }

@@ -36,6 +36,8 @@ class UpstreamPool {
 
   std::unique_ptr<UpstreamConnection> take_idle(const std::string& origin_key);
   void give_back(std::unique_ptr<UpstreamConnection> connection);
+  // Closes every idle connection (at shutdown, so the worker's loop can end).
+  void close_idle();
 
   struct DnsEntry;
   DnsEntry* cached_dns(const std::string& key);
@@ -46,6 +48,7 @@ class UpstreamPool {
   boost::asio::io_context& io_;
   boost::asio::ssl::context& tls_;
   std::unique_ptr<Impl> impl_;
+  bool closing_ = false;
 };
 
 struct OutgoingRequest {

@@ -113,6 +113,9 @@ int main(int argc, char** argv) {
                "allow a non-loopback listen address while auth is disabled");
   auto* check = cli.add_subcommand("check-config", "validate the configuration files, list every problem, write nothing");
   check->add_option("--config-dir", opt.config_dir, "configuration directory");
+  // A flag given twice takes its last value, as in most command lines
+  // (scripts append overrides to a base command).
+  for (auto* opt : cli.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   CLI11_PARSE(cli, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("aisbf");

@@ -1,0 +1,100 @@
+// An https upstream: the gateway verifies its certificate against the system
+// store (SSL_CERT_FILE points OpenSSL at a test CA here), sends SNI, keeps
+// the TLS connection alive across requests, and refuses a certificate it
+// cannot verify.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import {
+  tmpDir, writeConfigDir, startGateway, post, chatBody, assertError, MOCK_KEY,
+} from './harness.mjs';
+
+const dir = tmpDir('aisbf-tls-');
+const file = (name) => path.join(dir, name);
+let server;
+let port;
+const seen = { requests: [], tlsConnections: 0, servernames: [] };
+
+function openssl(...args) {
+  execFileSync('openssl', args, { stdio: 'pipe' });
+}
+
+before(async () => {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2',
+    '-subj', '/CN=aisbf test CA');
+  openssl('req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(file('ext.cnf'), 'subjectAltName=DNS:localhost\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
+    '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf'));
+
+  server = https.createServer({ key: fs.readFileSync(file('server.key')), cert: fs.readFileSync(file('server.pem')) },
+    (req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        seen.requests.push({ url: req.url, headers: req.headers, body });
+        const answer = JSON.stringify({
+          id: 'chatcmpl-tls', object: 'chat.completion', created: 1, model: JSON.parse(body).model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'over TLS' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+        res.end(answer);
+      });
+    });
+  server.on('secureConnection', (socket) => {
+    seen.tlsConnections += 1;
+    seen.servernames.push(socket.servername);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = server.address().port;
+});
+
+after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+
+function configFor() {
+  return writeConfigDir({
+    providers: {
+      secure: {
+        id: 'secure', name: 'TLS upstream', endpoint: `https://localhost:${port}/v1`, type: 'openai',
+        api_key_required: true, api_key: MOCK_KEY, models: [{ name: 'tls-model' }],
+      },
+    },
+  });
+}
+
+test('a verified https upstream is reached with SNI, its key, and one kept-alive connection', async () => {
+  const gw = await startGateway(configFor(), ['--workers', '1'], { env: { SSL_CERT_FILE: file('ca.pem') } });
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const res = await post(`${gw.url}/api/v1/chat/completions`, chatBody('hi', { model: 'secure/tls-model' }));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json().choices[0].message.content, 'over TLS');
+    }
+    assert.equal(seen.requests.length, 3);
+    assert.equal(seen.requests[0].url, '/v1/chat/completions');
+    assert.equal(seen.requests[0].headers.authorization, `Bearer ${MOCK_KEY}`);
+    assert.equal(JSON.parse(seen.requests[0].body).model, 'tls-model');
+    assert.deepEqual(seen.servernames, ['localhost']);
+    assert.equal(seen.tlsConnections, 1, 'the TLS connection is reused');
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('a certificate the system store does not trust is refused: 502, nothing sent', async () => {
+  const before = seen.requests.length;
+  const gw = await startGateway(configFor(), ['--workers', '1'], { env: { SSL_CERT_FILE: '/nonexistent/ca.pem' } });
+  try {
+    const res = await post(`${gw.url}/api/v1/chat/completions`, chatBody('hi', { model: 'secure/tls-model' }));
+    assertError(res, 502, 'upstream_unreachable');
+    assert.match(res.json().error.message, /tls handshake/);
+    assert.equal(seen.requests.length, before, 'no request reached the untrusted server');
+  } finally {
+    await gw.stop();
+  }
+});

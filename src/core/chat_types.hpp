@@ -61,6 +61,8 @@ struct ToolChoice {
 
 struct ChatRequest {
   std::string model;  // as the caller named it (routing resolves it)
+  // System and developer instructions are messages with those roles, in
+  // order; codecs of formats with one top-level system prompt join them.
   std::vector<Message> messages;
   std::vector<ToolDefinition> tools;
   ToolChoice tool_choice;
@@ -77,6 +79,8 @@ struct ChatRequest {
 
 enum class FinishReason { none, stop, length, tool_calls, content_filter, error };
 
+// Token counts with OpenAI's meaning: prompt_tokens includes cache reads
+// and cache writes; completion_tokens includes reasoning tokens.
 struct Usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
@@ -101,6 +105,7 @@ struct TextDelta {
 };
 struct ReasoningDelta {
   std::string text;
+  std::string signature;  // Anthropic's thinking signature, on the delta that carries it
 };
 struct ToolCallDelta {
   int index = 0;           // position of the call within the message
@@ -111,6 +116,8 @@ struct ToolCallDelta {
 struct FinishEvent {
   FinishReason reason = FinishReason::stop;
 };
+// The usage so far: each UsageEvent replaces the previous one (decoders
+// merge partial reports, e.g. Anthropic's input and output counts).
 struct UsageEvent {
   Usage usage;
 };

@@ -26,6 +26,7 @@ struct UpstreamTarget {
   std::string endpoint;        // base URL, path kept (e.g. http://h:1/openai/v1)
   std::string api_key;         // empty when none
   std::string upstream_model;  // model name as the upstream knows it
+  HeaderList extra_headers;    // from the provider's config, sent as they are
 };
 
 struct UpstreamRequest {
@@ -35,8 +36,13 @@ struct UpstreamRequest {
   std::string body;
 };
 
+// How an upstream frames its stream: the pipeline splits the bytes into
+// events (SSE blocks or NDJSON lines) before the decoder sees them.
+enum class StreamFraming { sse, ndjson };
+
 // Incremental decoder of one upstream stream: fed the payload of each framed
-// event (an SSE `data`, an NDJSON line, …) and returns canonical events.
+// event (an SSE `data` with its `event` name, an NDJSON line with an empty
+// name) and returns canonical events.
 class StreamDecoder {
  public:
   virtual ~StreamDecoder() = default;
@@ -64,6 +70,7 @@ class ProviderAdapter {
   virtual Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const = 0;
   virtual Expected<ChatResponse> decode_chat(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder() const = 0;
+  virtual StreamFraming stream_framing() const { return StreamFraming::sse; }
 
   // An upstream error answer as a GatewayError (status, retryability, message).
   virtual GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const = 0;

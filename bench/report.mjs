@@ -31,8 +31,8 @@ const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
 // CPU other processes used during each block, in % of one core.
 const other = new Map(
   (read('other-cpu.tsv') ?? '').split('\n').filter(Boolean).map((l) => {
-    const [name, ticks, pct] = l.split('\t');
-    return [name, { ticks: Number(ticks), pct: Number(pct) }];
+    const [name, ticks, pct, secs] = l.split('\t');
+    return [name, { ticks: Number(ticks), pct: Number(pct), secs: Number(secs) }];
   }),
 );
 const DISTURBED_PCT = 10;
@@ -86,7 +86,8 @@ const L = [];
 L.push(`# aisbf benchmark — ${meta.date ?? ''}${meta.quick ? ' (quick run)' : ''}`);
 L.push('');
 L.push(`Machine: ${meta.nproc} cores (nproc), ${meta.cpu}, Linux ${meta.kernel}; ` +
-  `date ${meta.date}; commit ${meta.sha}; aisbf build ${meta.build_type}; node ${meta.node}; ` +
+  `date ${meta.date}; commit ${meta.sha}${meta.rebuilt === 0 ? ' (binaries not rebuilt by this run)' : ''}; ` +
+  `aisbf build ${meta.build_type}; node ${meta.node}; ` +
   `load average ${meta.load_start} before the run${Number.parseFloat(meta.load_start) > 1 ? ' (**busy machine: numbers skewed**)' : ''}.`);
 if (standins.length) L.push(`\n**Stand-ins were used for: ${standins.join(', ')}** — these rows are not real measurements.`);
 L.push('');
@@ -109,7 +110,8 @@ if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbM
   const ticks = measured.reduce((a, [, o]) => a + o.ticks, 0);
   const worst = measured.reduce((w, e) => (e[1].pct > (w?.[1].pct ?? -1) ? e : w), null);
   if (measured.length) {
-    const avg = measured.reduce((a, [, o]) => a + o.pct, 0) / measured.length;
+    const secs = measured.reduce((a, [, o]) => a + (o.secs || 0), 0);
+    const avg = secs > 0 ? (ticks * 100) / (secs * (meta.hz || 100)) : NaN;
     marks.push(`Other processes used ${fmt(avg, 1)}% of a core on average during the measured blocks` +
       (worst ? ` (most: ${fmt(worst[1].pct, 0)}% during ${worst[0]}; ${fmt(ticks)} ticks in all)` : '') +
       (avg > 5 ? ' — **the machine was not quiet; rerun for clean numbers**.' : '.'));

@@ -56,6 +56,10 @@ Route match_scoped(std::string_view method, std::string_view rest) {
     r = with_get(method, RouteKind::scoped_models);
   } else if (tail == "/chat/completions" || tail == "/v1/chat/completions") {
     r = with_post(method, RouteKind::scoped_chat);
+  } else if (tail == "/v1/messages" || tail == "/messages") {
+    r = with_post(method, RouteKind::scoped_messages);
+  } else if (tail == "/completions" || tail == "/v1/completions") {
+    r = with_post(method, RouteKind::scoped_completions);
   } else {
     return make(RouteKind::not_found);
   }
@@ -74,6 +78,10 @@ Route match_route(std::string_view method, std::string_view target) {
     return with_get(method, RouteKind::models_list);
   if (path == "/api/v1/chat/completions" || path == "/v1/chat/completions")
     return with_post(method, RouteKind::chat);
+  if (path == "/v1/messages" || path == "/api/v1/messages") return with_post(method, RouteKind::messages);
+  if (path == "/v1/messages/count_tokens" || path == "/api/v1/messages/count_tokens")
+    return with_post(method, RouteKind::count_tokens);
+  if (path == "/api/v1/completions" || path == "/v1/completions") return with_post(method, RouteKind::completions);
   if (path == "/api/rotations/chat/completions") return with_post(method, RouteKind::rotations_chat);
   if (path == "/api/autoselect/chat/completions") return with_post(method, RouteKind::autoselect_chat);
 
@@ -83,6 +91,10 @@ Route match_route(std::string_view method, std::string_view target) {
   }
   if (starts_with(path, "/api/")) return match_scoped(method, path.substr(5));
   return make(RouteKind::not_found);
+}
+
+bool is_anthropic_route(RouteKind kind) {
+  return kind == RouteKind::messages || kind == RouteKind::scoped_messages || kind == RouteKind::count_tokens;
 }
 
 }  // namespace aisbf::api

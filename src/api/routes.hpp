@@ -19,7 +19,15 @@ enum class RouteKind {
   scoped_chat,       // POST /api/{id}/chat/completions
   rotations_chat,    // POST /api/rotations/chat/completions
   autoselect_chat,   // POST /api/autoselect/chat/completions
+  messages,          // POST /v1/messages, /api/v1/messages (Anthropic format)
+  scoped_messages,   // POST /api/{id}/v1/messages
+  count_tokens,      // POST /v1/messages/count_tokens, /api/v1/messages/count_tokens
+  completions,       // POST /api/v1/completions, /v1/completions (legacy prompt form)
+  scoped_completions,  // POST /api/{id}/completions, /api/{id}/v1/completions
 };
+
+// Routes whose clients speak Anthropic's format (errors, auth header).
+bool is_anthropic_route(RouteKind kind);
 
 struct Route {
   RouteKind kind = RouteKind::not_found;

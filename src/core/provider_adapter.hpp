@@ -60,6 +60,8 @@ class ProviderAdapter {
   // True when an OpenAI chat body can be forwarded as bytes with only
   // `model` rewritten, and the upstream's answer relayed as it came.
   virtual bool accepts_openai_passthrough() const { return false; }
+  // The same for an Anthropic Messages body (an Anthropic-compatible upstream).
+  virtual bool accepts_anthropic_passthrough() const { return false; }
 
   // Headers every request to this provider carries (authentication first).
   virtual HeaderList auth_headers(const UpstreamTarget& target) const = 0;

@@ -5,6 +5,7 @@
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 
+#include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "api/routes.hpp"
 #include "auth/token_auth.hpp"
@@ -52,6 +53,27 @@ std::string request_id_prefix() {
   return fmt::format("req_{:08x}", rd());
 }
 
+std::string anthropic_models_json(const Config& config) {
+  std::vector<std::pair<std::string, std::string>> models;
+  for (const auto& provider : config.providers) {
+    for (const auto& model : provider.models) models.emplace_back(provider.id + "/" + model.name, model.name);
+  }
+  return api::anthropic_models_list_json(models);
+}
+
+boost::asio::awaitable<void> serve_post(http::Exchange& ex, RequestContext& ctx, const api::Route& route) {
+  switch (route.kind) {
+    case api::RouteKind::rotations_chat: co_return co_await serve_chat(ex, ctx, "rotations");
+    case api::RouteKind::autoselect_chat: co_return co_await serve_chat(ex, ctx, "autoselect");
+    case api::RouteKind::messages:
+    case api::RouteKind::scoped_messages: co_return co_await serve_messages(ex, ctx, route.scope);
+    case api::RouteKind::count_tokens: co_return co_await serve_count_tokens(ex, ctx);
+    case api::RouteKind::completions:
+    case api::RouteKind::scoped_completions: co_return co_await serve_completions(ex, ctx, route.scope);
+    default: co_return co_await serve_chat(ex, ctx, route.scope);
+  }
+}
+
 }  // namespace
 
 App::App(std::shared_ptr<const Config> config)
@@ -65,6 +87,10 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.request_id = fmt::format("{}{:x}", prefix, next_request_.fetch_add(1, std::memory_order_relaxed));
   const auto& req = ex.request();
   const auto route = api::match_route(std::string_view(req.method_string()), std::string_view(req.target()));
+  const bool anthropic = api::is_anthropic_route(route.kind);
+  if (anthropic) ctx.format = IngressFormat::anthropic_messages;
+  if (route.kind == api::RouteKind::completions || route.kind == api::RouteKind::scoped_completions)
+    ctx.format = IngressFormat::openai_completions;
 
   // DNS rebinding: a page on another origin must not reach a loopback gateway.
   if (loopback_only_) {
@@ -72,23 +98,25 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     if (!host.empty() && !is_loopback_host(host_name(std::string_view(host)))) {
       co_return co_await send_error(
           ex, coded(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host"),
-          ctx.request_id);
+          ctx);
     }
   }
   if (route.kind != api::RouteKind::health && ctx.config->auth.enabled) {
     auto token = auth::bearer_token(std::string_view(req[bhttp::field::authorization]));
+    // Anthropic clients send their key as x-api-key.
+    if (token.empty() && anthropic) token = std::string_view(req["x-api-key"]);
     if (!auth::token_is_valid(ctx.config->auth, token)) {
       auto e = coded(ErrorKind::unauthorized,
                      token.empty() ? "missing gateway token: send 'Authorization: Bearer <token>'"
                                    : "invalid gateway token",
                      "invalid_api_key");
-      co_return co_await send_error(ex, e, ctx.request_id);
+      co_return co_await send_error(ex, e, ctx);
     }
     ctx.principal.authenticated = true;
   }
   if (route.bad_escape) {
     co_return co_await send_error(ex, coded(ErrorKind::invalid_request, "invalid percent-escape in the path", "invalid_path"),
-                                  ctx.request_id);
+                                  ctx);
   }
 
   const Config& config = *ctx.config;
@@ -98,39 +126,44 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     case api::RouteKind::status:
       co_return co_await send_json(ex, 200, api::status_json(config), ctx.request_id);
     case api::RouteKind::models_list:
+      // Anthropic's SDK lists models on the same path; it sends anthropic-version.
+      if (!req["anthropic-version"].empty())
+        co_return co_await send_json(ex, 200, anthropic_models_json(config), ctx.request_id);
       co_return co_await send_json(ex, 200, api::models_list_json(config), ctx.request_id);
     case api::RouteKind::model_get: {
       if (auto model = api::model_json(config, route.model_id)) co_return co_await send_json(ex, 200, *model, ctx.request_id);
       co_return co_await send_error(
           ex, coded(ErrorKind::not_found, fmt::format("model '{}' does not exist", route.model_id), "model_not_found"),
-          ctx.request_id);
+          ctx);
     }
     case api::RouteKind::scoped_models: {
       if (config.find_provider(route.scope) != nullptr)
         co_return co_await send_json(ex, 200, api::models_list_json(config, route.scope), ctx.request_id);
       co_return co_await send_error(
           ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", route.scope), "model_not_found"),
-          ctx.request_id);
+          ctx);
     }
     case api::RouteKind::chat:
     case api::RouteKind::scoped_chat:
     case api::RouteKind::rotations_chat:
-    case api::RouteKind::autoselect_chat: {
+    case api::RouteKind::autoselect_chat:
+    case api::RouteKind::messages:
+    case api::RouteKind::scoped_messages:
+    case api::RouteKind::count_tokens:
+    case api::RouteKind::completions:
+    case api::RouteKind::scoped_completions: {
       if (!is_json_content_type(std::string_view(req[bhttp::field::content_type]))) {
         co_return co_await send_error(
             ex, coded(ErrorKind::unsupported_media, "request body must be sent as Content-Type: application/json",
                       "unsupported_media_type"),
-            ctx.request_id);
+            ctx);
       }
-      std::string_view scope = route.scope;
-      if (route.kind == api::RouteKind::rotations_chat) scope = "rotations";
-      if (route.kind == api::RouteKind::autoselect_chat) scope = "autoselect";
-      co_return co_await serve_chat(ex, ctx, scope);
+      co_return co_await serve_post(ex, ctx, route);
     }
     case api::RouteKind::method_not_allowed: {
       auto e = coded(ErrorKind::invalid_request, "method not allowed on this route", "method_not_allowed");
       e.status = 405;
-      co_return co_await send_error(ex, e, ctx.request_id);
+      co_return co_await send_error(ex, e, ctx);
     }
     case api::RouteKind::not_found:
       break;
@@ -139,7 +172,7 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
       ex, coded(ErrorKind::not_found, fmt::format("no route for {} {}", std::string_view(req.method_string()),
                                                   std::string_view(req.target())),
                 "not_found"),
-      ctx.request_id);
+      ctx);
 }
 
 }  // namespace aisbf

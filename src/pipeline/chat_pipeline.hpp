@@ -1,6 +1,8 @@
-// The chat pipeline: resolve → plan → attempt → relay for one chat request.
-// Today one candidate (a provider model); rotations add candidates to the
-// plan and the attempt loop moves on while nothing reached the client.
+// The chat pipeline: resolve → plan → attempt → relay for one chat request,
+// for each client format. Today one candidate (a provider model); rotations
+// add candidates to the plan and the attempt loop moves on while nothing
+// reached the client. Same format on both sides → bytes are forwarded with
+// only `model` rewritten; otherwise the request goes through canonical types.
 #pragma once
 
 #include <string_view>
@@ -12,7 +14,10 @@
 
 namespace aisbf {
 
-// `scope` is the {id} of /api/{id}/chat/completions, empty for global routes.
+// `scope` is the {id} of /api/{id}/…, empty for global routes.
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
+boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
+boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
+boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
 
 }  // namespace aisbf

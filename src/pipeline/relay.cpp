@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "api/openai_errors.hpp"
 #include "http/sse_parser.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/stream_errors.hpp"
 
 namespace aisbf {
 
@@ -15,20 +15,6 @@ constexpr std::size_t kMaxWholeBody = 256 * 1024 * 1024;
 
 bool is_event_stream(std::string_view content_type) {
   return content_type.substr(0, 17) == "text/event-stream";
-}
-
-GatewayError stream_broken(const UpstreamTarget& target, std::string_view why) {
-  auto e = make_error(ErrorKind::upstream_protocol,
-                      fmt::format("the stream from provider '{}' ended unexpectedly: {}", target.provider_id, why));
-  e.code = "upstream_stream_cut";
-  return e;
-}
-
-GatewayError event_too_large(const UpstreamTarget& target, std::size_t cap) {
-  auto e = make_error(ErrorKind::upstream_protocol,
-                      fmt::format("provider '{}' sent a stream event larger than {} bytes", target.provider_id, cap));
-  e.code = "upstream_event_too_large";
-  return e;
 }
 
 void note_usage(RelayOutcome& outcome, std::string_view json) {
@@ -45,7 +31,7 @@ bool is_error_event(const sse::Event& ev) {
 
 struct StreamProgress {
   bool saw_data = false;
-  bool ended = false;  // [DONE] or an error event arrived
+  bool ended = false;  // the format's last event ([DONE], message_stop) or an error event arrived
 };
 
 // Moves every complete event from the parser into `out` (raw bytes, as the
@@ -59,7 +45,7 @@ bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, 
     out.append(ev.raw);
     if (!ev.has_data) continue;
     progress.saw_data = true;
-    if (ev.data == "[DONE]" || is_error_event(ev)) {
+    if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
       progress.ended = true;
     } else {
       note_usage(outcome, ev.data);
@@ -67,27 +53,12 @@ bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, 
   }
 }
 
-boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
-                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                 RequestContext& ctx) {
-  RelayOutcome outcome;
-  auto body = co_await call.read_all(kMaxErrorBody);
-  auto error = adapter.classify_error(call.status(), body ? std::string_view(*body) : std::string_view{}, target);
-  if (call.status() == 429) {
-    if (auto retry = call.header("retry-after"); !retry.empty()) error.retry_after = retry;
-  }
-  outcome.status = error.status;
-  outcome.error = error;
-  co_await send_error(ex, error, ctx.request_id);
-  co_return outcome;
-}
-
 boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::UpstreamCall& call, RequestContext& ctx) {
   RelayOutcome outcome;
   auto body = co_await call.read_all(kMaxWholeBody);
   if (!body) {
     outcome.error = body.take_error();
-    co_await send_error(ex, *outcome.error, ctx.request_id);
+    co_await send_error(ex, *outcome.error, ctx);
     co_return outcome;
   }
   note_usage(outcome, *body);
@@ -111,7 +82,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
   // Until the first event: a failure is still an ordinary JSON error.
   while (!progress.saw_data) {
     if (call.done()) {
-      outcome.error = stream_broken(target, "it closed before sending any event");
+      outcome.error = stream_broken(target.provider_id, "it closed before sending any event");
       break;
     }
     auto piece = co_await call.read_some();
@@ -121,12 +92,12 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     }
     parser.feed(*piece);
     if (!drain_events(parser, out, outcome, progress)) {
-      outcome.error = event_too_large(target, cap);
+      outcome.error = event_too_large(target.provider_id, cap);
       break;
     }
   }
   if (outcome.error) {
-    co_await send_error(ex, *outcome.error, ctx.request_id);
+    co_await send_error(ex, *outcome.error, ctx);
     co_return outcome;
   }
 
@@ -145,7 +116,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     parser.feed(*piece);
     out.clear();
     if (!drain_events(parser, out, outcome, progress)) {
-      outcome.error = event_too_large(target, cap);
+      outcome.error = event_too_large(target.provider_id, cap);
       break;
     }
     writable = co_await ex.stream_write(out);
@@ -155,14 +126,16 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     co_return outcome;
   }
   if (!outcome.error && !progress.ended) {
-    outcome.error = stream_broken(target, parser.has_partial() ? "it stopped in the middle of an event"
-                                                               : "it closed without [DONE]");
+    outcome.error = stream_broken(target.provider_id, parser.has_partial() ? "it stopped in the middle of an event"
+                                                                           : "it closed without its final event");
   }
   if (outcome.error) {
     if (outcome.error->code == "upstream_connection_error") {
-      outcome.error = stream_broken(target, outcome.error->message);
+      outcome.error = stream_broken(target.provider_id, outcome.error->message);
     }
-    co_await ex.stream_write(api::openai_error_event(*outcome.error));
+    // The error event in the client's format (a fresh encoder has no state to close).
+    const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
+    co_await ex.stream_write(error_event);
   }
   co_await ex.end_stream();
   co_return outcome;
@@ -170,24 +143,35 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
 
 }  // namespace
 
-boost::asio::awaitable<RelayOutcome> relay_openai_answer(http::Exchange& ex, http::UpstreamCall& call,
-                                                         const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                         RequestContext& ctx, bool stream) {
+boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
+                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                 RequestContext& ctx) {
+  RelayOutcome outcome;
+  auto body = co_await call.read_all(kMaxErrorBody);
+  auto error = adapter.classify_error(call.status(), body ? std::string_view(*body) : std::string_view{}, target);
+  if (call.status() == 429) {
+    if (auto retry = call.header("retry-after"); !retry.empty()) error.retry_after = retry;
+  }
+  outcome.status = error.status;
+  outcome.error = error;
+  co_await send_error(ex, error, ctx);
+  co_return outcome;
+}
+
+boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http::UpstreamCall& call,
+                                                       const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                       RequestContext& ctx, bool stream) {
   const int status = call.status();
   if (status < 200 || status >= 300) co_return co_await relay_error(ex, call, adapter, target, ctx);
   if (!stream) co_return co_await relay_whole(ex, call, ctx);
   if (!is_event_stream(call.header("content-type"))) {
     // The client asked for a stream and would read this body as an empty
-    // one: say what happened instead. (Translating a whole answer into a
-    // stream is the OpenAI ingress codec's job once it exists.)
+    // one: say what happened instead.
     RelayOutcome outcome;
-    auto e = make_error(ErrorKind::upstream_protocol,
-                        fmt::format("provider '{}' answered a streaming request with '{}' instead of an event stream",
-                                    target.provider_id, call.header("content-type")));
-    e.code = "upstream_not_streaming";
+    auto e = not_streaming(target.provider_id, call.header("content-type"));
     outcome.error = e;
     outcome.status = e.status;
-    co_await send_error(ex, e, ctx.request_id);
+    co_await send_error(ex, e, ctx);
     co_return outcome;
   }
   co_return co_await relay_stream(ex, call, target, ctx);

@@ -1,5 +1,6 @@
-// Relaying an OpenAI-compatible upstream's answer to an OpenAI client as it
-// came: the body unchanged when whole, the SSE stream event by event. The
+// Relaying an upstream's answer to a client of the same format (OpenAI to
+// OpenAI-compatible, Anthropic to Anthropic) as it came: the body unchanged
+// when whole, the SSE stream event by event. The
 // client sees headers only once the upstream has answered and, for a stream,
 // sent its first event; until then a failure is still a plain JSON error.
 #pragma once
@@ -23,8 +24,13 @@ struct RelayOutcome {
   ScannedUsage usage;
 };
 
-boost::asio::awaitable<RelayOutcome> relay_openai_answer(http::Exchange& ex, http::UpstreamCall& call,
-                                                         const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                         RequestContext& ctx, bool stream);
+boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http::UpstreamCall& call,
+                                                       const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                       RequestContext& ctx, bool stream);
+
+// An upstream's error answer, classified and sent in the client's format.
+boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
+                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
+                                                 RequestContext& ctx);
 
 }  // namespace aisbf

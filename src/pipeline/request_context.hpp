@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "pipeline/ingress.hpp"
 
 namespace aisbf {
 
@@ -43,6 +44,7 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline;
   Principal principal;
   CancelSlot cancel;
+  IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
 };
 
 }  // namespace aisbf

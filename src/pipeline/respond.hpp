@@ -7,11 +7,13 @@
 
 #include "core/gateway_error.hpp"
 #include "http/exchange.hpp"
+#include "pipeline/request_context.hpp"
 
 namespace aisbf {
 
 boost::asio::awaitable<void> send_json(http::Exchange& ex, int status, std::string_view body,
                                        std::string_view request_id);
-boost::asio::awaitable<void> send_error(http::Exchange& ex, const GatewayError& error, std::string_view request_id);
+// The error as a JSON body in the request's ingress format.
+boost::asio::awaitable<void> send_error(http::Exchange& ex, const GatewayError& error, const RequestContext& ctx);
 
 }  // namespace aisbf

@@ -1,6 +1,9 @@
 // provider type → adapter. Adapters are stateless and immutable, so one
 // constant instance per type serves every request.
 #include "core/provider_adapter.hpp"
+#include "providers/anthropic/anthropic_adapter.hpp"
+#include "providers/gemini/gemini_adapter.hpp"
+#include "providers/ollama/ollama_adapter.hpp"
 #include "providers/openai/openai_adapter.hpp"
 
 namespace aisbf {
@@ -8,6 +11,9 @@ namespace aisbf {
 const ProviderAdapter* find_provider_adapter(std::string_view type) {
   static const openai::OpenAiAdapter kOpenAi;
   if (type == kOpenAi.type()) return &kOpenAi;
+  if (type == "anthropic") return &anthropic::anthropic_adapter();
+  if (type == "google") return &gemini::gemini_adapter();
+  if (type == "ollama") return &ollama::ollama_adapter();
   return nullptr;
 }
 

@@ -498,3 +498,125 @@ export function stable(obj) {
   }
   return obj;
 }
+
+// ---------------------------------------------------------------- provider types (translation)
+
+// Provider types the gateway translates to, each served by the mock at the
+// path its real API uses.
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'google', 'ollama'];
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+// A provider of `type` on the mock; `id` defaults to the type's name.
+export function typedProvider(type, mockUrl, { id = type, ...extra } = {}) {
+  const base = mockProvider(mockUrl, { id, ...extra });
+  switch (type) {
+    case 'openai': return base;
+    case 'anthropic': return { ...base, type, endpoint: `${mockUrl}/v1`, ...extra };
+    case 'google': return { ...base, type, endpoint: `${mockUrl}/v1beta`, ...extra };
+    case 'ollama': {
+      const { api_key: _unused, ...rest } = base;
+      return { ...rest, type, endpoint: mockUrl, api_key_required: false, ...extra };
+    }
+    default: throw new Error(`typedProvider: unknown type ${type}`);
+  }
+}
+
+// id → provider for each type in `types` (ids = type names).
+export function typedProviders(mockUrl, types = PROVIDER_TYPES, opts = {}) {
+  return Object.fromEntries(types.map((t) => [t, typedProvider(t, mockUrl, opts)]));
+}
+
+// Upstream chat paths of each protocol (the mock records the target as sent).
+export const UPSTREAM_CHAT_PATH = {
+  openai: /\/v1\/chat\/completions$/,
+  anthropic: /^\/v1\/messages(\?.*)?$/,
+  google: /^\/v1beta\/models\/[^/]+:(generateContent|streamGenerateContent\?alt=sse)/,
+  ollama: /^\/api\/chat$/,
+};
+
+// The chat requests the mock received, whatever their protocol.
+export async function upstreamChatRequests(mock) {
+  const re = /\/chat\/completions(\?|$)|\/messages(\?|$)|:generateContent|:streamGenerateContent|^\/api\/chat(\?|$)/;
+  return (await mock.requests()).filter((q) => re.test(q.path));
+}
+
+// A chat request sent straight to the mock in `type`'s own protocol (to see
+// what the upstream itself answers, e.g. its Retry-After).
+export function mockDirect(mock, type, modelName, { content = 'direct', stream: streamed = false } = {}) {
+  const messages = [{ role: 'user', content }];
+  switch (type) {
+    case 'openai':
+      return post(mock.u('/v1/chat/completions'), { model: modelName, messages, stream: streamed },
+        { headers: { authorization: `Bearer ${MOCK_KEY}` } });
+    case 'anthropic':
+      return post(mock.u('/v1/messages'), { model: modelName, max_tokens: 256, messages, stream: streamed },
+        { headers: { 'x-api-key': MOCK_KEY, 'anthropic-version': ANTHROPIC_VERSION } });
+    case 'google': {
+      const op = streamed ? ':streamGenerateContent?alt=sse' : ':generateContent';
+      return post(mock.u(`/v1beta/models/${modelName}${op}`), { contents: [{ role: 'user', parts: [{ text: content }] }] },
+        { headers: { 'x-goog-api-key': MOCK_KEY } });
+    }
+    case 'ollama':
+      return post(mock.u('/api/chat'), { model: modelName, messages, stream: streamed });
+    default: throw new Error(`mockDirect: unknown type ${type}`);
+  }
+}
+
+// ---------------------------------------------------------------- Anthropic format
+
+export function messagesBody(content = 'hello', extra = {}) {
+  return { model: 'mock/mock-model', max_tokens: 256, messages: [{ role: 'user', content }], ...extra };
+}
+
+const ANTHROPIC_TYPE_FOR_STATUS = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error',
+  404: 'not_found_error', 413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error',
+  529: 'overloaded_error',
+};
+
+export function expectedAnthropicErrorType(status) {
+  return ANTHROPIC_TYPE_FOR_STATUS[status];
+}
+
+// Asserts an Anthropic-shaped error {"type":"error","error":{"type","message"}}
+// with `status` (and `type` when given, else the usual type for the status).
+// Returns the error object.
+export function assertAnthropicError(res, status, type) {
+  const ctx = `${res.status} ${res.text?.slice(0, 500)}`;
+  assert.equal(res.status, status, ctx);
+  assert.match(String(res.headers['content-type']), /application\/json/, ctx);
+  let body;
+  try { body = JSON.parse(res.text); } catch { assert.fail(`not JSON: ${ctx}`); }
+  assert.equal(body.type, 'error', ctx);
+  assert.equal(typeof body.error, 'object', ctx);
+  assert.equal(typeof body.error.type, 'string', ctx);
+  assert.equal(typeof body.error.message, 'string', ctx);
+  assert.ok(body.error.message.length > 0, ctx);
+  const want = type ?? expectedAnthropicErrorType(status);
+  if (want) assert.equal(body.error.type, want, ctx);
+  return body.error;
+}
+
+// Asserts an Anthropic SSE stream that ends with `event: error` (and no
+// message_stop). Returns the error object.
+export function assertAnthropicStreamEndsWithError(res) {
+  const ctx = JSON.stringify(res.events.map((e) => [e.event, e.data])).slice(-2000);
+  assert.equal(res.status, 200, `${res.status} ${res.text?.slice(0, 500)}`);
+  assert.ok(res.events.length > 0, `no events at all: ${res.raw}`);
+  assert.ok(!res.events.some((e) => e.event === 'message_stop'), `unexpected message_stop: ${ctx}`);
+  const last = res.events.at(-1);
+  assert.equal(last.event, 'error', `last event is not an error: ${ctx}`);
+  const data = JSON.parse(last.data);
+  assert.equal(data.type, 'error', ctx);
+  assert.equal(typeof data.error?.type, 'string', ctx);
+  assert.equal(typeof data.error?.message, 'string', ctx);
+  return data.error;
+}
+
+// The text of an Anthropic SSE stream's text_delta events.
+export function anthropicTextOf(events) {
+  return events.filter((e) => e.event === 'content_block_delta')
+    .map((e) => JSON.parse(e.data).delta)
+    .filter((d) => d?.type === 'text_delta')
+    .map((d) => d.text).join('');
+}

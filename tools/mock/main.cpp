@@ -1,5 +1,5 @@
-// aisbf-mock: a fake OpenAI-compatible upstream for the aisbf tests and
-// benchmarks. CLI only; see README.md beside this file.
+// aisbf-mock: a fake upstream (OpenAI, Anthropic, Gemini and Ollama protocols)
+// for the aisbf tests and benchmarks. CLI only; see README.md beside this file.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -29,14 +29,17 @@ std::string url_host(const std::string& host) {
 
 int main(int argc, char** argv) {
   aisbf_mock::ServerOptions options;
-  CLI::App app{"aisbf-mock: a fake OpenAI-compatible upstream (chat, models, embeddings, injected faults)"};
+  CLI::App app{
+      "aisbf-mock: a fake upstream speaking OpenAI, Anthropic, Gemini and Ollama (chat, models, embeddings, "
+      "injected faults)"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port; 0 picks a free one")->capture_default_str();
   app.add_option("--workers", options.workers, "Threads, each with its own io_context and SO_REUSEPORT acceptor")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
   app.add_option("--api-key", options.api_keys,
-                 "Accepted Bearer key (repeatable); without any, every non-empty Bearer token is accepted");
+                 "Accepted API key (repeatable; Bearer, x-api-key or x-goog-api-key/key by protocol); without any, "
+                 "every non-empty key is accepted");
   CLI11_PARSE(app, argc, argv);
 
   // Signals are taken synchronously by this thread; the workers inherit the mask.

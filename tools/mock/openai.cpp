@@ -359,7 +359,7 @@ void set_error(Plan& plan, int status, std::string_view message, std::string_vie
   plan.body += "}}";
 }
 
-void handle_api(ApiContext& ctx, const RequestView& req, Plan& plan) {
+void handle_openai(ApiContext& ctx, const RequestView& req, Plan& plan) {
   const std::string_view path = req.target.substr(0, req.target.find('?'));
   std::string_view model_id;
   const Route route = match_route(path, model_id);

@@ -1,4 +1,4 @@
-// The contract between the plain reply logic (openai.cpp, control.cpp) and
+// The contract between the plain reply logic (api.cpp and the protocol files) and
 // the I/O layer (server.cpp): a request as seen by the logic, and a Plan that
 // says what to send and how (including injected faults).
 #pragma once
@@ -15,6 +15,7 @@ struct RequestView {
   std::string_view method;
   std::string_view target;         // path and query, as sent
   std::string_view authorization;  // Authorization header value, empty if absent
+  std::string_view headers;        // every header as received, "Name: value\r\n" lines
   std::string_view body;
 };
 
@@ -31,9 +32,9 @@ struct Plan {
   int status = 200;
   std::string_view content_type = "application/json";
   std::string extra_headers;        // complete "Name: value\r\n" lines
-  bool stream = false;              // chunked text/event-stream made of `events`
+  bool stream = false;              // chunked body made of `events` (SSE events or NDJSON lines)
   std::string body;                 // the body when !stream
-  std::vector<std::string> events;  // each a complete "data: ...\n\n"
+  std::vector<std::string> events;  // each written as one chunk, e.g. a complete "data: ...\n\n"
   Behaviour behaviour = Behaviour::normal;
   unsigned delay_ms = 0;            // stream: pause before each event after the first; else before the reply
   std::size_t cut_after_events = 3; // stream + Behaviour::cut: events sent before closing

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "api.hpp"
 #include "openai.hpp"
 #include "recorder.hpp"
 #include "text.hpp"
@@ -81,9 +82,6 @@ class Session {
   asio::awaitable<Outcome> serve(const http::request<http::string_body>& req) {
     const bool keep_alive = req.keep_alive();
     const bool http10 = req.version() < 11;
-    const RequestView view{req.method_string(), req.target(), req[http::field::authorization], req.body()};
-    plan_.reset();
-    if (handle_control(shared_.recorder, view, plan_)) co_return co_await execute(keep_alive, http10);
     raw_headers_.clear();
     for (const auto& field : req) {
       raw_headers_ += field.name_string();
@@ -91,6 +89,10 @@ class Session {
       raw_headers_ += field.value();
       raw_headers_ += "\r\n";
     }
+    const RequestView view{req.method_string(), req.target(), req[http::field::authorization], raw_headers_,
+                           req.body()};
+    plan_.reset();
+    if (handle_control(shared_.recorder, view, plan_)) co_return co_await execute(keep_alive, http10);
     const auto ticket = shared_.recorder.begin(view.method, view.target, raw_headers_, view.body);
     handle_api(shared_.api, view, plan_);
     const Outcome outcome = co_await execute(keep_alive, http10);

@@ -2,6 +2,7 @@
 """End-to-end check of aisbf-mock: every route and fault, over real sockets.
 
 Usage: python3 tools/mock/smoke_test.py path/to/aisbf-mock
+The Anthropic, Gemini and Ollama checks live in smoke_protocols.py beside it.
 Standard library only. Exits non-zero on the first failure.
 """
 import base64
@@ -12,6 +13,8 @@ import struct
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # smoke_protocols imports this file: leave no __pycache__ behind
 
 AUTH = "Bearer sk-test"
 
@@ -342,15 +345,19 @@ def check_api_keys(binary):
             assert call(mock.port, "GET", "/v1/models", headers={"Authorization": f"Bearer {key}"})[0] == 200
         status, _, body = call_json(mock.port, "GET", "/v1/models", headers={"Authorization": "Bearer sk-three-xyz"})
         error_of(status, body, 401, "invalid_request_error", "invalid_api_key")
+        smoke_protocols.check_protocol_keys(mock.port)
     finally:
         mock.stop()
 
 
 def main():
+    global smoke_protocols
+    import smoke_protocols  # the Anthropic, Gemini and Ollama checks; imports this file's helpers
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/aisbf-mock"
     mock = Mock(binary)
     try:
-        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_keep_alive):
+        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_keep_alive,
+                  smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama):
             check(mock.port)
             print(f"ok  {check.__name__}")
     finally:

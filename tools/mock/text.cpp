@@ -1,6 +1,8 @@
 #include "text.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <ctime>
 
 namespace aisbf_mock {
 
@@ -98,6 +100,7 @@ std::string_view reason_phrase(int status) {
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
+    case 529: return "Site Overloaded";
     default: return "Unknown";
   }
 }
@@ -160,6 +163,78 @@ std::string percent_decode(std::string_view s) {
     out.push_back(s[i]);
   }
   return out;
+}
+
+namespace {
+
+bool iequal_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool find_header(std::string_view raw_headers, std::string_view name, std::string_view& value) {
+  while (!raw_headers.empty()) {
+    const std::size_t eol = raw_headers.find("\r\n");
+    const std::string_view line = raw_headers.substr(0, eol);
+    raw_headers = eol == std::string_view::npos ? std::string_view{} : raw_headers.substr(eol + 2);
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !iequal_ascii(line.substr(0, colon), name)) continue;
+    value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    return true;
+  }
+  return false;
+}
+
+std::string_view header_value(std::string_view raw_headers, std::string_view name) {
+  std::string_view value;
+  return find_header(raw_headers, name, value) ? value : std::string_view{};
+}
+
+bool find_query(std::string_view target, std::string_view key, std::string_view& value) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return false;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) != key) continue;
+    value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    return true;
+  }
+  return false;
+}
+
+void append_rfc3339(std::string& out, std::int64_t unix_seconds, std::uint32_t nanos, int frac_digits) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  out.append(buf, n);
+  if (frac_digits > 0) {
+    char digits[10];
+    std::uint32_t v = nanos % 1000000000u;
+    for (int i = 8; i >= 0; --i) {
+      digits[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    out.push_back('.');
+    out.append(digits, static_cast<std::size_t>(std::min(frac_digits, 9)));
+  }
+  out.push_back('Z');
 }
 
 }  // namespace aisbf_mock

@@ -49,4 +49,17 @@ void append_chunk_prefix(std::string& out, std::size_t size);
 // Decodes %XX escapes (for model ids in URLs); invalid escapes are kept.
 std::string percent_decode(std::string_view s);
 
+// Finds header `name` (ASCII case-insensitive) in raw "Name: value\r\n"
+// lines; true with its first value when present (the value may be empty).
+bool find_header(std::string_view raw_headers, std::string_view name, std::string_view& value);
+// The first value of header `name`, empty when absent.
+std::string_view header_value(std::string_view raw_headers, std::string_view name);
+
+// Finds `key` in the query of `target` ("/p?a=1&key=x"); the value is not decoded.
+bool find_query(std::string_view target, std::string_view key, std::string_view& value);
+
+// Appends unix time as RFC 3339 UTC, "2025-01-02T03:04:05Z", with
+// `frac_digits` (0-9) digits of `nanos` before the Z.
+void append_rfc3339(std::string& out, std::int64_t unix_seconds, std::uint32_t nanos, int frac_digits);
+
 }  // namespace aisbf_mock

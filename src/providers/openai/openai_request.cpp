@@ -1,6 +1,7 @@
 // Canonical ChatRequest → OpenAI Chat Completions request (PROTOCOLS.md §1.1–1.3).
 #include <array>
 #include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
 
 #include "providers/openai/openai_adapter.hpp"
 
@@ -153,12 +154,40 @@ constexpr std::array<std::string_view, 10> kCanonicalFields{"model",      "messa
                                                             "max_tokens", "temperature",   "top_p", "stop",
                                                             "stream",     "stream_options"};
 
+// Request fields OpenAI's API defines beyond the canonical ones (PROTOCOLS
+// §1.1). Extensions from other client formats (Anthropic's `thinking`,
+// `top_k`, `context_management`, …) are not among them: strict
+// OpenAI-compatible servers answer 400 to a field they do not know.
+constexpr std::string_view kOpenAiExtensionFields[] = {
+    "n", "seed", "logprobs", "top_logprobs", "presence_penalty", "frequency_penalty", "logit_bias",
+    "parallel_tool_calls", "response_format", "reasoning_effort", "user", "metadata", "store", "modalities",
+    "audio", "prediction", "service_tier", "verbosity", "web_search_options", "prompt_cache_key",
+    "prompt_cache_retention", "safety_identifier", "max_completion_tokens"};
+constexpr std::string_view kOpenAiServiceTiers[] = {"auto", "default", "flex", "scale", "priority"};
+
+bool is_openai_extension(const json::key_value_pair& member) {
+  bool known = false;
+  for (auto field : kOpenAiExtensionFields) known = known || member.key() == field;
+  if (!known || member.key() != "service_tier") return known;
+  const auto* tier = member.value().if_string();
+  if (tier == nullptr) return false;
+  for (auto t : kOpenAiServiceTiers) if (*tier == t) return true;
+  return false;  // e.g. Anthropic's "standard_only"
+}
+
 void copy_extensions(const json::object& extensions, json::object& body) {
+  std::string dropped;
   for (const auto& member : extensions) {
     bool owned = false;
     for (auto field : kCanonicalFields) owned = owned || member.key() == field;
-    if (!owned) body[member.key()] = member.value();
+    if (owned) continue;
+    if (is_openai_extension(member)) {
+      body[member.key()] = member.value();
+    } else {
+      dropped.append(dropped.empty() ? "" : ", ").append(member.key());
+    }
   }
+  if (!dropped.empty()) spdlog::debug("openai: dropped fields with no OpenAI equivalent: {}", dropped);
 }
 
 json::object encode_body(const ChatRequest& request, const UpstreamTarget& target) {

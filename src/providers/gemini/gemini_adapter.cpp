@@ -1,0 +1,63 @@
+// The `google` adapter's transport side: authentication headers and paths.
+#include "providers/gemini/gemini_adapter.hpp"
+
+namespace aisbf::gemini {
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// The model id as one path segment: unreserved characters as they are,
+// everything else (':', '/', '?', '%', …) percent-encoded.
+std::string encode_segment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                c == '-' || c == '~';
+    if (keep) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+HeaderList GeminiAdapter::auth_headers(const UpstreamTarget& target) const {
+  HeaderList headers;
+  if (!target.api_key.empty()) headers.emplace_back("x-goog-api-key", target.api_key);
+  for (const auto& header : target.extra_headers) headers.push_back(header);
+  return headers;
+}
+
+// The endpoint carries the version (…/v1beta). `models/x` and `x` name the
+// same model; tuned models live under `tunedModels/`.
+std::string GeminiAdapter::chat_path(const UpstreamTarget& target, bool stream) const {
+  std::string_view model = target.upstream_model;
+  std::string_view collection = "models";
+  if (starts_with(model, "models/")) {
+    model.remove_prefix(7);
+  } else if (starts_with(model, "tunedModels/")) {
+    model.remove_prefix(12);
+    collection = "tunedModels";
+  }
+  std::string path = "/";
+  path += collection;
+  path += '/';
+  path += encode_segment(model);
+  path += stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+  return path;
+}
+
+const ProviderAdapter& gemini_adapter() {
+  static const GeminiAdapter kAdapter;
+  return kAdapter;
+}
+
+}  // namespace aisbf::gemini

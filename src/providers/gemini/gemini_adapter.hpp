@@ -1,0 +1,23 @@
+// The `google` provider type: the Gemini API (Generative Language, v1beta),
+// endpoint e.g. https://generativelanguage.googleapis.com/v1beta.
+#pragma once
+
+#include "core/provider_adapter.hpp"
+
+namespace aisbf::gemini {
+
+class GeminiAdapter final : public ProviderAdapter {
+ public:
+  std::string_view type() const override { return "google"; }
+  HeaderList auth_headers(const UpstreamTarget& target) const override;
+  std::string chat_path(const UpstreamTarget& target, bool stream) const override;
+  Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const override;
+  Expected<ChatResponse> decode_chat(std::string_view body) const override;
+  std::unique_ptr<StreamDecoder> make_stream_decoder() const override;
+  GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
+};
+
+// The one (stateless, immutable) instance.
+const ProviderAdapter& gemini_adapter();
+
+}  // namespace aisbf::gemini

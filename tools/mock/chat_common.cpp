@@ -1,0 +1,111 @@
+#include "chat_common.hpp"
+
+#include <array>
+#include <boost/json/parse.hpp>
+#include <chrono>
+
+#include "text.hpp"
+
+namespace aisbf_mock {
+namespace json = boost::json;
+namespace {
+
+thread_local std::array<unsigned char, 64 * 1024> t_arena;
+
+}  // namespace
+
+JsonBody::JsonBody(std::string_view text) : mr_(t_arena.data(), t_arena.size()) {
+  json::parse_options options;
+  options.max_depth = 1024;
+  boost::system::error_code ec;
+  doc_ = json::parse(text, ec, json::storage_ptr(&mr_), options);
+  ok_ = !ec;
+}
+
+std::string_view string_at(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+const json::object* object_at(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr ? v->if_object() : nullptr;
+}
+
+const json::array* array_at(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr ? v->if_array() : nullptr;
+}
+
+const json::value* either_at(const json::object& o, std::string_view a, std::string_view b) {
+  const json::value* v = o.if_contains(a);
+  return v != nullptr ? v : o.if_contains(b);
+}
+
+std::size_t count_text_words(const json::value& v) {
+  std::size_t words = 0;
+  if (const json::array* a = v.if_array()) {
+    for (const auto& item : *a) words += count_text_words(item);
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& field : *o) {
+      const std::string_view key = field.key();
+      if (field.value().is_string()) {
+        if (key == "text" || key == "content" || key == "thinking" || key == "output") {
+          words += count_words(field.value().get_string());
+        }
+      } else {
+        words += count_text_words(field.value());
+      }
+    }
+  }
+  return words;
+}
+
+const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std::string_view forced,
+                           std::string_view user_text) {
+  if (tools.empty() || mode == ToolMode::none) return nullptr;
+  for (const auto& tool : tools) {
+    if (tool.name.empty()) continue;
+    if (!forced.empty() ? tool.name == forced : user_text.find(tool.name) != std::string_view::npos) return &tool;
+  }
+  if (mode == ToolMode::required) return &tools.front();
+  return nullptr;
+}
+
+void append_arguments(std::string& out, const json::value* properties, std::string_view text) {
+  const json::object* props = properties != nullptr ? properties->if_object() : nullptr;
+  if (props == nullptr || props->empty()) {
+    out += "{}";
+    return;
+  }
+  out.push_back('{');
+  append_json_string(out, props->begin()->key());
+  out.push_back(':');
+  append_json_string(out, text);
+  out.push_back('}');
+}
+
+void apply_delivery_fault(Fault fault, Plan& plan) {
+  switch (fault.kind) {
+    case FaultKind::slow:
+      plan.delay_ms = fault.param;
+      break;
+    case FaultKind::cut:
+      plan.behaviour = Behaviour::cut;
+      break;
+    case FaultKind::hang_after_first:
+      plan.behaviour = Behaviour::hang_after_first;
+      break;
+    default:
+      break;
+  }
+}
+
+void unix_now(std::int64_t& seconds, std::uint32_t& nanos) {
+  const auto since = std::chrono::system_clock::now().time_since_epoch();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since).count();
+  seconds = ns / 1000000000;
+  nanos = static_cast<std::uint32_t>(ns % 1000000000);
+}
+
+}  // namespace aisbf_mock

@@ -1,0 +1,77 @@
+// Helpers shared by the Anthropic, Gemini and Ollama protocol files of
+// aisbf-mock: JSON access, the deterministic tool choice, word counts and the
+// delivery faults every protocol applies the same way. No I/O here.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faults.hpp"
+#include "plan.hpp"
+
+namespace aisbf_mock {
+
+inline constexpr std::size_t kTextPiece = 24;     // bytes of reply text per stream event
+inline constexpr std::size_t kArgumentPiece = 8;  // bytes of tool arguments per stream event
+inline constexpr std::size_t kBigEventBytes = 10u << 20;
+
+// A request body parsed into a per-thread arena (one live JsonBody per thread).
+class JsonBody {
+ public:
+  explicit JsonBody(std::string_view text);
+  JsonBody(const JsonBody&) = delete;
+  JsonBody& operator=(const JsonBody&) = delete;
+  // nullptr when the text is not JSON or not an object.
+  const boost::json::object* object() const { return ok_ ? doc_.if_object() : nullptr; }
+
+ private:
+  boost::json::monotonic_resource mr_;
+  boost::json::value doc_;
+  bool ok_ = false;
+};
+
+std::string_view string_at(const boost::json::object& o, std::string_view key);
+const boost::json::object* object_at(const boost::json::object& o, std::string_view key);
+const boost::json::array* array_at(const boost::json::object& o, std::string_view key);
+// The first of `a` and `b` present in `o` (protobuf JSON accepts both spellings).
+const boost::json::value* either_at(const boost::json::object& o, std::string_view a, std::string_view b);
+
+// Words of every string held under a "text", "content", "thinking" or
+// "output" key, at any depth.
+std::size_t count_text_words(const boost::json::value& v);
+
+// An offered tool: its name and its schema's "properties" (may be null).
+struct ToolRef {
+  std::string_view name;
+  const boost::json::value* properties = nullptr;
+};
+
+enum class ToolMode : std::uint8_t {
+  automatic,  // the first tool whose name the user text contains
+  none,       // never call
+  required,   // the first match, else the first tool
+};
+
+// The tool to call, or nullptr. A non-empty `forced` name picks that tool
+// (nullptr when it is not offered, unless the mode is `required`).
+const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std::string_view forced,
+                           std::string_view user_text);
+
+// {"<first key of properties>":"<text>"} or {} as JSON text.
+void append_arguments(std::string& out, const boost::json::value* properties, std::string_view text);
+
+// fault-slow, fault-cut and fault-hang-after-first: the parts of a fault the
+// I/O layer carries out, whatever the protocol.
+void apply_delivery_fault(Fault fault, Plan& plan);
+
+// Seconds and nanoseconds since the epoch, now.
+void unix_now(std::int64_t& seconds, std::uint32_t& nanos);
+
+}  // namespace aisbf_mock

@@ -3,7 +3,7 @@
 //   bench-loadgen --mode latency|ttfb|throughput --url http://127.0.0.1:PORT/path
 //                 --body-file FILE [--concurrency C] [--requests N | --duration S]
 //                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
-//                 [--timeout S]
+//                 [--timeout S] [--first-event openai|anthropic]
 //
 // One keep-alive connection per concurrent worker, all driven by one
 // epoll loop that blocks in epoll_wait (no busy polling). Every request is the
@@ -11,8 +11,12 @@
 // chunked transfer encoding, or read-until-close.
 //
 //   latency     time from writing the request to the last byte of the answer
-//   ttfb        time from writing the request to the first SSE `data:` line whose
-//               delta has non-empty content (the body must ask for a stream)
+//   ttfb        time from writing the request to the first SSE `data:` line that
+//               carries content (the body must ask for a stream). What counts
+//               is --first-event: `openai` (the default), a chat.completion.chunk
+//               whose delta has a non-empty "content"; `anthropic`, a
+//               content_block_delta whose delta is a "text_delta" with a
+//               non-empty "text"
 //   throughput  like latency; the point is the rate (answers / second)
 //
 // The warm-up requests run first, to completion, and are not recorded. With
@@ -49,9 +53,11 @@
 namespace {
 
 enum class Mode { Latency, Ttfb, Throughput };
+enum class FirstEvent { OpenAI, Anthropic };
 
 struct Options {
   Mode mode = Mode::Latency;
+  FirstEvent first_event = FirstEvent::OpenAI;
   std::string host = "127.0.0.1";
   int port = 80;
   std::string path = "/";
@@ -76,7 +82,8 @@ int64_t now_ns() {
   std::fprintf(stderr,
                "usage: bench-loadgen --mode latency|ttfb|throughput --url URL --body-file F\n"
                "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
-               "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n");
+               "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n"
+               "       [--first-event openai|anthropic]\n");
   std::exit(2);
 }
 
@@ -95,15 +102,34 @@ bool icontains(std::string_view s, std::string_view needle) {
   return false;
 }
 
-// Does this SSE line (`data: {...}`) carry a delta with non-empty content?
-bool has_content(std::string_view line) {
+// Is `key` (a quoted JSON key) somewhere after `from` followed by a non-empty
+// string value?
+bool non_empty_string_after(std::string_view line, std::string_view key, size_t from) {
+  for (auto c = line.find(key, from); c != std::string_view::npos; c = line.find(key, c + 1)) {
+    size_t i = c + key.size();
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i >= line.size() || line[i] != ':') continue;  // a value that looks like the key
+    ++i;
+    while (i < line.size() && line[i] == ' ') ++i;
+    if (i + 1 < line.size() && line[i] == '"' && line[i + 1] != '"') return true;
+  }
+  return false;
+}
+
+// OpenAI: does this SSE line (`data: {...}`) carry a delta with non-empty content?
+bool has_openai_content(std::string_view line) {
   auto d = line.find("\"delta\"");
   if (d == std::string_view::npos) return false;
-  auto c = line.find("\"content\"", d);
-  if (c == std::string_view::npos) return false;
-  size_t i = c + 9;
-  while (i < line.size() && (line[i] == ' ' || line[i] == ':')) ++i;
-  return i + 1 < line.size() && line[i] == '"' && line[i + 1] != '"';
+  return non_empty_string_after(line, "\"content\"", d);
+}
+
+// Anthropic: is this SSE line a content_block_delta with a text_delta whose
+// text is non-empty? (thinking_delta, input_json_delta and empty text do not count)
+bool has_anthropic_content(std::string_view line) {
+  if (line.find("\"content_block_delta\"") == std::string_view::npos) return false;
+  auto d = line.find("\"delta\"");
+  if (d == std::string_view::npos || line.find("\"text_delta\"", d) == std::string_view::npos) return false;
+  return non_empty_string_after(line, "\"text\"", d);
 }
 
 // Incremental HTTP/1.1 response parser over a growing input buffer.
@@ -358,7 +384,8 @@ class Loadgen {
       if (nl == std::string::npos) break;
       std::string_view line = std::string_view(b).substr(c.resp.sse_scan, nl - c.resp.sse_scan);
       c.resp.sse_scan = nl + 1;
-      if (line.rfind("data:", 0) == 0 && has_content(line)) {
+      if (line.rfind("data:", 0) == 0 &&
+          (opt_.first_event == FirstEvent::Anthropic ? has_anthropic_content(line) : has_openai_content(line))) {
         c.resp.content_seen = true;
         c.t_first = now_ns();
         break;
@@ -572,6 +599,12 @@ int main(int argc, char** argv) {
     else if (a == "--header" || a == "-H") o.headers.push_back(val());
     else if (a == "--expect") o.expect = val();
     else if (a == "--timeout") o.timeout = std::atof(val().c_str());
+    else if (a == "--first-event") {
+      std::string e = val();
+      if (e == "openai") o.first_event = FirstEvent::OpenAI;
+      else if (e == "anthropic") o.first_event = FirstEvent::Anthropic;
+      else usage("unknown --first-event (openai or anthropic)");
+    }
     else usage(("unknown option " + a).c_str());
   }
   if (url.empty() || !parse_url(url, o)) usage("--url http://HOST:PORT/PATH is required");
@@ -597,11 +630,11 @@ int main(int argc, char** argv) {
   for (auto x : v) mean += double(x);
   mean = v.empty() ? 0 : mean / double(v.size()) / 1000.0;
   std::printf(
-      "{\"mode\":\"%s\",\"concurrency\":%d,\"count\":%zu,\"answers\":%ld,\"errors\":%ld,"
+      "{\"mode\":\"%s\",\"first_event\":\"%s\",\"concurrency\":%d,\"count\":%zu,\"answers\":%ld,\"errors\":%ld,"
       "\"non2xx\":%ld,\"transport_errors\":%ld,\"timeouts\":%ld,\"expect_failures\":%ld,\"no_content\":%ld,"
       "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
       "\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.3f}\n",
-      mode_name, o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
+      mode_name, o.first_event == FirstEvent::Anthropic ? "anthropic" : "openai", o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
       s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0, pct(v, 50), pct(v, 90),
       pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0,
       cpu_seconds());

@@ -23,7 +23,9 @@ const fmt = (x, digits = 0) =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
 
 const meta = json('meta.json') ?? {};
-const targets = ['direct', 'relay', 'aisbf', 'portkey'];
+const targets = ['direct', 'direct-ant', 'relay', 'aisbf', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
+// Rows served by the aisbf process (its RSS is on the aisbf row).
+const sameProcess = new Set(['aisbf-o2a', 'aisbf-a2o']);
 const standins = (meta.standins ?? '').split(' ').filter(Boolean);
 const problems = (read('problems.txt') ?? '').split('\n').filter(Boolean);
 const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
@@ -52,6 +54,7 @@ for (const t of targets) {
   const t64 = json(`tput64.${t}.json`);
   const ttfb = json(`ttfb.${t}.json`);
   const ir = json(`ir.${t}.json`);
+  const irs = json(`irs.${t}.json`);
   const rss = (k) => {
     const v = read(`rss.${t}.${k}`);
     return v && Number(v) > 0 ? Number(v) / 1024 : NaN;
@@ -68,6 +71,7 @@ for (const t of targets) {
     ttfb: ttfb?.p50_us ?? NaN, ttfb99: ttfb?.p99_us ?? NaN, ttfbMark: mark(ttfb, `ttfb.${t}`),
     rssIdle: rss('idle'), rssLoad: rss('load'),
     ir: ir ? ir.per_request : NaN,
+    irs: irs ? irs.per_request : NaN,
     wrk16: json(`wrk16.${t}.json`)?.rps ?? NaN,
     wrk64: json(`wrk64.${t}.json`)?.rps ?? NaN,
   };
@@ -75,12 +79,15 @@ for (const t of targets) {
 
 const label = {
   direct: 'direct (mock, no proxy)',
+  'direct-ant': 'direct anthropic (mock /v1/messages)',
   relay: 'relay (zero-work TCP relay)',
   aisbf: 'aisbf',
+  'aisbf-o2a': 'aisbf openai→anthropic',
+  'aisbf-a2o': 'aisbf anthropic→openai',
   portkey: `portkey ${meta.portkey ?? ''}`.trim(),
 };
-if (standins.includes('aisbf')) label.aisbf += ' (STAND-IN)';
-if (standins.includes('aisbf-mock')) label.direct += ' (STAND-IN mock)';
+if (standins.includes('aisbf')) for (const t of ['aisbf', 'aisbf-o2a', 'aisbf-a2o']) label[t] += ' (STAND-IN)';
+if (standins.includes('aisbf-mock')) for (const t of ['direct', 'direct-ant']) label[t] += ' (STAND-IN mock)';
 
 const L = [];
 L.push(`# aisbf benchmark — ${meta.date ?? ''}${meta.quick ? ' (quick run)' : ''}`);
@@ -91,14 +98,14 @@ L.push(`Machine: ${meta.nproc} cores (nproc), ${meta.cpu}, Linux ${meta.kernel};
   `load average ${meta.load_start} before the run${Number.parseFloat(meta.load_start) > 1 ? ' (**busy machine: numbers skewed**)' : ''}.`);
 if (standins.length) L.push(`\n**Stand-ins were used for: ${standins.join(', ')}** — these rows are not real measurements.`);
 L.push('');
-L.push('| | p50 c=1 (µs) | p99 c=1 (µs) | rps c=16 | rps c=64 | stream TTFB p50 (µs) | RSS idle (MB) | RSS after load (MB) | instructions/request |');
-L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+L.push('| | p50 c=1 (µs) | p99 c=1 (µs) | rps c=16 | rps c=64 | stream TTFB p50 (µs) | RSS idle (MB) | RSS after load (MB) | instructions/request | instructions/streamed request |');
+L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const t of targets) {
   const r = row[t];
-  const gw = t !== 'direct';
+  const rss = (x) => (t.startsWith('direct') ? '—' : sameProcess.has(t) ? '(aisbf)' : fmt(x, 1));
   L.push(`| ${label[t]} | ${fmt(r.p50, 1)}${r.latMark} | ${fmt(r.p99, 1)}${r.latMark} | ${fmt(r.rps16)}${r.rps16Mark} | ` +
-    `${fmt(r.rps64)}${r.rps64Mark} | ${fmt(r.ttfb, 1)}${r.ttfbMark} | ${gw ? fmt(r.rssIdle, 1) : '—'} | ` +
-    `${gw ? fmt(r.rssLoad, 1) : '—'} | ${fmt(r.ir)} |`);
+    `${fmt(r.rps64)}${r.rps64Mark} | ${fmt(r.ttfb, 1)}${r.ttfbMark} | ${rss(r.rssIdle)} | ` +
+    `${rss(r.rssLoad)} | ${fmt(r.ir)} | ${fmt(r.irs)} |`);
 }
 const marks = [];
 if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbMark].some((m) => m.includes('⚠'))))
@@ -141,6 +148,42 @@ L.push('| --- | ---: | ---: | --- |');
 for (const [name, val, bound, ok] of tgt) L.push(`| ${name} | ${val} | ${bound} | ${verdict(ok)} |`);
 L.push('');
 
+// Translation cost: what each aisbf path adds over the mock answering the same
+// upstream protocol direct, against what the passthrough path adds.
+// Instructions: the gateway's own count (direct has no gateway).
+{
+  const paths = [
+    ['aisbf', 'direct', 'openai → openai (passthrough)'],
+    ['aisbf-o2a', 'direct-ant', 'openai → anthropic'],
+    ['aisbf-a2o', 'direct', 'anthropic → openai'],
+  ];
+  const measures = [
+    ['latency p50 c=1 (µs)', (g, d) => row[g].p50 - row[d].p50, (g, d) => row[g].latMark + row[d].latMark, 1],
+    ['stream TTFB p50 (µs)', (g, d) => row[g].ttfb - row[d].ttfb, (g, d) => row[g].ttfbMark + row[d].ttfbMark, 1],
+    ['instructions / streamed request', (g) => row[g].irs, () => '', 0],
+  ];
+  const uniq = (m) => [...new Set(m.trim().split(/\s+/).filter(Boolean))].map((x) => ' ' + x).join('');
+  L.push('Translation cost (added = gateway − the mock direct in the upstream protocol; ratio = translation added / passthrough added; target ≤ 2×):');
+  L.push('');
+  L.push(`| | ${paths.map(([, , n]) => `${n} added`).join(' | ')} | ${paths.slice(1).map(([, , n]) => `${n} ratio | ≤ 2×`).join(' | ')} |`);
+  L.push(`| --- | ${paths.map(() => '---:').join(' | ')} | ${paths.slice(1).map(() => '---: | ---').join(' | ')} |`);
+  for (const [name, added, mk, digits] of measures) {
+    const base = added('aisbf', 'direct');
+    const cells = paths.map(([g, d]) => `${fmt(added(g, d), digits)}${uniq(mk(g, d))}`);
+    const ratios = paths.slice(1).map(([g, d]) => {
+      const x = added(g, d);
+      const ok = Number.isFinite(x) && Number.isFinite(base) && base > 0;
+      const ratio = ok ? x / base : NaN;
+      return `${fmt(ratio, 2)}× | ${verdict(ok ? ratio <= 2 : null)}`;
+    });
+    L.push(`| ${name} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+  }
+  L.push('');
+  L.push('Direct rows subtracted: openai → openai and anthropic → openai use `direct`, openai → anthropic uses `direct anthropic`. ' +
+    'The latency figures include the extra hop across cores that any proxy pays (see the relay row), the same for every path.');
+  L.push('');
+}
+
 // Details.
 L.push('<details><summary>More numbers</summary>');
 L.push('');
@@ -159,10 +202,12 @@ L.push('');
 L.push('</details>');
 L.push('');
 
-L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved rounds (direct, relay, aisbf, portkey, repeated) ` +
+L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved rounds (${targets.map((t) => label[t].replace(/ \(.*/, '')).join(', ')}, repeated) ` +
   `of ${fmt(meta.lat_n)} requests each; throughput ${meta.tput_secs} s per cell with bench-loadgen (wrk cross-check: ${meta.wrk_secs} s); ` +
-  `TTFB over ${fmt(meta.ttfb_n)} streamed requests at c=1, from writing the request to the first SSE event with non-empty delta content; ` +
-  `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}. ` +
+  `TTFB over ${fmt(meta.ttfb_n)} streamed requests at c=1, from writing the request to the first SSE event with non-empty delta content ` +
+  `(OpenAI: a chunk's delta.content; Anthropic: a content_block_delta's text_delta); ` +
+  `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
+  `The aisbf rows are one aisbf process with two providers on the mock (openai-type \`mock\`, anthropic-type \`mockant\`). ` +
   (meta.pinned ? 'Gateways and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
   'Response cache off.');
 L.push('');

@@ -17,7 +17,7 @@ packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev)
 if [ "$want_tests" = 1 ]; then
-  packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl)
+  packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl clang-16 libclang-rt-16-dev)
 fi
 
 have_node=0

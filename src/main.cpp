@@ -78,6 +78,8 @@ int serve(const Options& opt) {
   }
 
   aisbf::App app(config);
+  so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
+  so.on_shutdown = [&app] { app.stop_background(); };
   aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
   if (auto err = server.bind()) {
     spdlog::error("{}", *err);

@@ -43,3 +43,18 @@ else()
            COMMAND ${NODE} -e "console.error('e2e tests need the openai SDK: run \"npm ci\" in ${AISBF_TESTS_DIR}/e2e, then re-run cmake'); process.exit(1)")
   set_tests_properties(e2e.missing_deps PROPERTIES LABELS e2e)
 endif()
+
+# fuzz.decoders: the libFuzzer targets (src/**/*_fuzz.cpp), built with clang
+# by scripts/fuzz.sh outside this tree and run 8 s each. Registered only
+# where a clang++ >= 16 with the libFuzzer runtime is installed (the script
+# decides: `--check`); scripts/setup.sh --tests installs one.
+execute_process(COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --check
+                RESULT_VARIABLE AISBF_FUZZ_CHECK OUTPUT_QUIET ERROR_QUIET)
+if(AISBF_FUZZ_CHECK EQUAL 0)
+  add_test(NAME fuzz.decoders
+           COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --seconds 8 --build-dir ${CMAKE_BINARY_DIR}/fuzz
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(fuzz.decoders PROPERTIES TIMEOUT 600 LABELS fuzz)
+else()
+  message(STATUS "fuzz.decoders not registered: no clang++ >= 16 with libFuzzer (scripts/setup.sh --tests)")
+endif()

@@ -30,6 +30,32 @@ json::object model_entry(const ProviderConfig& provider, const ModelConfig& mode
   return o;
 }
 
+json::object fetched_entry(const ProviderConfig& provider, const ProviderModel& model) {
+  json::object o;
+  o["id"] = provider.id + "/" + model.id;
+  o["object"] = "model";
+  o["created"] = 0;
+  o["owned_by"] = provider.id;
+  o["provider"] = provider.id;
+  o["provider_type"] = provider.type;
+  o["source"] = "provider";  // listed by the provider itself, not configured
+  if (!model.display_name.empty()) o["name"] = model.display_name;
+  if (model.context_size) o["context_size"] = *model.context_size;
+  if (model.max_output_tokens) o["max_output_tokens"] = *model.max_output_tokens;
+  if (model.prompt_price || model.completion_price) {
+    json::object pricing;
+    if (model.prompt_price) pricing["prompt"] = *model.prompt_price;
+    if (model.completion_price) pricing["completion"] = *model.completion_price;
+    o["pricing"] = std::move(pricing);
+  }
+  if (!model.capabilities.empty()) {
+    json::array caps;
+    for (const auto& c : model.capabilities) caps.emplace_back(c);
+    o["capabilities"] = std::move(caps);
+  }
+  return o;
+}
+
 json::array ids_of(const auto& items) {
   json::array a;
   for (const auto& item : items) a.emplace_back(item.id);
@@ -38,11 +64,18 @@ json::array ids_of(const auto& items) {
 
 }  // namespace
 
-std::string models_list_json(const Config& config, std::string_view provider_id) {
+std::string models_list_json(const Config& config, std::string_view provider_id,
+                             const std::map<std::string, std::vector<ProviderModel>>* fetched) {
   json::array data;
   for (const auto& provider : config.providers) {
     if (!provider_id.empty() && provider.id != provider_id) continue;
     for (const auto& model : provider.models) data.emplace_back(model_entry(provider, model));
+    if (fetched == nullptr) continue;
+    auto it = fetched->find(provider.id);
+    if (it == fetched->end()) continue;
+    for (const auto& model : it->second) {
+      if (provider.find_model(model.id) == nullptr) data.emplace_back(fetched_entry(provider, model));
+    }
   }
   json::object out;
   out["object"] = "list";

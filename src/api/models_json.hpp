@@ -6,13 +6,19 @@
 #include <string>
 #include <string_view>
 
+#include <map>
+#include <vector>
+
 #include "config/config.hpp"
+#include "core/provider_adapter.hpp"
 
 namespace aisbf::api {
 
 // Every configured model of every provider, or of one provider when
-// `provider_id` is not empty.
-std::string models_list_json(const Config& config, std::string_view provider_id = {});
+// `provider_id` is not empty, followed by the models the providers' own
+// lists report that the configuration does not name.
+std::string models_list_json(const Config& config, std::string_view provider_id = {},
+                             const std::map<std::string, std::vector<ProviderModel>>* fetched = nullptr);
 
 // One model by its gateway id ("provider/model"), or nullopt.
 std::optional<std::string> model_json(const Config& config, std::string_view model_id);

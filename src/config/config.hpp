@@ -35,6 +35,7 @@ struct ModelConfig {
   std::optional<std::int64_t> rate_limit_tpm, rate_limit_tph, rate_limit_tpd;
   std::vector<std::string> capabilities;
   TimeoutSettings timeouts;
+  std::string deployment;   // `deployment` (Azure OpenAI); empty: the model name
   boost::json::object raw;  // the whole entry as written, for later issues
 };
 
@@ -47,6 +48,11 @@ struct ProviderConfig {
   std::string api_key;
   double rate_limit = 0;
   TimeoutSettings timeouts;
+  // OpenAI-compatible presets (providers/openai/openai_presets.hpp).
+  std::string preset;       // the preset in effect: `type` when it names one, else `preset`; empty: none
+  std::string api_version;  // `api_version` (Azure OpenAI)
+  std::string site_url;     // `site_url` (OpenRouter's HTTP-Referer)
+  std::string app_name;     // `app_name` (OpenRouter's X-Title)
   std::vector<ModelConfig> models;
   boost::json::object raw;
 

@@ -1,11 +1,13 @@
 // providers.json: {"providers": {id: {...}}, "condensation": {...}?}
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
+#include "providers/openai/openai_presets.hpp"
 
 namespace aisbf::config_detail {
 
@@ -34,6 +36,7 @@ std::optional<ModelConfig> parse_model(const json::value& value, const std::stri
   model.rate_limit_tpd = read_count(obj, "rate_limit_TPD", path, sink);
   model.capabilities = get_strings(obj, "capabilities");
   model.timeouts = parse_timeouts(obj, path, sink);
+  model.deployment = get_string(obj, "deployment").value_or("");
   model.raw = obj;
   return model;
 }
@@ -54,13 +57,53 @@ void parse_models(const json::object& obj, const std::string& path, DiagSink& si
   }
 }
 
+// An OpenAI-compatible preset (providers/openai/openai_presets.hpp) named by
+// `type` ("groq") or by `type: openai` with `preset`; `provider.preset` is
+// the one in effect. The keys that only presets read are kept as read.
+void resolve_preset(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
+  provider.api_version = get_string(obj, "api_version").value_or("");
+  provider.site_url = get_string(obj, "site_url").value_or("");
+  provider.app_name = get_string(obj, "app_name").value_or("");
+  for (auto [key, value] : {std::pair{"site_url", &provider.site_url}, std::pair{"app_name", &provider.app_name}}) {
+    bool control = std::any_of(value->begin(), value->end(), [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u < 0x20 || u == 0x7f;
+    });
+    if (control) sink.error(key_path(path, key), "must not contain control characters (it is sent as a header)");
+  }
+  const std::string preset = get_string(obj, "preset").value_or("");
+  const std::string preset_path = key_path(path, "preset");
+  if (provider.type != "openai" && openai::find_openai_preset(provider.type) != nullptr) {
+    provider.preset = provider.type;
+    if (!preset.empty() && preset != provider.type) {
+      sink.error(preset_path, fmt::format("{} contradicts the type {}; give either the preset's type alone or "
+                                          "\"type\": \"openai\" with a preset",
+                                          json_quoted(preset), json_quoted(provider.type)));
+    }
+    return;
+  }
+  if (preset.empty()) return;
+  if (provider.type != "openai") {
+    sink.warning(preset_path, fmt::format("ignored: presets apply to the \"openai\" type, not {}", json_quoted(provider.type)));
+  } else if (openai::find_openai_preset(preset) == nullptr) {
+    sink.error(preset_path, fmt::format("unknown preset {}; known presets: {}", json_quoted(preset),
+                                        openai::openai_preset_names()));
+  } else {
+    provider.preset = preset;
+  }
+}
+
 void check_endpoint(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
   const json::value* endpoint = obj.if_contains("endpoint");
   if (endpoint != nullptr && !endpoint->is_string()) return;  // type error already recorded
   provider.endpoint = get_string(obj, "endpoint").value_or("");
   if (!provider.endpoint.empty()) return;
   const std::string endpoint_path = key_path(path, "endpoint");
-  if (is_oauth_provider_type(provider.type)) {
+  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
+  if (preset != nullptr && !preset->endpoint.empty()) return;  // the preset's endpoint is used
+  if (preset != nullptr) {
+    sink.error(endpoint_path, fmt::format("missing or empty; the preset {} has no default endpoint", json_quoted(preset->name)));
+  } else if (is_oauth_provider_type(provider.type)) {
     sink.warning(endpoint_path,
                  fmt::format("missing or empty; allowed for the OAuth-based type \"{}\", which will use its "
                              "built-in endpoint",
@@ -92,9 +135,14 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   const json::object& obj = value.get_object();
   check_fields(obj, path, provider_schema(), sink);
   read_identity(id, obj, path, sink, provider);
+  resolve_preset(obj, path, sink, provider);
   check_endpoint(obj, path, sink, provider);
-  provider.api_key_required = get_bool(obj, "api_key_required").value_or(false);
+  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
+  provider.api_key_required = get_bool(obj, "api_key_required").value_or(preset != nullptr && preset->key_required);
   provider.api_key = get_string(obj, "api_key").value_or("");
+  if (preset != nullptr && provider.api_key_required && provider.api_key.empty()) {
+    sink.warning(key_path(path, "api_key"), fmt::format("missing; the preset {} needs a key", json_quoted(preset->name)));
+  }
   if (check_range(obj, "rate_limit", path, kNonNegative, sink)) {
     provider.rate_limit = get_number(obj, "rate_limit").value_or(0);
   }

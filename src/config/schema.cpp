@@ -82,6 +82,11 @@ constexpr FieldSpec kProviderFields[] = {
     {"free_tier_limit_type", kOptString},
     {"free_tier_description", kOptString},
     {"premium_reference_monthly_cost", kOptNumber},
+    // OpenAI-compatible presets (our addition, docs/config.md).
+    {"preset", kOptString},
+    {"api_version", kOptString},
+    {"site_url", kOptString},
+    {"app_name", kOptString},
 };
 constexpr FieldSpec kModelFields[] = {
     {"name", kString},
@@ -96,6 +101,7 @@ constexpr FieldSpec kModelFields[] = {
     {"error_cooldown", kOptInt},
     {"top_provider", kOptObject},
     {"timeouts", kOptObject},
+    {"deployment", kOptString},  // Azure OpenAI deployment name (our addition)
 };
 constexpr FieldSpec kWeightField[] = {{"weight", kNumber}};
 constexpr FieldSpec kTimeoutFields[] = {

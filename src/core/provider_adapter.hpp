@@ -4,7 +4,9 @@
 // src/providers/<name>/.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +29,11 @@ struct UpstreamTarget {
   std::string api_key;         // empty when none
   std::string upstream_model;  // model name as the upstream knows it
   HeaderList extra_headers;    // from the provider's config, sent as they are
+  // OpenAI-compatible presets (providers/openai/openai_presets.hpp); empty
+  // for every other provider.
+  std::string preset{};       // e.g. "groq", "azure_openai": auth, path and body quirks of that service
+  std::string api_version{};  // Azure OpenAI: a dated api-version ("2024-10-21") or "v1"; empty: the default
+  std::string deployment{};   // Azure OpenAI: the model entry's `deployment`; empty: upstream_model
 };
 
 struct UpstreamRequest {
@@ -51,6 +58,17 @@ class StreamDecoder {
   virtual Expected<std::vector<StreamEvent>> on_end() = 0;
 };
 
+// One model as a provider's own model list reports it.
+struct ProviderModel {
+  std::string id;            // the name to send upstream (no "models/" prefix)
+  std::string display_name;  // empty when the provider gives none
+  std::optional<std::int64_t> context_size;
+  std::optional<std::int64_t> max_output_tokens;
+  std::optional<double> prompt_price;      // per token, in the provider's currency (OpenRouter reports USD)
+  std::optional<double> completion_price;  // per token
+  std::vector<std::string> capabilities;   // e.g. "vision", "function_calling", "embeddings"
+};
+
 class ProviderAdapter {
  public:
   virtual ~ProviderAdapter() = default;
@@ -73,6 +91,11 @@ class ProviderAdapter {
   virtual Expected<ChatResponse> decode_chat(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder() const = 0;
   virtual StreamFraming stream_framing() const { return StreamFraming::sse; }
+
+  // The provider's own model list: the path appended to the endpoint for a
+  // GET (with auth_headers), and the decoding of its answer.
+  virtual std::string models_path(const UpstreamTarget& target) const = 0;
+  virtual Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const = 0;
 
   // An upstream error answer as a GatewayError (status, retryability, message).
   virtual GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const = 0;

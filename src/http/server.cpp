@@ -298,6 +298,10 @@ void Server::run() {
   std::mutex m;
   std::condition_variable cv;
   std::size_t finished = 0;
+  auto& first = *impl_->workers.front();
+  if (impl_->options.on_start) {
+    asio::post(first.io, [&] { impl_->options.on_start(first.io, *first.pool); });
+  }
   for (auto& w : impl_->workers) {
     asio::co_spawn(w->io, accept_loop(*w, impl_->options, impl_->handler), asio::detached);
     w->thread = std::thread([&, worker = w.get()] {
@@ -313,6 +317,7 @@ void Server::run() {
   signals.async_wait([](const beast::error_code&, int sig) { spdlog::info("signal {}: shutting down", sig); });
   main_io.run();
 
+  if (impl_->options.on_shutdown) asio::post(first.io, [&] { impl_->options.on_shutdown(); });
   for (auto& w : impl_->workers) asio::post(w->io, [worker = w.get()] { worker->begin_shutdown(); });
   {
     std::unique_lock lock(m);

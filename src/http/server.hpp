@@ -12,10 +12,13 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "http/exchange.hpp"
 
 namespace aisbf::http {
+
+class UpstreamPool;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -25,6 +28,11 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds idle_timeout{120'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Background work of the application, run on the first worker: started
+  // with the server, told to stop when shutdown begins (it must then end so
+  // that the worker's loop can).
+  std::function<void(boost::asio::io_context&, UpstreamPool&)> on_start;
+  std::function<void()> on_shutdown;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;

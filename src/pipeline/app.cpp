@@ -2,6 +2,9 @@
 
 #include <random>
 
+#include <boost/asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
+
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 
@@ -53,10 +56,15 @@ std::string request_id_prefix() {
   return fmt::format("req_{:08x}", rd());
 }
 
-std::string anthropic_models_json(const Config& config) {
+std::string anthropic_models_json(const Config& config, const FetchedModels& fetched) {
   std::vector<std::pair<std::string, std::string>> models;
   for (const auto& provider : config.providers) {
     for (const auto& model : provider.models) models.emplace_back(provider.id + "/" + model.name, model.name);
+    auto it = fetched.find(provider.id);
+    if (it == fetched.end()) continue;
+    for (const auto& model : it->second) {
+      if (provider.find_model(model.id) == nullptr) models.emplace_back(provider.id + "/" + model.id, model.display_name);
+    }
   }
   return api::anthropic_models_list_json(models);
 }
@@ -78,6 +86,16 @@ boost::asio::awaitable<void> serve_post(http::Exchange& ex, RequestContext& ctx,
 
 App::App(std::shared_ptr<const Config> config)
     : config_(std::move(config)), loopback_only_(is_loopback_host(config_.load()->server.host)) {}
+
+void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool) {
+  auto catalog = catalog_;
+  boost::asio::co_spawn(io, catalog->run(pool, [this] { return config(); }),
+                        [catalog](std::exception_ptr e) {
+                          if (e) spdlog::error("model list refresh stopped by an exception");
+                        });
+}
+
+void App::stop_background() { catalog_->stop(); }
 
 boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   static const std::string prefix = request_id_prefix();
@@ -128,8 +146,9 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     case api::RouteKind::models_list:
       // Anthropic's SDK lists models on the same path; it sends anthropic-version.
       if (!req["anthropic-version"].empty())
-        co_return co_await send_json(ex, 200, anthropic_models_json(config), ctx.request_id);
-      co_return co_await send_json(ex, 200, api::models_list_json(config), ctx.request_id);
+        co_return co_await send_json(ex, 200, anthropic_models_json(config, *catalog_->snapshot()), ctx.request_id);
+      co_return co_await send_json(ex, 200, api::models_list_json(config, {}, catalog_->snapshot().get()),
+                                   ctx.request_id);
     case api::RouteKind::model_get: {
       if (auto model = api::model_json(config, route.model_id)) co_return co_await send_json(ex, 200, *model, ctx.request_id);
       co_return co_await send_error(
@@ -138,7 +157,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     }
     case api::RouteKind::scoped_models: {
       if (config.find_provider(route.scope) != nullptr)
-        co_return co_await send_json(ex, 200, api::models_list_json(config, route.scope), ctx.request_id);
+        co_return co_await send_json(ex, 200, api::models_list_json(config, route.scope, catalog_->snapshot().get()),
+                                     ctx.request_id);
       co_return co_await send_error(
           ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", route.scope), "model_not_found"),
           ctx);

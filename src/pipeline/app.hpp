@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
+#include "pipeline/model_catalog.hpp"
 
 namespace aisbf {
 
@@ -21,7 +22,12 @@ class App {
 
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
+  // Background refresh of the providers' own model lists (on one worker).
+  void start_background(boost::asio::io_context& io, http::UpstreamPool& pool);
+  void stop_background();
+
  private:
+  std::shared_ptr<ModelCatalog> catalog_ = std::make_shared<ModelCatalog>(std::chrono::minutes(10));
   std::atomic<std::shared_ptr<const Config>> config_;
   std::atomic<std::uint64_t> next_request_{1};
   bool loopback_only_;

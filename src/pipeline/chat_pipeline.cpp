@@ -14,6 +14,7 @@
 #include "pipeline/relay.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/translate.hpp"
+#include "providers/openai/openai_presets.hpp"
 #include "providers/openai/openai_wire.hpp"
 #include "routing/resolve.hpp"
 
@@ -63,10 +64,20 @@ Expected<Candidate> plan(const RequestContext& ctx, std::string_view scope, std:
   c.provider = &provider;
   c.adapter = find_provider_adapter(provider.type);
   if (c.adapter == nullptr) return unsupported_type(provider);
-  const http::Endpoint* endpoint = cached_endpoint(provider.endpoint);
+  // An OpenAI-compatible preset (groq, azure_openai, …) gives the endpoint
+  // when the provider has none, its headers, and its quirks (via the target).
+  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
+  std::string url = provider.endpoint.empty() && preset != nullptr ? std::string(preset->endpoint) : provider.endpoint;
+  const http::Endpoint* endpoint = cached_endpoint(url);
   if (endpoint == nullptr) return bad_endpoint(provider);
   c.endpoint = *endpoint;
-  c.target = UpstreamTarget{provider.id, provider.type, provider.endpoint, provider.api_key, resolved->upstream_model};
+  c.target = UpstreamTarget{provider.id, provider.type, std::move(url), provider.api_key, resolved->upstream_model};
+  if (preset != nullptr) {
+    c.target.preset = provider.preset;
+    c.target.api_version = provider.api_version;
+    if (resolved->model != nullptr) c.target.deployment = resolved->model->deployment;
+    c.target.extra_headers = openai::preset_headers(*preset, provider.site_url, provider.app_name);
+  }
   c.timeouts = effective_timeouts(provider, resolved->model);
   return c;
 }

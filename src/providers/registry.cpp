@@ -5,6 +5,7 @@
 #include "providers/gemini/gemini_adapter.hpp"
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/openai/openai_adapter.hpp"
+#include "providers/openai/openai_presets.hpp"
 
 namespace aisbf {
 
@@ -14,6 +15,8 @@ const ProviderAdapter* find_provider_adapter(std::string_view type) {
   if (type == "anthropic") return &anthropic::anthropic_adapter();
   if (type == "google") return &gemini::gemini_adapter();
   if (type == "ollama") return &ollama::ollama_adapter();
+  // Every OpenAI-compatible preset type (groq, azure_openai, …) speaks OpenAI.
+  if (openai::find_openai_preset(type) != nullptr) return &kOpenAi;
   return nullptr;
 }
 

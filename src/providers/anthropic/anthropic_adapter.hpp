@@ -19,6 +19,9 @@ class AnthropicAdapter final : public ProviderAdapter {
   Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const override;
   Expected<ChatResponse> decode_chat(std::string_view body) const override;
   std::unique_ptr<StreamDecoder> make_stream_decoder() const override;
+  // "/models" when the endpoint's path already ends in /v1, else "/v1/models".
+  std::string models_path(const UpstreamTarget& target) const override;
+  Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
 

@@ -14,6 +14,9 @@ class GeminiAdapter final : public ProviderAdapter {
   Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const override;
   Expected<ChatResponse> decode_chat(std::string_view body) const override;
   std::unique_ptr<StreamDecoder> make_stream_decoder() const override;
+  // "/models" (the endpoint carries /v1beta); ids lose their "models/" prefix.
+  std::string models_path(const UpstreamTarget& target) const override;
+  Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
 

@@ -15,6 +15,9 @@ class OllamaAdapter final : public ProviderAdapter {
   Expected<ChatResponse> decode_chat(std::string_view body) const override;
   std::unique_ptr<StreamDecoder> make_stream_decoder() const override;
   StreamFraming stream_framing() const override { return StreamFraming::ndjson; }
+  // "/api/tags", or "/tags" when the endpoint already ends in /api.
+  std::string models_path(const UpstreamTarget& target) const override;
+  Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
 

@@ -1,9 +1,12 @@
 // Canonical ChatRequest → OpenAI Chat Completions request (PROTOCOLS.md §1.1–1.3).
+#include <algorithm>
 #include <array>
+#include <span>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "providers/openai/openai_adapter.hpp"
+#include "providers/openai/openai_presets.hpp"
 
 namespace aisbf::openai {
 
@@ -211,15 +214,144 @@ json::object encode_body(const ChatRequest& request, const UpstreamTarget& targe
   return body;
 }
 
+// ---- presets (openai_presets.hpp) ----
+
+bool is_azure(const OpenAiPreset* preset) { return preset != nullptr && preset->auth == PresetAuth::azure; }
+
+std::string_view azure_api_version(const UpstreamTarget& target) {
+  return target.api_version.empty() ? kAzureDefaultApiVersion : std::string_view(target.api_version);
+}
+
+bool azure_v1(const UpstreamTarget& target) { return azure_api_version(target) == "v1"; }
+
+// Dated Azure versions before 2024-09-01(-preview) know neither
+// `max_completion_tokens` nor `stream_options` (ISO dates compare as text).
+bool azure_before_2024_09(const UpstreamTarget& target) {
+  return !azure_v1(target) && azure_api_version(target) < std::string_view("2024-09-01");
+}
+
+// The Azure deployment: the model entry's `deployment`, else the model name.
+std::string_view azure_deployment(const UpstreamTarget& target) {
+  return target.deployment.empty() ? std::string_view(target.upstream_model) : std::string_view(target.deployment);
+}
+
+// One path segment or query value: unreserved characters as they are,
+// everything else ('/', '?', '&', '%', …) percent-encoded.
+std::string encode_component(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                c == '-' || c == '~';
+    if (keep) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+// The path of a base URL as written, without trailing '/' ("" for a bare host).
+std::string_view url_path(std::string_view url) {
+  auto scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  auto slash = rest.find('/');
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+// The endpoint is the resource, https://{resource}.openai.azure.com (an
+// endpoint already ending in /openai or /openai/v1 is accepted as well).
+// Dated API: /openai/deployments/{deployment}/chat/completions?api-version=…;
+// v1 API: /openai/v1/chat/completions.
+std::string azure_chat_path(const UpstreamTarget& target) {
+  std::string_view base = url_path(target.endpoint);
+  if (azure_v1(target)) {
+    if (base.ends_with("/openai/v1")) return "/chat/completions";
+    return base.ends_with("/openai") ? "/v1/chat/completions" : "/openai/v1/chat/completions";
+  }
+  std::string path = base.ends_with("/openai") ? "/deployments/" : "/openai/deployments/";
+  path += encode_component(azure_deployment(target));
+  path += "/chat/completions?api-version=";
+  path += encode_component(azure_api_version(target));
+  return path;
+}
+
+PresetQuirks effective_quirks(const OpenAiPreset& preset, const UpstreamTarget& target) {
+  PresetQuirks quirks = preset.quirks;
+  if (is_azure(&preset) && azure_before_2024_09(target)) {
+    quirks.token_limit = TokenLimitField::max_tokens;
+    quirks.stream_options = false;
+  }
+  return quirks;
+}
+
+bool listed(std::span<const std::string_view> fields, std::string_view key) {
+  return std::find(fields.begin(), fields.end(), key) != fields.end();
+}
+
+// Moves `from` to `to` unless `to` is already set (then `from` is dropped).
+void rename_field(json::object& body, std::string_view from, std::string_view to) {
+  auto it = body.find(from);
+  if (it == body.end()) return;
+  if (!body.contains(to)) body[to] = it->value();
+  body.erase(from);
+}
+
+// A preset's quirks on a body built for OpenAI (the translating path only).
+// Order matters: the token limit and renames come before the drops, so that
+// a renamed field is not dropped under its OpenAI name.
+void apply_quirks(const PresetQuirks& quirks, json::object& body) {
+  if (quirks.token_limit == TokenLimitField::max_tokens) {
+    rename_field(body, "max_completion_tokens", "max_tokens");
+  } else {
+    rename_field(body, "max_tokens", "max_completion_tokens");
+  }
+  for (const auto& [from, to] : quirks.renames) rename_field(body, from, to);
+  for (auto field : quirks.unsupported) body.erase(field);
+  if (!quirks.only_fields.empty()) {
+    std::vector<std::string> extra;
+    for (const auto& member : body) {
+      if (listed(kOpenAiExtensionFields, member.key()) && !listed(quirks.only_fields, member.key()) &&
+          member.key() != "max_completion_tokens" && member.key() != "max_tokens")
+        extra.emplace_back(member.key());
+    }
+    for (const auto& key : extra) body.erase(key);
+  }
+  if (!quirks.stream_options) body.erase("stream_options");
+  if (!quirks.message_name) {
+    if (auto* messages = body.if_contains("messages"); messages != nullptr && messages->is_array()) {
+      for (auto& message : messages->get_array())
+        if (auto* m = message.if_object()) m->erase("name");
+    }
+  }
+  if (const auto* n = body.if_contains("n"); quirks.single_choice && n != nullptr) {
+    if (!(n->is_int64() && n->get_int64() == 1) && !(n->is_uint64() && n->get_uint64() == 1)) body.erase("n");
+  }
+}
+
 }  // namespace
 
 HeaderList OpenAiAdapter::auth_headers(const UpstreamTarget& target) const {
   HeaderList headers;
-  if (!target.api_key.empty()) headers.emplace_back("Authorization", "Bearer " + target.api_key);
+  if (!target.api_key.empty()) {
+    if (is_azure(find_openai_preset(target.preset)) && !azure_v1(target)) {
+      headers.emplace_back("api-key", target.api_key);
+    } else {
+      headers.emplace_back("Authorization", "Bearer " + target.api_key);
+    }
+  }
+  for (const auto& header : target.extra_headers) headers.push_back(header);
   return headers;
 }
 
-std::string OpenAiAdapter::chat_path(const UpstreamTarget& /*target*/, bool /*stream*/) const {
+std::string OpenAiAdapter::chat_path(const UpstreamTarget& target, bool /*stream*/) const {
+  if (is_azure(find_openai_preset(target.preset))) return azure_chat_path(target);
   return "/chat/completions";  // the endpoint already carries /v1 or its own prefix
 }
 
@@ -228,7 +360,12 @@ Expected<UpstreamRequest> OpenAiAdapter::encode_chat(const ChatRequest& request,
   out.path_suffix = chat_path(target, request.stream);
   out.headers = auth_headers(target);
   out.headers.emplace_back("Content-Type", "application/json");
-  out.body = json::serialize(encode_body(request, target));
+  json::object body = encode_body(request, target);
+  if (const OpenAiPreset* preset = find_openai_preset(target.preset)) {
+    apply_quirks(effective_quirks(*preset, target), body);
+    if (is_azure(preset) && azure_v1(target)) body["model"] = azure_deployment(target);  // v1: model = deployment
+  }
+  out.body = json::serialize(body);
   return out;
 }
 

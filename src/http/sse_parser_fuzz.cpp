@@ -31,7 +31,7 @@ struct Block {
 
 struct Run {
   std::vector<Block> blocks;
-  std::string raw;  // every block's raw, concatenated
+  std::string raw;   // every block's raw, concatenated
   std::string rest;  // partial() at the end
   bool has_partial = false;
   bool too_large = false;

@@ -14,7 +14,7 @@
 #include "pipeline/relay.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/translate.hpp"
-#include "providers/openai/openai_presets.hpp"
+#include "pipeline/upstream_target.hpp"
 #include "providers/openai/openai_wire.hpp"
 #include "routing/resolve.hpp"
 
@@ -64,20 +64,10 @@ Expected<Candidate> plan(const RequestContext& ctx, std::string_view scope, std:
   c.provider = &provider;
   c.adapter = find_provider_adapter(provider.type);
   if (c.adapter == nullptr) return unsupported_type(provider);
-  // An OpenAI-compatible preset (groq, azure_openai, …) gives the endpoint
-  // when the provider has none, its headers, and its quirks (via the target).
-  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
-  std::string url = provider.endpoint.empty() && preset != nullptr ? std::string(preset->endpoint) : provider.endpoint;
-  const http::Endpoint* endpoint = cached_endpoint(url);
+  c.target = upstream_target(provider, resolved->model, resolved->upstream_model);
+  const http::Endpoint* endpoint = cached_endpoint(c.target.endpoint);
   if (endpoint == nullptr) return bad_endpoint(provider);
   c.endpoint = *endpoint;
-  c.target = UpstreamTarget{provider.id, provider.type, std::move(url), provider.api_key, resolved->upstream_model};
-  if (preset != nullptr) {
-    c.target.preset = provider.preset;
-    c.target.api_version = provider.api_version;
-    if (resolved->model != nullptr) c.target.deployment = resolved->model->deployment;
-    c.target.extra_headers = openai::preset_headers(*preset, provider.site_url, provider.app_name);
-  }
   c.timeouts = effective_timeouts(provider, resolved->model);
   return c;
 }
@@ -109,7 +99,9 @@ http::OutgoingRequest passthrough_request(const Candidate& c, const http::Reques
 
 boost::asio::awaitable<RelayOutcome> serve_passthrough(http::Exchange& ex, RequestContext& ctx, const Candidate& c,
                                                        const openai::ChatEnvelope& envelope, bool anthropic) {
-  const std::string upstream_body = openai::rewrite_model(ex.request().body(), envelope, c.target.upstream_model);
+  // Azure names a deployment, not a model; elsewhere deployment is empty.
+  const std::string& body_model = c.target.deployment.empty() ? c.target.upstream_model : c.target.deployment;
+  const std::string upstream_body = openai::rewrite_model(ex.request().body(), envelope, body_model);
   auto request = passthrough_request(c, ex.request(), envelope.stream, upstream_body, anthropic);
   http::UpstreamCall call(ex.upstream_pool(), c.endpoint, c.timeouts);
   ctx.cancel.connect([&call] { call.cancel(); });

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/endpoint.hpp"
+#include "pipeline/upstream_target.hpp"
 
 namespace aisbf {
 
@@ -27,9 +28,9 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch(http::Upstrea
                                                                    const ProviderConfig& provider,
                                                                    const ProviderAdapter& adapter,
                                                                    http::UpstreamCall*& in_flight) {
-  auto endpoint = http::parse_endpoint(provider.endpoint);
+  UpstreamTarget target = upstream_target(provider, nullptr, {});
+  auto endpoint = http::parse_endpoint(target.endpoint);
   if (!endpoint) co_return make_error(ErrorKind::internal, "endpoint is not an http(s) URL");
-  UpstreamTarget target{provider.id, provider.type, provider.endpoint, provider.api_key, {}};
   http::OutgoingRequest request;
   request.method = "GET";
   request.target = endpoint->base_path + adapter.models_path(target);
@@ -55,7 +56,10 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch(http::Upstrea
 }  // namespace
 
 bool should_fetch_models(const ProviderConfig& provider) {
-  if (find_provider_adapter(provider.type) == nullptr || provider.endpoint.empty()) return false;
+  if (find_provider_adapter(provider.type) == nullptr) return false;
+  // Azure lists deployments on a management API, not beside the chat route.
+  if (provider.preset == "azure_openai") return false;
+  if (upstream_target(provider, nullptr, {}).endpoint.empty()) return false;
   if (!provider.api_key_required) return true;
   return !provider.api_key.empty() && provider.api_key.rfind("YOUR_", 0) != 0;
 }

@@ -65,9 +65,12 @@ std::string incorrect_key_message(std::string_view key) {
   return m;
 }
 
-bool authorized(const ApiContext& ctx, std::string_view header, Plan& plan) {
+// Bearer auth as OpenAI does it; Azure OpenAI's dated API sends the key as
+// `api-key` instead, so that header is accepted as well.
+bool authorized(const ApiContext& ctx, std::string_view header, std::string_view azure_key, Plan& plan) {
   std::string_view token;
   if (header.size() > 7 && iequals_ascii(header.substr(0, 7), "bearer ")) token = header.substr(7);
+  if (token.empty()) token = azure_key;
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (token.empty()) {
@@ -374,7 +377,7 @@ void handle_openai(ApiContext& ctx, const RequestView& req, Plan& plan) {
               "invalid_request_error");
     return;
   }
-  if (!authorized(ctx, req.authorization, plan)) return;
+  if (!authorized(ctx, req.authorization, header_value(req.headers, "api-key"), plan)) return;
   switch (route) {
     case Route::models: list_models(plan); break;
     case Route::model: one_model(model_id, plan); break;

@@ -25,7 +25,7 @@ void encode_for_every_provider(const aisbf::ChatRequest& request) {
   for (const std::string_view type : {"openai", "anthropic", "google", "ollama"}) {
     const aisbf::ProviderAdapter* adapter = aisbf::find_provider_adapter(type);
     if (adapter == nullptr) continue;
-    const aisbf::UpstreamTarget target{"fuzz", std::string(type), "http://127.0.0.1:9/v1", "fuzz-key", "fuzz-model", {}};
+    const aisbf::UpstreamTarget target{"fuzz", std::string(type), "http://127.0.0.1:9/v1", "fuzz-key", "fuzz-model"};
     const auto upstream = adapter->encode_chat(request, target);
     if (!upstream) continue;
     if (const auto err = aisbf::json_scan::validate(upstream->body)) {

@@ -14,50 +14,6 @@ namespace json = boost::json;
 
 namespace wire {
 
-GatewayError protocol_error(std::string message) {
-  return make_error(ErrorKind::upstream_protocol, std::move(message));
-}
-
-std::string excerpt(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
-}
-
-Expected<json::object> parse_object(std::string_view text, std::string_view what) {
-  json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, {}, options);
-  if (ec)
-    return protocol_error(
-        fmt::format("upstream {} is not valid JSON ({}): {}", what, ec.message(), excerpt(text, 120)));
-  if (!doc.is_object())
-    return protocol_error(fmt::format("upstream {} is not a JSON object: {}", what, excerpt(text, 120)));
-  return std::move(doc.as_object());
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
-std::optional<std::int64_t> optional_int_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  boost::system::error_code ec;
-  auto n = v->to_number<std::int64_t>(ec);  // int64, uint64 or an integral double; null → error
-  if (ec) return std::nullopt;
-  return n;
-}
-
-const json::object* object_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_object();
-}
-
 // PROTOCOLS.md §5.6. `pause_turn` has no equivalent: the turn is incomplete
 // but nothing failed, so it reads as a stop.
 FinishReason map_stop_reason(std::string_view reason) {

@@ -14,6 +14,7 @@
 #include "core/chat_types.hpp"
 #include "core/expected.hpp"
 #include "core/gateway_error.hpp"
+#include "core/json_read.hpp"
 
 namespace aisbf::anthropic {
 
@@ -30,13 +31,15 @@ inline constexpr std::array<std::string_view, 6> kPassthroughExtensions{"top_k",
 
 namespace wire {
 
+// The shared readers (core/json_read.hpp), under the names the codecs use.
+using json_read::excerpt;
+using json_read::object_member;
+using json_read::optional_int_member;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
+
 // Defined in anthropic_response.cpp.
-GatewayError protocol_error(std::string message);
-std::string excerpt(std::string_view text, std::size_t max);  // cut on a UTF-8 boundary
-Expected<boost::json::object> parse_object(std::string_view text, std::string_view what);
-std::string string_member(const boost::json::object& object, std::string_view key);
-std::optional<std::int64_t> optional_int_member(const boost::json::object& object, std::string_view key);
-const boost::json::object* object_member(const boost::json::object& object, std::string_view key);
 FinishReason map_stop_reason(std::string_view reason);
 
 // Anthropic's token counts as reported; a report may carry only some of

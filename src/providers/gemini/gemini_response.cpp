@@ -10,50 +10,12 @@
 
 namespace aisbf::gemini {
 
-GatewayError protocol_error(std::string message) {
-  return make_error(ErrorKind::upstream_protocol, std::move(message));
-}
-
-// At most `max` bytes of `text`, cut on a UTF-8 character boundary.
-std::string excerpt(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
-}
-
-Expected<json::value> parse_json(std::string_view text, std::string_view what) {
-  json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, {}, options);
-  if (ec)
-    return protocol_error(
-        fmt::format("upstream {} is not valid JSON ({}): {}", what, ec.message(), excerpt(text, 120)));
-  return doc;
-}
-
-Expected<json::object> parse_object(std::string_view text, std::string_view what) {
-  auto doc = parse_json(text, what);
-  if (!doc) return doc.take_error();
-  if (!doc->is_object())
-    return protocol_error(fmt::format("upstream {} is not a JSON object: {}", what, excerpt(text, 120)));
-  return std::move(doc->as_object());
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
+// Unlike json_read::optional_int_member, also reads a decimal string: protobuf
+// JSON writes int64 fields as strings.
 std::optional<std::int64_t> optional_int_member(const json::object& object, std::string_view key) {
+  if (auto n = json_read::optional_int_member(object, key)) return n;
   const json::value* v = object.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  boost::system::error_code ec;
-  auto n = v->to_number<std::int64_t>(ec);  // int64, uint64 or an integral double
-  if (!ec) return n;
-  if (v->is_string()) {  // protobuf JSON writes int64 fields as strings
+  if (v != nullptr && v->is_string()) {
     std::int64_t out = 0;
     const auto& s = v->get_string();
     if (s.empty() || s.size() > 18) return std::nullopt;
@@ -68,21 +30,6 @@ std::optional<std::int64_t> optional_int_member(const json::object& object, std:
 
 std::int64_t int_member(const json::object& object, std::string_view key) {
   return optional_int_member(object, key).value_or(0);
-}
-
-bool bool_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v != nullptr && v->is_bool() && v->get_bool();
-}
-
-const json::object* object_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_object();
-}
-
-const json::array* array_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_array();
 }
 
 FinishReason map_finish_reason(std::string_view reason, bool calls_seen) {

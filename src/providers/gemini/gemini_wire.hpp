@@ -16,6 +16,7 @@
 
 #include "core/chat_types.hpp"
 #include "core/expected.hpp"
+#include "core/json_read.hpp"
 
 namespace aisbf::gemini {
 
@@ -33,17 +34,20 @@ inline constexpr std::string_view kDummySignature = "skip_thought_signature_vali
 
 // ---- readers (gemini_response.cpp) -----------------------------------------
 
-GatewayError protocol_error(std::string message);
-std::string excerpt(std::string_view text, std::size_t max);
-// Any JSON value (an error body of the non-SSE stream endpoint is an array).
-Expected<json::value> parse_json(std::string_view text, std::string_view what);
-Expected<json::object> parse_object(std::string_view text, std::string_view what);
-std::string string_member(const json::object& object, std::string_view key);
+// Shared readers (core/json_read.hpp). parse_json takes any JSON value (an
+// error body of the non-SSE stream endpoint is an array).
+using json_read::array_member;
+using json_read::bool_member;
+using json_read::excerpt;
+using json_read::object_member;
+using json_read::parse_json;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
+// Gemini's own integer readers: they also accept int64 sent as a decimal
+// string (protobuf JSON), which the shared ones do not.
 std::optional<std::int64_t> optional_int_member(const json::object& object, std::string_view key);
 std::int64_t int_member(const json::object& object, std::string_view key);
-bool bool_member(const json::object& object, std::string_view key);
-const json::object* object_member(const json::object& object, std::string_view key);
-const json::array* array_member(const json::object& object, std::string_view key);
 
 // A candidate `finishReason` (calls_seen: the answer held a functionCall).
 FinishReason map_finish_reason(std::string_view reason, bool calls_seen);

@@ -15,49 +15,6 @@ namespace json = boost::json;
 
 namespace wire {
 
-GatewayError protocol_error(std::string message) {
-  return make_error(ErrorKind::upstream_protocol, std::move(message));
-}
-
-std::string excerpt(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
-}
-
-Expected<json::object> parse_object(std::string_view text, std::string_view what) {
-  json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, {}, options);
-  if (ec)
-    return protocol_error(
-        fmt::format("upstream {} is not valid JSON ({}): {}", what, ec.message(), excerpt(text, 120)));
-  if (!doc.is_object())
-    return protocol_error(fmt::format("upstream {} is not a JSON object: {}", what, excerpt(text, 120)));
-  return std::move(doc.get_object());
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
-std::int64_t int_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr) return 0;
-  boost::system::error_code ec;
-  auto n = v->to_number<std::int64_t>(ec);  // int64, uint64 or an integral double
-  return ec ? 0 : n;
-}
-
-const json::object* object_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_object();
-}
-
 namespace {
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).

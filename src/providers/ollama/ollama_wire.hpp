@@ -13,24 +13,21 @@
 
 #include "core/chat_types.hpp"
 #include "core/expected.hpp"
+#include "core/json_read.hpp"
 
 namespace aisbf::ollama::wire {
 
 inline constexpr std::string_view kChatPath = "/api/chat";
 
-GatewayError protocol_error(std::string message);
-
-// At most `max` bytes of `text`, cut on a UTF-8 character boundary.
-std::string excerpt(std::string_view text, std::size_t max);
-
-// The text as one JSON object (depth-limited), or an upstream_protocol error
-// naming `what` ("answer", "stream line").
-Expected<boost::json::object> parse_object(std::string_view text, std::string_view what);
-
-std::string string_member(const boost::json::object& object, std::string_view key);
-// An integral member; 0 when missing or not an integer (Ollama omits zero counts).
-std::int64_t int_member(const boost::json::object& object, std::string_view key);
-const boost::json::object* object_member(const boost::json::object& object, std::string_view key);
+// The shared readers (core/json_read.hpp): parse_object is depth-limited and
+// names `what` ("answer", "stream line") in its errors; int_member is 0 when
+// missing or not an integer (Ollama omits zero counts).
+using json_read::excerpt;
+using json_read::int_member;
+using json_read::object_member;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
 
 // RFC 3339 `created_at` ("2023-08-04T08:52:19.385406455-07:00") → Unix seconds.
 std::optional<std::int64_t> parse_timestamp(std::string_view text);

@@ -19,6 +19,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_read.hpp"
 #include "providers/openai/openai_adapter.hpp"
 
 namespace aisbf::openai {
@@ -27,16 +28,8 @@ namespace json = boost::json;
 
 namespace {
 
-GatewayError protocol_error(std::string message) {
-  return make_error(ErrorKind::upstream_protocol, std::move(message));
-}
-
-std::string excerpt(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
-}
+using json_read::excerpt;
+using json_read::protocol_error;
 
 const json::value* member(const json::object* object, std::string_view key) {
   return object == nullptr ? nullptr : object->if_contains(key);

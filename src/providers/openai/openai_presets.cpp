@@ -23,8 +23,8 @@ constexpr std::string_view kCerebrasUnsupported[] = {"frequency_penalty", "logit
 // OpenAI's extension fields it takes these, and `seed` as `random_seed`.
 // Rejected as extra: `stream_options`, `max_completion_tokens`, `metadata`,
 // `messages[].name` (reported in public issues, see the entry's source).
-constexpr std::string_view kMistralFields[] = {"n", "presence_penalty", "frequency_penalty", "response_format",
-                                               "parallel_tool_calls", "prediction"};
+constexpr std::string_view kMistralFields[] = {
+    "n", "presence_penalty", "frequency_penalty", "response_format", "parallel_tool_calls", "prediction"};
 constexpr FieldRename kMistralRenames[] = {{"seed", "random_seed"}};
 
 constexpr PresetQuirks kNoQuirks{};
@@ -53,10 +53,8 @@ constexpr OpenAiPreset kPresets[] = {
                "https://console.groq.com/docs/api-reference#chat-create (max_completion_tokens)"},
     {.name = "mistral",
      .endpoint = "https://api.mistral.ai/v1",
-     .quirks = {.only_fields = kMistralFields,
-                .renames = kMistralRenames,
-                .stream_options = false,
-                .message_name = false},
+     .quirks =
+         {.only_fields = kMistralFields, .renames = kMistralRenames, .stream_options = false, .message_name = false},
      .source = "https://docs.mistral.ai/api/ (chat completion schema); 422 extra_forbidden answers quoted in "
                "mistralai/platform-docs-public#7, avante-corp/avante.nvim#2347 (stream_options), "
                "editor-code-assistant/eca#231 (max_completion_tokens), Gage-Technologies/mistral-go#2 "

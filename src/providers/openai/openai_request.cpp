@@ -1,8 +1,8 @@
 // Canonical ChatRequest → OpenAI Chat Completions request (PROTOCOLS.md §1.1–1.3).
 #include <algorithm>
 #include <array>
-#include <span>
 #include <boost/json/serialize.hpp>
+#include <span>
 #include <spdlog/spdlog.h>
 
 #include "providers/openai/openai_adapter.hpp"
@@ -303,27 +303,33 @@ void rename_field(json::object& body, std::string_view from, std::string_view to
   body.erase(from);
 }
 
+// Erases `key` from `body`, noting it in `dropped` when it was there.
+void drop(json::object& body, std::string_view key, std::string& dropped) {
+  if (body.erase(key) != 0) dropped.append(dropped.empty() ? "" : ", ").append(key);
+}
+
 // A preset's quirks on a body built for OpenAI (the translating path only).
 // Order matters: the token limit and renames come before the drops, so that
 // a renamed field is not dropped under its OpenAI name.
-void apply_quirks(const PresetQuirks& quirks, json::object& body) {
+void apply_quirks(const OpenAiPreset& preset, const PresetQuirks& quirks, json::object& body) {
   if (quirks.token_limit == TokenLimitField::max_tokens) {
     rename_field(body, "max_completion_tokens", "max_tokens");
   } else {
     rename_field(body, "max_tokens", "max_completion_tokens");
   }
   for (const auto& [from, to] : quirks.renames) rename_field(body, from, to);
-  for (auto field : quirks.unsupported) body.erase(field);
+  std::string dropped;
+  for (auto field : quirks.unsupported) drop(body, field, dropped);
   if (!quirks.only_fields.empty()) {
     std::vector<std::string> extra;
     for (const auto& member : body) {
       if (listed(kOpenAiExtensionFields, member.key()) && !listed(quirks.only_fields, member.key()) &&
-          member.key() != "max_completion_tokens" && member.key() != "max_tokens")
+          member.key() != "max_completion_tokens")
         extra.emplace_back(member.key());
     }
-    for (const auto& key : extra) body.erase(key);
+    for (const auto& key : extra) drop(body, key, dropped);
   }
-  if (!quirks.stream_options) body.erase("stream_options");
+  if (!quirks.stream_options) drop(body, "stream_options", dropped);
   if (!quirks.message_name) {
     if (auto* messages = body.if_contains("messages"); messages != nullptr && messages->is_array()) {
       for (auto& message : messages->get_array())
@@ -331,8 +337,9 @@ void apply_quirks(const PresetQuirks& quirks, json::object& body) {
     }
   }
   if (const auto* n = body.if_contains("n"); quirks.single_choice && n != nullptr) {
-    if (!(n->is_int64() && n->get_int64() == 1) && !(n->is_uint64() && n->get_uint64() == 1)) body.erase("n");
+    if (!(n->is_int64() && n->get_int64() == 1) && !(n->is_uint64() && n->get_uint64() == 1)) drop(body, "n", dropped);
   }
+  if (!dropped.empty()) spdlog::debug("openai: dropped fields the {} preset does not take: {}", preset.name, dropped);
 }
 
 }  // namespace
@@ -362,7 +369,7 @@ Expected<UpstreamRequest> OpenAiAdapter::encode_chat(const ChatRequest& request,
   out.headers.emplace_back("Content-Type", "application/json");
   json::object body = encode_body(request, target);
   if (const OpenAiPreset* preset = find_openai_preset(target.preset)) {
-    apply_quirks(effective_quirks(*preset, target), body);
+    apply_quirks(*preset, effective_quirks(*preset, target), body);
     if (is_azure(preset) && azure_v1(target)) body["model"] = azure_deployment(target);  // v1: model = deployment
   }
   out.body = json::serialize(body);

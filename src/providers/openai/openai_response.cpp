@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_read.hpp"
 #include "providers/openai/openai_adapter.hpp"
 
 namespace aisbf::openai {
@@ -14,54 +15,14 @@ namespace json = boost::json;
 
 namespace wire_read {
 
-GatewayError protocol_error(std::string message) {
-  return make_error(ErrorKind::upstream_protocol, std::move(message));
-}
-
-// At most `max` bytes of `text`, cut on a UTF-8 character boundary.
-std::string excerpt(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end)) + "…";
-}
-
-Expected<json::object> parse_object(std::string_view text, std::string_view what) {
-  json::parse_options options;
-  options.max_depth = 64;
-  boost::system::error_code ec;
-  json::value doc = json::parse(text, ec, {}, options);
-  if (ec)
-    return protocol_error(
-        fmt::format("upstream {} is not valid JSON ({}): {}", what, ec.message(), excerpt(text, 120)));
-  if (!doc.is_object())
-    return protocol_error(fmt::format("upstream {} is not a JSON object: {}", what, excerpt(text, 120)));
-  return std::move(doc.as_object());
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
-std::optional<std::int64_t> optional_int_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr) return std::nullopt;
-  boost::system::error_code ec;
-  auto n = v->to_number<std::int64_t>(ec);  // int64, uint64 or an integral double
-  if (ec) return std::nullopt;
-  return n;
-}
-
-std::int64_t int_member(const json::object& object, std::string_view key) {
-  return optional_int_member(object, key).value_or(0);
-}
-
-const json::object* object_member(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_object();
-}
+// The shared readers (core/json_read.hpp); openai_stream.cpp names the same.
+using json_read::excerpt;
+using json_read::int_member;
+using json_read::object_member;
+using json_read::optional_int_member;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
 
 // `reasoning_content` (DeepSeek, vLLM, most compatible servers) or
 // `reasoning` (OpenRouter, newer vLLM); OpenAI itself sends neither.

@@ -2,22 +2,24 @@
 // (PROTOCOLS.md §1.5, §5.8). Fed one SSE event at a time by the framer.
 #include <boost/json/serialize.hpp>
 
+#include "core/json_read.hpp"
 #include "providers/openai/openai_adapter.hpp"
 
 namespace aisbf::openai {
 
 namespace json = boost::json;
 
-// Readers defined in openai_response.cpp. They belong in a header
+// Readers shared with openai_response.cpp: the generic ones from
+// core/json_read.hpp, the rest defined there. They belong in a header
 // (openai_wire.hpp); declared here until that header may take them.
 namespace wire_read {
-GatewayError protocol_error(std::string message);
-std::string excerpt(std::string_view text, std::size_t max);
-Expected<json::object> parse_object(std::string_view text, std::string_view what);
-std::string string_member(const json::object& object, std::string_view key);
-std::optional<std::int64_t> optional_int_member(const json::object& object, std::string_view key);
-std::int64_t int_member(const json::object& object, std::string_view key);
-const json::object* object_member(const json::object& object, std::string_view key);
+using json_read::excerpt;
+using json_read::int_member;
+using json_read::object_member;
+using json_read::optional_int_member;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
 std::string reasoning_text(const json::object& message);
 FinishReason map_finish_reason(std::string_view reason);
 Usage decode_usage(const json::object& usage);

@@ -10,18 +10,28 @@ set(AISBF_TEST_ENV "AISBF_BIN=$<TARGET_FILE:aisbf>;AISBF_MOCK_BIN=$<TARGET_FILE:
 # below the ctest TIMEOUT so Node's own cleanup (killing the binaries) runs.
 set(AISBF_NODE_TEST_ARGS --test --test-reporter=spec --test-timeout=100000)
 
-# integration.<name> for tests/integration/<name>.test.mjs
+# integration.<name> for tests/integration/<name>.test.mjs. The soak test
+# (integration.soak, label `soak` too) runs AISBF_SOAK_SECONDS (default 120)
+# of traffic, so its backstops are longer.
 file(GLOB AISBF_INTEGRATION_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/integration/*.test.mjs)
 foreach(file ${AISBF_INTEGRATION_TESTS})
   get_filename_component(name ${file} NAME)
   string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+  set(node_args ${AISBF_NODE_TEST_ARGS})
+  set(timeout 120)
+  set(labels integration)
+  if(name STREQUAL "soak")
+    set(node_args --test --test-reporter=spec --test-timeout=280000)
+    set(timeout 300)
+    set(labels integration soak)
+  endif()
   add_test(NAME integration.${name}
-           COMMAND ${NODE} ${AISBF_NODE_TEST_ARGS} ${file}
+           COMMAND ${NODE} ${node_args} ${file}
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(integration.${name} PROPERTIES
     ENVIRONMENT "${AISBF_TEST_ENV}"
-    TIMEOUT 120
-    LABELS integration)
+    TIMEOUT ${timeout}
+    LABELS "${labels}")
 endforeach()
 
 # e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.

@@ -20,8 +20,8 @@ json::object model_entry(const ProviderConfig& provider, const ModelConfig& mode
   o["owned_by"] = provider.id;
   o["provider"] = provider.id;
   o["provider_type"] = provider.type;
-  if (model.context_size) o["context_size"] = *model.context_size;
-  if (model.max_request_tokens) o["max_request_tokens"] = *model.max_request_tokens;
+  if (model.limits.context_size) o["context_size"] = *model.limits.context_size;
+  if (model.limits.max_request_tokens) o["max_request_tokens"] = *model.limits.max_request_tokens;
   if (!model.capabilities.empty()) {
     json::array caps;
     for (const auto& c : model.capabilities) caps.emplace_back(c);
@@ -56,6 +56,17 @@ json::object fetched_entry(const ProviderConfig& provider, const ProviderModel& 
   return o;
 }
 
+json::object rotation_entry(const RotationConfig& rotation) {
+  json::object o;
+  o["id"] = "rotation/" + rotation.id;
+  o["object"] = "model";
+  o["created"] = 0;
+  o["owned_by"] = "aisbf";
+  o["type"] = "rotation";
+  o["name"] = rotation.model_name;
+  return o;
+}
+
 json::array ids_of(const auto& items) {
   json::array a;
   for (const auto& item : items) a.emplace_back(item.id);
@@ -77,6 +88,18 @@ std::string models_list_json(const Config& config, std::string_view provider_id,
       if (provider.find_model(model.id) == nullptr) data.emplace_back(fetched_entry(provider, model));
     }
   }
+  if (provider_id.empty()) {
+    for (const auto& rotation : config.rotations) data.emplace_back(rotation_entry(rotation));
+  }
+  json::object out;
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  return json::serialize(out);
+}
+
+std::string rotation_models_json(const Config& config) {
+  json::array data;
+  for (const auto& rotation : config.rotations) data.emplace_back(rotation_entry(rotation));
   json::object out;
   out["object"] = "list";
   out["data"] = std::move(data);
@@ -85,6 +108,11 @@ std::string models_list_json(const Config& config, std::string_view provider_id,
 
 std::optional<std::string> model_json(const Config& config, std::string_view model_id) {
   auto parsed = parse_model_id(model_id);
+  if (parsed && parsed->kind == ModelIdKind::rotation) {
+    const auto* rotation = config.find_rotation(parsed->id);
+    if (rotation == nullptr) return std::nullopt;
+    return json::serialize(rotation_entry(*rotation));
+  }
   if (!parsed || parsed->kind != ModelIdKind::provider) return std::nullopt;
   const auto* provider = config.find_provider(parsed->id);
   if (provider == nullptr) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "api/openai_errors.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace aisbf::api {
@@ -21,6 +22,11 @@ boost::json::object error_object(const GatewayError& e) {
   inner["type"] = openai_error_type(e.status);
   inner["param"] = e.param.empty() ? boost::json::value(nullptr) : boost::json::value(e.param);
   inner["code"] = e.code.empty() ? boost::json::value(nullptr) : boost::json::value(e.code);
+  if (!e.attempts_json.empty()) {
+    boost::system::error_code ec;
+    auto attempts = boost::json::parse(e.attempts_json, ec);
+    if (!ec) inner["attempts"] = std::move(attempts);
+  }
   boost::json::object outer;
   outer["error"] = std::move(inner);
   return outer;

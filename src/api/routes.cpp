@@ -84,6 +84,10 @@ Route match_route(std::string_view method, std::string_view target) {
   if (path == "/api/v1/completions" || path == "/v1/completions") return with_post(method, RouteKind::completions);
   if (path == "/api/rotations/chat/completions") return with_post(method, RouteKind::rotations_chat);
   if (path == "/api/autoselect/chat/completions") return with_post(method, RouteKind::autoselect_chat);
+  if (path == "/api/rotations") return with_get(method, RouteKind::rotations_list);
+  if (path == "/api/rotations/models") return with_get(method, RouteKind::rotations_models);
+  if (path == "/api/admin/health") return with_get(method, RouteKind::admin_health);
+  if (path == "/api/admin/health/reset") return with_post(method, RouteKind::admin_health_reset);
 
   for (std::string_view prefix : {"/api/v1/models/", "/v1/models/", "/api/models/", "/models/"}) {
     if (starts_with(path, prefix) && path.size() > prefix.size())

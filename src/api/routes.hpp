@@ -19,6 +19,10 @@ enum class RouteKind {
   scoped_chat,       // POST /api/{id}/chat/completions
   rotations_chat,    // POST /api/rotations/chat/completions
   autoselect_chat,   // POST /api/autoselect/chat/completions
+  rotations_list,    // GET /api/rotations
+  rotations_models,  // GET /api/rotations/models
+  admin_health,      // GET /api/admin/health: provider/model health and limits
+  admin_health_reset,  // POST /api/admin/health/reset
   messages,          // POST /v1/messages, /api/v1/messages (Anthropic format)
   scoped_messages,   // POST /api/{id}/v1/messages
   count_tokens,      // POST /v1/messages/count_tokens, /api/v1/messages/count_tokens

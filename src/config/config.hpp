@@ -27,12 +27,20 @@ struct Timeouts {
   std::chrono::milliseconds total{900'000};
 };
 
+// Limits a model entry carries, and the `default_*` a provider or rotation
+// gives its models. They cascade, most specific first: rotation model entry >
+// rotation `default_*` > provider model > provider `default_*` > built-in
+// (routing/rotation.hpp resolves the cascade).
+struct ModelLimits {
+  std::optional<double> rate_limit;  // seconds between requests
+  std::optional<std::int64_t> max_request_tokens, context_size;
+  std::optional<std::int64_t> rate_limit_tpm, rate_limit_tph, rate_limit_tpd;
+  std::optional<double> error_cooldown;  // seconds a failing model rests
+};
+
 struct ModelConfig {
   std::string name;
-  std::optional<std::int64_t> context_size;
-  std::optional<std::int64_t> max_request_tokens;
-  std::optional<double> rate_limit;
-  std::optional<std::int64_t> rate_limit_tpm, rate_limit_tph, rate_limit_tpd;
+  ModelLimits limits;
   std::vector<std::string> capabilities;
   TimeoutSettings timeouts;
   std::string deployment;   // `deployment` (Azure OpenAI); empty: the model name
@@ -46,7 +54,8 @@ struct ProviderConfig {
   std::string type;
   bool api_key_required = false;
   std::string api_key;
-  double rate_limit = 0;
+  double rate_limit = 0;  // seconds between any two requests to this provider
+  ModelLimits defaults;   // `default_*`; `default_error_cooldown` also rests the whole provider
   TimeoutSettings timeouts;
   // OpenAI-compatible presets (providers/openai/openai_presets.hpp).
   std::string preset;       // the preset in effect: `type` when it names one, else `preset`; empty: none
@@ -62,18 +71,24 @@ struct ProviderConfig {
 struct RotationModel {
   std::string name;
   double weight = 1;
+  ModelLimits limits;
+  TimeoutSettings timeouts;
+  std::vector<std::string> capabilities;  // empty: the provider model's
   boost::json::object raw;
 };
 struct RotationProvider {
   std::string provider_id;
   std::optional<double> weight;       // simple format: weight on the provider entry
-  std::vector<RotationModel> models;  // empty in the simple format
+  std::string api_key;                // empty: the provider's own key
+  std::vector<RotationModel> models;  // empty in the simple format: the provider's models
   boost::json::object raw;
 };
 struct RotationConfig {
   std::string id;
   std::string model_name;
   bool notifyerrors = false;
+  ModelLimits defaults;              // `default_*`
+  std::optional<int> max_attempts;   // overrides routing.max_attempts
   std::vector<RotationProvider> providers;
   boost::json::object raw;
 };
@@ -99,6 +114,32 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_grace{10'000};
 };
 
+// aisbf.json `adaptive_rate_limiting`, AISBF's fields. Intervals in seconds
+// between requests (docs/config.md says how each field is used).
+struct AdaptiveRateLimitConfig {
+  bool enabled = true;
+  double initial_rate_limit = 0;
+  double learning_rate = 0.1;
+  double headroom_percent = 10;
+  double recovery_rate = 0.05;
+  double max_rate_limit = 60;
+  double min_rate_limit = 0.1;
+  double backoff_base = 2;
+  double jitter_factor = 0.25;
+  double history_window = 3600;
+  int consecutive_successes_for_recovery = 10;
+};
+
+// aisbf.json `routing` (our addition): failover and health.
+struct RoutingConfig {
+  int max_attempts = 5;            // candidates tried for one request
+  int max_attempts_per_model = 2;
+  int failure_threshold = 3;       // consecutive failures before a target cools down
+  double default_error_cooldown = 300;  // seconds, when neither model nor provider sets one
+  double max_rate_limit_wait = 30;      // seconds a request may queue for its rate_limit slot
+  std::optional<std::uint64_t> seed;    // fixed selection order (tests); absent: random
+};
+
 struct AuthConfig {
   bool enabled = false;
   std::vector<std::string> tokens;
@@ -109,6 +150,8 @@ struct Config {
   ServerConfig server;
   AuthConfig auth;
   bool notifyerrors = false;  // rotations.json top level
+  AdaptiveRateLimitConfig adaptive;
+  RoutingConfig routing;
   std::vector<ProviderConfig> providers;      // in file order
   std::vector<RotationConfig> rotations;      // in file order
   std::vector<AutoselectConfig> autoselects;  // in file order

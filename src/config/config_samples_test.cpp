@@ -67,12 +67,12 @@ TEST(ConfigSamples, Aisbf0_9_4Values) {
   ASSERT_EQ(gemini->models.size(), 2u);
   const ModelConfig* flash = gemini->find_model("gemini-2.0-flash");
   ASSERT_NE(flash, nullptr);
-  EXPECT_EQ(flash->context_size, 1000000);
-  EXPECT_EQ(flash->max_request_tokens, 1000000);
-  EXPECT_EQ(flash->rate_limit, 0.0);
-  EXPECT_EQ(flash->rate_limit_tpm, 15000);
-  EXPECT_EQ(flash->rate_limit_tph, 100000);
-  EXPECT_EQ(flash->rate_limit_tpd, 1000000);
+  EXPECT_EQ(flash->limits.context_size, 1000000);
+  EXPECT_EQ(flash->limits.max_request_tokens, 1000000);
+  EXPECT_EQ(flash->limits.rate_limit, 0.0);
+  EXPECT_EQ(flash->limits.rate_limit_tpm, 15000);
+  EXPECT_EQ(flash->limits.rate_limit_tph, 100000);
+  EXPECT_EQ(flash->limits.rate_limit_tpd, 1000000);
   EXPECT_EQ(flash->capabilities, (Strings{"t2t", "vision", "function_calling"}));
   ASSERT_NE(flash->raw.if_contains("condense_method"), nullptr);
   EXPECT_EQ(gemini->find_model("nope"), nullptr);

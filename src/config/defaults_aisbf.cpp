@@ -151,6 +151,13 @@ std::string_view default_aisbf_json() {
     "history_window": 3600,
     "consecutive_successes_for_recovery": 10
   },
+  "routing": {
+    "max_attempts": 5,
+    "max_attempts_per_model": 2,
+    "failure_threshold": 3,
+    "default_error_cooldown": 300,
+    "max_rate_limit_wait": 30
+  },
   "client_rate_limiting": {
     "enabled": false,
     "api": {

@@ -1,4 +1,5 @@
-// aisbf.json: the `server` and `auth` sections are interpreted here; every
+// aisbf.json: the `server`, `auth`, `adaptive_rate_limiting` and `routing`
+// sections are interpreted here; every
 // other section is type-checked at the top level only and kept in
 // Config::aisbf for the modules that use it.
 #include <fmt/format.h>
@@ -75,6 +76,56 @@ void load_auth(const json::object& auth, DiagSink& sink, AuthConfig& out) {
   }
 }
 
+void read_number(const json::object& obj, std::string_view key, const std::string& path, const Range& range,
+                 DiagSink& sink, double& out) {
+  if (!check_range(obj, key, path, range, sink)) return;
+  if (auto v = get_number(obj, key)) out = *v;
+}
+
+void read_int(const json::object& obj, std::string_view key, const std::string& path, const Range& range,
+              DiagSink& sink, int& out) {
+  if (!check_range(obj, key, path, range, sink)) return;
+  if (auto v = get_int(obj, key)) out = static_cast<int>(*v);
+}
+
+void load_adaptive(const json::object& section, DiagSink& sink, AdaptiveRateLimitConfig& out) {
+  const std::string path = "adaptive_rate_limiting";
+  check_fields(section, path, adaptive_schema(), sink);
+  const Range non_negative{0, false, std::nullopt};
+  const Range positive{0, true, std::nullopt};
+  const Range fraction{0, false, 1.0};
+  if (auto enabled = get_bool(section, "enabled")) out.enabled = *enabled;
+  read_number(section, "initial_rate_limit", path, non_negative, sink, out.initial_rate_limit);
+  read_number(section, "learning_rate", path, fraction, sink, out.learning_rate);
+  read_number(section, "headroom_percent", path, Range{0, false, 99.0}, sink, out.headroom_percent);
+  read_number(section, "recovery_rate", path, fraction, sink, out.recovery_rate);
+  read_number(section, "max_rate_limit", path, positive, sink, out.max_rate_limit);
+  read_number(section, "min_rate_limit", path, non_negative, sink, out.min_rate_limit);
+  read_number(section, "backoff_base", path, Range{1, false, std::nullopt}, sink, out.backoff_base);
+  read_number(section, "jitter_factor", path, fraction, sink, out.jitter_factor);
+  read_number(section, "history_window", path, positive, sink, out.history_window);
+  read_int(section, "consecutive_successes_for_recovery", path, Range{1, false, std::nullopt}, sink,
+           out.consecutive_successes_for_recovery);
+  if (out.min_rate_limit > out.max_rate_limit) {
+    sink.error(key_path(path, "min_rate_limit"), "must not be greater than max_rate_limit");
+  }
+}
+
+void load_routing(const json::object& section, DiagSink& sink, RoutingConfig& out) {
+  const std::string path = "routing";
+  check_fields(section, path, routing_schema(), sink);
+  const Range at_least_one{1, false, 100.0};
+  read_int(section, "max_attempts", path, at_least_one, sink, out.max_attempts);
+  read_int(section, "max_attempts_per_model", path, at_least_one, sink, out.max_attempts_per_model);
+  read_int(section, "failure_threshold", path, at_least_one, sink, out.failure_threshold);
+  read_number(section, "default_error_cooldown", path, Range{0, false, std::nullopt}, sink,
+              out.default_error_cooldown);
+  read_number(section, "max_rate_limit_wait", path, Range{0, false, std::nullopt}, sink, out.max_rate_limit_wait);
+  if (check_range(section, "seed", path, Range{0, false, std::nullopt}, sink)) {
+    if (auto seed = get_u64(section, "seed")) out.seed = *seed;
+  }
+}
+
 }  // namespace
 
 bool load_aisbf(const json::value& root, DiagSink& sink, Config& config) {
@@ -86,6 +137,10 @@ bool load_aisbf(const json::value& root, DiagSink& sink, Config& config) {
   check_fields(*obj, "", aisbf_schema(), sink);
   if (const json::object* server = get_object(*obj, "server")) load_server(*server, sink, config.server);
   if (const json::object* auth = get_object(*obj, "auth")) load_auth(*auth, sink, config.auth);
+  if (const json::object* adaptive = get_object(*obj, "adaptive_rate_limiting")) {
+    load_adaptive(*adaptive, sink, config.adaptive);
+  }
+  if (const json::object* routing = get_object(*obj, "routing")) load_routing(*routing, sink, config.routing);
   config.aisbf = *obj;
   return true;
 }

@@ -52,6 +52,11 @@ bool check_id(IdKind kind, std::string_view id, const std::string& path, DiagSin
 // Reads a `timeouts` object of `parent` (absent: all unset).
 TimeoutSettings parse_timeouts(const json::object& parent, const std::string& parent_path, DiagSink& sink);
 
+// The limits of a model entry (`prefix` "") or the `default_*` of a provider,
+// rotation or autoselect (`prefix` "default_"), range-checked.
+ModelLimits parse_model_limits(const json::object& obj, std::string_view prefix, const std::string& path,
+                               DiagSink& sink);
+
 // Provider types that authenticate with OAuth (no endpoint needed).
 bool is_oauth_provider_type(std::string_view type);
 

@@ -22,18 +22,33 @@ std::optional<std::int64_t> read_count(const json::object& obj, std::string_view
   return get_int(obj, key);
 }
 
+}  // namespace
+
+ModelLimits parse_model_limits(const json::object& obj, std::string_view prefix, const std::string& path,
+                               DiagSink& sink) {
+  auto key = [&](std::string_view name) { return std::string(prefix) + std::string(name); };
+  ModelLimits limits;
+  if (check_range(obj, key("rate_limit"), path, kNonNegative, sink)) limits.rate_limit = get_number(obj, key("rate_limit"));
+  limits.max_request_tokens = read_count(obj, key("max_request_tokens"), path, sink);
+  limits.context_size = read_count(obj, key("context_size"), path, sink);
+  limits.rate_limit_tpm = read_count(obj, key("rate_limit_TPM"), path, sink);
+  limits.rate_limit_tph = read_count(obj, key("rate_limit_TPH"), path, sink);
+  limits.rate_limit_tpd = read_count(obj, key("rate_limit_TPD"), path, sink);
+  if (check_range(obj, key("error_cooldown"), path, kNonNegative, sink)) {
+    limits.error_cooldown = get_number(obj, key("error_cooldown"));
+  }
+  return limits;
+}
+
+namespace {
+
 std::optional<ModelConfig> parse_model(const json::value& value, const std::string& path, DiagSink& sink) {
   if (!check_value(value, kObject, path, sink)) return std::nullopt;
   const json::object& obj = value.get_object();
   check_fields(obj, path, model_schema(), sink);
   ModelConfig model;
   model.name = required_string(obj, "name", path, sink);
-  model.context_size = read_count(obj, "context_size", path, sink);
-  model.max_request_tokens = read_count(obj, "max_request_tokens", path, sink);
-  if (check_range(obj, "rate_limit", path, kNonNegative, sink)) model.rate_limit = get_number(obj, "rate_limit");
-  model.rate_limit_tpm = read_count(obj, "rate_limit_TPM", path, sink);
-  model.rate_limit_tph = read_count(obj, "rate_limit_TPH", path, sink);
-  model.rate_limit_tpd = read_count(obj, "rate_limit_TPD", path, sink);
+  model.limits = parse_model_limits(obj, "", path, sink);
   model.capabilities = get_strings(obj, "capabilities");
   model.timeouts = parse_timeouts(obj, path, sink);
   model.deployment = get_string(obj, "deployment").value_or("");
@@ -146,6 +161,7 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   if (check_range(obj, "rate_limit", path, kNonNegative, sink)) {
     provider.rate_limit = get_number(obj, "rate_limit").value_or(0);
   }
+  provider.defaults = parse_model_limits(obj, "default_", path, sink);
   provider.timeouts = parse_timeouts(obj, path, sink);
   parse_models(obj, path, sink, provider);
   provider.raw = obj;

@@ -19,11 +19,9 @@ std::optional<RotationModel> parse_rotation_model(const json::value& value, cons
   RotationModel model;
   model.name = required_string(obj, "name", path, sink);
   if (check_range(obj, "weight", path, kNonNegative, sink)) model.weight = get_number(obj, "weight").value_or(1);
-  for (std::string_view key : {"rate_limit", "max_request_tokens", "context_size", "rate_limit_TPM", "rate_limit_TPH",
-                               "rate_limit_TPD"}) {
-    check_range(obj, key, path, kNonNegative, sink);
-  }
-  parse_timeouts(obj, path, sink);  // validated; the routing module reads `raw`
+  model.limits = parse_model_limits(obj, "", path, sink);
+  model.timeouts = parse_timeouts(obj, path, sink);
+  model.capabilities = get_strings(obj, "capabilities");
   model.raw = obj;
   return model;
 }
@@ -36,6 +34,7 @@ std::optional<RotationProvider> parse_rotation_provider(const json::value& value
   RotationProvider entry;
   entry.provider_id = required_string(obj, "provider_id", path, sink);
   if (check_range(obj, "weight", path, kNonNegative, sink)) entry.weight = get_number(obj, "weight");
+  entry.api_key = get_string(obj, "api_key").value_or("");
   if (const json::array* models = get_array(obj, "models")) {
     const std::string models_path = key_path(path, "models");
     for (std::size_t i = 0; i < models->size(); ++i) {
@@ -59,6 +58,10 @@ RotationConfig parse_rotation(const std::string& id, const json::value& value, c
   rotation.model_name = get_string(obj, "model_name").value_or("");
   if (rotation.model_name.empty()) rotation.model_name = id;
   rotation.notifyerrors = get_bool(obj, "notifyerrors").value_or(default_notify);
+  rotation.defaults = parse_model_limits(obj, "default_", path, sink);
+  if (check_range(obj, "max_attempts", path, Range{1, false, 100.0}, sink)) {
+    if (auto n = get_int(obj, "max_attempts")) rotation.max_attempts = static_cast<int>(*n);
+  }
   if (!require(obj, "providers", path, sink)) return rotation;
   const json::array* providers = get_array(obj, "providers");
   if (providers == nullptr) return rotation;  // type error already recorded

@@ -22,7 +22,7 @@ constexpr FieldSpec kAisbfFields[] = {
     {"response_cache", kOptObject},  {"feature_controls", kOptObject},
     {"tor", kOptObject},             {"batching", kOptObject},
     {"adaptive_rate_limiting", kOptObject}, {"client_rate_limiting", kOptObject},
-    {"signup", kOptObject},          {"smtp", kOptObject},
+    {"signup", kOptObject},          {"routing", kOptObject},          {"smtp", kOptObject},
     {"oauth2", kOptObject},          {"billing", kOptObject},
     {"currency", kOptObject},        {"payment_gateways", kOptObject},
 };
@@ -34,6 +34,17 @@ constexpr FieldSpec kServerFields[] = {
     {"idle_timeout", kNumber},   {"shutdown_grace", kNumber},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
+constexpr FieldSpec kAdaptiveFields[] = {
+    {"enabled", kBool},           {"initial_rate_limit", kNumber}, {"learning_rate", kNumber},
+    {"headroom_percent", kNumber}, {"recovery_rate", kNumber},     {"max_rate_limit", kNumber},
+    {"min_rate_limit", kNumber},  {"backoff_base", kNumber},       {"jitter_factor", kNumber},
+    {"history_window", kNumber},  {"consecutive_successes_for_recovery", kInteger},
+};
+// Our addition: failover and health (docs/config.md).
+constexpr FieldSpec kRoutingFields[] = {
+    {"max_attempts", kInteger},        {"max_attempts_per_model", kInteger}, {"failure_threshold", kInteger},
+    {"default_error_cooldown", kNumber}, {"max_rate_limit_wait", kNumber},   {"seed", kInteger},
+};
 
 // ---- shared between providers, rotations and autoselects ----
 // Defaults a provider, rotation or autoselect gives its models.
@@ -119,7 +130,7 @@ unsigned provider_key_rule(std::string_view key) {
 // ---- rotations.json ----
 constexpr FieldSpec kRotationsFileFields[] = {{"notifyerrors", kBool}, {"rotations", kObject}};
 constexpr FieldSpec kRotationFields[] = {
-    {"model_name", kString}, {"providers", kArray}, {"notifyerrors", kBool}};
+    {"model_name", kString}, {"providers", kArray}, {"notifyerrors", kBool}, {"max_attempts", kOptInt}};
 constexpr FieldSpec kRotationProviderFields[] = {
     {"provider_id", kString}, {"weight", kOptNumber}, {"models", kArray | kNull}, {"api_key", kOptString}};
 
@@ -144,6 +155,14 @@ const Schema& server_schema() {
 }
 const Schema& auth_schema() {
   static const Schema schema{{kAuthFields}};
+  return schema;
+}
+const Schema& adaptive_schema() {
+  static const Schema schema{{kAdaptiveFields}};
+  return schema;
+}
+const Schema& routing_schema() {
+  static const Schema schema{{kRoutingFields}};
   return schema;
 }
 const Schema& providers_file_schema() {

@@ -64,6 +64,9 @@ GatewayError upstream_error(int status, std::string_view provider_id, std::strin
   } else if (status == 408) {
     e.status = 408;
     e.retryable = true;
+  } else if (status == 404) {
+    e.status = 404;
+    e.retryable = true;  // this upstream lacks the model or the route; another may have it
   } else if (status >= 400) {
     e.status = status;  // the caller's request was wrong: another upstream would say the same
     e.retryable = false;

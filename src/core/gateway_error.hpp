@@ -34,14 +34,16 @@ struct GatewayError {
   std::string code;           // OpenAI `error.code`, empty → null
   std::string param;          // OpenAI `error.param`, empty → null
   std::optional<std::string> retry_after;  // Retry-After header value to pass on
+  std::string attempts_json;  // a JSON array of failover attempts, added to the error object; empty: none
 };
 
 // The status and retryability that go with a kind; the message is the caller's.
 GatewayError make_error(ErrorKind kind, std::string message);
 
 // An error for an upstream that answered `status`: 401/403 become a 502 that
-// names the provider (the upstream's body is never shown), 429 and 5xx stay
-// retryable, other 4xx keep their status.
+// names the provider (the upstream's body is never shown); 429, 5xx, 408 and
+// 404 (this upstream lacks the model) are retryable elsewhere; other 4xx keep
+// their status and are not.
 GatewayError upstream_error(int status, std::string_view provider_id, std::string message);
 
 std::string_view error_kind_name(ErrorKind kind);

@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include "api/admin_json.hpp"
 #include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "api/routes.hpp"
@@ -82,10 +84,42 @@ boost::asio::awaitable<void> serve_post(http::Exchange& ex, RequestContext& ctx,
   }
 }
 
+std::shared_ptr<const routing::RoutingTable> build_routes(std::shared_ptr<const Config> config) {
+  auto table = std::make_shared<const routing::RoutingTable>(std::move(config));
+  for (const auto& warning : table->warnings()) spdlog::warn("rotations.json: {}", warning);
+  return table;
+}
+
+// POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).
+std::optional<std::string> reset_key(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string{};
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(body, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto* key = parsed.as_object().if_contains("key");
+  if (key == nullptr || key->is_null()) return std::string{};
+  if (!key->is_string()) return std::nullopt;
+  return std::string(key->as_string());
+}
+
+std::string reset_state(GatewayState& state, std::string_view key) {
+  bool cleared = state.health->reset(key);
+  state.adaptive->reset(key);
+  state.spacing->reset(key);
+  state.tokens->reset(key);
+  return cleared ? R"({"reset":true})" : R"({"reset":false})";
+}
+
 }  // namespace
 
 App::App(std::shared_ptr<const Config> config)
-    : config_(std::move(config)), loopback_only_(is_loopback_host(config_.load()->server.host)) {}
+    : routes_(build_routes(std::move(config))),
+      state_(GatewayState::in_process(std::random_device{}())),
+      loopback_only_(is_loopback_host(routes_.load()->config().server.host)) {}
+
+void App::replace_config(std::shared_ptr<const Config> next) {
+  routes_.store(build_routes(std::move(next)), std::memory_order_release);
+}
 
 void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool) {
   auto catalog = catalog_;
@@ -100,7 +134,9 @@ void App::stop_background() { catalog_->stop(); }
 boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   static const std::string prefix = request_id_prefix();
   RequestContext ctx;
-  ctx.config = config();
+  ctx.routes = routes();
+  ctx.config = ctx.routes->config_ptr();
+  ctx.state = state_.get();
   ctx.started = std::chrono::steady_clock::now();
   ctx.request_id = fmt::format("{}{:x}", prefix, next_request_.fetch_add(1, std::memory_order_relaxed));
   const auto& req = ex.request();
@@ -179,6 +215,24 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
             ctx);
       }
       co_return co_await serve_post(ex, ctx, route);
+    }
+    case api::RouteKind::rotations_list:
+      co_return co_await send_json(ex, 200, api::rotations_list_json(*ctx.routes), ctx.request_id);
+    case api::RouteKind::rotations_models:
+      co_return co_await send_json(ex, 200, api::rotation_models_json(config), ctx.request_id);
+    case api::RouteKind::admin_health: {
+      const api::HealthViews views{*state_->health, *state_->adaptive, *state_->spacing, *state_->tokens};
+      co_return co_await send_json(ex, 200, api::health_json(views, std::chrono::steady_clock::now()),
+                                   ctx.request_id);
+    }
+    case api::RouteKind::admin_health_reset: {
+      auto key = reset_key(req.body());
+      if (!key) {
+        co_return co_await send_error(
+            ex, coded(ErrorKind::invalid_request, R"(expected no body or {"key": "provider/model"})", "invalid_body"),
+            ctx);
+      }
+      co_return co_await send_json(ex, 200, reset_state(*state_, *key), ctx.request_id);
     }
     case api::RouteKind::method_not_allowed: {
       auto e = coded(ErrorKind::invalid_request, "method not allowed on this route", "method_not_allowed");

@@ -9,7 +9,9 @@
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
+#include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "routing/rotation.hpp"
 
 namespace aisbf {
 
@@ -17,8 +19,10 @@ class App {
  public:
   explicit App(std::shared_ptr<const Config> config);
 
-  std::shared_ptr<const Config> config() const { return config_.load(std::memory_order_acquire); }
-  void replace_config(std::shared_ptr<const Config> next) { config_.store(std::move(next), std::memory_order_release); }
+  // The live snapshot and the routing table built from it, swapped together.
+  std::shared_ptr<const routing::RoutingTable> routes() const { return routes_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Config> config() const { return routes()->config_ptr(); }
+  void replace_config(std::shared_ptr<const Config> next);
 
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
@@ -28,7 +32,8 @@ class App {
 
  private:
   std::shared_ptr<ModelCatalog> catalog_ = std::make_shared<ModelCatalog>(std::chrono::minutes(10));
-  std::atomic<std::shared_ptr<const Config>> config_;
+  std::atomic<std::shared_ptr<const routing::RoutingTable>> routes_;
+  std::unique_ptr<GatewayState> state_;
   std::atomic<std::uint64_t> next_request_{1};
   bool loopback_only_;
 };

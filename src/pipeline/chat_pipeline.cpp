@@ -1,6 +1,8 @@
 #include "pipeline/chat_pipeline.hpp"
 
+#include <memory>
 #include <optional>
+#include <random>
 #include <unordered_map>
 
 #include <boost/beast/http/field.hpp>
@@ -11,16 +13,23 @@
 #include "core/provider_adapter.hpp"
 #include "http/endpoint.hpp"
 #include "http/upstream_client.hpp"
+#include "pipeline/attempt_report.hpp"
+#include "pipeline/gateway_state.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/target_gate.hpp"
 #include "pipeline/translate.hpp"
 #include "pipeline/upstream_target.hpp"
 #include "providers/openai/openai_wire.hpp"
 #include "routing/resolve.hpp"
+#include "routing/rotation.hpp"
+#include "routing/selector.hpp"
 
 namespace aisbf {
 
 namespace {
+
+using limits::Clock;
 
 GatewayError unsupported_type(const ProviderConfig& provider) {
   auto e = make_error(ErrorKind::unsupported, fmt::format("unsupported provider type '{}' (provider '{}')",
@@ -36,51 +45,57 @@ GatewayError bad_endpoint(const ProviderConfig& provider) {
   return e;
 }
 
-// Endpoints are parsed once per worker thread, not on every request.
-const http::Endpoint* cached_endpoint(const std::string& url) {
-  thread_local std::unordered_map<std::string, std::optional<http::Endpoint>> cache;
+// Endpoints are parsed once per worker thread, not on every request. Shared
+// pointers: an attempt in flight keeps its endpoint if the cache is cleared.
+std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url) {
+  thread_local std::unordered_map<std::string, std::shared_ptr<const http::Endpoint>> cache;
   auto it = cache.find(url);
   if (it == cache.end()) {
     if (cache.size() > 4096) cache.clear();  // bounded across config reloads
-    it = cache.emplace(url, http::parse_endpoint(url)).first;
+    auto parsed = http::parse_endpoint(url);
+    it = cache.emplace(url, parsed ? std::make_shared<const http::Endpoint>(std::move(*parsed)) : nullptr).first;
   }
-  return it->second ? &*it->second : nullptr;
+  return it->second;
 }
 
-// One candidate: where the request goes and who speaks to it.
-struct Candidate {
-  const ProviderConfig* provider = nullptr;
+// A candidate made concrete for one attempt: who speaks to it, and where.
+struct Prepared {
   const ProviderAdapter* adapter = nullptr;
-  http::Endpoint endpoint;
+  std::shared_ptr<const http::Endpoint> endpoint;
   UpstreamTarget target;
-  Timeouts timeouts;
 };
 
-Expected<Candidate> plan(const RequestContext& ctx, std::string_view scope, std::string_view model) {
-  auto resolved = routing::resolve_chat_target(*ctx.config, scope, model);
-  if (!resolved) return resolved.take_error();
-  const ProviderConfig& provider = *resolved->provider;
-  Candidate c;
-  c.provider = &provider;
-  c.adapter = find_provider_adapter(provider.type);
-  if (c.adapter == nullptr) return unsupported_type(provider);
-  c.target = upstream_target(provider, resolved->model, resolved->upstream_model);
-  const http::Endpoint* endpoint = cached_endpoint(c.target.endpoint);
-  if (endpoint == nullptr) return bad_endpoint(provider);
-  c.endpoint = *endpoint;
-  c.timeouts = effective_timeouts(provider, resolved->model);
-  return c;
+Expected<Prepared> prepare(const routing::Candidate& c) {
+  Prepared p;
+  p.adapter = find_provider_adapter(c.provider->type);
+  if (p.adapter == nullptr) return unsupported_type(*c.provider);
+  p.target = upstream_target(*c.provider, c.model, c.upstream_model);
+  if (!c.api_key.empty()) p.target.api_key = c.api_key;
+  p.endpoint = cached_endpoint(p.target.endpoint);
+  if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
+  return p;
 }
+
+// One chat request as the attempt loop sees it, whatever the client's format.
+struct ChatJob {
+  std::string client_model;               // as the client named it (echoed, logged)
+  bool stream = false;
+  bool include_usage = false;
+  const openai::ChatEnvelope* envelope = nullptr;  // set: the body may be forwarded as bytes
+  bool anthropic = false;                 // the client speaks Anthropic's format
+  std::optional<ChatRequest> canonical;   // decoded once, when a candidate needs translation
+  std::int64_t estimated_tokens = 0;      // for token windows, until the real usage is known
+};
 
 // Only what the upstream needs: its credentials, the protocol headers and,
 // for an Anthropic client talking to an Anthropic upstream, the client's
 // protocol version and beta flags. Nothing else of the caller's (token,
 // cookies, encodings) is forwarded.
-http::OutgoingRequest passthrough_request(const Candidate& c, const http::Request& client, bool stream,
+http::OutgoingRequest passthrough_request(const Prepared& p, const http::Request& client, bool stream,
                                           std::string_view body, bool anthropic) {
   http::OutgoingRequest out;
-  out.target = c.endpoint.base_path + c.adapter->chat_path(c.target, stream);
-  out.headers = c.adapter->auth_headers(c.target);
+  out.target = p.endpoint->base_path + p.adapter->chat_path(p.target, stream);
+  out.headers = p.adapter->auth_headers(p.target);
   if (anthropic) {
     for (auto field : {"anthropic-version", "anthropic-beta"}) {
       auto value = client[field];
@@ -97,62 +112,271 @@ http::OutgoingRequest passthrough_request(const Candidate& c, const http::Reques
   return out;
 }
 
-boost::asio::awaitable<RelayOutcome> serve_passthrough(http::Exchange& ex, RequestContext& ctx, const Candidate& c,
-                                                       const openai::ChatEnvelope& envelope, bool anthropic) {
+boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+                                                         const routing::Candidate& c, const ChatJob& job) {
   // Azure names a deployment, not a model; elsewhere deployment is empty.
-  const std::string& body_model = c.target.deployment.empty() ? c.target.upstream_model : c.target.deployment;
-  const std::string upstream_body = openai::rewrite_model(ex.request().body(), envelope, body_model);
-  auto request = passthrough_request(c, ex.request(), envelope.stream, upstream_body, anthropic);
-  http::UpstreamCall call(ex.upstream_pool(), c.endpoint, c.timeouts);
+  const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
+  const std::string upstream_body = openai::rewrite_model(ex.request().body(), *job.envelope, body_model);
+  auto request = passthrough_request(p, ex.request(), job.stream, upstream_body, job.anthropic);
+  http::UpstreamCall call(ex.upstream_pool(), *p.endpoint, c.timeouts);
   ctx.cancel.connect([&call] { call.cancel(); });
-  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
-
   RelayOutcome outcome;
   if (auto failed = co_await call.start(request)) {
     outcome.error = std::move(*failed);
-    co_await send_error(ex, *outcome.error, ctx);
   } else {
-    outcome = co_await relay_passthrough(ex, call, *c.adapter, c.target, ctx, envelope.stream);
+    outcome = co_await relay_passthrough(ex, call, *p.adapter, p.target, ctx, job.stream);
   }
-  ex.stop_watch();
   ctx.cancel.disconnect();
   co_return outcome;
 }
 
-void log_outcome(const RequestContext& ctx, std::string_view model, const Candidate& c, const RelayOutcome& outcome) {
-  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ctx.started);
+boost::asio::awaitable<RelayOutcome> attempt(http::Exchange& ex, RequestContext& ctx, const routing::Candidate& c,
+                                             ChatJob& job) {
+  RelayOutcome outcome;
+  auto prepared = prepare(c);
+  if (!prepared) {
+    outcome.error = prepared.take_error();
+    co_return outcome;
+  }
+  const Prepared& p = *prepared;
+  if (job.envelope != nullptr &&
+      (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
+    co_return co_await attempt_passthrough(ex, ctx, p, c, job);
+  }
+  const IngressCodec& codec = ingress_codec(ctx.format);
+  if (!job.canonical) {
+    auto decoded = codec.decode_request(ex.request().body());
+    if (!decoded) {
+      outcome.error = decoded.take_error();
+      co_return outcome;
+    }
+    job.canonical = std::move(*decoded);
+  }
+  TranslateJob translate{codec, *p.adapter, p.target, *p.endpoint, c.timeouts, {job.client_model, job.include_usage}};
+  co_return co_await serve_translated(ex, ctx, *job.canonical, translate);
+}
+
+// Failures another attempt of the same model may get past.
+bool transient(const GatewayError& e) {
+  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
+         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
+}
+
+void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx) {
+  if (!outcome.error) {
+    gate.succeeded(outcome.usage);
+  } else if (ctx.cancel.cancelled()) {
+    gate.abandoned();  // the client left: no verdict on the target
+  } else {
+    gate.failed(*outcome.error, outcome.rate_hints);
+  }
+}
+
+void log_outcome(const RequestContext& ctx, std::string_view model, std::string_view target,
+                 const RelayOutcome& outcome) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ctx.started);
   if (outcome.error) {
-    spdlog::info("{} {} → {} failed after {} µs: {}", ctx.request_id, model, c.provider->id, elapsed.count(),
+    spdlog::info("{} {} → {} failed after {} µs: {}", ctx.request_id, model, target, elapsed.count(),
                  outcome.error->message);
   } else if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("{} {} → {} {} in {} µs, tokens {}+{}", ctx.request_id, model, c.provider->id, outcome.status,
+    spdlog::debug("{} {} → {} {} in {} µs, tokens {}+{}", ctx.request_id, model, target, outcome.status,
                   elapsed.count(), outcome.usage.prompt_tokens, outcome.usage.completion_tokens);
   }
+}
+
+// A rate limit the gateway itself enforces, as a 429 with Retry-After.
+GatewayError skipped_error(const AttemptRecord& record) {
+  auto e = make_error(record.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
+                      fmt::format("{} is not available: {}", record.target, record.error));
+  e.code = record.rate_limited ? "rate_limited" : "target_unavailable";
+  if (record.retry_after) e.retry_after = std::to_string(std::max<std::int64_t>(1, (record.retry_after->count() + 999) / 1000));
+  return e;
+}
+
+boost::asio::awaitable<void> serve_direct(http::Exchange& ex, RequestContext& ctx, ChatJob& job,
+                                          const routing::Candidate& c) {
+  GatewayState& state = *ctx.state;
+  if (auto blocked = unavailable_reason(state, *ctx.config, c, false, Clock::now())) {
+    co_return co_await send_error(ex, skipped_error(*blocked), ctx);
+  }
+  TargetGate gate(state, *ctx.config, c, false);
+  if (auto skip = co_await gate.claim(ctx, job.estimated_tokens)) {
+    co_return co_await send_error(ex, skipped_error(*skip), ctx);
+  }
+  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
+  auto outcome = co_await attempt(ex, ctx, c, job);
+  ex.stop_watch();
+  settle(gate, outcome, ctx);
+  if (outcome.error && !outcome.reached_client) co_await send_error(ex, *outcome.error, ctx);
+  log_outcome(ctx, job.client_model, c.key, outcome);
+}
+
+// What a request needs from models that declare capabilities. A scan of the
+// raw body: `"tools": [` with something in it, and image parts of either
+// format (inside a JSON string these would be escaped, so text mentioning
+// them does not count).
+routing::RequestNeeds request_needs(std::string_view body) {
+  routing::RequestNeeds needs;
+  for (auto at = body.find("\"tools\""); at != std::string_view::npos; at = body.find("\"tools\"", at + 1)) {
+    auto i = at + 7;
+    auto skip_space = [&] {
+      while (i < body.size() && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t')) ++i;
+    };
+    skip_space();
+    if (i >= body.size() || body[i] != ':') continue;
+    ++i;
+    skip_space();
+    if (i >= body.size() || body[i] != '[') continue;
+    ++i;
+    skip_space();
+    if (i < body.size() && body[i] != ']') needs.tools = true;
+  }
+  needs.images = body.find("\"image_url\"") != std::string_view::npos ||
+                 body.find("\"type\":\"image\"") != std::string_view::npos ||
+                 body.find("\"type\": \"image\"") != std::string_view::npos;
+  return needs;
+}
+
+std::uint64_t selection_seed(RequestContext& ctx) {
+  auto n = ctx.state->selections.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.config->routing.seed) return *ctx.config->routing.seed + n * 0x9e3779b97f4a7c15ull;
+  thread_local routing::SplitMix64 seeds{std::random_device{}()};
+  return seeds.next();
+}
+
+boost::asio::awaitable<void> send_notify(http::Exchange& ex, RequestContext& ctx, const ChatJob& job,
+                                         const GatewayError& error) {
+  const IngressCodec& codec = ingress_codec(ctx.format);
+  ChatResponse response = notify_response(error);
+  response.id = "aisbf-" + ctx.request_id;
+  response.model = job.client_model;
+  const EgressContext egress{job.client_model, job.include_usage};
+  HeaderList extra{{"x-request-id", ctx.request_id}};
+  if (!job.stream) {
+    co_await ex.send(200, "application/json", codec.encode_response(response, egress), extra);
+    co_return;
+  }
+  auto encoder = codec.make_stream_encoder(egress);
+  std::string out = encoder->on_event(StreamStart{response.id, response.model, response.created});
+  out += encoder->on_event(TextDelta{error.message});
+  out += encoder->on_event(FinishEvent{FinishReason::stop});
+  if (job.include_usage) out += encoder->on_event(UsageEvent{});
+  out += encoder->on_end(std::nullopt);
+  extra.emplace_back("Cache-Control", "no-cache");
+  if (co_await ex.begin_stream(200, "text/event-stream", extra) && co_await ex.stream_write(out)) {
+    co_await ex.end_stream();
+  }
+}
+
+// Records for the candidates never tried, so that the final error says why.
+void note_untried(const routing::AttemptPlanner& planner, const routing::RotationPlan& plan, RequestContext& ctx,
+                  std::vector<AttemptRecord>& records) {
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
+    if (planner.tries(i) > 0) continue;
+    const auto& c = plan.candidates[i];
+    if (!planner.capable(i)) {
+      records.push_back({c.key, true, false, 0, "it does not declare the capabilities this request needs", {}});
+    } else if (auto why = unavailable_reason(*ctx.state, *ctx.config, c, true, now)) {
+      records.push_back(std::move(*why));
+    }
+  }
+}
+
+GatewayError no_capable_candidate(const routing::RotationPlan& plan, const routing::RequestNeeds& needs) {
+  auto e = make_error(ErrorKind::invalid_request,
+                      fmt::format("no model of rotation '{}' declares {} this request uses", plan.rotation->id,
+                                  needs.tools && needs.images ? "the tools and image capabilities"
+                                  : needs.tools              ? "the tools capability (function_calling)"
+                                                             : "the image capability (vision)"));
+  e.code = "unsupported_capability";
+  return e;
+}
+
+boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& ctx, ChatJob& job,
+                                            const routing::RotationPlan& plan) {
+  const auto& candidates = plan.candidates;
+  bool declared = false;
+  for (const auto& c : candidates) declared = declared || !c.capabilities.empty();
+  const routing::RequestNeeds needs = declared ? request_needs(ex.request().body()) : routing::RequestNeeds{};
+  routing::AttemptPlanner planner(candidates, needs, plan.max_attempts, plan.max_attempts_per_model,
+                                  selection_seed(ctx));
+  if (!planner.any_capable() && !candidates.empty()) {
+    co_return co_await send_error(ex, no_capable_candidate(plan, needs), ctx);
+  }
+  std::vector<AttemptRecord> records;
+  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
+  std::optional<GatewayError> final_error;
+  bool answered = false;
+  while (!answered && !ctx.cancel.cancelled()) {
+    auto index = planner.next([&](std::size_t i) {
+      return !unavailable_reason(*ctx.state, *ctx.config, candidates[i], true, Clock::now());
+    });
+    if (!index) break;
+    const routing::Candidate& c = candidates[*index];
+    TargetGate gate(*ctx.state, *ctx.config, c, true);
+    if (auto skip = co_await gate.claim(ctx, job.estimated_tokens)) {
+      records.push_back(std::move(*skip));
+      planner.skipped(*index);
+      continue;
+    }
+    ctx.response_headers = {{"x-aisbf-target", c.key}, {"x-aisbf-attempts", std::to_string(planner.attempts())}};
+    auto outcome = co_await attempt(ex, ctx, c, job);
+    settle(gate, outcome, ctx);
+    log_outcome(ctx, job.client_model, c.key, outcome);
+    if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
+      answered = true;
+      break;
+    }
+    const GatewayError& error = *outcome.error;
+    records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
+                       gate.blocked_for()});
+    if (!error.retryable) {
+      final_error = error;  // the request itself is wrong: another candidate would say the same
+      break;
+    }
+    planner.failed(*index, transient(error));
+  }
+  ex.stop_watch();
+  if (answered || ctx.cancel.cancelled()) co_return;
+  if (final_error) co_return co_await send_error(ex, *final_error, ctx);
+  note_untried(planner, plan, ctx, records);
+  auto error = all_candidates_failed(plan.rotation->id, records);
+  spdlog::warn("{} {}: {}", ctx.request_id, job.client_model, error.message);
+  if (plan.notifyerrors) co_return co_await send_notify(ex, ctx, job, error);
+  co_await send_error(ex, error, ctx);
+}
+
+boost::asio::awaitable<void> serve_job(http::Exchange& ex, RequestContext& ctx, std::string_view scope,
+                                       ChatJob& job) {
+  auto resolved = routing::resolve_chat(*ctx.config, scope, job.client_model);
+  if (!resolved) co_return co_await send_error(ex, resolved.error(), ctx);
+  job.estimated_tokens = static_cast<std::int64_t>(ex.request().body().size() / 4);
+  if (resolved->rotation != nullptr) {
+    const auto* plan = ctx.routes->rotation(resolved->rotation->id);
+    if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
+      co_return co_await send_error(ex, make_error(ErrorKind::internal, "rotation table out of date"), ctx);
+    }
+    co_return co_await serve_rotation(ex, ctx, job, *plan);
+  }
+  std::optional<routing::Candidate> scratch;
+  const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
+  co_await serve_direct(ex, ctx, job, c);
 }
 
 // A client format whose bodies may be forwarded as bytes to an adapter that
 // accepts them; otherwise decoded to canonical and translated.
 boost::asio::awaitable<void> serve_chat_like(http::Exchange& ex, RequestContext& ctx, std::string_view scope,
                                              bool anthropic) {
-  const std::string& body = ex.request().body();
-  auto envelope = openai::scan_chat_request(body);
+  auto envelope = openai::scan_chat_request(ex.request().body());
   if (!envelope) co_return co_await send_error(ex, envelope.error(), ctx);
-  auto candidate = plan(ctx, scope, envelope->model);
-  if (!candidate) co_return co_await send_error(ex, candidate.error(), ctx);
-  const Candidate& c = *candidate;
-  ctx.deadline = ctx.started + c.timeouts.total;
-
-  RelayOutcome outcome;
-  if (anthropic ? c.adapter->accepts_anthropic_passthrough() : c.adapter->accepts_openai_passthrough()) {
-    outcome = co_await serve_passthrough(ex, ctx, c, *envelope, anthropic);
-  } else {
-    const IngressCodec& codec = ingress_codec(ctx.format);
-    auto request = codec.decode_request(body);
-    if (!request) co_return co_await send_error(ex, request.error(), ctx);
-    TranslateJob job{codec, *c.adapter, c.target, c.endpoint, c.timeouts, {envelope->model, request->include_usage}};
-    outcome = co_await serve_translated(ex, ctx, *request, job);
-  }
-  log_outcome(ctx, envelope->model, c, outcome);
+  ChatJob job;
+  job.client_model = envelope->model;
+  job.stream = envelope->stream;
+  job.include_usage = envelope->include_usage;
+  job.envelope = &*envelope;
+  job.anthropic = anthropic;
+  co_await serve_job(ex, ctx, scope, job);
 }
 
 }  // namespace
@@ -168,16 +392,14 @@ boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& 
 // Legacy completions always go through canonical types: no provider takes
 // the prompt form any more.
 boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
-  const IngressCodec& codec = ingress_codec(ctx.format);
-  auto request = codec.decode_request(ex.request().body());
+  auto request = ingress_codec(ctx.format).decode_request(ex.request().body());
   if (!request) co_return co_await send_error(ex, request.error(), ctx);
-  auto candidate = plan(ctx, scope, request->model);
-  if (!candidate) co_return co_await send_error(ex, candidate.error(), ctx);
-  const Candidate& c = *candidate;
-  ctx.deadline = ctx.started + c.timeouts.total;
-  TranslateJob job{codec, *c.adapter, c.target, c.endpoint, c.timeouts, {request->model, request->include_usage}};
-  auto outcome = co_await serve_translated(ex, ctx, *request, job);
-  log_outcome(ctx, request->model, c, outcome);
+  ChatJob job;
+  job.client_model = request->model;
+  job.stream = request->stream;
+  job.include_usage = request->include_usage;
+  job.canonical = std::move(*request);
+  co_await serve_job(ex, ctx, scope, job);
 }
 
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx) {

@@ -58,7 +58,6 @@ boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::Upstr
   auto body = co_await call.read_all(kMaxWholeBody);
   if (!body) {
     outcome.error = body.take_error();
-    co_await send_error(ex, *outcome.error, ctx);
     co_return outcome;
   }
   note_usage(outcome, *body);
@@ -66,6 +65,7 @@ boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::Upstr
   std::string content_type = call.header("content-type");
   if (content_type.empty()) content_type = "application/json";
   HeaderList extra{{"x-request-id", ctx.request_id}};
+  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
   outcome.status = call.status();
   outcome.reached_client = co_await ex.send(call.status(), content_type, *body, extra);
   co_return outcome;
@@ -96,13 +96,11 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
       break;
     }
   }
-  if (outcome.error) {
-    co_await send_error(ex, *outcome.error, ctx);
-    co_return outcome;
-  }
+  if (outcome.error) co_return outcome;
 
   outcome.status = 200;
   HeaderList extra{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"x-request-id", ctx.request_id}};
+  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
   bool writable = co_await ex.begin_stream(200, "text/event-stream", extra) && co_await ex.stream_write(out);
   outcome.reached_client = true;
 
@@ -143,18 +141,19 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
 
 }  // namespace
 
-boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
-                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                 RequestContext& ctx) {
+boost::asio::awaitable<RelayOutcome> read_upstream_error(http::UpstreamCall& call, const ProviderAdapter& adapter,
+                                                         const UpstreamTarget& target) {
   RelayOutcome outcome;
   auto body = co_await call.read_all(kMaxErrorBody);
-  auto error = adapter.classify_error(call.status(), body ? std::string_view(*body) : std::string_view{}, target);
+  const std::string_view text = body ? std::string_view(*body) : std::string_view{};
+  auto error = adapter.classify_error(call.status(), text, target);
   if (call.status() == 429) {
     if (auto retry = call.header("retry-after"); !retry.empty()) error.retry_after = retry;
+    outcome.rate_hints = limits::parse_rate_hints([&call](std::string_view name) { return call.header(name); },
+                                                  text, std::chrono::system_clock::now());
   }
   outcome.status = error.status;
-  outcome.error = error;
-  co_await send_error(ex, error, ctx);
+  outcome.error = std::move(error);
   co_return outcome;
 }
 
@@ -162,16 +161,14 @@ boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http:
                                                        const ProviderAdapter& adapter, const UpstreamTarget& target,
                                                        RequestContext& ctx, bool stream) {
   const int status = call.status();
-  if (status < 200 || status >= 300) co_return co_await relay_error(ex, call, adapter, target, ctx);
+  if (status < 200 || status >= 300) co_return co_await read_upstream_error(call, adapter, target);
   if (!stream) co_return co_await relay_whole(ex, call, ctx);
   if (!is_event_stream(call.header("content-type"))) {
     // The client asked for a stream and would read this body as an empty
     // one: say what happened instead.
     RelayOutcome outcome;
-    auto e = not_streaming(target.provider_id, call.header("content-type"));
-    outcome.error = e;
-    outcome.status = e.status;
-    co_await send_error(ex, e, ctx);
+    outcome.error = not_streaming(target.provider_id, call.header("content-type"));
+    outcome.status = outcome.error->status;
     co_return outcome;
   }
   co_return co_await relay_stream(ex, call, target, ctx);

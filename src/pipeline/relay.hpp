@@ -2,7 +2,8 @@
 // OpenAI-compatible, Anthropic to Anthropic) as it came: the body unchanged
 // when whole, the SSE stream event by event. The
 // client sees headers only once the upstream has answered and, for a stream,
-// sent its first event; until then a failure is still a plain JSON error.
+// sent its first event. A failure before that is returned, not sent: the
+// attempt loop may still try another candidate, or answers with the error.
 #pragma once
 
 #include <optional>
@@ -13,6 +14,7 @@
 #include "core/usage_scan.hpp"
 #include "http/exchange.hpp"
 #include "http/upstream_client.hpp"
+#include "limits/rate_hints.hpp"
 #include "pipeline/request_context.hpp"
 
 namespace aisbf {
@@ -22,15 +24,15 @@ struct RelayOutcome {
   std::optional<GatewayError> error;   // set when the request failed
   bool reached_client = false;         // bytes of the answer were written
   ScannedUsage usage;
+  std::optional<limits::RateHints> rate_hints;  // what an upstream 429 said about its limits
 };
 
 boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http::UpstreamCall& call,
                                                        const ProviderAdapter& adapter, const UpstreamTarget& target,
                                                        RequestContext& ctx, bool stream);
 
-// An upstream's error answer, classified and sent in the client's format.
-boost::asio::awaitable<RelayOutcome> relay_error(http::Exchange& ex, http::UpstreamCall& call,
-                                                 const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                 RequestContext& ctx);
+// An upstream's error answer, classified (not sent).
+boost::asio::awaitable<RelayOutcome> read_upstream_error(http::UpstreamCall& call, const ProviderAdapter& adapter,
+                                                         const UpstreamTarget& target);
 
 }  // namespace aisbf

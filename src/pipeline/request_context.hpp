@@ -7,9 +7,15 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/provider_adapter.hpp"
 #include "pipeline/ingress.hpp"
 
 namespace aisbf {
+
+struct GatewayState;
+namespace routing {
+class RoutingTable;
+}
 
 // Who is calling. Filled by auth; later issues add users and roles.
 struct Principal {
@@ -39,12 +45,15 @@ class CancelSlot {
 
 struct RequestContext {
   std::shared_ptr<const Config> config;  // the snapshot this request started with
+  std::shared_ptr<const routing::RoutingTable> routes;  // built from the same snapshot
+  GatewayState* state = nullptr;         // health and limits shared by every worker
   std::string request_id;
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point deadline;
   Principal principal;
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
+  HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)
 };
 
 }  // namespace aisbf

@@ -97,11 +97,10 @@ boost::asio::awaitable<RelayOutcome> translate_whole(http::Exchange& ex, http::U
     }
     const std::string encoded = job.codec.encode_response(*response, job.egress);
     HeaderList extra{{"x-request-id", ctx.request_id}};
+  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
     outcome.status = 200;
     outcome.reached_client = co_await ex.send(200, "application/json", encoded, extra);
-    co_return outcome;
   }
-  co_await send_error(ex, *outcome.error, ctx);
   co_return outcome;
 }
 
@@ -127,7 +126,6 @@ boost::asio::awaitable<RelayOutcome> translate_stream(http::Exchange& ex, http::
   auto content_type = call.header("content-type");
   if (framing == StreamFraming::sse && content_type.substr(0, 17) != "text/event-stream") {
     outcome.error = not_streaming(job.target.provider_id, content_type);
-    co_await send_error(ex, *outcome.error, ctx);
     co_return outcome;
   }
   Framer framer(framing, cap);
@@ -136,6 +134,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(http::Exchange& ex, http::
   std::vector<StreamEvent> events;
   bool writable = true;
   HeaderList extra{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"x-request-id", ctx.request_id}};
+  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
 
   while (writable && !call.done()) {
     auto piece = co_await call.read_some();
@@ -163,10 +162,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(http::Exchange& ex, http::
   if (!outcome.error) outcome.error = framer.finish(*decoder, events);
   std::string tail = encode_events(*encoder, events, outcome);
   if (!outcome.reached_client) {
-    if (outcome.error) {
-      co_await send_error(ex, *outcome.error, ctx);  // nothing was sent yet: a plain error
-      co_return outcome;
-    }
+    if (outcome.error) co_return outcome;  // nothing was sent yet: the caller answers
     outcome.status = 200;
     outcome.reached_client = true;
     if (!co_await ex.begin_stream(200, "text/event-stream", extra)) co_return outcome;
@@ -184,25 +180,21 @@ boost::asio::awaitable<RelayOutcome> serve_translated(http::Exchange& ex, Reques
   auto encoded = job.adapter.encode_chat(request, job.target);
   if (!encoded) {
     outcome.error = encoded.take_error();
-    co_await send_error(ex, *outcome.error, ctx);
     co_return outcome;
   }
   const auto out = outgoing(*encoded, job.endpoint, request.stream);
   http::UpstreamCall call(ex.upstream_pool(), job.endpoint, job.timeouts);
   ctx.cancel.connect([&call] { call.cancel(); });
-  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
 
   if (auto failed = co_await call.start(out)) {
     outcome.error = std::move(*failed);
-    co_await send_error(ex, *outcome.error, ctx);
   } else if (call.status() < 200 || call.status() >= 300) {
-    outcome = co_await relay_error(ex, call, job.adapter, job.target, ctx);
+    outcome = co_await read_upstream_error(call, job.adapter, job.target);
   } else if (!request.stream) {
     outcome = co_await translate_whole(ex, call, ctx, job);
   } else {
     outcome = co_await translate_stream(ex, call, ctx, job);
   }
-  ex.stop_watch();
   ctx.cancel.disconnect();
   co_return outcome;
 }

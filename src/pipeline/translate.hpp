@@ -1,7 +1,7 @@
 // The translating path: a canonical request encoded for any provider, its
 // answer decoded and encoded back in the client's format, streams event by
-// event. Headers go out only once the first translated bytes exist; until
-// then a failure is a plain error in the client's format.
+// event. Headers go out only once the first translated bytes exist; a
+// failure before that is returned unsent, for the attempt loop to handle.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

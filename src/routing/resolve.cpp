@@ -39,13 +39,29 @@ Expected<ProviderTarget> provider_target(const ProviderConfig& provider, std::st
   return t;
 }
 
+Expected<Resolution> rotation(const RotationConfig& r) {
+  Resolution res;
+  res.rotation = &r;
+  return res;
+}
+
+Expected<Resolution> provider(Expected<ProviderTarget> target) {
+  if (!target) return target.take_error();
+  Resolution res;
+  res.target = std::move(*target);
+  return res;
+}
+
 }  // namespace
 
-Expected<ProviderTarget> resolve_chat_target(const Config& config, std::string_view scope, std::string_view model) {
+Expected<Resolution> resolve_chat(const Config& config, std::string_view scope, std::string_view model) {
   // /api/rotations/… and /api/autoselect/… name the rotation or autoselect in `model`.
   if (scope == "rotations") {
-    if (config.find_rotation(model) == nullptr) return model_not_found(fmt::format("no rotation named '{}'", model));
-    return not_built_yet("rotation", model);
+    // "rotation/name" is accepted too: it is what /api/v1/models lists.
+    std::string_view id = model.substr(0, 9) == "rotation/" ? model.substr(9) : model;
+    const auto* r = config.find_rotation(id);
+    if (r == nullptr) return model_not_found(fmt::format("no rotation named '{}'", id));
+    return rotation(*r);
   }
   if (scope == "autoselect" && config.find_autoselect(scope) == nullptr) {
     if (config.find_autoselect(model) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", model));
@@ -53,17 +69,17 @@ Expected<ProviderTarget> resolve_chat_target(const Config& config, std::string_v
   }
   if (!scope.empty()) {
     if (config.find_autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
-    if (config.find_rotation(scope) != nullptr) return not_built_yet("rotation", scope);
-    const auto* provider = config.find_provider(scope);
-    if (provider == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
+    if (const auto* r = config.find_rotation(scope)) return rotation(*r);
+    const auto* p = config.find_provider(scope);
+    if (p == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
     // Both "model" and "provider/model" name the same thing on a scoped route,
     // unless the provider really has a model called "provider/model".
     std::string_view name = model;
     if (name.size() > scope.size() && name.substr(0, scope.size()) == scope && name[scope.size()] == '/' &&
-        provider->find_model(name) == nullptr) {
+        p->find_model(name) == nullptr) {
       name.remove_prefix(scope.size() + 1);
     }
-    return provider_target(*provider, name);
+    return provider(provider_target(*p, name));
   }
 
   auto id = parse_model_id(model);
@@ -72,17 +88,19 @@ Expected<ProviderTarget> resolve_chat_target(const Config& config, std::string_v
         "model '{}' is not a gateway model id: use 'provider/model', 'rotation/name' or 'autoselect/name'", model));
   }
   switch (id->kind) {
-    case ModelIdKind::rotation:
-      if (config.find_rotation(id->id) == nullptr) return model_not_found(fmt::format("no rotation named '{}'", id->id));
-      return not_built_yet("rotation", id->id);
+    case ModelIdKind::rotation: {
+      const auto* r = config.find_rotation(id->id);
+      if (r == nullptr) return model_not_found(fmt::format("no rotation named '{}'", id->id));
+      return rotation(*r);
+    }
     case ModelIdKind::autoselect:
       if (config.find_autoselect(id->id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id->id));
       return not_built_yet("autoselect", id->id);
     case ModelIdKind::provider: break;
   }
-  const auto* provider = config.find_provider(id->id);
-  if (provider == nullptr) return model_not_found(fmt::format("no provider named '{}'", id->id));
-  return provider_target(*provider, id->model);
+  const auto* p = config.find_provider(id->id);
+  if (p == nullptr) return model_not_found(fmt::format("no provider named '{}'", id->id));
+  return provider(provider_target(*p, id->model));
 }
 
 }  // namespace aisbf::routing

@@ -181,10 +181,11 @@ export async function runCli(bin, args, { env = {}, timeoutMs = 10000, cwd } = {
   }
 }
 
-export async function startMock() {
+// `args`: extra mock flags (e.g. ['--seed', '7', '--workers', '2']).
+export async function startMock(args = []) {
   checkBinary(MOCK_BIN, 'AISBF_MOCK_BIN');
   const proc = await spawnListening('aisbf-mock', MOCK_BIN,
-    ['--port', '0', '--api-key', MOCK_KEY]);
+    ['--port', '0', '--api-key', MOCK_KEY, ...args]);
   return new Mock(proc);
 }
 
@@ -231,7 +232,11 @@ export function mockProvider(mockUrl, { id = 'mock', models = MOCK_MODELS, ...ex
 
 // Writes aisbf.json, providers.json, rotations.json, autoselect.json.
 // `providers`: object id → provider (default: the one `mock` provider).
-export function writeConfigDir({ mockUrl, providers, server = {}, auth, aisbf = {}, dir } = {}) {
+// `rotations`: object id → rotation (default none); `notifyerrors`: the
+// rotations.json top-level flag.
+export function writeConfigDir({
+  mockUrl, providers, rotations = {}, notifyerrors = false, server = {}, auth, aisbf = {}, dir,
+} = {}) {
   dir ??= tmpDir('aisbf-config-');
   fs.mkdirSync(dir, { recursive: true });
   providers ??= { mock: mockProvider(mockUrl) };
@@ -244,18 +249,20 @@ export function writeConfigDir({ mockUrl, providers, server = {}, auth, aisbf = 
   const write = (name, value) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2));
   write('aisbf.json', aisbfJson);
   write('providers.json', { providers });
-  write('rotations.json', { notifyerrors: false, rotations: {} });
+  write('rotations.json', { notifyerrors, rotations });
   write('autoselect.json', {});
   return dir;
 }
 
-// Mock + config + gateway. `opts.providers` may be a function (mockUrl) → providers.
+// Mock + config + gateway. `opts.providers` and `opts.rotations` may be
+// functions (mockUrl) → object; `opts.mockArgs`: extra mock flags.
 export async function startStack(opts = {}) {
-  const mock = await startMock();
+  const mock = await startMock(opts.mockArgs ?? []);
   let gw;
   try {
     const providers = typeof opts.providers === 'function' ? await opts.providers(mock.url) : opts.providers;
-    const configDir = writeConfigDir({ ...opts, providers, mockUrl: mock.url });
+    const rotations = typeof opts.rotations === 'function' ? await opts.rotations(mock.url) : opts.rotations;
+    const configDir = writeConfigDir({ ...opts, providers, rotations, mockUrl: mock.url });
     gw = await startGateway(configDir, opts.args ?? [], { env: opts.env });
     return new Stack(mock, gw, configDir);
   } catch (err) {

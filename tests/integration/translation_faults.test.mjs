@@ -11,6 +11,12 @@ import {
   contentOf, mockDirect, upstreamChatRequests, delay, get, PROVIDER_TYPES, ANTHROPIC_VERSION, MOCK_KEY,
 } from './harness.mjs';
 
+// Clears the health and rate-limit state the gateway learned from earlier faults.
+async function forgetLimits(s) {
+  const r = await post(s.u('/api/admin/health/reset'), {});
+  assert.equal(r.status, 200, r.text);
+}
+
 const CHAT = '/api/v1/chat/completions';
 const MESSAGES = '/v1/messages';
 const TRANSLATED = ['anthropic', 'google', 'ollama'];
@@ -87,11 +93,15 @@ describe('translation faults', { timeout: 180000 }, () => {
         const d = await direct(s, type, 'fault-429');
         assert.equal(d.status, 429, d.text);
         await s.mock.reset();
+        // A 429 blocks its target until Retry-After has passed (the gateway
+        // answers for it meanwhile): clear that before each request here.
+        await forgetLimits(s);
         const r = await post(s.u(CHAT), chatBody('x', { model: m('fault-429') }));
         assertError(r, 429);
         if (d.retryAfter) assert.equal(r.headers['retry-after'], d.retryAfter);
         // Without the header, a Retry-After the gateway derives must agree with RetryInfo.
         else if (r.headers['retry-after'] !== undefined && d.retryDelay) assert.equal(r.headers['retry-after'], d.retryDelay);
+        await forgetLimits(s);
         const st = await stream(s.u(CHAT), chatBody('x', { model: m('fault-429'), stream: true }));
         assertError(asResponse(st), 429);
         if (d.retryAfter) assert.equal(st.headers['retry-after'], d.retryAfter);
@@ -169,9 +179,11 @@ describe('translation faults', { timeout: 180000 }, () => {
       it('upstream 429 → 429 rate_limit_error, Retry-After kept when the upstream sends one', async () => {
         const d = await direct(s, type, 'fault-429');
         assert.equal(d.status, 429, d.text);
+        await forgetLimits(s);
         const r = await post(s.u(MESSAGES), body('x', 'fault-429'), { headers: AHEADERS });
         assertAnthropicError(r, 429, 'rate_limit_error');
         if (d.retryAfter) assert.equal(r.headers['retry-after'], d.retryAfter);
+        await forgetLimits(s);
         const st = await stream(s.u(MESSAGES), body('x', 'fault-429', { stream: true }), { headers: AHEADERS });
         assertAnthropicError(st, 429, 'rate_limit_error');
       });

@@ -225,7 +225,7 @@ bool handle_anthropic(ApiContext& ctx, const RequestView& req, Plan& plan) {
     anthropic_error(plan, 400, "invalid_request_error", "model: Field required", request_id);
     return true;
   }
-  const Fault fault = parse_fault(model);
+  const Fault fault = pick_fault(ctx, model, plan);
   if (apply_early_fault(fault, request_id, plan)) return true;
   if (route == Route::count_tokens) {
     count_tokens(*body, fault, request_id, plan);

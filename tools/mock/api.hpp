@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "faults.hpp"
 #include "plan.hpp"
 
 namespace aisbf_mock {
@@ -15,7 +16,12 @@ namespace aisbf_mock {
 struct ApiContext {
   std::vector<std::string> api_keys;  // empty: any non-empty key is accepted
   std::atomic<std::uint64_t> next_id{1};
+  FaultDice dice;  // flaky-P draws (--seed)
 };
+
+// The fault for `model` (explicit fault-* names, else a flaky-P draw);
+// notes its name in plan.fault for the recorder.
+Fault pick_fault(ApiContext& ctx, std::string_view model, Plan& plan);
 
 // Fills `plan` (already reset) for a request to any non-control route.
 void handle_api(ApiContext& ctx, const RequestView& req, Plan& plan);

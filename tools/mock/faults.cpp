@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <string>
 
 namespace aisbf_mock {
 namespace {
@@ -51,7 +52,64 @@ unsigned parse_param(std::string_view rest, unsigned fallback) {
   return value;
 }
 
+constexpr std::string_view kFlaky = "flaky-";
+constexpr unsigned kFlakyDefaultPercent = 50;
+
+// What a `flaky-P` draw may inject: failures before the first byte (status,
+// close) and after it (cut, mid-stream error); never a hang.
+constexpr std::array<Fault, 6> kFlakyFaults{{
+    {FaultKind::http_500, 0},
+    {FaultKind::http_503, 0},
+    {FaultKind::http_429, 1},
+    {FaultKind::cut, 0},
+    {FaultKind::close, 0},
+    {FaultKind::stream_error, 0},
+}};
+
 }  // namespace
+
+std::string fault_name(Fault fault) {
+  if (fault.kind == FaultKind::none) return {};
+  for (const auto& f : kFaults) {
+    if (f.kind != fault.kind) continue;
+    std::string out(f.name);
+    if (f.default_param != 0) out += "-" + std::to_string(fault.param);
+    return out;
+  }
+  return {};
+}
+
+void FaultDice::reseed(std::uint64_t seed) {
+  std::lock_guard lock(mu_);
+  state_ = seed;
+}
+
+// splitmix64: tiny, fast, and the same sequence on every platform.
+std::uint64_t FaultDice::next() {
+  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+Fault FaultDice::pick(std::string_view model) {
+  const Fault explicit_fault = parse_fault(model);
+  if (explicit_fault.kind != FaultKind::none) return explicit_fault;
+  const std::size_t pos = model.find(kFlaky);
+  if (pos == std::string_view::npos) return {};
+  unsigned percent = kFlakyDefaultPercent;
+  const std::string_view rest = model.substr(pos + kFlaky.size());
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+  if (ec == std::errc() && end != rest.data()) percent = value > 100 ? 100 : value;
+  std::lock_guard lock(mu_);
+  // Two draws per request whatever the outcome, so the sequence of draws
+  // depends only on the order of the requests.
+  const std::uint64_t roll = next() % 10000;
+  const std::uint64_t which = next() % kFlakyFaults.size();
+  if (roll >= percent * 100ull) return {};
+  return kFlakyFaults[which];
+}
 
 Fault parse_fault(std::string_view model) {
   if (model.find("fault-") == std::string_view::npos) return {};

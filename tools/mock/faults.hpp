@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 namespace aisbf_mock {
@@ -30,5 +32,28 @@ struct Fault {
 
 // The first fault (in the documented order) whose name the model contains.
 Fault parse_fault(std::string_view model);
+
+// The fault's name as recorded in /__mock/requests: "fault-500", and for the
+// parameterised ones the parameter too ("fault-429-7", "fault-slow-50").
+// Empty for FaultKind::none.
+std::string fault_name(Fault fault);
+
+// The `flaky-P` model family: with probability P/100 one of a fixed set of
+// faults (500, 503, 429-1, cut, close, stream-error), chosen uniformly.
+// One seeded generator for the whole process, so a run is reproducible at
+// the level of the sequence of draws. Thread-safe.
+class FaultDice {
+ public:
+  explicit FaultDice(std::uint64_t seed = 1) : state_(seed) {}
+  void reseed(std::uint64_t seed);
+  // parse_fault(model), or else a draw when the model contains "flaky-".
+  Fault pick(std::string_view model);
+
+ private:
+  std::uint64_t next();  // needs mu_
+
+  std::mutex mu_;
+  std::uint64_t state_;
+};
 
 }  // namespace aisbf_mock

@@ -243,7 +243,7 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
     return true;
   }
   const std::string model = percent_decode(raw_model);
-  const Fault fault = parse_fault(model);
+  const Fault fault = pick_fault(ctx, model, plan);
   if (apply_early_fault(fault, model, plan)) return true;
   if (route == Route::count_tokens) {
     count_tokens(*body, fault, plan);

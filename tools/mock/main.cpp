@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", options.api_keys,
                  "Accepted API key (repeatable; Bearer, x-api-key or x-goog-api-key/key by protocol); without any, "
                  "every non-empty key is accepted");
+  app.add_option("--seed", options.seed, "Seed of the generator behind the flaky-P fault models")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // Signals are taken synchronously by this thread; the workers inherit the mask.

@@ -315,7 +315,7 @@ bool handle_ollama(ApiContext& ctx, const RequestView& req, Plan& plan) {
     ollama_error(plan, 400, "model is required");
     return true;
   }
-  const Fault fault = parse_fault(model);
+  const Fault fault = pick_fault(ctx, model, plan);
   if (apply_early_fault(fault, plan)) return true;
   if (!valid_messages(body->if_contains("messages"), plan)) return true;
   chat(ctx, *body, model, fault, plan);

@@ -322,7 +322,7 @@ void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan&
     set_error(plan, 400, "you must provide a model parameter", "invalid_request_error");
     return;
   }
-  const Fault fault = parse_fault(model);
+  const Fault fault = pick_fault(ctx, model, plan);
   if (apply_early_fault(fault, plan)) return;
   if (route == Route::chat) {
     chat(ctx, body, model, fault, plan);

@@ -50,6 +50,17 @@ std::vector<Header> parse_headers(std::string_view raw) {
 
 void append_bool(std::string& out, bool v) { out += v ? "true" : "false"; }
 
+// Nanoseconds as milliseconds with three decimals ("1234.567").
+void append_millis(std::string& out, std::int64_t ns) {
+  const std::uint64_t us = ns < 0 ? 0 : static_cast<std::uint64_t>(ns) / 1000;
+  append_uint(out, us / 1000);
+  const unsigned frac = static_cast<unsigned>(us % 1000);
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + frac / 100));
+  out.push_back(static_cast<char>('0' + frac / 10 % 10));
+  out.push_back(static_cast<char>('0' + frac % 10));
+}
+
 }  // namespace
 
 Recorder::Recorder() : ring_(kCapacity) {}
@@ -64,6 +75,7 @@ void Recorder::drop_oldest() {
 
 Recorder::Ticket Recorder::begin(std::string_view method, std::string_view target,
                                  std::string_view raw_headers, std::string_view body) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   const std::uint64_t seq = next_seq_++;
   if (seq - first_seq_ >= kCapacity) drop_oldest();
@@ -74,6 +86,8 @@ Recorder::Ticket Recorder::begin(std::string_view method, std::string_view targe
   assign_reusing(e.target, target);
   assign_reusing(e.headers, raw_headers);
   assign_reusing(e.body, body);
+  e.fault.clear();
+  e.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - origin_).count();
   e.completed = false;
   e.aborted = false;
   body_bytes_ += e.body.size();
@@ -82,15 +96,26 @@ Recorder::Ticket Recorder::begin(std::string_view method, std::string_view targe
   return {seq, epoch_};
 }
 
+Recorder::Entry* Recorder::entry(Ticket ticket) {
+  if (ticket.epoch != epoch_) return nullptr;  // recorded before a reset
+  if (ticket.seq < first_seq_ || ticket.seq >= next_seq_) return nullptr;
+  Entry& e = ring_[ticket.seq % kCapacity];
+  return e.seq == ticket.seq ? &e : nullptr;
+}
+
+void Recorder::set_fault(Ticket ticket, std::string_view fault) {
+  std::lock_guard lock(mu_);
+  if (Entry* e = entry(ticket)) e->fault.assign(fault.data(), fault.size());
+}
+
 void Recorder::finish(Ticket ticket, bool aborted) {
   std::lock_guard lock(mu_);
   if (ticket.epoch != epoch_) return;  // recorded before a reset
   (aborted ? aborted_ : completed_) += 1;
-  if (ticket.seq < first_seq_ || ticket.seq >= next_seq_) return;
-  Entry& e = ring_[ticket.seq % kCapacity];
-  if (e.seq != ticket.seq) return;
-  e.completed = !aborted;
-  e.aborted = aborted;
+  Entry* e = entry(ticket);
+  if (e == nullptr) return;
+  e->completed = !aborted;
+  e->aborted = aborted;
 }
 
 std::string Recorder::requests_json(std::size_t last) const {
@@ -118,6 +143,14 @@ std::string Recorder::requests_json(std::size_t last) const {
     }
     out += "},\"body\":";
     append_json_string(out, e.body);
+    out += ",\"received_at_ms\":";
+    append_millis(out, e.received_ns);
+    out += ",\"fault\":";
+    if (e.fault.empty()) {
+      out += "null";
+    } else {
+      append_json_string(out, e.fault);
+    }
     out += ",\"completed\":";
     append_bool(out, e.completed);
     out += ",\"aborted\":";

@@ -3,6 +3,7 @@
 // ring of reused slots and builds JSON only when asked.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -30,6 +31,8 @@ class Recorder {
   // `raw_headers` holds "Name: value\r\n" lines, as received.
   Ticket begin(std::string_view method, std::string_view target, std::string_view raw_headers,
                std::string_view body);
+  // The fault the answer applies (plan.fault), recorded as "fault".
+  void set_fault(Ticket ticket, std::string_view fault);
   // aborted: the client went away before the answer was finished.
   void finish(Ticket ticket, bool aborted);
 
@@ -44,11 +47,16 @@ class Recorder {
     std::string target;
     std::string headers;
     std::string body;
+    std::string fault;              // empty: none
+    std::int64_t received_ns = 0;   // steady clock, since the recorder was made
     bool completed = false;
     bool aborted = false;
   };
 
   void drop_oldest();  // needs mu_
+  Entry* entry(Ticket ticket);  // needs mu_; null when dropped or reset
+
+  const std::chrono::steady_clock::time_point origin_ = std::chrono::steady_clock::now();
 
   mutable std::mutex mu_;
   std::vector<Entry> ring_;

@@ -95,6 +95,7 @@ class Session {
     if (handle_control(shared_.recorder, view, plan_)) co_return co_await execute(keep_alive, http10);
     const auto ticket = shared_.recorder.begin(view.method, view.target, raw_headers_, view.body);
     handle_api(shared_.api, view, plan_);
+    if (!plan_.fault.empty()) shared_.recorder.set_fault(ticket, plan_.fault);
     const Outcome outcome = co_await execute(keep_alive, http10);
     shared_.recorder.finish(ticket, outcome == Outcome::aborted);
     co_return keep_alive || outcome == Outcome::aborted ? outcome : Outcome::close;
@@ -263,6 +264,7 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->shared.api.api_keys = std::move(options.api_keys);
+  impl_->shared.api.dice.reseed(options.seed);
   try {
     listen_all(options);
   } catch (const boost::system::system_error& e) {

@@ -15,6 +15,7 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0: pick a free port
   unsigned workers = 1;
   std::vector<std::string> api_keys;
+  std::uint64_t seed = 1;  // flaky-P fault draws
 };
 
 class Server {

@@ -338,6 +338,75 @@ def check_keep_alive(port):
     s.close()
 
 
+FLAKY_FAULTS = {"fault-500", "fault-503", "fault-429-1", "fault-cut", "fault-close", "fault-stream-error"}
+
+
+def drain(s):
+    """Reads a socket to EOF (or a 5 s silence), whatever the framing."""
+    s.settimeout(5)
+    try:
+        while s.recv(1 << 16):
+            pass
+    except OSError:
+        pass
+    s.close()
+
+
+def flaky_run(binary, seed, n=60):
+    """n flaky-40 requests (OpenAI, Anthropic, Gemini, Ollama in turn) one by one; returns the recorded faults."""
+    from smoke_protocols import ANTHROPIC, GEMINI, OLLAMA, anthropic_body, gemini_path, gemini_body, ollama_body
+    mock = Mock(binary, "--seed", str(seed))
+    try:
+        for i in range(n):
+            kind = i % 4
+            if kind == 0:
+                s = raw_request(mock.port, "POST", "/v1/chat/completions", chat(model="flaky-40", stream=i % 8 == 0))
+            elif kind == 1:
+                s = raw_request(mock.port, "POST", "/v1/messages", anthropic_body(model="flaky-40"), ANTHROPIC)
+            elif kind == 2:
+                s = raw_request(mock.port, "POST", gemini_path("flaky-40"), gemini_body(), GEMINI)
+            else:
+                s = raw_request(mock.port, "POST", "/api/chat", {**ollama_body(), "model": "flaky-40"}, OLLAMA)
+            drain(s)
+        reqs = call_json(mock.port, "GET", "/__mock/requests")[2]["requests"]
+    finally:
+        mock.stop()
+    assert len(reqs) == n, len(reqs)
+    return [q["fault"] for q in reqs]
+
+
+def check_flaky(binary):
+    a = flaky_run(binary, 7)
+    assert a == flaky_run(binary, 7), "same seed, different faults"
+    assert a != flaky_run(binary, 8), "different seeds, same faults"
+    faults = [f for f in a if f is not None]
+    assert set(faults) <= FLAKY_FAULTS, set(faults)
+    assert 10 <= len(faults) <= 40, len(faults)  # 40 % of 60 = 24
+    mock = Mock(binary)
+    try:
+        for model, want in (("flaky-0", None), ("flaky-100", FLAKY_FAULTS), ("fault-429", {"fault-429-7"}),
+                            ("fault-slow-10", {"fault-slow-10"}), ("mock-model", None)):
+            call(mock.port, "POST", "/__mock/reset")
+            for _ in range(10):
+                drain(raw_request(mock.port, "POST", "/v1/chat/completions", chat(model=model)))
+            reqs = call_json(mock.port, "GET", "/__mock/requests")[2]["requests"]
+            got = {q["fault"] for q in reqs}
+            assert got == {None} if want is None else got <= want, (model, got)
+            times = [q["received_at_ms"] for q in reqs]
+            assert all(isinstance(t, (int, float)) and t > 0 for t in times), times
+            assert times == sorted(times), times
+        t0 = time.monotonic()
+        call(mock.port, "POST", "/__mock/reset")
+        call(mock.port, "POST", "/v1/chat/completions", chat())
+        time.sleep(0.2)
+        call(mock.port, "POST", "/v1/chat/completions", chat())
+        reqs = call_json(mock.port, "GET", "/__mock/requests")[2]["requests"]
+        gap = reqs[1]["received_at_ms"] - reqs[0]["received_at_ms"]
+        assert 195 <= gap <= (time.monotonic() - t0) * 1000 + 1, gap
+    finally:
+        mock.stop()
+
+
 def check_api_keys(binary):
     mock = Mock(binary, "--api-key", "sk-one", "--api-key", "sk-two", "--workers", "2")
     try:
@@ -364,6 +433,8 @@ def main():
         mock.stop()
     check_api_keys(binary)
     print("ok  check_api_keys")
+    check_flaky(binary)
+    print("ok  check_flaky")
 
 
 if __name__ == "__main__":

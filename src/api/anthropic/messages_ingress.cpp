@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/anthropic/messages_wire.hpp"
@@ -91,6 +92,11 @@ std::string anthropic_error_body(const GatewayError& error) {
   json::object inner;
   inner["type"] = anthropic_error_type(error.status);
   inner["message"] = error.message;
+  if (!error.attempts_json.empty()) {
+    boost::system::error_code ec;
+    auto attempts = json::parse(error.attempts_json, ec);
+    if (!ec) inner["attempts"] = std::move(attempts);
+  }
   json::object outer;
   outer["type"] = "error";
   outer["error"] = std::move(inner);

@@ -232,7 +232,7 @@ TEST(OllamaCodec, ClassifiesErrors) {
   EXPECT_NE(e.message.find("model \"llama9\" not found"), std::string::npos);
   auto wrong_path = adapter.classify_error(404, "404 page not found", t);
   EXPECT_EQ(wrong_path.status, 404);
-  EXPECT_FALSE(wrong_path.retryable);
+  EXPECT_TRUE(wrong_path.retryable);  // a misconfigured endpoint: another candidate may serve
   EXPECT_EQ(wrong_path.code, "upstream_error");
   auto auth = adapter.classify_error(401, R"({"error":"secret detail"})", t);
   EXPECT_EQ(auth.kind, ErrorKind::upstream_auth);

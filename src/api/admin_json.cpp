@@ -1,0 +1,107 @@
+#include "api/admin_json.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace aisbf::api {
+
+namespace {
+
+namespace json = boost::json;
+
+double secs(limits::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+json::array health_entries(const routing::HealthStore& health, limits::TimePoint now) {
+  json::array out;
+  for (const auto& h : health.snapshot(now)) {
+    json::object o;
+    o["key"] = h.key;
+    o["status"] = routing::health_status_name(h.status);
+    o["consecutive_failures"] = h.consecutive_failures;
+    o["cooldown_left_s"] = secs(h.cooldown_left);
+    o["last_error"] = h.last_error;
+    o["trial_in_flight"] = h.trial_in_flight;
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::array rate_limit_entries(const limits::AdaptiveLimits& adaptive, limits::TimePoint now) {
+  json::array out;
+  for (const auto& a : adaptive.snapshot(now)) {
+    json::object o;
+    o["key"] = a.key;
+    o["learned_interval_s"] = secs(a.interval);
+    o["blocked_for_s"] = secs(a.blocked_for);
+    o["rate_limited_count"] = a.rate_limited_count;
+    o["consecutive_successes"] = a.consecutive_successes;
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::array spacing_entries(const limits::RequestSpacing& spacing, limits::TimePoint now) {
+  json::array out;
+  for (const auto& s : spacing.snapshot(now)) {
+    json::object o;
+    o["key"] = s.key;
+    o["interval_s"] = secs(s.interval);
+    o["next_free_in_s"] = secs(s.next_free_in);
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::array token_entries(const limits::TokenWindows& tokens, limits::TimePoint now) {
+  json::array out;
+  for (const auto& t : tokens.snapshot(now)) {
+    json::object o;
+    o["key"] = t.key;
+    o["last_minute"] = t.last_minute;
+    o["last_hour"] = t.last_hour;
+    o["last_day"] = t.last_day;
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string rotations_list_json(const routing::RoutingTable& table) {
+  json::array data;
+  for (const auto& rotation : table.config().rotations) {
+    json::object o;
+    o["id"] = rotation.id;
+    o["object"] = "rotation";
+    o["model_name"] = rotation.model_name;
+    o["notifyerrors"] = rotation.notifyerrors;
+    json::array candidates;
+    if (const auto* plan = table.rotation(rotation.id)) {
+      for (const auto& c : plan->candidates) {
+        json::object entry;
+        entry["provider"] = c.provider->id;
+        entry["model"] = c.upstream_model;
+        entry["weight"] = c.weight;
+        candidates.emplace_back(std::move(entry));
+      }
+    }
+    o["candidates"] = std::move(candidates);
+    data.emplace_back(std::move(o));
+  }
+  json::object out;
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  return json::serialize(out);
+}
+
+std::string health_json(const HealthViews& views, limits::TimePoint now) {
+  json::object out;
+  out["health"] = health_entries(views.health, now);
+  out["rate_limits"] = rate_limit_entries(views.adaptive, now);
+  out["spacing"] = spacing_entries(views.spacing, now);
+  out["tokens"] = token_entries(views.tokens, now);
+  return json::serialize(out);
+}
+
+}  // namespace aisbf::api

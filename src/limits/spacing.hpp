@@ -1,0 +1,54 @@
+// `rate_limit`: a minimum time between two requests to a provider, and to a
+// model. Requests reserve slots: the first waits for nothing, the next for
+// `interval` after it, and so on, across every worker. A request whose slot
+// would be further away than it may wait reserves nothing and learns when it
+// could have gone.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits/clock.hpp"
+
+namespace aisbf::limits {
+
+struct SpacingKey {
+  std::string_view key;  // "provider" or "provider/model"
+  Duration interval;     // zero: no spacing for this key (ignored)
+};
+
+struct SpacingSlot {
+  bool granted = false;
+  // granted: the time the request may be sent (≥ now; wait until then).
+  // refused: the earliest time a slot would be free.
+  TimePoint at;
+};
+
+struct SpacingSnapshot {
+  std::string key;
+  Duration interval{};
+  Duration next_free_in{};  // 0 when a request could go now
+};
+
+class RequestSpacing {
+ public:
+  virtual ~RequestSpacing() = default;
+
+  // One slot for a request that touches every key in `keys` (a provider and
+  // its model): the latest of their next free times. Granted only when that
+  // is at most `max_wait` after `now`; then each key's next free time moves
+  // to slot + its interval. Keys with a zero interval are ignored; when all
+  // are, the slot is `now` and nothing is stored.
+  virtual SpacingSlot reserve(std::span<const SpacingKey> keys, TimePoint now, Duration max_wait) = 0;
+
+  virtual std::vector<SpacingSnapshot> snapshot(TimePoint now) const = 0;
+  // Forgets one key's reservations, or every key's when `key` is empty.
+  virtual void reset(std::string_view key) = 0;
+};
+
+std::unique_ptr<RequestSpacing> make_in_process_spacing();
+
+}  // namespace aisbf::limits

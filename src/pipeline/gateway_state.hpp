@@ -1,0 +1,30 @@
+// The mutable state every worker shares: provider and model health, request
+// spacing, learned rate limits and token windows. One owner (the App); one
+// narrow interface per concern, so that a Redis-backed implementation can
+// replace the in-process one for a cluster (DESIGN §4).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "limits/adaptive.hpp"
+#include "limits/spacing.hpp"
+#include "limits/token_windows.hpp"
+#include "routing/health.hpp"
+
+namespace aisbf {
+
+struct GatewayState {
+  std::unique_ptr<routing::HealthStore> health;
+  std::unique_ptr<limits::RequestSpacing> spacing;
+  std::unique_ptr<limits::AdaptiveLimits> adaptive;
+  std::unique_ptr<limits::TokenWindows> tokens;
+  std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
+
+  // `seed` fixes the jitter of learned backoffs (tests); the selection seed
+  // is read from the config per request.
+  static std::unique_ptr<GatewayState> in_process(std::uint64_t seed);
+};
+
+}  // namespace aisbf

@@ -1,0 +1,187 @@
+#include "pipeline/target_gate.hpp"
+
+#include <array>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <fmt/format.h>
+
+namespace aisbf {
+
+namespace {
+
+using limits::Clock;
+using std::chrono::milliseconds;
+
+milliseconds until(limits::TimePoint then, limits::TimePoint now) {
+  if (then <= now) return milliseconds::zero();
+  return std::chrono::ceil<milliseconds>(then - now);
+}
+
+std::string seconds_text(milliseconds d) { return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0); }
+
+AttemptRecord skipped(const routing::Candidate& c, std::string why) {
+  AttemptRecord r;
+  r.target = c.key;
+  r.skipped = true;
+  r.error = std::move(why);
+  return r;
+}
+
+AttemptRecord rate_limited(const routing::Candidate& c, std::string why, milliseconds retry_after) {
+  AttemptRecord r = skipped(c, std::move(why));
+  r.rate_limited = true;
+  r.retry_after = retry_after;
+  return r;
+}
+
+// Failures that say the whole provider is unwell, not just one model.
+bool provider_wide(const GatewayError& e) {
+  return e.kind == ErrorKind::upstream_unreachable || e.kind == ErrorKind::upstream_auth ||
+         e.kind == ErrorKind::upstream_timeout;
+}
+
+// A trial may run as long as a request may.
+limits::Duration trial_timeout(const routing::Candidate& c) {
+  return std::chrono::duration_cast<limits::Duration>(c.timeouts.total) + std::chrono::seconds(5);
+}
+
+}  // namespace
+
+std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Config& config,
+                                                const routing::Candidate& c, bool check_health,
+                                                limits::TimePoint now) {
+  if (check_health) {
+    if (!state.health->available(c.key, now)) return skipped(c, "cooling down after repeated failures");
+    if (!state.health->available(c.provider->id, now)) {
+      return skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id));
+    }
+  }
+  auto learned = state.adaptive->state(c.key, config.adaptive, now);
+  if (learned.blocked_until > now) {
+    auto wait = until(learned.blocked_until, now);
+    return rate_limited(c, fmt::format("rate limited by the upstream for another {}", seconds_text(wait)), wait);
+  }
+  return std::nullopt;
+}
+
+TargetGate::TargetGate(GatewayState& state, const Config& config, const routing::Candidate& candidate,
+                       bool check_health)
+    : state_(state), config_(config), candidate_(candidate), check_health_(check_health) {}
+
+TargetGate::~TargetGate() {
+  if (claimed_ && !settled_) abandoned();
+}
+
+boost::asio::awaitable<std::optional<AttemptRecord>> TargetGate::claim(RequestContext& ctx,
+                                                                      std::int64_t estimated_tokens) {
+  const auto& c = candidate_;
+  auto now = Clock::now();
+  claimed_ = true;  // from here on, what was claimed is released on every way out
+  if (check_health_) {
+    auto model = state_.health->admit(c.key, now, trial_timeout(c));
+    if (!model.allowed) co_return finish_skip(skipped(c, "cooling down after repeated failures"));
+    trial_model_ = model.trial;
+    auto provider = state_.health->admit(c.provider->id, now, trial_timeout(c));
+    if (!provider.allowed) {
+      co_return finish_skip(
+          skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id)));
+    }
+    trial_provider_ = provider.trial;
+  }
+  if (c.tokens.any()) {
+    auto admitted = state_.tokens->admit(c.key, c.tokens, estimated_tokens, now);
+    if (!admitted.admitted) {
+      auto wait = until(admitted.retry_at, now);
+      co_return finish_skip(rate_limited(
+          c, fmt::format("its token window (rate_limit_TPM/TPH/TPD) is full for another {}", seconds_text(wait)),
+          wait));
+    }
+    token_ticket_ = admitted.ticket;
+    estimate_ = estimated_tokens;
+  }
+  auto learned = state_.adaptive->state(c.key, config_.adaptive, now);
+  const std::array<limits::SpacingKey, 2> keys{{{c.provider->id, c.provider_spacing},
+                                                {c.key, std::max(c.model_spacing, learned.interval)}}};
+  if (keys[0].interval == limits::Duration::zero() && keys[1].interval == limits::Duration::zero()) co_return std::nullopt;
+  auto slot = state_.spacing->reserve(keys, now, limits::seconds(config_.routing.max_rate_limit_wait));
+  if (!slot.granted) {
+    auto wait = until(slot.at, now);
+    co_return finish_skip(rate_limited(
+        c, fmt::format("its rate_limit spacing has no slot within max_rate_limit_wait (next in {})", seconds_text(wait)),
+        wait));
+  }
+  if (slot.at > now) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer.expires_at(slot.at);
+    ctx.cancel.connect([&timer] { timer.cancel(); });
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    ctx.cancel.disconnect();
+    if (ctx.cancel.cancelled()) co_return finish_skip(skipped(c, "the client left while waiting for a slot"));
+  }
+  co_return std::nullopt;
+}
+
+AttemptRecord TargetGate::finish_skip(AttemptRecord record) {
+  release_tokens(0);  // nothing was sent
+  abandoned();
+  return record;
+}
+
+void TargetGate::release_tokens(std::int64_t actual) {
+  if (token_ticket_ != 0) state_.tokens->settle(candidate_.key, token_ticket_, actual, Clock::now());
+  token_ticket_ = 0;
+}
+
+void TargetGate::succeeded(const ScannedUsage& usage) {
+  settled_ = true;
+  state_.health->on_success(candidate_.key);
+  state_.health->on_success(candidate_.provider->id);
+  state_.adaptive->on_success(candidate_.key, config_.adaptive, Clock::now());
+  // Without reported usage (a passthrough stream without include_usage) the estimate stays.
+  const std::int64_t used = usage.total_tokens > 0 ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens;
+  if (used > 0) release_tokens(used);
+}
+
+void TargetGate::failed(const GatewayError& error, const std::optional<limits::RateHints>& hints) {
+  settled_ = true;
+  const auto now = Clock::now();
+  const auto& c = candidate_;
+  release_tokens(0);  // an error answer used no tokens
+  if (error.kind == ErrorKind::rate_limited) {
+    limits::RateHints learned = hints.value_or(limits::RateHints{});
+    if (!learned.retry_after && error.retry_after) {
+      learned.retry_after = limits::parse_retry_after(*error.retry_after, std::chrono::system_clock::now());
+    }
+    auto after = state_.adaptive->on_rate_limited(c.key, learned, config_.adaptive, now);
+    if (after.blocked_until > now) blocked_for_ = until(after.blocked_until, now);
+    if (trial_model_) state_.health->on_abandoned(c.key);
+    if (trial_provider_) state_.health->on_abandoned(c.provider->id);
+    return;
+  }
+  if (!error.retryable) {
+    // The target answered, and the request itself was at fault: it is alive.
+    state_.health->on_success(c.key);
+    state_.health->on_success(c.provider->id);
+    return;
+  }
+  const int threshold = config_.routing.failure_threshold;
+  state_.health->on_failure(c.key, threshold, c.model_cooldown, error.message, now);
+  if (provider_wide(error)) {
+    state_.health->on_failure(c.provider->id, threshold, c.provider_cooldown, error.message, now);
+  } else if (trial_provider_) {
+    state_.health->on_abandoned(c.provider->id);
+  }
+}
+
+void TargetGate::abandoned() {
+  settled_ = true;
+  if (trial_model_) state_.health->on_abandoned(candidate_.key);
+  if (trial_provider_) state_.health->on_abandoned(candidate_.provider->id);
+  trial_model_ = trial_provider_ = false;
+  release_tokens(estimate_);
+}
+
+}  // namespace aisbf

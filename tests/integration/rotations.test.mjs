@@ -168,6 +168,9 @@ describe('rotations', { timeout: 90000 }, () => {
         f500: prov(u, 'f500', ['fault-500']),
         f429: prov(u, 'f429', ['fault-429']),
         f401: prov(u, 'f401', ['fault-401']),
+        f404: prov(u, 'f404', ['fault-404']),
+        tpm: prov(u, 'tpm', [model('mock-model', { rate_limit_TPM: 100 })]),
+        tpm2: prov(u, 'tpm2', [model('mock-model', { rate_limit_TPM: 100 })]),
         fclose: prov(u, 'fclose', ['fault-close']),
         fhang: prov(u, 'fhang', ['fault-hang'], { timeouts: { connect: 2, first_byte: 1, idle: 1, total: 10 } }),
         dead: prov(`http://127.0.0.1:${dead}`, 'dead', ['mock-model'], { timeouts: { connect: 2 } }),
@@ -192,6 +195,9 @@ describe('rotations', { timeout: 90000 }, () => {
         fo_500: rot([['f500', 'fault-500', 10], ['ok', 'mock-model', 1]]),
         fo_429: rot([['f429', 'fault-429', 10], ['ok', 'mock-model', 1]]),
         fo_401: rot([['f401', 'fault-401', 10], ['ok', 'mock-model', 1]]),
+        fo_404: rot([['f404', 'fault-404', 10], ['ok', 'mock-model', 1]]),
+        tpmrot: rot([['tpm', 'mock-model', 1], ['ok', 'mock-model', 0]]),
+        tpmalone: rot([['tpm2', 'mock-model', 1]]),
         fo_close: rot([['fclose', 'fault-close', 10], ['ok', 'mock-model', 1]]),
         fo_hang: rot([['fhang', 'fault-hang', 10], ['ok', 'mock-model', 1]]),
         fo_refused: rot([['dead', 'mock-model', 10], ['ok', 'mock-model', 1]]),
@@ -221,6 +227,7 @@ describe('rotations', { timeout: 90000 }, () => {
       ['500', 'fo_500', 'f500'],
       ['429 (Retry-After 7)', 'fo_429', 'f429', { blocks: true }],
       ['401 (upstream auth)', 'fo_401', 'f401'],
+      ['404 (the model is missing upstream)', 'fo_404', 'f404'],
       ['a closed connection', 'fo_close', 'fclose', { staleRetry: true }],
       ['a hang (first_byte timeout 1 s)', 'fo_hang', 'fhang'],
       ['a refused connection', 'fo_refused', null],
@@ -461,6 +468,27 @@ describe('rotations', { timeout: 90000 }, () => {
     assert.equal((await upstream(s, 'wb')).length, b);
   });
 
+  it('rate_limit_TPM: a model whose minute window cannot take the request is skipped; the window holds real usage', async () => {
+    // About 110 tokens estimated (a quarter of the body's bytes) against a
+    // limit of 100: the first request fits only because the window is empty.
+    const content = 'a'.repeat(400);
+    assert.equal(assertGood(await ask(s, 'tpmrot', { content })), 'tpm/mock-model');
+    const t = (await health(s)).tokens.find((e) => e.key === 'tpm/mock-model');
+    // Settled with the mock's real usage (a few words), not the estimate.
+    assert.ok(t && t.last_minute > 0 && t.last_minute < 20, `tokens: ${JSON.stringify(t)}`);
+    // Now the estimate does not fit: the backup serves, tpm gets nothing.
+    assert.equal(assertGood(await ask(s, 'tpmrot', { content })), 'ok/mock-model');
+    assert.equal((await upstream(s, 'tpm')).length, 1);
+
+    assert.equal(assertGood(await ask(s, 'tpmalone', { content })), 'tpm2/mock-model');
+    const r = await ask(s, 'tpmalone', { content });
+    const e = assertAllFailed(r, 429);
+    assert.ok(e.attempts.every((a) => a.rate_limited), JSON.stringify(e.attempts));
+    const wait = Number(r.headers['retry-after']);
+    assert.ok(wait >= 1 && wait <= 60, `Retry-After ${r.headers['retry-after']}`);
+    assert.equal((await upstream(s, 'tpm2')).length, 1);
+  });
+
   describe('rate_limit spacing', () => {
     const assertSpaced = (reqs, minGapMs) => {
       const at = reqs.map((q) => q.at).sort((x, y) => x - y);
@@ -530,7 +558,7 @@ describe('rotations', { timeout: 90000 }, () => {
       assert.deepEqual(w.candidates.map((c) => [c.provider, c.model, c.weight]),
         [['wa', 'mock-model', 3], ['wb', 'mock-model', 1]]);
       assert.equal(b.data.find((x) => x.id === 'notify')?.notifyerrors, true);
-      assert.equal(b.data.length, 21, b.data.map((x) => x.id).join(' '));
+      assert.equal(b.data.length, 24, b.data.map((x) => x.id).join(' '));
     });
 
     it('GET /api/rotations/models and /api/v1/models list rotation/<id>', async () => {

@@ -140,6 +140,9 @@ bool apply_early_fault(Fault fault, std::string_view request_id, Plan& plan) {
     case FaultKind::http_400:
       anthropic_error(plan, 400, "invalid_request_error", "messages.0.content: rejected by mock fault-400", request_id);
       return true;
+    case FaultKind::http_404:
+      anthropic_error(plan, 404, "not_found_error", "model: mock fault-404", request_id);
+      return true;
     case FaultKind::bad_json:
       plan.body = "this is not json";
       return true;

@@ -14,12 +14,13 @@ struct FaultName {
 };
 
 // Checked in this order; the first name found wins.
-constexpr std::array<FaultName, 13> kFaults{{
+constexpr std::array<FaultName, 14> kFaults{{
     {"fault-500", FaultKind::http_500, 0},
     {"fault-503", FaultKind::http_503, 0},
     {"fault-429", FaultKind::http_429, 7},
     {"fault-401", FaultKind::http_401, 0},
     {"fault-400", FaultKind::http_400, 0},
+    {"fault-404", FaultKind::http_404, 0},
     {"fault-hang", FaultKind::hang, 0},  // but not "fault-hang-after-first"
     {"fault-hang-after-first", FaultKind::hang_after_first, 0},
     {"fault-cut", FaultKind::cut, 0},

@@ -15,6 +15,7 @@ enum class FaultKind : std::uint8_t {
   http_429,          // param: Retry-After seconds (default 7)
   http_401,
   http_400,
+  http_404,          // the model does not exist on this upstream
   hang,
   hang_after_first,
   cut,

@@ -164,6 +164,11 @@ bool apply_early_fault(Fault fault, std::string_view model, Plan& plan) {
     case FaultKind::http_400:
       gemini_error(plan, 400, "INVALID_ARGUMENT", "Request contains an invalid argument.");
       return true;
+    case FaultKind::http_404:
+      gemini_error(plan, 404, "NOT_FOUND",
+                   "models/" + std::string(model) + " is not found for API version v1beta, or is not supported for "
+                   "generateContent. Call ListModels to see the list of available models and their supported methods.");
+      return true;
     case FaultKind::bad_json:
       plan.body = "this is not json";
       return true;

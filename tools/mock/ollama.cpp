@@ -111,6 +111,9 @@ bool apply_early_fault(Fault fault, Plan& plan) {
     case FaultKind::http_400:
       ollama_error(plan, 400, "invalid request: rejected by mock fault-400");
       return true;
+    case FaultKind::http_404:
+      ollama_error(plan, 404, "model \"mock-fault-404\" not found, try pulling it first");
+      return true;
     case FaultKind::bad_json:
       plan.body = "this is not json";
       return true;

@@ -149,6 +149,10 @@ bool apply_early_fault(Fault fault, Plan& plan) {
       set_error(plan, 400, "Invalid value for 'messages': rejected by mock fault-400.", "invalid_request_error",
                 "messages", "invalid_value");
       return true;
+    case FaultKind::http_404:
+      set_error(plan, 404, "The model `mock-fault-404` does not exist or you do not have access to it.",
+                "invalid_request_error", {}, "model_not_found");
+      return true;
     case FaultKind::bad_json: plan.body = "this is not json"; return true;
     case FaultKind::close: plan.behaviour = Behaviour::close_silently; return true;
     case FaultKind::hang: plan.behaviour = Behaviour::hang; return true;

@@ -243,6 +243,7 @@ def check_faults(port):
     hdrs, _ = expect_error(port, "fault-429-30", 429, "requests", "rate_limit_exceeded")
     assert hdrs["retry-after"] == "30"
     expect_error(port, "fault-401", 401, "invalid_request_error", "invalid_api_key")
+    expect_error(port, "fault-404", 404, "invalid_request_error", "model_not_found")
     _, body = expect_error(port, "fault-400", 400, "invalid_request_error", "invalid_value")
     assert body["error"]["param"] == "messages"
     status, hdrs, data = call(port, "POST", "/v1/chat/completions", chat(model="fault-badjson"))

@@ -115,5 +115,28 @@ TEST(ConfigRouting, RotationFieldsInBothFormats) {
   EXPECT_TRUE(r.providers[1].models.empty());
 }
 
+TEST(ConfigRouting, WarnsAboutEntriesWithoutCandidates) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("providers.json", R"({"providers": {
+      "open": {"endpoint": "http://x", "type": "openai"},
+      "listed": {"endpoint": "http://x", "type": "openai", "models": [{"name": "a"}]}}})");
+  dir.write("rotations.json", R"({"rotations": {"r": {"model_name": "r", "providers": [
+      {"provider_id": "open", "weight": 1},
+      {"provider_id": "listed", "models": [{"name": "a"}, {"name": "b"}]},
+      {"provider_id": "open", "models": [{"name": "anything"}]}]}}})");
+  LoadResult result = load_config(dir.path());
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  std::string text;
+  for (const auto& line : formatted(result.diagnostics)) text += line + "\n";
+  EXPECT_NE(text.find("rotations.r.providers[0]: no models here and provider \"open\" lists none"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rotations.r.providers[1].models[1].name: provider \"listed\" does not list model \"b\""),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("anything"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace aisbf::config_test

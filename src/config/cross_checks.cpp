@@ -33,6 +33,30 @@ void check_rotation_providers(const RotationConfig& rotation, const IdSet& provi
   }
 }
 
+// Entries that would give the rotation no candidate, or one the provider
+// does not list: both load (the rotation skips or sends them), but say so.
+void check_rotation_models(const RotationConfig& rotation, const Config& config, DiagSink& sink) {
+  const std::string path = key_path(key_path("rotations", rotation.id), "providers");
+  for (std::size_t i = 0; i < rotation.providers.size(); ++i) {
+    const RotationProvider& entry = rotation.providers[i];
+    const ProviderConfig* provider = config.find_provider(entry.provider_id);
+    if (provider == nullptr) continue;  // reported above
+    if (entry.models.empty() && provider->models.empty()) {
+      sink.warning(index_path(path, i),
+                   fmt::format("no models here and provider {} lists none: the entry has no candidates",
+                               json_quoted(provider->id)));
+      continue;
+    }
+    if (provider->models.empty()) continue;  // an open provider takes any model name
+    for (std::size_t m = 0; m < entry.models.size(); ++m) {
+      if (entry.models[m].name.empty() || provider->find_model(entry.models[m].name) != nullptr) continue;
+      sink.warning(key_path(index_path(key_path(index_path(path, i), "models"), m), "name"),
+                   fmt::format("provider {} does not list model {}; it is sent as named",
+                               json_quoted(provider->id), json_quoted(entry.models[m].name)));
+    }
+  }
+}
+
 void check_autoselect_refs(const AutoselectConfig& autoselect, const IdSet& rotations, DiagSink& sink) {
   const std::string path = key_path("", autoselect.id);
   if (!autoselect.fallback.empty() && rotations.count(autoselect.fallback) == 0) {
@@ -90,6 +114,7 @@ void cross_check(const Config& config, const IdFileSinks& sinks) {
     const std::string path = key_path("rotations", rotation.id);
     if (providers.count(rotation.id) != 0) report_collision(rotation.id, path, "provider", *sinks.rotations);
     check_rotation_providers(rotation, providers, *sinks.rotations);
+    check_rotation_models(rotation, config, *sinks.rotations);
   }
   for (const auto& autoselect : config.autoselects) {
     const std::string path = key_path("", autoselect.id);

@@ -4,6 +4,7 @@
 //                 --body-file FILE [--concurrency C] [--requests N | --duration S]
 //                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
 //                 [--timeout S] [--first-event openai|anthropic]
+//                 [--alt-body-file FILE]
 //
 // One keep-alive connection per concurrent worker, all driven by one
 // epoll loop that blocks in epoll_wait (no busy polling). Every request is the
@@ -24,6 +25,13 @@
 // waited for, so `answers` is exactly the number of complete HTTP answers
 // received (warm-up included), which bench/run compares with the upstream's
 // own count. Prints one JSON object on stdout.
+//
+// --alt-body-file: every second request sends this body instead (same URL,
+// same headers), and its samples are reported apart as alt_count, alt_p50_us,
+// alt_p90_us, alt_p99_us, alt_mean_us; count, rps and p50_us… are then the
+// main body's alone (answers counts both). Two request kinds measured
+// alternately on the same connection see the same machine state, so their
+// difference is not lost in the drift between separate runs.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -62,6 +70,7 @@ struct Options {
   int port = 80;
   std::string path = "/";
   std::string body;
+  std::string alt_body;  // empty: every request sends `body`
   std::vector<std::string> headers;
   std::string expect;
   int concurrency = 1;
@@ -83,7 +92,7 @@ int64_t now_ns() {
                "usage: bench-loadgen --mode latency|ttfb|throughput --url URL --body-file F\n"
                "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
                "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n"
-               "       [--first-event openai|anthropic]\n");
+               "       [--first-event openai|anthropic] [--alt-body-file F]\n");
   std::exit(2);
 }
 
@@ -153,6 +162,7 @@ struct Conn {
   bool connecting = false;
   bool busy = false;        // a request is in flight
   bool measured = false;    // the request in flight is recorded
+  bool alt = false;         // the request in flight sends the alternate body
   size_t sent = 0;          // bytes of the request written
   std::string in;           // unparsed input
   size_t in_pos = 0;
@@ -163,6 +173,7 @@ struct Conn {
 
 struct Stats {
   std::vector<int64_t> samples;  // ns
+  std::vector<int64_t> alt_samples;  // ns, requests with the alternate body
   long answers = 0;              // complete HTTP answers, any status, any phase
   long errors = 0;
   long non2xx = 0;
@@ -176,15 +187,19 @@ struct Stats {
 class Loadgen {
  public:
   explicit Loadgen(Options o) : opt_(std::move(o)) {
-    std::ostringstream r;
-    r << "POST " << opt_.path << " HTTP/1.1\r\n"
-      << "Host: " << opt_.host << ":" << opt_.port << "\r\n"
-      << "Content-Type: application/json\r\n"
-      << "Content-Length: " << opt_.body.size() << "\r\n";
-    if (opt_.mode == Mode::Ttfb) r << "Accept: text/event-stream\r\n";
-    for (auto& h : opt_.headers) r << h << "\r\n";
-    r << "\r\n" << opt_.body;
-    request_ = r.str();
+    auto build = [&](const std::string& body) {
+      std::ostringstream r;
+      r << "POST " << opt_.path << " HTTP/1.1\r\n"
+        << "Host: " << opt_.host << ":" << opt_.port << "\r\n"
+        << "Content-Type: application/json\r\n"
+        << "Content-Length: " << body.size() << "\r\n";
+      if (opt_.mode == Mode::Ttfb) r << "Accept: text/event-stream\r\n";
+      for (auto& h : opt_.headers) r << h << "\r\n";
+      r << "\r\n" << body;
+      return r.str();
+    };
+    request_ = build(opt_.body);
+    if (!opt_.alt_body.empty()) request_alt_ = build(opt_.alt_body);
     addr_.sin_family = AF_INET;
     addr_.sin_port = htons(uint16_t(opt_.port));
     std::string h = opt_.host == "localhost" ? "127.0.0.1" : opt_.host;
@@ -270,6 +285,7 @@ class Loadgen {
     ++issued_;
     c.busy = true;
     c.measured = record_;
+    c.alt = !request_alt_.empty() && issued_ % 2 == 0;
     c.sent = 0;
     c.resp.reset();
     c.t_first = 0;
@@ -286,8 +302,9 @@ class Loadgen {
   }
 
   void write_some(Conn& c) {
-    while (c.sent < request_.size()) {
-      ssize_t n = send(c.fd, request_.data() + c.sent, request_.size() - c.sent, MSG_NOSIGNAL);
+    const std::string& request = c.alt ? request_alt_ : request_;
+    while (c.sent < request.size()) {
+      ssize_t n = send(c.fd, request.data() + c.sent, request.size() - c.sent, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EAGAIN) {
           arm(c, EPOLLIN | EPOLLOUT);
@@ -505,7 +522,7 @@ class Loadgen {
     }
     if (ok && c.measured) {
       ++stats_.ok_measured;
-      stats_.samples.push_back((opt_.mode == Mode::Ttfb ? c.t_first : t_end) - c.t_send);
+      (c.alt ? stats_.alt_samples : stats_.samples).push_back((opt_.mode == Mode::Ttfb ? c.t_first : t_end) - c.t_send);
     }
     c.busy = false;
     bool close_it = r.close_after;
@@ -528,6 +545,7 @@ class Loadgen {
 
   Options opt_;
   std::string request_;
+  std::string request_alt_;  // empty without --alt-body-file
   sockaddr_in addr_{};
   int ep_ = -1;
   std::vector<Conn> conns_;
@@ -577,7 +595,7 @@ double cpu_seconds() {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string url, body_file;
+  std::string url, body_file, alt_body_file;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -592,6 +610,7 @@ int main(int argc, char** argv) {
       else usage("unknown --mode");
     } else if (a == "--url") url = val();
     else if (a == "--body-file") body_file = val();
+    else if (a == "--alt-body-file") alt_body_file = val();
     else if (a == "--concurrency" || a == "-c") o.concurrency = std::atoi(val().c_str());
     else if (a == "--requests" || a == "-n") o.requests = std::atol(val().c_str());
     else if (a == "--duration" || a == "-d") o.duration = std::atof(val().c_str());
@@ -612,6 +631,12 @@ int main(int argc, char** argv) {
   std::ifstream f(body_file, std::ios::binary);
   if (!f) usage("cannot read --body-file");
   o.body.assign(std::istreambuf_iterator<char>(f), {});
+  if (!alt_body_file.empty()) {
+    std::ifstream alt(alt_body_file, std::ios::binary);
+    if (!alt) usage("cannot read --alt-body-file");
+    o.alt_body.assign(std::istreambuf_iterator<char>(alt), {});
+    if (o.alt_body.empty()) usage("--alt-body-file is empty");
+  }
   if (o.concurrency < 1) usage("--concurrency must be >= 1");
   if (o.requests <= 0 && o.duration <= 0) usage("give --requests N or --duration S");
   signal(SIGPIPE, SIG_IGN);
@@ -629,14 +654,28 @@ int main(int argc, char** argv) {
   double mean = 0;
   for (auto x : v) mean += double(x);
   mean = v.empty() ? 0 : mean / double(v.size()) / 1000.0;
+  // The alternate body's samples, when there are any: fields appended to the object.
+  std::string alt_fields;
+  if (!o.alt_body.empty()) {
+    std::vector<int64_t> a = s.alt_samples;
+    std::sort(a.begin(), a.end());
+    double alt_mean = 0;
+    for (auto x : a) alt_mean += double(x);
+    alt_mean = a.empty() ? 0 : alt_mean / double(a.size()) / 1000.0;
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  ",\"alt_count\":%zu,\"alt_p50_us\":%.1f,\"alt_p90_us\":%.1f,\"alt_p99_us\":%.1f,\"alt_mean_us\":%.1f",
+                  a.size(), pct(a, 50), pct(a, 90), pct(a, 99), alt_mean);
+    alt_fields = buf;
+  }
   std::printf(
       "{\"mode\":\"%s\",\"first_event\":\"%s\",\"concurrency\":%d,\"count\":%zu,\"answers\":%ld,\"errors\":%ld,"
       "\"non2xx\":%ld,\"transport_errors\":%ld,\"timeouts\":%ld,\"expect_failures\":%ld,\"no_content\":%ld,"
       "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
-      "\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.3f}\n",
+      "\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.3f%s}\n",
       mode_name, o.first_event == FirstEvent::Anthropic ? "anthropic" : "openai", o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
       s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0, pct(v, 50), pct(v, 90),
       pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0,
-      cpu_seconds());
+      cpu_seconds(), alt_fields.c_str());
   return s.errors > 0 ? 1 : 0;
 }

@@ -23,9 +23,9 @@ const fmt = (x, digits = 0) =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
 
 const meta = json('meta.json') ?? {};
-const targets = ['direct', 'direct-ant', 'relay', 'aisbf', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
+const targets = ['direct', 'direct-ant', 'relay', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
 // Rows served by the aisbf process (its RSS is on the aisbf row).
-const sameProcess = new Set(['aisbf-o2a', 'aisbf-a2o']);
+const sameProcess = new Set(['aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']);
 const standins = (meta.standins ?? '').split(' ').filter(Boolean);
 const problems = (read('problems.txt') ?? '').split('\n').filter(Boolean);
 const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
@@ -82,11 +82,12 @@ const label = {
   'direct-ant': 'direct anthropic (mock /v1/messages)',
   relay: 'relay (zero-work TCP relay)',
   aisbf: 'aisbf',
+  'aisbf-rot': 'aisbf rotation (2 candidates)',
   'aisbf-o2a': 'aisbf openai→anthropic',
   'aisbf-a2o': 'aisbf anthropic→openai',
   portkey: `portkey ${meta.portkey ?? ''}`.trim(),
 };
-if (standins.includes('aisbf')) for (const t of ['aisbf', 'aisbf-o2a', 'aisbf-a2o']) label[t] += ' (STAND-IN)';
+if (standins.includes('aisbf')) for (const t of ['aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']) label[t] += ' (STAND-IN)';
 if (standins.includes('aisbf-mock')) for (const t of ['direct', 'direct-ant']) label[t] += ' (STAND-IN mock)';
 
 const L = [];
@@ -147,6 +148,47 @@ L.push('| target | aisbf | bound | result |');
 L.push('| --- | ---: | ---: | --- |');
 for (const [name, val, bound, ok] of tgt) L.push(`| ${name} | ${val} | ${bound} | ${verdict(ok)} |`);
 L.push('');
+
+// Rotation vs direct provider path: the same passthrough, once through the
+// rotation `benchrot` (resolution, weighted selection between two candidates,
+// health and limit checks) and once to a provider model. Whole-request
+// ratios: selection and limit checks must not show.
+{
+  const r = row['aisbf-rot'];
+  const ratio = (x, base) => (Number.isFinite(x) && Number.isFinite(base) && base > 0 ? x / base : NaN);
+  // The latency verdict comes from the paired block (direct and rotation
+  // requests alternating on one connection); the rows' own medians, measured
+  // in separate blocks, are shown for information.
+  const pair = json('latpair.aisbf-rot.json');
+  const pairMark = mark(pair, 'latpair.aisbf-rot');
+  // [name, rotation, direct, marks, digits, bound: le ratio ≤ 1.05 | ge ratio ≥ 0.95 | null (information)]
+  const measures = [
+    ['latency p50 c=1, paired (µs)', pair?.alt_p50_us ?? NaN, pair?.p50_us ?? NaN, pairMark, 1, 'le'],
+    ['latency p50 c=1, rows (µs)', r.p50, a.p50, r.latMark + a.latMark, 1, null],
+    ['instructions / request', r.ir, a.ir, '', 0, 'le'],
+    ['rps c=16', r.rps16, a.rps16, r.rps16Mark + a.rps16Mark, 0, 'ge'],
+    ['rps c=64', r.rps64, a.rps64, r.rps64Mark + a.rps64Mark, 0, null],
+    ['stream TTFB p50 (µs)', r.ttfb, a.ttfb, r.ttfbMark + a.ttfbMark, 1, null],
+    ['instructions / streamed request', r.irs, a.irs, '', 0, null],
+  ];
+  const uniq = (m) => [...new Set(m.trim().split(/\s+/).filter(Boolean))].map((x) => ' ' + x).join('');
+  L.push('Rotation vs direct provider path (the same passthrough through the rotation `benchrot`, two weighted candidates, ' +
+    'against the provider model `mock/mock-model`; target: within 5%):');
+  L.push('');
+  L.push('| | rotation | direct | ratio | target | result |');
+  L.push('| --- | ---: | ---: | ---: | --- | --- |');
+  for (const [name, x, base, mk, digits, bound] of measures) {
+    const q = ratio(x, base);
+    const ok = !Number.isFinite(q) ? null : bound === 'le' ? q <= 1.05 : bound === 'ge' ? q >= 0.95 : null;
+    const target = bound === 'le' ? '≤ 1.05' : bound === 'ge' ? '≥ 0.95' : '—';
+    L.push(`| ${name} | ${fmt(x, digits)}${uniq(mk)} | ${fmt(base, digits)} | ${fmt(q, 3)} | ${target} | ${bound ? verdict(ok) : 'info'} |`);
+  }
+  L.push('');
+  L.push(`Paired: ${fmt(pair?.count ?? NaN)} direct and ${fmt(pair?.alt_count ?? NaN)} rotation requests alternating on one connection, ` +
+    'so that both see the same state of the machine; the rows\' medians come from separate blocks a few seconds apart, ' +
+    'whose p50 moves by tens of µs on this VM.');
+  L.push('');
+}
 
 // Translation cost: what each aisbf path adds over the mock answering the same
 // upstream protocol direct, against what the passthrough path adds.
@@ -214,7 +256,8 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `TTFB over ${fmt(meta.ttfb_n)} streamed requests at c=1, from writing the request to the first SSE event with non-empty delta content ` +
   `(OpenAI: a chunk's delta.content; Anthropic: a content_block_delta's text_delta); ` +
   `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
-  `The aisbf rows are one aisbf process with two providers on the mock (openai-type \`mock\`, anthropic-type \`mockant\`). ` +
+  `The aisbf rows are one aisbf process with three providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`) ` +
+  `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each). ` +
   (meta.pinned ? 'Gateways and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
   'Response cache off.');
 L.push('');

@@ -20,13 +20,15 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   return out;
 }
 
-TEST(CheckConfig, Sample0_9_4PassesWithOneWarning) {
+TEST(CheckConfig, Sample0_9_4PassesWithTwoWarnings) {
   std::ostringstream out;
   EXPECT_EQ(run_check_config(fixture_dir("aisbf-0.9.4-config"), out), 0);
   EXPECT_EQ(out.str(),
             "warning: autoselect.json: autoselect: id \"autoselect\" is a reserved route word, accepted because AISBF "
             "ships it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect\n"
-            "check-config: 22 providers, 6 rotations, 1 autoselect; 0 errors, 1 warning\n");
+            "warning: rotations.json: rotations.simple-openai.providers[0]: no models here and provider \"openai\" "
+            "lists none: the entry has no candidates\n"
+            "check-config: 22 providers, 6 rotations, 1 autoselect; 0 errors, 2 warnings\n");
 }
 
 TEST(CheckConfig, Sample0_99_83Passes) {

@@ -84,7 +84,7 @@ inline constexpr std::string_view kBaseProviders = R"({"providers": {"openai": {
   "api_key_required": true, "api_key": "sk-secret-123",
   "models": [{"name": "gpt-4", "context_size": 128000}]}}})";
 inline constexpr std::string_view kBaseRotations = R"({"notifyerrors": false, "rotations": {
-  "general": {"model_name": "general", "providers": [{"provider_id": "openai"}]}}})";
+  "general": {"model_name": "general", "providers": [{"provider_id": "openai", "models": [{"name": "gpt-4"}]}]}}})";
 inline constexpr std::string_view kBaseAutoselect = R"({"auto": {"model_name": "auto", "description": "d",
   "fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})";
 

@@ -33,8 +33,9 @@ void check_rotation_providers(const RotationConfig& rotation, const IdSet& provi
   }
 }
 
-// Entries that would give the rotation no candidate, or one the provider
-// does not list: both load (the rotation skips or sends them), but say so.
+// An entry that gives the rotation no candidate loads (it is skipped), but
+// say so. (A model the provider does not list is sent as named, like a
+// provider without a models list would.)
 void check_rotation_models(const RotationConfig& rotation, const Config& config, DiagSink& sink) {
   const std::string path = key_path(key_path("rotations", rotation.id), "providers");
   for (std::size_t i = 0; i < rotation.providers.size(); ++i) {
@@ -46,13 +47,6 @@ void check_rotation_models(const RotationConfig& rotation, const Config& config,
                    fmt::format("no models here and provider {} lists none: the entry has no candidates",
                                json_quoted(provider->id)));
       continue;
-    }
-    if (provider->models.empty()) continue;  // an open provider takes any model name
-    for (std::size_t m = 0; m < entry.models.size(); ++m) {
-      if (entry.models[m].name.empty() || provider->find_model(entry.models[m].name) != nullptr) continue;
-      sink.warning(key_path(index_path(key_path(index_path(path, i), "models"), m), "name"),
-                   fmt::format("provider {} does not list model {}; it is sent as named",
-                               json_quoted(provider->id), json_quoted(entry.models[m].name)));
     }
   }
 }

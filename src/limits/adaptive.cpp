@@ -51,6 +51,16 @@ Params params_from(const AdaptiveRateLimitConfig& s) {
   return p;
 }
 
+// params_from(s).initial without the rest (or 0 when disabled): what
+// state() answers for a key with nothing learned, on every request.
+double initial_interval(const AdaptiveRateLimitConfig& s) {
+  // The usual setting, none: no clamping to do (NaN and ±0 land here too).
+  if (!s.enabled || !(s.initial_rate_limit > 0)) return 0;
+  const double min = std::clamp(finite_or(s.min_rate_limit, 0), 0.0, kMaxSeconds);
+  const double max = std::clamp(finite_or(s.max_rate_limit, min), min, kMaxSeconds);
+  return std::clamp(finite_or(s.initial_rate_limit, 0), 0.0, max);
+}
+
 struct Entry {
   bool learned = false;
   double interval = 0;  // seconds, meaningful when `learned`
@@ -167,12 +177,12 @@ class InProcessAdaptive final : public AdaptiveLimits {
   }
 
   AdaptiveState state(std::string_view key, const AdaptiveRateLimitConfig& settings, TimePoint now) const override {
-    const Params p = params_from(settings);
     // The common case, nothing ever rate limited: no lock at all.
-    if (size_.load(std::memory_order_acquire) == 0) return {to_duration(effective_interval(nullptr, p, now)), {}};
+    if (size_.load(std::memory_order_acquire) == 0) return {to_duration(initial_interval(settings)), {}};
+    const Params p = params_from(settings);
     std::lock_guard lock(mutex_);
     const auto it = entries_.find(key);
-    if (it == entries_.end()) return {to_duration(effective_interval(nullptr, p, now)), {}};
+    if (it == entries_.end()) return {to_duration(initial_interval(settings)), {}};
     return {to_duration(effective_interval(&it->second, p, now)), blocked_or_epoch(it->second.blocked_until, now)};
   }
 

@@ -1,9 +1,11 @@
 #include "pipeline/chat_pipeline.hpp"
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
@@ -58,11 +60,14 @@ std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url) {
   return it->second;
 }
 
-// A candidate made concrete for one attempt: who speaks to it, and where.
+// A candidate made concrete: who speaks to it, where, and what a
+// passthrough request to it carries (all pure functions of the candidate).
 struct Prepared {
   const ProviderAdapter* adapter = nullptr;
   std::shared_ptr<const http::Endpoint> endpoint;
   UpstreamTarget target;
+  HeaderList auth_headers;                      // adapter->auth_headers(target)
+  std::array<std::string, 2> passthrough_path;  // endpoint path + chat_path(target, stream), by `stream`
 };
 
 Expected<Prepared> prepare(const routing::Candidate& c) {
@@ -73,12 +78,60 @@ Expected<Prepared> prepare(const routing::Candidate& c) {
   if (!c.api_key.empty()) p.target.api_key = c.api_key;
   p.endpoint = cached_endpoint(p.target.endpoint);
   if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
+  p.auth_headers = p.adapter->auth_headers(p.target);
+  for (bool stream : {false, true}) {
+    p.passthrough_path[stream] = p.endpoint->base_path + p.adapter->chat_path(p.target, stream);
+  }
   return p;
 }
 
+// The prepared candidates of the routing tables this worker thread serves,
+// so that a request builds no UpstreamTarget, looks up no endpoint and
+// copies no string of them. A table's candidates live as long as the table,
+// and every request holds its table (ctx.routes): entries are keyed by the
+// candidate's address within one generation per table, which is dropped
+// once the table is gone (the weak_ptr also keeps a new table from reusing
+// a dead one's identity). One thread's: no lock.
+class PreparedCache {
+ public:
+  // Null when `c` cannot be prepared (the error is not cached: it is rare,
+  // and the config that caused it is usually replaced).
+  const Prepared* find(const std::shared_ptr<const routing::RoutingTable>& table, const routing::Candidate& c) {
+    Generation& gen = generation(table);
+    auto it = gen.entries.find(&c);
+    if (it != gen.entries.end()) return &it->second;
+    auto prepared = prepare(c);
+    if (!prepared) return nullptr;
+    return &gen.entries.emplace(&c, std::move(*prepared)).first->second;
+  }
+
+ private:
+  struct Generation {
+    std::weak_ptr<const routing::RoutingTable> table;
+    std::unordered_map<const routing::Candidate*, Prepared> entries;  // node-based: addresses stay put
+  };
+
+  static bool same(const std::weak_ptr<const routing::RoutingTable>& a,
+                   const std::shared_ptr<const routing::RoutingTable>& b) {
+    return !a.owner_before(b) && !b.owner_before(a);
+  }
+
+  Generation& generation(const std::shared_ptr<const routing::RoutingTable>& table) {
+    // Newest last: the live table is almost always the last one.
+    for (auto it = generations_.rbegin(); it != generations_.rend(); ++it) {
+      if (same(it->table, table)) return *it;
+    }
+    std::erase_if(generations_, [](const Generation& g) { return g.table.expired(); });
+    generations_.push_back(Generation{table, {}});
+    return generations_.back();
+  }
+
+  std::vector<Generation> generations_;  // moved on growth: handed-out pointers are to map nodes, which stay
+};
+
 // One chat request as the attempt loop sees it, whatever the client's format.
 struct ChatJob {
-  std::string client_model;               // as the client named it (echoed, logged)
+  std::string_view client_model;          // as the client named it (echoed, logged), in `envelope` or `canonical`
   bool stream = false;
   bool include_usage = false;
   const openai::ChatEnvelope* envelope = nullptr;  // set: the body may be forwarded as bytes
@@ -94,8 +147,9 @@ struct ChatJob {
 http::OutgoingRequest passthrough_request(const Prepared& p, const http::Request& client, bool stream,
                                           std::string_view body, bool anthropic) {
   http::OutgoingRequest out;
-  out.target = p.endpoint->base_path + p.adapter->chat_path(p.target, stream);
-  out.headers = p.adapter->auth_headers(p.target);
+  out.target = p.passthrough_path[stream];
+  out.headers.reserve(p.auth_headers.size() + 6);
+  out.headers.insert(out.headers.end(), p.auth_headers.begin(), p.auth_headers.end());
   if (anthropic) {
     for (auto field : {"anthropic-version", "anthropic-beta"}) {
       auto value = client[field];
@@ -130,30 +184,56 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, Req
   co_return outcome;
 }
 
-boost::asio::awaitable<RelayOutcome> attempt(http::Exchange& ex, RequestContext& ctx, const routing::Candidate& c,
-                                             ChatJob& job) {
-  RelayOutcome outcome;
-  auto prepared = prepare(c);
-  if (!prepared) {
-    outcome.error = prepared.take_error();
-    co_return outcome;
-  }
-  const Prepared& p = *prepared;
-  if (job.envelope != nullptr &&
-      (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
-    co_return co_await attempt_passthrough(ex, ctx, p, c, job);
-  }
+boost::asio::awaitable<RelayOutcome> attempt_translated(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+                                                        const routing::Candidate& c, ChatJob& job) {
   const IngressCodec& codec = ingress_codec(ctx.format);
   if (!job.canonical) {
     auto decoded = codec.decode_request(ex.request().body());
     if (!decoded) {
+      RelayOutcome outcome;
       outcome.error = decoded.take_error();
       co_return outcome;
     }
     job.canonical = std::move(*decoded);
   }
-  TranslateJob translate{codec, *p.adapter, p.target, *p.endpoint, c.timeouts, {job.client_model, job.include_usage}};
+  TranslateJob translate{codec, *p.adapter, p.target, *p.endpoint,
+                         c.timeouts, {std::string(job.client_model), job.include_usage}};
   co_return co_await serve_translated(ex, ctx, *job.canonical, translate);
+}
+
+// Not a coroutine: it hands over the coroutine of the path taken, so that
+// an attempt costs no frame of its own. `p` outlives the attempt.
+boost::asio::awaitable<RelayOutcome> attempt_prepared(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+                                                      const routing::Candidate& c, ChatJob& job) {
+  if (job.envelope != nullptr &&
+      (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
+    return attempt_passthrough(ex, ctx, p, c, job);
+  }
+  return attempt_translated(ex, ctx, p, c, job);
+}
+
+// A candidate prepared for this attempt only: outside the routing table, or
+// one that cannot be prepared (the outcome then carries why).
+boost::asio::awaitable<RelayOutcome> attempt_uncached(http::Exchange& ex, RequestContext& ctx,
+                                                      const routing::Candidate& c, ChatJob& job) {
+  auto prepared = prepare(c);
+  if (!prepared) {
+    RelayOutcome outcome;
+    outcome.error = prepared.take_error();
+    co_return outcome;
+  }
+  co_return co_await attempt_prepared(ex, ctx, *prepared, c, job);
+}
+
+// `in_table`: `c` belongs to ctx.routes (a rotation's, or a listed model's
+// precomputed candidate), so its preparation is cached with the table.
+boost::asio::awaitable<RelayOutcome> attempt(http::Exchange& ex, RequestContext& ctx, const routing::Candidate& c,
+                                             ChatJob& job, bool in_table) {
+  thread_local PreparedCache cache;
+  if (in_table) {
+    if (const Prepared* p = cache.find(ctx.routes, c)) return attempt_prepared(ex, ctx, *p, c, job);
+  }
+  return attempt_uncached(ex, ctx, c, job);
 }
 
 // Failures another attempt of the same model may get past.
@@ -194,21 +274,32 @@ GatewayError skipped_error(const AttemptRecord& record) {
 }
 
 boost::asio::awaitable<void> serve_direct(http::Exchange& ex, RequestContext& ctx, ChatJob& job,
-                                          const routing::Candidate& c) {
-  GatewayState& state = *ctx.state;
-  if (auto blocked = unavailable_reason(state, *ctx.config, c, false, Clock::now())) {
-    co_return co_await send_error(ex, skipped_error(*blocked), ctx);
-  }
-  TargetGate gate(state, *ctx.config, c, false);
-  if (auto skip = co_await gate.claim(ctx, job.estimated_tokens)) {
+                                          const routing::Candidate& c, bool in_table) {
+  TargetGate gate(*ctx.state, *ctx.config, c, false);
+  auto skip = gate.claim_now(job.estimated_tokens);
+  // Watched from before a wait for a rate_limit slot: a client that leaves
+  // meanwhile gives its slot's request up.
+  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
+  if (!skip && gate.must_wait()) skip = co_await gate.wait(ctx);
+  if (skip) {
+    ex.stop_watch();
     co_return co_await send_error(ex, skipped_error(*skip), ctx);
   }
-  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });
-  auto outcome = co_await attempt(ex, ctx, c, job);
+  auto outcome = co_await attempt(ex, ctx, c, job, in_table);
   ex.stop_watch();
   settle(gate, outcome, ctx);
   if (outcome.error && !outcome.reached_client) co_await send_error(ex, *outcome.error, ctx);
   log_outcome(ctx, job.client_model, c.key, outcome);
+}
+
+// A model the provider does not list: its candidate is built for this request.
+boost::asio::awaitable<void> serve_unlisted(http::Exchange& ex, RequestContext& ctx, ChatJob& job,
+                                            routing::Candidate c) {
+  co_await serve_direct(ex, ctx, job, c, false);
+}
+
+boost::asio::awaitable<void> fail(http::Exchange& ex, RequestContext& ctx, GatewayError error) {
+  co_await send_error(ex, error, ctx);
 }
 
 // What a request needs from models that declare capabilities. A scan of the
@@ -250,7 +341,7 @@ boost::asio::awaitable<void> send_notify(http::Exchange& ex, RequestContext& ctx
   ChatResponse response = notify_response(error);
   response.id = "aisbf-" + ctx.request_id;
   response.model = job.client_model;
-  const EgressContext egress{job.client_model, job.include_usage};
+  const EgressContext egress{std::string(job.client_model), job.include_usage};
   HeaderList extra{{"x-request-id", ctx.request_id}};
   if (!job.stream) {
     co_await ex.send(200, "application/json", codec.encode_response(response, egress), extra);
@@ -309,19 +400,25 @@ boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& 
   std::optional<GatewayError> final_error;
   bool answered = false;
   while (!answered && !ctx.cancel.cancelled()) {
+    const auto now = Clock::now();
     auto index = planner.next([&](std::size_t i) {
-      return !unavailable_reason(*ctx.state, *ctx.config, candidates[i], true, Clock::now());
+      return available_now(*ctx.state, *ctx.config, candidates[i], true, now);
     });
     if (!index) break;
     const routing::Candidate& c = candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
-    if (auto skip = co_await gate.claim(ctx, job.estimated_tokens)) {
+    auto skip = gate.claim_now(job.estimated_tokens);
+    if (!skip && gate.must_wait()) skip = co_await gate.wait(ctx);
+    if (skip) {
       records.push_back(std::move(*skip));
       planner.skipped(*index);
       continue;
     }
-    ctx.response_headers = {{"x-aisbf-target", c.key}, {"x-aisbf-attempts", std::to_string(planner.attempts())}};
-    auto outcome = co_await attempt(ex, ctx, c, job);
+    ctx.response_headers.clear();
+    ctx.response_headers.reserve(2);
+    ctx.response_headers.emplace_back("x-aisbf-target", c.key);
+    ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
+    auto outcome = co_await attempt(ex, ctx, c, job, true);
     settle(gate, outcome, ctx);
     log_outcome(ctx, job.client_model, c.key, outcome);
     if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
@@ -347,21 +444,23 @@ boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& 
   co_await send_error(ex, error, ctx);
 }
 
+// Not a coroutine: it hands over the coroutine that serves the request.
 boost::asio::awaitable<void> serve_job(http::Exchange& ex, RequestContext& ctx, std::string_view scope,
                                        ChatJob& job) {
   auto resolved = routing::resolve_chat(*ctx.config, scope, job.client_model);
-  if (!resolved) co_return co_await send_error(ex, resolved.error(), ctx);
+  if (!resolved) return fail(ex, ctx, resolved.take_error());
   job.estimated_tokens = static_cast<std::int64_t>(ex.request().body().size() / 4);
   if (resolved->rotation != nullptr) {
     const auto* plan = ctx.routes->rotation(resolved->rotation->id);
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
-      co_return co_await send_error(ex, make_error(ErrorKind::internal, "rotation table out of date"), ctx);
+      return fail(ex, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
     }
-    co_return co_await serve_rotation(ex, ctx, job, *plan);
+    return serve_rotation(ex, ctx, job, *plan);
   }
   std::optional<routing::Candidate> scratch;
   const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
-  co_await serve_direct(ex, ctx, job, c);
+  if (!scratch) return serve_direct(ex, ctx, job, c, true);  // the table's: lives as long as ctx.routes
+  return serve_unlisted(ex, ctx, job, std::move(*scratch));
 }
 
 // A client format whose bodies may be forwarded as bytes to an adapter that
@@ -381,12 +480,13 @@ boost::asio::awaitable<void> serve_chat_like(http::Exchange& ex, RequestContext&
 
 }  // namespace
 
+// Not coroutines: each hands over serve_chat_like's.
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
-  co_await serve_chat_like(ex, ctx, scope, false);
+  return serve_chat_like(ex, ctx, scope, false);
 }
 
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
-  co_await serve_chat_like(ex, ctx, scope, true);
+  return serve_chat_like(ex, ctx, scope, true);
 }
 
 // Legacy completions always go through canonical types: no provider takes
@@ -395,10 +495,10 @@ boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContex
   auto request = ingress_codec(ctx.format).decode_request(ex.request().body());
   if (!request) co_return co_await send_error(ex, request.error(), ctx);
   ChatJob job;
-  job.client_model = request->model;
   job.stream = request->stream;
   job.include_usage = request->include_usage;
   job.canonical = std::move(*request);
+  job.client_model = job.canonical->model;  // after the move: a short name lives inside the string
   co_await serve_job(ex, ctx, scope, job);
 }
 

@@ -48,7 +48,23 @@ limits::Duration trial_timeout(const routing::Candidate& c) {
   return std::chrono::duration_cast<limits::Duration>(c.timeouts.total) + std::chrono::seconds(5);
 }
 
+// A target a learned 429 blocks, from a read of its adaptive state.
+std::optional<AttemptRecord> blocked_by(const routing::Candidate& c, const limits::AdaptiveState& learned,
+                                        limits::TimePoint now) {
+  if (learned.blocked_until <= now) return std::nullopt;
+  auto wait = until(learned.blocked_until, now);
+  return rate_limited(c, fmt::format("rate limited by the upstream for another {}", seconds_text(wait)), wait);
+}
+
 }  // namespace
+
+bool available_now(GatewayState& state, const Config& config, const routing::Candidate& c, bool check_health,
+                   limits::TimePoint now) {
+  if (check_health && (!state.health->available(c.key, now) || !state.health->available(c.provider->id, now))) {
+    return false;
+  }
+  return state.adaptive->state(c.key, config.adaptive, now).blocked_until <= now;
+}
 
 std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Config& config,
                                                 const routing::Candidate& c, bool check_health,
@@ -59,12 +75,7 @@ std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Confi
       return skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id));
     }
   }
-  auto learned = state.adaptive->state(c.key, config.adaptive, now);
-  if (learned.blocked_until > now) {
-    auto wait = until(learned.blocked_until, now);
-    return rate_limited(c, fmt::format("rate limited by the upstream for another {}", seconds_text(wait)), wait);
-  }
-  return std::nullopt;
+  return blocked_by(c, state.adaptive->state(c.key, config.adaptive, now), now);
 }
 
 TargetGate::TargetGate(GatewayState& state, const Config& config, const routing::Candidate& candidate,
@@ -75,52 +86,60 @@ TargetGate::~TargetGate() {
   if (claimed_ && !settled_) abandoned();
 }
 
-boost::asio::awaitable<std::optional<AttemptRecord>> TargetGate::claim(RequestContext& ctx,
-                                                                      std::int64_t estimated_tokens) {
+std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens) {
   const auto& c = candidate_;
   auto now = Clock::now();
   claimed_ = true;  // from here on, what was claimed is released on every way out
+  wait_until_.reset();
+  // One read of the learned state serves the block check and the spacing.
+  const auto learned = state_.adaptive->state(c.key, config_.adaptive, now);
   if (check_health_) {
     auto model = state_.health->admit(c.key, now, trial_timeout(c));
-    if (!model.allowed) co_return finish_skip(skipped(c, "cooling down after repeated failures"));
+    if (!model.allowed) return finish_skip(skipped(c, "cooling down after repeated failures"));
     trial_model_ = model.trial;
     auto provider = state_.health->admit(c.provider->id, now, trial_timeout(c));
     if (!provider.allowed) {
-      co_return finish_skip(
+      return finish_skip(
           skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id)));
     }
     trial_provider_ = provider.trial;
+  } else if (auto blocked = blocked_by(c, learned, now)) {
+    return finish_skip(std::move(*blocked));
   }
   if (c.tokens.any()) {
     auto admitted = state_.tokens->admit(c.key, c.tokens, estimated_tokens, now);
     if (!admitted.admitted) {
       auto wait = until(admitted.retry_at, now);
-      co_return finish_skip(rate_limited(
+      return finish_skip(rate_limited(
           c, fmt::format("its token window (rate_limit_TPM/TPH/TPD) is full for another {}", seconds_text(wait)),
           wait));
     }
     token_ticket_ = admitted.ticket;
     estimate_ = estimated_tokens;
   }
-  auto learned = state_.adaptive->state(c.key, config_.adaptive, now);
   const std::array<limits::SpacingKey, 2> keys{{{c.provider->id, c.provider_spacing},
                                                 {c.key, std::max(c.model_spacing, learned.interval)}}};
-  if (keys[0].interval == limits::Duration::zero() && keys[1].interval == limits::Duration::zero()) co_return std::nullopt;
+  if (keys[0].interval == limits::Duration::zero() && keys[1].interval == limits::Duration::zero()) return std::nullopt;
   auto slot = state_.spacing->reserve(keys, now, limits::seconds(config_.routing.max_rate_limit_wait));
   if (!slot.granted) {
     auto wait = until(slot.at, now);
-    co_return finish_skip(rate_limited(
+    return finish_skip(rate_limited(
         c, fmt::format("its rate_limit spacing has no slot within max_rate_limit_wait (next in {})", seconds_text(wait)),
         wait));
   }
-  if (slot.at > now) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer.expires_at(slot.at);
-    ctx.cancel.connect([&timer] { timer.cancel(); });
-    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    ctx.cancel.disconnect();
-    if (ctx.cancel.cancelled()) co_return finish_skip(skipped(c, "the client left while waiting for a slot"));
-  }
+  if (slot.at > now) wait_until_ = slot.at;
+  return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<AttemptRecord>> TargetGate::wait(RequestContext& ctx) {
+  if (!wait_until_) co_return std::nullopt;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  timer.expires_at(*wait_until_);
+  wait_until_.reset();
+  ctx.cancel.connect([&timer] { timer.cancel(); });
+  co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  ctx.cancel.disconnect();
+  if (ctx.cancel.cancelled()) co_return finish_skip(skipped(candidate_, "the client left while waiting for a slot"));
   co_return std::nullopt;
 }
 

@@ -26,6 +26,11 @@ std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Confi
                                                 const routing::Candidate& candidate, bool check_health,
                                                 limits::TimePoint now);
 
+// !unavailable_reason(…), without building the reason: asked of every
+// candidate a rotation's planner considers.
+bool available_now(GatewayState& state, const Config& config, const routing::Candidate& candidate, bool check_health,
+                   limits::TimePoint now);
+
 class TargetGate {
  public:
   TargetGate(GatewayState& state, const Config& config, const routing::Candidate& candidate, bool check_health);
@@ -33,10 +38,19 @@ class TargetGate {
   TargetGate(const TargetGate&) = delete;
   TargetGate& operator=(const TargetGate&) = delete;
 
-  // Claims the candidate for a request of about `estimated_tokens`, waiting
-  // for its rate_limit slot. nullopt: go ahead; otherwise why it was skipped
-  // (everything claimed is released).
-  boost::asio::awaitable<std::optional<AttemptRecord>> claim(RequestContext& ctx, std::int64_t estimated_tokens);
+  // Claims the candidate for a request of about `estimated_tokens`: its
+  // half-open trial, its token windows and a rate_limit slot. nullopt:
+  // claimed, go ahead once must_wait() is false or wait() said nullopt;
+  // otherwise why it was skipped (everything claimed is released). No
+  // coroutine: the common case (no slot in the future) waits for nothing. A
+  // gate without health checks (a direct request: nothing selected it) also
+  // refuses a target blocked by a learned 429, which available_now() rules
+  // out for a rotation's candidates before they are chosen.
+  std::optional<AttemptRecord> claim_now(std::int64_t estimated_tokens);
+  bool must_wait() const { return wait_until_.has_value(); }
+  // Waits for the slot claim_now() reserved; nullopt: go ahead; otherwise
+  // the client left meanwhile (everything claimed is released).
+  boost::asio::awaitable<std::optional<AttemptRecord>> wait(RequestContext& ctx);
 
   void succeeded(const ScannedUsage& usage);
   // A 429 teaches the adaptive limits; another retryable failure counts
@@ -61,6 +75,7 @@ class TargetGate {
   std::int64_t estimate_ = 0;
   bool claimed_ = false, settled_ = false;
   std::optional<std::chrono::milliseconds> blocked_for_;
+  std::optional<limits::TimePoint> wait_until_;  // the reserved rate_limit slot, when in the future
 };
 
 }  // namespace aisbf

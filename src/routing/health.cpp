@@ -98,6 +98,9 @@ class InProcessHealth final : public HealthStore {
   }
 
   void on_success(std::string_view key) override {
+    // Nothing on record (the common case): nothing to clear, no lock. A
+    // failure recorded concurrently is kept, as if this success came first.
+    if (tracked_.load(std::memory_order_acquire) == 0) return;
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return;

@@ -11,6 +11,7 @@
 // needs and lack are never chosen. Deterministic for a given seed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,24 +51,33 @@ class AttemptPlanner {
   int attempts() const { return attempts_; }  // requests actually sent
   // Whether some candidate has the capabilities the request needs.
   bool any_capable() const;
-  bool capable(std::size_t index) const { return capable_[index]; }
-  int tries(std::size_t index) const { return tries_[index]; }
+  bool capable(std::size_t index) const { return slot(index).capable; }
+  int tries(std::size_t index) const { return slot(index).tries; }
 
  private:
   enum class Tier { fresh_weighted, fresh_backup, retry };
+  // What the planner knows of one candidate. Held inline for the usual few
+  // candidates, so that a request's planner allocates nothing.
+  struct Slot {
+    int tries = 0;
+    bool capable = false;
+    bool retry_ok = false;  // its last failure was transient: another try is allowed
+    bool pooled = false;    // usable in the tier next() is drawing from
+  };
+  static constexpr std::size_t kInlineSlots = 8;
+  Slot& slot(std::size_t i) { return i < kInlineSlots ? inline_[i] : overflow_[i - kInlineSlots]; }
+  const Slot& slot(std::size_t i) const { return i < kInlineSlots ? inline_[i] : overflow_[i - kInlineSlots]; }
   bool in_tier(std::size_t index, Tier tier) const;
-  std::size_t draw();  // a weighted pick from pool_
+  std::size_t draw(std::size_t pooled, std::size_t first, std::size_t last);  // a weighted pick among the pooled
   void take(std::size_t index);
 
   std::span<const Candidate> candidates_;
-  std::vector<bool> capable_;
-  std::vector<int> tries_;
-  std::vector<bool> retry_ok_;
+  std::array<Slot, kInlineSlots> inline_{};
+  std::vector<Slot> overflow_;  // candidates past kInlineSlots
   int max_attempts_;
   int max_per_model_;
   int attempts_ = 0;
   SplitMix64 rng_;
-  std::vector<std::size_t> pool_;  // the usable candidates of a tier; reused so next() does not allocate
 };
 
 }  // namespace aisbf::routing

@@ -242,11 +242,18 @@ bool transient(const GatewayError& e) {
          e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
 }
 
+// A candidate the configuration makes unusable (a provider type this build
+// lacks, an endpoint that is no URL): nothing was sent, and another
+// candidate of the rotation may well serve.
+bool candidate_unusable(const GatewayError& e) {
+  return e.kind == ErrorKind::unsupported || e.code == "invalid_provider_endpoint";
+}
+
 void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx) {
   if (!outcome.error) {
     gate.succeeded(outcome.usage);
-  } else if (ctx.cancel.cancelled()) {
-    gate.abandoned();  // the client left: no verdict on the target
+  } else if (ctx.cancel.cancelled() || candidate_unusable(*outcome.error)) {
+    gate.abandoned();  // the client left, or nothing was sent: no verdict on the target
   } else {
     gate.failed(*outcome.error, outcome.rate_hints);
   }
@@ -428,7 +435,7 @@ boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& 
     const GatewayError& error = *outcome.error;
     records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
                        gate.blocked_for()});
-    if (!error.retryable) {
+    if (!error.retryable && !candidate_unusable(error)) {
       final_error = error;  // the request itself is wrong: another candidate would say the same
       break;
     }

@@ -169,6 +169,7 @@ describe('rotations', { timeout: 90000 }, () => {
         f429: prov(u, 'f429', ['fault-429']),
         f401: prov(u, 'f401', ['fault-401']),
         f404: prov(u, 'f404', ['fault-404']),
+        unsup: prov(u, 'unsup', ['mock-model'], { type: 'cohere' }),
         tpm: prov(u, 'tpm', [model('mock-model', { rate_limit_TPM: 100 })]),
         tpm2: prov(u, 'tpm2', [model('mock-model', { rate_limit_TPM: 100 })]),
         fclose: prov(u, 'fclose', ['fault-close']),
@@ -196,6 +197,7 @@ describe('rotations', { timeout: 90000 }, () => {
         fo_429: rot([['f429', 'fault-429', 10], ['ok', 'mock-model', 1]]),
         fo_401: rot([['f401', 'fault-401', 10], ['ok', 'mock-model', 1]]),
         fo_404: rot([['f404', 'fault-404', 10], ['ok', 'mock-model', 1]]),
+        unsupported: rot([['unsup', 'mock-model', 10], ['ok', 'mock-model', 1]]),
         tpmrot: rot([['tpm', 'mock-model', 1], ['ok', 'mock-model', 0]]),
         tpmalone: rot([['tpm2', 'mock-model', 1]]),
         fo_close: rot([['fclose', 'fault-close', 10], ['ok', 'mock-model', 1]]),
@@ -468,6 +470,12 @@ describe('rotations', { timeout: 90000 }, () => {
     assert.equal((await upstream(s, 'wb')).length, b);
   });
 
+  it('a candidate of a provider type this build lacks is passed over', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      assert.equal(assertGood(await ask(s, 'unsupported', { content: `unsupported ${i}` })), 'ok/mock-model');
+    }
+  });
+
   it('rate_limit_TPM: a model whose minute window cannot take the request is skipped; the window holds real usage', async () => {
     // About 110 tokens estimated (a quarter of the body's bytes) against a
     // limit of 100: the first request fits only because the window is empty.
@@ -558,7 +566,7 @@ describe('rotations', { timeout: 90000 }, () => {
       assert.deepEqual(w.candidates.map((c) => [c.provider, c.model, c.weight]),
         [['wa', 'mock-model', 3], ['wb', 'mock-model', 1]]);
       assert.equal(b.data.find((x) => x.id === 'notify')?.notifyerrors, true);
-      assert.equal(b.data.length, 24, b.data.map((x) => x.id).join(' '));
+      assert.equal(b.data.length, 25, b.data.map((x) => x.id).join(' '));
     });
 
     it('GET /api/rotations/models and /api/v1/models list rotation/<id>', async () => {

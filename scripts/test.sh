@@ -28,6 +28,8 @@ status=${PIPESTATUS[0]}
 set -e
 phase "tests"
 
+# The soak's counts (good answers, well-formed errors) are part of what it reports.
+grep -h -E '^soak: ' "$build_dir/Testing/Temporary/LastTest.log" 2>/dev/null | sed 's/^/== /' || true
 echo "== phases: ${phases[*]}"
 grep -E '^[0-9]+% tests passed' "$build_dir/ctest.log" | tail -n 1
 exit "$status"

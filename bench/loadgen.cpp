@@ -4,7 +4,7 @@
 //                 --body-file FILE [--concurrency C] [--requests N | --duration S]
 //                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
 //                 [--timeout S] [--first-event openai|anthropic]
-//                 [--alt-body-file FILE]
+//                 [--alt-body-file FILE] [--alt-url URL [--alt-header "Name: value"]...]
 //
 // One keep-alive connection per concurrent worker, all driven by one
 // epoll loop that blocks in epoll_wait (no busy polling). Every request is the
@@ -32,6 +32,14 @@
 // main body's alone (answers counts both). Two request kinds measured
 // alternately on the same connection see the same machine state, so their
 // difference is not lost in the drift between separate runs.
+//
+// --alt-url: every second request goes to this URL instead, on a connection
+// of its own, with the --alt-header headers (not --header's) and the body of
+// --alt-body-file (--body-file's when not given). Needs --concurrency 1: two
+// connections, one request at a time, strictly alternating A, B, A, B (warm-up
+// included; a failed request still takes its turn). The second URL's samples
+// are reported as alt_count, alt_p50_us… as above. Two servers measured
+// alternately see the same machine state.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -72,6 +80,12 @@ struct Options {
   std::string body;
   std::string alt_body;  // empty: every request sends `body`
   std::vector<std::string> headers;
+  // --alt-url: every second request goes there, on a connection of its own
+  bool alt_url = false;
+  std::string alt_host;
+  int alt_port = 80;
+  std::string alt_path = "/";
+  std::vector<std::string> alt_headers;
   std::string expect;
   int concurrency = 1;
   long requests = 0;
@@ -92,7 +106,8 @@ int64_t now_ns() {
                "usage: bench-loadgen --mode latency|ttfb|throughput --url URL --body-file F\n"
                "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
                "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n"
-               "       [--first-event openai|anthropic] [--alt-body-file F]\n");
+               "       [--first-event openai|anthropic] [--alt-body-file F]\n"
+               "       [--alt-url URL [--alt-header 'K: V']...]\n");
   std::exit(2);
 }
 
@@ -162,7 +177,8 @@ struct Conn {
   bool connecting = false;
   bool busy = false;        // a request is in flight
   bool measured = false;    // the request in flight is recorded
-  bool alt = false;         // the request in flight sends the alternate body
+  bool alt = false;         // the request in flight sends the alternate body (or goes to --alt-url)
+  bool alt_conn = false;    // --alt-url: this connection goes to the alternate URL
   size_t sent = 0;          // bytes of the request written
   std::string in;           // unparsed input
   size_t in_pos = 0;
@@ -187,25 +203,41 @@ struct Stats {
 class Loadgen {
  public:
   explicit Loadgen(Options o) : opt_(std::move(o)) {
-    auto build = [&](const std::string& body) {
+    auto build = [&](const std::string& host, int port, const std::string& path,
+                     const std::vector<std::string>& headers, const std::string& body) {
       std::ostringstream r;
-      r << "POST " << opt_.path << " HTTP/1.1\r\n"
-        << "Host: " << opt_.host << ":" << opt_.port << "\r\n"
+      r << "POST " << path << " HTTP/1.1\r\n"
+        << "Host: " << host << ":" << port << "\r\n"
         << "Content-Type: application/json\r\n"
         << "Content-Length: " << body.size() << "\r\n";
       if (opt_.mode == Mode::Ttfb) r << "Accept: text/event-stream\r\n";
-      for (auto& h : opt_.headers) r << h << "\r\n";
+      for (auto& h : headers) r << h << "\r\n";
       r << "\r\n" << body;
       return r.str();
     };
-    request_ = build(opt_.body);
-    if (!opt_.alt_body.empty()) request_alt_ = build(opt_.alt_body);
-    addr_.sin_family = AF_INET;
-    addr_.sin_port = htons(uint16_t(opt_.port));
-    std::string h = opt_.host == "localhost" ? "127.0.0.1" : opt_.host;
-    if (inet_pton(AF_INET, h.c_str(), &addr_.sin_addr) != 1) usage("--url host must be an IPv4 address or localhost");
+    auto resolve = [](const std::string& host, int port, const char* opt) {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(uint16_t(port));
+      std::string h = host == "localhost" ? "127.0.0.1" : host;
+      if (inet_pton(AF_INET, h.c_str(), &a.sin_addr) != 1)
+        usage((std::string(opt) + " host must be an IPv4 address or localhost").c_str());
+      return a;
+    };
+    request_ = build(opt_.host, opt_.port, opt_.path, opt_.headers, opt_.body);
+    addr_ = resolve(opt_.host, opt_.port, "--url");
+    alt_addr_ = addr_;
+    if (opt_.alt_url) {
+      request_alt_ = build(opt_.alt_host, opt_.alt_port, opt_.alt_path, opt_.alt_headers,
+                           opt_.alt_body.empty() ? opt_.body : opt_.alt_body);
+      alt_addr_ = resolve(opt_.alt_host, opt_.alt_port, "--alt-url");
+    } else if (!opt_.alt_body.empty()) {
+      request_alt_ = build(opt_.host, opt_.port, opt_.path, opt_.headers, opt_.alt_body);
+    }
     ep_ = epoll_create1(EPOLL_CLOEXEC);
-    conns_.resize(size_t(opt_.concurrency));
+    // --alt-url: connection 0 to --url, connection 1 to --alt-url (concurrency 1).
+    conns_.resize(opt_.alt_url ? 2 : size_t(opt_.concurrency));
+    if (opt_.alt_url) conns_[1].alt_conn = true;
   }
 
   // Runs `limit` requests (0 = unlimited) until `deadline_ns` (0 = none);
@@ -259,7 +291,8 @@ class Loadgen {
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int r = connect(c.fd, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_);
+    const sockaddr_in& addr = c.alt_conn ? alt_addr_ : addr_;
+    int r = connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     c.connecting = r != 0 && errno == EINPROGRESS;
     if (r != 0 && !c.connecting) {
       ::close(c.fd);
@@ -282,10 +315,14 @@ class Loadgen {
 
   void maybe_start(Conn& c) {
     if (c.busy || !may_issue()) return;
+    // --alt-url: one request at a time, on connection 0 then 1 then 0…
+    // (turn_ is not reset between warm-up and measurement: no two in a row.)
+    if (opt_.alt_url && (in_flight() > 0 || size_t(&c - conns_.data()) != size_t(turn_ % 2))) return;
     ++issued_;
+    ++turn_;
     c.busy = true;
     c.measured = record_;
-    c.alt = !request_alt_.empty() && issued_ % 2 == 0;
+    c.alt = opt_.alt_url ? c.alt_conn : !request_alt_.empty() && issued_ % 2 == 0;
     c.sent = 0;
     c.resp.reset();
     c.t_first = 0;
@@ -301,8 +338,10 @@ class Loadgen {
     write_some(c);
   }
 
+  const std::string& request_of(const Conn& c) const { return c.alt ? request_alt_ : request_; }
+
   void write_some(Conn& c) {
-    const std::string& request = c.alt ? request_alt_ : request_;
+    const std::string& request = request_of(c);
     while (c.sent < request.size()) {
       ssize_t n = send(c.fd, request.data() + c.sent, request.size() - c.sent, MSG_NOSIGNAL);
       if (n < 0) {
@@ -348,7 +387,7 @@ class Loadgen {
       write_some(c);
       return;
     }
-    if ((events & EPOLLOUT) && c.sent < request_.size()) write_some(c);
+    if ((events & EPOLLOUT) && c.busy && c.sent < request_of(c).size()) write_some(c);
     if (c.fd < 0) return;
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_some(c);
   }
@@ -531,7 +570,11 @@ class Loadgen {
     c.in_pos = 0;
     r.reset();
     if (close_it) drop(c);
-    maybe_start(c);
+    if (opt_.alt_url) {
+      for (auto& n : conns_) maybe_start(n);  // the other connection's turn
+    } else {
+      maybe_start(c);
+    }
   }
 
   void check_timeouts() {
@@ -545,35 +588,37 @@ class Loadgen {
 
   Options opt_;
   std::string request_;
-  std::string request_alt_;  // empty without --alt-body-file
+  std::string request_alt_;  // empty without --alt-body-file or --alt-url
   sockaddr_in addr_{};
+  sockaddr_in alt_addr_{};  // --alt-url's (addr_ without it)
   int ep_ = -1;
   std::vector<Conn> conns_;
   long limit_ = 0;
   int64_t deadline_ = 0;
   bool record_ = false;
   long issued_ = 0;
+  long turn_ = 0;  // --alt-url: requests issued in all phases
   long consecutive_failures_ = 0;
   bool give_up_ = false;
   Stats stats_;
 };
 
-bool parse_url(const std::string& url, Options& o) {
+bool parse_url(const std::string& url, std::string& host, int& port, std::string& path) {
   std::string v = url;
   if (v.rfind("http://", 0) != 0) return false;
   v = v.substr(7);
   auto slash = v.find('/');
   std::string hostport = slash == std::string::npos ? v : v.substr(0, slash);
-  o.path = slash == std::string::npos ? "/" : v.substr(slash);
+  path = slash == std::string::npos ? "/" : v.substr(slash);
   auto colon = hostport.rfind(':');
   if (colon == std::string::npos) {
-    o.host = hostport;
-    o.port = 80;
+    host = hostport;
+    port = 80;
   } else {
-    o.host = hostport.substr(0, colon);
-    o.port = std::atoi(hostport.c_str() + colon + 1);
+    host = hostport.substr(0, colon);
+    port = std::atoi(hostport.c_str() + colon + 1);
   }
-  return !o.host.empty() && o.port > 0;
+  return !host.empty() && port > 0;
 }
 
 double pct(const std::vector<int64_t>& sorted, double p) {
@@ -595,7 +640,7 @@ double cpu_seconds() {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string url, body_file, alt_body_file;
+  std::string url, body_file, alt_body_file, alt_url;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -611,6 +656,8 @@ int main(int argc, char** argv) {
     } else if (a == "--url") url = val();
     else if (a == "--body-file") body_file = val();
     else if (a == "--alt-body-file") alt_body_file = val();
+    else if (a == "--alt-url") alt_url = val();
+    else if (a == "--alt-header") o.alt_headers.push_back(val());
     else if (a == "--concurrency" || a == "-c") o.concurrency = std::atoi(val().c_str());
     else if (a == "--requests" || a == "-n") o.requests = std::atol(val().c_str());
     else if (a == "--duration" || a == "-d") o.duration = std::atof(val().c_str());
@@ -626,7 +673,13 @@ int main(int argc, char** argv) {
     }
     else usage(("unknown option " + a).c_str());
   }
-  if (url.empty() || !parse_url(url, o)) usage("--url http://HOST:PORT/PATH is required");
+  if (url.empty() || !parse_url(url, o.host, o.port, o.path)) usage("--url http://HOST:PORT/PATH is required");
+  if (!alt_url.empty()) {
+    if (!parse_url(alt_url, o.alt_host, o.alt_port, o.alt_path)) usage("--alt-url must be http://HOST:PORT/PATH");
+    o.alt_url = true;
+  } else if (!o.alt_headers.empty()) {
+    usage("--alt-header needs --alt-url");
+  }
   if (body_file.empty()) usage("--body-file is required");
   std::ifstream f(body_file, std::ios::binary);
   if (!f) usage("cannot read --body-file");
@@ -638,6 +691,7 @@ int main(int argc, char** argv) {
     if (o.alt_body.empty()) usage("--alt-body-file is empty");
   }
   if (o.concurrency < 1) usage("--concurrency must be >= 1");
+  if (o.alt_url && o.concurrency != 1) usage("--alt-url needs --concurrency 1 (one request at a time, alternating)");
   if (o.requests <= 0 && o.duration <= 0) usage("give --requests N or --duration S");
   signal(SIGPIPE, SIG_IGN);
 
@@ -654,9 +708,9 @@ int main(int argc, char** argv) {
   double mean = 0;
   for (auto x : v) mean += double(x);
   mean = v.empty() ? 0 : mean / double(v.size()) / 1000.0;
-  // The alternate body's samples, when there are any: fields appended to the object.
+  // The alternate body's or URL's samples, when there are any: fields appended to the object.
   std::string alt_fields;
-  if (!o.alt_body.empty()) {
+  if (!o.alt_body.empty() || o.alt_url) {
     std::vector<int64_t> a = s.alt_samples;
     std::sort(a.begin(), a.end());
     double alt_mean = 0;

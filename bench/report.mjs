@@ -132,9 +132,19 @@ L.push('');
 const a = row.aisbf, rl = row.relay, pk = row.portkey;
 const verdict = (ok) => (ok === null ? 'n/a' : ok ? '**PASS**' : '**FAIL**');
 const cmp = (x, bound, le) => (Number.isFinite(x) && Number.isFinite(bound) ? (le ? x <= bound : x >= bound) : null);
+// The latency target is judged on the paired block (aisbf and relay requests
+// alternating, one connection to each, one request at a time); the rows' own
+// medians, measured in separate blocks, are shown for information.
+const lp = json('latpair.aisbf-relay.json');
+const lpMark = mark(lp, 'latpair.aisbf-relay');
+const lpA = lp?.count > 0 ? lp.p50_us : NaN, lpR = lp?.alt_count > 0 ? lp.alt_p50_us : NaN;
+const sign = (x) => (x >= 0 ? '+' : '−') + fmt(Math.abs(x), 1);
+// [name, aisbf, bound, ok (true | false | null), judged (false: information, no verdict)]
 const tgt = [
-  ['p50 c=1 ≤ relay + 25 µs', `${fmt(a.p50, 1)} µs${a.latMark}`, `≤ ${fmt(rl.p50 + 25, 1)} µs${rl.latMark}`,
-    cmp(a.p50, rl.p50 + 25, true)],
+  ['p50 c=1 ≤ relay + 25 µs, paired (judged)', `${fmt(lpA, 1)} µs${lpMark} (${Number.isFinite(lpA - lpR) ? sign(lpA - lpR) : '—'} µs)`,
+    `≤ ${fmt(lpR + 25, 1)} µs (relay ${fmt(lpR, 1)})`, cmp(lpA - lpR, 25, true)],
+  ['p50 c=1 ≤ relay + 25 µs, rows (information)', `${fmt(a.p50, 1)} µs${a.latMark} (${Number.isFinite(a.p50 - rl.p50) ? sign(a.p50 - rl.p50) : '—'} µs)`,
+    `≤ ${fmt(rl.p50 + 25, 1)} µs${rl.latMark} (relay ${fmt(rl.p50, 1)})`, cmp(a.p50, rl.p50 + 25, true), false],
   ['rps c=16 ≥ 9,000', `${fmt(a.rps16)}${a.rps16Mark}`, '≥ 9,000', cmp(a.rps16, 9000, false)],
   ['rps c=16 ≥ 10 × Portkey', `${fmt(a.rps16)}${a.rps16Mark}`, `≥ ${fmt(10 * pk.rps16)}${pk.rps16Mark}`,
     cmp(a.rps16, 10 * pk.rps16, false)],
@@ -146,7 +156,13 @@ L.push('Targets for aisbf:');
 L.push('');
 L.push('| target | aisbf | bound | result |');
 L.push('| --- | ---: | ---: | --- |');
-for (const [name, val, bound, ok] of tgt) L.push(`| ${name} | ${val} | ${bound} | ${verdict(ok)} |`);
+for (const [name, val, bound, ok, judged = true] of tgt)
+  L.push(`| ${name} | ${val} | ${bound} | ${judged ? verdict(ok) : 'info'} |`);
+L.push('');
+L.push(`p50 c=1 is judged on the paired block: ${fmt(lp?.count ?? NaN)} aisbf and ${fmt(lp?.alt_count ?? NaN)} relay requests ` +
+  'alternating, one connection to each and one request at a time, so that both see the same state of the machine; ' +
+  `PASS when aisbf's p50 − the relay's p50 ≤ 25 µs (here ${Number.isFinite(lpA - lpR) ? sign(lpA - lpR) : '—'} µs). ` +
+  'The rows\' medians come from separate blocks a few seconds apart, whose p50 moves by tens of µs on this VM: for information only.');
 L.push('');
 
 // Rotation vs direct provider path: the same passthrough, once through the

@@ -1,10 +1,8 @@
 #include "pipeline/chat_pipeline.hpp"
 
-#include <array>
 #include <memory>
 #include <optional>
 #include <random>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
@@ -13,15 +11,14 @@
 
 #include "api/anthropic/count_tokens.hpp"
 #include "core/provider_adapter.hpp"
-#include "http/endpoint.hpp"
 #include "http/upstream_client.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/prepared_candidate.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
 #include "pipeline/translate.hpp"
-#include "pipeline/upstream_target.hpp"
 #include "providers/openai/openai_wire.hpp"
 #include "routing/resolve.hpp"
 #include "routing/rotation.hpp"
@@ -32,102 +29,6 @@ namespace aisbf {
 namespace {
 
 using limits::Clock;
-
-GatewayError unsupported_type(const ProviderConfig& provider) {
-  auto e = make_error(ErrorKind::unsupported, fmt::format("unsupported provider type '{}' (provider '{}')",
-                                                          provider.type, provider.id));
-  e.code = "unsupported_provider_type";
-  return e;
-}
-
-GatewayError bad_endpoint(const ProviderConfig& provider) {
-  auto e = make_error(ErrorKind::internal,
-                      fmt::format("provider '{}' has no usable endpoint (expected an http:// or https:// URL)", provider.id));
-  e.code = "invalid_provider_endpoint";
-  return e;
-}
-
-// Endpoints are parsed once per worker thread, not on every request. Shared
-// pointers: an attempt in flight keeps its endpoint if the cache is cleared.
-std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url) {
-  thread_local std::unordered_map<std::string, std::shared_ptr<const http::Endpoint>> cache;
-  auto it = cache.find(url);
-  if (it == cache.end()) {
-    if (cache.size() > 4096) cache.clear();  // bounded across config reloads
-    auto parsed = http::parse_endpoint(url);
-    it = cache.emplace(url, parsed ? std::make_shared<const http::Endpoint>(std::move(*parsed)) : nullptr).first;
-  }
-  return it->second;
-}
-
-// A candidate made concrete: who speaks to it, where, and what a
-// passthrough request to it carries (all pure functions of the candidate).
-struct Prepared {
-  const ProviderAdapter* adapter = nullptr;
-  std::shared_ptr<const http::Endpoint> endpoint;
-  UpstreamTarget target;
-  HeaderList auth_headers;                      // adapter->auth_headers(target)
-  std::array<std::string, 2> passthrough_path;  // endpoint path + chat_path(target, stream), by `stream`
-};
-
-Expected<Prepared> prepare(const routing::Candidate& c) {
-  Prepared p;
-  p.adapter = find_provider_adapter(c.provider->type);
-  if (p.adapter == nullptr) return unsupported_type(*c.provider);
-  p.target = upstream_target(*c.provider, c.model, c.upstream_model);
-  if (!c.api_key.empty()) p.target.api_key = c.api_key;
-  p.endpoint = cached_endpoint(p.target.endpoint);
-  if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
-  p.auth_headers = p.adapter->auth_headers(p.target);
-  for (bool stream : {false, true}) {
-    p.passthrough_path[stream] = p.endpoint->base_path + p.adapter->chat_path(p.target, stream);
-  }
-  return p;
-}
-
-// The prepared candidates of the routing tables this worker thread serves,
-// so that a request builds no UpstreamTarget, looks up no endpoint and
-// copies no string of them. A table's candidates live as long as the table,
-// and every request holds its table (ctx.routes): entries are keyed by the
-// candidate's address within one generation per table, which is dropped
-// once the table is gone (the weak_ptr also keeps a new table from reusing
-// a dead one's identity). One thread's: no lock.
-class PreparedCache {
- public:
-  // Null when `c` cannot be prepared (the error is not cached: it is rare,
-  // and the config that caused it is usually replaced).
-  const Prepared* find(const std::shared_ptr<const routing::RoutingTable>& table, const routing::Candidate& c) {
-    Generation& gen = generation(table);
-    auto it = gen.entries.find(&c);
-    if (it != gen.entries.end()) return &it->second;
-    auto prepared = prepare(c);
-    if (!prepared) return nullptr;
-    return &gen.entries.emplace(&c, std::move(*prepared)).first->second;
-  }
-
- private:
-  struct Generation {
-    std::weak_ptr<const routing::RoutingTable> table;
-    std::unordered_map<const routing::Candidate*, Prepared> entries;  // node-based: addresses stay put
-  };
-
-  static bool same(const std::weak_ptr<const routing::RoutingTable>& a,
-                   const std::shared_ptr<const routing::RoutingTable>& b) {
-    return !a.owner_before(b) && !b.owner_before(a);
-  }
-
-  Generation& generation(const std::shared_ptr<const routing::RoutingTable>& table) {
-    // Newest last: the live table is almost always the last one.
-    for (auto it = generations_.rbegin(); it != generations_.rend(); ++it) {
-      if (same(it->table, table)) return *it;
-    }
-    std::erase_if(generations_, [](const Generation& g) { return g.table.expired(); });
-    generations_.push_back(Generation{table, {}});
-    return generations_.back();
-  }
-
-  std::vector<Generation> generations_;  // moved on growth: handed-out pointers are to map nodes, which stay
-};
 
 // One chat request as the attempt loop sees it, whatever the client's format.
 struct ChatJob {
@@ -144,7 +45,7 @@ struct ChatJob {
 // for an Anthropic client talking to an Anthropic upstream, the client's
 // protocol version and beta flags. Nothing else of the caller's (token,
 // cookies, encodings) is forwarded.
-http::OutgoingRequest passthrough_request(const Prepared& p, const http::Request& client, bool stream,
+http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http::Request& client, bool stream,
                                           std::string_view body, bool anthropic) {
   http::OutgoingRequest out;
   out.target = p.passthrough_path[stream];
@@ -166,7 +67,7 @@ http::OutgoingRequest passthrough_request(const Prepared& p, const http::Request
   return out;
 }
 
-boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, RequestContext& ctx, const PreparedCandidate& p,
                                                          const routing::Candidate& c, const ChatJob& job) {
   // Azure names a deployment, not a model; elsewhere deployment is empty.
   const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
@@ -184,7 +85,7 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, Req
   co_return outcome;
 }
 
-boost::asio::awaitable<RelayOutcome> attempt_translated(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+boost::asio::awaitable<RelayOutcome> attempt_translated(http::Exchange& ex, RequestContext& ctx, const PreparedCandidate& p,
                                                         const routing::Candidate& c, ChatJob& job) {
   const IngressCodec& codec = ingress_codec(ctx.format);
   if (!job.canonical) {
@@ -203,7 +104,7 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(http::Exchange& ex, Requ
 
 // Not a coroutine: it hands over the coroutine of the path taken, so that
 // an attempt costs no frame of its own. `p` outlives the attempt.
-boost::asio::awaitable<RelayOutcome> attempt_prepared(http::Exchange& ex, RequestContext& ctx, const Prepared& p,
+boost::asio::awaitable<RelayOutcome> attempt_prepared(http::Exchange& ex, RequestContext& ctx, const PreparedCandidate& p,
                                                       const routing::Candidate& c, ChatJob& job) {
   if (job.envelope != nullptr &&
       (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
@@ -216,7 +117,7 @@ boost::asio::awaitable<RelayOutcome> attempt_prepared(http::Exchange& ex, Reques
 // one that cannot be prepared (the outcome then carries why).
 boost::asio::awaitable<RelayOutcome> attempt_uncached(http::Exchange& ex, RequestContext& ctx,
                                                       const routing::Candidate& c, ChatJob& job) {
-  auto prepared = prepare(c);
+  auto prepared = prepare_candidate(c);
   if (!prepared) {
     RelayOutcome outcome;
     outcome.error = prepared.take_error();
@@ -229,9 +130,8 @@ boost::asio::awaitable<RelayOutcome> attempt_uncached(http::Exchange& ex, Reques
 // precomputed candidate), so its preparation is cached with the table.
 boost::asio::awaitable<RelayOutcome> attempt(http::Exchange& ex, RequestContext& ctx, const routing::Candidate& c,
                                              ChatJob& job, bool in_table) {
-  thread_local PreparedCache cache;
   if (in_table) {
-    if (const Prepared* p = cache.find(ctx.routes, c)) return attempt_prepared(ex, ctx, *p, c, job);
+    if (const PreparedCandidate* p = cached_preparation(ctx.routes, c)) return attempt_prepared(ex, ctx, *p, c, job);
   }
   return attempt_uncached(ex, ctx, c, job);
 }

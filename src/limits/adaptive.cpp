@@ -7,7 +7,7 @@
 #include <mutex>
 #include <random>
 
-#include "limits/string_map.hpp"
+#include "core/string_map.hpp"
 
 namespace aisbf::limits {
 namespace {
@@ -205,11 +205,7 @@ class InProcessAdaptive final : public AdaptiveLimits {
 
   void reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    if (key.empty()) {
-      entries_.clear();
-    } else if (const auto it = entries_.find(key); it != entries_.end()) {
-      entries_.erase(it);
-    }
+    erase_or_clear(entries_, key);
     size_.store(entries_.size(), std::memory_order_release);
   }
 
@@ -222,7 +218,7 @@ class InProcessAdaptive final : public AdaptiveLimits {
   }
 
   Entry& entry_for(std::string_view key) {
-    Entry& e = detail::find_or_create(entries_, key);
+    Entry& e = find_or_create(entries_, key);
     size_.store(entries_.size(), std::memory_order_release);
     return e;
   }
@@ -235,7 +231,7 @@ class InProcessAdaptive final : public AdaptiveLimits {
   }
 
   mutable std::mutex mutex_;
-  detail::StringMap<Entry> entries_;
+  StringMap<Entry> entries_;
   // Mirrors entries_.size() so that state()/on_success() skip the lock
   // while nothing was ever rate limited.
   std::atomic<std::size_t> size_{0};

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "limits/string_map.hpp"
+#include "core/string_map.hpp"
 
 namespace aisbf::limits {
 namespace {
@@ -30,7 +30,7 @@ class InProcessSpacing final : public RequestSpacing {
     if (slot - now > std::max(max_wait, Duration::zero())) return {false, slot};
     for (const auto& k : keys) {
       if (k.interval <= Duration::zero()) continue;
-      auto& entry = detail::find_or_create(entries_, k.key);
+      auto& entry = find_or_create(entries_, k.key);
       // max(): the same key may be listed twice (a provider that is its own model).
       entry.next_free = std::max(entry.next_free, slot + k.interval);
       entry.interval = k.interval;
@@ -51,18 +51,14 @@ class InProcessSpacing final : public RequestSpacing {
 
   void reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    if (key.empty()) {
-      entries_.clear();
-    } else if (auto it = entries_.find(key); it != entries_.end()) {
-      entries_.erase(it);
-    }
+    erase_or_clear(entries_, key);
   }
 
  private:
   mutable std::mutex mutex_;
   // Keys come from the configuration (providers and models), so the map
   // stays small; entries are kept once created.
-  detail::StringMap<SpacingEntry> entries_;
+  StringMap<SpacingEntry> entries_;
 };
 
 }  // namespace

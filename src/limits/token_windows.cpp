@@ -5,7 +5,7 @@
 #include <deque>
 #include <mutex>
 
-#include "limits/string_map.hpp"
+#include "core/string_map.hpp"
 
 namespace aisbf::limits {
 namespace {
@@ -80,7 +80,7 @@ class InProcessTokenWindows final : public TokenWindows {
     if (!limits.any()) return {true, 0, {}};
     estimate = std::clamp<std::int64_t>(estimate, 0, kMaxTokens);
     std::lock_guard lock(mutex_);
-    KeyWindows& k = detail::find_or_create(keys_, key);
+    KeyWindows& k = find_or_create(keys_, key);
     k.advance(now);
     bool fits = true;
     TimePoint retry_at;
@@ -138,17 +138,13 @@ class InProcessTokenWindows final : public TokenWindows {
 
   void reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    if (key.empty()) {
-      keys_.clear();
-    } else if (const auto it = keys_.find(key); it != keys_.end()) {
-      keys_.erase(it);
-    }
+    erase_or_clear(keys_, key);
   }
 
  private:
   mutable std::mutex mutex_;
   // Keys are targets from the configuration: a bounded set, kept once made.
-  detail::StringMap<KeyWindows> keys_;
+  StringMap<KeyWindows> keys_;
   std::uint64_t last_ticket_ = 0;  // tickets ascend, so a key's records are sorted by ticket
 };
 

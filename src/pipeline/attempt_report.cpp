@@ -35,6 +35,10 @@ std::string attempts_json(const std::vector<AttemptRecord>& records) {
 
 }  // namespace
 
+std::string retry_after_seconds(std::chrono::milliseconds wait) {
+  return std::to_string(std::max<std::int64_t>(1, (wait.count() + 999) / 1000));
+}
+
 GatewayError all_candidates_failed(std::string_view rotation_id, const std::vector<AttemptRecord>& records) {
   std::string list;
   int sent = 0;
@@ -56,9 +60,7 @@ GatewayError all_candidates_failed(std::string_view rotation_id, const std::vect
     for (const auto& r : records) {
       if (r.retry_after && (!soonest || *r.retry_after < *soonest)) soonest = r.retry_after;
     }
-    // Retry-After is whole seconds: round up, and never say 0.
-    const auto wait = soonest ? std::max<std::int64_t>(1, (soonest->count() + 999) / 1000) : 1;
-    e.retry_after = std::to_string(wait);
+    e.retry_after = retry_after_seconds(soonest.value_or(std::chrono::milliseconds::zero()));
   }
   return e;
 }

@@ -23,6 +23,9 @@ struct AttemptRecord {
   std::optional<std::chrono::milliseconds> retry_after;  // rate limited: when it may work again
 };
 
+// A Retry-After value: whole seconds, rounded up, never 0.
+std::string retry_after_seconds(std::chrono::milliseconds wait);
+
 // 503 `all_candidates_failed` listing every record, or 429 with Retry-After
 // (the soonest of the records') when every record was a rate limit.
 GatewayError all_candidates_failed(std::string_view rotation_id, const std::vector<AttemptRecord>& records);

@@ -176,7 +176,7 @@ GatewayError skipped_error(const AttemptRecord& record) {
   auto e = make_error(record.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
                       fmt::format("{} is not available: {}", record.target, record.error));
   e.code = record.rate_limited ? "rate_limited" : "target_unavailable";
-  if (record.retry_after) e.retry_after = std::to_string(std::max<std::int64_t>(1, (record.retry_after->count() + 999) / 1000));
+  if (record.retry_after) e.retry_after = retry_after_seconds(*record.retry_after);
   return e;
 }
 
@@ -209,26 +209,13 @@ boost::asio::awaitable<void> fail(http::Exchange& ex, RequestContext& ctx, Gatew
   co_await send_error(ex, error, ctx);
 }
 
-// What a request needs from models that declare capabilities. A scan of the
-// raw body: `"tools": [` with something in it, and image parts of either
-// format (inside a JSON string these would be escaped, so text mentioning
-// them does not count).
-routing::RequestNeeds request_needs(std::string_view body) {
+// What a request needs from models that declare capabilities: tools from
+// the request as scanned or decoded; images from a scan of the raw body for
+// image parts of either format (inside a JSON string the quotes would be
+// escaped, so text mentioning them does not count).
+routing::RequestNeeds request_needs(const ChatJob& job, std::string_view body) {
   routing::RequestNeeds needs;
-  for (auto at = body.find("\"tools\""); at != std::string_view::npos; at = body.find("\"tools\"", at + 1)) {
-    auto i = at + 7;
-    auto skip_space = [&] {
-      while (i < body.size() && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t')) ++i;
-    };
-    skip_space();
-    if (i >= body.size() || body[i] != ':') continue;
-    ++i;
-    skip_space();
-    if (i >= body.size() || body[i] != '[') continue;
-    ++i;
-    skip_space();
-    if (i < body.size() && body[i] != ']') needs.tools = true;
-  }
+  needs.tools = job.envelope != nullptr ? job.envelope->has_tools : job.canonical && !job.canonical->tools.empty();
   needs.images = body.find("\"image_url\"") != std::string_view::npos ||
                  body.find("\"type\":\"image\"") != std::string_view::npos ||
                  body.find("\"type\": \"image\"") != std::string_view::npos;
@@ -296,7 +283,7 @@ boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& 
   const auto& candidates = plan.candidates;
   bool declared = false;
   for (const auto& c : candidates) declared = declared || !c.capabilities.empty();
-  const routing::RequestNeeds needs = declared ? request_needs(ex.request().body()) : routing::RequestNeeds{};
+  const routing::RequestNeeds needs = declared ? request_needs(job, ex.request().body()) : routing::RequestNeeds{};
   routing::AttemptPlanner planner(candidates, needs, plan.max_attempts, plan.max_attempts_per_model,
                                   selection_seed(ctx));
   if (!planner.any_capable() && !candidates.empty()) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "http/sse_parser.hpp"
-#include "pipeline/respond.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {

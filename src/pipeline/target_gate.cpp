@@ -48,6 +48,12 @@ limits::Duration trial_timeout(const routing::Candidate& c) {
   return std::chrono::duration_cast<limits::Duration>(c.timeouts.total) + std::chrono::seconds(5);
 }
 
+AttemptRecord model_cooling(const routing::Candidate& c) { return skipped(c, "cooling down after repeated failures"); }
+
+AttemptRecord provider_cooling(const routing::Candidate& c) {
+  return skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id));
+}
+
 // A target a learned 429 blocks, from a read of its adaptive state.
 std::optional<AttemptRecord> blocked_by(const routing::Candidate& c, const limits::AdaptiveState& learned,
                                         limits::TimePoint now) {
@@ -56,26 +62,39 @@ std::optional<AttemptRecord> blocked_by(const routing::Candidate& c, const limit
   return rate_limited(c, fmt::format("rate limited by the upstream for another {}", seconds_text(wait)), wait);
 }
 
+enum class Availability { available, model_cooling, provider_cooling, blocked };
+
+// What keeps a candidate from being tried now, read without claiming
+// anything; `learned` receives its adaptive state when that was read.
+Availability availability(GatewayState& state, const Config& config, const routing::Candidate& c, bool check_health,
+                          limits::TimePoint now, limits::AdaptiveState& learned) {
+  if (check_health) {
+    if (!state.health->available(c.key, now)) return Availability::model_cooling;
+    if (!state.health->available(c.provider->id, now)) return Availability::provider_cooling;
+  }
+  learned = state.adaptive->state(c.key, config.adaptive, now);
+  return learned.blocked_until > now ? Availability::blocked : Availability::available;
+}
+
 }  // namespace
 
 bool available_now(GatewayState& state, const Config& config, const routing::Candidate& c, bool check_health,
                    limits::TimePoint now) {
-  if (check_health && (!state.health->available(c.key, now) || !state.health->available(c.provider->id, now))) {
-    return false;
-  }
-  return state.adaptive->state(c.key, config.adaptive, now).blocked_until <= now;
+  limits::AdaptiveState learned;
+  return availability(state, config, c, check_health, now, learned) == Availability::available;
 }
 
 std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Config& config,
                                                 const routing::Candidate& c, bool check_health,
                                                 limits::TimePoint now) {
-  if (check_health) {
-    if (!state.health->available(c.key, now)) return skipped(c, "cooling down after repeated failures");
-    if (!state.health->available(c.provider->id, now)) {
-      return skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id));
-    }
+  limits::AdaptiveState learned;
+  switch (availability(state, config, c, check_health, now, learned)) {
+    case Availability::available: return std::nullopt;
+    case Availability::model_cooling: return model_cooling(c);
+    case Availability::provider_cooling: return provider_cooling(c);
+    case Availability::blocked: return blocked_by(c, learned, now);
   }
-  return blocked_by(c, state.adaptive->state(c.key, config.adaptive, now), now);
+  return std::nullopt;
 }
 
 TargetGate::TargetGate(GatewayState& state, const Config& config, const routing::Candidate& candidate,
@@ -95,13 +114,10 @@ std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens
   const auto learned = state_.adaptive->state(c.key, config_.adaptive, now);
   if (check_health_) {
     auto model = state_.health->admit(c.key, now, trial_timeout(c));
-    if (!model.allowed) return finish_skip(skipped(c, "cooling down after repeated failures"));
+    if (!model.allowed) return finish_skip(model_cooling(c));
     trial_model_ = model.trial;
     auto provider = state_.health->admit(c.provider->id, now, trial_timeout(c));
-    if (!provider.allowed) {
-      return finish_skip(
-          skipped(c, fmt::format("provider '{}' is cooling down after repeated failures", c.provider->id)));
-    }
+    if (!provider.allowed) return finish_skip(provider_cooling(c));
     trial_provider_ = provider.trial;
   } else if (auto blocked = blocked_by(c, learned, now)) {
     return finish_skip(std::move(*blocked));

@@ -5,7 +5,6 @@
 #include "http/ndjson_splitter.hpp"
 #include "http/sse_parser.hpp"
 #include "http/upstream_client.hpp"
-#include "pipeline/respond.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {

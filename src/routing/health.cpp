@@ -7,7 +7,8 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
+
+#include "core/string_map.hpp"
 
 namespace aisbf::routing {
 
@@ -24,13 +25,6 @@ std::string_view health_status_name(HealthStatus status) {
 }
 
 namespace {
-
-// Lets the map be searched with a string_view, so that the hot path does not
-// build a std::string per lookup.
-struct KeyHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
 
 struct Entry {
   int consecutive_failures = 0;
@@ -155,14 +149,7 @@ class InProcessHealth final : public HealthStore {
 
   bool reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    bool cleared = false;
-    if (key.empty()) {
-      cleared = !entries_.empty();
-      entries_.clear();
-    } else if (auto it = entries_.find(key); it != entries_.end()) {
-      entries_.erase(it);
-      cleared = true;
-    }
+    const bool cleared = erase_or_clear(entries_, key);
     sync_count();
     return cleared;
   }
@@ -172,7 +159,7 @@ class InProcessHealth final : public HealthStore {
   void sync_count() { tracked_.store(entries_.size(), std::memory_order_release); }
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> entries_;
+  StringMap<Entry> entries_;
   std::atomic<std::size_t> tracked_{0};
 };
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/string_map.hpp"
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
 #include "routing/resolve.hpp"
@@ -79,16 +80,10 @@ class RoutingTable {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  // Lets rotation() look up a string_view without building a std::string.
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-
   void add_rotation(const RotationConfig& rotation);
 
   std::shared_ptr<const Config> config_;
-  std::unordered_map<std::string, RotationPlan, IdHash, std::equal_to<>> rotations_;
+  StringMap<RotationPlan> rotations_;  // looked up by string_view
   std::unordered_map<const ModelConfig*, Candidate> listed_;
   std::vector<std::string> warnings_;
 };

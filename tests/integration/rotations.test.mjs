@@ -170,6 +170,8 @@ describe('rotations', { timeout: 90000 }, () => {
         f401: prov(u, 'f401', ['fault-401']),
         f404: prov(u, 'f404', ['fault-404']),
         unsup: prov(u, 'unsup', ['mock-model'], { type: 'cohere' }),
+        plain: prov(u, 'plain', [model('mock-model', { capabilities: ['t2t'] })]),
+        tooled: prov(u, 'tooled', [model('mock-model', { capabilities: ['t2t', 'function_calling', 'vision'] })]),
         tpm: prov(u, 'tpm', [model('mock-model', { rate_limit_TPM: 100 })]),
         tpm2: prov(u, 'tpm2', [model('mock-model', { rate_limit_TPM: 100 })]),
         fclose: prov(u, 'fclose', ['fault-close']),
@@ -197,6 +199,8 @@ describe('rotations', { timeout: 90000 }, () => {
         fo_429: rot([['f429', 'fault-429', 10], ['ok', 'mock-model', 1]]),
         fo_401: rot([['f401', 'fault-401', 10], ['ok', 'mock-model', 1]]),
         fo_404: rot([['f404', 'fault-404', 10], ['ok', 'mock-model', 1]]),
+        caps: rot([['plain', 'mock-model', 10], ['tooled', 'mock-model', 1]]),
+        capsnone: rot([['plain', 'mock-model', 1]]),
         unsupported: rot([['unsup', 'mock-model', 10], ['ok', 'mock-model', 1]]),
         tpmrot: rot([['tpm', 'mock-model', 1], ['ok', 'mock-model', 0]]),
         tpmalone: rot([['tpm2', 'mock-model', 1]]),
@@ -476,6 +480,31 @@ describe('rotations', { timeout: 90000 }, () => {
     }
   });
 
+  it('declared capabilities: tools and images go only to models that declare them', async () => {
+    const tool = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+    for (let i = 0; i < 4; i += 1) {
+      const r = await post(s.u(CHAT), chatBody(`caps ${i}`, { model: 'rotation/caps', tools: [tool] }));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-target'], 'tooled/mock-model', r.text);
+      const img = await post(s.u(CHAT), {
+        model: 'rotation/caps',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'see' },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }],
+      });
+      assert.equal(img.status, 200, img.text);
+      assert.equal(img.headers['x-aisbf-target'], 'tooled/mock-model', img.text);
+    }
+    // Without tools or images the weights decide: the heavier, plain model gets some.
+    const plainSeen = (await Promise.all(Array.from({ length: 8 }, (_, i) => ask(s, 'caps', { content: `w ${i}` }))))
+      .filter((r) => assertGood(r) === 'plain/mock-model').length;
+    assert.ok(plainSeen >= 1, 'the plain model never served a request without tools');
+    // No candidate can serve tools: a 400 that says so, nothing sent upstream.
+    await s.mock.reset();
+    const none = await post(s.u(CHAT), chatBody('x', { model: 'rotation/capsnone', tools: [tool] }));
+    assertError(none, 400, 'unsupported_capability');
+    assert.equal((await upstream(s, 'plain')).length, 0);
+  });
+
   it('rate_limit_TPM: a model whose minute window cannot take the request is skipped; the window holds real usage', async () => {
     // About 110 tokens estimated (a quarter of the body's bytes) against a
     // limit of 100: the first request fits only because the window is empty.
@@ -566,7 +595,7 @@ describe('rotations', { timeout: 90000 }, () => {
       assert.deepEqual(w.candidates.map((c) => [c.provider, c.model, c.weight]),
         [['wa', 'mock-model', 3], ['wb', 'mock-model', 1]]);
       assert.equal(b.data.find((x) => x.id === 'notify')?.notifyerrors, true);
-      assert.equal(b.data.length, 25, b.data.map((x) => x.id).join(' '));
+      assert.equal(b.data.length, 27, b.data.map((x) => x.id).join(' '));
     });
 
     it('GET /api/rotations/models and /api/v1/models list rotation/<id>', async () => {

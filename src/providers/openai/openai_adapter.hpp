@@ -1,6 +1,13 @@
 // The `openai` provider type: any OpenAI-compatible Chat Completions API.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "core/json_read.hpp"
 #include "core/provider_adapter.hpp"
 
 namespace aisbf::openai {
@@ -20,5 +27,24 @@ class OpenAiAdapter final : public ProviderAdapter {
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
+
+// Readers the whole-response and stream decoders share (defined in
+// openai_response.cpp), with the generic ones from core/json_read.hpp.
+namespace wire_read {
+using json_read::excerpt;
+using json_read::int_member;
+using json_read::object_member;
+using json_read::optional_int_member;
+using json_read::parse_object;
+using json_read::protocol_error;
+using json_read::string_member;
+// `reasoning_content` (DeepSeek, vLLM, most compatible servers) or
+// `reasoning` (OpenRouter, newer vLLM).
+std::string reasoning_text(const boost::json::object& message);
+FinishReason map_finish_reason(std::string_view reason);
+Usage decode_usage(const boost::json::object& usage);
+// An `{"error": …}` object some compatible servers send with status 200.
+std::optional<GatewayError> embedded_error(const boost::json::object& root);
+}  // namespace wire_read
 
 }  // namespace aisbf::openai

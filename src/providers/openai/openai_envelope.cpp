@@ -16,6 +16,13 @@ GatewayError bad_request(std::string message, std::string code, std::string para
 
 bool value_is_true(std::string_view v) { return v == "true"; }
 
+// `[` followed by anything but whitespace and `]` (the value is valid JSON).
+bool non_empty_array(std::string_view v) {
+  if (v.empty() || v.front() != '[') return false;
+  auto inner = v.find_first_not_of(" \t\r\n", 1);
+  return inner != std::string_view::npos && v[inner] != ']';
+}
+
 // `stream_options` is small: find include_usage inside it with the same scanner.
 bool scan_include_usage(std::string_view options) {
   bool include = false;
@@ -46,6 +53,8 @@ Expected<ChatEnvelope> scan_chat_request(std::string_view body) {
       env.stream = value_is_true(value);
     } else if (json_scan::key_equals(m, "stream_options")) {
       stream_options = value;
+    } else if (json_scan::key_equals(m, "tools")) {
+      env.has_tools = non_empty_array(value);
     }
   });
   if (err) {

@@ -15,15 +15,6 @@ namespace json = boost::json;
 
 namespace wire_read {
 
-// The shared readers (core/json_read.hpp); openai_stream.cpp names the same.
-using json_read::excerpt;
-using json_read::int_member;
-using json_read::object_member;
-using json_read::optional_int_member;
-using json_read::parse_object;
-using json_read::protocol_error;
-using json_read::string_member;
-
 // `reasoning_content` (DeepSeek, vLLM, most compatible servers) or
 // `reasoning` (OpenRouter, newer vLLM); OpenAI itself sends neither.
 std::string reasoning_text(const json::object& message) {

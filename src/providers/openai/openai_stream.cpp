@@ -9,23 +9,6 @@ namespace aisbf::openai {
 
 namespace json = boost::json;
 
-// Readers shared with openai_response.cpp: the generic ones from
-// core/json_read.hpp, the rest defined there. They belong in a header
-// (openai_wire.hpp); declared here until that header may take them.
-namespace wire_read {
-using json_read::excerpt;
-using json_read::int_member;
-using json_read::object_member;
-using json_read::optional_int_member;
-using json_read::parse_object;
-using json_read::protocol_error;
-using json_read::string_member;
-std::string reasoning_text(const json::object& message);
-FinishReason map_finish_reason(std::string_view reason);
-Usage decode_usage(const json::object& usage);
-std::optional<GatewayError> embedded_error(const json::object& root);
-}  // namespace wire_read
-
 namespace {
 
 using namespace wire_read;

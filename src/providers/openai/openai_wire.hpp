@@ -17,10 +17,11 @@ struct ChatEnvelope {
   std::size_t model_begin = 0, model_end = 0;  // byte span of the model value in the body
   bool stream = false;
   bool include_usage = false;
+  bool has_tools = false;  // a top-level `tools` array with something in it
 };
 
-// Validates the body as JSON and reads `model`, `messages`, `stream` and
-// `stream_options.include_usage`. Errors are 400s that name the problem.
+// Validates the body as JSON and reads `model`, `messages`, `stream`,
+// `stream_options.include_usage` and whether `tools` is a non-empty array. Errors are 400s that name the problem.
 Expected<ChatEnvelope> scan_chat_request(std::string_view body);
 
 // The body with only the model value replaced; every other byte as sent.

@@ -1,5 +1,6 @@
-// Internal to limits/: a string-keyed map looked up by string_view without
-// building a std::string (keys are looked up on every request, inserted once).
+// A string-keyed map looked up by string_view without building a std::string:
+// the shared state (health, limits) and the routing table are searched on
+// every request and written rarely.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace aisbf::limits::detail {
+namespace aisbf {
 
 struct StringHash {
   using is_transparent = void;
@@ -26,4 +27,19 @@ Value& find_or_create(StringMap<Value>& map, std::string_view key) {
   return it->second;
 }
 
-}  // namespace aisbf::limits::detail
+// Removes `key`, or every entry when `key` is empty (the admin reset).
+// Returns whether anything was removed.
+template <class Value>
+bool erase_or_clear(StringMap<Value>& map, std::string_view key) {
+  if (key.empty()) {
+    const bool any = !map.empty();
+    map.clear();
+    return any;
+  }
+  auto it = map.find(key);
+  if (it == map.end()) return false;
+  map.erase(it);
+  return true;
+}
+
+}  // namespace aisbf

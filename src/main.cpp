@@ -65,6 +65,8 @@ int serve(const Options& opt) {
   so.header_timeout = config->server.header_timeout;
   so.idle_timeout = config->server.idle_timeout;
   so.shutdown_grace = config->server.shutdown_grace;
+  so.max_connections = config->server.max_connections;
+  so.max_inflight_requests = config->server.max_inflight_requests;
   if (!is_loopback(so.host) && !config->auth.enabled && !opt.allow_unauthenticated) {
     spdlog::error("refusing to listen on {} with auth disabled: anyone could spend your provider keys. "
                   "Enable auth in aisbf.json or pass --allow-unauthenticated.", so.host);

@@ -112,6 +112,15 @@ struct ServerConfig {
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds idle_timeout{120'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Host names accepted on a loopback listener besides localhost, *.localhost
+  // and loopback IP literals (DNS rebinding defence).
+  std::vector<std::string> allowed_hosts;
+  std::uint64_t max_connections = 10'000;       // open client connections per process
+  std::uint64_t max_inflight_requests = 4'096;  // requests being served at once per process
+  std::uint64_t max_upstream_body_bytes = 64ull * 1024 * 1024;  // a whole (non-stream) upstream answer
+  std::uint64_t max_sse_preamble_bytes = 1024 * 1024;  // comment-only events before the first data event
+  std::uint64_t max_unauthenticated_body_bytes = 64 * 1024;  // a body read before the caller is known
+  std::chrono::milliseconds request_timeout{600'000};  // one client request, across every attempt and wait
 };
 
 // aisbf.json `adaptive_rate_limiting`, AISBF's fields. Intervals in seconds

@@ -2,6 +2,8 @@
 // sections are interpreted here; every
 // other section is type-checked at the top level only and kept in
 // Config::aisbf for the modules that use it.
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "config/load_internal.hpp"
@@ -45,10 +47,16 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
     if (auto port = get_int(server, "port")) out.port = static_cast<int>(*port);
   }
   if (auto protocol = get_string(server, "protocol")) {
-    if (*protocol == "http" || *protocol == "https") {
+    if (*protocol == "http") {
       out.protocol = *protocol;
+    } else if (*protocol == "https") {
+      // Accepting it and serving plain HTTP would let a user believe traffic
+      // is encrypted. TLS serving comes with the operations work.
+      sink.error(key_path(path, "protocol"),
+                 "\"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put a TLS-terminating "
+                 "proxy in front, or keep the gateway on loopback");
     } else {
-      sink.error(key_path(path, "protocol"), "expected \"http\" or \"https\"");
+      sink.error(key_path(path, "protocol"), "expected \"http\"");
     }
   }
   read_byte_limit(server, "max_body_bytes", sink, out.max_body_bytes);
@@ -57,6 +65,25 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
   read_seconds(server, "header_timeout", positive, sink, out.header_timeout);
   read_seconds(server, "idle_timeout", positive, sink, out.idle_timeout);
   read_seconds(server, "shutdown_grace", Range{0, false, std::nullopt}, sink, out.shutdown_grace);
+  read_seconds(server, "request_timeout", positive, sink, out.request_timeout);
+  read_byte_limit(server, "max_connections", sink, out.max_connections);
+  read_byte_limit(server, "max_inflight_requests", sink, out.max_inflight_requests);
+  read_byte_limit(server, "max_upstream_body_bytes", sink, out.max_upstream_body_bytes);
+  read_byte_limit(server, "max_sse_preamble_bytes", sink, out.max_sse_preamble_bytes);
+  read_byte_limit(server, "max_unauthenticated_body_bytes", sink, out.max_unauthenticated_body_bytes);
+  if (const json::array* hosts = get_array(server, "allowed_hosts")) {
+    for (std::size_t i = 0; i < hosts->size(); ++i) {
+      const json::string* host = (*hosts)[i].if_string();
+      if (host == nullptr) continue;  // reported by check_fields
+      if (host->empty()) {
+        sink.error(index_path(key_path(path, "allowed_hosts"), i), "must not be empty");
+        continue;
+      }
+      std::string lower(host->data(), host->size());
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.allowed_hosts.push_back(std::move(lower));
+    }
+  }
 }
 
 void load_auth(const json::object& auth, DiagSink& sink, AuthConfig& out) {

@@ -32,6 +32,10 @@ constexpr FieldSpec kServerFields[] = {
     {"ssl_keyfile", kOptString}, {"max_body_bytes", kInteger},
     {"max_sse_event_bytes", kInteger}, {"header_timeout", kNumber},
     {"idle_timeout", kNumber},   {"shutdown_grace", kNumber},
+    {"allowed_hosts", kStringArray}, {"max_connections", kInteger},
+    {"max_inflight_requests", kInteger}, {"max_upstream_body_bytes", kInteger},
+    {"max_sse_preamble_bytes", kInteger}, {"max_unauthenticated_body_bytes", kInteger},
+    {"request_timeout", kNumber},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
 constexpr FieldSpec kAdaptiveFields[] = {

@@ -3,8 +3,11 @@
 // a concurrent read on the socket can report a client that went away.
 #pragma once
 
+#include <any>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +25,27 @@ namespace aisbf::http {
 class UpstreamPool;
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
+// A whole answer decided before the request's body was read.
+struct EarlyAnswer {
+  int status = 0;
+  std::string content_type = "application/json";
+  std::string body;
+  HeaderList headers;
+};
+
+// The application's decision on a request from its headers alone, before
+// any body byte is read: refuse it (the answer is sent without reading the
+// body; the connection closes when a body is pending), or admit it with the
+// body limit that applies to this caller. `prelude` is handed to the handler
+// (Exchange::prelude()) so it need not redo what the check found.
+struct HeaderVerdict {
+  std::optional<EarlyAnswer> refuse;
+  std::uint64_t body_limit = 0;  // 0: the server's max_body_bytes
+  std::any prelude;
+};
+// `request` holds the method, target and headers; its body is still empty.
+using HeaderCheck = std::function<HeaderVerdict(const Request& request)>;
+
 class Exchange {
  public:
   Exchange(boost::asio::ip::tcp::socket& socket, Deadline& deadline, Request& request, UpstreamPool& pool,
@@ -33,6 +57,8 @@ class Exchange {
   const Request& request() const { return request_; }
   Request& request() { return request_; }
   UpstreamPool& upstream_pool() { return pool_; }
+  // What the server's HeaderCheck found (empty without one).
+  std::any& prelude() { return prelude_; }
 
   // One complete response. False when the client could not be written to.
   boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
@@ -67,6 +93,7 @@ class Exchange {
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;
   std::shared_ptr<Watch> watch_;
+  std::any prelude_;
   bool keep_alive_;
   bool started_ = false;
   bool write_failed_ = false;

@@ -313,8 +313,19 @@ void Server::run() {
   }
 
   asio::io_context main_io;
-  asio::signal_set signals(main_io, SIGINT, SIGTERM);
-  signals.async_wait([](const beast::error_code&, int sig) { spdlog::info("signal {}: shutting down", sig); });
+  asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const beast::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        if (impl_->options.on_reload) impl_->options.on_reload();
+        wait_signal();
+        return;
+      }
+      spdlog::info("signal {}: shutting down", sig);
+    });
+  };
+  wait_signal();
   main_io.run();
 
   if (impl_->options.on_shutdown) asio::post(first.io, [&] { impl_->options.on_shutdown(); });

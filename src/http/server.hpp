@@ -33,6 +33,15 @@ struct ServerOptions {
   // that the worker's loop can).
   std::function<void(boost::asio::io_context&, UpstreamPool&)> on_start;
   std::function<void()> on_shutdown;
+  // SIGHUP: reload the configuration (called on the signal thread, not on a worker).
+  std::function<void()> on_reload;
+  // Decides on each request from its headers, before any body byte is read.
+  // Unset: every request is admitted with max_body_bytes.
+  HeaderCheck header_check;
+  // Per process: connections past max_connections wait in the listen
+  // backlog; requests past max_inflight_requests get a 503 with Retry-After.
+  std::uint64_t max_connections = 10'000;
+  std::uint64_t max_inflight_requests = 4'096;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;

@@ -21,8 +21,9 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
 }
 
 TEST(CheckConfig, Sample0_9_4PassesWithTwoWarnings) {
+  TempDir tmp;
   std::ostringstream out;
-  EXPECT_EQ(run_check_config(fixture_dir("aisbf-0.9.4-config"), out), 0);
+  EXPECT_EQ(run_check_config(private_fixture("aisbf-0.9.4-config", tmp), out), 0);
   EXPECT_EQ(out.str(),
             "warning: autoselect.json: autoselect: id \"autoselect\" is a reserved route word, accepted because AISBF "
             "ships it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect\n"
@@ -32,8 +33,9 @@ TEST(CheckConfig, Sample0_9_4PassesWithTwoWarnings) {
 }
 
 TEST(CheckConfig, Sample0_99_83Passes) {
+  TempDir tmp;
   std::ostringstream out;
-  EXPECT_EQ(run_check_config(fixture_dir("aisbf-0.99.83-config"), out), 0);
+  EXPECT_EQ(run_check_config(private_fixture("aisbf-0.99.83-config", tmp), out), 0);
   EXPECT_NE(out.str().find("check-config: 5 providers, 0 rotations, 1 autoselect; 0 errors, 2 warnings\n"),
             std::string::npos)
       << out.str();

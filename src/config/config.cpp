@@ -1,6 +1,5 @@
 // Config lookups, effective timeouts, diagnostics formatting, load_config.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <exception>
 
@@ -56,16 +55,19 @@ std::string format_diagnostic(const Diagnostic& d) {
   return out;
 }
 
-bool is_reserved_route_word(std::string_view id) {
-  constexpr std::array<std::string_view, 11> kWords = {"models", "v1",     "user",   "u",      "rotations", "autoselect",
-                                                       "proxy",  "admin",  "audio",  "images", "embeddings"};
-  return std::find(kWords.begin(), kWords.end(), id) != kWords.end();
+bool is_reserved_route_word(std::string_view id, std::span<const std::string_view> words) {
+  return std::find(words.begin(), words.end(), id) != words.end();
 }
 
-LoadResult load_config(const std::filesystem::path& dir, const LoadOptions& options) {
+namespace {
+
+// Runs one of the loaders; an exception (a bug, or out of memory) becomes an
+// error diagnostic rather than escaping to the caller.
+template <class Load>
+LoadResult run_loader(Load&& load) {
   LoadResult result;
   try {
-    config_detail::LoadOutcome outcome = config_detail::load_all(dir, options);
+    config_detail::LoadOutcome outcome = load();
     const bool ok = outcome.error_count() == 0;
     result.diagnostics = std::move(outcome.diagnostics);
     if (ok) result.config = std::make_shared<const Config>(std::move(outcome.config));
@@ -79,6 +81,16 @@ LoadResult load_config(const std::filesystem::path& dir, const LoadOptions& opti
         Diagnostic{Diagnostic::Severity::error, "", "", "internal error while loading the configuration"});
   }
   return result;
+}
+
+}  // namespace
+
+LoadResult load_config(const std::filesystem::path& dir, const LoadOptions& options) {
+  return run_loader([&] { return config_detail::load_all(dir, options); });
+}
+
+LoadResult load_config_values(const ConfigValues& values, const LoadOptions& options) {
+  return run_loader([&] { return config_detail::load_values(values, options); });
 }
 
 namespace config_detail {

@@ -3,16 +3,19 @@
 // keeps the snapshot it started with; a reload builds a new one.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 namespace aisbf {
 
@@ -57,7 +60,8 @@ struct ProviderConfig {
   double rate_limit = 0;  // seconds between any two requests to this provider
   ModelLimits defaults;   // `default_*`; `default_error_cooldown` also rests the whole provider
   TimeoutSettings timeouts;
-  // OpenAI-compatible presets (providers/openai/openai_presets.hpp).
+  // OpenAI-compatible presets (the table is providers/openai/openai_presets.hpp;
+  // config/ knows only the names, default endpoints and key needs).
   std::string preset;       // the preset in effect: `type` when it names one, else `preset`; empty: none
   std::string api_version;  // `api_version` (Azure OpenAI)
   std::string site_url;     // `site_url` (OpenRouter's HTTP-Referer)
@@ -183,10 +187,17 @@ struct Diagnostic {
 };
 std::string format_diagnostic(const Diagnostic& d);
 
+// Words that a /api/{id}/… path cannot use as an id, until the route table
+// supplies its own (LoadOptions::reserved_route_words).
+inline constexpr std::array<std::string_view, 11> kReservedRouteWords = {
+    "models", "v1", "user", "u", "rotations", "autoselect", "proxy", "admin", "audio", "images", "embeddings"};
+
 struct LoadOptions {
   // Write AISBF's default files into the directory when they are missing
   // (first start). check-config never writes.
   bool write_missing_defaults = false;
+  // Ids that would shadow a route; the caller owns the words (static data).
+  std::span<const std::string_view> reserved_route_words = kReservedRouteWords;
 };
 
 struct LoadResult {
@@ -195,9 +206,22 @@ struct LoadResult {
   bool ok() const { return config != nullptr; }
 };
 
+// Reads the four files of `dir` (missing ones: AISBF's defaults, written
+// when asked) and loads them as load_config_values would, adding what only
+// files have: read errors and file-mode warnings.
 LoadResult load_config(const std::filesystem::path& dir, const LoadOptions& options = {});
 
-// Words that a /api/{id}/… path cannot use as an id.
-bool is_reserved_route_word(std::string_view id);
+// The four documents as JSON values (from the admin API or the store).
+// A missing document means AISBF's default file, as a missing file does.
+struct ConfigValues {
+  std::filesystem::path dir;  // becomes Config::dir; nothing is read from it
+  std::optional<boost::json::value> aisbf, providers, rotations, autoselect;
+};
+// The same snapshot and diagnostics as load_config on files holding these
+// documents (file names label the diagnostics). Never writes, never throws.
+LoadResult load_config_values(const ConfigValues& values, const LoadOptions& options = {});
+
+// Whether `id` is one of `words` (default: kReservedRouteWords).
+bool is_reserved_route_word(std::string_view id, std::span<const std::string_view> words = kReservedRouteWords);
 
 }  // namespace aisbf

@@ -28,17 +28,20 @@ struct ReadResult {
   Status status = Status::failed;
   std::string text;
   std::string error;
+  unsigned mode = 0;  // permission bits of the file read
 };
 
 ReadResult read_file(const fs::path& path) {
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
-  if (st.type() == fs::file_type::not_found) return {ReadResult::Status::missing, {}, {}};
+  if (st.type() == fs::file_type::not_found) return {ReadResult::Status::missing, {}, {}, 0};
   if (ec) return {ReadResult::Status::failed, {}, ec.message()};
   if (!fs::is_regular_file(st)) return {ReadResult::Status::failed, {}, "not a regular file"};
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {ReadResult::Status::failed, {}, errno_text(errno)};
   ReadResult result{ReadResult::Status::ok, {}, {}};
+  struct stat opened {};
+  if (::fstat(fd, &opened) == 0) result.mode = opened.st_mode & 07777;
   char buf[16384];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -137,13 +140,14 @@ bool ensure_directory(const fs::path& dir, const LoadOptions& options, std::vect
 struct Source {
   std::string label;                // file name, or "<name> (built-in default)"
   std::optional<std::string> text;  // none: unreadable (already reported)
+  unsigned mode = 0;                // of the file read; 0 for the built-in text
 };
 
 Source load_source(const fs::path& dir, std::string_view name, const LoadOptions& options,
                    std::vector<Diagnostic>& out) {
   const std::string file(name);
   ReadResult read = read_file(dir / name);
-  if (read.status == ReadResult::Status::ok) return {file, std::move(read.text)};
+  if (read.status == ReadResult::Status::ok) return {file, std::move(read.text), read.mode};
   if (read.status == ReadResult::Status::failed) {
     out.push_back(Diagnostic{Diagnostic::Severity::error, file, "", "cannot read the file: " + read.error});
     return {file, std::nullopt};
@@ -153,7 +157,7 @@ Source load_source(const fs::path& dir, std::string_view name, const LoadOptions
     std::string error = write_file_atomically(dir, name, defaults);
     if (error.empty()) {
       read = read_file(dir / name);
-      if (read.status == ReadResult::Status::ok) return {file, std::move(read.text)};
+      if (read.status == ReadResult::Status::ok) return {file, std::move(read.text), read.mode};
       error = read.error;
     }
     out.push_back(Diagnostic{Diagnostic::Severity::warning, file, "",
@@ -162,7 +166,17 @@ Source load_source(const fs::path& dir, std::string_view name, const LoadOptions
   return {file + " (built-in default)", std::string(defaults)};
 }
 
-using Loader = bool (*)(const json::value&, DiagSink&, Config&);
+// A file holding keys or tokens that other users may read leaks them.
+void warn_open_modes(const Config& config, const std::array<unsigned, 4>& modes, std::vector<Diagnostic>& out) {
+  for (std::size_t i = 0; i < kConfigFiles.size(); ++i) {
+    if ((modes[i] & 077) == 0 || !file_holds_secrets(config, kConfigFiles[i])) continue;
+    const char* what = kConfigFiles[i] == kAisbfFile ? "gateway auth tokens" : "API keys";
+    out.push_back(Diagnostic{Diagnostic::Severity::warning, std::string(kConfigFiles[i]), "",
+                             fmt::format("holds {} and is open to group or others (mode {:04o}); restrict it with "
+                                         "chmod 600",
+                                         what, modes[i])});
+  }
+}
 
 }  // namespace
 
@@ -175,23 +189,23 @@ std::size_t LoadOutcome::error_count() const {
 std::size_t LoadOutcome::warning_count() const { return diagnostics.size() - error_count(); }
 
 LoadOutcome load_all(const fs::path& dir, const LoadOptions& options) {
-  LoadOutcome out;
-  out.config.dir = dir;
-  if (!ensure_directory(dir, options, out.diagnostics)) return out;
-  constexpr std::array<Loader, 4> kLoaders = {load_aisbf, load_providers, load_rotations, load_autoselects};
-  std::vector<DiagSink> sinks;
-  sinks.reserve(kConfigFiles.size());
-  bool ids_ok = true;
-  for (std::size_t i = 0; i < kConfigFiles.size(); ++i) {
-    Source source = load_source(dir, kConfigFiles[i], options, out.diagnostics);
-    DiagSink& sink = sinks.emplace_back(out.diagnostics, source.label);
-    std::optional<json::value> root = source.text ? parse_json_text(*source.text, sink) : std::nullopt;
-    const bool loaded = root && kLoaders[i](*root, sink, out.config);
-    if (!loaded && kConfigFiles[i] != kAisbfFile) ids_ok = false;
+  std::vector<Diagnostic> early;
+  if (!ensure_directory(dir, options, early)) {
+    LoadOutcome out;
+    out.config.dir = dir;
+    out.diagnostics = std::move(early);
+    return out;
   }
-  // With an id file unreadable or its structure broken, references into it
-  // would all look broken.
-  if (ids_ok) cross_check(out.config, IdFileSinks{&sinks[1], &sinks[2], &sinks[3]});
+  std::array<unsigned, 4> modes{};
+  auto read = [&](std::size_t i, std::vector<Diagnostic>& out) {
+    Source source = load_source(dir, kConfigFiles[i], options, out);
+    modes[i] = source.mode;
+    DiagSink sink(out, source.label);
+    std::optional<json::value> root = source.text ? parse_json_text(*source.text, sink) : std::nullopt;
+    return Document{std::move(source.label), std::move(root)};
+  };
+  LoadOutcome out = load_documents(dir, read, options);
+  warn_open_modes(out.config, modes, out.diagnostics);
   return out;
 }
 

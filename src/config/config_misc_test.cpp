@@ -71,14 +71,14 @@ TEST(ConfigValues, RotationInheritsTopLevelNotifyErrors) {
 }
 
 TEST(ConfigValues, ServerAdditionsAndAuth) {
-  LoadResult result = load_with("aisbf.json", R"({"server": {"host": "::1", "port": 0, "protocol": "https",
+  LoadResult result = load_with("aisbf.json", R"({"server": {"host": "::1", "port": 0, "protocol": "http",
       "max_body_bytes": 1048576, "max_sse_event_bytes": 65536, "header_timeout": 2.5, "idle_timeout": 30,
       "shutdown_grace": 0}, "auth": {"enabled": true, "tokens": ["t1", "t2"]}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   const ServerConfig& s = result.config->server;
   EXPECT_EQ(s.host, "::1");
   EXPECT_EQ(s.port, 0);
-  EXPECT_EQ(s.protocol, "https");
+  EXPECT_EQ(s.protocol, "http");  // "https" is refused (config_server_test.cpp)
   EXPECT_EQ(s.max_body_bytes, 1048576u);
   EXPECT_EQ(s.max_sse_event_bytes, 65536u);
   EXPECT_EQ(s.header_timeout, milliseconds(2'500));

@@ -8,14 +8,35 @@
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "config/config_test_util.hpp"
+#include "config/load_internal.hpp"
+// Only this test includes providers/: it checks config/'s copy of the preset
+// facts against the adapter's table.
+#include "providers/openai/openai_presets.hpp"
 
 namespace aisbf::config_test {
 namespace {
 
 using Strings = std::vector<std::string>;
 
+TEST(ConfigPresets, ConfigsCopyOfThePresetTableAgreesWithTheAdapters) {
+  const auto facts = config_detail::preset_facts();
+  const auto presets = openai::openai_presets();
+  ASSERT_EQ(facts.size(), presets.size());
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    EXPECT_EQ(facts[i].name, presets[i].name);
+    EXPECT_EQ(facts[i].endpoint, presets[i].endpoint) << presets[i].name;
+    EXPECT_EQ(facts[i].key_required, presets[i].key_required) << presets[i].name;
+  }
+  EXPECT_EQ(config_detail::preset_names(), openai::openai_preset_names());
+  EXPECT_EQ(config_detail::find_preset_facts(""), nullptr);
+  EXPECT_EQ(config_detail::find_preset_facts("nope"), nullptr);
+  ASSERT_NE(config_detail::find_preset_facts("groq"), nullptr);
+  EXPECT_EQ(config_detail::find_preset_facts("groq")->endpoint, "https://api.groq.com/openai/v1");
+}
+
 TEST(ConfigPresets, FixtureLoadsWithoutDiagnostics) {
-  LoadResult result = load_config(fixture_dir("config/presets"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("config/presets", tmp));
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
   const Config& c = *result.config;
@@ -29,7 +50,8 @@ TEST(ConfigPresets, FixtureLoadsWithoutDiagnostics) {
 }
 
 TEST(ConfigPresets, KeepsThePresetKeysAndLeavesTheEndpointToThePreset) {
-  LoadResult result = load_config(fixture_dir("config/presets"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("config/presets", tmp));
   ASSERT_TRUE(result.ok());
   const Config& c = *result.config;
   const ProviderConfig* groq = c.find_provider("groq");
@@ -53,8 +75,9 @@ TEST(ConfigPresets, KeepsThePresetKeysAndLeavesTheEndpointToThePreset) {
 }
 
 TEST(ConfigPresets, CheckConfigPassesTheFixture) {
+  TempDir tmp;
   std::ostringstream out;
-  EXPECT_EQ(run_check_config(fixture_dir("config/presets"), out), 0) << out.str();
+  EXPECT_EQ(run_check_config(private_fixture("config/presets", tmp), out), 0) << out.str();
   EXPECT_EQ(out.str(), "check-config: 9 providers, 1 rotation, 0 autoselects; 0 errors, 0 warnings\n");
 }
 
@@ -109,8 +132,8 @@ const BadCase kPresetCases[] = {
       kE + "app_name: expected a string or null, got object", kE + "api_version: expected a string or null, got number"}},
     {"HeaderValuesWithControlCharacters", "providers.json",
      with_openai(R"("type": "openrouter", "api_key": "k", "site_url": "https://x\r\nEvil: 1", "app_name": "a\tb")"),
-     {kE + "site_url: must not contain control characters (it is sent as a header)",
-      kE + "app_name: must not contain control characters (it is sent as a header)"}},
+     {kE + "site_url: must not contain control characters: byte 0x0d at offset 9; it is sent in an upstream header",
+      kE + "app_name: must not contain control characters: byte 0x09 at offset 1; it is sent in an upstream header"}},
     {"DeploymentWrongType", "providers.json",
      with_openai(R"("type": "azure_openai", "endpoint": "https://r.openai.azure.com", "api_key": "k",
                    "models": [{"name": "gpt-4o", "deployment": 5}])"),

@@ -8,7 +8,8 @@ namespace aisbf {
 namespace {
 
 using config_test::autoselect_ids;
-using config_test::fixture_dir;
+using config_test::private_fixture;
+using config_test::TempDir;
 using config_test::formatted;
 using config_test::provider_ids;
 using config_test::rotation_ids;
@@ -19,7 +20,8 @@ const std::string kReservedAutoselect =
     "it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect";
 
 TEST(ConfigSamples, Aisbf0_9_4LoadsWithoutErrors) {
-  LoadResult result = load_config(fixture_dir("aisbf-0.9.4-config"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("aisbf-0.9.4-config", tmp));
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   // The sample's simple-format rotation names a provider whose sample entry
   // lists no models: it loads, with a warning that it has no candidates.
@@ -38,7 +40,8 @@ TEST(ConfigSamples, Aisbf0_9_4LoadsWithoutErrors) {
 }
 
 TEST(ConfigSamples, Aisbf0_99_83LoadsWithoutErrors) {
-  LoadResult result = load_config(fixture_dir("aisbf-0.99.83-config"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("aisbf-0.99.83-config", tmp));
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_EQ(formatted(result.diagnostics),
             (Strings{kReservedAutoselect, "warning: autoselect.json: autoselect.fallback: unknown rotation \"general\""}));
@@ -49,10 +52,11 @@ TEST(ConfigSamples, Aisbf0_99_83LoadsWithoutErrors) {
 }
 
 TEST(ConfigSamples, Aisbf0_9_4Values) {
-  LoadResult result = load_config(fixture_dir("aisbf-0.9.4-config"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("aisbf-0.9.4-config", tmp));
   ASSERT_TRUE(result.ok());
   const Config& c = *result.config;
-  EXPECT_EQ(c.dir, fixture_dir("aisbf-0.9.4-config"));
+  EXPECT_EQ(c.dir, tmp.path() / "aisbf-0.9.4-config");
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 17765);
   EXPECT_EQ(c.server.protocol, "http");
@@ -92,7 +96,8 @@ TEST(ConfigSamples, Aisbf0_9_4Values) {
 }
 
 TEST(ConfigSamples, Aisbf0_9_4RotationsAndAutoselect) {
-  LoadResult result = load_config(fixture_dir("aisbf-0.9.4-config"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("aisbf-0.9.4-config", tmp));
   ASSERT_TRUE(result.ok());
   const Config& c = *result.config;
   const RotationConfig* coding = c.find_rotation("coding");
@@ -125,7 +130,8 @@ TEST(ConfigSamples, Aisbf0_9_4RotationsAndAutoselect) {
 }
 
 TEST(ConfigSamples, Aisbf0_99_83Values) {
-  LoadResult result = load_config(fixture_dir("aisbf-0.99.83-config"));
+  TempDir tmp;
+  LoadResult result = load_config(private_fixture("aisbf-0.99.83-config", tmp));
   ASSERT_TRUE(result.ok());
   const Config& c = *result.config;
   EXPECT_EQ(c.server.host, "127.0.0.1");

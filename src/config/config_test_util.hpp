@@ -35,9 +35,14 @@ class TempDir {
 
   const fs::path& path() const { return path_; }
 
+  // Written with mode 0600, as aisbf writes files holding keys (a file open
+  // to others adds a warning; tests of that warning chmod it themselves).
   void write(std::string_view name, std::string_view text) const {
-    std::ofstream out(path_ / name, std::ios::binary | std::ios::trunc);
-    out << text;
+    {
+      std::ofstream out(path_ / name, std::ios::binary | std::ios::trunc);
+      out << text;
+    }
+    fs::permissions(path_ / name, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
   }
 
  private:
@@ -46,6 +51,19 @@ class TempDir {
 
 inline fs::path fixture_dir(std::string_view name) {
   return fs::path(AISBF_SOURCE_DIR) / "tests" / "fixtures" / name;
+}
+
+// A copy of a fixture directory with its files at mode 0600: a checkout's
+// modes follow the umask, and a file open to others adds a warning.
+inline fs::path private_fixture(std::string_view name, const TempDir& into) {
+  fs::path dir = into.path() / name;
+  fs::create_directories(dir);
+  for (const auto& entry : fs::directory_iterator(fixture_dir(name))) {
+    fs::copy_file(entry.path(), dir / entry.path().filename());
+    fs::permissions(dir / entry.path().filename(), fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
+  }
+  return dir;
 }
 
 inline std::vector<std::string> formatted(const std::vector<Diagnostic>& diagnostics) {

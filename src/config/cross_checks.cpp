@@ -75,7 +75,7 @@ void report_collision(std::string_view id, const std::string& path, const char* 
 
 }  // namespace
 
-bool check_id(IdKind kind, std::string_view id, const std::string& path, DiagSink& sink) {
+bool check_id(IdKind kind, std::string_view id, const std::string& path, const LoadContext& ctx, DiagSink& sink) {
   if (id.empty()) {
     sink.error(path, "id must not be empty");
     return false;
@@ -88,7 +88,7 @@ bool check_id(IdKind kind, std::string_view id, const std::string& path, DiagSin
     sink.error(path, fmt::format("id {} must not contain spaces or control characters", json_quoted(id)));
     return false;
   }
-  if (!is_reserved_route_word(id)) return true;
+  if (!is_reserved_route_word(id, ctx.reserved_words)) return true;
   if (kind == IdKind::autoselect && id == "autoselect") {
     sink.warning(path,
                  "id \"autoselect\" is a reserved route word, accepted because AISBF ships it; clients reach it as "

@@ -94,8 +94,13 @@ void load_auth(const json::object& auth, DiagSink& sink, AuthConfig& out) {
     for (std::size_t i = 0; i < tokens->size(); ++i) {
       const json::string* token = (*tokens)[i].if_string();
       if (token == nullptr) continue;  // reported by check_fields
+      const std::string token_path = index_path(key_path(path, "tokens"), i);
       if (token->empty()) {
-        sink.error(index_path(key_path(path, "tokens"), i), "must not be empty");
+        sink.error(token_path, "must not be empty");
+        continue;
+      }
+      // A pasted token with a trailing newline could never match a header.
+      if (!check_no_control(*token, token_path, "a client sends it in a header, so it could never match", sink)) {
         continue;
       }
       out.tokens.emplace_back(token->data(), token->size());
@@ -155,7 +160,7 @@ void load_routing(const json::object& section, DiagSink& sink, RoutingConfig& ou
 
 }  // namespace
 
-bool load_aisbf(const json::value& root, DiagSink& sink, Config& config) {
+bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& sink, Config& config) {
   const json::object* obj = root.if_object();
   if (obj == nullptr) {
     sink.error("", fmt::format("expected an object, got {}", kind_name(root)));

@@ -25,9 +25,10 @@ void parse_available_models(const json::object& obj, const std::string& path, Di
   }
 }
 
-AutoselectConfig parse_autoselect(const std::string& id, const json::value& value, DiagSink& sink) {
+AutoselectConfig parse_autoselect(const std::string& id, const json::value& value, const LoadContext& ctx,
+                                  DiagSink& sink) {
   const std::string path = key_path("", id);
-  check_id(IdKind::autoselect, id, path, sink);
+  check_id(IdKind::autoselect, id, path, ctx, sink);
   AutoselectConfig autoselect;
   autoselect.id = id;
   if (!check_value(value, kObject, path, sink)) return autoselect;
@@ -44,13 +45,13 @@ AutoselectConfig parse_autoselect(const std::string& id, const json::value& valu
 
 }  // namespace
 
-bool load_autoselects(const json::value& root, DiagSink& sink, Config& config) {
+bool load_autoselects(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config) {
   const json::object* obj = root.if_object();
   if (obj == nullptr) {
     sink.error("", fmt::format("expected an object, got {}", kind_name(root)));
     return false;
   }
-  for (const auto& kv : *obj) config.autoselects.push_back(parse_autoselect(std::string(kv.key()), kv.value(), sink));
+  for (const auto& kv : *obj) config.autoselects.push_back(parse_autoselect(std::string(kv.key()), kv.value(), ctx, sink));
   return true;
 }
 

@@ -1,13 +1,11 @@
 // providers.json: {"providers": {id: {...}}, "condensation": {...}?}
 #include <algorithm>
 #include <array>
-#include <utility>
 
 #include <fmt/format.h>
 
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
-#include "providers/openai/openai_presets.hpp"
 
 namespace aisbf::config_detail {
 
@@ -52,6 +50,9 @@ std::optional<ModelConfig> parse_model(const json::value& value, const std::stri
   model.capabilities = get_strings(obj, "capabilities");
   model.timeouts = parse_timeouts(obj, path, sink);
   model.deployment = get_string(obj, "deployment").value_or("");
+  // The model name (or the Azure deployment) enters the upstream URL or body.
+  check_no_control(model.name, key_path(path, "name"), kInUrl, sink);
+  check_no_control(model.deployment, key_path(path, "deployment"), kInUrl, sink);
   model.raw = obj;
   return model;
 }
@@ -72,23 +73,19 @@ void parse_models(const json::object& obj, const std::string& path, DiagSink& si
   }
 }
 
-// An OpenAI-compatible preset (providers/openai/openai_presets.hpp) named by
+// An OpenAI-compatible preset (presets.cpp) named by
 // `type` ("groq") or by `type: openai` with `preset`; `provider.preset` is
 // the one in effect. The keys that only presets read are kept as read.
 void resolve_preset(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
   provider.api_version = get_string(obj, "api_version").value_or("");
   provider.site_url = get_string(obj, "site_url").value_or("");
   provider.app_name = get_string(obj, "app_name").value_or("");
-  for (auto [key, value] : {std::pair{"site_url", &provider.site_url}, std::pair{"app_name", &provider.app_name}}) {
-    bool control = std::any_of(value->begin(), value->end(), [](char c) {
-      auto u = static_cast<unsigned char>(c);
-      return u < 0x20 || u == 0x7f;
-    });
-    if (control) sink.error(key_path(path, key), "must not contain control characters (it is sent as a header)");
-  }
+  check_no_control(provider.api_version, key_path(path, "api_version"), kInUrl, sink);
+  check_no_control(provider.site_url, key_path(path, "site_url"), kInHeader, sink);
+  check_no_control(provider.app_name, key_path(path, "app_name"), kInHeader, sink);
   const std::string preset = get_string(obj, "preset").value_or("");
   const std::string preset_path = key_path(path, "preset");
-  if (provider.type != "openai" && openai::find_openai_preset(provider.type) != nullptr) {
+  if (provider.type != "openai" && find_preset_facts(provider.type) != nullptr) {
     provider.preset = provider.type;
     if (!preset.empty() && preset != provider.type) {
       sink.error(preset_path, fmt::format("{} contradicts the type {}; give either the preset's type alone or "
@@ -100,9 +97,9 @@ void resolve_preset(const json::object& obj, const std::string& path, DiagSink& 
   if (preset.empty()) return;
   if (provider.type != "openai") {
     sink.warning(preset_path, fmt::format("ignored: presets apply to the \"openai\" type, not {}", json_quoted(provider.type)));
-  } else if (openai::find_openai_preset(preset) == nullptr) {
+  } else if (find_preset_facts(preset) == nullptr) {
     sink.error(preset_path, fmt::format("unknown preset {}; known presets: {}", json_quoted(preset),
-                                        openai::openai_preset_names()));
+                                        preset_names()));
   } else {
     provider.preset = preset;
   }
@@ -112,9 +109,12 @@ void check_endpoint(const json::object& obj, const std::string& path, DiagSink& 
   const json::value* endpoint = obj.if_contains("endpoint");
   if (endpoint != nullptr && !endpoint->is_string()) return;  // type error already recorded
   provider.endpoint = get_string(obj, "endpoint").value_or("");
-  if (!provider.endpoint.empty()) return;
   const std::string endpoint_path = key_path(path, "endpoint");
-  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
+  if (!provider.endpoint.empty()) {
+    check_no_control(provider.endpoint, endpoint_path, kInUrl, sink);
+    return;
+  }
+  const PresetFacts* preset = find_preset_facts(provider.preset);
   if (preset != nullptr && !preset->endpoint.empty()) return;  // the preset's endpoint is used
   if (preset != nullptr) {
     sink.error(endpoint_path, fmt::format("missing or empty; the preset {} has no default endpoint", json_quoted(preset->name)));
@@ -142,8 +142,8 @@ void read_identity(const std::string& id, const json::object& obj, const std::st
 }
 
 ProviderConfig parse_provider(const std::string& id, const json::value& value, const std::string& path,
-                              DiagSink& sink) {
-  check_id(IdKind::provider, id, path, sink);
+                              const LoadContext& ctx, DiagSink& sink) {
+  check_id(IdKind::provider, id, path, ctx, sink);
   ProviderConfig provider;
   provider.id = id;
   if (!check_value(value, kObject, path, sink)) return provider;
@@ -152,9 +152,10 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   read_identity(id, obj, path, sink, provider);
   resolve_preset(obj, path, sink, provider);
   check_endpoint(obj, path, sink, provider);
-  const openai::OpenAiPreset* preset = openai::find_openai_preset(provider.preset);
+  const PresetFacts* preset = find_preset_facts(provider.preset);
   provider.api_key_required = get_bool(obj, "api_key_required").value_or(preset != nullptr && preset->key_required);
   provider.api_key = get_string(obj, "api_key").value_or("");
+  check_no_control(provider.api_key, key_path(path, "api_key"), kInHeader, sink);
   if (preset != nullptr && provider.api_key_required && provider.api_key.empty()) {
     sink.warning(key_path(path, "api_key"), fmt::format("missing; the preset {} needs a key", json_quoted(preset->name)));
   }
@@ -198,7 +199,7 @@ TimeoutSettings parse_timeouts(const json::object& parent, const std::string& pa
   return out;
 }
 
-bool load_providers(const json::value& root, DiagSink& sink, Config& config) {
+bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config) {
   const json::object* obj = root.if_object();
   if (obj == nullptr) {
     sink.error("", fmt::format("expected an object, got {}", kind_name(root)));
@@ -211,7 +212,7 @@ bool load_providers(const json::value& root, DiagSink& sink, Config& config) {
   if (providers == nullptr) return false;  // type error already recorded
   for (const auto& kv : *providers) {
     std::string id(kv.key());
-    config.providers.push_back(parse_provider(id, kv.value(), key_path("providers", id), sink));
+    config.providers.push_back(parse_provider(id, kv.value(), key_path("providers", id), ctx, sink));
   }
   return true;
 }

@@ -18,6 +18,7 @@ std::optional<RotationModel> parse_rotation_model(const json::value& value, cons
   check_fields(obj, path, rotation_model_schema(), sink);
   RotationModel model;
   model.name = required_string(obj, "name", path, sink);
+  check_no_control(model.name, key_path(path, "name"), kInUrl, sink);
   if (check_range(obj, "weight", path, kNonNegative, sink)) model.weight = get_number(obj, "weight").value_or(1);
   model.limits = parse_model_limits(obj, "", path, sink);
   model.timeouts = parse_timeouts(obj, path, sink);
@@ -35,6 +36,7 @@ std::optional<RotationProvider> parse_rotation_provider(const json::value& value
   entry.provider_id = required_string(obj, "provider_id", path, sink);
   if (check_range(obj, "weight", path, kNonNegative, sink)) entry.weight = get_number(obj, "weight");
   entry.api_key = get_string(obj, "api_key").value_or("");
+  check_no_control(entry.api_key, key_path(path, "api_key"), kInHeader, sink);
   if (const json::array* models = get_array(obj, "models")) {
     const std::string models_path = key_path(path, "models");
     for (std::size_t i = 0; i < models->size(); ++i) {
@@ -47,8 +49,8 @@ std::optional<RotationProvider> parse_rotation_provider(const json::value& value
 }
 
 RotationConfig parse_rotation(const std::string& id, const json::value& value, const std::string& path,
-                              bool default_notify, DiagSink& sink) {
-  check_id(IdKind::rotation, id, path, sink);
+                              bool default_notify, const LoadContext& ctx, DiagSink& sink) {
+  check_id(IdKind::rotation, id, path, ctx, sink);
   RotationConfig rotation;
   rotation.id = id;
   if (!check_value(value, kObject, path, sink)) return rotation;
@@ -76,7 +78,7 @@ RotationConfig parse_rotation(const std::string& id, const json::value& value, c
 
 }  // namespace
 
-bool load_rotations(const json::value& root, DiagSink& sink, Config& config) {
+bool load_rotations(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config) {
   const json::object* obj = root.if_object();
   if (obj == nullptr) {
     sink.error("", fmt::format("expected an object, got {}", kind_name(root)));
@@ -89,7 +91,7 @@ bool load_rotations(const json::value& root, DiagSink& sink, Config& config) {
   if (rotations == nullptr) return false;  // type error already recorded
   for (const auto& kv : *rotations) {
     std::string id(kv.key());
-    config.rotations.push_back(parse_rotation(id, kv.value(), key_path("rotations", id), config.notifyerrors, sink));
+    config.rotations.push_back(parse_rotation(id, kv.value(), key_path("rotations", id), config.notifyerrors, ctx, sink));
   }
   return true;
 }

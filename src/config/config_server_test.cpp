@@ -1,0 +1,104 @@
+// aisbf.json `server`: the limits issue 8 added (request_timeout,
+// allowed_hosts, connection and body caps) and the refusal of "https".
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+#include "config/config_test_util.hpp"
+
+namespace aisbf::config_test {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::string kA = "error: aisbf.json: ";
+
+LoadResult load_server(std::string_view server) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("aisbf.json", R"({"server": )" + std::string(server) + "}");
+  return load_config(dir.path());
+}
+
+TEST(ConfigServer, DefaultsWhenAbsent) {
+  LoadResult result = load_server("{}");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  const ServerConfig& s = result.config->server;
+  EXPECT_EQ(s.request_timeout, milliseconds(600'000));
+  EXPECT_TRUE(s.allowed_hosts.empty());
+  EXPECT_EQ(s.max_connections, 10'000u);
+  EXPECT_EQ(s.max_inflight_requests, 4'096u);
+  EXPECT_EQ(s.max_upstream_body_bytes, 64ull * 1024 * 1024);
+  EXPECT_EQ(s.max_sse_preamble_bytes, 1024u * 1024);
+  EXPECT_EQ(s.max_unauthenticated_body_bytes, 64u * 1024);
+  EXPECT_EQ(s.protocol, "http");
+}
+
+TEST(ConfigServer, ReadsEveryNewKey) {
+  LoadResult result = load_server(R"({"protocol": "http", "request_timeout": 2.5,
+      "allowed_hosts": ["Gateway.Example", "box.lan"], "max_connections": 12, "max_inflight_requests": 3,
+      "max_upstream_body_bytes": 1048576, "max_sse_preamble_bytes": 4096, "max_unauthenticated_body_bytes": 1,
+      "max_body_bytes": 9007199254740993})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
+  const ServerConfig& s = result.config->server;
+  EXPECT_EQ(s.request_timeout, milliseconds(2'500));
+  EXPECT_EQ(s.allowed_hosts, (std::vector<std::string>{"gateway.example", "box.lan"}));  // lower-cased
+  EXPECT_EQ(s.max_connections, 12u);
+  EXPECT_EQ(s.max_inflight_requests, 3u);
+  EXPECT_EQ(s.max_upstream_body_bytes, 1'048'576u);
+  EXPECT_EQ(s.max_sse_preamble_bytes, 4'096u);
+  EXPECT_EQ(s.max_unauthenticated_body_bytes, 1u);
+  EXPECT_EQ(s.max_body_bytes, 9'007'199'254'740'993ull);  // exact past 2^53
+}
+
+TEST(ConfigServer, RequestTimeoutIsClampedNotOverflowed) {
+  LoadResult result = load_server(R"({"request_timeout": 1e300})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_GT(result.config->server.request_timeout, milliseconds(0));
+}
+
+TEST(ConfigServer, HttpsIsRefusedWithTheReason) {
+  LoadResult result = load_server(R"({"protocol": "https", "ssl_certfile": "c.pem", "ssl_keyfile": "k.pem"})");
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(formatted(result.diagnostics),
+            (std::vector<std::string>{
+                kA + "server.protocol: \"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put "
+                     "a TLS-terminating proxy in front, or keep the gateway on loopback"}));
+}
+
+const BadCase kServerCases[] = {
+    {"RequestTimeoutZero", "aisbf.json", R"({"server": {"request_timeout": 0}})",
+     {kA + "server.request_timeout: must be > 0"}},
+    {"RequestTimeoutNegative", "aisbf.json", R"({"server": {"request_timeout": -5}})",
+     {kA + "server.request_timeout: must be > 0"}},
+    {"RequestTimeoutString", "aisbf.json", R"({"server": {"request_timeout": "600"}})",
+     {kA + "server.request_timeout: expected a number, got string"}},
+    {"CapsBelowOne", "aisbf.json",
+     R"({"server": {"max_connections": 0, "max_inflight_requests": -1, "max_upstream_body_bytes": 0,
+         "max_sse_preamble_bytes": 0, "max_unauthenticated_body_bytes": 0}})",
+     {kA + "server.max_connections: must be >= 1", kA + "server.max_inflight_requests: must be >= 1",
+      kA + "server.max_upstream_body_bytes: must be >= 1", kA + "server.max_sse_preamble_bytes: must be >= 1",
+      kA + "server.max_unauthenticated_body_bytes: must be >= 1"}},
+    {"CapsWrongTypes", "aisbf.json",
+     R"({"server": {"max_connections": "10", "max_inflight_requests": 1.5, "max_upstream_body_bytes": true,
+         "max_sse_preamble_bytes": null, "max_unauthenticated_body_bytes": [1]}})",
+     {kA + "server.max_connections: expected an integer, got string",
+      kA + "server.max_inflight_requests: expected an integer, got number",
+      kA + "server.max_upstream_body_bytes: expected an integer, got boolean",
+      kA + "server.max_sse_preamble_bytes: expected an integer, got null",
+      kA + "server.max_unauthenticated_body_bytes: expected an integer, got array"}},
+    {"AllowedHostsNotArray", "aisbf.json", R"({"server": {"allowed_hosts": "box.lan"}})",
+     {kA + "server.allowed_hosts: expected an array of strings, got string"}},
+    {"AllowedHostsBadEntries", "aisbf.json", R"({"server": {"allowed_hosts": ["ok.lan", 7, ""]}})",
+     {kA + "server.allowed_hosts[1]: expected a string, got number", kA + "server.allowed_hosts[2]: must not be empty"}},
+    {"ProtocolHttpsNamesTheFix", "aisbf.json", R"({"server": {"protocol": "https"}})",
+     {kA + "server.protocol: \"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put a "
+           "TLS-terminating proxy in front, or keep the gateway on loopback"}},
+    {"ProtocolWrongType", "aisbf.json", R"({"server": {"protocol": 443}})",
+     {kA + "server.protocol: expected a string, got number"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(Server, ConfigBadInput, testing::ValuesIn(kServerCases), case_name);
+
+}  // namespace
+}  // namespace aisbf::config_test

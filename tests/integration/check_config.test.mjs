@@ -116,6 +116,81 @@ describe('check-config', { timeout: 60000 }, () => {
     assert.equal(ok.code, 0, ok.output);
   });
 
+  // Issue 8, item 10: values that become upstream header lines or URLs.
+  const SECRET = 'sk-secret-integration-42';
+  const chmodAll = (dir, mode) => {
+    for (const f of ['aisbf.json', 'providers.json', 'rotations.json', 'autoselect.json']) {
+      fs.chmodSync(path.join(dir, f), mode);
+    }
+  };
+
+  it('a key with a pasted newline is an error naming the file and JSON path, never the key', async () => {
+    const dir = brokenDir((f) => { f['providers.json'].providers.mock.api_key = `${SECRET}\n`; });
+    chmodAll(dir, 0o600);
+    const r = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /^error: providers\.json: providers\.mock\.api_key: must not contain control characters: byte 0x0a at offset 24 \(a trailing newline from a paste\?\)/m);
+    assert.match(r.output, /; 1 error, 0 warnings$/m);
+    assert.ok(!r.output.includes(SECRET), r.output);
+  });
+
+  it('control characters in an endpoint, a model name and a rotation key are each reported', async () => {
+    const dir = brokenDir((f) => {
+      const mock = f['providers.json'].providers.mock;
+      mock.endpoint += '\r\nX-Injected: 1';
+      mock.models[0].name = 'mock-model\t';
+      f['rotations.json'].rotations = {
+        pool: { model_name: 'pool', providers: [{ provider_id: 'mock', api_key: `${SECRET}\r`, models: [{ name: 'mock-model' }] }] },
+      };
+    });
+    chmodAll(dir, 0o600);
+    const r = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(r.code, 1, r.output);
+    const errors = r.output.split('\n').filter((l) => l.startsWith('error: '));
+    assert.deepEqual(errors.map((l) => l.split(': must not')[0]), [
+      'error: providers.json: providers.mock.endpoint',
+      'error: providers.json: providers.mock.models[0].name',
+      'error: rotations.json: rotations.pool.providers[0].api_key',
+    ], r.output);
+    assert.ok(!r.output.includes(SECRET), r.output);
+  });
+
+  it('a key sent over http:// to a non-loopback host is a warning, without the key', async () => {
+    const dir = brokenDir((f) => {
+      f['providers.json'].providers.mock.endpoint = 'http://gpu-box.example:8000/v1';
+      f['providers.json'].providers.mock.api_key = SECRET;
+    });
+    chmodAll(dir, 0o600);
+    const r = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /^warning: providers\.json: providers\.mock\.endpoint: the provider's api_key is sent over plain http:\/\/ to "gpu-box\.example"/m);
+    assert.match(r.output, /; 0 errors, 1 warning$/m);
+    assert.ok(!r.output.includes(SECRET), r.output);
+  });
+
+  it('a file holding keys that group or others can read is a warning; mode 600 silences it', async () => {
+    const dir = brokenDir((f) => {
+      f['providers.json'].providers.mock.api_key = SECRET;
+      f['aisbf.json'].auth = { enabled: true, tokens: ['gw-token-secret'] };
+    });
+    chmodAll(dir, 0o600);
+    fs.chmodSync(path.join(dir, 'providers.json'), 0o644);
+    fs.chmodSync(path.join(dir, 'aisbf.json'), 0o640);
+    fs.chmodSync(path.join(dir, 'autoselect.json'), 0o666);  // holds no secret: no warning
+    const r = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(r.code, 0, r.output);
+    const warnings = r.output.split('\n').filter((l) => l.startsWith('warning: '));
+    assert.deepEqual(warnings, [
+      'warning: aisbf.json: holds gateway auth tokens and is open to group or others (mode 0640); restrict it with chmod 600',
+      'warning: providers.json: holds API keys and is open to group or others (mode 0644); restrict it with chmod 600',
+    ], r.output);
+    assert.ok(!r.output.includes(SECRET) && !r.output.includes('gw-token-secret'), r.output);
+    chmodAll(dir, 0o600);
+    const quiet = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(quiet.code, 0, quiet.output);
+    assert.match(quiet.output, /; 0 errors, 0 warnings$/m);
+  });
+
   it('check-config does not create a missing config dir', async () => {
     const dir = path.join(tmpDir(), 'missing');
     await checkConfig(['check-config', '--config-dir', dir]);

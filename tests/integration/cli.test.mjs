@@ -1,11 +1,12 @@
 // The command line: --version, --help, first start, AISBF_CONFIG_DIR,
-// refusing an open relay on a non-loopback address.
+// refusing an open relay on a non-loopback address, refusing config values
+// that would break upstream header lines, and warning about exposed keys.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  AISBF_BIN, runCli, spawnListening, startMock, writeConfigDir, tmpDir, gatewayEnv, get,
+  AISBF_BIN, runCli, spawnListening, startMock, writeConfigDir, tmpDir, gatewayEnv, get, mockProvider,
 } from './harness.mjs';
 
 describe('cli', { timeout: 60000 }, () => {
@@ -83,6 +84,42 @@ describe('cli', { timeout: 60000 }, () => {
     const dir = writeConfigDir({ mockUrl: 'http://127.0.0.1:9' });
     const msg = await expectRefusal(['--config-dir', dir, '--host', '0.0.0.0', '--port', '0']);
     assert.match(msg, /allow-unauthenticated/);
+  });
+
+  it('a key with a control character stops the start with the file and JSON path, never the key', async () => {
+    const dir = writeConfigDir({ mockUrl: 'http://127.0.0.1:9' });
+    const file = path.join(dir, 'providers.json');
+    const providers = JSON.parse(fs.readFileSync(file, 'utf8'));
+    providers.providers.mock.api_key = 'sk-secret-start-7\n';
+    fs.writeFileSync(file, JSON.stringify(providers));
+    const msg = await expectRefusal(['--config-dir', dir, '--host', '127.0.0.1', '--port', '0']);
+    assert.match(msg, /providers\.json: providers\.mock\.api_key: must not contain control characters/);
+    assert.match(msg, /has errors; run `aisbf check-config`/);
+    assert.ok(!msg.includes('sk-secret-start-7'), msg);
+  });
+
+  it('a key over plain http:// and a key file open to others are warned about at start', async () => {
+    const mock = await startMock();
+    procs.push(mock.proc);
+    const dir = writeConfigDir({
+      mockUrl: mock.url,
+      providers: {
+        mock: mockProvider(mock.url),
+        remote: mockProvider('http://gpu-box.example:8000', { id: 'remote', api_key: 'sk-secret-remote-9', models: ['m'] }),
+      },
+    });
+    for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o600);
+    fs.chmodSync(path.join(dir, 'providers.json'), 0o644);
+    const gw = await spawnListening('aisbf', AISBF_BIN,
+      ['--config-dir', dir, '--host', '127.0.0.1', '--port', '0', '--workers', '1'], { env: gatewayEnv() });
+    procs.push(gw);
+    assert.equal((await get(`${gw.url}/health`)).status, 200);
+    await gw.stop();
+    const out = gw.stdout + gw.stderr;
+    assert.match(out, /providers\.json: providers\.remote\.endpoint: the provider's api_key is sent over plain http:\/\/ to "gpu-box\.example"/, out);
+    assert.match(out, /providers\.json: holds API keys and is open to group or others \(mode 0644\)/, out);
+    assert.ok(!out.includes('sk-secret-remote-9'), out);
+    await mock.stop();
   });
 
   it('the refusal also applies to a host from aisbf.json', async () => {

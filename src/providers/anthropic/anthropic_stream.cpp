@@ -3,6 +3,7 @@
 // JSON `type` (equal to the event name on the wire), falling back to the name.
 #include <boost/json/serialize.hpp>
 
+#include "core/text.hpp"
 #include "providers/anthropic/anthropic_adapter.hpp"
 #include "providers/anthropic/anthropic_wire.hpp"
 
@@ -14,14 +15,6 @@ namespace {
 
 using namespace wire;
 using Events = std::vector<StreamEvent>;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // `event: error` whose data is not the documented JSON.
 GatewayError unreadable_error(std::string_view data) {

@@ -1,6 +1,9 @@
 // The `google` adapter's transport side: authentication headers and paths.
 #include "providers/gemini/gemini_adapter.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 namespace aisbf::gemini {
 
 namespace {
@@ -10,21 +13,7 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 // The model id as one path segment: unreserved characters as they are,
 // everything else (':', '/', '?', '%', …) percent-encoded.
 std::string encode_segment(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                c == '-' || c == '~';
-    if (keep) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Gemini `streamGenerateContent?alt=sse` → canonical stream events
 // (PROTOCOLS.md §3.3, §5.8). Each SSE data is a whole GenerateContentResponse
 // holding only the new parts; function calls arrive whole, in one part.
+#include "core/text.hpp"
 #include "providers/gemini/gemini_adapter.hpp"
 #include "providers/gemini/gemini_wire.hpp"
 
@@ -9,14 +10,6 @@ namespace aisbf::gemini {
 namespace {
 
 using Events = std::vector<StreamEvent>;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool same_usage(const Usage& a, const Usage& b) {
   return a.prompt_tokens == b.prompt_tokens && a.completion_tokens == b.completion_tokens &&

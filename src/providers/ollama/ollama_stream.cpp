@@ -1,6 +1,7 @@
 // Ollama NDJSON stream lines → canonical stream events (PROTOCOLS.md §0,
 // §4.2, §5.8). The pipeline frames the bytes; this decoder is fed one line
 // (a JSON object) at a time with an empty event name.
+#include "core/text.hpp"
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/ollama/ollama_wire.hpp"
 
@@ -12,13 +13,6 @@ namespace {
 
 using namespace wire;
 using Events = std::vector<StreamEvent>;
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  std::size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
-}
 
 class OllamaStreamDecoder final : public StreamDecoder {
  public:

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <span>
 #include <spdlog/spdlog.h>
 
@@ -238,21 +240,7 @@ std::string_view azure_deployment(const UpstreamTarget& target) {
 // One path segment or query value: unreserved characters as they are,
 // everything else ('/', '?', '&', '%', …) percent-encoded.
 std::string encode_component(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                c == '-' || c == '~';
-    if (keep) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 // The path of a base URL as written, without trailing '/' ("" for a bare host).

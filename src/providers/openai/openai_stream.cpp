@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/json_read.hpp"
+#include "core/text.hpp"
 #include "providers/openai/openai_adapter.hpp"
 
 namespace aisbf::openai {
@@ -13,14 +14,6 @@ namespace {
 
 using namespace wire_read;
 using Events = std::vector<StreamEvent>;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // One `function.arguments` fragment; a few servers send a whole call's
 // arguments as an object in a single fragment.

@@ -246,7 +246,7 @@ export function writeConfigDir({
     response_cache: { enabled: false },
     ...aisbf,
   };
-  const write = (name, value) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2));
+  const write = (name, value) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2), { mode: 0o600 });
   write('aisbf.json', aisbfJson);
   write('providers.json', { providers });
   write('rotations.json', { notifyerrors, rotations });

@@ -49,7 +49,8 @@ TEST(AnthropicUsageScan, StreamStartThenCumulativeDeltas) {
       u));
   EXPECT_EQ(u.prompt_tokens, 15);
   EXPECT_EQ(u.completion_tokens, 1);
-  EXPECT_FALSE(scanner.read(R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})", u));
+  EXPECT_FALSE(
+      scanner.read(R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}})", u));
   ASSERT_TRUE(scanner.read(R"({"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":30}})", u));
   // Cumulative: the last value, not a sum; input counts kept.
   ASSERT_TRUE(scanner.read(
@@ -64,12 +65,14 @@ TEST(AnthropicUsageScan, StreamStartThenCumulativeDeltas) {
 TEST(AnthropicUsageScan, NestedKeysDoNotCount) {
   AnthropicUsage counts;
   ASSERT_TRUE(scan_anthropic_usage(
-      R"({"usage":{"iterations":[{"input_tokens":999,"output_tokens":999}],"input_tokens":3,"output_tokens":4}})", counts));
+      R"({"usage":{"iterations":[{"input_tokens":999,"output_tokens":999}],"input_tokens":3,"output_tokens":4}})",
+      counts));
   EXPECT_EQ(counts.input, 3);
   EXPECT_EQ(counts.output, 4);
   // Text that mentions usage, escaped inside a string, is not usage.
   AnthropicUsage none;
-  EXPECT_FALSE(scan_anthropic_usage(R"({"type":"content_block_delta","delta":{"text":"\"usage\":{\"input_tokens\":5}"}})", none));
+  EXPECT_FALSE(scan_anthropic_usage(
+      R"({"type":"content_block_delta","delta":{"text":"\"usage\":{\"input_tokens\":5}"}})", none));
   EXPECT_EQ(none.input, 0);
   EXPECT_FALSE(scan_anthropic_usage(R"({"usage":{"input_tokens":5)", none));  // cut: not read
   EXPECT_FALSE(scan_anthropic_usage(R"({"usage":null})", none));

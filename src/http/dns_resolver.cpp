@@ -35,11 +35,11 @@ struct WaiterGuard {
 
 void asio_lookup(asio::io_context& io, const std::string& host, const std::string& port, DnsResolver::Done done) {
   auto resolver = std::make_shared<tcp::resolver>(io);
-  resolver->async_resolve(host, port,
-                          [resolver, done = std::move(done)](const boost::system::error_code& ec,
-                                                             DnsResolver::Results results) {
-                            done(ec, std::move(results));
-                          });
+  resolver->async_resolve(
+      host, port,
+      [resolver, done = std::move(done)](const boost::system::error_code& ec, DnsResolver::Results results) {
+        done(ec, std::move(results));
+      });
 }
 
 }  // namespace
@@ -50,13 +50,12 @@ struct DnsResolver::Shared {
     Clock::time_point expires;
   };
 
-  asio::io_context& io;
   LookupFn lookup;
   std::unordered_map<std::string, Entry> cache;
   std::unordered_map<std::string, std::shared_ptr<Lookup>> in_flight;
   std::size_t started = 0;
 
-  Shared(asio::io_context& i, LookupFn l) : io(i), lookup(std::move(l)) {}
+  explicit Shared(LookupFn l) : lookup(std::move(l)) {}
 
   void store(const std::string& key, const Results& results) {
     const auto now = Clock::now();
@@ -66,8 +65,7 @@ struct DnsResolver::Shared {
   }
 };
 
-DnsResolver::DnsResolver(asio::io_context& io, LookupFn lookup)
-    : s_(std::make_shared<Shared>(io, std::move(lookup))) {
+DnsResolver::DnsResolver(asio::io_context& io, LookupFn lookup) : s_(std::make_shared<Shared>(std::move(lookup))) {
   if (!s_->lookup) {
     s_->lookup = [&io](const std::string& host, const std::string& port, Done done) {
       asio_lookup(io, host, port, std::move(done));
@@ -112,8 +110,9 @@ asio::awaitable<std::pair<boost::system::error_code, DnsResolver::Results>> DnsR
     wait.expires_at(deadline);
     auto [ec] = co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!lookup->finished) {
-      co_return std::pair{ec == asio::error::operation_aborted ? boost::system::error_code(asio::error::operation_aborted)
-                                                               : boost::system::error_code(asio::error::timed_out),
+      co_return std::pair{ec == asio::error::operation_aborted
+                              ? boost::system::error_code(asio::error::operation_aborted)
+                              : boost::system::error_code(asio::error::timed_out),
                           Results{}};
     }
   }

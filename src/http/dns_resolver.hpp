@@ -41,9 +41,9 @@ class DnsResolver {
   // The addresses of host:port. `wait` is the caller's timer (cancelling it
   // abandons the wait: operation_aborted); past `deadline`: timed_out.
   boost::asio::awaitable<std::pair<boost::system::error_code, Results>> resolve(const std::string& host,
-                                                                               std::uint16_t port,
-                                                                               Clock::time_point deadline,
-                                                                               boost::asio::steady_timer& wait);
+                                                                                std::uint16_t port,
+                                                                                Clock::time_point deadline,
+                                                                                boost::asio::steady_timer& wait);
 
   std::size_t lookups_started() const;  // for tests: cache hits and joined lookups start none
 

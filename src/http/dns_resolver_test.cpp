@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include "http/dns_resolver.hpp"
 #include "http/endpoint.hpp"
@@ -32,11 +32,14 @@ using namespace std::chrono_literals;
 template <class F>
 void run(asio::io_context& io, F body) {
   bool finished = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await body();
-    finished = true;
-    io.stop();
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await body();
+        finished = true;
+        io.stop();
+      },
+      asio::detached);
   io.run_for(20s);  // a bound for a broken test, not a timing assertion
   EXPECT_TRUE(finished);
 }

@@ -140,7 +140,8 @@ struct UpstreamCall::State {
     spdlog::debug("upstream {} of provider '{}': {} during {}: {}", endpoint.origin_key, provider,
                   timed_out ? "timed out" : "failed", phase, ec.message());
     if (timed_out) {
-      auto e = make_error(ErrorKind::upstream_timeout, fmt::format("provider '{}' timed out during {}", provider, phase));
+      auto e =
+          make_error(ErrorKind::upstream_timeout, fmt::format("provider '{}' timed out during {}", provider, phase));
       e.code = "upstream_timeout";
       return e;
     }

@@ -101,7 +101,4 @@ class ProviderAdapter {
   virtual GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const = 0;
 };
 
-// The adapter for a provider `type`, or null when that type is not built yet.
-const ProviderAdapter* find_provider_adapter(std::string_view type);
-
 }  // namespace aisbf

@@ -64,16 +64,18 @@ const char* value_end(const char* p, const char* end) {
   return nullptr;
 }
 
-bool key_is_usage(std::string_view literal) {
-  if (literal == kUsageKey) return true;
+// `literal` (a key with its quotes, escapes not decoded) names `quoted`
+// ("\"usage\"").
+bool key_is(std::string_view literal, std::string_view quoted) {
+  if (literal == quoted) return true;
   if (literal.find('\\') == std::string_view::npos) return false;
   auto decoded = json_scan::decode_string(literal);
-  return decoded && *decoded == "usage";
+  return decoded && *decoded == quoted.substr(1, quoted.size() - 2);
 }
 
-// The value of the last top-level "usage" member, walking only the top
-// level (a few instructions per byte instead of a full validation).
-std::optional<std::string_view> top_level_usage(std::string_view text) {
+// The value of the last top-level member named `quoted_key`, walking only
+// the top level (a few instructions per byte instead of a full validation).
+std::optional<std::string_view> top_level_member(std::string_view text, std::string_view quoted_key) {
   const char* const end = text.data() + text.size();
   const char* p = skip_ws(text.data(), end);
   if (p == end || *p != '{') return std::nullopt;
@@ -90,7 +92,7 @@ std::optional<std::string_view> top_level_usage(std::string_view text) {
     p = skip_ws(p + 1, end);
     const char* v_end = value_end(p, end);
     if (v_end == nullptr || v_end == p) return std::nullopt;
-    if (key_is_usage(key)) found = std::string_view(p, static_cast<std::size_t>(v_end - p));
+    if (key_is(key, quoted_key)) found = std::string_view(p, static_cast<std::size_t>(v_end - p));
     p = skip_ws(v_end, end);
     if (p < end && *p == ',') {
       p = skip_ws(p + 1, end);
@@ -164,7 +166,7 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
       json_text.find('\\') == std::string_view::npos) {
     return std::nullopt;  // the common stream chunk: no usage at all
   }
-  auto found = top_level_usage(json_text);
+  auto found = top_level_member(json_text, kUsageKey);
   if (!found || found->front() != '{') return std::nullopt;
   const std::string_view span = *found;
 
@@ -187,6 +189,59 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
   }
   if (!has_cached) out.cached_tokens = cache_hit;
   return out;
+}
+
+namespace {
+
+// Anthropic's counts, read with a validating scan of the usage object's own
+// members: nested objects (cache_creation, iterations) repeat key names.
+// A null or absent count keeps the value read before (message_delta may
+// carry input counts as null).
+bool read_anthropic_counts(std::string_view span, AnthropicUsage& counts) {
+  AnthropicUsage next = counts;
+  const bool invalid = json_scan::scan_object(span, [&](const json_scan::Member& m) {
+    const std::string_view value = span.substr(m.value_begin, m.value_end - m.value_begin);
+    if (value.empty() || !(value.front() == '-' || (value.front() >= '0' && value.front() <= '9'))) return;
+    if (json_scan::key_equals(m, "input_tokens")) {
+      next.input = to_count(value);
+    } else if (json_scan::key_equals(m, "output_tokens")) {
+      next.output = to_count(value);
+    } else if (json_scan::key_equals(m, "cache_read_input_tokens")) {
+      next.cache_read = to_count(value);
+    } else if (json_scan::key_equals(m, "cache_creation_input_tokens")) {
+      next.cache_creation = to_count(value);
+    }
+  }).has_value();
+  if (invalid) return false;
+  counts = next;
+  return true;
+}
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+}  // namespace
+
+ScannedUsage AnthropicUsage::scanned() const {
+  ScannedUsage out;
+  out.prompt_tokens = saturating_add(saturating_add(input, cache_read), cache_creation);
+  out.completion_tokens = output;
+  out.total_tokens = saturating_add(out.prompt_tokens, output);
+  out.cached_tokens = cache_read;
+  return out;
+}
+
+bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts) {
+  if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
+      json_text.find('\\') == std::string_view::npos) {
+    return false;  // the common stream event (a content delta): no usage at all
+  }
+  auto found = top_level_member(json_text, kUsageKey);
+  if (!found) {  // message_start: {"type":"message_start","message":{…,"usage":{…}}}
+    auto message = top_level_member(json_text, "\"message\"");
+    if (message && message->front() == '{') found = top_level_member(*message, kUsageKey);
+  }
+  if (!found || found->front() != '{') return false;
+  return read_anthropic_counts(*found, counts);
 }
 
 }  // namespace aisbf

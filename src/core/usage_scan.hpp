@@ -1,5 +1,6 @@
-// Reads the OpenAI `usage` object from a response body or a stream chunk
-// without building a DOM (the passthrough relay calls it on every chunk).
+// Reads the `usage` object of an OpenAI or Anthropic response body or stream
+// event without building a DOM (the passthrough relay calls it on every
+// event, so the common event without usage costs one memmem).
 #pragma once
 
 #include <cstdint>
@@ -19,5 +20,45 @@ struct ScannedUsage {
 // usage.prompt_tokens_details.cached_tokens, else DeepSeek's
 // usage.prompt_cache_hit_tokens.
 std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text);
+
+// Anthropic's counts as they accumulate over one answer (PROTOCOLS.md §2.5,
+// §2.6): `input_tokens` excludes both cache counts.
+struct AnthropicUsage {
+  std::int64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
+  // prompt = input + cache reads + cache writes; cached = cache reads.
+  ScannedUsage scanned() const;
+};
+
+// Reads an Anthropic body or stream event: the top-level "usage" (a body,
+// message_delta) or "message"."usage" (message_start). Numeric counts
+// replace those in `counts` (message_delta's are cumulative); absent or null
+// ones keep theirs. False, `counts` unchanged, when there is no valid usage
+// object.
+bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts);
+
+// The usage reader of one passthrough answer, chosen once per attempt by the
+// upstream's wire format (client and upstream speak the same one there).
+class UsageScanner {
+ public:
+  enum class Wire : std::uint8_t { openai, anthropic };
+  explicit UsageScanner(Wire wire) : wire_(wire) {}
+
+  // Reads a whole body or one stream event's data; true, with `out` set to
+  // the usage so far, when it held usage.
+  bool read(std::string_view json_text, ScannedUsage& out) {
+    if (wire_ == Wire::openai) {
+      auto u = scan_openai_usage(json_text);
+      if (u) out = *u;
+      return u.has_value();
+    }
+    if (!scan_anthropic_usage(json_text, anthropic_)) return false;
+    out = anthropic_.scanned();
+    return true;
+  }
+
+ private:
+  Wire wire_;
+  AnthropicUsage anthropic_;
+};
 
 }  // namespace aisbf

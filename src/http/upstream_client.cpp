@@ -18,6 +18,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "http/deadline.hpp"
 
@@ -32,7 +33,6 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kMaxIdlePerOrigin = 64;
 constexpr auto kMaxIdleAge = std::chrono::seconds(30);  // below common upstream keep-alive timeouts
-constexpr auto kDnsTtl = std::chrono::seconds(30);
 constexpr std::size_t kReadPiece = 16 * 1024;
 
 struct UpstreamConnection {
@@ -65,18 +65,12 @@ struct UpstreamConnection {
   }
 };
 
-struct UpstreamPool::DnsEntry {
-  tcp::resolver::results_type results;
-  Clock::time_point expires;
-};
-
 struct UpstreamPool::Impl {
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle;
-  std::unordered_map<std::string, DnsEntry> dns;
 };
 
-UpstreamPool::UpstreamPool(asio::io_context& io, asio::ssl::context& tls)
-    : io_(io), tls_(tls), impl_(std::make_unique<Impl>()) {}
+UpstreamPool::UpstreamPool(asio::io_context& io, asio::ssl::context& tls, DnsResolver::LookupFn lookup)
+    : io_(io), tls_(tls), dns_(io, std::move(lookup)), impl_(std::make_unique<Impl>()) {}
 UpstreamPool::~UpstreamPool() = default;
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const std::string& origin_key) {
@@ -110,29 +104,22 @@ void UpstreamPool::close_idle() {
   impl_->idle.clear();
 }
 
-UpstreamPool::DnsEntry* UpstreamPool::cached_dns(const std::string& key) {
-  auto it = impl_->dns.find(key);
-  if (it == impl_->dns.end() || it->second.expires < Clock::now()) return nullptr;
-  return &it->second;
-}
-
-void UpstreamPool::store_dns(const std::string& key, DnsEntry entry) { impl_->dns[key] = std::move(entry); }
-
 // ---------------------------------------------------------------------------
 
 struct UpstreamCall::State {
   UpstreamPool& pool;
-  Endpoint endpoint;
+  const Endpoint& endpoint;
+  std::string_view provider;
   Timeouts timeouts;
   Clock::time_point deadline;
   std::unique_ptr<UpstreamConnection> conn;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
-  std::optional<tcp::resolver> resolver;
+  std::optional<asio::steady_timer> dns_wait;  // set while a name is being resolved
   bool cancelled = false;
   bool done = false;
 
-  State(UpstreamPool& p, const Endpoint& e, const Timeouts& t)
-      : pool(p), endpoint(e), timeouts(t), deadline(Clock::now() + t.total) {}
+  State(UpstreamPool& p, const Endpoint& e, const Timeouts& t, std::string_view provider_id)
+      : pool(p), endpoint(e), provider(provider_id), timeouts(t), deadline(Clock::now() + t.total) {}
 
   // The next operation's time budget: its own limit, capped by the total.
   Clock::duration budget(std::chrono::milliseconds limit) const {
@@ -140,29 +127,36 @@ struct UpstreamCall::State {
     return std::max<Clock::duration>(std::min<Clock::duration>(limit, left), Clock::duration(0));
   }
 
+  // The client reads these: they name the provider, not the upstream's
+  // address (an internal detail, and a hint to an attacker); the debug log
+  // keeps the address for the operator.
   GatewayError io_error(const beast::error_code& ec, std::string_view phase) const {
-    const bool timed_out = conn && conn->deadline.expired();
+    const bool timed_out = ec == asio::error::timed_out || (conn && conn->deadline.expired());
     if (cancelled) {
       auto e = make_error(ErrorKind::unavailable, "the client went away");
       e.code = "client_closed";
       return e;
     }
+    spdlog::debug("upstream {} of provider '{}': {} during {}: {}", endpoint.origin_key, provider,
+                  timed_out ? "timed out" : "failed", phase, ec.message());
     if (timed_out) {
-      auto e = make_error(ErrorKind::upstream_timeout,
-                          fmt::format("upstream {} timed out during {}", endpoint.origin_key, phase));
+      auto e =
+          make_error(ErrorKind::upstream_timeout, fmt::format("provider '{}' timed out during {}", provider, phase));
       e.code = "upstream_timeout";
       return e;
     }
-    auto kind = phase == "connect" || phase == "tls handshake" || phase == "dns" ? ErrorKind::upstream_unreachable
-                                                                                    : ErrorKind::upstream_protocol;
-    auto e = make_error(kind, fmt::format("upstream {} failed during {}: {}", endpoint.origin_key, phase, ec.message()));
+    auto kind = phase == "connect" || phase == "tls handshake" || phase == "name resolution"
+                    ? ErrorKind::upstream_unreachable
+                    : ErrorKind::upstream_protocol;
+    auto e = make_error(kind, fmt::format("provider '{}' failed during {}: {}", provider, phase, ec.message()));
     e.code = kind == ErrorKind::upstream_unreachable ? "upstream_unreachable" : "upstream_connection_error";
     return e;
   }
 };
 
-UpstreamCall::UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts)
-    : s_(std::make_unique<State>(pool, endpoint, timeouts)) {}
+UpstreamCall::UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts,
+                           std::string_view provider_id)
+    : s_(std::make_unique<State>(pool, endpoint, timeouts, provider_id)) {}
 
 UpstreamCall::~UpstreamCall() {
   if (!s_->conn) return;
@@ -178,31 +172,31 @@ UpstreamCall::~UpstreamCall() {
 
 namespace {
 
-asio::awaitable<beast::error_code> resolve_and_connect(UpstreamPool& pool, UpstreamConnection& c,
-                                                       const Endpoint& ep, std::optional<tcp::resolver>& resolver,
-                                                       Clock::duration budget) {
+struct ConnectResult {
+  beast::error_code ec;
+  std::string_view phase;
+};
+
+// One budget for the name and the connection: a slow resolver cannot hold
+// the call past its connect timeout (the wait is on `dns_wait`, which
+// cancel() can wake, not on the resolver).
+asio::awaitable<ConnectResult> resolve_and_connect(UpstreamPool& pool, UpstreamConnection& c, const Endpoint& ep,
+                                                   std::optional<asio::steady_timer>& dns_wait,
+                                                   Clock::duration budget) {
   beast::error_code ec;
   auto address = asio::ip::make_address(ep.host, ec);
   auto& socket = c.lowest();
   c.deadline.expire_after(budget);
   if (!ec) {
     auto [cec] = co_await socket.async_connect(tcp::endpoint(address, ep.port), kUseTuple);
-    co_return cec;
+    co_return ConnectResult{cec, "connect"};
   }
-  auto key = ep.host + ":" + std::to_string(ep.port);
-  tcp::resolver::results_type results;
-  if (auto* cached = pool.cached_dns(key)) {
-    results = cached->results;
-  } else {
-    resolver.emplace(pool.io());
-    auto [rec, found] = co_await resolver->async_resolve(ep.host, std::to_string(ep.port), kUseTuple);
-    if (rec) co_return rec;
-    if (c.deadline.expired()) co_return asio::error::timed_out;
-    results = found;
-    pool.store_dns(key, {results, Clock::now() + kDnsTtl});
-  }
+  dns_wait.emplace(pool.io());
+  auto [rec, results] = co_await pool.dns().resolve(ep.host, ep.port, Clock::now() + budget, *dns_wait);
+  dns_wait.reset();
+  if (rec) co_return ConnectResult{rec, "name resolution"};
   auto [cec, connected] = co_await asio::async_connect(socket, results, kUseTuple);
-  co_return cec;
+  co_return ConnectResult{cec, "connect"};
 }
 
 std::string format_head(const Endpoint& ep, const OutgoingRequest& r) {
@@ -257,8 +251,9 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
       } else {
         s.conn->plain = std::make_unique<tcp::socket>(s.pool.io());
       }
-      auto ec = co_await resolve_and_connect(s.pool, *s.conn, s.endpoint, s.resolver, s.budget(s.timeouts.connect));
-      if (ec || s.cancelled) co_return s.io_error(ec, "connect");
+      auto [ec, phase] =
+          co_await resolve_and_connect(s.pool, *s.conn, s.endpoint, s.dns_wait, s.budget(s.timeouts.connect));
+      if (ec || s.cancelled) co_return s.io_error(ec, phase);
       beast::error_code ignored;
       s.conn->lowest().set_option(tcp::no_delay(true), ignored);
       if (s.conn->secure) {
@@ -339,7 +334,7 @@ asio::awaitable<Expected<std::string>> UpstreamCall::read_all(std::size_t cap) {
     if (!piece) co_return piece.take_error();
     if (out.size() + piece->size() > cap) {
       auto e = make_error(ErrorKind::upstream_protocol,
-                          fmt::format("upstream {} answered more than {} bytes", s_->endpoint.origin_key, cap));
+                          fmt::format("provider '{}' answered more than {} bytes", s_->provider, cap));
       e.code = "upstream_response_too_large";
       co_return e;
     }
@@ -351,7 +346,7 @@ asio::awaitable<Expected<std::string>> UpstreamCall::read_all(std::size_t cap) {
 void UpstreamCall::cancel() {
   auto& s = *s_;
   s.cancelled = true;
-  if (s.resolver) s.resolver->cancel();
+  if (s.dns_wait) s.dns_wait->cancel();
   if (s.conn) {
     beast::error_code ignored;
     s.conn->lowest().cancel(ignored);

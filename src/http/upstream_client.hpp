@@ -1,5 +1,6 @@
 // The upstream HTTP client: per-worker keep-alive pools keyed by origin, TLS
-// with SNI and verification against the system store, a short DNS cache,
+// with SNI and verification against the system store, a short DNS cache
+// (dns_resolver.hpp),
 // and one call object per request that reads the response head first and
 // then the body piece by piece as it arrives.
 #pragma once
@@ -17,6 +18,7 @@
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "core/provider_adapter.hpp"
+#include "http/dns_resolver.hpp"
 #include "http/endpoint.hpp"
 
 namespace aisbf::http {
@@ -26,7 +28,8 @@ struct UpstreamConnection;
 // One per worker thread; never shared across threads.
 class UpstreamPool {
  public:
-  UpstreamPool(boost::asio::io_context& io, boost::asio::ssl::context& tls);
+  // `lookup`: how names are resolved (default: Asio's resolver); tests inject slow ones.
+  UpstreamPool(boost::asio::io_context& io, boost::asio::ssl::context& tls, DnsResolver::LookupFn lookup = {});
   ~UpstreamPool();
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -39,14 +42,13 @@ class UpstreamPool {
   // Closes every idle connection (at shutdown, so the worker's loop can end).
   void close_idle();
 
-  struct DnsEntry;
-  DnsEntry* cached_dns(const std::string& key);
-  void store_dns(const std::string& key, DnsEntry entry);
+  DnsResolver& dns() { return dns_; }
 
  private:
   struct Impl;
   boost::asio::io_context& io_;
   boost::asio::ssl::context& tls_;
+  DnsResolver dns_;
   std::unique_ptr<Impl> impl_;
   bool closing_ = false;
 };
@@ -60,12 +62,15 @@ struct OutgoingRequest {
 
 class UpstreamCall {
  public:
-  UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts);
+  // `endpoint` and `provider_id` must outlive the call. Errors meant for the
+  // client name the provider, never the upstream's address (logged at debug).
+  UpstreamCall(UpstreamPool& pool, const Endpoint& endpoint, const Timeouts& timeouts, std::string_view provider_id);
   ~UpstreamCall();
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
-  // Sends the request and waits for the response head. A reused keep-alive
+  // Sends the request and waits for the response head. The connect timeout
+  // bounds name resolution and the TCP (and TLS) set-up together. A reused keep-alive
   // connection that fails before any byte came back is retried once on a
   // fresh one (upstreams close idle connections whenever they like).
   boost::asio::awaitable<std::optional<GatewayError>> start(const OutgoingRequest& request);

@@ -73,7 +73,7 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(http::Exchange& ex, Req
   const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
   const std::string upstream_body = openai::rewrite_model(ex.request().body(), *job.envelope, body_model);
   auto request = passthrough_request(p, ex.request(), job.stream, upstream_body, job.anthropic);
-  http::UpstreamCall call(ex.upstream_pool(), *p.endpoint, c.timeouts);
+  http::UpstreamCall call(ex.upstream_pool(), *p.endpoint, c.timeouts, p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
   RelayOutcome outcome;
   if (auto failed = co_await call.start(request)) {

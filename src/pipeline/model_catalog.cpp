@@ -6,6 +6,7 @@
 
 #include "http/endpoint.hpp"
 #include "pipeline/upstream_target.hpp"
+#include "providers/registry.hpp"
 
 namespace aisbf {
 
@@ -38,7 +39,7 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch(http::Upstrea
   request.headers.emplace_back("Accept", "application/json");
   request.headers.emplace_back("Accept-Encoding", "identity");
   request.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
-  http::UpstreamCall call(pool, *endpoint, list_timeouts());
+  http::UpstreamCall call(pool, *endpoint, list_timeouts(), provider.id);
   in_flight = &call;
   std::optional<GatewayError> failed = co_await call.start(request);
   Expected<std::string> body = std::string();

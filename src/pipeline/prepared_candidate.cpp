@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/upstream_target.hpp"
+#include "providers/registry.hpp"
 
 namespace aisbf {
 

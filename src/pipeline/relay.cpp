@@ -10,14 +10,15 @@ namespace aisbf {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 1024 * 1024;
-constexpr std::size_t kMaxWholeBody = 256 * 1024 * 1024;
 
 bool is_event_stream(std::string_view content_type) {
   return content_type.substr(0, 17) == "text/event-stream";
 }
 
-void note_usage(RelayOutcome& outcome, std::string_view json) {
-  if (auto u = scan_openai_usage(json)) outcome.usage = *u;
+// Client and upstream speak the same format here: its usage reader, chosen once.
+UsageScanner usage_scanner(const RequestContext& ctx) {
+  return UsageScanner(ctx.format == IngressFormat::anthropic_messages ? UsageScanner::Wire::anthropic
+                                                                      : UsageScanner::Wire::openai);
 }
 
 // An upstream's own error event ends its stream as surely as [DONE] does.
@@ -31,6 +32,7 @@ bool is_error_event(const sse::Event& ev) {
 struct StreamProgress {
   bool saw_data = false;
   bool ended = false;  // the format's last event ([DONE], message_stop) or an error event arrived
+  UsageScanner usage{UsageScanner::Wire::openai};
 };
 
 // Moves every complete event from the parser into `out` (raw bytes, as the
@@ -47,19 +49,19 @@ bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, 
     if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
       progress.ended = true;
     } else {
-      note_usage(outcome, ev.data);
+      progress.usage.read(ev.data, outcome.usage);
     }
   }
 }
 
 boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::UpstreamCall& call, RequestContext& ctx) {
   RelayOutcome outcome;
-  auto body = co_await call.read_all(kMaxWholeBody);
+  auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
   if (!body) {
     outcome.error = body.take_error();
     co_return outcome;
   }
-  note_usage(outcome, *body);
+  usage_scanner(ctx).read(*body, outcome.usage);
   // g++ 12 destroys a temporary made by ?: inside a co_await twice: name it.
   std::string content_type = call.header("content-type");
   if (content_type.empty()) content_type = "application/json";
@@ -77,6 +79,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
   sse::Parser parser(cap);
   std::string out;
   StreamProgress progress;
+  progress.usage = usage_scanner(ctx);
 
   // Until the first event: a failure is still an ordinary JSON error.
   while (!progress.saw_data) {
@@ -92,6 +95,10 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
     parser.feed(*piece);
     if (!drain_events(parser, out, outcome, progress)) {
       outcome.error = event_too_large(target.provider_id, cap);
+      break;
+    }
+    if (!progress.saw_data && out.size() > ctx.config->server.max_sse_preamble_bytes) {  // keep-alives only
+      outcome.error = preamble_too_large(target.provider_id, ctx.config->server.max_sse_preamble_bytes);
       break;
     }
   }

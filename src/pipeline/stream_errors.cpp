@@ -18,6 +18,14 @@ GatewayError event_too_large(std::string_view provider_id, std::size_t cap) {
   return e;
 }
 
+GatewayError preamble_too_large(std::string_view provider_id, std::size_t cap) {
+  auto e = make_error(ErrorKind::upstream_protocol,
+                      fmt::format("provider '{}' sent more than {} bytes of keep-alives before its first event",
+                                  provider_id, cap));
+  e.code = "upstream_preamble_too_large";
+  return e;
+}
+
 GatewayError not_streaming(std::string_view provider_id, std::string_view content_type) {
   auto e = make_error(ErrorKind::upstream_protocol,
                       fmt::format("provider '{}' answered a streaming request with '{}' instead of a stream",

@@ -11,8 +11,6 @@ namespace aisbf {
 
 namespace {
 
-constexpr std::size_t kMaxWholeBody = 256 * 1024 * 1024;
-
 // Splits upstream bytes into the frames the adapter's decoder reads.
 class Framer {
  public:
@@ -84,7 +82,7 @@ http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& 
 boost::asio::awaitable<RelayOutcome> translate_whole(http::Exchange& ex, http::UpstreamCall& call,
                                                      RequestContext& ctx, const TranslateJob& job) {
   RelayOutcome outcome;
-  auto body = co_await call.read_all(kMaxWholeBody);
+  auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
   if (!body) {
     outcome.error = body.take_error();
   } else if (auto response = job.adapter.decode_chat(*body); !response) {
@@ -182,7 +180,7 @@ boost::asio::awaitable<RelayOutcome> serve_translated(http::Exchange& ex, Reques
     co_return outcome;
   }
   const auto out = outgoing(*encoded, job.endpoint, request.stream);
-  http::UpstreamCall call(ex.upstream_pool(), job.endpoint, job.timeouts);
+  http::UpstreamCall call(ex.upstream_pool(), job.endpoint, job.timeouts, job.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
 
   if (auto failed = co_await call.start(out)) {

@@ -1,6 +1,7 @@
 // provider type → adapter. Adapters are stateless and immutable, so one
 // constant instance per type serves every request.
-#include "core/provider_adapter.hpp"
+#include "providers/registry.hpp"
+
 #include "providers/anthropic/anthropic_adapter.hpp"
 #include "providers/gemini/gemini_adapter.hpp"
 #include "providers/ollama/ollama_adapter.hpp"

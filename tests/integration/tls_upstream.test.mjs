@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import {
-  tmpDir, writeConfigDir, startGateway, post, chatBody, assertError, MOCK_KEY,
+  tmpDir, writeConfigDir, startGateway, get, post, delay, chatBody, assertError, MOCK_KEY,
 } from './harness.mjs';
 
 const dir = tmpDir('aisbf-tls-');
@@ -39,7 +39,7 @@ before(async () => {
         if (req.method === 'GET' && req.url === '/v1/models') {  // the gateway's background model-list fetch
           seen.modelLists += 1;
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ object: 'list', data: [{ id: 'tls-model', object: 'model', created: 0, owned_by: 'x' }] }));
+          res.end(JSON.stringify({ object: 'list', data: [{ id: 'tls-listed-only', object: 'model', created: 0, owned_by: 'x' }] }));
           return;
         }
         seen.requests.push({ url: req.url, headers: req.headers, body });
@@ -57,9 +57,26 @@ before(async () => {
     seen.tlsConnections += 1;
     seen.servernames.push(socket.servername);
   });
+  server.keepAliveTimeout = 120000;  // never the one to close the kept-alive connection mid-test
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = server.address().port;
 });
+
+// The gateway fetches the provider's model list in the background, over the
+// same pool as the chat requests. Until that fetch has finished, a chat
+// request may open a second connection (and later ones take either from the
+// pool): the cause of a "two sockets" failure seen once under load. Wait for
+// the fetched model to be listed: the fetch's connection is then idle in the
+// pool, and every chat request reuses it.
+async function waitForModelList(gw) {
+  const deadline = Date.now() + 30000;  // ends a broken run only
+  for (;;) {
+    const res = await get(`${gw.url}/api/v1/models`);
+    if (res.status === 200 && res.json().data.some((m) => m.id === 'secure/tls-listed-only')) return;
+    if (Date.now() > deadline) throw new Error(`model list never fetched: ${res.text}`);
+    await delay(50);
+  }
+}
 
 after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
 
@@ -77,6 +94,8 @@ function configFor() {
 test('a verified https upstream is reached with SNI, its key, and one kept-alive connection', async () => {
   const gw = await startGateway(configFor(), ['--workers', '1'], { env: { SSL_CERT_FILE: file('ca.pem') } });
   try {
+    await waitForModelList(gw);
+    const handshakes = seen.tlsConnections;
     for (let i = 0; i < 3; i += 1) {
       const res = await post(`${gw.url}/api/v1/chat/completions`, chatBody('hi', { model: 'secure/tls-model' }));
       assert.equal(res.status, 200, res.text);
@@ -88,6 +107,7 @@ test('a verified https upstream is reached with SNI, its key, and one kept-alive
     assert.equal(JSON.parse(seen.requests[0].body).model, 'tls-model');
     assert.ok(seen.servernames.every((n) => n === 'localhost'), JSON.stringify(seen.servernames));
     assert.equal(seen.chatSockets.size, 1, 'the three chat requests share one kept-alive TLS connection');
+    assert.equal(seen.tlsConnections, handshakes, 'no new handshake: the model-list connection was reused');
   } finally {
     await gw.stop();
   }

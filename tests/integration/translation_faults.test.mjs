@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import {
   startStack, typedProviders, post, stream, streamRequest, chatBody, messagesBody, assertError,
   assertStreamEndsWithError, assertAnthropicError, assertAnthropicStreamEndsWithError, anthropicTextOf,
-  contentOf, mockDirect, upstreamChatRequests, delay, get, PROVIDER_TYPES, ANTHROPIC_VERSION, MOCK_KEY,
+  contentOf, mockDirect, upstreamChatRequests, delay, get, model, PROVIDER_TYPES, ANTHROPIC_VERSION, MOCK_KEY,
+  MOCK_MODELS,
 } from './harness.mjs';
 
 // Clears the health and rate-limit state the gateway learned from earlier faults.
@@ -44,17 +45,25 @@ async function direct(s, type, fault) {
   return { status: r.status, retryAfter: r.headers['retry-after'], retryDelay, message: String(message), text: r.text };
 }
 
+// A stream paced 1 s per event: the client leaves after the first one, long
+// before the mock could finish (with 50 ms a loaded machine let it finish
+// first, and nothing was left to abort).
+const SLOW_FOR_DISCONNECT = 'fault-slow-1000';
+
 // Destroys a stream after its first event; the upstream call must be aborted.
 async function disconnectAfterFirstEvent(s, url, body, headers = {}) {
   let firstEvent;
   const got = new Promise((resolve) => { firstEvent = resolve; });
-  const { req, done } = streamRequest(url, body, { headers, onEvent: () => firstEvent(), timeoutMs: 10000 });
+  const { req, done } = streamRequest(url, body, { headers, onEvent: () => firstEvent(), timeoutMs: 30000 });
   done.catch(() => { /* destroyed on purpose */ });
-  await Promise.race([got, delay(3000)]);
+  // Generous bounds: they only end a broken run (under ASan with parallel
+  // jobs the first event can take seconds); the order is what is checked.
+  const first = await Promise.race([got.then(() => true), delay(15000).then(() => false)]);
+  assert.ok(first, 'no first event');
   assert.equal((await s.mock.stats()).aborted, 0, 'aborted before the client left');
   assert.ok((await upstreamChatRequests(s.mock)).length >= 1, 'the request never reached the mock');
   req.destroy();
-  const st = await s.mock.waitStats((x) => x.aborted >= 1, 3000);
+  const st = await s.mock.waitStats((x) => x.aborted >= 1, 15000);
   assert.ok(st.aborted >= 1);
   assert.equal((await get(s.u('/health'))).status, 200);
 }
@@ -62,7 +71,10 @@ async function disconnectAfterFirstEvent(s, url, body, headers = {}) {
 describe('translation faults', { timeout: 180000 }, () => {
   let s;
   before(async () => {
-    s = await startStack({ providers: (mockUrl) => typedProviders(mockUrl, PROVIDER_TYPES) });
+    s = await startStack({
+      providers: (mockUrl) => typedProviders(mockUrl, PROVIDER_TYPES,
+        { models: [...MOCK_MODELS, SLOW_FOR_DISCONNECT].map((m) => model(m)) }),
+    });
   });
   after(async () => { await s?.stop(); });
 
@@ -137,7 +149,7 @@ describe('translation faults', { timeout: 180000 }, () => {
       });
 
       it('a client that goes away aborts the upstream call', async () => {
-        await disconnectAfterFirstEvent(s, s.u(CHAT), chatBody(LONG, { model: m('fault-slow'), stream: true }));
+        await disconnectAfterFirstEvent(s, s.u(CHAT), chatBody(LONG, { model: m(SLOW_FOR_DISCONNECT), stream: true }));
       });
 
       it('the stream is incremental (fault-slow: first content well before the end)', async () => {
@@ -211,7 +223,7 @@ describe('translation faults', { timeout: 180000 }, () => {
       });
 
       it('a client that goes away aborts the upstream call', async () => {
-        await disconnectAfterFirstEvent(s, s.u(MESSAGES), body(LONG, 'fault-slow', { stream: true }), AHEADERS);
+        await disconnectAfterFirstEvent(s, s.u(MESSAGES), body(LONG, SLOW_FOR_DISCONNECT, { stream: true }), AHEADERS);
       });
 
       it('the stream is incremental (fault-slow: first text well before the end)', async () => {

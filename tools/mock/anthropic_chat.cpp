@@ -355,6 +355,7 @@ void anthropic_messages(ApiContext& ctx, const json::object& body, std::string_v
   plan.content_type = "text/event-stream; charset=utf-8";
   plan.extra_headers += "Cache-Control: no-cache\r\n";
   plan.cut_after_events = build_events(r, fault, plan.events);
+  add_preamble(fault, plan);
 }
 
 }  // namespace aisbf_mock

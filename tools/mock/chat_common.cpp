@@ -101,6 +101,15 @@ void apply_delivery_fault(Fault fault, Plan& plan) {
   }
 }
 
+void add_preamble(Fault fault, Plan& plan) {
+  if (fault.kind != FaultKind::preamble || !plan.stream) return;
+  static constexpr std::string_view kComment = ": keep-alive\n\n";
+  std::string chunk;
+  while (chunk.size() + kComment.size() <= 1024) chunk += kComment;
+  plan.events.insert(plan.events.begin(), fault.param, chunk);
+  plan.cut_after_events += fault.param;
+}
+
 void unix_now(std::int64_t& seconds, std::uint32_t& nanos) {
   const auto since = std::chrono::system_clock::now().time_since_epoch();
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since).count();

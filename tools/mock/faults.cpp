@@ -14,7 +14,7 @@ struct FaultName {
 };
 
 // Checked in this order; the first name found wins.
-constexpr std::array<FaultName, 14> kFaults{{
+constexpr std::array<FaultName, 15> kFaults{{
     {"fault-500", FaultKind::http_500, 0},
     {"fault-503", FaultKind::http_503, 0},
     {"fault-429", FaultKind::http_429, 7},
@@ -29,6 +29,7 @@ constexpr std::array<FaultName, 14> kFaults{{
     {"fault-badjson", FaultKind::bad_json, 0},
     {"fault-bigevent", FaultKind::big_event, 0},
     {"fault-stream-error", FaultKind::stream_error, 0},
+    {"fault-preamble", FaultKind::preamble, 2048},
 }};
 
 constexpr std::string_view kAfterFirst = "-after-first";

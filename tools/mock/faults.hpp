@@ -24,12 +24,20 @@ enum class FaultKind : std::uint8_t {
   bad_json,
   big_event,
   stream_error,
+  preamble,          // param: 1 KiB chunks of SSE comment lines before the first event (default 2048)
 };
 
 struct Fault {
   FaultKind kind = FaultKind::none;
   unsigned param = 0;
 };
+
+struct Plan;
+
+// fault-preamble on an SSE stream: param chunks of `: keep-alive` comment
+// lines (1022 bytes each) before the first event (call once the events are
+// built; defined in chat_common.cpp). Does nothing for other faults.
+void add_preamble(Fault fault, Plan& plan);
 
 // The first fault (in the documented order) whose name the model contains.
 Fault parse_fault(std::string_view model);

@@ -254,6 +254,7 @@ void gemini_generate(ApiContext& ctx, const json::object& body, std::string_view
   plan.stream = true;
   plan.content_type = sse ? "text/event-stream" : kGeminiJson;
   plan.cut_after_events = build_events(r, fault, sse, plan.events);
+  if (sse) add_preamble(fault, plan);
 }
 
 }  // namespace aisbf_mock

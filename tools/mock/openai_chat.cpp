@@ -326,6 +326,7 @@ void build_chat(ApiContext& ctx, const json::object& body, std::string_view mode
   plan.extra_headers += "Cache-Control: no-cache\r\n";
   const std::size_t pieces = build_events(r, include_usage_of(body), fault, plan.events);
   plan.cut_after_events = 1 + std::min<std::size_t>(2, pieces);
+  add_preamble(fault, plan);
 }
 
 }  // namespace aisbf_mock

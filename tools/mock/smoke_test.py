@@ -248,7 +248,7 @@ def check_faults(port):
     assert body["error"]["param"] == "messages"
     status, hdrs, data = call(port, "POST", "/v1/chat/completions", chat(model="fault-badjson"))
     assert status == 200 and hdrs["content-type"] == "application/json" and data == b"this is not json"
-    assert stats(port) == {"received": 7, "completed": 7, "aborted": 0}
+    assert stats(port) == {"received": 8, "completed": 8, "aborted": 0}, stats(port)
 
     s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-hang"))
     s.settimeout(0.3)
@@ -315,10 +315,17 @@ def check_faults(port):
     assert big == "x" * (10 << 20) and events[-1] == "[DONE]"
     events = stream(port, chat(model="fault-stream-error", text="one two three " * 10, stream=True))
     assert len(events) == 3 and json.loads(events[2])["error"]["message"] == "mock mid-stream failure"
+    s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-preamble-3", stream=True))
+    r = Reader(s)
+    assert r.head()[0] == 200
+    chunks = [c.decode() for c in r.chunks()]
+    s.close()
+    assert all(set(c.split("\n\n")[:-1]) == {": keep-alive"} for c in chunks[:3]), chunks[:3]
+    assert chunks[3].startswith("data: ") and chunks[-1] == "data: [DONE]\n\n", chunks[3:]
 
     received = stats(port)["received"]
     call(port, "POST", "/__mock/reset")
-    assert stats(port) == {"received": 0, "completed": 0, "aborted": 0} and received == 17, received
+    assert stats(port) == {"received": 0, "completed": 0, "aborted": 0} and received == 19, received
     assert call_json(port, "GET", "/__mock/requests")[2] == {"requests": []}
 
 

@@ -16,7 +16,7 @@
 
 #include "api/anthropic/messages_ingress.hpp"
 #include "core/json_scan.hpp"
-#include "core/provider_adapter.hpp"
+#include "providers/registry.hpp"
 
 namespace {
 

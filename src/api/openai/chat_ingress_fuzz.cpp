@@ -17,7 +17,7 @@
 #include "api/openai/chat_ingress.hpp"
 #include "api/openai/completions_ingress.hpp"
 #include "core/json_scan.hpp"
-#include "core/provider_adapter.hpp"
+#include "providers/registry.hpp"
 
 namespace {
 

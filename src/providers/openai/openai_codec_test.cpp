@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "providers/openai/openai_adapter.hpp"
+#include "providers/registry.hpp"
 
 #ifndef AISBF_SOURCE_DIR
 #define AISBF_SOURCE_DIR "."

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "providers/openai/openai_adapter.hpp"
+#include "providers/registry.hpp"
 #include "providers/openai/openai_presets.hpp"
 
 namespace aisbf::openai {

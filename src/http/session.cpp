@@ -65,8 +65,6 @@ bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == category && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
 
-enum class Next { serve, next_request, close };
-
 class Session {
  public:
   Session(tcp::socket socket, Worker& worker)
@@ -107,10 +105,12 @@ class Session {
   }
 
   // Reads one request and runs the handler. False when the connection ends.
+  // The common path awaits only I/O and the handler: the decisions on the
+  // head are plain calls, and only a turned-away request awaits more.
   asio::awaitable<bool> serve_one() {
     Parser parser;
     parser.header_limit(kHeaderLimit);
-    parser.body_limit(boost::none);  // set once the headers have been judged
+    parser.body_limit(boost::none);  // set once the head has been judged
     deadline_.expire_after(options_.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
     if (hec) {
@@ -119,9 +119,20 @@ class Session {
     }
     InflightSlot inflight(worker_.shared.inflight, options_.max_inflight_requests);
     HeaderVerdict verdict;
-    auto next = co_await admit(parser, inflight, verdict);
-    if (next != Next::serve) co_return next == Next::next_request;
-    if (!co_await read_body(parser)) co_return false;
+    if (auto why = admit(parser, inflight, verdict); why != Admit::serve)
+      co_return co_await turn_away(why, parser, verdict);
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      auto [cec, cn] = co_await asio::async_write(socket_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
+      if (cec) co_return false;
+    }
+    if (!parser.is_done()) {
+      deadline_.expire_after(options_.idle_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(socket_, buffer_, parser, kUseTuple);
+      if (bec) {
+        co_await body_failed(bec);
+        co_return false;
+      }
+    }
     deadline_.disarm();  // the handler sets its own limits on writes
     Request request = parser.release();
     co_return co_await run_handler(request, std::move(verdict.prelude));
@@ -139,36 +150,29 @@ class Session {
     }
   }
 
+  asio::awaitable<void> body_failed(const beast::error_code& ec) {
+    if (ec == bhttp::error::body_limit) {
+      co_await reject_too_large(body_limit_);
+    } else if (!deadline_.expired() && is_parse_error(ec)) {
+      co_await answer_and_close(400, "bad_request", "malformed request body framing");
+    }
+  }
+
   // Decides on the request from its head alone, before any body byte is
   // read: framing, the in-flight cap, the application's check, the size.
-  asio::awaitable<Next> admit(Parser& parser, const InflightSlot& inflight, HeaderVerdict& verdict) {
-    if (auto problem = framing_problem(parser.get())) {
-      co_await answer_and_close(problem->status, problem->code, problem->message);
-      co_return Next::close;
-    }
-    if (!inflight.taken()) {
-      const HeaderList retry{{"Retry-After", "1"}};
-      const auto message = "the gateway is serving its maximum of " + std::to_string(options_.max_inflight_requests) +
-                           " requests (server.max_inflight_requests); retry shortly";
-      co_await answer_and_close(503, "overloaded", message, retry);
-      co_return Next::close;
-    }
+  enum class Admit { serve, bad_framing, overloaded, check_failed, refused, too_large };
+  Admit admit(Parser& parser, const InflightSlot& inflight, HeaderVerdict& verdict) {
+    if (framing_problem(parser.get())) return Admit::bad_framing;
+    if (!inflight.taken()) return Admit::overloaded;
     if (options_.header_check) {
-      if (!check_headers(parser.get(), verdict)) {
-        co_await answer_and_close(500, "internal_error", "internal error");
-        co_return Next::close;
-      }
-      if (verdict.refuse) co_return co_await refuse(*verdict.refuse, parser);
+      if (!check_headers(parser.get(), verdict)) return Admit::check_failed;
+      if (verdict.refuse) return Admit::refused;
     }
-    const std::uint64_t limit = verdict.body_limit != 0 ? verdict.body_limit : options_.max_body_bytes;
+    body_limit_ = verdict.body_limit != 0 ? verdict.body_limit : options_.max_body_bytes;
     auto length = parser.content_length();
-    if (length && *length > limit) {
-      co_await reject_too_large(limit);
-      co_return Next::close;
-    }
-    parser.body_limit(limit);
-    body_limit_ = limit;
-    co_return Next::serve;
+    if (length && *length > body_limit_) return Admit::too_large;
+    parser.body_limit(body_limit_);
+    return Admit::serve;
   }
 
   // The application's check; false if it threw (no exception may leave a session).
@@ -182,32 +186,39 @@ class Session {
     }
   }
 
+  // Answers what admit() turned away. True when the connection goes on.
+  asio::awaitable<bool> turn_away(Admit why, const Parser& parser, const HeaderVerdict& verdict) {
+    switch (why) {
+      case Admit::bad_framing: {
+        auto problem = framing_problem(parser.get()).value_or(FramingProblem{});
+        co_await answer_and_close(problem.status, problem.code, problem.message);
+        break;
+      }
+      case Admit::overloaded: {
+        const HeaderList retry{{"Retry-After", "1"}};
+        const auto message = "the gateway is serving its maximum of " +
+                             std::to_string(options_.max_inflight_requests) +
+                             " requests (server.max_inflight_requests); retry shortly";
+        co_await answer_and_close(503, "overloaded", message, retry);
+        break;
+      }
+      case Admit::check_failed: co_await answer_and_close(500, "internal_error", "internal error"); break;
+      case Admit::refused: co_return co_await refuse(*verdict.refuse, parser);
+      case Admit::too_large: co_await reject_too_large(body_limit_); break;
+      case Admit::serve: break;
+    }
+    co_return false;
+  }
+
   // The application's early answer. The body is not read: when one is
   // pending the connection closes (lingering, so the answer is read).
-  asio::awaitable<Next> refuse(const EarlyAnswer& answer, const Parser& parser) {
+  asio::awaitable<bool> refuse(const EarlyAnswer& answer, const Parser& parser) {
     const bool close = !parser.is_done() || !parser.get().keep_alive() || worker_.shutting_down;
     std::string_view body = answer.body;
     if (parser.get().method() == bhttp::verb::head) body = {};
     co_await write_early({answer.status, answer.content_type, &answer.headers, answer.body.size(), close}, body);
     linger_ = close;
-    co_return close ? Next::close : Next::next_request;
-  }
-
-  // Answers 100-continue, then reads the body within the limit admit() set.
-  asio::awaitable<bool> read_body(Parser& parser) {
-    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-      auto [cec, cn] = co_await asio::async_write(socket_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
-      if (cec) co_return false;
-    }
-    if (parser.is_done()) co_return true;
-    deadline_.expire_after(options_.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read(socket_, buffer_, parser, kUseTuple);
-    if (ec == bhttp::error::body_limit) {
-      co_await reject_too_large(body_limit_);
-    } else if (ec && !deadline_.expired() && is_parse_error(ec)) {
-      co_await answer_and_close(400, "bad_request", "malformed request body framing");
-    }
-    co_return !ec;
+    co_return !close;
   }
 
   asio::awaitable<void> reject_too_large(std::uint64_t limit) {

@@ -202,6 +202,7 @@ void Server::run() {
   wait_signal();
   main_io.run();
 
+  impl_->shared.stopping = true;
   if (options.on_shutdown) asio::post(first.io, [&] { options.on_shutdown(); });
   for (auto& w : impl_->workers) asio::post(w->io, [worker = w.get()] { worker->begin_shutdown(); });
   {

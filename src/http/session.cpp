@@ -308,6 +308,7 @@ struct GateRelease {
 }  // namespace
 
 void ServerShared::wake_acceptors() {
+  if (stopping.load(std::memory_order_relaxed)) return;  // the loops may be gone
   for (auto* w : workers) asio::post(w->io, [w] { w->slot_freed.cancel(); });
 }
 

@@ -52,8 +52,9 @@ struct ServerShared {
   std::unique_ptr<ConnectionGate> connections;
   std::atomic<std::uint64_t> inflight{0};  // requests admitted, against max_inflight_requests
   std::vector<Worker*> workers;
+  std::atomic<bool> stopping{false};  // shutdown began: nobody accepts any more
 
-  void wake_acceptors();  // a connection slot was freed
+  void wake_acceptors();  // a connection slot was freed (nothing once stopping)
 };
 
 struct SessionSlot {

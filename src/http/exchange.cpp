@@ -1,11 +1,12 @@
 #include "http/exchange.hpp"
 
-#include <array>
-
-#include <boost/asio/as_tuple.hpp>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
@@ -23,34 +24,36 @@ struct Exchange::Watch {
   std::function<void()> on_gone;
 };
 
-Exchange::Exchange(asio::ip::tcp::socket& socket, Deadline& deadline, Request& request, UpstreamPool& pool,
-                   std::chrono::milliseconds write_timeout)
-    : socket_(socket),
-      deadline_(deadline),
-      request_(request),
-      pool_(pool),
-      write_timeout_(write_timeout),
-      keep_alive_(request.keep_alive()) {}
-
-Exchange::~Exchange() = default;
-
-std::string Exchange::head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
-                           std::size_t content_length) const {
-  auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
+std::string format_head(const ResponseHead& head) {
+  auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(head.status));
   std::string h;
   h.reserve(192);
-  h.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason.data(), reason.size());
-  h.append("\r\nContent-Type: ").append(content_type).append("\r\n");
-  for (const auto& [name, value] : extra) h.append(name).append(": ").append(value).append("\r\n");
-  if (chunked) {
-    h.append("Transfer-Encoding: chunked\r\n");
-  } else {
-    h.append("Content-Length: ").append(std::to_string(content_length)).append("\r\n");
+  h.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ").append(reason.data(), reason.size());
+  h.append("\r\nContent-Type: ").append(head.content_type).append("\r\n");
+  if (head.extra != nullptr) {
+    for (const auto& [name, value] : *head.extra) h.append(name).append(": ").append(value).append("\r\n");
   }
-  if (!keep_alive_) h.append("Connection: close\r\n");
+  if (head.content_length) {
+    h.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
+  } else {
+    h.append("Transfer-Encoding: chunked\r\n");
+  }
+  if (head.close) h.append("Connection: close\r\n");
   h.append("\r\n");
   return h;
 }
+
+Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
+    : socket_(link.socket),
+      deadline_(link.deadline),
+      buffer_(link.buffer),
+      request_(request),
+      pool_(link.pool),
+      write_timeout_(link.write_timeout),
+      prelude_(std::move(prelude)),
+      keep_alive_(request.keep_alive()) {}
+
+Exchange::~Exchange() { stop_watch(); }
 
 // Every write to the client has the write timeout; between writes (while
 // the upstream is awaited) the client connection has no deadline.
@@ -65,7 +68,7 @@ asio::awaitable<bool> Exchange::write(const auto& buffers) {
 asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, std::string_view body,
                                      const HeaderList& extra) {
   started_ = true;
-  auto h = head(status, content_type, extra, false, body.size());
+  auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_});
   if (request_.method() == beast::http::verb::head) body = {};
   std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
   co_return co_await write(buffers);
@@ -73,7 +76,7 @@ asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, 
 
 asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
   started_ = true;
-  auto h = head(status, content_type, extra, true, 0);
+  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_});
   co_return co_await write(asio::buffer(h));
 }
 
@@ -92,34 +95,51 @@ asio::awaitable<bool> Exchange::end_stream() {
   co_return co_await write(asio::buffer("0\r\n\r\n", 5));
 }
 
-
-
-// The watch waits for the client socket to become readable without reading
-// it, then peeks: end of stream or an error means the client is gone; bytes
-// mean a pipelined next request, left in place for the session. Since it
-// never consumes anything, stopping it needs no cancellation: it is only
-// disarmed, and a later wake-up finds it inactive.
+// The watch waits for the client socket to become readable, then reads
+// what is there into the session's buffer (a pipelined next request stays
+// available, in order) until the socket would block, and waits again: end
+// of stream or an error means the client is gone. A client that stays and
+// sends nothing costs one queued wait, no system call. Past
+// kPipelinedLimit buffered bytes the watch ends without a verdict (the
+// buffer must stay bounded); a departure is then seen at the next write.
+// Stopping needs no cancellation: the watch is only disarmed, and a later
+// wake-up finds it inactive.
 void Exchange::watch_disconnect(std::function<void()> on_gone) {
   if (watch_) return;
   watch_ = std::make_shared<Watch>();
   watch_->on_gone = std::move(on_gone);
-  auto& socket = socket_;
-  socket.async_wait(asio::socket_base::wait_read, [w = watch_, &socket](const beast::error_code& ec) {
-    if (!w->active) return;
-    char byte;
-    bool gone = static_cast<bool>(ec);
-    if (!gone) {
-      auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-    }
-    if (gone) {
-      w->gone = true;
-      if (w->on_gone) {
-        auto callback = std::move(w->on_gone);
-        callback();
-      }
+  arm_watch();
+}
+
+void Exchange::arm_watch() {
+  socket_.async_wait(asio::socket_base::wait_read, [this, w = watch_](const beast::error_code& ec) {
+    if (!w->active) return;  // the exchange may be gone: touch nothing but `w`
+    auto pending = ec ? Pending::gone : read_pending();
+    if (pending == Pending::present) return arm_watch();
+    if (pending == Pending::unknown) return;
+    w->gone = true;
+    if (w->on_gone) {
+      auto callback = std::move(w->on_gone);
+      callback();
     }
   });
+}
+
+// Reads without blocking until the socket is drained (the wait is
+// edge-triggered: only a drained socket wakes it again).
+Exchange::Pending Exchange::read_pending() {
+  for (;;) {
+    if (buffer_.size() >= kPipelinedLimit) return Pending::unknown;
+    auto space = buffer_.prepare(std::min<std::size_t>(kPipelinedLimit - buffer_.size(), 16 * 1024));
+    auto n = ::recv(socket_.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      buffer_.commit(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Pending::present;
+    return Pending::gone;  // 0: end of stream; otherwise a reset or another error
+  }
 }
 
 void Exchange::stop_watch() {

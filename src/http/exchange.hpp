@@ -14,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -46,10 +47,32 @@ struct HeaderVerdict {
 // `request` holds the method, target and headers; its body is still empty.
 using HeaderCheck = std::function<HeaderVerdict(const Request& request)>;
 
+// The status line and header fields of a response, up to the blank line.
+// Every response aisbf writes to a client (a handler's, or one the server
+// sends before any handler runs) is framed here.
+struct ResponseHead {
+  int status = 200;
+  std::string_view content_type;
+  const HeaderList* extra = nullptr;
+  std::optional<std::size_t> content_length;  // none: chunked
+  bool close = false;                         // adds "Connection: close"
+};
+std::string format_head(const ResponseHead& head);
+
+// What the session lends an exchange: its connection and limits.
+struct ClientLink {
+  boost::asio::ip::tcp::socket& socket;
+  Deadline& deadline;
+  // The session's read buffer: bytes the client sends past this request
+  // (a pipelined next one) go there, in order, for the session to parse.
+  boost::beast::flat_buffer& buffer;
+  UpstreamPool& pool;
+  std::chrono::milliseconds write_timeout;
+};
+
 class Exchange {
  public:
-  Exchange(boost::asio::ip::tcp::socket& socket, Deadline& deadline, Request& request, UpstreamPool& pool,
-           std::chrono::milliseconds write_timeout);
+  Exchange(const ClientLink& link, Request& request, std::any prelude = {});
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -74,21 +97,26 @@ class Exchange {
   void close_after_response() { keep_alive_ = false; }
 
   // Watches the client socket while the handler waits on the upstream;
-  // `on_gone` runs if the client closes the connection first.
+  // `on_gone` runs if the client closes the connection first. Bytes the
+  // client sends meanwhile are kept for the next request and the watch
+  // goes on, up to kPipelinedLimit of them.
   void watch_disconnect(std::function<void()> on_gone);
+  static constexpr std::size_t kPipelinedLimit = 64 * 1024;
   // Disarms the watch (the request is over; nothing is cancelled).
   void stop_watch();
   bool client_gone() const;
 
  private:
   struct Watch;
-  std::string head(int status, std::string_view content_type, const HeaderList& extra, bool chunked,
-                   std::size_t content_length) const;
+  enum class Pending { present, gone, unknown };
+  void arm_watch();
+  Pending read_pending();
 
   boost::asio::awaitable<bool> write(const auto& buffers);
 
   boost::asio::ip::tcp::socket& socket_;
   Deadline& deadline_;
+  boost::beast::flat_buffer& buffer_;
   Request& request_;
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;

@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: N worker threads, each with its own io_context, its
 // own SO_REUSEPORT listener and its own upstream pool. Sessions are
 // coroutines; a session reads one request at a time within the configured
-// limits and hands it to the handler.
+// limits and hands it to the handler. Per process, at most max_connections
+// are open and max_inflight_requests served at once.
 #pragma once
 
 #include <chrono>
@@ -55,9 +56,11 @@ class Server {
   std::optional<std::string> bind();
   std::uint16_t bound_port() const;
 
-  // Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight
-  // requests finish within the grace period and returns.
+  // Serves until SIGINT/SIGTERM (or stop()), then stops accepting, lets
+  // in-flight requests finish within the grace period and returns.
   void run();
+  // Ends run() as SIGTERM would; callable from any thread, before or during run().
+  void stop();
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { startStack, streamRequest, chatBody, delay, get } from './harness.mjs';
 
 // The mock streams content in 24-byte pieces: this gives ~9 of them.
@@ -66,4 +67,30 @@ describe('client disconnect', { timeout: 60000 }, () => {
     const r = await get(s.u('/health'));
     assert.equal(r.status, 200);
   });
+
+  // The watch used to fire once: a byte arriving while the upstream was
+  // awaited woke it, and the departure after it went unnoticed.
+  for (const stay of [0, 300]) {
+    it(`a client that sends one more byte, ${stay ? 'waits, ' : ''}then leaves aborts the upstream`, async () => {
+      const { hostname, port } = new URL(s.url);
+      const sock = net.connect(Number(port), hostname);
+      sock.on('error', () => { /* destroyed on purpose */ });
+      await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+      const body = JSON.stringify(chatBody('hang', { model: 'mock/fault-hang' }));
+      sock.write(`POST /api/v1/chat/completions HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`
+        + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const deadline = Date.now() + 5000;
+      while ((await s.mock.chatRequests()).length === 0) {
+        assert.ok(Date.now() < deadline, 'the request never reached the mock');
+        await delay(20);
+      }
+      sock.write('G');
+      await delay(stay);
+      assert.equal((await s.mock.stats()).aborted, 0, 'aborted while the client was still there');
+      sock.end();
+      const st = await s.mock.waitStats((x) => x.aborted >= 1, 5000);
+      assert.equal(st.aborted, 1);
+      sock.destroy();
+    });
+  }
 });

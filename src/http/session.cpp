@@ -1,0 +1,325 @@
+#include "http/session.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/deadline.hpp"
+#include "http/framing.hpp"
+
+namespace aisbf::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Parser = bhttp::request_parser<bhttp::string_body>;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::chrono::seconds kEarlyWriteTime{5};
+// Lingering close (after an early answer): how long, how much, and how
+// long a silence ends it. The client needs only to finish sending.
+constexpr std::chrono::seconds kLingerTime{10};
+constexpr std::chrono::seconds kLingerIdle{2};
+constexpr std::size_t kLingerBytes = 256ull * 1024 * 1024;
+
+namespace {
+
+// A minimal OpenAI-style error for failures found before a handler runs.
+std::string error_json(int status, std::string_view code, std::string_view message) {
+  std::string type = status >= 500 ? "api_error" : "invalid_request_error";
+  return std::string(R"({"error":{"message":")") + std::string(message) + R"(","type":")" + type +
+         R"(","param":null,"code":")" + std::string(code) + R"("}})";
+}
+
+// One of max_inflight_requests, held from the request's headers to the end
+// of its handler. Costs two relaxed atomic operations, no allocation.
+class InflightSlot {
+ public:
+  InflightSlot(std::atomic<std::uint64_t>& count, std::uint64_t max)
+      : count_(count), taken_(count.fetch_add(1, std::memory_order_relaxed) < max) {}
+  ~InflightSlot() { count_.fetch_sub(1, std::memory_order_relaxed); }
+  InflightSlot(const InflightSlot&) = delete;
+  InflightSlot& operator=(const InflightSlot&) = delete;
+  bool taken() const { return taken_; }
+
+ private:
+  std::atomic<std::uint64_t>& count_;
+  bool taken_;
+};
+
+// Errors of the HTTP parser itself (the request is malformed), as opposed
+// to the connection ending or the deadline passing.
+bool is_parse_error(const beast::error_code& ec) {
+  static const auto& category = bhttp::make_error_code(bhttp::error::bad_method).category();
+  return ec.category() == category && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+class Session {
+ public:
+  Session(tcp::socket socket, Worker& worker)
+      : socket_(std::move(socket)),
+        deadline_(socket_.get_executor(), [this] { on_deadline(); }),
+        worker_(worker),
+        options_(worker.shared.options) {
+    slot_.socket = &socket_;
+    worker_.sessions.insert(&slot_);
+  }
+  ~Session() { worker_.sessions.erase(&slot_); }
+
+  asio::awaitable<void> run() {
+    bool first = true;
+    while (!worker_.shutting_down) {
+      if (!co_await wait_for_request(first)) break;
+      first = false;
+      if (!co_await serve_one()) break;
+    }
+    if (linger_) co_await linger();
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  // Waits for the first byte of the next request: the header timeout on a
+  // new connection, the idle timeout between keep-alive requests.
+  asio::awaitable<bool> wait_for_request(bool first) {
+    if (buffer_.size() > 0) co_return true;
+    slot_.idle = true;
+    deadline_.expire_after(first ? options_.header_timeout : options_.idle_timeout);
+    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(8192), kUseTuple);
+    slot_.idle = false;
+    if (ec || worker_.shutting_down) co_return false;
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // Reads one request and runs the handler. False when the connection ends.
+  // The common path awaits only I/O and the handler: the decisions on the
+  // head are plain calls, and only a turned-away request awaits more.
+  asio::awaitable<bool> serve_one() {
+    Parser parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(boost::none);  // set once the head has been judged
+    deadline_.expire_after(options_.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
+    if (hec) {
+      co_await head_failed(hec);
+      co_return false;
+    }
+    InflightSlot inflight(worker_.shared.inflight, options_.max_inflight_requests);
+    HeaderVerdict verdict;
+    if (auto why = admit(parser, inflight, verdict); why != Admit::serve)
+      co_return co_await turn_away(why, parser, verdict);
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      auto [cec, cn] = co_await asio::async_write(socket_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
+      if (cec) co_return false;
+    }
+    if (!parser.is_done()) {
+      deadline_.expire_after(options_.idle_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(socket_, buffer_, parser, kUseTuple);
+      if (bec) {
+        co_await body_failed(bec);
+        co_return false;
+      }
+    }
+    deadline_.disarm();  // the handler sets its own limits on writes
+    Request request = parser.release();
+    co_return co_await run_handler(request, std::move(verdict.prelude));
+  }
+
+  asio::awaitable<void> head_failed(const beast::error_code& ec) {
+    if (ec == bhttp::error::header_limit) {
+      co_await answer_and_close(431, "headers_too_large", "request headers exceed 64 KiB");
+    } else if (ec == bhttp::error::bad_transfer_encoding) {  // repeated, or with Content-Length
+      co_await answer_and_close(400, "bad_transfer_encoding", "conflicting Transfer-Encoding");
+    } else if (ec == bhttp::error::bad_content_length || ec == bhttp::error::multiple_content_length) {
+      co_await answer_and_close(400, "bad_content_length", "invalid or conflicting Content-Length");
+    } else if (!deadline_.expired() && is_parse_error(ec)) {
+      co_await answer_and_close(400, "bad_request", "malformed HTTP request");
+    }
+  }
+
+  asio::awaitable<void> body_failed(const beast::error_code& ec) {
+    if (ec == bhttp::error::body_limit) {
+      co_await reject_too_large(body_limit_);
+    } else if (!deadline_.expired() && is_parse_error(ec)) {
+      co_await answer_and_close(400, "bad_request", "malformed request body framing");
+    }
+  }
+
+  // Decides on the request from its head alone, before any body byte is
+  // read: framing, the in-flight cap, the application's check, the size.
+  enum class Admit { serve, bad_framing, overloaded, check_failed, refused, too_large };
+  Admit admit(Parser& parser, const InflightSlot& inflight, HeaderVerdict& verdict) {
+    if (framing_problem(parser.get())) return Admit::bad_framing;
+    if (!inflight.taken()) return Admit::overloaded;
+    if (options_.header_check) {
+      if (!check_headers(parser.get(), verdict)) return Admit::check_failed;
+      if (verdict.refuse) return Admit::refused;
+    }
+    body_limit_ = verdict.body_limit != 0 ? verdict.body_limit : options_.max_body_bytes;
+    auto length = parser.content_length();
+    if (length && *length > body_limit_) return Admit::too_large;
+    parser.body_limit(body_limit_);
+    return Admit::serve;
+  }
+
+  // The application's check; false if it threw (no exception may leave a session).
+  bool check_headers(const Request& head, HeaderVerdict& verdict) {
+    try {
+      verdict = options_.header_check(head);
+      return true;
+    } catch (const std::exception& e) {
+      spdlog::error("header check failed: {}", e.what());
+      return false;
+    }
+  }
+
+  // Answers what admit() turned away. True when the connection goes on.
+  asio::awaitable<bool> turn_away(Admit why, const Parser& parser, const HeaderVerdict& verdict) {
+    switch (why) {
+      case Admit::bad_framing: {
+        auto problem = framing_problem(parser.get()).value_or(FramingProblem{});
+        co_await answer_and_close(problem.status, problem.code, problem.message);
+        break;
+      }
+      case Admit::overloaded: {
+        const HeaderList retry{{"Retry-After", "1"}};
+        const auto message = "the gateway is serving its maximum of " +
+                             std::to_string(options_.max_inflight_requests) +
+                             " requests (server.max_inflight_requests); retry shortly";
+        co_await answer_and_close(503, "overloaded", message, retry);
+        break;
+      }
+      case Admit::check_failed: co_await answer_and_close(500, "internal_error", "internal error"); break;
+      case Admit::refused: co_return co_await refuse(*verdict.refuse, parser);
+      case Admit::too_large: co_await reject_too_large(body_limit_); break;
+      case Admit::serve: break;
+    }
+    co_return false;
+  }
+
+  // The application's early answer. The body is not read: when one is
+  // pending the connection closes (lingering, so the answer is read).
+  asio::awaitable<bool> refuse(const EarlyAnswer& answer, const Parser& parser) {
+    const bool close = !parser.is_done() || !parser.get().keep_alive() || worker_.shutting_down;
+    std::string_view body = answer.body;
+    if (parser.get().method() == bhttp::verb::head) body = {};
+    co_await write_early({answer.status, answer.content_type, &answer.headers, answer.body.size(), close}, body);
+    linger_ = close;
+    co_return !close;
+  }
+
+  asio::awaitable<void> reject_too_large(std::uint64_t limit) {
+    auto message = "request body exceeds the limit of " + std::to_string(limit) + " bytes";
+    if (limit == options_.max_body_bytes) message += " (server.max_body_bytes)";
+    co_await answer_and_close(413, "payload_too_large", message);
+  }
+
+  asio::awaitable<bool> run_handler(Request& request, std::any prelude) {
+    Exchange exchange(ClientLink{socket_, deadline_, buffer_, *worker_.pool, options_.idle_timeout}, request,
+                      std::move(prelude));
+    bool failed = false;
+    try {
+      co_await worker_.shared.handler(exchange);
+    } catch (const std::exception& e) {
+      spdlog::error("handler failed: {}", e.what());
+      failed = true;
+    }
+    exchange.stop_watch();
+    if (failed) {
+      if (!exchange.response_started()) co_await answer_and_close(500, "internal_error", "internal error");
+      co_return false;
+    }
+    co_return exchange.keep_alive() && !exchange.client_gone();
+  }
+
+  // An error found before any handler ran; the connection then closes.
+  asio::awaitable<void> answer_and_close(int status, std::string_view code, std::string_view message,
+                                         const HeaderList& extra = {}) {
+    auto body = error_json(status, code, message);
+    co_await write_early({status, "application/json", &extra, body.size(), true}, body);
+    linger_ = true;
+  }
+
+  asio::awaitable<void> write_early(const ResponseHead& head, std::string_view body) {
+    auto text = format_head(head);
+    text.append(body);
+    deadline_.expire_after(kEarlyWriteTime);
+    co_await asio::async_write(socket_, asio::buffer(text), kUseTuple);
+  }
+
+  // Lingering close, as nginx does it: after an early answer the client may
+  // still be sending a body nobody will read. Closing now, with its bytes
+  // unread, would reset the connection, and the reset can destroy the
+  // answer before the client reads it. So: stop sending, then read and
+  // discard until the client closes or falls silent, within bounds.
+  asio::awaitable<void> linger() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    slot_.idle = true;  // a shutdown ends it at once
+    const auto until = Deadline::Clock::now() + kLingerTime;
+    std::size_t discarded = 0;
+    while (discarded < kLingerBytes && !worker_.shutting_down) {
+      deadline_.expire_at(std::min(until, Deadline::Clock::now() + kLingerIdle));
+      buffer_.clear();
+      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
+      if (ec) break;
+      discarded += n;
+    }
+  }
+
+  // The limit on whatever the session is waiting for: cancelling the
+  // socket's operations ends that wait with an error.
+  void on_deadline() {
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  tcp::socket socket_;
+  Deadline deadline_;
+  beast::flat_buffer buffer_;
+  Worker& worker_;
+  const ServerOptions& options_;
+  SessionSlot slot_;
+  std::uint64_t body_limit_ = 0;
+  bool linger_ = false;
+};
+
+// Gives the connection's gate slot back however the session ends.
+struct GateRelease {
+  Worker& worker;
+  ~GateRelease() {
+    if (worker.shared.connections->release()) worker.shared.wake_acceptors();
+  }
+};
+
+}  // namespace
+
+void ServerShared::wake_acceptors() {
+  if (stopping.load(std::memory_order_relaxed)) return;  // the loops may be gone
+  for (auto* w : workers) asio::post(w->io, [w] { w->slot_freed.cancel(); });
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker) {
+  GateRelease release{worker};
+  try {
+    Session session(std::move(socket), worker);
+    co_await session.run();
+  } catch (const std::exception& e) {
+    spdlog::error("session ended by an exception: {}", e.what());
+  }
+}
+
+}  // namespace aisbf::http

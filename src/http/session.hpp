@@ -1,0 +1,85 @@
+// Internal to the server: the workers, what they share, and one client
+// connection's session. Only server.cpp and session.cpp include this.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/server.hpp"
+#include "http/upstream_client.hpp"
+
+namespace aisbf::http {
+
+struct Worker;
+
+// Open client connections of the process against server.max_connections.
+// A slot is taken when a connection is accepted and given back when its
+// session ends; the acceptors wait while none is free.
+class ConnectionGate {
+ public:
+  explicit ConnectionGate(std::uint64_t max) : max_(max == 0 ? 1 : max) {}
+  bool full() const { return open_.load(std::memory_order_relaxed) >= max_; }
+  bool try_acquire() {
+    auto n = open_.load(std::memory_order_relaxed);
+    while (n < max_) {
+      if (open_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
+    }
+    return false;
+  }
+  // True when the gate was full: an acceptor may be waiting for this slot.
+  bool release() { return open_.fetch_sub(1, std::memory_order_relaxed) == max_; }
+
+ private:
+  const std::uint64_t max_;
+  std::atomic<std::uint64_t> open_{0};
+};
+
+// What every worker of one server shares (read-only but for the counters).
+struct ServerShared {
+  ServerOptions options;
+  Handler handler;
+  std::unique_ptr<ConnectionGate> connections;
+  std::atomic<std::uint64_t> inflight{0};  // requests admitted, against max_inflight_requests
+  std::vector<Worker*> workers;
+  std::atomic<bool> stopping{false};  // shutdown began: nobody accepts any more
+
+  void wake_acceptors();  // a connection slot was freed (nothing once stopping)
+};
+
+struct SessionSlot {
+  boost::asio::ip::tcp::socket* socket = nullptr;
+  bool idle = true;  // waiting for a request: may be closed at shutdown
+};
+
+struct Worker {
+  explicit Worker(ServerShared& shared);
+
+  ServerShared& shared;
+  boost::asio::io_context io{1};
+  boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};
+  std::unique_ptr<UpstreamPool> pool;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor;
+  boost::asio::steady_timer slot_freed{io};  // the accept loop waits on it while the gate is full
+  std::unordered_set<SessionSlot*> sessions;
+  bool shutting_down = false;
+  std::thread thread;
+
+  void force_close();
+  void begin_shutdown();
+};
+
+// Serves one accepted connection (whose gate slot is taken) until it ends.
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker);
+
+}  // namespace aisbf::http

@@ -64,10 +64,17 @@ Authentication authenticate(const AuthConfig& auth, const Credentials& credentia
     return out;
   }
   out.credential = Credential::accepted;
-  out.principal.kind = PrincipalKind::global_token;
-  out.principal.role = Role::admin;  // the operator's token: every route
-  out.principal.token_id = "auth.tokens[" + std::to_string(index) + "]";
+  out.token_index = index;
+  out.principal = global_token_principal(static_cast<std::size_t>(index));
   return out;
+}
+
+Principal global_token_principal(std::size_t index) {
+  Principal p;
+  p.kind = PrincipalKind::global_token;
+  p.role = Role::admin;  // the operator's token: every route
+  p.token_id = "auth.tokens[" + std::to_string(index) + "]";
+  return p;
 }
 
 }  // namespace aisbf::auth

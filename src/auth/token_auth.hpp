@@ -25,6 +25,7 @@ enum class Credential : std::uint8_t {
 struct Authentication {
   Principal principal;
   Credential credential = Credential::absent;
+  int token_index = -1;  // which of auth.tokens matched (a global token principal)
 };
 
 // The request's credentials as its headers carry them. `api_key` is the
@@ -34,6 +35,9 @@ struct Credentials {
   std::string_view authorization;
   std::string_view api_key;
 };
+
+// The principal of aisbf.json's auth.tokens[index]: the operator.
+Principal global_token_principal(std::size_t index);
 
 // With auth off every caller is anonymous (and nothing is compared).
 Authentication authenticate(const AuthConfig& auth, const Credentials& credentials);

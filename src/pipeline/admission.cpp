@@ -41,11 +41,15 @@ bool has_body(const http::Request& req) {
 
 std::optional<GatewayError> check_caller(const http::Request& req, const Config& config, const api::RouteSpec* spec,
                                          Admission& out) {
-  const bool anthropic = out.format == IngressFormat::anthropic_messages;
-  // Anthropic clients send their key as x-api-key.
-  auto authn = auth::authenticate(config.auth, {std::string_view(req[bhttp::field::authorization]),
-                                                anthropic ? std::string_view(req["x-api-key"]) : std::string_view{}});
-  out.principal = std::move(authn.principal);
+  auth::Authentication authn;
+  if (config.auth.enabled) {  // off: anonymous, and no header to look up
+    const bool anthropic = out.format == IngressFormat::anthropic_messages;
+    // Anthropic clients send their key as x-api-key.
+    authn = auth::authenticate(config.auth, {std::string_view(req[bhttp::field::authorization]),
+                                             anthropic ? std::string_view(req["x-api-key"]) : std::string_view{}});
+    out.principal = std::move(authn.principal);
+    out.token_index = authn.token_index;
+  }
   // A path no route serves still asks for a token first: it says nothing of the routes.
   const auto policy = spec != nullptr && out.match.outcome == Outcome::matched ? spec->policy
                                                                                 : auth::AuthPolicy::gateway_token;
@@ -116,6 +120,31 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
   if ((out.refusal = check_route(req, out))) return out;
   if ((out.refusal = check_body(req, config, route->spec, loopback_only))) return out;
   out.route = route;
+  return out;
+}
+
+std::optional<AdmittedHead> admitted_head(const Admission& admission, std::uint64_t generation) {
+  if (admission.route == nullptr) return std::nullopt;
+  AdmittedHead head;
+  head.generation = static_cast<std::uint32_t>(generation);
+  head.route = static_cast<std::uint16_t>(admission.match.route);
+  const auto& p = admission.principal;
+  if (p.kind == auth::PrincipalKind::global_token) {
+    if (admission.token_index < 0 || admission.token_index > 255) return std::nullopt;
+    head.principal = AdmittedHead::kGlobalToken;
+    head.token_index = static_cast<std::uint8_t>(admission.token_index);
+  } else if (p.kind != auth::PrincipalKind::anonymous) {
+    return std::nullopt;  // users and sessions: admit() again
+  }
+  return head;
+}
+
+Admission readmit(const http::Request& req, const AdmittedHead& head) {
+  Admission out;
+  out.match = route_matcher().match(std::string_view(req.method_string()), std::string_view(req.target()));
+  out.route = &route_table()[head.route];
+  out.format = ingress_format(out.route->spec.format);
+  if (head.principal == AdmittedHead::kGlobalToken) out.principal = auth::global_token_principal(head.token_index);
   return out;
 }
 

@@ -121,6 +121,18 @@ TEST(Admission, HeaderCheckBodyLimits) {
   ASSERT_TRUE(v.refuse);
   EXPECT_EQ(v.refuse->status, 401);
   EXPECT_NE(v.refuse->body.find(R"("type":"error")"), std::string::npos) << v.refuse->body;  // Anthropic's shape
+  // The verdict rides to the handler in the prelude, held in place by std::any.
+  auto chat = head(bhttp::verb::post, "/api/mock/chat/completions",
+                   {{"authorization", "Bearer t1"}, {"content-type", "application/json"}});
+  v = app.check_head(chat);
+  const auto* admitted = std::any_cast<AdmittedHead>(&v.prelude);
+  ASSERT_NE(admitted, nullptr);
+  auto again = readmit(chat, *admitted);
+  ASSERT_NE(again.route, nullptr);
+  EXPECT_EQ(again.route->spec.name, "scoped_chat");
+  EXPECT_EQ(again.match.param("scope"), "mock");
+  EXPECT_EQ(again.principal.kind, auth::PrincipalKind::global_token);
+  EXPECT_EQ(again.principal.token_id, "auth.tokens[0]");
   // A reload recomputes what is derived: the listener address still wins over the file's.
   auto next = std::make_shared<Config>(*on);
   next->server.host = "0.0.0.0";

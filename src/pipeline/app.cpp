@@ -70,9 +70,11 @@ void App::replace_config(std::shared_ptr<const Config> next) {
   auto live = std::make_shared<Live>();
   live->loopback_only = auth::is_loopback_name(next->server.host);
   live->routes = std::make_shared<const routing::RoutingTable>(std::move(next));
+  live->generation = g_generations.fetch_add(1, std::memory_order_relaxed) + 1;
   for (const auto& warning : live->routes->warnings()) spdlog::warn("rotations.json: {}", warning);
+  const auto generation = live->generation;
   live_.store(std::move(live), std::memory_order_release);
-  generation_.store(g_generations.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_release);
+  generation_.store(generation, std::memory_order_release);
 }
 
 const App::Live& App::current() {
@@ -145,25 +147,31 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
   // gets the small limit.
   const bool unauthenticated = config.auth.enabled && !admission.principal.authenticated();
   verdict.body_limit = unauthenticated ? config.server.max_unauthenticated_body_bytes : config.server.max_body_bytes;
+  if (auto head = admitted_head(admission, live.generation)) verdict.prelude = *head;
   return verdict;
 }
 
 boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   RequestContext ctx;
   bool loopback_only = false;
+  std::uint64_t generation = 0;
   {
     const Live& live = current();  // only until the first co_await: the thread's copy may change
     ctx.routes = live.routes;
     loopback_only = live.loopback_only;
+    generation = live.generation;
   }
   ctx.config = ctx.routes->config_ptr();
   ctx.state = state_.get();
   ctx.started = std::chrono::steady_clock::now();
   ctx.request_id = next_request_id();
-  // The header check decided the same already (when the server has one);
-  // deciding again costs well under a microsecond and keeps the verdict on
-  // this request's own snapshot.
-  Admission admission = admit(ex.request(), *ctx.config, loopback_only);
+  // The header check admitted it on this snapshot: take its verdict (the
+  // path is matched again for its parameters, no header looked up). Else
+  // (no header check, a reload in between, a user principal) decide here.
+  const auto* head = std::any_cast<AdmittedHead>(&ex.prelude());
+  Admission admission = head != nullptr && head->generation == static_cast<std::uint32_t>(generation)
+                            ? readmit(ex.request(), *head)
+                            : admit(ex.request(), *ctx.config, loopback_only);
   ctx.format = admission.format;
   ctx.principal = std::move(admission.principal);
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);

@@ -45,6 +45,7 @@ class App {
   struct Live {
     std::shared_ptr<const routing::RoutingTable> routes;  // holds the Config
     bool loopback_only = false;  // the listener is loopback: Host names must be local
+    std::uint64_t generation = 0;  // unique per swap
     const Config& config() const { return routes->config(); }
   };
   std::shared_ptr<const routing::RoutingTable> routes() const { return live_.load(std::memory_order_acquire)->routes; }

@@ -12,6 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/host_check.hpp"
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
@@ -23,10 +24,6 @@ std::filesystem::path default_config_dir() {
   if (const char* env = std::getenv("AISBF_CONFIG_DIR"); env && *env) return env;
   const char* home = std::getenv("HOME");
   return std::filesystem::path(home && *home ? home : ".") / ".aisbf";
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 void raise_open_files_limit() {
@@ -67,21 +64,20 @@ int serve(const Options& opt) {
   so.shutdown_grace = config->server.shutdown_grace;
   so.max_connections = config->server.max_connections;
   so.max_inflight_requests = config->server.max_inflight_requests;
-  if (!is_loopback(so.host) && !config->auth.enabled && !opt.allow_unauthenticated) {
+  if (!aisbf::auth::is_loopback_name(so.host) && !config->auth.enabled && !opt.allow_unauthenticated) {
     spdlog::error("refusing to listen on {} with auth disabled: anyone could spend your provider keys. "
                   "Enable auth in aisbf.json or pass --allow-unauthenticated.", so.host);
     return 2;
   }
-  if (config->server.host != so.host) {
-    // The Host-header check follows the address actually bound.
-    auto adjusted = std::make_shared<aisbf::Config>(*config);
-    adjusted->server.host = so.host;
-    config = adjusted;
-  }
-
-  aisbf::App app(config);
+  // The Host-header check follows the address actually bound, across reloads too.
+  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host});
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
+  so.on_reload = [&app] {
+    spdlog::info("SIGHUP: reloading the configuration");
+    app.reload();
+  };
+  so.header_check = [&app](const aisbf::http::Request& request) { return app.check_head(request); };
   aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
   if (auto err = server.bind()) {
     spdlog::error("{}", *err);

@@ -5,49 +5,83 @@
 namespace aisbf::api {
 namespace {
 
-TEST(Routes, GlobalRoutes) {
-  EXPECT_EQ(match_route("GET", "/health").kind, RouteKind::health);
-  EXPECT_EQ(match_route("GET", "/").kind, RouteKind::status);
-  for (auto path : {"/api/models", "/api/v1/models", "/v1/models", "/models", "/v1/models/", "/models?x=1"})
-    EXPECT_EQ(match_route("GET", path).kind, RouteKind::models_list) << path;
-  for (auto path : {"/api/v1/chat/completions", "/v1/chat/completions"})
-    EXPECT_EQ(match_route("POST", path).kind, RouteKind::chat) << path;
-  EXPECT_EQ(match_route("POST", "/v1/messages").kind, RouteKind::messages);
-  EXPECT_EQ(match_route("POST", "/api/v1/messages").kind, RouteKind::messages);
-  EXPECT_EQ(match_route("POST", "/v1/messages/count_tokens").kind, RouteKind::count_tokens);
-  EXPECT_EQ(match_route("POST", "/v1/completions").kind, RouteKind::completions);
-  EXPECT_EQ(match_route("POST", "/api/rotations/chat/completions").kind, RouteKind::rotations_chat);
-  EXPECT_EQ(match_route("POST", "/api/autoselect/chat/completions").kind, RouteKind::autoselect_chat);
+using Outcome = RouteMatch::Outcome;
+
+// A small table with the shapes the gateway's own uses (pipeline/route_table_test.cpp
+// checks the real one).
+const RouteSpec kSpecs[] = {
+    {"health", kGet, "/health"},
+    {"chat", kPost, "/v1/chat/completions"},
+    {"item_get", kGet, "/items/{id*}"},
+    {"scoped", kPost, "/api/{scope}/chat/completions"},
+    {"scoped_models", kGet, "/api/{scope}/models"},
+    {"two", kGet, "/api/{scope}/things/{thing}"},
+    {"thing_put", kMethodPut, "/api/{scope}/things/{thing}"},
+    {"fixed", kGet, "/api/fixed/models"},
+};
+
+std::string_view name_of(const RouteMatch& m) { return m.outcome == Outcome::not_found ? "" : kSpecs[m.route].name; }
+
+TEST(RouteMatcher, LiteralRoutesAndMethods) {
+  RouteMatcher matcher(kSpecs);
+  auto m = matcher.match("GET", "/health");
+  EXPECT_EQ(m.outcome, Outcome::matched);
+  EXPECT_EQ(name_of(m), "health");
+  EXPECT_EQ(matcher.match("HEAD", "/health").outcome, Outcome::matched);
+  EXPECT_EQ(matcher.match("POST", "/health").outcome, Outcome::method_not_allowed);
+  EXPECT_EQ(matcher.match("BREW", "/health").outcome, Outcome::method_not_allowed);
+  EXPECT_EQ(matcher.match("GET", "/health/").outcome, Outcome::matched);  // trailing slash
+  EXPECT_EQ(matcher.match("GET", "/health?x=1#f").outcome, Outcome::matched);
+  EXPECT_EQ(matcher.match("GET", "/Health").outcome, Outcome::not_found);
+  EXPECT_EQ(matcher.match("GET", "/nope").outcome, Outcome::not_found);
 }
 
-TEST(Routes, WrongMethodAndUnknownPaths) {
-  EXPECT_EQ(match_route("POST", "/health").kind, RouteKind::method_not_allowed);
-  EXPECT_EQ(match_route("GET", "/v1/chat/completions").kind, RouteKind::method_not_allowed);
-  EXPECT_EQ(match_route("GET", "/nope").kind, RouteKind::not_found);
-  EXPECT_EQ(match_route("POST", "/api/mock/unknown").kind, RouteKind::not_found);
-  EXPECT_EQ(match_route("POST", "/api//chat/completions").kind, RouteKind::not_found);
+TEST(RouteMatcher, RestParameterTakesSlashesAndDecodes) {
+  RouteMatcher matcher(kSpecs);
+  auto m = matcher.match("GET", "/items/a/b%2Fc");
+  ASSERT_EQ(name_of(m), "item_get");
+  EXPECT_EQ(m.param("id"), "a/b/c");
+  EXPECT_EQ(m.param("nope"), "");
+  EXPECT_FALSE(m.bad_escape);
+  EXPECT_TRUE(matcher.match("GET", "/items/a%zz").bad_escape);
+  EXPECT_EQ(matcher.match("GET", "/items/").outcome, Outcome::not_found);  // the rest must not be empty
 }
 
-TEST(Routes, ModelIdsMayContainSlashesAndEscapes) {
-  auto r = match_route("GET", "/api/v1/models/mock/org/nested-model");
-  EXPECT_EQ(r.kind, RouteKind::model_get);
-  EXPECT_EQ(r.model_id, "mock/org/nested-model");
-  r = match_route("GET", "/v1/models/mock%2Fmock-model");
-  EXPECT_EQ(r.model_id, "mock/mock-model");
-  EXPECT_FALSE(r.bad_escape);
-  EXPECT_TRUE(match_route("GET", "/v1/models/mock%zz").bad_escape);
+TEST(RouteMatcher, SegmentParameters) {
+  RouteMatcher matcher(kSpecs);
+  auto m = matcher.match("POST", "/api/my%20p/chat/completions");
+  ASSERT_EQ(name_of(m), "scoped");
+  EXPECT_EQ(m.param("scope"), "my p");
+  EXPECT_EQ(matcher.match("POST", "/api//chat/completions").outcome, Outcome::not_found);
+  EXPECT_EQ(matcher.match("POST", "/api/a/b/chat/completions").outcome, Outcome::not_found);
+  m = matcher.match("GET", "/api/s/things/t");
+  ASSERT_EQ(name_of(m), "two");
+  EXPECT_EQ(m.param("scope"), "s");
+  EXPECT_EQ(m.param("thing"), "t");
 }
 
-TEST(Routes, ScopedRoutesDecodeTheirId) {
-  auto r = match_route("POST", "/api/my%20provider/chat/completions");
-  EXPECT_EQ(r.kind, RouteKind::scoped_chat);
-  EXPECT_EQ(r.scope, "my provider");
-  EXPECT_EQ(match_route("POST", "/api/mock/v1/chat/completions").kind, RouteKind::scoped_chat);
-  EXPECT_EQ(match_route("GET", "/api/mock/models").kind, RouteKind::scoped_models);
-  EXPECT_EQ(match_route("POST", "/api/mock/v1/messages").kind, RouteKind::scoped_messages);
-  EXPECT_EQ(match_route("POST", "/api/mock/completions").kind, RouteKind::scoped_completions);
-  EXPECT_TRUE(is_anthropic_route(RouteKind::scoped_messages));
-  EXPECT_FALSE(is_anthropic_route(RouteKind::scoped_chat));
+TEST(RouteMatcher, LiteralWinsAndSamePatternSharesMethods) {
+  RouteMatcher matcher(kSpecs);
+  EXPECT_EQ(name_of(matcher.match("GET", "/api/fixed/models")), "fixed");
+  EXPECT_EQ(name_of(matcher.match("GET", "/api/other/models")), "scoped_models");
+  // Another route on the very same pattern takes the method …
+  EXPECT_EQ(name_of(matcher.match("PUT", "/api/s/things/t")), "thing_put");
+  // … but a different pattern further down never does.
+  auto m = matcher.match("POST", "/api/s/models");
+  EXPECT_EQ(m.outcome, Outcome::method_not_allowed);
+  EXPECT_EQ(name_of(m), "scoped_models");
+}
+
+TEST(RouteMatcher, ApiWords) {
+  RouteMatcher matcher(kSpecs);
+  EXPECT_EQ(matcher.api_words(), (std::vector<std::string_view>{"fixed"}));
+}
+
+TEST(RouteMatcher, MalformedPatternsThrow) {
+  for (std::string_view p : {"nope", "/a/{x", "/a/{}", "/a/{x*}/b", "/a/{x}b", "/{a}/{b}/{c}"}) {
+    const RouteSpec specs[] = {{"bad", kGet, p}};
+    EXPECT_THROW(RouteMatcher{specs}, std::invalid_argument) << p;
+  }
 }
 
 }  // namespace

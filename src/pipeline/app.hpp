@@ -1,11 +1,17 @@
-// App: the gateway's request handler. Holds the live configuration snapshot,
-// authenticates, routes, and runs the pipeline for chat requests.
+// App: the gateway's request handler. Holds the live configuration snapshot
+// and what is derived from it, admits requests from their head (Host check,
+// principal, route policy) and dispatches them through the route table.
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
@@ -15,27 +21,70 @@
 
 namespace aisbf {
 
+struct AppOptions {
+  std::filesystem::path config_dir;  // where reloads read the four files
+  // The address the server is bound to: it wins over every snapshot's
+  // server.host (a reload cannot move the listener; the Host check and the
+  // loopback-only rule follow the real address). Empty: the config's.
+  std::string listen_host;
+};
+
+struct ReloadOutcome {
+  bool ok = false;
+  std::vector<Diagnostic> diagnostics;  // warnings (ok) or the errors that kept the old snapshot
+};
+// The answer to POST /api/admin/reload (200 when ok, 400 otherwise).
+std::string reload_json(const ReloadOutcome& outcome);
+
 class App {
  public:
-  explicit App(std::shared_ptr<const Config> config);
+  explicit App(std::shared_ptr<const Config> config, AppOptions options = {});
+  ~App();
 
-  // The live snapshot and the routing table built from it, swapped together.
-  std::shared_ptr<const routing::RoutingTable> routes() const { return routes_.load(std::memory_order_acquire); }
+  // The live snapshot and what is derived from it, swapped together.
+  struct Live {
+    std::shared_ptr<const routing::RoutingTable> routes;  // holds the Config
+    bool loopback_only = false;  // the listener is loopback: Host names must be local
+    std::uint64_t generation = 0;  // unique per swap
+    const Config& config() const { return routes->config(); }
+  };
+  std::shared_ptr<const routing::RoutingTable> routes() const { return live_.load(std::memory_order_acquire)->routes; }
   std::shared_ptr<const Config> config() const { return routes()->config_ptr(); }
+  // Recomputes everything derived from the config and swaps it in; requests
+  // in flight keep the snapshot they started with.
   void replace_config(std::shared_ptr<const Config> next);
 
+  // Reads the config directory again (blocking: the signal thread or the
+  // reload thread). On errors the running snapshot stays; diagnostics logged.
+  ReloadOutcome reload();
+  // reload() on the App's own thread, awaited from a worker.
+  boost::asio::awaitable<ReloadOutcome> reload_in_background();
+
+  // The server's HeaderCheck: the verdict on a request from its head alone.
+  http::HeaderVerdict check_head(const http::Request& request);
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
   // Background refresh of the providers' own model lists (on one worker).
   void start_background(boost::asio::io_context& io, http::UpstreamPool& pool);
   void stop_background();
 
+  ModelCatalog& catalog() { return *catalog_; }
+  GatewayState& state() { return *state_; }
+
  private:
+  const Live& current();
+  std::string next_request_id();
+
+  AppOptions options_;
   std::shared_ptr<ModelCatalog> catalog_ = std::make_shared<ModelCatalog>(std::chrono::minutes(10));
-  std::atomic<std::shared_ptr<const routing::RoutingTable>> routes_;
+  std::atomic<std::shared_ptr<const Live>> live_;
+  // Bumped by every swap: a worker re-reads live_ (a locked load) only when
+  // it changed, and otherwise uses its thread's copy.
+  std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
   std::atomic<std::uint64_t> next_request_{1};
-  bool loopback_only_;
+  std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
+  boost::asio::thread_pool reload_thread_{1};
 };
 
 }  // namespace aisbf

@@ -341,7 +341,7 @@ boost::asio::awaitable<void> serve_rotation(http::Exchange& ex, RequestContext& 
 // Not a coroutine: it hands over the coroutine that serves the request.
 boost::asio::awaitable<void> serve_job(http::Exchange& ex, RequestContext& ctx, std::string_view scope,
                                        ChatJob& job) {
-  auto resolved = routing::resolve_chat(*ctx.config, scope, job.client_model);
+  auto resolved = routing::resolve_chat(*ctx.config, {ctx.principal.config_namespace()}, scope, job.client_model);
   if (!resolved) return fail(ex, ctx, resolved.take_error());
   job.estimated_tokens = static_cast<std::int64_t>(ex.request().body().size() / 4);
   if (resolved->rotation != nullptr) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/principal.hpp"
 #include "config/config.hpp"
 #include "core/provider_adapter.hpp"
 #include "pipeline/ingress.hpp"
@@ -17,11 +18,8 @@ namespace routing {
 class RoutingTable;
 }
 
-// Who is calling. Filled by auth; later issues add users and roles.
-struct Principal {
-  bool authenticated = false;  // false when auth is disabled
-  std::string token_label;     // which configured token matched (never the token itself)
-};
+// Who is calling: produced by auth/ from the request's credentials.
+using Principal = auth::Principal;
 
 // One cancellation signal per request: the client's disconnect emits it and
 // whatever upstream call is in flight has connected its handler.

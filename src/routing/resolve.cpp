@@ -54,7 +54,8 @@ Expected<Resolution> provider(Expected<ProviderTarget> target) {
 
 }  // namespace
 
-Expected<Resolution> resolve_chat(const Config& config, std::string_view scope, std::string_view model) {
+Expected<Resolution> resolve_chat(const Config& config, const Namespace& /*ns: no user namespaces yet*/,
+                                  std::string_view scope, std::string_view model) {
   // /api/rotations/… and /api/autoselect/… name the rotation or autoselect in `model`.
   if (scope == "rotations") {
     // "rotation/name" is accepted too: it is what /api/v1/models lists.

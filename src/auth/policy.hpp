@@ -1,0 +1,33 @@
+// Route policies: what a route asks of its caller, and the verdict for a
+// principal. Pure; the route table (pipeline/route_table.hpp) names a policy
+// per route.
+#pragma once
+
+#include <cstdint>
+
+#include "auth/principal.hpp"
+
+namespace aisbf::auth {
+
+enum class AuthPolicy : std::uint8_t {
+  public_route,   // anyone (/health)
+  gateway_token,  // any authenticated caller: global token, user token or session
+  user,           // a user (user token or session); admins are users too
+  admin,          // the operator (global token) or a user whose role is admin
+  session_csrf,   // a dashboard session whose CSRF token matches (checked by the route)
+};
+
+enum class PolicyVerdict : std::uint8_t {
+  allow,
+  unauthenticated,  // 401: no or wrong credential
+  forbidden,        // 403: a valid credential without the right
+};
+
+// `auth_enabled`: aisbf.json auth.enabled. With auth off every caller is
+// anonymous and every policy admits it: the operator's loopback use (the
+// Host check and the loopback-only listen rule guard that case).
+PolicyVerdict check_policy(AuthPolicy policy, const Principal& principal, bool auth_enabled);
+
+const char* policy_name(AuthPolicy policy);
+
+}  // namespace aisbf::auth

@@ -1,0 +1,37 @@
+// Principal: who is calling, as far as the gateway knows from the request's
+// credentials. Produced by auth/ (authenticate() in token_auth.hpp), carried
+// on the request context; handlers and route policies ask it, never the raw
+// Authorization header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace aisbf::auth {
+
+enum class PrincipalKind : std::uint8_t {
+  anonymous,     // no credential (auth off, or a public route)
+  global_token,  // one of aisbf.json's auth.tokens: the operator
+  user_token,    // a user's API token (the user store, to come)
+  session,       // a dashboard session cookie (to come)
+};
+
+enum class Role : std::uint8_t { none, user, admin };
+
+struct Principal {
+  PrincipalKind kind = PrincipalKind::anonymous;
+  Role role = Role::none;
+  std::string user_id;   // empty for anonymous and global tokens
+  std::string token_id;  // which credential matched, e.g. "auth.tokens[0]"; never the secret itself
+
+  bool authenticated() const { return kind != PrincipalKind::anonymous; }
+  // The user whose view of the configuration model ids resolve in; empty:
+  // the global namespace (the files in the config directory).
+  std::string_view config_namespace() const {
+    return kind == PrincipalKind::user_token || kind == PrincipalKind::session ? std::string_view(user_id)
+                                                                               : std::string_view{};
+  }
+};
+
+}  // namespace aisbf::auth

@@ -1,0 +1,148 @@
+// Admission from the request head: Host, principal and policy, 404/405,
+// Origin and content type, and the body limit the header check gives.
+#include "pipeline/admission.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pipeline/app.hpp"
+#include "pipeline/route_table.hpp"
+
+namespace aisbf {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+http::Request head(bhttp::verb method, std::string_view target,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> headers = {}) {
+  http::Request req{method, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1:17765");
+  for (auto [name, value] : headers) req.set(name, value);
+  return req;
+}
+
+Config config_with_auth(bool enabled) {
+  Config c;
+  c.auth = AuthConfig{enabled, {"t1"}};
+  c.server.allowed_hosts = {"gw.example"};
+  return c;
+}
+
+std::string_view code_of(const Admission& a) { return a.refusal ? std::string_view(a.refusal->code) : "admitted"; }
+
+TEST(Admission, HostCheckOnALoopbackListener) {
+  const auto off = config_with_auth(false);
+  for (std::string_view host : {"127.0.0.1:1", "localhost", "a.localhost:1", "[::1]:1", "GW.example"}) {
+    auto req = head(bhttp::verb::get, "/health", {{"host", host}});
+    EXPECT_EQ(code_of(admit(req, off, true)), "admitted") << host;
+  }
+  for (std::string_view host : {"127.evil.example", "127.0.0.1.nip.io:1", "evil.example"}) {
+    auto req = head(bhttp::verb::get, "/health", {{"host", host}});
+    auto a = admit(req, off, true);
+    EXPECT_EQ(code_of(a), "invalid_host") << host;
+    EXPECT_EQ(a.refusal->status, 403);
+    EXPECT_EQ(code_of(admit(req, off, false)), "admitted") << host;  // not a loopback listener
+  }
+}
+
+TEST(Admission, PrincipalAndPolicy) {
+  const auto on = config_with_auth(true);
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/health"), on, true)), "admitted");
+  auto a = admit(head(bhttp::verb::get, "/api/models"), on, true);
+  EXPECT_EQ(code_of(a), "invalid_api_key");
+  EXPECT_EQ(a.refusal->status, 401);
+  a = admit(head(bhttp::verb::get, "/api/admin/health", {{"authorization", "Bearer t1"}}), on, true);
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_EQ(a.principal.kind, auth::PrincipalKind::global_token);
+  // x-api-key counts on Anthropic routes only, whose errors are Anthropic's.
+  a = admit(head(bhttp::verb::post, "/v1/messages", {{"x-api-key", "t1"}, {"content-type", "application/json"}}), on,
+            true);
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_EQ(a.format, IngressFormat::anthropic_messages);
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/models", {{"x-api-key", "t1"}}), on, true)), "invalid_api_key");
+  // Unknown paths and wrong methods ask for a token first, as before.
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/nope"), on, true)), "invalid_api_key");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, "/health"), on, true)), "invalid_api_key");
+}
+
+TEST(Admission, RouteOutcomes) {
+  const auto off = config_with_auth(false);
+  auto a = admit(head(bhttp::verb::get, "/nope"), off, true);
+  EXPECT_EQ(code_of(a), "not_found");
+  EXPECT_EQ(a.refusal->status, 404);
+  a = admit(head(bhttp::verb::get, "/v1/chat/completions"), off, true);
+  EXPECT_EQ(code_of(a), "method_not_allowed");
+  EXPECT_EQ(a.refusal->status, 405);
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/v1/models/a%zz"), off, true)), "invalid_path");
+  a = admit(head(bhttp::verb::post, "/api/mock/chat/completions", {{"content-type", "application/json; charset=utf-8"}}),
+            off, true);
+  ASSERT_EQ(code_of(a), "admitted");
+  EXPECT_EQ(a.match.param("scope"), "mock");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, "/v1/chat/completions", {{"content-type", "text/plain"}}), off, true)),
+            "unsupported_media_type");
+}
+
+TEST(Admission, StateChangingRoutes) {
+  const auto off = config_with_auth(false);
+  const auto reset = "/api/admin/health/reset";
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset), off, true)), "admitted");  // no body, no Origin (curl)
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset, {{"content-length", "0"}}), off, true)), "admitted");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset, {{"content-length", "2"}, {"content-type", "text/plain"}}),
+                          off, true)),
+            "unsupported_media_type");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset, {{"transfer-encoding", "chunked"}}), off, true)),
+            "unsupported_media_type");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset,
+                               {{"content-length", "2"}, {"content-type", "application/json"}, {"origin", "http://evil.example"}}),
+                          off, true)),
+            "cross_site_request");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset, {{"origin", "null"}}), off, true)), "cross_site_request");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, reset, {{"origin", "http://127.0.0.1:17765"}}), off, true)),
+            "admitted");
+  // Chat routes are not state-changing: an Origin is not looked at there.
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::post, "/v1/chat/completions",
+                               {{"content-type", "application/json"}, {"origin", "http://evil.example"}}),
+                          off, true)),
+            "admitted");
+}
+
+TEST(Admission, HeaderCheckBodyLimits) {
+  auto on = std::make_shared<Config>(config_with_auth(true));
+  on->server.max_body_bytes = 1000;
+  on->server.max_unauthenticated_body_bytes = 10;
+  App app(on, {.config_dir = {}, .listen_host = "127.0.0.1"});
+  auto v = app.check_head(head(bhttp::verb::get, "/health"));
+  EXPECT_FALSE(v.refuse);
+  EXPECT_EQ(v.body_limit, 10u);
+  v = app.check_head(head(bhttp::verb::post, "/v1/chat/completions",
+                          {{"authorization", "Bearer t1"}, {"content-type", "application/json"}}));
+  EXPECT_FALSE(v.refuse);
+  EXPECT_EQ(v.body_limit, 1000u);
+  v = app.check_head(head(bhttp::verb::post, "/v1/messages", {{"content-type", "application/json"}}));
+  ASSERT_TRUE(v.refuse);
+  EXPECT_EQ(v.refuse->status, 401);
+  EXPECT_NE(v.refuse->body.find(R"("type":"error")"), std::string::npos) << v.refuse->body;  // Anthropic's shape
+  // The verdict rides to the handler in the prelude, held in place by std::any.
+  auto chat = head(bhttp::verb::post, "/api/mock/chat/completions",
+                   {{"authorization", "Bearer t1"}, {"content-type", "application/json"}});
+  v = app.check_head(chat);
+  const auto* admitted = std::any_cast<AdmittedHead>(&v.prelude);
+  ASSERT_NE(admitted, nullptr);
+  auto again = readmit(chat, *admitted);
+  ASSERT_NE(again.route, nullptr);
+  EXPECT_EQ(again.route->spec.name, "scoped_chat");
+  EXPECT_EQ(again.match.param("scope"), "mock");
+  EXPECT_EQ(again.principal.kind, auth::PrincipalKind::global_token);
+  EXPECT_EQ(again.principal.token_id, "auth.tokens[0]");
+  // A reload recomputes what is derived: the listener address still wins over the file's.
+  auto next = std::make_shared<Config>(*on);
+  next->server.host = "0.0.0.0";
+  next->auth.enabled = false;
+  app.replace_config(next);
+  EXPECT_EQ(app.config()->server.host, "127.0.0.1");
+  v = app.check_head(head(bhttp::verb::post, "/v1/messages", {{"content-type", "application/json"}}));
+  EXPECT_FALSE(v.refuse);
+  EXPECT_EQ(app.check_head(head(bhttp::verb::get, "/health", {{"host", "evil.example"}})).refuse->status, 403);
+}
+
+}  // namespace
+}  // namespace aisbf

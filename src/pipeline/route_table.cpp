@@ -1,0 +1,225 @@
+#include "pipeline/route_table.hpp"
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+#include "api/admin_json.hpp"
+#include "api/anthropic/models_json.hpp"
+#include "api/models_json.hpp"
+#include "pipeline/app.hpp"
+#include "pipeline/chat_pipeline.hpp"
+#include "pipeline/respond.hpp"
+
+namespace aisbf {
+
+namespace {
+
+using api::RouteMatch;
+using boost::asio::awaitable;
+using auth::AuthPolicy;
+using Format = api::ClientFormat;
+using Body = api::BodyRule;
+
+GatewayError coded(ErrorKind kind, std::string message, std::string code) {
+  auto e = make_error(kind, std::move(message));
+  e.code = std::move(code);
+  return e;
+}
+
+std::string anthropic_models_json(const Config& config, const FetchedModels& fetched) {
+  std::vector<std::pair<std::string, std::string>> models;
+  for (const auto& provider : config.providers) {
+    for (const auto& model : provider.models) models.emplace_back(provider.id + "/" + model.name, model.name);
+    auto it = fetched.find(provider.id);
+    if (it == fetched.end()) continue;
+    for (const auto& model : it->second) {
+      if (provider.find_model(model.id) == nullptr) models.emplace_back(provider.id + "/" + model.id, model.display_name);
+    }
+  }
+  return api::anthropic_models_list_json(models);
+}
+
+awaitable<void> health(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  return send_json(ex, 200, R"({"status":"ok"})", ctx.request_id);
+}
+
+awaitable<void> status(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::status_json(*ctx.config), ctx.request_id);
+}
+
+awaitable<void> models_list(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  // Anthropic's SDK lists models on the same path; it sends anthropic-version.
+  if (!ex.request()["anthropic-version"].empty())
+    co_return co_await send_json(ex, 200, anthropic_models_json(*ctx.config, *app.catalog().snapshot()), ctx.request_id);
+  co_await send_json(ex, 200, api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get()), ctx.request_id);
+}
+
+awaitable<void> model_get(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const auto id = m.param("model_id");
+  if (auto model = api::model_json(*ctx.config, id)) co_return co_await send_json(ex, 200, *model, ctx.request_id);
+  co_await send_error(ex, coded(ErrorKind::not_found, fmt::format("model '{}' does not exist", id), "model_not_found"),
+                      ctx);
+}
+
+awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const auto scope = m.param("scope");
+  if (ctx.config->find_provider(scope) != nullptr)
+    co_return co_await send_json(ex, 200, api::models_list_json(*ctx.config, scope, app.catalog().snapshot().get()),
+                                 ctx.request_id);
+  co_await send_error(ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", scope), "model_not_found"),
+                      ctx);
+}
+
+// The chat routes hand over the pipeline's awaitable: no frame of their own.
+awaitable<void> chat(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_chat(ex, ctx, m.param("scope"));
+}
+awaitable<void> rotations_chat(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  return serve_chat(ex, ctx, "rotations");
+}
+awaitable<void> autoselect_chat(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  return serve_chat(ex, ctx, "autoselect");
+}
+awaitable<void> messages(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_messages(ex, ctx, m.param("scope"));
+}
+awaitable<void> count_tokens(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  return serve_count_tokens(ex, ctx);
+}
+awaitable<void> completions(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_completions(ex, ctx, m.param("scope"));
+}
+
+awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::rotations_list_json(*ctx.routes), ctx.request_id);
+}
+
+awaitable<void> rotations_models(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::rotation_models_json(*ctx.config), ctx.request_id);
+}
+
+awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto& state = app.state();
+  const api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
+  co_await send_json(ex, 200, api::health_json(views, std::chrono::steady_clock::now()), ctx.request_id);
+}
+
+// POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).
+std::optional<std::string> reset_key(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string{};
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(body, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const auto* key = parsed.as_object().if_contains("key");
+  if (key == nullptr || key->is_null()) return std::string{};
+  if (!key->is_string()) return std::nullopt;
+  return std::string(key->as_string());
+}
+
+awaitable<void> admin_health_reset(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto key = reset_key(ex.request().body());
+  if (!key) {
+    co_return co_await send_error(
+        ex, coded(ErrorKind::invalid_request, R"(expected no body or {"key": "provider/model"})", "invalid_body"), ctx);
+  }
+  auto& state = app.state();
+  bool cleared = state.health->reset(*key);
+  state.adaptive->reset(*key);
+  state.spacing->reset(*key);
+  state.tokens->reset(*key);
+  co_await send_json(ex, 200, cleared ? R"({"reset":true})" : R"({"reset":false})", ctx.request_id);
+}
+
+// POST /api/admin/reload: the four files again; on errors the old snapshot stays.
+awaitable<void> admin_reload(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto outcome = co_await app.reload_in_background();
+  co_await send_json(ex, outcome.ok ? 200 : 400, reload_json(outcome), ctx.request_id);
+}
+
+constexpr auto kGet = api::kGet;
+constexpr auto kPost = api::kPost;
+constexpr auto kToken = AuthPolicy::gateway_token;
+constexpr auto kAdmin = AuthPolicy::admin;
+
+// Order matters only among patterns with parameters (see api::RouteMatcher):
+// the model ids, whose last parameter takes '/', come before /api/{scope}/….
+const Route kRoutes[] = {
+    {{"health", kGet, "/health", AuthPolicy::public_route}, &health},
+    {{"status", kGet, "/", kToken}, &status},
+    {{"models_list", kGet, "/api/models", kToken}, &models_list},
+    {{"models_list", kGet, "/api/v1/models", kToken}, &models_list},
+    {{"models_list", kGet, "/v1/models", kToken}, &models_list},
+    {{"models_list", kGet, "/models", kToken}, &models_list},
+    {{"chat", kPost, "/api/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
+    {{"chat", kPost, "/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
+    {{"messages", kPost, "/v1/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
+    {{"messages", kPost, "/api/v1/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
+    {{"count_tokens", kPost, "/v1/messages/count_tokens", kToken, Format::anthropic_messages, Body::json},
+     &count_tokens},
+    {{"count_tokens", kPost, "/api/v1/messages/count_tokens", kToken, Format::anthropic_messages, Body::json},
+     &count_tokens},
+    {{"completions", kPost, "/api/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
+    {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
+    {{"rotations_chat", kPost, "/api/rotations/chat/completions", kToken, Format::openai_chat, Body::json},
+     &rotations_chat},
+    {{"autoselect_chat", kPost, "/api/autoselect/chat/completions", kToken, Format::openai_chat, Body::json},
+     &autoselect_chat},
+    {{"rotations_list", kGet, "/api/rotations", kToken}, &rotations_list},
+    {{"rotations_models", kGet, "/api/rotations/models", kToken}, &rotations_models},
+    {{"admin_health", kGet, "/api/admin/health", kAdmin}, &admin_health},
+    {{"admin_health_reset", kPost, "/api/admin/health/reset", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+     &admin_health_reset},
+    {{"admin_reload", kPost, "/api/admin/reload", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+     &admin_reload},
+    {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
+    {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
+    {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},
+    {{"model_get", kGet, "/models/{model_id*}", kToken}, &model_get},
+    {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
+    {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
+    {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
+    {{"scoped_messages", kPost, "/api/{scope}/v1/messages", kToken, Format::anthropic_messages, Body::json},
+     &messages},
+    {{"scoped_messages", kPost, "/api/{scope}/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
+    {{"scoped_completions", kPost, "/api/{scope}/completions", kToken, Format::openai_completions, Body::json},
+     &completions},
+    {{"scoped_completions", kPost, "/api/{scope}/v1/completions", kToken, Format::openai_completions, Body::json},
+     &completions},
+};
+
+std::vector<api::RouteSpec> specs_of(std::span<const Route> routes) {
+  std::vector<api::RouteSpec> specs;
+  for (const auto& r : routes) specs.push_back(r.spec);
+  return specs;
+}
+
+}  // namespace
+
+std::span<const Route> route_table() { return kRoutes; }
+
+const api::RouteMatcher& route_matcher() {
+  static const std::vector<api::RouteSpec> specs = specs_of(kRoutes);
+  static const api::RouteMatcher matcher(specs);
+  return matcher;
+}
+
+std::vector<std::string_view> reserved_route_words() {
+  // AISBF's routes under /api/ that aisbf does not serve yet.
+  constexpr std::string_view kToCome[] = {"user", "u", "proxy", "audio", "images", "embeddings"};
+  auto words = route_matcher().api_words();
+  for (auto w : kToCome) {
+    if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
+  }
+  return words;
+}
+
+IngressFormat ingress_format(api::ClientFormat format) {
+  switch (format) {
+    case api::ClientFormat::openai_chat: return IngressFormat::openai_chat;
+    case api::ClientFormat::openai_completions: return IngressFormat::openai_completions;
+    case api::ClientFormat::anthropic_messages: return IngressFormat::anthropic_messages;
+  }
+  return IngressFormat::openai_chat;
+}
+
+}  // namespace aisbf

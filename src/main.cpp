@@ -44,7 +44,8 @@ struct Options {
 };
 
 int serve(const Options& opt) {
-  auto loaded = aisbf::load_config(opt.config_dir, {.write_missing_defaults = true});
+  static const auto reserved = aisbf::reserved_route_words();
+  auto loaded = aisbf::load_config(opt.config_dir, {.write_missing_defaults = true, .reserved_route_words = reserved});
   for (const auto& d : loaded.diagnostics) {
     if (d.severity == aisbf::Diagnostic::Severity::error) spdlog::error("{}", aisbf::format_diagnostic(d));
     else spdlog::warn("{}", aisbf::format_diagnostic(d));
@@ -122,7 +123,11 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
 
-  if (*check) return aisbf::run_check_config(opt.config_dir, std::cout);
+  if (*check) {
+    // The route table decides which ids would shadow a route.
+    const auto reserved = aisbf::reserved_route_words();
+    return aisbf::run_check_config(opt.config_dir, std::cout, reserved);
+  }
 
   raise_open_files_limit();
   return serve(opt);

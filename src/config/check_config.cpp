@@ -17,10 +17,11 @@ std::string count(std::size_t n, const char* singular, const char* plural) {
 
 }  // namespace
 
-int run_check_config(const std::filesystem::path& dir, std::ostream& out) {
+int run_check_config(const std::filesystem::path& dir, std::ostream& out,
+                     std::span<const std::string_view> reserved_route_words) {
   config_detail::LoadOutcome outcome;
   try {
-    outcome = config_detail::load_all(dir, LoadOptions{.write_missing_defaults = false});
+    outcome = config_detail::load_all(dir, LoadOptions{.write_missing_defaults = false, .reserved_route_words = reserved_route_words});
   } catch (const std::exception& e) {
     outcome.diagnostics.push_back(Diagnostic{Diagnostic::Severity::error, "", "",
                                              std::string("internal error while loading the configuration: ") + e.what()});

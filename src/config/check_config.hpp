@@ -3,6 +3,10 @@
 
 #include <filesystem>
 #include <ostream>
+#include <span>
+#include <string_view>
+
+#include "config/config.hpp"
 
 namespace aisbf {
 
@@ -10,7 +14,9 @@ namespace aisbf {
 // `check-config: 3 providers, 1 rotation, 1 autoselect; 0 errors, 2 warnings`.
 // Returns 0 when there are no errors (warnings allowed), 1 otherwise.
 // Never writes a file; a missing directory is an error, missing files are
-// replaced by AISBF's defaults.
-int run_check_config(const std::filesystem::path& dir, std::ostream& out);
+// replaced by AISBF's defaults. `reserved_route_words`: the ids that would
+// shadow a route (the binary passes its route table's).
+int run_check_config(const std::filesystem::path& dir, std::ostream& out,
+                     std::span<const std::string_view> reserved_route_words = kReservedRouteWords);
 
 }  // namespace aisbf

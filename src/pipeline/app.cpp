@@ -94,7 +94,8 @@ const App::Live& App::current() {
 ReloadOutcome App::reload() {
   std::lock_guard lock(reload_mutex_);
   ReloadOutcome outcome;
-  auto loaded = load_config(options_.config_dir);
+  static const auto reserved = reserved_route_words();
+  auto loaded = load_config(options_.config_dir, {.reserved_route_words = reserved});
   log_diagnostics(loaded.diagnostics);
   outcome.diagnostics = std::move(loaded.diagnostics);
   if (!loaded.ok()) {

@@ -23,7 +23,7 @@ const fmt = (x, digits = 0) =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
 
 const meta = json('meta.json') ?? {};
-const targets = ['direct', 'direct-ant', 'relay', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
+const targets = ['direct', 'direct-ant', 'relay', 'nginx', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
 // Rows served by the aisbf process (its RSS is on the aisbf row).
 const sameProcess = new Set(['aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']);
 const standins = (meta.standins ?? '').split(' ').filter(Boolean);
@@ -81,6 +81,7 @@ const label = {
   direct: 'direct (mock, no proxy)',
   'direct-ant': 'direct anthropic (mock /v1/messages)',
   relay: 'relay (zero-work TCP relay)',
+  nginx: `nginx ${meta.nginx ?? ''} (proxy_pass, upstream keep-alive)`.replace('  ', ' '),
   aisbf: 'aisbf',
   'aisbf-rot': 'aisbf rotation (2 candidates)',
   'aisbf-o2a': 'aisbf openai→anthropic',
@@ -114,7 +115,7 @@ if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbM
 if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbMark].some((m) => m.includes('†'))))
   marks.push(`† other processes on the machine used more than ${DISTURBED_PCT}% of a core during this measurement: not a clean number.`);
 {
-  const measured = [...other.entries()].filter(([n]) => /^(lat|tput|ttfb)/.test(n));
+  const measured = [...other.entries()].filter(([n]) => /^(lat|tput|ttfb|cpu)/.test(n));
   const ticks = measured.reduce((a, [, o]) => a + o.ticks, 0);
   const worst = measured.reduce((w, e) => (e[1].pct > (w?.[1].pct ?? -1) ? e : w), null);
   if (measured.length) {
@@ -246,6 +247,62 @@ L.push('');
   L.push('Direct rows subtracted: openai → openai and anthropic → openai use `direct`, openai → anthropic uses `direct anthropic`. ' +
     'The latency figures include the extra hop across cores that any proxy pays, the same for every path, which pulls their ratios towards 1; ' +
     'the rows in italics, for information, also subtract that hop (relay − direct), leaving what aisbf itself adds.');
+  L.push('');
+}
+
+// CPU time per request of the passthrough proxies, from /proc: utime + stime
+// over blocks of cpu_n requests at c=16, the proxies taking turns in each of
+// cpu_runs runs; the median of the runs. nginx is the bar for a passthrough
+// proxy, the relay the floor. Information, no verdict (see bench/README.md).
+{
+  const cpuTargets = ['relay', 'nginx', 'aisbf'];
+  const runs = meta.cpu_runs ?? 0;
+  const cpu = {};
+  for (const t of cpuTargets) {
+    const blocks = [];
+    for (let r = 1; r <= runs; r++) {
+      const c = json(`cpu.${t}.${r}.cpu.json`);
+      const lg = json(`cpu.${t}.${r}.json`);
+      blocks.push({ c, mark: mark(lg, `cpu.${t}.${r}`) });
+    }
+    const ok = blocks.filter((b) => b.c && b.c.requests > 0);
+    cpu[t] = {
+      blocks,
+      us: median(ok.map((b) => b.c.us_per_request)),
+      sched: median(ok.map((b) => b.c.sched_us_per_request)),
+      ticks: median(ok.map((b) => b.c.ticks)),
+      secs: median(ok.map((b) => b.c.cpu_s)),
+      rps: median(ok.map((b) => (b.c.wall_s > 0 ? b.c.requests / b.c.wall_s : NaN))),
+      mark: [...new Set(blocks.map((b) => b.mark.trim()).filter(Boolean))].map((m) => ' ' + m).join(''),
+    };
+  }
+  const q = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? x / y : NaN);
+  const ax = cpu.aisbf.us, nx = cpu.nginx.us, rx = cpu.relay.us;
+  L.push(`CPU time per request (from \`/proc\`: utime + stime of the proxy's process, nginx's master + worker; ` +
+    `${fmt(meta.cpu_n ?? NaN)} plain requests per block at c=16, ${runs} runs with the three proxies taking turns; median of the runs):`);
+  L.push('');
+  const runCols = Array.from({ length: runs }, (_, i) => `run ${i + 1} (µs)`);
+  L.push(`| | ${runCols.join(' | ')} | **median µs/request** | CPU per block (s) | rps in the block | schedstat µs/request | aisbf / this |`);
+  L.push(`| --- | ${runCols.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: |`);
+  for (const t of cpuTargets) {
+    const c = cpu[t];
+    const cells = c.blocks.map((b) => `${fmt(b.c?.us_per_request ?? NaN, 1)}${b.mark}`);
+    L.push(`| ${label[t]} | ${cells.join(' | ')} | **${fmt(c.us, 1)}**${c.mark} | ${fmt(c.secs, 2)} | ${fmt(c.rps)} | ` +
+      `${fmt(c.sched, 1)} | ${t === 'aisbf' ? '—' : `${fmt(q(ax, c.us), 2)}×`} |`);
+  }
+  L.push('');
+  const r = q(ax, nx);
+  L.push(`aisbf / nginx = **${fmt(r, 2)}×**, aisbf / relay = ${fmt(q(ax, rx), 2)}×; aisbf − nginx = ${fmt(ax - nx, 1)} µs per request. ` +
+    `Bar: aisbf CPU/request ≤ 1.5 × nginx's (≤ ${fmt(1.5 * nx, 1)} µs): ` +
+    `${Number.isFinite(r) ? (r <= 1.5 ? 'within' : '**over**') : 'n/a'} (information, not a verdict).`);
+  const allMarks = cpuTargets.map((t) => cpu[t].mark).join(' ');
+  if (allMarks.includes('⚠')) L.push('', '⚠ some requests of this block failed (see Problems).');
+  if (allMarks.includes('†'))
+    L.push('', `† other processes used more than ${DISTURBED_PCT}% of a core during this block: the proxy shared its caches and core with them.`);
+  const minTicks = Math.min(...cpuTargets.flatMap((t) => cpu[t].blocks.filter((b) => b.c).map((b) => b.c.ticks)));
+  if (Number.isFinite(minTicks) && minTicks < 200)
+    L.push('', `The smallest block used ${fmt(minTicks)} clock ticks of CPU (1 tick = ${fmt(1000 / (meta.hz || 100), 0)} ms): ` +
+      `a resolution of ±${fmt(100 / minTicks, 1)}% per block${meta.quick ? ' (a quick run: small blocks)' : ''}.`);
   L.push('');
 }
 

@@ -292,7 +292,7 @@ L.push('');
   }
   L.push('');
   const r = q(ax, nx);
-  L.push(`aisbf / nginx = **${fmt(r, 2)}×**, aisbf / relay = ${fmt(q(ax, rx), 2)}×; aisbf − nginx = ${fmt(ax - nx, 1)} µs per request. ` +
+  L.push(`aisbf / nginx = **${fmt(r, 2)}×**, aisbf / relay = ${fmt(q(ax, rx), 2)}×; aisbf − nginx = ${Number.isFinite(ax - nx) ? sign(ax - nx) : '—'} µs per request. ` +
     `Bar: aisbf CPU/request ≤ 1.5 × nginx's (≤ ${fmt(1.5 * nx, 1)} µs): ` +
     `${Number.isFinite(r) ? (r <= 1.5 ? 'within' : '**over**') : 'n/a'} (information, not a verdict).`);
   const allMarks = cpuTargets.map((t) => cpu[t].mark).join(' ');

@@ -1,9 +1,9 @@
 // Renders the Markdown report of bench/run from its results folder.
-//   node bench/report.mjs RESULTS_DIR OUT.md
+//   node bench/report.mjs RESULTS_DIR OUT.md [BASELINE.md]
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [dir, out] = process.argv.slice(2);
+const [dir, out, baselineFile] = process.argv.slice(2);
 const read = (f) => {
   try { return fs.readFileSync(path.join(dir, f), 'utf8'); } catch { return null; }
 };
@@ -304,6 +304,54 @@ L.push('');
     L.push('', `The smallest block used ${fmt(minTicks)} clock ticks of CPU (1 tick = ${fmt(1000 / (meta.hz || 100), 0)} ms): ` +
       `a resolution of ±${fmt(100 / minTicks, 1)}% per block${meta.quick ? ' (a quick run: small blocks)' : ''}.`);
   L.push('');
+}
+
+// Against a baseline: an earlier full report (bench/run picks the newest one
+// in bench/results, or --baseline FILE). Issue 8: instructions per
+// passthrough request and rps c=16 within 3% of the baseline's; the gap to
+// nginx in CPU per request not wider. Information, no verdict.
+{
+  let base = null;
+  try { base = baselineFile ? fs.readFileSync(baselineFile, 'utf8') : null; } catch { base = null; }
+  const num = (c) => (c == null ? NaN : Number(String(c).replace(/[*,†⚠\s]/g, '')));
+  if (base) {
+    const lines = base.split('\n');
+    const head = lines.find((l) => l.startsWith('| | p50 c=1'));
+    const cells = (l) => l.split('|').map((c) => c.trim());
+    const aisbfRow = lines.find((l) => /^\| aisbf(?: \(STAND-IN\))? \|/.test(l));
+    const b = {};
+    if (head && aisbfRow) {
+      const h = cells(head), r = cells(aisbfRow);
+      const at = (name) => { const i = h.indexOf(name); return i >= 0 ? num(r[i]) : NaN; };
+      b.ir = at('instructions/request'); b.irs = at('instructions/streamed request'); b.rps16 = at('rps c=16');
+    }
+    const m = base.match(/aisbf \/ nginx = \*\*([0-9.]+)×\*\*/);
+    b.cpuRatio = m ? Number(m[1]) : NaN;
+    const curRatio = (() => {
+      const runs = Array.from({ length: meta.cpu_runs ?? 0 }, (_, i) => i + 1);
+      const us = (t) => median(runs.map((r) => json(`cpu.${t}.${r}.cpu.json`)?.us_per_request ?? NaN));
+      const n = us('nginx');
+      return n > 0 ? us('aisbf') / n : NaN;
+    })();
+    const pct = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? ((x - y) / y) * 100 : NaN);
+    const spct = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 1)}%` : '—');
+    const within = (x, lim) => (Number.isFinite(x) ? (Math.abs(x) <= lim ? 'within 3%' : '**beyond 3%**') : 'n/a');
+    L.push(`Against the baseline \`${path.basename(baselineFile)}\` (an earlier full report; information, no verdict):`);
+    L.push('');
+    L.push('| aisbf | this run | baseline | change | issue 8 |');
+    L.push('| --- | ---: | ---: | ---: | --- |');
+    const dIr = pct(a.ir, b.ir), dIrs = pct(a.irs, b.irs), dRps = pct(a.rps16, b.rps16);
+    L.push(`| instructions / request | ${fmt(a.ir)} | ${fmt(b.ir)} | ${spct(dIr)} | ${within(dIr, 3)} |`);
+    L.push(`| instructions / streamed request | ${fmt(a.irs)} | ${fmt(b.irs)} | ${spct(dIrs)} | — |`);
+    L.push(`| rps c=16 | ${fmt(a.rps16)}${a.rps16Mark} | ${fmt(b.rps16)} | ${spct(dRps)} | ${Number.isFinite(dRps) ? (dRps >= -3 ? 'within 3%' : '**more than 3% lower**') : 'n/a'} |`);
+    const times = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : '—');
+    L.push(`| CPU / request, aisbf / nginx | ${times(curRatio)} | ${times(b.cpuRatio)} | ${spct(pct(curRatio, b.cpuRatio))} | ` +
+      `${Number.isFinite(curRatio) && Number.isFinite(b.cpuRatio) ? (curRatio <= b.cpuRatio * 1.03 ? 'not wider' : '**wider**') : 'n/a'} |`);
+    L.push('');
+    L.push('Instructions repeat to within 1% between runs; rps c=16 moves by a few % from run to run even on a quiet machine, ' +
+      'and a quick run or a busy machine makes every figure here meaningless.');
+    L.push('');
+  }
 }
 
 // Details.

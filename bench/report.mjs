@@ -379,7 +379,8 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
   `The aisbf rows are one aisbf process with three providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`) ` +
   `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each). ` +
-  (meta.pinned ? 'Gateways and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
+  `CPU time per request from /proc over ${fmt(meta.cpu_n ?? NaN)}-request blocks at c=16, median of ${meta.cpu_runs ?? '—'} interleaved runs. ` +
+  (meta.pinned ? 'Gateways, nginx (master and worker) and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
   'Response cache off.');
 L.push('');
 if (problems.length) {

@@ -1,9 +1,9 @@
 // Renders the Markdown report of bench/run from its results folder.
-//   node bench/report.mjs RESULTS_DIR OUT.md
+//   node bench/report.mjs RESULTS_DIR OUT.md [BASELINE.md]
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [dir, out] = process.argv.slice(2);
+const [dir, out, baselineFile] = process.argv.slice(2);
 const read = (f) => {
   try { return fs.readFileSync(path.join(dir, f), 'utf8'); } catch { return null; }
 };
@@ -23,7 +23,7 @@ const fmt = (x, digits = 0) =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
 
 const meta = json('meta.json') ?? {};
-const targets = ['direct', 'direct-ant', 'relay', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
+const targets = ['direct', 'direct-ant', 'relay', 'nginx', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
 // Rows served by the aisbf process (its RSS is on the aisbf row).
 const sameProcess = new Set(['aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']);
 const standins = (meta.standins ?? '').split(' ').filter(Boolean);
@@ -81,6 +81,7 @@ const label = {
   direct: 'direct (mock, no proxy)',
   'direct-ant': 'direct anthropic (mock /v1/messages)',
   relay: 'relay (zero-work TCP relay)',
+  nginx: `nginx ${meta.nginx ?? ''} (proxy_pass, upstream keep-alive)`.replace('  ', ' '),
   aisbf: 'aisbf',
   'aisbf-rot': 'aisbf rotation (2 candidates)',
   'aisbf-o2a': 'aisbf openai→anthropic',
@@ -114,7 +115,7 @@ if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbM
 if (Object.values(row).some((r) => [r.latMark, r.rps16Mark, r.rps64Mark, r.ttfbMark].some((m) => m.includes('†'))))
   marks.push(`† other processes on the machine used more than ${DISTURBED_PCT}% of a core during this measurement: not a clean number.`);
 {
-  const measured = [...other.entries()].filter(([n]) => /^(lat|tput|ttfb)/.test(n));
+  const measured = [...other.entries()].filter(([n]) => /^(lat|tput|ttfb|cpu)/.test(n));
   const ticks = measured.reduce((a, [, o]) => a + o.ticks, 0);
   const worst = measured.reduce((w, e) => (e[1].pct > (w?.[1].pct ?? -1) ? e : w), null);
   if (measured.length) {
@@ -249,6 +250,110 @@ L.push('');
   L.push('');
 }
 
+// CPU time per request of the passthrough proxies, from /proc: utime + stime
+// over blocks of cpu_n requests at c=16, the proxies taking turns in each of
+// cpu_runs runs; the median of the runs. nginx is the bar for a passthrough
+// proxy, the relay the floor. Information, no verdict (see bench/README.md).
+{
+  const cpuTargets = ['relay', 'nginx', 'aisbf'];
+  const runs = meta.cpu_runs ?? 0;
+  const cpu = {};
+  for (const t of cpuTargets) {
+    const blocks = [];
+    for (let r = 1; r <= runs; r++) {
+      const c = json(`cpu.${t}.${r}.cpu.json`);
+      const lg = json(`cpu.${t}.${r}.json`);
+      blocks.push({ c, mark: mark(lg, `cpu.${t}.${r}`) });
+    }
+    const ok = blocks.filter((b) => b.c && b.c.requests > 0);
+    cpu[t] = {
+      blocks,
+      us: median(ok.map((b) => b.c.us_per_request)),
+      sched: median(ok.map((b) => b.c.sched_us_per_request)),
+      ticks: median(ok.map((b) => b.c.ticks)),
+      secs: median(ok.map((b) => b.c.cpu_s)),
+      rps: median(ok.map((b) => (b.c.wall_s > 0 ? b.c.requests / b.c.wall_s : NaN))),
+      mark: [...new Set(blocks.map((b) => b.mark.trim()).filter(Boolean))].map((m) => ' ' + m).join(''),
+    };
+  }
+  const q = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? x / y : NaN);
+  const ax = cpu.aisbf.us, nx = cpu.nginx.us, rx = cpu.relay.us;
+  L.push(`CPU time per request (from \`/proc\`: utime + stime of the proxy's process, nginx's master + worker; ` +
+    `${fmt(meta.cpu_n ?? NaN)} plain requests per block at c=16, ${runs} runs with the three proxies taking turns; median of the runs):`);
+  L.push('');
+  const runCols = Array.from({ length: runs }, (_, i) => `run ${i + 1} (µs)`);
+  L.push(`| | ${runCols.join(' | ')} | **median µs/request** | CPU per block (s) | rps in the block | schedstat µs/request | aisbf / this |`);
+  L.push(`| --- | ${runCols.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: |`);
+  for (const t of cpuTargets) {
+    const c = cpu[t];
+    const cells = c.blocks.map((b) => `${fmt(b.c?.us_per_request ?? NaN, 1)}${b.mark}`);
+    L.push(`| ${label[t]} | ${cells.join(' | ')} | **${fmt(c.us, 1)}**${c.mark} | ${fmt(c.secs, 2)} | ${fmt(c.rps)} | ` +
+      `${fmt(c.sched, 1)} | ${t === 'aisbf' ? '—' : `${fmt(q(ax, c.us), 2)}×`} |`);
+  }
+  L.push('');
+  const r = q(ax, nx);
+  L.push(`aisbf / nginx = **${fmt(r, 2)}×**, aisbf / relay = ${fmt(q(ax, rx), 2)}×; aisbf − nginx = ${Number.isFinite(ax - nx) ? sign(ax - nx) : '—'} µs per request. ` +
+    `Bar: aisbf CPU/request ≤ 1.5 × nginx's (≤ ${fmt(1.5 * nx, 1)} µs): ` +
+    `${Number.isFinite(r) ? (r <= 1.5 ? 'within' : '**over**') : 'n/a'} (information, not a verdict).`);
+  const allMarks = cpuTargets.map((t) => cpu[t].mark).join(' ');
+  if (allMarks.includes('⚠')) L.push('', '⚠ some requests of this block failed (see Problems).');
+  if (allMarks.includes('†'))
+    L.push('', `† other processes used more than ${DISTURBED_PCT}% of a core during this block: the proxy shared its caches and core with them.`);
+  const minTicks = Math.min(...cpuTargets.flatMap((t) => cpu[t].blocks.filter((b) => b.c).map((b) => b.c.ticks)));
+  if (Number.isFinite(minTicks) && minTicks < 200)
+    L.push('', `The smallest block used ${fmt(minTicks)} clock ticks of CPU (1 tick = ${fmt(1000 / (meta.hz || 100), 0)} ms): ` +
+      `a resolution of ±${fmt(100 / minTicks, 1)}% per block${meta.quick ? ' (a quick run: small blocks)' : ''}.`);
+  L.push('');
+}
+
+// Against a baseline: an earlier full report (bench/run picks the newest one
+// in bench/results, or --baseline FILE). Issue 8: instructions per
+// passthrough request and rps c=16 within 3% of the baseline's; the gap to
+// nginx in CPU per request not wider. Information, no verdict.
+{
+  let base = null;
+  try { base = baselineFile ? fs.readFileSync(baselineFile, 'utf8') : null; } catch { base = null; }
+  const num = (c) => (c == null ? NaN : Number(String(c).replace(/[*,†⚠\s]/g, '')));
+  if (base) {
+    const lines = base.split('\n');
+    const head = lines.find((l) => l.startsWith('| | p50 c=1'));
+    const cells = (l) => l.split('|').map((c) => c.trim());
+    const aisbfRow = lines.find((l) => /^\| aisbf(?: \(STAND-IN\))? \|/.test(l));
+    const b = {};
+    if (head && aisbfRow) {
+      const h = cells(head), r = cells(aisbfRow);
+      const at = (name) => { const i = h.indexOf(name); return i >= 0 ? num(r[i]) : NaN; };
+      b.ir = at('instructions/request'); b.irs = at('instructions/streamed request'); b.rps16 = at('rps c=16');
+    }
+    const m = base.match(/aisbf \/ nginx = \*\*([0-9.]+)×\*\*/);
+    b.cpuRatio = m ? Number(m[1]) : NaN;
+    const curRatio = (() => {
+      const runs = Array.from({ length: meta.cpu_runs ?? 0 }, (_, i) => i + 1);
+      const us = (t) => median(runs.map((r) => json(`cpu.${t}.${r}.cpu.json`)?.us_per_request ?? NaN));
+      const n = us('nginx');
+      return n > 0 ? us('aisbf') / n : NaN;
+    })();
+    const pct = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? ((x - y) / y) * 100 : NaN);
+    const spct = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x), 1)}%` : '—');
+    const within = (x, lim) => (Number.isFinite(x) ? (Math.abs(x) <= lim ? 'within 3%' : '**beyond 3%**') : 'n/a');
+    L.push(`Against the baseline \`${path.basename(baselineFile)}\` (an earlier full report; information, no verdict):`);
+    L.push('');
+    L.push('| aisbf | this run | baseline | change | issue 8 |');
+    L.push('| --- | ---: | ---: | ---: | --- |');
+    const dIr = pct(a.ir, b.ir), dIrs = pct(a.irs, b.irs), dRps = pct(a.rps16, b.rps16);
+    L.push(`| instructions / request | ${fmt(a.ir)} | ${fmt(b.ir)} | ${spct(dIr)} | ${within(dIr, 3)} |`);
+    L.push(`| instructions / streamed request | ${fmt(a.irs)} | ${fmt(b.irs)} | ${spct(dIrs)} | — |`);
+    L.push(`| rps c=16 | ${fmt(a.rps16)}${a.rps16Mark} | ${fmt(b.rps16)} | ${spct(dRps)} | ${Number.isFinite(dRps) ? (dRps >= -3 ? 'within 3%' : '**more than 3% lower**') : 'n/a'} |`);
+    const times = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : '—');
+    L.push(`| CPU / request, aisbf / nginx | ${times(curRatio)} | ${times(b.cpuRatio)} | ${spct(pct(curRatio, b.cpuRatio))} | ` +
+      `${Number.isFinite(curRatio) && Number.isFinite(b.cpuRatio) ? (curRatio <= b.cpuRatio * 1.03 ? 'not wider' : '**wider**') : 'n/a'} |`);
+    L.push('');
+    L.push('Instructions repeat to within 1% between runs; rps c=16 moves by a few % from run to run even on a quiet machine, ' +
+      'and a quick run or a busy machine makes every figure here meaningless.');
+    L.push('');
+  }
+}
+
 // Details.
 L.push('<details><summary>More numbers</summary>');
 L.push('');
@@ -274,7 +379,8 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
   `The aisbf rows are one aisbf process with three providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`) ` +
   `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each). ` +
-  (meta.pinned ? 'Gateways and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
+  `CPU time per request from /proc over ${fmt(meta.cpu_n ?? NaN)}-request blocks at c=16, median of ${meta.cpu_runs ?? '—'} interleaved runs. ` +
+  (meta.pinned ? 'Gateways, nginx (master and worker) and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
   'Response cache off.');
 L.push('');
 if (problems.length) {

@@ -114,7 +114,8 @@ std::string reset_state(GatewayState& state, std::string_view key) {
 
 App::App(std::shared_ptr<const Config> config)
     : routes_(build_routes(std::move(config))),
-      state_(GatewayState::in_process(std::random_device{}())),
+      state_(GatewayState::in_process(std::random_device{}(),
+                                      static_cast<std::size_t>(routes_.load()->config().routing.max_tracked_keys))),
       loopback_only_(is_loopback_host(routes_.load()->config().server.host)) {}
 
 void App::replace_config(std::shared_ptr<const Config> next) {

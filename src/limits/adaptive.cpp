@@ -174,6 +174,7 @@ class InProcessAdaptive final : public AdaptiveLimits {
     if (!entries_.maybe_tracked()) return;
     const Params p = params_from(settings);
     std::lock_guard lock(mutex_);
+    entries_.purge(now, BoundedKeys<Entry>::kPurgeStep);  // back to the lock-free path once all expired
     Slot* slot = entries_.find(key, now);
     if (slot == nullptr) return;
     Entry& e = slot->value;

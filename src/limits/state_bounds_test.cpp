@@ -113,6 +113,15 @@ TEST(AdaptiveBounds, AKeyIsForgottenWhenNothingLearnedIsLeft) {
   EXPECT_EQ(limits->state("k", settings(), kT0 + 600s + kAdaptiveIdleTtl).interval, Duration::zero());
 }
 
+TEST(AdaptiveBounds, SuccessesClearExpiredKeys) {
+  auto limits = make_in_process_adaptive_limits(1, 10);
+  auto s = settings();
+  s.enabled = false;
+  limits->on_rate_limited("k", retry_after(30s), s, kT0);
+  limits->on_success("other", s, kT0 + 30s + kAdaptiveIdleTtl);
+  EXPECT_EQ(limits->tracked().keys, 0u);
+}
+
 TEST(AdaptiveBounds, AFullTableAnswersANewKeyWithoutTrackingIt) {
   auto limits = make_in_process_adaptive_limits(1, 1);
   limits->on_rate_limited("a", retry_after(30s), settings(), kT0);

@@ -119,12 +119,13 @@ class InProcessHealth final : public HealthStore {
     return out;
   }
 
-  void on_success(std::string_view key, TimePoint /*now*/) override {
+  void on_success(std::string_view key, TimePoint now) override {
     // Nothing on record (the common case): nothing to clear, no lock. A
     // failure recorded concurrently is kept, as if this success came first.
     if (!entries_.maybe_tracked()) return;
     std::lock_guard lock(mutex_);
     entries_.erase(key);
+    entries_.purge(now, BoundedKeys<Entry>::kPurgeStep);  // back to the lock-free path once all expired
   }
 
   void on_failure(std::string_view key, int threshold, Duration cooldown, std::string_view why,

@@ -104,6 +104,15 @@ TEST_F(HealthBoundsTest, ThousandsOfDistinctKeysStayUnderTheCap) {
   EXPECT_FALSE(store->snapshot(now_).back().key.empty());
 }
 
+TEST_F(HealthBoundsTest, SuccessesClearExpiredKeysSoTheLockFreePathReturns) {
+  fail("a");
+  fail("b");
+  now_ += kHealthIdleTtl;
+  EXPECT_EQ(store_->tracked().keys, 2u);  // expired, not yet removed
+  store_->on_success("other", now_);
+  EXPECT_EQ(store_->tracked().keys, 0u);
+}
+
 TEST_F(HealthBoundsTest, TheLastErrorIsTruncated) {
   store_->on_failure("k", kThreshold, kCooldown, std::string(5000, 'x'), now_);
   EXPECT_EQ(store_->snapshot(now_).at(0).last_error.size(), 512u);

@@ -15,7 +15,7 @@ using Slot = BoundedKeys<SpacingEntry>::Slot;
 
 class InProcessSpacing final : public RequestSpacing {
  public:
-  explicit InProcessSpacing(std::size_t max_keys) : entries_({max_keys, Duration::zero()}) {}
+  explicit InProcessSpacing(std::size_t max_keys) : entries_({max_keys, kSpacingIdleTtl}) {}
 
   SpacingSlot reserve(std::span<const SpacingKey> keys, TimePoint now, Duration max_wait) override {
     // Most targets have no `rate_limit`: answer those without the lock.
@@ -69,7 +69,8 @@ class InProcessSpacing final : public RequestSpacing {
 
  private:
   mutable std::mutex mutex_;
-  // Only keys with a slot in the future: an idle key holds nothing.
+  // An idle key (its slot passed) holds nothing, but is kept a while so that
+  // a key used steadily is not made and dropped on every request.
   BoundedKeys<SpacingEntry> entries_;
 };
 

@@ -6,10 +6,11 @@
 //
 // A reservation is one atomic operation on the keys at a time `now` the
 // caller passes, answered with a value, so that a Redis-backed store can
-// implement it for a cluster (README.md). A key is forgotten as soon as its
-// next free time has passed (it then holds nothing); at most `max_keys` keys
-// hold a future slot, and a request for a new key past that is refused
-// until one frees (admitting it untracked would break its spacing).
+// implement it for a cluster (README.md). A key whose next free time has
+// passed holds nothing: it is forgotten `kSpacingIdleTtl` later. At most
+// `max_keys` keys are tracked (idle ones evicted first); a request for a new
+// key when every tracked key holds a future slot is refused until one frees
+// (admitting it untracked would break its spacing).
 #pragma once
 
 #include <memory>
@@ -60,6 +61,8 @@ class RequestSpacing {
   virtual void reset(std::string_view key) = 0;
   virtual TrackedKeys tracked() const = 0;
 };
+
+inline constexpr Duration kSpacingIdleTtl = std::chrono::minutes(1);
 
 std::unique_ptr<RequestSpacing> make_in_process_spacing(std::size_t max_keys = kDefaultMaxTrackedKeys);
 

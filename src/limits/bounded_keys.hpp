@@ -144,11 +144,13 @@ class BoundedKeys {
 
   // Removes up to `limit` expired entries, those idle the longest first.
   void purge(TimePoint now, std::size_t limit) {
+    const std::size_t before = map_.size();
     for (; limit > 0 && !index_.empty() && index_.begin()->first <= now - bounds_.idle_ttl; --limit) {
-      map_.erase(map_.find(*index_.begin()->second));
+      map_.erase(map_.find(*index_.begin()->second));  // the key index_ points at goes with it: not read after
       index_.erase(index_.begin());
     }
-    sync_count();
+    // Only on a change: the count is read by every request's lock-free check.
+    if (map_.size() != before) sync_count();
   }
 
   // When the entry that goes idle first does: when a full map can take a

@@ -515,8 +515,16 @@ describe('rotations', { timeout: 90000 }, () => {
     // limit of 100: the first request fits only because the window is empty.
     const content = 'a'.repeat(400);
     assert.equal(assertGood(await ask(s, 'tpmrot', { content })), 'tpm/mock-model');
-    const t = (await health(s)).tokens.find((e) => e.key === 'tpm/mock-model');
     // Settled with the mock's real usage (a few words), not the estimate.
+    // The gateway settles just after the answer is written, so the client
+    // can read the view first: wait for the settlement (order, not time;
+    // the bound of 200 reads only ends a broken run).
+    let t;
+    for (let i = 0; i < 200; i += 1) {
+      t = (await health(s)).tokens.find((e) => e.key === 'tpm/mock-model');
+      if (t && t.last_minute < 20) break;
+      await delay(25);
+    }
     assert.ok(t && t.last_minute > 0 && t.last_minute < 20, `tokens: ${JSON.stringify(t)}`);
     // Now the estimate does not fit: the backup serves, tpm gets nothing.
     assert.equal(assertGood(await ask(s, 'tpmrot', { content })), 'ok/mock-model');

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "limits/adaptive.hpp"
 #include "limits/spacing.hpp"
@@ -54,6 +56,27 @@ TEST(SpacingBounds, ManyKeysStayUnderTheCap) {
   }
   EXPECT_EQ(spacing->tracked().keys, 50u);
   EXPECT_EQ(spacing->tracked().refused, 0u);  // the idle ones gave way
+}
+
+// Reservations of two keys each while the table evicts (ASan catches a slot
+// used after an eviction freed it).
+TEST(SpacingBounds, ManyThreadsOverASmallTable) {
+  auto spacing = make_in_process_spacing(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&spacing, t] {
+      TimePoint now = kT0;
+      for (int i = 0; i < 2000; ++i) {
+        now += 1ms;
+        const std::string provider = "p" + std::to_string((i + t) % 5);
+        const std::string model = provider + "/m" + std::to_string((i * 3 + t) % 7);
+        const std::array<SpacingKey, 2> keys = {{{provider, 2ms}, {model, 3ms}}};
+        (void)spacing->reserve(keys, now, 10ms);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(spacing->tracked().keys, 4u);
 }
 
 TokenLimits tpm(std::int64_t n) {

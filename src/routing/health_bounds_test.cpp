@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "routing/health.hpp"
 
@@ -111,6 +113,29 @@ TEST_F(HealthBoundsTest, SuccessesClearExpiredKeysSoTheLockFreePathReturns) {
   EXPECT_EQ(store_->tracked().keys, 2u);  // expired, not yet removed
   store_->on_success("other", now_);
   EXPECT_EQ(store_->tracked().keys, 0u);
+}
+
+// Evictions and expiry under threads (ASan catches a slot used after it went).
+TEST_F(HealthBoundsTest, ManyThreadsOverASmallTable) {
+  auto store = make_in_process_health(8, seconds(1));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store, t, start = now_] {
+      TimePoint now = start;
+      for (int i = 0; i < 2000; ++i) {
+        const std::string key = "p/m" + std::to_string((i * 7 + t) % 40);
+        now += std::chrono::milliseconds(5);
+        store->on_failure(key, 2, seconds(1), "x", now);
+        const auto a = store->admit(key, now, seconds(1));
+        if (a.trial != 0 && i % 2 == 0) store->on_abandoned(key, a.trial, now);
+        if (i % 5 == 0) store->on_success(key, now);
+        (void)store->available(key, now);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(store->snapshot(now_ + std::chrono::seconds(10)).size(), 8u);
+  EXPECT_LE(store->tracked().keys, 8u);
 }
 
 TEST_F(HealthBoundsTest, TheLastErrorIsTruncated) {

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <random>
 
-
 namespace aisbf::limits {
 namespace {
 
@@ -68,7 +67,7 @@ struct Entry {
   std::deque<TimePoint> recent_429s;
   Duration history{};  // the window last configured, for snapshot()
   int consecutive_successes = 0;
-  TimePoint touched;   // the last 429 or success
+  TimePoint touched;  // the last 429 or success
 };
 
 bool expired(const Entry& e, Duration history, TimePoint now) {

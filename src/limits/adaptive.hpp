@@ -44,8 +44,8 @@ struct AdaptiveState {
 struct AdaptiveSnapshot {
   std::string key;
   Duration interval{};
-  Duration blocked_for{};  // zero when not blocked
-  int rate_limited_count = 0;     // 429s within history_window
+  Duration blocked_for{};      // zero when not blocked
+  int rate_limited_count = 0;  // 429s within history_window
   int consecutive_successes = 0;
 };
 

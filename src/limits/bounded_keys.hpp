@@ -64,7 +64,9 @@ class BoundedKeys {
   // leave faster than new ones arrive.
   static constexpr std::size_t kPurgeStep = 4;
 
-  explicit BoundedKeys(KeyBounds bounds) : bounds_(bounds) { bounds_.max_keys = std::max<std::size_t>(1, bounds_.max_keys); }
+  explicit BoundedKeys(KeyBounds bounds) : bounds_(bounds) {
+    bounds_.max_keys = std::max<std::size_t>(1, bounds_.max_keys);
+  }
 
   // Lock-free: false only while the map is empty (the hot path's shortcut).
   // Acquire pairs with the release in sync_count(): an entry made before

@@ -121,7 +121,7 @@ TEST_F(BoundedKeysTest, FullOfLiveStateRefusesNewKeys) {
   EXPECT_EQ(keys_.size(), 3u);
   EXPECT_EQ(keys_.stats().refused, 1u);
   EXPECT_TRUE(put("a", minutes(10)));  // known keys are still served
-  now_ += minutes(10);                  // a's live state has ended: it may go
+  now_ += minutes(10);                 // a's live state has ended: it may go
   EXPECT_TRUE(put("d"));
   EXPECT_FALSE(has("a"));
   EXPECT_TRUE(has("b") && has("c") && has("d"));

@@ -108,8 +108,8 @@ TEST(TokenWindowBounds, AFullTableRefusesANewKeyUntilOneEmpties) {
   EXPECT_FALSE(refused.admitted);
   EXPECT_EQ(refused.retry_at, kT0 + 60s);
   EXPECT_TRUE(refused.table_full);
-  EXPECT_TRUE(windows->admit("a", tpm(100), 10, kT0 + 10s).admitted);  // a known key is still counted
-  EXPECT_FALSE(windows->admit("b", tpm(100), 10, kT0 + 60s).admitted);   // a's second record holds it
+  EXPECT_TRUE(windows->admit("a", tpm(100), 10, kT0 + 10s).admitted);   // a known key is still counted
+  EXPECT_FALSE(windows->admit("b", tpm(100), 10, kT0 + 60s).admitted);  // a's second record holds it
   EXPECT_TRUE(windows->admit("b", tpm(100), 10, kT0 + 70s).admitted);
   EXPECT_EQ(windows->tracked().keys, 1u);
   EXPECT_EQ(windows->tracked().refused, 2u);

@@ -5,7 +5,6 @@
 #include <deque>
 #include <mutex>
 
-
 namespace aisbf::limits {
 namespace {
 

@@ -42,9 +42,9 @@ struct Entry {
   bool open = false;         // threshold reached: cooling down or half-open until a success
   TimePoint cooldown_until;  // meaningful when open
   bool trial_in_flight = false;
-  std::uint64_t trial = 0;   // the handle of the trial in flight
-  TimePoint trial_expires;   // a trial whose verdict never comes stops blocking here
-  TimePoint touched;         // the last failure or trial
+  std::uint64_t trial = 0;  // the handle of the trial in flight
+  TimePoint trial_expires;  // a trial whose verdict never comes stops blocking here
+  TimePoint touched;        // the last failure or trial
   std::string last_error;
 
   HealthStatus status(TimePoint now) const {

@@ -43,8 +43,8 @@ struct HealthSnapshot {
   std::string key;
   HealthStatus status = HealthStatus::healthy;
   int consecutive_failures = 0;
-  Duration cooldown_left{};   // zero unless cooling down
-  std::string last_error;     // why the last failure happened
+  Duration cooldown_left{};  // zero unless cooling down
+  std::string last_error;    // why the last failure happened
   bool trial_in_flight = false;
 };
 
@@ -84,7 +84,7 @@ class HealthStore {
 // come minutes apart and to show them in the admin view.
 inline constexpr Duration kHealthIdleTtl = std::chrono::minutes(5);
 
-std::unique_ptr<HealthStore> make_in_process_health(
-    std::size_t max_keys = limits::kDefaultMaxTrackedKeys, Duration idle_ttl = kHealthIdleTtl);
+std::unique_ptr<HealthStore> make_in_process_health(std::size_t max_keys = limits::kDefaultMaxTrackedKeys,
+                                                    Duration idle_ttl = kHealthIdleTtl);
 
 }  // namespace aisbf::routing

@@ -48,8 +48,8 @@ limits::Duration trial_timeout(const routing::Candidate& c) {
   return std::chrono::duration_cast<limits::Duration>(c.timeouts.total) + std::chrono::seconds(5);
 }
 
-// Why a limit refused: the key's own limit, or a store with no room to
-// track another key (routing.max_tracked_keys, all of them live).
+// A limit refused not by the key's own limit but because its store had no
+// room to track another key (routing.max_tracked_keys, every one live).
 std::string table_full_reason(milliseconds wait) {
   return fmt::format("too many targets are rate limited at once to track another (routing.max_tracked_keys); room in {}",
                      seconds_text(wait));

@@ -66,6 +66,25 @@ json::array token_entries(const limits::TokenWindows& tokens, limits::TimePoint 
   return out;
 }
 
+json::object tracked_entry(const limits::TrackedKeys& t) {
+  json::object o;
+  o["keys"] = t.keys;
+  o["max_keys"] = t.max_keys;
+  o["evicted"] = t.evicted;
+  o["refused"] = t.refused;
+  return o;
+}
+
+// How full each store is: a full one refuses to track new keys.
+json::object tracked_entries(const HealthViews& views) {
+  json::object o;
+  o["health"] = tracked_entry(views.health.tracked());
+  o["rate_limits"] = tracked_entry(views.adaptive.tracked());
+  o["spacing"] = tracked_entry(views.spacing.tracked());
+  o["tokens"] = tracked_entry(views.tokens.tracked());
+  return o;
+}
+
 }  // namespace
 
 std::string rotations_list_json(const routing::RoutingTable& table) {
@@ -101,6 +120,7 @@ std::string health_json(const HealthViews& views, limits::TimePoint now) {
   out["rate_limits"] = rate_limit_entries(views.adaptive, now);
   out["spacing"] = spacing_entries(views.spacing, now);
   out["tokens"] = token_entries(views.tokens, now);
+  out["tracked"] = tracked_entries(views);
   return json::serialize(out);
 }
 

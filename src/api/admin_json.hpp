@@ -22,7 +22,8 @@ struct HealthViews {
   const limits::RequestSpacing& spacing;
   const limits::TokenWindows& tokens;
 };
-// GET /api/admin/health: {"health":[…],"rate_limits":[…],"spacing":[…],"tokens":[…]}
+// GET /api/admin/health: {"health":[…],"rate_limits":[…],"spacing":[…],"tokens":[…],
+// "tracked":{"health"|"rate_limits"|"spacing"|"tokens":{"keys","max_keys","evicted","refused"}}}
 // (durations in seconds).
 std::string health_json(const HealthViews& views, limits::TimePoint now);
 

@@ -151,6 +151,7 @@ struct RoutingConfig {
   double default_error_cooldown = 300;  // seconds, when neither model nor provider sets one
   double max_rate_limit_wait = 30;      // seconds a request may queue for its rate_limit slot
   std::optional<std::uint64_t> seed;    // fixed selection order (tests); absent: random
+  int max_tracked_keys = 10'000;        // per shared-state map (health, spacing, limits); read at start
 };
 
 struct AuthConfig {

@@ -153,6 +153,7 @@ void load_routing(const json::object& section, DiagSink& sink, RoutingConfig& ou
   read_number(section, "default_error_cooldown", path, Range{0, false, std::nullopt}, sink,
               out.default_error_cooldown);
   read_number(section, "max_rate_limit_wait", path, Range{0, false, std::nullopt}, sink, out.max_rate_limit_wait);
+  read_int(section, "max_tracked_keys", path, Range{1, false, 10'000'000.0}, sink, out.max_tracked_keys);
   if (check_range(section, "seed", path, Range{0, false, std::nullopt}, sink)) {
     if (auto seed = get_u64(section, "seed")) out.seed = *seed;
   }

@@ -48,6 +48,7 @@ constexpr FieldSpec kAdaptiveFields[] = {
 constexpr FieldSpec kRoutingFields[] = {
     {"max_attempts", kInteger},        {"max_attempts_per_model", kInteger}, {"failure_threshold", kInteger},
     {"default_error_cooldown", kNumber}, {"max_rate_limit_wait", kNumber},   {"seed", kInteger},
+    {"max_tracked_keys", kInteger},
 };
 
 // ---- shared between providers, rotations and autoselects ----

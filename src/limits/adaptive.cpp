@@ -1,13 +1,10 @@
 #include "limits/adaptive.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <deque>
 #include <mutex>
 #include <random>
-
-#include "core/string_map.hpp"
 
 namespace aisbf::limits {
 namespace {
@@ -18,8 +15,9 @@ namespace {
 constexpr double kMaxSeconds = 7 * 24 * 3600.0;
 // With `min_rate_limit` 0 and nothing learned, backoff needs a first step.
 constexpr double kFirstBackoffSeconds = 0.1;
-// 429s remembered per key for the count: enough for any dashboard.
-constexpr std::size_t kMaxRemembered429s = 4096;
+// 429s remembered per key for the count: enough for any dashboard, and
+// small enough that a full table of keys stays a few tens of MiB.
+constexpr std::size_t kMaxRemembered429s = 512;
 
 Duration to_duration(double s) { return seconds(std::min(s, kMaxSeconds)); }
 
@@ -69,10 +67,19 @@ struct Entry {
   std::deque<TimePoint> recent_429s;
   Duration history{};  // the window last configured, for snapshot()
   int consecutive_successes = 0;
+  TimePoint touched;  // the last 429 or success
 };
 
 bool expired(const Entry& e, Duration history, TimePoint now) {
   return history > Duration::zero() && now - e.last_429 >= history;
+}
+
+// Live while blocked and while a learned interval holds (for ever when
+// history_window is 0: nothing but recovery forgets it then).
+TimePoint idle_since(const Entry& e) {
+  TimePoint t = std::max(e.touched, e.blocked_until);
+  if (e.learned) t = std::max(t, e.history > Duration::zero() ? e.last_429 + e.history : TimePoint::max());
+  return t;
 }
 
 // The interval requests to `e`'s key should be spaced by.
@@ -135,13 +142,17 @@ void record_429(Entry& e, const Params& p, TimePoint now) {
 
 class InProcessAdaptive final : public AdaptiveLimits {
  public:
-  explicit InProcessAdaptive(std::uint64_t seed) : rng_(seed) {}
+  InProcessAdaptive(std::uint64_t seed, std::size_t max_keys) : entries_({max_keys, kAdaptiveIdleTtl}), rng_(seed) {}
 
   AdaptiveState on_rate_limited(std::string_view key, const RateHints& hints, const AdaptiveRateLimitConfig& settings,
                                 TimePoint now) override {
     const Params p = params_from(settings);
     std::lock_guard lock(mutex_);
-    Entry& e = entry_for(key);
+    Slot* slot = entries_.find_or_insert(key, now);
+    // Every tracked key is blocked or learning: this one is answered (its
+    // caller still learns the block) but not tracked.
+    Entry untracked;
+    Entry& e = slot != nullptr ? slot->value : untracked;
     forget_if_expired(e, p, now);
     record_429(e, p, now);
     if (p.enabled) learn(e, hints, p);
@@ -153,16 +164,19 @@ class InProcessAdaptive final : public AdaptiveLimits {
     }
     // max(): concurrent 429s must not shorten a block one of them set.
     e.blocked_until = std::max(e.blocked_until, until);
+    e.touched = now;
+    if (slot != nullptr) entries_.set_idle_since(*slot, idle_since(e));
     return {to_duration(effective_interval(&e, p, now)), blocked_or_epoch(e.blocked_until, now)};
   }
 
   void on_success(std::string_view key, const AdaptiveRateLimitConfig& settings, TimePoint now) override {
-    if (size_.load(std::memory_order_acquire) == 0) return;
+    if (!entries_.maybe_tracked()) return;
     const Params p = params_from(settings);
     std::lock_guard lock(mutex_);
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) return;
-    Entry& e = it->second;
+    entries_.purge(now, BoundedKeys<Entry>::kPurgeStep);  // back to the lock-free path once all expired
+    Slot* slot = entries_.find(key, now);
+    if (slot == nullptr) return;
+    Entry& e = slot->value;
     forget_if_expired(e, p, now);
     if (e.learned && ++e.consecutive_successes >= p.successes_needed) {
       e.consecutive_successes = 0;
@@ -171,26 +185,30 @@ class InProcessAdaptive final : public AdaptiveLimits {
       if (e.interval < std::max(p.min, p.initial)) forget_learned(e);
     }
     if (!e.learned && e.blocked_until <= now) {
-      entries_.erase(it);
-      size_.store(entries_.size(), std::memory_order_release);
+      entries_.erase(key);
+      return;
     }
+    e.touched = now;
+    entries_.set_idle_since(*slot, idle_since(e));
   }
 
   AdaptiveState state(std::string_view key, const AdaptiveRateLimitConfig& settings, TimePoint now) const override {
     // The common case, nothing ever rate limited: no lock at all.
-    if (size_.load(std::memory_order_acquire) == 0) return {to_duration(initial_interval(settings)), {}};
+    if (!entries_.maybe_tracked()) return {to_duration(initial_interval(settings)), {}};
     const Params p = params_from(settings);
     std::lock_guard lock(mutex_);
-    const auto it = entries_.find(key);
-    if (it == entries_.end()) return {to_duration(initial_interval(settings)), {}};
-    return {to_duration(effective_interval(&it->second, p, now)), blocked_or_epoch(it->second.blocked_until, now)};
+    const Slot* slot = entries_.find(key, now);
+    if (slot == nullptr) return {to_duration(initial_interval(settings)), {}};
+    const Entry& e = slot->value;
+    return {to_duration(effective_interval(&e, p, now)), blocked_or_epoch(e.blocked_until, now)};
   }
 
   std::vector<AdaptiveSnapshot> snapshot(TimePoint now) const override {
     std::lock_guard lock(mutex_);
     std::vector<AdaptiveSnapshot> out;
     out.reserve(entries_.size());
-    for (const auto& [key, e] : entries_) {
+    entries_.for_each(now, [&](const std::string& key, const Slot& slot) {
+      const Entry& e = slot.value;
       const bool live = e.learned && !expired(e, e.history, now);
       const auto recent = std::count_if(e.recent_429s.begin(), e.recent_429s.end(), [&](TimePoint t) {
         return e.history <= Duration::zero() || now - t < e.history;
@@ -198,29 +216,29 @@ class InProcessAdaptive final : public AdaptiveLimits {
       out.push_back({key, live ? to_duration(e.interval) : Duration::zero(),
                      std::max(e.blocked_until - now, Duration::zero()), static_cast<int>(recent),
                      e.consecutive_successes});
-    }
+    });
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
     return out;
   }
 
   void reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    erase_or_clear(entries_, key);
-    size_.store(entries_.size(), std::memory_order_release);
+    entries_.erase_or_clear(key);
+  }
+
+  TrackedKeys tracked() const override {
+    std::lock_guard lock(mutex_);
+    return entries_.stats();
   }
 
  private:
+  using Slot = BoundedKeys<Entry>::Slot;
+
   static TimePoint blocked_or_epoch(TimePoint until, TimePoint now) { return until > now ? until : TimePoint{}; }
 
   static void forget_learned(Entry& e) {
     e.learned = false;
     e.interval = 0;
-  }
-
-  Entry& entry_for(std::string_view key) {
-    Entry& e = find_or_create(entries_, key);
-    size_.store(entries_.size(), std::memory_order_release);
-    return e;
   }
 
   // interval × a factor uniform in [1 - jitter, 1 + jitter], so that keys
@@ -231,17 +249,16 @@ class InProcessAdaptive final : public AdaptiveLimits {
   }
 
   mutable std::mutex mutex_;
-  StringMap<Entry> entries_;
-  // Mirrors entries_.size() so that state()/on_success() skip the lock
-  // while nothing was ever rate limited.
-  std::atomic<std::size_t> size_{0};
+  // Keys rate limited lately; maybe_tracked() lets state() and on_success()
+  // skip the lock while there are none.
+  BoundedKeys<Entry> entries_;
   std::mt19937_64 rng_;
 };
 
 }  // namespace
 
-std::unique_ptr<AdaptiveLimits> make_in_process_adaptive_limits(std::uint64_t seed) {
-  return std::make_unique<InProcessAdaptive>(seed);
+std::unique_ptr<AdaptiveLimits> make_in_process_adaptive_limits(std::uint64_t seed, std::size_t max_keys) {
+  return std::make_unique<InProcessAdaptive>(seed, max_keys);
 }
 
 }  // namespace aisbf::limits

@@ -14,6 +14,13 @@
 //    `initial_rate_limit`.
 // When `enabled` is false nothing is learned, but Retry-After is still
 // honoured (the key is blocked until then).
+//
+// Every call is an operation on one key at a time `now` the caller passes,
+// with the settings passed along, answered with a value, so that a
+// Redis-backed store can implement it for a cluster (README.md). A key
+// neither blocked nor holding a learned interval is forgotten `idle_ttl`
+// after its last 429 or success; at most `max_keys` keys are tracked, and
+// past that a new key's 429 is answered (its block returned) but not kept.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +30,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "limits/bounded_keys.hpp"
 #include "limits/clock.hpp"
 #include "limits/rate_hints.hpp"
 
@@ -36,8 +44,8 @@ struct AdaptiveState {
 struct AdaptiveSnapshot {
   std::string key;
   Duration interval{};
-  Duration blocked_for{};  // zero when not blocked
-  int rate_limited_count = 0;     // 429s within history_window
+  Duration blocked_for{};      // zero when not blocked
+  int rate_limited_count = 0;  // 429s within history_window
   int consecutive_successes = 0;
 };
 
@@ -55,9 +63,15 @@ class AdaptiveLimits {
 
   virtual std::vector<AdaptiveSnapshot> snapshot(TimePoint now) const = 0;
   virtual void reset(std::string_view key) = 0;  // empty: every key
+  virtual TrackedKeys tracked() const = 0;
 };
 
+// How long a key with nothing live (its block over, nothing learned) stays
+// in the admin view with its 429 count.
+inline constexpr Duration kAdaptiveIdleTtl = std::chrono::minutes(5);
+
 // `seed` drives the jitter (fixed in tests).
-std::unique_ptr<AdaptiveLimits> make_in_process_adaptive_limits(std::uint64_t seed);
+std::unique_ptr<AdaptiveLimits> make_in_process_adaptive_limits(std::uint64_t seed,
+                                                                std::size_t max_keys = kDefaultMaxTrackedKeys);
 
 }  // namespace aisbf::limits

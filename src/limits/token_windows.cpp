@@ -5,8 +5,6 @@
 #include <deque>
 #include <mutex>
 
-#include "core/string_map.hpp"
-
 namespace aisbf::limits {
 namespace {
 
@@ -37,6 +35,7 @@ struct Record {
 
 struct KeyWindows {
   std::deque<Record> records;                     // `at` and `ticket` ascending; nothing older than a day
+  Duration horizon{};                             // the longest window with a limit, as last admitted
   std::int64_t total = 0;                         // prefix sum after the last record
   std::array<std::size_t, kWindowCount> first{};  // per window: first record still inside it
 
@@ -66,6 +65,9 @@ struct KeyWindows {
     return it->at + kWindows[window];  // exists: the last record reaches `used`
   }
 
+  // Live while a limited window holds a record.
+  TimePoint idle_since(TimePoint now) const { return records.empty() ? now : records.back().at + horizon; }
+
   // Usage at `now` without moving the window starts (for snapshot()).
   std::int64_t used_at(std::size_t window, TimePoint now) const {
     const auto it = std::partition_point(records.begin(), records.end(),
@@ -76,11 +78,16 @@ struct KeyWindows {
 
 class InProcessTokenWindows final : public TokenWindows {
  public:
+  explicit InProcessTokenWindows(std::size_t max_keys) : keys_({max_keys, Duration::zero()}) {}
+
   TokenAdmission admit(std::string_view key, const TokenLimits& limits, std::int64_t estimate, TimePoint now) override {
     if (!limits.any()) return {true, 0, {}};
     estimate = std::clamp<std::int64_t>(estimate, 0, kMaxTokens);
     std::lock_guard lock(mutex_);
-    KeyWindows& k = find_or_create(keys_, key);
+    Slot* slot = keys_.find_or_insert(key, now);
+    // Every tracked key holds tokens in a limited window: no room to count this one.
+    if (slot == nullptr) return {false, 0, keys_.room_at(now), true};
+    KeyWindows& k = slot->value;
     k.advance(now);
     bool fits = true;
     TimePoint retry_at;
@@ -102,6 +109,10 @@ class InProcessTokenWindows final : public TokenWindows {
     const TimePoint at = k.records.empty() ? now : std::max(now, k.records.back().at);
     k.total += estimate;
     k.records.push_back({at, estimate, k.total, ++last_ticket_});
+    for (std::size_t w = 0; w < kWindowCount; ++w) {
+      if (limit_of(limits, w)) k.horizon = kWindows[w];  // ascending: the last set is the longest
+    }
+    keys_.set_idle_since(*slot, k.idle_since(now));
     return {true, last_ticket_, {}};
   }
 
@@ -109,9 +120,9 @@ class InProcessTokenWindows final : public TokenWindows {
     if (ticket == 0) return;
     actual = std::clamp<std::int64_t>(actual, 0, kMaxTokens);
     std::lock_guard lock(mutex_);
-    const auto found = keys_.find(key);
-    if (found == keys_.end()) return;
-    KeyWindows& k = found->second;
+    Slot* slot = keys_.find(key, now);
+    if (slot == nullptr) return;  // forgotten: no limited window holds the ticket any more
+    KeyWindows& k = slot->value;
     k.advance(now);
     auto it = std::lower_bound(k.records.begin(), k.records.end(), ticket,
                                [](const Record& r, std::uint64_t t) { return r.ticket < t; });
@@ -127,29 +138,38 @@ class InProcessTokenWindows final : public TokenWindows {
   std::vector<TokenWindowSnapshot> snapshot(TimePoint now) const override {
     std::lock_guard lock(mutex_);
     std::vector<TokenWindowSnapshot> out;
-    for (const auto& [key, k] : keys_) {
+    keys_.for_each(now, [&](const std::string& key, const Slot& slot) {
+      const KeyWindows& k = slot.value;
       const std::int64_t day = k.used_at(2, now);
-      if (day == 0) continue;
-      out.push_back({key, k.used_at(0, now), k.used_at(1, now), day});
-    }
+      if (day != 0) out.push_back({key, k.used_at(0, now), k.used_at(1, now), day});
+    });
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
     return out;
   }
 
   void reset(std::string_view key) override {
     std::lock_guard lock(mutex_);
-    erase_or_clear(keys_, key);
+    keys_.erase_or_clear(key);
+  }
+
+  TrackedKeys tracked() const override {
+    std::lock_guard lock(mutex_);
+    return keys_.stats();
   }
 
  private:
+  using Slot = BoundedKeys<KeyWindows>::Slot;
+
   mutable std::mutex mutex_;
-  // Keys are targets from the configuration: a bounded set, kept once made.
-  StringMap<KeyWindows> keys_;
+  // Keys whose limited windows hold tokens: an idle key holds nothing.
+  BoundedKeys<KeyWindows> keys_;
   std::uint64_t last_ticket_ = 0;  // tickets ascend, so a key's records are sorted by ticket
 };
 
 }  // namespace
 
-std::unique_ptr<TokenWindows> make_in_process_token_windows() { return std::make_unique<InProcessTokenWindows>(); }
+std::unique_ptr<TokenWindows> make_in_process_token_windows(std::size_t max_keys) {
+  return std::make_unique<InProcessTokenWindows>(max_keys);
+}
 
 }  // namespace aisbf::limits

@@ -6,6 +6,13 @@
 // with what the response really used. A target whose windows cannot take
 // the estimate is skipped until they can; a single request larger than a
 // limit is admitted only into an empty window (it could never fit otherwise).
+//
+// Admission and settlement are operations on one key at a time `now` the
+// caller passes; the ticket is a plain number, so that a Redis-backed store
+// can implement them for a cluster (README.md). A key is forgotten once its
+// longest limited window is empty; at most `max_keys` keys are tracked, and
+// a request for a new key past that is refused until one frees (admitting
+// it untracked would break its limits).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "limits/bounded_keys.hpp"
 #include "limits/clock.hpp"
 
 namespace aisbf::limits {
@@ -28,6 +36,7 @@ struct TokenAdmission {
   bool admitted = false;
   std::uint64_t ticket = 0;  // for settle(); 0 when nothing was recorded
   TimePoint retry_at;        // refused: when the windows will have room
+  bool table_full = false;   // refused because every tracked key is live, not by this key's limits
 };
 
 struct TokenWindowSnapshot {
@@ -48,8 +57,9 @@ class TokenWindows {
 
   virtual std::vector<TokenWindowSnapshot> snapshot(TimePoint now) const = 0;
   virtual void reset(std::string_view key) = 0;  // empty: every key
+  virtual TrackedKeys tracked() const = 0;
 };
 
-std::unique_ptr<TokenWindows> make_in_process_token_windows();
+std::unique_ptr<TokenWindows> make_in_process_token_windows(std::size_t max_keys = kDefaultMaxTrackedKeys);
 
 }  // namespace aisbf::limits

@@ -55,7 +55,9 @@ std::string reload_json(const ReloadOutcome& outcome) {
 }
 
 App::App(std::shared_ptr<const Config> config, AppOptions options)
-    : options_(std::move(options)), state_(GatewayState::in_process(std::random_device{}())) {
+    : options_(std::move(options)),
+      state_(GatewayState::in_process(std::random_device{}(),
+                                      static_cast<std::size_t>(config->routing.max_tracked_keys))) {
   replace_config(std::move(config));
 }
 

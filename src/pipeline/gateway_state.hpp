@@ -1,7 +1,10 @@
 // The mutable state every worker shares: provider and model health, request
 // spacing, learned rate limits and token windows. One owner (the App); one
 // narrow interface per concern, so that a Redis-backed implementation can
-// replace the in-process one for a cluster (DESIGN §4).
+// replace the in-process one for a cluster (DESIGN §4): every call is an
+// operation on keys at a time the caller passes, answered with values
+// (src/limits/README.md and src/routing/README.md say what a remote store
+// must provide). Each store tracks at most `max_keys` keys.
 #pragma once
 
 #include <atomic>
@@ -23,8 +26,10 @@ struct GatewayState {
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // `seed` fixes the jitter of learned backoffs (tests); the selection seed
-  // is read from the config per request.
-  static std::unique_ptr<GatewayState> in_process(std::uint64_t seed);
+  // is read from the config per request. `max_keys`: `routing.max_tracked_keys`
+  // at start (a reload does not resize the stores).
+  static std::unique_ptr<GatewayState> in_process(std::uint64_t seed,
+                                                  std::size_t max_keys = limits::kDefaultMaxTrackedKeys);
 };
 
 }  // namespace aisbf

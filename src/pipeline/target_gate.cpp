@@ -48,6 +48,13 @@ limits::Duration trial_timeout(const routing::Candidate& c) {
   return std::chrono::duration_cast<limits::Duration>(c.timeouts.total) + std::chrono::seconds(5);
 }
 
+// A limit refused not by the key's own limit but because its store had no
+// room to track another key (routing.max_tracked_keys, every one live).
+std::string table_full_reason(milliseconds wait) {
+  return fmt::format("too many targets are rate limited at once to track another (routing.max_tracked_keys); room in {}",
+                     seconds_text(wait));
+}
+
 AttemptRecord model_cooling(const routing::Candidate& c) { return skipped(c, "cooling down after repeated failures"); }
 
 AttemptRecord provider_cooling(const routing::Candidate& c) {
@@ -127,7 +134,10 @@ std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens
     if (!admitted.admitted) {
       auto wait = until(admitted.retry_at, now);
       return finish_skip(rate_limited(
-          c, fmt::format("its token window (rate_limit_TPM/TPH/TPD) is full for another {}", seconds_text(wait)),
+          c,
+          admitted.table_full ? table_full_reason(wait)
+                              : fmt::format("its token window (rate_limit_TPM/TPH/TPD) is full for another {}",
+                                            seconds_text(wait)),
           wait));
     }
     token_ticket_ = admitted.ticket;
@@ -140,7 +150,10 @@ std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens
   if (!slot.granted) {
     auto wait = until(slot.at, now);
     return finish_skip(rate_limited(
-        c, fmt::format("its rate_limit spacing has no slot within max_rate_limit_wait (next in {})", seconds_text(wait)),
+        c,
+        slot.table_full ? table_full_reason(wait)
+                        : fmt::format("its rate_limit spacing has no slot within max_rate_limit_wait (next in {})",
+                                      seconds_text(wait)),
         wait));
   }
   if (slot.at > now) wait_until_ = slot.at;
@@ -172,9 +185,10 @@ void TargetGate::release_tokens(std::int64_t actual) {
 
 void TargetGate::succeeded(const ScannedUsage& usage) {
   settled_ = true;
-  state_.health->on_success(candidate_.key);
-  state_.health->on_success(candidate_.provider->id);
-  state_.adaptive->on_success(candidate_.key, config_.adaptive, Clock::now());
+  const auto now = Clock::now();
+  state_.health->on_success(candidate_.key, now);
+  state_.health->on_success(candidate_.provider->id, now);
+  state_.adaptive->on_success(candidate_.key, config_.adaptive, now);
   // Without reported usage (a passthrough stream without include_usage) the estimate stays.
   const std::int64_t used = usage.total_tokens > 0 ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens;
   if (used > 0) release_tokens(used);
@@ -192,30 +206,35 @@ void TargetGate::failed(const GatewayError& error, const std::optional<limits::R
     }
     auto after = state_.adaptive->on_rate_limited(c.key, learned, config_.adaptive, now);
     if (after.blocked_until > now) blocked_for_ = until(after.blocked_until, now);
-    if (trial_model_) state_.health->on_abandoned(c.key);
-    if (trial_provider_) state_.health->on_abandoned(c.provider->id);
+    abandon_trials(true, true, now);
     return;
   }
   if (!error.retryable) {
     // The target answered, and the request itself was at fault: it is alive.
-    state_.health->on_success(c.key);
-    state_.health->on_success(c.provider->id);
+    state_.health->on_success(c.key, now);
+    state_.health->on_success(c.provider->id, now);
     return;
   }
   const int threshold = config_.routing.failure_threshold;
   state_.health->on_failure(c.key, threshold, c.model_cooldown, error.message, now);
   if (provider_wide(error)) {
     state_.health->on_failure(c.provider->id, threshold, c.provider_cooldown, error.message, now);
-  } else if (trial_provider_) {
-    state_.health->on_abandoned(c.provider->id);
+  } else {
+    abandon_trials(false, true, now);
   }
+  trial_model_ = trial_provider_ = 0;  // settled by the failures
+}
+
+void TargetGate::abandon_trials(bool model, bool provider, limits::TimePoint now) {
+  if (model && trial_model_ != 0) state_.health->on_abandoned(candidate_.key, trial_model_, now);
+  if (provider && trial_provider_ != 0) state_.health->on_abandoned(candidate_.provider->id, trial_provider_, now);
+  if (model) trial_model_ = 0;
+  if (provider) trial_provider_ = 0;
 }
 
 void TargetGate::abandoned() {
   settled_ = true;
-  if (trial_model_) state_.health->on_abandoned(candidate_.key);
-  if (trial_provider_) state_.health->on_abandoned(candidate_.provider->id);
-  trial_model_ = trial_provider_ = false;
+  if (trial_model_ != 0 || trial_provider_ != 0) abandon_trials(true, true, Clock::now());
   release_tokens(estimate_);
 }
 

@@ -64,13 +64,15 @@ class TargetGate {
 
  private:
   void release_tokens(std::int64_t actual);
+  // Hands back the half-open trials claimed (the model's, the provider's).
+  void abandon_trials(bool model, bool provider, limits::TimePoint now);
   AttemptRecord finish_skip(AttemptRecord record);  // releases the claims, returns the record
 
   GatewayState& state_;
   const Config& config_;
   const routing::Candidate& candidate_;
   bool check_health_;
-  bool trial_model_ = false, trial_provider_ = false;
+  std::uint64_t trial_model_ = 0, trial_provider_ = 0;  // health trial handles, 0: none
   std::uint64_t token_ticket_ = 0;
   std::int64_t estimate_ = 0;
   bool claimed_ = false, settled_ = false;

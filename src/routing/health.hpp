@@ -6,13 +6,21 @@
 // half-open: exactly one request (the trial) may go; its success closes the
 // breaker, its failure opens it for another cooldown. A success resets the
 // failure count.
+//
+// Every call is an operation on one key at a time `now` the caller passes,
+// and answers with values (no reference into the store), so that a
+// Redis-backed store can implement it for a cluster (README.md). The store
+// is bounded: a key idle (not cooling down, no trial out) for `idle_ttl` is
+// forgotten, and at most `max_keys` keys are tracked.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "limits/bounded_keys.hpp"
 #include "limits/clock.hpp"
 
 namespace aisbf::routing {
@@ -25,16 +33,18 @@ std::string_view health_status_name(HealthStatus status);
 
 struct HealthAdmission {
   bool allowed = false;
-  bool trial = false;        // this request is the half-open trial: report its verdict
-  TimePoint available_at;    // refused: when the key may be tried again
+  // Non-zero: this request is the half-open trial, and this is its handle;
+  // report its verdict (or on_abandoned() with it).
+  std::uint64_t trial = 0;
+  TimePoint available_at;  // refused: when the key may be tried again
 };
 
 struct HealthSnapshot {
   std::string key;
   HealthStatus status = HealthStatus::healthy;
   int consecutive_failures = 0;
-  Duration cooldown_left{};   // zero unless cooling down
-  std::string last_error;     // why the last failure happened
+  Duration cooldown_left{};  // zero unless cooling down
+  std::string last_error;    // why the last failure happened
   bool trial_in_flight = false;
 };
 
@@ -50,22 +60,31 @@ class HealthStore {
   // `trial_timeout` passes, other callers are refused).
   virtual HealthAdmission admit(std::string_view key, TimePoint now, Duration trial_timeout) = 0;
 
-  virtual void on_success(std::string_view key) = 0;
+  // The key answered: its failures are forgotten (and its breaker closed).
+  virtual void on_success(std::string_view key, TimePoint now) = 0;
   // `cooldown`: how long the key rests once `threshold` is reached (or at
   // once after a failed trial).
   virtual void on_failure(std::string_view key, int threshold, Duration cooldown, std::string_view why,
                           TimePoint now) = 0;
   // A trial that ended without a verdict (the client left, a limit
-  // intervened): the key is half-open again for the next caller.
-  virtual void on_abandoned(std::string_view key) = 0;
+  // intervened): the key is half-open again for the next caller. A stale
+  // handle (the trial already timed out, or another one began) changes nothing.
+  virtual void on_abandoned(std::string_view key, std::uint64_t trial, TimePoint now) = 0;
 
   // Keys with any failure recorded (healthy keys with no history are omitted).
   virtual std::vector<HealthSnapshot> snapshot(TimePoint now) const = 0;
   // Clears one key, or every key when `key` is empty. Returns whether
   // anything was cleared.
   virtual bool reset(std::string_view key) = 0;
+  virtual limits::TrackedKeys tracked() const = 0;
 };
 
-std::unique_ptr<HealthStore> make_in_process_health();
+// How long a key with failures on record but no live state (not cooling
+// down, no trial out) is remembered: long enough to count failures that
+// come minutes apart and to show them in the admin view.
+inline constexpr Duration kHealthIdleTtl = std::chrono::minutes(5);
+
+std::unique_ptr<HealthStore> make_in_process_health(std::size_t max_keys = limits::kDefaultMaxTrackedKeys,
+                                                    Duration idle_ttl = kHealthIdleTtl);
 
 }  // namespace aisbf::routing

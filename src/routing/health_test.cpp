@@ -58,7 +58,7 @@ TEST_F(HealthTest, BelowThresholdStaysHealthyAndSuccessResetsTheCount) {
   EXPECT_EQ(s.consecutive_failures, kThreshold - 1);
   EXPECT_EQ(s.last_error, "timeout");
 
-  store_->on_success("openai");
+  store_->on_success("openai", now_);
   EXPECT_TRUE(store_->snapshot(now_).empty());
   // The count restarted: threshold-1 more failures still do not open it.
   fail("openai", kThreshold - 1);
@@ -107,13 +107,13 @@ TEST_F(HealthTest, HalfOpenTrialGoesToOneOfTwoThreads) {
   t1.join();
   t2.join();
   EXPECT_EQ(a.allowed + b.allowed, 1);
-  EXPECT_EQ(a.trial + b.trial, 1);
+  EXPECT_EQ((a.trial != 0) + (b.trial != 0), 1);
 }
 
 TEST_F(HealthTest, TrialSuccessCloses) {
   open_then_wait("k");
   ASSERT_TRUE(admit("k").trial);
-  store_->on_success("k");
+  store_->on_success("k", now_);
   EXPECT_TRUE(store_->available("k", now_));
   EXPECT_TRUE(store_->snapshot(now_).empty());
   HealthAdmission a = admit("k");
@@ -139,14 +139,17 @@ TEST_F(HealthTest, TrialFailureReopensAtOnce) {
 
 TEST_F(HealthTest, AbandonedTrialFreesTheSlot) {
   open_then_wait("k");
-  ASSERT_TRUE(admit("k").trial);
-  store_->on_abandoned("k");
+  const std::uint64_t trial = admit("k").trial;
+  ASSERT_NE(trial, 0u);
+  store_->on_abandoned("k", trial + 1, now_);  // a stale handle changes nothing
+  EXPECT_FALSE(store_->available("k", now_));
+  store_->on_abandoned("k", trial, now_);
   EXPECT_TRUE(store_->available("k", now_));
   HealthSnapshot s = only_snapshot();
   EXPECT_EQ(s.status, HealthStatus::half_open);
   EXPECT_FALSE(s.trial_in_flight);
   EXPECT_TRUE(admit("k").trial);   // the next caller gets the trial
-  store_->on_abandoned("nobody");  // unknown keys are ignored
+  store_->on_abandoned("nobody", trial, now_);  // unknown keys are ignored
   EXPECT_EQ(store_->snapshot(now_).size(), 1u);
 }
 
@@ -182,7 +185,7 @@ TEST_F(HealthTest, ResetOneOrAll) {
 TEST_F(HealthTest, SnapshotListsFailingKeysSorted) {
   fail("openai/gpt-4o", kThreshold, "HTTP 500");
   fail("anthropic", 1, "timeout");
-  store_->on_success("never-failed");
+  store_->on_success("never-failed", now_);
   auto all = store_->snapshot(now_);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].key, "anthropic");

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "http/server.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/route_table.hpp"
 
 namespace {
 

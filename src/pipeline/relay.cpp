@@ -107,7 +107,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
   while (writable && !call.done()) {
     auto piece = co_await call.read_some();
     if (!piece) {
-      outcome.error = piece.take_error();
+      outcome.error = failed_stream_read(target.provider_id, piece.take_error());
       break;
     }
     parser.feed(*piece);
@@ -127,11 +127,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
                                                                            : "it closed without its final event");
   }
   if (outcome.error) {
-    if (past_deadline(ctx)) {
-      outcome.error = request_timed_out(ctx);
-    } else if (outcome.error->code == "upstream_connection_error") {
-      outcome.error = stream_broken(target.provider_id, outcome.error->message);
-    }
+    if (past_deadline(ctx)) outcome.error = request_timed_out(ctx);
     // The error event in the client's format (a fresh encoder has no state to close).
     const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
     co_await sink.end_with_error(error_event, *outcome.error);

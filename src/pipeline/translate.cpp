@@ -131,9 +131,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   while (writable && !call.done()) {
     auto piece = co_await call.read_some();
     if (!piece) {
-      outcome.error = piece.take_error();
-      if (outcome.error->code == "upstream_connection_error")
-        outcome.error = stream_broken(job.target.provider_id, outcome.error->message);
+      outcome.error = failed_stream_read(job.target.provider_id, piece.take_error());
       break;
     }
     framer.feed(*piece);

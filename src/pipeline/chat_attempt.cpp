@@ -66,7 +66,9 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
     job.canonical = std::move(*decoded);
   }
   const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
-  if (job.io.canonical != nullptr) co_return co_await serve_translated(*job.io.canonical, ctx, *job.canonical, translate);
+  if (job.io.canonical != nullptr) {
+    co_return co_await serve_translated(*job.io.canonical, ctx, *job.canonical, translate);
+  }
   ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
   co_return co_await serve_translated(out, ctx, *job.canonical, translate);
 }

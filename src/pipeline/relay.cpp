@@ -127,7 +127,10 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
                                                                            : "it closed without its final event");
   }
   if (outcome.error) {
-    if (past_deadline(ctx)) outcome.error = request_timed_out(ctx);
+    // A read cut by the request's deadline (its timeouts were clipped to it) says so.
+    if (outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
+      outcome.error = request_timed_out(ctx);
+    }
     // The error event in the client's format (a fresh encoder has no state to close).
     const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
     co_await sink.end_with_error(error_event, *outcome.error);

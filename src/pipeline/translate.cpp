@@ -156,7 +156,10 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
     const bool delivered = co_await out.events(events);
     if (!delivered) co_return outcome;
   }
-  if (outcome.error && past_deadline(ctx)) outcome.error = request_timed_out(ctx);
+  // A read cut by the request's deadline (its timeouts were clipped to it) says so.
+  if (outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
+    outcome.error = request_timed_out(ctx);
+  }
   co_await out.finish(outcome.error);
   outcome.status = 200;
   outcome.reached_client = true;

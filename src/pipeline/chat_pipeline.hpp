@@ -1,8 +1,9 @@
-// The chat pipeline: resolve → plan → attempt → relay for one chat request,
-// for each client format. Today one candidate (a provider model); rotations
-// add candidates to the plan and the attempt loop moves on while nothing
-// reached the client. Same format on both sides → bytes are forwarded with
-// only `model` rewritten; otherwise the request goes through canonical types.
+// The chat pipeline's HTTP doors: resolve → plan → attempt → relay for one
+// chat request, for each client format. A direct `provider/model` is one
+// attempt; a rotation's candidates are tried while nothing reached the
+// client. Same format on both sides → bytes are forwarded with only `model`
+// rewritten; otherwise the request goes through canonical types. The
+// in-process door (no HTTP client) is chat_call.hpp; both run the same loop.
 #pragma once
 
 #include <string_view>
@@ -10,7 +11,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "http/exchange.hpp"
+#include "http/upstream_client.hpp"
 #include "pipeline/request_context.hpp"
+#include "pipeline/response_sink.hpp"
 
 namespace aisbf {
 
@@ -19,5 +22,16 @@ boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx,
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
+
+// A chat request over HTTP whose answer goes to `sink` rather than straight
+// to the connection (a cache's TeeSink, a coalesced request's fan-out).
+// ctx.format says the client's format (chat, messages or completions).
+struct HttpChat {
+  const http::Request& request;
+  http::UpstreamPool& pool;
+  ResponseSink& sink;
+  http::Exchange* exchange = nullptr;  // watched: its disconnect cancels the request; null: the caller watches
+};
+boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope);
 
 }  // namespace aisbf

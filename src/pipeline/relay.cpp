@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "http/sse_parser.hpp"
+#include "pipeline/request_deadline.hpp"
+#include "pipeline/respond.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {
@@ -54,7 +56,7 @@ bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, 
   }
 }
 
-boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::UpstreamCall& call, RequestContext& ctx) {
+boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::UpstreamCall& call, RequestContext& ctx) {
   RelayOutcome outcome;
   auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
   if (!body) {
@@ -65,14 +67,13 @@ boost::asio::awaitable<RelayOutcome> relay_whole(http::Exchange& ex, http::Upstr
   // g++ 12 destroys a temporary made by ?: inside a co_await twice: name it.
   std::string content_type = call.header("content-type");
   if (content_type.empty()) content_type = "application/json";
-  HeaderList extra{{"x-request-id", ctx.request_id}};
-  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
+  const HeaderList extra = answer_headers(ctx, false);
   outcome.status = call.status();
-  outcome.reached_client = co_await ex.send(call.status(), content_type, *body, extra);
+  outcome.reached_client = co_await sink.send(call.status(), content_type, *body, extra);
   co_return outcome;
 }
 
-boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::UpstreamCall& call,
+boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::UpstreamCall& call,
                                                   const UpstreamTarget& target, RequestContext& ctx) {
   RelayOutcome outcome;
   const auto cap = ctx.config->server.max_sse_event_bytes;
@@ -105,16 +106,15 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
   if (outcome.error) co_return outcome;
 
   outcome.status = 200;
-  HeaderList extra{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"x-request-id", ctx.request_id}};
-  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
-  bool writable = co_await ex.begin_stream(200, "text/event-stream", extra) && co_await ex.stream_write(out);
+  const HeaderList extra = answer_headers(ctx, true);
+  bool writable = co_await sink.begin_stream(200, "text/event-stream", extra) && co_await sink.write(out);
   outcome.reached_client = true;
 
   // Then every read is forwarded as soon as it holds complete events.
   while (writable && !call.done()) {
     auto piece = co_await call.read_some();
     if (!piece) {
-      outcome.error = piece.take_error();
+      outcome.error = failed_stream_read(target.provider_id, piece.take_error());
       break;
     }
     parser.feed(*piece);
@@ -123,7 +123,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
       outcome.error = event_too_large(target.provider_id, cap);
       break;
     }
-    writable = co_await ex.stream_write(out);
+    writable = co_await sink.write(out);
   }
   if (!writable) {
     call.cancel();  // the client is gone: stop the upstream work now
@@ -134,14 +134,16 @@ boost::asio::awaitable<RelayOutcome> relay_stream(http::Exchange& ex, http::Upst
                                                                            : "it closed without its final event");
   }
   if (outcome.error) {
-    if (outcome.error->code == "upstream_connection_error") {
-      outcome.error = stream_broken(target.provider_id, outcome.error->message);
+    // A read cut by the request's deadline (its timeouts were clipped to it) says so.
+    if (outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
+      outcome.error = request_timed_out(ctx);
     }
     // The error event in the client's format (a fresh encoder has no state to close).
     const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
-    co_await ex.stream_write(error_event);
+    co_await sink.end_with_error(error_event, *outcome.error);
+    co_return outcome;
   }
-  co_await ex.end_stream();
+  co_await sink.end();
   co_return outcome;
 }
 
@@ -163,12 +165,12 @@ boost::asio::awaitable<RelayOutcome> read_upstream_error(http::UpstreamCall& cal
   co_return outcome;
 }
 
-boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http::UpstreamCall& call,
+boost::asio::awaitable<RelayOutcome> relay_passthrough(ResponseSink& sink, http::UpstreamCall& call,
                                                        const ProviderAdapter& adapter, const UpstreamTarget& target,
                                                        RequestContext& ctx, bool stream) {
   const int status = call.status();
   if (status < 200 || status >= 300) co_return co_await read_upstream_error(call, adapter, target);
-  if (!stream) co_return co_await relay_whole(ex, call, ctx);
+  if (!stream) co_return co_await relay_whole(sink, call, ctx);
   if (!is_event_stream(call.header("content-type"))) {
     // The client asked for a stream and would read this body as an empty
     // one: say what happened instead.
@@ -177,7 +179,7 @@ boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http:
     outcome.status = outcome.error->status;
     co_return outcome;
   }
-  co_return co_await relay_stream(ex, call, target, ctx);
+  co_return co_await relay_stream(sink, call, target, ctx);
 }
 
 }  // namespace aisbf

@@ -12,10 +12,10 @@
 
 #include "core/provider_adapter.hpp"
 #include "core/usage_scan.hpp"
-#include "http/exchange.hpp"
 #include "http/upstream_client.hpp"
 #include "limits/rate_hints.hpp"
 #include "pipeline/request_context.hpp"
+#include "pipeline/response_sink.hpp"
 
 namespace aisbf {
 
@@ -25,9 +25,10 @@ struct RelayOutcome {
   bool reached_client = false;         // bytes of the answer were written
   ScannedUsage usage;
   std::optional<limits::RateHints> rate_hints;  // what an upstream 429 said about its limits
+  bool unusable = false;               // the candidate could not be prepared: nothing was sent
 };
 
-boost::asio::awaitable<RelayOutcome> relay_passthrough(http::Exchange& ex, http::UpstreamCall& call,
+boost::asio::awaitable<RelayOutcome> relay_passthrough(ResponseSink& sink, http::UpstreamCall& call,
                                                        const ProviderAdapter& adapter, const UpstreamTarget& target,
                                                        RequestContext& ctx, bool stream);
 

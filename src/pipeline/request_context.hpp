@@ -34,6 +34,15 @@ class CancelSlot {
       h();
     }
   }
+  // Runs the connected handler (aborting the wait or call in flight)
+  // without marking the request cancelled: the request deadline ends a
+  // rate-limit wait this way, and the loop then answers 504.
+  void interrupt() {
+    if (handler_) {
+      auto h = std::move(handler_);
+      h();
+    }
+  }
   bool cancelled() const { return cancelled_; }
 
  private:
@@ -47,7 +56,7 @@ struct RequestContext {
   GatewayState* state = nullptr;         // health and limits shared by every worker
   std::string request_id;
   std::chrono::steady_clock::time_point started;
-  std::chrono::steady_clock::time_point deadline;
+  std::chrono::steady_clock::time_point deadline;  // server.request_timeout after `started` (arm_deadline)
   Principal principal;
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format

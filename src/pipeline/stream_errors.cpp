@@ -34,4 +34,9 @@ GatewayError not_streaming(std::string_view provider_id, std::string_view conten
   return e;
 }
 
+GatewayError failed_stream_read(std::string_view provider_id, GatewayError read_error) {
+  if (read_error.kind != ErrorKind::upstream_protocol) return read_error;
+  return stream_broken(provider_id, read_error.message);
+}
+
 }  // namespace aisbf

@@ -5,6 +5,8 @@
 #include "http/ndjson_splitter.hpp"
 #include "http/sse_parser.hpp"
 #include "http/upstream_client.hpp"
+#include "pipeline/request_deadline.hpp"
+#include "pipeline/respond.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {
@@ -79,10 +81,19 @@ http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& 
   return out;
 }
 
-boost::asio::awaitable<RelayOutcome> translate_whole(http::Exchange& ex, http::UpstreamCall& call,
-                                                     RequestContext& ctx, const TranslateJob& job) {
+void note_usage(const std::vector<StreamEvent>& events, RelayOutcome& outcome) {
+  for (const auto& ev : events) {
+    if (const auto* u = std::get_if<UsageEvent>(&ev)) {
+      outcome.usage = {u->usage.prompt_tokens, u->usage.completion_tokens, u->usage.total_tokens,
+                       u->usage.cached_tokens};
+    }
+  }
+}
+
+boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http::UpstreamCall& call,
+                                                     const TranslateJob& job, std::uint64_t max_body) {
   RelayOutcome outcome;
-  auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
+  auto body = co_await call.read_all(max_body);
   if (!body) {
     outcome.error = body.take_error();
   } else if (auto response = job.adapter.decode_chat(*body); !response) {
@@ -92,30 +103,15 @@ boost::asio::awaitable<RelayOutcome> translate_whole(http::Exchange& ex, http::U
       outcome.usage = {response->usage->prompt_tokens, response->usage->completion_tokens,
                        response->usage->total_tokens, response->usage->cached_tokens};
     }
-    const std::string encoded = job.codec.encode_response(*response, job.egress);
-    HeaderList extra{{"x-request-id", ctx.request_id}};
-  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
     outcome.status = 200;
-    outcome.reached_client = co_await ex.send(200, "application/json", encoded, extra);
+    outcome.reached_client = co_await out.whole(*response);
   }
   co_return outcome;
 }
 
-// Encodes decoded events for the client; remembers usage on the way.
-std::string encode_events(StreamEncoder& encoder, std::vector<StreamEvent>& events, RelayOutcome& outcome) {
-  std::string out;
-  for (const auto& ev : events) {
-    if (const auto* u = std::get_if<UsageEvent>(&ev)) {
-      outcome.usage = {u->usage.prompt_tokens, u->usage.completion_tokens, u->usage.total_tokens,
-                       u->usage.cached_tokens};
-    }
-    out += encoder.on_event(ev);
-  }
-  events.clear();
-  return out;
-}
-
-boost::asio::awaitable<RelayOutcome> translate_stream(http::Exchange& ex, http::UpstreamCall& call,
+// Reads, decodes and hands over events until the upstream's stream ends or
+// the receiver leaves; an error before any output is returned unsent.
+boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, http::UpstreamCall& call,
                                                       RequestContext& ctx, const TranslateJob& job) {
   RelayOutcome outcome;
   const auto cap = ctx.config->server.max_sse_event_bytes;
@@ -127,51 +123,90 @@ boost::asio::awaitable<RelayOutcome> translate_stream(http::Exchange& ex, http::
   }
   Framer framer(framing, cap);
   auto decoder = job.adapter.make_stream_decoder();
-  auto encoder = job.codec.make_stream_encoder(job.egress);
   std::vector<StreamEvent> events;
   bool writable = true;
-  HeaderList extra{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}, {"x-request-id", ctx.request_id}};
-  extra.insert(extra.end(), ctx.response_headers.begin(), ctx.response_headers.end());
 
   while (writable && !call.done()) {
     auto piece = co_await call.read_some();
     if (!piece) {
-      outcome.error = piece.take_error();
-      if (outcome.error->code == "upstream_connection_error")
-        outcome.error = stream_broken(job.target.provider_id, outcome.error->message);
+      outcome.error = failed_stream_read(job.target.provider_id, piece.take_error());
       break;
     }
     framer.feed(*piece);
     if ((outcome.error = framer.drain(*decoder, events, job.target.provider_id, cap))) break;
-    std::string out = encode_events(*encoder, events, outcome);
-    if (out.empty()) continue;
-    if (!outcome.reached_client) {
-      outcome.status = 200;
-      outcome.reached_client = true;
-      writable = co_await ex.begin_stream(200, "text/event-stream", extra);
-    }
-    writable = writable && co_await ex.stream_write(out);
+    if (events.empty()) continue;
+    note_usage(events, outcome);
+    writable = co_await out.events(events);
+    events.clear();
+  }
+  if (out.started()) {
+    outcome.status = 200;
+    outcome.reached_client = true;
   }
   if (!writable) {
-    call.cancel();  // the client is gone: stop the upstream work now
+    call.cancel();  // the receiver is gone: stop the upstream work now
     co_return outcome;
   }
   if (!outcome.error) outcome.error = framer.finish(*decoder, events);
-  std::string tail = encode_events(*encoder, events, outcome);
-  if (!outcome.reached_client) {
-    if (outcome.error) co_return outcome;  // nothing was sent yet: the caller answers
-    outcome.status = 200;
-    outcome.reached_client = true;
-    if (!co_await ex.begin_stream(200, "text/event-stream", extra)) co_return outcome;
+  if (outcome.error && !out.started()) co_return outcome;  // nothing was sent yet: the caller answers
+  if (!events.empty()) {
+    note_usage(events, outcome);
+    const bool delivered = co_await out.events(events);
+    if (!delivered) co_return outcome;
   }
-  tail += encoder->on_end(outcome.error);
-  if (co_await ex.stream_write(tail)) co_await ex.end_stream();
+  // A read cut by the request's deadline (its timeouts were clipped to it) says so.
+  if (outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
+    outcome.error = request_timed_out(ctx);
+  }
+  co_await out.finish(outcome.error);
+  outcome.status = 200;
+  outcome.reached_client = true;
   co_return outcome;
 }
 
 }  // namespace
 
-boost::asio::awaitable<RelayOutcome> serve_translated(http::Exchange& ex, RequestContext& ctx,
+ClientFormatOutput::ClientFormatOutput(ResponseSink& sink, const RequestContext& ctx, EgressContext egress)
+    : sink_(sink), ctx_(ctx), codec_(ingress_codec(ctx.format)), egress_(std::move(egress)) {}
+
+boost::asio::awaitable<bool> ClientFormatOutput::whole(const ChatResponse& response) {
+  const std::string encoded = codec_.encode_response(response, egress_);
+  const HeaderList extra = answer_headers(ctx_, false);
+  started_ = true;
+  co_return co_await sink_.send(200, "application/json", encoded, extra);
+}
+
+boost::asio::awaitable<bool> ClientFormatOutput::events(const std::vector<StreamEvent>& events) {
+  if (!encoder_) encoder_ = codec_.make_stream_encoder(egress_);
+  std::string out;
+  for (const auto& ev : events) out += encoder_->on_event(ev);
+  if (out.empty()) co_return true;
+  if (!started_) {
+    started_ = true;
+    const HeaderList extra = answer_headers(ctx_, true);
+    const bool began = co_await sink_.begin_stream(200, "text/event-stream", extra);
+    if (!began) co_return false;
+  }
+  co_return co_await sink_.write(out);
+}
+
+boost::asio::awaitable<void> ClientFormatOutput::finish(const std::optional<GatewayError>& error) {
+  if (!encoder_) encoder_ = codec_.make_stream_encoder(egress_);
+  const std::string tail = encoder_->on_end(error);
+  if (!started_) {
+    started_ = true;
+    const HeaderList extra = answer_headers(ctx_, true);
+    const bool began = co_await sink_.begin_stream(200, "text/event-stream", extra);
+    if (!began) co_return;
+  }
+  if (error) {
+    co_await sink_.end_with_error(tail, *error);
+  } else if (co_await sink_.write(tail)) {
+    co_await sink_.end();
+  }
+}
+
+boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, RequestContext& ctx,
                                                       const ChatRequest& request, const TranslateJob& job) {
   RelayOutcome outcome;
   auto encoded = job.adapter.encode_chat(request, job.target);
@@ -179,18 +214,18 @@ boost::asio::awaitable<RelayOutcome> serve_translated(http::Exchange& ex, Reques
     outcome.error = encoded.take_error();
     co_return outcome;
   }
-  const auto out = outgoing(*encoded, job.endpoint, request.stream);
-  http::UpstreamCall call(ex.upstream_pool(), job.endpoint, job.timeouts, job.target.provider_id);
+  const auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
+  http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
 
-  if (auto failed = co_await call.start(out)) {
+  if (auto failed = co_await call.start(upstream_request)) {
     outcome.error = std::move(*failed);
   } else if (call.status() < 200 || call.status() >= 300) {
     outcome = co_await read_upstream_error(call, job.adapter, job.target);
   } else if (!request.stream) {
-    outcome = co_await translate_whole(ex, call, ctx, job);
+    outcome = co_await translate_whole(out, call, job, ctx.config->server.max_upstream_body_bytes);
   } else {
-    outcome = co_await translate_stream(ex, call, ctx, job);
+    outcome = co_await translate_stream(out, call, ctx, job);
   }
   ctx.cancel.disconnect();
   co_return outcome;

@@ -1,0 +1,111 @@
+// One attempt at one candidate, by the path the job and the adapter allow.
+#include <boost/beast/core/string.hpp>
+
+#include "pipeline/chat_job.hpp"
+#include "pipeline/prepared_candidate.hpp"
+#include "pipeline/request_deadline.hpp"
+
+namespace aisbf {
+
+namespace {
+
+// Only what the upstream needs: its credentials, the protocol headers and,
+// for an Anthropic client talking to an Anthropic upstream, the client's
+// protocol version and beta flags. Nothing else of the caller's (token,
+// cookies, encodings) is forwarded.
+http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http::Request& client, bool stream,
+                                          std::string_view body, bool anthropic) {
+  http::OutgoingRequest out;
+  out.target = p.passthrough_path[stream];
+  out.headers.reserve(p.auth_headers.size() + 6);
+  out.headers.insert(out.headers.end(), p.auth_headers.begin(), p.auth_headers.end());
+  if (anthropic) {
+    for (auto field : {"anthropic-version", "anthropic-beta"}) {
+      auto value = client[field];
+      if (value.empty()) continue;
+      std::erase_if(out.headers, [&](const auto& h) { return boost::beast::iequals(h.first, field); });
+      out.headers.emplace_back(field, std::string(value));
+    }
+  }
+  out.headers.emplace_back("Content-Type", "application/json");
+  out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  out.headers.emplace_back("Accept-Encoding", "identity");  // the usage scanner reads plain bytes
+  out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
+  out.body = body;
+  return out;
+}
+
+boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, const PreparedCandidate& p,
+                                                         const routing::Candidate& c, const ChatJob& job) {
+  const http::Request& client = *job.io.client;
+  // Azure names a deployment, not a model; elsewhere deployment is empty.
+  const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
+  const std::string upstream_body = with_model(client.body(), *job.envelope, body_model);
+  auto request = passthrough_request(p, client, job.stream, upstream_body, job.anthropic);
+  http::UpstreamCall call(job.io.pool, *p.endpoint, within_deadline(c.timeouts, ctx), p.target.provider_id);
+  ctx.cancel.connect([&call] { call.cancel(); });
+  RelayOutcome outcome;
+  if (auto failed = co_await call.start(request)) {
+    outcome.error = std::move(*failed);
+  } else {
+    outcome = co_await relay_passthrough(*job.io.sink, call, *p.adapter, p.target, ctx, job.stream);
+  }
+  ctx.cancel.disconnect();
+  co_return outcome;
+}
+
+boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, const PreparedCandidate& p,
+                                                        const routing::Candidate& c, ChatJob& job) {
+  if (!job.canonical) {
+    auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body());
+    if (!decoded) {
+      RelayOutcome outcome;
+      outcome.error = decoded.take_error();
+      co_return outcome;
+    }
+    job.canonical = std::move(*decoded);
+  }
+  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
+  if (job.io.canonical != nullptr) {
+    co_return co_await serve_translated(*job.io.canonical, ctx, *job.canonical, translate);
+  }
+  ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
+  co_return co_await serve_translated(out, ctx, *job.canonical, translate);
+}
+
+// Not a coroutine: it hands over the coroutine of the path taken, so that
+// an attempt costs no frame of its own. `p` outlives the attempt.
+boost::asio::awaitable<RelayOutcome> attempt_prepared(RequestContext& ctx, const PreparedCandidate& p,
+                                                      const routing::Candidate& c, ChatJob& job) {
+  if (job.envelope != nullptr &&
+      (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
+    return attempt_passthrough(ctx, p, c, job);
+  }
+  return attempt_translated(ctx, p, c, job);
+}
+
+// A candidate prepared for this attempt only: outside the routing table, or
+// one that cannot be prepared (the outcome then says why, and that nothing
+// was sent: another candidate may well serve).
+boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const routing::Candidate& c, ChatJob& job) {
+  auto prepared = prepare_candidate(c);
+  if (!prepared) {
+    RelayOutcome outcome;
+    outcome.error = prepared.take_error();
+    outcome.unusable = true;
+    co_return outcome;
+  }
+  co_return co_await attempt_prepared(ctx, *prepared, c, job);
+}
+
+}  // namespace
+
+boost::asio::awaitable<RelayOutcome> attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                             bool in_table) {
+  if (in_table) {
+    if (const PreparedCandidate* p = cached_preparation(ctx.routes, c)) return attempt_prepared(ctx, *p, c, job);
+  }
+  return attempt_uncached(ctx, c, job);
+}
+
+}  // namespace aisbf

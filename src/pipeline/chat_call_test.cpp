@@ -1,0 +1,234 @@
+// chat_in_process and the response sinks against a real upstream: the
+// aisbf-mock binary built beside this test (skipped when it is missing),
+// started on a free loopback port.
+#include "pipeline/chat_call.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <gtest/gtest.h>
+
+#include "pipeline/chat_pipeline.hpp"
+#include "pipeline/gateway_state.hpp"
+#include "pipeline/response_sink.hpp"
+#include "routing/rotation.hpp"
+
+namespace aisbf {
+namespace {
+
+namespace fs = std::filesystem;
+
+// aisbf-mock on port 0: its first stdout line says where it listens.
+class MockUpstream {
+ public:
+  MockUpstream() {
+    const fs::path bin = fs::read_symlink("/proc/self/exe").parent_path() / "aisbf-mock";
+    if (!fs::exists(bin)) return;
+    int out[2];
+    if (::pipe(out) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test leaves no mock behind
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      ::execl(bin.c_str(), "aisbf-mock", "--host", "127.0.0.1", "--port", "0", "--api-key", "mock-key", nullptr);
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c;
+    while (line.size() < 256 && ::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(out[0]);
+    if (line.rfind("LISTENING ", 0) == 0) url_ = line.substr(10);
+  }
+  ~MockUpstream() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+class ChatCallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (mock_.url().empty()) GTEST_SKIP() << "aisbf-mock not found beside the test binary";
+    char tmpl[] = "/tmp/aisbf-chat-call-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    write("aisbf.json", R"({"server":{"host":"127.0.0.1","port":17765},"routing":{"seed":7}})");
+    write("providers.json", R"({"providers":{"mock":{"id":"mock","name":"Mock","type":"openai","endpoint":")" +
+                                mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
+        "models":[{"name":"mock-model","context_size":1000},{"name":"fault-500","context_size":1000},
+                  {"name":"fault-400","context_size":1000}]}}})");
+    write("rotations.json", R"({"rotations":{"rot":{"providers":[{"provider_id":"mock","models":[
+        {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]}}})");
+    write("autoselect.json", "{}");
+    auto loaded = load_config(dir_);
+    ASSERT_TRUE(loaded.ok()) << (loaded.diagnostics.empty() ? "" : loaded.diagnostics.front().message);
+    ctx_.routes = std::make_shared<const routing::RoutingTable>(loaded.config);
+    ctx_.config = loaded.config;
+    state_ = GatewayState::in_process(1);
+    ctx_.state = state_.get();
+    ctx_.request_id = "test-1";
+    ctx_.started = std::chrono::steady_clock::now();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+
+  void write(const char* name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+
+  // Runs `make(pool)` on a fresh io_context until it is done.
+  template <class Make>
+  auto run(Make make) {
+    boost::asio::io_context io;
+    boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+    http::UpstreamPool pool(io, tls);
+    using Result = typename decltype(make(pool))::value_type;
+    std::optional<Result> result;
+    // Through a wrapper: co_spawn wants a default-constructible result.
+    // Idle upstream connections closed at the end, so that the loop runs out of work.
+    auto body = [&]() -> boost::asio::awaitable<void> {
+      result.emplace(co_await make(pool));
+      pool.close_idle();
+    };
+    boost::asio::co_spawn(io, body(), [](std::exception_ptr e) { EXPECT_FALSE(e); });
+    io.run_for(std::chrono::seconds(20));
+    EXPECT_TRUE(result.has_value());
+    return result;
+  }
+
+  static ChatRequest ask(std::string model, std::string text) {
+    ChatRequest r;
+    r.model = std::move(model);
+    r.messages.push_back(Message{Role::user, {TextBlock{std::move(text)}}, {}});
+    return r;
+  }
+
+  static std::string text_of(const ChatResponse& r) {
+    std::string out;
+    for (const auto& b : r.message.content) {
+      if (const auto* t = std::get_if<TextBlock>(&b)) out += t->text;
+    }
+    return out;
+  }
+
+  MockUpstream mock_;
+  fs::path dir_;
+  std::unique_ptr<GatewayState> state_;
+  RequestContext ctx_;
+};
+
+class RecordingEvents final : public CanonicalEventSink {
+ public:
+  boost::asio::awaitable<bool> on_event(const StreamEvent& event) override {
+    events.push_back(event);
+    co_return true;
+  }
+  std::vector<StreamEvent> events;
+};
+
+TEST_F(ChatCallTest, WholeAnswerFromADirectModel) {
+  const auto request = ask("mock/mock-model", "hello in process");
+  auto result = run([&](http::UpstreamPool& pool) { return chat_in_process(request, ctx_, {pool, {}, nullptr}); });
+  ASSERT_TRUE(result && result->has_value()) << (result && !result->has_value() ? result->error().message : "");
+  EXPECT_EQ(text_of(**result), "You said: hello in process");
+  EXPECT_EQ((*result)->finish_reason, FinishReason::stop);
+  ASSERT_TRUE((*result)->usage.has_value());
+  EXPECT_GT((*result)->usage->completion_tokens, 0);
+}
+
+TEST_F(ChatCallTest, StreamedEventsFoldIntoTheAnswer) {
+  const auto request = ask("mock/mock-model", "one two three four five six seven eight nine ten eleven twelve");
+  RecordingEvents events;
+  auto result = run([&](http::UpstreamPool& pool) { return chat_in_process(request, ctx_, {pool, {}, &events}); });
+  ASSERT_TRUE(result && result->has_value()) << (result && !result->has_value() ? result->error().message : "");
+  std::string streamed;
+  int deltas = 0;
+  for (const auto& ev : events.events) {
+    if (const auto* t = std::get_if<TextDelta>(&ev)) {
+      streamed += t->text;
+      ++deltas;
+    }
+  }
+  EXPECT_GT(deltas, 1);  // the mock sends ≤ 24 bytes per event
+  EXPECT_EQ(streamed, "You said: one two three four five six seven eight nine ten eleven twelve");
+  EXPECT_EQ(text_of(**result), streamed);
+  EXPECT_EQ((*result)->finish_reason, FinishReason::stop);
+}
+
+TEST_F(ChatCallTest, ARotationFailsOverLikeTheHttpPath) {
+  const auto request = ask("rotation/rot", "failover");
+  auto result = run([&](http::UpstreamPool& pool) { return chat_in_process(request, ctx_, {pool, {}, nullptr}); });
+  ASSERT_TRUE(result && result->has_value()) << (result && !result->has_value() ? result->error().message : "");
+  EXPECT_EQ(text_of(**result), "You said: failover");
+  // fault-500 (weight 1000) first, then mock-model: the loop's own bookkeeping says so.
+  const HeaderList expected{{"x-aisbf-target", "mock/mock-model"}, {"x-aisbf-attempts", "2"}};
+  EXPECT_EQ(ctx_.response_headers, expected);
+}
+
+TEST_F(ChatCallTest, TheRequestsErrorComesBackAsAValue) {
+  const auto request = ask("mock/fault-400", "bad");
+  auto result = run([&](http::UpstreamPool& pool) { return chat_in_process(request, ctx_, {pool, {}, nullptr}); });
+  ASSERT_TRUE(result && !result->has_value());
+  EXPECT_EQ(result->error().status, 400);
+  auto unknown = run([&](http::UpstreamPool& pool) {
+    return chat_in_process(ask("nosuch/model", "x"), ctx_, {pool, {}, nullptr});
+  });
+  ASSERT_TRUE(unknown && !unknown->has_value());
+  EXPECT_EQ(unknown->error().status, 404);
+}
+
+// A second sink beside the client's: the tee's copy holds exactly what the
+// client's sink received, and replaying it gives the same again.
+TEST_F(ChatCallTest, ATeeCopiesExactlyWhatTheClientGot) {
+  for (const bool stream : {false, true}) {
+    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
+    req.body() = std::string(R"({"model":"mock/mock-model","stream":)") + (stream ? "true" : "false") +
+                 R"(,"messages":[{"role":"user","content":"tee me please, all of these words"}]})";
+    RecordingSink client, copy, replayed;
+    TeeSink tee(client, copy);
+    ctx_.format = IngressFormat::openai_chat;
+    ctx_.deadline = {};
+    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
+      co_await serve_chat_to({req, pool, tee, nullptr}, ctx_, {});
+      co_return co_await replay(copy.recorded(), replayed);
+    });
+    ASSERT_TRUE(done && *done);
+    const auto& got = client.recorded();
+    EXPECT_EQ(got.status, 200);
+    EXPECT_EQ(got.streamed, stream);
+    EXPECT_TRUE(got.complete);
+    EXPECT_NE(got.body.find("You said: tee me"), std::string::npos) << got.body;
+    for (const RecordedResponse* other : {&copy.recorded(), &replayed.recorded()}) {
+      EXPECT_EQ(other->status, got.status);
+      EXPECT_EQ(other->content_type, got.content_type);
+      EXPECT_EQ(other->headers, got.headers);
+      EXPECT_EQ(other->body, got.body);
+      EXPECT_EQ(other->streamed, got.streamed);
+      EXPECT_EQ(other->complete, got.complete);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aisbf

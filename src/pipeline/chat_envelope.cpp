@@ -1,0 +1,90 @@
+#include "pipeline/chat_envelope.hpp"
+
+#include <fmt/format.h>
+
+#include "core/json_scan.hpp"
+#include "providers/openai/openai_wire.hpp"
+
+namespace aisbf {
+
+namespace {
+
+GatewayError bad_request(std::string message, std::string code, std::string param) {
+  auto e = make_error(ErrorKind::invalid_request, std::move(message));
+  e.code = std::move(code);
+  e.param = std::move(param);
+  return e;
+}
+
+// `[` followed by anything but whitespace and `]` (the value is valid JSON).
+bool non_empty_array(std::string_view v) {
+  if (v.empty() || v.front() != '[') return false;
+  auto inner = v.find_first_not_of(" \t\r\n", 1);
+  return inner != std::string_view::npos && v[inner] != ']';
+}
+
+Expected<ChatEnvelope> scan_openai(std::string_view body) {
+  auto scanned = openai::scan_chat_request(body);
+  if (!scanned) return scanned.take_error();
+  ChatEnvelope env;
+  env.model = std::move(scanned->model);
+  env.model_begin = scanned->model_begin;
+  env.model_end = scanned->model_end;
+  env.stream = scanned->stream;
+  env.include_usage = scanned->include_usage;
+  env.has_tools = scanned->has_tools;
+  return env;
+}
+
+// Anthropic Messages: `model` and `messages` are required; no
+// stream_options (a stream always carries usage); errors name the field the
+// way Anthropic's own do ("model: Field required").
+Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
+  ChatEnvelope env;
+  std::string_view model, messages;
+  auto err = json_scan::scan_object(body, [&](const json_scan::Member& m) {
+    auto value = body.substr(m.value_begin, m.value_end - m.value_begin);
+    if (json_scan::key_equals(m, "model")) {
+      model = value;
+      env.model_begin = m.value_begin;
+      env.model_end = m.value_end;
+    } else if (json_scan::key_equals(m, "messages")) {
+      messages = value;
+    } else if (json_scan::key_equals(m, "stream")) {
+      env.stream = value == "true";
+    } else if (json_scan::key_equals(m, "tools")) {
+      env.has_tools = non_empty_array(value);
+    }
+  });
+  if (err) {
+    return bad_request(fmt::format("request body is not valid JSON: {} at line {}, column {}", err->message,
+                                   err->line, err->column),
+                       "invalid_json", {});
+  }
+  if (model.empty()) return bad_request("model: Field required", "missing_field", "model");
+  if (model.front() != '"') return bad_request("model: Input should be a valid string", "invalid_type", "model");
+  if (messages.empty()) return bad_request("messages: Field required", "missing_field", "messages");
+  if (messages.front() != '[') return bad_request("messages: Input should be a valid list", "invalid_type", "messages");
+  auto decoded = json_scan::decode_string(model);
+  if (!decoded) return bad_request("model: Input should be a valid string", "invalid_json", "model");
+  env.model = std::move(*decoded);
+  return env;
+}
+
+}  // namespace
+
+Expected<ChatEnvelope> scan_chat_envelope(std::string_view body, IngressFormat format) {
+  return format == IngressFormat::anthropic_messages ? scan_anthropic(body) : scan_openai(body);
+}
+
+std::string with_model(std::string_view body, const ChatEnvelope& envelope, std::string_view model) {
+  auto encoded = json_scan::encode_string(model);
+  std::string out;
+  out.reserve(body.size() + encoded.size());
+  out.append(body.substr(0, envelope.model_begin));
+  out.append(encoded);
+  out.append(body.substr(envelope.model_end));
+  return out;
+}
+
+}  // namespace aisbf

@@ -1,0 +1,31 @@
+// The few fields of a chat request body the pipeline reads without decoding
+// it (the passthrough path forwards the body as sent, with only `model`
+// replaced). Format-neutral: each client format has its own scan, since
+// OpenAI and Anthropic name and require different fields.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/expected.hpp"
+#include "pipeline/ingress.hpp"
+
+namespace aisbf {
+
+struct ChatEnvelope {
+  std::string model;
+  std::size_t model_begin = 0, model_end = 0;  // byte span of the model value in the body
+  bool stream = false;
+  bool include_usage = false;  // OpenAI stream_options.include_usage; Anthropic streams always report usage
+  bool has_tools = false;      // a top-level `tools` array with something in it
+};
+
+// Validates the body as JSON and reads the envelope of `format`'s request
+// (openai_chat or anthropic_messages). Errors are 400s that name the field.
+Expected<ChatEnvelope> scan_chat_envelope(std::string_view body, IngressFormat format);
+
+// The body with only the model value replaced; every other byte as sent.
+std::string with_model(std::string_view body, const ChatEnvelope& envelope, std::string_view model);
+
+}  // namespace aisbf

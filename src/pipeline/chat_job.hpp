@@ -1,0 +1,59 @@
+// One chat request as the attempt loop sees it, whatever its source: an
+// HTTP client in any format (its body may be forwarded as bytes), or an
+// in-process call (a canonical request, always translated). Internal to
+// pipeline/: chat_pipeline.hpp and chat_call.hpp are the public doors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/chat_types.hpp"
+#include "core/gateway_error.hpp"
+#include "http/exchange.hpp"
+#include "http/upstream_client.hpp"
+#include "pipeline/chat_envelope.hpp"
+#include "pipeline/relay.hpp"
+#include "pipeline/request_context.hpp"
+#include "pipeline/response_sink.hpp"
+#include "pipeline/translate.hpp"
+#include "routing/rotation.hpp"
+
+namespace aisbf {
+
+// Where a job's request comes from and its answer goes.
+struct ChatIo {
+  explicit ChatIo(http::UpstreamPool& upstream_pool) : pool(upstream_pool) {}
+  http::UpstreamPool& pool;
+  const http::Request* client = nullptr;  // HTTP: its body may be forwarded, a few of its headers too
+  ResponseSink* sink = nullptr;           // HTTP: the answer in the client's format
+  http::Exchange* exchange = nullptr;     // HTTP: watched, its disconnect cancels the request
+  TranslatedOutput* canonical = nullptr;  // in process: the answer as canonical values
+  std::optional<GatewayError> failure;    // in process: the final error (nothing is sent)
+};
+
+struct ChatJob {
+  explicit ChatJob(ChatIo chat_io) : io(std::move(chat_io)) {}
+  ChatIo io;
+  std::string_view client_model;          // as the client named it (echoed, logged), in `envelope` or `canonical`
+  bool stream = false;
+  bool include_usage = false;
+  const ChatEnvelope* envelope = nullptr;  // set: the body may be forwarded as bytes
+  bool anthropic = false;                  // the client speaks Anthropic's format
+  std::optional<ChatRequest> canonical;    // decoded once, when a candidate needs translation
+  std::int64_t estimated_tokens = 0;       // for token windows, until the real usage is known
+};
+
+// Resolves the job's model and runs it: one attempt for a direct target,
+// the failover loop for a rotation. Errors are answered through job.io.
+boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope);
+
+// One attempt at candidate `c`: passthrough when the job allows it and the
+// adapter accepts it, translation otherwise. `in_table`: `c` belongs to
+// ctx.routes, so its preparation is cached with the table.
+boost::asio::awaitable<RelayOutcome> attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                             bool in_table);
+
+}  // namespace aisbf

@@ -1,0 +1,320 @@
+// The attempt loop: resolve → plan → attempt, for a direct target or a
+// rotation, with the shared state's verdicts and the request's deadline.
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/log_text.hpp"
+#include "pipeline/attempt_report.hpp"
+#include "pipeline/chat_job.hpp"
+#include "pipeline/gateway_state.hpp"
+#include "pipeline/request_deadline.hpp"
+#include "pipeline/respond.hpp"
+#include "pipeline/target_gate.hpp"
+#include "routing/resolve.hpp"
+#include "routing/selector.hpp"
+
+namespace aisbf {
+
+namespace {
+
+using limits::Clock;
+
+// The final error: answered to the HTTP client, or kept for the in-process caller.
+boost::asio::awaitable<void> answer_error(ChatJob& job, RequestContext& ctx, const GatewayError& error) {
+  if (job.io.sink == nullptr) {
+    job.io.failure = error;
+    co_return;
+  }
+  co_await send_error(*job.io.sink, error, ctx);
+}
+
+// The HTTP client's disconnect cancels the request (an in-process caller
+// emits ctx.cancel itself).
+void watch_client(ChatJob& job, RequestContext& ctx) {
+  if (job.io.exchange != nullptr) job.io.exchange->watch_disconnect([&ctx] { ctx.cancel.emit(); });
+}
+
+void unwatch_client(ChatJob& job) {
+  if (job.io.exchange != nullptr) job.io.exchange->stop_watch();
+}
+
+// Failures another attempt of the same model may get past.
+bool transient(const GatewayError& e) {
+  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
+         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
+}
+
+// A candidate this build or configuration cannot use (a provider type this
+// build lacks, an endpoint that is no URL, a request its codec cannot
+// express): nothing was sent, and another candidate may well serve.
+bool candidate_unusable(const RelayOutcome& outcome) {
+  return outcome.unusable || (outcome.error && outcome.error->kind == ErrorKind::unsupported);
+}
+
+// The attempt ran out of the request's time (its timeouts were clipped to
+// the deadline): it says nothing about its target.
+bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
+  return outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx);
+}
+
+// `listed`: the provider lists the model (or a rotation names it). A failure
+// of a model it does not list leaves no health entry: any name a client
+// makes up would otherwise stay in the state for good.
+void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
+  if (!outcome.error) {
+    gate.succeeded(outcome.usage);
+  } else if (ctx.cancel.cancelled() || candidate_unusable(outcome) || cut_by_deadline(outcome, ctx) || !listed) {
+    gate.abandoned();  // no verdict on the target
+  } else {
+    gate.failed(*outcome.error, outcome.rate_hints);
+  }
+}
+
+void log_outcome(const RequestContext& ctx, std::string_view model, std::string_view target,
+                 const RelayOutcome& outcome) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - ctx.started);
+  if (outcome.error) {
+    spdlog::info("{} {} → {} failed after {} µs: {}", ctx.request_id, log_text(model), log_text(target),
+                 elapsed.count(), log_text(outcome.error->message, 2 * kLogFieldBytes));
+  } else if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("{} {} → {} {} in {} µs, tokens {}+{}", ctx.request_id, log_text(model), log_text(target),
+                  outcome.status, elapsed.count(), outcome.usage.prompt_tokens, outcome.usage.completion_tokens);
+  }
+}
+
+// A rate limit the gateway itself enforces, as a 429 with Retry-After.
+GatewayError skipped_error(const AttemptRecord& record) {
+  auto e = make_error(record.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
+                      fmt::format("{} is not available: {}", record.target, record.error));
+  e.code = record.rate_limited ? "rate_limited" : "target_unavailable";
+  if (record.retry_after) e.retry_after = retry_after_seconds(*record.retry_after);
+  return e;
+}
+
+// `listed`: `c` is the routing table's (a model the provider lists); it
+// lives as long as ctx.routes. Otherwise a candidate built for this request.
+boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, const routing::Candidate& c,
+                                          bool listed) {
+  TargetGate gate(*ctx.state, *ctx.config, c, false);
+  auto skip = gate.claim_now(job.estimated_tokens);
+  // Watched from before a wait for a rate_limit slot: a client that leaves
+  // meanwhile gives its slot's request up.
+  watch_client(job, ctx);
+  if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+  if (skip || past_deadline(ctx)) {
+    unwatch_client(job);
+    const GatewayError error = skip ? skipped_error(*skip) : request_timed_out(ctx);  // named: see relay.cpp
+    co_return co_await answer_error(job, ctx, error);
+  }
+  auto outcome = co_await attempt(ctx, c, job, listed);
+  unwatch_client(job);
+  settle(gate, outcome, ctx, listed);
+  log_outcome(ctx, job.client_model, c.key, outcome);
+  if (outcome.error && !outcome.reached_client) {
+    const GatewayError error = cut_by_deadline(outcome, ctx) ? request_timed_out(ctx) : *outcome.error;
+    co_await answer_error(job, ctx, error);
+  }
+}
+
+// A model the provider does not list: its candidate is built for this request.
+boost::asio::awaitable<void> serve_unlisted(ChatJob& job, RequestContext& ctx, routing::Candidate c) {
+  co_await serve_direct(job, ctx, c, false);
+}
+
+boost::asio::awaitable<void> fail(ChatJob& job, RequestContext& ctx, GatewayError error) {
+  co_await answer_error(job, ctx, error);
+}
+
+// What a request needs from models that declare capabilities: tools from
+// the envelope scan or the decoded request; images from the decoded
+// request's content blocks (decoded here when not yet, and kept: a
+// translating candidate reuses it). A body the codec cannot decode needs
+// nothing: the upstream will judge it.
+routing::RequestNeeds request_needs(ChatJob& job, const RequestContext& ctx) {
+  routing::RequestNeeds needs;
+  needs.tools = job.envelope != nullptr ? job.envelope->has_tools : job.canonical && !job.canonical->tools.empty();
+  if (!job.canonical && job.io.client != nullptr) {
+    if (auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body())) {
+      job.canonical = std::move(*decoded);
+    }
+  }
+  if (!job.canonical) return needs;
+  for (const auto& message : job.canonical->messages) {
+    for (const auto& block : message.content) needs.images = needs.images || std::holds_alternative<ImageBlock>(block);
+  }
+  return needs;
+}
+
+std::uint64_t selection_seed(RequestContext& ctx) {
+  auto n = ctx.state->selections.fetch_add(1, std::memory_order_relaxed);
+  if (ctx.config->routing.seed) return *ctx.config->routing.seed + n * 0x9e3779b97f4a7c15ull;
+  thread_local routing::SplitMix64 seeds{std::random_device{}()};
+  return seeds.next();
+}
+
+// `notifyerrors`: the error text as an ordinary answer in the client's format.
+boost::asio::awaitable<void> send_notify(ResponseSink& sink, RequestContext& ctx, const ChatJob& job,
+                                         const GatewayError& error) {
+  const IngressCodec& codec = ingress_codec(ctx.format);
+  ChatResponse response = notify_response(error);
+  response.id = "aisbf-" + ctx.request_id;
+  response.model = job.client_model;
+  const EgressContext egress{std::string(job.client_model), job.include_usage};
+  HeaderList extra{{"x-request-id", ctx.request_id}};
+  if (!job.stream) {
+    co_await sink.send(200, "application/json", codec.encode_response(response, egress), extra);
+    co_return;
+  }
+  auto encoder = codec.make_stream_encoder(egress);
+  std::string out = encoder->on_event(StreamStart{response.id, response.model, response.created});
+  out += encoder->on_event(TextDelta{error.message});
+  out += encoder->on_event(FinishEvent{FinishReason::stop});
+  if (job.include_usage) out += encoder->on_event(UsageEvent{});
+  out += encoder->on_end(std::nullopt);
+  extra.emplace_back("Cache-Control", "no-cache");
+  if (co_await sink.begin_stream(200, "text/event-stream", extra) && co_await sink.write(out)) {
+    co_await sink.end();
+  }
+}
+
+// Records for the candidates never tried, so that the final error says why.
+void note_untried(const routing::AttemptPlanner& planner, const routing::RotationPlan& plan, RequestContext& ctx,
+                  std::vector<AttemptRecord>& records) {
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
+    if (planner.tries(i) > 0) continue;
+    const auto& c = plan.candidates[i];
+    if (!planner.capable(i)) {
+      records.push_back({c.key, true, false, 0, "it does not declare the capabilities this request needs", {}});
+    } else if (auto why = unavailable_reason(*ctx.state, *ctx.config, c, true, now)) {
+      records.push_back(std::move(*why));
+    }
+  }
+}
+
+GatewayError no_capable_candidate(const routing::RotationPlan& plan, const routing::RequestNeeds& needs) {
+  auto e = make_error(ErrorKind::invalid_request,
+                      fmt::format("no model of rotation '{}' declares {} this request uses", plan.rotation->id,
+                                  needs.tools && needs.images ? "the tools and image capabilities"
+                                  : needs.tools              ? "the tools capability (function_calling)"
+                                                             : "the image capability (vision)"));
+  e.code = "unsupported_capability";
+  return e;
+}
+
+// How the loop over a rotation's candidates ended, short of an answer.
+struct LoopEnd {
+  bool answered = false;                     // an attempt's answer (or part of it) went out
+  bool timed_out = false;                    // the request's deadline passed
+  std::optional<GatewayError> final_error;   // the request itself is wrong
+};
+
+// One pass of the failover loop; `records` collect what each attempt came to.
+boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx, const routing::RotationPlan& plan,
+                                               routing::AttemptPlanner& planner, std::vector<AttemptRecord>& records) {
+  const auto& candidates = plan.candidates;
+  LoopEnd end;
+  while (!ctx.cancel.cancelled()) {
+    if (past_deadline(ctx)) {
+      end.timed_out = true;
+      break;
+    }
+    const auto now = Clock::now();
+    auto index = planner.next([&](std::size_t i) {
+      return available_now(*ctx.state, *ctx.config, candidates[i], true, now);
+    });
+    if (!index) break;
+    const routing::Candidate& c = candidates[*index];
+    TargetGate gate(*ctx.state, *ctx.config, c, true);
+    auto skip = gate.claim_now(job.estimated_tokens);
+    if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+    if (skip) {
+      records.push_back(std::move(*skip));
+      planner.skipped(*index);
+      continue;
+    }
+    if (past_deadline(ctx)) {
+      end.timed_out = true;  // the gate, dropped unsettled, releases its claims
+      break;
+    }
+    ctx.response_headers.clear();
+    ctx.response_headers.reserve(2);
+    ctx.response_headers.emplace_back("x-aisbf-target", c.key);
+    ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
+    auto outcome = co_await attempt(ctx, c, job, true);
+    settle(gate, outcome, ctx, true);
+    log_outcome(ctx, job.client_model, c.key, outcome);
+    if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
+      end.answered = true;
+      break;
+    }
+    if (cut_by_deadline(outcome, ctx)) {
+      end.timed_out = true;
+      break;
+    }
+    const GatewayError& error = *outcome.error;
+    records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
+                       gate.blocked_for()});
+    if (!error.retryable && !candidate_unusable(outcome)) {
+      end.final_error = error;  // the request itself is wrong: another candidate would say the same
+      break;
+    }
+    planner.failed(*index, transient(error));
+  }
+  co_return end;
+}
+
+boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, const routing::RotationPlan& plan) {
+  const auto& candidates = plan.candidates;
+  bool declared = false;
+  for (const auto& c : candidates) declared = declared || !c.capabilities.empty();
+  const routing::RequestNeeds needs = declared ? request_needs(job, ctx) : routing::RequestNeeds{};
+  routing::AttemptPlanner planner(candidates, needs, plan.max_attempts, plan.max_attempts_per_model,
+                                  selection_seed(ctx));
+  if (!planner.any_capable() && !candidates.empty()) {
+    co_return co_await answer_error(job, ctx, no_capable_candidate(plan, needs));
+  }
+  std::vector<AttemptRecord> records;
+  watch_client(job, ctx);
+  const LoopEnd end = co_await try_candidates(job, ctx, plan, planner, records);
+  unwatch_client(job);
+  if (end.answered || ctx.cancel.cancelled()) co_return;
+  if (end.final_error) co_return co_await answer_error(job, ctx, *end.final_error);
+  if (end.timed_out) {
+    auto error = request_timed_out(ctx);
+    error.message += fmt::format(" ({} attempts)", planner.attempts());
+    co_return co_await answer_error(job, ctx, error);
+  }
+  note_untried(planner, plan, ctx, records);
+  auto error = all_candidates_failed(plan.rotation->id, records);
+  spdlog::warn("{} {}: {}", ctx.request_id, log_text(job.client_model), log_text(error.message, 3 * kLogFieldBytes));
+  if (plan.notifyerrors && job.io.sink != nullptr) co_return co_await send_notify(*job.io.sink, ctx, job, error);
+  co_await answer_error(job, ctx, error);
+}
+
+}  // namespace
+
+// Not a coroutine: it hands over the coroutine that serves the request.
+boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
+  arm_deadline(ctx);
+  auto resolved = routing::resolve_chat(*ctx.config, {ctx.principal.config_namespace()}, scope, job.client_model);
+  if (!resolved) return fail(job, ctx, resolved.take_error());
+  if (job.io.client != nullptr) job.estimated_tokens = static_cast<std::int64_t>(job.io.client->body().size() / 4);
+  if (resolved->rotation != nullptr) {
+    const auto* plan = ctx.routes->rotation(resolved->rotation->id);
+    if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
+      return fail(job, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
+    }
+    return serve_rotation(job, ctx, *plan);
+  }
+  std::optional<routing::Candidate> scratch;
+  const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
+  if (!scratch) return serve_direct(job, ctx, c, true);  // the table's: lives as long as ctx.routes
+  return serve_unlisted(job, ctx, std::move(*scratch));
+}
+
+}  // namespace aisbf

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,42 @@
 #include "pipeline/route_table.hpp"
 
 namespace {
+
+// The last line of defence for log lines (call sites also pass client and
+// upstream text through log_text): whatever a message holds, its control
+// characters are escaped, so it cannot forge another line, and it is cut so
+// that no line passes 4 KB.
+class SafeLineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    constexpr std::size_t kMaxPayload = 3900;  // leaves room for the time, level and logger name
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    safe_.clear();
+    for (std::size_t i = 0; i < payload.size() && safe_.size() < kMaxPayload; ++i) {
+      const auto c = static_cast<unsigned char>(payload[i]);
+      if (c < 0x20 || c == 0x7f) {
+        safe_ += fmt::format("\\x{:02x}", c);
+      } else {
+        safe_ += static_cast<char>(c);
+      }
+    }
+    if (safe_.size() < payload.size() && safe_.size() >= kMaxPayload) {
+      while (!safe_.empty() && (static_cast<unsigned char>(safe_.back()) & 0xc0) == 0x80) safe_.pop_back();
+      if (!safe_.empty() && static_cast<unsigned char>(safe_.back()) >= 0xc0) safe_.pop_back();
+      safe_ += fmt::format("…(cut, {} bytes)", payload.size());
+    }
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(safe_.data(), safe_.size());
+    inner_->format(copy, dest);
+    msg.color_range_start = copy.color_range_start;  // the colour sink reads them from the original
+    msg.color_range_end = copy.color_range_end;
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<SafeLineFormatter>(); }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_ = std::make_unique<spdlog::pattern_formatter>();
+  std::string safe_;  // a sink formats under its own lock: one buffer per formatter is enough
+};
 
 std::filesystem::path default_config_dir() {
   if (const char* env = std::getenv("AISBF_CONFIG_DIR"); env && *env) return env;
@@ -121,6 +158,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("aisbf");
+  logger->set_formatter(std::make_unique<SafeLineFormatter>());
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(opt.log_level));
 

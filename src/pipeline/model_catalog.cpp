@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/log_text.hpp"
 #include "http/endpoint.hpp"
 #include "pipeline/upstream_target.hpp"
 #include "providers/registry.hpp"
@@ -82,7 +83,7 @@ boost::asio::awaitable<void> ModelCatalog::refresh(http::UpstreamPool& pool, con
     if (models) {
       (*next)[provider.id] = std::move(*models);
     } else {
-      spdlog::warn("model list of provider '{}' not refreshed: {}", provider.id, models.error().message);
+      spdlog::warn("model list of provider '{}' not refreshed: {}", provider.id, log_text(models.error().message));
     }
   }
   std::erase_if(*next, [&](const auto& entry) { return config.find_provider(entry.first) == nullptr; });

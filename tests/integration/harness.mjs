@@ -627,3 +627,32 @@ export function anthropicTextOf(events) {
     .filter((d) => d?.type === 'text_delta')
     .map((d) => d.text).join('');
 }
+
+// ---------------------------------------------------------------- raw sockets
+
+// A raw TCP client: `read(pred)` waits until pred(received, closed) holds.
+export function rawConn(url) {
+  const { hostname, port } = new URL(url);
+  const sock = net.connect(Number(port), hostname);
+  const st = { data: '', closed: false, error: null, waiters: [] };
+  const wake = () => { for (const w of st.waiters.splice(0)) w(); };
+  sock.setEncoding('latin1');
+  sock.on('data', (d) => { st.data += d; wake(); });
+  sock.on('close', () => { st.closed = true; wake(); });
+  sock.on('error', (e) => { st.error = e; });
+  return {
+    sock,
+    st,
+    connected: new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); }),
+    async read(pred, ms, what) {
+      const p = (async () => {
+        while (!pred(st.data, st.closed)) {
+          if (st.closed) throw new Error(`connection closed (${st.error?.code ?? 'clean'}), got: ${JSON.stringify(st.data.slice(0, 500))}`);
+          await new Promise((resolve) => st.waiters.push(resolve));
+        }
+        return st.data;
+      })();
+      return withTimeout(p, ms, what);
+    },
+  };
+}

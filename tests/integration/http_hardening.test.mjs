@@ -5,35 +5,8 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  startStack, get, chatBody, delay, withTimeout, mockProvider, MOCK_MODELS,
+  startStack, get, chatBody, delay, withTimeout, mockProvider, MOCK_MODELS, rawConn,
 } from './harness.mjs';
-
-// A raw TCP client: `read(pred)` waits until pred(received, closed) holds.
-export function rawConn(url) {
-  const { hostname, port } = new URL(url);
-  const sock = net.connect(Number(port), hostname);
-  const st = { data: '', closed: false, error: null, waiters: [] };
-  const wake = () => { for (const w of st.waiters.splice(0)) w(); };
-  sock.setEncoding('latin1');
-  sock.on('data', (d) => { st.data += d; wake(); });
-  sock.on('close', () => { st.closed = true; wake(); });
-  sock.on('error', (e) => { st.error = e; });
-  return {
-    sock,
-    st,
-    connected: new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); }),
-    async read(pred, ms, what) {
-      const p = (async () => {
-        while (!pred(st.data, st.closed)) {
-          if (st.closed) throw new Error(`connection closed (${st.error?.code ?? 'clean'}), got: ${JSON.stringify(st.data.slice(0, 500))}`);
-          await new Promise((resolve) => st.waiters.push(resolve));
-        }
-        return st.data;
-      })();
-      return withTimeout(p, ms, what);
-    },
-  };
-}
 
 const statusLines = (data) => data.match(/HTTP\/1\.1 \d{3} /g) ?? [];
 

@@ -5,35 +5,8 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  startStack, get, post, request, chatBody, assertError, assertAnthropicError, messagesBody, withTimeout,
+  startStack, get, post, request, chatBody, assertError, assertAnthropicError, messagesBody, withTimeout, rawConn,
 } from './harness.mjs';
-
-// Opens a raw TCP connection; `read()` waits until `pred(received, closed)` holds.
-function rawConn(url) {
-  const { hostname, port } = new URL(url);
-  const sock = net.connect(Number(port), hostname);
-  const st = { data: '', closed: false, waiters: [] };
-  const wake = () => { for (const w of st.waiters.splice(0)) w(); };
-  sock.setEncoding('latin1');
-  sock.on('data', (d) => { st.data += d; wake(); });
-  sock.on('close', () => { st.closed = true; wake(); });
-  sock.on('error', () => { /* surfaced as close */ });
-  return {
-    sock,
-    st,
-    connected: new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); }),
-    read(pred, ms, what) {
-      const p = (async () => {
-        while (!pred(st.data, st.closed)) {
-          if (st.closed) throw new Error(`connection closed, got: ${JSON.stringify(st.data.slice(0, 500))}`);
-          await new Promise((resolve) => st.waiters.push(resolve));
-        }
-        return st.data;
-      })();
-      return withTimeout(p, ms, what);
-    },
-  };
-}
 
 describe('Host check on a loopback listener (DNS rebinding)', { timeout: 60000 }, () => {
   let s;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 
+#include "core/log_text.hpp"
 #include "api/anthropic/messages_decode.hpp"
 #include "api/anthropic/messages_ingress.hpp"
 #include "core/json_scan.hpp"
@@ -244,7 +245,7 @@ Expected<ChatRequest> decode_anthropic_request(std::string_view body, const Anth
   ChatRequest request;
   Warnings warnings;
   if (auto error = decode_fields(*root, options, request, warnings)) return *std::move(error);
-  if (!warnings.items().empty()) spdlog::warn("anthropic ingress: {}", fmt::join(warnings.items(), "; "));
+  if (!warnings.items().empty()) spdlog::warn("anthropic ingress: {}", log_text(fmt::format("{}", fmt::join(warnings.items(), "; ")), 2048));
   return request;
 }
 

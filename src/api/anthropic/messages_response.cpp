@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/log_text.hpp"
 #include "api/anthropic/messages_ingress.hpp"
 #include "api/anthropic/messages_wire.hpp"
 
@@ -25,7 +26,7 @@ json::object tool_input(const ToolCallBlock& call) {
   if (!ec && v.is_object()) return std::move(v.get_object());
   if (!ec && v.is_null()) return {};
   spdlog::warn("anthropic ingress: tool call '{}' ({}) has arguments that are not a JSON object; sent as {{}}",
-               call.name, call.id);
+               log_text(call.name, 256), log_text(call.id, 128));
   return {};
 }
 

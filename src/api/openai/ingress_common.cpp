@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/json_scan.hpp"
+#include "core/log_text.hpp"
 
 namespace aisbf::api::openai_ingress {
 
@@ -149,7 +150,8 @@ Status read_sampling(const json::object& root, ChatRequest& out) {
 
 void DropLog::flush(std::string_view codec) const {
   if (items_.empty()) return;
-  spdlog::warn("{} ingress: dropped what has no canonical equivalent: {}", codec, fmt::join(items_, "; "));
+  spdlog::warn("{} ingress: dropped what has no canonical equivalent: {}", codec,
+               log_text(fmt::format("{}", fmt::join(items_, "; ")), 2048));
 }
 
 std::string random_id(std::string_view prefix, std::size_t length) {

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/log_text.hpp"
 #include "providers/anthropic/anthropic_adapter.hpp"
 #include "providers/anthropic/anthropic_wire.hpp"
 
@@ -32,9 +33,9 @@ struct Notes {
     std::string joined;
     for (const auto& item : items) joined += (joined.empty() ? "" : "; ") + item;
     if (warn)
-      spdlog::warn("anthropic request for '{}': {}", model, joined);
+      spdlog::warn("anthropic request for '{}': {}", log_text(model, 256), log_text(joined, 2048));
     else
-      spdlog::debug("anthropic request for '{}': {}", model, joined);
+      spdlog::debug("anthropic request for '{}': {}", log_text(model, 256), log_text(joined, 2048));
   }
 };
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/json/serialize.hpp>
 
+#include "core/log_text.hpp"
 #include "providers/gemini/gemini_adapter.hpp"
 #include "providers/gemini/gemini_wire.hpp"
 
@@ -179,7 +180,8 @@ Expected<UpstreamRequest> GeminiAdapter::encode_chat(const ChatRequest& request,
   if (json::object config = encode_generation_config(request, warnings); !config.empty())
     body["generationConfig"] = std::move(config);
   if (!warnings.empty())
-    spdlog::warn("provider '{}' (google): dropped or changed in the request: {}", target.provider_id, join(warnings));
+    spdlog::warn("provider '{}' (google): dropped or changed in the request: {}", target.provider_id,
+                 log_text(join(warnings), 2048));
 
   UpstreamRequest out;
   out.path_suffix = chat_path(target, request.stream);

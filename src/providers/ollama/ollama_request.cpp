@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
+#include "core/log_text.hpp"
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/ollama/ollama_wire.hpp"
 
@@ -291,7 +292,7 @@ Expected<UpstreamRequest> OllamaAdapter::encode_chat(const ChatRequest& request,
   out.body = json::serialize(encode_body(request, target, state));
   if (!state.dropped.empty())
     spdlog::warn("ollama provider '{}': dropped what Ollama cannot take: {}", target.provider_id,
-                 fmt::join(state.dropped, "; "));
+                 log_text(fmt::format("{}", fmt::join(state.dropped, "; ")), 2048));
   return out;
 }
 

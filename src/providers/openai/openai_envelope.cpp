@@ -74,14 +74,4 @@ Expected<ChatEnvelope> scan_chat_request(std::string_view body) {
   return env;
 }
 
-std::string rewrite_model(std::string_view body, const ChatEnvelope& envelope, std::string_view new_model) {
-  auto encoded = json_scan::encode_string(new_model);
-  std::string out;
-  out.reserve(body.size() + encoded.size());
-  out.append(body.substr(0, envelope.model_begin));
-  out.append(encoded);
-  out.append(body.substr(envelope.model_end));
-  return out;
-}
-
 }  // namespace aisbf::openai

@@ -7,6 +7,7 @@
 #include <span>
 #include <spdlog/spdlog.h>
 
+#include "core/log_text.hpp"
 #include "providers/openai/openai_adapter.hpp"
 #include "providers/openai/openai_presets.hpp"
 
@@ -192,7 +193,7 @@ void copy_extensions(const json::object& extensions, json::object& body) {
       dropped.append(dropped.empty() ? "" : ", ").append(member.key());
     }
   }
-  if (!dropped.empty()) spdlog::debug("openai: dropped fields with no OpenAI equivalent: {}", dropped);
+  if (!dropped.empty()) spdlog::debug("openai: dropped fields with no OpenAI equivalent: {}", log_text(dropped, 2048));
 }
 
 json::object encode_body(const ChatRequest& request, const UpstreamTarget& target) {
@@ -327,7 +328,7 @@ void apply_quirks(const OpenAiPreset& preset, const PresetQuirks& quirks, json::
   if (const auto* n = body.if_contains("n"); quirks.single_choice && n != nullptr) {
     if (!(n->is_int64() && n->get_int64() == 1) && !(n->is_uint64() && n->get_uint64() == 1)) drop(body, "n", dropped);
   }
-  if (!dropped.empty()) spdlog::debug("openai: dropped fields the {} preset does not take: {}", preset.name, dropped);
+  if (!dropped.empty()) spdlog::debug("openai: dropped fields the {} preset does not take: {}", preset.name, log_text(dropped, 2048));
 }
 
 }  // namespace

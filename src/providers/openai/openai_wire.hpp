@@ -24,7 +24,4 @@ struct ChatEnvelope {
 // `stream_options.include_usage` and whether `tools` is a non-empty array. Errors are 400s that name the problem.
 Expected<ChatEnvelope> scan_chat_request(std::string_view body);
 
-// The body with only the model value replaced; every other byte as sent.
-std::string rewrite_model(std::string_view body, const ChatEnvelope& envelope, std::string_view new_model);
-
 }  // namespace aisbf::openai

@@ -8,9 +8,13 @@ namespace aisbf::api {
 
 namespace {
 
+// A plain loop: find_first_of with a two-character set costs a search of
+// the set for every character of the path (~200 instructions a request).
 std::string_view strip_query(std::string_view target) {
-  auto q = target.find_first_of("?#");
-  return q == std::string_view::npos ? target : target.substr(0, q);
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == '?' || target[i] == '#') return target.substr(0, i);
+  }
+  return target;
 }
 
 // Collapses a trailing slash so "/api/v1/models/" matches "/api/v1/models".
@@ -132,6 +136,17 @@ RouteMatch RouteMatcher::match(std::string_view method, std::string_view target)
     }
     m.names = {};  // a partial match may have left names behind (values are set on success only)
   }
+  return m;
+}
+
+RouteMatch RouteMatcher::match_at(std::size_t index, std::string_view target) const {
+  RouteMatch m;
+  if (index >= compiled_.size()) return m;
+  const Compiled& c = compiled_[index];
+  const auto path = strip_trailing_slash(strip_query(target));
+  if (c.pieces.empty() ? c.pattern != path : !match_pieces(c, path, m)) return RouteMatch{};
+  m.route = index;
+  m.outcome = RouteMatch::Outcome::matched;
   return m;
 }
 

@@ -78,6 +78,10 @@ class RouteMatcher {
 
   // `target` is the request target as received (path plus optional query).
   RouteMatch match(std::string_view method, std::string_view target) const;
+  // The same request matched again against the route `index` it matched
+  // before (the head was judged already): only that route's parameters are
+  // read, no other pattern is tried. not_found when it does not match.
+  RouteMatch match_at(std::size_t index, std::string_view target) const;
 
   // The literal words that follow "/api/" in the patterns ("models", "v1",
   // "admin", …): a provider or rotation with such an id could not be reached

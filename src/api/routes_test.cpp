@@ -47,6 +47,22 @@ TEST(RouteMatcher, RestParameterTakesSlashesAndDecodes) {
   EXPECT_EQ(matcher.match("GET", "/items/").outcome, Outcome::not_found);  // the rest must not be empty
 }
 
+TEST(RouteMatcher, MatchAtReadsOnlyThatRoute) {
+  RouteMatcher matcher(kSpecs);
+  auto first = matcher.match("GET", "/api/s%20x/things/t?q=1");
+  ASSERT_EQ(name_of(first), "two");
+  auto again = matcher.match_at(first.route, "/api/s%20x/things/t?q=1");
+  EXPECT_EQ(again.outcome, Outcome::matched);
+  EXPECT_EQ(again.route, first.route);
+  EXPECT_EQ(again.param("scope"), "s x");
+  EXPECT_EQ(again.param("thing"), "t");
+  auto literal = matcher.match("GET", "/health/");
+  EXPECT_EQ(matcher.match_at(literal.route, "/health/").outcome, Outcome::matched);
+  EXPECT_EQ(matcher.match_at(literal.route, "/v1/chat/completions").outcome, Outcome::not_found);
+  EXPECT_EQ(matcher.match_at(first.route, "/api/s/models").outcome, Outcome::not_found);
+  EXPECT_EQ(matcher.match_at(999, "/health").outcome, Outcome::not_found);
+}
+
 TEST(RouteMatcher, SegmentParameters) {
   RouteMatcher matcher(kSpecs);
   auto m = matcher.match("POST", "/api/my%20p/chat/completions");

@@ -15,9 +15,10 @@ done
 
 packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
-  libspdlog-dev libfmt-dev libcli11-dev)
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libmariadb-dev libsodium-dev)
 if [ "$want_tests" = 1 ]; then
-  packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl clang-16 libclang-rt-16-dev)
+  packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl clang-16 libclang-rt-16-dev
+    postgresql mariadb-server)
 fi
 
 have_node=0

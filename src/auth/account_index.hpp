@@ -1,0 +1,76 @@
+// AccountIndex: users, API tokens and dashboard sessions in memory, so that
+// authenticating a request never waits on the database. Loaded from the
+// store at start and refreshed periodically (other instances' changes);
+// writes made through this instance update it at once (a revoked token is
+// refused by the next request).
+//
+// Thread-safe. Lookups read an immutable snapshot (one atomic load); a token
+// seen before costs one hash-map probe and a constant-time compare, not a
+// SHA-256.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/principal.hpp"
+#include "store/store.hpp"
+
+namespace aisbf::auth {
+
+struct TokenGrant {
+  Principal principal;            // kind user_token: user_id = username, role, token_id = ApiToken::id
+  std::string user_quotas_json;   // the user's quotas ({} for none)
+  std::string token_quotas_json;  // the token's own quotas ({} for none)
+};
+
+struct SessionGrant {
+  Principal principal;     // kind session
+  std::string csrf_token;  // the X-CSRF-Token a state-changing request must send
+  store::UnixMs expires_ms = 0;
+};
+
+enum class Lookup : std::uint8_t {
+  found,
+  refused,  // known, but inactive, expired, or its user is inactive: 401, no store lookup
+  unknown,  // not in memory: may exist in the store (made by another instance); ask it once
+};
+
+class AccountIndex {
+ public:
+  AccountIndex();
+  ~AccountIndex();
+
+  // Replaces everything (start, periodic refresh).
+  void load(std::span<const store::User> users, std::span<const store::ApiToken> tokens,
+            std::span<const store::Session> sessions);
+
+  void put_user(const store::User& user);  // role or active changes apply to the user's tokens and sessions
+  void remove_user(std::string_view username);
+  void put_token(const store::ApiToken& token);
+  void remove_token(std::string_view token_id);
+  void put_session(const store::Session& session);
+  void remove_session(std::string_view id_hash);
+
+  // `raw_token`: what the client sent after "Bearer ". Marks the token used (take_last_used).
+  std::pair<Lookup, std::optional<TokenGrant>> find_token(std::string_view raw_token, store::UnixMs now);
+  // `cookie_value`: the session cookie's value as sent.
+  std::pair<Lookup, std::optional<SessionGrant>> find_session(std::string_view cookie_value, store::UnixMs now);
+
+  std::optional<store::User> user(std::string_view username) const;
+
+  // Tokens used since the last call, with their latest use (written to the
+  // store in one batch by the caller).
+  std::vector<std::pair<std::string, store::UnixMs>> take_last_used();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aisbf::auth

@@ -197,6 +197,8 @@ std::pair<Lookup, std::optional<TokenGrant>> grant_token(const TokenEntry& entry
 }  // namespace
 
 std::pair<Lookup, std::optional<TokenGrant>> AccountIndex::find_token(std::string_view raw_token, UnixMs now) {
+  // Every user token has one length: anything else is not hashed at all.
+  if (raw_token.size() != kUserTokenPrefix.size() + 43) return {Lookup::unknown, std::nullopt};
   ThreadView& v = impl_->view();
   const Snapshot& snap = *v.snapshot;
   const std::uint64_t key = std::hash<std::string_view>{}(raw_token);

@@ -238,3 +238,42 @@ TEST(AccountIndex, NoLookupFindsATokenAfterRemoveReturns) {
 
 }  // namespace
 }  // namespace aisbf::auth
+
+namespace aisbf::auth {
+namespace {
+
+// Readers hold the token in their thread caches while the owner is demoted:
+// once put_user has returned, no lookup that starts afterwards sees the old role.
+TEST(AccountIndex, NoLookupSeesTheOldRoleAfterPutUserReturns) {
+  AccountIndex index;
+  index.put_user(user("alice", store::UserRole::admin));
+  auto t = token("tok", "alice");
+  index.put_token(t.row);
+  std::atomic<bool> demoted{false}, done{false};
+  std::atomic<int> violations{0}, admin_seen{0}, after{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        const bool was_demoted = demoted.load();
+        auto [lookup, grant] = index.find_token(t.raw, kNow);
+        const bool admin = lookup == Lookup::found && grant->principal.role == Role::admin;
+        if (admin && was_demoted) ++violations;
+        if (admin && !was_demoted) ++admin_seen;
+        if (was_demoted) ++after;
+      }
+    });
+  }
+  while (admin_seen.load() < 40) std::this_thread::yield();
+  index.put_user(user("alice", store::UserRole::user));
+  demoted = true;
+  for (int i = 0; i < 50; ++i) index.put_session(session("noise" + std::to_string(i), "alice", kNow + 1));
+  while (after.load() < 40) std::this_thread::yield();  // lookups that started after the demotion
+  done = true;
+  for (auto& th : readers) th.join();
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_EQ(index.find_token(t.raw, kNow).second->principal.role, Role::user);
+}
+
+}  // namespace
+}  // namespace aisbf::auth

@@ -21,7 +21,9 @@ using store::StoreError;
 StoreError unsupported() { return {StoreError::Kind::internal, "not in the fake"}; }
 
 // Only the user methods ensure_admin calls; everything else is an internal
-// error, so a call the bootstrap should not make shows up as a failure.
+// error, so a call the bootstrap should not make shows up as a failure. For
+// what a real database cannot be made to do on demand (be down); the
+// BootstrapSqlite tests below run the same paths on the SQLite store.
 class FakeUserStore : public store::Store {
  public:
   std::map<std::string, store::User, std::less<>> users;
@@ -206,6 +208,72 @@ TEST(Bootstrap, AnUnwritablePasswordFileIsAWarningNotAFailure) {
   EXPECT_FALSE(r.password.empty());  // main still prints it
   EXPECT_TRUE(r.password_file.empty());
   ASSERT_EQ(r.warnings.size(), 1u);
+}
+
+// The same on the real SQLite store (wt-store), migrated as main does it.
+class BootstrapSqlite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::DatabaseSettings settings;
+    settings.type = "sqlite";
+    settings.sqlite_path = (dir.path / "aisbf.db").string();
+    auto opened = store::open_store(settings);
+    ASSERT_TRUE(opened) << opened.error().message;
+    db = std::move(opened.value());
+    auto migrated = db->migrate();
+    ASSERT_TRUE(migrated) << migrated.error().message;
+  }
+  TempDir dir;
+  std::unique_ptr<store::Store> db;
+};
+
+TEST_F(BootstrapSqlite, CreatesOneAdminWithARandomPassword) {
+  auto r = ensure_admin(*db, dir.path, {}, kNow);
+  ASSERT_FALSE(r.error) << r.error->message;
+  ASSERT_TRUE(r.created);
+  EXPECT_EQ(read_file(dir.path / "initial-admin-password"), r.password + "\n");
+  auto admin = db->find_user("admin");
+  ASSERT_TRUE(admin && admin.value());
+  EXPECT_EQ(admin.value()->role, store::UserRole::admin);
+  EXPECT_TRUE(admin.value()->active);
+  EXPECT_EQ(verify_password(admin.value()->password_hash, r.password), PasswordCheck::ok);
+  EXPECT_EQ(db->count_active_admins().value(), 1);
+  auto again = ensure_admin(*db, dir.path, {}, kNow + 1);
+  EXPECT_FALSE(again.created);
+  EXPECT_FALSE(again.error);
+  EXPECT_EQ(db->list_users().value().size(), 1u);
+}
+
+TEST_F(BootstrapSqlite, ImportsAisbfSha256) {
+  const std::string hex = sha256_hex("imported pw");
+  auto r = ensure_admin(*db, dir.path, json(R"({"dashboard":{"username":"root","password":")" + hex + "\"}}"), kNow);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(r.password, "");
+  auto root = db->find_user("root");
+  ASSERT_TRUE(root && root.value());
+  EXPECT_EQ(verify_password(root.value()->password_hash, "imported pw"), PasswordCheck::ok_rehash);
+  EXPECT_FALSE(fs::exists(dir.path / "initial-admin-password"));
+}
+
+TEST_F(BootstrapSqlite, PromotesAnInactiveAdmin) {
+  store::User old;
+  old.username = "admin";
+  old.role = store::UserRole::admin;
+  old.active = false;
+  old.password_hash = hash_password("forgotten-pw");
+  old.quotas_json = "{}";
+  old.created_ms = 42;
+  ASSERT_TRUE(db->create_user(old));
+  auto r = ensure_admin(*db, dir.path, json(R"({"dashboard":{"password":")" + sha256_hex("admin") + "\"}}"), kNow);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_TRUE(r.created);
+  auto admin = db->find_user("admin");
+  ASSERT_TRUE(admin && admin.value());
+  EXPECT_TRUE(admin.value()->active);
+  EXPECT_EQ(admin.value()->created_ms, 42);
+  EXPECT_EQ(verify_password(admin.value()->password_hash, r.password), PasswordCheck::ok);
+  EXPECT_EQ(verify_password(admin.value()->password_hash, "admin"), PasswordCheck::wrong);
+  EXPECT_EQ(db->count_active_admins().value(), 1);
 }
 
 }  // namespace

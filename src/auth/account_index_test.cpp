@@ -277,3 +277,32 @@ TEST(AccountIndex, NoLookupSeesTheOldRoleAfterPutUserReturns) {
 
 }  // namespace
 }  // namespace aisbf::auth
+
+namespace aisbf::auth {
+namespace {
+
+// A refresh (load) replaces the token map: tokens this thread has cached are
+// found again without hashing, dropped ones are refused, and pending
+// last-use stamps survive.
+TEST(AccountIndex, CachedTokensAcrossARefresh) {
+  AccountIndex index;
+  auto stays = token("stays", "alice"), dropped = token("dropped", "alice");
+  std::vector<store::User> users{user("alice")};
+  std::vector<store::ApiToken> both{stays.row, dropped.row};
+  index.load(users, both, {});
+  ASSERT_EQ(index.find_token(stays.raw, kNow).first, Lookup::found);
+  ASSERT_EQ(index.find_token(dropped.raw, kNow).first, Lookup::found);
+  std::vector<store::ApiToken> one{stays.row};
+  users[0].role = store::UserRole::admin;
+  index.load(users, one, {});
+  using Stamps = std::vector<std::pair<std::string, store::UnixMs>>;
+  EXPECT_EQ(index.take_last_used(), (Stamps{{"stays", kNow}}));  // the stamp made before the refresh
+  auto [lookup, grant] = index.find_token(stays.raw, kNow + 1);
+  ASSERT_EQ(lookup, Lookup::found);
+  EXPECT_EQ(grant->principal.role, Role::admin);
+  EXPECT_EQ(index.find_token(dropped.raw, kNow + 1).first, Lookup::refused);
+  EXPECT_EQ(index.take_last_used(), (Stamps{{"stays", kNow + 1}}));
+}
+
+}  // namespace
+}  // namespace aisbf::auth

@@ -231,6 +231,24 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.deepEqual(await lists(), beforeReload);
   });
 
+  it('concurrent edits and reloads do not lose an edit', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `par${i}`);
+    const answers = await Promise.all([
+      ...ids.map((id) => api(s, 'PUT', `/api/admin/providers/${id}`, provider(s, id))),
+      api(s, 'POST', '/api/admin/reload'),
+      api(s, 'POST', '/api/admin/reload'),
+    ]);
+    assert.deepEqual(answers.map((r) => r.status), [...ids.map(() => 201), 200, 200]);
+    const inFile = Object.keys(readJson(s, 'providers.json').providers);
+    const live = Object.keys((await api(s, 'GET', '/api/admin/providers')).json().providers);
+    for (const id of ids) {
+      assert.ok(inFile.includes(id), `${id} lost from the file: ${inFile}`);
+      assert.ok(live.includes(id), `${id} lost from the snapshot: ${live}`);
+    }
+    assert.deepEqual(live, inFile);
+    for (const id of ids) assert.equal((await api(s, 'DELETE', `/api/admin/providers/${id}`)).status, 204);
+  });
+
   it('a stream started before a PUT finishes on the old snapshot', async () => {
     const original = (await api(s, 'GET', '/api/admin/providers/mock')).json().provider;
     const order = [];

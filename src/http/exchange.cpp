@@ -33,7 +33,9 @@ std::string format_head(const ResponseHead& head) {
   if (head.extra != nullptr) {
     for (const auto& [name, value] : *head.extra) h.append(name).append(": ").append(value).append("\r\n");
   }
-  if (head.content_length) {
+  if (head.status == 204 || head.status == 304) {
+    // No body, and RFC 9110 forbids Content-Length on a 204.
+  } else if (head.content_length) {
     h.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
   } else {
     h.append("Transfer-Encoding: chunked\r\n");

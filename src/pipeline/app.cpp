@@ -122,6 +122,21 @@ boost::asio::awaitable<ReloadOutcome> App::reload_in_background() {
       boost::asio::use_awaitable);
 }
 
+boost::asio::awaitable<void> App::run_exclusive(std::function<void()> job) {
+  co_await boost::asio::co_spawn(
+      reload_thread_,
+      [this, &job]() -> boost::asio::awaitable<void> {
+        std::lock_guard lock(reload_mutex_);
+        try {
+          job();
+        } catch (const std::exception& e) {  // a bug: the caller answers 500 from its untouched outcome
+          spdlog::error("config job failed: {}", e.what());
+        }
+        co_return;
+      },
+      boost::asio::use_awaitable);
+}
+
 void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool) {
   auto catalog = catalog_;
   boost::asio::co_spawn(io, catalog->run(pool, [this] { return config(); }),

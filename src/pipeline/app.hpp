@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,11 @@ class App {
   ReloadOutcome reload();
   // reload() on the App's own thread, awaited from a worker.
   boost::asio::awaitable<ReloadOutcome> reload_in_background();
+  // Runs `job` on the reload thread under the reload mutex, awaited from a
+  // worker: the admin API's config edits (read the files, write them, swap
+  // with replace_config) never interleave with a reload or another edit.
+  boost::asio::awaitable<void> run_exclusive(std::function<void()> job);
+  const std::filesystem::path& config_dir() const { return options_.config_dir; }
 
   // The server's HeaderCheck: the verdict on a request from its head alone.
   http::HeaderVerdict check_head(const http::Request& request);

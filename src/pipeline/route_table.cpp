@@ -9,6 +9,7 @@
 #include "pipeline/app.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/routes_admin_config.hpp"
 
 namespace aisbf {
 
@@ -140,6 +141,12 @@ constexpr auto kGet = api::kGet;
 constexpr auto kPost = api::kPost;
 constexpr auto kToken = AuthPolicy::gateway_token;
 constexpr auto kAdmin = AuthPolicy::admin;
+constexpr auto kPut = api::kMethodPut;
+constexpr auto kDelete = api::kMethodDelete;
+using admin_config::list_entries, admin_config::get_entry, admin_config::put_entry, admin_config::delete_entry;
+constexpr auto kProvider = EntryKind::provider;
+constexpr auto kRotation = EntryKind::rotation;
+constexpr auto kAutoselect = EntryKind::autoselect;
 
 // Order matters only among patterns with parameters (see api::RouteMatcher):
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
@@ -171,6 +178,17 @@ const Route kRoutes[] = {
      &admin_health_reset},
     {{"admin_reload", kPost, "/api/admin/reload", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_reload},
+    {{"openapi", kGet, "/api/openapi.json", AuthPolicy::public_route}, &admin_config::openapi},
+    // The admin config API (routes_admin_config.hpp): edits are state-changing.
+    {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},
+    {{"admin_rotations", kGet, "/api/admin/rotations", kAdmin}, &list_entries<kRotation>},
+    {{"admin_autoselects", kGet, "/api/admin/autoselects", kAdmin}, &list_entries<kAutoselect>},
+    {{"admin_settings_get", kGet, "/api/admin/settings", kAdmin}, &admin_config::get_settings},
+    {{"admin_settings_put", kPut, "/api/admin/settings", kAdmin, Format::openai_chat, Body::json, true},
+     &admin_config::put_settings},
+    {{"admin_condensation_get", kGet, "/api/admin/condensation", kAdmin}, &admin_config::get_condensation},
+    {{"admin_condensation_put", kPut, "/api/admin/condensation", kAdmin, Format::openai_chat, Body::json, true},
+     &admin_config::put_condensation},
     {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},
@@ -185,6 +203,29 @@ const Route kRoutes[] = {
      &completions},
     {{"scoped_completions", kPost, "/api/{scope}/v1/completions", kToken, Format::openai_completions, Body::json},
      &completions},
+    // Last: the admin config API's parameterised rows (no earlier pattern
+    // matches their paths), so the scoped chat routes try no extra pattern.
+    {{"admin_provider_get", kGet, "/api/admin/providers/{id}", kAdmin}, &get_entry<kProvider>},
+    {{"admin_provider_put", kPut, "/api/admin/providers/{id}", kAdmin, Format::openai_chat, Body::json, true},
+     &put_entry<kProvider>},
+    {{"admin_provider_delete", kDelete, "/api/admin/providers/{id}", kAdmin, Format::openai_chat, Body::json_if_sent,
+      true},
+     &delete_entry<kProvider>},
+    {{"admin_rotation_get", kGet, "/api/admin/rotations/{id}", kAdmin}, &get_entry<kRotation>},
+    {{"admin_rotation_put", kPut, "/api/admin/rotations/{id}", kAdmin, Format::openai_chat, Body::json, true},
+     &put_entry<kRotation>},
+    {{"admin_rotation_delete", kDelete, "/api/admin/rotations/{id}", kAdmin, Format::openai_chat, Body::json_if_sent,
+      true},
+     &delete_entry<kRotation>},
+    {{"admin_autoselect_get", kGet, "/api/admin/autoselects/{id}", kAdmin}, &get_entry<kAutoselect>},
+    {{"admin_autoselect_put", kPut, "/api/admin/autoselects/{id}", kAdmin, Format::openai_chat, Body::json, true},
+     &put_entry<kAutoselect>},
+    {{"admin_autoselect_delete", kDelete, "/api/admin/autoselects/{id}", kAdmin, Format::openai_chat,
+      Body::json_if_sent, true},
+     &delete_entry<kAutoselect>},
+    {{"admin_prompt_get", kGet, "/api/admin/prompts/{name}", kAdmin}, &admin_config::get_prompt},
+    {{"admin_prompt_put", kPut, "/api/admin/prompts/{name}", kAdmin, Format::openai_chat, Body::json, true},
+     &admin_config::put_prompt},
 };
 
 std::vector<api::RouteSpec> specs_of(std::span<const Route> routes) {

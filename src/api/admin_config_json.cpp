@@ -1,0 +1,228 @@
+#include "api/admin_config_json.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "auth/secret_box.hpp"
+
+namespace aisbf::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_url_key(std::string_view key) { return ends_with(lower(key), "url"); }
+
+// scheme://user:PASSWORD@host…: the offset and length of PASSWORD.
+std::optional<std::pair<std::size_t, std::size_t>> url_password(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::nullopt;
+  const auto start = scheme + 3;
+  const auto end = url.find_first_of("/?#", start);
+  const auto authority = url.substr(start, end == std::string_view::npos ? url.npos : end - start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  return std::pair{start + colon + 1, at - colon - 1};
+}
+
+std::string mask_url(std::string_view url) {
+  auto pw = url_password(url);
+  if (!pw || pw->second == 0) return std::string(url);
+  return std::string(url.substr(0, pw->first)) + auth::mask_secret(url.substr(pw->first, pw->second)) +
+         std::string(url.substr(pw->first + pw->second));
+}
+
+void mask_in_place(json::value& v, bool secret, bool url) {
+  if (v.is_string()) {
+    if (secret) v = auth::mask_secret(v.get_string());
+    else if (url) v = mask_url(v.get_string());
+  } else if (v.is_array()) {
+    for (auto& item : v.get_array()) mask_in_place(item, secret, false);
+  } else if (v.is_object()) {
+    for (auto& kv : v.get_object()) mask_in_place(kv.value(), is_secret_key(kv.key()), is_url_key(kv.key()));
+  }
+}
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+RestoreError unmatched(const std::string& path) {
+  return {path, fmt::format("{}: a masked value that matches no stored secret here; send the real value", path)};
+}
+
+const json::value* member(const json::value* v, std::string_view key) {
+  const json::object* obj = v ? v->if_object() : nullptr;
+  return obj ? obj->if_contains(key) : nullptr;
+}
+
+std::optional<RestoreError> restore_string(json::value& sent, const json::value* stored, bool secret,
+                                           const std::string& path) {
+  const json::string_view value = sent.get_string();
+  const json::string* old = stored ? stored->if_string() : nullptr;
+  if (secret) {
+    if (!auth::is_masked(value)) return std::nullopt;
+    if (old == nullptr || auth::mask_secret(*old) != value) return unmatched(path);
+    sent = *old;
+  } else if (old != nullptr && value != *old && mask_url(*old) == value) {
+    sent = *old;  // a URL whose password came back masked
+  }
+  return std::nullopt;
+}
+
+// A list of secrets (auth.tokens): each masked element takes a stored
+// element it masks, wherever it is (the client may have reordered them).
+std::optional<RestoreError> restore_secret_list(json::array& sent, const json::value* stored, const std::string& path) {
+  const json::array* old = stored ? stored->if_array() : nullptr;
+  std::vector<bool> used(old ? old->size() : 0, false);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    if (!sent[i].is_string() || !auth::is_masked(sent[i].get_string())) continue;
+    bool found = false;
+    for (std::size_t j = 0; old != nullptr && j < old->size() && !found; ++j) {
+      const json::string* s = (*old)[j].if_string();
+      if (used[j] || s == nullptr || auth::mask_secret(*s) != sent[i].get_string()) continue;
+      used[j] = found = true;
+      sent[i] = *s;
+    }
+    if (!found) return unmatched(fmt::format("{}[{}]", path, i));
+  }
+  return std::nullopt;
+}
+
+std::optional<RestoreError> restore(json::value& sent, const json::value* stored, std::string_view key,
+                                    const std::string& path) {
+  const bool secret = is_secret_key(key);
+  if (sent.is_string() && (secret || is_url_key(key))) return restore_string(sent, stored, secret, path);
+  if (sent.is_array() && secret) return restore_secret_list(sent.get_array(), stored, path);
+  if (sent.is_array()) {
+    const json::array* old = stored ? stored->if_array() : nullptr;
+    auto& items = sent.get_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const json::value* old_item = old && i < old->size() ? &(*old)[i] : nullptr;
+      if (auto e = restore(items[i], old_item, "", fmt::format("{}[{}]", path, i))) return e;
+    }
+  }
+  if (sent.is_object()) {
+    for (auto& kv : sent.get_object()) {
+      if (auto e = restore(kv.value(), member(stored, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
+    }
+  }
+  return std::nullopt;
+}
+
+const char* severity_name(Diagnostic::Severity s) { return s == Diagnostic::Severity::error ? "error" : "warning"; }
+
+}  // namespace
+
+bool is_secret_key(std::string_view key) {
+  const std::string k = lower(key);
+  auto has = [&](std::string_view part) { return k.find(part) != std::string::npos; };
+  if (has("api_key") || has("apikey") || has("password") || has("secret") || has("private_key")) return true;
+  if (has("max") || has("min")) return false;  // max_tokens, min_tokens: counts
+  return ends_with(k, "token") || ends_with(k, "tokens");
+}
+
+json::value masked(const json::value& value) {
+  json::value copy = value;
+  mask_in_place(copy, false, false);
+  return copy;
+}
+
+std::optional<RestoreError> restore_masked(json::value& sent, const json::value* stored, const std::string& path) {
+  // The top level of a document or an entry has no key of its own.
+  if (!sent.is_object()) return std::nullopt;
+  for (auto& kv : sent.get_object()) {
+    if (auto e = restore(kv.value(), member(stored, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
+  }
+  return std::nullopt;
+}
+
+std::string_view entry_kind_name(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::provider: return "provider";
+    case EntryKind::rotation: return "rotation";
+    case EntryKind::autoselect: return "autoselect";
+  }
+  return "provider";
+}
+
+std::string entries_json(EntryKind kind, const Config& config) {
+  json::object entries;
+  auto add = [&](const std::string& id, const json::object& raw) { entries[id] = masked(raw); };
+  json::object body;
+  switch (kind) {
+    case EntryKind::provider:
+      for (const auto& p : config.providers) add(p.id, p.raw);
+      body["providers"] = std::move(entries);
+      break;
+    case EntryKind::rotation:
+      for (const auto& r : config.rotations) add(r.id, r.raw);
+      body["notifyerrors"] = config.notifyerrors;
+      body["rotations"] = std::move(entries);
+      break;
+    case EntryKind::autoselect:
+      for (const auto& a : config.autoselects) add(a.id, a.raw);
+      body["autoselects"] = std::move(entries);
+      break;
+  }
+  return json::serialize(body);
+}
+
+std::string entry_json(EntryKind kind, std::string_view id, const json::object& entry,
+                       const std::vector<Diagnostic>* warnings) {
+  json::object body;
+  body["id"] = id;
+  body[entry_kind_name(kind)] = masked(entry);
+  if (warnings != nullptr) body["warnings"] = warning_lines(*warnings);
+  return json::serialize(body);
+}
+
+json::array warning_lines(const std::vector<Diagnostic>& diagnostics) {
+  json::array lines;
+  for (const auto& d : diagnostics) {
+    if (d.severity == Diagnostic::Severity::warning) lines.emplace_back(format_diagnostic(d));
+  }
+  return lines;
+}
+
+std::string invalid_config_json(const std::vector<Diagnostic>& diagnostics) {
+  json::array list;
+  const Diagnostic* first = nullptr;
+  std::size_t errors = 0;
+  for (const auto& d : diagnostics) {
+    list.emplace_back(json::object{{"severity", severity_name(d.severity)},
+                                   {"file", d.file},
+                                   {"path", d.json_path},
+                                   {"message", d.message}});
+    if (d.severity != Diagnostic::Severity::error) continue;
+    ++errors;
+    if (first == nullptr) first = &d;
+  }
+  std::string message = first ? format_diagnostic(*first) : "the configuration has errors";
+  if (errors > 1) message += fmt::format(" (and {} more errors)", errors - 1);
+  json::object body;
+  body["error"] = json::object{{"message", message + "; nothing was written"},
+                               {"type", "invalid_request_error"},
+                               {"param", first && !first->json_path.empty() ? json::value(first->json_path) : nullptr},
+                               {"code", "invalid_config"}};
+  body["diagnostics"] = std::move(list);
+  return json::serialize(body);
+}
+
+}  // namespace aisbf::api

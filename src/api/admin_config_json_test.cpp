@@ -1,0 +1,93 @@
+// Secrets in admin answers: masked wherever they are, and a masked value
+// sent back keeps the stored secret (or is refused, naming its path).
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/admin_config_json.hpp"
+#include "auth/secret_box.hpp"
+
+namespace aisbf::api {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kAisbf = R"({
+  "server": {"host": "127.0.0.1", "port": 17765},
+  "auth": {"enabled": true, "tokens": ["global-token-number-one", "global-token-number-two"]},
+  "dashboard": {"username": "admin", "password": "8c6976e5b5410415bde908bd4dee15df"},
+  "database": {"mysql_password": "mysql-secret-pass", "postgres_url": "postgresql://app:pg-secret-pass@db:5432/x",
+               "mysql_port": 3306},
+  "mcp": {"autoselect_tokens": ["mcp-token-aaaaaaaa"], "fullconfig_tokens": ["mcp-token-bbbbbbbb"]},
+  "internal_model": {"condensation_max_tokens": 1000},
+  "oauth2": {"google": {"client_secret": "google-client-secret"}}
+})";
+
+TEST(AdminConfigJson, SecretKeys) {
+  for (auto k : {"api_key", "API_KEY", "mysql_password", "password", "client_secret", "tokens", "autoselect_tokens",
+                 "refresh_token", "access_token"})
+    EXPECT_TRUE(is_secret_key(k)) << k;
+  for (auto k : {"max_tokens", "condensation_max_tokens", "name", "endpoint", "rate_limit_tpm", "mysql_port"})
+    EXPECT_FALSE(is_secret_key(k)) << k;
+}
+
+TEST(AdminConfigJson, MaskingLeavesNoSecretInTheText) {
+  const std::string text = json::serialize(masked(json::parse(kAisbf)));
+  for (auto secret : {"global-token-number-one", "global-token-number-two", "8c6976e5b5410415bde908bd4dee15df",
+                      "mysql-secret-pass", "pg-secret-pass", "mcp-token-aaaaaaaa", "mcp-token-bbbbbbbb",
+                      "google-client-secret"})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << text;
+  const auto m = masked(json::parse(kAisbf));
+  EXPECT_EQ(m.at("database").at("postgres_url"),
+            json::value("postgresql://app:" + auth::mask_secret("pg-secret-pass") + "@db:5432/x"));
+  EXPECT_EQ(m.at("internal_model").at("condensation_max_tokens"), 1000);
+  EXPECT_EQ(m.at("dashboard").at("username"), "admin");
+}
+
+TEST(AdminConfigJson, MaskedValuesSentBackKeepTheStoredSecrets) {
+  const json::value stored = json::parse(kAisbf);
+  json::value sent = masked(stored);
+  // The client reorders the tokens and adds one in clear.
+  auto& tokens = sent.at("auth").at("tokens").as_array();
+  std::swap(tokens[0], tokens[1]);
+  tokens.emplace_back("a-brand-new-token-value");
+  ASSERT_FALSE(restore_masked(sent, &stored, ""));
+  EXPECT_EQ(sent.at("auth").at("tokens"),
+            json::parse(R"(["global-token-number-two", "global-token-number-one", "a-brand-new-token-value"])"));
+  EXPECT_EQ(sent.at("database"), stored.at("database"));
+  EXPECT_EQ(sent.at("dashboard"), stored.at("dashboard"));
+  EXPECT_EQ(sent.at("oauth2"), stored.at("oauth2"));
+  EXPECT_EQ(sent.at("mcp"), stored.at("mcp"));
+}
+
+TEST(AdminConfigJson, AMaskedValueThatMatchesNothingIsRefusedWithItsPath) {
+  const json::value stored = json::parse(R"({"api_key": "sk-stored-secret-1234"})");
+  json::value sent = json::parse(R"({"api_key": ""})");
+  sent.as_object()["api_key"] = auth::mask_secret("sk-another-secret-9999");
+  auto error = restore_masked(sent, &stored, "providers.p");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "providers.p.api_key");
+  json::value fresh = sent;
+  EXPECT_TRUE(restore_masked(fresh, nullptr, "providers.new"));
+  json::value clear = json::parse(R"({"api_key": "sk-new-clear-value-0000"})");
+  EXPECT_FALSE(restore_masked(clear, &stored, "providers.p"));
+  EXPECT_EQ(clear.at("api_key"), "sk-new-clear-value-0000");
+}
+
+TEST(AdminConfigJson, InvalidConfigBodyListsEveryDiagnosticWithItsPath) {
+  std::vector<Diagnostic> diags = {
+      {Diagnostic::Severity::warning, "rotations.json", "rotations.r", "w"},
+      {Diagnostic::Severity::error, "providers.json", "providers.p.endpoint", "expected a string, got number"},
+      {Diagnostic::Severity::error, "providers.json", "providers.p.type", "unknown type"},
+  };
+  const auto body = json::parse(invalid_config_json(diags));
+  EXPECT_EQ(body.at("error").at("code"), "invalid_config");
+  EXPECT_EQ(body.at("error").at("param"), "providers.p.endpoint");
+  ASSERT_EQ(body.at("diagnostics").as_array().size(), 3u);
+  EXPECT_EQ(body.at("diagnostics").at(1).at("path"), "providers.p.endpoint");
+  EXPECT_EQ(body.at("diagnostics").at(1).at("file"), "providers.json");
+}
+
+}  // namespace
+}  // namespace aisbf::api

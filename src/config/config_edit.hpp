@@ -1,0 +1,55 @@
+// Edits of the config documents (config_documents.hpp) the admin API makes:
+// one provider, rotation or autoselect replaced, added or removed; sections
+// of aisbf.json replaced. An entry is replaced by the object as sent, in its
+// place; a new one goes last; nothing else in the file moves.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "config/config_documents.hpp"
+
+namespace aisbf {
+
+enum class EntryKind { provider, rotation, autoselect };
+
+// The file an entry kind lives in, and its JSON path prefix there
+// ("providers", "rotations", "" for autoselect.json's top level).
+ConfigFile entry_file(EntryKind kind);
+std::string_view entry_container_key(EntryKind kind);
+
+struct EditResult {
+  enum class Status { ok, created, not_found, conflict, invalid };
+  Status status = Status::ok;
+  std::string message;  // for not_found, conflict and invalid
+};
+
+// The entry `id` as the documents hold it; null when there is none.
+const boost::json::object* find_entry(const ConfigDocuments& documents, EntryKind kind, std::string_view id);
+
+// Replaces the entry `id` with `entry` (created when new).
+EditResult put_entry(ConfigDocuments& documents, EntryKind kind, std::string_view id, boost::json::object entry);
+
+// Removes the entry `id`: not_found when absent; conflict when a rotation
+// names the provider, or an autoselect the rotation (the message names them).
+EditResult delete_entry(ConfigDocuments& documents, EntryKind kind, std::string_view id);
+
+// Each section of `sections` replaces aisbf.json's section of that name;
+// the others stay. Returns the paths whose value changed among those read
+// at start only (server.host, server.port, database).
+std::vector<std::string> put_settings(ConfigDocuments& documents, const boost::json::object& sections);
+
+// AISBF's condensation settings, kept where AISBF keeps them in aisbf.json:
+// internal_model.condensation_model_id, internal_model.condensation_max_tokens
+// and feature_controls.context_condensation.mode. As one flat object:
+// {"condensation_model_id", "condensation_max_tokens", "mode"} (absent: null).
+boost::json::object condensation_settings(const boost::json::value& aisbf);
+// Sets the fields `body` names (a subset of the three); invalid, naming
+// the field, for a wrong type, a max_tokens under 64 (AISBF's floor), a mode
+// other than enabled, disabled or inherit, or an unknown field.
+EditResult put_condensation(ConfigDocuments& documents, const boost::json::object& body);
+
+}  // namespace aisbf

@@ -1,0 +1,87 @@
+// The OpenAPI document (src/api/openapi.json, embedded) and the route table
+// describe the same routes: every (method, pattern) of route_table() is in
+// the document, and every operation of the document is a route.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include <boost/json/parse.hpp>
+
+#include "api/openapi.hpp"
+#include "pipeline/route_table.hpp"
+
+namespace aisbf {
+namespace {
+
+namespace json = boost::json;
+using Operation = std::pair<std::string, std::string>;  // method (lower case), OpenAPI path
+
+// "/v1/models/{model_id*}" → "/v1/models/{model_id}".
+std::string openapi_path(std::string_view pattern) {
+  std::string out(pattern);
+  for (auto star = out.find("*}"); star != std::string::npos; star = out.find("*}")) out.erase(star, 1);
+  return out;
+}
+
+std::set<Operation> table_operations() {
+  constexpr std::pair<api::MethodSet, const char*> kMethods[] = {{api::kMethodGet, "get"},
+                                                                 {api::kMethodPost, "post"},
+                                                                 {api::kMethodPut, "put"},
+                                                                 {api::kMethodPatch, "patch"},
+                                                                 {api::kMethodDelete, "delete"}};
+  std::set<Operation> out;
+  for (const auto& route : route_table()) {
+    // HEAD is implied by GET.
+    for (const auto& [bit, name] : kMethods) {
+      if ((route.spec.methods & bit) != 0) out.emplace(name, openapi_path(route.spec.pattern));
+    }
+  }
+  return out;
+}
+
+std::set<Operation> document_operations(const json::object& paths) {
+  static const std::set<std::string> kVerbs = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
+  std::set<Operation> out;
+  for (const auto& [path, item] : paths) {
+    for (const auto& kv : item.as_object()) {
+      if (kVerbs.count(std::string(kv.key())) != 0) out.emplace(std::string(kv.key()), std::string(path));
+    }
+  }
+  return out;
+}
+
+std::string listed(const std::set<Operation>& ops) {
+  std::string out;
+  for (const auto& [method, path] : ops) out += "  " + method + " " + path + "\n";
+  return out;
+}
+
+TEST(OpenApi, IsAnOpenApi31Document) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(api::openapi_json(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(doc.at("openapi").as_string().subview(0, 4), "3.1.");
+  EXPECT_TRUE(doc.at("info").as_object().contains("title"));
+  EXPECT_TRUE(doc.at("components").at("securitySchemes").as_object().contains("bearer"));
+}
+
+TEST(OpenApi, DescribesExactlyTheRoutesOfTheRouteTable) {
+  const json::value doc = json::parse(api::openapi_json());
+  const auto in_table = table_operations();
+  const auto in_doc = document_operations(doc.at("paths").as_object());
+  std::set<Operation> missing, extra;
+  for (const auto& op : in_table)
+    if (in_doc.count(op) == 0) missing.insert(op);
+  for (const auto& op : in_doc)
+    if (in_table.count(op) == 0) extra.insert(op);
+  EXPECT_TRUE(missing.empty())
+      << "routes of route_table() missing from src/api/openapi.json (when a branch adds routes, describe them there: "
+         "path, method, security, request and response schemas; at a merge the lead fills in the other branches' "
+         "routes):\n"
+      << listed(missing);
+  EXPECT_TRUE(extra.empty()) << "operations in src/api/openapi.json that no route serves:\n" << listed(extra);
+}
+
+}  // namespace
+}  // namespace aisbf

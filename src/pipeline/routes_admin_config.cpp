@@ -1,0 +1,316 @@
+#include "pipeline/routes_admin_config.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/admin_config_json.hpp"
+#include "api/openapi.hpp"
+#include "config/config_documents.hpp"
+#include "config/prompt_files.hpp"
+#include "pipeline/app.hpp"
+#include "pipeline/respond.hpp"
+#include "pipeline/route_table.hpp"
+
+namespace aisbf::admin_config {
+
+namespace json = boost::json;
+
+namespace {
+
+GatewayError coded(ErrorKind kind, std::string message, std::string code, std::string param = {}) {
+  auto e = make_error(kind, std::move(message));
+  e.code = std::move(code);
+  e.param = std::move(param);
+  return e;
+}
+
+// What an edit job hands back to the handler: a JSON body or an error.
+struct Answer {
+  int status = 500;
+  std::string body;
+  std::optional<GatewayError> error = coded(ErrorKind::internal, "the config edit failed", "internal_error");
+};
+
+Answer json_answer(int status, std::string body) { return {status, std::move(body), std::nullopt}; }
+Answer error_answer(GatewayError e) { return {e.status, {}, std::move(e)}; }
+
+Answer conflict(std::string message) {
+  auto e = coded(ErrorKind::invalid_request, std::move(message), "conflict");
+  e.status = 409;
+  return error_answer(std::move(e));
+}
+
+awaitable<void> send(http::Exchange& ex, RequestContext& ctx, const Answer& a) {
+  if (a.error) co_return co_await send_error(ex, *a.error, ctx);
+  co_await send_json(ex, a.status, a.body, ctx.request_id);
+}
+
+std::optional<json::object> body_object(const http::Exchange& ex) {
+  boost::system::error_code ec;
+  json::value v = json::parse(ex.request().body(), ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
+}
+
+GatewayError bad_body(std::string_view expected) {
+  return coded(ErrorKind::invalid_request, fmt::format("the body must be {}", expected), "invalid_body");
+}
+
+std::span<const std::string_view> reserved_words() {
+  static const std::vector<std::string_view> words = reserved_route_words();
+  return words;
+}
+
+std::string entry_path(EntryKind kind, std::string_view id) {
+  const auto key = entry_container_key(kind);
+  return key.empty() ? std::string(id) : fmt::format("{}.{}", key, id);
+}
+
+// Checks the edited documents as a reload would, writes the changed files
+// and swaps the snapshot. `ok` builds the success answer from the new
+// snapshot and the load's warnings. Runs under the reload mutex.
+template <typename Ok>
+Answer commit(App& app, ConfigDocuments& documents, Ok&& ok) {
+  LoadResult loaded = load_documents_config(documents, {.reserved_route_words = reserved_words()});
+  if (!loaded.ok()) return json_answer(400, api::invalid_config_json(loaded.diagnostics));
+  if (auto error = write_changed_documents(documents)) {
+    spdlog::error("admin config: cannot write {}: {}", error->path, error->message);
+    return error_answer(coded(ErrorKind::internal,
+                              fmt::format("could not write {}: {}; the configuration is unchanged", error->path,
+                                          error->message),
+                              "write_failed"));
+  }
+  app.replace_config(loaded.config);
+  return ok(*loaded.config, loaded.diagnostics);
+}
+
+// Reads the four files for an edit; a broken one is the caller's 400.
+std::optional<ConfigDocuments> read_documents(App& app, Answer& answer) {
+  DocumentsRead read = read_config_documents(app.config_dir());
+  if (!read.documents) answer = json_answer(400, api::invalid_config_json(read.errors));
+  return std::move(read.documents);
+}
+
+Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::value sent) {
+  Answer answer;
+  auto documents = read_documents(app, answer);
+  if (!documents) return answer;
+  const json::object* stored = find_entry(*documents, kind, id);
+  const json::value stored_value = stored ? json::value(*stored) : json::value();
+  if (auto e = api::restore_masked(sent, stored ? &stored_value : nullptr, entry_path(kind, id)))
+    return error_answer(coded(ErrorKind::invalid_request, e->message, "masked_value", e->path));
+  EditResult edit = aisbf::put_entry(*documents, kind, id, sent.get_object());
+  if (edit.status == EditResult::Status::invalid)
+    return error_answer(coded(ErrorKind::invalid_request, edit.message, "invalid_config"));
+  const int status = edit.status == EditResult::Status::created ? 201 : 200;
+  spdlog::info("admin config: {} {} {}", status == 201 ? "created" : "replaced", api::entry_kind_name(kind), id);
+  return commit(app, *documents, [&](const Config&, const std::vector<Diagnostic>& diagnostics) {
+    return json_answer(status, api::entry_json(kind, id, sent.get_object(), &diagnostics));
+  });
+}
+
+Answer delete_entry_job(App& app, EntryKind kind, const std::string& id) {
+  Answer answer;
+  auto documents = read_documents(app, answer);
+  if (!documents) return answer;
+  EditResult edit = aisbf::delete_entry(*documents, kind, id);
+  if (edit.status == EditResult::Status::not_found)
+    return error_answer(coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id),
+                              "not_found"));
+  if (edit.status == EditResult::Status::conflict) return conflict(edit.message);
+  spdlog::info("admin config: deleted {} {}", api::entry_kind_name(kind), id);
+  return commit(app, *documents, [](const Config&, const std::vector<Diagnostic>&) { return json_answer(204, {}); });
+}
+
+const json::object* snapshot_entry(const Config& config, EntryKind kind, std::string_view id) {
+  switch (kind) {
+    case EntryKind::provider: {
+      const auto* p = config.find_provider(id);
+      return p ? &p->raw : nullptr;
+    }
+    case EntryKind::rotation: {
+      const auto* r = config.find_rotation(id);
+      return r ? &r->raw : nullptr;
+    }
+    case EntryKind::autoselect: {
+      const auto* a = config.find_autoselect(id);
+      return a ? &a->raw : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+std::string settings_json(const json::object& aisbf, const std::vector<std::string>* restart,
+                          const std::vector<Diagnostic>* diagnostics) {
+  json::object body;
+  body["settings"] = api::masked(aisbf);
+  if (restart != nullptr) {
+    json::array paths;
+    for (const auto& p : *restart) paths.emplace_back(p);
+    body["restart_required"] = std::move(paths);
+  }
+  if (diagnostics != nullptr) body["warnings"] = api::warning_lines(*diagnostics);
+  return json::serialize(body);
+}
+
+Answer put_settings_job(App& app, json::value sent) {
+  Answer answer;
+  auto documents = read_documents(app, answer);
+  if (!documents) return answer;
+  if (auto e = api::restore_masked(sent, &documents->doc(ConfigFile::aisbf), ""))
+    return error_answer(coded(ErrorKind::invalid_request, e->message, "masked_value", e->path));
+  const auto restart = aisbf::put_settings(*documents, sent.get_object());
+  spdlog::info("admin config: aisbf.json settings replaced ({} sections)", sent.get_object().size());
+  return commit(app, *documents, [&](const Config& config, const std::vector<Diagnostic>& diagnostics) {
+    return json_answer(200, settings_json(config.aisbf, &restart, &diagnostics));
+  });
+}
+
+Answer put_condensation_job(App& app, const json::object& sent) {
+  Answer answer;
+  auto documents = read_documents(app, answer);
+  if (!documents) return answer;
+  EditResult edit = aisbf::put_condensation(*documents, sent);
+  if (edit.status == EditResult::Status::invalid) {
+    const std::string param = edit.message.substr(0, edit.message.find(':'));
+    return error_answer(coded(ErrorKind::invalid_request, edit.message, "invalid_config", param));
+  }
+  return commit(app, *documents, [](const Config& config, const std::vector<Diagnostic>&) {
+    return json_answer(200, json::serialize(condensation_settings(config.aisbf)));
+  });
+}
+
+GatewayError unknown_prompt(std::string_view name) {
+  std::string names;
+  for (auto n : kPromptNames) names += (names.empty() ? "" : ", ") + std::string(n);
+  return coded(ErrorKind::not_found, fmt::format("no prompt named '{}' (prompts: {})", name, names), "not_found");
+}
+
+std::string prompt_json(std::string_view name, std::string_view content) {
+  return json::serialize(json::object{{"name", name}, {"content", content}});
+}
+
+}  // namespace
+
+template <EntryKind K>
+awaitable<void> list_entries(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::entries_json(K, *ctx.config), ctx.request_id);
+}
+
+template <EntryKind K>
+awaitable<void> get_entry(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const std::string id(m.param("id"));
+  if (const json::object* entry = snapshot_entry(*ctx.config, K, id))
+    co_return co_await send_json(ex, 200, api::entry_json(K, id, *entry), ctx.request_id);
+  co_await send_error(
+      ex, coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(K), id), "not_found"), ctx);
+}
+
+template <EntryKind K>
+awaitable<void> put_entry(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const std::string id(m.param("id"));
+  auto body = body_object(ex);
+  if (!body) co_return co_await send_error(ex, bad_body(fmt::format("a {} object", api::entry_kind_name(K))), ctx);
+  if (const json::value* sent_id = body->if_contains("id");
+      sent_id != nullptr && !(sent_id->is_string() && sent_id->get_string() == id)) {
+    co_return co_await send_error(
+        ex, coded(ErrorKind::invalid_request, fmt::format("the body's id does not match the path's '{}'", id),
+                  "id_mismatch", "id"),
+        ctx);
+  }
+  Answer answer;
+  json::value sent = std::move(*body);
+  co_await app.run_exclusive([&] { answer = put_entry_job(app, K, id, std::move(sent)); });
+  co_await send(ex, ctx, answer);
+}
+
+template <EntryKind K>
+awaitable<void> delete_entry(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const std::string id(m.param("id"));
+  Answer answer;
+  co_await app.run_exclusive([&] { answer = delete_entry_job(app, K, id); });
+  co_await send(ex, ctx, answer);
+}
+
+#define AISBF_INSTANTIATE(K)                                                                             \
+  template awaitable<void> list_entries<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&); \
+  template awaitable<void> get_entry<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&);    \
+  template awaitable<void> put_entry<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&);    \
+  template awaitable<void> delete_entry<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&);
+AISBF_INSTANTIATE(EntryKind::provider)
+AISBF_INSTANTIATE(EntryKind::rotation)
+AISBF_INSTANTIATE(EntryKind::autoselect)
+#undef AISBF_INSTANTIATE
+
+awaitable<void> get_settings(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, settings_json(ctx.config->aisbf, nullptr, nullptr), ctx.request_id);
+}
+
+awaitable<void> put_settings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto body = body_object(ex);
+  if (!body) co_return co_await send_error(ex, bad_body("an object of aisbf.json sections"), ctx);
+  Answer answer;
+  json::value sent = std::move(*body);
+  co_await app.run_exclusive([&] { answer = put_settings_job(app, std::move(sent)); });
+  co_await send(ex, ctx, answer);
+}
+
+awaitable<void> get_condensation(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, json::serialize(condensation_settings(ctx.config->aisbf)), ctx.request_id);
+}
+
+awaitable<void> put_condensation(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto body = body_object(ex);
+  if (!body) co_return co_await send_error(ex, bad_body("an object of condensation settings"), ctx);
+  Answer answer;
+  co_await app.run_exclusive([&] { answer = put_condensation_job(app, *body); });
+  co_await send(ex, ctx, answer);
+}
+
+awaitable<void> get_prompt(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const std::string name(m.param("name"));
+  if (!is_prompt_name(name)) co_return co_await send_error(ex, unknown_prompt(name), ctx);
+  PromptRead read;
+  co_await app.run_exclusive([&] { read = read_prompt(app.config_dir(), name); });
+  if (read.status == PromptRead::Status::ok)
+    co_return co_await send_json(ex, 200, prompt_json(name, read.content), ctx.request_id);
+  if (read.status == PromptRead::Status::missing) {
+    co_return co_await send_error(
+        ex, coded(ErrorKind::not_found, fmt::format("{}.md does not exist in the config directory", name), "not_found"),
+        ctx);
+  }
+  spdlog::error("admin config: cannot read {}.md: {}", name, read.error);
+  co_await send_error(ex, coded(ErrorKind::internal, fmt::format("cannot read {}.md: {}", name, read.error), "read_failed"),
+                      ctx);
+}
+
+awaitable<void> put_prompt(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  const std::string name(m.param("name"));
+  if (!is_prompt_name(name)) co_return co_await send_error(ex, unknown_prompt(name), ctx);
+  auto body = body_object(ex);
+  const json::value* content = body ? body->if_contains("content") : nullptr;
+  if (content == nullptr || !content->is_string())
+    co_return co_await send_error(ex, bad_body(R"({"content": "<the prompt text>"})"), ctx);
+  if (content->get_string().size() > kMaxPromptBytes) {
+    co_return co_await send_error(
+        ex, coded(ErrorKind::payload_too_large, "content is larger than 256 KiB", "content_too_large", "content"), ctx);
+  }
+  std::optional<WriteError> error;
+  co_await app.run_exclusive([&] { error = write_prompt(app.config_dir(), name, content->get_string()); });
+  if (error) {
+    spdlog::error("admin config: cannot write {}: {}", error->path, error->message);
+    co_return co_await send_error(
+        ex, coded(ErrorKind::internal, fmt::format("could not write {}.md: {}", name, error->message), "write_failed"),
+        ctx);
+  }
+  spdlog::info("admin config: prompt {} written ({} bytes)", name, content->get_string().size());
+  co_await send_json(ex, 200, prompt_json(name, content->get_string()), ctx.request_id);
+}
+
+awaitable<void> openapi(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::openapi_json(), ctx.request_id);
+}
+
+}  // namespace aisbf::admin_config

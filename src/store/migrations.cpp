@@ -97,7 +97,7 @@ const Steps kVersion1 = {
   reasoning_tokens BIGINT NOT NULL,
   cost DOUBLE PRECISION NOT NULL,
   unpriced BIGINT NOT NULL,
-  PRIMARY KEY (hour_ms, username, token_id, provider, model, rotation)){TABLE})",
+  PRIMARY KEY (hour_ms, username, token_id, provider, model, rotation)){ROLLUP})",
     // The same rollup by UTC day: a month grouped by day reads ~30 × the
     // distinct dimensions, not 720 ×.
     R"(CREATE TABLE IF NOT EXISTS usage_daily (
@@ -115,7 +115,7 @@ const Steps kVersion1 = {
   reasoning_tokens BIGINT NOT NULL,
   cost DOUBLE PRECISION NOT NULL,
   unpriced BIGINT NOT NULL,
-  PRIMARY KEY (day_ms, username, token_id, provider, model, rotation)){TABLE})",
+  PRIMARY KEY (day_ms, username, token_id, provider, model, rotation)){ROLLUP})",
     R"(CREATE TABLE IF NOT EXISTS meta (
   meta_key VARCHAR(128) NOT NULL PRIMARY KEY,
   meta_value {DOC} NOT NULL){TABLE})",
@@ -195,6 +195,10 @@ std::string dialect_sql(Dialect dialect, std::string_view portable) {
                                                             : "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
   replace_all(sql, "{AUTO_ID}", auto_id);
   replace_all(sql, "{DOC}", mysql ? "MEDIUMTEXT" : "TEXT");
+  // Rollups are read by primary-key ranges: in SQLite, WITHOUT ROWID
+  // stores them in key order, so a month's scan reads rows, not an index
+  // then a row per entry (InnoDB clusters by primary key already).
+  replace_all(sql, "{ROLLUP}", dialect == Dialect::sqlite ? " WITHOUT ROWID" : "{TABLE}");
   replace_all(sql, "{TABLE}", mysql ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
   return sql;
 }

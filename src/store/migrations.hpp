@@ -14,7 +14,8 @@ int latest_schema_version();
 
 // `portable` with the dialect's spellings: {AUTO_ID} (an auto-increment
 // primary key), {DOC} (a JSON document column), {TABLE} (MySQL's engine and
-// charset after CREATE TABLE's closing parenthesis).
+// charset after CREATE TABLE's closing parenthesis), {ROLLUP} ({TABLE}, or
+// SQLite's WITHOUT ROWID for the rollup tables).
 std::string dialect_sql(Dialect dialect, std::string_view portable);
 
 // The version recorded in schema_migrations (0: none, or no such table).

@@ -98,6 +98,25 @@ describe('check-config', { timeout: 60000 }, () => {
     assert.match(r.output, /providers\W{1,3}mock\W{1,3}models\W{1,3}1\W{1,3}context_size/);
   });
 
+  it('a bad database section fails naming each JSON path; a good one passes', async () => {
+    const bad = brokenDir((f) => {
+      f['aisbf.json'].database = { type: 'oracle', mysql_port: '3306', postgres_port: 0, sqlite_path: 5 };
+    });
+    const r = await checkConfig(['check-config', '--config-dir', bad]);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /^error: aisbf\.json: database\.type: "oracle" is not one of sqlite, postgres \(postgresql\), mysql \(mariadb\)$/m);
+    assert.match(r.output, /^error: aisbf\.json: database\.mysql_port: expected an integer, got string$/m);
+    assert.match(r.output, /^error: aisbf\.json: database\.postgres_port: must be between 1 and 65535$/m);
+    assert.match(r.output, /^error: aisbf\.json: database\.sqlite_path: expected a string or null, got number$/m);
+    assert.match(r.output, /; 4 errors, 0 warnings$/m);
+    const good = brokenDir((f) => {
+      f['aisbf.json'].database = { type: 'postgresql', postgres_url: 'postgresql://gw@127.0.0.1/aisbf',
+        usage_retention_days: 90 };
+    });
+    const ok = await checkConfig(['check-config', '--config-dir', good]);
+    assert.equal(ok.code, 0, ok.output);
+  });
+
   it('invalid JSON fails naming the file', async () => {
     const dir = writeConfigDir({ mockUrl: 'http://127.0.0.1:9' });
     fs.writeFileSync(path.join(dir, 'rotations.json'), '{"rotations": {,}}');

@@ -235,10 +235,14 @@ case "${1:-}" in
       command -v mariadb-install-db >/dev/null && [ -x "$MARIADBD" ] ||
         die "MariaDB is not installed: run scripts/setup.sh --tests"
     fi
-    echo "$KIND" >"$DIR/kind"
-    [ "$(id -u)" = 0 ] && [ "$KIND" = postgres ] && chown postgres: "$DIR"
-    chmod 700 "$DIR"
+    # From here on, a failure stops what was started and removes the dir.
     trap 'stop_dir "$DIR"' EXIT
+    echo "$KIND" >"$DIR/kind"
+    if [ "$(id -u)" = 0 ] && [ "$KIND" = postgres ]; then
+      chown postgres: "$DIR"
+      runuser -u postgres -- test -x "$DIR" || die "the postgres user cannot enter $DIR (chmod o+x its parents)"
+    fi
+    chmod 700 "$DIR"
     cd "$DIR"  # postgres' tools must be able to stat their working directory
     if [ "$KIND" = postgres ]; then pg_start "$DIR"; else maria_start "$DIR"; fi
     trap - EXIT

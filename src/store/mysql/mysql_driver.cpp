@@ -26,7 +26,7 @@ constexpr unsigned kConnectTimeoutSeconds = 5;
 // with the server's error while the connection survives.
 constexpr unsigned kReadWriteTimeoutSeconds = 35;
 constexpr const char* kSessionSetup =
-    "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',ANSI_QUOTES,STRICT_ALL_TABLES'), "
+    "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'STRICT_ALL_TABLES'), "
     "time_zone = '+00:00', max_statement_time = 30";
 constexpr std::size_t kColumnBuffer = 256;  // longer values are fetched again at their length
 

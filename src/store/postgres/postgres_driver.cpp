@@ -258,9 +258,11 @@ Result<std::unique_ptr<SqlConnection>> connect(const std::string& conninfo) {
   if (!parsed) return make_error(StoreError::Kind::internal, "the connection string does not parse");
   PQconninfoFree(parsed);
   // Later entries override earlier ones: the conninfo may set its own
-  // connect_timeout, but not another client encoding.
-  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", "client_encoding", nullptr};
-  const char* values[] = {kConnectTimeoutSeconds, "aisbf", conninfo.c_str(), "UTF8", nullptr};
+  // timeouts, but not another client encoding. Keepalives end a wait on a
+  // server that vanished without closing the connection (~30 s).
+  const char* keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "fallback_application_name", "dbname", "client_encoding", nullptr};
+  const char* values[] = {kConnectTimeoutSeconds, "15", "5", "3", "aisbf", conninfo.c_str(), "UTF8", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 1);
   if (!conn) return make_error(StoreError::Kind::unavailable, "out of memory");
   auto connection = std::make_unique<PgConnection>(conn);

@@ -1,4 +1,5 @@
-// Helpers for the PostgreSQL and MariaDB driver tests (test code only): a
+// Helpers for the PostgreSQL and MariaDB driver tests (test code only; their
+// own namespace, apart from the store tests' helpers): a
 // loopback port nothing listens on, a parsed test URL, and a scratch server
 // of their own (tests/db/server.sh) that a test may stop.
 #pragma once
@@ -14,7 +15,7 @@
 #include <optional>
 #include <string>
 
-namespace aisbf::store::testing {
+namespace aisbf::store::driver_test {
 
 // A port on 127.0.0.1 that was free a moment ago (bound, then closed).
 inline int closed_port() {
@@ -100,4 +101,4 @@ class ScratchServer {
   std::string url_;
 };
 
-}  // namespace aisbf::store::testing
+}  // namespace aisbf::store::driver_test

@@ -171,6 +171,7 @@ maria_start() {
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
       --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-buffer-pool-size=32M \
       --innodb-log-file-size=16M --max-connections=50 --performance-schema=OFF \
+      --innodb-flush-method=nosync --skip-sync-frm --skip-innodb-file-per-table \
       </dev/null >/dev/null 2>&1 &
     pid=$!
     echo "$pid" >"$dir/mysqld.pid.launch"

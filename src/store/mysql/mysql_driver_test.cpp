@@ -18,7 +18,7 @@
 namespace aisbf::store {
 namespace {
 
-using testing::env;
+using driver_test::env;
 using Kind = StoreError::Kind;
 using Values = std::vector<SqlValue>;
 
@@ -38,7 +38,7 @@ std::int64_t count(SqlConnection& c, std::string_view table) {
 }
 
 SqlConnector connector_for(const std::string& url) {
-  auto u = testing::parse_db_url(url);
+  auto u = driver_test::parse_db_url(url);
   if (!u) return [] { return Result<std::unique_ptr<SqlConnection>>(StoreError{Kind::internal, "bad test URL"}); };
   return mysql_connector(u->host, u->port, u->user, u->password, u->database);
 }
@@ -222,13 +222,13 @@ TEST_F(MySQLDriver, KilledSessionIsUnavailableAndUnhealthy) {
 }
 
 TEST_F(MySQLDriver, ClosedPortIsUnavailable) {
-  int port = testing::closed_port();
+  int port = driver_test::closed_port();
   ASSERT_NE(port, 0);
   auto c = mysql_connector("127.0.0.1", port, "aisbf", "secret-password", "aisbf")();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, Kind::unavailable);
   EXPECT_EQ(c.error().message.find("secret-password"), std::string::npos) << c.error().message;
-  auto u = testing::parse_db_url(url_);
+  auto u = driver_test::parse_db_url(url_);
   ASSERT_TRUE(u);
   auto denied = mysql_connector(u->host, u->port, u->user, "secret-wrong-password", u->database)();
   ASSERT_FALSE(denied.ok());
@@ -237,7 +237,7 @@ TEST_F(MySQLDriver, ClosedPortIsUnavailable) {
 }
 
 TEST_F(MySQLDriver, StoppedServerIsUnavailableAndUnhealthy) {
-  testing::ScratchServer server("mariadb");
+  driver_test::ScratchServer server("mariadb");
   ASSERT_FALSE(server.url().empty()) << "tests/db/server.sh did not start a scratch server";
   auto c = connector_for(server.url())();
   ASSERT_TRUE(c.ok()) << c.error().message;

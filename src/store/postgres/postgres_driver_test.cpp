@@ -12,7 +12,7 @@
 namespace aisbf::store {
 namespace {
 
-using testing::env;
+using driver_test::env;
 using Kind = StoreError::Kind;
 using Values = std::vector<SqlValue>;
 
@@ -196,7 +196,7 @@ TEST_F(PostgresDriver, TerminatedSessionIsUnavailableAndUnhealthy) {
 }
 
 TEST_F(PostgresDriver, ClosedPortIsUnavailable) {
-  int port = testing::closed_port();
+  int port = driver_test::closed_port();
   ASSERT_NE(port, 0);
   auto c = postgres_connector("postgresql://aisbf:secret-password@127.0.0.1:" + std::to_string(port) +
                               "/aisbf?connect_timeout=2")();
@@ -209,7 +209,7 @@ TEST_F(PostgresDriver, ClosedPortIsUnavailable) {
 }
 
 TEST_F(PostgresDriver, StoppedServerIsUnavailableAndUnhealthy) {
-  testing::ScratchServer server("postgres");
+  driver_test::ScratchServer server("postgres");
   ASSERT_FALSE(server.url().empty()) << "tests/db/server.sh did not start a scratch server";
   auto c = postgres_connector(server.url() + "?connect_timeout=2")();
   ASSERT_TRUE(c.ok()) << c.error().message;

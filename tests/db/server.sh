@@ -37,8 +37,8 @@ port_taken() {
 }
 
 pick_port() {
-  local port i
-  for i in $(seq 1 50); do
+  local port
+  for _ in $(seq 1 50); do
     port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
     port_taken "$port" || { echo "$port"; return 0; }
   done
@@ -194,7 +194,7 @@ CREATE DATABASE aisbf CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER 'aisbf'@'127.0.0.1' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON aisbf.* TO 'aisbf'@'127.0.0.1';
 EOF
-  wait_for mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -uaisbf -p"$password" \
+  MYSQL_PWD=$password wait_for mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -uaisbf \
     --connect-timeout=5 aisbf -e 'SELECT 1' || die "mariadbd does not accept the aisbf user"
   echo "mysql://aisbf:$password@127.0.0.1:$port/aisbf"
 }
@@ -233,8 +233,9 @@ case "${1:-}" in
     if [ "$KIND" = postgres ]; then
       [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 is not installed ($PG_BIN): run scripts/setup.sh --tests"
     else
-      command -v mariadb-install-db >/dev/null && [ -x "$MARIADBD" ] ||
+      if ! command -v mariadb-install-db >/dev/null || [ ! -x "$MARIADBD" ]; then
         die "MariaDB is not installed: run scripts/setup.sh --tests"
+      fi
     fi
     # From here on, a failure stops what was started and removes the dir.
     trap 'stop_dir "$DIR"' EXIT

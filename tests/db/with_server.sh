@@ -12,7 +12,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 3 ] && [ "$2" = -- ] || { echo "usage: with_server.sh postgres|mariadb -- <cmd…>" >&2; exit 2; }
+if [ $# -lt 3 ] || [ "$2" != -- ]; then
+  echo "usage: with_server.sh postgres|mariadb -- <cmd…>" >&2
+  exit 2
+fi
 kind=$1
 shift 2
 case "$kind" in
@@ -27,6 +30,7 @@ parent=$(mktemp -d "${TMPDIR:-/tmp}/aisbf-$kind.XXXXXX")
 chmod 711 "$parent"  # PostgreSQL runs as `postgres` when we are root
 dir=$parent/server
 child=""
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
   [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true
   "$here/server.sh" stop "$dir"

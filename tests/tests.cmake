@@ -68,3 +68,28 @@ if(AISBF_FUZZ_CHECK EQUAL 0)
 else()
   message(STATUS "fuzz.decoders not registered: no clang++ >= 16 with libFuzzer (scripts/setup.sh --tests)")
 endif()
+
+# store.conformance_postgres and store.conformance_mysql: the store's
+# conformance suite and the driver's own tests against a throwaway server
+# that tests/db/with_server.sh starts on 127.0.0.1 and stops afterwards
+# (PostgreSQL 15 and MariaDB from scripts/setup.sh --tests).
+if(TARGET aisbf_unit_tests)
+  foreach(backend postgres mysql)
+    if(backend STREQUAL "postgres")
+      set(server postgres)
+      set(suite PostgresDriver)
+    else()
+      set(server mariadb)
+      set(suite MySQLDriver)
+    endif()
+    add_test(NAME store.conformance_${backend}
+             COMMAND bash ${AISBF_TESTS_DIR}/db/with_server.sh ${server} --
+                     $<TARGET_FILE:aisbf_unit_tests> "--gtest_filter=StoreConformance*:*${suite}*"
+             WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+    # with_server.sh stops the tests at 150 s, so its cleanup runs before ctest's timeout.
+    set_tests_properties(store.conformance_${backend} PROPERTIES
+      ENVIRONMENT "AISBF_DB_TEST_SECONDS=150"
+      TIMEOUT 210
+      LABELS store)
+  endforeach()
+endif()

@@ -14,7 +14,8 @@ const PASSWORD = { a: 'password-of-a', b: 'password-of-b' };
 const CALLERS = ['anonymous', 'tokenA', 'tokenB', 'sessionA', 'sessionA+csrf', 'adminSession', 'global'];
 
 // One row per route: method, path and body (functions of the world `w` and
-// the caller, so writes get fresh targets), then the status for each caller.
+// the caller, so writes get fresh targets; `label` names such a path), then
+// the status for each caller.
 let seq = 0;
 const fresh = (prefix) => `${prefix}${Date.now() % 100000}x${seq++}`;
 const ROUTES = [
@@ -36,7 +37,7 @@ const ROUTES = [
     expect: [401, 403, 403, 403, 403, 200, 200],
   },
   {
-    method: 'DELETE', path: async (w) => `/api/admin/users/${await w.newUser()}`,
+    method: 'DELETE', label: '/api/admin/users/{a fresh user}', path: async (w) => `/api/admin/users/${await w.newUser()}`,
     expect: [401, 403, 403, 403, 403, 204, 204],
   },
   { method: 'GET', path: '/api/admin/users/a/tokens', expect: [401, 403, 403, 403, 403, 200, 200] },
@@ -45,14 +46,16 @@ const ROUTES = [
     expect: [401, 403, 403, 403, 403, 201, 201],
   },
   {
-    method: 'DELETE', path: async (w) => `/api/admin/users/a/tokens/${await w.newTokenOf('a')}`,
+    method: 'DELETE', label: '/api/admin/users/a/tokens/{a fresh token}',
+    path: async (w) => `/api/admin/users/a/tokens/${await w.newTokenOf('a')}`,
     expect: [401, 403, 403, 403, 403, 204, 204],
   },
   { method: 'GET', path: '/api/user/tokens', expect: [401, 200, 200, 200, 200, 200, 403] },
   { method: 'POST', path: '/api/user/tokens', body: () => ({}), expect: [401, 201, 201, 403, 201, 201, 403] },
   {
     // A's token: its owner deletes it, anyone else's namespace has no such id.
-    method: 'DELETE', path: async (w) => `/api/user/tokens/${await w.newTokenOf('a')}`,
+    method: 'DELETE', label: '/api/user/tokens/{a fresh token of a}',
+    path: async (w) => `/api/user/tokens/${await w.newTokenOf('a')}`,
     expect: [401, 204, 404, 403, 204, 404, 403],
   },
   {
@@ -112,7 +115,7 @@ describe('authorization matrix (auth on)', { timeout: 300000 }, () => {
   }
 
   for (const route of ROUTES) {
-    it(`${route.method} ${typeof route.path === 'string' ? route.path : '(fresh target)'}`, async () => {
+    it(`${route.method} ${route.label ?? route.path}`, async () => {
       const got = [];
       for (const caller of CALLERS) {
         await refreshSessions();

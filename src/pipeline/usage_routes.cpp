@@ -132,10 +132,19 @@ awaitable<void> send_csv(UsageWiring& usage, http::Exchange& ex, RequestContext&
 }
 
 awaitable<void> send_report(UsageWiring& usage, http::Exchange& ex, RequestContext& ctx, store::UsageQuery query) {
-  // DbPool::run needs a default-constructible result: Result is not.
-  auto answer = co_await usage.db->run(
-      [store = usage.store, query] { return std::optional<store::Result<store::UsageReport>>(store->query_usage(query)); });
-  auto& report = *answer;
+  // The closure holds pointers only and the answer is written into this
+  // frame: g++ 12 destroys a closure temporary in a co_await twice (harmless
+  // when its destructor is trivial), and DbPool::run needs a
+  // default-constructible result, which Result is not.
+  std::optional<store::Result<store::UsageReport>> answer;
+  const store::UsageQuery* q = &query;
+  auto* out = &answer;
+  const bool ran = co_await usage.db->run([store = usage.store, q, out] {
+    out->emplace(store->query_usage(*q));
+    return true;
+  });
+  const auto& report = *answer;
+  (void)ran;
   if (!report) co_return co_await send_error(ex, store_failed(report.error()), ctx);
   const std::uint64_t dropped = usage.recorder != nullptr ? usage.recorder->stats().dropped() : 0;
   co_await send_json(ex, 200, api::usage_report_json(report.value(), query, dropped), ctx.request_id);

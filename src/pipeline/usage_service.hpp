@@ -17,11 +17,8 @@ namespace aisbf {
 
 // aisbf.json `database.usage_queue_size` (default 10 000) and
 // `database.usage_retention_days` (default 0: keep every row).
+// (store/database_settings.hpp reads the rest of the section.)
 store::UsageRecorderOptions usage_recorder_options(const Config& config);
-
-// aisbf.json `database` as store settings (AISBF's field names; a relative
-// or ~ sqlite_path is resolved against the config directory or $HOME).
-store::DatabaseSettings database_settings(const Config& config);
 
 // Opens and migrates the configured database for usage rows; null (logged)
 // when it cannot.

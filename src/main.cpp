@@ -21,6 +21,7 @@
 #include "pipeline/app.hpp"
 #include "pipeline/route_table.hpp"
 #include "pipeline/store_startup.hpp"
+#include "pipeline/usage_service.hpp"
 
 namespace {
 
@@ -124,6 +125,9 @@ int serve(const Options& opt) {
                   opened.store->backend(), error);
     return 2;
   }
+  // Usage accounting: the same store, written in batches on the accounts' DB threads.
+  aisbf::UsageService usage(*opened.store, app.accounts()->db(), *config);
+  app.usage = usage.wiring();
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
   so.on_reload = [&app] {
@@ -142,6 +146,7 @@ int serve(const Options& opt) {
   spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
                config->providers.size(), so.workers, opt.config_dir.string());
   server.run();
+  usage.stop();  // SIGTERM: the queued usage rows are written before exit
   spdlog::info("stopped");
   return 0;
 }

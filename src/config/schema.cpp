@@ -51,14 +51,14 @@ constexpr FieldSpec kRoutingFields[] = {
     {"max_tracked_keys", kInteger},
 };
 
-// AISBF's database fields plus ours (postgres_*, usage_retention_days);
+// AISBF's database fields plus ours (postgres_*, usage_retention_days, usage_queue_size);
 // store/database_settings.cpp reads them.
 constexpr FieldSpec kDatabaseFields[] = {
     {"type", kString},           {"sqlite_path", kOptString},       {"mysql_host", kOptString},
     {"mysql_port", kInteger},    {"mysql_user", kOptString},        {"mysql_password", kOptString},
     {"mysql_database", kOptString}, {"postgres_url", kOptString},   {"postgres_host", kOptString},
     {"postgres_port", kInteger}, {"postgres_user", kOptString},     {"postgres_password", kOptString},
-    {"postgres_database", kOptString}, {"usage_retention_days", kInteger},
+    {"postgres_database", kOptString}, {"usage_retention_days", kInteger}, {"usage_queue_size", kInteger},
 };
 
 // ---- shared between providers, rotations and autoselects ----

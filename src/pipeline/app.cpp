@@ -208,6 +208,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     admission.refusal = co_await settle_pending(accounts_.get(), ex.request(), admission, ctx.config->auth.enabled);
   ctx.principal = std::move(admission.principal);
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
+  ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
+  ctx.usage.route = admission.route->spec.name;
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }
 

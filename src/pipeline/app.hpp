@@ -18,6 +18,7 @@
 #include "http/exchange.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/usage_routes.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -87,6 +88,9 @@ class App {
   // The store, its DB threads, the account index and the login throttle;
   // nullptr without a store.
   Accounts* accounts() { return accounts_.get(); }
+
+  // Usage accounting (set by main before serving; all null: off).
+  UsageWiring usage;
 
  private:
   const Live& current();

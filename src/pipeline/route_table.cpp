@@ -11,6 +11,7 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_accounts.hpp"
+#include "pipeline/usage_routes.hpp"
 
 namespace aisbf {
 
@@ -222,6 +223,10 @@ const Route kRoutes[] = {
      &user_token_delete},
     {{"user_password", kPatch, "/api/user/password", kUser, Format::openai_chat, Body::json, true}, &user_password},
     // --- end of accounts
+    {{"admin_usage", kGet, "/api/admin/usage", kAdmin}, &admin_usage},
+    {{"admin_usage_flush", kPost, "/api/admin/usage/flush", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+     &admin_usage_flush},
+    {{"user_usage", kGet, "/api/user/usage", AuthPolicy::user}, &user_usage},
     {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},

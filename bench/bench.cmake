@@ -5,3 +5,26 @@ foreach(tool relay loadgen)
   target_compile_options(bench-${tool} PRIVATE -O2)
   set_target_properties(bench-${tool} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endforeach()
+
+# Instructions per credential lookup (auth/; bench/auth-lookup), optimised:
+# it compiles the auth sources it needs rather than linking aisbf_logic.
+# Built only when asked for.
+add_executable(bench-auth-lookup EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/auth_lookup.cpp
+  ${CMAKE_SOURCE_DIR}/src/auth/account_index.cpp ${CMAKE_SOURCE_DIR}/src/auth/api_tokens.cpp
+  ${CMAKE_SOURCE_DIR}/src/auth/sodium_init.cpp ${CMAKE_SOURCE_DIR}/src/auth/token_auth.cpp)
+target_compile_options(bench-auth-lookup PRIVATE -O2)
+target_include_directories(bench-auth-lookup PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(bench-auth-lookup PRIVATE Boost::headers PkgConfig::SODIUM)
+set_target_properties(bench-auth-lookup PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+# The Store's usage report at 10 million rows (bench/store_usage.cpp), always
+# optimised: it compiles the store's sources itself rather than linking the
+# (possibly sanitised, unoptimised) aisbf_logic. Not run by ctest.
+file(GLOB_RECURSE BENCH_STORE_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/store/*.cpp)
+list(FILTER BENCH_STORE_SOURCES EXCLUDE REGEX "_(test|fuzz)\\.cpp$")
+add_executable(bench-store-usage ${CMAKE_CURRENT_LIST_DIR}/store_usage.cpp ${BENCH_STORE_SOURCES})
+target_compile_options(bench-store-usage PRIVATE -O2)
+target_include_directories(bench-store-usage PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(bench-store-usage PRIVATE Boost::json fmt::fmt SQLite::SQLite3 PostgreSQL::PostgreSQL
+  PkgConfig::MARIADB)
+set_target_properties(bench-store-usage PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

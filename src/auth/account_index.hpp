@@ -58,8 +58,13 @@ class AccountIndex {
   void remove_session(std::string_view id_hash);
 
   // `raw_token`: what the client sent after "Bearer ". Marks the token used (take_last_used).
+  // unknown without hashing when it does not look like a user token
+  // (looks_like_user_token), and when the token's owner is not in the index
+  // (put_user before put_token). A token this thread saw and that has been
+  // removed since is refused: tokens are never made again.
   std::pair<Lookup, std::optional<TokenGrant>> find_token(std::string_view raw_token, store::UnixMs now);
-  // `cookie_value`: the session cookie's value as sent.
+  // `cookie_value`: the session cookie's value as sent (over 512 bytes: unknown, not hashed).
+  // Principal::token_id is "session". Expired (expires_ms <= now): refused.
   std::pair<Lookup, std::optional<SessionGrant>> find_session(std::string_view cookie_value, store::UnixMs now);
 
   std::optional<store::User> user(std::string_view username) const;

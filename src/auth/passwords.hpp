@@ -15,7 +15,8 @@ bool valid_username(std::string_view name);
 bool acceptable_password(std::string_view password);
 
 // argon2id at libsodium's "interactive" limits. Blocking (~50 ms): DB pool
-// or start-up threads only, never an event loop.
+// or start-up threads only, never an event loop. Empty when libsodium
+// cannot get the memory it needs: the caller refuses the change.
 std::string hash_password(std::string_view password);
 
 enum class PasswordCheck : std::uint8_t {

@@ -2,6 +2,12 @@
 // (XSalsa20-Poly1305) under a key kept in <config dir>/secret.key (created
 // 0600 on first use). And masking: what every API response, log line and
 // error shows of a secret.
+//
+// The key file holds the 32 key bytes as standard base64 (44 characters,
+// with padding) on one line; surrounding whitespace is ignored when read.
+// It is written to a temporary file (O_CREAT|O_EXCL, mode 0600) and linked
+// into place, which fails when the file exists: two processes starting at
+// once end up with the one key, and nobody ever reads a half-written file.
 #pragma once
 
 #include <array>
@@ -17,6 +23,10 @@ class SecretBox {
   // Reads the key file, or creates it (mode 0600) when missing. nullopt with
   // `error` set when it exists but is unreadable or malformed.
   static std::optional<SecretBox> load_or_create(const std::filesystem::path& key_file, std::string* error);
+  // The same, and `warning` (when not null) is set when the key file is
+  // readable or writable by its group or others: the caller logs it.
+  static std::optional<SecretBox> load_or_create(const std::filesystem::path& key_file, std::string* error,
+                                                 std::string* warning);
   static SecretBox from_key(const std::array<unsigned char, 32>& key);
 
   // "enc:v1:" + base64(nonce || ciphertext). A fresh random nonce each call.

@@ -89,6 +89,34 @@ TEST(CheckConfig, CleanDirectoryPrintsOnlyTheSummary) {
   EXPECT_EQ(snapshot(dir.path()), before);
 }
 
+TEST(CheckConfig, DatabaseSectionErrorsNameTheirPath) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("aisbf.json", R"({"database": {"type": "oracle", "mysql_port": "3306", "postgres_port": 70000,
+      "sqlite_path": 5, "usage_retention_days": -1, "postgres_url": "postgresql://x@127.0.0.1/db", "colour": 1}})");
+  std::ostringstream out;
+  EXPECT_EQ(run_check_config(dir.path(), out), 1);
+  EXPECT_EQ(out.str(),
+            "error: aisbf.json: database.mysql_port: expected an integer, got string\n"
+            "error: aisbf.json: database.sqlite_path: expected a string or null, got number\n"
+            "warning: aisbf.json: database.colour: unknown key, kept but not used\n"
+            "error: aisbf.json: database.type: \"oracle\" is not one of sqlite, postgres (postgresql), mysql (mariadb)\n"
+            "error: aisbf.json: database.postgres_port: must be between 1 and 65535\n"
+            "error: aisbf.json: database.usage_retention_days: must be between 0 and 100000\n"
+            "check-config: 1 provider, 1 rotation, 1 autoselect; 5 errors, 1 warning\n");
+}
+
+TEST(CheckConfig, DatabaseSectionOfEveryTypeIsAccepted) {
+  for (const char* type : {"sqlite", "postgres", "PostgreSQL", "mysql", "mariadb"}) {
+    TempDir dir;
+    write_base_files(dir);
+    dir.write("aisbf.json", std::string(R"({"database": {"type": ")") + type +
+                                R"(", "postgres_host": "db", "postgres_port": 5433, "usage_retention_days": 90}})");
+    std::ostringstream out;
+    EXPECT_EQ(run_check_config(dir.path(), out), 0) << type << ": " << out.str();
+  }
+}
+
 TEST(CheckConfig, InvalidJsonFails) {
   TempDir dir;
   write_base_files(dir);

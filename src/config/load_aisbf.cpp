@@ -1,7 +1,8 @@
 // aisbf.json: the `server`, `auth`, `adaptive_rate_limiting` and `routing`
-// sections are interpreted here; every
+// sections are interpreted here (`database` only checked); every
 // other section is type-checked at the top level only and kept in
 // Config::aisbf for the modules that use it.
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -159,6 +160,26 @@ void load_routing(const json::object& section, DiagSink& sink, RoutingConfig& ou
   }
 }
 
+// `database` is read by store/ (database_settings.hpp) when the server
+// starts; here it is only checked, so that check-config reports its errors
+// without config/ depending on store/.
+void check_database(const json::object& section, DiagSink& sink) {
+  const std::string path = "database";
+  check_fields(section, path, database_schema(), sink);
+  if (auto type = get_string(section, "type")) {
+    std::string lower;
+    for (char c : *type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    constexpr std::string_view known[] = {"sqlite", "postgres", "postgresql", "mysql", "mariadb"};
+    if (std::find(std::begin(known), std::end(known), lower) == std::end(known)) {
+      sink.error(key_path(path, "type"),
+                 fmt::format("{} is not one of sqlite, postgres (postgresql), mysql (mariadb)", json_quoted(*type)));
+    }
+  }
+  check_range(section, "mysql_port", path, Range{1, false, 65535.0}, sink);
+  check_range(section, "postgres_port", path, Range{1, false, 65535.0}, sink);
+  check_range(section, "usage_retention_days", path, Range{0, false, 100000.0}, sink);
+}
+
 }  // namespace
 
 bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& sink, Config& config) {
@@ -174,6 +195,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
     load_adaptive(*adaptive, sink, config.adaptive);
   }
   if (const json::object* routing = get_object(*obj, "routing")) load_routing(*routing, sink, config.routing);
+  if (const json::object* database = get_object(*obj, "database")) check_database(*database, sink);
   config.aisbf = *obj;
   return true;
 }

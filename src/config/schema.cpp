@@ -51,6 +51,16 @@ constexpr FieldSpec kRoutingFields[] = {
     {"max_tracked_keys", kInteger},
 };
 
+// AISBF's database fields plus ours (postgres_*, usage_retention_days);
+// store/database_settings.cpp reads them.
+constexpr FieldSpec kDatabaseFields[] = {
+    {"type", kString},           {"sqlite_path", kOptString},       {"mysql_host", kOptString},
+    {"mysql_port", kInteger},    {"mysql_user", kOptString},        {"mysql_password", kOptString},
+    {"mysql_database", kOptString}, {"postgres_url", kOptString},   {"postgres_host", kOptString},
+    {"postgres_port", kInteger}, {"postgres_user", kOptString},     {"postgres_password", kOptString},
+    {"postgres_database", kOptString}, {"usage_retention_days", kInteger},
+};
+
 // ---- shared between providers, rotations and autoselects ----
 // Defaults a provider, rotation or autoselect gives its models.
 constexpr FieldSpec kModelDefaultFields[] = {
@@ -168,6 +178,10 @@ const Schema& adaptive_schema() {
 }
 const Schema& routing_schema() {
   static const Schema schema{{kRoutingFields}};
+  return schema;
+}
+const Schema& database_schema() {
+  static const Schema schema{{kDatabaseFields}};
   return schema;
 }
 const Schema& providers_file_schema() {

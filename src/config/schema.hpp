@@ -14,6 +14,7 @@ const Schema& server_schema();
 const Schema& auth_schema();
 const Schema& adaptive_schema();  // adaptive_rate_limiting
 const Schema& routing_schema();   // routing (our addition)
+const Schema& database_schema();  // database (read by store/database_settings.hpp)
 
 // providers.json
 const Schema& providers_file_schema();

@@ -1,0 +1,233 @@
+// Migrations. Each step is idempotent (IF NOT EXISTS) because MySQL commits
+// DDL implicitly: a step interrupted there is simply run again, and its
+// version is recorded last. Column choices that every dialect accepts:
+// VARCHAR(n) for keys and indexed columns (MySQL cannot index TEXT), BIGINT
+// milliseconds for times, 0/1 integers for booleans. `usage` and `key` are
+// reserved words in MySQL, hence usage_rows and meta.meta_key.
+#include "store/migrations.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace aisbf::store {
+
+namespace {
+
+using Steps = std::vector<std::string_view>;
+
+const Steps kVersion1 = {
+    R"(CREATE TABLE IF NOT EXISTS users (
+  username VARCHAR(64) NOT NULL PRIMARY KEY,
+  role VARCHAR(16) NOT NULL,
+  active INTEGER NOT NULL,
+  allow_private_endpoints INTEGER NOT NULL,
+  password_hash TEXT NOT NULL,
+  quotas_json {DOC} NOT NULL,
+  created_ms BIGINT NOT NULL,
+  last_login_ms BIGINT NOT NULL){TABLE})",
+    R"(CREATE TABLE IF NOT EXISTS api_tokens (
+  id VARCHAR(64) NOT NULL PRIMARY KEY,
+  username VARCHAR(64) NOT NULL,
+  token_hash VARCHAR(64) NOT NULL,
+  description TEXT NOT NULL,
+  quotas_json {DOC} NOT NULL,
+  created_ms BIGINT NOT NULL,
+  last_used_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  active INTEGER NOT NULL,
+  CONSTRAINT api_tokens_hash UNIQUE (token_hash),
+  CONSTRAINT api_tokens_user FOREIGN KEY (username) REFERENCES users (username) ON DELETE CASCADE){TABLE})",
+    "CREATE INDEX IF NOT EXISTS api_tokens_by_user ON api_tokens (username, created_ms)",
+    R"(CREATE TABLE IF NOT EXISTS sessions (
+  id_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+  username VARCHAR(64) NOT NULL,
+  csrf_token VARCHAR(128) NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  CONSTRAINT sessions_user FOREIGN KEY (username) REFERENCES users (username) ON DELETE CASCADE){TABLE})",
+    "CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_ms)",
+    R"(CREATE TABLE IF NOT EXISTS config_docs (
+  username VARCHAR(64) NOT NULL,
+  kind VARCHAR(16) NOT NULL,
+  id VARCHAR(128) NOT NULL,
+  json {DOC} NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  PRIMARY KEY (username, kind, id),
+  CONSTRAINT config_docs_user FOREIGN KEY (username) REFERENCES users (username) ON DELETE CASCADE){TABLE})",
+    R"(CREATE TABLE IF NOT EXISTS usage_rows (
+  id {AUTO_ID},
+  time_ms BIGINT NOT NULL,
+  username VARCHAR(64) NOT NULL,
+  token_id VARCHAR(64) NOT NULL,
+  route VARCHAR(64) NOT NULL,
+  requested_model VARCHAR(255) NOT NULL,
+  provider VARCHAR(128) NOT NULL,
+  model VARCHAR(191) NOT NULL,
+  rotation VARCHAR(128) NOT NULL,
+  attempts INTEGER NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  cache_write_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  tokens_estimated INTEGER NOT NULL,
+  cost DOUBLE PRECISION NULL,
+  latency_ms BIGINT NOT NULL,
+  ttfb_ms BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  error_kind VARCHAR(64) NOT NULL,
+  streamed INTEGER NOT NULL,
+  aborted INTEGER NOT NULL){TABLE})",
+    "CREATE INDEX IF NOT EXISTS usage_rows_by_time ON usage_rows (time_ms)",
+    "CREATE INDEX IF NOT EXISTS usage_rows_by_user ON usage_rows (username, time_ms)",
+    R"(CREATE TABLE IF NOT EXISTS usage_hourly (
+  hour_ms BIGINT NOT NULL,
+  username VARCHAR(64) NOT NULL,
+  token_id VARCHAR(64) NOT NULL,
+  provider VARCHAR(128) NOT NULL,
+  model VARCHAR(191) NOT NULL,
+  rotation VARCHAR(128) NOT NULL,
+  requests BIGINT NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  cache_write_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  cost DOUBLE PRECISION NOT NULL,
+  unpriced BIGINT NOT NULL,
+  PRIMARY KEY (hour_ms, username, token_id, provider, model, rotation)){TABLE})",
+    // The same rollup by UTC day: a month grouped by day reads ~30 × the
+    // distinct dimensions, not 720 ×.
+    R"(CREATE TABLE IF NOT EXISTS usage_daily (
+  day_ms BIGINT NOT NULL,
+  username VARCHAR(64) NOT NULL,
+  token_id VARCHAR(64) NOT NULL,
+  provider VARCHAR(128) NOT NULL,
+  model VARCHAR(191) NOT NULL,
+  rotation VARCHAR(128) NOT NULL,
+  requests BIGINT NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  cache_write_tokens BIGINT NOT NULL,
+  reasoning_tokens BIGINT NOT NULL,
+  cost DOUBLE PRECISION NOT NULL,
+  unpriced BIGINT NOT NULL,
+  PRIMARY KEY (day_ms, username, token_id, provider, model, rotation)){TABLE})",
+    R"(CREATE TABLE IF NOT EXISTS meta (
+  meta_key VARCHAR(128) NOT NULL PRIMARY KEY,
+  meta_value {DOC} NOT NULL){TABLE})",
+};
+
+// Index i holds the steps of version i + 1.
+const std::vector<const Steps*> kMigrations = {&kVersion1};
+
+constexpr std::string_view kCreateMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+    "applied_ms BIGINT NOT NULL){TABLE}";
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+Result<bool> migrations_table_exists(SqlConnection& conn) {
+  std::string_view sql;
+  switch (conn.dialect()) {
+    case Dialect::sqlite:
+      sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+      break;
+    case Dialect::postgres:
+      sql =
+          "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+          "AND table_name = 'schema_migrations'";
+      break;
+    case Dialect::mysql:
+      sql =
+          "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+          "AND table_name = 'schema_migrations'";
+      break;
+  }
+  std::int64_t count = 0;
+  auto r = conn.query(sql, {}, [&](const SqlRow& row) {
+    count = row.integer(0);
+    return false;
+  });
+  if (!r) return r.error();
+  return count > 0;
+}
+
+Result<Done> apply(SqlConnection& conn, int version) {
+  if (auto r = conn.begin(); !r) return r.error();
+  auto fail = [&](StoreError error) -> Result<Done> {
+    conn.rollback();
+    error.message = fmt::format("migration to schema version {}: {}", version, error.message);
+    return error;
+  };
+  for (std::string_view step : *kMigrations[static_cast<std::size_t>(version) - 1]) {
+    if (auto r = conn.exec(dialect_sql(conn.dialect(), step)); !r) return fail(r.error());
+  }
+  const SqlValue params[] = {std::int64_t{version}, now_ms()};
+  if (auto r = conn.exec("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)", params); !r) {
+    return fail(r.error());
+  }
+  if (auto r = conn.commit(); !r) return fail(r.error());
+  return Done{};
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+std::string dialect_sql(Dialect dialect, std::string_view portable) {
+  std::string sql(portable);
+  const bool mysql = dialect == Dialect::mysql;
+  std::string_view auto_id = dialect == Dialect::sqlite     ? "INTEGER PRIMARY KEY"
+                             : dialect == Dialect::postgres ? "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+                                                            : "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+  replace_all(sql, "{AUTO_ID}", auto_id);
+  replace_all(sql, "{DOC}", mysql ? "MEDIUMTEXT" : "TEXT");
+  replace_all(sql, "{TABLE}", mysql ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : "");
+  return sql;
+}
+
+Result<int> read_schema_version(SqlConnection& conn) {
+  auto exists = migrations_table_exists(conn);
+  if (!exists) return exists.error();
+  if (!exists.value()) return 0;
+  int version = 0;
+  auto r = conn.query("SELECT MAX(version) FROM schema_migrations", {}, [&](const SqlRow& row) {
+    version = row.is_null(0) ? 0 : static_cast<int>(row.integer(0));
+    return false;
+  });
+  if (!r) return r.error();
+  return version;
+}
+
+Result<int> run_migrations(SqlConnection& conn) {
+  auto current = read_schema_version(conn);
+  if (!current) return current.error();
+  const int known = latest_schema_version();
+  if (current.value() > known) {
+    return StoreError{StoreError::Kind::schema_too_new,
+                      fmt::format("the database is at schema version {}, this aisbf knows up to version {}: "
+                                  "it was migrated by a newer aisbf; upgrade aisbf (nothing was changed)",
+                                  current.value(), known)};
+  }
+  if (current.value() == known) return known;
+  if (auto r = conn.exec(dialect_sql(conn.dialect(), kCreateMigrations)); !r) return r.error();
+  for (int version = current.value() + 1; version <= known; ++version) {
+    if (auto r = apply(conn, version); !r) return r.error();
+  }
+  return known;
+}
+
+}  // namespace aisbf::store

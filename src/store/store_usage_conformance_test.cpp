@@ -1,0 +1,356 @@
+// StoreConformance, usage part: insert, query (totals, hour and day series,
+// every group_by, filters, partial edge hours, unpriced rows), export,
+// prune, and concurrent inserts through one Store.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/store_test_util.hpp"
+
+namespace aisbf::store::testing {
+namespace {
+
+constexpr UnixMs kMin = 60'000, kHour = 3'600'000, kDay = 86'400'000;
+constexpr UnixMs kBase = 1'699'920'000'000;  // 2023-11-14T00:00:00Z
+
+UsageRecord rec(UnixMs t, std::string user, std::string token, std::string provider, std::string model,
+                std::string rotation, std::int64_t prompt, std::int64_t completion, std::optional<double> cost) {
+  UsageRecord r;
+  r.time_ms = t;
+  r.username = std::move(user);
+  r.token_id = std::move(token);
+  r.route = "chat";
+  r.requested_model = provider + "/" + model;
+  r.provider = std::move(provider);
+  r.model = std::move(model);
+  r.rotation = std::move(rotation);
+  r.attempts = 1;
+  r.prompt_tokens = prompt;
+  r.completion_tokens = completion;
+  r.cost = cost;
+  r.latency_ms = 120;
+  r.ttfb_ms = 40;
+  r.status = 200;
+  return r;
+}
+
+std::vector<UsageRecord> fixture_records() {
+  return {
+      rec(kBase - kHour, "alice", "ta", "p1", "m1", "", 1000, 1000, 9.0),  // before every window but prune's
+      rec(kBase + 10 * kMin, "alice", "ta", "p1", "m1", "", 10, 5, 0.01),
+      rec(kBase + 50 * kMin, "bob", "tb", "p2", "m2", "r1", 20, 10, std::nullopt),
+      rec(kBase + kHour + 30 * kMin, "alice", "ta", "p1", "m2", "", 1, 1, 0.5),
+      rec(kBase + kDay + 2 * kHour, "alice", "ta", "p1", "m1", "", 100, 50, 1.0),
+      rec(kBase + 2 * kDay + 5 * kHour + 59 * kMin, "carol", "tc", "p2", "m1", "r1", 3, 3, 0.25),
+  };
+}
+
+UsageQuery window(UnixMs from, UnixMs to) {
+  UsageQuery q;
+  q.from_ms = from;
+  q.to_ms = to;
+  return q;
+}
+
+std::vector<std::pair<UnixMs, std::int64_t>> series_requests(const UsageReport& r) {
+  std::vector<std::pair<UnixMs, std::int64_t>> out;
+  for (const auto& [t, totals] : r.series) out.emplace_back(t, totals.requests);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> group_requests(const UsageReport& r) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& [k, totals] : r.groups) out.emplace_back(k, totals.requests);
+  return out;
+}
+
+TEST_P(StoreConformance, UsageTotalsAndSeries) {
+  auto rows = fixture_records();
+  ASSERT_TRUE(store_->insert_usage(rows).ok());
+
+  UsageQuery q = window(kBase, kBase + 3 * kDay);
+  auto all = store_->query_usage(q);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all.value().totals.requests, 5);
+  EXPECT_EQ(all.value().totals.prompt_tokens, 134);
+  EXPECT_EQ(all.value().totals.completion_tokens, 69);
+  EXPECT_NEAR(all.value().totals.cost, 1.76, 1e-9);
+  EXPECT_EQ(all.value().totals.unpriced_requests, 1);  // bob's null cost: unpriced, not $0
+  EXPECT_TRUE(all.value().series.empty());
+  EXPECT_TRUE(all.value().groups.empty());
+
+  q.bucket = UsageBucket::day;
+  auto days = store_->query_usage(q);
+  ASSERT_TRUE(days.ok()) << days.error().message;
+  using Series = std::vector<std::pair<UnixMs, std::int64_t>>;
+  EXPECT_EQ(series_requests(days.value()), (Series{{kBase, 3}, {kBase + kDay, 1}, {kBase + 2 * kDay, 1}}));
+  EXPECT_EQ(days.value().series[0].second.unpriced_requests, 1);
+  EXPECT_NEAR(days.value().series[0].second.cost, 0.51, 1e-9);
+
+  q.bucket = UsageBucket::hour;
+  auto hours = store_->query_usage(q);
+  ASSERT_TRUE(hours.ok()) << hours.error().message;
+  EXPECT_EQ(series_requests(hours.value()),
+            (Series{{kBase, 2}, {kBase + kHour, 1}, {kBase + kDay + 2 * kHour, 1}, {kBase + 2 * kDay + 5 * kHour, 1}}));
+}
+
+TEST_P(StoreConformance, UsagePartialEdgeHours) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  // [00:30 day 0, 05:30 day 2): bob's 00:50 row counts (a raw edge hour),
+  // alice's 00:10 and carol's 05:59 do not.
+  UsageQuery q = window(kBase + 30 * kMin, kBase + 2 * kDay + 5 * kHour + 30 * kMin);
+  q.bucket = UsageBucket::day;
+  auto r = store_->query_usage(q);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().totals.requests, 3);
+  EXPECT_EQ(r.value().totals.prompt_tokens, 121);
+  using Series = std::vector<std::pair<UnixMs, std::int64_t>>;
+  EXPECT_EQ(series_requests(r.value()), (Series{{kBase, 2}, {kBase + kDay, 1}}));
+
+  q.bucket = UsageBucket::hour;
+  auto hours = store_->query_usage(q);
+  ASSERT_TRUE(hours.ok());
+  EXPECT_EQ(series_requests(hours.value()), (Series{{kBase, 1}, {kBase + kHour, 1}, {kBase + kDay + 2 * kHour, 1}}));
+
+  auto inside_one_hour = store_->query_usage(window(kBase + 5 * kMin, kBase + 20 * kMin));
+  ASSERT_TRUE(inside_one_hour.ok());
+  EXPECT_EQ(inside_one_hour.value().totals.requests, 1);
+  EXPECT_EQ(inside_one_hour.value().totals.prompt_tokens, 10);
+
+  auto empty = store_->query_usage(window(kBase + 5 * kDay, kBase + 6 * kDay));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty.value().totals.requests, 0);
+}
+
+TEST_P(StoreConformance, UsageGroupBy) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  using Groups = std::vector<std::pair<std::string, std::int64_t>>;
+  struct Case {
+    UsageGroup group;
+    Groups expected;
+  };
+  const Case cases[] = {
+      {UsageGroup::user, {{"alice", 3}, {"bob", 1}, {"carol", 1}}},
+      {UsageGroup::provider, {{"p1", 3}, {"p2", 2}}},
+      {UsageGroup::model, {{"m1", 3}, {"m2", 2}}},
+      {UsageGroup::rotation, {{"", 3}, {"r1", 2}}},
+      {UsageGroup::token, {{"ta", 3}, {"tb", 1}, {"tc", 1}}},
+  };
+  for (const Case& c : cases) {
+    for (UsageBucket bucket : {UsageBucket::none, UsageBucket::day, UsageBucket::hour}) {
+      UsageQuery q = window(kBase, kBase + 3 * kDay);
+      q.group_by = c.group;
+      q.bucket = bucket;
+      auto r = store_->query_usage(q);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      auto got = group_requests(r.value());
+      // Ties (1 and 1) in any order; the leader first.
+      ASSERT_EQ(got.size(), c.expected.size()) << static_cast<int>(c.group);
+      EXPECT_EQ(got[0], c.expected[0]) << static_cast<int>(c.group);
+      std::sort(got.begin() + 1, got.end());
+      EXPECT_EQ(got, c.expected) << static_cast<int>(c.group);
+      EXPECT_EQ(r.value().totals.requests, 5);
+    }
+  }
+  UsageQuery q = window(kBase, kBase + 3 * kDay);
+  q.group_by = UsageGroup::user;
+  auto r = store_->query_usage(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().groups[1].first, "bob");
+  EXPECT_EQ(r.value().groups[1].second.unpriced_requests, 1);
+  EXPECT_EQ(r.value().groups[1].second.cost, 0.0);
+}
+
+TEST_P(StoreConformance, UsageFilters) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  auto requests = [&](UsageQuery q) {
+    auto r = store_->query_usage(q);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r.value().totals.requests : -1;
+  };
+  const UsageQuery base = window(kBase, kBase + 3 * kDay);
+  UsageQuery q = base;
+  q.username = "alice";
+  EXPECT_EQ(requests(q), 3);
+  q.model = "m2";
+  EXPECT_EQ(requests(q), 1);
+  q = base;
+  q.provider = "p2";
+  EXPECT_EQ(requests(q), 2);
+  q = base;
+  q.rotation = "";  // empty matches rows without a rotation
+  EXPECT_EQ(requests(q), 3);
+  q = base;
+  q.token_id = "tb";
+  EXPECT_EQ(requests(q), 1);
+  q = base;
+  q.username = "nobody";
+  EXPECT_EQ(requests(q), 0);
+  // Filters apply to the raw edge parts too.
+  q = window(kBase + 30 * kMin, kBase + 2 * kDay + 5 * kHour + 30 * kMin);
+  q.username = "bob";
+  EXPECT_EQ(requests(q), 1);
+  q.username = "alice";
+  q.bucket = UsageBucket::day;
+  EXPECT_EQ(requests(q), 2);
+}
+
+TEST_P(StoreConformance, UsageExport) {
+  auto rows = fixture_records();
+  rows[2].tokens_estimated = true;
+  rows[2].streamed = true;
+  rows[2].aborted = true;
+  rows[2].status = 502;
+  rows[2].error_kind = "upstream_error";
+  rows[2].ttfb_ms = -1;
+  rows[2].attempts = 3;
+  rows[2].cached_tokens = 7;
+  rows[2].cache_write_tokens = 8;
+  rows[2].reasoning_tokens = 9;
+  ASSERT_TRUE(store_->insert_usage(rows).ok());
+
+  std::vector<UsageRecord> got;
+  auto n = store_->export_usage(window(kBase, kBase + 3 * kDay), [&](const UsageRecord& r) {
+    got.push_back(r);
+    return true;
+  });
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n.value(), 5);
+  ASSERT_EQ(got.size(), 5u);
+  for (std::size_t i = 1; i < got.size(); ++i) EXPECT_LT(got[i - 1].time_ms, got[i].time_ms);
+  const UsageRecord& b = got[1];
+  EXPECT_EQ(b.username, "bob");
+  EXPECT_EQ(b.route, "chat");
+  EXPECT_EQ(b.requested_model, "p2/m2");
+  EXPECT_EQ(b.rotation, "r1");
+  EXPECT_FALSE(b.cost.has_value());
+  EXPECT_TRUE(b.tokens_estimated && b.streamed && b.aborted);
+  EXPECT_EQ(b.status, 502);
+  EXPECT_EQ(b.error_kind, "upstream_error");
+  EXPECT_EQ(b.ttfb_ms, -1);
+  EXPECT_EQ(b.attempts, 3);
+  EXPECT_EQ(b.cached_tokens, 7);
+  EXPECT_EQ(b.cache_write_tokens, 8);
+  EXPECT_EQ(b.reasoning_tokens, 9);
+  EXPECT_EQ(b.latency_ms, 120);
+  ASSERT_TRUE(got[0].cost.has_value());
+  EXPECT_DOUBLE_EQ(*got[0].cost, 0.01);
+
+  UsageQuery q = window(kBase, kBase + 3 * kDay);
+  q.username = "alice";
+  int seen = 0;
+  auto stopped = store_->export_usage(q, [&](const UsageRecord& r) {
+    EXPECT_EQ(r.username, "alice");
+    return ++seen < 2;
+  });
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_P(StoreConformance, UsagePrune) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  auto pruned = store_->prune_usage(kBase + kDay);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned.value(), 4);
+  for (UsageBucket bucket : {UsageBucket::none, UsageBucket::hour, UsageBucket::day}) {
+    UsageQuery q = window(0, kBase + 10 * kDay);
+    q.bucket = bucket;
+    auto r = store_->query_usage(q);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().totals.requests, 2) << static_cast<int>(bucket);
+    q = window(kBase, kBase + 3 * kDay);  // whole days: read from the daily rollup
+    q.bucket = bucket;
+    EXPECT_EQ(store_->query_usage(q).value().totals.requests, 2) << static_cast<int>(bucket);
+  }
+}
+
+TEST_P(StoreConformance, UsageBatchIsOneRollupRowPerHourAndDimensions) {
+  std::vector<UsageRecord> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back(rec(kBase + (i % 2) * kHour + i, "alice", "ta", "p1", "m1", "", 1, 2,
+                        i % 5 == 0 ? std::nullopt : std::optional(0.5)));
+  }
+  ASSERT_TRUE(store_->insert_usage(batch).ok());
+  auto conn = db_.connector();
+  ASSERT_TRUE(conn.ok());
+  auto count = [&](const char* sql) {
+    std::int64_t n = -1;
+    EXPECT_TRUE(conn.value()
+                    ->query(sql, {},
+                            [&](const SqlRow& r) {
+                              n = r.integer(0);
+                              return false;
+                            })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_rows"), 500);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_hourly"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_daily"), 1);
+  EXPECT_EQ(count("SELECT SUM(unpriced) FROM usage_daily"), 100);
+  auto r = store_->query_usage(window(kBase, kBase + kDay));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().totals.requests, 500);
+  EXPECT_EQ(r.value().totals.completion_tokens, 1000);
+  EXPECT_NEAR(r.value().totals.cost, 200.0, 1e-9);
+}
+
+TEST_P(StoreConformance, UsageLongValuesFitTheirColumns) {
+  std::string model;
+  for (int i = 0; i < 150; ++i) model += "é";  // 300 bytes, 2-byte characters
+  UsageRecord r = rec(kBase, std::string(100, 'u'), "t", "p", model, "", 1, 1, 0.1);
+  ASSERT_TRUE(store_->insert_usage(std::span(&r, 1)).ok());
+  UsageQuery q = window(kBase, kBase + kHour);
+  q.group_by = UsageGroup::model;
+  auto report = store_->query_usage(q);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report.value().groups.size(), 1u);
+  const std::string& stored = report.value().groups[0].first;
+  EXPECT_LE(stored.size(), 191u);
+  EXPECT_EQ(stored, model.substr(0, stored.size()));
+  EXPECT_EQ(stored.size() % 2, 0u);  // cut between characters
+}
+
+TEST_P(StoreConformance, ConcurrentInsertsFromFourThreads) {
+  constexpr int kThreads = 4, kBatches = 20, kRows = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<UsageRecord> batch;
+        for (int i = 0; i < kRows; ++i) {
+          // The same hours and dimensions from every thread: contended rollup rows.
+          batch.push_back(
+              rec(kBase + (i % 3) * kHour + t, "u" + std::to_string(i % 2), "t", "p", "m", "", 1, t, std::nullopt));
+        }
+        if (auto r = store_->insert_usage(batch); !r) {
+          ADD_FAILURE() << r.error().message;
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  const std::int64_t total = kThreads * kBatches * kRows;
+  UsageQuery q = window(kBase, kBase + kDay);
+  q.bucket = UsageBucket::hour;
+  q.group_by = UsageGroup::user;
+  auto r = store_->query_usage(q);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().totals.requests, total);
+  EXPECT_EQ(r.value().totals.prompt_tokens, total);
+  EXPECT_EQ(r.value().totals.completion_tokens, kBatches * kRows * (0 + 1 + 2 + 3));
+  EXPECT_EQ(r.value().totals.unpriced_requests, total);
+  ASSERT_EQ(r.value().series.size(), 3u);
+  ASSERT_EQ(r.value().groups.size(), 2u);
+  std::int64_t exported =
+      store_->export_usage(window(kBase, kBase + kDay), [](const UsageRecord&) { return true; }).value();
+  EXPECT_EQ(exported, total);
+}
+
+}  // namespace
+}  // namespace aisbf::store::testing

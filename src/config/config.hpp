@@ -68,10 +68,6 @@ struct ProviderConfig {
   std::string app_name;     // `app_name` (OpenRouter's X-Title)
   std::vector<ModelConfig> models;
   boost::json::object raw;
-  // A user's provider whose owner may not reach private addresses (SSRF):
-  // set when a user's view is built (routing/user_config.hpp), never read
-  // from a file; the upstream client checks every resolved address.
-  bool public_addresses_only = false;
 
   const ModelConfig* find_model(std::string_view model_name) const;
 };

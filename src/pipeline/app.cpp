@@ -177,6 +177,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
                             : admit(ex.request(), *ctx.config, loopback_only);
   ctx.format = admission.format;
   ctx.principal = std::move(admission.principal);
+  ctx.namespace_user = ctx.principal.config_namespace();  // model ids resolve in the caller's namespace
+  ctx.user_views = user_views_.get();
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }

@@ -17,6 +17,7 @@
 #include "http/exchange.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/user_views.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -69,6 +70,7 @@ class App {
   void stop_background();
 
   ModelCatalog& catalog() { return *catalog_; }
+  UserViews& user_views() { return *user_views_; }
   GatewayState& state() { return *state_; }
 
  private:
@@ -82,6 +84,7 @@ class App {
   // it changed, and otherwise uses its thread's copy.
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
+  std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

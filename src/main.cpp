@@ -17,8 +17,10 @@
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/route_table.hpp"
+#include "pipeline/store_startup.hpp"
 
 namespace {
 
@@ -108,8 +110,20 @@ int serve(const Options& opt) {
                   "Enable auth in aisbf.json or pass --allow-unauthenticated.", so.host);
     return 2;
   }
+  // Users, tokens and sessions: refuse to start without them rather than
+  // serve with every user locked out.
+  auto opened = aisbf::open_user_store(opt.config_dir);
+  if (!opened.store) {
+    spdlog::error("refusing to start: {}", opened.error);
+    return 2;
+  }
   // The Host-header check follows the address actually bound, across reloads too.
-  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host});
+  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host, .store = opened.store});
+  if (auto error = app.accounts()->load_blocking(); !error.empty()) {
+    spdlog::error("refusing to start: reading users and tokens from the {} database failed: {}",
+                  opened.store->backend(), error);
+    return 2;
+  }
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
   so.on_reload = [&app] {

@@ -22,12 +22,20 @@
 
 namespace aisbf {
 
+namespace store {
+class Store;
+}
+class Accounts;
+
 struct AppOptions {
   std::filesystem::path config_dir;  // where reloads read the four files
   // The address the server is bound to: it wins over every snapshot's
   // server.host (a reload cannot move the listener; the Host check and the
   // loopback-only rule follow the real address). Empty: the config's.
   std::string listen_host;
+  // Users, tokens and sessions (opened and migrated by the caller). None:
+  // only aisbf.json's global tokens, and the account routes answer 503.
+  std::shared_ptr<store::Store> store;
 };
 
 struct ReloadOutcome {
@@ -72,6 +80,9 @@ class App {
   ModelCatalog& catalog() { return *catalog_; }
   UserViews& user_views() { return *user_views_; }
   GatewayState& state() { return *state_; }
+  // The store, its DB threads, the account index and the login throttle;
+  // nullptr without a store.
+  Accounts* accounts() { return accounts_.get(); }
 
  private:
   const Live& current();
@@ -85,6 +96,7 @@ class App {
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
   std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
+  std::unique_ptr<Accounts> accounts_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

@@ -48,8 +48,10 @@ GatewayError conflict(std::string message) {
 awaitable<store::Result<std::vector<store::ConfigDoc>>> read_docs(const UserViews& views, std::string username) {
   store::Store* store = views.sources().store;
   // Wrapped: the DB pool's awaitable needs a default-constructible result.
+  // By reference (the frame outlives the await): g++ 12 frees a copied
+  // coroutine parameter's string twice.
   auto r = co_await views.sources().db->run(
-      [store, username] { return std::optional<store::Result<std::vector<store::ConfigDoc>>>(store->list_docs(username)); });
+      [store, &username] { return std::optional<store::Result<std::vector<store::ConfigDoc>>>(store->list_docs(username)); });
   co_return std::move(*r);
 }
 
@@ -170,11 +172,13 @@ awaitable<void> put_doc(App& app, http::Exchange& ex, RequestContext& ctx, const
                            .count()};
   store::Store* store = src.store;
   auto put = *co_await src.db->run(
-      [store, doc = std::move(doc)] { return std::optional<store::Result<store::Done>>(store->put_doc(doc)); });
+      [store, &doc] { return std::optional<store::Result<store::Done>>(store->put_doc(doc)); });
   views.invalidate(ctx.namespace_user);
   if (!put) co_return co_await send_error(ex, from_store(put.error()), ctx);
-  co_await send_json(ex, created ? 201 : 200, api::user_doc_json(routing::UserDoc{K, id, std::move(value)}),
-                     ctx.request_id);
+  // Built before the co_await: g++ 12 mis-destroys temporaries inside one.
+  const routing::UserDoc saved{K, id, std::move(value)};
+  const std::string answer = api::user_doc_json(saved);
+  co_await send_json(ex, created ? 201 : 200, answer, ctx.request_id);
 }
 
 awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, DocKind K) {
@@ -206,8 +210,8 @@ awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, co
     }
   }
   store::Store* store = src.store;
-  auto gone = *co_await src.db->run([store, user = ctx.namespace_user, id, K] {
-    return std::optional<store::Result<store::Done>>(store->delete_doc(user, K, id));
+  auto gone = *co_await src.db->run([store, &ctx, &id, K] {
+    return std::optional<store::Result<store::Done>>(store->delete_doc(ctx.namespace_user, K, id));
   });
   views.invalidate(ctx.namespace_user);
   if (!gone && gone.error().kind != store::StoreError::Kind::not_found) {

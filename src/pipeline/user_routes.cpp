@@ -74,32 +74,37 @@ awaitable<std::optional<GatewayError>> enter_namespace(App& app, RequestContext&
 awaitable<void> models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   if (auto e = co_await enter_namespace(app, ctx, m, true)) co_return co_await send_error(ex, *e, ctx);
   const auto global = api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get());
-  co_await send_json(ex, 200, api::namespace_models_json(global, ctx.user_view.get()), ctx.request_id);
+  const std::string answer = api::namespace_models_json(global, ctx.user_view.get());
+  co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
 awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list) {
   auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
-  co_await send_json(ex, 200, api::namespace_models_json(global_list, view ? view->get() : nullptr), ctx.request_id);
+  const std::string answer = api::namespace_models_json(global_list, view ? view->get() : nullptr);
+  co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
 namespace {
 
 awaitable<void> list_docs(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, store::DocKind k) {
   if (auto e = co_await enter_namespace(app, ctx, m, true)) co_return co_await send_error(ex, *e, ctx);
-  co_await send_json(ex, 200, api::user_docs_json(*ctx.user_view, k), ctx.request_id);
+  const std::string answer = api::user_docs_json(*ctx.user_view, k);
+  co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
 awaitable<void> list_kind_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m,
                                  store::DocKind k) {
   if (auto e = co_await enter_namespace(app, ctx, m, true)) co_return co_await send_error(ex, *e, ctx);
-  co_await send_json(ex, 200, api::model_list_json(api::user_model_entries(*ctx.user_view, k)), ctx.request_id);
+  const std::string answer = api::model_list_json(api::user_model_entries(*ctx.user_view, k));
+  co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
 awaitable<void> get_doc(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, store::DocKind k) {
   if (auto e = co_await enter_namespace(app, ctx, m, true)) co_return co_await send_error(ex, *e, ctx);
   const auto id = m.param("id");
   if (const auto* doc = ctx.user_view->doc(k, id)) {
-    co_return co_await send_json(ex, 200, api::user_doc_json(*doc), ctx.request_id);
+    const std::string answer = api::user_doc_json(*doc);
+    co_return co_await send_json(ex, 200, answer, ctx.request_id);
   }
   co_await send_error(
       ex, coded_error(ErrorKind::not_found, fmt::format("you have no {} named '{}'", routing::kind_name(k), id),

@@ -41,6 +41,17 @@ UserViews::~UserViews() = default;
 
 void UserViews::attach(Sources sources) { sources_ = sources; }
 
+void UserViews::attach(store::Store* store, DbPool* db, auth::AccountIndex* accounts,
+                       const std::filesystem::path& key_file) {
+  std::string error;
+  if (auto box = auth::SecretBox::load_or_create(key_file, &error)) {
+    own_box_ = std::make_unique<auth::SecretBox>(*box);
+  } else {
+    spdlog::error("{}: {}; users' provider documents cannot be written", key_file.string(), error);
+  }
+  attach(Sources{store, db, own_box_.get(), accounts});
+}
+
 std::span<const std::string_view> UserViews::reserved_words() const {
   static const auto words = reserved_route_words();
   return words;
@@ -161,7 +172,9 @@ boost::asio::awaitable<Expected<std::shared_ptr<const routing::UserView>>> UserV
   if (sources_.store == nullptr || sources_.db == nullptr) co_return store_unavailable();
   store::Store* store = sources_.store;
   // Wrapped: the DB pool's awaitable needs a default-constructible result.
-  auto stored = *co_await sources_.db->run([store, username] {
+  // By reference (the frame outlives the await): g++ 12 frees a copied
+  // coroutine parameter's string twice.
+  auto stored = *co_await sources_.db->run([store, &username] {
     return std::optional<store::Result<std::vector<store::ConfigDoc>>>(store->list_docs(username));
   });
   if (!stored) {

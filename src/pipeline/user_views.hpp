@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -53,6 +54,9 @@ class UserViews {
   // Set once at start, before requests (the store may be absent: user
   // routes then answer 503 store_unavailable).
   void attach(Sources sources);
+  // attach() with a SecretBox read from (or created at) `key_file`; without
+  // one, writes of user documents answer 503 (never a key in clear).
+  void attach(store::Store* store, DbPool* db, auth::AccountIndex* accounts, const std::filesystem::path& key_file);
   const Sources& sources() const { return sources_; }
 
   // The user's view over `global`. Errors: 503 store_unavailable.
@@ -90,6 +94,7 @@ class UserViews {
   std::size_t capacity_;
   std::chrono::seconds refresh_;
   Sources sources_;
+  std::unique_ptr<auth::SecretBox> own_box_;
   mutable std::mutex mutex_;
   std::uint64_t writes_ = 0;    // invalidations so far
   std::list<std::string> lru_;  // most recent first

@@ -53,8 +53,14 @@ describe('user namespaces', { timeout: 120000 }, () => {
     // Alice may use her local mock: an admin allows private endpoints for her.
     const p = await patch(s.u('/api/admin/users/alice'), { allow_private_endpoints: true }, { headers: admin });
     assert.equal(p.status, 200, p.text);
+    // `vault` holds a key only to be masked and sealed (the mock takes MOCK_KEY
+    // alone); it lists no models, so it adds no id to the lists.
+    const v = await put(s.u('/api/user/providers/vault'), {
+      type: 'openai', endpoint: 'https://api.example.com/v1', api_key: aliceKey,
+    }, { headers: bearer(alice) });
+    assert.equal(v.status, 201, v.text);
     const r = await put(s.u('/api/user/providers/mine'), {
-      type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: aliceKey,
+      type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY,
       models: [{ name: 'mock-model' }, { name: 'org/nested-model' }],
     }, { headers: bearer(alice) });
     assert.equal(r.status, 201, r.text);
@@ -66,12 +72,13 @@ describe('user namespaces', { timeout: 120000 }, () => {
   after(async () => { await s?.stop(); });
 
   it('answers mask the key; the database holds no plaintext key', async () => {
-    const one = await get(s.u('/api/user/providers/mine'), { headers: bearer(alice) });
+    const one = await get(s.u('/api/user/providers/vault'), { headers: bearer(alice) });
     assert.equal(one.status, 200, one.text);
     assert.equal(one.json().api_key, 'sk-…0001');
     const list = await get(s.u('/api/user/providers'), { headers: bearer(alice) });
     assert.equal(list.status, 200, list.text);
-    assert.equal(list.json().providers.mine.api_key, 'sk-…0001');
+    assert.equal(list.json().providers.vault.api_key, 'sk-…0001');
+    assert.equal(list.json().providers.mine.api_key, '…');  // a short key shows nothing
     assert.ok(!list.text.includes(aliceKey));
     let stored = '';
     for (const f of [dbPath, `${dbPath}-wal`]) if (fs.existsSync(f)) stored += fs.readFileSync(f).toString('latin1');
@@ -91,7 +98,7 @@ describe('user namespaces', { timeout: 120000 }, () => {
       const seen = await s.mock.chatRequests();
       assert.equal(seen.length, 2);
       for (const q of seen) {
-        assert.equal(q.headers.authorization, `Bearer ${aliceKey}`);
+        assert.equal(q.headers.authorization, `Bearer ${MOCK_KEY}`);  // the provider's key, not the caller's
         assert.ok(!JSON.stringify(q.headers).includes(alice), 'the user token was forwarded');
         assert.equal(JSON.parse(q.body).model, 'mock-model');
       }
@@ -151,7 +158,7 @@ describe('user namespaces', { timeout: 120000 }, () => {
         assert.equal(m.status, 200, m.text);
         assert.ok(m.json().data.some((e) => e.id === 'user-rotation/team'));
         const p = await get(s.u('/api/u/alice/providers'), { headers: h });
-        assert.equal(p.json().providers.mine.api_key, 'sk-…0001');
+        assert.equal(p.json().providers.vault.api_key, 'sk-…0001');
       }
       assertError(await post(s.u('/api/u/alice/chat/completions'), body, { headers: bearer(bob) }), 403);
       assertError(await get(s.u('/api/u/alice/models'), { headers: bearer(bob) }), 403);

@@ -1,0 +1,141 @@
+#include "pipeline/accounts.hpp"
+
+#include <chrono>
+#include <future>
+#include <unordered_set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/request_auth.hpp"
+
+namespace aisbf {
+
+namespace {
+
+struct Loaded {
+  std::vector<store::User> users;
+  std::vector<store::ApiToken> tokens;
+  std::vector<store::Session> sessions;
+  std::string error;
+};
+
+// The sessions this instance has seen that the store did not list (a
+// backend that lists none): each asked for by its id, so that a reload keeps
+// the live ones and forgets those ended elsewhere. Blocking.
+std::optional<store::StoreError> add_known_sessions(store::Store& store, const std::vector<std::string>& known,
+                                                    store::UnixMs now, std::vector<store::Session>& sessions) {
+  std::unordered_set<std::string_view> listed;
+  for (const auto& s : sessions) listed.insert(s.id_hash);
+  for (const auto& id_hash : known) {
+    if (listed.contains(id_hash)) continue;
+    auto found = store.find_session(id_hash);
+    if (!found) return found.error();
+    if (found.value() && found.value()->expires_ms > now) sessions.push_back(std::move(*found.value()));
+  }
+  return std::nullopt;
+}
+
+// Blocking: a DB thread.
+Loaded read_accounts(store::Store& store, const std::vector<std::string>& known_sessions) {
+  Loaded out;
+  const auto now = auth::unix_now_ms();
+  auto users = store.list_users();
+  auto tokens = users ? store.list_all_tokens() : store::Result<std::vector<store::ApiToken>>(users.error());
+  auto sessions = tokens ? store.list_sessions(now) : store::Result<std::vector<store::Session>>(tokens.error());
+  if (!sessions) {
+    out.error = sessions.error().message;
+    return out;
+  }
+  if (auto error = add_known_sessions(store, known_sessions, now, sessions.value())) {
+    out.error = error->message;
+    return out;
+  }
+  out.users = std::move(users.value());
+  out.tokens = std::move(tokens.value());
+  out.sessions = std::move(sessions.value());
+  return out;
+}
+
+}  // namespace
+
+Accounts::Accounts(std::shared_ptr<store::Store> store, std::size_t db_threads)
+    : store_(std::move(store)), db_(db_threads) {}
+
+Accounts::~Accounts() { db_.join(); }
+
+std::string Accounts::load_blocking() {
+  std::promise<Loaded> promise;
+  auto future = promise.get_future();
+  db_.post([this, &promise] { promise.set_value(read_accounts(*store_, {})); });
+  auto loaded = future.get();
+  if (!loaded.error.empty()) return loaded.error;
+  index_.load(loaded.users, loaded.tokens, loaded.sessions);
+  return {};
+}
+
+boost::asio::awaitable<bool> Accounts::reload() {
+  const auto known = known_sessions();
+  auto loaded = co_await db_.run([this, &known] { return read_accounts(*store_, known); });
+  if (!loaded.error.empty()) {
+    spdlog::warn("accounts: refreshing users and tokens failed ({}); keeping the ones in memory", loaded.error);
+    co_return false;
+  }
+  index_.load(loaded.users, loaded.tokens, loaded.sessions);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    known_sessions_.clear();  // the live ones again; the ended ones forgotten
+    for (const auto& session : loaded.sessions) known_sessions_.insert(session.id_hash);
+  }
+  co_return true;
+}
+
+void Accounts::put_session(const store::Session& session) {
+  index_.put_session(session);
+  std::lock_guard lock(sessions_mutex_);
+  if (known_sessions_.size() < kMaxKnownSessions) known_sessions_.insert(session.id_hash);
+}
+
+std::vector<std::string> Accounts::known_sessions() const {
+  std::lock_guard lock(sessions_mutex_);
+  return {known_sessions_.begin(), known_sessions_.end()};
+}
+
+void Accounts::flush_last_used() {
+  auto stamps = index_.take_last_used();
+  if (stamps.empty()) return;
+  db_.post([this, stamps = std::move(stamps)] {
+    auto done = store_->touch_tokens(stamps);
+    if (!done) spdlog::warn("accounts: writing tokens' last use failed: {}", done.error().message);
+  });
+}
+
+boost::asio::awaitable<void> Accounts::upkeep(boost::asio::io_context& io) {
+  using namespace std::chrono_literals;
+  constexpr auto kTick = 10s;
+  constexpr int kReloadTicks = 3, kPruneTicks = 360;
+  boost::asio::steady_timer timer(io);
+  timer_ = &timer;
+  for (int tick = 1; !stopped_; ++tick) {
+    timer.expires_after(kTick);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (stopped_) break;
+    flush_last_used();
+    if (tick % kReloadTicks == 0) co_await reload();
+    if (tick % kPruneTicks == 0) {
+      const auto now = auth::unix_now_ms();
+      auto pruned = co_await db_.run([this, now] { return store_->delete_expired_sessions(now); });
+      if (!pruned) spdlog::warn("accounts: deleting expired sessions failed: {}", pruned.error().message);
+    }
+  }
+  timer_ = nullptr;
+}
+
+void Accounts::stop() {
+  stopped_ = true;
+  if (timer_ != nullptr) timer_->cancel();
+  flush_last_used();
+}
+
+}  // namespace aisbf

@@ -8,6 +8,9 @@ namespace {
 
 constexpr std::string_view kRotationPrefix = "rotation/";
 constexpr std::string_view kAutoselectPrefix = "autoselect/";
+constexpr std::string_view kUserProviderPrefix = "user-provider/";
+constexpr std::string_view kUserRotationPrefix = "user-rotation/";
+constexpr std::string_view kUserAutoselectPrefix = "user-autoselect/";
 
 bool has_empty_segment(std::string_view s) {
   return s.empty() || s.front() == '/' || s.back() == '/' || s.find("//") != std::string_view::npos;
@@ -29,16 +32,23 @@ bool is_unicode_space_or_control(char32_t cp) {
 
 std::optional<ModelId> parse_model_id(std::string_view text) {
   for (auto [prefix, kind] : {std::pair{kRotationPrefix, ModelIdKind::rotation},
-                              std::pair{kAutoselectPrefix, ModelIdKind::autoselect}}) {
+                              std::pair{kAutoselectPrefix, ModelIdKind::autoselect},
+                              std::pair{kUserRotationPrefix, ModelIdKind::user_rotation},
+                              std::pair{kUserAutoselectPrefix, ModelIdKind::user_autoselect}}) {
     if (text.starts_with(prefix)) {
       const std::string_view id = text.substr(prefix.size());
       if (has_empty_segment(id)) return std::nullopt;
       return ModelId{kind, id, {}};
     }
   }
+  ModelIdKind kind = ModelIdKind::provider;
+  if (text.starts_with(kUserProviderPrefix)) {
+    text.remove_prefix(kUserProviderPrefix.size());
+    kind = ModelIdKind::user_provider;
+  }
   const std::size_t slash = text.find('/');
   if (slash == std::string_view::npos || has_empty_segment(text)) return std::nullopt;
-  return ModelId{ModelIdKind::provider, text.substr(0, slash), text.substr(slash + 1)};
+  return ModelId{kind, text.substr(0, slash), text.substr(slash + 1)};
 }
 
 std::string percent_decode(std::string_view s, bool* ok) {

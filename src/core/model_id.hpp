@@ -1,5 +1,7 @@
 // Model ids as clients send them: "<provider>/<model>", "rotation/<id>",
-// "autoselect/<id>". Views into the caller's text; no allocation.
+// "autoselect/<id>", and in a user's namespace "user-provider/<provider>/<model>",
+// "user-rotation/<id>", "user-autoselect/<id>". Views into the caller's text;
+// no allocation.
 #pragma once
 
 #include <optional>
@@ -8,7 +10,7 @@
 
 namespace aisbf {
 
-enum class ModelIdKind { provider, rotation, autoselect };
+enum class ModelIdKind { provider, rotation, autoselect, user_provider, user_rotation, user_autoselect };
 
 struct ModelId {
   ModelIdKind kind = ModelIdKind::provider;
@@ -17,8 +19,9 @@ struct ModelId {
 };
 
 // "p/m/x" → {provider, "p", "m/x"}; "rotation/r" → {rotation, "r", ""};
-// "autoselect/a" → {autoselect, "a", ""}. The `rotation` and `autoselect`
-// prefixes always win (no provider can be called that). nullopt when the text
+// "autoselect/a" → {autoselect, "a", ""}; "user-provider/p/m" →
+// {user_provider, "p", "m"}, "user-rotation/r" → {user_rotation, "r", ""}.
+// These prefixes always win (no provider can be called that). nullopt when the text
 // is empty, has no '/', or has an empty '/'-separated part ("p/", "/m",
 // "p//m", "p/m/"). A rotation or autoselect id is everything after the prefix.
 std::optional<ModelId> parse_model_id(std::string_view text);

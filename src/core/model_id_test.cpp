@@ -33,6 +33,18 @@ TEST(ModelId, RotationAndAutoselect) {
   expect_id("rotation/team/r", ModelIdKind::rotation, "team/r", "");
 }
 
+TEST(ModelId, UserNamespace) {
+  expect_id("user-provider/mine/gpt-4o", ModelIdKind::user_provider, "mine", "gpt-4o");
+  expect_id("user-provider/mine/org/model", ModelIdKind::user_provider, "mine", "org/model");
+  expect_id("user-rotation/r", ModelIdKind::user_rotation, "r", "");
+  expect_id("user-autoselect/a", ModelIdKind::user_autoselect, "a", "");
+  expect_id("user-providers/x", ModelIdKind::provider, "user-providers", "x");
+  for (std::string_view text : {"user-provider/"sv, "user-provider/p"sv, "user-provider/p/"sv, "user-provider//m"sv,
+                                "user-rotation/"sv, "user-autoselect/"sv}) {
+    EXPECT_FALSE(parse_model_id(text).has_value()) << text;
+  }
+}
+
 TEST(ModelId, ViewsPointIntoTheText) {
   const std::string text = "openai/gpt-4o";
   const auto parsed = parse_model_id(text);

@@ -28,4 +28,10 @@ std::optional<Endpoint> parse_endpoint(std::string_view url) {
   return e;
 }
 
+Endpoint with_public_only(Endpoint endpoint) {
+  if (!endpoint.public_only) endpoint.origin_key += " public-only";
+  endpoint.public_only = true;
+  return endpoint;
+}
+
 }  // namespace aisbf::http

@@ -16,7 +16,16 @@ struct Endpoint {
   std::string base_path;  // e.g. "/openai/v1", never ending in '/'
   std::string host_header;  // "host" or "host:port" when the port is not the scheme's default
   std::string origin_key;   // "https://host:port": the pool's key
+  // A user's provider whose owner may not reach private addresses: every
+  // address the host resolves to is checked after DNS and before connect
+  // (core/address_policy.hpp), and the pool keeps these connections apart
+  // (origin_key says so), so a connection opened without the check is never
+  // lent to a request that needs it.
+  bool public_only = false;
 };
+
+// The endpoint with the "public addresses only" rule applied (pool key included).
+Endpoint with_public_only(Endpoint endpoint);
 
 // http:// and https:// URLs only; nullopt for anything else (and for URLs
 // with credentials, a query or a fragment, which a base URL must not carry).

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/address_policy.hpp"
 #include "http/deadline.hpp"
 
 namespace aisbf::http {
@@ -127,6 +128,17 @@ struct UpstreamCall::State {
     return std::max<Clock::duration>(std::min<Clock::duration>(limit, left), Clock::duration(0));
   }
 
+  // Not retryable: every candidate of this user is under the same rule, and
+  // the answer will not change until an admin allows private endpoints.
+  GatewayError private_address_refused(AddressClass why) const {
+    auto e = make_error(ErrorKind::forbidden,
+                        fmt::format("provider '{}' was refused: its endpoint resolves to a {} address, and this user's "
+                                    "providers may only reach public addresses (an admin can allow private endpoints)",
+                                    provider, address_class_name(why)));
+    e.code = "private_endpoint_refused";
+    return e;
+  }
+
   // The client reads these: they name the provider, not the upstream's
   // address (an internal detail, and a hint to an attacker); the debug log
   // keeps the address for the operator.
@@ -175,7 +187,23 @@ namespace {
 struct ConnectResult {
   beast::error_code ec;
   std::string_view phase;
+  AddressClass refused = AddressClass::public_address;  // not public: the endpoint's rule refused this address
 };
+
+AddressClass address_class(const asio::ip::address& address) {
+  if (address.is_v4()) return classify_ipv4(address.to_v4().to_bytes());
+  return classify_ipv6(address.to_v6().to_bytes());
+}
+
+// The first resolved address the endpoint's rule refuses: every one is
+// checked, so a name with one public and one private address is refused
+// (the connect would try them in turn).
+std::optional<asio::ip::address> refused_address(const DnsResolver::Results& results) {
+  for (const auto& entry : results) {
+    if (!is_public(address_class(entry.endpoint().address()))) return entry.endpoint().address();
+  }
+  return std::nullopt;
+}
 
 // One budget for the name and the connection: a slow resolver cannot hold
 // the call past its connect timeout (the wait is on `dns_wait`, which
@@ -188,6 +216,11 @@ asio::awaitable<ConnectResult> resolve_and_connect(UpstreamPool& pool, UpstreamC
   auto& socket = c.lowest();
   c.deadline.expire_after(budget);
   if (!ec) {
+    if (ep.public_only && !is_public(address_class(address))) {
+      spdlog::debug("upstream {}: address {} refused ({})", ep.origin_key, address.to_string(),
+                    address_class_name(address_class(address)));
+      co_return ConnectResult{{}, "address check", address_class(address)};
+    }
     auto [cec] = co_await socket.async_connect(tcp::endpoint(address, ep.port), kUseTuple);
     co_return ConnectResult{cec, "connect"};
   }
@@ -195,6 +228,13 @@ asio::awaitable<ConnectResult> resolve_and_connect(UpstreamPool& pool, UpstreamC
   auto [rec, results] = co_await pool.dns().resolve(ep.host, ep.port, Clock::now() + budget, *dns_wait);
   dns_wait.reset();
   if (rec) co_return ConnectResult{rec, "name resolution"};
+  if (ep.public_only) {
+    if (auto bad = refused_address(results)) {
+      spdlog::debug("upstream {}: {} resolves to {}, refused ({})", ep.origin_key, ep.host, bad->to_string(),
+                    address_class_name(address_class(*bad)));
+      co_return ConnectResult{{}, "address check", address_class(*bad)};
+    }
+  }
   auto [cec, connected] = co_await asio::async_connect(socket, results, kUseTuple);
   co_return ConnectResult{cec, "connect"};
 }
@@ -251,8 +291,9 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
       } else {
         s.conn->plain = std::make_unique<tcp::socket>(s.pool.io());
       }
-      auto [ec, phase] =
+      auto [ec, phase, refused] =
           co_await resolve_and_connect(s.pool, *s.conn, s.endpoint, s.dns_wait, s.budget(s.timeouts.connect));
+      if (!is_public(refused) && !s.cancelled) co_return s.private_address_refused(refused);
       if (ec || s.cancelled) co_return s.io_error(ec, phase);
       beast::error_code ignored;
       s.conn->lowest().set_option(tcp::no_delay(true), ignored);

@@ -61,6 +61,10 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
       state_(GatewayState::in_process(std::random_device{}(),
                                       static_cast<std::size_t>(config->routing.max_tracked_keys))) {
   if (options_.store) accounts_ = std::make_unique<Accounts>(options_.store);
+  if (accounts_) {  // users' namespaces read the same store, on the same DB threads
+    user_views_->attach(&accounts_->store(), &accounts_->db(), &accounts_->index(),
+                        options_.config_dir / "secret.key");
+  }
   replace_config(std::move(config));
 }
 
@@ -207,6 +211,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   if (!admission.refusal && admission.pending != auth::Pending::none)
     admission.refusal = co_await settle_pending(accounts_.get(), ex.request(), admission, ctx.config->auth.enabled);
   ctx.principal = std::move(admission.principal);
+  ctx.namespace_user = ctx.principal.config_namespace();  // model ids resolve in the caller's namespace
+  ctx.user_views = user_views_.get();
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;

@@ -19,6 +19,7 @@
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/usage_routes.hpp"
+#include "pipeline/user_views.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -84,6 +85,7 @@ class App {
   void stop_background();
 
   ModelCatalog& catalog() { return *catalog_; }
+  UserViews& user_views() { return *user_views_; }
   GatewayState& state() { return *state_; }
   // The store, its DB threads, the account index and the login throttle;
   // nullptr without a store.
@@ -103,6 +105,7 @@ class App {
   // it changed, and otherwise uses its thread's copy.
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
+  std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
   std::unique_ptr<Accounts> accounts_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read

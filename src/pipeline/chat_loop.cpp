@@ -17,6 +17,7 @@
 #include "pipeline/usage_capture.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
+#include "routing/user_config.hpp"
 
 namespace aisbf {
 
@@ -308,8 +309,13 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
 // Not a coroutine: it hands over the coroutine that serves the request.
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
   arm_deadline(ctx);
-  auto resolved = routing::resolve_chat(*ctx.config, {ctx.principal.config_namespace()}, scope, job.client_model);
+  auto resolved =
+      routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.client_model);
   if (!resolved) return fail(job, ctx, resolved.take_error());
+  if (resolved->in_user_view) {  // a user's own target: served from their view's table
+    ctx.routes = ctx.user_view->routes;
+    ctx.config = ctx.routes->config_ptr();
+  }
   if (job.io.client != nullptr) job.estimated_tokens = static_cast<std::int64_t>(job.io.client->body().size() / 4);
   if (resolved->rotation != nullptr) {
     const auto* plan = ctx.routes->rotation(resolved->rotation->id);

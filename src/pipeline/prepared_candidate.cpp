@@ -7,6 +7,7 @@
 
 #include "pipeline/upstream_target.hpp"
 #include "providers/registry.hpp"
+#include "routing/user_config.hpp"
 
 namespace aisbf {
 
@@ -28,13 +29,17 @@ GatewayError bad_endpoint(const ProviderConfig& provider) {
 
 // Endpoints are parsed once per worker thread, not on every request. Shared
 // pointers: an attempt in flight keeps its endpoint if the cache is cleared.
-std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url) {
+// Keyed by the URL and the address rule, which changes the pool key.
+std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url, bool public_only) {
   thread_local std::unordered_map<std::string, std::shared_ptr<const http::Endpoint>> cache;
-  auto it = cache.find(url);
+  std::string key = public_only ? "public-only " + url : url;
+  auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() > 4096) cache.clear();  // bounded across config reloads
     auto parsed = http::parse_endpoint(url);
-    it = cache.emplace(url, parsed ? std::make_shared<const http::Endpoint>(std::move(*parsed)) : nullptr).first;
+    if (parsed && public_only) parsed = http::with_public_only(std::move(*parsed));
+    it = cache.emplace(std::move(key), parsed ? std::make_shared<const http::Endpoint>(std::move(*parsed)) : nullptr)
+             .first;
   }
   return it->second;
 }
@@ -47,7 +52,7 @@ Expected<PreparedCandidate> prepare_candidate(const routing::Candidate& c) {
   if (p.adapter == nullptr) return unsupported_type(*c.provider);
   p.target = upstream_target(*c.provider, c.model, c.upstream_model);
   if (!c.api_key.empty()) p.target.api_key = c.api_key;
-  p.endpoint = cached_endpoint(p.target.endpoint);
+  p.endpoint = cached_endpoint(p.target.endpoint, routing::public_addresses_only(*c.provider));
   if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
   p.auth_headers = p.adapter->auth_headers(p.target);
   for (bool stream : {false, true}) {

@@ -15,8 +15,10 @@
 namespace aisbf {
 
 struct GatewayState;
+class UserViews;
 namespace routing {
 class RoutingTable;
+struct UserView;
 }
 
 // Who is calling: produced by auth/ from the request's credentials.
@@ -59,6 +61,12 @@ struct RequestContext {
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point deadline;  // server.request_timeout after `started` (arm_deadline)
   Principal principal;
+  // The user namespace model ids resolve in (the principal's, or the
+  // {username} of /api/u/{username}/…); empty: the global one. `user_view`
+  // is its view, null when the store could not give it (pipeline/user_views.hpp).
+  std::string namespace_user;
+  std::shared_ptr<const routing::UserView> user_view;
+  UserViews* user_views = nullptr;  // the App's cache of users' views
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
   HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)

@@ -10,6 +10,7 @@
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/routes_admin_config.hpp"
+#include "pipeline/user_routes.hpp"
 #include "pipeline/routes_accounts.hpp"
 #include "pipeline/usage_routes.hpp"
 
@@ -54,7 +55,10 @@ awaitable<void> models_list(App& app, http::Exchange& ex, RequestContext& ctx, c
   // Anthropic's SDK lists models on the same path; it sends anthropic-version.
   if (!ex.request()["anthropic-version"].empty())
     co_return co_await send_json(ex, 200, anthropic_models_json(*ctx.config, *app.catalog().snapshot()), ctx.request_id);
-  co_await send_json(ex, 200, api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get()), ctx.request_id);
+  auto list = api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get());
+  // A user's own ids too; with the store down, the global ones still list.
+  if (!ctx.namespace_user.empty()) co_return co_await user_routes::global_models(app, ex, ctx, std::move(list));
+  co_await send_json(ex, 200, list, ctx.request_id);
 }
 
 awaitable<void> model_get(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
@@ -149,6 +153,7 @@ constexpr auto kProvider = EntryKind::provider;
 constexpr auto kRotation = EntryKind::rotation;
 constexpr auto kAutoselect = EntryKind::autoselect;
 constexpr auto kUser = AuthPolicy::user;
+using store::DocKind;
 constexpr auto kPatch = api::kMethodPatch;
 constexpr auto kDelete = api::kMethodDelete;
 
@@ -231,6 +236,55 @@ const Route kRoutes[] = {
     {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/models/{model_id*}", kToken}, &model_get},
+    // A user's namespace (pipeline/user_routes.hpp): /api/user/… for the
+    // caller's own, /api/u/{username}/… for an explicit one (checked by the
+    // handler: that user, admins, global tokens). Before /api/{scope}/….
+    {{"user_models", kGet, "/api/user/models", kUser}, &user_routes::models},
+    {{"user_providers", kGet, "/api/user/providers", kUser}, &user_routes::docs_list<DocKind::provider>},
+    {{"user_rotations", kGet, "/api/user/rotations", kUser}, &user_routes::docs_list<DocKind::rotation>},
+    {{"user_autoselects", kGet, "/api/user/autoselects", kUser}, &user_routes::docs_list<DocKind::autoselect>},
+    {{"user_provider_models", kGet, "/api/user/providers/models", kUser},
+     &user_routes::kind_models<DocKind::provider>},
+    {{"user_rotation_models", kGet, "/api/user/rotations/models", kUser},
+     &user_routes::kind_models<DocKind::rotation>},
+    {{"user_autoselect_models", kGet, "/api/user/autoselects/models", kUser},
+     &user_routes::kind_models<DocKind::autoselect>},
+    {{"user_chat", kPost, "/api/user/chat/completions", kUser, Format::openai_chat, Body::json}, &user_routes::chat},
+    {{"user_messages", kPost, "/api/user/v1/messages", kUser, Format::anthropic_messages, Body::json},
+     &user_routes::messages},
+    {{"user_completions", kPost, "/api/user/completions", kUser, Format::openai_completions, Body::json},
+     &user_routes::completions},
+    {{"user_provider", kGet, "/api/user/providers/{id}", kUser}, &user_routes::doc_get<DocKind::provider>},
+    {{"user_provider", kPut, "/api/user/providers/{id}", kUser, Format::openai_chat, Body::json, true},
+     &user_routes::doc_put<DocKind::provider>},
+    {{"user_provider", kDelete, "/api/user/providers/{id}", kUser, Format::openai_chat, Body::json_if_sent, true},
+     &user_routes::doc_delete<DocKind::provider>},
+    {{"user_rotation", kGet, "/api/user/rotations/{id}", kUser}, &user_routes::doc_get<DocKind::rotation>},
+    {{"user_rotation", kPut, "/api/user/rotations/{id}", kUser, Format::openai_chat, Body::json, true},
+     &user_routes::doc_put<DocKind::rotation>},
+    {{"user_rotation", kDelete, "/api/user/rotations/{id}", kUser, Format::openai_chat, Body::json_if_sent, true},
+     &user_routes::doc_delete<DocKind::rotation>},
+    {{"user_autoselect", kGet, "/api/user/autoselects/{id}", kUser}, &user_routes::doc_get<DocKind::autoselect>},
+    {{"user_autoselect", kPut, "/api/user/autoselects/{id}", kUser, Format::openai_chat, Body::json, true},
+     &user_routes::doc_put<DocKind::autoselect>},
+    {{"user_autoselect", kDelete, "/api/user/autoselects/{id}", kUser, Format::openai_chat, Body::json_if_sent, true},
+     &user_routes::doc_delete<DocKind::autoselect>},
+    {{"u_models", kGet, "/api/u/{username}/models", kToken}, &user_routes::models},
+    {{"u_providers", kGet, "/api/u/{username}/providers", kToken}, &user_routes::docs_list<DocKind::provider>},
+    {{"u_rotations", kGet, "/api/u/{username}/rotations", kToken}, &user_routes::docs_list<DocKind::rotation>},
+    {{"u_autoselects", kGet, "/api/u/{username}/autoselects", kToken}, &user_routes::docs_list<DocKind::autoselect>},
+    {{"u_provider_models", kGet, "/api/u/{username}/providers/models", kToken},
+     &user_routes::kind_models<DocKind::provider>},
+    {{"u_rotation_models", kGet, "/api/u/{username}/rotations/models", kToken},
+     &user_routes::kind_models<DocKind::rotation>},
+    {{"u_autoselect_models", kGet, "/api/u/{username}/autoselects/models", kToken},
+     &user_routes::kind_models<DocKind::autoselect>},
+    {{"u_chat", kPost, "/api/u/{username}/chat/completions", kToken, Format::openai_chat, Body::json},
+     &user_routes::chat},
+    {{"u_messages", kPost, "/api/u/{username}/v1/messages", kToken, Format::anthropic_messages, Body::json},
+     &user_routes::messages},
+    {{"u_completions", kPost, "/api/u/{username}/completions", kToken, Format::openai_completions, Body::json},
+     &user_routes::completions},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},

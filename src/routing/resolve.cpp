@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/model_id.hpp"
+#include "routing/user_config.hpp"
 
 namespace aisbf::routing {
 
@@ -52,9 +53,44 @@ Expected<Resolution> provider(Expected<ProviderTarget> target) {
   return res;
 }
 
+Expected<Resolution> in_view(Expected<Resolution> r) {
+  if (r) r->in_user_view = true;
+  return r;
+}
+
+// user-provider/…, user-rotation/…, user-autoselect/…: only in a user's namespace.
+Expected<Resolution> resolve_user(const Namespace& ns, const ModelId& id, std::string_view model) {
+  if (ns.is_global()) {
+    return model_not_found(fmt::format("model '{}' names a user's own target, and this caller has no user namespace "
+                                       "(use a user's token, or /api/u/{{username}}/…)",
+                                       model));
+  }
+  if (ns.view == nullptr) {
+    auto e = make_error(ErrorKind::unavailable, "the user's providers, rotations and autoselects cannot be loaded: the "
+                                                "database is unavailable");
+    e.code = "store_unavailable";
+    return e;
+  }
+  const UserView& v = *ns.view;
+  switch (id.kind) {
+    case ModelIdKind::user_rotation: {
+      const auto* r = v.rotation(id.id);
+      if (r == nullptr) return model_not_found(fmt::format("you have no rotation named '{}'", id.id));
+      return in_view(rotation(*r));
+    }
+    case ModelIdKind::user_autoselect:
+      if (v.autoselect(id.id) == nullptr) return model_not_found(fmt::format("you have no autoselect named '{}'", id.id));
+      return not_built_yet("autoselect", id.id);
+    default: break;
+  }
+  const auto* p = v.provider(id.id);
+  if (p == nullptr) return model_not_found(fmt::format("you have no provider named '{}'", id.id));
+  return in_view(provider(provider_target(*p, id.model)));
+}
+
 }  // namespace
 
-Expected<Resolution> resolve_chat(const Config& config, const Namespace& /*ns: no user namespaces yet*/,
+Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns,
                                   std::string_view scope, std::string_view model) {
   // /api/rotations/… and /api/autoselect/… name the rotation or autoselect in `model`.
   if (scope == "rotations") {
@@ -97,6 +133,9 @@ Expected<Resolution> resolve_chat(const Config& config, const Namespace& /*ns: n
     case ModelIdKind::autoselect:
       if (config.find_autoselect(id->id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id->id));
       return not_built_yet("autoselect", id->id);
+    case ModelIdKind::user_provider:
+    case ModelIdKind::user_rotation:
+    case ModelIdKind::user_autoselect: return resolve_user(ns, *id, model);
     case ModelIdKind::provider: break;
   }
   const auto* p = config.find_provider(id->id);

@@ -16,11 +16,14 @@ struct ProviderTarget {
   std::string upstream_model;          // the name the upstream knows
 };
 
+struct UserView;  // user_config.hpp
+
 // Whose view of the configuration a model id resolves in: the global one
-// (the files of the config directory) or, once users exist, a user's own
-// providers, rotations and autoselects over it. The principal says which.
+// (the files of the config directory) or a user's own providers, rotations
+// and autoselects over it (the principal's, or /api/u/{username}/…'s).
 struct Namespace {
-  std::string_view user_id;  // empty: the global namespace
+  std::string_view user_id;      // empty: the global namespace
+  const UserView* view = nullptr;  // the user's view; null with a user_id: it could not be loaded
   bool is_global() const { return user_id.empty(); }
 };
 
@@ -28,14 +31,16 @@ struct Namespace {
 struct Resolution {
   const RotationConfig* rotation = nullptr;  // set: serve the rotation
   ProviderTarget target;                     // otherwise
+  bool in_user_view = false;  // points into the namespace's view (serve it with its routing table)
 };
 
 // `scope` is the {id} of /api/{id}/chat/completions (empty for the global
 // routes; "rotations" and "autoselect" for /api/rotations/… and
 // /api/autoselect/…, which name the target in `model`); `model` is the
 // request's `model` field. Looks an id up in AISBF's order: autoselect,
-// rotation, provider. `ns`: the caller's namespace (only the global one
-// exists so far: every namespace resolves there).
+// rotation, provider. `ns`: the caller's namespace, where `user-provider/…`,
+// `user-rotation/…` and `user-autoselect/…` resolve (404 in the global one,
+// 503 store_unavailable when the user's documents could not be loaded).
 Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std::string_view scope,
                                   std::string_view model);
 

@@ -1,0 +1,58 @@
+// Handlers of the user routes: /api/user/… (the token's own user) and
+// /api/u/{username}/… (an explicit namespace: that user, admins and global
+// tokens; anyone else 403, and a user that does not exist is a 404 only to
+// admins and global tokens, so names cannot be probed). The rows are in
+// route_table.cpp; the handlers and their helpers live here and in
+// user_doc_writes.cpp.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/routes.hpp"
+#include "core/gateway_error.hpp"
+#include "http/exchange.hpp"
+#include "pipeline/request_context.hpp"
+#include "store/store.hpp"
+
+namespace aisbf {
+
+class App;
+
+namespace user_routes {
+
+using boost::asio::awaitable;
+using api::RouteMatch;
+
+// Sets ctx.namespace_user from the route ({username}, else the caller's own)
+// after checking the caller may use it; with `need_view`, loads the view
+// into ctx.user_view. The error to answer otherwise.
+awaitable<std::optional<GatewayError>> enter_namespace(App& app, RequestContext& ctx, const RouteMatch& m,
+                                                       bool need_view);
+
+awaitable<void> models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+template <store::DocKind K>
+awaitable<void> docs_list(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+template <store::DocKind K>
+awaitable<void> kind_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+template <store::DocKind K>
+awaitable<void> doc_get(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+template <store::DocKind K>
+awaitable<void> doc_put(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+template <store::DocKind K>
+awaitable<void> doc_delete(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+
+// /api/v1/models for a user: `global_list` and the user's own ids (the
+// global ones alone when the store cannot give the user's).
+awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list);
+
+awaitable<void> chat(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+awaitable<void> messages(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+awaitable<void> completions(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+
+GatewayError coded_error(ErrorKind kind, std::string message, std::string code, std::string param = {});
+
+}  // namespace user_routes
+}  // namespace aisbf

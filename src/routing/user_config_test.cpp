@@ -1,0 +1,141 @@
+// A user's namespace over an in-memory global config: validation as
+// check-config does it, the view's internal ids, and model-id resolution in
+// the global and a user's namespace.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "routing/resolve.hpp"
+#include "routing/user_config.hpp"
+
+namespace aisbf::routing {
+namespace {
+
+namespace json = boost::json;
+using store::DocKind;
+
+std::shared_ptr<const Config> global_config() {
+  ConfigValues values;
+  values.aisbf = json::parse(R"({"server":{"host":"127.0.0.1","port":17765}})");
+  values.providers = json::parse(R"({"providers":{
+    "shared":{"id":"shared","name":"shared","endpoint":"http://127.0.0.1:9/v1","type":"openai",
+              "models":[{"name":"g1"}]}}})");
+  values.rotations = json::parse(R"({"rotations":{"grot":{"model_name":"g","providers":[{"provider_id":"shared"}]}}})");
+  values.autoselect = json::parse("{}");
+  auto loaded = load_config_values(values);
+  EXPECT_TRUE(loaded.ok());
+  for (const auto& d : loaded.diagnostics) ADD_FAILURE() << format_diagnostic(d);
+  return loaded.config;
+}
+
+UserDoc doc(DocKind kind, std::string id, std::string_view text) {
+  return UserDoc{kind, std::move(id), json::parse(text).as_object()};
+}
+
+UserDoc mine() {
+  return doc(DocKind::provider, "mine",
+             R"({"name":"mine","endpoint":"https://api.example.com/v1","type":"openai","api_key":"sk-user-secret-1234",
+                 "models":[{"name":"m1"},{"name":"m2"}]})");
+}
+
+constexpr std::string_view kNoWords[] = {"models", "v1", "user", "u"};
+
+TEST(UserConfig, BuildsTheViewUnderInternalIds) {
+  auto global = global_config();
+  std::vector<UserDoc> docs{mine(), doc(DocKind::rotation, "both", R"({"model_name":"b","providers":[
+      {"provider_id":"mine","models":[{"name":"m1"}]},{"provider_id":"shared"}]})")};
+  auto built = build_user_view(global, "alice", docs, false, kNoWords);
+  ASSERT_TRUE(built.view) << (built.diagnostics.empty() ? "" : format_diagnostic(built.diagnostics[0]));
+  const UserView& v = *built.view;
+  ASSERT_NE(v.provider("mine"), nullptr);
+  EXPECT_EQ(v.provider("mine")->id, "~alice/mine");
+  EXPECT_TRUE(public_addresses_only(*v.provider("mine")));
+  
+  EXPECT_EQ(v.provider("mine")->api_key, "sk-user-secret-1234");
+  EXPECT_EQ(v.config().find_provider("mine"), nullptr);  // never under the plain id
+  ASSERT_NE(v.rotation("both"), nullptr);
+  const auto* plan = v.routes->rotation("~alice/both");
+  ASSERT_NE(plan, nullptr);
+  ASSERT_EQ(plan->candidates.size(), 2u);
+  EXPECT_EQ(plan->candidates[0].key, "~alice/mine/m1");  // own provider first
+  EXPECT_EQ(plan->candidates[1].key, "shared/g1");       // else the global one
+  EXPECT_FALSE(public_addresses_only(*plan->candidates[1].provider));
+  
+}
+
+TEST(UserConfig, AllowanceLiftsTheAddressRule) {
+  auto built = build_user_view(global_config(), "bob", {mine()}, true, kNoWords);
+  ASSERT_TRUE(built.view);
+  EXPECT_FALSE(public_addresses_only(*built.view->provider("mine")));
+  
+}
+
+TEST(UserConfig, ValidationNamesTheEntryPath) {
+  auto global = global_config();
+  std::vector<UserDoc> docs{doc(DocKind::provider, "bad", R"({"type":"openai","endpoint":"http://h/v1",
+                                                             "models":[{"name":"x","context_size":"big"}]})"),
+                            doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[{"provider_id":"nope"}]})")};
+  auto loaded = load_user_docs(*global, docs, kNoWords);
+  EXPECT_FALSE(loaded.ok());
+  bool saw_model = false, saw_rotation = false;
+  for (const auto& d : loaded.diagnostics) {
+    if (d.file == "provider bad" && d.json_path == "models[0].context_size") saw_model = true;
+    if (d.file == "rotation r" && d.json_path == "providers[0].provider_id") saw_rotation = true;
+  }
+  EXPECT_TRUE(saw_model);
+  EXPECT_TRUE(saw_rotation);
+  EXPECT_FALSE(build_user_view(global, "alice", docs, false, kNoWords).view);
+}
+
+TEST(UserConfig, ReservedAndSlashIdsAreRefused) {
+  auto global = global_config();
+  for (const char* id : {"models", "a/b"}) {
+    UserDoc d = mine();
+    d.id = id;
+    std::vector<UserDoc> docs{d};
+    EXPECT_FALSE(load_user_docs(*global, docs, kNoWords).ok()) << id;
+  }
+}
+
+TEST(UserConfig, ResolvesInTheNamespace) {
+  auto global = global_config();
+  auto built = build_user_view(global, "alice",
+                               {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
+                                   {"provider_id":"mine"}]})")},
+                               false, kNoWords);
+  ASSERT_TRUE(built.view);
+  const Namespace alice{"alice", built.view.get()};
+
+  auto p = resolve_chat(*global, alice, "", "user-provider/mine/m2");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_TRUE(p->in_user_view);
+  EXPECT_EQ(p->target.provider->id, "~alice/mine");
+  EXPECT_EQ(p->target.upstream_model, "m2");
+
+  auto r = resolve_chat(*global, alice, "", "user-rotation/r");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->rotation->id, "~alice/r");
+
+  auto g = resolve_chat(*global, alice, "", "shared/g1");  // global ids keep working
+  ASSERT_TRUE(g);
+  EXPECT_FALSE(g->in_user_view);
+
+  EXPECT_EQ(resolve_chat(*global, alice, "", "user-provider/mine/zzz").error().status, 404);
+  EXPECT_EQ(resolve_chat(*global, alice, "", "user-provider/shared/g1").error().status, 404);
+  EXPECT_EQ(resolve_chat(*global, alice, "", "user-rotation/grot").error().status, 404);
+  EXPECT_EQ(resolve_chat(*global, alice, "", "~alice/mine/m1").error().status, 404);  // internal ids stay internal
+}
+
+TEST(UserConfig, NoNamespaceNoUserIds) {
+  auto global = global_config();
+  auto e = resolve_chat(*global, Namespace{}, "", "user-provider/mine/m1");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().status, 404);
+  auto down = resolve_chat(*global, Namespace{"alice", nullptr}, "", "user-rotation/r");
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().status, 503);
+  EXPECT_EQ(down.error().code, "store_unavailable");
+}
+
+}  // namespace
+}  // namespace aisbf::routing

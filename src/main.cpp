@@ -127,7 +127,8 @@ int serve(const Options& opt) {
   }
   // Usage accounting: the same store, written in batches on the accounts' DB threads.
   aisbf::UsageService usage(*opened.store, app.accounts()->db(), *config);
-  app.usage = usage.wiring();
+  if (aisbf::usage_recording_enabled(*config)) app.usage = usage.wiring();
+  else spdlog::info("usage recording is off (database.record_usage: false)");
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
   so.on_reload = [&app] {

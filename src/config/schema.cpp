@@ -59,6 +59,7 @@ constexpr FieldSpec kDatabaseFields[] = {
     {"mysql_database", kOptString}, {"postgres_url", kOptString},   {"postgres_host", kOptString},
     {"postgres_port", kInteger}, {"postgres_user", kOptString},     {"postgres_password", kOptString},
     {"postgres_database", kOptString}, {"usage_retention_days", kInteger}, {"usage_queue_size", kInteger},
+    {"record_usage", kBool},
 };
 
 // ---- shared between providers, rotations and autoselects ----

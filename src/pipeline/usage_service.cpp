@@ -28,6 +28,12 @@ std::optional<std::int64_t> int_field(const boost::json::object* o, std::string_
 
 }  // namespace
 
+bool usage_recording_enabled(const Config& config) {
+  const auto* db = database_section(config);
+  const auto* v = db != nullptr ? db->if_contains("record_usage") : nullptr;
+  return v == nullptr || !v->is_bool() || v->get_bool();
+}
+
 store::UsageRecorderOptions usage_recorder_options(const Config& config) {
   const auto* db = database_section(config);
   store::UsageRecorderOptions o;
@@ -35,27 +41,6 @@ store::UsageRecorderOptions usage_recorder_options(const Config& config) {
   if (auto n = int_field(db, "usage_queue_size"); n && *n > 0) o.queue_size = static_cast<std::size_t>(std::min(*n, kMaxQueue));
   if (auto d = int_field(db, "usage_retention_days"); d && *d > 0) o.retention_days = static_cast<int>(*d);
   return o;
-}
-
-std::unique_ptr<store::Store> open_usage_store(const Config& config) {
-  auto read = store::read_database_settings(database_section(config), config.dir);
-  if (!read.errors.empty()) {
-    spdlog::warn("usage accounting is off: {}: {}", read.errors.front().json_path, read.errors.front().message);
-    return nullptr;
-  }
-  auto opened = store::open_store(read.settings);
-  if (!opened) {
-    spdlog::warn("usage accounting is off: the database did not open ({})",
-                 store::usage_store_error_name(opened.error().kind));
-    return nullptr;
-  }
-  auto store = std::move(opened).value();
-  if (auto migrated = store->migrate(); !migrated) {
-    spdlog::warn("usage accounting is off: the database could not be migrated ({})",
-                 store::usage_store_error_name(migrated.error().kind));
-    return nullptr;
-  }
-  return store;
 }
 
 UsageService::UsageService(store::Store& store, DbPool& db, const Config& config)

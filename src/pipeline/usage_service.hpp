@@ -20,9 +20,9 @@ namespace aisbf {
 // (store/database_settings.hpp reads the rest of the section.)
 store::UsageRecorderOptions usage_recorder_options(const Config& config);
 
-// Opens and migrates the configured database for usage rows; null (logged)
-// when it cannot.
-std::unique_ptr<store::Store> open_usage_store(const Config& config);
+// aisbf.json `database.record_usage` (default true). Off, no usage row is
+// written and the usage routes answer 503; quotas still count in memory.
+bool usage_recording_enabled(const Config& config);
 
 class UsageService {
  public:

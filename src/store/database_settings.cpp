@@ -75,7 +75,7 @@ constexpr std::string_view kKnownKeys[] = {
     "type",           "sqlite_path",       "mysql_host",        "mysql_port",           "mysql_user",
     "mysql_password", "mysql_database",    "postgres_url",      "postgres_host",        "postgres_port",
     "postgres_user",  "postgres_password", "postgres_database", "usage_retention_days",
-    "usage_queue_size",  // read by pipeline/usage_service.cpp
+    "usage_queue_size", "record_usage",  // read by pipeline/usage_service.cpp
 };
 
 std::string expand_home(const std::string& path) {

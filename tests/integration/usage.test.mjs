@@ -363,3 +363,18 @@ describe('usage rows across a crash and a shutdown', { timeout: 180000 }, () => 
     assert.ok(rows >= answered - 500, `${rows} rows for ${answered} answers: more than a batch lost`);
   });
 });
+
+describe('usage recording switched off', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({ providers, auth: { enabled: true, tokens: [TOKEN] }, aisbf: { database: { record_usage: false } } });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('serves chat as before, writes no row and says so on the usage routes', async () => {
+    const r = await request(s.u('/v1/chat/completions'), { method: 'POST', body: chatBody('off'), headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    const usage = await get(s.u('/api/admin/usage?from=0'), { headers: AUTH });
+    assert.equal(usage.status, 503, usage.text);
+  });
+});

@@ -19,6 +19,7 @@
 #include "http/server.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/route_table.hpp"
+#include "pipeline/usage_service.hpp"
 
 namespace {
 
@@ -110,6 +111,14 @@ int serve(const Options& opt) {
   }
   // The Host-header check follows the address actually bound, across reloads too.
   aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host});
+  // Usage accounting: a store of its own until the shared one is wired in.
+  auto usage_store = aisbf::open_usage_store(*config);
+  aisbf::DbPool usage_db(2);
+  std::optional<aisbf::UsageService> usage;
+  if (usage_store) {
+    usage.emplace(*usage_store, usage_db, *config);
+    app.usage = usage->wiring();
+  }
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
   so.on_reload = [&app] {
@@ -128,6 +137,7 @@ int serve(const Options& opt) {
   spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
                config->providers.size(), so.workers, opt.config_dir.string());
   server.run();
+  if (usage) usage->stop();  // SIGTERM: the queued usage rows are written before exit
   spdlog::info("stopped");
   return 0;
 }

@@ -119,3 +119,21 @@ TEST(AnthropicUsageScan, OpenAiWireKeepsTheOpenAiReader) {
 
 }  // namespace
 }  // namespace aisbf
+
+namespace aisbf {
+namespace {
+
+TEST(AnthropicUsageScan, CacheWritesAreCounted) {
+  AnthropicUsage counts;
+  ASSERT_TRUE(scan_anthropic_usage(
+      R"({"usage":{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":40,"cache_read_input_tokens":2}})",
+      counts));
+  const ScannedUsage u = counts.scanned();
+  EXPECT_EQ(u.cache_write_tokens, 40);
+  EXPECT_EQ(u.cached_tokens, 2);
+  EXPECT_EQ(u.prompt_tokens, 52);
+  EXPECT_TRUE(u.reported);
+}
+
+}  // namespace
+}  // namespace aisbf

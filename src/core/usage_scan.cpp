@@ -146,6 +146,11 @@ bool read_escaped(std::string_view span, ScannedUsage& out, bool& has_total, boo
       has_total = true;
     } else if (json_scan::key_equals(m, "prompt_cache_hit_tokens")) {
       cache_hit = to_count(value(span, m));
+    } else if (json_scan::key_equals(m, "completion_tokens_details") && span[m.value_begin] == '{') {
+      const std::string_view details = value(span, m);
+      json_scan::scan_object(details, [&](const json_scan::Member& d) {
+        if (json_scan::key_equals(d, "reasoning_tokens")) out.reasoning_tokens = to_count(value(details, d));
+      });
     } else if (json_scan::key_equals(m, "prompt_tokens_details") && span[m.value_begin] == '{') {
       const std::string_view details = value(span, m);
       json_scan::scan_object(details, [&](const json_scan::Member& d) {
@@ -180,6 +185,7 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
     read_count(span, "\"completion_tokens\"", out.completion_tokens);
     read_count(span, "\"prompt_cache_hit_tokens\"", cache_hit);
     has_cached = read_count(span, "\"cached_tokens\"", out.cached_tokens);
+    read_count(span, "\"reasoning_tokens\"", out.reasoning_tokens);
   } else if (!read_escaped(span, out, has_total, has_cached, cache_hit)) {
     return std::nullopt;
   }
@@ -188,6 +194,7 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
                                                                              : out.prompt_tokens + out.completion_tokens;
   }
   if (!has_cached) out.cached_tokens = cache_hit;
+  out.reported = true;
   return out;
 }
 
@@ -227,6 +234,8 @@ ScannedUsage AnthropicUsage::scanned() const {
   out.completion_tokens = output;
   out.total_tokens = saturating_add(out.prompt_tokens, output);
   out.cached_tokens = cache_read;
+  out.cache_write_tokens = cache_creation;
+  out.reported = true;
   return out;
 }
 

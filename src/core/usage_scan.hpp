@@ -11,6 +11,9 @@ namespace aisbf {
 
 struct ScannedUsage {
   std::int64_t prompt_tokens = 0, completion_tokens = 0, total_tokens = 0, cached_tokens = 0;
+  std::int64_t cache_write_tokens = 0;  // part of prompt_tokens (Anthropic's cache creation)
+  std::int64_t reasoning_tokens = 0;    // part of completion_tokens
+  bool reported = false;                // the upstream sent a usage object (else: all zero)
 };
 
 // The top-level "usage" object when present and not null; nullopt when the
@@ -18,14 +21,16 @@ struct ScannedUsage {
 // not an object. Missing or non-numeric counts read as 0 (negative as 0);
 // a missing total_tokens is prompt + completion. cached_tokens is
 // usage.prompt_tokens_details.cached_tokens, else DeepSeek's
-// usage.prompt_cache_hit_tokens.
+// usage.prompt_cache_hit_tokens; reasoning_tokens is
+// usage.completion_tokens_details.reasoning_tokens.
 std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text);
 
 // Anthropic's counts as they accumulate over one answer (PROTOCOLS.md §2.5,
 // §2.6): `input_tokens` excludes both cache counts.
 struct AnthropicUsage {
   std::int64_t input = 0, output = 0, cache_read = 0, cache_creation = 0;
-  // prompt = input + cache reads + cache writes; cached = cache reads.
+  // prompt = input + cache reads + cache writes; cached = cache reads;
+  // cache_write = cache writes. Thinking is part of output (no own count).
   ScannedUsage scanned() const;
 };
 

@@ -100,3 +100,27 @@ TEST(UsageScan, IncludeUsageStreamFixture) {
 
 }  // namespace
 }  // namespace aisbf
+
+namespace aisbf {
+namespace {
+
+// Reasoning tokens (o-series) are read from completion_tokens_details, plain
+// or with escaped keys; a scan that found usage says so.
+TEST(UsageScan, ReasoningTokens) {
+  auto u = scan_openai_usage(
+      R"({"usage":{"prompt_tokens":30,"completion_tokens":200,"total_tokens":230,)"
+      R"("prompt_tokens_details":{"cached_tokens":12},"completion_tokens_details":{"reasoning_tokens":128}}})");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->reasoning_tokens, 128);
+  EXPECT_EQ(u->cached_tokens, 12);
+  EXPECT_EQ(u->cache_write_tokens, 0);
+  EXPECT_TRUE(u->reported);
+  auto escaped = scan_openai_usage(
+      R"({"usage":{"prompt_tokens":3,"completion_tokens":9,"completion_tokens_details":{"reasoning\u005ftokens":4}}})");
+  ASSERT_TRUE(escaped.has_value());
+  EXPECT_EQ(escaped->reasoning_tokens, 4);
+  EXPECT_FALSE(ScannedUsage{}.reported);
+}
+
+}  // namespace
+}  // namespace aisbf

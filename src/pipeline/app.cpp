@@ -178,6 +178,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.format = admission.format;
   ctx.principal = std::move(admission.principal);
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
+  ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
+  ctx.usage.route = admission.route->spec.name;
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }
 

@@ -17,6 +17,7 @@
 #include "http/exchange.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/usage_routes.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -70,6 +71,9 @@ class App {
 
   ModelCatalog& catalog() { return *catalog_; }
   GatewayState& state() { return *state_; }
+
+  // Usage accounting (set by main before serving; all null: off).
+  UsageWiring usage;
 
  private:
   const Live& current();

@@ -14,6 +14,7 @@
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
+#include "pipeline/usage_capture.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
 
@@ -25,6 +26,7 @@ using limits::Clock;
 
 // The final error: answered to the HTTP client, or kept for the in-process caller.
 boost::asio::awaitable<void> answer_error(ChatJob& job, RequestContext& ctx, const GatewayError& error) {
+  note_error(ctx.usage, error);
   if (job.io.sink == nullptr) {
     job.io.failure = error;
     co_return;
@@ -111,6 +113,7 @@ boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, con
     co_return co_await answer_error(job, ctx, error);
   }
   auto outcome = co_await attempt(ctx, c, job, listed);
+  note_attempt(ctx.usage, c, outcome);
   unwatch_client(job);
   settle(gate, outcome, ctx, listed);
   log_outcome(ctx, job.client_model, c.key, outcome);
@@ -246,6 +249,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     ctx.response_headers.emplace_back("x-aisbf-target", c.key);
     ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
     auto outcome = co_await attempt(ctx, c, job, true);
+    note_attempt(ctx.usage, c, outcome);
     settle(gate, outcome, ctx, true);
     log_outcome(ctx, job.client_model, c.key, outcome);
     if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
@@ -292,7 +296,10 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   note_untried(planner, plan, ctx, records);
   auto error = all_candidates_failed(plan.rotation->id, records);
   spdlog::warn("{} {}: {}", ctx.request_id, log_text(job.client_model), log_text(error.message, 3 * kLogFieldBytes));
-  if (plan.notifyerrors && job.io.sink != nullptr) co_return co_await send_notify(*job.io.sink, ctx, job, error);
+  if (plan.notifyerrors && job.io.sink != nullptr) {
+    note_error(ctx.usage, error);
+    co_return co_await send_notify(*job.io.sink, ctx, job, error);
+  }
   co_await answer_error(job, ctx, error);
 }
 
@@ -309,6 +316,7 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
       return fail(job, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
     }
+    ctx.usage.rotation = plan->rotation->id;
     return serve_rotation(job, ctx, *plan);
   }
   std::optional<routing::Candidate> scratch;

@@ -5,16 +5,36 @@
 #include "api/anthropic/count_tokens.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/usage_capture.hpp"
 
 namespace aisbf {
 
 namespace {
 
 // The sink a request writes to: the caller's, or the exchange itself
-// (kept in the serving coroutine's frame, so it costs no frame of its own).
-ResponseSink& sink_for(const HttpChat* io, http::Exchange* ex, std::optional<ExchangeSink>& own) {
-  if (io != nullptr) return io->sink;
-  return own.emplace(*ex);
+// (kept in the serving coroutine's frame, so it costs no frame of its own),
+// behind a UsageSink when usage is recorded.
+struct DoorSinks {
+  std::optional<ExchangeSink> own;
+  std::optional<UsageSink> tap;
+};
+ResponseSink& sink_for(const HttpChat* io, http::Exchange* ex, DoorSinks& sinks, RequestContext& ctx) {
+  ResponseSink& sink = io != nullptr ? io->sink : sinks.own.emplace(*ex);
+  if (!ctx.usage.on()) return sink;
+  return sinks.tap.emplace(sink, ctx.usage);
+}
+
+// The request is over: its usage row (the client left if it cancelled, or
+// if its sink knows it is gone).
+void finish_usage(RequestContext& ctx, std::string_view model, const http::Request& request, const ResponseSink& sink) {
+  if (ctx.usage.on()) record_usage(ctx, model, request.body().size(), ctx.cancel.cancelled() || sink.gone());
+}
+
+boost::asio::awaitable<void> refuse(ResponseSink& sink, const GatewayError& error, RequestContext& ctx,
+                                    const http::Request& request) {
+  note_error(ctx.usage, error);
+  co_await send_error(sink, error, ctx);
+  finish_usage(ctx, {}, request, sink);
 }
 
 ChatIo http_io(const HttpChat* io, http::Exchange* ex, const http::Request& request, ResponseSink& sink) {
@@ -30,11 +50,11 @@ ChatIo http_io(const HttpChat* io, http::Exchange* ex, const http::Request& requ
 // the answer goes to `ex`.
 boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange* ex, RequestContext& ctx,
                                              std::string_view scope) {
-  std::optional<ExchangeSink> own;
-  ResponseSink& sink = sink_for(io, ex, own);
+  DoorSinks sinks;
+  ResponseSink& sink = sink_for(io, ex, sinks, ctx);
   const http::Request& request = io != nullptr ? io->request : ex->request();
   auto envelope = scan_chat_envelope(request.body(), ctx.format);
-  if (!envelope) co_return co_await send_error(sink, envelope.error(), ctx);
+  if (!envelope) co_return co_await refuse(sink, envelope.error(), ctx, request);
   ChatJob job(http_io(io, ex, request, sink));
   job.client_model = envelope->model;
   job.stream = envelope->stream;
@@ -42,23 +62,25 @@ boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange*
   job.envelope = &*envelope;
   job.anthropic = ctx.format == IngressFormat::anthropic_messages;
   co_await run_chat_job(job, ctx, scope);
+  finish_usage(ctx, job.client_model, request, sink);
 }
 
 // Legacy completions always go through canonical types: no provider takes
 // the prompt form any more.
 boost::asio::awaitable<void> serve_decoded(const HttpChat* io, http::Exchange* ex, RequestContext& ctx,
                                            std::string_view scope) {
-  std::optional<ExchangeSink> own;
-  ResponseSink& sink = sink_for(io, ex, own);
+  DoorSinks sinks;
+  ResponseSink& sink = sink_for(io, ex, sinks, ctx);
   const http::Request& request = io != nullptr ? io->request : ex->request();
   auto decoded = ingress_codec(ctx.format).decode_request(request.body());
-  if (!decoded) co_return co_await send_error(sink, decoded.error(), ctx);
+  if (!decoded) co_return co_await refuse(sink, decoded.error(), ctx, request);
   ChatJob job(http_io(io, ex, request, sink));
   job.stream = decoded->stream;
   job.include_usage = decoded->include_usage;
   job.canonical = std::move(*decoded);
   job.client_model = job.canonical->model;  // after the move: a short name lives inside the string
   co_await run_chat_job(job, ctx, scope);
+  finish_usage(ctx, job.client_model, request, sink);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "core/provider_adapter.hpp"
 #include "pipeline/ingress.hpp"
+#include "pipeline/usage_tap.hpp"
 
 namespace aisbf {
 
@@ -61,6 +62,7 @@ struct RequestContext {
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
   HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)
+  UsageTap usage;               // the chat doors record a usage row from it (usage_capture.hpp)
 };
 
 }  // namespace aisbf

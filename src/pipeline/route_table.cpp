@@ -9,6 +9,7 @@
 #include "pipeline/app.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/usage_routes.hpp"
 
 namespace aisbf {
 
@@ -171,6 +172,10 @@ const Route kRoutes[] = {
      &admin_health_reset},
     {{"admin_reload", kPost, "/api/admin/reload", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_reload},
+    {{"admin_usage", kGet, "/api/admin/usage", kAdmin}, &admin_usage},
+    {{"admin_usage_flush", kPost, "/api/admin/usage/flush", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+     &admin_usage_flush},
+    {{"user_usage", kGet, "/api/user/usage", AuthPolicy::user}, &user_usage},
     {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},

@@ -81,11 +81,15 @@ http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& 
   return out;
 }
 
+ScannedUsage scanned_usage(const Usage& u) {
+  return {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens, u.cache_write_tokens,
+          u.reasoning_tokens, true};
+}
+
 void note_usage(const std::vector<StreamEvent>& events, RelayOutcome& outcome) {
   for (const auto& ev : events) {
     if (const auto* u = std::get_if<UsageEvent>(&ev)) {
-      outcome.usage = {u->usage.prompt_tokens, u->usage.completion_tokens, u->usage.total_tokens,
-                       u->usage.cached_tokens};
+      outcome.usage = scanned_usage(u->usage);
     }
   }
 }
@@ -100,8 +104,7 @@ boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http
     outcome.error = response.take_error();
   } else {
     if (response->usage) {
-      outcome.usage = {response->usage->prompt_tokens, response->usage->completion_tokens,
-                       response->usage->total_tokens, response->usage->cached_tokens};
+      outcome.usage = scanned_usage(*response->usage);
     }
     outcome.status = 200;
     outcome.reached_client = co_await out.whole(*response);

@@ -89,6 +89,7 @@ Candidate build(const Config& config, const ProviderConfig& provider, const Mode
   } else if (model) {
     c.capabilities = model->capabilities;
   }
+  c.prices = cascade(at.entry ? prices_of(at.entry->raw) : std::nullopt, model ? prices_of(model->raw) : std::nullopt);
   return c;
 }
 

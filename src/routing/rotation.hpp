@@ -24,6 +24,7 @@
 #include "core/string_map.hpp"
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
+#include "routing/pricing.hpp"
 #include "routing/resolve.hpp"
 
 namespace aisbf::routing {
@@ -44,6 +45,7 @@ struct Candidate {
   limits::Duration provider_cooldown{}; // provider `default_error_cooldown`, else routing's default
   Timeouts timeouts;
   std::vector<std::string> capabilities;  // empty: not declared (anything goes)
+  std::optional<ModelPrices> prices;      // cascaded `pricing`; nullopt: unpriced (usage records a null cost)
 };
 
 // What a request needs from a model, when the model declares capabilities.

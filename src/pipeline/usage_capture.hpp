@@ -1,0 +1,54 @@
+// Usage capture: the calls that fill a request's UsageTap, the sink that
+// watches what the client gets, and the record made of it at the end,
+// handed to the UsageRecorder (never blocking: a full queue drops it).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "pipeline/relay.hpp"
+#include "pipeline/request_context.hpp"
+#include "pipeline/response_sink.hpp"
+#include "routing/rotation.hpp"
+#include "store/store.hpp"
+
+namespace aisbf {
+
+// One attempt at `c` came to `outcome`: it is the request's last so far.
+void note_attempt(UsageTap& tap, const routing::Candidate& c, const RelayOutcome& outcome);
+
+// The error the request is answered with (or ends its stream with).
+inline void note_error(UsageTap& tap, const GatewayError& error) { tap.error = error.kind; }
+
+// Forwards every call to the client's sink and notes the head's status,
+// the first byte's time and the bytes sent. Not a coroutine per call: each
+// hands over the inner sink's awaitable.
+class UsageSink final : public ResponseSink {
+ public:
+  UsageSink(ResponseSink& inner, UsageTap& tap) : inner_(inner), tap_(tap) {}
+  boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
+                                    const HeaderList& headers) override;
+  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
+                                            const HeaderList& headers) override;
+  boost::asio::awaitable<bool> write(std::string_view bytes) override;
+  boost::asio::awaitable<bool> end() override { return inner_.end(); }
+  boost::asio::awaitable<bool> end_with_error(std::string_view error_event, const GatewayError& error) override;
+  bool started() const override { return inner_.started(); }
+  bool gone() const override { return inner_.gone(); }
+
+ private:
+  void head(int status, bool streamed);
+  ResponseSink& inner_;
+  UsageTap& tap_;
+};
+
+// The row for a request that is over. `request_bytes`: the body's size,
+// for the estimate when the upstream reported no usage.
+store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view requested_model,
+                                     std::uint64_t request_bytes, bool aborted);
+
+// make_usage_record and hand it to the recorder; nothing when recording is off.
+void record_usage(const RequestContext& ctx, std::string_view requested_model, std::uint64_t request_bytes,
+                  bool aborted);
+
+}  // namespace aisbf

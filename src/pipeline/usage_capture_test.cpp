@@ -1,0 +1,92 @@
+// The usage row made of a request's tap (the capture itself is driven
+// through the binary in tests/integration/usage.test.mjs).
+#include "pipeline/usage_capture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aisbf {
+namespace {
+
+RequestContext context() {
+  RequestContext ctx;
+  ctx.started = std::chrono::steady_clock::now() - std::chrono::milliseconds(40);
+  ctx.principal.kind = auth::PrincipalKind::user_token;
+  ctx.principal.user_id = "alice";
+  ctx.principal.token_id = "tok1";
+  ctx.usage.route = "chat";
+  return ctx;
+}
+
+TEST(UsageCapture, ReportedUsageAndCost) {
+  auto ctx = context();
+  auto& tap = ctx.usage;
+  tap.provider = "mock";
+  tap.model = "mock-model";
+  tap.attempts = 2;
+  tap.rotation = "rot";
+  tap.prices = routing::ModelPrices{.prompt = 0.5, .completion = 2.0};
+  tap.usage = {.prompt_tokens = 10, .completion_tokens = 3, .total_tokens = 13, .cached_tokens = 4, .reported = true};
+  tap.status = 200;
+  tap.first_byte = ctx.started + std::chrono::milliseconds(15);
+  tap.bytes_out = 400;
+  const auto r = make_usage_record(ctx, "rot", 1000, false);
+  EXPECT_EQ(r.username, "alice");
+  EXPECT_EQ(r.token_id, "tok1");
+  EXPECT_EQ(r.route, "chat");
+  EXPECT_EQ(r.requested_model, "rot");
+  EXPECT_EQ(r.rotation, "rot");
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_EQ(r.prompt_tokens, 10);
+  EXPECT_EQ(r.completion_tokens, 3);
+  EXPECT_EQ(r.cached_tokens, 4);
+  EXPECT_FALSE(r.tokens_estimated);
+  ASSERT_TRUE(r.cost.has_value());
+  EXPECT_EQ(*r.cost, 10 * 0.5 + 3 * 2.0);  // no cache price: cached at the prompt price
+  EXPECT_EQ(r.ttfb_ms, 15);
+  EXPECT_GE(r.latency_ms, 40);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.error_kind.empty());
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(r.time_ms, wall - 40);
+  EXPECT_GT(r.time_ms, wall - 60'000);
+}
+
+TEST(UsageCapture, AnAnswerWithoutUsageIsEstimated) {
+  auto ctx = context();
+  ctx.usage.status = 200;
+  ctx.usage.streamed = true;
+  ctx.usage.bytes_out = 401;
+  const auto r = make_usage_record(ctx, "m", 99, true);
+  EXPECT_TRUE(r.tokens_estimated);
+  EXPECT_EQ(r.prompt_tokens, 25);       // ceil(99 / 4)
+  EXPECT_EQ(r.completion_tokens, 101);  // ceil(401 / 4)
+  EXPECT_TRUE(r.aborted);
+  EXPECT_TRUE(r.streamed);
+  EXPECT_FALSE(r.cost.has_value());  // no prices: null, not 0
+}
+
+TEST(UsageCapture, ARefusalHasNoTokensAndItsErrorKind) {
+  auto ctx = context();
+  ctx.usage.status = 404;
+  ctx.usage.bytes_out = 120;
+  ctx.usage.error = ErrorKind::not_found;
+  ctx.usage.first_byte = ctx.started;
+  const auto r = make_usage_record(ctx, "nope/x", 80, false);
+  EXPECT_EQ(r.error_kind, "not_found");
+  EXPECT_EQ(r.prompt_tokens, 0);
+  EXPECT_FALSE(r.tokens_estimated);
+  EXPECT_EQ(r.attempts, 0);
+  EXPECT_TRUE(r.provider.empty());
+}
+
+TEST(UsageCapture, NothingSent) {
+  auto ctx = context();
+  const auto r = make_usage_record(ctx, "m", 10, true);
+  EXPECT_EQ(r.ttfb_ms, -1);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.tokens_estimated);
+}
+
+}  // namespace
+}  // namespace aisbf

@@ -1,0 +1,44 @@
+// UsageTap: what one chat request's usage row needs, noted along the way
+// (the route at dispatch, the rotation at resolution, each attempt's target
+// and usage, the head status and first byte in UsageSink) and turned into a
+// store::UsageRecord once the request is over (usage_capture.hpp). Only
+// views into the request's config snapshot and numbers: noting costs no
+// allocation on the request path.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/gateway_error.hpp"
+#include "core/usage_scan.hpp"
+#include "routing/pricing.hpp"
+
+namespace aisbf {
+
+namespace store {
+class UsageRecorder;
+}
+
+struct UsageTap {
+  store::UsageRecorder* recorder = nullptr;  // null: recording is off, nothing is noted or recorded
+  std::string_view route;     // the route table's name (static)
+  std::string_view rotation;  // rotation id, into the snapshot
+  std::string_view provider;  // of the last attempt, into the snapshot
+  std::string model;          // its upstream model (an unlisted candidate dies with its attempt)
+  std::optional<routing::ModelPrices> prices;
+  int attempts = 0;
+  ScannedUsage usage;  // the last attempt's
+  std::optional<ErrorKind> error;
+  // What the client got (UsageSink).
+  int status = 0;
+  bool streamed = false;
+  std::chrono::steady_clock::time_point first_byte{};  // epoch: nothing sent
+  std::uint64_t bytes_out = 0;
+
+  bool on() const { return recorder != nullptr; }
+};
+
+}  // namespace aisbf

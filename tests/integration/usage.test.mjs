@@ -1,0 +1,360 @@
+// Usage accounting through the binary: every chat request leaves a row (its
+// tokens exactly as the mock reported them, its cost from the model's
+// pricing, its timing and outcome), read back with GET /api/admin/usage
+// after POST /api/admin/usage/flush wrote the recorder's queue.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  startStack, startGateway, streamRequest, stream, chatBody, messagesBody, delay, get, post, request,
+  mockProvider, typedProvider, model, withTimeout, ANTHROPIC_VERSION,
+} from './harness.mjs';
+
+const TOKEN = 'usage-test-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const PRICE_PROMPT = 0.000001;
+const PRICE_COMPLETION = 0.000002;
+// The mock streams content in 24-byte pieces: this gives ~9 of them.
+const LONG = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen '
+  + 'sixteen seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four';
+
+// RFC 4180 lines (quoted cells may hold commas, quotes and line breaks).
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(cell); cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; i++;
+    } else {
+      cell += c;
+    }
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+function providers(mockUrl) {
+  const priced = model('mock-model', { pricing: { prompt: String(PRICE_PROMPT), completion: String(PRICE_COMPLETION) } });
+  const mock = mockProvider(mockUrl, { models: [priced, 'org/nested-model', 'fault-404', 'fault-slow'] });
+  const anth = typedProvider('anthropic', mockUrl, { id: 'anth', models: [model('mock-model')] });
+  return { mock, anth };
+}
+
+// A rotation whose weighted candidate always fails (404: another may serve)
+// and whose backup (weight 0, tried last) answers.
+const ROTATIONS = {
+  failover: {
+    model_name: 'failover',
+    providers: [{ provider_id: 'mock', models: [{ name: 'fault-404', weight: 1 }, { name: 'mock-model', weight: 0 }] }],
+  },
+};
+
+class Usage {
+  constructor(stack) { this.s = stack; }
+  async flush() {
+    const r = await post(this.s.u('/api/admin/usage/flush'), undefined, { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    return r.json();
+  }
+  async rows(query = '') {
+    await this.flush();
+    const r = await get(this.s.u(`/api/admin/usage?format=csv&from=0${query}`), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers['content-type'], /^text\/csv/);
+    const [header, ...lines] = parseCsv(r.text);
+    return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
+  }
+  async last() {
+    const rows = await this.rows();
+    assert.ok(rows.length > 0, 'no usage row');
+    return rows[rows.length - 1];
+  }
+  // The row of a request that ends after its answer (a client that left):
+  // polled, bounded.
+  async waitRows(n, ms = 5000) {
+    const until = Date.now() + ms;
+    for (;;) {
+      const rows = await this.rows();
+      if (rows.length >= n || Date.now() > until) return rows;
+      await delay(50);
+    }
+  }
+  async report(query) {
+    const r = await get(this.s.u(`/api/admin/usage?from=0${query}`), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    return r.json();
+  }
+}
+
+describe('usage accounting', { timeout: 120000 }, () => {
+  let s;
+  let usage;
+  before(async () => {
+    s = await startStack({
+      providers, rotations: ROTATIONS, auth: { enabled: true, tokens: [TOKEN] },
+      aisbf: { routing: { seed: 7 } },
+    });
+    usage = new Usage(s);
+  });
+  after(async () => { await s?.stop(); });
+
+  it('records a plain request with the exact tokens, its cost and its timing', async () => {
+    const r = await post(s.u('/v1/chat/completions'), chatBody('hello world'), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    const u = r.json().usage;
+    const row = await usage.last();
+    assert.equal(row.route, 'chat');
+    assert.equal(row.token_id, 'auth.tokens[0]');
+    assert.equal(row.username, '');
+    assert.equal(row.requested_model, 'mock/mock-model');
+    assert.equal(row.provider, 'mock');
+    assert.equal(row.model, 'mock-model');
+    assert.equal(row.attempts, '1');
+    assert.equal(Number(row.prompt_tokens), u.prompt_tokens);
+    assert.equal(Number(row.completion_tokens), u.completion_tokens);
+    assert.deepEqual([u.prompt_tokens, u.completion_tokens], [2, 4]);  // "hello world" → "You said: hello world"
+    assert.equal(row.tokens_estimated, 'false');
+    assert.ok(Math.abs(Number(row.cost) - (2 * PRICE_PROMPT + 4 * PRICE_COMPLETION)) < 1e-15, row.cost);
+    assert.equal(row.status, '200');
+    assert.equal(row.streamed, 'false');
+    assert.equal(row.aborted, 'false');
+    assert.equal(row.error_kind, '');
+    assert.ok(Number(row.ttfb_ms) >= 0 && Number(row.latency_ms) >= Number(row.ttfb_ms), JSON.stringify(row));
+    assert.ok(Math.abs(Date.parse(row.time) - Date.now()) < 60000, row.time);
+  });
+
+  it('a model without prices records its tokens and a null cost', async () => {
+    const r = await post(s.u('/v1/chat/completions'), chatBody('a b c', { model: 'mock/org/nested-model' }),
+      { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    const row = await usage.last();
+    assert.equal(row.model, 'org/nested-model');
+    assert.deepEqual([row.prompt_tokens, row.completion_tokens], ['3', '5']);
+    assert.equal(row.cost, '');
+    const report = await usage.report('&model=org%2Fnested-model');
+    assert.equal(report.totals.requests, 1);
+    assert.equal(report.totals.prompt_tokens, 3);
+    assert.equal(report.totals.cost, null);
+  });
+
+  it('records a stream with include_usage exactly, and one without as an estimate', async () => {
+    const res = await stream(s.u('/v1/chat/completions'),
+      chatBody('hello stream', { stream: true, stream_options: { include_usage: true } }), { headers: AUTH });
+    assert.equal(res.status, 200);
+    let row = await usage.last();
+    assert.equal(row.streamed, 'true');
+    assert.deepEqual([row.prompt_tokens, row.completion_tokens, row.tokens_estimated], ['2', '4', 'false']);
+    assert.equal(row.aborted, 'false');
+
+    const plain = await stream(s.u('/v1/chat/completions'), chatBody('hello stream', { stream: true }), { headers: AUTH });
+    assert.equal(plain.status, 200);
+    row = await usage.last();
+    assert.equal(row.tokens_estimated, 'true');
+    assert.equal(row.streamed, 'true');
+    // bytes/4 of what was sent and of the request body
+    assert.equal(Number(row.completion_tokens), Math.ceil(Buffer.byteLength(plain.raw) / 4));
+    assert.equal(Number(row.prompt_tokens), Math.ceil(JSON.stringify(chatBody('hello stream', { stream: true })).length / 4));
+  });
+
+  it('a client that leaves mid-stream leaves an aborted row with what was delivered', async () => {
+    const before = (await usage.rows()).length;
+    let firstEvent;
+    const got = new Promise((resolve) => { firstEvent = resolve; });
+    const { req, done } = streamRequest(s.u('/v1/chat/completions'),
+      chatBody(LONG, { model: 'mock/fault-slow', stream: true }), { headers: AUTH, onEvent: () => firstEvent() });
+    done.catch(() => { /* destroyed on purpose */ });
+    await withTimeout(got, 5000, 'first event');
+    req.destroy();
+    const rows = await usage.waitRows(before + 1);
+    assert.equal(rows.length, before + 1);
+    const row = rows[rows.length - 1];
+    assert.equal(row.aborted, 'true');
+    assert.equal(row.streamed, 'true');
+    assert.equal(row.status, '200');
+    assert.equal(row.tokens_estimated, 'true');
+    assert.ok(Number(row.completion_tokens) > 0, JSON.stringify(row));
+  });
+
+  it('a failed-over rotation request records both attempts and the provider that answered', async () => {
+    const r = await post(s.u('/v1/chat/completions'), chatBody('hi there', { model: 'rotation/failover' }), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    const row = await usage.last();
+    assert.equal(row.rotation, 'failover');
+    assert.equal(row.attempts, '2');
+    assert.equal(row.provider, 'mock');
+    assert.equal(row.model, 'mock-model');
+    assert.deepEqual([row.prompt_tokens, row.completion_tokens], ['2', '4']);
+    assert.equal(row.error_kind, '');
+  });
+
+  it('a translated request (OpenAI client, Anthropic provider) records the upstream usage', async () => {
+    const r = await post(s.u('/v1/chat/completions'), chatBody('one two three', { model: 'anth/mock-model' }),
+      { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    const row = await usage.last();
+    assert.equal(row.provider, 'anth');
+    assert.equal(row.route, 'chat');
+    assert.deepEqual([row.prompt_tokens, row.completion_tokens, row.tokens_estimated], ['3', '5', 'false']);
+    assert.equal(row.cost, '');
+  });
+
+  it('an Anthropic messages passthrough request, plain and streamed', async () => {
+    const headers = { ...AUTH, 'anthropic-version': ANTHROPIC_VERSION };
+    const r = await post(s.u('/v1/messages'), messagesBody('hello there world', { model: 'anth/mock-model' }), { headers });
+    assert.equal(r.status, 200, r.text);
+    const u = r.json().usage;
+    let row = await usage.last();
+    assert.equal(row.route, 'messages');
+    assert.equal(row.provider, 'anth');
+    assert.deepEqual([Number(row.prompt_tokens), Number(row.completion_tokens)], [u.input_tokens, u.output_tokens]);
+    assert.deepEqual([u.input_tokens, u.output_tokens], [3, 5]);
+
+    const st = await stream(s.u('/v1/messages'), messagesBody('hello there world', { model: 'anth/mock-model', stream: true }),
+      { headers });
+    assert.equal(st.status, 200);
+    row = await usage.last();
+    assert.equal(row.streamed, 'true');
+    assert.deepEqual([row.prompt_tokens, row.completion_tokens, row.tokens_estimated], ['3', '5', 'false']);
+  });
+
+  it('legacy completions and scoped routes record under their route names', async () => {
+    let r = await post(s.u('/v1/completions'), { model: 'mock/mock-model', prompt: 'four words right here' },
+      { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    let row = await usage.last();
+    assert.equal(row.route, 'completions');
+    assert.equal(row.provider, 'mock');
+    r = await post(s.u('/api/mock/chat/completions'), chatBody('x', { model: 'mock-model' }), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    row = await usage.last();
+    assert.equal(row.route, 'scoped_chat');
+    assert.equal(row.requested_model, 'mock-model');
+  });
+
+  it('a request refused after admission is recorded; one refused before it is not', async () => {
+    const r = await post(s.u('/v1/chat/completions'), chatBody('x', { model: 'nope/none' }), { headers: AUTH });
+    assert.equal(r.status, 404, r.text);
+    const row = await usage.last();
+    assert.equal(row.status, '404');
+    assert.equal(row.error_kind, 'not_found');
+    assert.equal(row.requested_model, 'nope/none');
+    assert.equal(row.attempts, '0');
+    assert.equal(row.cost, '');
+    const count = (await usage.rows()).length;
+    const unauth = await post(s.u('/v1/chat/completions'), chatBody('x'));
+    assert.equal(unauth.status, 401);
+    assert.equal((await usage.rows()).length, count);
+  });
+
+  it('group_by and bucket shape the report', async () => {
+    const all = await usage.rows();
+    const report = await usage.report('&group_by=provider&bucket=hour');
+    assert.equal(report.totals.requests, all.length);
+    const sum = (k) => all.reduce((n, row) => n + Number(row[k]), 0);
+    assert.equal(report.totals.prompt_tokens, sum('prompt_tokens'));
+    assert.equal(report.totals.completion_tokens, sum('completion_tokens'));
+    const priced = all.filter((row) => row.cost !== '').reduce((n, row) => n + Number(row.cost), 0);
+    assert.ok(Math.abs(report.totals.cost - priced) < 1e-12, `${report.totals.cost} vs ${priced}`);
+    const keys = report.groups.map((g) => g.key).sort();
+    assert.deepEqual(keys, ['', 'anth', 'mock']);  // '' : the 404 never reached a provider
+    for (const g of report.groups) assert.deepEqual(Object.keys(g).slice(0, 2), ['key', 'requests']);
+    assert.ok(report.series.length >= 1);
+    for (const p of report.series) assert.match(p.t, /^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
+    assert.equal(report.series.reduce((n, p) => n + p.requests, 0), all.length);
+    const day = await usage.report('&bucket=day&group_by=model');
+    for (const p of day.series) assert.match(p.t, /^\d{4}-\d\d-\d\dT00:00:00Z$/);
+    assert.ok(day.groups.some((g) => g.key === 'mock-model'));
+    assert.equal(report.dropped, 0);
+  });
+
+  it('the CSV has a header line and quotes or neutralises what a client named', async () => {
+    const evil = '=HYPERLINK("http://x","y"),z';
+    const r = await post(s.u('/v1/chat/completions'), chatBody('x', { model: evil }), { headers: AUTH });
+    assert.ok(r.status >= 400, r.text);
+    await usage.flush();
+    const raw = await get(s.u('/api/admin/usage?format=csv&from=0'), { headers: AUTH });
+    const [header] = raw.text.split('\r\n');
+    assert.equal(header, 'time,username,token_id,route,requested_model,provider,model,rotation,attempts,'
+      + 'prompt_tokens,completion_tokens,cached_tokens,cache_write_tokens,reasoning_tokens,tokens_estimated,cost,'
+      + 'latency_ms,ttfb_ms,status,error_kind,streamed,aborted');
+    assert.ok(raw.text.includes(`"'=HYPERLINK(""http://x"",""y""),z"`), raw.text.slice(-400));
+    const row = (await usage.rows()).at(-1);
+    assert.equal(row.requested_model, `'${evil}`);
+  });
+
+  it('bad parameters are 400 naming the parameter; the user route is for users', async () => {
+    for (const [q, param] of [['bucket=week', 'bucket'], ['from=yesterday', 'from'], ['group_by=x', 'group_by'],
+      ['colour=1', 'colour']]) {
+      const r = await get(s.u(`/api/admin/usage?${q}`), { headers: AUTH });
+      assert.equal(r.status, 400, q);
+      assert.equal(r.json().error.param, param);
+      assert.match(r.json().error.message, new RegExp(`^${param}:`));
+    }
+    const own = await get(s.u('/api/user/usage'), { headers: AUTH });
+    assert.equal(own.status, 403);  // a global token is not a user
+    assert.equal((await get(s.u('/api/admin/usage'))).status, 401);
+  });
+});
+
+describe('usage rows across a crash and a shutdown', { timeout: 180000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({ providers, auth: { enabled: true, tokens: [TOKEN] } });
+  });
+  after(async () => { await s?.stop(); });
+
+  async function load(n, concurrency = 8) {
+    let answered = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        next++;
+        const r = await request(s.u('/v1/chat/completions'), { method: 'POST', body: chatBody('load'), headers: AUTH });
+        if (r.status === 200) answered++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return answered;
+  }
+
+  async function restart() {
+    s.gw = await startGateway(s.configDir);
+    s.url = s.gw.url;
+  }
+
+  async function recorded() {
+    const r = await get(s.u('/api/admin/usage?from=0'), { headers: AUTH });
+    assert.equal(r.status, 200, r.text);
+    return r.json().totals.requests;
+  }
+
+  it('SIGTERM writes every queued row before exit', async () => {
+    const answered = await load(50);
+    assert.equal(answered, 50);
+    s.gw.kill('SIGTERM');
+    await s.gw.waitExit(20000);
+    await restart();
+    assert.equal(await recorded(), 50);
+  });
+
+  it('kill -9 under load loses at most the last unflushed batch', async () => {
+    const before = await recorded();
+    const answered = await load(1200);
+    assert.equal(answered, 1200);
+    s.gw.kill('SIGKILL');
+    await s.gw.waitExit(10000);
+    await restart();
+    const rows = (await recorded()) - before;
+    assert.ok(rows <= answered, `${rows} rows for ${answered} answers`);
+    assert.ok(rows >= answered - 500, `${rows} rows for ${answered} answers: more than a batch lost`);
+  });
+});

@@ -18,7 +18,7 @@ packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libmariadb-dev libsodium-dev)
 if [ "$want_tests" = 1 ]; then
   packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl clang-16 libclang-rt-16-dev
-    postgresql mariadb-server)
+    postgresql mariadb-server sqlite3)
 fi
 
 have_node=0

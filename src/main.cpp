@@ -17,9 +17,11 @@
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/route_table.hpp"
 #include "pipeline/usage_service.hpp"
+#include "pipeline/store_startup.hpp"
 
 namespace {
 
@@ -109,16 +111,24 @@ int serve(const Options& opt) {
                   "Enable auth in aisbf.json or pass --allow-unauthenticated.", so.host);
     return 2;
   }
-  // The Host-header check follows the address actually bound, across reloads too.
-  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host});
-  // Usage accounting: a store of its own until the shared one is wired in.
-  auto usage_store = aisbf::open_usage_store(*config);
-  aisbf::DbPool usage_db(2);
-  std::optional<aisbf::UsageService> usage;
-  if (usage_store) {
-    usage.emplace(*usage_store, usage_db, *config);
-    app.usage = usage->wiring();
+  // Users, tokens and sessions: refuse to start without them rather than
+  // serve with every user locked out.
+  auto opened = aisbf::open_user_store(opt.config_dir);
+  if (!opened.store) {
+    spdlog::error("refusing to start: {}", opened.error);
+    return 2;
   }
+  // The Host-header check follows the address actually bound, across reloads too.
+  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host, .store = opened.store});
+  if (auto error = app.accounts()->load_blocking(); !error.empty()) {
+    spdlog::error("refusing to start: reading users and tokens from the {} database failed: {}",
+                  opened.store->backend(), error);
+    return 2;
+  }
+  // Usage accounting on the same store and DB threads as the accounts.
+  std::optional<aisbf::UsageService> usage;
+  usage.emplace(app.accounts()->store(), app.accounts()->db(), *config);
+  app.usage = usage->wiring();
   so.on_start = [&app](boost::asio::io_context& io, aisbf::http::UpstreamPool& pool) { app.start_background(io, pool); };
   so.on_shutdown = [&app] { app.stop_background(); };
   so.on_reload = [&app] {

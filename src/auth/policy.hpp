@@ -23,9 +23,10 @@ enum class PolicyVerdict : std::uint8_t {
   forbidden,        // 403: a valid credential without the right
 };
 
-// `auth_enabled`: aisbf.json auth.enabled. With auth off every caller is
-// anonymous and every policy admits it: the operator's loopback use (the
-// Host check and the loopback-only listen rule guard that case).
+// `auth_enabled`: aisbf.json auth.enabled. With auth off an anonymous caller
+// is the operator's loopback use (the Host check and the loopback-only listen
+// rule guard that case): every policy admits it but `user`, which needs a
+// user (401). A caller that sent credentials is judged by them, auth on or off.
 PolicyVerdict check_policy(AuthPolicy policy, const Principal& principal, bool auth_enabled);
 
 const char* policy_name(AuthPolicy policy);

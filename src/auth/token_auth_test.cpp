@@ -31,11 +31,15 @@ TEST(Authenticate, GlobalTokens) {
   EXPECT_EQ(authenticate(AuthConfig{true, {""}}, {"Bearer ", ""}).credential, Credential::absent);
 }
 
-TEST(Policy, AuthOffAdmitsEveryone) {
+TEST(Policy, AuthOffAdmitsTheAnonymousOperatorButNotOnUserRoutes) {
   const Principal anon;
-  for (auto p : {AuthPolicy::public_route, AuthPolicy::gateway_token, AuthPolicy::user, AuthPolicy::admin,
-                 AuthPolicy::session_csrf})
+  for (auto p : {AuthPolicy::public_route, AuthPolicy::gateway_token, AuthPolicy::admin, AuthPolicy::session_csrf})
     EXPECT_EQ(check_policy(p, anon, false), PolicyVerdict::allow) << policy_name(p);
+  EXPECT_EQ(check_policy(AuthPolicy::user, anon, false), PolicyVerdict::unauthenticated);
+  // Credentials sent are judged by what they are, auth on or off.
+  Principal user{PrincipalKind::user_token, Role::user, "u1", "tok"};
+  EXPECT_EQ(check_policy(AuthPolicy::user, user, false), PolicyVerdict::allow);
+  EXPECT_EQ(check_policy(AuthPolicy::admin, user, false), PolicyVerdict::forbidden);
 }
 
 TEST(Policy, AuthOn) {

@@ -55,6 +55,12 @@ Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
 
 Exchange::~Exchange() { stop_watch(); }
 
+std::string Exchange::client_address() const {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  return ec ? std::string{} : endpoint.address().to_string();
+}
+
 // Every write to the client has the write timeout; between writes (while
 // the upstream is awaited) the client connection has no deadline.
 asio::awaitable<bool> Exchange::write(const auto& buffers) {

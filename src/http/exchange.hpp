@@ -80,6 +80,8 @@ class Exchange {
   const Request& request() const { return request_; }
   Request& request() { return request_; }
   UpstreamPool& upstream_pool() { return pool_; }
+  // The peer's IP address as text (login throttling); empty when unknown.
+  std::string client_address() const;
   // What the server's HeaderCheck found (empty without one).
   std::any& prelude() { return prelude_; }
 

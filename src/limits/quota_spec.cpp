@@ -31,7 +31,8 @@ std::optional<double> amount(const boost::json::value& v) {
 }
 
 QuotaParse fail(std::string_view field, std::string_view why) {
-  return {std::nullopt, "quotas." + std::string(field) + ": " + std::string(why)};
+  const std::string name = "quotas." + std::string(field);
+  return {std::nullopt, name + ": " + std::string(why), name, std::string(why)};
 }
 
 }  // namespace
@@ -40,7 +41,7 @@ QuotaParse parse_quotas(std::string_view json) {
   if (json.empty()) return {QuotaSpec{}, {}};
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(json, ec);
-  if (ec || !doc.is_object()) return {std::nullopt, "quotas: expected an object"};
+  if (ec || !doc.is_object()) return {std::nullopt, "quotas: expected an object", "quotas", "expected an object"};
   QuotaSpec spec;
   std::optional<std::int64_t>* counts[] = {&spec.requests_per_minute, &spec.requests_per_day,
                                            &spec.max_concurrent,      &spec.tokens_per_day,

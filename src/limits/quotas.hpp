@@ -46,6 +46,8 @@ struct QuotaSpec {
 struct QuotaParse {
   std::optional<QuotaSpec> spec;  // nullopt: `error` says why
   std::string error;              // names the field, e.g. "quotas.tokens_per_day: expected a whole number >= 0"
+  std::string field;              // "quotas.tokens_per_day"
+  std::string why;                // "expected a whole number >= 0"
 };
 
 // `json`: an object of the fields above; empty text is no quotas. Unknown

@@ -1,10 +1,13 @@
 #include "pipeline/admission.hpp"
 
+#include <array>
+
 #include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 
 #include "auth/host_check.hpp"
 #include "auth/policy.hpp"
+#include "auth/request_auth.hpp"
 #include "auth/token_auth.hpp"
 #include "pipeline/route_table.hpp"
 
@@ -39,33 +42,59 @@ bool has_body(const http::Request& req) {
          !req[bhttp::field::transfer_encoding].empty();
 }
 
-std::optional<GatewayError> check_caller(const http::Request& req, const Config& config, const api::RouteSpec* spec,
-                                         Admission& out) {
-  auth::Authentication authn;
-  if (config.auth.enabled) {  // off: anonymous, and no header to look up
-    const bool anthropic = out.format == IngressFormat::anthropic_messages;
-    // Anthropic clients send their key as x-api-key.
-    authn = auth::authenticate(config.auth, {std::string_view(req[bhttp::field::authorization]),
-                                             anthropic ? std::string_view(req["x-api-key"]) : std::string_view{}});
-    out.principal = std::move(authn.principal);
-    out.token_index = authn.token_index;
-  }
-  // A path no route serves still asks for a token first: it says nothing of the routes.
-  const auto policy = spec != nullptr && out.match.outcome == Outcome::matched ? spec->policy
-                                                                                : auth::AuthPolicy::gateway_token;
-  switch (auth::check_policy(policy, out.principal, config.auth.enabled)) {
+GatewayError unauthenticated(auth::Credential credential) {
+  return coded(ErrorKind::unauthorized,
+               credential == auth::Credential::absent ? "missing gateway token: send 'Authorization: Bearer <token>'"
+                                                      : "invalid gateway token",
+               "invalid_api_key");
+}
+
+std::optional<GatewayError> judge(auth::AuthPolicy policy, const auth::Principal& principal,
+                                  auth::Credential credential, bool auth_enabled) {
+  switch (auth::check_policy(policy, principal, auth_enabled)) {
     case auth::PolicyVerdict::allow: return std::nullopt;
-    case auth::PolicyVerdict::unauthenticated:
-      return coded(ErrorKind::unauthorized,
-                   authn.credential == auth::Credential::absent
-                       ? "missing gateway token: send 'Authorization: Bearer <token>'"
-                       : "invalid gateway token",
-                   "invalid_api_key");
+    case auth::PolicyVerdict::unauthenticated: return unauthenticated(credential);
     case auth::PolicyVerdict::forbidden:
       return coded(ErrorKind::forbidden, fmt::format("this route needs the {} policy", auth::policy_name(policy)),
                    "insufficient_permissions");
   }
   return std::nullopt;
+}
+
+std::optional<GatewayError> check_csrf(const http::Request& req, const api::RouteSpec& spec,
+                                       const auth::Principal& principal, std::string_view csrf_token) {
+  if (principal.kind != auth::PrincipalKind::session || spec.policy == auth::AuthPolicy::public_route ||
+      !auth::is_state_changing_method(std::string_view(req.method_string())))
+    return std::nullopt;
+  if (auth::csrf_matches(csrf_token, std::string_view(req[auth::kCsrfHeader]))) return std::nullopt;
+  return coded(ErrorKind::forbidden, "a dashboard session must send its X-CSRF-Token on state-changing requests",
+               "csrf_token_invalid");
+}
+
+std::optional<GatewayError> check_caller(const http::Request& req, const Config& config, const api::RouteSpec* spec,
+                                         auth::AccountIndex* accounts, Admission& out) {
+  auth::RequestAuth authn;
+  if (config.auth.enabled || accounts != nullptr) {  // off and no users: anonymous, no header looked up
+    const bool anthropic = out.format == IngressFormat::anthropic_messages;
+    // Anthropic clients send their key as x-api-key.
+    const auth::Credentials credentials{std::string_view(req[bhttp::field::authorization]),
+                                        anthropic ? std::string_view(req["x-api-key"]) : std::string_view{}};
+    const auto now = accounts != nullptr ? auth::unix_now_ms() : 0;
+    auth::authenticate_bearer(config.auth, credentials, accounts, now, authn);
+    if (authn.credential == auth::Credential::absent && authn.pending == auth::Pending::none)
+      auth::authenticate_cookie(std::string_view(req[bhttp::field::cookie]), accounts, now, authn);
+  }
+  out.principal = std::move(authn.principal);
+  out.token_index = authn.token_index;
+  const bool matched = spec != nullptr && out.match.outcome == Outcome::matched;
+  // A path no route serves still asks for a token first: it says nothing of the routes.
+  const auto policy = matched ? spec->policy : auth::AuthPolicy::gateway_token;
+  if (authn.pending != auth::Pending::none && policy != auth::AuthPolicy::public_route) {
+    out.pending = authn.pending;  // judged by the handler once the store answered
+    return std::nullopt;
+  }
+  if (auto refusal = judge(policy, out.principal, authn.credential, config.auth.enabled)) return refusal;
+  return matched ? check_csrf(req, *spec, out.principal, authn.csrf_token) : std::nullopt;
 }
 
 std::optional<GatewayError> check_route(const http::Request& req, const Admission& out) {
@@ -103,7 +132,7 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
 
 }  // namespace
 
-Admission admit(const http::Request& req, const Config& config, bool loopback_only) {
+Admission admit(const http::Request& req, const Config& config, bool loopback_only, auth::AccountIndex* accounts) {
   Admission out;
   out.match = route_matcher().match(std::string_view(req.method_string()), std::string_view(req.target()));
   const auto routes = route_table();
@@ -116,31 +145,75 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
     out.refusal = coded(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host");
     return out;
   }
-  if ((out.refusal = check_caller(req, config, route ? &route->spec : nullptr, out))) return out;
+  if ((out.refusal = check_caller(req, config, route ? &route->spec : nullptr, accounts, out))) return out;
   if ((out.refusal = check_route(req, out))) return out;
   if ((out.refusal = check_body(req, config, route->spec, loopback_only))) return out;
   out.route = route;
   return out;
 }
 
-std::optional<AdmittedHead> admitted_head(const Admission& admission, std::uint64_t generation) {
-  if (admission.route == nullptr) return std::nullopt;
+std::optional<GatewayError> check_principal(const http::Request& req, const Route& route,
+                                            const auth::Principal& principal, std::string_view csrf_token,
+                                            bool auth_enabled) {
+  const auto credential = principal.authenticated() ? auth::Credential::accepted : auth::Credential::rejected;
+  if (auto refusal = judge(route.spec.policy, principal, credential, auth_enabled)) return refusal;
+  return check_csrf(req, route.spec, principal, csrf_token);
+}
+
+namespace {
+
+// A user's principal between the header check and the handler, which run on
+// the same worker thread with the body read in between (other requests'
+// checks may run meanwhile). Keyed by the request target's address, which
+// stays put when the parser hands the request over and is unique among live
+// requests: a slot taken by another request is seen as such, never misread.
+struct ParkedPrincipal {
+  const char* target = nullptr;
+  std::uint8_t seq = 0;
+  auth::Principal principal;
+};
+struct ParkingLot {
+  std::array<ParkedPrincipal, 16> slots;
+  std::uint8_t next = 0;
+};
+thread_local ParkingLot t_parked;
+
+}  // namespace
+
+std::optional<AdmittedHead> admitted_head(Admission& admission, std::uint64_t generation,
+                                          const http::Request* request) {
+  if (admission.route == nullptr || admission.pending != auth::Pending::none) return std::nullopt;
   AdmittedHead head;
   head.generation = static_cast<std::uint32_t>(generation);
   head.route = static_cast<std::uint16_t>(admission.match.route);
-  const auto& p = admission.principal;
+  auto& p = admission.principal;
   if (p.kind == auth::PrincipalKind::global_token) {
     if (admission.token_index < 0 || admission.token_index > 255) return std::nullopt;
     head.principal = AdmittedHead::kGlobalToken;
     head.token_index = static_cast<std::uint8_t>(admission.token_index);
   } else if (p.kind != auth::PrincipalKind::anonymous) {
-    return std::nullopt;  // users and sessions: admit() again
+    if (request == nullptr) return std::nullopt;
+    const std::uint8_t seq = t_parked.next++;
+    auto& slot = t_parked.slots[seq % t_parked.slots.size()];
+    slot.target = request->target().data();
+    slot.seq = seq;
+    slot.principal = std::move(p);
+    head.principal = AdmittedHead::kUser;
+    head.token_index = seq;
   }
   return head;
 }
 
 Admission readmit(const http::Request& req, const AdmittedHead& head) {
   Admission out;
+  if (head.principal == AdmittedHead::kUser) {
+    auto& slot = t_parked.slots[head.token_index % t_parked.slots.size()];
+    if (slot.target != req.target().data() || slot.seq != head.token_index) return out;  // taken since
+    out.principal = std::move(slot.principal);
+    slot.target = nullptr;
+  } else if (head.principal == AdmittedHead::kGlobalToken) {
+    out.principal = auth::global_token_principal(head.token_index);
+  }
   // Only the admitted route's parameters are read again: the route itself
   // was found by the header check (a second full match cost ~400
   // instructions on every request).
@@ -149,7 +222,6 @@ Admission readmit(const http::Request& req, const AdmittedHead& head) {
     out.match = route_matcher().match(std::string_view(req.method_string()), std::string_view(req.target()));
   out.route = &route_table()[head.route];
   out.format = ingress_format(out.route->spec.format);
-  if (head.principal == AdmittedHead::kGlobalToken) out.principal = auth::global_token_principal(head.token_index);
   return out;
 }
 

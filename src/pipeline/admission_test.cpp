@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/account_index.hpp"
+#include "auth/api_tokens.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/route_table.hpp"
 
@@ -142,6 +144,87 @@ TEST(Admission, HeaderCheckBodyLimits) {
   v = app.check_head(head(bhttp::verb::post, "/v1/messages", {{"content-type", "application/json"}}));
   EXPECT_FALSE(v.refuse);
   EXPECT_EQ(app.check_head(head(bhttp::verb::get, "/health", {{"host", "evil.example"}})).refuse->status, 403);
+}
+
+struct Users {
+  auth::AccountIndex index;
+  std::string token = auth::generate_api_token().token;
+  std::string cookie = auth::random_hex(32);
+  std::string bearer = "Bearer " + token;
+  std::string cookie_header = "aisbf_session=" + cookie;
+
+  Users() {
+    const auto now = auth::unix_now_ms();
+    store::User alice{"alice", store::UserRole::user, true, false, "", "{}", 1, 0};
+    store::ApiToken t{"tok_1", "alice", auth::sha256_hex(token), "", "{}", 1, 0, 0, true};
+    store::Session s{auth::sha256_hex(cookie), "alice", "csrf-1", 1, now + 60'000};
+    index.load(std::vector{alice}, std::vector{t}, std::vector{s});
+  }
+};
+
+TEST(Admission, UserTokensSessionsAndCsrf) {
+  Users users;
+  const auto on = config_with_auth(true);
+  auto a = admit(head(bhttp::verb::get, "/api/models", {{"authorization", users.bearer}}), on, true, &users.index);
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_EQ(a.principal.kind, auth::PrincipalKind::user_token);
+  EXPECT_EQ(a.principal.user_id, "alice");
+  // A user is not an admin; a user route refuses a global token (403) and anonymous callers (401).
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/admin/users", {{"authorization", users.bearer}}), on, true,
+                          &users.index)),
+            "insufficient_permissions");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/user/tokens", {{"authorization", "Bearer t1"}}), on, true,
+                          &users.index)),
+            "insufficient_permissions");
+  const auto off = config_with_auth(false);
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/user/tokens"), off, true, &users.index)), "invalid_api_key");
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/user/tokens", {{"authorization", users.bearer}}), off, true,
+                          &users.index)),
+            "admitted");
+  // A session's reads need no CSRF token; its writes do.
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/user/tokens", {{"cookie", users.cookie_header}}), on, true,
+                          &users.index)),
+            "admitted");
+  auto write = [&](std::string_view csrf) -> std::string {
+    return std::string(code_of(admit(head(bhttp::verb::post, "/api/user/tokens",
+                              {{"cookie", users.cookie_header}, {"x-csrf-token", csrf}}),
+                         on, true, &users.index)));
+  };
+  EXPECT_EQ(write(""), "csrf_token_invalid");
+  EXPECT_EQ(write("csrf-2"), "csrf_token_invalid");
+  EXPECT_EQ(write("csrf-1"), "admitted");
+  // Unknown to the index (another instance's): the head passes, marked pending.
+  const std::string other = "Bearer " + auth::generate_api_token().token;
+  a = admit(head(bhttp::verb::get, "/api/models", {{"authorization", other}}), on, true, &users.index);
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_EQ(a.pending, auth::Pending::user_token);
+  EXPECT_FALSE(a.principal.authenticated());
+}
+
+TEST(Admission, AUserPrincipalIsParkedForTheHandler) {
+  Users users;
+  const auto on = config_with_auth(true);
+  auto req = head(bhttp::verb::get, "/api/models", {{"authorization", users.bearer}});
+  auto a = admit(req, on, true, &users.index);
+  auto parked = admitted_head(a, 7, &req);
+  ASSERT_TRUE(parked);
+  EXPECT_EQ(parked->principal, AdmittedHead::kUser);
+  // The parser hands the request over by moving it: the slot still knows it.
+  auto moved = std::move(req);
+  auto again = readmit(moved, *parked);
+  ASSERT_NE(again.route, nullptr);
+  EXPECT_EQ(again.principal.kind, auth::PrincipalKind::user_token);
+  EXPECT_EQ(again.principal.user_id, "alice");
+  // Taken once; a second look (or another request) falls back to admit().
+  EXPECT_EQ(readmit(moved, *parked).route, nullptr);
+  auto other = head(bhttp::verb::get, "/api/models", {{"authorization", users.bearer}});
+  auto b = admit(other, on, true, &users.index);
+  auto parked_b = admitted_head(b, 7, &other);
+  ASSERT_TRUE(parked_b);
+  EXPECT_EQ(readmit(moved, *parked_b).route, nullptr);
+  // Without the request, a user's principal is not carried at all.
+  auto c = admit(other, on, true, &users.index);
+  EXPECT_FALSE(admitted_head(c, 7));
 }
 
 }  // namespace

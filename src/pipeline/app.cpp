@@ -11,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/host_check.hpp"
+#include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
+#include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/route_table.hpp"
 
@@ -58,6 +60,7 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
     : options_(std::move(options)),
       state_(GatewayState::in_process(std::random_device{}(),
                                       static_cast<std::size_t>(config->routing.max_tracked_keys))) {
+  if (options_.store) accounts_ = std::make_unique<Accounts>(options_.store);
   replace_config(std::move(config));
 }
 
@@ -128,9 +131,17 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
                         [catalog](std::exception_ptr e) {
                           if (e) spdlog::error("model list refresh stopped by an exception");
                         });
+  if (accounts_) {
+    boost::asio::co_spawn(io, accounts_->upkeep(io), [](std::exception_ptr e) {
+      if (e) spdlog::error("accounts upkeep stopped by an exception");
+    });
+  }
 }
 
-void App::stop_background() { catalog_->stop(); }
+void App::stop_background() {
+  catalog_->stop();
+  if (accounts_) accounts_->stop();  // and the last-used stamps go to the store
+}
 
 std::string App::next_request_id() {
   static const std::string prefix = request_id_prefix();
@@ -140,7 +151,7 @@ std::string App::next_request_id() {
 http::HeaderVerdict App::check_head(const http::Request& request) {
   const Live& live = current();
   const Config& config = live.config();
-  Admission admission = admit(request, config, live.loopback_only);
+  Admission admission = admit(request, config, live.loopback_only, accounts_ ? &accounts_->index() : nullptr);
   http::HeaderVerdict verdict;
   if (admission.refusal) {
     verdict.refuse = early_answer(*admission.refusal, admission.format, next_request_id());
@@ -150,7 +161,7 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
   // gets the small limit.
   const bool unauthenticated = config.auth.enabled && !admission.principal.authenticated();
   verdict.body_limit = unauthenticated ? config.server.max_unauthenticated_body_bytes : config.server.max_body_bytes;
-  if (auto head = admitted_head(admission, live.generation)) verdict.prelude = *head;
+  if (auto head = admitted_head(admission, live.generation, &request)) verdict.prelude = *head;
   return verdict;
 }
 
@@ -171,15 +182,21 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   // The header check admitted it on this snapshot: take its verdict (the
   // path is matched again for its parameters, no header looked up). Else
   // (no header check, a reload in between, a user principal) decide here.
+  auto* index = accounts_ ? &accounts_->index() : nullptr;
   const auto* head = std::any_cast<AdmittedHead>(&ex.prelude());
-  Admission admission = head != nullptr && head->generation == static_cast<std::uint32_t>(generation)
-                            ? readmit(ex.request(), *head)
-                            : admit(ex.request(), *ctx.config, loopback_only);
+  Admission admission;
+  if (head != nullptr && head->generation == static_cast<std::uint32_t>(generation))
+    admission = readmit(ex.request(), *head);
+  if (admission.route == nullptr) admission = admit(ex.request(), *ctx.config, loopback_only, index);
   ctx.format = admission.format;
+  if (!admission.refusal && admission.pending != auth::Pending::none)
+    admission.refusal = co_await settle_pending(accounts_.get(), ex.request(), admission, ctx.config->auth.enabled);
   ctx.principal = std::move(admission.principal);
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;
+  ctx.quota.ledger = state_->quotas.get();
+  ctx.quota.index = index;
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }
 

@@ -22,12 +22,20 @@
 
 namespace aisbf {
 
+namespace store {
+class Store;
+}
+class Accounts;
+
 struct AppOptions {
   std::filesystem::path config_dir;  // where reloads read the four files
   // The address the server is bound to: it wins over every snapshot's
   // server.host (a reload cannot move the listener; the Host check and the
   // loopback-only rule follow the real address). Empty: the config's.
   std::string listen_host;
+  // Users, tokens and sessions (opened and migrated by the caller). None:
+  // only aisbf.json's global tokens, and the account routes answer 503.
+  std::shared_ptr<store::Store> store;
 };
 
 struct ReloadOutcome {
@@ -71,6 +79,9 @@ class App {
 
   ModelCatalog& catalog() { return *catalog_; }
   GatewayState& state() { return *state_; }
+  // The store, its DB threads, the account index and the login throttle;
+  // nullptr without a store.
+  Accounts* accounts() { return accounts_.get(); }
 
   // Usage accounting (set by main before serving; all null: off).
   UsageWiring usage;
@@ -86,6 +97,7 @@ class App {
   // it changed, and otherwise uses its thread's copy.
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
+  std::unique_ptr<Accounts> accounts_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -25,13 +26,19 @@ class DbPool {
 
   // Runs `fn()` (which must not throw: store calls return errors as values)
   // on a DB thread and resumes the awaiting coroutine on its own executor.
-  // R must be movable; it need not be default-constructible.
+  // R must be movable; it need not be default-constructible. Capture by
+  // reference (the awaiting frame outlives the call): g++ 12 destroys a
+  // lambda temporary inside a co_await expression twice, which frees a
+  // by-value capture twice.
   template <class Fn>
   auto run(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&>> {
     using R = std::invoke_result_t<Fn&>;
-    co_return co_await boost::asio::co_spawn(
-        pool_, [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
-        boost::asio::use_awaitable);
+    // co_spawn default-constructs its result on its exception path: carried
+    // in an optional, R need not be default-constructible. The task is named:
+    // g++ 12 destroys a lambda temporary inside a co_await expression twice.
+    auto task = [f = std::move(fn)]() mutable -> boost::asio::awaitable<std::optional<R>> { co_return f(); };
+    auto result = co_await boost::asio::co_spawn(pool_, std::move(task), boost::asio::use_awaitable);
+    co_return std::move(*result);
   }
 
   // Fire and forget (usage batches, last-used stamps).

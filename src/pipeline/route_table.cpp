@@ -10,6 +10,7 @@
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/usage_routes.hpp"
+#include "pipeline/routes_accounts.hpp"
 
 namespace aisbf {
 
@@ -141,6 +142,9 @@ constexpr auto kGet = api::kGet;
 constexpr auto kPost = api::kPost;
 constexpr auto kToken = AuthPolicy::gateway_token;
 constexpr auto kAdmin = AuthPolicy::admin;
+constexpr auto kUser = AuthPolicy::user;
+constexpr auto kPatch = api::kMethodPatch;
+constexpr auto kDelete = api::kMethodDelete;
 
 // Order matters only among patterns with parameters (see api::RouteMatcher):
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
@@ -176,6 +180,36 @@ const Route kRoutes[] = {
     {{"admin_usage_flush", kPost, "/api/admin/usage/flush", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_usage_flush},
     {{"user_usage", kGet, "/api/user/usage", AuthPolicy::user}, &user_usage},
+
+    // --- accounts: dashboard login and sessions, users, API tokens (routes_accounts.hpp)
+    {{"auth_login", kPost, "/api/auth/login", AuthPolicy::public_route, Format::openai_chat, Body::json, true},
+     &auth_login},
+    {{"auth_logout", kPost, "/api/auth/logout", AuthPolicy::session_csrf, Format::openai_chat, Body::json_if_sent,
+      true},
+     &auth_logout},
+    {{"auth_me", kGet, "/api/auth/me", kToken}, &auth_me},
+    {{"admin_users_list", kGet, "/api/admin/users", kAdmin}, &admin_users_list},
+    {{"admin_users_create", kPost, "/api/admin/users", kAdmin, Format::openai_chat, Body::json, true},
+     &admin_users_create},
+    {{"admin_user_get", kGet, "/api/admin/users/{username}", kAdmin}, &admin_user_get},
+    {{"admin_user_patch", kPatch, "/api/admin/users/{username}", kAdmin, Format::openai_chat, Body::json, true},
+     &admin_user_patch},
+    {{"admin_user_delete", kDelete, "/api/admin/users/{username}", kAdmin, Format::openai_chat, Body::any, true},
+     &admin_user_delete},
+    {{"admin_user_tokens_list", kGet, "/api/admin/users/{username}/tokens", kAdmin}, &admin_user_tokens_list},
+    {{"admin_user_tokens_create", kPost, "/api/admin/users/{username}/tokens", kAdmin, Format::openai_chat,
+      Body::json_if_sent, true},
+     &admin_user_tokens_create},
+    {{"admin_user_token_delete", kDelete, "/api/admin/users/{username}/tokens/{id}", kAdmin, Format::openai_chat,
+      Body::any, true},
+     &admin_user_token_delete},
+    {{"user_tokens_list", kGet, "/api/user/tokens", kUser}, &user_tokens_list},
+    {{"user_tokens_create", kPost, "/api/user/tokens", kUser, Format::openai_chat, Body::json_if_sent, true},
+     &user_tokens_create},
+    {{"user_token_delete", kDelete, "/api/user/tokens/{id}", kUser, Format::openai_chat, Body::any, true},
+     &user_token_delete},
+    {{"user_password", kPatch, "/api/user/password", kUser, Format::openai_chat, Body::json, true}, &user_password},
+    // --- end of accounts
     {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
     {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},

@@ -181,6 +181,13 @@ class Store {
   virtual Result<std::optional<Session>> find_session(std::string_view id_hash) = 0;  // expired ones too
   virtual Result<Done> delete_session(std::string_view id_hash) = 0;  // absent: still Done
   virtual Result<std::int64_t> delete_expired_sessions(UnixMs now) = 0;
+  // Sessions that expire after `now` (the in-memory index loads them). The
+  // default lists none: the index then finds each session in the store on
+  // its first use after a load (slower, still right).
+  virtual Result<std::vector<Session>> list_sessions(UnixMs now) {
+    (void)now;
+    return std::vector<Session>{};
+  }
 
   // Users' documents. put: insert or replace.
   virtual Result<Done> put_doc(const ConfigDoc& doc) = 0;

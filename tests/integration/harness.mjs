@@ -656,3 +656,44 @@ export function rawConn(url) {
     },
   };
 }
+
+// ---------------------------------------------------------------- users, sessions, tokens
+
+// The first admin's password, written by aisbf at its first start.
+export function initialAdminPassword(configDir) {
+  return fs.readFileSync(path.join(configDir, 'initial-admin-password'), 'utf8').trim();
+}
+
+// POST /api/auth/login. Resolves {res, cookie, csrf, headers(csrf = true)}:
+// `cookie` is the aisbf_session value ('' when refused); `headers()` gives
+// the Cookie header and, unless told otherwise, X-CSRF-Token.
+export async function login(baseUrl, username, password) {
+  const res = await post(`${baseUrl}/api/auth/login`, { username, password });
+  const setCookie = [res.headers['set-cookie'] ?? []].flat().join('\n');
+  const cookie = /aisbf_session=([^;]*)/.exec(setCookie)?.[1] ?? '';
+  const csrf = res.status === 200 ? res.json().csrf_token : '';
+  return {
+    res, cookie, csrf, setCookie,
+    headers(withCsrf = true) {
+      const h = { cookie: `aisbf_session=${cookie}` };
+      if (withCsrf) h['x-csrf-token'] = csrf;
+      return h;
+    },
+  };
+}
+
+// POST /api/admin/users with `headers` (an admin's); returns the created user.
+export async function createUser(baseUrl, headers, { username, password = 'password-123', role = 'user', ...extra }) {
+  const r = await post(`${baseUrl}/api/admin/users`, { username, password, role, ...extra }, { headers });
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+// POST /api/admin/users/{username}/tokens; returns {id, token, …}.
+export async function createToken(baseUrl, headers, username, body = {}) {
+  const r = await post(`${baseUrl}/api/admin/users/${encodeURIComponent(username)}/tokens`, body, { headers });
+  assert.equal(r.status, 201, r.text);
+  return r.json();
+}
+
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });

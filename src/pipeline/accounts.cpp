@@ -1,0 +1,110 @@
+#include "pipeline/accounts.hpp"
+
+#include <chrono>
+#include <future>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "auth/request_auth.hpp"
+
+namespace aisbf {
+
+namespace {
+
+struct Loaded {
+  std::vector<store::User> users;
+  std::vector<store::ApiToken> tokens;
+  std::vector<store::Session> sessions;
+  std::string error;
+};
+
+// Blocking: a DB thread.
+Loaded read_accounts(store::Store& store) {
+  Loaded out;
+  auto users = store.list_users();
+  if (!users) {
+    out.error = users.error().message;
+    return out;
+  }
+  auto tokens = store.list_all_tokens();
+  if (!tokens) {
+    out.error = tokens.error().message;
+    return out;
+  }
+  auto sessions = store.list_sessions(auth::unix_now_ms());
+  if (!sessions) {
+    out.error = sessions.error().message;
+    return out;
+  }
+  out.users = std::move(users.value());
+  out.tokens = std::move(tokens.value());
+  out.sessions = std::move(sessions.value());
+  return out;
+}
+
+}  // namespace
+
+Accounts::Accounts(std::shared_ptr<store::Store> store, std::size_t db_threads)
+    : store_(std::move(store)), db_(db_threads) {}
+
+Accounts::~Accounts() { db_.join(); }
+
+std::string Accounts::load_blocking() {
+  std::promise<Loaded> promise;
+  auto future = promise.get_future();
+  db_.post([this, &promise] { promise.set_value(read_accounts(*store_)); });
+  auto loaded = future.get();
+  if (!loaded.error.empty()) return loaded.error;
+  index_.load(loaded.users, loaded.tokens, loaded.sessions);
+  return {};
+}
+
+boost::asio::awaitable<bool> Accounts::reload() {
+  auto loaded = co_await db_.run([this] { return read_accounts(*store_); });
+  if (!loaded.error.empty()) {
+    spdlog::warn("accounts: refreshing users and tokens failed ({}); keeping the ones in memory", loaded.error);
+    co_return false;
+  }
+  index_.load(loaded.users, loaded.tokens, loaded.sessions);
+  co_return true;
+}
+
+void Accounts::flush_last_used() {
+  auto stamps = index_.take_last_used();
+  if (stamps.empty()) return;
+  db_.post([this, stamps = std::move(stamps)] {
+    auto done = store_->touch_tokens(stamps);
+    if (!done) spdlog::warn("accounts: writing tokens' last use failed: {}", done.error().message);
+  });
+}
+
+boost::asio::awaitable<void> Accounts::upkeep(boost::asio::io_context& io) {
+  using namespace std::chrono_literals;
+  constexpr auto kTick = 10s;
+  constexpr int kReloadTicks = 3, kPruneTicks = 360;
+  boost::asio::steady_timer timer(io);
+  timer_ = &timer;
+  for (int tick = 1; !stopped_; ++tick) {
+    timer.expires_after(kTick);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (stopped_) break;
+    flush_last_used();
+    if (tick % kReloadTicks == 0) co_await reload();
+    if (tick % kPruneTicks == 0) {
+      const auto now = auth::unix_now_ms();
+      auto pruned = co_await db_.run([this, now] { return store_->delete_expired_sessions(now); });
+      if (!pruned) spdlog::warn("accounts: deleting expired sessions failed: {}", pruned.error().message);
+    }
+  }
+  timer_ = nullptr;
+}
+
+void Accounts::stop() {
+  stopped_ = true;
+  if (timer_ != nullptr) timer_->cancel();
+  flush_last_used();
+}
+
+}  // namespace aisbf

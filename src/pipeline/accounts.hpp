@@ -1,0 +1,56 @@
+// Accounts: the user store as the running gateway holds it. The Store (on
+// the DbPool's threads only), the in-memory AccountIndex the request path
+// reads, and the login throttle. Owned by App; absent when no store was
+// opened (unit tests), and the account routes then answer 503.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "auth/account_index.hpp"
+#include "auth/login_throttle.hpp"
+#include "pipeline/db_pool.hpp"
+#include "store/store.hpp"
+
+namespace aisbf {
+
+class Accounts {
+ public:
+  explicit Accounts(std::shared_ptr<store::Store> store, std::size_t db_threads = 2);
+  ~Accounts();
+
+  store::Store& store() { return *store_; }
+  DbPool& db() { return db_; }
+  auth::AccountIndex& index() { return index_; }
+  auth::LoginThrottle& throttle() { return throttle_; }
+
+  // Reads users, every token and the unexpired sessions into the index, on
+  // a DB thread; the caller (start-up, not a loop) waits. Empty: loaded.
+  std::string load_blocking();
+  // The same from a coroutine (the periodic refresh). False on a store error.
+  boost::asio::awaitable<bool> reload();
+
+  // Every ~10 s the last-used stamps, every ~30 s the index (other
+  // instances' changes), every hour the expired sessions. On one worker's
+  // loop; the database work goes to the DbPool. Ends at stop().
+  boost::asio::awaitable<void> upkeep(boost::asio::io_context& io);
+  // On the upkeep's worker (shutdown): ends the loop and writes the last-used stamps.
+  void stop();
+  // Hands the stamps gathered since the last call to a DB thread.
+  void flush_last_used();
+
+ private:
+  std::shared_ptr<store::Store> store_;
+  auth::AccountIndex index_;
+  auth::LoginThrottle throttle_;
+  boost::asio::steady_timer* timer_ = nullptr;
+  bool stopped_ = false;
+  DbPool db_;  // last: joined first, while what its tasks touch still lives
+};
+
+}  // namespace aisbf

@@ -1,0 +1,135 @@
+// /api/admin/users and /api/admin/users/{username}: the admin's view of users.
+#include <fmt/format.h>
+
+#include "api/accounts_json.hpp"
+#include "auth/passwords.hpp"
+#include "auth/request_auth.hpp"
+#include "pipeline/account_reply.hpp"
+#include "pipeline/accounts.hpp"
+#include "pipeline/app.hpp"
+#include "pipeline/routes_accounts.hpp"
+
+namespace aisbf {
+
+namespace {
+
+using boost::asio::awaitable;
+
+// A user after a write, or the error to answer.
+using UserOutcome = Expected<store::User>;
+
+GatewayError no_such_user(std::string_view username) {
+  return coded_error(ErrorKind::not_found, fmt::format("no user named '{}'", username), "user_not_found");
+}
+
+GatewayError last_admin() {
+  return conflict_error("this is the last active admin: make another user an active admin first");
+}
+
+bool is_active_admin(const store::User& u) { return u.active && u.role == store::UserRole::admin; }
+
+// Whether `next` leaves at least one active admin when `before` was one. Blocking.
+std::optional<GatewayError> keeps_an_admin(store::Store& store, const store::User& before, const store::User* next) {
+  if (!is_active_admin(before) || (next != nullptr && is_active_admin(*next))) return std::nullopt;
+  auto admins = store.count_active_admins();
+  if (!admins) return from_store_error(admins.error(), "user");
+  if (admins.value() <= 1) return last_admin();
+  return std::nullopt;
+}
+
+// Blocking: a DB thread (argon2id for a new password, and the store).
+UserOutcome apply_patch(store::Store& store, std::string_view username, const api::UserPatch& patch) {
+  auto found = store.find_user(username);
+  if (!found) return from_store_error(found.error(), "user");
+  if (!found.value()) return no_such_user(username);
+  auto user = *found.value();
+  if (patch.role) user.role = *patch.role;
+  if (patch.active) user.active = *patch.active;
+  if (patch.allow_private_endpoints) user.allow_private_endpoints = *patch.allow_private_endpoints;
+  if (patch.quotas_json) user.quotas_json = *patch.quotas_json;
+  if (patch.password) user.password_hash = auth::hash_password(*patch.password);
+  if (auto refusal = keeps_an_admin(store, *found.value(), &user)) return *refusal;
+  auto updated = store.update_user(user);
+  if (!updated) return from_store_error(updated.error(), "user");
+  return user;
+}
+
+UserOutcome create_user(store::Store& store, api::NewUserBody body, store::UnixMs now) {
+  body.user.password_hash = auth::hash_password(body.password);
+  body.user.created_ms = now;
+  auto created = store.create_user(body.user);
+  if (!created) return from_store_error(created.error(), fmt::format("user '{}'", body.user.username));
+  return std::move(body.user);
+}
+
+std::optional<GatewayError> delete_user(store::Store& store, std::string_view username) {
+  auto found = store.find_user(username);
+  if (!found) return from_store_error(found.error(), "user");
+  if (!found.value()) return no_such_user(username);
+  if (auto refusal = keeps_an_admin(store, *found.value(), nullptr)) return refusal;
+  auto deleted = store.delete_user(username);
+  if (!deleted) return deleted.error().kind == store::StoreError::Kind::not_found ? no_such_user(username)
+                                                                                   : from_store_error(deleted.error(), "user");
+  return std::nullopt;
+}
+
+}  // namespace
+
+awaitable<void> admin_users_list(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
+  auto& store = accounts->store();
+  auto users = co_await accounts->db().run([&store] { return store.list_users(); });
+  if (!users) co_return co_await send_error(ex, from_store_error(users.error(), "user"), ctx);
+  co_await send_json(ex, 200, api::users_list_json(users.value()), ctx.request_id);
+}
+
+awaitable<void> admin_users_create(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
+  auto body = api::parse_new_user(ex.request().body());
+  if (!body) co_return co_await send_error(ex, body.error(), ctx);
+  auto& store = accounts->store();
+  const auto now = auth::unix_now_ms();
+  auto user = co_await accounts->db().run([&store, &body, now] { return create_user(store, std::move(body.value()), now); });
+  if (!user) co_return co_await send_error(ex, user.error(), ctx);
+  accounts->index().put_user(user.value());
+  co_await send_json(ex, 201, api::user_json(user.value()), ctx.request_id);
+}
+
+awaitable<void> admin_user_get(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
+  auto& store = accounts->store();
+  const std::string username(m.param("username"));
+  auto user = co_await accounts->db().run([&store, &username] { return store.find_user(username); });
+  if (!user) co_return co_await send_error(ex, from_store_error(user.error(), "user"), ctx);
+  if (!user.value()) co_return co_await send_error(ex, no_such_user(username), ctx);
+  co_await send_json(ex, 200, api::user_json(*user.value()), ctx.request_id);
+}
+
+awaitable<void> admin_user_patch(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
+  auto patch = api::parse_user_patch(ex.request().body());
+  if (!patch) co_return co_await send_error(ex, patch.error(), ctx);
+  auto& store = accounts->store();
+  const std::string username(m.param("username"));
+  auto user = co_await accounts->db().run([&store, &username, &patch] { return apply_patch(store, username, *patch); });
+  if (!user) co_return co_await send_error(ex, user.error(), ctx);
+  accounts->index().put_user(user.value());  // an inactive user's tokens fail from the next request
+  co_await send_json(ex, 200, api::user_json(user.value()), ctx.request_id);
+}
+
+awaitable<void> admin_user_delete(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
+  auto& store = accounts->store();
+  const std::string username(m.param("username"));
+  auto refusal = co_await accounts->db().run([&store, &username] { return delete_user(store, username); });
+  if (refusal) co_return co_await send_error(ex, *refusal, ctx);
+  accounts->index().remove_user(username);
+  co_await send_no_content(ex, ctx);
+}
+
+}  // namespace aisbf

@@ -125,6 +125,8 @@ int serve(const Options& opt) {
                   opened.store->backend(), error);
     return 2;
   }
+  // Quotas start from the spend already recorded this day and month.
+  aisbf::reconcile_quotas_now(app.accounts()->store(), *app.state().quotas);
   // Usage accounting on the same store and DB threads as the accounts.
   std::optional<aisbf::UsageService> usage;
   usage.emplace(app.accounts()->store(), app.accounts()->db(), *config);

@@ -17,6 +17,7 @@
 #include "http/exchange.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/quota_reconcile.hpp"
 #include "pipeline/usage_routes.hpp"
 #include "routing/rotation.hpp"
 
@@ -98,6 +99,7 @@ class App {
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
   std::unique_ptr<Accounts> accounts_;
+  QuotaReconciler quota_reconciler_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

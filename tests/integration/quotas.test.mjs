@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, post, request, chatBody, assertError, mockProvider, model, delay,
+  startStack, startGateway, post, request, chatBody, assertError, mockProvider, model, delay,
   createUser, createToken, bearer,
 } from './harness.mjs';
 
@@ -97,6 +97,18 @@ describe('quotas', { timeout: 180000 }, () => {
     assert.equal((await patchQuotas('dave', { requests_per_day: 3 })).status, 200);
     assert.equal((await chat(dave)).status, 200);
     assertQuotaRefusal(await chat(dave), 'user dave: requests_per_day 3 reached');
+  });
+
+  it('a restart starts from the day\'s recorded requests, not from zero', async () => {
+    const frank = await userWithQuotas('frank', { requests_per_day: 3 });
+    for (let i = 0; i < 2; ++i) assert.equal((await chat(frank)).status, 200);
+    const flushed = await post(s.u('/api/admin/usage/flush'), {}, { headers: admin });
+    assert.equal(flushed.status, 200, flushed.text);
+    await s.gw.stop();
+    s.gw = await startGateway(s.configDir);
+    s.url = s.gw.url;
+    assert.equal((await chat(frank)).status, 200);
+    assertQuotaRefusal(await chat(frank), 'user frank: requests_per_day 3 reached');
   });
 
   it('a global token has no quotas', async () => {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <future>
+#include <unordered_set>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,22 +21,35 @@ struct Loaded {
   std::string error;
 };
 
+// The sessions this instance has seen that the store did not list (a
+// backend that lists none): each asked for by its id, so that a reload keeps
+// the live ones and forgets those ended elsewhere. Blocking.
+std::optional<store::StoreError> add_known_sessions(store::Store& store, const std::vector<std::string>& known,
+                                                    store::UnixMs now, std::vector<store::Session>& sessions) {
+  std::unordered_set<std::string_view> listed;
+  for (const auto& s : sessions) listed.insert(s.id_hash);
+  for (const auto& id_hash : known) {
+    if (listed.contains(id_hash)) continue;
+    auto found = store.find_session(id_hash);
+    if (!found) return found.error();
+    if (found.value() && found.value()->expires_ms > now) sessions.push_back(std::move(*found.value()));
+  }
+  return std::nullopt;
+}
+
 // Blocking: a DB thread.
-Loaded read_accounts(store::Store& store) {
+Loaded read_accounts(store::Store& store, const std::vector<std::string>& known_sessions) {
   Loaded out;
+  const auto now = auth::unix_now_ms();
   auto users = store.list_users();
-  if (!users) {
-    out.error = users.error().message;
-    return out;
-  }
-  auto tokens = store.list_all_tokens();
-  if (!tokens) {
-    out.error = tokens.error().message;
-    return out;
-  }
-  auto sessions = store.list_sessions(auth::unix_now_ms());
+  auto tokens = users ? store.list_all_tokens() : store::Result<std::vector<store::ApiToken>>(users.error());
+  auto sessions = tokens ? store.list_sessions(now) : store::Result<std::vector<store::Session>>(tokens.error());
   if (!sessions) {
     out.error = sessions.error().message;
+    return out;
+  }
+  if (auto error = add_known_sessions(store, known_sessions, now, sessions.value())) {
+    out.error = error->message;
     return out;
   }
   out.users = std::move(users.value());
@@ -54,7 +68,7 @@ Accounts::~Accounts() { db_.join(); }
 std::string Accounts::load_blocking() {
   std::promise<Loaded> promise;
   auto future = promise.get_future();
-  db_.post([this, &promise] { promise.set_value(read_accounts(*store_)); });
+  db_.post([this, &promise] { promise.set_value(read_accounts(*store_, {})); });
   auto loaded = future.get();
   if (!loaded.error.empty()) return loaded.error;
   index_.load(loaded.users, loaded.tokens, loaded.sessions);
@@ -62,13 +76,30 @@ std::string Accounts::load_blocking() {
 }
 
 boost::asio::awaitable<bool> Accounts::reload() {
-  auto loaded = co_await db_.run([this] { return read_accounts(*store_); });
+  const auto known = known_sessions();
+  auto loaded = co_await db_.run([this, &known] { return read_accounts(*store_, known); });
   if (!loaded.error.empty()) {
     spdlog::warn("accounts: refreshing users and tokens failed ({}); keeping the ones in memory", loaded.error);
     co_return false;
   }
   index_.load(loaded.users, loaded.tokens, loaded.sessions);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    known_sessions_.clear();  // the live ones again; the ended ones forgotten
+    for (const auto& session : loaded.sessions) known_sessions_.insert(session.id_hash);
+  }
   co_return true;
+}
+
+void Accounts::put_session(const store::Session& session) {
+  index_.put_session(session);
+  std::lock_guard lock(sessions_mutex_);
+  if (known_sessions_.size() < kMaxKnownSessions) known_sessions_.insert(session.id_hash);
+}
+
+std::vector<std::string> Accounts::known_sessions() const {
+  std::lock_guard lock(sessions_mutex_);
+  return {known_sessions_.begin(), known_sessions_.end()};
 }
 
 void Accounts::flush_last_used() {

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,10 +47,20 @@ class Accounts {
   // Hands the stamps gathered since the last call to a DB thread.
   void flush_last_used();
 
+  // index().put_session, and the session is remembered: a store that does
+  // not list sessions (Store::list_sessions' default) has each one asked
+  // for again at a reload, so the index keeps it (bounded).
+  void put_session(const store::Session& session);
+
  private:
   std::shared_ptr<store::Store> store_;
   auth::AccountIndex index_;
   auth::LoginThrottle throttle_;
+  std::vector<std::string> known_sessions() const;
+
+  static constexpr std::size_t kMaxKnownSessions = 10'000;
+  mutable std::mutex sessions_mutex_;
+  std::unordered_set<std::string> known_sessions_;  // id hashes
   boost::asio::steady_timer* timer_ = nullptr;
   bool stopped_ = false;
   DbPool db_;  // last: joined first, while what its tasks touch still lives

@@ -75,7 +75,7 @@ boost::asio::awaitable<std::optional<GatewayError>> settle_pending(Accounts* acc
     if (found.error) co_return from_store_error(*found.error, "session");
     if (found.row && found.user) {
       index.put_user(*found.user);
-      index.put_session(*found.row);
+      accounts->put_session(*found.row);
     }
     auto [lookup, grant] = index.find_session(cookie, auth::unix_now_ms());
     if (lookup == auth::Lookup::found) {

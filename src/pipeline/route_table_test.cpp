@@ -91,13 +91,14 @@ TEST(RouteTable, PoliciesAndFormats) {
   EXPECT_EQ(route_of("POST", "/api/mock/completions").spec.format, api::ClientFormat::openai_completions);
   for (const auto& r : route_table()) {
     EXPECT_NE(r.handler, nullptr) << r.spec.pattern;
-    // A state-changing route is an admin action that takes at most a JSON body.
+    // A state-changing route (an admin action, a user's own account, the
+    // dashboard's login) takes at most a JSON body, and never by GET.
     if (r.spec.state_changing) {
-      EXPECT_EQ(r.spec.policy, AuthPolicy::admin) << r.spec.pattern;
       EXPECT_NE(r.spec.body, api::BodyRule::any) << r.spec.pattern;
+      EXPECT_EQ(r.spec.methods & api::kGet, 0) << r.spec.pattern;
     }
-    // Every non-GET admin route changes state.
-    if (r.spec.policy == AuthPolicy::admin && r.spec.methods != api::kGet) {
+    // Every non-GET admin or user route changes state.
+    if ((r.spec.policy == AuthPolicy::admin || r.spec.policy == AuthPolicy::user) && r.spec.methods != api::kGet) {
       EXPECT_TRUE(r.spec.state_changing) << r.spec.pattern;
     }
   }
@@ -106,8 +107,8 @@ TEST(RouteTable, PoliciesAndFormats) {
 TEST(RouteTable, ReservedWords) {
   auto words = reserved_route_words();
   std::sort(words.begin(), words.end());
-  std::vector<std::string_view> want{"admin", "audio", "autoselect", "embeddings", "images", "models",
-                                     "proxy", "rotations", "u",     "user",       "v1"};
+  std::vector<std::string_view> want{"admin", "audio", "auth",      "autoselect", "embeddings", "images",
+                                     "models", "proxy", "rotations", "u",          "user",       "v1"};
   EXPECT_EQ(words, want);  // config.cpp's list of today, now derived from the table
 }
 

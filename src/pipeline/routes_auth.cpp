@@ -101,7 +101,7 @@ awaitable<void> auth_login(App& app, http::Exchange& ex, RequestContext& ctx, co
   }
   throttle.succeeded(body->username, address);
   accounts->index().put_user(outcome.user);
-  accounts->index().put_session(outcome.session);
+  accounts->put_session(outcome.session);
   HeaderList extra{{"x-request-id", ctx.request_id},
                    {"Set-Cookie", session_cookie(outcome.cookie, kSessionLifetimeMs)},
                    {"Cache-Control", "no-store"}};

@@ -59,7 +59,7 @@ const ROTATIONS = {
 };
 
 class Usage {
-  constructor(stack) { this.s = stack; }
+  constructor(stack) { this.s = stack; this.seen = 0; }
   async flush() {
     const r = await post(this.s.u('/api/admin/usage/flush'), undefined, { headers: AUTH });
     assert.equal(r.status, 200, r.text);
@@ -73,19 +73,24 @@ class Usage {
     const [header, ...lines] = parseCsv(r.text);
     return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
   }
+  // The row of the request just answered. The gateway queues it once its
+  // serving coroutine resumes after the last byte, which may be after the
+  // client read the answer: polled (bounded) until one more row exists.
   async last() {
-    const rows = await this.rows();
-    assert.ok(rows.length > 0, 'no usage row');
+    const want = this.seen + 1;
+    const rows = await this.waitRows(want);
+    assert.equal(rows.length, want, 'expected exactly one new usage row');
     return rows[rows.length - 1];
   }
-  // The row of a request that ends after its answer (a client that left):
-  // polled, bounded.
   async waitRows(n, ms = 5000) {
     const until = Date.now() + ms;
     for (;;) {
       const rows = await this.rows();
-      if (rows.length >= n || Date.now() > until) return rows;
-      await delay(50);
+      if (rows.length >= n || Date.now() > until) {
+        this.seen = rows.length;
+        return rows;
+      }
+      await delay(20);
     }
   }
   async report(query) {
@@ -166,7 +171,7 @@ describe('usage accounting', { timeout: 120000 }, () => {
   });
 
   it('a client that leaves mid-stream leaves an aborted row with what was delivered', async () => {
-    const before = (await usage.rows()).length;
+    const before = usage.seen;
     let firstEvent;
     const got = new Promise((resolve) => { firstEvent = resolve; });
     const { req, done } = streamRequest(s.u('/v1/chat/completions'),
@@ -252,6 +257,7 @@ describe('usage accounting', { timeout: 120000 }, () => {
     const count = (await usage.rows()).length;
     const unauth = await post(s.u('/v1/chat/completions'), chatBody('x'));
     assert.equal(unauth.status, 401);
+    await delay(200);  // a row would be queued by now (the 404's came within a poll)
     assert.equal((await usage.rows()).length, count);
   });
 
@@ -280,15 +286,14 @@ describe('usage accounting', { timeout: 120000 }, () => {
     const evil = '=HYPERLINK("http://x","y"),z';
     const r = await post(s.u('/v1/chat/completions'), chatBody('x', { model: evil }), { headers: AUTH });
     assert.ok(r.status >= 400, r.text);
-    await usage.flush();
+    const row = await usage.last();
+    assert.equal(row.requested_model, `'${evil}`);
     const raw = await get(s.u('/api/admin/usage?format=csv&from=0'), { headers: AUTH });
     const [header] = raw.text.split('\r\n');
     assert.equal(header, 'time,username,token_id,route,requested_model,provider,model,rotation,attempts,'
       + 'prompt_tokens,completion_tokens,cached_tokens,cache_write_tokens,reasoning_tokens,tokens_estimated,cost,'
       + 'latency_ms,ttfb_ms,status,error_kind,streamed,aborted');
     assert.ok(raw.text.includes(`"'=HYPERLINK(""http://x"",""y""),z"`), raw.text.slice(-400));
-    const row = (await usage.rows()).at(-1);
-    assert.equal(row.requested_model, `'${evil}`);
   });
 
   it('bad parameters are 400 naming the parameter; the user route is for users', async () => {

@@ -67,6 +67,9 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
 
 void QuotaTap::settle() {
   if (!held_.held()) return;
+  // No attempt was made (every candidate skipped, the deadline passed
+  // first): the request never reached an upstream and costs nothing.
+  if (usage_ != nullptr && usage_->on() && usage_->attempts == 0) return ledger->release(held_, wall_now());
   limits::QuotaAmount actual;
   if (usage_ != nullptr) {
     const ScannedUsage& u = usage_->usage;

@@ -48,7 +48,8 @@ class QuotaTap {
   std::optional<GatewayError> reserve(const auth::Principal& principal, std::string_view body,
                                       const std::optional<routing::ModelPrices>& prices, const UsageTap& usage);
   // Replaces the estimate with what the request used (its last attempt's
-  // usage, zero when it failed before any); frees the concurrent slot.
+  // usage, zero when it failed); frees the concurrent slot. A request that
+  // made no attempt is released: its request and estimate are given back.
   void settle();
 
  private:

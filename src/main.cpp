@@ -125,6 +125,8 @@ int serve(const Options& opt) {
                   opened.store->backend(), error);
     return 2;
   }
+  // Quotas start from the spend already recorded this day and month.
+  aisbf::reconcile_quotas_now(app.accounts()->store(), *app.state().quotas);
   // Usage accounting: the same store, written in batches on the accounts' DB threads.
   aisbf::UsageService usage(*opened.store, app.accounts()->db(), *config);
   if (aisbf::usage_recording_enabled(*config)) app.usage = usage.wiring();

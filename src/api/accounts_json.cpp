@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "auth/passwords.hpp"
+#include "limits/quotas.hpp"
 
 namespace aisbf::api {
 
@@ -75,6 +76,7 @@ Expected<std::optional<std::string>> quotas_field(const json::object& o) {
   if (!v->is_object()) return field_error("quotas", "must be an object");
   auto text = json::serialize(*v);
   if (text.size() > kMaxQuotasJson) return field_error("quotas", "is too large");
+  if (auto parsed = limits::parse_quotas(text); !parsed.spec) return field_error(parsed.field, parsed.why);
   return std::optional<std::string>(std::move(text));
 }
 

@@ -16,11 +16,11 @@ TEST(AccountsJson, LoginBody) {
 }
 
 TEST(AccountsJson, NewUserAndPatchNameTheField) {
-  auto ok = parse_new_user(R"({"username":"bob","password":"password-1","role":"admin","quotas":{"rpm":5}})");
+  auto ok = parse_new_user(R"({"username":"bob","password":"password-1","role":"admin","quotas":{"requests_per_minute":5}})");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->user.role, store::UserRole::admin);
   EXPECT_TRUE(ok->user.active);
-  EXPECT_EQ(ok->user.quotas_json, R"({"rpm":5})");
+  EXPECT_EQ(ok->user.quotas_json, R"({"requests_per_minute":5})");
   EXPECT_EQ(parse_new_user(R"({"username":"Bob","password":"password-1"})").error().param, "username");
   EXPECT_EQ(parse_new_user(R"({"username":"bob","password":"short"})").error().param, "password");
   EXPECT_EQ(parse_user_patch(R"({"role":"root"})").error().param, "role");

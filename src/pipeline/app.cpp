@@ -154,12 +154,17 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
     boost::asio::co_spawn(io, accounts_->upkeep(io), [](std::exception_ptr e) {
       if (e) spdlog::error("accounts upkeep stopped by an exception");
     });
+    boost::asio::co_spawn(io, quota_reconciler_.run(io, accounts_->db(), accounts_->store(), *state_->quotas),
+                          [](std::exception_ptr e) {
+                            if (e) spdlog::error("quota reconciliation stopped by an exception");
+                          });
   }
 }
 
 void App::stop_background() {
   catalog_->stop();
   if (accounts_) accounts_->stop();  // and the last-used stamps go to the store
+  quota_reconciler_.stop();
 }
 
 std::string App::next_request_id() {
@@ -216,6 +221,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;
+  ctx.quota.ledger = state_->quotas.get();
+  ctx.quota.index = index;
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }
 

@@ -18,6 +18,7 @@
 #include "http/exchange.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
+#include "pipeline/quota_reconcile.hpp"
 #include "pipeline/usage_routes.hpp"
 #include "pipeline/user_views.hpp"
 #include "routing/rotation.hpp"
@@ -107,6 +108,7 @@ class App {
   std::unique_ptr<GatewayState> state_;
   std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
   std::unique_ptr<Accounts> accounts_;
+  QuotaReconciler quota_reconciler_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

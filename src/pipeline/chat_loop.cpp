@@ -307,6 +307,29 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
 }  // namespace
 
 // Not a coroutine: it hands over the coroutine that serves the request.
+// A rotation's estimate is priced at its dearest candidate's prompt and
+// completion prices: whichever serves, the reservation covers it.
+static std::optional<routing::ModelPrices> highest_prices(const std::vector<routing::Candidate>& candidates) {
+  std::optional<routing::ModelPrices> out;
+  auto up = [](std::optional<double>& to, const std::optional<double>& from) {
+    if (from && (!to || *from > *to)) to = from;
+  };
+  for (const auto& c : candidates) {
+    if (!c.prices) continue;
+    if (!out) out.emplace();
+    up(out->prompt, c.prices->prompt);
+    up(out->completion, c.prices->completion);
+    up(out->request, c.prices->request);
+  }
+  return out;
+}
+
+static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& ctx,
+                                                 const std::optional<routing::ModelPrices>& prices) {
+  const std::string_view body = job.io.client != nullptr ? std::string_view(job.io.client->body()) : std::string_view{};
+  return ctx.quota.reserve(ctx.principal, body, prices, ctx.usage);
+}
+
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
   arm_deadline(ctx);
   auto resolved =
@@ -323,10 +346,12 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
       return fail(job, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
     }
     ctx.usage.rotation = plan->rotation->id;
+    if (auto refused = reserve_quota(job, ctx, highest_prices(plan->candidates))) return fail(job, ctx, *refused);
     return serve_rotation(job, ctx, *plan);
   }
   std::optional<routing::Candidate> scratch;
   const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
+  if (auto refused = reserve_quota(job, ctx, c.prices)) return fail(job, ctx, *refused);
   if (!scratch) return serve_direct(job, ctx, c, true);  // the table's: lives as long as ctx.routes
   return serve_unlisted(job, ctx, std::move(*scratch));
 }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "limits/adaptive.hpp"
+#include "limits/quotas.hpp"
 #include "limits/spacing.hpp"
 #include "limits/token_windows.hpp"
 #include "routing/health.hpp"
@@ -23,6 +24,7 @@ struct GatewayState {
   std::unique_ptr<limits::RequestSpacing> spacing;
   std::unique_ptr<limits::AdaptiveLimits> adaptive;
   std::unique_ptr<limits::TokenWindows> tokens;
+  std::unique_ptr<limits::QuotaLedger> quotas;  // per-user quotas (quota_gate.hpp)
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // `seed` fixes the jitter of learned backoffs (tests); the selection seed

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "core/provider_adapter.hpp"
 #include "pipeline/ingress.hpp"
+#include "pipeline/quota_gate.hpp"
 #include "pipeline/usage_tap.hpp"
 
 namespace aisbf {
@@ -71,6 +72,7 @@ struct RequestContext {
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
   HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)
   UsageTap usage;               // the chat doors record a usage row from it (usage_capture.hpp)
+  QuotaTap quota;               // after `usage`: settles from it when the request ends (quota_gate.hpp)
 };
 
 }  // namespace aisbf

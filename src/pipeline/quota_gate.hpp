@@ -1,0 +1,67 @@
+// Quotas on the request path (limits/quotas.hpp): a chat request of a user
+// with quotas reserves its estimate before its first upstream attempt and
+// settles what it really used when its context ends, however it ends
+// (answered, failed, or cut by the client).
+//
+// Global tokens, anonymous callers and users without quotas never reach the
+// ledger: the check is a principal-kind test, then the user's entry in the
+// account index's lock-free snapshot.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/gateway_error.hpp"
+#include "limits/quotas.hpp"
+#include "routing/pricing.hpp"
+
+namespace aisbf {
+
+namespace auth {
+class AccountIndex;
+struct Principal;
+}  // namespace auth
+struct UsageTap;
+
+// Tokens a request with no `max_tokens` is reserved for its answer.
+inline constexpr std::int64_t kDefaultQuotaAnswerTokens = 1024;
+
+class QuotaTap {
+ public:
+  QuotaTap() = default;
+  // Movable with its context only before its request reserves (tests build
+  // contexts by value); a held reservation is never copied: settled once.
+  QuotaTap(QuotaTap&& other) noexcept
+      : ledger(other.ledger), index(other.index), held_(std::move(other.held_)), usage_(other.usage_) {
+    other.held_.keys.clear();
+  }
+  QuotaTap& operator=(QuotaTap&&) = delete;
+  ~QuotaTap() { settle(); }
+
+  // Set by App for every request: where quotas come from and go.
+  limits::QuotaLedger* ledger = nullptr;
+  const auth::AccountIndex* index = nullptr;
+
+  // Reserves the estimate for `body` at `prices` on the principal's quota
+  // subjects; the refusal as a 429 in `quota_exceeded` terms. Once per request.
+  std::optional<GatewayError> reserve(const auth::Principal& principal, std::string_view body,
+                                      const std::optional<routing::ModelPrices>& prices, const UsageTap& usage);
+  // Replaces the estimate with what the request used (its last attempt's
+  // usage, zero when it failed); frees the concurrent slot. A request that
+  // made no attempt is released: its request and estimate are given back.
+  void settle();
+
+ private:
+  limits::QuotaReservation held_;
+  const UsageTap* usage_ = nullptr;
+};
+
+// The request's estimate: prompt bytes / 4 plus its `max_tokens` (or
+// `max_completion_tokens`, else the default), at `prices` when priced.
+limits::QuotaAmount quota_estimate(std::string_view body, const std::optional<routing::ModelPrices>& prices);
+
+// 429, code "quota_exceeded", Retry-After, the message naming subject and quota.
+GatewayError quota_error(const limits::QuotaRefusal& refusal);
+
+}  // namespace aisbf

@@ -178,6 +178,7 @@ awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx,
   auto outcome = co_await accounts->db().run([&store, &username, &change] { return change_password(store, username, *change); });
   if (outcome.wrong_current) throttle.failed(username, address, auth::LoginThrottle::Clock::now());
   if (outcome.error) co_return co_await send_error(ex, *outcome.error, ctx);
+  throttle.succeeded(username, address);  // as a login does: earlier wrong guesses stop counting
   co_await send_no_content(ex, ctx);
 }
 

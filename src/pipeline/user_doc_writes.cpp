@@ -32,17 +32,18 @@ GatewayError unavailable() {
   return coded_error(ErrorKind::unavailable, "the database is unavailable; try again later", "store_unavailable");
 }
 
-GatewayError from_store(const store::StoreError& e) {
-  if (e.kind == store::StoreError::Kind::conflict) return coded_error(ErrorKind::invalid_request, e.message, "conflict");
-  if (e.kind == store::StoreError::Kind::invalid) return coded_error(ErrorKind::invalid_request, e.message, "invalid");
-  spdlog::warn("user document write: {}", e.message);
-  return unavailable();
-}
-
 GatewayError conflict(std::string message) {
   auto e = coded_error(ErrorKind::invalid_request, std::move(message), "conflict");
   e.status = 409;
   return e;
+}
+
+GatewayError from_store(const store::StoreError& e) {
+  if (e.kind == store::StoreError::Kind::conflict) return conflict(e.message);
+  if (e.kind == store::StoreError::Kind::invalid) return coded_error(ErrorKind::invalid_request, e.message, "invalid");
+  spdlog::warn("user document write: {}", e.message);
+  if (e.kind == store::StoreError::Kind::unavailable) return unavailable();
+  return coded_error(ErrorKind::internal, "the user store failed; see the gateway's log", "store_error");
 }
 
 awaitable<store::Result<std::vector<store::ConfigDoc>>> read_docs(const UserViews& views, std::string username) {

@@ -9,6 +9,7 @@
 
 #include "auth/api_tokens.hpp"
 #include "auth/passwords.hpp"
+#include "config/fd_write.hpp"
 
 namespace aisbf::auth {
 
@@ -64,15 +65,6 @@ Dashboard read_dashboard(const boost::json::object& aisbf_json, std::vector<std:
   return out;
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 // The password alone on one line, mode 0600: a new temporary file (O_EXCL,
 // so nobody else's file is written through) renamed over any older one.

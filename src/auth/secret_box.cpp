@@ -10,6 +10,7 @@
 
 #include "auth/api_tokens.hpp"
 #include "auth/sodium_init.hpp"
+#include "config/fd_write.hpp"
 
 namespace aisbf::auth {
 
@@ -27,15 +28,6 @@ std::string errno_text(const char* what, const std::filesystem::path& file) {
   return std::string(what) + " " + file.string() + ": " + std::strerror(errno);
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 std::string key_to_base64(const Key& key) {
   char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];

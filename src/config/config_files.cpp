@@ -12,6 +12,7 @@
 
 #include "config/defaults.hpp"
 #include "config/load_internal.hpp"
+#include "config/fd_write.hpp"
 
 namespace aisbf::config_detail {
 
@@ -61,16 +62,6 @@ ReadResult read_file(const fs::path& path) {
   return result;
 }
 
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) errno = EIO;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 // Moves `tmp` to `target` unless `target` exists (then keeps it).
 int rename_no_replace(const std::string& tmp, const std::string& target) {

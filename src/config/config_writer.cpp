@@ -11,6 +11,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include "config/fd_write.hpp"
 
 namespace aisbf {
 
@@ -20,16 +21,6 @@ namespace {
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) errno = EIO;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 mode_t target_mode(const fs::path& path, FileMode mode) {
   constexpr mode_t kOwnerOnly = S_IRUSR | S_IWUSR;

@@ -1,6 +1,7 @@
 #include "api/usage_query.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 
 #include <boost/json/array.hpp>
@@ -15,28 +16,6 @@ namespace {
 
 constexpr std::size_t kMaxFilterBytes = 256;
 constexpr store::UnixMs kDayMs = 86'400'000;
-
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-}
 
 // Reads exactly `n` digits at `p`.
 bool digits(std::string_view s, std::size_t& p, std::size_t n, unsigned& out) {
@@ -100,7 +79,9 @@ std::optional<store::UnixMs> parse_iso(std::string_view s) {
     }
   }
   if (p != s.size()) return std::nullopt;
-  const std::int64_t days = days_from_civil(y, mo, d);
+  // std::chrono's calendar, as limits/quota_spec.cpp uses (the digits were range-checked above).
+  const std::chrono::sys_days date{std::chrono::year(static_cast<int>(y)) / std::chrono::month(mo) / std::chrono::day(d)};
+  const std::int64_t days = date.time_since_epoch().count();
   return days * kDayMs + static_cast<store::UnixMs>(h * 3600 + mi * 60 + sec) * 1000 + ms;
 }
 
@@ -166,9 +147,9 @@ std::string iso8601_utc(store::UnixMs ms) {
     rest += kDayMs;
     --days;
   }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+  const int y = static_cast<int>(date.year());
+  const unsigned m = static_cast<unsigned>(date.month()), d = static_cast<unsigned>(date.day());
   const auto secs = rest / 1000;
   const auto millis = rest % 1000;
   if (millis == 0) {

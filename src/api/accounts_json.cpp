@@ -69,7 +69,8 @@ Expected<std::optional<store::UserRole>> role_field(const json::object& o) {
   return field_error("role", "must be \"admin\" or \"user\"");
 }
 
-// Quotas are kept as JSON text for now (enforced later): an object, bounded.
+// Quotas are kept as JSON text (limits/quotas.hpp's fields, checked here;
+// the account index parses them once when it stores the entry), bounded.
 Expected<std::optional<std::string>> quotas_field(const json::object& o) {
   const auto* v = o.if_contains("quotas");
   if (v == nullptr || v->is_null()) return std::optional<std::string>{};
@@ -88,9 +89,21 @@ Expected<std::string> password_field(const json::object& o, std::string_view key
   return std::move(*s.value());
 }
 
+// The stored quotas text as an object ({} for none or unreadable text).
+json::value quotas_object(const std::string& text) {
+  json::value quotas = json::object{};
+  boost::system::error_code ec;
+  if (!text.empty()) {
+    auto parsed = json::parse(text, ec);
+    if (!ec && parsed.is_object()) quotas = std::move(parsed);
+  }
+  return quotas;
+}
+
 json::object token_object(const store::ApiToken& t) {
   return json::object{{"id", t.id},
                       {"description", t.description},
+                      {"quotas", quotas_object(t.quotas_json)},
                       {"created", seconds_or_null(t.created_ms)},
                       {"last_used", seconds_or_null(t.last_used_ms)},
                       {"expires", seconds_or_null(t.expires_ms)},
@@ -98,12 +111,7 @@ json::object token_object(const store::ApiToken& t) {
 }
 
 json::object user_object(const store::User& u) {
-  json::value quotas = json::object{};
-  boost::system::error_code ec;
-  if (!u.quotas_json.empty()) {
-    auto parsed = json::parse(u.quotas_json, ec);
-    if (!ec && parsed.is_object()) quotas = std::move(parsed);
-  }
+  json::value quotas = quotas_object(u.quotas_json);
   return json::object{{"username", u.username},
                       {"role", role_name(u.role)},
                       {"active", u.active},
@@ -238,6 +246,9 @@ Expected<NewTokenBody> parse_new_token(std::string_view body, store::UnixMs now)
       return field_error(key, "must be in the future");
     out.expires_ms = at_ms;
   }
+  auto quotas = quotas_field(*o);
+  if (!quotas) return quotas.error();
+  out.quotas_json = std::move(quotas.value());
   return out;
 }
 

@@ -19,7 +19,7 @@ namespace aisbf::api {
 // (times in unix seconds, null for never).
 std::string user_json(const store::User& user);
 std::string users_list_json(const std::vector<store::User>& users);  // {"object":"list","data":[…]}
-// {"id","description","created","last_used","expires","active"}
+// {"id","description","quotas","created","last_used","expires","active"}
 std::string tokens_list_json(const std::vector<store::ApiToken>& tokens);
 // The same fields and, once, "token": the secret itself.
 std::string created_token_json(const store::ApiToken& token, std::string_view secret);
@@ -51,6 +51,7 @@ Expected<UserPatch> parse_user_patch(std::string_view body);
 struct NewTokenBody {
   std::string description;     // up to 200 bytes
   store::UnixMs expires_ms = 0;  // 0: never; from "expires_at" (unix seconds) or "expires_in" (seconds from now)
+  std::optional<std::string> quotas_json;  // "quotas": the user's fields, checked the same way
 };
 Expected<NewTokenBody> parse_new_token(std::string_view body, store::UnixMs now);
 

@@ -121,6 +121,12 @@ std::string health_json(const HealthViews& views, limits::TimePoint now) {
   out["spacing"] = spacing_entries(views.spacing, now);
   out["tokens"] = token_entries(views.tokens, now);
   out["tracked"] = tracked_entries(views);
+  if (const auto* a = views.accounts) {
+    out["accounts"] = json::object{{"token_store_lookups", a->token_store_lookups},
+                                   {"index_loads", a->index_loads},
+                                   {"unknown_tokens", a->unknown_tokens},
+                                   {"max_unknown_tokens", a->max_unknown_tokens}};
+  }
   return json::serialize(out);
 }
 

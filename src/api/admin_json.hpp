@@ -2,6 +2,8 @@
 // candidates, and the health and limits state every worker shares.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "limits/adaptive.hpp"
@@ -16,14 +18,23 @@ namespace aisbf::api {
 // "model_name","notifyerrors","candidates":[{"provider","model","weight"}]}]}
 std::string rotations_list_json(const routing::RoutingTable& table);
 
+// What the account index did: store lookups of user tokens it did not
+// know, its full refreshes, and the unknown tokens it remembers (bounded).
+struct AccountCounters {
+  std::uint64_t token_store_lookups = 0, index_loads = 0;
+  std::size_t unknown_tokens = 0, max_unknown_tokens = 0;
+};
+
 struct HealthViews {
   const routing::HealthStore& health;
   const limits::AdaptiveLimits& adaptive;
   const limits::RequestSpacing& spacing;
   const limits::TokenWindows& tokens;
+  const AccountCounters* accounts = nullptr;  // none without a user store
 };
 // GET /api/admin/health: {"health":[…],"rate_limits":[…],"spacing":[…],"tokens":[…],
-// "tracked":{"health"|"rate_limits"|"spacing"|"tokens":{"keys","max_keys","evicted","refused"}}}
+// "tracked":{"health"|"rate_limits"|"spacing"|"tokens":{"keys","max_keys","evicted","refused"}},
+// "accounts"?:{"token_store_lookups","index_loads","unknown_tokens","max_unknown_tokens"}}
 // (durations in seconds).
 std::string health_json(const HealthViews& views, limits::TimePoint now);
 

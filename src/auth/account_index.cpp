@@ -6,16 +6,30 @@
 
 #include "auth/api_tokens.hpp"
 #include "auth/token_cache.hpp"
+#include "auth/unknown_tokens.hpp"
 #include "core/string_map.hpp"
+#include "limits/quotas.hpp"
 
 namespace aisbf::auth {
 
 namespace {
 
 using store::UnixMs;
+using QuotasPtr = std::shared_ptr<const limits::QuotaSpec>;
+
+// Parsed once, when the entry is stored: the request path only copies the
+// pointer. nullptr for none, or for text that limits nothing (refused when
+// written through the API; an old or hand-edited row is no limit).
+QuotasPtr parse_once(const std::string& json) {
+  if (json.empty() || json == "{}") return nullptr;
+  auto parsed = limits::parse_quotas(json);
+  if (!parsed.spec || !parsed.spec->any()) return nullptr;
+  return std::make_shared<const limits::QuotaSpec>(*parsed.spec);
+}
 
 struct TokenEntry {
-  std::string id, username, quotas_json;
+  std::string id, username;
+  QuotasPtr quotas;
   UnixMs expires_ms = 0;
   bool active = true;
   // The pending last-use stamp (0: none). Shared by every snapshot's copy of
@@ -23,8 +37,15 @@ struct TokenEntry {
   std::shared_ptr<std::atomic<UnixMs>> last_used;
 };
 
+struct UserEntry {
+  store::User user;
+  QuotasPtr quotas;
+};
+
+UserEntry make_user(const store::User& user) { return {user, parse_once(user.quotas_json)}; }
+
 using TokenMap = StringMap<TokenEntry>;  // token_hash → entry
-using UserMap = StringMap<store::User>;
+using UserMap = StringMap<UserEntry>;
 using SessionMap = StringMap<store::Session>;  // id_hash → session
 
 // Immutable once published. A write copies only the maps it changes.
@@ -57,7 +78,7 @@ struct ThreadView {
   std::uint64_t owner = 0;  // the index's serial; another index resets the view
   std::uint64_t generation = 0;
   std::shared_ptr<const Snapshot> snapshot;
-  TokenCache<TokenEntry, store::User> tokens;
+  TokenCache<TokenEntry, UserEntry> tokens;
 };
 thread_local ThreadView t_view;
 
@@ -67,8 +88,7 @@ Role role_of(const store::User& user) { return user.role == store::UserRole::adm
 
 TokenEntry make_entry(const store::ApiToken& token, std::shared_ptr<std::atomic<UnixMs>> stamp) {
   if (!stamp) stamp = std::make_shared<std::atomic<UnixMs>>(0);
-  return {token.id,         token.username, token.quotas_json.empty() ? "{}" : token.quotas_json,
-          token.expires_ms, token.active,   std::move(stamp)};
+  return {token.id, token.username, parse_once(token.quotas_json), token.expires_ms, token.active, std::move(stamp)};
 }
 
 }  // namespace
@@ -78,6 +98,8 @@ struct AccountIndex::Impl {
   std::atomic<std::shared_ptr<const Snapshot>> current{std::make_shared<const Snapshot>()};
   std::atomic<std::uint64_t> generation{0};  // published after `current`: seen newer → the newer snapshot is there
   std::mutex write_mutex;
+  UnknownTokens unknown;
+  std::atomic<std::uint64_t> loads{0};
 
   ThreadView& view() {
     ThreadView& v = t_view;
@@ -126,17 +148,20 @@ void AccountIndex::load(std::span<const store::User> users, std::span<const stor
                                   make_entry(t, old == old_tokens->end() ? nullptr : old->second.last_used));
     }
     auto user_map = std::make_shared<UserMap>();
-    for (const auto& u : users) user_map->insert_or_assign(u.username, u);
+    for (const auto& u : users) user_map->insert_or_assign(u.username, make_user(u));
     auto session_map = std::make_shared<SessionMap>();
     for (const auto& x : sessions) session_map->insert_or_assign(x.id_hash, x);
     s.tokens = std::move(token_map);
     s.users = std::move(user_map);
     s.sessions = std::move(session_map);
   });
+  // After the new tokens are in: a token made on another instance is found from now on.
+  impl_->unknown.clear();
+  impl_->loads.fetch_add(1, std::memory_order_relaxed);
 }
 
 void AccountIndex::put_user(const store::User& user) {
-  impl_->write([&](Snapshot& s) { edit(s.users).insert_or_assign(user.username, user); });
+  impl_->write([&](Snapshot& s) { edit(s.users).insert_or_assign(user.username, make_user(user)); });
 }
 
 void AccountIndex::remove_user(std::string_view username) {
@@ -154,6 +179,7 @@ void AccountIndex::put_token(const store::ApiToken& token) {
     auto stamp = old == tokens.end() ? nullptr : old->second.last_used;
     tokens.insert_or_assign(token.token_hash, make_entry(token, std::move(stamp)));
   });
+  impl_->unknown.forget(token.token_hash);
 }
 
 void AccountIndex::remove_token(std::string_view token_id) {
@@ -171,15 +197,16 @@ void AccountIndex::remove_session(std::string_view id_hash) {
 
 namespace {
 
-const store::User* find_user(const Snapshot& snap, const std::string& username) {
+const UserEntry* find_user(const Snapshot& snap, const std::string& username) {
   auto it = snap.users->find(username);
   return it == snap.users->end() ? nullptr : &it->second;
 }
 
 // `user`: the entry's owner in the same snapshot, nullptr when absent.
-std::pair<Lookup, std::optional<TokenGrant>> grant_token(const TokenEntry& entry, const store::User* user, UnixMs now) {
+std::pair<Lookup, std::optional<TokenGrant>> grant_token(const TokenEntry& entry, const UserEntry* owner, UnixMs now) {
   if (!entry.active || (entry.expires_ms != 0 && entry.expires_ms <= now)) return {Lookup::refused, std::nullopt};
-  if (user == nullptr) return {Lookup::unknown, std::nullopt};  // put_user, then put_token
+  if (owner == nullptr) return {Lookup::unknown, std::nullopt};  // put_user, then put_token
+  const store::User* user = &owner->user;
   if (!user->active) return {Lookup::refused, std::nullopt};
   // Only a later stamp is written: the line stays clean for same-millisecond requests.
   if (entry.last_used->load(std::memory_order_relaxed) < now) entry.last_used->store(now, std::memory_order_relaxed);
@@ -189,8 +216,8 @@ std::pair<Lookup, std::optional<TokenGrant>> grant_token(const TokenEntry& entry
   g.principal.role = role_of(*user);
   g.principal.user_id = entry.username;
   g.principal.token_id = entry.id;
-  g.user_quotas_json = user->quotas_json.empty() ? "{}" : user->quotas_json;
-  g.token_quotas_json = entry.quotas_json;
+  g.principal.user_quotas = owner->quotas;
+  g.principal.token_quotas = entry.quotas;
   return out;
 }
 
@@ -222,9 +249,11 @@ std::pair<Lookup, std::optional<TokenGrant>> AccountIndex::find_token(std::strin
   if (!looks_like_user_token(raw_token)) return {Lookup::unknown, std::nullopt};
   std::string hash = sha256_hex(raw_token);
   auto it = snap.tokens->find(hash);
-  // Unknown tokens are not remembered: a flood of them cannot push out real ones.
-  if (it == snap.tokens->end()) return {Lookup::unknown, std::nullopt};
-  const store::User* owner = find_user(snap, it->second.username);
+  // Unknown tokens stay out of the thread's cache: a flood of them cannot push out real ones.
+  if (it == snap.tokens->end()) {
+    return {impl_->unknown.contains(hash, now) ? Lookup::refused : Lookup::unknown, std::nullopt};
+  }
+  const UserEntry* owner = find_user(snap, it->second.username);
   v.tokens.put(key, {std::string(raw_token), std::move(hash), &it->second, snap.tokens_generation, owner,
                      snap.users_generation});
   return grant_token(it->second, owner, now);
@@ -240,11 +269,12 @@ std::pair<Lookup, std::optional<SessionGrant>> AccountIndex::find_session(std::s
   if (session.expires_ms <= now) return {Lookup::refused, std::nullopt};
   auto user = snap.users->find(session.username);
   if (user == snap.users->end()) return {Lookup::unknown, std::nullopt};
-  if (!user->second.active) return {Lookup::refused, std::nullopt};
+  if (!user->second.user.active) return {Lookup::refused, std::nullopt};
   std::pair<Lookup, std::optional<SessionGrant>> out{Lookup::found, SessionGrant{}};
   SessionGrant& g = *out.second;
   g.principal.kind = PrincipalKind::session;
-  g.principal.role = role_of(user->second);
+  g.principal.role = role_of(user->second.user);
+  g.principal.user_quotas = user->second.quotas;
   g.principal.user_id = session.username;
   g.principal.token_id = "session";
   g.csrf_token = session.csrf_token;
@@ -256,7 +286,15 @@ std::optional<store::User> AccountIndex::user(std::string_view username) const {
   const auto snap = impl_->snapshot();
   auto it = snap->users->find(username);
   if (it == snap->users->end()) return std::nullopt;
-  return it->second;
+  return it->second.user;
+}
+
+void AccountIndex::remember_unknown_token(std::string_view token_hash, UnixMs now) {
+  impl_->unknown.remember(token_hash, now);
+}
+
+AccountIndex::Stats AccountIndex::stats() const {
+  return {impl_->loads.load(std::memory_order_relaxed), impl_->unknown.size(), impl_->unknown.capacity()};
 }
 
 std::vector<std::pair<std::string, UnixMs>> AccountIndex::take_last_used() {

@@ -24,9 +24,9 @@
 namespace aisbf::auth {
 
 struct TokenGrant {
-  Principal principal;            // kind user_token: user_id = username, role, token_id = ApiToken::id
-  std::string user_quotas_json;   // the user's quotas ({} for none)
-  std::string token_quotas_json;  // the token's own quotas ({} for none)
+  // kind user_token: user_id = username, role, token_id = ApiToken::id, and
+  // the user's and the token's quotas (parsed when stored; nullptr: none).
+  Principal principal;
 };
 
 struct SessionGrant {
@@ -61,13 +61,24 @@ class AccountIndex {
   // unknown without hashing when it does not look like a user token
   // (looks_like_user_token), and when the token's owner is not in the index
   // (put_user before put_token). A token this thread saw and that has been
-  // removed since is refused: tokens are never made again.
+  // removed since is refused: tokens are never made again. So is one the
+  // store said it does not hold (remember_unknown_token), until the next
+  // load() or the memory's time-to-live.
   std::pair<Lookup, std::optional<TokenGrant>> find_token(std::string_view raw_token, store::UnixMs now);
   // `cookie_value`: the session cookie's value as sent (over 512 bytes: unknown, not hashed).
   // Principal::token_id is "session". Expired (expires_ms <= now): refused.
   std::pair<Lookup, std::optional<SessionGrant>> find_session(std::string_view cookie_value, store::UnixMs now);
 
   std::optional<store::User> user(std::string_view username) const;
+
+  // The store holds no token with this SHA-256 hex: refuse it without asking
+  // again (bounded memory; see unknown_tokens.hpp). put_token forgets it.
+  void remember_unknown_token(std::string_view token_hash, store::UnixMs now);
+  struct Stats {
+    std::uint64_t loads = 0;  // full refreshes from the store (load())
+    std::size_t unknown_tokens = 0, max_unknown_tokens = 0;
+  };
+  Stats stats() const;
 
   // Tokens used since the last call, with their latest use (written to the
   // store in one batch by the caller).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/api_tokens.hpp"
+#include "limits/quotas.hpp"
 
 namespace aisbf::auth {
 namespace {
@@ -19,7 +20,7 @@ store::User user(std::string name, store::UserRole role = store::UserRole::user,
   u.username = std::move(name);
   u.role = role;
   u.active = active;
-  u.quotas_json = "{\"rpm\":5}";
+  u.quotas_json = "{\"requests_per_minute\":5}";
   return u;
 }
 
@@ -34,7 +35,7 @@ Issued token(std::string id, std::string owner, store::UnixMs expires = 0, bool 
   t.id = std::move(id);
   t.username = std::move(owner);
   t.token_hash = made.hash;
-  t.quotas_json = "{\"rpd\":100}";
+  t.quotas_json = "{\"requests_per_day\":100}";
   t.expires_ms = expires;
   t.active = active;
   return {made.token, t};
@@ -61,8 +62,10 @@ TEST(AccountIndex, FindsATokenWithItsUserAndQuotas) {
     EXPECT_EQ(grant->principal.role, Role::user);
     EXPECT_EQ(grant->principal.user_id, "alice");
     EXPECT_EQ(grant->principal.token_id, "tok1");
-    EXPECT_EQ(grant->user_quotas_json, "{\"rpm\":5}");
-    EXPECT_EQ(grant->token_quotas_json, "{\"rpd\":100}");
+    ASSERT_NE(grant->principal.user_quotas, nullptr);
+    EXPECT_EQ(grant->principal.user_quotas->requests_per_minute, 5);
+    ASSERT_NE(grant->principal.token_quotas, nullptr);
+    EXPECT_EQ(grant->principal.token_quotas->requests_per_day, 100);
   }
 }
 
@@ -302,6 +305,80 @@ TEST(AccountIndex, CachedTokensAcrossARefresh) {
   EXPECT_EQ(grant->principal.role, Role::admin);
   EXPECT_EQ(index.find_token(dropped.raw, kNow + 1).first, Lookup::refused);
   EXPECT_EQ(index.take_last_used(), (Stamps{{"stays", kNow + 1}}));
+}
+
+}  // namespace
+}  // namespace aisbf::auth
+
+namespace aisbf::auth {
+namespace {
+
+TEST(AccountIndex, QuotasAreParsedWhenStoredAndNullWhenNone) {
+  AccountIndex index;
+  auto plain = user("bob");
+  plain.quotas_json = "{}";
+  index.put_user(plain);
+  auto t = token("tok1", "bob");
+  t.row.quotas_json = "{}";
+  index.put_token(t.row);
+  auto [lookup, grant] = index.find_token(t.raw, kNow);
+  ASSERT_EQ(lookup, Lookup::found);
+  EXPECT_EQ(grant->principal.user_quotas, nullptr);
+  EXPECT_EQ(grant->principal.token_quotas, nullptr);
+  // A PATCH of the user's quotas reaches the cached token's next lookup; the
+  // spec is shared by every lookup until the entry changes.
+  plain.quotas_json = R"({"tokens_per_day":7})";
+  index.put_user(plain);
+  auto first = index.find_token(t.raw, kNow).second->principal.user_quotas;
+  auto second = index.find_token(t.raw, kNow).second->principal.user_quotas;
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->tokens_per_day, 7);
+  EXPECT_EQ(first.get(), second.get());
+  // Text that limits nothing (an old row, a hand edit) is no quota.
+  plain.quotas_json = R"({"requests_per_week":3})";
+  index.put_user(plain);
+  EXPECT_EQ(index.find_token(t.raw, kNow).second->principal.user_quotas, nullptr);
+  index.put_session(session("cookie-b", "bob", kNow + 1000));
+  plain.quotas_json = R"({"max_concurrent":2})";
+  index.put_user(plain);
+  auto s = index.find_session("cookie-b", kNow).second->principal;
+  ASSERT_NE(s.user_quotas, nullptr);
+  EXPECT_EQ(s.user_quotas->max_concurrent, 2);
+  EXPECT_EQ(s.token_quotas, nullptr);
+}
+
+TEST(AccountIndex, UnknownTokensAreRememberedUntilTheNextLoad) {
+  AccountIndex index;
+  index.put_user(user("alice"));
+  const auto garbage = generate_api_token();
+  EXPECT_EQ(index.find_token(garbage.token, kNow).first, Lookup::unknown);
+  index.remember_unknown_token(garbage.hash, kNow);
+  EXPECT_EQ(index.find_token(garbage.token, kNow).first, Lookup::refused);
+  // On every thread: the memory is the index's, not the thread's.
+  std::thread([&] { EXPECT_EQ(index.find_token(garbage.token, kNow).first, Lookup::refused); }).join();
+  EXPECT_EQ(index.stats().unknown_tokens, 1u);
+  // A full refresh forgets it: a token made on another instance is then found.
+  store::ApiToken row;
+  row.id = "tok-elsewhere";
+  row.username = "alice";
+  row.token_hash = garbage.hash;
+  std::vector<store::User> users{user("alice")};
+  std::vector<store::ApiToken> tokens{row};
+  const auto loads = index.stats().loads;
+  index.load(users, tokens, {});
+  EXPECT_EQ(index.stats().loads, loads + 1);
+  EXPECT_EQ(index.stats().unknown_tokens, 0u);
+  EXPECT_EQ(index.find_token(garbage.token, kNow).first, Lookup::found);
+}
+
+TEST(AccountIndex, ATokenMadeHereIsFoundAtOnceEvenIfRememberedUnknown) {
+  AccountIndex index;
+  index.put_user(user("alice"));
+  auto t = token("tok1", "alice");
+  index.remember_unknown_token(t.row.token_hash, kNow);
+  index.put_token(t.row);
+  EXPECT_EQ(index.find_token(t.raw, kNow).first, Lookup::found);
+  EXPECT_EQ(index.stats().unknown_tokens, 0u);
 }
 
 }  // namespace

@@ -18,6 +18,12 @@ NewApiToken generate_api_token();
 
 // The shape of a user token: the prefix and 43 base62 characters.
 bool looks_like_user_token(std::string_view token);
+// Only its prefix and length: what the request path tests before asking the
+// index, which knows every token it made (looks_like_user_token checks the
+// digits of the ones it does not know).
+inline bool has_user_token_shape(std::string_view token) {
+  return token.size() == kUserTokenPrefix.size() + 43 && token.starts_with(kUserTokenPrefix);
+}
 
 std::string sha256_hex(std::string_view data);  // lowercase hex
 

@@ -5,8 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace aisbf::limits {
+struct QuotaSpec;
+}
 
 namespace aisbf::auth {
 
@@ -24,6 +29,11 @@ struct Principal {
   Role role = Role::none;
   std::string user_id;   // empty for anonymous and global tokens
   std::string token_id;  // which credential matched, e.g. "auth.tokens[0]"; never the secret itself
+  // The user's and (for a user token) the token's own quotas, as the account
+  // index held them when the credential was checked: parsed once when the
+  // entry was stored, shared, never changed. nullptr: none, so a request
+  // without quotas costs a pointer test (pipeline/quota_gate.hpp).
+  std::shared_ptr<const limits::QuotaSpec> user_quotas, token_quotas;
 
   bool authenticated() const { return kind != PrincipalKind::anonymous; }
   // The user whose view of the configuration model ids resolve in; empty:

@@ -15,7 +15,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void apply_user_token(AccountIndex& accounts, std::string_view token, store::UnixMs now, RequestAuth& out) {
+// `token` has a user token's prefix and length. Its digits are checked only
+// when the index does not know it (a known token is one the gateway made):
+// the check is ~600 instructions, a tenth of what a user token costs over a
+// global one on every request.
+void apply_user_token(AccountIndex& accounts, std::string_view token, Credential global, store::UnixMs now,
+                      RequestAuth& out) {
   auto [lookup, grant] = accounts.find_token(token, now);
   switch (lookup) {
     case Lookup::found:
@@ -23,7 +28,14 @@ void apply_user_token(AccountIndex& accounts, std::string_view token, store::Uni
       out.principal = std::move(grant->principal);
       return;
     case Lookup::refused: out.credential = Credential::rejected; return;
-    case Lookup::unknown: out.pending = Pending::user_token; return;
+    case Lookup::unknown:
+      // Not well-formed: no store holds it, and with auth off it is not looked at (as before).
+      if (!looks_like_user_token(token)) {
+        out.credential = global;
+        return;
+      }
+      out.pending = Pending::user_token;
+      return;
   }
 }
 
@@ -41,7 +53,8 @@ void authenticate_bearer(const AuthConfig& auth, const Credentials& credentials,
   auto token = bearer_token(credentials.authorization);
   if (token.empty()) token = credentials.api_key;
   if (token.empty()) return;
-  if (accounts != nullptr && looks_like_user_token(token)) return apply_user_token(*accounts, token, now, out);
+  if (accounts != nullptr && has_user_token_shape(token))
+    return apply_user_token(*accounts, token, global.credential, now, out);
   // With auth off an unknown token is not looked at (as before): the caller is anonymous.
   out.credential = global.credential;
 }

@@ -52,10 +52,16 @@ class Accounts {
   // for again at a reload, so the index keeps it (bounded).
   void put_session(const store::Session& session);
 
+  // User tokens the index did not know, asked of the store (pending_auth):
+  // with the index's remembered unknowns, one garbage token costs one.
+  void count_token_lookup() { token_lookups_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t token_lookups() const { return token_lookups_.load(std::memory_order_relaxed); }
+
  private:
   std::shared_ptr<store::Store> store_;
   auth::AccountIndex index_;
   auth::LoginThrottle throttle_;
+  std::atomic<std::uint64_t> token_lookups_{0};
   std::vector<std::string> known_sessions() const;
 
   static constexpr std::size_t kMaxKnownSessions = 10'000;

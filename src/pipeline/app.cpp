@@ -222,7 +222,6 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;
   ctx.quota.ledger = state_->quotas.get();
-  ctx.quota.index = index;
   co_await admission.route->handler(*this, ex, ctx, admission.match);
 }
 

@@ -58,12 +58,15 @@ boost::asio::awaitable<std::optional<GatewayError>> settle_pending(Accounts* acc
   std::string csrf;
   if (admission.pending == auth::Pending::user_token) {
     const std::string hash = auth::sha256_hex(sent_token(req, admission));
+    accounts->count_token_lookup();
     auto found = co_await accounts->db().run(
         [&store, &hash] { return find_with_owner<store::ApiToken>(store, [&] { return store.find_token_by_hash(hash); }); });
     if (found.error) co_return from_store_error(*found.error, "token");
     if (found.row && found.user) {
       index.put_user(*found.user);
       index.put_token(*found.row);
+    } else if (!found.row) {
+      index.remember_unknown_token(hash, auth::unix_now_ms());  // the next requests with it are refused at once
     }
     auto [lookup, grant] = index.find_token(sent_token(req, admission), auth::unix_now_ms());
     if (lookup == auth::Lookup::found) admission.principal = std::move(grant->principal);

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <chrono>
 
-#include "auth/account_index.hpp"
 #include "auth/principal.hpp"
+#include "limits/quotas.hpp"
 #include "pipeline/usage_tap.hpp"
 
 namespace aisbf {
@@ -50,15 +50,17 @@ GatewayError quota_error(const limits::QuotaRefusal& refusal) {
 std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, std::string_view body,
                                               const std::optional<routing::ModelPrices>& prices,
                                               const UsageTap& usage) {
-  using auth::PrincipalKind;
-  if (ledger == nullptr || index == nullptr || held_.held() || usage_ != nullptr) return std::nullopt;
-  if (principal.kind != PrincipalKind::user_token && principal.kind != PrincipalKind::session) return std::nullopt;
-  const auto user = index->user(principal.user_id);
-  if (!user || user->quotas_json.empty() || user->quotas_json == "{}") return std::nullopt;
-  auto parsed = limits::parse_quotas(user->quotas_json);
-  if (!parsed.spec || !parsed.spec->any()) return std::nullopt;  // refused at PATCH; an old row is no limit
-  auto decision = ledger->reserve({{"user:" + principal.user_id, &*parsed.spec}}, quota_estimate(body, prices),
-                                  wall_now());
+  // The specs were parsed when the index stored the user and the token: no
+  // quotas is two null pointers, and nothing else is looked at.
+  if (ledger == nullptr || held_.held() || usage_ != nullptr) return std::nullopt;
+  if (!principal.user_quotas && !principal.token_quotas) return std::nullopt;
+  std::vector<limits::QuotaSubject> subjects;
+  subjects.reserve(2);
+  if (principal.user_quotas) subjects.push_back({"user:" + principal.user_id, principal.user_quotas.get()});
+  if (principal.token_quotas && principal.kind == auth::PrincipalKind::user_token)
+    subjects.push_back({"token:" + principal.token_id, principal.token_quotas.get()});
+  // One decision on every subject: both admit, or neither is charged.
+  auto decision = ledger->reserve(subjects, quota_estimate(body, prices), wall_now());
   if (decision.refusal) return quota_error(*decision.refusal);
   held_ = std::move(*decision.reservation);
   usage_ = &usage;

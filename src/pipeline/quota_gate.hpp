@@ -3,9 +3,11 @@
 // settles what it really used when its context ends, however it ends
 // (answered, failed, or cut by the client).
 //
+// The subjects are `user:<name>` (the user's quotas, for a user token or a
+// session) and `token:<id>` (a user token's own), reserved in one decision.
 // Global tokens, anonymous callers and users without quotas never reach the
-// ledger: the check is a principal-kind test, then the user's entry in the
-// account index's lock-free snapshot.
+// ledger: the principal carries the parsed specs (auth::Principal), and no
+// quotas is two null pointers.
 #pragma once
 
 #include <optional>
@@ -19,7 +21,6 @@
 namespace aisbf {
 
 namespace auth {
-class AccountIndex;
 struct Principal;
 }  // namespace auth
 struct UsageTap;
@@ -33,15 +34,14 @@ class QuotaTap {
   // Movable with its context only before its request reserves (tests build
   // contexts by value); a held reservation is never copied: settled once.
   QuotaTap(QuotaTap&& other) noexcept
-      : ledger(other.ledger), index(other.index), held_(std::move(other.held_)), usage_(other.usage_) {
+      : ledger(other.ledger), held_(std::move(other.held_)), usage_(other.usage_) {
     other.held_.keys.clear();
   }
   QuotaTap& operator=(QuotaTap&&) = delete;
   ~QuotaTap() { settle(); }
 
-  // Set by App for every request: where quotas come from and go.
+  // Set by App for every request: where quotas are counted.
   limits::QuotaLedger* ledger = nullptr;
-  const auth::AccountIndex* index = nullptr;
 
   // Reserves the estimate for `body` at `prices` on the principal's quota
   // subjects; the refusal as a 429 in `quota_exceeded` terms. Once per request.

@@ -1,7 +1,8 @@
 // Quota reconciliation: the ledger counts in memory, so a restart (or
 // another instance on the same database) would start budgets from zero.
-// Each pass reads, for every user with quotas, the day's and the month's
-// spend from the usage rows and raises the ledger's counters to it
+// Each pass reads, for every user and every token with quotas, the day's
+// and the month's spend from the usage rows (a token's: the rows of its id)
+// and raises the ledger's counters to it
 // (QuotaLedger::reconcile: max, never a sum). At start (blocking, before
 // serving) and then every minute on a DB thread.
 #pragma once
@@ -19,10 +20,10 @@
 
 namespace aisbf {
 
-// Users read per pass, at most: a pass is two usage queries per user.
-inline constexpr std::size_t kMaxReconciledUsers = 1000;
+// Users and tokens reconciled per pass, at most: two usage queries each.
+inline constexpr std::size_t kMaxReconciledSubjects = 1000;
 
-// One pass; blocking (a DB thread, or start-up). Returns the users reconciled.
+// One pass; blocking (a DB thread, or start-up). Returns the subjects reconciled.
 std::size_t reconcile_quotas(store::Store& store, limits::QuotaLedger& ledger, limits::WallMs now);
 // The same at the wall clock's now (start-up).
 std::size_t reconcile_quotas_now(store::Store& store, limits::QuotaLedger& ledger);

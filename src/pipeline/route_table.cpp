@@ -107,7 +107,9 @@ awaitable<void> rotations_models(App&, http::Exchange& ex, RequestContext& ctx, 
 
 awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   auto& state = app.state();
-  const api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
+  api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
+  api::AccountCounters accounts;
+  if (account_counters(app, accounts)) views.accounts = &accounts;
   co_await send_json(ex, 200, api::health_json(views, std::chrono::steady_clock::now()), ctx.request_id);
 }
 

@@ -13,6 +13,9 @@
 namespace aisbf {
 
 class App;
+namespace api {
+struct AccountCounters;
+}
 
 // The route handler's function type (route_table.hpp's RouteHandler points at one).
 using AccountRoute = boost::asio::awaitable<void>(App& app, http::Exchange& ex, RequestContext& ctx,
@@ -35,5 +38,8 @@ AccountRoute user_tokens_list;
 AccountRoute user_tokens_create;
 AccountRoute user_token_delete;
 AccountRoute user_password;
+
+// The account index's counters for GET /api/admin/health; false without a user store.
+bool account_counters(App& app, api::AccountCounters& out);
 
 }  // namespace aisbf

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/accounts_json.hpp"
+#include "api/admin_json.hpp"
 #include "auth/api_tokens.hpp"
 #include "auth/passwords.hpp"
 #include "auth/request_auth.hpp"
@@ -55,7 +56,7 @@ Expected<Created> create_token(store::Store& store, std::string username, const 
   out.row.username = std::move(username);
   out.row.token_hash = std::move(fresh.hash);
   out.row.description = body.description;
-  out.row.quotas_json = "{}";
+  out.row.quotas_json = body.quotas_json.value_or("{}");
   out.row.created_ms = now;
   out.row.expires_ms = body.expires_ms;
   auto created = store.create_token(out.row);
@@ -159,6 +160,14 @@ awaitable<void> user_token_delete(App& app, http::Exchange& ex, RequestContext& 
   auto* accounts = app.accounts();
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
   co_await delete_for(*accounts, ex, ctx, ctx.principal.user_id, std::string(m.param("id")));
+}
+
+bool account_counters(App& app, api::AccountCounters& out) {
+  auto* accounts = app.accounts();
+  if (accounts == nullptr) return false;
+  const auto stats = accounts->index().stats();
+  out = {accounts->token_lookups(), stats.loads, stats.unknown_tokens, stats.max_unknown_tokens};
+  return true;
 }
 
 awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {

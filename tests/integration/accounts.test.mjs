@@ -86,7 +86,7 @@ describe('accounts', { timeout: 120000 }, () => {
     const list = await get(s.u('/api/admin/users/dave/tokens'), { headers: admin });
     assert.equal(list.status, 200, list.text);
     const [row] = list.json().data;
-    assert.deepEqual(Object.keys(row).sort(), ['active', 'created', 'description', 'expires', 'id', 'last_used']);
+    assert.deepEqual(Object.keys(row).sort(), ['active', 'created', 'description', 'expires', 'id', 'last_used', 'quotas']);
     assert.equal(row.id, created.id);
     assert.ok(!list.text.includes(created.token));
     assert.equal(databaseBytes(s.configDir).indexOf(created.token), -1, 'the token is in the database file');

@@ -164,9 +164,27 @@ namespace {
 
 // A user's principal between the header check and the handler, which run on
 // the same worker thread with the body read in between (other requests'
-// checks may run meanwhile). Keyed by the request target's address, which
-// stays put when the parser hands the request over and is unique among live
-// requests: a slot taken by another request is seen as such, never misread.
+// checks may run meanwhile). The principal carries the user's and the
+// token's quotas, so handing a request another's would charge (or spare)
+// the wrong budget. Why readmit() cannot:
+//
+//  1. Each worker runs its own io_context on one thread (http/server.cpp),
+//     and a connection's session coroutine never leaves it: the check and
+//     the handler of one request read the same thread's lot.
+//  2. A slot is keyed by the request target's address. Beast keeps the
+//     target in the header's own allocation, which the parser's release()
+//     moves without copying and nothing rewrites before the handler
+//     (http/session.cpp serve_one): the address is the same at both ends,
+//     and no two live requests share it.
+//  3. Request R parks itself in slot seq % 16, which it then reads. Any
+//     later writer W of that slot parked while R was alive (R's handler has
+//     not run), so W's target is another address: R sees a foreign slot as
+//     such and admits again from its own headers. What a dead request left
+//     behind (closed before its handler) is overwritten by R's own park.
+//
+// The 8-bit seq is a second check, not the proof: a wrapped seq still
+// needs (2) to fail. admission_test.cpp and tests/integration/
+// auth_path.test.mjs interleave users' requests to keep it so.
 struct ParkedPrincipal {
   const char* target = nullptr;
   std::uint8_t seq = 0;

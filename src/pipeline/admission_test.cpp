@@ -227,5 +227,51 @@ TEST(Admission, AUserPrincipalIsParkedForTheHandler) {
   EXPECT_FALSE(admitted_head(c, 7));
 }
 
+// Two users' requests interleaved on one thread, with more parks between a
+// request's check and its handler than the ticket has values (256), and
+// requests that die after their check (their targets freed, their slots
+// left behind): each handler gets its own principal or admits again; never
+// the other user's.
+TEST(Admission, ParkedPrincipalsAreNeverHandedToAnotherRequest) {
+  Users users;
+  const auto bob_token = auth::generate_api_token().token;
+  users.index.put_user({"bob", store::UserRole::user, true, false, "", "{}", 1, 0});
+  users.index.put_token({"tok_2", "bob", auth::sha256_hex(bob_token), "", "{}", 1, 0, 0, true});
+  const std::string bob = "Bearer " + bob_token;
+  const auto on = config_with_auth(true);
+  auto park = [&](http::Request& req) {
+    auto a = admit(req, on, true, &users.index);
+    return *admitted_head(a, 1, &req);
+  };
+  auto who = [&](const http::Request& req, const AdmittedHead& h) -> std::string {
+    auto again = readmit(req, h);
+    if (again.route == nullptr) again = admit(req, on, true, &users.index);  // what App::handle does
+    return again.principal.user_id;
+  };
+  auto alice_req = head(bhttp::verb::get, "/api/models", {{"authorization", users.bearer}});
+  const auto alice_head = park(alice_req);
+  auto bob_req = head(bhttp::verb::get, "/api/models", {{"authorization", bob}});
+  const auto bob_head = park(bob_req);
+  EXPECT_EQ(who(bob_req, bob_head), "bob");  // handlers in the other order
+  std::vector<http::Request> live;
+  live.reserve(600);
+  for (int i = 0; i < 600; ++i) {
+    if (i % 3 == 0) {  // checked, then gone before its handler: its target's memory is reused
+      auto gone = head(bhttp::verb::get, "/api/models", {{"authorization", bob}});
+      park(gone);
+      continue;
+    }
+    live.push_back(head(bhttp::verb::get, "/api/models", {{"authorization", i % 2 ? bob : users.bearer}}));
+    park(live.back());
+  }
+  EXPECT_EQ(who(alice_req, alice_head), "alice");
+  auto late_bob = head(bhttp::verb::get, "/api/models", {{"authorization", bob}});
+  const auto late_head = park(late_bob);
+  auto late_alice = head(bhttp::verb::get, "/api/models", {{"authorization", users.bearer}});
+  const auto late_alice_head = park(late_alice);
+  EXPECT_EQ(who(late_alice, late_alice_head), "alice");
+  EXPECT_EQ(who(late_bob, late_head), "bob");
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -202,30 +202,35 @@ const UserEntry* find_user(const Snapshot& snap, const std::string& username) {
   return it == snap.users->end() ? nullptr : &it->second;
 }
 
-// `user`: the entry's owner in the same snapshot, nullptr when absent.
-std::pair<Lookup, std::optional<TokenGrant>> grant_token(const TokenEntry& entry, const UserEntry* owner, UnixMs now) {
-  if (!entry.active || (entry.expires_ms != 0 && entry.expires_ms <= now)) return {Lookup::refused, std::nullopt};
-  if (owner == nullptr) return {Lookup::unknown, std::nullopt};  // put_user, then put_token
-  const store::User* user = &owner->user;
-  if (!user->active) return {Lookup::refused, std::nullopt};
+// `owner`: the entry's owner in the same snapshot, nullptr when absent.
+// Writes the principal only when found.
+Lookup grant_token(const TokenEntry& entry, const UserEntry* owner, UnixMs now, Principal& into) {
+  if (!entry.active || (entry.expires_ms != 0 && entry.expires_ms <= now)) return Lookup::refused;
+  if (owner == nullptr) return Lookup::unknown;  // put_user, then put_token
+  if (!owner->user.active) return Lookup::refused;
   // Only a later stamp is written: the line stays clean for same-millisecond requests.
   if (entry.last_used->load(std::memory_order_relaxed) < now) entry.last_used->store(now, std::memory_order_relaxed);
-  std::pair<Lookup, std::optional<TokenGrant>> out{Lookup::found, TokenGrant{}};
-  TokenGrant& g = *out.second;
-  g.principal.kind = PrincipalKind::user_token;
-  g.principal.role = role_of(*user);
-  g.principal.user_id = entry.username;
-  g.principal.token_id = entry.id;
-  g.principal.user_quotas = owner->quotas;
-  g.principal.token_quotas = entry.quotas;
-  return out;
+  into.kind = PrincipalKind::user_token;
+  into.role = role_of(owner->user);
+  into.user_id = entry.username;
+  into.token_id = entry.id;
+  into.user_quotas = owner->quotas;
+  into.token_quotas = entry.quotas;
+  return Lookup::found;
 }
 
 }  // namespace
 
 std::pair<Lookup, std::optional<TokenGrant>> AccountIndex::find_token(std::string_view raw_token, UnixMs now) {
+  TokenGrant grant;
+  const Lookup lookup = find_token(raw_token, now, grant.principal);
+  if (lookup != Lookup::found) return {lookup, std::nullopt};
+  return {lookup, std::move(grant)};
+}
+
+Lookup AccountIndex::find_token(std::string_view raw_token, UnixMs now, Principal& into) {
   // Every user token has one length: anything else is not hashed at all.
-  if (raw_token.size() != kUserTokenPrefix.size() + 43) return {Lookup::unknown, std::nullopt};
+  if (raw_token.size() != kUserTokenPrefix.size() + 43) return Lookup::unknown;
   ThreadView& v = impl_->view();
   const Snapshot& snap = *v.snapshot;
   const std::uint64_t key = std::hash<std::string_view>{}(raw_token);
@@ -239,24 +244,22 @@ std::pair<Lookup, std::optional<TokenGrant>> AccountIndex::find_token(std::strin
     }
     // Removed since this thread saw it: tokens are never made again, so no
     // store lookup can bring it back.
-    if (seen->entry == nullptr) return {Lookup::refused, std::nullopt};
+    if (seen->entry == nullptr) return Lookup::refused;
     if (seen->users_generation != snap.users_generation) {
       seen->owner = find_user(snap, seen->entry->username);
       seen->users_generation = snap.users_generation;
     }
-    return grant_token(*seen->entry, seen->owner, now);
+    return grant_token(*seen->entry, seen->owner, now, into);
   }
-  if (!looks_like_user_token(raw_token)) return {Lookup::unknown, std::nullopt};
+  if (!looks_like_user_token(raw_token)) return Lookup::unknown;
   std::string hash = sha256_hex(raw_token);
   auto it = snap.tokens->find(hash);
   // Unknown tokens stay out of the thread's cache: a flood of them cannot push out real ones.
-  if (it == snap.tokens->end()) {
-    return {impl_->unknown.contains(hash, now) ? Lookup::refused : Lookup::unknown, std::nullopt};
-  }
+  if (it == snap.tokens->end()) return impl_->unknown.contains(hash, now) ? Lookup::refused : Lookup::unknown;
   const UserEntry* owner = find_user(snap, it->second.username);
   v.tokens.put(key, {std::string(raw_token), std::move(hash), &it->second, snap.tokens_generation, owner,
                      snap.users_generation});
-  return grant_token(it->second, owner, now);
+  return grant_token(it->second, owner, now, into);
 }
 
 std::pair<Lookup, std::optional<SessionGrant>> AccountIndex::find_session(std::string_view cookie_value, UnixMs now) {

@@ -65,6 +65,9 @@ class AccountIndex {
   // store said it does not hold (remember_unknown_token), until the next
   // load() or the memory's time-to-live.
   std::pair<Lookup, std::optional<TokenGrant>> find_token(std::string_view raw_token, store::UnixMs now);
+  // The same, written into `into` (only when found): the request path's
+  // form, with no grant to build and move.
+  Lookup find_token(std::string_view raw_token, store::UnixMs now, Principal& into);
   // `cookie_value`: the session cookie's value as sent (over 512 bytes: unknown, not hashed).
   // Principal::token_id is "session". Expired (expires_ms <= now): refused.
   std::pair<Lookup, std::optional<SessionGrant>> find_session(std::string_view cookie_value, store::UnixMs now);

@@ -21,12 +21,8 @@ std::string_view trim(std::string_view s) {
 // global one on every request.
 void apply_user_token(AccountIndex& accounts, std::string_view token, Credential global, store::UnixMs now,
                       RequestAuth& out) {
-  auto [lookup, grant] = accounts.find_token(token, now);
-  switch (lookup) {
-    case Lookup::found:
-      out.credential = Credential::accepted;
-      out.principal = std::move(grant->principal);
-      return;
+  switch (accounts.find_token(token, now, out.principal)) {
+    case Lookup::found: out.credential = Credential::accepted; return;
     case Lookup::refused: out.credential = Credential::rejected; return;
     case Lookup::unknown:
       // Not well-formed: no store holds it, and with auth off it is not looked at (as before).

@@ -81,5 +81,25 @@ TEST_F(Fixture, GlobalTokensFirstThenUnknownIsPendingAndRevokedIsRejected) {
   EXPECT_EQ(new_cookie.pending, Pending::session);
 }
 
+// A user token's prefix and length with a digit no token has: never asked
+// of the store (not pending); judged as any other unknown token.
+TEST_F(Fixture, AMalformedUserTokenIsNotPending) {
+  const std::string malformed = "Bearer aisbf_" + std::string(42, 'A') + "-";
+  RequestAuth on;
+  authenticate_bearer({true, {"g0"}}, {malformed, ""}, &index, now, on);
+  EXPECT_EQ(on.pending, Pending::none);
+  EXPECT_EQ(on.credential, Credential::rejected);
+  RequestAuth off;
+  authenticate_bearer({false, {}}, {malformed, ""}, &index, now, off);
+  EXPECT_EQ(off.pending, Pending::none);
+  EXPECT_FALSE(off.principal.authenticated());
+  // The known token's digits are not checked again: found from the index.
+  RequestAuth known;
+  const std::string header = "Bearer " + token;
+  authenticate_bearer({true, {"g0"}}, {header, ""}, &index, now, known);
+  EXPECT_EQ(known.credential, Credential::accepted);
+  EXPECT_EQ(known.principal.token_id, "tok_1");
+}
+
 }  // namespace
 }  // namespace aisbf::auth

@@ -49,7 +49,7 @@ GatewayError quota_error(const limits::QuotaRefusal& refusal) {
 
 std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, std::string_view body,
                                               const std::optional<routing::ModelPrices>& prices,
-                                              const UsageTap& usage) {
+                                              UsageTap& usage) {
   // The specs were parsed when the index stored the user and the token: no
   // quotas is two null pointers, and nothing else is looked at.
   if (ledger == nullptr || held_.held() || usage_ != nullptr) return std::nullopt;
@@ -64,6 +64,7 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
   if (decision.refusal) return quota_error(*decision.refusal);
   held_ = std::move(*decision.reservation);
   usage_ = &usage;
+  usage.quota_held = held_.held();  // settle() needs its attempts, recording on or off
   return std::nullopt;
 }
 
@@ -71,7 +72,7 @@ void QuotaTap::settle() {
   if (!held_.held()) return;
   // No attempt was made (every candidate skipped, the deadline passed
   // first): the request never reached an upstream and costs nothing.
-  if (usage_ != nullptr && usage_->on() && usage_->attempts == 0) return ledger->release(held_, wall_now());
+  if (usage_ != nullptr && usage_->attempts == 0) return ledger->release(held_, wall_now());
   limits::QuotaAmount actual;
   if (usage_ != nullptr) {
     const ScannedUsage& u = usage_->usage;

@@ -45,8 +45,10 @@ class QuotaTap {
 
   // Reserves the estimate for `body` at `prices` on the principal's quota
   // subjects; the refusal as a 429 in `quota_exceeded` terms. Once per request.
+  // `usage` is where settle() reads the attempts and usage from; it is
+  // told to note them even with recording off.
   std::optional<GatewayError> reserve(const auth::Principal& principal, std::string_view body,
-                                      const std::optional<routing::ModelPrices>& prices, const UsageTap& usage);
+                                      const std::optional<routing::ModelPrices>& prices, UsageTap& usage);
   // Replaces the estimate with what the request used (its last attempt's
   // usage, zero when it failed); frees the concurrent slot. A request that
   // made no attempt is released: its request and estimate are given back.

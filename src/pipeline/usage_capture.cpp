@@ -18,7 +18,7 @@ std::int64_t estimate_tokens(std::uint64_t bytes) { return static_cast<std::int6
 }  // namespace
 
 void note_attempt(UsageTap& tap, const routing::Candidate& c, const RelayOutcome& outcome) {
-  if (!tap.on()) return;
+  if (!tap.noting()) return;
   ++tap.attempts;
   tap.provider = c.provider->id;
   tap.model = c.upstream_model;

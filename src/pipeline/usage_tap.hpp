@@ -38,7 +38,12 @@ struct UsageTap {
   std::chrono::steady_clock::time_point first_byte{};  // epoch: nothing sent
   std::uint64_t bytes_out = 0;
 
+  // A quota reservation settles from the attempts and usage noted here, so
+  // they are noted for it even with recording off (quota_gate.hpp).
+  bool quota_held = false;
+
   bool on() const { return recorder != nullptr; }
+  bool noting() const { return recorder != nullptr || quota_held; }
 };
 
 }  // namespace aisbf

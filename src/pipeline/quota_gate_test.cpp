@@ -1,0 +1,93 @@
+// QuotaTap on its own: the subjects a principal's specs make, one decision
+// on both, and the release of a request that made no attempt, with usage
+// recording off (no recorder) as well as on.
+#include "pipeline/quota_gate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+
+#include "auth/principal.hpp"
+#include "pipeline/usage_tap.hpp"
+
+namespace aisbf {
+namespace {
+
+auth::Principal user_token(std::shared_ptr<const limits::QuotaSpec> user, std::shared_ptr<const limits::QuotaSpec> token) {
+  auth::Principal p;
+  p.kind = auth::PrincipalKind::user_token;
+  p.role = auth::Role::user;
+  p.user_id = "alice";
+  p.token_id = "tok_1";
+  p.user_quotas = std::move(user);
+  p.token_quotas = std::move(token);
+  return p;
+}
+
+std::shared_ptr<const limits::QuotaSpec> per_day(std::int64_t n) {
+  limits::QuotaSpec s;
+  s.requests_per_day = n;
+  return std::make_shared<const limits::QuotaSpec>(s);
+}
+
+limits::WallMs now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One request through a tap: reserve, `attempts` noted, settle at the end.
+std::optional<GatewayError> request(limits::QuotaLedger& ledger, const auth::Principal& p, int attempts) {
+  UsageTap usage;  // no recorder: recording off
+  QuotaTap tap;
+  tap.ledger = &ledger;
+  auto refused = tap.reserve(p, R"({"max_tokens":8})", std::nullopt, usage);
+  if (!refused) EXPECT_EQ(usage.quota_held, p.user_quotas || p.token_quotas);  // noted for the quota only
+  usage.attempts = attempts;
+  return refused;  // the tap settles here
+}
+
+std::int64_t day_requests(const limits::QuotaLedger& ledger, std::string_view key) {
+  auto u = ledger.usage(key, now_ms());
+  return u ? u->day_requests : 0;
+}
+
+TEST(QuotaTap, NoQuotasNeverReachTheLedger) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  EXPECT_FALSE(request(*ledger, user_token(nullptr, nullptr), 1));
+  EXPECT_EQ(ledger->tracked().keys, 0u);
+}
+
+TEST(QuotaTap, ARequestWithNoAttemptIsReleasedWithRecordingOff) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  const auto p = user_token(per_day(1), nullptr);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(request(*ledger, p, 0)) << i;
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 0);
+  EXPECT_FALSE(request(*ledger, p, 1));
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 1);
+  auto refused = request(*ledger, p, 1);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(refused->code, "quota_exceeded");
+}
+
+TEST(QuotaTap, UserAndTokenInOneDecisionNamingTheRefuser) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  const auto p = user_token(per_day(3), per_day(1));
+  EXPECT_FALSE(request(*ledger, p, 1));
+  auto refused = request(*ledger, p, 1);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("token tok_1: requests_per_day 1 reached"), std::string::npos) << refused->message;
+  // The token's refusal charged the user nothing.
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 1);
+  EXPECT_EQ(day_requests(*ledger, "token:tok_1"), 1);
+  // A session carries no token quotas: only the user's count.
+  auto session = user_token(per_day(3), per_day(1));
+  session.kind = auth::PrincipalKind::session;
+  session.token_quotas = nullptr;
+  EXPECT_FALSE(request(*ledger, session, 1));
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
+}
+
+}  // namespace
+}  // namespace aisbf

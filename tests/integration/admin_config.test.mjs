@@ -327,8 +327,15 @@ describe('admin config writes survive kill -9', { timeout: 120000 }, () => {
       assert.ok(name === last || name === next, `round ${round}: ${name}, acknowledged ${last}`);
       const check = await runCli(AISBF_BIN, ['check-config', '--config-dir', s.configDir], { env: gatewayEnv() });
       assert.equal(check.code, 0, check.output);
+      // The kill may or may not land inside a write: plant a temp file as a
+      // killed writer leaves one, and a look-alike that is not the writer's.
+      fs.writeFileSync(path.join(s.configDir, `.providers.json.tmp-Ab${round}xYz`), '{"half": ');
+      fs.writeFileSync(path.join(s.configDir, 'notes.tmp-keep'), 'mine');
       s.gw = await startGateway(s.configDir);
       s.url = s.gw.url;
+      const left = fs.readdirSync(s.configDir).filter((n) => /\.tmp-[A-Za-z0-9]{6}$/.test(n));
+      assert.deepEqual(left, [], `temp files after the restart: ${left}`);
+      assert.ok(fs.existsSync(path.join(s.configDir, 'notes.tmp-keep')), 'a file that is not the writer\'s was removed');
     }
   });
 });

@@ -278,4 +278,6 @@ void AccountIndex::remove_sessions_of(std::string_view username, std::string_vie
   });
 }
 
+std::uint64_t AccountIndex::generation() const { return impl_->generation.load(std::memory_order_acquire); }
+
 }  // namespace aisbf::auth

@@ -16,6 +16,7 @@
 #include "auth/host_check.hpp"
 #include "config/check_config.hpp"
 #include "config/config.hpp"
+#include "config/temp_files.hpp"
 #include "http/server.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
@@ -86,6 +87,9 @@ struct Options {
 
 int serve(const Options& opt) {
   static const auto reserved = aisbf::reserved_route_words();
+  // A config write killed mid-way (kill -9, power cut) leaves its temp file.
+  for (const auto& name : aisbf::remove_stale_temp_files(opt.config_dir))
+    spdlog::info("removed {} left by an interrupted config write", name);
   auto loaded = aisbf::load_config(opt.config_dir, {.write_missing_defaults = true, .reserved_route_words = reserved});
   for (const auto& d : loaded.diagnostics) {
     if (d.severity == aisbf::Diagnostic::Severity::error) spdlog::error("{}", aisbf::format_diagnostic(d));

@@ -310,4 +310,15 @@ std::vector<std::pair<std::string, UnixMs>> AccountIndex::take_last_used() {
   return out;
 }
 
+// Ending a user's other sessions: its own block, apart from the token lookup.
+void AccountIndex::remove_sessions_of(std::string_view username, std::string_view except_id_hash) {
+  impl_->write([&](Snapshot& s) {
+    std::erase_if(edit(s.sessions), [&](const auto& kv) {
+      return kv.second.username == username && kv.second.id_hash != except_id_hash;
+    });
+  });
+}
+
+std::uint64_t AccountIndex::generation() const { return impl_->generation.load(std::memory_order_acquire); }
+
 }  // namespace aisbf::auth

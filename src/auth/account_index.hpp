@@ -56,6 +56,12 @@ class AccountIndex {
   void remove_token(std::string_view token_id);
   void put_session(const store::Session& session);
   void remove_session(std::string_view id_hash);
+  // Every session of `username` but `except_id_hash` (empty: all), after a
+  // password, role or active change. Defined at the end of the .cpp.
+  void remove_sessions_of(std::string_view username, std::string_view except_id_hash);
+  // Moves on every write: a refresh compares it before and after reading the
+  // store, so that it never loads over a revocation made meanwhile.
+  std::uint64_t generation() const;
 
   // `raw_token`: what the client sent after "Bearer ". Marks the token used (take_last_used).
   // unknown without hashing when it does not look like a user token

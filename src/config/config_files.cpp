@@ -13,6 +13,7 @@
 #include "config/defaults.hpp"
 #include "config/load_internal.hpp"
 #include "config/fd_write.hpp"
+#include "config/temp_files.hpp"
 
 namespace aisbf::config_detail {
 
@@ -84,15 +85,16 @@ void sync_directory(const fs::path& dir) {
 // Writes `text` to dir/name with mode 0600: temp file, fsync, rename.
 // Returns an error text, empty on success.
 std::string write_file_atomically(const fs::path& dir, std::string_view name, std::string_view text) {
-  std::string tmp = (dir / fmt::format(".{}.tmp-XXXXXX", name)).string();
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  std::string tmp;
+  const int fd = create_locked_temp(dir, name, tmp);
   if (fd < 0) return errno_text(errno);
   int err = 0;
   if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
     err = errno != 0 ? errno : EIO;
   }
-  if (::close(fd) != 0 && err == 0) err = errno;
+  // Closed (the lock released) only after the rename: see temp_files.hpp.
   if (err == 0) err = rename_no_replace(tmp, (dir / name).string());
+  ::close(fd);
   if (err != 0) {
     ::unlink(tmp.c_str());
     return errno_text(err);

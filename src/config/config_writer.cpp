@@ -12,6 +12,7 @@
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include "config/fd_write.hpp"
+#include "config/temp_files.hpp"
 
 namespace aisbf {
 
@@ -125,9 +126,9 @@ std::optional<WriteError> write_file_atomically(const fs::path& path, std::strin
                                                 const WriteOptions& options) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const mode_t mode = target_mode(path, options.mode);
-  std::string tmp = (dir / fmt::format(".{}.tmp-XXXXXX", path.filename().string())).string();
+  std::string tmp;
   errno = 0;
-  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  const int fd = create_locked_temp(dir, path.filename().string(), tmp);
   if (int err = step(options, WriteStep::create_temp, fd >= 0); err != 0) {
     if (fd >= 0) {
       ::close(fd);
@@ -135,24 +136,22 @@ std::optional<WriteError> write_file_atomically(const fs::path& path, std::strin
     }
     return failure(path, WriteStep::create_temp, err);
   }
+  // The descriptor stays open (its lock held) until after the rename: a
+  // start-up clean-up in another instance then leaves this file alone.
   auto abandon = [&](WriteStep s, int err) {
     ::unlink(tmp.c_str());
+    ::close(fd);
     return failure(path, s, err);
   };
-  int err = step(options, WriteStep::write, ::fchmod(fd, mode) == 0 && write_all(fd, text));
-  if (err == 0) {
-    err = step(options, WriteStep::sync_file, ::fsync(fd) == 0);
-    if (err != 0) {
-      ::close(fd);
-      return abandon(WriteStep::sync_file, err);
-    }
-  }
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) return abandon(WriteStep::write, err);
+  if (int err = step(options, WriteStep::write, ::fchmod(fd, mode) == 0 && write_all(fd, text)); err != 0)
+    return abandon(WriteStep::write, err);
+  if (int err = step(options, WriteStep::sync_file, ::fsync(fd) == 0); err != 0)
+    return abandon(WriteStep::sync_file, err);
   errno = 0;
   const bool renamed = !(options.fail_at && options.fail_at(WriteStep::rename)) &&
                        ::rename(tmp.c_str(), path.c_str()) == 0;
   if (!renamed) return abandon(WriteStep::rename, errno != 0 ? errno : EIO);
+  ::close(fd);  // fsync succeeded: nothing is left for close to report
   // Without this the rename itself may be lost in a power cut. The new
   // file is in place already, so a failure here is not the write's: the
   // caller must not keep the old snapshot for a file that changed.

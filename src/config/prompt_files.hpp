@@ -29,6 +29,9 @@ struct PromptRead {
 };
 // `name` must be one of kPromptNames.
 PromptRead read_prompt(const std::filesystem::path& dir, std::string_view name);
+// The built-in text of a prompt whose file does not exist (prompt_defaults.cpp);
+// empty for a name not in kPromptNames.
+std::string_view default_prompt(std::string_view name);
 // Atomically; an existing file keeps its mode.
 std::optional<WriteError> write_prompt(const std::filesystem::path& dir, std::string_view name,
                                        std::string_view content);

@@ -77,9 +77,24 @@ std::string Accounts::load_blocking() {
 
 boost::asio::awaitable<bool> Accounts::reload() {
   const auto known = known_sessions();
-  auto loaded = co_await db_.run([this, &known] { return read_accounts(*store_, known); });
+  // A token revoked, a session ended or a user deactivated through this
+  // instance while the store was being read would come back with what was
+  // read: the index moved meanwhile, so read again (or wait for the next
+  // refresh) rather than load over it.
+  constexpr int kReads = 3;
+  Loaded loaded;
+  bool settled = false;
+  for (int read = 0; read < kReads && !settled; ++read) {
+    const auto before = index_.generation();
+    loaded = co_await db_.run([this, &known] { return read_accounts(*store_, known); });
+    settled = !loaded.error.empty() || index_.generation() == before;
+  }
   if (!loaded.error.empty()) {
     spdlog::warn("accounts: refreshing users and tokens failed ({}); keeping the ones in memory", loaded.error);
+    co_return false;
+  }
+  if (!settled) {
+    spdlog::debug("accounts: the index kept changing during {} refreshes; trying at the next one", kReads);
     co_return false;
   }
   index_.load(loaded.users, loaded.tokens, loaded.sessions);

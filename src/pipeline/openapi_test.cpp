@@ -1,14 +1,17 @@
 // The OpenAPI document (src/api/openapi.json, embedded) and the route table
 // describe the same routes: every (method, pattern) of route_table() is in
-// the document, and every operation of the document is a route.
+// the document, and every operation of the document is a route, with the
+// security schemes the gateway really reads for it.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
 #include <string>
 
 #include <boost/json/parse.hpp>
 
 #include "api/openapi.hpp"
+#include "auth/request_auth.hpp"
 #include "pipeline/route_table.hpp"
 
 namespace aisbf {
@@ -81,6 +84,70 @@ TEST(OpenApi, DescribesExactlyTheRoutesOfTheRouteTable) {
          "routes):\n"
       << listed(missing);
   EXPECT_TRUE(extra.empty()) << "operations in src/api/openapi.json that no route serves:\n" << listed(extra);
+}
+
+// What admission reads for a route (pipeline/admission.cpp): nothing on a
+// public route; else Authorization (bearer), x-api-key only where the
+// route's clients speak Anthropic, and the session cookie, which needs
+// X-CSRF-Token on a state-changing method. A session_csrf route takes only
+// the session. Each requirement as sorted scheme names joined by '+'.
+std::set<std::string> expected_security(const api::RouteSpec& spec, std::string_view method) {
+  if (spec.policy == auth::AuthPolicy::public_route) return {};
+  std::string upper(method);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string session = auth::is_state_changing_method(upper) ? "csrf+session" : "session";
+  if (spec.policy == auth::AuthPolicy::session_csrf) return {"csrf+session"};
+  std::set<std::string> out = {"bearer", session};
+  if (ingress_format(spec.format) == IngressFormat::anthropic_messages) out.insert("apiKey");
+  return out;
+}
+
+std::set<std::string> document_security(const json::value& operation) {
+  std::set<std::string> out;
+  const auto* security = operation.as_object().if_contains("security");
+  if (security == nullptr) return {"(missing)"};
+  for (const auto& requirement : security->as_array()) {
+    std::set<std::string> names;
+    for (const auto& kv : requirement.as_object()) names.emplace(kv.key());
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : "+") + n;
+    out.insert(joined);
+  }
+  return out;
+}
+
+std::string joined(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return "[" + out + "]";
+}
+
+TEST(OpenApi, SecuritySchemesAreWhatEachRouteReads) {
+  const json::value doc = json::parse(api::openapi_json());
+  const auto& paths = doc.at("paths").as_object();
+  constexpr std::pair<api::MethodSet, const char*> kMethods[] = {{api::kMethodGet, "get"},
+                                                                 {api::kMethodPost, "post"},
+                                                                 {api::kMethodPut, "put"},
+                                                                 {api::kMethodPatch, "patch"},
+                                                                 {api::kMethodDelete, "delete"}};
+  std::string wrong;
+  std::size_t checked = 0;
+  for (const auto& route : route_table()) {
+    const auto* item = paths.if_contains(openapi_path(route.spec.pattern));
+    if (item == nullptr) continue;  // DescribesExactlyTheRoutesOfTheRouteTable reports it
+    for (const auto& [bit, name] : kMethods) {
+      const auto* operation = (route.spec.methods & bit) != 0 ? item->as_object().if_contains(name) : nullptr;
+      if (operation == nullptr) continue;
+      ++checked;
+      const auto want = expected_security(route.spec, name);
+      const auto have = document_security(*operation);
+      if (want != have)
+        wrong += "  " + std::string(name) + " " + std::string(route.spec.pattern) + ": " + joined(have) +
+                 ", should be " + joined(want) + "\n";
+    }
+  }
+  EXPECT_GT(checked, 50u);
+  EXPECT_TRUE(wrong.empty()) << "security in src/api/openapi.json differs from what admission reads:\n" << wrong;
 }
 
 }  // namespace

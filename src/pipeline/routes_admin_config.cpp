@@ -188,8 +188,9 @@ GatewayError unknown_prompt(std::string_view name) {
   return coded(ErrorKind::not_found, fmt::format("no prompt named '{}' (prompts: {})", name, names), "not_found");
 }
 
-std::string prompt_json(std::string_view name, std::string_view content) {
-  return json::serialize(json::object{{"name", name}, {"content", content}});
+// `is_default`: no file yet, `content` is the built-in text (a PUT writes the file).
+std::string prompt_json(std::string_view name, std::string_view content, bool is_default = false) {
+  return json::serialize(json::object{{"name", name}, {"content", content}, {"default", is_default}});
 }
 
 }  // namespace
@@ -276,11 +277,9 @@ awaitable<void> get_prompt(App& app, http::Exchange& ex, RequestContext& ctx, co
   co_await app.run_exclusive([&] { read = read_prompt(app.config_dir(), name); });
   if (read.status == PromptRead::Status::ok)
     co_return co_await send_json(ex, 200, prompt_json(name, read.content), ctx.request_id);
-  if (read.status == PromptRead::Status::missing) {
-    co_return co_await send_error(
-        ex, coded(ErrorKind::not_found, fmt::format("{}.md does not exist in the config directory", name), "not_found"),
-        ctx);
-  }
+  // As AISBF's dashboard shows its shipped default for a prompt not written yet.
+  if (read.status == PromptRead::Status::missing)
+    co_return co_await send_json(ex, 200, prompt_json(name, default_prompt(name), true), ctx.request_id);
   spdlog::error("admin config: cannot read {}.md: {}", name, read.error);
   co_await send_error(ex, coded(ErrorKind::internal, fmt::format("cannot read {}.md: {}", name, read.error), "read_failed"),
                       ctx);

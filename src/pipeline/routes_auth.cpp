@@ -51,17 +51,21 @@ LoginOutcome check_login(store::Store& store, const api::LoginBody& body, store:
   out.user = std::move(*found.value());
   const auto check = auth::verify_password(out.user.password_hash, body.password);
   if (check == auth::PasswordCheck::wrong || !out.user.active) return out;
-  if (check == auth::PasswordCheck::ok_rehash) out.user.password_hash = auth::hash_password(body.password);
-  out.user.last_login_ms = now;
+  const std::string rehash =
+      check == auth::PasswordCheck::ok_rehash ? auth::hash_password(body.password) : std::string();
   out.cookie = auth::random_hex(32);
   out.session = {auth::sha256_hex(out.cookie), out.user.username, auth::random_hex(32), now, now + kSessionLifetimeMs};
-  auto updated = store.update_user(out.user);
-  auto created = updated ? store.create_session(out.session) : store::Result<store::Done>(updated.error());
-  if (!created) {
+  // Only while the user is still active with the hash just checked: a
+  // deactivation or a new password during the argon2 check wins.
+  auto opened = store.open_session(out.session, out.user.password_hash, rehash);
+  if (!opened) {
+    if (opened.error().kind == store::StoreError::Kind::conflict) return out;  // as a wrong password
     out.kind = LoginOutcome::Kind::store_error;
-    out.error = created.error();
+    out.error = opened.error();
     return out;
   }
+  if (!rehash.empty()) out.user.password_hash = rehash;
+  out.user.last_login_ms = now;
   out.kind = LoginOutcome::Kind::ok;
   return out;
 }

@@ -1,5 +1,6 @@
 // API tokens: an admin's view of any user's (/api/admin/users/{username}/tokens)
 // and a user's own (/api/user/tokens), and a user's own password.
+#include <boost/beast/http/field.hpp>
 #include <fmt/format.h>
 
 #include "api/accounts_json.hpp"
@@ -105,7 +106,10 @@ struct PasswordOutcome {
   bool wrong_current = false;
 };
 
-PasswordOutcome change_password(store::Store& store, std::string_view username, const api::PasswordChange& change) {
+// `keep_session`: the caller's own session (id hash), which stays; every
+// other session of the user ends (empty: all of them, for a token caller).
+PasswordOutcome change_password(store::Store& store, std::string_view username, const api::PasswordChange& change,
+                                std::string_view keep_session) {
   PasswordOutcome out;
   auto found = store.find_user(username);
   if (!found) out.error = from_store_error(found.error(), "user");
@@ -118,10 +122,23 @@ PasswordOutcome change_password(store::Store& store, std::string_view username, 
                             "current_password");
     return out;
   }
-  user.password_hash = auth::hash_password(change.new_password);
-  auto updated = store.update_user(user);
-  if (!updated) out.error = from_store_error(updated.error(), "user");
+  // Compare-and-set on the hash just checked: of two concurrent changes
+  // (or a change and an admin's reset) one wins, the other is a 409.
+  auto changed = store.change_password(username, user.password_hash, auth::hash_password(change.new_password),
+                                       keep_session);
+  if (changed) return out;
+  out.error = changed.error().kind == store::StoreError::Kind::conflict
+                  ? conflict_error("the password was changed meanwhile; try again with the new one")
+                  : from_store_error(changed.error(), "user");
   return out;
+}
+
+// The caller's session (hex SHA-256 of its cookie) when it came with one, else empty.
+std::string current_session(http::Exchange& ex, const RequestContext& ctx) {
+  if (ctx.principal.kind != auth::PrincipalKind::session) return {};
+  const auto cookie =
+      auth::cookie_value(std::string_view(ex.request()[boost::beast::http::field::cookie]), auth::kSessionCookie);
+  return cookie.empty() ? std::string() : auth::sha256_hex(cookie);
 }
 
 }  // namespace
@@ -184,9 +201,12 @@ awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx,
     co_return co_await send_error(ex, e, ctx);
   }
   auto& store = accounts->store();
-  auto outcome = co_await accounts->db().run([&store, &username, &change] { return change_password(store, username, *change); });
+  const std::string keep = current_session(ex, ctx);
+  auto outcome = co_await accounts->db().run(
+      [&store, &username, &change, &keep] { return change_password(store, username, *change, keep); });
   if (outcome.wrong_current) throttle.failed(username, address, auth::LoginThrottle::Clock::now());
   if (outcome.error) co_return co_await send_error(ex, *outcome.error, ctx);
+  accounts->index().remove_sessions_of(username, keep);  // whoever else held one logs in with the new password
   throttle.succeeded(username, address);  // as a login does: earlier wrong guesses stop counting
   co_await send_no_content(ex, ctx);
 }

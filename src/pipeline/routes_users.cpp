@@ -22,36 +22,51 @@ GatewayError no_such_user(std::string_view username) {
   return coded_error(ErrorKind::not_found, fmt::format("no user named '{}'", username), "user_not_found");
 }
 
-GatewayError last_admin() {
-  return conflict_error("this is the last active admin: make another user an active admin first");
+// The store refuses (conflict) a change that would leave no active admin;
+// it checks and writes in one transaction, so two concurrent requests
+// cannot each remove a different admin.
+GatewayError user_write_error(const store::StoreError& error, std::string_view username) {
+  using Kind = store::StoreError::Kind;
+  if (error.kind == Kind::conflict)
+    return conflict_error("this is the last active admin: make another user an active admin first");
+  if (error.kind == Kind::not_found) return no_such_user(username);
+  return from_store_error(error, "user");
 }
 
-bool is_active_admin(const store::User& u) { return u.active && u.role == store::UserRole::admin; }
-
-// Whether `next` leaves at least one active admin when `before` was one. Blocking.
-std::optional<GatewayError> keeps_an_admin(store::Store& store, const store::User& before, const store::User* next) {
-  if (!is_active_admin(before) || (next != nullptr && is_active_admin(*next))) return std::nullopt;
-  auto admins = store.count_active_admins();
-  if (!admins) return from_store_error(admins.error(), "user");
-  if (admins.value() <= 1) return last_admin();
-  return std::nullopt;
+// A new password, a role change or deactivation ends the user's sessions:
+// whoever held one must log in again under the new terms.
+bool ends_sessions(const store::User& before, const store::User& after, const api::UserPatch& patch) {
+  return patch.password.has_value() || before.role != after.role || (before.active && !after.active);
 }
+
+struct PatchOutcome {
+  store::User user;
+  bool sessions_ended = false;
+};
 
 // Blocking: a DB thread (argon2id for a new password, and the store).
-UserOutcome apply_patch(store::Store& store, std::string_view username, const api::UserPatch& patch) {
+Expected<PatchOutcome> apply_patch(store::Store& store, std::string_view username, const api::UserPatch& patch) {
+  // Hashed before the read: the row is written back a moment after it was
+  // read, not ~50 ms later, so a concurrent change is rarely overwritten.
+  const std::string new_hash = patch.password ? auth::hash_password(*patch.password) : std::string();
   auto found = store.find_user(username);
   if (!found) return from_store_error(found.error(), "user");
   if (!found.value()) return no_such_user(username);
-  auto user = *found.value();
+  PatchOutcome out{*found.value()};
+  auto& user = out.user;
   if (patch.role) user.role = *patch.role;
   if (patch.active) user.active = *patch.active;
   if (patch.allow_private_endpoints) user.allow_private_endpoints = *patch.allow_private_endpoints;
   if (patch.quotas_json) user.quotas_json = *patch.quotas_json;
-  if (patch.password) user.password_hash = auth::hash_password(*patch.password);
-  if (auto refusal = keeps_an_admin(store, *found.value(), &user)) return *refusal;
+  if (patch.password) user.password_hash = new_hash;
   auto updated = store.update_user(user);
-  if (!updated) return from_store_error(updated.error(), "user");
-  return user;
+  if (!updated) return user_write_error(updated.error(), username);
+  if (ends_sessions(*found.value(), user, patch)) {
+    auto ended = store.delete_user_sessions(username, "");
+    if (!ended) return from_store_error(ended.error(), "session");
+    out.sessions_ended = true;
+  }
+  return out;
 }
 
 UserOutcome create_user(store::Store& store, api::NewUserBody body, store::UnixMs now) {
@@ -63,13 +78,8 @@ UserOutcome create_user(store::Store& store, api::NewUserBody body, store::UnixM
 }
 
 std::optional<GatewayError> delete_user(store::Store& store, std::string_view username) {
-  auto found = store.find_user(username);
-  if (!found) return from_store_error(found.error(), "user");
-  if (!found.value()) return no_such_user(username);
-  if (auto refusal = keeps_an_admin(store, *found.value(), nullptr)) return refusal;
   auto deleted = store.delete_user(username);
-  if (!deleted) return deleted.error().kind == store::StoreError::Kind::not_found ? no_such_user(username)
-                                                                                   : from_store_error(deleted.error(), "user");
+  if (!deleted) return user_write_error(deleted.error(), username);
   return std::nullopt;
 }
 
@@ -115,10 +125,11 @@ awaitable<void> admin_user_patch(App& app, http::Exchange& ex, RequestContext& c
   if (!patch) co_return co_await send_error(ex, patch.error(), ctx);
   auto& store = accounts->store();
   const std::string username(m.param("username"));
-  auto user = co_await accounts->db().run([&store, &username, &patch] { return apply_patch(store, username, *patch); });
-  if (!user) co_return co_await send_error(ex, user.error(), ctx);
-  accounts->index().put_user(user.value());  // an inactive user's tokens fail from the next request
-  co_await send_json(ex, 200, api::user_json(user.value()), ctx.request_id);
+  auto outcome = co_await accounts->db().run([&store, &username, &patch] { return apply_patch(store, username, *patch); });
+  if (!outcome) co_return co_await send_error(ex, outcome.error(), ctx);
+  accounts->index().put_user(outcome->user);  // an inactive user's tokens fail from the next request
+  if (outcome->sessions_ended) accounts->index().remove_sessions_of(username, "");
+  co_await send_json(ex, 200, api::user_json(outcome->user), ctx.request_id);
 }
 
 awaitable<void> admin_user_delete(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {

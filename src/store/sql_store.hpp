@@ -74,6 +74,10 @@ class SqlStore final : public Store {
   Result<std::optional<Session>> find_session(std::string_view id_hash) override;
   Result<Done> delete_session(std::string_view id_hash) override;
   Result<std::int64_t> delete_expired_sessions(UnixMs now) override;
+  Result<std::int64_t> delete_user_sessions(std::string_view username, std::string_view except_id_hash) override;
+  Result<Done> open_session(const Session& session, std::string_view checked_hash, std::string_view rehash) override;
+  Result<Done> change_password(std::string_view username, std::string_view checked_hash, std::string_view new_hash,
+                               std::string_view keep_session) override;
 
   Result<Done> put_doc(const ConfigDoc& doc) override;
   Result<std::optional<ConfigDoc>> get_doc(std::string_view username, DocKind kind, std::string_view id) override;

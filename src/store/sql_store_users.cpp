@@ -13,6 +13,8 @@ constexpr std::string_view kTokenColumns =
     "id, username, token_hash, description, quotas_json, created_ms, last_used_ms, expires_ms, active";
 constexpr std::string_view kSessionColumns = "id_hash, username, csrf_token, created_ms, expires_ms";
 
+constexpr const char* kLastAdmin = "the last active admin stays an active admin";
+
 const char* role_name(UserRole role) { return role == UserRole::admin ? "admin" : "user"; }
 
 User user_from(const SqlRow& r) {
@@ -98,6 +100,42 @@ Result<std::vector<User>> SqlStore::list_users() {
   });
 }
 
+namespace {
+
+// Inside a transaction: locks the active admins and `username`, then refuses
+// (conflict) a change that would leave no active admin. The locks make the
+// check and the change one step: of two requests demoting two admins at
+// once, the second waits for the first and then sees it. FOR UPDATE in
+// username order, so that two such transactions queue instead of
+// deadlocking; SQLite has no FOR UPDATE, and its BEGIN IMMEDIATE already
+// serialises writers. `next`: the user after the change, nullptr: deleted.
+Result<Done> keep_an_admin(SqlConnection& conn, const std::string& username, const User* next) {
+  const SqlValue p[] = {username};
+  const std::string sql = fmt::format(
+      "SELECT username, role, active FROM users WHERE (role = 'admin' AND active = 1) OR username = ? "
+      "ORDER BY username{}",
+      conn.dialect() == Dialect::sqlite ? "" : " FOR UPDATE");
+  bool found = false, was_admin = false;
+  std::int64_t other_admins = 0;
+  auto r = conn.query(sql, p, [&](const SqlRow& row) {
+    const bool admin = row.text(1) == "admin" && row.integer(2) != 0;
+    if (row.text(0) == username) {
+      found = true;
+      was_admin = admin;
+    } else if (admin) {
+      ++other_admins;
+    }
+    return true;
+  });
+  if (!r) return r.error();
+  if (!found) return StoreError{StoreError::Kind::not_found, "no such user"};
+  const bool stays_admin = next != nullptr && next->role == UserRole::admin && next->active;
+  if (was_admin && !stays_admin && other_admins == 0) return StoreError{StoreError::Kind::conflict, kLastAdmin};
+  return Done{};
+}
+
+}  // namespace
+
 Result<Done> SqlStore::update_user(const User& u) {
   const SqlValue p[] = {role_name(u.role),
                         flag(u.active),
@@ -106,19 +144,14 @@ Result<Done> SqlStore::update_user(const User& u) {
                         or_empty_object(u.quotas_json),
                         u.last_login_ms,
                         u.username};
-  return write<Done>([&](SqlConnection& conn) -> Result<Done> {
+  return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
+    if (auto kept = keep_an_admin(conn, u.username, &u); !kept) return kept.error();
     auto changed = conn.exec(
         "UPDATE users SET role = ?, active = ?, allow_private_endpoints = ?, password_hash = ?, quotas_json = ?, "
         "last_login_ms = ? WHERE username = ?",
         p);
     if (!changed) return changed.error();
-    if (changed.value() > 0) return Done{};
-    // MySQL counts rows changed, not matched: an update to the same values is 0.
-    const SqlValue key[] = {u.username};
-    auto found = select_one<int>(conn, "SELECT 1 FROM users WHERE username = ?", key, [](const SqlRow&) { return 1; });
-    if (!found) return found.error();
-    if (!found.value()) return StoreError{StoreError::Kind::not_found, "no such user"};
-    return Done{};
+    return Done{};  // found above, locked: 0 rows here is MySQL counting an update to the same values
   });
 }
 
@@ -126,8 +159,10 @@ Result<Done> SqlStore::update_user(const User& u) {
 // only cascades with foreign_keys=ON, and the statement order keeps every
 // backend's foreign keys satisfied.
 Result<Done> SqlStore::delete_user(std::string_view username) {
-  const SqlValue p[] = {std::string(username)};
+  const std::string name(username);
+  const SqlValue p[] = {name};
   return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
+    if (auto kept = keep_an_admin(conn, name, nullptr); !kept) return kept.error();
     for (const char* sql : {"DELETE FROM api_tokens WHERE username = ?", "DELETE FROM sessions WHERE username = ?",
                             "DELETE FROM config_docs WHERE username = ?"}) {
       if (auto r = conn.exec(sql, p); !r) return r.error();
@@ -234,6 +269,45 @@ Result<std::int64_t> SqlStore::delete_expired_sessions(UnixMs now) {
   const SqlValue p[] = {now};
   return write<std::int64_t>(
       [&](SqlConnection& conn) { return conn.exec("DELETE FROM sessions WHERE expires_ms <= ?", p); });
+}
+
+Result<Done> SqlStore::open_session(const Session& s, std::string_view checked_hash, std::string_view rehash) {
+  const SqlValue stamp[] = {s.created_ms, std::string(rehash.empty() ? checked_hash : rehash), s.username,
+                            std::string(checked_hash)};
+  const SqlValue row[] = {s.id_hash, s.username, s.csrf_token, s.created_ms, s.expires_ms};
+  return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
+    // The row lock this takes orders the login with a concurrent
+    // deactivation or password change: either it sees their change and
+    // writes nothing, or they come after and end this session too.
+    auto matched = conn.exec(
+        "UPDATE users SET last_login_ms = ?, password_hash = ? WHERE username = ? AND active = 1 AND password_hash = ?",
+        stamp);
+    if (!matched) return matched.error();
+    if (matched.value() == 0) return StoreError{StoreError::Kind::conflict, "the user changed during the login"};
+    auto r = conn.exec(fmt::format("INSERT INTO sessions ({}) VALUES (?, ?, ?, ?, ?)", kSessionColumns), row);
+    if (!r) return r.error();
+    return Done{};
+  });
+}
+
+Result<Done> SqlStore::change_password(std::string_view username, std::string_view checked_hash,
+                                       std::string_view new_hash, std::string_view keep_session) {
+  const SqlValue set[] = {std::string(new_hash), std::string(username), std::string(checked_hash)};
+  const SqlValue others[] = {std::string(username), std::string(keep_session)};
+  return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
+    auto matched = conn.exec("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?", set);
+    if (!matched) return matched.error();
+    if (matched.value() == 0) return StoreError{StoreError::Kind::conflict, "the password changed meanwhile"};
+    auto ended = conn.exec("DELETE FROM sessions WHERE username = ? AND id_hash <> ?", others);
+    if (!ended) return ended.error();
+    return Done{};
+  });
+}
+
+Result<std::int64_t> SqlStore::delete_user_sessions(std::string_view username, std::string_view except_id_hash) {
+  const SqlValue p[] = {std::string(username), std::string(except_id_hash)};
+  return write<std::int64_t>(
+      [&](SqlConnection& conn) { return conn.exec("DELETE FROM sessions WHERE username = ? AND id_hash <> ?", p); });
 }
 
 }  // namespace aisbf::store

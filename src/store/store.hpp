@@ -162,9 +162,12 @@ class Store {
   virtual Result<Done> create_user(const User& user) = 0;
   virtual Result<std::optional<User>> find_user(std::string_view username) = 0;
   virtual Result<std::vector<User>> list_users() = 0;  // by username
-  virtual Result<Done> update_user(const User& user) = 0;  // every field but created_ms; not_found
+  // Every field but created_ms; not_found. update and delete refuse
+  // (conflict, nothing changed) a change that would leave no active admin,
+  // atomically: two concurrent changes to two admins cannot both pass.
+  virtual Result<Done> update_user(const User& user) = 0;
   // Deletes the user with their tokens, sessions and documents (usage rows stay).
-  virtual Result<Done> delete_user(std::string_view username) = 0;  // not_found
+  virtual Result<Done> delete_user(std::string_view username) = 0;  // not_found, conflict
   virtual Result<std::int64_t> count_active_admins() = 0;
 
   // API tokens. create: conflict on a duplicate id or hash.
@@ -181,6 +184,28 @@ class Store {
   virtual Result<std::optional<Session>> find_session(std::string_view id_hash) = 0;  // expired ones too
   virtual Result<Done> delete_session(std::string_view id_hash) = 0;  // absent: still Done
   virtual Result<std::int64_t> delete_expired_sessions(UnixMs now) = 0;
+  // A login whose password was checked against `checked_hash` (read before
+  // the slow argon2 check): creates `session`, stamps last_login_ms with its
+  // created_ms and stores `rehash` when not empty, in one transaction, only
+  // while the user is still active with that hash: conflict when it was
+  // deactivated, deleted or given a new password meanwhile (nothing written).
+  // The default composes the plain calls without that guarantee; SqlStore's
+  // is atomic.
+  virtual Result<Done> open_session(const Session& session, std::string_view checked_hash, std::string_view rehash);
+  // A password change checked against `checked_hash`: stores `new_hash` only
+  // if the hash is still that one (conflict otherwise: a concurrent change
+  // won), and ends the user's sessions but `keep_session`, in one
+  // transaction. The default composes the plain calls; SqlStore's is atomic.
+  virtual Result<Done> change_password(std::string_view username, std::string_view checked_hash,
+                                       std::string_view new_hash, std::string_view keep_session);
+  // Ends the user's sessions but `except_id_hash` (empty: all), after a
+  // password, role or active change. The count ended. The default fails:
+  // a store that cannot end sessions must say so, not keep them silently.
+  virtual Result<std::int64_t> delete_user_sessions(std::string_view username, std::string_view except_id_hash) {
+    (void)username;
+    (void)except_id_hash;
+    return StoreError{StoreError::Kind::internal, "this store cannot end a user's sessions"};
+  }
   // Sessions that expire after `now` (the in-memory index loads them). The
   // default lists none: the index then finds each session in the store on
   // its first use after a load (slower, still right).

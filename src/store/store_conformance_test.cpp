@@ -57,7 +57,8 @@ TEST_P(StoreConformance, UsersCrud) {
   alice.allow_private_endpoints = true;
   alice.quotas_json = R"({"requests_per_day":10})";
   ASSERT_TRUE(store_->create_user(alice).ok());
-  ASSERT_TRUE(store_->create_user(make_user("bob")).ok());
+  // An admin too: alice's demotion below must not remove the last active admin.
+  ASSERT_TRUE(store_->create_user(make_user("bob", UserRole::admin)).ok());
 
   auto dup = store_->create_user(make_user("alice"));
   ASSERT_FALSE(dup.ok());

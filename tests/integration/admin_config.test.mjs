@@ -206,12 +206,21 @@ describe('admin config API', { timeout: 120000 }, () => {
   });
 
   it('prompts: a fixed list of names, 256 KiB at most', async () => {
-    assertError(await api(s, 'GET', '/api/admin/prompts/autoselect'), 404, 'not_found');
+    // No file yet: the built-in text, marked as such (AISBF's dashboard shows its shipped default).
+    assert.ok(!fs.existsSync(path.join(s.configDir, 'autoselect.md')));
+    const builtin = await api(s, 'GET', '/api/admin/prompts/autoselect');
+    assert.equal(builtin.status, 200, builtin.text);
+    assert.equal(builtin.json().default, true);
+    assert.match(builtin.json().content, /<aisbf_model_autoselection>/);
+    assert.ok(!fs.existsSync(path.join(s.configDir, 'autoselect.md')), 'a GET wrote the file');
+    const semantic = (await api(s, 'GET', '/api/admin/prompts/condensation_semantic')).json();
+    assert.equal(semantic.default, true);
+    assert.notEqual(semantic.content, builtin.json().content);
     const put = await api(s, 'PUT', '/api/admin/prompts/autoselect', { content: '# Pick a model\n' });
     assert.equal(put.status, 200, put.text);
     assert.equal(fs.readFileSync(path.join(s.configDir, 'autoselect.md'), 'utf8'), '# Pick a model\n');
     const got = await api(s, 'GET', '/api/admin/prompts/autoselect');
-    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n' });
+    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n', default: false });
     assertError(await api(s, 'GET', '/api/admin/prompts/passwd'), 404, 'not_found');
     assertError(await api(s, 'GET', '/api/admin/prompts/..%2Faisbf.json'), 404, 'not_found');
     assertError(await api(s, 'PUT', '/api/admin/prompts/nope', { content: 'x' }), 404, 'not_found');
@@ -327,8 +336,15 @@ describe('admin config writes survive kill -9', { timeout: 120000 }, () => {
       assert.ok(name === last || name === next, `round ${round}: ${name}, acknowledged ${last}`);
       const check = await runCli(AISBF_BIN, ['check-config', '--config-dir', s.configDir], { env: gatewayEnv() });
       assert.equal(check.code, 0, check.output);
+      // The kill may or may not land inside a write: plant a temp file as a
+      // killed writer leaves one, and a look-alike that is not the writer's.
+      fs.writeFileSync(path.join(s.configDir, `.providers.json.tmp-Ab${round}xYz`), '{"half": ');
+      fs.writeFileSync(path.join(s.configDir, 'notes.tmp-keep'), 'mine');
       s.gw = await startGateway(s.configDir);
       s.url = s.gw.url;
+      const left = fs.readdirSync(s.configDir).filter((n) => /\.tmp-[A-Za-z0-9]{6}$/.test(n));
+      assert.deepEqual(left, [], `temp files after the restart: ${left}`);
+      assert.ok(fs.existsSync(path.join(s.configDir, 'notes.tmp-keep')), 'a file that is not the writer\'s was removed');
     }
   });
 });

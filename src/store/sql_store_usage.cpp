@@ -106,17 +106,27 @@ struct RollupSums {
 };
 // Sorted keys: concurrent batches lock rollup rows in the same order, so
 // PostgreSQL and InnoDB do not deadlock on them.
-using Rollup = std::map<RollupKey, RollupSums, RollupLess>;
+using RollupMap = std::map<RollupKey, RollupSums, RollupLess>;
+struct Rollup {
+  RollupMap sums;
+  // The last row's entry: consecutive rows mostly share their hour and
+  // dimensions, and an equality test is cheaper than a walk of the map.
+  RollupMap::iterator last = sums.end();
+};
 
 void add_to(Rollup& rollup, UnixMs start, const FittedText& t, const UsageRecord& r) {
   const RollupKeyView view{start, t.username, t.token_id, t.provider, t.model, t.rotation};
-  auto it = rollup.find(view);
-  if (it == rollup.end()) {
-    it = rollup
-             .emplace(RollupKey{start, std::string(t.username), std::string(t.token_id), std::string(t.provider),
-                                std::string(t.model), std::string(t.rotation)},
-                      RollupSums{})
-             .first;
+  auto it = rollup.last;
+  if (it == rollup.sums.end() || key_tuple(it->first) != key_tuple(view)) {
+    it = rollup.sums.find(view);
+    if (it == rollup.sums.end()) {
+      it = rollup.sums
+               .emplace(RollupKey{start, std::string(t.username), std::string(t.token_id), std::string(t.provider),
+                                  std::string(t.model), std::string(t.rotation)},
+                        RollupSums{})
+               .first;
+    }
+    rollup.last = it;
   }
   RollupSums& s = it->second;
   s.requests += 1;
@@ -132,30 +142,28 @@ void add_to(Rollup& rollup, UnixMs start, const FittedText& t, const UsageRecord
   }
 }
 
+// Each value constructed in place (an initializer list would copy every
+// value, strings included, once more).
 void push_record(std::vector<SqlValue>& p, const UsageRecord& r, const FittedText& t) {
-  auto text = [](std::string_view v) { return SqlValue{std::in_place_type<std::string>, v}; };
-  p.insert(p.end(), {r.time_ms,
-                     text(t.username),
-                     text(t.token_id),
-                     text(t.route),
-                     text(t.requested_model),
-                     text(t.provider),
-                     text(t.model),
-                     text(t.rotation),
-                     std::int64_t{r.attempts},
-                     r.prompt_tokens,
-                     r.completion_tokens,
-                     r.cached_tokens,
-                     r.cache_write_tokens,
-                     r.reasoning_tokens,
-                     flag(r.tokens_estimated),
-                     r.cost ? SqlValue{*r.cost} : SqlValue{},
-                     r.latency_ms,
-                     r.ttfb_ms,
-                     std::int64_t{r.status},
-                     text(t.error_kind),
-                     flag(r.streamed),
-                     flag(r.aborted)});
+  auto text = [&](std::string_view v) { p.emplace_back(std::in_place_type<std::string>, v); };
+  auto integer = [&](std::int64_t v) { p.emplace_back(std::in_place_type<std::int64_t>, v); };
+  integer(r.time_ms);
+  for (std::string_view v : {t.username, t.token_id, t.route, t.requested_model, t.provider, t.model, t.rotation}) {
+    text(v);
+  }
+  for (std::int64_t v : {std::int64_t{r.attempts}, r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+                         r.cache_write_tokens, r.reasoning_tokens, flag(r.tokens_estimated)}) {
+    integer(v);
+  }
+  if (r.cost) {
+    p.emplace_back(std::in_place_type<double>, *r.cost);
+  } else {
+    p.emplace_back();
+  }
+  for (std::int64_t v : {r.latency_ms, r.ttfb_ms, std::int64_t{r.status}}) integer(v);
+  text(t.error_kind);
+  integer(flag(r.streamed));
+  integer(flag(r.aborted));
 }
 
 Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows, std::span<const FittedText> texts) {
@@ -173,8 +181,8 @@ Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows,
 
 Result<Done> upsert_rollup(SqlConnection& conn, const Rollup& rollup, RollupTable table) {
   std::vector<SqlValue> params;
-  auto it = rollup.begin();
-  for (std::size_t left = rollup.size(); left > 0;) {
+  auto it = rollup.sums.begin();
+  for (std::size_t left = rollup.sums.size(); left > 0;) {
     const std::size_t n = next_chunk(left);
     params.clear();
     for (std::size_t i = 0; i < n; ++i, ++it) {

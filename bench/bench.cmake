@@ -28,3 +28,12 @@ target_include_directories(bench-store-usage PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(bench-store-usage PRIVATE Boost::json fmt::fmt SQLite::SQLite3 PostgreSQL::PostgreSQL
   PkgConfig::MARIADB)
 set_target_properties(bench-store-usage PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+# The usage writer's cost per row (bench/usage_writer.cpp), built the same
+# way; only when asked for.
+add_executable(bench-usage-writer EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/usage_writer.cpp ${BENCH_STORE_SOURCES})
+target_compile_options(bench-usage-writer PRIVATE -O2)
+target_include_directories(bench-usage-writer PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(bench-usage-writer PRIVATE Boost::json fmt::fmt spdlog::spdlog SQLite::SQLite3
+  PostgreSQL::PostgreSQL PkgConfig::MARIADB)
+set_target_properties(bench-usage-writer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

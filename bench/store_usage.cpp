@@ -15,11 +15,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_store.hpp"
 #include "store/sql_driver.hpp"
 
 using namespace aisbf::store;
@@ -121,30 +121,19 @@ void time_query(Store& store, const char* label, UsageGroup group) {
 
 int main(int argc, char** argv) {
   const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : 10'000'000;
-  std::string target = argc > 2 ? argv[2] : "";
-  std::filesystem::path tmp;
-  if (target.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aisbf-bench-store-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) return 1;
-    tmp = tmpl;
-    target = (tmp / "aisbf.db").string();
-  }
-  const bool postgres = target.starts_with("postgres");
-  auto store = postgres ? make_sql_store(Dialect::postgres, postgres_connector(target))
-                        : make_sql_store(Dialect::sqlite, sqlite_connector(target));
-  int code = 1;
+  aisbf::bench::BenchStore bench_store(argc > 2 ? argv[2] : "", "aisbf-bench-store");
+  Store* store = bench_store.get();
+  if (store == nullptr) return 1;
   if (auto m = store->migrate(); !m) {
     std::fprintf(stderr, "migrate: %s\n", m.error().message.c_str());
-  } else if (fill(*store, n)) {
-    std::printf("%s, %lld rows over 60 days; a 30-day window by day:\n", std::string(store->backend()).c_str(),
-                static_cast<long long>(n));
-    time_query(*store, "no group_by", UsageGroup::none);
-    time_query(*store, "group_by=user", UsageGroup::user);
-    time_query(*store, "group_by=model", UsageGroup::model);
-    time_query(*store, "group_by=token", UsageGroup::token);
-    code = 0;
+    return 1;
   }
-  store.reset();
-  if (!tmp.empty()) std::filesystem::remove_all(tmp);
-  return code;
+  if (!fill(*store, n)) return 1;
+  std::printf("%s, %lld rows over 60 days; a 30-day window by day:\n", std::string(store->backend()).c_str(),
+              static_cast<long long>(n));
+  time_query(*store, "no group_by", UsageGroup::none);
+  time_query(*store, "group_by=user", UsageGroup::user);
+  time_query(*store, "group_by=model", UsageGroup::model);
+  time_query(*store, "group_by=token", UsageGroup::token);
+  return 0;
 }

@@ -40,6 +40,9 @@ store::UsageRecorderOptions usage_recorder_options(const Config& config) {
   constexpr std::int64_t kMaxQueue = 10'000'000;  // bounded like everything a config sets
   if (auto n = int_field(db, "usage_queue_size"); n && *n > 0) o.queue_size = static_cast<std::size_t>(std::min(*n, kMaxQueue));
   if (auto d = int_field(db, "usage_retention_days"); d && *d > 0) o.retention_days = static_cast<int>(*d);
+  // A full batch wakes the writer: with a small queue, at half of it, or the
+  // queue would fill (and drop rows) while the writer waits for its interval.
+  o.batch_rows = std::clamp<std::size_t>(o.queue_size / 2, 1, o.batch_rows);
   return o;
 }
 

@@ -1,7 +1,15 @@
 // SqlStore: usage rows in, export and prune. Each batch also adds to the
-// hourly and daily rollups (aggregated in memory first: a batch of 500 rows
-// is one upsert per distinct hour and dimensions), in the same transaction.
+// hourly and daily rollups (aggregated in memory first: a batch is one
+// upsert per distinct hour and dimensions), in the same transaction.
+//
+// The writer thread shares the gateway's cores, so a row's cost matters:
+// rows and rollups go in multi-row statements of a few fixed sizes (a chunk
+// of kRowsPerInsert, then the tail in powers of two), so that the drivers'
+// prepared-statement caches hold at most 8 statements per table and every
+// batch reuses them; the SQL texts are built once per process.
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <map>
 #include <tuple>
 
@@ -15,14 +23,81 @@ namespace aisbf::store {
 
 namespace {
 
-constexpr std::size_t kRowsPerInsert = 50;
+constexpr std::size_t kRowsPerInsert = 128;  // 2,816 parameters: far below every backend's limit
+constexpr std::size_t kSizes = std::bit_width(kRowsPerInsert);  // 1, 2, 4, … kRowsPerInsert
+
+// Rows for the next statement: a full chunk, else the largest power of two.
+std::size_t next_chunk(std::size_t left) { return std::min(kRowsPerInsert, std::bit_floor(left)); }
+std::size_t size_index(std::size_t rows) { return static_cast<std::size_t>(std::countr_zero(rows)); }
+
+using SqlTexts = std::array<std::string, kSizes>;
+
+const std::string& insert_sql(std::size_t rows) {
+  static const SqlTexts texts = [] {
+    SqlTexts t;
+    for (std::size_t i = 0; i < kSizes; ++i) {
+      t[i] = fmt::format("INSERT INTO usage_rows ({}) VALUES {}", kUsageColumns,
+                         placeholders(kUsageColumnCount, std::size_t{1} << i));
+    }
+    return t;
+  }();
+  return texts[size_index(rows)];
+}
+
+enum class RollupTable : std::uint8_t { hourly, daily };
+
+const std::string& upsert_sql_for(Dialect dialect, RollupTable table, std::size_t rows) {
+  static const std::array<std::array<SqlTexts, 2>, 3> texts = [] {
+    std::array<std::array<SqlTexts, 2>, 3> t;
+    for (Dialect d : {Dialect::sqlite, Dialect::postgres, Dialect::mysql}) {
+      for (RollupTable r : {RollupTable::hourly, RollupTable::daily}) {
+        const std::string_view name = r == RollupTable::hourly ? "usage_hourly" : "usage_daily";
+        const std::string_view start = r == RollupTable::hourly ? "hour_ms" : "day_ms";
+        for (std::size_t i = 0; i < kSizes; ++i) {
+          t[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)][i] = upsert_sql(
+              d, name,
+              {start, "username", "token_id", "provider", "model", "rotation", "requests", "prompt_tokens",
+               "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "unpriced"},
+              {start, "username", "token_id", "provider", "model", "rotation"}, UpsertMode::add, std::size_t{1} << i);
+        }
+      }
+    }
+    return t;
+  }();
+  return texts[static_cast<std::size_t>(dialect)][static_cast<std::size_t>(table)][size_index(rows)];
+}
+
+// A row's text values cut to their columns, as views into the record.
+struct FittedText {
+  std::string_view username, token_id, route, requested_model, provider, model, rotation, error_kind;
+};
+
+FittedText fitted(const UsageRecord& r) {
+  return {fit_view(r.username, 64),          fit_view(r.token_id, 64),  fit_view(r.route, 64),
+          fit_view(r.requested_model, 255), fit_view(r.provider, 128), fit_view(r.model, 191),
+          fit_view(r.rotation, 128),        fit_view(r.error_kind, 64)};
+}
 
 struct RollupKey {
   UnixMs start = 0;
   std::string username, token_id, provider, model, rotation;
-  bool operator<(const RollupKey& o) const {
-    return std::tie(start, username, token_id, provider, model, rotation) <
-           std::tie(o.start, o.username, o.token_id, o.provider, o.model, o.rotation);
+};
+struct RollupKeyView {
+  UnixMs start = 0;
+  std::string_view username, token_id, provider, model, rotation;
+};
+auto key_tuple(const RollupKey& k) {
+  return std::tuple<UnixMs, std::string_view, std::string_view, std::string_view, std::string_view,
+                    std::string_view>(k.start, k.username, k.token_id, k.provider, k.model, k.rotation);
+}
+auto key_tuple(const RollupKeyView& k) { return std::tie(k.start, k.username, k.token_id, k.provider, k.model, k.rotation); }
+// Transparent: a row is looked up by views; its key's strings are copied
+// only when the batch meets those dimensions for the first time.
+struct RollupLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return key_tuple(a) < key_tuple(b);
   }
 };
 struct RollupSums {
@@ -31,23 +106,29 @@ struct RollupSums {
 };
 // Sorted keys: concurrent batches lock rollup rows in the same order, so
 // PostgreSQL and InnoDB do not deadlock on them.
-using Rollup = std::map<RollupKey, RollupSums>;
+using RollupMap = std::map<RollupKey, RollupSums, RollupLess>;
+struct Rollup {
+  RollupMap sums;
+  // The last row's entry: consecutive rows mostly share their hour and
+  // dimensions, and an equality test is cheaper than a walk of the map.
+  RollupMap::iterator last = sums.end();
+};
 
-UsageRecord fitted(const UsageRecord& r) {
-  UsageRecord out = r;
-  out.username = fit(r.username, 64);
-  out.token_id = fit(r.token_id, 64);
-  out.route = fit(r.route, 64);
-  out.requested_model = fit(r.requested_model, 255);
-  out.provider = fit(r.provider, 128);
-  out.model = fit(r.model, 191);
-  out.rotation = fit(r.rotation, 128);
-  out.error_kind = fit(r.error_kind, 64);
-  return out;
-}
-
-void add_to(Rollup& rollup, UnixMs start, const UsageRecord& r) {
-  RollupSums& s = rollup[RollupKey{start, r.username, r.token_id, r.provider, r.model, r.rotation}];
+void add_to(Rollup& rollup, UnixMs start, const FittedText& t, const UsageRecord& r) {
+  const RollupKeyView view{start, t.username, t.token_id, t.provider, t.model, t.rotation};
+  auto it = rollup.last;
+  if (it == rollup.sums.end() || key_tuple(it->first) != key_tuple(view)) {
+    it = rollup.sums.find(view);
+    if (it == rollup.sums.end()) {
+      it = rollup.sums
+               .emplace(RollupKey{start, std::string(t.username), std::string(t.token_id), std::string(t.provider),
+                                  std::string(t.model), std::string(t.rotation)},
+                        RollupSums{})
+               .first;
+    }
+    rollup.last = it;
+  }
+  RollupSums& s = it->second;
   s.requests += 1;
   s.prompt += r.prompt_tokens;
   s.completion += r.completion_tokens;
@@ -61,62 +142,56 @@ void add_to(Rollup& rollup, UnixMs start, const UsageRecord& r) {
   }
 }
 
-void push_record(std::vector<SqlValue>& p, const UsageRecord& r) {
-  p.insert(p.end(), {r.time_ms,
-                     r.username,
-                     r.token_id,
-                     r.route,
-                     r.requested_model,
-                     r.provider,
-                     r.model,
-                     r.rotation,
-                     std::int64_t{r.attempts},
-                     r.prompt_tokens,
-                     r.completion_tokens,
-                     r.cached_tokens,
-                     r.cache_write_tokens,
-                     r.reasoning_tokens,
-                     flag(r.tokens_estimated),
-                     r.cost ? SqlValue{*r.cost} : SqlValue{},
-                     r.latency_ms,
-                     r.ttfb_ms,
-                     std::int64_t{r.status},
-                     r.error_kind,
-                     flag(r.streamed),
-                     flag(r.aborted)});
+// Each value constructed in place (an initializer list would copy every
+// value, strings included, once more).
+void push_record(std::vector<SqlValue>& p, const UsageRecord& r, const FittedText& t) {
+  auto text = [&](std::string_view v) { p.emplace_back(std::in_place_type<std::string>, v); };
+  auto integer = [&](std::int64_t v) { p.emplace_back(std::in_place_type<std::int64_t>, v); };
+  integer(r.time_ms);
+  for (std::string_view v : {t.username, t.token_id, t.route, t.requested_model, t.provider, t.model, t.rotation}) {
+    text(v);
+  }
+  for (std::int64_t v : {std::int64_t{r.attempts}, r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+                         r.cache_write_tokens, r.reasoning_tokens, flag(r.tokens_estimated)}) {
+    integer(v);
+  }
+  if (r.cost) {
+    p.emplace_back(std::in_place_type<double>, *r.cost);
+  } else {
+    p.emplace_back();
+  }
+  for (std::int64_t v : {r.latency_ms, r.ttfb_ms, std::int64_t{r.status}}) integer(v);
+  text(t.error_kind);
+  integer(flag(r.streamed));
+  integer(flag(r.aborted));
 }
 
-Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows) {
+Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows, std::span<const FittedText> texts) {
   std::vector<SqlValue> params;
-  for (std::size_t at = 0; at < rows.size(); at += kRowsPerInsert) {
-    const std::size_t n = std::min(kRowsPerInsert, rows.size() - at);
+  params.reserve(kRowsPerInsert * kUsageColumnCount);
+  for (std::size_t at = 0; at < rows.size();) {
+    const std::size_t n = next_chunk(rows.size() - at);
     params.clear();
-    for (std::size_t i = 0; i < n; ++i) push_record(params, rows[at + i]);
-    std::string sql =
-        fmt::format("INSERT INTO usage_rows ({}) VALUES {}", kUsageColumns, placeholders(kUsageColumnCount, n));
-    if (auto r = conn.exec(sql, params); !r) return r.error();
+    for (std::size_t i = at; i < at + n; ++i) push_record(params, rows[i], texts[i]);
+    if (auto r = conn.exec(insert_sql(n), params); !r) return r.error();
+    at += n;
   }
   return Done{};
 }
 
-Result<Done> upsert_rollup(SqlConnection& conn, const Rollup& rollup, std::string_view table,
-                           std::string_view start_column) {
+Result<Done> upsert_rollup(SqlConnection& conn, const Rollup& rollup, RollupTable table) {
   std::vector<SqlValue> params;
-  auto it = rollup.begin();
-  while (it != rollup.end()) {
+  auto it = rollup.sums.begin();
+  for (std::size_t left = rollup.sums.size(); left > 0;) {
+    const std::size_t n = next_chunk(left);
     params.clear();
-    std::size_t n = 0;
-    for (; it != rollup.end() && n < kRowsPerInsert; ++it, ++n) {
+    for (std::size_t i = 0; i < n; ++i, ++it) {
       const auto& [k, s] = *it;
       params.insert(params.end(), {k.start, k.username, k.token_id, k.provider, k.model, k.rotation, s.requests,
                                    s.prompt, s.completion, s.cached, s.cache_write, s.reasoning, s.cost, s.unpriced});
     }
-    std::string sql =
-        upsert_sql(conn.dialect(), table,
-                   {start_column, "username", "token_id", "provider", "model", "rotation", "requests", "prompt_tokens",
-                    "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "unpriced"},
-                   {start_column, "username", "token_id", "provider", "model", "rotation"}, UpsertMode::add, n);
-    if (auto r = conn.exec(sql, params); !r) return r.error();
+    if (auto r = conn.exec(upsert_sql_for(conn.dialect(), table, n), params); !r) return r.error();
+    left -= n;
   }
   return Done{};
 }
@@ -150,12 +225,12 @@ UsageRecord record_from(const SqlRow& r) {
 
 }  // namespace
 
-std::string fit(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return std::string(text);
+std::string_view fit_view(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
   std::size_t end = max;
   // Back up over continuation bytes (10xxxxxx) to a character start.
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end));
+  return text.substr(0, end);
 }
 
 SqlFilter usage_filter(const UsageQuery& q) {
@@ -175,18 +250,18 @@ SqlFilter usage_filter(const UsageQuery& q) {
 
 Result<Done> SqlStore::insert_usage(std::span<const UsageRecord> records) {
   if (records.empty()) return Done{};
-  std::vector<UsageRecord> rows;
-  rows.reserve(records.size());
+  std::vector<FittedText> texts;
+  texts.reserve(records.size());
   Rollup hourly, daily;
   for (const UsageRecord& r : records) {
-    rows.push_back(fitted(r));
-    add_to(hourly, floor_to(r.time_ms, kHourMs), rows.back());
-    add_to(daily, floor_to(r.time_ms, kDayMs), rows.back());
+    texts.push_back(fitted(r));
+    add_to(hourly, floor_to(r.time_ms, kHourMs), texts.back(), r);
+    add_to(daily, floor_to(r.time_ms, kDayMs), texts.back(), r);
   }
   return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
-    if (auto r = insert_rows(conn, rows); !r) return r;
-    if (auto r = upsert_rollup(conn, hourly, "usage_hourly", "hour_ms"); !r) return r;
-    return upsert_rollup(conn, daily, "usage_daily", "day_ms");
+    if (auto r = insert_rows(conn, records, texts); !r) return r;
+    if (auto r = upsert_rollup(conn, hourly, RollupTable::hourly); !r) return r;
+    return upsert_rollup(conn, daily, RollupTable::daily);
   });
 }
 

@@ -297,6 +297,29 @@ TEST_P(StoreConformance, UsageBatchIsOneRollupRowPerHourAndDimensions) {
   EXPECT_NEAR(r.value().totals.cost, 200.0, 1e-9);
 }
 
+// More distinct dimensions than one statement's rows: rows and rollups go
+// in chunks (128, then powers of two), and every one of them lands.
+TEST_P(StoreConformance, UsageBatchOfManyDimensionsIsWrittenInChunks) {
+  std::vector<UsageRecord> batch;
+  for (int i = 0; i < 777; ++i) {
+    batch.push_back(rec(kBase + (i % 3) * kHour, "u" + std::to_string(i % 300), "t", "p", "m", "", 1, i, 0.5));
+  }
+  ASSERT_TRUE(store_->insert_usage(batch).ok());
+  ASSERT_TRUE(store_->insert_usage(std::span(batch).first(5)).ok());  // the same rollup rows again
+  UsageQuery q = window(kBase, kBase + kDay);
+  q.group_by = UsageGroup::user;
+  auto r = store_->query_usage(q);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().totals.requests, 782);
+  EXPECT_EQ(r.value().totals.completion_tokens, 776 * 777 / 2 + (0 + 1 + 2 + 3 + 4));
+  EXPECT_EQ(r.value().groups.size(), 300u);
+  q.bucket = UsageBucket::hour;
+  q.group_by = UsageGroup::none;
+  const auto hours = series_requests(store_->query_usage(q).value());
+  EXPECT_EQ(hours, (std::vector<std::pair<UnixMs, std::int64_t>>{{kBase, 261}, {kBase + kHour, 261}, {kBase + 2 * kHour, 260}}));
+  EXPECT_EQ(store_->export_usage(window(kBase, kBase + kDay), [](const UsageRecord&) { return true; }).value(), 782);
+}
+
 TEST_P(StoreConformance, UsageLongValuesFitTheirColumns) {
   std::string model;
   for (int i = 0; i < 150; ++i) model += "é";  // 300 bytes, 2-byte characters
@@ -350,6 +373,55 @@ TEST_P(StoreConformance, ConcurrentInsertsFromFourThreads) {
   std::int64_t exported =
       store_->export_usage(window(kBase, kBase + kDay), [](const UsageRecord&) { return true; }).value();
   EXPECT_EQ(exported, total);
+}
+
+std::int64_t index_count(SqlConnection& conn, std::string_view name) {
+  std::string_view sql;
+  switch (conn.dialect()) {
+    case Dialect::sqlite:
+      sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?";
+      break;
+    case Dialect::postgres:
+      sql = "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?";
+      break;
+    case Dialect::mysql:
+      sql = "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ?";
+      break;
+  }
+  const SqlValue p[] = {std::string(name)};
+  std::int64_t n = -1;
+  EXPECT_TRUE(conn.query(sql, p, [&](const SqlRow& r) {
+                    n = r.integer(0);
+                    return false;
+                  }).ok());
+  return n;
+}
+
+// Version 2 drops v1's usage_rows_by_user: a database left at version 1
+// (its index and rows in place) is upgraded, and its rows still count.
+TEST_P(StoreConformance, UpgradeFromVersionOneDropsTheUserIndex) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  auto conn = db_.connector();
+  ASSERT_TRUE(conn.ok());
+  EXPECT_EQ(index_count(*conn.value(), "usage_rows_by_user"), 0);
+  EXPECT_GE(index_count(*conn.value(), "usage_rows_by_time"), 1);
+  ASSERT_TRUE(conn.value()->exec("CREATE INDEX usage_rows_by_user ON usage_rows (username, time_ms)").ok());
+  ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 2").ok());
+  ASSERT_EQ(store_->schema_version().value(), 1);
+
+  auto upgraded = make_sql_store(db_.dialect, db_.connector);
+  auto migrated = upgraded->migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  EXPECT_EQ(migrated.value(), 2);
+  EXPECT_EQ(index_count(*conn.value(), "usage_rows_by_user"), 0);
+  EXPECT_GE(index_count(*conn.value(), "usage_rows_by_time"), 1);
+  UsageQuery q = window(kBase, kBase + 3 * kDay);
+  q.username = "alice";
+  auto r = upgraded->query_usage(q);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value().totals.requests, 3);
+  std::int64_t exported = upgraded->export_usage(q, [](const UsageRecord&) { return true; }).value();
+  EXPECT_EQ(exported, 3);
 }
 
 }  // namespace

@@ -25,7 +25,11 @@ namespace aisbf::store {
 
 struct UsageRecorderOptions {
   std::size_t queue_size = 10'000;  // database.usage_queue_size
-  std::size_t batch_rows = 500;
+  // Rows per store call (one transaction). Large, because each call costs
+  // a commit, the rollup upserts and a wake-up of the writer thread, which
+  // shares the gateway's cores; 2,000 rows are 80 ms of traffic at 25,000
+  // requests/s.
+  std::size_t batch_rows = 2000;
   std::chrono::milliseconds flush_interval{1000};
   int retries = 3;                  // after the first try
   std::chrono::milliseconds backoff{200};  // doubled at each retry

@@ -33,7 +33,8 @@ struct SqlFilter {
 SqlFilter usage_filter(const UsageQuery& query);
 
 // `text` cut to at most `max` bytes at a UTF-8 character boundary (the
-// columns are VARCHAR(n); MySQL and PostgreSQL refuse longer values).
-std::string fit(std::string_view text, std::size_t max);
+// columns are VARCHAR(n); MySQL and PostgreSQL refuse longer values): a
+// prefix of `text`.
+std::string_view fit_view(std::string_view text, std::size_t max);
 
 }  // namespace aisbf::store

@@ -313,7 +313,10 @@ describe('usage accounting', { timeout: 120000 }, () => {
 describe('usage rows across a crash and a shutdown', { timeout: 180000 }, () => {
   let s;
   before(async () => {
-    s = await startStack({ providers, auth: { enabled: true, tokens: [TOKEN] } });
+    // A queue of 1,000 rows makes batches of 500 (half the queue; the
+    // default is 2,000), so the kill -9 case below can lose at most 500
+    // rows however fast the load runs.
+    s = await startStack({ providers, auth: { enabled: true, tokens: [TOKEN] }, aisbf: { database: { usage_queue_size: 1000 } } });
   });
   after(async () => { await s?.stop(); });
 

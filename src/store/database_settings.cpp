@@ -76,6 +76,7 @@ constexpr std::string_view kKnownKeys[] = {
     "mysql_password", "mysql_database",    "postgres_url",      "postgres_host",        "postgres_port",
     "postgres_user",  "postgres_password", "postgres_database", "usage_retention_days",
     "usage_queue_size", "record_usage",  // read by pipeline/usage_service.cpp
+    "accounts_refresh_seconds",          // read by pipeline/accounts.cpp
 };
 
 std::string expand_home(const std::string& path) {

@@ -60,6 +60,7 @@ constexpr FieldSpec kDatabaseFields[] = {
     {"postgres_port", kInteger}, {"postgres_user", kOptString},     {"postgres_password", kOptString},
     {"postgres_database", kOptString}, {"usage_retention_days", kInteger}, {"usage_queue_size", kInteger},
     {"record_usage", kBool},     {"accounts_refresh_seconds", kInteger},
+    {"statement_timeout_seconds", kInteger},
 };
 
 // ---- shared between providers, rotations and autoselects ----

@@ -97,16 +97,15 @@ endif()
 # store.gateway_postgres and store.gateway_mysql: the aisbf binary itself on
 # a throwaway PostgreSQL or MariaDB server (tests/integration/store_backends
 # runs its body on the backend whose URL with_server.sh exports; without
-# one, as integration.store_backends, on SQLite). On PostgreSQL also
-# store_outage: the database taken away under a running aisbf and brought back.
+# one, as integration.store_backends, on SQLite), and store_outage: a
+# scratch server of that kind taken away or hung under a running aisbf.
 foreach(backend postgres mysql)
   if(backend STREQUAL "postgres")
     set(server postgres)
-    set(files store_backends store_outage)
   else()
     set(server mariadb)
-    set(files store_backends)
   endif()
+  set(files store_backends store_outage)
   list(TRANSFORM files PREPEND ${AISBF_TESTS_DIR}/integration/)
   list(TRANSFORM files APPEND .test.mjs)
   add_test(NAME store.gateway_${backend}

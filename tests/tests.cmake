@@ -93,3 +93,26 @@ if(TARGET aisbf_unit_tests)
       LABELS store)
   endforeach()
 endif()
+
+# store.gateway_postgres and store.gateway_mysql: the aisbf binary itself on
+# a throwaway PostgreSQL or MariaDB server (tests/integration/store_backends
+# runs its body on the backend whose URL with_server.sh exports; without
+# one, as integration.store_backends, on SQLite), and store_outage: a
+# scratch server of that kind taken away or hung under a running aisbf.
+foreach(backend postgres mysql)
+  if(backend STREQUAL "postgres")
+    set(server postgres)
+  else()
+    set(server mariadb)
+  endif()
+  set(files store_backends store_outage)
+  list(TRANSFORM files PREPEND ${AISBF_TESTS_DIR}/integration/)
+  list(TRANSFORM files APPEND .test.mjs)
+  add_test(NAME store.gateway_${backend}
+           COMMAND bash ${AISBF_TESTS_DIR}/db/with_server.sh ${server} -- ${NODE} ${AISBF_NODE_TEST_ARGS} ${files}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(store.gateway_${backend} PROPERTIES
+    ENVIRONMENT "${AISBF_TEST_ENV};AISBF_DB_TEST_SECONDS=150"
+    TIMEOUT 210
+    LABELS store)
+endforeach()

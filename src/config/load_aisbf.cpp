@@ -179,6 +179,8 @@ void check_database(const json::object& section, DiagSink& sink) {
   check_range(section, "postgres_port", path, Range{1, false, 65535.0}, sink);
   check_range(section, "usage_retention_days", path, Range{0, false, 100000.0}, sink);
   check_range(section, "usage_queue_size", path, Range{1, false, 10000000.0}, sink);
+  check_range(section, "accounts_refresh_seconds", path, Range{1, false, 86400.0}, sink);
+  check_range(section, "statement_timeout_seconds", path, Range{1, false, 3600.0}, sink);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ constexpr FieldSpec kRoutingFields[] = {
     {"max_tracked_keys", kInteger},
 };
 
-// AISBF's database fields plus ours (postgres_*, usage_retention_days, usage_queue_size);
+// AISBF's database fields plus ours (postgres_*, usage_*, record_usage, accounts_refresh_seconds);
 // store/database_settings.cpp reads them.
 constexpr FieldSpec kDatabaseFields[] = {
     {"type", kString},           {"sqlite_path", kOptString},       {"mysql_host", kOptString},
@@ -59,7 +59,8 @@ constexpr FieldSpec kDatabaseFields[] = {
     {"mysql_database", kOptString}, {"postgres_url", kOptString},   {"postgres_host", kOptString},
     {"postgres_port", kInteger}, {"postgres_user", kOptString},     {"postgres_password", kOptString},
     {"postgres_database", kOptString}, {"usage_retention_days", kInteger}, {"usage_queue_size", kInteger},
-    {"record_usage", kBool},
+    {"record_usage", kBool},     {"accounts_refresh_seconds", kInteger},
+    {"statement_timeout_seconds", kInteger},
 };
 
 // ---- shared between providers, rotations and autoselects ----

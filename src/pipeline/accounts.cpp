@@ -1,5 +1,6 @@
 #include "pipeline/accounts.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <unordered_set>
@@ -59,6 +60,16 @@ Loaded read_accounts(store::Store& store, const std::vector<std::string>& known_
 }
 
 }  // namespace
+
+std::chrono::seconds accounts_refresh_interval(const Config& config) {
+  constexpr std::int64_t kDefault = 30, kMax = 86'400;
+  const auto* db = config.aisbf.if_contains("database");
+  const auto* v = db != nullptr && db->is_object() ? db->get_object().if_contains("accounts_refresh_seconds") : nullptr;
+  std::int64_t n = kDefault;
+  if (v != nullptr && v->is_int64()) n = v->get_int64();
+  if (v != nullptr && v->is_uint64()) n = static_cast<std::int64_t>(std::min<std::uint64_t>(v->get_uint64(), kMax));
+  return std::chrono::seconds(std::clamp<std::int64_t>(n, 1, kMax));  // check-config refuses what is out of range
+}
 
 Accounts::Accounts(std::shared_ptr<store::Store> store, std::size_t db_threads)
     : store_(std::move(store)), db_(db_threads) {}
@@ -126,21 +137,28 @@ void Accounts::flush_last_used() {
   });
 }
 
-boost::asio::awaitable<void> Accounts::upkeep(boost::asio::io_context& io) {
+boost::asio::awaitable<void> Accounts::upkeep(boost::asio::io_context& io, std::chrono::seconds refresh) {
   using namespace std::chrono_literals;
-  constexpr auto kTick = 10s;
-  constexpr int kReloadTicks = 3, kPruneTicks = 360;
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kPruneEvery = 1h;
+  // The stamps go out every ~10 s, or at each refresh when that is sooner.
+  const auto tick = std::min<Clock::duration>(10s, refresh);
+  auto last_reload = Clock::now(), last_prune = Clock::now();
   boost::asio::steady_timer timer(io);
   timer_ = &timer;
-  for (int tick = 1; !stopped_; ++tick) {
-    timer.expires_after(kTick);
+  while (!stopped_) {
+    timer.expires_after(tick);
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (stopped_) break;
     flush_last_used();
-    if (tick % kReloadTicks == 0) co_await reload();
-    if (tick % kPruneTicks == 0) {
+    if (Clock::now() - last_reload >= refresh) {
+      co_await reload();
+      last_reload = Clock::now();  // after: a slow store does not queue reloads back to back
+    }
+    if (Clock::now() - last_prune >= kPruneEvery) {
+      last_prune = Clock::now();
       const auto now = auth::unix_now_ms();
-      auto pruned = co_await db_.run([this, now] { return store_->delete_expired_sessions(now); });
+      auto pruned = co_await db_.run([this, &now] { return store_->delete_expired_sessions(now); });
       if (!pruned) spdlog::warn("accounts: deleting expired sessions failed: {}", pruned.error().message);
     }
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,10 +18,16 @@
 
 #include "auth/account_index.hpp"
 #include "auth/login_throttle.hpp"
+#include "config/config.hpp"
 #include "pipeline/db_pool.hpp"
 #include "store/store.hpp"
 
 namespace aisbf {
+
+// aisbf.json `database.accounts_refresh_seconds` (default 30): how often the
+// index is reloaded from the store, which is how this instance learns of
+// users, tokens and sessions changed by another instance on the same database.
+std::chrono::seconds accounts_refresh_interval(const Config& config);
 
 class Accounts {
  public:
@@ -38,10 +45,10 @@ class Accounts {
   // The same from a coroutine (the periodic refresh). False on a store error.
   boost::asio::awaitable<bool> reload();
 
-  // Every ~10 s the last-used stamps, every ~30 s the index (other
+  // Every ~10 s the last-used stamps, every `refresh` the index (other
   // instances' changes), every hour the expired sessions. On one worker's
   // loop; the database work goes to the DbPool. Ends at stop().
-  boost::asio::awaitable<void> upkeep(boost::asio::io_context& io);
+  boost::asio::awaitable<void> upkeep(boost::asio::io_context& io, std::chrono::seconds refresh);
   // On the upkeep's worker (shutdown): ends the loop and writes the last-used stamps.
   void stop();
   // Hands the stamps gathered since the last call to a DB thread.

@@ -151,7 +151,7 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
                           if (e) spdlog::error("model list refresh stopped by an exception");
                         });
   if (accounts_) {
-    boost::asio::co_spawn(io, accounts_->upkeep(io), [](std::exception_ptr e) {
+    boost::asio::co_spawn(io, accounts_->upkeep(io, accounts_refresh_interval(*config())), [](std::exception_ptr e) {
       if (e) spdlog::error("accounts upkeep stopped by an exception");
     });
     boost::asio::co_spawn(io, quota_reconciler_.run(io, accounts_->db(), accounts_->store(), *state_->quotas),

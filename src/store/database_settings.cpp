@@ -76,6 +76,8 @@ constexpr std::string_view kKnownKeys[] = {
     "mysql_password", "mysql_database",    "postgres_url",      "postgres_host",        "postgres_port",
     "postgres_user",  "postgres_password", "postgres_database", "usage_retention_days",
     "usage_queue_size", "record_usage",  // read by pipeline/usage_service.cpp
+    "accounts_refresh_seconds",          // read by pipeline/accounts.cpp
+    "statement_timeout_seconds",
 };
 
 std::string expand_home(const std::string& path) {
@@ -118,6 +120,7 @@ DatabaseSettingsRead read_database_settings(const boost::json::object* section,
     r.text("mysql_password", s.mysql_password);
     r.text("mysql_database", s.mysql_database);
     r.integer("usage_retention_days", 0, 100000, s.usage_retention_days);
+    r.integer("statement_timeout_seconds", 1, 3600, s.statement_timeout_seconds);
     for (const auto& [key, value] : *section) {
       if (key.starts_with("_")) continue;
       if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {

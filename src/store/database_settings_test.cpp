@@ -55,7 +55,8 @@ TEST(DatabaseSettings, EveryField) {
   DatabaseSettingsRead r = read(R"({"type": "PostgreSQL", "postgres_host": "db.internal", "postgres_port": 5433,
       "postgres_user": "gw", "postgres_password": "p'w\\d", "postgres_database": "gw db",
       "mysql_host": "m", "mysql_port": 3307, "mysql_user": "mu", "mysql_password": "mp", "mysql_database": "md",
-      "usage_retention_days": 90, "_comment": "ignored"})");
+      "usage_retention_days": 90, "statement_timeout_seconds": 7, "accounts_refresh_seconds": 5,
+      "_comment": "ignored"})");
   EXPECT_TRUE(r.errors.empty());
   EXPECT_TRUE(r.warnings.empty());
   const DatabaseSettings& s = r.settings;
@@ -64,6 +65,8 @@ TEST(DatabaseSettings, EveryField) {
   EXPECT_EQ(s.mysql_port, 3307);
   EXPECT_EQ(s.mysql_database, "md");
   EXPECT_EQ(s.usage_retention_days, 90);
+  EXPECT_EQ(s.statement_timeout_seconds, 7);
+  EXPECT_EQ(read("{}").settings.statement_timeout_seconds, 30);
   EXPECT_EQ(postgres_conninfo(s), R"(host='db.internal' port=5433 dbname='gw db' user='gw' password='p\'w\\d')");
   DatabaseSettings with_url = s;
   with_url.postgres_url = "postgresql://gw@db/x";

@@ -1,4 +1,6 @@
 // open_store: DatabaseSettings → the right connector and a SqlStore.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "store/database_settings.hpp"
@@ -20,6 +22,8 @@ std::string conninfo_value(std::string_view value) {
 }
 
 }  // namespace
+
+int connect_timeout_seconds(int statement_seconds) { return std::clamp(statement_seconds, 1, 5); }
 
 std::string postgres_conninfo(const DatabaseSettings& s) {
   if (!s.postgres_url.empty()) return s.postgres_url;
@@ -45,11 +49,17 @@ Result<std::unique_ptr<Store>> open_store(const DatabaseSettings& settings) {
       }
       return make_sql_store(Dialect::sqlite, sqlite_connector(settings.sqlite_path));
     case Dialect::postgres:
-      return make_sql_store(Dialect::postgres, postgres_connector(postgres_conninfo(settings)));
+      return make_sql_store(Dialect::postgres,
+                            postgres_connector(postgres_conninfo(settings), settings.statement_timeout_seconds));
     case Dialect::mysql:
-      return make_sql_store(Dialect::mysql,
-                            mysql_connector(settings.mysql_host, settings.mysql_port, settings.mysql_user,
-                                            settings.mysql_password, settings.mysql_database));
+      return make_sql_store(Dialect::mysql, mysql_connector(MysqlTarget{
+                                                .host = settings.mysql_host,
+                                                .port = settings.mysql_port,
+                                                .user = settings.mysql_user,
+                                                .password = settings.mysql_password,
+                                                .database = settings.mysql_database,
+                                                .statement_seconds = settings.statement_timeout_seconds,
+                                            }));
   }
   return StoreError{StoreError::Kind::internal, "unknown dialect"};
 }

@@ -60,7 +60,26 @@ using SqlConnector = std::function<Result<std::unique_ptr<SqlConnection>>()>;
 
 // Backends: each in its own folder, linked into aisbf.
 SqlConnector sqlite_connector(std::string path);  // creates the file (mode 0600); WAL, busy timeout
-SqlConnector postgres_connector(std::string conninfo);
+// Timeouts of the PostgreSQL and MariaDB connectors: the server cancels a
+// statement after `statement_seconds`; the client gives up on a server that
+// has not answered kAnswerMarginSeconds later (hung, or its host gone: TCP
+// alone would wait as long as the connection lives) and drops the
+// connection; connecting waits min(5 s, statement_seconds).
+constexpr int kDefaultStatementSeconds = 30;
+constexpr int kAnswerMarginSeconds = 2;
+int connect_timeout_seconds(int statement_seconds);
+
+SqlConnector postgres_connector(std::string conninfo, int statement_seconds = kDefaultStatementSeconds);
+
+struct MysqlTarget {
+  std::string host;
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string database;
+  int statement_seconds = kDefaultStatementSeconds;
+};
+SqlConnector mysql_connector(MysqlTarget target);
 SqlConnector mysql_connector(std::string host, int port, std::string user, std::string password,
                              std::string database);
 

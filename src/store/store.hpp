@@ -245,6 +245,9 @@ struct DatabaseSettings {
   std::string mysql_host = "127.0.0.1", mysql_user, mysql_password, mysql_database = "aisbf";
   int mysql_port = 3306;
   int usage_retention_days = 0;  // 0: keep every row
+  // The longest one statement may run on PostgreSQL or MariaDB; a server
+  // that does not answer at all is given up a little later (sql_driver.hpp).
+  int statement_timeout_seconds = 30;
 };
 
 // Opens (and creates, for SQLite) the database. Does not migrate.

@@ -5,6 +5,11 @@
 #
 #   tests/db/server.sh start postgres|mariadb <dir>   prints the server's URL
 #   tests/db/server.sh stop <dir>                     stops it, removes <dir>
+#   tests/db/server.sh down <dir>                     PostgreSQL: stops it at once, keeps <dir>
+#   tests/db/server.sh up <dir>                       PostgreSQL: starts it again (same port and data)
+#
+# `down` and `up` let a test take the database away under a running aisbf
+# and bring it back; `stop` still cleans up a server that is down.
 #
 # `start` prints postgresql://aisbf:<pw>@127.0.0.1:<port>/aisbf (or mysql://…)
 # once the server accepts the `aisbf` user, who owns the `aisbf` database and
@@ -253,5 +258,17 @@ case "${1:-}" in
     [ $# = 2 ] || die "usage: server.sh stop <dir>"
     stop_dir "$2"
     ;;
-  *) die "usage: server.sh start postgres|mariadb <dir> | stop <dir>" ;;
+  down | up)
+    [ $# = 2 ] || die "usage: server.sh down|up <dir>"
+    DIR=$(cd -- "$2" && pwd)
+    KIND=$(cat "$DIR/kind" 2>/dev/null || true)
+    [ "$KIND" = postgres ] || die "down and up work on a PostgreSQL server only"
+    cd "$DIR"
+    if [ "$1" = down ]; then
+      as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t "$WAIT_SECONDS" stop >/dev/null
+    else
+      as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" start >/dev/null
+    fi
+    ;;
+  *) die "usage: server.sh start postgres|mariadb <dir> | stop|down|up <dir>" ;;
 esac

@@ -100,7 +100,9 @@ describe('check-config', { timeout: 60000 }, () => {
 
   it('a bad database section fails naming each JSON path; a good one passes', async () => {
     const bad = brokenDir((f) => {
-      f['aisbf.json'].database = { type: 'oracle', mysql_port: '3306', postgres_port: 0, sqlite_path: 5 };
+      f['aisbf.json'].database = {
+        type: 'oracle', mysql_port: '3306', postgres_port: 0, sqlite_path: 5, accounts_refresh_seconds: 0, statement_timeout_seconds: 0,
+      };
     });
     const r = await checkConfig(['check-config', '--config-dir', bad]);
     assert.equal(r.code, 1, r.output);
@@ -108,10 +110,12 @@ describe('check-config', { timeout: 60000 }, () => {
     assert.match(r.output, /^error: aisbf\.json: database\.mysql_port: expected an integer, got string$/m);
     assert.match(r.output, /^error: aisbf\.json: database\.postgres_port: must be between 1 and 65535$/m);
     assert.match(r.output, /^error: aisbf\.json: database\.sqlite_path: expected a string or null, got number$/m);
-    assert.match(r.output, /; 4 errors, 0 warnings$/m);
+    assert.match(r.output, /^error: aisbf\.json: database\.accounts_refresh_seconds: must be between 1 and 86400$/m);
+    assert.match(r.output, /^error: aisbf\.json: database\.statement_timeout_seconds: must be between 1 and 3600$/m);
+    assert.match(r.output, /; 6 errors, 0 warnings$/m);
     const good = brokenDir((f) => {
       f['aisbf.json'].database = { type: 'postgresql', postgres_url: 'postgresql://gw@127.0.0.1/aisbf',
-        usage_retention_days: 90 };
+        usage_retention_days: 90, accounts_refresh_seconds: 5, statement_timeout_seconds: 10 };
     });
     const ok = await checkConfig(['check-config', '--config-dir', good]);
     assert.equal(ok.code, 0, ok.output);

@@ -21,13 +21,10 @@
 namespace aisbf::store {
 namespace {
 
-constexpr unsigned kConnectTimeoutSeconds = 5;
-// Above the server's max_statement_time, so that a slow statement fails
-// with the server's error while the connection survives.
-constexpr unsigned kReadWriteTimeoutSeconds = 35;
+// max_statement_time is appended: the statement timeout.
 constexpr const char* kSessionSetup =
     "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'STRICT_ALL_TABLES'), "
-    "time_zone = '+00:00', max_statement_time = 30";
+    "time_zone = '+00:00', max_statement_time = ";
 constexpr std::size_t kColumnBuffer = 256;  // longer values are fetched again at their length
 
 struct StmtCloser {
@@ -256,14 +253,6 @@ Result<Done> MyConnection::exec_script(std::string_view sql) {
   return Done{};
 }
 
-struct MysqlTarget {
-  std::string host;
-  int port;
-  std::string user;
-  std::string password;
-  std::string database;
-};
-
 Result<std::unique_ptr<SqlConnection>> connect(const MysqlTarget& t) {
   // Not thread-safe the first time, and mysql_init would call it implicitly.
   static const bool library_ready = mysql_library_init(0, nullptr, nullptr) == 0;
@@ -271,7 +260,11 @@ Result<std::unique_ptr<SqlConnection>> connect(const MysqlTarget& t) {
   MYSQL* db = mysql_init(nullptr);
   if (!db) return StoreError{StoreError::Kind::unavailable, "mariadb: out of memory"};
   auto conn = std::make_unique<MyConnection>(db);
-  unsigned connect_timeout = kConnectTimeoutSeconds, io_timeout = kReadWriteTimeoutSeconds;
+  // The read timeout is above the server's max_statement_time, so that a
+  // slow statement fails with the server's error while the connection
+  // survives; past it the server is not answering at all.
+  unsigned connect_timeout = static_cast<unsigned>(connect_timeout_seconds(t.statement_seconds));
+  unsigned io_timeout = static_cast<unsigned>(t.statement_seconds + kAnswerMarginSeconds);
   my_bool reconnect = 0;  // a silent reconnect would lose the session's settings and transaction
   mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
@@ -285,7 +278,8 @@ Result<std::unique_ptr<SqlConnection>> connect(const MysqlTarget& t) {
     return StoreError{StoreError::Kind::unavailable, std::string("mariadb: cannot connect: ") + mysql_error(db) + " (" +
                                                          std::to_string(mysql_errno(db)) + ")"};
   }
-  if (auto set = conn->simple(kSessionSetup); !set) return set.error();
+  const std::string setup = kSessionSetup + std::to_string(t.statement_seconds);
+  if (auto set = conn->simple(setup); !set) return set.error();
   if (mysql_autocommit(db, 1) != 0)
     return StoreError{StoreError::Kind::unavailable, "mariadb: cannot turn autocommit on"};
   return std::unique_ptr<SqlConnection>(std::move(conn));
@@ -293,10 +287,12 @@ Result<std::unique_ptr<SqlConnection>> connect(const MysqlTarget& t) {
 
 }  // namespace
 
+SqlConnector mysql_connector(MysqlTarget target) {
+  return [target = std::move(target)]() { return connect(target); };
+}
+
 SqlConnector mysql_connector(std::string host, int port, std::string user, std::string password, std::string database) {
-  return [target = MysqlTarget{std::move(host), port, std::move(user), std::move(password), std::move(database)}]() {
-    return connect(target);
-  };
+  return mysql_connector(MysqlTarget{std::move(host), port, std::move(user), std::move(password), std::move(database)});
 }
 
 }  // namespace aisbf::store

@@ -1,11 +1,16 @@
-// SqlConnection over libpq: PQexecParams with text parameters, results in
-// single-row mode (an export never holds a whole result), errors mapped by
-// SQLSTATE. Messages carry the server's primary text at most: never a bound
+// SqlConnection over libpq: PQsendQueryParams with text parameters, results
+// in single-row mode (an export never holds a whole result), errors mapped
+// by SQLSTATE. Every answer is awaited with poll() and a deadline, never
+// libpq's blocking waits: a hung server holds no DB thread for longer than
+// its statement timeout plus a margin. Messages carry the server's primary text at most: never a bound
 // value (class 22 messages quote them, so those are replaced) or the
 // connection string.
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -20,8 +25,6 @@
 namespace aisbf::store {
 namespace {
 
-constexpr const char* kConnectTimeoutSeconds = "5";
-constexpr const char* kStatementTimeout = "SET statement_timeout = 30000";
 constexpr std::size_t kRewriteCacheMax = 512;  // statements are literals in the code: a few dozen
 
 // Type OIDs (catalog/pg_type_d.h is not in libpq-dev's public headers).
@@ -108,7 +111,7 @@ using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 class PgConnection final : public SqlConnection {
  public:
-  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  PgConnection(PGconn* conn, int answer_seconds) : conn_(conn), answer_wait_(answer_seconds) {}
   ~PgConnection() override { PQfinish(conn_); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -128,8 +131,14 @@ class PgConnection final : public SqlConnection {
   Result<Done> simple(const char* sql);
   StoreError failure(const PGresult* res);
   StoreError lost();
+  // After a send: every result of the statement, the first failed one or
+  // else the last (what PQexec returns), or the timeout / lost connection.
+  Result<ResultPtr> collect();
+  // Until PQgetResult would not block, or the deadline: then the error.
+  std::optional<StoreError> await_answer(std::chrono::steady_clock::time_point deadline);
 
   PGconn* conn_;
+  std::chrono::seconds answer_wait_;
   bool broken_ = false;
   std::unordered_map<std::string, PgStatement> rewrites_;
 };
@@ -174,14 +183,49 @@ StoreError PgConnection::failure(const PGresult* res) {
   return make_error(Kind::internal, primary + " (SQLSTATE " + state + ")");
 }
 
+std::optional<StoreError> PgConnection::await_answer(std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  while (PQisBusy(conn_)) {
+    const auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+    if (left <= 0) {
+      // The statement is still out there: the connection cannot be reused.
+      broken_ = true;
+      return make_error(StoreError::Kind::unavailable,
+                        "no answer from the server within " + std::to_string(answer_wait_.count()) + " s");
+    }
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    const int ready = ::poll(&fd, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0 || (ready > 0 && !PQconsumeInput(conn_))) return lost();
+  }
+  return std::nullopt;
+}
+
+Result<ResultPtr> PgConnection::collect() {
+  const auto deadline = std::chrono::steady_clock::now() + answer_wait_;
+  ResultPtr kept(nullptr, PQclear);
+  for (;;) {
+    if (auto error = await_answer(deadline)) return *error;
+    ResultPtr next(PQgetResult(conn_), PQclear);
+    if (!next) break;
+    const bool kept_failed = kept && (PQresultStatus(kept.get()) == PGRES_FATAL_ERROR ||
+                                      PQresultStatus(kept.get()) == PGRES_BAD_RESPONSE);
+    if (!kept_failed) kept = std::move(next);
+  }
+  return Result<ResultPtr>(std::move(kept));
+}
+
 Result<std::int64_t> PgConnection::exec(std::string_view sql, std::span<const SqlValue> params) {
   auto stmt = statement(sql, params.size());
   if (!stmt) return stmt.error();
   auto encoded = encode_params(params);
   if (!encoded) return encoded.error();
-  ResultPtr res(PQexecParams(conn_, stmt.value()->sql.c_str(), static_cast<int>(params.size()), encoded->types.data(),
-                             encoded->values.data(), nullptr, nullptr, 0),
-                PQclear);
+  if (!PQsendQueryParams(conn_, stmt.value()->sql.c_str(), static_cast<int>(params.size()), encoded->types.data(),
+                         encoded->values.data(), nullptr, nullptr, 0))
+    return lost();
+  auto collected = collect();
+  if (!collected) return collected.error();
+  ResultPtr res = std::move(collected.value());
   auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(res.get());
   const char* tuples = PQcmdTuples(res.get());
@@ -206,7 +250,11 @@ Result<Done> PgConnection::query(std::string_view sql, std::span<const SqlValue>
   std::vector<Oid> types;
   // Every result is read, even after `row` stops or an error: the
   // connection is ready for the next statement only once PQgetResult is null.
-  while (PGresult* raw = PQgetResult(conn_)) {
+  // The deadline is per row: an export may rightly take longer as a whole.
+  for (;;) {
+    if (auto lapsed = await_answer(std::chrono::steady_clock::now() + answer_wait_)) return *lapsed;
+    PGresult* raw = PQgetResult(conn_);
+    if (raw == nullptr) break;
     ResultPtr res(raw, PQclear);
     auto status = PQresultStatus(raw);
     if (status == PGRES_SINGLE_TUPLE && wanted && !error) {
@@ -228,20 +276,28 @@ Result<Done> PgConnection::query(std::string_view sql, std::span<const SqlValue>
 Result<Done> PgConnection::exec_script(std::string_view sql) {
   // The simple-query protocol runs several statements in one string, and
   // stops at the first error (the last result reports it).
-  ResultPtr res(PQexec(conn_, std::string(sql).c_str()), PQclear);
-  auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) return failure(res.get());
+  if (!PQsendQuery(conn_, std::string(sql).c_str())) return lost();
+  auto res = collect();
+  if (!res) return res.error();
+  auto status = res.value() ? PQresultStatus(res.value().get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+    return failure(res.value().get());
   return Done{};
 }
 
 Result<Done> PgConnection::simple(const char* sql) {
-  ResultPtr res(PQexec(conn_, sql), PQclear);
-  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return failure(res.get());
+  if (!PQsendQuery(conn_, sql)) return lost();
+  auto res = collect();
+  if (!res) return res.error();
+  if (!res.value() || PQresultStatus(res.value().get()) != PGRES_COMMAND_OK) return failure(res.value().get());
   return Done{};
 }
 
 Result<Done> PgConnection::commit() {
-  ResultPtr res(PQexec(conn_, "COMMIT"), PQclear);
+  if (!PQsendQuery(conn_, "COMMIT")) return lost();
+  auto collected = collect();
+  if (!collected) return collected.error();
+  const ResultPtr& res = collected.value();
   if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return failure(res.get());
   // COMMIT of a transaction in which a statement failed rolls back without an error.
   if (std::strcmp(PQcmdStatus(res.get()), "ROLLBACK") == 0)
@@ -249,7 +305,7 @@ Result<Done> PgConnection::commit() {
   return Done{};
 }
 
-Result<std::unique_ptr<SqlConnection>> connect(const std::string& conninfo) {
+Result<std::unique_ptr<SqlConnection>> connect(const std::string& conninfo, int statement_seconds) {
   // Parsed first so that a malformed string is reported without echoing any
   // part of it (it may hold the password).
   char* parse_error = nullptr;
@@ -262,23 +318,25 @@ Result<std::unique_ptr<SqlConnection>> connect(const std::string& conninfo) {
   // server that vanished without closing the connection (~30 s).
   const char* keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
                         "fallback_application_name", "dbname", "client_encoding", nullptr};
-  const char* values[] = {kConnectTimeoutSeconds, "15", "5", "3", "aisbf", conninfo.c_str(), "UTF8", nullptr};
+  const std::string connect_timeout = std::to_string(connect_timeout_seconds(statement_seconds));
+  const char* values[] = {connect_timeout.c_str(), "15", "5", "3", "aisbf", conninfo.c_str(), "UTF8", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 1);
   if (!conn) return make_error(StoreError::Kind::unavailable, "out of memory");
-  auto connection = std::make_unique<PgConnection>(conn);
+  auto connection = std::make_unique<PgConnection>(conn, statement_seconds + kAnswerMarginSeconds);
   // libpq prints the server's notices to stderr; aisbf's log is elsewhere.
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
   if (PQstatus(conn) != CONNECTION_OK)
     return make_error(StoreError::Kind::unavailable, "cannot connect: " + first_line(PQerrorMessage(conn)));
-  if (auto set = connection->exec(kStatementTimeout, {}); !set) return set.error();
+  const std::string set_timeout = "SET statement_timeout = " + std::to_string(statement_seconds * 1000);
+  if (auto set = connection->exec(set_timeout, {}); !set) return set.error();
   return std::unique_ptr<SqlConnection>(std::move(connection));
 }
 
 }  // namespace
 
-SqlConnector postgres_connector(std::string conninfo) {
-  return [conninfo = std::move(conninfo)]() { return connect(conninfo); };
+SqlConnector postgres_connector(std::string conninfo, int statement_seconds) {
+  return [conninfo = std::move(conninfo), statement_seconds]() { return connect(conninfo, statement_seconds); };
 }
 
 }  // namespace aisbf::store

@@ -49,7 +49,7 @@ TEST(UserConfig, BuildsTheViewUnderInternalIds) {
   const UserView& v = *built.view;
   ASSERT_NE(v.provider("mine"), nullptr);
   EXPECT_EQ(v.provider("mine")->id, "~alice/mine");
-  EXPECT_TRUE(public_addresses_only(*v.provider("mine")));
+  EXPECT_TRUE(v.provider("mine")->public_addresses_only);
   
   EXPECT_EQ(v.provider("mine")->api_key, "sk-user-secret-1234");
   EXPECT_EQ(v.config().find_provider("mine"), nullptr);  // never under the plain id
@@ -59,14 +59,14 @@ TEST(UserConfig, BuildsTheViewUnderInternalIds) {
   ASSERT_EQ(plan->candidates.size(), 2u);
   EXPECT_EQ(plan->candidates[0].key, "~alice/mine/m1");  // own provider first
   EXPECT_EQ(plan->candidates[1].key, "shared/g1");       // else the global one
-  EXPECT_FALSE(public_addresses_only(*plan->candidates[1].provider));
+  EXPECT_FALSE(plan->candidates[1].provider->public_addresses_only);
   
 }
 
 TEST(UserConfig, AllowanceLiftsTheAddressRule) {
   auto built = build_user_view(global_config(), "bob", {mine()}, true, kNoWords);
   ASSERT_TRUE(built.view);
-  EXPECT_FALSE(public_addresses_only(*built.view->provider("mine")));
+  EXPECT_FALSE(built.view->provider("mine")->public_addresses_only);
   
 }
 

@@ -134,7 +134,13 @@ describe('user namespaces: every listed id works, and only for its owner', { tim
   });
 
   it('every listed id answers on the scoped route it was listed under', async () => {
-    for (const id of lists['/api/mine/models']) await assertChatWorks(s, '/api/mine/chat/completions', id, bearer(alice));
+    for (const id of lists['/api/mine/models']) {
+      await assertChatWorks(s, '/api/mine/chat/completions', id, bearer(alice));
+      await assertChatWorks(s, '/api/mine/v1/messages', id, anthropicHeaders(alice), true);
+    }
+    // A user's rotation and autoselect by their bare ids as the scope, as global ones are.
+    await assertChatWorks(s, '/api/team/chat/completions', 'user-rotation/team', bearer(alice));
+    await assertChatWorks(s, '/api/pick/chat/completions', 'user-autoselect/pick', bearer(alice));
     for (const id of lists['/api/rotations/models']) {
       await assertChatWorks(s, '/api/rotations/chat/completions', id, bearer(alice));
     }

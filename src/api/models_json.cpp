@@ -2,8 +2,10 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/anthropic/models_json.hpp"
 #include "core/model_id.hpp"
 
 namespace aisbf::api {
@@ -119,6 +121,25 @@ std::optional<std::string> model_json(const Config& config, std::string_view mod
   const auto* model = provider->find_model(parsed->model);
   if (model == nullptr) return std::nullopt;
   return json::serialize(model_entry(*provider, *model));
+}
+
+std::string anthropic_display_name(const json::object& entry) {
+  if (const auto* n = entry.if_contains("name"); n != nullptr && n->is_string()) return std::string(n->get_string());
+  const auto* id = entry.if_contains("id");
+  const auto* provider = entry.if_contains("provider");
+  if (id == nullptr || !id->is_string() || provider == nullptr || !provider->is_string()) return {};
+  const std::string_view i = id->get_string(), p = provider->get_string();
+  if (i.size() > p.size() && i.starts_with(p) && i[p.size()] == '/') return std::string(i.substr(p.size() + 1));
+  return {};
+}
+
+std::string anthropic_entry_json(std::string_view entry) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(entry, ec);
+  if (ec || !parsed.is_object()) return anthropic_model_json("", "");
+  const auto* id = parsed.as_object().if_contains("id");
+  return anthropic_model_json(id != nullptr && id->is_string() ? std::string_view(id->get_string()) : "",
+                              anthropic_display_name(parsed.as_object()));
 }
 
 std::string status_json(const Config& config) {

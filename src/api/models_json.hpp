@@ -9,6 +9,8 @@
 #include <map>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "config/config.hpp"
 #include "core/provider_adapter.hpp"
 
@@ -26,6 +28,13 @@ std::string rotation_models_json(const Config& config);
 
 // One model by its gateway id ("provider/model" or "rotation/<id>"), or nullopt.
 std::optional<std::string> model_json(const Config& config, std::string_view model_id);
+
+// The name an entry of the lists above (or of a user's, api/user_json.hpp)
+// shows in Anthropic's shape: its `name`, else the model part of a provider
+// model's id ("<provider>/<model>"), else "" (the id stands for itself).
+std::string anthropic_display_name(const boost::json::object& entry);
+// One OpenAI-shaped entry (model_json's text) in Anthropic's shape.
+std::string anthropic_entry_json(std::string_view entry);
 
 std::string status_json(const Config& config);
 

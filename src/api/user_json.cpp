@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/models_json.hpp"
 #include "auth/secret_box.hpp"
 
 namespace aisbf::api {
@@ -115,7 +116,8 @@ std::string model_list_json(json::array data) {
   return json::serialize(out);
 }
 
-std::string namespace_models_json(std::string_view global_list, const routing::UserView* view) {
+std::string namespace_models_json(std::string_view global_list, const routing::UserView* view,
+                                  std::optional<store::DocKind> kind) {
   boost::system::error_code ec;
   auto parsed = json::parse(global_list, ec);
   json::array data;
@@ -123,9 +125,36 @@ std::string namespace_models_json(std::string_view global_list, const routing::U
     if (auto* d = parsed.as_object().if_contains("data"); d != nullptr && d->is_array()) data = std::move(d->as_array());
   }
   if (view != nullptr) {
-    for (auto& entry : user_model_entries(*view, std::nullopt)) data.push_back(std::move(entry));
+    for (auto& entry : user_model_entries(*view, kind)) data.push_back(std::move(entry));
   }
   return model_list_json(std::move(data));
+}
+
+std::optional<std::string> user_provider_models_json(const routing::UserView& view, std::string_view id) {
+  const auto* p = view.provider(id);
+  if (p == nullptr) return std::nullopt;
+  json::array data;
+  for (const auto& m : p->models) data.emplace_back(provider_model_entry(view, id, *p, m));
+  return model_list_json(std::move(data));
+}
+
+std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id) {
+  if (!model_id.starts_with("user-")) return std::nullopt;
+  const auto kind = model_id.starts_with("user-autoselect/") ? std::optional(store::DocKind::autoselect) : std::nullopt;
+  for (const auto& entry : user_model_entries(view, kind)) {
+    const auto* id = entry.as_object().if_contains("id");
+    if (id != nullptr && id->is_string() && id->get_string() == model_id) return json::serialize(entry);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> user_model_names(const routing::UserView& view) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& v : user_model_entries(view, std::nullopt)) {
+    const auto* id = v.as_object().if_contains("id");
+    if (id != nullptr && id->is_string()) out.emplace_back(std::string(id->get_string()), anthropic_display_name(v.as_object()));
+  }
+  return out;
 }
 
 }  // namespace aisbf::api

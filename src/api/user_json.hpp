@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -37,8 +39,21 @@ std::string user_doc_json(const routing::UserDoc& doc);
 // one kind's (autoselects only this way).
 boost::json::array user_model_entries(const routing::UserView& view, std::optional<store::DocKind> kind);
 // {"object":"list","data":[…]}: `global_list` (models_list_json's text)
-// followed by the user's entries.
-std::string namespace_models_json(std::string_view global_list, const routing::UserView* view);
+// followed by the user's entries (of one kind when `kind` is set).
+std::string namespace_models_json(std::string_view global_list, const routing::UserView* view,
+                                  std::optional<store::DocKind> kind = std::nullopt);
 std::string model_list_json(boost::json::array data);
+
+// The entries of the user's own provider `id` (its "user-provider/<id>/…"
+// ids), for /api/{id}/models; nullopt when the user has no such provider.
+std::optional<std::string> user_provider_models_json(const routing::UserView& view, std::string_view id);
+
+// One of the user's ids of any kind, as the lists show it; nullopt for an id
+// no list of theirs holds (so a lookup finds exactly what the lists give).
+std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id);
+
+// (id, display name) of the user's providers' models and rotations, for
+// the Anthropic shape of the model list.
+std::vector<std::pair<std::string, std::string>> user_model_names(const routing::UserView& view);
 
 }  // namespace aisbf::api

@@ -66,6 +66,10 @@ struct ProviderConfig {
   std::string api_version;  // `api_version` (Azure OpenAI)
   std::string site_url;     // `site_url` (OpenRouter's HTTP-Referer)
   std::string app_name;     // `app_name` (OpenRouter's X-Title)
+  // Not a file field: set on a user's own provider (routing/user_config.hpp)
+  // unless an admin allowed that user private endpoints; the upstream client
+  // then refuses every private address it would connect to.
+  bool public_addresses_only = false;
   std::vector<ModelConfig> models;
   boost::json::object raw;
 

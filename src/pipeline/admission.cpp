@@ -130,6 +130,15 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
   return std::nullopt;
 }
 
+// The model routes answer in Anthropic's shape to a request carrying
+// `anthropic-version` (the Anthropic SDK's models.list()/retrieve()), which
+// sends its key as x-api-key and reads Anthropic's errors.
+IngressFormat route_format(const Route& route, const http::Request& req) {
+  const bool model_route = route.spec.name == "models_list" || route.spec.name == "model_get";
+  if (model_route && !req["anthropic-version"].empty()) return IngressFormat::anthropic_messages;
+  return ingress_format(route.spec.format);
+}
+
 }  // namespace
 
 Admission admit(const http::Request& req, const Config& config, bool loopback_only, auth::AccountIndex* accounts) {
@@ -137,7 +146,7 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
   out.match = route_matcher().match(std::string_view(req.method_string()), std::string_view(req.target()));
   const auto routes = route_table();
   const Route* route = out.match.outcome == Outcome::not_found ? nullptr : &routes[out.match.route];
-  if (route != nullptr) out.format = ingress_format(route->spec.format);
+  if (route != nullptr) out.format = route_format(*route, req);
 
   // DNS rebinding: a page on another origin must not reach a loopback gateway.
   if (loopback_only &&
@@ -239,7 +248,7 @@ Admission readmit(const http::Request& req, const AdmittedHead& head) {
   if (out.match.outcome != api::RouteMatch::Outcome::matched)  // cannot happen: the same target
     out.match = route_matcher().match(std::string_view(req.method_string()), std::string_view(req.target()));
   out.route = &route_table()[head.route];
-  out.format = ingress_format(out.route->spec.format);
+  out.format = route_format(*out.route, req);
   return out;
 }
 

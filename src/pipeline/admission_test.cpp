@@ -61,6 +61,15 @@ TEST(Admission, PrincipalAndPolicy) {
   EXPECT_EQ(code_of(a), "admitted");
   EXPECT_EQ(a.format, IngressFormat::anthropic_messages);
   EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/models", {{"x-api-key", "t1"}}), on, true)), "invalid_api_key");
+  // ...and on the model routes for the Anthropic SDK, which says anthropic-version.
+  for (const char* target : {"/v1/models", "/v1/models/mock/m"}) {
+    a = admit(head(bhttp::verb::get, target, {{"x-api-key", "t1"}, {"anthropic-version", "2023-06-01"}}), on, true);
+    EXPECT_EQ(code_of(a), "admitted") << target;
+    EXPECT_EQ(a.format, IngressFormat::anthropic_messages) << target;
+  }
+  a = admit(head(bhttp::verb::get, "/v1/models", {{"anthropic-version", "2023-06-01"}}), on, true);
+  EXPECT_EQ(a.format, IngressFormat::anthropic_messages);  // its 401 in Anthropic's shape
+  EXPECT_EQ(a.refusal->status, 401);
   // Unknown paths and wrong methods ask for a token first, as before.
   EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/nope"), on, true)), "invalid_api_key");
   EXPECT_EQ(code_of(admit(head(bhttp::verb::post, "/health"), on, true)), "invalid_api_key");

@@ -46,12 +46,6 @@ ChatIo http_io(const HttpChat* io, http::Exchange* ex, const http::Request& requ
   return out;
 }
 
-// Only a request naming a user's own target waits for the user's view (and
-// so perhaps for the store); the check is inline, so others pay no frame.
-bool names_user_target(const RequestContext& ctx, std::string_view model) {
-  return !ctx.namespace_user.empty() && model.starts_with("user-");
-}
-
 // A client format whose bodies may be forwarded as bytes to an adapter that
 // accepts them; otherwise decoded to canonical and translated. `io` null:
 // the answer goes to `ex`.
@@ -62,7 +56,7 @@ boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange*
   const http::Request& request = io != nullptr ? io->request : ex->request();
   auto envelope = scan_chat_envelope(request.body(), ctx.format);
   if (!envelope) co_return co_await refuse(sink, envelope.error(), ctx, request);
-  if (names_user_target(ctx, envelope->model)) co_await ensure_user_view(ctx, envelope->model);
+  if (names_user_target(ctx, scope, envelope->model)) co_await ensure_user_view(ctx);
   ChatJob job(http_io(io, ex, request, sink));
   job.client_model = envelope->model;
   job.stream = envelope->stream;
@@ -82,7 +76,7 @@ boost::asio::awaitable<void> serve_decoded(const HttpChat* io, http::Exchange* e
   const http::Request& request = io != nullptr ? io->request : ex->request();
   auto decoded = ingress_codec(ctx.format).decode_request(request.body());
   if (!decoded) co_return co_await refuse(sink, decoded.error(), ctx, request);
-  if (names_user_target(ctx, decoded->model)) co_await ensure_user_view(ctx, decoded->model);
+  if (names_user_target(ctx, scope, decoded->model)) co_await ensure_user_view(ctx);
   ChatJob job(http_io(io, ex, request, sink));
   job.stream = decoded->stream;
   job.include_usage = decoded->include_usage;

@@ -7,7 +7,6 @@
 
 #include "pipeline/upstream_target.hpp"
 #include "providers/registry.hpp"
-#include "routing/user_config.hpp"
 
 namespace aisbf {
 
@@ -52,7 +51,7 @@ Expected<PreparedCandidate> prepare_candidate(const routing::Candidate& c) {
   if (p.adapter == nullptr) return unsupported_type(*c.provider);
   p.target = upstream_target(*c.provider, c.model, c.upstream_model);
   if (!c.api_key.empty()) p.target.api_key = c.api_key;
-  p.endpoint = cached_endpoint(p.target.endpoint, routing::public_addresses_only(*c.provider));
+  p.endpoint = cached_endpoint(p.target.endpoint, c.provider->public_addresses_only);
   if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
   p.auth_headers = p.adapter->auth_headers(p.target);
   for (bool stream : {false, true}) {

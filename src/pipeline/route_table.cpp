@@ -30,7 +30,8 @@ GatewayError coded(ErrorKind kind, std::string message, std::string code) {
   return e;
 }
 
-std::string anthropic_models_json(const Config& config, const FetchedModels& fetched) {
+std::vector<std::pair<std::string, std::string>> anthropic_model_names(const Config& config,
+                                                                       const FetchedModels& fetched) {
   std::vector<std::pair<std::string, std::string>> models;
   for (const auto& provider : config.providers) {
     for (const auto& model : provider.models) models.emplace_back(provider.id + "/" + model.name, model.name);
@@ -40,7 +41,9 @@ std::string anthropic_models_json(const Config& config, const FetchedModels& fet
       if (provider.find_model(model.id) == nullptr) models.emplace_back(provider.id + "/" + model.id, model.display_name);
     }
   }
-  return api::anthropic_models_list_json(models);
+  // The rotations, as the OpenAI shape lists them: they work on /v1/messages too.
+  for (const auto& rotation : config.rotations) models.emplace_back("rotation/" + rotation.id, rotation.model_name);
+  return models;
 }
 
 awaitable<void> health(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
@@ -53,19 +56,19 @@ awaitable<void> status(App&, http::Exchange& ex, RequestContext& ctx, const Rout
 
 awaitable<void> models_list(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   // Anthropic's SDK lists models on the same path; it sends anthropic-version.
-  if (!ex.request()["anthropic-version"].empty())
-    co_return co_await send_json(ex, 200, anthropic_models_json(*ctx.config, *app.catalog().snapshot()), ctx.request_id);
+  if (!ex.request()["anthropic-version"].empty()) {
+    auto names = anthropic_model_names(*ctx.config, *app.catalog().snapshot());
+    if (!ctx.namespace_user.empty()) co_return co_await user_routes::anthropic_models(app, ex, ctx, std::move(names));
+    co_return co_await send_json(ex, 200, api::anthropic_models_list_json(names), ctx.request_id);
+  }
   auto list = api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get());
   // A user's own ids too; with the store down, the global ones still list.
   if (!ctx.namespace_user.empty()) co_return co_await user_routes::global_models(app, ex, ctx, std::move(list));
   co_await send_json(ex, 200, list, ctx.request_id);
 }
 
-awaitable<void> model_get(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
-  const auto id = m.param("model_id");
-  if (auto model = api::model_json(*ctx.config, id)) co_return co_await send_json(ex, 200, *model, ctx.request_id);
-  co_await send_error(ex, coded(ErrorKind::not_found, fmt::format("model '{}' does not exist", id), "model_not_found"),
-                      ctx);
+awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return user_routes::model_get(app, ex, ctx, m.param("model_id"));
 }
 
 awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
@@ -73,6 +76,7 @@ awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx,
   if (ctx.config->find_provider(scope) != nullptr)
     co_return co_await send_json(ex, 200, api::models_list_json(*ctx.config, scope, app.catalog().snapshot().get()),
                                  ctx.request_id);
+  if (!ctx.namespace_user.empty()) co_return co_await user_routes::scope_models(app, ex, ctx, scope);
   co_await send_error(ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", scope), "model_not_found"),
                       ctx);
 }
@@ -101,8 +105,10 @@ awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, co
   co_await send_json(ex, 200, api::rotations_list_json(*ctx.routes), ctx.request_id);
 }
 
-awaitable<void> rotations_models(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  co_await send_json(ex, 200, api::rotation_models_json(*ctx.config), ctx.request_id);
+awaitable<void> rotations_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto list = api::rotation_models_json(*ctx.config);
+  if (!ctx.namespace_user.empty()) co_return co_await user_routes::global_models(app, ex, ctx, list, store::DocKind::rotation);
+  co_await send_json(ex, 200, list, ctx.request_id);
 }
 
 awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "api/user_json.hpp"
 #include "pipeline/app.hpp"
@@ -78,10 +79,43 @@ awaitable<void> models(App& app, http::Exchange& ex, RequestContext& ctx, const 
   co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
-awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list) {
+awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list,
+                              std::optional<store::DocKind> kind) {
   auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
-  const std::string answer = api::namespace_models_json(global_list, view ? view->get() : nullptr);
+  const std::string answer = api::namespace_models_json(global_list, view ? view->get() : nullptr, kind);
   co_await send_json(ex, 200, answer, ctx.request_id);
+}
+
+awaitable<void> anthropic_models(App& app, http::Exchange& ex, RequestContext& ctx,
+                                 std::vector<std::pair<std::string, std::string>> global) {
+  auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
+  if (view) {
+    for (auto& named : api::user_model_names(**view)) global.push_back(std::move(named));
+  }
+  co_await send_json(ex, 200, api::anthropic_models_list_json(global), ctx.request_id);
+}
+
+awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view id) {
+  std::optional<std::string> entry = api::model_json(*ctx.config, id);
+  if (!entry && !ctx.namespace_user.empty() && id.starts_with("user-")) {
+    auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
+    if (!view) co_return co_await send_error(ex, view.error(), ctx);
+    entry = api::user_model_json(**view, id);
+  }
+  if (!entry) {
+    co_return co_await send_error(
+        ex, coded_error(ErrorKind::not_found, fmt::format("model '{}' does not exist", id), "model_not_found"), ctx);
+  }
+  if (ctx.format == IngressFormat::anthropic_messages) entry = api::anthropic_entry_json(*entry);
+  co_await send_json(ex, 200, *entry, ctx.request_id);
+}
+
+awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
+  auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
+  if (!view) co_return co_await send_error(ex, view.error(), ctx);
+  if (auto list = api::user_provider_models_json(**view, scope)) co_return co_await send_json(ex, 200, *list, ctx.request_id);
+  co_await send_error(
+      ex, coded_error(ErrorKind::not_found, fmt::format("no provider named '{}'", scope), "model_not_found"), ctx);
 }
 
 namespace {

@@ -8,6 +8,9 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -45,8 +48,21 @@ template <store::DocKind K>
 awaitable<void> doc_delete(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 
 // /api/v1/models for a user: `global_list` and the user's own ids (the
-// global ones alone when the store cannot give the user's).
-awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list);
+// global ones alone when the store cannot give the user's); of one kind
+// when `kind` is set (/api/rotations/models: the user's rotations).
+awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list,
+                              std::optional<store::DocKind> kind = std::nullopt);
+// The Anthropic shape of the same: `global` (id, display name) pairs and the user's.
+awaitable<void> anthropic_models(App& app, http::Exchange& ex, RequestContext& ctx,
+                                 std::vector<std::pair<std::string, std::string>> global);
+// GET /api/v1/models/{id} and the other single-model routes: a global id,
+// or a `user-…` id in the caller's namespace, as the lists show it (in
+// Anthropic's shape to an Anthropic client); 404 for any other id, another
+// user's included.
+awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view id);
+// GET /api/{scope}/models where `scope` names no global provider: the
+// caller's own provider's models, else 404 as for any unknown provider.
+awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 
 awaitable<void> chat(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> messages(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);

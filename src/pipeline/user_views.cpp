@@ -10,6 +10,7 @@
 #include "pipeline/db_pool.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/route_table.hpp"
+#include "routing/resolve.hpp"
 
 namespace aisbf {
 
@@ -191,10 +192,13 @@ boost::asio::awaitable<Expected<std::shared_ptr<const routing::UserView>>> UserV
   co_return entry->view;
 }
 
-boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx, std::string_view model) {
-  if (ctx.namespace_user.empty() || ctx.user_view || ctx.user_views == nullptr || !model.starts_with("user-")) {
-    co_return;
-  }
+bool names_user_target(const RequestContext& ctx, std::string_view scope, std::string_view model) {
+  if (ctx.namespace_user.empty()) return false;
+  return model.starts_with("user-") || routing::names_user_scope(*ctx.config, scope);
+}
+
+boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx) {
+  if (ctx.user_view || ctx.user_views == nullptr) co_return;
   auto view = co_await ctx.user_views->get(ctx.config, ctx.namespace_user);
   if (view) ctx.user_view = std::move(*view);
 }

@@ -101,10 +101,14 @@ class UserViews {
   std::unordered_map<std::string, std::pair<Entry, std::list<std::string>::iterator>> entries_;
 };
 
-// Loads the namespace's view into ctx.user_view when the request's model id
-// names a user's own target (`user-…`) and ctx.namespace_user is set, so a
-// request on global models never waits on the store. A failure leaves it
-// null: resolution then answers 503 store_unavailable.
-boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx, std::string_view model);
+// Whether a request must wait for its namespace's view: ctx.namespace_user
+// is set and the request names a user's own target (a `user-…` model id, or
+// a /api/{scope}/… scope that names no global target). Not a coroutine, so a
+// request on global models never waits on the store nor pays a frame.
+bool names_user_target(const RequestContext& ctx, std::string_view scope, std::string_view model);
+
+// Loads the namespace's view into ctx.user_view (after names_user_target). A
+// failure leaves it null: resolution then answers 503 store_unavailable.
+boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx);
 
 }  // namespace aisbf

@@ -23,6 +23,13 @@ GatewayError not_built_yet(std::string_view kind, std::string_view id) {
   return e;
 }
 
+GatewayError store_unavailable() {
+  auto e = make_error(ErrorKind::unavailable,
+                      "the user's providers, rotations and autoselects cannot be loaded: the database is unavailable");
+  e.code = "store_unavailable";
+  return e;
+}
+
 Expected<ProviderTarget> provider_target(const ProviderConfig& provider, std::string_view model_name) {
   if (!is_valid_upstream_model_name(model_name)) {
     auto e = make_error(ErrorKind::invalid_request, "model name is empty, too long or contains whitespace or control characters");
@@ -65,12 +72,7 @@ Expected<Resolution> resolve_user(const Namespace& ns, const ModelId& id, std::s
                                        "(use a user's token, or /api/u/{{username}}/…)",
                                        model));
   }
-  if (ns.view == nullptr) {
-    auto e = make_error(ErrorKind::unavailable, "the user's providers, rotations and autoselects cannot be loaded: the "
-                                                "database is unavailable");
-    e.code = "store_unavailable";
-    return e;
-  }
+  if (ns.view == nullptr) return store_unavailable();
   const UserView& v = *ns.view;
   switch (id.kind) {
     case ModelIdKind::user_rotation: {
@@ -88,37 +90,81 @@ Expected<Resolution> resolve_user(const Namespace& ns, const ModelId& id, std::s
   return in_view(provider(provider_target(*p, id.model)));
 }
 
-}  // namespace
+// "<scope>/m" and "m" (and for a user's own provider the id its lists show,
+// "user-provider/<scope>/m") all name the model m of the provider `scope` on
+// a scoped route, unless the provider really has a model called by the
+// longer name.
+std::string_view scoped_model_name(const ProviderConfig& p, std::string_view scope, std::string_view model,
+                                   bool own) {
+  for (std::string_view prefix : {std::string_view(own ? "user-provider/" : ""), std::string_view()}) {
+    std::string_view name = model;
+    if (!name.starts_with(prefix)) continue;
+    name.remove_prefix(prefix.size());
+    if (name.size() > scope.size() && name.starts_with(scope) && name[scope.size()] == '/' &&
+        p.find_model(model) == nullptr) {
+      return name.substr(scope.size() + 1);
+    }
+  }
+  return model;
+}
 
-Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns,
-                                  std::string_view scope, std::string_view model) {
-  // /api/rotations/… and /api/autoselect/… name the rotation or autoselect in `model`.
+// /api/{scope}/… naming none of the global targets: the caller's own, in
+// the same order (a user's ids never shadow global ones).
+Expected<Resolution> resolve_user_scope(const Namespace& ns, std::string_view scope, std::string_view model) {
+  if (ns.is_global()) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
+  if (ns.view == nullptr) return store_unavailable();
+  const UserView& v = *ns.view;
+  if (v.autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
+  if (const auto* r = v.rotation(scope)) return in_view(rotation(*r));
+  const auto* p = v.provider(scope);
+  if (p == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
+  return in_view(provider(provider_target(*p, scoped_model_name(*p, scope, model, true))));
+}
+
+// /api/rotations/… and /api/autoselect/… name the target in `model`: a
+// global one by its bare id (or "rotation/<id>" / "autoselect/<id>", as the
+// global routes name them), the caller's own by its `user-…` id.
+Expected<Resolution> resolve_named_kind(const Config& config, const Namespace& ns, std::string_view scope,
+                                        std::string_view model) {
+  if (model.starts_with("user-")) {
+    auto id = parse_model_id(model);
+    const auto wanted = scope == "rotations" ? ModelIdKind::user_rotation : ModelIdKind::user_autoselect;
+    if (id && id->kind == wanted) return resolve_user(ns, *id, model);
+  }
   if (scope == "rotations") {
-    // "rotation/name" is accepted too: it is what /api/v1/models lists.
-    std::string_view id = model.substr(0, 9) == "rotation/" ? model.substr(9) : model;
+    std::string_view id = model.starts_with("rotation/") ? model.substr(9) : model;
     const auto* r = config.find_rotation(id);
     if (r == nullptr) return model_not_found(fmt::format("no rotation named '{}'", id));
     return rotation(*r);
   }
-  if (scope == "autoselect" && config.find_autoselect(scope) == nullptr) {
-    if (config.find_autoselect(model) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", model));
-    return not_built_yet("autoselect", model);
-  }
-  if (!scope.empty()) {
-    if (config.find_autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
-    if (const auto* r = config.find_rotation(scope)) return rotation(*r);
-    const auto* p = config.find_provider(scope);
-    if (p == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
-    // Both "model" and "provider/model" name the same thing on a scoped route,
-    // unless the provider really has a model called "provider/model".
-    std::string_view name = model;
-    if (name.size() > scope.size() && name.substr(0, scope.size()) == scope && name[scope.size()] == '/' &&
-        p->find_model(name) == nullptr) {
-      name.remove_prefix(scope.size() + 1);
-    }
-    return provider(provider_target(*p, name));
-  }
+  std::string_view id = model.starts_with("autoselect/") ? model.substr(11) : model;
+  if (config.find_autoselect(id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id));
+  return not_built_yet("autoselect", id);
+}
 
+Expected<Resolution> resolve_scoped(const Config& config, const Namespace& ns, std::string_view scope,
+                                    std::string_view model) {
+  if (scope == "rotations" || (scope == "autoselect" && config.find_autoselect(scope) == nullptr)) {
+    return resolve_named_kind(config, ns, scope, model);
+  }
+  if (config.find_autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
+  if (const auto* r = config.find_rotation(scope)) return rotation(*r);
+  const auto* p = config.find_provider(scope);
+  if (p == nullptr) return resolve_user_scope(ns, scope, model);
+  return provider(provider_target(*p, scoped_model_name(*p, scope, model, false)));
+}
+
+}  // namespace
+
+bool names_user_scope(const Config& config, std::string_view scope) {
+  if (scope.empty() || scope == "rotations" || scope == "autoselect") return false;
+  return config.find_autoselect(scope) == nullptr && config.find_rotation(scope) == nullptr &&
+         config.find_provider(scope) == nullptr;
+}
+
+Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std::string_view scope,
+                                  std::string_view model) {
+  if (!scope.empty()) return resolve_scoped(config, ns, scope, model);
   auto id = parse_model_id(model);
   if (!id) {
     return model_not_found(fmt::format(

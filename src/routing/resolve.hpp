@@ -41,7 +41,16 @@ struct Resolution {
 // rotation, provider. `ns`: the caller's namespace, where `user-provider/…`,
 // `user-rotation/…` and `user-autoselect/…` resolve (404 in the global one,
 // 503 store_unavailable when the user's documents could not be loaded).
+// In a user's namespace the scoped routes reach the user's own targets too:
+// /api/rotations/… and /api/autoselect/… take `user-rotation/<id>` and
+// `user-autoselect/<id>` in `model`, and /api/{id}/… takes the id of the
+// user's own provider, rotation or autoselect when no global target has it
+// (AISBF serves a user's providers there; global ids are never shadowed).
 Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std::string_view scope,
                                   std::string_view model);
+
+// Whether `scope` (of /api/{scope}/…) names no global target, so that in a
+// user's namespace it can only name one of theirs.
+bool names_user_scope(const Config& config, std::string_view scope);
 
 }  // namespace aisbf::routing

@@ -116,11 +116,7 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
     ProviderConfig copy = own.count(p.id) != 0 ? p : *global.find_provider(p.id);
     if (own.count(p.id) != 0) {
       copy.id = internal_id(username, p.id);
-      if (allow_private) {
-        copy.raw.erase(kPublicOnlyMark);
-      } else {
-        copy.raw[kPublicOnlyMark] = true;
-      }
+      copy.public_addresses_only = !allow_private;
     }
     c->providers.push_back(std::move(copy));
   }
@@ -139,11 +135,6 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
 }
 
 }  // namespace
-
-bool public_addresses_only(const ProviderConfig& provider) {
-  const auto* mark = provider.raw.if_contains(kPublicOnlyMark);
-  return mark != nullptr && mark->is_bool() && mark->get_bool();
-}
 
 const char* kind_name(store::DocKind kind) {
   switch (kind) {

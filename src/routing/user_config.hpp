@@ -49,12 +49,6 @@ struct UserView {
   const UserDoc* doc(store::DocKind kind, std::string_view id) const;
 };
 
-// Whether a provider may reach only public addresses (a user's provider
-// whose owner an admin has not allowed private endpoints). Marked in its
-// `raw` object when the view is built, so that no struct layout changes.
-inline constexpr std::string_view kPublicOnlyMark = "aisbf_public_addresses_only";
-bool public_addresses_only(const ProviderConfig& provider);
-
 // "provider", "rotation", "autoselect".
 const char* kind_name(store::DocKind kind);
 // "provider openai": how diagnostics name the document they are about.

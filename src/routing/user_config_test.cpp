@@ -49,7 +49,7 @@ TEST(UserConfig, BuildsTheViewUnderInternalIds) {
   const UserView& v = *built.view;
   ASSERT_NE(v.provider("mine"), nullptr);
   EXPECT_EQ(v.provider("mine")->id, "~alice/mine");
-  EXPECT_TRUE(public_addresses_only(*v.provider("mine")));
+  EXPECT_TRUE(v.provider("mine")->public_addresses_only);
   
   EXPECT_EQ(v.provider("mine")->api_key, "sk-user-secret-1234");
   EXPECT_EQ(v.config().find_provider("mine"), nullptr);  // never under the plain id
@@ -59,14 +59,14 @@ TEST(UserConfig, BuildsTheViewUnderInternalIds) {
   ASSERT_EQ(plan->candidates.size(), 2u);
   EXPECT_EQ(plan->candidates[0].key, "~alice/mine/m1");  // own provider first
   EXPECT_EQ(plan->candidates[1].key, "shared/g1");       // else the global one
-  EXPECT_FALSE(public_addresses_only(*plan->candidates[1].provider));
+  EXPECT_FALSE(plan->candidates[1].provider->public_addresses_only);
   
 }
 
 TEST(UserConfig, AllowanceLiftsTheAddressRule) {
   auto built = build_user_view(global_config(), "bob", {mine()}, true, kNoWords);
   ASSERT_TRUE(built.view);
-  EXPECT_FALSE(public_addresses_only(*built.view->provider("mine")));
+  EXPECT_FALSE(built.view->provider("mine")->public_addresses_only);
   
 }
 
@@ -97,6 +97,19 @@ TEST(UserConfig, ReservedAndSlashIdsAreRefused) {
   }
 }
 
+// Resolved to alice's provider `mine`, model m2, in her view.
+void expect_mine_m2(const Expected<Resolution>& p, std::string_view what) {
+  ASSERT_TRUE(p) << what << ": " << p.error().message;
+  EXPECT_TRUE(p->in_user_view);
+  EXPECT_EQ(p->target.provider->id, "~alice/mine");
+  EXPECT_EQ(p->target.upstream_model, "m2");
+}
+void expect_alice_r(const Expected<Resolution>& r) {
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->in_user_view);
+  EXPECT_EQ(r->rotation->id, "~alice/r");
+}
+
 TEST(UserConfig, ResolvesInTheNamespace) {
   auto global = global_config();
   auto built = build_user_view(global, "alice",
@@ -106,15 +119,8 @@ TEST(UserConfig, ResolvesInTheNamespace) {
   ASSERT_TRUE(built.view);
   const Namespace alice{"alice", built.view.get()};
 
-  auto p = resolve_chat(*global, alice, "", "user-provider/mine/m2");
-  ASSERT_TRUE(p) << p.error().message;
-  EXPECT_TRUE(p->in_user_view);
-  EXPECT_EQ(p->target.provider->id, "~alice/mine");
-  EXPECT_EQ(p->target.upstream_model, "m2");
-
-  auto r = resolve_chat(*global, alice, "", "user-rotation/r");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->rotation->id, "~alice/r");
+  expect_mine_m2(resolve_chat(*global, alice, "", "user-provider/mine/m2"), "user-provider/mine/m2");
+  expect_alice_r(resolve_chat(*global, alice, "", "user-rotation/r"));
 
   auto g = resolve_chat(*global, alice, "", "shared/g1");  // global ids keep working
   ASSERT_TRUE(g);
@@ -124,6 +130,47 @@ TEST(UserConfig, ResolvesInTheNamespace) {
   EXPECT_EQ(resolve_chat(*global, alice, "", "user-provider/shared/g1").error().status, 404);
   EXPECT_EQ(resolve_chat(*global, alice, "", "user-rotation/grot").error().status, 404);
   EXPECT_EQ(resolve_chat(*global, alice, "", "~alice/mine/m1").error().status, 404);  // internal ids stay internal
+}
+
+// /api/{scope}/…, /api/rotations/… and /api/autoselect/… in a user's
+// namespace: the user's own targets after the global ones, never over them.
+TEST(UserConfig, ResolvesScopedRoutesInTheNamespace) {
+  auto global = global_config();
+  auto built = build_user_view(global, "alice",
+                               {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
+                                   {"provider_id":"mine"}]})"),
+                                doc(DocKind::autoselect, "pick", R"({"model_name":"pick","description":"d",
+                                   "fallback":"r","available_models":[{"model_id":"r","description":"x"}]})")},
+                               false, kNoWords);
+  ASSERT_TRUE(built.view);
+  const Namespace alice{"alice", built.view.get()};
+  for (std::string_view model : {"m2", "mine/m2", "user-provider/mine/m2"}) {
+    expect_mine_m2(resolve_chat(*global, alice, "mine", model), model);
+  }
+  expect_alice_r(resolve_chat(*global, alice, "rotations", "user-rotation/r"));
+  expect_alice_r(resolve_chat(*global, alice, "r", "x"));
+  EXPECT_EQ(resolve_chat(*global, alice, "rotations", "grot")->rotation->id, "grot");
+  EXPECT_EQ(resolve_chat(*global, alice, "rotations", "r").error().status, 404);  // bare ids are the global ones
+  // A user's autoselect answers as a global one does (501), on every door.
+  for (auto [scope, model] : {std::pair{"autoselect", "user-autoselect/pick"}, std::pair{"pick", "x"},
+                              std::pair{"", "user-autoselect/pick"}}) {
+    auto a = resolve_chat(*global, alice, scope, model);
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error().status, 501) << scope << " " << model;
+    EXPECT_EQ(a.error().code, "unsupported_target_kind");
+  }
+  // The global provider keeps its scope; "user-provider/…" is no name of its models.
+  auto g = resolve_chat(*global, alice, "shared", "g1");
+  ASSERT_TRUE(g);
+  EXPECT_FALSE(g->in_user_view);
+  EXPECT_EQ(resolve_chat(*global, alice, "shared", "user-provider/shared/g1").error().status, 404);
+  // No namespace, or another user's: 404; a view that could not be loaded: 503.
+  EXPECT_EQ(resolve_chat(*global, Namespace{}, "mine", "m1").error().status, 404);
+  EXPECT_EQ(resolve_chat(*global, Namespace{}, "rotations", "user-rotation/r").error().status, 404);
+  EXPECT_EQ(resolve_chat(*global, Namespace{"alice", nullptr}, "mine", "m1").error().status, 503);
+  EXPECT_TRUE(names_user_scope(*global, "mine"));
+  EXPECT_FALSE(names_user_scope(*global, "shared"));
+  EXPECT_FALSE(names_user_scope(*global, "rotations"));
 }
 
 TEST(UserConfig, NoNamespaceNoUserIds) {

@@ -5,7 +5,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startSdkStack, OpenAI, request, post, mockProvider, tmpDir, MOCK_KEY } from './common.mjs';
+import { startSdkStack, OpenAI, request, post, mockProvider, tmpDir, MOCK_KEY, loadAnthropic } from './common.mjs';
+
+const Anthropic = await loadAnthropic();
 
 const ADMIN = 'e2e-user-ns-admin';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -68,4 +70,21 @@ describe('openai sdk with a user token', { timeout: 120000 }, () => {
       }
     });
   }
+
+  // The Anthropic SDK sends its key as x-api-key, on the model routes too.
+  it('the Anthropic SDK with the user token: models.list() shows the user\'s ids, each retrieved and served on /v1/messages',
+    { skip: Anthropic ? false : '@anthropic-ai/sdk is not installed' }, async () => {
+      const client = new Anthropic({ baseURL: s.url, apiKey: token, timeout: 10000, maxRetries: 0 });
+      const ids = [];
+      for await (const m of client.models.list()) ids.push(m.id);
+      const own = ids.filter((id) => id.startsWith('user-'));
+      assert.deepEqual(own.sort(), ['user-provider/own/mock-model', 'user-rotation/mix'], ids.join(','));
+      for (const model of own) {
+        const info = await client.models.retrieve(model);
+        assert.equal(info.id, model);
+        assert.equal(info.type, 'model');
+        const m = await client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: `hi ${model}` }] });
+        assert.equal(m.content[0].text, `You said: hi ${model}`);
+      }
+    });
 });

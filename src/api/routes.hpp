@@ -25,7 +25,15 @@ inline constexpr MethodSet kPost = kMethodPost;
 MethodSet method_bit(std::string_view method);
 
 // The format the route's clients speak, so errors come back in it.
-enum class ClientFormat : std::uint8_t { openai_chat, openai_completions, anthropic_messages };
+enum class ClientFormat : std::uint8_t {
+  openai_chat,
+  openai_completions,
+  anthropic_messages,
+  // OpenAI's shape, or Anthropic's (x-api-key read, errors and answers in
+  // its shape) when the request carries `anthropic-version`: the model
+  // lists, which both SDKs call on the same paths.
+  openai_or_anthropic,
+};
 
 // What the route asks of a request body.
 enum class BodyRule : std::uint8_t {

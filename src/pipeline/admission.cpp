@@ -134,8 +134,9 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
 // `anthropic-version` (the Anthropic SDK's models.list()/retrieve()), which
 // sends its key as x-api-key and reads Anthropic's errors.
 IngressFormat route_format(const Route& route, const http::Request& req) {
-  const bool model_route = route.spec.name == "models_list" || route.spec.name == "model_get";
-  if (model_route && !req["anthropic-version"].empty()) return IngressFormat::anthropic_messages;
+  if (route.spec.format == api::ClientFormat::openai_or_anthropic && !req["anthropic-version"].empty()) {
+    return IngressFormat::anthropic_messages;
+  }
   return ingress_format(route.spec.format);
 }
 

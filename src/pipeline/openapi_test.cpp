@@ -88,8 +88,8 @@ TEST(OpenApi, DescribesExactlyTheRoutesOfTheRouteTable) {
 
 // What admission reads for a route (pipeline/admission.cpp): nothing on a
 // public route; else Authorization (bearer), x-api-key only where the
-// route's clients speak Anthropic, and the session cookie, which needs
-// X-CSRF-Token on a state-changing method. A session_csrf route takes only
+// route's clients speak Anthropic (always, or with anthropic-version), and
+// the session cookie, which needs X-CSRF-Token on a state-changing method. A session_csrf route takes only
 // the session. Each requirement as sorted scheme names joined by '+'.
 std::set<std::string> expected_security(const api::RouteSpec& spec, std::string_view method) {
   if (spec.policy == auth::AuthPolicy::public_route) return {};
@@ -98,7 +98,10 @@ std::set<std::string> expected_security(const api::RouteSpec& spec, std::string_
   const std::string session = auth::is_state_changing_method(upper) ? "csrf+session" : "session";
   if (spec.policy == auth::AuthPolicy::session_csrf) return {"csrf+session"};
   std::set<std::string> out = {"bearer", session};
-  if (ingress_format(spec.format) == IngressFormat::anthropic_messages) out.insert("apiKey");
+  if (ingress_format(spec.format) == IngressFormat::anthropic_messages ||
+      spec.format == api::ClientFormat::openai_or_anthropic) {
+    out.insert("apiKey");
+  }
   return out;
 }
 

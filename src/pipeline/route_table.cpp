@@ -155,6 +155,7 @@ constexpr auto kGet = api::kGet;
 constexpr auto kPost = api::kPost;
 constexpr auto kToken = AuthPolicy::gateway_token;
 constexpr auto kAdmin = AuthPolicy::admin;
+constexpr auto kEitherFormat = api::ClientFormat::openai_or_anthropic;
 constexpr auto kPut = api::kMethodPut;
 using admin_config::list_entries, admin_config::get_entry, admin_config::put_entry, admin_config::delete_entry;
 constexpr auto kProvider = EntryKind::provider;
@@ -170,10 +171,10 @@ constexpr auto kDelete = api::kMethodDelete;
 const Route kRoutes[] = {
     {{"health", kGet, "/health", AuthPolicy::public_route}, &health},
     {{"status", kGet, "/", kToken}, &status},
-    {{"models_list", kGet, "/api/models", kToken}, &models_list},
-    {{"models_list", kGet, "/api/v1/models", kToken}, &models_list},
-    {{"models_list", kGet, "/v1/models", kToken}, &models_list},
-    {{"models_list", kGet, "/models", kToken}, &models_list},
+    {{"models_list", kGet, "/api/models", kToken, kEitherFormat}, &models_list},
+    {{"models_list", kGet, "/api/v1/models", kToken, kEitherFormat}, &models_list},
+    {{"models_list", kGet, "/v1/models", kToken, kEitherFormat}, &models_list},
+    {{"models_list", kGet, "/models", kToken, kEitherFormat}, &models_list},
     {{"chat", kPost, "/api/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"chat", kPost, "/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"messages", kPost, "/v1/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
@@ -240,10 +241,10 @@ const Route kRoutes[] = {
     {{"admin_usage_flush", kPost, "/api/admin/usage/flush", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_usage_flush},
     {{"user_usage", kGet, "/api/user/usage", AuthPolicy::user}, &user_usage},
-    {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken}, &model_get},
-    {{"model_get", kGet, "/v1/models/{model_id*}", kToken}, &model_get},
-    {{"model_get", kGet, "/api/models/{model_id*}", kToken}, &model_get},
-    {{"model_get", kGet, "/models/{model_id*}", kToken}, &model_get},
+    {{"model_get", kGet, "/api/v1/models/{model_id*}", kToken, kEitherFormat}, &model_get},
+    {{"model_get", kGet, "/v1/models/{model_id*}", kToken, kEitherFormat}, &model_get},
+    {{"model_get", kGet, "/api/models/{model_id*}", kToken, kEitherFormat}, &model_get},
+    {{"model_get", kGet, "/models/{model_id*}", kToken, kEitherFormat}, &model_get},
     // A user's namespace (pipeline/user_routes.hpp): /api/user/… for the
     // caller's own, /api/u/{username}/… for an explicit one (checked by the
     // handler: that user, admins, global tokens). Before /api/{scope}/….
@@ -357,6 +358,7 @@ std::vector<std::string_view> reserved_route_words() {
 IngressFormat ingress_format(api::ClientFormat format) {
   switch (format) {
     case api::ClientFormat::openai_chat: return IngressFormat::openai_chat;
+    case api::ClientFormat::openai_or_anthropic: return IngressFormat::openai_chat;  // route_format() in admission
     case api::ClientFormat::openai_completions: return IngressFormat::openai_completions;
     case api::ClientFormat::anthropic_messages: return IngressFormat::anthropic_messages;
   }

@@ -2,9 +2,9 @@
 // in single-row mode (an export never holds a whole result), errors mapped
 // by SQLSTATE. Every answer is awaited with poll() and a deadline, never
 // libpq's blocking waits: a hung server holds no DB thread for longer than
-// its statement timeout plus a margin. Messages carry the server's primary text at most: never a bound
-// value (class 22 messages quote them, so those are replaced) or the
-// connection string.
+// its statement timeout plus a margin. Messages carry the server's primary
+// text at most: never a bound value (class 22 messages quote them, so those
+// are replaced) or the connection string.
 #include <libpq-fe.h>
 #include <poll.h>
 

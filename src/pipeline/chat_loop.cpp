@@ -28,6 +28,7 @@ using limits::Clock;
 // The final error: answered to the HTTP client, or kept for the in-process caller.
 boost::asio::awaitable<void> answer_error(ChatJob& job, RequestContext& ctx, const GatewayError& error) {
   note_error(ctx.usage, error);
+  ctx.quota.settle();  // before the client hears: its next request finds the reservation given back
   if (job.io.sink == nullptr) {
     job.io.failure = error;
     co_return;
@@ -113,8 +114,9 @@ boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, con
     const GatewayError error = skip ? skipped_error(*skip) : request_timed_out(ctx);  // named: see relay.cpp
     co_return co_await answer_error(job, ctx, error);
   }
+  note_attempt_start(ctx.usage, c);
   auto outcome = co_await attempt(ctx, c, job, listed);
-  note_attempt(ctx.usage, c, outcome);
+  note_attempt_end(ctx.usage, outcome);
   unwatch_client(job);
   settle(gate, outcome, ctx, listed);
   log_outcome(ctx, job.client_model, c.key, outcome);
@@ -169,6 +171,7 @@ boost::asio::awaitable<void> send_notify(ResponseSink& sink, RequestContext& ctx
   response.model = job.client_model;
   const EgressContext egress{std::string(job.client_model), job.include_usage};
   HeaderList extra{{"x-request-id", ctx.request_id}};
+  ctx.quota.settle();
   if (!job.stream) {
     co_await sink.send(200, "application/json", codec.encode_response(response, egress), extra);
     co_return;
@@ -249,8 +252,9 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     ctx.response_headers.reserve(2);
     ctx.response_headers.emplace_back("x-aisbf-target", c.key);
     ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
+    note_attempt_start(ctx.usage, c);
     auto outcome = co_await attempt(ctx, c, job, true);
-    note_attempt(ctx.usage, c, outcome);
+    note_attempt_end(ctx.usage, outcome);
     settle(gate, outcome, ctx, true);
     log_outcome(ctx, job.client_model, c.key, outcome);
     if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {

@@ -73,10 +73,14 @@ void QuotaTap::settle() {
   // No attempt was made (every candidate skipped, the deadline passed
   // first): the request never reached an upstream and costs nothing.
   if (usage_ != nullptr && usage_->attempts == 0) return ledger->release(held_, wall_now());
+  settle_answered(usage_ != nullptr ? usage_->usage : ScannedUsage{});
+}
+
+void QuotaTap::settle_answered(const ScannedUsage& u) {
+  if (!held_.held()) return;
   limits::QuotaAmount actual;
+  actual.tokens = u.prompt_tokens + u.completion_tokens;
   if (usage_ != nullptr) {
-    const ScannedUsage& u = usage_->usage;
-    actual.tokens = u.prompt_tokens + u.completion_tokens;
     actual.cost = routing::cost_of(usage_->prices, {u.prompt_tokens, u.completion_tokens, u.cached_tokens,
                                                     u.cache_write_tokens, u.reasoning_tokens})
                       .value_or(0);

@@ -1,7 +1,8 @@
 // Quotas on the request path (limits/quotas.hpp): a chat request of a user
 // with quotas reserves its estimate before its first upstream attempt and
-// settles what it really used when its context ends, however it ends
-// (answered, failed, or cut by the client).
+// settles what it really used before the client gets its answer's last
+// bytes, or, when it ends otherwise (cut by the client), when its context
+// ends.
 //
 // The subjects are `user:<name>` (the user's quotas, for a user token or a
 // session) and `token:<id>` (a user token's own), reserved in one decision.
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "core/gateway_error.hpp"
+#include "core/usage_scan.hpp"
 #include "limits/quotas.hpp"
 #include "routing/pricing.hpp"
 
@@ -53,6 +55,12 @@ class QuotaTap {
   // usage, zero when it failed); frees the concurrent slot. A request that
   // made no attempt is released: its request and estimate are given back.
   void settle();
+  // The answer's last bytes are about to go out, `usage` its attempt's:
+  // settles now rather than when the context ends, so that a client that
+  // sends its next request the moment this one is answered finds its
+  // concurrent slot free and this one's real usage counted. Called by the
+  // relays before their final write (relay.cpp, translate.cpp).
+  void settle_answered(const ScannedUsage& usage);
 
  private:
   limits::QuotaReservation held_;

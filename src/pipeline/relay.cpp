@@ -69,6 +69,7 @@ boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::Upstr
   if (content_type.empty()) content_type = "application/json";
   const HeaderList extra = answer_headers(ctx, false);
   outcome.status = call.status();
+  ctx.quota.settle_answered(outcome.usage);
   outcome.reached_client = co_await sink.send(call.status(), content_type, *body, extra);
   co_return outcome;
 }
@@ -140,9 +141,11 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
     }
     // The error event in the client's format (a fresh encoder has no state to close).
     const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
+    ctx.quota.settle_answered(outcome.usage);
     co_await sink.end_with_error(error_event, *outcome.error);
     co_return outcome;
   }
+  ctx.quota.settle_answered(outcome.usage);
   co_await sink.end();
   co_return outcome;
 }

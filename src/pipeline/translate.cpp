@@ -95,7 +95,8 @@ void note_usage(const std::vector<StreamEvent>& events, RelayOutcome& outcome) {
 }
 
 boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http::UpstreamCall& call,
-                                                     const TranslateJob& job, std::uint64_t max_body) {
+                                                     const TranslateJob& job, RequestContext& ctx) {
+  const std::uint64_t max_body = ctx.config->server.max_upstream_body_bytes;
   RelayOutcome outcome;
   auto body = co_await call.read_all(max_body);
   if (!body) {
@@ -107,6 +108,7 @@ boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http
       outcome.usage = scanned_usage(*response->usage);
     }
     outcome.status = 200;
+    ctx.quota.settle_answered(outcome.usage);
     outcome.reached_client = co_await out.whole(*response);
   }
   co_return outcome;
@@ -161,6 +163,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   if (outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
     outcome.error = request_timed_out(ctx);
   }
+  ctx.quota.settle_answered(outcome.usage);
   co_await out.finish(outcome.error);
   outcome.status = 200;
   outcome.reached_client = true;
@@ -226,7 +229,7 @@ boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, Req
   } else if (call.status() < 200 || call.status() >= 300) {
     outcome = co_await read_upstream_error(call, job.adapter, job.target);
   } else if (!request.stream) {
-    outcome = co_await translate_whole(out, call, job, ctx.config->server.max_upstream_body_bytes);
+    outcome = co_await translate_whole(out, call, job, ctx);
   } else {
     outcome = co_await translate_stream(out, call, ctx, job);
   }

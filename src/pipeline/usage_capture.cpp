@@ -17,13 +17,13 @@ std::int64_t estimate_tokens(std::uint64_t bytes) { return static_cast<std::int6
 
 }  // namespace
 
-void note_attempt(UsageTap& tap, const routing::Candidate& c, const RelayOutcome& outcome) {
+void note_attempt_start(UsageTap& tap, const routing::Candidate& c) {
   if (!tap.noting()) return;
   ++tap.attempts;
   tap.provider = c.provider->id;
   tap.model = c.upstream_model;
   tap.prices = c.prices;
-  tap.usage = outcome.usage;
+  tap.usage = {};
 }
 
 void UsageSink::head(int status, bool streamed) {

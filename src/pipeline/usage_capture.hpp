@@ -14,8 +14,14 @@
 
 namespace aisbf {
 
-// One attempt at `c` came to `outcome`: it is the request's last so far.
-void note_attempt(UsageTap& tap, const routing::Candidate& c, const RelayOutcome& outcome);
+// An attempt at `c` starts: it is the request's last so far. Noted before
+// it runs, so that a quota settling before the answer's last bytes (quota_gate.hpp)
+// knows its attempt and prices.
+void note_attempt_start(UsageTap& tap, const routing::Candidate& c);
+// The attempt came to `outcome`.
+inline void note_attempt_end(UsageTap& tap, const RelayOutcome& outcome) {
+  if (tap.noting()) tap.usage = outcome.usage;
+}
 
 // The error the request is answered with (or ends its stream with).
 inline void note_error(UsageTap& tap, const GatewayError& error) { tap.error = error.kind; }

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, startGateway, post, request, chatBody, assertError, mockProvider, model, delay,
-  createUser, createToken, bearer,
+  createUser, createToken, bearer, messagesBody,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-1';
@@ -177,6 +177,32 @@ describe('quotas', { timeout: 180000 }, () => {
     assert.equal((await s.mock.chatRequests()).length, 0);
     assert.equal((await chat(jack)).status, 200);  // 2 of 2: the five skipped ones cost nothing
     assertQuotaRefusal(await chat(jack), 'user jack: requests_per_day 2 reached');
+  });
+
+  // A client that asks again the moment it is answered (a new connection
+  // each time) finds its one slot free, on the relayed, streamed and
+  // translated paths and after an error answer. (That the reservation
+  // settles before the answer's last bytes is pinned in the unit test
+  // ChatCallTest.AQuotaSettlesBeforeTheAnswersLastBytes.)
+  it('max_concurrent 1: back-to-back requests each find the slot free', async () => {
+    const kim = await userWithQuotas('kim', { max_concurrent: 1 });
+    const send = (i) => {
+      if (i % 4 === 2) {
+        return post(s.u('/v1/messages'), messagesBody('hi', { model: 'mock/mock-model', stream: i % 8 === 2 }),
+          { headers: kim, timeoutMs: 60000 });
+      }
+      if (i % 4 === 3) {
+        return post(s.u('/v1/chat/completions'), chatBody('hi', { model: 'mock/no-such-model', max_tokens: 16 }),
+          { headers: kim, timeoutMs: 60000 });
+      }
+      return post(s.u('/v1/chat/completions'), chatBody('hi', { model: 'mock/mock-model', max_tokens: 16, stream: i % 4 === 1 }),
+        { headers: kim, timeoutMs: 60000 });
+    };
+    for (let i = 0; i < 24; ++i) {
+      const res = await send(i);
+      if (i % 4 === 3) assert.notEqual(res.status, 429, `${i}: ${res.text}`);
+      else assert.equal(res.status, 200, `${i}: ${res.text}`);
+    }
   });
 
   it('a global token has no quotas', async () => {

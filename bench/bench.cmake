@@ -37,3 +37,19 @@ target_include_directories(bench-usage-writer PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(bench-usage-writer PRIVATE Boost::json fmt::fmt spdlog::spdlog SQLite::SQLite3
   PostgreSQL::PostgreSQL PkgConfig::MARIADB)
 set_target_properties(bench-usage-writer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+# Tokenizer throughput (bench/tokenizer.cpp, Google Benchmark), always
+# optimised: it compiles context/ itself. Only when asked for, and only where
+# libbenchmark-dev is installed.
+find_package(benchmark QUIET)
+if(benchmark_FOUND)
+  file(GLOB BENCH_CONTEXT_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/context/*.cpp)
+  list(FILTER BENCH_CONTEXT_SOURCES EXCLUDE REGEX "_(test|fuzz)\\.cpp$")
+  add_executable(bench-tokenizer EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp ${BENCH_CONTEXT_SOURCES}
+    ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
+  target_compile_options(bench-tokenizer PRIVATE -O2)
+  target_compile_definitions(bench-tokenizer PRIVATE AISBF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_include_directories(bench-tokenizer PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(bench-tokenizer PRIVATE benchmark::benchmark fmt::fmt PkgConfig::PCRE2 PkgConfig::SODIUM)
+  set_target_properties(bench-tokenizer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+endif()

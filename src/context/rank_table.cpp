@@ -1,7 +1,9 @@
 #include "context/rank_table.hpp"
 
 #include <array>
+#include <bit>
 #include <charconv>
+#include <cstring>
 
 namespace aisbf::context {
 namespace {
@@ -31,6 +33,28 @@ bool base64_decode(std::string_view in, std::string& out) {
     }
   }
   return true;
+}
+
+// A fast 64-bit hash for short byte strings (most tokens are under 8 bytes):
+// 8-byte words folded in with a multiply and a final mix.
+std::uint64_t hash_bytes(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = s.size() * kMul;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  return h ^ (h >> 32);
 }
 
 struct Entry {
@@ -64,14 +88,61 @@ std::optional<RankTable> RankTable::parse(std::string_view text, std::string& er
     entries.push_back({start, table.arena_->size() - start, rank});
   }
   // Views are taken only now: the arena no longer grows.
-  table.ranks_.reserve(entries.size());
+  table.slots_.assign(std::bit_ceil(entries.size() * 2 + 2), Slot{});
+  table.short_ranks_.assign(256 + 65536, kNoRank);
   for (const auto& e : entries) {
-    std::string_view bytes(table.arena_->data() + e.offset, e.length);
-    table.ranks_.emplace(bytes, e.rank);
+    table.insert(static_cast<std::uint32_t>(e.offset), static_cast<std::uint32_t>(e.length), e.rank);
     if (e.rank >= table.by_rank_.size()) table.by_rank_.resize(e.rank + 1);
-    table.by_rank_[e.rank] = bytes;
+    table.by_rank_[e.rank] = std::string_view(table.arena_->data() + e.offset, e.length);
   }
   return table;
+}
+
+namespace {
+
+// Index into short_ranks_: one byte b at b, two bytes a b at 256 + a * 256 + b.
+std::size_t short_index(std::string_view bytes) {
+  auto a = static_cast<unsigned char>(bytes[0]);
+  return bytes.size() == 1 ? a : 256 + a * 256u + static_cast<unsigned char>(bytes[1]);
+}
+
+}  // namespace
+
+void RankTable::insert(std::uint32_t offset, std::uint32_t length, Rank rank) {
+  std::string_view bytes(arena_->data() + offset, length);
+  if (length <= 2 && short_ranks_[short_index(bytes)] == kNoRank) short_ranks_[short_index(bytes)] = rank;
+  std::uint64_t h = hash_bytes(bytes);
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.length == 0) {
+      slot = {offset, length, static_cast<std::uint32_t>(h >> 32), rank};
+      ++count_;
+      return;
+    }
+    // A repeated sequence keeps its first rank, as a map's emplace did.
+    if (slot.length == length && std::memcmp(arena_->data() + slot.offset, bytes.data(), length) == 0) return;
+  }
+}
+
+std::optional<Rank> RankTable::find(std::string_view bytes) const {
+  if (slots_.empty() || bytes.empty()) return std::nullopt;
+  if (bytes.size() <= 2) {
+    Rank rank = short_ranks_[short_index(bytes)];
+    if (rank == kNoRank) return std::nullopt;
+    return rank;
+  }
+  std::uint64_t h = hash_bytes(bytes);
+  auto tag = static_cast<std::uint32_t>(h >> 32);
+  std::size_t mask = slots_.size() - 1;
+  const char* arena = arena_->data();
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.length == 0) return std::nullopt;
+    if (slot.tag == tag && slot.length == bytes.size() && std::memcmp(arena + slot.offset, bytes.data(), bytes.size()) == 0) {
+      return slot.rank;
+    }
+  }
 }
 
 std::string_view RankTable::bytes_of(Rank rank) const {

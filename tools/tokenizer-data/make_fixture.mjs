@@ -22,6 +22,16 @@ function randomUnicode(seed, length) {
   return s;
 }
 
+function randomLetters(seed, length) {
+  let state = seed >>> 0;
+  let s = '';
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    s += String.fromCharCode(97 + ((state >>> 16) % 26));
+  }
+  return s;
+}
+
 const text = (s) => Buffer.from(s, 'utf8');
 const cases = [
   ['empty', text('')],
@@ -45,6 +55,9 @@ const cases = [
   ['random_unicode_1', text(randomUnicode(1, 400))],
   ['random_unicode_2', text(randomUnicode(2, 400))],
   ['random_unicode_3', text(randomUnicode(3, 2000))],
+  // Long single pieces of varied letters: the heap merge on real, mixed merges.
+  ['random_letters_5k', text(randomLetters(5, 5000))],
+  ['random_word_300', text(randomLetters(6, 300))],
   ['prose_paragraph', text('Coding agents run long conversations that overflow context windows. ' +
     'A gateway that counts tokens exactly can condense them before the upstream refuses, ' +
     'and report what it sent.\n\n"Quoted," she said -- and left. (Parentheses, [brackets], {braces}.)')],

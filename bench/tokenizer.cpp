@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   for (auto encoding : {Encoding::cl100k_base, Encoding::o200k_base}) {
     if (auto tokenizer = aisbf::context::tokenizer_for(encoding)) {
       std::cout << aisbf::context::encoding_name(encoding) << ": prose " << (*tokenizer)->count(prose) << " tokens in "
-                << prose.size() << " bytes, code " << (*tokenizer)->count(code) << " tokens in " << code.size() << " bytes\n";
+                << prose.size() << " bytes, code " << (*tokenizer)->count(code) << " tokens in " << code.size()
+                << " bytes\n";
     }
   }
   benchmark::Initialize(&argc, argv);

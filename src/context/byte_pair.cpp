@@ -10,9 +10,7 @@ constexpr Rank kNone = kNoRank;
 // Below this length tiktoken's own quadratic scan is faster than a heap.
 constexpr std::size_t kHeapThreshold = 128;
 
-Rank rank_or_none(const RankTable& ranks, std::string_view bytes) {
-  return ranks.find(bytes).value_or(kNone);
-}
+Rank rank_or_none(const RankTable& ranks, std::string_view bytes) { return ranks.find(bytes).value_or(kNone); }
 
 // tiktoken's `_byte_pair_merge`: parts[i] holds the start of part i and the
 // rank of the pair (part i, part i+1); the lowest rank merges, leftmost first.

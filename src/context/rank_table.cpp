@@ -12,7 +12,8 @@ constexpr std::array<std::int8_t, 256> make_base64_table() {
   std::array<std::int8_t, 256> t{};
   for (auto& v : t) v = -1;
   constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (std::size_t i = 0; i < alphabet.size(); ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
   return t;
 }
 constexpr auto kBase64 = make_base64_table();
@@ -139,7 +140,8 @@ std::optional<Rank> RankTable::find(std::string_view bytes) const {
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.length == 0) return std::nullopt;
-    if (slot.tag == tag && slot.length == bytes.size() && std::memcmp(arena + slot.offset, bytes.data(), bytes.size()) == 0) {
+    if (slot.tag == tag && slot.length == bytes.size() &&
+        std::memcmp(arena + slot.offset, bytes.data(), bytes.size()) == 0) {
       return slot.rank;
     }
   }

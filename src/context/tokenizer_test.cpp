@@ -70,7 +70,8 @@ const Tokenizer& tokenizer(Encoding encoding) {
 }
 
 TEST(Tokenizer, MatchesTiktokenOnTheParityCorpus) {
-  auto fixture = json::parse(read_file(std::filesystem::path(AISBF_SOURCE_DIR) / "tests/fixtures/tokenizer/parity.json"));
+  auto fixture =
+      json::parse(read_file(std::filesystem::path(AISBF_SOURCE_DIR) / "tests/fixtures/tokenizer/parity.json"));
   const auto& cases = fixture.at("cases").as_array();
   ASSERT_EQ(cases.size(), 62u);
   for (const auto& value : cases) {
@@ -102,7 +103,10 @@ TEST(Tokenizer, DecodeRestoresTheRepairedText) {
   std::string text = "héllo\r\n\t世界 👋🏽 <|endoftext|> 12345";
   EXPECT_EQ(tok.decode(tok.encode(text)), text);
   EXPECT_EQ(tok.decode(tok.encode(text, Specials::recognised)), text);
-  EXPECT_EQ(tok.decode(tok.encode("a\xff" "b")), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(tok.decode(tok.encode("a\xff"
+                                  "b")),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(Tokenizer, ConcurrentFirstUseSharesOneTable) {

@@ -8,7 +8,7 @@ namespace {
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
 struct Lead {
-  int continuations;      // bytes that must follow; -1: never a valid lead
+  int continuations;       // bytes that must follow; -1: never a valid lead
   std::uint8_t low, high;  // the range of the first continuation byte
 };
 

@@ -1,0 +1,49 @@
+// Token counts of chat requests: which encoding a model uses, and OpenAI's
+// counting rules on top of the tokenizer (per-message and per-name overhead,
+// the reply's priming, tool definitions, image tiles), so that a count here
+// is what the upstream would bill for the prompt.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "context/tokenizer.hpp"
+#include "core/chat_types.hpp"
+
+namespace aisbf::context {
+
+// The encoding a model's upstream name tokenizes with. `exact`: the model is
+// an OpenAI model of that encoding; otherwise the encoding is cl100k_base as
+// an approximation (Claude, Gemini, Llama, Qwen, …).
+struct EncodingChoice {
+  Encoding encoding = Encoding::cl100k_base;
+  bool exact = false;
+};
+EncodingChoice encoding_for_model(std::string_view upstream_model);
+
+// What condensation needs to measure a request. An interface so that the
+// condensation methods' tests may count with a fixed rule of their own.
+class TokenCounter {
+ public:
+  virtual ~TokenCounter() = default;
+  // One message with its per-message (and per-name) overhead.
+  virtual std::int64_t message(const Message& message) const = 0;
+  // The whole prompt: every message, the reply's priming, the tool definitions.
+  virtual std::int64_t request(const ChatRequest& request) const = 0;
+};
+
+// OpenAI's rules on one tokenizer. Thread-safe; cheap to make.
+class ChatTokenCounter final : public TokenCounter {
+ public:
+  explicit ChatTokenCounter(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+  std::int64_t text(std::string_view text) const;
+  std::int64_t message(const Message& message) const override;
+  std::int64_t tools(const std::vector<ToolDefinition>& tools) const;
+  std::int64_t request(const ChatRequest& request) const override;
+
+ private:
+  const Tokenizer& tokenizer_;
+};
+
+}  // namespace aisbf::context

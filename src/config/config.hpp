@@ -39,6 +39,10 @@ struct ModelLimits {
   std::optional<std::int64_t> max_request_tokens, context_size;
   std::optional<std::int64_t> rate_limit_tpm, rate_limit_tph, rate_limit_tpd;
   std::optional<double> error_cooldown;  // seconds a failing model rests
+  // Condensation (AISBF's fields): at `condense_context` % of `context_size`,
+  // the methods of `condense_method` (a name or a list, as written) run in order.
+  std::optional<std::int64_t> condense_context;
+  std::optional<std::vector<std::string>> condense_method;
 };
 
 struct ModelConfig {
@@ -110,6 +114,16 @@ struct AutoselectConfig {
   boost::json::object raw;
 };
 
+// providers.json `condensation`: the model the LLM condensation methods
+// (conversational, semantic) ask, a provider model or a rotation.
+struct CondensationConfig {
+  bool enabled = false;
+  std::string provider_id;
+  std::string model;
+  std::string rotation_id;
+  std::optional<std::int64_t> max_context;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 17765;
@@ -173,6 +187,7 @@ struct Config {
   std::vector<ProviderConfig> providers;      // in file order
   std::vector<RotationConfig> rotations;      // in file order
   std::vector<AutoselectConfig> autoselects;  // in file order
+  CondensationConfig condensation;            // providers.json `condensation`
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)
 
   const ProviderConfig* find_provider(std::string_view id) const;

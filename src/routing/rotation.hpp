@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "context/condense.hpp"
 #include "core/string_map.hpp"
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
@@ -46,6 +47,10 @@ struct Candidate {
   Timeouts timeouts;
   std::vector<std::string> capabilities;  // empty: not declared (anything goes)
   std::optional<ModelPrices> prices;      // cascaded `pricing`; nullopt: unpriced (usage records a null cost)
+  // Cascaded condensation: at condense_context % of context_size, these
+  // methods in order. Unset or no methods: the request is never condensed.
+  std::optional<std::int64_t> condense_context;
+  std::vector<context::CondenseMethod> condense_methods;
 };
 
 // What a request needs from a model, when the model declares capabilities.

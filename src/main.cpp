@@ -23,6 +23,7 @@
 #include "pipeline/route_table.hpp"
 #include "pipeline/store_startup.hpp"
 #include "pipeline/usage_service.hpp"
+#include "routing/effective_settings.hpp"
 
 namespace {
 
@@ -178,6 +179,10 @@ int main(int argc, char** argv) {
                "allow a non-loopback listen address while auth is disabled");
   auto* check = cli.add_subcommand("check-config", "validate the configuration files, list every problem, write nothing");
   check->add_option("--config-dir", opt.config_dir, "configuration directory");
+  bool show_effective = false;
+  check->add_flag("--show-effective", show_effective,
+                  "then print each provider model's and rotation candidate's settings after the cascade "
+                  "(context_size, condensation, rate limits, cooldowns, timeouts)");
   // A flag given twice takes its last value, as in most command lines
   // (scripts append overrides to a base command).
   for (auto* opt : cli.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -191,7 +196,9 @@ int main(int argc, char** argv) {
   if (*check) {
     // The route table decides which ids would shadow a route.
     const auto reserved = aisbf::reserved_route_words();
-    return aisbf::run_check_config(opt.config_dir, std::cout, reserved);
+    const int rc = aisbf::run_check_config(opt.config_dir, std::cout, reserved);
+    if (rc != 0 || !show_effective) return rc;
+    return aisbf::routing::show_effective_settings(opt.config_dir, std::cout, reserved);
   }
 
   raise_open_files_limit();

@@ -28,9 +28,12 @@ CondensationMode condensation_mode(const Config& config) {
 
 const char* condensation_mode_name(CondensationMode mode) {
   switch (mode) {
-    case CondensationMode::enabled: return "enabled";
-    case CondensationMode::disabled: return "disabled";
-    case CondensationMode::inherit: break;
+    case CondensationMode::enabled:
+      return "enabled";
+    case CondensationMode::disabled:
+      return "disabled";
+    case CondensationMode::inherit:
+      break;
   }
   return "inherit";
 }

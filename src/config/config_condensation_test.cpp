@@ -64,9 +64,11 @@ TEST(ConfigCondensation, UnknownMethodIsAnErrorNamingThePathAndTheMethods) {
       "entity_aware, code_aware";
   EXPECT_EQ(formatted(r.diagnostics),
             (Strings{"error: providers.json: providers.p.default_condense_method: unknown condensation method "
-                     "\"summarize\"; " + methods,
+                     "\"summarize\"; " +
+                         methods,
                      "error: providers.json: providers.p.models[0].condense_method[1]: unknown condensation method "
-                     "\"magic\"; " + methods}));
+                     "\"magic\"; " +
+                         methods}));
 }
 
 TEST(ConfigCondensation, PercentOutOfRangeIsAnErrorAndZeroTurnsItOff) {
@@ -134,8 +136,8 @@ TEST(ConfigCondensation, DanglingReferencesAreErrorsWhileEnabledWarningsOtherwis
 TEST(ConfigCondensation, InternalResolvesThroughAisbfJson) {
   const char* providers = R"({"condensation": {"provider_id": "", "model": "internal"},
     "providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai"}}})";
-  LoadResult remote = load(providers, R"({"rotations": {}})",
-                           R"({"internal_model": {"condensation_model_id": "p/small-model"}})");
+  LoadResult remote =
+      load(providers, R"({"rotations": {}})", R"({"internal_model": {"condensation_model_id": "p/small-model"}})");
   ASSERT_TRUE(remote.ok()) << testing::PrintToString(formatted(remote.diagnostics));
   EXPECT_EQ(remote.config->condensation.provider_id, "p");
   EXPECT_EQ(remote.config->condensation.model, "small-model");
@@ -165,7 +167,8 @@ TEST(ConfigCondensation, FeatureSwitchOfAisbfJson) {
             CondensationMode::inherit);
   EXPECT_EQ(mode_of(R"({"feature_controls": {}})"), CondensationMode::inherit);
 
-  LoadResult odd = load(kProviders, kRotations, R"({"feature_controls": {"context_condensation": {"mode": "tiered"}}})");
+  LoadResult odd =
+      load(kProviders, kRotations, R"({"feature_controls": {"context_condensation": {"mode": "tiered"}}})");
   ASSERT_TRUE(odd.ok());
   EXPECT_EQ(formatted(odd.diagnostics),
             Strings{"warning: aisbf.json: feature_controls.context_condensation.mode: expected \"enabled\", "
@@ -173,14 +176,16 @@ TEST(ConfigCondensation, FeatureSwitchOfAisbfJson) {
 }
 
 TEST(ConfigCondensation, DisabledSwitchWarnsAboutTheSettingsItOverrides) {
-  LoadResult r = load(kProviders, kRotations, R"({"feature_controls": {"context_condensation": {"mode": "disabled"}}})");
+  LoadResult r =
+      load(kProviders, kRotations, R"({"feature_controls": {"context_condensation": {"mode": "disabled"}}})");
   ASSERT_TRUE(r.ok());
   // p's defaults, p.m, r's defaults, r's entry for m ("bare" sets nothing).
   EXPECT_EQ(formatted(r.diagnostics),
             Strings{"warning: providers.json: 4 entries set condense_context or condense_method, but aisbf.json "
                     "feature_controls.context_condensation.mode is \"disabled\": no request is condensed"});
-  LoadResult quiet = load(R"({"providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai"}}})",
-                          R"({"rotations": {}})", R"({"feature_controls": {"context_condensation": {"mode": "disabled"}}})");
+  LoadResult quiet =
+      load(R"({"providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai"}}})", R"({"rotations": {}})",
+           R"({"feature_controls": {"context_condensation": {"mode": "disabled"}}})");
   EXPECT_TRUE(quiet.diagnostics.empty()) << testing::PrintToString(formatted(quiet.diagnostics));
 }
 

@@ -19,13 +19,12 @@ bool is_method_name(std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string method_names() {
-  return fmt::format("{}", fmt::join(context::kCondenseMethodNames, ", "));
-}
+std::string method_names() { return fmt::format("{}", fmt::join(context::kCondenseMethodNames, ", ")); }
 
 void check_method_name(const std::string& name, const std::string& path, DiagSink& sink) {
   if (is_method_name(name)) return;
-  sink.error(path, fmt::format("unknown condensation method {}; the methods are {}", json_quoted(name), method_names()));
+  sink.error(path,
+             fmt::format("unknown condensation method {}; the methods are {}", json_quoted(name), method_names()));
 }
 
 // A name or a list of names, as written (a wrong kind is check_fields' report).
@@ -53,8 +52,8 @@ std::optional<std::vector<std::string>> read_methods(const json::object& obj, co
 
 }  // namespace
 
-void parse_condense_settings(const json::object& obj, std::string_view prefix, const std::string& path,
-                             DiagSink& sink, ModelLimits& limits) {
+void parse_condense_settings(const json::object& obj, std::string_view prefix, const std::string& path, DiagSink& sink,
+                             ModelLimits& limits) {
   const std::string percent_key = std::string(prefix) + "condense_context";
   // A percent of context_size; 0 is written to turn condensation off.
   if (std::optional<std::int64_t> percent = get_int(obj, percent_key)) {
@@ -159,7 +158,8 @@ void resolve_condensation(Config& config, DiagSink& sink) {
     }
   };
   if (!c.rotation_id.empty()) {
-    if (config.find_rotation(c.rotation_id) == nullptr) report("rotation_id", fmt::format("unknown rotation {}", json_quoted(c.rotation_id)));
+    if (config.find_rotation(c.rotation_id) == nullptr)
+      report("rotation_id", fmt::format("unknown rotation {}", json_quoted(c.rotation_id)));
     return;
   }
   if (c.model == "internal") return resolve_internal(config, sink);
@@ -169,7 +169,9 @@ void resolve_condensation(Config& config, DiagSink& sink) {
     return;
   }
   if (c.provider_id.empty()) {
-    if (!c.model.empty()) report("provider_id", fmt::format("missing: the model {} names no rotation, so it needs a provider", json_quoted(c.model)));
+    if (!c.model.empty())
+      report("provider_id",
+             fmt::format("missing: the model {} names no rotation, so it needs a provider", json_quoted(c.model)));
     return;
   }
   if (config.find_provider(c.provider_id) == nullptr) {

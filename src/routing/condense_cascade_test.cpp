@@ -160,19 +160,21 @@ TEST(CondenseCascade, UserNamespaceCascadesTheSameWay) {
       UserDoc{store::DocKind::provider, "own",
               json::parse(R"({"endpoint": "https://api.example.com/v1", "type": "openai",
                   "default_condense_context": 74, "default_condense_method": "code_aware",
-                  "models": [{"name": "um", "condense_context": 73}]})").as_object()},
+                  "models": [{"name": "um", "condense_context": 73}]})")
+                  .as_object()},
       UserDoc{store::DocKind::rotation, "ur",
               json::parse(R"({"model_name": "ur", "default_condense_method": ["hierarchical"], "providers": [
                   {"provider_id": "own", "models": [{"name": "um", "condense_context": 71}, {"name": "x"}]},
-                  {"provider_id": "p", "models": [{"name": "bare"}]}]})").as_object()}};
+                  {"provider_id": "p", "models": [{"name": "bare"}]}]})")
+                  .as_object()}};
   auto built = build_user_view(load("{}"), "alice", docs, false, kWords);
   ASSERT_TRUE(built.view) << (built.diagnostics.empty() ? "" : format_diagnostic(built.diagnostics[0]));
   const RotationPlan* plan = built.view->routes->rotation(internal_id("alice", "ur"));
   ASSERT_NE(plan, nullptr);
   ASSERT_EQ(plan->candidates.size(), 3u);
-  EXPECT_EQ(plan->candidates[0].condense_context, 71);  // entry
+  EXPECT_EQ(plan->candidates[0].condense_context, 71);                                     // entry
   EXPECT_EQ(plan->candidates[0].condense_methods, Methods{CondenseMethod::hierarchical});  // rotation default
-  EXPECT_EQ(plan->candidates[1].condense_context, 74);  // user's provider defaults
+  EXPECT_EQ(plan->candidates[1].condense_context, 74);                                     // user's provider defaults
   EXPECT_EQ(plan->candidates[2].condense_context, 64);  // the borrowed global provider's defaults
   EXPECT_EQ(plan->candidates[2].condense_methods, Methods{CondenseMethod::hierarchical});
 

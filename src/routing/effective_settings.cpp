@@ -29,7 +29,8 @@ std::string condense_line(const Candidate& c, CondensationMode mode) {
   for (context::CondenseMethod m : c.condense_methods) names.push_back(context::condense_method_name(m));
   const std::string methods = fmt::format("{}", fmt::join(names, ", "));
   const std::int64_t percent = *c.condense_context;
-  if (!c.context_size) return fmt::format("condense at {}% of context_size: {} (no context_size: never triggers)", percent, methods);
+  if (!c.context_size)
+    return fmt::format("condense at {}% of context_size: {} (no context_size: never triggers)", percent, methods);
   // AISBF's threshold: int(context_size * percent / 100).
   const std::int64_t at = *c.context_size / 100 * percent + *c.context_size % 100 * percent / 100;
   return fmt::format("condense at {}% of {} = {} tokens: {}", percent, *c.context_size, at, methods);
@@ -62,8 +63,8 @@ std::string condensation_target(const CondensationConfig& c) {
 void print_header(const Config& config, std::ostream& out) {
   out << "effective settings (cascade: rotation model entry > rotation default_* > provider model > provider "
          "default_* > aisbf.json > built-in)\n";
-  out << "condensation: mode " << condensation_mode_name(condensation_mode(config)) << "; conversational and semantic ask "
-      << condensation_target(config.condensation) << '\n';
+  out << "condensation: mode " << condensation_mode_name(condensation_mode(config))
+      << "; conversational and semantic ask " << condensation_target(config.condensation) << '\n';
 }
 
 void print_providers(const Config& config, std::ostream& out) {
@@ -109,8 +110,8 @@ void print_effective_settings(const RoutingTable& table, std::ostream& out) {
 
 int show_effective_settings(const std::filesystem::path& dir, std::ostream& out,
                             std::span<const std::string_view> reserved_route_words) {
-  LoadResult loaded = load_config(dir, LoadOptions{.write_missing_defaults = false,
-                                                   .reserved_route_words = reserved_route_words});
+  LoadResult loaded =
+      load_config(dir, LoadOptions{.write_missing_defaults = false, .reserved_route_words = reserved_route_words});
   if (!loaded.ok()) return 1;
   print_effective_settings(RoutingTable(loaded.config), out);
   return 0;

@@ -1,6 +1,7 @@
 // `aisbf check-config --show-effective`: what each provider model and each
 // rotation candidate ends up with once the settings cascade has run (the
-// RoutingTable's candidates, printed), so that a user sees which layer won.
+// RoutingTable's candidates, printed): the values, not the layer each came
+// from.
 #pragma once
 
 #include <filesystem>

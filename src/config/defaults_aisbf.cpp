@@ -86,7 +86,7 @@ std::string_view default_aisbf_json() {
       "mode": "disabled"
     },
     "context_condensation": {
-      "mode": "disabled"
+      "mode": "inherit"
     },
     "response_cache": {
       "mode": "enabled"

@@ -163,7 +163,8 @@ std::int64_t image_tokens_for_size(ImageSize size, bool low_detail) {
     w = std::floor(w * scale);
     h = std::floor(h * scale);
   }
-  const auto tiles = static_cast<std::int64_t>(std::ceil(std::max(w, 1.0) / kTile) * std::ceil(std::max(h, 1.0) / kTile));
+  const auto tiles =
+      static_cast<std::int64_t>(std::ceil(std::max(w, 1.0) / kTile) * std::ceil(std::max(h, 1.0) / kTile));
   return tiles * kTileTokens + kBaseTokens;
 }
 

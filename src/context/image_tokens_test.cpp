@@ -31,7 +31,8 @@ std::string le(std::uint32_t v, int n) {
 }
 
 std::string png(std::uint32_t w, std::uint32_t h) {
-  return std::string("\x89PNG\r\n\x1a\n", 8) + be(13, 4) + "IHDR" + be(w, 4) + be(h, 4) + std::string("\x08\x02\0\0\0", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be(13, 4) + "IHDR" + be(w, 4) + be(h, 4) +
+         std::string("\x08\x02\0\0\0", 5);
 }
 
 std::string jpeg(std::uint32_t w, std::uint32_t h) {
@@ -56,16 +57,16 @@ TEST(ImageSize, Formats) {
   const std::string riff = "RIFF" + le(100, 4) + "WEBP";
   expect_size(size_of(riff + "VP8X" + le(10, 4) + std::string(4, '\0') + le(1999, 3) + le(999, 3)), 2000, 1000);
   expect_size(size_of(riff + "VP8L" + le(10, 4) + "\x2f" + le((639u) | (479u << 14), 4)), 640, 480);
-  expect_size(size_of(riff + "VP8 " + le(10, 4) + std::string(3, '\0') + "\x9d\x01\x2a" + le(320, 2) + le(240, 2)),
-              320, 240);
+  expect_size(size_of(riff + "VP8 " + le(10, 4) + std::string(3, '\0') + "\x9d\x01\x2a" + le(320, 2) + le(240, 2)), 320,
+              240);
 }
 
 TEST(ImageSize, RefusesWhatItCannotRead) {
   EXPECT_FALSE(image_size_from_base64(""));
   EXPECT_FALSE(image_size_from_base64("not base64 at all!"));
-  EXPECT_FALSE(size_of(png(1024, 768).substr(0, 20)));          // cut inside the size
-  EXPECT_FALSE(size_of(png(0, 768)));                            // no pixels
-  EXPECT_FALSE(size_of(jpeg(800, 600).substr(0, 200)));          // cut inside a segment
+  EXPECT_FALSE(size_of(png(1024, 768).substr(0, 20)));   // cut inside the size
+  EXPECT_FALSE(size_of(png(0, 768)));                    // no pixels
+  EXPECT_FALSE(size_of(jpeg(800, 600).substr(0, 200)));  // cut inside a segment
   std::string loop = "\xff\xd8";
   for (int i = 0; i < 100; ++i) loop += "\xff\xd0";  // markers without length, past the segment cap
   EXPECT_FALSE(size_of(loop + "\xff\xc0" + be(17, 2) + "\x08" + be(10, 2) + be(10, 2)));

@@ -5,8 +5,10 @@
 // figures; neither route calls an upstream.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
-  startStack, post, request, assertError, mockProvider, model, ANTHROPIC_VERSION,
+  startStack, post, request, assertError, mockProvider, model, ANTHROPIC_VERSION, tmpDir, createUser, createToken,
+  bearer, MOCK_KEY,
 } from './harness.mjs';
 import { reference, chatTokens } from './token_reference.mjs';
 
@@ -149,5 +151,41 @@ describe('tokenize', { timeout: 60000 }, () => {
 
   it('neither route calls an upstream', async () => {
     assert.equal((await s.mock.chatRequests()).length, 0);
+  });
+});
+
+// A user's own provider resolves in their namespace only, as for a chat.
+describe('tokenize in a user namespace', { timeout: 60000 }, () => {
+  let s;
+  let alice;
+  let bob;
+  before(async () => {
+    s = await startStack({
+      providers,
+      auth: { enabled: true, tokens: [TOKEN] },
+      aisbf: { database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-tokenize-'), 'aisbf.db') } },
+    });
+    for (const name of ['alice', 'bob']) await createUser(s.url, AUTH, { username: name });
+    alice = bearer((await createToken(s.url, AUTH, 'alice')).token);
+    bob = bearer((await createToken(s.url, AUTH, 'bob')).token);
+    const allow = await request(s.u('/api/admin/users/alice'),
+      { method: 'PATCH', headers: AUTH, body: { allow_private_endpoints: true } });
+    assert.equal(allow.status, 200, allow.text);
+    const put = await request(s.u('/api/user/providers/mine'), {
+      method: 'PUT',
+      headers: alice,
+      body: { type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY, models: [{ name: 'gpt-4o' }] },
+    });
+    assert.equal(put.status, 201, put.text);
+  });
+  after(async () => { await s?.stop(); });
+
+  it("counts in the encoding of the user's own model; another user gets the chat routes' 404", async () => {
+    const body = { model: 'user-provider/mine/gpt-4o', input: TEXT };
+    const r = await post(s.u('/api/v1/tokenize'), body, { headers: alice });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json(), { tokens: reference.count('o200k_base', TEXT), encoding: 'o200k_base', exact: true });
+    assertError(await post(s.u('/api/v1/tokenize'), body, { headers: bob }), 404, 'model_not_found');
+    assertError(await post(s.u('/api/v1/tokenize'), body, { headers: AUTH }), 404, 'model_not_found');
   });
 });

@@ -6,16 +6,31 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "context/image_tokens.hpp"
+
 namespace aisbf::context {
 
 namespace {
 
-// OpenAI's published rule for its chat models (tiktoken's cookbook): every
-// message costs 3 tokens besides its content, a name 1 more, and the reply
-// is primed with 3.
+namespace json = boost::json;
+
+// OpenAI's published rule for its chat models (tiktoken's cookbook, "How to
+// count tokens with tiktoken", checked there against the API's usage for
+// gpt-3.5-turbo, gpt-4 and gpt-4o): every message costs 3 tokens besides
+// its content, a name 1 more, and the reply is primed with 3.
 constexpr std::int64_t kPerMessage = 3;
 constexpr std::int64_t kPerName = 1;
 constexpr std::int64_t kReplyPriming = 3;
+
+// The same cookbook's overhead of tool (function) definitions, which the
+// API renders into the prompt as a typed namespace: per function, per
+// property list, per property, per enum and enum item, and once after them.
+// Only the start of a function differs between the model families.
+struct ToolOverhead {
+  std::int64_t func_init, prop_init, prop_key, enum_init, enum_item, func_end;
+};
+constexpr ToolOverhead kToolsO200k{7, 3, 3, -3, 3, 12};    // gpt-4o, gpt-4o-mini
+constexpr ToolOverhead kToolsCl100k{10, 3, 3, -3, 3, 12};  // gpt-4, gpt-3.5-turbo
 
 bool starts_with_any(std::string_view s, std::initializer_list<std::string_view> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return s.starts_with(p); });
@@ -32,9 +47,20 @@ std::string_view role_text(Role role) {
   return "user";
 }
 
-// OpenAI's tile rule for a high-detail image of unknown size: a 1024×1024
-// image is 4 tiles of 170 plus 85. Low detail is 85.
-std::int64_t image_tokens(const ImageBlock& image) { return image.detail == "low" ? 85 : 765; }
+std::string_view string_member(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
+}
+
+// The cookbook drops a description's final period before counting it.
+std::string_view without_period(std::string_view text) {
+  if (text.ends_with('.')) text.remove_suffix(1);
+  return text;
+}
+
+std::string scalar_text(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+}
 
 }  // namespace
 
@@ -45,6 +71,7 @@ EncodingChoice encoding_for_model(std::string_view upstream_model) {
   }
   std::string name(upstream_model);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name.starts_with("ft:")) name.erase(0, 3);  // a fine-tune keeps its base model's tokenizer
   if (starts_with_any(name, {"gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss",
                              "codex-"})) {
     return {Encoding::o200k_base, true};
@@ -71,27 +98,64 @@ std::int64_t ChatTokenCounter::message(const Message& message) const {
       n += text(call->id) + text(call->name) + text(call->arguments_json);
     } else if (const auto* result = std::get_if<ToolResultBlock>(&block)) {
       n += text(result->tool_call_id) + text(result->content);
-    } else if (const auto* thinking = std::get_if<ThinkingBlock>(&block)) {
-      n += text(thinking->text);
     }
+    // Thinking blocks are not counted: the upstreams that take them back
+    // (Anthropic) drop those of earlier turns from the context.
+  }
+  return n;
+}
+
+std::int64_t ChatTokenCounter::property(std::string_view key, const json::value& schema) const {
+  const auto& k = tokenizer_.encoding() == Encoding::o200k_base ? kToolsO200k : kToolsCl100k;
+  std::int64_t n = k.prop_key;
+  if (!schema.is_object()) return n + text(key);
+  const auto& p = schema.get_object();
+  const auto* type = p.if_contains("type");
+  std::string line(key);
+  line += ':';
+  if (type != nullptr) line += scalar_text(*type);
+  line += ':';
+  line += without_period(string_member(p, "description"));
+  n += text(line);
+  if (const auto* values = p.if_contains("enum"); values != nullptr && values->is_array()) {
+    n += k.enum_init;
+    for (const auto& item : values->get_array()) n += k.enum_item + text(scalar_text(item));
+  }
+  // Nested schemas are beyond the cookbook's rule: their JSON text stands in.
+  for (std::string_view nested : {"properties", "items"}) {
+    if (const auto* v = p.if_contains(nested)) n += text(json::serialize(*v));
   }
   return n;
 }
 
 std::int64_t ChatTokenCounter::tools(const std::vector<ToolDefinition>& tools) const {
+  if (tools.empty()) return 0;
+  const auto& k = tokenizer_.encoding() == Encoding::o200k_base ? kToolsO200k : kToolsCl100k;
   std::int64_t n = 0;
   for (const auto& tool : tools) {
-    n += text(tool.name) + text(tool.description);
-    if (!tool.parameters.is_null()) n += text(boost::json::serialize(tool.parameters));
+    n += k.func_init + text(tool.name + ":" + std::string(without_period(tool.description)));
+    const json::object* params = tool.parameters.if_object();
+    const json::value* props = params != nullptr ? params->if_contains("properties") : nullptr;
+    if (props == nullptr || !props->is_object() || props->get_object().empty()) continue;
+    n += k.prop_init;
+    for (const auto& [key, schema] : props->get_object()) n += property(key, schema);
   }
-  return n;
+  return n + k.func_end;
 }
 
 std::int64_t ChatTokenCounter::request(const ChatRequest& request) const {
   std::int64_t n = kReplyPriming;
   for (const auto& m : request.messages) n += message(m);
-  if (!request.tools.empty()) n += tools(request.tools);
-  return n;
+  return n + tools(request.tools);
+}
+
+bool has_assumed_image(const ChatRequest& request) {
+  for (const auto& m : request.messages) {
+    for (const auto& block : m.content) {
+      if (const auto* i = std::get_if<ImageBlock>(&block); i != nullptr && image_size_assumed(*i)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace aisbf::context

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/fwd.hpp>
+
 #include "context/tokenizer.hpp"
 #include "core/chat_types.hpp"
 
@@ -39,11 +41,18 @@ class ChatTokenCounter final : public TokenCounter {
   explicit ChatTokenCounter(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
   std::int64_t text(std::string_view text) const;
   std::int64_t message(const Message& message) const override;
+  // The tool definitions' overhead (0 for none), the cookbook's rule for
+  // the tokenizer's family (o200k: gpt-4o's; cl100k: gpt-4's).
   std::int64_t tools(const std::vector<ToolDefinition>& tools) const;
   std::int64_t request(const ChatRequest& request) const override;
 
  private:
+  std::int64_t property(std::string_view key, const boost::json::value& schema) const;
   const Tokenizer& tokenizer_;
 };
+
+// Whether a count of `request` assumed an image's size (image_tokens.hpp):
+// a URL, or inline data whose header could not be read.
+bool has_assumed_image(const ChatRequest& request);
 
 }  // namespace aisbf::context

@@ -95,19 +95,6 @@ class CanonicalOutput final : public TranslatedOutput {
   bool started_ = false;
 };
 
-// About a quarter of the text's bytes, as the HTTP path estimates from the body.
-std::int64_t estimate_tokens(const ChatRequest& request) {
-  std::size_t bytes = 0;
-  for (const auto& message : request.messages) {
-    for (const auto& block : message.content) {
-      if (const auto* text = std::get_if<TextBlock>(&block)) bytes += text->text.size();
-      if (const auto* result = std::get_if<ToolResultBlock>(&block)) bytes += result->content.size();
-      if (const auto* call = std::get_if<ToolCallBlock>(&block)) bytes += call->arguments_json.size();
-    }
-  }
-  return static_cast<std::int64_t>(bytes / 4);
-}
-
 }  // namespace
 
 boost::asio::awaitable<Expected<ChatResponse>> chat_in_process(ChatRequest request, RequestContext& ctx,
@@ -115,7 +102,6 @@ boost::asio::awaitable<Expected<ChatResponse>> chat_in_process(ChatRequest reque
   CanonicalOutput output(call.events);
   ChatJob job{ChatIo(call.pool)};
   job.io.canonical = &output;
-  job.estimated_tokens = estimate_tokens(request);
   job.canonical = std::move(request);
   job.canonical->stream = call.events != nullptr;
   job.canonical->include_usage = true;  // the caller gets usage whenever the upstream reports it

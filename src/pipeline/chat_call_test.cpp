@@ -23,6 +23,7 @@
 
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/prompt_tokens.hpp"
 #include "pipeline/response_sink.hpp"
 #include "routing/rotation.hpp"
 
@@ -77,8 +78,14 @@ class ChatCallTest : public ::testing::Test {
     write("providers.json", R"({"providers":{"mock":{"id":"mock","name":"Mock","type":"openai","endpoint":")" +
                                 mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
         "models":[{"name":"mock-model","context_size":1000},{"name":"fault-500","context_size":1000},
-                  {"name":"fault-400","context_size":1000}]}}})");
+                  {"name":"fault-400","context_size":1000}]},
+      "tpm":{"id":"tpm","name":"Windows","type":"openai","endpoint":")" +
+                                mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
+        "models":[{"name":"mock-model","context_size":1000,"rate_limit_TPM":100000},
+                  {"name":"fault-500","context_size":1000,"rate_limit_TPM":100000}]}}})");
     write("rotations.json", R"({"rotations":{"rot":{"providers":[{"provider_id":"mock","models":[
+        {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]},
+      "tpmrot":{"providers":[{"provider_id":"tpm","models":[
         {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]}}})");
     write("autoselect.json", "{}");
     auto loaded = load_config(dir_);
@@ -196,6 +203,33 @@ TEST_F(ChatCallTest, TheRequestsErrorComesBackAsAValue) {
   });
   ASSERT_TRUE(unknown && !unknown->has_value());
   EXPECT_EQ(unknown->error().status, 404);
+}
+
+// The prompt is tokenized only where a figure is needed: never for a
+// passthrough to a model without token windows (no quotas; the upstream
+// reports usage), once for a rotation whose two tried candidates have them.
+TEST_F(ChatCallTest, PromptsAreCountedOnlyForTokenWindows) {
+  auto serve = [&](std::string_view model) {
+    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
+    req.body() = R"({"model":")" + std::string(model) + R"(","messages":[{"role":"user","content":"count me"}]})";
+    RecordingSink client;
+    ctx_.format = IngressFormat::openai_chat;
+    ctx_.deadline = {};
+    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
+      co_await serve_chat_to({req, pool, client, nullptr}, ctx_, {});
+      co_return true;
+    });
+    EXPECT_TRUE(done && *done);
+    EXPECT_EQ(client.recorded().status, 200) << client.recorded().body;
+  };
+  const auto before = prompt_tokenizations();
+  serve("mock/mock-model");
+  serve("rotation/rot");
+  EXPECT_EQ(prompt_tokenizations(), before);
+  serve("tpm/mock-model");
+  EXPECT_EQ(prompt_tokenizations(), before + 1);
+  serve("rotation/tpmrot");  // fault-500, then mock-model: one count for both claims
+  EXPECT_EQ(prompt_tokenizations(), before + 2);
 }
 
 // A second sink beside the client's: the tee's copy holds exactly what the

@@ -15,6 +15,7 @@
 #include "http/exchange.hpp"
 #include "http/upstream_client.hpp"
 #include "pipeline/chat_envelope.hpp"
+#include "pipeline/prompt_tokens.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
@@ -43,8 +44,13 @@ struct ChatJob {
   const ChatEnvelope* envelope = nullptr;  // set: the body may be forwarded as bytes
   bool anthropic = false;                  // the client speaks Anthropic's format
   std::optional<ChatRequest> canonical;    // decoded once, when a candidate needs translation
-  std::int64_t estimated_tokens = 0;       // for token windows, until the real usage is known
+  PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
 };
+
+// The prompt's tokens in `upstream_model`'s encoding, for token windows,
+// quotas and a usage row without reported usage: counted on first need and
+// kept (the request decoded into job.canonical if it was not yet).
+std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model);
 
 // Resolves the job's model and runs it: one attempt for a direct target,
 // the failover loop for a rotation. Errors are answered through job.io.

@@ -99,12 +99,17 @@ GatewayError skipped_error(const AttemptRecord& record) {
   return e;
 }
 
+// What a claim on `c`'s token windows counts: nothing to count without them.
+std::int64_t window_tokens(ChatJob& job, const RequestContext& ctx, const routing::Candidate& c) {
+  return c.tokens.any() ? job_prompt_tokens(job, ctx, c.upstream_model) : 0;
+}
+
 // `listed`: `c` is the routing table's (a model the provider lists); it
 // lives as long as ctx.routes. Otherwise a candidate built for this request.
 boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, const routing::Candidate& c,
                                           bool listed) {
   TargetGate gate(*ctx.state, *ctx.config, c, false);
-  auto skip = gate.claim_now(job.estimated_tokens);
+  auto skip = gate.claim_now(window_tokens(job, ctx, c));
   // Watched from before a wait for a rate_limit slot: a client that leaves
   // meanwhile gives its slot's request up.
   watch_client(job, ctx);
@@ -237,7 +242,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     if (!index) break;
     const routing::Candidate& c = candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
-    auto skip = gate.claim_now(job.estimated_tokens);
+    auto skip = gate.claim_now(window_tokens(job, ctx, c));
     if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
     if (skip) {
       records.push_back(std::move(*skip));
@@ -328,10 +333,21 @@ static std::optional<routing::ModelPrices> highest_prices(const std::vector<rout
   return out;
 }
 
+// `upstream_model`: the first candidate's, whose encoding the estimate counts in.
 static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& ctx,
-                                                 const std::optional<routing::ModelPrices>& prices) {
+                                                 const std::optional<routing::ModelPrices>& prices,
+                                                 std::string_view upstream_model) {
   const std::string_view body = job.io.client != nullptr ? std::string_view(job.io.client->body()) : std::string_view{};
-  return ctx.quota.reserve(ctx.principal, body, prices, ctx.usage);
+  return ctx.quota.reserve(
+      ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, upstream_model); }, prices, ctx.usage);
+}
+
+std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model) {
+  const std::string_view body = job.io.client != nullptr ? std::string_view(job.io.client->body()) : std::string_view{};
+  if (!job.canonical && job.io.client != nullptr) {
+    if (auto decoded = ingress_codec(ctx.format).decode_request(body)) job.canonical = std::move(*decoded);
+  }
+  return job.prompt_tokens.count(job.canonical ? &*job.canonical : nullptr, body, upstream_model);
 }
 
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
@@ -343,19 +359,21 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
     ctx.routes = ctx.user_view->routes;
     ctx.config = ctx.routes->config_ptr();
   }
-  if (job.io.client != nullptr) job.estimated_tokens = static_cast<std::int64_t>(job.io.client->body().size() / 4);
   if (resolved->rotation != nullptr) {
     const auto* plan = ctx.routes->rotation(resolved->rotation->id);
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
       return fail(job, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
     }
     ctx.usage.rotation = plan->rotation->id;
-    if (auto refused = reserve_quota(job, ctx, highest_prices(plan->candidates))) return fail(job, ctx, *refused);
+    const std::string_view first =
+        plan->candidates.empty() ? std::string_view{} : plan->candidates.front().upstream_model;
+    if (auto refused = reserve_quota(job, ctx, highest_prices(plan->candidates), first))
+      return fail(job, ctx, *refused);
     return serve_rotation(job, ctx, *plan);
   }
   std::optional<routing::Candidate> scratch;
   const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
-  if (auto refused = reserve_quota(job, ctx, c.prices)) return fail(job, ctx, *refused);
+  if (auto refused = reserve_quota(job, ctx, c.prices, c.upstream_model)) return fail(job, ctx, *refused);
   if (!scratch) return serve_direct(job, ctx, c, true);  // the table's: lives as long as ctx.routes
   return serve_unlisted(job, ctx, std::move(*scratch));
 }

@@ -26,16 +26,23 @@ ResponseSink& sink_for(const HttpChat* io, http::Exchange* ex, DoorSinks& sinks,
 }
 
 // The request is over: its usage row (the client left if it cancelled, or
-// if its sink knows it is gone).
-void finish_usage(RequestContext& ctx, std::string_view model, const http::Request& request, const ResponseSink& sink) {
-  if (ctx.usage.on()) record_usage(ctx, model, request.body().size(), ctx.cancel.cancelled() || sink.gone());
+// if its sink knows it is gone). `job`: the request's, whose prompt is
+// counted when the upstream reported no usage; null when none was made
+// (a refusal, which has no tokens).
+void finish_usage(RequestContext& ctx, std::string_view model, const http::Request& request, const ResponseSink& sink,
+                  ChatJob* job) {
+  if (!ctx.usage.on()) return;
+  auto count = [&](std::string_view upstream_model) {
+    return job != nullptr ? job_prompt_tokens(*job, ctx, upstream_model) : std::int64_t{0};
+  };
+  record_usage(ctx, model, {request.body().size(), count}, ctx.cancel.cancelled() || sink.gone());
 }
 
 boost::asio::awaitable<void> refuse(ResponseSink& sink, const GatewayError& error, RequestContext& ctx,
                                     const http::Request& request) {
   note_error(ctx.usage, error);
   co_await send_error(sink, error, ctx);
-  finish_usage(ctx, {}, request, sink);
+  finish_usage(ctx, {}, request, sink, nullptr);
 }
 
 ChatIo http_io(const HttpChat* io, http::Exchange* ex, const http::Request& request, ResponseSink& sink) {
@@ -64,7 +71,7 @@ boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange*
   job.envelope = &*envelope;
   job.anthropic = ctx.format == IngressFormat::anthropic_messages;
   co_await run_chat_job(job, ctx, scope);
-  finish_usage(ctx, job.client_model, request, sink);
+  finish_usage(ctx, job.client_model, request, sink, &job);
 }
 
 // Legacy completions always go through canonical types: no provider takes
@@ -83,7 +90,7 @@ boost::asio::awaitable<void> serve_decoded(const HttpChat* io, http::Exchange* e
   job.canonical = std::move(*decoded);
   job.client_model = job.canonical->model;  // after the move: a short name lives inside the string
   co_await run_chat_job(job, ctx, scope);
-  finish_usage(ctx, job.client_model, request, sink);
+  finish_usage(ctx, job.client_model, request, sink, &job);
 }
 
 }  // namespace
@@ -114,7 +121,10 @@ boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std
 }
 
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx) {
-  auto answer = api::anthropic_count_tokens_response(ex.request().body());
+  // Claude's tokenizer is not published: cl100k_base stands in (count_tokens.hpp).
+  auto tokenizer = chat_tokenizer(context::Encoding::cl100k_base);
+  if (!tokenizer) co_return co_await send_error(ex, tokenizer.error(), ctx);
+  auto answer = api::anthropic_count_tokens_response(ex.request().body(), **tokenizer);
   if (!answer) co_return co_await send_error(ex, answer.error(), ctx);
   co_await send_json(ex, 200, *answer, ctx.request_id);
 }

@@ -30,8 +30,8 @@ std::optional<std::int64_t> scan_count(std::string_view body, std::string_view n
 
 }  // namespace
 
-limits::QuotaAmount quota_estimate(std::string_view body, const std::optional<routing::ModelPrices>& prices) {
-  const std::int64_t prompt = static_cast<std::int64_t>(body.size() / 4);
+limits::QuotaAmount quota_estimate(std::string_view body, std::int64_t prompt,
+                                   const std::optional<routing::ModelPrices>& prices) {
   auto answer = scan_count(body, "\"max_completion_tokens\"");
   if (!answer) answer = scan_count(body, "\"max_tokens\"");
   const std::int64_t completion = answer.value_or(kDefaultQuotaAnswerTokens);
@@ -48,8 +48,8 @@ GatewayError quota_error(const limits::QuotaRefusal& refusal) {
 }
 
 std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, std::string_view body,
-                                              const std::optional<routing::ModelPrices>& prices,
-                                              UsageTap& usage) {
+                                              json_scan::FunctionRef<std::int64_t()> prompt_tokens,
+                                              const std::optional<routing::ModelPrices>& prices, UsageTap& usage) {
   // The specs were parsed when the index stored the user and the token: no
   // quotas is two null pointers, and nothing else is looked at.
   if (ledger == nullptr || held_.held() || usage_ != nullptr) return std::nullopt;
@@ -60,7 +60,7 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
   if (principal.token_quotas && principal.kind == auth::PrincipalKind::user_token)
     subjects.push_back({"token:" + principal.token_id, principal.token_quotas.get()});
   // One decision on every subject: both admit, or neither is charged.
-  auto decision = ledger->reserve(subjects, quota_estimate(body, prices), wall_now());
+  auto decision = ledger->reserve(subjects, quota_estimate(body, prompt_tokens(), prices), wall_now());
   if (decision.refusal) return quota_error(*decision.refusal);
   held_ = std::move(*decision.reservation);
   usage_ = &usage;

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/gateway_error.hpp"
+#include "core/json_scan.hpp"
 #include "core/usage_scan.hpp"
 #include "limits/quotas.hpp"
 #include "routing/pricing.hpp"
@@ -47,9 +48,11 @@ class QuotaTap {
 
   // Reserves the estimate for `body` at `prices` on the principal's quota
   // subjects; the refusal as a 429 in `quota_exceeded` terms. Once per request.
-  // `usage` is where settle() reads the attempts and usage from; it is
-  // told to note them even with recording off.
+  // `prompt_tokens` counts the prompt, called only for a principal with
+  // quotas. `usage` is where settle() reads the attempts and usage from; it
+  // is told to note them even with recording off.
   std::optional<GatewayError> reserve(const auth::Principal& principal, std::string_view body,
+                                      json_scan::FunctionRef<std::int64_t()> prompt_tokens,
                                       const std::optional<routing::ModelPrices>& prices, UsageTap& usage);
   // Replaces the estimate with what the request used (its last attempt's
   // usage, zero when it failed); frees the concurrent slot. A request that
@@ -67,9 +70,11 @@ class QuotaTap {
   const UsageTap* usage_ = nullptr;
 };
 
-// The request's estimate: prompt bytes / 4 plus its `max_tokens` (or
-// `max_completion_tokens`, else the default), at `prices` when priced.
-limits::QuotaAmount quota_estimate(std::string_view body, const std::optional<routing::ModelPrices>& prices);
+// The request's estimate: its prompt tokens plus its `max_tokens` (or
+// `max_completion_tokens`, else the default, read from `body`), at `prices`
+// when priced.
+limits::QuotaAmount quota_estimate(std::string_view body, std::int64_t prompt_tokens,
+                                   const std::optional<routing::ModelPrices>& prices);
 
 // 429, code "quota_exceeded", Retry-After, the message naming subject and quota.
 GatewayError quota_error(const limits::QuotaRefusal& refusal);

@@ -37,12 +37,16 @@ limits::WallMs now_ms() {
 }
 
 // One request through a tap: reserve, `attempts` noted, settle at the end.
+// Its prompt is counted (as 5 tokens) only for a principal with quotas.
 std::optional<GatewayError> request(limits::QuotaLedger& ledger, const auth::Principal& p, int attempts) {
   UsageTap usage;  // no recorder: recording off
   QuotaTap tap;
   tap.ledger = &ledger;
-  auto refused = tap.reserve(p, R"({"max_tokens":8})", std::nullopt, usage);
+  int counted = 0;
+  auto refused = tap.reserve(
+      p, R"({"max_tokens":8})", [&] { return ++counted, std::int64_t{5}; }, std::nullopt, usage);
   if (!refused) EXPECT_EQ(usage.quota_held, p.user_quotas || p.token_quotas);  // noted for the quota only
+  EXPECT_EQ(counted, p.user_quotas || p.token_quotas ? 1 : 0);
   usage.attempts = attempts;
   return refused;  // the tap settles here
 }

@@ -12,6 +12,7 @@
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/user_routes.hpp"
 #include "pipeline/routes_accounts.hpp"
+#include "pipeline/tokenize_route.hpp"
 #include "pipeline/usage_routes.hpp"
 
 namespace aisbf {
@@ -96,6 +97,9 @@ awaitable<void> messages(App&, http::Exchange& ex, RequestContext& ctx, const Ro
 }
 awaitable<void> count_tokens(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   return serve_count_tokens(ex, ctx);
+}
+awaitable<void> tokenize(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  return serve_tokenize(ex, ctx);
 }
 awaitable<void> completions(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   return serve_completions(ex, ctx, m.param("scope"));
@@ -183,6 +187,7 @@ const Route kRoutes[] = {
      &count_tokens},
     {{"count_tokens", kPost, "/api/v1/messages/count_tokens", kToken, Format::anthropic_messages, Body::json},
      &count_tokens},
+    {{"tokenize", kPost, "/api/v1/tokenize", kToken, Format::openai_chat, Body::json}, &tokenize},
     {{"completions", kPost, "/api/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"rotations_chat", kPost, "/api/rotations/chat/completions", kToken, Format::openai_chat, Body::json},

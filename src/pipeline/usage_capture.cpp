@@ -12,8 +12,13 @@ std::int64_t ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
-// bytes/4: the usual rough figure for English text, until a tokenizer exists.
-std::int64_t estimate_tokens(std::uint64_t bytes) { return static_cast<std::int64_t>((bytes + 3) / 4); }
+// The answer's bytes at the request's measured tokens per byte: both are
+// JSON (or SSE) in the client's format, so the ratio carries over.
+std::int64_t answer_tokens(std::uint64_t answer_bytes, std::int64_t prompt_tokens, std::uint64_t request_bytes) {
+  if (request_bytes == 0 || prompt_tokens <= 0) return 0;
+  const double per_byte = static_cast<double>(prompt_tokens) / static_cast<double>(request_bytes);
+  return static_cast<std::int64_t>(static_cast<double>(answer_bytes) * per_byte + 0.5);
+}
 
 }  // namespace
 
@@ -59,7 +64,7 @@ boost::asio::awaitable<bool> UsageSink::end_with_error(std::string_view error_ev
 }
 
 store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view requested_model,
-                                     std::uint64_t request_bytes, bool aborted) {
+                                     const PromptMeasure& prompt, bool aborted) {
   const UsageTap& tap = ctx.usage;
   const auto now = Clock::now();
   store::UsageRecord r;
@@ -84,8 +89,8 @@ store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view
   // stream cut short, a client that left): what was sent, estimated.
   const bool answered = tap.status >= 200 && tap.status < 300 && tap.bytes_out > 0;
   if (!u.reported && answered) {
-    r.prompt_tokens = estimate_tokens(request_bytes);
-    r.completion_tokens = estimate_tokens(tap.bytes_out);
+    r.prompt_tokens = prompt.prompt_tokens(tap.model);
+    r.completion_tokens = answer_tokens(tap.bytes_out, r.prompt_tokens, prompt.request_bytes);
     r.tokens_estimated = true;
   }
   r.cost = routing::cost_of(tap.prices, {r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.cache_write_tokens,
@@ -99,10 +104,10 @@ store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view
   return r;
 }
 
-void record_usage(const RequestContext& ctx, std::string_view requested_model, std::uint64_t request_bytes,
+void record_usage(const RequestContext& ctx, std::string_view requested_model, const PromptMeasure& prompt,
                   bool aborted) {
   if (!ctx.usage.on()) return;
-  ctx.usage.recorder->record(make_usage_record(ctx, requested_model, request_bytes, aborted));
+  ctx.usage.recorder->record(make_usage_record(ctx, requested_model, prompt, aborted));
 }
 
 }  // namespace aisbf

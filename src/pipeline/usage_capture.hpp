@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/json_scan.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
@@ -48,13 +49,22 @@ class UsageSink final : public ResponseSink {
   UsageTap& tap_;
 };
 
-// The row for a request that is over. `request_bytes`: the body's size,
-// for the estimate when the upstream reported no usage.
+// What an answer without reported usage is estimated from: the request's
+// size and its prompt tokens in an upstream model's encoding (counted only
+// for such an answer).
+struct PromptMeasure {
+  std::uint64_t request_bytes = 0;
+  json_scan::FunctionRef<std::int64_t(std::string_view upstream_model)> prompt_tokens;
+};
+
+// The row for a request that is over. When the upstream reported no usage,
+// the prompt is counted (the last attempt's model's encoding) and the
+// answer's tokens are its bytes at the request's tokens per byte.
 store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view requested_model,
-                                     std::uint64_t request_bytes, bool aborted);
+                                     const PromptMeasure& prompt, bool aborted);
 
 // make_usage_record and hand it to the recorder; nothing when recording is off.
-void record_usage(const RequestContext& ctx, std::string_view requested_model, std::uint64_t request_bytes,
+void record_usage(const RequestContext& ctx, std::string_view requested_model, const PromptMeasure& prompt,
                   bool aborted);
 
 }  // namespace aisbf

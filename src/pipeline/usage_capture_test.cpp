@@ -7,6 +7,20 @@
 namespace aisbf {
 namespace {
 
+// A prompt of `tokens` in `bytes`, counting how often it is asked and for which model.
+struct Prompt {
+  std::uint64_t bytes;
+  std::int64_t tokens;
+  int asked = 0;
+  std::string model;
+  std::int64_t operator()(std::string_view m) {
+    ++asked;
+    model = m;
+    return tokens;
+  }
+  PromptMeasure measure() { return {bytes, *this}; }  // refers to this Prompt
+};
+
 RequestContext context() {
   RequestContext ctx;
   ctx.started = std::chrono::steady_clock::now() - std::chrono::milliseconds(40);
@@ -29,7 +43,9 @@ TEST(UsageCapture, ReportedUsageAndCost) {
   tap.status = 200;
   tap.first_byte = ctx.started + std::chrono::milliseconds(15);
   tap.bytes_out = 400;
-  const auto r = make_usage_record(ctx, "rot", 1000, false);
+  Prompt prompt{1000, 250};
+  const auto r = make_usage_record(ctx, "rot", prompt.measure(), false);
+  EXPECT_EQ(prompt.asked, 0);  // the upstream's usage is the figure: nothing is counted
   EXPECT_EQ(r.username, "alice");
   EXPECT_EQ(r.token_id, "tok1");
   EXPECT_EQ(r.route, "chat");
@@ -57,10 +73,14 @@ TEST(UsageCapture, AnAnswerWithoutUsageIsEstimated) {
   ctx.usage.status = 200;
   ctx.usage.streamed = true;
   ctx.usage.bytes_out = 401;
-  const auto r = make_usage_record(ctx, "m", 99, true);
+  ctx.usage.model = "gpt-4o";
+  Prompt prompt{100, 30};
+  const auto r = make_usage_record(ctx, "m", prompt.measure(), true);
   EXPECT_TRUE(r.tokens_estimated);
-  EXPECT_EQ(r.prompt_tokens, 25);       // ceil(99 / 4)
-  EXPECT_EQ(r.completion_tokens, 101);  // ceil(401 / 4)
+  EXPECT_EQ(prompt.asked, 1);
+  EXPECT_EQ(prompt.model, "gpt-4o");  // counted in the last attempt's model's encoding
+  EXPECT_EQ(r.prompt_tokens, 30);
+  EXPECT_EQ(r.completion_tokens, 120);  // 401 bytes at 0.3 tokens per byte, rounded
   EXPECT_TRUE(r.aborted);
   EXPECT_TRUE(r.streamed);
   EXPECT_FALSE(r.cost.has_value());  // no prices: null, not 0
@@ -72,7 +92,9 @@ TEST(UsageCapture, ARefusalHasNoTokensAndItsErrorKind) {
   ctx.usage.bytes_out = 120;
   ctx.usage.error = ErrorKind::not_found;
   ctx.usage.first_byte = ctx.started;
-  const auto r = make_usage_record(ctx, "nope/x", 80, false);
+  Prompt prompt{80, 20};
+  const auto r = make_usage_record(ctx, "nope/x", prompt.measure(), false);
+  EXPECT_EQ(prompt.asked, 0);
   EXPECT_EQ(r.error_kind, "not_found");
   EXPECT_EQ(r.prompt_tokens, 0);
   EXPECT_FALSE(r.tokens_estimated);
@@ -82,7 +104,9 @@ TEST(UsageCapture, ARefusalHasNoTokensAndItsErrorKind) {
 
 TEST(UsageCapture, NothingSent) {
   auto ctx = context();
-  const auto r = make_usage_record(ctx, "m", 10, true);
+  Prompt prompt{10, 3};
+  const auto r = make_usage_record(ctx, "m", prompt.measure(), true);
+  EXPECT_EQ(prompt.asked, 0);
   EXPECT_EQ(r.ttfb_ms, -1);
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(r.tokens_estimated);

@@ -16,8 +16,8 @@ const admin = bearer(GLOBAL);
 const SLOW = 'fault-slow-1500';
 
 // `request` priced per request only, so that estimate and actual cost are the same 0.10.
-// `tiny`: a minute window of 100 tokens, which a request of ~110 estimated
-// tokens fits only while empty: after one, such requests are skipped before
+// `tiny`: a minute window of 100 tokens, which a request of 127 counted
+// prompt tokens ('-x' × 120, one word for the mock) fits only while empty: after one, such requests are skipped before
 // any upstream attempt.
 const providers = (mockUrl) => ({
   mock: mockProvider(mockUrl, {
@@ -170,7 +170,7 @@ describe('quotas', { timeout: 180000 }, () => {
   it('requests that reach no upstream give their reservation back', async () => {
     const jack = await userWithQuotas('jack', { requests_per_day: 2 });
     const big = () => post(s.u('/v1/chat/completions'),
-      chatBody('a'.repeat(400), { model: 'tiny/mock-model', max_tokens: 4 }), { headers: jack, timeoutMs: 60000 });
+      chatBody('-x'.repeat(120), { model: 'tiny/mock-model', max_tokens: 4 }), { headers: jack, timeoutMs: 60000 });
     assert.equal((await big()).status, 200);  // the empty window takes it: 1 of 2
     await s.mock.reset();
     for (let i = 0; i < 5; ++i) assertError(await big(), 429, 'rate_limited');  // skipped, no attempt

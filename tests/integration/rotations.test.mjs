@@ -511,9 +511,10 @@ describe('rotations', { timeout: 90000 }, () => {
   });
 
   it('rate_limit_TPM: a model whose minute window cannot take the request is skipped; the window holds real usage', async () => {
-    // About 110 tokens estimated (a quarter of the body's bytes) against a
-    // limit of 100: the first request fits only because the window is empty.
-    const content = 'a'.repeat(400);
+    // 127 prompt tokens counted (120 of text in cl100k_base, 7 of the chat
+    // rule's overhead) against a limit of 100: the first request fits only
+    // because the window is empty. One word for the mock, whose usage counts words.
+    const content = '-x'.repeat(120);
     assert.equal(assertGood(await ask(s, 'tpmrot', { content })), 'tpm/mock-model');
     // Settled with the mock's real usage (a few words), not the estimate.
     // The gateway settles just after the answer is written, so the client

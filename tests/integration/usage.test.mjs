@@ -9,6 +9,7 @@ import {
   startStack, startGateway, streamRequest, stream, chatBody, messagesBody, delay, get, post, request,
   mockProvider, typedProvider, model, withTimeout, ANTHROPIC_VERSION,
 } from './harness.mjs';
+import { chatTokens } from './token_reference.mjs';
 
 const TOKEN = 'usage-test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -165,9 +166,12 @@ describe('usage accounting', { timeout: 120000 }, () => {
     row = await usage.last();
     assert.equal(row.tokens_estimated, 'true');
     assert.equal(row.streamed, 'true');
-    // bytes/4 of what was sent and of the request body
-    assert.equal(Number(row.completion_tokens), Math.ceil(Buffer.byteLength(plain.raw) / 4));
-    assert.equal(Number(row.prompt_tokens), Math.ceil(JSON.stringify(chatBody('hello stream', { stream: true })).length / 4));
+    // The prompt counted with the chat rule (mock-model: cl100k_base), the
+    // answer's bytes at the request's tokens per byte.
+    const prompt = chatTokens('cl100k_base', [{ role: 'user', content: 'hello stream' }]);
+    const requestBytes = JSON.stringify(chatBody('hello stream', { stream: true })).length;
+    assert.equal(Number(row.prompt_tokens), prompt);
+    assert.equal(Number(row.completion_tokens), Math.floor(Buffer.byteLength(plain.raw) * (prompt / requestBytes) + 0.5));
   });
 
   it('a client that leaves mid-stream leaves an aborted row with what was delivered', async () => {

@@ -1,58 +1,55 @@
-// Token estimate for count_tokens. A real tokenizer comes later; until then
-// bytes / 4 is what most gateways answer, and what clients like Claude Code
-// only use to decide when to compact a conversation.
 #include "api/anthropic/count_tokens.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cmath>
 
 #include "api/anthropic/messages_ingress.hpp"
+#include "context/image_tokens.hpp"
+#include "context/token_count.hpp"
 
 namespace aisbf::api {
 
 namespace {
 
-constexpr std::int64_t kBytesPerToken = 4;
-constexpr std::int64_t kTokensPerImage = 1600;  // Anthropic: (width × height) / 750, ~1600 at the size cap
+constexpr double kMaxLongEdge = 1568;
+constexpr double kMaxPixels = 1'150'000;
+constexpr double kPixelsPerToken = 750;
+constexpr std::int64_t kUnknownImageTokens = 1600;  // about what an image at the size caps costs
 
-struct Tally {
-  std::int64_t bytes = 0;
-  std::int64_t images = 0;
-
-  void add(const ContentBlock& block) {
-    if (const auto* text = std::get_if<TextBlock>(&block)) {
-      bytes += static_cast<std::int64_t>(text->text.size());
-    } else if (std::holds_alternative<ImageBlock>(block)) {
-      ++images;
-    } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
-      bytes += static_cast<std::int64_t>(call->name.size() + call->arguments_json.size());
-    } else if (const auto* result = std::get_if<ToolResultBlock>(&block)) {
-      bytes += static_cast<std::int64_t>(result->content.size());
-    }
-  }
-};
+std::int64_t anthropic_image_tokens(const ImageBlock& image) {
+  const auto size = context::image_size_from_base64(image.data_base64);
+  if (!size) return kUnknownImageTokens;
+  double w = size->width, h = size->height;
+  double scale = std::min(1.0, kMaxLongEdge / std::max(w, h));
+  scale = std::min(scale, std::sqrt(kMaxPixels / (w * h)));
+  w = std::floor(w * scale);
+  h = std::floor(h * scale);
+  return static_cast<std::int64_t>(std::ceil(w * h / kPixelsPerToken));
+}
 
 }  // namespace
 
-std::int64_t estimate_input_tokens(const ChatRequest& request) {
-  Tally tally;
-  for (const auto& message : request.messages)
-    for (const auto& block : message.content) tally.add(block);
-  for (const auto& tool : request.tools) {
-    tally.bytes += static_cast<std::int64_t>(tool.name.size() + tool.description.size());
-    if (!tool.parameters.is_null())
-      tally.bytes += static_cast<std::int64_t>(boost::json::serialize(tool.parameters).size());
+std::int64_t count_input_tokens(const ChatRequest& request, const context::Tokenizer& tokenizer) {
+  std::int64_t n = context::ChatTokenCounter(tokenizer).request(request);
+  // The chat rule priced images by OpenAI's tiles: Anthropic's rule instead.
+  for (const auto& message : request.messages) {
+    for (const auto& block : message.content) {
+      if (const auto* image = std::get_if<ImageBlock>(&block)) {
+        n += anthropic_image_tokens(*image) - context::image_tokens(*image);
+      }
+    }
   }
-  return (tally.bytes + kBytesPerToken - 1) / kBytesPerToken + tally.images * kTokensPerImage;
+  return n;
 }
 
 std::string anthropic_count_tokens_json(std::int64_t input_tokens) {
   return "{\"input_tokens\":" + std::to_string(input_tokens) + "}";
 }
 
-Expected<std::string> anthropic_count_tokens_response(std::string_view body) {
+Expected<std::string> anthropic_count_tokens_response(std::string_view body, const context::Tokenizer& tokenizer) {
   auto request = decode_anthropic_request(body, AnthropicDecodeOptions{.require_max_tokens = false});
   if (!request) return request.take_error();
-  return anthropic_count_tokens_json(estimate_input_tokens(*request));
+  return anthropic_count_tokens_json(count_input_tokens(*request, tokenizer));
 }
 
 }  // namespace aisbf::api

@@ -1,0 +1,40 @@
+#include "pipeline/prompt_tokens.hpp"
+
+#include <atomic>
+
+#include <spdlog/spdlog.h>
+
+#include "context/token_count.hpp"
+
+namespace aisbf {
+
+namespace {
+std::atomic<std::uint64_t> g_tokenizations{0};
+}  // namespace
+
+std::uint64_t prompt_tokenizations() { return g_tokenizations.load(std::memory_order_relaxed); }
+
+Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
+  auto tokenizer = context::tokenizer_for(encoding);
+  if (tokenizer) return *tokenizer;
+  auto e = make_error(ErrorKind::unavailable, "the tokenizer is not available: " + tokenizer.error().message);
+  e.code = "tokenizer_unavailable";
+  return e;
+}
+
+std::int64_t PromptTokens::count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model) {
+  const auto encoding = context::encoding_for_model(upstream_model).encoding;
+  auto& slot = by_encoding_[static_cast<std::size_t>(encoding)];
+  if (slot) return *slot;
+  auto tokenizer = chat_tokenizer(encoding);
+  if (!tokenizer) {
+    spdlog::warn("prompt tokens not counted: {}", tokenizer.error().message);
+    return *(slot = 0);
+  }
+  g_tokenizations.fetch_add(1, std::memory_order_relaxed);
+  const context::ChatTokenCounter counter(**tokenizer);
+  // A body no codec decodes still went upstream as it is: its text stands in.
+  return *(slot = canonical != nullptr ? counter.request(*canonical) : counter.text(body));
+}
+
+}  // namespace aisbf

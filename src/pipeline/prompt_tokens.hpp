@@ -1,0 +1,39 @@
+// A chat request's prompt tokens, counted only where a figure is needed (a
+// candidate with token windows, a principal with quotas, an answer whose
+// upstream reported no usage) and then once per encoding: a request without
+// limits or quotas whose upstream reports usage tokenizes nothing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "context/tokenizer.hpp"
+#include "core/chat_types.hpp"
+#include "core/expected.hpp"
+
+namespace aisbf {
+
+// The process's tokenizer, or a 503 naming what is missing (the rank files
+// are checked when first used).
+Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding);
+
+class PromptTokens {
+ public:
+  // The prompt's tokens for `upstream_model`'s encoding, with the chat rule
+  // (context/token_count.hpp). `canonical`: the request, decoded once by the
+  // caller (and kept); null when it has none and `body` (the client's, in
+  // the client's format) could not be decoded, whose text is then counted
+  // whole. 0 only when the tokenizer cannot be loaded (logged).
+  std::int64_t count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model);
+
+ private:
+  std::array<std::optional<std::int64_t>, 2> by_encoding_;
+};
+
+// Prompts tokenized by this process so far: a counter, as metrics are, that
+// shows which requests paid for a count (chat_call_test.cpp).
+std::uint64_t prompt_tokenizations();
+
+}  // namespace aisbf

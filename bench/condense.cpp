@@ -1,0 +1,127 @@
+// The local condensation methods on a 100k-token conversation (issue 10:
+// < 30 ms each, counting included). The conversation is a coding agent's
+// history built from this repository: the user asks, the agent reads source
+// files (the real files of src/), edits them, runs builds and tests whose
+// logs are long and repetitive, and answers with prose and code blocks.
+// Counted with the real cl100k counter; the goal is half the prompt.
+// Run: build/bench-condense [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "context/condense.hpp"
+#include "context/tokenizer.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace aisbf;
+using namespace aisbf::context;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+std::vector<fs::path> source_files() {
+  std::vector<fs::path> paths;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(AISBF_SOURCE_DIR) / "src")) {
+    if (entry.path().extension() == ".cpp" && !entry.path().string().ends_with("_test.cpp")) {
+      paths.push_back(entry.path());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+Message text(Role role, std::string body) { return Message{role, {TextBlock{std::move(body)}}, {}}; }
+
+std::string build_log(int step) {
+  std::string out;
+  for (int i = 1; i <= 120; ++i) {
+    out += "[" + std::to_string(i) + "/120] Building CXX object CMakeFiles/aisbf_logic.dir/src/module" +
+           std::to_string(i % 17) + ".cpp.o\n";
+  }
+  out += step % 3 == 0 ? "FAILED: src/context/condense.cpp:42: error: expected ';'\n" : "ninja: build finished\n";
+  return out;
+}
+
+// One agent step: a tool call and its result.
+void tool_step(std::vector<Message>& m, int& id, std::string name, std::string args, std::string output) {
+  std::string call_id = "call_" + std::to_string(id++);
+  m.push_back(Message{Role::assistant, {ToolCallBlock{call_id, std::move(name), std::move(args)}}, {}});
+  m.push_back(Message{Role::tool, {ToolResultBlock{call_id, std::move(output), false}}, {}});
+}
+
+ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens) {
+  auto files = source_files();
+  ChatRequest r;
+  r.model = "gpt-4o";
+  r.max_tokens = 4096;
+  r.tools.push_back(ToolDefinition{"read_file", "Reads a file of the workspace", boost::json::value()});
+  r.messages.push_back(text(Role::system, "You are a coding agent working in the aisbf repository. Be precise."));
+  int id = 0;
+  std::int64_t size = count.request(r);
+  for (std::size_t turn = 0; size < tokens; ++turn) {
+    const fs::path& file = files[(turn * 7) % files.size()];
+    std::string rel = fs::relative(file, AISBF_SOURCE_DIR).string();
+    std::size_t first = r.messages.size();
+    r.messages.push_back(text(Role::user, "Look at " + rel +
+                                              " and make its error handling consistent. Why does it "
+                                              "differ from the other modules?"));
+    tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
+    r.messages.push_back(text(Role::assistant,
+                              "The file returns errors in two styles. I will unify them.\n```cpp\n"
+                              "if (!result) return result.error();\n```\nThen rebuild."));
+    tool_step(r.messages, id, "run_shell", R"({"cmd":"cmake --build build"})", build_log(static_cast<int>(turn)));
+    tool_step(r.messages, id, "run_shell", R"({"cmd":"ctest -R context"})", build_log(static_cast<int>(turn) + 1));
+    if (turn % 4 == 1) tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
+    r.messages.push_back(text(Role::assistant, "Done: " + rel + " now returns errors as values, and the tests pass."));
+    for (std::size_t i = first; i < r.messages.size(); ++i) size += count.message(r.messages[i]);
+  }
+  r.messages.push_back(text(Role::user, "Now summarise what changed in src/context/condense.cpp and src/pipeline."));
+  return r;
+}
+
+void condense(benchmark::State& state, CondenseMethod method) {
+  auto tokenizer = tokenizer_for(Encoding::cl100k_base);
+  if (!tokenizer) {
+    state.SkipWithError(tokenizer.error().message.c_str());
+    return;
+  }
+  ChatTokenCounter count(**tokenizer);
+  static const ChatRequest request = agent_history(count, 100'000);
+  const std::int64_t before = count.request(request);
+  const CondenseGoal goal{before / 2};
+  auto once = condense_locally(method, request, goal, count);
+  const std::int64_t after = once ? count.request(*once) : before;
+  for (auto _ : state) {
+    auto out = condense_locally(method, request, goal, count);
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["before"] = static_cast<double>(before);
+  state.counters["goal"] = static_cast<double>(goal.max_prompt_tokens);
+  state.counters["after"] = static_cast<double>(after);
+  state.counters["messages"] = static_cast<double>(request.messages.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (auto method : {CondenseMethod::hierarchical, CondenseMethod::algorithmic, CondenseMethod::sliding_window,
+                      CondenseMethod::importance_based, CondenseMethod::entity_aware, CondenseMethod::code_aware}) {
+    benchmark::RegisterBenchmark(std::string(condense_method_name(method)).c_str(), condense, method)
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -2,7 +2,9 @@
 // < 30 ms each, counting included). The conversation is a coding agent's
 // history built from this repository: the user asks, the agent reads source
 // files (the real files of src/), edits them, runs builds and tests whose
-// logs are long and repetitive, and answers with prose and code blocks.
+// logs are long and repetitive, and answers with prose and code blocks
+// (`long_reads`, ~130 messages); or works in many short steps, greps and
+// one-line edits (`short_steps`, ~800 messages).
 // Counted with the real cl100k counter; the goal is half the prompt.
 // Run: build/bench-condense [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
@@ -59,7 +61,22 @@ void tool_step(std::vector<Message>& m, int& id, std::string name, std::string a
   m.push_back(Message{Role::tool, {ToolResultBlock{call_id, std::move(output), false}}, {}});
 }
 
-ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens) {
+// Short steps (a grep, a one-line edit), ~800 messages for 100k tokens:
+// what would show a cost per message or per tool pair.
+void short_steps(std::vector<Message>& m, int& id, const std::string& rel, std::size_t turn) {
+  for (int s = 0; s < 6; ++s) {
+    std::string grep;
+    for (int line = 1; line <= 8; ++line) {
+      grep += rel + ":" + std::to_string(line * 13 + s) + ": return make_error(ErrorKind::invalid, \"step " +
+              std::to_string(turn) + "\");\n";
+    }
+    tool_step(m, id, "grep", R"({"pattern":"make_error","path":"src/"})", grep);
+    tool_step(m, id, "edit_file", R"({"path":")" + rel + R"(","old":"a","new":"b"})", "ok");
+    m.push_back(text(Role::assistant, "Step " + std::to_string(s) + " of " + rel + " done; next, the callers."));
+  }
+}
+
+ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens, bool many_steps) {
   auto files = source_files();
   ChatRequest r;
   r.model = "gpt-4o";
@@ -75,13 +92,20 @@ ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens) {
     r.messages.push_back(text(Role::user, "Look at " + rel +
                                               " and make its error handling consistent. Why does it "
                                               "differ from the other modules?"));
-    tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
+    if (many_steps) {
+      short_steps(r.messages, id, rel, turn);
+    } else {
+      tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
+    }
     r.messages.push_back(text(Role::assistant,
                               "The file returns errors in two styles. I will unify them.\n```cpp\n"
                               "if (!result) return result.error();\n```\nThen rebuild."));
     tool_step(r.messages, id, "run_shell", R"({"cmd":"cmake --build build"})", build_log(static_cast<int>(turn)));
-    tool_step(r.messages, id, "run_shell", R"({"cmd":"ctest -R context"})", build_log(static_cast<int>(turn) + 1));
-    if (turn % 4 == 1) tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
+    if (!many_steps) {
+      tool_step(r.messages, id, "run_shell", R"({"cmd":"ctest -R context"})", build_log(static_cast<int>(turn) + 1));
+    }
+    if (!many_steps && turn % 4 == 1)
+      tool_step(r.messages, id, "read_file", R"({"path":")" + rel + R"("})", read_file(file));
     r.messages.push_back(text(Role::assistant, "Done: " + rel + " now returns errors as values, and the tests pass."));
     for (std::size_t i = first; i < r.messages.size(); ++i) size += count.message(r.messages[i]);
   }
@@ -89,14 +113,16 @@ ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens) {
   return r;
 }
 
-void condense(benchmark::State& state, CondenseMethod method) {
+void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
   auto tokenizer = tokenizer_for(Encoding::cl100k_base);
   if (!tokenizer) {
     state.SkipWithError(tokenizer.error().message.c_str());
     return;
   }
   ChatTokenCounter count(**tokenizer);
-  static const ChatRequest request = agent_history(count, 100'000);
+  static const ChatRequest long_reads = agent_history(count, 100'000, false);
+  static const ChatRequest short_steps = agent_history(count, 100'000, true);
+  const ChatRequest& request = many_steps ? short_steps : long_reads;
   const std::int64_t before = count.request(request);
   const CondenseGoal goal{before / 2};
   auto once = condense_locally(method, request, goal, count);
@@ -116,8 +142,10 @@ void condense(benchmark::State& state, CondenseMethod method) {
 int main(int argc, char** argv) {
   for (auto method : {CondenseMethod::hierarchical, CondenseMethod::algorithmic, CondenseMethod::sliding_window,
                       CondenseMethod::importance_based, CondenseMethod::entity_aware, CondenseMethod::code_aware}) {
-    benchmark::RegisterBenchmark(std::string(condense_method_name(method)).c_str(), condense, method)
-        ->Unit(benchmark::kMillisecond);
+    for (bool many_steps : {false, true}) {
+      std::string name = std::string(condense_method_name(method)) + (many_steps ? "/short_steps" : "/long_reads");
+      benchmark::RegisterBenchmark(name.c_str(), condense, method, many_steps)->Unit(benchmark::kMillisecond);
+    }
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

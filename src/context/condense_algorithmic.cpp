@@ -10,6 +10,8 @@
 #include <deque>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "context/condense_methods.hpp"
 #include "context/condense_text.hpp"
 
@@ -75,16 +77,24 @@ void collapse(Conversation& c) {
   }
 }
 
-// The earlier of two duplicates goes: a text message is dropped, a tool
-// output becomes `note`.
-void remove_earlier(Conversation& c, std::size_t i, std::string_view note) {
+// The earlier of two duplicates goes: a text message is dropped (or, when
+// it starts the conversation, which must keep starting with the same role,
+// becomes a note), a tool output becomes a note.
+void remove_earlier(Conversation& c, std::size_t i, bool near) {
   const Message& m = c.message(i);
-  if (only_result(m) == nullptr) {
+  std::string_view what = only_result(m) != nullptr ? "output" : "message";
+  std::string note = near ? fmt::format("[aisbf condensed: a nearly identical {} follows later]", what)
+                          : fmt::format("[aisbf condensed: the same {} appears again later]", what);
+  if (only_result(m) == nullptr && !c.leads(i)) {
     c.drop(i);
     return;
   }
   Message out = m;
-  std::get<ToolResultBlock>(out.content.front()).content = note;
+  if (only_result(m) != nullptr) {
+    std::get<ToolResultBlock>(out.content.front()).content = std::move(note);
+  } else {
+    out.content = {TextBlock{std::move(note)}};
+  }
   c.replace(i, std::move(out));
 }
 
@@ -100,7 +110,7 @@ void drop_exact_duplicates(Conversation& c) {
       return texts[j].kind == texts[i].kind && texts[j].text == texts[i].text;
     });
     if (duplicate && editable(c, i)) {
-      remove_earlier(c, i, "[aisbf condensed: the same output appears again later]");
+      remove_earlier(c, i, false);
     } else if (!duplicate) {
       same.push_back(i);
     }
@@ -122,7 +132,7 @@ void drop_near_duplicates(Conversation& c) {
     bool near = std::any_of(later.begin(), later.end(), [&](const Seen& s) {
       return s.kind == text.kind && equal_slots(s.hash, hash) >= kNearEqualSlots;
     });
-    if (near && editable(c, i)) remove_earlier(c, i, "[aisbf condensed: a nearly identical output follows later]");
+    if (near && editable(c, i)) remove_earlier(c, i, true);
     later.push_front({text.kind, hash});
     if (later.size() > kNearWindow) later.pop_back();
   }

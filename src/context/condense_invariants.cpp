@@ -69,6 +69,13 @@ std::size_t last_user(const ChatRequest& r) {
   return r.messages.size();
 }
 
+bool starts_with_user(const ChatRequest& r) {
+  for (const auto& m : r.messages) {
+    if (m.role != Role::system && m.role != Role::developer) return m.role == Role::user;
+  }
+  return false;
+}
+
 using ImageKey = std::tuple<std::string, std::string, std::string, std::string>;
 
 std::multiset<ImageKey> last_turn_images(const ChatRequest& r) {
@@ -156,6 +163,8 @@ std::optional<std::string> broken_invariant(const ChatRequest& before, const Cha
       (ua == after.messages.size() || !same_message(before.messages[ub], after.messages[ua]))) {
     return "the last user message changed";
   }
+  if (starts_with_user(before) && !starts_with_user(after))
+    return "the conversation no longer starts with a user message";
   auto images = last_turn_images(before), kept = last_turn_images(after);
   if (!std::includes(kept.begin(), kept.end(), images.begin(), images.end()))
     return "an image of the last turn is lost";

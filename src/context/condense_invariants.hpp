@@ -17,6 +17,8 @@ namespace aisbf::context {
 //   tool_choice, max_tokens, sampling, stop, stream, extensions);
 // - the system and developer messages unchanged, in order;
 // - the last user message unchanged;
+// - a conversation that started (after its system messages) with a user
+//   message still does (Anthropic rejects one that does not);
 // - the images of the last turn (from the last user message on) kept;
 // - no tool result without its call before it, and no call without its
 //   result when `before` had both; a result that followed its call's message

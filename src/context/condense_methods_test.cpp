@@ -142,9 +142,12 @@ std::string words_ending(std::string_view last) {
   return out + std::string(last);
 }
 
+// The repeated "Run the tests." is not the first message: a first one
+// would stay (the conversation must keep starting with a user message).
 ChatRequest noisy_history() {
   return request_of({
       sys("Be brief."),
+      user("Hello."),
       user("Run the tests."),
       call("c1", "run_tests", "{}"),
       result("c1", "ok   1\n\n\n\nok 2   \nok 2\nok 2\nok 2\nok 2"),
@@ -163,17 +166,18 @@ ChatRequest noisy_history() {
 std::vector<Message> noisy_condensed() {
   auto h = noisy_history().messages;
   return {h[0],
-          h[2],
+          h[1],
+          h[3],
           result("c1", "ok 1\n\nok 2\n[previous line repeated 4 more times]"),
-          h[4],
           h[5],
           h[6],
+          h[7],
           result("c2", long_output_cut()),
-          h[8],
+          h[9],
           result("c3", "[aisbf condensed: a nearly identical output follows later]"),
-          h[10],
           h[11],
-          h[12]};
+          h[12],
+          h[13]};
 }
 
 // The goal is the expected result's size, so every step runs and the last
@@ -189,10 +193,20 @@ TEST(CondenseAlgorithmic, CollapsesDeduplicatesAndCutsLongOutputs) {
 TEST(CondenseAlgorithmic, StopsAtTheFirstStepThatReachesTheGoal) {
   WordCounter count;
   auto h = noisy_history().messages;
-  h[3] = result("c1", "ok 1\n\nok 2\n[previous line repeated 4 more times]");
+  h[4] = result("c1", "ok 1\n\nok 2\n[previous line repeated 4 more times]");
   auto out = run(CondenseMethod::algorithmic, noisy_history(), count.request(request_of(h)), count);
   ASSERT_TRUE(out);
   EXPECT_EQ(render(*out), render(request_of(h)));
+}
+
+TEST(CondenseAlgorithmic, ALeadingDuplicateBecomesANoteSoTheConversationStillStartsWithTheUser) {
+  std::string ask = "Please run the whole test suite again and tell me which tests fail and why.";
+  ChatRequest r = request_of({sys("Be brief."), user(ask), assistant("Two tests fail."), user(ask),
+                              assistant("Two tests fail."), user("Thanks.")});
+  auto out = run(CondenseMethod::algorithmic, r, 1, WordCounter());
+  ASSERT_TRUE(out);
+  EXPECT_EQ(render(*out), rendered({sys("Be brief."), user("[aisbf condensed: the same message appears again later]"),
+                                    user(ask), assistant("Two tests fail."), user("Thanks.")}));
 }
 
 ChatRequest code_history() {

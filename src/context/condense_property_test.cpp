@@ -191,6 +191,8 @@ TEST(CondenseInvariants, CatchWhatBreaks) {
   EXPECT_EQ(broken([](ChatRequest& r) { r.messages.erase(r.messages.begin()); }), "the system messages changed");
   EXPECT_EQ(broken([](ChatRequest& r) { r.messages.back() = user("And this?"); }), "the last user message changed");
   EXPECT_EQ(broken([](ChatRequest& r) { r.messages.push_back(user("More.")); }), "the last user message changed");
+  EXPECT_EQ(broken([](ChatRequest& r) { r.messages.erase(r.messages.begin() + 1); }),
+            "the conversation no longer starts with a user message");
   EXPECT_EQ(broken([](ChatRequest& r) { r.max_tokens = 5; }), "max_tokens changed");
   EXPECT_EQ(broken([](ChatRequest& r) { r.tools.clear(); }), "the tools changed");
   EXPECT_EQ(broken([](ChatRequest& r) { r.tool_choice.mode = ToolChoiceMode::none; }), "tool_choice changed");

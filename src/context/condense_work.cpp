@@ -72,6 +72,7 @@ Conversation::Conversation(const ChatRequest& request, const CondenseGoal& goal,
     tokens_.push_back(count_.message(m));
     total_ += tokens_.back();
   }
+  initial_total_ = total_;
   dropped_.assign(messages_.size(), false);
   protected_ = find_protected(messages_);
   last_user_ = find_last_user(messages_);
@@ -130,6 +131,14 @@ bool Conversation::unit_protected(const Unit& unit) const {
   return false;
 }
 
+bool Conversation::leads(std::size_t i) const {
+  for (std::size_t j = 0; j < i; ++j) {
+    const Role role = messages_[j].role;
+    if (!dropped_[j] && role != Role::system && role != Role::developer) return false;
+  }
+  return true;
+}
+
 std::int64_t Conversation::unit_tokens(const Unit& unit) const {
   std::int64_t n = 0;
   for (std::size_t i = unit.begin; i < unit.end; ++i) n += dropped_[i] ? 0 : tokens_[i];
@@ -175,7 +184,7 @@ std::int64_t Conversation::insert_tokens(std::size_t i) const {
 }
 
 std::optional<ChatRequest> Conversation::result() const {
-  if (!changed_) return std::nullopt;
+  if (!changed_ || total_ >= initial_total_) return std::nullopt;
   ChatRequest out = without_messages(request_);
   out.messages.reserve(messages_.size() + inserts_.size());
   for (std::size_t i = 0; i < messages_.size(); ++i) {
@@ -223,7 +232,8 @@ void UnitDropper::place_marker(std::size_t first, std::size_t last) {
                                 fmt::format("[aisbf condensed: {} earlier message{} omitted by {}]", end - begin,
                                             end - begin == 1 ? "" : "s", method_));
   conversation_.insert_before(begin, std::move(marker));
-  if (conversation_.insert_tokens(begin) >= cut) conversation_.remove_insert(begin);
+  bool starts = conversation_.leads(begin) && conversation_.message(begin).role == Role::user;
+  if (!starts && conversation_.insert_tokens(begin) >= cut) conversation_.remove_insert(begin);
 }
 
 }  // namespace aisbf::context

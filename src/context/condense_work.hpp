@@ -51,6 +51,10 @@ class Conversation {
   // of the last turn that carry images: never rewritten nor dropped.
   bool is_protected(std::size_t i) const { return protected_[i]; }
   bool is_dropped(std::size_t i) const { return dropped_[i]; }
+  // Every message before i is a system or developer message, or dropped:
+  // message i is where the conversation now starts, which some upstreams
+  // (Anthropic) require to be a user message.
+  bool leads(std::size_t i) const;
 
   const std::vector<Unit>& units() const { return units_; }
   bool unit_protected(const Unit& unit) const;
@@ -66,7 +70,8 @@ class Conversation {
   void remove_insert(std::size_t i);
   std::int64_t insert_tokens(std::size_t i) const;
 
-  // The condensed request, or nullopt when nothing changed.
+  // The condensed request, or nullopt when nothing changed or it is no
+  // smaller than the request was.
   std::optional<ChatRequest> result() const;
 
  private:
@@ -81,13 +86,16 @@ class Conversation {
   std::vector<Unit> units_;
   std::size_t last_user_ = 0;
   std::int64_t total_ = 0;
+  std::int64_t initial_total_ = 0;
   bool changed_ = false;
 };
 
 // Drops units one at a time, keeping for each run of consecutive dropped
 // units one marker message "[aisbf condensed: N earlier messages omitted by
-// METHOD]" (none when the marker would cost more than the run), so that the
-// model knows something was cut. The total stays exact after every drop.
+// METHOD]" (none when the marker would cost more than the run, unless the
+// run starts the conversation with a user message: the marker, a user
+// message, keeps it starting with one), so that the model knows something
+// was cut. The total stays exact after every drop.
 class UnitDropper {
  public:
   UnitDropper(Conversation& conversation, std::string_view method);

@@ -59,21 +59,9 @@ Comparable comparable(const Message& message) {
 
 void collapse(Conversation& c) {
   for (std::size_t i = 0; i < c.size() && !c.fits(); ++i) {
-    if (!editable(c, i)) continue;
-    Message m = c.message(i);
-    bool changed = false;
-    auto squeeze = [&](std::string& s) {
-      std::string out = collapse_repeated_lines(collapse_whitespace(s));
-      if (out != s) {
-        s = std::move(out);
-        changed = true;
-      }
-    };
-    for (auto& block : m.content) {
-      if (auto* t = std::get_if<TextBlock>(&block)) squeeze(t->text);
-      if (auto* r = std::get_if<ToolResultBlock>(&block)) squeeze(r->content);
-    }
-    if (changed) c.replace(i, std::move(m));
+    rewrite_texts(c, i, Texts::both, [](std::string_view text, const ContentBlock&) -> std::optional<std::string> {
+      return collapse_repeated_lines(collapse_whitespace(text));
+    });
   }
 }
 
@@ -140,19 +128,10 @@ void drop_near_duplicates(Conversation& c) {
 
 void shorten_long_outputs(Conversation& c) {
   for (std::size_t i = 0; i < c.size() && !c.fits(); ++i) {
-    if (!editable(c, i) || c.tokens(i) <= kLongOutputTokens) continue;
-    Message m = c.message(i);
-    bool changed = false;
-    for (auto& block : m.content) {
-      auto* r = std::get_if<ToolResultBlock>(&block);
-      if (r == nullptr) continue;
-      std::string cut = head_and_tail(r->content, kHeadBytes, kTailBytes);
-      if (cut.size() < r->content.size()) {
-        r->content = std::move(cut);
-        changed = true;
-      }
-    }
-    if (changed) c.replace(i, std::move(m));
+    if (c.tokens(i) <= kLongOutputTokens) continue;
+    rewrite_texts(c, i, Texts::results, [](std::string_view text, const ContentBlock&) -> std::optional<std::string> {
+      return head_and_tail(text, kHeadBytes, kTailBytes);
+    });
   }
 }
 

@@ -83,28 +83,10 @@ FileIndex index_files(const Conversation& c) {
   return index;
 }
 
-// Rewrites the tool results of message i with `rewrite` (result → new
-// content, or nullopt to leave it).
-template <typename Fn>
-void rewrite_results(Conversation& c, std::size_t i, Fn&& rewrite) {
-  if (c.is_protected(i) || c.is_dropped(i)) return;
-  Message m = c.message(i);
-  bool changed = false;
-  for (auto& block : m.content) {
-    auto* r = std::get_if<ToolResultBlock>(&block);
-    if (r == nullptr) continue;
-    if (auto content = rewrite(*r)) {
-      r->content = std::move(*content);
-      changed = true;
-    }
-  }
-  if (changed) c.replace(i, std::move(m));
-}
-
 void drop_superseded(Conversation& c, const FileIndex& files) {
   for (const auto& [i, path] : files.superseded) {
     if (c.fits()) return;
-    rewrite_results(c, i, [&](const ToolResultBlock&) -> std::optional<std::string> {
+    rewrite_texts(c, i, Texts::results, [&](std::string_view, const ContentBlock&) -> std::optional<std::string> {
       return fmt::format("[aisbf condensed: an older version of {}; a later version follows]", path);
     });
   }
@@ -112,11 +94,9 @@ void drop_superseded(Conversation& c, const FileIndex& files) {
 
 void shorten_other_outputs(Conversation& c, const FileIndex& files) {
   for (std::size_t i = 0; i < c.size() && !c.fits(); ++i) {
-    rewrite_results(c, i, [&](const ToolResultBlock& r) -> std::optional<std::string> {
-      if (files.calls.contains(r.tool_call_id)) return std::nullopt;
-      std::string cut = head_and_tail(r.content, kHeadBytes, kTailBytes);
-      if (cut.size() >= r.content.size()) return std::nullopt;
-      return cut;
+    rewrite_texts(c, i, Texts::results, [&](std::string_view text, const ContentBlock& block) {
+      if (files.calls.contains(std::get<ToolResultBlock>(block).tool_call_id)) return std::optional<std::string>();
+      return std::optional<std::string>(head_and_tail(text, kHeadBytes, kTailBytes));
     });
   }
 }
@@ -138,19 +118,11 @@ std::string shorten_prose(std::string_view text) {
 
 void shorten_prose(Conversation& c) {
   for (std::size_t i = 0; i < c.size() && !c.fits(); ++i) {
-    if (c.is_protected(i) || c.is_dropped(i)) continue;
-    Message m = c.message(i);
-    bool changed = false;
-    for (auto& block : m.content) {
-      auto* t = std::get_if<TextBlock>(&block);
-      if (t == nullptr) continue;
-      std::string out = shorten_prose(t->text);
-      if (out.size() < t->text.size()) {
-        t->text = std::move(out);
-        changed = true;
-      }
-    }
-    if (changed) c.replace(i, std::move(m));
+    rewrite_texts(c, i, Texts::prose, [](std::string_view text, const ContentBlock&) -> std::optional<std::string> {
+      std::string out = shorten_prose(text);
+      if (out.size() >= text.size()) return std::nullopt;  // a one-sentence text, where the marker only adds
+      return out;
+    });
   }
 }
 

@@ -83,6 +83,9 @@ TEST(CondenseEntityAware, KeepsWhatMentionsTheLastTurnsNames) {
 }
 
 TEST(CondenseDropMethods, NothingToDoOrNothingToRemoveIsNullopt) {
+  for (auto method : {CondenseMethod::conversational, CondenseMethod::semantic}) {  // pipeline/ runs them
+    EXPECT_FALSE(run(method, agent_history(), 1, WordCounter())) << condense_method_name(method);
+  }
   for (auto method : {CondenseMethod::sliding_window, CondenseMethod::importance_based, CondenseMethod::entity_aware,
                       CondenseMethod::hierarchical, CondenseMethod::algorithmic, CondenseMethod::code_aware}) {
     EXPECT_FALSE(run(method, agent_history(), 91, WordCounter())) << condense_method_name(method);  // fits already
@@ -165,18 +168,12 @@ ChatRequest noisy_history() {
 
 std::vector<Message> noisy_condensed() {
   auto h = noisy_history().messages;
-  return {h[0],
-          h[1],
-          h[3],
-          result("c1", "ok 1\n\nok 2\n[previous line repeated 4 more times]"),
-          h[5],
-          h[6],
-          h[7],
-          result("c2", long_output_cut()),
-          h[9],
-          result("c3", "[aisbf condensed: a nearly identical output follows later]"),
-          h[11],
-          h[12],
+  return {h[0],  h[1],
+          h[3],  result("c1", "ok 1\n\nok 2\n[previous line repeated 4 more times]"),
+          h[5],  h[6],
+          h[7],  result("c2", long_output_cut()),
+          h[9],  result("c3", "[aisbf condensed: a nearly identical output follows later]"),
+          h[11], h[12],
           h[13]};
 }
 

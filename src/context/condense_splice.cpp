@@ -9,22 +9,6 @@ namespace aisbf::context {
 
 namespace {
 
-std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::system:
-      return "system";
-    case Role::developer:
-      return "developer";
-    case Role::user:
-      return "user";
-    case Role::assistant:
-      return "assistant";
-    case Role::tool:
-      return "tool";
-  }
-  return "user";
-}
-
 void append_message(std::string& out, const Message& m) {
   out += role_name(m.role);
   out += ":";

@@ -41,9 +41,13 @@ Message text_message(Role role, std::string text) {
   return m;
 }
 
-std::string message_extract(const Message& message) {
+std::string_view role_name(Role role) {
   static constexpr std::array<std::string_view, 5> kRoles = {"system", "developer", "user", "assistant", "tool"};
-  std::string out = fmt::format("- {}:", kRoles[static_cast<std::size_t>(message.role)]);
+  return kRoles[static_cast<std::size_t>(role)];
+}
+
+std::string message_extract(const Message& message) {
+  std::string out = fmt::format("- {}:", role_name(message.role));
   for (const auto& block : message.content) {
     if (const auto* t = std::get_if<TextBlock>(&block)) {
       if (auto s = first_sentence(t->text, 160); !s.empty()) out += " " + s;

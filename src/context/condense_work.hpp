@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "context/condense.hpp"
@@ -120,6 +121,34 @@ class UnitDropper {
 Role inserted_role(const Conversation& conversation, std::size_t i);
 
 Message text_message(Role role, std::string text);
+
+std::string_view role_name(Role role);
+
+// Which texts of a message rewrite_texts passes on.
+enum class Texts { prose, results, both };
+
+// Message i with its texts (text blocks, tool results, or both) passed
+// through `rewrite(text, block)`, which returns the new text or nullopt to
+// leave it; the message is replaced when that makes it smaller in tokens
+// (never a protected or dropped one). Returns whether it was.
+template <typename Rewrite>
+bool rewrite_texts(Conversation& c, std::size_t i, Texts which, Rewrite&& rewrite) {
+  if (c.is_protected(i) || c.is_dropped(i)) return false;
+  Message m = c.message(i);
+  bool changed = false;
+  for (auto& block : m.content) {
+    std::string* text = nullptr;
+    if (auto* t = std::get_if<TextBlock>(&block); t != nullptr && which != Texts::results) text = &t->text;
+    if (auto* r = std::get_if<ToolResultBlock>(&block); r != nullptr && which != Texts::prose) text = &r->content;
+    if (text == nullptr) continue;
+    std::optional<std::string> out = rewrite(std::string_view(*text), std::as_const(block));
+    if (out && *out != *text) {
+      *text = std::move(*out);
+      changed = true;
+    }
+  }
+  return changed && c.replace(i, std::move(m));
+}
 
 // A copy of every field of `request` but its messages.
 ChatRequest without_messages(const ChatRequest& request);

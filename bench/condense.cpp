@@ -113,6 +113,12 @@ ChatRequest agent_history(const TokenCounter& count, std::int64_t tokens, bool m
   return r;
 }
 
+const ChatRequest& history(const TokenCounter& count, bool many_steps) {
+  static const ChatRequest long_reads = agent_history(count, 100'000, false);
+  static const ChatRequest short_steps = agent_history(count, 100'000, true);
+  return many_steps ? short_steps : long_reads;
+}
+
 void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
   auto tokenizer = tokenizer_for(Encoding::cl100k_base);
   if (!tokenizer) {
@@ -120,9 +126,7 @@ void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
     return;
   }
   ChatTokenCounter count(**tokenizer);
-  static const ChatRequest long_reads = agent_history(count, 100'000, false);
-  static const ChatRequest short_steps = agent_history(count, 100'000, true);
-  const ChatRequest& request = many_steps ? short_steps : long_reads;
+  const ChatRequest& request = history(count, many_steps);
   const std::int64_t before = count.request(request);
   const CondenseGoal goal{before / 2};
   auto once = condense_locally(method, request, goal, count);
@@ -137,9 +141,26 @@ void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
   state.counters["messages"] = static_cast<double>(request.messages.size());
 }
 
+// The floor: counting the request once, which every method does first.
+void count_only(benchmark::State& state, bool many_steps) {
+  auto tokenizer = tokenizer_for(Encoding::cl100k_base);
+  if (!tokenizer) {
+    state.SkipWithError(tokenizer.error().message.c_str());
+    return;
+  }
+  ChatTokenCounter count(**tokenizer);
+  const ChatRequest& request = history(count, many_steps);
+  for (auto _ : state) benchmark::DoNotOptimize(count.request(request));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (bool many_steps : {false, true}) {
+    benchmark::RegisterBenchmark(many_steps ? "count_only/short_steps" : "count_only/long_reads", count_only,
+                                 many_steps)
+        ->Unit(benchmark::kMillisecond);
+  }
   for (auto method : {CondenseMethod::hierarchical, CondenseMethod::algorithmic, CondenseMethod::sliding_window,
                       CondenseMethod::importance_based, CondenseMethod::entity_aware, CondenseMethod::code_aware}) {
     for (bool many_steps : {false, true}) {

@@ -138,7 +138,8 @@ std::string head_and_tail(std::string_view text, std::size_t head_bytes, std::si
   while (tail_start < text.size() && (static_cast<unsigned char>(text[tail_start]) & 0xC0) == 0x80) ++tail_start;
   if (auto nl = text.find('\n', tail_start); nl != std::string_view::npos && nl + 1 < text.size()) tail_start = nl + 1;
   std::string_view middle = text.substr(head.size(), tail_start - head.size());
-  std::string marker = fmt::format("[… {} lines, {} bytes omitted …]", line_count(middle), middle.size());
+  std::size_t lines = line_count(middle);
+  std::string marker = fmt::format("[… {} line{}, {} bytes omitted …]", lines, lines == 1 ? "" : "s", middle.size());
   std::string out;
   out.reserve(head.size() + marker.size() + text.size() - tail_start + 2);
   out.append(head);

@@ -65,10 +65,12 @@ void summarise(Conversation& conversation, const Phase& phase, std::size_t numbe
     text += "\n" + message_extract(conversation.message(i));
     cut += conversation.tokens(i);
   }
-  Message summary = text_message(inserted_role(conversation, begin), std::move(text));
-  if (conversation.counter().message(summary) >= cut) return;  // a summary no shorter than the phase
+  conversation.insert_before(begin, text_message(inserted_role(conversation, begin), std::move(text)));
+  if (conversation.insert_tokens(begin) >= cut) {  // a summary no shorter than the phase
+    conversation.remove_insert(begin);
+    return;
+  }
   for (std::size_t i = begin; i < end; ++i) conversation.drop(i);
-  conversation.insert_before(begin, std::move(summary));
 }
 
 }  // namespace

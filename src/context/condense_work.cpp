@@ -135,12 +135,14 @@ bool Conversation::unit_protected(const Unit& unit) const {
   return false;
 }
 
+// Messages are dropped, never restored, so the first one still open only
+// moves forward: leads() is amortised O(1).
 bool Conversation::leads(std::size_t i) const {
-  for (std::size_t j = 0; j < i; ++j) {
-    const Role role = messages_[j].role;
-    if (!dropped_[j] && role != Role::system && role != Role::developer) return false;
+  while (lead_ < messages_.size() &&
+         (dropped_[lead_] || messages_[lead_].role == Role::system || messages_[lead_].role == Role::developer)) {
+    ++lead_;
   }
-  return true;
+  return i <= lead_;
 }
 
 std::int64_t Conversation::unit_tokens(const Unit& unit) const {
@@ -209,35 +211,40 @@ bool UnitDropper::drop(std::size_t u) {
   const auto& units = conversation_.units();
   if (dropped_[u] || conversation_.unit_protected(units[u])) return false;
   dropped_[u] = true;
-  for (std::size_t i = units[u].begin; i < units[u].end; ++i) conversation_.drop(i);
-  std::size_t first = u, last = u;
+  Run run{u, 0};
+  for (std::size_t i = units[u].begin; i < units[u].end; ++i) {
+    if (conversation_.is_dropped(i)) continue;
+    run.cut += conversation_.tokens(i);
+    conversation_.drop(i);
+  }
+  std::size_t first = u;
   if (u > 0 && dropped_[u - 1]) {
     auto it = std::prev(runs_.upper_bound(u - 1));  // the run holding u - 1
     first = it->first;
+    run.cut += it->second.cut;
     conversation_.remove_insert(units[first].begin);
     runs_.erase(it);
   }
   if (auto it = runs_.find(u + 1); it != runs_.end()) {
-    last = it->second.last;
+    run.last = it->second.last;
+    run.cut += it->second.cut;
     conversation_.remove_insert(units[u + 1].begin);
     runs_.erase(it);
   }
-  runs_[first] = Run{last};
-  place_marker(first, last);
+  runs_[first] = run;
+  place_marker(first, run);
   return true;
 }
 
-void UnitDropper::place_marker(std::size_t first, std::size_t last) {
+void UnitDropper::place_marker(std::size_t first, const Run& run) {
   const auto& units = conversation_.units();
-  std::size_t begin = units[first].begin, end = units[last].end;
-  std::int64_t cut = 0;
-  for (std::size_t i = begin; i < end; ++i) cut += conversation_.tokens(i);
+  std::size_t begin = units[first].begin, end = units[run.last].end;
   Message marker = text_message(inserted_role(conversation_, begin),
                                 fmt::format("[aisbf condensed: {} earlier message{} omitted by {}]", end - begin,
                                             end - begin == 1 ? "" : "s", method_));
   conversation_.insert_before(begin, std::move(marker));
   bool starts = conversation_.leads(begin) && conversation_.message(begin).role == Role::user;
-  if (!starts && conversation_.insert_tokens(begin) >= cut) conversation_.remove_insert(begin);
+  if (!starts && conversation_.insert_tokens(begin) >= run.cut) conversation_.remove_insert(begin);
 }
 
 }  // namespace aisbf::context

@@ -86,6 +86,7 @@ class Conversation {
   std::map<std::size_t, std::pair<Message, std::int64_t>> inserts_;
   std::vector<Unit> units_;
   std::size_t last_user_ = 0;
+  mutable std::size_t lead_ = 0;  // no message before it but instructions and dropped ones
   std::int64_t total_ = 0;
   std::int64_t initial_total_ = 0;
   bool changed_ = false;
@@ -106,8 +107,9 @@ class UnitDropper {
  private:
   struct Run {
     std::size_t last = 0;  // unit index
+    std::int64_t cut = 0;  // the tokens its drops removed
   };
-  void place_marker(std::size_t first, std::size_t last);
+  void place_marker(std::size_t first, const Run& run);
 
   Conversation& conversation_;
   std::string method_;

@@ -145,12 +145,6 @@ bool Conversation::leads(std::size_t i) const {
   return i <= lead_;
 }
 
-std::int64_t Conversation::unit_tokens(const Unit& unit) const {
-  std::int64_t n = 0;
-  for (std::size_t i = unit.begin; i < unit.end; ++i) n += dropped_[i] ? 0 : tokens_[i];
-  return n;
-}
-
 bool Conversation::replace(std::size_t i, Message message) {
   if (protected_[i] || dropped_[i]) return false;
   std::int64_t n = count_.message(message);

@@ -43,7 +43,6 @@ class Conversation {
   std::int64_t tokens(std::size_t i) const { return tokens_[i]; }
   std::int64_t total() const { return total_; }
   bool fits() const { return total_ <= goal_.max_prompt_tokens; }
-  const TokenCounter& counter() const { return count_; }
 
   // The last message of role user (size() when there is none): where the
   // last turn starts.
@@ -59,7 +58,6 @@ class Conversation {
 
   const std::vector<Unit>& units() const { return units_; }
   bool unit_protected(const Unit& unit) const;
-  std::int64_t unit_tokens(const Unit& unit) const;
 
   // Rewrites message i when that makes it smaller (a protected or dropped
   // message is never rewritten); returns whether it did.

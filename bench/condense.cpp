@@ -119,13 +119,18 @@ const ChatRequest& history(const TokenCounter& count, bool many_steps) {
   return many_steps ? short_steps : long_reads;
 }
 
-void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
+// The cl100k tokenizer, or nullptr with the benchmark skipped.
+const Tokenizer* cl100k(benchmark::State& state) {
   auto tokenizer = tokenizer_for(Encoding::cl100k_base);
-  if (!tokenizer) {
-    state.SkipWithError(tokenizer.error().message.c_str());
-    return;
-  }
-  ChatTokenCounter count(**tokenizer);
+  if (tokenizer) return *tokenizer;
+  state.SkipWithError(tokenizer.error().message.c_str());
+  return nullptr;
+}
+
+void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
+  const Tokenizer* tokenizer = cl100k(state);
+  if (tokenizer == nullptr) return;
+  ChatTokenCounter count(*tokenizer);
   const ChatRequest& request = history(count, many_steps);
   const std::int64_t before = count.request(request);
   const CondenseGoal goal{before / 2};
@@ -143,12 +148,9 @@ void condense(benchmark::State& state, CondenseMethod method, bool many_steps) {
 
 // The floor: counting the request once, which every method does first.
 void count_only(benchmark::State& state, bool many_steps) {
-  auto tokenizer = tokenizer_for(Encoding::cl100k_base);
-  if (!tokenizer) {
-    state.SkipWithError(tokenizer.error().message.c_str());
-    return;
-  }
-  ChatTokenCounter count(**tokenizer);
+  const Tokenizer* tokenizer = cl100k(state);
+  if (tokenizer == nullptr) return;
+  ChatTokenCounter count(*tokenizer);
   const ChatRequest& request = history(count, many_steps);
   for (auto _ : state) benchmark::DoNotOptimize(count.request(request));
 }

@@ -52,4 +52,15 @@ if(benchmark_FOUND)
   target_include_directories(bench-tokenizer PRIVATE ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(bench-tokenizer PRIVATE benchmark::benchmark fmt::fmt PkgConfig::PCRE2 PkgConfig::SODIUM)
   set_target_properties(bench-tokenizer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+  # The local condensation methods on a 100k-token agent history
+  # (bench/condense.cpp), built the same way.
+  add_executable(bench-condense EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/condense.cpp ${BENCH_CONTEXT_SOURCES}
+    ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
+  target_compile_options(bench-condense PRIVATE -O2)
+  target_compile_definitions(bench-condense PRIVATE AISBF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_include_directories(bench-condense PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(bench-condense PRIVATE benchmark::benchmark Boost::json fmt::fmt PkgConfig::PCRE2
+    PkgConfig::SODIUM)
+  set_target_properties(bench-condense PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()

@@ -46,8 +46,8 @@ struct CondenseGoal {
 
 // One local method applied to `request`: the condensed request (invariants
 // kept; it may still be above the goal, and the caller then tries the next
-// method), or nullopt when the method has nothing to remove. Never called
-// with a method that needs_model().
+// method), or nullopt when the method has nothing to remove (also when the
+// request already fits the goal). A method that needs_model() gives nullopt.
 std::optional<ChatRequest> condense_locally(CondenseMethod method, const ChatRequest& request,
                                             const CondenseGoal& goal, const TokenCounter& count);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -15,6 +16,7 @@
 #include "http/exchange.hpp"
 #include "http/upstream_client.hpp"
 #include "pipeline/chat_envelope.hpp"
+#include "pipeline/condense_memo.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/response_sink.hpp"
@@ -44,6 +46,8 @@ struct ChatJob {
   bool anthropic = false;                  // the client speaks Anthropic's format
   std::optional<ChatRequest> canonical;    // decoded once, when a candidate needs translation
   std::int64_t estimated_tokens = 0;       // for token windows, until the real usage is known
+  bool condensable = true;                 // false: never condensed (condensation's own calls)
+  std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
 };
 
 // Resolves the job's model and runs it: one attempt for a direct target,

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/condensation.hpp"
 #include "config/config.hpp"
 #include "config/json_reader.hpp"
 
@@ -113,6 +114,24 @@ TimeoutSettings parse_timeouts(const json::object& parent, const std::string& pa
 // rotation or autoselect (`prefix` "default_"), range-checked.
 ModelLimits parse_model_limits(const json::object& obj, std::string_view prefix, const std::string& path,
                                DiagSink& sink);
+
+// Condensation (load_condensation.cpp). `condense_context` (0..100) and
+// `condense_method` (a name or a list of context::kCondenseMethodNames) of a
+// model entry, or with `prefix` "default_" of a provider, rotation or autoselect.
+void parse_condense_settings(const json::object& obj, std::string_view prefix, const std::string& path,
+                             DiagSink& sink, ModelLimits& limits);
+// providers.json `condensation` into config.condensation, as written.
+void load_condensation(const json::object& providers_root, DiagSink& sink, Config& config);
+// Checks aisbf.json `feature_controls.context_condensation.mode` (its value
+// is read from Config::aisbf by condensation_mode()).
+void check_condensation_mode(const json::object& aisbf_root, DiagSink& sink);
+// The mode `aisbf_root` sets; nullopt for a value that is not one
+// (`raw` receives the value as written, null when absent).
+std::optional<CondensationMode> condensation_mode_from(const json::object& aisbf_root, const json::value** raw);
+// Once every file is loaded: resolves config.condensation's target (a
+// `model` naming a rotation, AISBF's "internal") and checks its references
+// (errors while enabled, warnings otherwise), in `providers_sink`.
+void resolve_condensation(Config& config, DiagSink& providers_sink);
 
 // Provider types that authenticate with OAuth (no endpoint needed).
 bool is_oauth_provider_type(std::string_view type);

@@ -35,6 +35,7 @@ ModelLimits parse_model_limits(const json::object& obj, std::string_view prefix,
   if (check_range(obj, key("error_cooldown"), path, kNonNegative, sink)) {
     limits.error_cooldown = get_number(obj, key("error_cooldown"));
   }
+  parse_condense_settings(obj, prefix, path, sink, limits);
   return limits;
 }
 
@@ -169,13 +170,6 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   return provider;
 }
 
-void load_condensation(const json::object& root, DiagSink& sink) {
-  const json::object* condensation = get_object(root, "condensation");
-  if (condensation == nullptr) return;
-  check_fields(*condensation, "condensation", condensation_schema(), sink);
-  check_range(*condensation, "max_context", "condensation", kNonNegative, sink);
-}
-
 }  // namespace
 
 bool is_oauth_provider_type(std::string_view type) {
@@ -206,7 +200,7 @@ bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& s
     return false;
   }
   check_fields(*obj, "", providers_file_schema(), sink);
-  load_condensation(*obj, sink);
+  load_condensation(*obj, sink, config);
   if (!require(*obj, "providers", "", sink)) return false;
   const json::object* providers = get_object(*obj, "providers");
   if (providers == nullptr) return false;  // type error already recorded

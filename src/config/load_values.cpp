@@ -32,6 +32,7 @@ LoadOutcome load_documents(const std::filesystem::path& dir, const DocumentSourc
   // would all look broken.
   if (ids_ok) {
     cross_check(out.config, IdFileSinks{&sinks[1], &sinks[2], &sinks[3]});
+    resolve_condensation(out.config, sinks[1]);
     warn_plain_http_rotation_keys(out.config, sinks[2]);
   }
   return out;

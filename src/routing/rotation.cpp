@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "config/condensation.hpp"
+#include "routing/condense_defaults.hpp"
+
 namespace aisbf::routing {
 
 namespace {
@@ -57,6 +60,27 @@ void override_timeouts(Timeouts& out, const TimeoutSettings& entry) {
 // counts as 0 (a backup).
 double sane_weight(double w) { return w > 0 && std::isfinite(w) ? w : 0.0; }
 
+// condense_context / condense_method after the four layers (`percent`,
+// `methods`: the first layer's that sets each). 0 % or an empty list is
+// written to turn condensation off, and stops the cascade.
+void cascade_condensation(CondensationMode mode, std::optional<std::int64_t> percent,
+                          const std::optional<std::vector<std::string>>& methods, Candidate& c) {
+  if (mode == CondensationMode::disabled) return;
+  if (!percent && (methods || mode == CondensationMode::enabled)) percent = kDefaultCondensePercent;
+  if (!percent || *percent <= 0) return;
+  std::vector<context::CondenseMethod> out;
+  if (!methods) {
+    out.assign(kDefaultCondenseMethods.begin(), kDefaultCondenseMethods.end());
+  } else {
+    for (const std::string& name : *methods) {
+      if (auto m = context::condense_method_from_name(name)) out.push_back(*m);  // the loader refused others
+    }
+  }
+  if (out.empty()) return;
+  c.condense_context = percent;
+  c.condense_methods = std::move(out);
+}
+
 struct Placement {
   const RotationModel* entry = nullptr;  // the rotation's model entry (full format)
   const ModelLimits* rotation_defaults = nullptr;
@@ -89,6 +113,8 @@ Candidate build(const Config& config, const ProviderConfig& provider, const Mode
   } else if (model) {
     c.capabilities = model->capabilities;
   }
+  cascade_condensation(condensation_mode(config), first(layers, &ModelLimits::condense_context),
+                       first(layers, &ModelLimits::condense_method), c);
   c.prices = cascade(at.entry ? prices_of(at.entry->raw) : std::nullopt, model ? prices_of(model->raw) : std::nullopt);
   return c;
 }

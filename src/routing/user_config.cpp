@@ -108,6 +108,11 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
   c->notifyerrors = global.notifyerrors;
   c->adaptive = global.adaptive;
   c->routing = global.routing;
+  // The switch and the condensation model are the operator's: a user's
+  // candidates cascade under the same aisbf.json mode, and the LLM methods'
+  // target names global entries (resolve it in the global table).
+  c->condensation = global.condensation;
+  c->aisbf = global.aisbf;
   std::unordered_set<std::string> own;
   for (const auto& d : docs) {
     if (d.kind == store::DocKind::provider) own.insert(d.id);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/object.hpp>
 
+#include "config/condensation.hpp"
 #include "config/prompt_files.hpp"
 #include "core/log_text.hpp"
 #include "pipeline/chat_call.hpp"
@@ -33,9 +34,8 @@ std::string_view prompt_name(CondenseMethod method) {
 // The model id a client would name: the `condensation` block's rotation or
 // provider/model when it is enabled and names one, else the candidate's own.
 std::string condensation_model(const CondensationConfig& c, std::string_view own_model) {
-  if (c.enabled && !c.rotation_id.empty()) return c.rotation_id;
-  if (c.enabled && !c.provider_id.empty() && !c.model.empty()) return c.provider_id + "/" + c.model;
-  return std::string(own_model);
+  if (!has_condensation_target(c)) return std::string(own_model);
+  return c.rotation_id.empty() ? c.provider_id + "/" + c.model : c.rotation_id;
 }
 
 std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {

@@ -23,7 +23,7 @@ function models() {
   const condensing = (name, method, extra = {}) =>
     model(name, { context_size: 2000, condense_context: 50, condense_method: method, ...extra });
   return [
-    model(CONDENSER), model('fault-500'),
+    model(CONDENSER), model('fault-500'), model('fault-slow-5000'),
     condensing('conv-model', 'conversational'),
     condensing('sem-model', 'semantic'),
     condensing('chain-model', ['conversational', 'semantic']),
@@ -215,6 +215,31 @@ describe('condensation', { timeout: 90000 }, () => {
     const e = assertError(refused, 400, 'context_length_exceeded');
     assert.match(e.message, /maximum context length is 300 tokens/);
     assert.equal((await upstreamFor('tiny-model')).length, 0);
+  });
+
+  it('a condensation call past timeout_seconds gives way to the next method', async () => {
+    const aisbfPath = path.join(s.configDir, 'aisbf.json');
+    const original = fs.readFileSync(aisbfPath, 'utf8');
+    const reload = () => request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } });
+    fs.writeFileSync(aisbfPath, JSON.stringify({
+      ...JSON.parse(original), feature_controls: { context_condensation: { timeout_seconds: 0.3 } },
+    }));
+    writeProviders(s.configDir, s.mock.url, 'fault-slow-5000');
+    assert.equal((await reload()).status, 200);
+    try {
+      const messages = conversation(8);
+      const res = await post(s.u(CHAT), { model: 'mock/chain-model', messages }, { timeoutMs: 10000 });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers['x-aisbf-condensed'], undefined);
+      assert.equal((await upstreamFor('fault-slow-5000')).length, 2);  // conversational, then semantic
+      assert.equal(bodyOf((await upstreamFor('chain-model'))[0]).messages.length, messages.length);
+      const rows = (await usageRows(s)).filter((r) => r.route === 'condensation' && r.model === 'fault-slow-5000');
+      assert.deepEqual(rows.map((r) => r.status), ['504', '504']);
+    } finally {
+      fs.writeFileSync(aisbfPath, original);
+      writeProviders(s.configDir, s.mock.url, CONDENSER);
+      assert.equal((await reload()).status, 200);
+    }
   });
 
   it('a failing condensation model: each method in turn, then the request as it was (it still fits)', async () => {

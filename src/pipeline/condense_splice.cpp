@@ -1,6 +1,7 @@
 #include "pipeline/condense_splice.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 namespace aisbf {
@@ -9,21 +10,9 @@ namespace {
 
 bool is_instruction(Role role) { return role == Role::system || role == Role::developer; }
 
-std::string_view role_label(Role role) {
-  switch (role) {
-    case Role::system:
-      return "system";
-    case Role::developer:
-      return "developer";
-    case Role::user:
-      return "user";
-    case Role::assistant:
-      return "assistant";
-    case Role::tool:
-      return "tool";
-  }
-  return "user";
-}
+// Indexed by Role, in its order.
+constexpr std::array<std::string_view, 5> kRoleLabels = {"system", "developer", "user", "assistant", "tool"};
+static_assert(static_cast<int>(Role::tool) == 4);
 
 // Moves `tail_begin` back until no tool result in the tail answers a call
 // before it: the pair then stays whole in the tail.
@@ -94,7 +83,7 @@ std::string condensation_transcript(const ChatRequest& request, const std::vecto
   for (std::size_t i : indices) {
     const Message& m = request.messages[i];
     if (!out.empty()) out += "\n\n";
-    out += role_label(m.role);
+    out += kRoleLabels[static_cast<std::size_t>(m.role)];
     if (!m.name.empty()) out += " (" + m.name + ")";
     out += ": ";
     for (std::size_t b = 0; b < m.content.size(); ++b) {

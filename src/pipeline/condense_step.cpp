@@ -18,13 +18,18 @@ std::optional<std::int64_t> threshold_of(const routing::Candidate& c) {
   return condense_threshold(c.condense_context, c.context_size);
 }
 
-std::string condensed_header(const CondenseOutcome& outcome) {
-  std::string methods;
-  for (auto m : outcome.ran) {
-    if (!methods.empty()) methods += ',';
-    methods += context::condense_method_name(m);
+// "hierarchical,semantic"
+std::string method_list(const std::vector<context::CondenseMethod>& methods) {
+  std::string out;
+  for (auto m : methods) {
+    if (!out.empty()) out += ',';
+    out += context::condense_method_name(m);
   }
-  return fmt::format("methods={}; before={}; after={}", methods, outcome.before, outcome.after);
+  return out;
+}
+
+std::string condensed_header(const CondenseOutcome& outcome) {
+  return fmt::format("methods={}; before={}; after={}", method_list(outcome.ran), outcome.before, outcome.after);
 }
 
 const CondenseOutcome* find_outcome(const CondenseMemo& memo, const routing::Candidate& c, const CondenseLimits& limits,
@@ -71,11 +76,8 @@ GatewayError context_length_error(const CondenseOutcome& outcome, std::optional<
                                   "in {} tokens. Please reduce the length of the messages.",
                                   context_size, outcome.before);
   if (!outcome.methods.empty()) {
-    std::string methods;
-    for (auto m : outcome.methods)
-      methods += (methods.empty() ? "" : ",") + std::string(context::condense_method_name(m));
-    message +=
-        fmt::format(" (Condensation with {} brought the messages to {} tokens at best.)", methods, outcome.after);
+    message += fmt::format(" (Condensation with {} brought the messages to {} tokens at best.)",
+                           method_list(outcome.methods), outcome.after);
   }
   auto e = make_error(ErrorKind::invalid_request, std::move(message));
   e.code = "context_length_exceeded";

@@ -65,6 +65,13 @@ auto run(Awaitable make) {
   return out;
 }
 
+// run_condense_methods on a fresh io_context.
+std::optional<CondenseOutcome> condense(const ChatRequest& request, std::vector<CondenseMethod> methods,
+                                        const CondenseLimits& limits, ModelMethod model) {
+  static const ByteCounter count;
+  return run([&] { return run_condense_methods(request, count.request(request), methods, limits, count, model); });
+}
+
 // A model method that fails for `failing` and otherwise summarises in `summary`.
 struct FakeModel {
   std::optional<CondenseMethod> failing;
@@ -89,10 +96,7 @@ TEST(CondenseStep, AFailingMethodFallsThroughToTheNext) {
   FakeModel model;
   model.failing = CondenseMethod::conversational;
   const auto limits = condense_limits(tokens - 10, 100000, std::nullopt);
-  auto out = run([&] {
-    return run_condense_methods(request, tokens, {CondenseMethod::conversational, CondenseMethod::semantic}, limits,
-                                count, model.runner());
-  });
+  auto out = condense(request, {CondenseMethod::conversational, CondenseMethod::semantic}, limits, model.runner());
   ASSERT_TRUE(out && out->request);
   EXPECT_EQ(model.asked, (std::vector{CondenseMethod::conversational, CondenseMethod::semantic}));
   EXPECT_EQ(out->ran, std::vector{CondenseMethod::semantic});
@@ -112,10 +116,7 @@ TEST(CondenseStep, MethodsStopOnceTheGoalIsReached) {
   const auto tokens = count.request(request);
   FakeModel model;
   const auto limits = condense_limits(tokens - 10, 100000, std::nullopt);
-  auto out = run([&] {
-    return run_condense_methods(request, tokens, {CondenseMethod::conversational, CondenseMethod::semantic}, limits,
-                                count, model.runner());
-  });
+  auto out = condense(request, {CondenseMethod::conversational, CondenseMethod::semantic}, limits, model.runner());
   ASSERT_TRUE(out && out->request);
   EXPECT_EQ(model.asked, std::vector{CondenseMethod::conversational});
   EXPECT_LE(out->after, limits.goal);
@@ -129,10 +130,7 @@ TEST(CondenseStep, NothingThatFitsIsRefusedNamingTokensMaxTokensAndContext) {
   FakeModel model;
   model.summary = std::string(5000, 's');  // a "summary" longer than what it replaces
   const auto limits = condense_limits(1000, 1200, request.max_tokens);
-  auto out = run([&] {
-    return run_condense_methods(request, tokens, {CondenseMethod::hierarchical, CondenseMethod::conversational}, limits,
-                                count, model.runner());
-  });
+  auto out = condense(request, {CondenseMethod::hierarchical, CondenseMethod::conversational}, limits, model.runner());
   ASSERT_TRUE(out && out->refusal);
   EXPECT_FALSE(out->request);
   EXPECT_TRUE(out->ran.empty());  // the longer answer was not kept
@@ -155,9 +153,7 @@ TEST(CondenseStep, AboveTheGoalButWithinTheContextIsSentAsItWas) {
   FakeModel model;
   model.failing = CondenseMethod::conversational;
   const auto limits = condense_limits(tokens - 1, tokens + 100, std::nullopt);
-  auto out = run([&] {
-    return run_condense_methods(request, tokens, {CondenseMethod::conversational}, limits, count, model.runner());
-  });
+  auto out = condense(request, {CondenseMethod::conversational}, limits, model.runner());
   ASSERT_TRUE(out);
   EXPECT_FALSE(out->refusal);
   EXPECT_FALSE(out->request);

@@ -55,6 +55,7 @@ std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {
 
 // The prompt file as it is now; the built-in text when it is missing or unreadable.
 std::string load_prompt(const std::filesystem::path& dir, std::string_view name) {
+  if (dir.empty()) return std::string(default_prompt(name));  // a snapshot from values: never the working directory
   auto read = read_prompt(dir, name);
   if (read.status == PromptRead::Status::ok) return std::move(read.content);
   if (read.status == PromptRead::Status::failed) {

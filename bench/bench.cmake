@@ -64,3 +64,15 @@ if(benchmark_FOUND)
     PkgConfig::SODIUM)
   set_target_properties(bench-condense PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()
+
+# The condensation check's cost per attempt (bench/condense_check.cpp, Google
+# Benchmark), optimised; only when asked for, where libbenchmark-dev is.
+if(benchmark_FOUND)
+  add_executable(bench-condense-check EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/condense_check.cpp
+    ${CMAKE_SOURCE_DIR}/src/pipeline/condense_check.cpp)
+  target_compile_options(bench-condense-check PRIVATE -O2)
+  target_compile_definitions(bench-condense-check PRIVATE AISBF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_include_directories(bench-condense-check PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(bench-condense-check PRIVATE benchmark::benchmark Boost::json)
+  set_target_properties(bench-condense-check PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+endif()

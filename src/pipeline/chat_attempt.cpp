@@ -2,6 +2,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "pipeline/chat_job.hpp"
+#include "pipeline/condense_step.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
 
@@ -54,6 +55,18 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, co
   co_return outcome;
 }
 
+// `request`: the job's canonical request, or a condensed form of it.
+boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const PreparedCandidate& p,
+                                                     const routing::Candidate& c, ChatJob& job,
+                                                     const ChatRequest& request) {
+  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
+  if (job.io.canonical != nullptr) {
+    co_return co_await serve_translated(*job.io.canonical, ctx, request, translate);
+  }
+  ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
+  co_return co_await serve_translated(out, ctx, request, translate);
+}
+
 boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, const PreparedCandidate& p,
                                                         const routing::Candidate& c, ChatJob& job) {
   if (!job.canonical) {
@@ -65,12 +78,7 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
     }
     job.canonical = std::move(*decoded);
   }
-  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
-  if (job.io.canonical != nullptr) {
-    co_return co_await serve_translated(*job.io.canonical, ctx, *job.canonical, translate);
-  }
-  ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
-  co_return co_await serve_translated(out, ctx, *job.canonical, translate);
+  co_return co_await send_translated(ctx, p, c, job, *job.canonical);
 }
 
 // Not a coroutine: it hands over the coroutine of the path taken, so that
@@ -86,8 +94,10 @@ boost::asio::awaitable<RelayOutcome> attempt_prepared(RequestContext& ctx, const
 
 // A candidate prepared for this attempt only: outside the routing table, or
 // one that cannot be prepared (the outcome then says why, and that nothing
-// was sent: another candidate may well serve).
-boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const routing::Candidate& c, ChatJob& job) {
+// was sent: another candidate may well serve). `condensed`: the request to
+// send instead of the job's.
+boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                                      const ChatRequest* condensed = nullptr) {
   auto prepared = prepare_candidate(c);
   if (!prepared) {
     RelayOutcome outcome;
@@ -95,17 +105,43 @@ boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const
     outcome.unusable = true;
     co_return outcome;
   }
+  if (condensed != nullptr) co_return co_await send_translated(ctx, *prepared, c, job, *condensed);
   co_return co_await attempt_prepared(ctx, *prepared, c, job);
+}
+
+boost::asio::awaitable<RelayOutcome> attempt_as_sent(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                                     bool in_table) {
+  if (in_table) {
+    if (const PreparedCandidate* p = cached_preparation(ctx.routes, c)) return attempt_prepared(ctx, *p, c, job);
+  }
+  return attempt_uncached(ctx, c, job);
+}
+
+// A request at the candidate's condensation threshold: condensed (and then
+// translated), sent as it is, or refused before any upstream call (nothing
+// sent: another candidate, with a larger context, may serve).
+boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                                        bool in_table) {
+  const CondenseOutcome* condensed = co_await condense_for_attempt(ctx, c, job);
+  if (condensed != nullptr && condensed->refusal) {
+    RelayOutcome outcome;
+    outcome.error = *condensed->refusal;
+    outcome.unusable = true;
+    co_return outcome;
+  }
+  if (condensed == nullptr || !condensed->request) co_return co_await attempt_as_sent(ctx, c, job, in_table);
+  ctx.response_headers.emplace_back("x-aisbf-condensed", condensed->header);
+  const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr;
+  if (p == nullptr) co_return co_await attempt_uncached(ctx, c, job, &*condensed->request);
+  co_return co_await send_translated(ctx, *p, c, job, *condensed->request);
 }
 
 }  // namespace
 
 boost::asio::awaitable<RelayOutcome> attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                              bool in_table) {
-  if (in_table) {
-    if (const PreparedCandidate* p = cached_preparation(ctx.routes, c)) return attempt_prepared(ctx, *p, c, job);
-  }
-  return attempt_uncached(ctx, c, job);
+  if (condense_near(c, job)) return attempt_condensing(ctx, c, job, in_table);
+  return attempt_as_sent(ctx, c, job, in_table);
 }
 
 }  // namespace aisbf

@@ -107,6 +107,7 @@ boost::asio::awaitable<Expected<ChatResponse>> chat_in_process(ChatRequest reque
   job.canonical->include_usage = true;  // the caller gets usage whenever the upstream reports it
   job.stream = job.canonical->stream;
   job.include_usage = true;
+  job.condensable = call.condensable;
   job.client_model = job.canonical->model;  // after the move: a short name lives inside the string
   co_await run_chat_job(job, ctx, call.scope);
   if (job.io.failure) co_return std::move(*job.io.failure);

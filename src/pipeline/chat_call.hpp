@@ -28,6 +28,7 @@ struct InProcessChat {
   http::UpstreamPool& pool;               // this worker thread's
   std::string_view scope;                 // as in /api/{scope}/…; empty for global model ids
   CanonicalEventSink* events = nullptr;   // set: the upstream is asked for a stream, each event handed over
+  bool condensable = true;                // false: never condensed (condensation's own calls)
 };
 
 // `request.model` names a provider model, a rotation or an autoselect as a

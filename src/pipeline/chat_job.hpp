@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -15,6 +16,7 @@
 #include "http/exchange.hpp"
 #include "http/upstream_client.hpp"
 #include "pipeline/chat_envelope.hpp"
+#include "pipeline/condense_memo.hpp"
 #include "pipeline/prompt_tokens.hpp"
 #include "pipeline/relay.hpp"
 #include "pipeline/request_context.hpp"
@@ -45,6 +47,8 @@ struct ChatJob {
   bool anthropic = false;                  // the client speaks Anthropic's format
   std::optional<ChatRequest> canonical;    // decoded once, when a candidate needs translation
   PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
+  bool condensable = true;                 // false: never condensed (condensation's own calls)
+  std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
 };
 
 // The prompt's tokens in `upstream_model`'s encoding, for token windows,

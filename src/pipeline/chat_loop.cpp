@@ -10,6 +10,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/chat_job.hpp"
+#include "pipeline/condense_step.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
@@ -298,6 +299,9 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   unwatch_client(job);
   if (end.answered || ctx.cancel.cancelled()) co_return;
   if (end.final_error) co_return co_await answer_error(job, ctx, *end.final_error);
+  if (const GatewayError* too_long = condense_refused_every_attempt(job, planner.attempts())) {
+    co_return co_await answer_error(job, ctx, *too_long);
+  }
   if (end.timed_out) {
     auto error = request_timed_out(ctx);
     error.message += fmt::format(" ({} attempts)", planner.attempts());

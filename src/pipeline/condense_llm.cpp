@@ -1,0 +1,190 @@
+#include "pipeline/condense_llm.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+#include <boost/json/object.hpp>
+
+#include "config/condensation.hpp"
+#include "config/prompt_files.hpp"
+#include "core/log_text.hpp"
+#include "pipeline/chat_call.hpp"
+#include "pipeline/condense_splice.hpp"
+#include "pipeline/usage_capture.hpp"
+
+namespace aisbf {
+
+namespace {
+
+using context::CondenseMethod;
+namespace json = boost::json;
+
+// The summary's budget (the call's max_tokens): the room the goal leaves
+// beside what is kept, within sane bounds.
+constexpr std::int64_t kMinSummaryTokens = 256;
+constexpr std::int64_t kMaxSummaryTokens = 4096;
+// How much of the current request `semantic` quotes to the model.
+constexpr std::size_t kMaxQueryBytes = 4096;
+
+std::string_view prompt_name(CondenseMethod method) {
+  return method == CondenseMethod::semantic ? "condensation_semantic" : "condensation_conversational";
+}
+
+// The model id a client would name: the `condensation` block's rotation or
+// provider/model when it is enabled and names one, else the candidate's own.
+std::string condensation_model(const CondensationConfig& c, std::string_view own_model) {
+  if (!has_condensation_target(c)) return std::string(own_model);
+  return c.rotation_id.empty() ? c.provider_id + "/" + c.model : c.rotation_id;
+}
+
+std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {
+  double seconds = kDefaultCondensationTimeoutSeconds;
+  const auto* controls = aisbf.if_contains("feature_controls");
+  const auto* section = controls != nullptr && controls->is_object()
+                            ? controls->as_object().if_contains("context_condensation")
+                            : nullptr;
+  const auto* value =
+      section != nullptr && section->is_object() ? section->as_object().if_contains("timeout_seconds") : nullptr;
+  if (value != nullptr && value->is_number()) {
+    const double v = value->to_number<double>();
+    if (v > 0 && v <= 3600) seconds = v;
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+// The prompt file as it is now; the built-in text when it is missing or unreadable.
+std::string load_prompt(const std::filesystem::path& dir, std::string_view name) {
+  if (dir.empty()) return std::string(default_prompt(name));  // a snapshot from values: never the working directory
+  auto read = read_prompt(dir, name);
+  if (read.status == PromptRead::Status::ok) return std::move(read.content);
+  if (read.status == PromptRead::Status::failed) {
+    spdlog::warn("{}.md in {}: {}; the built-in prompt is used", name, dir.string(), log_text(read.error));
+  }
+  return std::string(default_prompt(name));
+}
+
+// The older turns the model reads: the newest that fit the condensation
+// model's `max_context` (when set) beside the prompt and the summary; the
+// oldest beyond it are dropped with the rest (the summary replaces them all).
+std::vector<std::size_t> transcript_indices(const ChatRequest& request, const SummarySplit& split,
+                                            const ModelCondensation& what, std::optional<std::int64_t> max_context,
+                                            std::int64_t fixed) {
+  std::vector<std::size_t> indices = split.summarised;
+  if (!max_context) return indices;
+  std::int64_t total = fixed;
+  for (auto i : indices) total += what.count.message(request.messages[i]);
+  std::size_t drop = 0;
+  while (drop + 1 < indices.size() && total > *max_context)
+    total -= what.count.message(request.messages[indices[drop++]]);
+  indices.erase(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(drop));
+  return indices;
+}
+
+std::int64_t summary_budget(const ChatRequest& request, const SummarySplit& split, const ModelCondensation& what) {
+  std::int64_t kept = 0;
+  for (auto i : split.kept) kept += what.count.message(request.messages[i]);
+  for (auto i = split.tail_begin; i < request.messages.size(); ++i) kept += what.count.message(request.messages[i]);
+  return std::clamp(what.goal.max_prompt_tokens - kept, kMinSummaryTokens, kMaxSummaryTokens);
+}
+
+// System: the prompt file. User: the older turns. User: the task, short, last
+// (for `semantic` with the current request quoted).
+ChatRequest condensation_request(std::string model, std::string prompt, std::string transcript, CondenseMethod method,
+                                 const ChatRequest& request, std::int64_t budget) {
+  ChatRequest ask;
+  ask.model = std::move(model);
+  ask.max_tokens = budget;
+  ask.messages.push_back(Message{Role::system, {TextBlock{std::move(prompt)}}, {}});
+  ask.messages.push_back(
+      Message{Role::user, {TextBlock{"<conversation>\n" + std::move(transcript) + "\n</conversation>"}}, {}});
+  std::string task =
+      method == CondenseMethod::semantic
+          ? "The current request:\n<request>\n" + last_user_text(request, kMaxQueryBytes) +
+                "\n</request>\n\nFrom the conversation above, keep only what this request needs, as your "
+                "instructions say. Answer with that text only."
+          : std::string(
+                "Condense the conversation above as your instructions say. Answer with the condensed "
+                "text only.");
+  ask.messages.push_back(Message{Role::user, {TextBlock{std::move(task)}}, {}});
+  return ask;
+}
+
+std::string answer_text(const ChatResponse& response) {
+  std::string out;
+  for (const auto& block : response.message.content) {
+    if (const auto* t = std::get_if<TextBlock>(&block)) out += t->text;
+  }
+  return out;
+}
+
+// The call's own context: the same snapshot, state and caller (its usage row
+// is the caller's), its own deadline, no quota of its own (the request it
+// serves holds the caller's).
+void prepare_call_context(RequestContext& call, const RequestContext& ctx) {
+  call.config = ctx.config;
+  call.routes = ctx.routes;
+  call.state = ctx.state;
+  call.request_id = ctx.request_id + "-condense";
+  call.started = std::chrono::steady_clock::now();
+  const auto timeout = condensation_timeout(ctx.config->aisbf);
+  call.deadline = ctx.deadline == std::chrono::steady_clock::time_point{}
+                      ? call.started + timeout
+                      : std::min(call.started + timeout, ctx.deadline);
+  call.principal = ctx.principal;
+  call.user_views = ctx.user_views;
+  call.usage.recorder = ctx.usage.recorder;
+  call.usage.route = "condensation";
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCondensation what,
+                                                                       const ChatRequest& request, RequestContext& ctx,
+                                                                       http::UpstreamPool& pool) {
+  const auto& settings = ctx.config->condensation;
+  std::string model = condensation_model(settings, what.own_model);
+  auto split = split_for_summary(request);
+  if (model.empty() || !split) co_return std::nullopt;
+  const auto name = prompt_name(what.method);
+  std::string prompt = load_prompt(ctx.config->dir, name);
+  const std::int64_t budget = summary_budget(request, *split, what);
+  const auto indices = transcript_indices(request, *split, what, settings.max_context,
+                                          budget + what.count.message(Message{Role::system, {TextBlock{prompt}}, {}}));
+  std::string transcript = condensation_transcript(request, indices);
+  const std::size_t transcript_bytes = transcript.size();
+  RequestContext call;
+  prepare_call_context(call, ctx);
+  ctx.cancel.connect([&call] { call.cancel.emit(); });  // the client leaving stops the call
+  InProcessChat door{pool, {}, nullptr};
+  door.condensable = false;  // never condensed itself
+  auto answer = co_await chat_in_process(
+      condensation_request(model, std::move(prompt), std::move(transcript), what.method, request, budget), call, door);
+  ctx.cancel.disconnect();
+  call.usage.status = answer ? 200 : answer.error().status;
+  if (!answer) note_error(call.usage, answer.error());
+  record_usage(call, model, transcript_bytes, call.cancel.cancelled());
+  if (!answer) {
+    spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),
+                 log_text(model), log_text(answer.error().message));
+    co_return std::nullopt;
+  }
+  const std::string summary = answer_text(*answer);
+  if (summary.empty()) co_return std::nullopt;
+  const std::string_view heading = what.method == CondenseMethod::semantic
+                                       ? "[What the earlier conversation holds for the current request, condensed "
+                                         "by aisbf]"
+                                       : "[Summary of the earlier conversation, condensed by aisbf]";
+  co_return splice_summary(request, *split, heading, summary);
+}
+
+void write_missing_condensation_prompts(const std::filesystem::path& dir) {
+  for (std::string_view name : {"condensation_conversational", "condensation_semantic"}) {
+    if (read_prompt(dir, name).status != PromptRead::Status::missing) continue;
+    if (auto error = write_prompt(dir, name, default_prompt(name))) {
+      spdlog::warn("cannot write {}.md in {}: {}", name, dir.string(), log_text(error->message));
+    }
+  }
+}
+
+}  // namespace aisbf

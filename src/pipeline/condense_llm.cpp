@@ -8,6 +8,8 @@
 
 #include "config/condensation.hpp"
 #include "config/prompt_files.hpp"
+#include "context/token_count.hpp"
+#include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
 #include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
@@ -159,11 +161,17 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   InProcessChat door{pool, {}, nullptr};
   door.condensable = false;  // never condensed itself
   auto answer = co_await chat_in_process(
-      condensation_request(model, std::move(prompt), std::move(transcript), what.method, request, budget), call, door);
+      condensation_request(model, std::move(prompt), transcript, what.method, request, budget), call, door);
   ctx.cancel.disconnect();
   call.usage.status = answer ? 200 : answer.error().status;
   if (!answer) note_error(call.usage, answer.error());
-  record_usage(call, model, transcript_bytes, call.cancel.cancelled());
+  // Counted only when the upstream reported no usage: the transcript, in
+  // the encoding of the model that answered.
+  auto count_transcript = [&transcript](std::string_view upstream_model) -> std::int64_t {
+    auto tokenizer = context::tokenizer_for(context::encoding_for_model(upstream_model).encoding);
+    return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(transcript)) : 0;
+  };
+  record_usage(call, model, {transcript_bytes, count_transcript}, call.cancel.cancelled());
   if (!answer) {
     spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),
                  log_text(model), log_text(answer.error().message));

@@ -17,6 +17,7 @@
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "config/temp_files.hpp"
+#include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
@@ -178,6 +179,11 @@ int main(int argc, char** argv) {
                "allow a non-loopback listen address while auth is disabled");
   auto* check = cli.add_subcommand("check-config", "validate the configuration files, list every problem, write nothing");
   check->add_option("--config-dir", opt.config_dir, "configuration directory");
+  std::string encoding = "cl100k_base";
+  auto* tokenize = cli.add_subcommand(
+      "tokenize", "read JSON lines {\"b64\": \"<bytes>\"} on stdin, write {\"ids\": [...]} per line (tiktoken's encode_ordinary)");
+  tokenize->add_option("--encoding", encoding, "cl100k_base (default) or o200k_base")
+      ->check(CLI::IsMember({"cl100k_base", "o200k_base"}));
   // A flag given twice takes its last value, as in most command lines
   // (scripts append overrides to a base command).
   for (auto* opt : cli.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -193,6 +199,8 @@ int main(int argc, char** argv) {
     const auto reserved = aisbf::reserved_route_words();
     return aisbf::run_check_config(opt.config_dir, std::cout, reserved);
   }
+
+  if (*tokenize) return aisbf::context::run_tokenize(encoding, std::cin, std::cout, std::cerr);
 
   raise_open_files_limit();
   return serve(opt);

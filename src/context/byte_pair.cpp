@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <queue>
 
 namespace aisbf::context {
@@ -69,10 +70,11 @@ class BucketMerge {
 
   void run(std::vector<Rank>& out) {
     const auto n = static_cast<std::uint32_t>(piece_.size());
-    end_.resize(n), prev_.resize(n), self_.resize(n), pair_.resize(n);
+    // Not value-initialised: every field is written here first.
+    parts_.reset(new Part[n]);
     for (std::uint32_t i = 0; i < n; ++i) {
-      end_[i] = i + 1, prev_[i] = i == 0 ? 0 : i - 1;
-      self_[i] = rank_or_none(ranks_, piece_.substr(i, 1));
+      parts_[i].end = i + 1, parts_[i].prev = i == 0 ? 0 : i - 1;
+      parts_[i].self = rank_or_none(ranks_, piece_.substr(i, 1));
     }
     for (std::uint32_t i = 0; i < n; ++i) update_pair(i);
     while (!queue_.empty()) {
@@ -86,9 +88,9 @@ class BucketMerge {
         bucket.sorted = true;
       }
       std::uint32_t start = bucket.starts[bucket.head++];
-      if (end_[start] != 0 && pair_[start] == queue_.top()) merge(start);
+      if (parts_[start].end != 0 && parts_[start].pair == queue_.top()) merge(start);
     }
-    for (std::uint32_t i = 0; i < n; i = end_[i]) out.push_back(self_[i]);
+    for (std::uint32_t i = 0; i < n; i = parts_[i].end) out.push_back(parts_[i].self);
   }
 
  private:
@@ -100,20 +102,20 @@ class BucketMerge {
 
   // The part at `start` absorbs the next one; its neighbours' pairs change.
   void merge(std::uint32_t start) {
-    std::uint32_t mid = end_[start];
-    self_[start] = pair_[start];
-    end_[start] = end_[mid];
-    end_[mid] = 0;  // no longer a part
-    if (end_[start] < piece_.size()) prev_[end_[start]] = start;
+    std::uint32_t mid = parts_[start].end;
+    parts_[start].self = parts_[start].pair;
+    parts_[start].end = parts_[mid].end;
+    parts_[mid].end = 0;  // no longer a part
+    if (parts_[start].end < piece_.size()) parts_[parts_[start].end].prev = start;
     update_pair(start);
-    if (start > 0) update_pair(prev_[start]);
+    if (start > 0) update_pair(parts_[start].prev);
   }
 
   // The rank of the part at `start` with the next one, queued when a token.
   void update_pair(std::uint32_t start) {
-    std::uint32_t mid = end_[start];
-    Rank rank = mid >= piece_.size() ? kNone : rank_or_none(ranks_, piece_.substr(start, end_[mid] - start));
-    pair_[start] = rank;
+    std::uint32_t mid = parts_[start].end;
+    Rank rank = mid >= piece_.size() ? kNone : rank_or_none(ranks_, piece_.substr(start, parts_[mid].end - start));
+    parts_[start].pair = rank;
     if (rank != kNone) push(rank, start);
   }
 
@@ -161,8 +163,12 @@ class BucketMerge {
 
   std::string_view piece_;
   const RankTable& ranks_;
-  std::vector<std::uint32_t> end_, prev_;  // by a part's start; end 0: merged away
-  std::vector<Rank> self_, pair_;          // a part's own rank; its pair's with the next part
+  // By a part's start, side by side (one cache line serves a merge).
+  struct Part {
+    std::uint32_t end, prev;  // end 0: merged away
+    Rank self, pair;          // the part's own rank; its pair's with the next part
+  };
+  std::unique_ptr<Part[]> parts_;
   std::priority_queue<Rank, std::vector<Rank>, std::greater<>> queue_;  // ranks with a bucket
 };
 }  // namespace

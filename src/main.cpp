@@ -17,6 +17,7 @@
 #include "config/check_config.hpp"
 #include "config/config.hpp"
 #include "config/temp_files.hpp"
+#include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
@@ -185,6 +186,11 @@ int main(int argc, char** argv) {
   check->add_flag("--show-effective", show_effective,
                   "then print each provider model's and rotation candidate's settings after the cascade "
                   "(context_size, condensation, rate limits, cooldowns, timeouts)");
+  std::string encoding = "cl100k_base";
+  auto* tokenize = cli.add_subcommand(
+      "tokenize", "read JSON lines {\"b64\": \"<bytes>\"} on stdin, write {\"ids\": [...]} per line (tiktoken's encode_ordinary)");
+  tokenize->add_option("--encoding", encoding, "cl100k_base (default) or o200k_base")
+      ->check(CLI::IsMember({"cl100k_base", "o200k_base"}));
   // A flag given twice takes its last value, as in most command lines
   // (scripts append overrides to a base command).
   for (auto* opt : cli.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -202,6 +208,8 @@ int main(int argc, char** argv) {
     if (rc != 0 || !show_effective) return rc;
     return aisbf::routing::show_effective_settings(opt.config_dir, std::cout, reserved);
   }
+
+  if (*tokenize) return aisbf::context::run_tokenize(encoding, std::cin, std::cout, std::cerr);
 
   raise_open_files_limit();
   return serve(opt);

@@ -63,8 +63,16 @@ execute_process(COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --check
 if(AISBF_FUZZ_CHECK EQUAL 0)
   add_test(NAME fuzz.decoders
            COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --seconds 8 --build-dir ${CMAKE_BINARY_DIR}/fuzz
+                   --skip tokenizer
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(fuzz.decoders PROPERTIES TIMEOUT 600 LABELS fuzz)
+  # fuzz.tokenizer: any bytes through both encodings (src/context/tokenizer_fuzz.cpp),
+  # its own build folder so that it may run beside fuzz.decoders.
+  add_test(NAME fuzz.tokenizer
+           COMMAND bash ${CMAKE_SOURCE_DIR}/scripts/fuzz.sh --seconds 8 --build-dir ${CMAKE_BINARY_DIR}/fuzz-tokenizer
+                   tokenizer
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(fuzz.tokenizer PROPERTIES TIMEOUT 600 LABELS fuzz)
 else()
   message(STATUS "fuzz.decoders not registered: no clang++ >= 16 with libFuzzer (scripts/setup.sh --tests)")
 endif()

@@ -36,9 +36,29 @@ bool base64_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-// A fast 64-bit hash for short byte strings (most tokens are under 8 bytes):
-// 8-byte words folded in with a multiply and a final mix.
-std::uint64_t hash_bytes(std::string_view s) {
+// The bytes of a sequence of 1 to 8 bytes as one little-endian word, zero
+// above its length, with at most three loads: overlapping loads read the same
+// bytes twice, and OR keeps them as they are.
+std::uint64_t short_word(const char* p, std::size_t n) {
+  auto load32 = [](const char* q) {
+    std::uint32_t v;
+    std::memcpy(&v, q, 4);
+    return std::uint64_t{v};
+  };
+  auto byte = [](const char* q) { return std::uint64_t{static_cast<unsigned char>(*q)}; };
+  if (n >= 4) return load32(p) | load32(p + n - 4) << (8 * (n - 4));
+  return byte(p) | byte(p + n / 2) << (8 * (n / 2)) | byte(p + n - 1) << (8 * (n - 1));
+}
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  return h ^ (h >> 32);
+}
+
+// A fast 64-bit hash for byte strings longer than 8 (8-byte words folded in
+// with a multiply); the short ones hash their word.
+std::uint64_t hash_long(std::string_view s) {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
   std::uint64_t h = s.size() * kMul;
   std::size_t i = 0;
@@ -48,15 +68,11 @@ std::uint64_t hash_bytes(std::string_view s) {
     h = (h ^ w) * kMul;
     h ^= h >> 29;
   }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * kMul;
-  }
-  h ^= h >> 32;
-  h *= 0xD6E8FEB86659FD93ull;
-  return h ^ (h >> 32);
+  if (i < s.size()) h = (h ^ short_word(s.data() + i, s.size() - i)) * kMul;
+  return mix(h);
 }
+
+std::uint64_t hash_short(std::uint64_t word, std::size_t n) { return mix((word + n) * 0x9E3779B97F4A7C15ull); }
 
 struct Entry {
   std::size_t offset, length;
@@ -89,7 +105,7 @@ std::optional<RankTable> RankTable::parse(std::string_view text, std::string& er
     entries.push_back({start, table.arena_->size() - start, rank});
   }
   // Views are taken only now: the arena no longer grows.
-  table.slots_.assign(std::bit_ceil(entries.size() * 2 + 2), Slot{});
+  table.slots_.assign(std::bit_ceil(entries.size() * 4 / 3 + 2), Slot{});
   table.short_ranks_.assign(256 + 65536, kNoRank);
   for (const auto& e : entries) {
     table.insert(static_cast<std::uint32_t>(e.offset), static_cast<std::uint32_t>(e.length), e.rank);
@@ -112,17 +128,22 @@ std::size_t short_index(std::string_view bytes) {
 void RankTable::insert(std::uint32_t offset, std::uint32_t length, Rank rank) {
   std::string_view bytes(arena_->data() + offset, length);
   if (length <= 2 && short_ranks_[short_index(bytes)] == kNoRank) short_ranks_[short_index(bytes)] = rank;
-  std::uint64_t h = hash_bytes(bytes);
-  std::size_t mask = slots_.size() - 1;
+  const bool inline_key = length <= 8;
+  const std::uint64_t word = inline_key ? short_word(bytes.data(), length) : 0;
+  const std::uint64_t h = inline_key ? hash_short(word, length) : hash_long(bytes);
+  const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
     if (slot.length == 0) {
-      slot = {offset, length, static_cast<std::uint32_t>(h >> 32), rank};
+      slot = {inline_key ? word : std::uint64_t{offset} << 32 | (h >> 32), length, rank};
       ++count_;
       return;
     }
     // A repeated sequence keeps its first rank, as a map's emplace did.
-    if (slot.length == length && std::memcmp(arena_->data() + slot.offset, bytes.data(), length) == 0) return;
+    if (slot.length == length &&
+        (inline_key ? slot.word == word : std::memcmp(arena_->data() + (slot.word >> 32), bytes.data(), length) == 0)) {
+      return;
+    }
   }
 }
 
@@ -133,15 +154,23 @@ std::optional<Rank> RankTable::find(std::string_view bytes) const {
     if (rank == kNoRank) return std::nullopt;
     return rank;
   }
-  std::uint64_t h = hash_bytes(bytes);
-  auto tag = static_cast<std::uint32_t>(h >> 32);
-  std::size_t mask = slots_.size() - 1;
+  const std::size_t mask = slots_.size() - 1;
+  if (bytes.size() <= 8) {
+    const std::uint64_t word = short_word(bytes.data(), bytes.size());
+    for (std::size_t i = hash_short(word, bytes.size()) & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.length == 0) return std::nullopt;
+      if (slot.word == word && slot.length == bytes.size()) return slot.rank;
+    }
+  }
+  const std::uint64_t h = hash_long(bytes);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
   const char* arena = arena_->data();
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.length == 0) return std::nullopt;
-    if (slot.tag == tag && slot.length == bytes.size() &&
-        std::memcmp(arena + slot.offset, bytes.data(), bytes.size()) == 0) {
+    if (static_cast<std::uint32_t>(slot.word) == tag && slot.length == bytes.size() &&
+        std::memcmp(arena + (slot.word >> 32), bytes.data(), bytes.size()) == 0) {
       return slot.rank;
     }
   }

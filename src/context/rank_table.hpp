@@ -30,10 +30,12 @@ class RankTable {
   // the heap where a move of the table leaves it in place.
   std::unique_ptr<std::string> arena_ = std::make_unique<std::string>();
   // Open addressing, linear probing, at most half full: a lookup is one or two
-  // cache lines, where a node-based map's was the encoder's main cost.
+  // cache lines, where a node-based map's was the encoder's main cost. Most
+  // tokens are 8 bytes or fewer: those are kept in the slot itself, so their
+  // lookup never reads the arena.
   struct Slot {
-    std::uint32_t offset = 0, length = 0;  // length 0: empty
-    std::uint32_t tag = 0;                 // the hash's high bits, checked before the bytes
+    std::uint64_t word = 0;    // length <= 8: the bytes; else the arena offset << 32 | the hash's high bits
+    std::uint32_t length = 0;  // 0: empty
     Rank rank = 0;
   };
   std::vector<Slot> slots_;

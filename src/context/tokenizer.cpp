@@ -6,6 +6,7 @@
 #include "context/byte_pair.hpp"
 #include "context/rank_table.hpp"
 #include "context/special_tokens.hpp"
+#include "context/tokenizer_ascii_split.hpp"
 #include "context/utf8_repair.hpp"
 
 namespace aisbf::context {
@@ -29,12 +30,18 @@ struct Tokenizer::Impl {
 
   ~Impl() { pcre2_code_free(pattern); }
 
-  // tiktoken's `encode_ordinary` on valid UTF-8: split by the pattern, then
-  // byte-pair merge each piece.
+  // tiktoken's `encode_ordinary` on valid UTF-8: split by the pattern (by
+  // hand where ASCII decides the piece, else PCRE2), then byte-pair merge
+  // each piece.
   void encode_ordinary(std::string_view text, pcre2_match_data* match, std::vector<TokenId>& out) const {
     auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t at = 0;
     while (at < text.size()) {
+      if (std::size_t end = ascii_piece_end(encoding, text, at); end != kAsciiUndecided) {
+        byte_pair_encode(text.substr(at, end - at), ranks, out);
+        at = end;
+        continue;
+      }
       int rc = jit ? pcre2_jit_match(pattern, subject, text.size(), at, 0, match, nullptr) : PCRE2_ERROR_JIT_STACKLIMIT;
       // The interpreter keeps its backtracking on the heap: it takes over
       // where JIT's fixed stack runs out (or JIT is not available).

@@ -1,6 +1,7 @@
 #include "context/utf8_repair.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace aisbf::context {
 namespace {
@@ -41,11 +42,21 @@ std::size_t sequence_at(std::string_view s, std::size_t i, std::size_t& bad) {
   return static_cast<std::size_t>(lead.continuations) + 1;
 }
 
+// The end of the ASCII run from `i`, eight bytes a step (most text is ASCII).
+std::size_t skip_ascii(std::string_view s, std::size_t i) {
+  for (std::uint64_t word = 0; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ull) break;
+  }
+  while (i < s.size() && static_cast<std::uint8_t>(s[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 std::string_view repair_utf8(std::string_view text, std::string& scratch) {
   std::size_t i = 0, bad = 0;
-  while (i < text.size()) {
+  while ((i = skip_ascii(text, i)) < text.size()) {
     std::size_t len = sequence_at(text, i, bad);
     if (len == 0) break;
     i += len;

@@ -18,6 +18,8 @@ const MESSAGES = '/api/v1/messages';
 const CONDENSER = 'condenser';  // the condensation model, on the mock
 const HEADER = /^methods=([a-z_,]+); before=(\d+); after=(\d+)$/;
 
+const LOCAL_METHODS = ['hierarchical', 'algorithmic', 'sliding_window', 'importance_based', 'entity_aware', 'code_aware'];
+
 // Small contexts so that a few kilobytes reach the thresholds.
 function models() {
   const condensing = (name, method, extra = {}) =>
@@ -28,6 +30,8 @@ function models() {
     condensing('sem-model', 'semantic'),
     condensing('chain-model', ['conversational', 'semantic']),
     condensing('tiny-model', ['conversational'], { context_size: 300 }),
+    condensing('fallback-model', ['conversational', 'sliding_window']),
+    ...LOCAL_METHODS.map((m) => condensing(`local-${m}`, m)),
   ];
 }
 
@@ -239,6 +243,47 @@ describe('condensation', { timeout: 90000 }, () => {
       fs.writeFileSync(aisbfPath, original);
       writeProviders(s.configDir, s.mock.url, CONDENSER);
       assert.equal((await reload()).status, 200);
+    }
+  });
+
+  // The local methods through the binary: each shrinks the conversation
+  // (the last list repeated, so that algorithmic finds duplicates), keeps
+  // the system prompt and the last question, and asks no model.
+  for (const method of LOCAL_METHODS) {
+    it(`${method}: condensed locally before the upstream call`, async () => {
+      const messages = conversation(8);
+      messages.splice(-1, 0, ...messages.slice(-3, -1), ...messages.slice(-3, -1));
+      const res = await post(s.u(CHAT), { model: `mock/local-${method}`, messages });
+      assert.equal(res.status, 200, res.text);
+      const m = HEADER.exec(res.headers['x-aisbf-condensed'] ?? '');
+      assert.ok(m, `x-aisbf-condensed: ${res.headers['x-aisbf-condensed']}`);
+      assert.equal(m[1], method);
+      assert.ok(Number(m[3]) < Number(m[2]), res.headers['x-aisbf-condensed']);
+      assert.equal((await upstreamFor(CONDENSER)).length, 0);
+      const [sent] = await upstreamFor(`local-${method}`);
+      const got = bodyOf(sent).messages;
+      assert.ok(got.length <= messages.length);
+      assert.deepEqual(got[0], messages[0]);
+      assert.equal(textOf(got.at(-1).content), messages.at(-1).content);
+    });
+  }
+
+  it('a failing condensation model gives way to the local method after it', async () => {
+    writeProviders(s.configDir, s.mock.url, 'fault-500');
+    assert.equal((await request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } })).status, 200);
+    try {
+      const messages = conversation(8);
+      const res = await post(s.u(CHAT), { model: 'mock/fallback-model', messages });
+      assert.equal(res.status, 200, res.text);
+      const m = HEADER.exec(res.headers['x-aisbf-condensed'] ?? '');
+      assert.ok(m, `x-aisbf-condensed: ${res.headers['x-aisbf-condensed']}`);
+      assert.equal(m[1], 'sliding_window');
+      assert.equal((await upstreamFor('fault-500')).length, 1);
+      const [sent] = await upstreamFor('fallback-model');
+      assert.ok(bodyOf(sent).messages.length < messages.length);
+    } finally {
+      writeProviders(s.configDir, s.mock.url, CONDENSER);
+      await request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } });
     }
   });
 

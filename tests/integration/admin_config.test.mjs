@@ -213,8 +213,11 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(builtin.json().default, true);
     assert.match(builtin.json().content, /<aisbf_model_autoselection>/);
     assert.ok(!fs.existsSync(path.join(s.configDir, 'autoselect.md')), 'a GET wrote the file');
+    // The condensation prompts are written with their built-in text at first
+    // start (condensation reads them at each use): a file, not a default.
     const semantic = (await api(s, 'GET', '/api/admin/prompts/condensation_semantic')).json();
-    assert.equal(semantic.default, true);
+    assert.equal(semantic.default, false);
+    assert.equal(semantic.content, fs.readFileSync(path.join(s.configDir, 'condensation_semantic.md'), 'utf8'));
     assert.notEqual(semantic.content, builtin.json().content);
     const put = await api(s, 'PUT', '/api/admin/prompts/autoselect', { content: '# Pick a model\n' });
     assert.equal(put.status, 200, put.text);

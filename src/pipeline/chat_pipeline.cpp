@@ -121,6 +121,8 @@ boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std
 }
 
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx) {
+  if (auto too_large = counted_body_too_large(ex.request().body().size()))
+    co_return co_await send_error(ex, *too_large, ctx);
   // Claude's tokenizer is not published: cl100k_base stands in (count_tokens.hpp).
   auto tokenizer = chat_tokenizer(context::Encoding::cl100k_base);
   if (!tokenizer) co_return co_await send_error(ex, tokenizer.error(), ctx);

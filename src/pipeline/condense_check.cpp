@@ -38,7 +38,9 @@ std::size_t count_scalar(std::string_view body, std::size_t from) {
 std::optional<std::int64_t> condense_threshold(std::optional<std::int64_t> percent,
                                                std::optional<std::int64_t> context_size) {
   if (!percent || !context_size || *percent <= 0 || *context_size <= 0) return std::nullopt;
-  return *context_size * std::min<std::int64_t>(*percent, 100) / 100;
+  // Split so that no context_size a config may hold overflows.
+  const std::int64_t p = std::min<std::int64_t>(*percent, 100);
+  return *context_size / 100 * p + *context_size % 100 * p / 100;
 }
 
 CondenseLimits condense_limits(std::int64_t threshold, std::int64_t context_size,
@@ -46,7 +48,9 @@ CondenseLimits condense_limits(std::int64_t threshold, std::int64_t context_size
   CondenseLimits out;
   out.threshold = threshold;
   out.context_size = context_size;
-  out.hard_limit = context_size - std::max<std::int64_t>(max_tokens.value_or(0), 0);
+  // A client's max_tokens may be any int64: clamped, it cannot overflow the
+  // arithmetic; at or past context_size nothing fits (hard_limit 0).
+  out.hard_limit = context_size - std::clamp<std::int64_t>(max_tokens.value_or(0), 0, context_size);
   out.goal = std::min(threshold * 3 / 4, out.hard_limit);
   return out;
 }

@@ -1,6 +1,7 @@
 // The cheap check before condensation and its goal arithmetic.
 #include "pipeline/condense_check.hpp"
 
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -48,7 +49,14 @@ TEST(CondenseCheck, GoalIsThreeQuartersOfTheThresholdWithinWhatTheAnswerLeaves) 
   EXPECT_EQ(l.hard_limit, 3000);
   EXPECT_LE(l.goal + 7000, 10000);
   l = condense_limits(8000, 10000, 12000);  // more than the context: nothing can fit
-  EXPECT_LT(l.hard_limit, 0);
+  EXPECT_EQ(l.hard_limit, 0);
+  EXPECT_EQ(l.goal, 0);
+  // Any int64 a client sends as max_tokens, any context a config holds: no overflow (UBSan watches).
+  l = condense_limits(8000, 10000, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(l.hard_limit, 0);
+  constexpr auto kHuge = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(condense_threshold(80, kHuge), kHuge / 100 * 80 + kHuge % 100 * 80 / 100);
+  EXPECT_EQ(condense_threshold(100, kHuge), kHuge);
 }
 
 TEST(CondenseCheck, ImagePartsAreCountedInBothFormats) {

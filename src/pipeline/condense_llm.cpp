@@ -155,6 +155,7 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
                                           budget + what.count.message(Message{Role::system, {TextBlock{prompt}}, {}}));
   std::string transcript = condensation_transcript(request, indices);
   const std::size_t transcript_bytes = transcript.size();
+  if (ctx.cancel.cancelled()) co_return std::nullopt;  // the client left before: its signal has fired already
   RequestContext call;
   prepare_call_context(call, ctx);
   ctx.cancel.connect([&call] { call.cancel.emit(); });  // the client leaving stops the call

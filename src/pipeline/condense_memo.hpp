@@ -24,6 +24,9 @@ struct CondenseOutcome {
   std::vector<context::CondenseMethod> methods;
   CondenseLimits limits;
   context::Encoding encoding = context::Encoding::cl100k_base;
+  // The candidate whose own model the LLM methods ask (no condensation
+  // target configured): another candidate's outcome is not this one's.
+  std::string asked;
 
   std::optional<ChatRequest> request;        // condensed; nullopt: the request goes as it was
   std::vector<context::CondenseMethod> ran;  // the methods that removed something, in order

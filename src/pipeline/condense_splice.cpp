@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace aisbf {
 
@@ -15,25 +16,22 @@ constexpr std::array<std::string_view, 5> kRoleLabels = {"system", "developer", 
 static_assert(static_cast<int>(Role::tool) == 4);
 
 // Moves `tail_begin` back until no tool result in the tail answers a call
-// before it: the pair then stays whole in the tail.
+// before it: the pair then stays whole in the tail. One pass from the end
+// (a crafted order of calls and results must not make it quadratic): every
+// message from the end down to the moving start is read once.
 std::size_t keep_pairs_whole(const ChatRequest& request, std::size_t tail_begin) {
-  for (bool moved = true; moved;) {
-    moved = false;
-    std::set<std::string_view> answered;
-    for (std::size_t i = tail_begin; i < request.messages.size(); ++i) {
-      for (const auto& block : request.messages[i].content) {
-        if (const auto* r = std::get_if<ToolResultBlock>(&block)) answered.insert(r->tool_call_id);
-      }
+  std::unordered_map<std::string_view, std::size_t> call_at;  // call id → its message
+  for (std::size_t i = 0; i < request.messages.size(); ++i) {
+    for (const auto& block : request.messages[i].content) {
+      if (const auto* call = std::get_if<ToolCallBlock>(&block)) call_at.emplace(call->id, i);
     }
-    for (std::size_t i = 0; i < tail_begin && !moved; ++i) {
-      for (const auto& block : request.messages[i].content) {
-        const auto* call = std::get_if<ToolCallBlock>(&block);
-        if (call != nullptr && answered.contains(call->id)) {
-          tail_begin = i;
-          moved = true;
-          break;
-        }
-      }
+  }
+  for (std::size_t i = request.messages.size(); i-- > tail_begin;) {
+    for (const auto& block : request.messages[i].content) {
+      const auto* r = std::get_if<ToolResultBlock>(&block);
+      if (r == nullptr) continue;
+      auto call = call_at.find(r->tool_call_id);
+      if (call != call_at.end() && call->second < tail_begin) tail_begin = call->second;
     }
   }
   return tail_begin;

@@ -1,10 +1,12 @@
 #include "pipeline/condense_step.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "config/condensation.hpp"
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
 #include "pipeline/condense_llm.hpp"
@@ -33,10 +35,10 @@ std::string condensed_header(const CondenseOutcome& outcome) {
 }
 
 const CondenseOutcome* find_outcome(const CondenseMemo& memo, const routing::Candidate& c, const CondenseLimits& limits,
-                                    context::Encoding encoding) {
+                                    context::Encoding encoding, std::string_view asked) {
   for (const auto& o : memo.outcomes) {
     if (o.methods == c.condense_methods && o.limits.goal == limits.goal && o.limits.hard_limit == limits.hard_limit &&
-        o.encoding == encoding) {
+        o.encoding == encoding && o.asked == asked) {
       return &o;
     }
   }
@@ -63,6 +65,12 @@ bool condense_near(const routing::Candidate& c, const ChatJob& job) {
   return job.canonical && request_token_bound(*job.canonical) >= *threshold;
 }
 
+// A client's max_tokens may be any int64.
+std::int64_t saturating_sum(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<std::int64_t>::max() : sum;
+}
+
 GatewayError context_length_error(const CondenseOutcome& outcome, std::optional<std::int64_t> max_tokens,
                                   std::int64_t context_size) {
   std::string message = max_tokens
@@ -70,7 +78,8 @@ GatewayError context_length_error(const CondenseOutcome& outcome, std::optional<
                                   "This model's maximum context length is {} tokens. However, you requested {} tokens "
                                   "({} in the messages, {} in the completion). Please reduce the length of the "
                                   "messages or completion.",
-                                  context_size, outcome.before + *max_tokens, outcome.before, *max_tokens)
+                                  context_size, saturating_sum(outcome.before, *max_tokens), outcome.before,
+                                  *max_tokens)
                             : fmt::format(
                                   "This model's maximum context length is {} tokens. However, your messages resulted "
                                   "in {} tokens. Please reduce the length of the messages.",
@@ -96,7 +105,7 @@ boost::asio::awaitable<CondenseOutcome> run_condense_methods(const ChatRequest& 
   std::optional<ChatRequest> current;  // the latest condensed form; unset: the request itself
   const context::CondenseGoal goal{limits.goal};
   for (auto method : methods) {
-    if (out.after <= limits.goal) break;
+    if (out.after <= limits.goal || limits.hard_limit <= 0) break;  // done, or max_tokens alone fills the context
     const ChatRequest& input = current ? *current : request;
     std::optional<ChatRequest> next;
     if (context::needs_model(method)) {
@@ -136,14 +145,20 @@ boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestConte
   auto& tokens = memo.tokens[static_cast<std::size_t>(encoding)];
   if (!tokens) tokens = counter.request(*request);
   const auto limits = condense_limits(*threshold_of(c), *c.context_size, request->max_tokens);
-  if (*tokens < limits.threshold) co_return nullptr;
-  const CondenseOutcome* found = find_outcome(memo, c, limits, encoding);
+  // Below the threshold and fitting beside max_tokens: nothing to do.
+  if (*tokens < limits.threshold && *tokens <= limits.hard_limit) co_return nullptr;
+  const bool asks_own_model =
+      !has_condensation_target(ctx.config->condensation) &&
+      std::any_of(c.condense_methods.begin(), c.condense_methods.end(), context::needs_model);
+  const std::string_view asked = asks_own_model ? std::string_view(c.key) : std::string_view{};
+  const CondenseOutcome* found = find_outcome(memo, c, limits, encoding, asked);
   if (found == nullptr) {
     ModelMethod ask = [&](context::CondenseMethod method, const ChatRequest& input, const context::CondenseGoal& goal) {
       return condense_with_model({method, goal, counter, c.key}, input, ctx, job.io.pool);
     };
     auto outcome = co_await run_condense_methods(*request, *tokens, c.condense_methods, limits, counter, ask);
     outcome.encoding = encoding;
+    outcome.asked = asked;
     found = &memo.outcomes.emplace_back(std::move(outcome));
     spdlog::info("{} condensed for {}: {} → {} tokens by [{}]{}", ctx.request_id, log_text(c.key), found->before,
                  found->after, found->header, found->refusal ? ", still too long" : "");

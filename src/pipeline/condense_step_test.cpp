@@ -2,6 +2,7 @@
 // fall-through when a method fails, the refusal, and the LLM methods' splice.
 #include "pipeline/condense_step.hpp"
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -182,6 +183,40 @@ TEST(CondenseSplice, ToolPairsStayWholeAndInstructionsStay) {
   EXPECT_EQ(std::get<ToolCallBlock>(out.messages[3].content[0]).id, "c1");
   EXPECT_EQ(condensation_transcript(r, {1, 3, 5}),
             "user: first\n\nassistant: [called tool read with {}]\n\ntool: [tool result] file text");
+}
+
+// max_tokens alone fills the context: refused at once, no model asked (a
+// paid call that cannot help), and the message's sum does not overflow.
+TEST(CondenseStep, AnAnswerAsLargeAsTheContextIsRefusedWithoutAskingAModel) {
+  auto request = conversation(10, 100);
+  request.max_tokens = std::numeric_limits<std::int64_t>::max();
+  FakeModel model;
+  const auto limits = condense_limits(1000, 1200, request.max_tokens);
+  auto out = condense(request, {CondenseMethod::conversational, CondenseMethod::hierarchical}, limits, model.runner());
+  ASSERT_TRUE(out && out->refusal);
+  EXPECT_TRUE(model.asked.empty());
+  EXPECT_TRUE(out->ran.empty());
+  EXPECT_NE(out->refusal->message.find(std::to_string(std::numeric_limits<std::int64_t>::max())), std::string::npos)
+      << out->refusal->message;
+}
+
+// Each result one call late: the tail reaches back through the whole chain
+// (read in one pass, however the calls and results are ordered).
+TEST(CondenseSplice, ALateResultChainPullsEveryCallIntoTheTail) {
+  ChatRequest r;
+  r.messages.push_back(text(Role::system, "sys"));
+  r.messages.push_back(text(Role::user, "first"));
+  r.messages.push_back(Message{Role::assistant, {ToolCallBlock{"c0", "read", "{}"}}, {}});
+  r.messages.push_back(Message{Role::assistant, {ToolCallBlock{"c1", "read", "{}"}}, {}});
+  r.messages.push_back(Message{Role::tool, {ToolResultBlock{"c0", "zero", false}}, {}});
+  r.messages.push_back(Message{Role::assistant, {ToolCallBlock{"c2", "read", "{}"}}, {}});
+  r.messages.push_back(Message{Role::tool, {ToolResultBlock{"c1", "one", false}}, {}});
+  r.messages.push_back(text(Role::user, "last"));
+  r.messages.push_back(Message{Role::tool, {ToolResultBlock{"c2", "two", false}}, {}});
+  auto split = split_for_summary(r);
+  ASSERT_TRUE(split);
+  EXPECT_EQ(split->tail_begin, 2u);
+  EXPECT_EQ(split->summarised, std::vector<std::size_t>{1});
 }
 
 TEST(CondenseSplice, NothingToSummariseWithoutAnOlderTurn) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "context/token_count.hpp"
@@ -14,10 +15,20 @@ std::atomic<std::uint64_t> g_tokenizations{0};
 
 std::uint64_t prompt_tokenizations() { return g_tokenizations.load(std::memory_order_relaxed); }
 
+std::optional<GatewayError> counted_body_too_large(std::size_t body_bytes) {
+  if (body_bytes <= kMaxCountedBodyBytes) return std::nullopt;
+  return make_error(ErrorKind::payload_too_large,
+                    fmt::format("a body to count may hold at most {} bytes; this one has {}", kMaxCountedBodyBytes,
+                                body_bytes));
+}
+
 Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
   auto tokenizer = context::tokenizer_for(encoding);
   if (tokenizer) return *tokenizer;
-  auto e = make_error(ErrorKind::unavailable, "the tokenizer is not available: " + tokenizer.error().message);
+  // The reason names a path of the server: logged, not answered.
+  spdlog::error("tokenizer {}: {}", context::encoding_name(encoding), tokenizer.error().message);
+  auto e = make_error(ErrorKind::unavailable, fmt::format("the {} tokenizer is not available on this server",
+                                                          context::encoding_name(encoding)));
   e.code = "tokenizer_unavailable";
   return e;
 }

@@ -12,12 +12,19 @@
 #include "context/tokenizer.hpp"
 #include "core/chat_types.hpp"
 #include "core/expected.hpp"
+#include "core/gateway_error.hpp"
 
 namespace aisbf {
 
 // The process's tokenizer, or a 503 naming what is missing (the rank files
 // are checked when first used).
 Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding);
+
+// The token-count routes (/api/v1/tokenize, /v1/messages/count_tokens) count
+// on the worker thread, about 10-40 µs per KB: a body past this cap is a 413
+// rather than a stall of every request the worker serves.
+inline constexpr std::size_t kMaxCountedBodyBytes = 4 * 1024 * 1024;
+std::optional<GatewayError> counted_body_too_large(std::size_t body_bytes);
 
 class PromptTokens {
  public:

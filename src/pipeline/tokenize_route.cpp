@@ -48,6 +48,8 @@ Expected<std::string> upstream_model_of(RequestContext& ctx, std::string_view mo
 
 boost::asio::awaitable<void> serve_tokenize(http::Exchange& ex, RequestContext& ctx) {
   ctx.format = IngressFormat::openai_chat;
+  if (auto too_large = counted_body_too_large(ex.request().body().size()))
+    co_return co_await send_error(ex, *too_large, ctx);
   auto request = api::decode_tokenize_request(ex.request().body());
   if (!request) co_return co_await send_error(ex, request.error(), ctx);
   if (names_user_target(ctx, {}, request->model)) co_await ensure_user_view(ctx);

@@ -149,6 +149,22 @@ describe('tokenize', { timeout: 60000 }, () => {
     assert.equal(bad.json().type, 'error');
   });
 
+  // Counting runs on a worker thread: a body past 4 MiB is refused whole,
+  // not counted for a second while the worker's other requests wait.
+  it('a body past 4 MiB is a 413 on both routes; one just under it is counted', async () => {
+    const big = 'word '.repeat(Math.ceil((4 * 1024 * 1024 + 16) / 5));
+    const r = await tokenize({ model: 'gpt-4o', input: big });
+    assertError(r, 413);
+    assert.match(r.json().error.message, /at most 4194304 bytes/);
+    const headers = { ...AUTH, 'anthropic-version': ANTHROPIC_VERSION };
+    const c = await post(s.u('/v1/messages/count_tokens'),
+      { model: 'mock/mock-model', messages: [{ role: 'user', content: big }] }, { headers });
+    assert.equal(c.status, 413, c.text);
+    const fits = await tokenize({ model: 'gpt-4o', input: 'word '.repeat(800000).trimEnd() });  // 'word' + ' word' × 799,999
+    assert.equal(fits.status, 200, fits.text);
+    assert.equal(fits.json().tokens, 800000);
+  });
+
   it('neither route calls an upstream', async () => {
     assert.equal((await s.mock.chatRequests()).length, 0);
   });

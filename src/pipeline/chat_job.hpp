@@ -51,9 +51,13 @@ struct ChatJob {
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
 };
 
+// The request as canonical values, decoded from the client's body on first
+// need and kept in job.canonical; null when the body does not decode.
+const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx);
+
 // The prompt's tokens in `upstream_model`'s encoding, for token windows,
-// quotas and a usage row without reported usage: counted on first need and
-// kept (the request decoded into job.canonical if it was not yet).
+// quotas, condensation and a usage row without reported usage: counted on
+// first need and kept (the request decoded by decoded_request).
 std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model);
 
 // Resolves the job's model and runs it: one attempt for a direct target,

@@ -346,12 +346,18 @@ static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& c
       ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, upstream_model); }, prices, ctx.usage);
 }
 
+const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx) {
+  if (!job.canonical && job.io.client != nullptr) {
+    if (auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body())) {
+      job.canonical = std::move(*decoded);
+    }
+  }
+  return job.canonical ? &*job.canonical : nullptr;
+}
+
 std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model) {
   const std::string_view body = job.io.client != nullptr ? std::string_view(job.io.client->body()) : std::string_view{};
-  if (!job.canonical && job.io.client != nullptr) {
-    if (auto decoded = ingress_codec(ctx.format).decode_request(body)) job.canonical = std::move(*decoded);
-  }
-  return job.prompt_tokens.count(job.canonical ? &*job.canonical : nullptr, body, upstream_model);
+  return job.prompt_tokens.count(decoded_request(job, ctx), body, upstream_model);
 }
 
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {

@@ -1,11 +1,10 @@
-// What condensation keeps for one chat job across a rotation's attempts:
-// the request's token count per encoding (counted once), and each
+// What condensation keeps for one chat job across a rotation's attempts
+// (the request's token counts are the job's PromptTokens): each
 // (methods, goals, encoding) outcome, so that a rotation's next candidate
 // with the same settings reuses the condensed request (an LLM method is not
 // asked twice). Internal to pipeline/ (chat_job.hpp holds one).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -36,7 +35,6 @@ struct CondenseOutcome {
 };
 
 struct CondenseMemo {
-  std::array<std::optional<std::int64_t>, 2> tokens;  // the request's prompt tokens, per Encoding
   std::deque<CondenseOutcome> outcomes;               // a deque: a returned outcome stays put as it grows
   int refusals = 0;                                   // attempts refused because nothing fit
 };

@@ -45,16 +45,6 @@ const CondenseOutcome* find_outcome(const CondenseMemo& memo, const routing::Can
   return nullptr;
 }
 
-// The decoded request (once per job): an envelope job's body is decoded here.
-const ChatRequest* canonical_of(ChatJob& job, const RequestContext& ctx) {
-  if (!job.canonical && job.io.client != nullptr) {
-    if (auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body())) {
-      job.canonical = std::move(*decoded);
-    }
-  }
-  return job.canonical ? &*job.canonical : nullptr;
-}
-
 }  // namespace
 
 bool condense_near(const routing::Candidate& c, const ChatJob& job) {
@@ -131,7 +121,7 @@ boost::asio::awaitable<CondenseOutcome> run_condense_methods(const ChatRequest& 
 
 boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestContext& ctx, const routing::Candidate& c,
                                                                     ChatJob& job) {
-  const ChatRequest* request = canonical_of(job, ctx);
+  const ChatRequest* request = decoded_request(job, ctx);
   if (request == nullptr) co_return nullptr;  // the attempt reports the body's error
   const auto encoding = context::encoding_for_model(c.upstream_model).encoding;
   auto tokenizer = context::tokenizer_for(encoding);
@@ -142,11 +132,11 @@ boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestConte
   const context::ChatTokenCounter counter(**tokenizer);
   if (!job.condense) job.condense = std::make_unique<CondenseMemo>();
   CondenseMemo& memo = *job.condense;
-  auto& tokens = memo.tokens[static_cast<std::size_t>(encoding)];
-  if (!tokens) tokens = counter.request(*request);
+  // One count per encoding per job, shared with token windows and quotas.
+  const std::int64_t tokens = job_prompt_tokens(job, ctx, c.upstream_model);
   const auto limits = condense_limits(*threshold_of(c), *c.context_size, request->max_tokens);
   // Below the threshold and fitting beside max_tokens: nothing to do.
-  if (*tokens < limits.threshold && *tokens <= limits.hard_limit) co_return nullptr;
+  if (tokens < limits.threshold && tokens <= limits.hard_limit) co_return nullptr;
   const bool asks_own_model =
       !has_condensation_target(ctx.config->condensation) &&
       std::any_of(c.condense_methods.begin(), c.condense_methods.end(), context::needs_model);
@@ -156,7 +146,7 @@ boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestConte
     ModelMethod ask = [&](context::CondenseMethod method, const ChatRequest& input, const context::CondenseGoal& goal) {
       return condense_with_model({method, goal, counter, c.key}, input, ctx, job.io.pool);
     };
-    auto outcome = co_await run_condense_methods(*request, *tokens, c.condense_methods, limits, counter, ask);
+    auto outcome = co_await run_condense_methods(*request, tokens, c.condense_methods, limits, counter, ask);
     outcome.encoding = encoding;
     outcome.asked = asked;
     found = &memo.outcomes.emplace_back(std::move(outcome));

@@ -88,6 +88,11 @@ struct Usage {
   std::int64_t cached_tokens = 0;       // subset of prompt_tokens (cache reads)
   std::int64_t cache_write_tokens = 0;
   std::int64_t reasoning_tokens = 0;    // subset of completion_tokens
+  // The request's prompt as sent upstream (after condensation; summed over
+  // the chunks of a split request), counted by the gateway with the chat
+  // rule (context/token_count.hpp): `usage.effective_context` in every
+  // ingress format. nullopt: not counted (the codecs then omit it).
+  std::optional<std::int64_t> effective_context;
 };
 
 struct ChatResponse {

@@ -76,3 +76,15 @@ if(benchmark_FOUND)
   target_link_libraries(bench-condense-check PRIVATE benchmark::benchmark Boost::json)
   set_target_properties(bench-condense-check PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()
+
+# The privacy classifier over a 100 KB conversation (bench/privacy.cpp,
+# Google Benchmark), optimised; only when asked for, where libbenchmark-dev is.
+if(benchmark_FOUND)
+  add_executable(bench-privacy EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/privacy.cpp
+    ${CMAKE_SOURCE_DIR}/src/routing/private_data.cpp ${CMAKE_SOURCE_DIR}/src/routing/private_data_checks.cpp)
+  target_compile_options(bench-privacy PRIVATE -O2)
+  target_compile_definitions(bench-privacy PRIVATE AISBF_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_include_directories(bench-privacy PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(bench-privacy PRIVATE benchmark::benchmark)
+  set_target_properties(bench-privacy PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+endif()

@@ -33,19 +33,23 @@ Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
   return e;
 }
 
-std::int64_t PromptTokens::count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model) {
-  const auto encoding = context::encoding_for_model(upstream_model).encoding;
-  auto& slot = by_encoding_[static_cast<std::size_t>(encoding)];
-  if (slot) return *slot;
+std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonical, std::string_view body) {
   auto tokenizer = chat_tokenizer(encoding);
   if (!tokenizer) {
     spdlog::warn("prompt tokens not counted: {}", tokenizer.error().message);
-    return *(slot = 0);
+    return 0;
   }
   g_tokenizations.fetch_add(1, std::memory_order_relaxed);
   const context::ChatTokenCounter counter(**tokenizer);
   // A body no codec decodes still went upstream as it is: its text stands in.
-  return *(slot = canonical != nullptr ? counter.request(*canonical) : counter.text(body));
+  return canonical != nullptr ? counter.request(*canonical) : counter.text(body);
+}
+
+std::int64_t PromptTokens::count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model) {
+  const auto encoding = context::encoding_for_model(upstream_model).encoding;
+  auto& slot = by_encoding_[static_cast<std::size_t>(encoding)];
+  if (!slot) slot = count_prompt(encoding, canonical, body);
+  return *slot;
 }
 
 }  // namespace aisbf

@@ -17,7 +17,9 @@ namespace aisbf {
 
 CountPool::CountPool(std::size_t threads) : pool_(std::make_unique<boost::asio::thread_pool>(threads)) {}
 
-CountPool::~CountPool() { pool_->join(); }
+CountPool::~CountPool() { drain(); }
+
+void CountPool::drain() { pool_->join(); }
 
 // The pool's result, handed back on the attempt's executor: `wake` is only
 // ever touched there, so the awaiting side needs no lock.

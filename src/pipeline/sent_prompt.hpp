@@ -41,6 +41,10 @@ class CountPool {
   CountPool(const CountPool&) = delete;
   CountPool& operator=(const CountPool&) = delete;
   boost::asio::thread_pool& pool() { return *pool_; }
+  // Waits for the counts under way: each hands its result to a worker's
+  // io_context, so the server calls this once its workers have stopped and
+  // before their io_contexts go (main.cpp). Idempotent.
+  void drain();
 
  private:
   std::unique_ptr<boost::asio::thread_pool> pool_;

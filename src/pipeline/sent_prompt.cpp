@@ -45,6 +45,9 @@ struct PoolPrompt {
 std::int64_t count_on_pool(const PoolPrompt& prompt, context::Encoding encoding) {
   g_pooled.fetch_add(1, std::memory_order_relaxed);
   if (prompt.canonical) return count_prompt(encoding, &*prompt.canonical, {});
+  if (prompt.format == IngressFormat::openai_chat) {
+    if (auto n = count_plain_prompt(encoding, prompt.body)) return *n;
+  }
   auto decoded = ingress_codec(prompt.format).decode_request(prompt.body);
   return count_prompt(encoding, decoded ? &*decoded : nullptr, prompt.body);
 }
@@ -96,10 +99,22 @@ boost::asio::awaitable<std::optional<std::int64_t>> SentPrompt::value() {
     job_.prompt_tokens.remember(encoding_, *value_);
     pending_.reset();
   }
-  if (!value_) value_ = job_prompt_tokens(job_, ctx_, upstream_model_);
+  if (!value_) value_ = count_here();
   // 0: the tokenizer is missing (a prompt has at least the reply's priming).
   if (*value_ <= 0) co_return std::nullopt;
   co_return value_;
+}
+
+// A plain OpenAI body (the usual small passthrough request) is counted from
+// its bytes; anything else through the job's decoded request.
+std::int64_t SentPrompt::count_here() {
+  if (!job_.canonical && job_.io.client != nullptr && ctx_.format == IngressFormat::openai_chat) {
+    if (auto n = count_plain_prompt(encoding_, job_.io.client->body())) {
+      job_.prompt_tokens.remember(encoding_, *n);
+      return *n;
+    }
+  }
+  return job_prompt_tokens(job_, ctx_, upstream_model_);
 }
 
 boost::asio::awaitable<void> SentPrompt::note() {

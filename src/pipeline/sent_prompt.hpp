@@ -78,6 +78,7 @@ class SentPrompt {
 
  private:
   struct Pending;
+  std::int64_t count_here();
   ChatJob& job_;
   RequestContext& ctx_;
   std::string_view upstream_model_;  // the candidate's: outlives the attempt

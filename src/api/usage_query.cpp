@@ -248,7 +248,7 @@ std::string usage_report_json(const store::UsageReport& report, const store::Usa
 std::string_view usage_csv_header() {
   return "time,username,token_id,route,requested_model,provider,model,rotation,attempts,prompt_tokens,"
          "completion_tokens,cached_tokens,cache_write_tokens,reasoning_tokens,tokens_estimated,cost,latency_ms,"
-         "ttfb_ms,status,error_kind,streamed,aborted\r\n";
+         "ttfb_ms,status,error_kind,streamed,aborted,effective_context\r\n";
 }
 
 void append_csv_cell(std::string& out, std::string_view text) {
@@ -293,8 +293,8 @@ void append_usage_csv_row(std::string& out, const store::UsageRecord& r) {
   number(r.status);
   text(r.error_kind);
   flag(r.streamed);
-  out += r.aborted ? "true" : "false";
-  out += "\r\n";
+  flag(r.aborted);
+  fmt::format_to(std::back_inserter(out), "{}\r\n", r.effective_context);
 }
 
 }  // namespace aisbf::api

@@ -137,14 +137,16 @@ TEST(UsageQuery, CsvRow) {
   r.ttfb_ms = -1;
   r.status = 200;
   r.streamed = true;
+  r.effective_context = 77;
   std::string out;
   append_usage_csv_row(out, r);
   EXPECT_EQ(out,
             "2025-12-02T18:26:40Z,,auth.tokens[0],chat,\"'=evil,model\",mock,mock-model,,1,5,4,0,0,0,false,0.25,12,,"
-            "200,,true,false\r\n");
-  // As many cells as the header has columns.
+            "200,,true,false,77\r\n");
+  // As many cells as the header has columns, effective_context last.
   const auto header = usage_csv_header();
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 21);
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 22);
+  EXPECT_TRUE(header.ends_with(",effective_context\r\n"));
 }
 
 }  // namespace

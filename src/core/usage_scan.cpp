@@ -166,6 +166,10 @@ bool read_escaped(std::string_view span, ScannedUsage& out, bool& has_total, boo
 
 }  // namespace
 
+std::optional<std::string_view> top_level_usage(std::string_view json_text) {
+  return top_level_member(json_text, kUsageKey);
+}
+
 std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
   if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
       json_text.find('\\') == std::string_view::npos) {

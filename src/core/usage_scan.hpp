@@ -25,6 +25,12 @@ struct ScannedUsage {
 // usage.completion_tokens_details.reasoning_tokens.
 std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text);
 
+// The value of the text's last top-level "usage" member, as a view into
+// `json_text` (any JSON value: an object, null, …); nullopt when the text is
+// not one JSON object or has no such member. Only the top level is walked:
+// a "usage" inside a string or a nested object is not it.
+std::optional<std::string_view> top_level_usage(std::string_view json_text);
+
 // Anthropic's counts as they accumulate over one answer (PROTOCOLS.md §2.5,
 // §2.6): `input_tokens` excludes both cache counts.
 struct AnthropicUsage {

@@ -1,14 +1,20 @@
 // One attempt at one candidate, by the path the job and the adapter allow.
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/string.hpp>
 
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
+#include "pipeline/sent_prompt.hpp"
 
 namespace aisbf {
 
 namespace {
+
+// The answer will carry a usage object: a whole body, an OpenAI stream that
+// asked for it, an Anthropic stream (message_delta).
+bool answer_has_usage(const ChatJob& job) { return !job.stream || job.include_usage || job.anthropic; }
 
 // Only what the upstream needs: its credentials, the protocol headers and,
 // for an Anthropic client talking to an Anthropic upstream, the client's
@@ -37,7 +43,7 @@ http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http
 }
 
 boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, const PreparedCandidate& p,
-                                                         const routing::Candidate& c, const ChatJob& job) {
+                                                         const routing::Candidate& c, ChatJob& job) {
   const http::Request& client = *job.io.client;
   // Azure names a deployment, not a model; elsewhere deployment is empty.
   const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
@@ -45,26 +51,41 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, co
   auto request = passthrough_request(p, client, job.stream, upstream_body, job.anthropic);
   http::UpstreamCall call(job.io.pool, *p.endpoint, within_deadline(c.timeouts, ctx), p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
+  SentPrompt sent(job, ctx, c.upstream_model);
+  const auto executor = co_await boost::asio::this_coro::executor;
+  sent.start(answer_has_usage(job), executor);
   RelayOutcome outcome;
   if (auto failed = co_await call.start(request)) {
     outcome.error = std::move(*failed);
   } else {
-    outcome = co_await relay_passthrough(*job.io.sink, call, *p.adapter, p.target, ctx, job.stream);
+    const PassthroughJob relay{*p.adapter, p.target, sent};
+    outcome = co_await relay_passthrough(*job.io.sink, call, relay, ctx, job.stream);
   }
   ctx.cancel.disconnect();
+  outcome.effective_context = sent.counted();
   co_return outcome;
 }
 
-// `request`: the job's canonical request, or a condensed form of it.
+// `request`: the job's canonical request, or a condensed form of it whose
+// count condensation made (`counted`).
 boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const PreparedCandidate& p,
                                                      const routing::Candidate& c, ChatJob& job,
-                                                     const ChatRequest& request) {
-  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
+                                                     const ChatRequest& request,
+                                                     std::optional<std::int64_t> counted = std::nullopt) {
+  SentPrompt sent(job, ctx, c.upstream_model);
+  if (counted) sent.set_counted(*counted);
+  const auto executor = co_await boost::asio::this_coro::executor;
+  sent.start(answer_has_usage(job), executor);
+  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool, &sent};
+  RelayOutcome outcome;
   if (job.io.canonical != nullptr) {
-    co_return co_await serve_translated(*job.io.canonical, ctx, request, translate);
+    outcome = co_await serve_translated(*job.io.canonical, ctx, request, translate);
+  } else {
+    ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
+    outcome = co_await serve_translated(out, ctx, request, translate);
   }
-  ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
-  co_return co_await serve_translated(out, ctx, request, translate);
+  outcome.effective_context = sent.counted();
+  co_return outcome;
 }
 
 boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, const PreparedCandidate& p,
@@ -97,7 +118,7 @@ boost::asio::awaitable<RelayOutcome> attempt_prepared(RequestContext& ctx, const
 // was sent: another candidate may well serve). `condensed`: the request to
 // send instead of the job's.
 boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
-                                                      const ChatRequest* condensed = nullptr) {
+                                                      const CondenseOutcome* condensed = nullptr) {
   auto prepared = prepare_candidate(c);
   if (!prepared) {
     RelayOutcome outcome;
@@ -105,7 +126,9 @@ boost::asio::awaitable<RelayOutcome> attempt_uncached(RequestContext& ctx, const
     outcome.unusable = true;
     co_return outcome;
   }
-  if (condensed != nullptr) co_return co_await send_translated(ctx, *prepared, c, job, *condensed);
+  if (condensed != nullptr) {
+    co_return co_await send_translated(ctx, *prepared, c, job, *condensed->request, condensed->after);
+  }
   co_return co_await attempt_prepared(ctx, *prepared, c, job);
 }
 
@@ -132,8 +155,8 @@ boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, con
   if (condensed == nullptr || !condensed->request) co_return co_await attempt_as_sent(ctx, c, job, in_table);
   ctx.response_headers.emplace_back("x-aisbf-condensed", condensed->header);
   const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr;
-  if (p == nullptr) co_return co_await attempt_uncached(ctx, c, job, &*condensed->request);
-  co_return co_await send_translated(ctx, *p, c, job, *condensed->request);
+  if (p == nullptr) co_return co_await attempt_uncached(ctx, c, job, condensed);
+  co_return co_await send_translated(ctx, *p, c, job, *condensed->request, condensed->after);
 }
 
 }  // namespace

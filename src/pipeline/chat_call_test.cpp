@@ -24,7 +24,9 @@
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/prompt_tokens.hpp"
+#include "pipeline/ingress.hpp"
 #include "pipeline/response_sink.hpp"
+#include "pipeline/sent_prompt.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -205,13 +207,16 @@ TEST_F(ChatCallTest, TheRequestsErrorComesBackAsAValue) {
   EXPECT_EQ(unknown->error().status, 404);
 }
 
-// The prompt is tokenized only where a figure is needed: never for a
-// passthrough to a model without token windows (no quotas; the upstream
-// reports usage), once for a rotation whose two tried candidates have them.
-TEST_F(ChatCallTest, PromptsAreCountedOnlyForTokenWindows) {
-  auto serve = [&](std::string_view model) {
+// The prompt is tokenized once per request (and encoding) at most, now
+// that every answer's usage carries effective_context: the count a token
+// window made serves the answer too, a rotation's second attempt reuses the
+// first's, and a stream whose answer has no usage (no include_usage) with
+// recording and quotas off counts nothing at all.
+TEST_F(ChatCallTest, PromptsAreCountedOncePerRequestAndOnlyWhenWanted) {
+  auto serve = [&](std::string_view model, bool stream = false) {
     http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
-    req.body() = R"({"model":")" + std::string(model) + R"(","messages":[{"role":"user","content":"count me"}]})";
+    req.body() = R"({"model":")" + std::string(model) + R"(","stream":)" + (stream ? "true" : "false") +
+                 R"(,"messages":[{"role":"user","content":"count me"}]})";
     RecordingSink client;
     ctx_.format = IngressFormat::openai_chat;
     ctx_.deadline = {};
@@ -221,15 +226,51 @@ TEST_F(ChatCallTest, PromptsAreCountedOnlyForTokenWindows) {
     });
     EXPECT_TRUE(done && *done);
     EXPECT_EQ(client.recorded().status, 200) << client.recorded().body;
+    return client.recorded().body;
   };
   const auto before = prompt_tokenizations();
-  serve("mock/mock-model");
-  serve("rotation/rot");
+  serve("mock/mock-model", true);  // no usage in the answer, none recorded
   EXPECT_EQ(prompt_tokenizations(), before);
-  serve("tpm/mock-model");
+  const std::string body = serve("mock/mock-model");
   EXPECT_EQ(prompt_tokenizations(), before + 1);
-  serve("rotation/tpmrot");  // fault-500, then mock-model: one count for both claims
+  EXPECT_NE(body.find(R"(,"effective_context":)"), std::string::npos) << body;
+  serve("rotation/rot");  // fault-500 answers no usage: the one count is mock-model's
   EXPECT_EQ(prompt_tokenizations(), before + 2);
+  serve("tpm/mock-model");  // the window's count is the answer's figure
+  EXPECT_EQ(prompt_tokenizations(), before + 3);
+  serve("rotation/tpmrot");  // fault-500, then mock-model: one count for both claims and the answer
+  EXPECT_EQ(prompt_tokenizations(), before + 4);
+}
+
+// A prompt past kPoolCountBytes is counted on the count pool, not on the
+// event loop, and its figure is the count of the same request made here.
+TEST_F(ChatCallTest, ALargePromptIsCountedOnThePool) {
+  std::string words;
+  for (int i = 0; words.size() < 2 * kPoolCountBytes; ++i) words += "word" + std::to_string(i % 1000) + " ";
+  for (const bool stream : {false, true}) {
+    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
+    const std::string options = stream ? R"("stream":true,"stream_options":{"include_usage":true},)" : "";
+    req.body() = R"({"model":"mock/mock-model",)" + options + R"("messages":[{"role":"user","content":")" + words +
+                 R"("}]})";
+    RecordingSink client;
+    ctx_.format = IngressFormat::openai_chat;
+    ctx_.deadline = {};
+    const auto pooled = pooled_prompt_counts();
+    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
+      co_await serve_chat_to({req, pool, client, nullptr}, ctx_, {});
+      co_return true;
+    });
+    ASSERT_TRUE(done && *done);
+    EXPECT_EQ(pooled_prompt_counts(), pooled + 1);
+    const auto& got = client.recorded();
+    ASSERT_EQ(got.status, 200) << got.body.substr(0, 300);
+    auto decoded = ingress_codec(IngressFormat::openai_chat).decode_request(req.body());
+    ASSERT_TRUE(decoded.has_value());
+    const std::int64_t want = count_prompt(context::Encoding::cl100k_base, &*decoded, {});
+    EXPECT_GT(want, 10000);
+    EXPECT_NE(got.body.find(R"("effective_context":)" + std::to_string(want) + "}"), std::string::npos)
+        << got.body.substr(got.body.size() > 400 ? got.body.size() - 400 : 0);
+  }
 }
 
 // A second sink beside the client's: the tee's copy holds exactly what the

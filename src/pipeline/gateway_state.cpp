@@ -1,6 +1,14 @@
 #include "pipeline/gateway_state.hpp"
 
+#include <algorithm>
+#include <thread>
+
+#include "pipeline/sent_prompt.hpp"
+
 namespace aisbf {
+
+GatewayState::GatewayState() = default;
+GatewayState::~GatewayState() = default;
 
 std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::size_t max_keys) {
   auto state = std::make_unique<GatewayState>();
@@ -9,6 +17,9 @@ std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::
   state->adaptive = limits::make_in_process_adaptive_limits(seed, max_keys);
   state->tokens = limits::make_in_process_token_windows(max_keys);
   state->quotas = limits::make_in_process_quota_ledger(max_keys);
+  // One thread per four cores, at most two: counting is rare (large
+  // prompts only) and must not crowd the event loops.
+  state->counts = std::make_unique<CountPool>(std::clamp<std::size_t>(std::thread::hardware_concurrency() / 4, 1, 2));
   return state;
 }
 

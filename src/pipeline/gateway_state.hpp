@@ -19,12 +19,18 @@
 
 namespace aisbf {
 
+class CountPool;
+
 struct GatewayState {
+  GatewayState();
+  ~GatewayState();
+
   std::unique_ptr<routing::HealthStore> health;
   std::unique_ptr<limits::RequestSpacing> spacing;
   std::unique_ptr<limits::AdaptiveLimits> adaptive;
   std::unique_ptr<limits::TokenWindows> tokens;
   std::unique_ptr<limits::QuotaLedger> quotas;  // per-user quotas (quota_gate.hpp)
+  std::unique_ptr<CountPool> counts;  // large prompts counted off the event loops (sent_prompt.hpp)
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // `seed` fixes the jitter of learned backoffs (tests); the selection seed

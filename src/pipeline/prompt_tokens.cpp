@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "context/plain_chat_count.hpp"
 #include "context/token_count.hpp"
 
 namespace aisbf {
@@ -33,19 +34,32 @@ Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
   return e;
 }
 
-std::int64_t PromptTokens::count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model) {
-  const auto encoding = context::encoding_for_model(upstream_model).encoding;
-  auto& slot = by_encoding_[static_cast<std::size_t>(encoding)];
-  if (slot) return *slot;
+std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonical, std::string_view body) {
   auto tokenizer = chat_tokenizer(encoding);
   if (!tokenizer) {
     spdlog::warn("prompt tokens not counted: {}", tokenizer.error().message);
-    return *(slot = 0);
+    return 0;
   }
   g_tokenizations.fetch_add(1, std::memory_order_relaxed);
   const context::ChatTokenCounter counter(**tokenizer);
   // A body no codec decodes still went upstream as it is: its text stands in.
-  return *(slot = canonical != nullptr ? counter.request(*canonical) : counter.text(body));
+  return canonical != nullptr ? counter.request(*canonical) : counter.text(body);
+}
+
+std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, std::string_view openai_chat_body) {
+  auto tokenizer = context::tokenizer_for(encoding);
+  if (!tokenizer) return std::nullopt;  // count_prompt says why
+  const context::ChatTokenCounter counter(**tokenizer);
+  auto n = context::count_plain_chat(openai_chat_body, counter);
+  if (n) g_tokenizations.fetch_add(1, std::memory_order_relaxed);
+  return n;
+}
+
+std::int64_t PromptTokens::count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model) {
+  const auto encoding = context::encoding_for_model(upstream_model).encoding;
+  auto& slot = by_encoding_[static_cast<std::size_t>(encoding)];
+  if (!slot) slot = count_prompt(encoding, canonical, body);
+  return *slot;
 }
 
 }  // namespace aisbf

@@ -26,6 +26,16 @@ Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding);
 inline constexpr std::size_t kMaxCountedBodyBytes = 4 * 1024 * 1024;
 std::optional<GatewayError> counted_body_too_large(std::size_t body_bytes);
 
+// One count with the chat rule in `encoding`: `canonical` when set, else
+// the text of `body` whole. 0 when the tokenizer cannot be loaded (logged).
+// Thread-safe: the count pool (sent_prompt.hpp) calls it too.
+std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonical, std::string_view body);
+
+// count_prompt of a plain OpenAI chat body (context/plain_chat_count.hpp)
+// without decoding it; nullopt when the body is not plain (or there is no
+// tokenizer): decode and count_prompt then.
+std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, std::string_view openai_chat_body);
+
 class PromptTokens {
  public:
   // The prompt's tokens for `upstream_model`'s encoding, with the chat rule
@@ -34,6 +44,14 @@ class PromptTokens {
   // the client's format) could not be decoded, whose text is then counted
   // whole. 0 only when the tokenizer cannot be loaded (logged).
   std::int64_t count(const ChatRequest* canonical, std::string_view body, std::string_view upstream_model);
+  // The count for `encoding` when it was made already; a count made
+  // elsewhere (the count pool) is kept with remember().
+  std::optional<std::int64_t> counted(context::Encoding encoding) const {
+    return by_encoding_[static_cast<std::size_t>(encoding)];
+  }
+  void remember(context::Encoding encoding, std::int64_t tokens) {
+    by_encoding_[static_cast<std::size_t>(encoding)] = tokens;
+  }
 
  private:
   std::array<std::optional<std::int64_t>, 2> by_encoding_;

@@ -79,9 +79,13 @@ void QuotaTap::settle() {
 void QuotaTap::settle_answered(const ScannedUsage& u) {
   if (!held_.held()) return;
   limits::QuotaAmount actual;
-  actual.tokens = u.prompt_tokens + u.completion_tokens;
+  // No usage reported: the prompt as sent (a condensed request's condensed
+  // count) is what it certainly used.
+  const std::int64_t prompt =
+      !u.reported && usage_ != nullptr && usage_->effective_context > 0 ? usage_->effective_context : u.prompt_tokens;
+  actual.tokens = prompt + u.completion_tokens;
   if (usage_ != nullptr) {
-    actual.cost = routing::cost_of(usage_->prices, {u.prompt_tokens, u.completion_tokens, u.cached_tokens,
+    actual.cost = routing::cost_of(usage_->prices, {prompt, u.completion_tokens, u.cached_tokens,
                                                     u.cache_write_tokens, u.reasoning_tokens})
                       .value_or(0);
   }

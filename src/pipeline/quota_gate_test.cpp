@@ -93,5 +93,37 @@ TEST(QuotaTap, UserAndTokenInOneDecisionNamingTheRefuser) {
   EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
 }
 
+// An answer without usage settles at the prompt as sent (the attempt's
+// effective context: a condensed request's condensed count), not at zero
+// and not at the estimate's original count; reported usage wins.
+TEST(QuotaTap, AnAnswerWithoutUsageSettlesAtThePromptAsSent) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  limits::QuotaSpec spec;
+  spec.tokens_per_day = 1'000'000;
+  const auto p = user_token(std::make_shared<const limits::QuotaSpec>(spec), nullptr);
+  auto day_tokens = [&] { return ledger->usage("user:alice", now_ms())->day_tokens; };
+  {
+    UsageTap usage;
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(p, R"({"max_tokens":8})", [] { return std::int64_t{5000}; }, std::nullopt, usage));
+    EXPECT_EQ(day_tokens(), 5008);  // the estimate: the original prompt and max_tokens
+    usage.attempts = 1;
+    usage.effective_context = 1200;  // condensed to this
+    tap.settle_answered(ScannedUsage{});  // the upstream reported none
+    EXPECT_EQ(day_tokens(), 1200);
+  }
+  {
+    UsageTap usage;
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(p, "{}", [] { return std::int64_t{5000}; }, std::nullopt, usage));
+    usage.attempts = 1;
+    usage.effective_context = 1200;
+    tap.settle_answered(ScannedUsage{.prompt_tokens = 1100, .completion_tokens = 7, .reported = true});
+    EXPECT_EQ(day_tokens(), 1200 + 1107);
+  }
+}
+
 }  // namespace
 }  // namespace aisbf

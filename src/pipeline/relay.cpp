@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "core/usage_splice.hpp"
 #include "http/sse_parser.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/sent_prompt.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {
@@ -37,33 +39,72 @@ struct StreamProgress {
   UsageScanner usage{UsageScanner::Wire::openai};
 };
 
-// Moves every complete event from the parser into `out` (raw bytes, as the
-// upstream framed them). Returns false when an event exceeded the cap.
-bool drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome, StreamProgress& progress) {
-  sse::Event ev;
+enum class Drained : std::uint8_t { need_more, too_large, usage };
+
+// Moves complete events from the parser into `out` (raw bytes, as the
+// upstream framed them), up to an event whose top-level usage object gets
+// the figure: that one is left in `ev` (valid until the parser's next
+// call) for append_with_figure.
+Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, RelayOutcome& outcome,
+                    StreamProgress& progress) {
   for (;;) {
     auto status = parser.next(ev);
-    if (status == sse::Status::need_more) return true;
-    if (status == sse::Status::too_large) return false;
-    out.append(ev.raw);
-    if (!ev.has_data) continue;
-    progress.saw_data = true;
-    if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
-      progress.ended = true;
-    } else {
-      progress.usage.read(ev.data, outcome.usage);
+    if (status == sse::Status::need_more) return Drained::need_more;
+    if (status == sse::Status::too_large) return Drained::too_large;
+    if (ev.has_data) {
+      progress.saw_data = true;
+      if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
+        progress.ended = true;
+      } else if (progress.usage.read(ev.data, outcome.usage)) {
+        // Anthropic's message_start holds its usage inside "message": not this.
+        const auto usage = top_level_usage(ev.data);
+        if (usage && usage->front() == '{') return Drained::usage;
+      }
     }
+    out.append(ev.raw);
   }
 }
 
-boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::UpstreamCall& call, RequestContext& ctx) {
+// `ev`, its usage object with "effective_context" (unchanged when nothing
+// was counted or its usage is not valid JSON).
+boost::asio::awaitable<void> append_with_figure(std::string& out, const sse::Event& ev, SentPrompt& sent) {
+  const std::optional<std::int64_t> n = co_await sent.value();
+  std::optional<std::string> data;
+  if (n) data = with_effective_context(ev.data, *n);
+  if (data) {
+    out += sse_block_with_data(ev.raw, ev.event, ev.id, ev.data, *data);
+  } else {
+    out.append(ev.raw);
+  }
+}
+
+// Every complete event into `out`; false when one exceeded the cap. (Asio
+// recycles a coroutine's frame: one per upstream read costs little.)
+boost::asio::awaitable<bool> drain_events(sse::Parser& parser, std::string& out, RelayOutcome& outcome,
+                                          StreamProgress& progress, SentPrompt& sent) {
+  sse::Event ev;
+  Drained drained = Drained::usage;
+  while ((drained = next_events(parser, ev, out, outcome, progress)) == Drained::usage) {
+    co_await append_with_figure(out, ev, sent);
+  }
+  co_return drained == Drained::need_more;
+}
+
+boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::UpstreamCall& call, RequestContext& ctx,
+                                                 SentPrompt& sent) {
   RelayOutcome outcome;
   auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
   if (!body) {
     outcome.error = body.take_error();
     co_return outcome;
   }
-  usage_scanner(ctx).read(*body, outcome.usage);
+  if (usage_scanner(ctx).read(*body, outcome.usage)) {
+    const std::optional<std::int64_t> n = co_await sent.value();
+    std::optional<std::string> spliced;
+    if (n) spliced = with_effective_context(*body, *n);
+    if (spliced) *body = std::move(*spliced);
+  }
+  co_await sent.note();
   // g++ 12 destroys a temporary made by ?: inside a co_await twice: name it.
   std::string content_type = call.header("content-type");
   if (content_type.empty()) content_type = "application/json";
@@ -75,7 +116,8 @@ boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::Upstr
 }
 
 boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::UpstreamCall& call,
-                                                  const UpstreamTarget& target, RequestContext& ctx) {
+                                                  const UpstreamTarget& target, RequestContext& ctx,
+                                                  SentPrompt& sent) {
   RelayOutcome outcome;
   const auto cap = ctx.config->server.max_sse_event_bytes;
   sse::Parser parser(cap);
@@ -95,7 +137,8 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
       break;
     }
     parser.feed(*piece);
-    if (!drain_events(parser, out, outcome, progress)) {
+    const bool drained = co_await drain_events(parser, out, outcome, progress, sent);
+    if (!drained) {
       outcome.error = event_too_large(target.provider_id, cap);
       break;
     }
@@ -120,7 +163,8 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
     }
     parser.feed(*piece);
     out.clear();
-    if (!drain_events(parser, out, outcome, progress)) {
+    const bool drained = co_await drain_events(parser, out, outcome, progress, sent);
+    if (!drained) {
       outcome.error = event_too_large(target.provider_id, cap);
       break;
     }
@@ -128,6 +172,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
   }
   if (!writable) {
     call.cancel();  // the client is gone: stop the upstream work now
+    co_await sent.note();  // its row still says what was sent
     co_return outcome;
   }
   if (!outcome.error && !progress.ended) {
@@ -141,10 +186,12 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
     }
     // The error event in the client's format (a fresh encoder has no state to close).
     const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
+    co_await sent.note();
     ctx.quota.settle_answered(outcome.usage);
     co_await sink.end_with_error(error_event, *outcome.error);
     co_return outcome;
   }
+  co_await sent.note();
   ctx.quota.settle_answered(outcome.usage);
   co_await sink.end();
   co_return outcome;
@@ -169,11 +216,11 @@ boost::asio::awaitable<RelayOutcome> read_upstream_error(http::UpstreamCall& cal
 }
 
 boost::asio::awaitable<RelayOutcome> relay_passthrough(ResponseSink& sink, http::UpstreamCall& call,
-                                                       const ProviderAdapter& adapter, const UpstreamTarget& target,
-                                                       RequestContext& ctx, bool stream) {
+                                                       const PassthroughJob& job, RequestContext& ctx, bool stream) {
+  const UpstreamTarget& target = job.target;
   const int status = call.status();
-  if (status < 200 || status >= 300) co_return co_await read_upstream_error(call, adapter, target);
-  if (!stream) co_return co_await relay_whole(sink, call, ctx);
+  if (status < 200 || status >= 300) co_return co_await read_upstream_error(call, job.adapter, target);
+  if (!stream) co_return co_await relay_whole(sink, call, ctx, job.sent);
   if (!is_event_stream(call.header("content-type"))) {
     // The client asked for a stream and would read this body as an empty
     // one: say what happened instead.
@@ -182,7 +229,7 @@ boost::asio::awaitable<RelayOutcome> relay_passthrough(ResponseSink& sink, http:
     outcome.status = outcome.error->status;
     co_return outcome;
   }
-  co_return co_await relay_stream(sink, call, target, ctx);
+  co_return co_await relay_stream(sink, call, target, ctx, job.sent);
 }
 
 }  // namespace aisbf

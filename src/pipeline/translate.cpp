@@ -7,6 +7,7 @@
 #include "http/upstream_client.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/sent_prompt.hpp"
 #include "pipeline/stream_errors.hpp"
 
 namespace aisbf {
@@ -94,6 +95,31 @@ void note_usage(const std::vector<StreamEvent>& events, RelayOutcome& outcome) {
   }
 }
 
+bool has_usage_event(const std::vector<StreamEvent>& events) {
+  for (const auto& ev : events) {
+    if (std::holds_alternative<UsageEvent>(ev)) return true;
+  }
+  return false;
+}
+
+// The figure into every usage event (a coroutine only for a batch that has one).
+boost::asio::awaitable<void> add_figure(std::vector<StreamEvent>& events, SentPrompt& sent) {
+  const std::optional<std::int64_t> n = co_await sent.value();
+  for (auto& ev : events) {
+    if (auto* u = std::get_if<UsageEvent>(&ev)) u->usage.effective_context = n;
+  }
+}
+
+// The answer's usage gets the figure, and the usage row has it.
+boost::asio::awaitable<void> note_figure(SentPrompt* sent, std::optional<Usage>& usage) {
+  if (sent == nullptr) co_return;
+  if (usage) {
+    const std::optional<std::int64_t> n = co_await sent->value();
+    usage->effective_context = n;
+  }
+  co_await sent->note();
+}
+
 boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http::UpstreamCall& call,
                                                      const TranslateJob& job, RequestContext& ctx) {
   const std::uint64_t max_body = ctx.config->server.max_upstream_body_bytes;
@@ -101,12 +127,16 @@ boost::asio::awaitable<RelayOutcome> translate_whole(TranslatedOutput& out, http
   auto body = co_await call.read_all(max_body);
   if (!body) {
     outcome.error = body.take_error();
-  } else if (auto response = job.adapter.decode_chat(*body); !response) {
+    co_return outcome;
+  }
+  auto response = job.adapter.decode_chat(*body);
+  if (!response) {
     outcome.error = response.take_error();
   } else {
     if (response->usage) {
       outcome.usage = scanned_usage(*response->usage);
     }
+    co_await note_figure(job.sent, response->usage);
     outcome.status = 200;
     ctx.quota.settle_answered(outcome.usage);
     outcome.reached_client = co_await out.whole(*response);
@@ -141,6 +171,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
     if ((outcome.error = framer.drain(*decoder, events, job.target.provider_id, cap))) break;
     if (events.empty()) continue;
     note_usage(events, outcome);
+    if (job.sent != nullptr && has_usage_event(events)) co_await add_figure(events, *job.sent);
     writable = co_await out.events(events);
     events.clear();
   }
@@ -150,12 +181,14 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   }
   if (!writable) {
     call.cancel();  // the receiver is gone: stop the upstream work now
+    if (job.sent != nullptr) co_await job.sent->note();  // its row still says what was sent
     co_return outcome;
   }
   if (!outcome.error) outcome.error = framer.finish(*decoder, events);
   if (outcome.error && !out.started()) co_return outcome;  // nothing was sent yet: the caller answers
   if (!events.empty()) {
     note_usage(events, outcome);
+    if (job.sent != nullptr && has_usage_event(events)) co_await add_figure(events, *job.sent);
     const bool delivered = co_await out.events(events);
     if (!delivered) co_return outcome;
   }
@@ -163,6 +196,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   if (outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
     outcome.error = request_timed_out(ctx);
   }
+  if (job.sent != nullptr) co_await job.sent->note();
   ctx.quota.settle_answered(outcome.usage);
   co_await out.finish(outcome.error);
   outcome.status = 200;

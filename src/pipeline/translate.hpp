@@ -58,12 +58,15 @@ class ClientFormatOutput final : public TranslatedOutput {
   bool started_ = false;
 };
 
+class SentPrompt;
+
 struct TranslateJob {
   const ProviderAdapter& adapter;
   const UpstreamTarget& target;
   const http::Endpoint& endpoint;
   Timeouts timeouts;
   http::UpstreamPool& pool;
+  SentPrompt* sent = nullptr;  // usage.effective_context of the answer (sent_prompt.hpp); null: none
 };
 
 boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, RequestContext& ctx,

@@ -29,6 +29,7 @@ void note_attempt_start(UsageTap& tap, const routing::Candidate& c) {
   tap.model = c.upstream_model;
   tap.prices = c.prices;
   tap.usage = {};
+  tap.effective_context = 0;
 }
 
 void UsageSink::head(int status, bool streamed) {
@@ -85,11 +86,13 @@ store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view
   r.cached_tokens = u.cached_tokens;
   r.cache_write_tokens = u.cache_write_tokens;
   r.reasoning_tokens = u.reasoning_tokens;
+  r.effective_context = tap.effective_context;
   // An answer went out but its usage did not come (no include_usage, a
   // stream cut short, a client that left): what was sent, estimated.
   const bool answered = tap.status >= 200 && tap.status < 300 && tap.bytes_out > 0;
   if (!u.reported && answered) {
-    r.prompt_tokens = prompt.prompt_tokens(tap.model);
+    // A condensed request's prompt is the condensed one.
+    r.prompt_tokens = tap.effective_context > 0 ? tap.effective_context : prompt.prompt_tokens(tap.model);
     r.completion_tokens = answer_tokens(tap.bytes_out, r.prompt_tokens, prompt.request_bytes);
     r.tokens_estimated = true;
   }

@@ -21,7 +21,9 @@ namespace aisbf {
 void note_attempt_start(UsageTap& tap, const routing::Candidate& c);
 // The attempt came to `outcome`.
 inline void note_attempt_end(UsageTap& tap, const RelayOutcome& outcome) {
-  if (tap.noting()) tap.usage = outcome.usage;
+  if (!tap.noting()) return;
+  tap.usage = outcome.usage;
+  if (outcome.effective_context) tap.effective_context = *outcome.effective_context;
 }
 
 // The error the request is answered with (or ends its stream with).
@@ -58,8 +60,9 @@ struct PromptMeasure {
 };
 
 // The row for a request that is over. When the upstream reported no usage,
-// the prompt is counted (the last attempt's model's encoding) and the
-// answer's tokens are its bytes at the request's tokens per byte.
+// the prompt is the request as sent (the attempt's effective context; else
+// counted in the last attempt's model's encoding) and the answer's tokens
+// are its bytes at the request's tokens per byte.
 store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view requested_model,
                                      const PromptMeasure& prompt, bool aborted);
 

@@ -86,6 +86,28 @@ TEST(UsageCapture, AnAnswerWithoutUsageIsEstimated) {
   EXPECT_FALSE(r.cost.has_value());  // no prices: null, not 0
 }
 
+// The row keeps the attempt's effective context; without reported usage it
+// is the estimated prompt (a condensed request's count, not the original's).
+TEST(UsageCapture, TheEffectiveContextIsStoredAndIsTheEstimatedPrompt) {
+  auto ctx = context();
+  ctx.usage.status = 200;
+  ctx.usage.bytes_out = 100;
+  ctx.usage.model = "gpt-4o";
+  ctx.usage.effective_context = 40;
+  Prompt prompt{200, 90};  // the original request: 90 tokens in 200 bytes
+  auto r = make_usage_record(ctx, "m", prompt.measure(), false);
+  EXPECT_EQ(prompt.asked, 0);
+  EXPECT_TRUE(r.tokens_estimated);
+  EXPECT_EQ(r.effective_context, 40);
+  EXPECT_EQ(r.prompt_tokens, 40);
+  EXPECT_EQ(r.completion_tokens, 20);  // 100 bytes at 40 tokens per 200 bytes
+  ctx.usage.usage = {.prompt_tokens = 38, .completion_tokens = 5, .total_tokens = 43, .reported = true};
+  r = make_usage_record(ctx, "m", prompt.measure(), false);
+  EXPECT_FALSE(r.tokens_estimated);
+  EXPECT_EQ(r.prompt_tokens, 38);  // the upstream's own count
+  EXPECT_EQ(r.effective_context, 40);
+}
+
 TEST(UsageCapture, ARefusalHasNoTokensAndItsErrorKind) {
   auto ctx = context();
   ctx.usage.status = 404;

@@ -31,6 +31,9 @@ struct UsageTap {
   std::optional<routing::ModelPrices> prices;
   int attempts = 0;
   ScannedUsage usage;  // the last attempt's
+  // The last attempt's prompt as sent upstream, counted by the gateway
+  // (sent_prompt.hpp); 0: not counted.
+  std::int64_t effective_context = 0;
   std::optional<ErrorKind> error;
   // What the client got (UsageSink).
   int status = 0;

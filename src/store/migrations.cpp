@@ -131,9 +131,14 @@ const Steps kVersion2 = {
     "DROP INDEX IF EXISTS usage_rows_by_user{ON usage_rows}",
 };
 
+// usage.effective_context (issue 10): rows from before read 0, not counted.
+const Steps kVersion3 = {
+    "ALTER TABLE usage_rows {ADD_COLUMN} effective_context BIGINT NOT NULL DEFAULT 0",
+};
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
-const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2};
+const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
@@ -209,6 +214,9 @@ std::string dialect_sql(Dialect dialect, std::string_view portable) {
   // DROP INDEX names its table in MySQL (MariaDB's IF EXISTS keeps the
   // step idempotent), not in SQLite and PostgreSQL.
   replace_all(sql, "{ON usage_rows}", mysql ? " ON usage_rows" : "");
+  // SQLite has no IF NOT EXISTS here, and needs none: its DDL is
+  // transactional, so a step is never left half done (MySQL's is not).
+  replace_all(sql, "{ADD_COLUMN}", dialect == Dialect::sqlite ? "ADD COLUMN" : "ADD COLUMN IF NOT EXISTS");
   // Rollups are read by primary-key ranges: in SQLite, WITHOUT ROWID
   // stores them in key order, so a month's scan reads rows, not an index
   // then a row per entry (InnoDB clusters by primary key already).

@@ -23,7 +23,7 @@ namespace aisbf::store {
 
 namespace {
 
-constexpr std::size_t kRowsPerInsert = 128;  // 2,816 parameters: far below every backend's limit
+constexpr std::size_t kRowsPerInsert = 128;  // 2,944 parameters: far below every backend's limit
 constexpr std::size_t kSizes = std::bit_width(kRowsPerInsert);  // 1, 2, 4, … kRowsPerInsert
 
 // Rows for the next statement: a full chunk, else the largest power of two.
@@ -164,6 +164,7 @@ void push_record(std::vector<SqlValue>& p, const UsageRecord& r, const FittedTex
   text(t.error_kind);
   integer(flag(r.streamed));
   integer(flag(r.aborted));
+  integer(r.effective_context);
 }
 
 Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows, std::span<const FittedText> texts) {
@@ -220,6 +221,7 @@ UsageRecord record_from(const SqlRow& r) {
   u.error_kind = r.text(19);
   u.streamed = r.integer(20) != 0;
   u.aborted = r.integer(21) != 0;
+  u.effective_context = r.integer(22);
   return u;
 }
 

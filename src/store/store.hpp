@@ -120,6 +120,10 @@ struct UsageRecord {
   std::string error_kind;         // error_kind_name() when it failed, else empty
   bool streamed = false;
   bool aborted = false;           // the client left before the end (what was delivered is recorded)
+  // The prompt as sent upstream (after condensation), counted by the
+  // gateway with the chat rule: the answer's usage.effective_context. 0: not
+  // counted (no attempt answered, or a row from before schema version 3).
+  std::int64_t effective_context = 0;
 };
 
 enum class UsageBucket : std::uint8_t { none, hour, day };

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "store/migrations.hpp"
 #include "store/store_test_util.hpp"
+#include "store/usage_sql.hpp"
 
 namespace aisbf::store::testing {
 namespace {
@@ -209,6 +211,7 @@ TEST_P(StoreConformance, UsageExport) {
   rows[2].cached_tokens = 7;
   rows[2].cache_write_tokens = 8;
   rows[2].reasoning_tokens = 9;
+  rows[2].effective_context = 4'000'000'123;  // a BIGINT, as the other counts
   ASSERT_TRUE(store_->insert_usage(rows).ok());
 
   std::vector<UsageRecord> got;
@@ -234,6 +237,8 @@ TEST_P(StoreConformance, UsageExport) {
   EXPECT_EQ(b.cached_tokens, 7);
   EXPECT_EQ(b.cache_write_tokens, 8);
   EXPECT_EQ(b.reasoning_tokens, 9);
+  EXPECT_EQ(b.effective_context, 4'000'000'123);
+  EXPECT_EQ(got[0].effective_context, 0);
   EXPECT_EQ(b.latency_ms, 120);
   ASSERT_TRUE(got[0].cost.has_value());
   EXPECT_DOUBLE_EQ(*got[0].cost, 0.01);
@@ -397,31 +402,55 @@ std::int64_t index_count(SqlConnection& conn, std::string_view name) {
   return n;
 }
 
-// Version 2 drops v1's usage_rows_by_user: a database left at version 1
-// (its index and rows in place) is upgraded, and its rows still count.
+// Version 1's usage_rows, as a database left at version 1 has it: without
+// version 3's column (every backend here drops a column: SQLite ≥ 3.35).
+void back_to_version_one(SqlConnection& conn) {
+  ASSERT_TRUE(conn.exec("ALTER TABLE usage_rows DROP COLUMN effective_context").ok());
+  ASSERT_TRUE(conn.exec("DELETE FROM schema_migrations WHERE version >= 2").ok());
+}
+
+// Version 2 drops v1's usage_rows_by_user, version 3 adds effective_context:
+// a database left at version 1 (its index and rows in place) is upgraded,
+// its rows still count and read effective_context 0 (not counted).
 TEST_P(StoreConformance, UpgradeFromVersionOneDropsTheUserIndex) {
-  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
   auto conn = db_.connector();
   ASSERT_TRUE(conn.ok());
+  back_to_version_one(*conn.value());
+  // Rows as version 1 wrote them: every column but effective_context.
+  const std::string v1_columns(kUsageColumns.substr(0, kUsageColumns.rfind(',')));
+  ASSERT_TRUE(conn.value()
+                  ->exec("INSERT INTO usage_rows (" + v1_columns +
+                             ") VALUES (" + std::to_string(kBase + kMin) +
+                             ", 'alice', 'ta', 'chat', 'p1/m1', 'p1', 'm1', '', 1, 10, 5, 0, 0, 0, 0, NULL, 120, 40, "
+                             "200, '', 0, 0)")
+                  .ok());
   EXPECT_EQ(index_count(*conn.value(), "usage_rows_by_user"), 0);
   EXPECT_GE(index_count(*conn.value(), "usage_rows_by_time"), 1);
   ASSERT_TRUE(conn.value()->exec("CREATE INDEX usage_rows_by_user ON usage_rows (username, time_ms)").ok());
-  ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 2").ok());
   ASSERT_EQ(store_->schema_version().value(), 1);
 
   auto upgraded = make_sql_store(db_.dialect, db_.connector);
   auto migrated = upgraded->migrate();
   ASSERT_TRUE(migrated.ok()) << migrated.error().message;
-  EXPECT_EQ(migrated.value(), 2);
+  EXPECT_EQ(migrated.value(), latest_schema_version());
+  EXPECT_EQ(migrated.value(), 3);
+  auto rows = fixture_records();
+  rows[1].effective_context = 17;
+  ASSERT_TRUE(upgraded->insert_usage(rows).ok());
   EXPECT_EQ(index_count(*conn.value(), "usage_rows_by_user"), 0);
   EXPECT_GE(index_count(*conn.value(), "usage_rows_by_time"), 1);
   UsageQuery q = window(kBase, kBase + 3 * kDay);
   q.username = "alice";
   auto r = upgraded->query_usage(q);
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r.value().totals.requests, 3);
-  std::int64_t exported = upgraded->export_usage(q, [](const UsageRecord&) { return true; }).value();
-  EXPECT_EQ(exported, 3);
+  EXPECT_EQ(r.value().totals.requests, 3);  // whole hours read the rollups, which the raw insert skipped
+  std::vector<std::int64_t> contexts;
+  std::int64_t exported = upgraded->export_usage(q, [&](const UsageRecord& row) {
+    contexts.push_back(row.effective_context);
+    return true;
+  }).value();
+  EXPECT_EQ(exported, 4);
+  EXPECT_EQ(contexts, (std::vector<std::int64_t>{0, 17, 0, 0}));  // the version 1 row first: 0
 }
 
 }  // namespace

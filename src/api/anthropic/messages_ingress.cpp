@@ -57,6 +57,7 @@ json::object usage_object(const Usage& usage) {
   out["cache_creation_input_tokens"] = usage.cache_write_tokens;
   out["cache_read_input_tokens"] = usage.cached_tokens;
   out["output_tokens"] = usage.completion_tokens;
+  if (usage.effective_context) out["effective_context"] = *usage.effective_context;  // the gateway's own count
   return out;
 }
 

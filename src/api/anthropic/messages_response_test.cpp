@@ -35,6 +35,14 @@ TEST(AnthropicIngressResponse, TextAnswer) {
     "usage":{"input_tokens":300,"cache_creation_input_tokens":12,"cache_read_input_tokens":100,"output_tokens":56}})"));
 }
 
+TEST(AnthropicIngressResponse, EffectiveContextInUsageWhenCounted) {
+  ChatResponse r = answer({TextBlock{"Hello!"}}, FinishReason::stop);
+  r.usage = Usage{412, 56, 468, 100, 12, 0};
+  r.usage->effective_context = 405;
+  EXPECT_EQ(encode(r).at("usage"), json::parse(R"({"input_tokens":300,"cache_creation_input_tokens":12,
+    "cache_read_input_tokens":100,"output_tokens":56,"effective_context":405})"));
+}
+
 TEST(AnthropicIngressResponse, ThinkingTextAndToolUse) {
   ChatResponse r = answer(
       {ThinkingBlock{"Need the weather.", "EqQBsig"}, TextBlock{"I'll check."},

@@ -230,6 +230,17 @@ TEST(AnthropicIngressStream, UsageAfterContentGoesToMessageDelta) {
           R"({"input_tokens":400,"cache_creation_input_tokens":0,"cache_read_input_tokens":600,"output_tokens":7})"));
 }
 
+TEST(AnthropicIngressStream, EffectiveContextGoesToMessageDeltaWhenCounted) {
+  Usage u = usage(1000, 7);
+  u.effective_context = 950;
+  auto events = events_of(encode({TextDelta{"ok"}, FinishEvent{FinishReason::stop}, UsageEvent{u}}).sse);
+  EXPECT_FALSE(events.front().second.at("message").at("usage").as_object().contains("effective_context"));
+  EXPECT_EQ(events[events.size() - 2].second.at("usage").at("effective_context"), 950);
+  // Not counted: not written.
+  events = events_of(encode({TextDelta{"ok"}, FinishEvent{FinishReason::stop}, UsageEvent{usage(1000, 7)}}).sse);
+  EXPECT_FALSE(events[events.size() - 2].second.at("usage").as_object().contains("effective_context"));
+}
+
 TEST(AnthropicIngressStream, LazyStartWithoutStreamStart) {
   Encoded run = encode({TextDelta{"hi"}}, std::nullopt, "my-alias");
   const json::object& message = run.result.message;

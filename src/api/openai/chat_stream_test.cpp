@@ -57,6 +57,23 @@ TEST(OpenAiChatStream, IncludeUsageAddsTheUsageChunkLast) {
   EXPECT_EQ(encode({"gemini-flash", true}, events), fixture("chat_stream_usage.sse"));
 }
 
+TEST(OpenAiChatStream, EffectiveContextInTheUsageChunkOnly) {
+  Usage u{19, 10, 29, 16, 0, 8};
+  u.effective_context = 21;
+  const Events events{StreamStart{"chatcmpl-2", "m", 1735689600}, TextDelta{"42"}, UsageEvent{u},
+                      FinishEvent{FinishReason::stop}};
+  const auto payloads = sse_payloads(encode({"m", true}, events));
+  ASSERT_GE(payloads.size(), 3u);
+  const auto usage_chunk = json::parse(payloads[payloads.size() - 2]);
+  EXPECT_EQ(usage_chunk.at("usage").at("effective_context"), 21);
+  EXPECT_EQ(usage_chunk.at("usage").at("prompt_tokens"), 19);
+  for (std::size_t i = 0; i + 2 < payloads.size(); ++i) {
+    EXPECT_EQ(payloads[i].find("effective_context"), std::string::npos) << payloads[i];
+  }
+  // Usage not asked for: no chunk, no figure.
+  EXPECT_EQ(encode({"m", false}, events).find("effective_context"), std::string::npos);
+}
+
 TEST(OpenAiChatStream, ErrorEndsWithAnErrorEventAndNoDone) {
   auto error = make_error(ErrorKind::upstream_protocol, "upstream stream ended before message_stop");
   error.code = "upstream_cut";

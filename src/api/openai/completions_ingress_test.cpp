@@ -88,6 +88,9 @@ TEST(OpenAiCompletionsIngress, EncodesAnswer) {
   EXPECT_EQ(json::parse(codec().encode_response(r, {"gpt-3.5-turbo-instruct", false})),
             json::parse(fixture("completions_response.json")));
 
+  r.usage->effective_context = 6;  // the gateway's count, beside the upstream's
+  EXPECT_EQ(json::parse(codec().encode_response(r, {"m", false})).at("usage").at("effective_context"), 6);
+
   r.id.clear();
   r.usage.reset();
   r.finish_reason = FinishReason::tool_calls;  // not a value of this format

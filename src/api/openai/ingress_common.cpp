@@ -194,6 +194,7 @@ json::object usage_object(const Usage& usage, bool details) {
     out["prompt_tokens_details"] = {{"cached_tokens", usage.cached_tokens}};
     out["completion_tokens_details"] = {{"reasoning_tokens", usage.reasoning_tokens}};
   }
+  if (usage.effective_context) out["effective_context"] = *usage.effective_context;  // the gateway's own count
   return out;
 }
 

@@ -1,0 +1,24 @@
+// The chat-rule count of a plain OpenAI chat body read with the JSON
+// scanner instead of the codec: every answered request reports its prompt's
+// count (usage.effective_context), and for the common small passthrough
+// request decoding the body into canonical values cost more than twice the
+// tokenizing (~11k of ~15k instructions).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "context/token_count.hpp"
+
+namespace aisbf::context {
+
+// The count ChatTokenCounter::request gives the decoded `body` when it is
+// plain: an object whose `messages` are objects of a `role` (system,
+// developer, user, assistant), a string `content` and perhaps a string
+// `name`, nothing else, and that has no `tools` or `functions`. nullopt for
+// anything else (another key, an escaped key, a repeated one, a surrogate
+// escape, invalid JSON): the caller decodes.
+std::optional<std::int64_t> count_plain_chat(std::string_view body, const ChatTokenCounter& counter);
+
+}  // namespace aisbf::context

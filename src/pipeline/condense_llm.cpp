@@ -13,6 +13,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
+#include "routing/rotation.hpp"
 #include "pipeline/usage_capture.hpp"
 
 namespace aisbf {
@@ -120,12 +121,16 @@ std::string answer_text(const ChatResponse& response) {
   return out;
 }
 
-// The call's own context: the same snapshot, state and caller (its usage row
-// is the caller's), its own deadline, no quota of its own (the request it
-// serves holds the caller's).
-void prepare_call_context(RequestContext& call, const RequestContext& ctx) {
-  call.config = ctx.config;
-  call.routes = ctx.routes;
+// The call's own context: the same state and caller (its usage row is the
+// caller's), its own deadline, no quota of its own (the request it serves
+// holds the caller's). The `condensation` block's target is the operator's,
+// so it resolves in the global snapshot even for a request served from a
+// user's view (whose config holds only the user's entries and the global
+// providers their rotations name); without a target the candidate's own
+// model is asked, which lives where the request was resolved.
+void prepare_call_context(RequestContext& call, const RequestContext& ctx, bool global_target) {
+  call.routes = global_target && ctx.global_routes ? ctx.global_routes : ctx.routes;
+  call.config = call.routes ? call.routes->config_ptr() : ctx.config;
   call.state = ctx.state;
   call.request_id = ctx.request_id + "-condense";
   call.started = std::chrono::steady_clock::now();
@@ -157,7 +162,7 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   const std::size_t transcript_bytes = transcript.size();
   if (ctx.cancel.cancelled()) co_return std::nullopt;  // the client left before: its signal has fired already
   RequestContext call;
-  prepare_call_context(call, ctx);
+  prepare_call_context(call, ctx, has_condensation_target(settings));
   ctx.cancel.connect([&call] { call.cancel.emit(); });  // the client leaving stops the call
   InProcessChat door{pool, {}, nullptr};
   door.condensable = false;  // never condensed itself

@@ -142,6 +142,7 @@ void prepare_call_context(RequestContext& call, const RequestContext& ctx, bool 
   call.user_views = ctx.user_views;
   call.usage.recorder = ctx.usage.recorder;
   call.usage.route = "condensation";
+  call.usage.quota_held = ctx.usage.quota_held;  // its usage is noted for the caller's quota, recording on or off
 }
 
 }  // namespace
@@ -178,6 +179,11 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
     return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(transcript)) : 0;
   };
   record_usage(call, model, {transcript_bytes, count_transcript}, call.cancel.cancelled());
+  // The caller's quotas pay for it (its usage row is the caller's too);
+  // without reported usage, the transcript as counted is the prompt.
+  ScannedUsage spent = call.usage.usage;
+  if (!spent.reported && call.usage.attempts > 0) spent.prompt_tokens = count_transcript(call.usage.model);
+  ctx.quota.add_side_call(spent, call.usage.prices);
   if (!answer) {
     spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),
                  log_text(model), log_text(answer.error().message));

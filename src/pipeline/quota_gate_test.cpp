@@ -93,5 +93,44 @@ TEST(QuotaTap, UserAndTokenInOneDecisionNamingTheRefuser) {
   EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
 }
 
+// A condensation call's tokens settle with the request it served, on both
+// subjects; a request refused for its size after condensing (no attempt)
+// still pays for the condensation rather than being released.
+TEST(QuotaTap, SideCallTokensSettleWithTheRequest) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  limits::QuotaSpec spec;
+  spec.tokens_per_day = 1'000'000;
+  const auto p = user_token(std::make_shared<const limits::QuotaSpec>(spec), per_day(10));
+  auto day_tokens = [&](std::string_view key) { return ledger->usage(key, now_ms())->day_tokens; };
+  {
+    UsageTap usage;
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(p, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    ScannedUsage side;
+    side.prompt_tokens = 300;
+    side.completion_tokens = 40;
+    tap.add_side_call(side, std::nullopt);
+    usage.attempts = 1;
+    ScannedUsage answer;
+    answer.prompt_tokens = 20;
+    answer.completion_tokens = 7;
+    tap.settle_answered(answer);
+  }
+  EXPECT_EQ(day_tokens("user:alice"), 367);
+  EXPECT_EQ(day_tokens("token:tok_1"), 367);
+  {
+    UsageTap usage;
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(p, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    ScannedUsage side;
+    side.prompt_tokens = 100;
+    tap.add_side_call(side, std::nullopt);
+  }  // no attempt: settled with the side call, not released
+  EXPECT_EQ(day_tokens("user:alice"), 467);
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -1,13 +1,15 @@
 // LLM condensation for users (issue 10, review fixes): the `condensation`
 // block's model is the operator's and resolves in the global config even
 // when the request is served from a user's own provider (whose view holds
-// none of the global providers).
+// none of the global providers), and the condensation call's tokens count
+// against the quotas of the user whose request it condensed, without
+// refusing that request half-way.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startStack, get, post, request, delay, mockProvider, model, createUser, createToken, bearer, MOCK_KEY,
+  startStack, get, post, request, delay, assertError, mockProvider, model, createUser, createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-cu';
@@ -88,5 +90,27 @@ describe('condensation for users', { timeout: 90000 }, () => {
       assert.equal(c.model, CONDENSER);
       assert.equal(c.provider, 'mock');
     }
+  });
+
+  it("the condensation call counts against the user's token quota; the request it condensed is still served", async () => {
+    // A request's estimate is its counted prompt (~1,600 tokens) plus
+    // max_tokens 16. The condensed answer costs ~50 tokens upstream and the
+    // condensation call ~1,700 (the mock counts words: prompt file and
+    // transcript). With 2,400 a day the first request is admitted; only if
+    // the condensation is charged does the second not fit any more.
+    await createUser(s.url, admin, { username: 'dora' });
+    const q = await request(s.u('/api/admin/users/dora'), { method: 'PATCH', body: { quotas: { tokens_per_day: 2400 } }, headers: admin });
+    assert.equal(q.status, 200, q.text);
+    const dora = bearer((await createToken(s.url, admin, 'dora')).token);
+    const body = { model: 'mock/conv-model', max_tokens: 16, messages: conversation(10) };
+    const first = await post(s.u(CHAT), body, { headers: dora });
+    assert.equal(first.status, 200, first.text);
+    assert.match(first.headers['x-aisbf-condensed'] ?? '', /^methods=conversational; /);
+    const [call] = await upstreamFor(CONDENSER);
+    assert.ok(call, 'the condensation model was asked');
+    const second = await post(s.u(CHAT), body, { headers: dora });
+    assertError(second, 429, 'quota_exceeded');
+    assert.ok(second.json().error.message.includes('user dora: tokens_per_day'), second.text);
+    assert.equal((await upstreamFor(CONDENSER)).length, 1);  // refused before any call
   });
 });

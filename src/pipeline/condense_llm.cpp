@@ -57,7 +57,7 @@ std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {
 }
 
 // The prompt file as it is now; the built-in text when it is missing or unreadable.
-std::string load_prompt(const std::filesystem::path& dir, std::string_view name) {
+std::string read_prompt_or_default(const std::filesystem::path& dir, std::string_view name) {
   if (dir.empty()) return std::string(default_prompt(name));  // a snapshot from values: never the working directory
   auto read = read_prompt(dir, name);
   if (read.status == PromptRead::Status::ok) return std::move(read.content);
@@ -155,7 +155,9 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   auto split = split_for_summary(request);
   if (model.empty() || !split) co_return std::nullopt;
   const auto name = prompt_name(what.method);
-  std::string prompt = load_prompt(ctx.config->dir, name);
+  const std::string& loaded = what.method == CondenseMethod::semantic ? settings.semantic_prompt
+                                                                       : settings.conversational_prompt;
+  std::string prompt = loaded.empty() ? std::string(default_prompt(name)) : loaded;
   const std::int64_t budget = summary_budget(request, *split, what);
   const auto indices = transcript_indices(request, *split, what, settings.max_context,
                                           budget + what.count.message(Message{Role::system, {TextBlock{prompt}}, {}}));
@@ -205,6 +207,13 @@ void write_missing_condensation_prompts(const std::filesystem::path& dir) {
       spdlog::warn("cannot write {}.md in {}: {}", name, dir.string(), log_text(error->message));
     }
   }
+}
+
+std::shared_ptr<const Config> with_condensation_prompts(std::shared_ptr<const Config> config) {
+  auto copy = std::make_shared<Config>(*config);
+  copy->condensation.conversational_prompt = read_prompt_or_default(config->dir, "condensation_conversational");
+  copy->condensation.semantic_prompt = read_prompt_or_default(config->dir, "condensation_semantic");
+  return copy;
 }
 
 }  // namespace aisbf

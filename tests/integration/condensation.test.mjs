@@ -99,6 +99,12 @@ describe('condensation', { timeout: 90000 }, () => {
   beforeEach(async () => { await s.mock.reset(); });
 
   const promptFile = (name) => path.join(s.configDir, `condensation_${name}.md`);
+  const reload = async () => {
+    const r = await request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } });
+    assert.equal(r.status, 200, r.text);
+  };
+  // The prompt files are read into the snapshot: an edit counts from the next reload.
+  const writePrompt = async (name, text) => { fs.writeFileSync(promptFile(name), text); await reload(); };
   const upstreamFor = async (name) => (await s.mock.chatRequests()).filter((q) => bodyOf(q).model === name);
 
   it('first start writes both prompt files with their built-in text', () => {
@@ -107,7 +113,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('conversational: the edited prompt file is sent, the upstream gets the summary, the header says so', async () => {
-    fs.writeFileSync(promptFile('conversational'), 'MARKER-CONV-1 condense this');
+    await writePrompt('conversational', 'MARKER-CONV-1 condense this');
     const messages = conversation(10);
     const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages });
     assert.equal(res.status, 200, res.text);
@@ -146,7 +152,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('semantic: its own prompt file, the current request quoted, streamed', async () => {
-    fs.writeFileSync(promptFile('semantic'), 'MARKER-SEM-2 keep what matters');
+    await writePrompt('semantic', 'MARKER-SEM-2 keep what matters');
     const res = await stream(s.u(CHAT), { model: 'mock/sem-model', messages: conversation(10), stream: true });
     assert.equal(res.status, 200, res.raw);
     assert.equal(contentOf(res.events), 'You said: What was the third colour?');
@@ -157,6 +163,30 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.match(textOf(asked.at(-1).content), /<request>\nWhat was the third colour\?\n<\/request>/);
     const [sent] = await upstreamFor('sem-model');
     assert.equal(bodyOf(sent).messages.length, 3);
+  });
+
+  it('a prompt file is read at reload, not per request; an admin API edit applies at once', async () => {
+    const asked = async () => {
+      const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: conversation(10) });
+      assert.equal(res.status, 200, res.text);
+      const asks = await upstreamFor(CONDENSER);
+      await s.mock.reset();
+      assert.equal(asks.length, 1);
+      return textOf(bodyOf(asks[0]).messages[0].content);
+    };
+    await writePrompt('conversational', 'MARKER-RELOAD-A');
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    fs.writeFileSync(promptFile('conversational'), 'MARKER-RELOAD-B');  // no reload yet: the snapshot's text
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    fs.rmSync(promptFile('conversational'));  // gone: still no file read on the request path
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    await reload();  // a missing file is the built-in text
+    assert.match(await asked(), /^# Conversation condensation/);
+    const put = await request(s.u('/api/admin/prompts/condensation_conversational'),
+      { method: 'PUT', body: { content: 'MARKER-RELOAD-C' } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(await asked(), 'MARKER-RELOAD-C');
+    assert.equal(fs.readFileSync(promptFile('conversational'), 'utf8'), 'MARKER-RELOAD-C');
   });
 
   it('Anthropic ingress, streamed and not: condensed, with the header', async () => {
@@ -293,7 +323,7 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.equal(r.status, 200, r.text);
     try {
       fs.writeFileSync(promptFile('conversational'), 'MARKER-CONV-3');
-      fs.writeFileSync(promptFile('semantic'), 'MARKER-SEM-3');
+      await writePrompt('semantic', 'MARKER-SEM-3');
       const messages = conversation(8);
       const res = await post(s.u(CHAT), { model: 'mock/chain-model', messages });
       assert.equal(res.status, 200, res.text);

@@ -212,6 +212,48 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.equal(bodyOf((await upstreamFor('conv-model'))[0]).messages.length, 6);
   });
 
+  // The cheap check bounds prompt + max_tokens, not the prompt alone: a
+  // prompt far below the threshold but with max_tokens near context_size.
+  it('a small prompt with a large max_tokens: condensed exactly when the two exceed context_size', async () => {
+    // Under 1,000 bytes: the byte bound alone stays below the threshold (1,000 tokens).
+    const messages = [{ role: 'system', content: 'Be brief.' }];
+    for (let i = 0; i < 4; i++) {
+      messages.push({ role: 'user', content: `Remember list ${i}: ${COLOURS.slice(i, i + 6).join(' ')}` });
+      messages.push({ role: 'assistant', content: `Noted list ${i}.` });
+    }
+    messages.push({ role: 'user', content: 'What was the third colour?' });
+    assert.ok(JSON.stringify({ model: 'mock/local-sliding_window', max_tokens: 2000, messages }).length < 1000);
+    const target = 'mock/local-sliding_window';
+    const counted = await post(s.u('/api/v1/tokenize'), { model: target, messages });
+    assert.equal(counted.status, 200, counted.text);
+    const n = counted.json().tokens;
+    assert.ok(n < 1000, `${n} tokens: below the threshold`);
+    for (const [body, path_] of [
+      [(m) => ({ model: target, max_tokens: m, messages }), CHAT],
+      [(m) => ({ model: target, max_completion_tokens: m, messages }), CHAT],
+      [(m) => ({ model: target, max_tokens: m, system: messages[0].content, messages: messages.slice(1) }), MESSAGES],
+    ]) {
+      const headers = path_ === MESSAGES ? { 'anthropic-version': ANTHROPIC_VERSION } : {};
+      await s.mock.reset();
+      const fits = await post(s.u(path_), body(2000 - n), { headers });
+      assert.equal(fits.status, 200, fits.text);
+      assert.equal(fits.headers['x-aisbf-condensed'], undefined);
+      const asSent = bodyOf((await upstreamFor('local-sliding_window'))[0]).messages;
+      assert.equal(asSent.length, messages.length);
+      await s.mock.reset();
+      const over = await post(s.u(path_), body(2001 - n), { headers });
+      assert.equal(over.status, 200, over.text);
+      const m = HEADER.exec(over.headers['x-aisbf-condensed'] ?? '');
+      assert.ok(m, `x-aisbf-condensed: ${over.headers['x-aisbf-condensed']}`);
+      assert.equal(m[1], 'sliding_window');
+      assert.equal(Number(m[2]), n);
+      assert.ok(Number(m[3]) <= n - 1);
+      const condensed = bodyOf((await upstreamFor('local-sliding_window'))[0]).messages;
+      assert.ok(JSON.stringify(condensed).length < JSON.stringify(asSent).length);  // a unit gave way to a marker
+      assert.deepEqual(condensed.at(-1), asSent.at(-1));
+    }
+  });
+
   it('a request nothing can fit: 400 context_length_exceeded, no upstream chat for the model', async () => {
     const last = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');  // alone above 300 tokens
     const res = await post(s.u(CHAT), { model: 'mock/tiny-model', max_tokens: 50, messages: conversation(3, last) });

@@ -10,6 +10,18 @@ namespace aisbf {
 
 namespace {
 
+// The client's Anthropic protocol version and beta flags, in place of any
+// of the same name in `headers`: an Anthropic client's request to an
+// Anthropic upstream keeps them, passthrough or translated (condensed).
+void forward_anthropic_headers(const http::Request& client, HeaderList& headers) {
+  for (auto field : {"anthropic-version", "anthropic-beta"}) {
+    auto value = client[field];
+    if (value.empty()) continue;
+    std::erase_if(headers, [&](const auto& h) { return boost::beast::iequals(h.first, field); });
+    headers.emplace_back(field, std::string(value));
+  }
+}
+
 // Only what the upstream needs: its credentials, the protocol headers and,
 // for an Anthropic client talking to an Anthropic upstream, the client's
 // protocol version and beta flags. Nothing else of the caller's (token,
@@ -20,14 +32,7 @@ http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http
   out.target = p.passthrough_path[stream];
   out.headers.reserve(p.auth_headers.size() + 6);
   out.headers.insert(out.headers.end(), p.auth_headers.begin(), p.auth_headers.end());
-  if (anthropic) {
-    for (auto field : {"anthropic-version", "anthropic-beta"}) {
-      auto value = client[field];
-      if (value.empty()) continue;
-      std::erase_if(out.headers, [&](const auto& h) { return boost::beast::iequals(h.first, field); });
-      out.headers.emplace_back(field, std::string(value));
-    }
-  }
+  if (anthropic) forward_anthropic_headers(client, out.headers);
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   out.headers.emplace_back("Accept-Encoding", "identity");  // the usage scanner reads plain bytes
@@ -59,7 +64,13 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, co
 boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const PreparedCandidate& p,
                                                      const routing::Candidate& c, ChatJob& job,
                                                      const ChatRequest& request) {
-  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
+  std::optional<UpstreamTarget> anthropic_target;  // the client's protocol headers on the target's
+  if (job.anthropic && job.io.client != nullptr && p.adapter->accepts_anthropic_passthrough()) {
+    anthropic_target = p.target;
+    forward_anthropic_headers(*job.io.client, anthropic_target->extra_headers);
+  }
+  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
+  const TranslateJob translate{*p.adapter, target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool};
   if (job.io.canonical != nullptr) {
     co_return co_await serve_translated(*job.io.canonical, ctx, request, translate);
   }

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startStack, get, post, request, stream, delay, contentOf, assertError, mockProvider, model, ANTHROPIC_VERSION,
+  startStack, get, post, request, stream, delay, contentOf, assertError, mockProvider, model, typedProvider,
+  ANTHROPIC_VERSION,
 } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -54,8 +55,13 @@ const ROTATIONS = {
   },
 };
 
+// An Anthropic upstream (the mock speaks both) whose model condenses locally.
+const anthropicProvider = (mockUrl) => typedProvider('anthropic', mockUrl, {
+  id: 'anth', models: [model('anth-model', { context_size: 2000, condense_context: 50, condense_method: 'sliding_window' })],
+});
+
 function writeProviders(dir, mockUrl, condensationModel) {
-  const providers = { mock: mockProvider(mockUrl, { models: models() }) };
+  const providers = { mock: mockProvider(mockUrl, { models: models() }), anth: anthropicProvider(mockUrl) };
   const condensation = { provider_id: 'mock', model: condensationModel, enabled: true };
   fs.writeFileSync(path.join(dir, 'providers.json'), JSON.stringify({ providers, condensation }, null, 2));
 }
@@ -202,6 +208,39 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.match(streamed.headers['x-aisbf-condensed'], /^methods=conversational; /);
     assert.match(streamed.raw, /event: message_stop/);
     for (const sent of await upstreamFor('conv-model')) assert.equal(bodyOf(sent).messages.length, 3);
+  });
+
+  // PROTOCOLS.md §2.2: cache_control may sit on system blocks, message
+  // blocks and tool definitions. The system prompt and the last turn are
+  // never altered by condensation, so their marks must reach the upstream.
+  it('Anthropic client to an Anthropic upstream, condensed: its protocol headers and cache marks go on', async () => {
+    const messages = conversation(8).slice(1);
+    const mark = { type: 'ephemeral', ttl: '1h' };
+    const body = {
+      model: 'anth/anth-model', max_tokens: 200,
+      system: [{ type: 'text', text: 'You are a careful assistant.', cache_control: mark }],
+      tools: [{ name: 'lookup', description: 'Looks a colour up', input_schema: { type: 'object', properties: {} },
+        cache_control: { type: 'ephemeral' } }],
+      messages: [...messages.slice(0, -1),
+        { role: 'user', content: [{ type: 'text', text: messages.at(-1).content, cache_control: mark }] }],
+    };
+    const headers = { 'anthropic-version': '2023-01-01', 'anthropic-beta': 'extended-cache-ttl-2025-04-11,test-beta-1' };
+    for (const streamed of [false, true]) {
+      await s.mock.reset();
+      const res = streamed ? await stream(s.u(MESSAGES), { ...body, stream: true }, { headers })
+        : await post(s.u(MESSAGES), body, { headers });
+      assert.equal(res.status, 200, res.text ?? res.raw);
+      assert.match(res.headers['x-aisbf-condensed'] ?? '', /^methods=sliding_window; /);
+      const sent = (await s.mock.requests()).filter((q) => /^\/v1\/messages/.test(q.path));
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].headers['anthropic-version'], '2023-01-01');
+      assert.equal(sent[0].headers['anthropic-beta'], 'extended-cache-ttl-2025-04-11,test-beta-1');
+      const got = bodyOf(sent[0]);
+      assert.ok(got.messages.length < body.messages.length, `${got.messages.length} messages`);
+      assert.deepEqual(got.system, body.system);
+      assert.deepEqual(got.messages.at(-1).content.at(-1), body.messages.at(-1).content[0]);
+      assert.deepEqual(got.tools[0].cache_control, { type: 'ephemeral' });
+    }
   });
 
   it('below the threshold nothing is condensed and the body goes through as sent', async () => {

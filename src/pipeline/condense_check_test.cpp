@@ -124,7 +124,7 @@ TEST(CondenseCheck, MaxTokensNearTheContextSizeMakesASmallPromptNear) {
   EXPECT_FALSE(may_need_condensing(500, 8000, 10000, 9500));  // 500 + 9500 = 10000: fits
   EXPECT_TRUE(may_need_condensing(500, 8000, 10000, 9501));
   EXPECT_TRUE(may_need_condensing(8000, 8000, 10000, std::nullopt));
-  EXPECT_TRUE(may_need_condensing(0, 8000, 10000, std::numeric_limits<std::int64_t>::max()));
+  EXPECT_TRUE(may_need_condensing(1, 8000, 10000, std::numeric_limits<std::int64_t>::max()));  // a bound is ≥ 3
 
   boost::asio::io_context io;
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);

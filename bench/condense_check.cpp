@@ -53,7 +53,8 @@ void below_threshold(benchmark::State& state, bool image) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(body.data());
     const auto threshold = aisbf::condense_threshold(percent, context_size);
-    near = threshold && aisbf::may_need_condensing(aisbf::body_token_bound(body), *threshold, *context_size, max_tokens);
+    near =
+        threshold && aisbf::may_need_condensing(aisbf::body_token_bound(body), *threshold, *context_size, max_tokens);
     benchmark::DoNotOptimize(near);
   }
   if (near) state.SkipWithError("the body should be below the threshold");

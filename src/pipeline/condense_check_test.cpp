@@ -134,7 +134,8 @@ TEST(CondenseCheck, MaxTokensNearTheContextSizeMakesASmallPromptNear) {
     for (std::string_view field : {"max_tokens", "max_completion_tokens"}) {
       if (format == IngressFormat::anthropic_messages && field != "max_tokens") continue;
       http::Request client;
-      client.body() = R"({"model":"m",")" + std::string(field) + R"(":127990,"messages":[{"role":"user","content":"hi"}]})";
+      client.body() =
+          R"({"model":"m",")" + std::string(field) + R"(":127990,"messages":[{"role":"user","content":"hi"}]})";
       auto envelope = scan_chat_envelope(client.body(), format);
       ASSERT_TRUE(envelope) << envelope.error().message;
       ChatJob job{ChatIo(pool)};

@@ -13,8 +13,8 @@
 #include "core/log_text.hpp"
 #include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
-#include "routing/rotation.hpp"
 #include "pipeline/usage_capture.hpp"
+#include "routing/rotation.hpp"
 
 namespace aisbf {
 
@@ -155,8 +155,8 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   auto split = split_for_summary(request);
   if (model.empty() || !split) co_return std::nullopt;
   const auto name = prompt_name(what.method);
-  const std::string& loaded = what.method == CondenseMethod::semantic ? settings.semantic_prompt
-                                                                       : settings.conversational_prompt;
+  const std::string& loaded =
+      what.method == CondenseMethod::semantic ? settings.semantic_prompt : settings.conversational_prompt;
   std::string prompt = loaded.empty() ? std::string(default_prompt(name)) : loaded;
   const std::int64_t budget = summary_budget(request, *split, what);
   const auto indices = transcript_indices(request, *split, what, settings.max_context,

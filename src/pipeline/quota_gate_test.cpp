@@ -114,7 +114,8 @@ TEST(QuotaTap, SideCallTokensSettleWithTheRequest) {
     UsageTap usage;
     QuotaTap tap;
     tap.ledger = ledger.get();
-    ASSERT_FALSE(tap.reserve(p, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    ASSERT_FALSE(tap.reserve(
+        p, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
     tap.add_side_call(side, std::nullopt);
     if (!answer) return;  // no attempt: settled with the side call, not released
     usage.attempts = 1;

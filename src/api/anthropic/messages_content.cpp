@@ -254,7 +254,7 @@ Result decode_plain_block(const json::object& block, const std::string& path, co
 }
 
 Result decode_block_kind(const json::object& block, const std::string& path, Role role, MessageParts& out,
-                           Warnings& warnings);
+                         Warnings& warnings);
 
 // A block's `cache_control` is kept on what it decodes to: the tool message
 // of a tool_result, else the last block it added.
@@ -273,7 +273,7 @@ Result decode_block(const json::object& block, const std::string& path, Role rol
 }
 
 Result decode_block_kind(const json::object& block, const std::string& path, Role role, MessageParts& out,
-                           Warnings& warnings) {
+                         Warnings& warnings) {
   auto type = string_field(block, "type", path, true);
   if (!type) return type.take_error();
   const std::string& t = *type;

@@ -9,8 +9,8 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
-#include "core/log_text.hpp"
 #include "core/chat_roles.hpp"
+#include "core/log_text.hpp"
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/ollama/ollama_wire.hpp"
 

@@ -7,8 +7,8 @@
 #include <span>
 #include <spdlog/spdlog.h>
 
-#include "core/log_text.hpp"
 #include "core/chat_roles.hpp"
+#include "core/log_text.hpp"
 #include "providers/openai/openai_adapter.hpp"
 #include "providers/openai/openai_presets.hpp"
 

@@ -20,7 +20,8 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   return out;
 }
 
-TEST(CheckConfig, Sample0_9_4PassesWithTwoWarnings) {
+// The third: its condensation block names a model its gemini entry does not list.
+TEST(CheckConfig, Sample0_9_4PassesWithThreeWarnings) {
   TempDir tmp;
   std::ostringstream out;
   EXPECT_EQ(run_check_config(private_fixture("aisbf-0.9.4-config", tmp), out), 0);
@@ -29,7 +30,11 @@ TEST(CheckConfig, Sample0_9_4PassesWithTwoWarnings) {
             "ships it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect\n"
             "warning: rotations.json: rotations.simple-openai.providers[0]: no models here and provider \"openai\" "
             "lists none: the entry has no candidates\n"
-            "check-config: 22 providers, 6 rotations, 1 autoselect; 0 errors, 2 warnings\n");
+            "warning: providers.json: condensation.model: provider \"gemini\" lists no model \"gemini-1.5-flash\": "
+            "the condensation calls ask it as an unlisted model, with the provider's defaults (none of a listed "
+            "model's context_size, limits or prices); if the upstream does not serve it, every call fails and the "
+            "next method runs\n"
+            "check-config: 22 providers, 6 rotations, 1 autoselect; 0 errors, 3 warnings\n");
 }
 
 TEST(CheckConfig, Sample0_99_83Passes) {

@@ -122,6 +122,11 @@ struct CondensationConfig {
   std::string model;
   std::string rotation_id;
   std::optional<std::int64_t> max_context;
+  // The LLM methods' instructions, condensation_conversational.md and
+  // condensation_semantic.md, as read when the serving snapshot was made
+  // (pipeline/app.cpp: at start, at a reload, at a prompt edit), so that no
+  // request reads a file. Empty: the built-in text.
+  std::string conversational_prompt, semantic_prompt;
 };
 
 struct ServerConfig {

@@ -133,6 +133,29 @@ TEST(ConfigCondensation, DanglingReferencesAreErrorsWhileEnabledWarningsOtherwis
                     "\"enabled\" is false)"});
 }
 
+// A model its provider does not list is asked anyway (as an unlisted
+// model): worth one warning at load, none when the provider lists no models
+// (it takes any name) or the block is not used.
+TEST(ConfigCondensation, AModelTheProviderDoesNotListIsAWarning) {
+  auto diags = [&](const std::string& block, const std::string& models) {
+    const std::string providers = R"({"condensation": )" + block +
+                                  R"(, "providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai", )" +
+                                  models + "}}}";
+    LoadResult r = load(providers.c_str(), R"({"rotations": {}})");
+    EXPECT_TRUE(r.ok());
+    return formatted(r.diagnostics);
+  };
+  const std::string listed = R"("models": [{"name": "m"}])";
+  EXPECT_EQ(diags(R"({"provider_id": "p", "model": "gone"})", listed),
+            Strings{"warning: providers.json: condensation.model: provider \"p\" lists no model \"gone\": the "
+                    "condensation calls ask it as an unlisted model, with the provider's defaults (none of a listed "
+                    "model's context_size, limits or prices); if the upstream does not serve it, every call fails "
+                    "and the next method runs"});
+  EXPECT_EQ(diags(R"({"provider_id": "p", "model": "m"})", listed), Strings{});
+  EXPECT_EQ(diags(R"({"provider_id": "p", "model": "gone", "enabled": false})", listed), Strings{});
+  EXPECT_EQ(diags(R"({"provider_id": "p", "model": "gone"})", R"("models": [])"), Strings{});
+}
+
 TEST(ConfigCondensation, InternalResolvesThroughAisbfJson) {
   const char* providers = R"({"condensation": {"provider_id": "", "model": "internal"},
     "providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai"}}})";

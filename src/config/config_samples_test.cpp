@@ -25,10 +25,15 @@ TEST(ConfigSamples, Aisbf0_9_4LoadsWithoutErrors) {
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   // The sample's simple-format rotation names a provider whose sample entry
   // lists no models: it loads, with a warning that it has no candidates.
+  // Its condensation block names a model the gemini entry does not list.
   EXPECT_EQ(formatted(result.diagnostics),
             (Strings{kReservedAutoselect,
                      "warning: rotations.json: rotations.simple-openai.providers[0]: no models here and provider "
-                     "\"openai\" lists none: the entry has no candidates"}));
+                     "\"openai\" lists none: the entry has no candidates",
+                     "warning: providers.json: condensation.model: provider \"gemini\" lists no model "
+                     "\"gemini-1.5-flash\": the condensation calls ask it as an unlisted model, with the provider's "
+                     "defaults (none of a listed model's context_size, limits or prices); if the upstream does not "
+                     "serve it, every call fails and the next method runs"}));
   const Config& c = *result.config;
   EXPECT_EQ(provider_ids(c), (Strings{"gemini", "openai", "anthropic", "ollama", "azure_openai", "cohere",
                                       "huggingface", "replicate", "togetherai", "groq", "mistralai", "stabilityai",

@@ -174,10 +174,19 @@ void resolve_condensation(Config& config, DiagSink& sink) {
              fmt::format("missing: the model {} names no rotation, so it needs a provider", json_quoted(c.model)));
     return;
   }
-  if (config.find_provider(c.provider_id) == nullptr) {
+  const ProviderConfig* provider = config.find_provider(c.provider_id);
+  if (provider == nullptr) {
     report("provider_id", fmt::format("unknown provider {}", json_quoted(c.provider_id)));
   } else if (c.model.empty()) {
     report("model", "missing: the model of provider " + json_quoted(c.provider_id) + " to ask");
+  } else if (c.enabled && !provider->models.empty() && provider->find_model(c.model) == nullptr) {
+    // Sent anyway, as a client's request for an unlisted model would be:
+    // say so once here rather than let every call quietly miss its settings.
+    sink.warning(key_path("condensation", "model"),
+                 fmt::format("provider {} lists no model {}: the condensation calls ask it as an unlisted model, with "
+                             "the provider's defaults (none of a listed model's context_size, limits or prices); if "
+                             "the upstream does not serve it, every call fails and the next method runs",
+                             json_quoted(c.provider_id), json_quoted(c.model)));
   }
 }
 

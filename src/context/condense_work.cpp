@@ -1,4 +1,5 @@
 #include "context/condense_work.hpp"
+#include "core/chat_roles.hpp"
 
 #include <algorithm>
 #include <array>
@@ -39,11 +40,6 @@ Message text_message(Role role, std::string text) {
   m.role = role;
   m.content.emplace_back(TextBlock{std::move(text)});
   return m;
-}
-
-std::string_view role_name(Role role) {
-  static constexpr std::array<std::string_view, 5> kRoles = {"system", "developer", "user", "assistant", "tool"};
-  return kRoles[static_cast<std::size_t>(role)];
 }
 
 std::string message_extract(const Message& message) {

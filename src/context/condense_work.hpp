@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "context/condense.hpp"
+#include "core/chat_roles.hpp"
 
 namespace aisbf::context {
 
@@ -121,8 +122,6 @@ class UnitDropper {
 Role inserted_role(const Conversation& conversation, std::size_t i);
 
 Message text_message(Role role, std::string text);
-
-std::string_view role_name(Role role);
 
 // Which texts of a message rewrite_texts passes on.
 enum class Texts { prose, results, both };

@@ -1,4 +1,5 @@
 #include "context/token_count.hpp"
+#include "core/chat_roles.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -34,17 +35,6 @@ constexpr ToolOverhead kToolsCl100k{10, 3, 3, -3, 3, 12};  // gpt-4, gpt-3.5-tur
 
 bool starts_with_any(std::string_view s, std::initializer_list<std::string_view> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return s.starts_with(p); });
-}
-
-std::string_view role_text(Role role) {
-  switch (role) {
-    case Role::system: return "system";
-    case Role::developer: return "developer";
-    case Role::user: return "user";
-    case Role::assistant: return "assistant";
-    case Role::tool: return "tool";
-  }
-  return "user";
 }
 
 std::string_view string_member(const json::object& o, std::string_view key) {
@@ -87,7 +77,7 @@ std::int64_t ChatTokenCounter::text(std::string_view text) const {
 }
 
 std::int64_t ChatTokenCounter::message(const Message& message) const {
-  std::int64_t n = kPerMessage + text(role_text(message.role));
+  std::int64_t n = kPerMessage + text(role_name(message.role));
   if (!message.name.empty()) n += kPerName + text(message.name);
   for (const auto& block : message.content) {
     if (const auto* t = std::get_if<TextBlock>(&block)) {

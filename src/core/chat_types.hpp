@@ -16,24 +16,33 @@ namespace aisbf {
 
 enum class Role { system, developer, user, assistant, tool };
 
+// `cache_control` on a block (and a tool definition): Anthropic's cache
+// breakpoint as the client sent it, its JSON text (`{"type":"ephemeral"}`);
+// empty: none. Kept so that an Anthropic client's marks reach an Anthropic
+// upstream on the translated path (a condensed request); other codecs
+// ignore it.
 struct TextBlock {
   std::string text;
+  std::string cache_control{};
 };
 struct ImageBlock {
   std::string url;         // https URL, or empty when data is inline
   std::string media_type;  // e.g. image/png, for inline data
   std::string data_base64;
   std::string detail;      // OpenAI's auto|low|high, empty when unset
+  std::string cache_control{};
 };
 struct ToolCallBlock {
   std::string id;
   std::string name;
   std::string arguments_json;  // always a JSON text, never an object
+  std::string cache_control{};
 };
 struct ToolResultBlock {
   std::string tool_call_id;
   std::string content;
   bool is_error = false;
+  std::string cache_control{};
 };
 struct ThinkingBlock {
   std::string text;
@@ -51,6 +60,7 @@ struct ToolDefinition {
   std::string name;
   std::string description;
   boost::json::value parameters;  // JSON Schema; null when the tool takes none
+  std::string cache_control{};
 };
 
 enum class ToolChoiceMode { unset, none, auto_, required, specific };

@@ -4,6 +4,8 @@
 // ('"', '\\', a control character or non-ASCII).
 #include "core/json_scan.hpp"
 
+#include <limits>
+
 #include <array>
 #include <cstring>
 
@@ -410,6 +412,17 @@ bool key_equals(const Member& member, std::string_view name) {
     return true;
   });
   return result == Decoded::ok && matched == name.size();
+}
+
+std::optional<std::int64_t> whole_number(std::string_view value) {
+  if (value.empty() || value.front() < '0' || value.front() > '9') return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, c - '0', &n))
+      return std::numeric_limits<std::int64_t>::max();
+  }
+  return n;
 }
 
 std::optional<std::string> decode_string(std::string_view literal) {

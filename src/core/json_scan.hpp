@@ -81,6 +81,10 @@ bool key_equals(const Member& member, std::string_view name);
 // literal is not a valid JSON string.
 std::optional<std::string> decode_string(std::string_view literal);
 
+// A member's value that is a whole number ≥ 0 (`512`, not `512.5`, `-1`,
+// `"512"`), saturated at INT64_MAX; nullopt otherwise.
+std::optional<std::int64_t> whole_number(std::string_view value);
+
 // Encodes UTF-8 text as a JSON string literal with quotes: escapes '"', '\\'
 // and control characters; an invalid UTF-8 byte becomes U+FFFD so the result
 // is always valid JSON.

@@ -13,6 +13,7 @@
 #include "auth/host_check.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
+#include "pipeline/condense_llm.hpp"
 #include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/route_table.hpp"
@@ -71,6 +72,7 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
 App::~App() { reload_thread_.join(); }
 
 void App::replace_config(std::shared_ptr<const Config> next) {
+  next = with_condensation_prompts(std::move(next));
   if (!options_.listen_host.empty() && next->server.host != options_.listen_host) {
     auto adjusted = std::make_shared<Config>(*next);
     adjusted->server.host = options_.listen_host;

@@ -16,6 +16,18 @@ namespace {
 // asked for it, an Anthropic stream (message_delta).
 bool answer_has_usage(const ChatJob& job) { return !job.stream || job.include_usage || job.anthropic; }
 
+// The client's Anthropic protocol version and beta flags, in place of any
+// of the same name in `headers`: an Anthropic client's request to an
+// Anthropic upstream keeps them, passthrough or translated (condensed).
+void forward_anthropic_headers(const http::Request& client, HeaderList& headers) {
+  for (auto field : {"anthropic-version", "anthropic-beta"}) {
+    auto value = client[field];
+    if (value.empty()) continue;
+    std::erase_if(headers, [&](const auto& h) { return boost::beast::iequals(h.first, field); });
+    headers.emplace_back(field, std::string(value));
+  }
+}
+
 // Only what the upstream needs: its credentials, the protocol headers and,
 // for an Anthropic client talking to an Anthropic upstream, the client's
 // protocol version and beta flags. Nothing else of the caller's (token,
@@ -26,14 +38,7 @@ http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http
   out.target = p.passthrough_path[stream];
   out.headers.reserve(p.auth_headers.size() + 6);
   out.headers.insert(out.headers.end(), p.auth_headers.begin(), p.auth_headers.end());
-  if (anthropic) {
-    for (auto field : {"anthropic-version", "anthropic-beta"}) {
-      auto value = client[field];
-      if (value.empty()) continue;
-      std::erase_if(out.headers, [&](const auto& h) { return boost::beast::iequals(h.first, field); });
-      out.headers.emplace_back(field, std::string(value));
-    }
-  }
+  if (anthropic) forward_anthropic_headers(client, out.headers);
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   out.headers.emplace_back("Accept-Encoding", "identity");  // the usage scanner reads plain bytes
@@ -72,11 +77,17 @@ boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const 
                                                      const routing::Candidate& c, ChatJob& job,
                                                      const ChatRequest& request,
                                                      std::optional<std::int64_t> counted = std::nullopt) {
+  std::optional<UpstreamTarget> anthropic_target;  // the client's protocol headers on the target's
+  if (job.anthropic && job.io.client != nullptr && p.adapter->accepts_anthropic_passthrough()) {
+    anthropic_target = p.target;
+    forward_anthropic_headers(*job.io.client, anthropic_target->extra_headers);
+  }
+  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
   SentPrompt sent(job, ctx, c.upstream_model);
   if (counted) sent.set_counted(*counted);
   const auto executor = co_await boost::asio::this_coro::executor;
   sent.start(answer_has_usage(job), executor);
-  const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool, &sent};
+  const TranslateJob translate{*p.adapter, target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool, &sent};
   RelayOutcome outcome;
   if (job.io.canonical != nullptr) {
     outcome = co_await serve_translated(*job.io.canonical, ctx, request, translate);

@@ -33,6 +33,7 @@ Expected<ChatEnvelope> scan_openai(std::string_view body) {
   env.stream = scanned->stream;
   env.include_usage = scanned->include_usage;
   env.has_tools = scanned->has_tools;
+  env.max_tokens = scanned->max_tokens;
   return env;
 }
 
@@ -54,6 +55,8 @@ Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
       env.stream = value == "true";
     } else if (json_scan::key_equals(m, "tools")) {
       env.has_tools = non_empty_array(value);
+    } else if (json_scan::key_equals(m, "max_tokens")) {
+      env.max_tokens = json_scan::whole_number(value);
     }
   });
   if (err) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,9 @@ struct ChatEnvelope {
   bool stream = false;
   bool include_usage = false;  // OpenAI stream_options.include_usage; Anthropic streams always report usage
   bool has_tools = false;      // a top-level `tools` array with something in it
+  // `max_tokens` (OpenAI: the larger of it and `max_completion_tokens`)
+  // when a whole number: the cheap condensation check adds it to the bound.
+  std::optional<std::int64_t> max_tokens;
 };
 
 // Validates the body as JSON and reads the envelope of `format`'s request

@@ -366,6 +366,7 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
       routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.client_model);
   if (!resolved) return fail(job, ctx, resolved.take_error());
   if (resolved->in_user_view) {  // a user's own target: served from their view's table
+    if (!ctx.global_routes) ctx.global_routes = ctx.routes;
     ctx.routes = ctx.user_view->routes;
     ctx.config = ctx.routes->config_ptr();
   }

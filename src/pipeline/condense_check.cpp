@@ -55,6 +55,11 @@ CondenseLimits condense_limits(std::int64_t threshold, std::int64_t context_size
   return out;
 }
 
+bool may_need_condensing(std::int64_t bound, std::int64_t threshold, std::int64_t context_size,
+                         std::optional<std::int64_t> max_tokens) {
+  return bound >= threshold || bound > condense_limits(threshold, context_size, max_tokens).hard_limit;
+}
+
 // Muła's SIMD substring search: a block matches where its byte is `"` and
 // the byte 5 later is `e`; only those places are compared whole. Body text
 // has few such pairs, so 20 KB take under a microsecond with AVX2

@@ -38,6 +38,13 @@ struct CondenseLimits {
 CondenseLimits condense_limits(std::int64_t threshold, std::int64_t context_size,
                                std::optional<std::int64_t> max_tokens);
 
+// Whether a request whose prompt is at most `bound` tokens may need
+// condensing: the bound reaches the threshold, or it does not fit beside
+// `max_tokens` (the exact check's hard limit, condense_limits). A small
+// prompt with a max_tokens near the context size is near.
+bool may_need_condensing(std::int64_t bound, std::int64_t threshold, std::int64_t context_size,
+                         std::optional<std::int64_t> max_tokens);
+
 // Image parts a chat body may hold: occurrences of `"image"` and
 // `"image_` (Anthropic's "image", OpenAI's "image_url" twice a part), an
 // overcount at worst.

@@ -10,6 +10,7 @@
 
 #include "context/token_count.hpp"
 #include "context/tokenizer.hpp"
+#include "pipeline/chat_envelope.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
 #include "pipeline/ingress.hpp"
@@ -113,6 +114,44 @@ TEST(CondenseCheck, FarBelowTheThresholdNothingIsDecodedOrCounted) {
   EXPECT_FALSE(condense_near(routing::Candidate{}, job));            // no settings: never
   job.condensable = false;
   EXPECT_FALSE(condense_near(condensing_candidate(20000, 80), job));
+}
+
+// max_tokens counts: a small prompt whose answer would not fit beside it is
+// near (the exact check acts on prompt + max_tokens > context_size), read
+// from the envelope of either format or from a decoded request.
+TEST(CondenseCheck, MaxTokensNearTheContextSizeMakesASmallPromptNear) {
+  EXPECT_FALSE(may_need_condensing(500, 8000, 10000, std::nullopt));
+  EXPECT_FALSE(may_need_condensing(500, 8000, 10000, 9500));  // 500 + 9500 = 10000: fits
+  EXPECT_TRUE(may_need_condensing(500, 8000, 10000, 9501));
+  EXPECT_TRUE(may_need_condensing(8000, 8000, 10000, std::nullopt));
+  EXPECT_TRUE(may_need_condensing(1, 8000, 10000, std::numeric_limits<std::int64_t>::max()));  // a bound is ≥ 3
+
+  boost::asio::io_context io;
+  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
+  http::UpstreamPool pool(io, tls);
+  const auto c = condensing_candidate(128000, 80);
+  for (auto format : {IngressFormat::openai_chat, IngressFormat::anthropic_messages}) {
+    for (std::string_view field : {"max_tokens", "max_completion_tokens"}) {
+      if (format == IngressFormat::anthropic_messages && field != "max_tokens") continue;
+      http::Request client;
+      client.body() =
+          R"({"model":"m",")" + std::string(field) + R"(":127990,"messages":[{"role":"user","content":"hi"}]})";
+      auto envelope = scan_chat_envelope(client.body(), format);
+      ASSERT_TRUE(envelope) << envelope.error().message;
+      ChatJob job{ChatIo(pool)};
+      job.io.client = &client;
+      EXPECT_FALSE(condense_near(c, job)) << field;  // no envelope: nothing read
+      job.envelope = &*envelope;
+      EXPECT_TRUE(condense_near(c, job)) << field;
+      EXPECT_FALSE(job.canonical);  // still nothing decoded
+    }
+  }
+  ChatJob in_process{ChatIo(pool)};
+  in_process.canonical.emplace();
+  in_process.canonical->messages.push_back(Message{Role::user, {TextBlock{"hi"}}, {}});
+  EXPECT_FALSE(condense_near(c, in_process));
+  in_process.canonical->max_tokens = 127990;
+  EXPECT_TRUE(condense_near(c, in_process));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
 #include "pipeline/usage_capture.hpp"
+#include "routing/rotation.hpp"
 
 namespace aisbf {
 
@@ -56,7 +57,7 @@ std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {
 }
 
 // The prompt file as it is now; the built-in text when it is missing or unreadable.
-std::string load_prompt(const std::filesystem::path& dir, std::string_view name) {
+std::string read_prompt_or_default(const std::filesystem::path& dir, std::string_view name) {
   if (dir.empty()) return std::string(default_prompt(name));  // a snapshot from values: never the working directory
   auto read = read_prompt(dir, name);
   if (read.status == PromptRead::Status::ok) return std::move(read.content);
@@ -120,12 +121,16 @@ std::string answer_text(const ChatResponse& response) {
   return out;
 }
 
-// The call's own context: the same snapshot, state and caller (its usage row
-// is the caller's), its own deadline, no quota of its own (the request it
-// serves holds the caller's).
-void prepare_call_context(RequestContext& call, const RequestContext& ctx) {
-  call.config = ctx.config;
-  call.routes = ctx.routes;
+// The call's own context: the same state and caller (its usage row is the
+// caller's), its own deadline, no quota of its own (the request it serves
+// holds the caller's). The `condensation` block's target is the operator's,
+// so it resolves in the global snapshot even for a request served from a
+// user's view (whose config holds only the user's entries and the global
+// providers their rotations name); without a target the candidate's own
+// model is asked, which lives where the request was resolved.
+void prepare_call_context(RequestContext& call, const RequestContext& ctx, bool global_target) {
+  call.routes = global_target && ctx.global_routes ? ctx.global_routes : ctx.routes;
+  call.config = call.routes ? call.routes->config_ptr() : ctx.config;
   call.state = ctx.state;
   call.request_id = ctx.request_id + "-condense";
   call.started = std::chrono::steady_clock::now();
@@ -137,6 +142,7 @@ void prepare_call_context(RequestContext& call, const RequestContext& ctx) {
   call.user_views = ctx.user_views;
   call.usage.recorder = ctx.usage.recorder;
   call.usage.route = "condensation";
+  call.usage.quota_held = ctx.usage.quota_held;  // its usage is noted for the caller's quota, recording on or off
 }
 
 }  // namespace
@@ -149,7 +155,9 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   auto split = split_for_summary(request);
   if (model.empty() || !split) co_return std::nullopt;
   const auto name = prompt_name(what.method);
-  std::string prompt = load_prompt(ctx.config->dir, name);
+  const std::string& loaded =
+      what.method == CondenseMethod::semantic ? settings.semantic_prompt : settings.conversational_prompt;
+  std::string prompt = loaded.empty() ? std::string(default_prompt(name)) : loaded;
   const std::int64_t budget = summary_budget(request, *split, what);
   const auto indices = transcript_indices(request, *split, what, settings.max_context,
                                           budget + what.count.message(Message{Role::system, {TextBlock{prompt}}, {}}));
@@ -157,7 +165,7 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   const std::size_t transcript_bytes = transcript.size();
   if (ctx.cancel.cancelled()) co_return std::nullopt;  // the client left before: its signal has fired already
   RequestContext call;
-  prepare_call_context(call, ctx);
+  prepare_call_context(call, ctx, has_condensation_target(settings));
   ctx.cancel.connect([&call] { call.cancel.emit(); });  // the client leaving stops the call
   InProcessChat door{pool, {}, nullptr};
   door.condensable = false;  // never condensed itself
@@ -173,6 +181,11 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
     return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(transcript)) : 0;
   };
   record_usage(call, model, {transcript_bytes, count_transcript}, call.cancel.cancelled());
+  // The caller's quotas pay for it (its usage row is the caller's too);
+  // without reported usage, the transcript as counted is the prompt.
+  ScannedUsage spent = call.usage.usage;
+  if (!spent.reported && call.usage.attempts > 0) spent.prompt_tokens = count_transcript(call.usage.model);
+  ctx.quota.add_side_call(spent, call.usage.prices);
   if (!answer) {
     spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),
                  log_text(model), log_text(answer.error().message));
@@ -194,6 +207,13 @@ void write_missing_condensation_prompts(const std::filesystem::path& dir) {
       spdlog::warn("cannot write {}.md in {}: {}", name, dir.string(), log_text(error->message));
     }
   }
+}
+
+std::shared_ptr<const Config> with_condensation_prompts(std::shared_ptr<const Config> config) {
+  auto copy = std::make_shared<Config>(*config);
+  copy->condensation.conversational_prompt = read_prompt_or_default(config->dir, "condensation_conversational");
+  copy->condensation.semantic_prompt = read_prompt_or_default(config->dir, "condensation_semantic");
+  return copy;
 }
 
 }  // namespace aisbf

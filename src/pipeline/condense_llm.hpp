@@ -4,8 +4,8 @@
 // `condensation` (`provider_id`/`model`, or `rotation_id`; without one, or
 // with `enabled` false, the candidate's own model, as AISBF does), called through
 // chat_in_process (its own rotation and failover), with the prompt file of
-// the method from the config directory (read at each use, so an edit
-// applies to the next call), within a timeout. Its usage is recorded as a
+// the method from the config directory (read into the snapshot when it is
+// made: with_condensation_prompts), within a timeout. Its usage is recorded as a
 // row with route `condensation`.
 #pragma once
 
@@ -45,5 +45,12 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
 // their built-in text (first start), so that there is a file to edit. A
 // file that exists is never touched; a failure is logged.
 void write_missing_condensation_prompts(const std::filesystem::path& dir);
+
+// `config` with the condensation prompt files of its directory read into
+// `condensation` (a missing or unreadable file: the built-in text, the
+// latter logged). App calls it for every snapshot it serves (start, reload,
+// an admin edit, a prompt written through the admin API), on the thread
+// that swaps it: a request never reads a prompt file.
+std::shared_ptr<const Config> with_condensation_prompts(std::shared_ptr<const Config> config);
 
 }  // namespace aisbf

@@ -1,4 +1,5 @@
 #include "pipeline/condense_splice.hpp"
+#include "core/chat_roles.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,10 +11,6 @@ namespace aisbf {
 namespace {
 
 bool is_instruction(Role role) { return role == Role::system || role == Role::developer; }
-
-// Indexed by Role, in its order.
-constexpr std::array<std::string_view, 5> kRoleLabels = {"system", "developer", "user", "assistant", "tool"};
-static_assert(static_cast<int>(Role::tool) == 4);
 
 // Moves `tail_begin` back until no tool result in the tail answers a call
 // before it: the pair then stays whole in the tail. One pass from the end
@@ -81,7 +78,7 @@ std::string condensation_transcript(const ChatRequest& request, const std::vecto
   for (std::size_t i : indices) {
     const Message& m = request.messages[i];
     if (!out.empty()) out += "\n\n";
-    out += kRoleLabels[static_cast<std::size_t>(m.role)];
+    out += role_name(m.role);
     if (!m.name.empty()) out += " (" + m.name + ")";
     out += ": ";
     for (std::size_t b = 0; b < m.content.size(); ++b) {

@@ -51,8 +51,23 @@ bool condense_near(const routing::Candidate& c, const ChatJob& job) {
   if (!job.condensable) return false;
   const auto threshold = threshold_of(c);
   if (!threshold) return false;
-  if (job.io.client != nullptr) return body_token_bound(job.io.client->body()) >= *threshold;
-  return job.canonical && request_token_bound(*job.canonical) >= *threshold;
+  // max_tokens from what is at hand without decoding: the envelope's scan,
+  // else the request already decoded (legacy completions, in-process calls).
+  std::optional<std::int64_t> max_tokens;
+  if (job.envelope != nullptr) {
+    max_tokens = job.envelope->max_tokens;
+  } else if (job.canonical) {
+    max_tokens = job.canonical->max_tokens;
+  }
+  std::int64_t bound = 0;
+  if (job.io.client != nullptr) {
+    bound = body_token_bound(job.io.client->body());
+  } else if (job.canonical) {
+    bound = request_token_bound(*job.canonical);
+  } else {
+    return false;
+  }
+  return may_need_condensing(bound, *threshold, *c.context_size, max_tokens);
 }
 
 // A client's max_tokens may be any int64.

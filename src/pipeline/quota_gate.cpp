@@ -71,8 +71,10 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
 void QuotaTap::settle() {
   if (!held_.held()) return;
   // No attempt was made (every candidate skipped, the deadline passed
-  // first): the request never reached an upstream and costs nothing.
-  if (usage_ != nullptr && usage_->attempts == 0) return ledger->release(held_, wall_now());
+  // first): the request never reached an upstream and costs nothing, unless
+  // a side call (condensation, then a refusal for size) did.
+  const bool side_spent = side_.tokens != 0 || side_.cost != 0;
+  if (usage_ != nullptr && usage_->attempts == 0 && !side_spent) return ledger->release(held_, wall_now());
   settle_answered(usage_ != nullptr ? usage_->usage : ScannedUsage{});
 }
 
@@ -89,7 +91,17 @@ void QuotaTap::settle_answered(const ScannedUsage& u) {
                                                     u.cache_write_tokens, u.reasoning_tokens})
                       .value_or(0);
   }
+  actual.tokens += side_.tokens;
+  actual.cost += side_.cost;
   ledger->settle(held_, actual, wall_now());
+}
+
+void QuotaTap::add_side_call(const ScannedUsage& u, const std::optional<routing::ModelPrices>& prices) {
+  if (!held_.held()) return;
+  side_.tokens += u.prompt_tokens + u.completion_tokens;
+  side_.cost += routing::cost_of(prices, {u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cache_write_tokens,
+                                          u.reasoning_tokens})
+                    .value_or(0);
 }
 
 }  // namespace aisbf

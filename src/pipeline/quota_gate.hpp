@@ -37,7 +37,7 @@ class QuotaTap {
   // Movable with its context only before its request reserves (tests build
   // contexts by value); a held reservation is never copied: settled once.
   QuotaTap(QuotaTap&& other) noexcept
-      : ledger(other.ledger), held_(std::move(other.held_)), usage_(other.usage_) {
+      : ledger(other.ledger), held_(std::move(other.held_)), side_(other.side_), usage_(other.usage_) {
     other.held_.keys.clear();
   }
   QuotaTap& operator=(QuotaTap&&) = delete;
@@ -64,9 +64,17 @@ class QuotaTap {
   // concurrent slot free and this one's real usage counted. Called by the
   // relays before their final write (relay.cpp, translate.cpp).
   void settle_answered(const ScannedUsage& usage);
+  // A call made on this request's behalf (its LLM condensation), at the
+  // call's own prices: its tokens and cost are added to what the request
+  // settles, on the same subjects. Never refused: the request was admitted
+  // when it reserved, and refusing it half-way would lose it; a budget the
+  // condensation exhausts refuses the principal's next request. No-op
+  // without a held reservation (no quotas).
+  void add_side_call(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
 
  private:
   limits::QuotaReservation held_;
+  limits::QuotaAmount side_;  // the side calls' tokens and cost so far
   const UsageTap* usage_ = nullptr;
 };
 

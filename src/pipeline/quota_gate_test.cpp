@@ -125,5 +125,41 @@ TEST(QuotaTap, AnAnswerWithoutUsageSettlesAtThePromptAsSent) {
   }
 }
 
+// A condensation call's tokens settle with the request it served, on both
+// subjects; a request refused for its size after condensing (no attempt)
+// still pays for the condensation rather than being released.
+ScannedUsage used(std::int64_t prompt, std::int64_t completion) {
+  ScannedUsage u;
+  u.prompt_tokens = prompt;
+  u.completion_tokens = completion;
+  return u;
+}
+
+TEST(QuotaTap, SideCallTokensSettleWithTheRequest) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  limits::QuotaSpec spec;
+  spec.tokens_per_day = 1'000'000;
+  const auto p = user_token(std::make_shared<const limits::QuotaSpec>(spec), per_day(10));
+  auto day_tokens = [&](std::string_view key) { return ledger->usage(key, now_ms())->day_tokens; };
+  // One request with a side call of `side`; `answer` set: an attempt answered with it.
+  auto request_with_side_call = [&](const ScannedUsage& side, std::optional<ScannedUsage> answer) {
+    UsageTap usage;
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(
+        p, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    tap.add_side_call(side, std::nullopt);
+    if (!answer) return;  // no attempt: settled with the side call, not released
+    usage.attempts = 1;
+    tap.settle_answered(*answer);
+  };
+  request_with_side_call(used(300, 40), used(20, 7));
+  EXPECT_EQ(day_tokens("user:alice"), 367);
+  EXPECT_EQ(day_tokens("token:tok_1"), 367);
+  request_with_side_call(used(100, 0), std::nullopt);
+  EXPECT_EQ(day_tokens("user:alice"), 467);
+  EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
+}
+
 }  // namespace
 }  // namespace aisbf

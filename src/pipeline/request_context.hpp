@@ -57,6 +57,10 @@ class CancelSlot {
 struct RequestContext {
   std::shared_ptr<const Config> config;  // the snapshot this request started with
   std::shared_ptr<const routing::RoutingTable> routes;  // built from the same snapshot
+  // The global table when `routes` and `config` became a user view's (a
+  // user's own target): what the operator's own settings, such as the
+  // condensation model, resolve in. Null otherwise.
+  std::shared_ptr<const routing::RoutingTable> global_routes;
   GatewayState* state = nullptr;         // health and limits shared by every worker
   std::string request_id;
   std::chrono::steady_clock::time_point started;

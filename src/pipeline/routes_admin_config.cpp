@@ -297,7 +297,10 @@ awaitable<void> put_prompt(App& app, http::Exchange& ex, RequestContext& ctx, co
         ex, coded(ErrorKind::payload_too_large, "content is larger than 256 KiB", "content_too_large", "content"), ctx);
   }
   std::optional<WriteError> error;
-  co_await app.run_exclusive([&] { error = write_prompt(app.config_dir(), name, content->get_string()); });
+  co_await app.run_exclusive([&] {
+    error = write_prompt(app.config_dir(), name, content->get_string());
+    if (!error) app.replace_config(app.config());  // the snapshot holds the prompts: swap one that reads the new text
+  });
   if (error) {
     spdlog::error("admin config: cannot write {}: {}", error->path, error->message);
     co_return co_await send_error(

@@ -26,6 +26,13 @@ const WORDS = ['the', 'quick', 'Brown', 'FOX', 'jumps', 'over', 'lazy', 'dog', '
   'HTTPServer', 'camelCase', 'snake_case', 'x', 'I', 'a'];
 const SPACES = [' ', '  ', '   ', '\t', '\n', '\n\n', '\r\n', '\r', '\u00a0', '\u3000', '\u2003', '\v', '\f', ' \n ',
   '\t\t', '    \n', '\r\n\r\n'];
+// Where regex engines may disagree on `\s`: Unicode's White_Space (what the
+// Rust regex crate under tiktoken uses: U+0085 NEL, the Z separators) and
+// near misses that are not White_Space (U+FEFF, U+180E since Unicode 6.3,
+// U+200B), beside the ASCII ones.
+export const UNICODE_SPACES = ['\u0085', '\u00a0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004',
+  '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000',
+  '\ufeff', '\u180e', '\u200b'];
 const CONTRACTIONS = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'T", "'RE", "'Ve", "'M", "'LL", "'D", "’s",
   "'x", "''", "'"];
 const SPECIALS = ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|endofprompt|>',
@@ -141,6 +148,14 @@ const KINDS = {
     for (let i = r.int(1, 3); i > 0; i--) {
       const indent = r.pick(['', '  ', '    ', '\t']);
       s += r.pick(CODE).split('\n').map((line) => (line ? indent + line : line)).join('\n');
+    }
+    return utf8(s);
+  },
+  unicode_space: (r) => {
+    let s = '';
+    for (let i = r.int(1, 10); i > 0; i--) {
+      s += r.pick(UNICODE_SPACES).repeat(r.int(1, 3)) + r.pick(['', '', ' ', '\n', '\r\n', '\t']) +
+        r.pick([randomWord(r), String(r.int(0, 9999)), "'s", '!', '字', '😀', '', r.pick(UNICODE_SPACES)]);
     }
     return utf8(s);
   },

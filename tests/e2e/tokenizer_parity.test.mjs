@@ -9,15 +9,17 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { AISBF_BIN, withTimeout } from '../integration/harness.mjs';
-import { corpus, longPieces, prng } from './tokenizer_corpus.mjs';
+import { UNICODE_SPACES, corpus, longPieces, prng } from './tokenizer_corpus.mjs';
 import { loadRanks, mergePiece } from './tokenizer_reference.mjs';
 
 const require = createRequire(import.meta.url);
 const { get_encoding } = require('tiktoken');
 
 const ENCODINGS = ['cl100k_base', 'o200k_base'];
-const PER_KIND = 150;  // 14 kinds: 2,100 cases per encoding
-const decoder = new TextDecoder('utf-8');
+const PER_KIND = 150;  // 15 kinds: 2,250 cases per encoding
+// ignoreBOM: a leading U+FEFF is text the binary tokenizes; the default
+// decoder would drop it from tiktoken's input.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 // Runs `aisbf tokenize` over the buffers; resolves one id array per buffer.
 async function tokenize(encoding, buffers, timeoutMs = 60000) {
@@ -49,22 +51,45 @@ function describeMismatch(c, ours, theirs) {
     `  ours   [${ours.slice(Math.max(0, at - 3), at + 8)}]\n  theirs [${theirs.slice(Math.max(0, at - 3), at + 8)}]`;
 }
 
+// Every case's ids from the binary equal tiktoken's encode_ordinary.
+async function assertParity(encoding, cases) {
+  const ours = await tokenize(encoding, cases.map((c) => c.bytes));
+  const enc = get_encoding(encoding);
+  const mismatches = [];
+  try {
+    cases.forEach((c, i) => {
+      const theirs = Array.from(enc.encode_ordinary(decoder.decode(c.bytes)));
+      if (JSON.stringify(ours[i]) !== JSON.stringify(theirs)) mismatches.push(describeMismatch(c, ours[i], theirs));
+    });
+  } finally {
+    enc.free();
+  }
+  assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 10).join('\n')}`);
+}
+
 for (const encoding of ENCODINGS) {
   test(`${encoding}: ${PER_KIND} cases of each kind equal tiktoken's encode_ordinary`, async () => {
     const cases = corpus(ENCODINGS.indexOf(encoding) + 1, PER_KIND);
-    const ours = await tokenize(encoding, cases.map((c) => c.bytes));
-    const enc = get_encoding(encoding);
-    const mismatches = [];
-    try {
-      cases.forEach((c, i) => {
-        const theirs = Array.from(enc.encode_ordinary(decoder.decode(c.bytes)));
-        if (JSON.stringify(ours[i]) !== JSON.stringify(theirs)) mismatches.push(describeMismatch(c, ours[i], theirs));
-      });
-    } finally {
-      enc.free();
-    }
     assert.ok(cases.length >= 2000, `${cases.length} cases`);
-    assert.equal(mismatches.length, 0, `${mismatches.length} of ${cases.length} differ:\n${mismatches.slice(0, 10).join('\n')}`);
+    await assertParity(encoding, cases);
+  });
+}
+
+// Each Unicode space (and near miss) in every position the split patterns
+// treat differently: alone, between letters, digits and punctuation, beside
+// ASCII spaces and newlines, repeated, before a contraction, at the end.
+const SPACE_CONTEXTS = ['{}', 'a{}b', 'a {}b', 'a{} b', '{}{}', '{}\n', '\n{}', '{}\n\n', 'x{}{}y', '{} {}', '1{}2',
+  "{}'s", "it{}'s", '!{}', '{}!', '{}字', '  {}', '{}  x', '\t{}\t', 'end{}', '{}{}{}z'];
+
+for (const encoding of ENCODINGS) {
+  test(`${encoding}: every Unicode space in every context equals tiktoken`, async () => {
+    const cases = [];
+    for (const space of UNICODE_SPACES) {
+      SPACE_CONTEXTS.forEach((context, index) => {
+        cases.push({ kind: `U+${space.codePointAt(0).toString(16)}`, index, bytes: Buffer.from(context.replaceAll('{}', space)) });
+      });
+    }
+    await assertParity(encoding, cases);
   });
 }
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AISBF_BIN, REPO_ROOT, runCli, tmpDir, gatewayEnv, writeConfigDir } from './harness.mjs';
+import { AISBF_BIN, REPO_ROOT, runCli, tmpDir, gatewayEnv, writeConfigDir, startGateway, delay } from './harness.mjs';
 
 const FIXTURES = ['aisbf-0.9.4-config', 'aisbf-0.99.83-config'];
 
@@ -49,7 +49,7 @@ function brokenDir(mutate) {
   return dir;
 }
 
-describe('check-config', { timeout: 60000 }, () => {
+describe('check-config', { timeout: 120000 }, () => {
   const copyUnchanged = new Set();
   for (const name of FIXTURES) {
     it(`${name} passes and nothing is written (on a copy)`, async () => {
@@ -212,6 +212,26 @@ describe('check-config', { timeout: 60000 }, () => {
     const quiet = await checkConfig(['check-config', '--config-dir', dir]);
     assert.equal(quiet.code, 0, quiet.output);
     assert.match(quiet.output, /; 0 errors, 0 warnings$/m);
+  });
+
+  it('a condensation model its provider does not list: a warning from check-config and at the server\'s start', async () => {
+    const dir = brokenDir((f) => {
+      f['providers.json'].condensation = { provider_id: 'mock', model: 'not-listed', enabled: true };
+    });
+    chmodAll(dir, 0o600);
+    const warning = /warning: providers\.json: condensation\.model: provider "mock" lists no model "not-listed": the condensation calls ask it as an unlisted model/;
+    const r = await checkConfig(['check-config', '--config-dir', dir]);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, warning);
+    assert.match(r.output, /; 0 errors, 1 warning$/m);
+    const gw = await startGateway(dir);
+    try {
+      const logged = /condensation\.model: provider "mock" lists no model "not-listed"/;
+      for (const until = Date.now() + 5000; !logged.test(gw.stderr + gw.stdout) && Date.now() < until;) await delay(20);
+      assert.match(gw.stdout + gw.stderr, logged);
+    } finally {
+      await gw.stop();
+    }
   });
 
   it('check-config does not create a missing config dir', async () => {

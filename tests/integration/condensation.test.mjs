@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startStack, get, post, request, stream, delay, contentOf, assertError, mockProvider, model, ANTHROPIC_VERSION,
+  startStack, get, post, request, stream, delay, contentOf, assertError, mockProvider, model, typedProvider,
+  ANTHROPIC_VERSION,
 } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -54,8 +55,13 @@ const ROTATIONS = {
   },
 };
 
+// An Anthropic upstream (the mock speaks both) whose model condenses locally.
+const anthropicProvider = (mockUrl) => typedProvider('anthropic', mockUrl, {
+  id: 'anth', models: [model('anth-model', { context_size: 2000, condense_context: 50, condense_method: 'sliding_window' })],
+});
+
 function writeProviders(dir, mockUrl, condensationModel) {
-  const providers = { mock: mockProvider(mockUrl, { models: models() }) };
+  const providers = { mock: mockProvider(mockUrl, { models: models() }), anth: anthropicProvider(mockUrl) };
   const condensation = { provider_id: 'mock', model: condensationModel, enabled: true };
   fs.writeFileSync(path.join(dir, 'providers.json'), JSON.stringify({ providers, condensation }, null, 2));
 }
@@ -99,6 +105,12 @@ describe('condensation', { timeout: 90000 }, () => {
   beforeEach(async () => { await s.mock.reset(); });
 
   const promptFile = (name) => path.join(s.configDir, `condensation_${name}.md`);
+  const reload = async () => {
+    const r = await request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } });
+    assert.equal(r.status, 200, r.text);
+  };
+  // The prompt files are read into the snapshot: an edit counts from the next reload.
+  const writePrompt = async (name, text) => { fs.writeFileSync(promptFile(name), text); await reload(); };
   const upstreamFor = async (name) => (await s.mock.chatRequests()).filter((q) => bodyOf(q).model === name);
 
   it('first start writes both prompt files with their built-in text', () => {
@@ -107,7 +119,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('conversational: the edited prompt file is sent, the upstream gets the summary, the header says so', async () => {
-    fs.writeFileSync(promptFile('conversational'), 'MARKER-CONV-1 condense this');
+    await writePrompt('conversational', 'MARKER-CONV-1 condense this');
     const messages = conversation(10);
     const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages });
     assert.equal(res.status, 200, res.text);
@@ -146,7 +158,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('semantic: its own prompt file, the current request quoted, streamed', async () => {
-    fs.writeFileSync(promptFile('semantic'), 'MARKER-SEM-2 keep what matters');
+    await writePrompt('semantic', 'MARKER-SEM-2 keep what matters');
     const res = await stream(s.u(CHAT), { model: 'mock/sem-model', messages: conversation(10), stream: true });
     assert.equal(res.status, 200, res.raw);
     assert.equal(contentOf(res.events), 'You said: What was the third colour?');
@@ -157,6 +169,30 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.match(textOf(asked.at(-1).content), /<request>\nWhat was the third colour\?\n<\/request>/);
     const [sent] = await upstreamFor('sem-model');
     assert.equal(bodyOf(sent).messages.length, 3);
+  });
+
+  it('a prompt file is read at reload, not per request; an admin API edit applies at once', async () => {
+    const asked = async () => {
+      const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: conversation(10) });
+      assert.equal(res.status, 200, res.text);
+      const asks = await upstreamFor(CONDENSER);
+      await s.mock.reset();
+      assert.equal(asks.length, 1);
+      return textOf(bodyOf(asks[0]).messages[0].content);
+    };
+    await writePrompt('conversational', 'MARKER-RELOAD-A');
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    fs.writeFileSync(promptFile('conversational'), 'MARKER-RELOAD-B');  // no reload yet: the snapshot's text
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    fs.rmSync(promptFile('conversational'));  // gone: still no file read on the request path
+    assert.equal(await asked(), 'MARKER-RELOAD-A');
+    await reload();  // a missing file is the built-in text
+    assert.match(await asked(), /^# Conversation condensation/);
+    const put = await request(s.u('/api/admin/prompts/condensation_conversational'),
+      { method: 'PUT', body: { content: 'MARKER-RELOAD-C' } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(await asked(), 'MARKER-RELOAD-C');
+    assert.equal(fs.readFileSync(promptFile('conversational'), 'utf8'), 'MARKER-RELOAD-C');
   });
 
   it('Anthropic ingress, streamed and not: condensed, with the header', async () => {
@@ -174,12 +210,87 @@ describe('condensation', { timeout: 90000 }, () => {
     for (const sent of await upstreamFor('conv-model')) assert.equal(bodyOf(sent).messages.length, 3);
   });
 
+  // PROTOCOLS.md §2.2: cache_control may sit on system blocks, message
+  // blocks and tool definitions. The system prompt and the last turn are
+  // never altered by condensation, so their marks must reach the upstream.
+  it('Anthropic client to an Anthropic upstream, condensed: its protocol headers and cache marks go on', async () => {
+    const messages = conversation(8).slice(1);
+    const mark = { type: 'ephemeral', ttl: '1h' };
+    const body = {
+      model: 'anth/anth-model', max_tokens: 200,
+      system: [{ type: 'text', text: 'You are a careful assistant.', cache_control: mark }],
+      tools: [{ name: 'lookup', description: 'Looks a colour up', input_schema: { type: 'object', properties: {} },
+        cache_control: { type: 'ephemeral' } }],
+      messages: [...messages.slice(0, -1),
+        { role: 'user', content: [{ type: 'text', text: messages.at(-1).content, cache_control: mark }] }],
+    };
+    const headers = { 'anthropic-version': '2023-01-01', 'anthropic-beta': 'extended-cache-ttl-2025-04-11,test-beta-1' };
+    for (const streamed of [false, true]) {
+      await s.mock.reset();
+      const res = streamed ? await stream(s.u(MESSAGES), { ...body, stream: true }, { headers })
+        : await post(s.u(MESSAGES), body, { headers });
+      assert.equal(res.status, 200, res.text ?? res.raw);
+      assert.match(res.headers['x-aisbf-condensed'] ?? '', /^methods=sliding_window; /);
+      const sent = (await s.mock.requests()).filter((q) => /^\/v1\/messages/.test(q.path));
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].headers['anthropic-version'], '2023-01-01');
+      assert.equal(sent[0].headers['anthropic-beta'], 'extended-cache-ttl-2025-04-11,test-beta-1');
+      const got = bodyOf(sent[0]);
+      assert.ok(got.messages.length < body.messages.length, `${got.messages.length} messages`);
+      assert.deepEqual(got.system, body.system);
+      assert.deepEqual(got.messages.at(-1).content.at(-1), body.messages.at(-1).content[0]);
+      assert.deepEqual(got.tools[0].cache_control, { type: 'ephemeral' });
+    }
+  });
+
   it('below the threshold nothing is condensed and the body goes through as sent', async () => {
     const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: conversation(2) });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers['x-aisbf-condensed'], undefined);
     assert.equal((await upstreamFor(CONDENSER)).length, 0);
     assert.equal(bodyOf((await upstreamFor('conv-model'))[0]).messages.length, 6);
+  });
+
+  // The cheap check bounds prompt + max_tokens, not the prompt alone: a
+  // prompt far below the threshold but with max_tokens near context_size.
+  it('a small prompt with a large max_tokens: condensed exactly when the two exceed context_size', async () => {
+    // Under 1,000 bytes: the byte bound alone stays below the threshold (1,000 tokens).
+    const messages = [{ role: 'system', content: 'Be brief.' }];
+    for (let i = 0; i < 4; i++) {
+      messages.push({ role: 'user', content: `Remember list ${i}: ${COLOURS.slice(i, i + 6).join(' ')}` });
+      messages.push({ role: 'assistant', content: `Noted list ${i}.` });
+    }
+    messages.push({ role: 'user', content: 'What was the third colour?' });
+    assert.ok(JSON.stringify({ model: 'mock/local-sliding_window', max_tokens: 2000, messages }).length < 1000);
+    const target = 'mock/local-sliding_window';
+    const counted = await post(s.u('/api/v1/tokenize'), { model: target, messages });
+    assert.equal(counted.status, 200, counted.text);
+    const n = counted.json().tokens;
+    assert.ok(n < 1000, `${n} tokens: below the threshold`);
+    for (const [body, path_] of [
+      [(m) => ({ model: target, max_tokens: m, messages }), CHAT],
+      [(m) => ({ model: target, max_completion_tokens: m, messages }), CHAT],
+      [(m) => ({ model: target, max_tokens: m, system: messages[0].content, messages: messages.slice(1) }), MESSAGES],
+    ]) {
+      const headers = path_ === MESSAGES ? { 'anthropic-version': ANTHROPIC_VERSION } : {};
+      await s.mock.reset();
+      const fits = await post(s.u(path_), body(2000 - n), { headers });
+      assert.equal(fits.status, 200, fits.text);
+      assert.equal(fits.headers['x-aisbf-condensed'], undefined);
+      const asSent = bodyOf((await upstreamFor('local-sliding_window'))[0]).messages;
+      assert.equal(asSent.length, messages.length);
+      await s.mock.reset();
+      const over = await post(s.u(path_), body(2001 - n), { headers });
+      assert.equal(over.status, 200, over.text);
+      const m = HEADER.exec(over.headers['x-aisbf-condensed'] ?? '');
+      assert.ok(m, `x-aisbf-condensed: ${over.headers['x-aisbf-condensed']}`);
+      assert.equal(m[1], 'sliding_window');
+      assert.equal(Number(m[2]), n);
+      assert.ok(Number(m[3]) <= n - 1);
+      const condensed = bodyOf((await upstreamFor('local-sliding_window'))[0]).messages;
+      assert.ok(JSON.stringify(condensed).length < JSON.stringify(asSent).length);  // a unit gave way to a marker
+      assert.deepEqual(condensed.at(-1), asSent.at(-1));
+    }
   });
 
   it('a request nothing can fit: 400 context_length_exceeded, no upstream chat for the model', async () => {
@@ -293,7 +404,7 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.equal(r.status, 200, r.text);
     try {
       fs.writeFileSync(promptFile('conversational'), 'MARKER-CONV-3');
-      fs.writeFileSync(promptFile('semantic'), 'MARKER-SEM-3');
+      await writePrompt('semantic', 'MARKER-SEM-3');
       const messages = conversation(8);
       const res = await post(s.u(CHAT), { model: 'mock/chain-model', messages });
       assert.equal(res.status, 200, res.text);

@@ -2,6 +2,8 @@
 // Canonical tool results hold text only: images inside a `tool_result` move
 // to the user content that follows the results (§5.4); PDF documents have no
 // canonical block and become a short placeholder text.
+#include <type_traits>
+
 #include <fmt/format.h>
 
 #include <boost/json/serialize.hpp>
@@ -38,9 +40,25 @@ Expected<std::string> string_field(const json::object& object, std::string_view 
   return std::string(v->get_string());
 }
 
+std::string cache_control_text(const json::object& object) {
+  const json::value* v = object.if_contains("cache_control");
+  return v != nullptr && v->is_object() ? json::serialize(*v) : std::string();
+}
+
 namespace {
 
 using Result = std::optional<GatewayError>;
+
+// The mark goes on the last canonical block the Anthropic block became
+// (a thinking block takes none; a document's placeholder text does).
+void mark_last(std::vector<ContentBlock>& blocks, std::size_t before, std::string mark) {
+  if (blocks.size() <= before) return;
+  std::visit(
+      [&](auto& b) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(b)>, ThinkingBlock>) b.cache_control = std::move(mark);
+      },
+      blocks.back());
+}
 
 const json::object* object_field(const json::object& object, std::string_view key) {
   const json::value* v = object.if_contains(key);
@@ -235,8 +253,27 @@ Result decode_plain_block(const json::object& block, const std::string& path, co
   return std::nullopt;
 }
 
+Result decode_block_kind(const json::object& block, const std::string& path, Role role, MessageParts& out,
+                         Warnings& warnings);
+
+// A block's `cache_control` is kept on what it decodes to: the tool message
+// of a tool_result, else the last block it added.
 Result decode_block(const json::object& block, const std::string& path, Role role, MessageParts& out,
                     Warnings& warnings) {
+  const std::size_t blocks = out.blocks.size(), tools = out.tool_messages.size();
+  if (auto error = decode_block_kind(block, path, role, out, warnings)) return error;
+  std::string mark = cache_control_text(block);
+  if (mark.empty()) return std::nullopt;
+  if (out.tool_messages.size() > tools) {
+    mark_last(out.tool_messages.back().content, 0, std::move(mark));
+  } else {
+    mark_last(out.blocks, blocks, std::move(mark));
+  }
+  return std::nullopt;
+}
+
+Result decode_block_kind(const json::object& block, const std::string& path, Role role, MessageParts& out,
+                         Warnings& warnings) {
   auto type = string_field(block, "type", path, true);
   if (!type) return type.take_error();
   const std::string& t = *type;

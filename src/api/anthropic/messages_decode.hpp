@@ -37,6 +37,10 @@ GatewayError wrong_type(std::string_view path, std::string_view expected);
 Expected<std::string> string_field(const boost::json::object& object, std::string_view key, std::string_view path,
                                    bool needed);
 
+// A block's or tool's `cache_control` object as its JSON text (the
+// canonical blocks' `cache_control`); "" when absent or not an object.
+std::string cache_control_text(const boost::json::object& object);
+
 // One Anthropic message split the canonical way: its tool results become
 // Role::tool messages (they come first), everything else stays in `blocks`.
 struct MessageParts {

@@ -263,5 +263,29 @@ TEST(AnthropicIngressDecode, NeverThrowsOnTruncationsOrDeepNesting) {
   EXPECT_EQ(r.error().message, "The request body nests JSON deeper than 128 levels");
 }
 
+// cache_control is kept on what each block decodes to: system blocks, text,
+// images, tool_use, a tool_result's tool message, and tool definitions.
+TEST(AnthropicIngressDecode, CacheControlMarksAreKept) {
+  const ChatRequest r = decode_ok(R"({"model":"m","max_tokens":10,
+    "system":[{"type":"text","text":"Be terse.","cache_control":{"type":"ephemeral"}}],
+    "tools":[{"name":"lookup","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral","ttl":"1h"}}],
+    "messages":[
+      {"role":"user","content":[{"type":"text","text":"Look:"},
+        {"type":"image","source":{"type":"url","url":"https://x/a.png"},"cache_control":{"type":"ephemeral"}}]},
+      {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"lookup","input":{},"cache_control":{"type":"ephemeral"}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"blue","cache_control":{"type":"ephemeral"}},
+        {"type":"text","text":"And now?","cache_control":{"type":"ephemeral"}}]}]})");
+  const std::string mark = R"({"type":"ephemeral"})";
+  ASSERT_EQ(r.messages.size(), 5u);
+  EXPECT_EQ(std::get<TextBlock>(r.messages[0].content[0]).cache_control, mark);
+  EXPECT_EQ(std::get<TextBlock>(r.messages[1].content[0]).cache_control, "");
+  EXPECT_EQ(std::get<ImageBlock>(r.messages[1].content[1]).cache_control, mark);
+  EXPECT_EQ(std::get<ToolCallBlock>(r.messages[2].content[0]).cache_control, mark);
+  EXPECT_EQ(std::get<ToolResultBlock>(r.messages[3].content[0]).cache_control, mark);
+  EXPECT_EQ(std::get<TextBlock>(r.messages[4].content[0]).cache_control, mark);
+  ASSERT_EQ(r.tools.size(), 1u);
+  EXPECT_EQ(r.tools[0].cache_control, R"({"type":"ephemeral","ttl":"1h"})");
+}
+
 }  // namespace
 }  // namespace aisbf::api

@@ -48,7 +48,7 @@ Expected<json::object> parse_body(std::string_view body) {
 }
 
 // `system`: a string or an array of text blocks; each block becomes one
-// leading system message (cache_control and citations are not carried).
+// leading system message (its cache_control kept, citations not carried).
 Result decode_system(const json::object& root, ChatRequest& out) {
   const json::value* system = present(root, "system");
   if (system == nullptr) return std::nullopt;
@@ -68,7 +68,8 @@ Result decode_system(const json::object& root, ChatRequest& out) {
     if (*type != "text") return invalid(fmt::format("{}.type: Input should be 'text'", path));
     auto text = string_field(*block, "text", path, true);
     if (!text) return text.take_error();
-    if (!text->empty()) out.messages.push_back(Message{Role::system, {TextBlock{std::move(*text)}}, {}});
+    if (!text->empty())
+      out.messages.push_back(Message{Role::system, {TextBlock{std::move(*text), cache_control_text(*block)}}, {}});
   }
   return std::nullopt;
 }
@@ -130,7 +131,7 @@ Result decode_tools(const json::object& root, ChatRequest& out, Warnings& warnin
     const json::value* schema = tool->if_contains("input_schema");
     if (schema == nullptr) return required(path + ".input_schema");
     if (!schema->is_object()) return wrong_type(path + ".input_schema", "dictionary");
-    out.tools.push_back(ToolDefinition{std::move(*name), std::move(*description), *schema});
+    out.tools.push_back(ToolDefinition{std::move(*name), std::move(*description), *schema, cache_control_text(*tool)});
   }
   return std::nullopt;
 }

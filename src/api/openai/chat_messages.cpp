@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/openai/chat_internal.hpp"
+#include "core/chat_roles.hpp"
 
 namespace aisbf::api::openai_ingress {
 
@@ -19,15 +20,6 @@ struct Decoding {
   std::size_t message_index = 0;  // of the message being decoded
   std::string last_legacy_id;
 };
-
-std::optional<Role> parse_role(std::string_view role) {
-  if (role == "system") return Role::system;
-  if (role == "developer") return Role::developer;
-  if (role == "user") return Role::user;
-  if (role == "assistant") return Role::assistant;
-  if (role == "tool" || role == "function") return Role::tool;
-  return std::nullopt;
-}
 
 Status expect_object(const json::value& value, std::string_view path) {
   if (value.is_object()) return std::nullopt;

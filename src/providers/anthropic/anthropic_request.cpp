@@ -51,6 +51,15 @@ std::string tool_id(std::string_view id) {
   return out;
 }
 
+// A canonical block's cache breakpoint (the client's `cache_control`, as
+// its JSON text) on the wire block; nothing when unmarked or unreadable.
+void add_mark(json::object& block, const std::string& mark) {
+  if (mark.empty()) return;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(mark, ec);
+  if (!ec && parsed.is_object()) block["cache_control"] = std::move(parsed);
+}
+
 json::object image_block(const ImageBlock& image) {
   json::object source;
   std::string_view url = image.url;
@@ -66,7 +75,9 @@ json::object image_block(const ImageBlock& image) {
   } else {
     source = {{"type", "url"}, {"url", image.url}};
   }
-  return {{"type", "image"}, {"source", std::move(source)}};
+  json::object out{{"type", "image"}, {"source", std::move(source)}};
+  add_mark(out, image.cache_control);
+  return out;
 }
 
 // `input` must be an object: arguments that are not a JSON object become
@@ -81,13 +92,16 @@ json::object tool_use_block(const ToolCallBlock& call, Notes& notes) {
     else
       notes.add("sent {} for tool call '" + call.name + "' (its arguments are not a JSON object)", true);
   }
-  return {{"type", "tool_use"}, {"id", tool_id(call.id)}, {"name", call.name}, {"input", std::move(input)}};
+  json::object out{{"type", "tool_use"}, {"id", tool_id(call.id)}, {"name", call.name}, {"input", std::move(input)}};
+  add_mark(out, call.cache_control);
+  return out;
 }
 
 json::object tool_result_block(const ToolResultBlock& result) {
   json::object out{{"type", "tool_result"}, {"tool_use_id", tool_id(result.tool_call_id)}};
   if (!result.content.empty()) out["content"] = result.content;  // absent is allowed, "" may not be
   if (result.is_error) out["is_error"] = true;
+  add_mark(out, result.cache_control);
   return out;
 }
 
@@ -136,7 +150,9 @@ json::array Turns::finish() {
 
 void append_block(const ContentBlock& block, std::string_view role, Turns& turns, Notes& notes) {
   if (const auto* text = std::get_if<TextBlock>(&block)) {
-    if (!text->text.empty()) turns.add(role, {{"type", "text"}, {"text", text->text}});  // empty text is a 400
+    json::object out{{"type", "text"}, {"text", text->text}};
+    add_mark(out, text->cache_control);
+    if (!text->text.empty()) turns.add(role, std::move(out));  // empty text is a 400
   } else if (const auto* image = std::get_if<ImageBlock>(&block)) {
     if (role == "user")
       turns.add(role, image_block(*image));
@@ -178,6 +194,36 @@ std::string system_text(const std::vector<Message>& messages, Notes& notes) {
   return system;
 }
 
+// With a cache breakpoint on any system text, `system` goes as text blocks
+// (one per system message, each mark on its message's block) so that the
+// marks reach the upstream; else as one string.
+std::optional<json::array> marked_system(const std::vector<Message>& messages) {
+  bool marked = false;
+  for (const auto& message : messages) {
+    if (message.role != Role::system && message.role != Role::developer) continue;
+    for (const auto& block : message.content) {
+      if (const auto* t = std::get_if<TextBlock>(&block)) marked = marked || !t->cache_control.empty();
+    }
+  }
+  if (!marked) return std::nullopt;
+  json::array out;
+  for (const auto& message : messages) {
+    if (message.role != Role::system && message.role != Role::developer) continue;
+    std::string text, mark;
+    for (const auto& b : message.content) {
+      if (const auto* t = std::get_if<TextBlock>(&b)) {
+        text += t->text;
+        if (!t->cache_control.empty()) mark = t->cache_control;
+      }
+    }
+    if (text.empty()) continue;
+    json::object block{{"type", "text"}, {"text", std::move(text)}};
+    add_mark(block, mark);
+    out.push_back(std::move(block));
+  }
+  return out;
+}
+
 json::array encode_messages(const std::vector<Message>& messages, Notes& notes) {
   Turns turns;
   for (const auto& message : messages) {
@@ -203,6 +249,7 @@ json::array encode_tools(const std::vector<ToolDefinition>& tools, Notes& notes)
     json::object entry{{"name", tool.name}};
     if (!tool.description.empty()) entry["description"] = tool.description;
     entry["input_schema"] = std::move(schema);
+    add_mark(entry, tool.cache_control);
     out.push_back(std::move(entry));
   }
   return out;
@@ -292,6 +339,7 @@ Expected<json::object> encode_body(const ChatRequest& request, const UpstreamTar
   body["model"] = target.upstream_model;
   body["max_tokens"] = max_tokens(request);
   if (std::string system = system_text(request.messages, notes); !system.empty()) body["system"] = system;
+  if (auto blocks = marked_system(request.messages)) body["system"] = std::move(*blocks);
   json::array messages = encode_messages(request.messages, notes);
   if (messages.empty())
     return make_error(ErrorKind::invalid_request, "the request has no user or assistant message with content");

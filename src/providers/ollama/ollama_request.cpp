@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
+#include "core/chat_roles.hpp"
 #include "core/log_text.hpp"
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/ollama/ollama_wire.hpp"
@@ -26,20 +27,8 @@ struct EncodeState {
   std::vector<std::string> dropped;
 };
 
-std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::system:
-    case Role::developer:
-      return "system";
-    case Role::user:
-      return "user";
-    case Role::assistant:
-      return "assistant";
-    case Role::tool:
-      return "tool";
-  }
-  return "user";
-}
+// Ollama has no developer role: its instructions are a system message.
+std::string_view ollama_role(Role role) { return role == Role::developer ? "system" : role_name(role); }
 
 // Raw base64 (no `data:` prefix), from inline data or a base64 data URL.
 // Ollama cannot fetch URLs: nullopt for those.
@@ -107,7 +96,7 @@ void append_message(const Message& message, EncodeState& state, json::array& out
   bool empty = s.text.empty() && s.images.empty() && s.calls.empty();
   if (empty && (!s.results.empty() || message.role == Role::tool)) return;
 
-  json::object m{{"role", role_name(message.role)}, {"content", std::move(s.text)}};
+  json::object m{{"role", ollama_role(message.role)}, {"content", std::move(s.text)}};
   if (!s.images.empty()) m["images"] = std::move(s.images);
   if (!s.calls.empty()) m["tool_calls"] = std::move(s.calls);
   if (message.role == Role::tool && !message.name.empty()) m["tool_name"] = message.name;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/json_scan.hpp"
@@ -55,6 +57,8 @@ Expected<ChatEnvelope> scan_chat_request(std::string_view body) {
       stream_options = value;
     } else if (json_scan::key_equals(m, "tools")) {
       env.has_tools = non_empty_array(value);
+    } else if (json_scan::key_equals(m, "max_tokens") || json_scan::key_equals(m, "max_completion_tokens")) {
+      if (auto n = json_scan::whole_number(value)) env.max_tokens = std::max(env.max_tokens.value_or(0), *n);
     }
   });
   if (err) {

@@ -7,6 +7,7 @@
 #include <span>
 #include <spdlog/spdlog.h>
 
+#include "core/chat_roles.hpp"
 #include "core/log_text.hpp"
 #include "providers/openai/openai_adapter.hpp"
 #include "providers/openai/openai_presets.hpp"
@@ -16,22 +17,6 @@ namespace aisbf::openai {
 namespace json = boost::json;
 
 namespace {
-
-std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::system:
-      return "system";
-    case Role::developer:
-      return "developer";
-    case Role::user:
-      return "user";
-    case Role::assistant:
-      return "assistant";
-    case Role::tool:
-      return "tool";
-  }
-  return "user";
-}
 
 // A message's blocks sorted by where they go on the OpenAI wire.
 struct SplitMessage {

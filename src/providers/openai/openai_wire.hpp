@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,9 @@ struct ChatEnvelope {
   bool stream = false;
   bool include_usage = false;
   bool has_tools = false;  // a top-level `tools` array with something in it
+  // The larger of `max_tokens` and `max_completion_tokens` when either is a
+  // whole number: the answer's room, for the condensation check.
+  std::optional<std::int64_t> max_tokens;
 };
 
 // Validates the body as JSON and reads `model`, `messages`, `stream`,

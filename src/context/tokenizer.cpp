@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "context/byte_pair.hpp"
+#include "context/count_memo.hpp"
 #include "context/rank_table.hpp"
 #include "context/special_tokens.hpp"
 #include "context/tokenizer_ascii_split.hpp"
@@ -113,7 +114,24 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, Specials specials)
   return out;
 }
 
-std::size_t Tokenizer::count(std::string_view text, Specials specials) const { return encode(text, specials).size(); }
+std::size_t Tokenizer::count(std::string_view text, Specials specials) const {
+  if (specials != Specials::as_text) return encode(text, specials).size();
+  CountMemo& memo = CountMemo::local();
+  const Encoding enc = impl_->encoding;
+  if (auto known = memo.find(enc, text)) return *known;
+  // This thread's scratch: a count allocates nothing once warm.
+  thread_local std::vector<TokenId> ids;
+  thread_local std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(
+      pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
+  std::string scratch;
+  const std::string_view valid = repair_utf8(text, scratch);
+  ids.clear();
+  impl_->encode_ordinary(valid, match.get(), ids);
+  const std::size_t n = ids.size();
+  if (ids.capacity() > 64 * 1024) ids = {};  // one huge text does not pin its ids for good
+  memo.keep(n);
+  return n;
+}
 
 std::string Tokenizer::decode(const std::vector<TokenId>& tokens) const {
   std::string out;

@@ -170,7 +170,7 @@ std::optional<std::string_view> top_level_usage(std::string_view json_text) {
   return top_level_member(json_text, kUsageKey);
 }
 
-std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
+std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text, std::string_view* usage_object) {
   if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
       json_text.find('\\') == std::string_view::npos) {
     return std::nullopt;  // the common stream chunk: no usage at all
@@ -199,6 +199,7 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text) {
   }
   if (!has_cached) out.cached_tokens = cache_hit;
   out.reported = true;
+  if (usage_object != nullptr) *usage_object = span;
   return out;
 }
 
@@ -243,18 +244,21 @@ ScannedUsage AnthropicUsage::scanned() const {
   return out;
 }
 
-bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts) {
+bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts, std::string_view* usage_object) {
   if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
       json_text.find('\\') == std::string_view::npos) {
     return false;  // the common stream event (a content delta): no usage at all
   }
   auto found = top_level_member(json_text, kUsageKey);
+  const bool top_level = found.has_value();
   if (!found) {  // message_start: {"type":"message_start","message":{…,"usage":{…}}}
     auto message = top_level_member(json_text, "\"message\"");
     if (message && message->front() == '{') found = top_level_member(*message, kUsageKey);
   }
   if (!found || found->front() != '{') return false;
-  return read_anthropic_counts(*found, counts);
+  if (!read_anthropic_counts(*found, counts)) return false;
+  if (usage_object != nullptr && top_level) *usage_object = *found;
+  return true;
 }
 
 }  // namespace aisbf

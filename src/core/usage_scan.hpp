@@ -23,7 +23,9 @@ struct ScannedUsage {
 // usage.prompt_tokens_details.cached_tokens, else DeepSeek's
 // usage.prompt_cache_hit_tokens; reasoning_tokens is
 // usage.completion_tokens_details.reasoning_tokens.
-std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text);
+// `usage_object`, when given, is set to the top-level usage object's text
+// (a view into `json_text`) when one was read.
+std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text, std::string_view* usage_object = nullptr);
 
 // The value of the text's last top-level "usage" member, as a view into
 // `json_text` (any JSON value: an object, null, …); nullopt when the text is
@@ -45,7 +47,9 @@ struct AnthropicUsage {
 // replace those in `counts` (message_delta's are cumulative); absent or null
 // ones keep theirs. False, `counts` unchanged, when there is no valid usage
 // object.
-bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts);
+// `usage_object` as for scan_openai_usage: set only for a top-level usage
+// (a body, message_delta), never for message_start's.
+bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts, std::string_view* usage_object = nullptr);
 
 // The usage reader of one passthrough answer, chosen once per attempt by the
 // upstream's wire format (client and upstream speak the same one there).
@@ -57,19 +61,26 @@ class UsageScanner {
   // Reads a whole body or one stream event's data; true, with `out` set to
   // the usage so far, when it held usage.
   bool read(std::string_view json_text, ScannedUsage& out) {
+    usage_object_ = {};
     if (wire_ == Wire::openai) {
-      auto u = scan_openai_usage(json_text);
+      auto u = scan_openai_usage(json_text, &usage_object_);
       if (u) out = *u;
       return u.has_value();
     }
-    if (!scan_anthropic_usage(json_text, anthropic_)) return false;
+    if (!scan_anthropic_usage(json_text, anthropic_, &usage_object_)) return false;
     out = anthropic_.scanned();
     return true;
   }
 
+  // The top-level usage object the last read() found (a view into the text
+  // it read; empty when none, or when it was message_start's): where the
+  // relay writes usage.effective_context, without a second scan.
+  std::string_view usage_object() const { return usage_object_; }
+
  private:
   Wire wire_;
   AnthropicUsage anthropic_;
+  std::string_view usage_object_;
 };
 
 }  // namespace aisbf

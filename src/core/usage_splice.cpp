@@ -1,6 +1,8 @@
 #include "core/usage_splice.hpp"
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -36,6 +38,32 @@ std::optional<std::string> with_effective_context(std::string_view json_text, st
   out.append(json_text.substr(0, close));
   out += any_member ? ",\"effective_context\":" : "\"effective_context\":";
   out += figure;
+  out.append(json_text.substr(close));
+  return out;
+}
+
+std::optional<std::string> with_effective_context(std::string_view json_text, std::string_view usage,
+                                                  std::int64_t tokens) {
+  const auto addr = [](std::string_view v) { return reinterpret_cast<std::uintptr_t>(v.data()); };
+  if (usage.size() < 2 || usage.front() != '{' || usage.back() != '}' || addr(usage) < addr(json_text) ||
+      addr(usage) + usage.size() > addr(json_text) + json_text.size()) {
+    return std::nullopt;
+  }
+  constexpr std::string_view kKey = "effective_context";
+  if (usage.find('\\') != std::string_view::npos ||
+      memmem(usage.data(), usage.size(), kKey.data(), kKey.size()) != nullptr) {
+    return with_effective_context(json_text, tokens);
+  }
+  const std::size_t close = static_cast<std::size_t>(addr(usage) - addr(json_text)) + usage.size() - 1;
+  const auto first = usage.find_first_not_of(" \t\r\n", 1);
+  const bool empty = first == usage.size() - 1;
+  char figure[24];
+  const auto written = std::to_chars(figure, figure + sizeof figure, tokens).ptr;
+  std::string out;
+  out.reserve(json_text.size() + 48);
+  out.append(json_text.substr(0, close));
+  out += empty ? "\"effective_context\":" : ",\"effective_context\":";
+  out.append(figure, written);
   out.append(json_text.substr(close));
   return out;
 }

@@ -19,6 +19,15 @@ namespace aisbf {
 // (`"usage": null` stays null) or not valid JSON.
 std::optional<std::string> with_effective_context(std::string_view json_text, std::int64_t tokens);
 
+// The same with the top-level usage object already found by the usage
+// scanner (UsageScanner::usage_object(), a view into `json_text`): the relay's
+// path, with no second scan of the text. Its usage object is not validated
+// again (the scanner's walk matched its brackets and strings; an object
+// malformed inside stays as malformed as the upstream sent it); one that
+// holds an escape or an effective_context of its own takes the full path.
+std::optional<std::string> with_effective_context(std::string_view json_text, std::string_view usage_object,
+                                                  std::int64_t tokens);
+
 // One SSE block (`raw`: its exact bytes, `data`: its data lines joined,
 // `event`: its event field) with `data` replaced by `new_data`. A block with
 // one data line keeps every other byte (field order, line endings, id,

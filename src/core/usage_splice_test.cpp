@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json_scan.hpp"
+#include "core/usage_scan.hpp"
 
 namespace aisbf {
 namespace {
@@ -94,6 +95,32 @@ TEST(UsageSplice, SseBlockOfSeveralDataLinesIsWrittenAnew) {
   EXPECT_EQ(sse_block_with_data(raw, "e", "", joined, "{\"usage\":\n{\"effective_context\":2}}"),
             "event: e\ndata: {\"usage\":\ndata: {\"effective_context\":2}}\n\n");
   EXPECT_EQ(sse_block_with_data(raw, "", "", joined, "{}"), "data: {}\n\n");
+}
+
+TEST(UsageSplice, TheScannersObjectGivesTheSameBytesWithoutASecondScan) {
+  for (std::string_view text : {
+           R"({"id":"c1","usage":{"prompt_tokens":9,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":0}}})",
+           R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":15}})",
+           "{ \"usage\" : { \"prompt_tokens\" : 1 \n } \n}\n", R"({"usage":{}})", "{\"usage\":{ }}",
+           R"({"a":"}\"{","us\u0061ge":{"n":"\"}"}})", R"({"usage":{"effective_context":999,"prompt_tokens":1}})"}) {
+    std::string_view object;
+    ASSERT_TRUE(scan_openai_usage(text, &object)) << text;
+    EXPECT_EQ(with_effective_context(text, object, 42), with_effective_context(text, 42)) << text;
+  }
+  // A view that is not into the text, or not an object: nothing.
+  const std::string other = R"({"n":1})";
+  EXPECT_FALSE(with_effective_context(R"({"usage":{"n":1}})", other, 1));
+  EXPECT_FALSE(with_effective_context(R"({"usage":null})", std::string_view{}, 1));
+}
+
+TEST(UsageSplice, TheScannerNamesNoObjectForAnthropicsMessageStart) {
+  AnthropicUsage counts;
+  std::string_view object = "unset";
+  ASSERT_TRUE(scan_anthropic_usage(R"({"type":"message_start","message":{"usage":{"input_tokens":3}}})", counts, &object));
+  EXPECT_EQ(object, "unset");
+  const std::string_view delta = R"({"type":"message_delta","usage":{"output_tokens":2}})";
+  ASSERT_TRUE(scan_anthropic_usage(delta, counts, &object));
+  EXPECT_EQ(object, R"({"output_tokens":2})");
 }
 
 }  // namespace

@@ -55,10 +55,8 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
       progress.saw_data = true;
       if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
         progress.ended = true;
-      } else if (progress.usage.read(ev.data, outcome.usage)) {
-        // Anthropic's message_start holds its usage inside "message": not this.
-        const auto usage = top_level_usage(ev.data);
-        if (usage && usage->front() == '{') return Drained::usage;
+      } else if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
+        return Drained::usage;  // not Anthropic's message_start, whose usage is inside "message"
       }
     }
     out.append(ev.raw);
@@ -67,10 +65,11 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
 
 // `ev`, its usage object with "effective_context" (unchanged when nothing
 // was counted or its usage is not valid JSON).
-boost::asio::awaitable<void> append_with_figure(std::string& out, const sse::Event& ev, SentPrompt& sent) {
+boost::asio::awaitable<void> append_with_figure(std::string& out, const sse::Event& ev, std::string_view usage,
+                                                SentPrompt& sent) {
   const std::optional<std::int64_t> n = co_await sent.value();
   std::optional<std::string> data;
-  if (n) data = with_effective_context(ev.data, *n);
+  if (n) data = with_effective_context(ev.data, usage, *n);
   if (data) {
     out += sse_block_with_data(ev.raw, ev.event, ev.id, ev.data, *data);
   } else {
@@ -85,7 +84,7 @@ boost::asio::awaitable<bool> drain_events(sse::Parser& parser, std::string& out,
   sse::Event ev;
   Drained drained = Drained::usage;
   while ((drained = next_events(parser, ev, out, outcome, progress)) == Drained::usage) {
-    co_await append_with_figure(out, ev, sent);
+    co_await append_with_figure(out, ev, progress.usage.usage_object(), sent);
   }
   co_return drained == Drained::need_more;
 }
@@ -98,10 +97,11 @@ boost::asio::awaitable<RelayOutcome> relay_whole(ResponseSink& sink, http::Upstr
     outcome.error = body.take_error();
     co_return outcome;
   }
-  if (usage_scanner(ctx).read(*body, outcome.usage)) {
+  UsageScanner scanner = usage_scanner(ctx);
+  if (scanner.read(*body, outcome.usage)) {
     const std::optional<std::int64_t> n = co_await sent.value();
     std::optional<std::string> spliced;
-    if (n) spliced = with_effective_context(*body, *n);
+    if (n) spliced = with_effective_context(*body, scanner.usage_object(), *n);
     if (spliced) *body = std::move(*spliced);
   }
   co_await sent.note();

@@ -77,7 +77,7 @@ void QuotaTap::settle() {
 }
 
 void QuotaTap::settle_answered(const ScannedUsage& u) {
-  if (!held_.held()) return;
+  if (!held_.held() || defer_answered) return;
   limits::QuotaAmount actual;
   actual.tokens = u.prompt_tokens + u.completion_tokens;
   if (usage_ != nullptr) {

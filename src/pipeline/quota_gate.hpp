@@ -64,6 +64,9 @@ class QuotaTap {
   // concurrent slot free and this one's real usage counted. Called by the
   // relays before their final write (relay.cpp, translate.cpp).
   void settle_answered(const ScannedUsage& usage);
+  // Set while a split request's chunks are answered (split_attempt.cpp):
+  // settle_answered waits for the chunks' summed usage.
+  bool defer_answered = false;
 
  private:
   limits::QuotaReservation held_;

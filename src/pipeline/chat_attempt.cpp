@@ -139,7 +139,11 @@ RelayOutcome refused(GatewayError error) {
 boost::asio::awaitable<RelayOutcome> attempt_splitting(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                                        bool in_table, const ChatRequest* condensed) {
   SplitDecision split = split_for_attempt(ctx, c, job, condensed);
-  if (split.refusal) co_return refused(std::move(*split.refusal));
+  if (split.refusal) {
+    ++job.split_refusals;
+    job.split_refusal = split.refusal;
+    co_return refused(std::move(*split.refusal));
+  }
   if (split.chunks.empty()) {
     if (condensed != nullptr) co_return co_await send_condensed(ctx, c, job, in_table, *condensed);
     co_return co_await attempt_as_sent(ctx, c, job, in_table);

@@ -49,6 +49,7 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
   before(async () => {
     s = await startSdkStack({
       providers: (url) => ({ mock: mockProvider(url, { models: [model('mock-model', { max_request_tokens: LIMIT })] }) }),
+      rotations: { split: { model_name: 'split', providers: [{ provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] }] } },
       aisbf: { feature_controls: { request_splitting: { overlap_tokens: 20, max_chunks: MAX_CHUNKS } } },
     });
     client = s.client();
@@ -159,6 +160,10 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
       assert.match(err.message, new RegExp(`more than ${MAX_CHUNKS} chunks of at most ${LIMIT} tokens.*max_chunks is ${MAX_CHUNKS}`));
       return true;
     });
+    // A rotation whose every candidate cannot split it answers the same 400.
+    const viaRotation = await post(s.u('/api/v1/chat/completions'), { model: 'rotation/split', messages: tooMany });
+    assert.equal(viaRotation.status, 400, viaRotation.text);
+    assert.equal(viaRotation.json().error.code, 'request_too_large');
     assert.equal((await upstream()).length, 0);
   });
 

@@ -33,24 +33,31 @@ struct Piece {
 // One message too large for a chunk, cut into messages of its role that
 // each fit `room`: whole blocks where they fit, text blocks cut where
 // request_split_text.hpp says, images and other blocks kept whole and in
-// place.
+// place. It stops after `max_pieces`: more would be refused anyway, and
+// each piece costs a few counts of its text (a huge message over a small
+// limit must not keep the thread busy).
 class MessageCutter {
  public:
-  MessageCutter(const Message& message, std::int64_t room, std::int64_t overlap, const TokenCounter& count)
-      : source_(message), room_(room), overlap_(std::min(overlap, room / 2)), count_(count) {
+  MessageCutter(const Message& message, std::int64_t room, std::int64_t overlap, const TokenCounter& count,
+                std::size_t max_pieces)
+      : source_(message), room_(room), overlap_(std::min(overlap, room / 2)), count_(count), max_pieces_(max_pieces) {
     current_.message = empty();
     empty_text_ = count_.message(with_text({}));
   }
 
   Expected<std::vector<Piece>> cut() {
     for (const auto& block : source_.content) {
+      if (pieces_.size() > max_pieces_) break;
       const auto* text = std::get_if<TextBlock>(&block);
       auto failed = text != nullptr ? cut_text(text->text) : add_whole(block);
       if (failed) return std::move(*failed);
     }
     flush();
+    truncated_ = pieces_.size() > max_pieces_;
     return std::move(pieces_);
   }
+  // Stopped at max_pieces: the pieces do not hold the whole message.
+  bool truncated() const { return truncated_; }
 
  private:
   Message empty() const { return Message{source_.role, {}, source_.name}; }
@@ -85,7 +92,7 @@ class MessageCutter {
     auto tokens = [&](std::string_view s) { return count_.message(with_text(s)) - empty_text_; };
     std::size_t pos = 0, previous = 0;
     std::int64_t overlap = overlap_;
-    while (pos < text.size()) {
+    while (pos < text.size() && pieces_.size() <= max_pieces_) {
       const std::size_t from = pos > 0 ? overlap_start(text, previous, pos, overlap, tokens) : pos;
       auto fits = [&](std::size_t end) {
         Message trial = current_.message;
@@ -118,6 +125,8 @@ class MessageCutter {
   std::int64_t room_;
   std::int64_t overlap_;
   const TokenCounter& count_;
+  std::size_t max_pieces_;
+  bool truncated_ = false;
   std::int64_t empty_text_ = 0;
   Piece current_;
   std::vector<Piece> pieces_;
@@ -141,8 +150,8 @@ struct Packed {
 // most `room` tokens each (their share beside the prefix and tools).
 class Packer {
  public:
-  Packer(std::int64_t room, std::int64_t overlap, const TokenCounter& count)
-      : room_(room), overlap_(overlap), count_(count) {}
+  Packer(std::int64_t room, std::int64_t overlap, std::size_t max_chunks, const TokenCounter& count)
+      : room_(room), overlap_(overlap), max_chunks_(max_chunks), count_(count) {}
 
   std::optional<GatewayError> add(const std::vector<Message>& messages, const Unit& unit) {
     std::int64_t cost = 0;
@@ -168,12 +177,18 @@ class Packer {
     if (!open_.messages.empty()) done_.push_back(std::move(open_));  // the last chunk: nothing to hand on to
     return std::move(done_);
   }
-  std::size_t chunks() const { return done_.size() + (open_.messages.empty() ? 0 : 1); }
+  // More chunks than max_chunks are needed (the packing stopped short).
+  bool too_many() const { return too_many_ || done_.size() + (open_.messages.empty() ? 0 : 1) > max_chunks_; }
 
  private:
   std::optional<GatewayError> add_cut(const Message& message) {
-    auto pieces = MessageCutter(message, room_, overlap_, count_).cut();
+    MessageCutter cutter(message, room_, overlap_, count_, max_chunks_);
+    auto pieces = cutter.cut();
     if (!pieces) return pieces.take_error();
+    if (cutter.truncated()) {
+      too_many_ = true;
+      return std::nullopt;
+    }
     for (auto& piece : *pieces) {
       const std::int64_t n = count_.message(piece.message);
       if (open_.used + n > room_) close(n);
@@ -206,9 +221,11 @@ class Packer {
 
   std::int64_t room_;
   std::int64_t overlap_;
+  std::size_t max_chunks_;
   const TokenCounter& count_;
   Packed open_;
   std::vector<Packed> done_;
+  bool too_many_ = false;
 };
 
 GatewayError too_many_chunks(std::int64_t tokens, const SplitLimits& limits) {
@@ -243,10 +260,10 @@ Expected<std::vector<SplitChunk>> split_request(const ChatRequest& request, cons
   }
   const std::vector<Message> rest(request.messages.begin() + static_cast<std::ptrdiff_t>(lead),
                                   request.messages.end());
-  Packer packer(limits.max_prompt_tokens - base_tokens, limits.overlap_tokens, count);
+  Packer packer(limits.max_prompt_tokens - base_tokens, limits.overlap_tokens, limits.max_chunks, count);
   for (const Unit& unit : find_units(rest)) {
     if (auto failed = packer.add(rest, unit)) return std::move(*failed);
-    if (packer.chunks() > limits.max_chunks) return too_many_chunks(total, limits);
+    if (packer.too_many()) return too_many_chunks(total, limits);
   }
   std::vector<Packed> packed = packer.finish();
   if (packed.size() > limits.max_chunks) return too_many_chunks(total, limits);

@@ -121,6 +121,30 @@ TEST(RequestSplit, RefusesWhatCannotBeSplit) {
   EXPECT_NE(refusal_of(image, 3 + 3 + 50, 16, count).find("an image"), std::string::npos);
 }
 
+// The words, and how often a message was counted.
+class CallCounter final : public TokenCounter {
+ public:
+  std::int64_t message(const Message& m) const override {
+    ++calls;
+    return words_.message(m);
+  }
+  std::int64_t request(const ChatRequest& r) const override { return words_.request(r); }
+  mutable std::int64_t calls = 0;
+
+ private:
+  WordCounter words_;
+};
+
+TEST(RequestSplit, AHugeMessageOverASmallLimitIsRefusedAfterMaxChunksPieces) {
+  std::string text;
+  for (int i = 0; i < 200'000; ++i) text += "word ";
+  CallCounter count;
+  ChatRequest r = no_tools({user(text)});
+  EXPECT_NE(refusal_of(r, 3 + 3 + 10, 4, count).find("need more than 4 chunks"), std::string::npos);
+  // Five pieces' searches, not 20,000: the cut stops once it is over max_chunks.
+  EXPECT_LT(count.calls, 400);
+}
+
 // 1 token per 4 bytes of text (rounded up), 3 per message: cuts fall
 // inside words and inside multi-byte characters unless the cutter avoids them.
 class ByteCounter final : public TokenCounter {

@@ -40,19 +40,21 @@ std::size_t natural_end(std::string_view text, std::size_t lo, std::size_t hi) {
   return after_last(text, lo, hi, {" ", "\t"});
 }
 
-// The largest character boundary in [lo, hi) that fits, given that lo
-// fits and hi does not: doubling steps from lo, then bisection.
-std::size_t largest_fitting(std::string_view text, std::size_t lo, std::size_t hi,
-                            const std::function<bool(std::size_t)>& fits) {
+// The largest character boundary that fits, given that lo fits: doubling
+// steps from lo (so that a long rest is never counted whole: each probe
+// costs its length), then bisection.
+std::size_t largest_fitting(std::string_view text, std::size_t lo, const std::function<bool(std::size_t)>& fits) {
+  if (lo >= text.size()) return lo;
+  std::size_t hi = text.size();
   for (std::size_t step = 256;; step *= 2) {
-    const std::size_t at = char_start(text, lo + step);
-    if (at >= hi) break;
+    const std::size_t at = lo + step >= text.size() ? text.size() : char_start(text, lo + step);
     if (at <= lo) continue;
     if (!fits(at)) {
       hi = at;
       break;
     }
     lo = at;
+    if (at == text.size()) return at;
   }
   while (true) {
     std::size_t mid = char_start(text, lo + (hi - lo) / 2);
@@ -78,8 +80,8 @@ std::size_t fitting_end(std::string_view text, std::size_t from, const std::func
   if (from >= text.size()) return from;
   const std::size_t first = next_char(text, from);
   if (!fits(first)) return from;
-  if (fits(text.size())) return text.size();
-  const std::size_t end = largest_fitting(text, first, text.size(), fits);
+  const std::size_t end = largest_fitting(text, first, fits);
+  if (end == text.size()) return end;
   const std::size_t natural = natural_end(text, from + (end - from) / 2, end);
   if (natural != std::string_view::npos && natural > from && fits(natural)) return natural;
   return end;

@@ -129,6 +129,13 @@ struct CondensationConfig {
   std::string conversational_prompt, semantic_prompt;
 };
 
+// aisbf.json `feature_controls.request_splitting` (our addition): how a
+// request over a model's max_request_tokens is split (context/request_split.hpp).
+struct RequestSplittingConfig {
+  std::int64_t overlap_tokens = 100;  // a cut text's continuation repeats this much of the piece before
+  std::size_t max_chunks = 16;        // more needed: a 400 before any upstream call
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 17765;
@@ -193,6 +200,7 @@ struct Config {
   std::vector<RotationConfig> rotations;      // in file order
   std::vector<AutoselectConfig> autoselects;  // in file order
   CondensationConfig condensation;            // providers.json `condensation`
+  RequestSplittingConfig request_splitting;   // aisbf.json feature_controls.request_splitting
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)
 
   const ProviderConfig* find_provider(std::string_view id) const;

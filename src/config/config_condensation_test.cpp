@@ -227,3 +227,31 @@ TEST(ConfigCondensation, AisbfSampleKeepsItsModelSettings) {
 
 }  // namespace
 }  // namespace aisbf::config_test
+
+namespace aisbf::config_test {
+namespace {
+
+TEST(ConfigRequestSplitting, DefaultsAndWrittenValues) {
+  const char* providers = R"({"providers": {"p": {"endpoint": "http://127.0.0.1:9/v1", "type": "openai"}}})";
+  LoadResult plain = load(providers, R"({"rotations": {}})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.config->request_splitting.overlap_tokens, 100);
+  EXPECT_EQ(plain.config->request_splitting.max_chunks, 16u);
+
+  LoadResult set = load(providers, R"({"rotations": {}})",
+                        R"({"feature_controls": {"request_splitting": {"overlap_tokens": 0, "max_chunks": 3}}})");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set.config->request_splitting.overlap_tokens, 0);
+  EXPECT_EQ(set.config->request_splitting.max_chunks, 3u);
+
+  LoadResult bad = load(providers, R"({"rotations": {}})",
+                        R"({"feature_controls": {"request_splitting": {"max_chunks": 0, "overlap": 5}}})");
+  EXPECT_FALSE(bad.ok());
+  const auto lines = formatted(bad.diagnostics);
+  ASSERT_EQ(lines.size(), 2u) << testing::PrintToString(lines);
+  EXPECT_NE(lines[0].find("feature_controls.request_splitting"), std::string::npos);
+  EXPECT_NE(lines[1].find("feature_controls.request_splitting.max_chunks"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aisbf::config_test

@@ -125,6 +125,8 @@ void load_condensation(const json::object& providers_root, DiagSink& sink, Confi
 // Checks aisbf.json `feature_controls.context_condensation.mode` (its value
 // is read from Config::aisbf by condensation_mode()).
 void check_condensation_mode(const json::object& aisbf_root, DiagSink& sink);
+// aisbf.json `feature_controls.request_splitting` (load_request_splitting.cpp).
+void load_request_splitting(const json::object& aisbf_root, DiagSink& sink, RequestSplittingConfig& out);
 // The mode `aisbf_root` sets; nullopt for a value that is not one
 // (`raw` receives the value as written, null when absent).
 std::optional<CondensationMode> condensation_mode_from(const json::object& aisbf_root, const json::value** raw);

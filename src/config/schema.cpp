@@ -83,6 +83,8 @@ constexpr FieldSpec kDescriptiveFields[] = {
 
 // ---- providers.json ----
 constexpr FieldSpec kProvidersFileFields[] = {{"providers", kObject}, {"condensation", kOptObject}};
+// Our addition: aisbf.json feature_controls.request_splitting.
+constexpr FieldSpec kRequestSplittingFields[] = {{"overlap_tokens", kInteger}, {"max_chunks", kInteger}};
 constexpr FieldSpec kCondensationFields[] = {
     {"provider_id", kOptString}, {"model", kOptString},  {"rotation_id", kOptString},
     {"enabled", kBool},          {"max_context", kOptInt},
@@ -188,6 +190,10 @@ const Schema& database_schema() {
 }
 const Schema& providers_file_schema() {
   static const Schema schema{{kProvidersFileFields}};
+  return schema;
+}
+const Schema& request_splitting_schema() {
+  static const Schema schema{{kRequestSplittingFields}};
   return schema;
 }
 const Schema& condensation_schema() {

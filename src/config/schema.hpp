@@ -15,6 +15,7 @@ const Schema& auth_schema();
 const Schema& adaptive_schema();  // adaptive_rate_limiting
 const Schema& routing_schema();   // routing (our addition)
 const Schema& database_schema();  // database (read by store/database_settings.hpp)
+const Schema& request_splitting_schema();  // feature_controls.request_splitting (our addition)
 
 // providers.json
 const Schema& providers_file_schema();

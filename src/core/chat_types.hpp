@@ -112,6 +112,9 @@ struct ChatResponse {
   Message message;  // role assistant
   FinishReason finish_reason = FinishReason::none;
   std::optional<Usage> usage;
+  // > 0: the answers of this many chunks of a split request, joined
+  // (`aisbf_chunked: true`, `aisbf_chunks: N` in every ingress format).
+  int split_chunks = 0;
 };
 
 // One increment of a streamed answer.
@@ -130,6 +133,7 @@ struct ToolCallDelta {
 };
 struct FinishEvent {
   FinishReason reason = FinishReason::stop;
+  int split_chunks = 0;  // as ChatResponse::split_chunks, on a split request's one finish
 };
 // The usage so far: each UsageEvent replaces the previous one (decoders
 // merge partial reports, e.g. Anthropic's input and output counts).

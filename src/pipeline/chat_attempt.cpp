@@ -7,6 +7,7 @@
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/sent_prompt.hpp"
+#include "pipeline/split_attempt.hpp"
 
 namespace aisbf {
 
@@ -151,23 +152,68 @@ boost::asio::awaitable<RelayOutcome> attempt_as_sent(RequestContext& ctx, const 
   return attempt_uncached(ctx, c, job);
 }
 
+// The condensed request, with the count condensation made of it.
+boost::asio::awaitable<RelayOutcome> send_condensed(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                                    bool in_table, const CondenseOutcome& condensed) {
+  const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr;
+  if (p == nullptr) co_return co_await attempt_uncached(ctx, c, job, &condensed);
+  co_return co_await send_translated(ctx, *p, c, job, *condensed.request, condensed.after);
+}
+
+RelayOutcome refused(GatewayError error) {
+  RelayOutcome outcome;
+  outcome.error = std::move(error);
+  outcome.unusable = true;  // nothing sent: another candidate, with a larger limit, may serve
+  return outcome;
+}
+
+// A request whose bound is over the candidate's max_request_tokens
+// (split_attempt.hpp): sent in chunks, refused before any upstream call
+// when it cannot be split, or sent as it is when its count is within the
+// limit. `condensed`: what condensation made of the job's request.
+boost::asio::awaitable<RelayOutcome> attempt_splitting(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                                       bool in_table, const CondenseOutcome* condensed) {
+  SplitDecision split = split_for_attempt(ctx, c, job, condensed != nullptr ? &*condensed->request : nullptr);
+  if (split.refusal) {
+    ++job.split_refusals;
+    job.split_refusal = split.refusal;
+    co_return refused(std::move(*split.refusal));
+  }
+  if (split.chunks.empty()) {
+    if (condensed != nullptr) co_return co_await send_condensed(ctx, c, job, in_table, *condensed);
+    co_return co_await attempt_as_sent(ctx, c, job, in_table);
+  }
+  if (const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr) {
+    co_return co_await serve_split(ctx, *p, c, job, std::move(split));
+  }
+  auto prepared = prepare_candidate(c);
+  if (!prepared) {
+    RelayOutcome outcome = refused(prepared.take_error());
+    co_return outcome;
+  }
+  co_return co_await serve_split(ctx, *prepared, c, job, std::move(split));
+}
+
+// Not a coroutine: the path taken, split when over max_request_tokens.
+boost::asio::awaitable<RelayOutcome> attempt_whole_or_split(RequestContext& ctx, const routing::Candidate& c,
+                                                            ChatJob& job, bool in_table) {
+  if (split_near(c, job, nullptr)) return attempt_splitting(ctx, c, job, in_table, nullptr);
+  return attempt_as_sent(ctx, c, job, in_table);
+}
+
 // A request at the candidate's condensation threshold: condensed (and then
 // translated), sent as it is, or refused before any upstream call (nothing
 // sent: another candidate, with a larger context, may serve).
 boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                                         bool in_table) {
   const CondenseOutcome* condensed = co_await condense_for_attempt(ctx, c, job);
-  if (condensed != nullptr && condensed->refusal) {
-    RelayOutcome outcome;
-    outcome.error = *condensed->refusal;
-    outcome.unusable = true;
-    co_return outcome;
-  }
-  if (condensed == nullptr || !condensed->request) co_return co_await attempt_as_sent(ctx, c, job, in_table);
+  if (condensed != nullptr && condensed->refusal) co_return refused(*condensed->refusal);
+  if (condensed == nullptr || !condensed->request) co_return co_await attempt_whole_or_split(ctx, c, job, in_table);
   ctx.response_headers.emplace_back("x-aisbf-condensed", condensed->header);
-  const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr;
-  if (p == nullptr) co_return co_await attempt_uncached(ctx, c, job, condensed);
-  co_return co_await send_translated(ctx, *p, c, job, *condensed->request, condensed->after);
+  if (split_near(c, job, &*condensed->request)) {
+    co_return co_await attempt_splitting(ctx, c, job, in_table, condensed);
+  }
+  co_return co_await send_condensed(ctx, c, job, in_table, *condensed);
 }
 
 }  // namespace
@@ -175,7 +221,7 @@ boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, con
 boost::asio::awaitable<RelayOutcome> attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                              bool in_table) {
   if (condense_near(c, job)) return attempt_condensing(ctx, c, job, in_table);
-  return attempt_as_sent(ctx, c, job, in_table);
+  return attempt_whole_or_split(ctx, c, job, in_table);
 }
 
 }  // namespace aisbf

@@ -49,6 +49,8 @@ struct ChatJob {
   PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
   bool condensable = true;                 // false: never condensed (condensation's own calls)
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
+  int split_refusals = 0;                  // attempts refused because the request cannot be split
+  std::optional<GatewayError> split_refusal;  // the latest such refusal (split_attempt.hpp)
 };
 
 // The request as canonical values, decoded from the client's body on first

@@ -302,6 +302,9 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   if (const GatewayError* too_long = condense_refused_every_attempt(job, planner.attempts())) {
     co_return co_await answer_error(job, ctx, *too_long);
   }
+  if (job.split_refusal && job.split_refusals == planner.attempts()) {  // every candidate: cannot be split (a 400)
+    co_return co_await answer_error(job, ctx, *job.split_refusal);
+  }
   if (end.timed_out) {
     auto error = request_timed_out(ctx);
     error.message += fmt::format(" ({} attempts)", planner.attempts());

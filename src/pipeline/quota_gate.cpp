@@ -79,7 +79,7 @@ void QuotaTap::settle() {
 }
 
 void QuotaTap::settle_answered(const ScannedUsage& u) {
-  if (!held_.held()) return;
+  if (!held_.held() || defer_answered) return;
   limits::QuotaAmount actual;
   // No usage reported: the prompt as sent (a condensed request's condensed
   // count) is what it certainly used.

@@ -71,6 +71,9 @@ class QuotaTap {
   // condensation exhausts refuses the principal's next request. No-op
   // without a held reservation (no quotas).
   void add_side_call(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
+  // Set while a split request's chunks are answered (split_attempt.cpp):
+  // settle_answered waits for the chunks' summed usage.
+  bool defer_answered = false;
 
  private:
   limits::QuotaReservation held_;

@@ -65,6 +65,9 @@ void print_header(const Config& config, std::ostream& out) {
          "default_* > aisbf.json > built-in)\n";
   out << "condensation: mode " << condensation_mode_name(condensation_mode(config))
       << "; conversational and semantic ask " << condensation_target(config.condensation) << '\n';
+  out << "request splitting: above a model's max_request_tokens, chunks with an overlap of "
+      << config.request_splitting.overlap_tokens << " tokens, at most " << config.request_splitting.max_chunks
+      << " per request\n";
 }
 
 void print_providers(const Config& config, std::ostream& out) {

@@ -62,6 +62,7 @@ const NO_TOKENS = 'TPM none, TPH none, TPD none';
 const EXPECTED = `check-config: 3 providers, 1 rotation, 0 autoselects; 0 errors, 0 warnings
 effective settings (cascade: rotation model entry > rotation default_* > provider model > provider default_* > aisbf.json > built-in)
 condensation: mode inherit; conversational and semantic ask provider "helper" model "small" (max_context 4000)
+request splitting: above a model's max_request_tokens, chunks with an overlap of 100 tokens, at most 16 per request
 provider "p"
   model "m"
     context_size 2000, max_request_tokens none

@@ -67,6 +67,10 @@ std::string AnthropicMessagesIngress::encode_response(const ChatResponse& respon
   root["stop_reason"] = wire::stop_reason(response.finish_reason, has_tool_call(response.message));
   root["stop_sequence"] = nullptr;
   root["usage"] = wire::usage_object(response.usage.value_or(Usage{}));
+  if (response.split_chunks > 0) {  // a split request's joined answers (README: request splitting)
+    root["aisbf_chunked"] = true;
+    root["aisbf_chunks"] = response.split_chunks;
+  }
   return json::serialize(root);
 }
 

@@ -120,6 +120,7 @@ class MessagesStreamEncoder final : public StreamEncoder {
   bool warned_late_fragment_ = false;
   std::optional<Usage> usage_;
   std::optional<FinishReason> finish_;
+  int split_chunks_ = 0;  // a split request's, on message_delta
 };
 
 void MessagesStreamEncoder::handle(const StreamStart& e, std::string& /*out*/) {
@@ -218,6 +219,7 @@ void MessagesStreamEncoder::close_all(std::string& out) {
 
 void MessagesStreamEncoder::handle(const FinishEvent& e, std::string& out) {
   finish_ = e.reason;
+  split_chunks_ = e.split_chunks;
   close_all(out);
 }
 
@@ -279,6 +281,10 @@ std::string MessagesStreamEncoder::message_delta() const {
   json::object delta{{"stop_reason", wire::stop_reason(finish_.value_or(FinishReason::stop), had_tool_calls_)},
                      {"stop_sequence", nullptr}};
   json::object event{{"type", "message_delta"}, {"delta", std::move(delta)}, {"usage", std::move(usage)}};
+  if (split_chunks_ > 0) {  // a split request's joined answers (README: request splitting)
+    event["aisbf_chunked"] = true;
+    event["aisbf_chunks"] = split_chunks_;
+  }
   return json::serialize(event);
 }
 

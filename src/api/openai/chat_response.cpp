@@ -67,6 +67,7 @@ std::string OpenAiChatIngress::encode_response(const ChatResponse& response, con
   out["model"] = context.model;
   out["choices"] = json::array{std::move(choice)};
   if (response.usage) out["usage"] = usage_object(*response.usage, true);
+  if (response.split_chunks > 0) add_split_marks(out, response.split_chunks);
   return json::serialize(out);
 }
 

@@ -25,7 +25,8 @@ class ChatStreamEncoder final : public StreamEncoder {
 
  private:
   void start(std::string& out);
-  void write_chunk(std::string& out, std::string_view delta, std::string_view finish_reason = {}) const;
+  void write_chunk(std::string& out, std::string_view delta, std::string_view finish_reason = {},
+                   std::string_view marks = {}) const;
   void write_tool_call(std::string& out, const ToolCallDelta& delta);
   void write_finish(std::string& out, FinishReason reason);
 
@@ -35,6 +36,7 @@ class ChatStreamEncoder final : public StreamEncoder {
   std::string prefix_;      // {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[
   std::vector<int> calls_;  // indices of the tool calls opened so far
   std::optional<Usage> usage_;
+  std::string split_marks_;  // a split request's, on the finish and usage chunks
   bool started_ = false;
   bool finished_ = false;
   bool ended_ = false;
@@ -57,7 +59,8 @@ void ChatStreamEncoder::start(std::string& out) {
   write_chunk(out, kRoleDelta);
 }
 
-void ChatStreamEncoder::write_chunk(std::string& out, std::string_view delta, std::string_view finish_reason) const {
+void ChatStreamEncoder::write_chunk(std::string& out, std::string_view delta, std::string_view finish_reason,
+                                    std::string_view marks) const {
   out += "data: ";
   out += prefix_;
   out += R"({"index":0,"delta":)";
@@ -70,8 +73,9 @@ void ChatStreamEncoder::write_chunk(std::string& out, std::string_view delta, st
     out += finish_reason;
     out += '"';
   }
-  out += context_.include_usage ? R"(}],"usage":null})" : "}]}";
-  out += "\n\n";
+  out += context_.include_usage ? R"(}],"usage":null)" : "}]";
+  out += marks;
+  out += "}\n\n";
 }
 
 // id, type and name go on a call's first fragment only (§1.5); a call
@@ -98,7 +102,7 @@ void ChatStreamEncoder::write_tool_call(std::string& out, const ToolCallDelta& d
 void ChatStreamEncoder::write_finish(std::string& out, FinishReason reason) {
   if (finished_) return;  // one finish chunk per choice
   finished_ = true;
-  write_chunk(out, "{}", finish_reason_name(reason, !calls_.empty()));
+  write_chunk(out, "{}", finish_reason_name(reason, !calls_.empty()), split_marks_);
 }
 
 std::string ChatStreamEncoder::on_event(const StreamEvent& event) {
@@ -123,6 +127,7 @@ std::string ChatStreamEncoder::on_event(const StreamEvent& event) {
     write_tool_call(out, *call);
   } else if (const auto* finish = std::get_if<FinishEvent>(&event)) {
     start(out);
+    if (!finished_) split_marks_ = split_marks_text(finish->split_chunks);
     write_finish(out, finish->reason);
   } else if (const auto* usage = std::get_if<UsageEvent>(&event)) {
     usage_ = usage->usage;  // sent at the end, in its own chunk
@@ -142,6 +147,7 @@ std::string ChatStreamEncoder::on_end(const std::optional<GatewayError>& error) 
     out += prefix_;
     out += R"(],"usage":)";
     out += json::serialize(usage_object(*usage_, true));
+    out += split_marks_;
     out += "}\n\n";
   }
   out += "data: [DONE]\n\n";

@@ -96,13 +96,15 @@ class CompletionsStreamEncoder final : public StreamEncoder {
 
  private:
   void start();
-  void write_chunk(std::string& out, std::string_view text, std::string_view finish_reason = {});
+  void write_chunk(std::string& out, std::string_view text, std::string_view finish_reason = {},
+                   std::string_view marks = {});
 
   EgressContext context_;
   std::string id_;
   std::int64_t created_ = 0;
   std::string prefix_;  // {"id":…,"object":"text_completion","created":…,"model":…,"choices":[
   std::optional<Usage> usage_;
+  std::string split_marks_;  // a split request's, on the finish and usage chunks
   bool finished_ = false;
   bool ended_ = false;
 };
@@ -118,14 +120,16 @@ void CompletionsStreamEncoder::start() {
   prefix_ += R"(,"choices":[)";
 }
 
-void CompletionsStreamEncoder::write_chunk(std::string& out, std::string_view text, std::string_view finish_reason) {
+void CompletionsStreamEncoder::write_chunk(std::string& out, std::string_view text, std::string_view finish_reason,
+                                           std::string_view marks) {
   start();
   out += "data: " + prefix_ + R"({"text":)";
   json_scan::append_encoded(out, text);
   out += R"(,"index":0,"logprobs":null,"finish_reason":)";
   out += finish_reason.empty() ? std::string("null") : fmt::format("\"{}\"", finish_reason);
-  out += context_.include_usage ? R"(}],"usage":null})" : "}]}";
-  out += "\n\n";
+  out += context_.include_usage ? R"(}],"usage":null)" : "}]";
+  out += marks;
+  out += "}\n\n";
 }
 
 std::string CompletionsStreamEncoder::on_event(const StreamEvent& event) {
@@ -138,7 +142,8 @@ std::string CompletionsStreamEncoder::on_event(const StreamEvent& event) {
     write_chunk(out, text->text);
   } else if (const auto* finish = std::get_if<FinishEvent>(&event); finish != nullptr && !finished_) {
     finished_ = true;
-    write_chunk(out, "", completion_finish(finish->reason));
+    split_marks_ = split_marks_text(finish->split_chunks);
+    write_chunk(out, "", completion_finish(finish->reason), split_marks_);
   } else if (const auto* usage = std::get_if<UsageEvent>(&event)) {
     usage_ = usage->usage;
   }
@@ -152,7 +157,8 @@ std::string CompletionsStreamEncoder::on_end(const std::optional<GatewayError>& 
   if (error) return openai_error_event(*error);
   if (!finished_) write_chunk(out, "", "stop");
   if (context_.include_usage && usage_)
-    out += "data: " + prefix_ + R"(],"usage":)" + json::serialize(usage_object(*usage_, false)) + "}\n\n";
+    out += "data: " + prefix_ + R"(],"usage":)" + json::serialize(usage_object(*usage_, false)) + split_marks_ +
+           "}\n\n";
   out += "data: [DONE]\n\n";
   return out;
 }
@@ -185,6 +191,7 @@ std::string OpenAiCompletionsIngress::encode_response(const ChatResponse& respon
   out["model"] = context.model;
   out["choices"] = json::array{std::move(choice)};
   if (response.usage) out["usage"] = usage_object(*response.usage, false);
+  if (response.split_chunks > 0) add_split_marks(out, response.split_chunks);
   return json::serialize(out);
 }
 

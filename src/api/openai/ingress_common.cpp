@@ -198,4 +198,13 @@ json::object usage_object(const Usage& usage, bool details) {
   return out;
 }
 
+void add_split_marks(json::object& out, int chunks) {
+  out["aisbf_chunked"] = true;
+  out["aisbf_chunks"] = chunks;
+}
+
+std::string split_marks_text(int chunks) {
+  return chunks > 0 ? R"(,"aisbf_chunked":true,"aisbf_chunks":)" + std::to_string(chunks) : std::string();
+}
+
 }  // namespace aisbf::api::openai_ingress

@@ -72,4 +72,10 @@ std::string_view finish_reason_name(FinishReason reason, bool has_tool_calls);
 // and completion_tokens_details.reasoning_tokens (chat, not legacy).
 json::object usage_object(const Usage& usage, bool details);
 
+// A split request's marks at the top level of a response or of a stream's
+// last chunks: `"aisbf_chunked": true, "aisbf_chunks": chunks`. The text
+// form starts with a comma, to go before an object's closing brace.
+void add_split_marks(json::object& out, int chunks);
+std::string split_marks_text(int chunks);
+
 }  // namespace aisbf::api::openai_ingress

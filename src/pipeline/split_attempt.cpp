@@ -1,0 +1,106 @@
+#include "pipeline/split_attempt.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "context/request_split.hpp"
+#include "context/token_count.hpp"
+#include "core/log_text.hpp"
+#include "pipeline/condense_check.hpp"
+#include "pipeline/request_deadline.hpp"
+#include "pipeline/sent_prompt.hpp"
+#include "pipeline/split_output.hpp"
+
+namespace aisbf {
+
+namespace {
+
+void add_scanned(ScannedUsage& to, const ScannedUsage& u) {
+  to.prompt_tokens += u.prompt_tokens;
+  to.completion_tokens += u.completion_tokens;
+  to.total_tokens += u.total_tokens;
+  to.cached_tokens += u.cached_tokens;
+  to.cache_write_tokens += u.cache_write_tokens;
+  to.reasoning_tokens += u.reasoning_tokens;
+  to.reported = to.reported || u.reported;
+}
+
+}  // namespace
+
+bool split_near(const routing::Candidate& c, const ChatJob& job, const ChatRequest* condensed) {
+  if (!c.max_request_tokens || job.io.canonical != nullptr || job.io.sink == nullptr) return false;
+  if (condensed != nullptr) return request_token_bound(*condensed) > *c.max_request_tokens;
+  if (job.io.client != nullptr) return body_token_bound(job.io.client->body()) > *c.max_request_tokens;
+  return job.canonical && request_token_bound(*job.canonical) > *c.max_request_tokens;
+}
+
+SplitDecision split_for_attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
+                                const ChatRequest* condensed) {
+  SplitDecision out;
+  const ChatRequest* request = condensed != nullptr ? condensed : decoded_request(job, ctx);
+  if (request == nullptr) return out;  // the attempt reports the body's error
+  auto tokenizer = context::tokenizer_for(context::encoding_for_model(c.upstream_model).encoding);
+  if (!tokenizer) {
+    spdlog::warn("{} request splitting skipped: {}", ctx.request_id, log_text(tokenizer.error().message));
+    return out;
+  }
+  const context::ChatTokenCounter counter(**tokenizer);
+  const std::int64_t limit = *c.max_request_tokens;
+  const std::int64_t tokens =
+      condensed != nullptr ? counter.request(*condensed) : job_prompt_tokens(job, ctx, c.upstream_model);
+  if (tokens <= limit) return out;
+  const auto& settings = ctx.config->request_splitting;
+  auto split = context::split_request(*request, {limit, settings.overlap_tokens, settings.max_chunks}, counter);
+  if (!split) {
+    spdlog::info("{} not split for {}: {}", ctx.request_id, log_text(c.key), log_text(split.error().message));
+    out.refusal = split.take_error();
+    return out;
+  }
+  out.chunks.reserve(split->size());
+  for (auto& chunk : *split) {
+    out.chunk_tokens.push_back(counter.request(chunk.request));  // its texts are in the count memo by now
+    out.chunks.push_back(std::move(chunk.request));
+  }
+  spdlog::info("{} split for {}: {} prompt tokens into {} chunks of at most {}", ctx.request_id, log_text(c.key),
+               tokens, out.chunks.size(), limit);
+  return out;
+}
+
+boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const PreparedCandidate& p,
+                                                 const routing::Candidate& c, ChatJob& job, SplitDecision split) {
+  const std::vector<ChatRequest>& chunks = split.chunks;
+  // Known before the first byte: the planned chunks (aisbf_chunks says how many were sent).
+  ctx.response_headers.emplace_back("x-aisbf-chunked", std::to_string(chunks.size()));
+  ClientFormatOutput client(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
+  SplitOutput out(client);
+  RelayOutcome total;
+  ctx.quota.defer_answered = true;  // settled below with every chunk's usage
+  for (std::size_t i = 0; i < chunks.size() && !out.ended() && !ctx.cancel.cancelled(); ++i) {
+    out.begin_chunk(i + 1 == chunks.size());
+    SentPrompt sent(job, ctx, c.upstream_model);
+    sent.set_counted(split.chunk_tokens[i]);
+    const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool,
+                                 &sent};
+    RelayOutcome one = co_await serve_translated(out, ctx, chunks[i], translate);
+    add_scanned(total.usage, one.usage);
+    total.effective_context = total.effective_context.value_or(0) + split.chunk_tokens[i];
+    ctx.usage.effective_context = *total.effective_context;  // each chunk's note wrote its own
+    if (!one.error) continue;
+    total.status = one.status;
+    total.error = std::move(one.error);
+    total.rate_hints = std::move(one.rate_hints);
+    if (client.started()) co_await out.finish(total.error);  // no-op when the stream already ended with it
+    break;
+  }
+  ctx.quota.defer_answered = false;
+  total.reached_client = client.started();
+  if (total.reached_client) {
+    total.status = 200;
+    ctx.quota.settle_answered(total.usage);
+  }
+  if (!total.error && !out.ended() && ctx.cancel.cancelled() && !total.reached_client) {
+    total.error = make_error(ErrorKind::internal, "the client left before the split request was answered");
+  }
+  co_return total;
+}
+
+}  // namespace aisbf

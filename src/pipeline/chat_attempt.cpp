@@ -18,8 +18,7 @@ namespace {
 bool answer_has_usage(const ChatJob& job) { return !job.stream || job.include_usage || job.anthropic; }
 
 // The client's Anthropic protocol version and beta flags, in place of any
-// of the same name in `headers`: an Anthropic client's request to an
-// Anthropic upstream keeps them, passthrough or translated (condensed).
+// of the same name in `headers`.
 void forward_anthropic_headers(const http::Request& client, HeaderList& headers) {
   for (auto field : {"anthropic-version", "anthropic-beta"}) {
     auto value = client[field];
@@ -78,11 +77,7 @@ boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const 
                                                      const routing::Candidate& c, ChatJob& job,
                                                      const ChatRequest& request,
                                                      std::optional<std::int64_t> counted = std::nullopt) {
-  std::optional<UpstreamTarget> anthropic_target;  // the client's protocol headers on the target's
-  if (job.anthropic && job.io.client != nullptr && p.adapter->accepts_anthropic_passthrough()) {
-    anthropic_target = p.target;
-    forward_anthropic_headers(*job.io.client, anthropic_target->extra_headers);
-  }
+  const std::optional<UpstreamTarget> anthropic_target = with_client_protocol_headers(p, job);
   const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
   SentPrompt sent(job, ctx, c.upstream_model);
   if (counted) sent.set_counted(*counted);
@@ -217,6 +212,13 @@ boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, con
 }
 
 }  // namespace
+
+std::optional<UpstreamTarget> with_client_protocol_headers(const PreparedCandidate& p, const ChatJob& job) {
+  if (!job.anthropic || job.io.client == nullptr || !p.adapter->accepts_anthropic_passthrough()) return std::nullopt;
+  UpstreamTarget target = p.target;
+  forward_anthropic_headers(*job.io.client, target.extra_headers);
+  return target;
+}
 
 boost::asio::awaitable<RelayOutcome> attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                              bool in_table) {

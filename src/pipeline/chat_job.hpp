@@ -62,6 +62,14 @@ const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx);
 // first need and kept (the request decoded by decoded_request).
 std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model);
 
+struct PreparedCandidate;
+
+// The target of a translated request to `p` (condensed, or a split's
+// chunk): for an Anthropic client to an Anthropic upstream, `p`'s target with
+// the client's anthropic-version and anthropic-beta, as passthrough forwards
+// them; nullopt (use p.target) otherwise.
+std::optional<UpstreamTarget> with_client_protocol_headers(const PreparedCandidate& p, const ChatJob& job);
+
 // Resolves the job's model and runs it: one attempt for a direct target,
 // the failover loop for a rotation. Errors are answered through job.io.
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope);

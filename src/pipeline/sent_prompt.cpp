@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -81,9 +83,17 @@ void SentPrompt::start(bool answer_has_usage, const boost::asio::any_io_executor
     prompt.canonical = *job_.canonical;
   }
   pending_ = std::make_shared<Pending>(executor);
-  boost::asio::post(ctx_.state->counts->pool(), [pending = pending_, prompt = std::move(prompt), e = encoding_] {
-    const std::int64_t n = count_on_pool(prompt, e);
-    boost::asio::post(pending->wake.get_executor(), [pending, n] {
+  boost::asio::post(ctx_.state->counts->pool(), [pending = pending_, prompt = std::move(prompt), e = encoding_]() mutable {
+    // An exception must not end the pool's thread (std::terminate) nor leave the waiter asleep: 0 is "not counted".
+    std::int64_t n = 0;
+    try {
+      n = count_on_pool(prompt, e);
+    } catch (const std::exception& ex) {
+      spdlog::error("prompt count failed on the count pool: {}", ex.what());
+    }
+    // The last reference travels to the executor: the timer is destroyed there, never on this thread.
+    auto& executor_of = pending->wake;
+    boost::asio::post(executor_of.get_executor(), [pending = std::move(pending), n] {
       pending->result = n;
       pending->wake.cancel();
     });

@@ -73,12 +73,19 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
   ClientFormatOutput client(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
   SplitOutput out(client);
   RelayOutcome total;
+  const std::optional<UpstreamTarget> anthropic_target = with_client_protocol_headers(p, job);
+  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
   ctx.quota.defer_answered = true;  // settled below with every chunk's usage
+  // Whatever ends this frame (a cancelled coroutine too), the final settle is not left deferred.
+  struct Undefer {
+    QuotaTap& quota;
+    ~Undefer() { quota.defer_answered = false; }
+  } undefer{ctx.quota};
   for (std::size_t i = 0; i < chunks.size() && !out.ended() && !ctx.cancel.cancelled(); ++i) {
     out.begin_chunk(i + 1 == chunks.size());
     SentPrompt sent(job, ctx, c.upstream_model);
     sent.set_counted(split.chunk_tokens[i]);
-    const TranslateJob translate{*p.adapter, p.target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool,
+    const TranslateJob translate{*p.adapter, target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool,
                                  &sent};
     RelayOutcome one = co_await serve_translated(out, ctx, chunks[i], translate);
     add_scanned(total.usage, one.usage);
@@ -96,6 +103,10 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
   if (total.reached_client) {
     total.status = 200;
     ctx.quota.settle_answered(total.usage);
+  } else if (total.usage.prompt_tokens + total.usage.completion_tokens > 0) {
+    // Chunks answered upstream before one failed: spent, though the client
+    // saw nothing (another candidate may serve it all again).
+    ctx.quota.add_side_call(total.usage, c.prices);
   }
   if (!total.error && !out.ended() && ctx.cancel.cancelled() && !total.reached_client) {
     total.error = make_error(ErrorKind::internal, "the client left before the split request was answered");

@@ -68,6 +68,7 @@ boost::asio::awaitable<bool> SplitOutput::whole(const ChatResponse& response) {
   co_return co_await client_.whole(joined(response));
 }
 
+
 // What of a chunk's events the client sees now: the first chunk's start,
 // every delta; the finish and usage are kept for the end.
 std::vector<StreamEvent> SplitOutput::passed_on(const std::vector<StreamEvent>& events) {
@@ -97,7 +98,10 @@ std::vector<StreamEvent> SplitOutput::passed_on(const std::vector<StreamEvent>& 
 boost::asio::awaitable<bool> SplitOutput::events(const std::vector<StreamEvent>& events) {
   const std::vector<StreamEvent> out = passed_on(events);
   if (out.empty()) co_return true;
-  co_return co_await client_.events(out);
+  const bool delivered = co_await client_.events(out);
+  // The client is gone: no further chunk is asked for (before the disconnect watcher may notice).
+  if (!delivered) ended_ = true;
+  co_return delivered;
 }
 
 boost::asio::awaitable<void> SplitOutput::finish(const std::optional<GatewayError>& error) {

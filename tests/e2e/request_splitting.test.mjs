@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   startSdkStack, mockProvider, model, post, stream, eventJson, anthropicTextOf, WEATHER_TOOL, ANTHROPIC_VERSION,
 } from './common.mjs';
+import { typedProvider } from '../integration/harness.mjs';
 
 const LIMIT = 260;
 const MAX_CHUNKS = 4;
@@ -48,7 +49,10 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
 
   before(async () => {
     s = await startSdkStack({
-      providers: (url) => ({ mock: mockProvider(url, { models: [model('mock-model', { max_request_tokens: LIMIT })] }) }),
+      providers: (url) => ({
+        mock: mockProvider(url, { models: [model('mock-model', { max_request_tokens: LIMIT })] }),
+        anth: typedProvider('anthropic', url, { id: 'anth', models: [model('anth-model', { max_request_tokens: LIMIT })] }),
+      }),
       rotations: { split: { model_name: 'split', providers: [{ provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] }] } },
       aisbf: { feature_controls: { request_splitting: { overlap_tokens: 20, max_chunks: MAX_CHUNKS } } },
     });
@@ -190,5 +194,21 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
     assert.equal(deltas[0].aisbf_chunks, 3);
     assert.equal(anthropicTextOf(res.events), [A, B, C].map((t) => `You said: ${t}`).join('\n\n'));
     await assertChunks(await upstream(), 3);
+  });
+
+  it('an Anthropic client split to an Anthropic upstream keeps its protocol headers on every chunk', async () => {
+    const headers = { 'anthropic-version': '2023-01-01', 'anthropic-beta': 'test-beta-1', 'x-api-key': 'any-key' };
+    const res = await post(s.u('/v1/messages'), {
+      model: 'anth/anth-model', max_tokens: 256, system: SYSTEM,
+      messages: [A, B, C].map((t) => ({ role: 'user', content: t })),
+    }, { headers });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json().aisbf_chunks, 3);
+    const sent = (await s.mock.requests()).filter((q) => /^\/v1\/messages/.test(q.path));
+    assert.equal(sent.length, 3);
+    for (const q of sent) {
+      assert.equal(q.headers['anthropic-version'], '2023-01-01');
+      assert.equal(q.headers['anthropic-beta'], 'test-beta-1');
+    }
   });
 });

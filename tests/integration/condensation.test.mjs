@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startStack, get, post, request, stream, delay, contentOf, assertError, mockProvider, model, typedProvider,
-  ANTHROPIC_VERSION,
+  ANTHROPIC_VERSION, COLOURS, colourConversation,
 } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -66,19 +66,6 @@ function writeProviders(dir, mockUrl, condensationModel) {
   fs.writeFileSync(path.join(dir, 'providers.json'), JSON.stringify({ providers, condensation }, null, 2));
 }
 
-const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'black', 'white', 'brown', 'pink'];
-
-// `turns` older exchanges of ~150 tokens each (a colour is one token), then the last question.
-function conversation(turns, last = 'What was the third colour?') {
-  const messages = [{ role: 'system', content: 'You are a careful assistant.' }];
-  for (let i = 0; i < turns; i++) {
-    const words = Array.from({ length: 70 }, (_, w) => COLOURS[(i + w * 3) % COLOURS.length]).join(' ');
-    messages.push({ role: 'user', content: `Remember list ${i}: ${words}` });
-    messages.push({ role: 'assistant', content: `Noted list ${i}: ${words}` });
-  }
-  messages.push({ role: 'user', content: last });
-  return messages;
-}
 
 const bodyOf = (record) => JSON.parse(record.body);
 
@@ -120,7 +107,7 @@ describe('condensation', { timeout: 90000 }, () => {
 
   it('conversational: the edited prompt file is sent, the upstream gets the summary, the header says so', async () => {
     await writePrompt('conversational', 'MARKER-CONV-1 condense this');
-    const messages = conversation(10);
+    const messages = colourConversation(10);
     const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json().choices[0].message.content, 'You said: What was the third colour?');
@@ -159,7 +146,7 @@ describe('condensation', { timeout: 90000 }, () => {
 
   it('semantic: its own prompt file, the current request quoted, streamed', async () => {
     await writePrompt('semantic', 'MARKER-SEM-2 keep what matters');
-    const res = await stream(s.u(CHAT), { model: 'mock/sem-model', messages: conversation(10), stream: true });
+    const res = await stream(s.u(CHAT), { model: 'mock/sem-model', messages: colourConversation(10), stream: true });
     assert.equal(res.status, 200, res.raw);
     assert.equal(contentOf(res.events), 'You said: What was the third colour?');
     assert.match(res.headers['x-aisbf-condensed'], /^methods=semantic; /);
@@ -173,7 +160,7 @@ describe('condensation', { timeout: 90000 }, () => {
 
   it('a prompt file is read at reload, not per request; an admin API edit applies at once', async () => {
     const asked = async () => {
-      const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: conversation(10) });
+      const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: colourConversation(10) });
       assert.equal(res.status, 200, res.text);
       const asks = await upstreamFor(CONDENSER);
       await s.mock.reset();
@@ -196,7 +183,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('Anthropic ingress, streamed and not: condensed, with the header', async () => {
-    const messages = conversation(10).slice(1);
+    const messages = colourConversation(10).slice(1);
     const headers = { 'anthropic-version': ANTHROPIC_VERSION };
     const body = { model: 'mock/conv-model', max_tokens: 200, system: 'You are a careful assistant.', messages };
     const res = await post(s.u(MESSAGES), body, { headers });
@@ -214,7 +201,7 @@ describe('condensation', { timeout: 90000 }, () => {
   // blocks and tool definitions. The system prompt and the last turn are
   // never altered by condensation, so their marks must reach the upstream.
   it('Anthropic client to an Anthropic upstream, condensed: its protocol headers and cache marks go on', async () => {
-    const messages = conversation(8).slice(1);
+    const messages = colourConversation(8).slice(1);
     const mark = { type: 'ephemeral', ttl: '1h' };
     const body = {
       model: 'anth/anth-model', max_tokens: 200,
@@ -244,7 +231,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('below the threshold nothing is condensed and the body goes through as sent', async () => {
-    const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: conversation(2) });
+    const res = await post(s.u(CHAT), { model: 'mock/conv-model', messages: colourConversation(2) });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers['x-aisbf-condensed'], undefined);
     assert.equal((await upstreamFor(CONDENSER)).length, 0);
@@ -295,7 +282,7 @@ describe('condensation', { timeout: 90000 }, () => {
 
   it('a request nothing can fit: 400 context_length_exceeded, no upstream chat for the model', async () => {
     const last = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');  // alone above 300 tokens
-    const res = await post(s.u(CHAT), { model: 'mock/tiny-model', max_tokens: 50, messages: conversation(3, last) });
+    const res = await post(s.u(CHAT), { model: 'mock/tiny-model', max_tokens: 50, messages: colourConversation(3, last) });
     const e = assertError(res, 400, 'context_length_exceeded');
     assert.equal(e.param, 'messages');
     const m = e.message.match(/maximum context length is 300 tokens\. However, you requested (\d+) tokens \((\d+) in the messages, 50 in the completion\)/);
@@ -304,7 +291,7 @@ describe('condensation', { timeout: 90000 }, () => {
     assert.equal((await upstreamFor('tiny-model')).length, 0);
     assert.equal((await upstreamFor(CONDENSER)).length, 1);  // conversational was tried first
 
-    const anthropic = await post(s.u(MESSAGES), { model: 'mock/tiny-model', max_tokens: 50, messages: conversation(3, last).slice(1) },
+    const anthropic = await post(s.u(MESSAGES), { model: 'mock/tiny-model', max_tokens: 50, messages: colourConversation(3, last).slice(1) },
       { headers: { 'anthropic-version': ANTHROPIC_VERSION } });
     assert.equal(anthropic.status, 400, anthropic.text);
     assert.equal(anthropic.json().type, 'error');
@@ -314,7 +301,7 @@ describe('condensation', { timeout: 90000 }, () => {
   });
 
   it('a rotation condenses once for candidates of the same settings, and refuses when none fits', async () => {
-    const res = await post(s.u(CHAT), { model: 'rotation/reuse', messages: conversation(10) });
+    const res = await post(s.u(CHAT), { model: 'rotation/reuse', messages: colourConversation(10) });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers['x-aisbf-target'], 'mock/conv-model');
     assert.match(res.headers['x-aisbf-condensed'], /^methods=conversational; /);
@@ -326,7 +313,7 @@ describe('condensation', { timeout: 90000 }, () => {
     }
     await s.mock.reset();
     const last = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
-    const refused = await post(s.u(CHAT), { model: 'rotation/refused', messages: conversation(3, last) });
+    const refused = await post(s.u(CHAT), { model: 'rotation/refused', messages: colourConversation(3, last) });
     const e = assertError(refused, 400, 'context_length_exceeded');
     assert.match(e.message, /maximum context length is 300 tokens/);
     assert.equal((await upstreamFor('tiny-model')).length, 0);
@@ -342,7 +329,7 @@ describe('condensation', { timeout: 90000 }, () => {
     writeProviders(s.configDir, s.mock.url, 'fault-slow-5000');
     assert.equal((await reload()).status, 200);
     try {
-      const messages = conversation(8);
+      const messages = colourConversation(8);
       const res = await post(s.u(CHAT), { model: 'mock/chain-model', messages }, { timeoutMs: 10000 });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.headers['x-aisbf-condensed'], undefined);
@@ -362,7 +349,7 @@ describe('condensation', { timeout: 90000 }, () => {
   // the system prompt and the last question, and asks no model.
   for (const method of LOCAL_METHODS) {
     it(`${method}: condensed locally before the upstream call`, async () => {
-      const messages = conversation(8);
+      const messages = colourConversation(8);
       messages.splice(-1, 0, ...messages.slice(-3, -1), ...messages.slice(-3, -1));
       const res = await post(s.u(CHAT), { model: `mock/local-${method}`, messages });
       assert.equal(res.status, 200, res.text);
@@ -383,7 +370,7 @@ describe('condensation', { timeout: 90000 }, () => {
     writeProviders(s.configDir, s.mock.url, 'fault-500');
     assert.equal((await request(s.u('/api/admin/reload'), { method: 'POST', headers: { 'content-length': '0' } })).status, 200);
     try {
-      const messages = conversation(8);
+      const messages = colourConversation(8);
       const res = await post(s.u(CHAT), { model: 'mock/fallback-model', messages });
       assert.equal(res.status, 200, res.text);
       const m = HEADER.exec(res.headers['x-aisbf-condensed'] ?? '');
@@ -405,7 +392,7 @@ describe('condensation', { timeout: 90000 }, () => {
     try {
       fs.writeFileSync(promptFile('conversational'), 'MARKER-CONV-3');
       await writePrompt('semantic', 'MARKER-SEM-3');
-      const messages = conversation(8);
+      const messages = colourConversation(8);
       const res = await post(s.u(CHAT), { model: 'mock/chain-model', messages });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.headers['x-aisbf-condensed'], undefined);

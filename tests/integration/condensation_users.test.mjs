@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startStack, get, post, request, delay, assertError, mockProvider, model, createUser, createToken, bearer, MOCK_KEY,
+  colourConversation,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-cu';
@@ -18,18 +19,6 @@ const CHAT = '/api/v1/chat/completions';
 const CONDENSER = 'condenser';
 const condensing = { context_size: 2000, condense_context: 50, condense_method: 'conversational' };
 
-const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'black', 'white', 'brown', 'pink'];
-// `turns` older exchanges of ~75 tokens a message, then the last question.
-function conversation(turns) {
-  const messages = [{ role: 'system', content: 'You are a careful assistant.' }];
-  for (let i = 0; i < turns; i++) {
-    const words = Array.from({ length: 70 }, (_, w) => COLOURS[(i + w * 3) % COLOURS.length]).join(' ');
-    messages.push({ role: 'user', content: `Remember list ${i}: ${words}` });
-    messages.push({ role: 'assistant', content: `Noted list ${i}: ${words}` });
-  }
-  messages.push({ role: 'user', content: 'What was the third colour?' });
-  return messages;
-}
 const bodyOf = (record) => JSON.parse(record.body);
 
 async function usageRows(s) {
@@ -72,7 +61,7 @@ describe('condensation for users', { timeout: 90000 }, () => {
 
     for (const route of [CHAT, '/api/u/carol/chat/completions']) {
       await s.mock.reset();
-      const res = await post(s.u(route), { model: 'user-provider/mine/own-model', messages: conversation(10) }, { headers: carol });
+      const res = await post(s.u(route), { model: 'user-provider/mine/own-model', messages: colourConversation(10) }, { headers: carol });
       assert.equal(res.status, 200, res.text);
       assert.match(res.headers['x-aisbf-condensed'] ?? '', /^methods=conversational; /, route);
       assert.equal((await upstreamFor(CONDENSER)).length, 1, route);
@@ -102,7 +91,7 @@ describe('condensation for users', { timeout: 90000 }, () => {
     const q = await request(s.u('/api/admin/users/dora'), { method: 'PATCH', body: { quotas: { tokens_per_day: 2400 } }, headers: admin });
     assert.equal(q.status, 200, q.text);
     const dora = bearer((await createToken(s.url, admin, 'dora')).token);
-    const body = { model: 'mock/conv-model', max_tokens: 16, messages: conversation(10) };
+    const body = { model: 'mock/conv-model', max_tokens: 16, messages: colourConversation(10) };
     const first = await post(s.u(CHAT), body, { headers: dora });
     assert.equal(first.status, 200, first.text);
     assert.match(first.headers['x-aisbf-condensed'] ?? '', /^methods=conversational; /);

@@ -9,6 +9,7 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, post, stream, delay, usageCsvRows, eventJson, contentOf, mockProvider, typedProvider, model, ANTHROPIC_VERSION,
+  COLOURS, colourConversation,
 } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -23,17 +24,6 @@ const MESSAGES_IN = [
   { role: 'user', content: 'And what comes next?' },
 ];
 
-const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'black', 'white', 'brown', 'pink'];
-function longConversation(turns) {
-  const messages = [{ role: 'system', content: 'You are a careful assistant.' }];
-  for (let i = 0; i < turns; i++) {
-    const words = Array.from({ length: 70 }, (_, w) => COLOURS[(i + w * 3) % COLOURS.length]).join(' ');
-    messages.push({ role: 'user', content: `Remember list ${i}: ${words}` });
-    messages.push({ role: 'assistant', content: `Noted list ${i}: ${words}` });
-  }
-  messages.push({ role: 'user', content: 'What was the third colour?' });
-  return messages;
-}
 
 const providers = (url) => ({
   mock: mockProvider(url, {
@@ -187,7 +177,7 @@ describe('effective_context', { timeout: 90000 }, () => {
   });
 
   it('a condensed request reports the condensed count, in the answer and the row', async () => {
-    const messages = longConversation(10);
+    const messages = colourConversation(10);
     const original = await tokenized('mock/window-model', messages);
     const rowsBefore = (await usageRows()).length;
     const res = await post(s.u(CHAT), { model: 'mock/window-model', messages });

@@ -708,3 +708,18 @@ export async function usageCsvRows(stack) {
   const [header, ...lines] = r.text.trim().split('\r\n').map((l) => l.split(','));
   return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
 }
+
+// A chat whose older turns condensation can drop: a system prompt, `turns`
+// exchanges of ~150 tokens each (a colour is one token), then `last`. The
+// condensation, effective-context and user-condensation suites share it.
+export const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'black', 'white', 'brown', 'pink'];
+export function colourConversation(turns, last = 'What was the third colour?') {
+  const messages = [{ role: 'system', content: 'You are a careful assistant.' }];
+  for (let i = 0; i < turns; i++) {
+    const words = Array.from({ length: 70 }, (_, w) => COLOURS[(i + w * 3) % COLOURS.length]).join(' ');
+    messages.push({ role: 'user', content: `Remember list ${i}: ${words}` });
+    messages.push({ role: 'assistant', content: `Noted list ${i}: ${words}` });
+  }
+  messages.push({ role: 'user', content: last });
+  return messages;
+}

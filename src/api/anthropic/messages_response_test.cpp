@@ -25,7 +25,7 @@ ChatResponse answer(std::vector<ContentBlock> content, FinishReason reason) {
 
 TEST(AnthropicIngressResponse, TextAnswer) {
   ChatResponse r = answer({TextBlock{"Hello!"}}, FinishReason::stop);
-  r.usage = Usage{412, 56, 468, 100, 12, 0};
+  r.usage = Usage{412, 56, 468, 100, 12, 0, std::nullopt};
   json::value v = encode(r);
   std::string id(v.at("id").as_string());
   EXPECT_EQ(id.rfind("msg_", 0), 0u);
@@ -37,7 +37,7 @@ TEST(AnthropicIngressResponse, TextAnswer) {
 
 TEST(AnthropicIngressResponse, EffectiveContextInUsageWhenCounted) {
   ChatResponse r = answer({TextBlock{"Hello!"}}, FinishReason::stop);
-  r.usage = Usage{412, 56, 468, 100, 12, 0};
+  r.usage = Usage{412, 56, 468, 100, 12, 0, std::nullopt};
   r.usage->effective_context = 405;
   EXPECT_EQ(encode(r).at("usage"), json::parse(R"({"input_tokens":300,"cache_creation_input_tokens":12,
     "cache_read_input_tokens":100,"output_tokens":56,"effective_context":405})"));

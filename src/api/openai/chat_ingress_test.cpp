@@ -251,7 +251,7 @@ json::value encoded(const ChatResponse& r, const std::string& model) {
 
 TEST(OpenAiChatIngress, EncodesTextAnswer) {
   auto r = response("chatcmpl-abc", {TextBlock{"Hello, "}, TextBlock{"world"}}, FinishReason::stop);
-  r.usage = Usage{12, 3, 15, 0, 0, 0};
+  r.usage = Usage{12, 3, 15, 0, 0, 0, std::nullopt};
   EXPECT_EQ(encoded(r, "my-alias"), json::parse(fixture("chat_response_text.json")));
 }
 
@@ -260,14 +260,14 @@ TEST(OpenAiChatIngress, EncodesToolCalls) {
                     {ToolCallBlock{"toolu_01A09q90qw90lq917835lq9", "get_weather", R"({"city":"Paris"})"},
                      ToolCallBlock{"toolu_01B", "get_time", ""}},
                     FinishReason::tool_calls);
-  r.usage = Usage{82, 17, 99, 64, 0, 0};
+  r.usage = Usage{82, 17, 99, 64, 0, 0, std::nullopt};
   EXPECT_EQ(encoded(r, "claude-sonnet"), json::parse(fixture("chat_response_tool_calls.json")));
 }
 
 TEST(OpenAiChatIngress, EncodesReasoning) {
   auto r = response("chatcmpl-r1", {ThinkingBlock{"6 times 7 is 42.", "sig"}, TextBlock{"The answer is 42."}},
                     FinishReason::length);
-  r.usage = Usage{30, 90, 0, 0, 0, 64};  // total missing: the sum
+  r.usage = Usage{30, 90, 0, 0, 0, 64, std::nullopt};  // total missing: the sum
   EXPECT_EQ(encoded(r, "thinker"), json::parse(fixture("chat_response_reasoning.json")));
 }
 

@@ -41,7 +41,7 @@ TEST(OpenAiChatStream, EncodesParallelToolCalls) {
                 call(0, "", "", R"(ty":"Paris"})"),
                 call(1, "", "", ""),  // an empty fragment sends nothing
                 call(1, "", "", R"("Europe/Paris"})"),
-                UsageEvent{Usage{10, 5, 15, 0, 0, 0}},  // not asked for: not sent
+                UsageEvent{Usage{10, 5, 15, 0, 0, 0, std::nullopt}},  // not asked for: not sent
                 FinishEvent{FinishReason::tool_calls}};
   EXPECT_EQ(encode({"claude-sonnet", false}, events), fixture("chat_stream_tool_calls.sse"));
 }
@@ -50,15 +50,15 @@ TEST(OpenAiChatStream, IncludeUsageAddsTheUsageChunkLast) {
   Events events{StreamStart{"chatcmpl-2", "gemini-2.5-flash", 1735689600},
                 ReasoningDelta{"6 times 7…", ""},
                 ReasoningDelta{"", "signature-only"},
-                UsageEvent{Usage{19, 1, 20, 16, 0, 0}},
+                UsageEvent{Usage{19, 1, 20, 16, 0, 0, std::nullopt}},
                 TextDelta{"42"},
-                UsageEvent{Usage{19, 10, 29, 16, 0, 8}},  // each report replaces the previous one
+                UsageEvent{Usage{19, 10, 29, 16, 0, 8, std::nullopt}},  // each report replaces the previous one
                 FinishEvent{FinishReason::length}};
   EXPECT_EQ(encode({"gemini-flash", true}, events), fixture("chat_stream_usage.sse"));
 }
 
 TEST(OpenAiChatStream, EffectiveContextInTheUsageChunkOnly) {
-  Usage u{19, 10, 29, 16, 0, 8};
+  Usage u{19, 10, 29, 16, 0, 8, std::nullopt};
   u.effective_context = 21;
   const Events events{StreamStart{"chatcmpl-2", "m", 1735689600}, TextDelta{"42"}, UsageEvent{u},
                       FinishEvent{FinishReason::stop}};
@@ -173,7 +173,7 @@ TEST(OpenAiChatStream, DecodedRequestToEncodedStreamSatisfiesTheNodeSdk) {
                 call(0, "", "", R"({"city":)"),
                 call(1, "toolu_2", "get_weather", R"({"city":"Rome"})"),
                 call(0, "", "", R"("Paris"})"),
-                UsageEvent{Usage{40, 30, 70, 0, 0, 5}},
+                UsageEvent{Usage{40, 30, 70, 0, 0, 5, std::nullopt}},
                 FinishEvent{FinishReason::tool_calls}};
   auto payloads = sse_payloads(encode(context, events));
   ASSERT_GE(payloads.size(), 3u);

@@ -84,7 +84,7 @@ TEST(OpenAiCompletionsIngress, EncodesAnswer) {
   r.created = 1735689600;
   r.message = Message{Role::assistant, {ThinkingBlock{"hidden", ""}, TextBlock{"\n\nThis is indeed a test"}}, {}};
   r.finish_reason = FinishReason::length;
-  r.usage = Usage{5, 7, 12, 0, 0, 0};
+  r.usage = Usage{5, 7, 12, 0, 0, 0, std::nullopt};
   EXPECT_EQ(json::parse(codec().encode_response(r, {"gpt-3.5-turbo-instruct", false})),
             json::parse(fixture("completions_response.json")));
 
@@ -109,7 +109,7 @@ TEST(OpenAiCompletionsIngress, EncodesStream) {
 
 TEST(OpenAiCompletionsIngress, StreamUsageAndErrors) {
   auto payloads =
-      sse_payloads(encode_stream(codec(), {"m", true}, {TextDelta{"hi"}, UsageEvent{Usage{2, 1, 3, 0, 0, 0}}}));
+      sse_payloads(encode_stream(codec(), {"m", true}, {TextDelta{"hi"}, UsageEvent{Usage{2, 1, 3, 0, 0, 0, std::nullopt}}}));
   ASSERT_EQ(payloads.size(), 4u);
   auto first = json::parse(payloads[0]);
   EXPECT_EQ(first.at("object"), "text_completion");

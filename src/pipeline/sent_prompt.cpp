@@ -1,5 +1,6 @@
 #include "pipeline/sent_prompt.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include <spdlog/spdlog.h>
@@ -35,6 +36,12 @@ struct SentPrompt::Pending {
 namespace {
 
 std::atomic<std::uint64_t> g_pooled{0};
+
+// The bytes of the prompts queued on the pool or being counted there. Past
+// the cap a large prompt is counted where its figure is wanted instead, so
+// that what clients send cannot grow the queue however slow the pool is.
+constexpr std::size_t kMaxPoolBytes = 64 * 1024 * 1024;
+std::atomic<std::size_t> g_pool_bytes{0};
 
 // What the pool counts: a copy, so that nothing of the request's need
 // outlive the attempt for it.
@@ -73,24 +80,40 @@ void SentPrompt::start(bool answer_has_usage, const boost::asio::any_io_executor
     return;
   }
   if ((!answer_has_usage && !ctx_.usage.noting()) || ctx_.state == nullptr || !ctx_.state->counts) return;
+  std::size_t bytes = 0;
+  if (job_.io.client != nullptr) {
+    bytes = job_.io.client->body().size();
+  } else if (job_.canonical) {
+    bytes = static_cast<std::size_t>(std::max<std::int64_t>(0, request_token_bound(*job_.canonical)));
+  }
+  if (bytes < kPoolCountBytes) return;
+  if (g_pool_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes > kMaxPoolBytes) {
+    g_pool_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    return;
+  }
   PoolPrompt prompt;
   if (job_.io.client != nullptr) {
-    if (job_.io.client->body().size() < kPoolCountBytes) return;
     prompt.body = job_.io.client->body();
     prompt.format = ctx_.format;
   } else {
-    if (!job_.canonical || request_token_bound(*job_.canonical) < static_cast<std::int64_t>(kPoolCountBytes)) return;
     prompt.canonical = *job_.canonical;
   }
   pending_ = std::make_shared<Pending>(executor);
-  boost::asio::post(ctx_.state->counts->pool(), [pending = pending_, prompt = std::move(prompt), e = encoding_]() mutable {
+  boost::asio::post(ctx_.state->counts->pool(),
+                    [pending = pending_, prompt = std::move(prompt), e = encoding_, bytes]() mutable {
     // An exception must not end the pool's thread (std::terminate) nor leave the waiter asleep: 0 is "not counted".
     std::int64_t n = 0;
-    try {
-      n = count_on_pool(prompt, e);
-    } catch (const std::exception& ex) {
-      spdlog::error("prompt count failed on the count pool: {}", ex.what());
+    // Only this task holds `pending` once its attempt is over (a failed
+    // one never awaits the figure): then the count is not worth making.
+    if (pending.use_count() > 1) {
+      try {
+        n = count_on_pool(prompt, e);
+      } catch (const std::exception& ex) {
+        spdlog::error("prompt count failed on the count pool: {}", ex.what());
+      }
     }
+    prompt = {};
+    g_pool_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     // The last reference travels to the executor: the timer is destroyed there, never on this thread.
     auto& executor_of = pending->wake;
     boost::asio::post(executor_of.get_executor(), [pending = std::move(pending), n] {

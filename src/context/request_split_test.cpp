@@ -195,6 +195,63 @@ TEST(RequestSplit, NeverCutsInsideAUtf8Sequence) {
   EXPECT_EQ(joined, text);
 }
 
+// The real counter, metering the bytes it tokenizes: a text counted before
+// is free (the count memo's job), a prefix search reads what it returns.
+class MeteredCounter final : public TokenCounter {
+ public:
+  explicit MeteredCounter(const Tokenizer& tokenizer) : inner_(tokenizer) {}
+  std::int64_t message(const Message& m) const override {
+    for (const auto& b : m.content)
+      if (const auto* t = std::get_if<TextBlock>(&b)) meter(t->text);
+    return inner_.message(m);
+  }
+  std::int64_t request(const ChatRequest& r) const override {
+    for (const auto& m : r.messages) message(m);
+    return inner_.request(r);
+  }
+  std::optional<std::size_t> text_prefix_within(std::string_view text, std::int64_t max_tokens) const override {
+    auto n = inner_.text_prefix_within(text, max_tokens);
+    if (n) bytes += *n;
+    return n;
+  }
+  mutable std::size_t bytes = 0;
+
+ private:
+  void meter(const std::string& text) const {
+    if (seen_.insert(text).second) bytes += text.size();
+  }
+  ChatTokenCounter inner_;
+  mutable std::set<std::string> seen_;
+};
+
+// A megabyte over 32k-token chunks costs a few encodings of the text, not
+// a search per piece (about log2 of a piece's length counts of it).
+TEST(RequestSplit, CuttingAHugeMessageTokenizesItAFewTimesNotOncePerProbe) {
+  auto tokenizer = tokenizer_for(Encoding::cl100k_base);
+  ASSERT_TRUE(tokenizer.has_value()) << tokenizer.error().message;
+  std::string text;
+  for (int i = 0; text.size() < 1'000'000; ++i) {
+    text += "Sentence number " + std::to_string(i) + " talks about the weather and the sea. ";
+    if (i % 40 == 39) text += "\n\n";
+  }
+  MeteredCounter count(**tokenizer);
+  const ChatRequest r = no_tools({user(text)});
+  auto chunks = split_ok(r, 32'000, 100, count);
+  ASSERT_GT(chunks.size(), 6u);
+  std::string joined;
+  for (const auto& c : chunks) {
+    EXPECT_LE(ChatTokenCounter(**tokenizer).request(c.request), 32'000);
+    const std::string piece = text_of(c.request.messages[0]);
+    joined += piece.substr(c.overlap_bytes[0]);
+  }
+  EXPECT_EQ(joined, text);
+  // Read once whole, then per piece: its prefix search and one check of the cut.
+  EXPECT_LT(count.bytes, 4 * text.size());
+  // Each piece but the last is nearly full: the guess is the search's answer.
+  for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
+    EXPECT_GT(ChatTokenCounter(**tokenizer).request(chunks[i].request), 31'000) << "chunk " << i;
+  }
+}
 
 // ---- properties on random conversations ----
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 namespace aisbf::context {
@@ -19,7 +20,12 @@ std::size_t char_start(std::string_view text, std::size_t pos);
 // the piece as it would be sent, overlap included): the largest end at a paragraph, else sentence,
 // else word boundary in the second half of what fits, else the largest end
 // at a character boundary that fits. `from` when not one character fits.
-std::size_t fitting_end(std::string_view text, std::size_t from, const std::function<bool(std::size_t end)>& fits);
+// `guess`, when known (TokenCounter::text_prefix_within), is where the
+// tokens run out: the cut is then made there and checked with one or two
+// counts, instead of a search that counts the piece about log2(its
+// length) times.
+std::size_t fitting_end(std::string_view text, std::size_t from, const std::function<bool(std::size_t end)>& fits,
+                        std::optional<std::size_t> guess = std::nullopt);
 
 // The start of the last `overlap` tokens of text[lo, end) (at a word start
 // when one is inside them): the smallest start whose tail counts at most

@@ -76,6 +76,11 @@ std::int64_t ChatTokenCounter::text(std::string_view text) const {
   return static_cast<std::int64_t>(tokenizer_.count(text));
 }
 
+std::optional<std::size_t> ChatTokenCounter::text_prefix_within(std::string_view text,
+                                                                std::int64_t max_tokens) const {
+  return tokenizer_.prefix_within(text, static_cast<std::size_t>(std::max<std::int64_t>(0, max_tokens)));
+}
+
 std::int64_t ChatTokenCounter::message(const Message& message) const {
   std::int64_t n = kPerMessage + text(role_name(message.role));
   if (!message.name.empty()) n += kPerName + text(message.name);

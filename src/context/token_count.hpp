@@ -4,7 +4,9 @@
 // is what the upstream would bill for the prompt.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,13 @@ class TokenCounter {
   virtual std::int64_t message(const Message& message) const = 0;
   // The whole prompt: every message, the reply's priming, the tool definitions.
   virtual std::int64_t request(const ChatRequest& request) const = 0;
+  // The length of the longest prefix of `text` that counts at most
+  // `max_tokens` as a text block (Tokenizer::prefix_within), reading the
+  // text only that far; nullopt when this counter cannot tell, and the
+  // caller then searches by counting candidate prefixes.
+  virtual std::optional<std::size_t> text_prefix_within(std::string_view, std::int64_t) const {
+    return std::nullopt;
+  }
 };
 
 // OpenAI's rules on one tokenizer. Thread-safe; cheap to make.
@@ -45,6 +54,7 @@ class ChatTokenCounter final : public TokenCounter {
   // the tokenizer's family (o200k: gpt-4o's; cl100k: gpt-4's).
   std::int64_t tools(const std::vector<ToolDefinition>& tools) const;
   std::int64_t request(const ChatRequest& request) const override;
+  std::optional<std::size_t> text_prefix_within(std::string_view text, std::int64_t max_tokens) const override;
 
  private:
   std::int64_t property(std::string_view key, const boost::json::value& schema) const;

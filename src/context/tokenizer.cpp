@@ -31,15 +31,16 @@ struct Tokenizer::Impl {
 
   ~Impl() { pcre2_code_free(pattern); }
 
-  // tiktoken's `encode_ordinary` on valid UTF-8: split by the pattern (by
-  // hand where ASCII decides the piece, else PCRE2), then byte-pair merge
-  // each piece.
-  void encode_ordinary(std::string_view text, pcre2_match_data* match, std::vector<TokenId>& out) const {
+  // tiktoken's pre-tokenization of valid UTF-8: the pieces the split
+  // pattern cuts, in order (by hand where ASCII decides the piece, else
+  // PCRE2), each handed to `visit` until it returns false.
+  template <class Visit>
+  void for_each_piece(std::string_view text, pcre2_match_data* match, Visit&& visit) const {
     auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t at = 0;
     while (at < text.size()) {
       if (std::size_t end = ascii_piece_end(encoding, text, at); end != kAsciiUndecided) {
-        byte_pair_encode(text.substr(at, end - at), ranks, out);
+        if (!visit(text.substr(at, end - at))) return;
         at = end;
         continue;
       }
@@ -52,11 +53,19 @@ struct Tokenizer::Impl {
       if (rc < 0) break;  // the last alternative, \s+, leaves nothing unmatched but a bug would loop
       const PCRE2_SIZE* span = pcre2_get_ovector_pointer(match);
       if (span[1] <= span[0]) break;
-      if (span[0] > at) byte_pair_encode(text.substr(at, span[0] - at), ranks, out);
-      byte_pair_encode(text.substr(span[0], span[1] - span[0]), ranks, out);
+      if (span[0] > at && !visit(text.substr(at, span[0] - at))) return;
+      if (!visit(text.substr(span[0], span[1] - span[0]))) return;
       at = span[1];
     }
-    if (at < text.size()) byte_pair_encode(text.substr(at), ranks, out);
+    if (at < text.size()) visit(text.substr(at));
+  }
+
+  // tiktoken's `encode_ordinary` on valid UTF-8: each piece byte-pair merged.
+  void encode_ordinary(std::string_view text, pcre2_match_data* match, std::vector<TokenId>& out) const {
+    for_each_piece(text, match, [&](std::string_view piece) {
+      byte_pair_encode(piece, ranks, out);
+      return true;
+    });
   }
 
   // The first special token in `text` at or after `from`: its position and index.
@@ -131,6 +140,31 @@ std::size_t Tokenizer::count(std::string_view text, Specials specials) const {
   if (ids.capacity() > 64 * 1024) ids = {};  // one huge text does not pin its ids for good
   memo.keep(n);
   return n;
+}
+
+std::optional<std::size_t> Tokenizer::prefix_within(std::string_view text, std::size_t max_tokens) const {
+  std::string scratch;
+  if (repair_utf8(text, scratch).data() != text.data()) return std::nullopt;  // offsets would not map back
+  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> match(pcre2_match_data_create(1, nullptr),
+                                                                            &pcre2_match_data_free);
+  std::vector<TokenId> ids;
+  std::size_t tokens = 0, end = 0;
+  impl_->for_each_piece(text, match.get(), [&](std::string_view piece) {
+    ids.clear();
+    byte_pair_encode(piece, impl_->ranks, ids);
+    if (tokens + ids.size() <= max_tokens) {
+      tokens += ids.size();
+      end = static_cast<std::size_t>(piece.data() + piece.size() - text.data());
+      return true;
+    }
+    // A piece over the rest (a long word, a run of one character): its
+    // tokens are its bytes back to back, so cut after as many as fit.
+    for (std::size_t i = 0; tokens < max_tokens && i < ids.size(); ++i, ++tokens) {
+      end += impl_->ranks.bytes_of(ids[i]).size();
+    }
+    return false;
+  });
+  return end;
 }
 
 std::string Tokenizer::decode(const std::vector<TokenId>& tokens) const {

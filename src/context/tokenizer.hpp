@@ -37,6 +37,14 @@ class Tokenizer {
   // Invalid UTF-8 is first replaced by U+FFFD (utf8_repair.hpp). Thread-safe.
   std::vector<TokenId> encode(std::string_view text, Specials specials = Specials::as_text) const;
   std::size_t count(std::string_view text, Specials specials = Specials::as_text) const;
+  // The length of the longest prefix of `text` of at most `max_tokens`
+  // tokens, cut where a piece of the split pattern ends, or between two of
+  // a long piece's tokens (possibly inside a UTF-8 sequence: callers snap
+  // it back). Its tokens are those of the text up to there; the prefix on
+  // its own encodes the same but for rare look-ahead effects at its end,
+  // so callers that must fit check the cut. Reads the text only that far.
+  // nullopt when `text` is not valid UTF-8 (the offsets would not map back).
+  std::optional<std::size_t> prefix_within(std::string_view text, std::size_t max_tokens) const;
   // The bytes of the tokens, concatenated (unknown ids are skipped).
   std::string decode(const std::vector<TokenId>& tokens) const;
   Encoding encoding() const;

@@ -23,7 +23,6 @@
 #include "pipeline/app.hpp"
 #include "pipeline/condense_llm.hpp"
 #include "pipeline/route_table.hpp"
-#include "pipeline/sent_prompt.hpp"
 #include "pipeline/store_startup.hpp"
 #include "pipeline/usage_service.hpp"
 #include "routing/effective_settings.hpp"
@@ -158,7 +157,7 @@ int serve(const Options& opt) {
   spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
                config->providers.size(), so.workers, opt.config_dir.string());
   server.run();
-  app.state().counts->drain();  // before the workers' io_contexts go with `server`
+  app.state().drain_pools();  // before the workers' io_contexts go with `server`
   usage.stop();  // SIGTERM: the queued usage rows are written before exit
   spdlog::info("stopped");
   return 0;

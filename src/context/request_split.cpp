@@ -99,7 +99,7 @@ class MessageCutter {
         trial.content.emplace_back(TextBlock{std::string(text.substr(from, end - from))});
         return count_.message(trial) <= room_;
       };
-      const std::size_t end = fitting_end(text, pos, fits);
+      const std::size_t end = fitting_end(text, pos, fits, guess_end(text, from));
       if (end == pos) {
         if (!current_.message.content.empty()) {
           flush();  // try again in a piece of its own
@@ -119,6 +119,18 @@ class MessageCutter {
       if (pos < text.size()) flush();
     }
     return std::nullopt;
+  }
+
+  // Where the room left in the current piece runs out for text[from, …),
+  // when the counter can tell without a search.
+  std::optional<std::size_t> guess_end(std::string_view text, std::size_t from) const {
+    Message base = current_.message;
+    base.content.emplace_back(TextBlock{});
+    const std::int64_t left = room_ - count_.message(base);
+    if (left <= 0) return std::nullopt;
+    auto n = count_.text_prefix_within(text.substr(from), left);
+    if (!n) return std::nullopt;
+    return from + *n;
   }
 
   const Message& source_;

@@ -168,13 +168,14 @@ RelayOutcome refused(GatewayError error) {
 // limit. `condensed`: what condensation made of the job's request.
 boost::asio::awaitable<RelayOutcome> attempt_splitting(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                                        bool in_table, const CondenseOutcome* condensed) {
-  SplitDecision split = split_for_attempt(ctx, c, job, condensed != nullptr ? &*condensed->request : nullptr);
-  if (split.refusal) {
+  std::shared_ptr<const SplitDecision> split =
+      co_await split_for_attempt(ctx, c, job, condensed != nullptr ? &*condensed->request : nullptr);
+  if (split->refusal) {
     ++job.split_refusals;
-    job.split_refusal = split.refusal;
-    co_return refused(std::move(*split.refusal));
+    job.split_refusal = split->refusal;
+    co_return refused(*split->refusal);
   }
-  if (split.chunks.empty()) {
+  if (split->chunks.empty()) {
     if (condensed != nullptr) co_return co_await send_condensed(ctx, c, job, in_table, *condensed);
     co_return co_await attempt_as_sent(ctx, c, job, in_table);
   }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/count_pool.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/prompt_tokens.hpp"
 #include "pipeline/ingress.hpp"
@@ -84,10 +86,16 @@ class ChatCallTest : public ::testing::Test {
       "tpm":{"id":"tpm","name":"Windows","type":"openai","endpoint":")" +
                                 mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
         "models":[{"name":"mock-model","context_size":1000,"rate_limit_TPM":100000},
-                  {"name":"fault-500","context_size":1000,"rate_limit_TPM":100000}]}}})");
+                  {"name":"fault-500","context_size":1000,"rate_limit_TPM":100000}]},
+      "split":{"id":"split","name":"Split","type":"openai","endpoint":")" +
+                                mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
+        "models":[{"name":"mock-model","context_size":100000,"max_request_tokens":20000},
+                  {"name":"fault-500","context_size":100000,"max_request_tokens":20000}]}}})");
     write("rotations.json", R"({"rotations":{"rot":{"providers":[{"provider_id":"mock","models":[
         {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]},
       "tpmrot":{"providers":[{"provider_id":"tpm","models":[
+        {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]},
+      "splitrot":{"providers":[{"provider_id":"split","models":[
         {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]}}})");
     write("autoselect.json", "{}");
     auto loaded = load_config(dir_);
@@ -139,6 +147,34 @@ class ChatCallTest : public ::testing::Test {
       if (const auto* t = std::get_if<TextBlock>(&b)) out += t->text;
     }
     return out;
+  }
+
+  // Words twice kPoolCountBytes long: a prompt the count pool takes.
+  static std::string large_words() {
+    std::string words;
+    for (int i = 0; words.size() < 2 * kPoolCountBytes; ++i) words += "word" + std::to_string(i % 1000) + " ";
+    return words;
+  }
+
+  // A one-message OpenAI request of large_words() to `model`.
+  RecordedResponse serve_large(const std::string& model) {
+    return serve_openai(R"({"model":")" + model + R"(","messages":[{"role":"user","content":")" + large_words() +
+                        R"("}]})");
+  }
+
+  // An OpenAI chat body served from a client: what the client got.
+  RecordedResponse serve_openai(std::string body) {
+    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
+    req.body() = std::move(body);
+    RecordingSink client;
+    ctx_.format = IngressFormat::openai_chat;
+    ctx_.deadline = {};
+    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
+      co_await serve_chat_to({req, pool, client, nullptr}, ctx_, {});
+      co_return true;
+    });
+    EXPECT_TRUE(done && *done);
+    return client.recorded();
   }
 
   MockUpstream mock_;
@@ -214,19 +250,11 @@ TEST_F(ChatCallTest, TheRequestsErrorComesBackAsAValue) {
 // recording and quotas off counts nothing at all.
 TEST_F(ChatCallTest, PromptsAreCountedOncePerRequestAndOnlyWhenWanted) {
   auto serve = [&](std::string_view model, bool stream = false) {
-    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
-    req.body() = R"({"model":")" + std::string(model) + R"(","stream":)" + (stream ? "true" : "false") +
-                 R"(,"messages":[{"role":"user","content":"count me"}]})";
-    RecordingSink client;
-    ctx_.format = IngressFormat::openai_chat;
-    ctx_.deadline = {};
-    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
-      co_await serve_chat_to({req, pool, client, nullptr}, ctx_, {});
-      co_return true;
-    });
-    EXPECT_TRUE(done && *done);
-    EXPECT_EQ(client.recorded().status, 200) << client.recorded().body;
-    return client.recorded().body;
+    const RecordedResponse got = serve_openai(R"({"model":")" + std::string(model) + R"(","stream":)" +
+                                              (stream ? "true" : "false") +
+                                              R"(,"messages":[{"role":"user","content":"count me"}]})");
+    EXPECT_EQ(got.status, 200) << got.body;
+    return got.body;
   };
   const auto before = prompt_tokenizations();
   serve("mock/mock-model", true);  // no usage in the answer, none recorded
@@ -245,32 +273,51 @@ TEST_F(ChatCallTest, PromptsAreCountedOncePerRequestAndOnlyWhenWanted) {
 // A prompt past kPoolCountBytes is counted on the count pool, not on the
 // event loop, and its figure is the count of the same request made here.
 TEST_F(ChatCallTest, ALargePromptIsCountedOnThePool) {
-  std::string words;
-  for (int i = 0; words.size() < 2 * kPoolCountBytes; ++i) words += "word" + std::to_string(i % 1000) + " ";
+  const std::string words = large_words();
   for (const bool stream : {false, true}) {
-    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
     const std::string options = stream ? R"("stream":true,"stream_options":{"include_usage":true},)" : "";
-    req.body() = R"({"model":"mock/mock-model",)" + options + R"("messages":[{"role":"user","content":")" + words +
-                 R"("}]})";
-    RecordingSink client;
-    ctx_.format = IngressFormat::openai_chat;
-    ctx_.deadline = {};
+    const std::string body =
+        R"({"model":"mock/mock-model",)" + options + R"("messages":[{"role":"user","content":")" + words + R"("}]})";
     const auto pooled = pooled_prompt_counts();
-    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
-      co_await serve_chat_to({req, pool, client, nullptr}, ctx_, {});
-      co_return true;
-    });
-    ASSERT_TRUE(done && *done);
+    const RecordedResponse got = serve_openai(body);
     EXPECT_EQ(pooled_prompt_counts(), pooled + 1);
-    const auto& got = client.recorded();
     ASSERT_EQ(got.status, 200) << got.body.substr(0, 300);
-    auto decoded = ingress_codec(IngressFormat::openai_chat).decode_request(req.body());
+    auto decoded = ingress_codec(IngressFormat::openai_chat).decode_request(body);
     ASSERT_TRUE(decoded.has_value());
     const std::int64_t want = count_prompt(context::Encoding::cl100k_base, &*decoded, {});
     EXPECT_GT(want, 10000);
     EXPECT_NE(got.body.find(R"("effective_context":)" + std::to_string(want) + "}"), std::string::npos)
         << got.body.substr(got.body.size() > 400 ? got.body.size() - 400 : 0);
   }
+}
+
+// A rotation's attempts share the job's count on the pool: the second
+// awaits the count the first posted (the first failed with a 500 before its
+// answer wanted the figure) instead of posting another.
+TEST_F(ChatCallTest, AFailoverAwaitsTheCountTheFirstAttemptPosted) {
+  const auto pooled = pooled_prompt_counts();
+  const auto submitted = state_->counts->submitted();
+  const RecordedResponse got = serve_large("rotation/rot");
+  ASSERT_EQ(got.status, 200) << got.body.substr(0, 300);
+  EXPECT_EQ(state_->counts->submitted(), submitted + 1);
+  EXPECT_EQ(pooled_prompt_counts(), pooled + 1);
+  EXPECT_NE(got.body.find(R"("effective_context":)"), std::string::npos);
+}
+
+// A large request over max_request_tokens is counted and split on the pool,
+// once: the failover to the next candidate (same limit, same encoding)
+// reuses the split the first attempt made.
+TEST_F(ChatCallTest, ALargeSplitIsMadeOnThePoolOncePerJob) {
+  const auto submitted = state_->counts->submitted();
+  const auto pooled = pooled_prompt_counts();
+  const RecordedResponse got = serve_large("rotation/splitrot");
+  ASSERT_EQ(got.status, 200) << got.body.substr(0, 300);
+  EXPECT_NE(got.body.find(R"("aisbf_chunked":true)"), std::string::npos) << got.body.substr(0, 300);
+  EXPECT_EQ(state_->counts->submitted(), submitted + 1);  // the split, with its count; nothing else
+  EXPECT_EQ(pooled_prompt_counts(), pooled);                // no separate prompt count
+  const HeaderList& headers = ctx_.response_headers;
+  EXPECT_NE(std::find(headers.begin(), headers.end(), std::pair<std::string, std::string>{"x-aisbf-attempts", "2"}),
+            headers.end());
 }
 
 // A second sink beside the client's: the tee's copy holds exactly what the

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -37,6 +38,17 @@ struct ChatIo {
   std::optional<GatewayError> failure;    // in process: the final error (nothing is sent)
 };
 
+struct SplitDecision;  // split_attempt.hpp
+
+// A split the job made (split_attempt.hpp), kept so that a failover to a
+// candidate with the same limit and encoding does not make it again.
+struct JobSplit {
+  const ChatRequest* source = nullptr;  // the job's request, or a condensed one (both live as long as the job)
+  std::int64_t limit = 0;
+  context::Encoding encoding = context::Encoding::cl100k_base;
+  std::shared_ptr<const SplitDecision> decision;
+};
+
 struct ChatJob {
   explicit ChatJob(ChatIo chat_io) : io(std::move(chat_io)) {}
   ChatIo io;
@@ -51,6 +63,7 @@ struct ChatJob {
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
   int split_refusals = 0;                  // attempts refused because the request cannot be split
   std::optional<GatewayError> split_refusal;  // the latest such refusal (split_attempt.hpp)
+  std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried
 };
 
 // The request as canonical values, decoded from the client's body on first

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "pipeline/sent_prompt.hpp"
+#include "pipeline/count_pool.hpp"
 
 namespace aisbf {
 
@@ -17,10 +17,14 @@ std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::
   state->adaptive = limits::make_in_process_adaptive_limits(seed, max_keys);
   state->tokens = limits::make_in_process_token_windows(max_keys);
   state->quotas = limits::make_in_process_quota_ledger(max_keys);
-  // One thread per four cores, at most two: counting is rare (large
-  // prompts only) and must not crowd the event loops.
+  // One thread per four cores, at most two: counting and splitting are
+  // rare (large prompts only) and must not crowd the event loops.
   state->counts = std::make_unique<CountPool>(std::clamp<std::size_t>(std::thread::hardware_concurrency() / 4, 1, 2));
   return state;
+}
+
+void GatewayState::drain_pools() {
+  if (counts) counts->drain();
 }
 
 }  // namespace aisbf

@@ -30,8 +30,12 @@ struct GatewayState {
   std::unique_ptr<limits::AdaptiveLimits> adaptive;
   std::unique_ptr<limits::TokenWindows> tokens;
   std::unique_ptr<limits::QuotaLedger> quotas;  // per-user quotas (quota_gate.hpp)
-  std::unique_ptr<CountPool> counts;  // large prompts counted off the event loops (sent_prompt.hpp)
+  std::unique_ptr<CountPool> counts;  // large prompts counted and split off the event loops (count_pool.hpp)
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
+
+  // Waits for the count pool's work under way (CountPool::drain): once the
+  // workers have stopped, before their io_contexts go.
+  void drain_pools();
 
   // `seed` fixes the jitter of learned backoffs (tests); the selection seed
   // is read from the config per request. `max_keys`: `routing.max_tracked_keys`

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -36,6 +37,9 @@ std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonic
 // tokenizer): decode and count_prompt then.
 std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, std::string_view openai_chat_body);
 
+template <class T>
+class PoolResult;  // count_pool.hpp
+
 class PromptTokens {
  public:
   // The prompt's tokens for `upstream_model`'s encoding, with the chat rule
@@ -52,9 +56,15 @@ class PromptTokens {
   void remember(context::Encoding encoding, std::int64_t tokens) {
     by_encoding_[static_cast<std::size_t>(encoding)] = tokens;
   }
+  // The count under way on the count pool for `encoding` (sent_prompt.hpp),
+  // shared by the job's attempts: a failover awaits it, it posts no other.
+  std::shared_ptr<PoolResult<std::int64_t>>& pending(context::Encoding encoding) {
+    return pending_[static_cast<std::size_t>(encoding)];
+  }
 
  private:
   std::array<std::optional<std::int64_t>, 2> by_encoding_;
+  std::array<std::shared_ptr<PoolResult<std::int64_t>>, 2> pending_;
 };
 
 // Prompts tokenized by this process so far: a counter, as metrics are, that

@@ -18,10 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "context/token_count.hpp"
-
-namespace boost::asio {
-class thread_pool;
-}
+#include "pipeline/prompt_tokens.hpp"
 
 namespace aisbf {
 
@@ -32,26 +29,9 @@ struct RequestContext;
 // to the pool.
 inline constexpr std::size_t kPoolCountBytes = 64 * 1024;
 
-// The threads that count large prompts: a few, so that counting never takes
-// every core from the event loops. Owned by GatewayState; joined when it goes.
-class CountPool {
- public:
-  explicit CountPool(std::size_t threads);
-  ~CountPool();
-  CountPool(const CountPool&) = delete;
-  CountPool& operator=(const CountPool&) = delete;
-  boost::asio::thread_pool& pool() { return *pool_; }
-  // Waits for the counts under way: each hands its result to a worker's
-  // io_context, so the server calls this once its workers have stopped and
-  // before their io_contexts go (main.cpp). Idempotent.
-  void drain();
-
- private:
-  std::unique_ptr<boost::asio::thread_pool> pool_;
-};
-
 // One attempt's figure. Lives in the attempt's frame; the pool's work holds
-// its own copy of the prompt, so the attempt may end before it does.
+// its own copy of the prompt, so the attempt may end before it does, and
+// the job keeps the count under way, so that a failover awaits it.
 class SentPrompt {
  public:
   // `upstream_model` outlives the attempt (the candidate's).
@@ -77,14 +57,13 @@ class SentPrompt {
   boost::asio::awaitable<void> note();
 
  private:
-  struct Pending;
   std::int64_t count_here();
   ChatJob& job_;
   RequestContext& ctx_;
   std::string_view upstream_model_;  // the candidate's: outlives the attempt
   context::Encoding encoding_;
   std::optional<std::int64_t> value_;
-  std::shared_ptr<Pending> pending_;  // a count on the pool
+  std::shared_ptr<PoolResult<std::int64_t>> pending_;  // a count on the pool (the job's)
 };
 
 // Prompts counted on the CountPool so far: a counter, as metrics are, that

@@ -6,6 +6,7 @@
 // calls split_near for every attempt and, only when it says so, split_for_attempt.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -24,15 +25,23 @@ namespace aisbf {
 bool split_near(const routing::Candidate& c, const ChatJob& job, const ChatRequest* condensed);
 
 struct SplitDecision {
-  std::vector<ChatRequest> chunks;       // empty: the request goes as it is
+  std::vector<ChatRequest> chunks;         // empty: the request goes as it is
   std::vector<std::int64_t> chunk_tokens;  // each chunk's prompt (its usage.effective_context)
-  std::optional<GatewayError> refusal;   // it cannot be split (a 400, nothing sent)
+  std::optional<GatewayError> refusal;     // it cannot be split (a 400, nothing sent)
+  std::int64_t prompt_tokens = 0;          // the whole request's count (0: no tokenizer)
 };
 
 // The exact count (the job's, shared with token windows and quotas) and,
-// above the limit, the split with aisbf.json's overlap and max_chunks.
-SplitDecision split_for_attempt(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
-                                const ChatRequest* condensed);
+// above the limit, the split with aisbf.json's overlap and max_chunks. A
+// request past kPoolCountBytes is counted and split on the count pool (a
+// megabyte is tens of milliseconds of tokenizing); the job keeps the
+// decision, so a failover to the same limit and encoding reuses it. Never
+// null; no chunks and no refusal: the request goes as it is (within the
+// limit, undecodable, or no tokenizer).
+boost::asio::awaitable<std::shared_ptr<const SplitDecision>> split_for_attempt(RequestContext& ctx,
+                                                                              const routing::Candidate& c,
+                                                                              ChatJob& job,
+                                                                              const ChatRequest* condensed);
 
 // Sends `chunks` in order to `c` and answers the client once. A failure
 // before anything reached the client fails the attempt (another candidate
@@ -41,6 +50,7 @@ SplitDecision split_for_attempt(RequestContext& ctx, const routing::Candidate& c
 // Each chunk's answer reports its own prompt as effective_context, and the
 // combined answer and the usage row the sum over the chunks sent.
 boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const PreparedCandidate& p,
-                                                 const routing::Candidate& c, ChatJob& job, SplitDecision split);
+                                                 const routing::Candidate& c, ChatJob& job,
+                                                 std::shared_ptr<const SplitDecision> split);
 
 }  // namespace aisbf

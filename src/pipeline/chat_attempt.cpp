@@ -162,6 +162,13 @@ RelayOutcome refused(GatewayError error) {
   return outcome;
 }
 
+// Refused for the request's size (ChatJob::size_refusals).
+RelayOutcome refused_for_size(ChatJob& job, const GatewayError& error) {
+  ++job.size_refusals;
+  job.size_refusal = error;
+  return refused(error);
+}
+
 // A request whose bound is over the candidate's max_request_tokens
 // (split_attempt.hpp): sent in chunks, refused before any upstream call
 // when it cannot be split, or sent as it is when its count is within the
@@ -170,11 +177,7 @@ boost::asio::awaitable<RelayOutcome> attempt_splitting(RequestContext& ctx, cons
                                                        bool in_table, const CondenseOutcome* condensed) {
   std::shared_ptr<const SplitDecision> split =
       co_await split_for_attempt(ctx, c, job, condensed != nullptr ? &*condensed->request : nullptr);
-  if (split->refusal) {
-    ++job.split_refusals;
-    job.split_refusal = split->refusal;
-    co_return refused(*split->refusal);
-  }
+  if (split->refusal) co_return refused_for_size(job, *split->refusal);
   if (split->chunks.empty()) {
     if (condensed != nullptr) co_return co_await send_condensed(ctx, c, job, in_table, *condensed);
     co_return co_await attempt_as_sent(ctx, c, job, in_table);
@@ -203,7 +206,11 @@ boost::asio::awaitable<RelayOutcome> attempt_whole_or_split(RequestContext& ctx,
 boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, const routing::Candidate& c, ChatJob& job,
                                                         bool in_table) {
   const CondenseOutcome* condensed = co_await condense_for_attempt(ctx, c, job);
-  if (condensed != nullptr && condensed->refusal) co_return refused(*condensed->refusal);
+  if (condensed != nullptr && condensed->refusal) {
+    // Chunks of the request may fit where no condensed form of it does.
+    if (split_near(c, job, nullptr)) co_return co_await attempt_splitting(ctx, c, job, in_table, nullptr);
+    co_return refused_for_size(job, *condensed->refusal);
+  }
   if (condensed == nullptr || !condensed->request) co_return co_await attempt_whole_or_split(ctx, c, job, in_table);
   ctx.response_headers.emplace_back("x-aisbf-condensed", condensed->header);
   if (split_near(c, job, &*condensed->request)) {

@@ -61,8 +61,11 @@ struct ChatJob {
   PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
   bool condensable = true;                 // false: never condensed (condensation's own calls)
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
-  int split_refusals = 0;                  // attempts refused because the request cannot be split
-  std::optional<GatewayError> split_refusal;  // the latest such refusal (split_attempt.hpp)
+  // Attempts refused for the request's size before any upstream call
+  // (condensation could not make it fit, or it cannot be split), and the
+  // latest refusal: when every attempt was, the client gets that 400.
+  int size_refusals = 0;
+  std::optional<GatewayError> size_refusal;
   std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried
 };
 

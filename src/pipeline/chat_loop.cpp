@@ -299,11 +299,8 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   unwatch_client(job);
   if (end.answered || ctx.cancel.cancelled()) co_return;
   if (end.final_error) co_return co_await answer_error(job, ctx, *end.final_error);
-  if (const GatewayError* too_long = condense_refused_every_attempt(job, planner.attempts())) {
-    co_return co_await answer_error(job, ctx, *too_long);
-  }
-  if (job.split_refusal && job.split_refusals == planner.attempts()) {  // every candidate: cannot be split (a 400)
-    co_return co_await answer_error(job, ctx, *job.split_refusal);
+  if (job.size_refusal && job.size_refusals == planner.attempts()) {  // every candidate: too large (a 400)
+    co_return co_await answer_error(job, ctx, *job.size_refusal);
   }
   if (end.timed_out) {
     auto error = request_timed_out(ctx);

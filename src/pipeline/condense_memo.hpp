@@ -36,7 +36,6 @@ struct CondenseOutcome {
 
 struct CondenseMemo {
   std::deque<CondenseOutcome> outcomes;               // a deque: a returned outcome stays put as it grows
-  int refusals = 0;                                   // attempts refused because nothing fit
 };
 
 }  // namespace aisbf

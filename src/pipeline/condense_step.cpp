@@ -168,16 +168,7 @@ boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestConte
     spdlog::info("{} condensed for {}: {} → {} tokens by [{}]{}", ctx.request_id, log_text(c.key), found->before,
                  found->after, found->header, found->refusal ? ", still too long" : "");
   }
-  if (found->refusal) ++memo.refusals;
   co_return found;
-}
-
-const GatewayError* condense_refused_every_attempt(const ChatJob& job, int attempts) {
-  if (!job.condense || attempts <= 0 || job.condense->refusals != attempts) return nullptr;
-  for (auto it = job.condense->outcomes.rbegin(); it != job.condense->outcomes.rend(); ++it) {
-    if (it->refusal) return &*it->refusal;
-  }
-  return nullptr;
 }
 
 }  // namespace aisbf

@@ -31,10 +31,6 @@ bool condense_near(const routing::Candidate& c, const ChatJob& job);
 boost::asio::awaitable<const CondenseOutcome*> condense_for_attempt(RequestContext& ctx, const routing::Candidate& c,
                                                                     ChatJob& job);
 
-// A rotation whose every attempt was refused for its size answers the
-// refusal (a 400), not "all candidates failed". Null otherwise.
-const GatewayError* condense_refused_every_attempt(const ChatJob& job, int attempts);
-
 // Runs `conversational` or `semantic` (the seam the tests replace).
 using ModelMethod = std::function<boost::asio::awaitable<std::optional<ChatRequest>>(
     context::CondenseMethod, const ChatRequest&, const context::CondenseGoal&)>;

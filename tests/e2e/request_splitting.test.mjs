@@ -26,6 +26,7 @@ function words(tag, n = 145) {
 const A = words('Alpha');
 const B = words('Bravo');
 const C = words('Charlie');
+const SMALL_CONTEXT = { context_size: 400, condense_context: 50, condense_method: 'algorithmic' };
 const conversation = (...texts) => [{ role: 'system', content: SYSTEM }, ...texts.map((t) => ({ role: 'user', content: t }))];
 const wordCount = (s) => s.split(/\s+/).filter(Boolean).length;
 
@@ -52,8 +53,18 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
       providers: (url) => ({
         mock: mockProvider(url, { models: [model('mock-model', { max_request_tokens: LIMIT })] }),
         anth: typedProvider('anthropic', url, { id: 'anth', models: [model('anth-model', { max_request_tokens: LIMIT })] }),
+        // Condensation that cannot make A, B and C fit 400 tokens (algorithmic
+        // finds nothing to drop), beside a limit whose chunks do fit.
+        both: mockProvider(url, { id: 'both', models: [model('mock-model', { max_request_tokens: LIMIT, ...SMALL_CONTEXT })] }),
+        small: mockProvider(url, { id: 'small', models: [model('mock-model', SMALL_CONTEXT)] }),
       }),
-      rotations: { split: { model_name: 'split', providers: [{ provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] }] } },
+      rotations: {
+        split: { model_name: 'split', providers: [{ provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] }] },
+        mixed: { model_name: 'mixed', providers: [
+          { provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] },
+          { provider_id: 'small', models: [{ name: 'mock-model', weight: 1 }] },
+        ] },
+      },
       aisbf: { feature_controls: { request_splitting: { overlap_tokens: 20, max_chunks: MAX_CHUNKS } } },
     });
     client = s.client();
@@ -168,6 +179,29 @@ describe('openai sdk: request splitting', { timeout: 90000 }, () => {
     const viaRotation = await post(s.u('/api/v1/chat/completions'), { model: 'rotation/split', messages: tooMany });
     assert.equal(viaRotation.status, 400, viaRotation.text);
     assert.equal(viaRotation.json().error.code, 'request_too_large');
+    assert.equal((await upstream()).length, 0);
+  });
+
+  it('a request that condensation cannot fit is split when its chunks fit', async () => {
+    // No two alike: algorithmic condensation has nothing to drop.
+    const unique = (tag) => Array.from({ length: 70 }, (_, i) => `${tag}${i}`).join(' ');
+    const texts = [unique('Alpha'), unique('Bravo'), unique('Charlie')];
+    assert.ok(await tokens({ messages: conversation(...texts) }) > SMALL_CONTEXT.context_size);
+    const { data: r, response } = await client.chat.completions
+      .create({ model: 'both/mock-model', messages: conversation(...texts) }).withResponse();
+    assert.equal(response.headers.get('x-aisbf-condensed'), null);
+    assert.equal(response.headers.get('x-aisbf-chunked'), '3');
+    assert.equal(r.aisbf_chunks, 3);
+    assert.equal(r.choices[0].message.content, texts.map((t) => `You said: ${t}`).join('\n\n'));
+    await assertChunks(await upstream(), 3);
+  });
+
+  it('a rotation whose candidates refuse the size each their own way answers a 400', async () => {
+    // One candidate cannot split it into MAX_CHUNKS, the other cannot condense it into 400 tokens.
+    const tooMany = conversation(A, B, C, words('Delta'), words('Echo'));
+    const r = await post(s.u('/api/v1/chat/completions'), { model: 'rotation/mixed', messages: tooMany });
+    assert.equal(r.status, 400, r.text);
+    assert.ok(['request_too_large', 'context_length_exceeded'].includes(r.json().error.code), r.text);
     assert.equal((await upstream()).length, 0);
   });
 

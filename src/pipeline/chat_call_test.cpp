@@ -90,7 +90,10 @@ class ChatCallTest : public ::testing::Test {
       "split":{"id":"split","name":"Split","type":"openai","endpoint":")" +
                                 mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
         "models":[{"name":"mock-model","context_size":100000,"max_request_tokens":20000},
-                  {"name":"fault-500","context_size":100000,"max_request_tokens":20000}]}}})");
+                  {"name":"fault-500","context_size":100000,"max_request_tokens":20000}]},
+      "anth":{"id":"anth","name":"Anthropic","type":"anthropic","endpoint":")" +
+                                mock_.url() + R"(/v1","api_key":"mock-key","api_key_required":true,"rate_limit":0,
+        "models":[{"name":"claude-mock","context_size":100000}]}}})");
     write("rotations.json", R"({"rotations":{"rot":{"providers":[{"provider_id":"mock","models":[
         {"name":"fault-500","weight":1000},{"name":"mock-model","weight":1}]}]},
       "tpmrot":{"providers":[{"provider_id":"tpm","models":[
@@ -268,6 +271,13 @@ TEST_F(ChatCallTest, PromptsAreCountedOncePerRequestAndOnlyWhenWanted) {
   EXPECT_EQ(prompt_tokenizations(), before + 3);
   serve("rotation/tpmrot");  // fault-500, then mock-model: one count for both claims and the answer
   EXPECT_EQ(prompt_tokenizations(), before + 4);
+  // Translated: a stream whose usage the client does not see counts nothing
+  // either, though the upstream reports usage; one the client sees is counted.
+  serve("anth/claude-mock", true);
+  EXPECT_EQ(prompt_tokenizations(), before + 4);
+  const std::string translated = serve("anth/claude-mock");
+  EXPECT_EQ(prompt_tokenizations(), before + 5);
+  EXPECT_NE(translated.find(R"("effective_context":)"), std::string::npos) << translated;
 }
 
 // A prompt past kPoolCountBytes is counted on the count pool, not on the

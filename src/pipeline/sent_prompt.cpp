@@ -48,6 +48,7 @@ SentPrompt::SentPrompt(ChatJob& job, RequestContext& ctx, std::string_view upstr
 SentPrompt::~SentPrompt() = default;
 
 void SentPrompt::start(bool answer_has_usage, const boost::asio::any_io_executor& executor) {
+  wanted_ = answer_has_usage || ctx_.usage.noting();
   if (value_ || pending_) return;
   if (auto counted = job_.prompt_tokens.counted(encoding_)) {
     value_ = *counted;
@@ -58,7 +59,7 @@ void SentPrompt::start(bool answer_has_usage, const boost::asio::any_io_executor
     pending_ = shared;
     return;
   }
-  if ((!answer_has_usage && !ctx_.usage.noting()) || ctx_.state == nullptr || !ctx_.state->counts) return;
+  if (!wanted_ || ctx_.state == nullptr || !ctx_.state->counts) return;
   std::size_t bytes = 0;
   if (job_.io.client != nullptr) {
     bytes = job_.io.client->body().size();

@@ -50,6 +50,10 @@ class SentPrompt {
   void start(bool answer_has_usage, const boost::asio::any_io_executor& executor);
   // The figure, counted now when it was not (nullopt: no tokenizer).
   boost::asio::awaitable<std::optional<std::int64_t>> value();
+  // Whether anyone reads the figure: false once start() learnt that the
+  // answer shows no usage and the tap notes nothing (then a translated
+  // answer's usage goes without it, and nothing is counted for it).
+  bool wanted() const { return wanted_; }
   // The figure when value() found one (nothing is counted here).
   std::optional<std::int64_t> counted() const { return value_ && *value_ > 0 ? value_ : std::nullopt; }
   // value() into the usage tap, for the row and the quota's settlement,
@@ -63,6 +67,7 @@ class SentPrompt {
   std::string_view upstream_model_;  // the candidate's: outlives the attempt
   context::Encoding encoding_;
   std::optional<std::int64_t> value_;
+  bool wanted_ = true;
   std::shared_ptr<PoolResult<std::int64_t>> pending_;  // a count on the pool (the job's)
 };
 

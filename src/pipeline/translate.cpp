@@ -113,7 +113,7 @@ boost::asio::awaitable<void> add_figure(std::vector<StreamEvent>& events, SentPr
 // The answer's usage gets the figure, and the usage row has it.
 boost::asio::awaitable<void> note_figure(SentPrompt* sent, std::optional<Usage>& usage) {
   if (sent == nullptr) co_return;
-  if (usage) {
+  if (usage && sent->wanted()) {
     const std::optional<std::int64_t> n = co_await sent->value();
     usage->effective_context = n;
   }
@@ -171,7 +171,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
     if ((outcome.error = framer.drain(*decoder, events, job.target.provider_id, cap))) break;
     if (events.empty()) continue;
     note_usage(events, outcome);
-    if (job.sent != nullptr && has_usage_event(events)) co_await add_figure(events, *job.sent);
+    if (job.sent != nullptr && job.sent->wanted() && has_usage_event(events)) co_await add_figure(events, *job.sent);
     writable = co_await out.events(events);
     events.clear();
   }
@@ -188,7 +188,7 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   if (outcome.error && !out.started()) co_return outcome;  // nothing was sent yet: the caller answers
   if (!events.empty()) {
     note_usage(events, outcome);
-    if (job.sent != nullptr && has_usage_event(events)) co_await add_figure(events, *job.sent);
+    if (job.sent != nullptr && job.sent->wanted() && has_usage_event(events)) co_await add_figure(events, *job.sent);
     const bool delivered = co_await out.events(events);
     if (!delivered) co_return outcome;
   }

@@ -13,6 +13,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
+#include "pipeline/sent_prompt.hpp"
 #include "pipeline/usage_capture.hpp"
 #include "routing/rotation.hpp"
 
@@ -175,8 +176,14 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   call.usage.status = answer ? 200 : answer.error().status;
   if (!answer) note_error(call.usage, answer.error());
   // Counted only when the upstream reported no usage: the transcript, in
-  // the encoding of the model that answered.
-  auto count_transcript = [&transcript](std::string_view upstream_model) -> std::int64_t {
+  // the encoding of the model that answered (off the event loop when large).
+  const bool estimate = !call.usage.usage.reported && call.usage.attempts > 0;
+  const std::int64_t transcript_tokens =
+      estimate ? co_await count_text_off_loop(ctx, transcript,
+                                              context::encoding_for_model(call.usage.model).encoding)
+               : 0;
+  auto count_transcript = [&](std::string_view upstream_model) -> std::int64_t {
+    if (estimate && upstream_model == call.usage.model) return transcript_tokens;
     auto tokenizer = context::tokenizer_for(context::encoding_for_model(upstream_model).encoding);
     return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(transcript)) : 0;
   };
@@ -184,7 +191,7 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   // The caller's quotas pay for it (its usage row is the caller's too);
   // without reported usage, the transcript as counted is the prompt.
   ScannedUsage spent = call.usage.usage;
-  if (!spent.reported && call.usage.attempts > 0) spent.prompt_tokens = count_transcript(call.usage.model);
+  if (estimate) spent.prompt_tokens = transcript_tokens;
   ctx.quota.add_side_call(spent, call.usage.prices);
   if (!answer) {
     spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/this_coro.hpp>
+
 #include "pipeline/chat_job.hpp"
 #include "pipeline/count_pool.hpp"
 #include "pipeline/condense_check.hpp"
@@ -36,6 +38,22 @@ std::int64_t count_on_pool(const PoolPrompt& prompt, context::Encoding encoding)
 }
 
 }  // namespace
+
+boost::asio::awaitable<std::int64_t> count_text_off_loop(RequestContext& ctx, std::string text,
+                                                         context::Encoding encoding) {
+  auto tokenizer = context::tokenizer_for(encoding);
+  if (!tokenizer) co_return 0;
+  const context::Tokenizer* t = *tokenizer;
+  if (text.size() >= kPoolCountBytes && ctx.state != nullptr && ctx.state->counts) {
+    const std::size_t bytes = text.size();
+    const auto executor = co_await boost::asio::this_coro::executor;
+    auto work = [t, copy = text] { return static_cast<std::int64_t>(t->count(copy)); };
+    if (auto result = ctx.state->counts->submit(executor, bytes, std::int64_t{-1}, std::move(work))) {
+      if (const std::int64_t n = co_await result->get(); n >= 0) co_return n;
+    }
+  }
+  co_return static_cast<std::int64_t>(t->count(text));  // small, over the pool's cap, or failed there
+}
 
 std::uint64_t pooled_prompt_counts() { return g_pooled.load(std::memory_order_relaxed); }
 

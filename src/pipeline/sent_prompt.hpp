@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -70,6 +71,12 @@ class SentPrompt {
   bool wanted_ = true;
   std::shared_ptr<PoolResult<std::int64_t>> pending_;  // a count on the pool (the job's)
 };
+
+// The tokens of a plain text in `encoding` (0: no tokenizer): on the
+// CountPool when it is past kPoolCountBytes and the pool has room, else
+// here.
+boost::asio::awaitable<std::int64_t> count_text_off_loop(RequestContext& ctx, std::string text,
+                                                         context::Encoding encoding);
 
 // Prompts counted on the CountPool so far: a counter, as metrics are, that
 // shows which requests went there (chat_call_test.cpp).

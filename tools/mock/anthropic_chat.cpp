@@ -92,7 +92,9 @@ void make_reply(ApiContext& ctx, const json::object& body, bool thinking, bool t
       if (type == "any") mode = ToolMode::required;
       if (type == "tool") forced = string_at(*choice, "name");
     }
-    if (const ToolRef* tool = choose_tool(tools, mode, forced, user_text)) {
+    if (task_reply(body.at("messages"), body.if_contains("system"), r.model, r.text)) {
+      // AISBF's autoselect or classification prompt: r.text is the answer.
+    } else if (const ToolRef* tool = choose_tool(tools, mode, forced, user_text)) {
       r.tool = tool->name;
       append_arguments(r.text, tool->properties, user_text);
     } else {

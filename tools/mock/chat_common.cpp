@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <chrono>
 
+#include "select.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
@@ -11,6 +12,25 @@ namespace json = boost::json;
 namespace {
 
 thread_local std::array<unsigned char, 64 * 1024> t_arena;
+
+// Calls f(text) for `v` when it is a string, and for every string under a
+// "text" or "content" key inside it.
+template <class F>
+void for_each_prompt_string(const json::value& v, F& f) {
+  if (v.is_string()) {
+    f(std::string_view(v.get_string()));
+  } else if (const json::array* a = v.if_array()) {
+    for (const auto& item : *a) for_each_prompt_string(item, f);
+  } else if (const json::object* o = v.if_object()) {
+    for (const auto& field : *o) {
+      if (!field.value().is_string()) {
+        for_each_prompt_string(field.value(), f);
+      } else if (field.key() == "text" || field.key() == "content") {
+        f(std::string_view(field.value().get_string()));
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -59,6 +79,23 @@ std::size_t count_text_words(const json::value& v) {
     }
   }
   return words;
+}
+
+bool task_reply(const json::value& messages, const json::value* system, std::string_view model, std::string& reply) {
+  // Most requests are plain chat: look for a tag before copying any text.
+  bool tagged = false;
+  auto find_tag = [&](std::string_view t) { tagged = tagged || mentions_task_tag(t); };
+  if (system != nullptr) for_each_prompt_string(*system, find_tag);
+  for_each_prompt_string(messages, find_tag);
+  if (!tagged) return false;
+  std::string prompt;
+  auto gather = [&](std::string_view t) {
+    if (!prompt.empty()) prompt.push_back('\n');
+    prompt += t;
+  };
+  if (system != nullptr) for_each_prompt_string(*system, gather);
+  for_each_prompt_string(messages, gather);
+  return answer_task_prompt(prompt, model, reply);
 }
 
 const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std::string_view forced,

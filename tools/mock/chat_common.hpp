@@ -47,6 +47,13 @@ const boost::json::value* either_at(const boost::json::object& o, std::string_vi
 // "output" key, at any depth.
 std::size_t count_text_words(const boost::json::value& v);
 
+// When the text of `messages` and `system` (may be null) — every string
+// under a "text" or "content" key, at any depth, and a plain string — is
+// AISBF's autoselect or classification prompt, its answer in `reply` (see
+// select.hpp; `model` shapes an autoselect answer) and true; else false.
+bool task_reply(const boost::json::value& messages, const boost::json::value* system, std::string_view model,
+                std::string& reply);
+
 // An offered tool: its name and its schema's "properties" (may be null).
 struct ToolRef {
   std::string_view name;

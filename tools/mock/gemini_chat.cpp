@@ -125,7 +125,9 @@ void make_reply(ApiContext& ctx, const json::object& body, bool tools_allowed, R
     }
     std::vector<ToolRef> tools = tools_allowed ? offered_tools(body) : std::vector<ToolRef>{};
     const ToolMode mode = tool_mode(body, tools);
-    if (const ToolRef* tool = choose_tool(tools, mode, {}, user_text)) {
+    if (task_reply(body.at("contents"), either_at(body, "systemInstruction", "system_instruction"), r.model, r.text)) {
+      // AISBF's autoselect or classification prompt: r.text is the answer.
+    } else if (const ToolRef* tool = choose_tool(tools, mode, {}, user_text)) {
       r.tool = tool->name;
       append_arguments(r.text, tool->properties, user_text);
     } else {

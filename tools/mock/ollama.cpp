@@ -175,7 +175,9 @@ void make_reply(ApiContext& ctx, const json::object& body, bool tools_allowed, R
         tools.push_back({string_at(*f, "name"), params != nullptr ? params->if_contains("properties") : nullptr});
       }
     }
-    if (const ToolRef* tool = choose_tool(tools, ToolMode::automatic, {}, user_text)) {
+    if (task_reply(body.at("messages"), nullptr, r.model, r.text)) {
+      // AISBF's autoselect or classification prompt: r.text is the answer.
+    } else if (const ToolRef* tool = choose_tool(tools, ToolMode::automatic, {}, user_text)) {
       r.tool = tool->name;
       append_arguments(r.text, tool->properties, user_text);
     } else {

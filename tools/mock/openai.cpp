@@ -11,6 +11,7 @@
 
 #include "faults.hpp"
 #include "openai_chat.hpp"
+#include "select.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
@@ -30,6 +31,9 @@ constexpr std::string_view kBadJson =
 constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "org/nested-model",
                                                   "text-embedding-3-small"};
 constexpr unsigned kDefaultDimensions = 8;
+// Bag-of-words vectors need room for a vocabulary: with 8 dimensions most
+// words would collide.
+constexpr unsigned kBagOfWordsDimensions = 256;
 constexpr unsigned kMaxDimensions = 65536;
 
 enum class Route : std::uint8_t { unknown, chat, embeddings, models, model };
@@ -173,12 +177,14 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
 }
 
 struct EmbeddingInput {
+  const json::value* source = nullptr;  // the string or the token array
   std::uint64_t seed = 0xCBF29CE484222325ull;
   std::size_t tokens = 0;
 };
 
 // One input: a string or a token array. False when it is neither.
 bool read_input(const json::value& v, EmbeddingInput& in) {
+  in.source = &v;
   if (v.is_string()) {
     in.seed = fnv1a(in.seed, v.get_string());
     in.tokens = std::max<std::size_t>(1, count_words(v.get_string()));
@@ -221,6 +227,19 @@ void make_vector(std::uint64_t seed, unsigned dims, std::vector<float>& v) {
   }
 }
 
+// embed-bow: the words of a string, or each token of a token array as a word.
+void make_bag_of_words(const json::value& source, unsigned dims, std::vector<float>& v) {
+  BagOfWords bag(dims);
+  if (source.is_string()) {
+    bag.add_text(source.get_string());
+  } else {
+    for (const auto& t : source.get_array()) {  // integers, checked by read_input
+      bag.add_word(t.is_int64() ? std::to_string(t.get_int64()) : std::to_string(t.get_uint64()));
+    }
+  }
+  bag.finish(v);
+}
+
 void append_vector(std::string& out, const std::vector<float>& v, bool base64) {
   if (base64) {
     std::string bytes;
@@ -252,7 +271,8 @@ void embeddings(const json::object& body, std::string_view model, Plan& plan) {
               "invalid_request_error", "input", "invalid_value");
     return;
   }
-  unsigned dims = kDefaultDimensions;
+  const bool bag_of_words = is_bag_of_words_model(model);
+  unsigned dims = bag_of_words ? kBagOfWordsDimensions : kDefaultDimensions;
   if (const json::value* d = body.if_contains("dimensions"); d != nullptr && !d->is_null()) {
     const bool ok = (d->is_int64() && d->get_int64() >= 1 && d->get_int64() <= kMaxDimensions) ||
                     (d->is_uint64() && d->get_uint64() >= 1 && d->get_uint64() <= kMaxDimensions);
@@ -277,7 +297,11 @@ void embeddings(const json::object& body, std::string_view model, Plan& plan) {
     plan.body += "{\"object\":\"embedding\",\"index\":";
     append_uint(plan.body, i);
     plan.body += ",\"embedding\":";
-    make_vector(inputs[i].seed, dims, v);
+    if (bag_of_words) {
+      make_bag_of_words(*inputs[i].source, dims, v);
+    } else {
+      make_vector(inputs[i].seed, dims, v);
+    }
     append_vector(plan.body, v, format == "base64");
     plan.body.push_back('}');
     tokens += inputs[i].tokens;

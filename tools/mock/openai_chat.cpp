@@ -5,20 +5,12 @@
 #include <boost/json/value.hpp>
 #include <ctime>
 
+#include "chat_common.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
 namespace json = boost::json;
 namespace {
-
-constexpr std::size_t kContentPiece = 24;
-constexpr std::size_t kArgumentPiece = 8;
-constexpr std::size_t kBigEventBytes = 10u << 20;
-
-std::string_view string_at(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string_view(v->get_string()) : std::string_view{};
-}
 
 // Calls f(text) for a string content, or for each part of an array content
 // that has a string "text".
@@ -129,6 +121,8 @@ void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
   if (last != nullptr && string_at(*last, "role") == "tool") {
     r.text = "Tool result: ";
     append_text_of(r.text, last->if_contains("content"));
+  } else if (task_reply(body.at("messages"), nullptr, r.model, r.text)) {
+    // AISBF's autoselect or classification prompt: r.text is the answer.
   } else {
     std::string user_text;
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
@@ -267,7 +261,7 @@ std::size_t build_events(const Reply& r, bool include_usage, Fault fault, std::v
   std::size_t pieces = 0;
   std::string_view rest = r.text;
   while (!rest.empty()) {
-    const std::size_t n = utf8_piece(rest, tool ? kArgumentPiece : kContentPiece);
+    const std::size_t n = utf8_piece(rest, tool ? kArgumentPiece : kTextPiece);
     std::string& e = w.begin();
     e += tool ? "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":" : "{\"content\":";
     append_json_string(e, rest.substr(0, n));
@@ -311,12 +305,7 @@ void build_chat(ApiContext& ctx, const json::object& body, std::string_view mode
     r.tool = {};
     r.text.assign(kBigEventBytes, 'x');
   }
-  switch (fault.kind) {
-    case FaultKind::slow: plan.delay_ms = fault.param; break;
-    case FaultKind::cut: plan.behaviour = Behaviour::cut; break;
-    case FaultKind::hang_after_first: plan.behaviour = Behaviour::hang_after_first; break;
-    default: break;
-  }
+  apply_delivery_fault(fault, plan);
   if (!stream) {
     build_body(r, plan.body);
     return;

@@ -2,7 +2,8 @@
 """End-to-end check of aisbf-mock: every route and fault, over real sockets.
 
 Usage: python3 tools/mock/smoke_test.py path/to/aisbf-mock
-The Anthropic, Gemini and Ollama checks live in smoke_protocols.py beside it.
+The Anthropic, Gemini and Ollama checks live in smoke_protocols.py beside it, the task
+prompts (autoselect, classification) and bag-of-words embeddings in smoke_select.py.
 Standard library only. Exits non-zero on the first failure.
 """
 import base64
@@ -137,6 +138,16 @@ def error_of(status, body, want_status, want_type, want_code=None):
     assert err["type"] == want_type and err["code"] == want_code, err
 
 
+def assert_silent(s, seconds=0.3):
+    """Asserts that nothing arrives on socket `s` for `seconds` (a hang)."""
+    s.settimeout(seconds)
+    try:
+        data = s.recv(100)
+    except socket.timeout:
+        return
+    raise AssertionError(f"the hang answered: {data!r}")
+
+
 def stats(port):
     return call_json(port, "GET", "/__mock/stats")[2]
 
@@ -251,12 +262,7 @@ def check_faults(port):
     assert stats(port) == {"received": 8, "completed": 8, "aborted": 0}, stats(port)
 
     s = raw_request(port, "POST", "/v1/chat/completions", chat(model="fault-hang"))
-    s.settimeout(0.3)
-    try:
-        s.recv(100)
-        raise AssertionError("fault-hang answered")
-    except socket.timeout:
-        pass
+    assert_silent(s)
     last = call_json(port, "GET", "/__mock/requests?last=1")[2]["requests"]
     assert len(last) == 1 and not last[0]["completed"] and not last[0]["aborted"], last
     s.close()
@@ -428,13 +434,16 @@ def check_api_keys(binary):
 
 
 def main():
-    global smoke_protocols
+    global smoke_protocols, smoke_select
     import smoke_protocols  # the Anthropic, Gemini and Ollama checks; imports this file's helpers
+    import smoke_select  # autoselect, classification and bag-of-words embeddings, on every protocol
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/aisbf-mock"
     mock = Mock(binary)
     try:
         for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_keep_alive,
-                  smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama):
+                  smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama,
+                  smoke_select.check_choice, smoke_select.check_shapes, smoke_select.check_classification,
+                  smoke_select.check_faults_first, smoke_select.check_bag_of_words):
             check(mock.port)
             print(f"ok  {check.__name__}")
     finally:

@@ -8,8 +8,9 @@
 // scale is 1, the worst 0; a scale on which all candidates tie says nothing
 // and counts 0 for all). The best candidate is chosen when it stands clear
 // of the second, (best − second) / best ≥ margin; otherwise none is, and the
-// caller asks the selection model. Pure arithmetic: 50 candidates cost well
-// under a microsecond beside BM25 itself (bench/autoselect.cpp).
+// caller asks the selection model. Pure arithmetic: for 50 candidates the
+// pick costs 0.1 µs and the cosines 2 µs at 384 dimensions, 8 µs at 1536,
+// beside BM25's 35-40 µs for a 4 KiB prompt (bench/autoselect.cpp).
 //
 // Description vectors are made unit length once per config version
 // (unit_vector), so that each request pays one dot product per candidate.

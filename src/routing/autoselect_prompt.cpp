@@ -80,12 +80,25 @@ std::int64_t count_line(const std::string& line, Role role, const context::Token
   return counter.message(m);
 }
 
+// Tokens are rarely longer than a few bytes: a message of more than this
+// many bytes per token of the budget is cut before it is counted, so that a
+// megabyte paste is not tokenized whole only to be cut.
+constexpr std::int64_t kBytesPerTokenCap = 16;
+
+bool surely_over(const std::string& line, std::int64_t budget) {
+  return static_cast<std::int64_t>(line.size()) / kBytesPerTokenCap > budget;
+}
+
 // The newest message's line cut to its head and tail until it fits `budget`:
 // each try keeps a share of the bytes in proportion to the overshoot.
 std::string cut_to_budget(std::string line, Role role, std::int64_t budget, const context::TokenCounter& counter) {
   const std::string prefix = std::string(role_name(role)) + ": ";
   const std::string body = line.substr(prefix.size(), line.size() - prefix.size() - 1);
   std::size_t keep = body.size();
+  if (surely_over(line, budget)) {
+    keep = static_cast<std::size_t>(budget * kBytesPerTokenCap);
+    line = prefix + context::head_and_tail(body, keep / 2, keep / 2) + '\n';
+  }
   for (int attempt = 0; attempt < 12; ++attempt) {
     const std::int64_t tokens = count_line(line, role, counter);
     if (tokens <= budget || keep == 0) break;
@@ -112,6 +125,10 @@ std::string render_conversation(const ChatRequest& request, const ConversationWi
     if (window.tokens <= 0) {
       kept.push_back(std::move(line));
       continue;
+    }
+    if (kept.empty() && surely_over(line, window.tokens)) {
+      kept.push_back(cut_to_budget(std::move(line), it->role, window.tokens, counter));
+      break;
     }
     const std::int64_t tokens = count_line(line, it->role, counter);
     if (used + tokens > window.tokens) {

@@ -84,6 +84,31 @@ TEST(AutoselectPromptTest, CutsTheNewestMessageAloneOverTheBudgetToHeadAndTail) 
   EXPECT_GT(context::testing::words(text), 250);  // cut to the budget, not far below it
 }
 
+// Counts and remembers the longest text it was asked to count.
+class LongestSeen final : public context::TokenCounter {
+ public:
+  std::int64_t message(const Message& m) const override {
+    const auto& text = std::get<TextBlock>(m.content.front()).text;
+    longest = std::max(longest, text.size());
+    return words_.message(m);
+  }
+  std::int64_t request(const ChatRequest& r) const override { return words_.request(r); }
+  mutable std::size_t longest = 0;
+
+ private:
+  WordCounter words_;
+};
+
+TEST(AutoselectPromptTest, AHugeNewestMessageIsCutBeforeItIsCounted) {
+  std::string body;
+  while (body.size() < 2'000'000) body += "word ";
+  const LongestSeen counter;
+  const auto text = render_conversation(request_of({user(body)}), {.messages = 10, .tokens = 1000}, counter);
+  EXPECT_LE(counter.longest, 16u * 1000u + 200u);
+  EXPECT_LE(context::testing::words(text) + 3, 1000);
+  EXPECT_GT(context::testing::words(text), 500);
+}
+
 TEST(AutoselectPromptTest, ShowsToolCallsResultsAndImagesShortly) {
   Message thinking{Role::assistant, {}, {}};
   thinking.content.emplace_back(ThinkingBlock{"secret plan", "sig"});

@@ -13,8 +13,9 @@
 // The conversation is quoted, not forwarded: the last messages that fit a
 // token budget, one `role: text` line each, tool calls as
 // `[tool call NAME]`, tool results cut short, images as `[image]`, reasoning
-// left out; the system prompt is not part of it (AISBF sends the messages
-// alone too, and an agent's system prompt says nothing about this turn).
+// left out; the system prompt is not part of it (AISBF quotes every
+// message, the system prompt too, but an agent's system prompt says nothing
+// about this turn and would take most of the budget).
 // Client text and descriptions cannot open or close our tags: `<aisbf_` and
 // `</aisbf_` (any case) in them become `&lt;aisbf_`, so a client cannot forge
 // a candidate list, a fallback or an answer.

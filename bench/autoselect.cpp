@@ -88,7 +88,8 @@ void hybrid_pick(benchmark::State& state) {
 
 void cache_find(benchmark::State& state) {
   AutoselectDecisionCache cache({.max_entries = 10'000, .ttl = std::chrono::hours(1)});
-  const std::vector<std::string> candidates = {"openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "local/qwen3-coder"};
+  const std::vector<std::string> candidates = {"openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5",
+                                               "local/qwen3-coder"};
   const limits::TimePoint now{};
   std::mt19937_64 rng(3);
   DecisionKey key{"coding", "alice", 42, {}};

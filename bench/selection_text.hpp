@@ -10,12 +10,12 @@
 namespace aisbf::bench {
 
 inline const std::vector<std::string> kSelectionWords = {
-    "coding",   "python",    "rust",     "refactoring", "architecture", "debugging", "tests",     "creative",
-    "writing",  "poems",     "stories",  "vision",      "images",       "charts",    "math",      "proofs",
-    "reasoning", "analysis", "data",     "sql",         "queries",      "summaries", "translation", "french",
-    "german",   "legal",     "contracts", "medical",    "finance",      "reports",   "fast",      "cheap",
-    "large",    "context",   "documents", "agents",     "tools",        "functions", "json",      "chat",
-    "support",  "customer",  "email",    "marketing",   "copy",         "research",  "papers",    "science"};
+    "coding",    "python",   "rust",      "refactoring", "architecture", "debugging", "tests",       "creative",
+    "writing",   "poems",    "stories",   "vision",      "images",       "charts",    "math",        "proofs",
+    "reasoning", "analysis", "data",      "sql",         "queries",      "summaries", "translation", "french",
+    "german",    "legal",    "contracts", "medical",     "finance",      "reports",   "fast",        "cheap",
+    "large",     "context",  "documents", "agents",      "tools",        "functions", "json",        "chat",
+    "support",   "customer", "email",     "marketing",   "copy",         "research",  "papers",      "science"};
 
 // `words` words, a sentence every seven.
 inline std::string selection_text(std::mt19937& rng, int words) {

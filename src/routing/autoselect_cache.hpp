@@ -46,8 +46,8 @@ enum class DecisionSource : std::uint8_t { llm, semantic, fallback };
 std::string_view decision_source_name(DecisionSource source);  // "llm", "semantic", "fallback"
 
 struct DecisionKey {
-  std::string_view autoselect;  // the autoselect's id
-  std::string_view space;       // the namespace: a user's name, empty for the global one
+  std::string_view autoselect;   // the autoselect's id
+  std::string_view space;        // the namespace: a user's name, empty for the global one
   std::uint64_t generation = 0;  // of the config the candidates come from
   PrefixHash prefix;
 };

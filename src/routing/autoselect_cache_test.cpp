@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,10 +40,10 @@ TEST(AutoselectCacheTest, PrefixIsTheSystemPromptAndFirstUserMessage) {
   EXPECT_EQ(conversation_prefix_hash(first),
             conversation_prefix_hash(request_of({sys("You are an agent."), with_image(user("Build a parser"), "u")})));
 
-  EXPECT_NE(conversation_prefix_hash(first), conversation_prefix_hash(request_of({sys("You are an agent."),
-                                                                                   user("Build a lexer")})));
-  EXPECT_NE(conversation_prefix_hash(first), conversation_prefix_hash(request_of({sys("You are a poet."),
-                                                                                   user("Build a parser")})));
+  EXPECT_NE(conversation_prefix_hash(first),
+            conversation_prefix_hash(request_of({sys("You are an agent."), user("Build a lexer")})));
+  EXPECT_NE(conversation_prefix_hash(first),
+            conversation_prefix_hash(request_of({sys("You are a poet."), user("Build a parser")})));
   EXPECT_NE(conversation_prefix_hash(first), conversation_prefix_hash(request_of({user("Build a parser")})));
   // A system text moved into the user message is another conversation.
   EXPECT_NE(conversation_prefix_hash(request_of({sys("ab"), user("c")})),
@@ -69,8 +69,7 @@ TEST(AutoselectCacheTest, LaterTurnsOfAConversationHit) {
   ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->index, 1u);
   EXPECT_EQ(hit->by, DecisionSource::llm);
-  EXPECT_FALSE(cache.find(key_for(request_of({sys("You are an agent."), user("Other task")})), kCandidates,
-                          t0 + 1min));
+  EXPECT_FALSE(cache.find(key_for(request_of({sys("You are an agent."), user("Other task")})), kCandidates, t0 + 1min));
 }
 
 TEST(AutoselectCacheTest, AnotherAutoselectNamespaceOrGenerationMisses) {

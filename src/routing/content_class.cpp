@@ -22,9 +22,9 @@ std::string framed(const std::vector<std::string>& words) {
 
 // Plural and -ing forms meet these through the stemming.
 constexpr std::array<std::string_view, 20> kDefaultWords = {
-    "porn",    "porno",   "pornography", "pornographic", "hentai",   "blowjob",  "handjob",
-    "cumshot", "gangbang", "bukkake",    "deepthroat",   "dildo",    "masturbate", "masturbation",
-    "erotica", "bdsm",    "fellatio",    "cunnilingus",  "sexting",  "rule34"};
+    "porn",    "porno",    "pornography", "pornographic", "hentai",  "blowjob",    "handjob",
+    "cumshot", "gangbang", "bukkake",     "deepthroat",   "dildo",   "masturbate", "masturbation",
+    "erotica", "bdsm",     "fellatio",    "cunnilingus",  "sexting", "rule34"};
 
 void join_names(std::string& out, const std::vector<std::string>& names) {
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -36,8 +36,8 @@ void join_names(std::string& out, const std::vector<std::string>& names) {
 // One need of a request: how to name it, the flag that meets it.
 struct Need {
   bool active;
-  std::string what;        // "holds personal data (email)"
-  std::string_view flag;   // "flagged privacy: true"
+  std::string what;       // "holds personal data (email)"
+  std::string_view flag;  // "flagged privacy: true"
   bool (*meets)(const CandidateFlags&);
 };
 
@@ -104,7 +104,8 @@ CandidateFilter filter_candidates(std::span<const CandidateFlags> candidates, co
   join_names(personal, kinds);
   personal += ')';
   const std::array<Need, 4> all = {{
-      {!needs.private_data.empty(), personal, "flagged privacy: true", [](const CandidateFlags& c) { return c.privacy; }},
+      {!needs.private_data.empty(), personal, "flagged privacy: true",
+       [](const CandidateFlags& c) { return c.privacy; }},
       {needs.nsfw, "was classified NSFW", "flagged nsfw: true", [](const CandidateFlags& c) { return c.nsfw; }},
       {needs.images, "holds images", "vision-capable", [](const CandidateFlags& c) { return c.vision; }},
       {needs.tools, "uses tools", "tool-capable", [](const CandidateFlags& c) { return c.tools; }},

@@ -37,7 +37,7 @@ TEST(ContentClassTest, WordListMatchesWholeWordsInAnyCase) {
   EXPECT_TRUE(list.matches("Write some PORN please"));
   EXPECT_TRUE(list.matches("a hentai-style story"));
   EXPECT_TRUE(list.matches("(bdsm)"));
-  EXPECT_TRUE(list.matches("two DILDOS, masturbating"));  // plural and -ing forms
+  EXPECT_TRUE(list.matches("two DILDOS, masturbating"));      // plural and -ing forms
   EXPECT_FALSE(list.matches("the pornographer's handbook"));  // not a listed word
   EXPECT_FALSE(list.matches("cumulative sums, a cocktail, Sussex, the nude in art"));
   EXPECT_FALSE(list.matches(""));

@@ -57,8 +57,8 @@ TEST(SemanticSelectTest, Bm25AloneChoosesWhenTheBestStandsClear) {
 }
 
 TEST(SemanticSelectTest, HybridWeighsBothScales) {
-  const Scores bm25 = {4.0, 0.0, 2.0};      // normalised 1, 0, 0.5
-  const Scores cosines = {0.2, 0.6, 0.4};   // normalised 0, 1, 0.5
+  const Scores bm25 = {4.0, 0.0, 2.0};     // normalised 1, 0, 0.5
+  const Scores cosines = {0.2, 0.6, 0.4};  // normalised 0, 1, 0.5
   // w = 0.75: 0.25, 0.75, 0.5 → candidate 1, margin (0.75 − 0.5) / 0.75 = 1/3.
   auto pick = pick_semantic(bm25, cosines, {.weight = 0.75, .margin = 0.3});
   ASSERT_TRUE(pick.chosen);

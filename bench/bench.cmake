@@ -98,3 +98,16 @@ if(benchmark_FOUND)
   target_link_libraries(bench-bm25 PRIVATE benchmark::benchmark)
   set_target_properties(bench-bm25 PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()
+
+# Autoselect's per-request decisions (bench/autoselect.cpp): BM25 + the
+# hybrid semantic pick over 50 candidates (issue 11: < 50 µs), a decision
+# cache hit and the conversation-prefix hash. Optimised; only when asked for.
+if(benchmark_FOUND)
+  add_executable(bench-autoselect EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/autoselect.cpp
+    ${CMAKE_SOURCE_DIR}/src/routing/bm25.cpp ${CMAKE_SOURCE_DIR}/src/routing/semantic_select.cpp
+    ${CMAKE_SOURCE_DIR}/src/routing/autoselect_cache.cpp)
+  target_compile_options(bench-autoselect PRIVATE -O2)
+  target_include_directories(bench-autoselect PRIVATE ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(bench-autoselect PRIVATE benchmark::benchmark Boost::json PkgConfig::SODIUM)
+  set_target_properties(bench-autoselect PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+endif()

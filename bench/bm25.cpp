@@ -10,28 +10,16 @@
 #include <vector>
 
 #include "routing/bm25.hpp"
+#include "selection_text.hpp"
 
 namespace {
 
-// A vocabulary of domain words and filler, drawn with a fixed seed.
-const std::vector<std::string> kWords = {
-    "coding",   "python",    "rust",     "refactoring", "architecture", "debugging", "tests",     "creative",
-    "writing",  "poems",     "stories",  "vision",      "images",       "charts",    "math",      "proofs",
-    "reasoning", "analysis", "data",     "sql",         "queries",      "summaries", "translation", "french",
-    "german",   "legal",     "contracts", "medical",    "finance",      "reports",   "fast",      "cheap",
-    "large",    "context",   "documents", "agents",     "tools",        "functions", "json",      "chat",
-    "support",  "customer",  "email",    "marketing",   "copy",         "research",  "papers",    "science"};
-
-std::string text(std::mt19937& rng, int words) {
-  std::string out;
-  for (int i = 0; i < words; ++i) out += kWords[rng() % kWords.size()] + (i % 7 == 6 ? ". " : " ");
-  return out;
-}
+using aisbf::bench::selection_text;
 
 std::vector<std::string> descriptions() {
   std::mt19937 rng(11);
   std::vector<std::string> out;
-  for (int i = 0; i < 50; ++i) out.push_back(text(rng, 30));
+  for (int i = 0; i < 50; ++i) out.push_back(selection_text(rng, 30));
   return out;
 }
 
@@ -46,7 +34,7 @@ void build_index(benchmark::State& state) {
 void score_prompt(benchmark::State& state) {
   const aisbf::routing::Bm25Index index(descriptions());
   std::mt19937 rng(5);
-  std::string prompt = text(rng, static_cast<int>(state.range(0)));
+  std::string prompt = selection_text(rng, static_cast<int>(state.range(0)));
   for (auto _ : state) {
     auto scores = index.score(prompt);
     benchmark::DoNotOptimize(scores);

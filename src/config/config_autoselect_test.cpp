@@ -144,6 +144,25 @@ TEST(ConfigAutoselect, AisbfJsonDefaultsSection) {
   EXPECT_EQ(d.history_tokens, 2000);
 }
 
+// The generated aisbf.json writes our section with the built-in values, so
+// the file a user edits shows what applies.
+TEST(ConfigAutoselect, GeneratedAisbfJsonHoldsTheDefaults) {
+  TempDir dir;
+  LoadResult result = load_config(dir.path());
+  ASSERT_TRUE(result.ok());
+  const boost::json::object& aisbf = result.config->aisbf;
+  ASSERT_NE(aisbf.if_contains("autoselect"), nullptr);
+  const boost::json::object& section = aisbf.at("autoselect").as_object();
+  const AutoselectDefaults built_in;
+  EXPECT_EQ(section.at("selection_timeout").to_number<double>(), built_in.selection_timeout);
+  EXPECT_EQ(section.at("cache_ttl").to_number<double>(), built_in.cache_ttl);
+  EXPECT_EQ(section.at("cache_max_entries").to_number<std::size_t>(), built_in.cache_max_entries);
+  EXPECT_EQ(section.at("history_messages").to_number<int>(), built_in.history_messages);
+  EXPECT_EQ(section.at("history_tokens").to_number<std::int64_t>(), built_in.history_tokens);
+  EXPECT_EQ(aisbf.at("classify_window").to_number<int>(), built_in.classify_window);
+  EXPECT_EQ(aisbf.at("classify_nsfw").as_bool(), built_in.classify_nsfw);
+}
+
 TEST(ConfigAutoselect, EffectiveSettingsInheritThenOverride) {
   AutoselectDefaults d;
   d.classify_nsfw = true;

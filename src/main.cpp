@@ -16,12 +16,12 @@
 #include "auth/host_check.hpp"
 #include "config/check_config.hpp"
 #include "config/config.hpp"
+#include "config/prompt_files.hpp"
 #include "config/temp_files.hpp"
 #include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
-#include "pipeline/condense_llm.hpp"
 #include "pipeline/route_table.hpp"
 #include "pipeline/store_startup.hpp"
 #include "pipeline/usage_service.hpp"
@@ -103,7 +103,7 @@ int serve(const Options& opt) {
     return 2;
   }
   auto config = loaded.config;
-  aisbf::write_missing_condensation_prompts(opt.config_dir);  // files to edit, with the built-in text
+  aisbf::write_missing_prompts(opt.config_dir);  // files to edit, with the built-in text
   aisbf::http::ServerOptions so;
   so.host = opt.host.empty() ? config->server.host : opt.host;
   so.port = static_cast<std::uint16_t>(opt.port >= 0 ? opt.port : config->server.port);

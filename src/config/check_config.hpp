@@ -19,4 +19,10 @@ namespace aisbf {
 int run_check_config(const std::filesystem::path& dir, std::ostream& out,
                      std::span<const std::string_view> reserved_route_words = kReservedRouteWords);
 
+// The --show-effective block of each autoselect, in file order: selection
+// mode and model, timeout, history bounds, decision cache, classification
+// flags after aisbf.json's defaults, and the candidates with their flags.
+// Stable text (tests compare it whole).
+void print_autoselect_settings(const Config& config, std::ostream& out);
+
 }  // namespace aisbf

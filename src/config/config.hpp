@@ -105,13 +105,71 @@ struct RotationConfig {
   boost::json::object raw;
 };
 
+// autoselect.json: one entry of `available_models`.
+struct AutoselectCandidate {
+  std::string model_id;     // a rotation id, `provider/model` or a provider id
+  std::string description;  // what the selection model (and BM25) reads
+  bool nsfw = false;        // may serve a request classified NSFW
+  bool privacy = false;     // may serve a request classified private
+};
+
+// An autoselect's `semantic` object (our addition): the hybrid BM25 +
+// embeddings selection of issue 11.
+struct SemanticSelectionConfig {
+  std::string embeddings_model;  // `provider/model`; empty: BM25 alone
+  double weight = 0.5;           // share of the embeddings score (0: BM25 only, 1: embeddings only)
+  double margin = 0.1;           // the best score must lead the second by this much, else selection by model
+  std::string selection_model;   // below the margin; empty: the autoselect's fallback
+};
+
+// AISBF's default `selection_model` (its pydantic model's): a rotation id.
+inline constexpr std::string_view kDefaultSelectionModel = "general";
+// `selection_model` that asks for semantic selection instead of a model.
+inline constexpr std::string_view kSemanticSelection = "semantic";
+
 struct AutoselectConfig {
   std::string id;
   std::string model_name;
   std::string description;
-  std::string fallback;
-  std::vector<std::string> available_model_ids;
+  // A rotation id, `provider/model`, a provider id (its first model) or
+  // "semantic". Absent or empty: kDefaultSelectionModel, as in AISBF.
+  std::string selection_model{kDefaultSelectionModel};
+  std::string fallback;                         // empty: none (a failed selection cannot be served)
+  std::vector<AutoselectCandidate> candidates;  // `available_models`, in file order
+  std::vector<std::string> capabilities;        // AISBF's list (`t2t`, `vision`, …) the autoselect offers
+  bool nsfw = false, privacy = false;           // AISBF's flags on the autoselect as a model
+  // Unset: aisbf.json's global flag (AutoselectDefaults).
+  std::optional<bool> classify_nsfw, classify_privacy, classify_semantic;
+  std::optional<int> classify_window;       // recent messages the classifiers scan (ours); 0: all
+  std::string classify_nsfw_model;          // `provider/model` or a rotation id (ours); empty: the word list only
+  std::optional<double> selection_timeout;  // seconds (ours, > 0); unset: the global
+  std::optional<double> cache_ttl;          // seconds a decision is reused (ours, >= 0); unset: the global
+  SemanticSelectionConfig semantic;         // `semantic` (ours)
   boost::json::object raw;
+
+  // The candidates' ids, in order.
+  std::vector<std::string> candidate_ids() const;
+};
+
+// aisbf.json: what every autoselect inherits. The classification flags are
+// AISBF's top-level keys; the `autoselect` section and `classify_window`
+// are our additions (docs/config.md).
+struct AutoselectDefaults {
+  bool classify_nsfw = false, classify_privacy = false, classify_semantic = false;
+  int classify_window = 0;        // recent messages scanned; 0: every message
+  double selection_timeout = 10;  // seconds for the selection call
+  double cache_ttl = 600;         // seconds a decision is reused; 0: never cached
+  std::size_t cache_max_entries = 10'000;
+  int history_messages = 10;            // last messages the selection model reads
+  std::int64_t history_tokens = 8'000;  // at most this many tokens of them
+};
+
+// The autoselect prompt files, read into the snapshot when it is made (like
+// CondensationConfig's prompts) so that no request reads a file. Empty: the
+// built-in text.
+struct AutoselectPrompts {
+  std::string selection;      // autoselect.md
+  std::string classify_nsfw;  // classify_nsfw.md
 };
 
 // providers.json `condensation`: the model the LLM condensation methods
@@ -199,6 +257,8 @@ struct Config {
   std::vector<ProviderConfig> providers;      // in file order
   std::vector<RotationConfig> rotations;      // in file order
   std::vector<AutoselectConfig> autoselects;  // in file order
+  AutoselectDefaults autoselect_defaults;     // aisbf.json `autoselect` and `classify_*`
+  AutoselectPrompts autoselect_prompts;       // autoselect.md, classify_nsfw.md
   CondensationConfig condensation;            // providers.json `condensation`
   RequestSplittingConfig request_splitting;   // aisbf.json feature_controls.request_splitting
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)

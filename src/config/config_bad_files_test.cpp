@@ -96,27 +96,30 @@ const BadCase kAutoselectCases[] = {
     {"AutoselectUnknownRefsWarn", "autoselect.json",
      R"({"auto": {"fallback": "missing", "available_models": [{"model_id": "general", "description": "g"},
         {"model_id": "coding", "description": "c"}]}})",
-     {"warning: autoselect.json: auto.fallback: unknown rotation \"missing\"",
-      "warning: autoselect.json: auto.available_models[1].model_id: unknown rotation \"coding\""}},
+     {"warning: autoselect.json: auto.fallback: unknown rotation, provider or \"provider/model\" \"missing\"",
+      "warning: autoselect.json: auto.available_models[1].model_id: unknown rotation, provider or "
+      "\"provider/model\" \"coding\""}},
     {"AutoselectModelBad", "autoselect.json",
      R"({"auto": {"available_models": [{"description": "g"}, "general"], "capabilities": "t2t"}})",
      {kS + "auto.capabilities: expected an array of strings or null, got string",
+      "warning: autoselect.json: auto.fallback: missing: a selection that fails (timeout, error, an answer not in "
+      "the list) fails the request",
       kS + "auto.available_models[0].model_id: missing required field",
       kS + "auto.available_models[1]: expected an object, got string"}},
-    {"AutoselectUnknownKey", "autoselect.json", R"({"auto": {"fallback": "general", "mode": "fast"}})",
+    {"AutoselectUnknownKey", "autoselect.json", R"({"auto": {"fallback": "general", "mode": "fast", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {"warning: autoselect.json: auto.mode: unknown key, kept but not used"}},
-    {"AutoselectCollidesWithRotation", "autoselect.json", R"({"general": {"fallback": "general"}})",
+    {"AutoselectCollidesWithRotation", "autoselect.json", R"({"general": {"fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {kS + "general: id \"general\" is also used by a rotation; ids must be unique across providers, rotations and "
            "autoselects"}},
-    {"AutoselectCollidesWithProvider", "autoselect.json", R"({"openai": {"fallback": "general"}})",
+    {"AutoselectCollidesWithProvider", "autoselect.json", R"({"openai": {"fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {kS + "openai: id \"openai\" is also used by a provider; ids must be unique across providers, rotations and "
            "autoselects"}},
-    {"AutoselectNamedAutoselectWarns", "autoselect.json", R"({"autoselect": {"fallback": "general"}})",
+    {"AutoselectNamedAutoselectWarns", "autoselect.json", R"({"autoselect": {"fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {"warning: autoselect.json: autoselect: id \"autoselect\" is a reserved route word, accepted because AISBF "
       "ships it; clients reach it as model \"autoselect/autoselect\" or via /api/autoselect/autoselect"}},
-    {"AutoselectOtherReservedWordErrors", "autoselect.json", R"({"embeddings": {"fallback": "general"}})",
+    {"AutoselectOtherReservedWordErrors", "autoselect.json", R"({"embeddings": {"fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {kS + "embeddings: id \"embeddings\" is a reserved route word"}},
-    {"AutoselectSlashId", "autoselect.json", R"({"a/b": {"fallback": "general"}})",
+    {"AutoselectSlashId", "autoselect.json", R"({"a/b": {"fallback": "general", "available_models": [{"model_id": "general", "description": "g"}]}})",
      {kS + "[\"a/b\"]: id \"a/b\" must not contain \"/\""}},
 };
 

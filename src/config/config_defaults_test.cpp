@@ -49,7 +49,11 @@ TEST(ConfigDefaults, EmptyDirectoryGetsDefaultsAndStaysEmpty) {
             (Strings{"warning: autoselect.json (built-in default): autoselect: id \"autoselect\" is a reserved route "
                      "word, accepted because AISBF ships it; clients reach it as model \"autoselect/autoselect\" or "
                      "via /api/autoselect/autoselect",
-                     "warning: autoselect.json (built-in default): autoselect.fallback: unknown rotation \"general\""}));
+                     "warning: autoselect.json (built-in default): autoselect.available_models: no candidates: this "
+                     "autoselect cannot choose a model (add entries to available_models)",
+                     "warning: autoselect.json (built-in default): autoselect.fallback: unknown rotation, provider or \"provider/model\" \"general\"",
+                     "warning: autoselect.json (built-in default): autoselect.selection_model: unknown rotation, provider or "
+                     "\"provider/model\" \"general\""}));
   const Config& c = *result.config;
   EXPECT_EQ(provider_ids(c), (Strings{"codex", "kiro", "claude", "kilo", "coderai"}));
   EXPECT_TRUE(c.rotations.empty());
@@ -124,9 +128,10 @@ TEST(ConfigDefaults, WriteMissingDefaultsKeepsExistingFiles) {
   EXPECT_EQ(mode_of(dir.path() / "autoselect.json"), 0600u);
   // The written default autoselect is read back from the file.
   ASSERT_TRUE(result.ok());
-  ASSERT_EQ(result.diagnostics.size(), 1u);
+  ASSERT_EQ(result.diagnostics.size(), 2u);  // the reserved id, and no candidates (AISBF ships none)
   EXPECT_EQ(result.diagnostics[0].file, "autoselect.json");
   EXPECT_EQ(result.diagnostics[0].json_path, "autoselect");
+  EXPECT_EQ(result.diagnostics[1].json_path, "autoselect.available_models");
   EXPECT_EQ(autoselect_ids(*result.config), Strings{"autoselect"});
 }
 

@@ -49,7 +49,12 @@ TEST(ConfigSamples, Aisbf0_99_83LoadsWithoutErrors) {
   LoadResult result = load_config(private_fixture("aisbf-0.99.83-config", tmp));
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_EQ(formatted(result.diagnostics),
-            (Strings{kReservedAutoselect, "warning: autoselect.json: autoselect.fallback: unknown rotation \"general\""}));
+            (Strings{kReservedAutoselect,
+                     "warning: autoselect.json: autoselect.available_models: no candidates: this autoselect cannot "
+                     "choose a model (add entries to available_models)",
+                     "warning: autoselect.json: autoselect.fallback: unknown rotation, provider or \"provider/model\" \"general\"",
+                     "warning: autoselect.json: autoselect.selection_model: unknown rotation, provider or "
+                     "\"provider/model\" \"general\""}));
   const Config& c = *result.config;
   EXPECT_EQ(provider_ids(c), (Strings{"codex", "kiro", "claude", "kilo", "coderai"}));
   EXPECT_EQ(rotation_ids(c), Strings{});
@@ -130,7 +135,7 @@ TEST(ConfigSamples, Aisbf0_9_4RotationsAndAutoselect) {
   EXPECT_EQ(autoselect->model_name, "autoselect");
   EXPECT_EQ(autoselect->fallback, "general");
   EXPECT_EQ(autoselect->description, "Auto-selects the best rotating model based on user prompt analysis");
-  EXPECT_EQ(autoselect->available_model_ids, (Strings{"coding", "general"}));
+  EXPECT_EQ(autoselect->candidate_ids(), (Strings{"coding", "general"}));
   EXPECT_EQ(c.find_autoselect("nope"), nullptr);
 }
 
@@ -148,7 +153,7 @@ TEST(ConfigSamples, Aisbf0_99_83Values) {
   ASSERT_NE(coderai->raw.if_contains("coderai_config"), nullptr);
   ASSERT_NE(c.find_provider("codex")->raw.if_contains("free_tier_limit"), nullptr);
   ASSERT_NE(c.aisbf.if_contains("billing"), nullptr);
-  EXPECT_TRUE(c.find_autoselect("autoselect")->available_model_ids.empty());
+  EXPECT_TRUE(c.find_autoselect("autoselect")->candidates.empty());
 }
 
 }  // namespace

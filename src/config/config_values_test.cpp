@@ -72,9 +72,13 @@ std::string describe(const Config& c) {
                                      {"defaults", describe_limits(r.defaults)}, {"providers", entries}, {"raw", r.raw}});
   }
   for (const auto& a : c.autoselects) {
-    json::array ids(a.available_model_ids.begin(), a.available_model_ids.end());
+    json::array candidates;
+    for (const auto& m : a.candidates) {
+      candidates.push_back(json::array{json::value(m.model_id), json::value(m.description), m.nsfw, m.privacy});
+    }
     autoselects.push_back(json::object{{"id", a.id}, {"model_name", a.model_name}, {"fallback", a.fallback},
-                                       {"ids", ids}, {"raw", a.raw}});
+                                       {"selection_model", a.selection_model}, {"candidates", candidates},
+                                       {"raw", a.raw}});
   }
   json::array tokens(c.auth.tokens.begin(), c.auth.tokens.end());
   const auto& ad = c.adaptive;
@@ -176,7 +180,9 @@ TEST(ConfigFromValues, ValuesOfTheWrongShapeAreReportedNotThrown) {
                      "error: rotations.json: expected an object, got array",
                      "warning: autoselect.json (built-in default): autoselect: id \"autoselect\" is a reserved route "
                      "word, accepted because AISBF ships it; clients reach it as model \"autoselect/autoselect\" or "
-                     "via /api/autoselect/autoselect"}));
+                     "via /api/autoselect/autoselect",
+                     "warning: autoselect.json (built-in default): autoselect.available_models: no candidates: this "
+                     "autoselect cannot choose a model (add entries to available_models)"}));
 }
 
 TEST(ConfigReservedWords, DefaultListAndCallerSupplied) {

@@ -1,4 +1,5 @@
-// AISBF's default aisbf.json (from AISBF 0.99.83), made safe to generate:
+// AISBF's default aisbf.json (from AISBF 0.99.83) with our sections
+// (routing, autoselect, classify_window) at their defaults, made safe to generate:
 // it binds 127.0.0.1 with auth off, and leaves out AISBF's known default
 // dashboard password (sha256 of "admin") and its placeholder auth and MCP
 // tokens, so that nothing in a generated file is a known credential.
@@ -20,6 +21,7 @@ std::string_view default_aisbf_json() {
   "classify_nsfw": false,
   "classify_privacy": false,
   "classify_semantic": false,
+  "classify_window": 0,
   "server": {
     "host": "127.0.0.1",
     "port": 17765,
@@ -157,6 +159,13 @@ std::string_view default_aisbf_json() {
     "failure_threshold": 3,
     "default_error_cooldown": 300,
     "max_rate_limit_wait": 30
+  },
+  "autoselect": {
+    "selection_timeout": 10,
+    "cache_ttl": 600,
+    "cache_max_entries": 10000,
+    "history_messages": 10,
+    "history_tokens": 8000
   },
   "client_rate_limiting": {
     "enabled": false,

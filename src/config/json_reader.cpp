@@ -258,7 +258,9 @@ bool check_range(const json::object& obj, std::string_view key, const std::strin
   bool high_ok = !range.max || *d <= *range.max;
   if (low_ok && high_ok) return true;
   std::string message;
-  if (range.max) {
+  if (range.max && range.min_exclusive) {
+    message = fmt::format("must be > {} and <= {}", range.min, *range.max);
+  } else if (range.max) {
     message = fmt::format("must be between {} and {}", range.min, *range.max);
   } else {
     message = fmt::format("must be {} {}", range.min_exclusive ? ">" : ">=", range.min);

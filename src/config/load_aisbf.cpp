@@ -1,5 +1,6 @@
 // aisbf.json: the `server`, `auth`, `adaptive_rate_limiting` and `routing`
-// sections are interpreted here (`database` only checked); every
+// sections are interpreted here (`database` only checked; the autoselect
+// defaults in load_autoselect.cpp); every
 // other section is type-checked at the top level only and kept in
 // Config::aisbf for the modules that use it.
 #include <algorithm>
@@ -201,6 +202,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   if (const json::object* database = get_object(*obj, "database")) check_database(*database, sink);
   check_condensation_mode(*obj, sink);
   load_request_splitting(*obj, sink, config.request_splitting);
+  load_autoselect_defaults(*obj, sink, config.autoselect_defaults);
   config.aisbf = *obj;
   return true;
 }

@@ -59,6 +59,9 @@ bool load_aisbf(const json::value& root, const LoadContext& ctx, DiagSink& sink,
 bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 bool load_rotations(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 bool load_autoselects(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
+// aisbf.json's `classify_*` switches, `classify_window` and `autoselect`
+// section (load_autoselect.cpp): what every autoselect inherits.
+void load_autoselect_defaults(const json::object& aisbf_root, DiagSink& sink, AutoselectDefaults& out);
 
 // The sinks of the three files that hold ids, for the cross-checks.
 struct IdFileSinks {

@@ -22,6 +22,7 @@ constexpr FieldSpec kAisbfFields[] = {
     {"response_cache", kOptObject},  {"feature_controls", kOptObject},
     {"tor", kOptObject},             {"batching", kOptObject},
     {"adaptive_rate_limiting", kOptObject}, {"client_rate_limiting", kOptObject},
+    {"autoselect", kOptObject},      {"classify_window", kInteger},  // our additions
     {"signup", kOptObject},          {"routing", kOptObject},          {"smtp", kOptObject},
     {"oauth2", kOptObject},          {"billing", kOptObject},
     {"currency", kOptObject},        {"payment_gateways", kOptObject},
@@ -61,6 +62,12 @@ constexpr FieldSpec kDatabaseFields[] = {
     {"postgres_database", kOptString}, {"usage_retention_days", kInteger}, {"usage_queue_size", kInteger},
     {"record_usage", kBool},     {"accounts_refresh_seconds", kInteger},
     {"statement_timeout_seconds", kInteger},
+};
+
+// Our addition: aisbf.json `autoselect`, what every autoselect inherits.
+constexpr FieldSpec kAutoselectDefaultsFields[] = {
+    {"selection_timeout", kNumber}, {"cache_ttl", kNumber},       {"cache_max_entries", kInteger},
+    {"history_messages", kInteger}, {"history_tokens", kInteger},
 };
 
 // ---- shared between providers, rotations and autoselects ----
@@ -158,7 +165,13 @@ constexpr FieldSpec kAutoselectFields[] = {
     {"model_name", kString},      {"selection_model", kString},  {"fallback", kString},
     {"available_models", kArray}, {"classify_nsfw", kBool},      {"classify_privacy", kBool},
     {"classify_semantic", kBool},
+    // Our additions (docs/config.md).
+    {"classify_window", kOptInt}, {"classify_nsfw_model", kOptString}, {"selection_timeout", kOptNumber},
+    {"cache_ttl", kOptNumber},    {"semantic", kOptObject},
 };
+// Our addition: an autoselect's `semantic`.
+constexpr FieldSpec kSemanticSelectionFields[] = {
+    {"embeddings_model", kOptString}, {"weight", kNumber}, {"margin", kNumber}, {"selection_model", kOptString}};
 constexpr FieldSpec kAutoselectModelFields[] = {
     {"model_id", kString}, {"description", kString}, {"nsfw", kBool}, {"privacy", kBool}};
 
@@ -230,6 +243,14 @@ const Schema& rotation_model_schema() {
 }
 const Schema& autoselect_schema() {
   static const Schema schema{{kAutoselectFields, kDescriptiveFields, kModelDefaultFields}};
+  return schema;
+}
+const Schema& autoselect_defaults_schema() {
+  static const Schema schema{{kAutoselectDefaultsFields}};
+  return schema;
+}
+const Schema& semantic_selection_schema() {
+  static const Schema schema{{kSemanticSelectionFields}};
   return schema;
 }
 const Schema& autoselect_model_schema() {

@@ -16,6 +16,7 @@ const Schema& adaptive_schema();  // adaptive_rate_limiting
 const Schema& routing_schema();   // routing (our addition)
 const Schema& database_schema();  // database (read by store/database_settings.hpp)
 const Schema& request_splitting_schema();  // feature_controls.request_splitting (our addition)
+const Schema& autoselect_defaults_schema();  // autoselect (our addition)
 
 // providers.json
 const Schema& providers_file_schema();
@@ -33,5 +34,6 @@ const Schema& rotation_model_schema();
 // autoselect.json
 const Schema& autoselect_schema();
 const Schema& autoselect_model_schema();
+const Schema& semantic_selection_schema();  // an autoselect's `semantic` (our addition)
 
 }  // namespace aisbf::config_detail

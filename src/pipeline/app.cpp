@@ -11,9 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/host_check.hpp"
+#include "config/prompt_files.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
-#include "pipeline/condense_llm.hpp"
 #include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/route_table.hpp"
@@ -72,7 +72,7 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
 App::~App() { reload_thread_.join(); }
 
 void App::replace_config(std::shared_ptr<const Config> next) {
-  next = with_condensation_prompts(std::move(next));
+  next = with_prompt_texts(std::move(next));
   if (!options_.listen_host.empty() && next->server.host != options_.listen_host) {
     auto adjusted = std::make_shared<Config>(*next);
     adjusted->server.host = options_.listen_host;

@@ -57,17 +57,6 @@ std::chrono::milliseconds condensation_timeout(const json::object& aisbf) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
-// The prompt file as it is now; the built-in text when it is missing or unreadable.
-std::string read_prompt_or_default(const std::filesystem::path& dir, std::string_view name) {
-  if (dir.empty()) return std::string(default_prompt(name));  // a snapshot from values: never the working directory
-  auto read = read_prompt(dir, name);
-  if (read.status == PromptRead::Status::ok) return std::move(read.content);
-  if (read.status == PromptRead::Status::failed) {
-    spdlog::warn("{}.md in {}: {}; the built-in prompt is used", name, dir.string(), log_text(read.error));
-  }
-  return std::string(default_prompt(name));
-}
-
 // The older turns the model reads: the newest that fit the condensation
 // model's `max_context` (when set) beside the prompt and the summary; the
 // oldest beyond it are dropped with the rest (the summary replaces them all).
@@ -205,22 +194,6 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
                                          "by aisbf]"
                                        : "[Summary of the earlier conversation, condensed by aisbf]";
   co_return splice_summary(request, *split, heading, summary);
-}
-
-void write_missing_condensation_prompts(const std::filesystem::path& dir) {
-  for (std::string_view name : {"condensation_conversational", "condensation_semantic"}) {
-    if (read_prompt(dir, name).status != PromptRead::Status::missing) continue;
-    if (auto error = write_prompt(dir, name, default_prompt(name))) {
-      spdlog::warn("cannot write {}.md in {}: {}", name, dir.string(), log_text(error->message));
-    }
-  }
-}
-
-std::shared_ptr<const Config> with_condensation_prompts(std::shared_ptr<const Config> config) {
-  auto copy = std::make_shared<Config>(*config);
-  copy->condensation.conversational_prompt = read_prompt_or_default(config->dir, "condensation_conversational");
-  copy->condensation.semantic_prompt = read_prompt_or_default(config->dir, "condensation_semantic");
-  return copy;
 }
 
 }  // namespace aisbf

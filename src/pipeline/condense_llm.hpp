@@ -5,7 +5,7 @@
 // with `enabled` false, the candidate's own model, as AISBF does), called through
 // chat_in_process (its own rotation and failover), with the prompt file of
 // the method from the config directory (read into the snapshot when it is
-// made: with_condensation_prompts), within a timeout. Its usage is recorded as a
+// made: config/prompt_files.hpp's with_prompt_texts), within a timeout. Its usage is recorded as a
 // row with route `condensation`.
 #pragma once
 
@@ -40,17 +40,5 @@ struct ModelCondensation {
 boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCondensation what,
                                                                        const ChatRequest& request, RequestContext& ctx,
                                                                        http::UpstreamPool& pool);
-
-// The condensation prompt files the config directory lacks, written with
-// their built-in text (first start), so that there is a file to edit. A
-// file that exists is never touched; a failure is logged.
-void write_missing_condensation_prompts(const std::filesystem::path& dir);
-
-// `config` with the condensation prompt files of its directory read into
-// `condensation` (a missing or unreadable file: the built-in text, the
-// latter logged). App calls it for every snapshot it serves (start, reload,
-// an admin edit, a prompt written through the admin API), on the thread
-// that swaps it: a request never reads a prompt file.
-std::shared_ptr<const Config> with_condensation_prompts(std::shared_ptr<const Config> config);
 
 }  // namespace aisbf

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/check_config.hpp"
 #include "config/condensation.hpp"
 
 namespace aisbf::routing {
@@ -108,6 +109,7 @@ void print_effective_settings(const RoutingTable& table, std::ostream& out) {
   print_header(table.config(), out);
   print_providers(table.config(), out);
   print_rotations(table, out);
+  print_autoselect_settings(table.config(), out);  // config/check_config.hpp
   out.flush();
 }
 

@@ -15,7 +15,7 @@
 namespace aisbf::routing {
 
 // The report for a loaded snapshot: one block per listed provider model (in
-// file order), then one per rotation candidate. Stable text (tests compare
+// file order), then one per rotation candidate, then one per autoselect. Stable text (tests compare
 // it whole).
 void print_effective_settings(const RoutingTable& table, std::ostream& out);
 

@@ -206,15 +206,18 @@ describe('admin config API', { timeout: 120000 }, () => {
   });
 
   it('prompts: a fixed list of names, 256 KiB at most', async () => {
-    // No file yet: the built-in text, marked as such (AISBF's dashboard shows its shipped default).
-    assert.ok(!fs.existsSync(path.join(s.configDir, 'autoselect.md')));
+    // Every prompt file is written with its built-in text at first start;
+    // without the file, the built-in text is answered, marked as such (AISBF's
+    // dashboard shows its shipped default).
+    assert.equal(fs.readFileSync(path.join(s.configDir, 'classify_nsfw.md'), 'utf8'),
+      (await api(s, 'GET', '/api/admin/prompts/classify_nsfw')).json().content);
+    fs.rmSync(path.join(s.configDir, 'autoselect.md'));
     const builtin = await api(s, 'GET', '/api/admin/prompts/autoselect');
     assert.equal(builtin.status, 200, builtin.text);
     assert.equal(builtin.json().default, true);
     assert.match(builtin.json().content, /<aisbf_model_autoselection>/);
     assert.ok(!fs.existsSync(path.join(s.configDir, 'autoselect.md')), 'a GET wrote the file');
-    // The condensation prompts are written with their built-in text at first
-    // start (condensation reads them at each use): a file, not a default.
+    // A prompt file written at first start: a file, not a default.
     const semantic = (await api(s, 'GET', '/api/admin/prompts/condensation_semantic')).json();
     assert.equal(semantic.default, false);
     assert.equal(semantic.content, fs.readFileSync(path.join(s.configDir, 'condensation_semantic.md'), 'utf8'));

@@ -1,5 +1,5 @@
 // `aisbf check-config --show-effective`: the settings each provider model and
-// rotation candidate ends up with after the cascade (rotation model entry >
+// rotation candidate ends up with after the cascade, and each autoselect's (rotation model entry >
 // rotation default_* > provider model > provider default_* > aisbf.json >
 // built-in), through the real binary; a bad condense_method fails with its path.
 import { describe, it } from 'node:test';
@@ -155,6 +155,38 @@ describe('check-config --show-effective', { timeout: 60000 }, () => {
       'condense at 62% of 10000 = 6200 tokens: importance_based',
       'condense at 62% of 500 = 310 tokens: importance_based',
     ]);
+  });
+
+  it('autoselects: settings after aisbf.json\'s defaults, and references that name nothing', async () => {
+    const dir = layeredConfig({ aisbf: { classify_privacy: true, autoselect: { selection_timeout: 5, cache_ttl: 120 } } });
+    fs.writeFileSync(path.join(dir, 'autoselect.json'), JSON.stringify({
+      smart: {
+        selection_model: 'helper/small', fallback: 'r', classify_nsfw: true, classify_nsfw_model: 'helper/small',
+        classify_window: 3,
+        available_models: [{ model_id: 'r', description: 'general work', privacy: true },
+          { model_id: 'p/m', description: 'code', nsfw: true }, { model_id: 'ghost', description: 'gone' }],
+      },
+      sem: { selection_model: 'semantic', fallback: 'r', cache_ttl: 0, classify_privacy: false,
+        available_models: [{ model_id: 'r', description: 'general work' }] },
+    }), { mode: 0o600 });
+    const r = await checkConfig(dir, '--show-effective');
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.stdout, /^warning: autoselect\.json: smart\.available_models\[2\]\.model_id: unknown rotation, provider or "provider\/model" "ghost"$/m);
+    assert.match(r.stdout, /^check-config: 3 providers, 1 rotation, 2 autoselects; 0 errors, 1 warning$/m);
+    const tail = r.stdout.slice(r.stdout.indexOf('autoselect "smart"'));
+    assert.equal(tail, [
+      'autoselect "smart" (model_name "smart")',
+      '  selection by model "helper/small" (timeout 5 s, the last 10 messages within 8000 tokens), fallback "r"',
+      '  decisions cached for 120 s (at most 10000 entries)',
+      '  classify nsfw on (word list, model "helper/small"), privacy on; scans the last 3 messages',
+      '  candidates: r (privacy), p/m (nsfw), ghost',
+      'autoselect "sem" (model_name "sem")',
+      '  selection semantic: BM25, margin 0.1, below it the fallback; fallback "r"',
+      '  decisions cached never (at most 10000 entries)',
+      '  classify nsfw off, privacy off; scans every message',
+      '  candidates: r',
+      '',
+    ].join('\n'));
   });
 
   it('an unknown condense_method fails check-config with its path and prints no report', async () => {

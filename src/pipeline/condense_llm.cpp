@@ -11,10 +11,8 @@
 #include "context/token_count.hpp"
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
-#include "pipeline/chat_call.hpp"
 #include "pipeline/condense_splice.hpp"
-#include "pipeline/sent_prompt.hpp"
-#include "pipeline/usage_capture.hpp"
+#include "pipeline/side_call.hpp"
 #include "routing/rotation.hpp"
 
 namespace aisbf {
@@ -103,38 +101,6 @@ ChatRequest condensation_request(std::string model, std::string prompt, std::str
   return ask;
 }
 
-std::string answer_text(const ChatResponse& response) {
-  std::string out;
-  for (const auto& block : response.message.content) {
-    if (const auto* t = std::get_if<TextBlock>(&block)) out += t->text;
-  }
-  return out;
-}
-
-// The call's own context: the same state and caller (its usage row is the
-// caller's), its own deadline, no quota of its own (the request it serves
-// holds the caller's). The `condensation` block's target is the operator's,
-// so it resolves in the global snapshot even for a request served from a
-// user's view (whose config holds only the user's entries and the global
-// providers their rotations name); without a target the candidate's own
-// model is asked, which lives where the request was resolved.
-void prepare_call_context(RequestContext& call, const RequestContext& ctx, bool global_target) {
-  call.routes = global_target && ctx.global_routes ? ctx.global_routes : ctx.routes;
-  call.config = call.routes ? call.routes->config_ptr() : ctx.config;
-  call.state = ctx.state;
-  call.request_id = ctx.request_id + "-condense";
-  call.started = std::chrono::steady_clock::now();
-  const auto timeout = condensation_timeout(ctx.config->aisbf);
-  call.deadline = ctx.deadline == std::chrono::steady_clock::time_point{}
-                      ? call.started + timeout
-                      : std::min(call.started + timeout, ctx.deadline);
-  call.principal = ctx.principal;
-  call.user_views = ctx.user_views;
-  call.usage.recorder = ctx.usage.recorder;
-  call.usage.route = "condensation";
-  call.usage.quota_held = ctx.usage.quota_held;  // its usage is noted for the caller's quota, recording on or off
-}
-
 }  // namespace
 
 boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCondensation what,
@@ -152,36 +118,10 @@ boost::asio::awaitable<std::optional<ChatRequest>> condense_with_model(ModelCond
   const auto indices = transcript_indices(request, *split, what, settings.max_context,
                                           budget + what.count.message(Message{Role::system, {TextBlock{prompt}}, {}}));
   std::string transcript = condensation_transcript(request, indices);
-  const std::size_t transcript_bytes = transcript.size();
-  if (ctx.cancel.cancelled()) co_return std::nullopt;  // the client left before: its signal has fired already
-  RequestContext call;
-  prepare_call_context(call, ctx, has_condensation_target(settings));
-  ctx.cancel.connect([&call] { call.cancel.emit(); });  // the client leaving stops the call
-  InProcessChat door{pool, {}, nullptr};
-  door.condensable = false;  // never condensed itself
-  auto answer = co_await chat_in_process(
-      condensation_request(model, std::move(prompt), transcript, what.method, request, budget), call, door);
-  ctx.cancel.disconnect();
-  call.usage.status = answer ? 200 : answer.error().status;
-  if (!answer) note_error(call.usage, answer.error());
-  // Counted only when the upstream reported no usage: the transcript, in
-  // the encoding of the model that answered (off the event loop when large).
-  const bool estimate = !call.usage.usage.reported && call.usage.attempts > 0;
-  const std::int64_t transcript_tokens =
-      estimate ? co_await count_text_off_loop(ctx, transcript,
-                                              context::encoding_for_model(call.usage.model).encoding)
-               : 0;
-  auto count_transcript = [&](std::string_view upstream_model) -> std::int64_t {
-    if (estimate && upstream_model == call.usage.model) return transcript_tokens;
-    auto tokenizer = context::tokenizer_for(context::encoding_for_model(upstream_model).encoding);
-    return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(transcript)) : 0;
-  };
-  record_usage(call, model, {transcript_bytes, count_transcript}, call.cancel.cancelled());
-  // The caller's quotas pay for it (its usage row is the caller's too);
-  // without reported usage, the transcript as counted is the prompt.
-  ScannedUsage spent = call.usage.usage;
-  if (estimate) spent.prompt_tokens = transcript_tokens;
-  ctx.quota.add_side_call(spent, call.usage.prices);
+  const SideCall how{"condensation", condensation_timeout(ctx.config->aisbf), has_condensation_target(settings)};
+  auto answer = co_await side_call(
+      ctx, pool, how, condensation_request(model, std::move(prompt), transcript, what.method, request, budget),
+      transcript);
   if (!answer) {
     spdlog::info("{} condensation ({}) by {} failed: {}", ctx.request_id, context::condense_method_name(what.method),
                  log_text(model), log_text(answer.error().message));

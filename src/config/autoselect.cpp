@@ -21,8 +21,13 @@ EffectiveAutoselect effective_autoselect(const AutoselectConfig& autoselect, con
   if (!semantic) {
     out.selection_model = autoselect.selection_model;
   } else {
-    out.selection_model =
-        autoselect.semantic.selection_model.empty() ? autoselect.fallback : autoselect.semantic.selection_model;
+    // Below the margin: semantic.selection_model, else the entry's own
+    // selection model when it names one; else none, and the fallback serves.
+    if (!autoselect.semantic.selection_model.empty()) {
+      out.selection_model = autoselect.semantic.selection_model;
+    } else if (autoselect.selection_model != kSemanticSelection) {
+      out.selection_model = autoselect.selection_model;
+    }
   }
   out.selection_timeout =
       config_detail::seconds_to_ms(autoselect.selection_timeout.value_or(defaults.selection_timeout));

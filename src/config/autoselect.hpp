@@ -20,8 +20,9 @@ const char* selection_mode_name(SelectionMode mode);
 struct EffectiveAutoselect {
   SelectionMode mode = SelectionMode::model;
   // mode model: the model asked. mode semantic: the one asked below the
-  // confidence margin (semantic.selection_model, else the fallback; may be
-  // empty: then the fallback serves).
+  // confidence margin: semantic.selection_model, else the entry's own
+  // selection_model unless that is "semantic"; empty: no model is asked,
+  // the fallback serves.
   std::string_view selection_model;
   std::chrono::milliseconds selection_timeout{10'000};
   std::chrono::milliseconds cache_ttl{600'000};  // 0: decisions are not cached

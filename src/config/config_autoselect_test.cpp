@@ -203,7 +203,7 @@ TEST(ConfigAutoselect, SemanticModeFromFlagOrSelectionModel) {
   a.selection_model = std::string(kSemanticSelection);
   EffectiveAutoselect e = effective_autoselect(a, d);
   EXPECT_EQ(e.mode, SelectionMode::semantic);
-  EXPECT_EQ(e.selection_model, "fb");  // below the margin, without semantic.selection_model: the fallback
+  EXPECT_EQ(e.selection_model, "");  // below the margin, no model to ask: the fallback serves
   a.selection_model = "general";
   d.classify_semantic = true;  // the global switch
   a.semantic.selection_model = "judge";

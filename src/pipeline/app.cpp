@@ -60,7 +60,8 @@ std::string reload_json(const ReloadOutcome& outcome) {
 App::App(std::shared_ptr<const Config> config, AppOptions options)
     : options_(std::move(options)),
       state_(GatewayState::in_process(std::random_device{}(),
-                                      static_cast<std::size_t>(config->routing.max_tracked_keys))) {
+                                      static_cast<std::size_t>(config->routing.max_tracked_keys),
+                                      config->autoselect_defaults.cache_max_entries)) {
   if (options_.store) accounts_ = std::make_unique<Accounts>(options_.store);
   if (accounts_) {  // users' namespaces read the same store, on the same DB threads
     user_views_->attach(&accounts_->store(), &accounts_->db(), &accounts_->index(),

@@ -9,6 +9,7 @@
 
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
+#include "pipeline/autoselect_step.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
 #include "pipeline/gateway_state.hpp"
@@ -341,6 +342,7 @@ static std::optional<routing::ModelPrices> highest_prices(const std::vector<rout
 static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& ctx,
                                                  const std::optional<routing::ModelPrices>& prices,
                                                  std::string_view upstream_model) {
+  if (ctx.usage.quota_held) return std::nullopt;  // reserved before an autoselect's choice
   const std::string_view body = job.io.client != nullptr ? std::string_view(job.io.client->body()) : std::string_view{};
   return ctx.quota.reserve(
       ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, upstream_model); }, prices, ctx.usage);
@@ -360,18 +362,15 @@ std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::str
   return job.prompt_tokens.count(decoded_request(job, ctx), body, upstream_model);
 }
 
-boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
-  arm_deadline(ctx);
-  auto resolved =
-      routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.client_model);
-  if (!resolved) return fail(job, ctx, resolved.take_error());
-  if (resolved->in_user_view) {  // a user's own target: served from their view's table
+// Not a coroutine: a resolved rotation or provider model, served.
+boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx, const routing::Resolution& resolved) {
+  if (resolved.in_user_view) {  // a user's own target: served from their view's table
     if (!ctx.global_routes) ctx.global_routes = ctx.routes;
     ctx.routes = ctx.user_view->routes;
     ctx.config = ctx.routes->config_ptr();
   }
-  if (resolved->rotation != nullptr) {
-    const auto* plan = ctx.routes->rotation(resolved->rotation->id);
+  if (resolved.rotation != nullptr) {
+    const auto* plan = ctx.routes->rotation(resolved.rotation->id);
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
       return fail(job, ctx, make_error(ErrorKind::internal, "rotation table out of date"));
     }
@@ -383,10 +382,39 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
     return serve_rotation(job, ctx, *plan);
   }
   std::optional<routing::Candidate> scratch;
-  const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
+  const routing::Candidate& c = ctx.routes->direct(resolved.target, scratch);
   if (auto refused = reserve_quota(job, ctx, c.prices, c.upstream_model)) return fail(job, ctx, *refused);
   if (!scratch) return serve_direct(job, ctx, c, true);  // the table's: lives as long as ctx.routes
   return serve_unlisted(job, ctx, std::move(*scratch));
+}
+
+// An autoselect's choice (autoselect_step.hpp), then served like any model id.
+boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect) {
+  // Reserved before the selection and classification calls, so that they
+  // are charged to the request (and refused with it when over quota); the
+  // estimate has no prices yet (the settlement uses the served target's).
+  if (auto refused = reserve_quota(job, ctx, std::nullopt, {})) co_return co_await fail(job, ctx, *refused);
+  auto choice = co_await choose_autoselect_target(job, ctx, autoselect);
+  if (!choice) co_return co_await fail(job, ctx, choice.take_error());
+  spdlog::info("{} autoselect {} chose {} (by {})", ctx.request_id, log_text(autoselect.id),
+               log_text(choice->candidate), choice->by);
+  ctx.choice_headers.emplace_back("x-aisbf-autoselected", fmt::format("{}; by={}", choice->candidate, choice->by));
+  ctx.usage.autoselected = choice->candidate;
+  auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, choice->target);
+  if (resolved && resolved->autoselect != nullptr) {
+    co_return co_await fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));
+  }
+  if (!resolved) co_return co_await fail(job, ctx, resolved.take_error());
+  co_await serve_resolved(job, ctx, *resolved);
+}
+
+boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {
+  arm_deadline(ctx);
+  auto resolved =
+      routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.client_model);
+  if (!resolved) return fail(job, ctx, resolved.take_error());
+  if (resolved->autoselect != nullptr) return serve_autoselect(job, ctx, *resolved->autoselect);
+  return serve_resolved(job, ctx, *resolved);
 }
 
 }  // namespace aisbf

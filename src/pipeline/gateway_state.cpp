@@ -10,13 +10,17 @@ namespace aisbf {
 GatewayState::GatewayState() = default;
 GatewayState::~GatewayState() = default;
 
-std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::size_t max_keys) {
+std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::size_t max_keys,
+                                                       std::size_t max_decisions) {
   auto state = std::make_unique<GatewayState>();
   state->health = routing::make_in_process_health(max_keys);
   state->spacing = limits::make_in_process_spacing(max_keys);
   state->adaptive = limits::make_in_process_adaptive_limits(seed, max_keys);
   state->tokens = limits::make_in_process_token_windows(max_keys);
   state->quotas = limits::make_in_process_quota_ledger(max_keys);
+  // Each autoselect keeps its decisions for its own cache_ttl (at most 30 days).
+  state->autoselect_decisions = std::make_unique<routing::AutoselectDecisionCache>(
+      routing::AutoselectDecisionCache::Limits{max_decisions, std::chrono::hours(24 * 30)});
   // One thread per four cores, at most two: counting and splitting are
   // rare (large prompts only) and must not crowd the event loops.
   state->counts = std::make_unique<CountPool>(std::clamp<std::size_t>(std::thread::hardware_concurrency() / 4, 1, 2));

@@ -15,6 +15,7 @@
 #include "limits/quotas.hpp"
 #include "limits/spacing.hpp"
 #include "limits/token_windows.hpp"
+#include "routing/autoselect_cache.hpp"
 #include "routing/health.hpp"
 
 namespace aisbf {
@@ -31,6 +32,8 @@ struct GatewayState {
   std::unique_ptr<limits::TokenWindows> tokens;
   std::unique_ptr<limits::QuotaLedger> quotas;  // per-user quotas (quota_gate.hpp)
   std::unique_ptr<CountPool> counts;  // large prompts counted and split off the event loops (count_pool.hpp)
+  // Autoselect's choices per conversation (routing/autoselect_cache.hpp).
+  std::unique_ptr<routing::AutoselectDecisionCache> autoselect_decisions;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the
@@ -40,8 +43,10 @@ struct GatewayState {
   // `seed` fixes the jitter of learned backoffs (tests); the selection seed
   // is read from the config per request. `max_keys`: `routing.max_tracked_keys`
   // at start (a reload does not resize the stores).
+  // `max_decisions`: aisbf.json `autoselect.cache_max_entries` at start.
   static std::unique_ptr<GatewayState> in_process(std::uint64_t seed,
-                                                  std::size_t max_keys = limits::kDefaultMaxTrackedKeys);
+                                                  std::size_t max_keys = limits::kDefaultMaxTrackedKeys,
+                                                  std::size_t max_decisions = 10'000);
 };
 
 }  // namespace aisbf

@@ -75,6 +75,7 @@ struct RequestContext {
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
   HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)
+  HeaderList choice_headers;    // the same, set before the attempts and kept across them (x-aisbf-autoselected)
   UsageTap usage;               // the chat doors record a usage row from it (usage_capture.hpp)
   QuotaTap quota;               // after `usage`: settles from it when the request ends (quota_gate.hpp)
 };

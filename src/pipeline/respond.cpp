@@ -23,12 +23,13 @@ boost::asio::awaitable<void> send_error(http::Exchange& ex, const GatewayError& 
 
 HeaderList answer_headers(const RequestContext& ctx, bool stream) {
   HeaderList h;
-  h.reserve(ctx.response_headers.size() + (stream ? 3 : 1));
+  h.reserve(ctx.response_headers.size() + ctx.choice_headers.size() + (stream ? 3 : 1));
   if (stream) {
     h.emplace_back("Cache-Control", "no-cache");
     h.emplace_back("X-Accel-Buffering", "no");
   }
   h.emplace_back("x-request-id", ctx.request_id);
+  h.insert(h.end(), ctx.choice_headers.begin(), ctx.choice_headers.end());
   h.insert(h.end(), ctx.response_headers.begin(), ctx.response_headers.end());
   return h;
 }

@@ -26,8 +26,8 @@ void prepare_call_context(RequestContext& call, const RequestContext& ctx, const
                       ? call.started + how.timeout
                       : std::min(call.started + how.timeout, ctx.deadline);
   call.principal = ctx.principal;
-  call.namespace_user = how.operator_model ? std::string() : ctx.namespace_user;
-  call.user_view = how.operator_model ? nullptr : ctx.user_view;
+  call.namespace_user = ctx.namespace_user;  // a user's own ids resolve in their namespace
+  call.user_view = ctx.user_view;
   call.user_views = ctx.user_views;
   call.usage.recorder = ctx.usage.recorder;
   call.usage.route = how.route;

@@ -30,13 +30,13 @@ Expected<std::string> upstream_model_of(RequestContext& ctx, std::string_view mo
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, model);
   if (!resolved) {
     const auto& e = resolved.error();
-    // An autoselect picks its target per request: no one model to follow.
-    if (e.code == "unsupported_target_kind") return std::string{};
     if (e.kind == ErrorKind::not_found && !names_gateway_target(*ctx.config, model)) {
       return std::string(model);  // a bare upstream model name
     }
     return resolved.take_error();
   }
+  // An autoselect picks its target per request: no one model to follow.
+  if (resolved->autoselect != nullptr) return std::string{};
   if (resolved->rotation == nullptr) return resolved->target.upstream_model;
   const auto& routes = resolved->in_user_view ? ctx.user_view->routes : ctx.routes;
   const auto* plan = routes->rotation(resolved->rotation->id);

@@ -98,7 +98,7 @@ std::string_view decision_source_name(DecisionSource source) {
 }
 
 AutoselectDecisionCache::AutoselectDecisionCache(Limits limits)
-    : entries_(limits::KeyBounds{limits.max_entries, limits.ttl}) {
+    : max_ttl_(limits.ttl), entries_(limits::KeyBounds{limits.max_entries, limits.ttl}) {
   randombytes_buf(hash_key_.data(), hash_key_.size());  // works before sodium_init (which only picks implementations)
 }
 
@@ -115,15 +115,17 @@ std::optional<CachedDecision> AutoselectDecisionCache::find(const DecisionKey& k
 }
 
 void AutoselectDecisionCache::store(const DecisionKey& key, std::string_view candidate, DecisionSource by,
-                                    limits::TimePoint now) {
+                                    limits::TimePoint now, limits::Duration ttl) {
+  if (ttl <= limits::Duration::zero()) return;
   const std::string_view text = key_text(key);
   std::lock_guard lock(mutex_);
   auto* slot = entries_.find_or_insert(text, now);
   if (slot == nullptr) return;  // cannot happen: every entry is idle from the start, so one can go
   slot->value.candidate.assign(candidate);
   slot->value.by = by;
-  // Its lifetime starts now, also when it replaced a live entry.
-  entries_.set_idle_since(*slot, now);
+  // Its lifetime starts now, also when it replaced a live entry; a shorter
+  // one than the cache's is an entry that went idle that much earlier.
+  entries_.set_idle_since(*slot, now - (max_ttl_ - std::min(ttl, max_ttl_)));
 }
 
 std::size_t AutoselectDecisionCache::size() const {

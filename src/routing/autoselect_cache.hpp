@@ -78,8 +78,13 @@ class AutoselectDecisionCache {
   std::optional<CachedDecision> find(const DecisionKey& key, std::span<const std::string> candidates,
                                      limits::TimePoint now) const;
 
-  // Keeps (or replaces, with a new lifetime) the decision for `key`.
-  void store(const DecisionKey& key, std::string_view candidate, DecisionSource by, limits::TimePoint now);
+  // Keeps (or replaces, with a new lifetime) the decision for `key`, for
+  // `ttl` (each autoselect has its own cache_ttl), at most the cache's.
+  void store(const DecisionKey& key, std::string_view candidate, DecisionSource by, limits::TimePoint now,
+             limits::Duration ttl);
+  void store(const DecisionKey& key, std::string_view candidate, DecisionSource by, limits::TimePoint now) {
+    store(key, candidate, by, now, max_ttl_);
+  }
 
   std::size_t size() const;
   limits::TrackedKeys stats() const;
@@ -90,6 +95,7 @@ class AutoselectDecisionCache {
     DecisionSource by = DecisionSource::llm;
   };
   std::array<unsigned char, 16> hash_key_{};  // SipHash's key, drawn at construction
+  limits::Duration max_ttl_;
   mutable std::mutex mutex_;
   limits::BoundedKeys<Entry> entries_;
 };

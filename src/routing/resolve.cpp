@@ -16,12 +16,6 @@ GatewayError model_not_found(std::string message) {
   return e;
 }
 
-GatewayError not_built_yet(std::string_view kind, std::string_view id) {
-  auto e = make_error(ErrorKind::unsupported,
-                      fmt::format("{} '{}' is configured but {}s are not served by this build yet", kind, id, kind));
-  e.code = "unsupported_target_kind";
-  return e;
-}
 
 GatewayError store_unavailable() {
   auto e = make_error(ErrorKind::unavailable,
@@ -53,6 +47,12 @@ Expected<Resolution> rotation(const RotationConfig& r) {
   return res;
 }
 
+Expected<Resolution> autoselect(const AutoselectConfig& a) {
+  Resolution res;
+  res.autoselect = &a;
+  return res;
+}
+
 Expected<Resolution> provider(Expected<ProviderTarget> target) {
   if (!target) return target.take_error();
   Resolution res;
@@ -81,8 +81,8 @@ Expected<Resolution> resolve_user(const Namespace& ns, const ModelId& id, std::s
       return in_view(rotation(*r));
     }
     case ModelIdKind::user_autoselect:
-      if (v.autoselect(id.id) == nullptr) return model_not_found(fmt::format("you have no autoselect named '{}'", id.id));
-      return not_built_yet("autoselect", id.id);
+      if (const auto* a = v.autoselect(id.id)) return in_view(autoselect(*a));
+      return model_not_found(fmt::format("you have no autoselect named '{}'", id.id));
     default: break;
   }
   const auto* p = v.provider(id.id);
@@ -114,7 +114,7 @@ Expected<Resolution> resolve_user_scope(const Namespace& ns, std::string_view sc
   if (ns.is_global()) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
   if (ns.view == nullptr) return store_unavailable();
   const UserView& v = *ns.view;
-  if (v.autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
+  if (const auto* a = v.autoselect(scope)) return in_view(autoselect(*a));
   if (const auto* r = v.rotation(scope)) return in_view(rotation(*r));
   const auto* p = v.provider(scope);
   if (p == nullptr) return model_not_found(fmt::format("no provider, rotation or autoselect named '{}'", scope));
@@ -138,8 +138,9 @@ Expected<Resolution> resolve_named_kind(const Config& config, const Namespace& n
     return rotation(*r);
   }
   std::string_view id = model.starts_with("autoselect/") ? model.substr(11) : model;
-  if (config.find_autoselect(id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id));
-  return not_built_yet("autoselect", id);
+  const auto* a = config.find_autoselect(id);
+  if (a == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id));
+  return autoselect(*a);
 }
 
 Expected<Resolution> resolve_scoped(const Config& config, const Namespace& ns, std::string_view scope,
@@ -147,7 +148,7 @@ Expected<Resolution> resolve_scoped(const Config& config, const Namespace& ns, s
   if (scope == "rotations" || (scope == "autoselect" && config.find_autoselect(scope) == nullptr)) {
     return resolve_named_kind(config, ns, scope, model);
   }
-  if (config.find_autoselect(scope) != nullptr) return not_built_yet("autoselect", scope);
+  if (const auto* a = config.find_autoselect(scope)) return autoselect(*a);
   if (const auto* r = config.find_rotation(scope)) return rotation(*r);
   const auto* p = config.find_provider(scope);
   if (p == nullptr) return resolve_user_scope(ns, scope, model);
@@ -177,8 +178,8 @@ Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std
       return rotation(*r);
     }
     case ModelIdKind::autoselect:
-      if (config.find_autoselect(id->id) == nullptr) return model_not_found(fmt::format("no autoselect named '{}'", id->id));
-      return not_built_yet("autoselect", id->id);
+      if (const auto* a = config.find_autoselect(id->id)) return autoselect(*a);
+      return model_not_found(fmt::format("no autoselect named '{}'", id->id));
     case ModelIdKind::user_provider:
     case ModelIdKind::user_rotation:
     case ModelIdKind::user_autoselect: return resolve_user(ns, *id, model);
@@ -187,6 +188,25 @@ Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std
   const auto* p = config.find_provider(id->id);
   if (p == nullptr) return model_not_found(fmt::format("no provider named '{}'", id->id));
   return provider(provider_target(*p, id->model));
+}
+
+std::optional<std::string> autoselect_target_id(const Config& config, const Namespace& ns, std::string_view id) {
+  if (id.empty()) return std::nullopt;
+  if (id.find('/') != std::string_view::npos) {
+    if (id.starts_with("autoselect/") || id.starts_with("user-autoselect/")) return std::nullopt;
+    return std::string(id);
+  }
+  auto first_model = [](const ProviderConfig& p, std::string_view prefix) -> std::optional<std::string> {
+    if (p.models.empty()) return std::nullopt;
+    return fmt::format("{}{}/{}", prefix, p.id, p.models.front().name);
+  };
+  if (config.find_rotation(id) != nullptr) return fmt::format("rotation/{}", id);
+  if (const auto* p = config.find_provider(id)) return first_model(*p, "");
+  if (ns.view != nullptr) {
+    if (ns.view->rotation(id) != nullptr) return fmt::format("user-rotation/{}", id);
+    if (const auto* p = ns.view->provider(id)) return first_model(*p, "user-provider/");
+  }
+  return std::nullopt;
 }
 
 }  // namespace aisbf::routing

@@ -2,6 +2,7 @@
 // caller's view of the configuration. Decisions only, no I/O.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,10 +28,11 @@ struct Namespace {
   bool is_global() const { return user_id.empty(); }
 };
 
-// What a chat request names: a rotation, or one provider model.
+// What a chat request names: an autoselect, a rotation, or one provider model.
 struct Resolution {
-  const RotationConfig* rotation = nullptr;  // set: serve the rotation
-  ProviderTarget target;                     // otherwise
+  const AutoselectConfig* autoselect = nullptr;  // set: choose a target first (pipeline/autoselect_step.hpp)
+  const RotationConfig* rotation = nullptr;      // set: serve the rotation
+  ProviderTarget target;                         // otherwise
   bool in_user_view = false;  // points into the namespace's view (serve it with its routing table)
 };
 
@@ -48,6 +50,14 @@ struct Resolution {
 // (AISBF serves a user's providers there; global ids are never shadowed).
 Expected<Resolution> resolve_chat(const Config& config, const Namespace& ns, std::string_view scope,
                                   std::string_view model);
+
+// An autoselect's candidate, selection model or fallback as the model id a
+// client would name: a rotation id becomes `rotation/<id>`, a provider id
+// its first model (`<id>/<model>`), a user's own rotation or provider
+// (in their namespace, when no global one has the id) its `user-…` id; an
+// id with a slash is taken as it is. Nullopt: it names nothing, or an
+// autoselect (a choice is served, never chosen again).
+std::optional<std::string> autoselect_target_id(const Config& config, const Namespace& ns, std::string_view id);
 
 // Whether `scope` (of /api/{scope}/…) names no global target, so that in a
 // user's namespace it can only name one of theirs.

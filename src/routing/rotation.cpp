@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <initializer_list>
@@ -146,13 +147,29 @@ Candidate make_candidate(const Config& config, const ProviderConfig& provider, c
   return build(config, provider, model, std::move(upstream_model), Placement{});
 }
 
-RoutingTable::RoutingTable(std::shared_ptr<const Config> config) : config_(std::move(config)) {
+namespace {
+std::atomic<std::uint64_t> g_generations{0};
+}  // namespace
+
+RoutingTable::RoutingTable(std::shared_ptr<const Config> config)
+    : config_(std::move(config)), generation_(g_generations.fetch_add(1, std::memory_order_relaxed) + 1) {
   for (const ProviderConfig& provider : config_->providers) {
     for (const ModelConfig& model : provider.models) {
       listed_.emplace(&model, make_candidate(*config_, provider, &model, model.name));
     }
   }
   for (const RotationConfig& rotation : config_->rotations) add_rotation(rotation);
+  for (const AutoselectConfig& a : config_->autoselects) {
+    std::vector<std::string> descriptions;
+    descriptions.reserve(a.candidates.size());
+    for (const auto& c : a.candidates) descriptions.push_back(c.description);
+    autoselect_indices_.emplace(a.id, Bm25Index(descriptions));
+  }
+}
+
+const Bm25Index* RoutingTable::autoselect_index(std::string_view id) const {
+  auto it = autoselect_indices_.find(id);
+  return it == autoselect_indices_.end() ? nullptr : &it->second;
 }
 
 void RoutingTable::add_rotation(const RotationConfig& rotation) {

@@ -25,6 +25,7 @@
 #include "core/string_map.hpp"
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
+#include "routing/bm25.hpp"
 #include "routing/pricing.hpp"
 #include "routing/resolve.hpp"
 
@@ -86,6 +87,13 @@ class RoutingTable {
   // simple-format provider that lists no models), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // Numbers the tables this process made: what a cache of decisions made
+  // on this snapshot keys on (autoselect's), so a reload never reuses one.
+  std::uint64_t generation() const { return generation_; }
+  // BM25 over an autoselect's candidates' descriptions, in candidate
+  // order; null when the snapshot has no such autoselect.
+  const Bm25Index* autoselect_index(std::string_view id) const;
+
  private:
   void add_rotation(const RotationConfig& rotation);
 
@@ -93,6 +101,8 @@ class RoutingTable {
   StringMap<RotationPlan> rotations_;  // looked up by string_view
   std::unordered_map<const ModelConfig*, Candidate> listed_;
   std::vector<std::string> warnings_;
+  std::uint64_t generation_ = 0;
+  StringMap<Bm25Index> autoselect_indices_;
 };
 
 // The candidate for one provider model, outside any rotation.

@@ -151,13 +151,14 @@ TEST(UserConfig, ResolvesScopedRoutesInTheNamespace) {
   expect_alice_r(resolve_chat(*global, alice, "r", "x"));
   EXPECT_EQ(resolve_chat(*global, alice, "rotations", "grot")->rotation->id, "grot");
   EXPECT_EQ(resolve_chat(*global, alice, "rotations", "r").error().status, 404);  // bare ids are the global ones
-  // A user's autoselect answers as a global one does (501), on every door.
+  // A user's autoselect resolves in their view, on every door.
   for (auto [scope, model] : {std::pair{"autoselect", "user-autoselect/pick"}, std::pair{"pick", "x"},
                               std::pair{"", "user-autoselect/pick"}}) {
     auto a = resolve_chat(*global, alice, scope, model);
-    ASSERT_FALSE(a);
-    EXPECT_EQ(a.error().status, 501) << scope << " " << model;
-    EXPECT_EQ(a.error().code, "unsupported_target_kind");
+    ASSERT_TRUE(a) << scope << " " << model << ": " << a.error().message;
+    ASSERT_NE(a->autoselect, nullptr);
+    EXPECT_EQ(a->autoselect->id, "~alice/pick");  // its id in the view
+    EXPECT_TRUE(a->in_user_view);
   }
   // The global provider keeps its scope; "user-provider/…" is no name of its models.
   auto g = resolve_chat(*global, alice, "shared", "g1");

@@ -235,7 +235,7 @@ export function mockProvider(mockUrl, { id = 'mock', models = MOCK_MODELS, ...ex
 // `rotations`: object id → rotation (default none); `notifyerrors`: the
 // rotations.json top-level flag.
 export function writeConfigDir({
-  mockUrl, providers, rotations = {}, notifyerrors = false, server = {}, auth, aisbf = {}, dir,
+  mockUrl, providers, rotations = {}, autoselect = {}, notifyerrors = false, server = {}, auth, aisbf = {}, dir,
 } = {}) {
   dir ??= tmpDir('aisbf-config-');
   fs.mkdirSync(dir, { recursive: true });
@@ -250,7 +250,7 @@ export function writeConfigDir({
   write('aisbf.json', aisbfJson);
   write('providers.json', { providers });
   write('rotations.json', { notifyerrors, rotations });
-  write('autoselect.json', {});
+  write('autoselect.json', autoselect);
   return dir;
 }
 

@@ -1,0 +1,44 @@
+// Autoselect on the request path (issue 11): which of an autoselect's
+// candidates serves this request. In order:
+//   1. the candidates that may serve it: those whose target resolves, then
+//      the content filter (routing/content_class.hpp): personal data found
+//      (classify_privacy) → `privacy: true` candidates only, NSFW
+//      (classify_nsfw: the word list, then the classifier model when one is
+//      configured) → `nsfw: true` only, images → vision-capable, tools →
+//      tool-capable. None left: a 403 naming why, nothing sent;
+//   2. the decision cache (the conversation's stable prefix: later turns of
+//      one conversation reuse the first turn's choice, `by=cache`);
+//   3. semantic selection (BM25 over the descriptions) when the autoselect
+//      asks for it and one candidate stands clear, `by=semantic`;
+//   4. the selection model, asked with AISBF's prompt (side_call.hpp,
+//      recorded as route `autoselect`) within selection_timeout, its answer
+//      read robustly (routing/autoselect_answer.hpp), `by=llm`;
+//   (one candidate left after step 1: it serves, `by=only`, nothing asked);
+//   5. otherwise the fallback (when the filter left it; else the first
+//      candidate left), `by=fallback`: a timeout, an error or garbage never
+//      fails a request the fallback can serve.
+// Choices by llm and semantic are cached; a fallback is not (it would pin
+// the conversation to the fallback after one failed selection).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "config/config.hpp"
+#include "core/expected.hpp"
+#include "pipeline/chat_job.hpp"
+
+namespace aisbf {
+
+struct AutoselectChoice {
+  std::string candidate;  // the candidate's model_id as configured
+  std::string target;     // the model id served (routing::autoselect_target_id)
+  std::string_view by;    // "llm", "semantic", "cache", "fallback" or "only"
+};
+
+boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
+                                                                           const AutoselectConfig& autoselect);
+
+}  // namespace aisbf

@@ -14,6 +14,12 @@ namespace {
 
 namespace json = boost::json;
 
+json::array string_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& item : items) a.emplace_back(item);
+  return a;
+}
+
 json::object model_entry(const ProviderConfig& provider, const ModelConfig& model) {
   json::object o;
   o["id"] = provider.id + "/" + model.name;
@@ -24,11 +30,7 @@ json::object model_entry(const ProviderConfig& provider, const ModelConfig& mode
   o["provider_type"] = provider.type;
   if (model.limits.context_size) o["context_size"] = *model.limits.context_size;
   if (model.limits.max_request_tokens) o["max_request_tokens"] = *model.limits.max_request_tokens;
-  if (!model.capabilities.empty()) {
-    json::array caps;
-    for (const auto& c : model.capabilities) caps.emplace_back(c);
-    o["capabilities"] = std::move(caps);
-  }
+  if (!model.capabilities.empty()) o["capabilities"] = string_array(model.capabilities);
   return o;
 }
 
@@ -50,23 +52,61 @@ json::object fetched_entry(const ProviderConfig& provider, const ProviderModel& 
     if (model.completion_price) pricing["completion"] = *model.completion_price;
     o["pricing"] = std::move(pricing);
   }
-  if (!model.capabilities.empty()) {
-    json::array caps;
-    for (const auto& c : model.capabilities) caps.emplace_back(c);
-    o["capabilities"] = std::move(caps);
-  }
+  if (!model.capabilities.empty()) o["capabilities"] = string_array(model.capabilities);
+  return o;
+}
+
+// A rotation or an autoselect: "<type>/<id>", a model the gateway itself serves.
+json::object gateway_entry(std::string_view type, const std::string& id, const std::string& name) {
+  json::object o;
+  o["id"] = std::string(type) + "/" + id;
+  o["object"] = "model";
+  o["created"] = 0;
+  o["owned_by"] = "aisbf";
+  o["type"] = type;
+  o["name"] = name;
   return o;
 }
 
 json::object rotation_entry(const RotationConfig& rotation) {
-  json::object o;
-  o["id"] = "rotation/" + rotation.id;
-  o["object"] = "model";
-  o["created"] = 0;
-  o["owned_by"] = "aisbf";
-  o["type"] = "rotation";
-  o["name"] = rotation.model_name;
+  return gateway_entry("rotation", rotation.id, rotation.model_name);
+}
+
+// AISBF lists an autoselect as a model with its description and capabilities.
+json::object autoselect_entry(const AutoselectConfig& autoselect) {
+  json::object o = gateway_entry("autoselect", autoselect.id, autoselect.model_name);
+  if (!autoselect.description.empty()) o["description"] = autoselect.description;
+  if (!autoselect.capabilities.empty()) o["capabilities"] = string_array(autoselect.capabilities);
   return o;
+}
+
+// Named fields only: a key added to autoselect.json later is not shown
+// until someone decides it may be.
+json::object autoselect_listing(const AutoselectConfig& autoselect) {
+  json::array candidates;
+  for (const auto& c : autoselect.candidates) {
+    candidates.emplace_back(json::object{
+        {"model_id", c.model_id}, {"description", c.description}, {"nsfw", c.nsfw}, {"privacy", c.privacy}});
+  }
+  json::object o;
+  o["id"] = autoselect.id;
+  o["object"] = "autoselect";
+  o["model_name"] = autoselect.model_name;
+  o["description"] = autoselect.description;
+  o["selection_model"] = autoselect.selection_model;
+  o["fallback"] = autoselect.fallback;
+  o["capabilities"] = string_array(autoselect.capabilities);
+  o["nsfw"] = autoselect.nsfw;
+  o["privacy"] = autoselect.privacy;
+  o["available_models"] = std::move(candidates);
+  return o;
+}
+
+// {"object":"list","data":[entry(item)…]}.
+std::string list_of(const auto& items, auto entry) {
+  json::array data;
+  for (const auto& item : items) data.emplace_back(entry(item));
+  return model_list_json(std::move(data));
 }
 
 json::array ids_of(const auto& items) {
@@ -76,6 +116,13 @@ json::array ids_of(const auto& items) {
 }
 
 }  // namespace
+
+std::string model_list_json(json::array data) {
+  json::object out;
+  out["object"] = "list";
+  out["data"] = std::move(data);
+  return json::serialize(out);
+}
 
 std::string models_list_json(const Config& config, std::string_view provider_id,
                              const std::map<std::string, std::vector<ProviderModel>>* fetched) {
@@ -92,21 +139,16 @@ std::string models_list_json(const Config& config, std::string_view provider_id,
   }
   if (provider_id.empty()) {
     for (const auto& rotation : config.rotations) data.emplace_back(rotation_entry(rotation));
+    for (const auto& autoselect : config.autoselects) data.emplace_back(autoselect_entry(autoselect));
   }
-  json::object out;
-  out["object"] = "list";
-  out["data"] = std::move(data);
-  return json::serialize(out);
+  return model_list_json(std::move(data));
 }
 
-std::string rotation_models_json(const Config& config) {
-  json::array data;
-  for (const auto& rotation : config.rotations) data.emplace_back(rotation_entry(rotation));
-  json::object out;
-  out["object"] = "list";
-  out["data"] = std::move(data);
-  return json::serialize(out);
-}
+std::string rotation_models_json(const Config& config) { return list_of(config.rotations, rotation_entry); }
+
+std::string autoselect_models_json(const Config& config) { return list_of(config.autoselects, autoselect_entry); }
+
+std::string autoselects_list_json(const Config& config) { return list_of(config.autoselects, autoselect_listing); }
 
 std::optional<std::string> model_json(const Config& config, std::string_view model_id) {
   auto parsed = parse_model_id(model_id);
@@ -114,6 +156,11 @@ std::optional<std::string> model_json(const Config& config, std::string_view mod
     const auto* rotation = config.find_rotation(parsed->id);
     if (rotation == nullptr) return std::nullopt;
     return json::serialize(rotation_entry(*rotation));
+  }
+  if (parsed && parsed->kind == ModelIdKind::autoselect) {
+    const auto* autoselect = config.find_autoselect(parsed->id);
+    if (autoselect == nullptr) return std::nullopt;
+    return json::serialize(autoselect_entry(*autoselect));
   }
   if (!parsed || parsed->kind != ModelIdKind::provider) return std::nullopt;
   const auto* provider = config.find_provider(parsed->id);

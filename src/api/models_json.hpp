@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "config/config.hpp"
@@ -19,14 +20,28 @@ namespace aisbf::api {
 // Every configured model of every provider, or of one provider when
 // `provider_id` is not empty, followed by the models the providers' own
 // lists report that the configuration does not name, then (for the full
-// list) the rotations as "rotation/<id>".
+// list) the rotations as "rotation/<id>" and the autoselects as
+// "autoselect/<id>".
 std::string models_list_json(const Config& config, std::string_view provider_id = {},
                              const std::map<std::string, std::vector<ProviderModel>>* fetched = nullptr);
 
+// {"object":"list","data": data}.
+std::string model_list_json(boost::json::array data);
+
 // The rotations as models ("rotation/<id>"), for /api/rotations/models.
 std::string rotation_models_json(const Config& config);
+// The autoselects as models ("autoselect/<id>"), for /api/autoselect/models.
+std::string autoselect_models_json(const Config& config);
 
-// One model by its gateway id ("provider/model" or "rotation/<id>"), or nullopt.
+// GET /api/autoselect: {"object":"list","data":[{"id","object":"autoselect",
+// "model_name","description","selection_model","fallback","capabilities",
+// "available_models":[{"model_id","description","nsfw","privacy"}]}]}:
+// AISBF's fields of each entry (autoselect.json holds no secret, but only
+// these named fields are shown, never the entry as written).
+std::string autoselects_list_json(const Config& config);
+
+// One model by its gateway id ("provider/model", "rotation/<id>" or
+// "autoselect/<id>"), or nullopt.
 std::optional<std::string> model_json(const Config& config, std::string_view model_id);
 
 // The name an entry of the lists above (or of a user's, api/user_json.hpp)

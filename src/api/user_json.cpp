@@ -101,19 +101,12 @@ json::array user_model_entries(const routing::UserView& view, std::optional<stor
     if (const auto* r = view.rotation(d.id)) data.emplace_back(named_entry(view, "user-rotation/" + d.id, "rotation", r->model_name));
   }
   for (const auto& d : view.docs) {
-    if (d.kind != store::DocKind::autoselect || all || *kind != d.kind) continue;
+    if (d.kind != store::DocKind::autoselect || !(all || *kind == d.kind)) continue;
     if (const auto* a = view.autoselect(d.id)) {
       data.emplace_back(named_entry(view, "user-autoselect/" + d.id, "autoselect", a->model_name));
     }
   }
   return data;
-}
-
-std::string model_list_json(json::array data) {
-  json::object out;
-  out["object"] = "list";
-  out["data"] = std::move(data);
-  return json::serialize(out);
 }
 
 std::string namespace_models_json(std::string_view global_list, const routing::UserView* view,
@@ -140,8 +133,7 @@ std::optional<std::string> user_provider_models_json(const routing::UserView& vi
 
 std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id) {
   if (!model_id.starts_with("user-")) return std::nullopt;
-  const auto kind = model_id.starts_with("user-autoselect/") ? std::optional(store::DocKind::autoselect) : std::nullopt;
-  for (const auto& entry : user_model_entries(view, kind)) {
+  for (const auto& entry : user_model_entries(view, std::nullopt)) {
     const auto* id = entry.as_object().if_contains("id");
     if (id != nullptr && id->is_string() && id->get_string() == model_id) return json::serialize(entry);
   }

@@ -35,14 +35,13 @@ std::string user_docs_json(const routing::UserView& view, store::DocKind kind);
 std::string user_doc_json(const routing::UserDoc& doc);
 
 // The user's own model ids as OpenAI model entries: every configured model
-// of their providers, then their rotations (both when `kind` is empty), or
-// one kind's (autoselects only this way).
+// of their providers, then their rotations, then their autoselects (all
+// when `kind` is empty), or one kind's.
 boost::json::array user_model_entries(const routing::UserView& view, std::optional<store::DocKind> kind);
 // {"object":"list","data":[…]}: `global_list` (models_list_json's text)
 // followed by the user's entries (of one kind when `kind` is set).
 std::string namespace_models_json(std::string_view global_list, const routing::UserView* view,
                                   std::optional<store::DocKind> kind = std::nullopt);
-std::string model_list_json(boost::json::array data);
 
 // The entries of the user's own provider `id` (its "user-provider/<id>/…"
 // ids), for /api/{id}/models; nullopt when the user has no such provider.
@@ -52,8 +51,8 @@ std::optional<std::string> user_provider_models_json(const routing::UserView& vi
 // no list of theirs holds (so a lookup finds exactly what the lists give).
 std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id);
 
-// (id, display name) of the user's providers' models and rotations, for
-// the Anthropic shape of the model list.
+// (id, display name) of the user's providers' models, rotations and
+// autoselects, for the Anthropic shape of the model list.
 std::vector<std::pair<std::string, std::string>> user_model_names(const routing::UserView& view);
 
 }  // namespace aisbf::api

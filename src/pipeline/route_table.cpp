@@ -42,8 +42,11 @@ std::vector<std::pair<std::string, std::string>> anthropic_model_names(const Con
       if (provider.find_model(model.id) == nullptr) models.emplace_back(provider.id + "/" + model.id, model.display_name);
     }
   }
-  // The rotations, as the OpenAI shape lists them: they work on /v1/messages too.
+  // The rotations and autoselects, as the OpenAI shape lists them: they work on /v1/messages too.
   for (const auto& rotation : config.rotations) models.emplace_back("rotation/" + rotation.id, rotation.model_name);
+  for (const auto& autoselect : config.autoselects) {
+    models.emplace_back("autoselect/" + autoselect.id, autoselect.model_name);
+  }
   return models;
 }
 
@@ -112,6 +115,19 @@ awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, co
 awaitable<void> rotations_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   auto list = api::rotation_models_json(*ctx.config);
   if (!ctx.namespace_user.empty()) co_return co_await user_routes::global_models(app, ex, ctx, list, store::DocKind::rotation);
+  co_await send_json(ex, 200, list, ctx.request_id);
+}
+
+// As /api/rotations: the global entries (a user's own are at /api/user/autoselects).
+awaitable<void> autoselects_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, api::autoselects_list_json(*ctx.config), ctx.request_id);
+}
+
+// As /api/rotations/models: for a user, their own autoselects too.
+awaitable<void> autoselect_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  auto list = api::autoselect_models_json(*ctx.config);
+  if (!ctx.namespace_user.empty())
+    co_return co_await user_routes::global_models(app, ex, ctx, list, store::DocKind::autoselect);
   co_await send_json(ex, 200, list, ctx.request_id);
 }
 
@@ -196,6 +212,8 @@ const Route kRoutes[] = {
      &autoselect_chat},
     {{"rotations_list", kGet, "/api/rotations", kToken}, &rotations_list},
     {{"rotations_models", kGet, "/api/rotations/models", kToken}, &rotations_models},
+    {{"autoselects_list", kGet, "/api/autoselect", kToken}, &autoselects_list},
+    {{"autoselect_models", kGet, "/api/autoselect/models", kToken}, &autoselect_models},
     {{"admin_health", kGet, "/api/admin/health", kAdmin}, &admin_health},
     {{"admin_health_reset", kPost, "/api/admin/health/reset", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_health_reset},

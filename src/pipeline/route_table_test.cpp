@@ -39,6 +39,8 @@ TEST(RouteTable, GlobalRoutes) {
   EXPECT_EQ(kind("POST", "/api/autoselect/chat/completions"), "autoselect_chat");
   EXPECT_EQ(kind("GET", "/api/rotations"), "rotations_list");
   EXPECT_EQ(kind("GET", "/api/rotations/models"), "rotations_models");
+  EXPECT_EQ(kind("GET", "/api/autoselect"), "autoselects_list");
+  EXPECT_EQ(kind("GET", "/api/autoselect/models"), "autoselect_models");  // not /api/{scope}/models
   EXPECT_EQ(kind("GET", "/api/admin/health"), "admin_health");
   EXPECT_EQ(kind("POST", "/api/admin/health/reset"), "admin_health_reset");
   EXPECT_EQ(kind("POST", "/api/admin/reload"), "admin_reload");
@@ -48,6 +50,7 @@ TEST(RouteTable, WrongMethodAndUnknownPaths) {
   EXPECT_EQ(kind("POST", "/health"), "method_not_allowed");
   EXPECT_EQ(kind("GET", "/v1/chat/completions"), "method_not_allowed");
   EXPECT_EQ(kind("GET", "/api/rotations/chat/completions"), "method_not_allowed");
+  EXPECT_EQ(kind("POST", "/api/autoselect/models"), "method_not_allowed");
   EXPECT_EQ(kind("POST", "/api/mock/models"), "method_not_allowed");
   EXPECT_EQ(kind("GET", "/api/admin/reload"), "method_not_allowed");
   // The model id route came first: a POST there is refused, not served as a scoped chat.

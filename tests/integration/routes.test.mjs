@@ -84,6 +84,14 @@ describe('routes', { timeout: 60000 }, () => {
     });
   }
 
+  it('GET /api/autoselect and /api/autoselect/models: empty lists when autoselect.json has none', async () => {
+    for (const p of ['/api/autoselect', '/api/autoselect/models']) {
+      const r = await get(s.u(p));
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json(), { object: 'list', data: [] }, p);
+    }
+  });
+
   it('GET /api/mock/models lists that provider', async () => {
     assertModelList(await get(s.u('/api/mock/models')), ALL_IDS);
   });

@@ -99,7 +99,7 @@ describe('user namespaces: every listed id works, and only for its owner', { tim
     const h = bearer(alice);
     for (const route of ['/api/user/models', '/api/user/providers/models', '/api/user/rotations/models',
       '/api/user/autoselects/models', '/api/u/alice/models', '/api/v1/models', '/v1/models', '/api/models', '/models',
-      '/api/mine/models', '/api/rotations/models']) {
+      '/api/mine/models', '/api/rotations/models', '/api/autoselect/models']) {
       lists[route] = await openaiIds(s, route, h);
     }
     lists['/v1/models (anthropic)'] = await anthropicIds(s, alice);
@@ -107,8 +107,9 @@ describe('user namespaces: every listed id works, and only for its owner', { tim
   after(async () => { await s?.stop(); });
 
   it('the lists hold the user\'s own ids where they belong', () => {
-    const own = ['user-provider/mine/mock-model', 'user-provider/mine/org/nested-model', 'user-rotation/team'];
-    const global = ['mock/mock-model', 'mock/org/nested-model', 'rotation/grot'];
+    const own = ['user-provider/mine/mock-model', 'user-provider/mine/org/nested-model', 'user-rotation/team',
+      'user-autoselect/pick'];
+    const global = ['mock/mock-model', 'mock/org/nested-model', 'rotation/grot', 'autoselect/gpick'];
     for (const route of ['/api/user/models', '/api/u/alice/models', '/api/v1/models', '/v1/models', '/api/models',
       '/models', '/v1/models (anthropic)']) {
       assert.deepEqual([...lists[route]].sort(), [...own, ...global].sort(), route);
@@ -118,11 +119,12 @@ describe('user namespaces: every listed id works, and only for its owner', { tim
     assert.deepEqual(lists['/api/user/autoselects/models'], ['user-autoselect/pick']);
     assert.deepEqual(lists['/api/mine/models'], own.slice(0, 2));
     assert.deepEqual(lists['/api/rotations/models'].sort(), ['rotation/grot', 'user-rotation/team']);
+    assert.deepEqual(lists['/api/autoselect/models'], ['autoselect/gpick', 'user-autoselect/pick']);
   });
 
   it('every listed id answers a chat on the user and global doors, OpenAI and Anthropic', async () => {
     const ids = [...new Set(Object.values(lists).flat())];
-    assert.equal(ids.length, 7, ids.join(','));
+    assert.equal(ids.length, 8, ids.join(','));
     for (const id of ids) {
       await assertChatWorks(s, '/api/user/chat/completions', id, bearer(alice));
       await assertChatWorks(s, '/v1/chat/completions', id, bearer(alice));
@@ -144,12 +146,9 @@ describe('user namespaces: every listed id works, and only for its owner', { tim
     for (const id of lists['/api/rotations/models']) {
       await assertChatWorks(s, '/api/rotations/chat/completions', id, bearer(alice));
     }
-    for (const id of lists['/api/user/autoselects/models']) {
+    for (const id of lists['/api/autoselect/models']) {
       await assertChatWorks(s, '/api/autoselect/chat/completions', id, bearer(alice));
     }
-    // A global autoselect answers the same 501 on the same routes.
-    await assertChatWorks(s, '/api/autoselect/chat/completions', 'autoselect/gpick', bearer(alice));
-    await assertChatWorks(s, '/api/user/chat/completions', 'autoselect/gpick', bearer(alice));
   });
 
   it('every listed id is found by every single-model lookup route', async () => {

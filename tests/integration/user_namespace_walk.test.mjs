@@ -1,14 +1,14 @@
 // "The ids the user routes list are exactly the ids that work" (issue 9),
 // walked: every id every listing route gives a user is sent a chat (OpenAI
 // and Anthropic doors, the scoped route it came from) and looked up on the
-// single-model routes; each works (200; an autoselect answers 501 exactly
-// as a global one does). Another user's ids do not: 404 everywhere, and
+// single-model routes; each works (200; an autoselect through the one
+// candidate it has). Another user's ids do not: 404 everywhere, and
 // never in that user's lists. One mock serves every provider.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  startStack, request, get, post, chatBody, messagesBody, mockProvider, assertError, assertAnthropicError, tmpDir,
+  startStack, request, get, post, chatBody, messagesBody, mockProvider, assertError, tmpDir,
   MOCK_KEY, ANTHROPIC_VERSION, bearer,
 } from './harness.mjs';
 
@@ -53,17 +53,13 @@ async function anthropicIds(s, token) {
 
 const isAutoselect = (id) => /^(user-)?autoselect\//.test(id);
 
-// A chat on `route` naming `id`: 200 echoing the message, or for an
-// autoselect the 501 a global autoselect answers.
+// A chat on `route` naming `id`: 200 echoing the message; an autoselect's
+// through its one candidate, which the answer names.
 async function assertChatWorks(s, route, id, headers, anthropic = false) {
   const body = anthropic ? messagesBody(`walk ${id}`, { model: id }) : chatBody(`walk ${id}`, { model: id });
   const r = await post(s.u(route), body, { headers });
-  if (isAutoselect(id)) {
-    if (anthropic) assert.equal(assertAnthropicError(r, 501).type, 'api_error');
-    else assertError(r, 501, 'unsupported_target_kind');
-    return;
-  }
   assert.equal(r.status, 200, `${route} ${id}: ${r.text}`);
+  if (isAutoselect(id)) assert.match(r.headers['x-aisbf-autoselected'], /^(grot|team); by=only$/, `${route} ${id}`);
   const text = anthropic ? r.json().content[0].text : r.json().choices[0].message.content;
   assert.equal(text, `You said: walk ${id}`, `${route} ${id}`);
 }

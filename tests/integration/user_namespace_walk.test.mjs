@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  startStack, request, get, post, chatBody, messagesBody, mockProvider, assertError, tmpDir,
+  startStack, request, get, post, chatBody, messagesBody, mockProvider, assertError, assertAnthropicError, tmpDir,
   MOCK_KEY, ANTHROPIC_VERSION, bearer,
 } from './harness.mjs';
 

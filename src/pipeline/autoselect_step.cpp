@@ -256,7 +256,11 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
 
   auto& cache = *ctx.state->autoselect_decisions;
   const auto now = std::chrono::steady_clock::now();
-  const routing::DecisionKey key{a.id, ctx.namespace_user, at.routes.generation(), cache.prefix_hash(*request)};
+  // The snapshot the candidates resolved in: the global one and, for a
+  // user, their view (an edit of their autoselect makes a new one).
+  const std::uint64_t generation =
+      at.routes.generation() * 0x9e3779b97f4a7c15ull + (ctx.user_view ? ctx.user_view->routes->generation() : 0);
+  const routing::DecisionKey key{a.id, ctx.namespace_user, generation, cache.prefix_hash(*request)};
   if (eff.cache_ttl.count() > 0) {
     if (auto hit = cache.find(key, allowed, now)) co_return chosen(allowed[hit->index], "cache");
   }

@@ -104,6 +104,23 @@ TEST(AutoselectCacheTest, EntriesExpireAfterTheirTtl) {
   EXPECT_FALSE(off.find(k, kCandidates, t0));
 }
 
+// Each autoselect has its own cache_ttl: an entry lives that long, at most
+// the cache's; a ttl of zero keeps nothing.
+TEST(AutoselectCacheTest, AnEntryMayLiveShorterThanTheCachesTtl) {
+  AutoselectDecisionCache cache({.max_entries = 10, .ttl = 30min});
+  const auto a = key_for(request_of({user("short")}));
+  const auto b = key_for(request_of({user("long")}));
+  const auto c = key_for(request_of({user("none")}));
+  cache.store(a, "kilofree", DecisionSource::llm, t0, 2min);
+  cache.store(b, "kilofree", DecisionSource::llm, t0, 5h);  // clamped to 30 min
+  cache.store(c, "kilofree", DecisionSource::llm, t0, limits::Duration::zero());
+  EXPECT_TRUE(cache.find(a, kCandidates, t0 + 2min - 1ns));
+  EXPECT_FALSE(cache.find(a, kCandidates, t0 + 2min));
+  EXPECT_TRUE(cache.find(b, kCandidates, t0 + 30min - 1ns));
+  EXPECT_FALSE(cache.find(b, kCandidates, t0 + 30min));
+  EXPECT_FALSE(cache.find(c, kCandidates, t0));
+}
+
 TEST(AutoselectCacheTest, IsBoundedAndDropsTheOldest) {
   AutoselectDecisionCache cache({.max_entries = 3, .ttl = 1h});
   std::vector<DecisionKey> keys;

@@ -37,7 +37,11 @@ class QuotaTap {
   // Movable with its context only before its request reserves (tests build
   // contexts by value); a held reservation is never copied: settled once.
   QuotaTap(QuotaTap&& other) noexcept
-      : ledger(other.ledger), held_(std::move(other.held_)), side_(other.side_), usage_(other.usage_) {
+      : ledger(other.ledger),
+        held_(std::move(other.held_)),
+        side_(other.side_),
+        side_attempt_(other.side_attempt_),
+        usage_(other.usage_) {
     other.held_.keys.clear();
   }
   QuotaTap& operator=(QuotaTap&&) = delete;
@@ -71,6 +75,13 @@ class QuotaTap {
   // condensation exhausts refuses the principal's next request. No-op
   // without a held reservation (no quotas).
   void add_side_call(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
+  // The current attempt failed before the client saw anything, after some
+  // of its upstream calls were answered (a split whose later chunk failed):
+  // those tokens are spent whichever attempt serves next, so they are
+  // charged as a side call. The usage tap keeps the same figures as this
+  // attempt's usage (for its usage row); when the request settles on this
+  // attempt, they are not counted a second time.
+  void add_failed_attempt(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
   // Set while a split request's chunks are answered (split_attempt.cpp):
   // settle_answered waits for the chunks' summed usage.
   bool defer_answered = false;
@@ -78,7 +89,11 @@ class QuotaTap {
  private:
   limits::QuotaReservation held_;
   limits::QuotaAmount side_;  // the side calls' tokens and cost so far
+  int side_attempt_ = 0;      // the attempt (UsageTap::attempts) add_failed_attempt charged; 0: none
   const UsageTap* usage_ = nullptr;
+
+  // Replaces the estimate with `attempt` plus the side calls.
+  void settle_at(limits::QuotaAmount attempt);
 };
 
 // The request's estimate: its prompt tokens plus its `max_tokens` (or

@@ -151,8 +151,9 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
     ctx.quota.settle_answered(total.usage);
   } else if (total.usage.prompt_tokens + total.usage.completion_tokens > 0) {
     // Chunks answered upstream before one failed: spent, though the client
-    // saw nothing (another candidate may serve it all again).
-    ctx.quota.add_side_call(total.usage, c.prices);
+    // saw nothing (another candidate may serve it all again, or the request
+    // ends here with an error: charged once either way).
+    ctx.quota.add_failed_attempt(total.usage, c.prices);
   }
   if (!total.error && !out.ended() && ctx.cancel.cancelled() && !total.reached_client) {
     total.error = make_error(ErrorKind::internal, "the client left before the split request was answered");

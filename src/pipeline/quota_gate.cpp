@@ -69,6 +69,7 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
 }
 
 void QuotaTap::settle() {
+  deferring_ = false;  // the request is over: a split cut short settles from the tap like any request
   if (!held_.held()) return;
   // No attempt was made (every candidate skipped, the deadline passed
   // first): the request never reached an upstream and costs nothing, unless
@@ -81,7 +82,14 @@ void QuotaTap::settle() {
 }
 
 void QuotaTap::settle_answered(const ScannedUsage& u) {
-  if (!held_.held() || defer_answered) return;
+  if (!held_.held()) return;
+  const limits::QuotaAmount amount = answered(u);
+  if (!deferring_) return settle_at(amount);
+  deferred_.tokens += amount.tokens;
+  deferred_.cost += amount.cost;
+}
+
+limits::QuotaAmount QuotaTap::answered(const ScannedUsage& u) const {
   limits::QuotaAmount actual;
   // No usage reported: the prompt as sent (a condensed request's condensed
   // count) is what it certainly used.
@@ -93,7 +101,18 @@ void QuotaTap::settle_answered(const ScannedUsage& u) {
                                                     u.cache_write_tokens, u.reasoning_tokens})
                       .value_or(0);
   }
-  settle_at(actual);
+  return actual;
+}
+
+void QuotaTap::defer_answered() {
+  deferring_ = true;
+  deferred_ = {};
+}
+
+void QuotaTap::settle_deferred() {
+  if (!deferring_) return;
+  deferring_ = false;
+  if (held_.held()) settle_at(deferred_);
 }
 
 void QuotaTap::settle_at(limits::QuotaAmount attempt) {

@@ -1,5 +1,6 @@
 // Quotas and request splitting (issue 10): a split request reserves once and
-// settles once with every chunk's usage (QuotaTap::defer_answered); chunks
+// settles once with every chunk's usage, before the joined answer's last
+// bytes (QuotaTap::defer_answered, settle_deferred); chunks
 // answered upstream before a later chunk failed are charged, once, even when
 // the client saw nothing of them (QuotaTap::add_failed_attempt); a client
 // that leaves mid-split stops the chunks and leaves no reservation behind.
@@ -71,9 +72,9 @@ async function startSplitStack(mockArgs = []) {
 // A new user (so a new ledger subject) with a day's token budget and one
 // concurrent slot: a reservation left held would refuse the next request.
 let users = 0;
-async function newUser(stack) {
+async function newUser(stack, quotas = { tokens_per_day: DAY_TOKENS, max_concurrent: 1 }) {
   const username = `split${++users}`;
-  await createUser(stack.url, admin, { username, quotas: { tokens_per_day: DAY_TOKENS, max_concurrent: 1 } });
+  await createUser(stack.url, admin, { username, quotas });
   return { username, headers: bearer((await createToken(stack.url, admin, username)).token) };
 }
 
@@ -134,6 +135,18 @@ describe('quotas on split requests', { timeout: 180000 }, () => {
     assert.equal(usages.length, 1);
     assert.equal(usages[0].usage.total_tokens, spent);
     await assertSpent(s, headers, spent, 'streamed');
+  });
+
+  // The split settles before the joined answer's last bytes, as any request
+  // does (quota_gate.hpp), not after them: a client that asks again the
+  // moment it is answered finds its one slot free.
+  it('back-to-back split requests each find the one concurrent slot free', async () => {
+    const { headers } = await newUser(s, { max_concurrent: 1 });
+    for (let i = 0; i < 40; ++i) {
+      const r = await post(s.u(CHAT), { model: 'mock/mock-model', messages: conversation, stream: i % 2 === 1 }, { headers });
+      assert.equal(r.status, 200, `${i}: ${r.text}`);
+    }
+    assert.equal((await s.mock.chatRequests()).length, 40 * 3);
   });
 });
 

@@ -69,17 +69,27 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
 }
 
 void QuotaTap::settle() {
+  deferring_ = false;  // the request is over: a split cut short settles from the tap like any request
   if (!held_.held()) return;
   // No attempt was made (every candidate skipped, the deadline passed
   // first): the request never reached an upstream and costs nothing, unless
   // a side call (condensation, then a refusal for size) did.
   const bool side_spent = side_.tokens != 0 || side_.cost != 0;
   if (usage_ != nullptr && usage_->attempts == 0 && !side_spent) return ledger->release(held_, wall_now());
+  // The last attempt's usage was charged already (add_failed_attempt): the side calls alone.
+  if (usage_ != nullptr && side_attempt_ != 0 && side_attempt_ == usage_->attempts) return settle_at({});
   settle_answered(usage_ != nullptr ? usage_->usage : ScannedUsage{});
 }
 
 void QuotaTap::settle_answered(const ScannedUsage& u) {
-  if (!held_.held() || defer_answered) return;
+  if (!held_.held()) return;
+  const limits::QuotaAmount amount = answered(u);
+  if (!deferring_) return settle_at(amount);
+  deferred_.tokens += amount.tokens;
+  deferred_.cost += amount.cost;
+}
+
+limits::QuotaAmount QuotaTap::answered(const ScannedUsage& u) const {
   limits::QuotaAmount actual;
   // No usage reported: the prompt as sent (a condensed request's condensed
   // count) is what it certainly used.
@@ -91,9 +101,24 @@ void QuotaTap::settle_answered(const ScannedUsage& u) {
                                                     u.cache_write_tokens, u.reasoning_tokens})
                       .value_or(0);
   }
-  actual.tokens += side_.tokens;
-  actual.cost += side_.cost;
-  ledger->settle(held_, actual, wall_now());
+  return actual;
+}
+
+void QuotaTap::defer_answered() {
+  deferring_ = true;
+  deferred_ = {};
+}
+
+void QuotaTap::settle_deferred() {
+  if (!deferring_) return;
+  deferring_ = false;
+  if (held_.held()) settle_at(deferred_);
+}
+
+void QuotaTap::settle_at(limits::QuotaAmount attempt) {
+  attempt.tokens += side_.tokens;
+  attempt.cost += side_.cost;
+  ledger->settle(held_, attempt, wall_now());
 }
 
 void QuotaTap::add_side_call(const ScannedUsage& u, const std::optional<routing::ModelPrices>& prices) {
@@ -102,6 +127,12 @@ void QuotaTap::add_side_call(const ScannedUsage& u, const std::optional<routing:
   side_.cost += routing::cost_of(prices, {u.prompt_tokens, u.completion_tokens, u.cached_tokens, u.cache_write_tokens,
                                           u.reasoning_tokens})
                     .value_or(0);
+}
+
+void QuotaTap::add_failed_attempt(const ScannedUsage& u, const std::optional<routing::ModelPrices>& prices) {
+  if (!held_.held()) return;
+  add_side_call(u, prices);
+  if (usage_ != nullptr) side_attempt_ = usage_->attempts;
 }
 
 }  // namespace aisbf

@@ -37,7 +37,13 @@ class QuotaTap {
   // Movable with its context only before its request reserves (tests build
   // contexts by value); a held reservation is never copied: settled once.
   QuotaTap(QuotaTap&& other) noexcept
-      : ledger(other.ledger), held_(std::move(other.held_)), side_(other.side_), usage_(other.usage_) {
+      : ledger(other.ledger),
+        held_(std::move(other.held_)),
+        side_(other.side_),
+        side_attempt_(other.side_attempt_),
+        deferring_(other.deferring_),
+        deferred_(other.deferred_),
+        usage_(other.usage_) {
     other.held_.keys.clear();
   }
   QuotaTap& operator=(QuotaTap&&) = delete;
@@ -71,14 +77,36 @@ class QuotaTap {
   // condensation exhausts refuses the principal's next request. No-op
   // without a held reservation (no quotas).
   void add_side_call(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
-  // Set while a split request's chunks are answered (split_attempt.cpp):
-  // settle_answered waits for the chunks' summed usage.
-  bool defer_answered = false;
+  // The current attempt failed before the client saw anything, after some
+  // of its upstream calls were answered (a split whose later chunk failed):
+  // those tokens are spent whichever attempt serves next, so they are
+  // charged as a side call. The usage tap keeps the same figures as this
+  // attempt's usage (for its usage row); when the request settles on this
+  // attempt, they are not counted a second time.
+  void add_failed_attempt(const ScannedUsage& usage, const std::optional<routing::ModelPrices>& prices);
+  // A split request's chunks (split_attempt.cpp). From defer_answered()
+  // on, settle_answered adds each chunk's figures up (what it reported,
+  // else its prompt as sent) instead of settling; settle_deferred() settles
+  // their sum, just before the joined answer's last bytes go out, so that
+  // the split keeps the promise settle_answered makes; drop_deferred()
+  // stops adding up without settling (the attempt failed unseen:
+  // add_failed_attempt charges it, or the context's settle() does).
+  void defer_answered();
+  void settle_deferred();
+  void drop_deferred() { deferring_ = false; }
 
  private:
   limits::QuotaReservation held_;
   limits::QuotaAmount side_;  // the side calls' tokens and cost so far
+  int side_attempt_ = 0;      // the attempt (UsageTap::attempts) add_failed_attempt charged; 0: none
+  bool deferring_ = false;
+  limits::QuotaAmount deferred_;  // the split's chunks so far
   const UsageTap* usage_ = nullptr;
+
+  // An answer's figures: `usage` as reported, else its prompt as sent.
+  limits::QuotaAmount answered(const ScannedUsage& usage) const;
+  // Replaces the estimate with `attempt` plus the side calls.
+  void settle_at(limits::QuotaAmount attempt);
 };
 
 // The request's estimate: its prompt tokens plus its `max_tokens` (or

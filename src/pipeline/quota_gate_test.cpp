@@ -161,5 +161,85 @@ TEST(QuotaTap, SideCallTokensSettleWithTheRequest) {
   EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
 }
 
+ScannedUsage reported(std::int64_t prompt, std::int64_t completion) {
+  ScannedUsage u = used(prompt, completion);
+  u.reported = true;
+  return u;
+}
+
+// Alice with a day's token budget, and one request of hers (5 prompt tokens,
+// max_tokens 8: an estimate of 13) holding its reservation, settled when it
+// goes out of scope.
+struct TokenBudget {
+  std::unique_ptr<limits::QuotaLedger> ledger = limits::make_in_process_quota_ledger();
+  auth::Principal alice = user_token(std::make_shared<const limits::QuotaSpec>([] {
+                                       limits::QuotaSpec s;
+                                       s.tokens_per_day = 1'000'000;
+                                       return s;
+                                     }()),
+                                     nullptr);
+  std::int64_t day_tokens() const { return ledger->usage("user:alice", now_ms())->day_tokens; }
+};
+struct HeldRequest {
+  UsageTap usage;  // outlives the tap, which reads it when it settles
+  QuotaTap tap;
+  explicit HeldRequest(TokenBudget& b) {
+    tap.ledger = b.ledger.get();
+    EXPECT_FALSE(tap.reserve(b.alice, R"({"max_tokens":8})", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    usage.attempts = 1;
+  }
+};
+
+// A split's attempt whose later chunk failed unseen (split_attempt.cpp):
+// its answered chunks are charged once, whether the request then ends on
+// that attempt (the tap keeps the same figures as its usage) or another
+// attempt serves it.
+TEST(QuotaTap, AFailedAttemptIsChargedOnceWhetherAnotherServesOrNot) {
+  TokenBudget budget;
+  {
+    HeldRequest r(budget);
+    r.tap.add_failed_attempt(reported(100, 20), std::nullopt);
+    r.usage.usage = reported(100, 20);  // the loop notes the attempt's outcome; the request ends with its error
+  }
+  EXPECT_EQ(budget.day_tokens(), 120);
+  {
+    HeldRequest r(budget);
+    r.tap.add_failed_attempt(reported(100, 20), std::nullopt);
+    r.usage.usage = reported(100, 20);
+    r.usage.attempts = 2;  // the next candidate answers
+    r.usage.usage = reported(50, 5);
+    r.tap.settle_answered(r.usage.usage);
+  }
+  EXPECT_EQ(budget.day_tokens(), 120 + 175);
+}
+
+// A split's chunks add up (each as reported, else its prompt as sent) and
+// settle once, when settle_deferred says the last bytes are next; dropped,
+// the request settles from the tap as any other.
+TEST(QuotaTap, ASplitsChunksSettleOnceTogether) {
+  TokenBudget budget;
+  {
+    HeldRequest r(budget);
+    r.tap.defer_answered();
+    r.tap.settle_answered(reported(100, 10));
+    r.usage.effective_context = 80;  // chunk 2's prompt as sent; its upstream reported no usage
+    r.tap.settle_answered(ScannedUsage{});
+    EXPECT_EQ(budget.day_tokens(), 13);  // still the estimate
+    r.tap.settle_deferred();
+    EXPECT_EQ(budget.day_tokens(), 190);
+    r.tap.settle_answered(reported(1000, 1000));  // settled already: nothing more
+    r.usage.usage = reported(1000, 1000);
+  }
+  EXPECT_EQ(budget.day_tokens(), 190);
+  {
+    HeldRequest r(budget);
+    r.tap.defer_answered();
+    r.tap.settle_answered(reported(100, 10));
+    r.tap.drop_deferred();
+    r.usage.usage = reported(7, 3);
+  }
+  EXPECT_EQ(budget.day_tokens(), 190 + 10);
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -117,16 +117,17 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
   // Known before the first byte: the planned chunks (aisbf_chunks says how many were sent).
   ctx.response_headers.emplace_back("x-aisbf-chunked", std::to_string(chunks.size()));
   ClientFormatOutput client(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
-  SplitOutput out(client);
-  RelayOutcome total;
-  const std::optional<UpstreamTarget> anthropic_target = with_client_protocol_headers(p, job);
-  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
-  ctx.quota.defer_answered = true;  // settled below with every chunk's usage
+  // Each chunk's figures add up; settled once, before the joined answer's last bytes.
+  ctx.quota.defer_answered();
+  SplitOutput out(client, [&quota = ctx.quota] { quota.settle_deferred(); });
   // Whatever ends this frame (a cancelled coroutine too), the final settle is not left deferred.
   struct Undefer {
     QuotaTap& quota;
-    ~Undefer() { quota.defer_answered = false; }
+    ~Undefer() { quota.drop_deferred(); }
   } undefer{ctx.quota};
+  RelayOutcome total;
+  const std::optional<UpstreamTarget> anthropic_target = with_client_protocol_headers(p, job);
+  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
   for (std::size_t i = 0; i < chunks.size() && !out.ended() && !ctx.cancel.cancelled(); ++i) {
     out.begin_chunk(i + 1 == chunks.size());
     SentPrompt sent(job, ctx, c.upstream_model);
@@ -134,6 +135,8 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
     const TranslateJob translate{*p.adapter, target, *p.endpoint, within_deadline(c.timeouts, ctx), job.io.pool,
                                  &sent};
     RelayOutcome one = co_await serve_translated(out, ctx, chunks[i], translate);
+    // The client left during this chunk: what it reported, else its prompt as sent (the tap's figure now).
+    if (out.client_left()) ctx.quota.settle_answered(one.usage);
     add_scanned(total.usage, one.usage);
     total.effective_context = total.effective_context.value_or(0) + split->chunk_tokens[i];
     ctx.usage.effective_context = *total.effective_context;  // each chunk's note wrote its own
@@ -144,15 +147,18 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
     if (client.started()) co_await out.finish(total.error);  // no-op when the stream already ended with it
     break;
   }
-  ctx.quota.defer_answered = false;
   total.reached_client = client.started();
   if (total.reached_client) {
     total.status = 200;
-    ctx.quota.settle_answered(total.usage);
-  } else if (total.usage.prompt_tokens + total.usage.completion_tokens > 0) {
+    ctx.quota.settle_deferred();  // the client left: no last bytes went out (else a no-op)
+  } else {
+    ctx.quota.drop_deferred();
+  }
+  if (!total.reached_client && total.usage.prompt_tokens + total.usage.completion_tokens > 0) {
     // Chunks answered upstream before one failed: spent, though the client
-    // saw nothing (another candidate may serve it all again).
-    ctx.quota.add_side_call(total.usage, c.prices);
+    // saw nothing (another candidate may serve it all again, or the request
+    // ends here with an error: charged once either way).
+    ctx.quota.add_failed_attempt(total.usage, c.prices);
   }
   if (!total.error && !out.ended() && ctx.cancel.cancelled() && !total.reached_client) {
     total.error = make_error(ErrorKind::internal, "the client left before the split request was answered");

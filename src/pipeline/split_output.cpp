@@ -53,6 +53,12 @@ ChatResponse SplitOutput::joined(const ChatResponse& last) const {
   return out;
 }
 
+// The joined answer's last bytes go out next.
+void SplitOutput::end() {
+  ended_ = true;
+  if (before_end_) before_end_();
+}
+
 boost::asio::awaitable<bool> SplitOutput::whole(const ChatResponse& response) {
   if (!first_) first_ = response;
   std::string text;
@@ -64,7 +70,7 @@ boost::asio::awaitable<bool> SplitOutput::whole(const ChatResponse& response) {
   texts_.push_back(std::move(text));
   if (response.usage) add_usage(*response.usage);
   if (!ends_here()) co_return true;  // kept until the last chunk's answer
-  ended_ = true;
+  end();
   co_return co_await client_.whole(joined(response));
 }
 
@@ -100,7 +106,7 @@ boost::asio::awaitable<bool> SplitOutput::events(const std::vector<StreamEvent>&
   if (out.empty()) co_return true;
   const bool delivered = co_await client_.events(out);
   // The client is gone: no further chunk is asked for (before the disconnect watcher may notice).
-  if (!delivered) ended_ = true;
+  if (!delivered) ended_ = client_left_ = true;
   co_return delivered;
 }
 
@@ -109,7 +115,7 @@ boost::asio::awaitable<void> SplitOutput::finish(const std::optional<GatewayErro
   if (chunk_usage_) add_usage(*chunk_usage_);
   chunk_usage_.reset();
   if (!error && !ends_here()) co_return;  // the next chunk's answer follows in the same stream
-  ended_ = true;
+  end();
   if (!error) {
     std::vector<StreamEvent> tail{FinishEvent{reason_ == FinishReason::none ? FinishReason::stop : reason_, chunks_}};
     if (usage_) tail.emplace_back(UsageEvent{*usage_});

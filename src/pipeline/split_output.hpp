@@ -6,9 +6,13 @@
 // chunk's deltas in order ("\n\n" between chunks' texts), and only after the
 // last chunk one finish, one usage (summed) and one end. Either way the
 // answer carries split_chunks = the chunks sent. Tool calls in a chunk's
-// answer end the split there: that answer is the last.
+// answer end the split there: that answer is the last. `before_end` runs
+// once, just before the joined answer's last bytes (the whole answer, the
+// stream's tail or its error event) go to the client: the quota settles
+// there (quota_gate.hpp).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,12 +23,16 @@ namespace aisbf {
 
 class SplitOutput final : public TranslatedOutput {
  public:
-  explicit SplitOutput(TranslatedOutput& client) : client_(client) {}
+  explicit SplitOutput(TranslatedOutput& client, std::function<void()> before_end = {})
+      : client_(client), before_end_(std::move(before_end)) {}
 
   // Before each chunk is sent: `last` says whether it is the final one.
   void begin_chunk(bool last);
-  // The answer went out whole (its last chunk, or tool calls), or ended with an error.
+  // The answer went out whole (its last chunk, or tool calls), or ended
+  // with an error, or the client left.
   bool ended() const { return ended_; }
+  // The client left before the answer's end reached it.
+  bool client_left() const { return client_left_; }
   int chunks() const { return chunks_; }
 
   boost::asio::awaitable<bool> whole(const ChatResponse& response) override;
@@ -37,12 +45,15 @@ class SplitOutput final : public TranslatedOutput {
   std::vector<StreamEvent> passed_on(const std::vector<StreamEvent>& events);
   void add_usage(const Usage& usage);
   ChatResponse joined(const ChatResponse& last) const;
+  void end();
 
   TranslatedOutput& client_;
+  std::function<void()> before_end_;
   int chunks_ = 0;
   bool last_ = false;
   bool tool_calls_ = false;  // the current chunk's answer calls tools
   bool ended_ = false;
+  bool client_left_ = false;
   bool text_sent_ = false;   // a chunk's text went before: the next chunk's text starts with "\n\n"
   bool separated_ = false;   // the current chunk's separator is out
   FinishReason reason_ = FinishReason::none;

@@ -20,6 +20,7 @@ class Recorder final : public TranslatedOutput {
     co_return true;
   }
   boost::asio::awaitable<bool> events(const std::vector<StreamEvent>& e) override {
+    if (gone) co_return false;
     seen.insert(seen.end(), e.begin(), e.end());
     started_ = true;
     co_return true;
@@ -33,6 +34,7 @@ class Recorder final : public TranslatedOutput {
   std::vector<ChatResponse> wholes;
   std::vector<StreamEvent> seen;
   std::vector<std::optional<GatewayError>> finishes;
+  bool gone = false;  // the client left: events are not delivered
 
  private:
   bool started_ = false;
@@ -172,6 +174,86 @@ TEST(SplitOutput, WholeAnswersAreJoinedOnceAtTheEnd) {
   EXPECT_EQ(joined.usage->prompt_tokens, 15);
   EXPECT_EQ(joined.usage->total_tokens, 21);
   EXPECT_EQ(joined.usage->effective_context, 4);
+}
+
+// The quota settles in before_end (split_attempt.cpp): once, before the
+// joined answer's last bytes, whichever way it ends; never when the client
+// left first (the caller settles then).
+struct Seen {
+  std::size_t wholes, events, finishes;
+};
+// A split whose before_end notes, in `at`, what the client had been sent when it ran.
+struct Watched {
+  Recorder client;
+  std::vector<Seen> at;
+  SplitOutput out{client, [this] { at.push_back({client.wholes.size(), client.seen.size(), client.finishes.size()}); }};
+};
+
+TEST(SplitOutput, BeforeEndRunsOnceJustBeforeTheLastBytes) {
+  const std::vector<StreamEvent> text{TextDelta{"t"}};
+  const std::vector<StreamEvent> tail{FinishEvent{FinishReason::stop, 0}, UsageEvent{usage(3, 1)}};
+  {  // streamed: before the finish, the usage and the end
+    Watched w;
+    auto& [client, at, out] = w;
+    run([&]() -> boost::asio::awaitable<void> {
+      for (int i = 0; i < 2; ++i) {
+        out.begin_chunk(i == 1);
+        co_await out.events(text);
+        co_await out.events(tail);
+        co_await out.finish(kNoError);
+      }
+    });
+    ASSERT_EQ(at.size(), 1u);
+    EXPECT_EQ(at[0].events, 3u);  // the texts and their separator, no finish yet
+    EXPECT_EQ(at[0].finishes, 0u);
+    EXPECT_EQ(client.finishes.size(), 1u);
+    EXPECT_FALSE(out.client_left());
+  }
+  {  // whole: before the joined answer
+    Watched w;
+    auto& [client, at, out] = w;
+    run([&]() -> boost::asio::awaitable<void> {
+      for (int i = 0; i < 2; ++i) {
+        out.begin_chunk(i == 1);
+        ChatResponse r;
+        r.message.role = Role::assistant;
+        r.message.content.emplace_back(TextBlock{"part"});
+        co_await out.whole(r);
+      }
+    });
+    ASSERT_EQ(at.size(), 1u);
+    EXPECT_EQ(at[0].wholes, 0u);
+    EXPECT_EQ(client.wholes.size(), 1u);
+  }
+  {  // an error after the start: before the error's end
+    Watched w;
+    auto& [client, at, out] = w;
+    run([&]() -> boost::asio::awaitable<void> {
+      out.begin_chunk(false);
+      co_await out.events(text);
+      co_await out.finish(kNoError);
+      out.begin_chunk(true);
+      const std::optional<GatewayError> cut = make_error(ErrorKind::upstream_protocol, "cut");
+      co_await out.finish(cut);
+    });
+    ASSERT_EQ(at.size(), 1u);
+    EXPECT_EQ(at[0].finishes, 0u);
+    EXPECT_EQ(client.finishes.size(), 1u);
+  }
+  {  // the client left during chunk 1: no end, no before_end
+    Recorder client;
+    int calls = 0;
+    SplitOutput out(client, [&] { ++calls; });
+    run([&]() -> boost::asio::awaitable<void> {
+      out.begin_chunk(false);
+      client.gone = true;
+      const bool delivered = co_await out.events(text);
+      EXPECT_FALSE(delivered);
+    });
+    EXPECT_TRUE(out.ended());
+    EXPECT_TRUE(out.client_left());
+    EXPECT_EQ(calls, 0);
+  }
 }
 
 }  // namespace

@@ -699,11 +699,12 @@ export async function createToken(baseUrl, headers, username, body = {}) {
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
 // The usage rows so far as objects (column → cell), the recorder's queue
-// flushed first (the stack's admin API, no auth).
-export async function usageCsvRows(stack) {
-  const flushed = await post(stack.u('/api/admin/usage/flush'), undefined);
+// flushed first (the stack's admin API; `headers`: an admin's credentials
+// when auth is on).
+export async function usageCsvRows(stack, headers = {}) {
+  const flushed = await post(stack.u('/api/admin/usage/flush'), undefined, { headers });
   assert.equal(flushed.status, 200, flushed.text);
-  const r = await get(stack.u('/api/admin/usage?format=csv&from=0'));
+  const r = await get(stack.u('/api/admin/usage?format=csv&from=0'), { headers });
   assert.equal(r.status, 200, r.text);
   const [header, ...lines] = r.text.trim().split('\r\n').map((l) => l.split(','));
   return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));

@@ -5,59 +5,12 @@
 // prompt and tool list reached the upstream.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startStack, typedProvider, runCli, tmpDir, upstreamChatRequests, MOCK_KEY } from './common.mjs';
+import { CLAUDE, CLAUDE_SKIP as skip, claudeEnv as cliEnv, claudeResult } from './claude_cli.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TOKEN = 'e2e-claude-code-token';
 const PROMPT = 'hello gateway';
-
-// The native binary: the platform package's, else the wrapper's copy made by
-// its postinstall (a small placeholder script when that did not run).
-function findClaude() {
-  const arch = process.arch === 'x64' ? 'x64' : process.arch;
-  const candidates = [
-    path.join(HERE, 'node_modules', '@anthropic-ai', `claude-code-${process.platform}-${arch}`, 'claude'),
-    path.join(HERE, 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe'),
-  ];
-  for (const c of candidates) {
-    try {
-      const st = fs.statSync(c);
-      if (st.isFile() && st.size > 1 << 20) return c;
-    } catch { /* not there */ }
-  }
-  return null;
-}
-
-const CLAUDE = findClaude();
-const skip = CLAUDE ? false : 'needs @anthropic-ai/claude-code with its native binary: run "npm ci" in tests/e2e';
-
-// Only what Claude Code needs, and everything that stops it calling home.
-function claudeEnv(gatewayUrl, home) {
-  const env = {};
-  for (const k of Object.keys(process.env)) {
-    if (/^(ANTHROPIC_|CLAUDE|AWS_|GOOGLE_|VERTEX_|HTTPS?_PROXY|NO_PROXY)/i.test(k)) env[k] = undefined;
-  }
-  return {
-    ...env,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
-    ANTHROPIC_BASE_URL: gatewayUrl,
-    ANTHROPIC_API_KEY: TOKEN,
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_BUG_COMMAND: '1',
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    CLAUDE_CODE_DISABLE_TERMINAL_TITLE: '1',
-    // It retries a failed call ~10 times with backoff (minutes): fail fast instead.
-    CLAUDE_CODE_MAX_RETRIES: '0',
-    CI: '1',
-  };
-}
+const claudeEnv = (gatewayUrl, home) => cliEnv(gatewayUrl, home, TOKEN);
 
 async function runClaude(s, model) {
   const home = tmpDir('aisbf-claude-home-');
@@ -65,11 +18,7 @@ async function runClaude(s, model) {
   const r = await runCli(CLAUDE, [
     '-p', PROMPT, '--output-format', 'json', '--model', model, '--no-session-persistence',
   ], { env: claudeEnv(s.url, home), cwd: work, timeoutMs: 60000 });
-  const ctx = `exit ${r.code}/${r.signal}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
-  let result = null;
-  try { result = JSON.parse(line); } catch { /* reported below */ }
-  return { ...r, ctx, result };
+  return claudeResult(r);
 }
 
 describe('claude code through the gateway', { timeout: 240000, skip }, () => {

@@ -162,6 +162,9 @@ struct AutoselectDefaults {
   std::size_t cache_max_entries = 10'000;
   int history_messages = 10;            // last messages the selection model reads
   std::int64_t history_tokens = 8'000;  // at most this many tokens of them
+  // Words and phrases that classify a request NSFW, beside the built-in
+  // list (routing/content_class.hpp).
+  std::vector<std::string> nsfw_words;
 };
 
 // The autoselect prompt files, read into the snapshot when it is made (like

@@ -130,7 +130,7 @@ TEST(ConfigAutoselect, NullsReadAsUnset) {
 TEST(ConfigAutoselect, AisbfJsonDefaultsSection) {
   LoadResult result = load_with(kBaseAutoselect, R"({"classify_nsfw": true, "classify_privacy": true,
       "classify_semantic": true, "classify_window": 6, "autoselect": {"selection_timeout": 3, "cache_ttl": 60,
-      "cache_max_entries": 50, "history_messages": 4, "history_tokens": 2000}})");
+      "cache_max_entries": 50, "history_messages": 4, "history_tokens": 2000, "nsfw_words": ["a", "b c"]}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   const AutoselectDefaults& d = result.config->autoselect_defaults;
   EXPECT_TRUE(d.classify_nsfw);
@@ -142,6 +142,7 @@ TEST(ConfigAutoselect, AisbfJsonDefaultsSection) {
   EXPECT_EQ(d.cache_max_entries, 50u);
   EXPECT_EQ(d.history_messages, 4);
   EXPECT_EQ(d.history_tokens, 2000);
+  EXPECT_EQ(d.nsfw_words, (std::vector<std::string>{"a", "b c"}));
 }
 
 // The generated aisbf.json writes our section with the built-in values, so
@@ -344,13 +345,14 @@ const BadCase kAisbfAutoselectCases[] = {
     {"AisbfAutoselectSectionChecked",
      "aisbf.json",
      R"({"classify_window": -2, "autoselect": {"selection_timeout": 0, "cache_ttl": "long", "cache_max_entries": 0,
-        "history_messages": 0, "history_tokens": 0, "parallel": true}})",
+        "history_messages": 0, "history_tokens": 0, "parallel": true, "nsfw_words": ["ok", 3]}})",
      {kA + "classify_window: must be between 0 and 100000", kA + "autoselect.cache_ttl: expected a number, got string",
       "warning: aisbf.json: autoselect.parallel: unknown key, kept but not used",
       kA + "autoselect.selection_timeout: must be > 0 and <= 3600",
       kA + "autoselect.cache_max_entries: must be between 1 and 10000000",
       kA + "autoselect.history_messages: must be between 1 and 1000",
-      kA + "autoselect.history_tokens: must be between 1 and 10000000"}},
+      kA + "autoselect.history_tokens: must be between 1 and 10000000",
+      kA + "autoselect.nsfw_words[1]: expected a string"}},
     {"AisbfClassifyFlagsTyped",
      "aisbf.json",
      R"({"classify_privacy": 1, "autoselect": []})",

@@ -169,6 +169,12 @@ void load_autoselect_defaults(const json::object& aisbf_root, DiagSink& sink, Au
   if (check_range(*section, "history_tokens", path, Range{1, false, 10'000'000.0}, sink)) {
     if (auto v = get_int(*section, "history_tokens")) out.history_tokens = *v;
   }
+  if (const json::array* words = get_array(*section, "nsfw_words")) {
+    for (std::size_t i = 0; i < words->size(); ++i) {
+      if (!(*words)[i].is_string()) sink.error(index_path(key_path(path, "nsfw_words"), i), "expected a string");
+    }
+    out.nsfw_words = get_strings(*section, "nsfw_words");
+  }
 }
 
 }  // namespace aisbf::config_detail

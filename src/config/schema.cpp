@@ -67,7 +67,7 @@ constexpr FieldSpec kDatabaseFields[] = {
 // Our addition: aisbf.json `autoselect`, what every autoselect inherits.
 constexpr FieldSpec kAutoselectDefaultsFields[] = {
     {"selection_timeout", kNumber}, {"cache_ttl", kNumber},       {"cache_max_entries", kInteger},
-    {"history_messages", kInteger}, {"history_tokens", kInteger},
+    {"history_messages", kInteger}, {"history_tokens", kInteger},  {"nsfw_words", kArray},
 };
 
 // ---- shared between providers, rotations and autoselects ----

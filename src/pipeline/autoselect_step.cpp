@@ -112,10 +112,6 @@ std::string semantic_query(const ChatRequest& r) {
   return out;
 }
 
-const routing::NsfwWordList& default_words() {
-  static const routing::NsfwWordList words({}, true);
-  return words;
-}
 
 std::string_view prompt_text(const std::string& loaded, std::string_view name) {
   return loaded.empty() ? default_prompt(name) : std::string_view(loaded);
@@ -213,7 +209,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
           routing::classification_text(*request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
       if (eff.classify_privacy) needs.private_data = routing::private_data_kinds(text);
       if (eff.classify_nsfw) {
-        needs.nsfw = default_words().matches(text) ||
+        needs.nsfw = at.routes.nsfw_words().matches(text) ||
                      (!a.classify_nsfw_model.empty() && co_await nsfw_by_model(job, ctx, at, a, eff, *request));
       }
     }

@@ -159,6 +159,7 @@ RoutingTable::RoutingTable(std::shared_ptr<const Config> config)
     }
   }
   for (const RotationConfig& rotation : config_->rotations) add_rotation(rotation);
+  nsfw_words_ = std::make_unique<NsfwWordList>(config_->autoselect_defaults.nsfw_words);
   for (const AutoselectConfig& a : config_->autoselects) {
     std::vector<std::string> descriptions;
     descriptions.reserve(a.candidates.size());

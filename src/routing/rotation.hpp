@@ -26,6 +26,7 @@
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
 #include "routing/bm25.hpp"
+#include "routing/content_class.hpp"
 #include "routing/pricing.hpp"
 #include "routing/resolve.hpp"
 
@@ -93,6 +94,8 @@ class RoutingTable {
   // BM25 over an autoselect's candidates' descriptions, in candidate
   // order; null when the snapshot has no such autoselect.
   const Bm25Index* autoselect_index(std::string_view id) const;
+  // The NSFW word list: aisbf.json `autoselect.nsfw_words` and the built-in terms.
+  const NsfwWordList& nsfw_words() const { return *nsfw_words_; }
 
  private:
   void add_rotation(const RotationConfig& rotation);
@@ -103,6 +106,7 @@ class RoutingTable {
   std::vector<std::string> warnings_;
   std::uint64_t generation_ = 0;
   StringMap<Bm25Index> autoselect_indices_;
+  std::unique_ptr<NsfwWordList> nsfw_words_;
 };
 
 // The candidate for one provider model, outside any rotation.

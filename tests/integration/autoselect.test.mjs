@@ -72,6 +72,7 @@ describe('autoselect', { timeout: 120000 }, () => {
       providers: (url) => ({ mock: mockProvider(url, { models: MODELS.map((m) => model(m)) }) }),
       rotations: ROTATIONS,
       autoselect: AUTOSELECT,
+      aisbf: { autoselect: { nsfw_words: ['dragon fruit'] } },
     });
   });
   after(async () => { await s?.stop(); });
@@ -166,6 +167,9 @@ describe('autoselect', { timeout: 120000 }, () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(chosen(r), 'uncensored; by=only');
     assert.deepEqual(await upstreamModels(), ['adult-model']);
+    // aisbf.json's own words and phrases count too, as whole words.
+    assert.equal(chosen(await ask('adult', 'my Dragon  Fruit smoothie')), 'uncensored; by=only');
+    assert.equal(chosen(await ask('adult', 'dragonfruit recipes for coding')), 'coding; by=llm');
     assert.equal(chosen(await ask('adult', CODE_ASK)), 'coding; by=llm');
   });
 

@@ -248,7 +248,7 @@ std::string usage_report_json(const store::UsageReport& report, const store::Usa
 std::string_view usage_csv_header() {
   return "time,username,token_id,route,requested_model,provider,model,rotation,attempts,prompt_tokens,"
          "completion_tokens,cached_tokens,cache_write_tokens,reasoning_tokens,tokens_estimated,cost,latency_ms,"
-         "ttfb_ms,status,error_kind,streamed,aborted,effective_context\r\n";
+         "ttfb_ms,status,error_kind,streamed,aborted,effective_context,autoselected,autoselected_by\r\n";
 }
 
 void append_csv_cell(std::string& out, std::string_view text) {
@@ -294,7 +294,11 @@ void append_usage_csv_row(std::string& out, const store::UsageRecord& r) {
   text(r.error_kind);
   flag(r.streamed);
   flag(r.aborted);
-  fmt::format_to(std::back_inserter(out), "{}\r\n", r.effective_context);
+  number(r.effective_context);
+  // Empty: no autoselect was asked.
+  text(r.autoselected);
+  append_csv_cell(out, r.autoselected_by);
+  out += "\r\n";
 }
 
 }  // namespace aisbf::api

@@ -142,11 +142,17 @@ TEST(UsageQuery, CsvRow) {
   append_usage_csv_row(out, r);
   EXPECT_EQ(out,
             "2025-12-02T18:26:40Z,,auth.tokens[0],chat,\"'=evil,model\",mock,mock-model,,1,5,4,0,0,0,false,0.25,12,,"
-            "200,,true,false,77\r\n");
-  // As many cells as the header has columns, effective_context last.
+            "200,,true,false,77,,\r\n");  // no autoselect: the last two cells empty
+  // As many cells as the header has columns, the later versions' last.
   const auto header = usage_csv_header();
-  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 22);
-  EXPECT_TRUE(header.ends_with(",effective_context\r\n"));
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 24);
+  EXPECT_TRUE(header.ends_with(",effective_context,autoselected,autoselected_by\r\n"));
+
+  r.autoselected = "-coding,fast";  // a model_id is the operator's text: quoted, never a formula
+  r.autoselected_by = "llm";
+  out.clear();
+  append_usage_csv_row(out, r);
+  EXPECT_TRUE(out.ends_with(",77,\"'-coding,fast\",llm\r\n")) << out;
 }
 
 }  // namespace

@@ -108,6 +108,24 @@ TEST(UsageCapture, TheEffectiveContextIsStoredAndIsTheEstimatedPrompt) {
   EXPECT_EQ(r.effective_context, 40);
 }
 
+// An autoselect's choice: the candidate from the tap, how from the choice
+// header the answer carries; a request without one keeps both empty.
+TEST(UsageCapture, TheAutoselectChoiceAndHowItWasMade) {
+  auto ctx = context();
+  ctx.usage.status = 200;
+  Prompt prompt{10, 3};
+  auto r = make_usage_record(ctx, "mock/mock-model", prompt.measure(), false);
+  EXPECT_TRUE(r.autoselected.empty());
+  EXPECT_TRUE(r.autoselected_by.empty());
+
+  ctx.response_headers.emplace_back("x-aisbf-provider", "mock");
+  ctx.choice_headers.emplace_back("x-aisbf-autoselected", "team; by=x/coding; by=cache");
+  ctx.usage.autoselected = "team; by=x/coding";  // a model_id is the operator's text
+  r = make_usage_record(ctx, "autoselect/team", prompt.measure(), false);
+  EXPECT_EQ(r.autoselected, "team; by=x/coding");
+  EXPECT_EQ(r.autoselected_by, "cache");
+}
+
 TEST(UsageCapture, ARefusalHasNoTokensAndItsErrorKind) {
   auto ctx = context();
   ctx.usage.status = 404;

@@ -136,9 +136,18 @@ const Steps kVersion3 = {
     "ALTER TABLE usage_rows {ADD_COLUMN} effective_context BIGINT NOT NULL DEFAULT 0",
 };
 
+// An autoselect's choice (issue 11): the candidate's model_id and how it was
+// chosen (llm, semantic, cache, fallback, only). NULL: the request named no
+// autoselect (every row from before, the selection and classification
+// calls' own rows), so "no choice" is never mistaken for a choice "".
+const Steps kVersion4 = {
+    "ALTER TABLE usage_rows {ADD_COLUMN} autoselected VARCHAR(255) NULL",
+    "ALTER TABLE usage_rows {ADD_COLUMN} autoselected_by VARCHAR(16) NULL",
+};
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
-const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3};
+const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "

@@ -23,7 +23,7 @@ namespace aisbf::store {
 
 namespace {
 
-constexpr std::size_t kRowsPerInsert = 128;  // 2,944 parameters: far below every backend's limit
+constexpr std::size_t kRowsPerInsert = 128;  // 3,200 parameters: far below every backend's limit
 constexpr std::size_t kSizes = std::bit_width(kRowsPerInsert);  // 1, 2, 4, … kRowsPerInsert
 
 // Rows for the next statement: a full chunk, else the largest power of two.
@@ -69,13 +69,15 @@ const std::string& upsert_sql_for(Dialect dialect, RollupTable table, std::size_
 
 // A row's text values cut to their columns, as views into the record.
 struct FittedText {
-  std::string_view username, token_id, route, requested_model, provider, model, rotation, error_kind;
+  std::string_view username, token_id, route, requested_model, provider, model, rotation, error_kind, autoselected,
+      autoselected_by;
 };
 
 FittedText fitted(const UsageRecord& r) {
   return {fit_view(r.username, 64),          fit_view(r.token_id, 64),  fit_view(r.route, 64),
           fit_view(r.requested_model, 255), fit_view(r.provider, 128), fit_view(r.model, 191),
-          fit_view(r.rotation, 128),        fit_view(r.error_kind, 64)};
+          fit_view(r.rotation, 128),        fit_view(r.error_kind, 64),     fit_view(r.autoselected, 255),
+          fit_view(r.autoselected_by, 16)};
 }
 
 struct RollupKey {
@@ -165,6 +167,16 @@ void push_record(std::vector<SqlValue>& p, const UsageRecord& r, const FittedTex
   integer(flag(r.streamed));
   integer(flag(r.aborted));
   integer(r.effective_context);
+  // Empty: NULL (no autoselect), not a choice named "".
+  auto text_or_null = [&](std::string_view v) {
+    if (v.empty()) {
+      p.emplace_back();
+    } else {
+      text(v);
+    }
+  };
+  text_or_null(t.autoselected);
+  text_or_null(t.autoselected_by);
 }
 
 Result<Done> insert_rows(SqlConnection& conn, std::span<const UsageRecord> rows, std::span<const FittedText> texts) {
@@ -222,6 +234,8 @@ UsageRecord record_from(const SqlRow& r) {
   u.streamed = r.integer(20) != 0;
   u.aborted = r.integer(21) != 0;
   u.effective_context = r.integer(22);
+  if (!r.is_null(23)) u.autoselected = r.text(23);
+  if (!r.is_null(24)) u.autoselected_by = r.text(24);
   return u;
 }
 

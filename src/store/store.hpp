@@ -124,6 +124,13 @@ struct UsageRecord {
   // gateway with the chat rule: the answer's usage.effective_context. 0: not
   // counted (no attempt answered, or a row from before schema version 3).
   std::int64_t effective_context = 0;
+  // The candidate an autoselect chose (its model_id as configured; the
+  // served target is `provider`/`model`) and how: "llm", "semantic",
+  // "cache", "fallback" or "only" (the answer's x-aisbf-autoselected).
+  // Empty (NULL in the table): no autoselect was asked, or its choice failed
+  // (a 403 of the content filter), or a row from before schema version 4.
+  std::string autoselected;
+  std::string autoselected_by;
 };
 
 enum class UsageBucket : std::uint8_t { none, hour, day };

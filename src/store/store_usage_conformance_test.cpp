@@ -212,6 +212,8 @@ TEST_P(StoreConformance, UsageExport) {
   rows[2].cache_write_tokens = 8;
   rows[2].reasoning_tokens = 9;
   rows[2].effective_context = 4'000'000'123;  // a BIGINT, as the other counts
+  rows[2].autoselected = "openai/gpt-4o-mini";
+  rows[2].autoselected_by = "cache";
   ASSERT_TRUE(store_->insert_usage(rows).ok());
 
   std::vector<UsageRecord> got;
@@ -239,6 +241,9 @@ TEST_P(StoreConformance, UsageExport) {
   EXPECT_EQ(b.reasoning_tokens, 9);
   EXPECT_EQ(b.effective_context, 4'000'000'123);
   EXPECT_EQ(got[0].effective_context, 0);
+  EXPECT_EQ(b.autoselected, "openai/gpt-4o-mini");
+  EXPECT_EQ(b.autoselected_by, "cache");
+  EXPECT_TRUE(got[0].autoselected.empty() && got[0].autoselected_by.empty());
   EXPECT_EQ(b.latency_ms, 120);
   ASSERT_TRUE(got[0].cost.has_value());
   EXPECT_DOUBLE_EQ(*got[0].cost, 0.01);
@@ -402,24 +407,45 @@ std::int64_t index_count(SqlConnection& conn, std::string_view name) {
   return n;
 }
 
+// The columns versions 3 and 4 added, in kUsageColumns' order: the last ones.
+constexpr std::string_view kLaterColumns[] = {"effective_context", "autoselected", "autoselected_by"};
+
 // Version 1's usage_rows, as a database left at version 1 has it: without
-// version 3's column (every backend here drops a column: SQLite ≥ 3.35).
+// the later versions' columns (every backend here drops a column: SQLite ≥ 3.35).
 void back_to_version_one(SqlConnection& conn) {
-  ASSERT_TRUE(conn.exec("ALTER TABLE usage_rows DROP COLUMN effective_context").ok());
+  for (std::string_view column : kLaterColumns) {
+    ASSERT_TRUE(conn.exec("ALTER TABLE usage_rows DROP COLUMN " + std::string(column)).ok()) << column;
+  }
   ASSERT_TRUE(conn.exec("DELETE FROM schema_migrations WHERE version >= 2").ok());
 }
 
-// Version 2 drops v1's usage_rows_by_user, version 3 adds effective_context:
-// a database left at version 1 (its index and rows in place) is upgraded,
-// its rows still count and read effective_context 0 (not counted).
+// kUsageColumns without the later versions' columns.
+std::string version_one_columns() {
+  std::string_view columns = kUsageColumns;
+  for (std::size_t i = 0; i < std::size(kLaterColumns); ++i) columns = columns.substr(0, columns.rfind(','));
+  return std::string(columns);
+}
+
+std::int64_t count_where(SqlConnection& conn, std::string_view condition) {
+  std::int64_t n = -1;
+  EXPECT_TRUE(conn.query("SELECT COUNT(*) FROM usage_rows WHERE " + std::string(condition), {}, [&](const SqlRow& r) {
+                    n = r.integer(0);
+                    return false;
+                  }).ok());
+  return n;
+}
+
+// Version 2 drops v1's usage_rows_by_user, version 3 adds effective_context,
+// version 4 autoselected and autoselected_by: a database left at version 1
+// (its index and rows in place) is upgraded, its rows still count and read
+// effective_context 0 (not counted) and no autoselect (NULL).
 TEST_P(StoreConformance, UpgradeFromVersionOneDropsTheUserIndex) {
   auto conn = db_.connector();
   ASSERT_TRUE(conn.ok());
   back_to_version_one(*conn.value());
-  // Rows as version 1 wrote them: every column but effective_context.
-  const std::string v1_columns(kUsageColumns.substr(0, kUsageColumns.rfind(',')));
+  // Rows as version 1 wrote them: every column but the later ones.
   ASSERT_TRUE(conn.value()
-                  ->exec("INSERT INTO usage_rows (" + v1_columns +
+                  ->exec("INSERT INTO usage_rows (" + version_one_columns() +
                              ") VALUES (" + std::to_string(kBase + kMin) +
                              ", 'alice', 'ta', 'chat', 'p1/m1', 'p1', 'm1', '', 1, 10, 5, 0, 0, 0, 0, NULL, 120, 40, "
                              "200, '', 0, 0)")
@@ -433,24 +459,58 @@ TEST_P(StoreConformance, UpgradeFromVersionOneDropsTheUserIndex) {
   auto migrated = upgraded->migrate();
   ASSERT_TRUE(migrated.ok()) << migrated.error().message;
   EXPECT_EQ(migrated.value(), latest_schema_version());
-  EXPECT_EQ(migrated.value(), 3);
+  EXPECT_EQ(migrated.value(), 4);
   auto rows = fixture_records();
   rows[1].effective_context = 17;
+  rows[1].autoselected = "coding";
+  rows[1].autoselected_by = "llm";
   ASSERT_TRUE(upgraded->insert_usage(rows).ok());
   EXPECT_EQ(index_count(*conn.value(), "usage_rows_by_user"), 0);
   EXPECT_GE(index_count(*conn.value(), "usage_rows_by_time"), 1);
+  // No choice is NULL, not '': the version 1 row and every row without one.
+  EXPECT_EQ(count_where(*conn.value(), "autoselected IS NULL AND autoselected_by IS NULL"), 6);
+  EXPECT_EQ(count_where(*conn.value(), "autoselected = 'coding' AND autoselected_by = 'llm'"), 1);
   UsageQuery q = window(kBase, kBase + 3 * kDay);
   q.username = "alice";
   auto r = upgraded->query_usage(q);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r.value().totals.requests, 3);  // whole hours read the rollups, which the raw insert skipped
   std::vector<std::int64_t> contexts;
+  std::vector<std::string> choices;
   std::int64_t exported = upgraded->export_usage(q, [&](const UsageRecord& row) {
     contexts.push_back(row.effective_context);
+    choices.push_back(row.autoselected + "/" + row.autoselected_by);
     return true;
   }).value();
   EXPECT_EQ(exported, 4);
   EXPECT_EQ(contexts, (std::vector<std::int64_t>{0, 17, 0, 0}));  // the version 1 row first: 0
+  EXPECT_EQ(choices, (std::vector<std::string>{"/", "coding/llm", "/", "/"}));
+}
+
+// A database at version 3 (effective_context, no autoselect columns) gets
+// version 4 alone; its rows read no choice.
+TEST_P(StoreConformance, UpgradeFromVersionThreeAddsTheAutoselectColumns) {
+  ASSERT_TRUE(store_->insert_usage(fixture_records()).ok());
+  auto conn = db_.connector();
+  ASSERT_TRUE(conn.ok());
+  for (std::string_view column : {"autoselected", "autoselected_by"}) {
+    ASSERT_TRUE(conn.value()->exec("ALTER TABLE usage_rows DROP COLUMN " + std::string(column)).ok()) << column;
+  }
+  ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 4").ok());
+  ASSERT_EQ(store_->schema_version().value(), 3);
+
+  auto upgraded = make_sql_store(db_.dialect, db_.connector);
+  auto migrated = upgraded->migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  EXPECT_EQ(migrated.value(), 4);
+  EXPECT_EQ(count_where(*conn.value(), "autoselected IS NULL AND autoselected_by IS NULL"), 6);
+  int seen = 0;
+  ASSERT_TRUE(upgraded->export_usage(window(kBase - kDay, kBase + 3 * kDay), [&](const UsageRecord& row) {
+                        EXPECT_TRUE(row.autoselected.empty() && row.autoselected_by.empty());
+                        ++seen;
+                        return true;
+                      }).ok());
+  EXPECT_EQ(seen, 6);
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ inline UnixMs ceil_to(UnixMs t, UnixMs unit) {
 inline constexpr std::string_view kUsageColumns =
     "time_ms, username, token_id, route, requested_model, provider, model, rotation, attempts, prompt_tokens, "
     "completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, tokens_estimated, cost, latency_ms, "
-    "ttfb_ms, status, error_kind, streamed, aborted, effective_context";
-inline constexpr std::size_t kUsageColumnCount = 23;
+    "ttfb_ms, status, error_kind, streamed, aborted, effective_context, autoselected, autoselected_by";
+inline constexpr std::size_t kUsageColumnCount = 25;
 
 // " AND username = ? AND …" for the query's filters, with their values.
 struct SqlFilter {

@@ -296,7 +296,7 @@ describe('usage accounting', { timeout: 120000 }, () => {
     const [header] = raw.text.split('\r\n');
     assert.equal(header, 'time,username,token_id,route,requested_model,provider,model,rotation,attempts,'
       + 'prompt_tokens,completion_tokens,cached_tokens,cache_write_tokens,reasoning_tokens,tokens_estimated,cost,'
-      + 'latency_ms,ttfb_ms,status,error_kind,streamed,aborted,effective_context');
+      + 'latency_ms,ttfb_ms,status,error_kind,streamed,aborted,effective_context,autoselected,autoselected_by');
     assert.ok(raw.text.includes(`"'=HYPERLINK(""http://x"",""y""),z"`), raw.text.slice(-400));
   });
 

@@ -400,6 +400,7 @@ boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx,
                log_text(choice->candidate), choice->by);
   ctx.choice_headers.emplace_back("x-aisbf-autoselected", fmt::format("{}; by={}", choice->candidate, choice->by));
   ctx.usage.autoselected = choice->candidate;
+  ctx.usage.autoselected_by = choice->by;
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, choice->target);
   if (resolved && resolved->autoselect != nullptr) {
     co_return co_await fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));

@@ -20,19 +20,6 @@ std::int64_t answer_tokens(std::uint64_t answer_bytes, std::int64_t prompt_token
   return static_cast<std::int64_t>(static_cast<double>(answer_bytes) * per_byte + 0.5);
 }
 
-// How the autoselect chose (llm, semantic, cache, fallback, only): the
-// choice step writes it only into the answer's x-aisbf-autoselected header
-// ("<model_id>; by=<how>"); the tap holds the candidate. Empty: none.
-std::string_view autoselected_by(const HeaderList& choice_headers) {
-  constexpr std::string_view kBy = "; by=";
-  for (const auto& [name, value] : choice_headers) {
-    if (name != "x-aisbf-autoselected") continue;
-    const auto at = value.rfind(kBy);
-    if (at != std::string::npos) return std::string_view(value).substr(at + kBy.size());
-  }
-  return {};
-}
-
 }  // namespace
 
 void note_attempt_start(UsageTap& tap, const routing::Candidate& c) {
@@ -102,7 +89,7 @@ store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view
   r.effective_context = tap.effective_context;
   if (!tap.autoselected.empty()) {
     r.autoselected = tap.autoselected;
-    r.autoselected_by = autoselected_by(ctx.choice_headers);
+    r.autoselected_by = ctx.usage.autoselected_by;
   }
   // An answer went out but its usage did not come (no include_usage, a
   // stream cut short, a client that left): what was sent, estimated.

@@ -108,8 +108,8 @@ TEST(UsageCapture, TheEffectiveContextIsStoredAndIsTheEstimatedPrompt) {
   EXPECT_EQ(r.effective_context, 40);
 }
 
-// An autoselect's choice: the candidate from the tap, how from the choice
-// header the answer carries; a request without one keeps both empty.
+// An autoselect's choice and how it was made, from the tap; a request
+// without one keeps both empty.
 TEST(UsageCapture, TheAutoselectChoiceAndHowItWasMade) {
   auto ctx = context();
   ctx.usage.status = 200;
@@ -118,9 +118,8 @@ TEST(UsageCapture, TheAutoselectChoiceAndHowItWasMade) {
   EXPECT_TRUE(r.autoselected.empty());
   EXPECT_TRUE(r.autoselected_by.empty());
 
-  ctx.response_headers.emplace_back("x-aisbf-provider", "mock");
-  ctx.choice_headers.emplace_back("x-aisbf-autoselected", "team; by=x/coding; by=cache");
   ctx.usage.autoselected = "team; by=x/coding";  // a model_id is the operator's text
+  ctx.usage.autoselected_by = "cache";
   r = make_usage_record(ctx, "autoselect/team", prompt.measure(), false);
   EXPECT_EQ(r.autoselected, "team; by=x/coding");
   EXPECT_EQ(r.autoselected_by, "cache");

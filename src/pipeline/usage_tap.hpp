@@ -29,6 +29,7 @@ struct UsageTap {
   std::string_view provider;  // of the last attempt, into the snapshot
   std::string model;          // its upstream model (an unlisted candidate dies with its attempt)
   std::string autoselected;   // the candidate an autoselect chose (its model_id); empty: none
+  std::string_view autoselected_by;  // how: "llm", "semantic", "cache", "fallback", "only" (static)
   std::optional<routing::ModelPrices> prices;
   int attempts = 0;
   ScannedUsage usage;  // the last attempt's

@@ -169,7 +169,7 @@ describe('autoselect', { timeout: 120000 }, () => {
     assert.deepEqual(await upstreamModels(), ['adult-model']);
     // aisbf.json's own words and phrases count too, as whole words.
     assert.equal(chosen(await ask('adult', 'my Dragon  Fruit smoothie')), 'uncensored; by=only');
-    assert.equal(chosen(await ask('adult', 'dragonfruit recipes for coding')), 'coding; by=llm');
+    assert.equal(chosen(await ask('adult', 'dragonfruit debugging in python')), 'coding; by=llm');
     assert.equal(chosen(await ask('adult', CODE_ASK)), 'coding; by=llm');
   });
 

@@ -270,8 +270,8 @@ const BadCase kAutoselectShapeCases[] = {
     {"AutoselectNoFallbackWarns",
      "autoselect.json",
      R"({"auto": {"available_models": [{"model_id": "general", "description": "g"}]}})",
-     {kSw + "auto.fallback: missing: a selection that fails (timeout, error, an answer not in the list) fails "
-            "the request"}},
+     {kSw + "auto.fallback: missing: a selection that fails (timeout, error, an answer not in the list) goes to "
+            "the first candidate left"}},
     {"AutoselectCandidateWithoutDescriptionWarns",
      "autoselect.json",
      R"({"auto": {"fallback": "general", "available_models": [{"model_id": "general"}]}})",

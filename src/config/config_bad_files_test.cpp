@@ -103,7 +103,7 @@ const BadCase kAutoselectCases[] = {
      R"({"auto": {"available_models": [{"description": "g"}, "general"], "capabilities": "t2t"}})",
      {kS + "auto.capabilities: expected an array of strings or null, got string",
       "warning: autoselect.json: auto.fallback: missing: a selection that fails (timeout, error, an answer not in "
-      "the list) fails the request",
+      "the list) goes to the first candidate left",
       kS + "auto.available_models[0].model_id: missing required field",
       kS + "auto.available_models[1]: expected an object, got string"}},
     {"AutoselectUnknownKey", "autoselect.json", R"({"auto": {"fallback": "general", "mode": "fast", "available_models": [{"model_id": "general", "description": "g"}]}})",

@@ -117,7 +117,8 @@ AutoselectConfig parse_autoselect(const std::string& id, const json::value& valu
   autoselect.fallback = get_string(obj, "fallback").value_or("");
   if (autoselect.fallback.empty()) {
     sink.warning(key_path(path, "fallback"),
-                 "missing: a selection that fails (timeout, error, an answer not in the list) fails the request");
+                 "missing: a selection that fails (timeout, error, an answer not in the list) goes to the first "
+                 "candidate left");
   }
   parse_candidates(obj, path, sink, autoselect);
   autoselect.capabilities = get_strings(obj, "capabilities");

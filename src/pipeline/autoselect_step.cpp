@@ -195,6 +195,29 @@ GatewayError no_candidate(std::string message) {
 
 }  // namespace
 
+std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
+  const Where at = where_of(ctx);
+  std::optional<routing::ModelPrices> out;
+  auto add = [&](std::string_view id) {
+    auto model = routing::autoselect_target_id(at.routes.config(), at.ns, id);
+    if (!model) return;
+    auto r = routing::resolve_chat(at.routes.config(), at.ns, {}, *model);
+    if (!r || r->autoselect != nullptr) return;
+    const routing::RoutingTable& routes = r->in_user_view && ctx.user_view ? *ctx.user_view->routes : at.routes;
+    if (r->rotation != nullptr) {
+      if (const auto* plan = routes.rotation(r->rotation->id)) {
+        for (const auto& c : plan->candidates) routing::raise_prices(out, c.prices);
+      }
+      return;
+    }
+    std::optional<routing::Candidate> scratch;
+    routing::raise_prices(out, routes.direct(r->target, scratch).prices);
+  };
+  for (const auto& c : a.candidates) add(c.model_id);
+  add(a.fallback);
+  return out;
+}
+
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
                                                                            const AutoselectConfig& a) {
   const Where at = where_of(ctx);
@@ -208,9 +231,12 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
       const std::string text =
           routing::classification_text(*request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
       if (eff.classify_privacy) needs.private_data = routing::private_data_kinds(text);
+      // Personal data is not shown to the classifier model (nor, below, to
+      // the selection model): neither is a privacy candidate.
       if (eff.classify_nsfw) {
         needs.nsfw = at.routes.nsfw_words().matches(text) ||
-                     (!a.classify_nsfw_model.empty() && co_await nsfw_by_model(job, ctx, at, a, eff, *request));
+                     (needs.private_data.empty() && !a.classify_nsfw_model.empty() &&
+                      co_await nsfw_by_model(job, ctx, at, a, eff, *request));
       }
     }
   }
@@ -236,7 +262,16 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     }
     return AutoselectChoice{std::string(id), std::move(*target), by};
   };
+  const bool sensitive = !needs.private_data.empty() || needs.nsfw;
   if (allowed.empty()) {
+    // Private or NSFW content never goes to an unflagged fallback, even
+    // when no candidate resolved.
+    if (sensitive) {
+      co_return no_candidate(!filter.reason.empty()
+                                 ? filter.reason
+                                 : fmt::format("autoselect {} has no usable candidate for content classified "
+                                               "private or NSFW", a.id));
+    }
     if (filtered && !usable.empty()) co_return no_candidate(filter.reason);
     // Nothing to choose among: the fallback serves (or says why it cannot).
     co_return chosen(a.fallback, "fallback");
@@ -244,7 +279,15 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   // The fallback, when the filter left it; else the first candidate left.
   auto fallback = [&]() -> Expected<AutoselectChoice> {
     const bool fallback_allowed = std::find(allowed.begin(), allowed.end(), a.fallback) != allowed.end();
-    if (fallback_allowed || (!filtered && !a.fallback.empty())) return chosen(a.fallback, "fallback");
+    // A fallback outside the candidates serves unless the content is
+    // sensitive, when it can take the request's images and tools.
+    auto fallback_serves = [&] {
+      auto t = routing::autoselect_target_id(at.routes.config(), at.ns, a.fallback);
+      return t && target_serves(ctx, at, *t, {needs.tools, needs.images});
+    };
+    if (fallback_allowed || (!sensitive && !a.fallback.empty() && fallback_serves())) {
+      return chosen(a.fallback, "fallback");
+    }
     return chosen(allowed.front(), "fallback");
   };
   if (request == nullptr) co_return fallback();  // the body's error is the attempt's to report
@@ -256,7 +299,11 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   // user, their view (an edit of their autoselect makes a new one).
   const std::uint64_t generation =
       at.routes.generation() * 0x9e3779b97f4a7c15ull + (ctx.user_view ? ctx.user_view->routes->generation() : 0);
-  const routing::DecisionKey key{a.id, ctx.namespace_user, generation, cache.prefix_hash(*request)};
+  // Per user namespace, and in the global one per credential: a `by=cache`
+  // never tells one caller what another asked.
+  const std::string space =
+      ctx.namespace_user.empty() ? "t:" + ctx.principal.token_id : "u:" + ctx.namespace_user;
+  const routing::DecisionKey key{a.id, space, generation, cache.prefix_hash(*request)};
   if (eff.cache_ttl.count() > 0) {
     if (auto hit = cache.find(key, allowed, now)) co_return chosen(allowed[hit->index], "cache");
   }
@@ -264,7 +311,8 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     if (eff.cache_ttl.count() > 0) cache.store(key, id, by, now, eff.cache_ttl);
   };
   if (eff.mode == SelectionMode::semantic) {
-    const routing::Bm25Index* index = ctx.routes->autoselect_index(a.id);
+    // A user's autoselect is indexed in their view's table.
+    const routing::Bm25Index* index = ctx.user_view ? ctx.user_view->routes->autoselect_index(a.id) : nullptr;
     if (index == nullptr) index = at.routes.autoselect_index(a.id);
     if (index != nullptr && index->size() == a.candidates.size()) {
       const std::vector<double> all = index->score(semantic_query(*request));
@@ -277,7 +325,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
       }
     }
   }
-  if (!eff.selection_model.empty()) {
+  if (!eff.selection_model.empty() && needs.private_data.empty()) {
     if (auto picked = co_await ask_selection_model(job, ctx, at, a, eff, *request, allowed)) {
       remember(*picked, routing::DecisionSource::llm);
       co_return chosen(*picked, "llm");

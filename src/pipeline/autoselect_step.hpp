@@ -21,6 +21,7 @@
 // the conversation to the fallback after one failed selection).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@
 #include "config/config.hpp"
 #include "core/expected.hpp"
 #include "pipeline/chat_job.hpp"
+#include "routing/pricing.hpp"
 
 namespace aisbf {
 
@@ -37,6 +39,11 @@ struct AutoselectChoice {
   std::string target;     // the model id served (routing::autoselect_target_id)
   std::string_view by;    // "llm", "semantic", "cache", "fallback" or "only"
 };
+
+// The dearest prices among the targets the autoselect may choose (its
+// candidates and fallback): what its quota reservation is priced at.
+std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx,
+                                                              const AutoselectConfig& autoselect);
 
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
                                                                            const AutoselectConfig& autoselect);

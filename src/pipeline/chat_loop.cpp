@@ -325,16 +325,7 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
 // completion prices: whichever serves, the reservation covers it.
 static std::optional<routing::ModelPrices> highest_prices(const std::vector<routing::Candidate>& candidates) {
   std::optional<routing::ModelPrices> out;
-  auto up = [](std::optional<double>& to, const std::optional<double>& from) {
-    if (from && (!to || *from > *to)) to = from;
-  };
-  for (const auto& c : candidates) {
-    if (!c.prices) continue;
-    if (!out) out.emplace();
-    up(out->prompt, c.prices->prompt);
-    up(out->completion, c.prices->completion);
-    up(out->request, c.prices->request);
-  }
+  for (const auto& c : candidates) routing::raise_prices(out, c.prices);
   return out;
 }
 
@@ -391,10 +382,15 @@ boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx, c
 // An autoselect's choice (autoselect_step.hpp), then served like any model id.
 boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect) {
   // Reserved before the selection and classification calls, so that they
-  // are charged to the request (and refused with it when over quota); the
-  // estimate has no prices yet (the settlement uses the served target's).
-  if (auto refused = reserve_quota(job, ctx, std::nullopt, {})) co_return co_await fail(job, ctx, *refused);
+  // are charged to the request (and refused with it when over quota),
+  // priced at the dearest target it may choose (the settlement uses the
+  // served one's).
+  if (auto refused = reserve_quota(job, ctx, autoselect_highest_prices(ctx, autoselect), {})) {
+    co_return co_await fail(job, ctx, *refused);
+  }
+  watch_client(job, ctx);  // a client that leaves stops the selection calls
   auto choice = co_await choose_autoselect_target(job, ctx, autoselect);
+  unwatch_client(job);
   if (!choice) co_return co_await fail(job, ctx, choice.take_error());
   spdlog::info("{} autoselect {} chose {} (by {})", ctx.request_id, log_text(autoselect.id),
                log_text(choice->candidate), choice->by);

@@ -63,7 +63,7 @@ struct PromptMeasure {
 // the prompt is the request as sent (the attempt's effective context; else
 // counted in the last attempt's model's encoding) and the answer's tokens
 // are its bytes at the request's tokens per byte. An autoselect's choice
-// (the tap's candidate, and how from the x-aisbf-autoselected choice header)
+// (the tap's candidate and how it was chosen)
 // is kept; the selection and classification calls' own rows have none.
 store::UsageRecord make_usage_record(const RequestContext& ctx, std::string_view requested_model,
                                      const PromptMeasure& prompt, bool aborted);

@@ -54,6 +54,7 @@ std::string classification_text(const ChatRequest& request, std::size_t window) 
   for (std::size_t i = from; i < messages.size(); ++i) {
     for (const auto& block : messages[i].content) {
       if (const auto* t = std::get_if<TextBlock>(&block)) line(t->text);
+      if (const auto* c = std::get_if<ToolCallBlock>(&block)) line(c->arguments_json);
       if (const auto* r = std::get_if<ToolResultBlock>(&block)) line(r->content);
     }
   }
@@ -88,6 +89,24 @@ NsfwWordList::NsfwWordList(std::span<const std::string> words, bool with_default
 
 bool NsfwWordList::matches(std::string_view text) const {
   if (empty()) return false;
+  // In slices cut at spaces, so that a huge text never becomes a huge list
+  // of words; each slice after the first starts a little before the last
+  // one ended (at a space), so that no phrase is lost at a seam.
+  constexpr std::size_t kSlice = 64 * 1024, kSeam = 1024;
+  auto space = [](char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; };
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = std::min(text.size(), at + kSlice);
+    while (end < text.size() && end < at + 2 * kSlice && !space(text[end])) ++end;
+    if (slice_matches(text.substr(at, end - at))) return true;
+    if (end >= text.size()) break;
+    std::size_t next = end - std::min(kSeam, end - at);
+    while (next < end && !space(text[next])) ++next;
+    at = next < end ? next : end;
+  }
+  return false;
+}
+
+bool NsfwWordList::slice_matches(std::string_view text) const {
   const auto words = bm25_words(text);
   if (std::any_of(words.begin(), words.end(), [&](const std::string& w) { return words_.contains(w); })) return true;
   if (phrases_.empty()) return false;

@@ -24,8 +24,9 @@
 
 namespace aisbf::routing {
 
-// What the classifiers read: the text blocks and tool results of the last
-// `window` messages (0: all), one per line, roles left out.
+// What the classifiers read: the text blocks, tool calls' arguments and
+// tool results of the last `window` messages (0: all), one per line, roles
+// left out.
 std::string classification_text(const ChatRequest& request, std::size_t window);
 
 // The kinds of personal and secret data in `text`, each once, in the order
@@ -46,6 +47,7 @@ class NsfwWordList {
   bool empty() const { return words_.empty() && phrases_.empty(); }
 
  private:
+  bool slice_matches(std::string_view text) const;
   std::unordered_set<std::string, StringHash, std::equal_to<>> words_;
   std::vector<std::string> phrases_;  // words joined by one space, framed by spaces
 };

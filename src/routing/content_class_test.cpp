@@ -17,11 +17,14 @@ using context::testing::result;
 using context::testing::sys;
 using context::testing::user;
 
-TEST(ContentClassTest, TextIsTheLastMessagesTextAndToolResults) {
-  const auto request = request_of({sys("system"), user("mail me at a@b.example"), call("c1", "read_file", "{}"),
-                                   result("c1", "file body"), assistant("done")});
-  EXPECT_EQ(classification_text(request, 3), "file body\ndone\n");
-  EXPECT_EQ(classification_text(request, 0), "system\nmail me at a@b.example\nfile body\ndone\n");
+// Tool calls' arguments too: they go upstream and often hold keys.
+TEST(ContentClassTest, TextIsTheLastMessagesTextToolArgumentsAndToolResults) {
+  const auto request = request_of({sys("system"), user("mail me at a@b.example"),
+                                   call("c1", "read_file", R"({"key":"k"})"), result("c1", "file body"),
+                                   assistant("done")});
+  EXPECT_EQ(classification_text(request, 3), "{\"key\":\"k\"}\nfile body\ndone\n");
+  EXPECT_EQ(classification_text(request, 0),
+            "system\nmail me at a@b.example\n{\"key\":\"k\"}\nfile body\ndone\n");
   EXPECT_EQ(classification_text(request, 99), classification_text(request, 0));
   EXPECT_EQ(classification_text(request_of({}), 5), "");
 }
@@ -59,6 +62,31 @@ TEST(ContentClassTest, ConfiguredWordsAndPhrasesAddToTheList) {
   EXPECT_TRUE(list.matches("un café noir"));
   EXPECT_FALSE(list.matches("cafétéria"));
   EXPECT_FALSE(list.matches("porn"));  // defaults left out
+}
+
+// A huge text is read in slices (bounded memory): a word or a phrase is
+// found wherever it is, across the seams between slices too, and a word cut
+// by a seam is never mistaken for another.
+TEST(ContentClassTest, AHugeTextIsReadInSlicesWithoutLosingWordsAtTheSeams) {
+  const std::vector<std::string> words = {"gore", "blood bath"};
+  const NsfwWordList list(words, false);
+  std::string filler;
+  while (filler.size() < 300 * 1024) filler += "plain words here ";
+  for (std::size_t at : {std::size_t{0}, std::size_t{64 * 1024 - 6}, std::size_t{64 * 1024 - 3},
+                         std::size_t{128 * 1024 + 1}, filler.size()}) {
+    SCOPED_TRACE(at);
+    std::string text = filler;
+    text.insert(at, " blood bath ");
+    EXPECT_TRUE(list.matches(text));
+    text = filler;
+    text.insert(at, " gore ");
+    EXPECT_TRUE(list.matches(text));
+    text = filler;
+    text.insert(at, " ungored ");
+    EXPECT_FALSE(list.matches(text));
+  }
+  EXPECT_FALSE(list.matches(filler));
+  EXPECT_FALSE(list.matches(std::string(200 * 1024, 'x')));  // one word longer than two slices
 }
 
 TEST(ContentClassTest, TheDefaultListHoldsOnlyLowerCaseWords) {

@@ -94,4 +94,15 @@ std::optional<double> cost_of(const std::optional<ModelPrices>& prices, const To
   return sum;
 }
 
+void raise_prices(std::optional<ModelPrices>& to, const std::optional<ModelPrices>& from) {
+  if (!from) return;
+  if (!to) to.emplace();
+  auto up = [](std::optional<double>& a, const std::optional<double>& b) {
+    if (b && (!a || *b > *a)) a = b;
+  };
+  up(to->prompt, from->prompt);
+  up(to->completion, from->completion);
+  up(to->request, from->request);
+}
+
 }  // namespace aisbf::routing

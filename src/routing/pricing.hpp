@@ -43,4 +43,9 @@ struct TokenCounts {
 // or a component with tokens has no price that applies (never a silent 0).
 std::optional<double> cost_of(const std::optional<ModelPrices>& prices, const TokenCounts& tokens);
 
+// Raises `to`'s prompt, completion and request prices to `from`'s where
+// higher: a reservation that may be served by any of several models is
+// priced at the dearest (rotations, autoselect).
+void raise_prices(std::optional<ModelPrices>& to, const std::optional<ModelPrices>& from);
+
 }  // namespace aisbf::routing

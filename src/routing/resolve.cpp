@@ -196,9 +196,10 @@ std::optional<std::string> autoselect_target_id(const Config& config, const Name
     if (id.starts_with("autoselect/") || id.starts_with("user-autoselect/")) return std::nullopt;
     return std::string(id);
   }
-  auto first_model = [](const ProviderConfig& p, std::string_view prefix) -> std::optional<std::string> {
+  // By the id as written (a user's provider is kept under an internal id).
+  auto first_model = [id](const ProviderConfig& p, std::string_view prefix) -> std::optional<std::string> {
     if (p.models.empty()) return std::nullopt;
-    return fmt::format("{}{}/{}", prefix, p.id, p.models.front().name);
+    return fmt::format("{}{}/{}", prefix, id, p.models.front().name);
   };
   if (config.find_rotation(id) != nullptr) return fmt::format("rotation/{}", id);
   if (const auto* p = config.find_provider(id)) return first_model(*p, "");

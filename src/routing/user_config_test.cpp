@@ -134,6 +134,31 @@ TEST(UserConfig, ResolvesInTheNamespace) {
 
 // /api/{scope}/…, /api/rotations/… and /api/autoselect/… in a user's
 // namespace: the user's own targets after the global ones, never over them.
+// An autoselect's candidate ids as the model ids a client would name: a
+// user's own provider by the id they wrote (not the view's internal one),
+// and each of them resolves.
+TEST(UserConfig, AutoselectTargetsAreModelIdsThatResolve) {
+  auto global = global_config();
+  auto built = build_user_view(global, "alice",
+                               {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
+                                   {"provider_id":"mine"}]})")},
+                               false, kNoWords);
+  ASSERT_TRUE(built.view);
+  const Namespace alice{"alice", built.view.get()};
+  EXPECT_EQ(autoselect_target_id(*global, alice, "grot"), "rotation/grot");
+  EXPECT_EQ(autoselect_target_id(*global, alice, "shared"), "shared/g1");
+  EXPECT_EQ(autoselect_target_id(*global, alice, "r"), "user-rotation/r");
+  EXPECT_EQ(autoselect_target_id(*global, alice, "mine"), "user-provider/mine/m1");
+  EXPECT_EQ(autoselect_target_id(*global, alice, "shared/g1"), "shared/g1");
+  EXPECT_EQ(autoselect_target_id(*global, alice, "autoselect/x"), std::nullopt);
+  EXPECT_EQ(autoselect_target_id(*global, alice, "nothing"), std::nullopt);
+  EXPECT_EQ(autoselect_target_id(*global, Namespace{}, "mine"), std::nullopt);
+  for (const char* id : {"grot", "shared", "r", "mine"}) {
+    auto resolved = resolve_chat(*global, alice, {}, *autoselect_target_id(*global, alice, id));
+    EXPECT_TRUE(resolved) << id << ": " << (resolved ? "" : resolved.error().message);
+  }
+}
+
 TEST(UserConfig, ResolvesScopedRoutesInTheNamespace) {
   auto global = global_config();
   auto built = build_user_view(global, "alice",

@@ -39,6 +39,11 @@ const AUTOSELECT = {
     available_models: [...candidates(), { model_id: 'local', description: 'A local model for private data', privacy: true }],
   }),
   privnone: entry('mock/select', { classify_privacy: true }),
+  privtwo: entry('mock/select', {
+    classify_privacy: true,
+    available_models: [...candidates({ coding: { privacy: true } }),
+      { model_id: 'local', description: 'A local model for private data', privacy: true }],
+  }),
   adult: entry('mock/select', {
     classify_nsfw: true,
     available_models: [...candidates(), { model_id: 'uncensored', description: 'Adult fiction', nsfw: true }],
@@ -158,6 +163,11 @@ describe('autoselect', { timeout: 120000 }, () => {
     assertError(refused, 403, 'no_allowed_model');
     assert.match(refused.json().error.message, /personal data \(email\)/);
     assert.doesNotMatch(refused.text, /jane\.doe/);
+    // Personal data is never shown to the selection model (no privacy
+    // flag of its own): among two privacy candidates, the first serves.
+    const two = await ask('privtwo', secret);
+    assert.equal(chosen(two), 'coding; by=fallback');
+    assert.ok(!(await upstreamModels()).includes('select'), JSON.stringify(await upstreamModels()));
     // Without personal data the privacy candidate competes like any other.
     assert.equal(chosen(await ask('private', CODE_ASK)), 'coding; by=llm');
   });

@@ -233,10 +233,9 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
       if (eff.classify_privacy) needs.private_data = routing::private_data_kinds(text);
       // Personal data is not shown to the classifier model (nor, below, to
       // the selection model): neither is a privacy candidate.
-      if (eff.classify_nsfw) {
-        needs.nsfw = at.routes.nsfw_words().matches(text) ||
-                     (needs.private_data.empty() && !a.classify_nsfw_model.empty() &&
-                      co_await nsfw_by_model(job, ctx, at, a, eff, *request));
+      if (eff.classify_nsfw) needs.nsfw = at.routes.nsfw_words().matches(text);
+      if (eff.classify_nsfw && !needs.nsfw && needs.private_data.empty() && !a.classify_nsfw_model.empty()) {
+        needs.nsfw = co_await nsfw_by_model(job, ctx, at, a, eff, *request);
       }
     }
   }

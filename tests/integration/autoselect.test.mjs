@@ -39,6 +39,11 @@ const AUTOSELECT = {
     available_models: [...candidates(), { model_id: 'local', description: 'A local model for private data', privacy: true }],
   }),
   privnone: entry('mock/select', { classify_privacy: true }),
+  adultm: entry('mock/select', {
+    classify_nsfw: true,
+    classify_nsfw_model: 'mock/classifier',
+    available_models: [...candidates(), { model_id: 'uncensored', description: 'Adult fiction', nsfw: true }],
+  }),
   privtwo: entry('mock/select', {
     classify_privacy: true,
     available_models: [...candidates({ coding: { privacy: true } }),
@@ -57,7 +62,7 @@ const ROTATIONS = {
   uncensored: { providers: [{ provider_id: 'mock', models: [{ name: 'adult-model', weight: 1 }] }] },
 };
 
-const MODELS = ['code-model', 'chat-model', 'local-model', 'adult-model', 'select', 'select-think', 'select-fence',
+const MODELS = ['classifier', 'code-model', 'chat-model', 'local-model', 'adult-model', 'select', 'select-think', 'select-fence',
   'select-json', 'select-garbage', 'select-unknown', 'fault-500', 'fault-hang'];
 
 describe('autoselect', { timeout: 120000 }, () => {
@@ -177,6 +182,17 @@ describe('autoselect', { timeout: 120000 }, () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(chosen(r), 'uncensored; by=only');
     assert.deepEqual(await upstreamModels(), ['adult-model']);
+    // The classifier model reads what the word list does not know (the mock
+    // answers nsfw for "explicit"), and is not asked when the list decides.
+    await s.mock.reset();
+    assert.equal(chosen(await ask('adultm', 'an explicit story please')), 'uncensored; by=only');
+    assert.deepEqual(await upstreamModels(), ['classifier', 'adult-model']);
+    await s.mock.reset();
+    assert.equal(chosen(await ask('adultm', 'write a hentai story')), 'uncensored; by=only');
+    assert.deepEqual(await upstreamModels(), ['adult-model']);
+    await s.mock.reset();
+    assert.equal(chosen(await ask('adultm', CODE_ASK)), 'coding; by=llm');
+    assert.deepEqual(await upstreamModels(), ['classifier', 'select', 'code-model']);
     // aisbf.json's own words and phrases count too, as whole words.
     assert.equal(chosen(await ask('adult', 'my Dragon  Fruit smoothie')), 'uncensored; by=only');
     assert.equal(chosen(await ask('adult', 'dragonfruit debugging in python')), 'coding; by=llm');

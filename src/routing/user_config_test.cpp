@@ -110,12 +110,17 @@ void expect_alice_r(const Expected<Resolution>& r) {
   EXPECT_EQ(r->rotation->id, "~alice/r");
 }
 
+// alice's view: her provider `mine` (m1, m2) and her rotation `r` over it.
+BuiltView alice_with_r(const std::shared_ptr<const Config>& global) {
+  return build_user_view(global, "alice",
+                         {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
+                             {"provider_id":"mine"}]})")},
+                         false, kNoWords);
+}
+
 TEST(UserConfig, ResolvesInTheNamespace) {
   auto global = global_config();
-  auto built = build_user_view(global, "alice",
-                               {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
-                                   {"provider_id":"mine"}]})")},
-                               false, kNoWords);
+  auto built = alice_with_r(global);
   ASSERT_TRUE(built.view);
   const Namespace alice{"alice", built.view.get()};
 
@@ -132,17 +137,12 @@ TEST(UserConfig, ResolvesInTheNamespace) {
   EXPECT_EQ(resolve_chat(*global, alice, "", "~alice/mine/m1").error().status, 404);  // internal ids stay internal
 }
 
-// /api/{scope}/…, /api/rotations/… and /api/autoselect/… in a user's
-// namespace: the user's own targets after the global ones, never over them.
 // An autoselect's candidate ids as the model ids a client would name: a
 // user's own provider by the id they wrote (not the view's internal one),
 // and each of them resolves.
 TEST(UserConfig, AutoselectTargetsAreModelIdsThatResolve) {
   auto global = global_config();
-  auto built = build_user_view(global, "alice",
-                               {mine(), doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[
-                                   {"provider_id":"mine"}]})")},
-                               false, kNoWords);
+  auto built = alice_with_r(global);
   ASSERT_TRUE(built.view);
   const Namespace alice{"alice", built.view.get()};
   EXPECT_EQ(autoselect_target_id(*global, alice, "grot"), "rotation/grot");
@@ -159,6 +159,8 @@ TEST(UserConfig, AutoselectTargetsAreModelIdsThatResolve) {
   }
 }
 
+// /api/{scope}/…, /api/rotations/… and /api/autoselect/… in a user's
+// namespace: the user's own targets after the global ones, never over them.
 TEST(UserConfig, ResolvesScopedRoutesInTheNamespace) {
   auto global = global_config();
   auto built = build_user_view(global, "alice",

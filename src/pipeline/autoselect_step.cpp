@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "context/token_count.hpp"
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
+#include "pipeline/capability_error.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/side_call.hpp"
 #include "routing/autoselect_answer.hpp"
@@ -193,6 +195,26 @@ GatewayError no_candidate(std::string message) {
   return e;
 }
 
+// Why no candidate may serve a request the filter left none for. When the
+// capabilities alone rule every candidate out and the content (personal
+// data, NSFW) alone would not, the request is one no candidate can take
+// whatever it says: a 400 as a rotation answers. Otherwise the 403 names
+// the kinds of data (the content had its part in it).
+GatewayError no_candidate_left(std::span<const routing::CandidateFlags> flags, const routing::ContentNeeds& needs,
+                               const routing::CandidateFilter& filter, std::string_view autoselect_id) {
+  const routing::ContentNeeds capabilities{.images = needs.images, .tools = needs.tools};
+  const routing::ContentNeeds content{.private_data = needs.private_data, .nsfw = needs.nsfw};
+  const bool sensitive = !needs.private_data.empty() || needs.nsfw;
+  const bool by_capability = (needs.images || needs.tools) &&
+                             routing::filter_candidates(flags, capabilities, autoselect_id).allowed.empty();
+  if (by_capability &&
+      (!sensitive || !routing::filter_candidates(flags, content, autoselect_id).allowed.empty())) {
+    return unsupported_capability(fmt::format("candidate of autoselect '{}'", autoselect_id),
+                                  {.tools = needs.tools, .images = needs.images});
+  }
+  return no_candidate(filter.reason);
+}
+
 }  // namespace
 
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
@@ -263,6 +285,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   };
   const bool sensitive = !needs.private_data.empty() || needs.nsfw;
   if (allowed.empty()) {
+    if (filtered && !usable.empty()) co_return no_candidate_left(flags, needs, filter, a.id);
     // Private or NSFW content never goes to an unflagged fallback, even
     // when no candidate resolved.
     if (sensitive) {
@@ -271,7 +294,6 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
                                  : fmt::format("autoselect {} has no usable candidate for content classified "
                                                "private or NSFW", a.id));
     }
-    if (filtered && !usable.empty()) co_return no_candidate(filter.reason);
     // Nothing to choose among: the fallback serves (or says why it cannot).
     co_return chosen(a.fallback, "fallback");
   }

@@ -1,0 +1,107 @@
+// Autoselect's could-fix items of issue 11, through the binary: the error a
+// request gets when only its tools or images leave no candidate (a 400 as a
+// rotation's, not the privacy 403), a body the decoder rejects when
+// classification is on (its 400, never an unclassified route), a large
+// body's classification (scanned off the event loop, the same decision),
+// and AISBF's listing aliases (/api/autoselections/models, /v1/chat/models,
+// GET /api/{autoselect-id}/models).
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  startStack, post, get, request, mockProvider, model, assertError, assertAnthropicError, bearer, createUser,
+  createToken, tmpDir, ANTHROPIC_VERSION,
+} from './harness.mjs';
+
+const CHAT = '/api/v1/chat/completions';
+const EMAIL = 'mail me at jane.doe@example.org';
+const TOOL = { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+const IMAGE = { type: 'image_url', image_url: { url: 'https://example.com/a.png' } };
+
+// `plain` declares text only; `tooled` tools and vision.
+const PROVIDERS = (url) => ({
+  mock: mockProvider(url, { models: [model('select'), model('mock-model')] }),
+  plain: mockProvider(url, { id: 'plain', models: [model('mock-model', { capabilities: ['t2t'] })] }),
+  tooled: mockProvider(url, { id: 'tooled', models: [model('mock-model', { capabilities: ['t2t', 'function_calling', 'vision'] })] }),
+});
+
+const entry = (available_models, extra = {}) => ({
+  model_name: 'x', description: 'test', selection_model: 'mock/select', fallback: 'plain/mock-model', available_models,
+  ...extra,
+});
+const PLAIN = { model_id: 'plain/mock-model', description: 'text only' };
+const TOOLED = { model_id: 'tooled/mock-model', description: 'tools and vision' };
+
+const AUTOSELECT = {
+  // No candidate declares tools or vision.
+  textonly: entry([PLAIN]),
+  // Privacy leaves the text-only candidate: only the tools rule it out.
+  privplain: entry([{ ...PLAIN, privacy: true }], { classify_privacy: true }),
+  // Privacy rules out the tool-capable one, tools the private one.
+  privsplit: entry([{ ...PLAIN, privacy: true }, TOOLED], { classify_privacy: true }),
+  // Neither flagged nor capable: privacy and tools each rule it out.
+  privnone: entry([PLAIN], { classify_privacy: true }),
+  // Classification on or off, for bodies the decoder rejects.
+  classified: entry([{ ...PLAIN, privacy: true }, TOOLED], { classify_privacy: true, fallback: 'tooled/mock-model' }),
+  nsfwonly: entry([PLAIN, TOOLED], { classify_nsfw: true, fallback: 'tooled/mock-model' }),
+  unclassified: entry([PLAIN, TOOLED], { fallback: 'tooled/mock-model' }),
+};
+
+describe('autoselect fixes', { timeout: 120000 }, () => {
+  let s;
+  const upstream = async () => (await s.mock.chatRequests()).length;
+  let conversations = 0;
+  const ask = (id, content, extra = {}) => post(s.u(CHAT), {
+    model: `autoselect/${id}`,
+    messages: [{ role: 'system', content: `conversation ${++conversations}` }, { role: 'user', content }],
+    ...extra,
+  });
+
+  before(async () => {
+    s = await startStack({ providers: PROVIDERS, autoselect: AUTOSELECT });
+  });
+  after(async () => { await s?.stop(); });
+  beforeEach(async () => { await s.mock.reset(); });
+
+  it('tools or images no candidate declares: a 400 unsupported_capability, as a rotation answers', async () => {
+    const tools = await ask('textonly', 'look it up', { tools: [TOOL] });
+    assertError(tools, 400, 'unsupported_capability');
+    assert.match(tools.json().error.message, /no candidate of autoselect 'textonly' declares the tools capability/);
+    const image = await ask('textonly', [{ type: 'text', text: 'see' }, IMAGE]);
+    assertError(image, 400, 'unsupported_capability');
+    assert.match(image.json().error.message, /the image capability \(vision\)/);
+    // In the client's format.
+    const anthropic = await post(s.u('/v1/messages'), {
+      model: 'autoselect/textonly', max_tokens: 64, messages: [{ role: 'user', content: 'look it up' }],
+      tools: [{ name: 'lookup', input_schema: { type: 'object', properties: {} } }],
+    }, { headers: { 'anthropic-version': ANTHROPIC_VERSION } });
+    assertAnthropicError(anthropic, 400, 'invalid_request_error');
+    assert.equal(await upstream(), 0);
+  });
+
+  it('personal data the privacy candidates can take, but not their tools: the 400 too', async () => {
+    const r = await ask('privplain', EMAIL, { tools: [TOOL] });
+    assertError(r, 400, 'unsupported_capability');
+    assert.doesNotMatch(r.text, /jane\.doe/);
+    // Without tools the private candidate serves.
+    const ok = await ask('privplain', EMAIL);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.headers['x-aisbf-autoselected'], 'plain/mock-model; by=only');
+  });
+
+  it('privacy that removed candidates keeps the 403 naming the kinds of data', async () => {
+    const split = await ask('privsplit', EMAIL, { tools: [TOOL] });
+    assertError(split, 403, 'no_allowed_model');
+    assert.match(split.json().error.message, /personal data \(email\)/);
+    const none = await ask('privnone', EMAIL, { tools: [TOOL] });
+    assertError(none, 403, 'no_allowed_model');
+    assert.match(none.json().error.message, /personal data \(email\)/);
+    assert.doesNotMatch(none.text, /jane\.doe/);
+    assert.equal(await upstream(), 0);
+    // Without personal data, the tool-capable candidate serves.
+    const ok = await ask('privsplit', 'look it up', { tools: [TOOL] });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.headers['x-aisbf-autoselected'], 'tooled/mock-model; by=only');
+  });
+
+});

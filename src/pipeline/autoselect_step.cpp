@@ -15,6 +15,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/capability_error.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/ingress.hpp"
 #include "pipeline/side_call.hpp"
 #include "routing/autoselect_answer.hpp"
 #include "routing/autoselect_cache.hpp"
@@ -215,6 +216,16 @@ GatewayError no_candidate_left(std::span<const routing::CandidateFlags> flags, c
   return no_candidate(filter.reason);
 }
 
+// Why the body could not be classified: the decoder's own error (a 400 in
+// the client's format), asked again on this error path only.
+GatewayError undecodable(ChatJob& job, const RequestContext& ctx) {
+  if (job.io.client != nullptr) {
+    auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body());
+    if (!decoded) return decoded.take_error();
+  }
+  return make_error(ErrorKind::invalid_request, "the request could not be read to classify its content");
+}
+
 }  // namespace
 
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
@@ -245,6 +256,9 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   const Where at = where_of(ctx);
   const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
   const ChatRequest* request = decoded_request(job, ctx);
+  // Content that cannot be read cannot be classified: it is not sent to a
+  // candidate the classification would have ruled out.
+  if (request == nullptr && (eff.classify_privacy || eff.classify_nsfw)) co_return undecodable(job, ctx);
   routing::ContentNeeds needs;
   if (request != nullptr) {
     needs.images = has_images(*request);
@@ -311,7 +325,8 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     }
     return chosen(allowed.front(), "fallback");
   };
-  if (request == nullptr) co_return fallback();  // the body's error is the attempt's to report
+  // Not classified (else answered above): the body's error is the attempt's to report.
+  if (request == nullptr) co_return fallback();
   if (allowed.size() == 1) co_return chosen(allowed.front(), "only");  // nothing to ask about
 
   auto& cache = *ctx.state->autoselect_decisions;

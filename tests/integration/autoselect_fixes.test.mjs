@@ -104,4 +104,34 @@ describe('autoselect fixes', { timeout: 120000 }, () => {
     assert.equal(ok.headers['x-aisbf-autoselected'], 'tooled/mock-model; by=only');
   });
 
+  // A data URL that is not base64: the decoder refuses it, an upstream
+  // might not, and its text is personal data.
+  const undecodable = (id) => ({
+    model: `autoselect/${id}`,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'read this' },
+      { type: 'image_url', image_url: { url: 'data:text/plain,jane.doe@example.org' } }] }],
+  });
+
+  it('a body the decoder rejects is answered with its 400 when classification is on', async () => {
+    for (const id of ['classified', 'nsfwonly']) {
+      const r = await post(s.u(CHAT), undecodable(id));
+      assertError(r, 400);
+      assert.match(r.json().error.message, /base64/, r.text);
+      assert.equal(r.headers['x-aisbf-autoselected'], undefined);
+    }
+    assert.equal(await upstream(), 0);
+    // Anthropic's format: its decoder's 400 in its shape.
+    const anthropic = await post(s.u('/v1/messages'), {
+      model: 'autoselect/classified', max_tokens: 64, messages: [{ role: 'user', content: 42 }],
+    }, { headers: { 'anthropic-version': ANTHROPIC_VERSION } });
+    assertAnthropicError(anthropic, 400, 'invalid_request_error');
+    assert.equal(await upstream(), 0);
+  });
+
+  it('classification off: such a body goes to the fallback as before', async () => {
+    const r = await post(s.u(CHAT), undecodable('unclassified'));
+    assert.equal(r.headers['x-aisbf-autoselected'], 'tooled/mock-model; by=fallback', r.text);
+    assert.equal(await upstream(), 1);  // forwarded as it is: the upstream judges it
+  });
+
 });

@@ -14,6 +14,7 @@
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
 #include "pipeline/capability_error.hpp"
+#include "pipeline/content_scan.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/ingress.hpp"
 #include "pipeline/side_call.hpp"
@@ -264,12 +265,17 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     needs.images = has_images(*request);
     needs.tools = !request->tools.empty();
     if (eff.classify_privacy || eff.classify_nsfw) {
-      const std::string text =
+      std::string text =
           routing::classification_text(*request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
-      if (eff.classify_privacy) needs.private_data = routing::private_data_kinds(text);
+      // A large text is scanned on the count pool (content_scan.hpp). The
+      // arguments are named: no temporaries in a full-expression that suspends (GCC 12).
+      const ContentScanAsk ask{eff.classify_privacy, eff.classify_nsfw};
+      auto table = ctx.global_routes ? ctx.global_routes : ctx.routes;
+      ContentScan scan = co_await scan_content(ctx, std::move(table), std::move(text), ask);
+      needs.private_data = std::move(scan.private_data);
       // Personal data is not shown to the classifier model (nor, below, to
       // the selection model): neither is a privacy candidate.
-      if (eff.classify_nsfw) needs.nsfw = at.routes.nsfw_words().matches(text);
+      needs.nsfw = scan.nsfw_words;
       if (eff.classify_nsfw && !needs.nsfw && needs.private_data.empty() && !a.classify_nsfw_model.empty()) {
         needs.nsfw = co_await nsfw_by_model(job, ctx, at, a, eff, *request);
       }

@@ -134,4 +134,13 @@ describe('autoselect fixes', { timeout: 120000 }, () => {
     assert.equal(await upstream(), 1);  // forwarded as it is: the upstream judges it
   });
 
+  it('a body past 64 KiB is classified as a small one is', async () => {
+    const filler = 'the quick brown fox jumps over the lazy dog. '.repeat(4000);  // 180 kB
+    const privateOne = await ask('privsplit', `${filler} ${EMAIL}`);
+    assert.equal(privateOne.status, 200, privateOne.text);
+    assert.equal(privateOne.headers['x-aisbf-autoselected'], 'plain/mock-model; by=only');
+    const refused = await ask('privnone', `${filler} ${EMAIL}`, { tools: [TOOL] });
+    assertError(refused, 403, 'no_allowed_model');
+    assert.match(refused.json().error.message, /personal data \(email\)/);
+  });
 });

@@ -144,3 +144,82 @@ describe('autoselect fixes', { timeout: 120000 }, () => {
     assert.match(refused.json().error.message, /personal data \(email\)/);
   });
 });
+
+// AISBF's listing aliases, with auth on.
+const TOKEN = 'autoselect-fixes-token';
+const global = bearer(TOKEN);
+
+describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () => {
+  let s;
+  let userToken;
+  before(async () => {
+    s = await startStack({
+      providers: PROVIDERS,
+      autoselect: { textonly: AUTOSELECT.textonly, privsplit: AUTOSELECT.privsplit },
+      auth: { enabled: true, tokens: [TOKEN] },
+      aisbf: { database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-asfix-'), 'aisbf.db') } },
+    });
+    await createUser(s.url, global, { username: 'dora' });
+    userToken = (await createToken(s.url, global, 'dora')).token;
+    const own = await request(s.u('/api/user/autoselects/mine'), {
+      method: 'PUT',
+      headers: bearer(userToken),
+      body: { model_name: 'mine', description: 'my pick', fallback: 'plain/mock-model',
+        available_models: [{ model_id: 'tooled/mock-model', description: 'my tools' }] },
+    });
+    assert.equal(own.status, 201, own.text);
+  });
+  after(async () => { await s?.stop(); });
+
+  const json = async (p, headers = global) => {
+    const r = await get(s.u(p), { headers });
+    assert.equal(r.status, 200, `${p}: ${r.text}`);
+    return r.json();
+  };
+
+  it('/api/autoselections/models is /api/autoselect/models, for a global token and a user', async () => {
+    for (const who of [global, bearer(userToken)]) {
+      const alias = await json('/api/autoselections/models', who);
+      assert.deepEqual(alias, await json('/api/autoselect/models', who));
+      assert.ok(alias.data.some((m) => m.id === 'autoselect/privsplit'), JSON.stringify(alias));
+    }
+  });
+
+  it('/v1/chat/models is /v1/models, in both shapes', async () => {
+    const list = await json('/v1/chat/models');
+    assert.equal(list.object, 'list');
+    assert.deepEqual(list, await json('/v1/models'));
+    assert.ok(list.data.some((m) => m.id === 'autoselect/textonly'));
+    const anthropic = { 'x-api-key': TOKEN, 'anthropic-version': ANTHROPIC_VERSION };
+    assert.deepEqual(await json('/v1/chat/models', anthropic), await json('/v1/models', anthropic));
+  });
+
+  it('GET /api/{autoselect-id}/models lists its candidates', async () => {
+    const list = await json('/api/privsplit/models');
+    assert.deepEqual(list, {
+      object: 'list',
+      data: [
+        { id: 'plain/mock-model', object: 'model', created: 0, owned_by: 'aisbf', name: 'plain/mock-model',
+          description: 'text only', autoselect_id: 'privsplit' },
+        { id: 'tooled/mock-model', object: 'model', created: 0, owned_by: 'aisbf', name: 'tooled/mock-model',
+          description: 'tools and vision', autoselect_id: 'privsplit' },
+      ],
+    });
+    // A provider's models as before; a user's own autoselect in their namespace.
+    assert.ok((await json('/api/plain/models')).data.some((m) => m.id === 'plain/mock-model'));
+    const mine = await json('/api/mine/models', bearer(userToken));
+    assert.deepEqual(mine.data.map((m) => [m.id, m.description, m.autoselect_id]),
+      [['tooled/mock-model', 'my tools', 'mine']]);
+    // Another's autoselect is unknown to the global token, as an unknown id.
+    assertError(await get(s.u('/api/mine/models'), { headers: global }), 404, 'model_not_found');
+    assertError(await get(s.u('/api/nothing/models'), { headers: global }), 404, 'model_not_found');
+  });
+
+  it('who may call: a token, as on the routes they alias', async () => {
+    for (const p of ['/api/autoselections/models', '/v1/chat/models', '/api/privsplit/models']) {
+      assertError(await get(s.u(p)), 401);
+      assertError(await get(s.u(p), { headers: bearer('wrong') }), 401);
+    }
+    assert.equal((await post(s.u('/api/autoselections/models'), {}, { headers: global })).status, 405);
+  });
+});

@@ -148,6 +148,20 @@ std::string rotation_models_json(const Config& config) { return list_of(config.r
 
 std::string autoselect_models_json(const Config& config) { return list_of(config.autoselects, autoselect_entry); }
 
+std::string autoselect_candidates_json(const AutoselectConfig& autoselect, std::string_view id) {
+  json::array data;
+  for (const auto& c : autoselect.candidates) {
+    data.emplace_back(json::object{{"id", c.model_id},
+                                   {"object", "model"},
+                                   {"created", 0},
+                                   {"owned_by", "aisbf"},
+                                   {"name", c.model_id},
+                                   {"description", c.description},
+                                   {"autoselect_id", id}});
+  }
+  return model_list_json(std::move(data));
+}
+
 std::string autoselects_list_json(const Config& config) { return list_of(config.autoselects, autoselect_listing); }
 
 std::optional<std::string> model_json(const Config& config, std::string_view model_id) {

@@ -33,6 +33,14 @@ std::string rotation_models_json(const Config& config);
 // The autoselects as models ("autoselect/<id>"), for /api/autoselect/models.
 std::string autoselect_models_json(const Config& config);
 
+// One autoselect's candidates as models, for GET /api/{autoselect-id}/models
+// (AISBF's list of the ids its selection may choose): each
+// {"id": model_id as configured, "object":"model", "created":0,
+// "owned_by":"aisbf", "name": model_id, "description", "autoselect_id": `id`}.
+// `id`: the autoselect as the caller named it (a user's own without the
+// prefix it carries in their view).
+std::string autoselect_candidates_json(const AutoselectConfig& autoselect, std::string_view id);
+
 // GET /api/autoselect: {"object":"list","data":[{"id","object":"autoselect",
 // "model_name","description","selection_model","fallback","capabilities",
 // "available_models":[{"model_id","description","nsfw","privacy"}]}]}:

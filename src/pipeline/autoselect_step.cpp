@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,7 +13,10 @@
 #include "context/token_count.hpp"
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
+#include "pipeline/capability_error.hpp"
+#include "pipeline/content_scan.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/ingress.hpp"
 #include "pipeline/side_call.hpp"
 #include "routing/autoselect_answer.hpp"
 #include "routing/autoselect_cache.hpp"
@@ -193,6 +197,36 @@ GatewayError no_candidate(std::string message) {
   return e;
 }
 
+// Why no candidate may serve a request the filter left none for. When the
+// capabilities alone rule every candidate out and the content (personal
+// data, NSFW) alone would not, the request is one no candidate can take
+// whatever it says: a 400 as a rotation answers. Otherwise the 403 names
+// the kinds of data (the content had its part in it).
+GatewayError no_candidate_left(std::span<const routing::CandidateFlags> flags, const routing::ContentNeeds& needs,
+                               const routing::CandidateFilter& filter, std::string_view autoselect_id) {
+  const routing::ContentNeeds capabilities{.images = needs.images, .tools = needs.tools};
+  const routing::ContentNeeds content{.private_data = needs.private_data, .nsfw = needs.nsfw};
+  const bool sensitive = !needs.private_data.empty() || needs.nsfw;
+  const bool by_capability = (needs.images || needs.tools) &&
+                             routing::filter_candidates(flags, capabilities, autoselect_id).allowed.empty();
+  if (by_capability &&
+      (!sensitive || !routing::filter_candidates(flags, content, autoselect_id).allowed.empty())) {
+    return unsupported_capability(fmt::format("candidate of autoselect '{}'", autoselect_id),
+                                  {.tools = needs.tools, .images = needs.images});
+  }
+  return no_candidate(filter.reason);
+}
+
+// Why the body could not be classified: the decoder's own error (a 400 in
+// the client's format), asked again on this error path only.
+GatewayError undecodable(ChatJob& job, const RequestContext& ctx) {
+  if (job.io.client != nullptr) {
+    auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body());
+    if (!decoded) return decoded.take_error();
+  }
+  return make_error(ErrorKind::invalid_request, "the request could not be read to classify its content");
+}
+
 }  // namespace
 
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
@@ -223,17 +257,25 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   const Where at = where_of(ctx);
   const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
   const ChatRequest* request = decoded_request(job, ctx);
+  // Content that cannot be read cannot be classified: it is not sent to a
+  // candidate the classification would have ruled out.
+  if (request == nullptr && (eff.classify_privacy || eff.classify_nsfw)) co_return undecodable(job, ctx);
   routing::ContentNeeds needs;
   if (request != nullptr) {
     needs.images = has_images(*request);
     needs.tools = !request->tools.empty();
     if (eff.classify_privacy || eff.classify_nsfw) {
-      const std::string text =
+      std::string text =
           routing::classification_text(*request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
-      if (eff.classify_privacy) needs.private_data = routing::private_data_kinds(text);
+      // A large text is scanned on the count pool (content_scan.hpp). The
+      // arguments are named: no temporaries in a full-expression that suspends (GCC 12).
+      const ContentScanAsk ask{eff.classify_privacy, eff.classify_nsfw};
+      auto table = ctx.global_routes ? ctx.global_routes : ctx.routes;
+      ContentScan scan = co_await scan_content(ctx, std::move(table), std::move(text), ask);
+      needs.private_data = std::move(scan.private_data);
       // Personal data is not shown to the classifier model (nor, below, to
       // the selection model): neither is a privacy candidate.
-      if (eff.classify_nsfw) needs.nsfw = at.routes.nsfw_words().matches(text);
+      needs.nsfw = scan.nsfw_words;
       if (eff.classify_nsfw && !needs.nsfw && needs.private_data.empty() && !a.classify_nsfw_model.empty()) {
         needs.nsfw = co_await nsfw_by_model(job, ctx, at, a, eff, *request);
       }
@@ -263,6 +305,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   };
   const bool sensitive = !needs.private_data.empty() || needs.nsfw;
   if (allowed.empty()) {
+    if (filtered && !usable.empty()) co_return no_candidate_left(flags, needs, filter, a.id);
     // Private or NSFW content never goes to an unflagged fallback, even
     // when no candidate resolved.
     if (sensitive) {
@@ -271,7 +314,6 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
                                  : fmt::format("autoselect {} has no usable candidate for content classified "
                                                "private or NSFW", a.id));
     }
-    if (filtered && !usable.empty()) co_return no_candidate(filter.reason);
     // Nothing to choose among: the fallback serves (or says why it cannot).
     co_return chosen(a.fallback, "fallback");
   }
@@ -289,7 +331,8 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     }
     return chosen(allowed.front(), "fallback");
   };
-  if (request == nullptr) co_return fallback();  // the body's error is the attempt's to report
+  // Not classified (else answered above): the body's error is the attempt's to report.
+  if (request == nullptr) co_return fallback();
   if (allowed.size() == 1) co_return chosen(allowed.front(), "only");  // nothing to ask about
 
   auto& cache = *ctx.state->autoselect_decisions;

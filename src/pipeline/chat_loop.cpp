@@ -10,6 +10,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/autoselect_step.hpp"
+#include "pipeline/capability_error.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
 #include "pipeline/gateway_state.hpp"
@@ -210,16 +211,6 @@ void note_untried(const routing::AttemptPlanner& planner, const routing::Rotatio
   }
 }
 
-GatewayError no_capable_candidate(const routing::RotationPlan& plan, const routing::RequestNeeds& needs) {
-  auto e = make_error(ErrorKind::invalid_request,
-                      fmt::format("no model of rotation '{}' declares {} this request uses", plan.rotation->id,
-                                  needs.tools && needs.images ? "the tools and image capabilities"
-                                  : needs.tools              ? "the tools capability (function_calling)"
-                                                             : "the image capability (vision)"));
-  e.code = "unsupported_capability";
-  return e;
-}
-
 // How the loop over a rotation's candidates ended, short of an answer.
 struct LoopEnd {
   bool answered = false;                     // an attempt's answer (or part of it) went out
@@ -292,7 +283,8 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   routing::AttemptPlanner planner(candidates, needs, plan.max_attempts, plan.max_attempts_per_model,
                                   selection_seed(ctx));
   if (!planner.any_capable() && !candidates.empty()) {
-    co_return co_await answer_error(job, ctx, no_capable_candidate(plan, needs));
+    const auto error = unsupported_capability(fmt::format("model of rotation '{}'", plan.rotation->id), needs);
+    co_return co_await answer_error(job, ctx, error);
   }
   std::vector<AttemptRecord> records;
   watch_client(job, ctx);

@@ -75,14 +75,22 @@ awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, con
   return user_routes::model_get(app, ex, ctx, m.param("model_id"));
 }
 
+// /api/{scope}/models: an autoselect's candidates (AISBF's; an autoselect
+// wins over a provider of the same id, as on the scoped chat routes), a
+// provider's models, else the caller's own.
 awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   const auto scope = m.param("scope");
+  if (const auto* autoselect = ctx.config->find_autoselect(scope)) {
+    const std::string list = api::autoselect_candidates_json(*autoselect, scope);
+    co_return co_await send_json(ex, 200, list, ctx.request_id);
+  }
   if (ctx.config->find_provider(scope) != nullptr)
     co_return co_await send_json(ex, 200, api::models_list_json(*ctx.config, scope, app.catalog().snapshot().get()),
                                  ctx.request_id);
   if (!ctx.namespace_user.empty()) co_return co_await user_routes::scope_models(app, ex, ctx, scope);
-  co_await send_error(ex, coded(ErrorKind::not_found, fmt::format("no provider named '{}'", scope), "model_not_found"),
-                      ctx);
+  co_await send_error(
+      ex, coded(ErrorKind::not_found, fmt::format("no provider or autoselect named '{}'", scope), "model_not_found"),
+      ctx);
 }
 
 // The chat routes hand over the pipeline's awaitable: no frame of their own.
@@ -195,6 +203,7 @@ const Route kRoutes[] = {
     {{"models_list", kGet, "/api/v1/models", kToken, kEitherFormat}, &models_list},
     {{"models_list", kGet, "/v1/models", kToken, kEitherFormat}, &models_list},
     {{"models_list", kGet, "/models", kToken, kEitherFormat}, &models_list},
+    {{"models_list", kGet, "/v1/chat/models", kToken, kEitherFormat}, &models_list},  // AISBF's alias
     {{"chat", kPost, "/api/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"chat", kPost, "/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"messages", kPost, "/v1/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
@@ -214,6 +223,7 @@ const Route kRoutes[] = {
     {{"rotations_models", kGet, "/api/rotations/models", kToken}, &rotations_models},
     {{"autoselects_list", kGet, "/api/autoselect", kToken}, &autoselects_list},
     {{"autoselect_models", kGet, "/api/autoselect/models", kToken}, &autoselect_models},
+    {{"autoselect_models", kGet, "/api/autoselections/models", kToken}, &autoselect_models},  // AISBF's alias
     {{"admin_health", kGet, "/api/admin/health", kAdmin}, &admin_health},
     {{"admin_health_reset", kPost, "/api/admin/health/reset", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_health_reset},

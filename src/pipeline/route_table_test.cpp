@@ -115,8 +115,10 @@ TEST(RouteTable, ReservedWords) {
   auto words = reserved_route_words();
   std::sort(words.begin(), words.end());
   // "openapi.json": /api/openapi.json (an id with a dot is unusual anyway).
-  std::vector<std::string_view> want{"admin", "audio", "auth", "autoselect", "embeddings", "images", "models",
-                                     "openapi.json", "proxy", "rotations", "u", "user", "v1"};
+  // "autoselections": AISBF's alias /api/autoselections/models.
+  std::vector<std::string_view> want{"admin",  "audio",  "auth",         "autoselect", "autoselections", "embeddings",
+                                     "images", "models", "openapi.json", "proxy",      "rotations",      "u",
+                                     "user",   "v1"};
   EXPECT_EQ(words, want);  // config.cpp's list of today, now derived from the table
 }
 

@@ -113,9 +113,15 @@ awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std
 awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
   auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
   if (!view) co_return co_await send_error(ex, view.error(), ctx);
+  if (const auto* autoselect = (*view)->autoselect(scope)) {
+    const std::string list = api::autoselect_candidates_json(*autoselect, scope);
+    co_return co_await send_json(ex, 200, list, ctx.request_id);
+  }
   if (auto list = api::user_provider_models_json(**view, scope)) co_return co_await send_json(ex, 200, *list, ctx.request_id);
-  co_await send_error(
-      ex, coded_error(ErrorKind::not_found, fmt::format("no provider named '{}'", scope), "model_not_found"), ctx);
+  co_await send_error(ex,
+                      coded_error(ErrorKind::not_found, fmt::format("no provider or autoselect named '{}'", scope),
+                                  "model_not_found"),
+                      ctx);
 }
 
 namespace {

@@ -89,6 +89,19 @@ bool surely_over(const std::string& line, std::int64_t budget) {
   return static_cast<std::int64_t>(line.size()) / kBytesPerTokenCap > budget;
 }
 
+// Whether an older message's `line` may fit the `left` tokens of the
+// budget, found without reading more of it than the budget could hold: a
+// line of more than kBytesPerTokenCap bytes a token is over unread, and the
+// tokenizer's prefix search (TokenCounter::text_prefix_within) stops where
+// the budget runs out. A counter that cannot search says "may": the caller
+// counts the line, at most kBytesPerTokenCap bytes a token of the budget.
+bool may_fit(const std::string& line, Role role, std::int64_t left, const context::TokenCounter& counter) {
+  if (left <= 0 || surely_over(line, left)) return false;
+  const std::int64_t overhead = count_line({}, role, counter);
+  const auto prefix = counter.text_prefix_within(line, left - overhead);
+  return !prefix || *prefix >= line.size();
+}
+
 // The newest message's line cut to its head and tail until it fits `budget`:
 // each try keeps a share of the bytes in proportion to the overshoot.
 std::string cut_to_budget(std::string line, Role role, std::int64_t budget, const context::TokenCounter& counter) {
@@ -130,6 +143,8 @@ std::string render_conversation(const ChatRequest& request, const ConversationWi
       kept.push_back(cut_to_budget(std::move(line), it->role, window.tokens, counter));
       break;
     }
+    // An older message that does not fit ends the walk, its text not counted whole.
+    if (!kept.empty() && !may_fit(line, it->role, window.tokens - used, counter)) break;
     const std::int64_t tokens = count_line(line, it->role, counter);
     if (used + tokens > window.tokens) {
       if (kept.empty()) kept.push_back(cut_to_budget(std::move(line), it->role, window.tokens, counter));

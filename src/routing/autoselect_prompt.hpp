@@ -43,7 +43,10 @@ struct ConversationWindow {
 // left out) that fit `window`, newest kept first, rendered oldest first and
 // counted with `counter` as rendered. The newest message is always there:
 // alone over the budget, it is cut to its head and tail with
-// "[… N bytes omitted …]" between. Tags neutralised.
+// "[… N bytes omitted …]" between. An older message that does not fit ends
+// the walk, read no further than the budget reaches (the counter's
+// text_prefix_within), so a huge old paste costs what the budget does.
+// Tags neutralised.
 std::string render_conversation(const ChatRequest& request, const ConversationWindow& window,
                                 const context::TokenCounter& counter);
 

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "context/condense_test_support.hpp"
+#include "context/metered_counter_test_support.hpp"
+#include "context/tokenizer.hpp"
 
 namespace aisbf::routing {
 namespace {
@@ -107,6 +109,30 @@ TEST(AutoselectPromptTest, AHugeNewestMessageIsCutBeforeItIsCounted) {
   EXPECT_LE(counter.longest, 16u * 1000u + 200u);
   EXPECT_LE(context::testing::words(text) + 3, 1000);
   EXPECT_GT(context::testing::words(text), 500);
+}
+
+// An older message over what is left of the budget ends the walk without
+// being tokenized whole: one a little over (read as far as the budget
+// reaches), one far over (not read at all).
+TEST(AutoselectPromptTest, AnOlderMessageOverTheBudgetIsNotCountedWhole) {
+  auto tokenizer = context::tokenizer_for(context::Encoding::cl100k_base);
+  ASSERT_TRUE(tokenizer.has_value()) << tokenizer.error().message;
+  const std::string newest = "Please help me debug this python function";
+  for (const std::size_t size : {100'000u, 2'000'000u}) {
+    std::string old = "OLDEST";
+    while (old.size() < size) old += " word";
+    const context::testing::MeteredCounter counter(**tokenizer);
+    const auto text =
+        render_conversation(request_of({user(old), user(newest)}), {.messages = 10, .tokens = 8000}, counter);
+    EXPECT_EQ(text, "user: " + newest + "\n") << size;
+    // The budget is 8000 tokens of about 5 bytes each: some 40 kB read, not the message's size.
+    EXPECT_LT(counter.bytes, 50'000u) << size;
+  }
+  // Older messages that fit are kept, newest first, as with any counter.
+  const context::testing::MeteredCounter counter(**tokenizer);
+  const auto text = render_conversation(request_of({user("first question"), user("an answer"), user(newest)}),
+                                        {.messages = 10, .tokens = 8000}, counter);
+  EXPECT_EQ(text, "user: first question\nuser: an answer\nuser: " + newest + "\n");
 }
 
 TEST(AutoselectPromptTest, ShowsToolCallsResultsAndImagesShortly) {

@@ -1,0 +1,17 @@
+#include "pipeline/capability_error.hpp"
+
+#include <fmt/format.h>
+
+namespace aisbf {
+
+GatewayError unsupported_capability(std::string_view who, const routing::RequestNeeds& needs) {
+  auto e = make_error(ErrorKind::invalid_request,
+                      fmt::format("no {} declares {} this request uses", who,
+                                  needs.tools && needs.images ? "the tools and image capabilities"
+                                  : needs.tools               ? "the tools capability (function_calling)"
+                                                              : "the image capability (vision)"));
+  e.code = "unsupported_capability";
+  return e;
+}
+
+}  // namespace aisbf

@@ -6,10 +6,10 @@
 // 0.7: the embeddings decide. Also: the descriptions are embedded once
 // (one batch with the first prompt, then the prompt alone), an embeddings
 // failure or hang leaves BM25 alone serving, and personal data makes no
-// embeddings call.
+// embeddings call. The call itself is a usage row (route autoselect).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, post, mockProvider, model } from './harness.mjs';
+import { startStack, post, mockProvider, model, usageCsvRows } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
 const CODING = 'Programming python code.';
@@ -104,6 +104,20 @@ describe('autoselect with embeddings', { timeout: 60000 }, () => {
     assert.equal((await embeddingCalls()).length, 2);
     const served = (await s.mock.chatRequests()).map((q) => JSON.parse(q.body).model);
     assert.deepEqual(served, ['code-model', 'code-model']);
+  });
+
+  it('the embeddings call is a usage row of its own, route autoselect', async () => {
+    await ask('emb', `${ASK} counted`);
+    let rows = [];
+    for (const until = Date.now() + 5000; Date.now() < until;) {
+      rows = await usageCsvRows(s);
+      if (rows.some((r) => r.model === 'embed-bow') && rows.some((r) => r.model === 'chat-model')) break;
+    }
+    const embedded = rows.filter((r) => r.model === 'embed-bow');
+    assert.ok(embedded.length >= 1, JSON.stringify(rows));
+    assert.equal(embedded.at(-1).route, 'autoselect');
+    assert.equal(embedded.at(-1).requested_model, 'mock/embed-bow');
+    assert.ok(Number(embedded.at(-1).prompt_tokens) > 0, JSON.stringify(embedded.at(-1)));
   });
 
   it('personal data is never sent to the embeddings model', async () => {

@@ -1,6 +1,7 @@
 #include "pipeline/semantic_embeddings.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <spdlog/spdlog.h>
 
@@ -22,12 +23,20 @@ struct Lookup {
   std::vector<routing::TextDigest> missing_digests;
 };
 
+bool blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// A blank description has no direction: an empty vector, whose cosine with
+// anything is 0 (dot_product of different sizes), never sent upstream (an
+// empty input is an error to most embeddings APIs).
 Lookup look_up(const routing::DescriptionVectors& cache, std::string_view model,
                std::span<const std::string_view> descriptions) {
+  static const auto kNoDirection = std::make_shared<const std::vector<float>>();
   Lookup out;
   for (std::string_view text : descriptions) {
     out.digests.push_back(routing::text_digest(text));
-    out.vectors.push_back(cache.find(model, out.digests.back()));
+    out.vectors.push_back(blank(text) ? kNoDirection : cache.find(model, out.digests.back()));
     if (out.vectors.back() == nullptr &&
         std::find(out.missing_digests.begin(), out.missing_digests.end(), out.digests.back()) ==
             out.missing_digests.end()) {
@@ -43,6 +52,7 @@ Lookup look_up(const routing::DescriptionVectors& cache, std::string_view model,
 boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
     RequestContext& ctx, http::UpstreamPool& pool, const SemanticEmbeddings& how,
     std::span<const std::string_view> descriptions, std::string_view query) {
+  if (blank(query)) co_return std::nullopt;  // nothing to embed (an image alone): BM25 scores nothing either
   routing::DescriptionVectors& cache = *ctx.state->description_vectors;
   Lookup found = look_up(cache, how.model, descriptions);
   // One call: the missing descriptions, then the prompt last.

@@ -32,6 +32,7 @@ const AUTOSELECT = {
   emb: semantic('mock/embed-bow'),
   emb500: semantic('mock/embed-bow-fault-500'),
   embhang: semantic('mock/embed-bow-fault-hang', { selection_timeout: 1 }),
+  embblank: semantic('mock/embed-bow', { available_models: [...candidates(), { model_id: 'mock/chat-model', description: ' ' }] }),
   embpriv: semantic('mock/embed-bow', { classify_privacy: true, available_models: candidates({ privacy: true }) }),
 };
 
@@ -118,6 +119,15 @@ describe('autoselect with embeddings', { timeout: 60000 }, () => {
     assert.equal(embedded.at(-1).route, 'autoselect');
     assert.equal(embedded.at(-1).requested_model, 'mock/embed-bow');
     assert.ok(Number(embedded.at(-1).prompt_tokens) > 0, JSON.stringify(embedded.at(-1)));
+  });
+
+  it('a blank description is never sent and counts nothing', async () => {
+    const r = await ask('embblank', ASK);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(chosen(r), 'general; by=semantic');
+    const calls = await embeddingCalls();
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0].input.every((text) => text.trim() !== ''), JSON.stringify(calls[0].input));
   });
 
   it('personal data is never sent to the embeddings model', async () => {

@@ -108,6 +108,7 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   prepare_usage_context(call, ctx, how);
   note_attempt_start(call.usage, c);
   Timeouts timeouts = c.timeouts;
+  timeouts.connect = std::min(timeouts.connect, how.timeout);
   timeouts.first_byte = std::min(timeouts.first_byte, how.timeout);
   timeouts.idle = std::min(timeouts.idle, how.timeout);
   timeouts.total = std::min(timeouts.total, how.timeout);

@@ -4,6 +4,7 @@
 // src/providers/<name>/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/chat_types.hpp"
+#include "core/embedding_types.hpp"
 #include "core/expected.hpp"
 #include "core/gateway_error.hpp"
 
@@ -96,6 +98,18 @@ class ProviderAdapter {
   // GET (with auth_headers), and the decoding of its answer.
   virtual std::string models_path(const UpstreamTarget& target) const = 0;
   virtual Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const = 0;
+
+  // Embeddings (core/embedding_types.hpp): the request for `request.inputs`
+  // (path, headers with auth, body) and the decoding of a 200 answer, which
+  // must hold one vector per input (`inputs`). A provider type without an
+  // embeddings API keeps these defaults: no_embeddings_error.
+  virtual Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& /*request*/,
+                                                      const UpstreamTarget& /*target*/) const {
+    return no_embeddings_error(type());
+  }
+  virtual Expected<EmbeddingResponse> decode_embeddings(std::string_view /*body*/, std::size_t /*inputs*/) const {
+    return no_embeddings_error(type());
+  }
 
   // An upstream error answer as a GatewayError (status, retryability, message).
   virtual GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const = 0;

@@ -17,6 +17,7 @@
 #include "pipeline/content_scan.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/ingress.hpp"
+#include "pipeline/semantic_embeddings.hpp"
 #include "pipeline/side_call.hpp"
 #include "routing/autoselect_answer.hpp"
 #include "routing/autoselect_cache.hpp"
@@ -357,10 +358,25 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     const routing::Bm25Index* index = ctx.user_view ? ctx.user_view->routes->autoselect_index(a.id) : nullptr;
     if (index == nullptr) index = at.routes.autoselect_index(a.id);
     if (index != nullptr && index->size() == a.candidates.size()) {
-      const std::vector<double> all = index->score(semantic_query(*request));
+      const std::string query = semantic_query(*request);
+      const std::vector<double> all = index->score(query);
       std::vector<double> scores;
       for (std::size_t i : filter.allowed) scores.push_back(all[usable[i].index]);
-      const auto pick = routing::pick_semantic(scores, {}, {a.semantic.weight, a.semantic.margin});
+      // Hybrid with the embeddings model when there is one; any failure
+      // leaves `cosines` empty: BM25 alone. Personal data is never shown
+      // to it (as to the selection model below).
+      std::vector<double> cosines;
+      const auto embeddings_model =
+          a.semantic.embeddings_model.empty() || !needs.private_data.empty()
+              ? std::nullopt
+              : routing::autoselect_target_id(at.routes.config(), at.ns, a.semantic.embeddings_model);
+      if (embeddings_model) {
+        std::vector<std::string_view> descriptions;
+        for (std::size_t i : filter.allowed) descriptions.push_back(a.candidates[usable[i].index].description);
+        const SemanticEmbeddings how{*embeddings_model, a.id, timeout_of(eff)};
+        if (auto c = co_await semantic_cosines(ctx, job.io.pool, how, descriptions, query)) cosines = std::move(*c);
+      }
+      const auto pick = routing::pick_semantic(scores, cosines, {a.semantic.weight, a.semantic.margin});
       if (pick.chosen) {
         remember(allowed[*pick.chosen], routing::DecisionSource::semantic);
         co_return chosen(allowed[*pick.chosen], "semantic");

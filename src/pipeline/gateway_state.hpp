@@ -16,6 +16,7 @@
 #include "limits/spacing.hpp"
 #include "limits/token_windows.hpp"
 #include "routing/autoselect_cache.hpp"
+#include "routing/description_vectors.hpp"
 #include "routing/health.hpp"
 
 namespace aisbf {
@@ -34,6 +35,8 @@ struct GatewayState {
   std::unique_ptr<CountPool> counts;  // large prompts counted and split off the event loops (count_pool.hpp)
   // Autoselect's choices per conversation (routing/autoselect_cache.hpp).
   std::unique_ptr<routing::AutoselectDecisionCache> autoselect_decisions;
+  // Semantic selection's description embeddings, across reloads (routing/description_vectors.hpp).
+  std::unique_ptr<routing::DescriptionVectors> description_vectors;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

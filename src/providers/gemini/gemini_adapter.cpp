@@ -27,7 +27,7 @@ HeaderList GeminiAdapter::auth_headers(const UpstreamTarget& target) const {
 
 // The endpoint carries the version (…/v1beta). `models/x` and `x` name the
 // same model; tuned models live under `tunedModels/`.
-std::string GeminiAdapter::chat_path(const UpstreamTarget& target, bool stream) const {
+std::string model_resource(const UpstreamTarget& target) {
   std::string_view model = target.upstream_model;
   std::string_view collection = "models";
   if (starts_with(model, "models/")) {
@@ -36,12 +36,14 @@ std::string GeminiAdapter::chat_path(const UpstreamTarget& target, bool stream) 
     model.remove_prefix(12);
     collection = "tunedModels";
   }
-  std::string path = "/";
-  path += collection;
+  std::string path(collection);
   path += '/';
   path += encode_segment(model);
-  path += stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
   return path;
+}
+
+std::string GeminiAdapter::chat_path(const UpstreamTarget& target, bool stream) const {
+  return "/" + model_resource(target) + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
 }
 
 const ProviderAdapter& gemini_adapter() {

@@ -17,8 +17,16 @@ class GeminiAdapter final : public ProviderAdapter {
   // "/models" (the endpoint carries /v1beta); ids lose their "models/" prefix.
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
+  // `POST models/{m}:batchEmbedContents` (gemini_embeddings.cpp).
+  Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& request,
+                                              const UpstreamTarget& target) const override;
+  Expected<EmbeddingResponse> decode_embeddings(std::string_view body, std::size_t inputs) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
+
+// "models/{model}" (or "tunedModels/{model}"), the model as one encoded
+// path segment: what follows the endpoint before ":generateContent".
+std::string model_resource(const UpstreamTarget& target);
 
 // The one (stateless, immutable) instance.
 const ProviderAdapter& gemini_adapter();

@@ -18,6 +18,10 @@ class OllamaAdapter final : public ProviderAdapter {
   // "/api/tags", or "/tags" when the endpoint already ends in /api.
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
+  // `POST /api/embed` (ollama_embeddings.cpp).
+  Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& request,
+                                              const UpstreamTarget& target) const override;
+  Expected<EmbeddingResponse> decode_embeddings(std::string_view body, std::size_t inputs) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
 

@@ -25,8 +25,19 @@ class OpenAiAdapter final : public ProviderAdapter {
   // and, when present, OpenRouter's and vLLM's richer per-model fields.
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
+  // `POST {endpoint}/embeddings` (openai_embeddings.cpp).
+  Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& request,
+                                              const UpstreamTarget& target) const override;
+  Expected<EmbeddingResponse> decode_embeddings(std::string_view body, std::size_t inputs) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;
 };
+
+// The path of `operation` ("chat/completions", "embeddings") after the
+// endpoint, as the target's preset wants it (Azure: the deployment's path
+// and api-version, openai_request.cpp).
+std::string operation_path(const UpstreamTarget& target, std::string_view operation);
+// The `model` a translated body names: Azure's v1 API takes the deployment.
+std::string_view body_model(const UpstreamTarget& target);
 
 // Readers the whole-response and stream decoders share (defined in
 // openai_response.cpp), with the generic ones from core/json_read.hpp.

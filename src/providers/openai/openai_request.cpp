@@ -241,17 +241,19 @@ std::string_view url_path(std::string_view url) {
 
 // The endpoint is the resource, https://{resource}.openai.azure.com (an
 // endpoint already ending in /openai or /openai/v1 is accepted as well).
-// Dated API: /openai/deployments/{deployment}/chat/completions?api-version=…;
-// v1 API: /openai/v1/chat/completions.
-std::string azure_chat_path(const UpstreamTarget& target) {
+// Dated API: /openai/deployments/{deployment}/{operation}?api-version=…;
+// v1 API: /openai/v1/{operation}. The same for chat/completions and
+// embeddings (learn.microsoft.com/azure/ai-foundry/openai/reference).
+std::string azure_path(const UpstreamTarget& target, std::string_view operation) {
   std::string_view base = url_path(target.endpoint);
+  std::string path;
   if (azure_v1(target)) {
-    if (base.ends_with("/openai/v1")) return "/chat/completions";
-    return base.ends_with("/openai") ? "/v1/chat/completions" : "/openai/v1/chat/completions";
+    path = base.ends_with("/openai/v1") ? "/" : base.ends_with("/openai") ? "/v1/" : "/openai/v1/";
+    return path.append(operation);
   }
-  std::string path = base.ends_with("/openai") ? "/deployments/" : "/openai/deployments/";
+  path = base.ends_with("/openai") ? "/deployments/" : "/openai/deployments/";
   path += encode_component(azure_deployment(target));
-  path += "/chat/completions?api-version=";
+  path.append("/").append(operation).append("?api-version=");
   path += encode_component(azure_api_version(target));
   return path;
 }
@@ -331,9 +333,18 @@ HeaderList OpenAiAdapter::auth_headers(const UpstreamTarget& target) const {
   return headers;
 }
 
+std::string operation_path(const UpstreamTarget& target, std::string_view operation) {
+  if (is_azure(find_openai_preset(target.preset))) return azure_path(target, operation);
+  return std::string("/").append(operation);  // the endpoint already carries /v1 or its own prefix
+}
+
+std::string_view body_model(const UpstreamTarget& target) {
+  if (is_azure(find_openai_preset(target.preset)) && azure_v1(target)) return azure_deployment(target);
+  return target.upstream_model;
+}
+
 std::string OpenAiAdapter::chat_path(const UpstreamTarget& target, bool /*stream*/) const {
-  if (is_azure(find_openai_preset(target.preset))) return azure_chat_path(target);
-  return "/chat/completions";  // the endpoint already carries /v1 or its own prefix
+  return operation_path(target, "chat/completions");
 }
 
 Expected<UpstreamRequest> OpenAiAdapter::encode_chat(const ChatRequest& request, const UpstreamTarget& target) const {

@@ -1,0 +1,143 @@
+#include "pipeline/embeddings_call.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "context/tokenizer.hpp"
+#include "pipeline/prepared_candidate.hpp"
+#include "pipeline/request_deadline.hpp"
+#include "pipeline/sent_prompt.hpp"
+#include "pipeline/usage_capture.hpp"
+#include "routing/resolve.hpp"
+#include "routing/rotation.hpp"
+#include "routing/user_config.hpp"
+#include "store/usage_recorder.hpp"
+
+namespace aisbf {
+
+namespace {
+
+GatewayError not_a_provider_model(std::string_view model) {
+  auto e = make_error(ErrorKind::not_found,
+                      fmt::format("embeddings model '{}' names no provider model (expected provider/model)", model));
+  e.code = "model_not_found";
+  return e;
+}
+
+// The candidate `how.model` names, in the table it resolves in (a copy:
+// the scratch candidate of a provider's unlisted model dies with the call).
+struct Named {
+  std::shared_ptr<const routing::RoutingTable> table;
+  routing::Candidate candidate;
+};
+
+Expected<Named> resolve_model(const RequestContext& ctx, const EmbeddingsCall& how) {
+  auto table = how.operator_model && ctx.global_routes ? ctx.global_routes : ctx.routes;
+  if (!table) return make_error(ErrorKind::internal, "no routing table");
+  const routing::Namespace ns{ctx.namespace_user, ctx.user_view.get()};
+  auto r = routing::resolve_chat(table->config(), ns, {}, how.model);
+  if (!r) return r.take_error();
+  if (r->autoselect != nullptr || r->rotation != nullptr) return not_a_provider_model(how.model);
+  if (r->in_user_view && ctx.user_view) table = ctx.user_view->routes;
+  std::optional<routing::Candidate> scratch;
+  routing::Candidate candidate = table->direct(r->target, scratch);
+  return Named{std::move(table), std::move(candidate)};
+}
+
+// The call's own context for its usage row: the caller's identity and
+// recorder, its own start; its usage counts for the caller's quota.
+void prepare_usage_context(RequestContext& call, const RequestContext& ctx, const EmbeddingsCall& how) {
+  call.config = ctx.config;
+  call.state = ctx.state;
+  call.request_id = ctx.request_id + "-embeddings";
+  call.started = std::chrono::steady_clock::now();
+  call.principal = ctx.principal;
+  call.usage.recorder = ctx.usage.recorder;
+  call.usage.route = how.route;
+  call.usage.quota_held = ctx.usage.quota_held;
+}
+
+http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest& encoded) {
+  http::OutgoingRequest out;
+  out.method = encoded.method;
+  out.target = p.endpoint->base_path + encoded.path_suffix;
+  out.headers = encoded.headers;
+  out.headers.emplace_back("Accept", "application/json");
+  out.headers.emplace_back("Accept-Encoding", "identity");
+  out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
+  out.body = encoded.body;
+  return out;
+}
+
+// The upstream exchange alone: request, status, body, decoding.
+boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx, http::UpstreamPool& pool,
+                                                             const PreparedCandidate& p, const Timeouts& timeouts,
+                                                             const EmbeddingRequest& request) {
+  auto encoded = p.adapter->encode_embeddings(request, p.target);
+  if (!encoded) co_return encoded.take_error();
+  const http::OutgoingRequest out = outgoing(p, *encoded);
+  http::UpstreamCall call(pool, *p.endpoint, timeouts, p.target.provider_id);
+  ctx.cancel.connect([&call] { call.cancel(); });
+  Expected<std::string> body = std::string();
+  if (auto failed = co_await call.start(out)) {
+    body = std::move(*failed);
+  } else {
+    body = co_await call.read_all(kMaxEmbeddingsBytes);
+  }
+  ctx.cancel.disconnect();
+  if (!body) co_return body.take_error();
+  if (call.status() != 200) co_return p.adapter->classify_error(call.status(), *body, p.target);
+  co_return p.adapter->decode_embeddings(*body, request.inputs.size());
+}
+
+}  // namespace
+
+boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
+                                                                const EmbeddingsCall& how,
+                                                                std::vector<std::string> texts) {
+  if (texts.empty()) co_return EmbeddingResponse{};
+  if (ctx.cancel.cancelled()) co_return make_error(ErrorKind::internal, "the client left");
+  auto named = resolve_model(ctx, how);
+  if (!named) co_return named.take_error();
+  const routing::Candidate& c = named->candidate;
+  auto prepared = prepare_candidate(c);
+  if (!prepared) co_return prepared.take_error();
+
+  RequestContext call;
+  prepare_usage_context(call, ctx, how);
+  note_attempt_start(call.usage, c);
+  Timeouts timeouts = c.timeouts;
+  timeouts.connect = std::min(timeouts.connect, how.timeout);
+  timeouts.first_byte = std::min(timeouts.first_byte, how.timeout);
+  timeouts.idle = std::min(timeouts.idle, how.timeout);
+  timeouts.total = std::min(timeouts.total, how.timeout);
+  EmbeddingRequest request{std::move(texts), {}};
+  auto answer = co_await exchange(ctx, pool, *prepared, within_deadline(timeouts, ctx), request);
+
+  // Without a reported count the inputs are counted here, in the model's
+  // encoding (off the event loop when large): the row says it estimated.
+  std::int64_t estimated = 0;
+  const bool estimate = !answer || !answer->prompt_tokens;
+  if (answer && estimate) {
+    std::string all;
+    for (const auto& t : request.inputs) (all += t) += '\n';
+    estimated = co_await count_text_off_loop(ctx, std::move(all), context::encoding_for_model(c.upstream_model).encoding);
+  }
+  ScannedUsage& usage = call.usage.usage;
+  usage.prompt_tokens = answer ? answer->prompt_tokens.value_or(estimated) : 0;
+  usage.total_tokens = usage.prompt_tokens;
+  usage.reported = answer && !estimate;
+  call.usage.status = answer ? 200 : answer.error().status;
+  if (!answer) note_error(call.usage, answer.error());
+  if (call.usage.on()) {
+    auto counted = [&](std::string_view) { return usage.prompt_tokens; };  // never asked: nothing was "answered"
+    auto row = make_usage_record(call, how.model, {0, counted}, ctx.cancel.cancelled());
+    row.tokens_estimated = answer && estimate;
+    call.usage.recorder->record(std::move(row));
+  }
+  ctx.quota.add_side_call(usage, call.usage.prices);
+  co_return answer;
+}
+
+}  // namespace aisbf

@@ -1,0 +1,83 @@
+#include "pipeline/semantic_embeddings.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
+
+#include "core/log_text.hpp"
+#include "pipeline/embeddings_call.hpp"
+#include "pipeline/gateway_state.hpp"
+#include "routing/semantic_select.hpp"
+
+namespace aisbf {
+
+namespace {
+
+// The descriptions' vectors known so far, and the texts still to fetch
+// (each distinct text once).
+struct Lookup {
+  std::vector<routing::DescriptionVectors::Vector> vectors;  // null: missing
+  std::vector<routing::TextDigest> digests;
+  std::vector<std::string> missing;
+  std::vector<routing::TextDigest> missing_digests;
+};
+
+bool blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// A blank description has no direction: an empty vector, whose cosine with
+// anything is 0 (dot_product of different sizes), never sent upstream (an
+// empty input is an error to most embeddings APIs).
+Lookup look_up(const routing::DescriptionVectors& cache, std::string_view model,
+               std::span<const std::string_view> descriptions) {
+  static const auto kNoDirection = std::make_shared<const std::vector<float>>();
+  Lookup out;
+  for (std::string_view text : descriptions) {
+    out.digests.push_back(routing::text_digest(text));
+    out.vectors.push_back(blank(text) ? kNoDirection : cache.find(model, out.digests.back()));
+    if (out.vectors.back() == nullptr &&
+        std::find(out.missing_digests.begin(), out.missing_digests.end(), out.digests.back()) ==
+            out.missing_digests.end()) {
+      out.missing.emplace_back(text);
+      out.missing_digests.push_back(out.digests.back());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
+    RequestContext& ctx, http::UpstreamPool& pool, const SemanticEmbeddings& how,
+    std::span<const std::string_view> descriptions, std::string_view query) {
+  if (blank(query)) co_return std::nullopt;  // nothing to embed (an image alone): BM25 scores nothing either
+  routing::DescriptionVectors& cache = *ctx.state->description_vectors;
+  Lookup found = look_up(cache, how.model, descriptions);
+  // One call: the missing descriptions, then the prompt last.
+  std::vector<std::string> texts = found.missing;
+  texts.emplace_back(query);
+  const EmbeddingsCall call{how.model, "autoselect", how.timeout, true};
+  auto answer = co_await embed_texts(ctx, pool, call, std::move(texts));
+  if (!answer) {
+    spdlog::warn("{} autoselect {}: embeddings by {} failed, BM25 alone: {}", ctx.request_id,
+                 log_text(how.autoselect), log_text(how.model), log_text(answer.error().message));
+    co_return std::nullopt;
+  }
+  for (std::size_t i = 0; i < found.missing.size(); ++i) {
+    auto unit = routing::unit_vector(answer->vectors[i]);
+    cache.store(how.model, found.missing_digests[i], unit);
+    for (std::size_t d = 0; d < descriptions.size(); ++d) {
+      if (found.vectors[d] == nullptr && found.digests[d] == found.missing_digests[i])
+        found.vectors[d] = std::make_shared<const std::vector<float>>(unit);
+    }
+  }
+  const std::vector<float> prompt = routing::unit_vector(answer->vectors.back());
+  std::vector<double> cosines;
+  cosines.reserve(descriptions.size());
+  for (const auto& v : found.vectors) cosines.push_back(routing::dot_product(prompt, *v));
+  co_return cosines;
+}
+
+}  // namespace aisbf

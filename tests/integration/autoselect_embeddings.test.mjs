@@ -1,0 +1,139 @@
+// Autoselect's semantic selection with embeddings, through the binary:
+// aisbf-mock's `embed-bow` model gives bag-of-words vectors (cosine grows
+// with shared words, every word counts), while BM25 leaves out stop words.
+// So a prompt made of stop words plus one programming word is "coding" to
+// BM25 alone and "general" to the hybrid score whose embeddings share is
+// 0.7: the embeddings decide. Also: the descriptions are embedded once
+// (one batch with the first prompt, then the prompt alone), an embeddings
+// failure or hang leaves BM25 alone serving, and personal data makes no
+// embeddings call. The call itself is a usage row (route autoselect).
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, post, mockProvider, model, usageCsvRows } from './harness.mjs';
+
+const CHAT = '/api/v1/chat/completions';
+const CODING = 'Programming python code.';
+// Mostly words BM25 skips as stop words, which the bag of words counts.
+const GENERAL = 'What about these things, when there were other things which have more?';
+// BM25 sees only "python" (coding); the bag of words shares eight words with GENERAL.
+const ASK = 'python: what about these, when there, which have more';
+
+const candidates = (extra = {}) => [
+  { model_id: 'coding', description: CODING, ...extra },
+  { model_id: 'general', description: GENERAL, ...extra },
+];
+const semantic = (embeddings_model, extra = {}) => ({
+  model_name: 'x', description: 'test', selection_model: 'semantic', fallback: 'general',
+  available_models: candidates(), semantic: { embeddings_model, weight: 0.7, margin: 0.1 }, ...extra,
+});
+
+const AUTOSELECT = {
+  bm25: { ...semantic(''), semantic: { weight: 0.7, margin: 0.1 } },
+  emb: semantic('mock/embed-bow'),
+  emb500: semantic('mock/embed-bow-fault-500'),
+  embhang: semantic('mock/embed-bow-fault-hang', { selection_timeout: 1 }),
+  embblank: semantic('mock/embed-bow', { available_models: [...candidates(), { model_id: 'mock/chat-model', description: ' ' }] }),
+  embpriv: semantic('mock/embed-bow', { classify_privacy: true, available_models: candidates({ privacy: true }) }),
+};
+
+const ROTATIONS = {
+  coding: { providers: [{ provider_id: 'mock', models: [{ name: 'code-model', weight: 1 }] }] },
+  general: { providers: [{ provider_id: 'mock', models: [{ name: 'chat-model', weight: 1 }] }] },
+};
+
+const MODELS = ['code-model', 'chat-model', 'embed-bow', 'embed-bow-fault-500', 'embed-bow-fault-hang'];
+
+describe('autoselect with embeddings', { timeout: 60000 }, () => {
+  let s;
+  let conversations = 0;
+  const ask = (id, content) => post(s.u(CHAT), {
+    model: `autoselect/${id}`,
+    messages: [{ role: 'system', content: `conversation ${++conversations}` }, { role: 'user', content }],
+  });
+  const chosen = (r) => r.headers['x-aisbf-autoselected'];
+  const embeddingCalls = async () => (await s.mock.requests())
+    .filter((q) => q.path.endsWith('/embeddings'))
+    .map((q) => JSON.parse(q.body));
+
+  before(async () => {
+    s = await startStack({
+      providers: (url) => ({ mock: mockProvider(url, { models: MODELS.map((m) => model(m)) }) }),
+      rotations: ROTATIONS,
+      autoselect: AUTOSELECT,
+    });
+  });
+  after(async () => { await s?.stop(); });
+  beforeEach(async () => { await s.mock.reset(); });
+
+  it('the embeddings decide where BM25 alone would not', async () => {
+    const alone = await ask('bm25', ASK);
+    assert.equal(alone.status, 200, alone.text);
+    assert.equal(chosen(alone), 'coding; by=semantic');
+    assert.deepEqual(await embeddingCalls(), []);
+
+    const hybrid = await ask('emb', ASK);
+    assert.equal(hybrid.status, 200, hybrid.text);
+    assert.equal(chosen(hybrid), 'general; by=semantic');
+    const [call] = await embeddingCalls();
+    // One call: both descriptions (unknown so far), then the prompt.
+    assert.deepEqual(call.input, [CODING, GENERAL, `${ASK}\n`]);
+    assert.equal(call.model, 'embed-bow');
+    assert.equal(call.encoding_format, 'float');
+  });
+
+  it('the descriptions are embedded once; later requests embed their prompt alone', async () => {
+    const first = await ask('emb', ASK);  // the descriptions may be known from the test above
+    assert.equal(chosen(first), 'general; by=semantic');
+    await s.mock.reset();
+    const second = await ask('emb', `${ASK} again`);
+    assert.equal(second.status, 200, second.text);
+    assert.equal(chosen(second), 'general; by=semantic');
+    const calls = await embeddingCalls();
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0].input, [`${ASK} again\n`]);
+  });
+
+  it('an embeddings error or hang leaves BM25 alone serving', async () => {
+    const failed = await ask('emb500', ASK);
+    assert.equal(failed.status, 200, failed.text);
+    assert.equal(chosen(failed), 'coding; by=semantic');
+    const started = Date.now();
+    const hung = await ask('embhang', ASK);
+    assert.equal(hung.status, 200, hung.text);
+    assert.equal(chosen(hung), 'coding; by=semantic');
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    assert.equal((await embeddingCalls()).length, 2);
+    const served = (await s.mock.chatRequests()).map((q) => JSON.parse(q.body).model);
+    assert.deepEqual(served, ['code-model', 'code-model']);
+  });
+
+  it('the embeddings call is a usage row of its own, route autoselect', async () => {
+    await ask('emb', `${ASK} counted`);
+    let rows = [];
+    for (const until = Date.now() + 5000; Date.now() < until;) {
+      rows = await usageCsvRows(s);
+      if (rows.some((r) => r.model === 'embed-bow') && rows.some((r) => r.model === 'chat-model')) break;
+    }
+    const embedded = rows.filter((r) => r.model === 'embed-bow');
+    assert.ok(embedded.length >= 1, JSON.stringify(rows));
+    assert.equal(embedded.at(-1).route, 'autoselect');
+    assert.equal(embedded.at(-1).requested_model, 'mock/embed-bow');
+    assert.ok(Number(embedded.at(-1).prompt_tokens) > 0, JSON.stringify(embedded.at(-1)));
+  });
+
+  it('a blank description is never sent and counts nothing', async () => {
+    const r = await ask('embblank', ASK);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(chosen(r), 'general; by=semantic');
+    const calls = await embeddingCalls();
+    assert.equal(calls.length, 1);
+    assert.ok(calls[0].input.every((text) => text.trim() !== ''), JSON.stringify(calls[0].input));
+  });
+
+  it('personal data is never sent to the embeddings model', async () => {
+    const r = await ask('embpriv', `${ASK}, mail jane.doe@example.org`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(chosen(r), 'coding; by=semantic');
+    assert.deepEqual(await embeddingCalls(), []);
+  });
+});

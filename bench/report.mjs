@@ -23,9 +23,9 @@ const fmt = (x, digits = 0) =>
   Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
 
 const meta = json('meta.json') ?? {};
-const targets = ['direct', 'direct-ant', 'relay', 'nginx', 'aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
+const targets = ['direct', 'direct-ant', 'relay', 'nginx', 'aisbf', 'aisbf-rot', 'aisbf-sel', 'aisbf-o2a', 'aisbf-a2o', 'portkey'];
 // Rows served by the aisbf process (its RSS is on the aisbf row).
-const sameProcess = new Set(['aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']);
+const sameProcess = new Set(['aisbf-rot', 'aisbf-sel', 'aisbf-o2a', 'aisbf-a2o']);
 const standins = (meta.standins ?? '').split(' ').filter(Boolean);
 const problems = (read('problems.txt') ?? '').split('\n').filter(Boolean);
 const checks = (read('checks.txt') ?? '').split('\n').filter(Boolean);
@@ -77,6 +77,28 @@ for (const t of targets) {
   };
 }
 
+// CPU time per request of a row from its cpu.T.R blocks (bench/run: utime +
+// stime from /proc over cpu_n requests at c=16, cpu_runs runs): each run's
+// block and the medians.
+const cpuOf = (t) => {
+  const blocks = [];
+  for (let r = 1; r <= (meta.cpu_runs ?? 0); r++) {
+    const c = json(`cpu.${t}.${r}.cpu.json`);
+    const lg = json(`cpu.${t}.${r}.json`);
+    blocks.push({ c, mark: mark(lg, `cpu.${t}.${r}`) });
+  }
+  const ok = blocks.filter((b) => b.c && b.c.requests > 0);
+  return {
+    blocks,
+    us: median(ok.map((b) => b.c.us_per_request)),
+    sched: median(ok.map((b) => b.c.sched_us_per_request)),
+    ticks: median(ok.map((b) => b.c.ticks)),
+    secs: median(ok.map((b) => b.c.cpu_s)),
+    rps: median(ok.map((b) => (b.c.wall_s > 0 ? b.c.requests / b.c.wall_s : NaN))),
+    mark: [...new Set(blocks.map((b) => b.mark.trim()).filter(Boolean))].map((m) => ' ' + m).join(''),
+  };
+};
+
 const label = {
   direct: 'direct (mock, no proxy)',
   'direct-ant': 'direct anthropic (mock /v1/messages)',
@@ -84,11 +106,12 @@ const label = {
   nginx: `nginx ${meta.nginx ?? ''} (proxy_pass, upstream keep-alive)`.replace('  ', ' '),
   aisbf: 'aisbf',
   'aisbf-rot': 'aisbf rotation (2 candidates)',
+  'aisbf-sel': 'aisbf autoselect (cached)',
   'aisbf-o2a': 'aisbf openai→anthropic',
   'aisbf-a2o': 'aisbf anthropic→openai',
   portkey: `portkey ${meta.portkey ?? ''}`.trim(),
 };
-if (standins.includes('aisbf')) for (const t of ['aisbf', 'aisbf-rot', 'aisbf-o2a', 'aisbf-a2o']) label[t] += ' (STAND-IN)';
+if (standins.includes('aisbf')) for (const t of ['aisbf', 'aisbf-rot', 'aisbf-sel', 'aisbf-o2a', 'aisbf-a2o']) label[t] += ' (STAND-IN)';
 if (standins.includes('aisbf-mock')) for (const t of ['direct', 'direct-ant']) label[t] += ' (STAND-IN mock)';
 
 const L = [];
@@ -140,6 +163,8 @@ const lp = json('latpair.aisbf-relay.json');
 const lpMark = mark(lp, 'latpair.aisbf-relay');
 const lpA = lp?.count > 0 ? lp.p50_us : NaN, lpR = lp?.alt_count > 0 ? lp.alt_p50_us : NaN;
 const sign = (x) => (x >= 0 ? '+' : '−') + fmt(Math.abs(x), 1);
+// Marks of several blocks, each once.
+const uniq = (m) => [...new Set(m.trim().split(/\s+/).filter(Boolean))].map((x) => ' ' + x).join('');
 // [name, aisbf, bound, ok (true | false | null), judged (false: information, no verdict)]
 const tgt = [
   ['p50 c=1 ≤ relay + 25 µs, paired (judged)', `${fmt(lpA, 1)} µs${lpMark} (${Number.isFinite(lpA - lpR) ? sign(lpA - lpR) : '—'} µs)`,
@@ -188,7 +213,6 @@ L.push('');
     ['stream TTFB p50 (µs)', r.ttfb, a.ttfb, r.ttfbMark + a.ttfbMark, 1, null],
     ['instructions / streamed request', r.irs, a.irs, '', 0, null],
   ];
-  const uniq = (m) => [...new Set(m.trim().split(/\s+/).filter(Boolean))].map((x) => ' ' + x).join('');
   L.push('Rotation vs direct provider path (the same passthrough through the rotation `benchrot`, two weighted candidates, ' +
     'against the provider model `mock/mock-model`; target: within 5%):');
   L.push('');
@@ -227,7 +251,6 @@ L.push('');
     ['*stream TTFB p50, hop excluded (µs)*', (g, d) => row[g].ttfb - row[d].ttfb - hop('ttfb'),
       (g, d) => row[g].ttfbMark + row[d].ttfbMark + row.relay.ttfbMark, 1, false],
   ];
-  const uniq = (m) => [...new Set(m.trim().split(/\s+/).filter(Boolean))].map((x) => ' ' + x).join('');
   L.push('Translation cost (added = gateway − the mock direct in the upstream protocol; ratio = translation added / passthrough added; target ≤ 2×):');
   L.push('');
   L.push(`| | ${paths.map(([, , n]) => `${n} added`).join(' | ')} | ${paths.slice(1).map(([, , n]) => `${n} ratio | ≤ 2×`).join(' | ')} |`);
@@ -257,25 +280,7 @@ L.push('');
 {
   const cpuTargets = ['relay', 'nginx', 'aisbf'];
   const runs = meta.cpu_runs ?? 0;
-  const cpu = {};
-  for (const t of cpuTargets) {
-    const blocks = [];
-    for (let r = 1; r <= runs; r++) {
-      const c = json(`cpu.${t}.${r}.cpu.json`);
-      const lg = json(`cpu.${t}.${r}.json`);
-      blocks.push({ c, mark: mark(lg, `cpu.${t}.${r}`) });
-    }
-    const ok = blocks.filter((b) => b.c && b.c.requests > 0);
-    cpu[t] = {
-      blocks,
-      us: median(ok.map((b) => b.c.us_per_request)),
-      sched: median(ok.map((b) => b.c.sched_us_per_request)),
-      ticks: median(ok.map((b) => b.c.ticks)),
-      secs: median(ok.map((b) => b.c.cpu_s)),
-      rps: median(ok.map((b) => (b.c.wall_s > 0 ? b.c.requests / b.c.wall_s : NaN))),
-      mark: [...new Set(blocks.map((b) => b.mark.trim()).filter(Boolean))].map((m) => ' ' + m).join(''),
-    };
-  }
+  const cpu = Object.fromEntries(cpuTargets.map((t) => [t, cpuOf(t)]));
   const q = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? x / y : NaN);
   const ax = cpu.aisbf.us, nx = cpu.nginx.us, rx = cpu.relay.us;
   L.push(`CPU time per request (from \`/proc\`: utime + stime of the proxy's process, nginx's master + worker; ` +
@@ -303,6 +308,64 @@ L.push('');
   if (Number.isFinite(minTicks) && minTicks < 200)
     L.push('', `The smallest block used ${fmt(minTicks)} clock ticks of CPU (1 tick = ${fmt(1000 / (meta.hz || 100), 0)} ms): ` +
       `a resolution of ±${fmt(100 / minTicks, 1)}% per block${meta.quick ? ' (a quick run: small blocks)' : ''}.`);
+  L.push('');
+}
+
+// A cached autoselect decision against a direct request to the model it
+// chose (issue 11: it adds < 5 µs). The same passthrough to the same mock;
+// only the model named differs: `autoselect/benchsel`, whose decision was
+// made by the selection model on the first request and cached, against
+// `mock/mock-model`. Judged on CPU time per request: the aisbf and
+// aisbf-sel blocks of each CPU run are adjacent (their order alternating
+// between runs), and the median of the runs' differences is compared with
+// 5 µs. Instructions are the steady figure; converted to µs at the direct
+// path's own CPU time per instruction, they are shown for information.
+{
+  const s = row['aisbf-sel'];
+  const cs = cpuOf('aisbf-sel'), cd = cpuOf('aisbf');
+  const diffs = cs.blocks.map((b, i) => {
+    const d = cd.blocks[i];
+    return b.c?.requests > 0 && d?.c?.requests > 0 ? b.c.us_per_request - d.c.us_per_request : NaN;
+  });
+  const dCpu = median(diffs);
+  const dIr = s.ir - a.ir;
+  const usPerIr = Number.isFinite(cd.us) && a.ir > 0 ? cd.us / a.ir : NaN;
+  const pair = json('latpair.aisbf-sel.json');
+  const pairMark = mark(pair, 'latpair.aisbf-sel');
+  const pct = (x, base) => (Number.isFinite(x) && base > 0 ? ` (${sign((x / base) * 100)}%)` : '');
+  const LIMIT_US = 5;
+  // [name, autoselect, direct, added, marks, digits, judged]
+  const measures = [
+    ['CPU µs / request, c=16 (added: median of the runs\' differences)', cs.us, cd.us, dCpu, cs.mark + cd.mark, 1, true],
+    ['instructions / request', s.ir, a.ir, dIr, '', 0, false],
+    ['instructions added, as µs at the direct path\'s CPU per instruction', NaN, NaN, dIr * usPerIr, '', 2, false],
+    ['latency p50 c=1, paired (µs)', pair?.alt_p50_us ?? NaN, pair?.p50_us ?? NaN,
+      (pair?.alt_p50_us ?? NaN) - (pair?.p50_us ?? NaN), pairMark, 1, false],
+    ['rps c=16', s.rps16, a.rps16, s.rps16 - a.rps16, s.rps16Mark + a.rps16Mark, 0, false],
+  ];
+  L.push('Autoselect (cached) vs a direct request to the chosen model (`autoselect/benchsel`, its decision cached, ' +
+    `against \`mock/mock-model\`, the model it chose; target: adds < ${LIMIT_US} µs):`);
+  L.push('');
+  L.push('| | autoselect (cached) | direct | added | target | result |');
+  L.push('| --- | ---: | ---: | ---: | --- | --- |');
+  for (const [name, x, base, added, mk, digits, judged] of measures) {
+    const shown = Number.isFinite(added) ? (added >= 0 ? '+' : '−') + fmt(Math.abs(added), digits) : '—';
+    L.push(`| ${name} | ${fmt(x, digits)}${uniq(mk)} | ${fmt(base, digits)} | ${shown}${name.startsWith('instructions /') ? pct(added, base) : ''} | ` +
+      `${judged ? `< ${LIMIT_US} µs` : '—'} | ${judged ? verdict(Number.isFinite(added) ? added < LIMIT_US : null) : 'info'} |`);
+  }
+  L.push('');
+  const probe = (n) => json(`${n}.json`);
+  const probes = [['sel-prime', 'first request'], ['sel-cached', 'second'], ['sel-end', 'after the timing phases'],
+    ['cg-sel-prime', 'first request to the process under callgrind']]
+    .map(([n, what]) => [probe(n), what]).filter(([p]) => p)
+    .map(([p, what]) => `${what}: \`${p.header || 'no header'}\`, mock +${p.requests} (${p.selections} selection call${p.selections === '1' ? '' : 's'})` +
+      (p.ok ? '' : ' **— not as expected**'));
+  L.push(`CPU per run (autoselect − direct, µs): ${diffs.map((d) => (Number.isFinite(d) ? sign(d) : '—')).join(', ')}; ` +
+    `a block's figure is good to about ±${fmt(cd.ticks > 0 ? cd.us / cd.ticks : NaN, 2)} µs ` +
+    '(±1 clock tick), and on this shared VM the machine\'s state moves it by more between blocks: the CPU and latency figures are noisy, ' +
+    'the instruction counts (callgrind, deterministic to within 1%) are the steady figure. ' +
+    `Decision checks — ${probes.join('; ')}. Every block in between passed the count check (one mock request per answer), ` +
+    'so no further selection call was made.');
   L.push('');
 }
 
@@ -378,7 +441,8 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `(OpenAI: a chunk's delta.content; Anthropic: a content_block_delta's text_delta); ` +
   `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
   `The aisbf rows are one aisbf process with three providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`) ` +
-  `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each). ` +
+  `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each); ` +
+  `the autoselect \`benchsel\` has the same two candidates, the mock as its selection model and its decision cached for a day. ` +
   `CPU time per request from /proc over ${fmt(meta.cpu_n ?? NaN)}-request blocks at c=16, median of ${meta.cpu_runs ?? '—'} interleaved runs. ` +
   (meta.pinned ? 'Gateways, nginx (master and worker) and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
   'Response cache off.');

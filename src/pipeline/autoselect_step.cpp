@@ -74,21 +74,32 @@ bool target_serves(const RequestContext& ctx, const Where& at, std::string_view 
   return routing::can_serve(routes.direct(r->target, scratch), needs);
 }
 
+// The autoselect's candidates and fallback resolved: in the global
+// namespace the routing table's, worked out once per snapshot; in a user's
+// (whose view may change what an id names) here, into `scratch`.
+const routing::AutoselectTargets& targets_of(const RequestContext& ctx, const Where& at, const AutoselectConfig& a,
+                                             std::optional<routing::AutoselectTargets>& scratch) {
+  if (at.ns.is_global() && ctx.user_view == nullptr) {
+    if (const auto* t = at.routes.autoselect_targets(a)) return *t;
+  }
+  const routing::RoutingTable* user_routes = ctx.user_view ? ctx.user_view->routes.get() : nullptr;
+  return scratch.emplace(routing::resolve_autoselect_targets(at.routes, user_routes, at.ns, a));
+}
+
 std::vector<Usable> usable_candidates(const RequestContext& ctx, const Where& at, const AutoselectConfig& a,
                                       const routing::ContentNeeds& needs) {
+  std::optional<routing::AutoselectTargets> scratch;
+  const routing::AutoselectTargets& targets = targets_of(ctx, at, a, scratch);
   std::vector<Usable> out;
   for (std::size_t i = 0; i < a.candidates.size(); ++i) {
     const auto& c = a.candidates[i];
-    auto target = routing::autoselect_target_id(at.routes.config(), at.ns, c.model_id);
-    if (!target || !target_serves(ctx, at, *target, {})) {
+    const routing::AutoselectTarget& t = targets.candidates[i];
+    if (!t.target || !t.serves) {
       spdlog::warn("{} autoselect {}: candidate '{}' names no rotation or provider model; skipped", ctx.request_id,
                    log_text(a.id), log_text(c.model_id));
       continue;
     }
-    Usable u{i, std::move(*target), {}};
-    u.flags = {c.model_id, c.nsfw, c.privacy, needs.images && target_serves(ctx, at, u.target, {.images = true}),
-               needs.tools && target_serves(ctx, at, u.target, {.tools = true})};
-    out.push_back(std::move(u));
+    out.push_back({i, *t.target, {c.model_id, c.nsfw, c.privacy, needs.images && t.images, needs.tools && t.tools}});
   }
   return out;
 }
@@ -231,26 +242,8 @@ GatewayError undecodable(ChatJob& job, const RequestContext& ctx) {
 }  // namespace
 
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
-  const Where at = where_of(ctx);
-  std::optional<routing::ModelPrices> out;
-  auto add = [&](std::string_view id) {
-    auto model = routing::autoselect_target_id(at.routes.config(), at.ns, id);
-    if (!model) return;
-    auto r = routing::resolve_chat(at.routes.config(), at.ns, {}, *model);
-    if (!r || r->autoselect != nullptr) return;
-    const routing::RoutingTable& routes = r->in_user_view && ctx.user_view ? *ctx.user_view->routes : at.routes;
-    if (r->rotation != nullptr) {
-      if (const auto* plan = routes.rotation(r->rotation->id)) {
-        for (const auto& c : plan->candidates) routing::raise_prices(out, c.prices);
-      }
-      return;
-    }
-    std::optional<routing::Candidate> scratch;
-    routing::raise_prices(out, routes.direct(r->target, scratch).prices);
-  };
-  for (const auto& c : a.candidates) add(c.model_id);
-  add(a.fallback);
-  return out;
+  std::optional<routing::AutoselectTargets> scratch;
+  return targets_of(ctx, where_of(ctx), a, scratch).highest_prices;
 }
 
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,

@@ -165,12 +165,19 @@ RoutingTable::RoutingTable(std::shared_ptr<const Config> config)
     descriptions.reserve(a.candidates.size());
     for (const auto& c : a.candidates) descriptions.push_back(c.description);
     autoselect_indices_.emplace(a.id, Bm25Index(descriptions));
+    // After the rotations and listed models: resolving reads them.
+    autoselect_targets_.emplace(a.id, resolve_autoselect_targets(*this, nullptr, {}, a));
   }
 }
 
 const Bm25Index* RoutingTable::autoselect_index(std::string_view id) const {
   auto it = autoselect_indices_.find(id);
   return it == autoselect_indices_.end() ? nullptr : &it->second;
+}
+
+const AutoselectTargets* RoutingTable::autoselect_targets(const AutoselectConfig& autoselect) const {
+  auto it = autoselect_targets_.find(autoselect.id);
+  return it != autoselect_targets_.end() && it->second.autoselect == &autoselect ? &it->second : nullptr;
 }
 
 void RoutingTable::add_rotation(const RotationConfig& rotation) {

@@ -25,6 +25,7 @@
 #include "core/string_map.hpp"
 #include "limits/clock.hpp"
 #include "limits/token_windows.hpp"
+#include "routing/autoselect_targets.hpp"
 #include "routing/bm25.hpp"
 #include "routing/content_class.hpp"
 #include "routing/pricing.hpp"
@@ -94,6 +95,10 @@ class RoutingTable {
   // BM25 over an autoselect's candidates' descriptions, in candidate
   // order; null when the snapshot has no such autoselect.
   const Bm25Index* autoselect_index(std::string_view id) const;
+  // An autoselect's candidates and fallback resolved in the global
+  // namespace (autoselect_targets.hpp); null when `autoselect` is not this
+  // snapshot's own entry (a user's, or another snapshot's).
+  const AutoselectTargets* autoselect_targets(const AutoselectConfig& autoselect) const;
   // The NSFW word list: aisbf.json `autoselect.nsfw_words` and the built-in terms.
   const NsfwWordList& nsfw_words() const { return *nsfw_words_; }
 
@@ -106,6 +111,7 @@ class RoutingTable {
   std::vector<std::string> warnings_;
   std::uint64_t generation_ = 0;
   StringMap<Bm25Index> autoselect_indices_;
+  StringMap<AutoselectTargets> autoselect_targets_;
   std::unique_ptr<NsfwWordList> nsfw_words_;
 };
 

@@ -17,10 +17,19 @@ GatewayError no_embeddings_error(std::string_view provider_type) {
 
 namespace embedding_read {
 
+namespace {
+// Today's models give 256 to 4096 dimensions; a vector past this is
+// refused rather than kept (the vectors are cached).
+constexpr std::size_t kMaxEmbeddingDimensions = 16384;
+}  // namespace
+
 Expected<std::vector<float>> vector_of(const boost::json::value* v, std::string_view what) {
   const boost::json::array* items = v == nullptr ? nullptr : v->if_array();
   if (items == nullptr || items->empty())
     return json_read::protocol_error(fmt::format("upstream {} is not a non-empty array of numbers", what));
+  if (items->size() > kMaxEmbeddingDimensions)
+    return json_read::protocol_error(
+        fmt::format("upstream {} has {} dimensions, more than {}", what, items->size(), kMaxEmbeddingDimensions));
   std::vector<float> out;
   out.reserve(items->size());
   for (const auto& item : *items) {

@@ -10,6 +10,7 @@
 
 #include "config/autoselect.hpp"
 #include "config/prompt_files.hpp"
+#include "context/condense_text.hpp"
 #include "context/token_count.hpp"
 #include "context/tokenizer.hpp"
 #include "core/log_text.hpp"
@@ -38,6 +39,7 @@ constexpr std::int64_t kSelectionMaxTokens = 256;
 constexpr std::int64_t kClassifyMaxTokens = 64;
 // The latest messages BM25 reads for semantic selection.
 constexpr std::size_t kSemanticMessages = 3;
+constexpr std::size_t kEmbeddingsQueryBytes = 8000;
 
 // One candidate whose target resolves.
 struct Usable {
@@ -114,11 +116,13 @@ bool has_images(const ChatRequest& r) {
 }
 
 // What BM25 reads: the text of the latest messages, not the system prompt
-// (an agent's says the same whatever the turn asks).
-std::string semantic_query(const ChatRequest& r) {
+// (an agent's says the same whatever the turn asks). `window`: only the
+// last that many messages are read (0: no limit).
+std::string semantic_query(const ChatRequest& r, std::size_t window = 0) {
   std::string out;
   std::size_t taken = 0;
-  for (auto m = r.messages.rbegin(); m != r.messages.rend() && taken < kSemanticMessages; ++m) {
+  const auto stop = window == 0 || window >= r.messages.size() ? r.messages.rend() : r.messages.rbegin() + window;
+  for (auto m = r.messages.rbegin(); m != stop && taken < kSemanticMessages; ++m) {
     if (m->role == Role::system || m->role == Role::developer) continue;
     ++taken;
     for (const auto& b : m->content) {
@@ -128,6 +132,20 @@ std::string semantic_query(const ChatRequest& r) {
   return out;
 }
 
+
+// What the embeddings model reads: the semantic query, only from the
+// messages the privacy classifier scanned (classify_window) when it runs,
+// and cut to its head and tail within kEmbeddingsQueryBytes (a token is at
+// least a byte, so within any embeddings model's input limit: 8192 tokens
+// for OpenAI's; an agent's turns are often longer, and an input past the
+// limit is an error that would leave BM25 alone).
+std::string embeddings_query(const ChatRequest& r, const EffectiveAutoselect& eff) {
+  const std::size_t window = eff.classify_privacy ? static_cast<std::size_t>(std::max(0, eff.classify_window)) : 0;
+  std::string query = semantic_query(r, window);
+  if (query.size() <= kEmbeddingsQueryBytes) return query;
+  // Each half leaves room for head_and_tail's marker line.
+  return context::head_and_tail(query, kEmbeddingsQueryBytes / 2 - 64, kEmbeddingsQueryBytes / 2 - 64);
+}
 
 std::string_view prompt_text(const std::string& loaded, std::string_view name) {
   return loaded.empty() ? default_prompt(name) : std::string_view(loaded);
@@ -367,7 +385,8 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
         std::vector<std::string_view> descriptions;
         for (std::size_t i : filter.allowed) descriptions.push_back(a.candidates[usable[i].index].description);
         const SemanticEmbeddings how{*embeddings_model, a.id, timeout_of(eff)};
-        if (auto c = co_await semantic_cosines(ctx, job.io.pool, how, descriptions, query)) cosines = std::move(*c);
+        const std::string embedded = embeddings_query(*request, eff);
+        if (auto c = co_await semantic_cosines(ctx, job.io.pool, how, descriptions, embedded)) cosines = std::move(*c);
       }
       const auto pick = routing::pick_semantic(scores, cosines, {a.semantic.weight, a.semantic.margin});
       if (pick.chosen) {

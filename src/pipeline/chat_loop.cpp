@@ -384,8 +384,15 @@ boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx,
   auto choice = co_await choose_autoselect_target(job, ctx, autoselect);
   unwatch_client(job);
   if (!choice) co_return co_await fail(job, ctx, choice.take_error());
-  spdlog::info("{} autoselect {} chose {} (by {})", ctx.request_id, log_text(autoselect.id),
-               log_text(choice->candidate), choice->by);
+  // A fresh decision is news; a cached one repeats the conversation's
+  // first (it was logged then), so it waits for debug: formatting it on
+  // every turn cost a third of the cached path.
+  const bool fresh = choice->by != "cache" && choice->by != "only";
+  const auto level = fresh ? spdlog::level::info : spdlog::level::debug;
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "{} autoselect {} chose {} (by {})", ctx.request_id, log_text(autoselect.id),
+                log_text(choice->candidate), choice->by);
+  }
   ctx.choice_headers.emplace_back("x-aisbf-autoselected", fmt::format("{}; by={}", choice->candidate, choice->by));
   ctx.usage.autoselected = choice->candidate;
   ctx.usage.autoselected_by = choice->by;

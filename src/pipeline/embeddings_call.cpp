@@ -30,6 +30,7 @@ GatewayError not_a_provider_model(std::string_view model) {
 struct Named {
   std::shared_ptr<const routing::RoutingTable> table;
   routing::Candidate candidate;
+  bool users_own = false;  // a provider of the user's namespace
 };
 
 Expected<Named> resolve_model(const RequestContext& ctx, const EmbeddingsCall& how) {
@@ -39,10 +40,11 @@ Expected<Named> resolve_model(const RequestContext& ctx, const EmbeddingsCall& h
   auto r = routing::resolve_chat(table->config(), ns, {}, how.model);
   if (!r) return r.take_error();
   if (r->autoselect != nullptr || r->rotation != nullptr) return not_a_provider_model(how.model);
-  if (r->in_user_view && ctx.user_view) table = ctx.user_view->routes;
+  const bool users_own = r->in_user_view && ctx.user_view;
+  if (users_own) table = ctx.user_view->routes;
   std::optional<routing::Candidate> scratch;
   routing::Candidate candidate = table->direct(r->target, scratch);
-  return Named{std::move(table), std::move(candidate)};
+  return Named{std::move(table), std::move(candidate), users_own};
 }
 
 // The call's own context for its usage row: the caller's identity and
@@ -70,10 +72,12 @@ http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest
   return out;
 }
 
-// The upstream exchange alone: request, status, body, decoding.
+// The upstream exchange alone: request, status, body, decoding. `head_at`:
+// when the answer's head came (the usage row's time to first byte).
 boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx, http::UpstreamPool& pool,
                                                              const PreparedCandidate& p, const Timeouts& timeouts,
-                                                             const EmbeddingRequest& request) {
+                                                             const EmbeddingRequest& request,
+                                                             std::chrono::steady_clock::time_point& head_at) {
   auto encoded = p.adapter->encode_embeddings(request, p.target);
   if (!encoded) co_return encoded.take_error();
   const http::OutgoingRequest out = outgoing(p, *encoded);
@@ -83,6 +87,7 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx
   if (auto failed = co_await call.start(out)) {
     body = std::move(*failed);
   } else {
+    head_at = std::chrono::steady_clock::now();
     body = co_await call.read_all(kMaxEmbeddingsBytes);
   }
   ctx.cancel.disconnect();
@@ -91,7 +96,42 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx
   co_return p.adapter->decode_embeddings(*body, request.inputs.size());
 }
 
+// The texts in batches of at most kMaxInputsPerCall, one exchange each in
+// order: Gemini refuses a batch of more than 100, and a batch of 64 vectors
+// of 3072 dimensions stays within kMaxEmbeddingsBytes. The first failure
+// ends it; the counts are summed when every batch reported one.
+boost::asio::awaitable<Expected<EmbeddingResponse>> exchange_in_batches(
+    RequestContext& ctx, http::UpstreamPool& pool, const PreparedCandidate& p, const Timeouts& timeouts,
+    const std::vector<std::string>& texts, std::chrono::steady_clock::time_point& head_at) {
+  EmbeddingResponse all;
+  all.prompt_tokens = 0;
+  for (std::size_t from = 0; from < texts.size(); from += kMaxInputsPerCall) {
+    const std::size_t to = std::min(texts.size(), from + kMaxInputsPerCall);
+    const EmbeddingRequest batch{{texts.begin() + static_cast<std::ptrdiff_t>(from),
+                                  texts.begin() + static_cast<std::ptrdiff_t>(to)},
+                                 {}};
+    auto got = co_await exchange(ctx, pool, p, timeouts, batch, head_at);
+    if (!got) co_return got.take_error();
+    for (auto& v : got->vectors) all.vectors.push_back(std::move(v));
+    all.prompt_tokens = all.prompt_tokens && got->prompt_tokens
+                            ? std::optional<std::int64_t>(*all.prompt_tokens + *got->prompt_tokens)
+                            : std::nullopt;
+  }
+  co_return all;
+}
+
 }  // namespace
+
+Expected<std::string> embeddings_model_key(const RequestContext& ctx, const EmbeddingsCall& how) {
+  auto named = resolve_model(ctx, how);
+  if (!named) return named.take_error();
+  auto prepared = prepare_candidate(named->candidate);
+  if (!prepared) return prepared.take_error();
+  const UpstreamTarget& t = prepared->target;
+  // Unit separators: no URL, model name or user name holds one.
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", named->users_own ? ctx.namespace_user : "",
+                     t.provider_type, t.preset, t.endpoint, t.upstream_model, t.deployment, t.api_version);
+}
 
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
                                                                 const EmbeddingsCall& how,
@@ -112,8 +152,8 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   timeouts.first_byte = std::min(timeouts.first_byte, how.timeout);
   timeouts.idle = std::min(timeouts.idle, how.timeout);
   timeouts.total = std::min(timeouts.total, how.timeout);
-  EmbeddingRequest request{std::move(texts), {}};
-  auto answer = co_await exchange(ctx, pool, *prepared, within_deadline(timeouts, ctx), request);
+  const Timeouts bounded = within_deadline(timeouts, ctx);
+  auto answer = co_await exchange_in_batches(ctx, pool, *prepared, bounded, texts, call.usage.first_byte);
 
   // Without a reported count the inputs are counted here, in the model's
   // encoding (off the event loop when large): the row says it estimated.
@@ -121,8 +161,10 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   const bool estimate = !answer || !answer->prompt_tokens;
   if (answer && estimate) {
     std::string all;
-    for (const auto& t : request.inputs) (all += t) += '\n';
-    estimated = co_await count_text_off_loop(ctx, std::move(all), context::encoding_for_model(c.upstream_model).encoding);
+    for (const auto& t : texts) (all += t) += '\n';
+    // Named, not built in the suspending full-expression (GCC 12).
+    const auto encoding = context::encoding_for_model(c.upstream_model).encoding;
+    estimated = co_await count_text_off_loop(ctx, std::move(all), encoding);
   }
   ScannedUsage& usage = call.usage.usage;
   usage.prompt_tokens = answer ? answer->prompt_tokens.value_or(estimated) : 0;
@@ -134,6 +176,7 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
     auto counted = [&](std::string_view) { return usage.prompt_tokens; };  // never asked: nothing was "answered"
     auto row = make_usage_record(call, how.model, {0, counted}, ctx.cancel.cancelled());
     row.tokens_estimated = answer && estimate;
+    if (call.usage.first_byte == std::chrono::steady_clock::time_point{}) row.ttfb_ms = -1;  // no head came
     call.usage.recorder->record(std::move(row));
   }
   ctx.quota.add_side_call(usage, call.usage.prices);

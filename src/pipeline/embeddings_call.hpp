@@ -27,14 +27,26 @@ struct EmbeddingsCall {
   std::string_view model;  // "provider/model" as a client names it (a rotation is refused)
   std::string_view route;  // the usage row's, e.g. "autoselect"
   std::chrono::milliseconds timeout{10'000};
-  // The operator's model (a global autoselect's): it resolves in the global
-  // snapshot even for a request served from a user's view.
+  // As side_call.hpp's: resolved in the global snapshot even for a request
+  // served from a user's view, still in the caller's namespace (a user's
+  // own `user-provider/…` ids resolve there).
   bool operator_model = false;
 };
 
 // The largest embeddings answer read: 64 inputs × 3072 dimensions as JSON
 // text fit well within it.
 inline constexpr std::size_t kMaxEmbeddingsBytes = 8 * 1024 * 1024;
+// More texts than this go in several calls, one after the other (Gemini's
+// batchEmbedContents takes at most 100), each within the call's timeout;
+// they make one usage row.
+inline constexpr std::size_t kMaxInputsPerCall = 64;
+
+// Who answers `how.model` for this request, as a cache key for what it
+// embeds: the upstream (type, endpoint, model, deployment) and, for a
+// provider of the user's own namespace, the user. The same id names another
+// provider in each user's namespace, and a reload may repoint it; vectors
+// of one are never served as another's.
+Expected<std::string> embeddings_model_key(const RequestContext& ctx, const EmbeddingsCall& how);
 
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
                                                                 const EmbeddingsCall& how,

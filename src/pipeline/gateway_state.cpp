@@ -7,10 +7,6 @@
 
 namespace aisbf {
 
-namespace {
-constexpr std::size_t kMaxDescriptionVectors = 4096;
-}  // namespace
-
 GatewayState::GatewayState() = default;
 GatewayState::~GatewayState() = default;
 
@@ -25,8 +21,8 @@ std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::
   // Each autoselect keeps its decisions for its own cache_ttl (at most 30 days).
   state->autoselect_decisions = std::make_unique<routing::AutoselectDecisionCache>(
       routing::AutoselectDecisionCache::Limits{max_decisions, std::chrono::hours(24 * 30)});
-  // 4096 descriptions × 3072 floats at most 48 MiB; usually a few hundred small vectors.
-  state->description_vectors = std::make_unique<routing::DescriptionVectors>(kMaxDescriptionVectors);
+  // Usually a few hundred small vectors; at most 4096, and 64 MiB of floats.
+  state->description_vectors = std::make_unique<routing::DescriptionVectors>(routing::DescriptionVectors::Limits{});
   // One thread per four cores, at most two: counting and splitting are
   // rare (large prompts only) and must not crowd the event loops.
   state->counts = std::make_unique<CountPool>(std::clamp<std::size_t>(std::thread::hardware_concurrency() / 4, 1, 2));

@@ -30,7 +30,7 @@ bool blank(std::string_view text) {
 // A blank description has no direction: an empty vector, whose cosine with
 // anything is 0 (dot_product of different sizes), never sent upstream (an
 // empty input is an error to most embeddings APIs).
-Lookup look_up(const routing::DescriptionVectors& cache, std::string_view model,
+Lookup look_up(const routing::DescriptionVectors& cache, const std::string& model,
                std::span<const std::string_view> descriptions) {
   static const auto kNoDirection = std::make_shared<const std::vector<float>>();
   Lookup out;
@@ -53,21 +53,34 @@ boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
     RequestContext& ctx, http::UpstreamPool& pool, const SemanticEmbeddings& how,
     std::span<const std::string_view> descriptions, std::string_view query) {
   if (blank(query)) co_return std::nullopt;  // nothing to embed (an image alone): BM25 scores nothing either
+  // The log line names the error's status and code, never its message: an
+  // upstream may echo the input, and the input is the user's prompt.
+  auto warn = [&](const GatewayError& e) {
+    spdlog::warn("{} autoselect {}: embeddings by {} failed ({} {}), BM25 alone", ctx.request_id,
+                 log_text(how.autoselect), log_text(how.model), e.status, log_text(e.code));
+  };
+  // Resolved as the selection model is (side_call's operator_model): in the
+  // global snapshot, with the caller's namespace, where a user's own
+  // autoselect finds the `user-provider/…` it names.
+  const EmbeddingsCall call{how.model, "autoselect", how.timeout, true};
+  auto model_key = embeddings_model_key(ctx, call);
+  if (!model_key) {
+    warn(model_key.error());
+    co_return std::nullopt;
+  }
   routing::DescriptionVectors& cache = *ctx.state->description_vectors;
-  Lookup found = look_up(cache, how.model, descriptions);
+  Lookup found = look_up(cache, *model_key, descriptions);
   // One call: the missing descriptions, then the prompt last.
   std::vector<std::string> texts = found.missing;
   texts.emplace_back(query);
-  const EmbeddingsCall call{how.model, "autoselect", how.timeout, true};
   auto answer = co_await embed_texts(ctx, pool, call, std::move(texts));
   if (!answer) {
-    spdlog::warn("{} autoselect {}: embeddings by {} failed, BM25 alone: {}", ctx.request_id,
-                 log_text(how.autoselect), log_text(how.model), log_text(answer.error().message));
+    warn(answer.error());
     co_return std::nullopt;
   }
   for (std::size_t i = 0; i < found.missing.size(); ++i) {
     auto unit = routing::unit_vector(answer->vectors[i]);
-    cache.store(how.model, found.missing_digests[i], unit);
+    cache.store(*model_key, found.missing_digests[i], unit);
     for (std::size_t d = 0; d < descriptions.size(); ++d) {
       if (found.vectors[d] == nullptr && found.digests[d] == found.missing_digests[i])
         found.vectors[d] = std::make_shared<const std::vector<float>>(unit);
@@ -76,7 +89,14 @@ boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
   const std::vector<float> prompt = routing::unit_vector(answer->vectors.back());
   std::vector<double> cosines;
   cosines.reserve(descriptions.size());
-  for (const auto& v : found.vectors) cosines.push_back(routing::dot_product(prompt, *v));
+  for (std::size_t d = 0; d < descriptions.size(); ++d) {
+    const auto& v = *found.vectors[d];
+    // A cached vector of another size than the model gives now is stale
+    // (the model changed under its name): it scores 0 this once and is
+    // embedded again by the next request.
+    if (!v.empty() && v.size() != prompt.size()) cache.erase(*model_key, found.digests[d]);
+    cosines.push_back(routing::dot_product(prompt, v));
+  }
   co_return cosines;
 }
 

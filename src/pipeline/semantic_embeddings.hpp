@@ -1,15 +1,17 @@
 // The embeddings half of autoselect's semantic selection (issue 11): the
 // cosine between the prompt and each candidate's description, from
 // `semantic.embeddings_model`. Description vectors come from
-// GatewayState::description_vectors (unit length, keyed by model and the
-// text's SHA-256, so a reload with the same text reuses them); the missing
+// GatewayState::description_vectors (unit length, keyed by the upstream
+// that answers the model (embeddings_model_key) and the text's SHA-256, so
+// a reload with the same text reuses them); the missing
 // ones are fetched together with the prompt in one embeddings call
 // (embeddings_call.hpp), and later requests embed only their prompt.
 //
 // Concurrent first requests are not coalesced: each may fetch the same
 // missing descriptions once (a few texts, the same vectors stored twice);
 // from then on they are cached. Any failure or timeout → nullopt with one
-// warning line (the model and the error, never the prompt or a key): the
+// warning line (the model and the error's status and code, never the
+// prompt, an upstream's message or a key): the
 // caller scores with BM25 alone.
 #pragma once
 

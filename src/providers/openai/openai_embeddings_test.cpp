@@ -123,6 +123,19 @@ TEST(OpenAiEmbeddings, RefusesWrongCountsAndShapes) {
   }
 }
 
+TEST(OpenAiEmbeddings, RefusesAVectorPastTheDimensionCap) {
+  const OpenAiAdapter adapter;
+  auto answer = [](std::size_t dimensions) {
+    std::string body = R"({"data":[{"index":0,"embedding":[)";
+    for (std::size_t i = 0; i < dimensions; ++i) body += i == 0 ? "0.5" : ",0.5";
+    return body + "]}]}";
+  };
+  EXPECT_TRUE(adapter.decode_embeddings(answer(16384), 1));
+  auto r = adapter.decode_embeddings(answer(16385), 1);  // cached vectors are bounded in size
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::upstream_protocol);
+}
+
 TEST(OpenAiEmbeddings, AnErrorObjectWithStatus200IsAnUpstreamError) {
   const OpenAiAdapter adapter;
   auto r = adapter.decode_embeddings(R"({"error":{"message":"model overloaded","code":"busy"}})", 1);

@@ -386,7 +386,7 @@ boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx,
   if (!choice) co_return co_await fail(job, ctx, choice.take_error());
   // A fresh decision is news; a cached one repeats the conversation's
   // first (it was logged then), so it waits for debug: formatting it on
-  // every turn cost a third of the cached path.
+  // every turn was a fifth of the cached path's added instructions.
   const bool fresh = choice->by != "cache" && choice->by != "only";
   const auto level = fresh ? spdlog::level::info : spdlog::level::debug;
   if (spdlog::should_log(level)) {

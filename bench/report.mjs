@@ -365,7 +365,7 @@ L.push('');
   L.push(`CPU per run (autoselect − direct, µs): ${diffs.map((d) => (Number.isFinite(d) ? sign(d) : '—')).join(', ')}; ` +
     `a block's figure is good to about ±${fmt(cd.ticks > 0 ? cd.us / cd.ticks : NaN, 2)} µs ` +
     '(±1 clock tick), and on this shared VM the machine\'s state moves it by more between blocks: the CPU and latency figures are noisy, ' +
-    'the instruction counts (callgrind, deterministic to within 1%) are the steady figure. ' +
+    'the instruction counts (callgrind; the usage writer thread moves them by a few thousand per request between runs) are the steadier figure. ' +
     `Decision checks — ${probes.join('; ')}. Every block in between passed the count check (one mock request per answer), ` +
     'so no further selection call was made.');
   L.push('');
@@ -413,7 +413,7 @@ L.push('');
     L.push(`| CPU / request, aisbf / nginx | ${times(curRatio)} | ${times(b.cpuRatio)} | ${spct(pct(curRatio, b.cpuRatio))} | ` +
       `${Number.isFinite(curRatio) && Number.isFinite(b.cpuRatio) ? (curRatio <= b.cpuRatio * 1.03 ? 'not wider' : '**wider**') : 'n/a'} |`);
     L.push('');
-    L.push('Instructions repeat to within 1% between runs; rps c=16 moves by a few % from run to run even on a quiet machine, ' +
+    L.push('Instructions repeat to within a few % between runs (the usage writer thread varies); rps c=16 moves by a few % from run to run even on a quiet machine, ' +
       'and a quick run or a busy machine makes every figure here meaningless.');
     L.push('');
   }

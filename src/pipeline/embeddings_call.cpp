@@ -25,27 +25,6 @@ GatewayError not_a_provider_model(std::string_view model) {
   return e;
 }
 
-// The candidate `how.model` names, in the table it resolves in (a copy:
-// the scratch candidate of a provider's unlisted model dies with the call).
-struct Named {
-  std::shared_ptr<const routing::RoutingTable> table;
-  routing::Candidate candidate;
-  bool users_own = false;  // a provider of the user's namespace
-};
-
-Expected<Named> resolve_model(const RequestContext& ctx, const EmbeddingsCall& how) {
-  auto table = how.operator_model && ctx.global_routes ? ctx.global_routes : ctx.routes;
-  if (!table) return make_error(ErrorKind::internal, "no routing table");
-  const routing::Namespace ns{ctx.namespace_user, ctx.user_view.get()};
-  auto r = routing::resolve_chat(table->config(), ns, {}, how.model);
-  if (!r) return r.take_error();
-  if (r->autoselect != nullptr || r->rotation != nullptr) return not_a_provider_model(how.model);
-  const bool users_own = r->in_user_view && ctx.user_view;
-  if (users_own) table = ctx.user_view->routes;
-  std::optional<routing::Candidate> scratch;
-  routing::Candidate candidate = table->direct(r->target, scratch);
-  return Named{std::move(table), std::move(candidate), users_own};
-}
 
 // The call's own context for its usage row: the caller's identity and
 // recorder, its own start; its usage counts for the caller's quota.
@@ -122,38 +101,40 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> exchange_in_batches(
 
 }  // namespace
 
-Expected<std::string> embeddings_model_key(const RequestContext& ctx, const EmbeddingsCall& how) {
-  auto named = resolve_model(ctx, how);
-  if (!named) return named.take_error();
-  auto prepared = prepare_candidate(named->candidate);
+Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, const EmbeddingsCall& how) {
+  auto table = how.operator_model && ctx.global_routes ? ctx.global_routes : ctx.routes;
+  if (!table) return make_error(ErrorKind::internal, "no routing table");
+  const routing::Namespace ns{ctx.namespace_user, ctx.user_view.get()};
+  auto r = routing::resolve_chat(table->config(), ns, {}, how.model);
+  if (!r) return r.take_error();
+  if (r->autoselect != nullptr || r->rotation != nullptr) return not_a_provider_model(how.model);
+  const bool users_own = r->in_user_view && ctx.user_view;
+  if (users_own) table = ctx.user_view->routes;
+  // A copy: the scratch candidate of a provider's unlisted model dies here.
+  std::optional<routing::Candidate> scratch;
+  routing::Candidate candidate = table->direct(r->target, scratch);
+  auto prepared = prepare_candidate(candidate);
   if (!prepared) return prepared.take_error();
   const UpstreamTarget& t = prepared->target;
   // Unit separators: no URL, model name or user name holds one.
-  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", named->users_own ? ctx.namespace_user : "",
-                     t.provider_type, t.preset, t.endpoint, t.upstream_model, t.deployment, t.api_version);
+  std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", users_own ? ctx.namespace_user : "",
+                                t.provider_type, t.preset, t.endpoint, t.upstream_model, t.deployment, t.api_version);
+  return EmbeddingsModel{std::move(candidate), std::move(*prepared), std::move(key)};
 }
 
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
                                                                 const EmbeddingsCall& how,
+                                                                const EmbeddingsModel& model,
                                                                 std::vector<std::string> texts) {
   if (texts.empty()) co_return EmbeddingResponse{};
   if (ctx.cancel.cancelled()) co_return make_error(ErrorKind::internal, "the client left");
-  auto named = resolve_model(ctx, how);
-  if (!named) co_return named.take_error();
-  const routing::Candidate& c = named->candidate;
-  auto prepared = prepare_candidate(c);
-  if (!prepared) co_return prepared.take_error();
+  const routing::Candidate& c = model.candidate;
 
   RequestContext call;
   prepare_usage_context(call, ctx, how);
   note_attempt_start(call.usage, c);
-  Timeouts timeouts = c.timeouts;
-  timeouts.connect = std::min(timeouts.connect, how.timeout);
-  timeouts.first_byte = std::min(timeouts.first_byte, how.timeout);
-  timeouts.idle = std::min(timeouts.idle, how.timeout);
-  timeouts.total = std::min(timeouts.total, how.timeout);
-  const Timeouts bounded = within_deadline(timeouts, ctx);
-  auto answer = co_await exchange_in_batches(ctx, pool, *prepared, bounded, texts, call.usage.first_byte);
+  const Timeouts bounded = within_deadline(clipped_to(c.timeouts, how.timeout), ctx);
+  auto answer = co_await exchange_in_batches(ctx, pool, model.prepared, bounded, texts, call.usage.first_byte);
 
   // Without a reported count the inputs are counted here, in the model's
   // encoding (off the event loop when large): the row says it estimated.

@@ -19,7 +19,9 @@
 #include "core/embedding_types.hpp"
 #include "core/expected.hpp"
 #include "http/upstream_client.hpp"
+#include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_context.hpp"
+#include "routing/rotation.hpp"
 
 namespace aisbf {
 
@@ -41,15 +43,23 @@ inline constexpr std::size_t kMaxEmbeddingsBytes = 8 * 1024 * 1024;
 // they make one usage row.
 inline constexpr std::size_t kMaxInputsPerCall = 64;
 
-// Who answers `how.model` for this request, as a cache key for what it
-// embeds: the upstream (type, endpoint, model, deployment) and, for a
-// provider of the user's own namespace, the user. The same id names another
-// provider in each user's namespace, and a reload may repoint it; vectors
-// of one are never served as another's.
-Expected<std::string> embeddings_model_key(const RequestContext& ctx, const EmbeddingsCall& how);
+// `how.model` resolved for this request, once: the candidate, its
+// preparation, and `key`, who answers, as a cache key for what it embeds:
+// the upstream (type, endpoint, model, deployment) and, for a provider of
+// the user's own namespace, the user. The same id names another provider
+// in each user's namespace, and a reload may repoint it; vectors of one
+// are never served as another's.
+struct EmbeddingsModel {
+  routing::Candidate candidate;
+  PreparedCandidate prepared;
+  std::string key;
+};
+
+Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, const EmbeddingsCall& how);
 
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
                                                                 const EmbeddingsCall& how,
+                                                                const EmbeddingsModel& model,
                                                                 std::vector<std::string> texts);
 
 }  // namespace aisbf

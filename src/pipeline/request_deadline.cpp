@@ -21,12 +21,16 @@ bool past_deadline(const RequestContext& ctx) {
   return ctx.deadline != Clock::time_point{} && Clock::now() >= ctx.deadline;
 }
 
+Timeouts clipped_to(const Timeouts& t, std::chrono::milliseconds limit) {
+  return Timeouts{std::min(t.connect, limit), std::min(t.first_byte, limit), std::min(t.idle, limit),
+                  std::min(t.total, limit)};
+}
+
 Timeouts within_deadline(const Timeouts& t, const RequestContext& ctx) {
   if (ctx.deadline == Clock::time_point{}) return t;
   const auto left = std::max(std::chrono::ceil<std::chrono::milliseconds>(ctx.deadline - Clock::now()),
                              std::chrono::milliseconds(1));
-  return Timeouts{std::min(t.connect, left), std::min(t.first_byte, left), std::min(t.idle, left),
-                  std::min(t.total, left)};
+  return clipped_to(t, left);
 }
 
 GatewayError request_timed_out(const RequestContext& ctx) {

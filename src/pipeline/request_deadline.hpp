@@ -22,6 +22,9 @@ void arm_deadline(RequestContext& ctx);
 // The deadline is set and has passed.
 bool past_deadline(const RequestContext& ctx);
 
+// `t` with every limit clipped to `limit`.
+Timeouts clipped_to(const Timeouts& t, std::chrono::milliseconds limit);
+
 // `t` with every limit clipped to the time the request has left, so that an
 // attempt's upstream call ends by the deadline.
 Timeouts within_deadline(const Timeouts& t, const RequestContext& ctx);

@@ -63,24 +63,25 @@ boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
   // global snapshot, with the caller's namespace, where a user's own
   // autoselect finds the `user-provider/…` it names.
   const EmbeddingsCall call{how.model, "autoselect", how.timeout, true};
-  auto model_key = embeddings_model_key(ctx, call);
-  if (!model_key) {
-    warn(model_key.error());
+  auto model = resolve_embeddings_model(ctx, call);
+  if (!model) {
+    warn(model.error());
     co_return std::nullopt;
   }
+  const std::string& model_key = model->key;
   routing::DescriptionVectors& cache = *ctx.state->description_vectors;
-  Lookup found = look_up(cache, *model_key, descriptions);
+  Lookup found = look_up(cache, model_key, descriptions);
   // One call: the missing descriptions, then the prompt last.
   std::vector<std::string> texts = found.missing;
   texts.emplace_back(query);
-  auto answer = co_await embed_texts(ctx, pool, call, std::move(texts));
+  auto answer = co_await embed_texts(ctx, pool, call, *model, std::move(texts));
   if (!answer) {
     warn(answer.error());
     co_return std::nullopt;
   }
   for (std::size_t i = 0; i < found.missing.size(); ++i) {
     auto unit = routing::unit_vector(answer->vectors[i]);
-    cache.store(*model_key, found.missing_digests[i], unit);
+    cache.store(model_key, found.missing_digests[i], unit);
     for (std::size_t d = 0; d < descriptions.size(); ++d) {
       if (found.vectors[d] == nullptr && found.digests[d] == found.missing_digests[i])
         found.vectors[d] = std::make_shared<const std::vector<float>>(unit);
@@ -94,7 +95,7 @@ boost::asio::awaitable<std::optional<std::vector<double>>> semantic_cosines(
     // A cached vector of another size than the model gives now is stale
     // (the model changed under its name): it scores 0 this once and is
     // embedded again by the next request.
-    if (!v.empty() && v.size() != prompt.size()) cache.erase(*model_key, found.digests[d]);
+    if (!v.empty() && v.size() != prompt.size()) cache.erase(model_key, found.digests[d]);
     cosines.push_back(routing::dot_product(prompt, v));
   }
   co_return cosines;

@@ -2,7 +2,7 @@
 // cosine between the prompt and each candidate's description, from
 // `semantic.embeddings_model`. Description vectors come from
 // GatewayState::description_vectors (unit length, keyed by the upstream
-// that answers the model (embeddings_model_key) and the text's SHA-256, so
+// that answers the model (resolve_embeddings_model) and the text's SHA-256, so
 // a reload with the same text reuses them); the missing
 // ones are fetched together with the prompt in one embeddings call
 // (embeddings_call.hpp), and later requests embed only their prompt.

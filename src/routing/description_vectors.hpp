@@ -3,7 +3,7 @@
 // reloads: keyed by (the model that made them, SHA-256 of the text), so a
 // reload that keeps a description's text keeps its vector, and a changed
 // text or model is simply another key. The model key is the caller's: who
-// really answers (pipeline/embeddings_call.hpp `embeddings_model_key`: the
+// really answers (pipeline/embeddings_call.hpp `resolve_embeddings_model`: the
 // upstream, and the user whose provider it is), never the id as written,
 // which names another provider in each user's namespace.
 // Bounded by entries and by bytes (a full cache drops the oldest). One

@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +17,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/capability_error.hpp"
 #include "pipeline/content_scan.hpp"
+#include "pipeline/conversation_scan.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/ingress.hpp"
 #include "pipeline/semantic_embeddings.hpp"
@@ -41,10 +43,9 @@ constexpr std::int64_t kClassifyMaxTokens = 64;
 constexpr std::size_t kSemanticMessages = 3;
 constexpr std::size_t kEmbeddingsQueryBytes = 8000;
 
-// One candidate whose target resolves.
+// One candidate whose target resolves (its target: the Field's targets at `index`).
 struct Usable {
   std::size_t index = 0;  // into autoselect.candidates
-  std::string target;     // the model id it is served as
   routing::CandidateFlags flags;
 };
 
@@ -88,22 +89,36 @@ const routing::AutoselectTargets& targets_of(const RequestContext& ctx, const Wh
   return scratch.emplace(routing::resolve_autoselect_targets(at.routes, user_routes, at.ns, a));
 }
 
-std::vector<Usable> usable_candidates(const RequestContext& ctx, const Where& at, const AutoselectConfig& a,
-                                      const routing::ContentNeeds& needs) {
-  std::optional<routing::AutoselectTargets> scratch;
-  const routing::AutoselectTargets& targets = targets_of(ctx, at, a, scratch);
-  std::vector<Usable> out;
+// The candidates a request may be served by and the filter's verdict, in
+// small vectors: an autoselect has a few candidates, and a cached decision
+// allocates none of this.
+template <class T>
+using Few = boost::container::small_vector<T, 8>;
+struct Field {
+  std::optional<routing::AutoselectTargets> scratch;  // a user's namespace: resolved for this request
+  const routing::AutoselectTargets* targets = nullptr;
+  Few<Usable> usable;
+  Few<routing::CandidateFlags> flags;  // of `usable`, for the filter
+  routing::CandidateFilter filter;     // its indices are into `usable`
+  Few<std::string> allowed;            // the ids the filter left, in candidates order
+};
+
+void fill_field(Field& f, const RequestContext& ctx, const Where& at, const AutoselectConfig& a,
+                const routing::ContentNeeds& needs) {
+  f.targets = &targets_of(ctx, at, a, f.scratch);
   for (std::size_t i = 0; i < a.candidates.size(); ++i) {
     const auto& c = a.candidates[i];
-    const routing::AutoselectTarget& t = targets.candidates[i];
+    const routing::AutoselectTarget& t = f.targets->candidates[i];
     if (!t.target || !t.serves) {
       spdlog::warn("{} autoselect {}: candidate '{}' names no rotation or provider model; skipped", ctx.request_id,
                    log_text(a.id), log_text(c.model_id));
       continue;
     }
-    out.push_back({i, *t.target, {c.model_id, c.nsfw, c.privacy, needs.images && t.images, needs.tools && t.tools}});
+    f.usable.push_back({i, {c.model_id, c.nsfw, c.privacy, needs.images && t.images, needs.tools && t.tools}});
+    f.flags.push_back(f.usable.back().flags);
   }
-  return out;
+  f.filter = routing::filter_candidates(std::span(f.flags.data(), f.flags.size()), needs, a.id);
+  for (std::size_t i : f.filter.allowed) f.allowed.push_back(a.candidates[f.usable[i].index].model_id);
 }
 
 bool has_images(const ChatRequest& r) {
@@ -183,7 +198,7 @@ boost::asio::awaitable<std::optional<std::string>> ask_selection_model(ChatJob& 
                                                                        const Where& at, const AutoselectConfig& a,
                                                                        const EffectiveAutoselect& eff,
                                                                        const ChatRequest& request,
-                                                                       const std::vector<std::string>& allowed) {
+                                                                       std::span<const std::string> allowed) {
   auto model = routing::autoselect_target_id(at.routes.config(), at.ns, eff.selection_model);
   if (!model) co_return std::nullopt;
   auto tokenizer = context::tokenizer_for(context::Encoding::cl100k_base);
@@ -257,110 +272,199 @@ GatewayError undecodable(ChatJob& job, const RequestContext& ctx) {
   return make_error(ErrorKind::invalid_request, "the request could not be read to classify its content");
 }
 
+// What the selection reads of the request.
+struct RequestFacts {
+  routing::ContentNeeds needs;
+  // The conversation's key in the decision cache; nullopt: the body reads as
+  // no conversation (the codec rejects it).
+  std::optional<routing::PrefixHash> prefix;
+  const ChatRequest* request = nullptr;  // decoded, when it had to be (null: not yet, or undecodable)
+};
+
+// The request's needs and its conversation's key: from the raw body when
+// the scan reads it and it holds no image (conversation_scan.hpp: a cached
+// decision decodes nothing), else from the decoded request (the same key).
+// A body the scan reads but the decoder would reject (a malformed tool
+// call, say) is then keyed like any other: its conversation's cached
+// choice, not the fallback, forwards it, and the upstream judges it. Tools as a rotation reads them
+// (request_needs, chat_loop.cpp): the envelope's, what the upstream is sent.
+RequestFacts read_request(ChatJob& job, const RequestContext& ctx, const routing::AutoselectDecisionCache& cache) {
+  RequestFacts f;
+  if (job.envelope != nullptr && job.io.client != nullptr) {
+    auto scan = scan_conversation(job.io.client->body(), ctx.format);
+    // A conversation without images is read from the scan alone. With an
+    // image (or one the scan cannot rule out) the decoder reads it: an image
+    // it rejects makes the body one that goes to the fallback.
+    if (scan && scan->images == false) {
+      f.needs.tools = job.envelope->has_tools;
+      f.prefix = cache.prefix_hash(scan->prefix);
+      return f;
+    }
+  }
+  f.request = decoded_request(job, ctx);
+  if (f.request == nullptr) return f;  // needs nothing: the upstream will judge the body
+  f.needs.images = has_images(*f.request);
+  f.needs.tools = job.envelope != nullptr ? job.envelope->has_tools : !f.request->tools.empty();
+  f.prefix = cache.prefix_hash(*f.request);
+  return f;
+}
+
+// Everything one choice is made with.
+struct Choosing {
+  RequestContext& ctx;
+  const Where& at;
+  const AutoselectConfig& a;
+  const EffectiveAutoselect& eff;
+  const routing::ContentNeeds& needs;
+  const Field& field;
+};
+
+bool sensitive(const routing::ContentNeeds& needs) { return !needs.private_data.empty() || needs.nsfw; }
+
+Expected<AutoselectChoice> chosen(const Choosing& c, std::string_view id, std::string_view by) {
+  for (const auto& u : c.field.usable) {
+    if (c.a.candidates[u.index].model_id == id)
+      return AutoselectChoice{std::string(id), *c.field.targets->candidates[u.index].target, by};
+  }
+  // The fallback need not be a candidate (AISBF's is often a rotation of its own).
+  auto target = routing::autoselect_target_id(c.at.routes.config(), c.at.ns, id);
+  if (!target) {
+    auto e = make_error(ErrorKind::unavailable,
+                        fmt::format("autoselect '{}' could not choose a model and its fallback '{}' names none",
+                                    c.a.id, id));
+    e.code = "autoselect_unavailable";
+    return e;
+  }
+  return AutoselectChoice{std::string(id), std::move(*target), by};
+}
+
+// The fallback, when the filter left it; else the first candidate left.
+Expected<AutoselectChoice> fallback_choice(const Choosing& c) {
+  const auto& allowed = c.field.allowed;
+  const bool fallback_allowed = std::find(allowed.begin(), allowed.end(), c.a.fallback) != allowed.end();
+  // A fallback outside the candidates serves unless the content is
+  // sensitive, when it can take the request's images and tools.
+  auto fallback_serves = [&] {
+    auto t = routing::autoselect_target_id(c.at.routes.config(), c.at.ns, c.a.fallback);
+    return t && target_serves(c.ctx, c.at, *t, {c.needs.tools, c.needs.images});
+  };
+  if (fallback_allowed || (!sensitive(c.needs) && !c.a.fallback.empty() && fallback_serves())) {
+    return chosen(c, c.a.fallback, "fallback");
+  }
+  return chosen(c, allowed.front(), "fallback");
+}
+
+// The conversation's key: the snapshot the candidates resolved in (the
+// global one and, for a user, their view: an edit of their autoselect makes
+// a new one), and per user namespace, in the global one per credential: a
+// `by=cache` never tells one caller what another asked. `space` holds the
+// key's namespace text and must outlive it.
+routing::DecisionKey decision_key(const Choosing& c, const routing::PrefixHash& prefix, std::string& space) {
+  const RequestContext& ctx = c.ctx;
+  const std::uint64_t generation =
+      c.at.routes.generation() * 0x9e3779b97f4a7c15ull + (ctx.user_view ? ctx.user_view->routes->generation() : 0);
+  space.assign(ctx.namespace_user.empty() ? "t:" : "u:");
+  space.append(ctx.namespace_user.empty() ? ctx.principal.token_id : ctx.namespace_user);
+  return {c.a.id, space, generation, prefix};
+}
+
+// The choice when it needs no call: a refusal, the fallback (nothing to
+// choose among, a body that reads as no conversation), the one candidate
+// left, or the conversation's cached decision. nullopt: the selection asks.
+std::optional<Expected<AutoselectChoice>> settle(const Choosing& c, const std::optional<routing::PrefixHash>& prefix,
+                                                 std::chrono::steady_clock::time_point now) {
+  const Field& f = c.field;
+  const routing::ContentNeeds& needs = c.needs;
+  if (f.allowed.empty()) {
+    const bool filtered = sensitive(needs) || needs.images || needs.tools;
+    if (filtered && !f.usable.empty())
+      return no_candidate_left(std::span(f.flags.data(), f.flags.size()), needs, f.filter, c.a.id);
+    // Private or NSFW content never goes to an unflagged fallback, even
+    // when no candidate resolved.
+    if (sensitive(needs)) {
+      return no_candidate(!f.filter.reason.empty()
+                              ? f.filter.reason
+                              : fmt::format("autoselect {} has no usable candidate for content classified "
+                                            "private or NSFW", c.a.id));
+    }
+    // Nothing to choose among: the fallback serves (or says why it cannot).
+    return chosen(c, c.a.fallback, "fallback");
+  }
+  // Not classified (else refused earlier): the body's error is the attempt's to report.
+  if (!prefix) return fallback_choice(c);
+  if (f.allowed.size() == 1) return chosen(c, f.allowed.front(), "only");  // nothing to ask about
+  if (c.eff.cache_ttl.count() > 0) {
+    thread_local std::string space;  // no suspension until the key is dropped
+    const auto& cache = *c.ctx.state->autoselect_decisions;
+    if (auto hit = cache.find(decision_key(c, *prefix, space), std::span(f.allowed.data(), f.allowed.size()), now))
+      return chosen(c, f.allowed[hit->index], "cache");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
 
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
   std::optional<routing::AutoselectTargets> scratch;
   return targets_of(ctx, where_of(ctx), a, scratch).highest_prices;
 }
 
+std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJob& job, RequestContext& ctx,
+                                                                          const AutoselectConfig& a) {
+  const Where at = where_of(ctx);
+  const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
+  if (eff.classify_privacy || eff.classify_nsfw) return std::nullopt;  // the classifier model may be asked
+  const RequestFacts facts = read_request(job, ctx, *ctx.state->autoselect_decisions);
+  Field field;
+  fill_field(field, ctx, at, a, facts.needs);
+  const Choosing choosing{ctx, at, a, eff, facts.needs, field};
+  if (auto settled = settle(choosing, facts.prefix, std::chrono::steady_clock::now())) return settled;
+  // No selection to ask: the fallback serves.
+  if (eff.mode != SelectionMode::semantic && eff.selection_model.empty()) return fallback_choice(choosing);
+  return std::nullopt;
+}
+
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
                                                                            const AutoselectConfig& a) {
   const Where at = where_of(ctx);
   const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
-  const ChatRequest* request = decoded_request(job, ctx);
-  // Content that cannot be read cannot be classified: it is not sent to a
-  // candidate the classification would have ruled out.
-  if (request == nullptr && (eff.classify_privacy || eff.classify_nsfw)) co_return undecodable(job, ctx);
-  routing::ContentNeeds needs;
-  if (request != nullptr) {
-    needs.images = has_images(*request);
-    needs.tools = !request->tools.empty();
-    if (eff.classify_privacy || eff.classify_nsfw) {
-      std::string text =
-          routing::classification_text(*request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
-      // A large text is scanned on the count pool (content_scan.hpp). The
-      // arguments are named: no temporaries in a full-expression that suspends (GCC 12).
-      const ContentScanAsk ask{eff.classify_privacy, eff.classify_nsfw};
-      auto table = ctx.global_routes ? ctx.global_routes : ctx.routes;
-      ContentScan scan = co_await scan_content(ctx, std::move(table), std::move(text), ask);
-      needs.private_data = std::move(scan.private_data);
-      // Personal data is not shown to the classifier model (nor, below, to
-      // the selection model): neither is a privacy candidate.
-      needs.nsfw = scan.nsfw_words;
-      if (eff.classify_nsfw && !needs.nsfw && needs.private_data.empty() && !a.classify_nsfw_model.empty()) {
-        needs.nsfw = co_await nsfw_by_model(job, ctx, at, a, eff, *request);
-      }
-    }
-  }
-  const std::vector<Usable> usable = usable_candidates(ctx, at, a, needs);
-  std::vector<routing::CandidateFlags> flags;
-  for (const auto& u : usable) flags.push_back(u.flags);
-  const routing::CandidateFilter filter = routing::filter_candidates(flags, needs, a.id);
-  const bool filtered = !needs.private_data.empty() || needs.nsfw || needs.images || needs.tools;
-  std::vector<std::string> allowed;
-  for (std::size_t i : filter.allowed) allowed.push_back(a.candidates[usable[i].index].model_id);
-  auto chosen = [&](std::string_view id, std::string_view by) -> Expected<AutoselectChoice> {
-    for (const auto& u : usable) {
-      if (a.candidates[u.index].model_id == id) return AutoselectChoice{std::string(id), u.target, by};
-    }
-    // The fallback need not be a candidate (AISBF's is often a rotation of its own).
-    auto target = routing::autoselect_target_id(at.routes.config(), at.ns, id);
-    if (!target) {
-      auto e = make_error(ErrorKind::unavailable,
-                          fmt::format("autoselect '{}' could not choose a model and its fallback '{}' names none",
-                                      a.id, id));
-      e.code = "autoselect_unavailable";
-      return e;
-    }
-    return AutoselectChoice{std::string(id), std::move(*target), by};
-  };
-  const bool sensitive = !needs.private_data.empty() || needs.nsfw;
-  if (allowed.empty()) {
-    if (filtered && !usable.empty()) co_return no_candidate_left(flags, needs, filter, a.id);
-    // Private or NSFW content never goes to an unflagged fallback, even
-    // when no candidate resolved.
-    if (sensitive) {
-      co_return no_candidate(!filter.reason.empty()
-                                 ? filter.reason
-                                 : fmt::format("autoselect {} has no usable candidate for content classified "
-                                               "private or NSFW", a.id));
-    }
-    // Nothing to choose among: the fallback serves (or says why it cannot).
-    co_return chosen(a.fallback, "fallback");
-  }
-  // The fallback, when the filter left it; else the first candidate left.
-  auto fallback = [&]() -> Expected<AutoselectChoice> {
-    const bool fallback_allowed = std::find(allowed.begin(), allowed.end(), a.fallback) != allowed.end();
-    // A fallback outside the candidates serves unless the content is
-    // sensitive, when it can take the request's images and tools.
-    auto fallback_serves = [&] {
-      auto t = routing::autoselect_target_id(at.routes.config(), at.ns, a.fallback);
-      return t && target_serves(ctx, at, *t, {needs.tools, needs.images});
-    };
-    if (fallback_allowed || (!sensitive && !a.fallback.empty() && fallback_serves())) {
-      return chosen(a.fallback, "fallback");
-    }
-    return chosen(allowed.front(), "fallback");
-  };
-  // Not classified (else answered above): the body's error is the attempt's to report.
-  if (request == nullptr) co_return fallback();
-  if (allowed.size() == 1) co_return chosen(allowed.front(), "only");  // nothing to ask about
-
   auto& cache = *ctx.state->autoselect_decisions;
-  const auto now = std::chrono::steady_clock::now();
-  // The snapshot the candidates resolved in: the global one and, for a
-  // user, their view (an edit of their autoselect makes a new one).
-  const std::uint64_t generation =
-      at.routes.generation() * 0x9e3779b97f4a7c15ull + (ctx.user_view ? ctx.user_view->routes->generation() : 0);
-  // Per user namespace, and in the global one per credential: a `by=cache`
-  // never tells one caller what another asked.
-  const std::string space =
-      ctx.namespace_user.empty() ? "t:" + ctx.principal.token_id : "u:" + ctx.namespace_user;
-  const routing::DecisionKey key{a.id, space, generation, cache.prefix_hash(*request)};
-  if (eff.cache_ttl.count() > 0) {
-    if (auto hit = cache.find(key, allowed, now)) co_return chosen(allowed[hit->index], "cache");
+  RequestFacts facts = read_request(job, ctx, cache);
+  routing::ContentNeeds& needs = facts.needs;
+  if (eff.classify_privacy || eff.classify_nsfw) {
+    // Content that cannot be read cannot be classified: it is not sent to a
+    // candidate the classification would have ruled out.
+    if (facts.request == nullptr) facts.request = decoded_request(job, ctx);
+    if (facts.request == nullptr) co_return undecodable(job, ctx);
+    std::string text =
+        routing::classification_text(*facts.request, static_cast<std::size_t>(std::max(0, eff.classify_window)));
+    // A large text is scanned on the count pool (content_scan.hpp). The
+    // arguments are named: no temporaries in a full-expression that suspends (GCC 12).
+    const ContentScanAsk ask{eff.classify_privacy, eff.classify_nsfw};
+    auto table = ctx.global_routes ? ctx.global_routes : ctx.routes;
+    ContentScan scan = co_await scan_content(ctx, std::move(table), std::move(text), ask);
+    needs.private_data = std::move(scan.private_data);
+    // Personal data is not shown to the classifier model (nor, below, to
+    // the selection model): neither is a privacy candidate.
+    needs.nsfw = scan.nsfw_words;
+    if (eff.classify_nsfw && !needs.nsfw && needs.private_data.empty() && !a.classify_nsfw_model.empty()) {
+      needs.nsfw = co_await nsfw_by_model(job, ctx, at, a, eff, *facts.request);
+    }
   }
+  Field field;
+  fill_field(field, ctx, at, a, needs);
+  const Choosing choosing{ctx, at, a, eff, needs, field};
+  const auto now = std::chrono::steady_clock::now();
+  if (auto settled = settle(choosing, facts.prefix, now)) co_return std::move(*settled);
+
+  // A miss: the selection reads the decoded request.
+  if (facts.request == nullptr) facts.request = decoded_request(job, ctx);
+  if (facts.request == nullptr) co_return fallback_choice(choosing);  // the body's error is the attempt's to report
+  const ChatRequest& request = *facts.request;
+  const std::span<const std::string> allowed(field.allowed.data(), field.allowed.size());
+  std::string space;  // the key's, in this frame: the key lives across suspensions
+  const routing::DecisionKey key = decision_key(choosing, *facts.prefix, space);
   auto remember = [&](const std::string& id, routing::DecisionSource by) {
     if (eff.cache_ttl.count() > 0) cache.store(key, id, by, now, eff.cache_ttl);
   };
@@ -369,10 +473,10 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     const routing::Bm25Index* index = ctx.user_view ? ctx.user_view->routes->autoselect_index(a.id) : nullptr;
     if (index == nullptr) index = at.routes.autoselect_index(a.id);
     if (index != nullptr && index->size() == a.candidates.size()) {
-      const std::string query = semantic_query(*request);
+      const std::string query = semantic_query(request);
       const std::vector<double> all = index->score(query);
       std::vector<double> scores;
-      for (std::size_t i : filter.allowed) scores.push_back(all[usable[i].index]);
+      for (std::size_t i : field.filter.allowed) scores.push_back(all[field.usable[i].index]);
       // Hybrid with the embeddings model when there is one; any failure
       // leaves `cosines` empty: BM25 alone. Personal data is never shown
       // to it (as to the selection model below).
@@ -383,25 +487,26 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
               : routing::autoselect_target_id(at.routes.config(), at.ns, a.semantic.embeddings_model);
       if (embeddings_model) {
         std::vector<std::string_view> descriptions;
-        for (std::size_t i : filter.allowed) descriptions.push_back(a.candidates[usable[i].index].description);
+        for (std::size_t i : field.filter.allowed)
+          descriptions.push_back(a.candidates[field.usable[i].index].description);
         const SemanticEmbeddings how{*embeddings_model, a.id, timeout_of(eff)};
-        const std::string embedded = embeddings_query(*request, eff);
+        const std::string embedded = embeddings_query(request, eff);
         if (auto c = co_await semantic_cosines(ctx, job.io.pool, how, descriptions, embedded)) cosines = std::move(*c);
       }
       const auto pick = routing::pick_semantic(scores, cosines, {a.semantic.weight, a.semantic.margin});
       if (pick.chosen) {
         remember(allowed[*pick.chosen], routing::DecisionSource::semantic);
-        co_return chosen(allowed[*pick.chosen], "semantic");
+        co_return chosen(choosing, allowed[*pick.chosen], "semantic");
       }
     }
   }
   if (!eff.selection_model.empty() && needs.private_data.empty()) {
-    if (auto picked = co_await ask_selection_model(job, ctx, at, a, eff, *request, allowed)) {
+    if (auto picked = co_await ask_selection_model(job, ctx, at, a, eff, request, allowed)) {
       remember(*picked, routing::DecisionSource::llm);
-      co_return chosen(*picked, "llm");
+      co_return chosen(choosing, *picked, "llm");
     }
   }
-  co_return fallback();
+  co_return fallback_choice(choosing);
 }
 
 }  // namespace aisbf

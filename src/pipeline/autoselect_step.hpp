@@ -45,6 +45,15 @@ struct AutoselectChoice {
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx,
                                                               const AutoselectConfig& autoselect);
 
+// The choice when no call is needed to make it (steps 1, 2 and 5 without
+// classification: a refusal, the only candidate left, the conversation's
+// cached decision, the fallback when there is no selection to ask), made
+// without a coroutine, a watch of the client or a decode of the body
+// (conversation_scan.hpp); nullopt: choose_autoselect_target makes it.
+std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJob& job, RequestContext& ctx,
+                                                                          const AutoselectConfig& autoselect);
+
+// The choice, through every step (the classifiers and the selection may be asked).
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
                                                                            const AutoselectConfig& autoselect);
 

@@ -380,9 +380,16 @@ boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx,
   if (auto refused = reserve_quota(job, ctx, autoselect_highest_prices(ctx, autoselect), {})) {
     co_return co_await fail(job, ctx, *refused);
   }
-  watch_client(job, ctx);  // a client that leaves stops the selection calls
-  auto choice = co_await choose_autoselect_target(job, ctx, autoselect);
-  unwatch_client(job);
+  // A cached decision (or any choice that asks nobody) is made without a
+  // coroutine of its own or a watch of the client.
+  std::optional<Expected<AutoselectChoice>> made = autoselect_choice_without_calls(job, ctx, autoselect);
+  if (!made) {
+    watch_client(job, ctx);  // a client that leaves stops the selection calls
+    auto asked = co_await choose_autoselect_target(job, ctx, autoselect);
+    unwatch_client(job);
+    made.emplace(std::move(asked));
+  }
+  Expected<AutoselectChoice>& choice = *made;
   if (!choice) co_return co_await fail(job, ctx, choice.take_error());
   // A fresh decision is news; a cached one repeats the conversation's
   // first (it was logged then), so it waits for debug: formatting it on

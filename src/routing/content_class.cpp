@@ -36,7 +36,7 @@ void join_names(std::string& out, const std::vector<std::string>& names) {
 // One need of a request: how to name it, the flag that meets it.
 struct Need {
   bool active;
-  std::string what;       // "holds personal data (email)"
+  std::string_view what;  // "holds personal data (email)"
   std::string_view flag;  // "flagged privacy: true"
   bool (*meets)(const CandidateFlags&);
 };
@@ -117,11 +117,16 @@ bool NsfwWordList::slice_matches(std::string_view text) const {
 
 CandidateFilter filter_candidates(std::span<const CandidateFlags> candidates, const ContentNeeds& needs,
                                   std::string_view autoselect_id) {
-  std::vector<std::string> kinds;
-  for (auto kind : needs.private_data) kinds.emplace_back(private_data_kind_name(kind));
-  std::string personal = "holds personal data (";
-  join_names(personal, kinds);
-  personal += ')';
+  // Built only when it is a need: a request without personal data (every
+  // cached autoselect decision) allocates nothing here.
+  std::string personal;
+  if (!needs.private_data.empty()) {
+    std::vector<std::string> kinds;
+    for (auto kind : needs.private_data) kinds.emplace_back(private_data_kind_name(kind));
+    personal = "holds personal data (";
+    join_names(personal, kinds);
+    personal += ')';
+  }
   const std::array<Need, 4> all = {{
       {!needs.private_data.empty(), personal, "flagged privacy: true",
        [](const CandidateFlags& c) { return c.privacy; }},
@@ -148,7 +153,7 @@ CandidateFilter filter_candidates(std::span<const CandidateFlags> candidates, co
   std::vector<std::string> what, flags;
   for (const Need& n : all) {
     if (n.active && (!any_alone || unmet(n))) {
-      what.push_back(n.what);
+      what.emplace_back(n.what);
       flags.emplace_back(n.flag);
     }
   }

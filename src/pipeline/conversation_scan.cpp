@@ -1,0 +1,314 @@
+#include "pipeline/conversation_scan.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "core/chat_roles.hpp"
+#include "core/json_scan.hpp"
+
+namespace aisbf {
+
+namespace {
+
+constexpr std::size_t npos = std::string_view::npos;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::size_t skip_space(std::string_view s, std::size_t i) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  return i;
+}
+
+// One past the closing quote of the string literal at s[i] ('"'); npos when
+// it has none. A quote closes unless an odd run of backslashes precedes it.
+std::size_t string_end(std::string_view s, std::size_t i) {
+  for (std::size_t from = i + 1; from < s.size();) {
+    const void* hit = std::memchr(s.data() + from, '"', s.size() - from);
+    if (hit == nullptr) return npos;
+    const auto quote = static_cast<std::size_t>(static_cast<const char*>(hit) - s.data());
+    std::size_t slashes = 0;
+    while (quote - slashes > i + 1 && s[quote - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 0) return quote + 1;
+    from = quote + 1;
+  }
+  return npos;
+}
+
+// One past the end of the value at s[i]; npos when it does not end. Not a
+// validator (the envelope scan was): nesting is counted, strings skipped.
+std::size_t value_end(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return npos;
+  const char c = s[i];
+  if (c == '"') return string_end(s, i);
+  if (c == '{' || c == '[') {
+    std::size_t depth = 0;
+    for (std::size_t j = i; j < s.size();) {
+      const char d = s[j];
+      if (d == '"') {
+        j = string_end(s, j);
+        if (j == npos) return npos;
+        continue;
+      }
+      if (d == '{' || d == '[') {
+        ++depth;
+      } else if ((d == '}' || d == ']') && --depth == 0) {
+        return j + 1;
+      }
+      ++j;
+    }
+    return npos;
+  }
+  std::size_t j = i;  // a number, true, false or null
+  while (j < s.size() && s[j] != ',' && s[j] != '}' && s[j] != ']' && !is_space(s[j])) ++j;
+  return j == i ? npos : j;
+}
+
+// Calls f(key_raw, value) for each member of `object` (its whole text);
+// false when it is no object or f returned false.
+template <class F>
+bool for_each_member(std::string_view object, F&& f) {
+  if (object.empty() || object.front() != '{') return false;
+  std::size_t i = skip_space(object, 1);
+  if (i < object.size() && object[i] == '}') return true;
+  for (;;) {
+    if (i >= object.size() || object[i] != '"') return false;
+    const std::size_t key_end = string_end(object, i);
+    if (key_end == npos) return false;
+    const std::string_view key = object.substr(i + 1, key_end - i - 2);
+    i = skip_space(object, key_end);
+    if (i >= object.size() || object[i] != ':') return false;
+    i = skip_space(object, i + 1);
+    const std::size_t end = value_end(object, i);
+    if (end == npos) return false;
+    if (!f(key, object.substr(i, end - i))) return false;
+    i = skip_space(object, end);
+    if (i < object.size() && object[i] == ',') {
+      i = skip_space(object, i + 1);
+      continue;
+    }
+    return i < object.size() && object[i] == '}';
+  }
+}
+
+// Calls f(element) for each element of `array`; false as for_each_member.
+template <class F>
+bool for_each_element(std::string_view array, F&& f) {
+  if (array.empty() || array.front() != '[') return false;
+  std::size_t i = skip_space(array, 1);
+  if (i < array.size() && array[i] == ']') return true;
+  for (;;) {
+    const std::size_t end = value_end(array, i);
+    if (end == npos) return false;
+    if (!f(array.substr(i, end - i))) return false;
+    i = skip_space(array, end);
+    if (i < array.size() && array[i] == ',') {
+      i = skip_space(array, i + 1);
+      continue;
+    }
+    return i < array.size() && array[i] == ']';
+  }
+}
+
+bool key_is(std::string_view key_raw, std::string_view name) {
+  return json_scan::key_equals(json_scan::Member{key_raw, 0, 0}, name);
+}
+
+bool is_string(std::string_view value) { return !value.empty() && value.front() == '"'; }
+bool is_null(std::string_view value) { return value.empty() || value == "null"; }  // empty: absent
+
+// The text of a string literal, escapes decoded; nullopt when it is none.
+std::optional<std::string> text_of(std::string_view literal) {
+  if (!is_string(literal) || literal.size() < 2) return std::nullopt;
+  const std::string_view inner = literal.substr(1, literal.size() - 2);
+  if (inner.find('\\') == npos) return std::string(inner);
+  return json_scan::decode_string(literal);
+}
+
+// Whether the string literal `value` says `word` (a short type or role name).
+bool says(std::string_view value, std::string_view word) {
+  if (!is_string(value) || value.size() < 2) return false;
+  const std::string_view inner = value.substr(1, value.size() - 2);
+  if (inner.find('\\') == npos) return inner == word;
+  const auto decoded = json_scan::decode_string(value);
+  return decoded && *decoded == word;
+}
+
+// A message's or a part's members the scan reads (the last of a repeated
+// key, as the DOM keeps).
+struct Fields {
+  std::string_view role, content, type, text, refusal;
+};
+
+bool read_fields(std::string_view object, Fields& out) {
+  return for_each_member(object, [&](std::string_view key, std::string_view value) {
+    if (key_is(key, "role")) {
+      out.role = value;
+    } else if (key_is(key, "content")) {
+      out.content = value;
+    } else if (key_is(key, "type")) {
+      out.type = value;
+    } else if (key_is(key, "text")) {
+      out.text = value;
+    } else if (key_is(key, "refusal")) {
+      out.refusal = value;
+    }
+    return true;
+  });
+}
+
+// A text block of `literal` into `out` (when collecting), as the codecs
+// keep one: empty texts are dropped.
+bool add_text(std::string_view literal, Message* out) {
+  if (out == nullptr) return is_string(literal);
+  auto text = text_of(literal);
+  if (!text) return false;
+  if (!text->empty()) out->content.emplace_back(TextBlock{std::move(*text)});
+  return true;
+}
+
+// The state of one scan: the prefix being collected, and images seen.
+struct Scan {
+  ConversationScan out;
+  bool prefix_done = false;
+  bool images_unknown = false;
+  bool images = false;
+
+  // The message the next texts go to: a new one of `role` while the prefix
+  // is open and `role` belongs to it (system, developer, the first user).
+  Message* collect(Role role) {
+    if (prefix_done || (role != Role::system && role != Role::developer && role != Role::user)) return nullptr;
+    if (role == Role::user) prefix_done = true;
+    return &out.prefix.messages.emplace_back(Message{role, {}, {}});
+  }
+};
+
+// ---- OpenAI chat (api/openai/chat_messages.cpp) ----
+
+// `content`: absent, null, a string or an array of parts: text and refusal
+// parts are text, image_url parts images, others dropped.
+bool openai_content(std::string_view content, Message* out, bool& images) {
+  if (is_null(content)) return true;
+  if (is_string(content)) return add_text(content, out);
+  return for_each_element(content, [&](std::string_view part) {
+    Fields f;
+    if (!read_fields(part, f) || !is_string(f.type)) return false;
+    if (says(f.type, "text")) return add_text(f.text, out);
+    if (says(f.type, "refusal")) return add_text(f.refusal, out);
+    if (says(f.type, "image_url")) images = true;
+    return true;
+  });
+}
+
+bool openai_messages(std::string_view messages, Scan& scan) {
+  return for_each_element(messages, [&](std::string_view message) {
+    Fields f;
+    if (!read_fields(message, f)) return false;
+    const auto name = text_of(f.role);
+    const auto role = name ? parse_role(*name) : std::nullopt;
+    if (!role) return false;
+    if (*role == Role::tool) return true;  // a tool result's parts are text only
+    bool images = false;
+    if (!openai_content(f.content, scan.collect(*role), images)) return false;
+    scan.images = scan.images || images;
+    return true;
+  });
+}
+
+// ---- Anthropic messages (api/anthropic/messages_request.cpp, messages_content.cpp) ----
+
+// Whether the nested `content` of a tool result may hold an image: text and
+// images are read, anything else is unknown.
+void anthropic_nested_images(std::string_view content, Scan& scan) {
+  if (is_null(content) || is_string(content)) return;
+  const bool read = for_each_element(content, [&](std::string_view block) {
+    Fields f;
+    if (!read_fields(block, f)) return false;
+    if (says(f.type, "image")) scan.images = true;
+    return says(f.type, "image") || says(f.type, "text");
+  });
+  if (!read) scan.images_unknown = true;
+}
+
+bool anthropic_blocks(std::string_view content, Message* out, Scan& scan) {
+  if (is_string(content)) return add_text(content, out);
+  return for_each_element(content, [&](std::string_view block) {
+    Fields f;
+    if (!read_fields(block, f) || !is_string(f.type)) return false;
+    if (says(f.type, "text")) return add_text(f.text, out);
+    if (says(f.type, "image")) {
+      scan.images = true;
+      return true;
+    }
+    // These change the prefix's shape (a tool result becomes a message of
+    // its own, a document text): the prefix is the decoder's to read.
+    const bool nested = says(f.type, "tool_result") || says(f.type, "document") || says(f.type, "search_result");
+    if (nested && out != nullptr) return false;
+    if (says(f.type, "tool_result")) {
+      anthropic_nested_images(f.content, scan);
+    } else if (nested) {
+      scan.images_unknown = true;
+    }
+    return true;  // tool_use, thinking, server tool blocks: no text, no image
+  });
+}
+
+bool anthropic_system(std::string_view system, Scan& scan) {
+  if (is_null(system)) return true;
+  if (is_string(system)) return add_text(system, scan.collect(Role::system));
+  return for_each_element(system, [&](std::string_view block) {
+    Fields f;
+    if (!read_fields(block, f) || !says(f.type, "text")) return false;
+    // Each block is a system message of its own, when it has text.
+    Message message{Role::system, {}, {}};
+    if (!add_text(f.text, &message)) return false;
+    if (!message.content.empty()) scan.out.prefix.messages.push_back(std::move(message));
+    return true;
+  });
+}
+
+bool anthropic_messages(std::string_view messages, Scan& scan) {
+  return for_each_element(messages, [&](std::string_view message) {
+    Fields f;
+    if (!read_fields(message, f) || f.content.empty()) return false;
+    Role role;
+    if (says(f.role, "user")) {
+      role = Role::user;
+    } else if (says(f.role, "assistant")) {
+      role = Role::assistant;
+    } else if (says(f.role, "system")) {
+      role = Role::system;
+    } else {
+      return false;
+    }
+    return anthropic_blocks(f.content, scan.collect(role), scan);
+  });
+}
+
+}  // namespace
+
+std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format) {
+  if (format == IngressFormat::openai_completions) return std::nullopt;
+  const bool anthropic = format == IngressFormat::anthropic_messages;
+  const std::size_t begin = skip_space(body, 0);
+  std::size_t end = body.size();
+  while (end > begin && is_space(body[end - 1])) --end;
+  std::string_view messages, system;
+  const bool read = for_each_member(body.substr(begin, end - begin), [&](std::string_view key, std::string_view value) {
+    if (key_is(key, "messages")) {
+      messages = value;
+    } else if (anthropic && key_is(key, "system")) {
+      system = value;
+    }
+    return true;
+  });
+  if (!read || messages.empty()) return std::nullopt;
+  Scan scan;
+  if (anthropic ? !anthropic_system(system, scan) || !anthropic_messages(messages, scan)
+                : !openai_messages(messages, scan)) {
+    return std::nullopt;
+  }
+  if (!scan.images_unknown || scan.images) scan.out.images = scan.images;
+  return std::move(scan.out);
+}
+
+}  // namespace aisbf

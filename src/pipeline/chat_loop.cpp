@@ -371,26 +371,11 @@ boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx, c
   return serve_unlisted(job, ctx, std::move(*scratch));
 }
 
-// An autoselect's choice (autoselect_step.hpp), then served like any model id.
-boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect) {
-  // Reserved before the selection and classification calls, so that they
-  // are charged to the request (and refused with it when over quota),
-  // priced at the dearest target it may choose (the settlement uses the
-  // served one's).
-  if (auto refused = reserve_quota(job, ctx, autoselect_highest_prices(ctx, autoselect), {})) {
-    co_return co_await fail(job, ctx, *refused);
-  }
-  // A cached decision (or any choice that asks nobody) is made without a
-  // coroutine of its own or a watch of the client.
-  std::optional<Expected<AutoselectChoice>> made = autoselect_choice_without_calls(job, ctx, autoselect);
-  if (!made) {
-    watch_client(job, ctx);  // a client that leaves stops the selection calls
-    auto asked = co_await choose_autoselect_target(job, ctx, autoselect);
-    unwatch_client(job);
-    made.emplace(std::move(asked));
-  }
-  Expected<AutoselectChoice>& choice = *made;
-  if (!choice) co_return co_await fail(job, ctx, choice.take_error());
+// An autoselect's choice made: logged, named in its header and usage row,
+// then served like any model id. Not a coroutine.
+boost::asio::awaitable<void> serve_choice(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect,
+                                          Expected<AutoselectChoice>& choice) {
+  if (!choice) return fail(job, ctx, choice.take_error());
   // A fresh decision is news; a cached one repeats the conversation's
   // first (it was logged then), so it waits for debug: formatting it on
   // every turn was a fifth of the cached path's added instructions.
@@ -400,15 +385,41 @@ boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx,
     spdlog::log(level, "{} autoselect {} chose {} (by {})", ctx.request_id, log_text(autoselect.id),
                 log_text(choice->candidate), choice->by);
   }
-  ctx.choice_headers.emplace_back("x-aisbf-autoselected", fmt::format("{}; by={}", choice->candidate, choice->by));
+  std::string chosen_value;  // "<candidate>; by=<how>", without a format call on every turn
+  chosen_value.reserve(choice->candidate.size() + 5 + choice->by.size());
+  ((chosen_value += choice->candidate) += "; by=") += choice->by;
+  ctx.choice_headers.emplace_back("x-aisbf-autoselected", std::move(chosen_value));
   ctx.usage.autoselected = choice->candidate;
   ctx.usage.autoselected_by = choice->by;
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, choice->target);
   if (resolved && resolved->autoselect != nullptr) {
-    co_return co_await fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));
+    return fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));
   }
-  if (!resolved) co_return co_await fail(job, ctx, resolved.take_error());
-  co_await serve_resolved(job, ctx, *resolved);
+  if (!resolved) return fail(job, ctx, resolved.take_error());
+  return serve_resolved(job, ctx, *resolved);
+}
+
+// A choice that may ask the classifiers or the selection model.
+boost::asio::awaitable<void> serve_asked(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect) {
+  watch_client(job, ctx);  // a client that leaves stops the selection calls
+  auto choice = co_await choose_autoselect_target(job, ctx, autoselect);
+  unwatch_client(job);
+  co_await serve_choice(job, ctx, autoselect, choice);
+}
+
+// An autoselect (autoselect_step.hpp). Not a coroutine: a choice that asks
+// nobody (a cached decision above all) is made here and its target served
+// without a coroutine frame, or a watch of the client, of its own.
+boost::asio::awaitable<void> serve_autoselect(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect) {
+  // Reserved before the selection and classification calls, so that they
+  // are charged to the request (and refused with it when over quota),
+  // priced at the dearest target it may choose (the settlement uses the
+  // served one's).
+  if (auto refused = reserve_quota(job, ctx, autoselect_highest_prices(ctx, autoselect), {})) {
+    return fail(job, ctx, *refused);
+  }
+  if (auto made = autoselect_choice_without_calls(job, ctx, autoselect)) return serve_choice(job, ctx, autoselect, *made);
+  return serve_asked(job, ctx, autoselect);
 }
 
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope) {

@@ -109,8 +109,10 @@ bool for_each_element(std::string_view array, F&& f) {
   }
 }
 
+// A key as written, or with escapes (rare: then decoded).
 bool key_is(std::string_view key_raw, std::string_view name) {
-  return json_scan::key_equals(json_scan::Member{key_raw, 0, 0}, name);
+  if (key_raw == name) return true;
+  return key_raw.find('\\') != npos && json_scan::key_equals(json_scan::Member{key_raw, 0, 0}, name);
 }
 
 bool is_string(std::string_view value) { return !value.empty() && value.front() == '"'; }

@@ -111,9 +111,11 @@ asio::awaitable<bool> Exchange::end_stream() {
 // kPipelinedLimit buffered bytes the watch ends without a verdict (the
 // buffer must stay bounded); a departure is then seen at the next write.
 // Stopping needs no cancellation: the watch is only disarmed, and a later
-// wake-up finds it inactive.
+// wake-up finds it inactive. A request may be watched more than once (an
+// autoselect's selection call, then the attempt it chose): a stopped watch
+// is replaced by a fresh one, unless it saw the client go (gone stays gone).
 void Exchange::watch_disconnect(std::function<void()> on_gone) {
-  if (watch_) return;
+  if (watch_ && (watch_->active || watch_->gone)) return;
   watch_ = std::make_shared<Watch>();
   watch_->on_gone = std::move(on_gone);
   arm_watch();

@@ -6,7 +6,8 @@
 // selection, privacy and NSFW routing, AISBF's sample file.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, post, chatBody, messagesBody, mockProvider, model, assertError, stream, contentOf,
+import http from 'node:http';
+import { delay, startStack, post, chatBody, messagesBody, mockProvider, model, assertError, stream, contentOf,
   usageCsvRows, ANTHROPIC_VERSION } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -33,6 +34,10 @@ const AUTOSELECT = {
   broken: entry('mock/fault-500'),
   hang: entry('mock/fault-hang', { selection_timeout: 1 }),
   nocache: entry('mock/select', { cache_ttl: 0 }),
+  // The selection model chooses a target that never answers.
+  tohang: entry('mock/select', {
+    available_models: [{ model_id: 'mock/fault-hang', description: CODING }, { model_id: 'general', description: GENERAL }],
+  }),
   sem: entry('semantic'),
   private: entry('mock/select', {
     classify_privacy: true,
@@ -216,6 +221,23 @@ describe('autoselect', { timeout: 120000 }, () => {
     const streamed = await stream(s.u(CHAT), chatBody(CHAT_ASK, { model: 'autoselect/nocache', stream: true }));
     assert.equal(streamed.headers['x-aisbf-autoselected'], 'general; by=llm');
     assert.equal(contentOf(streamed.events), `You said: ${CHAT_ASK}`);
+  });
+
+  // The selection call's watch of the client used to leave the exchange
+  // thinking it was watched: the chosen target's attempt was not, and a
+  // client that left did not cancel it.
+  it('a client that leaves after the selection cancels the chosen target\'s call', async () => {
+    const req = http.request(s.u(CHAT), { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+    req.on('error', () => { /* destroyed on purpose */ });
+    req.end(JSON.stringify({ model: 'autoselect/tohang', messages: [{ role: 'user', content: CODE_ASK }] }));
+    for (const until = Date.now() + 5000; !(await upstreamModels()).includes('fault-hang');) {
+      assert.ok(Date.now() < until, `the chosen target was never called: ${await upstreamModels()}`);
+      await delay(50);
+    }
+    assert.deepEqual(await upstreamModels(), ['select', 'fault-hang']);
+    req.destroy();
+    const st = await s.mock.waitStats((x) => x.aborted >= 1, 5000);
+    assert.equal(st.aborted, 1);
   });
 
   it('the selection call is a usage row of its own', async () => {

@@ -231,6 +231,7 @@ describe('description vectors in the store and across concurrent requests', { ti
       autoselect: {
         emb: semantic('mock/embed-bow'),
         embslow: semantic(`mock/${SLOW}`),
+        emb500: semantic('mock/embed-bow-fault-500'),
       },
     });
     gw = await startGateway(configDir);
@@ -273,5 +274,19 @@ describe('description vectors in the store and across concurrent requests', { ti
     assert.equal(leading[0].length, 3);
     const prompts = calls.map((input) => input.at(-1)).sort();
     assert.deepEqual(prompts, Array.from({ length: n }, (_, i) => `${ASK} at once ${i}\n`).sort());
+  });
+
+  // As a chat attempt's: the failures count against the model's health
+  // (routing.failure_threshold, 3), and a model cooling down is not called.
+  it('an embeddings model that keeps failing cools down and is no longer called', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await ask('emb500', `${ASK} failing ${i}`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-autoselected'], 'coding; by=semantic');
+    }
+    assert.equal((await embeddingCalls()).length, 3);
+    // The provider is not cooled by its model's 500s: chat still goes to it.
+    const served = (await mock.chatRequests()).map((q) => JSON.parse(q.body).model);
+    assert.deepEqual(served, Array(5).fill('code-model'));
   });
 });

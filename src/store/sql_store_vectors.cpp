@@ -36,6 +36,10 @@ std::string encode(const std::vector<float>& values) {
 // by hand, or cut): the caller embeds the text again.
 std::optional<std::vector<float>> decode(std::string_view text, std::int64_t dims) {
   if (dims < 0 || static_cast<std::uint64_t>(dims) > text.size()) return std::nullopt;
+  if (dims == 0) {  // no buffer to decode into (libsodium takes none)
+    if (!text.empty()) return std::nullopt;
+    return std::vector<float>{};
+  }
   std::vector<unsigned char> bytes(static_cast<std::size_t>(dims) * 4);
   std::size_t length = 0;
   if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length, nullptr, kBase64) != 0 ||

@@ -8,6 +8,7 @@
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/sent_prompt.hpp"
+#include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
 #include "routing/resolve.hpp"
 #include "routing/rotation.hpp"
@@ -17,6 +18,28 @@
 namespace aisbf {
 
 namespace {
+
+// Why the target was not called (target_gate.hpp's record).
+GatewayError not_called(const AttemptRecord& why) {
+  auto e = make_error(why.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
+                      fmt::format("embeddings by {} not called: {}", why.target, why.error));
+  e.code = why.rate_limited ? "rate_limited" : "target_unavailable";
+  return e;
+}
+
+// The target's verdict from the answer: no verdict for a client gone, a
+// timeout (the selection's own, shorter than the provider's) or a model
+// the provider does not list (its name need not leave a health entry).
+void settle(TargetGate& gate, const Expected<EmbeddingResponse>& answer, const ScannedUsage& usage,
+            const RequestContext& ctx, bool listed) {
+  if (answer) {
+    gate.succeeded(usage);
+  } else if (ctx.cancel.cancelled() || answer.error().kind == ErrorKind::upstream_timeout || !listed) {
+    gate.abandoned();
+  } else {
+    gate.failed(answer.error(), std::nullopt);
+  }
+}
 
 GatewayError not_a_provider_model(std::string_view model) {
   auto e = make_error(ErrorKind::not_found,
@@ -117,9 +140,10 @@ Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, co
   if (!prepared) return prepared.take_error();
   const UpstreamTarget& t = prepared->target;
   // Unit separators: no URL, model name or user name holds one.
+  const bool listed = !scratch.has_value();
   std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", users_own ? ctx.namespace_user : "",
                                 t.provider_type, t.preset, t.endpoint, t.upstream_model, t.deployment, t.api_version);
-  return EmbeddingsModel{std::move(candidate), std::move(*prepared), std::move(key)};
+  return EmbeddingsModel{std::move(candidate), std::move(*prepared), std::move(key), table->config_ptr(), listed};
 }
 
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& ctx, http::UpstreamPool& pool,
@@ -129,6 +153,12 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   if (texts.empty()) co_return EmbeddingResponse{};
   if (ctx.cancel.cancelled()) co_return make_error(ErrorKind::internal, "the client left");
   const routing::Candidate& c = model.candidate;
+  TargetGate gate(*ctx.state, *model.config, c, true);
+  auto skip = gate.claim_now(0);
+  if (!skip && gate.must_wait()) {
+    skip = AttemptRecord{c.key, true, true, 0, "its rate_limit slot is not yet due", std::nullopt};
+  }
+  if (skip) co_return not_called(*skip);  // the gate releases what it claimed
 
   RequestContext call;
   prepare_usage_context(call, ctx, how);
@@ -161,6 +191,7 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
     call.usage.recorder->record(std::move(row));
   }
   ctx.quota.add_side_call(usage, call.usage.prices);
+  settle(gate, answer, usage, ctx, model.listed);
   co_return answer;
 }
 

@@ -7,6 +7,15 @@
 // caller (route `how.route`) and its tokens are added to the caller's
 // quota reservation. Every failure is a value: the caller decides (the
 // autoselect step falls back to BM25 alone), never the request's failure.
+//
+// The target's shared state is consulted as for a chat attempt
+// (target_gate.hpp): a model or provider cooling down after failures, or
+// blocked by a learned 429, is not called (an error at once, no usage
+// row), nor one whose rate_limit slot is in the future (an embeddings call
+// never waits for one: the caller has BM25 to fall back on); the answer
+// is the verdict, so that repeated embeddings failures cool the model down
+// like chat failures do. A timeout is no verdict: the call's own timeout is
+// the selection's, often far shorter than the provider's.
 #pragma once
 
 #include <chrono>
@@ -53,6 +62,8 @@ struct EmbeddingsModel {
   routing::Candidate candidate;
   PreparedCandidate prepared;
   std::string key;
+  std::shared_ptr<const Config> config;  // the table's the candidate is of (its limits and health settings)
+  bool listed = true;  // the provider lists the model: its failures count against its health
 };
 
 Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, const EmbeddingsCall& how);

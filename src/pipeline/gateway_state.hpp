@@ -22,6 +22,7 @@
 namespace aisbf {
 
 class CountPool;
+class VectorFlights;
 
 struct GatewayState {
   GatewayState();
@@ -37,6 +38,8 @@ struct GatewayState {
   std::unique_ptr<routing::AutoselectDecisionCache> autoselect_decisions;
   // Semantic selection's description embeddings, across reloads (routing/description_vectors.hpp).
   std::unique_ptr<routing::DescriptionVectors> description_vectors;
+  // Concurrent first fetches of the same descriptions, coalesced (vector_flights.hpp).
+  std::unique_ptr<VectorFlights> vector_flights;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

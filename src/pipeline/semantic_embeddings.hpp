@@ -3,13 +3,12 @@
 // `semantic.embeddings_model`. Description vectors come from
 // GatewayState::description_vectors (unit length, keyed by the upstream
 // that answers the model (resolve_embeddings_model) and the text's SHA-256, so
-// a reload with the same text reuses them); the missing
-// ones are fetched together with the prompt in one embeddings call
-// (embeddings_call.hpp), and later requests embed only their prompt.
+// a reload with the same text reuses them); the missing ones come from the
+// store, else are embedded together with the prompt in one embeddings call,
+// once across concurrent requests (description_fetch.hpp), and later
+// requests embed only their prompt.
 //
-// Concurrent first requests are not coalesced: each may fetch the same
-// missing descriptions once (a few texts, the same vectors stored twice);
-// from then on they are cached. Any failure or timeout → nullopt with one
+// Any failure or timeout → nullopt with one
 // warning line (the model and the error's status and code, never the
 // prompt, an upstream's message or a key): the
 // caller scores with BM25 alone.

@@ -145,9 +145,26 @@ const Steps kVersion4 = {
     "ALTER TABLE usage_rows {ADD_COLUMN} autoselected_by VARCHAR(16) NULL",
 };
 
+// Autoselect's description vectors (issue 11), kept across restarts and
+// shared by the instances on one database. The vector is text: standard
+// base64 of its floats, little-endian (PostgreSQL's text refuses the NUL
+// bytes raw floats hold, and the drivers bind no blobs); `dims` says how
+// many floats it must decode to. Pruned by created_ms (the index).
+const Steps kVersion5 = {
+    R"(CREATE TABLE IF NOT EXISTS description_vectors (
+  model_sha256 VARCHAR(64) NOT NULL,
+  text_sha256 VARCHAR(64) NOT NULL,
+  dims INTEGER NOT NULL,
+  vector_base64 {DOC} NOT NULL,
+  created_ms BIGINT NOT NULL,
+  PRIMARY KEY (model_sha256, text_sha256)){TABLE})",
+    "CREATE INDEX IF NOT EXISTS description_vectors_by_time ON description_vectors (created_ms)",
+};
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
-const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4};
+const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
+                                                         &kVersion5};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "

@@ -90,6 +90,10 @@ class SqlStore final : public Store {
                                     const std::function<bool(const UsageRecord&)>& row) override;
   Result<std::int64_t> prune_usage(UnixMs before_ms) override;
 
+  Result<std::vector<StoredVector>> find_vectors(std::string_view model_sha256,
+                                                 std::span<const std::string> text_sha256s) override;
+  Result<Done> put_vectors(std::span<const StoredVector> vectors, std::size_t keep) override;
+
   Result<std::optional<std::string>> get_meta(std::string_view key) override;
   Result<Done> put_meta(std::string_view key, std::string_view value) override;
 

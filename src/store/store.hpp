@@ -8,6 +8,7 @@
 // values: nothing throws out of a method.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -133,6 +134,19 @@ struct UsageRecord {
   std::string autoselected_by;
 };
 
+// An embedding kept for reuse: autoselect's description vectors (issue 11),
+// so that a restarted gateway, or another instance on the same database,
+// does not embed the same descriptions again. Keyed by who embedded (the
+// embeddings model's key, pipeline/embeddings_call.hpp) and what, both as
+// lowercase hex SHA-256: fixed-size keys every dialect can index, and no
+// endpoint or user name in the table.
+struct StoredVector {
+  std::string model_sha256;
+  std::string text_sha256;
+  std::vector<float> values;
+  UnixMs created_ms = 0;
+};
+
 enum class UsageBucket : std::uint8_t { none, hour, day };
 enum class UsageGroup : std::uint8_t { none, user, provider, model, rotation, token };
 
@@ -240,6 +254,24 @@ class Store {
   virtual Result<std::int64_t> export_usage(const UsageQuery& query,
                                             const std::function<bool(const UsageRecord&)>& row) = 0;
   virtual Result<std::int64_t> prune_usage(UnixMs before_ms) = 0;  // rows and rollups older than before_ms
+
+  // Description vectors. find: those of `text_sha256s` under `model_sha256`
+  // that the store has, in any order (a row that does not decode is left
+  // out: it is embedded again). put: inserts or replaces each, then keeps
+  // the newest `keep` rows by created_ms (a cache: what is pruned is embedded
+  // again when asked for). The defaults find none and keep none: a store
+  // without them is slower, still right.
+  virtual Result<std::vector<StoredVector>> find_vectors(std::string_view model_sha256,
+                                                         std::span<const std::string> text_sha256s) {
+    (void)model_sha256;
+    (void)text_sha256s;
+    return std::vector<StoredVector>{};
+  }
+  virtual Result<Done> put_vectors(std::span<const StoredVector> vectors, std::size_t keep) {
+    (void)vectors;
+    (void)keep;
+    return Done{};
+  }
 
   // Small named values (the instance's settings that live in the database).
   virtual Result<std::optional<std::string>> get_meta(std::string_view key) = 0;

@@ -99,9 +99,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline constexpr const char* kAllTables[] = {"api_tokens", "sessions",     "config_docs",
-                                             "usage_rows", "usage_hourly", "usage_daily",
-                                             "meta",       "users",        "schema_migrations"};
+inline constexpr const char* kAllTables[] = {"api_tokens", "sessions",     "config_docs",         "usage_rows",
+                                             "usage_hourly", "usage_daily", "description_vectors", "meta",
+                                             "users",      "schema_migrations"};
 
 struct TestDatabase {
   Dialect dialect = Dialect::sqlite;

@@ -6,12 +6,16 @@
 // 0.7: the embeddings decide. Also: the descriptions are embedded once
 // (one batch with the first prompt, then the prompt alone), an embeddings
 // failure or hang leaves BM25 alone serving, and personal data makes no
-// embeddings call. The call itself is a usage row (route autoselect).
+// embeddings call. The call itself is a usage row (route autoselect). The
+// vectors are kept in the database too (a restarted gateway embeds only
+// its prompts), and concurrent first requests embed the descriptions once.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startStack, post, request, mockProvider, model, usageCsvRows } from './harness.mjs';
+import {
+  startStack, startMock, startGateway, writeConfigDir, post, request, mockProvider, model, usageCsvRows,
+} from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
 const CODING = 'Programming python code.';
@@ -197,5 +201,92 @@ describe('autoselect with embeddings', { timeout: 60000 }, () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(chosen(r), 'coding; by=semantic');
     assert.deepEqual(await embeddingCalls(), []);
+  });
+});
+
+// A gateway of its own, restarted on the same configuration directory (so
+// the same SQLite database): the vectors outlive the process.
+describe('description vectors in the store and across concurrent requests', { timeout: 90000 }, () => {
+  let mock;
+  let gw;
+  let configDir;
+  let conversations = 0;
+  // Each embeddings call takes 3 s: the concurrent requests all arrive
+  // while the first one's call is under way.
+  const SLOW = 'embed-bow-fault-slow-3000';
+  const ask = (id, content) => post(`${gw.url}${CHAT}`, {
+    model: `autoselect/${id}`,
+    messages: [{ role: 'system', content: `stored ${++conversations}` }, { role: 'user', content }],
+  });
+  const embeddingCalls = async () => (await mock.requests())
+    .filter((q) => q.path.endsWith('/embeddings'))
+    .map((q) => JSON.parse(q.body));
+
+  before(async () => {
+    mock = await startMock();
+    configDir = writeConfigDir({
+      mockUrl: mock.url,
+      providers: { mock: mockProvider(mock.url, { models: [...MODELS, SLOW].map((m) => model(m)) }) },
+      rotations: ROTATIONS,
+      autoselect: {
+        emb: semantic('mock/embed-bow'),
+        embslow: semantic(`mock/${SLOW}`),
+        emb500: semantic('mock/embed-bow-fault-500'),
+      },
+    });
+    gw = await startGateway(configDir);
+  });
+  after(async () => { await Promise.all([gw?.stop(), mock?.stop()]); });
+  beforeEach(async () => { await mock.reset(); });
+
+  it('a restarted gateway reads the descriptions from the store and embeds only the prompt', async () => {
+    const first = await ask('emb', ASK);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.headers['x-aisbf-autoselected'], 'general; by=semantic');
+    assert.deepEqual((await embeddingCalls()).map((c) => c.input), [[CODING, GENERAL, `${ASK}\n`]]);
+
+    // A polite stop: the DB threads finish the queued write before exit.
+    const exited = await gw.stop();
+    assert.equal(exited.code, 0, gw.output());
+    gw = await startGateway(configDir);
+    await mock.reset();
+
+    const second = await ask('emb', `${ASK} after a restart`);
+    assert.equal(second.status, 200, second.text);
+    assert.equal(second.headers['x-aisbf-autoselected'], 'general; by=semantic');
+    assert.deepEqual((await embeddingCalls()).map((c) => c.input), [[`${ASK} after a restart\n`]]);
+  });
+
+  it('concurrent requests missing the same descriptions embed them once', async () => {
+    const n = 4;
+    const answers = await Promise.all(Array.from({ length: n }, (_, i) => ask('embslow', `${ASK} at once ${i}`)));
+    for (const r of answers) {
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-autoselected'], 'general; by=semantic');
+    }
+    const calls = (await embeddingCalls()).map((c) => c.input);
+    // One call with the descriptions (and its prompt); each other request
+    // embeds its own prompt alone.
+    assert.equal(calls.length, n, JSON.stringify(calls));
+    const leading = calls.filter((input) => input.includes(CODING));
+    assert.equal(leading.length, 1, JSON.stringify(calls));
+    assert.deepEqual(leading[0].slice(0, 2), [CODING, GENERAL]);
+    assert.equal(leading[0].length, 3);
+    const prompts = calls.map((input) => input.at(-1)).sort();
+    assert.deepEqual(prompts, Array.from({ length: n }, (_, i) => `${ASK} at once ${i}\n`).sort());
+  });
+
+  // As a chat attempt's: the failures count against the model's health
+  // (routing.failure_threshold, 3), and a model cooling down is not called.
+  it('an embeddings model that keeps failing cools down and is no longer called', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await ask('emb500', `${ASK} failing ${i}`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-autoselected'], 'coding; by=semantic');
+    }
+    assert.equal((await embeddingCalls()).length, 3);
+    // The provider is not cooled by its model's 500s: chat still goes to it.
+    const served = (await mock.chatRequests()).map((q) => JSON.parse(q.body).model);
+    assert.deepEqual(served, Array(5).fill('code-model'));
   });
 });

@@ -133,7 +133,7 @@ bool read_count_at(const char* hit, std::size_t key_size, const char* end, std::
 // cached_tokens only occurs in the details.
 enum PlainKey : std::uint8_t { kTotal, kPrompt, kCompletion, kCacheHit, kCached, kReasoning, kPlainKeys };
 constexpr std::array<std::string_view, kPlainKeys> kPlainKeyText = {
-    "\"total_tokens\"", "\"prompt_tokens\"",  "\"completion_tokens\"", "\"prompt_cache_hit_tokens\"",
+    "\"total_tokens\"",  "\"prompt_tokens\"",   "\"completion_tokens\"", "\"prompt_cache_hit_tokens\"",
     "\"cached_tokens\"", "\"reasoning_tokens\""};
 
 // Where each key first occurs in `span` (null: absent). Every occurrence

@@ -106,8 +106,8 @@ TEST(UsageScan, PlainKeysFirstOccurrence) {
   expect_usage(R"({"usage":{"prompt_tokens_details":{"cached_tokens":3},"prompt_tokens":10,)"
                R"("completion_tokens":2,"prompt_tokens":99,"completion_tokens_details":{"reasoning_tokens":1}}})",
                10, 2, 12, 3);
-  expect_usage(R"({"usage":{"prompt_cache_hit_tokens":7,"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}})", 8, 1,
-               9, 7);
+  expect_usage(R"({"usage":{"prompt_cache_hit_tokens":7,"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}})", 8,
+               1, 9, 7);
   expect_usage(R"({"usage":{"total_tokens" ,"prompt_tokens":4,"completion_tokens":5}})", 4, 5, 9, 0);
   expect_usage(R"({"usage":{}})", 0, 0, 0, 0);
 }

@@ -98,6 +98,20 @@ TEST(UsageScan, IncludeUsageStreamFixture) {
   EXPECT_EQ(found[0].cached_tokens, 0);
 }
 
+// Plain keys are read where each first occurs (one walk over the quotes):
+// a repeated key keeps its first value, a key nested in the details counts,
+// a key that is only a prefix ("prompt_tokens_details") is not the key,
+// and a key not followed by ':' reads as absent.
+TEST(UsageScan, PlainKeysFirstOccurrence) {
+  expect_usage(R"({"usage":{"prompt_tokens_details":{"cached_tokens":3},"prompt_tokens":10,)"
+               R"("completion_tokens":2,"prompt_tokens":99,"completion_tokens_details":{"reasoning_tokens":1}}})",
+               10, 2, 12, 3);
+  expect_usage(R"({"usage":{"prompt_cache_hit_tokens":7,"prompt_tokens":8,"completion_tokens":1,"total_tokens":9}})", 8,
+               1, 9, 7);
+  expect_usage(R"({"usage":{"total_tokens" ,"prompt_tokens":4,"completion_tokens":5}})", 4, 5, 9, 0);
+  expect_usage(R"({"usage":{}})", 0, 0, 0, 0);
+}
+
 }  // namespace
 }  // namespace aisbf
 

@@ -162,6 +162,58 @@ std::string autoselect_candidates_json(const AutoselectConfig& autoselect, std::
   return model_list_json(std::move(data));
 }
 
+namespace {
+
+// One model of a rotation, AISBF's fields: the rotation entry's own
+// context size and capabilities first, then the provider model's.
+json::object rotation_candidate(const ProviderConfig* provider, const std::string& provider_shown,
+                                const ModelConfig* configured, std::string_view rotation_id, const std::string& name,
+                                double weight, const ModelLimits& limits, const std::vector<std::string>& capabilities) {
+  json::object o;
+  o["id"] = provider_shown + "/" + name;
+  o["object"] = "model";
+  o["created"] = 0;
+  o["owned_by"] = provider_shown;
+  o["name"] = name;
+  o["provider_id"] = provider_shown;
+  o["rotation_id"] = rotation_id;
+  o["weight"] = weight;
+  const auto rate = limits.rate_limit ? limits.rate_limit : configured ? configured->limits.rate_limit : std::nullopt;
+  o["rate_limit"] = rate ? json::value(*rate) : json::value(nullptr);
+  const auto context = limits.context_size ? limits.context_size
+                       : configured        ? configured->limits.context_size
+                                           : std::nullopt;
+  if (context) o["context_window"] = *context;
+  const auto& caps = !capabilities.empty() || configured == nullptr ? capabilities : configured->capabilities;
+  if (!caps.empty()) o["capabilities"] = string_array(caps);
+  if (provider != nullptr) o["provider_type"] = provider->type;
+  return o;
+}
+
+}  // namespace
+
+std::string rotation_candidates_json(const Config& config, const RotationConfig& rotation, std::string_view id,
+                                     const std::function<std::string(std::string_view)>& shown) {
+  json::array data;
+  for (const auto& entry : rotation.providers) {
+    const ProviderConfig* provider = config.find_provider(entry.provider_id);
+    const std::string name_of_provider = shown ? shown(entry.provider_id) : entry.provider_id;
+    const double weight = entry.weight.value_or(1.0);
+    if (entry.models.empty() && provider != nullptr) {  // the simple format: the provider's models
+      for (const auto& m : provider->models) {
+        data.emplace_back(rotation_candidate(provider, name_of_provider, &m, id, m.name, weight, {}, {}));
+      }
+      continue;
+    }
+    for (const auto& m : entry.models) {
+      const ModelConfig* configured = provider != nullptr ? provider->find_model(m.name) : nullptr;
+      data.emplace_back(
+          rotation_candidate(provider, name_of_provider, configured, id, m.name, m.weight, m.limits, m.capabilities));
+    }
+  }
+  return model_list_json(std::move(data));
+}
+
 std::string autoselects_list_json(const Config& config) { return list_of(config.autoselects, autoselect_listing); }
 
 std::optional<std::string> model_json(const Config& config, std::string_view model_id) {

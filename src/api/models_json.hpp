@@ -2,6 +2,7 @@
 // (OpenAI's {"object":"list","data":[…]}), one model, and the status page.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,19 @@ std::string autoselect_models_json(const Config& config);
 // `id`: the autoselect as the caller named it (a user's own without the
 // prefix it carries in their view).
 std::string autoselect_candidates_json(const AutoselectConfig& autoselect, std::string_view id);
+
+// One rotation's models as models, for GET /api/{rotation-id}/models
+// (AISBF's handle_rotation_model_list, in the list shape the other lists
+// have): each {"id":"<provider>/<model>", "object":"model", "created":0,
+// "owned_by": provider, "name": model, "provider_id", "rotation_id": `id`,
+// "weight", "rate_limit" (seconds, null when not set), "context_window"
+// and "capabilities" when the rotation entry or the provider's model gives
+// them}. A provider entry without models lists the provider's configured
+// models (the rotation's simple format). `config` holds the providers the
+// rotation names; `shown` turns a provider id into the one the caller uses
+// (a user's own providers are "user-provider/<id>" to them).
+std::string rotation_candidates_json(const Config& config, const RotationConfig& rotation, std::string_view id,
+                                     const std::function<std::string(std::string_view)>& shown = {});
 
 // GET /api/autoselect: {"object":"list","data":[{"id","object":"autoselect",
 // "model_name","description","selection_model","fallback","capabilities",

@@ -131,6 +131,15 @@ std::optional<std::string> user_provider_models_json(const routing::UserView& vi
   return model_list_json(std::move(data));
 }
 
+std::string user_rotation_candidates_json(const routing::UserView& view, const RotationConfig& rotation,
+                                          std::string_view id) {
+  const std::string own = routing::internal_id(view.username, "");
+  return rotation_candidates_json(view.config(), rotation, id, [&own](std::string_view provider) {
+    if (!provider.starts_with(own)) return std::string(provider);
+    return "user-provider/" + std::string(provider.substr(own.size()));
+  });
+}
+
 std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id) {
   if (!model_id.starts_with("user-")) return std::nullopt;
   for (const auto& entry : user_model_entries(view, std::nullopt)) {

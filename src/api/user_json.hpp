@@ -47,6 +47,12 @@ std::string namespace_models_json(std::string_view global_list, const routing::U
 // ids), for /api/{id}/models; nullopt when the user has no such provider.
 std::optional<std::string> user_provider_models_json(const routing::UserView& view, std::string_view id);
 
+// The models of the user's own rotation `id` (models_json.hpp's
+// rotation_candidates_json), for /api/{id}/models: their own providers as
+// "user-provider/<id>", the global ones by their id.
+std::string user_rotation_candidates_json(const routing::UserView& view, const RotationConfig& rotation,
+                                          std::string_view id);
+
 // One of the user's ids of any kind, as the lists show it; nullopt for an id
 // no list of theirs holds (so a lookup finds exactly what the lists give).
 std::optional<std::string> user_model_json(const routing::UserView& view, std::string_view model_id);

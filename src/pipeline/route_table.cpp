@@ -75,13 +75,16 @@ awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, con
   return user_routes::model_get(app, ex, ctx, m.param("model_id"));
 }
 
-// /api/{scope}/models: an autoselect's candidates (AISBF's; an autoselect
-// wins over a provider of the same id, as on the scoped chat routes), a
-// provider's models, else the caller's own.
+// /api/{scope}/models, in AISBF's order: an autoselect's candidates, a
+// rotation's models, a provider's models, else the caller's own.
 awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   const auto scope = m.param("scope");
   if (const auto* autoselect = ctx.config->find_autoselect(scope)) {
     const std::string list = api::autoselect_candidates_json(*autoselect, scope);
+    co_return co_await send_json(ex, 200, list, ctx.request_id);
+  }
+  if (const auto* rotation = ctx.config->find_rotation(scope)) {
+    const std::string list = api::rotation_candidates_json(*ctx.config, *rotation, scope);
     co_return co_await send_json(ex, 200, list, ctx.request_id);
   }
   if (ctx.config->find_provider(scope) != nullptr)
@@ -89,7 +92,9 @@ awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx,
                                  ctx.request_id);
   if (!ctx.namespace_user.empty()) co_return co_await user_routes::scope_models(app, ex, ctx, scope);
   co_await send_error(
-      ex, coded(ErrorKind::not_found, fmt::format("no provider or autoselect named '{}'", scope), "model_not_found"),
+      ex,
+      coded(ErrorKind::not_found, fmt::format("no provider, rotation or autoselect named '{}'", scope),
+            "model_not_found"),
       ctx);
 }
 
@@ -320,6 +325,8 @@ const Route kRoutes[] = {
     {{"u_rotation_models", kGet, "/api/u/{username}/rotations/models", kToken},
      &user_routes::kind_models<DocKind::rotation>},
     {{"u_autoselect_models", kGet, "/api/u/{username}/autoselects/models", kToken},
+     &user_routes::kind_models<DocKind::autoselect>},
+    {{"u_autoselect_models", kGet, "/api/u/{username}/autoselections/models", kToken},  // AISBF's alias
      &user_routes::kind_models<DocKind::autoselect>},
     {{"u_chat", kPost, "/api/u/{username}/chat/completions", kToken, Format::openai_chat, Body::json},
      &user_routes::chat},

@@ -41,6 +41,8 @@ TEST(RouteTable, GlobalRoutes) {
   EXPECT_EQ(kind("GET", "/api/rotations/models"), "rotations_models");
   EXPECT_EQ(kind("GET", "/api/autoselect"), "autoselects_list");
   EXPECT_EQ(kind("GET", "/api/autoselect/models"), "autoselect_models");  // not /api/{scope}/models
+  EXPECT_EQ(kind("GET", "/api/u/bob/autoselects/models"), "u_autoselect_models");
+  EXPECT_EQ(kind("GET", "/api/u/bob/autoselections/models"), "u_autoselect_models");  // AISBF's alias
   EXPECT_EQ(kind("GET", "/api/admin/health"), "admin_health");
   EXPECT_EQ(kind("POST", "/api/admin/health/reset"), "admin_health_reset");
   EXPECT_EQ(kind("POST", "/api/admin/reload"), "admin_reload");

@@ -117,11 +117,16 @@ awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, 
     const std::string list = api::autoselect_candidates_json(*autoselect, scope);
     co_return co_await send_json(ex, 200, list, ctx.request_id);
   }
+  if (const auto* rotation = (*view)->rotation(scope)) {
+    const std::string list = api::user_rotation_candidates_json(**view, *rotation, scope);
+    co_return co_await send_json(ex, 200, list, ctx.request_id);
+  }
   if (auto list = api::user_provider_models_json(**view, scope)) co_return co_await send_json(ex, 200, *list, ctx.request_id);
-  co_await send_error(ex,
-                      coded_error(ErrorKind::not_found, fmt::format("no provider or autoselect named '{}'", scope),
-                                  "model_not_found"),
-                      ctx);
+  co_await send_error(
+      ex,
+      coded_error(ErrorKind::not_found, fmt::format("no provider, rotation or autoselect named '{}'", scope),
+                  "model_not_found"),
+      ctx);
 }
 
 namespace {

@@ -9,12 +9,16 @@
 // embeddings call. The call itself is a usage row (route autoselect). The
 // vectors are kept in the database too (a restarted gateway embeds only
 // its prompts), and concurrent first requests embed the descriptions once.
+// The embeddings model may be an Ollama provider's (POST /api/embed) or a
+// Gemini one's (:batchEmbedContents): the mock answers both with the same
+// vectors, so the same choice is made, from the provider's own request.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startStack, startMock, startGateway, writeConfigDir, post, request, mockProvider, model, usageCsvRows,
+  startStack, startMock, startGateway, writeConfigDir, post, request, mockProvider, typedProvider, model, usageCsvRows,
+  MOCK_KEY,
 } from './harness.mjs';
 
 const CHAT = '/api/v1/chat/completions';
@@ -37,6 +41,8 @@ const AUTOSELECT = {
   bm25: { ...semantic(''), semantic: { weight: 0.7, margin: 0.1 } },
   emb: semantic('mock/embed-bow'),
   emb500: semantic('mock/embed-bow-fault-500'),
+  ollemb: semantic('ollama/embed-bow'),
+  gememb: semantic('google/embed-bow'),
   embhang: semantic('mock/embed-bow-fault-hang', { selection_timeout: 1 }),
   embblank: semantic('mock/embed-bow', { available_models: [...candidates(), { model_id: 'mock/chat-model', description: ' ' }] }),
   embpriv: semantic('mock/embed-bow', { classify_privacy: true, available_models: candidates({ privacy: true }) }),
@@ -70,7 +76,11 @@ describe('autoselect with embeddings', { timeout: 60000 }, () => {
 
   before(async () => {
     s = await startStack({
-      providers: (url) => ({ mock: mockProvider(url, { models: MODELS.map((m) => model(m)) }) }),
+      providers: (url) => ({
+        mock: mockProvider(url, { models: MODELS.map((m) => model(m)) }),
+        ollama: typedProvider('ollama', url, { models: [model('embed-bow')] }),
+        google: typedProvider('google', url, { models: [model('embed-bow')] }),
+      }),
       rotations: ROTATIONS,
       autoselect: AUTOSELECT,
     });
@@ -201,6 +211,56 @@ describe('autoselect with embeddings', { timeout: 60000 }, () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(chosen(r), 'coding; by=semantic');
     assert.deepEqual(await embeddingCalls(), []);
+  });
+
+  // The last usage row of `requested`: the embeddings call ended before the
+  // answer, so its row is queued, and usageCsvRows flushes the queue first.
+  const lastUsage = async (requested) => {
+    const rows = (await usageCsvRows(s)).filter((r) => r.requested_model === requested);
+    assert.ok(rows.length > 0, `no usage row for ${requested}`);
+    return rows.at(-1);
+  };
+  // The one call the mock saw on `re`, and the model the chat went to.
+  const nativeCall = async (re) => {
+    const all = await s.mock.requests();
+    const calls = all.filter((q) => re.test(q.path));
+    assert.equal(calls.length, 1, JSON.stringify(calls.map((q) => q.path)));
+    assert.equal(calls[0].method, 'POST');
+    assert.match(calls[0].headers['content-type'], /^application\/json/);
+    assert.equal(calls[0].headers.authorization, undefined);
+    const served = (await s.mock.chatRequests()).map((q) => JSON.parse(q.body).model);
+    assert.deepEqual(served, ['chat-model']);
+    return calls[0];
+  };
+
+  it('an ollama embeddings model: POST /api/embed decides, and is a usage row', async () => {
+    const r = await ask('ollemb', ASK);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(chosen(r), 'general; by=semantic');
+    const call = await nativeCall(/\/api\/embed$/);
+    assert.equal(call.path, '/api/embed');  // the provider has no key: no header for one
+    assert.deepEqual(JSON.parse(call.body), { model: 'embed-bow', input: [CODING, GENERAL, `${ASK}\n`] });
+    const row = await lastUsage('ollama/embed-bow');
+    assert.equal(row.route, 'autoselect');
+    assert.equal(row.model, 'embed-bow');
+    assert.equal(Number(row.prompt_tokens), 3 + 12 + 9);  // prompt_eval_count: the mock's words
+  });
+
+  it('a google embeddings model: :batchEmbedContents with x-goog-api-key decides, and is a usage row', async () => {
+    const r = await ask('gememb', ASK);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(chosen(r), 'general; by=semantic');
+    const call = await nativeCall(/:batchEmbedContents/);
+    assert.equal(call.path, '/v1beta/models/embed-bow:batchEmbedContents');  // the key is not in the URL
+    assert.equal(call.headers['x-goog-api-key'], MOCK_KEY);
+    const texts = [CODING, GENERAL, `${ASK}\n`];
+    assert.deepEqual(JSON.parse(call.body), {
+      requests: texts.map((text) => ({ model: 'models/embed-bow', content: { parts: [{ text }] } })),
+    });
+    const row = await lastUsage('google/embed-bow');
+    assert.equal(row.route, 'autoselect');
+    assert.equal(row.model, 'embed-bow');
+    assert.ok(Number(row.prompt_tokens) > 0, JSON.stringify(row));  // no count in the answer: estimated
   });
 });
 

@@ -4,7 +4,8 @@
 // classification is on (its 400, never an unclassified route), a large
 // body's classification (scanned off the event loop, the same decision),
 // and AISBF's listing aliases (/api/autoselections/models, /v1/chat/models,
-// GET /api/{autoselect-id}/models).
+// GET /api/{autoselect-id}/models, GET /api/{rotation-id}/models,
+// /api/u/{username}/autoselections/models).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -147,6 +148,15 @@ describe('autoselect fixes', { timeout: 120000 }, () => {
 
 // AISBF's listing aliases, with auth on.
 const TOKEN = 'autoselect-fixes-token';
+const ROTATIONS = {
+  duo: {
+    model_name: 'duo',
+    providers: [
+      { provider_id: 'plain', models: [{ name: 'mock-model', weight: 2, rate_limit: 1.5, context_size: 4096 }] },
+      { provider_id: 'tooled', models: [{ name: 'mock-model', weight: 1 }] },
+    ],
+  },
+};
 const global = bearer(TOKEN);
 
 describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () => {
@@ -156,6 +166,7 @@ describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () =>
     s = await startStack({
       providers: PROVIDERS,
       autoselect: { textonly: AUTOSELECT.textonly, privsplit: AUTOSELECT.privsplit },
+      rotations: ROTATIONS,
       auth: { enabled: true, tokens: [TOKEN] },
       aisbf: { database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-asfix-'), 'aisbf.db') } },
     });
@@ -168,6 +179,12 @@ describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () =>
         available_models: [{ model_id: 'tooled/mock-model', description: 'my tools' }] },
     });
     assert.equal(own.status, 201, own.text);
+    const rotation = await request(s.u('/api/user/rotations/myrot'), {
+      method: 'PUT',
+      headers: bearer(userToken),
+      body: { model_name: 'my rotation', providers: [{ provider_id: 'plain', models: [{ name: 'mock-model', weight: 3 }] }] },
+    });
+    assert.equal(rotation.status, 201, rotation.text);
   });
   after(async () => { await s?.stop(); });
 
@@ -215,8 +232,40 @@ describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () =>
     assertError(await get(s.u('/api/nothing/models'), { headers: global }), 404, 'model_not_found');
   });
 
+  it('GET /api/{rotation-id}/models lists its models with AISBF\'s fields', async () => {
+    const list = await json('/api/duo/models');
+    assert.deepEqual(list, {
+      object: 'list',
+      data: [
+        // The rotation entry's rate limit and context size; the provider model's capabilities.
+        { id: 'plain/mock-model', object: 'model', created: 0, owned_by: 'plain', name: 'mock-model',
+          provider_id: 'plain', rotation_id: 'duo', weight: 2, rate_limit: 1.5, context_window: 4096,
+          capabilities: ['t2t'], provider_type: 'openai' },
+        // Neither given by the entry: the provider model's context size and capabilities.
+        { id: 'tooled/mock-model', object: 'model', created: 0, owned_by: 'tooled', name: 'mock-model',
+          provider_id: 'tooled', rotation_id: 'duo', weight: 1, rate_limit: null, context_window: 128000,
+          capabilities: ['t2t', 'function_calling', 'vision'], provider_type: 'openai' },
+      ],
+    });
+    // The same for a user; their own rotation in their namespace only.
+    assert.deepEqual(await json('/api/duo/models', bearer(userToken)), list);
+    const mine = await json('/api/myrot/models', bearer(userToken));
+    assert.deepEqual(mine.data.map((m) => [m.id, m.rotation_id, m.weight]), [['plain/mock-model', 'myrot', 3]]);
+    assertError(await get(s.u('/api/myrot/models'), { headers: global }), 404, 'model_not_found');
+  });
+
+  it('/api/u/{username}/autoselections/models is /api/u/{username}/autoselects/models', async () => {
+    for (const who of [global, bearer(userToken)]) {
+      const alias = await json('/api/u/dora/autoselections/models', who);
+      assert.deepEqual(alias, await json('/api/u/dora/autoselects/models', who));
+      assert.deepEqual(alias.data.map((m) => m.id), ['user-autoselect/mine']);
+    }
+    assertError(await get(s.u('/api/u/nobody/autoselections/models'), { headers: global }), 404);
+  });
+
   it('who may call: a token, as on the routes they alias', async () => {
-    for (const p of ['/api/autoselections/models', '/v1/chat/models', '/api/privsplit/models']) {
+    for (const p of ['/api/autoselections/models', '/v1/chat/models', '/api/privsplit/models', '/api/duo/models',
+      '/api/u/dora/autoselections/models']) {
       assertError(await get(s.u(p)), 401);
       assertError(await get(s.u(p), { headers: bearer('wrong') }), 401);
     }

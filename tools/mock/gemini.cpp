@@ -11,7 +11,7 @@ namespace aisbf_mock {
 namespace json = boost::json;
 namespace {
 
-enum class Route : std::uint8_t { none, generate, stream, count_tokens, models, model };
+enum class Route : std::uint8_t { none, generate, stream, count_tokens, batch_embed, models, model };
 
 struct ModelInfo {
   std::string_view id;
@@ -61,6 +61,7 @@ Route match_route(const RequestView& req, std::string_view& model) {
     if (method == "generateContent") return Route::generate;
     if (method == "streamGenerateContent") return Route::stream;
     if (method == "countTokens") return Route::count_tokens;
+    if (method == "batchEmbedContents") return Route::batch_embed;
     return Route::none;
   }
   std::string ignored;
@@ -252,6 +253,10 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
   if (apply_early_fault(fault, model, plan)) return true;
   if (route == Route::count_tokens) {
     count_tokens(*body, fault, plan);
+    return true;
+  }
+  if (route == Route::batch_embed) {
+    gemini_batch_embed(*body, model, fault, plan);
     return true;
   }
   const json::value* contents = body->if_contains("contents");

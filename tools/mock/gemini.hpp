@@ -22,4 +22,7 @@ void gemini_error(Plan& plan, int code, std::string_view status, std::string_vie
 void gemini_generate(ApiContext& ctx, const boost::json::object& body, std::string_view model, Fault fault, bool stream,
                      bool sse, Plan& plan);
 
+// :batchEmbedContents after auth, JSON and the status faults (gemini_embed.cpp).
+void gemini_batch_embed(const boost::json::object& body, std::string_view model, Fault fault, Plan& plan);
+
 }  // namespace aisbf_mock

@@ -1,5 +1,6 @@
 // The native Ollama API of aisbf-mock: POST /api/chat (NDJSON stream by
-// default, or one JSON object with "stream": false) and GET /api/tags.
+// default, or one JSON object with "stream": false), POST /api/embed and
+// GET /api/tags.
 // Errors are {"error":"…"}. handle_ollama in api.hpp is the entry point.
 #include <algorithm>
 #include <array>
@@ -7,6 +8,7 @@
 
 #include "api.hpp"
 #include "chat_common.hpp"
+#include "embed.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
@@ -15,7 +17,7 @@ namespace {
 
 constexpr std::string_view kJson = "application/json; charset=utf-8";
 
-enum class Route : std::uint8_t { none, chat, tags };
+enum class Route : std::uint8_t { none, chat, embed, tags };
 
 struct ModelInfo {
   std::string_view name;
@@ -43,6 +45,7 @@ struct Reply {
 Route match_route(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path.ends_with("/api/chat")) return Route::chat;
+  if (path.ends_with("/api/embed")) return Route::embed;
   if (path.ends_with("/api/tags")) return Route::tags;
   return Route::none;
 }
@@ -290,6 +293,75 @@ void chat(ApiContext& ctx, const json::object& body, std::string_view model, Fau
   plan.cut_after_events = build_lines(r, fault, plan.events);
 }
 
+// Go's name for a JSON value's kind in an unmarshal error.
+std::string_view go_kind(const json::value& v) {
+  if (v.is_string()) return "string";
+  if (v.is_bool()) return "bool";
+  if (v.is_array()) return "array";
+  if (v.is_object()) return "object";
+  return "number";
+}
+
+// `input`: a string (empty: no input), an array of strings, or absent/null.
+bool embed_inputs(const json::value* input, std::vector<std::string_view>& out, Plan& plan) {
+  if (input == nullptr || input->is_null()) return true;
+  if (input->is_string()) {
+    if (!input->get_string().empty()) out.emplace_back(input->get_string());
+    return true;
+  }
+  const json::array* list = input->if_array();
+  bool ok = list != nullptr;
+  for (std::size_t i = 0; ok && i < list->size(); ++i) {
+    ok = (*list)[i].is_string();
+    if (ok) out.emplace_back((*list)[i].get_string());
+  }
+  if (!ok) ollama_error(plan, 400, "invalid input type");
+  return ok;
+}
+
+// POST /api/embed as Ollama's EmbedHandler answers it: one unit vector per
+// input, in order; `dimensions` (0 < d < the model's size) keeps the first d
+// values and normalises them again; no input → "embeddings":[] alone.
+void embed(const json::object& body, std::string_view model, Fault fault, Plan& plan) {
+  std::vector<std::string_view> inputs;
+  if (!embed_inputs(body.if_contains("input"), inputs, plan)) return;
+  std::int64_t dims = 0;
+  if (const json::value* d = body.if_contains("dimensions"); d != nullptr && !d->is_null()) {
+    if (!d->is_int64() && !d->is_uint64()) {
+      ollama_error(plan, 400, "json: cannot unmarshal " + std::string(go_kind(*d)) +
+                                  " into Go struct field EmbedRequest.dimensions of type int");
+      return;
+    }
+    dims = d->is_int64() ? d->get_int64() : 0;  // beyond int64: larger than any vector, nothing to cut
+  }
+  if (fault.kind == FaultKind::stream_error) {
+    ollama_error(plan, 500, "mock mid-stream failure");
+    return;
+  }
+  plan.body = "{\"model\":";
+  append_json_string(plan.body, model);
+  plan.body += ",\"embeddings\":[";
+  std::vector<float> v;
+  std::size_t tokens = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    text_embedding(model, inputs[i], default_embedding_dimensions(model), v);
+    if (dims > 0 && static_cast<std::uint64_t>(dims) < v.size()) {
+      v.resize(static_cast<std::size_t>(dims));
+      normalize(v);
+    }
+    if (i != 0) plan.body.push_back(',');
+    append_float_array(plan.body, v);
+    tokens += std::max<std::size_t>(1, count_words(inputs[i]));
+  }
+  plan.body += "]";
+  if (!inputs.empty()) {
+    plan.body += ",\"total_duration\":4000000,\"load_duration\":1000000,\"prompt_eval_count\":";
+    append_uint(plan.body, tokens);
+  }
+  plan.body += "}";
+  apply_delivery_fault(fault, plan);
+}
+
 }  // namespace
 
 bool handle_ollama(ApiContext& ctx, const RequestView& req, Plan& plan) {
@@ -322,6 +394,10 @@ bool handle_ollama(ApiContext& ctx, const RequestView& req, Plan& plan) {
   }
   const Fault fault = pick_fault(ctx, model, plan);
   if (apply_early_fault(fault, plan)) return true;
+  if (route == Route::embed) {
+    embed(*body, model, fault, plan);
+    return true;
+  }
   if (!valid_messages(body->if_contains("messages"), plan)) return true;
   chat(ctx, *body, model, fault, plan);
   return true;

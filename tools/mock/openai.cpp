@@ -5,10 +5,9 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <charconv>
-#include <cmath>
 #include <cstring>
 
+#include "embed.hpp"
 #include "faults.hpp"
 #include "openai_chat.hpp"
 #include "select.hpp"
@@ -30,10 +29,6 @@ constexpr std::string_view kBadJson =
     "help.openai.com.)";
 constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "org/nested-model",
                                                   "text-embedding-3-small"};
-constexpr unsigned kDefaultDimensions = 8;
-// Bag-of-words vectors need room for a vocabulary: with 8 dimensions most
-// words would collide.
-constexpr unsigned kBagOfWordsDimensions = 256;
 constexpr unsigned kMaxDimensions = 65536;
 
 enum class Route : std::uint8_t { unknown, chat, embeddings, models, model };
@@ -164,21 +159,9 @@ bool apply_early_fault(Fault fault, Plan& plan) {
   }
 }
 
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
-  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
-  return h;
-}
-
 struct EmbeddingInput {
   const json::value* source = nullptr;  // the string or the token array
-  std::uint64_t seed = 0xCBF29CE484222325ull;
+  std::uint64_t seed = kFnvOffset;
   std::size_t tokens = 0;
 };
 
@@ -212,21 +195,6 @@ bool read_inputs(const json::value* input, std::vector<EmbeddingInput>& out) {
   return true;
 }
 
-// A deterministic unit vector derived from the input.
-void make_vector(std::uint64_t seed, unsigned dims, std::vector<float>& v) {
-  v.resize(dims);
-  double norm = 0;
-  for (unsigned i = 0; i < dims; ++i) {
-    const std::uint64_t x = splitmix64(seed + i);
-    v[i] = static_cast<float>(static_cast<double>(x >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-    norm += static_cast<double>(v[i]) * v[i];
-  }
-  norm = std::sqrt(norm);
-  if (norm > 0) {
-    for (auto& f : v) f = static_cast<float>(f / norm);
-  }
-}
-
 // embed-bow: the words of a string, or each token of a token array as a word.
 void make_bag_of_words(const json::value& source, unsigned dims, std::vector<float>& v) {
   BagOfWords bag(dims);
@@ -254,14 +222,7 @@ void append_vector(std::string& out, const std::vector<float>& v, bool base64) {
     out.push_back('"');
     return;
   }
-  out.push_back('[');
-  char buf[32];
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i != 0) out.push_back(',');
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v[i]);
-    out.append(buf, end);
-  }
-  out.push_back(']');
+  append_float_array(out, v);
 }
 
 void embeddings(const json::object& body, std::string_view model, Plan& plan) {
@@ -272,7 +233,7 @@ void embeddings(const json::object& body, std::string_view model, Plan& plan) {
     return;
   }
   const bool bag_of_words = is_bag_of_words_model(model);
-  unsigned dims = bag_of_words ? kBagOfWordsDimensions : kDefaultDimensions;
+  unsigned dims = default_embedding_dimensions(model);
   if (const json::value* d = body.if_contains("dimensions"); d != nullptr && !d->is_null()) {
     const bool ok = (d->is_int64() && d->get_int64() >= 1 && d->get_int64() <= kMaxDimensions) ||
                     (d->is_uint64() && d->get_uint64() >= 1 && d->get_uint64() <= kMaxDimensions);
@@ -300,7 +261,7 @@ void embeddings(const json::object& body, std::string_view model, Plan& plan) {
     if (bag_of_words) {
       make_bag_of_words(*inputs[i].source, dims, v);
     } else {
-      make_vector(inputs[i].seed, dims, v);
+      seeded_vector(inputs[i].seed, dims, v);
     }
     append_vector(plan.body, v, format == "base64");
     plan.body.push_back('}');

@@ -198,3 +198,43 @@ def check_bag_of_words(port):
     assert abs(cosine(t[0], t[1]) - 1) < 1e-6 and cosine(t[0], t[2]) < 1, t
     # Other models keep their seeded vectors: 8 dimensions, unrelated to words.
     assert len(embed(port, "text-embedding-3-small", "poems")[0]) == 8
+
+
+def check_native_embeddings(port):
+    """Ollama's /api/embed and Gemini's :batchEmbedContents give the OpenAI route's vectors."""
+    texts = ["poems and song lyrics", "python code"]
+    for model in ("embed-bow", "nomic-embed-text"):
+        want = embed(port, model, texts)
+        st, _, body = call_json(port, "POST", "/api/embed", {"model": model, "input": texts}, OLLAMA)
+        assert st == 200 and body["embeddings"] == want, body
+        assert body["model"] == model and body["prompt_eval_count"] == 6, body
+        requests = [{"model": "models/" + model, "content": {"parts": [{"text": t}]}} for t in texts]
+        st, _, body = call_json(port, "POST", gemini_path(model, "batchEmbedContents"), {"requests": requests}, GEMINI)
+        assert st == 200 and [e["values"] for e in body["embeddings"]] == want, body
+    # Ollama: one string, dimensions cut then normalised again, no input, bad input.
+    one = call_json(port, "POST", "/api/embed", {"model": "nomic-embed-text", "input": "python code", "dimensions": 4},
+                    OLLAMA)[2]["embeddings"]
+    assert len(one) == 1 and len(one[0]) == 4 and abs(math.sqrt(cosine(one[0], one[0])) - 1) < 1e-5, one
+    assert call_json(port, "POST", "/api/embed", {"model": "m"}, OLLAMA)[2] == {"model": "m", "embeddings": []}
+    st, _, body = call_json(port, "POST", "/api/embed", {"model": "m", "input": [1]}, OLLAMA)
+    assert st == 400 and body == {"error": "invalid input type"}, body
+    st, _, body = call_json(port, "POST", "/api/embed", {"input": "x"}, OLLAMA)
+    assert st == 400 and body == {"error": "model is required"}, body
+    st, _, body = call_json(port, "POST", "/api/embed", {"model": "fault-503", "input": "x"}, OLLAMA)
+    assert st == 503, body
+    # Gemini: outputDimensionality truncates; the model must match; 100 at most; the key is required.
+    path = gemini_path("embed-bow", "batchEmbedContents")
+    req = {"model": "models/embed-bow", "content": {"parts": [{"text": "python"}, {"text": "code"}]},
+           "outputDimensionality": 3}
+    cut = call_json(port, "POST", path, {"requests": [req]}, GEMINI)[2]["embeddings"][0]["values"]
+    assert cut == embed(port, "embed-bow", "python\ncode")[0][:3], cut
+    st, _, body = call_json(port, "POST", path, {"requests": [{**req, "model": "models/other"}]}, GEMINI)
+    assert st == 400 and body["error"]["status"] == "INVALID_ARGUMENT", body
+    st, _, body = call_json(port, "POST", path, {"requests": [{**req, "model": "embed-bow"}]}, GEMINI)
+    assert st == 400 and "unexpected model name format" in body["error"]["message"], body
+    st, _, body = call_json(port, "POST", path, {"requests": [req] * 101}, GEMINI)
+    assert st == 400 and "at most 100 requests" in body["error"]["message"], body
+    st, _, body = call_json(port, "POST", path, {"requests": [req]}, {"Authorization": None})
+    assert st == 403 and body["error"]["status"] == "PERMISSION_DENIED", body
+    st, _, body = call_json(port, "POST", gemini_path("fault-500", "batchEmbedContents"), {"requests": [req]}, GEMINI)
+    assert st == 500 and body["error"]["status"] == "INTERNAL", body

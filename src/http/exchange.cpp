@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
@@ -21,6 +22,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 struct Exchange::Watch {
   bool active = true;  // cleared when the request is over: a late wake-up then does nothing
   bool gone = false;
+  bool armed = false;  // a wait (or a posted read) is queued for it
   std::function<void()> on_gone;
 };
 
@@ -113,26 +115,46 @@ asio::awaitable<bool> Exchange::end_stream() {
 // Stopping needs no cancellation: the watch is only disarmed, and a later
 // wake-up finds it inactive. A request may be watched more than once (an
 // autoselect's selection call, then the attempt it chose): a stopped watch
-// is replaced by a fresh one, unless it saw the client go (gone stays gone).
+// whose wait is still queued is armed again; one whose wait completed while
+// stopped is replaced, and the socket is read at once, since that wait took
+// the readiness with it (waits are edge-triggered and never speculative: a
+// departure seen by the stopped watch would otherwise go unnoticed). A
+// client seen gone stays gone.
 void Exchange::watch_disconnect(std::function<void()> on_gone) {
-  if (watch_ && (watch_->active || watch_->gone)) return;
+  if (watch_ && (watch_->gone || watch_->active)) return;
+  if (watch_ && watch_->armed) {
+    watch_->active = true;
+    watch_->on_gone = std::move(on_gone);
+    return;
+  }
+  const bool again = watch_ != nullptr;
   watch_ = std::make_shared<Watch>();
   watch_->on_gone = std::move(on_gone);
-  arm_watch();
+  watch_->armed = true;
+  if (!again) return arm_watch();
+  asio::post(socket_.get_executor(), [this, w = watch_] {
+    w->armed = false;
+    if (w->active) on_readable(w, {});  // else the exchange may be gone: touch nothing but `w`
+  });
 }
 
 void Exchange::arm_watch() {
+  watch_->armed = true;
   socket_.async_wait(asio::socket_base::wait_read, [this, w = watch_](const beast::error_code& ec) {
-    if (!w->active) return;  // the exchange may be gone: touch nothing but `w`
-    auto pending = ec ? Pending::gone : read_pending();
-    if (pending == Pending::present) return arm_watch();
-    if (pending == Pending::unknown) return;
-    w->gone = true;
-    if (w->on_gone) {
-      auto callback = std::move(w->on_gone);
-      callback();
-    }
+    w->armed = false;
+    if (w->active) on_readable(w, ec);  // else the exchange may be gone: touch nothing but `w`
   });
+}
+
+void Exchange::on_readable(const std::shared_ptr<Watch>& w, const boost::system::error_code& ec) {
+  auto pending = ec ? Pending::gone : read_pending();
+  if (pending == Pending::present) return arm_watch();
+  if (pending == Pending::unknown) return;
+  w->gone = true;
+  if (w->on_gone) {
+    auto callback = std::move(w->on_gone);
+    callback();
+  }
 }
 
 // Reads without blocking until the socket is drained (the wait is

@@ -17,6 +17,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "core/provider_adapter.hpp"
 #include "http/deadline.hpp"
@@ -112,6 +113,7 @@ class Exchange {
   struct Watch;
   enum class Pending { present, gone, unknown };
   void arm_watch();
+  void on_readable(const std::shared_ptr<Watch>& w, const boost::system::error_code& ec);
   Pending read_pending();
 
   boost::asio::awaitable<bool> write(const auto& buffers);

@@ -133,7 +133,14 @@ boost::asio::awaitable<Expected<FetchedDescriptions>> lead(RequestContext& ctx, 
     if (got) {
       flight->settle(VectorFlights::Outcome::ready, got->vectors);
     } else {
-      flight->settle(ctx.cancel.cancelled() ? VectorFlights::Outcome::abandoned : VectorFlights::Outcome::failed);
+      // Failed: the upstream failed, and the waiters would fail alike.
+      // Abandoned: the leader's own limits stopped it (its client left, its
+      // deadline, a request the upstream refused, a slot not due): a waiter
+      // may lead.
+      const GatewayError& e = got.error();
+      const bool upstream_failed = e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 429);
+      flight->settle(!ctx.cancel.cancelled() && upstream_failed ? VectorFlights::Outcome::failed
+                                                                : VectorFlights::Outcome::abandoned);
     }
   }
   co_return got;
@@ -169,6 +176,10 @@ boost::asio::awaitable<Expected<FetchedDescriptions>> fetch_descriptions(Request
     return got;
   };
   const std::string key = flights != nullptr ? flight_key(use.model.key, missing) : std::string();
+  // One bound for all the waiting: the own prompt's call and a second round
+  // do not extend it.
+  auto deadline = std::chrono::steady_clock::now() + use.call.timeout;
+  if (ctx.deadline != std::chrono::steady_clock::time_point{}) deadline = std::min(deadline, ctx.deadline);
   // Round two only after an abandoned flight: a waiter may lead then.
   for (int round = 0; round < 2 && flights != nullptr; ++round) {
     VectorFlights::Joined joined = flights->join(key);
@@ -184,8 +195,6 @@ boost::asio::awaitable<Expected<FetchedDescriptions>> fetch_descriptions(Request
       if (!answer) co_return answer.take_error();
       own_prompt = std::move(answer->vectors.back());
     }
-    auto deadline = std::chrono::steady_clock::now() + use.call.timeout;
-    if (ctx.deadline != std::chrono::steady_clock::time_point{}) deadline = std::min(deadline, ctx.deadline);
     auto [outcome, vectors] = co_await VectorFlights::wait(joined.follow, deadline, ctx.cancel);
     if (outcome == VectorFlights::Outcome::ready) co_return with_own_prompt(FetchedDescriptions{std::move(vectors), {}});
     if (outcome != VectorFlights::Outcome::abandoned || ctx.cancel.cancelled()) co_return flight_error(outcome);

@@ -154,10 +154,10 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   if (ctx.cancel.cancelled()) co_return make_error(ErrorKind::internal, "the client left");
   const routing::Candidate& c = model.candidate;
   TargetGate gate(*ctx.state, *model.config, c, true);
-  auto skip = gate.claim_now(0);
-  if (!skip && gate.must_wait()) {
-    skip = AttemptRecord{c.key, true, true, 0, "its rate_limit slot is not yet due", std::nullopt};
-  }
+  // A slot only when it is due now: waiting for one would spend the
+  // selection's short timeout, and a reserved slot left unused would delay
+  // the provider's chat requests behind it.
+  auto skip = gate.claim_now(0, limits::Duration::zero());
   if (skip) co_return not_called(*skip);  // the gate releases what it claimed
 
   RequestContext call;

@@ -1,5 +1,6 @@
 #include "pipeline/prompt_tokens.hpp"
 
+#include <array>
 #include <atomic>
 
 #include <fmt/format.h>
@@ -26,8 +27,14 @@ std::optional<GatewayError> counted_body_too_large(std::size_t body_bytes) {
 Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
   auto tokenizer = context::tokenizer_for(encoding);
   if (tokenizer) return *tokenizer;
-  // The reason names a path of the server: logged, not answered.
-  spdlog::error("tokenizer {}: {}", context::encoding_name(encoding), tokenizer.error().message);
+  // The reason names a path of the server: logged, not answered. Once per
+  // encoding: the failure is the process's (tokenizer_for keeps it), and a
+  // line per request would grow the log with the traffic.
+  static std::array<std::atomic<bool>, 2> logged{};
+  if (!logged[encoding == context::Encoding::cl100k_base ? 0 : 1].exchange(true, std::memory_order_relaxed)) {
+    spdlog::error("tokenizer {}: {} (logged once; prompts in this encoding go uncounted)",
+                  context::encoding_name(encoding), tokenizer.error().message);
+  }
   auto e = make_error(ErrorKind::unavailable, fmt::format("the {} tokenizer is not available on this server",
                                                           context::encoding_name(encoding)));
   e.code = "tokenizer_unavailable";
@@ -36,10 +43,7 @@ Expected<const context::Tokenizer*> chat_tokenizer(context::Encoding encoding) {
 
 std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonical, std::string_view body) {
   auto tokenizer = chat_tokenizer(encoding);
-  if (!tokenizer) {
-    spdlog::warn("prompt tokens not counted: {}", tokenizer.error().message);
-    return 0;
-  }
+  if (!tokenizer) return 0;  // chat_tokenizer logged why, once
   g_tokenizations.fetch_add(1, std::memory_order_relaxed);
   const context::ChatTokenCounter counter(**tokenizer);
   // A body no codec decodes still went upstream as it is: its text stands in.

@@ -112,7 +112,8 @@ TargetGate::~TargetGate() {
   if (claimed_ && !settled_) abandoned();
 }
 
-std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens) {
+std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens,
+                                                   std::optional<limits::Duration> max_wait) {
   const auto& c = candidate_;
   auto now = Clock::now();
   claimed_ = true;  // from here on, what was claimed is released on every way out
@@ -146,7 +147,7 @@ std::optional<AttemptRecord> TargetGate::claim_now(std::int64_t estimated_tokens
   const std::array<limits::SpacingKey, 2> keys{{{c.provider->id, c.provider_spacing},
                                                 {c.key, std::max(c.model_spacing, learned.interval)}}};
   if (keys[0].interval == limits::Duration::zero() && keys[1].interval == limits::Duration::zero()) return std::nullopt;
-  auto slot = state_.spacing->reserve(keys, now, limits::seconds(config_.routing.max_rate_limit_wait));
+  auto slot = state_.spacing->reserve(keys, now, max_wait.value_or(limits::seconds(config_.routing.max_rate_limit_wait)));
   if (!slot.granted) {
     auto wait = until(slot.at, now);
     return finish_skip(rate_limited(

@@ -12,6 +12,7 @@
 
 #include "core/gateway_error.hpp"
 #include "core/usage_scan.hpp"
+#include "limits/clock.hpp"
 #include "limits/rate_hints.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/gateway_state.hpp"
@@ -46,7 +47,12 @@ class TargetGate {
   // gate without health checks (a direct request: nothing selected it) also
   // refuses a target blocked by a learned 429, which available_now() rules
   // out for a rotation's candidates before they are chosen.
-  std::optional<AttemptRecord> claim_now(std::int64_t estimated_tokens);
+  // `max_wait`: how far ahead a rate_limit slot may be (default: the
+  // config's max_rate_limit_wait); zero claims one only when it is due now,
+  // for a call that would rather go without than wait (and so never holds
+  // a slot it does not use: a slot cannot be given back).
+  std::optional<AttemptRecord> claim_now(std::int64_t estimated_tokens,
+                                         std::optional<limits::Duration> max_wait = std::nullopt);
   bool must_wait() const { return wait_until_.has_value(); }
   // Waits for the slot claim_now() reserved; nullopt: go ahead; otherwise
   // the client left meanwhile (everything claimed is released).

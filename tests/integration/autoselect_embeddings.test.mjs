@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startStack, startMock, startGateway, writeConfigDir, post, request, mockProvider, typedProvider, model, usageCsvRows,
+  startStack, startMock, startGateway, writeConfigDir, post, get, request, mockProvider, typedProvider, model, usageCsvRows,
   MOCK_KEY,
 } from './harness.mjs';
 
@@ -348,5 +348,42 @@ describe('description vectors in the store and across concurrent requests', { ti
     // The provider is not cooled by its model's 500s: chat still goes to it.
     const served = (await mock.chatRequests()).map((q) => JSON.parse(q.body).model);
     assert.deepEqual(served, Array(5).fill('code-model'));
+  });
+});
+
+// An embeddings call takes a rate_limit slot only when one is due now: it
+// would rather go without (BM25 alone) than wait, and a slot reserved and
+// left unused would push the provider's chat requests back an interval.
+describe('embeddings under a provider rate_limit', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({
+      providers: (url) => ({
+        mock: mockProvider(url, { models: MODELS.map((m) => model(m)) }),
+        embp: mockProvider(url, { id: 'embp', models: [model('embed-bow')], rate_limit: 20 }),
+      }),
+      rotations: ROTATIONS,
+      autoselect: { spaced: semantic('embp/embed-bow') },
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('a slot not yet due is neither waited for nor reserved', async () => {
+    const ask = (n) => post(s.u(CHAT), {
+      model: 'autoselect/spaced', messages: [{ role: 'system', content: `spaced ${n}` }, { role: 'user', content: ASK }],
+    });
+    const first = await ask(1);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.headers['x-aisbf-autoselected'], 'general; by=semantic');
+    const second = await ask(2);  // the slot is 20 s away: BM25 alone
+    assert.equal(second.status, 200, second.text);
+    assert.equal(second.headers['x-aisbf-autoselected'], 'coding; by=semantic');
+    const calls = (await s.mock.requests()).filter((q) => q.path.endsWith('/embeddings'));
+    assert.equal(calls.length, 1);
+    const health = (await get(s.u('/api/admin/health'))).json();
+    const slot = health.spacing.find((e) => e.key === 'embp');
+    assert.ok(slot, JSON.stringify(health.spacing));
+    // One interval from the first call; a slot reserved for the second would make it two.
+    assert.ok(slot.next_free_in_s <= 20, JSON.stringify(slot));
   });
 });

@@ -8,7 +8,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, post, stream, delay, usageCsvRows, eventJson, contentOf, mockProvider, typedProvider, model, ANTHROPIC_VERSION,
+  startStack, post, stream, delay, usageCsvRows, tmpDir, eventJson, contentOf, mockProvider, typedProvider, model, ANTHROPIC_VERSION,
   COLOURS, colourConversation,
 } from './harness.mjs';
 
@@ -199,5 +199,24 @@ describe('effective_context', { timeout: 90000 }, () => {
     assert.equal(srow.tokens_estimated, 'true');
     assert.equal(Number(srow.prompt_tokens), Number(after));
     assert.equal(Number(srow.effective_context), Number(after));
+  });
+});
+
+// Without the tokenizer's files the gateway still serves, uncounted, and
+// says so once: a line per request would grow the log with the traffic.
+describe('effective_context without a tokenizer', { timeout: 60000 }, () => {
+  let s;
+  before(async () => { s = await startStack({ env: { AISBF_TOKENIZER_DIR: tmpDir('aisbf-no-tokenizer-') } }); });
+  after(async () => { await s?.stop(); });
+
+  it('requests are served and the missing tokenizer is logged once', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await post(s.u(CHAT), { model: 'mock/mock-model', messages: MESSAGES_IN });
+      assert.equal(r.status, 200, r.text);
+    }
+    const log = s.gw.stdout + s.gw.stderr;
+    const lines = log.split('\n').filter((l) => /tokenizer (cl100k_base|o200k_base):/.test(l));
+    assert.equal(lines.length, 1, log.slice(-3000));
+    assert.doesNotMatch(log, /prompt tokens not counted/);
   });
 });

@@ -26,7 +26,7 @@ add_executable(bench-store-usage ${CMAKE_CURRENT_LIST_DIR}/store_usage.cpp ${BEN
 target_compile_options(bench-store-usage PRIVATE -O2)
 target_include_directories(bench-store-usage PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(bench-store-usage PRIVATE Boost::json fmt::fmt SQLite::SQLite3 PostgreSQL::PostgreSQL
-  PkgConfig::MARIADB)
+  PkgConfig::MARIADB PkgConfig::SODIUM)
 set_target_properties(bench-store-usage PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 # The usage writer's cost per row (bench/usage_writer.cpp), built the same
@@ -35,7 +35,7 @@ add_executable(bench-usage-writer EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/usa
 target_compile_options(bench-usage-writer PRIVATE -O2)
 target_include_directories(bench-usage-writer PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(bench-usage-writer PRIVATE Boost::json fmt::fmt spdlog::spdlog SQLite::SQLite3
-  PostgreSQL::PostgreSQL PkgConfig::MARIADB)
+  PostgreSQL::PostgreSQL PkgConfig::MARIADB PkgConfig::SODIUM)
 set_target_properties(bench-usage-writer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 # Tokenizer throughput (bench/tokenizer.cpp, Google Benchmark), always

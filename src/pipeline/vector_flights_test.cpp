@@ -53,10 +53,12 @@ TEST(VectorFlights, OneLeadsTheOthersWaitForItsVectors) {
   CancelSlot cancel;
   Waited got;
   spawn_waiter(io, second.follow, Clock::now() + std::chrono::hours(1), cancel, got);
+  // Registered and asleep before the worker starts: the leader's settle on
+  // this thread must wake it across threads.
+  io.poll();
+  ASSERT_FALSE(got.outcome.has_value());
   std::thread worker([&] { io.run(); });
   const auto vector = std::make_shared<const std::vector<float>>(std::vector<float>{1.0f, 0.0f});
-  // Until the waiter is registered, settle might find it not yet there:
-  // wait() then reads the outcome at once, the same result either way.
   first.lead->settle(Outcome::ready, {vector});
   asio::post(io, [&] { work.reset(); });
   worker.join();

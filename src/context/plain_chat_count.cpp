@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/json_scan.hpp"
+#include "core/json_walk.hpp"
 
 namespace aisbf::context {
 
@@ -72,40 +73,17 @@ std::optional<Message> plain_message(std::string_view object) {
   return m;
 }
 
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
 // The objects of a JSON array already validated (the body's scan did),
 // each as its text; nullopt when an element is not an object.
 std::optional<std::vector<std::string_view>> array_objects(std::string_view array) {
   std::vector<std::string_view> out;
-  std::size_t i = 1;  // past '['
-  for (;;) {
-    while (i < array.size() && (is_ws(array[i]) || array[i] == ',')) ++i;
-    if (i >= array.size() || array[i] == ']') return out;
-    if (array[i] != '{') return std::nullopt;
-    const std::size_t start = i;
-    int depth = 0;
-    bool in_string = false;
-    for (; i < array.size(); ++i) {
-      const char c = array[i];
-      if (in_string) {
-        if (c == '\\') {
-          ++i;
-        } else if (c == '"') {
-          in_string = false;
-        }
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        break;
-      }
-    }
-    if (i >= array.size()) return std::nullopt;
-    out.push_back(array.substr(start, i + 1 - start));
-    ++i;
-  }
+  const bool read = json_walk::for_each_element(array, [&](std::string_view element) {
+    if (element.front() != '{') return false;
+    out.push_back(element);
+    return true;
+  });
+  if (!read) return std::nullopt;
+  return out;
 }
 
 }  // namespace

@@ -10,25 +10,26 @@ namespace aisbf::context {
 
 namespace {
 
-using json_scan::Member;
+constexpr std::size_t npos = std::string_view::npos;
 
-std::string_view value_of(std::string_view text, const Member& m) {
-  return text.substr(m.value_begin, m.value_end - m.value_begin);
-}
-
-// A string literal's text. nullopt when it is not a string, or escapes a
-// UTF-16 surrogate: a lone one reads as U+FFFD here and fails the codec's
-// parser, and the two counts must agree.
-std::optional<std::string> plain_string(std::string_view literal) {
+// A string literal's text: a view of it, or (with escapes) decoded into
+// `decoded`. nullopt when it is not a string, or escapes a UTF-16
+// surrogate: a lone one reads as U+FFFD here and fails the codec's parser,
+// and the two counts must agree.
+std::optional<std::string_view> plain_string(std::string_view literal, std::string& decoded) {
   if (literal.size() < 2 || literal.front() != '"') return std::nullopt;
-  if (literal.find('\\') == std::string_view::npos) return std::string(literal.substr(1, literal.size() - 2));
-  for (auto at = literal.find("\\u"); at != std::string_view::npos; at = literal.find("\\u", at + 2)) {
+  const std::string_view inner = literal.substr(1, literal.size() - 2);
+  if (inner.find('\\') == npos) return inner;
+  for (auto at = literal.find("\\u"); at != npos; at = literal.find("\\u", at + 2)) {
     if (at + 3 < literal.size() && (literal[at + 2] == 'd' || literal[at + 2] == 'D')) {
       const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(literal[at + 3])));
       if ((c >= '8' && c <= '9') || (c >= 'a' && c <= 'f')) return std::nullopt;
     }
   }
-  return json_scan::decode_string(literal);
+  auto text = json_scan::decode_string(literal);
+  if (!text) return std::nullopt;
+  decoded = std::move(*text);
+  return std::string_view(decoded);
 }
 
 std::optional<Role> plain_role(std::string_view literal) {
@@ -39,77 +40,73 @@ std::optional<Role> plain_role(std::string_view literal) {
   return std::nullopt;  // tool and function messages carry more than text
 }
 
-// One message object, when plain (its role and content present, once each).
-std::optional<Message> plain_message(std::string_view object) {
-  Message m;
-  bool plain = true, role = false, content = false, name = false;
-  auto once = [&](bool& seen) {
-    plain = plain && !seen;
-    seen = true;
+// One message object's count, when plain (its role and content present,
+// once each, and perhaps a name).
+std::optional<std::int64_t> plain_message(std::string_view object, const ChatTokenCounter& counter) {
+  std::string_view role_literal, content_literal, name_literal;
+  bool plain = true;
+  auto once = [&](std::string_view& slot, std::string_view value) {
+    plain = plain && slot.empty();
+    slot = value;
   };
-  const bool invalid = json_scan::scan_object(object, [&](const Member& member) {
-                         if (!plain) return;
-                         const std::string_view v = value_of(object, member);
-                         if (member.key_raw == "role") {
-                           once(role);
-                           const auto r = plain_role(v);
-                           if (r) m.role = *r;
-                           plain = plain && r.has_value();
-                         } else if (member.key_raw == "content") {
-                           once(content);
-                           auto text = plain_string(v);
-                           plain = plain && text.has_value();
-                           if (text && !text->empty()) m.content.emplace_back(TextBlock{std::move(*text)});
-                         } else if (member.key_raw == "name") {
-                           once(name);
-                           auto text = plain_string(v);
-                           plain = plain && text.has_value();
-                           if (text) m.name = std::move(*text);
-                         } else {
-                           plain = false;
-                         }
-                       }).has_value();
-  if (invalid || !plain || !role || !content) return std::nullopt;
-  return m;
-}
-
-// The objects of a JSON array already validated (the body's scan did),
-// each as its text; nullopt when an element is not an object.
-std::optional<std::vector<std::string_view>> array_objects(std::string_view array) {
-  std::vector<std::string_view> out;
-  const bool read = json_walk::for_each_element(array, [&](std::string_view element) {
-    if (element.front() != '{') return false;
-    out.push_back(element);
-    return true;
+  const bool read = json_walk::for_each_member(object, [&](std::string_view key, std::string_view value) {
+    if (key == "role") {
+      once(role_literal, value);
+    } else if (key == "content") {
+      once(content_literal, value);
+    } else if (key == "name") {
+      once(name_literal, value);
+    } else {
+      plain = false;  // another key, or an escaped one
+    }
+    return plain;
   });
-  if (!read) return std::nullopt;
-  return out;
+  if (!read || !plain || role_literal.empty() || content_literal.empty()) return std::nullopt;
+  const auto role = plain_role(role_literal);
+  if (!role) return std::nullopt;
+  std::string decoded_content, decoded_name;
+  const auto content = plain_string(content_literal, decoded_content);
+  if (!content) return std::nullopt;
+  std::string_view name;
+  if (!name_literal.empty()) {
+    const auto n = plain_string(name_literal, decoded_name);
+    if (!n) return std::nullopt;
+    name = *n;
+  }
+  return counter.text_message(*role, name, *content);
 }
 
 }  // namespace
 
 std::optional<std::int64_t> count_plain_chat(std::string_view body, const ChatTokenCounter& counter) {
-  std::optional<std::string_view> messages;
+  const std::size_t begin = json_walk::skip_space(body, 0);
+  std::size_t end = body.size();
+  while (end > begin && json_walk::is_space(body[end - 1])) --end;
+  const std::string_view object = body.substr(begin, end - begin);
+  std::string_view messages;
   bool plain = true;
-  const bool invalid = json_scan::scan_object(body, [&](const Member& member) {
-                         if (member.key_raw.find('\\') != std::string_view::npos || member.key_raw == "tools" ||
-                             member.key_raw == "functions" || (member.key_raw == "messages" && messages)) {
-                           plain = false;
-                         } else if (member.key_raw == "messages") {
-                           messages = value_of(body, member);
-                         }
-                       }).has_value();
-  if (invalid || !plain || !messages || messages->front() != '[') return std::nullopt;
-  const auto objects = array_objects(*messages);
-  if (!objects || objects->empty()) return std::nullopt;
-  ChatRequest request;
-  request.messages.reserve(objects->size());
-  for (std::string_view object : *objects) {
-    auto m = plain_message(object);
-    if (!m) return std::nullopt;
-    request.messages.push_back(std::move(*m));
-  }
-  return counter.request(request);
+  const bool read = json_walk::for_each_member(object, [&](std::string_view key, std::string_view value) {
+    if (key.find('\\') != npos || key == "tools" || key == "functions" || (key == "messages" && !messages.empty())) {
+      plain = false;
+    } else if (key == "messages") {
+      messages = value;
+    }
+    return plain;
+  });
+  // The object must end the text: for_each_member stops at its closing brace.
+  if (!read || !plain || messages.empty() || messages.front() != '[' || object.empty() || object.back() != '}')
+    return std::nullopt;
+  std::int64_t total = counter.reply_priming();
+  std::size_t count = 0;
+  const bool all_plain = json_walk::for_each_element(messages, [&](std::string_view element) {
+    const auto n = plain_message(element, counter);
+    if (!n) return false;
+    total += *n;
+    ++count;
+    return true;
+  });
+  if (!all_plain || count == 0) return std::nullopt;
+  return total;
 }
 
 }  // namespace aisbf::context

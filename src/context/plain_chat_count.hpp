@@ -1,5 +1,5 @@
 // The chat-rule count of a plain OpenAI chat body read with the JSON
-// scanner instead of the codec: every answered request reports its prompt's
+// walker instead of the codec: every answered request reports its prompt's
 // count (usage.effective_context), and for the common small passthrough
 // request decoding the body into canonical values cost more than twice the
 // tokenizing (~11k of ~15k instructions).
@@ -18,7 +18,9 @@ namespace aisbf::context {
 // developer, user, assistant), a string `content` and perhaps a string
 // `name`, nothing else, and that has no `tools` or `functions`. nullopt for
 // anything else (another key, an escaped key, a repeated one, a surrogate
-// escape, invalid JSON): the caller decodes.
+// escape, a body that is no object): the caller decodes. The body must be
+// valid JSON (the envelope scan checked it: it is walked, not validated
+// again); on other text the count stays in bounds and proves nothing.
 std::optional<std::int64_t> count_plain_chat(std::string_view body, const ChatTokenCounter& counter);
 
 }  // namespace aisbf::context

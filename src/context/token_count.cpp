@@ -81,6 +81,14 @@ std::optional<std::size_t> ChatTokenCounter::text_prefix_within(std::string_view
   return tokenizer_.prefix_within(text, static_cast<std::size_t>(std::max<std::int64_t>(0, max_tokens)));
 }
 
+std::int64_t ChatTokenCounter::text_message(Role role, std::string_view name, std::string_view content) const {
+  std::int64_t n = kPerMessage + text(role_name(role)) + text(content);
+  if (!name.empty()) n += kPerName + text(name);
+  return n;
+}
+
+std::int64_t ChatTokenCounter::reply_priming() { return kReplyPriming; }
+
 std::int64_t ChatTokenCounter::message(const Message& message) const {
   std::int64_t n = kPerMessage + text(role_name(message.role));
   if (!message.name.empty()) n += kPerName + text(message.name);

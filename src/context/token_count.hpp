@@ -54,6 +54,11 @@ class ChatTokenCounter final : public TokenCounter {
   // the tokenizer's family (o200k: gpt-4o's; cl100k: gpt-4's).
   std::int64_t tools(const std::vector<ToolDefinition>& tools) const;
   std::int64_t request(const ChatRequest& request) const override;
+  // What message() counts for a message of one text block (`name` may be
+  // empty), and what request() adds to its messages without tools: for a
+  // reader of the raw body (plain_chat_count.hpp), which builds no Message.
+  std::int64_t text_message(Role role, std::string_view name, std::string_view text) const;
+  static std::int64_t reply_priming();
   std::optional<std::size_t> text_prefix_within(std::string_view text, std::int64_t max_tokens) const override;
 
  private:

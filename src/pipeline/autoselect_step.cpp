@@ -291,13 +291,13 @@ struct RequestFacts {
 RequestFacts read_request(ChatJob& job, const RequestContext& ctx, const routing::AutoselectDecisionCache& cache) {
   RequestFacts f;
   if (job.envelope != nullptr && job.io.client != nullptr) {
-    auto scan = scan_conversation(job.io.client->body(), ctx.format);
+    auto scan = scan_conversation(job.io.client->body(), ctx.format, cache.hasher());
     // A conversation without images is read from the scan alone. With an
     // image (or one the scan cannot rule out) the decoder reads it: an image
     // it rejects makes the body one that goes to the fallback.
     if (scan && scan->images == false) {
       f.needs.tools = job.envelope->has_tools;
-      f.prefix = cache.prefix_hash(scan->prefix);
+      f.prefix = scan->prefix;
       return f;
     }
   }
@@ -323,8 +323,12 @@ bool sensitive(const routing::ContentNeeds& needs) { return !needs.private_data.
 
 Expected<AutoselectChoice> chosen(const Choosing& c, std::string_view id, std::string_view by) {
   for (const auto& u : c.field.usable) {
-    if (c.a.candidates[u.index].model_id == id)
-      return AutoselectChoice{std::string(id), *c.field.targets->candidates[u.index].target, by};
+    if (c.a.candidates[u.index].model_id != id) continue;
+    const routing::AutoselectTarget& t = c.field.targets->candidates[u.index];
+    // The table's resolution lives as long as the snapshot; a scratch one
+    // dies with this choice's frame.
+    const routing::Resolution* resolved = !c.field.scratch && t.resolved ? &*t.resolved : nullptr;
+    return AutoselectChoice{std::string(id), *t.target, by, resolved};
   }
   // The fallback need not be a candidate (AISBF's is often a rotation of its own).
   auto target = routing::autoselect_target_id(c.at.routes.config(), c.at.ns, id);

@@ -31,6 +31,7 @@
 #include "core/expected.hpp"
 #include "pipeline/chat_job.hpp"
 #include "routing/pricing.hpp"
+#include "routing/resolve.hpp"
 
 namespace aisbf {
 
@@ -38,6 +39,10 @@ struct AutoselectChoice {
   std::string candidate;  // the candidate's model_id as configured
   std::string target;     // the model id served (routing::autoselect_target_id)
   std::string_view by;    // "llm", "semantic", "cache", "fallback" or "only"
+  // `target` resolved by the routing table's snapshot (the global
+  // namespace's candidates, worked out once per snapshot): served without
+  // resolving it again. Null: serve_choice resolves `target`.
+  const routing::Resolution* resolved = nullptr;
 };
 
 // The dearest prices among the targets the autoselect may choose (its

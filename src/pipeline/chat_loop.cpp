@@ -391,6 +391,7 @@ boost::asio::awaitable<void> serve_choice(ChatJob& job, RequestContext& ctx, con
   ctx.choice_headers.emplace_back("x-aisbf-autoselected", std::move(chosen_value));
   ctx.usage.autoselected = choice->candidate;
   ctx.usage.autoselected_by = choice->by;
+  if (choice->resolved != nullptr) return serve_resolved(job, ctx, *choice->resolved);
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, choice->target);
   if (resolved && resolved->autoselect != nullptr) {
     return fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));

@@ -25,12 +25,16 @@ bool key_is(std::string_view key_raw, std::string_view name) {
 bool is_string(std::string_view value) { return !value.empty() && value.front() == '"'; }
 bool is_null(std::string_view value) { return value.empty() || value == "null"; }  // empty: absent
 
-// The text of a string literal, escapes decoded; nullopt when it is none.
-std::optional<std::string> text_of(std::string_view literal) {
+// The text of a string literal: a view of it, or (with escapes) decoded
+// into `decoded`; nullopt when it is none.
+std::optional<std::string_view> text_of(std::string_view literal, std::string& decoded) {
   if (!is_string(literal) || literal.size() < 2) return std::nullopt;
   const std::string_view inner = literal.substr(1, literal.size() - 2);
-  if (inner.find('\\') == npos) return std::string(inner);
-  return json_scan::decode_string(literal);
+  if (inner.find('\\') == npos) return inner;
+  auto text = json_scan::decode_string(literal);
+  if (!text) return std::nullopt;
+  decoded = std::move(*text);
+  return std::string_view(decoded);
 }
 
 // Whether the string literal `value` says `word` (a short type or role name).
@@ -65,29 +69,44 @@ bool read_fields(std::string_view object, Fields& out) {
   });
 }
 
-// A text block of `literal` into `out` (when collecting), as the codecs
+// A message of the prefix being hashed: its role, and whether a text block
+// of it was hashed yet (its first one is tagged as such).
+struct Collect {
+  routing::PrefixHasher* hasher = nullptr;
+  Role role = Role::user;
+  bool first = true;
+};
+
+// A text block of `literal` into the hash (when collecting), as the codecs
 // keep one: empty texts are dropped.
-bool add_text(std::string_view literal, Message* out) {
+bool add_text(std::string_view literal, Collect* out) {
   if (out == nullptr) return is_string(literal);
-  auto text = text_of(literal);
+  std::string decoded;
+  auto text = text_of(literal, decoded);
   if (!text) return false;
-  if (!text->empty()) out->content.emplace_back(TextBlock{std::move(*text)});
+  if (!text->empty()) {
+    out->hasher->add(out->role, out->first, *text);
+    out->first = false;
+  }
   return true;
 }
 
-// The state of one scan: the prefix being collected, and images seen.
+// The state of one scan: the prefix being hashed, and images seen.
 struct Scan {
-  ConversationScan out;
+  explicit Scan(routing::PrefixHasher h) : hasher(h) {}
+  routing::PrefixHasher hasher;
+  Collect current;
   bool prefix_done = false;
   bool images_unknown = false;
   bool images = false;
 
-  // The message the next texts go to: a new one of `role` while the prefix
-  // is open and `role` belongs to it (system, developer, the first user).
-  Message* collect(Role role) {
+  // Where the next message's texts go: the hash, while the prefix is open
+  // and `role` belongs to it (system, developer, the first user).
+  Collect* collect(Role role) {
     if (prefix_done || (role != Role::system && role != Role::developer && role != Role::user)) return nullptr;
     if (role == Role::user) prefix_done = true;
-    return &out.prefix.messages.emplace_back(Message{role, {}, {}});
+    current = Collect{&hasher, role, true};
+    return &current;
   }
 };
 
@@ -95,7 +114,7 @@ struct Scan {
 
 // `content`: absent, null, a string or an array of parts: text and refusal
 // parts are text, image_url parts images, others dropped.
-bool openai_content(std::string_view content, Message* out, bool& images) {
+bool openai_content(std::string_view content, Collect* out, bool& images) {
   if (is_null(content)) return true;
   if (is_string(content)) return add_text(content, out);
   return for_each_element(content, [&](std::string_view part) {
@@ -112,7 +131,8 @@ bool openai_messages(std::string_view messages, Scan& scan) {
   return for_each_element(messages, [&](std::string_view message) {
     Fields f;
     if (!read_fields(message, f)) return false;
-    const auto name = text_of(f.role);
+    std::string decoded;
+    const auto name = text_of(f.role, decoded);
     const auto role = name ? parse_role(*name) : std::nullopt;
     if (!role) return false;
     if (*role == Role::tool) return true;  // a tool result's parts are text only
@@ -138,7 +158,7 @@ void anthropic_nested_images(std::string_view content, Scan& scan) {
   if (!read) scan.images_unknown = true;
 }
 
-bool anthropic_blocks(std::string_view content, Message* out, Scan& scan) {
+bool anthropic_blocks(std::string_view content, Collect* out, Scan& scan) {
   if (is_string(content)) return add_text(content, out);
   return for_each_element(content, [&](std::string_view block) {
     Fields f;
@@ -168,10 +188,8 @@ bool anthropic_system(std::string_view system, Scan& scan) {
     Fields f;
     if (!read_fields(block, f) || !says(f.type, "text")) return false;
     // Each block is a system message of its own, when it has text.
-    Message message{Role::system, {}, {}};
-    if (!add_text(f.text, &message)) return false;
-    if (!message.content.empty()) scan.out.prefix.messages.push_back(std::move(message));
-    return true;
+    Collect message{&scan.hasher, Role::system, true};
+    return add_text(f.text, &message);
   });
 }
 
@@ -195,7 +213,8 @@ bool anthropic_messages(std::string_view messages, Scan& scan) {
 
 }  // namespace
 
-std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format) {
+std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format,
+                                                  routing::PrefixHasher hasher) {
   if (format == IngressFormat::openai_completions) return std::nullopt;
   const bool anthropic = format == IngressFormat::anthropic_messages;
   const std::size_t begin = skip_space(body, 0);
@@ -211,13 +230,14 @@ std::optional<ConversationScan> scan_conversation(std::string_view body, Ingress
     return true;
   });
   if (!read || messages.empty()) return std::nullopt;
-  Scan scan;
+  Scan scan(hasher);
   if (anthropic ? !anthropic_system(system, scan) || !anthropic_messages(messages, scan)
                 : !openai_messages(messages, scan)) {
     return std::nullopt;
   }
-  if (!scan.images_unknown || scan.images) scan.out.images = scan.images;
-  return std::move(scan.out);
+  ConversationScan out{scan.hasher.result(), std::nullopt};
+  if (!scan.images_unknown || scan.images) out.images = scan.images;
+  return out;
 }
 
 }  // namespace aisbf

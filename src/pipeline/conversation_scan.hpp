@@ -2,16 +2,16 @@
 // 11: a cached decision costs a few µs, not a decode of the conversation).
 //
 // The scan reads, for OpenAI chat and Anthropic messages bodies:
-//   - the conversation's stable prefix, as the codec would decode it: the
-//     system and developer messages before the first user message, and that
-//     message, with their text blocks only (what
-//     AutoselectDecisionCache::prefix_hash folds; so the hash of the scan's
-//     prefix equals the decoded request's, whatever the JSON's whitespace,
-//     key order or escapes);
+//   - the hash of the conversation's stable prefix, as the codec would
+//     decode it: the system and developer messages before the first user
+//     message, and that message, with their text blocks only (what
+//     AutoselectDecisionCache::prefix_hash folds; the texts are fed to its
+//     PrefixHasher as they are read, so the hash equals the decoded
+//     request's, whatever the JSON's whitespace, key order or escapes);
 //   - whether a message holds an image (what the vision filter needs).
-// Strings are skipped with memchr and only the prefix's texts are copied:
-// the cost is a pass over the bytes, without a DOM or an allocation per
-// value.
+// Strings are skipped with memchr and only a prefix text with escapes is
+// copied (to decode it): the cost is a pass over the bytes, without a DOM or
+// an allocation per value.
 //
 // The body must have passed scan_chat_envelope (it is valid JSON); the scan
 // still checks every bound. A shape it does not read the way the codec does
@@ -23,17 +23,18 @@
 #include <optional>
 #include <string_view>
 
-#include "core/chat_types.hpp"
 #include "pipeline/ingress.hpp"
+#include "routing/autoselect_cache.hpp"
 
 namespace aisbf {
 
 struct ConversationScan {
-  ChatRequest prefix;          // its messages only: the stable prefix (see above)
+  routing::PrefixHash prefix;  // of the stable prefix (see above), by the hasher passed in
   std::optional<bool> images;  // nullopt: not known without decoding (an Anthropic
                                // tool result or document that may nest one)
 };
 
-std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format);
+std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format,
+                                                  routing::PrefixHasher hasher);
 
 }  // namespace aisbf

@@ -19,9 +19,9 @@ const routing::AutoselectDecisionCache kHasher({});
 // The decision key's prefix hash of the raw scan; fails the test when the
 // scan does not read the body.
 routing::PrefixHash scanned(std::string_view body, IngressFormat format) {
-  auto scan = scan_conversation(body, format);
+  auto scan = scan_conversation(body, format, kHasher.hasher());
   EXPECT_TRUE(scan.has_value()) << body;
-  return scan ? kHasher.prefix_hash(scan->prefix) : routing::PrefixHash{};
+  return scan ? scan->prefix : routing::PrefixHash{};
 }
 
 bool has_images(const ChatRequest& r) {
@@ -38,9 +38,9 @@ bool has_images(const ChatRequest& r) {
 void expect_as_decoded(std::string_view body, IngressFormat format) {
   auto decoded = ingress_codec(format).decode_request(body);
   ASSERT_TRUE(decoded) << decoded.error().message << " in " << body;
-  auto scan = scan_conversation(body, format);
+  auto scan = scan_conversation(body, format, kHasher.hasher());
   ASSERT_TRUE(scan.has_value()) << body;
-  EXPECT_EQ(kHasher.prefix_hash(scan->prefix), kHasher.prefix_hash(*decoded)) << body;
+  EXPECT_EQ(scan->prefix, kHasher.prefix_hash(*decoded)) << body;
   ASSERT_TRUE(scan->images.has_value()) << body;
   EXPECT_EQ(*scan->images, has_images(*decoded)) << body;
 }
@@ -123,7 +123,7 @@ TEST(ConversationScanTest, TurnsOfOneConversationShareThePrefix) {
 
 TEST(ConversationScanTest, ImagesAnywhereInTheConversation) {
   auto images = [](std::string_view body, IngressFormat format) {
-    auto scan = scan_conversation(body, format);
+    auto scan = scan_conversation(body, format, kHasher.hasher());
     EXPECT_TRUE(scan.has_value()) << body;
     return scan ? scan->images : std::nullopt;
   };
@@ -148,21 +148,21 @@ TEST(ConversationScanTest, ImagesAnywhereInTheConversation) {
 TEST(ConversationScanTest, ShapesItDoesNotReadAreTheDecodersToRead) {
   // Legacy completions, an unknown role, a part that is no object, a
   // tool result before the first user text (it becomes a message of its own).
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","prompt":"hi"})", IngressFormat::openai_completions));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"wizard","content":"hi"}]})", kOpenAi));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"user","content":["hi"]}]})", kOpenAi));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":"hi"})", kOpenAi));
+  EXPECT_FALSE(scan_conversation(R"({"model":"m","prompt":"hi"})", IngressFormat::openai_completions, kHasher.hasher()));
+  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"wizard","content":"hi"}]})", kOpenAi, kHasher.hasher()));
+  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"user","content":["hi"]}]})", kOpenAi, kHasher.hasher()));
+  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":"hi"})", kOpenAi, kHasher.hasher()));
   EXPECT_FALSE(scan_conversation(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[)"
                                  R"({"type":"tool_result","tool_use_id":"t","content":"x"}]}]})",
-                                 kAnthropic));
+                                 kAnthropic, kHasher.hasher()));
   // Cut anywhere, a body never reads past its end.
   const std::string body =
       R"({"model":"m","messages":[{"role":"system","content":"a \"quoted\\\" text"},{"role":"user","content":)"
       R"([{"type":"text","text":"b"}]}]})";
   for (std::size_t n = 0; n < body.size(); ++n) {
-    EXPECT_FALSE(scan_conversation(std::string_view(body).substr(0, n), kOpenAi)) << n;
+    EXPECT_FALSE(scan_conversation(std::string_view(body).substr(0, n), kOpenAi, kHasher.hasher())) << n;
   }
-  EXPECT_TRUE(scan_conversation(body, kOpenAi));
+  EXPECT_TRUE(scan_conversation(body, kOpenAi, kHasher.hasher()));
 }
 
 }  // namespace

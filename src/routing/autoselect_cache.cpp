@@ -33,13 +33,16 @@ void fold(Digest& state, unsigned char tag, std::string_view text, const unsigne
   state = siphash(buffer, sizeof buffer, key);
 }
 
+unsigned char tag_of(Role role, bool first) {
+  return static_cast<unsigned char>(static_cast<unsigned>(role) * 2 + (first ? 1 : 0));
+}
+
 void fold_message(Digest& state, const Message& message, const unsigned char* key) {
   bool first = true;
   for (const auto& block : message.content) {
     const auto* text = std::get_if<TextBlock>(&block);
     if (text == nullptr) continue;
-    const auto tag = static_cast<unsigned char>(static_cast<unsigned>(message.role) * 2 + (first ? 1 : 0));
-    fold(state, tag, text->text, key);
+    fold(state, tag_of(message.role, first), text->text, key);
     first = false;
   }
 }
@@ -84,6 +87,10 @@ PrefixHash AutoselectDecisionCache::prefix_hash(const ChatRequest& request) cons
   }
   return {load64(state.data()), load64(state.data() + 8)};
 }
+
+void PrefixHasher::add(Role role, bool first, std::string_view text) { fold(state_, tag_of(role, first), text, key_); }
+
+PrefixHash PrefixHasher::result() const { return {load64(state_.data()), load64(state_.data() + 8)}; }
 
 std::string_view decision_source_name(DecisionSource source) {
   switch (source) {

@@ -52,6 +52,23 @@ struct DecisionKey {
   PrefixHash prefix;
 };
 
+// Folds a conversation's stable prefix block by block, as prefix_hash does
+// over a decoded request: for a reader of the raw body
+// (pipeline/conversation_scan.hpp), which then needs no canonical messages.
+class PrefixHasher {
+ public:
+  // A non-empty text block of a message of `role`; `first`: the message's
+  // first text block (message boundaries count).
+  void add(Role role, bool first, std::string_view text);
+  PrefixHash result() const;
+
+ private:
+  friend class AutoselectDecisionCache;
+  explicit PrefixHasher(const unsigned char* key) : key_(key) {}
+  const unsigned char* key_;
+  std::array<unsigned char, 16> state_{};
+};
+
 struct CachedDecision {
   std::size_t index = 0;  // into the candidates passed to find()
   DecisionSource by = DecisionSource::llm;
@@ -70,6 +87,8 @@ class AutoselectDecisionCache {
   // key. Block and message boundaries count: ("ab", "c") and ("a", "bc")
   // differ.
   PrefixHash prefix_hash(const ChatRequest& request) const;
+  // The same fold, fed a block at a time.
+  PrefixHasher hasher() const { return PrefixHasher(hash_key_.data()); }
 
   // The decision stored for `key`, as its place among `candidates` (the ids
   // this request may use, after its privacy, NSFW and capability filter): a

@@ -38,6 +38,7 @@ void resolve_one(const RoutingTable& routes, const RoutingTable* user_routes, co
   out.images = any({.images = true});
   out.tools = any({.tools = true});
   for (const Candidate& c : models) raise_prices(prices, c.prices);
+  if (out.serves) out.resolved = std::move(*r);
 }
 
 }  // namespace

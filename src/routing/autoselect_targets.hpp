@@ -21,6 +21,7 @@ class RoutingTable;
 
 struct AutoselectTarget {
   std::optional<std::string> target;  // autoselect_target_id; nullopt: names nothing
+  std::optional<Resolution> resolved; // `target` resolved, when it serves: a choice is served without resolving it again
   bool serves = false;                // it resolves to a rotation or provider model (not an autoselect)
   bool images = false;                // one of its models can take images (or does not declare capabilities)
   bool tools = false;                 // … tools

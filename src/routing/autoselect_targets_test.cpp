@@ -79,6 +79,21 @@ TEST(AutoselectTargets, ResolvedOncePerTable) {
   EXPECT_EQ(unlisted.target, "p/unlisted");
   EXPECT_FALSE(unlisted.serves);
 
+  // What serves is kept resolved, as resolve_chat answers its target (a
+  // choice is served without resolving it again); what does not is not.
+  ASSERT_TRUE(rot.resolved);
+  ASSERT_NE(rot.resolved->rotation, nullptr);
+  EXPECT_EQ(rot.resolved->rotation, &table.config().rotations[0]);
+  ASSERT_TRUE(hand.resolved);
+  EXPECT_EQ(hand.resolved->rotation, nullptr);
+  EXPECT_EQ(hand.resolved->target.provider, &table.config().providers[0]);
+  EXPECT_EQ(hand.resolved->target.upstream_model, "hand");
+  EXPECT_FALSE(t->candidates[2].resolved);
+  EXPECT_FALSE(t->candidates[3].resolved);
+  ASSERT_TRUE(any.resolved);
+  EXPECT_EQ(any.resolved->target.upstream_model, "any");
+  EXPECT_FALSE(unlisted.resolved);
+
   // The rotation's dear model sets them; the fallback (unpriced) does not lower them.
   ASSERT_TRUE(t->highest_prices);
   EXPECT_EQ(t->highest_prices->prompt, 5);

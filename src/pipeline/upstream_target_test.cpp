@@ -16,13 +16,13 @@ LoadResult load_providers(std::string_view content) {
 }
 
 TEST(NativeCacheConfig, ModelFieldsWinOverTheProvider) {
-  LoadResult result = load_providers(R"({"providers": {"a": {
+  LoadResult result = load_providers(R"({"providers": {"openai": {
       "endpoint": "http://x", "type": "anthropic", "enable_native_caching": true, "cache_ttl": 3600,
       "min_cacheable_tokens": 2048, "prompt_cache_key": "team",
       "models": [{"name": "own", "enable_native_caching": false, "min_cacheable_tokens": 100,
                   "prompt_cache_key": "auto"}, {"name": "plain"}]}}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
-  const ProviderConfig& p = *result.config->find_provider("a");
+  const ProviderConfig& p = *result.config->find_provider("openai");
   const NativeCache own = native_cache_of(p, p.find_model("own"));
   EXPECT_FALSE(own.enabled);
   EXPECT_EQ(own.min_tokens, 100);
@@ -38,11 +38,11 @@ TEST(NativeCacheConfig, ModelFieldsWinOverTheProvider) {
 }
 
 TEST(NativeCacheConfig, DefaultsAndAisbfNulls) {
-  LoadResult result = load_providers(R"({"providers": {"a": {
+  LoadResult result = load_providers(R"({"providers": {"openai": {
       "endpoint": "http://x", "type": "anthropic", "enable_native_caching": false, "cache_ttl": null,
       "min_cacheable_tokens": null, "prompt_cache_key": ""}}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
-  const NativeCache c = native_cache_of(*result.config->find_provider("a"), nullptr);
+  const NativeCache c = native_cache_of(*result.config->find_provider("openai"), nullptr);
   EXPECT_FALSE(c.enabled);
   EXPECT_EQ(c.min_tokens, 1024);
   EXPECT_EQ(c.ttl_seconds, 300);

@@ -45,9 +45,20 @@ struct ModelLimits {
   std::optional<std::vector<std::string>> condense_method;
 };
 
+// Provider-native prompt caching (AISBF's fields; issue 12), on a provider
+// and on its models: each field a model sets wins over its provider's
+// (upstream_target.cpp resolves them into UpstreamTarget::native_cache).
+struct NativeCacheSettings {
+  std::optional<bool> enabled;                  // `enable_native_caching`
+  std::optional<std::int64_t> min_tokens;       // `min_cacheable_tokens`
+  std::optional<std::int64_t> ttl_seconds;      // `cache_ttl`
+  std::optional<std::string> prompt_cache_key;  // `prompt_cache_key`: a fixed key or "auto"
+};
+
 struct ModelConfig {
   std::string name;
   ModelLimits limits;
+  NativeCacheSettings native_cache;
   std::vector<std::string> capabilities;
   TimeoutSettings timeouts;
   std::string deployment;   // `deployment` (Azure OpenAI); empty: the model name
@@ -64,6 +75,7 @@ struct ProviderConfig {
   double rate_limit = 0;  // seconds between any two requests to this provider
   ModelLimits defaults;   // `default_*`; `default_error_cooldown` also rests the whole provider
   TimeoutSettings timeouts;
+  NativeCacheSettings native_cache;
   // OpenAI-compatible presets (the table is providers/openai/openai_presets.hpp;
   // config/ knows only the names, default endpoints and key needs).
   std::string preset;       // the preset in effect: `type` when it names one, else `preset`; empty: none

@@ -20,6 +20,29 @@ std::optional<std::int64_t> read_count(const json::object& obj, std::string_view
   return get_int(obj, key);
 }
 
+// Anthropic's longest cache lives an hour, Gemini's as long as asked: a day
+// bounds what a typo could keep (and pay for) upstream.
+const Range kCacheTtl{0, true, 86'400};
+// OpenAI documents no limit; a key is a short label or our 64-hex hash.
+constexpr std::size_t kMaxPromptCacheKey = 1024;
+
+// enable_native_caching, min_cacheable_tokens, cache_ttl, prompt_cache_key
+// (AISBF's fields) on a provider or a model entry; unset stays unset.
+NativeCacheSettings parse_native_cache(const json::object& obj, const std::string& path, DiagSink& sink) {
+  NativeCacheSettings out;
+  out.enabled = get_bool(obj, "enable_native_caching");
+  out.min_tokens = read_count(obj, "min_cacheable_tokens", path, sink);
+  if (check_range(obj, "cache_ttl", path, kCacheTtl, sink)) out.ttl_seconds = get_int(obj, "cache_ttl");
+  out.prompt_cache_key = get_string(obj, "prompt_cache_key");
+  if (out.prompt_cache_key && out.prompt_cache_key->size() > kMaxPromptCacheKey) {
+    sink.error(key_path(path, "prompt_cache_key"), fmt::format("longer than {} characters", kMaxPromptCacheKey));
+    out.prompt_cache_key.reset();
+  } else if (out.prompt_cache_key && out.prompt_cache_key->empty()) {
+    out.prompt_cache_key.reset();  // AISBF writes "" for none
+  }
+  return out;
+}
+
 }  // namespace
 
 ModelLimits parse_model_limits(const json::object& obj, std::string_view prefix, const std::string& path,
@@ -51,6 +74,7 @@ std::optional<ModelConfig> parse_model(const json::value& value, const std::stri
   model.capabilities = get_strings(obj, "capabilities");
   model.timeouts = parse_timeouts(obj, path, sink);
   model.deployment = get_string(obj, "deployment").value_or("");
+  model.native_cache = parse_native_cache(obj, path, sink);
   // The model name (or the Azure deployment) enters the upstream URL or body.
   check_no_control(model.name, key_path(path, "name"), kInUrl, sink);
   check_no_control(model.deployment, key_path(path, "deployment"), kInUrl, sink);
@@ -165,6 +189,7 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   }
   provider.defaults = parse_model_limits(obj, "default_", path, sink);
   provider.timeouts = parse_timeouts(obj, path, sink);
+  provider.native_cache = parse_native_cache(obj, path, sink);
   parse_models(obj, path, sink, provider);
   provider.raw = obj;
   return provider;

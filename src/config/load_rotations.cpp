@@ -23,6 +23,13 @@ std::optional<RotationModel> parse_rotation_model(const json::value& value, cons
   model.limits = parse_model_limits(obj, "", path, sink);
   model.timeouts = parse_timeouts(obj, path, sink);
   model.capabilities = get_strings(obj, "capabilities");
+  // Native caching is the provider model's (providers.json): one model
+  // served through several rotations caches one way.
+  for (std::string_view key : {"enable_native_caching", "min_cacheable_tokens", "cache_ttl", "prompt_cache_key"}) {
+    if (obj.contains(key)) {
+      sink.warning(key_path(path, key), "ignored in a rotation; set it on the provider or its model in providers.json");
+    }
+  }
   model.raw = obj;
   return model;
 }

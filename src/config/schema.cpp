@@ -139,6 +139,11 @@ constexpr FieldSpec kModelFields[] = {
     {"top_provider", kOptObject},
     {"timeouts", kOptObject},
     {"deployment", kOptString},  // Azure OpenAI deployment name (our addition)
+    // Provider-native prompt caching: a model's win over its provider's.
+    {"enable_native_caching", kOptBool},
+    {"cache_ttl", kOptInt},
+    {"min_cacheable_tokens", kOptInt},
+    {"prompt_cache_key", kOptString},
 };
 constexpr FieldSpec kWeightField[] = {{"weight", kNumber}};
 constexpr FieldSpec kTimeoutFields[] = {

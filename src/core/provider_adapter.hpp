@@ -22,6 +22,18 @@ namespace aisbf {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Provider-native prompt caching as configured for one provider model
+// (`enable_native_caching`, `min_cacheable_tokens`, `cache_ttl`,
+// `prompt_cache_key`; the model's fields win over the provider's).
+struct NativeCache {
+  bool enabled = false;            // place cache breakpoints (Anthropic) / use cachedContents (Gemini)
+  std::int64_t min_tokens = 1024;  // a prefix is marked only past this many tokens (estimated)
+  std::int64_t ttl_seconds = 300;  // Anthropic: >= 3600 is "1h", else "5m"; Gemini: the cache's ttl
+  // OpenAI-compatible: "" none, "auto" (a hash of the namespace and the
+  // conversation's stable prefix, per request), else sent as it is.
+  std::string prompt_cache_key;
+};
+
 // What a provider adapter needs to know about where a request goes: a flat
 // view of the configuration so that codecs do not depend on config/.
 struct UpstreamTarget {
@@ -36,6 +48,7 @@ struct UpstreamTarget {
   std::string preset{};       // e.g. "groq", "azure_openai": auth, path and body quirks of that service
   std::string api_version{};  // Azure OpenAI: a dated api-version ("2024-10-21") or "v1"; empty: the default
   std::string deployment{};   // Azure OpenAI: the model entry's `deployment`; empty: upstream_model
+  NativeCache native_cache{};
 };
 
 struct UpstreamRequest {

@@ -4,6 +4,7 @@
 
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
+#include "pipeline/native_cache.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/sent_prompt.hpp"
@@ -52,7 +53,12 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, co
   const http::Request& client = *job.io.client;
   // Azure names a deployment, not a model; elsewhere deployment is empty.
   const std::string& body_model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
-  const std::string upstream_body = with_model(client.body(), *job.envelope, body_model);
+  std::string upstream_body = with_model(client.body(), *job.envelope, body_model);
+  if (native_cache_edits_passthrough(p.target, job.anthropic)) {
+    if (auto edited = native_cache_body(upstream_body, p.target, ctx.format, ctx.namespace_user)) {
+      upstream_body = std::move(*edited);
+    }
+  }
   auto request = passthrough_request(p, client, job.stream, upstream_body, job.anthropic);
   http::UpstreamCall call(job.io.pool, *p.endpoint, within_deadline(c.timeouts, ctx), p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
@@ -77,8 +83,11 @@ boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const 
                                                      const routing::Candidate& c, ChatJob& job,
                                                      const ChatRequest& request,
                                                      std::optional<std::int64_t> counted = std::nullopt) {
-  const std::optional<UpstreamTarget> anthropic_target = with_client_protocol_headers(p, job);
-  const UpstreamTarget& target = anthropic_target ? *anthropic_target : p.target;
+  std::optional<UpstreamTarget> own_target = with_client_protocol_headers(p, job);
+  if (auto keyed = with_request_cache_key(own_target ? *own_target : p.target, ctx.namespace_user, request)) {
+    own_target = std::move(keyed);
+  }
+  const UpstreamTarget& target = own_target ? *own_target : p.target;
   SentPrompt sent(job, ctx, c.upstream_model);
   if (counted) sent.set_counted(*counted);
   const auto executor = co_await boost::asio::this_coro::executor;

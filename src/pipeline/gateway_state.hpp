@@ -21,6 +21,7 @@
 
 namespace aisbf {
 
+class ContextCacheNames;
 class CountPool;
 class VectorFlights;
 
@@ -40,6 +41,8 @@ struct GatewayState {
   std::unique_ptr<routing::DescriptionVectors> description_vectors;
   // Concurrent first fetches of the same descriptions, coalesced (vector_flights.hpp).
   std::unique_ptr<VectorFlights> vector_flights;
+  // Gemini cachedContents this gateway made, by prefix (context_cache.hpp).
+  std::unique_ptr<ContextCacheNames> context_caches;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

@@ -5,6 +5,7 @@
 #include "http/ndjson_splitter.hpp"
 #include "http/sse_parser.hpp"
 #include "http/upstream_client.hpp"
+#include "pipeline/context_cache.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/sent_prompt.hpp"
@@ -70,17 +71,6 @@ class Framer {
   std::variant<sse::Parser, ndjson::Splitter> impl_{std::in_place_type<sse::Parser>, 1};
 };
 
-http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& endpoint, bool stream) {
-  http::OutgoingRequest out;
-  out.method = up.method;
-  out.target = endpoint.base_path + up.path_suffix;
-  out.headers = up.headers;
-  out.headers.emplace_back("Accept", stream ? "text/event-stream, application/x-ndjson" : "application/json");
-  out.headers.emplace_back("Accept-Encoding", "identity");
-  out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
-  out.body = up.body;
-  return out;
-}
 
 ScannedUsage scanned_usage(const Usage& u) {
   return {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens, u.cache_write_tokens,
@@ -206,6 +196,18 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
 
 }  // namespace
 
+http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& endpoint, bool stream) {
+  http::OutgoingRequest out;
+  out.method = up.method;
+  out.target = endpoint.base_path + up.path_suffix;
+  out.headers = up.headers;
+  out.headers.emplace_back("Accept", stream ? "text/event-stream, application/x-ndjson" : "application/json");
+  out.headers.emplace_back("Accept-Encoding", "identity");
+  out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
+  out.body = up.body;
+  return out;
+}
+
 ClientFormatOutput::ClientFormatOutput(ResponseSink& sink, const RequestContext& ctx, EgressContext egress)
     : sink_(sink), ctx_(ctx), codec_(ingress_codec(ctx.format)), egress_(std::move(egress)) {}
 
@@ -254,21 +256,30 @@ boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, Req
     outcome.error = encoded.take_error();
     co_return outcome;
   }
-  const auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
-  http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
-  ctx.cancel.connect([&call] { call.cancel(); });
-
-  if (auto failed = co_await call.start(upstream_request)) {
-    outcome.error = std::move(*failed);
-  } else if (call.status() < 200 || call.status() >= 300) {
-    outcome = co_await read_upstream_error(call, job.adapter, job.target);
-  } else if (!request.stream) {
-    outcome = co_await translate_whole(out, call, job, ctx);
-  } else {
-    outcome = co_await translate_stream(out, call, ctx, job);
+  ContextCacheUse cache = co_await use_context_cache(ctx, job, *encoded);
+  for (;;) {
+    const auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
+    http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
+    ctx.cancel.connect([&call] { call.cancel(); });
+    if (auto failed = co_await call.start(upstream_request)) {
+      outcome.error = std::move(*failed);
+    } else if (call.status() < 200 || call.status() >= 300) {
+      const int status = call.status();
+      outcome = co_await read_upstream_error(call, job.adapter, job.target);
+      if (context_cache_refused(cache, status) && !ctx.cancel.cancelled()) {
+        ctx.cancel.disconnect();
+        co_await recover_context_cache(ctx, job, cache, *encoded, status);
+        outcome = RelayOutcome{};
+        continue;  // the same request with a new cache, or the plain one
+      }
+    } else if (!request.stream) {
+      outcome = co_await translate_whole(out, call, job, ctx);
+    } else {
+      outcome = co_await translate_stream(out, call, ctx, job);
+    }
+    ctx.cancel.disconnect();
+    co_return outcome;
   }
-  ctx.cancel.disconnect();
-  co_return outcome;
 }
 
 }  // namespace aisbf

@@ -69,6 +69,10 @@ struct TranslateJob {
   SentPrompt* sent = nullptr;  // usage.effective_context of the answer (sent_prompt.hpp); null: none
 };
 
+// An encoded request as it goes out: the endpoint's path before the
+// suffix, Accept for a stream or a whole answer, identity encoding.
+http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& endpoint, bool stream);
+
 boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, RequestContext& ctx,
                                                       const ChatRequest& request, const TranslateJob& job);
 

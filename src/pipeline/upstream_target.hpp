@@ -10,6 +10,9 @@
 
 namespace aisbf {
 
+// The model entry's native caching fields, each unset one from its provider.
+NativeCache native_cache_of(const ProviderConfig& provider, const ModelConfig* model);
+
 UpstreamTarget upstream_target(const ProviderConfig& provider, const ModelConfig* model, std::string upstream_model);
 
 }  // namespace aisbf

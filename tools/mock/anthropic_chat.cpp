@@ -24,8 +24,9 @@ struct Reply {
   std::string_view tool;  // the called tool; empty for a text reply
   std::uint64_t number = 0;
   std::string_view model;
-  std::size_t input_tokens = 0;
+  std::size_t input_tokens = 0;  // all of the prompt; the usage splits off the cache's part
   std::size_t output_tokens = 0;
+  AnthropicCacheCounts cache;
 };
 
 // Text of a content: a string, or the "text" of its text blocks joined with "\n".
@@ -116,12 +117,21 @@ void make_reply(ApiContext& ctx, const json::object& body, bool thinking, bool t
   r.output_tokens = std::max<std::size_t>(1, count_words(r.thinking) + count_words(r.text));
 }
 
-void append_usage(std::string& out, std::size_t input, std::size_t output) {
+// input_tokens excludes both cache counts, as Anthropic reports them.
+void append_usage(std::string& out, const Reply& r, std::size_t output) {
+  const AnthropicCacheCounts& c = r.cache;
+  const std::size_t cached = std::min(r.input_tokens, c.read + c.creation);
   out += "{\"input_tokens\":";
-  append_uint(out, input);
-  out +=
-      ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
-      "\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":";
+  append_uint(out, r.input_tokens - cached);
+  out += ",\"cache_creation_input_tokens\":";
+  append_uint(out, c.creation);
+  out += ",\"cache_read_input_tokens\":";
+  append_uint(out, c.read);
+  out += ",\"cache_creation\":{\"ephemeral_5m_input_tokens\":";
+  append_uint(out, c.one_hour ? 0 : c.creation);
+  out += ",\"ephemeral_1h_input_tokens\":";
+  append_uint(out, c.one_hour ? c.creation : 0);
+  out += "},\"output_tokens\":";
   append_uint(out, output);
   out += ",\"service_tier\":\"standard\"}";
 }
@@ -165,7 +175,7 @@ void build_body(const Reply& r, std::string& out) {
   out += "}],\"stop_reason\":\"";
   out += stop_reason(r);
   out += "\",\"stop_sequence\":null,\"usage\":";
-  append_usage(out, r.input_tokens, r.output_tokens);
+  append_usage(out, r, r.output_tokens);
   out += "}";
 }
 
@@ -252,7 +262,7 @@ std::size_t build_events(const Reply& r, Fault fault, std::vector<std::string>& 
   start += ",\"message\":";
   append_message_head(start, r);
   start += ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":";
-  append_usage(start, r.input_tokens, 1);
+  append_usage(start, r, 1);
   start.push_back('}');
   w.end(start);
   std::size_t index = 0;
@@ -346,6 +356,14 @@ void anthropic_messages(ApiContext& ctx, const json::object& body, std::string_v
   }
   Reply r;
   r.model = model;
+  r.cache = ctx.caches.anthropic(model, body);
+  if (r.cache.breakpoints > 4) {
+    anthropic_error(plan, 400, "invalid_request_error",
+                    "A maximum of 4 blocks with cache_control may be provided. Found " +
+                        std::to_string(r.cache.breakpoints) + ".",
+                    request_id);
+    return;
+  }
   make_reply(ctx, body, thinking, fault.kind != FaultKind::big_event, r);
   if (fault.kind == FaultKind::big_event && !stream) r.text.assign(kBigEventBytes, 'x');
   apply_delivery_fault(fault, plan);

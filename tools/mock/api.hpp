@@ -10,6 +10,7 @@
 
 #include "faults.hpp"
 #include "plan.hpp"
+#include "prompt_cache.hpp"
 
 namespace aisbf_mock {
 
@@ -17,6 +18,7 @@ struct ApiContext {
   std::vector<std::string> api_keys;  // empty: any non-empty key is accepted
   std::atomic<std::uint64_t> next_id{1};
   FaultDice dice;  // flaky-P draws (--seed)
+  PromptCaches caches;  // the providers' prompt caches (prompt_cache.hpp)
 };
 
 // The fault for `model` (explicit fault-* names, else a flaky-P draw);

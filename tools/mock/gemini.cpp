@@ -11,7 +11,9 @@ namespace aisbf_mock {
 namespace json = boost::json;
 namespace {
 
-enum class Route : std::uint8_t { none, generate, stream, count_tokens, batch_embed, models, model };
+enum class Route : std::uint8_t {
+  none, generate, stream, count_tokens, batch_embed, models, model, cache_create, cache_get
+};
 
 struct ModelInfo {
   std::string_view id;
@@ -63,6 +65,11 @@ Route match_route(const RequestView& req, std::string_view& model) {
     if (method == "countTokens") return Route::count_tokens;
     if (method == "batchEmbedContents") return Route::batch_embed;
     return Route::none;
+  }
+  if (path.ends_with("/cachedContents")) return Route::cache_create;
+  if (const std::size_t pos = path.find("/cachedContents/"); pos != std::string_view::npos) {
+    model = path.substr(pos + 1);  // the cache's name, "cachedContents/{id}"
+    return Route::cache_get;
   }
   std::string ignored;
   std::string_view version;
@@ -228,7 +235,7 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
   const Route route = match_route(req, raw_model);
   if (route == Route::none) return false;
   plan.content_type = kGeminiJson;
-  const bool is_get = route == Route::models || route == Route::model;
+  const bool is_get = route == Route::models || route == Route::model || route == Route::cache_get;
   if (req.method != (is_get ? "GET" : "POST")) {
     gemini_error(plan, 404, "NOT_FOUND", "Method not found.");
     return true;
@@ -242,10 +249,18 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
     one_model(raw_model, plan);
     return true;
   }
+  if (route == Route::cache_get) {
+    gemini_cache_get(ctx, raw_model, plan);
+    return true;
+  }
   const JsonBody parsed(req.body);
   const json::object* body = parsed.object();
   if (body == nullptr) {
     gemini_error(plan, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected token.");
+    return true;
+  }
+  if (route == Route::cache_create) {
+    gemini_cache_create(ctx, *body, plan);
     return true;
   }
   const std::string model = percent_decode(raw_model);

@@ -22,6 +22,15 @@ void gemini_error(Plan& plan, int code, std::string_view status, std::string_vie
 void gemini_generate(ApiContext& ctx, const boost::json::object& body, std::string_view model, Fault fault, bool stream,
                      bool sse, Plan& plan);
 
+// Context caches (gemini_cache.cpp): POST …/cachedContents and GET
+// …/cachedContents/{id} after auth; gemini_use_cache checks a generate
+// request's `cachedContent` (false: the error is in `plan`) and gives the
+// cache's words (0 without one).
+void gemini_cache_create(ApiContext& ctx, const boost::json::object& body, Plan& plan);
+void gemini_cache_get(ApiContext& ctx, std::string_view name, Plan& plan);
+bool gemini_use_cache(ApiContext& ctx, const boost::json::object& body, std::string_view model, std::size_t& words,
+                      Plan& plan);
+
 // :batchEmbedContents after auth, JSON and the status faults (gemini_embed.cpp).
 void gemini_batch_embed(const boost::json::object& body, std::string_view model, Fault fault, Plan& plan);
 

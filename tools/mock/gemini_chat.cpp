@@ -21,6 +21,7 @@ struct Reply {
   std::string response_id;
   std::size_t prompt_tokens = 0;
   std::size_t completion_tokens = 0;
+  std::size_t cached_tokens = 0;  // from the request's cachedContent; part of prompt_tokens
 };
 
 bool is_user(const json::object& content) {
@@ -157,6 +158,10 @@ void append_response(std::string& out, const Reply& r, std::string_view part, bo
     out += ",\"candidatesTokenCount\":";
     append_uint(out, r.completion_tokens);
   }
+  if (r.cached_tokens > 0) {
+    out += ",\"cachedContentTokenCount\":";
+    append_uint(out, r.cached_tokens);
+  }
   out += ",\"totalTokenCount\":";
   append_uint(out, r.prompt_tokens + (final ? r.completion_tokens : 0));
   out += ",\"promptTokensDetails\":[{\"modality\":\"TEXT\",\"tokenCount\":";
@@ -246,7 +251,9 @@ void gemini_generate(ApiContext& ctx, const json::object& body, std::string_view
   }
   Reply r;
   r.model = model;
+  if (!gemini_use_cache(ctx, body, model, r.cached_tokens, plan)) return;
   make_reply(ctx, body, fault.kind != FaultKind::big_event, r);
+  r.prompt_tokens += r.cached_tokens;  // promptTokenCount includes the cached part
   if (fault.kind == FaultKind::big_event && !stream) r.text.assign(kBigEventBytes, 'x');
   apply_delivery_fault(fault, plan);
   if (!stream) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
+#include <boost/json/serialize.hpp>
 #include <ctime>
 
 #include "chat_common.hpp"
@@ -41,20 +42,33 @@ void append_text_of(std::string& out, const json::value* content) {
   });
 }
 
-std::size_t words_in_messages(const json::array& messages) {
+std::size_t words_in_message(const json::value& m) {
   std::size_t words = 0;
-  for (const auto& m : messages) {
-    const json::object* o = m.if_object();
-    if (o == nullptr) continue;
-    for_each_text(o->if_contains("content"), [&](std::string_view t) { words += count_words(t); });
-    const json::value* calls = o->if_contains("tool_calls");
-    if (calls == nullptr || !calls->is_array()) continue;
-    for (const auto& c : calls->get_array()) {
-      const json::value* f = c.is_object() ? c.get_object().if_contains("function") : nullptr;
-      if (f != nullptr && f->is_object()) words += count_words(string_at(f->get_object(), "arguments"));
-    }
+  const json::object* o = m.if_object();
+  if (o == nullptr) return 0;
+  for_each_text(o->if_contains("content"), [&](std::string_view t) { words += count_words(t); });
+  const json::value* calls = o->if_contains("tool_calls");
+  if (calls == nullptr || !calls->is_array()) return words;
+  for (const auto& c : calls->get_array()) {
+    const json::value* f = c.is_object() ? c.get_object().if_contains("function") : nullptr;
+    if (f != nullptr && f->is_object()) words += count_words(string_at(f->get_object(), "arguments"));
   }
   return words;
+}
+
+std::size_t words_in_messages(const json::array& messages) {
+  std::size_t words = 0;
+  for (const auto& m : messages) words += words_in_message(m);
+  return words;
+}
+
+// OpenAI's prompt cache, reached through `prompt_cache_key` (prompt_cache.hpp).
+std::size_t cached_tokens(ApiContext& ctx, const json::object& body, std::string_view model) {
+  const std::string_view key = string_at(body, "prompt_cache_key");
+  if (key.empty()) return 0;
+  std::vector<MessageDigest> digests;
+  for (const auto& m : body.at("messages").get_array()) digests.push_back({json::serialize(m), words_in_message(m)});
+  return ctx.caches.openai(key, model, digests);
 }
 
 // {"type":"function","function":{...}} or a flat {"name":...,"parameters":...}.
@@ -113,6 +127,7 @@ struct Reply {
   std::string_view model;
   std::size_t prompt_tokens = 0;
   std::size_t completion_tokens = 0;
+  std::size_t cached_tokens = 0;  // part of prompt_tokens
 };
 
 void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
@@ -143,6 +158,7 @@ void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
   r.created = static_cast<std::int64_t>(std::time(nullptr));
   r.prompt_tokens = std::max<std::size_t>(1, words_in_messages(messages));
   r.completion_tokens = std::max<std::size_t>(1, count_words(r.text));
+  r.cached_tokens = std::min(r.prompt_tokens, cached_tokens(ctx, body, r.model));
 }
 
 void append_usage(std::string& out, const Reply& r) {
@@ -152,8 +168,10 @@ void append_usage(std::string& out, const Reply& r) {
   append_uint(out, r.completion_tokens);
   out += ",\"total_tokens\":";
   append_uint(out, r.prompt_tokens + r.completion_tokens);
+  out += ",\"prompt_tokens_details\":{\"cached_tokens\":";
+  append_uint(out, r.cached_tokens);
   out +=
-      ",\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+      ",\"audio_tokens\":0},"
       "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
       "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}";
 }

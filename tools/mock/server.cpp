@@ -92,7 +92,10 @@ class Session {
     const RequestView view{req.method_string(), req.target(), req[http::field::authorization], raw_headers_,
                            req.body()};
     plan_.reset();
-    if (handle_control(shared_.recorder, view, plan_)) co_return co_await execute(keep_alive, http10);
+    if (handle_control(shared_.recorder, view, plan_)) {
+      if (view.target.starts_with("/__mock/reset")) shared_.api.caches.clear();  // the prompt caches too
+      co_return co_await execute(keep_alive, http10);
+    }
     const auto ticket = shared_.recorder.begin(view.method, view.target, raw_headers_, view.body);
     handle_api(shared_.api, view, plan_);
     if (!plan_.fault.empty()) shared_.recorder.set_fault(ticket, plan_.fault);

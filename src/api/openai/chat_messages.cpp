@@ -82,7 +82,11 @@ Status decode_part(const json::value& value, std::string_view path, std::vector<
   if (type == "text" || type == "refusal") {  // an earlier refusal is what the model said
     std::string text;
     if (auto e = required_string(part, type, path, text)) return e;
-    if (!text.empty()) out.emplace_back(TextBlock{std::move(text)});
+    // `cache_control` on a text part (the convention of OpenRouter and
+    // LiteLLM for Anthropic's cache breakpoints) reaches an Anthropic upstream.
+    const json::value* mark = member(part, "cache_control");
+    std::string mark_text = mark != nullptr && mark->is_object() ? json::serialize(*mark) : std::string();
+    if (!text.empty()) out.emplace_back(TextBlock{std::move(text), std::move(mark_text)});
     return std::nullopt;
   }
   if (type == "image_url") return decode_image_part(part, path, out);

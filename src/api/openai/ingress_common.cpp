@@ -191,7 +191,10 @@ json::object usage_object(const Usage& usage, bool details) {
   out["completion_tokens"] = usage.completion_tokens;
   out["total_tokens"] = usage.total_tokens != 0 ? usage.total_tokens : usage.prompt_tokens + usage.completion_tokens;
   if (details) {
-    out["prompt_tokens_details"] = {{"cached_tokens", usage.cached_tokens}};
+    json::object prompt_details{{"cached_tokens", usage.cached_tokens}};
+    // Anthropic's cache writes, in the name OpenAI's newest SDK reads (only when there were some).
+    if (usage.cache_write_tokens > 0) prompt_details["cache_write_tokens"] = usage.cache_write_tokens;
+    out["prompt_tokens_details"] = std::move(prompt_details);
     out["completion_tokens_details"] = {{"reasoning_tokens", usage.reasoning_tokens}};
   }
   if (usage.effective_context) out["effective_context"] = *usage.effective_context;  // the gateway's own count

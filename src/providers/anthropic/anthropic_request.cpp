@@ -9,6 +9,7 @@
 
 #include "core/log_text.hpp"
 #include "providers/anthropic/anthropic_adapter.hpp"
+#include "providers/anthropic/anthropic_cache.hpp"
 #include "providers/anthropic/anthropic_wire.hpp"
 
 namespace aisbf::anthropic {
@@ -353,6 +354,7 @@ Expected<json::object> encode_body(const ChatRequest& request, const UpstreamTar
   if (json::array stop = stop_sequences(request.stop, notes); !stop.empty()) body["stop_sequences"] = std::move(stop);
   if (request.stream) body["stream"] = true;
   add_extensions(request.extensions, body, notes);
+  place_cache_breakpoints(body, target.native_cache);
   return body;
 }
 

@@ -181,6 +181,15 @@ void copy_extensions(const json::object& extensions, json::object& body) {
   if (!dropped.empty()) spdlog::debug("openai: dropped fields with no OpenAI equivalent: {}", log_text(dropped, 2048));
 }
 
+// The configured prompt_cache_key (issue 12), unless the client sent its
+// own. "auto" is resolved per request by the pipeline (it hashes the
+// caller's namespace); one left unresolved is not sent.
+void add_prompt_cache_key(const NativeCache& cache, json::object& body) {
+  const std::string& key = cache.prompt_cache_key;
+  if (key.empty() || key == "auto" || body.contains("prompt_cache_key")) return;
+  body["prompt_cache_key"] = key;
+}
+
 json::object encode_body(const ChatRequest& request, const UpstreamTarget& target) {
   json::object body;
   body["model"] = target.upstream_model;
@@ -199,6 +208,7 @@ json::object encode_body(const ChatRequest& request, const UpstreamTarget& targe
   }
   add_stream_fields(request, body);
   copy_extensions(request.extensions, body);
+  add_prompt_cache_key(target.native_cache, body);
   return body;
 }
 

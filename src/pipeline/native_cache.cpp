@@ -1,0 +1,109 @@
+#include "pipeline/native_cache.hpp"
+
+#include <sodium.h>
+
+#include <cstdint>
+
+#include "core/json_scan.hpp"
+#include "pipeline/conversation_scan.hpp"
+#include "providers/anthropic/anthropic_cache.hpp"
+
+namespace aisbf {
+
+namespace {
+
+constexpr std::string_view kAuto = "auto";
+
+void hash_sized(crypto_hash_sha256_state& state, std::string_view part) {
+  const auto size = static_cast<std::uint64_t>(part.size());
+  unsigned char prefix[8];
+  for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(size >> (8 * i));
+  crypto_hash_sha256_update(&state, prefix, sizeof prefix);
+  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+}
+
+void hash_message(crypto_hash_sha256_state& state, const Message& message) {
+  const auto role = static_cast<unsigned char>(message.role);
+  crypto_hash_sha256_update(&state, &role, 1);
+  for (const auto& block : message.content) {
+    if (const auto* text = std::get_if<TextBlock>(&block)) hash_sized(state, text->text);
+  }
+}
+
+// Whether the body's top level already has a prompt_cache_key (the
+// client's, never overwritten); nullopt when the body is no JSON object.
+std::optional<bool> has_cache_key(std::string_view body) {
+  bool found = false;
+  auto error = json_scan::scan_object(body, [&](const json_scan::Member& m) {
+    found = found || json_scan::key_equals(m, "prompt_cache_key");
+  });
+  if (error) return std::nullopt;
+  return found;
+}
+
+std::optional<std::string> with_cache_key(std::string_view body, const UpstreamTarget& target, IngressFormat format,
+                                          std::string_view space) {
+  const std::optional<bool> present = has_cache_key(body);
+  if (!present || *present) return std::nullopt;
+  std::string key = target.native_cache.prompt_cache_key;
+  if (key == kAuto) {
+    std::optional<ConversationScan> scan = scan_conversation(body, format);
+    if (!scan) {
+      auto decoded = ingress_codec(format).decode_request(body);
+      if (!decoded) return std::nullopt;  // the upstream will say what is wrong with it
+      key = auto_prompt_cache_key(space, *decoded);
+    } else {
+      key = auto_prompt_cache_key(space, scan->prefix);
+    }
+  }
+  const std::size_t open = body.find('{');  // the scan found an object: its first byte after whitespace
+  std::size_t next = body.find_first_not_of(" \t\r\n", open + 1);
+  const bool empty = next == std::string_view::npos || body[next] == '}';
+  std::string out;
+  out.reserve(body.size() + key.size() + 24);
+  out.append(body.substr(0, open + 1));
+  out.append("\"prompt_cache_key\":");
+  json_scan::append_encoded(out, key);
+  if (!empty) out.push_back(',');
+  out.append(body.substr(open + 1));
+  return out;
+}
+
+}  // namespace
+
+std::string auto_prompt_cache_key(std::string_view space, const ChatRequest& request) {
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  hash_sized(state, "aisbf prompt_cache_key v1");
+  hash_sized(state, space);
+  for (const Message& message : request.messages) {
+    if (message.role == Role::system || message.role == Role::developer) {
+      hash_message(state, message);
+    } else if (message.role == Role::user) {
+      hash_message(state, message);
+      break;
+    }
+  }
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, digest, 16);
+  return std::string("aisbf-") + hex;
+}
+
+std::optional<UpstreamTarget> with_request_cache_key(const UpstreamTarget& target, std::string_view space,
+                                                     const ChatRequest& request) {
+  if (target.native_cache.prompt_cache_key != kAuto) return std::nullopt;
+  UpstreamTarget out = target;
+  out.native_cache.prompt_cache_key = auto_prompt_cache_key(space, request);
+  return out;
+}
+
+std::optional<std::string> native_cache_body(std::string_view body, const UpstreamTarget& target,
+                                             IngressFormat format, std::string_view space) {
+  if (format == IngressFormat::anthropic_messages) return anthropic::with_cache_breakpoints(body, target.native_cache);
+  if (format != IngressFormat::openai_chat || target.native_cache.prompt_cache_key.empty()) return std::nullopt;
+  return with_cache_key(body, target, format, space);
+}
+
+}  // namespace aisbf

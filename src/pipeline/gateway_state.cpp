@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "pipeline/count_pool.hpp"
+#include "pipeline/response_cache.hpp"
 #include "pipeline/vector_flights.hpp"
 
 namespace aisbf {

@@ -22,6 +22,7 @@
 namespace aisbf {
 
 class CountPool;
+class ResponseCache;
 class VectorFlights;
 
 struct GatewayState {
@@ -40,6 +41,8 @@ struct GatewayState {
   std::unique_ptr<routing::DescriptionVectors> description_vectors;
   // Concurrent first fetches of the same descriptions, coalesced (vector_flights.hpp).
   std::unique_ptr<VectorFlights> vector_flights;
+  // The response cache (response_cache.hpp); null: none was made at start.
+  std::unique_ptr<ResponseCache> response_cache;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

@@ -257,6 +257,35 @@ struct RoutingConfig {
   int max_tracked_keys = 10'000;        // per shared-state map (health, spacing, limits); read at start
 };
 
+// aisbf.json `response_cache` (issue 12; docs/config.md): AISBF's fields
+// plus `cache_nondeterministic` and `max_memory_bytes` (ours). Whether a
+// request may use it cascades through `enable_response_cache` on the model,
+// provider, rotation and autoselect (cache/cache_policy.hpp); this is the
+// global switch and the store's settings.
+struct ResponseCacheConfig {
+  bool enabled = false;             // absent section: off; a section without `enabled`: on (AISBF's default)
+  std::string backend = "memory";   // memory, redis, sqlite, mysql, file
+  double ttl = 600;                 // seconds an answer is kept
+  std::uint64_t max_entries = 1000;                   // `max_memory_cache` (or `max_size`): memory backend
+  std::uint64_t max_memory_bytes = 64ull * 1024 * 1024;  // ours: the memory backend's byte bound
+  bool cache_nondeterministic = false;  // ours: also cache temperature > 0 without a seed
+  std::string redis_host = "localhost";
+  int redis_port = 6379;
+  int redis_db = 0;
+  std::string redis_password;
+  std::string redis_key_prefix = "aisbf:response:";
+  std::string sqlite_path = "~/.aisbf/response_cache.db";
+  std::string mysql_host = "localhost";
+  int mysql_port = 3306;
+  std::string mysql_user = "aisbf";
+  std::string mysql_password;
+  std::string mysql_database = "aisbf_response_cache";
+  std::string file_dir = "~/.aisbf/response_cache";
+  // Not a file field: `enabled`, or some `enable_response_cache: true` in
+  // the other files. False: no request consults the cache (it costs nothing).
+  bool used = false;
+};
+
 struct AuthConfig {
   bool enabled = false;
   std::vector<std::string> tokens;
@@ -276,6 +305,7 @@ struct Config {
   AutoselectPrompts autoselect_prompts;       // autoselect.md, classify_nsfw.md
   CondensationConfig condensation;            // providers.json `condensation`
   RequestSplittingConfig request_splitting;   // aisbf.json feature_controls.request_splitting
+  ResponseCacheConfig response_cache;         // aisbf.json `response_cache`
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)
 
   const ProviderConfig* find_provider(std::string_view id) const;

@@ -202,6 +202,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   if (const json::object* database = get_object(*obj, "database")) check_database(*database, sink);
   check_condensation_mode(*obj, sink);
   load_request_splitting(*obj, sink, config.request_splitting);
+  load_response_cache(*obj, sink, config.response_cache);
   load_autoselect_defaults(*obj, sink, config.autoselect_defaults);
   config.aisbf = *obj;
   return true;

@@ -130,6 +130,10 @@ void load_condensation(const json::object& providers_root, DiagSink& sink, Confi
 void check_condensation_mode(const json::object& aisbf_root, DiagSink& sink);
 // aisbf.json `feature_controls.request_splitting` (load_request_splitting.cpp).
 void load_request_splitting(const json::object& aisbf_root, DiagSink& sink, RequestSplittingConfig& out);
+// aisbf.json `response_cache` (load_response_cache.cpp).
+void load_response_cache(const json::object& aisbf_root, DiagSink& sink, ResponseCacheConfig& out);
+// Once every file is loaded: sets config.response_cache.used.
+void note_response_cache_use(Config& config);
 // The mode `aisbf_root` sets; nullopt for a value that is not one
 // (`raw` receives the value as written, null when absent).
 std::optional<CondensationMode> condensation_mode_from(const json::object& aisbf_root, const json::value** raw);

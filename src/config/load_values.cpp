@@ -28,6 +28,7 @@ LoadOutcome load_documents(const std::filesystem::path& dir, const DocumentSourc
     if (!loaded && kConfigFiles[i] != kAisbfFile) ids_ok = false;
   }
   warn_plain_http_keys(out.config, sinks[1]);
+  note_response_cache_use(out.config);
   // With an id file unreadable or its structure broken, references into it
   // would all look broken.
   if (ids_ok) {

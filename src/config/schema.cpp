@@ -64,6 +64,18 @@ constexpr FieldSpec kDatabaseFields[] = {
     {"statement_timeout_seconds", kInteger},
 };
 
+// AISBF's `response_cache` plus ours (max_memory_bytes, cache_nondeterministic,
+// file_dir); load_response_cache.cpp reads them.
+constexpr FieldSpec kResponseCacheFields[] = {
+    {"enabled", kBool},             {"backend", kString},          {"ttl", kNumber},
+    {"max_size", kInteger},         {"max_memory_cache", kInteger}, {"max_memory_bytes", kInteger},
+    {"cache_nondeterministic", kBool}, {"redis_host", kOptString},  {"redis_port", kInteger},
+    {"redis_db", kInteger},         {"redis_password", kOptString}, {"redis_key_prefix", kOptString},
+    {"sqlite_path", kOptString},    {"mysql_host", kOptString},     {"mysql_port", kInteger},
+    {"mysql_user", kOptString},     {"mysql_password", kOptString}, {"mysql_database", kOptString},
+    {"file_dir", kOptString},
+};
+
 // Our addition: aisbf.json `autoselect`, what every autoselect inherits.
 constexpr FieldSpec kAutoselectDefaultsFields[] = {
     {"selection_timeout", kNumber}, {"cache_ttl", kNumber},       {"cache_max_entries", kInteger},
@@ -208,6 +220,10 @@ const Schema& database_schema() {
 }
 const Schema& providers_file_schema() {
   static const Schema schema{{kProvidersFileFields}};
+  return schema;
+}
+const Schema& response_cache_schema() {
+  static const Schema schema{{kResponseCacheFields}};
   return schema;
 }
 const Schema& request_splitting_schema() {

@@ -16,6 +16,7 @@
 #include "pipeline/admission.hpp"
 #include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/response_cache.hpp"
 #include "pipeline/route_table.hpp"
 
 namespace aisbf {
@@ -62,6 +63,9 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
       state_(GatewayState::in_process(std::random_device{}(),
                                       static_cast<std::size_t>(config->routing.max_tracked_keys),
                                       config->autoselect_defaults.cache_max_entries)) {
+  // Made even when the snapshot uses none, so that a reload that turns it
+  // on finds one; its backend and bounds are read at start only.
+  state_->response_cache = make_response_cache(config->response_cache);
   if (options_.store) accounts_ = std::make_unique<Accounts>(options_.store);
   if (accounts_) {  // users' namespaces read the same store, on the same DB threads
     user_views_->attach(&accounts_->store(), &accounts_->db(), &accounts_->index(),

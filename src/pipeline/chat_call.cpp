@@ -3,6 +3,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/response_fold.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/translate.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 // its events while each is handed to the caller's sink.
 class CanonicalOutput final : public TranslatedOutput {
  public:
-  explicit CanonicalOutput(CanonicalEventSink* sink) : sink_(sink) { response_.message.role = Role::assistant; }
+  explicit CanonicalOutput(CanonicalEventSink* sink) : sink_(sink) {}
 
   boost::asio::awaitable<bool> whole(const ChatResponse& response) override {
     response_ = response;
@@ -44,54 +45,12 @@ class CanonicalOutput final : public TranslatedOutput {
   const std::optional<GatewayError>& error() const { return error_; }
 
  private:
-  template <class Block>
-  Block& last_block() {
-    auto& content = response_.message.content;
-    if (content.empty() || !std::holds_alternative<Block>(content.back())) content.emplace_back(Block{});
-    return std::get<Block>(content.back());
-  }
+  void fold(const StreamEvent& event) { folder_.fold(event); }
 
-  void fold(const StreamEvent& event) {
-    if (const auto* start = std::get_if<StreamStart>(&event)) {
-      response_.id = start->id;
-      response_.model = start->model;
-      response_.created = start->created;
-    } else if (const auto* text = std::get_if<TextDelta>(&event)) {
-      last_block<TextBlock>().text += text->text;
-    } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&event)) {
-      auto& block = last_block<ThinkingBlock>();
-      block.text += reasoning->text;
-      if (!reasoning->signature.empty()) block.signature = reasoning->signature;
-    } else if (const auto* call = std::get_if<ToolCallDelta>(&event)) {
-      fold_tool_call(*call);
-    } else if (const auto* finish = std::get_if<FinishEvent>(&event)) {
-      response_.finish_reason = finish->reason;
-    } else if (const auto* usage = std::get_if<UsageEvent>(&event)) {
-      response_.usage = usage->usage;
-    }
-  }
-
-  // Fragments of call `index` join into one block, wherever it sits.
-  void fold_tool_call(const ToolCallDelta& delta) {
-    if (delta.index < 0 || delta.index > 1024) return;  // bounded: no real answer makes a thousand calls
-    const auto index = static_cast<std::size_t>(delta.index);
-    if (index >= tool_slots_.size()) tool_slots_.resize(index + 1, kNoSlot);
-    auto& content = response_.message.content;
-    if (tool_slots_[index] == kNoSlot) {
-      tool_slots_[index] = content.size();
-      content.emplace_back(ToolCallBlock{});
-    }
-    auto& block = std::get<ToolCallBlock>(content[tool_slots_[index]]);
-    if (!delta.id.empty()) block.id = delta.id;
-    if (!delta.name.empty()) block.name = delta.name;
-    block.arguments_json += delta.arguments;
-  }
-
-  static constexpr std::size_t kNoSlot = static_cast<std::size_t>(-1);
   CanonicalEventSink* sink_;
-  ChatResponse response_;
+  ResponseFolder folder_;
+  ChatResponse& response_ = folder_.response();
   std::optional<GatewayError> error_;
-  std::vector<std::size_t> tool_slots_;  // tool call index → its block in the content
   bool started_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/autoselect_step.hpp"
+#include "pipeline/cache_step.hpp"
 #include "pipeline/capability_error.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
@@ -346,7 +347,8 @@ std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::str
 }
 
 // Not a coroutine: a resolved rotation or provider model, served.
-boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx, const routing::Resolution& resolved) {
+static boost::asio::awaitable<void> serve_uncached(ChatJob& job, RequestContext& ctx,
+                                                   const routing::Resolution& resolved) {
   if (resolved.in_user_view) {  // a user's own target: served from their view's table
     if (!ctx.global_routes) ctx.global_routes = ctx.routes;
     ctx.routes = ctx.user_view->routes;
@@ -371,6 +373,15 @@ boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx, c
   return serve_unlisted(job, ctx, std::move(*scratch));
 }
 
+// Through the response cache when one may apply (cache_step.hpp): a test
+// of one flag when the snapshot uses none. Not a coroutine.
+static boost::asio::awaitable<void> serve_resolved(ChatJob& job, RequestContext& ctx,
+                                                   const routing::Resolution& resolved,
+                                                   const AutoselectConfig* autoselect) {
+  if (cache_may_apply(job, ctx)) return serve_cached(job, ctx, resolved, autoselect, &serve_uncached);
+  return serve_uncached(job, ctx, resolved);
+}
+
 // An autoselect's choice made: logged, named in its header and usage row,
 // then served like any model id. Not a coroutine.
 boost::asio::awaitable<void> serve_choice(ChatJob& job, RequestContext& ctx, const AutoselectConfig& autoselect,
@@ -391,13 +402,13 @@ boost::asio::awaitable<void> serve_choice(ChatJob& job, RequestContext& ctx, con
   ctx.choice_headers.emplace_back("x-aisbf-autoselected", std::move(chosen_value));
   ctx.usage.autoselected = choice->candidate;
   ctx.usage.autoselected_by = choice->by;
-  if (choice->resolved != nullptr) return serve_resolved(job, ctx, *choice->resolved);
+  if (choice->resolved != nullptr) return serve_resolved(job, ctx, *choice->resolved, &autoselect);
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, {}, choice->target);
   if (resolved && resolved->autoselect != nullptr) {
     return fail(job, ctx, make_error(ErrorKind::internal, "an autoselect chose an autoselect"));
   }
   if (!resolved) return fail(job, ctx, resolved.take_error());
-  return serve_resolved(job, ctx, *resolved);
+  return serve_resolved(job, ctx, *resolved, &autoselect);
 }
 
 // A choice that may ask the classifiers or the selection model.
@@ -429,7 +440,7 @@ boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std
       routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.client_model);
   if (!resolved) return fail(job, ctx, resolved.take_error());
   if (resolved->autoselect != nullptr) return serve_autoselect(job, ctx, *resolved->autoselect);
-  return serve_resolved(job, ctx, *resolved);
+  return serve_resolved(job, ctx, *resolved, nullptr);
 }
 
 }  // namespace aisbf

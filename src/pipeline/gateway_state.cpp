@@ -5,6 +5,7 @@
 
 #include "pipeline/context_cache.hpp"
 #include "pipeline/count_pool.hpp"
+#include "pipeline/response_cache.hpp"
 #include "pipeline/vector_flights.hpp"
 
 namespace aisbf {

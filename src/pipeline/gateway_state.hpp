@@ -23,6 +23,7 @@ namespace aisbf {
 
 class ContextCacheNames;
 class CountPool;
+class ResponseCache;
 class VectorFlights;
 
 struct GatewayState {
@@ -43,6 +44,8 @@ struct GatewayState {
   std::unique_ptr<VectorFlights> vector_flights;
   // Gemini cachedContents this gateway made, by prefix (context_cache.hpp).
   std::unique_ptr<ContextCacheNames> context_caches;
+  // The response cache (response_cache.hpp); null: none was made at start.
+  std::unique_ptr<ResponseCache> response_cache;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

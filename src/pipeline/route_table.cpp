@@ -10,6 +10,7 @@
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/routes_admin_config.hpp"
+#include "pipeline/routes_cache.hpp"
 #include "pipeline/user_routes.hpp"
 #include "pipeline/routes_accounts.hpp"
 #include "pipeline/tokenize_route.hpp"
@@ -234,6 +235,14 @@ const Route kRoutes[] = {
      &admin_health_reset},
     {{"admin_reload", kPost, "/api/admin/reload", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_reload},
+    // The response cache (routes_cache.hpp), also at AISBF's dashboard paths.
+    {{"admin_cache_stats", kGet, "/api/admin/cache/stats", kAdmin}, &cache_routes::stats},
+    {{"admin_cache_clear", kPost, "/api/admin/cache/clear", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+     &cache_routes::clear},
+    {{"dashboard_cache_stats", kGet, "/dashboard/response-cache/stats", kAdmin}, &cache_routes::stats},
+    {{"dashboard_cache_clear", kPost, "/dashboard/response-cache/clear", kAdmin, Format::openai_chat,
+      Body::json_if_sent, true},
+     &cache_routes::clear},
     {{"openapi", kGet, "/api/openapi.json", AuthPolicy::public_route}, &admin_config::openapi},
     // The admin config API (routes_admin_config.hpp): edits are state-changing.
     {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},

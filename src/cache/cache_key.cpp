@@ -1,0 +1,174 @@
+#include "cache/cache_key.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace aisbf::cache {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kIgnored = {"model", "stream", "stream_options", "user", "metadata", "store"};
+
+bool ignored(std::string_view key) { return std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end(); }
+
+void write_string(std::string_view s, std::string& out) {
+  out += json::serialize(json::string_view(s.data(), s.size()));
+}
+
+void write_number(double d, std::string& out) {
+  // An integral value is written as an integer: 1 and 1.0 mean the same.
+  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15) {
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(d));
+  } else {
+    out += json::serialize(json::value(d));
+  }
+}
+
+void write_value(const json::value& v, std::string& out);
+
+void write_object(const json::object& obj, std::string& out, bool top) {
+  std::vector<const json::key_value_pair*> fields;
+  fields.reserve(obj.size());
+  for (const auto& kv : obj) {
+    if (!(top && ignored(kv.key()))) fields.push_back(&kv);
+  }
+  std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  out += '{';
+  bool first = true;
+  for (const auto* kv : fields) {
+    if (!first) out += ',';
+    first = false;
+    write_string(kv->key(), out);
+    out += ':';
+    write_value(kv->value(), out);
+  }
+  out += '}';
+}
+
+// Depth is bounded by the parser's own limit.
+void write_value(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object:
+      write_object(v.get_object(), out, false);
+      break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(item, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::string:
+      write_string(v.get_string(), out);
+      break;
+    case json::kind::double_:
+      write_number(v.get_double(), out);
+      break;
+    case json::kind::int64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_int64());
+      break;
+    case json::kind::uint64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::null:
+      out += "null";
+      break;
+  }
+}
+
+// temperature 0 (absent: the providers' default, 1), or a seed.
+bool deterministic(const json::object& obj) {
+  if (const auto* seed = obj.if_contains("seed"); seed != nullptr && seed->is_number()) return true;
+  const auto* temperature = obj.if_contains("temperature");
+  if (temperature == nullptr || !temperature->is_number()) return false;
+  json::error_code ec;
+  const double t = temperature->to_number<double>(ec);
+  return !ec && t == 0.0;
+}
+
+}  // namespace
+
+std::optional<CanonicalRequest> canonical_request(std::string_view body) {
+  // One arena for the whole tree, on the stack for a small body: the
+  // parse costs no allocation per node.
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  json::error_code ec;
+  json::value root = json::parse(body, ec, &arena);
+  if (ec || !root.is_object()) return std::nullopt;
+  CanonicalRequest out;
+  out.text.reserve(body.size());
+  write_object(root.get_object(), out.text, true);
+  out.deterministic = deterministic(root.get_object());
+  return out;
+}
+
+std::string cache_key(const KeyParts& parts) {
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  // Each part is length-prefixed: no two different part lists hash alike.
+  for (std::string_view part : {parts.space, parts.target, parts.format, parts.request}) {
+    const std::string length = std::to_string(part.size()) + ":";
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(length.data()), length.size());
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+  }
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256_final(&state, digest.data());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(digest.size() * 2, '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+namespace {
+
+// ASCII case-insensitive equality.
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool client_bypasses(std::string_view cache_control, std::string_view x_aisbf_cache) {
+  if (iequals(trim(x_aisbf_cache), "bypass")) return true;
+  while (!cache_control.empty()) {
+    const auto comma = cache_control.find(',');
+    const std::string_view directive = trim(cache_control.substr(0, comma));
+    if (iequals(directive, "no-cache") || iequals(directive, "no-store")) return true;
+    if (comma == std::string_view::npos) break;
+    cache_control.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace aisbf::cache

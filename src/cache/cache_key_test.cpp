@@ -1,0 +1,85 @@
+#include "cache/cache_key.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aisbf::cache {
+namespace {
+
+std::string text_of(std::string_view body) {
+  auto c = canonical_request(body);
+  return c ? c->text : std::string("<none>");
+}
+
+TEST(CacheKey, CanonicalFormSortsKeysAndDropsWhatCannotChangeTheAnswer) {
+  EXPECT_EQ(text_of(R"({"model":"a","messages":[{"role":"user","content":"hi"}],"temperature":0})"),
+            R"({"messages":[{"content":"hi","role":"user"}],"temperature":0})");
+  // Order, whitespace, stream, stream_options, user, metadata, store: the same request.
+  EXPECT_EQ(text_of(R"({ "temperature" : 0.0, "stream": true, "stream_options": {"include_usage": true},
+      "user": "u1", "metadata": {"k": "v"}, "store": true,
+      "messages": [ {"content": "hi", "role": "user"} ], "model": "b" })"),
+            R"({"messages":[{"content":"hi","role":"user"}],"temperature":0})");
+  // Nested objects are sorted too; only top-level fields are dropped.
+  EXPECT_EQ(text_of(R"({"tools":[{"function":{"user":1,"name":"f"},"type":"function"}]})"),
+            R"({"tools":[{"function":{"name":"f","user":1},"type":"function"}]})");
+}
+
+TEST(CacheKey, EveryAnswerChangingFieldCounts) {
+  const std::string base = text_of(R"({"messages":[{"role":"user","content":"hi"}],"temperature":0})");
+  for (const char* body : {R"({"messages":[{"role":"user","content":"ho"}],"temperature":0})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0,"max_tokens":5})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0,"top_p":0.5})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0,"seed":1})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0,"tool_choice":"none"})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0.5})",
+                           R"({"messages":[{"role":"user","content":"hi"}],"temperature":0,
+                               "response_format":{"type":"json_object"}})"}) {
+    EXPECT_NE(text_of(body), base) << body;
+  }
+}
+
+TEST(CacheKey, KeyIsHexAndSeparatesItsParts) {
+  const std::string k = cache_key({"alice", "openai/gpt", "openai_chat", "{}"});
+  EXPECT_EQ(k.size(), 64u);
+  EXPECT_EQ(k.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(k, cache_key({"alice", "openai/gpt", "openai_chat", "{}"}));
+  EXPECT_NE(k, cache_key({"bob", "openai/gpt", "openai_chat", "{}"}));
+  EXPECT_NE(k, cache_key({"", "openai/gpt", "openai_chat", "{}"}));
+  EXPECT_NE(k, cache_key({"alice", "openai/gpt4", "openai_chat", "{}"}));
+  EXPECT_NE(k, cache_key({"alice", "openai/gpt", "anthropic_messages", "{}"}));
+  // Parts are length-prefixed: moving a byte from one part to the next changes the key.
+  EXPECT_NE(cache_key({"ab", "c", "f", "{}"}), cache_key({"a", "bc", "f", "{}"}));
+}
+
+TEST(CacheKey, DeterministicOnlyAtTemperatureZeroOrWithASeed) {
+  auto det = [](std::string_view body) { return canonical_request(body)->deterministic; };
+  EXPECT_TRUE(det(R"({"temperature":0})"));
+  EXPECT_TRUE(det(R"({"temperature":0.0})"));
+  EXPECT_TRUE(det(R"({"temperature":0.9,"seed":42})"));
+  EXPECT_FALSE(det(R"({})"));  // absent: the provider's default, 1
+  EXPECT_FALSE(det(R"({"temperature":0.2})"));
+  EXPECT_FALSE(det(R"({"temperature":"0"})"));
+  EXPECT_FALSE(det(R"({"temperature":1,"seed":null})"));
+  CanonicalRequest random{"{}", false};
+  EXPECT_FALSE(cacheable(random, false));
+  EXPECT_TRUE(cacheable(random, true));
+}
+
+TEST(CacheKey, NotAnObjectIsNotCached) {
+  EXPECT_FALSE(canonical_request("[1]"));
+  EXPECT_FALSE(canonical_request("{"));
+  EXPECT_FALSE(canonical_request(""));
+}
+
+TEST(CacheKey, ClientBypass) {
+  EXPECT_FALSE(client_bypasses("", ""));
+  EXPECT_TRUE(client_bypasses("no-cache", ""));
+  EXPECT_TRUE(client_bypasses("max-age=0, No-Store", ""));
+  EXPECT_FALSE(client_bypasses("max-age=0", ""));
+  EXPECT_FALSE(client_bypasses("no-cache-please", ""));
+  EXPECT_TRUE(client_bypasses("", "bypass"));
+  EXPECT_TRUE(client_bypasses("", " BYPASS "));
+  EXPECT_FALSE(client_bypasses("", "hit"));
+}
+
+}  // namespace
+}  // namespace aisbf::cache

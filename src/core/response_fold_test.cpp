@@ -1,0 +1,39 @@
+#include "core/response_fold.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aisbf {
+namespace {
+
+TEST(ResponseFold, FoldThenUnfoldSaysTheSame) {
+  ResponseFolder folder;
+  for (const StreamEvent& ev : std::vector<StreamEvent>{
+           StreamStart{"id1", "m", 5}, ReasoningDelta{"th", ""}, ReasoningDelta{"ink", "sig"}, TextDelta{"Hel"},
+           TextDelta{"lo"}, ToolCallDelta{0, "c1", "f", "{\"a\""}, ToolCallDelta{1, "c2", "g", "{}"},
+           ToolCallDelta{0, "", "", ":1}"}, FinishEvent{FinishReason::tool_calls},
+           UsageEvent{Usage{3, 4, 7, 0, 0, 0, std::nullopt}}}) {
+    folder.fold(ev);
+  }
+  const ChatResponse& r = folder.response();
+  EXPECT_EQ(r.id, "id1");
+  ASSERT_EQ(r.message.content.size(), 4u);
+  EXPECT_EQ(std::get<ThinkingBlock>(r.message.content[0]).text, "think");
+  EXPECT_EQ(std::get<TextBlock>(r.message.content[1]).text, "Hello");
+  EXPECT_EQ(std::get<ToolCallBlock>(r.message.content[2]).arguments_json, "{\"a\":1}");
+  EXPECT_EQ(std::get<ToolCallBlock>(r.message.content[3]).name, "g");
+  EXPECT_EQ(r.finish_reason, FinishReason::tool_calls);
+  ASSERT_TRUE(r.usage);
+
+  const auto events = unfold_response(r);
+  ASSERT_EQ(events.size(), 7u);  // start, 4 blocks, finish, usage
+  EXPECT_EQ(std::get<TextDelta>(events[2]).text, "Hello");
+  EXPECT_EQ(std::get<ToolCallDelta>(events[4]).index, 1);
+  ResponseFolder again;
+  for (const auto& ev : events) again.fold(ev);
+  EXPECT_EQ(again.response().message.content.size(), 4u);
+  EXPECT_EQ(std::get<ToolCallBlock>(again.response().message.content[2]).arguments_json, "{\"a\":1}");
+  EXPECT_EQ(again.response().usage->total_tokens, 7);
+}
+
+}  // namespace
+}  // namespace aisbf

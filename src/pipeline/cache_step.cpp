@@ -1,0 +1,271 @@
+#include "pipeline/cache_step.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "cache/cache_key.hpp"
+#include "cache/cache_policy.hpp"
+#include "cache/entry.hpp"
+#include "core/response_fold.hpp"
+#include "http/sse_parser.hpp"
+#include "pipeline/gateway_state.hpp"
+#include "pipeline/response_cache.hpp"
+#include "pipeline/translate.hpp"
+#include "pipeline/vector_flights.hpp"
+#include "providers/registry.hpp"
+
+namespace aisbf {
+
+namespace {
+
+constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;  // a larger answer is served, not kept
+
+std::string_view format_name(IngressFormat format) {
+  return format == IngressFormat::anthropic_messages ? "anthropic_messages" : "openai_chat";
+}
+
+// What may serve the request: the key's target and the entry's labels.
+struct Target {
+  std::string key;            // "provider/model" or "rotation:<id>"
+  std::string_view provider;  // into the snapshot; empty for a rotation until it answers
+  std::string_view model;
+};
+
+Target target_of(const routing::Resolution& resolved) {
+  if (resolved.rotation != nullptr) return {"rotation:" + resolved.rotation->id, {}, {}};
+  const auto& t = resolved.target;
+  return {t.provider->id + "/" + t.upstream_model, t.provider->id, t.upstream_model};
+}
+
+cache::CacheScope scope_of(const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
+  cache::CacheScope scope;
+  scope.rotation = resolved.rotation;
+  scope.autoselect = autoselect;
+  if (resolved.rotation == nullptr) {
+    scope.provider = resolved.target.provider;
+    scope.model = resolved.target.model != nullptr ? std::string_view(resolved.target.model->name)
+                                                   : std::string_view(resolved.target.upstream_model);
+  }
+  return scope;
+}
+
+// The recorded answer in the client's format, decoded with the codec of
+// the provider that speaks that format (a passthrough answer is that
+// provider's own bytes): once, on a miss only. Nullopt: not a complete
+// answer (a stream without its finish, a body that does not decode).
+std::optional<ChatResponse> decode_recorded(const RecordedResponse& recorded, IngressFormat format) {
+  const ProviderAdapter* adapter =
+      find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
+  if (adapter == nullptr) return std::nullopt;
+  if (!recorded.streamed) {
+    auto decoded = adapter->decode_chat(recorded.body);
+    if (!decoded) return std::nullopt;
+    return std::move(decoded.value());
+  }
+  sse::Parser parser(recorded.body.size() + 1);
+  parser.feed(recorded.body);
+  const auto decoder = adapter->make_stream_decoder();
+  ResponseFolder folder;
+  bool finished = false;
+  auto fold = [&](const std::vector<StreamEvent>& events) {
+    for (const auto& ev : events) {
+      finished = finished || std::holds_alternative<FinishEvent>(ev);
+      folder.fold(ev);
+    }
+  };
+  sse::Event ev;
+  sse::Status status;
+  while ((status = parser.next(ev)) == sse::Status::event) {
+    if (!ev.has_data) continue;
+    auto events = decoder->on_event(ev.event, ev.data);
+    if (!events) return std::nullopt;
+    fold(*events);
+  }
+  if (status != sse::Status::need_more || parser.has_partial()) return std::nullopt;
+  auto tail = decoder->on_end();
+  if (!tail) return std::nullopt;
+  fold(*tail);
+  if (!finished) return std::nullopt;
+  return std::move(folder.response());
+}
+
+// A hit's usage row: the tokens the answer cost when it was made (the
+// tokens saved), no attempt, no cost.
+void note_hit_usage(UsageTap& tap, const Target& target, const ChatResponse& response) {
+  tap.provider = target.provider;
+  tap.model = std::string(target.model);
+  tap.attempts = 0;
+  tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
+  if (response.usage) {
+    const Usage& u = *response.usage;
+    tap.usage = ScannedUsage{u.prompt_tokens,
+                             u.completion_tokens,
+                             u.total_tokens,
+                             u.cached_tokens,
+                             u.cache_write_tokens,
+                             u.reasoning_tokens,
+                             true};
+  }
+}
+
+boost::asio::awaitable<void> answer_hit(ChatJob& job, RequestContext& ctx, ChatResponse& response) {
+  ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
+  // An answer of its own: ids are not shared between clients.
+  response.id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
+  response.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
+  if (!job.stream) {
+    co_await out.whole(response);
+    co_return;
+  }
+  const std::vector<StreamEvent> events = unfold_response(response);
+  const bool delivered = co_await out.events(events);
+  if (!delivered) co_return;
+  const std::optional<GatewayError> no_error;
+  co_await out.finish(no_error);
+}
+
+// Which provider and model answered a rotation: its x-aisbf-target header.
+bool served_by_rotation_candidate(const RequestContext& ctx, Target& target) {
+  for (const auto& [name, value] : ctx.response_headers) {
+    if (name != "x-aisbf-target") continue;
+    const auto slash = value.find('/');
+    if (slash == std::string::npos) return false;
+    const ProviderConfig* provider = ctx.config->find_provider(std::string_view(value).substr(0, slash));
+    if (provider == nullptr) return false;
+    target.provider = provider->id;
+    target.model = std::string_view(value).substr(slash + 1);
+    return true;
+  }
+  return false;
+}
+
+// After a miss: whether what the client got may be kept. Only a complete,
+// successful answer from an upstream (not a notifyerrors text, not a cut
+// or failed stream, not a client that left).
+bool worth_keeping(const RecordedResponse& recorded, const RequestContext& ctx) {
+  return recorded.complete && !recorded.error && !recorded.overflow && recorded.status == 200 && !ctx.usage.error &&
+         !ctx.cancel.cancelled();
+}
+
+struct Lookup {
+  ResponseCache& cache;
+  std::string key;
+  Target target;
+};
+
+// True when the answer was kept.
+boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, RequestContext& ctx, Lookup& lookup,
+                                         const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
+  if (!worth_keeping(recorded, ctx)) co_return false;
+  if (resolved.rotation != nullptr) {
+    // The candidate that answered has the last word on whether it is kept.
+    if (!served_by_rotation_candidate(ctx, lookup.target)) co_return false;
+    cache::CacheScope scope{ctx.config->find_provider(lookup.target.provider), lookup.target.model, resolved.rotation,
+                            autoselect};
+    if (!cache::response_cache_enabled(*ctx.config, scope)) co_return false;
+  }
+  auto response = decode_recorded(recorded, ctx.format);
+  if (!response) {
+    spdlog::debug("{} response cache: the answer did not decode, not kept", ctx.request_id);
+    co_return false;
+  }
+  const std::string value = cache::encode_entry(*response);
+  const auto ttl =
+      std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
+  const auto expires = cache::Clock::now() + ttl;
+  const cache::EntryLabels labels{ctx.namespace_user, lookup.target.provider, lookup.target.model};
+  auto kept = co_await lookup.cache.store().put(lookup.key, labels, value, expires);
+  if (!kept) spdlog::warn("{} response cache: not kept: {}", ctx.request_id, kept.error().message);
+  const bool stored = kept && *kept;
+  co_return stored;
+}
+
+// The entry under the lookup's key, decoded; nullopt: a miss (absent,
+// expired, corrupt or foreign, or the store failed: a warning).
+boost::asio::awaitable<std::optional<ChatResponse>> look_up(Lookup& lookup, const RequestContext& ctx) {
+  const auto now = cache::Clock::now();
+  auto found = co_await lookup.cache.store().get(lookup.key, now);
+  if (!found) {
+    spdlog::warn("{} response cache: lookup failed: {}", ctx.request_id, found.error().message);
+    co_return std::nullopt;
+  }
+  if (!*found) co_return std::nullopt;
+  co_return cache::decode_entry(**found);
+}
+
+boost::asio::awaitable<void> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, ChatResponse& response) {
+  lookup.cache.count_hit();
+  note_hit_usage(ctx.usage, lookup.target, response);
+  co_await answer_hit(job, ctx, response);
+}
+
+// Identical misses in flight wait for the first one's answer. True when
+// this request was answered from it; false: it runs on its own (it leads,
+// or the leader failed, or the flight table is full).
+boost::asio::awaitable<bool> follow_flight(ChatJob& job, RequestContext& ctx, Lookup& lookup,
+                                           std::unique_ptr<VectorFlights::Lead>& lead) {
+  VectorFlights::Joined joined = lookup.cache.flights().join(lookup.key);
+  if (joined.lead) {
+    // A leader that finished between this request's lookup and its join
+    // has kept its answer by now: read again rather than call upstream.
+    lead = std::move(joined.lead);
+    std::optional<ChatResponse> kept = co_await look_up(lookup, ctx);
+    if (!kept) co_return false;
+    lead->settle(VectorFlights::Outcome::ready);
+    co_await serve_hit(job, ctx, lookup, *kept);
+    co_return true;
+  }
+  if (!joined.follow) co_return false;
+  auto [outcome, unused] = co_await VectorFlights::wait(joined.follow, ctx.deadline, ctx.cancel);
+  if (outcome != VectorFlights::Outcome::ready) co_return ctx.cancel.cancelled();  // a client that left is done
+  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
+  if (!response) co_return false;  // evicted meanwhile: on its own
+  lookup.cache.count_coalesced();
+  co_await serve_hit(job, ctx, lookup, *response);
+  co_return true;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, routing::Resolution resolved,
+                                          const AutoselectConfig* autoselect, ServeResolved next) {
+  ResponseCache& cache = *ctx.state->response_cache;
+  const cache::CacheScope scope = scope_of(resolved, autoselect);
+  if (!cache::response_cache_enabled(*ctx.config, scope)) co_return co_await next(job, ctx, resolved);
+  const http::Request& request = *job.io.client;
+  if (cache::client_bypasses(request[boost::beast::http::field::cache_control], request["x-aisbf-cache"])) {
+    ctx.choice_headers.emplace_back("x-aisbf-cache", "bypass");
+    co_return co_await next(job, ctx, resolved);
+  }
+  auto canonical = cache::canonical_request(request.body());
+  if (!canonical || !cache::cacheable(*canonical, ctx.config->response_cache.cache_nondeterministic)) {
+    co_return co_await next(job, ctx, resolved);
+  }
+  Lookup lookup{cache, {}, target_of(resolved)};
+  lookup.key = cache::cache_key({ctx.namespace_user, lookup.target.key, format_name(ctx.format), canonical->text});
+  canonical.reset();  // the text can be large: not kept across the attempts
+  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
+  if (response) co_return co_await serve_hit(job, ctx, lookup, *response);
+  std::unique_ptr<VectorFlights::Lead> lead;
+  const bool followed = co_await follow_flight(job, ctx, lookup, lead);
+  if (followed) co_return;
+  cache.count_miss();
+  ctx.choice_headers.emplace_back("x-aisbf-cache", "miss");
+  RecordingSink copy(kMaxRecordedBytes);
+  TeeSink tee(*job.io.sink, copy);
+  ResponseSink* client = job.io.sink;
+  job.io.sink = &tee;
+  co_await next(job, ctx, resolved);
+  job.io.sink = client;
+  const bool kept = co_await keep_answer(copy.recorded(), ctx, lookup, resolved, autoselect);
+  // Waiters read the entry, or (not kept) try on their own.
+  if (lead) lead->settle(kept ? VectorFlights::Outcome::ready : VectorFlights::Outcome::failed);
+}
+
+}  // namespace aisbf

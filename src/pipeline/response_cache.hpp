@@ -1,0 +1,54 @@
+// The response cache as the gateway holds it (issue 12): one per process
+// (GatewayState::response_cache), made at start from aisbf.json's
+// `response_cache` (its backend and bounds are read then; `enabled`, `ttl`,
+// `cache_nondeterministic` and the per-target switches are read from each
+// request's snapshot). It owns the store and counts hits, misses and
+// coalesced requests since start or the last full clear.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "cache/backend.hpp"
+#include "config/config.hpp"
+#include "pipeline/cache_store.hpp"
+
+namespace aisbf {
+
+class VectorFlights;
+
+struct CacheCounters {
+  std::uint64_t hits = 0, misses = 0, coalesced = 0;
+};
+
+class ResponseCache {
+ public:
+  explicit ResponseCache(std::unique_ptr<CacheStore> store);
+  ~ResponseCache();
+  CacheStore& store() { return *store_; }
+  // Identical misses in flight: the first leads (calls upstream), the
+  // others wait for it to keep its answer, then read it (cache_step.cpp).
+  VectorFlights& flights() { return *flights_; }
+
+  void count_hit() { hits_.fetch_add(1, std::memory_order_relaxed); }
+  void count_miss() { misses_.fetch_add(1, std::memory_order_relaxed); }
+  void count_coalesced() { coalesced_.fetch_add(1, std::memory_order_relaxed); }
+  CacheCounters counters() const;
+  void reset_counters();
+
+ private:
+  std::unique_ptr<CacheStore> store_;
+  std::unique_ptr<VectorFlights> flights_;
+  std::atomic<std::uint64_t> hits_{0}, misses_{0}, coalesced_{0};
+};
+
+// A CacheStore over a backend that answers at once (memory): called in
+// place on the event loop, no thread hop.
+std::unique_ptr<CacheStore> make_in_place_store(std::unique_ptr<cache::Backend> backend);
+
+// The cache `settings` describe. Backends this build cannot reach yet fall
+// back to memory, with a warning.
+std::unique_ptr<ResponseCache> make_response_cache(const ResponseCacheConfig& settings);
+
+}  // namespace aisbf

@@ -1,5 +1,9 @@
 #include "cache/cache_key.hpp"
 
+#include <charconv>
+
+#include "core/json_walk.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -119,6 +123,43 @@ std::optional<CanonicalRequest> canonical_request(std::string_view body) {
   write_object(root.get_object(), out.text, true);
   out.deterministic = deterministic(root.get_object());
   return out;
+}
+
+bool may_cache(std::string_view body, bool cache_nondeterministic) {
+  const std::size_t begin = json_walk::skip_space(body, 0);
+  std::size_t end = body.size();
+  while (end > begin && json_walk::is_space(body[end - 1])) --end;
+  bool zero_temperature = false, seed = false, refused = false;
+  auto is_null = [](std::string_view v) { return v == "null"; };
+  auto number = [](std::string_view v) -> std::optional<double> {
+    double d = 0;
+    const auto [at, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (ec != std::errc() || at != v.data() + v.size()) return std::nullopt;
+    return d;
+  };
+  const bool read = json_walk::for_each_member(body.substr(begin, end - begin), [&](std::string_view key,
+                                                                                    std::string_view value) {
+    if (key.find('\\') != std::string_view::npos) {
+      refused = true;
+    } else if (key == "temperature") {
+      const auto t = number(value);
+      zero_temperature = t && *t == 0.0;
+    } else if (key == "seed") {
+      seed = number(value).has_value();
+    } else if (key == "n") {
+      const auto n = number(value);
+      refused = refused || (n && *n > 1);
+    } else if (key == "logprobs") {
+      refused = refused || value == "true";
+    } else if (key == "top_logprobs" || key == "audio") {
+      refused = refused || !is_null(value);
+    } else if (key == "modalities") {
+      refused = refused || value.find("\"audio\"") != std::string_view::npos;
+    }
+    return !refused;
+  });
+  if (!read || refused) return false;
+  return cache_nondeterministic || zero_temperature || seed;
 }
 
 std::string cache_key(const KeyParts& parts) {

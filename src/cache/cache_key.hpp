@@ -42,6 +42,16 @@ std::string cache_key(const KeyParts& parts);
 // `x-aisbf-cache: bypass`: neither read nor written.
 bool client_bypasses(std::string_view cache_control, std::string_view x_aisbf_cache);
 
+// A first look at the raw body, its top-level members only (no DOM, no
+// allocation): false when the request can never be served from the cache,
+// so that the usual request (no temperature: the provider's default, 1)
+// pays nothing more with the cache on. Never: a nondeterministic request
+// (unless `cache_nondeterministic`), and one asking for what an entry does
+// not keep (`n` > 1, `logprobs`, `top_logprobs`, audio output: the codecs
+// keep the first choice's text). An escaped key makes it false (rare, and
+// read only by the DOM). The DOM's rule (cacheable) still decides after it.
+bool may_cache(std::string_view body, bool cache_nondeterministic);
+
 // Whether the request may be served from (and stored in) the cache:
 // deterministic requests always, the others when `cache_nondeterministic`.
 inline bool cacheable(const CanonicalRequest& request, bool cache_nondeterministic) {

@@ -64,6 +64,33 @@ TEST(CacheKey, DeterministicOnlyAtTemperatureZeroOrWithASeed) {
   EXPECT_TRUE(cacheable(random, true));
 }
 
+// The raw first look agrees with the DOM's rule, and refuses what an entry
+// cannot keep.
+TEST(CacheKey, MayCacheReadsTheTopLevelOnly) {
+  for (const char* body : {R"({"temperature":0})", R"({"temperature":0.0})", R"( {"temperature":0e0} )",
+                           R"({"temperature":0.9,"seed":42})", R"({"n":1,"temperature":0,"logprobs":false})",
+                           R"({"messages":[{"role":"user","content":"n logprobs audio"}],"seed":7})",
+                           R"({"temperature":0,"top_logprobs":null,"audio":null,"modalities":["text"]})"}) {
+    EXPECT_TRUE(may_cache(body, false)) << body;
+    EXPECT_TRUE(canonical_request(body)->deterministic) << body;
+  }
+  for (const char* body : {R"({})", R"({"temperature":0.2})", R"({"temperature":"0"})",
+                           R"({"temperature":1,"seed":null})", R"({"messages":[{"temperature":0}]})"}) {
+    EXPECT_FALSE(may_cache(body, false)) << body;
+    EXPECT_FALSE(canonical_request(body)->deterministic) << body;
+    EXPECT_TRUE(may_cache(body, true)) << body;  // cache_nondeterministic
+  }
+  // Never, whatever the sampling: what an entry does not keep, an escaped
+  // key, a body that is no object.
+  for (const char* body : {R"({"temperature":0,"n":3})", R"({"seed":1,"logprobs":true})",
+                           R"({"seed":1,"top_logprobs":2})", R"({"seed":1,"audio":{"voice":"x"}})",
+                           R"({"seed":1,"modalities":["text","audio"]})", R"({"seed":1})", "[1]", "{",
+                           ""}) {
+    EXPECT_FALSE(may_cache(body, false)) << body;
+    EXPECT_FALSE(may_cache(body, true)) << body;
+  }
+}
+
 TEST(CacheKey, NotAnObjectIsNotCached) {
   EXPECT_FALSE(canonical_request("[1]"));
   EXPECT_FALSE(canonical_request("{"));

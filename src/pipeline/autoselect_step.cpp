@@ -288,16 +288,24 @@ struct RequestFacts {
 // call, say) is then keyed like any other: its conversation's cached
 // choice, not the fallback, forwards it, and the upstream judges it. Tools as a rotation reads them
 // (request_needs, chat_loop.cpp): the envelope's, what the upstream is sent.
+// The scan's prefix folded into the decision cache's key.
+struct HashedPrefix final : PrefixTexts {
+  explicit HashedPrefix(routing::PrefixHasher h) : hasher(h) {}
+  void add(Role role, bool first, std::string_view text) override { hasher.add(role, first, text); }
+  routing::PrefixHasher hasher;
+};
+
 RequestFacts read_request(ChatJob& job, const RequestContext& ctx, const routing::AutoselectDecisionCache& cache) {
   RequestFacts f;
   if (job.envelope != nullptr && job.io.client != nullptr) {
-    auto scan = scan_conversation(job.io.client->body(), ctx.format, cache.hasher());
+    HashedPrefix prefix(cache.hasher());
+    auto scan = scan_conversation(job.io.client->body(), ctx.format, prefix);
     // A conversation without images is read from the scan alone. With an
     // image (or one the scan cannot rule out) the decoder reads it: an image
     // it rejects makes the body one that goes to the fallback.
     if (scan && scan->images == false) {
       f.needs.tools = job.envelope->has_tools;
-      f.prefix = scan->prefix;
+      f.prefix = prefix.hasher.result();
       return f;
     }
   }

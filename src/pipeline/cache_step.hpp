@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "cache/cache_key.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "routing/resolve.hpp"
@@ -18,10 +19,13 @@ using ServeResolved = boost::asio::awaitable<void> (*)(ChatJob&, RequestContext&
 
 // Whether the request should go through serve_cached: the snapshot uses a
 // cache somewhere, the process has one, and the answer goes to an HTTP
-// client in a chat format. Cheap: the path with the cache off pays this.
+// client in a chat format, and its body may be cached at all
+// (cache::may_cache). Cheap: the path with the cache off, or a request it
+// cannot serve, pays this (a walk of the body's top level at most).
 inline bool cache_may_apply(const ChatJob& job, const RequestContext& ctx) {
   return ctx.config->response_cache.used && ctx.state != nullptr && ctx.state->response_cache != nullptr &&
-         job.io.sink != nullptr && job.io.client != nullptr && ctx.format != IngressFormat::openai_completions;
+         job.io.sink != nullptr && job.io.client != nullptr && ctx.format != IngressFormat::openai_completions &&
+         cache::may_cache(job.io.client->body(), ctx.config->response_cache.cache_nondeterministic);
 }
 
 // Serves the request through the cache (or, when its target, its headers or

@@ -69,15 +69,15 @@ bool read_fields(std::string_view object, Fields& out) {
   });
 }
 
-// A message of the prefix being hashed: its role, and whether a text block
-// of it was hashed yet (its first one is tagged as such).
+// A message of the prefix being read: its role, and whether a text block
+// of it was passed on yet (its first one is marked as such).
 struct Collect {
-  routing::PrefixHasher* hasher = nullptr;
+  PrefixTexts* prefix = nullptr;
   Role role = Role::user;
   bool first = true;
 };
 
-// A text block of `literal` into the hash (when collecting), as the codecs
+// A text block of `literal` to the prefix reader (when collecting), as the codecs
 // keep one: empty texts are dropped.
 bool add_text(std::string_view literal, Collect* out) {
   if (out == nullptr) return is_string(literal);
@@ -85,16 +85,16 @@ bool add_text(std::string_view literal, Collect* out) {
   auto text = text_of(literal, decoded);
   if (!text) return false;
   if (!text->empty()) {
-    out->hasher->add(out->role, out->first, *text);
+    out->prefix->add(out->role, out->first, *text);
     out->first = false;
   }
   return true;
 }
 
-// The state of one scan: the prefix being hashed, and images seen.
+// The state of one scan: where the prefix goes, and images seen.
 struct Scan {
-  explicit Scan(routing::PrefixHasher h) : hasher(h) {}
-  routing::PrefixHasher hasher;
+  explicit Scan(PrefixTexts& texts) : prefix(texts) {}
+  PrefixTexts& prefix;
   Collect current;
   bool prefix_done = false;
   bool images_unknown = false;
@@ -105,7 +105,7 @@ struct Scan {
   Collect* collect(Role role) {
     if (prefix_done || (role != Role::system && role != Role::developer && role != Role::user)) return nullptr;
     if (role == Role::user) prefix_done = true;
-    current = Collect{&hasher, role, true};
+    current = Collect{&prefix, role, true};
     return &current;
   }
 };
@@ -188,7 +188,7 @@ bool anthropic_system(std::string_view system, Scan& scan) {
     Fields f;
     if (!read_fields(block, f) || !says(f.type, "text")) return false;
     // Each block is a system message of its own, when it has text.
-    Collect message{&scan.hasher, Role::system, true};
+    Collect message{&scan.prefix, Role::system, true};
     return add_text(f.text, &message);
   });
 }
@@ -213,8 +213,22 @@ bool anthropic_messages(std::string_view messages, Scan& scan) {
 
 }  // namespace
 
-std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format,
-                                                  routing::PrefixHasher hasher) {
+void read_prefix(const ChatRequest& request, PrefixTexts& out) {
+  for (const Message& message : request.messages) {
+    const bool user = message.role == Role::user;
+    if (!user && message.role != Role::system && message.role != Role::developer) continue;
+    bool first = true;
+    for (const auto& block : message.content) {
+      const auto* text = std::get_if<TextBlock>(&block);
+      if (text == nullptr || text->text.empty()) continue;
+      out.add(message.role, first, text->text);
+      first = false;
+    }
+    if (user) break;
+  }
+}
+
+std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format, PrefixTexts& prefix) {
   if (format == IngressFormat::openai_completions) return std::nullopt;
   const bool anthropic = format == IngressFormat::anthropic_messages;
   const std::size_t begin = skip_space(body, 0);
@@ -230,12 +244,12 @@ std::optional<ConversationScan> scan_conversation(std::string_view body, Ingress
     return true;
   });
   if (!read || messages.empty()) return std::nullopt;
-  Scan scan(hasher);
+  Scan scan(prefix);
   if (anthropic ? !anthropic_system(system, scan) || !anthropic_messages(messages, scan)
                 : !openai_messages(messages, scan)) {
     return std::nullopt;
   }
-  ConversationScan out{scan.hasher.result(), std::nullopt};
+  ConversationScan out;
   if (!scan.images_unknown || scan.images) out.images = scan.images;
   return out;
 }

@@ -2,12 +2,13 @@
 // 11: a cached decision costs a few µs, not a decode of the conversation).
 //
 // The scan reads, for OpenAI chat and Anthropic messages bodies:
-//   - the hash of the conversation's stable prefix, as the codec would
-//     decode it: the system and developer messages before the first user
-//     message, and that message, with their text blocks only (what
-//     AutoselectDecisionCache::prefix_hash folds; the texts are fed to its
-//     PrefixHasher as they are read, so the hash equals the decoded
-//     request's, whatever the JSON's whitespace, key order or escapes);
+//   - the conversation's stable prefix, as the codec would decode it: the
+//     system and developer messages before the first user message, and that
+//     message, their non-empty text blocks only, handed one by one to a
+//     PrefixTexts (autoselect's decision cache folds them into its key,
+//     native caching into an `auto` prompt_cache_key): no canonical message
+//     is built, and a reader sees the same blocks as it would walking the
+//     decoded request, whatever the JSON's whitespace, key order or escapes;
 //   - whether a message holds an image (what the vision filter needs).
 // Strings are skipped with memchr and only a prefix text with escapes is
 // copied (to decode it): the cost is a pass over the bytes, without a DOM or
@@ -23,18 +24,32 @@
 #include <optional>
 #include <string_view>
 
+#include "core/chat_types.hpp"
 #include "pipeline/ingress.hpp"
-#include "routing/autoselect_cache.hpp"
 
 namespace aisbf {
 
+// Receives the stable prefix's text blocks in order: `first` marks a
+// message's first text block (message boundaries count).
+class PrefixTexts {
+ public:
+  virtual void add(Role role, bool first, std::string_view text) = 0;
+
+ protected:
+  ~PrefixTexts() = default;
+};
+
+// What a decoded request's stable prefix gives a PrefixTexts: the same
+// calls as the scan of its body (the two paths agree).
+void read_prefix(const ChatRequest& request, PrefixTexts& out);
+
 struct ConversationScan {
-  routing::PrefixHash prefix;  // of the stable prefix (see above), by the hasher passed in
   std::optional<bool> images;  // nullopt: not known without decoding (an Anthropic
                                // tool result or document that may nest one)
 };
 
-std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format,
-                                                  routing::PrefixHasher hasher);
+// nullopt: the body was not read (see above); `prefix` may then have seen
+// part of it, and the caller reads the decoded request instead.
+std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format, PrefixTexts& prefix);
 
 }  // namespace aisbf

@@ -16,12 +16,33 @@ constexpr auto kAnthropic = IngressFormat::anthropic_messages;
 
 const routing::AutoselectDecisionCache kHasher({});
 
+// The scan's prefix as the decision cache's key (what autoselect does).
+struct Hashed final : PrefixTexts {
+  void add(Role role, bool first, std::string_view text) override { hasher.add(role, first, text); }
+  routing::PrefixHasher hasher = kHasher.hasher();
+};
+
+// The blocks a reader is handed, as text.
+struct Listed final : PrefixTexts {
+  void add(Role role, bool first, std::string_view text) override {
+    out += std::to_string(static_cast<int>(role)) + (first ? "+" : "-") + std::string(text) + "|";
+  }
+  std::string out;
+};
+
+// A scan whose prefix is not looked at.
+std::optional<ConversationScan> scan_only(std::string_view body, IngressFormat format) {
+  Hashed ignored;
+  return scan_conversation(body, format, ignored);
+}
+
 // The decision key's prefix hash of the raw scan; fails the test when the
 // scan does not read the body.
 routing::PrefixHash scanned(std::string_view body, IngressFormat format) {
-  auto scan = scan_conversation(body, format, kHasher.hasher());
+  Hashed prefix;
+  auto scan = scan_conversation(body, format, prefix);
   EXPECT_TRUE(scan.has_value()) << body;
-  return scan ? scan->prefix : routing::PrefixHash{};
+  return scan ? prefix.hasher.result() : routing::PrefixHash{};
 }
 
 bool has_images(const ChatRequest& r) {
@@ -38,9 +59,15 @@ bool has_images(const ChatRequest& r) {
 void expect_as_decoded(std::string_view body, IngressFormat format) {
   auto decoded = ingress_codec(format).decode_request(body);
   ASSERT_TRUE(decoded) << decoded.error().message << " in " << body;
-  auto scan = scan_conversation(body, format, kHasher.hasher());
+  Hashed prefix;
+  auto scan = scan_conversation(body, format, prefix);
   ASSERT_TRUE(scan.has_value()) << body;
-  EXPECT_EQ(scan->prefix, kHasher.prefix_hash(*decoded)) << body;
+  EXPECT_EQ(prefix.hasher.result(), kHasher.prefix_hash(*decoded)) << body;
+  // Any reader is handed the same blocks from the body as from the decoded request.
+  Listed from_body, from_decoded;
+  ASSERT_TRUE(scan_conversation(body, format, from_body));
+  read_prefix(*decoded, from_decoded);
+  EXPECT_EQ(from_body.out, from_decoded.out) << body;
   ASSERT_TRUE(scan->images.has_value()) << body;
   EXPECT_EQ(*scan->images, has_images(*decoded)) << body;
 }
@@ -123,7 +150,7 @@ TEST(ConversationScanTest, TurnsOfOneConversationShareThePrefix) {
 
 TEST(ConversationScanTest, ImagesAnywhereInTheConversation) {
   auto images = [](std::string_view body, IngressFormat format) {
-    auto scan = scan_conversation(body, format, kHasher.hasher());
+    auto scan = scan_only(body, format);
     EXPECT_TRUE(scan.has_value()) << body;
     return scan ? scan->images : std::nullopt;
   };
@@ -148,21 +175,21 @@ TEST(ConversationScanTest, ImagesAnywhereInTheConversation) {
 TEST(ConversationScanTest, ShapesItDoesNotReadAreTheDecodersToRead) {
   // Legacy completions, an unknown role, a part that is no object, a
   // tool result before the first user text (it becomes a message of its own).
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","prompt":"hi"})", IngressFormat::openai_completions, kHasher.hasher()));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"wizard","content":"hi"}]})", kOpenAi, kHasher.hasher()));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":[{"role":"user","content":["hi"]}]})", kOpenAi, kHasher.hasher()));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","messages":"hi"})", kOpenAi, kHasher.hasher()));
-  EXPECT_FALSE(scan_conversation(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[)"
-                                 R"({"type":"tool_result","tool_use_id":"t","content":"x"}]}]})",
-                                 kAnthropic, kHasher.hasher()));
+  EXPECT_FALSE(scan_only(R"({"model":"m","prompt":"hi"})", IngressFormat::openai_completions));
+  EXPECT_FALSE(scan_only(R"({"model":"m","messages":[{"role":"wizard","content":"hi"}]})", kOpenAi));
+  EXPECT_FALSE(scan_only(R"({"model":"m","messages":[{"role":"user","content":["hi"]}]})", kOpenAi));
+  EXPECT_FALSE(scan_only(R"({"model":"m","messages":"hi"})", kOpenAi));
+  EXPECT_FALSE(scan_only(R"({"model":"m","max_tokens":1,"messages":[{"role":"user","content":[)"
+                         R"({"type":"tool_result","tool_use_id":"t","content":"x"}]}]})",
+                         kAnthropic));
   // Cut anywhere, a body never reads past its end.
   const std::string body =
       R"({"model":"m","messages":[{"role":"system","content":"a \"quoted\\\" text"},{"role":"user","content":)"
       R"([{"type":"text","text":"b"}]}]})";
   for (std::size_t n = 0; n < body.size(); ++n) {
-    EXPECT_FALSE(scan_conversation(std::string_view(body).substr(0, n), kOpenAi, kHasher.hasher())) << n;
+    EXPECT_FALSE(scan_only(std::string_view(body).substr(0, n), kOpenAi)) << n;
   }
-  EXPECT_TRUE(scan_conversation(body, kOpenAi, kHasher.hasher()));
+  EXPECT_TRUE(scan_only(body, kOpenAi));
 }
 
 }  // namespace

@@ -22,12 +22,35 @@ void hash_sized(crypto_hash_sha256_state& state, std::string_view part) {
   crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
 }
 
-void hash_message(crypto_hash_sha256_state& state, const Message& message) {
-  const auto role = static_cast<unsigned char>(message.role);
-  crypto_hash_sha256_update(&state, &role, 1);
-  for (const auto& block : message.content) {
-    if (const auto* text = std::get_if<TextBlock>(&block)) hash_sized(state, text->text);
+// The stable prefix's text blocks into the key: each message's role before
+// its first text block, then every block sized (conversation_scan.hpp's
+// reader: the body's scan and the decoded request give the same calls).
+struct HashedPrefix final : PrefixTexts {
+  explicit HashedPrefix(crypto_hash_sha256_state& s) : state(s) {}
+  void add(Role role, bool first, std::string_view text) override {
+    if (first) {
+      const auto tag = static_cast<unsigned char>(role);
+      crypto_hash_sha256_update(&state, &tag, 1);
+    }
+    hash_sized(state, text);
   }
+  crypto_hash_sha256_state& state;
+};
+
+// "aisbf-" and 32 hex digits of the hash `fill` completes.
+template <class Fill>
+std::string prompt_cache_key_of(std::string_view space, Fill fill) {
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  hash_sized(state, "aisbf prompt_cache_key v1");
+  hash_sized(state, space);
+  HashedPrefix prefix(state);
+  if (!fill(prefix)) return {};
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state, digest);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, digest, 16);
+  return std::string("aisbf-") + hex;
 }
 
 // Whether the body's top level already has a prompt_cache_key (the
@@ -47,13 +70,12 @@ std::optional<std::string> with_cache_key(std::string_view body, const UpstreamT
   if (!present || *present) return std::nullopt;
   std::string key = target.native_cache.prompt_cache_key;
   if (key == kAuto) {
-    std::optional<ConversationScan> scan = scan_conversation(body, format);
-    if (!scan) {
+    key = prompt_cache_key_of(
+        space, [&](PrefixTexts& prefix) { return scan_conversation(body, format, prefix).has_value(); });
+    if (key.empty()) {  // a shape the scan leaves to the decoder
       auto decoded = ingress_codec(format).decode_request(body);
       if (!decoded) return std::nullopt;  // the upstream will say what is wrong with it
       key = auto_prompt_cache_key(space, *decoded);
-    } else {
-      key = auto_prompt_cache_key(space, scan->prefix);
     }
   }
   const std::size_t open = body.find('{');  // the scan found an object: its first byte after whitespace
@@ -72,23 +94,10 @@ std::optional<std::string> with_cache_key(std::string_view body, const UpstreamT
 }  // namespace
 
 std::string auto_prompt_cache_key(std::string_view space, const ChatRequest& request) {
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  hash_sized(state, "aisbf prompt_cache_key v1");
-  hash_sized(state, space);
-  for (const Message& message : request.messages) {
-    if (message.role == Role::system || message.role == Role::developer) {
-      hash_message(state, message);
-    } else if (message.role == Role::user) {
-      hash_message(state, message);
-      break;
-    }
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  char hex[33];
-  sodium_bin2hex(hex, sizeof hex, digest, 16);
-  return std::string("aisbf-") + hex;
+  return prompt_cache_key_of(space, [&](PrefixTexts& prefix) {
+    read_prefix(request, prefix);
+    return true;
+  });
 }
 
 std::optional<UpstreamTarget> with_request_cache_key(const UpstreamTarget& target, std::string_view space,

@@ -119,8 +119,9 @@ RedisCacheStore::RedisCacheStore(RedisCacheOptions options) : options_(std::move
 asio::awaitable<http::RedisClient*> RedisCacheStore::client() {
   auto executor = co_await asio::this_coro::executor;
   http::RedisClient& redis = http::redis_client_for(executor, options_.redis);
-  // The first call reads where Redis's eviction count stands.
-  if (evicted_baseline_.load(std::memory_order_relaxed) < 0) (void)co_await evicted_keys(redis);
+  // The first call reads where Redis's eviction count stands (once: when
+  // INFO fails, stats() takes the baseline instead).
+  if (!baseline_asked_.exchange(true, std::memory_order_relaxed)) (void)co_await evicted_keys(redis);
   co_return &redis;
 }
 
@@ -249,11 +250,13 @@ asio::awaitable<Expected<cache::BackendStats>> RedisCacheStore::stats() {
       out.bytes += static_cast<std::uint64_t>(r.integer);
     }
   } while (cursor != "0");
+  // Evictions are best effort: a Redis that refuses INFO still has entries.
   auto evicted = co_await evicted_keys(*redis);
-  if (!evicted) co_return evicted.take_error();
-  const auto base = static_cast<std::uint64_t>(std::max<std::int64_t>(evicted_baseline_.load(), 0));
-  // A restarted Redis counts from 0 again.
-  out.evictions = evicted.value() >= base ? evicted.value() - base : evicted.value();
+  if (evicted) {
+    const auto base = static_cast<std::uint64_t>(std::max<std::int64_t>(evicted_baseline_.load(), 0));
+    // A restarted Redis counts from 0 again.
+    out.evictions = evicted.value() >= base ? evicted.value() - base : evicted.value();
+  }
   co_return out;
 }
 

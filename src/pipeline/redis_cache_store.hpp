@@ -56,6 +56,7 @@ class RedisCacheStore final : public CacheStore {
 
   const RedisCacheOptions options_;
   std::atomic<std::int64_t> evicted_baseline_{-1};  // -1: not read yet
+  std::atomic<bool> baseline_asked_{false};         // once: INFO may be refused (renamed away)
 };
 
 }  // namespace aisbf

@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <gtest/gtest.h>
 
@@ -263,6 +266,93 @@ TEST_F(RedisClientTest, OneClientPerContextAndOptions) {
     auto& mine = redis_client_for(executor, options_);
     auto r = co_await call(mine, "PING");
     EXPECT_TRUE(r && r->str == "PONG");
+  }));
+}
+
+// ------------------------------------------------- a fake server, no Redis
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// Accepts one connection on 127.0.0.1 and answers whatever it is sent with
+// `answer` (nothing when empty), then keeps the connection open.
+class FakeServer {
+ public:
+  FakeServer(asio::io_context& io, std::string answer) : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}) {
+    asio::co_spawn(io, serve(std::move(answer)), asio::detached);
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void close() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    if (socket_) socket_->close(ignored);
+  }
+
+ private:
+  asio::awaitable<void> serve(std::string answer) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+    if (ec) co_return;
+    socket_ = std::make_unique<asio::ip::tcp::socket>(std::move(socket));
+    char buf[512];
+    auto [rec, n] = co_await socket_->async_read_some(asio::buffer(buf), kTuple);
+    if (rec || answer.empty()) co_return;
+    (void)co_await asio::async_write(*socket_, asio::buffer(answer), kTuple);
+  }
+
+  asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<asio::ip::tcp::socket> socket_;
+};
+
+RedisOptions fake_options(std::uint16_t port) {
+  RedisOptions o;
+  o.port = port;
+  o.command_timeout = std::chrono::milliseconds(300);
+  o.connect_timeout = std::chrono::milliseconds(300);
+  return o;
+}
+
+TEST(RedisClientFake, ANonRedisAnswerIsAProtocolError) {
+  for (const char* answer : {"HTTP/1.1 400 Bad Request\r\n\r\n", "$99999999999\r\n", "*-2\r\n", ":1\r\n:2\r\n"}) {
+    EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
+      FakeServer server(io, answer);
+      RedisClient redis(io.get_executor(), fake_options(server.port()));
+      const std::array<std::string_view, 1> ping{"PING"};
+      const RedisCommand command(ping);
+      auto r = co_await redis.command(command);
+      // Two integers for one PING: the first is its reply, the second nobody's.
+      if (std::string_view(answer) == ":1\r\n:2\r\n") {
+        EXPECT_TRUE(r && r->integer == 1) << answer;
+      } else {
+        EXPECT_FALSE(r) << answer;
+        if (!r) {
+          EXPECT_NE(r.error().message.find("protocol error"), std::string::npos) << r.error().message;
+        }
+      }
+      server.close();
+    })) << answer;
+  }
+}
+
+TEST(RedisClientFake, ASilentServerCostsTheDeadlineThenFailsFast) {
+  EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
+    FakeServer server(io, "");
+    RedisOptions o = fake_options(server.port());
+    o.password = "hunter2-secret";  // AUTH never answered: the connect deadline
+    RedisClient redis(io.get_executor(), o);
+    const std::array<std::string_view, 1> ping{"PING"};
+    const RedisCommand command(ping);
+    auto first = co_await redis.command(command);
+    EXPECT_FALSE(first);
+    if (!first) {
+      EXPECT_EQ(first.error().message.find("hunter2"), std::string::npos) << first.error().message;
+    }
+    auto second = co_await redis.command(command);
+    EXPECT_FALSE(second);
+    if (!second) {
+      EXPECT_EQ(second.error().kind, ErrorKind::unavailable) << second.error().message;
+      EXPECT_NE(second.error().message.find("not connected within 300 ms"), std::string::npos)
+          << second.error().message;
+    }
+    server.close();
   }));
 }
 

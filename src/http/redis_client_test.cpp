@@ -151,6 +151,19 @@ TEST_F(RedisClientTest, SelectsTheConfiguredDatabase) {
   }));
 }
 
+TEST_F(RedisClientTest, AHostNameIsResolved) {
+  // AISBF's default redis_host is "localhost" (the server binds 127.0.0.1;
+  // an IPv6 address tried first is refused, then the next one is used).
+  EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
+    RedisOptions named = options_;
+    named.host = "localhost";
+    RedisClient redis(io.get_executor(), named);
+    auto r = co_await call(redis, "PING");
+    EXPECT_TRUE(r && r->str == "PONG") << (r ? r->str : r.error().message);
+    EXPECT_EQ(redis.address(), "localhost:" + std::to_string(options_.port));
+  }));
+}
+
 TEST_F(RedisClientTest, AWrongPasswordIsAClearErrorWithoutThePassword) {
   EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
     RedisOptions wrong = options_;

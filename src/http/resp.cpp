@@ -33,9 +33,10 @@ void append_command(std::string& out, std::span<const std::string_view> args) {
   }
 }
 
-// One pass over the buffered bytes from `begin`: with `out` null it only
-// measures (is a whole reply there, where does it end), otherwise it builds
-// the reply it measured before. Recursion depth is bounded by max_depth.
+// One pass over the buffered bytes from `begin`: measure() walks a reply
+// to see whether it is whole (resuming where the last incomplete attempt
+// stopped), reply() with `out` builds the reply measured before (its
+// recursion depth bounded by max_depth).
 struct Parser::Scan {
   enum class Outcome { done, need, bad };
 
@@ -148,13 +149,10 @@ struct Parser::Scan {
     return Outcome::done;
   }
 
-  Outcome array(std::size_t depth, Reply* out) {
-    std::int64_t count = 0;
+  // An array's length line (pos past the '*'), checked: -1 is nil.
+  Outcome array_header(std::size_t depth, std::int64_t& count) {
     if (auto o = number(count); o != Outcome::done) return o;
-    if (count == -1) {
-      if (out) out->type = Type::nil;
-      return Outcome::done;
-    }
+    if (count == -1) return Outcome::done;
     if (count < 0) return fail("negative array length");
     if (static_cast<std::uint64_t>(count) > limits.max_elements - elements) {
       return fail("reply has more than " + std::to_string(limits.max_elements) + " array elements");
@@ -162,6 +160,45 @@ struct Parser::Scan {
     elements += static_cast<std::size_t>(count);
     if (count > 0 && depth + 1 > limits.max_depth) {
       return fail("arrays nested deeper than " + std::to_string(limits.max_depth));
+    }
+    return Outcome::done;
+  }
+
+  // Measures from `pos`, an element's start within the arrays `open` (the
+  // elements each still owes), to the reply's end. On need, pos and `open`
+  // are left at the last whole element: the next attempt resumes there, so
+  // a large array arriving in small reads is walked once, not once a read.
+  Outcome measure(std::vector<std::size_t>& open) {
+    for (;;) {
+      const std::size_t start = pos;
+      std::int64_t children = 0;
+      Outcome o;
+      if (pos < end && data[pos] == '*') {
+        ++pos;
+        o = array_header(open.size(), children);
+      } else {
+        o = reply(open.size(), nullptr);  // not an array: no recursion
+      }
+      if (o != Outcome::done) {
+        if (o == Outcome::need) pos = start;
+        return o;
+      }
+      if (children > 0) {
+        open.push_back(static_cast<std::size_t>(children));
+        continue;
+      }
+      // A whole element: it may complete its array, and that one its own.
+      while (!open.empty() && --open.back() == 0) open.pop_back();
+      if (open.empty()) return Outcome::done;
+    }
+  }
+
+  Outcome array(std::size_t depth, Reply* out) {
+    std::int64_t count = 0;
+    if (auto o = array_header(depth, count); o != Outcome::done) return o;
+    if (count == -1) {
+      if (out) out->type = Type::nil;
+      return Outcome::done;
     }
     if (out) {
       out->type = Type::array;
@@ -219,13 +256,18 @@ Parser::Status Parser::next(Reply& out) {
     return Status::incomplete;
   }
   if (end_ - begin_ < need_) return Status::incomplete;
-  Scan measure{data_.get(), begin_, end_, limits_, begin_, 0, 0, {}};
-  switch (measure.reply(0, nullptr)) {
+  const std::size_t from = begin_ + measured_;
+  Scan measure{data_.get(), begin_, end_, limits_, from, elements_, 0, {}};
+  const auto outcome = measure.measure(open_);
+  scanned_ += (outcome == Scan::Outcome::done ? measure.pos : end_) - from;
+  switch (outcome) {
     case Scan::Outcome::bad:
       error_ = std::move(measure.error);
       return Status::error;
     case Scan::Outcome::need:
       need_ = measure.need;
+      measured_ = measure.pos - begin_;
+      elements_ = measure.elements;
       return Status::incomplete;
     case Scan::Outcome::done:
       break;
@@ -234,7 +276,8 @@ Parser::Status Parser::next(Reply& out) {
   Scan build{data_.get(), begin_, end_, limits_, begin_, 0, 0, {}};
   build.reply(0, &out);
   begin_ = measure.pos;
-  need_ = 0;
+  need_ = measured_ = elements_ = 0;
+  open_.clear();
   if (begin_ == end_) begin_ = end_ = 0;
   return Status::reply;
 }

@@ -74,6 +74,9 @@ class Parser {
   const std::string& error_message() const { return error_; }
   bool failed() const { return !error_.empty(); }
   std::size_t buffered() const { return end_ - begin_; }  // bytes received, not yet handed out
+  // Bytes the completeness checks have walked over, in all: about the bytes
+  // received, however they were split (a test holds it to that).
+  std::uint64_t scanned_bytes() const { return scanned_; }
 
  private:
   struct Scan;
@@ -85,6 +88,12 @@ class Parser {
   std::size_t begin_ = 0;  // first byte of the reply being read
   std::size_t end_ = 0;    // one past the last byte received
   std::size_t need_ = 0;   // the reply is incomplete until this many bytes (from begin_) are buffered
+  // Where measuring the incomplete reply stopped: the next element (from
+  // begin_), the elements each open array still owes, the elements counted.
+  std::size_t measured_ = 0;
+  std::vector<std::size_t> open_;
+  std::size_t elements_ = 0;
+  std::uint64_t scanned_ = 0;
   std::string error_;
 };
 

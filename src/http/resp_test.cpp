@@ -197,5 +197,40 @@ TEST(Resp, IncompleteRepliesWaitWithoutRescanning) {
   EXPECT_EQ(parser.next(r), Parser::Status::incomplete);
 }
 
+TEST(Resp, ALargeArrayInSmallReadsIsWalkedOnce) {
+  // An incomplete array resumes at its last whole element: the work is
+  // about the bytes received, not their square over the reads.
+  constexpr std::size_t kElements = 1'000'000;
+  std::string wire = "*" + std::to_string(kElements) + "\r\n";
+  for (std::size_t i = 0; i < kElements; ++i) wire += i % 3 ? ":7\r\n" : "$2\r\nab\r\n";
+  Parser parser;
+  Reply r;
+  std::size_t replies = 0;
+  for (std::size_t at = 0; at < wire.size(); at += 4093) {  // reads that cut elements
+    parser.feed(std::string_view(wire).substr(at, 4093));
+    while (parser.next(r) == Parser::Status::reply) ++replies;
+  }
+  ASSERT_EQ(replies, 1u);
+  ASSERT_EQ(r.elements.size(), kElements);
+  EXPECT_EQ(r.elements[0].str, "ab");
+  EXPECT_EQ(r.elements[kElements - 2].integer, 7);
+  EXPECT_LT(parser.scanned_bytes(), 2 * wire.size()) << "bytes walked for " << wire.size() << " received";
+}
+
+TEST(Resp, NestedArraysResumeAtEveryCut) {
+  // Arrays that close several levels at once, empty and nil ones among them.
+  const std::string wire = "*3\r\n*2\r\n*1\r\n:1\r\n*0\r\n*-1\r\n*2\r\n$1\r\nx\r\n*1\r\n*1\r\n+y\r\n:9\r\n";
+  const auto whole = parse_all(wire);
+  ASSERT_EQ(whole.replies.size(), 2u);
+  ASSERT_EQ(whole.replies[0].elements.size(), 3u);
+  EXPECT_EQ(whole.replies[0].elements[2].elements[1].elements[0].elements[0].str, "y");
+  std::vector<std::size_t> every(wire.size());
+  for (std::size_t i = 0; i < wire.size(); ++i) every[i] = i;
+  const auto split = parse_pieces(wire, every);
+  ASSERT_EQ(split.replies.size(), 2u);
+  EXPECT_EQ(split.replies[0], whole.replies[0]);
+  EXPECT_EQ(split.replies[1], whole.replies[1]);
+}
+
 }  // namespace
 }  // namespace aisbf::resp

@@ -30,6 +30,7 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kKeptWriteCapacity = 1u << 20;  // a write buffer larger than this is released once written
 
 // One call: the replies it waits for, and the timer it sleeps on (its
 // deadline; cancelled when the replies or a failure arrive).
@@ -88,8 +89,11 @@ struct RedisClient::State : std::enable_shared_from_this<State> {
   GatewayError error(ErrorKind kind, std::string message) const {
     // Redis does not echo passwords, but an error must never carry one.
     if (!options.password.empty()) {
-      for (auto at = message.find(options.password); at != std::string::npos; at = message.find(options.password)) {
-        message.replace(at, options.password.size(), "***");
+      // From past each mask: a password of stars would otherwise find the mask.
+      constexpr std::string_view kMask = "***";
+      for (auto at = message.find(options.password); at != std::string::npos;
+           at = message.find(options.password, at + kMask.size())) {
+        message.replace(at, options.password.size(), kMask);
       }
     }
     return make_error(kind, "redis " + address + ": " + message);
@@ -227,6 +231,9 @@ void RedisClient::State::start_write(const std::shared_ptr<Conn>& c) {
   asio::async_write(c->socket, asio::buffer(c->in_flight),
                     [self = shared_from_this(), c](const boost::system::error_code& ec, std::size_t) {
                       c->writing = false;
+                      // A large command (a big cache put) must not pin its room
+                      // for the connection's life; every buffer passes through here.
+                      if (c->in_flight.capacity() > kKeptWriteCapacity) std::string().swap(c->in_flight);
                       if (c->dead) return;
                       if (ec) {
                         self->fail(c, "cannot write: " + ec.message());
@@ -344,7 +351,13 @@ asio::awaitable<Expected<std::vector<resp::Reply>>> RedisClient::pipeline(std::s
   std::shared_ptr<Slot> slot = std::move(submitted.value());
   if (!slot->done) {
     slot->timer.expires_after(s->options.command_timeout);
-    co_await slot->timer.async_wait(kUseTuple);
+    const auto [ec] = co_await slot->timer.async_wait(kUseTuple);
+    if (!slot->done && ec == asio::error::operation_aborted && Clock::now() < slot->timer.expiry()) {
+      // The caller was cancelled (its coroutine's cancellation aborted the
+      // wait), not Redis late: the slot stays queued so the replies still
+      // pair up in order (this call's are dropped with it when they come).
+      co_return s->error(ErrorKind::unavailable, "call cancelled");
+    }
   }
   if (!slot->done) {
     s->timed_out(slot);
@@ -366,26 +379,37 @@ asio::awaitable<Expected<resp::Reply>> RedisClient::command(RedisCommand command
 
 namespace {
 
-// The clients of one execution context, destroyed when it shuts down (while
-// its scheduler still runs: a socket never outlives its reactor).
+// The clients of one execution context, most recently asked for first,
+// released when it shuts down (while its scheduler still runs: a socket
+// never outlives its reactor). Only the last kKeptClients option sets are
+// kept: each configuration reload with other Redis options makes a new
+// client, and the oldest is let go (it lives on while a call holds it).
 class RedisService : public asio::execution_context::service {
  public:
   static inline asio::execution_context::id id;
+  static constexpr std::size_t kKeptClients = 4;
 
   explicit RedisService(asio::execution_context& ctx) : asio::execution_context::service(ctx) {}
 
-  RedisClient& get(const asio::any_io_executor& executor, const RedisOptions& options) {
+  std::shared_ptr<RedisClient> get(const asio::any_io_executor& executor, const RedisOptions& options) {
+    std::shared_ptr<RedisClient> dropped;  // released after the lock
     std::lock_guard lock(mutex_);
-    for (const auto& client : clients_) {
-      if (client->options() == options) return *client;
+    auto it = std::find_if(clients_.begin(), clients_.end(), [&](const auto& c) { return c->options() == options; });
+    if (it != clients_.end()) {
+      std::rotate(clients_.begin(), it, it + 1);
+      return clients_.front();
     }
-    clients_.push_back(std::make_unique<RedisClient>(executor, options));
-    return *clients_.back();
+    clients_.insert(clients_.begin(), std::make_shared<RedisClient>(executor, options));
+    if (clients_.size() > kKeptClients) {
+      dropped = std::move(clients_.back());
+      clients_.pop_back();
+    }
+    return clients_.front();
   }
 
  private:
   void shutdown() override {
-    std::vector<std::unique_ptr<RedisClient>> gone;
+    std::vector<std::shared_ptr<RedisClient>> gone;
     {
       std::lock_guard lock(mutex_);
       gone.swap(clients_);
@@ -393,12 +417,12 @@ class RedisService : public asio::execution_context::service {
   }
 
   std::mutex mutex_;  // the context's thread only, in the gateway; cheap insurance elsewhere
-  std::vector<std::unique_ptr<RedisClient>> clients_;
+  std::vector<std::shared_ptr<RedisClient>> clients_;
 };
 
 }  // namespace
 
-RedisClient& redis_client_for(const asio::any_io_executor& executor, const RedisOptions& options) {
+std::shared_ptr<RedisClient> redis_client_for(const asio::any_io_executor& executor, const RedisOptions& options) {
   auto& ctx = asio::query(executor, asio::execution::context);
   return asio::use_service<RedisService>(ctx).get(executor, options);
 }

@@ -12,6 +12,9 @@
 //   reply); the opening has its own (`connect_timeout`: resolve, TCP
 //   connect, AUTH and SELECT). A reply that misses its deadline drops the
 //   connection: Redis is presumed hung.
+// - A call whose coroutine is cancelled (a cancellation slot, a parallel
+//   group) returns at once with "call cancelled"; the connection and the
+//   other calls on it go on (its reply is dropped when it comes).
 // - When the connection fails or drops, the calls in flight fail at once
 //   and Redis is "down": until a new connection is open, every call fails
 //   at once with the last error (no queue grows, nothing hangs). A call
@@ -88,8 +91,9 @@ class RedisClient {
 
 // The client for `options` on the execution context of `executor` (the
 // calling coroutine's: co_await boost::asio::this_coro::executor), made on
-// first use and destroyed with that context. Clients with other options
-// (an older configuration) stay until then: one idle connection each.
-RedisClient& redis_client_for(const boost::asio::any_io_executor& executor, const RedisOptions& options);
+// first use and released with that context. Hold it for the whole call.
+// The context keeps the clients of the last 4 option sets asked for (an
+// older configuration's client goes once the calls holding it end).
+std::shared_ptr<RedisClient> redis_client_for(const boost::asio::any_io_executor& executor, const RedisOptions& options);
 
 }  // namespace aisbf::http

@@ -15,6 +15,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -265,21 +267,83 @@ TEST_F(RedisClientTest, DestroyingTheClientEndsItsCalls) {
   }));
 }
 
+TEST_F(RedisClientTest, ACancelledCallLeavesTheConnectionAndTheOtherCalls) {
+  EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
+    RedisClient redis(io.get_executor(), options_);
+    auto before = co_await call(redis, "CLIENT", "ID");
+    EXPECT_TRUE(before && before->type == Type::integer);
+    // A call Redis answers in 1 s (nil), its coroutine cancellable, then
+    // calls queued behind it on the same connection.
+    const std::string key = prefix_ + "never";
+    asio::cancellation_signal cancel;
+    std::optional<Expected<resp::Reply>> cancelled;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { cancelled.emplace(co_await call(redis, "BLPOP", key, "1")); },
+        asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+    int answered = 0, right = 0;
+    for (int i = 0; i < 5; ++i) {
+      asio::co_spawn(
+          io,
+          [&, i]() -> asio::awaitable<void> {
+            const std::string text = "after-" + std::to_string(i);
+            auto r = co_await call(redis, "ECHO", text);
+            ++answered;
+            if (r && r->str == text) ++right;
+          },
+          asio::detached);
+    }
+    co_await sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(cancelled);
+    cancel.emit(asio::cancellation_type::all);
+    while (!cancelled) co_await sleep_for(std::chrono::milliseconds(5));
+    EXPECT_FALSE(*cancelled);
+    if (!*cancelled) {
+      EXPECT_NE(cancelled->error().message.find("call cancelled"), std::string::npos) << cancelled->error().message;
+    }
+    while (answered < 5) co_await sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(right, 5) << "the calls behind the cancelled one";
+    auto after = co_await call(redis, "CLIENT", "ID");
+    EXPECT_TRUE(after && before && after->integer == before->integer) << "the same connection";
+  }));
+}
+
 TEST_F(RedisClientTest, OneClientPerContextAndOptions) {
   asio::io_context a, b;
   RedisOptions other = options_;
   other.db = 2;
-  RedisClient& a1 = redis_client_for(a.get_executor(), options_);
-  EXPECT_EQ(&a1, &redis_client_for(a.get_executor(), options_));
-  EXPECT_NE(&a1, &redis_client_for(b.get_executor(), options_));
-  EXPECT_NE(&a1, &redis_client_for(a.get_executor(), other));
+  auto a1 = redis_client_for(a.get_executor(), options_);
+  EXPECT_EQ(a1, redis_client_for(a.get_executor(), options_));
+  EXPECT_NE(a1, redis_client_for(b.get_executor(), options_));
+  EXPECT_NE(a1, redis_client_for(a.get_executor(), other));
   // Used, then the context is destroyed with an open idle connection.
   EXPECT_TRUE(run_io([&](asio::io_context&) -> asio::awaitable<void> {
     const auto executor = co_await asio::this_coro::executor;
-    auto& mine = redis_client_for(executor, options_);
-    auto r = co_await call(mine, "PING");
+    auto mine = redis_client_for(executor, options_);
+    auto r = co_await call(*mine, "PING");
     EXPECT_TRUE(r && r->str == "PONG");
   }));
+}
+
+TEST_F(RedisClientTest, AContextKeepsTheClientsOfTheLastFewOptionSets) {
+  // Configuration reloads with other options: the context does not gather
+  // a client (and its connection) per reload.
+  asio::io_context io;
+  std::weak_ptr<RedisClient> first = redis_client_for(io.get_executor(), options_);
+  auto held = redis_client_for(io.get_executor(), options_);
+  for (int db = 1; db <= 4; ++db) {
+    RedisOptions reload = options_;
+    reload.db = db;
+    (void)redis_client_for(io.get_executor(), reload);
+  }
+  EXPECT_FALSE(first.expired()) << "a caller still holds it";
+  EXPECT_NE(redis_client_for(io.get_executor(), options_), held) << "let go by the context: a new one";
+  held.reset();
+  EXPECT_TRUE(first.expired());
+  // The most recently asked for stay.
+  RedisOptions recent = options_;
+  recent.db = 4;
+  std::weak_ptr<RedisClient> kept = redis_client_for(io.get_executor(), recent);
+  EXPECT_FALSE(kept.expired());
 }
 
 // ------------------------------------------------- a fake server, no Redis
@@ -342,6 +406,30 @@ TEST(RedisClientFake, ANonRedisAnswerIsAProtocolError) {
       }
       server.close();
     })) << answer;
+  }
+}
+
+TEST(RedisClientFake, APasswordOfStarsIsScrubbedToo) {
+  // The mask is stars: scrubbing resumes past each mask, or it never ends.
+  for (const char* password : {"*", "**", "***", "a*"}) {
+    EXPECT_TRUE(run_io([&](asio::io_context& io) -> asio::awaitable<void> {
+      const std::string refusal = std::string("-WRONGPASS * is ") + password + " here\r\n";
+      FakeServer server(io, refusal);
+      RedisOptions o = fake_options(server.port());
+      o.password = password;
+      RedisClient redis(io.get_executor(), o);
+      const std::array<std::string_view, 1> ping{"PING"};
+      const RedisCommand command(ping);
+      auto r = co_await redis.command(command);
+      EXPECT_FALSE(r) << password;
+      if (!r) {
+        EXPECT_NE(r.error().message.find("AUTH refused: WRONGPASS"), std::string::npos) << r.error().message;
+        if (std::string_view(password) == "a*") {
+          EXPECT_EQ(r.error().message.find("a*"), std::string::npos) << r.error().message;
+        }
+      }
+      server.close();
+    })) << password;
   }
 }
 

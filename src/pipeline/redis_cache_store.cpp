@@ -116,13 +116,13 @@ Expected<std::vector<std::string>> selected(std::vector<std::string> keys, const
 
 RedisCacheStore::RedisCacheStore(RedisCacheOptions options) : options_(std::move(options)) {}
 
-asio::awaitable<http::RedisClient*> RedisCacheStore::client() {
+asio::awaitable<std::shared_ptr<http::RedisClient>> RedisCacheStore::client() {
   auto executor = co_await asio::this_coro::executor;
-  http::RedisClient& redis = http::redis_client_for(executor, options_.redis);
+  std::shared_ptr<http::RedisClient> redis = http::redis_client_for(executor, options_.redis);
   // The first call reads where Redis's eviction count stands (once: when
   // INFO fails, stats() takes the baseline instead).
-  if (!baseline_asked_.exchange(true, std::memory_order_relaxed)) (void)co_await evicted_keys(redis);
-  co_return &redis;
+  if (!baseline_asked_.exchange(true, std::memory_order_relaxed)) (void)co_await evicted_keys(*redis);
+  co_return redis;
 }
 
 asio::awaitable<Expected<std::uint64_t>> RedisCacheStore::evicted_keys(http::RedisClient& redis) {
@@ -145,7 +145,7 @@ asio::awaitable<Expected<std::uint64_t>> RedisCacheStore::evicted_keys(http::Red
 
 asio::awaitable<Expected<std::optional<std::string>>> RedisCacheStore::get(std::string_view key,
                                                                           cache::Clock::time_point now) {
-  http::RedisClient* redis = co_await client();
+  std::shared_ptr<http::RedisClient> redis = co_await client();
   const std::string full = options_.key_prefix + std::string(key);
   const std::array<std::string_view, 4> words{"HMGET", full, "v", "e"};
   const http::RedisCommand command(words);
@@ -169,7 +169,7 @@ asio::awaitable<Expected<bool>> RedisCacheStore::put(std::string_view key, cache
   if (value.size() + labels.space.size() + labels.provider.size() + labels.model.size() + kLabelRoom > limit) {
     co_return false;
   }
-  http::RedisClient* redis = co_await client();
+  std::shared_ptr<http::RedisClient> redis = co_await client();
   const std::string full = options_.key_prefix + std::string(key);
   const bool forever = expires == cache::Clock::time_point::max();
   const std::string expiry = std::to_string(forever ? 0 : std::max<std::int64_t>(epoch_ms(expires), 1));
@@ -199,7 +199,7 @@ asio::awaitable<Expected<bool>> RedisCacheStore::put(std::string_view key, cache
 }
 
 asio::awaitable<Expected<std::uint64_t>> RedisCacheStore::clear(cache::ClearFilter filter) {
-  http::RedisClient* redis = co_await client();
+  std::shared_ptr<http::RedisClient> redis = co_await client();
   const bool everything = !filter.space && !filter.provider && !filter.model;
   const std::string pattern = prefix_pattern(options_.key_prefix);
   const std::string count = std::to_string(options_.scan_batch);
@@ -231,10 +231,15 @@ asio::awaitable<Expected<std::uint64_t>> RedisCacheStore::clear(cache::ClearFilt
 }
 
 asio::awaitable<Expected<cache::BackendStats>> RedisCacheStore::stats() {
-  http::RedisClient* redis = co_await client();
+  std::shared_ptr<http::RedisClient> redis = co_await client();
   const std::string pattern = prefix_pattern(options_.key_prefix);
   const std::string count = std::to_string(options_.scan_batch);
   const std::array<std::string_view, 2> hstrlen{"HSTRLEN", "v"};
+  const std::array<std::string_view, 2> hexists{"HEXISTS", "v"};
+  // Approximate while entries come and go, as any count of a live cache is:
+  // SCAN may also return a key twice (when Redis resizes its table during
+  // the scan). Remembering every key to drop repeats would cost memory in
+  // proportion to the cache, for a statistic.
   cache::BackendStats out;
   std::string cursor = "0";
   do {
@@ -244,10 +249,22 @@ asio::awaitable<Expected<cache::BackendStats>> RedisCacheStore::stats() {
     if (page->keys.empty()) continue;
     auto sizes = co_await per_key(*redis, page->keys, hstrlen);
     if (!sizes) co_return sizes.take_error();
-    for (const Reply& r : sizes.value()) {
-      if (r.type != Type::integer || r.integer <= 0) continue;  // not ours, or gone meanwhile
+    std::vector<std::string> zero;  // HSTRLEN 0: an empty value, or gone meanwhile
+    for (std::size_t i = 0; i < sizes->size() && i < page->keys.size(); ++i) {
+      const Reply& r = (*sizes)[i];
+      if (r.type != Type::integer || r.integer < 0) continue;  // not one of our hashes
+      if (r.integer == 0) {
+        zero.push_back(std::move(page->keys[i]));
+        continue;
+      }
       ++out.entries;
       out.bytes += static_cast<std::uint64_t>(r.integer);
+    }
+    if (zero.empty()) continue;
+    auto held = co_await per_key(*redis, zero, hexists);
+    if (!held) co_return held.take_error();
+    for (const Reply& r : held.value()) {
+      if (r.type == Type::integer && r.integer == 1) ++out.entries;
     }
   } while (cursor != "0");
   // Evictions are best effort: a Redis that refuses INFO still has entries.

@@ -50,7 +50,7 @@ class RedisCacheStore final : public CacheStore {
   const RedisCacheOptions& options() const { return options_; }
 
  private:
-  boost::asio::awaitable<http::RedisClient*> client();
+  boost::asio::awaitable<std::shared_ptr<http::RedisClient>> client();  // held for the whole call
   // Redis's evicted_keys now; remembered as the baseline the first time.
   boost::asio::awaitable<Expected<std::uint64_t>> evicted_keys(http::RedisClient& redis);
 

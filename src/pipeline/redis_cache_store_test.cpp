@@ -39,10 +39,17 @@ class RedisCacheStoreTest : public ::testing::Test {
   // The raw client of the calling context, for what the store does not show.
   asio::awaitable<Expected<resp::Reply>> raw(std::string_view verb, std::string_view key) {
     const auto executor = co_await asio::this_coro::executor;
-    auto& redis = http::redis_client_for(executor, options_.redis);
+    auto redis = http::redis_client_for(executor, options_.redis);
     const std::array<std::string_view, 2> words{verb, key};
     const http::RedisCommand command(words);
-    co_return co_await redis.command(command);
+    co_return co_await redis->command(command);
+  }
+
+  // clear() takes its filter by value: a named copy is moved in, so no
+  // co_await's full-expression builds a temporary (GCC 12).
+  static asio::awaitable<Expected<std::uint64_t>> clear(RedisCacheStore& store, const ClearFilter& filter) {
+    ClearFilter named = filter;
+    co_return co_await store.clear(std::move(named));
   }
 
   // Puts `key` for an hour with labels (space, provider, model).
@@ -83,7 +90,7 @@ TEST_F(RedisCacheStoreTest, PutGetReplaceAndMiss) {
     const std::string full = options_.key_prefix + "k1";
     auto type = co_await raw("TYPE", full);
     EXPECT_TRUE(type && type->str == "hash");
-    (void)co_await store.clear(kAll);
+    (void)co_await clear(store, kAll);
   }));
 }
 
@@ -92,21 +99,26 @@ TEST_F(RedisCacheStoreTest, ExpiryByRedisAndByTheCallersClock) {
   EXPECT_TRUE(run_io([&](asio::io_context&) -> asio::awaitable<void> {
     const EntryLabels labels{"", "p", "m"};
     const auto now = Clock::now();
-    const auto expires = now + milliseconds(300);
+    // Long enough that a slow (sanitized) run still finds it before then.
+    const auto expires = now + std::chrono::seconds(5);
     auto kept = co_await store.put("soon", labels, "v", expires);
     EXPECT_TRUE(kept && kept.value());
     const std::string soon = options_.key_prefix + "soon", forever = options_.key_prefix + "forever";
     auto ttl = co_await raw("PTTL", soon);
-    EXPECT_TRUE(ttl && ttl->integer > 0 && ttl->integer <= 300) << (ttl ? ttl->integer : -9);
+    EXPECT_TRUE(ttl && ttl->integer > 0 && ttl->integer <= 5000) << (ttl ? ttl->integer : -9);
     // Past its expiry by the caller's clock: a miss, whatever Redis holds.
     auto later = co_await store.get("soon", expires);
     EXPECT_TRUE(later && !later.value());
     auto before = co_await store.get("soon", now);
     EXPECT_TRUE(before && before.value());
-    // And Redis drops it (a backstop ends the wait).
+    // And Redis drops one at its expiry: a short-lived key of its own (a
+    // backstop ends the wait).
+    kept = co_await store.put("brief", labels, "v", now + milliseconds(100));
+    EXPECT_TRUE(kept && kept.value());
+    const std::string brief = options_.key_prefix + "brief";
     bool gone = false;
     for (int i = 0; i < 1000 && !gone; ++i) {
-      auto exists = co_await raw("EXISTS", soon);
+      auto exists = co_await raw("EXISTS", brief);
       gone = exists && exists->integer == 0;
       if (!gone) co_await sleep_for(milliseconds(10));
     }
@@ -119,14 +131,14 @@ TEST_F(RedisCacheStoreTest, ExpiryByRedisAndByTheCallersClock) {
     EXPECT_TRUE(ttl && ttl->integer == -1);
     auto far = co_await store.get("forever", next_year);
     EXPECT_TRUE(far && far.value());
-    (void)co_await store.clear(kAll);
+    (void)co_await clear(store, kAll);
   }));
 }
 
 TEST_F(RedisCacheStoreTest, ClearByLabelsAndStats) {
   RedisCacheStore store(options_);
   EXPECT_TRUE(run_io([&](asio::io_context&) -> asio::awaitable<void> {
-    (void)co_await store.clear(kAll);
+    (void)co_await clear(store, kAll);
     const std::string va(100, 'a'), vb(10, 'b'), vg(1, 'g');
     int kept = 0;
     for (int i = 0; i < 10; ++i) {
@@ -136,19 +148,25 @@ TEST_F(RedisCacheStoreTest, ClearByLabelsAndStats) {
       const bool kg = co_await put(store, g, "", "anthropic", "claude", vg);
       kept += ka + kb + kg;
     }
-    EXPECT_EQ(kept, 30);
-    // A key outside the prefix, and a foreign one inside it, are left alone by clear(filter).
+    // An empty value is an entry too (HSTRLEN 0, like a key gone meanwhile).
+    const std::string empty_key = "empty", nothing;
+    const bool ke = co_await put(store, empty_key, "", "other", "x", nothing);
+    EXPECT_EQ(kept + ke, 31);
+    // A key outside the prefix is never touched; a foreign key (not a hash)
+    // inside it is no entry, and only a full clear removes it.
     const std::string outside = "aisbf:test:outside:" + options_.key_prefix;
+    const std::string foreign = options_.key_prefix + "foreign";
     (void)co_await raw("INCR", outside);
+    (void)co_await raw("INCR", foreign);
     auto stats = co_await store.stats();
     EXPECT_TRUE(stats);
     if (stats) {
-      EXPECT_EQ(stats->entries, 30u);
+      EXPECT_EQ(stats->entries, 31u);
       EXPECT_EQ(stats->bytes, 10u * (100 + 10 + 1));
     }
     ClearFilter alice;
     alice.space = "alice";
-    auto removed = co_await store.clear(alice);
+    auto removed = co_await clear(store, alice);
     EXPECT_TRUE(removed && removed.value() == 10u);
     const std::string a3 = "a3", b3 = "b3";
     auto alice_gone = co_await get(store, a3);
@@ -158,14 +176,17 @@ TEST_F(RedisCacheStoreTest, ClearByLabelsAndStats) {
     ClearFilter claude;
     claude.provider = "anthropic";
     claude.model = "claude";
-    removed = co_await store.clear(claude);
+    removed = co_await clear(store, claude);
     EXPECT_TRUE(removed && removed.value() == 10u);
     ClearFilter nobody;
     nobody.model = "none";
-    removed = co_await store.clear(nobody);
+    removed = co_await clear(store, nobody);
     EXPECT_TRUE(removed && removed.value() == 0u);
-    removed = co_await store.clear({});
-    EXPECT_TRUE(removed && removed.value() == 10u);
+    auto foreign_kept = co_await raw("GET", foreign);
+    EXPECT_TRUE(foreign_kept && foreign_kept->str == "1") << "left alone by every clear(filter)";
+    ClearFilter everything;
+    removed = co_await clear(store, everything);
+    EXPECT_TRUE(removed && removed.value() == 12u) << "bob's 10, the empty one and the foreign key";
     stats = co_await store.stats();
     EXPECT_TRUE(stats && stats->entries == 0 && stats->bytes == 0);
     auto survivor = co_await raw("GET", outside);
@@ -190,15 +211,20 @@ TEST_F(RedisCacheStoreTest, ALargeValueAndOneTooLargeToReadBack) {
     EXPECT_FALSE(kept_huge);
     auto none = co_await get(store, huge_key);
     EXPECT_FALSE(none);
-    (void)co_await store.clear(kAll);
+    (void)co_await clear(store, kAll);
   }));
 }
 
 TEST_F(RedisCacheStoreTest, SharedByWorkersEachWithItsOwnConnection) {
   RedisCacheStore store(options_);
   std::atomic<int> hits = 0;
+  std::array<std::int64_t, 3> connection{};  // CLIENT ID of each worker's connection
   auto worker = [&](int w) {
     EXPECT_TRUE(run_io([&](asio::io_context&) -> asio::awaitable<void> {
+      // The connection of this worker's context: the store's, as raw() finds it.
+      auto id = co_await raw("CLIENT", "ID");
+      EXPECT_TRUE(id && id->type == resp::Type::integer);
+      if (id) connection[static_cast<std::size_t>(w)] = id->integer;
       for (int i = 0; i < 50; ++i) {
         const std::string key = "w" + std::to_string(w) + ":" + std::to_string(i);
         const bool kept = co_await put(store, key, "", "p", "m", key);
@@ -212,7 +238,9 @@ TEST_F(RedisCacheStoreTest, SharedByWorkersEachWithItsOwnConnection) {
   a.join();
   b.join();
   EXPECT_EQ(hits.load(), 100);
-  run_io([&](asio::io_context&) -> asio::awaitable<void> { (void)co_await store.clear(kAll); });
+  EXPECT_TRUE(connection[1] > 0 && connection[2] > 0 && connection[1] != connection[2])
+      << connection[1] << " " << connection[2];
+  run_io([&](asio::io_context&) -> asio::awaitable<void> { (void)co_await clear(store, kAll); });
 }
 
 TEST_F(RedisCacheStoreTest, RedisDownIsAnErrorAtOnce) {
@@ -231,7 +259,7 @@ TEST_F(RedisCacheStoreTest, RedisDownIsAnErrorAtOnce) {
       auto kept = co_await store.put("k", labels, "v", expires);
       EXPECT_FALSE(kept);
     }
-    auto cleared = co_await store.clear(kAll);
+    auto cleared = co_await clear(store, kAll);
     EXPECT_FALSE(cleared);
     auto stats = co_await store.stats();
     EXPECT_FALSE(stats);
@@ -245,12 +273,12 @@ TEST_F(RedisCacheStoreTest, EvictionsAreRedisEvictedKeys) {
   RedisCacheStore store(options_);
   EXPECT_TRUE(run_io([&](asio::io_context&) -> asio::awaitable<void> {
     const auto executor = co_await asio::this_coro::executor;
-    auto& redis = http::redis_client_for(executor, options_.redis);
+    auto redis = http::redis_client_for(executor, options_.redis);
     const std::array<std::string_view, 4> maxmemory{"CONFIG", "SET", "maxmemory", "4mb"};
     const std::array<std::string_view, 4> policy{"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"};
     const std::array<http::RedisCommand, 2> config{maxmemory, policy};
     const std::span<const http::RedisCommand> batch(config);
-    auto set = co_await redis.pipeline(batch);
+    auto set = co_await redis->pipeline(batch);
     EXPECT_TRUE(set && (*set)[0].str == "OK" && (*set)[1].str == "OK");
     auto before = co_await store.stats();
     EXPECT_TRUE(before && before->evictions == 0);
@@ -261,7 +289,7 @@ TEST_F(RedisCacheStoreTest, EvictionsAreRedisEvictedKeys) {
     }
     auto after = co_await store.stats();
     EXPECT_TRUE(after && after->evictions > 0 && after->entries < 100);
-    (void)co_await store.clear(kAll);
+    (void)co_await clear(store, kAll);
     auto cleared = co_await store.stats();
     EXPECT_TRUE(cleared && cleared->evictions == 0) << "counted again from the last full clear";
   }));

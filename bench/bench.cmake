@@ -111,3 +111,14 @@ if(benchmark_FOUND)
   target_link_libraries(bench-autoselect PRIVATE benchmark::benchmark Boost::json PkgConfig::SODIUM)
   set_target_properties(bench-autoselect PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()
+
+# A response-cache hit in Redis (bench/redis_cache.cpp), on request:
+# `cmake --build build --target bench-redis-cache`. Compiles the Redis
+# sources itself at -O2; Asio comes from asio_impl.
+add_executable(bench-redis-cache EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/redis_cache.cpp
+  ${CMAKE_SOURCE_DIR}/src/http/resp.cpp ${CMAKE_SOURCE_DIR}/src/http/redis_client.cpp
+  ${CMAKE_SOURCE_DIR}/src/pipeline/redis_cache_store.cpp ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
+target_compile_options(bench-redis-cache PRIVATE -O2)
+target_include_directories(bench-redis-cache PRIVATE ${CMAKE_SOURCE_DIR}/src)
+target_link_libraries(bench-redis-cache PRIVATE asio_impl spdlog::spdlog fmt::fmt)
+set_target_properties(bench-redis-cache PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

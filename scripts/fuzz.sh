@@ -52,6 +52,7 @@ build_dir=${build_dir:-$root/build-fuzz}
 table=(
   "sse_parser|src/http/sse_parser_fuzz.cpp|src/http/sse_parser.cpp|openai anthropic gemini"
   "ndjson_splitter|src/http/ndjson_splitter_fuzz.cpp|src/http/ndjson_splitter.cpp|ollama"
+  "resp|src/http/resp_fuzz.cpp|src/http/resp.cpp|resp"
   "json_scan|src/core/json_scan_fuzz.cpp|src/core/json_scan.cpp|openai_ingress anthropic_ingress openai anthropic gemini ollama"
   "openai_stream|src/providers/openai/openai_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/openai|openai"
   "anthropic_stream|src/providers/anthropic/anthropic_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/anthropic|anthropic"

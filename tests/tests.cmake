@@ -102,6 +102,20 @@ if(TARGET aisbf_unit_tests)
   endforeach()
 endif()
 
+# redis.client: the RESP parser, the Redis client and the Redis cache store
+# against a throwaway redis-server (tests/db/with_server.sh redis; the
+# outage tests start scratch servers of their own through server.sh).
+if(TARGET aisbf_unit_tests)
+  add_test(NAME redis.client
+           COMMAND bash ${AISBF_TESTS_DIR}/db/with_server.sh redis --
+                   $<TARGET_FILE:aisbf_unit_tests> "--gtest_filter=Resp*:RedisClient*:RedisCacheStore*"
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(redis.client PROPERTIES
+    ENVIRONMENT "AISBF_DB_TEST_SECONDS=150"
+    TIMEOUT 210
+    LABELS redis)
+endif()
+
 # store.gateway_postgres and store.gateway_mysql: the aisbf binary itself on
 # a throwaway PostgreSQL or MariaDB server (tests/integration/store_backends
 # runs its body on the backend whose URL with_server.sh exports; without

@@ -1,4 +1,4 @@
-// Helpers for the PostgreSQL and MariaDB driver tests (test code only; their
+// Helpers for the PostgreSQL, MariaDB and Redis driver tests (test code only; their
 // own namespace, apart from the store tests' helpers): a
 // loopback port nothing listens on, a parsed test URL, and a scratch server
 // of their own (tests/db/server.sh) that a test may stop.
@@ -78,10 +78,14 @@ class ScratchServer {
   ScratchServer& operator=(const ScratchServer&) = delete;
 
   const std::string& url() const { return url_; }  // empty if it did not start
+  const std::string& dir() const { return dir_; }
   void stop() {
     if (!dir_.empty()) run(script() + " stop " + dir_);
     dir_.clear();
   }
+  // PostgreSQL and Redis: killed at once, then started again on the same port.
+  void down() { run(script() + " down " + dir_); }
+  void up() { run(script() + " up " + dir_); }
 
  private:
   static std::string script() { return std::string(AISBF_SOURCE_DIR) + "/tests/db/server.sh"; }

@@ -3,17 +3,18 @@
 # Debian's packages: data, sockets and logs in <dir>, TCP on 127.0.0.1 only,
 # on a free port, with fsync off (the data is thrown away).
 #
-#   tests/db/server.sh start postgres|mariadb <dir>   prints the server's URL
-#   tests/db/server.sh stop <dir>                     stops it, removes <dir>
-#   tests/db/server.sh down <dir>                     PostgreSQL: stops it at once, keeps <dir>
-#   tests/db/server.sh up <dir>                       PostgreSQL: starts it again (same port and data)
+#   tests/db/server.sh start postgres|mariadb|redis <dir>   prints the server's URL
+#   tests/db/server.sh stop <dir>                           stops it, removes <dir>
+#   tests/db/server.sh down <dir>                           PostgreSQL, Redis: stops it at once, keeps <dir>
+#   tests/db/server.sh up <dir>                             PostgreSQL, Redis: starts it again (same port)
 #
 # `down` and `up` let a test take the database away under a running aisbf
 # and bring it back; `stop` still cleans up a server that is down.
 #
 # `start` prints postgresql://aisbf:<pw>@127.0.0.1:<port>/aisbf (or mysql://…)
 # once the server accepts the `aisbf` user, who owns the `aisbf` database and
-# has a random password. If `start` fails, it stops what it started. Every
+# has a random password. Redis (no persistence, the default user with a
+# random requirepass): redis://:<pw>@127.0.0.1:<port>/0 once it answers PING. If `start` fails, it stops what it started. Every
 # wait is bounded (AISBF_DB_WAIT_SECONDS, default 30).
 #
 # With AISBF_DB_TEMPLATE=<tdir>, the first start saves its fresh data
@@ -27,6 +28,7 @@ set -euo pipefail
 
 PG_BIN=${AISBF_PG_BIN:-/usr/lib/postgresql/15/bin}
 MARIADBD=${AISBF_MARIADBD:-/usr/sbin/mariadbd}
+REDIS_SERVER=${AISBF_REDIS_SERVER:-/usr/bin/redis-server}
 WAIT_SECONDS=${AISBF_DB_WAIT_SECONDS:-30}
 TEMPLATE=${AISBF_DB_TEMPLATE:-}
 
@@ -212,6 +214,54 @@ maria_stop() {
   [ -z "$pid" ] || kill_server "$pid" "--datadir=$dir/data"
 }
 
+# --------------------------------------------------------------------- Redis
+
+redis_ping() {
+  REDISCLI_AUTH=$(cat "$DIR/password") redis-cli --no-auth-warning -h 127.0.0.1 -p "$(cat "$DIR/port")" ping |
+    grep -q PONG
+}
+
+# Starts redis-server from $1/redis.conf (daemonized: it writes its pid file).
+redis_launch() {
+  local dir=$1
+  rm -f "$dir/redis.pid"
+  "$REDIS_SERVER" "$dir/redis.conf" </dev/null >/dev/null 2>&1 || return 1
+  wait_for redis_ping
+}
+
+redis_start() {
+  local dir=$1 password port attempt
+  password=$(random_hex 16)
+  echo "$password" >"$dir/password"
+  for attempt in 1 2 3 4 5; do
+    port=$(pick_port)
+    echo "$port" >"$dir/port"
+    cat >"$dir/redis.conf" <<EOF
+bind 127.0.0.1
+port $port
+requirepass $password
+dir $dir
+daemonize yes
+pidfile $dir/redis.pid
+logfile $dir/server.log
+save ""
+appendonly no
+EOF
+    redis_launch "$dir" && break
+    redis_stop "$dir"
+    grep -q "Address already in use" "$dir/server.log" 2>/dev/null ||
+      { cat "$dir/server.log" >&2 2>/dev/null; die "redis-server did not start"; }
+    [ "$attempt" -lt 5 ] || die "redis-server found no free port"
+  done
+  echo "redis://:$password@127.0.0.1:$port/0"
+}
+
+redis_stop() {
+  local dir=$1 pid=""
+  [ -f "$dir/redis.pid" ] && pid=$(cat "$dir/redis.pid" 2>/dev/null || true)
+  [ -z "$pid" ] || kill_server "$pid" "redis-server"
+}
+
 # ---------------------------------------------------------------------- main
 
 stop_dir() {
@@ -221,15 +271,16 @@ stop_dir() {
   case "$KIND" in
     postgres) pg_stop "$DIR" ;;
     mariadb) maria_stop "$DIR" ;;
+    redis) redis_stop "$DIR" ;;
   esac
   rm -rf -- "$DIR"
 }
 
 case "${1:-}" in
   start)
-    [ $# = 3 ] || die "usage: server.sh start postgres|mariadb <dir>"
+    [ $# = 3 ] || die "usage: server.sh start postgres|mariadb|redis <dir>"
     KIND=$2
-    case "$KIND" in postgres | mariadb) ;; *) die "unknown server kind: $KIND" ;; esac
+    case "$KIND" in postgres | mariadb | redis) ;; *) die "unknown server kind: $KIND" ;; esac
     mkdir -p -- "$3"
     DIR=$(cd -- "$3" && pwd)
     [ -z "$(ls -A -- "$DIR")" ] || die "$DIR is not empty"
@@ -237,6 +288,9 @@ case "${1:-}" in
     [ ${#DIR} -le 80 ] || die "$DIR is too long for a socket path"
     if [ "$KIND" = postgres ]; then
       [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 is not installed ($PG_BIN): run scripts/setup.sh --tests"
+    elif [ "$KIND" = redis ]; then
+      [ -x "$REDIS_SERVER" ] && command -v redis-cli >/dev/null ||
+        die "Redis is not installed: run scripts/setup.sh --tests"
     else
       if ! command -v mariadb-install-db >/dev/null || [ ! -x "$MARIADBD" ]; then
         die "MariaDB is not installed: run scripts/setup.sh --tests"
@@ -251,7 +305,11 @@ case "${1:-}" in
     fi
     chmod 700 "$DIR"
     cd "$DIR"  # postgres' tools must be able to stat their working directory
-    if [ "$KIND" = postgres ]; then pg_start "$DIR"; else maria_start "$DIR"; fi
+    case "$KIND" in
+      postgres) pg_start "$DIR" ;;
+      mariadb) maria_start "$DIR" ;;
+      redis) redis_start "$DIR" ;;
+    esac
     trap - EXIT
     ;;
   stop)
@@ -262,13 +320,15 @@ case "${1:-}" in
     [ $# = 2 ] || die "usage: server.sh down|up <dir>"
     DIR=$(cd -- "$2" && pwd)
     KIND=$(cat "$DIR/kind" 2>/dev/null || true)
-    [ "$KIND" = postgres ] || die "down and up work on a PostgreSQL server only"
+    [ "$KIND" = postgres ] || [ "$KIND" = redis ] || die "down and up work on a PostgreSQL or Redis server only"
     cd "$DIR"
-    if [ "$1" = down ]; then
+    if [ "$KIND" = redis ]; then
+      if [ "$1" = down ]; then redis_stop "$DIR"; else redis_launch "$DIR" || die "redis-server did not start again"; fi
+    elif [ "$1" = down ]; then
       as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t "$WAIT_SECONDS" stop >/dev/null
     else
       as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" start >/dev/null
     fi
     ;;
-  *) die "usage: server.sh start postgres|mariadb <dir> | stop|down|up <dir>" ;;
+  *) die "usage: server.sh start postgres|mariadb|redis <dir> | stop|down|up <dir>" ;;
 esac

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway database server (tests/db/server.sh):
 #
-#   tests/db/with_server.sh postgres|mariadb -- <cmd…>
+#   tests/db/with_server.sh postgres|mariadb|redis -- <cmd…>
 #
-# The command sees the server's URL in AISBF_TEST_POSTGRES_URL or
-# AISBF_TEST_MYSQL_URL, its directory in AISBF_TEST_DB_DIR, and
+# The command sees the server's URL in AISBF_TEST_POSTGRES_URL,
+# AISBF_TEST_MYSQL_URL or AISBF_TEST_REDIS_URL, its directory in AISBF_TEST_DB_DIR, and
 # AISBF_DB_TEMPLATE, which makes the servers it starts itself quicker. The server is stopped and its
 # temp dir removed when the command ends, fails or is interrupted. The
 # command runs under `timeout` (AISBF_DB_TEST_SECONDS, default 150) so the
@@ -13,7 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -lt 3 ] || [ "$2" != -- ]; then
-  echo "usage: with_server.sh postgres|mariadb -- <cmd…>" >&2
+  echo "usage: with_server.sh postgres|mariadb|redis -- <cmd…>" >&2
   exit 2
 fi
 kind=$1
@@ -21,6 +21,7 @@ shift 2
 case "$kind" in
   postgres) var=AISBF_TEST_POSTGRES_URL ;;
   mariadb) var=AISBF_TEST_MYSQL_URL ;;
+  redis) var=AISBF_TEST_REDIS_URL ;;
   *) echo "with_server.sh: unknown server kind: $kind" >&2; exit 2 ;;
 esac
 

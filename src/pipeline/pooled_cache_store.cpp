@@ -1,0 +1,48 @@
+// Each call hands the blocking one to the DB pool. The lambdas capture by
+// reference only (the coroutine's frame, which holds the parameters,
+// outlives the call) and are named before the co_await: g++ 12 destroys a
+// temporary inside a co_await expression twice (pipeline/db_pool.hpp).
+#include "pipeline/pooled_cache_store.hpp"
+
+#include "cache/backend_factory.hpp"
+
+namespace aisbf {
+
+boost::asio::awaitable<Expected<std::optional<std::string>>> PooledCacheStore::get(std::string_view key,
+                                                                                   cache::Clock::time_point now) {
+  cache::Backend& backend = *backend_;
+  auto call = [&backend, &key, &now] { return backend.get(key, now); };
+  auto result = co_await pool_.run(call);
+  co_return result;
+}
+
+boost::asio::awaitable<Expected<bool>> PooledCacheStore::put(std::string_view key, cache::EntryLabels labels,
+                                                             std::string_view value,
+                                                             cache::Clock::time_point expires) {
+  cache::Backend& backend = *backend_;
+  auto call = [&backend, &key, &labels, &value, &expires] { return backend.put(key, labels, value, expires); };
+  auto result = co_await pool_.run(call);
+  co_return result;
+}
+
+boost::asio::awaitable<Expected<std::uint64_t>> PooledCacheStore::clear(cache::ClearFilter filter) {
+  cache::Backend& backend = *backend_;
+  auto call = [&backend, &filter] { return backend.clear(filter); };
+  auto result = co_await pool_.run(call);
+  co_return result;
+}
+
+boost::asio::awaitable<Expected<cache::BackendStats>> PooledCacheStore::stats() {
+  cache::Backend& backend = *backend_;
+  auto call = [&backend] { return backend.stats(); };
+  auto result = co_await pool_.run(call);
+  co_return result;
+}
+
+Expected<std::unique_ptr<CacheStore>> make_pooled_cache_store(const cache::BackendOptions& options, DbPool& pool) {
+  auto backend = cache::make_pooled_backend(options);
+  if (!backend) return backend.take_error();
+  return std::unique_ptr<CacheStore>(std::make_unique<PooledCacheStore>(pool, std::move(backend.value())));
+}
+
+}  // namespace aisbf

@@ -365,10 +365,15 @@ Result<Done> SqlBackend::delete_all(SqlConnection& c, const std::vector<Doomed>&
 Result<std::uint64_t> SqlBackend::evict(SqlConnection& c, std::string_view kept_key, std::int64_t kept_size,
                                         State& state) {
   std::uint64_t evicted = 0;
-  const std::string sql = "SELECT cache_key, size_bytes FROM aisbf_response_cache WHERE cache_key <> ? ORDER BY seq "
-                          "LIMIT " + std::to_string(kEvictBatch);
   const SqlValue p[] = {std::string(kept_key)};
   while (over(state)) {
+    // As many rows as the entry count is over (one, at steady state), at
+    // least one and at most a batch: a put reads no rows it keeps.
+    const std::int64_t excess = state.entries - static_cast<std::int64_t>(limits_.max_entries);
+    const std::int64_t batch = std::clamp<std::int64_t>(excess, 1, kEvictBatch);
+    const std::string sql =
+        "SELECT cache_key, size_bytes FROM aisbf_response_cache WHERE cache_key <> ? ORDER BY seq LIMIT " +
+        std::to_string(batch);
     auto oldest = select_doomed(c, sql.c_str(), p);
     if (!oldest) return oldest.error();
     if (oldest->empty()) {

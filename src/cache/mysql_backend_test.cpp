@@ -21,6 +21,11 @@ TEST(MysqlCacheBackend, UnreachableIsAnErrorWithoutThePassword) {
   auto put = backend->put(std::string(64, 'a'), EntryLabels{"u", "p", "m"}, "v", Clock::now());
   ASSERT_FALSE(put.has_value());
   EXPECT_EQ(put.error().message.find("s3cret"), std::string::npos) << put.error().message;
+  // Right after a failed connect, calls fail at once rather than wait for
+  // another connect timeout on the DB pool's threads.
+  auto stats = backend->stats();
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_NE(stats.error().message.find("not trying again yet"), std::string::npos) << stats.error().message;
 }
 
 }  // namespace

@@ -36,6 +36,10 @@ using store::StoreError;
 constexpr std::size_t kIdleConnections = 8;  // callers are the DB pool's few threads
 constexpr int kSweepBatch = 16;              // expired rows a put removes in passing
 constexpr int kEvictBatch = 64;              // oldest rows read per eviction round
+// After a failed connect, calls fail at once for this long: a MariaDB that
+// is down must not hold the DB pool's few threads (the store's too) for a
+// connect timeout on every cache lookup.
+constexpr std::int64_t kReconnectPauseMs = 2000;
 
 constexpr const char* kSqliteSchema = R"sql(
 CREATE TABLE IF NOT EXISTS aisbf_response_cache (
@@ -157,6 +161,7 @@ class SqlBackend final : public Backend {
   std::mutex schema_mutex_;
   std::atomic<bool> schema_ready_{false};
   std::atomic<std::uint64_t> evictions_{0};
+  std::atomic<std::int64_t> no_connect_until_ms_{0};
 };
 
 // An idle connection or a new one; the first connection also prepares the
@@ -170,8 +175,15 @@ Result<std::unique_ptr<SqlConnection>> SqlBackend::take() {
       return c;
     }
   }
+  const std::int64_t now_ms = to_unix_ms(Clock::now());
+  if (now_ms < no_connect_until_ms_.load()) {
+    return StoreError{StoreError::Kind::unavailable, "the last connect failed; not trying again yet"};
+  }
   auto opened = connector_();
-  if (!opened) return opened.error();
+  if (!opened) {
+    if (opened.error().kind == StoreError::Kind::unavailable) no_connect_until_ms_ = now_ms + kReconnectPauseMs;
+    return opened.error();
+  }
   if (!schema_ready_.load()) {
     std::lock_guard lock(schema_mutex_);
     if (!schema_ready_.load()) {

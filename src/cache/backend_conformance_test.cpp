@@ -301,6 +301,30 @@ TEST_P(BackendConformance, OpensOverWhatIsInTheWay) {
   }
 }
 
+// A server that dropped the backend's idle connection (a restart, a
+// timeout): the next call goes through on a fresh one.
+TEST_P(BackendConformance, SurvivesALostConnection) {
+  if (GetParam() != "mysql") GTEST_SKIP() << GetParam() << " has no server connection";
+  put(*backend_, key_of(1), "before");
+  auto admin = raw_connection(GetParam(), dir_);
+  ASSERT_NE(admin, nullptr);
+  std::vector<std::int64_t> others;
+  ASSERT_TRUE(admin
+                  ->query("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND "
+                          "USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
+                          {},
+                          [&](const store::SqlRow& r) {
+                            others.push_back(r.integer(0));
+                            return true;
+                          })
+                  .ok());
+  ASSERT_FALSE(others.empty());
+  for (std::int64_t id : others) EXPECT_TRUE(admin->exec("KILL CONNECTION " + std::to_string(id)).ok());
+  EXPECT_EQ(get(*backend_, key_of(1)), "before");
+  put(*backend_, key_of(2), "after");
+  EXPECT_EQ(get(*backend_, key_of(2)), "after");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BackendConformance, ::testing::ValuesIn(available_backends()),
                          [](const auto& info) { return info.param; });
 

@@ -118,7 +118,8 @@ endif()
 if(benchmark_FOUND)
   add_executable(bench-cache-backends EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/cache_backends.cpp
     ${CMAKE_SOURCE_DIR}/src/cache/backend_support.cpp ${CMAKE_SOURCE_DIR}/src/cache/sql_backend.cpp
-    ${CMAKE_SOURCE_DIR}/src/cache/sqlite_backend.cpp ${CMAKE_SOURCE_DIR}/src/cache/file_entry.cpp
+    ${CMAKE_SOURCE_DIR}/src/cache/sql_cache_schema.cpp ${CMAKE_SOURCE_DIR}/src/cache/sqlite_backend.cpp
+    ${CMAKE_SOURCE_DIR}/src/cache/file_entry.cpp
     ${CMAKE_SOURCE_DIR}/src/cache/file_backend.cpp ${CMAKE_SOURCE_DIR}/src/store/sqlite/sqlite_driver.cpp
     ${CMAKE_SOURCE_DIR}/src/store/sql_row.cpp ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
   target_compile_options(bench-cache-backends PRIVATE -O2)

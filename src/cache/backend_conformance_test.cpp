@@ -180,8 +180,8 @@ TEST_P(BackendConformance, AValueOverTheByteLimitIsNotKept) {
 }
 
 TEST_P(BackendConformance, KeysThatAreNotHexAreRefused) {
-  for (const std::string& bad : std::vector<std::string>{"", "../etc/passwd", "abc def", "abc'; DROP TABLE x; --",
-                                                          std::string(129, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../etc/passwd", "abc def", "abc'; DROP TABLE x; --", std::string(129, 'a')}) {
     EXPECT_EQ(get(*backend_, bad), std::nullopt) << bad;
     EXPECT_FALSE(backend_->put(bad, labels(), "v", Clock::now() + 1h).has_value()) << bad;
   }

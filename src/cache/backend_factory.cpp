@@ -23,8 +23,8 @@ Expected<std::unique_ptr<Backend>> make_pooled_backend(const BackendOptions& opt
   if (kind == "sqlite") return make_sqlite_backend(options.sqlite_path, options.limits);
   if (kind == "mysql") return make_mysql_backend(options.mysql, options.limits);
   if (kind == "file") return make_file_backend(options.file_dir, options.limits);
-  return make_error(ErrorKind::internal, "response cache: \"" + options.backend +
-                                             "\" is not a backend that runs on the database pool");
+  return make_error(ErrorKind::internal,
+                    "response cache: \"" + options.backend + "\" is not a backend that runs on the database pool");
 }
 
 }  // namespace aisbf::cache

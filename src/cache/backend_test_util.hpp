@@ -31,7 +31,8 @@ inline std::vector<std::string> available_backends() {
 }
 
 inline MysqlOptions test_mysql_options() {
-  std::optional<store::testing::MysqlUrl> url = store::testing::parse_mysql_url(store::testing::env("AISBF_TEST_MYSQL_URL"));
+  std::optional<store::testing::MysqlUrl> url =
+      store::testing::parse_mysql_url(store::testing::env("AISBF_TEST_MYSQL_URL"));
   if (!url) ADD_FAILURE() << "AISBF_TEST_MYSQL_URL is not mysql://user:pass@host:port/db";
   store::testing::MysqlUrl u = url.value_or(store::testing::MysqlUrl{});
   return MysqlOptions{u.host, u.port, u.user, u.password, u.database};
@@ -79,8 +80,8 @@ inline void wipe_backend(const std::string& kind, const TempDir& dir) {
 // Ways to spoil a stored entry from outside, as a crash, a disk error or a
 // foreign writer could.
 enum class Damage {
-  wrong_size,     // the recorded length or the bytes after it do not agree
-  unreadable,     // the expiry (or the header) is not a number
+  wrong_size,  // the recorded length or the bytes after it do not agree
+  unreadable,  // the expiry (or the header) is not a number
 };
 
 // False when `kind` keeps nothing that can be damaged from outside.

@@ -30,7 +30,7 @@ namespace {
 
 constexpr std::string_view kName = "file";
 constexpr std::string_view kTempPrefix = ".tmp-";  // never a key: keys are hex
-constexpr int kSweepBatch = 16;                      // oldest entries a put checks for expiry
+constexpr int kSweepBatch = 16;                    // oldest entries a put checks for expiry
 
 std::string errno_text(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
@@ -89,10 +89,10 @@ class FileBackend final : public Backend {
 
   std::string path_of(std::string_view key) const { return dir_ + "/" + std::string(key); }
   std::uint64_t max_file_size() const { return limits_.max_bytes + kMaxFileHeader; }
-  Expected<bool> ready();  // under mutex_
-  void scan();             // under mutex_
+  Expected<bool> ready();                         // under mutex_
+  void scan();                                    // under mutex_
   void index(const std::string& key, Meta meta);  // under mutex_
-  void forget(const std::string& key);  // under mutex_: the file and its index entry
+  void forget(const std::string& key);            // under mutex_: the file and its index entry
   void sweep_and_evict(const std::string& kept, std::int64_t now_ms);
   Expected<std::string> write_temp(std::string_view key, std::uint64_t seq, std::string_view bytes);
 
@@ -143,8 +143,8 @@ void FileBackend::scan() {
       ::unlink(path.c_str());
       continue;
     }
-    found.emplace_back(name, Meta{entry->seq, entry->value.size(), entry->expires_ms, entry->space, entry->provider,
-                                  entry->model});
+    found.emplace_back(
+        name, Meta{entry->seq, entry->value.size(), entry->expires_ms, entry->space, entry->provider, entry->model});
   }
   ::closedir(d);
   for (auto& [key, meta] : found) {
@@ -194,8 +194,8 @@ void FileBackend::sweep_and_evict(const std::string& kept, std::int64_t now_ms) 
 // The entry in a temporary file of the directory (same filesystem: the
 // rename is atomic), 0600.
 Expected<std::string> FileBackend::write_temp(std::string_view key, std::uint64_t seq, std::string_view bytes) {
-  const std::string path = dir_ + "/" + std::string(kTempPrefix) + std::string(key) + "-" +
-                           std::to_string(::getpid()) + "-" + std::to_string(seq);
+  const std::string path = dir_ + "/" + std::string(kTempPrefix) + std::string(key) + "-" + std::to_string(::getpid()) +
+                           "-" + std::to_string(seq);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return backend_error(kName, errno_text("cannot create", path));
   const bool written = write_all(fd, bytes);

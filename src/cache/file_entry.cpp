@@ -18,8 +18,8 @@ bool take_number(std::string_view& text, T& out, char separator) {
 
 }  // namespace
 
-std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::string_view value,
-                                             std::int64_t expires_ms, std::uint64_t seq) {
+std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::string_view value, std::int64_t expires_ms,
+                                             std::uint64_t seq) {
   if (labels.space.size() > kMaxFileLabel || labels.provider.size() > kMaxFileLabel ||
       labels.model.size() > kMaxFileLabel) {
     return std::nullopt;
@@ -43,9 +43,8 @@ std::optional<FileEntry> decode_file_entry(std::string_view bytes) {
   std::size_t lengths[3] = {};
   std::size_t value_size = 0;
   if (!take_number(bytes, entry.expires_ms, ' ') || !take_number(bytes, entry.seq, ' ') ||
-      !take_number(bytes, lengths[0], ' ') ||
-      !take_number(bytes, lengths[1], ' ') || !take_number(bytes, lengths[2], ' ') ||
-      !take_number(bytes, value_size, '\n')) {
+      !take_number(bytes, lengths[0], ' ') || !take_number(bytes, lengths[1], ' ') ||
+      !take_number(bytes, lengths[2], ' ') || !take_number(bytes, value_size, '\n')) {
     return std::nullopt;
   }
   for (std::size_t n : lengths) {

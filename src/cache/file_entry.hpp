@@ -33,8 +33,8 @@ struct FileEntry {
 };
 
 // The whole file's bytes; nullopt when a label is too long.
-std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::string_view value,
-                                             std::int64_t expires_ms, std::uint64_t seq);
+std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::string_view value, std::int64_t expires_ms,
+                                             std::uint64_t seq);
 
 // nullopt: not an entry of this format (truncated, foreign, corrupt).
 std::optional<FileEntry> decode_file_entry(std::string_view bytes);

@@ -32,10 +32,10 @@ TEST(FileEntry, RefusesEveryTruncationAndAnyExtra) {
 }
 
 TEST(FileEntry, RefusesForeignHeaders) {
-  for (std::string_view text : {"", "aisbf-cache 2\n0 1 0 0 0 0\n", "aisbf-cache 1\n0 1 0 0 0 -1\n",
-                                "aisbf-cache 1\n0 1 0 0 0 18446744073709551615\nx",
-                                "aisbf-cache 1\n0 1 18446744073709551615 1 0 0\nx", "aisbf-cache 1\n0 1 9999 0 0 0\n",
-                                "aisbf-cache 1\n 0 1 0 0 0 0\n", "aisbf-cache 1\n0 1 0 0 0 0 \n"}) {
+  for (std::string_view text :
+       {"", "aisbf-cache 2\n0 1 0 0 0 0\n", "aisbf-cache 1\n0 1 0 0 0 -1\n",
+        "aisbf-cache 1\n0 1 0 0 0 18446744073709551615\nx", "aisbf-cache 1\n0 1 18446744073709551615 1 0 0\nx",
+        "aisbf-cache 1\n0 1 9999 0 0 0\n", "aisbf-cache 1\n 0 1 0 0 0 0\n", "aisbf-cache 1\n0 1 0 0 0 0 \n"}) {
     EXPECT_FALSE(decode_file_entry(text)) << text;
   }
   EXPECT_TRUE(decode_file_entry("aisbf-cache 1\n0 1 0 0 0 0\n"));

@@ -11,8 +11,8 @@ constexpr int kStatementSeconds = 5;
 }  // namespace
 
 std::unique_ptr<Backend> make_mysql_backend(const MysqlOptions& options, BackendLimits limits) {
-  store::MysqlTarget target{options.host, options.port, options.user, options.password, options.database,
-                            kStatementSeconds};
+  store::MysqlTarget target{options.host,     options.port,     options.user,
+                            options.password, options.database, kStatementSeconds};
   return make_sql_backend(store::Dialect::mysql, store::mysql_connector(std::move(target)), limits);
 }
 

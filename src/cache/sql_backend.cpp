@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cache/backend_support.hpp"
+#include "cache/sql_cache_schema.hpp"
 
 namespace aisbf::cache {
 namespace {
@@ -40,44 +41,6 @@ constexpr int kEvictBatch = 64;              // oldest rows read per eviction ro
 // is down must not hold the DB pool's few threads (the store's too) for a
 // connect timeout on every cache lookup.
 constexpr std::int64_t kReconnectPauseMs = 2000;
-
-constexpr const char* kSqliteSchema = R"sql(
-CREATE TABLE IF NOT EXISTS aisbf_response_cache (
-  cache_key TEXT NOT NULL PRIMARY KEY,
-  space TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
-  expires_ms INTEGER NOT NULL, seq INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
-  value BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS aisbf_response_cache_by_seq ON aisbf_response_cache (seq);
-CREATE INDEX IF NOT EXISTS aisbf_response_cache_by_expiry ON aisbf_response_cache (expires_ms);
-CREATE TABLE IF NOT EXISTS aisbf_response_cache_state (
-  id INTEGER NOT NULL PRIMARY KEY, entries INTEGER NOT NULL, bytes INTEGER NOT NULL,
-  next_seq INTEGER NOT NULL);
-)sql";
-
-// utf8mb4_bin: labels compare byte for byte, as in SQLite (a clear for
-// user "Alice" must not take "alice"'s entries).
-constexpr const char* kMysqlSchema = R"sql(
-CREATE TABLE IF NOT EXISTS aisbf_response_cache (
-  cache_key VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
-  space TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
-  expires_ms BIGINT NOT NULL, seq BIGINT NOT NULL, size_bytes BIGINT NOT NULL,
-  value LONGBLOB NOT NULL,
-  INDEX aisbf_response_cache_by_seq (seq),
-  INDEX aisbf_response_cache_by_expiry (expires_ms)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-CREATE TABLE IF NOT EXISTS aisbf_response_cache_state (
-  id INTEGER NOT NULL PRIMARY KEY, entries BIGINT NOT NULL, bytes BIGINT NOT NULL,
-  next_seq BIGINT NOT NULL
-) ENGINE=InnoDB;
-)sql";
-
-// Fails unless both tables have the columns used below.
-constexpr const char* kProbeEntries =
-    "SELECT cache_key, space, provider, model, expires_ms, seq, size_bytes, value FROM aisbf_response_cache "
-    "WHERE 1 = 0";
-constexpr const char* kProbeState = "SELECT id, entries, bytes, next_seq FROM aisbf_response_cache_state WHERE 1 = 0";
-constexpr const char* kDropTables = "DROP TABLE IF EXISTS aisbf_response_cache; "
-                                    "DROP TABLE IF EXISTS aisbf_response_cache_state;";
 
 constexpr const char* kDeleteKey = "DELETE FROM aisbf_response_cache WHERE cache_key = ?";
 
@@ -117,7 +80,7 @@ class SqlBackend final : public Backend {
   Expected<BackendStats> stats() override;
 
  private:
-  struct Found {  // what get read
+  struct Found {                       // what get read
     std::optional<std::string> value;  // set: a live entry
     bool stale = false;                // expired or unreadable: to be removed
     bool damaged = false;              // unreadable: its recorded size is not to be trusted
@@ -218,27 +181,17 @@ Result<T> SqlBackend::in_transaction(SqlConnection& c, Fn&& fn) {
   if (auto began = c.begin(); !began) return began.error();
   Result<T> r = fn();
   if (r) {
-    if (auto committed = c.commit(); committed) return r;
-    else r = committed.error();
+    if (auto committed = c.commit(); committed)
+      return r;
+    else
+      r = committed.error();
   }
   (void)c.rollback();  // the error that matters is the first one
   return r;
 }
 
 Result<Done> SqlBackend::prepare_schema(SqlConnection& c) {
-  auto probe = [&c] {
-    auto none = [](const SqlRow&) { return false; };
-    if (auto r = c.query(kProbeEntries, {}, none); !r) return r;
-    return c.query(kProbeState, {}, none);
-  };
-  if (auto probed = probe(); !probed) {
-    // A lost connection says nothing about the schema: keep the tables.
-    if (probed.error().kind == StoreError::Kind::unavailable) return probed.error();
-    if (auto dropped = c.exec_script(kDropTables); !dropped) return dropped.error();
-  }
-  if (auto created = c.exec_script(dialect_ == Dialect::mysql ? kMysqlSchema : kSqliteSchema); !created) {
-    return created;
-  }
+  if (auto tables = create_cache_tables(c); !tables) return tables;
   // The totals row exists before any write transaction locks it: InnoDB
   // locks the gap where a missing row would go, and two puts that both
   // found it missing deadlock on their inserts.
@@ -275,11 +228,12 @@ Result<State> SqlBackend::lock_state(SqlConnection& c) {
 // The totals row, counted from the table.
 Result<State> SqlBackend::insert_state(SqlConnection& c) {
   State rebuilt;
-  auto counted = c.query("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0), COALESCE(MAX(seq), 0) FROM aisbf_response_cache",
-                         {}, [&rebuilt](const SqlRow& r) {
-                           rebuilt = State{r.integer(0), r.integer(1), r.integer(2) + 1};
-                           return false;
-                         });
+  auto counted =
+      c.query("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0), COALESCE(MAX(seq), 0) FROM aisbf_response_cache", {},
+              [&rebuilt](const SqlRow& r) {
+                rebuilt = State{r.integer(0), r.integer(1), r.integer(2) + 1};
+                return false;
+              });
   if (!counted) return counted.error();
   // Two racing for it (the row deleted by hand): the loser's insert
   // conflicts and its call fails (a miss); the next one finds the row.
@@ -344,16 +298,15 @@ Result<Done> SqlBackend::remove_stale(SqlConnection& c, std::string_view key, co
 }
 
 Result<Done> SqlBackend::recount(SqlConnection& c, State& s) {
-  return c.query("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM aisbf_response_cache", {},
-                 [&s](const SqlRow& r) {
-                   s.entries = std::max<std::int64_t>(0, r.integer(0));
-                   s.bytes = std::max<std::int64_t>(0, r.integer(1));
-                   return false;
-                 });
+  return c.query("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM aisbf_response_cache", {}, [&s](const SqlRow& r) {
+    s.entries = std::max<std::int64_t>(0, r.integer(0));
+    s.bytes = std::max<std::int64_t>(0, r.integer(1));
+    return false;
+  });
 }
 
 Result<std::vector<Doomed>> SqlBackend::select_doomed(SqlConnection& c, const char* sql,
-                                                       std::span<const SqlValue> params) {
+                                                      std::span<const SqlValue> params) {
   std::vector<Doomed> rows;
   auto r = c.query(sql, params, [&rows](const SqlRow& row) {
     rows.push_back(Doomed{row.text(0), size_of(row, 1)});
@@ -415,19 +368,27 @@ Result<SqlBackend::Stored> SqlBackend::store(SqlConnection& c, std::string_view 
     const SqlValue now[] = {to_unix_ms(Clock::now())};
     auto expired = select_doomed(c,
                                  ("SELECT cache_key, size_bytes FROM aisbf_response_cache WHERE expires_ms <= ? "
-                                  "ORDER BY expires_ms LIMIT " + std::to_string(kSweepBatch)).c_str(),
+                                  "ORDER BY expires_ms LIMIT " +
+                                  std::to_string(kSweepBatch))
+                                     .c_str(),
                                  now);
     if (!expired) return expired.error();
     replaced->insert(replaced->end(), expired->begin(), expired->end());
     if (auto d = delete_all(c, replaced.value(), s); !d) return d.error();
 
     const auto size = static_cast<std::int64_t>(value.size());
-    const SqlValue row[] = {std::string(key),         std::string(labels.space), std::string(labels.provider),
-                            std::string(labels.model), expires_ms,                s.next_seq,
-                            size,                     std::string(value)};
+    const SqlValue row[] = {std::string(key),
+                            std::string(labels.space),
+                            std::string(labels.provider),
+                            std::string(labels.model),
+                            expires_ms,
+                            s.next_seq,
+                            size,
+                            std::string(value)};
     auto inserted = c.exec(
         "INSERT INTO aisbf_response_cache (cache_key, space, provider, model, expires_ms, seq, size_bytes, value) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row);
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        row);
     if (!inserted) return inserted.error();
     ++s.next_seq;
     ++s.entries;

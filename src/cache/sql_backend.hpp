@@ -15,7 +15,6 @@ namespace aisbf::cache {
 // database that is down at start costs misses, not the gateway), and the
 // tables are created then: CREATE TABLE IF NOT EXISTS, or dropped and
 // created again when what is there is not a schema this code reads.
-std::unique_ptr<Backend> make_sql_backend(store::Dialect dialect, store::SqlConnector connector,
-                                          BackendLimits limits);
+std::unique_ptr<Backend> make_sql_backend(store::Dialect dialect, store::SqlConnector connector, BackendLimits limits);
 
 }  // namespace aisbf::cache

@@ -17,8 +17,7 @@ boost::asio::awaitable<Expected<std::optional<std::string>>> PooledCacheStore::g
 }
 
 boost::asio::awaitable<Expected<bool>> PooledCacheStore::put(std::string_view key, cache::EntryLabels labels,
-                                                             std::string_view value,
-                                                             cache::Clock::time_point expires) {
+                                                             std::string_view value, cache::Clock::time_point expires) {
   cache::Backend& backend = *backend_;
   auto call = [&backend, &key, &labels, &value, &expires] { return backend.put(key, labels, value, expires); };
   auto result = co_await pool_.run(call);

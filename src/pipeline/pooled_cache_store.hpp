@@ -16,8 +16,7 @@ namespace aisbf {
 class PooledCacheStore final : public CacheStore {
  public:
   // `pool` outlives this store.
-  PooledCacheStore(DbPool& pool, std::unique_ptr<cache::Backend> backend)
-      : pool_(pool), backend_(std::move(backend)) {}
+  PooledCacheStore(DbPool& pool, std::unique_ptr<cache::Backend> backend) : pool_(pool), backend_(std::move(backend)) {}
 
   std::string_view name() const override { return backend_->name(); }
   boost::asio::awaitable<Expected<std::optional<std::string>>> get(std::string_view key,

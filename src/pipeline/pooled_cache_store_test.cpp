@@ -8,10 +8,10 @@
 #include <set>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "cache/sqlite_backend.hpp"
 #include "store/store_test_util.hpp"
@@ -86,8 +86,8 @@ TEST(PooledCacheStore, AwaitsSqliteOnTheDbPool) {
   CacheStore& cache = *store.value();
   EXPECT_EQ(cache.name(), "sqlite");
 
-  const std::string key_a(64, 'a'), key_b(64, 'b'), alice = "alice", bob = "bob", provider = "openai",
-                    model = "gpt-4o", answer = "{\"choices\":[]}";
+  const std::string key_a(64, 'a'), key_b(64, 'b'), alice = "alice", bob = "bob", provider = "openai", model = "gpt-4o",
+                                                    answer = "{\"choices\":[]}";
   run_on_loop([&]() -> boost::asio::awaitable<void> {
     const auto now = cache::Clock::now();
     auto miss = co_await cache.get(key_a, now);
@@ -162,8 +162,8 @@ TEST(PooledCacheStore, FactoryPicksByName) {
   cache::BackendOptions options;
   options.sqlite_path = (dir.path() / "c.db").string();
   options.file_dir = (dir.path() / "files").string();
-  for (auto [backend, name] : {std::pair{"sqlite", "sqlite"}, {"FILE", "file"}, {"mariadb", "mysql"},
-                               {"MySQL", "mysql"}}) {
+  for (auto [backend, name] :
+       {std::pair{"sqlite", "sqlite"}, {"FILE", "file"}, {"mariadb", "mysql"}, {"MySQL", "mysql"}}) {
     options.backend = backend;
     auto store = make_pooled_cache_store(options, pool);
     ASSERT_TRUE(store.has_value()) << backend;

@@ -36,15 +36,21 @@ std::string errno_text(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
 }
 
-// The file's bytes; nullopt when it is missing, not a regular file, or
-// larger than any entry may be (never read whole).
-std::optional<std::string> read_file(const std::string& path, std::uint64_t max_size) {
+struct FileStart {
+  std::string bytes;       // the first `limit` bytes, or all
+  std::uint64_t size = 0;  // the file's
+};
+
+// The file's first `limit` bytes and its size; nullopt when it is missing,
+// not a regular file, or larger than any entry may be (never read).
+std::optional<FileStart> read_start(const std::string& path, std::uint64_t max_size, std::uint64_t limit) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::nullopt;
   struct stat st {};
-  std::optional<std::string> out;
+  std::optional<FileStart> out;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) <= max_size) {
-    std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    std::string bytes(static_cast<std::size_t>(std::min(size, limit)), '\0');
     std::size_t got = 0;
     while (got < bytes.size()) {
       const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
@@ -52,10 +58,17 @@ std::optional<std::string> read_file(const std::string& path, std::uint64_t max_
       if (n <= 0) break;
       got += static_cast<std::size_t>(n);
     }
-    if (got == bytes.size()) out = std::move(bytes);
+    if (got == bytes.size()) out = FileStart{std::move(bytes), size};
   }
   ::close(fd);
   return out;
+}
+
+// The whole file (see read_start).
+std::optional<std::string> read_file(const std::string& path, std::uint64_t max_size) {
+  auto whole = read_start(path, max_size, max_size);
+  if (!whole) return std::nullopt;
+  return std::move(whole->bytes);
 }
 
 bool write_all(int fd, std::string_view bytes) {
@@ -137,14 +150,16 @@ void FileBackend::scan() {
       continue;
     }
     if (!valid_key(name)) continue;
-    auto bytes = read_file(path, max_file_size());
-    auto entry = bytes ? decode_file_entry(*bytes) : std::nullopt;
+    // Only the head: a directory of large entries is indexed without
+    // reading their values.
+    auto start = read_start(path, max_file_size(), kMaxFileHeader);
+    auto entry = start ? decode_file_head(start->bytes, start->size) : std::nullopt;
     if (!entry || entry->expires_ms <= now_ms) {
       ::unlink(path.c_str());
       continue;
     }
     found.emplace_back(
-        name, Meta{entry->seq, entry->value.size(), entry->expires_ms, entry->space, entry->provider, entry->model});
+        name, Meta{entry->seq, entry->value_size, entry->expires_ms, entry->space, entry->provider, entry->model});
   }
   ::closedir(d);
   for (auto& [key, meta] : found) {

@@ -36,28 +36,34 @@ std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::str
   return out;
 }
 
-std::optional<FileEntry> decode_file_entry(std::string_view bytes) {
-  if (!bytes.starts_with(kMagic)) return std::nullopt;
-  bytes.remove_prefix(kMagic.size());
+std::optional<FileEntry> decode_file_head(std::string_view head, std::uint64_t file_size) {
+  const std::uint64_t head_size = head.size();
+  if (!head.starts_with(kMagic)) return std::nullopt;
+  head.remove_prefix(kMagic.size());
   FileEntry entry;
-  std::size_t lengths[3] = {};
-  std::size_t value_size = 0;
-  if (!take_number(bytes, entry.expires_ms, ' ') || !take_number(bytes, entry.seq, ' ') ||
-      !take_number(bytes, lengths[0], ' ') || !take_number(bytes, lengths[1], ' ') ||
-      !take_number(bytes, lengths[2], ' ') || !take_number(bytes, value_size, '\n')) {
+  std::uint64_t lengths[3] = {};
+  if (!take_number(head, entry.expires_ms, ' ') || !take_number(head, entry.seq, ' ') ||
+      !take_number(head, lengths[0], ' ') || !take_number(head, lengths[1], ' ') ||
+      !take_number(head, lengths[2], ' ') || !take_number(head, entry.value_size, '\n')) {
     return std::nullopt;
   }
-  for (std::size_t n : lengths) {
-    if (n > kMaxFileLabel) return std::nullopt;
+  for (std::uint64_t n : lengths) {
+    if (n > kMaxFileLabel || n > head.size()) return std::nullopt;
   }
-  // Compared without adding, so that huge lengths cannot wrap around.
-  if (value_size > bytes.size() || lengths[0] + lengths[1] + lengths[2] != bytes.size() - value_size) {
-    return std::nullopt;
-  }
-  entry.space = std::string(bytes.substr(0, lengths[0]));
-  entry.provider = std::string(bytes.substr(lengths[0], lengths[1]));
-  entry.model = std::string(bytes.substr(lengths[0] + lengths[1], lengths[2]));
-  entry.value = bytes.substr(lengths[0] + lengths[1] + lengths[2]);
+  const std::uint64_t labels = lengths[0] + lengths[1] + lengths[2];  // small: each was checked
+  const std::uint64_t header = head_size - head.size() + labels;      // the lines and the labels
+  // Compared without adding the value size, so that a huge one cannot wrap.
+  if (labels > head.size() || header > file_size || entry.value_size != file_size - header) return std::nullopt;
+  entry.space = std::string(head.substr(0, lengths[0]));
+  entry.provider = std::string(head.substr(lengths[0], lengths[1]));
+  entry.model = std::string(head.substr(lengths[0] + lengths[1], lengths[2]));
+  entry.value_offset = header;
+  return entry;
+}
+
+std::optional<FileEntry> decode_file_entry(std::string_view bytes) {
+  auto entry = decode_file_head(bytes.substr(0, kMaxFileHeader), bytes.size());
+  if (entry) entry->value = bytes.substr(entry->value_offset);
   return entry;
 }
 

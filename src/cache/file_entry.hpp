@@ -29,7 +29,9 @@ struct FileEntry {
   std::int64_t expires_ms = 0;
   std::uint64_t seq = 0;
   std::string space, provider, model;
-  std::string_view value;  // into the bytes parsed
+  std::uint64_t value_size = 0;
+  std::uint64_t value_offset = 0;  // where the value starts in the file
+  std::string_view value;          // into the bytes parsed (decode_file_entry only)
 };
 
 // The whole file's bytes; nullopt when a label is too long.
@@ -38,5 +40,9 @@ std::optional<std::string> encode_file_entry(const EntryLabels& labels, std::str
 
 // nullopt: not an entry of this format (truncated, foreign, corrupt).
 std::optional<FileEntry> decode_file_entry(std::string_view bytes);
+
+// The same from the file's first min(size, kMaxFileHeader) bytes and its
+// size, without the value: what indexing a directory needs to read.
+std::optional<FileEntry> decode_file_head(std::string_view head, std::uint64_t file_size);
 
 }  // namespace aisbf::cache

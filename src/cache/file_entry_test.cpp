@@ -41,6 +41,21 @@ TEST(FileEntry, RefusesForeignHeaders) {
   EXPECT_TRUE(decode_file_entry("aisbf-cache 1\n0 1 0 0 0 0\n"));
 }
 
+TEST(FileEntry, TheHeadAloneGivesLabelsAndSizes) {
+  const std::string value(100'000, 'v');
+  auto bytes = encode_file_entry(EntryLabels{"bob", "anthropic", "claude"}, value, 99, 3);
+  ASSERT_TRUE(bytes);
+  const std::string_view head = std::string_view(*bytes).substr(0, kMaxFileHeader);
+  auto entry = decode_file_head(head, bytes->size());
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->space, "bob");
+  EXPECT_EQ(entry->model, "claude");
+  EXPECT_EQ(entry->value_size, value.size());
+  EXPECT_EQ(std::string_view(*bytes).substr(entry->value_offset), value);
+  EXPECT_FALSE(decode_file_head(head, bytes->size() - 1));  // a short file
+  EXPECT_FALSE(decode_file_head(head, bytes->size() + 1));
+}
+
 TEST(FileEntry, LabelsPastTheLimitAreNotWritten) {
   const std::string long_label(kMaxFileLabel + 1, 'm');
   EXPECT_FALSE(encode_file_entry(EntryLabels{"u", "p", long_label}, "v", 0, 1));

@@ -4,12 +4,44 @@
 // temporary inside a co_await expression twice (pipeline/db_pool.hpp).
 #include "pipeline/pooled_cache_store.hpp"
 
+#include <string>
+#include <utility>
+
 #include "cache/backend_factory.hpp"
+#include "cache/backend_support.hpp"
 
 namespace aisbf {
 
+// Counts a call from before it is handed to the pool until it is back (or
+// its coroutine is destroyed).
+class PooledCacheStore::Slot {
+ public:
+  explicit Slot(std::atomic<int>& calls) : calls_(&calls) {}
+  Slot(Slot&& other) noexcept : calls_(std::exchange(other.calls_, nullptr)) {}
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() {
+    if (calls_ != nullptr) --*calls_;
+  }
+
+ private:
+  std::atomic<int>* calls_;
+};
+
+// Gets and puts may be refused when the pool holds max_calls_ already;
+// clear and stats (an admin's, rare) are counted but always go.
+Expected<PooledCacheStore::Slot> PooledCacheStore::enter(bool may_refuse) {
+  const int before = calls_.fetch_add(1);
+  Slot slot(calls_);
+  if (may_refuse && before >= max_calls_) {
+    return cache::backend_error(backend_->name(), std::to_string(before) + " calls already on the database pool");
+  }
+  return slot;
+}
+
 boost::asio::awaitable<Expected<std::optional<std::string>>> PooledCacheStore::get(std::string_view key,
                                                                                    cache::Clock::time_point now) {
+  auto slot = enter(true);
+  if (!slot) co_return slot.take_error();
   cache::Backend& backend = *backend_;
   auto call = [&backend, &key, &now] { return backend.get(key, now); };
   auto result = co_await pool_.run(call);
@@ -18,6 +50,8 @@ boost::asio::awaitable<Expected<std::optional<std::string>>> PooledCacheStore::g
 
 boost::asio::awaitable<Expected<bool>> PooledCacheStore::put(std::string_view key, cache::EntryLabels labels,
                                                              std::string_view value, cache::Clock::time_point expires) {
+  auto slot = enter(true);
+  if (!slot) co_return slot.take_error();
   cache::Backend& backend = *backend_;
   auto call = [&backend, &key, &labels, &value, &expires] { return backend.put(key, labels, value, expires); };
   auto result = co_await pool_.run(call);
@@ -25,6 +59,7 @@ boost::asio::awaitable<Expected<bool>> PooledCacheStore::put(std::string_view ke
 }
 
 boost::asio::awaitable<Expected<std::uint64_t>> PooledCacheStore::clear(cache::ClearFilter filter) {
+  auto slot = enter(false);
   cache::Backend& backend = *backend_;
   auto call = [&backend, &filter] { return backend.clear(filter); };
   auto result = co_await pool_.run(call);
@@ -32,6 +67,7 @@ boost::asio::awaitable<Expected<std::uint64_t>> PooledCacheStore::clear(cache::C
 }
 
 boost::asio::awaitable<Expected<cache::BackendStats>> PooledCacheStore::stats() {
+  auto slot = enter(false);
   cache::Backend& backend = *backend_;
   auto call = [&backend] { return backend.stats(); };
   auto result = co_await pool_.run(call);

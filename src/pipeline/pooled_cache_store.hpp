@@ -3,6 +3,7 @@
 // it (DESIGN §4), and the factory from the response_cache values to one.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "cache/backend.hpp"
@@ -13,10 +14,17 @@
 
 namespace aisbf {
 
+// At most this many of a store's gets and puts are on the DB pool (queued or
+// running) at once; beyond it they fail at once (a miss, an answer not
+// stored). The pool's few threads also serve the Store: a cache database
+// that hangs must not take them all.
+constexpr int kMaxCacheCallsOnPool = 2;
+
 class PooledCacheStore final : public CacheStore {
  public:
   // `pool` outlives this store.
-  PooledCacheStore(DbPool& pool, std::unique_ptr<cache::Backend> backend) : pool_(pool), backend_(std::move(backend)) {}
+  PooledCacheStore(DbPool& pool, std::unique_ptr<cache::Backend> backend, int max_calls = kMaxCacheCallsOnPool)
+      : pool_(pool), backend_(std::move(backend)), max_calls_(max_calls) {}
 
   std::string_view name() const override { return backend_->name(); }
   boost::asio::awaitable<Expected<std::optional<std::string>>> get(std::string_view key,
@@ -27,8 +35,13 @@ class PooledCacheStore final : public CacheStore {
   boost::asio::awaitable<Expected<cache::BackendStats>> stats() override;
 
  private:
+  class Slot;  // one call counted on the pool
+  Expected<Slot> enter(bool may_refuse);
+
   DbPool& pool_;
   std::unique_ptr<cache::Backend> backend_;
+  const int max_calls_;
+  std::atomic<int> calls_{0};
 };
 
 // `options.backend` sqlite, mysql (mariadb) or file → a PooledCacheStore;

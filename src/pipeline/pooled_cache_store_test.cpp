@@ -3,6 +3,8 @@
 // the factory's choices.
 #include "pipeline/pooled_cache_store.hpp"
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -12,6 +14,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "cache/sqlite_backend.hpp"
 #include "store/store_test_util.hpp"
@@ -153,6 +158,84 @@ TEST(PooledCacheStore, ABackendThatFailsAnswersWithAnErrorValue) {
     if (!got.has_value()) {
       EXPECT_EQ(got.error().kind, ErrorKind::unavailable);
     }
+  });
+}
+
+// A backend whose gets wait until released.
+class GatedBackend final : public cache::Backend {
+ public:
+  std::string_view name() const override { return "gated"; }
+  Expected<std::optional<std::string>> get(std::string_view, cache::Clock::time_point) override {
+    ++entered;
+    std::unique_lock lock(mutex_);
+    opened_.wait(lock, [this] { return open_; });
+    return std::optional<std::string>("v");
+  }
+  Expected<bool> put(std::string_view, const cache::EntryLabels&, std::string_view, cache::Clock::time_point) override {
+    return true;
+  }
+  Expected<std::uint64_t> clear(const cache::ClearFilter&) override { return std::uint64_t{0}; }
+  Expected<cache::BackendStats> stats() override { return cache::BackendStats{}; }
+  void release() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    opened_.notify_all();
+  }
+
+  std::atomic<int> entered{0};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable opened_;
+  bool open_ = false;
+};
+
+// Two gets hang on the backend: a third fails at once rather than take a
+// third thread of the pool; admin calls still go.
+TEST(PooledCacheStore, AtMostTwoCallsOnThePool) {
+  DbPool pool(4);
+  auto gated_backend = std::make_unique<GatedBackend>();
+  GatedBackend& gated = *gated_backend;
+  PooledCacheStore cache(pool, std::move(gated_backend));
+  const std::string key(64, 'e');
+  const auto now = cache::Clock::now();
+  run_on_loop([&]() -> boost::asio::awaitable<void> {
+    auto ex = co_await boost::asio::this_coro::executor;
+    boost::asio::steady_timer timer(ex);
+    auto pause = [&timer]() -> boost::asio::awaitable<void> {
+      timer.expires_after(5ms);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    };
+    int hung_done = 0;
+    auto hung = [&]() -> boost::asio::awaitable<void> {
+      auto r = co_await cache.get(key, now);
+      EXPECT_TRUE(r.has_value());
+      ++hung_done;
+    };
+    boost::asio::co_spawn(ex, hung, boost::asio::detached);
+    boost::asio::co_spawn(ex, hung, boost::asio::detached);
+    while (gated.entered.load() < 2) co_await pause();
+    bool third_done = false, third_failed = false;
+    auto third = [&]() -> boost::asio::awaitable<void> {
+      auto r = co_await cache.get(key, now);
+      third_failed = !r.has_value();
+      third_done = true;
+    };
+    boost::asio::co_spawn(ex, third, boost::asio::detached);
+    // Without a bound the third reaches the backend and hangs there too.
+    while (!third_done && gated.entered.load() < 3) co_await pause();
+    EXPECT_TRUE(third_done);
+    EXPECT_TRUE(third_failed);
+    const cache::EntryLabels labels{};
+    const std::string value = "w";
+    auto put = co_await cache.put(key, labels, value, now);
+    EXPECT_FALSE(put.has_value());
+    auto stats = co_await cache.stats();
+    EXPECT_TRUE(stats.has_value());
+    gated.release();
+    while (hung_done < 2 || !third_done) co_await pause();
+    auto after = co_await cache.get(key, now);
+    EXPECT_TRUE(after.has_value());
   });
 }
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/backend_test_util.hpp"
+#include "cache/sql_backend.hpp"
 
 namespace aisbf::cache::testing {
 namespace {
@@ -43,7 +44,12 @@ class BackendConformance : public ::testing::TestWithParam<std::string> {
 
   // Puts and expects it kept; the entry lives an hour.
   void put(Backend& b, const std::string& key, std::string_view value, const EntryLabels& l = labels()) {
-    auto r = b.put(key, l, value, Clock::now() + 1h);
+    put_until(b, key, value, Clock::now() + 1h, l);
+  }
+
+  void put_until(Backend& b, const std::string& key, std::string_view value, Clock::time_point expires,
+                 const EntryLabels& l = labels()) {
+    auto r = b.put(key, l, value, expires);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_TRUE(r.value());
   }
@@ -52,6 +58,14 @@ class BackendConformance : public ::testing::TestWithParam<std::string> {
     auto r = b.get(key, now);
     EXPECT_TRUE(r.has_value()) << r.error().message;
     return r.has_value() ? r.value() : std::nullopt;
+  }
+
+  // The totals `b` reports.
+  void expect_totals(Backend& b, std::uint64_t entries, std::uint64_t bytes, std::uint64_t evictions) {
+    BackendStats s = stats(b);
+    EXPECT_EQ(s.entries, entries);
+    EXPECT_EQ(s.bytes, bytes);
+    EXPECT_EQ(s.evictions, evictions);
   }
 
   BackendStats stats(Backend& b) {
@@ -80,10 +94,7 @@ TEST_P(BackendConformance, PutReplaces) {
   put(*backend_, key_of(1), "first answer");
   put(*backend_, key_of(1), "second");
   EXPECT_EQ(get(*backend_, key_of(1)), "second");
-  BackendStats s = stats(*backend_);
-  EXPECT_EQ(s.entries, 1u);
-  EXPECT_EQ(s.bytes, 6u);
-  EXPECT_EQ(s.evictions, 0u);
+  expect_totals(*backend_, 1u, 6u, 0u);
 }
 
 TEST_P(BackendConformance, ExpiredEntriesAreMissesAndGo) {
@@ -97,12 +108,33 @@ TEST_P(BackendConformance, ExpiredEntriesAreMissesAndGo) {
 }
 
 TEST_P(BackendConformance, PutRemovesExpiredEntriesInPassing) {
-  ASSERT_TRUE(backend_->put(key_of(1), labels(), "stale", Clock::now() - 1s).value());
+  // Puts sweep by the clock: an entry that lives half a second, then a
+  // wait until it has expired (a lower bound only).
+  const auto expires = Clock::now() + 500ms;
+  put_until(*backend_, key_of(1), "stale", expires);
+  while (Clock::now() <= expires + 1ms) std::this_thread::sleep_for(20ms);
   put(*backend_, key_of(2), "fresh");
   BackendStats s = stats(*backend_);
   EXPECT_EQ(s.entries, 1u);
   EXPECT_EQ(s.bytes, 5u);
   EXPECT_EQ(get(*backend_, key_of(2)), "fresh");
+}
+
+// A put whose expiry is past already is not kept, and says so; what was
+// under the key stays.
+TEST_P(BackendConformance, AnAlreadyExpiredPutIsNotKept) {
+  put(*backend_, key_of(1), "live");
+  for (const auto expires : {Clock::now() - 1s, Clock::now() - 1h}) {
+    auto r = backend_->put(key_of(2), labels(), "dead", expires);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_FALSE(r.value());
+    r = backend_->put(key_of(1), labels(), "dead", expires);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_FALSE(r.value());
+  }
+  EXPECT_EQ(get(*backend_, key_of(2)), std::nullopt);
+  EXPECT_EQ(get(*backend_, key_of(1)), "live");
+  expect_totals(*backend_, 1u, 4u, 0u);
 }
 
 TEST_P(BackendConformance, ClearsByEachLabel) {
@@ -156,16 +188,10 @@ TEST_P(BackendConformance, EvictsTheOldestPastTheByteLimit) {
   const std::string thirty(30, 'x');
   for (int i = 1; i <= 4; ++i) put(*backend_, key_of(i), thirty);
   EXPECT_EQ(get(*backend_, key_of(1)), std::nullopt);
-  BackendStats s = stats(*backend_);
-  EXPECT_EQ(s.entries, 3u);
-  EXPECT_EQ(s.bytes, 90u);
-  EXPECT_EQ(s.evictions, 1u);
+  expect_totals(*backend_, 3u, 90u, 1u);
   // One entry of the whole budget pushes every other one out.
   put(*backend_, key_of(9), std::string(100, 'y'));
-  s = stats(*backend_);
-  EXPECT_EQ(s.entries, 1u);
-  EXPECT_EQ(s.bytes, 100u);
-  EXPECT_EQ(s.evictions, 4u);
+  expect_totals(*backend_, 1u, 100u, 4u);
 }
 
 TEST_P(BackendConformance, AValueOverTheByteLimitIsNotKept) {
@@ -179,9 +205,11 @@ TEST_P(BackendConformance, AValueOverTheByteLimitIsNotKept) {
   EXPECT_EQ(stats(*backend_).evictions, 0u);
 }
 
-TEST_P(BackendConformance, KeysThatAreNotHexAreRefused) {
-  for (const std::string& bad :
-       std::vector<std::string>{"", "../etc/passwd", "abc def", "abc'; DROP TABLE x; --", std::string(129, 'a')}) {
+// Keys are SHA-256 digests: exactly 64 hex digits.
+TEST_P(BackendConformance, KeysThatAreNotHexDigestsAreRefused) {
+  for (const std::string& bad : std::vector<std::string>{"", "../etc/passwd", "abc def", "abc'; DROP TABLE x; --",
+                                                         "cafe", "1", std::string(63, 'a'), std::string(65, 'a'),
+                                                         std::string(128, 'a'), std::string(63, 'a') + "g"}) {
     EXPECT_EQ(get(*backend_, bad), std::nullopt) << bad;
     EXPECT_FALSE(backend_->put(bad, labels(), "v", Clock::now() + 1h).has_value()) << bad;
   }
@@ -272,7 +300,9 @@ TEST_P(BackendConformance, SeveralThreadsAtOnce) {
 
 // What is in the way when a backend first opens is a cache's to replace:
 // SQL tables of another shape are dropped and made again; in the file
-// directory, leftover temporary files go and files of other names stay.
+// backend's (marked) directory, leftover temporary files and files under a
+// key's name that are not entries go, and files of other names stay, even
+// hex ones.
 TEST_P(BackendConformance, OpensOverWhatIsInTheWay) {
   const std::string kind = GetParam();
   backend_.reset();
@@ -282,7 +312,8 @@ TEST_P(BackendConformance, OpensOverWhatIsInTheWay) {
     ASSERT_TRUE(conn->exec("CREATE TABLE aisbf_response_cache (cache_key INTEGER, something_else INTEGER)").ok());
   } else if (kind == "file") {
     std::filesystem::create_directories(dir_.path() / "entries");
-    for (const char* name : {".tmp-abc-1-2", "README"}) {
+    for (const std::string& name : {std::string(kFileCacheMarker), std::string(".tmp-abc-1-2"), std::string("README"),
+                                    std::string("cafe"), std::string(63, 'b'), key_of(7)}) {
       FILE* f = std::fopen((dir_.path() / "entries" / name).c_str(), "wb");
       ASSERT_NE(f, nullptr);
       std::fputs("not an entry", f);
@@ -297,8 +328,79 @@ TEST_P(BackendConformance, OpensOverWhatIsInTheWay) {
   EXPECT_EQ(stats(*backend_).entries, 1u);
   if (kind == "file") {
     EXPECT_FALSE(std::filesystem::exists(dir_.path() / "entries" / ".tmp-abc-1-2"));
-    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "entries" / "README"));
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "entries" / key_of(7)));
+    for (const std::string& name : {std::string("README"), std::string("cafe"), std::string(63, 'b')}) {
+      EXPECT_TRUE(std::filesystem::exists(dir_.path() / "entries" / name)) << name;
+    }
   }
+}
+
+// A file_dir that holds files but not the backend's marker is someone
+// else's (`~`, a shared directory): every call fails and nothing in it is
+// touched; a new or empty one is marked and used.
+TEST_P(BackendConformance, AFileDirectoryThatIsNotTheCachesIsRefused) {
+  if (GetParam() != "file") GTEST_SKIP() << GetParam() << " keeps no directory";
+  backend_.reset();
+  const auto dir = dir_.path() / "entries";
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(
+      dir, std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::group_exec);
+  const std::string names[] = {"add", "cafe", "1", key_of(3)};
+  for (const std::string& name : names) {
+    FILE* f = std::fopen((dir / name).c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("someone's notes", f);
+    std::fclose(f);
+  }
+  backend_ = open(BackendLimits{});
+  auto got = backend_->get(key_of(3), Clock::now());
+  ASSERT_FALSE(got.has_value());
+  EXPECT_NE(got.error().message.find(kFileCacheMarker), std::string::npos) << got.error().message;
+  EXPECT_FALSE(backend_->put(key_of(4), labels(), "v", Clock::now() + 1h).has_value());
+  EXPECT_FALSE(backend_->stats().has_value());
+  for (const std::string& name : names) EXPECT_TRUE(std::filesystem::exists(dir / name)) << name;
+  EXPECT_FALSE(std::filesystem::exists(dir / kFileCacheMarker));
+  EXPECT_EQ(std::filesystem::status(dir).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::group_read);
+  // Emptied, it is the cache's.
+  for (const std::string& name : names) std::filesystem::remove(dir / name);
+  put(*backend_, key_of(4), "v");
+  EXPECT_TRUE(std::filesystem::exists(dir / kFileCacheMarker));
+  EXPECT_EQ(std::filesystem::status(dir).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+}
+
+// A row deleted by hand while a put evicts (under MySQL's REPEATABLE READ
+// its snapshot still shows the row): the put ends, counts as evicted only
+// rows it removed, and the totals are right; the room the deleted row
+// left means nothing else goes.
+TEST_P(BackendConformance, EvictionMeetsARowDeletedBehindItsBack) {
+  if (GetParam() != "mysql") GTEST_SKIP() << "only a server keeps a snapshot that shows a row deleted since";
+  const BackendLimits limits{1 << 20, 2};
+  backend_ = open(limits);
+  put(*backend_, key_of(1), "one");
+  put(*backend_, key_of(2), "two");
+  backend_.reset();
+  auto admin = raw_connection(GetParam(), dir_);
+  ASSERT_NE(admin, nullptr);
+  std::atomic<int> evict_reads{0};
+  const MysqlOptions o = test_mysql_options();
+  auto connector = hooked_connector(
+      store::mysql_connector(o.host, o.port, o.user, o.password, o.database), [&](std::string_view sql) {
+        if (sql.find("cache_key <> ?") == std::string_view::npos) return true;
+        if (++evict_reads == 1) {
+          const store::SqlValue p[] = {key_of(1)};
+          auto deleted = admin->exec("DELETE FROM aisbf_response_cache WHERE cache_key = ?", p);
+          EXPECT_TRUE(deleted.ok() && deleted.value() == 1);
+        }
+        return evict_reads < 20;  // a put that would never end fails instead
+      });
+  auto b = make_sql_backend(store::Dialect::mysql, connector, limits);
+  put(*b, key_of(3), "three");
+  EXPECT_EQ(get(*b, key_of(1)), std::nullopt);
+  EXPECT_EQ(get(*b, key_of(2)), "two");
+  EXPECT_EQ(get(*b, key_of(3)), "three");
+  expect_totals(*b, 2u, 8u, 0u);
 }
 
 // A server that dropped the backend's idle connection (a restart, a

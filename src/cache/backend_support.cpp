@@ -6,7 +6,7 @@
 namespace aisbf::cache {
 
 bool valid_key(std::string_view key) {
-  if (key.empty() || key.size() > 128) return false;
+  if (key.size() != kKeyDigits) return false;
   for (char c : key) {
     const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     if (!hex) return false;
@@ -16,6 +16,10 @@ bool valid_key(std::string_view key) {
 
 std::int64_t to_unix_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool keepable(std::uint64_t value_size, const BackendLimits& limits, std::int64_t expires_ms) {
+  return value_size <= limits.max_bytes && limits.max_entries > 0 && expires_ms > to_unix_ms(Clock::now());
 }
 
 std::string expand_home(const std::string& path) {

@@ -6,9 +6,12 @@
 // only; header-only so that nothing of it links into aisbf.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -75,6 +78,57 @@ inline void wipe_backend(const std::string& kind, const TempDir& dir) {
     auto r = conn->exec(std::string("DROP TABLE IF EXISTS ") + table);
     EXPECT_TRUE(r.ok()) << table;
   }
+}
+
+// A connection that passes each statement to `inner` while `allow(sql)`
+// says yes (BEGIN, COMMIT and ROLLBACK by those names); otherwise the
+// statement fails as unavailable and the connection is broken from then on,
+// as one to a server that went away.
+class HookedConnection final : public store::SqlConnection {
+ public:
+  using Allow = std::function<bool(std::string_view sql)>;
+  HookedConnection(std::unique_ptr<store::SqlConnection> inner, Allow allow)
+      : inner_(std::move(inner)), allow_(std::move(allow)) {}
+
+  store::Dialect dialect() const override { return inner_->dialect(); }
+  store::Result<std::int64_t> exec(std::string_view sql, std::span<const store::SqlValue> params) override {
+    if (!pass(sql)) return gone();
+    return inner_->exec(sql, params);
+  }
+  store::Result<store::Done> query(std::string_view sql, std::span<const store::SqlValue> params,
+                                   const std::function<bool(const store::SqlRow&)>& row) override {
+    if (!pass(sql)) return gone();
+    return inner_->query(sql, params, row);
+  }
+  store::Result<store::Done> exec_script(std::string_view sql) override {
+    if (!pass(sql)) return gone();
+    return inner_->exec_script(sql);
+  }
+  store::Result<store::Done> begin() override { return pass("BEGIN") ? inner_->begin() : gone(); }
+  store::Result<store::Done> commit() override { return pass("COMMIT") ? inner_->commit() : gone(); }
+  store::Result<store::Done> rollback() override { return pass("ROLLBACK") ? inner_->rollback() : gone(); }
+  bool healthy() const override { return !broken_ && inner_->healthy(); }
+
+ private:
+  bool pass(std::string_view sql) {
+    if (!broken_ && !allow_(sql)) broken_ = true;
+    return !broken_;
+  }
+  static store::StoreError gone() { return {store::StoreError::Kind::unavailable, "test: connection lost"}; }
+
+  std::unique_ptr<store::SqlConnection> inner_;
+  Allow allow_;
+  bool broken_ = false;
+};
+
+// `inner`'s connections, each hooked with `allow`.
+inline store::SqlConnector hooked_connector(store::SqlConnector inner, HookedConnection::Allow allow) {
+  return
+      [inner = std::move(inner), allow = std::move(allow)]() -> store::Result<std::unique_ptr<store::SqlConnection>> {
+        auto c = inner();
+        if (!c) return c.error();
+        return std::unique_ptr<store::SqlConnection>(std::make_unique<HookedConnection>(std::move(c.value()), allow));
+      };
 }
 
 // Ways to spoil a stored entry from outside, as a crash, a disk error or a

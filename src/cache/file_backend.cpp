@@ -120,15 +120,28 @@ class FileBackend final : public Backend {
   std::uint64_t evictions_ = 0;
 };
 
-// Makes the directory on first use and indexes what it holds; again after a
-// failure, on the next call.
+// Makes the directory on first use, checks that it is the cache's (see
+// kFileCacheMarker) and indexes what it holds; again after a failure, on
+// the next call.
 Expected<bool> FileBackend::ready() {
   if (ready_) return true;
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return backend_error(kName, "cannot create " + dir_ + ": " + ec.message());
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
   if (!std::filesystem::is_directory(dir_, ec)) return backend_error(kName, dir_ + " is not a directory");
+  const std::string marker = dir_ + "/" + kFileCacheMarker;
+  if (!std::filesystem::exists(marker, ec)) {
+    const bool empty = std::filesystem::is_empty(dir_, ec);
+    if (ec) return backend_error(kName, "cannot read " + dir_ + ": " + ec.message());
+    if (!empty) {
+      return backend_error(kName, dir_ + " holds files but no " + kFileCacheMarker +
+                                      ": not a response cache directory; set file_dir to a new or empty one");
+    }
+    const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return backend_error(kName, errno_text("cannot create", marker));
+    ::close(fd);
+  }
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);
   scan();
   ready_ = true;
   return true;
@@ -136,7 +149,7 @@ Expected<bool> FileBackend::ready() {
 
 // Keeps the entries found in the directory in the order they were stored,
 // removes leftover temporary files and files that are not entries under a
-// key's name; files of other names are someone else's and stay.
+// key's name (64 hex digits); files of other names stay.
 void FileBackend::scan() {
   DIR* d = ::opendir(dir_.c_str());
   if (d == nullptr) return;
@@ -246,12 +259,12 @@ Expected<std::optional<std::string>> FileBackend::get(std::string_view key, Cloc
 Expected<bool> FileBackend::put(std::string_view key, const EntryLabels& labels, std::string_view value,
                                 Clock::time_point expires) {
   if (!valid_key(key)) return backend_error(kName, "a key that is not a hex digest");
-  if (value.size() > limits_.max_bytes || limits_.max_entries == 0) return false;
+  const std::int64_t expires_ms = to_unix_ms(expires);
+  if (!keepable(value.size(), limits_, expires_ms)) return false;
   {
     std::lock_guard lock(mutex_);
     if (auto r = ready(); !r) return r.error();
   }
-  const std::int64_t expires_ms = to_unix_ms(expires);
   const std::uint64_t seq = next_seq_++;
   auto bytes = encode_file_entry(labels, value, expires_ms, seq);
   if (!bytes) return false;  // a label longer than the format keeps

@@ -15,8 +15,15 @@
 
 namespace aisbf::cache {
 
-// `dir`: a leading `~` is $HOME; made 0700 with its parents when missing.
-// Files are 0600 (cached answers are users' data).
+// The file that marks a directory as this backend's. A directory that
+// holds files but not this one is refused (an error on every call): it is
+// someone else's (a `file_dir` of `~` by mistake), and the backend removes
+// entries it cannot read and makes its directory 0700.
+inline constexpr const char* kFileCacheMarker = ".aisbf-response-cache";
+
+// `dir`: a leading `~` is $HOME; made 0700 with its parents when missing,
+// and marked when new or empty. Files are 0600 (cached answers are users'
+// data).
 std::unique_ptr<Backend> make_file_backend(const std::string& dir, BackendLimits limits);
 
 }  // namespace aisbf::cache

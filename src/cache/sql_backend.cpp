@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,9 +38,9 @@ using store::StoreError;
 constexpr std::size_t kIdleConnections = 8;  // callers are the DB pool's few threads
 constexpr int kSweepBatch = 16;              // expired rows a put removes in passing
 constexpr int kEvictBatch = 64;              // oldest rows read per eviction round
-// After a failed connect, calls fail at once for this long: a MariaDB that
-// is down must not hold the DB pool's few threads (the store's too) for a
-// connect timeout on every cache lookup.
+// After a failed connect or a slow failure (sql_backend.hpp), calls fail at
+// once for this long: a MariaDB that is down or hung must not hold the DB
+// pool's few threads (the store's too) for a timeout on every lookup.
 constexpr std::int64_t kReconnectPauseMs = 2000;
 
 constexpr const char* kDeleteKey = "DELETE FROM aisbf_response_cache WHERE cache_key = ?";
@@ -68,8 +69,8 @@ struct Doomed {  // a row about to go: its key and recorded size
 
 class SqlBackend final : public Backend {
  public:
-  SqlBackend(Dialect dialect, store::SqlConnector connector, BackendLimits limits)
-      : dialect_(dialect), connector_(std::move(connector)), limits_(limits) {}
+  SqlBackend(Dialect dialect, store::SqlConnector connector, BackendLimits limits, SqlBackendTuning tuning)
+      : dialect_(dialect), connector_(std::move(connector)), limits_(limits), tuning_(tuning) {}
 
   std::string_view name() const override { return dialect_ == Dialect::mysql ? "mysql" : "sqlite"; }
 
@@ -95,7 +96,9 @@ class SqlBackend final : public Backend {
   Expected<T> with_connection(Fn&& fn);
   template <class T, class Fn>
   static Result<T> in_transaction(SqlConnection& c, Fn&& fn);
-  Result<std::unique_ptr<SqlConnection>> take();
+  Result<std::unique_ptr<SqlConnection>> take(bool fresh);
+  void drop_idle();
+  void pause_connecting();
   Result<Done> prepare_schema(SqlConnection& c);
 
   Result<State> lock_state(SqlConnection& c);
@@ -107,7 +110,7 @@ class SqlBackend final : public Backend {
   Result<Stored> store(SqlConnection& c, std::string_view key, const EntryLabels& labels, std::string_view value,
                        std::int64_t expires_ms);
   Result<std::vector<Doomed>> select_doomed(SqlConnection& c, const char* sql, std::span<const SqlValue> params);
-  Result<Done> delete_all(SqlConnection& c, const std::vector<Doomed>& rows, State& state);
+  Result<std::int64_t> delete_all(SqlConnection& c, const std::vector<Doomed>& rows, State& state);
   Result<std::uint64_t> evict(SqlConnection& c, std::string_view kept_key, std::int64_t kept_size, State& state);
   Result<std::uint64_t> clear_some(SqlConnection& c, const ClearFilter& filter);
 
@@ -119,6 +122,7 @@ class SqlBackend final : public Backend {
   const Dialect dialect_;
   const store::SqlConnector connector_;
   const BackendLimits limits_;
+  const SqlBackendTuning tuning_;
   std::mutex idle_mutex_;
   std::vector<std::unique_ptr<SqlConnection>> idle_;
   std::mutex schema_mutex_;
@@ -127,10 +131,15 @@ class SqlBackend final : public Backend {
   std::atomic<std::int64_t> no_connect_until_ms_{0};
 };
 
-// An idle connection or a new one; the first connection also prepares the
-// tables (again after a failure, on the next call).
-Result<std::unique_ptr<SqlConnection>> SqlBackend::take() {
-  {
+// An idle connection (unless `fresh`) or a new one; none during the pause
+// after a failure. The first connection also prepares the tables (again
+// after a failure, on the next call).
+Result<std::unique_ptr<SqlConnection>> SqlBackend::take(bool fresh) {
+  const std::int64_t now_ms = to_unix_ms(Clock::now());
+  if (now_ms < no_connect_until_ms_.load()) {
+    return StoreError{StoreError::Kind::unavailable, "the database failed just now; not trying again yet"};
+  }
+  if (!fresh) {
     std::lock_guard lock(idle_mutex_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
@@ -138,13 +147,9 @@ Result<std::unique_ptr<SqlConnection>> SqlBackend::take() {
       return c;
     }
   }
-  const std::int64_t now_ms = to_unix_ms(Clock::now());
-  if (now_ms < no_connect_until_ms_.load()) {
-    return StoreError{StoreError::Kind::unavailable, "the last connect failed; not trying again yet"};
-  }
   auto opened = connector_();
   if (!opened) {
-    if (opened.error().kind == StoreError::Kind::unavailable) no_connect_until_ms_ = now_ms + kReconnectPauseMs;
+    if (opened.error().kind == StoreError::Kind::unavailable) pause_connecting();
     return opened.error();
   }
   if (!schema_ready_.load()) {
@@ -157,14 +162,28 @@ Result<std::unique_ptr<SqlConnection>> SqlBackend::take() {
   return opened;
 }
 
+void SqlBackend::drop_idle() {
+  std::vector<std::unique_ptr<SqlConnection>> dropped;
+  {
+    std::lock_guard lock(idle_mutex_);
+    dropped.swap(idle_);
+  }
+  // Closed outside the lock: closing one to a hung server can take a while.
+}
+
+void SqlBackend::pause_connecting() { no_connect_until_ms_ = to_unix_ms(Clock::now()) + kReconnectPauseMs; }
+
 // Runs fn(connection) and hands the connection back while it is healthy.
-// Once more on a fresh connection when the first one broke (a MariaDB that
-// restarted leaves every idle connection dead).
+// When the database failed (see sql_backend.hpp): the idle connections go,
+// and the call is tried once more on a new connection only when the
+// failure came fast and broke the connection (a restarted server), never
+// on another idle one.
 template <class T, class Fn>
 Expected<T> SqlBackend::with_connection(Fn&& fn) {
-  for (int attempt = 0;; ++attempt) {
-    auto conn = take();
+  for (bool fresh = false;; fresh = true) {
+    auto conn = take(fresh);
     if (!conn) return backend_error(name(), conn.error().message);
+    const auto started = std::chrono::steady_clock::now();
     Result<T> r = fn(*conn.value());
     const bool healthy = conn.value()->healthy();
     if (healthy) {
@@ -172,7 +191,19 @@ Expected<T> SqlBackend::with_connection(Fn&& fn) {
       if (idle_.size() < kIdleConnections) idle_.push_back(std::move(conn.value()));
     }
     if (r) return std::move(r).value();
-    if (healthy || attempt > 0) return backend_error(name(), r.error().message);
+    if (healthy) {
+      // The server answered: with a statement timeout (unavailable), a
+      // pause; anything else is this call's alone. SQLite's "busy" is
+      // contention on a local file, not a server in trouble: no pause.
+      const bool timed_out = dialect_ == Dialect::mysql && r.error().kind == StoreError::Kind::unavailable;
+      if (timed_out) pause_connecting();
+      return backend_error(name(), r.error().message);
+    }
+    drop_idle();
+    if (fresh || std::chrono::steady_clock::now() - started >= tuning_.slow_failure) {
+      pause_connecting();
+      return backend_error(name(), r.error().message);
+    }
   }
 }
 
@@ -289,7 +320,7 @@ Result<Done> SqlBackend::remove_stale(SqlConnection& c, std::string_view key, co
     auto rows = select_doomed(c, ("SELECT cache_key, size_bytes FROM aisbf_response_cache" + where).c_str(), p);
     if (!rows) return rows.error();
     if (rows->empty()) return Done{};
-    if (auto d = delete_all(c, rows.value(), state.value()); !d) return d;
+    if (auto d = delete_all(c, rows.value(), state.value()); !d) return d.error();
     if (found.damaged) {
       if (auto counted = recount(c, state.value()); !counted) return counted;
     }
@@ -297,8 +328,14 @@ Result<Done> SqlBackend::remove_stale(SqlConnection& c, std::string_view key, co
   });
 }
 
+// The totals as the table holds them now. A locking read on MySQL: under
+// REPEATABLE READ a plain one would count the transaction's snapshot, with
+// rows deleted since by someone who did not take the state lock.
 Result<Done> SqlBackend::recount(SqlConnection& c, State& s) {
-  return c.query("SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM aisbf_response_cache", {}, [&s](const SqlRow& r) {
+  const char* sql = dialect_ == Dialect::mysql
+                        ? "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM aisbf_response_cache LOCK IN SHARE MODE"
+                        : "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM aisbf_response_cache";
+  return c.query(sql, {}, [&s](const SqlRow& r) {
     s.entries = std::max<std::int64_t>(0, r.integer(0));
     s.bytes = std::max<std::int64_t>(0, r.integer(1));
     return false;
@@ -316,30 +353,36 @@ Result<std::vector<Doomed>> SqlBackend::select_doomed(SqlConnection& c, const ch
   return rows;
 }
 
-Result<Done> SqlBackend::delete_all(SqlConnection& c, const std::vector<Doomed>& rows, State& state) {
+// How many of `rows` were there to delete (a row deleted meanwhile by
+// someone who did not take the state lock is not).
+Result<std::int64_t> SqlBackend::delete_all(SqlConnection& c, const std::vector<Doomed>& rows, State& state) {
+  std::int64_t removed = 0;
   for (const Doomed& row : rows) {
     const SqlValue p[] = {row.key};
     auto deleted = c.exec(kDeleteKey, p);
     if (!deleted) return deleted.error();
-    if (deleted.value() > 0) state.remove(row.size);
+    if (deleted.value() > 0) {
+      state.remove(row.size);
+      ++removed;
+    }
   }
-  return Done{};
+  return removed;
 }
 
 // The oldest rows but `kept_key` go until the totals are within bounds.
+// A row read here may be gone already: deleted by hand, after the snapshot
+// that MySQL's REPEATABLE READ keeps showing. Then the totals are counted
+// again, and a batch that removed nothing ends the round (reading again
+// would show the same rows); the next put goes on.
 Result<std::uint64_t> SqlBackend::evict(SqlConnection& c, std::string_view kept_key, std::int64_t kept_size,
                                         State& state) {
+  static const std::string kOldest =
+      "SELECT cache_key, size_bytes FROM aisbf_response_cache WHERE cache_key <> ? ORDER BY seq LIMIT " +
+      std::to_string(kEvictBatch);
   std::uint64_t evicted = 0;
   const SqlValue p[] = {std::string(kept_key)};
   while (over(state)) {
-    // As many rows as the entry count is over (one, at steady state), at
-    // least one and at most a batch: a put reads no rows it keeps.
-    const std::int64_t excess = state.entries - static_cast<std::int64_t>(limits_.max_entries);
-    const std::int64_t batch = std::clamp<std::int64_t>(excess, 1, kEvictBatch);
-    const std::string sql =
-        "SELECT cache_key, size_bytes FROM aisbf_response_cache WHERE cache_key <> ? ORDER BY seq LIMIT " +
-        std::to_string(batch);
-    auto oldest = select_doomed(c, sql.c_str(), p);
+    auto oldest = select_doomed(c, kOldest.c_str(), p);
     if (!oldest) return oldest.error();
     if (oldest->empty()) {
       // Only the new entry is left: the totals are known exactly again.
@@ -347,11 +390,21 @@ Result<std::uint64_t> SqlBackend::evict(SqlConnection& c, std::string_view kept_
       state.bytes = kept_size;
       break;
     }
+    std::uint64_t removed = 0;
+    bool recounted = false;
     for (const Doomed& row : oldest.value()) {
       if (!over(state)) break;
-      if (auto d = delete_all(c, {row}, state); !d) return d.error();
-      ++evicted;
+      auto d = delete_all(c, {row}, state);
+      if (!d) return d.error();
+      if (d.value() > 0) {
+        ++removed;
+      } else if (!recounted) {
+        if (auto counted = recount(c, state); !counted) return counted.error();
+        recounted = true;
+      }
     }
+    evicted += removed;
+    if (removed == 0) break;
   }
   return evicted;
 }
@@ -415,8 +468,8 @@ Expected<std::optional<std::string>> SqlBackend::get(std::string_view key, Clock
 Expected<bool> SqlBackend::put(std::string_view key, const EntryLabels& labels, std::string_view value,
                                Clock::time_point expires) {
   if (!valid_key(key)) return backend_error(name(), "a key that is not a hex digest");
-  if (value.size() > limits_.max_bytes || limits_.max_entries == 0) return false;
   const std::int64_t expires_ms = to_unix_ms(expires);
+  if (!keepable(value.size(), limits_, expires_ms)) return false;
   auto stored = with_connection<Stored>([&](SqlConnection& c) { return store(c, key, labels, value, expires_ms); });
   if (!stored) return stored.error();
   evictions_ += stored->evicted;
@@ -471,8 +524,9 @@ Expected<BackendStats> SqlBackend::stats() {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_sql_backend(Dialect dialect, store::SqlConnector connector, BackendLimits limits) {
-  return std::make_unique<SqlBackend>(dialect, std::move(connector), limits);
+std::unique_ptr<Backend> make_sql_backend(Dialect dialect, store::SqlConnector connector, BackendLimits limits,
+                                          SqlBackendTuning tuning) {
+  return std::make_unique<SqlBackend>(dialect, std::move(connector), limits, tuning);
 }
 
 }  // namespace aisbf::cache

@@ -116,6 +116,20 @@ if(TARGET aisbf_unit_tests)
     LABELS redis)
 endif()
 
+# cache.conformance_mysql: the response cache's backend suite
+# (src/cache/backend_conformance_test.cpp) with its MariaDB instance too, on
+# a throwaway server as above; SQLite and file run in the plain unit run.
+if(TARGET aisbf_unit_tests)
+  add_test(NAME cache.conformance_mysql
+           COMMAND bash ${AISBF_TESTS_DIR}/db/with_server.sh mariadb --
+                   $<TARGET_FILE:aisbf_unit_tests> "--gtest_filter=*BackendConformance*"
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(cache.conformance_mysql PROPERTIES
+    ENVIRONMENT "AISBF_DB_TEST_SECONDS=150"
+    TIMEOUT 210
+    LABELS store)
+endif()
+
 # store.gateway_postgres and store.gateway_mysql: the aisbf binary itself on
 # a throwaway PostgreSQL or MariaDB server (tests/integration/store_backends
 # runs its body on the backend whose URL with_server.sh exports; without

@@ -60,7 +60,7 @@ class Backend {
   virtual Expected<std::optional<std::string>> get(std::string_view key, Clock::time_point now) = 0;
 
   // Keeps `value` under `key` (replacing any) until `expires`. False: not
-  // kept (larger than the backend may hold).
+  // kept (larger than the backend may hold, or `expires` is past already).
   virtual Expected<bool> put(std::string_view key, const EntryLabels& labels, std::string_view value,
                              Clock::time_point expires) = 0;
 

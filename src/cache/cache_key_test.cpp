@@ -84,7 +84,7 @@ TEST(CacheKey, MayCacheReadsTheTopLevelOnly) {
   // key, a body that is no object.
   for (const char* body : {R"({"temperature":0,"n":3})", R"({"seed":1,"logprobs":true})",
                            R"({"seed":1,"top_logprobs":2})", R"({"seed":1,"audio":{"voice":"x"}})",
-                           R"({"seed":1,"modalities":["text","audio"]})", R"({"seed":1})", "[1]", "{",
+                           R"({"seed":1,"modalities":["text","audio"]})", R"({"se\u0065d":1})", "[1]", "{",
                            ""}) {
     EXPECT_FALSE(may_cache(body, false)) << body;
     EXPECT_FALSE(may_cache(body, true)) << body;

@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache/backend_factory.hpp"
 #include "cache/memory_backend.hpp"
+#include "core/log_text.hpp"
+#include "pipeline/db_pool.hpp"
+#include "pipeline/pooled_cache_store.hpp"
+#include "pipeline/redis_cache_store.hpp"
 #include "pipeline/vector_flights.hpp"
 
 namespace aisbf {
@@ -53,12 +58,74 @@ std::unique_ptr<CacheStore> make_in_place_store(std::unique_ptr<cache::Backend> 
   return std::make_unique<InPlaceStore>(std::move(backend));
 }
 
-std::unique_ptr<ResponseCache> make_response_cache(const ResponseCacheConfig& settings) {
-  if (settings.backend != "memory") {
-    spdlog::warn("response_cache.backend \"{}\" is not available in this build: using memory", settings.backend);
+namespace {
+
+// A store with the DB pool its blocking backend runs on: the cache's own
+// two threads, so that a slow cache database never holds the Store's. The
+// pool is destroyed first (it waits for the calls under way, which still
+// use the store).
+class OwnPoolStore final : public CacheStore {
+ public:
+  OwnPoolStore() : pool_(std::make_unique<DbPool>(2)) {}
+  ~OwnPoolStore() override { pool_.reset(); }
+  DbPool& pool() { return *pool_; }
+  void set(std::unique_ptr<CacheStore> inner) { inner_ = std::move(inner); }
+
+  std::string_view name() const override { return inner_->name(); }
+  boost::asio::awaitable<Expected<std::optional<std::string>>> get(std::string_view key,
+                                                                   cache::Clock::time_point now) override {
+    return inner_->get(key, now);
   }
-  auto backend = cache::make_memory_backend({settings.max_entries, settings.max_memory_bytes});
-  return std::make_unique<ResponseCache>(make_in_place_store(std::move(backend)));
+  boost::asio::awaitable<Expected<bool>> put(std::string_view key, cache::EntryLabels labels, std::string_view value,
+                                             cache::Clock::time_point expires) override {
+    return inner_->put(key, labels, value, expires);
+  }
+  boost::asio::awaitable<Expected<std::uint64_t>> clear(cache::ClearFilter filter) override {
+    return inner_->clear(std::move(filter));
+  }
+  boost::asio::awaitable<Expected<cache::BackendStats>> stats() override { return inner_->stats(); }
+
+ private:
+  std::unique_ptr<CacheStore> inner_;
+  std::unique_ptr<DbPool> pool_;
+};
+
+std::unique_ptr<CacheStore> memory_store(const ResponseCacheConfig& settings) {
+  return make_in_place_store(cache::make_memory_backend({settings.max_entries, settings.max_memory_bytes}));
+}
+
+}  // namespace
+
+std::unique_ptr<ResponseCache> make_response_cache(const ResponseCacheConfig& settings) {
+  const std::string kind = cache::backend_kind(settings.backend);
+  if (kind == "memory") return std::make_unique<ResponseCache>(memory_store(settings));
+  if (kind == "redis") {
+    RedisCacheOptions options;
+    options.redis.host = settings.redis_host;
+    options.redis.port = static_cast<std::uint16_t>(settings.redis_port);
+    options.redis.password = settings.redis_password;
+    options.redis.db = settings.redis_db;
+    options.key_prefix = settings.redis_key_prefix;
+    return std::make_unique<ResponseCache>(std::make_unique<RedisCacheStore>(std::move(options)));
+  }
+  cache::BackendOptions options;
+  options.backend = kind;
+  options.limits.max_entries = settings.max_entries;
+  options.sqlite_path = settings.sqlite_path;
+  options.mysql = {settings.mysql_host, settings.mysql_port, settings.mysql_user, settings.mysql_password,
+                   settings.mysql_database};
+  options.file_dir = settings.file_dir;
+  auto owned = std::make_unique<OwnPoolStore>();
+  auto pooled = make_pooled_cache_store(options, owned->pool());
+  if (!pooled) {
+    // Made at start: a backend that cannot be opened costs the cache its
+    // persistence, never the gateway.
+    spdlog::warn("response_cache.backend \"{}\": {}; using memory", log_text(settings.backend),
+                 pooled.error().message);
+    return std::make_unique<ResponseCache>(memory_store(settings));
+  }
+  owned->set(std::move(*pooled));
+  return std::make_unique<ResponseCache>(std::move(owned));
 }
 
 }  // namespace aisbf

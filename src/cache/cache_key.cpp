@@ -166,7 +166,7 @@ std::string cache_key(const KeyParts& parts) {
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   // Each part is length-prefixed: no two different part lists hash alike.
-  for (std::string_view part : {parts.space, parts.target, parts.format, parts.request}) {
+  for (std::string_view part : {parts.space, parts.target, parts.format, parts.request, parts.protocol}) {
     const std::string length = std::to_string(part.size()) + ":";
     crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(length.data()), length.size());
     crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());

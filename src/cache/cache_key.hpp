@@ -32,6 +32,10 @@ struct KeyParts {
   std::string_view target;   // "provider/model", or "rotation:<id>": whatever may serve
   std::string_view format;   // the client's format ("openai_chat", "anthropic_messages")
   std::string_view request;  // CanonicalRequest::text
+  // What the client's headers ask of the upstream that changes the answer
+  // (an Anthropic client's anthropic-version and anthropic-beta, which the
+  // gateway forwards): empty when none.
+  std::string_view protocol = {};
 };
 
 // 64 lowercase hex digits.

@@ -48,6 +48,10 @@ TEST(CacheKey, KeyIsHexAndSeparatesItsParts) {
   EXPECT_NE(k, cache_key({"alice", "openai/gpt", "anthropic_messages", "{}"}));
   // Parts are length-prefixed: moving a byte from one part to the next changes the key.
   EXPECT_NE(cache_key({"ab", "c", "f", "{}"}), cache_key({"a", "bc", "f", "{}"}));
+  // An Anthropic client's protocol headers count.
+  EXPECT_EQ(k, cache_key({"alice", "openai/gpt", "openai_chat", "{}", ""}));
+  EXPECT_NE(cache_key({"a", "t", "anthropic_messages", "{}", "2023-06-01\n"}),
+            cache_key({"a", "t", "anthropic_messages", "{}", "2023-06-01\ninterleaved-thinking-2025-05-14"}));
 }
 
 TEST(CacheKey, DeterministicOnlyAtTemperatureZeroOrWithASeed) {

@@ -175,6 +175,12 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, Reque
     spdlog::debug("{} response cache: the answer did not decode, not kept", ctx.request_id);
     co_return false;
   }
+  // A hit answers with usage (and records the tokens it saved): an answer
+  // without (an OpenAI stream that did not ask for it) is not kept.
+  if (!response->usage) {
+    spdlog::debug("{} response cache: the answer carries no usage, not kept", ctx.request_id);
+    co_return false;
+  }
   const std::string value = cache::encode_entry(*response);
   const auto ttl =
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
@@ -239,7 +245,11 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   const cache::CacheScope scope = scope_of(resolved, autoselect);
   if (!cache::response_cache_enabled(*ctx.config, scope)) co_return co_await next(job, ctx, resolved);
   const http::Request& request = *job.io.client;
-  if (cache::client_bypasses(request[boost::beast::http::field::cache_control], request["x-aisbf-cache"])) {
+  // Every Cache-Control header counts (a directive may come in a second one).
+  bool bypass = cache::client_bypasses({}, request["x-aisbf-cache"]);
+  const auto [first, last] = request.equal_range(boost::beast::http::field::cache_control);
+  for (auto it = first; it != last; ++it) bypass = bypass || cache::client_bypasses(it->value(), {});
+  if (bypass) {
     ctx.choice_headers.emplace_back("x-aisbf-cache", "bypass");
     co_return co_await next(job, ctx, resolved);
   }
@@ -248,7 +258,14 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     co_return co_await next(job, ctx, resolved);
   }
   Lookup lookup{cache, {}, target_of(resolved)};
-  lookup.key = cache::cache_key({ctx.namespace_user, lookup.target.key, format_name(ctx.format), canonical->text});
+  // An Anthropic client's version and beta flags reach the upstream
+  // (chat_attempt.cpp) and can change the answer: they are part of the key.
+  std::string protocol;
+  if (ctx.format == IngressFormat::anthropic_messages) {
+    ((protocol += request["anthropic-version"]) += '\n') += request["anthropic-beta"];
+  }
+  lookup.key = cache::cache_key(
+      {ctx.namespace_user, lookup.target.key, format_name(ctx.format), canonical->text, protocol});
   canonical.reset();  // the text can be large: not kept across the attempts
   std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
   if (response) co_return co_await serve_hit(job, ctx, lookup, *response);

@@ -98,17 +98,46 @@ describe('response cache', { timeout: 120000 }, () => {
     }
   });
 
+  it('an OpenAI stream without usage is not kept: a hit always answers with usage', async () => {
+    const text = fresh('stream without usage');
+    const before = await upstreamCalls(s);
+    const first = await stream(s.u('/v1/chat/completions'), det(text, { stream: true }));
+    assert.equal(first.headers['x-aisbf-cache'], 'miss');
+    assert.equal(contentOf(first.events), `You said: ${text}`);
+    const second = await post(s.u('/v1/chat/completions'), det(text));
+    assert.equal(second.headers['x-aisbf-cache'], 'miss');
+    const third = await post(s.u('/v1/chat/completions'), det(text));
+    assert.equal(third.headers['x-aisbf-cache'], 'hit');
+    assert.ok(third.json().usage.completion_tokens > 0);
+    assert.equal(await upstreamCalls(s), before + 2);
+  });
+
+  it("an Anthropic client's beta flags are part of the key: another flag is another answer", async () => {
+    const text = fresh('beta flags');
+    const body = messagesBody(text, { model: 'claude/mock-model', temperature: 0 });
+    const before = await upstreamCalls(s);
+    const plain = await post(s.u('/v1/messages'), body, { headers: anthropicHeaders });
+    assert.equal(plain.headers['x-aisbf-cache'], 'miss', plain.text);
+    const beta = { ...anthropicHeaders, 'anthropic-beta': 'interleaved-thinking-2025-05-14' };
+    const flagged = await post(s.u('/v1/messages'), body, { headers: beta });
+    assert.equal(flagged.headers['x-aisbf-cache'], 'miss', flagged.text);
+    const again = await post(s.u('/v1/messages'), body, { headers: beta });
+    assert.equal(again.headers['x-aisbf-cache'], 'hit');
+    assert.equal(await upstreamCalls(s), before + 2);
+  });
+
   it('the client bypasses the cache with Cache-Control or x-aisbf-cache', async () => {
     const text = fresh('bypassed');
     await post(s.u('/v1/chat/completions'), det(text));
     const before = await upstreamCalls(s);
+    // An array is sent as two header lines: the directive in the second counts.
     for (const headers of [{ 'cache-control': 'no-cache' }, { 'cache-control': 'max-age=0, no-store' },
-      { 'x-aisbf-cache': 'bypass' }]) {
+      { 'cache-control': ['max-age=0', 'no-store'] }, { 'x-aisbf-cache': 'bypass' }]) {
       const r = await post(s.u('/v1/chat/completions'), det(text), { headers });
       assert.equal(r.status, 200, r.text);
       assert.equal(r.headers['x-aisbf-cache'], 'bypass');
     }
-    assert.equal(await upstreamCalls(s), before + 3);
+    assert.equal(await upstreamCalls(s), before + 4);
   });
 
   it('sampled requests are not cached unless they carry a seed', async () => {

@@ -80,4 +80,11 @@ Expected<std::unique_ptr<CacheStore>> make_pooled_cache_store(const cache::Backe
   return std::unique_ptr<CacheStore>(std::make_unique<PooledCacheStore>(pool, std::move(backend.value())));
 }
 
+Expected<std::unique_ptr<CacheStore>> make_pooled_cache_store(const cache::BackendOptions& options,
+                                                              std::unique_ptr<DbPool> pool) {
+  auto backend = cache::make_pooled_backend(options);
+  if (!backend) return backend.take_error();
+  return std::unique_ptr<CacheStore>(std::make_unique<PooledCacheStore>(std::move(pool), std::move(backend.value())));
+}
+
 }  // namespace aisbf

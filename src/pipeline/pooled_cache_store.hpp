@@ -25,6 +25,14 @@ class PooledCacheStore final : public CacheStore {
   // `pool` outlives this store.
   PooledCacheStore(DbPool& pool, std::unique_ptr<cache::Backend> backend, int max_calls = kMaxCacheCallsOnPool)
       : pool_(pool), backend_(std::move(backend)), max_calls_(max_calls) {}
+  // On a pool of its own (the gateway's response cache: a slow cache
+  // database never holds the Store's threads); joined before the backend goes.
+  PooledCacheStore(std::unique_ptr<DbPool> pool, std::unique_ptr<cache::Backend> backend,
+                   int max_calls = kMaxCacheCallsOnPool)
+      : owned_pool_(std::move(pool)), pool_(*owned_pool_), backend_(std::move(backend)), max_calls_(max_calls) {}
+  ~PooledCacheStore() override {
+    if (owned_pool_) owned_pool_->join();  // the calls under way still use backend_
+  }
 
   std::string_view name() const override { return backend_->name(); }
   boost::asio::awaitable<Expected<std::optional<std::string>>> get(std::string_view key,
@@ -38,6 +46,7 @@ class PooledCacheStore final : public CacheStore {
   class Slot;  // one call counted on the pool
   Expected<Slot> enter(bool may_refuse);
 
+  std::unique_ptr<DbPool> owned_pool_;  // null: the pool is the caller's
   DbPool& pool_;
   std::unique_ptr<cache::Backend> backend_;
   const int max_calls_;
@@ -48,5 +57,8 @@ class PooledCacheStore final : public CacheStore {
 // an error for any other (memory and redis are built by their own
 // factories). Opens nothing yet: the backend connects on first use.
 Expected<std::unique_ptr<CacheStore>> make_pooled_cache_store(const cache::BackendOptions& options, DbPool& pool);
+// The same, on `pool`, which the store then owns.
+Expected<std::unique_ptr<CacheStore>> make_pooled_cache_store(const cache::BackendOptions& options,
+                                                              std::unique_ptr<DbPool> pool);
 
 }  // namespace aisbf

@@ -60,36 +60,6 @@ std::unique_ptr<CacheStore> make_in_place_store(std::unique_ptr<cache::Backend> 
 
 namespace {
 
-// A store with the DB pool its blocking backend runs on: the cache's own
-// two threads, so that a slow cache database never holds the Store's. The
-// pool is destroyed first (it waits for the calls under way, which still
-// use the store).
-class OwnPoolStore final : public CacheStore {
- public:
-  OwnPoolStore() : pool_(std::make_unique<DbPool>(2)) {}
-  ~OwnPoolStore() override { pool_.reset(); }
-  DbPool& pool() { return *pool_; }
-  void set(std::unique_ptr<CacheStore> inner) { inner_ = std::move(inner); }
-
-  std::string_view name() const override { return inner_->name(); }
-  boost::asio::awaitable<Expected<std::optional<std::string>>> get(std::string_view key,
-                                                                   cache::Clock::time_point now) override {
-    return inner_->get(key, now);
-  }
-  boost::asio::awaitable<Expected<bool>> put(std::string_view key, cache::EntryLabels labels, std::string_view value,
-                                             cache::Clock::time_point expires) override {
-    return inner_->put(key, labels, value, expires);
-  }
-  boost::asio::awaitable<Expected<std::uint64_t>> clear(cache::ClearFilter filter) override {
-    return inner_->clear(std::move(filter));
-  }
-  boost::asio::awaitable<Expected<cache::BackendStats>> stats() override { return inner_->stats(); }
-
- private:
-  std::unique_ptr<CacheStore> inner_;
-  std::unique_ptr<DbPool> pool_;
-};
-
 std::unique_ptr<CacheStore> memory_store(const ResponseCacheConfig& settings) {
   return make_in_place_store(cache::make_memory_backend({settings.max_entries, settings.max_memory_bytes}));
 }
@@ -115,8 +85,8 @@ std::unique_ptr<ResponseCache> make_response_cache(const ResponseCacheConfig& se
   options.mysql = {settings.mysql_host, settings.mysql_port, settings.mysql_user, settings.mysql_password,
                    settings.mysql_database};
   options.file_dir = settings.file_dir;
-  auto owned = std::make_unique<OwnPoolStore>();
-  auto pooled = make_pooled_cache_store(options, owned->pool());
+  // Two threads of the cache's own: a slow cache database never holds the Store's.
+  auto pooled = make_pooled_cache_store(options, std::make_unique<DbPool>(2));
   if (!pooled) {
     // Made at start: a backend that cannot be opened costs the cache its
     // persistence, never the gateway.
@@ -124,8 +94,7 @@ std::unique_ptr<ResponseCache> make_response_cache(const ResponseCacheConfig& se
                  pooled.error().message);
     return std::make_unique<ResponseCache>(memory_store(settings));
   }
-  owned->set(std::move(*pooled));
-  return std::make_unique<ResponseCache>(std::move(owned));
+  return std::make_unique<ResponseCache>(std::move(*pooled));
 }
 
 }  // namespace aisbf

@@ -5,10 +5,11 @@
 //                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
 //                 [--timeout S] [--first-event openai|anthropic]
 //                 [--alt-body-file FILE] [--alt-url URL [--alt-header "Name: value"]...]
+//                 [--vary TOKEN]
 //
 // One keep-alive connection per concurrent worker, all driven by one
 // epoll loop that blocks in epoll_wait (no busy polling). Every request is the
-// same POST of the body file. Responses are parsed with Content-Length,
+// same POST of the body file (but see --vary). Responses are parsed with Content-Length,
 // chunked transfer encoding, or read-until-close.
 //
 //   latency     time from writing the request to the last byte of the answer
@@ -40,6 +41,12 @@
 // included; a failed request still takes its turn). The second URL's samples
 // are reported as alt_count, alt_p50_us… as above. Two servers measured
 // alternately see the same machine state.
+//
+// --vary TOKEN: every request's first TOKEN (in its body, main or alternate)
+// is replaced by a number of its own, as many decimal digits as TOKEN has
+// characters, counting up from one taken from the clock: no two requests
+// send the same body, in this run or the next (a response cache misses on
+// every one). The body's length does not change.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -87,6 +94,7 @@ struct Options {
   std::string alt_path = "/";
   std::vector<std::string> alt_headers;
   std::string expect;
+  std::string vary;  // --vary TOKEN
   int concurrency = 1;
   long requests = 0;
   double duration = 0;
@@ -107,7 +115,7 @@ int64_t now_ns() {
                "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
                "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n"
                "       [--first-event openai|anthropic] [--alt-body-file F]\n"
-               "       [--alt-url URL [--alt-header 'K: V']...]\n");
+               "       [--alt-url URL [--alt-header 'K: V']...] [--vary TOKEN]\n");
   std::exit(2);
 }
 
@@ -185,6 +193,7 @@ struct Conn {
   Response resp;
   int64_t t_send = 0;
   int64_t t_first = 0;
+  std::string varied;       // --vary: the request in flight, its token replaced
 };
 
 struct Stats {
@@ -233,6 +242,12 @@ class Loadgen {
       alt_addr_ = resolve(opt_.alt_host, opt_.alt_port, "--alt-url");
     } else if (!opt_.alt_body.empty()) {
       request_alt_ = build(opt_.host, opt_.port, opt_.path, opt_.headers, opt_.alt_body);
+    }
+    if (!opt_.vary.empty()) {
+      vary_at_ = find_body_token(request_);
+      vary_alt_at_ = request_alt_.empty() ? std::string::npos : find_body_token(request_alt_);
+      if (vary_at_ == std::string::npos && vary_alt_at_ == std::string::npos) usage("--vary: TOKEN is in no body");
+      vary_next_ = uint64_t(now_ns());
     }
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     // --alt-url: connection 0 to --url, connection 1 to --alt-url (concurrency 1).
@@ -325,6 +340,7 @@ class Loadgen {
     c.alt = opt_.alt_url ? c.alt_conn : !request_alt_.empty() && issued_ % 2 == 0;
     c.sent = 0;
     c.resp.reset();
+    if (!opt_.vary.empty()) vary(c);
     c.t_first = 0;
     if (c.fd < 0) {
       open(c);
@@ -338,7 +354,25 @@ class Loadgen {
     write_some(c);
   }
 
-  const std::string& request_of(const Conn& c) const { return c.alt ? request_alt_ : request_; }
+  const std::string& request_of(const Conn& c) const {
+    if (!opt_.vary.empty()) return c.varied;
+    return c.alt ? request_alt_ : request_;
+  }
+
+  // The offset of --vary's token in a built request's body (after the head).
+  size_t find_body_token(const std::string& request) const {
+    const size_t head_end = request.find("\r\n\r\n");
+    return request.find(opt_.vary, head_end == std::string::npos ? 0 : head_end);
+  }
+
+  void vary(Conn& c) {
+    c.varied = c.alt ? request_alt_ : request_;
+    const size_t at = c.alt ? vary_alt_at_ : vary_at_;
+    if (at == std::string::npos) return;
+    uint64_t n = vary_next_++;
+    // The token's width in decimal digits, the lowest ones of n.
+    for (size_t i = opt_.vary.size(); i-- > 0; n /= 10) c.varied[at + i] = char('0' + n % 10);
+  }
 
   void write_some(Conn& c) {
     const std::string& request = request_of(c);
@@ -589,6 +623,8 @@ class Loadgen {
   Options opt_;
   std::string request_;
   std::string request_alt_;  // empty without --alt-body-file or --alt-url
+  size_t vary_at_ = std::string::npos, vary_alt_at_ = std::string::npos;  // --vary: the token's offsets
+  uint64_t vary_next_ = 0;
   sockaddr_in addr_{};
   sockaddr_in alt_addr_{};  // --alt-url's (addr_ without it)
   int ep_ = -1;
@@ -664,6 +700,7 @@ int main(int argc, char** argv) {
     else if (a == "--warmup") o.warmup = std::atol(val().c_str());
     else if (a == "--header" || a == "-H") o.headers.push_back(val());
     else if (a == "--expect") o.expect = val();
+    else if (a == "--vary") o.vary = val();
     else if (a == "--timeout") o.timeout = std::atof(val().c_str());
     else if (a == "--first-event") {
       std::string e = val();

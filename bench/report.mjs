@@ -378,6 +378,58 @@ L.push('');
   L.push('');
 }
 
+// The response cache (issue 12), three processes of the same configuration:
+// aisbf (cache off), aisbf-cache (in memory) and aisbf-redis (in Redis, a
+// redis-server on core 0). Targets: a memory hit answers at least 2× faster
+// than the mock direct (p50 c=1, paired), at ≥ 50,000 rps c=16 on the
+// gateway's one core; a Redis hit adds ≤ 100 µs over a memory hit (p50,
+// paired); a miss costs ≤ 3% more instructions than the same request with
+// the cache off (outside the usage writer, as for autoselect; both kinds
+// write one usage row).
+{
+  const pd = json('latpair.cache-direct.json'), pr = json('latpair.cache-redis.json');
+  const pdMark = mark(pd, 'latpair.cache-direct'), prMark = mark(pr, 'latpair.cache-redis');
+  const hit = json('tput16.aisbf-hit.json'), redis = json('tput16.aisbf-redis.json');
+  const irHit = json('ir.aisbf-hit.json'), irMiss = json('ir.aisbf-miss.json'), irOff = json('ir.aisbf-vary.json');
+  const loop = (r) => r?.event_loop_per_request ?? NaN;
+  const whole = (r) => r?.per_request ?? NaN;
+  const hitP50 = pd?.p50_us ?? NaN, directP50 = pd?.alt_p50_us ?? NaN;
+  const memP50 = pr?.p50_us ?? NaN, redisP50 = pr?.alt_p50_us ?? NaN;
+  const missRatio = loop(irMiss) / loop(irOff);
+  const ok = (x) => (Number.isFinite(x) ? x : null);
+  const rows = [
+    ['memory hit vs the mock direct, p50 c=1, paired (µs)', `${fmt(hitP50, 1)} vs ${fmt(directP50, 1)}${pdMark} (×${fmt(hitP50 / directP50, 2)})`,
+      '≤ ×0.50', ok(hitP50 / directP50) === null ? null : hitP50 / directP50 <= 0.5],
+    ['memory hit, rps c=16', `${fmt(hit?.rps ?? NaN)}${mark(hit, 'tput16.aisbf-hit')}`, '≥ 50,000',
+      ok(hit?.rps) === null ? null : hit.rps >= 50000],
+    ['Redis hit − memory hit, p50 c=1, paired (µs)', `${fmt(redisP50, 1)} − ${fmt(memP50, 1)}${prMark} = ${sign(redisP50 - memP50)}`,
+      '≤ +100 µs', ok(redisP50 - memP50) === null ? null : redisP50 - memP50 <= 100],
+    ['miss vs cache off, instructions / request outside the usage writer',
+      `${fmt(loop(irMiss))} vs ${fmt(loop(irOff))} (${Number.isFinite(missRatio) ? sign((missRatio - 1) * 100) : '—'}%)`,
+      '≤ +3%', ok(missRatio) === null ? null : missRatio <= 1.03],
+  ];
+  L.push('Response cache (`aisbf-cache`: the same configuration with the response cache on in memory; `aisbf-redis`: in Redis, ' +
+    'a redis-server on core 0; a deterministic request, `temperature` 0):');
+  L.push('');
+  L.push('| | figure | target | result |');
+  L.push('| --- | --- | --- | --- |');
+  for (const [name, figure, target, pass] of rows) L.push(`| ${name} | ${figure} | ${target} | ${verdict(pass)} |`);
+  L.push('');
+  const info = [
+    `Redis hit rps c=16: ${fmt(redis?.rps ?? NaN)}${mark(redis, 'tput16.aisbf-redis')}`,
+    `instructions per request (outside the usage writer / whole process): memory hit ${fmt(loop(irHit))} / ${fmt(whole(irHit))}, ` +
+      `miss ${fmt(loop(irMiss))} / ${fmt(whole(irMiss))}, cache off ${fmt(loop(irOff))} / ${fmt(whole(irOff))}`,
+  ];
+  const probes = [['cache-prime', 'first request (memory)'], ['cache-hit', 'second'], ['redis-prime', 'first request (Redis)'],
+    ['redis-hit', 'second'], ['cache-end', 'memory, after the timed blocks']]
+    .filter(([n]) => read(`${n}.head`) !== null)
+    .map(([n, what]) => `${what}: \`${(read(`${n}.head`).match(/^x-aisbf-cache: *(.*?)\r?$/im) ?? [])[1] ?? 'no header'}\``);
+  L.push(`${info.join('; ')}. The misses send a number of their own in every request (bench-loadgen --vary); the same requests ` +
+    'went to the process without a cache for the comparison, and the memory cache evicts its oldest entry past 1000, as configured by default. ' +
+    `The mock direct answers at once: it is the floor of any upstream. Cache checks — ${probes.join('; ')}.`);
+  L.push('');
+}
+
 // Against a baseline: an earlier full report (bench/run picks the newest one
 // in bench/results, or --baseline FILE). Issue 8: instructions per
 // passthrough request and rps c=16 within 3% of the baseline's; the gap to
@@ -454,14 +506,14 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `the autoselect \`benchsel\` has the same two candidates, the mock as its selection model and its decision cached for a day. ` +
   `CPU time per request from /proc over ${fmt(meta.cpu_n ?? NaN)}-request blocks at c=16, median of ${meta.cpu_runs ?? '—'} interleaved runs. ` +
   (meta.pinned ? 'Gateways, nginx (master and worker) and relay on core 1; mock and load generator on core 0. ' : 'Processes NOT pinned (one core). ') +
-  'Response cache off.');
+  'Response cache off, except in the response cache\'s rows.');
 L.push('');
 if (problems.length) {
   L.push(`**Problems (${problems.length}):**`);
   L.push('');
   for (const p of problems) L.push(`- ${p}`);
 } else {
-  L.push(`Checks: after each of ${checks.length} measured blocks the mock had received exactly as many requests as the client counted answers; no errors.`);
+  L.push(`Checks: after each of ${checks.length} measured blocks the mock had received exactly as many requests as it should (one per answer the client counted; none for a cache hit); no errors.`);
 }
 L.push('');
 fs.writeFileSync(out, L.join('\n'));

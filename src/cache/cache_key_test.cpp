@@ -101,6 +101,25 @@ TEST(CacheKey, NotAnObjectIsNotCached) {
   EXPECT_FALSE(canonical_request(""));
 }
 
+TEST(CacheKey, NumbersHaveOneSpellingAndStringsKeepTheirs) {
+  EXPECT_EQ(text_of(R"({"max_tokens":1e2,"top_p":0.50,"n":1.0,"x":[-0.0,2.5e-1,12345678901234567890]})"),
+            R"({"max_tokens":100,"n":1,"top_p":0.5,"x":[0,0.25,12345678901234567890]})");
+  // Strings are kept as spelled (an escape spelled otherwise is another key:
+  // a miss, never a wrong answer); arrays keep their order.
+  EXPECT_EQ(text_of(R"({"messages":[{"role":"user","content":"a\u0062 \"q\""},{"content":"x","role":"assistant"}]})"),
+            R"({"messages":[{"content":"a\u0062 \"q\"","role":"user"},{"content":"x","role":"assistant"}]})");
+  EXPECT_EQ(text_of(R"({"b":{"d":[{"z":1,"y":{"k":true,"a":null}}],"c":false},"a":[]})"),
+            R"({"a":[],"b":{"c":false,"d":[{"y":{"a":null,"k":true},"z":1}]}})");
+}
+
+TEST(CacheKey, TooDeepIsNotCached) {
+  std::string deep = R"({"messages":)";
+  for (int i = 0; i < 200; ++i) deep += "[";
+  for (int i = 0; i < 200; ++i) deep += "]";
+  deep += "}";
+  EXPECT_FALSE(canonical_request(deep));
+}
+
 TEST(CacheKey, ClientBypass) {
   EXPECT_FALSE(client_bypasses("", ""));
   EXPECT_TRUE(client_bypasses("no-cache", ""));

@@ -1,139 +1,89 @@
 #include "cache/entry.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <array>
+#include <charconv>
 
 namespace aisbf::cache {
 
-namespace json = boost::json;
+// The layout, after the magic, one field per line:
+//   "s" (a stream) or "w" (a whole body)
+//   the six usage counts, space-separated: prompt completion total cached cache_write reasoning
+//   the id, the provider, the model, the model asked for
+// then the body to the end.
 
 namespace {
 
-constexpr FinishReason kReasons[] = {FinishReason::none,       FinishReason::stop,           FinishReason::length,
-                                     FinishReason::tool_calls, FinishReason::content_filter, FinishReason::error};
+bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
-json::object usage_json(const Usage& u) {
-  json::object o;
-  o["prompt"] = u.prompt_tokens;
-  o["completion"] = u.completion_tokens;
-  o["total"] = u.total_tokens;
-  o["cached"] = u.cached_tokens;
-  o["cache_write"] = u.cache_write_tokens;
-  o["reasoning"] = u.reasoning_tokens;
-  if (u.effective_context) o["effective_context"] = *u.effective_context;
-  return o;
-}
-
-json::object block_json(const ContentBlock& block) {
-  json::object o;
-  if (const auto* text = std::get_if<TextBlock>(&block)) {
-    o["type"] = "text";
-    o["text"] = text->text;
-  } else if (const auto* thinking = std::get_if<ThinkingBlock>(&block)) {
-    o["type"] = "thinking";
-    o["text"] = thinking->text;
-    o["signature"] = thinking->signature;
-  } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
-    o["type"] = "tool_call";
-    o["id"] = call->id;
-    o["name"] = call->name;
-    o["arguments"] = call->arguments_json;
-  }
-  return o;  // an answer holds no images or tool results: an empty block is skipped on decoding
-}
-
-const json::string* string_at(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr ? v->if_string() : nullptr;
-}
-
-std::optional<std::int64_t> int_at(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_int64()) return std::nullopt;
-  return v->get_int64();
-}
-
-bool read_usage(const json::object& o, Usage& u) {
-  auto p = int_at(o, "prompt"), c = int_at(o, "completion"), t = int_at(o, "total");
-  auto cached = int_at(o, "cached"), write = int_at(o, "cache_write"), r = int_at(o, "reasoning");
-  if (!p || !c || !t || !cached || !write || !r) return false;
-  u = Usage{*p, *c, *t, *cached, *write, *r, int_at(o, "effective_context")};
+// The next line of `rest` (without its '\n'); false when there is none.
+bool take_line(std::string_view& rest, std::string_view& line) {
+  const auto eol = rest.find('\n');
+  if (eol == std::string_view::npos) return false;
+  line = rest.substr(0, eol);
+  rest.remove_prefix(eol + 1);
   return true;
 }
 
-bool read_block(const json::object& o, std::vector<ContentBlock>& out) {
-  const json::string* type = string_at(o, "type");
-  if (type == nullptr) return false;
-  if (*type == "text") {
-    const json::string* text = string_at(o, "text");
-    if (text == nullptr) return false;
-    out.emplace_back(TextBlock{std::string(*text)});
-  } else if (*type == "thinking") {
-    const json::string *text = string_at(o, "text"), *signature = string_at(o, "signature");
-    if (text == nullptr || signature == nullptr) return false;
-    out.emplace_back(ThinkingBlock{std::string(*text), std::string(*signature)});
-  } else if (*type == "tool_call") {
-    const json::string *id = string_at(o, "id"), *name = string_at(o, "name"), *args = string_at(o, "arguments");
-    if (id == nullptr || name == nullptr || args == nullptr) return false;
-    out.emplace_back(ToolCallBlock{std::string(*id), std::string(*name), std::string(*args)});
-  } else {
-    return false;
+bool read_counts(std::string_view line, ScannedUsage& u) {
+  std::array<std::int64_t*, 6> counts = {&u.prompt_tokens,      &u.completion_tokens,  &u.total_tokens,
+                                         &u.cached_tokens,      &u.cache_write_tokens, &u.reasoning_tokens};
+  const char* at = line.data();
+  const char* end = line.data() + line.size();
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (i > 0) {
+      if (at == end || *at != ' ') return false;
+      ++at;
+    }
+    const auto [next, ec] = std::from_chars(at, end, *counts[i]);
+    if (ec != std::errc() || *counts[i] < 0) return false;
+    at = next;
   }
-  return true;
+  return at == end;
 }
 
 }  // namespace
 
-std::string encode_entry(const ChatResponse& response) {
-  json::object o;
-  o["id"] = response.id;
-  o["model"] = response.model;
-  o["created"] = response.created;
-  o["finish"] = static_cast<int>(response.finish_reason);
-  o["split_chunks"] = response.split_chunks;
-  json::array blocks;
-  for (const auto& block : response.message.content) {
-    json::object b = block_json(block);
-    if (!b.empty()) blocks.emplace_back(std::move(b));
+std::string encode_entry(const StoredAnswer& answer) {
+  if (has_line_break(answer.id) || has_line_break(answer.provider) || has_line_break(answer.model) ||
+      has_line_break(answer.asked)) {
+    return {};
   }
-  o["blocks"] = std::move(blocks);
-  if (response.usage) o["usage"] = usage_json(*response.usage);
-  std::string out(kEntryMagic);
-  out += json::serialize(o);
+  const ScannedUsage& u = answer.usage;
+  std::string out;
+  out.reserve(kEntryMagic.size() + 128 + answer.id.size() + answer.provider.size() + answer.model.size() +
+              answer.asked.size() + answer.body.size());
+  out += kEntryMagic;
+  out += answer.streamed ? "s\n" : "w\n";
+  for (const std::int64_t n : {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens,
+                               u.cache_write_tokens, u.reasoning_tokens}) {
+    out += std::to_string(n < 0 ? 0 : n);
+    out += ' ';
+  }
+  out.back() = '\n';
+  ((out += answer.id) += '\n');
+  ((out += answer.provider) += '\n');
+  ((out += answer.model) += '\n');
+  ((out += answer.asked) += '\n');
+  out += answer.body;
   return out;
 }
 
-std::optional<ChatResponse> decode_entry(std::string_view bytes) {
+std::optional<StoredAnswer> decode_entry(std::string_view bytes) {
   if (bytes.substr(0, kEntryMagic.size()) != kEntryMagic) return std::nullopt;
-  json::error_code ec;
-  const json::value root = json::parse(bytes.substr(kEntryMagic.size()), ec);
-  const json::object* o = ec ? nullptr : root.if_object();
-  if (o == nullptr) return std::nullopt;
-  const json::string *id = string_at(*o, "id"), *model = string_at(*o, "model");
-  auto created = int_at(*o, "created"), finish = int_at(*o, "finish"), chunks = int_at(*o, "split_chunks");
-  const json::value* blocks = o->if_contains("blocks");
-  if (id == nullptr || model == nullptr || !created || !finish || !chunks || blocks == nullptr || !blocks->is_array() ||
-      *finish < 0 || *finish >= static_cast<std::int64_t>(std::size(kReasons)) || *chunks < 0 || *chunks > 1'000'000) {
+  std::string_view rest = bytes.substr(kEntryMagic.size());
+  StoredAnswer a;
+  std::string_view shape, counts;
+  if (!take_line(rest, shape) || (shape != "s" && shape != "w")) return std::nullopt;
+  a.streamed = shape == "s";
+  if (!take_line(rest, counts) || !read_counts(counts, a.usage)) return std::nullopt;
+  a.usage.reported = true;
+  if (!take_line(rest, a.id) || !take_line(rest, a.provider) || !take_line(rest, a.model) ||
+      !take_line(rest, a.asked)) {
     return std::nullopt;
   }
-  ChatResponse r;
-  r.id = *id;
-  r.model = *model;
-  r.created = *created;
-  r.finish_reason = kReasons[*finish];
-  r.split_chunks = static_cast<int>(*chunks);
-  r.message.role = Role::assistant;
-  for (const auto& b : blocks->get_array()) {
-    if (!b.is_object() || !read_block(b.get_object(), r.message.content)) return std::nullopt;
-  }
-  if (const json::value* usage = o->if_contains("usage")) {
-    Usage u;
-    if (!usage->is_object() || !read_usage(usage->get_object(), u)) return std::nullopt;
-    r.usage = u;
-  }
-  return r;
+  if (rest.empty()) return std::nullopt;  // an answer has a body
+  a.body = rest;
+  return a;
 }
 
 }  // namespace aisbf::cache

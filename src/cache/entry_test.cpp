@@ -5,66 +5,79 @@
 namespace aisbf::cache {
 namespace {
 
-ChatResponse sample() {
-  ChatResponse r;
-  r.id = "chatcmpl-1";
-  r.model = "gpt";
-  r.created = 1700000000;
-  r.message.role = Role::assistant;
-  r.message.content.emplace_back(ThinkingBlock{"hmm", "sig"});
-  r.message.content.emplace_back(TextBlock{"hello \"world\"\n"});
-  r.message.content.emplace_back(ToolCallBlock{"call_1", "f", R"({"a":1})"});
-  r.finish_reason = FinishReason::tool_calls;
-  r.usage = Usage{10, 5, 15, 2, 1, 3, 12};
-  return r;
+StoredAnswer sample() {
+  StoredAnswer a;
+  a.streamed = true;
+  a.usage = ScannedUsage{10, 5, 15, 2, 1, 3, true};
+  a.id = "chatcmpl-1";
+  a.provider = "mock";
+  a.model = "mock-model";
+  a.asked = "mock/mock-model";
+  a.body = "data: {\"id\":\"chatcmpl-1\"}\n\ndata: [DONE]\n\n";
+  return a;
 }
 
 TEST(CacheEntry, RoundTrip) {
-  const ChatResponse r = sample();
-  const std::string bytes = encode_entry(r);
+  const StoredAnswer a = sample();
+  const std::string bytes = encode_entry(a);
   EXPECT_EQ(bytes.substr(0, kEntryMagic.size()), kEntryMagic);
   auto back = decode_entry(bytes);
   ASSERT_TRUE(back);
-  EXPECT_EQ(back->id, r.id);
-  EXPECT_EQ(back->model, r.model);
-  EXPECT_EQ(back->created, r.created);
-  EXPECT_EQ(back->finish_reason, FinishReason::tool_calls);
-  ASSERT_EQ(back->message.content.size(), 3u);
-  EXPECT_EQ(std::get<ThinkingBlock>(back->message.content[0]).signature, "sig");
-  EXPECT_EQ(std::get<TextBlock>(back->message.content[1]).text, "hello \"world\"\n");
-  EXPECT_EQ(std::get<ToolCallBlock>(back->message.content[2]).arguments_json, R"({"a":1})");
-  ASSERT_TRUE(back->usage);
-  EXPECT_EQ(back->usage->prompt_tokens, 10);
-  EXPECT_EQ(back->usage->completion_tokens, 5);
-  EXPECT_EQ(back->usage->cached_tokens, 2);
-  EXPECT_EQ(back->usage->effective_context, 12);
+  EXPECT_TRUE(back->streamed);
+  EXPECT_EQ(back->usage.prompt_tokens, 10);
+  EXPECT_EQ(back->usage.completion_tokens, 5);
+  EXPECT_EQ(back->usage.total_tokens, 15);
+  EXPECT_EQ(back->usage.cached_tokens, 2);
+  EXPECT_EQ(back->usage.cache_write_tokens, 1);
+  EXPECT_EQ(back->usage.reasoning_tokens, 3);
+  EXPECT_TRUE(back->usage.reported);
+  EXPECT_EQ(back->id, a.id);
+  EXPECT_EQ(back->provider, a.provider);
+  EXPECT_EQ(back->model, a.model);
+  EXPECT_EQ(back->asked, a.asked);
+  EXPECT_EQ(back->body, a.body);
 }
 
-TEST(CacheEntry, WithoutUsage) {
-  ChatResponse r = sample();
-  r.usage.reset();
-  auto back = decode_entry(encode_entry(r));
+TEST(CacheEntry, AWholeBodyAndEmptyLabels) {
+  StoredAnswer a = sample();
+  a.streamed = false;
+  a.id = a.provider = a.model = a.asked = "";
+  a.body = "{\"x\":\"line\\nbreak\"}\n";
+  const std::string bytes = encode_entry(a);  // the decoded views point into it
+  auto back = decode_entry(bytes);
   ASSERT_TRUE(back);
-  EXPECT_FALSE(back->usage);
+  EXPECT_FALSE(back->streamed);
+  EXPECT_EQ(back->id, "");
+  EXPECT_EQ(back->body, a.body);
 }
 
-TEST(CacheEntry, CorruptOrForeignIsAMiss) {
+TEST(CacheEntry, ALineBreakInALabelIsNotStored) {
+  StoredAnswer a = sample();
+  a.model = "m\nx";
+  EXPECT_EQ(encode_entry(a), "");
+  a.model = "m";
+  a.id = "i\r";
+  EXPECT_EQ(encode_entry(a), "");
+  a.id = "i";
+  a.asked = "\n";
+  EXPECT_EQ(encode_entry(a), "");
+}
+
+TEST(CacheEntry, AnythingElseIsAMiss) {
   const std::string good = encode_entry(sample());
   EXPECT_FALSE(decode_entry(""));
-  EXPECT_FALSE(decode_entry("aisbf-cache-v0\n{}"));
-  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) + "{}"));
-  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) + "[]"));
-  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) +
-                            R"({"id":"a","model":"m","created":1,"finish":99,"split_chunks":0,"blocks":[]})"));
-  EXPECT_FALSE(
-      decode_entry(std::string(kEntryMagic) +
-                   R"({"id":"a","model":"m","created":1,"finish":1,"split_chunks":0,"blocks":[{"type":"x"}]})"));
-  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) +
-                            R"({"id":"a","model":"m","created":1,"finish":1,"split_chunks":0,"blocks":[],"usage":1})"));
-  // Every truncation of a good entry is a miss, never a crash.
-  for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(decode_entry(good.substr(0, n))) << n;
-  EXPECT_TRUE(decode_entry(std::string(kEntryMagic) +
-                           R"({"id":"a","model":"m","created":1,"finish":1,"split_chunks":0,"blocks":[]})"));
+  EXPECT_FALSE(decode_entry("aisbf-cache-v1\n{}"));
+  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) + "x\n"));
+  // Every truncation before the body's first byte is a miss.
+  const std::size_t body_at = good.size() - sample().body.size();
+  for (std::size_t n = 0; n <= body_at; ++n) EXPECT_FALSE(decode_entry(good.substr(0, n))) << n;
+  // Counts: six, non-negative, numbers.
+  const std::string head = std::string(kEntryMagic) + "w\n";
+  const std::string tail = "\nid\np\nm\nasked\n{}";
+  EXPECT_TRUE(decode_entry(head + "1 2 3 4 5 6" + tail));
+  for (const char* counts : {"1 2 3 4 5", "1 2 3 4 5 6 7", "1 2 3 4 5 -6", "1 2 x 4 5 6", "1  2 3 4 5 6", " 1 2 3 4 5 6"}) {
+    EXPECT_FALSE(decode_entry(head + counts + tail)) << counts;
+  }
 }
 
 }  // namespace

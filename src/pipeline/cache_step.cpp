@@ -11,12 +11,12 @@
 #include "cache/cache_policy.hpp"
 #include "cache/entry.hpp"
 #include "core/response_fold.hpp"
-#include "http/sse_parser.hpp"
+#include "pipeline/cache_answer.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/translate.hpp"
 #include "pipeline/vector_flights.hpp"
-#include "providers/registry.hpp"
 
 namespace aisbf {
 
@@ -53,68 +53,47 @@ cache::CacheScope scope_of(const routing::Resolution& resolved, const Autoselect
   return scope;
 }
 
-// The recorded answer in the client's format, decoded with the codec of
-// the provider that speaks that format (a passthrough answer is that
-// provider's own bytes): once, on a miss only. Nullopt: not a complete
-// answer (a stream without its finish, a body that does not decode).
-std::optional<ChatResponse> decode_recorded(const RecordedResponse& recorded, IngressFormat format) {
-  const ProviderAdapter* adapter =
-      find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
-  if (adapter == nullptr) return std::nullopt;
-  if (!recorded.streamed) {
-    auto decoded = adapter->decode_chat(recorded.body);
-    if (!decoded) return std::nullopt;
-    return std::move(decoded.value());
-  }
-  sse::Parser parser(recorded.body.size() + 1);
-  parser.feed(recorded.body);
-  const auto decoder = adapter->make_stream_decoder();
-  ResponseFolder folder;
-  bool finished = false;
-  auto fold = [&](const std::vector<StreamEvent>& events) {
-    for (const auto& ev : events) {
-      finished = finished || std::holds_alternative<FinishEvent>(ev);
-      folder.fold(ev);
-    }
-  };
-  sse::Event ev;
-  sse::Status status;
-  while ((status = parser.next(ev)) == sse::Status::event) {
-    if (!ev.has_data) continue;
-    auto events = decoder->on_event(ev.event, ev.data);
-    if (!events) return std::nullopt;
-    fold(*events);
-  }
-  if (status != sse::Status::need_more || parser.has_partial()) return std::nullopt;
-  auto tail = decoder->on_end();
-  if (!tail) return std::nullopt;
-  fold(*tail);
-  if (!finished) return std::nullopt;
-  return std::move(folder.response());
-}
-
 // A hit's usage row: the tokens the answer cost when it was made (the
-// tokens saved), no attempt, no cost.
-void note_hit_usage(UsageTap& tap, const Target& target, const ChatResponse& response) {
-  tap.provider = target.provider;
-  tap.model = std::string(target.model);
+// tokens saved) and what made it, no attempt, no cost.
+void note_hit_usage(UsageTap& tap, const cache::StoredAnswer& answer, const RequestContext& ctx) {
+  // The entry's labels are views into its bytes: the snapshot's own
+  // provider id when it still has that provider.
+  const ProviderConfig* provider = ctx.config->find_provider(answer.provider);
+  tap.provider = provider != nullptr ? std::string_view(provider->id) : std::string_view{};
+  tap.model = std::string(answer.model);
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
-  if (response.usage) {
-    const Usage& u = *response.usage;
-    tap.usage = ScannedUsage{u.prompt_tokens,
-                             u.completion_tokens,
-                             u.total_tokens,
-                             u.cached_tokens,
-                             u.cache_write_tokens,
-                             u.reasoning_tokens,
-                             true};
-  }
+  tap.usage = answer.usage;
 }
 
-boost::asio::awaitable<void> answer_hit(ChatJob& job, RequestContext& ctx, ChatResponse& response) {
-  ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
-  // An answer of its own: ids are not shared between clients.
+// A hit in the shape the entry holds (a stream for a stream, a body for a
+// body, with usage where the client's stream asked for it): its bytes as
+// they are, under an id of its own (ids are not shared between clients).
+bool replays_as_stored(const ChatJob& job, const RequestContext& ctx, const cache::StoredAnswer& answer) {
+  if (answer.streamed != job.stream || answer.asked != job.client_model) return false;
+  // A kept OpenAI stream carries a usage chunk, which a client that did
+  // not ask for one may not expect.
+  return !job.stream || ctx.format == IngressFormat::anthropic_messages || job.include_usage;
+}
+
+boost::asio::awaitable<void> replay_stored(ChatJob& job, RequestContext& ctx, const cache::StoredAnswer& answer) {
+  const std::string id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
+  const std::string body = with_id(answer.body, answer.id, id);
+  ResponseSink& sink = *job.io.sink;
+  const HeaderList headers = answer_headers(ctx, answer.streamed);
+  if (!answer.streamed) {
+    co_await sink.send(200, "application/json", body, headers);
+    co_return;
+  }
+  const bool began = co_await sink.begin_stream(200, "text/event-stream", headers);
+  if (!began) co_return;
+  const bool wrote = co_await sink.write(body);
+  if (!wrote) co_return;
+  co_await sink.end();
+}
+
+// Another shape: the canonical answer, encoded for this client.
+boost::asio::awaitable<void> answer_converted(ChatJob& job, RequestContext& ctx, ChatResponse& response) {
   response.id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
   response.created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -160,7 +139,8 @@ struct Lookup {
 };
 
 // True when the answer was kept.
-boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, RequestContext& ctx, Lookup& lookup,
+boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, const ChatJob& job, RequestContext& ctx,
+                                         Lookup& lookup,
                                          const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
   if (!worth_keeping(recorded, ctx)) co_return false;
   if (resolved.rotation != nullptr) {
@@ -170,18 +150,18 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, Reque
                             autoselect};
     if (!cache::response_cache_enabled(*ctx.config, scope)) co_return false;
   }
-  auto response = decode_recorded(recorded, ctx.format);
-  if (!response) {
-    spdlog::debug("{} response cache: the answer did not decode, not kept", ctx.request_id);
-    co_return false;
-  }
   // A hit answers with usage (and records the tokens it saved): an answer
-  // without (an OpenAI stream that did not ask for it) is not kept.
-  if (!response->usage) {
-    spdlog::debug("{} response cache: the answer carries no usage, not kept", ctx.request_id);
+  // without (an OpenAI stream that did not ask for it) is not kept, nor
+  // one that is not complete.
+  const std::optional<AnswerFacts> facts = read_answer(recorded.body, recorded.streamed, ctx.format, ctx.usage.usage);
+  if (!facts) {
+    spdlog::debug("{} response cache: not a complete answer with usage, not kept", ctx.request_id);
     co_return false;
   }
-  const std::string value = cache::encode_entry(*response);
+  const cache::StoredAnswer answer{recorded.streamed, facts->usage,     facts->id, lookup.target.provider,
+                                   lookup.target.model, job.client_model, recorded.body};
+  const std::string value = cache::encode_entry(answer);
+  if (value.empty()) co_return false;
   const auto ttl =
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
   const auto expires = cache::Clock::now() + ttl;
@@ -192,23 +172,38 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, Reque
   co_return stored;
 }
 
-// The entry under the lookup's key, decoded; nullopt: a miss (absent,
-// expired, corrupt or foreign, or the store failed: a warning).
-boost::asio::awaitable<std::optional<ChatResponse>> look_up(Lookup& lookup, const RequestContext& ctx) {
+// The entry's bytes under the lookup's key; nullopt: a miss (absent,
+// expired, or the store failed: a warning).
+boost::asio::awaitable<std::optional<std::string>> look_up(Lookup& lookup, const RequestContext& ctx) {
   const auto now = cache::Clock::now();
   auto found = co_await lookup.cache.store().get(lookup.key, now);
   if (!found) {
     spdlog::warn("{} response cache: lookup failed: {}", ctx.request_id, found.error().message);
     co_return std::nullopt;
   }
-  if (!*found) co_return std::nullopt;
-  co_return cache::decode_entry(**found);
+  co_return std::move(*found);
 }
 
-boost::asio::awaitable<void> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, ChatResponse& response) {
+// Answers from the entry's bytes. False, nothing sent: they are no entry
+// this build reads (corrupt, foreign, older), or not in a shape it can
+// turn into the one asked for: a miss.
+boost::asio::awaitable<bool> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, const std::string& bytes) {
+  const std::optional<cache::StoredAnswer> answer = cache::decode_entry(bytes);
+  if (!answer) co_return false;
+  std::optional<ChatResponse> converted;
+  if (!replays_as_stored(job, ctx, *answer)) {
+    converted = decode_answer(answer->body, answer->streamed, ctx.format);
+    if (!converted) co_return false;
+  }
   lookup.cache.count_hit();
-  note_hit_usage(ctx.usage, lookup.target, response);
-  co_await answer_hit(job, ctx, response);
+  note_hit_usage(ctx.usage, *answer, ctx);
+  ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
+  if (converted) {
+    co_await answer_converted(job, ctx, *converted);
+  } else {
+    co_await replay_stored(job, ctx, *answer);
+  }
+  co_return true;
 }
 
 // Identical misses in flight wait for the first one's answer. True when
@@ -221,20 +216,20 @@ boost::asio::awaitable<bool> follow_flight(ChatJob& job, RequestContext& ctx, Lo
     // A leader that finished between this request's lookup and its join
     // has kept its answer by now: read again rather than call upstream.
     lead = std::move(joined.lead);
-    std::optional<ChatResponse> kept = co_await look_up(lookup, ctx);
+    std::optional<std::string> kept = co_await look_up(lookup, ctx);
     if (!kept) co_return false;
-    lead->settle(VectorFlights::Outcome::ready);
-    co_await serve_hit(job, ctx, lookup, *kept);
-    co_return true;
+    const bool served = co_await serve_hit(job, ctx, lookup, *kept);
+    if (served) lead->settle(VectorFlights::Outcome::ready);
+    co_return served;
   }
   if (!joined.follow) co_return false;
   auto [outcome, unused] = co_await VectorFlights::wait(joined.follow, ctx.deadline, ctx.cancel);
   if (outcome != VectorFlights::Outcome::ready) co_return ctx.cancel.cancelled();  // a client that left is done
-  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
-  if (!response) co_return false;  // evicted meanwhile: on its own
-  lookup.cache.count_coalesced();
-  co_await serve_hit(job, ctx, lookup, *response);
-  co_return true;
+  std::optional<std::string> kept = co_await look_up(lookup, ctx);
+  if (!kept) co_return false;  // evicted meanwhile: on its own
+  const bool served = co_await serve_hit(job, ctx, lookup, *kept);
+  if (served) lookup.cache.count_coalesced();
+  co_return served;
 }
 
 }  // namespace
@@ -267,8 +262,11 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   lookup.key = cache::cache_key(
       {ctx.namespace_user, lookup.target.key, format_name(ctx.format), canonical->text, protocol});
   canonical.reset();  // the text can be large: not kept across the attempts
-  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
-  if (response) co_return co_await serve_hit(job, ctx, lookup, *response);
+  std::optional<std::string> found = co_await look_up(lookup, ctx);
+  if (found) {
+    const bool served = co_await serve_hit(job, ctx, lookup, *found);
+    if (served) co_return;
+  }
   std::unique_ptr<VectorFlights::Lead> lead;
   const bool followed = co_await follow_flight(job, ctx, lookup, lead);
   if (followed) co_return;
@@ -280,7 +278,7 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   job.io.sink = &tee;
   co_await next(job, ctx, resolved);
   job.io.sink = client;
-  const bool kept = co_await keep_answer(copy.recorded(), ctx, lookup, resolved, autoselect);
+  const bool kept = co_await keep_answer(copy.recorded(), job, ctx, lookup, resolved, autoselect);
   // Waiters read the entry, or (not kept) try on their own.
   if (lead) lead->settle(kept ? VectorFlights::Outcome::ready : VectorFlights::Outcome::failed);
 }

@@ -1,12 +1,11 @@
 #include "pipeline/context_cache.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "core/log_text.hpp"
+#include "core/sha256.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/request_context.hpp"
 #include "pipeline/translate.hpp"
@@ -16,20 +15,22 @@ namespace aisbf {
 namespace {
 
 constexpr std::size_t kMaxCreateAnswer = 1u << 20;
+// How long a refused creation is not asked again for the same prefix: a
+// model or a prefix the upstream will not cache would otherwise cost a
+// refused call on every request.
+constexpr std::chrono::seconds kRefusedFor{60};
 
-std::string prefix_key(const UpstreamTarget& target, std::string_view prefix) {
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  for (std::string_view part : {std::string_view(target.provider_id), std::string_view(target.upstream_model), prefix}) {
+// The namespace is part of it: one user's prefix is never answered from a
+// cache another user's request made (its cached-token count would tell).
+std::string prefix_key(std::string_view space, const UpstreamTarget& target, std::string_view prefix) {
+  Sha256 sha;
+  for (std::string_view part :
+       {space, std::string_view(target.provider_id), std::string_view(target.upstream_model), prefix}) {
     const auto size = static_cast<std::uint64_t>(part.size());
-    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(&size), sizeof size);
-    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+    sha.update(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
+    sha.update(part);
   }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  char hex[2 * crypto_hash_sha256_BYTES + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return sha.hex();
 }
 
 // A cache is trusted for 90% of its ttl: one about to expire upstream is
@@ -107,27 +108,59 @@ std::size_t ContextCacheNames::size() const {
   return entries_.size();
 }
 
+bool context_cache_may_apply(const RequestContext& ctx, const TranslateJob& job) {
+  return job.target.native_cache.enabled && job.adapter.type() == "google" && ctx.state != nullptr &&
+         ctx.state->context_caches;
+}
+
+namespace {
+
+// The cache for `key`, made by this request or by the one already making
+// it; "" when there is none to use (refused now or lately).
+boost::asio::awaitable<std::string> cache_for(RequestContext& ctx, const TranslateJob& job, const std::string& key,
+                                              const gemini::ContextSplit& split) {
+  ContextCacheNames& names = *ctx.state->context_caches;
+  if (auto known = names.find(key, ContextCacheNames::Clock::now())) co_return std::move(*known);
+  VectorFlights::Joined joined = names.creations().join(key);
+  if (joined.follow) {
+    // Another request is creating it: its name (or its refusal) is stored
+    // when it settles. Anything else (it gave up, this deadline passed)
+    // sends the plain request.
+    auto [outcome, unused] = co_await VectorFlights::wait(joined.follow, ctx.deadline, ctx.cancel);
+    if (outcome != VectorFlights::Outcome::ready) co_return std::string();
+    co_return names.find(key, ContextCacheNames::Clock::now()).value_or(std::string());
+  }
+  // Leading (or the flight table is full: on its own).
+  const auto until = trusted_until(job.target.native_cache);
+  std::optional<std::string> name = co_await create_cache(ctx, job, split);
+  if (!name && ctx.cancel.cancelled()) {
+    // Its client left: no verdict on the prefix; the waiters send the
+    // plain request (a dropped lead settles as abandoned).
+    co_return std::string();
+  }
+  if (name) {
+    names.store(key, *name, until);
+  } else {
+    names.store(key, std::string(), ContextCacheNames::Clock::now() + kRefusedFor);
+  }
+  if (joined.lead) joined.lead->settle(VectorFlights::Outcome::ready);
+  co_return name.value_or(std::string());
+}
+
+}  // namespace
+
 boost::asio::awaitable<ContextCacheUse> use_context_cache(RequestContext& ctx, const TranslateJob& job,
                                                           UpstreamRequest& encoded) {
   ContextCacheUse use;
-  if (!job.target.native_cache.enabled || job.adapter.type() != "google" || ctx.state == nullptr ||
-      !ctx.state->context_caches) {
-    co_return use;
-  }
+  if (!context_cache_may_apply(ctx, job)) co_return use;
   use.split = gemini::split_for_context_cache(encoded.body, job.target.native_cache);
   if (!use.split) co_return use;
-  use.key = prefix_key(job.target, use.split->prefix);
-  ContextCacheNames& names = *ctx.state->context_caches;
-  std::optional<std::string> name = names.find(use.key, ContextCacheNames::Clock::now());
-  if (!name) {
-    const auto until = trusted_until(job.target.native_cache);
-    name = co_await create_cache(ctx, job, *use.split);
-    if (!name) co_return use;
-    names.store(use.key, *name, until);
-  }
+  use.key = prefix_key(ctx.namespace_user, job.target, use.split->prefix);
+  std::string name = co_await cache_for(ctx, job, use.key, *use.split);
+  if (name.empty()) co_return use;
   use.plain_body = std::move(encoded.body);
-  encoded.body = gemini::with_cached_content(*use.split, *name);
-  use.name = std::move(*name);
+  encoded.body = gemini::with_cached_content(*use.split, name);
+  use.name = std::move(name);
   co_return use;
 }
 
@@ -154,6 +187,7 @@ boost::asio::awaitable<void> recover_context_cache(RequestContext& ctx, const Tr
       use.name = std::move(*name);
       co_return;
     }
+    if (!ctx.cancel.cancelled()) names.store(use.key, std::string(), ContextCacheNames::Clock::now() + kRefusedFor);
   }
   encoded.body = std::move(use.plain_body);
 }

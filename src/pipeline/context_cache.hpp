@@ -2,11 +2,13 @@
 // a Gemini model with `enable_native_caching` has its stable prefix
 // (systemInstruction, tools, toolConfig, the turns before the latest user
 // turn; providers/gemini/gemini_cache.hpp) put in a `cachedContents` entry,
-// created once per (provider, model, prefix) and reused until its
-// `cache_ttl` runs out, and is sent with `cachedContent` and the rest.
-// A cache the upstream no longer knows is recreated once; any failure
-// (creation refused, a second refusal) sends the plain request instead:
-// caching never fails a request that would have worked without it.
+// created once per (namespace, provider, model, prefix) and reused until
+// its `cache_ttl` runs out, and is sent with `cachedContent` and the rest.
+// Concurrent requests with the same prefix wait for one creation. A cache
+// the upstream no longer knows is recreated once; any failure (creation
+// refused, a second refusal) sends the plain request instead: caching
+// never fails a request that would have worked without it. A refused
+// creation is not asked again for that prefix for a minute.
 #pragma once
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/provider_adapter.hpp"
+#include "pipeline/vector_flights.hpp"
 #include "providers/gemini/gemini_cache.hpp"
 
 namespace aisbf {
@@ -28,19 +31,25 @@ struct RequestContext;
 struct TranslateJob;
 
 // The names of the caches this gateway made, by key (a SHA-256 of the
-// provider, the model and the prefix), until they expire. Bounded: past
-// `max_entries` the expired go first, then the one closest to expiring.
-// Shared by every worker (GatewayState::context_caches).
+// namespace, the provider, the model and the prefix), until they expire,
+// and the prefixes whose creation was refused lately (an empty name).
+// Bounded: past `max_entries` the expired go first, then the one closest to
+// expiring. Shared by every worker (GatewayState::context_caches).
 class ContextCacheNames {
  public:
   using Clock = std::chrono::steady_clock;
   explicit ContextCacheNames(std::size_t max_entries = 4096) : max_entries_(max_entries) {}
 
+  // The cache's name; "" when its creation was refused lately (send the
+  // plain request); nullopt when there is none (create one).
   std::optional<std::string> find(const std::string& key, Clock::time_point now) const;
   void store(const std::string& key, std::string name, Clock::time_point expires);
   // Drops `key` if it still names `name` (another request may have renewed it).
   void forget(const std::string& key, std::string_view name);
   std::size_t size() const;
+  // Creations in flight, by key: the first request creates, the others
+  // wait for it and then find its name (or its refusal).
+  VectorFlights& creations() { return creations_; }
 
  private:
   struct Entry {
@@ -50,6 +59,7 @@ class ContextCacheNames {
   std::size_t max_entries_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
+  VectorFlights creations_;
 };
 
 // One translated request's use of a context cache.
@@ -61,9 +71,13 @@ struct ContextCacheUse {
   bool renewed = false;    // a refused cache was recreated once already
 };
 
-// When `job.target` has native caching on and is a Gemini model: finds or
-// creates the cache and rewrites `encoded.body` to use it. Otherwise, or
-// when the cache cannot be had, `encoded` stays as it is.
+// Whether `job.target` has native caching on and is a Gemini model: the
+// test the translating path pays (no coroutine frame) when it is not.
+bool context_cache_may_apply(const RequestContext& ctx, const TranslateJob& job);
+
+// For such a target: finds or creates the cache and rewrites
+// `encoded.body` to use it. When the cache cannot be had, `encoded` stays
+// as it is.
 boost::asio::awaitable<ContextCacheUse> use_context_cache(RequestContext& ctx, const TranslateJob& job,
                                                           UpstreamRequest& encoded);
 

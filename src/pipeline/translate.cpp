@@ -256,7 +256,8 @@ boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, Req
     outcome.error = encoded.take_error();
     co_return outcome;
   }
-  ContextCacheUse cache = co_await use_context_cache(ctx, job, *encoded);
+  ContextCacheUse cache;
+  if (context_cache_may_apply(ctx, job)) cache = co_await use_context_cache(ctx, job, *encoded);
   for (;;) {
     const auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
     http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);

@@ -303,6 +303,26 @@ describe('provider-native prompt caching', { timeout: 120000 }, () => {
       assert.equal(generate.cachedContent, undefined);
       assert.equal(generate.systemInstruction.parts[0].text, system);
       assert.equal(generate.contents.length, 3);
+      // Refused lately: the next request with that prefix does not ask again.
+      const again = await post(s.u(CHAT), gemBody(system, 'gem/cache-refuse-model'), { headers: AUTH });
+      assert.equal(again.status, 200, again.text);
+      assert.equal((await upstreamBodies(s.mock, CREATE)).length, 1);
+      assert.equal((await upstreamBodies(s.mock, GENERATE)).length, 2);
+    });
+
+    it('identical requests at once create one cache and all use it', async () => {
+      await s.mock.reset();
+      const system = words('sysj', 20);
+      const answers = await Promise.all(Array.from({ length: 6 }, () =>
+        post(s.u(CHAT), gemBody(system), { headers: AUTH })));
+      for (const r of answers) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json().usage.prompt_tokens_details.cached_tokens, 26);
+      }
+      assert.equal((await upstreamBodies(s.mock, CREATE)).length, 1);
+      const generates = await upstreamBodies(s.mock, GENERATE);
+      assert.equal(generates.length, 6);
+      assert.equal(new Set(generates.map((g) => g.cachedContent)).size, 1);
     });
   });
 });

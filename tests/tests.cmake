@@ -152,3 +152,30 @@ foreach(backend postgres mysql)
     TIMEOUT 210
     LABELS store)
 endforeach()
+
+# cache.gateway_redis and cache.gateway_mysql: the aisbf binary with its
+# response cache on a throwaway redis-server / MariaDB (with_server.sh
+# exports its URL): response_cache_redis (miss/hit, streams, namespaces,
+# ttl, stats/clear, key prefix, db and password read back from Redis, and
+# Redis down, killed, restarted and hung under a running gateway, on
+# scratch servers of its own) and response_cache_backends (its mysql test;
+# the rest also runs, without a server, as integration.*).
+foreach(backend redis mysql)
+  if(backend STREQUAL "redis")
+    set(server redis)
+    set(file response_cache_redis)
+    set(label redis)
+  else()
+    set(server mariadb)
+    set(file response_cache_backends)
+    set(label store)
+  endif()
+  add_test(NAME cache.gateway_${backend}
+           COMMAND bash ${AISBF_TESTS_DIR}/db/with_server.sh ${server} -- ${NODE} ${AISBF_NODE_TEST_ARGS}
+                   ${AISBF_TESTS_DIR}/integration/${file}.test.mjs
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(cache.gateway_${backend} PROPERTIES
+    ENVIRONMENT "${AISBF_TEST_ENV};AISBF_DB_TEST_SECONDS=150"
+    TIMEOUT 210
+    LABELS ${label})
+endforeach()

@@ -64,6 +64,14 @@ TEST(ConfigResponseCache, AisbfMaxMemoryCacheWinsAndFeatureControlDisables) {
   EXPECT_FALSE(result.config->response_cache.enabled);
 }
 
+TEST(ConfigResponseCache, BackendNamesInAnyCaseAndMariadbAreKnown) {
+  for (const char* name : {"MariaDB", "mariadb", "Redis", "SQLITE", "File", "memory"}) {
+    LoadResult result = load({.aisbf = std::string(R"({"response_cache": {"backend": ")") + name + R"("}})"});
+    ASSERT_TRUE(result.ok()) << name << testing::PrintToString(formatted(result.diagnostics));
+    EXPECT_EQ(result.config->response_cache.backend, name);
+  }
+}
+
 TEST(ConfigResponseCache, BadValuesAreErrors) {
   LoadResult result = load({.aisbf = R"({"response_cache": {"backend": "memcached", "ttl": 0}})"});
   EXPECT_FALSE(result.ok());

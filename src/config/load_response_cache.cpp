@@ -3,6 +3,9 @@
 // `file_dir`). A file without the section has no cache; a section without
 // `enabled` is on, as in AISBF. `feature_controls.response_cache.mode`
 // "disabled" (AISBF's switch) turns it off as well.
+#include <algorithm>
+#include <cctype>
+
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
 
@@ -10,7 +13,15 @@ namespace aisbf::config_detail {
 
 namespace {
 
-constexpr std::string_view kBackends[] = {"memory", "redis", "sqlite", "mysql", "file"};
+// AISBF's names, in any case; `mariadb` is `mysql` (cache::backend_kind
+// reads them the same way).
+constexpr std::string_view kBackends[] = {"memory", "redis", "sqlite", "mysql", "mariadb", "file"};
+
+bool known_backend(std::string_view name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kBackends), std::end(kBackends), lower) != std::end(kBackends);
+}
 
 void read_string(const json::object& section, std::string_view key, std::string& out) {
   if (auto v = get_string(section, key)) out = *v;
@@ -39,13 +50,11 @@ void load_response_cache(const json::object& aisbf_root, DiagSink& sink, Respons
   check_fields(*section, path, response_cache_schema(), sink);
   out.enabled = get_bool(*section, "enabled").value_or(true) && !disabled_by_feature_controls(aisbf_root);
   if (auto backend = get_string(*section, "backend")) {
-    bool known = false;
-    for (std::string_view name : kBackends) known = known || name == *backend;
-    if (known) {
+    if (known_backend(*backend)) {
       out.backend = *backend;
     } else {
       sink.error(key_path(path, "backend"),
-                 "unknown backend " + json_quoted(*backend) + "; expected memory, redis, sqlite, mysql or file");
+                 "unknown backend " + json_quoted(*backend) + "; expected memory, redis, sqlite, mysql (mariadb) or file");
     }
   }
   // An entry kept 0 seconds is never served; more than 30 days is a mistake.

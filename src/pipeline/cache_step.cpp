@@ -28,6 +28,21 @@ std::string_view format_name(IngressFormat format) {
   return format == IngressFormat::anthropic_messages ? "anthropic_messages" : "openai_chat";
 }
 
+// A failed get or put of the store: a warning, at most one per interval
+// (ResponseCache::store_warnings), the others at debug.
+void warn_store_failure(ResponseCache& cache, const RequestContext& ctx, std::string_view what,
+                        const GatewayError& error) {
+  const auto held = cache.store_warnings().admit(WarningGate::Clock::now());
+  if (!held) {
+    spdlog::debug("{} response cache: {}: {}", ctx.request_id, what, error.message);
+  } else if (*held == 0) {
+    spdlog::warn("{} response cache: {}: {}", ctx.request_id, what, error.message);
+  } else {
+    spdlog::warn("{} response cache: {}: {} ({} more failures since the last warning)", ctx.request_id, what,
+                 error.message, *held);
+  }
+}
+
 // What may serve the request: the key's target and the entry's labels.
 struct Target {
   std::string key;            // "provider/model" or "rotation:<id>"
@@ -167,7 +182,7 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, const
   const auto expires = cache::Clock::now() + ttl;
   const cache::EntryLabels labels{ctx.namespace_user, lookup.target.provider, lookup.target.model};
   auto kept = co_await lookup.cache.store().put(lookup.key, labels, value, expires);
-  if (!kept) spdlog::warn("{} response cache: not kept: {}", ctx.request_id, kept.error().message);
+  if (!kept) warn_store_failure(lookup.cache, ctx, "not kept", kept.error());
   const bool stored = kept && *kept;
   co_return stored;
 }
@@ -178,7 +193,7 @@ boost::asio::awaitable<std::optional<std::string>> look_up(Lookup& lookup, const
   const auto now = cache::Clock::now();
   auto found = co_await lookup.cache.store().get(lookup.key, now);
   if (!found) {
-    spdlog::warn("{} response cache: lookup failed: {}", ctx.request_id, found.error().message);
+    warn_store_failure(lookup.cache, ctx, "lookup failed", found.error());
     co_return std::nullopt;
   }
   co_return std::move(*found);

@@ -13,6 +13,7 @@
 #include "cache/backend.hpp"
 #include "config/config.hpp"
 #include "pipeline/cache_store.hpp"
+#include "pipeline/warning_gate.hpp"
 
 namespace aisbf {
 
@@ -36,11 +37,15 @@ class ResponseCache {
   void count_coalesced() { coalesced_.fetch_add(1, std::memory_order_relaxed); }
   CacheCounters counters() const;
   void reset_counters();
+  // The store's failures, logged as warnings at most once per 10 s (a
+  // store that is down fails every request).
+  WarningGate& store_warnings() { return store_warnings_; }
 
  private:
   std::unique_ptr<CacheStore> store_;
   std::unique_ptr<VectorFlights> flights_;
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, coalesced_{0};
+  WarningGate store_warnings_{std::chrono::seconds(10)};
 };
 
 // A CacheStore over a backend that answers at once (memory): called in

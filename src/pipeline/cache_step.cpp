@@ -13,8 +13,10 @@
 #include "core/response_fold.hpp"
 #include "http/sse_parser.hpp"
 #include "pipeline/gateway_state.hpp"
+#include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/translate.hpp"
+#include "pipeline/usage_capture.hpp"
 #include "pipeline/vector_flights.hpp"
 #include "providers/registry.hpp"
 
@@ -205,7 +207,15 @@ boost::asio::awaitable<std::optional<ChatResponse>> look_up(Lookup& lookup, cons
   co_return cache::decode_entry(**found);
 }
 
+// A hit, or a follower served from its leader's entry: past the quota gate
+// as a request that costs nothing (quota_gate.hpp, admit_hit), refused as
+// a miss over a request count would be.
 boost::asio::awaitable<void> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, ChatResponse& response) {
+  if (auto refused = ctx.quota.admit_hit(ctx.principal)) {
+    note_error(ctx.usage, *refused);
+    co_await send_error(*job.io.sink, *refused, ctx);
+    co_return;
+  }
   lookup.cache.count_hit();
   note_hit_usage(ctx.usage, lookup.target, response);
   co_await answer_hit(job, ctx, response);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   startStack, get, post, stream, chatBody, messagesBody, contentOf, eventJson, anthropicTextOf, typedProvider,
   mockProvider, upstreamChatRequests, delay, tmpDir, bearer, createUser, createToken, ANTHROPIC_VERSION, MOCK_MODELS,
+  request,
 } from './harness.mjs';
 
 const det = (content, extra = {}) => chatBody(content, { temperature: 0, ...extra });
@@ -314,6 +315,38 @@ describe('response cache namespaces', { timeout: 120000 }, () => {
     assert.equal(last.attempts, '0', JSON.stringify(last));
     assert.equal(Number(last.cost), 0, JSON.stringify(last));
     assert.ok(Number(last.prompt_tokens) > 0 && Number(last.completion_tokens) > 0, JSON.stringify(last));
+  });
+
+  it('a hit passes the quota gate as a request that costs nothing', async () => {
+    const quinn = bearer(await makeUser('quinn'));
+    const patch = async (quotas) => {
+      const r = await request(s.u('/api/admin/users/quinn'), { method: 'PATCH', body: { quotas }, headers: admin });
+      assert.equal(r.status, 200, r.text);
+    };
+    const ask = (body) => post(s.u('/v1/chat/completions'), body, { headers: quinn });
+    await patch({ requests_per_day: 4 });
+    const body = det(fresh('counted by the quota'));
+    assert.equal((await ask(body)).headers['x-aisbf-cache'], 'miss');
+    // A spent token budget refuses a miss, not a hit: a hit adds nothing to it.
+    await patch({ requests_per_day: 4, tokens_per_day: 1 });
+    const spent = await ask(det(fresh('over the token budget')));
+    assert.equal(spent.status, 429, spent.text);
+    assert.match(spent.json().error.message, /tokens_per_day/);
+    for (let i = 2; i <= 4; i++) {
+      const hit = await ask(body);
+      assert.equal(hit.status, 200, `request ${i}: ${hit.text}`);
+      assert.equal(hit.headers['x-aisbf-cache'], 'hit');
+    }
+    // The fifth request is refused by the request count, hit or miss alike.
+    const hit = await ask(body);
+    const miss = await ask(det(fresh('a fifth')));
+    for (const r of [hit, miss]) {
+      assert.equal(r.status, 429, r.text);
+      assert.equal(r.json().error.code, 'quota_exceeded');
+      assert.match(String(r.headers['retry-after']), /^[1-9][0-9]*$/);
+    }
+    assert.equal(hit.json().error.message, miss.json().error.message);
+    assert.match(hit.json().error.message, /requests_per_day/);
   });
 
   it('stats and clear are for admins only', async () => {

@@ -9,6 +9,10 @@ namespace aisbf::cache {
 
 namespace {
 
+// What an entry costs beyond its strings: the list node, the map slot and
+// the strings' headers, so that a flood of tiny entries is bounded too.
+constexpr std::uint64_t kEntryOverhead = 160;
+
 struct Entry {
   std::string key;
   std::string value;
@@ -16,9 +20,7 @@ struct Entry {
   Clock::time_point expires;
 
   std::uint64_t bytes() const {
-    // What the entry holds, plus a fixed allowance for the list node, the
-    // map slot and the strings' headers: a flood of tiny entries is bounded too.
-    return key.size() + value.size() + space.size() + provider.size() + model.size() + 160;
+    return key.size() + value.size() + space.size() + provider.size() + model.size() + kEntryOverhead;
   }
   EntryLabels labels() const { return {space, provider, model}; }
 };
@@ -85,6 +87,12 @@ class MemoryBackend final : public Backend {
   Expected<BackendStats> stats() override {
     std::lock_guard lock(mutex_);
     return BackendStats{lru_.size(), bytes_, evictions_};
+  }
+
+  // An upper bound (the key and labels take their share too).
+  std::uint64_t max_value_bytes() const override {
+    if (limits_.max_entries == 0) return 0;
+    return limits_.max_bytes > kEntryOverhead ? limits_.max_bytes - kEntryOverhead : 0;
   }
 
  private:

@@ -24,8 +24,6 @@ namespace aisbf {
 
 namespace {
 
-constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;  // a larger answer is served, not kept
-
 std::string_view format_name(IngressFormat format) {
   return format == IngressFormat::anthropic_messages ? "anthropic_messages" : "openai_chat";
 }
@@ -284,7 +282,7 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   if (followed) co_return;
   cache.count_miss();
   ctx.choice_headers.emplace_back("x-aisbf-cache", "miss");
-  RecordingSink copy(kMaxRecordedBytes);
+  RecordingSink copy(recording_cap(cache.store(), job.stream));
   TeeSink tee(*job.io.sink, copy);
   ResponseSink* client = job.io.sink;
   job.io.sink = &tee;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -42,6 +43,15 @@ class ResponseCache {
   std::unique_ptr<VectorFlights> flights_;
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, coalesced_{0};
 };
+
+// How much of a miss's answer is recorded to be kept (cache_step.cpp): at
+// most 16 MiB (a larger answer is served, not kept), and no more than the
+// store could keep: a larger answer would be recorded only to be refused.
+// A whole body is about its entry's size; a stream's SSE framing is not
+// kept, so a stream may record up to kStreamFraming times the store's bound.
+inline constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;
+inline constexpr std::uint64_t kStreamFraming = 64;  // an OpenAI chunk frames a few characters in ~150 bytes
+std::size_t recording_cap(const CacheStore& store, bool streamed);
 
 // A CacheStore over a backend that answers at once (memory): called in
 // place on the event loop, no thread hop.

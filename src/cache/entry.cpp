@@ -86,8 +86,10 @@ bool read_block(const json::object& o, std::vector<ContentBlock>& out) {
 
 }  // namespace
 
-std::string encode_entry(const ChatResponse& response) {
+std::string encode_entry(const ChatResponse& response, const EntryOrigin& origin) {
   json::object o;
+  if (!origin.provider.empty()) o["provider"] = origin.provider;
+  if (!origin.model.empty()) o["upstream_model"] = origin.model;
   o["id"] = response.id;
   o["model"] = response.model;
   o["created"] = response.created;
@@ -105,7 +107,7 @@ std::string encode_entry(const ChatResponse& response) {
   return out;
 }
 
-std::optional<ChatResponse> decode_entry(std::string_view bytes) {
+std::optional<ChatResponse> decode_entry(std::string_view bytes, EntryOrigin* origin) {
   if (bytes.substr(0, kEntryMagic.size()) != kEntryMagic) return std::nullopt;
   json::error_code ec;
   const json::value root = json::parse(bytes.substr(kEntryMagic.size()), ec);
@@ -132,6 +134,14 @@ std::optional<ChatResponse> decode_entry(std::string_view bytes) {
     Usage u;
     if (!usage->is_object() || !read_usage(usage->get_object(), u)) return std::nullopt;
     r.usage = u;
+  }
+  const json::value *provider = o->if_contains("provider"), *upstream = o->if_contains("upstream_model");
+  if ((provider != nullptr && !provider->is_string()) || (upstream != nullptr && !upstream->is_string())) {
+    return std::nullopt;
+  }
+  if (origin != nullptr) {
+    origin->provider = provider != nullptr ? std::string(provider->get_string()) : std::string();
+    origin->model = upstream != nullptr ? std::string(upstream->get_string()) : std::string();
   }
   return r;
 }

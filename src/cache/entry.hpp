@@ -16,7 +16,16 @@ namespace aisbf::cache {
 
 inline constexpr std::string_view kEntryMagic = "aisbf-cache-v1\n";
 
-std::string encode_entry(const ChatResponse& response);
-std::optional<ChatResponse> decode_entry(std::string_view bytes);
+// Which provider and model made the answer (a rotation's key names neither:
+// a hit records them in its usage row). Optional in the layout: an entry
+// written before they were kept decodes with both empty.
+struct EntryOrigin {
+  std::string provider;
+  std::string model;
+};
+
+std::string encode_entry(const ChatResponse& response, const EntryOrigin& origin = {});
+// `origin`, when given, receives the entry's (empty when it has none).
+std::optional<ChatResponse> decode_entry(std::string_view bytes, EntryOrigin* origin = nullptr);
 
 }  // namespace aisbf::cache

@@ -40,6 +40,19 @@ TEST(CacheEntry, RoundTrip) {
   EXPECT_EQ(back->usage->effective_context, 12);
 }
 
+TEST(CacheEntry, KeepsWhichProviderAndModelAnswered) {
+  EntryOrigin origin{"stale", "stale"};
+  ASSERT_TRUE(decode_entry(encode_entry(sample(), {"mock", "mock-model"}), &origin));
+  EXPECT_EQ(origin.provider, "mock");
+  EXPECT_EQ(origin.model, "mock-model");
+  // An entry written before the origin was kept still reads, naming none.
+  ASSERT_TRUE(decode_entry(encode_entry(sample()), &origin));
+  EXPECT_EQ(origin.provider, "");
+  EXPECT_EQ(origin.model, "");
+  EXPECT_FALSE(decode_entry(std::string(kEntryMagic) +
+                            R"({"id":"a","model":"m","created":1,"finish":1,"split_chunks":0,"blocks":[],"provider":1})"));
+}
+
 TEST(CacheEntry, WithoutUsage) {
   ChatResponse r = sample();
   r.usage.reset();

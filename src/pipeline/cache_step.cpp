@@ -33,12 +33,16 @@ struct Target {
   std::string key;            // "provider/model" or "rotation:<id>"
   std::string_view provider;  // into the snapshot; empty for a rotation until it answers
   std::string_view model;
+  std::string_view rotation;  // the rotation's id; empty for a provider's model
+  bool own = false;           // a user's own (its ids are internal: "~alice/…", in the user's view)
 };
 
 Target target_of(const routing::Resolution& resolved) {
-  if (resolved.rotation != nullptr) return {"rotation:" + resolved.rotation->id, {}, {}};
+  if (resolved.rotation != nullptr) {
+    return {"rotation:" + resolved.rotation->id, {}, {}, resolved.rotation->id, resolved.in_user_view};
+  }
   const auto& t = resolved.target;
-  return {t.provider->id + "/" + t.upstream_model, t.provider->id, t.upstream_model};
+  return {t.provider->id + "/" + t.upstream_model, t.provider->id, t.upstream_model, {}, resolved.in_user_view};
 }
 
 cache::CacheScope scope_of(const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
@@ -94,10 +98,22 @@ std::optional<ChatResponse> decode_recorded(const RecordedResponse& recorded, In
 }
 
 // A hit's usage row: the tokens the answer cost when it was made (the
-// tokens saved), no attempt, no cost.
-void note_hit_usage(UsageTap& tap, const Target& target, const ChatResponse& response) {
+// tokens saved), no attempt, no cost; for a rotation, the provider and
+// model that made the answer (kept in the entry; the key names neither).
+void note_hit_usage(RequestContext& ctx, const Target& target, const cache::EntryOrigin& origin,
+                    const ChatResponse& response) {
+  UsageTap& tap = ctx.usage;
+  tap.rotation = target.rotation;
   tap.provider = target.provider;
   tap.model = std::string(target.model);
+  if (target.provider.empty()) {
+    // The usage row holds the provider as a view into the snapshot: one
+    // gone since the answer was kept is not named.
+    const Config& where = target.own && ctx.user_view != nullptr ? ctx.user_view->config() : *ctx.config;
+    const ProviderConfig* provider = where.find_provider(origin.provider);
+    if (provider != nullptr) tap.provider = provider->id;
+    tap.model = origin.model;
+  }
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
   if (response.usage) {
@@ -130,11 +146,13 @@ boost::asio::awaitable<void> answer_hit(ChatJob& job, RequestContext& ctx, ChatR
   co_await out.finish(no_error);
 }
 
-// Which provider and model answered a rotation: its x-aisbf-target header.
+// Which provider and model answered a rotation: its x-aisbf-target header
+// ("<provider>/<model>"; a user's own provider's id is "~<user>/<id>").
 bool served_by_rotation_candidate(const RequestContext& ctx, Target& target) {
   for (const auto& [name, value] : ctx.response_headers) {
     if (name != "x-aisbf-target") continue;
-    const auto slash = value.find('/');
+    auto slash = value.find('/');
+    if (value.starts_with('~') && slash != std::string::npos) slash = value.find('/', slash + 1);
     if (slash == std::string::npos) return false;
     const ProviderConfig* provider = ctx.config->find_provider(std::string_view(value).substr(0, slash));
     if (provider == nullptr) return false;
@@ -157,6 +175,7 @@ struct Lookup {
   ResponseCache& cache;
   std::string key;
   Target target;
+  cache::EntryOrigin origin;  // of the entry look_up found
 };
 
 // True when the answer was kept.
@@ -181,7 +200,8 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, Reque
     spdlog::debug("{} response cache: the answer carries no usage, not kept", ctx.request_id);
     co_return false;
   }
-  const std::string value = cache::encode_entry(*response);
+  const std::string value = cache::encode_entry(
+      *response, {std::string(lookup.target.provider), std::string(lookup.target.model)});
   const auto ttl =
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
   const auto expires = cache::Clock::now() + ttl;
@@ -202,7 +222,7 @@ boost::asio::awaitable<std::optional<ChatResponse>> look_up(Lookup& lookup, cons
     co_return std::nullopt;
   }
   if (!*found) co_return std::nullopt;
-  co_return cache::decode_entry(**found);
+  co_return cache::decode_entry(**found, &lookup.origin);
 }
 
 // A hit, or a follower served from its leader's entry: past the quota gate
@@ -215,7 +235,7 @@ boost::asio::awaitable<void> serve_hit(ChatJob& job, RequestContext& ctx, Lookup
     co_return;
   }
   lookup.cache.count_hit();
-  note_hit_usage(ctx.usage, lookup.target, response);
+  note_hit_usage(ctx, lookup.target, lookup.origin, response);
   co_await answer_hit(job, ctx, response);
 }
 

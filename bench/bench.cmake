@@ -122,15 +122,16 @@ target_compile_options(bench-redis-cache PRIVATE -O2)
 target_include_directories(bench-redis-cache PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(bench-redis-cache PRIVATE asio_impl spdlog::spdlog fmt::fmt)
 set_target_properties(bench-redis-cache PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
-# The response cache's SQLite and file backends: hit, miss and put of a 4 KB
-# entry (bench/cache_backends.cpp, Google Benchmark). Optimised, compiling
+# The response cache's memory, SQLite and file backends: hit, miss and put of
+# a 4 KB entry, and memory hits of large ones (bench/cache_backends.cpp, Google Benchmark). Optimised, compiling
 # the sources it needs; only when asked for.
 if(benchmark_FOUND)
   add_executable(bench-cache-backends EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/cache_backends.cpp
     ${CMAKE_SOURCE_DIR}/src/cache/backend_support.cpp ${CMAKE_SOURCE_DIR}/src/cache/sql_backend.cpp
     ${CMAKE_SOURCE_DIR}/src/cache/sql_cache_schema.cpp ${CMAKE_SOURCE_DIR}/src/cache/sqlite_backend.cpp
     ${CMAKE_SOURCE_DIR}/src/cache/file_entry.cpp
-    ${CMAKE_SOURCE_DIR}/src/cache/file_backend.cpp ${CMAKE_SOURCE_DIR}/src/store/sqlite/sqlite_driver.cpp
+    ${CMAKE_SOURCE_DIR}/src/cache/file_backend.cpp ${CMAKE_SOURCE_DIR}/src/cache/memory_backend.cpp
+    ${CMAKE_SOURCE_DIR}/src/store/sqlite/sqlite_driver.cpp
     ${CMAKE_SOURCE_DIR}/src/store/sql_row.cpp ${CMAKE_SOURCE_DIR}/src/core/gateway_error.cpp)
   target_compile_options(bench-cache-backends PRIVATE -O2)
   target_include_directories(bench-cache-backends PRIVATE ${CMAKE_SOURCE_DIR}/src)

@@ -1,7 +1,9 @@
 // The response cache's blocking backends (src/cache/): what a hit, a miss
-// and a put of a 4 KB entry cost on SQLite and on files, with 1000 entries
-// stored (AISBF's max_memory_cache default). The DB pool's thread hop
-// (pipeline/pooled_cache_store.hpp) comes on top. Google Benchmark,
+// and a put of a 4 KB entry cost in memory, on SQLite and on files, with
+// 1000 entries stored (AISBF's max_memory_cache default). The DB pool's
+// thread hop (pipeline/pooled_cache_store.hpp) comes on top. And memory
+// hits of large entries (256 KB) from 1 and 2 threads: what a hit holds
+// the backend's mutex for. Google Benchmark,
 // optimised; built on request: cmake --build build --target
 // bench-cache-backends && build/bench-cache-backends
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include "cache/file_backend.hpp"
+#include "cache/memory_backend.hpp"
 #include "cache/sqlite_backend.hpp"
 
 namespace {
@@ -45,13 +48,14 @@ struct Scratch {
 
 std::unique_ptr<Backend> open(const std::string& kind, const Scratch& scratch) {
   const BackendLimits limits{1ULL << 30, kEntries};
+  if (kind == "memory") return aisbf::cache::make_memory_backend({kEntries, 1ULL << 30});
   if (kind == "sqlite") return aisbf::cache::make_sqlite_backend((scratch.dir / "cache.db").string(), limits);
   return aisbf::cache::make_file_backend((scratch.dir / "entries").string(), limits);
 }
 
-void fill(Backend& backend) {
-  const std::string value(kValueSize, 'v');
-  for (int i = 0; i < kEntries; ++i) {
+void fill(Backend& backend, std::size_t value_size = kValueSize, int entries = kEntries) {
+  const std::string value(value_size, 'v');
+  for (int i = 0; i < entries; ++i) {
     (void)backend.put(key_of(i), EntryLabels{"alice", "openai", "gpt-4o"}, value, Clock::now() + std::chrono::hours(1));
   }
 }
@@ -95,6 +99,29 @@ void put(benchmark::State& state, const std::string& kind) {
   }
 }
 
+// Large entries, one backend shared by the benchmark's threads (made by
+// thread 0 before the threads meet at the loop's start).
+constexpr std::size_t kLargeValue = 256 * 1024;
+constexpr int kLargeEntries = 64;
+std::unique_ptr<Backend> shared_memory;
+
+void memory_hit_large(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    shared_memory = aisbf::cache::make_memory_backend({kLargeEntries, 1ULL << 30});
+    fill(*shared_memory, kLargeValue, kLargeEntries);
+  }
+  int i = state.thread_index();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    auto got = shared_memory->get(key_of(i++ % kLargeEntries), Clock::now());
+    if (!got.has_value() || !got.value()) state.SkipWithError("not a hit");
+    bytes += got.has_value() && got.value() ? got.value()->size() : 0;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
+BENCHMARK_CAPTURE(get_hit, memory, std::string("memory"))->Unit(benchmark::kMicrosecond);
+BENCHMARK(memory_hit_large)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK_CAPTURE(get_hit, sqlite, std::string("sqlite"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(get_hit, file, std::string("file"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(get_miss, sqlite, std::string("sqlite"))->Unit(benchmark::kMicrosecond);

@@ -68,6 +68,11 @@ class Backend {
   virtual Expected<std::uint64_t> clear(const ClearFilter& filter) = 0;
 
   virtual Expected<BackendStats> stats() = 0;
+
+  // The largest value put() could keep (before any eviction), so that the
+  // caller need not hold a larger answer only to see it refused. No bound
+  // of its own (SQL, file): the largest number.
+  virtual std::uint64_t max_value_bytes() const { return UINT64_MAX; }
 };
 
 }  // namespace aisbf::cache

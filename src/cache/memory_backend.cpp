@@ -1,6 +1,7 @@
 #include "cache/memory_backend.hpp"
 
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -9,16 +10,20 @@ namespace aisbf::cache {
 
 namespace {
 
+// What an entry costs beyond its strings: the list node, the map slot and
+// the strings' headers, so that a flood of tiny entries is bounded too.
+constexpr std::uint64_t kEntryOverhead = 160;
+
 struct Entry {
   std::string key;
-  std::string value;
+  // Shared: a hit takes a reference under the mutex and copies the bytes
+  // after it is released, so a large entry's copy never holds the others up.
+  std::shared_ptr<const std::string> value;
   std::string space, provider, model;
   Clock::time_point expires;
 
   std::uint64_t bytes() const {
-    // What the entry holds, plus a fixed allowance for the list node, the
-    // map slot and the strings' headers: a flood of tiny entries is bounded too.
-    return key.size() + value.size() + space.size() + provider.size() + model.size() + 160;
+    return key.size() + value->size() + space.size() + provider.size() + model.size() + kEntryOverhead;
   }
   EntryLabels labels() const { return {space, provider, model}; }
 };
@@ -30,21 +35,25 @@ class MemoryBackend final : public Backend {
   std::string_view name() const override { return "memory"; }
 
   Expected<std::optional<std::string>> get(std::string_view key, Clock::time_point now) override {
-    std::lock_guard lock(mutex_);
-    auto it = index_.find(key);
-    if (it == index_.end()) return std::optional<std::string>{};
-    if (it->second->expires <= now) {
-      erase(it->second);
-      return std::optional<std::string>{};
+    std::shared_ptr<const std::string> value;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = index_.find(key);
+      if (it == index_.end()) return std::optional<std::string>{};
+      if (it->second->expires <= now) {
+        erase(it->second);
+        return std::optional<std::string>{};
+      }
+      lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
+      value = it->second->value;
     }
-    lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
-    return std::optional<std::string>{it->second->value};
+    return std::optional<std::string>{*value};  // copied outside the lock; evicted meanwhile: still ours
   }
 
   Expected<bool> put(std::string_view key, const EntryLabels& labels, std::string_view value,
                      Clock::time_point expires) override {
     // Built outside the lock: the copies are the only allocations.
-    Entry entry{std::string(key),          std::string(value),
+    Entry entry{std::string(key),          std::make_shared<const std::string>(value),
                 std::string(labels.space), std::string(labels.provider),
                 std::string(labels.model), expires};
     const std::uint64_t size = entry.bytes();
@@ -85,6 +94,12 @@ class MemoryBackend final : public Backend {
   Expected<BackendStats> stats() override {
     std::lock_guard lock(mutex_);
     return BackendStats{lru_.size(), bytes_, evictions_};
+  }
+
+  // An upper bound (the key and labels take their share too).
+  std::uint64_t max_value_bytes() const override {
+    if (limits_.max_entries == 0) return 0;
+    return limits_.max_bytes > kEntryOverhead ? limits_.max_bytes - kEntryOverhead : 0;
   }
 
  private:

@@ -66,6 +66,13 @@ TEST(MemoryBackend, BoundedByBytes) {
   EXPECT_FALSE(get(*b, "k0"));
   EXPECT_FALSE(put(*b, "huge", std::string(5000, 'y')));  // larger than the whole bound: not kept
   EXPECT_TRUE(get(*b, "k9"));                             // and nothing was evicted for it
+  // What it says it could keep: no larger value is kept, and a value of
+  // that size with an empty key and labels is.
+  const std::uint64_t most = b->max_value_bytes();
+  EXPECT_LT(most, 3000u);
+  EXPECT_FALSE(put(*b, "", std::string(most + 1, 'z'), {}));
+  EXPECT_TRUE(put(*b, "", std::string(most, 'z'), {}));
+  EXPECT_EQ(make_memory_backend({0, 3000})->max_value_bytes(), 0u);
 }
 
 TEST(MemoryBackend, ClearByLabels) {

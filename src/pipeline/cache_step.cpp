@@ -16,13 +16,12 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/translate.hpp"
+#include "pipeline/usage_capture.hpp"
 #include "pipeline/vector_flights.hpp"
 
 namespace aisbf {
 
 namespace {
-
-constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;  // a larger answer is served, not kept
 
 std::string_view format_name(IngressFormat format) {
   return format == IngressFormat::anthropic_messages ? "anthropic_messages" : "openai_chat";
@@ -48,12 +47,16 @@ struct Target {
   std::string key;            // "provider/model" or "rotation:<id>"
   std::string_view provider;  // into the snapshot; empty for a rotation until it answers
   std::string_view model;
+  std::string_view rotation;  // the rotation's id; empty for a provider's model
+  bool own = false;           // a user's own (its ids are internal: "~alice/…", in the user's view)
 };
 
 Target target_of(const routing::Resolution& resolved) {
-  if (resolved.rotation != nullptr) return {"rotation:" + resolved.rotation->id, {}, {}};
+  if (resolved.rotation != nullptr) {
+    return {"rotation:" + resolved.rotation->id, {}, {}, resolved.rotation->id, resolved.in_user_view};
+  }
   const auto& t = resolved.target;
-  return {t.provider->id + "/" + t.upstream_model, t.provider->id, t.upstream_model};
+  return {t.provider->id + "/" + t.upstream_model, t.provider->id, t.upstream_model, {}, resolved.in_user_view};
 }
 
 cache::CacheScope scope_of(const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
@@ -69,13 +72,22 @@ cache::CacheScope scope_of(const routing::Resolution& resolved, const Autoselect
 }
 
 // A hit's usage row: the tokens the answer cost when it was made (the
-// tokens saved) and what made it, no attempt, no cost.
-void note_hit_usage(UsageTap& tap, const cache::StoredAnswer& answer, const RequestContext& ctx) {
-  // The entry's labels are views into its bytes: the snapshot's own
-  // provider id when it still has that provider.
-  const ProviderConfig* provider = ctx.config->find_provider(answer.provider);
-  tap.provider = provider != nullptr ? std::string_view(provider->id) : std::string_view{};
-  tap.model = std::string(answer.model);
+// tokens saved) and what made it (for a rotation, the candidate the entry
+// names: the key names neither), no attempt, no cost.
+void note_hit_usage(RequestContext& ctx, const Target& target, const cache::StoredAnswer& answer) {
+  UsageTap& tap = ctx.usage;
+  tap.rotation = target.rotation;
+  tap.provider = target.provider;
+  tap.model = std::string(target.model);
+  if (target.provider.empty()) {
+    // The usage row holds the provider as a view into the snapshot (the
+    // entry's labels are views into its bytes): one gone since the answer
+    // was kept is not named.
+    const Config& where = target.own && ctx.user_view != nullptr ? ctx.user_view->config() : *ctx.config;
+    const ProviderConfig* provider = where.find_provider(answer.provider);
+    tap.provider = provider != nullptr ? std::string_view(provider->id) : std::string_view{};
+    tap.model = std::string(answer.model);
+  }
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
   tap.usage = answer.usage;
@@ -124,11 +136,13 @@ boost::asio::awaitable<void> answer_converted(ChatJob& job, RequestContext& ctx,
   co_await out.finish(no_error);
 }
 
-// Which provider and model answered a rotation: its x-aisbf-target header.
+// Which provider and model answered a rotation: its x-aisbf-target header
+// ("<provider>/<model>"; a user's own provider's id is "~<user>/<id>").
 bool served_by_rotation_candidate(const RequestContext& ctx, Target& target) {
   for (const auto& [name, value] : ctx.response_headers) {
     if (name != "x-aisbf-target") continue;
-    const auto slash = value.find('/');
+    auto slash = value.find('/');
+    if (value.starts_with('~') && slash != std::string::npos) slash = value.find('/', slash + 1);
     if (slash == std::string::npos) return false;
     const ProviderConfig* provider = ctx.config->find_provider(std::string_view(value).substr(0, slash));
     if (provider == nullptr) return false;
@@ -199,9 +213,12 @@ boost::asio::awaitable<std::optional<std::string>> look_up(Lookup& lookup, const
   co_return std::move(*found);
 }
 
-// Answers from the entry's bytes. False, nothing sent: they are no entry
-// this build reads (corrupt, foreign, older), or not in a shape it can
-// turn into the one asked for: a miss.
+// Answers from the entry's bytes: a hit, or a follower served from its
+// leader's entry, past the quota gate as a request that costs nothing
+// (quota_gate.hpp, admit_hit: refused as a miss over a request count
+// would be). False, nothing sent: the bytes are no entry this build reads
+// (corrupt, foreign, older), or not in a shape it can turn into the one
+// asked for: a miss.
 boost::asio::awaitable<bool> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, const std::string& bytes) {
   const std::optional<cache::StoredAnswer> answer = cache::decode_entry(bytes);
   if (!answer) co_return false;
@@ -210,8 +227,13 @@ boost::asio::awaitable<bool> serve_hit(ChatJob& job, RequestContext& ctx, Lookup
     converted = decode_answer(answer->body, answer->streamed, ctx.format);
     if (!converted) co_return false;
   }
+  if (auto refused = ctx.quota.admit_hit(ctx.principal)) {
+    note_error(ctx.usage, *refused);
+    co_await send_error(*job.io.sink, *refused, ctx);
+    co_return true;
+  }
   lookup.cache.count_hit();
-  note_hit_usage(ctx.usage, *answer, ctx);
+  note_hit_usage(ctx, lookup.target, *answer);
   ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
   if (converted) {
     co_await answer_converted(job, ctx, *converted);
@@ -287,7 +309,7 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   if (followed) co_return;
   cache.count_miss();
   ctx.choice_headers.emplace_back("x-aisbf-cache", "miss");
-  RecordingSink copy(kMaxRecordedBytes);
+  RecordingSink copy(recording_cap(cache.store()));
   TeeSink tee(*job.io.sink, copy);
   ResponseSink* client = job.io.sink;
   job.io.sink = &tee;

@@ -28,6 +28,8 @@ class CacheStore {
                                                      std::string_view value, cache::Clock::time_point expires) = 0;
   virtual boost::asio::awaitable<Expected<std::uint64_t>> clear(cache::ClearFilter filter) = 0;
   virtual boost::asio::awaitable<Expected<cache::BackendStats>> stats() = 0;
+  // As cache::Backend::max_value_bytes (Redis: none of its own).
+  virtual std::uint64_t max_value_bytes() const { return UINT64_MAX; }
 };
 
 }  // namespace aisbf

@@ -110,7 +110,12 @@ std::optional<UpstreamTarget> with_request_cache_key(const UpstreamTarget& targe
 
 std::optional<std::string> native_cache_body(std::string_view body, const UpstreamTarget& target,
                                              IngressFormat format, std::string_view space) {
-  if (format == IngressFormat::anthropic_messages) return anthropic::with_cache_breakpoints(body, target.native_cache);
+  if (format == IngressFormat::anthropic_messages) {
+    // Ours are placed only where the client placed none; the client's may
+    // be more than Anthropic takes.
+    if (auto placed = anthropic::with_cache_breakpoints(body, target.native_cache)) return placed;
+    return anthropic::with_breakpoints_clamped(body);
+  }
   if (format != IngressFormat::openai_chat || target.native_cache.prompt_cache_key.empty()) return std::nullopt;
   return with_cache_key(body, target, format, space);
 }

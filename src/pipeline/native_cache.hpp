@@ -17,9 +17,11 @@
 
 namespace aisbf {
 
-// Whether a passthrough to `target` may need its body changed.
+// Whether a passthrough to `target` may need its body changed: an
+// Anthropic client's always (its own breakpoints may be more than four:
+// native_cache_body scans the bytes for them before it parses anything).
 inline bool native_cache_edits_passthrough(const UpstreamTarget& target, bool anthropic_client) {
-  return anthropic_client ? target.native_cache.enabled : !target.native_cache.prompt_cache_key.empty();
+  return anthropic_client || !target.native_cache.prompt_cache_key.empty();
 }
 
 // prompt_cache_key "auto": "aisbf-" and 32 hex digits of the SHA-256 of the
@@ -36,7 +38,8 @@ std::optional<UpstreamTarget> with_request_cache_key(const UpstreamTarget& targe
 
 // The passthrough: the body as it goes upstream (`body` already has its
 // model rewritten), or nullopt when it goes unchanged. Anthropic client:
-// breakpoints placed (providers/anthropic/anthropic_cache.hpp). OpenAI
+// breakpoints placed, or the client's own beyond four dropped
+// (providers/anthropic/anthropic_cache.hpp). OpenAI
 // client: `"prompt_cache_key":…` inserted as the object's first member
 // unless the client sent one (one validating scan and a copy of the body;
 // "auto" also reads the stable prefix from the bytes, conversation_scan).

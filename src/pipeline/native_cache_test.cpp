@@ -66,7 +66,7 @@ TEST(NativeCache, TranslatedTargetGetsTheRequestsKey) {
   ASSERT_TRUE(t);
   EXPECT_EQ(t->native_cache.prompt_cache_key, auto_prompt_cache_key("u", conversation("s", "q")));
   EXPECT_TRUE(native_cache_edits_passthrough(keyed("k"), false));
-  EXPECT_FALSE(native_cache_edits_passthrough(keyed("k"), true));  // an Anthropic client: breakpoints only
+  EXPECT_TRUE(native_cache_edits_passthrough(keyed(""), true));  // an Anthropic client's marks may be too many
 }
 
 }  // namespace

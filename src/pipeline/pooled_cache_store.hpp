@@ -41,6 +41,7 @@ class PooledCacheStore final : public CacheStore {
                                              cache::Clock::time_point expires) override;
   boost::asio::awaitable<Expected<std::uint64_t>> clear(cache::ClearFilter filter) override;
   boost::asio::awaitable<Expected<cache::BackendStats>> stats() override;
+  std::uint64_t max_value_bytes() const override { return backend_->max_value_bytes(); }
 
  private:
   class Slot;  // one call counted on the pool

@@ -28,6 +28,28 @@ std::optional<std::int64_t> scan_count(std::string_view body, std::string_view n
   return std::min<std::int64_t>(value, 10'000'000);
 }
 
+// The principal's quota subjects: the user's, and a user token's own.
+// `user` and `token`: the specs to check them by (the principal's, or a
+// cut of them).
+std::vector<limits::QuotaSubject> subjects_of(const auth::Principal& principal, const limits::QuotaSpec* user,
+                                              const limits::QuotaSpec* token) {
+  std::vector<limits::QuotaSubject> subjects;
+  subjects.reserve(2);
+  if (user != nullptr) subjects.push_back({"user:" + principal.user_id, user});
+  if (token != nullptr && principal.kind == auth::PrincipalKind::user_token)
+    subjects.push_back({"token:" + principal.token_id, token});
+  return subjects;
+}
+
+// The limits a request that costs nothing can reach: how many, not how much.
+limits::QuotaSpec request_counts(const limits::QuotaSpec& spec) {
+  limits::QuotaSpec counts;
+  counts.requests_per_minute = spec.requests_per_minute;
+  counts.requests_per_day = spec.requests_per_day;
+  counts.max_concurrent = spec.max_concurrent;
+  return counts;
+}
+
 }  // namespace
 
 limits::QuotaAmount quota_estimate(std::string_view body, std::int64_t prompt,
@@ -54,17 +76,30 @@ std::optional<GatewayError> QuotaTap::reserve(const auth::Principal& principal, 
   // quotas is two null pointers, and nothing else is looked at.
   if (ledger == nullptr || held_.held() || usage_ != nullptr) return std::nullopt;
   if (!principal.user_quotas && !principal.token_quotas) return std::nullopt;
-  std::vector<limits::QuotaSubject> subjects;
-  subjects.reserve(2);
-  if (principal.user_quotas) subjects.push_back({"user:" + principal.user_id, principal.user_quotas.get()});
-  if (principal.token_quotas && principal.kind == auth::PrincipalKind::user_token)
-    subjects.push_back({"token:" + principal.token_id, principal.token_quotas.get()});
+  const auto subjects = subjects_of(principal, principal.user_quotas.get(), principal.token_quotas.get());
   // One decision on every subject: both admit, or neither is charged.
   auto decision = ledger->reserve(subjects, quota_estimate(body, prompt_tokens(), prices), wall_now());
   if (decision.refusal) return quota_error(*decision.refusal);
   held_ = std::move(*decision.reservation);
   usage_ = &usage;
   usage.quota_held = held_.held();  // settle() needs its attempts, recording on or off
+  return std::nullopt;
+}
+
+std::optional<GatewayError> QuotaTap::admit_hit(const auth::Principal& principal) {
+  if (ledger == nullptr) return std::nullopt;
+  if (held_.held()) {
+    settle_at({});
+    return std::nullopt;
+  }
+  if (usage_ != nullptr || (!principal.user_quotas && !principal.token_quotas)) return std::nullopt;
+  std::optional<limits::QuotaSpec> user, token;
+  if (principal.user_quotas) user = request_counts(*principal.user_quotas);
+  if (principal.token_quotas) token = request_counts(*principal.token_quotas);
+  const auto subjects = subjects_of(principal, user ? &*user : nullptr, token ? &*token : nullptr);
+  auto decision = ledger->reserve(subjects, {}, wall_now());
+  if (decision.refusal) return quota_error(*decision.refusal);
+  if (decision.reservation->held()) ledger->settle(*decision.reservation, {}, wall_now());
   return std::nullopt;
 }
 

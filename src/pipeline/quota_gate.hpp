@@ -60,6 +60,14 @@ class QuotaTap {
   std::optional<GatewayError> reserve(const auth::Principal& principal, std::string_view body,
                                       json_scan::FunctionRef<std::int64_t()> prompt_tokens,
                                       const std::optional<routing::ModelPrices>& prices, UsageTap& usage);
+  // A request answered from the response cache (cache_step.cpp) costs
+  // nothing: only the limits on how many requests (per minute, per day, at
+  // once) may refuse it, and admitted it counts as one request at zero
+  // tokens and cost, settled at once (it reaches no upstream; its answer is
+  // in memory). A reservation held already (an autoselect's, made before
+  // its choice) is settled the same way, at its side calls. The refusal as
+  // reserve()'s.
+  std::optional<GatewayError> admit_hit(const auth::Principal& principal);
   // Replaces the estimate with what the request used (its last attempt's
   // usage, zero when it failed); frees the concurrent slot. A request that
   // made no attempt is released: its request and estimate are given back.

@@ -93,6 +93,64 @@ TEST(QuotaTap, UserAndTokenInOneDecisionNamingTheRefuser) {
   EXPECT_EQ(day_requests(*ledger, "user:alice"), 2);
 }
 
+// A cache hit counts as a request and is refused by a request count as a
+// miss is; a token budget it cannot add to does not refuse it, and it
+// charges nothing but the request.
+TEST(QuotaTap, AHitCountsAsARequestAndCostsNothing) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  limits::QuotaSpec spec;
+  spec.requests_per_day = 2;
+  spec.tokens_per_day = 0;  // spent: any miss is refused
+  const auto p = user_token(std::make_shared<const limits::QuotaSpec>(spec), per_day(5));
+  auto miss = request(*ledger, p, 1);
+  ASSERT_TRUE(miss);
+  EXPECT_NE(miss->message.find("tokens_per_day"), std::string::npos) << miss->message;
+  auto hit = [&] {
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    return tap.admit_hit(p);
+  };
+  EXPECT_FALSE(hit());
+  EXPECT_FALSE(hit());
+  const auto u = ledger->usage("user:alice", now_ms());
+  EXPECT_EQ(u->day_requests, 2);
+  EXPECT_EQ(u->day_tokens, 0);
+  EXPECT_EQ(u->in_flight, 0);
+  EXPECT_EQ(day_requests(*ledger, "token:tok_1"), 2);
+  auto refused = hit();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "quota_exceeded");
+  EXPECT_NE(refused->message.find("requests_per_day"), std::string::npos) << refused->message;
+}
+
+// A hit after an autoselect reserved (before its choice): the reservation
+// settles as a request at zero, not released as one that made no attempt.
+TEST(QuotaTap, AHitSettlesAHeldReservationAtZero) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  const auto p = user_token(per_day(3), nullptr);
+  UsageTap usage;
+  {
+    QuotaTap tap;
+    tap.ledger = ledger.get();
+    ASSERT_FALSE(tap.reserve(p, "{}", [] { return std::int64_t{5}; }, std::nullopt, usage));
+    EXPECT_FALSE(tap.admit_hit(p));
+  }
+  const auto u = ledger->usage("user:alice", now_ms());
+  EXPECT_EQ(u->day_requests, 1);
+  EXPECT_EQ(u->day_tokens, 0);
+  EXPECT_EQ(u->in_flight, 0);
+}
+
+// A principal without quotas, or a process without a ledger: nothing to ask.
+TEST(QuotaTap, AHitWithoutQuotasNeverReachesTheLedger) {
+  auto ledger = limits::make_in_process_quota_ledger();
+  QuotaTap tap;
+  EXPECT_FALSE(tap.admit_hit(user_token(per_day(0), nullptr)));  // no ledger
+  tap.ledger = ledger.get();
+  EXPECT_FALSE(tap.admit_hit(user_token(nullptr, nullptr)));
+  EXPECT_EQ(ledger->tracked().keys, 0u);
+}
+
 // An answer without usage settles at the prompt as sent (the attempt's
 // effective context: a condensed request's condensed count), not at zero
 // and not at the estimate's original count; reported usage wins.

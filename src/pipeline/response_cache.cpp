@@ -1,5 +1,7 @@
 #include "pipeline/response_cache.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "cache/backend_factory.hpp"
@@ -30,6 +32,7 @@ class InPlaceStore final : public CacheStore {
     co_return backend_->clear(filter);
   }
   boost::asio::awaitable<Expected<cache::BackendStats>> stats() override { co_return backend_->stats(); }
+  std::uint64_t max_value_bytes() const override { return backend_->max_value_bytes(); }
 
  private:
   std::unique_ptr<cache::Backend> backend_;
@@ -52,6 +55,10 @@ void ResponseCache::reset_counters() {
   hits_.store(0, std::memory_order_relaxed);
   misses_.store(0, std::memory_order_relaxed);
   coalesced_.store(0, std::memory_order_relaxed);
+}
+
+std::size_t recording_cap(const CacheStore& store) {
+  return static_cast<std::size_t>(std::min<std::uint64_t>(kMaxRecordedBytes, store.max_value_bytes()));
 }
 
 std::unique_ptr<CacheStore> make_in_place_store(std::unique_ptr<cache::Backend> backend) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -47,6 +48,13 @@ class ResponseCache {
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, coalesced_{0};
   WarningGate store_warnings_{std::chrono::seconds(10)};
 };
+
+// How much of a miss's answer is recorded to be kept (cache_step.cpp): at
+// most 16 MiB (a larger answer is served, not kept), and no more than the
+// store could keep: an entry holds the bytes the client got (its stream's
+// framing too), so a larger answer would be recorded only to be refused.
+inline constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;
+std::size_t recording_cap(const CacheStore& store);
 
 // A CacheStore over a backend that answers at once (memory): called in
 // place on the event loop, no thread hop.

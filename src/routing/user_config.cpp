@@ -113,6 +113,9 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
   // target names global entries (resolve it in the global table).
   c->condensation = global.condensation;
   c->aisbf = global.aisbf;
+  // The response cache's section is the operator's too; `used` also counts
+  // the user's own enable_response_cache switches (loaded over aisbf.json).
+  c->response_cache = loaded.response_cache;
   std::unordered_set<std::string> own;
   for (const auto& d : docs) {
     if (d.kind == store::DocKind::provider) own.insert(d.id);

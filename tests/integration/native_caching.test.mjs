@@ -9,7 +9,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, get, post, stream, chatBody, messagesBody, typedProvider, model, delay, eventJson,
-  ANTHROPIC_VERSION,
+  ANTHROPIC_VERSION, MOCK_KEY,
 } from './harness.mjs';
 
 const TOKEN = 'native-caching-token-0123456789';
@@ -200,6 +200,42 @@ describe('provider-native prompt caching', { timeout: 120000 }, () => {
       const [translated] = await upstreamBodies(s.mock, /\/v1\/messages$/);
       assert.deepEqual(translated.system, [{ type: 'text', text: words('syse', 30), cache_control: { type: 'ephemeral' } }]);
       assert.equal(JSON.stringify(translated.messages).includes('cache_control'), false);
+    });
+
+    it('more than four client breakpoints: the first three and the last reach Anthropic, on both paths', async () => {
+      const marks = (b) => JSON.stringify(b).split('"cache_control"').length - 1;
+      const text = (t) => [{ type: 'text', text: t, cache_control: { type: 'ephemeral' } }];
+      // The mock refuses five as Anthropic does.
+      const direct = await post(`${s.mock.url}/v1/messages`, messagesBody('', {
+        model: 'mock-model', system: text(words('sysf', 30)),
+        messages: [1, 2, 3, 4].map((i) => ({ role: i % 2 ? 'user' : 'assistant', content: text(`turn ${i}`) })),
+      }), { headers: { ...AHEADERS, 'x-api-key': MOCK_KEY } });
+      assert.equal(direct.status, 400, direct.text);
+      assert.equal(direct.json().error.type, 'invalid_request_error');
+      assert.match(direct.json().error.message, /A maximum of 4 blocks with cache_control may be provided\. Found 5\./);
+
+      const turns = (tag, n = 5) => Array.from({ length: n }, (_, i) => ({
+        role: i % 2 ? 'assistant' : 'user', content: text(`${tag} ${i + 1}`) }));
+      for (const target of ['anthoff/mock-model', 'anth/mock-model']) {  // the passthrough, caching off and on
+        await s.mock.reset();
+        const system = text(words(`sysg${target.length}`, 30));
+        const r = await post(s.u(MESSAGES), messagesBody('', { model: target, system, messages: turns('a') }), { headers: AHEADERS });
+        assert.equal(r.status, 200, r.text);
+        const [sent] = await upstreamBodies(s.mock, /\/v1\/messages$/);
+        assert.equal(marks(sent), 4, JSON.stringify(sent));
+        assert.ok(sent.system[0].cache_control, 'the system prompt: the first');
+        assert.ok(sent.messages[4].content[0].cache_control, 'the last turn: the longest prefix');
+        assert.equal(sent.messages[2].content[0].cache_control, undefined);
+        assert.equal(sent.messages[3].content[0].cache_control, undefined);
+      }
+      // An OpenAI client's marks on content parts, through translation.
+      await s.mock.reset();
+      const messages = [{ role: 'system', content: text(words('sysh', 30)) }, ...turns('o', 7)];
+      const r = await post(s.u(CHAT), chatBody('', { model: 'anth/mock-model', messages }), { headers: AUTH });
+      assert.equal(r.status, 200, r.text);
+      const [translated] = await upstreamBodies(s.mock, /\/v1\/messages$/);
+      assert.equal(marks(translated), 4, JSON.stringify(translated));
+      assert.ok(translated.messages.at(-1).content.at(-1).cache_control, JSON.stringify(translated));
     });
   });
 

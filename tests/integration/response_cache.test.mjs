@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   startStack, get, post, stream, chatBody, messagesBody, contentOf, eventJson, anthropicTextOf, typedProvider,
   mockProvider, upstreamChatRequests, delay, tmpDir, bearer, createUser, createToken, ANTHROPIC_VERSION, MOCK_MODELS,
+  request, usageCsvRows, MOCK_KEY,
 } from './harness.mjs';
 
 const det = (content, extra = {}) => chatBody(content, { temperature: 0, ...extra });
@@ -272,6 +273,7 @@ describe('response cache namespaces', { timeout: 120000 }, () => {
       auth: { enabled: true, tokens: [ADMIN] },
       aisbf: { database: { type: 'sqlite', sqlite_path: path.join(dir, 'aisbf.db') },
         response_cache: { enabled: true } },
+      rotations: { crot: { providers: [{ provider_id: 'mock', models: [{ name: 'mock-model', weight: 1 }] }] } },
     });
     alice = await makeUser('alice');
     bob = await makeUser('bob');
@@ -315,6 +317,83 @@ describe('response cache namespaces', { timeout: 120000 }, () => {
     assert.equal(last.attempts, '0', JSON.stringify(last));
     assert.equal(Number(last.cost), 0, JSON.stringify(last));
     assert.ok(Number(last.prompt_tokens) > 0 && Number(last.completion_tokens) > 0, JSON.stringify(last));
+  });
+
+  it('a hit passes the quota gate as a request that costs nothing', async () => {
+    const quinn = bearer(await makeUser('quinn'));
+    const patch = async (quotas) => {
+      const r = await request(s.u('/api/admin/users/quinn'), { method: 'PATCH', body: { quotas }, headers: admin });
+      assert.equal(r.status, 200, r.text);
+    };
+    const ask = (body) => post(s.u('/v1/chat/completions'), body, { headers: quinn });
+    await patch({ requests_per_day: 4 });
+    const body = det(fresh('counted by the quota'));
+    assert.equal((await ask(body)).headers['x-aisbf-cache'], 'miss');
+    // A spent token budget refuses a miss, not a hit: a hit adds nothing to it.
+    await patch({ requests_per_day: 4, tokens_per_day: 1 });
+    const spent = await ask(det(fresh('over the token budget')));
+    assert.equal(spent.status, 429, spent.text);
+    assert.match(spent.json().error.message, /tokens_per_day/);
+    for (let i = 2; i <= 4; i++) {
+      const hit = await ask(body);
+      assert.equal(hit.status, 200, `request ${i}: ${hit.text}`);
+      assert.equal(hit.headers['x-aisbf-cache'], 'hit');
+    }
+    // The fifth request is refused by the request count, hit or miss alike.
+    const hit = await ask(body);
+    const miss = await ask(det(fresh('a fifth')));
+    for (const r of [hit, miss]) {
+      assert.equal(r.status, 429, r.text);
+      assert.equal(r.json().error.code, 'quota_exceeded');
+      assert.match(String(r.headers['retry-after']), /^[1-9][0-9]*$/);
+    }
+    assert.equal(hit.json().error.message, miss.json().error.message);
+    assert.match(hit.json().error.message, /requests_per_day/);
+  });
+
+  it("a rotation's hit names the provider and model that answered in its usage row", async () => {
+    const body = det(fresh('a rotation answers'), { model: 'rotation/crot' });
+    const first = await post(s.u('/v1/chat/completions'), body, { headers: bearer(alice) });
+    assert.equal(first.headers['x-aisbf-cache'], 'miss', first.text);
+    const hit = await post(s.u('/v1/chat/completions'), body, { headers: bearer(alice) });
+    assert.equal(hit.headers['x-aisbf-cache'], 'hit', hit.text);
+    const rows = (await usageCsvRows(s, admin)).filter((row) => row.username === 'alice' && row.rotation === 'crot');
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    for (const row of rows) {
+      assert.equal(row.provider, 'mock', JSON.stringify(row));
+      assert.equal(row.model, 'mock-model', JSON.stringify(row));
+    }
+    assert.deepEqual(rows.map((row) => row.attempts), ['1', '0']);
+  });
+
+  it("a user's own provider and rotation are cached in her namespace, apart from the global ones", async () => {
+    const uma = bearer(await makeUser('uma'));
+    // Her providers may reach the local mock.
+    const allowed = await request(s.u('/api/admin/users/uma'), { method: 'PATCH', body: { allow_private_endpoints: true }, headers: admin });
+    assert.equal(allowed.status, 200, allowed.text);
+    // Her own provider has the global one's id.
+    const own = await request(s.u('/api/user/providers/mock'), { method: 'PUT', headers: uma,
+      body: { type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY, models: [{ name: 'mock-model' }] } });
+    assert.ok(own.status === 200 || own.status === 201, own.text);
+    const rot = await request(s.u('/api/user/rotations/urot'), { method: 'PUT', headers: uma,
+      body: { model_name: 'urot', providers: [{ provider_id: 'mock', models: [{ name: 'mock-model' }] }] } });
+    assert.ok(rot.status === 200 || rot.status === 201, rot.text);
+    const text = fresh('her own targets');
+    const before = await upstreamCalls(s);
+    for (const model of ['user-provider/mock/mock-model', 'user-rotation/urot', 'mock/mock-model', 'rotation/crot']) {
+      const first = await post(s.u('/v1/chat/completions'), det(text, { model }), { headers: uma });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.headers['x-aisbf-cache'], 'miss', model);
+      const again = await post(s.u('/v1/chat/completions'), det(text, { model }), { headers: uma });
+      assert.equal(again.headers['x-aisbf-cache'], 'hit', model);
+      assert.equal(said(again), said(first));
+    }
+    assert.equal(await upstreamCalls(s), before + 4);
+    // Her rotation's hit names her provider in its usage row, as its miss did.
+    const rows = (await usageCsvRows(s, admin)).filter((row) => row.username === 'uma' && row.rotation.includes('urot'));
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    assert.equal(rows[1].provider, rows[0].provider, JSON.stringify(rows));
+    assert.ok(rows[1].provider.length > 0 && rows[1].model === 'mock-model', JSON.stringify(rows));
   });
 
   it('stats and clear are for admins only', async () => {

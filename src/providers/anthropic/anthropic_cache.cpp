@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <vector>
+
 #include "core/json_text_bytes.hpp"
 
 namespace aisbf::anthropic {
@@ -118,6 +120,64 @@ int place_cache_breakpoints(json::object& body, const NativeCache& cache) {
   json::value* content = before != nullptr ? before->if_contains("content") : nullptr;
   if (content != nullptr && long_enough() && placed < kMaxBreakpoints && mark_last_block(*content, mark)) ++placed;
   return placed;
+}
+
+namespace {
+
+// Where the body's breakpoints are, in Anthropic's order: the objects that
+// hold each `cache_control` (a block, a tool definition, the body itself
+// for its top-level mark).
+void collect_marked(json::value* content, std::vector<json::object*>& out) {
+  auto* blocks = content != nullptr ? content->if_array() : nullptr;
+  if (blocks == nullptr) return;
+  for (auto& block : *blocks) {
+    auto* o = block.if_object();
+    if (o != nullptr && o->contains("cache_control")) out.push_back(o);
+  }
+}
+
+std::vector<json::object*> marked_in_order(json::object& body) {
+  std::vector<json::object*> out;
+  collect_marked(body.if_contains("tools"), out);
+  collect_marked(body.if_contains("system"), out);
+  if (auto* messages = body.if_contains("messages"); messages != nullptr && messages->is_array()) {
+    for (auto& message : messages->get_array()) {
+      auto* m = message.if_object();
+      if (m != nullptr) collect_marked(m->if_contains("content"), out);
+    }
+  }
+  if (body.contains("cache_control")) out.push_back(&body);
+  return out;
+}
+
+std::size_t count_of(std::string_view text, std::string_view word, std::size_t enough) {
+  std::size_t n = 0;
+  for (auto at = text.find(word); at != std::string_view::npos && n < enough; at = text.find(word, at + word.size())) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+int clamp_cache_breakpoints(json::object& body) {
+  const std::vector<json::object*> marked = marked_in_order(body);
+  if (marked.size() <= static_cast<std::size_t>(kMaxBreakpoints)) return 0;
+  // The first kMaxBreakpoints - 1 and the last stay.
+  for (std::size_t i = kMaxBreakpoints - 1; i + 1 < marked.size(); ++i) marked[i]->erase("cache_control");
+  return static_cast<int>(marked.size()) - kMaxBreakpoints;
+}
+
+std::optional<std::string> with_breakpoints_clamped(std::string_view body) {
+  // A scan first: the common passthrough has none, or a few, and is not parsed.
+  if (count_of(body, "\"cache_control\"", kMaxBreakpoints + 1) <= static_cast<std::size_t>(kMaxBreakpoints)) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  if (clamp_cache_breakpoints(parsed.get_object()) == 0) return std::nullopt;
+  return json::serialize(parsed);
 }
 
 std::optional<std::string> with_cache_breakpoints(std::string_view body, const NativeCache& cache) {

@@ -35,6 +35,26 @@ bool has_cache_breakpoints(const boost::json::object& body);
 // breakpoints placed.
 int place_cache_breakpoints(boost::json::object& body, const NativeCache& cache);
 
+// Anthropic refuses a request with more than four breakpoints (400,
+// "A maximum of 4 blocks with cache_control may be provided. Found N."),
+// which a client may send: an OpenAI client's marks on content parts, an
+// Anthropic client's own. Beyond four, the first three (in Anthropic's
+// order: tools, system, messages, then a top-level mark, which stands for
+// the last block) and the last are kept, the others dropped. The last
+// caches the longest prefix, the one this conversation reads next turn;
+// the first cache the prefixes shared most widely (tools and system, read
+// by every conversation that starts with them); the ones between mark
+// prefixes that the last one's own writes and Anthropic's lookback (20
+// blocks before a breakpoint) cover in part. Dropping from the middle
+// keeps Anthropic's rule that a longer TTL comes before a shorter one.
+// Returns how many were dropped.
+int clamp_cache_breakpoints(boost::json::object& body);
+
+// The passthrough's form of the clamp: a new body, or nullopt when it
+// stays as it is (at most four; parsed only when its bytes name
+// `cache_control` more than four times).
+std::optional<std::string> with_breakpoints_clamped(std::string_view body);
+
 // The passthrough's form: a new body with the breakpoints, or nullopt when
 // it stays as it is (caching off, the client's own marks, nothing long
 // enough, or a body that is no JSON object: the upstream will say so).

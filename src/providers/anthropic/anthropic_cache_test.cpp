@@ -80,6 +80,51 @@ TEST(AnthropicCache, TheClientsMarksAreKeptAlone) {
   }
 }
 
+// Six marks, in Anthropic's order: tool, system, three turns, top level.
+constexpr const char* kSixMarks = R"({"tools":[{"name":"a","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+  "system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+  "messages":[{"role":"user","content":[{"type":"text","text":"q1","cache_control":{"type":"ephemeral"}}]},
+              {"role":"assistant","content":[{"type":"text","text":"a1","cache_control":{"type":"ephemeral"}}]},
+              {"role":"user","content":[{"type":"text","text":"q2","cache_control":{"type":"ephemeral"}}]}],
+  "cache_control":{"type":"ephemeral"}})";
+
+bool marked_at(const json::object& body, std::string_view list, std::size_t i, std::size_t block = 0) {
+  if (list == "tools" || list == "system") return body.at(list).as_array()[i].as_object().contains("cache_control");
+  return body.at("messages").as_array()[i].at("content").as_array()[block].as_object().contains("cache_control");
+}
+
+TEST(AnthropicCache, MoreThanFourKeepTheFirstThreeAndTheLast) {
+  json::object body = json::parse(kSixMarks).as_object();
+  EXPECT_EQ(clamp_cache_breakpoints(body), 2);
+  EXPECT_TRUE(marked_at(body, "tools", 0));
+  EXPECT_TRUE(marked_at(body, "system", 0));
+  EXPECT_TRUE(marked_at(body, "messages", 0));
+  EXPECT_FALSE(marked_at(body, "messages", 1));
+  EXPECT_FALSE(marked_at(body, "messages", 2));
+  EXPECT_TRUE(body.contains("cache_control"));  // the last: the longest prefix
+  EXPECT_EQ(clamp_cache_breakpoints(body), 0);  // four: left as they are
+  // Without a top-level mark the last block's is the last.
+  body = json::parse(kSixMarks).as_object();
+  body.erase("cache_control");
+  EXPECT_EQ(clamp_cache_breakpoints(body), 1);
+  EXPECT_FALSE(marked_at(body, "messages", 1));
+  EXPECT_TRUE(marked_at(body, "messages", 2));
+}
+
+TEST(AnthropicCache, ThePassthroughIsClampedOnlyWhenOverFour) {
+  auto clamped = with_breakpoints_clamped(kSixMarks);
+  ASSERT_TRUE(clamped);
+  const json::object body = json::parse(*clamped).as_object();
+  EXPECT_FALSE(marked_at(body, "messages", 1));
+  EXPECT_EQ(json::serialize(body).find("a1\",\"cache_control"), std::string::npos);
+  // Four or fewer, a mention in text that is no mark, or no JSON: unchanged.
+  json::object four = json::parse(kSixMarks).as_object();
+  clamp_cache_breakpoints(four);
+  EXPECT_FALSE(with_breakpoints_clamped(json::serialize(four)));
+  EXPECT_FALSE(with_breakpoints_clamped(R"({"messages":[{"role":"user","content":"\"cache_control\" \"cache_control\" \"cache_control\" \"cache_control\" \"cache_control\""}]})"));
+  EXPECT_FALSE(with_breakpoints_clamped(R"(["cache_control","cache_control","cache_control","cache_control","cache_control"])"));
+}
+
 TEST(AnthropicCache, OffOrUnreadableLeavesTheBodyAlone) {
   json::object body = conversation();
   NativeCache off = on();

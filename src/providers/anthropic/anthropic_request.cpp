@@ -355,6 +355,7 @@ Expected<json::object> encode_body(const ChatRequest& request, const UpstreamTar
   if (request.stream) body["stream"] = true;
   add_extensions(request.extensions, body, notes);
   place_cache_breakpoints(body, target.native_cache);
+  clamp_cache_breakpoints(body);  // an OpenAI client's marks on content parts may be more than Anthropic takes
   return body;
 }
 

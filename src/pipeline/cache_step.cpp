@@ -11,18 +11,16 @@
 #include "cache/cache_policy.hpp"
 #include "cache/entry.hpp"
 #include "core/response_fold.hpp"
-#include "http/sse_parser.hpp"
+#include "pipeline/cache_follow.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/response_cache.hpp"
+#include "pipeline/response_flights.hpp"
 #include "pipeline/translate.hpp"
-#include "pipeline/vector_flights.hpp"
 #include "providers/registry.hpp"
 
 namespace aisbf {
 
 namespace {
-
-constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;  // a larger answer is served, not kept
 
 std::string_view format_name(IngressFormat format) {
   return format == IngressFormat::anthropic_messages ? "anthropic_messages" : "openai_chat";
@@ -58,50 +56,31 @@ cache::CacheScope scope_of(const routing::Resolution& resolved, const Autoselect
 // provider's own bytes): once, on a miss only. Nullopt: not a complete
 // answer (a stream without its finish, a body that does not decode).
 std::optional<ChatResponse> decode_recorded(const RecordedResponse& recorded, IngressFormat format) {
-  const ProviderAdapter* adapter =
-      find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
-  if (adapter == nullptr) return std::nullopt;
   if (!recorded.streamed) {
+    const ProviderAdapter* adapter =
+        find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
+    if (adapter == nullptr) return std::nullopt;
     auto decoded = adapter->decode_chat(recorded.body);
     if (!decoded) return std::nullopt;
     return std::move(decoded.value());
   }
-  sse::Parser parser(recorded.body.size() + 1);
-  parser.feed(recorded.body);
-  const auto decoder = adapter->make_stream_decoder();
+  RecordedStream reader(format, recorded.body.size() + 1);
+  std::vector<StreamEvent> events;
+  if (reader.feed(recorded.body, events) || reader.finish(events)) return std::nullopt;
   ResponseFolder folder;
-  bool finished = false;
-  auto fold = [&](const std::vector<StreamEvent>& events) {
-    for (const auto& ev : events) {
-      finished = finished || std::holds_alternative<FinishEvent>(ev);
-      folder.fold(ev);
-    }
-  };
-  sse::Event ev;
-  sse::Status status;
-  while ((status = parser.next(ev)) == sse::Status::event) {
-    if (!ev.has_data) continue;
-    auto events = decoder->on_event(ev.event, ev.data);
-    if (!events) return std::nullopt;
-    fold(*events);
-  }
-  if (status != sse::Status::need_more || parser.has_partial()) return std::nullopt;
-  auto tail = decoder->on_end();
-  if (!tail) return std::nullopt;
-  fold(*tail);
-  if (!finished) return std::nullopt;
+  for (const auto& ev : events) folder.fold(ev);
   return std::move(folder.response());
 }
 
 // A hit's usage row: the tokens the answer cost when it was made (the
 // tokens saved), no attempt, no cost.
-void note_hit_usage(UsageTap& tap, const Target& target, const ChatResponse& response) {
+void note_hit_usage(UsageTap& tap, const Target& target, const std::optional<Usage>& usage) {
   tap.provider = target.provider;
   tap.model = std::string(target.model);
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
-  if (response.usage) {
-    const Usage& u = *response.usage;
+  if (usage) {
+    const Usage& u = *usage;
     tap.usage = ScannedUsage{u.prompt_tokens,
                              u.completion_tokens,
                              u.total_tokens,
@@ -115,9 +94,8 @@ void note_hit_usage(UsageTap& tap, const Target& target, const ChatResponse& res
 boost::asio::awaitable<void> answer_hit(ChatJob& job, RequestContext& ctx, ChatResponse& response) {
   ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
   // An answer of its own: ids are not shared between clients.
-  response.id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
-  response.created =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  response.id = own_answer_id(job, ctx);
+  response.created = seconds_now();
   ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
   if (!job.stream) {
     co_await out.whole(response);
@@ -207,34 +185,63 @@ boost::asio::awaitable<std::optional<ChatResponse>> look_up(Lookup& lookup, cons
 
 boost::asio::awaitable<void> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, ChatResponse& response) {
   lookup.cache.count_hit();
-  note_hit_usage(ctx.usage, lookup.target, response);
+  note_hit_usage(ctx.usage, lookup.target, response.usage);
   co_await answer_hit(job, ctx, response);
+}
+
+// The stream a leader's client gets carries usage (an Anthropic stream
+// always does; an OpenAI one when asked): a follower that wants usage
+// follows only such a stream live.
+bool streams_usage(const ChatJob& job) { return job.anthropic || job.include_usage; }
+
+// A follower's part: a streaming follower of a streaming leader takes its
+// stream as it arrives (cache_follow.hpp); otherwise, or when that leader
+// failed before this follower started, it waits for the leader's verdict
+// and reads the kept entry. True when answered (or its client left).
+boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& lookup,
+                                    const std::shared_ptr<ResponseFlights::Flight>& flight) {
+  if (job.stream) {
+    const LiveFollow live = co_await follow_live(job, ctx, flight);
+    if (live.started) {
+      // It shared the leader's call; a hit once it had the whole answer.
+      lookup.cache.count_coalesced();
+      if (live.complete) lookup.cache.count_hit();
+      note_hit_usage(ctx.usage, lookup.target, live.usage);
+    }
+    if (live.done) co_return true;
+  }
+  const std::optional<ResponseFlights::View> verdict =
+      co_await ResponseFlights::next(flight, 0, false, ctx.deadline, ctx.cancel);
+  if (!verdict || verdict->settled != ResponseFlights::Settled::kept) co_return ctx.cancel.cancelled();
+  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
+  if (!response) co_return false;  // evicted meanwhile: on its own
+  lookup.cache.count_coalesced();
+  co_await serve_hit(job, ctx, lookup, *response);
+  co_return true;
 }
 
 // Identical misses in flight wait for the first one's answer. True when
 // this request was answered from it; false: it runs on its own (it leads,
 // or the leader failed, or the flight table is full).
 boost::asio::awaitable<bool> follow_flight(ChatJob& job, RequestContext& ctx, Lookup& lookup,
-                                           std::unique_ptr<VectorFlights::Lead>& lead) {
-  VectorFlights::Joined joined = lookup.cache.flights().join(lookup.key);
+                                           std::unique_ptr<ResponseFlights::Lead>& lead) {
+  ResponseFlights::Joined joined = lookup.cache.flights().join(lookup.key, streams_usage(job));
   if (joined.lead) {
     // A leader that finished between this request's lookup and its join
     // has kept its answer by now: read again rather than call upstream.
     lead = std::move(joined.lead);
     std::optional<ChatResponse> kept = co_await look_up(lookup, ctx);
     if (!kept) co_return false;
-    lead->settle(VectorFlights::Outcome::ready);
+    lead->settle(ResponseFlights::Settled::kept);
     co_await serve_hit(job, ctx, lookup, *kept);
     co_return true;
   }
   if (!joined.follow) co_return false;
-  auto [outcome, unused] = co_await VectorFlights::wait(joined.follow, ctx.deadline, ctx.cancel);
-  if (outcome != VectorFlights::Outcome::ready) co_return ctx.cancel.cancelled();  // a client that left is done
-  std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
-  if (!response) co_return false;  // evicted meanwhile: on its own
-  lookup.cache.count_coalesced();
-  co_await serve_hit(job, ctx, lookup, *response);
-  co_return true;
+  // A follower's client that leaves ends its wait (ctx.cancel).
+  if (job.io.exchange != nullptr) job.io.exchange->watch_disconnect([&ctx] { ctx.cancel.emit(); });
+  const bool answered = co_await follow(job, ctx, lookup, joined.follow);
+  if (job.io.exchange != nullptr) job.io.exchange->stop_watch();
+  co_return answered;
 }
 
 }  // namespace
@@ -269,20 +276,23 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   canonical.reset();  // the text can be large: not kept across the attempts
   std::optional<ChatResponse> response = co_await look_up(lookup, ctx);
   if (response) co_return co_await serve_hit(job, ctx, lookup, *response);
-  std::unique_ptr<VectorFlights::Lead> lead;
+  std::unique_ptr<ResponseFlights::Lead> lead;
   const bool followed = co_await follow_flight(job, ctx, lookup, lead);
   if (followed) co_return;
   cache.count_miss();
   ctx.choice_headers.emplace_back("x-aisbf-cache", "miss");
-  RecordingSink copy(kMaxRecordedBytes);
-  TeeSink tee(*job.io.sink, copy);
+  // The answer is recorded in the flight as the client gets it; followers
+  // read it there as it grows (or none can join: a recording alone).
+  if (!lead) lead = cache.flights().alone(streams_usage(job));
+  FlightSink tee(*job.io.sink, *lead, ctx);
   ResponseSink* client = job.io.sink;
   job.io.sink = &tee;
   co_await next(job, ctx, resolved);
   job.io.sink = client;
-  const bool kept = co_await keep_answer(copy.recorded(), ctx, lookup, resolved, autoselect);
-  // Waiters read the entry, or (not kept) try on their own.
-  if (lead) lead->settle(kept ? VectorFlights::Outcome::ready : VectorFlights::Outcome::failed);
+  lead->close();
+  const bool kept = co_await keep_answer(lead->recorded(), ctx, lookup, resolved, autoselect);
+  // Followers still waiting read the entry, or (not kept) try on their own.
+  lead->settle(kept ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped);
 }
 
 }  // namespace aisbf

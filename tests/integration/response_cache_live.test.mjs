@@ -118,8 +118,9 @@ describe('coalesced streams', { timeout: 300000 }, () => {
     assert.ok(w.json().usage.completion_tokens > 0);
     assert.equal(await upstreamCalls(s), before + 1);
     const stats = (await get(s.u('/api/admin/cache/stats'))).json();
-    assert.deepEqual([stats.coalesced - stats0.coalesced, stats.hits - stats0.hits, stats.misses - stats0.misses],
-      [6, 6, 1], JSON.stringify(stats));
+    assert.deepEqual([stats.hits - stats0.hits, stats.misses - stats0.misses], [6, 1], JSON.stringify(stats));
+    // The five live followers shared the call for sure; the whole one too unless it came after the answer was kept.
+    assert.ok(stats.coalesced - stats0.coalesced >= 5, JSON.stringify(stats));
   });
 
   it('Anthropic clients: passthrough and translated streams are followed live', async () => {

@@ -2,6 +2,7 @@
 
 #include "core/json_walk.hpp"
 #include "core/response_fold.hpp"
+#include "pipeline/cache_follow.hpp"
 #include "http/sse_parser.hpp"
 #include "providers/registry.hpp"
 
@@ -108,38 +109,19 @@ std::string with_id(std::string_view body, std::string_view old_id, std::string_
 }
 
 std::optional<ChatResponse> decode_answer(std::string_view body, bool streamed, IngressFormat format) {
-  const ProviderAdapter* adapter =
-      find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
-  if (adapter == nullptr) return std::nullopt;
   if (!streamed) {
+    const ProviderAdapter* adapter =
+        find_provider_adapter(format == IngressFormat::anthropic_messages ? "anthropic" : "openai");
+    if (adapter == nullptr) return std::nullopt;
     auto decoded = adapter->decode_chat(body);
     if (!decoded) return std::nullopt;
     return std::move(decoded.value());
   }
-  sse::Parser parser(body.size() + 1);
-  parser.feed(body);
-  const auto decoder = adapter->make_stream_decoder();
+  RecordedStream reader(format, body.size() + 1);
+  std::vector<StreamEvent> events;
+  if (reader.feed(body, events) || reader.finish(events)) return std::nullopt;
   ResponseFolder folder;
-  bool finished = false;
-  auto fold = [&](const std::vector<StreamEvent>& events) {
-    for (const auto& ev : events) {
-      finished = finished || std::holds_alternative<FinishEvent>(ev);
-      folder.fold(ev);
-    }
-  };
-  sse::Event ev;
-  sse::Status status;
-  while ((status = parser.next(ev)) == sse::Status::event) {
-    if (!ev.has_data) continue;
-    auto events = decoder->on_event(ev.event, ev.data);
-    if (!events) return std::nullopt;
-    fold(*events);
-  }
-  if (status != sse::Status::need_more || parser.has_partial()) return std::nullopt;
-  auto tail = decoder->on_end();
-  if (!tail) return std::nullopt;
-  fold(*tail);
-  if (!finished) return std::nullopt;
+  for (const auto& ev : events) folder.fold(ev);
   return std::move(folder.response());
 }
 

@@ -12,12 +12,13 @@
 #include "cache/entry.hpp"
 #include "core/response_fold.hpp"
 #include "pipeline/cache_answer.hpp"
+#include "pipeline/cache_follow.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/translate.hpp"
 #include "pipeline/usage_capture.hpp"
-#include "pipeline/vector_flights.hpp"
+#include "pipeline/response_flights.hpp"
 
 namespace aisbf {
 
@@ -73,8 +74,9 @@ cache::CacheScope scope_of(const routing::Resolution& resolved, const Autoselect
 
 // A hit's usage row: the tokens the answer cost when it was made (the
 // tokens saved) and what made it (for a rotation, the candidate the entry
-// names: the key names neither), no attempt, no cost.
-void note_hit_usage(RequestContext& ctx, const Target& target, const cache::StoredAnswer& answer) {
+// names, when known: the key names neither), no attempt, no cost.
+void note_hit_usage(RequestContext& ctx, const Target& target, std::string_view provider_id, std::string_view model,
+                    const ScannedUsage& usage) {
   UsageTap& tap = ctx.usage;
   tap.rotation = target.rotation;
   tap.provider = target.provider;
@@ -84,13 +86,17 @@ void note_hit_usage(RequestContext& ctx, const Target& target, const cache::Stor
     // entry's labels are views into its bytes): one gone since the answer
     // was kept is not named.
     const Config& where = target.own && ctx.user_view != nullptr ? ctx.user_view->config() : *ctx.config;
-    const ProviderConfig* provider = where.find_provider(answer.provider);
+    const ProviderConfig* provider = provider_id.empty() ? nullptr : where.find_provider(provider_id);
     tap.provider = provider != nullptr ? std::string_view(provider->id) : std::string_view{};
-    tap.model = std::string(answer.model);
+    tap.model = std::string(model);
   }
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};
-  tap.usage = answer.usage;
+  tap.usage = usage;
+}
+
+void note_hit_usage(RequestContext& ctx, const Target& target, const cache::StoredAnswer& answer) {
+  note_hit_usage(ctx, target, answer.provider, answer.model, answer.usage);
 }
 
 // A hit in the shape the entry holds (a stream for a stream, a body for a
@@ -104,8 +110,7 @@ bool replays_as_stored(const ChatJob& job, const RequestContext& ctx, const cach
 }
 
 boost::asio::awaitable<void> replay_stored(ChatJob& job, RequestContext& ctx, const cache::StoredAnswer& answer) {
-  const std::string id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
-  const std::string body = with_id(answer.body, answer.id, id);
+  const std::string body = with_id(answer.body, answer.id, own_answer_id(job, ctx));
   ResponseSink& sink = *job.io.sink;
   const HeaderList headers = answer_headers(ctx, answer.streamed);
   if (!answer.streamed) {
@@ -121,9 +126,8 @@ boost::asio::awaitable<void> replay_stored(ChatJob& job, RequestContext& ctx, co
 
 // Another shape: the canonical answer, encoded for this client.
 boost::asio::awaitable<void> answer_converted(ChatJob& job, RequestContext& ctx, ChatResponse& response) {
-  response.id = (job.anthropic ? "msg_aisbf_" : "chatcmpl-aisbf-") + ctx.request_id;
-  response.created =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  response.id = own_answer_id(job, ctx);
+  response.created = seconds_now();
   ClientFormatOutput out(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
   if (!job.stream) {
     co_await out.whole(response);
@@ -243,12 +247,50 @@ boost::asio::awaitable<bool> serve_hit(ChatJob& job, RequestContext& ctx, Lookup
   co_return true;
 }
 
+// The stream a leader's client gets carries usage (an Anthropic stream
+// always does; an OpenAI one when asked): a follower that wants usage
+// follows only such a stream live.
+bool streams_usage(const ChatJob& job) { return job.anthropic || job.include_usage; }
+
+// A follower's part: a streaming follower of a streaming leader takes its
+// stream as it arrives (cache_follow.hpp); otherwise, or when that leader
+// failed before this follower started, it waits for the leader's verdict
+// and reads the kept entry. True when answered (or its client left).
+boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& lookup,
+                                    const std::shared_ptr<ResponseFlights::Flight>& flight) {
+  if (job.stream) {
+    const LiveFollow live = co_await follow_live(job, ctx, flight);
+    if (live.started) {
+      // It shared the leader's call; a hit once it had the whole answer.
+      // Who answered a rotation is the leader's to know: not named here.
+      lookup.cache.count_coalesced();
+      if (live.complete) lookup.cache.count_hit();
+      ScannedUsage usage;
+      if (live.usage) {
+        const Usage& u = *live.usage;
+        usage = ScannedUsage{u.prompt_tokens,      u.completion_tokens, u.total_tokens, u.cached_tokens,
+                             u.cache_write_tokens, u.reasoning_tokens,  true};
+      }
+      note_hit_usage(ctx, lookup.target, {}, {}, usage);
+    }
+    if (live.done) co_return true;
+  }
+  const std::optional<ResponseFlights::View> verdict =
+      co_await ResponseFlights::next(flight, 0, false, ctx.deadline, ctx.cancel);
+  if (!verdict || verdict->settled != ResponseFlights::Settled::kept) co_return ctx.cancel.cancelled();
+  std::optional<std::string> kept = co_await look_up(lookup, ctx);
+  if (!kept) co_return false;  // evicted meanwhile: on its own
+  const bool served = co_await serve_hit(job, ctx, lookup, *kept);
+  if (served) lookup.cache.count_coalesced();
+  co_return served;
+}
+
 // Identical misses in flight wait for the first one's answer. True when
 // this request was answered from it; false: it runs on its own (it leads,
 // or the leader failed, or the flight table is full).
 boost::asio::awaitable<bool> follow_flight(ChatJob& job, RequestContext& ctx, Lookup& lookup,
-                                           std::unique_ptr<VectorFlights::Lead>& lead) {
-  VectorFlights::Joined joined = lookup.cache.flights().join(lookup.key);
+                                           std::unique_ptr<ResponseFlights::Lead>& lead) {
+  ResponseFlights::Joined joined = lookup.cache.flights().join(lookup.key, streams_usage(job));
   if (joined.lead) {
     // A leader that finished between this request's lookup and its join
     // has kept its answer by now: read again rather than call upstream.
@@ -256,17 +298,15 @@ boost::asio::awaitable<bool> follow_flight(ChatJob& job, RequestContext& ctx, Lo
     std::optional<std::string> kept = co_await look_up(lookup, ctx);
     if (!kept) co_return false;
     const bool served = co_await serve_hit(job, ctx, lookup, *kept);
-    if (served) lead->settle(VectorFlights::Outcome::ready);
+    if (served) lead->settle(ResponseFlights::Settled::kept);
     co_return served;
   }
   if (!joined.follow) co_return false;
-  auto [outcome, unused] = co_await VectorFlights::wait(joined.follow, ctx.deadline, ctx.cancel);
-  if (outcome != VectorFlights::Outcome::ready) co_return ctx.cancel.cancelled();  // a client that left is done
-  std::optional<std::string> kept = co_await look_up(lookup, ctx);
-  if (!kept) co_return false;  // evicted meanwhile: on its own
-  const bool served = co_await serve_hit(job, ctx, lookup, *kept);
-  if (served) lookup.cache.count_coalesced();
-  co_return served;
+  // A follower's client that leaves ends its wait (ctx.cancel).
+  if (job.io.exchange != nullptr) job.io.exchange->watch_disconnect([&ctx] { ctx.cancel.emit(); });
+  const bool answered = co_await follow(job, ctx, lookup, joined.follow);
+  if (job.io.exchange != nullptr) job.io.exchange->stop_watch();
+  co_return answered;
 }
 
 }  // namespace
@@ -304,20 +344,24 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     const bool served = co_await serve_hit(job, ctx, lookup, *found);
     if (served) co_return;
   }
-  std::unique_ptr<VectorFlights::Lead> lead;
+  std::unique_ptr<ResponseFlights::Lead> lead;
   const bool followed = co_await follow_flight(job, ctx, lookup, lead);
   if (followed) co_return;
   cache.count_miss();
   ctx.choice_headers.emplace_back("x-aisbf-cache", "miss");
-  RecordingSink copy(recording_cap(cache.store()));
-  TeeSink tee(*job.io.sink, copy);
+  // The answer is recorded in the flight as the client gets it (bounded by
+  // what the store could keep: ResponseCache's flights); followers read it
+  // there as it grows (or none can join: a recording alone).
+  if (!lead) lead = cache.flights().alone(streams_usage(job));
+  FlightSink tee(*job.io.sink, *lead, ctx);
   ResponseSink* client = job.io.sink;
   job.io.sink = &tee;
   co_await next(job, ctx, resolved);
   job.io.sink = client;
-  const bool kept = co_await keep_answer(copy.recorded(), job, ctx, lookup, resolved, autoselect);
-  // Waiters read the entry, or (not kept) try on their own.
-  if (lead) lead->settle(kept ? VectorFlights::Outcome::ready : VectorFlights::Outcome::failed);
+  lead->close();
+  const bool kept = co_await keep_answer(lead->recorded(), job, ctx, lookup, resolved, autoselect);
+  // Followers still waiting read the entry, or (not kept) try on their own.
+  lead->settle(kept ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped);
 }
 
 }  // namespace aisbf

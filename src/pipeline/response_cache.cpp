@@ -10,7 +10,7 @@
 #include "pipeline/db_pool.hpp"
 #include "pipeline/pooled_cache_store.hpp"
 #include "pipeline/redis_cache_store.hpp"
-#include "pipeline/vector_flights.hpp"
+#include "pipeline/response_flights.hpp"
 
 namespace aisbf {
 
@@ -42,7 +42,7 @@ class InPlaceStore final : public CacheStore {
 
 // A flight per distinct key in flight; past the bound a miss goes alone.
 ResponseCache::ResponseCache(std::unique_ptr<CacheStore> store)
-    : store_(std::move(store)), flights_(std::make_unique<VectorFlights>(4096)) {}
+    : store_(std::move(store)), flights_(std::make_unique<ResponseFlights>(4096, recording_cap(*store_))) {}
 
 ResponseCache::~ResponseCache() = default;
 

@@ -18,7 +18,7 @@
 
 namespace aisbf {
 
-class VectorFlights;
+class ResponseFlights;
 
 struct CacheCounters {
   std::uint64_t hits = 0, misses = 0, coalesced = 0;
@@ -30,8 +30,9 @@ class ResponseCache {
   ~ResponseCache();
   CacheStore& store() { return *store_; }
   // Identical misses in flight: the first leads (calls upstream), the
-  // others wait for it to keep its answer, then read it (cache_step.cpp).
-  VectorFlights& flights() { return *flights_; }
+  // others follow its stream as it arrives, or wait for it to keep its
+  // answer and read it (response_flights.hpp, cache_step.cpp).
+  ResponseFlights& flights() { return *flights_; }
 
   void count_hit() { hits_.fetch_add(1, std::memory_order_relaxed); }
   void count_miss() { misses_.fetch_add(1, std::memory_order_relaxed); }
@@ -44,7 +45,7 @@ class ResponseCache {
 
  private:
   std::unique_ptr<CacheStore> store_;
-  std::unique_ptr<VectorFlights> flights_;
+  std::unique_ptr<ResponseFlights> flights_;
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, coalesced_{0};
   WarningGate store_warnings_{std::chrono::seconds(10)};
 };

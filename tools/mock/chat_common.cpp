@@ -123,6 +123,7 @@ void append_arguments(std::string& out, const json::value* properties, std::stri
 }
 
 void apply_delivery_fault(Fault fault, Plan& plan) {
+  plan.hold_after_events = fault.hold;
   switch (fault.kind) {
     case FaultKind::slow:
       plan.delay_ms = fault.param;

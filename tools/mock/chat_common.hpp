@@ -74,8 +74,8 @@ const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std
 // {"<first key of properties>":"<text>"} or {} as JSON text.
 void append_arguments(std::string& out, const boost::json::value* properties, std::string_view text);
 
-// fault-slow, fault-cut and fault-hang-after-first: the parts of a fault the
-// I/O layer carries out, whatever the protocol.
+// fault-slow, fault-cut, fault-hang-after-first and fault-hold: the parts of
+// a fault the I/O layer carries out, whatever the protocol.
 void apply_delivery_fault(Fault fault, Plan& plan);
 
 // Seconds and nanoseconds since the epoch, now.

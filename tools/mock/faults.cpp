@@ -33,6 +33,7 @@ constexpr std::array<FaultName, 15> kFaults{{
 }};
 
 constexpr std::string_view kAfterFirst = "-after-first";
+constexpr std::string_view kHold = "fault-hold";
 
 // Position of `name` in `model`, skipping "fault-hang-after-first" when
 // looking for plain "fault-hang".
@@ -98,7 +99,7 @@ Fault FaultDice::pick(std::string_view model) {
   const Fault explicit_fault = parse_fault(model);
   if (explicit_fault.kind != FaultKind::none) return explicit_fault;
   const std::size_t pos = model.find(kFlaky);
-  if (pos == std::string_view::npos) return {};
+  if (pos == std::string_view::npos) return explicit_fault;  // a hold alone
   unsigned percent = kFlakyDefaultPercent;
   const std::string_view rest = model.substr(pos + kFlaky.size());
   unsigned value = 0;
@@ -109,20 +110,25 @@ Fault FaultDice::pick(std::string_view model) {
   // depends only on the order of the requests.
   const std::uint64_t roll = next() % 10000;
   const std::uint64_t which = next() % kFlakyFaults.size();
-  if (roll >= percent * 100ull) return {};
-  return kFlakyFaults[which];
+  Fault drawn = roll >= percent * 100ull ? Fault{} : kFlakyFaults[which];
+  drawn.hold = explicit_fault.hold;
+  return drawn;
 }
 
 Fault parse_fault(std::string_view model) {
   if (model.find("fault-") == std::string_view::npos) return {};
+  unsigned hold = 0;
+  if (const std::size_t at = model.find(kHold); at != std::string_view::npos) {
+    hold = parse_param(model.substr(at + kHold.size()), 1);
+  }
   for (const auto& f : kFaults) {
     const std::size_t pos = find_name(model, f);
     if (pos == std::string_view::npos) continue;
     unsigned param = f.default_param;
     if (f.default_param != 0) param = parse_param(model.substr(pos + f.name.size()), f.default_param);
-    return {f.kind, param};
+    return {f.kind, param, hold};
   }
-  return {};
+  return {FaultKind::none, 0, hold};
 }
 
 }  // namespace aisbf_mock

@@ -30,6 +30,9 @@ enum class FaultKind : std::uint8_t {
 struct Fault {
   FaultKind kind = FaultKind::none;
   unsigned param = 0;
+  // `fault-hold[-N]`, alongside any fault: a stream waits after its first N
+  // events (default 1) until POST /__mock/release. 0: it does not.
+  unsigned hold = 0;
 };
 
 struct Plan;

@@ -38,6 +38,7 @@ struct Plan {
   Behaviour behaviour = Behaviour::normal;
   unsigned delay_ms = 0;            // stream: pause before each event after the first; else before the reply
   std::size_t cut_after_events = 3; // stream + Behaviour::cut: events sent before closing
+  std::size_t hold_after_events = 0; // stream, fault-hold: events sent before waiting for /__mock/release; 0: none
   std::string fault;                // the fault applied ("fault-500"), empty if none; recorded
 
   // Clears for the next request, keeping the buffers' capacity.
@@ -51,6 +52,7 @@ struct Plan {
     behaviour = Behaviour::normal;
     delay_ms = 0;
     cut_after_events = 3;
+    hold_after_events = 0;
     fault.clear();
   }
 };

@@ -226,10 +226,21 @@ bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan) {
   } else if (name == "reset" && (req.method == "POST" || get)) {
     recorder.reset();
     plan.body = "{\"ok\":true}";
-  } else if (name == "requests" || name == "stats" || name == "reset") {
+  } else if (name == "held" && get) {
+    plan.body = "{\"held\":";
+    append_uint(plan.body, recorder.held());
+    plan.body.push_back('}');
+  } else if (name == "release" && req.method == "POST") {
+    const std::uint64_t held = recorder.held();
+    recorder.release();
+    plan.body = "{\"released\":";
+    append_uint(plan.body, held);
+    plan.body.push_back('}');
+  } else if (name == "requests" || name == "stats" || name == "reset" || name == "held" || name == "release") {
     control_error(plan, 405, "Method not allowed for this mock control route.");
   } else {
-    control_error(plan, 404, "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset.");
+    control_error(plan, 404, "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset, /__mock/held, "
+                  "/__mock/release.");
   }
   return true;
 }

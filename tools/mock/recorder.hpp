@@ -3,6 +3,7 @@
 // ring of reused slots and builds JSON only when asked.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +37,14 @@ class Recorder {
   // aborted: the client went away before the answer was finished.
   void finish(Ticket ticket, bool aborted);
 
+  // fault-hold: the streams waiting, and the releases so far (a stream
+  // waits until the count passes the one it saw when it began).
+  void hold_begin() { held_.fetch_add(1); }
+  void hold_end() { held_.fetch_sub(1); }
+  std::uint64_t held() const { return held_.load(); }
+  std::uint64_t releases() const { return releases_.load(); }
+  void release() { releases_.fetch_add(1); }
+
   std::string requests_json(std::size_t last) const;
   std::string stats_json() const;
   void reset();
@@ -67,9 +76,12 @@ class Recorder {
   std::uint64_t received_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t aborted_ = 0;
+  std::atomic<std::uint64_t> held_{0};
+  std::atomic<std::uint64_t> releases_{0};
 };
 
-// Serves /__mock/requests, /__mock/stats and /__mock/reset. Returns false
+// Serves /__mock/requests, /__mock/stats, /__mock/reset, /__mock/held and
+// /__mock/release. Returns false
 // when the target is not a control route.
 bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan);
 

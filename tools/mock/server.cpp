@@ -141,6 +141,8 @@ class Session {
                             .extra_headers = plan_.extra_headers,
                             .framing = chunked ? Framing::chunked : Framing::until_close,
                             .close = close_after});
+    // fault-hold: a release from now on frees this stream.
+    const std::uint64_t releases = shared_.recorder.releases();
     if (!co_await write(head_)) co_return Outcome::aborted;
     const auto& events = plan_.events;
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -152,6 +154,7 @@ class Session {
       const std::string_view tail = !chunked ? "" : last ? "\r\n0\r\n\r\n" : "\r\n";
       if (!co_await write(frame_, events[i], tail)) co_return Outcome::aborted;
       if (i == 0 && plan_.behaviour == Behaviour::hang_after_first) co_return co_await wait_for_close();
+      if (i + 1 == plan_.hold_after_events && !co_await hold(releases)) co_return Outcome::aborted;
     }
     if (events.empty() && chunked && !co_await write(std::string_view("0\r\n\r\n"))) co_return Outcome::aborted;
     co_return close_after ? Outcome::close : Outcome::done;
@@ -187,6 +190,16 @@ class Session {
     asio::steady_timer timer(socket_.get_executor(), std::chrono::milliseconds(ms));
     co_await timer.async_wait(kTok);
     co_return !peer_closed();
+  }
+
+  // fault-hold: waits until a release past `since`; false when the client
+  // went away meanwhile. Polled: a mock's held streams are few.
+  asio::awaitable<bool> hold(std::uint64_t since) {
+    shared_.recorder.hold_begin();
+    bool present = true;
+    while (present && shared_.recorder.releases() == since) present = co_await pause(5);
+    shared_.recorder.hold_end();
+    co_return present;
   }
 
   bool peer_closed() {

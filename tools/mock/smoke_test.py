@@ -335,6 +335,39 @@ def check_faults(port):
     assert call_json(port, "GET", "/__mock/requests")[2] == {"requests": []}
 
 
+def check_hold(port):
+    """fault-hold-N: N events, then nothing until a release; then the rest (here: a cut after 3 events)."""
+    assert call_json(port, "GET", "/__mock/held")[2] == {"held": 0}
+    s = raw_request(port, "POST", "/v1/chat/completions",
+                    chat(model="fault-cut-fault-hold-2", text="a b c " * 20, stream=True))
+    r = Reader(s, timeout=0.3)
+    r.head()
+    chunks = r.chunks()
+    first = [next(chunks), next(chunks)]
+    assert all(c.startswith(b"data: {") for c in first), first
+    try:
+        next(chunks)
+        raise AssertionError("fault-hold-2 sent a third event before the release")
+    except socket.timeout:
+        pass
+    assert call_json(port, "GET", "/__mock/held")[2] == {"held": 1}
+    assert call_json(port, "POST", "/__mock/release")[2] == {"released": 1}
+    s.settimeout(5)
+    got = []
+    try:
+        for c in r.chunks():
+            got.append(c)
+        raise AssertionError("fault-cut-fault-hold-2 ended properly")
+    except EOFError:
+        pass
+    assert len(got) == 1, got  # the cut's third event
+    assert call_json(port, "GET", "/__mock/held")[2] == {"held": 0}
+    assert call_json(port, "POST", "/__mock/release")[2] == {"released": 0}
+    assert call(port, "GET", "/__mock/release")[0] == 405
+    assert call(port, "POST", "/v1/chat/completions", chat(model="fault-hold"))[0] == 200  # not a stream: no hold
+    call(port, "POST", "/__mock/reset")
+
+
 def check_keep_alive(port):
     s = socket.create_connection(("127.0.0.1", port))
     req = f"GET /v1/models/mock-model HTTP/1.1\r\nHost: m\r\nAuthorization: {AUTH}\r\n\r\n".encode()
@@ -440,8 +473,8 @@ def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/aisbf-mock"
     mock = Mock(binary)
     try:
-        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_keep_alive,
-                  smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama,
+        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_hold,
+                  check_keep_alive, smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama,
                   smoke_select.check_choice, smoke_select.check_shapes, smoke_select.check_classification,
                   smoke_select.check_faults_first, smoke_select.check_bag_of_words,
                   smoke_select.check_native_embeddings):

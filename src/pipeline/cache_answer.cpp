@@ -91,6 +91,26 @@ std::optional<AnswerFacts> read_answer(std::string_view body, bool streamed, Ing
   return facts;
 }
 
+namespace {
+
+// Whether the JSON string whose text starts at body[at] is the value of an
+// "id" member: `"id"`, optional spaces, ':', optional spaces, then its
+// opening quote (not an escaped one inside another string).
+bool is_id_value(std::string_view body, std::size_t at) {
+  if (at < 2 || body[at - 1] != '"' || body[at - 2] == '\\') return false;
+  std::size_t i = at - 1;  // the opening quote
+  auto skip_back = [&] {
+    while (i > 0 && json_walk::is_space(body[i - 1])) --i;
+  };
+  skip_back();
+  if (i == 0 || body[i - 1] != ':') return false;
+  --i;
+  skip_back();
+  return i >= 4 && body.substr(i - 4, 4) == "\"id\"" && (i == 4 || body[i - 5] != '\\');
+}
+
+}  // namespace
+
 std::string with_id(std::string_view body, std::string_view old_id, std::string_view new_id) {
   if (old_id.empty()) return std::string(body);
   std::string out;
@@ -98,7 +118,7 @@ std::string with_id(std::string_view body, std::string_view old_id, std::string_
   std::size_t from = 0;
   for (std::size_t at = body.find(old_id); at != std::string_view::npos; at = body.find(old_id, at + 1)) {
     const std::size_t end = at + old_id.size();
-    if (at == 0 || body[at - 1] != '"' || end >= body.size() || body[end] != '"') continue;
+    if (end >= body.size() || body[end] != '"' || !is_id_value(body, at)) continue;
     out.append(body.substr(from, at - from));
     out.append(new_id);
     from = end;

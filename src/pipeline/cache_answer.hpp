@@ -29,9 +29,10 @@ struct AnswerFacts {
 std::optional<AnswerFacts> read_answer(std::string_view body, bool streamed, IngressFormat format,
                                        const ScannedUsage& noted = {});
 
-// `body` with every occurrence of the JSON string "old_id" (quotes
-// included) made "new_id": an answer of its own for each client served
-// from one entry. `body` as it is when `old_id` is empty.
+// `body` with every "id" member whose value is the JSON string "old_id"
+// made "new_id" (an OpenAI stream names it in every chunk; content that
+// merely equals it is left alone): an answer of its own for each client
+// served from one entry. `body` as it is when `old_id` is empty.
 std::string with_id(std::string_view body, std::string_view old_id, std::string_view new_id);
 
 // The canonical answer `body` holds, decoded with the codec of the

@@ -94,8 +94,12 @@ TEST(CacheAnswer, AStreamCutOrFailedIsNotKept) {
 }
 
 TEST(CacheAnswer, WithIdReplacesTheIdStringOnly) {
-  EXPECT_EQ(with_id(R"({"id":"a1","x":"a1b","y":"za1","z":["a1"]})", "a1", "new-id"),
-            R"({"id":"new-id","x":"a1b","y":"za1","z":["new-id"]})");
+  EXPECT_EQ(with_id(R"({"id":"a1","x":"a1b","y":"za1","z":["a1"],"w":{"id" : "a1"}})", "a1", "new-id"),
+            R"({"id":"new-id","x":"a1b","y":"za1","z":["a1"],"w":{"id" : "new-id"}})");
+  // A short id that content happens to equal, or that appears escaped in a
+  // string: only the id member changes.
+  EXPECT_EQ(with_id(R"({"id":"1","choices":[{"delta":{"content":"1"}}],"t":"{\"id\":\"1\"}"})", "1", "n"),
+            R"({"id":"n","choices":[{"delta":{"content":"1"}}],"t":"{\"id\":\"1\"}"})");
   EXPECT_EQ(with_id("a1", "a1", "b"), "a1");  // not a JSON string
   EXPECT_EQ(with_id(R"({"id":"a1"})", "", "b"), R"({"id":"a1"})");
   const std::string replayed = with_id(kOpenAiStream, "chatcmpl-7", "chatcmpl-aisbf-r1");

@@ -354,10 +354,16 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   // there as it grows (or none can join: a recording alone).
   if (!lead) lead = cache.flights().alone(streams_usage(job));
   FlightSink tee(*job.io.sink, *lead, ctx);
-  ResponseSink* client = job.io.sink;
-  job.io.sink = &tee;
-  co_await next(job, ctx, resolved);
-  job.io.sink = client;
+  {
+    // The client's sink comes back however `next` ends.
+    struct Restore {
+      ChatJob& job;
+      ResponseSink* client;
+      ~Restore() { job.io.sink = client; }
+    } restore{job, job.io.sink};
+    job.io.sink = &tee;
+    co_await next(job, ctx, resolved);
+  }
   lead->close();
   const bool kept = co_await keep_answer(lead->recorded(), job, ctx, lookup, resolved, autoselect);
   // Followers still waiting read the entry, or (not kept) try on their own.

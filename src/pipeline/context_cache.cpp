@@ -130,7 +130,12 @@ boost::asio::awaitable<std::string> cache_for(RequestContext& ctx, const Transla
     if (outcome != VectorFlights::Outcome::ready) co_return std::string();
     co_return names.find(key, ContextCacheNames::Clock::now()).value_or(std::string());
   }
-  // Leading (or the flight table is full: on its own).
+  // Leading (or the flight table is full: on its own). A creation that
+  // settled between the lookup above and this join has stored its name.
+  if (auto known = names.find(key, ContextCacheNames::Clock::now())) {
+    if (joined.lead) joined.lead->settle(VectorFlights::Outcome::ready);
+    co_return std::move(*known);
+  }
   const auto until = trusted_until(job.target.native_cache);
   std::optional<std::string> name = co_await create_cache(ctx, job, split);
   if (!name && ctx.cancel.cancelled()) {
@@ -188,6 +193,10 @@ boost::asio::awaitable<void> recover_context_cache(RequestContext& ctx, const Tr
       co_return;
     }
     if (!ctx.cancel.cancelled()) names.store(use.key, std::string(), ContextCacheNames::Clock::now() + kRefusedFor);
+  } else if (status == 400 && !ctx.cancel.cancelled()) {
+    // The upstream would not use it (its model or fields): the plain
+    // request serves this prefix for a while, without another creation.
+    names.store(use.key, std::string(), ContextCacheNames::Clock::now() + kRefusedFor);
   }
   encoded.body = std::move(use.plain_body);
 }

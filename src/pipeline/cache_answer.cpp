@@ -2,8 +2,8 @@
 
 #include "core/json_walk.hpp"
 #include "core/response_fold.hpp"
-#include "pipeline/cache_follow.hpp"
 #include "http/sse_parser.hpp"
+#include "pipeline/cache_follow.hpp"
 #include "providers/registry.hpp"
 
 namespace aisbf {

@@ -7,7 +7,8 @@ namespace aisbf::cache {
 
 // The layout, after the magic, one field per line:
 //   "s" (a stream) or "w" (a whole body)
-//   the six usage counts, space-separated: prompt completion total cached cache_write reasoning
+//   the usage, space-separated: prompt completion total cached cache_write
+//   reasoning, then 1 when the upstream reported it (else 0: all zero)
 //   the id, the provider, the model, the model asked for
 // then the body to the end.
 
@@ -25,8 +26,9 @@ bool take_line(std::string_view& rest, std::string_view& line) {
 }
 
 bool read_counts(std::string_view line, ScannedUsage& u) {
-  std::array<std::int64_t*, 6> counts = {&u.prompt_tokens,      &u.completion_tokens,  &u.total_tokens,
-                                         &u.cached_tokens,      &u.cache_write_tokens, &u.reasoning_tokens};
+  std::int64_t reported = 0;
+  std::array<std::int64_t*, 7> counts = {&u.prompt_tokens,  &u.completion_tokens,  &u.total_tokens,    &u.cached_tokens,
+                                         &u.cache_write_tokens, &u.reasoning_tokens, &reported};
   const char* at = line.data();
   const char* end = line.data() + line.size();
   for (std::size_t i = 0; i < counts.size(); ++i) {
@@ -38,7 +40,8 @@ bool read_counts(std::string_view line, ScannedUsage& u) {
     if (ec != std::errc() || *counts[i] < 0) return false;
     at = next;
   }
-  return at == end;
+  u.reported = reported == 1;
+  return at == end && reported <= 1;
 }
 
 }  // namespace
@@ -55,7 +58,7 @@ std::string encode_entry(const StoredAnswer& answer) {
   out += kEntryMagic;
   out += answer.streamed ? "s\n" : "w\n";
   for (const std::int64_t n : {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens,
-                               u.cache_write_tokens, u.reasoning_tokens}) {
+                               u.cache_write_tokens, u.reasoning_tokens, std::int64_t{u.reported ? 1 : 0}}) {
     out += std::to_string(n < 0 ? 0 : n);
     out += ' ';
   }
@@ -76,7 +79,6 @@ std::optional<StoredAnswer> decode_entry(std::string_view bytes) {
   if (!take_line(rest, shape) || (shape != "s" && shape != "w")) return std::nullopt;
   a.streamed = shape == "s";
   if (!take_line(rest, counts) || !read_counts(counts, a.usage)) return std::nullopt;
-  a.usage.reported = true;
   if (!take_line(rest, a.id) || !take_line(rest, a.provider) || !take_line(rest, a.model) ||
       !take_line(rest, a.asked)) {
     return std::nullopt;

@@ -26,7 +26,7 @@ inline constexpr std::string_view kEntryMagic = "aisbf-cache-v2\n";
 // when decoded.
 struct StoredAnswer {
   bool streamed = false;
-  ScannedUsage usage;         // `reported` is true for every kept answer
+  ScannedUsage usage;         // `reported`: the upstream reported it (an OpenAI stream may not)
   std::string_view id;        // the answer's id as it appears in its body; empty: none found
   std::string_view provider;  // what answered
   std::string_view model;

@@ -74,8 +74,10 @@ TEST(CacheEntry, AnythingElseIsAMiss) {
   // Counts: six, non-negative, numbers.
   const std::string head = std::string(kEntryMagic) + "w\n";
   const std::string tail = "\nid\np\nm\nasked\n{}";
-  EXPECT_TRUE(decode_entry(head + "1 2 3 4 5 6" + tail));
-  for (const char* counts : {"1 2 3 4 5", "1 2 3 4 5 6 7", "1 2 3 4 5 -6", "1 2 x 4 5 6", "1  2 3 4 5 6", " 1 2 3 4 5 6"}) {
+  EXPECT_TRUE(decode_entry(head + "1 2 3 4 5 6 1" + tail));
+  EXPECT_FALSE(decode_entry(head + "1 2 3 4 5 6 0" + tail)->usage.reported);
+  for (const char* counts : {"1 2 3 4 5 6", "1 2 3 4 5 6 1 7", "1 2 3 4 5 -6 1", "1 2 x 4 5 6 1", "1  2 3 4 5 6 1",
+                             " 1 2 3 4 5 6 1", "1 2 3 4 5 6 2"}) {
     EXPECT_FALSE(decode_entry(head + counts + tail)) << counts;
   }
 }

@@ -85,7 +85,9 @@ std::optional<AnswerFacts> read_answer(std::string_view body, bool streamed, Ing
     if (first) facts.id = stream_id(body, ev.data, format);
     first = false;
   }
-  if (status != sse::Status::need_more || parser.has_partial() || !ended || !facts.usage.reported) {
+  // An OpenAI stream carries usage only when its client asked: kept
+  // without (facts.usage.reported false); an Anthropic stream always does.
+  if (status != sse::Status::need_more || parser.has_partial() || !ended || (anthropic && !facts.usage.reported)) {
     return std::nullopt;
   }
   return facts;

@@ -20,9 +20,11 @@ struct AnswerFacts {
   std::string_view id;  // into the body; empty: none found (replayed as it is)
 };
 
-// Nullopt unless `body` is a complete answer with usage: a JSON object that
+// Nullopt unless `body` is a complete answer: a JSON object with usage that
 // is no error, or a stream that ended as its format ends one (OpenAI's
-// `[DONE]`, Anthropic's message_stop) with no error event. `noted`: the
+// `[DONE]`, Anthropic's message_stop) with no error event, with usage
+// (an OpenAI stream whose client did not ask for it has none: its facts
+// say usage.reported false). `noted`: the
 // usage the attempt already read from this answer (UsageTap::usage); a
 // whole body whose usage was noted (so it was read, and is valid JSON) is
 // not read again.

@@ -82,11 +82,15 @@ TEST(CacheAnswer, AStreamCutOrFailedIsNotKept) {
   // An error chunk, or anything after the end.
   EXPECT_FALSE(read_answer("data: {\"error\":{\"message\":\"x\"}}\n\n" + s, true, IngressFormat::openai_chat));
   EXPECT_FALSE(read_answer(s + "data: {\"id\":\"x\"}\n\n", true, IngressFormat::openai_chat));
-  // Without its usage chunk.
+  // Without its usage chunk (its client did not ask): complete, usage not reported.
   const std::string no_usage = s.substr(0, s.find("data: {\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\","
                                                    "\"created\":1,\"model\":\"m\",\"choices\":[],")) +
                                "data: [DONE]\n\n";
-  EXPECT_FALSE(read_answer(no_usage, true, IngressFormat::openai_chat));
+  ASSERT_NE(no_usage.size(), s.size() + 14);
+  const auto facts = read_answer(no_usage, true, IngressFormat::openai_chat);
+  ASSERT_TRUE(facts);
+  EXPECT_FALSE(facts->usage.reported);
+  EXPECT_EQ(facts->id, "chatcmpl-7");
   const std::string a(kAnthropicStream);
   EXPECT_FALSE(read_answer(a.substr(0, a.find("event: message_stop")), true, IngressFormat::anthropic_messages));
   EXPECT_FALSE(read_answer("event: error\ndata: {\"type\":\"error\"}\n\n" + a, true,

@@ -99,14 +99,23 @@ void note_hit_usage(RequestContext& ctx, const Target& target, const cache::Stor
   note_hit_usage(ctx, target, answer.provider, answer.model, answer.usage);
 }
 
+// Whether the client's answer must carry usage: a whole answer and an
+// Anthropic stream always do, an OpenAI stream when asked. An entry
+// without usage (an OpenAI stream that did not ask) serves only clients
+// that need none; for the others it is a miss, and their answer, which has
+// usage, replaces it.
+bool needs_usage(const ChatJob& job, const RequestContext& ctx) {
+  return !job.stream || ctx.format == IngressFormat::anthropic_messages || job.include_usage;
+}
+
 // A hit in the shape the entry holds (a stream for a stream, a body for a
 // body, with usage where the client's stream asked for it): its bytes as
 // they are, under an id of its own (ids are not shared between clients).
 bool replays_as_stored(const ChatJob& job, const RequestContext& ctx, const cache::StoredAnswer& answer) {
   if (answer.streamed != job.stream || answer.asked != job.client_model) return false;
-  // A kept OpenAI stream carries a usage chunk, which a client that did
-  // not ask for one may not expect.
-  return !job.stream || ctx.format == IngressFormat::anthropic_messages || job.include_usage;
+  // An OpenAI stream carries a usage chunk when its client asked for one;
+  // a client that did not may not expect one.
+  return !job.stream || ctx.format == IngressFormat::anthropic_messages || answer.usage.reported == job.include_usage;
 }
 
 boost::asio::awaitable<void> replay_stored(ChatJob& job, RequestContext& ctx, const cache::StoredAnswer& answer) {
@@ -183,9 +192,9 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, const
                             autoselect};
     if (!cache::response_cache_enabled(*ctx.config, scope)) co_return false;
   }
-  // A hit answers with usage (and records the tokens it saved): an answer
-  // without (an OpenAI stream that did not ask for it) is not kept, nor
-  // one that is not complete.
+  // Only a complete answer is kept. One without usage (an OpenAI stream
+  // that did not ask for it) serves only clients that need none, and its
+  // hits' usage rows are estimated like any answer without usage.
   const std::optional<AnswerFacts> facts = read_answer(recorded.body, recorded.streamed, ctx.format, ctx.usage.usage);
   if (!facts) {
     spdlog::debug("{} response cache: not a complete answer with usage, not kept", ctx.request_id);
@@ -225,7 +234,7 @@ boost::asio::awaitable<std::optional<std::string>> look_up(Lookup& lookup, const
 // asked for: a miss.
 boost::asio::awaitable<bool> serve_hit(ChatJob& job, RequestContext& ctx, Lookup& lookup, const std::string& bytes) {
   const std::optional<cache::StoredAnswer> answer = cache::decode_entry(bytes);
-  if (!answer) co_return false;
+  if (!answer || (!answer->usage.reported && needs_usage(job, ctx))) co_return false;
   std::optional<ChatResponse> converted;
   if (!replays_as_stored(job, ctx, *answer)) {
     converted = decode_answer(answer->body, answer->streamed, ctx.format);

@@ -100,17 +100,28 @@ describe('response cache', { timeout: 120000 }, () => {
     }
   });
 
-  it('an OpenAI stream without usage is not kept: a hit always answers with usage', async () => {
+  it('an OpenAI stream without usage serves streams without usage; a client that needs usage misses once', async () => {
     const text = fresh('stream without usage');
     const before = await upstreamCalls(s);
     const first = await stream(s.u('/v1/chat/completions'), det(text, { stream: true }));
     assert.equal(first.headers['x-aisbf-cache'], 'miss');
     assert.equal(contentOf(first.events), `You said: ${text}`);
+    // The SDK default (no stream_options): replayed as it was, with no usage chunk.
+    const again = await stream(s.u('/v1/chat/completions'), det(text, { stream: true }));
+    assert.equal(again.headers['x-aisbf-cache'], 'hit');
+    assert.equal(contentOf(again.events), `You said: ${text}`);
+    assert.ok(eventJson(again.events).every((c) => c.usage == null));
+    assert.equal(await upstreamCalls(s), before + 1);
+    // A whole answer must carry usage: a miss, whose answer (with usage) replaces the entry.
     const second = await post(s.u('/v1/chat/completions'), det(text));
     assert.equal(second.headers['x-aisbf-cache'], 'miss');
     const third = await post(s.u('/v1/chat/completions'), det(text));
     assert.equal(third.headers['x-aisbf-cache'], 'hit');
     assert.ok(third.json().usage.completion_tokens > 0);
+    // And a stream asking for usage is served from it, with its usage chunk.
+    const withUsage = await stream(s.u('/v1/chat/completions'), det(text, { stream: true, stream_options: { include_usage: true } }));
+    assert.equal(withUsage.headers['x-aisbf-cache'], 'hit');
+    assert.ok(eventJson(withUsage.events).some((c) => c.usage?.completion_tokens > 0));
     assert.equal(await upstreamCalls(s), before + 2);
   });
 

@@ -33,10 +33,15 @@ void wake(Waiters& waiters) {
 }  // namespace
 
 struct ResponseFlights::Flight {
-  Flight(std::size_t recording_cap, bool with_usage) : cap(recording_cap), usage(with_usage) {}
+  Flight(std::size_t recording_cap, bool with_usage, std::shared_ptr<Budget> shared_budget)
+      : cap(recording_cap), usage(with_usage), budget(std::move(shared_budget)) {}
+  Flight(const Flight&) = delete;
+  Flight& operator=(const Flight&) = delete;
+  ~Flight() { budget->used.fetch_sub(recorded.body.size(), std::memory_order_relaxed); }
   std::mutex mutex;
   const std::size_t cap;
   const bool usage;
+  const std::shared_ptr<Budget> budget;
   RecordedResponse recorded;
   bool head = false;
   bool live = false;
@@ -55,13 +60,22 @@ struct ResponseFlights::Flight {
   // the answer is served, not kept). False: nothing changed.
   bool append(std::string_view bytes) {
     if (recorded.overflow) return false;
-    if (recorded.body.size() + bytes.size() > cap) {
+    if (recorded.body.size() + bytes.size() > cap || !reserve(bytes.size())) {
       recorded.overflow = true;
+      budget->used.fetch_sub(recorded.body.size(), std::memory_order_relaxed);
       recorded.body = {};
     } else {
       recorded.body.append(bytes);
     }
     return true;
+  }
+
+  // `n` more bytes within the budget shared by every recording.
+  bool reserve(std::size_t n) {
+    const std::size_t before = budget->used.fetch_add(n, std::memory_order_relaxed);
+    if (before + n <= budget->limit) return true;
+    budget->used.fetch_sub(n, std::memory_order_relaxed);
+    return false;
   }
 
   // Under `mutex`: whether a follower at `offset` has news.
@@ -168,13 +182,13 @@ ResponseFlights::Joined ResponseFlights::join(const std::string& key, bool usage
   std::lock_guard lock(mutex_);
   if (auto it = flights_.find(key); it != flights_.end()) return Joined{nullptr, it->second};
   if (flights_.size() >= max_flights_) return Joined{};
-  auto flight = std::make_shared<Flight>(cap_, usage);
+  auto flight = std::make_shared<Flight>(cap_, usage, budget_);
   flights_.emplace(key, flight);
   return Joined{std::make_unique<Lead>(this, key, std::move(flight)), nullptr};
 }
 
 std::unique_ptr<ResponseFlights::Lead> ResponseFlights::alone(bool usage) const {
-  return std::make_unique<Lead>(nullptr, std::string(), std::make_shared<Flight>(cap_, usage));
+  return std::make_unique<Lead>(nullptr, std::string(), std::make_shared<Flight>(cap_, usage, budget_));
 }
 
 void ResponseFlights::forget(const std::string& key, const Flight* flight) {

@@ -7,7 +7,9 @@
 //
 // The table holds at most `max_flights`; past that a miss records alone
 // (more upstream calls under a burst of distinct keys, never unbounded
-// memory). Followers may be on any worker: each waits on a timer of its own
+// memory). Each recording holds at most `cap` bytes, and all of them
+// together at most `budget` (a burst of long misses cannot hold
+// max_flights × cap): past either, the answer is served, not kept. Followers may be on any worker: each waits on a timer of its own
 // executor, which the leader cancels by a post holding the timer weakly
 // (a follower that gave up leaves nothing the leader could touch). With
 // nobody waiting, the leader pays a mutex and an append per write: no post.
@@ -23,6 +25,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <atomic>
+
 #include <boost/asio/awaitable.hpp>
 
 #include "core/gateway_error.hpp"
@@ -34,6 +38,7 @@ namespace aisbf {
 class ResponseFlights {
  public:
   static constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;  // a larger answer is served, not kept
+  static constexpr std::size_t kRecordingBudget = 256 * 1024 * 1024;  // every recording in progress, together
 
   enum class Settled : std::uint8_t {
     open,     // the leader has not decided yet
@@ -91,8 +96,17 @@ class ResponseFlights {
     std::shared_ptr<Flight> follow;
   };
 
-  explicit ResponseFlights(std::size_t max_flights = 4096, std::size_t cap = kMaxRecordedBytes)
-      : max_flights_(max_flights), cap_(cap) {}
+  // The bytes all recordings hold; shared with each flight, which gives
+  // its bytes back when it goes (possibly after this table, at shutdown).
+  struct Budget {
+    explicit Budget(std::size_t bytes) : limit(bytes) {}
+    const std::size_t limit;
+    std::atomic<std::size_t> used{0};
+  };
+
+  explicit ResponseFlights(std::size_t max_flights = 4096, std::size_t cap = kMaxRecordedBytes,
+                           std::size_t budget = kRecordingBudget)
+      : max_flights_(max_flights), cap_(cap), budget_(std::make_shared<Budget>(budget)) {}
 
   // `usage`: the caller's stream would carry usage (used when it leads).
   Joined join(const std::string& key, bool usage);
@@ -109,12 +123,15 @@ class ResponseFlights {
                                                           CancelSlot& cancel);
 
   std::size_t size() const;
+  // Bytes held by recordings now.
+  std::size_t recorded_bytes() const { return budget_->used.load(std::memory_order_relaxed); }
 
  private:
   void forget(const std::string& key, const Flight* flight);
 
   std::size_t max_flights_;
   std::size_t cap_;
+  std::shared_ptr<Budget> budget_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 };

@@ -252,6 +252,38 @@ TEST(ResponseFlights, TheTableIsBoundedAndARecordingAloneIsJoinedByNone) {
   EXPECT_EQ(flights.size(), 1u);  // the table's own flight is untouched
 }
 
+TEST(ResponseFlights, AllRecordingsTogetherStayWithinTheBudget) {
+  ResponseFlights flights(8, /*cap=*/100, /*budget=*/150);
+  auto record = [](ResponseFlights::Lead& lead, std::size_t n) {
+    lead.note_head(200, "text/event-stream", {}, true, true);
+    lead.note_bytes(std::string(n, 'x'));
+  };
+  auto a = flights.join("a", false);
+  record(*a.lead, 100);
+  EXPECT_FALSE(a.lead->recorded().overflow);
+  EXPECT_EQ(flights.recorded_bytes(), 100u);
+  // A second recording would pass the budget: it is served, not kept, and
+  // gives back what it held.
+  auto b = flights.alone(false);
+  record(*b, 40);
+  EXPECT_FALSE(b->recorded().overflow);
+  b->note_bytes(std::string(20, 'y'));
+  EXPECT_TRUE(b->recorded().overflow);
+  EXPECT_TRUE(b->recorded().body.empty());
+  EXPECT_EQ(flights.recorded_bytes(), 100u);
+  // A recording that ends gives its bytes back.
+  a.lead->settle(Settled::kept);
+  a.lead.reset();
+  EXPECT_EQ(flights.recorded_bytes(), 0u);
+  auto c = flights.alone(false);
+  record(*c, 100);
+  EXPECT_FALSE(c->recorded().overflow);
+  EXPECT_EQ(flights.recorded_bytes(), 100u);
+  c.reset();
+  b.reset();
+  EXPECT_EQ(flights.recorded_bytes(), 0u);
+}
+
 TEST(FlightSink, RecordsWhatTheClientGetsAndOnlyADeliveredEndCompletesIt) {
   ResponseFlights flights;
   auto lead = flights.alone(true);

@@ -112,6 +112,16 @@ TEST(CacheKey, NumbersHaveOneSpellingAndStringsAreDecoded) {
             R"({"a":[],"b":{"c":false,"d":[{"y":{"a":null,"k":true},"z":1}]}})");
 }
 
+// A key given twice (or once escaped, once not) counts as its last value,
+// as JSON.parse, Python's json and Go read it: two bodies share a key only
+// when they ask the same thing.
+TEST(CacheKey, ARepeatedKeyCountsAsItsLastValue) {
+  EXPECT_EQ(text_of(R"({"messages":[{"role":"user","content":"X","\u0063ontent":"Y"}]})"),
+            text_of(R"({"messages":[{"role":"user","content":"Y"}]})"));
+  EXPECT_NE(text_of(R"({"messages":[{"role":"user","\u0063ontent":"Y","content":"X"}]})"),
+            text_of(R"({"messages":[{"role":"user","content":"Y"}]})"));
+}
+
 TEST(CacheKey, TooDeepIsNotCached) {
   std::string deep = R"({"messages":)";
   for (int i = 0; i < 200; ++i) deep += "[";

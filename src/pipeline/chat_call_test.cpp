@@ -330,37 +330,5 @@ TEST_F(ChatCallTest, ALargeSplitIsMadeOnThePoolOncePerJob) {
             headers.end());
 }
 
-// A second sink beside the client's: the tee's copy holds exactly what the
-// client's sink received, and replaying it gives the same again.
-TEST_F(ChatCallTest, ATeeCopiesExactlyWhatTheClientGot) {
-  for (const bool stream : {false, true}) {
-    http::Request req{boost::beast::http::verb::post, "/v1/chat/completions", 11};
-    req.body() = std::string(R"({"model":"mock/mock-model","stream":)") + (stream ? "true" : "false") +
-                 R"(,"messages":[{"role":"user","content":"tee me please, all of these words"}]})";
-    RecordingSink client, copy, replayed;
-    TeeSink tee(client, copy);
-    ctx_.format = IngressFormat::openai_chat;
-    ctx_.deadline = {};
-    auto done = run([&](http::UpstreamPool& pool) -> boost::asio::awaitable<bool> {
-      co_await serve_chat_to({req, pool, tee, nullptr}, ctx_, {});
-      co_return co_await replay(copy.recorded(), replayed);
-    });
-    ASSERT_TRUE(done && *done);
-    const auto& got = client.recorded();
-    EXPECT_EQ(got.status, 200);
-    EXPECT_EQ(got.streamed, stream);
-    EXPECT_TRUE(got.complete);
-    EXPECT_NE(got.body.find("You said: tee me"), std::string::npos) << got.body;
-    for (const RecordedResponse* other : {&copy.recorded(), &replayed.recorded()}) {
-      EXPECT_EQ(other->status, got.status);
-      EXPECT_EQ(other->content_type, got.content_type);
-      EXPECT_EQ(other->headers, got.headers);
-      EXPECT_EQ(other->body, got.body);
-      EXPECT_EQ(other->streamed, got.streamed);
-      EXPECT_EQ(other->complete, got.complete);
-    }
-  }
-}
-
 }  // namespace
 }  // namespace aisbf

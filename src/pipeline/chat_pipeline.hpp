@@ -24,7 +24,7 @@ boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContex
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
 
 // A chat request over HTTP whose answer goes to `sink` rather than straight
-// to the connection (a cache's TeeSink, a coalesced request's fan-out).
+// to the connection (a cache's FlightSink, a test's RecordingSink).
 // ctx.format says the client's format (chat, messages or completions).
 struct HttpChat {
   const http::Request& request;

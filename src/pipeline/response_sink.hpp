@@ -1,9 +1,9 @@
 // ResponseSink: where the answer to a chat request goes, in the client's
 // format. The pipeline writes only through it: one complete answer (send),
 // or a stream (begin_stream, write…, end, or end_with_error once started).
-// The client's connection is one sink (ExchangeSink); a response cache tees
-// an answer into a RecordedResponse and replays one, and coalesced
-// followers receive the same calls.
+// The client's connection is one sink (ExchangeSink); a response cache's
+// leader records what its client gets (FlightSink, response_flights.hpp)
+// into a RecordedResponse; tests record with a RecordingSink.
 #pragma once
 
 #include <cstddef>
@@ -63,7 +63,7 @@ class ExchangeSink final : public ResponseSink {
   http::Exchange& ex_;
 };
 
-// An answer as a sink received it: enough to replay it byte for byte.
+// An answer as a sink received it, byte for byte.
 struct RecordedResponse {
   int status = 0;
   std::string content_type;
@@ -90,38 +90,13 @@ class RecordingSink final : public ResponseSink {
   bool gone() const override { return false; }
 
   const RecordedResponse& recorded() const { return recorded_; }
-  // The synchronous part of every call, for TeeSink.
+
+ private:
   void note_head(int status, std::string_view content_type, const HeaderList& headers, bool streamed);
   void note_bytes(std::string_view bytes);
 
- private:
   std::size_t cap_;
   RecordedResponse recorded_;
 };
-
-// Forwards every call to `primary` and records a copy in `copy`: what the
-// client got is what the copy holds. Not a coroutine per call where the
-// primary's awaitable can be handed over.
-class TeeSink final : public ResponseSink {
- public:
-  TeeSink(ResponseSink& primary, RecordingSink& copy) : primary_(primary), copy_(copy) {}
-  boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
-                                    const HeaderList& headers) override;
-  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
-                                            const HeaderList& headers) override;
-  boost::asio::awaitable<bool> write(std::string_view bytes) override;
-  boost::asio::awaitable<bool> end() override;
-  boost::asio::awaitable<bool> end_with_error(std::string_view error_event, const GatewayError& error) override;
-  bool started() const override { return primary_.started(); }
-  bool gone() const override { return primary_.gone(); }
-
- private:
-  ResponseSink& primary_;
-  RecordingSink& copy_;
-};
-
-// Plays a recorded answer to `sink` (a cache hit, a coalesced follower).
-// False when the sink could not take it.
-boost::asio::awaitable<bool> replay(const RecordedResponse& recorded, ResponseSink& sink);
 
 }  // namespace aisbf

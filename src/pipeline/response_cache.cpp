@@ -58,7 +58,7 @@ void ResponseCache::reset_counters() {
 }
 
 std::size_t recording_cap(const CacheStore& store) {
-  return static_cast<std::size_t>(std::min<std::uint64_t>(kMaxRecordedBytes, store.max_value_bytes()));
+  return static_cast<std::size_t>(std::min<std::uint64_t>(ResponseFlights::kMaxRecordedBytes, store.max_value_bytes()));
 }
 
 std::unique_ptr<CacheStore> make_in_place_store(std::unique_ptr<cache::Backend> backend) {

@@ -54,7 +54,6 @@ class ResponseCache {
 // most 16 MiB (a larger answer is served, not kept), and no more than the
 // store could keep: an entry holds the bytes the client got (its stream's
 // framing too), so a larger answer would be recorded only to be refused.
-inline constexpr std::size_t kMaxRecordedBytes = 16 * 1024 * 1024;
 std::size_t recording_cap(const CacheStore& store);
 
 // A CacheStore over a backend that answers at once (memory): called in

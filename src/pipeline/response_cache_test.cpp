@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/memory_backend.hpp"
+#include "pipeline/response_flights.hpp"
 
 namespace aisbf {
 namespace {
@@ -15,7 +16,7 @@ TEST(ResponseCache, RecordingCappedByWhatTheStoreCouldKeep) {
   EXPECT_EQ(recording_cap(*small), most);
   // A store bounded past 16 MiB, or not at all: 16 MiB.
   const auto large = make_in_place_store(cache::make_memory_backend({100, 1ull << 30}));
-  EXPECT_EQ(recording_cap(*large), kMaxRecordedBytes);
+  EXPECT_EQ(recording_cap(*large), ResponseFlights::kMaxRecordedBytes);
   const auto none = make_in_place_store(cache::make_memory_backend({0, 1ull << 30}));
   EXPECT_EQ(recording_cap(*none), 0u);
 }

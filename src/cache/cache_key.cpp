@@ -1,29 +1,15 @@
 #include "cache/cache_key.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <cmath>
-#include <vector>
-
-#include <fmt/format.h>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <optional>
 
 #include "core/json_walk.hpp"
 #include "core/sha256.hpp"
 
 namespace aisbf::cache {
 
-namespace json = boost::json;
-
 namespace {
-
-constexpr std::array<std::string_view, 6> kIgnored = {"model", "stream", "stream_options", "user", "metadata", "store"};
-
-bool ignored(std::string_view key) { return std::find(kIgnored.begin(), kIgnored.end(), key) != kIgnored.end(); }
 
 std::optional<double> number_of(std::string_view v) {
   double d = 0;
@@ -32,104 +18,7 @@ std::optional<double> number_of(std::string_view v) {
   return d;
 }
 
-void write_string(std::string_view s, std::string& out) {
-  out += json::serialize(json::string_view(s.data(), s.size()));
-}
-
-void write_number(double d, std::string& out) {
-  // An integral value is written as an integer: 1 and 1.0 mean the same.
-  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15) {
-    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(d));
-  } else {
-    out += json::serialize(json::value(d));
-  }
-}
-
-void write_value(const json::value& v, std::string& out);
-
-void write_object(const json::object& obj, std::string& out, bool top) {
-  std::vector<const json::key_value_pair*> fields;
-  fields.reserve(obj.size());
-  for (const auto& kv : obj) {
-    if (!(top && ignored(kv.key()))) fields.push_back(&kv);
-  }
-  std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
-  out += '{';
-  bool first = true;
-  for (const auto* kv : fields) {
-    if (!first) out += ',';
-    first = false;
-    write_string(kv->key(), out);
-    out += ':';
-    write_value(kv->value(), out);
-  }
-  out += '}';
-}
-
-// Depth is bounded by the parser's own limit.
-void write_value(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::object:
-      write_object(v.get_object(), out, false);
-      break;
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_value(item, out);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::string:
-      write_string(v.get_string(), out);
-      break;
-    case json::kind::double_:
-      write_number(v.get_double(), out);
-      break;
-    case json::kind::int64:
-      fmt::format_to(std::back_inserter(out), "{}", v.get_int64());
-      break;
-    case json::kind::uint64:
-      fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
-      break;
-    case json::kind::bool_:
-      out += v.get_bool() ? "true" : "false";
-      break;
-    case json::kind::null:
-      out += "null";
-      break;
-  }
-}
-
-// temperature 0 (absent: the providers' default, 1), or a seed.
-bool deterministic(const json::object& obj) {
-  if (const auto* seed = obj.if_contains("seed"); seed != nullptr && seed->is_number()) return true;
-  const auto* temperature = obj.if_contains("temperature");
-  if (temperature == nullptr || !temperature->is_number()) return false;
-  json::error_code ec;
-  const double t = temperature->to_number<double>(ec);
-  return !ec && t == 0.0;
-}
-
 }  // namespace
-
-std::optional<CanonicalRequest> canonical_request(std::string_view body) {
-  // One arena for the whole tree, on the stack for a small body: the
-  // parse costs no allocation per node.
-  unsigned char buffer[4096];
-  json::monotonic_resource arena(buffer, sizeof buffer);
-  json::error_code ec;
-  json::value root = json::parse(body, ec, &arena);
-  if (ec || !root.is_object()) return std::nullopt;
-  CanonicalRequest out;
-  out.text.reserve(body.size());
-  write_object(root.get_object(), out.text, true);
-  out.deterministic = deterministic(root.get_object());
-  return out;
-}
 
 bool may_cache(std::string_view body, bool cache_nondeterministic) {
   const std::size_t begin = json_walk::skip_space(body, 0);
@@ -163,17 +52,25 @@ bool may_cache(std::string_view body, bool cache_nondeterministic) {
   return cache_nondeterministic || zero_temperature || seed;
 }
 
-std::string cache_key(const KeyParts& parts) {
-  Sha256 sha;
-  // Each part is length-prefixed: no two different part lists hash alike.
+void append_parts(const KeyParts& parts, std::string& out) {
+  // Each part is length-prefixed: no two different part lists are alike.
   for (std::string_view part : {parts.space, parts.target, parts.format, parts.request, parts.protocol}) {
     char prefix[24];
     auto [at, ec] = std::to_chars(prefix, prefix + sizeof prefix - 1, part.size());
     *at++ = ':';
-    sha.update(std::string_view(prefix, static_cast<std::size_t>(at - prefix)));
-    sha.update(part);
+    out.append(prefix, static_cast<std::size_t>(at - prefix));
+    out += part;
   }
-  return sha.hex();
+}
+
+std::string cache_key(const KeyParts& parts) {
+  // One buffer and one digest: each update of the hasher has a cost of its own.
+  thread_local std::string input;
+  input.clear();
+  append_parts(parts, input);
+  std::string key = Sha256::hex_of(input);
+  if (input.capacity() > 256 * 1024) std::string().swap(input);  // one huge request does not keep its copy
+  return key;
 }
 
 namespace {

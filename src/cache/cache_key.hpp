@@ -24,7 +24,9 @@ struct CanonicalRequest {
   bool deterministic = false;  // temperature 0, or a seed: the same request means the same answer
 };
 
-// Nullopt when `body` is not a JSON object (nothing is cached for it).
+// Nullopt when `body` is not a JSON object, or nests deeper than 32
+// (nothing is cached for it). Written from the body's bytes
+// (canonical_json.cpp); key_memo.hpp remembers the keys of recent bodies.
 std::optional<CanonicalRequest> canonical_request(std::string_view body);
 
 struct KeyParts {
@@ -40,6 +42,10 @@ struct KeyParts {
 
 // 64 lowercase hex digits.
 std::string cache_key(const KeyParts& parts);
+
+// The parts one after the other, each length-prefixed (what the key
+// hashes), appended to `out`.
+void append_parts(const KeyParts& parts, std::string& out);
 
 // What the client asked of the cache through its headers.
 // `Cache-Control: no-cache` or `no-store` (any directive of the list) or
@@ -58,7 +64,8 @@ bool may_cache(std::string_view body, bool cache_nondeterministic);
 
 // Whether the request may be served from (and stored in) the cache:
 // deterministic requests always, the others when `cache_nondeterministic`.
-inline bool cacheable(const CanonicalRequest& request, bool cache_nondeterministic) {
+template <class Request>  // CanonicalRequest, or key_memo.hpp's RequestKey
+bool cacheable(const Request& request, bool cache_nondeterministic) {
   return request.deterministic || cache_nondeterministic;
 }
 

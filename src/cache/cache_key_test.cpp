@@ -1,5 +1,13 @@
 #include "cache/cache_key.hpp"
 
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace aisbf::cache {
@@ -8,6 +16,172 @@ namespace {
 std::string text_of(std::string_view body) {
   auto c = canonical_request(body);
   return c ? c->text : std::string("<none>");
+}
+
+// The canonical form as it was first written, over Boost.JSON's tree: the
+// reference the byte reader (canonical_json.cpp) must match exactly.
+namespace oracle {
+
+namespace json = boost::json;
+
+bool ignored(std::string_view key) {
+  for (std::string_view k : {"model", "stream", "stream_options", "user", "metadata", "store"}) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+void write_number(double d, std::string& out) {
+  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15) {
+    out += fmt::format("{}", static_cast<std::int64_t>(d));
+  } else {
+    out += json::serialize(json::value(d));
+  }
+}
+
+void write_value(const json::value& v, std::string& out);
+
+void write_object(const json::object& obj, std::string& out, bool top) {
+  std::vector<const json::key_value_pair*> fields;
+  for (const auto& kv : obj) {
+    if (!(top && ignored(kv.key()))) fields.push_back(&kv);
+  }
+  std::sort(fields.begin(), fields.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  out += '{';
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += json::serialize(fields[i]->key());
+    out += ':';
+    write_value(fields[i]->value(), out);
+  }
+  out += '}';
+}
+
+void write_value(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object: write_object(v.get_object(), out, false); break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(item, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::string: out += json::serialize(v.get_string()); break;
+    case json::kind::double_: write_number(v.get_double(), out); break;
+    case json::kind::int64: out += std::to_string(v.get_int64()); break;
+    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case json::kind::null: out += "null"; break;
+  }
+}
+
+std::string text_of(std::string_view body) {
+  json::error_code ec;
+  const json::value root = json::parse(body, ec);
+  if (ec || !root.is_object()) return "<none>";
+  std::string out;
+  write_object(root.get_object(), out, true);
+  return out;
+}
+
+}  // namespace oracle
+
+// Random request-like JSON: few key names (so some repeat), strings with
+// every kind of escape and raw UTF-8, numbers in every spelling, random
+// whitespace.
+class BodyMaker {
+ public:
+  explicit BodyMaker(unsigned seed) : rng_(seed) {}
+
+  std::string object(int depth) {
+    std::string out = "{";
+    const int n = pick(0, 5);
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) out += ",";
+      out += space() + string(true) + space() + ":" + space() + value(depth + 1) + space();
+    }
+    return out + "}";
+  }
+
+ private:
+  int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+
+  std::string space() {
+    static const char* kSpaces[] = {"", "", "", " ", "\n  ", "\t", " \r\n"};
+    return kSpaces[pick(0, 6)];
+  }
+
+  std::string string(bool key) {
+    static const char* kKeys[] = {"model", "messages", "role", "content", "temperature", "seed", "a", "b", "user",
+                                  "c\\u006fntent", "r\\u00f4le", "", "stream"};
+    static const char* kPieces[] = {"hi",      "\\n",    "\\\"",  "\\\\",  "\\/",     "\\u00e9", "\\u0000",
+                                    "\\u001f", "\\b",    "\\t",   "\\ud83d\\ude00", "\xc3\xa9", "\xf0\x9f\x98\x80",
+                                    " ",       "x",     "\\u0041", "\x7f",   "\\u2028", "\\uD834\\uDD1E"};
+    if (key) return std::string("\"") + kKeys[pick(0, 12)] + "\"";
+    std::string out = "\"";
+    const int n = pick(0, 4);
+    for (int i = 0; i < n; ++i) out += kPieces[pick(0, 18)];
+    return out + "\"";
+  }
+
+  std::string number() {
+    static const char* kNumbers[] = {"0",    "-0",   "1",      "1.0",   "0.50", "1e2",  "1E+2", "2.5e-1", "-3",
+                                     "0.1",  "0.7",  "-0.0",   "1e400", "123456789012345678", "1234567890123456789",
+                                     "12345678901234567890", "-9223372036854775808", "99999999999999999999",
+                                     "0.30000000000000004", "5e-324", "1.7976931348623157e308", "9e15", "-9e15"};
+    return kNumbers[pick(0, 22)];
+  }
+
+  std::string value(int depth) {
+    const int k = pick(0, depth > 4 ? 5 : 7);
+    switch (k) {
+      case 0: return string(false);
+      case 1: return number();
+      case 2: return "true";
+      case 3: return "false";
+      case 4: return "null";
+      case 5: return string(false);
+      case 6: return object(depth);
+      default: {
+        std::string out = "[";
+        const int n = pick(0, 4);
+        for (int i = 0; i < n; ++i) out += (i > 0 ? "," : "") + space() + value(depth + 1);
+        return out + space() + "]";
+      }
+    }
+  }
+
+  std::mt19937 rng_;
+};
+
+TEST(CacheKey, ByteReaderWritesWhatTheTreeWrote) {
+  std::mt19937 mutate(7);
+  int compared = 0, refused = 0;
+  for (unsigned seed = 0; seed < 4000; ++seed) {
+    std::string body = BodyMaker(seed).object(0);
+    if (seed % 2 == 1 && !body.empty()) {
+      // A damaged copy: both refuse it, or both read it alike.
+      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, body.size() - 1)(mutate);
+      static const char kBytes[] = {'"', '\\', '{', '}', ',', ':', '0', 'e', '.', '-', '\x80', '\xff', ' ', 'u'};
+      body[at] = kBytes[std::uniform_int_distribution<int>(0, sizeof kBytes - 1)(mutate)];
+    }
+    const std::string expected = oracle::text_of(body);
+    const std::string got = text_of(body);
+    EXPECT_EQ(got, expected) << body;
+    if (expected == "<none>") {
+      ++refused;
+    } else {
+      ++compared;
+    }
+  }
+  // Both kinds were exercised.
+  EXPECT_GT(compared, 2000);
+  EXPECT_GT(refused, 100);
 }
 
 TEST(CacheKey, CanonicalFormSortsKeysAndDropsWhatCannotChangeTheAnswer) {

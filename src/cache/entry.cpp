@@ -59,7 +59,9 @@ std::string encode_entry(const StoredAnswer& answer) {
   out += answer.streamed ? "s\n" : "w\n";
   for (const std::int64_t n : {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens,
                                u.cache_write_tokens, u.reasoning_tokens, std::int64_t{u.reported ? 1 : 0}}) {
-    out += std::to_string(n < 0 ? 0 : n);
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n < 0 ? 0 : n);
+    out.append(digits, end);
     out += ' ';
   }
   out.back() = '\n';

@@ -1,5 +1,7 @@
 #include "core/sha256.hpp"
 
+#include <memory>
+
 #include <openssl/evp.h>
 
 namespace aisbf {
@@ -12,6 +14,20 @@ const EVP_MD* openssl_sha256() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md;
 }
+
+std::string to_hex(const std::array<unsigned char, 32>& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kHex[bytes[i] >> 4];
+    out[2 * i + 1] = kHex[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+struct ContextFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
 
 }  // namespace
 
@@ -48,15 +64,23 @@ std::array<unsigned char, 32> Sha256::digest() {
   return out;
 }
 
-std::string Sha256::hex() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto bytes = digest();
-  std::string out(bytes.size() * 2, '0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 0xf];
+std::string Sha256::hex() { return to_hex(digest()); }
+
+std::string Sha256::hex_of(std::string_view bytes) {
+  // A context the thread keeps: made once (init resets it for the next
+  // digest). OpenSSL's one-shot SHA256() costs more instructions here.
+  thread_local const std::unique_ptr<EVP_MD_CTX, ContextFree> kept(EVP_MD_CTX_new());
+  std::array<unsigned char, 32> out{};
+  unsigned int length = 0;
+  const EVP_MD* md = openssl_sha256();
+  if (md != nullptr && kept != nullptr && EVP_DigestInit_ex2(kept.get(), md, nullptr) == 1 &&
+      EVP_DigestUpdate(kept.get(), bytes.data(), bytes.size()) == 1 &&
+      EVP_DigestFinal_ex(kept.get(), out.data(), &length) == 1) {
+    return to_hex(out);
   }
-  return out;
+  Sha256 fallback;
+  fallback.update(bytes);
+  return fallback.hex();
 }
 
 }  // namespace aisbf

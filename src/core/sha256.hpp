@@ -27,6 +27,10 @@ class Sha256 {
   // The digest as 64 lowercase hex digits.
   std::string hex();
 
+  // The hex digest of `bytes` at once, on a context the thread keeps (the
+  // request path's one-shot keys).
+  static std::string hex_of(std::string_view bytes);
+
  private:
   evp_md_ctx_st* ctx_ = nullptr;  // null: libsodium's state below
   crypto_hash_sha256_state fallback_{};

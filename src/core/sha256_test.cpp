@@ -28,5 +28,17 @@ TEST(Sha256, SameAsLibsodiumOverManyPieces) {
   EXPECT_EQ(ours.digest(), theirs);
 }
 
+TEST(Sha256, OneShotMatchesTheHasherAndIsReusable) {
+  EXPECT_EQ(Sha256::hex_of(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256::hex_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // The thread's context is reset between calls: no state carries over.
+  EXPECT_EQ(Sha256::hex_of(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string long_text(100000, 'x');
+  Sha256 pieces;
+  pieces.update(std::string_view(long_text).substr(0, 777));
+  pieces.update(std::string_view(long_text).substr(777));
+  EXPECT_EQ(Sha256::hex_of(long_text), pieces.hex());
+}
+
 }  // namespace
 }  // namespace aisbf

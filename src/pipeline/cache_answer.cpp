@@ -1,5 +1,7 @@
 #include "pipeline/cache_answer.hpp"
 
+#include <cstring>
+
 #include "core/json_walk.hpp"
 #include "core/response_fold.hpp"
 #include "http/sse_parser.hpp"
@@ -111,6 +113,14 @@ bool is_id_value(std::string_view body, std::size_t at) {
   return i >= 4 && body.substr(i - 4, 4) == "\"id\"" && (i == 4 || body[i - 5] != '\\');
 }
 
+// glibc's memmem: string_view::find stops at every byte equal to the id's
+// first letter ('c' of "chatcmpl-…" is in "choices", "content", …).
+std::size_t find_from(std::string_view text, std::string_view needle, std::size_t from) {
+  if (from > text.size()) return std::string_view::npos;
+  const void* at = memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
+  return at == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(at) - text.data());
+}
+
 }  // namespace
 
 std::string with_id(std::string_view body, std::string_view old_id, std::string_view new_id) {
@@ -118,7 +128,8 @@ std::string with_id(std::string_view body, std::string_view old_id, std::string_
   std::string out;
   out.reserve(body.size() + (new_id.size() > old_id.size() ? 32 * (new_id.size() - old_id.size()) : 0));
   std::size_t from = 0;
-  for (std::size_t at = body.find(old_id); at != std::string_view::npos; at = body.find(old_id, at + 1)) {
+  for (std::size_t at = find_from(body, old_id, 0); at != std::string_view::npos;
+       at = find_from(body, old_id, at + 1)) {
     const std::size_t end = at + old_id.size();
     if (end >= body.size() || body[end] != '"' || !is_id_value(body, at)) continue;
     out.append(body.substr(from, at - from));

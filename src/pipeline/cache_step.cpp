@@ -10,6 +10,7 @@
 #include "cache/cache_key.hpp"
 #include "cache/cache_policy.hpp"
 #include "cache/entry.hpp"
+#include "cache/key_memo.hpp"
 #include "core/response_fold.hpp"
 #include "pipeline/cache_answer.hpp"
 #include "pipeline/cache_follow.hpp"
@@ -334,10 +335,6 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     ctx.choice_headers.emplace_back("x-aisbf-cache", "bypass");
     co_return co_await next(job, ctx, resolved);
   }
-  auto canonical = cache::canonical_request(request.body());
-  if (!canonical || !cache::cacheable(*canonical, ctx.config->response_cache.cache_nondeterministic)) {
-    co_return co_await next(job, ctx, resolved);
-  }
   Lookup lookup{cache, {}, target_of(resolved)};
   // An Anthropic client's version and beta flags reach the upstream
   // (chat_attempt.cpp) and can change the answer: they are part of the key.
@@ -345,9 +342,13 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
   if (ctx.format == IngressFormat::anthropic_messages) {
     ((protocol += request["anthropic-version"]) += '\n') += request["anthropic-beta"];
   }
-  lookup.key = cache::cache_key(
-      {ctx.namespace_user, lookup.target.key, format_name(ctx.format), canonical->text, protocol});
-  canonical.reset();  // the text can be large: not kept across the attempts
+  // The key of the canonical request (remembered for a body seen before).
+  std::optional<cache::RequestKey> key =
+      cache::request_key({ctx.namespace_user, lookup.target.key, format_name(ctx.format), request.body(), protocol});
+  if (!key || !cache::cacheable(*key, ctx.config->response_cache.cache_nondeterministic)) {
+    co_return co_await next(job, ctx, resolved);
+  }
+  lookup.key = std::move(key->key);
   std::optional<std::string> found = co_await look_up(lookup, ctx);
   if (found) {
     const bool served = co_await serve_hit(job, ctx, lookup, *found);

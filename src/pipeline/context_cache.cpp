@@ -1,6 +1,7 @@
 #include "pipeline/context_cache.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -20,17 +21,35 @@ constexpr std::size_t kMaxCreateAnswer = 1u << 20;
 // refused call on every request.
 constexpr std::chrono::seconds kRefusedFor{60};
 
-// The namespace is part of it: one user's prefix is never answered from a
-// cache another user's request made (its cached-token count would tell).
-std::string prefix_key(std::string_view space, const UpstreamTarget& target, std::string_view prefix) {
-  Sha256 sha;
-  for (std::string_view part :
-       {space, std::string_view(target.provider_id), std::string_view(target.upstream_model), prefix}) {
+// Each boundary's key, k = 0..parts.cacheable: a chain of SHA-256, the
+// first over the namespace, the provider, the model and the head, each
+// next over the previous and one more turn, so that all of them cost one
+// pass over the prefix. The namespace is part of it: one user's prefix is
+// never answered from a cache another user's request made (its
+// cached-token count would tell).
+std::vector<std::string> boundary_keys(std::string_view space, const UpstreamTarget& target,
+                                       const gemini::ContextParts& parts) {
+  auto add = [](Sha256& sha, std::string_view part) {
     const auto size = static_cast<std::uint64_t>(part.size());
     sha.update(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
     sha.update(part);
+  };
+  std::vector<std::string> keys;
+  keys.reserve(parts.cacheable + 1);
+  Sha256 first;
+  const std::string head = gemini::head_text(parts);
+  for (std::string_view part :
+       {space, std::string_view(target.provider_id), std::string_view(target.upstream_model), std::string_view(head)}) {
+    add(first, part);
   }
-  return sha.hex();
+  keys.push_back(first.hex());
+  for (std::size_t k = 1; k <= parts.cacheable; ++k) {
+    Sha256 next;
+    add(next, keys.back());
+    add(next, gemini::turn_text(parts, k));
+    keys.push_back(next.hex());
+  }
+  return keys;
 }
 
 // A cache is trusted for 90% of its ttl: one about to expire upstream is
@@ -42,12 +61,13 @@ ContextCacheNames::Clock::time_point trusted_until(const NativeCache& cache) {
 
 // POST cachedContents; the new cache's name, or nullopt (logged).
 boost::asio::awaitable<std::optional<std::string>> create_cache(RequestContext& ctx, const TranslateJob& job,
-                                                                const gemini::ContextSplit& split) {
+                                                                const gemini::ContextParts& parts,
+                                                                std::size_t boundary) {
   UpstreamRequest create;
   create.path_suffix = gemini::cached_contents_path();
   create.headers = job.adapter.auth_headers(job.target);
   create.headers.emplace_back("Content-Type", "application/json");
-  create.body = gemini::cache_create_body(split, job.target);
+  create.body = gemini::cache_create_body(parts, boundary, job.target);
   const http::OutgoingRequest request = outgoing(create, job.endpoint, false);
   http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
@@ -118,7 +138,7 @@ namespace {
 // The cache for `key`, made by this request or by the one already making
 // it; "" when there is none to use (refused now or lately).
 boost::asio::awaitable<std::string> cache_for(RequestContext& ctx, const TranslateJob& job, const std::string& key,
-                                              const gemini::ContextSplit& split) {
+                                              const gemini::ContextParts& parts, std::size_t boundary) {
   ContextCacheNames& names = *ctx.state->context_caches;
   if (auto known = names.find(key, ContextCacheNames::Clock::now())) co_return std::move(*known);
   VectorFlights::Joined joined = names.creations().join(key);
@@ -137,7 +157,7 @@ boost::asio::awaitable<std::string> cache_for(RequestContext& ctx, const Transla
     co_return std::move(*known);
   }
   const auto until = trusted_until(job.target.native_cache);
-  std::optional<std::string> name = co_await create_cache(ctx, job, split);
+  std::optional<std::string> name = co_await create_cache(ctx, job, parts, boundary);
   if (!name && ctx.cancel.cancelled()) {
     // Its client left: no verdict on the prefix; the waiters send the
     // plain request (a dropped lead settles as abandoned).
@@ -158,13 +178,42 @@ boost::asio::awaitable<ContextCacheUse> use_context_cache(RequestContext& ctx, c
                                                           UpstreamRequest& encoded) {
   ContextCacheUse use;
   if (!context_cache_may_apply(ctx, job)) co_return use;
-  use.split = gemini::split_for_context_cache(encoded.body, job.target.native_cache);
-  if (!use.split) co_return use;
-  use.key = prefix_key(ctx.namespace_user, job.target, use.split->prefix);
-  std::string name = co_await cache_for(ctx, job, use.key, *use.split);
+  use.parts = gemini::context_parts(encoded.body, job.target.native_cache);
+  if (!use.parts) co_return use;
+  const gemini::ContextParts& parts = *use.parts;
+  const std::vector<std::string> keys = boundary_keys(ctx.namespace_user, job.target, parts);
+  // The longest prefix cached already, and whether the newest one was
+  // refused lately (then it is not asked for again).
+  ContextCacheNames& names = *ctx.state->context_caches;
+  const auto now = ContextCacheNames::Clock::now();
+  std::optional<std::size_t> cached;
+  std::string cached_name;
+  bool newest_refused = false;
+  for (std::size_t k = parts.cacheable + 1; k-- > 0;) {
+    std::optional<std::string> known = names.find(keys[k], now);
+    if (!known) continue;
+    if (known->empty()) {
+      newest_refused = newest_refused || k == parts.cacheable;
+      continue;
+    }
+    cached = k;
+    cached_name = std::move(*known);
+    break;
+  }
+  const gemini::ContextChoice choice = gemini::choose_context_cache(parts, cached, job.target.native_cache.min_tokens);
+  std::string name;
+  if (choice.create && !newest_refused) {
+    name = co_await cache_for(ctx, job, keys[*choice.create], parts, *choice.create);
+    if (!name.empty()) use.boundary = *choice.create;
+  }
+  if (name.empty() && choice.use) {
+    name = std::move(cached_name);
+    use.boundary = *choice.use;
+  }
   if (name.empty()) co_return use;
+  use.key = keys[use.boundary];
   use.plain_body = std::move(encoded.body);
-  encoded.body = gemini::with_cached_content(*use.split, name);
+  encoded.body = gemini::with_cached_content(parts, use.boundary, name);
   use.name = std::move(name);
   co_return use;
 }
@@ -185,10 +234,10 @@ boost::asio::awaitable<void> recover_context_cache(RequestContext& ctx, const Tr
   if (!use.renewed && status != 400) {
     use.renewed = true;
     const auto until = trusted_until(job.target.native_cache);
-    std::optional<std::string> name = co_await create_cache(ctx, job, *use.split);
+    std::optional<std::string> name = co_await create_cache(ctx, job, *use.parts, use.boundary);
     if (name) {
       names.store(use.key, *name, until);
-      encoded.body = gemini::with_cached_content(*use.split, *name);
+      encoded.body = gemini::with_cached_content(*use.parts, use.boundary, *name);
       use.name = std::move(*name);
       co_return;
     }

@@ -1,9 +1,13 @@
 // Gemini context caches for the translating path (issue 12): a request to
 // a Gemini model with `enable_native_caching` has its stable prefix
-// (systemInstruction, tools, toolConfig, the turns before the latest user
-// turn; providers/gemini/gemini_cache.hpp) put in a `cachedContents` entry,
+// (systemInstruction, tools, toolConfig and turns up to the latest user
+// turn; providers/gemini/gemini_cache.hpp) in a `cachedContents` entry,
 // created once per (namespace, provider, model, prefix) and reused until
 // its `cache_ttl` runs out, and is sent with `cachedContent` and the rest.
+// A growing conversation keeps using the longest prefix already cached
+// until the turns after it are worth a new cache (as many tokens as the
+// cached ones: choose_context_cache), so its caches double in size rather
+// than one being made, and billed, per turn.
 // Concurrent requests with the same prefix wait for one creation. A cache
 // the upstream no longer knows is recreated once; any failure (creation
 // refused, a second refusal) sends the plain request instead: caching
@@ -64,8 +68,9 @@ class ContextCacheNames {
 
 // One translated request's use of a context cache.
 struct ContextCacheUse {
-  std::optional<gemini::ContextSplit> split;
-  std::string key;         // of the split's prefix
+  std::optional<gemini::ContextParts> parts;
+  std::size_t boundary = 0;  // the cache holds the first `boundary` turns
+  std::string key;           // of that prefix
   std::string name;        // the cache the body names; empty: the body is the plain one
   std::string plain_body;  // the request as encoded, for the fallback
   bool renewed = false;    // a refused cache was recreated once already

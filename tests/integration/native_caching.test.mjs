@@ -346,6 +346,42 @@ describe('provider-native prompt caching', { timeout: 120000 }, () => {
       assert.equal((await upstreamBodies(s.mock, GENERATE)).length, 2);
     });
 
+    it('a growing conversation keeps its cache until the new turns are worth one of their own', async () => {
+      await s.mock.reset();
+      const system = words('sysk', 20);
+      const turns = [{ role: 'user', content: 'first question here' }, { role: 'assistant', content: 'first answer here' }];
+      const ask = (more) => post(s.u(CHAT), chatBody('', { model: 'gem/mock-model',
+        messages: [{ role: 'system', content: system }, ...turns, ...more] }), { headers: AUTH });
+      const first = await ask([{ role: 'user', content: 'second question' }]);
+      assert.equal(first.status, 200, first.text);
+      // One turn pair later, short: the first cache (system and two turns) serves.
+      const second = await ask([{ role: 'user', content: 'second question' }, { role: 'assistant', content: 'short' },
+        { role: 'user', content: 'third question' }]);
+      assert.equal(second.status, 200, second.text);
+      assert.equal(second.json().choices[0].message.content, 'You said: third question');
+      assert.equal(second.json().usage.prompt_tokens_details.cached_tokens, 26);
+      let creates = await upstreamBodies(s.mock, CREATE);
+      let generates = await upstreamBodies(s.mock, GENERATE);
+      assert.equal(creates.length, 1);
+      assert.equal(generates[1].cachedContent, generates[0].cachedContent);
+      assert.deepEqual(generates[1].contents.map((c) => c.role), ['user', 'model', 'user']);
+      // A long answer since: what the cache leaves out outweighs it, so a
+      // new cache holds everything before the latest question.
+      const third = await ask([{ role: 'user', content: 'second question' }, { role: 'assistant', content: 'short' },
+        { role: 'user', content: 'third question' }, { role: 'assistant', content: words('long', 200) },
+        { role: 'user', content: 'fourth question' }]);
+      assert.equal(third.status, 200, third.text);
+      assert.equal(third.json().choices[0].message.content, 'You said: fourth question');
+      creates = await upstreamBodies(s.mock, CREATE);
+      generates = await upstreamBodies(s.mock, GENERATE);
+      assert.equal(creates.length, 2);
+      assert.equal(creates[1].contents.length, 6);
+      assert.notEqual(generates[2].cachedContent, generates[0].cachedContent);
+      assert.equal(generates[2].contents.length, 1);
+      // 20 system words, then 3 + 3 + 2 + 1 + 2 + 200 words of turns.
+      assert.equal(third.json().usage.prompt_tokens_details.cached_tokens, 231);
+    });
+
     it('identical requests at once create one cache and all use it', async () => {
       await s.mock.reset();
       const system = words('sysj', 20);

@@ -1,5 +1,7 @@
 #include "providers/gemini/gemini_cache.hpp"
 
+#include <algorithm>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -26,7 +28,7 @@ std::size_t latest_user_turn(const json::array& contents) {
 
 }  // namespace
 
-std::optional<ContextSplit> split_for_context_cache(std::string_view generate_body, const NativeCache& cache) {
+std::optional<ContextParts> context_parts(std::string_view generate_body, const NativeCache& cache) {
   if (!cache.enabled) return std::nullopt;
   boost::system::error_code ec;
   json::value parsed = json::parse(generate_body, ec);
@@ -34,41 +36,64 @@ std::optional<ContextSplit> split_for_context_cache(std::string_view generate_bo
   json::object& body = parsed.get_object();
   json::value* contents = body.if_contains("contents");
   if (contents == nullptr || !contents->is_array() || contents->get_array().empty()) return std::nullopt;
-  json::object prefix;
+  ContextParts parts;
   for (auto field : kCachedFields) {
     if (json::value* v = body.if_contains(field)) {
-      prefix[field] = std::move(*v);
+      parts.head[field] = std::move(*v);
       body.erase(field);
     }
   }
-  json::array& turns = contents->get_array();
-  const std::size_t latest = latest_user_turn(turns);
-  json::array leading(turns.begin(), turns.begin() + static_cast<std::ptrdiff_t>(latest));
-  turns.erase(turns.begin(), turns.begin() + static_cast<std::ptrdiff_t>(latest));
-  if (!leading.empty()) prefix["contents"] = std::move(leading);
-  if (prefix.empty()) return std::nullopt;
-  const std::int64_t tokens = static_cast<std::int64_t>(json_text_bytes(prefix) / 4);
-  if (tokens < cache.min_tokens) return std::nullopt;
-  ContextSplit out;
-  out.prefix = json::serialize(prefix);
-  out.rest = std::move(body);
-  out.estimated_tokens = tokens;
-  return out;
+  parts.turns = std::move(contents->get_array());
+  body.erase("contents");
+  parts.cacheable = latest_user_turn(parts.turns);
+  std::size_t bytes = json_text_bytes(parts.head);
+  parts.tokens.reserve(parts.cacheable + 1);
+  parts.tokens.push_back(static_cast<std::int64_t>(bytes / 4));
+  for (std::size_t k = 0; k < parts.cacheable; ++k) {
+    bytes += json_text_bytes(parts.turns[k]);
+    parts.tokens.push_back(static_cast<std::int64_t>(bytes / 4));
+  }
+  // An empty prefix is no cache, whatever the threshold.
+  if ((parts.head.empty() && parts.cacheable == 0) || parts.tokens.back() < cache.min_tokens) return std::nullopt;
+  parts.rest = std::move(body);
+  return parts;
 }
+
+ContextChoice choose_context_cache(const ContextParts& parts, std::optional<std::size_t> cached,
+                                   std::int64_t min_tokens) {
+  const std::size_t newest = parts.cacheable;
+  if (cached && *cached >= newest) return {std::nullopt, newest};
+  const std::int64_t kept = cached ? parts.tokens[*cached] : 0;
+  const std::int64_t left_out = parts.tokens[newest] - kept;
+  if (left_out >= std::max(min_tokens, kept) && left_out > 0) return {newest, cached};
+  return {std::nullopt, cached};
+}
+
+std::string head_text(const ContextParts& parts) { return json::serialize(parts.head); }
+
+std::string turn_text(const ContextParts& parts, std::size_t k) { return json::serialize(parts.turns[k - 1]); }
 
 std::string cached_contents_path() { return "/cachedContents"; }
 
-std::string cache_create_body(const ContextSplit& split, const UpstreamTarget& target) {
-  boost::system::error_code ec;
-  json::value prefix = json::parse(split.prefix, ec);
-  json::object body = prefix.is_object() ? std::move(prefix.get_object()) : json::object{};
+namespace {
+
+auto boundary_at(const ContextParts& parts, std::size_t boundary) {
+  return parts.turns.begin() + static_cast<std::ptrdiff_t>(boundary);
+}
+
+}  // namespace
+
+std::string cache_create_body(const ContextParts& parts, std::size_t boundary, const UpstreamTarget& target) {
+  json::object body = parts.head;
+  if (boundary > 0) body["contents"] = json::array(parts.turns.begin(), boundary_at(parts, boundary));
   body["model"] = model_resource(target);
   body["ttl"] = std::to_string(target.native_cache.ttl_seconds) + "s";
   return json::serialize(body);
 }
 
-std::string with_cached_content(const ContextSplit& split, std::string_view name) {
-  json::object body = split.rest;
+std::string with_cached_content(const ContextParts& parts, std::size_t boundary, std::string_view name) {
+  json::object body = parts.rest;
+  body["contents"] = json::array(boundary_at(parts, boundary), parts.turns.end());
   body["cachedContent"] = name;
   return json::serialize(body);
 }

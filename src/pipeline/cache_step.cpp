@@ -181,17 +181,22 @@ struct Lookup {
   Target target;
 };
 
-// True when the answer was kept.
-boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, const ChatJob& job, RequestContext& ctx,
-                                         Lookup& lookup,
-                                         const routing::Resolution& resolved, const AutoselectConfig* autoselect) {
-  if (!worth_keeping(recorded, ctx)) co_return false;
+// What became of a miss's answer.
+struct Kept {
+  bool stored = false;                       // the store took it
+  std::shared_ptr<const std::string> entry;  // the answer as an entry, when worth keeping
+};
+
+boost::asio::awaitable<Kept> keep_answer(const RecordedResponse& recorded, const ChatJob& job, RequestContext& ctx,
+                                         Lookup& lookup, const routing::Resolution& resolved,
+                                         const AutoselectConfig* autoselect) {
+  if (!worth_keeping(recorded, ctx)) co_return Kept{};
   if (resolved.rotation != nullptr) {
     // The candidate that answered has the last word on whether it is kept.
-    if (!served_by_rotation_candidate(ctx, lookup.target)) co_return false;
+    if (!served_by_rotation_candidate(ctx, lookup.target)) co_return Kept{};
     cache::CacheScope scope{ctx.config->find_provider(lookup.target.provider), lookup.target.model, resolved.rotation,
                             autoselect};
-    if (!cache::response_cache_enabled(*ctx.config, scope)) co_return false;
+    if (!cache::response_cache_enabled(*ctx.config, scope)) co_return Kept{};
   }
   // Only a complete answer is kept. One without usage (an OpenAI stream
   // that did not ask for it) serves only clients that need none, and its
@@ -199,20 +204,21 @@ boost::asio::awaitable<bool> keep_answer(const RecordedResponse& recorded, const
   const std::optional<AnswerFacts> facts = read_answer(recorded.body, recorded.streamed, ctx.format, ctx.usage.usage);
   if (!facts) {
     spdlog::debug("{} response cache: not a complete answer with usage, not kept", ctx.request_id);
-    co_return false;
+    co_return Kept{};
   }
   const cache::StoredAnswer answer{recorded.streamed, facts->usage,     facts->id, lookup.target.provider,
                                    lookup.target.model, job.client_model, recorded.body};
-  const std::string value = cache::encode_entry(answer);
-  if (value.empty()) co_return false;
+  std::string value = cache::encode_entry(answer);
+  if (value.empty()) co_return Kept{};
+  Kept out{false, std::make_shared<const std::string>(std::move(value))};
   const auto ttl =
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
   const auto expires = cache::Clock::now() + ttl;
   const cache::EntryLabels labels{ctx.namespace_user, lookup.target.provider, lookup.target.model};
-  auto kept = co_await lookup.cache.store().put(lookup.key, labels, value, expires);
+  auto kept = co_await lookup.cache.store().put(lookup.key, labels, *out.entry, expires);
   if (!kept) warn_store_failure(lookup.cache, ctx, "not kept", kept.error());
-  const bool stored = kept && *kept;
-  co_return stored;
+  out.stored = kept && *kept;
+  co_return out;
 }
 
 // The entry's bytes under the lookup's key; nullopt: a miss (absent,
@@ -287,7 +293,15 @@ boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& l
   }
   const std::optional<ResponseFlights::View> verdict =
       co_await ResponseFlights::next(flight, 0, false, ctx.deadline, ctx.cancel);
-  if (!verdict || verdict->settled != ResponseFlights::Settled::kept) co_return ctx.cancel.cancelled();
+  if (!verdict) co_return ctx.cancel.cancelled();
+  if (verdict->entry != nullptr) {
+    // The leader's answer as it made an entry of it: no read of the store,
+    // which may not have taken it (down, full).
+    const bool served = co_await serve_hit(job, ctx, lookup, *verdict->entry);
+    if (served) lookup.cache.count_coalesced();
+    co_return served;
+  }
+  if (verdict->settled != ResponseFlights::Settled::kept) co_return ctx.cancel.cancelled();
   std::optional<std::string> kept = co_await look_up(lookup, ctx);
   if (!kept) co_return false;  // evicted meanwhile: on its own
   const bool served = co_await serve_hit(job, ctx, lookup, *kept);
@@ -375,9 +389,10 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     co_await next(job, ctx, resolved);
   }
   lead->close();
-  const bool kept = co_await keep_answer(lead->recorded(), job, ctx, lookup, resolved, autoselect);
-  // Followers still waiting read the entry, or (not kept) try on their own.
-  lead->settle(kept ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped);
+  Kept kept = co_await keep_answer(lead->recorded(), job, ctx, lookup, resolved, autoselect);
+  // Followers still waiting are served from the entry, or try on their own.
+  lead->settle(kept.stored ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped,
+               std::move(kept.entry));
 }
 
 }  // namespace aisbf

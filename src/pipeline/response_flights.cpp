@@ -47,6 +47,7 @@ struct ResponseFlights::Flight {
   bool live = false;
   bool closed = false;
   Settled settled = Settled::open;
+  std::shared_ptr<const std::string> entry;  // set once, when settled
   Waiters waiters;
 
   // Under `mutex`: the waiters to wake after it is released (none: no post).
@@ -97,6 +98,7 @@ struct ResponseFlights::Flight {
     v.overflow = recorded.overflow;
     v.error = recorded.error;
     v.settled = settled;
+    v.entry = entry;
     return v;
   }
 };
@@ -163,7 +165,7 @@ void ResponseFlights::Lead::close() {
 
 const RecordedResponse& ResponseFlights::Lead::recorded() const { return flight_->recorded; }
 
-void ResponseFlights::Lead::settle(Settled outcome) {
+void ResponseFlights::Lead::settle(Settled outcome, std::shared_ptr<const std::string> entry) {
   if (settled_) return;
   settled_ = true;
   // Later requests find the answer cached, or lead anew.
@@ -172,6 +174,7 @@ void ResponseFlights::Lead::settle(Settled outcome) {
   {
     std::lock_guard lock(flight_->mutex);
     flight_->settled = outcome;
+    flight_->entry = std::move(entry);
     flight_->closed = true;
     waiters = flight_->take_waiters();
   }

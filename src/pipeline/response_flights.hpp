@@ -3,7 +3,8 @@
 // leads; its answer, as its own client gets it, is recorded in the flight
 // (that recording is what the cache keeps: one copy) and published as it
 // grows, so that a streaming follower streams it as it arrives. A follower
-// of a whole answer waits for the leader to keep it and reads the entry.
+// of a whole answer waits for the leader's verdict and is served from the
+// entry the leader made of it.
 //
 // The table holds at most `max_flights`; past that a miss records alone
 // (more upstream calls under a burst of distinct keys, never unbounded
@@ -56,6 +57,11 @@ class ResponseFlights {
     bool overflow = false;              // the answer passed the cap: its bytes are gone
     std::optional<GatewayError> error;  // the leader's stream ended with this error
     Settled settled = Settled::open;
+    // The answer as a cache entry (cache/entry.hpp), when the leader had a
+    // complete one worth keeping, whether or not the store took it: a
+    // follower is served from it without reading the store (and while the
+    // store is down, without calling upstream itself).
+    std::shared_ptr<const std::string> entry;
   };
 
   struct Flight;
@@ -80,8 +86,10 @@ class ResponseFlights {
     // The recording. The leader's own reads need no lock: it is the only
     // writer, and reads once it has stopped writing (after close()).
     const RecordedResponse& recorded() const;
-    // The leader's verdict: followers still waiting read the entry, or not.
-    void settle(Settled outcome);
+    // The leader's verdict, and the answer as an entry when it had one
+    // worth keeping (View::entry): followers still waiting are served from
+    // it, or read the store, or try on their own.
+    void settle(Settled outcome, std::shared_ptr<const std::string> entry = nullptr);
 
    private:
     ResponseFlights* owner_;  // null: a recording nobody can join

@@ -136,6 +136,27 @@ TEST_F(OneFlight, AFollowerOfTheVerdictSleepsThroughTheBytes) {
   ASSERT_EQ(got_.views.size(), 1u);
   EXPECT_EQ(got_.views[0]->settled, Settled::kept);
   EXPECT_TRUE(got_.views[0]->bytes.empty());  // it reads the kept entry, not the bytes
+  EXPECT_EQ(got_.views[0]->entry, nullptr);   // none was given
+}
+
+// The leader's entry reaches the follower with the verdict, kept in the
+// store or not (a store that is down): one copy, shared.
+TEST_F(OneFlight, TheVerdictCarriesTheLeadersEntry) {
+  spawn_follower(io_, second_.follow, false, kLater, cancel_, got_);
+  poll();
+  auto entry = std::make_shared<const std::string>("entry bytes");
+  lead().settle(Settled::dropped, entry);
+  poll();
+  ASSERT_TRUE(got_.done);
+  ASSERT_EQ(got_.views.size(), 1u);
+  EXPECT_EQ(got_.views[0]->settled, Settled::dropped);
+  EXPECT_EQ(got_.views[0]->entry, entry);
+  // A follower that asks after the verdict gets it too.
+  Follower late;
+  spawn_follower(io_, second_.follow, false, kLater, cancel_, late);
+  poll();
+  ASSERT_TRUE(late.done);
+  EXPECT_EQ(late.views[0]->entry, entry);
 }
 
 TEST_F(OneFlight, AHeadItCannotFollowLiveWakesALiveFollower) {

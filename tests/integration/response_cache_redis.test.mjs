@@ -287,25 +287,45 @@ describe('response cache on Redis: expiry and credentials', { skip, timeout: 120
 });
 
 describe('response cache on Redis: Redis down', { skip, timeout: 120000 }, () => {
-  it('nothing listening on redis_port: every request, also concurrent ones, is a miss from upstream, with a warning', async () => {
+  it('nothing listening on redis_port: every request is a miss from upstream, with a warning; concurrent ones still share one call', async () => {
     const port = await closedPort();
-    const s = await startStack({ aisbf: { response_cache: { enabled: true, backend: 'redis', redis_host: '127.0.0.1', redis_port: port } } });
+    const s = await startStack({
+      aisbf: { response_cache: { enabled: true, backend: 'redis', redis_host: '127.0.0.1', redis_port: port } },
+      providers: (u) => ({ mock: mockProvider(u, { models: [...MOCK_MODELS, 'fault-slow-1500'] }) }),
+    });
     try {
       const text = fresh('no redis at all');
-      for (let round = 0; round < 3; round++) {
-        const answers = await Promise.all(Array.from({ length: 8 }, () => post(s.u('/v1/chat/completions'), det(text), REQUEST)));
-        for (const r of answers) {
-          assert.equal(r.status, 200, r.text);
-          assert.equal(cacheHeader(r), 'miss');
-          assert.equal(said(r), `You said: ${text}`);
-        }
+      const headers = [];
+      for (let i = 0; i < 12; i++) {
+        const r = await post(s.u('/v1/chat/completions'), det(text), REQUEST);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(said(r), `You said: ${text}`);
+        headers.push(cacheHeader(r));
       }
-      assert.equal(await upstreamCalls(s), 24);
+      // Never read back from Redis: each a miss from upstream, but for one
+      // sent while the previous one's attempt to store its answer was still
+      // failing, which took that answer (coalesced: a hit, no call).
+      assert.equal(headers[0], 'miss');
+      assert.ok(headers.every((h) => h === 'miss' || h === 'hit'), headers.join(','));
+      const misses = headers.filter((h) => h === 'miss').length;
+      assert.equal(await upstreamCalls(s), misses);
       assertWarned(s.gw);
       // Not two warnings per request (a failed lookup, a failed put): one
       // per 10 s, the others counted into the next.
       const warnings = (s.gw.stdout + s.gw.stderr).split('\n').filter((l) => /\[warning\].*response cache: /.test(l));
-      assert.ok(warnings.length >= 1 && warnings.length < 24, warnings.join('\n'));
+      assert.ok(warnings.length >= 1 && warnings.length < 12, warnings.join('\n'));
+
+      // Identical requests while the first one's call lasts: its followers
+      // are served from the answer it could not store (one upstream call).
+      const slow = fresh('no redis, coalesced');
+      const answers = await Promise.all(Array.from({ length: 8 }, () =>
+        post(s.u('/v1/chat/completions'), det(slow, { model: 'mock/fault-slow-1500' }), REQUEST)));
+      for (const r of answers) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(said(r), `You said: ${slow}`);
+      }
+      assert.deepEqual(answers.map(cacheHeader).sort(), [...Array(7).fill('hit'), 'miss']);
+      assert.equal(await upstreamCalls(s), misses + 1);
     } finally {
       await s.stop();
     }
@@ -324,16 +344,21 @@ describe('response cache on Redis: Redis down', { skip, timeout: 120000 }, () =>
     });
 
     // `workers` clients, each sending `count` requests one after another;
-    // `during(sent)` runs once `sent` answers have come. Every answer is a 200.
-    async function traffic(body, { workers = 4, count = 10, at = 8, during }) {
+    // `during(sent)` runs once `sent` answers have come. Every answer is a
+    // 200. `distinct`: each worker asks its own question (the first the
+    // given one), so that no two requests in flight are identical: none
+    // follows another's call (coalescing), each is a miss or a hit of its own.
+    async function traffic(body, { workers = 4, count = 10, at = 8, during, distinct = false }) {
       let sent = 0;
       let fired;
       const headers = [];
-      await Promise.all(Array.from({ length: workers }, async () => {
+      const text = body.messages[0].content;
+      await Promise.all(Array.from({ length: workers }, async (_, w) => {
+        const mine = distinct && w > 0 ? det(`${text} (worker ${w})`) : body;
         for (let i = 0; i < count; i++) {
-          const r = await post(s.u('/v1/chat/completions'), body, REQUEST);
+          const r = await post(s.u('/v1/chat/completions'), mine, REQUEST);
           assert.equal(r.status, 200, r.text);
-          assert.equal(said(r), `You said: ${body.messages[0].content}`);
+          assert.equal(said(r), `You said: ${mine.messages[0].content}`);
           headers.push(cacheHeader(r));
           if (++sent === at) fired = during();
         }
@@ -347,9 +372,12 @@ describe('response cache on Redis: Redis down', { skip, timeout: 120000 }, () =>
       await untilHit(s, body);
       const headers = await traffic(body, { during: () => redis.down() });
       assert.ok(headers.includes('miss'), headers.join(','));
-      // Down for good now: every answer a miss.
+      // Down for good now: every answer a miss (eight questions at once,
+      // each its own: identical ones would share one call).
       const calls = await upstreamCalls(s);
-      const down = await Promise.all(Array.from({ length: 8 }, () => post(s.u('/v1/chat/completions'), body, REQUEST)));
+      const text = body.messages[0].content;
+      const down = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        post(s.u('/v1/chat/completions'), i === 0 ? body : det(`${text} (${i})`), REQUEST)));
       assert.deepEqual(down.map((r) => [r.status, cacheHeader(r)]), Array(8).fill([200, 'miss']));
       assert.equal(await upstreamCalls(s), calls + 8);
       assertWarned(s.gw, redis.password);
@@ -365,9 +393,14 @@ describe('response cache on Redis: Redis down', { skip, timeout: 120000 }, () =>
       redis.pause();
       let answered;
       try {
-        const headers = await traffic(body, { workers: 4, count: 5, at: 1, during: () => {} });
+        const calls = await upstreamCalls(s);
+        const headers = await traffic(body, { workers: 4, count: 5, at: 1, during: () => {}, distinct: true });
         answered = headers.length;
-        assert.deepEqual([...new Set(headers)], ['miss']);
+        // Nothing read from Redis: misses from upstream, but for a request
+        // sent while its worker's previous one still waited to store its
+        // answer, which it took (coalesced: a hit, no call).
+        assert.ok(headers.every((h) => h === 'miss' || h === 'hit'), headers.join(','));
+        assert.equal(await upstreamCalls(s), calls + headers.filter((h) => h === 'miss').length);
       } finally {
         redis.resume();
       }

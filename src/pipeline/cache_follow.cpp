@@ -124,7 +124,10 @@ boost::asio::awaitable<LiveFollow> follow_live(ChatJob& job, RequestContext& ctx
     }
     if (failed && view->error) failed = view->error;  // the leader's own error says more
     if (failed && !out.started()) break;              // it failed first: the caller tries on its own
-    if (ctx.choice_headers.size() == headers_before) ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
+    if (ctx.choice_headers.size() == headers_before) {
+      ctx.choice_headers.emplace_back("x-aisbf-cache", "hit");
+      result.served_by = view->served_by;
+    }
     make_own(events, id, created, result.usage);
     if (!events.empty()) {
       const bool delivered = co_await out.events(events);

@@ -58,6 +58,7 @@ struct LiveFollow {
   bool started = false;        // something of the answer went out
   bool complete = false;       // all of it, with its proper end
   std::optional<Usage> usage;  // the answer's last usage
+  std::string served_by;       // the leader's x-aisbf-target, when it named one
 };
 
 // Follows the leader's stream until it ends, the request's deadline

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -150,18 +151,25 @@ boost::asio::awaitable<void> answer_converted(ChatJob& job, RequestContext& ctx,
   co_await out.finish(no_error);
 }
 
-// Which provider and model answered a rotation: its x-aisbf-target header
-// ("<provider>/<model>"; a user's own provider's id is "~<user>/<id>").
+// The provider id and model an x-aisbf-target value names
+// ("<provider>/<model>"; a user's own provider's id is "~<user>/<id>");
+// both empty when it names none.
+std::pair<std::string_view, std::string_view> split_target(std::string_view value) {
+  auto slash = value.find('/');
+  if (value.starts_with('~') && slash != std::string_view::npos) slash = value.find('/', slash + 1);
+  if (slash == std::string_view::npos) return {};
+  return {value.substr(0, slash), value.substr(slash + 1)};
+}
+
+// Which provider and model answered a rotation: its x-aisbf-target header.
 bool served_by_rotation_candidate(const RequestContext& ctx, Target& target) {
   for (const auto& [name, value] : ctx.response_headers) {
     if (name != "x-aisbf-target") continue;
-    auto slash = value.find('/');
-    if (value.starts_with('~') && slash != std::string::npos) slash = value.find('/', slash + 1);
-    if (slash == std::string::npos) return false;
-    const ProviderConfig* provider = ctx.config->find_provider(std::string_view(value).substr(0, slash));
+    const auto [provider_id, model] = split_target(value);
+    const ProviderConfig* provider = provider_id.empty() ? nullptr : ctx.config->find_provider(provider_id);
     if (provider == nullptr) return false;
     target.provider = provider->id;
-    target.model = std::string_view(value).substr(slash + 1);
+    target.model = model;
     return true;
   }
   return false;
@@ -277,8 +285,8 @@ boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& l
   if (job.stream) {
     const LiveFollow live = co_await follow_live(job, ctx, flight);
     if (live.started) {
-      // It shared the leader's call; a hit once it had the whole answer.
-      // Who answered a rotation is the leader's to know: not named here.
+      // It shared the leader's call; a hit once it had the whole answer,
+      // made by the candidate the leader's answer named (a rotation's).
       lookup.cache.count_coalesced();
       if (live.complete) lookup.cache.count_hit();
       ScannedUsage usage;
@@ -287,7 +295,8 @@ boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& l
         usage = ScannedUsage{u.prompt_tokens,      u.completion_tokens, u.total_tokens, u.cached_tokens,
                              u.cache_write_tokens, u.reasoning_tokens,  true};
       }
-      note_hit_usage(ctx, lookup.target, {}, {}, usage);
+      const auto [provider_id, model] = split_target(live.served_by);
+      note_hit_usage(ctx, lookup.target, provider_id, model, usage);
     }
     if (live.done) co_return true;
   }

@@ -46,6 +46,7 @@ struct ResponseFlights::Flight {
   bool head = false;
   bool live = false;
   bool closed = false;
+  std::string served_by;  // from the head's x-aisbf-target
   Settled settled = Settled::open;
   std::shared_ptr<const std::string> entry;  // set once, when settled
   Waiters waiters;
@@ -97,6 +98,7 @@ struct ResponseFlights::Flight {
     v.closed = closed || settled != Settled::open;
     v.overflow = recorded.overflow;
     v.error = recorded.error;
+    v.served_by = served_by;
     v.settled = settled;
     v.entry = entry;
     return v;
@@ -120,6 +122,9 @@ void ResponseFlights::Lead::note_head(int status, std::string_view content_type,
     r.content_type = content_type;
     r.headers = headers;
     r.streamed = streamed;
+    for (const auto& [name, value] : headers) {
+      if (name == "x-aisbf-target") flight_->served_by = value;
+    }
     flight_->head = true;
     flight_->live = streamed && shareable;
     waiters = flight_->take_waiters();

@@ -56,6 +56,7 @@ class ResponseFlights {
     bool closed = false;                // no bytes will follow these
     bool overflow = false;              // the answer passed the cap: its bytes are gone
     std::optional<GatewayError> error;  // the leader's stream ended with this error
+    std::string served_by;              // its x-aisbf-target ("provider/model"): who answered a rotation
     Settled settled = Settled::open;
     // The answer as a cache entry (cache/entry.hpp), when the leader had a
     // complete one worth keeping, whether or not the store took it: a

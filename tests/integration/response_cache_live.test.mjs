@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import {
   startStack, get, post, streamRequest, chatBody, messagesBody, contentOf, eventJson, anthropicTextOf,
   typedProvider, mockProvider, upstreamChatRequests, delay, model, assertStreamEndsWithError,
-  assertAnthropicStreamEndsWithError, ANTHROPIC_VERSION, MOCK_MODELS,
+  assertAnthropicStreamEndsWithError, usageCsvRows, ANTHROPIC_VERSION, MOCK_MODELS,
 } from './harness.mjs';
 
 const LONG = 120000;  // a safety net only: every wait below ends on an event
@@ -69,6 +69,7 @@ describe('coalesced streams', { timeout: 300000 }, () => {
         mock: mockProvider(u, { models }),
         claude: typedProvider('anthropic', u, { id: 'claude', models }),
       }),
+      rotations: { holdrot: { providers: [{ provider_id: 'mock', models: [{ name: 'fault-hold-2', weight: 1 }] }] } },
     });
   });
   after(async () => {
@@ -121,6 +122,22 @@ describe('coalesced streams', { timeout: 300000 }, () => {
     assert.deepEqual([stats.hits - stats0.hits, stats.misses - stats0.misses], [6, 1], JSON.stringify(stats));
     // The five live followers shared the call for sure; the whole one too unless it came after the answer was kept.
     assert.ok(stats.coalesced - stats0.coalesced >= 5, JSON.stringify(stats));
+  });
+
+  it("a rotation's live followers name the candidate that answered in their usage rows", async () => {
+    const text = fresh('live rotation');
+    const body = chatBody(text, { model: 'rotation/holdrot', temperature: 0, stream: true,
+      stream_options: { include_usage: true } });
+    const { leader: l, followers: rest } = await coalesce(s, s.u('/v1/chat/completions'), body, { followers: 2 });
+    for (const r of [l, ...rest]) assert.equal(contentOf(r.events), `You said: ${text}`, r.raw);
+    assert.deepEqual([l, ...rest].map((r) => r.headers['x-aisbf-cache']), ['miss', 'hit', 'hit']);
+    const rows = (await usageCsvRows(s)).filter((row) => row.rotation === 'holdrot');
+    assert.equal(rows.length, 3, JSON.stringify(rows));
+    for (const row of rows) {
+      assert.equal(row.provider, 'mock', JSON.stringify(row));
+      assert.equal(row.model, 'fault-hold-2', JSON.stringify(row));
+    }
+    assert.deepEqual(rows.map((row) => row.attempts).sort(), ['0', '0', '1']);
   });
 
   it('Anthropic clients: passthrough and translated streams are followed live', async () => {

@@ -1,36 +1,12 @@
 #include "pipeline/response_flights.hpp"
 
 #include <utility>
-#include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "pipeline/flight_waiters.hpp"
 
 namespace aisbf {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// Each waiting follower's executor and timer; the timer is the follower's (weak here).
-using Waiters = std::vector<std::pair<asio::any_io_executor, std::weak_ptr<asio::steady_timer>>>;
-
-void wake(Waiters& waiters) {
-  for (auto& [executor, timer] : waiters) {
-    // A follower gone is not woken: at shutdown its io_context may be gone
-    // too (frames are destroyed with their io_context, leaders' included).
-    if (timer.expired()) continue;
-    asio::post(executor, [timer = std::move(timer)] {
-      if (auto t = timer.lock()) t->cancel();
-    });
-  }
-}
-
-}  // namespace
 
 struct ResponseFlights::Flight {
   Flight(std::size_t recording_cap, bool with_usage, std::shared_ptr<Budget> shared_budget)
@@ -49,14 +25,7 @@ struct ResponseFlights::Flight {
   std::string served_by;  // from the head's x-aisbf-target
   Settled settled = Settled::open;
   std::shared_ptr<const std::string> entry;  // set once, when settled
-  Waiters waiters;
-
-  // Under `mutex`: the waiters to wake after it is released (none: no post).
-  Waiters take_waiters() {
-    Waiters out;
-    if (!waiters.empty()) out.swap(waiters);
-    return out;
-  }
+  FlightWaiters waiters;
 
   // Under `mutex`: the recording's bytes, up to the cap (past it, none:
   // the answer is served, not kept). False: nothing changed.
@@ -114,7 +83,7 @@ ResponseFlights::Lead::~Lead() {
 
 void ResponseFlights::Lead::note_head(int status, std::string_view content_type, const HeaderList& headers,
                                       bool streamed, bool shareable) {
-  Waiters waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     RecordedResponse& r = flight_->recorded;
@@ -127,19 +96,19 @@ void ResponseFlights::Lead::note_head(int status, std::string_view content_type,
     }
     flight_->head = true;
     flight_->live = streamed && shareable;
-    waiters = flight_->take_waiters();
+    waiters = flight_->waiters.take();
   }
-  wake(waiters);
+  waiters.wake();
 }
 
 void ResponseFlights::Lead::note_bytes(std::string_view bytes) {
-  Waiters waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     if (!flight_->append(bytes)) return;
-    waiters = flight_->take_waiters();
+    waiters = flight_->waiters.take();
   }
-  wake(waiters);
+  waiters.wake();
 }
 
 void ResponseFlights::Lead::note_end() {
@@ -148,24 +117,24 @@ void ResponseFlights::Lead::note_end() {
 }
 
 void ResponseFlights::Lead::note_error(std::string_view error_event, const GatewayError& error) {
-  Waiters waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     flight_->append(error_event);
     flight_->recorded.error = error;  // with the event's bytes: a follower that reads them sees it
-    waiters = flight_->take_waiters();
+    waiters = flight_->waiters.take();
   }
-  wake(waiters);
+  waiters.wake();
 }
 
 void ResponseFlights::Lead::close() {
-  Waiters waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     flight_->closed = true;
-    waiters = flight_->take_waiters();
+    waiters = flight_->waiters.take();
   }
-  wake(waiters);
+  waiters.wake();
 }
 
 const RecordedResponse& ResponseFlights::Lead::recorded() const { return flight_->recorded; }
@@ -175,15 +144,15 @@ void ResponseFlights::Lead::settle(Settled outcome, std::shared_ptr<const std::s
   settled_ = true;
   // Later requests find the answer cached, or lead anew.
   if (owner_ != nullptr) owner_->forget(key_, flight_.get());
-  Waiters waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     flight_->settled = outcome;
     flight_->entry = std::move(entry);
     flight_->closed = true;
-    waiters = flight_->take_waiters();
+    waiters = flight_->waiters.take();
   }
-  wake(waiters);
+  waiters.wake();
 }
 
 ResponseFlights::Joined ResponseFlights::join(const std::string& key, bool usage) {
@@ -212,25 +181,13 @@ std::size_t ResponseFlights::size() const {
 asio::awaitable<std::optional<ResponseFlights::View>> ResponseFlights::next(
     std::shared_ptr<Flight> flight, std::size_t offset, bool live, std::chrono::steady_clock::time_point deadline,
     CancelSlot& cancel) {
-  auto executor = co_await asio::this_coro::executor;
-  while (!cancel.cancelled()) {
-    // A timer per sleep: a wake meant for an earlier one finds it gone.
-    auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
-    {
-      std::lock_guard lock(flight->mutex);
-      if (flight->news(offset, live)) co_return flight->view(offset, live);
-      flight->waiters.emplace_back(executor, timer);
-    }
-    cancel.connect([&timer] { timer->cancel(); });
-    auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    cancel.disconnect();
-    if (!ec) {  // the deadline: what came by then still counts
-      std::lock_guard lock(flight->mutex);
-      if (flight->news(offset, live)) co_return flight->view(offset, live);
-      co_return std::nullopt;
-    }
-  }
-  co_return std::nullopt;
+  auto news = [&] { return flight->news(offset, live); };
+  const FlightWaiters::Woke woke = co_await FlightWaiters::sleep_until(flight->mutex, flight->waiters, news, deadline,
+                                                                       cancel);
+  if (woke != FlightWaiters::Woke::ready) co_return std::nullopt;
+  // News only accrue: what held under the sleep's lock holds now.
+  std::lock_guard lock(flight->mutex);
+  co_return flight->view(offset, live);
 }
 
 // The copy is taken before the primary's call starts: the bytes are the

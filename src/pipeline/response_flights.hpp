@@ -10,10 +10,9 @@
 // (more upstream calls under a burst of distinct keys, never unbounded
 // memory). Each recording holds at most `cap` bytes, and all of them
 // together at most `budget` (a burst of long misses cannot hold
-// max_flights × cap): past either, the answer is served, not kept. Followers may be on any worker: each waits on a timer of its own
-// executor, which the leader cancels by a post holding the timer weakly
-// (a follower that gave up leaves nothing the leader could touch). With
-// nobody waiting, the leader pays a mutex and an append per write: no post.
+// max_flights × cap): past either, the answer is served, not kept.
+// Followers may be on any worker (flight_waiters.hpp); with nobody
+// waiting, the leader pays a mutex and an append per write: no post.
 #pragma once
 
 #include <chrono>

@@ -2,12 +2,7 @@
 
 #include <optional>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "pipeline/flight_waiters.hpp"
 
 namespace aisbf {
 
@@ -17,8 +12,7 @@ struct VectorFlights::Flight {
   std::mutex mutex;
   std::optional<Outcome> outcome;
   std::vector<Vector> vectors;
-  // Each waiter's executor and timer; the timer is the waiter's (weak here).
-  std::vector<std::pair<asio::any_io_executor, std::weak_ptr<asio::steady_timer>>> waiters;
+  FlightWaiters waiters;
 };
 
 VectorFlights::Lead::Lead(VectorFlights* owner, std::string key, std::shared_ptr<Flight> flight)
@@ -31,21 +25,14 @@ VectorFlights::Lead::~Lead() {
 void VectorFlights::Lead::settle(Outcome outcome, std::vector<Vector> vectors) {
   if (!flight_) return;
   owner_->forget(key_, flight_.get());  // later requests find the vectors cached, or lead anew
-  std::vector<std::pair<asio::any_io_executor, std::weak_ptr<asio::steady_timer>>> waiters;
+  FlightWaiters waiters;
   {
     std::lock_guard lock(flight_->mutex);
     flight_->outcome = outcome;
     flight_->vectors = std::move(vectors);
-    waiters.swap(flight_->waiters);
+    waiters = flight_->waiters.take();
   }
-  for (auto& [executor, timer] : waiters) {
-    // A waiter gone is not woken: at shutdown its io_context may be gone
-    // too (frames are destroyed with their io_context, leaders' included).
-    if (timer.expired()) continue;
-    asio::post(executor, [timer = std::move(timer)] {
-      if (auto t = timer.lock()) t->cancel();
-    });
-  }
+  waiters.wake();
   flight_.reset();
 }
 
@@ -70,24 +57,11 @@ std::size_t VectorFlights::size() const {
 
 asio::awaitable<std::pair<VectorFlights::Outcome, std::vector<VectorFlights::Vector>>> VectorFlights::wait(
     std::shared_ptr<Flight> flight, std::chrono::steady_clock::time_point deadline, CancelSlot& cancel) {
-  auto executor = co_await asio::this_coro::executor;
-  auto timer = std::make_shared<asio::steady_timer>(executor, deadline);
-  auto settled = [&]() -> std::optional<std::pair<Outcome, std::vector<Vector>>> {
-    if (!flight->outcome) return std::nullopt;
-    return std::pair{*flight->outcome, flight->vectors};
-  };
-  {
-    std::lock_guard lock(flight->mutex);
-    if (auto done = settled()) co_return std::move(*done);
-    flight->waiters.emplace_back(executor, timer);
-  }
-  if (!cancel.cancelled()) {
-    cancel.connect([&timer] { timer->cancel(); });
-    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    cancel.disconnect();
-  }
+  auto settled = [&] { return flight->outcome.has_value(); };
+  co_await FlightWaiters::sleep_until(flight->mutex, flight->waiters, settled, deadline, cancel);
+  // Settled meanwhile or not, whatever ended the sleep.
   std::lock_guard lock(flight->mutex);
-  if (auto done = settled()) co_return std::move(*done);
+  if (flight->outcome) co_return std::pair{*flight->outcome, flight->vectors};
   co_return std::pair{Outcome::timed_out, std::vector<Vector>{}};
 }
 

@@ -6,10 +6,7 @@
 // A flight is keyed by the model and the exact set of missing texts; the
 // table holds at most `max_flights` (past that a request fetches alone:
 // more upstream calls under a burst of distinct sets, never unbounded
-// memory). Waiters may be on any worker: each waits on a timer of its own
-// executor, which the leader's settle() cancels by a post; the post holds
-// the timer weakly, so a waiter that gave up (deadline, client gone) leaves
-// nothing the leader could touch.
+// memory). Waiters may be on any worker (flight_waiters.hpp).
 #pragma once
 
 #include <chrono>

@@ -132,7 +132,7 @@ class BodyMaker {
   std::string number() {
     static const char* kNumbers[] = {"0",    "-0",   "1",      "1.0",   "0.50", "1e2",  "1E+2", "2.5e-1", "-3",
                                      "0.1",  "0.7",  "-0.0",   "1e400", "123456789012345678", "1234567890123456789",
-                                     "12345678901234567890", "-9223372036854775808", "99999999999999999999",
+                                     "12345678901234567890", "-9223372036854775808", "18446744073709551615",
                                      "0.30000000000000004", "5e-324", "1.7976931348623157e308", "9e15", "-9e15"};
     return kNumbers[pick(0, 22)];
   }
@@ -294,6 +294,16 @@ TEST(CacheKey, ARepeatedKeyCountsAsItsLastValue) {
             text_of(R"({"messages":[{"role":"user","content":"Y"}]})"));
   EXPECT_NE(text_of(R"({"messages":[{"role":"user","\u0063ontent":"Y","content":"X"}]})"),
             text_of(R"({"messages":[{"role":"user","content":"Y"}]})"));
+}
+
+// Beyond 64 bits the tree rounded an integer to a double, so that two
+// different seeds shared a key; the reader keeps them as written.
+TEST(CacheKey, IntegersBeyond64BitsStayAsWritten) {
+  EXPECT_EQ(text_of(R"({"seed":99999999999999999999})"), R"({"seed":99999999999999999999})");
+  EXPECT_NE(text_of(R"({"seed":99999999999999999999})"), text_of(R"({"seed":100000000000000000000})"));
+  EXPECT_EQ(text_of(R"({"seed":-99999999999999999999})"), R"({"seed":-99999999999999999999})");
+  EXPECT_EQ(text_of(R"({"seed":18446744073709551615})"), R"({"seed":18446744073709551615})");
+  EXPECT_EQ(text_of(R"({"seed":1e20})"), R"({"seed":1E20})");
 }
 
 TEST(CacheKey, TooDeepIsNotCached) {

@@ -35,6 +35,7 @@ namespace json = boost::json;
 
 // Boost.JSON's default depth limit: deeper requests were never cached.
 constexpr std::uint32_t kMaxDepth = 32;
+constexpr std::size_t kMaxBody = std::size_t{512} * 1024 * 1024;
 
 constexpr std::string_view kIgnored[] = {"model", "stream", "stream_options", "user", "metadata", "store"};
 
@@ -334,8 +335,9 @@ class Reader {
 
   // RFC 8259's number. A plain integer of up to 18 digits is spelled as
   // the tree spelled it already; any other (a fraction, an exponent, -0,
-  // one beyond 64 bits) is respelled from the value Boost.JSON reads, so
-  // that the spelling is the tree's to the last digit.
+  // 19 digits or more) is respelled from the value Boost.JSON reads, so
+  // that the spelling is the tree's to the last digit; but an integer
+  // beyond 64 bits stays as written (the tree rounded it to a double).
   bool number(Span& out) {
     const std::size_t begin = at_;
     if (in_[at_] == '-') ++at_;
@@ -365,10 +367,10 @@ class Reader {
       out = {static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(token.size()), false};
       return true;
     }
-    return respell(token, out);
+    return respell(token, plain, out);
   }
 
-  bool respell(std::string_view token, Span& out) {
+  bool respell(std::string_view token, bool plain, Span& out) {
     unsigned char buffer[256];
     json::monotonic_resource arena(buffer, sizeof buffer);
     json::error_code ec;
@@ -380,6 +382,10 @@ class Reader {
       fmt::format_to(std::back_inserter(s), "{}", v.get_int64());
     } else if (v.is_uint64()) {
       fmt::format_to(std::back_inserter(s), "{}", v.get_uint64());
+    } else if (plain) {
+      // An integer beyond 64 bits as written: as a double, two of them
+      // (99999999999999999999 and 1e20) would be one.
+      s += token;
     } else {
       write_number(v.get_double(), s);
     }
@@ -502,8 +508,9 @@ bool deterministic(const Reader& r, const Buffers& b) {
 }  // namespace
 
 std::optional<CanonicalRequest> canonical_request(std::string_view body) {
-  // Offsets are 32-bit: a body of 4 GiB or more is no request.
-  if (body.size() >= UINT32_MAX) return std::nullopt;
+  // Offsets are 32-bit, and the scratch holds at most 4 bytes per byte of
+  // the body (a number respelled: 1e15): past 512 MiB, not cached.
+  if (body.size() > kMaxBody) return std::nullopt;
   thread_local Buffers buffers;
   buffers.clear();
   Reader reader(body, buffers);

@@ -1,9 +1,18 @@
 #include "cache/key_memo.hpp"
 
-#include <algorithm>
 #include <functional>
 
 namespace aisbf::cache {
+
+namespace {
+
+// What a string holds beyond its own object (an empty one's capacity is
+// inside it).
+std::size_t heap_bytes(const std::string& s) { return s.capacity() - std::string().capacity(); }
+
+}  // namespace
+
+std::size_t KeyMemo::held(const Slot& slot) { return heap_bytes(slot.identity) + heap_bytes(slot.value.key); }
 
 KeyMemo::KeyMemo(Limits limits) : limits_(limits), slots_(limits.slots) {}
 
@@ -24,15 +33,17 @@ std::optional<RequestKey> KeyMemo::key_of(const KeyParts& raw) {
   parts.request = canonical->text;
   RequestKey computed{cache_key(parts), canonical->deterministic};
   if (slot != nullptr && scratch_.size() <= limits_.entry_bytes) {
-    const std::size_t before = slot->identity.capacity() + slot->value.key.capacity();
-    // Within the bound, or not kept (the slot keeps what it had).
-    const std::size_t after_at_most = std::max(slot->identity.capacity(), scratch_.size()) +
-                                      std::max(slot->value.key.capacity(), computed.key.size());
-    if (bytes_ - before + after_at_most <= limits_.bytes) {
-      slot->identity.assign(scratch_);
-      slot->value.key.assign(computed.key);
-      slot->value.deterministic = computed.deterministic;
-      bytes_ = bytes_ - before + slot->identity.capacity() + slot->value.key.capacity();
+    bytes_ -= held(*slot);
+    slot->identity.assign(scratch_);
+    slot->value.key.assign(computed.key);
+    slot->value.deterministic = computed.deterministic;
+    bytes_ += held(*slot);
+    // A string may grow to twice what it holds: past the bound, the slot
+    // gives its memory back and stays empty.
+    if (bytes_ > limits_.bytes) {
+      bytes_ -= held(*slot);
+      std::string().swap(slot->identity);
+      std::string().swap(slot->value.key);
     }
   }
   // One huge request does not keep its copy in the scratch.

@@ -51,9 +51,11 @@ class KeyMemo {
     std::string identity;  // the raw parts, length-prefixed; empty: unused
     RequestKey value;
   };
+  static std::size_t held(const Slot& slot);  // the heap bytes of its strings
+
   Limits limits_;
   std::vector<Slot> slots_;
-  std::size_t bytes_ = 0;  // the slots' strings' capacities
+  std::size_t bytes_ = 0;  // held(), all slots
   std::string scratch_;    // the identity being looked up
 };
 

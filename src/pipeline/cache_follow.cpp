@@ -97,7 +97,8 @@ std::int64_t seconds_now() {
 }
 
 boost::asio::awaitable<LiveFollow> follow_live(ChatJob& job, RequestContext& ctx,
-                                               std::shared_ptr<ResponseFlights::Flight> flight) {
+                                               std::shared_ptr<ResponseFlights::Flight> flight,
+                                               const std::function<bool(std::string_view)>& may_share) {
   LiveFollow result;
   // The whole recording is capped: so is any one event of it.
   RecordedStream reader(ctx.format, ResponseFlights::kMaxRecordedBytes + 1);
@@ -114,7 +115,7 @@ boost::asio::awaitable<LiveFollow> follow_live(ChatJob& job, RequestContext& ctx
     if (!out.started()) {
       // A whole answer, an error, a notifyerrors text, or a stream without
       // the usage this client asked for: the verdict decides.
-      const bool takes = view->live && (view->usage || !job.include_usage);
+      const bool takes = view->live && (view->usage || !job.include_usage) && may_share(view->served_by);
       if ((view->head && !takes) || (!view->head && view->closed)) break;
     }
     offset += view->bytes.size();

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,7 +65,11 @@ struct LiveFollow {
 // Follows the leader's stream until it ends, the request's deadline
 // passes (a started answer then ends with the 504 error event) or its
 // client leaves (ctx.cancel). Adds `x-aisbf-cache: hit` when it starts.
+// `may_share(served_by)`: whether an answer from that candidate (the
+// leader's x-aisbf-target) may be shared at all; when not, nothing goes
+// out (a rotation's candidate with the cache off).
 boost::asio::awaitable<LiveFollow> follow_live(ChatJob& job, RequestContext& ctx,
-                                               std::shared_ptr<ResponseFlights::Flight> flight);
+                                               std::shared_ptr<ResponseFlights::Flight> flight,
+                                               const std::function<bool(std::string_view)>& may_share);
 
 }  // namespace aisbf

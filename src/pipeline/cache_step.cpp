@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -161,18 +162,28 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view valu
   return {value.substr(0, slash), value.substr(slash + 1)};
 }
 
-// Which provider and model answered a rotation: its x-aisbf-target header.
-bool served_by_rotation_candidate(const RequestContext& ctx, Target& target) {
+// Whether a rotation's answer from the candidate `served_by` (an
+// x-aisbf-target value) may be cached or shared: the candidate that
+// answered has the last word (its enable_response_cache). Fills `target`
+// with it. A provider's own model was judged before the lookup: true.
+bool candidate_may_cache(const RequestContext& ctx, std::string_view served_by, const routing::Resolution& resolved,
+                         const AutoselectConfig* autoselect, Target& target) {
+  if (resolved.rotation == nullptr) return true;
+  const auto [provider_id, model] = split_target(served_by);
+  const ProviderConfig* provider = provider_id.empty() ? nullptr : ctx.config->find_provider(provider_id);
+  if (provider == nullptr) return false;
+  target.provider = provider->id;
+  target.model = model;
+  const cache::CacheScope scope{provider, model, resolved.rotation, autoselect};
+  return cache::response_cache_enabled(*ctx.config, scope);
+}
+
+// The x-aisbf-target the attempts set on the response ("" when none).
+std::string_view served_by_header(const RequestContext& ctx) {
   for (const auto& [name, value] : ctx.response_headers) {
-    if (name != "x-aisbf-target") continue;
-    const auto [provider_id, model] = split_target(value);
-    const ProviderConfig* provider = provider_id.empty() ? nullptr : ctx.config->find_provider(provider_id);
-    if (provider == nullptr) return false;
-    target.provider = provider->id;
-    target.model = model;
-    return true;
+    if (name == "x-aisbf-target") return value;
   }
-  return false;
+  return {};
 }
 
 // After a miss: whether what the client got may be kept. Only a complete,
@@ -187,24 +198,17 @@ struct Lookup {
   ResponseCache& cache;
   std::string key;
   Target target;
+  const routing::Resolution& resolved;
+  const AutoselectConfig* autoselect;  // the one that chose the target, if any
 };
 
-// What became of a miss's answer.
-struct Kept {
-  bool stored = false;                       // the store took it
-  std::shared_ptr<const std::string> entry;  // the answer as an entry, when worth keeping
-};
-
-boost::asio::awaitable<Kept> keep_answer(const RecordedResponse& recorded, const ChatJob& job, RequestContext& ctx,
-                                         Lookup& lookup, const routing::Resolution& resolved,
-                                         const AutoselectConfig* autoselect) {
-  if (!worth_keeping(recorded, ctx)) co_return Kept{};
-  if (resolved.rotation != nullptr) {
-    // The candidate that answered has the last word on whether it is kept.
-    if (!served_by_rotation_candidate(ctx, lookup.target)) co_return Kept{};
-    cache::CacheScope scope{ctx.config->find_provider(lookup.target.provider), lookup.target.model, resolved.rotation,
-                            autoselect};
-    if (!cache::response_cache_enabled(*ctx.config, scope)) co_return Kept{};
+// A miss's answer as an entry, when it may be kept: complete, successful,
+// with what a hit needs, from a candidate that allows it; else null.
+std::shared_ptr<const std::string> entry_of(const RecordedResponse& recorded, const ChatJob& job,
+                                            const RequestContext& ctx, Lookup& lookup) {
+  if (!worth_keeping(recorded, ctx)) return nullptr;
+  if (!candidate_may_cache(ctx, served_by_header(ctx), lookup.resolved, lookup.autoselect, lookup.target)) {
+    return nullptr;
   }
   // Only a complete answer is kept. One without usage (an OpenAI stream
   // that did not ask for it) serves only clients that need none, and its
@@ -212,21 +216,25 @@ boost::asio::awaitable<Kept> keep_answer(const RecordedResponse& recorded, const
   const std::optional<AnswerFacts> facts = read_answer(recorded.body, recorded.streamed, ctx.format, ctx.usage.usage);
   if (!facts) {
     spdlog::debug("{} response cache: not a complete answer with usage, not kept", ctx.request_id);
-    co_return Kept{};
+    return nullptr;
   }
   const cache::StoredAnswer answer{recorded.streamed, facts->usage,     facts->id, lookup.target.provider,
                                    lookup.target.model, job.client_model, recorded.body};
   std::string value = cache::encode_entry(answer);
-  if (value.empty()) co_return Kept{};
-  Kept out{false, std::make_shared<const std::string>(std::move(value))};
+  if (value.empty()) return nullptr;
+  return std::make_shared<const std::string>(std::move(value));
+}
+
+// True when the store took it.
+boost::asio::awaitable<bool> keep_entry(const std::string& entry, RequestContext& ctx, Lookup& lookup) {
   const auto ttl =
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ctx.config->response_cache.ttl * 1000)));
   const auto expires = cache::Clock::now() + ttl;
   const cache::EntryLabels labels{ctx.namespace_user, lookup.target.provider, lookup.target.model};
-  auto kept = co_await lookup.cache.store().put(lookup.key, labels, *out.entry, expires);
+  auto kept = co_await lookup.cache.store().put(lookup.key, labels, entry, expires);
   if (!kept) warn_store_failure(lookup.cache, ctx, "not kept", kept.error());
-  out.stored = kept && *kept;
-  co_return out;
+  const bool stored = kept && *kept;
+  co_return stored;
 }
 
 // The entry's bytes under the lookup's key; nullopt: a miss (absent,
@@ -283,7 +291,13 @@ bool streams_usage(const ChatJob& job) { return job.anthropic || job.include_usa
 boost::asio::awaitable<bool> follow(ChatJob& job, RequestContext& ctx, Lookup& lookup,
                                     const std::shared_ptr<ResponseFlights::Flight>& flight) {
   if (job.stream) {
-    const LiveFollow live = co_await follow_live(job, ctx, flight);
+    // A rotation's answer is shared only when the candidate that gives it
+    // allows caching, as it is kept only then.
+    const std::function<bool(std::string_view)> may_share = [&](std::string_view served_by) {
+      Target candidate;
+      return candidate_may_cache(ctx, served_by, lookup.resolved, lookup.autoselect, candidate);
+    };
+    const LiveFollow live = co_await follow_live(job, ctx, flight, may_share);
     if (live.started) {
       // It shared the leader's call; a hit once it had the whole answer,
       // made by the candidate the leader's answer named (a rotation's).
@@ -358,7 +372,7 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     ctx.choice_headers.emplace_back("x-aisbf-cache", "bypass");
     co_return co_await next(job, ctx, resolved);
   }
-  Lookup lookup{cache, {}, target_of(resolved)};
+  Lookup lookup{cache, {}, target_of(resolved), resolved, autoselect};
   // An Anthropic client's version and beta flags reach the upstream
   // (chat_attempt.cpp) and can change the answer: they are part of the key.
   std::string protocol;
@@ -398,10 +412,15 @@ boost::asio::awaitable<void> serve_cached(ChatJob& job, RequestContext& ctx, rou
     co_await next(job, ctx, resolved);
   }
   lead->close();
-  Kept kept = co_await keep_answer(lead->recorded(), job, ctx, lookup, resolved, autoselect);
-  // Followers still waiting are served from the entry, or try on their own.
-  lead->settle(kept.stored ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped,
-               std::move(kept.entry));
+  const std::shared_ptr<const std::string> entry = entry_of(lead->recorded(), job, ctx, lookup);
+  bool stored = false;
+  if (entry != nullptr) {
+    // Followers are served from it at once, not after the store's answer.
+    lead->publish(entry);
+    stored = co_await keep_entry(*entry, ctx, lookup);
+  }
+  // Those still waiting without an entry try on their own.
+  lead->settle(stored ? ResponseFlights::Settled::kept : ResponseFlights::Settled::dropped);
 }
 
 }  // namespace aisbf

@@ -24,7 +24,7 @@ struct ResponseFlights::Flight {
   bool closed = false;
   std::string served_by;  // from the head's x-aisbf-target
   Settled settled = Settled::open;
-  std::shared_ptr<const std::string> entry;  // set once, when settled
+  std::shared_ptr<const std::string> entry;  // published once, before the verdict
   FlightWaiters waiters;
 
   // Under `mutex`: the recording's bytes, up to the cap (past it, none:
@@ -51,7 +51,7 @@ struct ResponseFlights::Flight {
 
   // Under `mutex`: whether a follower at `offset` has news.
   bool news(std::size_t offset, bool following) const {
-    if (settled != Settled::open) return true;
+    if (settled != Settled::open || entry != nullptr) return true;
     if (!following) return false;
     return closed || recorded.overflow || (head && !live) || recorded.body.size() > offset;
   }
@@ -139,7 +139,17 @@ void ResponseFlights::Lead::close() {
 
 const RecordedResponse& ResponseFlights::Lead::recorded() const { return flight_->recorded; }
 
-void ResponseFlights::Lead::settle(Settled outcome, std::shared_ptr<const std::string> entry) {
+void ResponseFlights::Lead::publish(std::shared_ptr<const std::string> entry) {
+  FlightWaiters waiters;
+  {
+    std::lock_guard lock(flight_->mutex);
+    flight_->entry = std::move(entry);
+    waiters = flight_->waiters.take();
+  }
+  waiters.wake();
+}
+
+void ResponseFlights::Lead::settle(Settled outcome) {
   if (settled_) return;
   settled_ = true;
   // Later requests find the answer cached, or lead anew.
@@ -148,7 +158,6 @@ void ResponseFlights::Lead::settle(Settled outcome, std::shared_ptr<const std::s
   {
     std::lock_guard lock(flight_->mutex);
     flight_->settled = outcome;
-    flight_->entry = std::move(entry);
     flight_->closed = true;
     waiters = flight_->waiters.take();
   }

@@ -3,8 +3,8 @@
 // leads; its answer, as its own client gets it, is recorded in the flight
 // (that recording is what the cache keeps: one copy) and published as it
 // grows, so that a streaming follower streams it as it arrives. A follower
-// of a whole answer waits for the leader's verdict and is served from the
-// entry the leader made of it.
+// of a whole answer waits for the entry the leader makes of it (or its
+// verdict) and is served from that.
 //
 // The table holds at most `max_flights`; past that a miss records alone
 // (more upstream calls under a burst of distinct keys, never unbounded
@@ -57,10 +57,11 @@ class ResponseFlights {
     std::optional<GatewayError> error;  // the leader's stream ended with this error
     std::string served_by;              // its x-aisbf-target ("provider/model"): who answered a rotation
     Settled settled = Settled::open;
-    // The answer as a cache entry (cache/entry.hpp), when the leader had a
-    // complete one worth keeping, whether or not the store took it: a
-    // follower is served from it without reading the store (and while the
-    // store is down, without calling upstream itself).
+    // The answer as a cache entry (cache/entry.hpp), once the leader has
+    // made one of a complete answer worth keeping, before it stores it: a
+    // follower is served from it without waiting for the store or reading
+    // it back (and while the store is down or slow, without calling
+    // upstream itself).
     std::shared_ptr<const std::string> entry;
   };
 
@@ -86,10 +87,13 @@ class ResponseFlights {
     // The recording. The leader's own reads need no lock: it is the only
     // writer, and reads once it has stopped writing (after close()).
     const RecordedResponse& recorded() const;
-    // The leader's verdict, and the answer as an entry when it had one
-    // worth keeping (View::entry): followers still waiting are served from
-    // it, or read the store, or try on their own.
-    void settle(Settled outcome, std::shared_ptr<const std::string> entry = nullptr);
+    // The answer as an entry (View::entry), before the store has it:
+    // followers waiting, and requests that join until the verdict, are
+    // served from it.
+    void publish(std::shared_ptr<const std::string> entry);
+    // The leader's verdict: followers still waiting without an entry read
+    // the store (kept), or try on their own.
+    void settle(Settled outcome);
 
    private:
     ResponseFlights* owner_;  // null: a recording nobody can join

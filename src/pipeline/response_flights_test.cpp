@@ -43,7 +43,10 @@ void spawn_follower(asio::io_context& io, std::shared_ptr<ResponseFlights::Fligh
           out.views.push_back(view);
           if (!view) break;
           out.bytes += view->bytes;
-          if (view->closed || view->overflow || view->settled != Settled::open || (view->head && !view->live)) break;
+          if (view->closed || view->overflow || view->settled != Settled::open || view->entry ||
+              (view->head && !view->live)) {
+            break;
+          }
         }
         out.done = true;
       },
@@ -139,24 +142,29 @@ TEST_F(OneFlight, AFollowerOfTheVerdictSleepsThroughTheBytes) {
   EXPECT_EQ(got_.views[0]->entry, nullptr);   // none was given
 }
 
-// The leader's entry reaches the follower with the verdict, kept in the
-// store or not (a store that is down): one copy, shared.
-TEST_F(OneFlight, TheVerdictCarriesTheLeadersEntry) {
+// The leader's entry reaches the followers before its verdict (the store
+// may be slow or down): one copy, shared; so does one that joins between
+// the two.
+TEST_F(OneFlight, TheLeadersEntryWakesFollowersBeforeTheVerdict) {
   spawn_follower(io_, second_.follow, false, kLater, cancel_, got_);
   poll();
+  EXPECT_TRUE(got_.views.empty());
   auto entry = std::make_shared<const std::string>("entry bytes");
-  lead().settle(Settled::dropped, entry);
+  lead().publish(entry);
   poll();
   ASSERT_TRUE(got_.done);
   ASSERT_EQ(got_.views.size(), 1u);
-  EXPECT_EQ(got_.views[0]->settled, Settled::dropped);
+  EXPECT_EQ(got_.views[0]->settled, Settled::open);
   EXPECT_EQ(got_.views[0]->entry, entry);
-  // A follower that asks after the verdict gets it too.
-  Follower late;
-  spawn_follower(io_, second_.follow, false, kLater, cancel_, late);
+  auto late = flights_.join("k", false);
+  ASSERT_NE(late.follow, nullptr);  // still joinable until the verdict
+  Follower third;
+  spawn_follower(io_, late.follow, false, kLater, cancel_, third);
   poll();
-  ASSERT_TRUE(late.done);
-  EXPECT_EQ(late.views[0]->entry, entry);
+  ASSERT_TRUE(third.done);
+  EXPECT_EQ(third.views[0]->entry, entry);
+  lead().settle(Settled::dropped);
+  EXPECT_NE(flights_.join("k", false).lead, nullptr);  // settled: the next one leads
 }
 
 TEST_F(OneFlight, AHeadItCannotFollowLiveWakesALiveFollower) {

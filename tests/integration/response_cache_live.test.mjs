@@ -68,8 +68,13 @@ describe('coalesced streams', { timeout: 300000 }, () => {
       providers: (u) => ({
         mock: mockProvider(u, { models }),
         claude: typedProvider('anthropic', u, { id: 'claude', models }),
+        // The same upstream with the response cache off for its answers.
+        mocknc: mockProvider(u, { id: 'mocknc', models, enable_response_cache: false }),
       }),
-      rotations: { holdrot: { providers: [{ provider_id: 'mock', models: [{ name: 'fault-hold-2', weight: 1 }] }] } },
+      rotations: {
+        holdrot: { providers: [{ provider_id: 'mock', models: [{ name: 'fault-hold-2', weight: 1 }] }] },
+        ncrot: { providers: [{ provider_id: 'mocknc', models: [{ name: 'fault-hold-2', weight: 1 }] }] },
+      },
     });
   });
   after(async () => {
@@ -138,6 +143,29 @@ describe('coalesced streams', { timeout: 300000 }, () => {
       assert.equal(row.model, 'fault-hold-2', JSON.stringify(row));
     }
     assert.deepEqual(rows.map((row) => row.attempts).sort(), ['0', '0', '1']);
+  });
+
+  it("a rotation's candidate with the cache off: its stream is not shared, the other request calls on its own", async () => {
+    const text = fresh('no sharing');
+    const body = chatBody(text, { model: 'rotation/ncrot', temperature: 0, stream: true,
+      stream_options: { include_usage: true } });
+    const before = await upstreamCalls(s);
+    const leader = watched(s.u('/v1/chat/completions'), body);
+    await waitHeld(s, 1);
+    const other = watched(s.u('/v1/chat/completions'), body);
+    // Were it shared, the other would have the leader's first content by
+    // now, while the upstream stream is held; it waits for the leader's
+    // verdict instead (nothing to keep), then calls on its own.
+    await delay(300);
+    assert.equal(await release(s), 1);
+    const l = await leader.done;
+    assert.equal(contentOf(l.events), `You said: ${text}`, l.raw);
+    await waitHeld(s, 1);
+    assert.equal(await release(s), 1);
+    const o = await other.done;
+    assert.equal(contentOf(o.events), `You said: ${text}`, o.raw);
+    assert.deepEqual([l.headers['x-aisbf-cache'], o.headers['x-aisbf-cache']], ['miss', 'miss']);
+    assert.equal(await upstreamCalls(s), before + 2);
   });
 
   it('Anthropic clients: passthrough and translated streams are followed live', async () => {

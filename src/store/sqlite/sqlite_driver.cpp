@@ -234,9 +234,10 @@ Result<std::unique_ptr<SqlConnection>> open_sqlite(const std::string& path) {
   // call now and then (1 run in ~200 of the cache backend's threads test).
   // Tried again until the busy timeout, as a lock would be (this runs on a
   // DB pool thread).
-  for (int waited_ms = 0;; waited_ms += kWalRetryMs) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
     rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-    if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= kBusyTimeoutMs) break;
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(kWalRetryMs));
   }
   if (rc != SQLITE_OK) return sqlite_error(db, rc, "journal_mode");

@@ -8,6 +8,7 @@
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/mcp_routes.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
@@ -199,6 +200,7 @@ constexpr auto kUser = AuthPolicy::user;
 using store::DocKind;
 constexpr auto kPatch = api::kMethodPatch;
 constexpr auto kDelete = api::kMethodDelete;
+constexpr auto kMcp = AuthPolicy::mcp;
 
 // Order matters only among patterns with parameters (see api::RouteMatcher):
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
@@ -244,6 +246,15 @@ const Route kRoutes[] = {
       Body::json_if_sent, true},
      &cache_routes::clear},
     {{"openapi", kGet, "/api/openapi.json", AuthPolicy::public_route}, &admin_config::openapi},
+    // MCP (mcp_routes.hpp): Streamable HTTP on /mcp and AISBF's two
+    // conveniences. Policy `mcp`: 404 while mcp.enabled is off, the Origin
+    // checked, and aisbf.json's mcp tokens admitted besides gateway callers.
+    {{"mcp_post", kPost, "/mcp", kMcp, Format::openai_chat, Body::json}, &mcp_routes::post},
+    {{"mcp_stream", kGet, "/mcp", kMcp}, &mcp_routes::stream},
+    {{"mcp_session_delete", kDelete, "/mcp", kMcp, Format::openai_chat, Body::json_if_sent},
+     &mcp_routes::end_session},
+    {{"mcp_tools", kGet, "/mcp/tools", kMcp}, &mcp_routes::tools},
+    {{"mcp_tools_call", kPost, "/mcp/tools/call", kMcp, Format::openai_chat, Body::json}, &mcp_routes::tools_call},
     // The admin config API (routes_admin_config.hpp): edits are state-changing.
     {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},
     {{"admin_rotations", kGet, "/api/admin/rotations", kAdmin}, &list_entries<kRotation>},

@@ -361,3 +361,29 @@ describe('MCP switched off', { timeout: 60000 }, () => {
     assert.equal((await rpc(s, GATEWAY, { jsonrpc: '2.0', id: 1, method: 'ping' })).status, 404);
   });
 });
+
+describe('MCP chat_completion and the response cache', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startSdkStack({
+      token: GATEWAY,
+      aisbf: { mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG] }, response_cache: { enabled: true } },
+      providers: (u) => ({ mock: mockProvider(u, { models: ['mock-model'] }) }),
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('the same question twice reaches the upstream once; the stats count the hit', async () => {
+    const { client } = await connect(s, FULLCONFIG);
+    const ask = { model: 'mock/mock-model', temperature: 0, messages: [{ role: 'user', content: 'cache me please' }] };
+    const first = await client.callTool({ name: 'chat_completion', arguments: ask });
+    const second = await client.callTool({ name: 'chat_completion', arguments: ask });
+    assert.equal(first.structuredContent.content, 'You said: cache me please');
+    assert.equal(second.structuredContent.content, first.structuredContent.content);
+    assert.equal((await s.mock.chatRequests()).length, 1);
+    const stats = await client.callTool({ name: 'get_cache_stats', arguments: {} });
+    assert.equal(stats.structuredContent.hits, 1);
+    assert.equal(stats.structuredContent.misses, 1);
+    await client.close();
+  });
+});

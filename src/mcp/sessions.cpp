@@ -71,6 +71,27 @@ void Sessions::mark_initialized(std::string_view id) {
   if (it != entries_.end()) it->second.info.initialized = true;
 }
 
+void Sessions::set_revision(std::string_view id, std::string revision) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(id));
+  if (it != entries_.end()) it->second.info.revision = std::move(revision);
+}
+
+bool Sessions::set_outbox(std::string_view id, Outbox deliver) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(id));
+  if (it == entries_.end()) return false;
+  it->second.outbox = std::move(deliver);
+  return true;
+}
+
+Sessions::Outbox Sessions::outbox(std::string_view id, std::string_view owner) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(std::string(id));
+  if (it == entries_.end() || it->second.owner != owner) return {};
+  return it->second.outbox;
+}
+
 bool Sessions::alive(std::string_view id, Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(std::string(id));

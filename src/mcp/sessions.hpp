@@ -40,6 +40,16 @@ class Sessions {
   // restarts.
   std::optional<Info> touch(std::string_view id, std::string_view owner, Clock::time_point now);
   void mark_initialized(std::string_view id);
+  // The legacy HTTP+SSE transport negotiates after the session exists.
+  void set_revision(std::string_view id, std::string revision);
+
+  // Legacy HTTP+SSE: where the session's answers go (its GET stream).
+  // `deliver` takes one SSE event, may be called from any thread, and
+  // returns false once the stream is gone.
+  using Outbox = std::function<bool(std::string event)>;
+  bool set_outbox(std::string_view id, Outbox deliver);
+  // The session's outbox, when it exists, belongs to `owner` and has one.
+  Outbox outbox(std::string_view id, std::string_view owner);
   // Whether the session still exists and has not expired (its idle clock
   // is not restarted: a server-to-client stream watching it is not use).
   bool alive(std::string_view id, Clock::time_point now) const;
@@ -66,6 +76,7 @@ class Sessions {
     Clock::time_point used;
     std::list<std::string>::iterator lru;
     std::unordered_map<std::string, std::function<void()>> requests;
+    Outbox outbox;
   };
   using Map = std::unordered_map<std::string, Entry>;
   // Under the lock: drops `it`, handing its cancellations to `out`.

@@ -88,5 +88,24 @@ TEST(McpSessions, EndingASessionCancelsItsRequests) {
   EXPECT_EQ(s.size(), 0u);
 }
 
+TEST(McpSessions, LegacyOutboxAndLateRevision) {
+  Sessions s(10, 1h);
+  s.open("a", "o", "", t0);
+  EXPECT_FALSE(s.outbox("a", "o"));
+  std::vector<std::string> sent;
+  EXPECT_TRUE(s.set_outbox("a", [&](std::string e) {
+    sent.push_back(std::move(e));
+    return true;
+  }));
+  EXPECT_FALSE(s.set_outbox("zz", [](std::string) { return true; }));
+  EXPECT_FALSE(s.outbox("a", "other"));
+  auto deliver = s.outbox("a", "o");
+  ASSERT_TRUE(deliver);
+  EXPECT_TRUE(deliver("x"));
+  EXPECT_EQ(sent, std::vector<std::string>{"x"});
+  s.set_revision("a", "2024-11-05");
+  EXPECT_EQ(s.touch("a", "o", t0)->revision, "2024-11-05");
+}
+
 }  // namespace
 }  // namespace aisbf::mcp

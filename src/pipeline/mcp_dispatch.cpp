@@ -4,9 +4,11 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include "auth/token_auth.hpp"
 #include "pipeline/app.hpp"
 
 namespace aisbf {
@@ -16,13 +18,14 @@ namespace {
 namespace json = boost::json;
 using boost::asio::awaitable;
 
-// notifications/progress on the POST's SSE stream.
+// notifications/progress on the POST's SSE stream (legacy: the session's GET stream).
 class StreamProgress final : public McpProgress {
  public:
   StreamProgress(McpExchange& x, json::value token) : x_(x), token_(std::move(token)) {}
   awaitable<bool> report(double progress, std::string_view message) override {
     json::object params{{"progressToken", token_}, {"progress", progress}, {"message", message}};
     const std::string event = sse_event(mcp::notification_message("notifications/progress", std::move(params)));
+    if (x_.outbox) co_return x_.outbox(event);
     const bool written = co_await x_.ex.stream_write(event);
     co_return written && !x_.client_gone;
   }
@@ -100,6 +103,17 @@ awaitable<std::optional<json::object>> tools_call(McpExchange& x, const mcp::Mes
 }
 
 }  // namespace
+
+mcp::Caller mcp_caller(const http::Exchange& ex, const RequestContext& ctx) {
+  const auto bearer = auth::bearer_token(std::string_view(ex.request()[boost::beast::http::field::authorization]));
+  return mcp::caller_of(*ctx.config, bearer, ctx.principal);
+}
+
+awaitable<void> refuse_rpc(http::Exchange& ex, const RequestContext& ctx, int status, int code, std::string_view text) {
+  const std::string body = json::serialize(mcp::error_message(nullptr, code, text));
+  const HeaderList headers{{"x-request-id", ctx.request_id}};
+  co_await ex.send(status, "application/json", body, headers);
+}
 
 std::string sse_event(const json::object& message) {
   return fmt::format("event: message\ndata: {}\n\n", json::serialize(message));

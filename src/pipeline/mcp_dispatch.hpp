@@ -12,6 +12,7 @@
 #include "http/exchange.hpp"
 #include "mcp/access.hpp"
 #include "mcp/jsonrpc.hpp"
+#include "mcp/sessions.hpp"
 #include "pipeline/mcp_tools.hpp"
 #include "pipeline/request_context.hpp"
 
@@ -27,6 +28,8 @@ struct McpExchange {
   mcp::Caller caller;
   std::string session;   // Mcp-Session-Id; empty for AISBF's conveniences
   bool sse = false;      // the answer is an SSE stream (begun): progress may go out
+  // Legacy HTTP+SSE: answers and progress go to the session's GET stream.
+  mcp::Sessions::Outbox outbox = {};
   McpCancel* current = nullptr;  // the call running now (the client's disconnect fires it)
   bool client_gone = false;
 };
@@ -58,6 +61,13 @@ void take_notification(McpExchange& x, const mcp::Message& m);
 // Whether a message is a tools/call asking for progress (it makes the
 // answer an SSE stream when the client accepts one).
 bool wants_progress(const mcp::Message& m);
+
+// The caller's MCP access (its bearer token and the gateway's principal).
+mcp::Caller mcp_caller(const http::Exchange& ex, const RequestContext& ctx);
+
+// A transport-level refusal: the HTTP status and a JSON-RPC error without an id.
+boost::asio::awaitable<void> refuse_rpc(http::Exchange& ex, const RequestContext& ctx, int status, int code,
+                                        std::string_view text);
 
 // An SSE event carrying one JSON-RPC message.
 std::string sse_event(const boost::json::object& message);

@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "auth/api_tokens.hpp"
-#include "auth/token_auth.hpp"
 #include "mcp/protocol.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/mcp_dispatch.hpp"
@@ -30,11 +29,6 @@ using Kind = mcp::Message::Kind;
 constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
 constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
 
-mcp::Caller caller_of(const http::Exchange& ex, const RequestContext& ctx) {
-  const auto bearer = auth::bearer_token(std::string_view(ex.request()[bhttp::field::authorization]));
-  return mcp::caller_of(*ctx.config, bearer, ctx.principal);
-}
-
 HeaderList base_headers(const RequestContext& ctx, std::string_view session) {
   HeaderList h{{"x-request-id", ctx.request_id}};
   if (!session.empty()) h.emplace_back(std::string(kSessionHeader), std::string(session));
@@ -44,13 +38,6 @@ HeaderList base_headers(const RequestContext& ctx, std::string_view session) {
 awaitable<void> send_message(http::Exchange& ex, int status, const json::value& body, const HeaderList& headers) {
   const std::string text = json::serialize(body);
   co_await ex.send(status, "application/json", text, headers);
-}
-
-// A transport-level refusal: the HTTP status and a JSON-RPC error without an id.
-awaitable<void> refuse(http::Exchange& ex, const RequestContext& ctx, int status, int code, std::string_view text) {
-  const json::value body = mcp::error_message(nullptr, code, text);
-  const HeaderList headers = base_headers(ctx, {});
-  co_await send_message(ex, status, body, headers);
 }
 
 bool accepts(const http::Exchange& ex, std::string_view type) {
@@ -77,18 +64,18 @@ awaitable<std::optional<SessionCheck>> check_session(http::Exchange& ex, const R
   if (!version.empty() && !mcp::is_supported(version)) {
     const std::string text =
         fmt::format("unsupported MCP-Protocol-Version '{}': this server speaks {}", version, supported_list());
-    co_await refuse(ex, ctx, 400, mcp::kInvalidRequest, text);
+    co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest, text);
     co_return std::nullopt;
   }
   const auto id = std::string_view(ex.request()[kSessionHeader]);
   if (id.empty()) {
-    co_await refuse(ex, ctx, 400, mcp::kInvalidRequest,
+    co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest,
                     "Mcp-Session-Id is missing: send initialize first and then its Mcp-Session-Id on every request");
     co_return std::nullopt;
   }
   auto info = app.mcp_sessions().touch(id, caller.owner, std::chrono::steady_clock::now());
   if (!info) {
-    co_await refuse(ex, ctx, 404, mcp::kInvalidRequest, "session not found or expired: send initialize again");
+    co_await refuse_rpc(ex, ctx, 404, mcp::kInvalidRequest, "session not found or expired: send initialize again");
     co_return std::nullopt;
   }
   co_return SessionCheck{std::string(id), version.empty() ? info->revision : std::string(version)};
@@ -148,14 +135,14 @@ awaitable<void> answer_all(McpExchange& x, const mcp::Incoming& in) {
 
 awaitable<void> post(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
   const mcp::Incoming in = mcp::parse_body(ex.request().body());
-  if (in.parse_failed) co_return co_await refuse(ex, ctx, 400, mcp::kParseError, "parse error: the body is not JSON");
-  const mcp::Caller caller = caller_of(ex, ctx);
+  if (in.parse_failed) co_return co_await refuse_rpc(ex, ctx, 400, mcp::kParseError, "parse error: the body is not JSON");
+  const mcp::Caller caller = mcp_caller(ex, ctx);
   const bool has_initialize = std::any_of(in.messages.begin(), in.messages.end(), [](const mcp::Message& m) {
     return m.kind == Kind::request && m.method == "initialize";
   });
   if (has_initialize) {
     if (in.batch)
-      co_return co_await refuse(ex, ctx, 400, mcp::kInvalidRequest, "initialize must be sent alone, not in a batch");
+      co_return co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest, "initialize must be sent alone, not in a batch");
     co_return co_await initialize(app, ex, ctx, caller, in.messages.front());
   }
   auto session = co_await check_session(ex, ctx, app, caller);
@@ -163,7 +150,7 @@ awaitable<void> post(App& app, http::Exchange& ex, RequestContext& ctx, const ap
   if (in.batch && !mcp::allows_batch(session->revision)) {
     const std::string text = fmt::format(
         "protocol revision {} does not take JSON-RPC batches: send one message per request", session->revision);
-    co_return co_await refuse(ex, ctx, 400, mcp::kInvalidRequest, text);
+    co_return co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest, text);
   }
   McpExchange x{app, ex, ctx, caller, session->id};
   for (const auto& m : in.messages) {
@@ -190,9 +177,9 @@ awaitable<void> post(App& app, http::Exchange& ex, RequestContext& ctx, const ap
 // resource or list changes to announce), so it carries a comment every
 // 15 s and ends with the session (DELETE, expiry, shutdown) or the client.
 awaitable<void> stream(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
-  const mcp::Caller caller = caller_of(ex, ctx);
+  const mcp::Caller caller = mcp_caller(ex, ctx);
   if (!accepts(ex, "text/event-stream"))
-    co_return co_await refuse(ex, ctx, 406, mcp::kInvalidRequest, "GET /mcp is an SSE stream: accept text/event-stream");
+    co_return co_await refuse_rpc(ex, ctx, 406, mcp::kInvalidRequest, "GET /mcp is an SSE stream: accept text/event-stream");
   auto session = co_await check_session(ex, ctx, app, caller);
   if (!session) co_return;
   HeaderList headers = base_headers(ctx, session->id);
@@ -217,17 +204,17 @@ awaitable<void> stream(App& app, http::Exchange& ex, RequestContext& ctx, const 
 }
 
 awaitable<void> end_session(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
-  const mcp::Caller caller = caller_of(ex, ctx);
+  const mcp::Caller caller = mcp_caller(ex, ctx);
   const auto id = std::string_view(ex.request()[kSessionHeader]);
-  if (id.empty()) co_return co_await refuse(ex, ctx, 400, mcp::kInvalidRequest, "Mcp-Session-Id is missing");
+  if (id.empty()) co_return co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest, "Mcp-Session-Id is missing");
   if (!app.mcp_sessions().close(id, caller.owner))
-    co_return co_await refuse(ex, ctx, 404, mcp::kInvalidRequest, "session not found or expired");
+    co_return co_await refuse_rpc(ex, ctx, 404, mcp::kInvalidRequest, "session not found or expired");
   const HeaderList headers = base_headers(ctx, {});
   co_await ex.send(200, "application/json", "{}", headers);
 }
 
 awaitable<void> tools(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
-  const mcp::Caller caller = caller_of(ex, ctx);
+  const mcp::Caller caller = mcp_caller(ex, ctx);
   const json::value body = json::object{{"tools", mcp_tool_registry().list(caller.level)}};
   const HeaderList headers = base_headers(ctx, {});
   co_await send_message(ex, 200, body, headers);
@@ -245,7 +232,7 @@ awaitable<void> tools_call(App& app, http::Exchange& ex, RequestContext& ctx, co
     e.code = "invalid_body";
     co_return co_await send_error(ex, e, ctx);
   }
-  McpExchange x{app, ex, ctx, caller_of(ex, ctx), {}};
+  McpExchange x{app, ex, ctx, mcp_caller(ex, ctx), {}};
   ex.watch_disconnect([&x] {
     x.client_gone = true;
     if (x.current != nullptr) x.current->fire();

@@ -26,6 +26,9 @@ awaitable<void> stream(App& app, http::Exchange& ex, RequestContext& ctx, const 
 awaitable<void> end_session(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 awaitable<void> tools(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 awaitable<void> tools_call(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
+// The legacy HTTP+SSE transport (mcp_legacy.cpp): GET /mcp/sse, POST /mcp/messages?sessionId=….
+awaitable<void> legacy_stream(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
+awaitable<void> legacy_post(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 
 }  // namespace mcp_routes
 }  // namespace aisbf

@@ -255,6 +255,8 @@ const Route kRoutes[] = {
      &mcp_routes::end_session},
     {{"mcp_tools", kGet, "/mcp/tools", kMcp}, &mcp_routes::tools},
     {{"mcp_tools_call", kPost, "/mcp/tools/call", kMcp, Format::openai_chat, Body::json}, &mcp_routes::tools_call},
+    {{"mcp_legacy_stream", kGet, "/mcp/sse", kMcp}, &mcp_routes::legacy_stream},
+    {{"mcp_legacy_post", kPost, "/mcp/messages", kMcp, Format::openai_chat, Body::json}, &mcp_routes::legacy_post},
     // The admin config API (routes_admin_config.hpp): edits are state-changing.
     {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},
     {{"admin_rotations", kGet, "/api/admin/rotations", kAdmin}, &list_entries<kRotation>},

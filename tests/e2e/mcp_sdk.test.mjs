@@ -10,6 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { startSdkStack, request, post, mockProvider, tmpDir, MOCK_KEY } from './common.mjs';
 
@@ -30,6 +31,14 @@ async function connect(s, token, { headers = {} } = {}) {
     requestInit: { headers: { ...bearer(token), ...headers } },
   });
   const client = new Client({ name: 'aisbf-e2e', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+// The legacy HTTP+SSE transport (GET /mcp/sse, POST /mcp/messages).
+async function connectLegacy(s, token) {
+  const transport = new SSEClientTransport(new URL(`${s.url}/mcp/sse`), { requestInit: { headers: bearer(token) } });
+  const client = new Client({ name: 'aisbf-e2e-legacy', version: '1.0.0' }, { capabilities: {} });
   await client.connect(transport);
   return { client, transport };
 }
@@ -289,6 +298,63 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const notification = await rpc(s, AUTOSELECT, { jsonrpc: '2.0', method: 'notifications/initialized' },
       { 'mcp-session-id': now.id });
     assert.equal(notification.status, 202);
+  });
+
+  it('the legacy HTTP+SSE transport: tools per level, list_models, chat with progress', async (t) => {
+    const { client: auto } = await connectLegacy(s, AUTOSELECT);
+    t.after(() => auto.close());
+    assert.deepEqual((await auto.listTools()).tools.map((t) => t.name), MODEL_TOOLS);
+    await assert.rejects(auto.callTool({ name: 'get_cache_stats', arguments: {} }), (e) => e.code === -32602);
+
+    const { client, transport } = await connectLegacy(s, FULLCONFIG);
+    t.after(() => client.close());  // an open stream would keep the test process alive
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), FULL_TOOLS);
+    const models = await client.callTool({ name: 'list_models', arguments: {} });
+    assert.ok(models.structuredContent.data.some((m) => m.id === 'mock/mock-model'));
+    // The progress notifications as they arrive on the stream, before the
+    // answer: the SDK hands notifications to its handlers a microtask late,
+    // so those that reach it in the same read as the answer are dropped by
+    // onprogress (the SSE client's quirk, not the order on the wire).
+    const wire = [];
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (message.method === 'notifications/progress') wire.push(message.params);
+      else if (message.id !== undefined) wire.push({ answer: message.id });
+      deliver(message, extra);
+    };
+    const r = await client.callTool(
+      { name: 'chat_completion', arguments: { model: 'mock/mock-model', messages: [{ role: 'user', content: LONG }] } },
+      undefined, { onprogress: () => {} });
+    assert.equal(r.structuredContent.content, `You said: ${LONG}`);
+    const progress = wire.slice(0, -1);
+    assert.ok(wire.at(-1).answer !== undefined, JSON.stringify(wire.at(-1)));
+    assert.ok(progress.length >= 3, `only ${progress.length} progress notifications`);
+    progress.forEach((p, i) => assert.equal(p.progress, i + 1));
+    assert.equal(progress.at(-1).message, `You said: ${LONG}`);
+  });
+
+  it('the legacy transport: notifications/cancelled stops the upstream call; a closed stream ends the session', async (t) => {
+    const { client, transport } = await connectLegacy(s, AUTOSELECT);
+    t.after(() => client.close());
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: 'chat_completion', arguments: { model: 'mock/fault-hold-2', messages: [{ role: 'user', content: LONG }] } },
+      undefined, { signal: controller.signal, onprogress: () => controller.abort('enough') });
+    await assert.rejects(call);
+    const st = await s.mock.waitStats((x) => x.aborted >= 1, 5000);
+    assert.equal(st.aborted, 1);
+    const endpoint = transport._endpoint;  // the SDK keeps the endpoint event's URL here
+    await client.close();
+    // The session lived as long as its stream (the gateway notices within a second).
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' });
+    let status = 202;
+    for (let i = 0; i < 50 && status !== 404; i++) {
+      status = (await request(endpoint.href, {
+        method: 'POST', headers: { ...bearer(AUTOSELECT), 'content-type': 'application/json' }, body: ping,
+      })).status;
+      if (status !== 404) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 404);
   });
 
   it('a wrong Origin is refused with 403; the own and listed ones pass', async () => {

@@ -127,10 +127,46 @@ constexpr std::string_view kCacheOutput = R"({
   "required": ["backend", "hits", "misses"]
 })";
 
+constexpr std::string_view kIdInput = R"j({
+  "type": "object",
+  "properties": {"id": {"type": "string", "description": "the entry's id"}},
+  "required": ["id"],
+  "additionalProperties": false
+})j";
+
+constexpr std::string_view kSetEntryInput = R"j({
+  "type": "object",
+  "properties": {
+    "id": {"type": "string", "description": "the entry's id (created when new, replaced otherwise)"},
+    "config": {"type": "object", "description": "the whole entry as the config file holds it; a masked secret sent back as read keeps the stored one"}
+  },
+  "required": ["id", "config"],
+  "additionalProperties": false
+})j";
+
+constexpr std::string_view kEntryOutput = R"({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]})";
+constexpr std::string_view kDeletedOutput = R"({"type": "object", "properties": {"deleted": {"type": "string"}}, "required": ["deleted"]})";
+
+constexpr std::string_view kSettingsInput = R"j({
+  "type": "object",
+  "properties": {"settings": {"type": "object", "description": "aisbf.json sections to replace, each whole (as get_server_config shows them)"}},
+  "required": ["settings"],
+  "additionalProperties": false
+})j";
+
+constexpr std::string_view kSettingsOutput = R"({"type": "object", "properties": {"settings": {"type": "object"}}, "required": ["settings"]})";
+constexpr std::string_view kReloadOutput = R"({"type": "object", "properties": {"reloaded": {"type": "boolean"}, "warnings": {"type": "array"}}})";
+
 struct Tool {
   mcp::ToolSpec spec;
   Handler handler;
 };
+
+constexpr auto kFull = Level::fullconfig;
+constexpr auto kProvider = EntryKind::provider;
+constexpr auto kRotation = EntryKind::rotation;
+constexpr auto kAutoselect = EntryKind::autoselect;
+using namespace mcp_config;
 
 // Phase 1 of issue 13: the model tools (autoselect tokens and up), chat,
 // and the cache stats (full config).
@@ -159,6 +195,51 @@ const Tool kTools[] = {
       "The response cache's backend, hits, misses, hit rate, evictions, bytes and entries.", kNoArguments,
       kCacheOutput, true, false, false, Level::fullconfig},
      &get_cache_stats},
+    // Configuration (mcp_config_tools.cpp): the admin config API's validation and atomic writes.
+    {{"get_provider_config", "Provider configuration", "One provider of providers.json, secrets masked.", kIdInput,
+      kEntryOutput, true, false, false, kFull},
+     &get_entry<kProvider>},
+    {{"set_provider_config", "Set a provider",
+      "Creates or replaces one provider of providers.json, checked as a reload would check it (nothing is written "
+      "when it has errors), written atomically and served at once.",
+      kSetEntryInput, kEntryOutput, false, true, false, kFull},
+     &set_entry<kProvider>},
+    {{"delete_provider_config", "Delete a provider",
+      "Removes one provider (refused while a rotation or autoselect uses it).", kIdInput, kDeletedOutput, false, true,
+      false, kFull},
+     &delete_entry<kProvider>},
+    {{"get_rotation_config", "Rotation configuration", "One rotation of rotations.json, secrets masked.", kIdInput,
+      kEntryOutput, true, false, false, kFull},
+     &get_entry<kRotation>},
+    {{"set_rotation_config", "Set a rotation", "Creates or replaces one rotation, checked as a reload would check it.",
+      kSetEntryInput, kEntryOutput, false, true, false, kFull},
+     &set_entry<kRotation>},
+    {{"delete_rotation_config", "Delete a rotation", "Removes one rotation (refused while an autoselect uses it).",
+      kIdInput, kDeletedOutput, false, true, false, kFull},
+     &delete_entry<kRotation>},
+    {{"get_autoselect_config", "Autoselect configuration", "One autoselect of autoselect.json.", kIdInput,
+      kEntryOutput, true, false, false, kFull},
+     &get_entry<kAutoselect>},
+    {{"set_autoselect_config", "Set an autoselect",
+      "Creates or replaces one autoselect, checked as a reload would check it.", kSetEntryInput, kEntryOutput, false,
+      true, false, kFull},
+     &set_entry<kAutoselect>},
+    {{"delete_autoselect_config", "Delete an autoselect", "Removes one autoselect.", kIdInput, kDeletedOutput, false,
+      true, false, kFull},
+     &delete_entry<kAutoselect>},
+    {{"get_server_config", "Server configuration", "aisbf.json's sections, secrets masked.", kNoArguments,
+      kSettingsOutput, true, false, false, kFull},
+     &get_server_config},
+    {{"set_server_config", "Set server configuration",
+      "Replaces the given aisbf.json sections, each whole, checked as a reload would check them; the answer lists "
+      "the settings that take effect only at the next start.",
+      kSettingsInput, kSettingsOutput, false, true, false, kFull},
+     &set_server_config},
+    {{"reload_config", "Reload the configuration",
+      "Reads the four config files again (as SIGHUP); with errors the running configuration stays and the "
+      "diagnostics say what to fix.",
+      kNoArguments, kReloadOutput, false, false, false, kFull},
+     &reload_config},
 };
 
 std::vector<mcp::ToolSpec> specs_of_tools() {

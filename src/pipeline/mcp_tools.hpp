@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "config/config_edit.hpp"
 #include "http/upstream_client.hpp"
 #include "mcp/access.hpp"
 #include "mcp/tools.hpp"
@@ -67,5 +68,20 @@ boost::asio::awaitable<std::optional<boost::json::object>> run_mcp_tool(std::siz
 // apply as to an HTTP client.
 boost::asio::awaitable<std::optional<boost::json::object>> mcp_chat_completion(McpToolCall& call,
                                                                                boost::json::object args);
+
+// The configuration tools (mcp_config_tools.cpp), through the admin config
+// API's functions: validation, atomic writes, masked secrets.
+namespace mcp_config {
+using ToolAnswer = boost::asio::awaitable<std::optional<boost::json::object>>;
+template <EntryKind K>
+ToolAnswer get_entry(McpToolCall& call, boost::json::object args);
+template <EntryKind K>
+ToolAnswer set_entry(McpToolCall& call, boost::json::object args);
+template <EntryKind K>
+ToolAnswer delete_entry(McpToolCall& call, boost::json::object args);
+ToolAnswer get_server_config(McpToolCall& call, boost::json::object args);
+ToolAnswer set_server_config(McpToolCall& call, boost::json::object args);
+ToolAnswer reload_config(McpToolCall& call, boost::json::object args);
+}  // namespace mcp_config
 
 }  // namespace aisbf

@@ -20,7 +20,10 @@ const FULLCONFIG = 'e2e-mcp-fullconfig-token';
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
 const MODEL_TOOLS = ['list_models', 'list_rotations', 'list_autoselect', 'get_model_info', 'chat_completion'];
-const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats'];
+const CONFIG_TOOLS = ['provider', 'rotation', 'autoselect']
+  .flatMap((k) => [`get_${k}_config`, `set_${k}_config`, `delete_${k}_config`]);
+const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
+  'reload_config'];
 
 // ~9 pieces of 24 bytes from the mock when streamed.
 const LONG = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen '
@@ -147,6 +150,46 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const stats = await client.callTool({ name: 'get_cache_stats', arguments: {} });
     assert.equal(stats.isError, false);
     assert.equal(typeof stats.structuredContent.hits, 'number');
+    await client.close();
+  });
+
+  it('config tools: a provider set over MCP is served at once, read masked, refused with diagnostics, deleted', async () => {
+    const { client } = await connect(s, FULLCONFIG);
+    const set = await client.callTool({
+      name: 'set_provider_config',
+      arguments: { id: 'extra', config: mockProvider(s.mock.url, { id: 'extra', models: ['mock-model'] }) },
+    });
+    assert.equal(set.isError, false, JSON.stringify(set));
+    const listed = await request(s.u('/api/v1/models'), { headers: bearer(GATEWAY) });
+    assert.ok(listed.json().data.some((m) => m.id === 'extra/mock-model'), listed.text);
+    const chat = await client.callTool({
+      name: 'chat_completion', arguments: { model: 'extra/mock-model', messages: [{ role: 'user', content: 'new one' }] },
+    });
+    assert.equal(chat.structuredContent.content, 'You said: new one');
+
+    const read = await client.callTool({ name: 'get_provider_config', arguments: { id: 'extra' } });
+    assert.equal(read.structuredContent.id, 'extra');
+    assert.ok(read.structuredContent.provider.api_key, JSON.stringify(read));
+    assert.notEqual(read.structuredContent.provider.api_key, MOCK_KEY, 'the key is masked on read');
+
+    const bad = await client.callTool({
+      name: 'set_provider_config', arguments: { id: 'broken', config: { type: 'openai', endpoint: 'not a url', models: 5 } },
+    });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0].text, /error/);
+    assert.equal((await client.callTool({ name: 'get_provider_config', arguments: { id: 'broken' } })).isError, true);
+
+    const del = await client.callTool({ name: 'delete_provider_config', arguments: { id: 'extra' } });
+    assert.deepEqual(del.structuredContent, { deleted: 'extra' });
+    const after = await request(s.u('/api/v1/models'), { headers: bearer(GATEWAY) });
+    assert.ok(!after.json().data.some((m) => m.id === 'extra/mock-model'));
+
+    const server = await client.callTool({ name: 'get_server_config', arguments: {} });
+    assert.ok(server.structuredContent.settings.mcp, 'aisbf.json sections are listed');
+    assert.ok(!JSON.stringify(server).includes(FULLCONFIG), 'the MCP tokens are masked');
+    const reload = await client.callTool({ name: 'reload_config', arguments: {} });
+    assert.equal(reload.isError, false, JSON.stringify(reload));
+    assert.equal(reload.structuredContent.reloaded, true);
     await client.close();
   });
 

@@ -1,12 +1,16 @@
 #include "pipeline/mcp_tools.hpp"
 
+#include <cctype>
+
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
 #include "api/admin_json.hpp"
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/route_table.hpp"
 #include "pipeline/routes_cache.hpp"
+#include "pipeline/usage_routes.hpp"
 #include "pipeline/user_routes.hpp"
 
 namespace aisbf {
@@ -56,6 +60,35 @@ awaitable<Result> get_model_info(McpToolCall& call, json::object args) {
 awaitable<Result> get_cache_stats(McpToolCall& call, json::object) {
   auto stats = co_await cache_routes::stats_json(call.app, call.ctx);
   co_return mcp::structured_result(std::move(stats));
+}
+
+awaitable<Result> get_provider_health(McpToolCall& call, json::object) {
+  co_return list_result(health_report_json(call.app));
+}
+
+// Unreserved characters pass; everything else is %-escaped (a time's ':' and '+').
+std::string query_escaped(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// The arguments as GET /api/admin/usage's query: the same parsing and checks.
+awaitable<Result> get_usage_stats(McpToolCall& call, json::object args) {
+  std::string target = "/api/admin/usage?format=json";
+  for (const auto& [key, value] : args) {
+    if (!value.is_string()) continue;  // the schema allows strings only
+    target += fmt::format("&{}={}", std::string_view(key), query_escaped(value.as_string()));
+  }
+  auto report = co_await usage_report_for(call.app, target);
+  if (!report) co_return mcp::error_result(report.error().message);
+  co_return list_result(*report);
 }
 
 constexpr std::string_view kNoArguments = R"({"type":"object","properties":{},"additionalProperties":false})";
@@ -127,6 +160,22 @@ constexpr std::string_view kCacheOutput = R"({
   "required": ["backend", "hits", "misses"]
 })";
 
+constexpr std::string_view kUsageInput = R"j({
+  "type": "object",
+  "properties": {
+    "from": {"type": "string", "description": "start: ISO 8601 (2026-12-01 or 2026-12-01T10:00:00Z) or unix seconds; default 24 h ago"},
+    "to": {"type": "string", "description": "end, in the same forms; default now"},
+    "bucket": {"enum": ["hour", "day"], "description": "a time series in these steps"},
+    "group_by": {"enum": ["user", "provider", "model", "rotation", "token"], "description": "totals per key"},
+    "user": {"type": "string"}, "provider": {"type": "string"}, "model": {"type": "string"},
+    "rotation": {"type": "string"}, "token": {"type": "string"}
+  },
+  "additionalProperties": false
+})j";
+
+constexpr std::string_view kUsageOutput = R"({"type": "object", "properties": {"totals": {"type": "object"}}, "required": ["totals"]})";
+constexpr std::string_view kHealthOutput = R"({"type": "object"})";
+
 constexpr std::string_view kIdInput = R"j({
   "type": "object",
   "properties": {"id": {"type": "string", "description": "the entry's id"}},
@@ -195,6 +244,16 @@ const Tool kTools[] = {
       "The response cache's backend, hits, misses, hit rate, evictions, bytes and entries.", kNoArguments,
       kCacheOutput, true, false, false, Level::fullconfig},
      &get_cache_stats},
+    {{"get_usage_stats", "Usage statistics",
+      "Requests, tokens and cost over a time range (default the last 24 h), in totals, per hour or day, and per "
+      "user, provider, model, rotation or token; as GET /api/admin/usage reports them.",
+      kUsageInput, kUsageOutput, true, false, false, kFull},
+     &get_usage_stats},
+    {{"get_provider_health", "Provider health",
+      "Each provider/model's health (failures, cooldowns), learned rate limits, request spacing and token "
+      "windows, as GET /api/admin/health shows them.",
+      kNoArguments, kHealthOutput, true, false, false, kFull},
+     &get_provider_health},
     // Configuration (mcp_config_tools.cpp): the admin config API's validation and atomic writes.
     {{"get_provider_config", "Provider configuration", "One provider of providers.json, secrets masked.", kIdInput,
       kEntryOutput, true, false, false, kFull},

@@ -147,11 +147,7 @@ awaitable<void> autoselect_models(App& app, http::Exchange& ex, RequestContext& 
 }
 
 awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  auto& state = app.state();
-  api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
-  api::AccountCounters accounts;
-  if (account_counters(app, accounts)) views.accounts = &accounts;
-  co_await send_json(ex, 200, api::health_json(views, std::chrono::steady_clock::now()), ctx.request_id);
+  co_await send_json(ex, 200, health_report_json(app), ctx.request_id);
 }
 
 // POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).
@@ -398,6 +394,14 @@ std::vector<api::RouteSpec> specs_of(std::span<const Route> routes) {
 }
 
 }  // namespace
+
+std::string health_report_json(App& app) {
+  auto& state = app.state();
+  api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
+  api::AccountCounters accounts;
+  if (account_counters(app, accounts)) views.accounts = &accounts;
+  return api::health_json(views, std::chrono::steady_clock::now());
+}
 
 std::span<const Route> route_table() { return kRoutes; }
 

@@ -22,7 +22,7 @@ const bearer = (token) => ({ authorization: `Bearer ${token}` });
 const MODEL_TOOLS = ['list_models', 'list_rotations', 'list_autoselect', 'get_model_info', 'chat_completion'];
 const CONFIG_TOOLS = ['provider', 'rotation', 'autoselect']
   .flatMap((k) => [`get_${k}_config`, `set_${k}_config`, `delete_${k}_config`]);
-const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
+const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', 'get_usage_stats', 'get_provider_health', ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
   'reload_config'];
 
 // ~9 pieces of 24 bytes from the mock when streamed.
@@ -190,6 +190,31 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const reload = await client.callTool({ name: 'reload_config', arguments: {} });
     assert.equal(reload.isError, false, JSON.stringify(reload));
     assert.equal(reload.structuredContent.reloaded, true);
+    await client.close();
+  });
+
+  it('get_usage_stats reports the chats made over MCP; get_provider_health the targets', async () => {
+    const { client } = await connect(s, FULLCONFIG);
+    const chat = await client.callTool({
+      name: 'chat_completion', arguments: { model: 'mock/mock-model', messages: [{ role: 'user', content: 'count me' }] },
+    });
+    assert.equal(chat.isError, false);
+    const flushed = await post(s.u('/api/admin/usage/flush'), undefined, { headers: bearer(GATEWAY) });
+    assert.equal(flushed.status, 200, flushed.text);
+    const usage = await client.callTool({ name: 'get_usage_stats', arguments: { group_by: 'model' } });
+    assert.equal(usage.isError, false, JSON.stringify(usage));
+    assert.ok(usage.structuredContent.totals.requests >= 1, JSON.stringify(usage.structuredContent));
+    const bad = await client.callTool({ name: 'get_usage_stats', arguments: { from: 'last tuesday' } });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0].text, /from/);
+    const enumBad = await client.callTool({ name: 'get_usage_stats', arguments: { group_by: 'colour' } });
+    assert.equal(enumBad.isError, true);
+    assert.match(enumBad.content[0].text, /group_by/);
+
+    const health = await client.callTool({ name: 'get_provider_health', arguments: {} });
+    assert.equal(health.isError, false);
+    const direct = await request(s.u('/api/admin/health'), { headers: bearer(GATEWAY) });
+    assert.deepEqual(Object.keys(health.structuredContent).sort(), Object.keys(direct.json()).sort());
     await client.close();
   });
 

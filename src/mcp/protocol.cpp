@@ -20,9 +20,10 @@ bool allows_batch(std::string_view revision) { return revision < std::string_vie
 boost::json::object initialize_result(std::string_view revision, const ServerIdentity& server) {
   boost::json::object out;
   out["protocolVersion"] = revision;
-  // Tools only; the list does not change within a session (a reload may
-  // change what a tool answers, not which tools exist).
-  out["capabilities"] = boost::json::object{{"tools", boost::json::object{{"listChanged", false}}}};
+  // The lists do not change within a session (a reload may change what a
+  // tool or resource answers, not which exist).
+  const boost::json::object fixed{{"listChanged", false}};
+  out["capabilities"] = boost::json::object{{"tools", fixed}, {"resources", fixed}, {"prompts", fixed}};
   out["serverInfo"] = boost::json::object{{"name", server.name}, {"version", server.version}};
   if (!server.instructions.empty()) out["instructions"] = server.instructions;
   return out;

@@ -37,7 +37,8 @@ struct ServerIdentity {
   std::string_view instructions;
 };
 
-// The `initialize` result: revision, capabilities (tools), server info.
+// The `initialize` result: revision, capabilities (tools, resources,
+// prompts), server info.
 boost::json::object initialize_result(std::string_view revision, const ServerIdentity& server);
 
 }  // namespace aisbf::mcp

@@ -26,6 +26,8 @@ TEST(McpProtocol, InitializeResultNamesRevisionCapabilitiesAndServer) {
   const auto result = initialize_result("2025-06-18", {"aisbf", "1.2.3", "hello"});
   EXPECT_EQ(result.at("protocolVersion").as_string(), "2025-06-18");
   EXPECT_TRUE(result.at("capabilities").at("tools").is_object());
+  EXPECT_TRUE(result.at("capabilities").at("resources").is_object());
+  EXPECT_TRUE(result.at("capabilities").at("prompts").is_object());
   EXPECT_EQ(result.at("serverInfo").at("name").as_string(), "aisbf");
   EXPECT_EQ(result.at("serverInfo").at("version").as_string(), "1.2.3");
   EXPECT_EQ(result.at("instructions").as_string(), "hello");

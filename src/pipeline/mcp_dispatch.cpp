@@ -166,11 +166,16 @@ awaitable<std::optional<json::object>> answer_request(McpExchange& x, const mcp:
     co_return mcp::result_message(m.id, json::object{{"tools", mcp_tool_registry().list(x.caller.level)}});
   }
   if (m.method == "tools/call") co_return co_await tools_call(x, m);
+  if (m.method == "resources/list") co_return co_await resources_list(x, m);
+  if (m.method == "resources/read") co_return co_await resources_read(x, m);
+  if (m.method == "resources/templates/list") co_return mcp::result_message(m.id, json::object{{"resourceTemplates", json::array{}}});
+  if (m.method == "prompts/list") co_return co_await prompts_list(x, m);
+  if (m.method == "prompts/get") co_return co_await prompts_get(x, m);
   if (m.method == "initialize")
     co_return mcp::error_message(m.id, mcp::kInvalidRequest, "initialize comes alone, without Mcp-Session-Id");
   co_return mcp::error_message(m.id, mcp::kMethodNotFound,
-                               fmt::format("method '{}' is not served: this server offers tools (tools/list, "
-                                           "tools/call) and ping",
+                               fmt::format("method '{}' is not served: this server offers tools, resources, "
+                                           "prompts and ping",
                                            m.method));
 }
 

@@ -55,6 +55,12 @@ boost::asio::awaitable<ToolOutcome> call_tool(McpExchange& x, std::string_view n
 // session); nullopt when none is due (the call was cancelled).
 boost::asio::awaitable<std::optional<boost::json::object>> answer_request(McpExchange& x, const mcp::Message& m);
 
+// Resources and prompts (mcp_resources.cpp).
+boost::asio::awaitable<boost::json::object> resources_list(McpExchange& x, const mcp::Message& m);
+boost::asio::awaitable<boost::json::object> resources_read(McpExchange& x, const mcp::Message& m);
+boost::asio::awaitable<boost::json::object> prompts_list(McpExchange& x, const mcp::Message& m);
+boost::asio::awaitable<boost::json::object> prompts_get(McpExchange& x, const mcp::Message& m);
+
 // notifications/initialized, notifications/cancelled; others are ignored.
 void take_notification(McpExchange& x, const mcp::Message& m);
 

@@ -32,9 +32,7 @@ Result list_result(std::string_view text) {
 }
 
 awaitable<Result> list_models(McpToolCall& call, json::object) {
-  auto& ctx = call.ctx;
-  std::string list = api::models_list_json(*ctx.config, {}, call.app.catalog().snapshot().get());
-  if (!ctx.namespace_user.empty()) list = co_await user_routes::namespace_models(call.app, ctx, std::move(list));
+  const std::string list = co_await caller_models_json(call.app, call.ctx);
   co_return list_result(list);
 }
 
@@ -308,6 +306,12 @@ std::vector<mcp::ToolSpec> specs_of_tools() {
 }
 
 }  // namespace
+
+awaitable<std::string> caller_models_json(App& app, const RequestContext& ctx) {
+  std::string list = api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get());
+  if (!ctx.namespace_user.empty()) list = co_await user_routes::namespace_models(app, ctx, std::move(list));
+  co_return list;
+}
 
 const mcp::ToolRegistry& mcp_tool_registry() {
   static const std::vector<mcp::ToolSpec> specs = specs_of_tools();

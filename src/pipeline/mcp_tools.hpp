@@ -57,6 +57,10 @@ struct McpToolCall {
 
 const mcp::ToolRegistry& mcp_tool_registry();
 
+// The caller's model list as GET /api/v1/models answers it (list_models,
+// the aisbf://models resource).
+boost::asio::awaitable<std::string> caller_models_json(App& app, const RequestContext& ctx);
+
 // Runs tool `index` of the registry (found for the caller, arguments
 // checked against its input schema): the tools/call result (isError when
 // the tool failed); nullopt when the call was cancelled (no answer is due).

@@ -218,6 +218,27 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     await client.close();
   });
 
+  it('resources aisbf://models and aisbf://rotations, and the summarise_usage prompt for full config', async () => {
+    const { client } = await connect(s, AUTOSELECT);
+    const { resources } = await client.listResources();
+    assert.deepEqual(resources.map((r) => r.uri), ['aisbf://models', 'aisbf://rotations']);
+    const models = await client.readResource({ uri: 'aisbf://models' });
+    const ids = JSON.parse(models.contents[0].text).data.map((m) => m.id);
+    assert.ok(ids.includes('mock/mock-model') && ids.includes('rotation/pair'), ids.join(','));
+    const rotations = await client.readResource({ uri: 'aisbf://rotations' });
+    assert.deepEqual(JSON.parse(rotations.contents[0].text).data.map((r) => r.id), ['pair']);
+    await assert.rejects(client.readResource({ uri: 'aisbf://nope' }), (e) => e.code === -32002);
+    assert.deepEqual((await client.listPrompts()).prompts, []);
+    await client.close();
+
+    const { client: full } = await connect(s, FULLCONFIG);
+    assert.deepEqual((await full.listPrompts()).prompts.map((p) => p.name), ['summarise_usage']);
+    const prompt = await full.getPrompt({ name: 'summarise_usage', arguments: { period: 'week' } });
+    assert.match(prompt.messages[0].content.text, /last week.*get_usage_stats/s);
+    await assert.rejects(full.getPrompt({ name: 'nope' }), (e) => e.code === -32602);
+    await full.close();
+  });
+
   it('bad arguments are isError results that say what to fix', async () => {
     const { client } = await connect(s, AUTOSELECT);
     for (const [args, why] of [
@@ -353,7 +374,7 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const old = await rawSession(s, AUTOSELECT, '2025-03-26');
     const batch = await rpc(s, AUTOSELECT, [
       { jsonrpc: '2.0', id: 1, method: 'ping' },
-      { jsonrpc: '2.0', id: 2, method: 'resources/list' },
+      { jsonrpc: '2.0', id: 2, method: 'completion/complete' },
       { jsonrpc: '1.0', id: 3, method: 'ping' },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
     ], { 'mcp-session-id': old.id });

@@ -89,6 +89,20 @@ awaitable<Result> get_usage_stats(McpToolCall& call, json::object args) {
   co_return list_result(*report);
 }
 
+// TOR is AISBF's (a hidden service, requests through its SOCKS proxy);
+// aisbf has none yet: the tool says so, and whether aisbf.json asks for it.
+awaitable<Result> get_tor_status(McpToolCall& call, json::object) {
+  bool configured = false;
+  if (const json::value* tor = call.ctx.config->aisbf.if_contains("tor"); tor != nullptr && tor->is_object()) {
+    const json::value* enabled = tor->as_object().if_contains("enabled");
+    configured = enabled != nullptr && enabled->is_bool() && enabled->as_bool();
+  }
+  json::object status{{"enabled", false}, {"configured", configured}, {"hidden_service", nullptr}};
+  status["message"] = configured ? "aisbf.json enables tor, but aisbf has no TOR support yet: it is disabled"
+                                 : "TOR is disabled (aisbf has no TOR support yet)";
+  co_return mcp::structured_result(std::move(status));
+}
+
 constexpr std::string_view kNoArguments = R"({"type":"object","properties":{},"additionalProperties":false})";
 
 constexpr std::string_view kListOutput = R"({
@@ -173,6 +187,11 @@ constexpr std::string_view kUsageInput = R"j({
 
 constexpr std::string_view kUsageOutput = R"({"type": "object", "properties": {"totals": {"type": "object"}}, "required": ["totals"]})";
 constexpr std::string_view kHealthOutput = R"({"type": "object"})";
+constexpr std::string_view kTorOutput = R"({
+  "type": "object",
+  "properties": {"enabled": {"type": "boolean"}, "configured": {"type": "boolean"}, "message": {"type": "string"}},
+  "required": ["enabled", "message"]
+})";
 
 constexpr std::string_view kIdInput = R"j({
   "type": "object",
@@ -252,6 +271,11 @@ const Tool kTools[] = {
       "windows, as GET /api/admin/health shows them.",
       kNoArguments, kHealthOutput, true, false, false, kFull},
      &get_provider_health},
+    {{"get_tor_status", "TOR status",
+      "Whether requests go through TOR and the hidden service's address. aisbf has no TOR support yet: it "
+      "reports TOR disabled (and whether aisbf.json asks for it).",
+      kNoArguments, kTorOutput, true, false, false, kFull},
+     &get_tor_status},
     // Configuration (mcp_config_tools.cpp): the admin config API's validation and atomic writes.
     {{"get_provider_config", "Provider configuration", "One provider of providers.json, secrets masked.", kIdInput,
       kEntryOutput, true, false, false, kFull},

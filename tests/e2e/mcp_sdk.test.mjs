@@ -22,7 +22,8 @@ const bearer = (token) => ({ authorization: `Bearer ${token}` });
 const MODEL_TOOLS = ['list_models', 'list_rotations', 'list_autoselect', 'get_model_info', 'chat_completion'];
 const CONFIG_TOOLS = ['provider', 'rotation', 'autoselect']
   .flatMap((k) => [`get_${k}_config`, `set_${k}_config`, `delete_${k}_config`]);
-const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', 'get_usage_stats', 'get_provider_health', ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
+const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', 'get_usage_stats', 'get_provider_health', 'get_tor_status',
+  ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
   'reload_config'];
 
 // ~9 pieces of 24 bytes from the mock when streamed.
@@ -211,6 +212,9 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     assert.equal(enumBad.isError, true);
     assert.match(enumBad.content[0].text, /group_by/);
 
+    const tor = await client.callTool({ name: 'get_tor_status', arguments: {} });
+    assert.equal(tor.structuredContent.enabled, false);
+    assert.match(tor.structuredContent.message, /disabled/);
     const health = await client.callTool({ name: 'get_provider_health', arguments: {} });
     assert.equal(health.isError, false);
     const direct = await request(s.u('/api/admin/health'), { headers: bearer(GATEWAY) });

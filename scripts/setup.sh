@@ -51,7 +51,11 @@ fi
 (cd "$data/node_modules/gpt-tokenizer/data" && sha256sum --quiet -c ../../../SHA256SUMS)
 
 if [ "$want_tests" = 1 ]; then
-  if [ ! -d tests/e2e/node_modules/openai ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+  # Each SDK the suite imports (openai, @anthropic-ai/sdk, @modelcontextprotocol/sdk)
+  # is checked by name, so a node_modules from before one was added is refreshed.
+  e2e=tests/e2e/node_modules
+  if [ ! -d "$e2e/openai" ] || [ ! -d "$e2e/@anthropic-ai/sdk" ] || [ ! -d "$e2e/@modelcontextprotocol/sdk" ] ||
+     [ tests/e2e/package-lock.json -nt "$e2e/.package-lock.json" ]; then
     echo "setup: npm ci in tests/e2e"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
   fi

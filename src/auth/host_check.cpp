@@ -112,4 +112,8 @@ bool is_same_site_origin(std::string_view origin, std::string_view host_header, 
   return rules.loopback_listener && is_allowed_loopback_host(authority, rules.allowed_hosts);
 }
 
+bool is_listed_origin(std::string_view origin, std::span<const std::string> listed) {
+  return std::any_of(listed.begin(), listed.end(), [&](const std::string& o) { return iequals(o, origin); });
+}
+
 }  // namespace aisbf::auth

@@ -38,4 +38,8 @@ struct SiteRules {
 // passes; "null" (sandboxed frames, file: pages) does not.
 bool is_same_site_origin(std::string_view origin, std::string_view host_header, const SiteRules& rules);
 
+// True when `origin` is one of `listed` (server.cors_origins, lower-cased
+// at load), compared without case.
+bool is_listed_origin(std::string_view origin, std::span<const std::string> listed);
+
 }  // namespace aisbf::auth

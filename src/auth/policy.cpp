@@ -19,6 +19,7 @@ PolicyVerdict check_policy(AuthPolicy policy, const Principal& principal, bool a
   switch (policy) {
     case AuthPolicy::public_route:
     case AuthPolicy::gateway_token:
+    case AuthPolicy::mcp:
       return PolicyVerdict::allow;
     case AuthPolicy::user:
       return is_user(principal) ? PolicyVerdict::allow : PolicyVerdict::forbidden;
@@ -39,6 +40,7 @@ const char* policy_name(AuthPolicy policy) {
     case AuthPolicy::user: return "user";
     case AuthPolicy::admin: return "admin";
     case AuthPolicy::session_csrf: return "session_csrf";
+    case AuthPolicy::mcp: return "mcp";
   }
   return "?";
 }

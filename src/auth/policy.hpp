@@ -15,6 +15,10 @@ enum class AuthPolicy : std::uint8_t {
   user,           // a user (user token or session); admins are users too
   admin,          // the operator (global token) or a user whose role is admin
   session_csrf,   // a dashboard session whose CSRF token matches (checked by the route)
+  // MCP's routes: a gateway caller as for gateway_token, or one of
+  // aisbf.json's mcp tokens (admission checks those first: policy.hpp does
+  // not see the config), and only while mcp.enabled.
+  mcp,
 };
 
 enum class PolicyVerdict : std::uint8_t {

@@ -222,6 +222,10 @@ struct ServerConfig {
   // Host names accepted on a loopback listener besides localhost, *.localhost
   // and loopback IP literals (DNS rebinding defence).
   std::vector<std::string> allowed_hosts;
+  // Browser origins ("https://app.example", lower-cased at load) that may
+  // call the gateway from another site. Only the MCP routes read it: their
+  // Origin check (DNS rebinding) admits these besides the gateway's own.
+  std::vector<std::string> cors_origins;
   std::uint64_t max_connections = 10'000;       // open client connections per process
   std::uint64_t max_inflight_requests = 4'096;  // requests being served at once per process
   std::uint64_t max_upstream_body_bytes = 64ull * 1024 * 1024;  // a whole (non-stream) upstream answer
@@ -291,10 +295,22 @@ struct AuthConfig {
   std::vector<std::string> tokens;
 };
 
+// aisbf.json `mcp`: AISBF's switch and its two token lists (tokens that
+// work on /mcp alone, whether or not they are gateway tokens), plus our
+// session bounds (docs/config.md).
+struct McpConfig {
+  bool enabled = false;
+  std::vector<std::string> autoselect_tokens;  // may list and use models
+  std::vector<std::string> fullconfig_tokens;  // may also read the gateway's state (and, later, change it)
+  std::chrono::milliseconds session_idle_timeout{3'600'000};  // a session unused this long is gone
+  std::uint64_t max_sessions = 1'000;  // per process; the least recently used goes first
+};
+
 struct Config {
   std::filesystem::path dir;
   ServerConfig server;
   AuthConfig auth;
+  McpConfig mcp;
   bool notifyerrors = false;  // rotations.json top level
   AdaptiveRateLimitConfig adaptive;
   RoutingConfig routing;

@@ -35,6 +35,27 @@ void read_seconds(const json::object& server, std::string_view key, const Range&
   if (auto s = get_number(server, key)) out = seconds_to_ms(*s);
 }
 
+// "scheme://host[:port]" as a browser sends it in Origin, lower-cased.
+void read_cors_origins(const json::object& server, DiagSink& sink, std::vector<std::string>& out) {
+  const json::array* origins = get_array(server, "cors_origins");
+  if (origins == nullptr) return;
+  for (std::size_t i = 0; i < origins->size(); ++i) {
+    const json::string* origin = (*origins)[i].if_string();
+    if (origin == nullptr) continue;  // reported by check_fields
+    const std::string_view text(origin->data(), origin->size());
+    const auto sep = text.find("://");
+    if (sep == std::string_view::npos || sep == 0 || text.size() == sep + 3 ||
+        text.find('/', sep + 3) != std::string_view::npos) {
+      sink.error(index_path("server.cors_origins", i),
+                 "expected an origin as a browser sends it: scheme://host[:port], without a path");
+      continue;
+    }
+    std::string lower(text);
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.push_back(std::move(lower));
+  }
+}
+
 void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) {
   const std::string path = "server";
   check_fields(server, path, server_schema(), sink);
@@ -86,27 +107,47 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
       out.allowed_hosts.push_back(std::move(lower));
     }
   }
+  read_cors_origins(server, sink, out.cors_origins);
+}
+
+void read_tokens(const json::object& obj, std::string_view key, const std::string& path, DiagSink& sink,
+                 std::vector<std::string>& out) {
+  const json::array* tokens = get_array(obj, key);
+  if (tokens == nullptr) return;
+  for (std::size_t i = 0; i < tokens->size(); ++i) {
+    const json::string* token = (*tokens)[i].if_string();
+    if (token == nullptr) continue;  // reported by check_fields
+    const std::string token_path = index_path(key_path(path, key), i);
+    if (token->empty()) {
+      sink.error(token_path, "must not be empty");
+      continue;
+    }
+    // A pasted token with a trailing newline could never match a header.
+    if (!check_no_control(*token, token_path, "a client sends it in a header, so it could never match", sink)) {
+      continue;
+    }
+    out.emplace_back(token->data(), token->size());
+  }
 }
 
 void load_auth(const json::object& auth, DiagSink& sink, AuthConfig& out) {
   const std::string path = "auth";
   check_fields(auth, path, auth_schema(), sink);
   if (auto enabled = get_bool(auth, "enabled")) out.enabled = *enabled;
-  if (const json::array* tokens = get_array(auth, "tokens")) {
-    for (std::size_t i = 0; i < tokens->size(); ++i) {
-      const json::string* token = (*tokens)[i].if_string();
-      if (token == nullptr) continue;  // reported by check_fields
-      const std::string token_path = index_path(key_path(path, "tokens"), i);
-      if (token->empty()) {
-        sink.error(token_path, "must not be empty");
-        continue;
-      }
-      // A pasted token with a trailing newline could never match a header.
-      if (!check_no_control(*token, token_path, "a client sends it in a header, so it could never match", sink)) {
-        continue;
-      }
-      out.tokens.emplace_back(token->data(), token->size());
-    }
+  read_tokens(auth, "tokens", path, sink, out.tokens);
+}
+
+void load_mcp(const json::object& mcp, DiagSink& sink, McpConfig& out) {
+  const std::string path = "mcp";
+  check_fields(mcp, path, mcp_schema(), sink);
+  if (auto enabled = get_bool(mcp, "enabled")) out.enabled = *enabled;
+  read_tokens(mcp, "autoselect_tokens", path, sink, out.autoselect_tokens);
+  read_tokens(mcp, "fullconfig_tokens", path, sink, out.fullconfig_tokens);
+  if (check_range(mcp, "session_idle_timeout", path, Range{0, true, std::nullopt}, sink)) {
+    if (auto s = get_number(mcp, "session_idle_timeout")) out.session_idle_timeout = seconds_to_ms(*s);
+  }
+  if (check_range(mcp, "max_sessions", path, Range{1, false, 1'000'000.0}, sink)) {
+    if (auto n = get_u64(mcp, "max_sessions")) out.max_sessions = *n;
   }
 }
 
@@ -195,6 +236,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   check_fields(*obj, "", aisbf_schema(), sink);
   if (const json::object* server = get_object(*obj, "server")) load_server(*server, sink, config.server);
   if (const json::object* auth = get_object(*obj, "auth")) load_auth(*auth, sink, config.auth);
+  if (const json::object* mcp = get_object(*obj, "mcp")) load_mcp(*mcp, sink, config.mcp);
   if (const json::object* adaptive = get_object(*obj, "adaptive_rate_limiting")) {
     load_adaptive(*adaptive, sink, config.adaptive);
   }

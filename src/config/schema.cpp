@@ -36,9 +36,14 @@ constexpr FieldSpec kServerFields[] = {
     {"allowed_hosts", kStringArray}, {"max_connections", kInteger},
     {"max_inflight_requests", kInteger}, {"max_upstream_body_bytes", kInteger},
     {"max_sse_preamble_bytes", kInteger}, {"max_unauthenticated_body_bytes", kInteger},
-    {"request_timeout", kNumber},
+    {"request_timeout", kNumber}, {"cors_origins", kStringArray},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
+// AISBF's mcp fields plus ours (session_idle_timeout, max_sessions).
+constexpr FieldSpec kMcpFields[] = {
+    {"enabled", kBool},           {"autoselect_tokens", kStringArray}, {"fullconfig_tokens", kStringArray},
+    {"session_idle_timeout", kNumber}, {"max_sessions", kInteger},
+};
 constexpr FieldSpec kAdaptiveFields[] = {
     {"enabled", kBool},           {"initial_rate_limit", kNumber}, {"learning_rate", kNumber},
     {"headroom_percent", kNumber}, {"recovery_rate", kNumber},     {"max_rate_limit", kNumber},
@@ -204,6 +209,10 @@ const Schema& server_schema() {
 }
 const Schema& auth_schema() {
   static const Schema schema{{kAuthFields}};
+  return schema;
+}
+const Schema& mcp_schema() {
+  static const Schema schema{{kMcpFields}};
   return schema;
 }
 const Schema& adaptive_schema() {

@@ -123,7 +123,10 @@ void warn_plain_http_rotation_keys(const Config& config, DiagSink& sink) {
 }
 
 bool file_holds_secrets(const Config& config, std::string_view name) {
-  if (name == kAisbfFile) return !config.auth.tokens.empty();
+  if (name == kAisbfFile) {
+    return !config.auth.tokens.empty() || !config.mcp.autoselect_tokens.empty() ||
+           !config.mcp.fullconfig_tokens.empty();
+  }
   if (name == kProvidersFile) {
     return std::any_of(config.providers.begin(), config.providers.end(),
                        [](const ProviderConfig& p) { return !p.api_key.empty(); });

@@ -9,6 +9,7 @@
 #include "auth/policy.hpp"
 #include "auth/request_auth.hpp"
 #include "auth/token_auth.hpp"
+#include "mcp/access.hpp"
 #include "pipeline/route_table.hpp"
 
 namespace aisbf {
@@ -73,6 +74,7 @@ std::optional<GatewayError> check_csrf(const http::Request& req, const api::Rout
 
 std::optional<GatewayError> check_caller(const http::Request& req, const Config& config, const api::RouteSpec* spec,
                                          auth::AccountIndex* accounts, Admission& out) {
+  if (out.mcp_token) return std::nullopt;  // MCP's own token: its level is the handler's business
   auth::RequestAuth authn;
   if (config.auth.enabled || accounts != nullptr) {  // off and no users: anonymous, no header looked up
     const bool anthropic = out.format == IngressFormat::anthropic_messages;
@@ -130,6 +132,30 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
   return std::nullopt;
 }
 
+// MCP's routes (Streamable HTTP and AISBF's conveniences): absent while
+// mcp.enabled is off; a browser page may reach them only from the
+// gateway's own origin or one of server.cors_origins (DNS rebinding: a
+// local MCP server is a classic target); an mcp token admits by itself.
+std::optional<GatewayError> check_mcp(const http::Request& req, const Config& config, bool loopback_only,
+                                      Admission& out) {
+  if (!config.mcp.enabled) {
+    return coded(ErrorKind::not_found,
+                 fmt::format("no route for {} {}", std::string_view(req.method_string()), std::string_view(req.target())),
+                 "not_found");
+  }
+  const auto origin = std::string_view(req[bhttp::field::origin]);
+  const auth::SiteRules rules{loopback_only, config.server.allowed_hosts};
+  if (!origin.empty() && !auth::is_same_site_origin(origin, std::string_view(req[bhttp::field::host]), rules) &&
+      !auth::is_listed_origin(origin, config.server.cors_origins)) {
+    return coded(ErrorKind::forbidden,
+                 "cross-site request refused: the Origin is neither this gateway nor one of server.cors_origins",
+                 "cross_site_request");
+  }
+  const auto token = auth::bearer_token(std::string_view(req[bhttp::field::authorization]));
+  out.mcp_token = mcp::token_level(config.mcp, token) != mcp::Level::none;
+  return std::nullopt;
+}
+
 // The model routes answer in Anthropic's shape to a request carrying
 // `anthropic-version` (the Anthropic SDK's models.list()/retrieve()), which
 // sends its key as x-api-key and reads Anthropic's errors.
@@ -155,6 +181,9 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
     out.refusal = coded(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host");
     return out;
   }
+  if (route != nullptr && route->spec.policy == auth::AuthPolicy::mcp &&
+      (out.refusal = check_mcp(req, config, loopback_only, out)))
+    return out;
   if ((out.refusal = check_caller(req, config, route ? &route->spec : nullptr, accounts, out))) return out;
   if ((out.refusal = check_route(req, out))) return out;
   if ((out.refusal = check_body(req, config, route->spec, loopback_only))) return out;

@@ -34,9 +34,13 @@ struct Admission {
   // instance): the head passes with the small body limit, and the handler
   // asks the store (settle_pending) before the route's policy applies.
   auth::Pending pending = auth::Pending::none;
+  // An MCP route called with one of aisbf.json's mcp tokens: admitted
+  // without a gateway principal (the handler reads the token's level).
+  bool mcp_token = false;
 };
 
-// In this order: route match, Host (on a loopback listener), credentials and
+// In this order: route match, Host (on a loopback listener), for an MCP
+// route mcp.enabled (404 when off), its Origin and its own tokens, credentials and
 // the route's policy, path escapes, 404/405, then for a state-changing route
 // the Origin, and the body's content type. `accounts`: users' tokens and
 // sessions (none: only global tokens are known). A session-authenticated

@@ -46,6 +46,46 @@ TEST(Admission, HostCheckOnALoopbackListener) {
   }
 }
 
+// MCP's routes: absent while mcp.enabled is off, a foreign Origin refused
+// before anything else, aisbf.json's mcp tokens admitted there (and only
+// there), gateway callers as on any gateway route.
+TEST(Admission, McpRoutes) {
+  auto c = config_with_auth(true);
+  c.mcp.autoselect_tokens = {"m1"};
+  c.server.cors_origins = {"https://app.example"};
+  const std::pair<std::string_view, std::string_view> json{"content-type", "application/json"};
+  auto mcp = [&](std::initializer_list<std::pair<std::string_view, std::string_view>> headers) {
+    return admit(head(bhttp::verb::post, "/mcp", headers), c, true);
+  };
+  auto a = mcp({{"authorization", "Bearer t1"}, json});
+  EXPECT_EQ(code_of(a), "not_found");
+  EXPECT_EQ(a.refusal->status, 404);
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/mcp/tools", {{"authorization", "Bearer m1"}}), c, true)), "not_found");
+
+  c.mcp.enabled = true;
+  a = mcp({{"authorization", "Bearer m1"}, json});
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_TRUE(a.mcp_token);
+  EXPECT_FALSE(a.principal.authenticated());
+  a = mcp({{"authorization", "Bearer t1"}, json});
+  EXPECT_EQ(code_of(a), "admitted");
+  EXPECT_FALSE(a.mcp_token);
+  EXPECT_EQ(a.principal.kind, auth::PrincipalKind::global_token);
+  EXPECT_EQ(code_of(mcp({{"authorization", "Bearer nope"}, json})), "invalid_api_key");
+  EXPECT_EQ(code_of(mcp({json})), "invalid_api_key");
+  // An MCP token opens no other route.
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/models", {{"authorization", "Bearer m1"}}), c, true)),
+            "invalid_api_key");
+  // Origin: absent, the gateway's own, or listed; anything else 403, token or not.
+  for (std::string_view origin : {"http://127.0.0.1:17765", "https://APP.example"})
+    EXPECT_EQ(code_of(mcp({{"authorization", "Bearer m1"}, {"origin", origin}, json})), "admitted") << origin;
+  for (std::string_view origin : {"https://evil.example", "null", "https://app.example:8443"}) {
+    a = mcp({{"authorization", "Bearer m1"}, {"origin", origin}, json});
+    EXPECT_EQ(code_of(a), "cross_site_request") << origin;
+    EXPECT_EQ(a.refusal->status, 403);
+  }
+}
+
 TEST(Admission, PrincipalAndPolicy) {
   const auto on = config_with_auth(true);
   EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/health"), on, true)), "admitted");

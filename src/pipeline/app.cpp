@@ -83,6 +83,7 @@ void App::replace_config(std::shared_ptr<const Config> next) {
     adjusted->server.host = options_.listen_host;
     next = std::move(adjusted);
   }
+  mcp_sessions_.set_limits(next->mcp.max_sessions, next->mcp.session_idle_timeout);
   auto live = std::make_shared<Live>();
   live->loopback_only = auth::is_loopback_name(next->server.host);
   live->routes = std::make_shared<const routing::RoutingTable>(std::move(next));
@@ -170,6 +171,7 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
 
 void App::stop_background() {
   catalog_->stop();
+  mcp_sessions_.close_all();  // their server-to-client streams end, their calls stop
   if (accounts_) accounts_->stop();  // and the last-used stamps go to the store
   quota_reconciler_.stop();
 }
@@ -190,7 +192,7 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
   }
   // Auth is on and the route needs none: the caller is not known, so it
   // gets the small limit.
-  const bool unauthenticated = config.auth.enabled && !admission.principal.authenticated();
+  const bool unauthenticated = config.auth.enabled && !admission.principal.authenticated() && !admission.mcp_token;
   verdict.body_limit = unauthenticated ? config.server.max_unauthenticated_body_bytes : config.server.max_body_bytes;
   if (auto head = admitted_head(admission, live.generation, &request)) verdict.prelude = *head;
   return verdict;

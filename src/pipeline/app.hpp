@@ -16,6 +16,7 @@
 
 #include "config/config.hpp"
 #include "http/exchange.hpp"
+#include "mcp/sessions.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/quota_reconcile.hpp"
@@ -88,6 +89,8 @@ class App {
   ModelCatalog& catalog() { return *catalog_; }
   UserViews& user_views() { return *user_views_; }
   GatewayState& state() { return *state_; }
+  // MCP's sessions (Streamable HTTP), bounded by the snapshot's mcp section.
+  mcp::Sessions& mcp_sessions() { return mcp_sessions_; }
   // The store, its DB threads, the account index and the login throttle;
   // nullptr without a store.
   Accounts* accounts() { return accounts_.get(); }
@@ -107,6 +110,7 @@ class App {
   std::atomic<std::uint64_t> generation_{1};
   std::unique_ptr<GatewayState> state_;
   std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
+  mcp::Sessions mcp_sessions_{1'000, std::chrono::hours(1)};
   std::unique_ptr<Accounts> accounts_;
   QuotaReconciler quota_reconciler_;
   std::atomic<std::uint64_t> next_request_{1};

@@ -8,6 +8,7 @@
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/mcp_routes.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
@@ -146,11 +147,7 @@ awaitable<void> autoselect_models(App& app, http::Exchange& ex, RequestContext& 
 }
 
 awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  auto& state = app.state();
-  api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
-  api::AccountCounters accounts;
-  if (account_counters(app, accounts)) views.accounts = &accounts;
-  co_await send_json(ex, 200, api::health_json(views, std::chrono::steady_clock::now()), ctx.request_id);
+  co_await send_json(ex, 200, health_report_json(app), ctx.request_id);
 }
 
 // POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).
@@ -199,6 +196,7 @@ constexpr auto kUser = AuthPolicy::user;
 using store::DocKind;
 constexpr auto kPatch = api::kMethodPatch;
 constexpr auto kDelete = api::kMethodDelete;
+constexpr auto kMcp = AuthPolicy::mcp;
 
 // Order matters only among patterns with parameters (see api::RouteMatcher):
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
@@ -244,6 +242,17 @@ const Route kRoutes[] = {
       Body::json_if_sent, true},
      &cache_routes::clear},
     {{"openapi", kGet, "/api/openapi.json", AuthPolicy::public_route}, &admin_config::openapi},
+    // MCP (mcp_routes.hpp): Streamable HTTP on /mcp and AISBF's two
+    // conveniences. Policy `mcp`: 404 while mcp.enabled is off, the Origin
+    // checked, and aisbf.json's mcp tokens admitted besides gateway callers.
+    {{"mcp_post", kPost, "/mcp", kMcp, Format::openai_chat, Body::json}, &mcp_routes::post},
+    {{"mcp_stream", kGet, "/mcp", kMcp}, &mcp_routes::stream},
+    {{"mcp_session_delete", kDelete, "/mcp", kMcp, Format::openai_chat, Body::json_if_sent},
+     &mcp_routes::end_session},
+    {{"mcp_tools", kGet, "/mcp/tools", kMcp}, &mcp_routes::tools},
+    {{"mcp_tools_call", kPost, "/mcp/tools/call", kMcp, Format::openai_chat, Body::json}, &mcp_routes::tools_call},
+    {{"mcp_legacy_stream", kGet, "/mcp/sse", kMcp}, &mcp_routes::legacy_stream},
+    {{"mcp_legacy_post", kPost, "/mcp/messages", kMcp, Format::openai_chat, Body::json}, &mcp_routes::legacy_post},
     // The admin config API (routes_admin_config.hpp): edits are state-changing.
     {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},
     {{"admin_rotations", kGet, "/api/admin/rotations", kAdmin}, &list_entries<kRotation>},
@@ -385,6 +394,14 @@ std::vector<api::RouteSpec> specs_of(std::span<const Route> routes) {
 }
 
 }  // namespace
+
+std::string health_report_json(App& app) {
+  auto& state = app.state();
+  api::HealthViews views{*state.health, *state.adaptive, *state.spacing, *state.tokens};
+  api::AccountCounters accounts;
+  if (account_counters(app, accounts)) views.accounts = &accounts;
+  return api::health_json(views, std::chrono::steady_clock::now());
+}
 
 std::span<const Route> route_table() { return kRoutes; }
 

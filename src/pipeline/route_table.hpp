@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,5 +41,9 @@ const api::RouteMatcher& route_matcher();
 std::vector<std::string_view> reserved_route_words();
 
 IngressFormat ingress_format(api::ClientFormat format);
+
+// GET /api/admin/health's body (health, cooldowns, learned limits, spacing,
+// token windows, accounts), also MCP's get_provider_health.
+std::string health_report_json(App& app);
 
 }  // namespace aisbf

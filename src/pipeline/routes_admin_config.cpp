@@ -26,12 +26,8 @@ GatewayError coded(ErrorKind kind, std::string message, std::string code, std::s
   return e;
 }
 
-// What an edit job hands back to the handler: a JSON body or an error.
-struct Answer {
-  int status = 500;
-  std::string body;
-  std::optional<GatewayError> error = coded(ErrorKind::internal, "the config edit failed", "internal_error");
-};
+// What an edit job leaves when it failed without an answer (a bug: it threw).
+Answer edit_failed() { return {500, {}, coded(ErrorKind::internal, "the config edit failed", "internal_error")}; }
 
 Answer json_answer(int status, std::string body) { return {status, std::move(body), std::nullopt}; }
 Answer error_answer(GatewayError e) { return {e.status, {}, std::move(e)}; }
@@ -94,7 +90,7 @@ std::optional<ConfigDocuments> read_documents(App& app, Answer& answer) {
 }
 
 Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::value sent) {
-  Answer answer;
+  Answer answer = edit_failed();
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   const json::object* stored = find_entry(*documents, kind, id);
@@ -112,7 +108,7 @@ Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::valu
 }
 
 Answer delete_entry_job(App& app, EntryKind kind, const std::string& id) {
-  Answer answer;
+  Answer answer = edit_failed();
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   EditResult edit = aisbf::delete_entry(*documents, kind, id);
@@ -156,7 +152,7 @@ std::string settings_json(const json::object& aisbf, const std::vector<std::stri
 }
 
 Answer put_settings_job(App& app, json::value sent) {
-  Answer answer;
+  Answer answer = edit_failed();
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   if (auto e = api::restore_masked(sent, &documents->doc(ConfigFile::aisbf), ""))
@@ -169,7 +165,7 @@ Answer put_settings_job(App& app, json::value sent) {
 }
 
 Answer put_condensation_job(App& app, const json::object& sent) {
-  Answer answer;
+  Answer answer = edit_failed();
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   EditResult edit = aisbf::put_condensation(*documents, sent);
@@ -200,38 +196,46 @@ awaitable<void> list_entries(App&, http::Exchange& ex, RequestContext& ctx, cons
   co_await send_json(ex, 200, api::entries_json(K, *ctx.config), ctx.request_id);
 }
 
+Answer read_entry(const Config& config, EntryKind kind, std::string_view id) {
+  if (const json::object* entry = snapshot_entry(config, kind, id)) return json_answer(200, api::entry_json(kind, id, *entry));
+  return error_answer(coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id), "not_found"));
+}
+
+awaitable<Answer> write_entry(App& app, EntryKind kind, std::string id, json::object body) {
+  if (const json::value* sent_id = body.if_contains("id");
+      sent_id != nullptr && !(sent_id->is_string() && sent_id->get_string() == id)) {
+    co_return error_answer(coded(ErrorKind::invalid_request,
+                                 fmt::format("the body's id does not match the path's '{}'", id), "id_mismatch", "id"));
+  }
+  Answer answer = edit_failed();
+  json::value sent = std::move(body);
+  co_await app.run_exclusive([&] { answer = put_entry_job(app, kind, id, std::move(sent)); });
+  co_return answer;
+}
+
+awaitable<Answer> remove_entry(App& app, EntryKind kind, std::string id) {
+  Answer answer = edit_failed();
+  co_await app.run_exclusive([&] { answer = delete_entry_job(app, kind, id); });
+  co_return answer;
+}
+
 template <EntryKind K>
 awaitable<void> get_entry(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
-  const std::string id(m.param("id"));
-  if (const json::object* entry = snapshot_entry(*ctx.config, K, id))
-    co_return co_await send_json(ex, 200, api::entry_json(K, id, *entry), ctx.request_id);
-  co_await send_error(
-      ex, coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(K), id), "not_found"), ctx);
+  const Answer answer = read_entry(*ctx.config, K, m.param("id"));
+  co_await send(ex, ctx, answer);
 }
 
 template <EntryKind K>
 awaitable<void> put_entry(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
-  const std::string id(m.param("id"));
   auto body = body_object(ex);
   if (!body) co_return co_await send_error(ex, bad_body(fmt::format("a {} object", api::entry_kind_name(K))), ctx);
-  if (const json::value* sent_id = body->if_contains("id");
-      sent_id != nullptr && !(sent_id->is_string() && sent_id->get_string() == id)) {
-    co_return co_await send_error(
-        ex, coded(ErrorKind::invalid_request, fmt::format("the body's id does not match the path's '{}'", id),
-                  "id_mismatch", "id"),
-        ctx);
-  }
-  Answer answer;
-  json::value sent = std::move(*body);
-  co_await app.run_exclusive([&] { answer = put_entry_job(app, K, id, std::move(sent)); });
+  const Answer answer = co_await write_entry(app, K, std::string(m.param("id")), std::move(*body));
   co_await send(ex, ctx, answer);
 }
 
 template <EntryKind K>
 awaitable<void> delete_entry(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
-  const std::string id(m.param("id"));
-  Answer answer;
-  co_await app.run_exclusive([&] { answer = delete_entry_job(app, K, id); });
+  const Answer answer = co_await remove_entry(app, K, std::string(m.param("id")));
   co_await send(ex, ctx, answer);
 }
 
@@ -245,16 +249,23 @@ AISBF_INSTANTIATE(EntryKind::rotation)
 AISBF_INSTANTIATE(EntryKind::autoselect)
 #undef AISBF_INSTANTIATE
 
+std::string settings_body(const Config& config) { return settings_json(config.aisbf, nullptr, nullptr); }
+
+awaitable<Answer> write_settings(App& app, json::object body) {
+  Answer answer = edit_failed();
+  json::value sent = std::move(body);
+  co_await app.run_exclusive([&] { answer = put_settings_job(app, std::move(sent)); });
+  co_return answer;
+}
+
 awaitable<void> get_settings(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  co_await send_json(ex, 200, settings_json(ctx.config->aisbf, nullptr, nullptr), ctx.request_id);
+  co_await send_json(ex, 200, settings_body(*ctx.config), ctx.request_id);
 }
 
 awaitable<void> put_settings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   auto body = body_object(ex);
   if (!body) co_return co_await send_error(ex, bad_body("an object of aisbf.json sections"), ctx);
-  Answer answer;
-  json::value sent = std::move(*body);
-  co_await app.run_exclusive([&] { answer = put_settings_job(app, std::move(sent)); });
+  const Answer answer = co_await write_settings(app, std::move(*body));
   co_await send(ex, ctx, answer);
 }
 
@@ -265,7 +276,7 @@ awaitable<void> get_condensation(App&, http::Exchange& ex, RequestContext& ctx, 
 awaitable<void> put_condensation(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   auto body = body_object(ex);
   if (!body) co_return co_await send_error(ex, bad_body("an object of condensation settings"), ctx);
-  Answer answer;
+  Answer answer = edit_failed();
   co_await app.run_exclusive([&] { answer = put_condensation_job(app, *body); });
   co_await send(ex, ctx, answer);
 }

@@ -50,7 +50,7 @@ std::optional<cache::ClearFilter> parse_filter(std::string_view body) {
 
 }  // namespace
 
-boost::asio::awaitable<void> stats(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+boost::asio::awaitable<boost::json::object> stats_json(App& app, const RequestContext& ctx) {
   ResponseCache& cache = *app.state().response_cache;
   auto held = co_await cache.store().stats();
   const CacheCounters counters = cache.counters();
@@ -66,6 +66,11 @@ boost::asio::awaitable<void> stats(App& app, http::Exchange& ex, RequestContext&
   out["entries"] = held ? held->entries : 0;
   out["coalesced"] = counters.coalesced;
   if (!held) out["error"] = held.error().message;
+  co_return out;
+}
+
+boost::asio::awaitable<void> stats(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+  const boost::json::object out = co_await stats_json(app, ctx);
   const std::string body = boost::json::serialize(out);
   co_await send_json(ex, 200, body, ctx.request_id);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include "api/routes.hpp"
 #include "http/exchange.hpp"
@@ -15,6 +16,8 @@ class App;
 
 namespace cache_routes {
 
+// The stats as an object (also MCP's get_cache_stats).
+boost::asio::awaitable<boost::json::object> stats_json(App& app, const RequestContext& ctx);
 // GET: {"backend","hits","misses","hit_rate","evictions","bytes","entries","coalesced"}.
 boost::asio::awaitable<void> stats(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 // POST, optional body {"namespace","provider","model"}: {"cleared": n}.

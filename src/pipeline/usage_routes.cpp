@@ -131,7 +131,8 @@ awaitable<void> send_csv(UsageWiring& usage, http::Exchange& ex, RequestContext&
   co_await ex.end_stream();
 }
 
-awaitable<void> send_report(UsageWiring& usage, http::Exchange& ex, RequestContext& ctx, store::UsageQuery query) {
+// The report's JSON, or the error to answer.
+awaitable<Expected<std::string>> run_report(UsageWiring& usage, store::UsageQuery query) {
   // The closure holds pointers only and the answer is written into this
   // frame: g++ 12 destroys a closure temporary in a co_await twice (harmless
   // when its destructor is trivial), and DbPool::run needs a
@@ -145,33 +146,42 @@ awaitable<void> send_report(UsageWiring& usage, http::Exchange& ex, RequestConte
   });
   const auto& report = *answer;
   (void)ran;
-  if (!report) co_return co_await send_error(ex, store_failed(report.error()), ctx);
+  if (!report) co_return store_failed(report.error());
   const std::uint64_t dropped = usage.recorder != nullptr ? usage.recorder->stats().dropped() : 0;
-  co_await send_json(ex, 200, api::usage_report_json(report.value(), query, dropped), ctx.request_id);
+  co_return api::usage_report_json(report.value(), query, dropped);
+}
+
+// The query of a usage request (`own_user` forced in: the user route), or
+// the error to answer.
+Expected<api::UsageRequest> usage_request(App& app, std::string_view target, std::optional<std::string> own_user) {
+  auto parsed = api::parse_usage_request(target, now_ms());
+  if (parsed.error) {
+    return coded(ErrorKind::invalid_request, fmt::format("{}: {}", parsed.error->param, parsed.error->message),
+                 "invalid_parameter", parsed.error->param);
+  }
+  if (app.usage.store == nullptr || app.usage.db == nullptr)
+    return coded(ErrorKind::unavailable, "usage accounting needs a database (aisbf.json `database`)", "store_unavailable");
+  if (own_user) parsed.request->query.username = std::move(*own_user);
+  return std::move(*parsed.request);
 }
 
 // `own_user`: the caller's username, forced into the query (the user route).
 awaitable<void> serve_usage(App& app, http::Exchange& ex, RequestContext& ctx, std::optional<std::string> own_user) {
-  auto parsed = api::parse_usage_request(ex.request().target(), now_ms());
-  if (parsed.error) {
-    co_return co_await send_error(
-        ex, coded(ErrorKind::invalid_request, fmt::format("{}: {}", parsed.error->param, parsed.error->message),
-                  "invalid_parameter", parsed.error->param),
-        ctx);
-  }
-  UsageWiring& usage = app.usage;
-  if (usage.store == nullptr || usage.db == nullptr) {
-    co_return co_await send_error(
-        ex, coded(ErrorKind::unavailable, "usage accounting needs a database (aisbf.json `database`)", "store_unavailable"),
-        ctx);
-  }
-  store::UsageQuery query = std::move(parsed.request->query);
-  if (own_user) query.username = std::move(*own_user);
-  if (parsed.request->csv) co_return co_await send_csv(usage, ex, ctx, std::move(query));
-  co_await send_report(usage, ex, ctx, std::move(query));
+  auto request = usage_request(app, ex.request().target(), std::move(own_user));
+  if (!request) co_return co_await send_error(ex, request.error(), ctx);
+  if (request->csv) co_return co_await send_csv(app.usage, ex, ctx, std::move(request->query));
+  auto report = co_await run_report(app.usage, std::move(request->query));
+  if (!report) co_return co_await send_error(ex, report.error(), ctx);
+  co_await send_json(ex, 200, *report, ctx.request_id);
 }
 
 }  // namespace
+
+awaitable<Expected<std::string>> usage_report_for(App& app, std::string_view target) {
+  auto request = usage_request(app, target, std::nullopt);
+  if (!request) co_return request.error();
+  co_return co_await run_report(app.usage, std::move(request->query));
+}
 
 awaitable<void> admin_usage(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
   return serve_usage(app, ex, ctx, std::nullopt);

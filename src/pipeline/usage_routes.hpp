@@ -4,9 +4,13 @@
 // operators who want the last second's rows). Rows in route_table.cpp.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include <boost/asio/awaitable.hpp>
 
 #include "api/routes.hpp"
+#include "core/expected.hpp"
 #include "http/exchange.hpp"
 #include "pipeline/request_context.hpp"
 
@@ -26,6 +30,10 @@ struct UsageWiring {
   store::UsageRecorder* recorder = nullptr;
   DbPool* db = nullptr;
 };
+
+// The JSON report GET /api/admin/usage answers for the query in `target`
+// (a path and query string; format=csv is not taken here), or its error.
+boost::asio::awaitable<Expected<std::string>> usage_report_for(App& app, std::string_view target);
 
 boost::asio::awaitable<void> admin_usage(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 boost::asio::awaitable<void> user_usage(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);

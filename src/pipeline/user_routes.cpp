@@ -79,10 +79,15 @@ awaitable<void> models(App& app, http::Exchange& ex, RequestContext& ctx, const 
   co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
+awaitable<std::string> namespace_models(App& app, const RequestContext& ctx, std::string global_list,
+                                        std::optional<store::DocKind> kind) {
+  auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
+  co_return api::namespace_models_json(global_list, view ? view->get() : nullptr, kind);
+}
+
 awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list,
                               std::optional<store::DocKind> kind) {
-  auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
-  const std::string answer = api::namespace_models_json(global_list, view ? view->get() : nullptr, kind);
+  const std::string answer = co_await namespace_models(app, ctx, std::move(global_list), kind);
   co_await send_json(ex, 200, answer, ctx.request_id);
 }
 
@@ -95,19 +100,23 @@ awaitable<void> anthropic_models(App& app, http::Exchange& ex, RequestContext& c
   co_await send_json(ex, 200, api::anthropic_models_list_json(global), ctx.request_id);
 }
 
-awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view id) {
+awaitable<Expected<std::string>> model_entry(App& app, const RequestContext& ctx, std::string_view id) {
   std::optional<std::string> entry = api::model_json(*ctx.config, id);
   if (!entry && !ctx.namespace_user.empty() && id.starts_with("user-")) {
     auto view = co_await app.user_views().get(ctx.config, ctx.namespace_user);
-    if (!view) co_return co_await send_error(ex, view.error(), ctx);
+    if (!view) co_return view.error();
     entry = api::user_model_json(**view, id);
   }
-  if (!entry) {
-    co_return co_await send_error(
-        ex, coded_error(ErrorKind::not_found, fmt::format("model '{}' does not exist", id), "model_not_found"), ctx);
-  }
-  if (ctx.format == IngressFormat::anthropic_messages) entry = api::anthropic_entry_json(*entry);
-  co_await send_json(ex, 200, *entry, ctx.request_id);
+  if (!entry) co_return coded_error(ErrorKind::not_found, fmt::format("model '{}' does not exist", id), "model_not_found");
+  co_return std::move(*entry);
+}
+
+awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view id) {
+  auto entry = co_await model_entry(app, ctx, id);
+  if (!entry) co_return co_await send_error(ex, entry.error(), ctx);
+  std::string body = std::move(*entry);
+  if (ctx.format == IngressFormat::anthropic_messages) body = api::anthropic_entry_json(body);
+  co_await send_json(ex, 200, body, ctx.request_id);
 }
 
 awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view scope) {

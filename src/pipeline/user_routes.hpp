@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "api/routes.hpp"
+#include "core/expected.hpp"
 #include "core/gateway_error.hpp"
 #include "http/exchange.hpp"
 #include "pipeline/request_context.hpp"
@@ -52,6 +53,9 @@ awaitable<void> doc_delete(App& app, http::Exchange& ex, RequestContext& ctx, co
 // when `kind` is set (/api/rotations/models: the user's rotations).
 awaitable<void> global_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string global_list,
                               std::optional<store::DocKind> kind = std::nullopt);
+// The same list as text (the lists' JSON), for callers other than HTTP (MCP).
+awaitable<std::string> namespace_models(App& app, const RequestContext& ctx, std::string global_list,
+                                        std::optional<store::DocKind> kind = std::nullopt);
 // The Anthropic shape of the same: `global` (id, display name) pairs and the user's.
 awaitable<void> anthropic_models(App& app, http::Exchange& ex, RequestContext& ctx,
                                  std::vector<std::pair<std::string, std::string>> global);
@@ -60,6 +64,8 @@ awaitable<void> anthropic_models(App& app, http::Exchange& ex, RequestContext& c
 // Anthropic's shape to an Anthropic client); 404 for any other id, another
 // user's included.
 awaitable<void> model_get(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view id);
+// The entry model_get answers (OpenAI's shape), or the 404 / 503 it would.
+awaitable<Expected<std::string>> model_entry(App& app, const RequestContext& ctx, std::string_view id);
 // GET /api/{scope}/models where `scope` names no global provider: the
 // caller's own provider's models, else 404 as for any unknown provider.
 awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, std::string_view scope);

@@ -192,8 +192,9 @@ std::string ResponsesStreamEncoder::on_event(const StreamEvent& event) {
   return out;
 }
 
-// A failure after the head: `error` (the event the SDKs throw on), then
-// `response.failed` with the error in the response (what Codex CLI reads).
+// A failure after the head: the API's flat `error` event, then
+// `response.failed` with the error in the response (the terminal event
+// clients such as the SDK's ResponseStream and Codex CLI end on).
 std::string ResponsesStreamEncoder::on_end(const std::optional<GatewayError>& error) {
   std::string out;
   if (ended_) return out;

@@ -28,6 +28,7 @@ MethodSet method_bit(std::string_view method);
 enum class ClientFormat : std::uint8_t {
   openai_chat,
   openai_completions,
+  openai_responses,
   anthropic_messages,
   // OpenAI's shape, or Anthropic's (x-api-key read, errors and answers in
   // its shape) when the request carries `anthropic-version`: the model

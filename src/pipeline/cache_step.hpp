@@ -28,6 +28,7 @@ inline bool cache_may_apply(const ChatJob& job, const RequestContext& ctx) {
                     (ctx.user_view != nullptr && ctx.user_view->config().response_cache.used);
   return used && ctx.state != nullptr && ctx.state->response_cache != nullptr &&
          job.io.sink != nullptr && job.io.client != nullptr && ctx.format != IngressFormat::openai_completions &&
+         ctx.format != IngressFormat::openai_responses &&
          cache::may_cache(job.io.client->body(), ctx.config->response_cache.cache_nondeterministic);
 }
 

@@ -229,7 +229,7 @@ void read_prefix(const ChatRequest& request, PrefixTexts& out) {
 }
 
 std::optional<ConversationScan> scan_conversation(std::string_view body, IngressFormat format, PrefixTexts& prefix) {
-  if (format == IngressFormat::openai_completions) return std::nullopt;
+  if (format == IngressFormat::openai_completions || format == IngressFormat::openai_responses) return std::nullopt;
   const bool anthropic = format == IngressFormat::anthropic_messages;
   const std::size_t begin = skip_space(body, 0);
   std::size_t end = body.size();

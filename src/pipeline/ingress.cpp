@@ -3,6 +3,7 @@
 #include "api/anthropic/messages_ingress.hpp"
 #include "api/openai/chat_ingress.hpp"
 #include "api/openai/completions_ingress.hpp"
+#include "api/openai/responses_ingress.hpp"
 
 namespace aisbf {
 
@@ -10,6 +11,7 @@ const IngressCodec& ingress_codec(IngressFormat format) {
   switch (format) {
     case IngressFormat::openai_completions: return api::openai_completions_ingress();
     case IngressFormat::anthropic_messages: return api::anthropic_messages_ingress();
+    case IngressFormat::openai_responses: return api::openai_responses_ingress();
     case IngressFormat::openai_chat: break;
   }
   return api::openai_chat_ingress();

@@ -5,7 +5,7 @@
 
 namespace aisbf {
 
-enum class IngressFormat { openai_chat, openai_completions, anthropic_messages };
+enum class IngressFormat { openai_chat, openai_completions, anthropic_messages, openai_responses };
 
 const IngressCodec& ingress_codec(IngressFormat format);
 

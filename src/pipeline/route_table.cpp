@@ -122,6 +122,9 @@ awaitable<void> tokenize(App&, http::Exchange& ex, RequestContext& ctx, const Ro
 awaitable<void> completions(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   return serve_completions(ex, ctx, m.param("scope"));
 }
+awaitable<void> responses(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_responses(ex, ctx, m.param("scope"));
+}
 
 awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   co_await send_json(ex, 200, api::rotations_list_json(*ctx.routes), ctx.request_id);
@@ -219,6 +222,8 @@ const Route kRoutes[] = {
     {{"tokenize", kPost, "/api/v1/tokenize", kToken, Format::openai_chat, Body::json}, &tokenize},
     {{"completions", kPost, "/api/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
+    {{"responses", kPost, "/api/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
+    {{"responses", kPost, "/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
     {{"rotations_chat", kPost, "/api/rotations/chat/completions", kToken, Format::openai_chat, Body::json},
      &rotations_chat},
     {{"autoselect_chat", kPost, "/api/autoselect/chat/completions", kToken, Format::openai_chat, Body::json},
@@ -319,6 +324,8 @@ const Route kRoutes[] = {
      &user_routes::messages},
     {{"user_completions", kPost, "/api/user/completions", kUser, Format::openai_completions, Body::json},
      &user_routes::completions},
+    {{"user_responses", kPost, "/api/user/v1/responses", kUser, Format::openai_responses, Body::json},
+     &user_routes::responses},
     {{"user_provider", kGet, "/api/user/providers/{id}", kUser}, &user_routes::doc_get<DocKind::provider>},
     {{"user_provider", kPut, "/api/user/providers/{id}", kUser, Format::openai_chat, Body::json, true},
      &user_routes::doc_put<DocKind::provider>},
@@ -352,6 +359,8 @@ const Route kRoutes[] = {
      &user_routes::messages},
     {{"u_completions", kPost, "/api/u/{username}/completions", kToken, Format::openai_completions, Body::json},
      &user_routes::completions},
+    {{"u_responses", kPost, "/api/u/{username}/v1/responses", kToken, Format::openai_responses, Body::json},
+     &user_routes::responses},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
@@ -362,6 +371,8 @@ const Route kRoutes[] = {
      &completions},
     {{"scoped_completions", kPost, "/api/{scope}/v1/completions", kToken, Format::openai_completions, Body::json},
      &completions},
+    {{"scoped_responses", kPost, "/api/{scope}/v1/responses", kToken, Format::openai_responses, Body::json},
+     &responses},
     // Last: the admin config API's parameterised rows (no earlier pattern
     // matches their paths), so the scoped chat routes try no extra pattern.
     {{"admin_provider_get", kGet, "/api/admin/providers/{id}", kAdmin}, &get_entry<kProvider>},
@@ -426,6 +437,7 @@ IngressFormat ingress_format(api::ClientFormat format) {
     case api::ClientFormat::openai_chat: return IngressFormat::openai_chat;
     case api::ClientFormat::openai_or_anthropic: return IngressFormat::openai_chat;  // route_format() in admission
     case api::ClientFormat::openai_completions: return IngressFormat::openai_completions;
+    case api::ClientFormat::openai_responses: return IngressFormat::openai_responses;
     case api::ClientFormat::anthropic_messages: return IngressFormat::anthropic_messages;
   }
   return IngressFormat::openai_chat;

@@ -83,6 +83,9 @@ TEST(RouteTable, ScopedRoutesDecodeTheirId) {
   EXPECT_EQ(kind("POST", "/api/mock/messages"), "scoped_messages");
   EXPECT_EQ(kind("POST", "/api/mock/completions"), "scoped_completions");
   EXPECT_EQ(kind("POST", "/api/mock/v1/completions"), "scoped_completions");
+  EXPECT_EQ(kind("POST", "/api/mock/v1/responses"), "scoped_responses");
+  EXPECT_EQ(kind("POST", "/api/user/v1/responses"), "user_responses");
+  EXPECT_EQ(kind("POST", "/v1/responses"), "responses");
   EXPECT_EQ(kind("POST", "/api/v1/v1/messages"), "scoped_messages");
 }
 
@@ -94,6 +97,11 @@ TEST(RouteTable, PoliciesAndFormats) {
   EXPECT_EQ(route_of("POST", "/api/mock/v1/messages").spec.format, api::ClientFormat::anthropic_messages);
   EXPECT_EQ(route_of("POST", "/v1/messages/count_tokens").spec.format, api::ClientFormat::anthropic_messages);
   EXPECT_EQ(route_of("POST", "/api/mock/completions").spec.format, api::ClientFormat::openai_completions);
+  for (auto path : {"/v1/responses", "/api/v1/responses", "/api/mock/v1/responses", "/api/u/ana/v1/responses"}) {
+    EXPECT_EQ(route_of("POST", path).spec.format, api::ClientFormat::openai_responses) << path;
+    EXPECT_EQ(route_of("POST", path).spec.policy, AuthPolicy::gateway_token) << path;
+  }
+  EXPECT_EQ(route_of("POST", "/api/user/v1/responses").spec.policy, AuthPolicy::user);
   for (const auto& r : route_table()) {
     EXPECT_NE(r.handler, nullptr) << r.spec.pattern;
     // A state-changing route (an admin action, a user's own account, the
@@ -105,7 +113,8 @@ TEST(RouteTable, PoliciesAndFormats) {
     // Every non-GET admin or user route changes state, but for the chat
     // doors of a user's namespace (a chat request, as on /api/v1/…).
     const bool chat_door =
-        r.spec.name == "user_chat" || r.spec.name == "user_messages" || r.spec.name == "user_completions";
+        r.spec.name == "user_chat" || r.spec.name == "user_messages" || r.spec.name == "user_completions" ||
+        r.spec.name == "user_responses";
     if ((r.spec.policy == AuthPolicy::admin || r.spec.policy == AuthPolicy::user) && r.spec.methods != api::kGet &&
         !chat_door) {
       EXPECT_TRUE(r.spec.state_changing) << r.spec.pattern;

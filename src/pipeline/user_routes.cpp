@@ -201,6 +201,12 @@ awaitable<void> completions(App& app, http::Exchange& ex, RequestContext& ctx, c
   co_await serve_completions(ex, ctx, {});
 }
 
+awaitable<void> responses(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  ctx.format = IngressFormat::openai_responses;
+  if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
+  co_await serve_responses(ex, ctx, {});
+}
+
 #define AISBF_USER_READS(K)                                                                                  \
   template awaitable<void> docs_list<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&);       \
   template awaitable<void> kind_models<K>(App&, http::Exchange&, RequestContext&, const RouteMatch&);     \

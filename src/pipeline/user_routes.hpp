@@ -73,6 +73,7 @@ awaitable<void> scope_models(App& app, http::Exchange& ex, RequestContext& ctx, 
 awaitable<void> chat(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> messages(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> completions(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+awaitable<void> responses(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 
 GatewayError coded_error(ErrorKind kind, std::string message, std::string code, std::string param = {});
 

@@ -155,4 +155,10 @@ void unix_now(std::int64_t& seconds, std::uint32_t& nanos) {
   nanos = static_cast<std::uint32_t>(ns % 1000000000);
 }
 
+void begin_event_stream(Plan& plan) {
+  plan.stream = true;
+  plan.content_type = "text/event-stream";
+  plan.extra_headers += "Cache-Control: no-cache\r\n";
+}
+
 }  // namespace aisbf_mock

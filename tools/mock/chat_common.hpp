@@ -78,6 +78,10 @@ void append_arguments(std::string& out, const boost::json::value* properties, st
 // a fault the I/O layer carries out, whatever the protocol.
 void apply_delivery_fault(Fault fault, Plan& plan);
 
+// The head of a `text/event-stream` answer (chunked, not cached); the
+// caller adds the events.
+void begin_event_stream(Plan& plan);
+
 // Seconds and nanoseconds since the epoch, now.
 void unix_now(std::int64_t& seconds, std::uint32_t& nanos);
 

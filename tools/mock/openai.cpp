@@ -10,6 +10,7 @@
 #include "embed.hpp"
 #include "faults.hpp"
 #include "openai_chat.hpp"
+#include "openai_responses.hpp"
 #include "select.hpp"
 #include "text.hpp"
 
@@ -31,7 +32,7 @@ constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "
                                                   "text-embedding-3-small"};
 constexpr unsigned kMaxDimensions = 65536;
 
-enum class Route : std::uint8_t { unknown, chat, embeddings, models, model };
+enum class Route : std::uint8_t { unknown, chat, responses, embeddings, models, model };
 
 std::string_view string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -87,6 +88,7 @@ bool authorized(const ApiContext& ctx, std::string_view header, std::string_view
 Route match_route(std::string_view path, std::string_view& model_id) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path.ends_with("/chat/completions")) return Route::chat;
+  if (path.ends_with("/responses")) return Route::responses;
   if (path.ends_with("/embeddings")) return Route::embeddings;
   if (path.ends_with("/models")) return Route::models;
   if (const std::size_t pos = path.find("/models/"); pos != std::string_view::npos) {
@@ -293,7 +295,7 @@ void chat(ApiContext& ctx, const json::object& body, std::string_view model, Fau
   build_chat(ctx, body, model, fault, plan);
 }
 
-// Chat and embeddings: parse, pick the fault, answer.
+// Chat, responses and embeddings: parse, pick the fault, answer.
 void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan& plan) {
   thread_local std::array<unsigned char, 64 * 1024> arena;
   json::monotonic_resource mr(arena.data(), arena.size());
@@ -315,6 +317,10 @@ void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan&
   if (apply_early_fault(fault, plan)) return;
   if (route == Route::chat) {
     chat(ctx, body, model, fault, plan);
+    return;
+  }
+  if (route == Route::responses) {
+    build_responses(ctx, body, model, fault, plan);
     return;
   }
   if (fault.kind == FaultKind::stream_error) {

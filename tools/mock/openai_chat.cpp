@@ -309,13 +309,20 @@ bool include_usage_of(const json::object& body) {
 
 }  // namespace
 
+bool wants_stream(const json::object& body) {
+  const json::value* flag = body.if_contains("stream");
+  return flag != nullptr && flag->is_bool() && flag->get_bool();
+}
+
+bool plain_stream_error(bool stream, Fault fault, Plan& plan) {
+  if (stream || fault.kind != FaultKind::stream_error) return false;
+  set_error(plan, 500, "mock mid-stream failure", "server_error");
+  return true;
+}
+
 void build_chat(ApiContext& ctx, const json::object& body, std::string_view model, Fault fault, Plan& plan) {
-  const json::value* stream_flag = body.if_contains("stream");
-  const bool stream = stream_flag != nullptr && stream_flag->is_bool() && stream_flag->get_bool();
-  if (!stream && fault.kind == FaultKind::stream_error) {
-    set_error(plan, 500, "mock mid-stream failure", "server_error");
-    return;
-  }
+  const bool stream = wants_stream(body);
+  if (plain_stream_error(stream, fault, plan)) return;
   Reply r;
   r.model = model;
   make_reply(ctx, body, r);
@@ -328,9 +335,7 @@ void build_chat(ApiContext& ctx, const json::object& body, std::string_view mode
     build_body(r, plan.body);
     return;
   }
-  plan.stream = true;
-  plan.content_type = "text/event-stream";
-  plan.extra_headers += "Cache-Control: no-cache\r\n";
+  begin_event_stream(plan);
   const std::size_t pieces = build_events(r, include_usage_of(body), fault, plan.events);
   plan.cut_after_events = 1 + std::min<std::size_t>(2, pieces);
   add_preamble(fault, plan);

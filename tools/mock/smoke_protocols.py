@@ -306,3 +306,44 @@ def check_protocol_keys(port):
     st, _, body = call_json(port, "POST", "/api/chat", ollama_body(stream=False), {"Authorization": "Bearer nope"})
     assert st == 401 and body == {"error": "unauthorized"}, body
 
+
+
+def responses_stream(port, body):
+    """A Responses stream: event name == data.type, sequence numbers from 0, no [DONE]; returns the data objects."""
+    status, hdrs, chunks = chunked(port, "POST", "/v1/responses", {**body, "stream": True})
+    assert status == 200 and hdrs["content-type"].startswith("text/event-stream"), (status, hdrs)
+    events = []
+    for i, c in enumerate(chunks):
+        assert c.startswith("event: ") and c.endswith("\n\n"), c[:200]
+        name, data = c[7:-2].split("\ndata: ")
+        obj = json.loads(data)
+        assert obj["type"] == name and obj["sequence_number"] == i, (i, name, obj)
+        events.append(obj)
+    return events
+
+
+def check_responses(port):
+    st, _, body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": "hello there"})
+    assert st == 200 and body["object"] == "response" and body["status"] == "completed", body
+    assert body["output"][0]["content"][0]["text"] == "You said: hello there", body
+    assert body["usage"]["total_tokens"] == body["usage"]["input_tokens"] + body["usage"]["output_tokens"], body
+    for bad, param in ((5, "input"), ([{"type": "bogus"}], "input[0].type"),
+                       ([{"type": "function_call_output", "call_id": "c", "output": "x"}], "input")):
+        st, _, body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": bad})
+        assert st == 400 and body["error"]["param"] == param, (bad, body)
+    tool = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {}}}}
+    events = responses_stream(port, {"model": "m", "input": "get_weather in Paris", "tools": [tool]})
+    kinds = [e["type"] for e in events]
+    assert kinds[:3] == ["response.created", "response.in_progress", "response.output_item.added"], kinds
+    assert kinds[-3:] == ["response.function_call_arguments.done", "response.output_item.done", "response.completed"], kinds
+    args = "".join(e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta")
+    assert json.loads(args) == {"city": "get_weather in Paris"}, args
+    call_id = events[-1]["response"]["output"][0]["call_id"]
+    items = [{"role": "user", "content": "x"},
+             {"type": "function_call", "call_id": call_id, "name": "get_weather", "arguments": args},
+             {"type": "function_call_output", "call_id": call_id, "output": "Sunny"}]
+    events = responses_stream(port, {"model": "m", "input": items})
+    text = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+    assert text == "Tool result: Sunny" and events[-1]["type"] == "response.completed", events
+    events = responses_stream(port, {"model": "m-fault-stream-error", "input": "hello there"})
+    assert events[-1]["type"] == "error" and events[-1]["message"] == "mock mid-stream failure", events[-1]

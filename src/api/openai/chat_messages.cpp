@@ -34,27 +34,6 @@ Status required_string(const json::object& object, std::string_view key, std::st
   return read_string(v, field, out);
 }
 
-// `data:image/png;base64,AAAA` → media type + base64; any other URL as it is.
-Status decode_image_url(const std::string& url, std::string_view path, ImageBlock& image) {
-  if (url.empty()) return field_error(path, "must not be empty", "invalid_value");
-  if (url.rfind("data:", 0) != 0) {
-    image.url = url;
-    return std::nullopt;
-  }
-  std::size_t comma = url.find(',');
-  if (comma == std::string::npos) return field_error(path, "a data URL needs a comma before its data", "invalid_value");
-  std::string_view header = std::string_view(url).substr(5, comma - 5);
-  std::size_t semicolon = header.find(';');
-  std::string_view media_type = header.substr(0, semicolon);
-  bool base64 =
-      semicolon != std::string_view::npos && header.substr(semicolon).find(";base64") != std::string_view::npos;
-  if (!base64) return field_error(path, "only base64 data URLs are supported", "unsupported_value");
-  if (media_type.empty()) return field_error(path, "the data URL names no media type", "invalid_value");
-  image.media_type = std::string(media_type);
-  image.data_base64 = url.substr(comma + 1);
-  return std::nullopt;
-}
-
 Status decode_image_part(const json::object& part, std::string_view path, std::vector<ContentBlock>& out) {
   std::string field = path_key(path, "image_url");
   const json::value* image_url = member(part, "image_url");

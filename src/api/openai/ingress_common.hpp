@@ -49,6 +49,10 @@ Status read_int(const json::value* value, std::string_view path, std::optional<s
 // stream_options.include_usage (kept only with stream: true).
 Status read_sampling(const json::object& root, ChatRequest& out);
 
+// An image URL into `image`: a `data:<type>;base64,<data>` URL as media
+// type + base64, any other URL as it is; `path` names it in a 400.
+Status decode_image_url(const std::string& url, std::string_view path, ImageBlock& image);
+
 // What a translation dropped, logged once per request as one warning.
 class DropLog {
  public:

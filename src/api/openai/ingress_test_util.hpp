@@ -16,13 +16,16 @@
 
 namespace aisbf::api::openai_ingress::test {
 
-inline std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(AISBF_SOURCE_DIR) + "/tests/fixtures/openai_ingress/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << "missing fixture " << name;
+// tests/fixtures/<path>, e.g. "anthropic/stream_text.sse".
+inline std::string fixture_file(const std::string& path) {
+  std::ifstream in(std::string(AISBF_SOURCE_DIR) + "/tests/fixtures/" + path, std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << path;
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
+
+inline std::string fixture(const std::string& name) { return fixture_file("openai_ingress/" + name); }
 
 // The payload of each `data: …\n\n` event, checking the framing on the way.
 inline std::vector<std::string> sse_payloads(const std::string& stream) {

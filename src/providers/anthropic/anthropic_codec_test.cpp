@@ -158,6 +158,13 @@ TEST(AnthropicCodec, EncodesDefaultsAndParameters) {
   EXPECT_EQ(body["output_config"], json::parse(R"({"effort":"high"})"));
   for (const char* dropped : {"reasoning_effort", "user", "max_completion_tokens", "stream", "stop_sequences"})
     EXPECT_FALSE(body.contains(dropped)) << dropped;
+
+  // A json_schema response_format is output_config.format, beside the client's effort.
+  r.extensions["response_format"] =
+      json::parse(R"({"type":"json_schema","json_schema":{"name":"a","strict":true,"schema":{"type":"object"}}})");
+  body = encoded_body(r);
+  EXPECT_EQ(body["output_config"], json::parse(R"({"effort":"high","format":{"type":"json_schema","schema":{"type":"object"}}})"));
+  EXPECT_FALSE(body.contains("response_format"));
 }
 
 TEST(AnthropicCodec, EncodesMessageShapes) {

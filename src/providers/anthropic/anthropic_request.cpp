@@ -300,13 +300,32 @@ bool handled_extension(std::string_view key) {
   for (auto known : kPassthroughExtensions)
     if (key == known) return true;
   return key == "metadata" || key == "user" || key == "parallel_tool_calls" || key == "service_tier" ||
-         key == "max_completion_tokens";
+         key == "max_completion_tokens" || key == "response_format";
+}
+
+// OpenAI's `response_format` json_schema is `output_config.format`
+// (§5.3); a client's own output_config.format wins. json_object has no
+// Anthropic form.
+void add_output_format(const json::object& extensions, json::object& body, Notes& notes) {
+  const auto* format = wire::object_member(extensions, "response_format");
+  if (format == nullptr) return;
+  const auto* spec = wire::object_member(*format, "json_schema");
+  const json::value* schema = spec != nullptr ? spec->if_contains("schema") : nullptr;
+  if (wire::string_member(*format, "type") != "json_schema" || schema == nullptr || !schema->is_object()) {
+    if (wire::string_member(*format, "type") != "text") notes.add("dropped a response_format other than json_schema");
+    return;
+  }
+  json::value& config = body["output_config"];
+  if (!config.is_object()) config = json::object{};
+  if (!config.get_object().contains("format"))
+    config.get_object()["format"] = json::object{{"type", "json_schema"}, {"schema", *schema}};
 }
 
 void add_extensions(const json::object& extensions, json::object& body, Notes& notes) {
   for (auto known : kPassthroughExtensions)
     if (const json::value* v = extensions.if_contains(known)) body[known] = *v;
   add_metadata(extensions, body, notes);
+  add_output_format(extensions, body, notes);
   // OpenAI's tiers (default, flex, priority) are not Anthropic's (auto, standard_only).
   if (std::string tier = wire::string_member(extensions, "service_tier"); tier == "auto" || tier == "standard_only")
     body["service_tier"] = tier;

@@ -1,0 +1,186 @@
+// OpenAI Responses ingress: request decoding (a Codex-CLI-like request and
+// malformed ones) and the non-streamed answer.
+#include "api/openai/responses_ingress.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "api/openai/ingress_test_util.hpp"
+
+namespace aisbf::api {
+namespace {
+
+namespace json = boost::json;
+using openai_ingress::test::fixture;
+
+template <class T>
+const T& block(const Message& message, std::size_t i) {
+  return std::get<T>(message.content.at(i));
+}
+
+TEST(ResponsesIngress, DecodesRichRequest) {
+  auto decoded = decode_responses_request(fixture("responses_request_rich.json"));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  const ChatRequest& r = decoded->request;
+  EXPECT_EQ(r.model, "anthropic/claude-sonnet-4-5");
+  const auto& m = r.messages;
+  ASSERT_EQ(m.size(), 7u);
+  EXPECT_EQ(m[0].role, Role::system);
+  EXPECT_EQ(block<TextBlock>(m[0], 0).text, "You are a coding agent.");
+  EXPECT_EQ(m[1].role, Role::developer);
+  EXPECT_EQ(block<TextBlock>(m[1], 0).text, "Work in /tmp.");
+
+  EXPECT_EQ(m[2].role, Role::user);
+  ASSERT_EQ(m[2].content.size(), 3u);
+  EXPECT_EQ(block<ImageBlock>(m[2], 1).media_type, "image/png");
+  EXPECT_EQ(block<ImageBlock>(m[2], 1).data_base64, "iVBORw0KGgo=");
+  EXPECT_EQ(block<ImageBlock>(m[2], 1).detail, "low");
+  EXPECT_EQ(block<ImageBlock>(m[2], 2).url, "https://example.com/a.jpg");
+
+  // The reasoning item is dropped; the assistant text and both calls are one turn.
+  EXPECT_EQ(m[3].role, Role::assistant);
+  ASSERT_EQ(m[3].content.size(), 3u);
+  EXPECT_EQ(block<TextBlock>(m[3], 0).text, "A cat. Listing:");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 1).id, "call_1");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 1).name, "exec_command");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 2).arguments_json, R"({"cmd":"pwd"})");
+  EXPECT_EQ(m[4].role, Role::tool);
+  EXPECT_EQ(block<ToolResultBlock>(m[4], 0).tool_call_id, "call_1");
+  EXPECT_EQ(block<ToolResultBlock>(m[4], 0).content, "a.txt\nb.txt");
+  EXPECT_EQ(block<ToolResultBlock>(m[5], 0).content, "/tmp");
+  EXPECT_EQ(m[6].role, Role::user);
+  EXPECT_EQ(block<TextBlock>(m[6], 0).text, "Thanks");
+
+  ASSERT_EQ(r.tools.size(), 1u);
+  EXPECT_EQ(r.tools[0].name, "exec_command");
+  EXPECT_EQ(r.tools[0].description, "Run a command");
+  EXPECT_EQ(r.tools[0].parameters.at("required").at(0), "cmd");
+  EXPECT_EQ(decoded->dropped_tools, (std::vector<std::string>{"web_search", "namespace"}));
+  EXPECT_EQ(r.tool_choice.mode, ToolChoiceMode::auto_);
+
+  EXPECT_EQ(r.max_tokens, 2048);
+  EXPECT_EQ(r.temperature, 0.5);
+  EXPECT_EQ(r.top_p, 0.9);
+  EXPECT_TRUE(r.stream);
+  EXPECT_TRUE(r.include_usage);
+  EXPECT_EQ(r.extensions.at("reasoning_effort"), "high");
+  EXPECT_EQ(r.extensions.at("parallel_tool_calls"), false);
+  EXPECT_EQ(r.extensions.at("metadata").at("ticket"), "42");
+  EXPECT_EQ(r.extensions.at("prompt_cache_key"), "session-1");
+  const auto& format = r.extensions.at("response_format");
+  EXPECT_EQ(format.at("type"), "json_schema");
+  EXPECT_EQ(format.at("json_schema").at("name"), "answer");
+  EXPECT_EQ(format.at("json_schema").at("strict"), true);
+  EXPECT_TRUE(format.at("json_schema").at("schema").is_object());
+  // Nothing of the Responses-only fields leaks to the providers.
+  EXPECT_FALSE(r.extensions.contains("store"));
+  EXPECT_FALSE(r.extensions.contains("include"));
+  EXPECT_FALSE(r.extensions.contains("text"));
+}
+
+TEST(ResponsesIngress, StringInputIsOneUserMessage) {
+  auto decoded = decode_responses_request(R"({"model":"m","input":"Hello"})");
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  ASSERT_EQ(decoded->request.messages.size(), 1u);
+  EXPECT_EQ(decoded->request.messages[0].role, Role::user);
+  EXPECT_FALSE(decoded->request.stream);
+  EXPECT_TRUE(decoded->dropped_tools.empty());
+}
+
+struct Bad {
+  const char* body;
+  const char* param;
+  const char* code;
+};
+
+TEST(ResponsesIngress, MalformedRequestsAre400sNamingTheField) {
+  const Bad cases[] = {
+      {R"({"input":"x"})", "model", "missing_field"},
+      {R"({"model":"m"})", "input", "missing_field"},
+      {R"({"model":"m","input":5})", "input", "invalid_type"},
+      {R"({"model":"m","input":[5]})", "input[0]", "invalid_type"},
+      {R"({"model":"m","input":[{"type":"nonsense"}]})", "input[0].type", "invalid_value"},
+      {R"({"model":"m","input":[{"role":"robot","content":"x"}]})", "input[0].role", "invalid_value"},
+      {R"({"model":"m","input":[{"role":"user"}]})", "input[0].content", "missing_field"},
+      {R"({"model":"m","input":[{"role":"user","content":[{"type":"input_audio"}]}]})", "input[0].content[0].type",
+       "invalid_value"},
+      {R"({"model":"m","input":[{"type":"function_call","name":"f","arguments":"{}"}]})", "input[0].call_id",
+       "missing_field"},
+      {R"({"model":"m","input":[{"type":"function_call_output","call_id":"c","output":"x"}]})", "input",
+       "invalid_value"},
+      {R"({"model":"m","input":[{"type":"item_reference","id":"msg_1"}]})", "input[0]", "unsupported_value"},
+      {R"({"model":"m","input":"x","previous_response_id":"resp_1"})", "previous_response_id", "unsupported_value"},
+      {R"({"model":"m","input":"x","tools":[{"type":"function"}]})", "tools[0].name", "missing_field"},
+      {R"({"model":"m","input":"x","tools":[{"type":"web_search"}],"tool_choice":{"type":"web_search"}})",
+       "tool_choice", "unsupported_value"},
+      {R"({"model":"m","input":"x","tools":[{"type":"web_search"}],"tool_choice":"required"})", "tool_choice",
+       "unsupported_value"},
+      {R"({"model":"m","input":"x","text":{"format":{"type":"json_schema","name":"a"}}})", "text.format.schema",
+       "missing_field"},
+      {R"({"model":"m","input":"x","max_output_tokens":0})", "max_output_tokens", "invalid_value"},
+      {R"({"model":"m","input":"x","reasoning":{"effort":3}})", "reasoning.effort", "invalid_type"},
+  };
+  for (const auto& c : cases) {
+    auto decoded = decode_responses_request(c.body);
+    ASSERT_FALSE(decoded) << c.body;
+    EXPECT_EQ(decoded.error().status, 400) << c.body;
+    EXPECT_EQ(decoded.error().param, c.param) << c.body << ": " << decoded.error().message;
+    EXPECT_EQ(decoded.error().code, c.code) << c.body << ": " << decoded.error().message;
+  }
+  auto not_json = decode_responses_request("{");
+  ASSERT_FALSE(not_json);
+  EXPECT_EQ(not_json.error().status, 400);
+}
+
+TEST(ResponsesIngress, ErrorBodyIsOpenAisShape) {
+  auto decoded = decode_responses_request(R"({"model":"m"})");
+  ASSERT_FALSE(decoded);
+  auto body = json::parse(openai_responses_ingress().encode_error(decoded.error()));
+  EXPECT_EQ(body.at("error").at("type"), "invalid_request_error");
+  EXPECT_EQ(body.at("error").at("param"), "input");
+  EXPECT_EQ(body.at("error").at("code"), "missing_field");
+}
+
+TEST(ResponsesIngress, EncodesAnAnswerAsOutputItems) {
+  ChatResponse response;
+  response.id = "msg_01";
+  response.created = 1735689600;
+  response.message.role = Role::assistant;
+  response.message.content = {ThinkingBlock{"hmm", "sig"}, TextBlock{"Let me "}, TextBlock{"look."},
+                              ToolCallBlock{"toolu_1", "get_weather", R"({"city":"Paris"})"},
+                              ToolCallBlock{"", "now", ""}};
+  response.finish_reason = FinishReason::tool_calls;
+  response.usage = Usage{100, 20, 120, 40, 0, 5, std::nullopt};
+  auto out = json::parse(openai_responses_ingress().encode_response(response, {"client-model", false}));
+  EXPECT_EQ(out.at("object"), "response");
+  EXPECT_EQ(out.at("status"), "completed");
+  EXPECT_EQ(out.at("model"), "client-model");
+  EXPECT_EQ(out.at("created_at"), 1735689600);
+  EXPECT_EQ(std::string(out.at("id").as_string()).rfind("resp_", 0), 0u);
+  const auto& output = out.at("output").as_array();
+  ASSERT_EQ(output.size(), 4u);
+  EXPECT_EQ(output[0].at("type"), "reasoning");
+  EXPECT_EQ(output[1].at("type"), "message");
+  EXPECT_EQ(output[1].at("role"), "assistant");
+  EXPECT_EQ(output[1].at("content").at(0).at("type"), "output_text");
+  EXPECT_EQ(output[1].at("content").at(0).at("text"), "Let me look.");
+  EXPECT_EQ(output[2].at("type"), "function_call");
+  EXPECT_EQ(output[2].at("call_id"), "toolu_1");
+  EXPECT_EQ(output[2].at("arguments"), R"({"city":"Paris"})");
+  EXPECT_EQ(std::string(output[3].at("call_id").as_string()).rfind("call_", 0), 0u);
+  EXPECT_EQ(output[3].at("arguments"), "{}");
+  EXPECT_EQ(out.at("usage").at("input_tokens"), 100);
+  EXPECT_EQ(out.at("usage").at("input_tokens_details").at("cached_tokens"), 40);
+  EXPECT_EQ(out.at("usage").at("output_tokens_details").at("reasoning_tokens"), 5);
+
+  response.finish_reason = FinishReason::length;
+  response.split_chunks = 2;
+  out = json::parse(openai_responses_ingress().encode_response(response, {"m", false}));
+  EXPECT_EQ(out.at("status"), "incomplete");
+  EXPECT_EQ(out.at("incomplete_details").at("reason"), "max_output_tokens");
+  EXPECT_EQ(out.at("aisbf_chunks"), 2);
+}
+
+}  // namespace
+}  // namespace aisbf::api

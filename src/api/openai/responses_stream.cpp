@@ -1,0 +1,229 @@
+// Canonical stream events → Responses API SSE events (docs/responses-api.md):
+// `response.created` and `response.in_progress`, then per output item
+// `response.output_item.added`, its content part (`response.content_part.added`),
+// deltas (`response.output_text.delta`, `response.reasoning_text.delta`,
+// `response.function_call_arguments.delta`), their `.done` events and
+// `response.output_item.done`; last `response.completed` (or
+// `response.incomplete`) with the whole response and its usage. Every event
+// is `event: <type>` + `data: <json>` with a `sequence_number` counting from
+// 0. Deltas are written by hand: the per-token path serialises only the new
+// text.
+#include <boost/json/serialize.hpp>
+
+#include "api/openai/responses_internal.hpp"
+#include "core/json_scan.hpp"
+
+namespace aisbf::api::openai_responses {
+
+namespace {
+
+using openai_ingress::random_id;
+
+enum class ItemKind { none, message, reasoning, function_call };
+
+class ResponsesStreamEncoder final : public StreamEncoder {
+ public:
+  explicit ResponsesStreamEncoder(const EgressContext& context) : context_(context) {}
+
+  std::string on_event(const StreamEvent& event) override;
+  std::string on_end(const std::optional<GatewayError>& error) override;
+
+ private:
+  void start(std::string& out);
+  void emit(std::string& out, std::string_view type, json::object fields);
+  void open_text_item(std::string& out, ItemKind kind);
+  void open_call(std::string& out, const ToolCallDelta& delta);
+  void write_delta(std::string& out, std::string_view type, std::string_view text, bool with_content_index);
+  void close_item(std::string& out);
+  json::object response_now(std::string_view status) const;
+
+  EgressContext context_;
+  std::string id_;
+  std::int64_t created_ = 0;
+  std::int64_t sequence_ = 0;
+  bool started_ = false;
+  bool ended_ = false;
+  // The open output item.
+  ItemKind open_ = ItemKind::none;
+  std::string item_id_;
+  std::string item_text_;  // its text or arguments so far
+  ToolCallBlock call_;     // the open function call (id, name)
+  int call_index_ = -1;    // its canonical index
+  json::array output_;     // the finished items
+  FinishReason finish_ = FinishReason::none;
+  int split_chunks_ = 0;
+  std::optional<Usage> usage_;
+};
+
+void ResponsesStreamEncoder::emit(std::string& out, std::string_view type, json::object fields) {
+  fields["type"] = type;
+  fields["sequence_number"] = sequence_++;
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += json::serialize(fields);
+  out += "\n\n";
+}
+
+json::object ResponsesStreamEncoder::response_now(std::string_view status) const {
+  json::object response = response_shell(id_, created_, context_.model, status);
+  response["output"] = output_;
+  return response;
+}
+
+void ResponsesStreamEncoder::start(std::string& out) {
+  if (started_) return;
+  started_ = true;
+  if (id_.empty()) id_ = random_id("resp_", 48);
+  if (created_ <= 0) created_ = openai_ingress::now_seconds();
+  emit(out, "response.created", {{"response", response_now("in_progress")}});
+  emit(out, "response.in_progress", {{"response", response_now("in_progress")}});
+}
+
+// A message or reasoning item with its one content part.
+void ResponsesStreamEncoder::open_text_item(std::string& out, ItemKind kind) {
+  if (open_ == kind) return;
+  close_item(out);
+  open_ = kind;
+  const bool message = kind == ItemKind::message;
+  item_id_ = random_id(message ? "msg_" : "rs_", 48);
+  json::object item = message ? message_item(item_id_, "", "in_progress") : reasoning_item(item_id_, "");
+  if (!message) item["status"] = "in_progress";
+  emit(out, "response.output_item.added", {{"output_index", output_.size()}, {"item", std::move(item)}});
+  emit(out, "response.content_part.added",
+       {{"item_id", item_id_},
+        {"output_index", output_.size()},
+        {"content_index", 0},
+        {"part", text_part(message ? "output_text" : "reasoning_text", "")}});
+}
+
+void ResponsesStreamEncoder::open_call(std::string& out, const ToolCallDelta& delta) {
+  close_item(out);
+  open_ = ItemKind::function_call;
+  item_id_ = random_id("fc_", 48);
+  call_index_ = delta.index;
+  call_ = ToolCallBlock{delta.id.empty() ? random_id("call_", 24) : delta.id, delta.name, {}};
+  emit(out, "response.output_item.added",
+       {{"output_index", output_.size()}, {"item", function_call_item(item_id_, call_, "in_progress")}});
+}
+
+void ResponsesStreamEncoder::write_delta(std::string& out, std::string_view type, std::string_view text,
+                                         bool with_content_index) {
+  item_text_ += text;
+  out += "event: ";
+  out += type;
+  out += R"(
+data: {"type":")";
+  out += type;
+  out += R"(","sequence_number":)";
+  out += std::to_string(sequence_++);
+  out += R"(,"item_id":")";
+  out += item_id_;  // our own [A-Za-z0-9_] id: nothing to escape
+  out += R"(","output_index":)";
+  out += std::to_string(output_.size());
+  if (with_content_index) out += R"(,"content_index":0)";
+  out += R"(,"delta":)";
+  json_scan::append_encoded(out, text);
+  if (type == "response.output_text.delta") out += R"(,"logprobs":[])";
+  out += "}\n\n";
+}
+
+void ResponsesStreamEncoder::close_item(std::string& out) {
+  if (open_ == ItemKind::none) return;
+  const std::size_t index = output_.size();
+  json::object item;
+  if (open_ == ItemKind::function_call) {
+    call_.arguments_json = item_text_.empty() ? "{}" : item_text_;
+    emit(out, "response.function_call_arguments.done",
+         {{"item_id", item_id_}, {"output_index", index}, {"name", call_.name}, {"arguments", call_.arguments_json}});
+    item = function_call_item(item_id_, call_, "completed");
+  } else {
+    const bool message = open_ == ItemKind::message;
+    json::object done{{"item_id", item_id_}, {"output_index", index}, {"content_index", 0}, {"text", item_text_}};
+    if (message) done["logprobs"] = json::array{};
+    emit(out, message ? "response.output_text.done" : "response.reasoning_text.done", std::move(done));
+    emit(out, "response.content_part.done",
+         {{"item_id", item_id_},
+          {"output_index", index},
+          {"content_index", 0},
+          {"part", text_part(message ? "output_text" : "reasoning_text", item_text_)}});
+    item = message ? message_item(item_id_, item_text_, "completed") : reasoning_item(item_id_, item_text_);
+  }
+  emit(out, "response.output_item.done", {{"output_index", index}, {"item", item}});
+  output_.push_back(std::move(item));
+  open_ = ItemKind::none;
+  item_text_.clear();
+  call_index_ = -1;
+}
+
+std::string ResponsesStreamEncoder::on_event(const StreamEvent& event) {
+  std::string out;
+  if (ended_) return out;
+  if (const auto* s = std::get_if<StreamStart>(&event)) {
+    if (!started_) {
+      id_ = response_id(s->id);
+      created_ = s->created;
+    }
+    start(out);
+    return out;
+  }
+  if (const auto* usage = std::get_if<UsageEvent>(&event)) {
+    usage_ = usage->usage;
+    return out;
+  }
+  if (const auto* finish = std::get_if<FinishEvent>(&event)) {
+    finish_ = finish->reason;
+    split_chunks_ = finish->split_chunks;
+    return out;
+  }
+  start(out);
+  if (const auto* text = std::get_if<TextDelta>(&event)) {
+    if (text->text.empty()) return out;
+    open_text_item(out, ItemKind::message);
+    write_delta(out, "response.output_text.delta", text->text, true);
+  } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&event)) {
+    if (reasoning->text.empty()) return out;  // a signature alone: opaque outside Anthropic
+    open_text_item(out, ItemKind::reasoning);
+    write_delta(out, "response.reasoning_text.delta", reasoning->text, true);
+  } else if (const auto* call = std::get_if<ToolCallDelta>(&event)) {
+    if (open_ != ItemKind::function_call || call->index != call_index_) open_call(out, *call);
+    if (!call->arguments.empty()) write_delta(out, "response.function_call_arguments.delta", call->arguments, false);
+  }
+  return out;
+}
+
+// A failure after the head: the API's flat `error` event, then
+// `response.failed` with the error in the response (the terminal event
+// clients such as the SDK's ResponseStream and Codex CLI end on).
+std::string ResponsesStreamEncoder::on_end(const std::optional<GatewayError>& error) {
+  std::string out;
+  if (ended_) return out;
+  start(out);
+  ended_ = true;
+  if (error) {
+    std::string code = error->status == 429 ? "rate_limit_exceeded" : "server_error";
+    if (!error->code.empty()) code = error->code;
+    emit(out, "error", {{"code", code}, {"message", error->message}, {"param", nullptr}});
+    json::object response = response_now("failed");
+    response["error"] = {{"code", code}, {"message", error->message}};
+    if (usage_) response["usage"] = usage_object(*usage_);
+    emit(out, "response.failed", {{"response", std::move(response)}});
+    return out;
+  }
+  close_item(out);
+  json::object response = response_now("completed");
+  set_outcome(response, finish_);
+  if (usage_) response["usage"] = usage_object(*usage_);
+  if (split_chunks_ > 0) openai_ingress::add_split_marks(response, split_chunks_);
+  const bool complete = response["status"] == "completed";
+  emit(out, complete ? "response.completed" : "response.incomplete", {{"response", std::move(response)}});
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<StreamEncoder> make_stream_encoder(const EgressContext& context) {
+  return std::make_unique<ResponsesStreamEncoder>(context);
+}
+
+}  // namespace aisbf::api::openai_responses

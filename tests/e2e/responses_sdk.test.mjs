@@ -1,0 +1,179 @@
+// The official OpenAI SDK's Responses API (`responses.create`,
+// `responses.stream`) against aisbf → aisbf-mock, with an OpenAI-chat and an
+// Anthropic provider: the gateway translates the Responses request to the
+// provider's protocol and the answer (or its stream of events) back. Text, a
+// function-tool round trip, JSON schema output and errors (before the head:
+// the SDK's APIError; mid-stream: the `error` event).
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startProvidersStack, OpenAI, upstreamChatRequests } from './common.mjs';
+
+const TOKEN = 'e2e-responses-token';
+const TYPES = ['openai', 'anthropic'];
+const WEATHER = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Current weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  strict: false,
+};
+const QUESTION = 'what is the get_weather in Paris';
+
+// Every event of a stream, checked as the API defines them: sequence numbers
+// from 0 by one, created first, one terminal event last.
+async function drainChecked(stream) {
+  const events = [];
+  for await (const event of stream) events.push(event);
+  events.forEach((e, i) => assert.equal(e.sequence_number, i, `${e.type} out of sequence`));
+  assert.equal(events[0].type, 'response.created');
+  assert.equal(events[1].type, 'response.in_progress');
+  assert.equal(events.at(-1).type, 'response.completed');
+  return events;
+}
+
+describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
+  let s;
+  let client;
+  before(async () => {
+    s = await startProvidersStack({ token: TOKEN, types: TYPES });
+    client = s.client();
+  });
+  after(async () => { await s?.stop(); });
+
+  for (const type of TYPES) {
+    const model = `${type}/mock-model`;
+
+    describe(`provider type ${type}`, () => {
+      beforeEach(async () => { await s.mock.reset(); });
+
+      it('responses.create: text answer, usage, the model asked for', async () => {
+        const r = await client.responses.create({ model, instructions: 'Be brief.', input: `Hello ${type}` });
+        assert.equal(r.object, 'response');
+        assert.match(r.id, /^resp_/);
+        assert.equal(r.status, 'completed');
+        assert.equal(r.model, model);
+        assert.equal(r.output_text, `You said: Hello ${type}`);
+        assert.equal(r.output.length, 1);
+        assert.equal(r.output[0].type, 'message');
+        assert.equal(r.output[0].role, 'assistant');
+        assert.equal(typeof r.usage.input_tokens, 'number');
+        assert.equal(r.usage.total_tokens, r.usage.input_tokens + r.usage.output_tokens);
+        const reqs = await upstreamChatRequests(s.mock);
+        assert.equal(reqs.length, 1);
+        const body = JSON.parse(reqs[0].body);
+        // instructions are the system prompt, in each protocol's place for it
+        if (type === 'anthropic') assert.match(JSON.stringify(body.system), /Be brief\./);
+        else assert.equal(body.messages[0].role, 'system');
+        assert.match(JSON.stringify(type === 'anthropic' ? body.system : body.messages[0]), /Be brief\./);
+      });
+
+      it('responses.stream: the event sequence and the final response', async () => {
+        const text = 'Stream this: a somewhat longer message that comes in several pieces ✓ é';
+        const stream = client.responses.stream({ model, input: [{ role: 'user', content: text }] });
+        const events = await drainChecked(stream);
+        const types = events.map((e) => e.type);
+        assert.deepEqual(types.slice(2, 4), ['response.output_item.added', 'response.content_part.added']);
+        assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done',
+          'response.output_item.done', 'response.completed']);
+        const deltas = events.filter((e) => e.type === 'response.output_text.delta');
+        assert.ok(deltas.length > 1, 'one delta only');
+        assert.equal(deltas.map((e) => e.delta).join(''), `You said: ${text}`);
+        const itemId = events[2].item.id;
+        for (const d of deltas) assert.equal(d.item_id, itemId);
+        const final = await stream.finalResponse();
+        assert.equal(final.output_text, `You said: ${text}`);
+        assert.equal(typeof final.usage.output_tokens, 'number');
+        const [q] = await upstreamChatRequests(s.mock);
+        assert.equal(JSON.parse(q.body).stream, true);
+      });
+
+      it('a function tool round trip', async () => {
+        const first = await client.responses.create({ model, input: QUESTION, tools: [WEATHER] });
+        const call = first.output.find((o) => o.type === 'function_call');
+        assert.ok(call, JSON.stringify(first.output));
+        assert.equal(call.name, 'get_weather');
+        assert.deepEqual(JSON.parse(call.arguments), { city: QUESTION });
+        assert.ok(call.call_id);
+        const second = await client.responses.create({
+          model,
+          tools: [WEATHER],
+          input: [
+            { role: 'user', content: QUESTION },
+            { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+            { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' },
+          ],
+        });
+        assert.equal(second.output_text, 'Tool result: Sunny, 21C');
+        const reqs = await upstreamChatRequests(s.mock);
+        assert.equal(reqs.length, 2);
+        const upstream = JSON.parse(reqs[1].body);
+        if (type === 'anthropic') {
+          const result = upstream.messages.at(-1).content[0];
+          assert.equal(result.type, 'tool_result');
+        } else {
+          assert.equal(upstream.messages.at(-1).role, 'tool');
+          assert.equal(upstream.messages.at(-1).tool_call_id, call.call_id);
+        }
+      });
+
+      it('a streamed function call: arguments deltas and done', async () => {
+        const stream = client.responses.stream({ model, input: QUESTION, tools: [WEATHER], tool_choice: 'required' });
+        const events = await drainChecked(stream);
+        const done = events.find((e) => e.type === 'response.function_call_arguments.done');
+        assert.ok(done, events.map((e) => e.type).join(' '));
+        assert.equal(done.name, 'get_weather');
+        const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta');
+        assert.equal(deltas.map((e) => e.delta).join(''), done.arguments);
+        const final = await stream.finalResponse();
+        assert.equal(final.output.at(-1).type, 'function_call');
+        assert.equal(final.output.at(-1).arguments, done.arguments);
+      });
+
+      it('JSON schema output reaches the upstream in its protocol', async () => {
+        const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'],
+          additionalProperties: false };
+        const r = await client.responses.create({
+          model, input: 'json please', text: { format: { type: 'json_schema', name: 'reply', schema, strict: true } },
+        });
+        assert.equal(r.status, 'completed');
+        const [q] = await upstreamChatRequests(s.mock);
+        const body = JSON.parse(q.body);
+        if (type === 'anthropic') {
+          assert.deepEqual(body.output_config?.format, { type: 'json_schema', schema }, q.body);
+        } else {
+          assert.equal(body.response_format.type, 'json_schema');
+          assert.equal(body.response_format.json_schema.name, 'reply');
+          assert.deepEqual(body.response_format.json_schema.schema, schema);
+        }
+      });
+
+      it('errors: invalid input is a 400; an upstream failure an APIError; a mid-stream one throws', async () => {
+        await assert.rejects(
+          client.responses.create({ model, input: [{ type: 'function_call_output', call_id: 'x', output: 'y' }] }),
+          (err) => {
+            assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+            assert.equal(err.status, 400);
+            assert.equal(err.param, 'input');
+            return true;
+          });
+        assert.equal((await upstreamChatRequests(s.mock)).length, 0, 'an invalid request went upstream');
+        await assert.rejects(client.responses.create({ model: `${type}/fault-500`, input: 'x' }), (err) => {
+          assert.ok(err instanceof OpenAI.APIError, String(err));
+          assert.ok(err.status >= 500, String(err.status));
+          return true;
+        });
+        // The SDK's ResponseStream yields the error event and ends there (it emits 'error' to its
+        // listeners rather than throwing); response.failed that follows is checked on the raw
+        // stream in tests/integration/responses.test.mjs.
+        const stream = client.responses.stream({ model: `${type}/fault-stream-error`, input: 'break this stream please' });
+        const events = [];
+        for await (const event of stream) events.push(event);
+        events.forEach((e, i) => assert.equal(e.sequence_number, i, `${e.type} out of sequence`));
+        const types = events.map((e) => e.type);
+        assert.ok(types.includes('response.output_text.delta'), types.join(' '));
+        assert.equal(types.at(-1), 'error', types.join(' '));
+        assert.match(events.at(-1).message, /mock mid-stream failure/);
+      });
+    });
+  }
+});

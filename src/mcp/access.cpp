@@ -37,12 +37,16 @@ Caller caller_of(const Config& config, std::string_view bearer, const auth::Prin
   if (const Level level = token_level(config.mcp, bearer); level != Level::none) {
     caller.level = level;
     caller.owner = "mcp:" + auth::sha256_hex(bearer);
+    caller.mcp_token = true;
     return caller;
   }
   switch (principal.kind) {
     case auth::PrincipalKind::global_token:
       caller.level = Level::fullconfig;
-      caller.owner = "gateway:" + principal.token_id;
+      // The token's hash, not its place in auth.tokens (after an edit of
+      // the list another token would hold that place); the place only
+      // when it came in another header than Authorization.
+      caller.owner = "gateway:" + (bearer.empty() ? principal.token_id : auth::sha256_hex(bearer));
       break;
     case auth::PrincipalKind::user_token:
     case auth::PrincipalKind::session:

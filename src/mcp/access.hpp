@@ -31,6 +31,9 @@ struct Caller {
   // Whom a session belongs to: a session id is only good for the caller
   // that opened it. Never the credential itself.
   std::string owner;
+  // One of mcp's own tokens: it opens /mcp only, so it may not change who
+  // may call the gateway (set_server_config refuses auth, mcp, dashboard).
+  bool mcp_token = false;
 };
 
 // `bearer`: the request's bearer token (empty when none); `principal`: who

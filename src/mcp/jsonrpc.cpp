@@ -68,6 +68,13 @@ Incoming parse_body(std::string_view body) {
       in.messages.push_back(invalid(nullptr, "an empty batch is not a request"));
       return in;
     }
+    if (batch->size() > kMaxBatch) {
+      // Every answer of a batch is held until the last: a bound on the
+      // messages is a bound on what one POST can make the server hold.
+      in.batch = false;
+      in.messages.push_back(invalid(nullptr, "a batch holds at most " + std::to_string(kMaxBatch) + " messages"));
+      return in;
+    }
     in.messages.reserve(batch->size());
     for (const auto& v : *batch) in.messages.push_back(parse_message(v));
     return in;

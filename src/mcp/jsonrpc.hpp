@@ -39,8 +39,10 @@ struct Incoming {
   std::vector<Message> messages;
 };
 
+inline constexpr std::size_t kMaxBatch = 64;
+
 // An empty array is one invalid message (JSON-RPC 2.0: "an empty array is
-// an Invalid Request").
+// an Invalid Request"), and so is a batch of more than kMaxBatch.
 Incoming parse_body(std::string_view body);
 Message parse_message(const boost::json::value& value);
 

@@ -73,6 +73,24 @@ TEST(McpJsonRpc, BatchesKeepOrderAndAnEmptyOneIsInvalid) {
   EXPECT_EQ(in.messages[0].kind, Kind::invalid);
 }
 
+TEST(McpJsonRpc, ABatchPastTheBoundIsOneInvalidRequest) {
+  std::string body = "[";
+  for (std::size_t i = 0; i <= kMaxBatch; ++i) {
+    if (i > 0) body += ",";
+    body += R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + R"(,"method":"tools/list"})";
+  }
+  body += "]";
+  const Incoming in = parse_body(body);
+  EXPECT_FALSE(in.batch);
+  ASSERT_EQ(in.messages.size(), 1u);
+  EXPECT_EQ(in.messages[0].kind, Message::Kind::invalid);
+  // At the bound, a batch.
+  const std::string at_bound = body.substr(0, body.rfind(",{")) + "]";
+  const Incoming ok = parse_body(at_bound);
+  EXPECT_TRUE(ok.batch);
+  EXPECT_EQ(ok.messages.size(), kMaxBatch);
+}
+
 TEST(McpJsonRpc, AnswersAreJsonRpc20) {
   EXPECT_EQ(boost::json::serialize(result_message(3, boost::json::object{})),
             R"({"jsonrpc":"2.0","id":3,"result":{}})");

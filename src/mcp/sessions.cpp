@@ -1,5 +1,7 @@
 #include "mcp/sessions.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace aisbf::mcp {
@@ -35,17 +37,33 @@ void Sessions::expire(Clock::time_point now, std::vector<std::function<void()>>&
   }
 }
 
-void Sessions::open(std::string id, std::string owner, std::string revision, Clock::time_point now) {
+bool Sessions::open(std::string id, std::string owner, std::string revision, Clock::time_point now) {
   std::vector<std::function<void()>> cancels;
+  bool opened = false;
   {
     std::lock_guard lock(mutex_);
     expire(now, cancels);
-    while (!lru_.empty() && entries_.size() >= max_) drop(entries_.find(lru_.back()), cancels);
-    lru_.push_front(id);
-    Entry entry{std::move(owner), Info{std::move(revision), false}, now, lru_.begin(), {}};
-    entries_.insert_or_assign(std::move(id), std::move(entry));
+    // The owner's own sessions, least recently used last.
+    std::size_t own = 0;
+    std::optional<Map::iterator> own_oldest;
+    for (auto at = lru_.rbegin(); at != lru_.rend(); ++at) {
+      auto it = entries_.find(*at);
+      if (it->second.owner != owner) continue;
+      if (!own_oldest) own_oldest = it;
+      ++own;
+    }
+    if ((own >= std::min(kMaxPerOwner, max_) || entries_.size() >= max_) && own_oldest) {
+      drop(*own_oldest, cancels);
+    }
+    if (entries_.size() < max_) {
+      lru_.push_front(id);
+      Entry entry{std::move(owner), Info{std::move(revision), false}, now, lru_.begin(), {}};
+      entries_.insert_or_assign(std::move(id), std::move(entry));
+      opened = true;
+    }
   }
   run_all(cancels);
+  return opened;
 }
 
 std::optional<Sessions::Info> Sessions::touch(std::string_view id, std::string_view owner, Clock::time_point now) {

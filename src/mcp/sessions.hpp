@@ -2,8 +2,12 @@
 // negotiated, whom it belongs to, when it was last used, and the requests
 // in flight on it (so that notifications/cancelled, which arrives on
 // another HTTP request, maybe on another worker thread, can stop one).
-// Bounded: past `max` sessions the least recently used one goes; a session
-// idle longer than `idle` is gone. Thread-safe; no I/O.
+// Bounded: at most `max` sessions, and at most kMaxPerOwner for one
+// owner; a session idle longer than `idle` is gone. A new session past an
+// owner's share replaces that owner's least recently used one; one that
+// would pass `max` does the same, or is refused when its owner has none:
+// no caller can end another's sessions (or the calls running on them) by
+// opening its own. Thread-safe; no I/O.
 #pragma once
 
 #include <chrono>
@@ -33,8 +37,11 @@ class Sessions {
   // A reload may change the bounds; they apply from the next call.
   void set_limits(std::size_t max, Clock::duration idle);
 
+  static constexpr std::size_t kMaxPerOwner = 64;
+
   // Registers session `id` (random, made by the caller) for `owner`.
-  void open(std::string id, std::string owner, std::string revision, Clock::time_point now);
+  // False: the table is full of other owners' live sessions (try later).
+  bool open(std::string id, std::string owner, std::string revision, Clock::time_point now);
   // The session, when it exists, has not expired and belongs to `owner`
   // (another caller's id is as unknown as a made-up one); its idle clock
   // restarts.

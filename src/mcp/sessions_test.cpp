@@ -54,6 +54,32 @@ TEST(McpSessions, TheTableIsBoundedLeastRecentlyUsedFirst) {
   EXPECT_EQ(s.size(), 1u);
 }
 
+// Opening sessions never ends another owner's (nor the calls on them): a
+// full table refuses the newcomer, and an owner past its share replaces
+// its own least recently used one.
+TEST(McpSessions, NoOwnerCanEvictAnother) {
+  Sessions s(3, 1h);
+  int cancelled = 0;
+  EXPECT_TRUE(s.open("a1", "alice", "r", t0));
+  s.add_request("a1", "1", [&] { ++cancelled; });
+  EXPECT_TRUE(s.open("b1", "bob", "r", t0 + 1s));
+  EXPECT_TRUE(s.open("b2", "bob", "r", t0 + 2s));
+  EXPECT_FALSE(s.open("m1", "mallory", "r", t0 + 3s));  // full, and none of it is mallory's
+  EXPECT_TRUE(s.open("b3", "bob", "r", t0 + 4s));       // bob's own oldest (b1) makes room
+  EXPECT_TRUE(s.touch("a1", "alice", t0 + 5s));
+  EXPECT_FALSE(s.touch("b1", "bob", t0 + 5s));
+  EXPECT_TRUE(s.touch("b3", "bob", t0 + 5s));
+  EXPECT_EQ(cancelled, 0);
+
+  Sessions big(1000, 1h);
+  for (std::size_t i = 0; i < Sessions::kMaxPerOwner + 10; ++i) {
+    EXPECT_TRUE(big.open("m" + std::to_string(i), "mallory", "r", t0 + std::chrono::seconds(i)));
+  }
+  EXPECT_EQ(big.size(), Sessions::kMaxPerOwner);  // her share, her newest
+  EXPECT_FALSE(big.touch("m0", "mallory", t0 + 1h - 1s));
+  EXPECT_TRUE(big.touch("m" + std::to_string(Sessions::kMaxPerOwner + 9), "mallory", t0 + 1h - 1s));
+}
+
 TEST(McpSessions, CancelReachesTheRequestOfTheOwnersSessionOnce) {
   Sessions s(10, 1h);
   s.open("a", "o", "r", t0);

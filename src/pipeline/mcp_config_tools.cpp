@@ -91,6 +91,17 @@ boost::asio::awaitable<Result> get_server_config(McpToolCall& call, json::object
 
 boost::asio::awaitable<Result> set_server_config(McpToolCall& call, json::object args) {
   json::object settings = args.at("settings").as_object();
+  if (call.caller.mcp_token) {
+    // An MCP token opens /mcp and nothing else: writing the sections that
+    // say who may call the gateway would mint itself more.
+    for (std::string_view section : {"auth", "mcp", "dashboard"}) {
+      if (settings.contains(section)) {
+        co_return mcp::error_result(fmt::format("an MCP token cannot change the \"{}\" section: it decides who may call "
+                                         "the gateway; change it as a gateway admin (PUT /api/admin/settings)",
+                                         section));
+      }
+    }
+  }
   const admin_config::Answer answer = co_await admin_config::write_settings(call.app, std::move(settings));
   co_return from_answer(answer);
 }

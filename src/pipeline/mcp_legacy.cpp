@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "auth/api_tokens.hpp"
 #include "mcp/protocol.hpp"
@@ -35,28 +37,43 @@ using Kind = mcp::Message::Kind;
 // The events waiting for a legacy stream. Any thread pushes; the stream's
 // executor drains, woken by a post that cancels its timer.
 struct Outbox {
-  static constexpr std::size_t kMaxQueued = 1024;  // a stream that does not drain drops the session's answers
+  // A stream that does not drain (its client stopped reading) ends, and
+  // its session with it, before it holds more than this.
+  static constexpr std::size_t kMaxQueued = 1024;
+  static constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
   std::mutex mutex;
   std::deque<std::string> queued;
+  std::size_t queued_bytes = 0;
+  bool overflowed = false;
   bool closed = false;
   boost::asio::any_io_executor exec;
   boost::asio::steady_timer* timer = nullptr;  // the stream's executor only
 };
 
 bool push(const std::shared_ptr<Outbox>& box, std::string event) {
+  bool queued = false;
   {
     std::lock_guard lock(box->mutex);
-    if (box->closed || box->queued.size() >= Outbox::kMaxQueued) return false;
-    box->queued.push_back(std::move(event));
+    if (box->closed) return false;
+    if (box->queued.size() >= Outbox::kMaxQueued || box->queued_bytes + event.size() > Outbox::kMaxQueuedBytes) {
+      box->overflowed = box->closed = true;  // the stream wakes, sees it and ends
+    } else {
+      box->queued_bytes += event.size();
+      box->queued.push_back(std::move(event));
+      queued = true;
+    }
   }
   boost::asio::post(box->exec, [box] {
     if (box->timer != nullptr) box->timer->cancel();
   });
-  return true;
+  return queued;
 }
 
-std::deque<std::string> drain(Outbox& box) {
+// What is queued; nullopt once the queue overflowed (the stream ends).
+std::optional<std::deque<std::string>> drain(Outbox& box) {
   std::lock_guard lock(box.mutex);
+  if (box.overflowed) return std::nullopt;
+  box.queued_bytes = 0;
   return std::exchange(box.queued, {});
 }
 
@@ -106,7 +123,10 @@ awaitable<void> legacy_stream(App& app, http::Exchange& ex, RequestContext& ctx,
   auto box = std::make_shared<Outbox>();
   box->exec = co_await boost::asio::this_coro::executor;
   auto& sessions = app.mcp_sessions();
-  sessions.open(id, caller.owner, std::string(mcp::kRevisions.front()), std::chrono::steady_clock::now());
+  if (!sessions.open(id, caller.owner, std::string(mcp::kRevisions.front()), std::chrono::steady_clock::now())) {
+    co_return co_await refuse_rpc(ex, ctx, 503, mcp::kInternalError,
+                                  "too many MCP sessions open: try again when some have ended");
+  }
   sessions.set_outbox(id, [box](std::string event) { return push(box, std::move(event)); });
   const HeaderList headers{{"x-request-id", ctx.request_id}, {"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
   const bool begun = co_await ex.begin_stream(200, "text/event-stream", headers);
@@ -124,16 +144,21 @@ awaitable<void> legacy_stream(App& app, http::Exchange& ex, RequestContext& ctx,
     timer.expires_after(std::chrono::seconds(1));
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     // Named, not a range-for temporary: it lives across the writes' co_await.
-    const std::deque<std::string> events = drain(*box);
-    for (const auto& event : events) {
+    const std::optional<std::deque<std::string>> events = drain(*box);
+    if (!events) {
+      spdlog::warn("{} MCP legacy stream of session {}: its client does not read it; ended", ctx.request_id, id);
+      break;
+    }
+    for (const auto& event : *events) {
       const bool written = co_await ex.stream_write(event);
       if (!written) open = false;
       if (!open) break;
     }
     if (!sessions.alive(id, std::chrono::steady_clock::now())) break;
-    // The stream is the session's use: an open one keeps it alive.
-    if (tick % kTicksPerPing != 0) continue;
+    // The stream is the session's use: an open one keeps it alive, however
+    // short the idle timeout.
     sessions.touch(id, caller.owner, std::chrono::steady_clock::now());
+    if (tick % kTicksPerPing != 0) continue;
     const bool pinged = co_await ex.stream_write(": keep-alive\n\n");
     if (!pinged) open = false;
   }

@@ -91,7 +91,12 @@ awaitable<void> initialize(App& app, http::Exchange& ex, RequestContext& ctx, co
   }
   const std::string revision(mcp::negotiate(asked->as_string()));
   std::string id = auth::random_hex(16);
-  app.mcp_sessions().open(id, caller.owner, revision, std::chrono::steady_clock::now());
+  if (!app.mcp_sessions().open(id, caller.owner, revision, std::chrono::steady_clock::now())) {
+    const json::value body =
+        mcp::error_message(m.id, mcp::kInternalError, "too many MCP sessions open: try again when some have ended");
+    const HeaderList headers = base_headers(ctx, {});
+    co_return co_await send_message(ex, 503, body, headers);
+  }
   const mcp::ServerIdentity server{"aisbf", AISBF_VERSION,
                                    "aisbf, an LLM gateway: list_models gives the model ids, chat_completion "
                                    "sends a conversation to any of them."};

@@ -188,6 +188,17 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const server = await client.callTool({ name: 'get_server_config', arguments: {} });
     assert.ok(server.structuredContent.settings.mcp, 'aisbf.json sections are listed');
     assert.ok(!JSON.stringify(server).includes(FULLCONFIG), 'the MCP tokens are masked');
+    // An MCP token may not write who may call the gateway: it would mint
+    // itself a gateway token.
+    for (const section of ['auth', 'mcp', 'dashboard']) {
+      const escalate = await client.callTool({
+        name: 'set_server_config', arguments: { settings: { [section]: { enabled: true, tokens: ['minted-by-mcp-0123456789'] } } },
+      });
+      assert.equal(escalate.isError, true, JSON.stringify(escalate));
+      assert.match(escalate.content[0].text, new RegExp(`cannot change the "${section}" section`));
+    }
+    const minted = await request(s.u('/api/v1/models'), { headers: bearer('minted-by-mcp-0123456789') });
+    assert.equal(minted.status, 401);
     const reload = await client.callTool({ name: 'reload_config', arguments: {} });
     assert.equal(reload.isError, false, JSON.stringify(reload));
     assert.equal(reload.structuredContent.reloaded, true);

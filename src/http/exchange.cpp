@@ -33,7 +33,16 @@ std::string format_head(const ResponseHead& head) {
   h.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ").append(reason.data(), reason.size());
   h.append("\r\nContent-Type: ").append(head.content_type).append("\r\n");
   if (head.extra != nullptr) {
-    for (const auto& [name, value] : *head.extra) h.append(name).append(": ").append(value).append("\r\n");
+    for (const auto& [name, value] : *head.extra) {
+      // A header made of what a client or an upstream sent must not end
+      // the head early (response splitting): one with CR, LF or NUL is
+      // left out. The routes validate what they echo; this is the floor.
+      constexpr std::string_view kBreaks("\r\n\0", 3);
+      if (name.find_first_of(kBreaks) != std::string::npos || value.find_first_of(kBreaks) != std::string::npos) {
+        continue;
+      }
+      h.append(name).append(": ").append(value).append("\r\n");
+    }
   }
   if (head.status == 204 || head.status == 304) {
     // No body, and RFC 9110 forbids Content-Length on a 204.

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
+#include <unordered_set>
 
 #include "api/openai/ingress_common.hpp"
 #include "api/openai/responses_ingress.hpp"
@@ -200,15 +202,29 @@ Status decode_item(const json::value& value, std::string_view path, Conversation
                      "invalid_value");
 }
 
+// Built-in tool types are few (web_search, file_search, code_interpreter,
+// image_generation, computer_use_preview, mcp, local_shell, …): a bound on
+// the distinct ones keeps the dropped-tools header short and the check linear.
+constexpr std::size_t kMaxDroppedTools = 32;
+
+bool is_tool_type(std::string_view type) {
+  if (type.empty() || type.size() > 64) return false;
+  return std::all_of(type.begin(), type.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.' || c == ':';
+  });
+}
+
 // Every function_call_output answers a function_call earlier in `input`:
 // with nothing stored, an orphan output can only be a client mistake.
 Status check_call_pairs(const std::vector<Message>& messages) {
-  std::vector<std::string_view> calls;
+  // A set: a body may hold hundreds of thousands of items.
+  std::unordered_set<std::string_view> calls;
   for (const auto& message : messages) {
     for (const auto& block : message.content) {
-      if (const auto* call = std::get_if<ToolCallBlock>(&block)) calls.push_back(call->id);
+      if (const auto* call = std::get_if<ToolCallBlock>(&block)) calls.insert(call->id);
       const auto* result = std::get_if<ToolResultBlock>(&block);
-      if (result != nullptr && std::find(calls.begin(), calls.end(), result->tool_call_id) == calls.end())
+      if (result != nullptr && !calls.contains(result->tool_call_id))
         return field_error("input",
                            fmt::format("no function_call found for function_call_output with call_id '{}'",
                                        result->tool_call_id),
@@ -250,8 +266,19 @@ Status decode_tools(const json::object& root, ResponsesRequest& out, DropLog& dr
     std::string type;
     if (auto e = required_string(*tool, "type", path, type)) return e;
     if (type != "function") {  // built-in tools run inside OpenAI's API only
-      if (std::find(out.dropped_tools.begin(), out.dropped_tools.end(), type) == out.dropped_tools.end())
+      // Its name goes into a response header (x-aisbf-dropped-tools): a
+      // type is a short identifier, nothing else.
+      if (!is_tool_type(type)) {
+        return field_error(path_key(path, "type"),
+                           "expected a tool type (letters, digits, '_', '-', '.' or ':', at most 64)", "invalid_value");
+      }
+      if (std::find(out.dropped_tools.begin(), out.dropped_tools.end(), type) == out.dropped_tools.end()) {
+        if (out.dropped_tools.size() >= kMaxDroppedTools) {
+          return field_error("tools", fmt::format("more than {} kinds of built-in tools", kMaxDroppedTools),
+                             "invalid_value");
+        }
         out.dropped_tools.push_back(type);
+      }
       continue;
     }
     ToolDefinition definition;
@@ -380,8 +407,17 @@ Status decode_root(const json::object& root, ResponsesRequest& out, DropLog& dro
   if (member(root, "model") == nullptr) return field_error("model", "required", "missing_field");
   if (auto e = read_string(member(root, "model"), "model", request.model)) return e;
   if (request.model.empty()) return field_error("model", "must not be empty", "invalid_value");
-  if (member(root, "previous_response_id") != nullptr)
-    return field_error("previous_response_id", "stored responses are not kept by this gateway yet; send the whole conversation in input", "unsupported_value");
+  // What refers to state kept at OpenAI (a stored response, a stored
+  // prompt, a conversation): dropped, the model would lose its
+  // instructions or history without a word.
+  for (std::string_view stored : {"previous_response_id", "prompt", "conversation"}) {
+    if (member(root, stored) == nullptr) continue;
+    return field_error(std::string(stored),
+                       fmt::format("'{}' refers to state stored at OpenAI, which this gateway does not keep yet; send "
+                                   "the whole conversation and instructions in input and instructions",
+                                   stored),
+                       "unsupported_value");
+  }
   if (auto e = decode_input(root, request, drops)) return e;
   if (auto e = decode_tools(root, out, drops)) return e;
   if (auto e = decode_tool_choice(root, out, drops)) return e;

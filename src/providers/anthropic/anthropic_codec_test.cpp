@@ -165,6 +165,11 @@ TEST(AnthropicCodec, EncodesDefaultsAndParameters) {
   body = encoded_body(r);
   EXPECT_EQ(body["output_config"], json::parse(R"({"effort":"high","format":{"type":"json_schema","schema":{"type":"object"}}})"));
   EXPECT_FALSE(body.contains("response_format"));
+  // Not strict: its schema may be open, which Anthropic refuses: dropped.
+  r.extensions["response_format"] =
+      json::parse(R"({"type":"json_schema","json_schema":{"name":"a","schema":{"type":"object"}}})");
+  body = encoded_body(r);
+  EXPECT_EQ(body["output_config"], json::parse(R"({"effort":"high"})"));
 }
 
 TEST(AnthropicCodec, EncodesMessageShapes) {

@@ -304,7 +304,11 @@ bool handled_extension(std::string_view key) {
 }
 
 // OpenAI's `response_format` json_schema is `output_config.format`
-// (§5.3); a client's own output_config.format wins. json_object has no
+// (§5.3); a client's own output_config.format wins. Only a strict one:
+// Anthropic refuses (400) an object schema that is not closed
+// (additionalProperties false) and keywords such as minLength, which
+// OpenAI's strict mode refuses too, while a non-strict OpenAI schema may
+// have both; it is dropped as before, with a note. json_object has no
 // Anthropic form.
 void add_output_format(const json::object& extensions, json::object& body, Notes& notes) {
   const auto* format = wire::object_member(extensions, "response_format");
@@ -313,6 +317,11 @@ void add_output_format(const json::object& extensions, json::object& body, Notes
   const json::value* schema = spec != nullptr ? spec->if_contains("schema") : nullptr;
   if (wire::string_member(*format, "type") != "json_schema" || schema == nullptr || !schema->is_object()) {
     if (wire::string_member(*format, "type") != "text") notes.add("dropped a response_format other than json_schema");
+    return;
+  }
+  const json::value* strict = spec->if_contains("strict");
+  if (strict == nullptr || !strict->is_bool() || !strict->get_bool()) {
+    notes.add("dropped a json_schema response_format that is not strict (Anthropic takes closed schemas only)");
     return;
   }
   json::value& config = body["output_config"];

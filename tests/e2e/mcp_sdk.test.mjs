@@ -507,6 +507,50 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
   });
 });
 
+describe('MCP sessions expire when idle', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startSdkStack({
+      token: GATEWAY,
+      aisbf: { mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG], session_idle_timeout: 2 } },
+      providers: (u) => ({ mock: mockProvider(u, { models: ['mock-model'] }) }),
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('an idle session ends its stream, then its id is 404 while a new session works', async () => {
+    const { id } = await rawSession(s, FULLCONFIG);
+    const inSession = { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' };
+    // The session's GET stream does not keep it alive; the gateway ends the
+    // stream once the session has expired (waited for, not timed).
+    const stream = await request(s.u('/mcp'), {
+      headers: { ...bearer(FULLCONFIG), accept: 'text/event-stream', ...inSession }, timeoutMs: 30000,
+    });
+    assert.equal(stream.status, 200, stream.text);
+    assert.equal(stream.headers['content-type'], 'text/event-stream');
+    // After the stream ended: the old id is unknown to every method.
+    const ping = await rpc(s, FULLCONFIG, { jsonrpc: '2.0', id: 2, method: 'ping' }, inSession);
+    assert.equal(ping.status, 404, ping.text);
+    const del = await request(s.u('/mcp'), { method: 'DELETE', headers: { ...bearer(FULLCONFIG), ...inSession } });
+    assert.equal(del.status, 404, del.text);
+    // A new session is opened as usual.
+    const fresh = await rawSession(s, FULLCONFIG);
+    assert.notEqual(fresh.id, id);
+  });
+
+  it('the official SDK client is told its expired session is gone', async () => {
+    const { client, transport } = await connect(s, FULLCONFIG);
+    const id = transport.sessionId;
+    assert.match(id, /^[0-9a-f]{32}$/);
+    const watch = await request(s.u('/mcp'), {
+      headers: { ...bearer(FULLCONFIG), accept: 'text/event-stream', 'mcp-session-id': id }, timeoutMs: 30000,
+    });
+    assert.equal(watch.status, 200);
+    await assert.rejects(client.callTool({ name: 'list_models', arguments: {} }), (e) => /404|not found|expired/i.test(e.message));
+    await client.close();
+  });
+});
+
 describe('MCP switched off', { timeout: 60000 }, () => {
   let s;
   before(async () => { s = await startSdkStack({ token: GATEWAY, aisbf: { mcp: { enabled: false, autoselect_tokens: [AUTOSELECT] } } }); });

@@ -28,6 +28,7 @@ struct Caller {
   // The namespace model ids resolve in: a user's own (user token or
   // session), empty for the global one.
   std::string namespace_user;
+  bool is_user() const { return !namespace_user.empty(); }
   // Whom a session belongs to: a session id is only good for the caller
   // that opened it. Never the credential itself.
   std::string owner;

@@ -1,5 +1,6 @@
 #include "mcp/tools.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
@@ -112,19 +113,27 @@ bool may_call(Level caller, Level needed) {
   return caller != Level::none && static_cast<int>(caller) >= static_cast<int>(needed);
 }
 
-json::array ToolRegistry::list(Level level) const {
+bool may_call(const ToolSpec& spec, Level caller, bool user) {
+  return may_call(caller, spec.level) && (user || !spec.users_only);
+}
+
+json::array ToolRegistry::list(Level level, bool user) const {
   json::array tools;
   for (std::size_t i = 0; i < specs_.size(); ++i) {
-    if (may_call(level, specs_[i].level)) tools.push_back(listed_[i]);
+    if (may_call(specs_[i], level, user)) tools.push_back(listed_[i]);
   }
   return tools;
 }
 
-std::optional<std::size_t> ToolRegistry::find(std::string_view name, Level level) const {
+std::optional<std::size_t> ToolRegistry::find(std::string_view name, Level level, bool user) const {
   for (std::size_t i = 0; i < specs_.size(); ++i) {
-    if (specs_[i].name == name) return may_call(level, specs_[i].level) ? std::optional(i) : std::nullopt;
+    if (specs_[i].name == name) return may_call(specs_[i], level, user) ? std::optional(i) : std::nullopt;
   }
   return std::nullopt;
+}
+
+bool ToolRegistry::contains(std::string_view name) const {
+  return std::any_of(specs_.begin(), specs_.end(), [&](const ToolSpec& s) { return s.name == name; });
 }
 
 std::optional<std::string> check_arguments(const json::object& schema, const json::object& args) {

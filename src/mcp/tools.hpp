@@ -30,6 +30,9 @@ struct ToolSpec {
   bool destructive = false;        // annotations.destructiveHint (meaningful when not read-only)
   bool open_world = false;         // annotations.openWorldHint: reaches outside the gateway (an upstream)
   Level level = Level::autoselect;  // the least level that may call it
+  // Listed and callable only for a user's token or session (the tool works
+  // on the caller's own namespace, which other callers do not have).
+  bool users_only = false;
 };
 
 // The table's specs, their schemas parsed once (a bad schema is a bug:
@@ -38,11 +41,14 @@ class ToolRegistry {
  public:
   explicit ToolRegistry(std::span<const ToolSpec> specs);
 
-  // tools/list for a caller: the tools its level may call, in table order.
-  boost::json::array list(Level level) const;
-  // The index of `name` in the table, when `level` may call it (another
+  // tools/list for a caller: the tools its level may call, in table order
+  // (`user`: the caller has a namespace of its own, Caller::is_user).
+  boost::json::array list(Level level, bool user = false) const;
+  // The index of `name` in the table, when this caller may call it (another
   // caller's tool is as unknown as a made-up one).
-  std::optional<std::size_t> find(std::string_view name, Level level) const;
+  std::optional<std::size_t> find(std::string_view name, Level level, bool user = false) const;
+  // Whether any caller may call `name` (to tell "not for you" from "no such tool").
+  bool contains(std::string_view name) const;
   const ToolSpec& spec(std::size_t index) const { return specs_[index]; }
   const boost::json::object& input_schema(std::size_t index) const { return inputs_[index]; }
 
@@ -53,6 +59,7 @@ class ToolRegistry {
 };
 
 bool may_call(Level caller, Level needed);
+bool may_call(const ToolSpec& spec, Level caller, bool user);
 
 // The arguments against an input schema, at its top level: required
 // properties present, no unknown one when additionalProperties is false,

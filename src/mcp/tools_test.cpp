@@ -15,6 +15,8 @@ constexpr ToolSpec kSpecs[] = {
     {"look", "Look", "reads", R"({"type":"object","properties":{}})", R"({"type":"object"})"},
     {"change", "", "writes", R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})", "",
      false, true, false, Level::fullconfig},
+    {"mine", "", "a user's own", R"({"type":"object","properties":{}})", "", true, false, false, Level::autoselect,
+     true},
 };
 
 std::vector<std::string> names(const json::array& tools) {
@@ -32,6 +34,16 @@ TEST(McpTools, ListShowsOnlyWhatTheLevelMayCall) {
   EXPECT_FALSE(registry.find("change", Level::autoselect));
   EXPECT_EQ(registry.find("change", Level::fullconfig), 1u);
   EXPECT_FALSE(registry.find("nope", Level::fullconfig));
+}
+
+TEST(McpTools, UsersOnlyToolsAreForCallersWithANamespace) {
+  ToolRegistry registry(kSpecs);
+  EXPECT_EQ(names(registry.list(Level::autoselect, true)), (std::vector<std::string>{"look", "mine"}));
+  EXPECT_EQ(names(registry.list(Level::fullconfig, true)), (std::vector<std::string>{"look", "change", "mine"}));
+  EXPECT_FALSE(registry.find("mine", Level::fullconfig));
+  EXPECT_EQ(registry.find("mine", Level::autoselect, true), 2u);
+  EXPECT_TRUE(registry.contains("mine"));
+  EXPECT_FALSE(registry.contains("nope"));
 }
 
 TEST(McpTools, ListedToolsCarrySchemasAndAnnotations) {

@@ -77,10 +77,6 @@ ToolOutcome refused(int code, int http_status, std::string message) {
   return out;
 }
 
-bool tool_exists(std::string_view name) {
-  return mcp_tool_registry().find(name, mcp::Level::fullconfig).has_value();
-}
-
 awaitable<std::optional<json::object>> tools_call(McpExchange& x, const mcp::Message& m) {
   const json::value* name = m.params.if_contains("name");
   if (name == nullptr || !name->is_string())
@@ -128,9 +124,16 @@ bool wants_progress(const mcp::Message& m) {
 awaitable<ToolOutcome> call_tool(McpExchange& x, std::string_view name, json::object args, const json::value& request_id,
                                  const json::value& progress_token) {
   const auto& registry = mcp_tool_registry();
-  const auto index = registry.find(name, x.caller.level);
+  const auto index = registry.find(name, x.caller.level, x.caller.is_user());
   if (!index) {
-    if (tool_exists(name)) {
+    if (const auto users = registry.find(name, mcp::Level::fullconfig, true);
+        users && registry.spec(*users).users_only) {
+      co_return refused(mcp::kInvalidParams, 403,
+                        fmt::format("tool '{}' works on a user's own namespace: call it with a user's token or "
+                                    "session",
+                                    name));
+    }
+    if (registry.contains(name)) {
       co_return refused(mcp::kInvalidParams, 403,
                         fmt::format("tool '{}' is not available at this caller's access level ({}): it needs an "
                                     "mcp.fullconfig_tokens token, a gateway token or an admin",
@@ -163,7 +166,8 @@ awaitable<ToolOutcome> call_tool(McpExchange& x, std::string_view name, json::ob
 awaitable<std::optional<json::object>> answer_request(McpExchange& x, const mcp::Message& m) {
   if (m.method == "ping") co_return mcp::result_message(m.id, json::object{});
   if (m.method == "tools/list") {
-    co_return mcp::result_message(m.id, json::object{{"tools", mcp_tool_registry().list(x.caller.level)}});
+    co_return mcp::result_message(
+        m.id, json::object{{"tools", mcp_tool_registry().list(x.caller.level, x.caller.is_user())}});
   }
   if (m.method == "tools/call") co_return co_await tools_call(x, m);
   if (m.method == "resources/list") co_return co_await resources_list(x, m);

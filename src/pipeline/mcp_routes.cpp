@@ -220,7 +220,7 @@ awaitable<void> end_session(App& app, http::Exchange& ex, RequestContext& ctx, c
 
 awaitable<void> tools(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
   const mcp::Caller caller = mcp_caller(ex, ctx);
-  const json::value body = json::object{{"tools", mcp_tool_registry().list(caller.level)}};
+  const json::value body = json::object{{"tools", mcp_tool_registry().list(caller.level, caller.is_user())}};
   const HeaderList headers = base_headers(ctx, {});
   co_await send_message(ex, 200, body, headers);
 }

@@ -24,12 +24,7 @@ using Handler = awaitable<Result> (*)(McpToolCall& call, json::object args);
 using mcp::Level;
 
 // A list answer of the HTTP routes ({"object":"list","data":[…]}) as a result.
-Result list_result(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return mcp::error_result("internal error: the list could not be built");
-  return mcp::structured_result(std::move(v.as_object()));
-}
+Result list_result(std::string_view text) { return mcp_json_result(text); }
 
 awaitable<Result> list_models(McpToolCall& call, json::object) {
   const std::string list = co_await caller_models_json(call.app, call.ctx);
@@ -223,6 +218,18 @@ constexpr std::string_view kSettingsInput = R"j({
 constexpr std::string_view kSettingsOutput = R"({"type": "object", "properties": {"settings": {"type": "object"}}, "required": ["settings"]})";
 constexpr std::string_view kReloadOutput = R"({"type": "object", "properties": {"reloaded": {"type": "boolean"}, "warnings": {"type": "array"}}})";
 
+constexpr std::string_view kUserConfigOutput = R"({
+  "type": "object",
+  "properties": {"providers": {"type": "object"}, "rotations": {"type": "object"}, "autoselects": {"type": "object"}},
+  "required": ["providers", "rotations", "autoselects"]
+})";
+
+constexpr std::string_view kUserEntryOutput = R"({
+  "type": "object",
+  "properties": {"id": {"type": "string"}, "created": {"type": "boolean"}, "config": {"type": "object"}},
+  "required": ["id", "created", "config"]
+})";
+
 struct Tool {
   mcp::ToolSpec spec;
   Handler handler;
@@ -233,6 +240,17 @@ constexpr auto kProvider = EntryKind::provider;
 constexpr auto kRotation = EntryKind::rotation;
 constexpr auto kAutoselect = EntryKind::autoselect;
 using namespace mcp_config;
+using namespace mcp_user;
+constexpr auto kUserProvider = store::DocKind::provider;
+constexpr auto kUserRotation = store::DocKind::rotation;
+constexpr auto kUserAutoselect = store::DocKind::autoselect;
+constexpr auto kAuto = Level::autoselect;
+
+// A user's own tool (users_only): listed and callable for user tokens and sessions.
+constexpr mcp::ToolSpec user_tool(std::string_view name, std::string_view title, std::string_view description,
+                                  std::string_view input, std::string_view output, bool read_only, bool destructive) {
+  return {name, title, description, input, output, read_only, destructive, false, kAuto, true};
+}
 
 // Phase 1 of issue 13: the model tools (autoselect tokens and up), chat,
 // and the cache stats (full config).
@@ -321,6 +339,39 @@ const Tool kTools[] = {
       "diagnostics say what to fix.",
       kNoArguments, kReloadOutput, false, false, false, kFull},
      &reload_config},
+    // A user's own namespace (mcp_user_tools.cpp): the user routes' validation and writes.
+    {user_tool("list_user_models", "List your models",
+               "Your own model ids (user-provider/<provider>/<model>, user-rotation/<id>, user-autoselect/<id>), as "
+               "GET /api/user/models lists them after the global ones.",
+               kNoArguments, kListOutput, true, false),
+     &list_user_models},
+    {user_tool("get_user_config", "Your configuration", "Your providers, rotations and autoselects, keys masked.",
+               kNoArguments, kUserConfigOutput, true, false),
+     &get_user_config},
+    {user_tool("set_user_provider", "Set one of your providers",
+               "Creates or replaces a provider in your namespace, checked as PUT /api/user/providers/{id} checks it "
+               "(a private endpoint is refused unless an admin allowed it); usable at once as "
+               "user-provider/<id>/<model>.",
+               kSetEntryInput, kUserEntryOutput, false, true),
+     &set_user_doc<kUserProvider>},
+    {user_tool("delete_user_provider", "Delete one of your providers",
+               "Removes a provider of yours (refused while a rotation or autoselect of yours uses it).", kIdInput,
+               kDeletedOutput, false, true),
+     &delete_user_doc<kUserProvider>},
+    {user_tool("set_user_rotation", "Set one of your rotations",
+               "Creates or replaces a rotation in your namespace (over your providers and the global ones).",
+               kSetEntryInput, kUserEntryOutput, false, true),
+     &set_user_doc<kUserRotation>},
+    {user_tool("delete_user_rotation", "Delete one of your rotations",
+               "Removes a rotation of yours (refused while an autoselect of yours uses it).", kIdInput, kDeletedOutput,
+               false, true),
+     &delete_user_doc<kUserRotation>},
+    {user_tool("set_user_autoselect", "Set one of your autoselects",
+               "Creates or replaces an autoselect in your namespace.", kSetEntryInput, kUserEntryOutput, false, true),
+     &set_user_doc<kUserAutoselect>},
+    {user_tool("delete_user_autoselect", "Delete one of your autoselects", "Removes an autoselect of yours.", kIdInput,
+               kDeletedOutput, false, true),
+     &delete_user_doc<kUserAutoselect>},
 };
 
 std::vector<mcp::ToolSpec> specs_of_tools() {
@@ -330,6 +381,13 @@ std::vector<mcp::ToolSpec> specs_of_tools() {
 }
 
 }  // namespace
+
+std::optional<json::object> mcp_json_result(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return mcp::error_result("internal error: the answer could not be built");
+  return mcp::structured_result(std::move(v.as_object()));
+}
 
 awaitable<std::string> caller_models_json(App& app, const RequestContext& ctx) {
   std::string list = api::models_list_json(*ctx.config, {}, app.catalog().snapshot().get());

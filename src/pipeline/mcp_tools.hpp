@@ -17,6 +17,7 @@
 #include "mcp/access.hpp"
 #include "mcp/tools.hpp"
 #include "pipeline/request_context.hpp"
+#include "store/store.hpp"
 
 namespace aisbf {
 
@@ -57,6 +58,9 @@ struct McpToolCall {
 
 const mcp::ToolRegistry& mcp_tool_registry();
 
+// JSON text (an object: an HTTP route's answer) as a structured result.
+std::optional<boost::json::object> mcp_json_result(std::string_view text);
+
 // The caller's model list as GET /api/v1/models answers it (list_models,
 // the aisbf://models resource).
 boost::asio::awaitable<std::string> caller_models_json(App& app, const RequestContext& ctx);
@@ -87,5 +91,17 @@ ToolAnswer get_server_config(McpToolCall& call, boost::json::object args);
 ToolAnswer set_server_config(McpToolCall& call, boost::json::object args);
 ToolAnswer reload_config(McpToolCall& call, boost::json::object args);
 }  // namespace mcp_config
+
+// The user tools (mcp_user_tools.cpp): the caller's own namespace through
+// the user routes' functions (user_routes::save_doc, remove_doc).
+namespace mcp_user {
+using ToolAnswer = boost::asio::awaitable<std::optional<boost::json::object>>;
+ToolAnswer list_user_models(McpToolCall& call, boost::json::object args);
+ToolAnswer get_user_config(McpToolCall& call, boost::json::object args);
+template <store::DocKind K>
+ToolAnswer set_user_doc(McpToolCall& call, boost::json::object args);
+template <store::DocKind K>
+ToolAnswer delete_user_doc(McpToolCall& call, boost::json::object args);
+}  // namespace mcp_user
 
 }  // namespace aisbf

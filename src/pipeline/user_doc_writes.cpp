@@ -1,4 +1,5 @@
-// PUT and DELETE of a user's own provider, rotation or autoselect:
+// PUT and DELETE of a user's own provider, rotation or autoselect (and
+// MCP's set_user_* / delete_user_* through save_doc and remove_doc):
 // validated by the loader check-config uses (400 naming the JSON path),
 // a provider's endpoint checked against the private-address rule (400
 // naming `endpoint`), keys sealed before they reach the store.
@@ -94,7 +95,7 @@ GatewayError private_endpoint(AddressClass why) {
 // Save-time SSRF check: a literal host at once, a name resolved once with a
 // bounded wait (a failed lookup is not a refusal: the connect-time check
 // stays the rule).
-awaitable<std::optional<GatewayError>> check_endpoint(http::Exchange& ex, const ProviderConfig& provider) {
+awaitable<std::optional<GatewayError>> check_endpoint(http::UpstreamPool& pool, const ProviderConfig& provider) {
   const auto target = upstream_target(provider, nullptr, {});
   auto endpoint = http::parse_endpoint(target.endpoint);
   if (!endpoint) {
@@ -105,7 +106,6 @@ awaitable<std::optional<GatewayError>> check_endpoint(http::Exchange& ex, const 
     if (!is_public(*literal)) co_return private_endpoint(*literal);
     co_return std::nullopt;
   }
-  auto& pool = ex.upstream_pool();
   boost::asio::steady_timer wait(pool.io());
   auto [ec, results] = co_await pool.dns().resolve(endpoint->host, endpoint->port,
                                                    std::chrono::steady_clock::now() + kEndpointLookup, wait);
@@ -125,11 +125,8 @@ std::optional<GatewayError> bad_id(std::string_view id) {
   return std::nullopt;
 }
 
-
 awaitable<void> put_doc(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, DocKind K) {
   if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
-  const std::string id(m.param("id"));
-  if (auto e = bad_id(id)) co_return co_await send_error(ex, *e, ctx);
   boost::system::error_code ec;
   auto body = json::parse(ex.request().body(), ec);
   if (ec || !body.is_object()) {
@@ -138,33 +135,49 @@ awaitable<void> put_doc(App& app, http::Exchange& ex, RequestContext& ctx, const
                         "invalid_body"),
         ctx);
   }
+  std::string id(m.param("id"));
+  auto saved = co_await save_doc(app, ex.upstream_pool(), ctx, K, std::move(id), std::move(body.as_object()));
+  if (!saved) co_return co_await send_error(ex, saved.error(), ctx);
+  co_await send_json(ex, saved->created ? 201 : 200, saved->json, ctx.request_id);
+}
+
+awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, DocKind K) {
+  if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
+  std::string id(m.param("id"));
+  if (auto e = co_await remove_doc(app, ctx, K, std::move(id))) co_return co_await send_error(ex, *e, ctx);
+  HeaderList extra{{"x-request-id", ctx.request_id}};
+  co_await ex.send(204, std::string_view("application/json"), std::string_view(), extra);
+}
+
+}  // namespace
+
+awaitable<Expected<SavedDoc>> save_doc(App& app, http::UpstreamPool& pool, const RequestContext& ctx, DocKind K,
+                                       std::string id, json::object value) {
+  if (auto e = bad_id(id)) co_return std::move(*e);
   UserViews& views = app.user_views();
   const auto& src = views.sources();
-  if (src.store == nullptr || src.db == nullptr || src.box == nullptr) co_return co_await send_error(ex, unavailable(), ctx);
+  if (src.store == nullptr || src.db == nullptr || src.box == nullptr) co_return unavailable();
   auto stored = co_await read_docs(views, ctx.namespace_user);
-  if (!stored) co_return co_await send_error(ex, from_store(stored.error()), ctx);
+  if (!stored) co_return from_store(stored.error());
   auto docs = views.open_docs(stored.value());
   routing::UserDoc* old = nullptr;
   for (auto& d : docs) {
     if (d.id != id) continue;
     if (d.kind != K) {
-      co_return co_await send_error(
-          ex, conflict(fmt::format("you have a {} named '{}' already; ids are unique across kinds",
-                                   routing::kind_name(d.kind), id)),
-          ctx);
+      co_return conflict(
+          fmt::format("you have a {} named '{}' already; ids are unique across kinds", routing::kind_name(d.kind), id));
     }
     old = &d;
   }
-  json::object value = std::move(body.as_object());
   keep_masked_keys(K, value, old);
   const bool created = old == nullptr;
   if (created) docs.push_back(routing::UserDoc{K, id, value});
   else old->value = value;
   auto loaded = routing::load_user_docs(*ctx.config, docs, views.reserved_words());
-  if (auto e = first_error(loaded.diagnostics, K, id)) co_return co_await send_error(ex, *e, ctx);
+  if (auto e = first_error(loaded.diagnostics, K, id)) co_return std::move(*e);
   if (K == DocKind::provider && loaded.config && !views.allow_private_endpoints(ctx.namespace_user)) {
     if (const auto* p = loaded.config->find_provider(id)) {
-      if (auto e = co_await check_endpoint(ex, *p)) co_return co_await send_error(ex, *e, ctx);
+      if (auto e = co_await check_endpoint(pool, *p)) co_return std::move(*e);
     }
   }
   store::ConfigDoc doc{ctx.namespace_user, K, id, views.seal_doc(K, value),
@@ -175,28 +188,22 @@ awaitable<void> put_doc(App& app, http::Exchange& ex, RequestContext& ctx, const
   auto put = *co_await src.db->run(
       [store, &doc] { return std::optional<store::Result<store::Done>>(store->put_doc(doc)); });
   views.invalidate(ctx.namespace_user);
-  if (!put) co_return co_await send_error(ex, from_store(put.error()), ctx);
-  // Built before the co_await: g++ 12 mis-destroys temporaries inside one.
+  if (!put) co_return from_store(put.error());
   const routing::UserDoc saved{K, id, std::move(value)};
-  const std::string answer = api::user_doc_json(saved);
-  co_await send_json(ex, created ? 201 : 200, answer, ctx.request_id);
+  co_return SavedDoc{created, api::user_doc_json(saved)};
 }
 
-awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m, DocKind K) {
-  if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
-  const std::string id(m.param("id"));
+awaitable<std::optional<GatewayError>> remove_doc(App& app, const RequestContext& ctx, DocKind K, std::string id) {
   UserViews& views = app.user_views();
   const auto& src = views.sources();
-  if (src.store == nullptr || src.db == nullptr) co_return co_await send_error(ex, unavailable(), ctx);
+  if (src.store == nullptr || src.db == nullptr) co_return unavailable();
   auto stored = co_await read_docs(views, ctx.namespace_user);
-  if (!stored) co_return co_await send_error(ex, from_store(stored.error()), ctx);
+  if (!stored) co_return from_store(stored.error());
   auto docs = views.open_docs(stored.value());
   auto it = std::find_if(docs.begin(), docs.end(), [&](const auto& d) { return d.kind == K && d.id == id; });
   if (it == docs.end()) {
-    co_return co_await send_error(
-        ex, coded_error(ErrorKind::not_found, fmt::format("you have no {} named '{}'", routing::kind_name(K), id),
-                        "not_found"),
-        ctx);
+    co_return coded_error(ErrorKind::not_found, fmt::format("you have no {} named '{}'", routing::kind_name(K), id),
+                          "not_found");
   }
   // A rotation of theirs that would be left naming nothing: say which
   // (documents broken already are not the delete's fault).
@@ -206,8 +213,7 @@ awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, co
   for (const auto& d : docs) {
     if (first_error(before.diagnostics, d.kind, d.id)) continue;
     if (auto e = first_error(loaded.diagnostics, d.kind, d.id)) {
-      co_return co_await send_error(
-          ex, conflict(fmt::format("{} '{}' depends on it ({})", routing::kind_name(d.kind), d.id, e->message)), ctx);
+      co_return conflict(fmt::format("{} '{}' depends on it ({})", routing::kind_name(d.kind), d.id, e->message));
     }
   }
   store::Store* store = src.store;
@@ -215,14 +221,9 @@ awaitable<void> delete_doc(App& app, http::Exchange& ex, RequestContext& ctx, co
     return std::optional<store::Result<store::Done>>(store->delete_doc(ctx.namespace_user, K, id));
   });
   views.invalidate(ctx.namespace_user);
-  if (!gone && gone.error().kind != store::StoreError::Kind::not_found) {
-    co_return co_await send_error(ex, from_store(gone.error()), ctx);
-  }
-  HeaderList extra{{"x-request-id", ctx.request_id}};
-  co_await ex.send(204, std::string_view("application/json"), std::string_view(), extra);
+  if (!gone && gone.error().kind != store::StoreError::Kind::not_found) co_return from_store(gone.error());
+  co_return std::nullopt;
 }
-
-}  // namespace
 
 // Thin: g++ 12 miscompiles string literals in templated coroutines.
 template <DocKind K>

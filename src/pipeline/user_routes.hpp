@@ -13,11 +13,13 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 
 #include "api/routes.hpp"
 #include "core/expected.hpp"
 #include "core/gateway_error.hpp"
 #include "http/exchange.hpp"
+#include "http/upstream_client.hpp"
 #include "pipeline/request_context.hpp"
 #include "store/store.hpp"
 
@@ -74,6 +76,23 @@ awaitable<void> chat(App& app, http::Exchange& ex, RequestContext& ctx, const Ro
 awaitable<void> messages(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> completions(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> responses(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+
+// A user's own document written (PUT /api/…/{kinds}/{id}, MCP's set_user_*),
+// in ctx.namespace_user: checked by the loader (the JSON path of the first
+// error), a provider's endpoint against the private-address rule (its name
+// resolved through `pool`), a key sent back masked keeps the stored one,
+// keys sealed, the store written on the DB pool. The document as answered
+// (keys masked) and whether it is new.
+struct SavedDoc {
+  bool created = false;
+  std::string json;
+};
+awaitable<Expected<SavedDoc>> save_doc(App& app, http::UpstreamPool& pool, const RequestContext& ctx,
+                                       store::DocKind kind, std::string id, boost::json::object value);
+// Removes one (404 when there is none; 409 naming the document of theirs
+// that depends on it).
+awaitable<std::optional<GatewayError>> remove_doc(App& app, const RequestContext& ctx, store::DocKind kind,
+                                                  std::string id);
 
 GatewayError coded_error(ErrorKind kind, std::string message, std::string code, std::string param = {});
 

@@ -25,6 +25,9 @@ const CONFIG_TOOLS = ['provider', 'rotation', 'autoselect']
 const FULL_TOOLS = [...MODEL_TOOLS, 'get_cache_stats', 'get_usage_stats', 'get_provider_health', 'get_tor_status',
   ...CONFIG_TOOLS, 'get_server_config', 'set_server_config',
   'reload_config'];
+// Listed for user tokens and sessions only: the caller's own namespace.
+const USER_TOOLS = ['list_user_models', 'get_user_config', 'set_user_provider', 'delete_user_provider',
+  'set_user_rotation', 'delete_user_rotation', 'set_user_autoselect', 'delete_user_autoselect'];
 
 // ~9 pieces of 24 bytes from the mock when streamed.
 const LONG = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen '
@@ -499,7 +502,7 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     assert.equal(own.status, 201, own.text);
 
     const { client } = await connect(s, token);
-    assert.deepEqual((await client.listTools()).tools.map((x) => x.name), MODEL_TOOLS);
+    assert.deepEqual((await client.listTools()).tools.map((x) => x.name), [...MODEL_TOOLS, ...USER_TOOLS]);
     const models = await client.callTool({ name: 'list_models', arguments: {} });
     const ids = models.structuredContent.data.map((m) => m.id);
     assert.ok(ids.includes('user-provider/own/mock-model'), ids.join(','));
@@ -515,6 +518,172 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const theirs = await other.callTool({ name: 'list_models', arguments: {} });
     assert.ok(!theirs.structuredContent.data.some((m) => m.id.startsWith('user-')));
     await other.close();
+  });
+});
+
+// A user's token for a new user of the stack (auth: the gateway token).
+async function userToken(s, username, { allowPrivate = false } = {}) {
+  const made = await post(s.u('/api/admin/users'), { username, password: `pw-${username}-123456`, role: 'user' },
+    { headers: bearer(GATEWAY) });
+  assert.equal(made.status, 201, made.text);
+  if (allowPrivate) await allowPrivateEndpoints(s, username);
+  const t = await post(s.u(`/api/admin/users/${username}/tokens`), { description: 'mcp' }, { headers: bearer(GATEWAY) });
+  assert.equal(t.status, 201, t.text);
+  return t.json().token;
+}
+
+async function allowPrivateEndpoints(s, username) {
+  const r = await request(s.u(`/api/admin/users/${username}`),
+    { method: 'PATCH', body: { allow_private_endpoints: true }, headers: bearer(GATEWAY) });
+  assert.equal(r.status, 200, r.text);
+}
+
+describe('MCP user tools over the caller\'s own namespace', { timeout: 120000 }, () => {
+  let s;
+  before(async () => {
+    s = await startSdkStack({
+      token: GATEWAY,
+      aisbf: {
+        mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG] },
+        database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-e2e-mcp-user-'), 'aisbf.db') },
+      },
+      providers: (u) => ({ mock: mockProvider(u, { models: ['mock-model'] }) }),
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('a user sets a provider in its namespace and sees it in list_user_models and on /api/u/{user}/models', async () => {
+    const token = await userToken(s, 'nora');
+    const { client } = await connect(s, token);
+    assert.deepEqual((await client.listTools()).tools.map((x) => x.name), [...MODEL_TOOLS, ...USER_TOOLS]);
+    const empty = await client.callTool({ name: 'get_user_config', arguments: {} });
+    assert.deepEqual(empty.structuredContent, { providers: {}, rotations: {}, autoselects: {} });
+
+    const own = { type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY, models: [{ name: 'mock-model' }] };
+    // The user routes' rules: a loopback endpoint is refused until an admin allows private ones.
+    const refused = await client.callTool({ name: 'set_user_provider', arguments: { id: 'mine', config: own } });
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0].text, /private|loopback/i);
+    const invalid = await client.callTool({ name: 'set_user_provider', arguments: { id: 'mine', config: { ...own, type: 7 } } });
+    assert.equal(invalid.isError, true);
+    assert.match(invalid.content[0].text, /type/);
+    assert.deepEqual((await client.callTool({ name: 'list_user_models', arguments: {} })).structuredContent.data, []);
+
+    await allowPrivateEndpoints(s, 'nora');
+    const set = await client.callTool({ name: 'set_user_provider', arguments: { id: 'mine', config: own } });
+    assert.equal(set.isError, false, JSON.stringify(set));
+    assert.equal(set.structuredContent.id, 'mine');
+    assert.equal(set.structuredContent.created, true);
+    assert.notEqual(set.structuredContent.config.api_key, MOCK_KEY);  // masked
+
+    const mine = await client.callTool({ name: 'list_user_models', arguments: {} });
+    assert.deepEqual(mine.structuredContent.data.map((m) => m.id), ['user-provider/mine/mock-model']);
+    const listed = await request(s.u('/api/u/nora/models'), { headers: bearer(token) });
+    assert.equal(listed.status, 200, listed.text);
+    assert.ok(listed.json().data.some((m) => m.id === 'user-provider/mine/mock-model'), listed.text);
+
+    // Read back masked; sent back as read, the stored key stays and the model answers.
+    const config = (await client.callTool({ name: 'get_user_config', arguments: {} })).structuredContent;
+    const masked = config.providers.mine;
+    assert.notEqual(masked.api_key, MOCK_KEY);
+    const again = await client.callTool({ name: 'set_user_provider', arguments: { id: 'mine', config: masked } });
+    assert.equal(again.structuredContent.created, false, JSON.stringify(again));
+    const chat = await client.callTool({
+      name: 'chat_completion',
+      arguments: { model: 'user-provider/mine/mock-model', messages: [{ role: 'user', content: 'still mine' }] },
+    });
+    assert.equal(chat.structuredContent.content, 'You said: still mine', JSON.stringify(chat));
+
+    // A rotation of theirs holds the provider: deleting it is refused until the rotation goes.
+    const rot = await client.callTool({
+      name: 'set_user_rotation',
+      arguments: { id: 'mix', config: { model_name: 'mix', providers: [{ provider_id: 'mine' }, { provider_id: 'mock' }] } },
+    });
+    assert.equal(rot.isError, false, JSON.stringify(rot));
+    const held = await client.callTool({ name: 'delete_user_provider', arguments: { id: 'mine' } });
+    assert.equal(held.isError, true);
+    assert.match(held.content[0].text, /mix/);
+    assert.deepEqual((await client.callTool({ name: 'delete_user_rotation', arguments: { id: 'mix' } })).structuredContent,
+      { deleted: 'mix' });
+    assert.equal((await client.callTool({ name: 'delete_user_provider', arguments: { id: 'mine' } })).isError, false);
+    const gone = await client.callTool({ name: 'delete_user_provider', arguments: { id: 'mine' } });
+    assert.equal(gone.isError, true);
+    assert.deepEqual((await client.callTool({ name: 'list_user_models', arguments: {} })).structuredContent.data, []);
+    await client.close();
+  });
+
+  it('a user cannot touch another user\'s namespace nor the global configuration', async () => {
+    const token = await userToken(s, 'olga', { allowPrivate: true });
+    const other = await userToken(s, 'pavel');
+    const { client } = await connect(s, token);
+    const own = { type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY, models: [{ name: 'mock-model' }] };
+    assert.equal((await client.callTool({ name: 'set_user_provider', arguments: { id: 'olgas', config: own } })).isError,
+      false);
+    // The tools take no user name: the write went to olga's namespace, nobody else's.
+    const theirs = await request(s.u('/api/u/pavel/providers'), { headers: bearer(GATEWAY) });
+    assert.deepEqual(theirs.json(), { providers: {} });
+    const { client: pavel } = await connect(s, other);
+    assert.deepEqual((await pavel.callTool({ name: 'list_user_models', arguments: {} })).structuredContent.data, []);
+    assert.deepEqual((await pavel.callTool({ name: 'list_models', arguments: {} })).structuredContent.data
+      .filter((m) => m.id.startsWith('user-')), []);
+    await pavel.close();
+    const global = await request(s.u('/api/v1/models'), { headers: bearer(GATEWAY) });
+    assert.ok(!global.json().data.some((m) => m.id.includes('olgas')), global.text);
+    // The global configuration tools are not a user's.
+    await assert.rejects(client.callTool({ name: 'set_provider_config', arguments: { id: 'x', config: own } }),
+      (e) => e.code === -32602 && /access level/.test(e.message));
+    await client.close();
+
+    // The user tools are not listed nor callable for callers without a namespace.
+    const { client: full } = await connect(s, FULLCONFIG);
+    assert.ok(!(await full.listTools()).tools.some((t) => USER_TOOLS.includes(t.name)));
+    await assert.rejects(full.callTool({ name: 'set_user_provider', arguments: { id: 'x', config: own } }),
+      (e) => e.code === -32602 && /user's token/.test(e.message));
+    await full.close();
+  });
+});
+
+describe('MCP sessions expire when idle', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startSdkStack({
+      token: GATEWAY,
+      aisbf: { mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG], session_idle_timeout: 2 } },
+      providers: (u) => ({ mock: mockProvider(u, { models: ['mock-model'] }) }),
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('an idle session ends its stream, then its id is 404 while a new session works', async () => {
+    const { id } = await rawSession(s, FULLCONFIG);
+    const inSession = { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' };
+    // The session's GET stream does not keep it alive; the gateway ends the
+    // stream once the session has expired (waited for, not timed).
+    const stream = await request(s.u('/mcp'), {
+      headers: { ...bearer(FULLCONFIG), accept: 'text/event-stream', ...inSession }, timeoutMs: 30000,
+    });
+    assert.equal(stream.status, 200, stream.text);
+    assert.equal(stream.headers['content-type'], 'text/event-stream');
+    // After the stream ended: the old id is unknown to every method.
+    const ping = await rpc(s, FULLCONFIG, { jsonrpc: '2.0', id: 2, method: 'ping' }, inSession);
+    assert.equal(ping.status, 404, ping.text);
+    const del = await request(s.u('/mcp'), { method: 'DELETE', headers: { ...bearer(FULLCONFIG), ...inSession } });
+    assert.equal(del.status, 404, del.text);
+    // A new session is opened as usual.
+    const fresh = await rawSession(s, FULLCONFIG);
+    assert.notEqual(fresh.id, id);
+  });
+
+  it('the official SDK client is told its expired session is gone', async () => {
+    const { client, transport } = await connect(s, FULLCONFIG);
+    const id = transport.sessionId;
+    assert.match(id, /^[0-9a-f]{32}$/);
+    const watch = await request(s.u('/mcp'), {
+      headers: { ...bearer(FULLCONFIG), accept: 'text/event-stream', 'mcp-session-id': id }, timeoutMs: 30000,
+    });
+    assert.equal(watch.status, 200);
+    await assert.rejects(client.callTool({ name: 'list_models', arguments: {} }), (e) => /404|not found|expired/i.test(e.message));
+    await client.close();
   });
 });
 

@@ -648,7 +648,9 @@ describe('MCP sessions expire when idle', { timeout: 60000 }, () => {
   before(async () => {
     s = await startSdkStack({
       token: GATEWAY,
-      aisbf: { mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG], session_idle_timeout: 2 } },
+      // Long enough that the watching GET always comes within it, even
+      // under sanitizers on a loaded machine; nothing waits it out idly.
+      aisbf: { mcp: { enabled: true, fullconfig_tokens: [FULLCONFIG], session_idle_timeout: 8 } },
       providers: (u) => ({ mock: mockProvider(u, { models: ['mock-model'] }) }),
     });
   });

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/admin_config_json.hpp"
 #include "api/user_json.hpp"
 #include "auth/secret_box.hpp"
 #include "core/address_policy.hpp"
@@ -69,19 +70,18 @@ std::optional<GatewayError> first_error(const std::vector<Diagnostic>& diagnosti
   return std::nullopt;
 }
 
-// A key sent back masked (as a GET showed it) keeps the stored one.
-void keep_masked_keys(DocKind kind, json::object& doc, const routing::UserDoc* old) {
-  if (old == nullptr) return;
-  std::vector<std::string> old_keys;
-  json::object old_value = old->value;
-  api::for_each_secret(kind, old_value, [&](json::value& k) { old_keys.emplace_back(k.get_string()); });
-  std::size_t i = 0;
-  api::for_each_secret(kind, doc, [&](json::value& k) {
-    if (auth::is_masked(k.get_string()) && i < old_keys.size() && auth::mask_secret(old_keys[i]) == k.get_string()) {
-      k = old_keys[i];
-    }
-    ++i;
-  });
+// A key sent back masked (as a GET showed it) keeps the one stored at the
+// same place; a masked value that matches none there is refused (the real
+// value must be sent), as the admin routes do (api::restore_masked). It
+// was matched by position among the document's keys, and an unmatched mask
+// was stored as the key.
+std::optional<GatewayError> keep_masked_keys(json::object& doc, const routing::UserDoc* old) {
+  json::value sent = std::move(doc);
+  const json::value stored = old != nullptr ? json::value(old->value) : json::value();
+  std::optional<api::RestoreError> refused = api::restore_masked(sent, old != nullptr ? &stored : nullptr, "");
+  doc = std::move(sent.get_object());
+  if (!refused) return std::nullopt;
+  return coded_error(ErrorKind::invalid_request, refused->message, "invalid_config", refused->path);
 }
 
 GatewayError private_endpoint(AddressClass why) {
@@ -169,7 +169,7 @@ awaitable<Expected<SavedDoc>> save_doc(App& app, http::UpstreamPool& pool, const
     }
     old = &d;
   }
-  keep_masked_keys(K, value, old);
+  if (auto e = keep_masked_keys(value, old)) co_return std::move(*e);
   const bool created = old == nullptr;
   if (created) docs.push_back(routing::UserDoc{K, id, value});
   else old->value = value;

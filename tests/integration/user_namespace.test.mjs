@@ -181,6 +181,12 @@ describe('user namespaces', { timeout: 120000 }, () => {
     // The masked key sent back keeps the stored one.
     const again = await put(s.u('/api/user/providers/p1'), { ...ok, api_key: 'sk-…8888', name: 'renamed' }, h);
     assert.equal(again.status, 200, again.text);
+    // A masked value that is not the stored key's mask is refused, never
+    // stored as the key; and a new document has no key to keep.
+    const stale = await put(s.u('/api/user/providers/p1'), { ...ok, api_key: 'sk-…7777' }, h);
+    assert.match(assertError(stale, 400).message, /masked value that matches no stored secret/);
+    const fresh = await put(s.u('/api/user/providers/p9'), { ...ok, api_key: 'sk-…8888' }, h);
+    assert.match(assertError(fresh, 400).message, /masked value that matches no stored secret/);
     assertError(await put(s.u('/api/user/rotations/p1'), { model_name: 'x', providers: [{ provider_id: 'mock' }] }, h), 409);
     assert.equal((await del(s.u('/api/user/providers/p1'), h)).status, 204);
     assert.equal((await del(s.u('/api/user/providers/p1'), h)).status, 404);

@@ -31,7 +31,9 @@ std::string format_head(const ResponseHead& head) {
   std::string h;
   h.reserve(192);
   h.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ").append(reason.data(), reason.size());
-  h.append("\r\nContent-Type: ").append(head.content_type).append("\r\n");
+  h.append("\r\n");
+  // An empty body (202, 204) has no media type to name.
+  if (!head.content_type.empty()) h.append("Content-Type: ").append(head.content_type).append("\r\n");
   if (head.extra != nullptr) {
     for (const auto& [name, value] : *head.extra) {
       // A header made of what a client or an upstream sent must not end

@@ -137,12 +137,12 @@ void Sessions::close_all() {
   run_all(cancels);
 }
 
-bool Sessions::add_request(std::string_view id, std::string request, std::function<void()> cancel) {
+Sessions::AddRequest Sessions::add_request(std::string_view id, std::string request, std::function<void()> cancel) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(std::string(id));
-  if (it == entries_.end()) return false;
-  it->second.requests.insert_or_assign(std::move(request), std::move(cancel));
-  return true;
+  if (it == entries_.end()) return AddRequest::session_gone;
+  const bool added = it->second.requests.try_emplace(std::move(request), std::move(cancel)).second;
+  return added ? AddRequest::added : AddRequest::id_in_use;
 }
 
 void Sessions::remove_request(std::string_view id, std::string_view request) {

@@ -67,9 +67,11 @@ class Sessions {
 
   // A request in flight on session `id` under JSON-RPC id `request` (its
   // id_key); `cancel` may be called from any thread, at most once, and
-  // must itself reach the request's own executor. False when the session
-  // is gone (the request should not start).
-  bool add_request(std::string_view id, std::string request, std::function<void()> cancel);
+  // must itself reach the request's own executor. A JSON-RPC id already in
+  // flight in the session is refused (the client broke the protocol's
+  // uniqueness rule; taking it would leave the first call uncancellable).
+  enum class AddRequest { added, session_gone, id_in_use };
+  AddRequest add_request(std::string_view id, std::string request, std::function<void()> cancel);
   void remove_request(std::string_view id, std::string_view request);
   // notifications/cancelled: true when a request was found (and told).
   bool cancel_request(std::string_view id, std::string_view owner, std::string_view request);

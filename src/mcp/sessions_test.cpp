@@ -84,8 +84,8 @@ TEST(McpSessions, CancelReachesTheRequestOfTheOwnersSessionOnce) {
   Sessions s(10, 1h);
   s.open("a", "o", "r", t0);
   int cancelled = 0;
-  EXPECT_TRUE(s.add_request("a", "7", [&] { ++cancelled; }));
-  EXPECT_FALSE(s.add_request("zz", "7", [&] { ++cancelled; }));
+  EXPECT_EQ(s.add_request("a", "7", [&] { ++cancelled; }), Sessions::AddRequest::added);
+  EXPECT_EQ(s.add_request("zz", "7", [&] { ++cancelled; }), Sessions::AddRequest::session_gone);
   EXPECT_FALSE(s.cancel_request("a", "other", "7"));
   EXPECT_FALSE(s.cancel_request("a", "o", "8"));
   EXPECT_TRUE(s.cancel_request("a", "o", "7"));
@@ -95,6 +95,20 @@ TEST(McpSessions, CancelReachesTheRequestOfTheOwnersSessionOnce) {
   s.remove_request("a", "9");
   EXPECT_FALSE(s.cancel_request("a", "o", "9"));
   EXPECT_EQ(cancelled, 1);
+}
+
+TEST(McpSessions, AnIdInFlightIsNotTakenTwiceAndStaysCancellable) {
+  Sessions s(10, 1h);
+  s.open("a", "o", "r", t0);
+  int first = 0;
+  int second = 0;
+  EXPECT_EQ(s.add_request("a", "5", [&] { ++first; }), Sessions::AddRequest::added);
+  EXPECT_EQ(s.add_request("a", "5", [&] { ++second; }), Sessions::AddRequest::id_in_use);
+  EXPECT_TRUE(s.cancel_request("a", "o", "5"));
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 0);
+  // Once the first is over, the id may be used again.
+  EXPECT_EQ(s.add_request("a", "5", [&] { ++second; }), Sessions::AddRequest::added);
 }
 
 TEST(McpSessions, EndingASessionCancelsItsRequests) {

@@ -49,12 +49,16 @@ class CancelRegistration {
       : x_(x), target_(std::make_shared<CancelTarget>(CancelTarget{&cancel})) {
     if (x.session.empty() || id.is_null()) return;
     key_ = mcp::id_key(id);
-    registered_ = x.app.mcp_sessions().add_request(x.session, key_, [exec, target = target_] {
+    const auto added = x.app.mcp_sessions().add_request(x.session, key_, [exec, target = target_] {
       boost::asio::post(exec, [target] {
         if (target->cancel != nullptr) target->cancel->fire();
       });
     });
+    registered_ = added == mcp::Sessions::AddRequest::added;
+    id_in_use_ = added == mcp::Sessions::AddRequest::id_in_use;
   }
+  // Another call of the session runs under the same id: this one must not start.
+  bool id_in_use() const { return id_in_use_; }
   ~CancelRegistration() {
     target_->cancel = nullptr;
     if (registered_) x_.app.mcp_sessions().remove_request(x_.session, key_);
@@ -67,6 +71,7 @@ class CancelRegistration {
   std::shared_ptr<CancelTarget> target_;
   std::string key_;
   bool registered_ = false;
+  bool id_in_use_ = false;
 };
 
 ToolOutcome refused(int code, int http_status, std::string message) {
@@ -150,6 +155,12 @@ awaitable<ToolOutcome> call_tool(McpExchange& x, std::string_view name, json::ob
   McpCancel cancel;
   const auto exec = co_await boost::asio::this_coro::executor;
   CancelRegistration registration(x, request_id, cancel, exec);
+  if (registration.id_in_use()) {
+    co_return refused(mcp::kInvalidRequest, 400,
+                      fmt::format("request id {} is already in use by a call in flight in this session: JSON-RPC "
+                                  "ids must be unique",
+                                  json::serialize(request_id)));
+  }
   std::optional<StreamProgress> progress;
   if (x.sse && !progress_token.is_null()) progress.emplace(x, progress_token);
   McpToolCall call{x.app, x.ctx, x.caller, x.ex.upstream_pool(), cancel, progress ? &*progress : nullptr};

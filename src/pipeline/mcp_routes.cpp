@@ -52,7 +52,7 @@ std::string supported_list() {
 }
 
 // The session a request names, checked: Mcp-Session-Id present and live for
-// this caller, MCP-Protocol-Version (when sent) one aisbf speaks. The
+// this caller, MCP-Protocol-Version (when sent) the one it negotiated. The
 // revision the request speaks, or nullopt once refused (answered).
 struct SessionCheck {
   std::string id;
@@ -78,7 +78,17 @@ awaitable<std::optional<SessionCheck>> check_session(http::Exchange& ex, const R
     co_await refuse_rpc(ex, ctx, 404, mcp::kInvalidRequest, "session not found or expired: send initialize again");
     co_return std::nullopt;
   }
-  co_return SessionCheck{std::string(id), version.empty() ? info->revision : std::string(version)};
+  // The header names the revision initialize agreed on (MCP 2025-06-18,
+  // "Protocol Version Header"); another one would change what the session
+  // allows (batches) mid-session.
+  if (!version.empty() && version != info->revision) {
+    const std::string text = fmt::format(
+        "MCP-Protocol-Version '{}' is not the revision this session negotiated ('{}'): send that one", version,
+        info->revision);
+    co_await refuse_rpc(ex, ctx, 400, mcp::kInvalidRequest, text);
+    co_return std::nullopt;
+  }
+  co_return SessionCheck{std::string(id), info->revision};
 }
 
 awaitable<void> initialize(App& app, http::Exchange& ex, RequestContext& ctx, const mcp::Caller& caller,
@@ -129,7 +139,7 @@ awaitable<void> answer_all(McpExchange& x, const mcp::Incoming& in) {
   }
   const HeaderList headers = base_headers(x.ctx, x.session);
   if (answers.empty()) {
-    co_await x.ex.send(202, "application/json", "", headers);  // notifications only, or a cancelled call
+    co_await x.ex.send(202, "", "", headers);  // notifications only, or a cancelled call
     co_return;
   }
   if (in.batch) co_return co_await send_message(x.ex, 200, answers, headers);

@@ -338,6 +338,32 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     await client.close();
   });
 
+  it('a JSON-RPC id already in flight in the session is refused, and the first call goes on', async () => {
+    const { id } = await rawSession(s, AUTOSELECT);
+    const inSession = { 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' };
+    const call = (meta) => ({
+      jsonrpc: '2.0', id: 7, method: 'tools/call',
+      params: { name: 'chat_completion', arguments: { model: 'mock/fault-hold-2', messages: [{ role: 'user', content: 'hi' }] }, ...meta },
+    });
+    // With a progress token the upstream call streams, and the mock holds it.
+    const first = rpc(s, AUTOSELECT, call({ _meta: { progressToken: 'p' } }), inSession);
+    let held = 0;
+    for (let i = 0; i < 2000 && held === 0; i++) {
+      held = (await request(s.mock.u('/__mock/held'))).json().held;
+      if (held === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(held, 1);
+    const second = await rpc(s, AUTOSELECT, call({}), inSession);
+    assert.equal(second.status, 200, second.text);
+    assert.equal(second.json().error.code, -32600);
+    assert.match(second.json().error.message, /request id 7 is already in use/);
+    assert.equal((await request(s.mock.u('/__mock/release'), { method: 'POST' })).json().released, 1);
+    const done = await first;
+    assert.equal(done.status, 200, done.text);
+    assert.match(done.text, /"id":7,"result":\{/);
+    assert.equal((await s.mock.chatRequests()).length, 1);
+  });
+
   it('sessions: DELETE ends one, reusing it is 404; another caller cannot use it', async () => {
     const { id } = await rawSession(s, AUTOSELECT);
     const ping = { jsonrpc: '2.0', id: 2, method: 'ping' };
@@ -349,6 +375,10 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const bad = await rpc(s, AUTOSELECT, ping, { 'mcp-session-id': id, 'mcp-protocol-version': '1999-01-01' });
     assert.equal(bad.status, 400);
     assert.match(bad.json().error.message, /unsupported MCP-Protocol-Version/);
+
+    const other = await rpc(s, AUTOSELECT, ping, { 'mcp-session-id': id, 'mcp-protocol-version': '2025-03-26' });
+    assert.equal(other.status, 400, other.text);
+    assert.match(other.json().error.message, /not the revision this session negotiated \('2025-06-18'\)/);
 
     const del = await request(s.u('/mcp'), { method: 'DELETE', headers: { ...bearer(AUTOSELECT), 'mcp-session-id': id } });
     assert.equal(del.status, 200, del.text);
@@ -405,6 +435,8 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     const notification = await rpc(s, AUTOSELECT, { jsonrpc: '2.0', method: 'notifications/initialized' },
       { 'mcp-session-id': now.id });
     assert.equal(notification.status, 202);
+    assert.equal(notification.text, '');
+    assert.equal(notification.headers['content-type'], undefined);
   });
 
   it('the legacy HTTP+SSE transport: tools per level, list_models, chat with progress', async (t) => {

@@ -36,6 +36,7 @@ MethodSet method_bit(std::string_view method) {
   if (method == "PUT") return kMethodPut;
   if (method == "PATCH") return kMethodPatch;
   if (method == "DELETE") return kMethodDelete;
+  if (method == "OPTIONS") return kMethodOptions;
   return 0;
 }
 

@@ -18,7 +18,7 @@ namespace aisbf::api {
 // Methods as bits, so that a route takes a set.
 using MethodSet = std::uint8_t;
 inline constexpr MethodSet kMethodGet = 1, kMethodHead = 2, kMethodPost = 4, kMethodPut = 8, kMethodPatch = 16,
-                           kMethodDelete = 32;
+                           kMethodDelete = 32, kMethodOptions = 64;
 inline constexpr MethodSet kGet = kMethodGet | kMethodHead;  // a GET route answers HEAD too
 inline constexpr MethodSet kPost = kMethodPost;
 // The bit of a request's method; 0 for a method no route takes.

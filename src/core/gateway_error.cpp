@@ -45,6 +45,13 @@ GatewayError make_error(ErrorKind kind, std::string message) {
   return e;
 }
 
+GatewayError make_error(ErrorKind kind, std::string message, std::string code, std::string param) {
+  auto e = make_error(kind, std::move(message));
+  e.code = std::move(code);
+  e.param = std::move(param);
+  return e;
+}
+
 GatewayError upstream_error(int status, std::string_view provider_id, std::string message) {
   if (status == 401 || status == 403) {
     auto e = make_error(ErrorKind::upstream_auth,

@@ -39,6 +39,8 @@ struct GatewayError {
 
 // The status and retryability that go with a kind; the message is the caller's.
 GatewayError make_error(ErrorKind kind, std::string message);
+// The same with the error's machine-readable `code` (and `param`).
+GatewayError make_error(ErrorKind kind, std::string message, std::string code, std::string param = {});
 
 // An error for an upstream that answered `status`: 401/403 become a 502 that
 // names the provider (the upstream's body is never shown); 429, 5xx, 408 and

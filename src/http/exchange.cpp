@@ -34,8 +34,9 @@ std::string format_head(const ResponseHead& head) {
   h.append("\r\n");
   // An empty body (202, 204) has no media type to name.
   if (!head.content_type.empty()) h.append("Content-Type: ").append(head.content_type).append("\r\n");
-  if (head.extra != nullptr) {
-    for (const auto& [name, value] : *head.extra) {
+  for (const HeaderList* list : {head.common, head.extra}) {
+    if (list == nullptr) continue;
+    for (const auto& [name, value] : *list) {
       // A header made of what a client or an upstream sent must not end
       // the head early (response splitting): one with CR, LF or NUL is
       // left out. The routes validate what they echo; this is the floor.
@@ -89,7 +90,7 @@ asio::awaitable<bool> Exchange::write(const auto& buffers) {
 asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, std::string_view body,
                                      const HeaderList& extra) {
   started_ = true;
-  auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_});
+  auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_, &common_});
   if (request_.method() == beast::http::verb::head) body = {};
   std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
   co_return co_await write(buffers);
@@ -97,7 +98,7 @@ asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, 
 
 asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
   started_ = true;
-  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_});
+  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_, &common_});
   co_return co_await write(asio::buffer(h));
 }
 

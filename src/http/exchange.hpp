@@ -57,6 +57,7 @@ struct ResponseHead {
   const HeaderList* extra = nullptr;
   std::optional<std::size_t> content_length;  // none: chunked
   bool close = false;                         // adds "Connection: close"
+  const HeaderList* common = nullptr;         // written before `extra`: what every response of the exchange carries
 };
 std::string format_head(const ResponseHead& head);
 
@@ -85,6 +86,12 @@ class Exchange {
   std::string client_address() const;
   // What the server's HeaderCheck found (empty without one).
   std::any& prelude() { return prelude_; }
+
+  // A header every response of this exchange carries from now on, whoever
+  // sends it (a handler's answer or its error): CORS on the MCP routes.
+  void add_common_header(std::string name, std::string value) {
+    common_.emplace_back(std::move(name), std::move(value));
+  }
 
   // One complete response. False when the client could not be written to.
   boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
@@ -122,6 +129,7 @@ class Exchange {
   Deadline& deadline_;
   boost::beast::flat_buffer& buffer_;
   Request& request_;
+  HeaderList common_;
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;
   std::shared_ptr<Watch> watch_;

@@ -14,6 +14,7 @@
 #include "config/prompt_files.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
+#include "pipeline/mcp_routes.hpp"
 #include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
@@ -227,6 +228,8 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.principal = std::move(admission.principal);
   ctx.namespace_user = ctx.principal.config_namespace();  // model ids resolve in the caller's namespace
   ctx.user_views = user_views_.get();
+  if (admission.route != nullptr && admission.route->spec.policy == auth::AuthPolicy::mcp)
+    mcp_routes::allow_listed_origin(ex, *ctx.config);
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "auth/api_tokens.hpp"
+#include "auth/host_check.hpp"
 #include "mcp/protocol.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/mcp_dispatch.hpp"
@@ -266,6 +267,43 @@ awaitable<void> tools_call(App& app, http::Exchange& ex, RequestContext& ctx, co
   }
   const HeaderList headers = base_headers(ctx, {});
   co_await send_message(ex, 200, *outcome.result, headers);
+}
+
+// What a listed Origin's page may send and read on the MCP routes.
+constexpr std::string_view kCorsMethods = "GET, POST, DELETE";
+constexpr std::string_view kCorsRequestHeaders =
+    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+constexpr std::string_view kCorsExposed = "Mcp-Session-Id, MCP-Protocol-Version";
+
+awaitable<void> preflight(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+  const Config& config = *ctx.config;
+  const auto target = std::string_view(ex.request().target());
+  if (!config.mcp.enabled)
+    co_return co_await send_error(
+        ex, make_error(ErrorKind::not_found, fmt::format("no route for OPTIONS {}", target), "not_found"), ctx);
+  const auto origin = std::string_view(ex.request()[bhttp::field::origin]);
+  if (origin.empty() || !auth::is_listed_origin(origin, config.server.cors_origins)) {
+    co_return co_await send_error(
+        ex,
+        make_error(ErrorKind::forbidden, "CORS preflight refused: the Origin is not one of server.cors_origins",
+                   "cross_site_request"),
+        ctx);
+  }
+  const HeaderList headers{{"Access-Control-Allow-Origin", std::string(origin)},
+                           {"Access-Control-Allow-Methods", std::string(kCorsMethods)},
+                           {"Access-Control-Allow-Headers", std::string(kCorsRequestHeaders)},
+                           {"Access-Control-Max-Age", "600"},
+                           {"Vary", "Origin"},
+                           {"x-request-id", ctx.request_id}};
+  co_await ex.send(204, "", "", headers);
+}
+
+void allow_listed_origin(http::Exchange& ex, const Config& config) {
+  const auto origin = std::string_view(ex.request()[bhttp::field::origin]);
+  if (origin.empty() || !auth::is_listed_origin(origin, config.server.cors_origins)) return;
+  ex.add_common_header("Access-Control-Allow-Origin", std::string(origin));
+  ex.add_common_header("Access-Control-Expose-Headers", std::string(kCorsExposed));
+  ex.add_common_header("Vary", "Origin");
 }
 
 }  // namespace aisbf::mcp_routes

@@ -26,6 +26,13 @@ awaitable<void> stream(App& app, http::Exchange& ex, RequestContext& ctx, const 
 awaitable<void> end_session(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 awaitable<void> tools(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 awaitable<void> tools_call(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
+// A browser's CORS preflight (OPTIONS) for any MCP path: public, since
+// browsers send no credentials on it; 204 with the CORS answer for an
+// Origin in server.cors_origins, 403 for any other, 404 while MCP is off.
+awaitable<void> preflight(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
+// On an admitted MCP request from an Origin in server.cors_origins: the
+// headers that let the page read every response of the exchange.
+void allow_listed_origin(http::Exchange& ex, const Config& config);
 // The legacy HTTP+SSE transport (mcp_legacy.cpp): GET /mcp/sse, POST /mcp/messages?sessionId=….
 awaitable<void> legacy_stream(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);
 awaitable<void> legacy_post(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m);

@@ -32,7 +32,8 @@ std::set<Operation> table_operations() {
                                                                  {api::kMethodPost, "post"},
                                                                  {api::kMethodPut, "put"},
                                                                  {api::kMethodPatch, "patch"},
-                                                                 {api::kMethodDelete, "delete"}};
+                                                                 {api::kMethodDelete, "delete"},
+                                                                 {api::kMethodOptions, "options"}};
   std::set<Operation> out;
   for (const auto& route : route_table()) {
     // HEAD is implied by GET.
@@ -132,7 +133,8 @@ TEST(OpenApi, SecuritySchemesAreWhatEachRouteReads) {
                                                                  {api::kMethodPost, "post"},
                                                                  {api::kMethodPut, "put"},
                                                                  {api::kMethodPatch, "patch"},
-                                                                 {api::kMethodDelete, "delete"}};
+                                                                 {api::kMethodDelete, "delete"},
+                                                                 {api::kMethodOptions, "options"}};
   std::string wrong;
   std::size_t checked = 0;
   for (const auto& route : route_table()) {

@@ -200,6 +200,7 @@ using store::DocKind;
 constexpr auto kPatch = api::kMethodPatch;
 constexpr auto kDelete = api::kMethodDelete;
 constexpr auto kMcp = AuthPolicy::mcp;
+constexpr auto kOptions = api::kMethodOptions;
 
 // Order matters only among patterns with parameters (see api::RouteMatcher):
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
@@ -258,6 +259,12 @@ const Route kRoutes[] = {
     {{"mcp_tools_call", kPost, "/mcp/tools/call", kMcp, Format::openai_chat, Body::json}, &mcp_routes::tools_call},
     {{"mcp_legacy_stream", kGet, "/mcp/sse", kMcp}, &mcp_routes::legacy_stream},
     {{"mcp_legacy_post", kPost, "/mcp/messages", kMcp, Format::openai_chat, Body::json}, &mcp_routes::legacy_post},
+    // CORS preflights of the MCP routes: browsers send them without credentials.
+    {{"mcp_preflight", kOptions, "/mcp", AuthPolicy::public_route}, &mcp_routes::preflight},
+    {{"mcp_preflight", kOptions, "/mcp/tools", AuthPolicy::public_route}, &mcp_routes::preflight},
+    {{"mcp_preflight", kOptions, "/mcp/tools/call", AuthPolicy::public_route}, &mcp_routes::preflight},
+    {{"mcp_preflight", kOptions, "/mcp/sse", AuthPolicy::public_route}, &mcp_routes::preflight},
+    {{"mcp_preflight", kOptions, "/mcp/messages", AuthPolicy::public_route}, &mcp_routes::preflight},
     // The admin config API (routes_admin_config.hpp): edits are state-changing.
     {{"admin_providers", kGet, "/api/admin/providers", kAdmin}, &list_entries<kProvider>},
     {{"admin_rotations", kGet, "/api/admin/rotations", kAdmin}, &list_entries<kRotation>},

@@ -503,8 +503,31 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     };
     const evil = await rpc(s, AUTOSELECT, init, { origin: 'https://evil.example' });
     assert.equal(evil.status, 403, evil.text);
-    assert.equal((await rpc(s, AUTOSELECT, init, { origin: 'https://allowed.example' })).status, 200);
-    assert.equal((await rpc(s, AUTOSELECT, init, { origin: s.url })).status, 200);
+    const listed = await rpc(s, AUTOSELECT, init, { origin: 'https://allowed.example' });
+    assert.equal(listed.status, 200);
+    // A listed page may read the answer and its session id (CORS).
+    assert.equal(listed.headers['access-control-allow-origin'], 'https://allowed.example');
+    assert.match(listed.headers['access-control-expose-headers'], /Mcp-Session-Id/);
+    const own = await rpc(s, AUTOSELECT, init, { origin: s.url });
+    assert.equal(own.status, 200);
+    assert.equal(own.headers['access-control-allow-origin'], undefined);
+    // The browser's preflight carries no credentials: answered for a listed Origin only.
+    const preflight = (origin, p = '/mcp') => request(s.u(p), {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    for (const p of ['/mcp', '/mcp/tools', '/mcp/tools/call', '/mcp/sse', '/mcp/messages']) {
+      const ok = await preflight('https://allowed.example', p);
+      assert.equal(ok.status, 204, `${p} ${ok.text}`);
+      assert.equal(ok.headers['access-control-allow-origin'], 'https://allowed.example');
+      assert.match(ok.headers['access-control-allow-methods'], /POST/);
+      assert.match(ok.headers['access-control-allow-headers'], /Authorization/);
+      assert.match(ok.headers['access-control-allow-headers'], /Mcp-Session-Id/);
+      assert.equal(ok.headers['content-type'], undefined);
+    }
+    const refused = await preflight('https://evil.example');
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.headers['access-control-allow-origin'], undefined);
     const tools = await request(s.u('/mcp/tools'), { headers: { ...bearer(AUTOSELECT), origin: 'http://evil.example' } });
     assert.equal(tools.status, 403);
     // With the SDK: the connection fails.
@@ -726,7 +749,9 @@ describe('MCP switched off', { timeout: 60000 }, () => {
   before(async () => { s = await startSdkStack({ token: GATEWAY, aisbf: { mcp: { enabled: false, autoselect_tokens: [AUTOSELECT] } } }); });
   after(async () => { await s?.stop(); });
 
-  it('every /mcp route is 404, even for a gateway token', async () => {
+  it('every /mcp route is 404, even for a gateway token or a preflight', async () => {
+    const preflight = await request(s.u('/mcp'), { method: 'OPTIONS', headers: { origin: 'https://a.example' } });
+    assert.equal(preflight.status, 404);
     for (const p of ['/mcp', '/mcp/tools']) {
       assert.equal((await request(s.u(p), { headers: bearer(GATEWAY) })).status, 404, p);
       assert.equal((await request(s.u(p), { headers: bearer(AUTOSELECT) })).status, 404, p);

@@ -49,7 +49,7 @@ env_key = ${toml(CODEX_KEY_ENV)}
 # A failing request is the test's answer, not something to retry for minutes.
 request_max_retries = 0
 stream_max_retries = 0
-stream_idle_timeout_ms = 20000
+stream_idle_timeout_ms = 15000
 
 # No usage analytics, no feedback uploads, no OpenTelemetry export (its
 # default exporter posts to OpenAI).

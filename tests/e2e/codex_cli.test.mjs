@@ -19,7 +19,7 @@ import {
 } from './codex_cli.mjs';
 
 const TOKEN = 'e2e-codex-token';
-const RUN_TIMEOUT_MS = 30000;
+const RUN_TIMEOUT_MS = 20000;
 
 // One model per provider type, and a rotation whose heavy entry always fails
 // (the turn is served by the failover, in whichever protocol it lands).
@@ -64,7 +64,7 @@ async function servedRequests(mock) {
   return (await upstreamChatRequests(mock)).filter((q) => q.fault === null);
 }
 
-describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 110000 }, () => {
+describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, () => {
   let s;
   let trap;
   let relay;

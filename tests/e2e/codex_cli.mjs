@@ -35,9 +35,9 @@ const toml = (s) => JSON.stringify(s);  // a TOML basic string is a JSON string 
 // (checked with strace: with these keys the only socket Codex opens is the
 // gateway's). Keys from Codex's configuration reference; --strict-config
 // (used by codexExec) rejects any this version does not know.
-export function codexConfig({ baseUrl, model }) {
+export function codexConfig({ baseUrl, model, catalog = null }) {
   return `model = ${toml(model)}
-model_provider = "aisbf"
+model_provider = "aisbf"${catalog ? `\nmodel_catalog_json = ${toml(catalog)}` : ''}
 # No update check against GitHub at start.
 check_for_update_on_startup = false
 
@@ -141,6 +141,40 @@ export function codexEnv(home, token, proxyUrl) {
     [CODEX_KEY_ENV]: token,
     NO_COLOR: '1',
   };
+}
+
+// A model catalog (model_catalog_json) that tells Codex what `slug` is: one
+// whose apply_patch tool is freeform, so Codex offers it as a `custom` tool
+// (a Lark grammar) as it does for its own GPT-5 Codex models. Without an
+// entry Codex takes fallback metadata (only function tools, a namespace and
+// web_search) and warns. Fields as in Codex's own catalog (codex-rs/core/models.json).
+export function codexCatalog(file, slug) {
+  const model = {
+    slug,
+    display_name: slug,
+    description: 'a model served by aisbf',
+    default_reasoning_level: 'medium',
+    supported_reasoning_levels: [{ effort: 'medium', description: 'medium' }],
+    shell_type: 'shell_command',
+    visibility: 'list',
+    minimal_client_version: '0.0.1',
+    supported_in_api: true,
+    upgrade: null,
+    priority: 0,
+    base_instructions: 'You are a coding agent. Run commands with exec_command.',
+    supports_reasoning_summaries: false,
+    support_verbosity: false,
+    default_verbosity: null,
+    apply_patch_tool_type: 'freeform',
+    input_modalities: ['text', 'image'],
+    truncation_policy: { mode: 'tokens', limit: 10000 },
+    supports_parallel_tool_calls: true,
+    context_window: 128000,
+    reasoning_summary_format: 'none',
+    experimental_supported_tools: [],
+  };
+  fs.writeFileSync(file, JSON.stringify({ models: [model] }));
+  return file;
 }
 
 // A temp home with .codex/config.toml and an empty work directory.

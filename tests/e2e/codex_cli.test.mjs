@@ -5,16 +5,18 @@
 // `exec_command` running `echo <marker>` (tools/mock/README.md, "Scripted tool
 // calls"), Codex runs it and sends the output back, and the mock's answer to
 // that output is what Codex prints. Codex also sends tools the providers
-// cannot run (web_search, a multi-agent namespace): the gateway drops them
-// and Codex still works. Offline: every proxy variable points at a loopback
+// cannot run (web_search, a multi-agent namespace, and with a model catalog
+// entry apply_patch as a `custom` freeform tool): the gateway drops them and
+// Codex still works. Offline: every proxy variable points at a loopback
 // trap that records any attempt to reach past the machine, and none may come.
 // Every run is bounded by a timeout.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { startProvidersStack, upstreamChatRequests, runCli, tmpDir, PROVIDER_TYPES } from './common.mjs';
 import {
-  CODEX, CODEX_SKIP, codexConfig, codexEnv, codexHome, codexExecArgs, codexEvents, startProxyTrap,
+  CODEX, CODEX_SKIP, codexCatalog, codexConfig, codexEnv, codexHome, codexExecArgs, codexEvents, startProxyTrap,
   startHeaderRecorder,
 } from './codex_cli.mjs';
 
@@ -22,11 +24,19 @@ const TOKEN = 'e2e-codex-token';
 const RUN_TIMEOUT_MS = 20000;
 
 // One model per provider type, and a rotation whose heavy entry always fails
-// (the turn is served by the failover, in whichever protocol it lands).
+// (the turn is served by the failover, in whichever protocol it lands). Each
+// on one of the two ingress paths Codex may be given (/v1, /api/v1); some
+// with a Codex model catalog entry, which makes Codex add apply_patch as a
+// `custom` (freeform grammar) tool, the others with Codex's fallback metadata.
 const TARGETS = [
-  ...PROVIDER_TYPES.map((type) => ({ name: type, model: `${type}/mock-model` })),
-  { name: 'rotation', model: 'rotation/codex' },
+  { name: 'openai', model: 'openai/mock-model', path: '/v1', catalog: false },
+  { name: 'anthropic', model: 'anthropic/mock-model', path: '/api/v1', catalog: true },
+  { name: 'google', model: 'google/mock-model', path: '/v1', catalog: true },
+  { name: 'ollama', model: 'ollama/mock-model', path: '/api/v1', catalog: false },
+  { name: 'rotation', model: 'rotation/codex', path: '/api/v1', catalog: true },
 ];
+// What the gateway cannot run on a translated provider, named in x-aisbf-dropped-tools.
+const droppedTools = (target) => (target.catalog ? ['custom', 'namespace', 'web_search'] : ['namespace', 'web_search']);
 
 // The upstream protocol of a recorded request, from its path.
 function protocolOf(q) {
@@ -87,18 +97,19 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
   });
   after(async () => { await Promise.all([relay?.close(), s?.stop(), trap?.close()]); });
 
-  // Both ingress paths Codex may be given: /v1 and /api/v1.
-  async function codexRun(target, index, prompt, opts) {
-    const baseUrl = `${relay.url}${index % 2 === 0 ? '/v1' : '/api/v1'}`;
-    const { home, work } = codexHome(tmpDir('aisbf-codex-'), codexConfig({ baseUrl, model: target.model }));
+  async function codexRun(target, prompt, opts) {
+    const dir = tmpDir('aisbf-codex-');
+    const catalog = target.catalog ? codexCatalog(path.join(dir, 'catalog.json'), target.model) : null;
+    const config = codexConfig({ baseUrl: `${relay.url}${target.path}`, model: target.model, catalog });
+    const { home, work } = codexHome(dir, config);
     const r = await runCli(CODEX, codexExecArgs(work, prompt, opts),
       { env: codexEnv(home, TOKEN, trap.url), cwd: work, timeoutMs: RUN_TIMEOUT_MS });
     assert.deepEqual(trap.attempts, [], 'Codex tried to reach past the machine');
     return codexEvents(r);
   }
 
-  TARGETS.forEach((target, index) => {
-    describe(`${target.name} (${target.model})`, () => {
+  for (const target of TARGETS) {
+    describe(`${target.name} (${target.model} on ${target.path}${target.catalog ? ', catalog' : ''})`, () => {
       beforeEach(async () => {
         await s.mock.reset();
         relay.answers.length = 0;
@@ -106,7 +117,7 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
 
       it('codex exec: a text answer', async () => {
         const prompt = `Hello from codex to ${target.name}`;
-        const r = await codexRun(target, index, prompt);
+        const r = await codexRun(target, prompt);
         assert.equal(r.code, 0, r.ctx);
         // Non-JSON mode prints the final message alone on stdout.
         const answer = r.stdout.trim();
@@ -122,19 +133,20 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
         // Codex's shell tool reaches the provider; the built-in tools it cannot run do not.
         const tools = offeredTools(protocol, body);
         assert.ok(tools.includes('exec_command'), JSON.stringify(tools));
-        assert.ok(!tools.includes('web_search') && !tools.includes('multi_agent_v1'), JSON.stringify(tools));
+        for (const absent of ['web_search', 'multi_agent_v1', 'apply_patch'])
+          assert.ok(!tools.includes(absent), `${absent} offered upstream: ${JSON.stringify(tools)}`);
         // …and Codex was told which ones were dropped.
         assert.equal(relay.answers.length, 1, JSON.stringify(relay.answers));
         assert.equal(relay.answers[0].status, 200);
-        assert.match(relay.answers[0].path, index % 2 === 0 ? /^\/v1\/responses$/ : /^\/api\/v1\/responses$/);
+        assert.equal(relay.answers[0].path, `${target.path}/responses`);
         assert.match(relay.answers[0].headers['content-type'], /^text\/event-stream/);
-        assert.deepEqual(relay.answers[0].headers['x-aisbf-dropped-tools']?.split(',').sort(), ['namespace', 'web_search']);
+        assert.deepEqual(relay.answers[0].headers['x-aisbf-dropped-tools']?.split(',').sort(), droppedTools(target));
       });
 
       it('codex exec: a shell tool round trip', async () => {
         const marker = `codex-marker-${target.name}-${crypto.randomBytes(4).toString('hex')}`;
         const prompt = `mock-call: exec_command ${JSON.stringify({ cmd: `echo ${marker}` })}`;
-        const r = await codexRun(target, index, prompt, { json: true });
+        const r = await codexRun(target, prompt, { json: true });
         assert.equal(r.code, 0, r.ctx);
         const done = r.events.filter((e) => e.type === 'item.completed').map((e) => e.item);
         const command = done.find((item) => item.type === 'command_execution');
@@ -164,7 +176,7 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
           JSON.stringify(second.body).slice(-2000));
       });
     });
-  });
+  }
 
   // Last, once every run has ended: nothing tried to leave late (at exit).
   it('no run tried to reach past the machine', () => {

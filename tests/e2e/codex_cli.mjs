@@ -200,7 +200,8 @@ export function codexExecArgs(work, prompt, { json = false } = {}) {
 // The JSONL events of `codex exec --json`, with the output to show when an
 // assertion fails.
 export function codexEvents(r) {
-  const ctx = `exit ${r.code}/${r.signal}\n--- stdout ---\n${r.stdout.slice(-4000)}\n--- stderr ---\n${r.stderr.slice(-4000)}`;
+  const ctx = `exit ${r.code}/${r.signal}\n--- stdout ---\n${r.stdout.slice(-4000)}`
+    + `\n--- stderr ---\n${r.stderr.slice(-4000)}`;
   const events = [];
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;

@@ -198,8 +198,8 @@ TEST(ResponsesIngress, DecodesCodexCliRequest) {
   const ChatRequest& r = decoded->request;
   std::vector<Role> roles;
   for (const auto& m : r.messages) roles.push_back(m.role);
-  EXPECT_EQ(roles, (std::vector<Role>{Role::developer, Role::developer, Role::user, Role::user, Role::assistant,
-                                      Role::tool}));
+  EXPECT_EQ(roles,
+            (std::vector<Role>{Role::developer, Role::developer, Role::user, Role::user, Role::assistant, Role::tool}));
   EXPECT_EQ(block<TextBlock>(r.messages[3], 0).text, "run it");
   EXPECT_EQ(block<ToolCallBlock>(r.messages[4], 0).id, "call_3");
   EXPECT_EQ(block<ToolCallBlock>(r.messages[4], 0).arguments_json, R"({"cmd":"echo MARK-123"})");

@@ -192,9 +192,12 @@ export function codexHome(dir, config) {
 // before it runs); this mode runs the command directly, with exec's
 // approval policy "never" unchanged. The command is the test's own `echo`
 // in a temp work directory. `--ephemeral`: no session files kept.
-export function codexExecArgs(work, prompt, { json = false } = {}) {
+// `images`: files attached with --image, which takes several values and so
+// comes after the prompt.
+export function codexExecArgs(work, prompt, { json = false, images = [] } = {}) {
   return ['exec', '--strict-config', '--skip-git-repo-check', '--ephemeral', '--color', 'never',
-    '--sandbox', 'danger-full-access', '--cd', work, ...(json ? ['--json'] : []), prompt];
+    '--sandbox', 'danger-full-access', '--cd', work, ...(json ? ['--json'] : []), prompt,
+    ...(images.length > 0 ? ['--image', ...images] : [])];
 }
 
 // The JSONL events of `codex exec --json`, with the output to show when an

@@ -1,7 +1,8 @@
 // OpenAI's Codex CLI (`codex exec`, non-interactive, offline) against the
 // gateway's Responses API: a custom model provider with wire_api =
 // "responses", for a provider of every type and a rotation. A text answer,
-// and a round trip through Codex's own shell tool: the mock scripts a call of
+// an attached image (--image) reaching the provider, and a round trip through
+// Codex's own shell tool: the mock scripts a call of
 // `exec_command` running `echo <marker>` (tools/mock/README.md, "Scripted tool
 // calls"), Codex runs it and sends the output back, and the mock's answer to
 // that output is what Codex prints. Codex also sends tools the providers
@@ -14,7 +15,8 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { startProvidersStack, upstreamChatRequests, runCli, tmpDir, PROVIDER_TYPES } from './common.mjs';
+import fs from 'node:fs';
+import { startProvidersStack, upstreamChatRequests, runCli, tmpDir, TINY_PNG_B64 } from './common.mjs';
 import {
   CODEX, CODEX_SKIP, codexCatalog, codexConfig, codexEnv, codexHome, codexExecArgs, codexEvents, startProxyTrap,
   startHeaderRecorder,
@@ -102,6 +104,10 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
     const catalog = target.catalog ? codexCatalog(path.join(dir, 'catalog.json'), target.model) : null;
     const config = codexConfig({ baseUrl: `${relay.url}${target.path}`, model: target.model, catalog });
     const { home, work } = codexHome(dir, config);
+    if (opts?.image) {
+      fs.writeFileSync(path.join(work, 'tiny.png'), Buffer.from(TINY_PNG_B64, 'base64'));
+      opts = { ...opts, images: [path.join(work, 'tiny.png')] };
+    }
     const r = await runCli(CODEX, codexExecArgs(work, prompt, opts),
       { env: codexEnv(home, TOKEN, trap.url), cwd: work, timeoutMs: RUN_TIMEOUT_MS });
     assert.deepEqual(trap.attempts, [], 'Codex tried to reach past the machine');
@@ -141,6 +147,19 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
         assert.equal(relay.answers[0].path, `${target.path}/responses`);
         assert.match(relay.answers[0].headers['content-type'], /^text\/event-stream/);
         assert.deepEqual(relay.answers[0].headers['x-aisbf-dropped-tools']?.split(',').sort(), droppedTools(target));
+      });
+
+      it('codex exec --image: the image reaches the provider', async () => {
+        const prompt = `Describe this image, ${target.name}`;
+        const r = await codexRun(target, prompt, { image: true });
+        assert.equal(r.code, 0, r.ctx);
+        assert.match(r.stdout.trim(), /^You said: /, r.ctx);
+        assert.ok(r.stdout.trim().endsWith(prompt), r.ctx);
+        const served = await servedRequests(s.mock);
+        assert.equal(served.length, 1, JSON.stringify(served.map((q) => q.path)));
+        // Translated into the provider's own image form, not passed on as a Responses part.
+        assert.ok(served[0].body.includes(TINY_PNG_B64), served[0].body.slice(-1500));
+        assert.ok(!served[0].body.includes('input_image'), served[0].body.slice(-1500));
       });
 
       it('codex exec: a shell tool round trip', async () => {

@@ -52,11 +52,11 @@ fi
 
 if [ "$want_tests" = 1 ]; then
   # Each SDK the suite imports (openai, @anthropic-ai/sdk, @modelcontextprotocol/sdk)
-  # and the MCP inspector it runs are checked by name, so a node_modules from
-  # before one was added is refreshed.
+  # and the CLIs it runs (the MCP inspector, Codex CLI) are checked by name, so a
+  # node_modules from before one was added is refreshed.
   e2e=tests/e2e/node_modules
   if [ ! -d "$e2e/openai" ] || [ ! -d "$e2e/@anthropic-ai/sdk" ] || [ ! -d "$e2e/@modelcontextprotocol/sdk" ] ||
-     [ ! -d "$e2e/@modelcontextprotocol/inspector" ] ||
+     [ ! -d "$e2e/@modelcontextprotocol/inspector" ] || [ ! -d "$e2e/@openai/codex" ] ||
      [ tests/e2e/package-lock.json -nt "$e2e/.package-lock.json" ]; then
     echo "setup: npm ci in tests/e2e"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,15 +1,16 @@
 // The official OpenAI SDK's Responses API (`responses.create`,
-// `responses.stream`) against aisbf → aisbf-mock, with an OpenAI-chat and an
-// Anthropic provider: the gateway translates the Responses request to the
-// provider's protocol and the answer (or its stream of events) back. Text, a
-// function-tool round trip, JSON schema output and errors (before the head:
-// the SDK's APIError; mid-stream: the `error` event).
+// `responses.stream`) against aisbf → aisbf-mock, with a provider of every
+// type (OpenAI chat, Anthropic, Gemini, Ollama): the gateway translates the
+// Responses request to the provider's protocol and the answer (or its stream
+// of events) back. Text, a function-tool round trip, an image input, JSON
+// schema output and errors (before the head: the SDK's APIError; mid-stream:
+// the `error` event).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProvidersStack, OpenAI, upstreamChatRequests } from './common.mjs';
+import { startProvidersStack, OpenAI, upstreamChatRequests, PROVIDER_TYPES, TINY_PNG_B64 } from './common.mjs';
 
 const TOKEN = 'e2e-responses-token';
-const TYPES = ['openai', 'anthropic'];
+const TYPES = PROVIDER_TYPES;
 const WEATHER = {
   type: 'function',
   name: 'get_weather',
@@ -62,9 +63,9 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         assert.equal(reqs.length, 1);
         const body = JSON.parse(reqs[0].body);
         // instructions are the system prompt, in each protocol's place for it
-        if (type === 'anthropic') assert.match(JSON.stringify(body.system), /Be brief\./);
-        else assert.equal(body.messages[0].role, 'system');
-        assert.match(JSON.stringify(type === 'anthropic' ? body.system : body.messages[0]), /Be brief\./);
+        const system = { anthropic: body.system, google: body.systemInstruction }[type] ?? body.messages[0];
+        if (type === 'openai' || type === 'ollama') assert.equal(body.messages[0].role, 'system');
+        assert.match(JSON.stringify(system), /Be brief\./);
       });
 
       it('responses.stream: the event sequence and the final response', async () => {
@@ -84,7 +85,9 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         assert.equal(final.output_text, `You said: ${text}`);
         assert.equal(typeof final.usage.output_tokens, 'number');
         const [q] = await upstreamChatRequests(s.mock);
-        assert.equal(JSON.parse(q.body).stream, true);
+        // Gemini streams by its path (streamGenerateContent?alt=sse), the others by a body field.
+        if (type === 'google') assert.match(q.path, /:streamGenerateContent\?alt=sse$/);
+        else assert.equal(JSON.parse(q.body).stream, true);
       });
 
       it('a function tool round trip', async () => {
@@ -110,9 +113,15 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         if (type === 'anthropic') {
           const result = upstream.messages.at(-1).content[0];
           assert.equal(result.type, 'tool_result');
+        } else if (type === 'google') {
+          const part = upstream.contents.at(-1).parts.find((p) => p.functionResponse);
+          assert.equal(part?.functionResponse?.name, 'get_weather', JSON.stringify(upstream.contents.at(-1)));
+          assert.match(JSON.stringify(part.functionResponse.response), /Sunny, 21C/);
         } else {
           assert.equal(upstream.messages.at(-1).role, 'tool');
-          assert.equal(upstream.messages.at(-1).tool_call_id, call.call_id);
+          assert.equal(upstream.messages.at(-1).content, 'Sunny, 21C');
+          if (type === 'openai') assert.equal(upstream.messages.at(-1).tool_call_id, call.call_id);
+          else assert.equal(upstream.messages.at(-1).tool_name, 'get_weather');
         }
       });
 
@@ -129,6 +138,24 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         assert.equal(final.output.at(-1).arguments, done.arguments);
       });
 
+      it('an image input (base64 data URL) reaches the provider in its protocol', async () => {
+        const r = await client.responses.create({
+          model,
+          input: [{
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'What is in this image?' },
+              { type: 'input_image', image_url: `data:image/png;base64,${TINY_PNG_B64}`, detail: 'auto' },
+            ],
+          }],
+        });
+        assert.equal(r.status, 'completed');
+        assert.equal(r.output_text, 'You said: What is in this image?');
+        const [q] = await upstreamChatRequests(s.mock);
+        assert.ok(q.body.includes(TINY_PNG_B64), `the image did not reach the upstream: ${q.body.slice(0, 1000)}`);
+        assert.ok(!q.body.includes('input_image'), `a Responses part forwarded as is: ${q.body.slice(0, 1000)}`);
+      });
+
       it('JSON schema output reaches the upstream in its protocol', async () => {
         const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'],
           additionalProperties: false };
@@ -140,6 +167,11 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         const body = JSON.parse(q.body);
         if (type === 'anthropic') {
           assert.deepEqual(body.output_config?.format, { type: 'json_schema', schema }, q.body);
+        } else if (type === 'google') {
+          assert.equal(body.generationConfig?.responseMimeType, 'application/json', q.body);
+          assert.deepEqual(Object.keys(body.generationConfig.responseSchema.properties), ['answer'], q.body);
+        } else if (type === 'ollama') {
+          assert.deepEqual(body.format, schema, q.body);
         } else {
           assert.equal(body.response_format.type, 'json_schema');
           assert.equal(body.response_format.json_schema.name, 'reply');

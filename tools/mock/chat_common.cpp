@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 
 #include "select.hpp"
@@ -98,9 +99,31 @@ bool task_reply(const json::value& messages, const json::value* system, std::str
   return answer_task_prompt(prompt, model, reply);
 }
 
+std::optional<ScriptedCall> scripted_call(std::string_view user_text) {
+  static constexpr std::string_view kMarker = "mock-call: ";
+  for (std::size_t at = user_text.find(kMarker); at != std::string_view::npos; at = user_text.find(kMarker, at + 1)) {
+    if (at != 0 && user_text[at - 1] != '\n') continue;
+    std::string_view line = user_text.substr(at + kMarker.size());
+    line = line.substr(0, line.find('\n'));
+    const std::size_t space = line.find(' ');
+    if (space == 0 || space == std::string_view::npos) continue;
+    boost::system::error_code ec;
+    const json::value arguments = json::parse(line.substr(space + 1), ec);
+    if (ec || !arguments.is_object()) continue;
+    return ScriptedCall{line.substr(0, space), json::serialize(arguments)};
+  }
+  return std::nullopt;
+}
+
 const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std::string_view forced,
                            std::string_view user_text) {
   if (tools.empty() || mode == ToolMode::none) return nullptr;
+  if (forced.empty()) {
+    if (const auto script = scripted_call(user_text)) {
+      for (const auto& tool : tools)
+        if (tool.name == script->name) return &tool;
+    }
+  }
   for (const auto& tool : tools) {
     if (tool.name.empty()) continue;
     if (!forced.empty() ? tool.name == forced : user_text.find(tool.name) != std::string_view::npos) return &tool;
@@ -109,8 +132,12 @@ const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std
   return nullptr;
 }
 
-void append_arguments(std::string& out, const json::value* properties, std::string_view text) {
-  const json::object* props = properties != nullptr ? properties->if_object() : nullptr;
+void append_arguments(std::string& out, const ToolRef& tool, std::string_view text) {
+  if (const auto script = scripted_call(text); script && script->name == tool.name) {
+    out += script->arguments;
+    return;
+  }
+  const json::object* props = tool.properties != nullptr ? tool.properties->if_object() : nullptr;
   if (props == nullptr || props->empty()) {
     out += "{}";
     return;

@@ -1,4 +1,4 @@
-// Helpers shared by the Anthropic, Gemini and Ollama protocol files of
+// Helpers shared by the protocol files (OpenAI, Anthropic, Gemini, Ollama) of
 // aisbf-mock: JSON access, the deterministic tool choice, word counts and the
 // delivery faults every protocol applies the same way. No I/O here.
 #pragma once
@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,13 +67,28 @@ enum class ToolMode : std::uint8_t {
   required,   // the first match, else the first tool
 };
 
+// A tool call scripted by the user text (README "Scripted tool calls"): the
+// first line that starts `mock-call: NAME ` and goes on with a JSON object.
+// Lets a test make any tool call with the arguments it needs (a shell
+// command, several fields), in every protocol alike.
+struct ScriptedCall {
+  std::string_view name;  // points into the user text
+  std::string arguments;  // the object, serialised compactly
+};
+// Nothing when the text has no such line or its JSON is not an object.
+std::optional<ScriptedCall> scripted_call(std::string_view user_text);
+
 // The tool to call, or nullptr. A non-empty `forced` name picks that tool
-// (nullptr when it is not offered, unless the mode is `required`).
+// (nullptr when it is not offered, unless the mode is `required`); else a
+// scripted call of an offered tool; else the first tool whose name the user
+// text contains.
 const ToolRef* choose_tool(const std::vector<ToolRef>& tools, ToolMode mode, std::string_view forced,
                            std::string_view user_text);
 
-// {"<first key of properties>":"<text>"} or {} as JSON text.
-void append_arguments(std::string& out, const boost::json::value* properties, std::string_view text);
+// The call's arguments as JSON text: the scripted ones when the text
+// scripts a call of `tool`, else {"<first key of properties>":"<text>"}, or
+// {} for a tool without properties.
+void append_arguments(std::string& out, const ToolRef& tool, std::string_view text);
 
 // fault-slow, fault-cut, fault-hang-after-first and fault-hold: the parts of
 // a fault the I/O layer carries out, whatever the protocol.

@@ -130,7 +130,7 @@ void make_reply(ApiContext& ctx, const json::object& body, bool tools_allowed, R
       // AISBF's autoselect or classification prompt: r.text is the answer.
     } else if (const ToolRef* tool = choose_tool(tools, mode, {}, user_text)) {
       r.tool = tool->name;
-      append_arguments(r.text, tool->properties, user_text);
+      append_arguments(r.text, *tool, user_text);
     } else {
       r.text = "You said: " + user_text;
     }

@@ -79,44 +79,27 @@ const json::object* function_of(const json::value& tool) {
   return f != nullptr && f->is_object() ? &f->get_object() : t;
 }
 
-// The offered tool to call, or nullptr: tool_choice "none" → none; a named
-// tool_choice → that tool; else the first tool whose name the user text
-// contains; "required" falls back to the first tool.
-const json::object* pick_tool(const json::object& body, std::string_view user_text) {
-  const json::value* tools = body.if_contains("tools");
-  if (tools == nullptr || !tools->is_array() || tools->get_array().empty()) return nullptr;
+// The offered tools as the shared tool rule reads them (chat_common.hpp),
+// and the tool_choice forms "none", "required" and a named tool.
+const ToolRef* pick_tool(const json::object& body, std::string_view user_text, std::vector<ToolRef>& tools) {
+  if (const json::array* list = array_at(body, "tools")) {
+    for (const auto& tool : *list) {
+      const json::object* f = function_of(tool);
+      if (f == nullptr) continue;
+      const json::object* params = object_at(*f, "parameters");
+      tools.push_back({string_at(*f, "name"), params != nullptr ? params->if_contains("properties") : nullptr});
+    }
+  }
   const json::value* choice = body.if_contains("tool_choice");
-  std::string_view mode = choice != nullptr && choice->is_string() ? std::string_view(choice->get_string()) : "auto";
+  ToolMode mode = ToolMode::automatic;
   std::string_view forced;
-  if (choice != nullptr && choice->is_object()) {
+  if (choice != nullptr && choice->is_string()) {
+    if (choice->get_string() == "none") mode = ToolMode::none;
+    if (choice->get_string() == "required") mode = ToolMode::required;
+  } else if (choice != nullptr && choice->is_object()) {
     if (const json::object* f = function_of(*choice)) forced = string_at(*f, "name");
   }
-  if (mode == "none") return nullptr;
-  for (const auto& tool : tools->get_array()) {
-    const json::object* f = function_of(tool);
-    if (f == nullptr) continue;
-    const std::string_view name = string_at(*f, "name");
-    if (name.empty()) continue;
-    if (!forced.empty() ? name == forced : user_text.find(name) != std::string_view::npos) return f;
-  }
-  if (mode == "required") return function_of(tools->get_array().front());
-  return nullptr;
-}
-
-// {"<first property>":"<user text>"} or {}.
-void append_arguments(std::string& out, const json::object& function, std::string_view user_text) {
-  const json::value* params = function.if_contains("parameters");
-  const json::value* props =
-      params != nullptr && params->is_object() ? params->get_object().if_contains("properties") : nullptr;
-  if (props == nullptr || !props->is_object() || props->get_object().empty()) {
-    out += "{}";
-    return;
-  }
-  out.push_back('{');
-  append_json_string(out, props->get_object().begin()->key());
-  out.push_back(':');
-  append_json_string(out, user_text);
-  out.push_back('}');
+  return choose_tool(tools, mode, forced, user_text);
 }
 
 struct Reply {
@@ -146,9 +129,10 @@ void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
       append_text_of(user_text, m->if_contains("content"));
       break;
     }
-    if (const json::object* f = pick_tool(body, user_text)) {
-      r.tool = string_at(*f, "name");
-      append_arguments(r.text, *f, user_text);
+    std::vector<ToolRef> tools;
+    if (const ToolRef* tool = pick_tool(body, user_text, tools)) {
+      r.tool = tool->name;
+      append_arguments(r.text, *tool, user_text);
     } else {
       r.text = "You said: ";
       r.text += user_text;

@@ -247,7 +247,7 @@ void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
     const std::string user_text = last_user_text(input);
     if (const ToolRef* tool = pick_tool(body, user_text, tools)) {
       r.tool = tool->name;
-      append_arguments(r.text, tool->properties, user_text);
+      append_arguments(r.text, *tool, user_text);
     } else {
       r.text = "You said: " + user_text;
     }

@@ -347,3 +347,50 @@ def check_responses(port):
     assert text == "Tool result: Sunny" and events[-1]["type"] == "response.completed", events
     events = responses_stream(port, {"model": "m-fault-stream-error", "input": "hello there"})
     assert events[-1]["type"] == "error" and events[-1]["message"] == "mock mid-stream failure", events[-1]
+
+
+def check_scripted_calls(port):
+    """A `mock-call: NAME {json}` line scripts the call and its arguments, in every protocol."""
+    script = 'run this\nmock-call: exec_command {"cmd": "echo hi", "n": 1}\nthanks'
+    want = {"cmd": "echo hi", "n": 1}
+    props = {"type": "object", "properties": {"cmd": {"type": "string"}, "n": {"type": "number"}}}
+    other = {"type": "object", "properties": {"q": {"type": "string"}}}
+
+    fn = [{"type": "function", "function": {"name": "lookup", "parameters": other}},
+          {"type": "function", "function": {"name": "exec_command", "parameters": props}}]
+    body = call_json(port, "POST", "/v1/chat/completions", {"model": "m", "tools": fn,
+                                                            "messages": [{"role": "user", "content": script}]})[2]
+    call0 = body["choices"][0]["message"]["tool_calls"][0]["function"]
+    assert call0["name"] == "exec_command" and json.loads(call0["arguments"]) == want, body
+    body = call_json(port, "POST", "/v1/chat/completions", {"model": "m", "tools": fn, "tool_choice": "none",
+                                                            "messages": [{"role": "user", "content": script}]})[2]
+    assert body["choices"][0]["message"]["content"].startswith("You said: "), body
+
+    flat = [{"type": "function", "name": f["function"]["name"], "parameters": f["function"]["parameters"]} for f in fn]
+    body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": script, "tools": flat})[2]
+    item = body["output"][0]
+    assert item["type"] == "function_call" and item["name"] == "exec_command", body
+    assert json.loads(item["arguments"]) == want, item
+
+    tools = [{"name": "lookup", "input_schema": other}, {"name": "exec_command", "input_schema": props}]
+    body = call_json(port, "POST", "/v1/messages", anthropic_body(script, tools=tools), ANTHROPIC)[2]
+    assert body["content"][0]["name"] == "exec_command" and body["content"][0]["input"] == want, body
+
+    decls = [{"functionDeclarations": [{"name": "lookup", "parameters": other},
+                                       {"name": "exec_command", "parameters": props}]}]
+    body = call_json(port, "POST", gemini_path(), gemini_body(script, tools=decls), GEMINI)[2]
+    part = body["candidates"][0]["content"]["parts"][0]
+    assert part == {"functionCall": {"name": "exec_command", "args": want}}, part
+
+    body = call_json(port, "POST", "/api/chat", ollama_body(script, tools=fn, stream=False), OLLAMA)[2]
+    function = body["message"]["tool_calls"][0]["function"]
+    assert function["name"] == "exec_command" and function["arguments"] == want, body
+
+    # A tool not offered: no call (no other name matches). No JSON object, or
+    # not at a line's start: the name rule, the whole text as the first property.
+    body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": 'mock-call: missing {"a": 1}',
+                                                     "tools": flat})[2]
+    assert body["output"][0]["type"] == "message", body
+    for text in ('mock-call: exec_command [1]', 'x mock-call: exec_command {"cmd": "no"}'):
+        body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": text, "tools": flat})[2]
+        assert json.loads(body["output"][0]["arguments"]) == {"cmd": text}, (text, body)

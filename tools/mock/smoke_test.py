@@ -475,7 +475,7 @@ def main():
     try:
         for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_hold,
                   check_keep_alive, smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama,
-                  smoke_protocols.check_responses,
+                  smoke_protocols.check_responses, smoke_protocols.check_scripted_calls,
                   smoke_select.check_choice, smoke_select.check_shapes, smoke_select.check_classification,
                   smoke_select.check_faults_first, smoke_select.check_bag_of_words,
                   smoke_select.check_native_embeddings):

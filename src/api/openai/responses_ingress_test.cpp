@@ -188,5 +188,36 @@ TEST(ResponsesIngress, EncodesAnAnswerAsOutputItems) {
   EXPECT_EQ(out.at("aisbf_chunks"), 2);
 }
 
+// A second-turn request as Codex CLI 0.171 sends it (recorded, long texts cut):
+// developer and user messages, its exec_command call and the output, seven
+// function tools, a tool namespace and web_search (dropped and named), and
+// fields for OpenAI's own use that never reach a provider.
+TEST(ResponsesIngress, DecodesCodexCliRequest) {
+  auto decoded = decode_responses_request(fixture("responses_request_codex.json"));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  const ChatRequest& r = decoded->request;
+  std::vector<Role> roles;
+  for (const auto& m : r.messages) roles.push_back(m.role);
+  EXPECT_EQ(roles,
+            (std::vector<Role>{Role::developer, Role::developer, Role::user, Role::user, Role::assistant, Role::tool}));
+  EXPECT_EQ(block<TextBlock>(r.messages[3], 0).text, "run it");
+  EXPECT_EQ(block<ToolCallBlock>(r.messages[4], 0).id, "call_3");
+  EXPECT_EQ(block<ToolCallBlock>(r.messages[4], 0).arguments_json, R"({"cmd":"echo MARK-123"})");
+  EXPECT_EQ(block<ToolResultBlock>(r.messages[5], 0).tool_call_id, "call_3");
+  EXPECT_NE(block<ToolResultBlock>(r.messages[5], 0).content.find("Output:\nMARK-123\n"), std::string::npos);
+
+  std::vector<std::string> tools;
+  for (const auto& t : r.tools) tools.push_back(t.name);
+  EXPECT_EQ(tools, (std::vector<std::string>{"exec_command", "write_stdin", "request_user_input", "view_image",
+                                             "get_goal", "create_goal", "update_goal"}));
+  EXPECT_EQ(decoded->dropped_tools, (std::vector<std::string>{"namespace", "web_search"}));
+  EXPECT_EQ(r.tool_choice.mode, ToolChoiceMode::auto_);
+  EXPECT_TRUE(r.stream);
+  EXPECT_EQ(r.extensions.at("parallel_tool_calls"), true);
+  EXPECT_TRUE(r.extensions.contains("prompt_cache_key"));
+  for (std::string_view key : {"client_metadata", "store", "include", "reasoning"})
+    EXPECT_FALSE(r.extensions.contains(key)) << key;
+}
+
 }  // namespace
 }  // namespace aisbf::api

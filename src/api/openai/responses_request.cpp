@@ -30,9 +30,10 @@ constexpr std::array<std::string_view, 14> kMappedFields{
 constexpr std::array<std::string_view, 4> kSameNameFields{"prompt_cache_key", "service_tier", "safety_identifier",
                                                           "top_logprobs"};
 
-// Sent by every Codex CLI request and meaningless here: not worth a warning.
-constexpr std::array<std::string_view, 5> kIgnoredFields{"store", "include", "truncation", "stream_options",
-                                                         "background"};
+// Sent by every Codex CLI request and meaningless here: not worth a warning
+// (client_metadata: Codex's session and turn ids, for OpenAI's own logs).
+constexpr std::array<std::string_view, 6> kIgnoredFields{"store",          "include",    "truncation",
+                                                         "stream_options", "background", "client_metadata"};
 
 // The conversation being built: consecutive function calls (and the
 // assistant text before them) form one assistant turn, as chat has it.

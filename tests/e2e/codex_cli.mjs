@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // The native binary comes as an optional dependency per platform
 // (@openai/codex-linux-x64…, vendor/<target triple>/bin/codex). The tests run
-// it directly, not through the package's bin/codex.js: on Node < 22 that
-// wrapper spawns it as a child, which a timeout's SIGKILL would orphan.
+// it directly, not through the package's bin/codex.js (on Node < 22 that
+// wrapper spawns it as a child), in its own process group, so that a timeout
+// kills it with whatever shell it started.
 function findNative() {
-  const arch = process.arch === 'x64' ? 'x64' : process.arch;
-  const dir = path.join(HERE, 'node_modules', '@openai', `codex-${process.platform}-${arch}`, 'vendor');
+  const dir = path.join(HERE, 'node_modules', '@openai', `codex-${process.platform}-${process.arch}`, 'vendor');
   try {
     for (const triple of fs.readdirSync(dir)) {
       const bin = path.join(dir, triple, 'bin', 'codex');

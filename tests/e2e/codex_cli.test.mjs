@@ -26,7 +26,8 @@ const TOKEN = 'e2e-codex-token';
 const RUN_TIMEOUT_MS = 20000;
 
 // One model per provider type, and a rotation whose heavy entry always fails
-// (the turn is served by the failover, in whichever protocol it lands). Each
+// (a turn that draws it is served by the failover, in whichever protocol it
+// lands; the draw is weighted, so a turn may also go to the other entry). Each
 // on one of the two ingress paths Codex may be given (/v1, /api/v1); some
 // with a Codex model catalog entry, which makes Codex add apply_patch as a
 // `custom` (freeform grammar) tool, the others with Codex's fallback metadata.
@@ -109,7 +110,7 @@ describe('codex cli × provider types', { skip: CODEX_SKIP, timeout: 90000 }, ()
       opts = { ...opts, images: [path.join(work, 'tiny.png')] };
     }
     const r = await runCli(CODEX, codexExecArgs(work, prompt, opts),
-      { env: codexEnv(home, TOKEN, trap.url), cwd: work, timeoutMs: RUN_TIMEOUT_MS });
+      { env: codexEnv(home, TOKEN, trap.url), cwd: work, timeoutMs: RUN_TIMEOUT_MS, group: true });
     assert.deepEqual(trap.attempts, [], 'Codex tried to reach past the machine');
     return codexEvents(r);
   }

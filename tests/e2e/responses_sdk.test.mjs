@@ -63,8 +63,10 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         assert.equal(reqs.length, 1);
         const body = JSON.parse(reqs[0].body);
         // instructions are the system prompt, in each protocol's place for it
-        const system = { anthropic: body.system, google: body.systemInstruction }[type] ?? body.messages[0];
-        if (type === 'openai' || type === 'ollama') assert.equal(body.messages[0].role, 'system');
+        const own = { anthropic: 'system', google: 'systemInstruction' }[type];
+        const system = own ? body[own] : body.messages[0];
+        if (own) assert.ok(!JSON.stringify(body.messages ?? body.contents).includes('Be brief.'), 'instructions as a turn');
+        else assert.equal(body.messages[0].role, 'system');
         assert.match(JSON.stringify(system), /Be brief\./);
       });
 

@@ -72,9 +72,12 @@ const OUTPUT_CAP = 1 << 20;
 
 // A child process whose output is always drained (a full pipe would block it).
 export class Proc {
-  constructor(name, child) {
+  // `group`: the child leads its own process group (spawned detached), and a
+  // kill reaches whatever it started too.
+  constructor(name, child, { group = false } = {}) {
     this.name = name;
     this.child = child;
+    this.group = group;
     this.stdout = '';
     this.stderr = '';
     this.exitInfo = null;
@@ -83,6 +86,8 @@ export class Proc {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => { if (this.stdout.length < OUTPUT_CAP) this.stdout += d; });
     child.stderr.on('data', (d) => { if (this.stderr.length < OUTPUT_CAP) this.stderr += d; });
+    // 'exit' may come before the last output: 'close' is when stdio is drained.
+    this.closed = new Promise((resolve) => child.on('close', resolve));
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         live.delete(child);
@@ -102,6 +107,10 @@ export class Proc {
   output() { return `--- ${this.name} stdout ---\n${this.stdout}\n--- ${this.name} stderr ---\n${this.stderr.slice(-4000)}`; }
 
   kill(signal = 'SIGTERM') {
+    if (this.group) {
+      // The group may outlive its leader (a shell the CLI started).
+      try { process.kill(-this.child.pid, signal); return; } catch { /* no such group */ }
+    }
     if (this.running) this.child.kill(signal);
   }
 
@@ -123,15 +132,16 @@ export class Proc {
   }
 }
 
-export function spawnProc(name, bin, args, { env = {}, cwd } = {}) {
+export function spawnProc(name, bin, args, { env = {}, cwd, group = false } = {}) {
   const merged = { ...process.env, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
   const child = spawn(bin, args, {
     env: merged,
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
-  return new Proc(name, child);
+  return new Proc(name, child, { group });
 }
 
 // Spawns and waits for the first stdout line `LISTENING http://HOST:PORT`.
@@ -168,10 +178,16 @@ export async function spawnListening(name, bin, args, opts = {}) {
 }
 
 // Runs a command to completion (bounded); resolves {code, signal, stdout, stderr}.
-export async function runCli(bin, args, { env = {}, timeoutMs = 10000, cwd } = {}) {
-  const proc = spawnProc(path.basename(bin), bin, args, { env, cwd });
+// `group`: the command runs in its own process group, killed whole at the end
+// (a CLI that starts processes of its own: nothing it started outlives it).
+export async function runCli(bin, args, { env = {}, timeoutMs = 10000, cwd, group = false } = {}) {
+  const proc = spawnProc(path.basename(bin), bin, args, { env, cwd, group });
   try {
     const info = await proc.waitExit(timeoutMs);
+    if (group) proc.kill('SIGKILL');
+    // The output written just before exiting (a closed pipe is always drained
+    // once every writer is gone, which the group kill ensures).
+    await withTimeout(proc.closed, 5000, `${proc.name}'s output to end`).catch(() => {});
     return { ...info, stdout: proc.stdout, stderr: proc.stderr, output: proc.stdout + proc.stderr };
   } catch (err) {
     proc.kill('SIGKILL');

@@ -1,9 +1,11 @@
 #include "chat_common.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cmath>
 
 #include "select.hpp"
 #include "text.hpp"
@@ -99,6 +101,20 @@ bool task_reply(const json::value& messages, const json::value* system, std::str
   return answer_task_prompt(prompt, model, reply);
 }
 
+namespace {
+
+// JSON has no Infinity or NaN: a number parsed out of range (1e400) would be
+// written back as one, and the mock's answer would no longer be JSON.
+bool all_finite(const json::value& v) {
+  if (const double* d = v.if_double()) return std::isfinite(*d);
+  if (const auto* a = v.if_array()) return std::all_of(a->begin(), a->end(), all_finite);
+  if (const auto* o = v.if_object())
+    return std::all_of(o->begin(), o->end(), [](const json::key_value_pair& kv) { return all_finite(kv.value()); });
+  return true;
+}
+
+}  // namespace
+
 std::optional<ScriptedCall> scripted_call(std::string_view user_text) {
   static constexpr std::string_view kMarker = "mock-call: ";
   for (std::size_t at = user_text.find(kMarker); at != std::string_view::npos; at = user_text.find(kMarker, at + 1)) {
@@ -109,7 +125,7 @@ std::optional<ScriptedCall> scripted_call(std::string_view user_text) {
     if (space == 0 || space == std::string_view::npos) continue;
     boost::system::error_code ec;
     const json::value arguments = json::parse(line.substr(space + 1), ec);
-    if (ec || !arguments.is_object()) continue;
+    if (ec || !arguments.is_object() || !all_finite(arguments)) continue;
     return ScriptedCall{line.substr(0, space), json::serialize(arguments)};
   }
   return std::nullopt;

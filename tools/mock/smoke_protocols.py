@@ -391,6 +391,8 @@ def check_scripted_calls(port):
     body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": 'mock-call: missing {"a": 1}',
                                                      "tools": flat})[2]
     assert body["output"][0]["type"] == "message", body
-    for text in ('mock-call: exec_command [1]', 'x mock-call: exec_command {"cmd": "no"}'):
+    # A number out of range would come back as Infinity, which is not JSON.
+    for text in ('mock-call: exec_command [1]', 'x mock-call: exec_command {"cmd": "no"}',
+                 'mock-call: exec_command {"cmd": [1e400]}'):
         body = call_json(port, "POST", "/v1/responses", {"model": "m", "input": text, "tools": flat})[2]
         assert json.loads(body["output"][0]["arguments"]) == {"cmd": text}, (text, body)

@@ -21,8 +21,19 @@ bool is_event_stream(std::string_view content_type) {
 
 // Client and upstream speak the same format here: its usage reader, chosen once.
 UsageScanner usage_scanner(const RequestContext& ctx) {
-  return UsageScanner(ctx.format == IngressFormat::anthropic_messages ? UsageScanner::Wire::anthropic
-                                                                      : UsageScanner::Wire::openai);
+  switch (ctx.format) {
+    case IngressFormat::anthropic_messages: return UsageScanner(UsageScanner::Wire::anthropic);
+    case IngressFormat::openai_responses: return UsageScanner(UsageScanner::Wire::openai_responses);
+    default: return UsageScanner(UsageScanner::Wire::openai);
+  }
+}
+
+// The format's last event: chat's [DONE], Anthropic's message_stop, a
+// Responses stream's terminal response event (it has no [DONE]).
+bool is_last_event(const sse::Event& ev) {
+  if (ev.data == "[DONE]" || ev.event == "message_stop") return true;
+  return ev.event.starts_with("response.") &&
+         (ev.event == "response.completed" || ev.event == "response.incomplete" || ev.event == "response.failed");
 }
 
 // An upstream's own error event ends its stream as surely as [DONE] does.
@@ -35,7 +46,7 @@ bool is_error_event(const sse::Event& ev) {
 
 struct StreamProgress {
   bool saw_data = false;
-  bool ended = false;  // the format's last event ([DONE], message_stop) or an error event arrived
+  bool ended = false;  // the format's last event (is_last_event) or an error event arrived
   UsageScanner usage{UsageScanner::Wire::openai};
 };
 
@@ -53,10 +64,10 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
     if (status == sse::Status::too_large) return Drained::too_large;
     if (ev.has_data) {
       progress.saw_data = true;
-      if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
-        progress.ended = true;
-      } else if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
-        return Drained::usage;  // not Anthropic's message_start, whose usage is inside "message"
+      // A Responses stream's usage comes in its last event (response.completed).
+      if (is_last_event(ev) || is_error_event(ev)) progress.ended = true;
+      if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
+        return Drained::usage;  // not Anthropic's message_start nor response.completed: theirs is nested
       }
     }
     out.append(ev.raw);

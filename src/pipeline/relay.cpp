@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/openai/responses_ingress.hpp"
 #include "core/usage_splice.hpp"
 #include "http/sse_parser.hpp"
 #include "pipeline/request_deadline.hpp"
@@ -48,6 +49,8 @@ struct StreamProgress {
   bool saw_data = false;
   bool ended = false;  // the format's last event (is_last_event) or an error event arrived
   UsageScanner usage{UsageScanner::Wire::openai};
+  // A Responses stream: what its failure tail needs (events counted, the upstream's response id).
+  std::optional<api::RelayedResponsesStream> responses;
 };
 
 enum class Drained : std::uint8_t { need_more, too_large, usage };
@@ -64,6 +67,7 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
     if (status == sse::Status::too_large) return Drained::too_large;
     if (ev.has_data) {
       progress.saw_data = true;
+      if (progress.responses) progress.responses->saw(ev.event, ev.data);
       // A Responses stream's usage comes in its last event (response.completed).
       if (is_last_event(ev) || is_error_event(ev)) progress.ended = true;
       if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
@@ -135,6 +139,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
   std::string out;
   StreamProgress progress;
   progress.usage = usage_scanner(ctx);
+  if (ctx.format == IngressFormat::openai_responses) progress.responses.emplace();
 
   // Until the first event: a failure is still an ordinary JSON error.
   while (!progress.saw_data) {
@@ -195,8 +200,10 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
     if (outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
       outcome.error = request_timed_out(ctx);
     }
-    // The error event in the client's format (a fresh encoder has no state to close).
-    const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
+    // The error event in the client's format (a fresh encoder has no state to
+    // close; a Responses stream's tail continues the upstream's numbering).
+    const std::string error_event = progress.responses ? progress.responses->failure(*outcome.error)
+                                                       : ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
     co_await sent.note();
     ctx.quota.settle_answered(outcome.usage);
     co_await sink.end_with_error(error_event, *outcome.error);

@@ -34,7 +34,7 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
   before(async () => {
     s = await startStack({
       providers: (u) => ({
-        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model', 'mock-reasoning', 'fault-stream-error'] }),
+        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model', 'mock-reasoning', 'fault-stream-error', 'fault-cut'] }),
         codex: { ...mockProvider(u, { id: 'codex', models: ['mock-model'] }), type: 'codex', api_key: MOCK_KEY },
         chat: mockProvider(u, { id: 'chat', models: ['mock-model'] }),
         anthropic: typedProvider('anthropic', u),
@@ -162,6 +162,19 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
     assert.equal(done.data.response.output[0].type, 'reasoning');
     const [q] = await responsesRequests(s.mock);
     assert.equal(JSON.parse(q.body).model, 'mock-reasoning');
+  });
+
+  it('a relayed stream the upstream cuts ends with error and response.failed, numbered after its events', async () => {
+    const r = await stream(s.u('/v1/responses'), { model: 'resp/fault-cut', input: 'a long enough answer to be cut in pieces', stream: true });
+    assert.equal(r.status, 200, r.text);
+    const events = r.events.map((e) => ({ name: e.event, data: JSON.parse(e.data) }));
+    events.forEach((e, i) => assert.equal(e.data.sequence_number, i, e.name));
+    assert.deepEqual(events.slice(-2).map((e) => e.name), ['error', 'response.failed']);
+    const failed = events.at(-1).data.response;
+    assert.equal(failed.id, events[0].data.response.id);  // the upstream's response, not a new one
+    assert.match(failed.id, /^resp_mock_/);
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error.message, /ended unexpectedly/);
   });
 
   it('a Responses client to a chat provider is still translated, dropped tools named', async () => {

@@ -18,7 +18,7 @@ namespace json = boost::json;
 json::object usage_object(const Usage& usage);
 
 // A response object with every field the API always sends, `output` empty
-// and `usage` null; the request's own settings are not echoed (phase 1).
+// and `usage` null; the request's own settings are not echoed (yet).
 json::object response_shell(std::string_view id, std::int64_t created_at, std::string_view model,
                             std::string_view status);
 

@@ -12,6 +12,7 @@
 // text.
 #include <boost/json/serialize.hpp>
 
+#include "api/openai/responses_ingress.hpp"
 #include "api/openai/responses_internal.hpp"
 #include "core/json_scan.hpp"
 
@@ -62,14 +63,31 @@ class ResponsesStreamEncoder final : public StreamEncoder {
   std::optional<Usage> usage_;
 };
 
-void ResponsesStreamEncoder::emit(std::string& out, std::string_view type, json::object fields) {
+// One event, `event: <type>` + `data: <json>`, numbered from `sequence`.
+void emit_event(std::string& out, std::int64_t& sequence, std::string_view type, json::object fields) {
   fields["type"] = type;
-  fields["sequence_number"] = sequence_++;
+  fields["sequence_number"] = sequence++;
   out += "event: ";
   out += type;
   out += "\ndata: ";
   out += json::serialize(fields);
   out += "\n\n";
+}
+
+// A failure after the head: the API's flat `error` event, then
+// `response.failed` with the error in `response` (the terminal event
+// clients such as the SDK's ResponseStream and Codex CLI end on).
+void emit_failure(std::string& out, std::int64_t& sequence, json::object response, const GatewayError& error) {
+  std::string code = error.status == 429 ? "rate_limit_exceeded" : "server_error";
+  if (!error.code.empty()) code = error.code;
+  emit_event(out, sequence, "error", {{"code", code}, {"message", error.message}, {"param", nullptr}});
+  response["status"] = "failed";
+  response["error"] = {{"code", code}, {"message", error.message}};
+  emit_event(out, sequence, "response.failed", {{"response", std::move(response)}});
+}
+
+void ResponsesStreamEncoder::emit(std::string& out, std::string_view type, json::object fields) {
+  emit_event(out, sequence_, type, std::move(fields));
 }
 
 json::object ResponsesStreamEncoder::response_now(std::string_view status) const {
@@ -246,22 +264,16 @@ std::string ResponsesStreamEncoder::on_event(const StreamEvent& event) {
   return out;
 }
 
-// A failure after the head: the API's flat `error` event, then
-// `response.failed` with the error in the response (the terminal event
-// clients such as the SDK's ResponseStream and Codex CLI end on).
+// A failure after the head: emit_failure.
 std::string ResponsesStreamEncoder::on_end(const std::optional<GatewayError>& error) {
   std::string out;
   if (ended_) return out;
   start(out);
   ended_ = true;
   if (error) {
-    std::string code = error->status == 429 ? "rate_limit_exceeded" : "server_error";
-    if (!error->code.empty()) code = error->code;
-    emit(out, "error", {{"code", code}, {"message", error->message}, {"param", nullptr}});
     json::object response = response_now("failed");
-    response["error"] = {{"code", code}, {"message", error->message}};
     if (usage_) response["usage"] = usage_object(*usage_);
-    emit(out, "response.failed", {{"response", std::move(response)}});
+    emit_failure(out, sequence_, std::move(response), *error);
     return out;
   }
   close_item(out);
@@ -281,3 +293,35 @@ std::unique_ptr<StreamEncoder> make_stream_encoder(const EgressContext& context)
 }
 
 }  // namespace aisbf::api::openai_responses
+
+namespace aisbf::api {
+
+void RelayedResponsesStream::saw(std::string_view event_name, std::string_view data) {
+  const std::int64_t index = events_++;
+  if (index != 0 || event_name != "response.created") return;
+  // The upstream's response id and model, read once from its first event.
+  std::string_view response;
+  json_scan::scan_object(data, [&](const json_scan::Member& m) {
+    if (json_scan::key_equals(m, "response")) response = data.substr(m.value_begin, m.value_end - m.value_begin);
+  });
+  if (response.empty() || response.front() != '{') return;
+  json_scan::scan_object(response, [&](const json_scan::Member& m) {
+    const std::string_view value = response.substr(m.value_begin, m.value_end - m.value_begin);
+    if (value.empty() || value.front() != '"') return;
+    auto decoded = json_scan::decode_string(value);
+    if (!decoded || decoded->size() > 256) return;
+    if (json_scan::key_equals(m, "id")) id_ = std::move(*decoded);
+    else if (json_scan::key_equals(m, "model")) model_ = std::move(*decoded);
+  });
+}
+
+std::string RelayedResponsesStream::failure(const GatewayError& error) const {
+  std::string out;
+  std::int64_t sequence = events_;
+  const std::string id = id_.empty() ? openai_ingress::random_id("resp_", 48) : id_;
+  boost::json::object response = openai_responses::response_shell(id, openai_ingress::now_seconds(), model_, "failed");
+  openai_responses::emit_failure(out, sequence, std::move(response), error);
+  return out;
+}
+
+}  // namespace aisbf::api

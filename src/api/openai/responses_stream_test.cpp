@@ -293,7 +293,7 @@ TEST(ResponsesStream, ReasoningSummaryAndOpaqueStateReachTheClient) {
   EXPECT_NE(std::find(types.begin(), types.end(), "response.reasoning_summary_part.done"), types.end());
   const auto& item = response.at("output").at(0).as_object();
   EXPECT_EQ(item.at("type"), "reasoning");
-  EXPECT_EQ(item.at("encrypted_content"), "gAAAABencrypted==");
+  EXPECT_EQ(item.at("encrypted_content"), "gAAAAABencrypted==");
   EXPECT_EQ(item.at("summary").at(0).at("type"), "summary_text");
   EXPECT_EQ(item.at("summary").at(0).at("text"), "**Weather** I should call the tool — é.\n\nParis it is.");
   EXPECT_FALSE(item.contains("content"));
@@ -304,6 +304,32 @@ TEST(ResponsesStream, ReasoningSummaryAndOpaqueStateReachTheClient) {
   EXPECT_EQ(thinking.at("type"), "reasoning");
   EXPECT_EQ(str(thinking.at("encrypted_content")).rfind("aisbf-signature:", 0), 0u);
   EXPECT_EQ(thinking.at("content").at(0).at("type"), "reasoning_text");
+}
+
+// A relayed upstream stream that breaks: the tail continues its numbering
+// and names its response.
+TEST(ResponsesStream, ARelayedStreamsFailureContinuesItsNumbering) {
+  RelayedResponsesStream relayed;
+  relayed.saw("response.created", R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_up","model":"o4-mini","output":[]}})");
+  relayed.saw("response.in_progress", R"({"type":"response.in_progress","sequence_number":1,"response":{"id":"other"}})");
+  relayed.saw("response.output_text.delta", R"({"type":"response.output_text.delta","sequence_number":2,"delta":"x"})");
+  auto error = make_error(ErrorKind::upstream_protocol, "it closed without its final event");
+  const auto events = parse_events(relayed.failure(error));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "error");
+  EXPECT_EQ(events[0].data.at("sequence_number"), 3);
+  EXPECT_EQ(events[0].data.at("message"), "it closed without its final event");
+  EXPECT_EQ(events[1].type, "response.failed");
+  EXPECT_EQ(events[1].data.at("sequence_number"), 4);
+  EXPECT_EQ(events[1].data.at("response").at("id"), "resp_up");
+  EXPECT_EQ(events[1].data.at("response").at("model"), "o4-mini");
+  EXPECT_EQ(events[1].data.at("response").at("status"), "failed");
+
+  RelayedResponsesStream unnamed;  // a first event that is not response.created: an id of ours
+  unnamed.saw("response.output_text.delta", "{}");
+  const auto tail = parse_events(unnamed.failure(error));
+  EXPECT_EQ(tail.at(0).data.at("sequence_number"), 1);
+  EXPECT_EQ(str(tail.at(1).data.at("response").at("id")).rfind("resp_", 0), 0u);
 }
 
 TEST(ResponsesStream, EmptyStreamIsStillACompleteResponse) {

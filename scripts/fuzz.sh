@@ -55,6 +55,7 @@ table=(
   "resp|src/http/resp_fuzz.cpp|src/http/resp.cpp|resp"
   "json_scan|src/core/json_scan_fuzz.cpp|src/core/json_scan.cpp|openai_ingress anthropic_ingress openai anthropic gemini ollama"
   "openai_stream|src/providers/openai/openai_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/openai|openai"
+  "responses_upstream_stream|src/providers/openai/responses_upstream_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/openai|openai_responses"
   "anthropic_stream|src/providers/anthropic/anthropic_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/anthropic|anthropic"
   "gemini_stream|src/providers/gemini/gemini_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/gemini|gemini"
   "ollama_stream|src/providers/ollama/ollama_stream_fuzz.cpp|src/core src/http/ndjson_splitter.cpp src/providers/ollama|ollama"

@@ -82,6 +82,11 @@ struct ProviderConfig {
   std::string api_version;  // `api_version` (Azure OpenAI)
   std::string site_url;     // `site_url` (OpenRouter's HTTP-Referer)
   std::string app_name;     // `app_name` (OpenRouter's X-Title)
+  // The API a provider speaks upstream: `api` ("chat", the default, or
+  // "responses": OpenAI's Responses API, `POST {endpoint}/responses`). The
+  // `codex` type is always "responses". Read by the adapter lookup
+  // (providers/registry.hpp).
+  std::string api = "chat";
   // Not a file field: set on a user's own provider (routing/user_config.hpp)
   // unless an admin allowed that user private endpoints; the upstream client
   // then refuses every private address it would connect to.

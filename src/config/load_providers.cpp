@@ -130,6 +130,29 @@ void resolve_preset(const json::object& obj, const std::string& path, DiagSink& 
   }
 }
 
+// `api`: which OpenAI wire the provider speaks. "responses" is for `openai`
+// (without a preset: the presets' services speak chat completions) and is
+// what `codex` always speaks.
+void read_api(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
+  const bool codex = provider.type == "codex";
+  provider.api = codex ? "responses" : "chat";
+  const std::optional<std::string> api = get_string(obj, "api");
+  if (!api) return;
+  const std::string api_path = key_path(path, "api");
+  if (*api != "chat" && *api != "responses") {
+    sink.error(api_path, fmt::format("unknown value {}; expected \"chat\" (chat completions, the default) or "
+                                     "\"responses\" (the Responses API)",
+                                     json_quoted(*api)));
+  } else if (codex && *api != "responses") {
+    sink.error(api_path, "the codex type speaks only the Responses API; remove \"api\" or set it to \"responses\"");
+  } else if (*api == "responses" && !codex && (provider.type != "openai" || !provider.preset.empty())) {
+    sink.error(api_path, fmt::format("\"responses\" applies to the \"openai\" type without a preset, not {}",
+                                     json_quoted(provider.preset.empty() ? provider.type : provider.preset)));
+  } else {
+    provider.api = *api;
+  }
+}
+
 void check_endpoint(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
   const json::value* endpoint = obj.if_contains("endpoint");
   if (endpoint != nullptr && !endpoint->is_string()) return;  // type error already recorded
@@ -176,6 +199,7 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   check_fields(obj, path, provider_schema(), sink);
   read_identity(id, obj, path, sink, provider);
   resolve_preset(obj, path, sink, provider);
+  read_api(obj, path, sink, provider);
   check_endpoint(obj, path, sink, provider);
   const PresetFacts* preset = find_preset_facts(provider.preset);
   provider.api_key_required = get_bool(obj, "api_key_required").value_or(preset != nullptr && preset->key_required);

@@ -141,6 +141,8 @@ constexpr FieldSpec kProviderFields[] = {
     {"api_version", kOptString},
     {"site_url", kOptString},
     {"app_name", kOptString},
+    // The OpenAI wire a provider speaks: "chat" (default) or "responses" (docs/config.md).
+    {"api", kOptString},
 };
 constexpr FieldSpec kModelFields[] = {
     {"name", kString},

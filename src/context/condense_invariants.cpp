@@ -29,7 +29,7 @@ bool same_block(const ContentBlock& a, const ContentBlock& b) {
         if constexpr (std::is_same_v<T, ToolResultBlock>) {
           return std::tie(x.tool_call_id, x.content, x.is_error) == std::tie(y.tool_call_id, y.content, y.is_error);
         }
-        if constexpr (std::is_same_v<T, ThinkingBlock>) return x.text == y.text && x.signature == y.signature;
+        if constexpr (std::is_same_v<T, ThinkingBlock>) return x.text == y.text && x.signature == y.signature && x.encrypted_content == y.encrypted_content;
       },
       a);
 }

@@ -44,9 +44,17 @@ struct ToolResultBlock {
   bool is_error = false;
   std::string cache_control{};
 };
+// Reasoning as a provider returned it, with the opaque state that provider
+// wants back on the next turn. Each codec sends back only its own kind:
+// `signature` is Anthropic's thinking signature (Gemini's thought signature
+// behind "gemini:", gemini_wire.hpp); `encrypted_content` is an OpenAI
+// Responses reasoning item's (providers/openai/responses_upstream.hpp),
+// never sent to anyone but a Responses upstream. `text`: the thinking, or an
+// OpenAI reasoning summary.
 struct ThinkingBlock {
   std::string text;
   std::string signature;
+  std::string encrypted_content{};
 };
 using ContentBlock = std::variant<TextBlock, ImageBlock, ToolCallBlock, ToolResultBlock, ThinkingBlock>;
 
@@ -124,6 +132,12 @@ struct TextDelta {
 struct ReasoningDelta {
   std::string text;
   std::string signature;  // Anthropic's thinking signature, on the delta that carries it
+  // An OpenAI Responses reasoning item's encrypted_content, on the delta
+  // that ends the item (see ThinkingBlock).
+  std::string encrypted_content{};
+  // The text is a summary of the reasoning (OpenAI's reasoning summaries),
+  // not the reasoning itself: a Responses client gets it as summary_text.
+  bool summary = false;
 };
 struct ToolCallDelta {
   int index = 0;           // position of the call within the message

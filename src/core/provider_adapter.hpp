@@ -58,6 +58,9 @@ struct UpstreamRequest {
   std::string body;
 };
 
+// A request body format a client sends and an upstream may take as it is.
+enum class BodyFormat : std::uint8_t { none, openai_chat, anthropic_messages, openai_responses };
+
 // How an upstream frames its stream: the pipeline splits the bytes into
 // events (SSE blocks or NDJSON lines) before the decoder sees them.
 enum class StreamFraming { sse, ndjson };
@@ -90,11 +93,11 @@ class ProviderAdapter {
 
   virtual std::string_view type() const = 0;
 
-  // True when an OpenAI chat body can be forwarded as bytes with only
-  // `model` rewritten, and the upstream's answer relayed as it came.
-  virtual bool accepts_openai_passthrough() const { return false; }
-  // The same for an Anthropic Messages body (an Anthropic-compatible upstream).
-  virtual bool accepts_anthropic_passthrough() const { return false; }
+  // The client body format this upstream speaks natively: a body in it is
+  // forwarded as bytes with only `model` rewritten, and the upstream's
+  // answer relayed as it came (pipeline/chat_attempt.cpp). none: every
+  // request is translated.
+  virtual BodyFormat passthrough_format() const { return BodyFormat::none; }
 
   // Headers every request to this provider carries (authentication first).
   virtual HeaderList auth_headers(const UpstreamTarget& target) const = 0;

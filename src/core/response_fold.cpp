@@ -19,9 +19,14 @@ void ResponseFolder::fold(const StreamEvent& event) {
   } else if (const auto* text = std::get_if<TextDelta>(&event)) {
     last_block<TextBlock>().text += text->text;
   } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&event)) {
+    auto& content = response_.message.content;
+    // An OpenAI reasoning item ends with its encrypted_content: more text starts the next item.
+    const auto* open = content.empty() ? nullptr : std::get_if<ThinkingBlock>(&content.back());
+    if (open != nullptr && !open->encrypted_content.empty() && !reasoning->text.empty()) content.emplace_back(ThinkingBlock{});
     auto& block = last_block<ThinkingBlock>();
     block.text += reasoning->text;
     if (!reasoning->signature.empty()) block.signature = reasoning->signature;
+    if (!reasoning->encrypted_content.empty()) block.encrypted_content = reasoning->encrypted_content;
   } else if (const auto* call = std::get_if<ToolCallDelta>(&event)) {
     fold_tool_call(*call);
   } else if (const auto* finish = std::get_if<FinishEvent>(&event)) {
@@ -57,7 +62,9 @@ std::vector<StreamEvent> unfold_response(const ChatResponse& response) {
     if (const auto* text = std::get_if<TextBlock>(&block)) {
       out.emplace_back(TextDelta{text->text});
     } else if (const auto* thinking = std::get_if<ThinkingBlock>(&block)) {
-      out.emplace_back(ReasoningDelta{thinking->text, thinking->signature});
+      // OpenAI's reasoning (the one kind with encrypted_content) is a summary.
+      out.emplace_back(ReasoningDelta{thinking->text, thinking->signature, thinking->encrypted_content,
+                                      !thinking->encrypted_content.empty()});
     } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
       out.emplace_back(ToolCallDelta{call_index++, call->id, call->name, call->arguments_json});
     }

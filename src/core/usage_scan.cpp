@@ -281,6 +281,61 @@ ScannedUsage AnthropicUsage::scanned() const {
   return out;
 }
 
+namespace {
+
+// The Responses usage object's counts, read with a validating scan (only
+// answers and final events carry one).
+bool read_responses_counts(std::string_view span, ScannedUsage& out) {
+  bool has_total = false;
+  auto value = [](std::string_view text, const json_scan::Member& m) {
+    return text.substr(m.value_begin, m.value_end - m.value_begin);
+  };
+  auto detail = [&](std::string_view details, std::string_view key, std::int64_t& count) {
+    if (details.empty() || details.front() != '{') return;
+    json_scan::scan_object(details, [&](const json_scan::Member& d) {
+      if (json_scan::key_equals(d, key)) count = to_count(value(details, d));
+    });
+  };
+  const bool invalid = json_scan::scan_object(span, [&](const json_scan::Member& m) {
+    if (json_scan::key_equals(m, "input_tokens")) {
+      out.prompt_tokens = to_count(value(span, m));
+    } else if (json_scan::key_equals(m, "output_tokens")) {
+      out.completion_tokens = to_count(value(span, m));
+    } else if (json_scan::key_equals(m, "total_tokens")) {
+      out.total_tokens = to_count(value(span, m));
+      has_total = true;
+    } else if (json_scan::key_equals(m, "input_tokens_details")) {
+      detail(value(span, m), "cached_tokens", out.cached_tokens);
+    } else if (json_scan::key_equals(m, "output_tokens_details")) {
+      detail(value(span, m), "reasoning_tokens", out.reasoning_tokens);
+    }
+  }).has_value();
+  if (invalid) return false;
+  if (!has_total) out.total_tokens = saturating_add(out.prompt_tokens, out.completion_tokens);
+  out.reported = true;
+  return true;
+}
+
+}  // namespace
+
+std::optional<ScannedUsage> scan_responses_usage(std::string_view json_text, std::string_view* usage_object) {
+  if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
+      json_text.find('\\') == std::string_view::npos) {
+    return std::nullopt;  // a delta event: no usage at all
+  }
+  auto found = top_level_member(json_text, kUsageKey);
+  const bool top_level = found.has_value();
+  if (!found) {  // {"type":"response.completed","response":{…,"usage":{…}}}
+    auto response = top_level_member(json_text, "\"response\"");
+    if (response && response->front() == '{') found = top_level_member(*response, kUsageKey);
+  }
+  if (!found || found->front() != '{') return std::nullopt;
+  ScannedUsage out;
+  if (!read_responses_counts(*found, out)) return std::nullopt;
+  if (usage_object != nullptr && top_level) *usage_object = *found;
+  return out;
+}
+
 bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts, std::string_view* usage_object) {
   if (memmem(json_text.data(), json_text.size(), kUsageKey.data(), kUsageKey.size()) == nullptr &&
       json_text.find('\\') == std::string_view::npos) {

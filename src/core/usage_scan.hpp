@@ -51,19 +51,29 @@ struct AnthropicUsage {
 // (a body, message_delta), never for message_start's.
 bool scan_anthropic_usage(std::string_view json_text, AnthropicUsage& counts, std::string_view* usage_object = nullptr);
 
+// Reads an OpenAI Responses body's top-level "usage", or a stream event's
+// "response"."usage" (response.completed / .incomplete / .failed):
+// input_tokens, output_tokens, total_tokens (else their sum),
+// input_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens.
+// nullopt when there is none (or it is null or not valid JSON).
+// `usage_object` as for scan_openai_usage: set only for a top-level usage
+// (a body), never for a stream event's.
+std::optional<ScannedUsage> scan_responses_usage(std::string_view json_text, std::string_view* usage_object = nullptr);
+
 // The usage reader of one passthrough answer, chosen once per attempt by the
 // upstream's wire format (client and upstream speak the same one there).
 class UsageScanner {
  public:
-  enum class Wire : std::uint8_t { openai, anthropic };
+  enum class Wire : std::uint8_t { openai, anthropic, openai_responses };
   explicit UsageScanner(Wire wire) : wire_(wire) {}
 
   // Reads a whole body or one stream event's data; true, with `out` set to
   // the usage so far, when it held usage.
   bool read(std::string_view json_text, ScannedUsage& out) {
     usage_object_ = {};
-    if (wire_ == Wire::openai) {
-      auto u = scan_openai_usage(json_text, &usage_object_);
+    if (wire_ != Wire::anthropic) {
+      auto u = wire_ == Wire::openai ? scan_openai_usage(json_text, &usage_object_)
+                                     : scan_responses_usage(json_text, &usage_object_);
       if (u) out = *u;
       return u.has_value();
     }

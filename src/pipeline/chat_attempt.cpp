@@ -15,7 +15,8 @@ namespace aisbf {
 namespace {
 
 // The answer will carry a usage object: a whole body, an OpenAI stream that
-// asked for it, an Anthropic stream (message_delta).
+// asked for it, an Anthropic stream (message_delta), a Responses stream
+// (response.completed; its envelope says include_usage).
 bool answer_has_usage(const ChatJob& job) { return !job.stream || job.include_usage || job.anthropic; }
 
 // The client's Anthropic protocol version and beta flags, in place of any
@@ -88,6 +89,7 @@ boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const 
     own_target = std::move(keyed);
   }
   const UpstreamTarget& target = own_target ? *own_target : p.target;
+  name_dropped_tools(job, ctx);
   SentPrompt sent(job, ctx, c.upstream_model);
   if (counted) sent.set_counted(*counted);
   const auto executor = co_await boost::asio::this_coro::executor;
@@ -106,14 +108,10 @@ boost::asio::awaitable<RelayOutcome> send_translated(RequestContext& ctx, const 
 
 boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, const PreparedCandidate& p,
                                                         const routing::Candidate& c, ChatJob& job) {
-  if (!job.canonical) {
-    auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body());
-    if (!decoded) {
-      RelayOutcome outcome;
-      outcome.error = decoded.take_error();
-      co_return outcome;
-    }
-    job.canonical = std::move(*decoded);
+  if (auto failed = decode_client_body(job, ctx.format)) {
+    RelayOutcome outcome;
+    outcome.error = std::move(*failed);
+    co_return outcome;
   }
   co_return co_await send_translated(ctx, p, c, job, *job.canonical);
 }
@@ -122,8 +120,8 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
 // an attempt costs no frame of its own. `p` outlives the attempt.
 boost::asio::awaitable<RelayOutcome> attempt_prepared(RequestContext& ctx, const PreparedCandidate& p,
                                                       const routing::Candidate& c, ChatJob& job) {
-  if (job.envelope != nullptr &&
-      (job.anthropic ? p.adapter->accepts_anthropic_passthrough() : p.adapter->accepts_openai_passthrough())) {
+  const BodyFormat client = body_format(ctx.format);
+  if (job.envelope != nullptr && client != BodyFormat::none && p.adapter->passthrough_format() == client) {
     return attempt_passthrough(ctx, p, c, job);
   }
   return attempt_translated(ctx, p, c, job);
@@ -231,7 +229,8 @@ boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, con
 }  // namespace
 
 std::optional<UpstreamTarget> with_client_protocol_headers(const PreparedCandidate& p, const ChatJob& job) {
-  if (!job.anthropic || job.io.client == nullptr || !p.adapter->accepts_anthropic_passthrough()) return std::nullopt;
+  if (!job.anthropic || job.io.client == nullptr || p.adapter->passthrough_format() != BodyFormat::anthropic_messages)
+    return std::nullopt;
   UpstreamTarget target = p.target;
   forward_anthropic_headers(*job.io.client, target.extra_headers);
   return target;

@@ -37,25 +37,27 @@ Expected<ChatEnvelope> scan_openai(std::string_view body) {
   return env;
 }
 
-// Anthropic Messages: `model` and `messages` are required; no
-// stream_options (a stream always carries usage); errors name the field the
-// way Anthropic's own do ("model: Field required").
-Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
-  ChatEnvelope env;
+// The members the Anthropic and Responses scans read: `model` (its span in
+// env), `stream`, `tools`, the answer's room under `room_key`, and the raw
+// `model` and `messages` values; a 400 when the body is not valid JSON.
+struct RawMembers {
   std::string_view model, messages;
+};
+Expected<RawMembers> scan_members(std::string_view body, std::string_view room_key, ChatEnvelope& env) {
+  RawMembers raw;
   auto err = json_scan::scan_object(body, [&](const json_scan::Member& m) {
     auto value = body.substr(m.value_begin, m.value_end - m.value_begin);
     if (json_scan::key_equals(m, "model")) {
-      model = value;
+      raw.model = value;
       env.model_begin = m.value_begin;
       env.model_end = m.value_end;
     } else if (json_scan::key_equals(m, "messages")) {
-      messages = value;
+      raw.messages = value;
     } else if (json_scan::key_equals(m, "stream")) {
       env.stream = value == "true";
     } else if (json_scan::key_equals(m, "tools")) {
       env.has_tools = non_empty_array(value);
-    } else if (json_scan::key_equals(m, "max_tokens")) {
+    } else if (json_scan::key_equals(m, room_key)) {
       env.max_tokens = json_scan::whole_number(value);
     }
   });
@@ -64,6 +66,17 @@ Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
                                    err->line, err->column),
                        "invalid_json", {});
   }
+  return raw;
+}
+
+// Anthropic Messages: `model` and `messages` are required; no
+// stream_options (a stream always carries usage); errors name the field the
+// way Anthropic's own do ("model: Field required").
+Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
+  ChatEnvelope env;
+  auto raw = scan_members(body, "max_tokens", env);
+  if (!raw) return raw.take_error();
+  const std::string_view model = raw->model, messages = raw->messages;
   if (model.empty()) return bad_request("model: Field required", "missing_field", "model");
   if (model.front() != '"') return bad_request("model: Input should be a valid string", "invalid_type", "model");
   if (messages.empty()) return bad_request("messages: Field required", "missing_field", "messages");
@@ -74,10 +87,32 @@ Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
   return env;
 }
 
+// OpenAI Responses: `model` is required (errors as the Responses decoder
+// words them, api/openai/responses_request.cpp); a stream always ends with
+// response.completed and its usage; the answer's room is max_output_tokens.
+// The rest of the body is checked by the decoder on the translating path,
+// and by the upstream on passthrough.
+Expected<ChatEnvelope> scan_responses(std::string_view body) {
+  ChatEnvelope env;
+  auto raw = scan_members(body, "max_output_tokens", env);
+  if (!raw) return raw.take_error();
+  const std::string_view model = raw->model;
+  if (model.empty() || model == "null") return bad_request("model: required", "missing_field", "model");
+  if (model.front() != '"') return bad_request("model: expected a string", "invalid_type", "model");
+  auto decoded = json_scan::decode_string(model);
+  if (!decoded) return bad_request("model: expected a string", "invalid_json", "model");
+  if (decoded->empty()) return bad_request("model: must not be empty", "invalid_value", "model");
+  env.model = std::move(*decoded);
+  env.include_usage = env.stream;
+  return env;
+}
+
 }  // namespace
 
 Expected<ChatEnvelope> scan_chat_envelope(std::string_view body, IngressFormat format) {
-  return format == IngressFormat::anthropic_messages ? scan_anthropic(body) : scan_openai(body);
+  if (format == IngressFormat::anthropic_messages) return scan_anthropic(body);
+  if (format == IngressFormat::openai_responses) return scan_responses(body);
+  return scan_openai(body);
 }
 
 std::string with_model(std::string_view body, const ChatEnvelope& envelope, std::string_view model) {

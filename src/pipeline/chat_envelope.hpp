@@ -27,7 +27,8 @@ struct ChatEnvelope {
 };
 
 // Validates the body as JSON and reads the envelope of `format`'s request
-// (openai_chat or anthropic_messages). Errors are 400s that name the field.
+// (openai_chat, anthropic_messages or openai_responses). Errors are 400s
+// that name the field.
 Expected<ChatEnvelope> scan_chat_envelope(std::string_view body, IngressFormat format);
 
 // The body with only the model value replaced; every other byte as sent.

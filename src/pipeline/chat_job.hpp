@@ -58,6 +58,10 @@ struct ChatJob {
   const ChatEnvelope* envelope = nullptr;  // set: the body may be forwarded as bytes
   bool anthropic = false;                  // the client speaks Anthropic's format
   std::optional<ChatRequest> canonical;    // decoded once, when a candidate needs translation
+  // A Responses request's built-in tool types the translation drops (set
+  // with `canonical`), named in x-aisbf-dropped-tools by each attempt that
+  // translates it (name_dropped_tools).
+  std::vector<std::string> dropped_tools;
   PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
   bool condensable = true;                 // false: never condensed (condensation's own calls)
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
@@ -69,9 +73,17 @@ struct ChatJob {
   std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried
 };
 
+// Decodes the client's body into job.canonical (and job.dropped_tools for
+// a Responses request); the decoding error (a 400) when it does not decode.
+std::optional<GatewayError> decode_client_body(ChatJob& job, IngressFormat format);
+
 // The request as canonical values, decoded from the client's body on first
 // need and kept in job.canonical; null when the body does not decode.
 const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx);
+
+// On the translating path: the dropped tool types in the attempt's
+// x-aisbf-dropped-tools answer header.
+void name_dropped_tools(const ChatJob& job, RequestContext& ctx);
 
 // The prompt's tokens in `upstream_model`'s encoding, for token windows,
 // quotas, condensation and a usage row without reported usage: counted on

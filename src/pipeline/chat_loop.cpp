@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fmt/ranges.h>
+
+#include "api/openai/responses_ingress.hpp"
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/autoselect_step.hpp"
@@ -152,12 +155,7 @@ boost::asio::awaitable<void> fail(ChatJob& job, RequestContext& ctx, GatewayErro
 routing::RequestNeeds request_needs(ChatJob& job, const RequestContext& ctx) {
   routing::RequestNeeds needs;
   needs.tools = job.envelope != nullptr ? job.envelope->has_tools : job.canonical && !job.canonical->tools.empty();
-  if (!job.canonical && job.io.client != nullptr) {
-    if (auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body())) {
-      job.canonical = std::move(*decoded);
-    }
-  }
-  if (!job.canonical) return needs;
+  if (decoded_request(job, ctx) == nullptr) return needs;
   for (const auto& message : job.canonical->messages) {
     for (const auto& block : message.content) needs.images = needs.images || std::holds_alternative<ImageBlock>(block);
   }
@@ -332,13 +330,32 @@ static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& c
       ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, upstream_model); }, prices, ctx.usage);
 }
 
-const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx) {
-  if (!job.canonical && job.io.client != nullptr) {
-    if (auto decoded = ingress_codec(ctx.format).decode_request(job.io.client->body())) {
-      job.canonical = std::move(*decoded);
-    }
+std::optional<GatewayError> decode_client_body(ChatJob& job, IngressFormat format) {
+  if (job.canonical || job.io.client == nullptr) return std::nullopt;
+  const std::string_view body = job.io.client->body();
+  if (format == IngressFormat::openai_responses) {
+    auto decoded = api::decode_responses_request(body);
+    if (!decoded) return decoded.take_error();
+    job.canonical = std::move(decoded->request);
+    job.dropped_tools = std::move(decoded->dropped_tools);
+    return std::nullopt;
   }
+  auto decoded = ingress_codec(format).decode_request(body);
+  if (!decoded) return decoded.take_error();
+  job.canonical = std::move(*decoded);
+  return std::nullopt;
+}
+
+const ChatRequest* decoded_request(ChatJob& job, const RequestContext& ctx) {
+  (void)decode_client_body(job, ctx.format);
   return job.canonical ? &*job.canonical : nullptr;
+}
+
+void name_dropped_tools(const ChatJob& job, RequestContext& ctx) {
+  if (job.dropped_tools.empty()) return;
+  // Per attempt (the loop clears response_headers): a passthrough candidate
+  // after this one drops nothing.
+  ctx.response_headers.emplace_back("x-aisbf-dropped-tools", fmt::format("{}", fmt::join(job.dropped_tools, ",")));
 }
 
 std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model) {

@@ -2,11 +2,7 @@
 
 #include <optional>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include "api/anthropic/count_tokens.hpp"
-#include "api/openai/responses_ingress.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/usage_capture.hpp"
@@ -58,8 +54,8 @@ ChatIo http_io(const HttpChat* io, http::Exchange* ex, const http::Request& requ
 }
 
 // A client format whose bodies may be forwarded as bytes to an adapter that
-// accepts them; otherwise decoded to canonical and translated. `io` null:
-// the answer goes to `ex`.
+// speaks it (chat, messages, responses); otherwise decoded to canonical and
+// translated. `io` null: the answer goes to `ex`.
 boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange* ex, RequestContext& ctx,
                                              std::string_view scope) {
   DoorSinks sinks;
@@ -78,26 +74,14 @@ boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange*
   finish_usage(ctx, job.client_model, request, sink, &job);
 }
 
-// The client's request as canonical types. A Responses request also names
-// the built-in tools the translation dropped, in a header of its answer.
-Expected<ChatRequest> decode_client_request(std::string_view body, RequestContext& ctx) {
-  if (ctx.format != IngressFormat::openai_responses) return ingress_codec(ctx.format).decode_request(body);
-  auto decoded = api::decode_responses_request(body);
-  if (!decoded) return decoded.take_error();
-  if (!decoded->dropped_tools.empty())
-    ctx.choice_headers.emplace_back("x-aisbf-dropped-tools", fmt::format("{}", fmt::join(decoded->dropped_tools, ",")));
-  return std::move(decoded->request);
-}
-
-// Legacy completions and Responses always go through canonical types: no
-// provider takes the prompt form any more, and Responses passthrough to
-// Responses-native upstreams is not there yet.
+// Legacy completions always go through canonical types: no provider takes
+// the prompt form any more.
 boost::asio::awaitable<void> serve_decoded(const HttpChat* io, http::Exchange* ex, RequestContext& ctx,
                                            std::string_view scope) {
   DoorSinks sinks;
   ResponseSink& sink = sink_for(io, ex, sinks, ctx);
   const http::Request& request = io != nullptr ? io->request : ex->request();
-  auto decoded = decode_client_request(request.body(), ctx);
+  auto decoded = ingress_codec(ctx.format).decode_request(request.body());
   if (!decoded) co_return co_await refuse(sink, decoded.error(), ctx, request);
   if (names_user_target(ctx, scope, decoded->model)) co_await ensure_user_view(ctx);
   ChatJob job(http_io(io, ex, request, sink));
@@ -129,12 +113,12 @@ boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContex
 
 boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
   ctx.format = IngressFormat::openai_responses;
-  return serve_decoded(nullptr, &ex, ctx, scope);
+  return serve_enveloped(nullptr, &ex, ctx, scope);
 }
 
 boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope) {
   // `io` lives in this frame for the serving coroutine's whole run.
-  if (ctx.format == IngressFormat::openai_completions || ctx.format == IngressFormat::openai_responses) {
+  if (ctx.format == IngressFormat::openai_completions) {
     co_await serve_decoded(&io, nullptr, ctx, scope);
   } else {
     co_await serve_enveloped(&io, nullptr, ctx, scope);

@@ -21,7 +21,7 @@ namespace aisbf {
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
-// OpenAI Responses (phase 1): always translated through canonical types.
+// OpenAI Responses: forwarded as sent to Responses-api providers, translated for the rest.
 boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
 

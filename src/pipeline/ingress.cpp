@@ -17,4 +17,14 @@ const IngressCodec& ingress_codec(IngressFormat format) {
   return api::openai_chat_ingress();
 }
 
+BodyFormat body_format(IngressFormat format) {
+  switch (format) {
+    case IngressFormat::openai_chat: return BodyFormat::openai_chat;
+    case IngressFormat::anthropic_messages: return BodyFormat::anthropic_messages;
+    case IngressFormat::openai_responses: return BodyFormat::openai_responses;
+    case IngressFormat::openai_completions: break;
+  }
+  return BodyFormat::none;
+}
+
 }  // namespace aisbf

@@ -58,9 +58,11 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch(http::Upstrea
 }  // namespace
 
 bool should_fetch_models(const ProviderConfig& provider) {
-  if (find_provider_adapter(provider.type) == nullptr) return false;
+  if (find_provider_adapter(provider.type, provider.api) == nullptr) return false;
   // Azure lists deployments on a management API, not beside the chat route.
   if (provider.preset == "azure_openai") return false;
+  // The ChatGPT backend behind `codex` has no OpenAI model list.
+  if (provider.type == "codex") return false;
   if (upstream_target(provider, nullptr, {}).endpoint.empty()) return false;
   if (!provider.api_key_required) return true;
   return !provider.api_key.empty() && provider.api_key.rfind("YOUR_", 0) != 0;
@@ -79,7 +81,7 @@ boost::asio::awaitable<void> ModelCatalog::refresh(http::UpstreamPool& pool, con
       next->erase(provider.id);
       continue;
     }
-    auto models = co_await fetch(pool, provider, *find_provider_adapter(provider.type), in_flight_);
+    auto models = co_await fetch(pool, provider, *find_provider_adapter(provider.type, provider.api), in_flight_);
     if (models) {
       (*next)[provider.id] = std::move(*models);
     } else {

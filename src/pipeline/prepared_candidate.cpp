@@ -47,7 +47,7 @@ std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url, bo
 
 Expected<PreparedCandidate> prepare_candidate(const routing::Candidate& c) {
   PreparedCandidate p;
-  p.adapter = find_provider_adapter(c.provider->type);
+  p.adapter = find_provider_adapter(c.provider->type, c.provider->api);
   if (p.adapter == nullptr) return unsupported_type(*c.provider);
   p.target = upstream_target(*c.provider, c.model, c.upstream_model);
   if (!c.api_key.empty()) p.target.api_key = c.api_key;

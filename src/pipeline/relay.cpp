@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/openai/responses_ingress.hpp"
 #include "core/usage_splice.hpp"
 #include "http/sse_parser.hpp"
 #include "pipeline/request_deadline.hpp"
@@ -21,8 +22,19 @@ bool is_event_stream(std::string_view content_type) {
 
 // Client and upstream speak the same format here: its usage reader, chosen once.
 UsageScanner usage_scanner(const RequestContext& ctx) {
-  return UsageScanner(ctx.format == IngressFormat::anthropic_messages ? UsageScanner::Wire::anthropic
-                                                                      : UsageScanner::Wire::openai);
+  switch (ctx.format) {
+    case IngressFormat::anthropic_messages: return UsageScanner(UsageScanner::Wire::anthropic);
+    case IngressFormat::openai_responses: return UsageScanner(UsageScanner::Wire::openai_responses);
+    default: return UsageScanner(UsageScanner::Wire::openai);
+  }
+}
+
+// The format's last event: chat's [DONE], Anthropic's message_stop, a
+// Responses stream's terminal response event (it has no [DONE]).
+bool is_last_event(const sse::Event& ev) {
+  if (ev.data == "[DONE]" || ev.event == "message_stop") return true;
+  return ev.event.starts_with("response.") &&
+         (ev.event == "response.completed" || ev.event == "response.incomplete" || ev.event == "response.failed");
 }
 
 // An upstream's own error event ends its stream as surely as [DONE] does.
@@ -35,8 +47,10 @@ bool is_error_event(const sse::Event& ev) {
 
 struct StreamProgress {
   bool saw_data = false;
-  bool ended = false;  // the format's last event ([DONE], message_stop) or an error event arrived
+  bool ended = false;  // the format's last event (is_last_event) or an error event arrived
   UsageScanner usage{UsageScanner::Wire::openai};
+  // A Responses stream: what its failure tail needs (events counted, the upstream's response id).
+  std::optional<api::RelayedResponsesStream> responses;
 };
 
 enum class Drained : std::uint8_t { need_more, too_large, usage };
@@ -53,10 +67,11 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
     if (status == sse::Status::too_large) return Drained::too_large;
     if (ev.has_data) {
       progress.saw_data = true;
-      if (ev.data == "[DONE]" || ev.event == "message_stop" || is_error_event(ev)) {
-        progress.ended = true;
-      } else if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
-        return Drained::usage;  // not Anthropic's message_start, whose usage is inside "message"
+      if (progress.responses) progress.responses->saw(ev.event, ev.data);
+      // A Responses stream's usage comes in its last event (response.completed).
+      if (is_last_event(ev) || is_error_event(ev)) progress.ended = true;
+      if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
+        return Drained::usage;  // not Anthropic's message_start nor response.completed: theirs is nested
       }
     }
     out.append(ev.raw);
@@ -124,6 +139,7 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
   std::string out;
   StreamProgress progress;
   progress.usage = usage_scanner(ctx);
+  if (ctx.format == IngressFormat::openai_responses) progress.responses.emplace();
 
   // Until the first event: a failure is still an ordinary JSON error.
   while (!progress.saw_data) {
@@ -184,8 +200,10 @@ boost::asio::awaitable<RelayOutcome> relay_stream(ResponseSink& sink, http::Upst
     if (outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
       outcome.error = request_timed_out(ctx);
     }
-    // The error event in the client's format (a fresh encoder has no state to close).
-    const std::string error_event = ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
+    // The error event in the client's format (a fresh encoder has no state to
+    // close; a Responses stream's tail continues the upstream's numbering).
+    const std::string error_event = progress.responses ? progress.responses->failure(*outcome.error)
+                                                       : ingress_codec(ctx.format).make_stream_encoder({})->on_end(outcome.error);
     co_await sent.note();
     ctx.quota.settle_answered(outcome.usage);
     co_await sink.end_with_error(error_event, *outcome.error);

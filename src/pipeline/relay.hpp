@@ -1,5 +1,5 @@
 // Relaying an upstream's answer to a client of the same format (OpenAI to
-// OpenAI-compatible, Anthropic to Anthropic) as it came: the body unchanged
+// OpenAI-compatible, Anthropic to Anthropic, Responses to Responses) as it came: the body unchanged
 // when whole, the SSE stream event by event. The
 // client sees headers only once the upstream has answered and, for a stream,
 // sent its first event. The answer's top-level usage object (the body's,

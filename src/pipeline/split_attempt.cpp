@@ -116,6 +116,7 @@ boost::asio::awaitable<RelayOutcome> serve_split(RequestContext& ctx, const Prep
   const std::vector<ChatRequest>& chunks = split->chunks;
   // Known before the first byte: the planned chunks (aisbf_chunks says how many were sent).
   ctx.response_headers.emplace_back("x-aisbf-chunked", std::to_string(chunks.size()));
+  name_dropped_tools(job, ctx);
   ClientFormatOutput client(*job.io.sink, ctx, {std::string(job.client_model), job.include_usage});
   // Each chunk's figures add up; settled once, before the joined answer's last bytes.
   ctx.quota.defer_answered();

@@ -7,11 +7,14 @@
 #include "providers/ollama/ollama_adapter.hpp"
 #include "providers/openai/openai_adapter.hpp"
 #include "providers/openai/openai_presets.hpp"
+#include "providers/openai/responses_upstream.hpp"
 
 namespace aisbf {
 
-const ProviderAdapter* find_provider_adapter(std::string_view type) {
+const ProviderAdapter* find_provider_adapter(std::string_view type, std::string_view api) {
   static const openai::OpenAiAdapter kOpenAi;
+  // The Responses API: `openai` with `"api": "responses"`, and `codex` (config/ checks the pairs).
+  if (type == "codex" || (api == "responses" && type == kOpenAi.type())) return &openai::responses_adapter();
   if (type == kOpenAi.type()) return &kOpenAi;
   if (type == "anthropic") return &anthropic::anthropic_adapter();
   if (type == "google") return &gemini::gemini_adapter();

@@ -9,7 +9,9 @@
 
 namespace aisbf {
 
-// The adapter for a provider `type`, or null when that type is not built yet.
-const ProviderAdapter* find_provider_adapter(std::string_view type);
+// The adapter for a provider `type` speaking `api` (a provider's `api`:
+// "chat", the default, or "responses"; `codex` is always the Responses
+// API), or null when that type is not built yet.
+const ProviderAdapter* find_provider_adapter(std::string_view type, std::string_view api = "chat");
 
 }  // namespace aisbf

@@ -1,16 +1,25 @@
 // The official OpenAI SDK's Responses API (`responses.create`,
 // `responses.stream`) against aisbf → aisbf-mock, with a provider of every
-// type (OpenAI chat, Anthropic, Gemini, Ollama): the gateway translates the
-// Responses request to the provider's protocol and the answer (or its stream
-// of events) back. Text, a function-tool round trip, an image input, JSON
-// schema output and errors (before the head: the SDK's APIError; mid-stream:
-// the `error` event).
+// type (OpenAI chat, Anthropic, Gemini, Ollama: the gateway translates the
+// Responses request to the provider's protocol and the answer, or its stream
+// of events, back) and a Responses-api provider (`"api": "responses"`: passed
+// through, the body as sent but `model`). Text, a function-tool round trip, an
+// image input, JSON schema output and errors (before the head: the SDK's
+// APIError; mid-stream: the `error` event).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProvidersStack, OpenAI, upstreamChatRequests, PROVIDER_TYPES, TINY_PNG_B64 } from './common.mjs';
+import {
+  startProvidersStack, OpenAI, upstreamChatRequests, typedProviders, mockProvider, PROVIDER_TYPES, TINY_PNG_B64,
+} from './common.mjs';
 
 const TOKEN = 'e2e-responses-token';
-const TYPES = PROVIDER_TYPES;
+const TYPES = [...PROVIDER_TYPES, 'responses'];
+
+// The requests a provider of `type` got: chat routes, or /responses.
+async function upstreamRequests(mock, type) {
+  if (type !== 'responses') return upstreamChatRequests(mock);
+  return (await mock.requests()).filter((q) => /\/responses(\?|$)/.test(q.path));
+}
 const WEATHER = {
   type: 'function',
   name: 'get_weather',
@@ -36,7 +45,13 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
   let s;
   let client;
   before(async () => {
-    s = await startProvidersStack({ token: TOKEN, types: TYPES });
+    s = await startProvidersStack({
+      token: TOKEN,
+      providers: (u) => ({
+        ...typedProviders(u, PROVIDER_TYPES),
+        responses: mockProvider(u, { id: 'responses', api: 'responses' }),
+      }),
+    });
     client = s.client();
   });
   after(async () => { await s?.stop(); });
@@ -52,17 +67,25 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         assert.equal(r.object, 'response');
         assert.match(r.id, /^resp_/);
         assert.equal(r.status, 'completed');
-        assert.equal(r.model, model);
+        // Passthrough relays the upstream's answer as it came: its own model name.
+        assert.equal(r.model, type === 'responses' ? 'mock-model' : model);
         assert.equal(r.output_text, `You said: Hello ${type}`);
         assert.equal(r.output.length, 1);
         assert.equal(r.output[0].type, 'message');
         assert.equal(r.output[0].role, 'assistant');
         assert.equal(typeof r.usage.input_tokens, 'number');
         assert.equal(r.usage.total_tokens, r.usage.input_tokens + r.usage.output_tokens);
-        const reqs = await upstreamChatRequests(s.mock);
+        const reqs = await upstreamRequests(s.mock, type);
         assert.equal(reqs.length, 1);
         const body = JSON.parse(reqs[0].body);
         // instructions are the system prompt, in each protocol's place for it
+        if (type === 'responses') {
+          assert.equal(body.model, 'mock-model');  // only the model rewritten
+          assert.equal(body.instructions, 'Be brief.');
+          assert.equal(body.input, `Hello ${type}`);
+          assert.equal(body.store, undefined);
+          return;
+        }
         const own = { anthropic: 'system', google: 'systemInstruction' }[type];
         const system = own ? body[own] : body.messages[0];
         if (own) assert.ok(!JSON.stringify(body.messages ?? body.contents).includes('Be brief.'), 'instructions as a turn');
@@ -86,7 +109,7 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         const final = await stream.finalResponse();
         assert.equal(final.output_text, `You said: ${text}`);
         assert.equal(typeof final.usage.output_tokens, 'number');
-        const [q] = await upstreamChatRequests(s.mock);
+        const [q] = await upstreamRequests(s.mock, type);
         // Gemini streams by its path (streamGenerateContent?alt=sse), the others by a body field.
         if (type === 'google') assert.match(q.path, /:streamGenerateContent\?alt=sse$/);
         else assert.equal(JSON.parse(q.body).stream, true);
@@ -109,10 +132,13 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
           ],
         });
         assert.equal(second.output_text, 'Tool result: Sunny, 21C');
-        const reqs = await upstreamChatRequests(s.mock);
+        const reqs = await upstreamRequests(s.mock, type);
         assert.equal(reqs.length, 2);
         const upstream = JSON.parse(reqs[1].body);
-        if (type === 'anthropic') {
+        if (type === 'responses') {
+          assert.equal(upstream.input.at(-1).type, 'function_call_output');
+          assert.equal(upstream.input.at(-1).call_id, call.call_id);
+        } else if (type === 'anthropic') {
           const result = upstream.messages.at(-1).content[0];
           assert.equal(result.type, 'tool_result');
         } else if (type === 'google') {
@@ -153,9 +179,10 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
         });
         assert.equal(r.status, 'completed');
         assert.equal(r.output_text, 'You said: What is in this image?');
-        const [q] = await upstreamChatRequests(s.mock);
+        const [q] = await upstreamRequests(s.mock, type);
         assert.ok(q.body.includes(TINY_PNG_B64), `the image did not reach the upstream: ${q.body.slice(0, 1000)}`);
-        assert.ok(!q.body.includes('input_image'), `a Responses part forwarded as is: ${q.body.slice(0, 1000)}`);
+        // Passed through as the Responses part it is; translated everywhere else.
+        assert.equal(q.body.includes('input_image'), type === 'responses', q.body.slice(0, 1000));
       });
 
       it('JSON schema output reaches the upstream in its protocol', async () => {
@@ -165,9 +192,11 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
           model, input: 'json please', text: { format: { type: 'json_schema', name: 'reply', schema, strict: true } },
         });
         assert.equal(r.status, 'completed');
-        const [q] = await upstreamChatRequests(s.mock);
+        const [q] = await upstreamRequests(s.mock, type);
         const body = JSON.parse(q.body);
-        if (type === 'anthropic') {
+        if (type === 'responses') {
+          assert.deepEqual(body.text.format, { type: 'json_schema', name: 'reply', schema, strict: true });
+        } else if (type === 'anthropic') {
           assert.deepEqual(body.output_config?.format, { type: 'json_schema', schema }, q.body);
         } else if (type === 'google') {
           assert.equal(body.generationConfig?.responseMimeType, 'application/json', q.body);
@@ -187,10 +216,14 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
           (err) => {
             assert.ok(err instanceof OpenAI.BadRequestError, String(err));
             assert.equal(err.status, 400);
-            assert.equal(err.param, 'input');
+            // passed through, the upstream judges it: its message, not aisbf's field path
+            if (type === 'responses') assert.match(err.message, /No tool call found/);
+            else assert.equal(err.param, 'input');
             return true;
           });
-        assert.equal((await upstreamChatRequests(s.mock)).length, 0, 'an invalid request went upstream');
+        if (type !== 'responses') {
+          assert.equal((await upstreamChatRequests(s.mock)).length, 0, 'an invalid request went upstream');
+        }
         await assert.rejects(client.responses.create({ model: `${type}/fault-500`, input: 'x' }), (err) => {
           assert.ok(err instanceof OpenAI.APIError, String(err));
           assert.ok(err.status >= 500, String(err.status));

@@ -79,9 +79,43 @@ std::optional<Invalid> check_message(const json::object& item, std::size_t i) {
   return std::nullopt;
 }
 
+// The encrypted_content the mock issues: "gAAAABmock_<response number>=".
+constexpr std::string_view kEncryptedPrefix = "gAAAABmock_";
+
+bool issued_by_mock(std::string_view encrypted, std::uint64_t next_number) {
+  if (!encrypted.starts_with(kEncryptedPrefix) || !encrypted.ends_with('=')) return false;
+  std::string_view digits = encrypted.substr(kEncryptedPrefix.size(), encrypted.size() - kEncryptedPrefix.size() - 1);
+  if (digits.empty() || digits.size() > 19) return false;
+  std::uint64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n < next_number;
+}
+
+// A reasoning item needs its `summary` array; an encrypted_content the mock
+// did not issue is the API's 400 (its message as quoted in openai/codex
+// issues: "The encrypted content gAAA...DQ== could not be verified.").
+std::optional<Invalid> check_reasoning(const json::object& item, std::size_t i, std::uint64_t next_number) {
+  const json::value* summary = item.if_contains("summary");
+  if (summary == nullptr) return missing(item_path(i, "summary"));
+  if (!summary->is_array())
+    return Invalid{"Invalid type for '" + item_path(i, "summary") + "': expected an array, but got " +
+                       std::string(type_name(*summary)) + " instead.",
+                   item_path(i, "summary"), "invalid_type"};
+  const json::value* encrypted = item.if_contains("encrypted_content");
+  if (encrypted == nullptr || encrypted->is_null()) return std::nullopt;
+  const std::string_view text = encrypted->is_string() ? std::string_view(encrypted->get_string()) : "";
+  if (issued_by_mock(text, next_number)) return std::nullopt;
+  std::string shown = text.size() > 8 ? std::string(text.substr(0, 4)) + "..." + std::string(text.substr(text.size() - 4))
+                                      : std::string(text);
+  return Invalid{"The encrypted content " + shown + " could not be verified.", {}, "invalid_encrypted_content"};
+}
+
 // function_call_output needs the call it answers earlier in `input` (the
 // mock keeps no stored responses, so every request is stateless).
-std::optional<Invalid> check_items(const json::array& items) {
+std::optional<Invalid> check_items(const json::array& items, std::uint64_t next_number) {
   std::vector<std::string_view> calls;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const json::object* item = items[i].if_object();
@@ -101,6 +135,8 @@ std::optional<Invalid> check_items(const json::array& items) {
       for (std::string_view field : {"call_id", "name", "arguments"})
         if (string_at(*item, field).empty() && !item->contains(field)) return missing(item_path(i, field));
       calls.push_back(string_at(*item, "call_id"));
+    } else if (type == "reasoning") {
+      if (auto bad = check_reasoning(*item, i, next_number)) return bad;
     } else if (type == "function_call_output") {
       if (!item->contains("call_id")) return missing(item_path(i, "call_id"));
       if (!item->contains("output")) return missing(item_path(i, "output"));
@@ -141,7 +177,7 @@ std::optional<Invalid> check_format(const json::object& body) {
   return std::nullopt;
 }
 
-std::optional<Invalid> check_request(const json::object& body) {
+std::optional<Invalid> check_request(const json::object& body, std::uint64_t next_number) {
   const json::value* input = body.if_contains("input");
   if (input == nullptr || input->is_null()) return missing("input");
   if (!input->is_string() && !input->is_array())
@@ -149,7 +185,7 @@ std::optional<Invalid> check_request(const json::object& body) {
                        std::string(type_name(*input)) + " instead.",
                    "input", "invalid_type"};
   if (input->is_array()) {
-    if (auto bad = check_items(input->get_array())) return bad;
+    if (auto bad = check_items(input->get_array(), next_number)) return bad;
   }
   if (const json::value* max = body.if_contains("max_output_tokens"); max != nullptr && !max->is_null()) {
     if (!max->is_int64() && !max->is_uint64())
@@ -193,7 +229,32 @@ struct Reply {
   std::string_view model;
   std::size_t input_tokens = 0;
   std::size_t output_tokens = 0;
+  // A reasoning model (its name holds "reason"): a reasoning item first.
+  bool reasoning = false;
+  std::string summary;    // its one summary part; empty unless `reasoning.summary` was asked for
+  bool encrypted = false; // its encrypted_content is sent (include asks for it, or store is false)
+  std::size_t reasoning_tokens = 0;
 };
+
+// `include` lists reasoning.encrypted_content, or the request is stateless.
+bool wants_encrypted(const json::object& body) {
+  if (const json::array* include = array_at(body, "include")) {
+    for (const auto& v : *include)
+      if (v.is_string() && v.get_string() == "reasoning.encrypted_content") return true;
+  }
+  const json::value* store = body.if_contains("store");
+  return store != nullptr && store->is_bool() && !store->get_bool();
+}
+
+void add_reasoning(const json::object& body, std::string_view user_text, Reply& r) {
+  if (r.model.find("reason") == std::string_view::npos) return;
+  r.reasoning = true;
+  const json::object* settings = object_at(body, "reasoning");
+  const json::value* summary = settings != nullptr ? settings->if_contains("summary") : nullptr;
+  if (summary != nullptr && !summary->is_null()) r.summary = "Considering: " + std::string(user_text);
+  r.encrypted = wants_encrypted(body);
+  r.reasoning_tokens = 8;
+}
 
 const json::object* last_item(const json::value& input) {
   const json::array* items = input.if_array();
@@ -235,6 +296,7 @@ const ToolRef* pick_tool(const json::object& body, std::string_view user_text, s
 
 void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
   const json::value& input = body.at("input");
+  add_reasoning(body, last_user_text(input), r);
   const json::object* last = last_item(input);
   const json::value* instructions = body.if_contains("instructions");
   std::vector<ToolRef> tools;
@@ -257,7 +319,7 @@ void make_reply(ApiContext& ctx, const json::object& body, Reply& r) {
   std::size_t words = input.is_string() ? count_words(input.get_string()) : count_text_words(input);
   if (instructions != nullptr && instructions->is_string()) words += count_words(instructions->get_string());
   r.input_tokens = std::max<std::size_t>(1, words);
-  r.output_tokens = std::max<std::size_t>(1, count_words(r.text));
+  r.output_tokens = std::max<std::size_t>(1, count_words(r.text)) + r.reasoning_tokens;
 }
 
 std::string numbered(std::string_view prefix, std::uint64_t n) {
@@ -270,8 +332,17 @@ json::object usage_of(const Reply& r) {
   return {{"input_tokens", r.input_tokens},
           {"input_tokens_details", {{"cached_tokens", 0}}},
           {"output_tokens", r.output_tokens},
-          {"output_tokens_details", {{"reasoning_tokens", 0}}},
+          {"output_tokens_details", {{"reasoning_tokens", r.reasoning_tokens}}},
           {"total_tokens", r.input_tokens + r.output_tokens}};
+}
+
+// The reasoning item, finished or as first announced (no summary yet).
+json::object reasoning_item(const Reply& r, bool done) {
+  json::array summary;
+  if (done && !r.summary.empty()) summary.push_back(json::object{{"type", "summary_text"}, {"text", r.summary}});
+  json::object item{{"id", numbered("rs_mock_", r.number)}, {"type", "reasoning"}, {"summary", std::move(summary)}};
+  if (done && r.encrypted) item["encrypted_content"] = numbered(kEncryptedPrefix, r.number) + "=";
+  return item;
 }
 
 // The output item, finished (`done`) or as first announced (empty payload).
@@ -313,7 +384,10 @@ json::object response_object(const json::object& body, const Reply& r, bool done
   if (const json::value* text = body.if_contains("text")) out["text"] = *text;
   else out["text"] = json::object{{"format", {{"type", "text"}}}};
   if (done) {
-    out["output"] = json::array{output_item(r, true)};
+    json::array output;
+    if (r.reasoning) output.push_back(reasoning_item(r, true));
+    output.push_back(output_item(r, true));
+    out["output"] = std::move(output);
     out["usage"] = usage_of(r);
   }
   return out;
@@ -339,32 +413,62 @@ class EventWriter {
   std::uint64_t next_ = 0;
 };
 
+// The reasoning item's events: added, its summary part and text (when
+// asked for), done with its encrypted_content.
+void add_reasoning_events(const Reply& r, EventWriter& w) {
+  const std::string id = numbered("rs_mock_", r.number);
+  w.add("response.output_item.added", {{"output_index", 0}, {"item", reasoning_item(r, false)}});
+  if (!r.summary.empty()) {
+    const json::object empty{{"type", "summary_text"}, {"text", ""}};
+    w.add("response.reasoning_summary_part.added",
+          {{"item_id", id}, {"output_index", 0}, {"summary_index", 0}, {"part", empty}});
+    std::string_view rest = r.summary;
+    while (!rest.empty()) {
+      const std::size_t n = utf8_piece(rest, kTextPiece);
+      w.add("response.reasoning_summary_text.delta",
+            {{"item_id", id}, {"output_index", 0}, {"summary_index", 0}, {"delta", rest.substr(0, n)}});
+      rest.remove_prefix(n);
+    }
+    w.add("response.reasoning_summary_text.done",
+          {{"item_id", id}, {"output_index", 0}, {"summary_index", 0}, {"text", r.summary}});
+    w.add("response.reasoning_summary_part.done",
+          {{"item_id", id}, {"output_index", 0}, {"summary_index", 0},
+           {"part", {{"type", "summary_text"}, {"text", r.summary}}}});
+  }
+  w.add("response.output_item.done", {{"output_index", 0}, {"item", reasoning_item(r, true)}});
+}
+
 // The events of a streamed response; returns the number of delta events.
-std::size_t build_events(const json::object& body, const Reply& r, Fault fault, std::vector<std::string>& events) {
+// `head`: how many events come before the first delta of the answer's item.
+std::size_t build_events(const json::object& body, const Reply& r, Fault fault, std::vector<std::string>& events,
+                         std::size_t& head) {
   EventWriter w(events);
   w.add("response.created", {{"response", response_object(body, r, false)}});
   w.add("response.in_progress", {{"response", response_object(body, r, false)}});
+  const int index = r.reasoning ? 1 : 0;  // the reasoning item comes first
+  if (r.reasoning) add_reasoning_events(r, w);
   const bool tool = !r.tool.empty();
   json::object item = output_item(r, false);
   const json::string item_id = item.at("id").get_string();
-  w.add("response.output_item.added", {{"output_index", 0}, {"item", std::move(item)}});
+  w.add("response.output_item.added", {{"output_index", index}, {"item", std::move(item)}});
   json::object empty_part{{"type", "output_text"}, {"annotations", json::array{}}, {"logprobs", json::array{}},
                           {"text", ""}};
   if (!tool)
     w.add("response.content_part.added",
-          {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0}, {"part", empty_part}});
+          {{"item_id", item_id}, {"output_index", index}, {"content_index", 0}, {"part", empty_part}});
   if (fault.kind == FaultKind::big_event && !tool)
-    w.add("response.output_text.delta", {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0},
+    w.add("response.output_text.delta", {{"item_id", item_id}, {"output_index", index}, {"content_index", 0},
                                          {"delta", std::string(kBigEventBytes, 'x')}, {"logprobs", json::array{}}});
+  head = events.size();
   std::size_t pieces = 0;
   std::string_view rest = r.text;
   while (!rest.empty()) {
     const std::size_t n = utf8_piece(rest, tool ? kArgumentPiece : kTextPiece);
     const std::string_view piece = rest.substr(0, n);
     if (tool)
-      w.add("response.function_call_arguments.delta", {{"item_id", item_id}, {"output_index", 0}, {"delta", piece}});
+      w.add("response.function_call_arguments.delta", {{"item_id", item_id}, {"output_index", index}, {"delta", piece}});
     else
-      w.add("response.output_text.delta", {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0},
+      w.add("response.output_text.delta", {{"item_id", item_id}, {"output_index", index}, {"content_index", 0},
                                            {"delta", piece}, {"logprobs", json::array{}}});
     rest.remove_prefix(n);
     ++pieces;
@@ -375,15 +479,15 @@ std::size_t build_events(const json::object& body, const Reply& r, Fault fault, 
   }
   if (tool) {
     w.add("response.function_call_arguments.done",
-          {{"item_id", item_id}, {"output_index", 0}, {"name", r.tool}, {"arguments", r.text}});
+          {{"item_id", item_id}, {"output_index", index}, {"name", r.tool}, {"arguments", r.text}});
   } else {
-    w.add("response.output_text.done", {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0},
+    w.add("response.output_text.done", {{"item_id", item_id}, {"output_index", index}, {"content_index", 0},
                                         {"text", r.text}, {"logprobs", json::array{}}});
     empty_part["text"] = r.text;
     w.add("response.content_part.done",
-          {{"item_id", item_id}, {"output_index", 0}, {"content_index", 0}, {"part", std::move(empty_part)}});
+          {{"item_id", item_id}, {"output_index", index}, {"content_index", 0}, {"part", std::move(empty_part)}});
   }
-  w.add("response.output_item.done", {{"output_index", 0}, {"item", output_item(r, true)}});
+  w.add("response.output_item.done", {{"output_index", index}, {"item", output_item(r, true)}});
   w.add("response.completed", {{"response", response_object(body, r, true)}});
   return pieces;
 }
@@ -391,7 +495,7 @@ std::size_t build_events(const json::object& body, const Reply& r, Fault fault, 
 }  // namespace
 
 void build_responses(ApiContext& ctx, const json::object& body, std::string_view model, Fault fault, Plan& plan) {
-  if (auto bad = check_request(body)) {
+  if (auto bad = check_request(body, ctx.next_id.load(std::memory_order_relaxed))) {
     set_error(plan, 400, bad->message, "invalid_request_error", bad->param, bad->code);
     return;
   }
@@ -410,9 +514,10 @@ void build_responses(ApiContext& ctx, const json::object& body, std::string_view
     return;
   }
   begin_event_stream(plan);
-  const std::size_t pieces = build_events(body, r, fault, plan.events);
-  // fault-cut: created, in_progress, item added, (part added,) then up to 2 deltas.
-  plan.cut_after_events = (r.tool.empty() ? 4 : 3) + std::min<std::size_t>(2, pieces);
+  std::size_t head = 0;
+  const std::size_t pieces = build_events(body, r, fault, plan.events, head);
+  // fault-cut: created, in_progress, (the reasoning item,) item added, (part added,) then up to 2 deltas.
+  plan.cut_after_events = head + std::min<std::size_t>(2, pieces);
   add_preamble(fault, plan);
 }
 

@@ -1,10 +1,11 @@
 // The OpenAI Responses ingress (`POST /v1/responses`, docs/responses-api.md):
 // a Responses request → canonical ChatRequest, and canonical answers, stream
 // events and errors → the Responses API's JSON and SSE events, whatever
-// provider answered. Phase 1: the translating path only (no stored
-// responses, no passthrough to Responses-native upstreams).
+// provider answered (the translating path), and the failure tail of a
+// relayed (passthrough) stream. No stored responses yet.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,21 @@ class OpenAiResponsesIngress final : public IngressCodec {
 
 // The one stateless instance.
 const IngressCodec& openai_responses_ingress();
+
+// A Responses stream relayed as the upstream sent it (passthrough), watched
+// so that a failure after its head ends it as the API would: `error`, then
+// `response.failed` naming the upstream's response, both numbered after the
+// events already relayed (sequence numbers count events from 0 by one).
+// Counts events; reads only the first one (response.created).
+class RelayedResponsesStream {
+ public:
+  void saw(std::string_view event_name, std::string_view data);
+  std::string failure(const GatewayError& error) const;
+
+ private:
+  std::int64_t events_ = 0;
+  std::string id_;     // the upstream's response id (at most 256 bytes kept)
+  std::string model_;
+};
 
 }  // namespace aisbf::api

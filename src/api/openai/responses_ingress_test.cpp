@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "api/openai/ingress_test_util.hpp"
 
@@ -38,13 +39,15 @@ TEST(ResponsesIngress, DecodesRichRequest) {
   EXPECT_EQ(block<ImageBlock>(m[2], 1).detail, "low");
   EXPECT_EQ(block<ImageBlock>(m[2], 2).url, "https://example.com/a.jpg");
 
-  // The reasoning item is dropped; the assistant text and both calls are one turn.
+  // The reasoning item (its encrypted_content), the assistant text and both calls are one turn.
   EXPECT_EQ(m[3].role, Role::assistant);
-  ASSERT_EQ(m[3].content.size(), 3u);
-  EXPECT_EQ(block<TextBlock>(m[3], 0).text, "A cat. Listing:");
-  EXPECT_EQ(block<ToolCallBlock>(m[3], 1).id, "call_1");
-  EXPECT_EQ(block<ToolCallBlock>(m[3], 1).name, "exec_command");
-  EXPECT_EQ(block<ToolCallBlock>(m[3], 2).arguments_json, R"({"cmd":"pwd"})");
+  ASSERT_EQ(m[3].content.size(), 4u);
+  EXPECT_EQ(block<ThinkingBlock>(m[3], 0).encrypted_content, "gAAAA");
+  EXPECT_EQ(block<ThinkingBlock>(m[3], 0).signature, "");
+  EXPECT_EQ(block<TextBlock>(m[3], 1).text, "A cat. Listing:");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 2).id, "call_1");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 2).name, "exec_command");
+  EXPECT_EQ(block<ToolCallBlock>(m[3], 3).arguments_json, R"({"cmd":"pwd"})");
   EXPECT_EQ(m[4].role, Role::tool);
   EXPECT_EQ(block<ToolResultBlock>(m[4], 0).tool_call_id, "call_1");
   EXPECT_EQ(block<ToolResultBlock>(m[4], 0).content, "a.txt\nb.txt");
@@ -146,6 +149,48 @@ TEST(ResponsesIngress, ErrorBodyIsOpenAisShape) {
   EXPECT_EQ(body.at("error").at("type"), "invalid_request_error");
   EXPECT_EQ(body.at("error").at("param"), "input");
   EXPECT_EQ(body.at("error").at("code"), "missing_field");
+}
+
+// Reasoning goes back to the provider that issued it: an answer's reasoning
+// items, sent back as input, decode to the same opaque state (OpenAI's
+// encrypted_content, or an Anthropic signature behind aisbf's marker).
+TEST(ResponsesIngress, ReasoningItemsRoundTripTheirOpaqueState) {
+  ChatResponse response;
+  response.message.role = Role::assistant;
+  response.message.content = {ThinkingBlock{"summary of it", {}, "gAAAAenc"}, ThinkingBlock{"raw thought", "sig-a"},
+                              TextBlock{"done"}};
+  auto out = json::parse(openai_responses_ingress().encode_response(response, {"m", false}));
+  const auto& output = out.at("output").as_array();
+  ASSERT_EQ(output.size(), 3u);
+  EXPECT_EQ(output[0].at("summary").at(0).at("text"), "summary of it");
+  EXPECT_EQ(output[0].at("encrypted_content"), "gAAAAenc");
+  EXPECT_EQ(output[1].at("content").at(0).at("text"), "raw thought");
+  EXPECT_EQ(output[1].at("encrypted_content"), "aisbf-signature:sig-a");
+
+  json::array input{json::object{{"role", "user"}, {"content", "q"}}, output[0], output[1], output[2]};
+  json::object request{{"model", "m"}, {"input", input}};
+  auto decoded = decode_responses_request(json::serialize(request));
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  const auto& m = decoded->request.messages;
+  ASSERT_EQ(m.size(), 2u);
+  ASSERT_EQ(m[1].content.size(), 3u);
+  const auto& openai = block<ThinkingBlock>(m[1], 0);
+  EXPECT_EQ(openai.encrypted_content, "gAAAAenc");
+  EXPECT_EQ(openai.signature, "");
+  EXPECT_EQ(openai.text, "summary of it");
+  const auto& anthropic = block<ThinkingBlock>(m[1], 1);
+  EXPECT_EQ(anthropic.signature, "sig-a");
+  EXPECT_EQ(anthropic.encrypted_content, "");
+  EXPECT_EQ(anthropic.text, "raw thought");
+
+  // Without opaque state a reasoning item carries nothing anyone can use.
+  auto bare = decode_responses_request(
+      R"({"model":"m","input":[{"role":"user","content":"q"},{"type":"reasoning","summary":[{"type":"summary_text","text":"x"}]}]})");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->request.messages.size(), 1u);
+  auto bad = decode_responses_request(R"({"model":"m","input":[{"type":"reasoning","summary":"x","encrypted_content":"e"}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().param, "input[0].summary");
 }
 
 TEST(ResponsesIngress, EncodesAnAnswerAsOutputItems) {

@@ -18,7 +18,7 @@ namespace json = boost::json;
 json::object usage_object(const Usage& usage);
 
 // A response object with every field the API always sends, `output` empty
-// and `usage` null; the request's own settings are not echoed (phase 1).
+// and `usage` null; the request's own settings are not echoed (yet).
 json::object response_shell(std::string_view id, std::int64_t created_at, std::string_view model,
                             std::string_view status);
 
@@ -28,7 +28,15 @@ void set_outcome(json::object& response, FinishReason reason);
 
 // Output items as the API has them once done.
 json::object message_item(std::string_view id, std::string_view text, std::string_view status);
-json::object reasoning_item(std::string_view id, std::string_view text);
+// A reasoning item: `thinking.text` as a summary part (`summary`: OpenAI's
+// summaries) or a reasoning_text part (other providers' raw thinking), and
+// the opaque state the client must send back to continue it: OpenAI's
+// encrypted_content as it came, another provider's signature behind
+// kSignatureMarker (decoded back by the request decoder).
+json::object reasoning_item(std::string_view id, const ThinkingBlock& thinking, bool summary);
+// encrypted_content that holds a thinking signature (Anthropic's, or
+// Gemini's "gemini:"-prefixed one) rather than OpenAI's own state.
+inline constexpr std::string_view kSignatureMarker = "aisbf-signature:";
 json::object function_call_item(std::string_view id, const ToolCallBlock& call, std::string_view status);
 // A text part of a message (`output_text`) or of a reasoning item (`reasoning_text`).
 json::object text_part(std::string_view type, std::string_view text);

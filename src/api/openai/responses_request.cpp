@@ -13,6 +13,7 @@
 
 #include "api/openai/ingress_common.hpp"
 #include "api/openai/responses_ingress.hpp"
+#include "api/openai/responses_internal.hpp"
 
 namespace aisbf::api {
 
@@ -179,6 +180,51 @@ Status decode_function_output(const json::object& item, std::string_view path, C
   return std::nullopt;
 }
 
+// The texts of a reasoning item's `field` parts (summary_text in summary,
+// reasoning_text in content), joined by blank lines.
+Status reasoning_parts(const json::object& item, std::string_view field, std::string_view path, std::string& out) {
+  const json::value* parts = member(item, field);
+  if (parts == nullptr) return std::nullopt;
+  const auto* array = parts->if_array();
+  std::string where = path_key(path, field);
+  if (array == nullptr) return field_error(where, "expected an array", "invalid_type");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* part = (*array)[i].if_object();
+    if (part == nullptr) return field_error(path_index(where, i), "expected an object", "invalid_type");
+    std::string text;
+    if (auto e = required_string(*part, "text", path_index(where, i), text)) return e;
+    if (!out.empty() && !text.empty()) out += "\n\n";
+    out += text;
+  }
+  return std::nullopt;
+}
+
+// A reasoning item goes back to the provider that issued it: its
+// encrypted_content is OpenAI's own state (ThinkingBlock::encrypted_content),
+// or a thinking signature aisbf put there behind kSignatureMarker
+// (responses_internal.hpp). Without either, nothing can carry it.
+Status decode_reasoning(const json::object& item, std::string_view path, Conversation& conversation) {
+  std::string encrypted;
+  if (auto e = read_string(member(item, "encrypted_content"), path_key(path, "encrypted_content"), encrypted)) return e;
+  ThinkingBlock thinking;
+  std::string summary;
+  if (auto e = reasoning_parts(item, "summary", path, summary)) return e;
+  if (auto e = reasoning_parts(item, "content", path, thinking.text)) return e;
+  if (encrypted.starts_with(openai_responses::kSignatureMarker)) {
+    thinking.signature = encrypted.substr(openai_responses::kSignatureMarker.size());
+    if (thinking.text.empty()) thinking.text = std::move(summary);
+  } else {
+    thinking.encrypted_content = std::move(encrypted);
+    thinking.text = summary.empty() ? std::move(thinking.text) : std::move(summary);
+  }
+  if (thinking.signature.empty() && thinking.encrypted_content.empty()) {
+    conversation.drops.add(fmt::format("{} (a reasoning item without encrypted_content)", path));
+    return std::nullopt;
+  }
+  conversation.assistant_turn().content.emplace_back(std::move(thinking));
+  return std::nullopt;
+}
+
 Status decode_item(const json::value& value, std::string_view path, Conversation& conversation) {
   const auto* item = value.if_object();
   if (item == nullptr) return field_error(path, "expected an object", "invalid_type");
@@ -188,10 +234,7 @@ Status decode_item(const json::value& value, std::string_view path, Conversation
   if (type == "message") return decode_message(*item, path, conversation);
   if (type == "function_call") return decode_function_call(*item, path, conversation);
   if (type == "function_call_output") return decode_function_output(*item, path, conversation);
-  if (type == "reasoning") {  // opaque to other providers; carried across turns in phase 2
-    conversation.drops.add(fmt::format("{} (reasoning item)", path));
-    return std::nullopt;
-  }
+  if (type == "reasoning") return decode_reasoning(*item, path, conversation);
   if (type == "item_reference")
     return field_error(path, "item references need stored responses, which this gateway does not keep yet",
                        "unsupported_value");

@@ -70,10 +70,22 @@ json::object message_item(std::string_view id, std::string_view text, std::strin
   return {{"id", id}, {"type", "message"}, {"status", status}, {"role", "assistant"}, {"content", std::move(content)}};
 }
 
-json::object reasoning_item(std::string_view id, std::string_view text) {
-  json::array content;
-  if (!text.empty()) content.push_back(text_part("reasoning_text", text));
-  return {{"id", id}, {"type", "reasoning"}, {"summary", json::array{}}, {"content", std::move(content)}};
+json::object reasoning_item(std::string_view id, const ThinkingBlock& thinking, bool summary) {
+  json::array summaries, content;
+  if (!thinking.text.empty()) {
+    if (summary)
+      summaries.push_back({{"type", "summary_text"}, {"text", thinking.text}});
+    else
+      content.push_back(text_part("reasoning_text", thinking.text));
+  }
+  json::object item{{"id", id}, {"type", "reasoning"}, {"summary", std::move(summaries)}};
+  if (!content.empty()) item["content"] = std::move(content);
+  if (!thinking.encrypted_content.empty()) {
+    item["encrypted_content"] = thinking.encrypted_content;
+  } else if (!thinking.signature.empty()) {
+    item["encrypted_content"] = std::string(kSignatureMarker) + thinking.signature;
+  }
+  return item;
 }
 
 json::object function_call_item(std::string_view id, const ToolCallBlock& call, std::string_view status) {
@@ -109,7 +121,7 @@ json::array output_items(const Message& message) {
       text += t->text;
     } else if (const auto* thinking = std::get_if<ThinkingBlock>(&block)) {
       flush_text();
-      out.push_back(reasoning_item(random_id("rs_", 48), thinking->text));
+      out.push_back(reasoning_item(random_id("rs_", 48), *thinking, !thinking->encrypted_content.empty()));
     } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
       flush_text();
       out.push_back(function_call_item(random_id("fc_", 48), *call, "completed"));

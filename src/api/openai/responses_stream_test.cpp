@@ -7,6 +7,7 @@
 // and a final response whose output is the items done.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
@@ -191,6 +192,9 @@ constexpr Recorded kRecorded[] = {
     {"anthropic", "anthropic/stream_text.sse"},   {"anthropic", "anthropic/stream_tool_use.sse"},
     {"anthropic", "anthropic/stream_thinking.sse"}, {"anthropic", "anthropic/stream_error.sse"},
     {"openai", "openai/stream_tool_calls.sse"},
+    // A Responses upstream translated back (its reasoning summary and
+    // encrypted_content, a function call; `codex` picks the Responses adapter).
+    {"codex", "openai_responses/stream_reasoning_tool.sse"}, {"codex", "openai_responses/stream_text.sse"},
 };
 
 TEST(ResponsesStream, EverySplitOfRecordedStreamsGivesTheSameEvents) {
@@ -271,6 +275,61 @@ TEST(ResponsesStream, ParallelCallsAreSeparateItemsAndNothingFollowsTheEnd) {
   EXPECT_EQ(output[0].at("arguments"), R"({"x":1})");
   EXPECT_EQ(output[1].at("call_id"), "call_b");
   EXPECT_EQ(output[1].at("arguments"), "{}");
+}
+
+// OpenAI's reasoning summaries stream as summary events and end in an item
+// with its encrypted_content; an Anthropic signature rides in
+// encrypted_content behind the marker, so that it comes back to Anthropic.
+TEST(ResponsesStream, ReasoningSummaryAndOpaqueStateReachTheClient) {
+  const auto stream = encode(decode("codex", fixture_file("openai_responses/stream_reasoning_tool.sse"), 0));
+  const auto response = check_stream(stream);
+  std::vector<std::string> types;
+  for (const auto& e : parse_events(stream)) types.push_back(e.type);
+  const std::vector<std::string> head(types.begin(), types.begin() + 6);
+  EXPECT_EQ(head, (std::vector<std::string>{"response.created", "response.in_progress", "response.output_item.added",
+                                            "response.reasoning_summary_part.added",
+                                            "response.reasoning_summary_text.delta",
+                                            "response.reasoning_summary_text.delta"}));
+  EXPECT_NE(std::find(types.begin(), types.end(), "response.reasoning_summary_part.done"), types.end());
+  const auto& item = response.at("output").at(0).as_object();
+  EXPECT_EQ(item.at("type"), "reasoning");
+  EXPECT_EQ(item.at("encrypted_content"), "gAAAAABencrypted==");
+  EXPECT_EQ(item.at("summary").at(0).at("type"), "summary_text");
+  EXPECT_EQ(item.at("summary").at(0).at("text"), "**Weather** I should call the tool — é.\n\nParis it is.");
+  EXPECT_FALSE(item.contains("content"));
+  EXPECT_EQ(response.at("output").at(1).at("call_id"), "call_W1");
+
+  const auto anthropic = check_stream(encode(decode("anthropic", fixture_file("anthropic/stream_thinking.sse"), 0)));
+  const auto& thinking = anthropic.at("output").at(0).as_object();
+  EXPECT_EQ(thinking.at("type"), "reasoning");
+  EXPECT_EQ(str(thinking.at("encrypted_content")).rfind("aisbf-signature:", 0), 0u);
+  EXPECT_EQ(thinking.at("content").at(0).at("type"), "reasoning_text");
+}
+
+// A relayed upstream stream that breaks: the tail continues its numbering
+// and names its response.
+TEST(ResponsesStream, ARelayedStreamsFailureContinuesItsNumbering) {
+  RelayedResponsesStream relayed;
+  relayed.saw("response.created", R"({"type":"response.created","sequence_number":0,"response":{"id":"resp_up","model":"o4-mini","output":[]}})");
+  relayed.saw("response.in_progress", R"({"type":"response.in_progress","sequence_number":1,"response":{"id":"other"}})");
+  relayed.saw("response.output_text.delta", R"({"type":"response.output_text.delta","sequence_number":2,"delta":"x"})");
+  auto error = make_error(ErrorKind::upstream_protocol, "it closed without its final event");
+  const auto events = parse_events(relayed.failure(error));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "error");
+  EXPECT_EQ(events[0].data.at("sequence_number"), 3);
+  EXPECT_EQ(events[0].data.at("message"), "it closed without its final event");
+  EXPECT_EQ(events[1].type, "response.failed");
+  EXPECT_EQ(events[1].data.at("sequence_number"), 4);
+  EXPECT_EQ(events[1].data.at("response").at("id"), "resp_up");
+  EXPECT_EQ(events[1].data.at("response").at("model"), "o4-mini");
+  EXPECT_EQ(events[1].data.at("response").at("status"), "failed");
+
+  RelayedResponsesStream unnamed;  // a first event that is not response.created: an id of ours
+  unnamed.saw("response.output_text.delta", "{}");
+  const auto tail = parse_events(unnamed.failure(error));
+  EXPECT_EQ(tail.at(0).data.at("sequence_number"), 1);
+  EXPECT_EQ(str(tail.at(1).data.at("response").at("id")).rfind("resp_", 0), 0u);
 }
 
 TEST(ResponsesStream, EmptyStreamIsStillACompleteResponse) {

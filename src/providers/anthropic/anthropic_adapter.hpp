@@ -10,7 +10,7 @@ class AnthropicAdapter final : public ProviderAdapter {
  public:
   std::string_view type() const override { return "anthropic"; }
   // An Anthropic Messages body goes to an Anthropic upstream as it is.
-  bool accepts_anthropic_passthrough() const override { return true; }
+  BodyFormat passthrough_format() const override { return BodyFormat::anthropic_messages; }
   // x-api-key, anthropic-version, then the provider's extra headers (a
   // header of the same name replaces ours, e.g. anthropic-version).
   HeaderList auth_headers(const UpstreamTarget& target) const override;

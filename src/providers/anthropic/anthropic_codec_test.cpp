@@ -110,8 +110,7 @@ TEST(AnthropicCodec, AuthHeadersAndPaths) {
   EXPECT_EQ(path("https://v1"), "/v1/messages");  // a host named v1 is not a path
   EXPECT_EQ(adapter.type(), "anthropic");
   EXPECT_EQ(anthropic_adapter().type(), "anthropic");
-  EXPECT_FALSE(anthropic_adapter().accepts_openai_passthrough());
-  EXPECT_TRUE(anthropic_adapter().accepts_anthropic_passthrough());
+  EXPECT_EQ(anthropic_adapter().passthrough_format(), BodyFormat::anthropic_messages);
 }
 
 TEST(AnthropicCodec, ToolChoiceModes) {

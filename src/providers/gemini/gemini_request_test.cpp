@@ -81,7 +81,7 @@ TEST(GeminiRequest, EncodesRichMultiTurnRequest) {
 TEST(GeminiRequest, HeadersAndPaths) {
   const auto& adapter = gemini_adapter();
   EXPECT_EQ(adapter.type(), "google");
-  EXPECT_FALSE(adapter.accepts_openai_passthrough());
+  EXPECT_EQ(adapter.passthrough_format(), BodyFormat::none);
   UpstreamTarget t = target();
   t.extra_headers = {{"x-goog-user-project", "proj-1"}};
   EXPECT_EQ(adapter.auth_headers(t), (HeaderList{{"x-goog-api-key", "AIza-test"}, {"x-goog-user-project", "proj-1"}}));

@@ -129,7 +129,7 @@ TEST(OllamaCodec, ChatPathAndAuth) {
   EXPECT_EQ(adapter.auth_headers(t), (HeaderList{{"Authorization", "Bearer k"}, {"X-Team", "a"}}));
   EXPECT_EQ(adapter.type(), "ollama");
   EXPECT_EQ(adapter.stream_framing(), StreamFraming::ndjson);
-  EXPECT_FALSE(adapter.accepts_openai_passthrough());
+  EXPECT_EQ(adapter.passthrough_format(), BodyFormat::none);
   EXPECT_EQ(&ollama_adapter(), &ollama_adapter());
   EXPECT_EQ(ollama_adapter().type(), "ollama");
 }

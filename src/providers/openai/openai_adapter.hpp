@@ -15,7 +15,7 @@ namespace aisbf::openai {
 class OpenAiAdapter final : public ProviderAdapter {
  public:
   std::string_view type() const override { return "openai"; }
-  bool accepts_openai_passthrough() const override { return true; }
+  BodyFormat passthrough_format() const override { return BodyFormat::openai_chat; }
   HeaderList auth_headers(const UpstreamTarget& target) const override;
   std::string chat_path(const UpstreamTarget& target, bool stream) const override;
   Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const override;
@@ -36,6 +36,10 @@ class OpenAiAdapter final : public ProviderAdapter {
 // endpoint, as the target's preset wants it (Azure: the deployment's path
 // and api-version, openai_request.cpp).
 std::string operation_path(const UpstreamTarget& target, std::string_view operation);
+// `tool_choice` on OpenAI's wires: "none", "auto", "required", or one
+// function — nested (`{type, function:{name}}`) for chat completions, flat
+// (`{type, name}`, `flat`) for the Responses API. nullopt: unset.
+std::optional<boost::json::value> encode_tool_choice(const ToolChoice& choice, bool flat);
 // The `model` a translated body names: Azure's v1 API takes the deployment.
 std::string_view body_model(const UpstreamTarget& target);
 

@@ -367,7 +367,7 @@ TEST(ProviderRegistry, FindsOpenAi) {
   const ProviderAdapter* adapter = find_provider_adapter("openai");
   ASSERT_NE(adapter, nullptr);
   EXPECT_EQ(adapter->type(), "openai");
-  EXPECT_TRUE(adapter->accepts_openai_passthrough());
+  EXPECT_EQ(adapter->passthrough_format(), BodyFormat::openai_chat);
   EXPECT_EQ(find_provider_adapter("cohere"), nullptr);  // listed by AISBF, never built
   EXPECT_EQ(find_provider_adapter(""), nullptr);
 }

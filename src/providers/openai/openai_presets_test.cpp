@@ -98,7 +98,7 @@ TEST(OpenAiPresets, EveryPresetTypeUsesTheOpenAiAdapter) {
     const ProviderAdapter* adapter = find_provider_adapter(preset.name);
     ASSERT_NE(adapter, nullptr) << preset.name;
     EXPECT_EQ(adapter->type(), "openai");
-    EXPECT_TRUE(adapter->accepts_openai_passthrough()) << preset.name;  // bytes as the client sent them
+    EXPECT_EQ(adapter->passthrough_format(), BodyFormat::openai_chat) << preset.name;  // bytes as the client sent them
   }
   EXPECT_EQ(find_provider_adapter("groqq"), nullptr);
   EXPECT_EQ(find_provider_adapter("anthropic")->type(), "anthropic");

@@ -112,22 +112,6 @@ json::array encode_tools(const std::vector<ToolDefinition>& tools) {
   return out;
 }
 
-std::optional<json::value> encode_tool_choice(const ToolChoice& choice) {
-  switch (choice.mode) {
-    case ToolChoiceMode::unset:
-      return std::nullopt;
-    case ToolChoiceMode::none:
-      return json::value("none");
-    case ToolChoiceMode::auto_:
-      return json::value("auto");
-    case ToolChoiceMode::required:
-      return json::value("required");
-    case ToolChoiceMode::specific:
-      return json::value{{"type", "function"}, {"function", {{"name", choice.name}}}};
-  }
-  return std::nullopt;
-}
-
 // `stream_options` is a 400 without `stream: true` (PROTOCOLS.md §1.1, trap 11):
 // only sent with a stream, merged with any options the caller sent.
 void add_stream_fields(const ChatRequest& request, json::object& body) {
@@ -197,7 +181,7 @@ json::object encode_body(const ChatRequest& request, const UpstreamTarget& targe
   for (const auto& message : request.messages) append_message(message, messages);
   body["messages"] = std::move(messages);
   if (!request.tools.empty()) body["tools"] = encode_tools(request.tools);
-  if (auto choice = encode_tool_choice(request.tool_choice)) body["tool_choice"] = std::move(*choice);
+  if (auto choice = encode_tool_choice(request.tool_choice, false)) body["tool_choice"] = std::move(*choice);
   if (request.max_tokens) body["max_tokens"] = *request.max_tokens;
   if (request.temperature) body["temperature"] = *request.temperature;
   if (request.top_p) body["top_p"] = *request.top_p;
@@ -329,6 +313,23 @@ void apply_quirks(const OpenAiPreset& preset, const PresetQuirks& quirks, json::
 }
 
 }  // namespace
+
+std::optional<json::value> encode_tool_choice(const ToolChoice& choice, bool flat) {
+  switch (choice.mode) {
+    case ToolChoiceMode::unset:
+      return std::nullopt;
+    case ToolChoiceMode::none:
+      return json::value("none");
+    case ToolChoiceMode::auto_:
+      return json::value("auto");
+    case ToolChoiceMode::required:
+      return json::value("required");
+    case ToolChoiceMode::specific:
+      if (flat) return json::value{{"type", "function"}, {"name", choice.name}};
+      return json::value{{"type", "function"}, {"function", {{"name", choice.name}}}};
+  }
+  return std::nullopt;
+}
 
 HeaderList OpenAiAdapter::auth_headers(const UpstreamTarget& target) const {
   HeaderList headers;

@@ -1,0 +1,53 @@
+// The envelope scan of a Responses body (what passthrough reads without
+// decoding it) and with_model, which rewrites only the model's bytes.
+#include "pipeline/chat_envelope.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aisbf {
+namespace {
+
+TEST(ResponsesEnvelope, ReadsModelStreamToolsAndRoom) {
+  const std::string body =
+      R"({"model":"resp/o4-mini","input":[{"role":"user","content":"hi"}],"stream":true,)"
+      R"("tools":[{"type":"web_search"}],"max_output_tokens":300,"store":false})";
+  auto env = scan_chat_envelope(body, IngressFormat::openai_responses);
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->model, "resp/o4-mini");
+  EXPECT_TRUE(env->stream);
+  EXPECT_TRUE(env->include_usage);  // response.completed always carries usage
+  EXPECT_TRUE(env->has_tools);
+  EXPECT_EQ(env->max_tokens, 300);
+  EXPECT_EQ(with_model(body, *env, "o4-mini"),
+            R"({"model":"o4-mini","input":[{"role":"user","content":"hi"}],"stream":true,)"
+            R"("tools":[{"type":"web_search"}],"max_output_tokens":300,"store":false})");
+
+  auto plain = scan_chat_envelope(R"({"model":"m","input":"x","tools":[]})", IngressFormat::openai_responses);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->stream);
+  EXPECT_FALSE(plain->include_usage);
+  EXPECT_FALSE(plain->has_tools);
+  EXPECT_FALSE(plain->max_tokens);
+}
+
+TEST(ResponsesEnvelope, ErrorsNameTheField) {
+  struct Case {
+    const char* body;
+    const char* param;
+    const char* code;
+  };
+  for (const Case& c : {Case{R"({"input":"x"})", "model", "missing_field"},
+                        Case{R"({"model":null,"input":"x"})", "model", "missing_field"},
+                        Case{R"({"model":3,"input":"x"})", "model", "invalid_type"},
+                        Case{R"({"model":"","input":"x"})", "model", "invalid_value"},
+                        Case{R"({"model":"m",)", "", "invalid_json"}}) {
+    auto env = scan_chat_envelope(c.body, IngressFormat::openai_responses);
+    ASSERT_FALSE(env) << c.body;
+    EXPECT_EQ(env.error().status, 400) << c.body;
+    EXPECT_EQ(env.error().param, c.param) << c.body;
+    EXPECT_EQ(env.error().code, c.code) << c.body;
+  }
+}
+
+}  // namespace
+}  // namespace aisbf

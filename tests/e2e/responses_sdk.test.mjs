@@ -3,7 +3,9 @@
 // Anthropic provider: the gateway translates the Responses request to the
 // provider's protocol and the answer (or its stream of events) back. Text, a
 // function-tool round trip, JSON schema output and errors (before the head:
-// the SDK's APIError; mid-stream: the `error` event).
+// the SDK's APIError; mid-stream: the `error` event). Stored responses:
+// previous_response_id across provider types, responses.retrieve,
+// responses.inputItems.list (paged) and responses.delete.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProvidersStack, OpenAI, upstreamChatRequests } from './common.mjs';
@@ -176,4 +178,63 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
       });
     });
   }
+});
+
+// A kept response is written just after its answer: retried briefly.
+async function retrieveKept(client, id) {
+  for (let i = 0; ; ++i) {
+    try {
+      return await client.responses.retrieve(id);
+    } catch (err) {
+      if (!(err instanceof OpenAI.NotFoundError) || i >= 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+describe('openai sdk stored responses', { timeout: 120000 }, () => {
+  let s;
+  let client;
+  before(async () => {
+    s = await startProvidersStack({ token: TOKEN, types: TYPES });
+    client = s.client();
+  });
+  after(async () => { await s?.stop(); });
+
+  it('previous_response_id, retrieve, inputItems.list and delete', async () => {
+    const first = await client.responses.create({ model: 'openai/mock-model', input: 'my name is Ada' });
+    const kept = await retrieveKept(client, first.id);
+    assert.equal(kept.id, first.id);
+    assert.equal(kept.output_text, 'You said: my name is Ada');
+    await s.mock.reset();
+    // Continued on another provider type, streamed: the upstream gets the whole conversation.
+    const stream = client.responses.stream({ model: 'anthropic/mock-model', previous_response_id: first.id, input: 'what is my name?' });
+    const second = await stream.finalResponse();
+    assert.equal(second.output_text, 'You said: what is my name?');
+    const [q] = await upstreamChatRequests(s.mock);
+    assert.ok(q.body.includes('my name is Ada') && q.body.includes('You said: my name is Ada'), q.body);
+    await retrieveKept(client, second.id);
+    // The SDK pages through every item (two at a time), oldest first.
+    const items = [];
+    for await (const item of client.responses.inputItems.list(second.id, { order: 'asc', limit: 2 })) items.push(item);
+    assert.deepEqual(items.map((i) => i.role), ['user', 'assistant', 'user']);
+    assert.equal(items[0].content[0].text, 'my name is Ada');
+    assert.equal(items[1].id, first.output[0].id);
+    assert.equal(items[2].content[0].text, 'what is my name?');
+    const page = await client.responses.inputItems.list(second.id, { limit: 1 });
+    assert.equal(page.data.length, 1);
+    assert.equal(page.data[0].content[0].text, 'what is my name?');  // newest first by default
+    assert.equal(page.has_more, true);
+    // Delete: the SDK resolves; then retrieve and a continuation fail.
+    await client.responses.delete(second.id);
+    await assert.rejects(client.responses.retrieve(second.id), (err) => err instanceof OpenAI.NotFoundError);
+    await assert.rejects(client.responses.create({ model: 'openai/mock-model', previous_response_id: second.id, input: 'x' }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+        assert.equal(err.code, 'previous_response_not_found');
+        return true;
+      });
+    // The first is still kept.
+    assert.equal((await client.responses.retrieve(first.id)).id, first.id);
+  });
 });

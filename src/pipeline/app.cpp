@@ -71,7 +71,9 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
   if (accounts_) {  // users' namespaces read the same store, on the same DB threads
     user_views_->attach(&accounts_->store(), &accounts_->db(), &accounts_->index(),
                         options_.config_dir / "secret.key");
-    stored_responses_ = std::make_unique<StoredResponses>(accounts_->store(), accounts_->db());
+    // Kept Responses answers (stored_responses.hpp): on the same store and DB threads.
+    if (auto* responses = store::response_store_of(accounts_->store()))
+      state_->stored_responses = std::make_unique<StoredResponses>(*responses, accounts_->db());
   }
   replace_config(std::move(config));
 }
@@ -229,7 +231,6 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.principal = std::move(admission.principal);
   ctx.namespace_user = ctx.principal.config_namespace();  // model ids resolve in the caller's namespace
   ctx.user_views = user_views_.get();
-  ctx.stored_responses = stored_responses_.get();
   if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;

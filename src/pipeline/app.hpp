@@ -30,7 +30,6 @@ namespace store {
 class Store;
 }
 class Accounts;
-class StoredResponses;
 
 struct AppOptions {
   std::filesystem::path config_dir;  // where reloads read the four files
@@ -113,9 +112,6 @@ class App {
   std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
   mcp::Sessions mcp_sessions_{1'000, std::chrono::hours(1)};
   std::unique_ptr<Accounts> accounts_;
-  // On the accounts' store and DB threads; its writes hold only what the
-  // pool joins before the store goes (stored_responses.hpp).
-  std::unique_ptr<StoredResponses> stored_responses_;
   QuotaReconciler quota_reconciler_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read

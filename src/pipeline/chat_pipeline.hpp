@@ -21,8 +21,7 @@ namespace aisbf {
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
-// OpenAI Responses: always translated through canonical types. Continues a
-// stored conversation and keeps the answer first (responses_routes.cpp).
+// OpenAI Responses (phase 1): always translated through canonical types.
 boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
 

@@ -16,7 +16,6 @@
 namespace aisbf {
 
 struct GatewayState;
-class StoredResponses;
 class UserViews;
 namespace routing {
 class RoutingTable;
@@ -73,8 +72,6 @@ struct RequestContext {
   std::string namespace_user;
   std::shared_ptr<const routing::UserView> user_view;
   UserViews* user_views = nullptr;  // the App's cache of users' views
-  // The kept OpenAI Responses answers (stored_responses.hpp); null without a store.
-  StoredResponses* stored_responses = nullptr;
   CancelSlot cancel;
   IngressFormat format = IngressFormat::openai_chat;  // errors are written in this format
   HeaderList response_headers;  // added to a successful answer's head (which rotation candidate served)

@@ -4,6 +4,7 @@
 
 #include "api/openai/responses_history.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/gateway_state.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/response_capture.hpp"
 #include "pipeline/stored_responses.hpp"
@@ -13,13 +14,18 @@ namespace aisbf {
 
 namespace {
 
+StoredResponses* stored_of(const RequestContext& ctx) {
+  return ctx.state != nullptr ? ctx.state->stored_responses.get() : nullptr;
+}
+
 // The stored conversation spliced into the request body, in place: the
 // pipeline then decodes (or forwards) it as any other request. The error
 // to answer otherwise.
 boost::asio::awaitable<std::optional<GatewayError>> continue_conversation(http::Exchange& ex, RequestContext& ctx,
                                                                           const std::string& previous_id) {
-  if (ctx.stored_responses == nullptr) co_return api::previous_response_not_found(previous_id);
-  auto found = co_await ctx.stored_responses->find(ctx.namespace_user, previous_id);
+  StoredResponses* stored = stored_of(ctx);
+  if (stored == nullptr) co_return api::previous_response_not_found(previous_id);
+  auto found = co_await stored->find(ctx.namespace_user, previous_id);
   if (!found) co_return found.take_error();
   if (!*found) co_return api::previous_response_not_found(previous_id);
   const store::StoredResponse& row = **found;
@@ -40,7 +46,7 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
     if (refusal) co_return co_await send_error(ex, *refusal, ctx);
   }
   ExchangeSink client(ex);
-  StoredResponses* stored = ctx.stored_responses;
+  StoredResponses* stored = stored_of(ctx);
   if (!state.store || stored == nullptr) {
     const HttpChat io{ex.request(), ex.upstream_pool(), client, &ex};
     co_return co_await serve_chat_to(io, ctx, scope);
@@ -65,7 +71,7 @@ enum class Action { get, remove, input_items };
 
 // GCC 12: no temporaries inside a co_await full-expression, hence the locals.
 awaitable<void> answer(http::Exchange& ex, RequestContext& ctx, std::string_view id, Action action) {
-  StoredResponses* stored = ctx.stored_responses;
+  StoredResponses* stored = stored_of(ctx);
   const GatewayError not_found = api::response_not_found(id);
   if (stored == nullptr) co_return co_await send_error(ex, not_found, ctx);
   const std::string key(id);

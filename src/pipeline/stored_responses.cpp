@@ -10,8 +10,8 @@
 namespace aisbf {
 
 struct StoredResponses::Shared {
-  explicit Shared(store::Store& s) : store(s) {}
-  store::Store& store;
+  explicit Shared(store::ResponseStore& s) : store(s) {}
+  store::ResponseStore& store;
   std::atomic<std::size_t> pending_bytes{0};
   std::atomic<store::UnixMs> last_prune_ms{0};
 };
@@ -54,14 +54,14 @@ void write_row(StoredResponses::Shared& shared, store::StoredResponse row, const
 
 }  // namespace
 
-StoredResponses::StoredResponses(store::Store& store, DbPool& db)
+StoredResponses::StoredResponses(store::ResponseStore& store, DbPool& db)
     : shared_(std::make_shared<Shared>(store)), db_(db) {}
 
 boost::asio::awaitable<Expected<std::optional<store::StoredResponse>>> StoredResponses::find(const std::string& owner,
                                                                                             const std::string& id) {
   using Found = Expected<std::optional<store::StoredResponse>>;
   if (!api::plausible_response_id(id)) co_return Found(std::nullopt);
-  store::Store& store = shared_->store;
+  store::ResponseStore& store = shared_->store;
   auto found = co_await db_.run([&store, &owner, &id] { return store.find_response(owner, id, now_ms()); });
   if (!found) {
     spdlog::warn("stored responses: reading {} failed: {}", id, found.error().message);
@@ -72,7 +72,7 @@ boost::asio::awaitable<Expected<std::optional<store::StoredResponse>>> StoredRes
 
 boost::asio::awaitable<Expected<bool>> StoredResponses::remove(const std::string& owner, const std::string& id) {
   if (!api::plausible_response_id(id)) co_return Expected<bool>(false);
-  store::Store& store = shared_->store;
+  store::ResponseStore& store = shared_->store;
   auto removed = co_await db_.run([&store, &owner, &id] { return store.delete_response(owner, id, now_ms()); });
   if (removed) co_return Expected<bool>(true);
   if (removed.error().kind == store::StoreError::Kind::not_found) co_return Expected<bool>(false);

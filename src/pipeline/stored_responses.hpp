@@ -22,7 +22,7 @@
 #include "core/expected.hpp"
 #include "pipeline/db_pool.hpp"
 #include "pipeline/response_capture.hpp"
-#include "store/store.hpp"
+#include "store/response_store.hpp"
 
 namespace aisbf {
 
@@ -31,7 +31,7 @@ inline constexpr std::size_t kMaxPendingBytes = 256 * 1024 * 1024;
 
 class StoredResponses {
  public:
-  StoredResponses(store::Store& store, DbPool& db);
+  StoredResponses(store::ResponseStore& store, DbPool& db);
 
   // The unexpired row of (owner, id); nullopt when there is none (or the id
   // could not name one). 503 when the store cannot answer.

@@ -94,6 +94,8 @@ Result<std::int64_t> keep_newest(SqlConnection& conn, std::string_view table, st
   return conn.exec(fmt::format("DELETE FROM {} WHERE {} <= ?", table, time_column), p);
 }
 
+ResponseStore* response_store_of(Store& store) { return dynamic_cast<ResponseStore*>(&store); }
+
 std::unique_ptr<Store> make_sql_store(Dialect dialect, SqlConnector connector) {
   return std::make_unique<SqlStore>(dialect, std::move(connector));
 }

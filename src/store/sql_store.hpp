@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/response_store.hpp"
 #include "store/sql_driver.hpp"
 
 namespace aisbf::store {
@@ -48,7 +49,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<SqlConnection>> idle_;
 };
 
-class SqlStore final : public Store {
+class SqlStore final : public Store, public ResponseStore {
  public:
   SqlStore(Dialect dialect, SqlConnector connector) : dialect_(dialect), pool_(std::move(connector)) {}
 

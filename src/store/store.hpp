@@ -147,19 +147,6 @@ struct StoredVector {
   UnixMs created_ms = 0;
 };
 
-// An OpenAI Responses answer kept for `previous_response_id` and
-// GET/DELETE /v1/responses/{id} (issue 14). Keyed by (owner, id): the owner
-// is the user namespace the request was served in, empty for the global one
-// (global tokens), so another namespace's id is simply not found.
-struct StoredResponse {
-  std::string owner;
-  std::string id;             // the response's id as the client saw it (resp_…)
-  UnixMs created_ms = 0;
-  UnixMs expires_ms = 0;      // never found at or after this time
-  std::string input_json;     // a JSON array: the conversation it answered, each item with an `id`
-  std::string response_json;  // the response object as the client got it
-};
-
 enum class UsageBucket : std::uint8_t { none, hour, day };
 enum class UsageGroup : std::uint8_t { none, user, provider, model, rotation, token };
 
@@ -284,34 +271,6 @@ class Store {
     (void)vectors;
     (void)keep;
     return Done{};
-  }
-
-  // Stored responses. put: inserts or replaces (owner, id). find: the row
-  // unless absent or expired at `now`. delete: not_found when absent (an
-  // expired row is deleted and still not_found). prune: deletes the rows
-  // expired at `now`, then all but the newest `keep` by created_ms; the
-  // count deleted. The defaults keep nothing (put fails, find finds none).
-  virtual Result<Done> put_response(const StoredResponse& response) {
-    (void)response;
-    return StoreError{StoreError::Kind::internal, "this store keeps no responses"};
-  }
-  virtual Result<std::optional<StoredResponse>> find_response(std::string_view owner, std::string_view id,
-                                                              UnixMs now) {
-    (void)owner;
-    (void)id;
-    (void)now;
-    return std::optional<StoredResponse>{};
-  }
-  virtual Result<Done> delete_response(std::string_view owner, std::string_view id, UnixMs now) {
-    (void)owner;
-    (void)id;
-    (void)now;
-    return StoreError{StoreError::Kind::not_found, "no such response"};
-  }
-  virtual Result<std::int64_t> prune_responses(UnixMs now, std::size_t keep) {
-    (void)now;
-    (void)keep;
-    return std::int64_t{0};
   }
 
   // Small named values (the instance's settings that live in the database).

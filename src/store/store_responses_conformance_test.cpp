@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "store/response_store.hpp"
 #include "store/store_test_util.hpp"
 
 namespace aisbf::store::testing {
@@ -18,15 +19,21 @@ StoredResponse stored(std::string owner, std::string id, UnixMs created, UnixMs 
                         R"({"id":"x","object":"response","output":[]})"};
 }
 
+ResponseStore& responses(Store& store) {
+  ResponseStore* out = response_store_of(store);
+  EXPECT_NE(out, nullptr);
+  return *out;
+}
+
 std::optional<StoredResponse> find(Store& store, std::string_view owner, std::string_view id, UnixMs now) {
-  auto r = store.find_response(owner, id, now);
+  auto r = responses(store).find_response(owner, id, now);
   EXPECT_TRUE(r.ok()) << r.error().message;
   return r.ok() ? r.value() : std::nullopt;
 }
 
 TEST_P(StoreConformance, ResponsesAreKeyedByOwnerAndId) {
-  ASSERT_TRUE(store_->put_response(stored("", "resp_1", 10, 1000, "global")).ok());
-  ASSERT_TRUE(store_->put_response(stored("alice", "resp_1", 11, 1000, "alice's")).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("", "resp_1", 10, 1000, "global")).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("alice", "resp_1", 11, 1000, "alice's")).ok());
   auto global = find(*store_, "", "resp_1", 100);
   ASSERT_TRUE(global.has_value());
   EXPECT_EQ(global->owner, "");
@@ -42,28 +49,28 @@ TEST_P(StoreConformance, ResponsesAreKeyedByOwnerAndId) {
 }
 
 TEST_P(StoreConformance, AnExpiredResponseIsNeverFound) {
-  ASSERT_TRUE(store_->put_response(stored("", "resp_1", 10, 500)).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("", "resp_1", 10, 500)).ok());
   EXPECT_TRUE(find(*store_, "", "resp_1", 499).has_value());
   EXPECT_FALSE(find(*store_, "", "resp_1", 500).has_value());
-  auto gone = store_->delete_response("", "resp_1", 500);
+  auto gone = responses(*store_).delete_response("", "resp_1", 500);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().kind, StoreError::Kind::not_found);
 }
 
 TEST_P(StoreConformance, AResponseIsReplacedInPlaceAndDeletedOnce) {
-  ASSERT_TRUE(store_->put_response(stored("", "resp_1", 10, 1000, "first")).ok());
-  ASSERT_TRUE(store_->put_response(stored("", "resp_1", 20, 2000, "second")).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("", "resp_1", 10, 1000, "first")).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("", "resp_1", 20, 2000, "second")).ok());
   auto got = find(*store_, "", "resp_1", 100);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->created_ms, 20);
   EXPECT_NE(got->input_json.find("second"), std::string::npos);
   // Another owner cannot delete it.
-  auto other = store_->delete_response("alice", "resp_1", 100);
+  auto other = responses(*store_).delete_response("alice", "resp_1", 100);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().kind, StoreError::Kind::not_found);
-  ASSERT_TRUE(store_->delete_response("", "resp_1", 100).ok());
+  ASSERT_TRUE(responses(*store_).delete_response("", "resp_1", 100).ok());
   EXPECT_FALSE(find(*store_, "", "resp_1", 100).has_value());
-  auto again = store_->delete_response("", "resp_1", 100);
+  auto again = responses(*store_).delete_response("", "resp_1", 100);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().kind, StoreError::Kind::not_found);
 }
@@ -72,13 +79,13 @@ TEST_P(StoreConformance, ResponsesArePrunedByExpiryThenAge) {
   // Six rows created at 100…105; two expire at 300, the rest at 1000.
   for (int i = 0; i < 6; ++i) {
     const UnixMs expires = i < 2 ? 300 : 1000;
-    ASSERT_TRUE(store_->put_response(stored("", fmt::format("resp_{}", i), 100 + i, expires)).ok());
+    ASSERT_TRUE(responses(*store_).put_response(stored("", fmt::format("resp_{}", i), 100 + i, expires)).ok());
   }
-  auto pruned = store_->prune_responses(300, 100);
+  auto pruned = responses(*store_).prune_responses(300, 100);
   ASSERT_TRUE(pruned.ok()) << pruned.error().message;
   EXPECT_EQ(pruned.value(), 2);
   // Past the bound: the oldest go.
-  pruned = store_->prune_responses(300, 3);
+  pruned = responses(*store_).prune_responses(300, 3);
   ASSERT_TRUE(pruned.ok()) << pruned.error().message;
   EXPECT_EQ(pruned.value(), 1);
   for (int i = 0; i < 6; ++i)
@@ -91,7 +98,7 @@ TEST_P(StoreConformance, ALargeResponseRoundTrips) {
   while (big.size() < 3 * 1024 * 1024) big += "\\\"é€𝄞 line\\n";
   StoredResponse row = stored("alice", "resp_big", 1, 1000);
   row.response_json = fmt::format(R"({{"id":"resp_big","text":"{}"}})", big);
-  ASSERT_TRUE(store_->put_response(row).ok());
+  ASSERT_TRUE(responses(*store_).put_response(row).ok());
   auto got = find(*store_, "alice", "resp_big", 2);
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->response_json, row.response_json);

@@ -513,17 +513,6 @@ export function stable(obj) {
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'google', 'ollama'];
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-// A user made through the admin API with `adminHeaders` (a global token
-// counts as an admin), and an API token of theirs.
-export async function makeUserToken(s, username, adminHeaders) {
-  const u = await post(s.u('/api/admin/users'), { username, password: `pw-${username}-123456`, role: 'user' },
-    { headers: adminHeaders });
-  assert.equal(u.status, 201, u.text);
-  const t = await post(s.u(`/api/admin/users/${username}/tokens`), { description: 'tests' }, { headers: adminHeaders });
-  assert.equal(t.status, 201, t.text);
-  return t.json().token;
-}
-
 // A provider of `type` on the mock; `id` defaults to the type's name.
 export function typedProvider(type, mockUrl, { id = type, ...extra } = {}) {
   const base = mockProvider(mockUrl, { id, ...extra });

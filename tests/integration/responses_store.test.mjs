@@ -10,13 +10,16 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, startGateway, typedProviders, request, get, post, stream, assertError, upstreamChatRequests, delay,
-  makeUserToken,
+  createUser, createToken, bearer,
 } from './harness.mjs';
 
 const ADMIN = 'global-admin-token';
 const admin = { authorization: `Bearer ${ADMIN}` };
-const bearer = (t) => ({ authorization: `Bearer ${t}` });
 const del = (url, opts = {}) => request(url, { ...opts, method: 'DELETE' });
+async function userToken(s, username) {
+  await createUser(s.url, admin, { username });
+  return (await createToken(s.url, admin, username)).token;
+}
 const text = (response) => response.output.filter((i) => i.type === 'message').map((i) => i.content[0].text).join('');
 
 
@@ -45,8 +48,8 @@ describe('stored responses', { timeout: 120000 }, () => {
       auth: { enabled: true, tokens: [ADMIN] },
       providers: (u) => typedProviders(u, ['openai', 'anthropic', 'google']),
     });
-    alice = await makeUserToken(s, 'alice', admin);
-    bob = await makeUserToken(s, 'bob', admin);
+    alice = await userToken(s, 'alice');
+    bob = await userToken(s, 'bob');
   });
   after(async () => { await s?.stop(); });
   beforeEach(async () => { await s.mock.reset(); });

@@ -39,8 +39,8 @@ TEST(ConfigResponsesStore, RefusesWhatCannotBeKept) {
   LoadResult result = load_aisbf(R"({"responses": {"store_ttl_seconds": 0, "max_stored": "many"}})");
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(formatted(result.diagnostics),
-            (std::vector<std::string>{kA + "responses.store_ttl_seconds: must be >= 1",
-                                      kA + "responses.max_stored: expected an integer, got string"}));
+            (std::vector<std::string>{kA + "responses.max_stored: expected an integer, got string",
+                                      kA + "responses.store_ttl_seconds: must be between 1 and 315360000"}));
 }
 
 }  // namespace

@@ -165,8 +165,8 @@ const Steps kVersion5 = {
 // (its input items, each with an id) and the response object the client
 // saw, for previous_response_id and GET/DELETE /v1/responses/{id}. Keyed by
 // (owner, id): owner is the user namespace, '' the global one, so another
-// namespace's id is simply absent. Pruned by expires_ms (TTL) and, past the
-// row bound, by created_ms: both indexed.
+// namespace's id is simply absent. Pruned by expires_ms (TTL) and, past an
+// owner's row bound, by (owner, created_ms): both indexed.
 const Steps kVersion6 = {
     R"(CREATE TABLE IF NOT EXISTS stored_responses (
   owner VARCHAR(64) NOT NULL,
@@ -177,7 +177,7 @@ const Steps kVersion6 = {
   response_json {DOC} NOT NULL,
   PRIMARY KEY (owner, id)){TABLE})",
     "CREATE INDEX IF NOT EXISTS stored_responses_by_expiry ON stored_responses (expires_ms)",
-    "CREATE INDEX IF NOT EXISTS stored_responses_by_time ON stored_responses (created_ms)",
+    "CREATE INDEX IF NOT EXISTS stored_responses_by_owner_time ON stored_responses (owner, created_ms)",
 };
 
 // Index i holds the steps of version i + 1. Released versions are frozen:

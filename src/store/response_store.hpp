@@ -38,9 +38,11 @@ class ResponseStore {
                                                               UnixMs now) = 0;
   // not_found when absent or expired (an expired row is left to prune).
   virtual Result<Done> delete_response(std::string_view owner, std::string_view id, UnixMs now) = 0;
-  // Deletes the rows expired at `now`, then all but the newest `keep` by
-  // created_ms; the count deleted.
-  virtual Result<std::int64_t> prune_responses(UnixMs now, std::size_t keep) = 0;
+  // Deletes the rows (of every owner) expired at `now`; the count deleted.
+  virtual Result<std::int64_t> prune_expired_responses(UnixMs now) = 0;
+  // Deletes all but `owner`'s newest `keep` rows by created_ms (rows of the
+  // same created_ms at the edge go together); the count deleted.
+  virtual Result<std::int64_t> keep_newest_responses(std::string_view owner, std::size_t keep) = 0;
 };
 
 // The store's ResponseStore, or null when it keeps no responses (a test's

@@ -99,7 +99,8 @@ class SqlStore final : public Store, public ResponseStore {
   Result<std::optional<StoredResponse>> find_response(std::string_view owner, std::string_view id,
                                                       UnixMs now) override;
   Result<Done> delete_response(std::string_view owner, std::string_view id, UnixMs now) override;
-  Result<std::int64_t> prune_responses(UnixMs now, std::size_t keep) override;
+  Result<std::int64_t> prune_expired_responses(UnixMs now) override;
+  Result<std::int64_t> keep_newest_responses(std::string_view owner, std::size_t keep) override;
 
   Result<std::optional<std::string>> get_meta(std::string_view key) override;
   Result<Done> put_meta(std::string_view key, std::string_view value) override;

@@ -50,14 +50,29 @@ Result<Done> SqlStore::delete_response(std::string_view owner, std::string_view 
   });
 }
 
-Result<std::int64_t> SqlStore::prune_responses(UnixMs now, std::size_t keep) {
+Result<std::int64_t> SqlStore::prune_expired_responses(UnixMs now) {
+  const SqlValue p[] = {now};
+  return write<std::int64_t>(
+      [&](SqlConnection& conn) { return conn.exec("DELETE FROM stored_responses WHERE expires_ms <= ?", p); });
+}
+
+// Per owner, so that one namespace's traffic never evicts another's
+// conversations; indexed by (owner, created_ms).
+Result<std::int64_t> SqlStore::keep_newest_responses(std::string_view owner, std::size_t keep) {
   return transaction<std::int64_t>([&](SqlConnection& conn) -> Result<std::int64_t> {
-    const SqlValue p[] = {now};
-    auto expired = conn.exec("DELETE FROM stored_responses WHERE expires_ms <= ?", p);
-    if (!expired) return expired.error();
-    auto oldest = keep_newest(conn, "stored_responses", "created_ms", keep);
-    if (!oldest) return oldest.error();
-    return expired.value() + oldest.value();
+    std::optional<std::int64_t> edge;
+    const SqlValue who[] = {std::string(owner)};
+    auto r = conn.query(
+        fmt::format("SELECT created_ms FROM stored_responses WHERE owner = ? ORDER BY created_ms DESC LIMIT 1 OFFSET {}",
+                    keep),
+        who, [&](const SqlRow& row) {
+          edge = row.integer(0);
+          return false;
+        });
+    if (!r) return r.error();
+    if (!edge) return std::int64_t{0};
+    const SqlValue p[] = {std::string(owner), *edge};
+    return conn.exec("DELETE FROM stored_responses WHERE owner = ? AND created_ms <= ?", p);
   });
 }
 

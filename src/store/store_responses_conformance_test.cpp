@@ -1,7 +1,7 @@
 // The Store's stored responses (schema version 6), on every backend: found
 // by (owner, id) only, never once expired, replaced in place, deleted once,
-// and pruned by expiry then by age. Part of StoreConformance (instantiated in
-// store_conformance_test.cpp).
+// pruned by expiry and per owner by age; deleting a user deletes its rows.
+// Part of StoreConformance (instantiated in store_conformance_test.cpp).
 #include <string>
 
 #include <fmt/format.h>
@@ -75,21 +75,44 @@ TEST_P(StoreConformance, AResponseIsReplacedInPlaceAndDeletedOnce) {
   EXPECT_EQ(again.error().kind, StoreError::Kind::not_found);
 }
 
-TEST_P(StoreConformance, ResponsesArePrunedByExpiryThenAge) {
-  // Six rows created at 100…105; two expire at 300, the rest at 1000.
+TEST_P(StoreConformance, ExpiredResponsesArePrunedForEveryOwner) {
+  // Rows created at 100…105 of two owners; two expire at 300, the rest at 1000.
   for (int i = 0; i < 6; ++i) {
     const UnixMs expires = i < 2 ? 300 : 1000;
-    ASSERT_TRUE(responses(*store_).put_response(stored("", fmt::format("resp_{}", i), 100 + i, expires)).ok());
+    const std::string owner = i % 2 == 0 ? "" : "alice";
+    ASSERT_TRUE(responses(*store_).put_response(stored(owner, fmt::format("resp_{}", i), 100 + i, expires)).ok());
   }
-  auto pruned = responses(*store_).prune_responses(300, 100);
+  auto pruned = responses(*store_).prune_expired_responses(300);
   ASSERT_TRUE(pruned.ok()) << pruned.error().message;
   EXPECT_EQ(pruned.value(), 2);
-  // Past the bound: the oldest go.
-  pruned = responses(*store_).prune_responses(300, 3);
-  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
-  EXPECT_EQ(pruned.value(), 1);
+  EXPECT_FALSE(find(*store_, "", "resp_0", 200).has_value());
+  EXPECT_FALSE(find(*store_, "alice", "resp_1", 200).has_value());
+  EXPECT_TRUE(find(*store_, "", "resp_2", 200).has_value());
+}
+
+TEST_P(StoreConformance, EachOwnerKeepsItsNewestResponses) {
+  // Alice writes many; bob one, older than all of hers: her bound never evicts his.
+  ASSERT_TRUE(responses(*store_).put_response(stored("bob", "resp_b", 50, 1000)).ok());
   for (int i = 0; i < 6; ++i)
-    EXPECT_EQ(find(*store_, "", fmt::format("resp_{}", i), 300).has_value(), i >= 3) << i;
+    ASSERT_TRUE(responses(*store_).put_response(stored("alice", fmt::format("resp_{}", i), 100 + i, 1000)).ok());
+  auto pruned = responses(*store_).keep_newest_responses("alice", 3);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned.value(), 3);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(find(*store_, "alice", fmt::format("resp_{}", i), 300).has_value(), i >= 3) << i;
+  EXPECT_TRUE(find(*store_, "bob", "resp_b", 300).has_value());
+  pruned = responses(*store_).keep_newest_responses("bob", 1);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(pruned.value(), 0);
+}
+
+TEST_P(StoreConformance, DeletingAUserDeletesItsResponses) {
+  ASSERT_TRUE(store_->create_user(make_user("alice")).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("alice", "resp_1", 10, 1000)).ok());
+  ASSERT_TRUE(responses(*store_).put_response(stored("", "resp_1", 10, 1000)).ok());
+  ASSERT_TRUE(store_->delete_user("alice").ok());
+  EXPECT_FALSE(find(*store_, "alice", "resp_1", 100).has_value());
+  EXPECT_TRUE(find(*store_, "", "resp_1", 100).has_value());
 }
 
 TEST_P(StoreConformance, ALargeResponseRoundTrips) {

@@ -163,14 +163,7 @@ Expected<std::string> expand_previous_response(std::string_view body, const Stor
   root->erase("previous_response_id");
   (*root)["input"] = std::move(items);
   std::string out = json::serialize(*root);
-  if (out.size() > max_bytes) {
-    auto e = make_error(ErrorKind::payload_too_large,
-                        fmt::format("the conversation of previous_response_id '{}' with this input is {} bytes, past "
-                                    "the gateway's body limit of {} bytes; start a new conversation",
-                                    id, out.size(), max_bytes));
-    e.param = "previous_response_id";
-    return e;
-  }
+  if (out.size() > max_bytes) return continuation_too_large(id, out.size(), max_bytes);
   return out;
 }
 
@@ -265,8 +258,13 @@ std::string input_items_page(std::string_view input_json, const InputItemsQuery&
     auto it = std::find_if(all.begin(), all.end(), [&](const json::value& v) { return item_id(v) == id; });
     return static_cast<std::size_t>(it - all.begin());
   };
+  // An unknown id (position == size) lists nothing either way: OpenAI does
+  // not say, and a cursor of another list must not page through this one.
   if (!query.after.empty()) from = std::min(all.size(), position(query.after) + 1);
-  if (!query.before.empty()) to = std::min(to, position(query.before));
+  if (!query.before.empty()) {
+    const std::size_t at = position(query.before);
+    to = at == all.size() ? 0 : std::min(to, at);
+  }
   if (to < from) to = from;
   json::array data;
   // With only `before`, the page is the one just before it.
@@ -295,6 +293,15 @@ bool plausible_response_id(std::string_view id) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
            c == '.';
   });
+}
+
+GatewayError continuation_too_large(std::string_view id, std::size_t bytes, std::size_t max_bytes) {
+  auto e = make_error(ErrorKind::payload_too_large,
+                      fmt::format("the conversation of previous_response_id '{}' with this input is at least {} "
+                                  "bytes, past the gateway's body limit of {} bytes; start a new conversation",
+                                  shown_id(id), bytes, max_bytes));
+  e.param = "previous_response_id";
+  return e;
 }
 
 GatewayError previous_response_not_found(std::string_view id) {

@@ -85,6 +85,9 @@ std::string deleted_response_json(std::string_view id);
 // anything else is simply not found.
 bool plausible_response_id(std::string_view id);
 
+// The 413 of a continuation whose expanded body is (at least) `bytes`.
+GatewayError continuation_too_large(std::string_view id, std::size_t bytes, std::size_t max_bytes);
+
 // 404s in OpenAI's shape: a continuation of an unknown (expired, deleted,
 // another namespace's) response, and GET/DELETE of one.
 GatewayError previous_response_not_found(std::string_view id);

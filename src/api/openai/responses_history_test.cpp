@@ -170,6 +170,10 @@ TEST(ResponsesHistory, InputItemPages) {
   before.limit = 2;
   before.before = "i2";  // desc: i5 i4 i3 | i2 i1
   EXPECT_EQ(ids_of(input_items_page(all, before)), (std::vector<std::string>{"i4", "i3"}));
+  // An unknown `before` lists nothing, as an unknown `after` does.
+  before.before = "nowhere";
+  EXPECT_TRUE(ids_of(input_items_page(all, before), &more).empty());
+  EXPECT_FALSE(more);
 }
 
 TEST(ResponsesHistory, ParsesTheListQuery) {

@@ -10,7 +10,7 @@ boost::asio::awaitable<bool> ResponseCaptureSink::send(int status, std::string_v
     if (body.size() > max_) {
       overflow_ = true;
     } else if (auto final = api::final_response(body)) {
-      captured_ = CapturedResponse{std::move(final->id), std::string(final->json)};
+      found(CapturedResponse{std::move(final->id), std::string(final->json)});
     }
   }
   delivered_ = co_await inner_.send(status, content_type, body, headers);
@@ -21,6 +21,11 @@ boost::asio::awaitable<bool> ResponseCaptureSink::begin_stream(int status, std::
                                                                const HeaderList& headers) {
   streaming_ = status == 200;
   return inner_.begin_stream(status, content_type, headers);
+}
+
+void ResponseCaptureSink::found(CapturedResponse response) {
+  captured_ = std::move(response);
+  if (on_final_) on_final_(*captured_);
 }
 
 void ResponseCaptureSink::scan(std::string_view bytes) {
@@ -38,7 +43,7 @@ void ResponseCaptureSink::scan(std::string_view bytes) {
     }
     if (!event.has_data) continue;
     if (auto final = api::final_response_of_event(event.event, event.data))
-      captured_ = CapturedResponse{std::move(final->id), std::string(final->json)};
+      found(CapturedResponse{std::move(final->id), std::string(final->json)});
   }
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,7 +26,13 @@ struct CapturedResponse {
 
 class ResponseCaptureSink final : public ResponseSink {
  public:
-  ResponseCaptureSink(ResponseSink& inner, std::size_t max_bytes) : inner_(inner), max_(max_bytes), events_(max_bytes) {}
+  // Called with each final response found, BEFORE the bytes that hold it
+  // are forwarded: what it publishes is visible by the time the client
+  // has the answer (the stored responses' pending map).
+  using OnFinal = std::function<void(const CapturedResponse&)>;
+
+  ResponseCaptureSink(ResponseSink& inner, std::size_t max_bytes, OnFinal on_final = {})
+      : inner_(inner), max_(max_bytes), events_(max_bytes), on_final_(std::move(on_final)) {}
   boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
                                     const HeaderList& headers) override;
   boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
@@ -43,10 +50,12 @@ class ResponseCaptureSink final : public ResponseSink {
 
  private:
   void scan(std::string_view bytes);
+  void found(CapturedResponse response);
 
   ResponseSink& inner_;
   std::size_t max_;
   sse::Parser events_;
+  OnFinal on_final_;
   std::optional<CapturedResponse> captured_;
   bool streaming_ = false;  // a 200 stream is being read
   bool delivered_ = false;  // send() or end() reached the client

@@ -66,6 +66,34 @@ TEST(ResponseCapture, KeepsTheCompletedResponseAtEverySplit) {
   }
 }
 
+// The final response is published before the bytes that end it reach the
+// client: a client that has the answer finds it kept (stored_responses.hpp).
+TEST(ResponseCapture, AnnouncesTheFinalResponseBeforeForwardingIt) {
+  const std::string stream = fixture("responses_stream_stored.sse");
+  const std::size_t terminal_end = stream.find("\n\n", stream.find("event: response.completed")) + 2;
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    RecordingSink client;
+    std::vector<std::size_t> seen_at;  // the client's byte count at each announcement
+    ResponseCaptureSink capture(client, 1 << 20, [&](const CapturedResponse& r) {
+      EXPECT_EQ(r.id, "resp_stream1");
+      seen_at.push_back(client.recorded().body.size());
+    });
+    const std::vector<std::size_t> cuts{cut};
+    run([&]() -> asio::awaitable<void> { co_await stream_in_pieces(capture, stream, cuts); });
+    ASSERT_EQ(seen_at.size(), 1u) << cut;
+    EXPECT_LT(seen_at[0], terminal_end) << cut;
+  }
+  const std::string body = R"({"id":"resp_w","object":"response","status":"completed","output":[]})";
+  RecordingSink client;
+  std::vector<std::size_t> seen_at;
+  ResponseCaptureSink capture(client, 1 << 20,
+                              [&](const CapturedResponse&) { seen_at.push_back(client.recorded().body.size()); });
+  const HeaderList none;
+  run([&]() -> asio::awaitable<void> { co_await capture.send(200, "application/json", body, none); });
+  EXPECT_EQ(seen_at, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(client.recorded().body, body);
+}
+
 TEST(ResponseCapture, KeepsItAcrossThreePiecesAndByteByByte) {
   const std::string stream = fixture("responses_stream_stored.sse");
   for (std::size_t a = 1; a < stream.size(); a += 37) {

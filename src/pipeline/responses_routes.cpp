@@ -18,6 +18,14 @@ StoredResponses* stored_of(const RequestContext& ctx) {
   return ctx.state != nullptr ? ctx.state->stored_responses.get() : nullptr;
 }
 
+GatewayError expansion_busy() {
+  auto e = make_error(ErrorKind::unavailable,
+                      "too many long conversations are being continued at once; retry previous_response_id shortly");
+  e.retryable = true;
+  e.retry_after = "1";
+  return e;
+}
+
 // The stored conversation spliced into the request body, in place: the
 // pipeline then decodes (or forwards) it as any other request. The error
 // to answer otherwise.
@@ -29,8 +37,15 @@ boost::asio::awaitable<std::optional<GatewayError>> continue_conversation(http::
   if (!found) co_return found.take_error();
   if (!*found) co_return api::previous_response_not_found(previous_id);
   const store::StoredResponse& row = **found;
-  auto expanded = api::expand_previous_response(ex.request().body(), {row.input_json, row.response_json},
-                                                ctx.config->server.max_body_bytes);
+  const std::size_t max_bytes = ctx.config->server.max_body_bytes;
+  // Its stored input items alone (all in the expanded body, as they were
+  // serialised) pass the limit: the 413 without a parse.
+  if (row.input_json.size() > max_bytes)
+    co_return api::continuation_too_large(previous_id, row.input_json.size(), max_bytes);
+  // The parse and serialisation run on this event loop: bounded across all of them.
+  auto lease = stored->reserve_expansion(row.input_json.size() + row.response_json.size());
+  if (!lease) co_return expansion_busy();
+  auto expanded = api::expand_previous_response(ex.request().body(), {row.input_json, row.response_json}, max_bytes);
   if (!expanded) co_return expanded.take_error();
   ex.request().body() = std::move(*expanded);
   co_return std::nullopt;
@@ -51,15 +66,22 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
     const HttpChat io{ex.request(), ex.upstream_pool(), client, &ex};
     co_return co_await serve_chat_to(io, ctx, scope);
   }
-  ResponseCaptureSink capture(client, kMaxStoredResponseBytes);
+  const ResponsesStoreConfig settings = responses_store_config(*ctx.config);
+  const std::size_t max_row = max_stored_row_bytes(ctx.config->server.max_body_bytes);
+  StoredResponses::PendingHandle pending;
+  // Published before the client gets the final bytes, so that it can
+  // continue, fetch or delete the response the moment it has it.
+  auto announce = [&](const CapturedResponse& response) {
+    stored->settle(std::move(pending), false);
+    pending = stored->announce(ctx.namespace_user, ex.request().body(), response, settings, max_row);
+  };
+  ResponseCaptureSink capture(client, max_row, announce);
   const HttpChat io{ex.request(), ex.upstream_pool(), capture, &ex};
   co_await serve_chat_to(io, ctx, scope);
-  if (auto response = capture.take()) {
-    stored->record(ctx.namespace_user, std::move(ex.request().body()), std::move(*response),
-                   responses_store_config(*ctx.config));
-  } else if (capture.overflowed()) {
-    spdlog::warn("stored responses: an answer past {} bytes was not kept (request {})", kMaxStoredResponseBytes,
-                 ctx.request_id);
+  const bool delivered = capture.take().has_value();
+  stored->settle(std::move(pending), delivered);
+  if (!delivered && capture.overflowed()) {
+    spdlog::warn("stored responses: an answer past {} bytes was not kept (request {})", max_row, ctx.request_id);
   }
 }
 

@@ -180,18 +180,6 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
   }
 });
 
-// A kept response is written just after its answer: retried briefly.
-async function retrieveKept(client, id) {
-  for (let i = 0; ; ++i) {
-    try {
-      return await client.responses.retrieve(id);
-    } catch (err) {
-      if (!(err instanceof OpenAI.NotFoundError) || i >= 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
-
 describe('openai sdk stored responses', { timeout: 120000 }, () => {
   let s;
   let client;
@@ -203,7 +191,7 @@ describe('openai sdk stored responses', { timeout: 120000 }, () => {
 
   it('previous_response_id, retrieve, inputItems.list and delete', async () => {
     const first = await client.responses.create({ model: 'openai/mock-model', input: 'my name is Ada' });
-    const kept = await retrieveKept(client, first.id);
+    const kept = await client.responses.retrieve(first.id);  // there the moment the answer is
     assert.equal(kept.id, first.id);
     assert.equal(kept.output_text, 'You said: my name is Ada');
     await s.mock.reset();
@@ -213,7 +201,6 @@ describe('openai sdk stored responses', { timeout: 120000 }, () => {
     assert.equal(second.output_text, 'You said: what is my name?');
     const [q] = await upstreamChatRequests(s.mock);
     assert.ok(q.body.includes('my name is Ada') && q.body.includes('You said: my name is Ada'), q.body);
-    await retrieveKept(client, second.id);
     // The SDK pages through every item (two at a time), oldest first.
     const items = [];
     for await (const item of client.responses.inputItems.list(second.id, { order: 'asc', limit: 2 })) items.push(item);

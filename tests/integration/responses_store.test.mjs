@@ -4,7 +4,8 @@
 // GET, DELETE and GET …/input_items of kept responses, per namespace (a
 // user's, or the global one for global tokens) with another namespace's
 // id a 404; a failed answer is not kept; expiry (a tiny TTL) and a restart
-// with SQLite. Users and tokens are made through the admin API with a
+// with SQLite; a response is there the moment its answer is (continued,
+// fetched or deleted at once); each namespace keeps its newest max_stored. Users and tokens are made through the admin API with a
 // global token (which counts as an admin).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,15 +24,8 @@ async function userToken(s, username) {
 const text = (response) => response.output.filter((i) => i.type === 'message').map((i) => i.content[0].text).join('');
 
 
-// A kept response is written after the answer, off the request path: poll.
-async function kept(s, id, headers = admin, path = '/v1/responses') {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await get(s.u(`${path}/${id}`), { headers });
-    if (r.status === 200 || Date.now() > deadline) return r;
-    await delay(25);
-  }
-}
+// A kept response is visible the moment its answer is: no polling anywhere.
+const retrieve = (s, id, headers = admin, path = '/v1/responses') => get(s.u(`${path}/${id}`), { headers });
 
 async function create(s, body, headers = admin, path = '/v1/responses') {
   const r = await post(s.u(path), body, { headers });
@@ -56,7 +50,7 @@ describe('stored responses', { timeout: 120000 }, () => {
 
   it('a continuation on another provider type sends the whole conversation, without the old instructions', async () => {
     const first = await create(s, { model: 'openai/mock-model', input: 'first question', instructions: 'OLD-RULE' });
-    assert.equal((await kept(s, first.id)).status, 200);
+    assert.equal((await retrieve(s, first.id)).status, 200);
     await s.mock.reset();
     const second = await create(s, {
       model: 'anthropic/mock-model', previous_response_id: first.id, input: 'second question', instructions: 'NEW-RULE',
@@ -71,7 +65,6 @@ describe('stored responses', { timeout: 120000 }, () => {
     assert.ok(!q.body.includes('OLD-RULE'), q.body);
     assert.ok(q.body.includes('NEW-RULE'), q.body);
     // And a third turn, streamed, on a third type: the chain grows.
-    await kept(s, second.id);
     await s.mock.reset();
     const r = await stream(s.u('/v1/responses'), { model: 'google/mock-model', previous_response_id: second.id, input: 'third', stream: true },
       { headers: admin });
@@ -87,7 +80,7 @@ describe('stored responses', { timeout: 120000 }, () => {
     assert.equal(r.status, 200, r.text);
     const completed = JSON.parse(r.events.at(-1).data);
     assert.equal(completed.type, 'response.completed');
-    const got = await kept(s, completed.response.id);
+    const got = await retrieve(s, completed.response.id);
     assert.equal(got.status, 200, got.text);
     assert.deepEqual(got.json(), completed.response);
   });
@@ -98,7 +91,7 @@ describe('stored responses', { timeout: 120000 }, () => {
       { headers: admin });
     const failedId = JSON.parse(failed.events.at(-1).data).response.id;
     const later = await create(s, { model: 'openai/mock-model', input: 'keep me' });
-    assert.equal((await kept(s, later.id)).status, 200);
+    assert.equal((await retrieve(s, later.id)).status, 200);
     for (const id of [unkept.id, failedId]) {
       assertError(await get(s.u(`/v1/responses/${id}`), { headers: admin }), 404);
       const r = await post(s.u('/v1/responses'), { model: 'openai/mock-model', previous_response_id: id, input: 'x' }, { headers: admin });
@@ -111,7 +104,7 @@ describe('stored responses', { timeout: 120000 }, () => {
 
   it('namespaces: a user\'s responses are theirs; another namespace gets a 404', async () => {
     const mine = await create(s, { model: 'openai/mock-model', input: 'alice asks' }, bearer(alice));
-    assert.equal((await kept(s, mine.id, bearer(alice))).status, 200);
+    assert.equal((await retrieve(s, mine.id, bearer(alice))).status, 200);
     assert.equal((await get(s.u(`/api/user/v1/responses/${mine.id}`), { headers: bearer(alice) })).status, 200);
     assert.equal((await get(s.u(`/api/u/alice/v1/responses/${mine.id}`), { headers: admin })).status, 200);
     for (const [path, headers] of [
@@ -136,7 +129,7 @@ describe('stored responses', { timeout: 120000 }, () => {
 
   it('DELETE answers deleted once; then GET and DELETE are 404s', async () => {
     const one = await create(s, { model: 'openai/mock-model', input: 'delete me' });
-    assert.equal((await kept(s, one.id)).status, 200);
+    assert.equal((await retrieve(s, one.id)).status, 200);
     const d = await del(s.u(`/v1/responses/${one.id}`), { headers: admin });
     assert.equal(d.status, 200, d.text);
     assert.deepEqual(d.json(), { id: one.id, object: 'response', deleted: true });
@@ -146,14 +139,48 @@ describe('stored responses', { timeout: 120000 }, () => {
     assertError(await get(s.u('/v1/responses/resp_never_made'), { headers: admin }), 404);
   });
 
+  it('a response is there the moment its answer is: continued, fetched and deleted at once', async () => {
+    // The row is written off the request path, after the answer: these
+    // requests are sent the instant the answer arrives, many times over.
+    for (let i = 0; i < 30; ++i) {
+      let id;
+      if (i % 2 === 0) {
+        id = (await create(s, { model: 'openai/mock-model', input: `turn ${i}` })).id;
+      } else {
+        const r = await stream(s.u('/v1/responses'), { model: 'openai/mock-model', input: `turn ${i}`, stream: true },
+          { headers: admin });
+        assert.equal(r.status, 200, r.text);
+        id = JSON.parse(r.events.at(-1).data).response.id;
+      }
+      const next = await post(s.u('/v1/responses'), { model: 'openai/mock-model', previous_response_id: id, input: 'again' },
+        { headers: admin });
+      assert.equal(next.status, 200, `turn ${i}: ${next.text}`);
+      assert.equal(text(next.json()), 'You said: again');
+    }
+    for (let i = 0; i < 30; ++i) {
+      const one = await create(s, { model: 'openai/mock-model', input: `fetch ${i}` });
+      const got = await retrieve(s, one.id);
+      assert.equal(got.status, 200, `fetch ${i}: ${got.text}`);
+      assert.equal(got.json().id, one.id);
+      const items = await get(s.u(`/v1/responses/${one.id}/input_items`), { headers: admin });
+      assert.equal(items.status, 200, items.text);
+      assert.equal(items.json().data[0].content[0].text, `fetch ${i}`);
+    }
+    for (let i = 0; i < 30; ++i) {
+      const one = await create(s, { model: 'openai/mock-model', input: `delete ${i}` });
+      const d = await del(s.u(`/v1/responses/${one.id}`), { headers: admin });
+      assert.equal(d.status, 200, `delete ${i}: ${d.text}`);
+      assertError(await retrieve(s, one.id), 404);
+      assertError(await del(s.u(`/v1/responses/${one.id}`), { headers: admin }), 404);
+    }
+  });
+
   it('input_items lists the conversation with ids, a page at a time', async () => {
     const first = await create(s, { model: 'openai/mock-model', input: 'one' });
-    await kept(s, first.id);
     const second = await create(s, {
       model: 'openai/mock-model', previous_response_id: first.id,
       input: [{ role: 'user', content: 'two' }, { role: 'user', content: [{ type: 'input_text', text: 'three' }] }],
     });
-    await kept(s, second.id);
     const all = await get(s.u(`/v1/responses/${second.id}/input_items?order=asc`), { headers: admin });
     assert.equal(all.status, 200, all.text);
     const list = all.json();
@@ -197,17 +224,59 @@ describe('stored responses: expiry and restarts', { timeout: 120000 }, () => {
 
   it('a response past its TTL is gone for GET, input_items and continuations', async () => {
     const one = await create(s, { model: 'openai/mock-model', input: 'short-lived' });
-    assert.equal((await kept(s, one.id)).status, 200);
+    assert.equal((await retrieve(s, one.id)).status, 200);
     await delay(2100);
     assertError(await get(s.u(`/v1/responses/${one.id}`), { headers: admin }), 404);
     assertError(await get(s.u(`/v1/responses/${one.id}/input_items`), { headers: admin }), 404);
     const r = await post(s.u('/v1/responses'), { model: 'openai/mock-model', previous_response_id: one.id, input: 'x' }, { headers: admin });
     assertError(r, 400, 'previous_response_not_found');
   });
+});
+
+// The default TTL here: a restart under a loaded, sanitised build may take
+// longer than a tiny TTL.
+describe('stored responses: restarts and per-namespace bounds', { timeout: 120000 }, () => {
+  let s;
+  let carol;
+  before(async () => {
+    s = await startStack({
+      auth: { enabled: true, tokens: [ADMIN] },
+      aisbf: { responses: { max_stored: 2 } },
+      server: { max_body_bytes: 16384 },
+      providers: (u) => typedProviders(u, ['openai']),
+    });
+    carol = await userToken(s, 'carol');
+  });
+  after(async () => { await s?.stop(); });
+
+  it('a response that could only be continued with a 413 is not kept', async () => {
+    // The mock echoes the input: request and response hold ~10 KB each, past the 16 KiB body limit together.
+    const big = await create(s, { model: 'openai/mock-model', input: 'x'.repeat(10000) });
+    assertError(await retrieve(s, big.id), 404);
+    const r = await post(s.u('/v1/responses'), { model: 'openai/mock-model', previous_response_id: big.id, input: 'x' },
+      { headers: admin });
+    assertError(r, 400, 'previous_response_not_found');
+    const small = await create(s, { model: 'openai/mock-model', input: 'x'.repeat(100) });
+    assert.equal((await retrieve(s, small.id)).status, 200);
+  });
+
+  it('one namespace past max_stored loses its oldest; another keeps its own', async () => {
+    const global = await create(s, { model: 'openai/mock-model', input: 'the global namespace' });
+    const carols = [];
+    for (let i = 0; i < 3; ++i) carols.push(await create(s, { model: 'openai/mock-model', input: `carol ${i}` }, bearer(carol)));
+    // Pruned after the third write: wait for it (ordering, not a time bound).
+    const deadline = Date.now() + 10000;
+    while ((await retrieve(s, carols[0].id, bearer(carol))).status !== 404) {
+      assert.ok(Date.now() < deadline, 'carol\'s oldest was never pruned');
+      await delay(25);
+    }
+    for (const c of carols.slice(1)) assert.equal((await retrieve(s, c.id, bearer(carol))).status, 200);
+    assert.equal((await retrieve(s, global.id)).status, 200);
+  });
 
   it('kept responses survive a restart (SQLite)', async () => {
     const one = await create(s, { model: 'openai/mock-model', input: 'remember across restarts' });
-    assert.equal((await kept(s, one.id)).status, 200);
+    assert.equal((await retrieve(s, one.id)).status, 200);
     await s.gw.stop();  // SIGTERM: the DB threads finish their writes
     s.gw = await startGateway(s.configDir);
     s.url = s.gw.url;

@@ -14,7 +14,7 @@ namespace aisbf {
 
 struct ResponsesStoreConfig {
   std::chrono::seconds ttl{30 * 24 * 3600};  // `store_ttl_seconds`: 30 days, as OpenAI keeps them
-  std::uint64_t max_stored = 100'000;        // `max_stored`: past it the oldest rows go
+  std::uint64_t max_stored = 100'000;        // `max_stored`, per namespace: past it its oldest rows go
 };
 
 // The snapshot's settings (defaults for what it does not set; a loaded

@@ -107,10 +107,15 @@ bool remove(StoredResponses& stored, const std::string& id) {
   return removed && *removed;
 }
 
-TEST(StoredResponses, AnAnnouncedResponseIsFoundBeforeItsWrite) {
+// Two DB threads: a held write on one, reads and deletes on the other.
+class StoredResponsesTest : public ::testing::Test {
+ protected:
   FakeResponses fake;
-  DbPool db(2);
-  StoredResponses stored(fake, db);
+  DbPool db{2};
+  StoredResponses stored{fake, db};
+};
+
+TEST_F(StoredResponsesTest, AnAnnouncedResponseIsFoundBeforeItsWrite) {
   fake.hold(true);
   auto pending = stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes);
   ASSERT_NE(pending, nullptr);
@@ -129,10 +134,7 @@ TEST(StoredResponses, AnAnnouncedResponseIsFoundBeforeItsWrite) {
   EXPECT_EQ(fake.input_of("resp_1"), input);  // the table holds what was served
 }
 
-TEST(StoredResponses, ADeleteBeforeTheWriteMeansItIsNeverWritten) {
-  FakeResponses fake;
-  DbPool db(2);
-  StoredResponses stored(fake, db);
+TEST_F(StoredResponsesTest, ADeleteBeforeTheWriteMeansItIsNeverWritten) {
   auto pending = stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes);
   EXPECT_TRUE(remove(stored, "resp_1"));
   EXPECT_FALSE(find(stored, "resp_1").has_value());
@@ -142,10 +144,7 @@ TEST(StoredResponses, ADeleteBeforeTheWriteMeansItIsNeverWritten) {
   EXPECT_FALSE(fake.has("resp_1"));
 }
 
-TEST(StoredResponses, ADeleteDuringTheWriteDeletesWhatItWrote) {
-  FakeResponses fake;
-  DbPool db(2);
-  StoredResponses stored(fake, db);
+TEST_F(StoredResponsesTest, ADeleteDuringTheWriteDeletesWhatItWrote) {
   fake.hold(true);
   stored.settle(stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes), true);
   fake.wait_for_put();  // the writer has read the entry and is writing
@@ -156,20 +155,14 @@ TEST(StoredResponses, ADeleteDuringTheWriteDeletesWhatItWrote) {
   EXPECT_FALSE(fake.has("resp_1"));
 }
 
-TEST(StoredResponses, AnExceptionInTheWriteIsCaughtAndTheResponseIsNotKept) {
-  FakeResponses fake;
-  DbPool db(2);
-  StoredResponses stored(fake, db);
+TEST_F(StoredResponsesTest, AnExceptionInTheWriteIsCaughtAndTheResponseIsNotKept) {
   fake.fail_writes();
   stored.settle(stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes), true);
   db.join();  // the process is still here
   EXPECT_FALSE(fake.has("resp_1"));
 }
 
-TEST(StoredResponses, AWithdrawnOrOversizedResponseIsNotFound) {
-  FakeResponses fake;
-  DbPool db(2);
-  StoredResponses stored(fake, db);
+TEST_F(StoredResponsesTest, AWithdrawnOrOversizedResponseIsNotFound) {
   auto pending = stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes);
   ASSERT_TRUE(find(stored, "resp_1").has_value());
   stored.settle(std::move(pending), false);  // the client never got it whole
@@ -183,10 +176,7 @@ TEST(StoredResponses, AWithdrawnOrOversizedResponseIsNotFound) {
   EXPECT_FALSE(fake.has("resp_1"));
 }
 
-TEST(StoredResponses, ExpansionIsBoundedAcrossContinuations) {
-  FakeResponses fake;
-  DbPool db(1);
-  StoredResponses stored(fake, db);
+TEST_F(StoredResponsesTest, ExpansionIsBoundedAcrossContinuations) {
   {
     auto a = stored.reserve_expansion(kMaxExpandingBytes - 10);
     ASSERT_TRUE(a.has_value());

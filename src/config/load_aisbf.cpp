@@ -245,6 +245,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   check_condensation_mode(*obj, sink);
   load_request_splitting(*obj, sink, config.request_splitting);
   load_response_cache(*obj, sink, config.response_cache);
+  check_responses_store(*obj, sink);
   load_autoselect_defaults(*obj, sink, config.autoselect_defaults);
   config.aisbf = *obj;
   return true;

@@ -130,6 +130,8 @@ void load_condensation(const json::object& providers_root, DiagSink& sink, Confi
 void check_condensation_mode(const json::object& aisbf_root, DiagSink& sink);
 // aisbf.json `feature_controls.request_splitting` (load_request_splitting.cpp).
 void load_request_splitting(const json::object& aisbf_root, DiagSink& sink, RequestSplittingConfig& out);
+// aisbf.json `responses` (load_responses_store.cpp; read by responses_store_config()).
+void check_responses_store(const json::object& aisbf_root, DiagSink& sink);
 // aisbf.json `response_cache` (load_response_cache.cpp).
 void load_response_cache(const json::object& aisbf_root, DiagSink& sink, ResponseCacheConfig& out);
 // Once every file is loaded: sets config.response_cache.used.

@@ -25,6 +25,7 @@ constexpr FieldSpec kAisbfFields[] = {
     {"autoselect", kOptObject},      {"classify_window", kInteger},  // our additions
     {"signup", kOptObject},          {"routing", kOptObject},          {"smtp", kOptObject},
     {"oauth2", kOptObject},          {"billing", kOptObject},
+    {"responses", kOptObject},
     {"currency", kOptObject},        {"payment_gateways", kOptObject},
 };
 constexpr FieldSpec kServerFields[] = {
@@ -109,6 +110,8 @@ constexpr FieldSpec kDescriptiveFields[] = {
 constexpr FieldSpec kProvidersFileFields[] = {{"providers", kObject}, {"condensation", kOptObject}};
 // Our addition: aisbf.json feature_controls.request_splitting.
 constexpr FieldSpec kRequestSplittingFields[] = {{"overlap_tokens", kInteger}, {"max_chunks", kInteger}};
+// Our addition: aisbf.json responses (stored OpenAI Responses, issue 14).
+constexpr FieldSpec kResponsesStoreFields[] = {{"store_ttl_seconds", kInteger}, {"max_stored", kInteger}};
 constexpr FieldSpec kCondensationFields[] = {
     {"provider_id", kOptString}, {"model", kOptString},  {"rotation_id", kOptString},
     {"enabled", kBool},          {"max_context", kOptInt},
@@ -239,6 +242,10 @@ const Schema& response_cache_schema() {
 }
 const Schema& request_splitting_schema() {
   static const Schema schema{{kRequestSplittingFields}};
+  return schema;
+}
+const Schema& responses_store_schema() {
+  static const Schema schema{{kResponsesStoreFields}};
   return schema;
 }
 const Schema& condensation_schema() {

@@ -16,6 +16,7 @@ const Schema& mcp_schema();
 const Schema& adaptive_schema();  // adaptive_rate_limiting
 const Schema& routing_schema();   // routing (our addition)
 const Schema& database_schema();  // database (read by store/database_settings.hpp)
+const Schema& responses_store_schema();  // responses (our addition: stored OpenAI Responses)
 const Schema& request_splitting_schema();  // feature_controls.request_splitting (our addition)
 const Schema& response_cache_schema();     // response_cache (AISBF's, plus ours)
 const Schema& autoselect_defaults_schema();  // autoselect (our addition)

@@ -19,6 +19,7 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/route_table.hpp"
+#include "pipeline/stored_responses.hpp"
 
 namespace aisbf {
 
@@ -71,6 +72,9 @@ App::App(std::shared_ptr<const Config> config, AppOptions options)
   if (accounts_) {  // users' namespaces read the same store, on the same DB threads
     user_views_->attach(&accounts_->store(), &accounts_->db(), &accounts_->index(),
                         options_.config_dir / "secret.key");
+    // Kept Responses answers (stored_responses.hpp): on the same store and DB threads.
+    if (auto* responses = store::response_store_of(accounts_->store()))
+      state_->stored_responses = std::make_unique<StoredResponses>(*responses, accounts_->db());
   }
   replace_config(std::move(config));
 }

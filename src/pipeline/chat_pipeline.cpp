@@ -111,11 +111,6 @@ boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContex
   return serve_decoded(nullptr, &ex, ctx, scope);
 }
 
-boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
-  ctx.format = IngressFormat::openai_responses;
-  return serve_enveloped(nullptr, &ex, ctx, scope);
-}
-
 boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope) {
   // `io` lives in this frame for the serving coroutine's whole run.
   if (ctx.format == IngressFormat::openai_completions) {

@@ -21,7 +21,9 @@ namespace aisbf {
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
-// OpenAI Responses: forwarded as sent to Responses-api providers, translated for the rest.
+// OpenAI Responses: forwarded as sent to Responses-api providers, translated
+// for the rest; a continuation expanded and the answer kept first
+// (responses_routes.cpp, which defines it).
 boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_count_tokens(http::Exchange& ex, RequestContext& ctx);
 

@@ -6,6 +6,7 @@
 #include "pipeline/context_cache.hpp"
 #include "pipeline/count_pool.hpp"
 #include "pipeline/response_cache.hpp"
+#include "pipeline/stored_responses.hpp"
 #include "pipeline/vector_flights.hpp"
 
 namespace aisbf {

@@ -24,6 +24,7 @@ namespace aisbf {
 class ContextCacheNames;
 class CountPool;
 class ResponseCache;
+class StoredResponses;
 class VectorFlights;
 
 struct GatewayState {
@@ -46,6 +47,9 @@ struct GatewayState {
   std::unique_ptr<ContextCacheNames> context_caches;
   // The response cache (response_cache.hpp); null: none was made at start.
   std::unique_ptr<ResponseCache> response_cache;
+  // The kept OpenAI Responses answers (stored_responses.hpp); null without
+  // a store. Its writes hold only what the DB pool joins before it goes.
+  std::unique_ptr<StoredResponses> stored_responses;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

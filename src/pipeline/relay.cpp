@@ -70,7 +70,11 @@ Drained next_events(sse::Parser& parser, sse::Event& ev, std::string& out, Relay
       if (progress.responses) progress.responses->saw(ev.event, ev.data);
       // A Responses stream's usage comes in its last event (response.completed).
       if (is_last_event(ev) || is_error_event(ev)) progress.ended = true;
-      if (progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
+      // A Responses stream names its events and only the terminal ones carry
+      // usage: the rest (deltas; created/in_progress with "usage":null, the
+      // size of a whole response) are not scanned. An unnamed event is.
+      const bool may_hold_usage = !progress.responses || ev.event.empty() || progress.ended;
+      if (may_hold_usage && progress.usage.read(ev.data, outcome.usage) && !progress.usage.usage_object().empty()) {
         return Drained::usage;  // not Anthropic's message_start nor response.completed: theirs is nested
       }
     }

@@ -10,6 +10,7 @@
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/responses_routes.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
 #include "pipeline/user_routes.hpp"
@@ -225,6 +226,15 @@ const Route kRoutes[] = {
     {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"responses", kPost, "/api/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
     {{"responses", kPost, "/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
+    // Kept Responses answers (responses_routes.hpp), in the caller's namespace.
+    {{"response_get", kGet, "/v1/responses/{id}", kToken}, &responses_routes::get},
+    {{"response_get", kGet, "/api/v1/responses/{id}", kToken}, &responses_routes::get},
+    {{"response_delete", kDelete, "/v1/responses/{id}", kToken, Format::openai_chat, Body::json_if_sent, true},
+     &responses_routes::remove},
+    {{"response_delete", kDelete, "/api/v1/responses/{id}", kToken, Format::openai_chat, Body::json_if_sent, true},
+     &responses_routes::remove},
+    {{"response_input_items", kGet, "/v1/responses/{id}/input_items", kToken}, &responses_routes::input_items},
+    {{"response_input_items", kGet, "/api/v1/responses/{id}/input_items", kToken}, &responses_routes::input_items},
     {{"rotations_chat", kPost, "/api/rotations/chat/completions", kToken, Format::openai_chat, Body::json},
      &rotations_chat},
     {{"autoselect_chat", kPost, "/api/autoselect/chat/completions", kToken, Format::openai_chat, Body::json},
@@ -333,6 +343,12 @@ const Route kRoutes[] = {
      &user_routes::completions},
     {{"user_responses", kPost, "/api/user/v1/responses", kUser, Format::openai_responses, Body::json},
      &user_routes::responses},
+    {{"user_response_get", kGet, "/api/user/v1/responses/{id}", kUser}, &responses_routes::user_get},
+    {{"user_response_delete", kDelete, "/api/user/v1/responses/{id}", kUser, Format::openai_chat,
+      Body::json_if_sent, true},
+     &responses_routes::user_remove},
+    {{"user_response_input_items", kGet, "/api/user/v1/responses/{id}/input_items", kUser},
+     &responses_routes::user_input_items},
     {{"user_provider", kGet, "/api/user/providers/{id}", kUser}, &user_routes::doc_get<DocKind::provider>},
     {{"user_provider", kPut, "/api/user/providers/{id}", kUser, Format::openai_chat, Body::json, true},
      &user_routes::doc_put<DocKind::provider>},
@@ -368,6 +384,12 @@ const Route kRoutes[] = {
      &user_routes::completions},
     {{"u_responses", kPost, "/api/u/{username}/v1/responses", kToken, Format::openai_responses, Body::json},
      &user_routes::responses},
+    {{"u_response_get", kGet, "/api/u/{username}/v1/responses/{id}", kToken}, &responses_routes::user_get},
+    {{"u_response_delete", kDelete, "/api/u/{username}/v1/responses/{id}", kToken, Format::openai_chat,
+      Body::json_if_sent, true},
+     &responses_routes::user_remove},
+    {{"u_response_input_items", kGet, "/api/u/{username}/v1/responses/{id}/input_items", kToken},
+     &responses_routes::user_input_items},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},

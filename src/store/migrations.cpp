@@ -161,10 +161,29 @@ const Steps kVersion5 = {
     "CREATE INDEX IF NOT EXISTS description_vectors_by_time ON description_vectors (created_ms)",
 };
 
+// Stored OpenAI Responses (issue 14): the conversation a response answered
+// (its input items, each with an id) and the response object the client
+// saw, for previous_response_id and GET/DELETE /v1/responses/{id}. Keyed by
+// (owner, id): owner is the user namespace, '' the global one, so another
+// namespace's id is simply absent. Pruned by expires_ms (TTL) and, past an
+// owner's row bound, by (owner, created_ms): both indexed.
+const Steps kVersion6 = {
+    R"(CREATE TABLE IF NOT EXISTS stored_responses (
+  owner VARCHAR(64) NOT NULL,
+  id VARCHAR(128) NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  input_json {DOC} NOT NULL,
+  response_json {DOC} NOT NULL,
+  PRIMARY KEY (owner, id)){TABLE})",
+    "CREATE INDEX IF NOT EXISTS stored_responses_by_expiry ON stored_responses (expires_ms)",
+    "CREATE INDEX IF NOT EXISTS stored_responses_by_owner_time ON stored_responses (owner, created_ms)",
+};
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
 const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
-                                                         &kVersion5};
+                                                         &kVersion5, &kVersion6};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "

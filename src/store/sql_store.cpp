@@ -79,6 +79,23 @@ Result<Done> expect_one_row(Result<std::int64_t> changed, std::string_view what)
   return Done{};
 }
 
+Result<std::int64_t> keep_newest(SqlConnection& conn, std::string_view table, std::string_view time_column,
+                                 std::size_t keep) {
+  std::optional<std::int64_t> edge;
+  const std::string newest =
+      fmt::format("SELECT {1} FROM {0} ORDER BY {1} DESC LIMIT 1 OFFSET {2}", table, time_column, keep);
+  auto r = conn.query(newest, {}, [&](const SqlRow& row) {
+    edge = row.integer(0);
+    return false;
+  });
+  if (!r) return r.error();
+  if (!edge) return std::int64_t{0};
+  const SqlValue p[] = {*edge};
+  return conn.exec(fmt::format("DELETE FROM {} WHERE {} <= ?", table, time_column), p);
+}
+
+ResponseStore* response_store_of(Store& store) { return dynamic_cast<ResponseStore*>(&store); }
+
 std::unique_ptr<Store> make_sql_store(Dialect dialect, SqlConnector connector) {
   return std::make_unique<SqlStore>(dialect, std::move(connector));
 }

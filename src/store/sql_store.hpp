@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/response_store.hpp"
 #include "store/sql_driver.hpp"
 
 namespace aisbf::store {
@@ -48,7 +49,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<SqlConnection>> idle_;
 };
 
-class SqlStore final : public Store {
+class SqlStore final : public Store, public ResponseStore {
  public:
   SqlStore(Dialect dialect, SqlConnector connector) : dialect_(dialect), pool_(std::move(connector)) {}
 
@@ -93,6 +94,13 @@ class SqlStore final : public Store {
   Result<std::vector<StoredVector>> find_vectors(std::string_view model_sha256,
                                                  std::span<const std::string> text_sha256s) override;
   Result<Done> put_vectors(std::span<const StoredVector> vectors, std::size_t keep) override;
+
+  Result<Done> put_response(const StoredResponse& response) override;
+  Result<std::optional<StoredResponse>> find_response(std::string_view owner, std::string_view id,
+                                                      UnixMs now) override;
+  Result<Done> delete_response(std::string_view owner, std::string_view id, UnixMs now) override;
+  Result<std::int64_t> prune_expired_responses(UnixMs now) override;
+  Result<std::int64_t> keep_newest_responses(std::string_view owner, std::size_t keep) override;
 
   Result<std::optional<std::string>> get_meta(std::string_view key) override;
   Result<Done> put_meta(std::string_view key, std::string_view value) override;
@@ -145,5 +153,10 @@ class SqlStore final : public Store {
 // Helpers shared by the sql_store_*.cpp files.
 std::int64_t flag(bool b);
 Result<Done> expect_one_row(Result<std::int64_t> changed, std::string_view what);
+// Deletes all but the newest `keep` rows of `table` by `time_column` (rows
+// of the same time tie at the edge: the cut may take a few more, never
+// fewer); the count deleted. The caches' bound (vectors, stored responses).
+Result<std::int64_t> keep_newest(SqlConnection& conn, std::string_view table, std::string_view time_column,
+                                 std::size_t keep);
 
 }  // namespace aisbf::store

@@ -164,7 +164,8 @@ Result<Done> SqlStore::delete_user(std::string_view username) {
   return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
     if (auto kept = keep_an_admin(conn, name, nullptr); !kept) return kept.error();
     for (const char* sql : {"DELETE FROM api_tokens WHERE username = ?", "DELETE FROM sessions WHERE username = ?",
-                            "DELETE FROM config_docs WHERE username = ?"}) {
+                            "DELETE FROM config_docs WHERE username = ?",
+                            "DELETE FROM stored_responses WHERE owner = ?"}) {
       if (auto r = conn.exec(sql, p); !r) return r.error();
     }
     return expect_one_row(conn.exec("DELETE FROM users WHERE username = ?", p), "user");

@@ -55,23 +55,6 @@ std::optional<std::vector<float>> decode(std::string_view text, std::int64_t dim
   return out;
 }
 
-// The newest `keep` rows stay. Rows written together share a created_ms, so
-// the cut may take a few more than needed (a tie at the edge), never fewer.
-Result<Done> prune(SqlConnection& conn, std::size_t keep) {
-  std::optional<std::int64_t> edge;
-  const std::string newest =
-      fmt::format("SELECT created_ms FROM description_vectors ORDER BY created_ms DESC LIMIT 1 OFFSET {}", keep);
-  auto r = conn.query(newest, {}, [&](const SqlRow& row) {
-    edge = row.integer(0);
-    return false;
-  });
-  if (!r) return r.error();
-  if (!edge) return Done{};
-  const SqlValue p[] = {*edge};
-  if (auto d = conn.exec("DELETE FROM description_vectors WHERE created_ms <= ?", p); !d) return d.error();
-  return Done{};
-}
-
 }  // namespace
 
 Result<std::vector<StoredVector>> SqlStore::find_vectors(std::string_view model_sha256,
@@ -112,7 +95,9 @@ Result<Done> SqlStore::put_vectors(std::span<const StoredVector> vectors, std::s
                             encode(v.values), v.created_ms};
       if (auto r = conn.exec(dialect_ == Dialect::mysql ? mysql : sqlite_pg, p); !r) return r.error();
     }
-    return prune(conn, keep);
+    auto pruned = keep_newest(conn, "description_vectors", "created_ms", keep);
+    if (!pruned) return pruned.error();
+    return Done{};
   });
 }
 

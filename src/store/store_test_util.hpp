@@ -100,7 +100,7 @@ class TempDir {
 };
 
 inline constexpr const char* kAllTables[] = {"api_tokens", "sessions",     "config_docs",         "usage_rows",
-                                             "usage_hourly", "usage_daily", "description_vectors", "meta",
+                                             "usage_hourly", "usage_daily", "description_vectors", "stored_responses", "meta",
                                              "users",      "schema_migrations"};
 
 struct TestDatabase {

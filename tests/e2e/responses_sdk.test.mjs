@@ -5,7 +5,9 @@
 // of events, back) and a Responses-api provider (`"api": "responses"`: passed
 // through, the body as sent but `model`). Text, a function-tool round trip, an
 // image input, JSON schema output and errors (before the head: the SDK's
-// APIError; mid-stream: the `error` event).
+// APIError; mid-stream: the `error` event). Stored responses:
+// previous_response_id across provider types, responses.retrieve,
+// responses.inputItems.list (paged) and responses.delete.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -243,4 +245,75 @@ describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
       });
     });
   }
+});
+
+describe('openai sdk stored responses', { timeout: 120000 }, () => {
+  let s;
+  let client;
+  before(async () => {
+    s = await startProvidersStack({
+      token: TOKEN,
+      providers: (u) => ({
+        ...typedProviders(u, PROVIDER_TYPES),
+        responses: mockProvider(u, { id: 'responses', api: 'responses' }),
+      }),
+    });
+    client = s.client();
+  });
+  after(async () => { await s?.stop(); });
+
+  it('a continuation on a Responses-api provider is passed through expanded, with no id OpenAI would look up', async () => {
+    const first = await client.responses.create({ model: 'anthropic/mock-model', input: 'remember 7' });
+    await s.mock.reset();
+    const next = await client.responses.create({ model: 'responses/mock-model', previous_response_id: first.id, input: 'which number?' });
+    assert.equal(next.output_text, 'You said: which number?');
+    const [q] = await upstreamRequests(s.mock, 'responses');
+    const body = JSON.parse(q.body);
+    assert.equal(body.previous_response_id, undefined);
+    assert.equal(body.model, 'mock-model');
+    assert.deepEqual(body.input.map((i) => i.role), ['user', 'assistant', 'user']);
+    assert.equal(body.input[1].content[0].text, 'You said: remember 7');
+    // …and the passthrough answer is kept under the upstream's id, continued in turn on a translating provider.
+    await s.mock.reset();
+    const third = await client.responses.create({ model: 'openai/mock-model', previous_response_id: next.id, input: 'and again?' });
+    assert.equal(third.output_text, 'You said: and again?');
+    const [c] = await upstreamChatRequests(s.mock);
+    assert.deepEqual(JSON.parse(c.body).messages.map((m) => m.role), ['user', 'assistant', 'user', 'assistant', 'user']);
+  });
+
+  it('previous_response_id, retrieve, inputItems.list and delete', async () => {
+    const first = await client.responses.create({ model: 'openai/mock-model', input: 'my name is Ada' });
+    const kept = await client.responses.retrieve(first.id);  // there the moment the answer is
+    assert.equal(kept.id, first.id);
+    assert.equal(kept.output_text, 'You said: my name is Ada');
+    await s.mock.reset();
+    // Continued on another provider type, streamed: the upstream gets the whole conversation.
+    const stream = client.responses.stream({ model: 'anthropic/mock-model', previous_response_id: first.id, input: 'what is my name?' });
+    const second = await stream.finalResponse();
+    assert.equal(second.output_text, 'You said: what is my name?');
+    const [q] = await upstreamChatRequests(s.mock);
+    assert.ok(q.body.includes('my name is Ada') && q.body.includes('You said: my name is Ada'), q.body);
+    // The SDK pages through every item (two at a time), oldest first.
+    const items = [];
+    for await (const item of client.responses.inputItems.list(second.id, { order: 'asc', limit: 2 })) items.push(item);
+    assert.deepEqual(items.map((i) => i.role), ['user', 'assistant', 'user']);
+    assert.equal(items[0].content[0].text, 'my name is Ada');
+    assert.equal(items[1].id, first.output[0].id);
+    assert.equal(items[2].content[0].text, 'what is my name?');
+    const page = await client.responses.inputItems.list(second.id, { limit: 1 });
+    assert.equal(page.data.length, 1);
+    assert.equal(page.data[0].content[0].text, 'what is my name?');  // newest first by default
+    assert.equal(page.has_more, true);
+    // Delete: the SDK resolves; then retrieve and a continuation fail.
+    await client.responses.delete(second.id);
+    await assert.rejects(client.responses.retrieve(second.id), (err) => err instanceof OpenAI.NotFoundError);
+    await assert.rejects(client.responses.create({ model: 'openai/mock-model', previous_response_id: second.id, input: 'x' }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+        assert.equal(err.code, 'previous_response_not_found');
+        return true;
+      });
+    // The first is still kept.
+    assert.equal((await client.responses.retrieve(first.id)).id, first.id);
+  });
 });

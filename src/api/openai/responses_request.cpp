@@ -236,7 +236,9 @@ Status decode_item(const json::value& value, std::string_view path, Conversation
   if (type == "function_call_output") return decode_function_output(*item, path, conversation);
   if (type == "reasoning") return decode_reasoning(*item, path, conversation);
   if (type == "item_reference")
-    return field_error(path, "item references need stored responses, which this gateway does not keep yet",
+    return field_error(path,
+                       "item references are not supported: send the item itself, or continue a kept response with "
+                       "previous_response_id",
                        "unsupported_value");
   if (type.empty()) return field_error(path_key(path, "type"), "required", "missing_field");
   return field_error(path_key(path, "type"),
@@ -451,13 +453,14 @@ Status decode_root(const json::object& root, ResponsesRequest& out, DropLog& dro
   if (member(root, "model") == nullptr) return field_error("model", "required", "missing_field");
   if (auto e = read_string(member(root, "model"), "model", request.model)) return e;
   if (request.model.empty()) return field_error("model", "must not be empty", "invalid_value");
-  // What refers to state kept at OpenAI (a stored response, a stored
-  // prompt, a conversation): dropped, the model would lose its
-  // instructions or history without a word.
+  // What refers to state kept at OpenAI (a stored prompt, a conversation):
+  // dropped, the model would lose its instructions or history without a
+  // word. previous_response_id never comes here from the HTTP door, which
+  // splices the kept conversation in (pipeline/responses_routes.cpp).
   for (std::string_view stored : {"previous_response_id", "prompt", "conversation"}) {
     if (member(root, stored) == nullptr) continue;
     return field_error(std::string(stored),
-                       fmt::format("'{}' refers to state stored at OpenAI, which this gateway does not keep yet; send "
+                       fmt::format("'{}' refers to state stored at OpenAI, which this gateway does not keep; send "
                                    "the whole conversation and instructions in input and instructions",
                                    stored),
                        "unsupported_value");

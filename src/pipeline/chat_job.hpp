@@ -92,6 +92,12 @@ std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::str
 
 struct PreparedCandidate;
 
+// The client's body goes to this upstream as it is (passthrough): it speaks
+// the client's format, and nothing in the body or the upstream's limits
+// (stream only, no output cap) asks for translation.
+bool may_pass_through(const ChatJob& job, const ProviderAdapter& adapter, const UpstreamTarget& target,
+                      BodyFormat client);
+
 // The target of a translated request to `p` (condensed, or a split's
 // chunk): for an Anthropic client to an Anthropic upstream, `p`'s target with
 // the client's anthropic-version and anthropic-beta, as passthrough forwards

@@ -111,6 +111,7 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
   if (auto failed = decode_client_body(job, ctx.format)) {
     RelayOutcome outcome;
     outcome.error = std::move(*failed);
+    outcome.undecodable = true;
     co_return outcome;
   }
   co_return co_await send_translated(ctx, p, c, job, *job.canonical);

@@ -68,6 +68,9 @@ struct ChatJob {
   // Attempts refused for the request's size before any upstream call
   // (condensation could not make it fit, or it cannot be split), and the
   // latest refusal: when every attempt was, the client gets that 400.
+  // Why the client's body cannot be translated, once found (decode_client_body):
+  // every translating candidate would say the same.
+  std::optional<GatewayError> decode_refusal;
   int size_refusals = 0;
   std::optional<GatewayError> size_refusal;
   std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried

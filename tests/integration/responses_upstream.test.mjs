@@ -313,3 +313,47 @@ describe('responses passthrough usage', { timeout: 60000 }, () => {
     assert.equal(report.totals.completion_tokens, u.output_tokens + su.output_tokens);
   });
 });
+
+// A body only passthrough can carry (an item_reference the translating
+// decoder refuses) is served by the rotation's passthrough candidate,
+// whichever candidate the rotation draws first; with none, the 400 stays.
+describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({
+      providers: (u) => ({
+        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model'] }),
+        chat: mockProvider(u, { id: 'chat', models: ['mock-model'] }),
+      }),
+      rotations: {
+        mixed: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1000 }] },
+                             { provider_id: 'resp', models: [{ name: 'mock-model', weight: 1 }] }] },
+        translating: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1 }] }] },
+      },
+    });
+  });
+  after(async () => { await s?.stop(); });
+  beforeEach(async () => { await s.mock.reset(); });
+
+  const body = (model) => ({
+    model,
+    input: [{ type: 'item_reference', id: 'msg_earlier' }, { role: 'user', content: 'refer to it' }],
+  });
+
+  it('a translating candidate drawn first moves on to the passthrough one', async () => {
+    for (let i = 0; i < 3; ++i) {
+      const r = await post(s.u('/v1/responses'), body('rotation/mixed'));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-target'], 'resp/mock-model');
+      assert.match(r.json().id, /^resp_mock_/);
+    }
+    const chats = (await s.mock.requests()).filter((q) => q.path.endsWith('/chat/completions'));
+    assert.equal(chats.length, 0);  // the translating candidate sent nothing
+  });
+
+  it('without a passthrough candidate the decoder\'s 400 is the answer', async () => {
+    const r = await post(s.u('/v1/responses'), body('rotation/translating'));
+    const e = assertError(r, 400);
+    assert.match(e.message, /item references/);
+  });
+});

@@ -42,6 +42,22 @@ TEST(ConfigApi, ChatByDefaultResponsesWhenAskedAlwaysForCodex) {
   EXPECT_EQ(c.find_provider("claude")->api, "chat");
 }
 
+// A codex provider without an endpoint goes to the ChatGPT backend, as
+// AISBF's own does, and says so.
+TEST(ConfigApi, CodexWithoutEndpointUsesTheChatGptBackend) {
+  TempDir dir;
+  LoadResult result = load_with(R"({"providers": {
+      "openai": {"endpoint": "https://api.openai.com/v1", "type": "openai"},
+      "codex": {"type": "codex", "api_key": "tok"}}})",
+                                dir);
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_EQ(result.config->find_provider("codex")->endpoint, "https://chatgpt.com/backend-api");
+  const auto lines = formatted(result.diagnostics);
+  ASSERT_EQ(lines.size(), 1u) << testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], "warning: providers.json: providers.codex.endpoint: missing or empty; the codex type uses "
+                      "\"https://chatgpt.com/backend-api\"");
+}
+
 const BadCase kApiCases[] = {
     {"UnknownApi", "providers.json", with_p(R"("type": "openai", "endpoint": "https://x/v1", "api": "completions")"),
      {kE + "api: unknown value \"completions\"; expected \"chat\" (chat completions, the default) or \"responses\" "

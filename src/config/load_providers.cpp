@@ -153,6 +153,9 @@ void read_api(const json::object& obj, const std::string& path, DiagSink& sink, 
   }
 }
 
+// The ChatGPT backend, as AISBF's own codex provider names it.
+constexpr std::string_view kCodexEndpoint = "https://chatgpt.com/backend-api";
+
 void check_endpoint(const json::object& obj, const std::string& path, DiagSink& sink, ProviderConfig& provider) {
   const json::value* endpoint = obj.if_contains("endpoint");
   if (endpoint != nullptr && !endpoint->is_string()) return;  // type error already recorded
@@ -166,6 +169,9 @@ void check_endpoint(const json::object& obj, const std::string& path, DiagSink& 
   if (preset != nullptr && !preset->endpoint.empty()) return;  // the preset's endpoint is used
   if (preset != nullptr) {
     sink.error(endpoint_path, fmt::format("missing or empty; the preset {} has no default endpoint", json_quoted(preset->name)));
+  } else if (provider.type == "codex") {
+    provider.endpoint = std::string(kCodexEndpoint);
+    sink.warning(endpoint_path, fmt::format("missing or empty; the codex type uses {}", json_quoted(kCodexEndpoint)));
   } else if (is_oauth_provider_type(provider.type)) {
     sink.warning(endpoint_path,
                  fmt::format("missing or empty; allowed for the OAuth-based type \"{}\", which will use its "

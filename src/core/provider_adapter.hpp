@@ -109,6 +109,10 @@ class ProviderAdapter {
   virtual Expected<ChatResponse> decode_chat(std::string_view body) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder() const = 0;
   virtual StreamFraming stream_framing() const { return StreamFraming::sse; }
+  // The upstream answers streams only (the ChatGPT backend behind `codex`):
+  // a whole answer is asked for as a stream and folded
+  // (pipeline/translate.cpp), and a non-streamed body is never passed through.
+  virtual bool stream_only(const UpstreamTarget& /*target*/) const { return false; }
 
   // The provider's own model list: the path appended to the endpoint for a
   // GET (with auth_headers), and the decoding of its answer.

@@ -4,6 +4,15 @@
 
 namespace aisbf {
 
+namespace {
+
+bool sealed_against(const ThinkingBlock& open, const ReasoningDelta& next) {
+  if (!open.encrypted_content.empty() && (!next.text.empty() || !next.encrypted_content.empty())) return true;
+  return !open.signature.empty() && !next.signature.empty();
+}
+
+}  // namespace
+
 template <class Block>
 Block& ResponseFolder::last_block() {
   auto& content = response_.message.content;
@@ -20,9 +29,11 @@ void ResponseFolder::fold(const StreamEvent& event) {
     last_block<TextBlock>().text += text->text;
   } else if (const auto* reasoning = std::get_if<ReasoningDelta>(&event)) {
     auto& content = response_.message.content;
-    // An OpenAI reasoning item ends with its encrypted_content: more text starts the next item.
+    // An OpenAI reasoning item ends with its encrypted_content: more text
+    // starts the next item, and so does more opaque state of a kind the open
+    // block already holds (back-to-back items with an empty summary).
     const auto* open = content.empty() ? nullptr : std::get_if<ThinkingBlock>(&content.back());
-    if (open != nullptr && !open->encrypted_content.empty() && !reasoning->text.empty()) content.emplace_back(ThinkingBlock{});
+    if (open != nullptr && sealed_against(*open, *reasoning)) content.emplace_back(ThinkingBlock{});
     auto& block = last_block<ThinkingBlock>();
     block.text += reasoning->text;
     if (!reasoning->signature.empty()) block.signature = reasoning->signature;

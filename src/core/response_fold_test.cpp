@@ -35,5 +35,23 @@ TEST(ResponseFold, FoldThenUnfoldSaysTheSame) {
   EXPECT_EQ(again.response().usage->total_tokens, 7);
 }
 
+// Back-to-back OpenAI reasoning items with an empty summary arrive as
+// opaque state only: each stays its own block, none lost.
+TEST(ResponseFold, BackToBackOpaqueReasoningKeepsEveryItem) {
+  ResponseFolder folder;
+  for (const StreamEvent& ev : std::vector<StreamEvent>{
+           ReasoningDelta{"", "", "gAAA1", true}, ReasoningDelta{"", "", "gAAA2", true}, ReasoningDelta{"", "s1"},
+           ReasoningDelta{"", "s2"}, TextDelta{"done"}}) {
+    folder.fold(ev);
+  }
+  const auto& content = folder.response().message.content;
+  ASSERT_EQ(content.size(), 4u);
+  EXPECT_EQ(std::get<ThinkingBlock>(content[0]).encrypted_content, "gAAA1");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[1]).encrypted_content, "gAAA2");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[1]).signature, "s1");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[2]).signature, "s2");
+  EXPECT_EQ(std::get<TextBlock>(content[3]).text, "done");
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -111,6 +111,7 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
   if (auto failed = decode_client_body(job, ctx.format)) {
     RelayOutcome outcome;
     outcome.error = std::move(*failed);
+    outcome.undecodable = true;
     co_return outcome;
   }
   co_return co_await send_translated(ctx, p, c, job, *job.canonical);
@@ -120,10 +121,7 @@ boost::asio::awaitable<RelayOutcome> attempt_translated(RequestContext& ctx, con
 // an attempt costs no frame of its own. `p` outlives the attempt.
 boost::asio::awaitable<RelayOutcome> attempt_prepared(RequestContext& ctx, const PreparedCandidate& p,
                                                       const routing::Candidate& c, ChatJob& job) {
-  const BodyFormat client = body_format(ctx.format);
-  if (job.envelope != nullptr && client != BodyFormat::none && p.adapter->passthrough_format() == client) {
-    return attempt_passthrough(ctx, p, c, job);
-  }
+  if (may_pass_through(job, *p.adapter, p.target, body_format(ctx.format))) return attempt_passthrough(ctx, p, c, job);
   return attempt_translated(ctx, p, c, job);
 }
 
@@ -227,6 +225,15 @@ boost::asio::awaitable<RelayOutcome> attempt_condensing(RequestContext& ctx, con
 }
 
 }  // namespace
+
+bool may_pass_through(const ChatJob& job, const ProviderAdapter& adapter, const UpstreamTarget& target,
+                      BodyFormat client) {
+  if (job.envelope == nullptr || client == BodyFormat::none || adapter.passthrough_format() != client) return false;
+  if (job.envelope->foreign_reasoning) return false;  // another provider's signature: OpenAI answers 400
+  // A stream-only upstream (the ChatGPT backend) refuses a whole answer and
+  // an output cap; translation asks for a stream and drops the cap.
+  return !adapter.stream_only(target) || (job.stream && !job.envelope->has_room);
+}
 
 std::optional<UpstreamTarget> with_client_protocol_headers(const PreparedCandidate& p, const ChatJob& job) {
   if (!job.anthropic || job.io.client == nullptr || p.adapter->passthrough_format() != BodyFormat::anthropic_messages)

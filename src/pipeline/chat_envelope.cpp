@@ -59,6 +59,7 @@ Expected<RawMembers> scan_members(std::string_view body, std::string_view room_k
       env.has_tools = non_empty_array(value);
     } else if (json_scan::key_equals(m, room_key)) {
       env.max_tokens = json_scan::whole_number(value);
+      env.has_room = value != "null";
     }
   });
   if (err) {
@@ -104,6 +105,7 @@ Expected<ChatEnvelope> scan_responses(std::string_view body) {
   if (decoded->empty()) return bad_request("model: must not be empty", "invalid_value", "model");
   env.model = std::move(*decoded);
   env.include_usage = env.stream;
+  env.foreign_reasoning = body.find("\"aisbf-signature:") != std::string_view::npos;  // one search per request
   return env;
 }
 

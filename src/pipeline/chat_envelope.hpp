@@ -24,6 +24,11 @@ struct ChatEnvelope {
   // `max_tokens` (OpenAI: the larger of it and `max_completion_tokens`)
   // when a whole number: the cheap condensation check adds it to the bound.
   std::optional<std::int64_t> max_tokens;
+  bool has_room = false;  // the answer's room (max_tokens, max_output_tokens) is named at all
+  // A Responses body carrying a signature another provider issued
+  // ("aisbf-signature:…" as encrypted_content, api/openai/responses_*.cpp):
+  // OpenAI refuses it, so the body is translated, never passed through.
+  bool foreign_reasoning = false;
 };
 
 // Validates the body as JSON and reads the envelope of `format`'s request

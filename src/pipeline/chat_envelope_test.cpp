@@ -18,6 +18,8 @@ TEST(ResponsesEnvelope, ReadsModelStreamToolsAndRoom) {
   EXPECT_TRUE(env->include_usage);  // response.completed always carries usage
   EXPECT_TRUE(env->has_tools);
   EXPECT_EQ(env->max_tokens, 300);
+  EXPECT_TRUE(env->has_room);
+  EXPECT_FALSE(env->foreign_reasoning);
   EXPECT_EQ(with_model(body, *env, "o4-mini"),
             R"({"model":"o4-mini","input":[{"role":"user","content":"hi"}],"stream":true,)"
             R"("tools":[{"type":"web_search"}],"max_output_tokens":300,"store":false})");
@@ -28,6 +30,22 @@ TEST(ResponsesEnvelope, ReadsModelStreamToolsAndRoom) {
   EXPECT_FALSE(plain->include_usage);
   EXPECT_FALSE(plain->has_tools);
   EXPECT_FALSE(plain->max_tokens);
+  EXPECT_FALSE(plain->has_room);
+}
+
+// Another provider's signature, as aisbf hands it to a Responses client,
+// must not reach OpenAI: the scan flags it and the body is translated.
+TEST(ResponsesEnvelope, FlagsAnotherProvidersSignature) {
+  auto env = scan_chat_envelope(
+      R"({"model":"m","input":[{"type":"reasoning","summary":[],"encrypted_content":"aisbf-signature:anthropic:c2ln"}]})",
+      IngressFormat::openai_responses);
+  ASSERT_TRUE(env);
+  EXPECT_TRUE(env->foreign_reasoning);
+  auto own = scan_chat_envelope(
+      R"({"model":"m","input":[{"type":"reasoning","summary":[],"encrypted_content":"gAAAAB"}],"x":"aisbf-signature"})",
+      IngressFormat::openai_responses);
+  ASSERT_TRUE(own);
+  EXPECT_FALSE(own->foreign_reasoning);
 }
 
 TEST(ResponsesEnvelope, ErrorsNameTheField) {

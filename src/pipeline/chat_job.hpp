@@ -68,6 +68,9 @@ struct ChatJob {
   // Attempts refused for the request's size before any upstream call
   // (condensation could not make it fit, or it cannot be split), and the
   // latest refusal: when every attempt was, the client gets that 400.
+  // Why the client's body cannot be translated, once found (decode_client_body):
+  // every translating candidate would say the same.
+  std::optional<GatewayError> decode_refusal;
   int size_refusals = 0;
   std::optional<GatewayError> size_refusal;
   std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried
@@ -91,6 +94,12 @@ void name_dropped_tools(const ChatJob& job, RequestContext& ctx);
 std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::string_view upstream_model);
 
 struct PreparedCandidate;
+
+// The client's body goes to this upstream as it is (passthrough): it speaks
+// the client's format, and nothing in the body or the upstream's limits
+// (stream only, no output cap) asks for translation.
+bool may_pass_through(const ChatJob& job, const ProviderAdapter& adapter, const UpstreamTarget& target,
+                      BodyFormat client);
 
 // The target of a translated request to `p` (condensed, or a split's
 // chunk): for an Anthropic client to an Anthropic upstream, `p`'s target with

@@ -22,6 +22,7 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
+#include "providers/registry.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
 #include "routing/user_config.hpp"
@@ -78,7 +79,8 @@ bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
 void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
   if (!outcome.error) {
     gate.succeeded(outcome.usage);
-  } else if (ctx.cancel.cancelled() || candidate_unusable(outcome) || cut_by_deadline(outcome, ctx) || !listed) {
+  } else if (ctx.cancel.cancelled() || candidate_unusable(outcome) || outcome.undecodable ||
+             cut_by_deadline(outcome, ctx) || !listed) {
     gate.abandoned();  // no verdict on the target
   } else {
     gate.failed(*outcome.error, outcome.rate_hints);
@@ -210,11 +212,29 @@ void note_untried(const routing::AttemptPlanner& planner, const routing::Rotatio
   }
 }
 
+// A candidate not tried yet would take the client's body as it is: a body
+// only passthrough can carry (fields translation has no form for) is then
+// still served, whatever the rotation's order.
+bool passthrough_untried(const ChatJob& job, const RequestContext& ctx, const routing::RotationPlan& plan,
+                         const routing::AttemptPlanner& planner) {
+  const BodyFormat client = body_format(ctx.format);
+  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
+    if (planner.tries(i) > 0 || !planner.capable(i)) continue;
+    const ProviderConfig& provider = *plan.candidates[i].provider;
+    const ProviderAdapter* adapter = find_provider_adapter(provider.type, provider.api);
+    UpstreamTarget target;
+    target.provider_type = provider.type;
+    if (adapter != nullptr && may_pass_through(job, *adapter, target, client)) return true;
+  }
+  return false;
+}
+
 // How the loop over a rotation's candidates ended, short of an answer.
 struct LoopEnd {
   bool answered = false;                     // an attempt's answer (or part of it) went out
   bool timed_out = false;                    // the request's deadline passed
   std::optional<GatewayError> final_error;   // the request itself is wrong
+  std::optional<GatewayError> undecodable;   // a translating candidate could not decode the body (its 400)
 };
 
 // One pass of the failover loop; `records` collect what each attempt came to.
@@ -266,6 +286,11 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
                        gate.blocked_for()});
     if (!error.retryable && !candidate_unusable(outcome)) {
+      if (outcome.undecodable && passthrough_untried(job, ctx, plan, planner)) {
+        end.undecodable = error;
+        planner.failed(*index, false);
+        continue;  // another candidate takes the body as it is
+      }
       end.final_error = error;  // the request itself is wrong: another candidate would say the same
       break;
     }
@@ -291,6 +316,8 @@ boost::asio::awaitable<void> serve_rotation(ChatJob& job, RequestContext& ctx, c
   unwatch_client(job);
   if (end.answered || ctx.cancel.cancelled()) co_return;
   if (end.final_error) co_return co_await answer_error(job, ctx, *end.final_error);
+  // No candidate that takes the body as it is served: the body's own fault is the answer.
+  if (end.undecodable) co_return co_await answer_error(job, ctx, *end.undecodable);
   if (job.size_refusal && job.size_refusals == planner.attempts()) {  // every candidate: too large (a 400)
     co_return co_await answer_error(job, ctx, *job.size_refusal);
   }
@@ -332,16 +359,17 @@ static std::optional<GatewayError> reserve_quota(ChatJob& job, RequestContext& c
 
 std::optional<GatewayError> decode_client_body(ChatJob& job, IngressFormat format) {
   if (job.canonical || job.io.client == nullptr) return std::nullopt;
+  if (job.decode_refusal) return job.decode_refusal;  // decoded once: the body has not changed
   const std::string_view body = job.io.client->body();
   if (format == IngressFormat::openai_responses) {
     auto decoded = api::decode_responses_request(body);
-    if (!decoded) return decoded.take_error();
+    if (!decoded) return job.decode_refusal = decoded.take_error();
     job.canonical = std::move(decoded->request);
     job.dropped_tools = std::move(decoded->dropped_tools);
     return std::nullopt;
   }
   auto decoded = ingress_codec(format).decode_request(body);
-  if (!decoded) return decoded.take_error();
+  if (!decoded) return job.decode_refusal = decoded.take_error();
   job.canonical = std::move(*decoded);
   return std::nullopt;
 }

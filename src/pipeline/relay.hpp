@@ -28,6 +28,9 @@ struct RelayOutcome {
   ScannedUsage usage;
   std::optional<limits::RateHints> rate_hints;  // what an upstream 429 said about its limits
   bool unusable = false;               // the candidate could not be prepared: nothing was sent
+  // The client's body could not be decoded for translation (a 400, nothing
+  // sent): a candidate that takes the body as it is may still serve it.
+  bool undecodable = false;
   // The prompt as sent, counted by the gateway (sent_prompt.hpp): what the
   // answer's usage.effective_context says. nullopt: not counted.
   std::optional<std::int64_t> effective_context;

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "core/response_fold.hpp"
 #include "http/ndjson_splitter.hpp"
 #include "http/sse_parser.hpp"
 #include "http/upstream_client.hpp"
@@ -194,6 +195,43 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
   co_return outcome;
 }
 
+// A whole answer for the receiver, made of a stream the upstream was asked
+// for because it streams only (ProviderAdapter::stream_only). Nothing
+// reaches the receiver before the stream ended well: a failure before that
+// is the attempt loop's, as for a whole answer.
+class FoldedOutput final : public TranslatedOutput {
+ public:
+  explicit FoldedOutput(TranslatedOutput& receiver) : receiver_(receiver) {}
+
+  boost::asio::awaitable<bool> whole(const ChatResponse& response) override {
+    co_return co_await receiver_.whole(response);
+  }
+
+  boost::asio::awaitable<bool> events(const std::vector<StreamEvent>& events) override {
+    for (const auto& ev : events) folder_.fold(ev);
+    co_return true;
+  }
+
+  // translate_stream finishes an unstarted output only without an error; one
+  // it passes on anyway goes as it is.
+  boost::asio::awaitable<void> finish(const std::optional<GatewayError>& error) override {
+    if (error) {
+      co_await receiver_.finish(error);
+      co_return;
+    }
+    (void)co_await receiver_.whole(folder_.response());
+  }
+
+  bool started() const override { return receiver_.started(); }
+
+ private:
+  TranslatedOutput& receiver_;
+  ResponseFolder folder_;
+};
+
+boost::asio::awaitable<RelayOutcome> serve_as_asked(TranslatedOutput& out, RequestContext& ctx,
+                                                    const ChatRequest& request, const TranslateJob& job);
+
 }  // namespace
 
 http::OutgoingRequest outgoing(const UpstreamRequest& up, const http::Endpoint& endpoint, bool stream) {
@@ -250,6 +288,17 @@ boost::asio::awaitable<void> ClientFormatOutput::finish(const std::optional<Gate
 
 boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, RequestContext& ctx,
                                                       const ChatRequest& request, const TranslateJob& job) {
+  if (request.stream || !job.adapter.stream_only(job.target)) co_return co_await serve_as_asked(out, ctx, request, job);
+  ChatRequest streamed = request;
+  streamed.stream = true;
+  FoldedOutput folded(out);
+  co_return co_await serve_as_asked(folded, ctx, streamed, job);
+}
+
+namespace {
+
+boost::asio::awaitable<RelayOutcome> serve_as_asked(TranslatedOutput& out, RequestContext& ctx,
+                                                    const ChatRequest& request, const TranslateJob& job) {
   RelayOutcome outcome;
   auto encoded = job.adapter.encode_chat(request, job.target);
   if (!encoded) {
@@ -282,5 +331,7 @@ boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, Req
     co_return outcome;
   }
 }
+
+}  // namespace
 
 }  // namespace aisbf

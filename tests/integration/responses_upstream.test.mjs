@@ -35,7 +35,10 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
     s = await startStack({
       providers: (u) => ({
         resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model', 'mock-reasoning', 'fault-stream-error', 'fault-cut'] }),
-        codex: { ...mockProvider(u, { id: 'codex', models: ['mock-model'] }), type: 'codex', api_key: MOCK_KEY },
+        // codex serves reasoning models only: its requests always ask for encrypted reasoning.
+        codex: { ...mockProvider(u, { id: 'codex', models: ['mock-reasoning'] }), type: 'codex', api_key: MOCK_KEY },
+        // The ChatGPT backend's shape: {endpoint}/codex/responses, streams only, no output cap.
+        codexbe: { ...mockProvider(u, { id: 'codexbe', models: ['mock-reasoning'] }), type: 'codex', endpoint: `${u}/backend-api` },
         chat: mockProvider(u, { id: 'chat', models: ['mock-model'] }),
         anthropic: typedProvider('anthropic', u),
       }),
@@ -61,7 +64,9 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
     assert.equal(body.instructions, 'Be brief.');
     assert.deepEqual(body.input, [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello there' }] }]);
     assert.equal(body.store, false);
-    assert.deepEqual(body.include, ['reasoning.encrypted_content']);
+    // No include for a request that is not about reasoning: OpenAI answers it
+    // with a 400 for a non-reasoning model (gpt-4o, gpt-4.1), as the mock does.
+    assert.equal(body.include, undefined);
     assert.equal(body.max_output_tokens, 64);
     assert.equal(header(qs[0], 'authorization'), `Bearer ${MOCK_KEY}`);
   });
@@ -116,7 +121,7 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
   });
 
   it('the codex type posts to {endpoint}/responses with its api_key as Bearer', async () => {
-    const r = await post(s.u('/v1/chat/completions'), { model: 'codex/mock-model', messages: [{ role: 'user', content: 'codex hi' }] });
+    const r = await post(s.u('/v1/chat/completions'), { model: 'codex/mock-reasoning', messages: [{ role: 'user', content: 'codex hi' }] });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json().choices[0].message.content, 'You said: codex hi');
     const [q] = await responsesRequests(s.mock);
@@ -175,6 +180,76 @@ describe('responses-api providers upstream', { timeout: 90000 }, () => {
     assert.match(failed.id, /^resp_mock_/);
     assert.equal(failed.status, 'failed');
     assert.match(failed.error.message, /ended unexpectedly/);
+  });
+
+  it('encrypted reasoning is asked for only when the request reasons; a non-reasoning model refuses it', async () => {
+    const asked = await post(s.u('/v1/chat/completions'), {
+      model: 'resp/mock-reasoning', reasoning_effort: 'low', messages: [{ role: 'user', content: 'think' }],
+    });
+    assert.equal(asked.status, 200, asked.text);
+    const [q] = await responsesRequests(s.mock);
+    assert.deepEqual(JSON.parse(q.body).include, ['reasoning.encrypted_content']);
+    // Passed through as sent: the mock answers as OpenAI does for gpt-4o.
+    const r = await post(s.u('/v1/responses'), { model: 'resp/mock-model', input: 'hi', include: ['reasoning.encrypted_content'] });
+    const e = assertError(r, 400);
+    assert.match(e.message, /Encrypted content is not supported with this model\./);
+  });
+
+  it('a Responses body carrying another provider\'s signature is translated, not passed through', async () => {
+    const r = await post(s.u('/v1/responses'), {
+      model: 'resp/mock-model',
+      input: [
+        { role: 'user', content: 'first' },
+        { type: 'reasoning', summary: [], encrypted_content: 'aisbf-signature:anthropic:c2lnbmF0dXJl' },
+        { role: 'assistant', content: [{ type: 'output_text', text: 'answer' }] },
+        { role: 'user', content: 'second' },
+      ],
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json().output.at(-1).content[0].text, 'You said: second');
+    const [q] = await responsesRequests(s.mock);
+    assert.ok(!q.body.includes('aisbf-signature'), q.body);
+    assert.equal(JSON.parse(q.body).store, false);
+  });
+
+  it('codex on the ChatGPT backend: always streamed upstream without an output cap, a whole answer folded', async () => {
+    const whole = await post(s.u('/v1/chat/completions'), {
+      model: 'codexbe/mock-reasoning', max_tokens: 64, messages: [{ role: 'user', content: 'whole please' }],
+    });
+    assert.equal(whole.status, 200, whole.text);
+    assert.equal(whole.json().choices[0].message.content, 'You said: whole please');
+    assert.ok(whole.json().usage.completion_tokens > 0);
+    const streamed = await stream(s.u('/v1/chat/completions'), {
+      model: 'codexbe/mock-reasoning', stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'streamed please' }],
+    });
+    assert.equal(streamed.status, 200, streamed.text);
+    assert.equal(contentOf(streamed.events), 'You said: streamed please');
+    // A Responses client: whole or capped, translated; streamed and uncapped, passed through.
+    const resp = await post(s.u('/v1/responses'), { model: 'codexbe/mock-reasoning', input: 'responses whole', max_output_tokens: 64 });
+    assert.equal(resp.status, 200, resp.text);
+    assert.equal(resp.json().output.at(-1).content[0].text, 'You said: responses whole');
+    const raw = await stream(s.u('/v1/responses'), { model: 'codexbe/mock-reasoning', input: 'responses streamed', stream: true });
+    assert.equal(raw.status, 200, raw.text);
+    assert.match(JSON.parse(raw.events[0].data).response.id, /^resp_mock_/);  // the upstream's own events
+    const qs = await responsesRequests(s.mock);
+    assert.equal(qs.length, 4);
+    for (const q of qs) {
+      assert.equal(q.path, '/backend-api/codex/responses');
+      const body = JSON.parse(q.body);
+      assert.equal(body.stream, true, q.body);
+      assert.equal(body.max_output_tokens, undefined, q.body);
+    }
+  });
+
+  it('the mock refuses what the ChatGPT backend refuses', async () => {
+    const url = `${s.mock.url}/backend-api/codex/responses`;
+    const headers = { authorization: `Bearer ${MOCK_KEY}` };
+    const whole = await post(url, { model: 'mock-reasoning', input: 'x' }, { headers });
+    assert.equal(whole.status, 400);
+    assert.deepEqual(whole.json(), { detail: 'Stream must be set to true' });
+    const capped = await post(url, { model: 'mock-reasoning', input: 'x', stream: true, max_output_tokens: 64 }, { headers });
+    assert.equal(capped.status, 400);
+    assert.deepEqual(capped.json(), { detail: 'Unsupported parameter: max_output_tokens' });
   });
 
   it('a Responses client to a chat provider is still translated, dropped tools named', async () => {
@@ -236,5 +311,49 @@ describe('responses passthrough usage', { timeout: 60000 }, () => {
     assert.equal(report.totals.requests, 2);
     assert.equal(report.totals.prompt_tokens, u.input_tokens + su.input_tokens);
     assert.equal(report.totals.completion_tokens, u.output_tokens + su.output_tokens);
+  });
+});
+
+// A body only passthrough can carry (an item_reference the translating
+// decoder refuses) is served by the rotation's passthrough candidate,
+// whichever candidate the rotation draws first; with none, the 400 stays.
+describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({
+      providers: (u) => ({
+        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model'] }),
+        chat: mockProvider(u, { id: 'chat', models: ['mock-model'] }),
+      }),
+      rotations: {
+        mixed: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1000 }] },
+                             { provider_id: 'resp', models: [{ name: 'mock-model', weight: 1 }] }] },
+        translating: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1 }] }] },
+      },
+    });
+  });
+  after(async () => { await s?.stop(); });
+  beforeEach(async () => { await s.mock.reset(); });
+
+  const body = (model) => ({
+    model,
+    input: [{ type: 'item_reference', id: 'msg_earlier' }, { role: 'user', content: 'refer to it' }],
+  });
+
+  it('a translating candidate drawn first moves on to the passthrough one', async () => {
+    for (let i = 0; i < 3; ++i) {
+      const r = await post(s.u('/v1/responses'), body('rotation/mixed'));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-target'], 'resp/mock-model');
+      assert.match(r.json().id, /^resp_mock_/);
+    }
+    const chats = (await s.mock.requests()).filter((q) => q.path.endsWith('/chat/completions'));
+    assert.equal(chats.length, 0);  // the translating candidate sent nothing
+  });
+
+  it('without a passthrough candidate the decoder\'s 400 is the answer', async () => {
+    const r = await post(s.u('/v1/responses'), body('rotation/translating'));
+    const e = assertError(r, 400);
+    assert.match(e.message, /item references/);
   });
 });

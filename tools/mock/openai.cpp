@@ -32,7 +32,7 @@ constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "
                                                   "text-embedding-3-small"};
 constexpr unsigned kMaxDimensions = 65536;
 
-enum class Route : std::uint8_t { unknown, chat, responses, embeddings, models, model };
+enum class Route : std::uint8_t { unknown, chat, responses, codex_responses, embeddings, models, model };
 
 std::string_view string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -88,6 +88,7 @@ bool authorized(const ApiContext& ctx, std::string_view header, std::string_view
 Route match_route(std::string_view path, std::string_view& model_id) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path.ends_with("/chat/completions")) return Route::chat;
+  if (path.ends_with("/codex/responses")) return Route::codex_responses;  // the ChatGPT backend (`codex`)
   if (path.ends_with("/responses")) return Route::responses;
   if (path.ends_with("/embeddings")) return Route::embeddings;
   if (path.ends_with("/models")) return Route::models;
@@ -319,8 +320,8 @@ void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan&
     chat(ctx, body, model, fault, plan);
     return;
   }
-  if (route == Route::responses) {
-    build_responses(ctx, body, model, fault, plan);
+  if (route == Route::responses || route == Route::codex_responses) {
+    build_responses(ctx, body, model, route == Route::codex_responses, fault, plan);
     return;
   }
   if (fault.kind == FaultKind::stream_error) {

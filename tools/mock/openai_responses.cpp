@@ -236,12 +236,18 @@ struct Reply {
   std::size_t reasoning_tokens = 0;
 };
 
-// `include` lists reasoning.encrypted_content, or the request is stateless.
-bool wants_encrypted(const json::object& body) {
+// `include` lists reasoning.encrypted_content.
+bool asks_encrypted(const json::object& body) {
   if (const json::array* include = array_at(body, "include")) {
     for (const auto& v : *include)
       if (v.is_string() && v.get_string() == "reasoning.encrypted_content") return true;
   }
+  return false;
+}
+
+// `include` asks for encrypted reasoning, or the request is stateless.
+bool wants_encrypted(const json::object& body) {
+  if (asks_encrypted(body)) return true;
   const json::value* store = body.if_contains("store");
   return store != nullptr && store->is_bool() && !store->get_bool();
 }
@@ -438,6 +444,18 @@ void add_reasoning_events(const Reply& r, EventWriter& w) {
   w.add("response.output_item.done", {{"output_index", 0}, {"item", reasoning_item(r, true)}});
 }
 
+// What chatgpt.com/backend-api/codex/responses answers (FastAPI's `detail`
+// form, as measured by its users): it streams only, and takes no output cap.
+bool refused_by_chatgpt_backend(const json::object& body, bool stream, Plan& plan) {
+  std::string_view detail;
+  if (!stream) detail = R"({"detail":"Stream must be set to true"})";
+  else if (body.contains("max_output_tokens")) detail = R"({"detail":"Unsupported parameter: max_output_tokens"})";
+  if (detail.empty()) return false;
+  plan.status = 400;
+  plan.body = std::string(detail);
+  return true;
+}
+
 // The events of a streamed response; returns the number of delta events.
 // `head`: how many events come before the first delta of the answer's item.
 std::size_t build_events(const json::object& body, const Reply& r, Fault fault, std::vector<std::string>& events,
@@ -494,12 +512,19 @@ std::size_t build_events(const json::object& body, const Reply& r, Fault fault, 
 
 }  // namespace
 
-void build_responses(ApiContext& ctx, const json::object& body, std::string_view model, Fault fault, Plan& plan) {
+void build_responses(ApiContext& ctx, const json::object& body, std::string_view model, bool chatgpt_backend,
+                     Fault fault, Plan& plan) {
+  const bool stream = wants_stream(body);
+  if (chatgpt_backend && refused_by_chatgpt_backend(body, stream, plan)) return;
   if (auto bad = check_request(body, ctx.next_id.load(std::memory_order_relaxed))) {
     set_error(plan, 400, bad->message, "invalid_request_error", bad->param, bad->code);
     return;
   }
-  const bool stream = wants_stream(body);
+  if (!chatgpt_backend && asks_encrypted(body) && model.find("reason") == std::string_view::npos) {
+    // A non-reasoning model (gpt-4o, gpt-4.1) has no encrypted reasoning to give.
+    set_error(plan, 400, "Encrypted content is not supported with this model.", "invalid_request_error", "include");
+    return;
+  }
   if (plain_stream_error(stream, fault, plan)) return;
   Reply r;
   r.model = model;

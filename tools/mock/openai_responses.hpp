@@ -11,7 +11,9 @@ namespace aisbf_mock {
 
 // `POST …/responses`: the 400s of an invalid request, else the deterministic
 // answer, plain or streamed, with the faults applied as for chat.
-void build_responses(ApiContext& ctx, const boost::json::object& body, std::string_view model, Fault fault,
-                     Plan& plan);
+// `chatgpt_backend`: the path was …/codex/responses, which refuses what the
+// ChatGPT backend refuses (a non-streamed request, max_output_tokens).
+void build_responses(ApiContext& ctx, const boost::json::object& body, std::string_view model, bool chatgpt_backend,
+                     Fault fault, Plan& plan);
 
 }  // namespace aisbf_mock

@@ -152,6 +152,12 @@ void ResponsesStreamEncoder::on_reasoning(std::string& out, const ReasoningDelta
                 reasoning.text, true);
   }
   if (reasoning.signature.empty() && reasoning.encrypted_content.empty()) return;
+  // Opaque state of a kind the open item holds already is the next item's
+  // (back-to-back reasoning items with an empty summary): each keeps its own.
+  const bool reopen = (open_ == ItemKind::reasoning || open_ == ItemKind::summary) &&
+                      ((!reasoning.signature.empty() && !thinking_.signature.empty()) ||
+                       (!reasoning.encrypted_content.empty() && !thinking_.encrypted_content.empty()));
+  if (reopen) close_item(out);
   if (open_ != ItemKind::reasoning && open_ != ItemKind::summary)
     open_text_item(out, reasoning.summary || !reasoning.encrypted_content.empty() ? ItemKind::summary : ItemKind::reasoning);
   if (!reasoning.signature.empty()) thinking_.signature = reasoning.signature;

@@ -306,6 +306,20 @@ TEST(ResponsesStream, ReasoningSummaryAndOpaqueStateReachTheClient) {
   EXPECT_EQ(thinking.at("content").at(0).at("type"), "reasoning_text");
 }
 
+// Back-to-back reasoning items with only encrypted_content (an empty
+// summary): each is its own item with its own state.
+TEST(ResponsesStream, BackToBackOpaqueReasoningItemsEachKeepTheirState) {
+  DecodedRun run;
+  run.events = {StreamStart{"r1", "m", 1}, ReasoningDelta{"", "", "gAAA1", true}, ReasoningDelta{"", "", "gAAA2", true},
+                TextDelta{"ok"}, FinishEvent{FinishReason::stop}};
+  const auto response = check_stream(encode(run));
+  const auto& output = response.at("output").as_array();
+  ASSERT_EQ(output.size(), 3u) << json::serialize(output);
+  EXPECT_EQ(output.at(0).at("encrypted_content"), "gAAA1");
+  EXPECT_EQ(output.at(1).at("encrypted_content"), "gAAA2");
+  EXPECT_EQ(output.at(2).at("type"), "message");
+}
+
 // A relayed upstream stream that breaks: the tail continues its numbering
 // and names its response.
 TEST(ResponsesStream, ARelayedStreamsFailureContinuesItsNumbering) {

@@ -23,6 +23,8 @@ class OpenAiResponsesAdapter final : public ProviderAdapter {
   Expected<UpstreamRequest> encode_chat(const ChatRequest& request, const UpstreamTarget& target) const override;
   Expected<ChatResponse> decode_chat(std::string_view body) const override;
   std::unique_ptr<StreamDecoder> make_stream_decoder() const override;
+  // `codex`: the ChatGPT backend answers `stream: false` with a 400.
+  bool stream_only(const UpstreamTarget& target) const override { return target.provider_type == "codex"; }
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   GatewayError classify_error(int status, std::string_view body, const UpstreamTarget& target) const override;

@@ -3,9 +3,12 @@
 // conversation becomes `input` items (messages with input_text/input_image/
 // output_text parts, function_call, function_call_output, and reasoning
 // items that carry their encrypted_content back). Always stateless:
-// `store: false` and `include: ["reasoning.encrypted_content"]`, so a
-// reasoning model's thinking survives a tool round trip without any state
-// kept upstream.
+// `store: false`; `include: ["reasoning.encrypted_content"]` only when the
+// request is about reasoning (see wants_encrypted_reasoning), so a reasoning
+// model's thinking survives a tool round trip without any state kept upstream
+// while a non-reasoning model (gpt-4o, gpt-4.1), which answers that include
+// with a 400 "Encrypted content is not supported with this model.", still
+// serves.
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
@@ -175,6 +178,25 @@ void copy_extensions(const json::object& extensions, json::object& body) {
   if (!dropped.empty()) spdlog::debug("openai responses: dropped fields with no Responses equivalent: {}", log_text(dropped, 2048));
 }
 
+// Encrypted reasoning is asked for only where a reasoning model is certain:
+// the client set a reasoning effort, the conversation already carries this
+// API's encrypted reasoning, or the provider is `codex` (the ChatGPT backend
+// serves reasoning models only). Nothing else in a request says whether the
+// model reasons, and asking a non-reasoning model fails the whole request.
+bool wants_encrypted_reasoning(const ChatRequest& request, const UpstreamTarget& target) {
+  if (target.provider_type == "codex") return true;
+  if (const auto* effort = request.extensions.if_contains("reasoning_effort"); effort != nullptr && effort->is_string())
+    return true;
+  for (const auto& message : request.messages) {
+    if (message.role != Role::assistant) continue;
+    for (const auto& block : message.content) {
+      const auto* thinking = std::get_if<ThinkingBlock>(&block);
+      if (thinking != nullptr && !thinking->encrypted_content.empty()) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string encode_responses_body(const ChatRequest& request, const UpstreamTarget& target) {
@@ -184,7 +206,9 @@ std::string encode_responses_body(const ChatRequest& request, const UpstreamTarg
   body["input"] = input_items(request.messages);
   if (!request.tools.empty()) body["tools"] = encode_tools(request.tools);
   if (auto choice = encode_tool_choice(request.tool_choice, true)) body["tool_choice"] = std::move(*choice);
-  if (request.max_tokens) body["max_output_tokens"] = *request.max_tokens;
+  // The ChatGPT backend (`codex`) refuses any output cap: "Unsupported
+  // parameter: max_output_tokens".
+  if (request.max_tokens && target.provider_type != "codex") body["max_output_tokens"] = *request.max_tokens;
   if (request.temperature) body["temperature"] = *request.temperature;
   if (request.top_p) body["top_p"] = *request.top_p;
   if (!request.stop.empty()) spdlog::debug("openai responses: dropped `stop`, which the Responses API does not take");
@@ -193,9 +217,9 @@ std::string encode_responses_body(const ChatRequest& request, const UpstreamTarg
   copy_extensions(request.extensions, body);
   const std::string& key = target.native_cache.prompt_cache_key;
   if (!key.empty() && key != "auto" && !body.contains("prompt_cache_key")) body["prompt_cache_key"] = key;
-  body["stream"] = request.stream;
+  body["stream"] = request.stream || target.provider_type == "codex";  // codex: stream_only()
   body["store"] = false;
-  body["include"] = json::array{"reasoning.encrypted_content"};
+  if (wants_encrypted_reasoning(request, target)) body["include"] = json::array{"reasoning.encrypted_content"};
   return json::serialize(body);
 }
 

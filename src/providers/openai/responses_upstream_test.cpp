@@ -110,6 +110,31 @@ TEST(ResponsesUpstreamRequest, AnthropicSignaturesAndUnsignedThinkingNeverGoUpst
   EXPECT_EQ(json::parse(body).at("store"), false);
 }
 
+// OpenAI answers include reasoning.encrypted_content for a non-reasoning
+// model (gpt-4o, gpt-4.1) with a 400: it is asked for only when the request
+// is about reasoning.
+TEST(ResponsesUpstreamRequest, EncryptedReasoningIsAskedForOnlyWhenTheRequestReasons) {
+  ChatRequest plain;
+  plain.messages.push_back(Message{Role::user, {TextBlock{"hi"}}, {}});
+  EXPECT_FALSE(json::parse(encode_responses_body(plain, target())).as_object().contains("include"));
+
+  ChatRequest effort = plain;
+  effort.extensions["reasoning_effort"] = "low";
+  EXPECT_EQ(json::parse(encode_responses_body(effort, target())).at("include"), json::parse(R"(["reasoning.encrypted_content"])"));
+
+  ChatRequest carried = plain;
+  carried.messages.push_back(Message{Role::assistant, {ThinkingBlock{"", {}, "gAAAAenc"}, TextBlock{"a"}}, {}});
+  carried.messages.push_back(Message{Role::user, {TextBlock{"again"}}, {}});
+  EXPECT_TRUE(json::parse(encode_responses_body(carried, target())).as_object().contains("include"));
+
+  ChatRequest signature = plain;  // another provider's signature is no reason to ask
+  signature.messages.push_back(Message{Role::assistant, {ThinkingBlock{"t", "sig"}, TextBlock{"a"}}, {}});
+  EXPECT_FALSE(json::parse(encode_responses_body(signature, target())).as_object().contains("include"));
+
+  // The ChatGPT backend serves reasoning models only.
+  EXPECT_TRUE(json::parse(encode_responses_body(plain, target("codex"))).as_object().contains("include"));
+}
+
 TEST(ResponsesUpstreamRequest, CodexOnTheChatGptBackendPostsToCodexResponses) {
   EXPECT_EQ(adapter().chat_path(target("codex", "https://chatgpt.com/backend-api"), true), "/codex/responses");
   EXPECT_EQ(adapter().chat_path(target("codex", "https://chatgpt.com/backend-api/"), false), "/codex/responses");

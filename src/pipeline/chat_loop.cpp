@@ -242,6 +242,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
                                                routing::AttemptPlanner& planner, std::vector<AttemptRecord>& records) {
   const auto& candidates = plan.candidates;
   LoopEnd end;
+  bool body_taken = false;  // a candidate was sent the body (passed through, or decoded)
   while (!ctx.cancel.cancelled()) {
     if (past_deadline(ctx)) {
       end.timed_out = true;
@@ -271,6 +272,11 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
     note_attempt_start(ctx.usage, c);
     auto outcome = co_await attempt(ctx, c, job, true);
+    if (!outcome.undecodable) {
+      // A candidate took the body: from now on its failures, not the body's, are the answer.
+      body_taken = true;
+      end.undecodable.reset();
+    }
     note_attempt_end(ctx.usage, outcome);
     settle(gate, outcome, ctx, true);
     log_outcome(ctx, job.client_model, c.key, outcome);
@@ -286,10 +292,12 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
                        gate.blocked_for()});
     if (!error.retryable && !candidate_unusable(outcome)) {
-      if (outcome.undecodable && passthrough_untried(job, ctx, plan, planner)) {
-        end.undecodable = error;
-        planner.failed(*index, false);
-        continue;  // another candidate takes the body as it is
+      if (outcome.undecodable && (body_taken || passthrough_untried(job, ctx, plan, planner))) {
+        // Nothing was sent: the attempt is given back (max_attempts counts
+        // requests), and a candidate that takes the body as it is goes on.
+        if (!body_taken) end.undecodable = error;
+        planner.skipped(*index);
+        continue;
       }
       end.final_error = error;  // the request itself is wrong: another candidate would say the same
       break;

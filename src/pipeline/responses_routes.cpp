@@ -69,6 +69,15 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
   const ResponsesStoreConfig settings = responses_store_config(*ctx.config);
   const std::size_t max_row = max_stored_row_bytes(ctx.config->server.max_body_bytes);
   StoredResponses::PendingHandle pending;
+  // Whatever ends this frame (an exception too) withdraws an announced
+  // answer nobody settled: it must not stay findable, nor hold its bytes.
+  struct WithdrawOnExit {
+    StoredResponses& stored;
+    StoredResponses::PendingHandle& pending;
+    ~WithdrawOnExit() {
+      if (pending) stored.settle(std::move(pending), false);
+    }
+  } withdraw_on_exit{*stored, pending};
   // Published before the client gets the final bytes, so that it can
   // continue, fetch or delete the response the moment it has it.
   auto announce = [&](const CapturedResponse& response) {

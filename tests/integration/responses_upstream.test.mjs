@@ -322,12 +322,18 @@ describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 },
   before(async () => {
     s = await startStack({
       providers: (u) => ({
-        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model'] }),
+        resp: mockProvider(u, { id: 'resp', api: 'responses', models: ['mock-model', 'fault-503'] }),
         chat: mockProvider(u, { id: 'chat', models: ['mock-model'] }),
       }),
       rotations: {
         mixed: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1000 }] },
                              { provider_id: 'resp', models: [{ name: 'mock-model', weight: 1 }] }] },
+        // One request allowed: the refused decode sent none, so it is not counted.
+        single: { max_attempts: 1,
+                  providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1000 }] },
+                              { provider_id: 'resp', models: [{ name: 'mock-model', weight: 1 }] }] },
+        failing: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1000 }] },
+                               { provider_id: 'resp', models: [{ name: 'fault-503', weight: 1 }] }] },
         translating: { providers: [{ provider_id: 'chat', models: [{ name: 'mock-model', weight: 1 }] }] },
       },
     });
@@ -349,6 +355,22 @@ describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 },
     }
     const chats = (await s.mock.requests()).filter((q) => q.path.endsWith('/chat/completions'));
     assert.equal(chats.length, 0);  // the translating candidate sent nothing
+  });
+
+  it('a refused decode does not use up max_attempts', async () => {
+    for (let i = 0; i < 3; ++i) {
+      const r = await post(s.u('/v1/responses'), body('rotation/single'));
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers['x-aisbf-target'], 'resp/mock-model');
+    }
+  });
+
+  it('when the passthrough candidate fails, its failure is the answer, not the decoder\'s 400', async () => {
+    const r = await post(s.u('/v1/responses'), body('rotation/failing'));
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.json().error.code, 'all_candidates_failed');
+    const sent = (await s.mock.requests()).filter((q) => q.path.endsWith('/responses'));
+    assert.equal(sent.length, 1);
   });
 
   it('without a passthrough candidate the decoder\'s 400 is the answer', async () => {

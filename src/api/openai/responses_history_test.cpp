@@ -59,7 +59,8 @@ TEST(ResponsesHistory, AContinuedReasoningItemKeepsItsStateButNotItsId) {
   auto body = expand_previous_response(R"({"model":"m","previous_response_id":"resp_2","input":"next"})",
                                        {kStoredInput, kReasoned}, 1 << 20);
   ASSERT_TRUE(static_cast<bool>(body)) << body.error().message;
-  const auto& input = parsed(*body).as_object().at("input").as_array();
+  const json::value root = parsed(*body);
+  const auto& input = root.at("input").as_array();
   ASSERT_EQ(input.size(), 4u);
   EXPECT_FALSE(input[1].as_object().contains("id"));  // store:false upstreams refuse it as not found
   EXPECT_EQ(input[1].at("encrypted_content"), "gAAA");

@@ -131,7 +131,7 @@ ninja_file="$build_dir/build.ninja"
   echo "cxxflags = -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined" \
     "-fno-omit-frame-pointer -I$(ninja_escape "$root/src") -DAISBF_VERSION='\"fuzz\"' $spdlog_flags"
   echo "ldflags = -fsanitize=fuzzer,address,undefined$(command -v ld.lld >/dev/null && echo ' -fuse-ld=lld')"
-  echo "libs = -lboost_json -lspdlog -lfmt -lpcre2-8 -lsodium -lcrypto -pthread"
+  echo "libs = -lboost_json -lboost_url -lspdlog -lfmt -lpcre2-8 -lsodium -lcrypto -pthread"
   echo "rule cxx"
   echo "  command = \$cxx \$cxxflags -MMD -MF \$out.d -c \$in -o \$out"
   echo "  depfile = \$out.d"

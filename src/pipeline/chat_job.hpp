@@ -65,12 +65,12 @@ struct ChatJob {
   PromptTokens prompt_tokens;              // counted when a figure is needed: job_prompt_tokens()
   bool condensable = true;                 // false: never condensed (condensation's own calls)
   std::unique_ptr<CondenseMemo> condense;  // made by the first attempt that condenses (condense_step.hpp)
-  // Attempts refused for the request's size before any upstream call
-  // (condensation could not make it fit, or it cannot be split), and the
-  // latest refusal: when every attempt was, the client gets that 400.
   // Why the client's body cannot be translated, once found (decode_client_body):
   // every translating candidate would say the same.
   std::optional<GatewayError> decode_refusal;
+  // Attempts refused for the request's size before any upstream call
+  // (condensation could not make it fit, or it cannot be split), and the
+  // latest refusal: when every attempt was, the client gets that 400.
   int size_refusals = 0;
   std::optional<GatewayError> size_refusal;
   std::vector<JobSplit> splits;            // a few at most: one per distinct limit and encoding tried

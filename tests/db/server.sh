@@ -325,7 +325,10 @@ case "${1:-}" in
     if [ "$KIND" = redis ]; then
       if [ "$1" = down ]; then redis_stop "$DIR"; else redis_launch "$DIR" || die "redis-server did not start again"; fi
     elif [ "$1" = down ]; then
-      as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -m immediate -w -t "$WAIT_SECONDS" stop >/dev/null
+      # fast, not immediate: `up` must find every commit, and with
+      # synchronous_commit off an immediate stop drops the last ones (a
+      # user created just before `down` was gone after `up`).
+      as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -m fast -w -t "$WAIT_SECONDS" stop >/dev/null
     else
       as_owner "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" start >/dev/null
     fi

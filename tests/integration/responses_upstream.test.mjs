@@ -369,8 +369,10 @@ describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 },
     const r = await post(s.u('/v1/responses'), body('rotation/failing'));
     assert.equal(r.status, 503, r.text);
     assert.equal(r.json().error.code, 'all_candidates_failed');
-    const sent = (await s.mock.requests()).filter((q) => q.path.endsWith('/responses'));
-    assert.equal(sent.length, 1);
+    // The passthrough candidate had its max_attempts_per_model (2) tries; the translating one sent nothing.
+    const sent = await s.mock.requests();
+    assert.deepEqual(sent.map((q) => [q.path.endsWith('/responses'), JSON.parse(q.body).model]),
+      [[true, 'fault-503'], [true, 'fault-503']]);
   });
 
   it('without a passthrough candidate the decoder\'s 400 is the answer', async () => {

@@ -55,7 +55,11 @@ struct StoredResponses::Shared {
   std::atomic<std::size_t> pending_bytes{0};
   std::atomic<std::size_t> expanding_bytes{0};
   std::atomic<store::UnixMs> last_prune_ms{0};
-  std::mutex mutex;  // guards `pending` and each entry's `deleted`
+  std::mutex mutex;  // guards `pending`, each entry's `deleted` and `writes_since_bound`
+  // Writes per namespace since its row bound was last applied: the bound's
+  // query walks up to max_stored index entries, so it runs once per
+  // max_stored/16 writes (every write while that is 1), not on every write.
+  std::map<std::string, std::int64_t, std::less<>> writes_since_bound;
   std::map<Key, PendingHandle> pending;
 
   PendingHandle pending_of(const std::string& owner, const std::string& id, bool* deleted) {
@@ -100,9 +104,22 @@ store::UnixMs now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Whether this write of `owner` applies its row bound now (the namespace
+// then holds at most keep + keep/16 rows between two applications).
+bool bound_due(StoredResponses::Shared& shared, const std::string& owner, std::uint64_t keep) {
+  const std::int64_t every = std::max<std::int64_t>(1, static_cast<std::int64_t>(keep / 16));
+  std::lock_guard lock(shared.mutex);
+  auto& writes = shared.writes_since_bound[owner];
+  if (++writes < every) return false;
+  writes = 0;
+  return true;
+}
+
 void prune(StoredResponses::Shared& shared, const StoredResponses::Pending& p) {
-  auto newest = shared.store.keep_newest_responses(p.owner, static_cast<std::size_t>(p.keep));
-  if (!newest) spdlog::warn("stored responses: pruning a namespace failed: {}", newest.error().message);
+  if (bound_due(shared, p.owner, p.keep)) {
+    auto newest = shared.store.keep_newest_responses(p.owner, static_cast<std::size_t>(p.keep));
+    if (!newest) spdlog::warn("stored responses: pruning a namespace failed: {}", newest.error().message);
+  }
   const store::UnixMs now = now_ms();
   store::UnixMs last = shared.last_prune_ms.load();
   if (now - last < kPruneEveryMs || !shared.last_prune_ms.compare_exchange_strong(last, now)) return;

@@ -18,8 +18,10 @@
 // rows being expanded into a continuation hold at most kMaxExpandingBytes
 // (past it a continuation is a 503, retryable); rows expire after aisbf.json
 // `responses.store_ttl_seconds` (pruned at most once a minute) and each
-// namespace keeps its newest `responses.max_stored` (pruned after each of
-// its writes), so one namespace never evicts another's.
+// namespace keeps its newest `responses.max_stored` (applied once per
+// max_stored/16 of its writes, so it may hold up to 1/16 more in between;
+// each application walks up to max_stored index entries), so one namespace
+// never evicts another's.
 #pragma once
 
 #include <atomic>

@@ -19,12 +19,6 @@ namespace {
 namespace bhttp = boost::beast::http;
 using Outcome = api::RouteMatch::Outcome;
 
-GatewayError coded(ErrorKind kind, std::string message, std::string code) {
-  auto e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  return e;
-}
-
 bool is_json_content_type(std::string_view ct) {
   auto type = ct.substr(0, ct.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
@@ -44,10 +38,11 @@ bool has_body(const http::Request& req) {
 }
 
 GatewayError unauthenticated(auth::Credential credential) {
-  return coded(ErrorKind::unauthorized,
-               credential == auth::Credential::absent ? "missing gateway token: send 'Authorization: Bearer <token>'"
-                                                      : "invalid gateway token",
-               "invalid_api_key");
+  return make_error(ErrorKind::unauthorized,
+                    credential == auth::Credential::absent
+                        ? "missing gateway token: send 'Authorization: Bearer <token>'"
+                        : "invalid gateway token",
+                    "invalid_api_key");
 }
 
 std::optional<GatewayError> judge(auth::AuthPolicy policy, const auth::Principal& principal,
@@ -56,8 +51,8 @@ std::optional<GatewayError> judge(auth::AuthPolicy policy, const auth::Principal
     case auth::PolicyVerdict::allow: return std::nullopt;
     case auth::PolicyVerdict::unauthenticated: return unauthenticated(credential);
     case auth::PolicyVerdict::forbidden:
-      return coded(ErrorKind::forbidden, fmt::format("this route needs the {} policy", auth::policy_name(policy)),
-                   "insufficient_permissions");
+      return make_error(ErrorKind::forbidden, fmt::format("this route needs the {} policy", auth::policy_name(policy)),
+                        "insufficient_permissions");
   }
   return std::nullopt;
 }
@@ -68,8 +63,8 @@ std::optional<GatewayError> check_csrf(const http::Request& req, const api::Rout
       !auth::is_state_changing_method(std::string_view(req.method_string())))
     return std::nullopt;
   if (auth::csrf_matches(csrf_token, std::string_view(req[auth::kCsrfHeader]))) return std::nullopt;
-  return coded(ErrorKind::forbidden, "a dashboard session must send its X-CSRF-Token on state-changing requests",
-               "csrf_token_invalid");
+  return make_error(ErrorKind::forbidden, "a dashboard session must send its X-CSRF-Token on state-changing requests",
+                    "csrf_token_invalid");
 }
 
 std::optional<GatewayError> check_caller(const http::Request& req, const Config& config, const api::RouteSpec* spec,
@@ -101,16 +96,17 @@ std::optional<GatewayError> check_caller(const http::Request& req, const Config&
 
 std::optional<GatewayError> check_route(const http::Request& req, const Admission& out) {
   if (out.match.bad_escape)
-    return coded(ErrorKind::invalid_request, "invalid percent-escape in the path", "invalid_path");
+    return make_error(ErrorKind::invalid_request, "invalid percent-escape in the path", "invalid_path");
   if (out.match.outcome == Outcome::method_not_allowed) {
-    auto e = coded(ErrorKind::invalid_request, "method not allowed on this route", "method_not_allowed");
+    auto e = make_error(ErrorKind::invalid_request, "method not allowed on this route", "method_not_allowed");
     e.status = 405;
     return e;
   }
   if (out.match.outcome == Outcome::not_found) {
-    return coded(ErrorKind::not_found,
-                 fmt::format("no route for {} {}", std::string_view(req.method_string()), std::string_view(req.target())),
-                 "not_found");
+    return make_error(
+        ErrorKind::not_found,
+        fmt::format("no route for {} {}", std::string_view(req.method_string()), std::string_view(req.target())),
+        "not_found");
   }
   return std::nullopt;
 }
@@ -121,13 +117,14 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
     const auth::SiteRules rules{loopback_only, config.server.allowed_hosts};
     if (!auth::is_same_site_origin(std::string_view(req[bhttp::field::origin]), std::string_view(req[bhttp::field::host]),
                                    rules))
-      return coded(ErrorKind::forbidden, "cross-site request refused: the Origin is not this gateway", "cross_site_request");
+      return make_error(ErrorKind::forbidden, "cross-site request refused: the Origin is not this gateway",
+                        "cross_site_request");
   }
   const bool need_json = spec.body == api::BodyRule::json ||
                          ((spec.body == api::BodyRule::json_if_sent || spec.state_changing) && has_body(req));
   if (need_json && !is_json_content_type(std::string_view(req[bhttp::field::content_type]))) {
-    return coded(ErrorKind::unsupported_media, "request body must be sent as Content-Type: application/json",
-                 "unsupported_media_type");
+    return make_error(ErrorKind::unsupported_media, "request body must be sent as Content-Type: application/json",
+                      "unsupported_media_type");
   }
   return std::nullopt;
 }
@@ -139,17 +136,18 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
 std::optional<GatewayError> check_mcp(const http::Request& req, const Config& config, bool loopback_only,
                                       Admission& out) {
   if (!config.mcp.enabled) {
-    return coded(ErrorKind::not_found,
-                 fmt::format("no route for {} {}", std::string_view(req.method_string()), std::string_view(req.target())),
-                 "not_found");
+    return make_error(
+        ErrorKind::not_found,
+        fmt::format("no route for {} {}", std::string_view(req.method_string()), std::string_view(req.target())),
+        "not_found");
   }
   const auto origin = std::string_view(req[bhttp::field::origin]);
   const auth::SiteRules rules{loopback_only, config.server.allowed_hosts};
   if (!origin.empty() && !auth::is_same_site_origin(origin, std::string_view(req[bhttp::field::host]), rules) &&
       !auth::is_listed_origin(origin, config.server.cors_origins)) {
-    return coded(ErrorKind::forbidden,
-                 "cross-site request refused: the Origin is neither this gateway nor one of server.cors_origins",
-                 "cross_site_request");
+    return make_error(ErrorKind::forbidden,
+                      "cross-site request refused: the Origin is neither this gateway nor one of server.cors_origins",
+                      "cross_site_request");
   }
   const auto token = auth::bearer_token(std::string_view(req[bhttp::field::authorization]));
   out.mcp_token = mcp::token_level(config.mcp, token) != mcp::Level::none;
@@ -178,7 +176,7 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
   // DNS rebinding: a page on another origin must not reach a loopback gateway.
   if (loopback_only &&
       !auth::is_allowed_loopback_host(std::string_view(req[bhttp::field::host]), config.server.allowed_hosts)) {
-    out.refusal = coded(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host");
+    out.refusal = make_error(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host");
     return out;
   }
   if (route != nullptr && route->spec.policy == auth::AuthPolicy::mcp &&

@@ -28,12 +28,6 @@ using auth::AuthPolicy;
 using Format = api::ClientFormat;
 using Body = api::BodyRule;
 
-GatewayError coded(ErrorKind kind, std::string message, std::string code) {
-  auto e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  return e;
-}
-
 std::vector<std::pair<std::string, std::string>> anthropic_model_names(const Config& config,
                                                                        const FetchedModels& fetched) {
   std::vector<std::pair<std::string, std::string>> models;
@@ -96,8 +90,8 @@ awaitable<void> scoped_models(App& app, http::Exchange& ex, RequestContext& ctx,
   if (!ctx.namespace_user.empty()) co_return co_await user_routes::scope_models(app, ex, ctx, scope);
   co_await send_error(
       ex,
-      coded(ErrorKind::not_found, fmt::format("no provider, rotation or autoselect named '{}'", scope),
-            "model_not_found"),
+      make_error(ErrorKind::not_found, fmt::format("no provider, rotation or autoselect named '{}'", scope),
+                 "model_not_found"),
       ctx);
 }
 
@@ -170,7 +164,8 @@ awaitable<void> admin_health_reset(App& app, http::Exchange& ex, RequestContext&
   auto key = reset_key(ex.request().body());
   if (!key) {
     co_return co_await send_error(
-        ex, coded(ErrorKind::invalid_request, R"(expected no body or {"key": "provider/model"})", "invalid_body"), ctx);
+        ex, make_error(ErrorKind::invalid_request, R"(expected no body or {"key": "provider/model"})", "invalid_body"),
+        ctx);
   }
   auto& state = app.state();
   bool cleared = state.health->reset(*key);

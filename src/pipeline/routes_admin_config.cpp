@@ -19,21 +19,14 @@ namespace json = boost::json;
 
 namespace {
 
-GatewayError coded(ErrorKind kind, std::string message, std::string code, std::string param = {}) {
-  auto e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  e.param = std::move(param);
-  return e;
-}
-
 // What an edit job leaves when it failed without an answer (a bug: it threw).
-Answer edit_failed() { return {500, {}, coded(ErrorKind::internal, "the config edit failed", "internal_error")}; }
+Answer edit_failed() { return {500, {}, make_error(ErrorKind::internal, "the config edit failed", "internal_error")}; }
 
 Answer json_answer(int status, std::string body) { return {status, std::move(body), std::nullopt}; }
 Answer error_answer(GatewayError e) { return {e.status, {}, std::move(e)}; }
 
 Answer conflict(std::string message) {
-  auto e = coded(ErrorKind::invalid_request, std::move(message), "conflict");
+  auto e = make_error(ErrorKind::invalid_request, std::move(message), "conflict");
   e.status = 409;
   return error_answer(std::move(e));
 }
@@ -51,7 +44,7 @@ std::optional<json::object> body_object(const http::Exchange& ex) {
 }
 
 GatewayError bad_body(std::string_view expected) {
-  return coded(ErrorKind::invalid_request, fmt::format("the body must be {}", expected), "invalid_body");
+  return make_error(ErrorKind::invalid_request, fmt::format("the body must be {}", expected), "invalid_body");
 }
 
 std::span<const std::string_view> reserved_words() {
@@ -73,10 +66,10 @@ Answer commit(App& app, ConfigDocuments& documents, Ok&& ok) {
   if (!loaded.ok()) return json_answer(400, api::invalid_config_json(loaded.diagnostics));
   if (auto error = write_changed_documents(documents)) {
     spdlog::error("admin config: cannot write {}: {}", error->path, error->message);
-    return error_answer(coded(ErrorKind::internal,
-                              fmt::format("could not write {}: {}; the configuration is unchanged", error->path,
-                                          error->message),
-                              "write_failed"));
+    return error_answer(
+        make_error(ErrorKind::internal,
+                   fmt::format("could not write {}: {}; the configuration is unchanged", error->path, error->message),
+                   "write_failed"));
   }
   app.replace_config(loaded.config);
   return ok(*loaded.config, loaded.diagnostics);
@@ -96,10 +89,10 @@ Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::valu
   const json::object* stored = find_entry(*documents, kind, id);
   const json::value stored_value = stored ? json::value(*stored) : json::value();
   if (auto e = api::restore_masked(sent, stored ? &stored_value : nullptr, entry_path(kind, id)))
-    return error_answer(coded(ErrorKind::invalid_request, e->message, "masked_value", e->path));
+    return error_answer(make_error(ErrorKind::invalid_request, e->message, "masked_value", e->path));
   EditResult edit = aisbf::put_entry(*documents, kind, id, sent.get_object());
   if (edit.status == EditResult::Status::invalid)
-    return error_answer(coded(ErrorKind::invalid_request, edit.message, "invalid_config"));
+    return error_answer(make_error(ErrorKind::invalid_request, edit.message, "invalid_config"));
   const int status = edit.status == EditResult::Status::created ? 201 : 200;
   spdlog::info("admin config: {} {} {}", status == 201 ? "created" : "replaced", api::entry_kind_name(kind), id);
   return commit(app, *documents, [&](const Config&, const std::vector<Diagnostic>& diagnostics) {
@@ -113,8 +106,8 @@ Answer delete_entry_job(App& app, EntryKind kind, const std::string& id) {
   if (!documents) return answer;
   EditResult edit = aisbf::delete_entry(*documents, kind, id);
   if (edit.status == EditResult::Status::not_found)
-    return error_answer(coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id),
-                              "not_found"));
+    return error_answer(
+        make_error(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id), "not_found"));
   if (edit.status == EditResult::Status::conflict) return conflict(edit.message);
   spdlog::info("admin config: deleted {} {}", api::entry_kind_name(kind), id);
   return commit(app, *documents, [](const Config&, const std::vector<Diagnostic>&) { return json_answer(204, {}); });
@@ -156,7 +149,7 @@ Answer put_settings_job(App& app, json::value sent) {
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   if (auto e = api::restore_masked(sent, &documents->doc(ConfigFile::aisbf), ""))
-    return error_answer(coded(ErrorKind::invalid_request, e->message, "masked_value", e->path));
+    return error_answer(make_error(ErrorKind::invalid_request, e->message, "masked_value", e->path));
   const auto restart = aisbf::put_settings(*documents, sent.get_object());
   spdlog::info("admin config: aisbf.json settings replaced ({} sections)", sent.get_object().size());
   return commit(app, *documents, [&](const Config& config, const std::vector<Diagnostic>& diagnostics) {
@@ -171,7 +164,7 @@ Answer put_condensation_job(App& app, const json::object& sent) {
   EditResult edit = aisbf::put_condensation(*documents, sent);
   if (edit.status == EditResult::Status::invalid) {
     const std::string param = edit.message.substr(0, edit.message.find(':'));
-    return error_answer(coded(ErrorKind::invalid_request, edit.message, "invalid_config", param));
+    return error_answer(make_error(ErrorKind::invalid_request, edit.message, "invalid_config", param));
   }
   return commit(app, *documents, [](const Config& config, const std::vector<Diagnostic>&) {
     return json_answer(200, json::serialize(condensation_settings(config.aisbf)));
@@ -181,7 +174,7 @@ Answer put_condensation_job(App& app, const json::object& sent) {
 GatewayError unknown_prompt(std::string_view name) {
   std::string names;
   for (auto n : kPromptNames) names += (names.empty() ? "" : ", ") + std::string(n);
-  return coded(ErrorKind::not_found, fmt::format("no prompt named '{}' (prompts: {})", name, names), "not_found");
+  return make_error(ErrorKind::not_found, fmt::format("no prompt named '{}' (prompts: {})", name, names), "not_found");
 }
 
 // `is_default`: no file yet, `content` is the built-in text (a PUT writes the file).
@@ -198,14 +191,16 @@ awaitable<void> list_entries(App&, http::Exchange& ex, RequestContext& ctx, cons
 
 Answer read_entry(const Config& config, EntryKind kind, std::string_view id) {
   if (const json::object* entry = snapshot_entry(config, kind, id)) return json_answer(200, api::entry_json(kind, id, *entry));
-  return error_answer(coded(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id), "not_found"));
+  return error_answer(
+      make_error(ErrorKind::not_found, fmt::format("no {} '{}'", api::entry_kind_name(kind), id), "not_found"));
 }
 
 awaitable<Answer> write_entry(App& app, EntryKind kind, std::string id, json::object body) {
   if (const json::value* sent_id = body.if_contains("id");
       sent_id != nullptr && !(sent_id->is_string() && sent_id->get_string() == id)) {
-    co_return error_answer(coded(ErrorKind::invalid_request,
-                                 fmt::format("the body's id does not match the path's '{}'", id), "id_mismatch", "id"));
+    co_return error_answer(make_error(ErrorKind::invalid_request,
+                                      fmt::format("the body's id does not match the path's '{}'", id), "id_mismatch",
+                                      "id"));
   }
   Answer answer = edit_failed();
   json::value sent = std::move(body);
@@ -292,8 +287,8 @@ awaitable<void> get_prompt(App& app, http::Exchange& ex, RequestContext& ctx, co
   if (read.status == PromptRead::Status::missing)
     co_return co_await send_json(ex, 200, prompt_json(name, default_prompt(name), true), ctx.request_id);
   spdlog::error("admin config: cannot read {}.md: {}", name, read.error);
-  co_await send_error(ex, coded(ErrorKind::internal, fmt::format("cannot read {}.md: {}", name, read.error), "read_failed"),
-                      ctx);
+  co_await send_error(
+      ex, make_error(ErrorKind::internal, fmt::format("cannot read {}.md: {}", name, read.error), "read_failed"), ctx);
 }
 
 awaitable<void> put_prompt(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
@@ -305,7 +300,8 @@ awaitable<void> put_prompt(App& app, http::Exchange& ex, RequestContext& ctx, co
     co_return co_await send_error(ex, bad_body(R"({"content": "<the prompt text>"})"), ctx);
   if (content->get_string().size() > kMaxPromptBytes) {
     co_return co_await send_error(
-        ex, coded(ErrorKind::payload_too_large, "content is larger than 256 KiB", "content_too_large", "content"), ctx);
+        ex, make_error(ErrorKind::payload_too_large, "content is larger than 256 KiB", "content_too_large", "content"),
+        ctx);
   }
   std::optional<WriteError> error;
   co_await app.run_exclusive([&] {
@@ -315,7 +311,8 @@ awaitable<void> put_prompt(App& app, http::Exchange& ex, RequestContext& ctx, co
   if (error) {
     spdlog::error("admin config: cannot write {}: {}", error->path, error->message);
     co_return co_await send_error(
-        ex, coded(ErrorKind::internal, fmt::format("could not write {}.md: {}", name, error->message), "write_failed"),
+        ex,
+        make_error(ErrorKind::internal, fmt::format("could not write {}.md: {}", name, error->message), "write_failed"),
         ctx);
   }
   spdlog::info("admin config: prompt {} written ({} bytes)", name, content->get_string().size());

@@ -25,19 +25,12 @@ namespace {
 using boost::asio::awaitable;
 constexpr std::size_t kCsvChunkBytes = 64 * 1024;
 
-GatewayError coded(ErrorKind kind, std::string message, std::string code, std::string param = {}) {
-  auto e = make_error(kind, std::move(message));
-  e.code = std::move(code);
-  e.param = std::move(param);
-  return e;
-}
-
 GatewayError store_failed(const store::StoreError& error) {
   if (error.kind == store::StoreError::Kind::unavailable) {
-    return coded(ErrorKind::unavailable, "the usage store is unavailable", "store_unavailable");
+    return make_error(ErrorKind::unavailable, "the usage store is unavailable", "store_unavailable");
   }
   spdlog::error("usage query failed: {} ({})", error.message, store::usage_store_error_name(error.kind));
-  return coded(ErrorKind::internal, "the usage query failed", "store_error");
+  return make_error(ErrorKind::internal, "the usage query failed", "store_error");
 }
 
 store::UnixMs now_ms() {
@@ -120,8 +113,9 @@ awaitable<void> send_csv(UsageWiring& usage, http::Exchange& ex, RequestContext&
   }
   if (!started) {
     // Nothing went out: the store failed before the first chunk.
-    const GatewayError error = job->failure ? store_failed(*job->failure)
-                                            : coded(ErrorKind::internal, "the usage export ended early", "store_error");
+    const GatewayError error = job->failure
+                                   ? store_failed(*job->failure)
+                                   : make_error(ErrorKind::internal, "the usage export ended early", "store_error");
     co_return co_await send_error(ex, error, ctx);
   }
   if (job->failure) {
@@ -156,11 +150,12 @@ awaitable<Expected<std::string>> run_report(UsageWiring& usage, store::UsageQuer
 Expected<api::UsageRequest> usage_request(App& app, std::string_view target, std::optional<std::string> own_user) {
   auto parsed = api::parse_usage_request(target, now_ms());
   if (parsed.error) {
-    return coded(ErrorKind::invalid_request, fmt::format("{}: {}", parsed.error->param, parsed.error->message),
-                 "invalid_parameter", parsed.error->param);
+    return make_error(ErrorKind::invalid_request, fmt::format("{}: {}", parsed.error->param, parsed.error->message),
+                      "invalid_parameter", parsed.error->param);
   }
   if (app.usage.store == nullptr || app.usage.db == nullptr)
-    return coded(ErrorKind::unavailable, "usage accounting needs a database (aisbf.json `database`)", "store_unavailable");
+    return make_error(ErrorKind::unavailable, "usage accounting needs a database (aisbf.json `database`)",
+                      "store_unavailable");
   if (own_user) parsed.request->query.username = std::move(*own_user);
   return std::move(*parsed.request);
 }
@@ -192,7 +187,7 @@ awaitable<void> user_usage(App& app, http::Exchange& ex, RequestContext& ctx, co
   const bool is_user = p.kind == auth::PrincipalKind::user_token || p.kind == auth::PrincipalKind::session;
   if (!is_user || p.user_id.empty()) {
     // The route's policy admits users only; this guards the filter anyway.
-    return send_error(ex, coded(ErrorKind::forbidden, "this route shows a user's own usage", "forbidden"), ctx);
+    return send_error(ex, make_error(ErrorKind::forbidden, "this route shows a user's own usage", "forbidden"), ctx);
   }
   return serve_usage(app, ex, ctx, p.user_id);
 }
@@ -201,7 +196,7 @@ awaitable<void> admin_usage_flush(App& app, http::Exchange& ex, RequestContext& 
   UsageWiring& usage = app.usage;
   if (usage.recorder == nullptr || usage.db == nullptr) {
     co_return co_await send_error(
-        ex, coded(ErrorKind::unavailable, "usage recording is off (no database)", "store_unavailable"), ctx);
+        ex, make_error(ErrorKind::unavailable, "usage recording is off (no database)", "store_unavailable"), ctx);
   }
   // flush() blocks until the writer thread settled the queue: on a DB thread.
   auto stats = co_await usage.db->run([recorder = usage.recorder] {

@@ -43,17 +43,22 @@ async function drainChecked(stream) {
   return events;
 }
 
+// A provider of every type (ids = type names) and a Responses-api one (`responses/…`).
+function startResponsesStack() {
+  return startProvidersStack({
+    token: TOKEN,
+    providers: (u) => ({
+      ...typedProviders(u, PROVIDER_TYPES),
+      responses: mockProvider(u, { id: 'responses', api: 'responses' }),
+    }),
+  });
+}
+
 describe('openai sdk responses × provider types', { timeout: 120000 }, () => {
   let s;
   let client;
   before(async () => {
-    s = await startProvidersStack({
-      token: TOKEN,
-      providers: (u) => ({
-        ...typedProviders(u, PROVIDER_TYPES),
-        responses: mockProvider(u, { id: 'responses', api: 'responses' }),
-      }),
-    });
+    s = await startResponsesStack();
     client = s.client();
   });
   after(async () => { await s?.stop(); });
@@ -251,13 +256,7 @@ describe('openai sdk stored responses', { timeout: 120000 }, () => {
   let s;
   let client;
   before(async () => {
-    s = await startProvidersStack({
-      token: TOKEN,
-      providers: (u) => ({
-        ...typedProviders(u, PROVIDER_TYPES),
-        responses: mockProvider(u, { id: 'responses', api: 'responses' }),
-      }),
-    });
+    s = await startResponsesStack();
     client = s.client();
   });
   after(async () => { await s?.stop(); });

@@ -54,6 +54,7 @@ table=(
   "ndjson_splitter|src/http/ndjson_splitter_fuzz.cpp|src/http/ndjson_splitter.cpp|ollama"
   "resp|src/http/resp_fuzz.cpp|src/http/resp.cpp|resp"
   "json_scan|src/core/json_scan_fuzz.cpp|src/core/json_scan.cpp|openai_ingress anthropic_ingress openai anthropic gemini ollama"
+  "usage_scan|src/core/usage_scan_fuzz.cpp|src/core/usage_scan.cpp src/core/json_scan.cpp|openai anthropic openai_responses"
   "openai_stream|src/providers/openai/openai_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/openai|openai"
   "responses_upstream_stream|src/providers/openai/responses_upstream_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/openai|openai_responses"
   "anthropic_stream|src/providers/anthropic/anthropic_stream_fuzz.cpp|src/core src/http/sse_parser.cpp src/providers/anthropic|anthropic"

@@ -23,4 +23,13 @@ namespace aisbf::context {
 // again); on other text the count stays in bounds and proves nothing.
 std::optional<std::int64_t> count_plain_chat(std::string_view body, const ChatTokenCounter& counter);
 
+// The same for an OpenAI Responses body: the count ChatTokenCounter::request
+// gives what the Responses decoder makes of it, when it is plain: a string
+// `instructions` (or none), and `input` a string or message items (a
+// `role`, perhaps "type":"message", an `id`, a `status`) whose `content` is
+// a string or input_text/output_text parts; no `tools`. Consecutive
+// assistant items are one message, as the decoder joins them. nullopt for
+// anything else, under count_plain_chat's terms.
+std::optional<std::int64_t> count_plain_responses(std::string_view body, const ChatTokenCounter& counter);
+
 }  // namespace aisbf::context

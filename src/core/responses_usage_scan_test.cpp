@@ -48,6 +48,23 @@ TEST(ResponsesUsageScan, TheCompletedEventsNestedUsage) {
   EXPECT_TRUE(object.empty());  // nested: not where the relay splices
 }
 
+TEST(ResponsesUsageScan, EscapedKeysAreReadToo) {
+  // Plain keys are read directly; a usage object with escapes takes the validating scan.
+  auto u = scan_responses_usage(
+      R"({"usage":{"input\u005ftokens":5,"output_tokens":6,"output_tokens_details":{"reasoning\u005ftokens":2}}})");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->prompt_tokens, 5);
+  EXPECT_EQ(u->completion_tokens, 6);
+  EXPECT_EQ(u->total_tokens, 11);
+  EXPECT_EQ(u->reasoning_tokens, 2);
+  // A key that only begins like a count's is not one.
+  auto v =
+      scan_responses_usage(R"({"usage":{"input_tokens_x":9,"input_tokens":1,"output_tokens":2,"total_tokens":4}})");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->prompt_tokens, 1);
+  EXPECT_EQ(v->total_tokens, 4);
+}
+
 TEST(ResponsesUsageScan, EventsWithoutUsage) {
   EXPECT_FALSE(scan_responses_usage(R"({"type":"response.output_text.delta","delta":"usage"})"));
   EXPECT_FALSE(scan_responses_usage(R"({"type":"response.created","response":{"id":"r","usage":null}})"));

@@ -1,7 +1,7 @@
 // Usage is read without validating the whole answer: a quick search rules
-// out most stream chunks, then only the top level is walked (strings and
-// brackets matched, nested values skipped) to find the last "usage" member,
-// and only that object is validated and read. The body as a whole is the
+// out most stream chunks, then only the top level is walked from the end
+// (strings and brackets matched, nested values skipped) to the last "usage"
+// member, and only that object is read. The body as a whole is the
 // client's to validate.
 #include "core/usage_scan.hpp"
 
@@ -25,46 +25,6 @@ const char* skip_ws(const char* p, const char* end) {
   return p;
 }
 
-// One past the closing quote of the string starting at `p` (a '"'), or null.
-// memchr finds each candidate quote; an odd run of backslashes before it
-// means it is escaped.
-const char* string_end(const char* p, const char* end) {
-  for (const char* from = p + 1; from < end;) {
-    const auto* q = static_cast<const char*>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
-    if (q == nullptr) return nullptr;
-    std::size_t slashes = 0;
-    for (const char* b = q - 1; b > p && *b == '\\'; --b) ++slashes;
-    if (slashes % 2 == 0) return q + 1;
-    from = q + 1;
-  }
-  return nullptr;
-}
-
-// One past the value starting at `p`: strings and brackets are matched,
-// scalars run to the next delimiter. Nested content is not validated: only
-// the usage object, found at the top level, is read strictly.
-const char* value_end(const char* p, const char* end) {
-  if (p == end) return nullptr;
-  if (*p == '"') return string_end(p, end);
-  if (*p != '{' && *p != '[') {
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_ws(*p)) ++p;
-    return p;
-  }
-  int depth = 0;
-  for (; p < end; ++p) {
-    if (*p == '"') {
-      p = string_end(p, end);
-      if (p == nullptr) return nullptr;
-      --p;
-    } else if (*p == '{' || *p == '[') {
-      ++depth;
-    } else if ((*p == '}' || *p == ']') && --depth == 0) {
-      return p + 1;
-    }
-  }
-  return nullptr;
-}
-
 // `literal` (a key with its quotes, escapes not decoded) names `quoted`
 // ("\"usage\"").
 bool key_is(std::string_view literal, std::string_view quoted) {
@@ -74,33 +34,85 @@ bool key_is(std::string_view literal, std::string_view quoted) {
   return decoded && *decoded == quoted.substr(1, quoted.size() - 2);
 }
 
-// The value of the last top-level member named `quoted_key`, walking only
-// the top level (a few instructions per byte instead of a full validation).
-std::optional<std::string_view> top_level_member(std::string_view text, std::string_view quoted_key) {
-  const char* const end = text.data() + text.size();
-  const char* p = skip_ws(text.data(), end);
-  if (p == end || *p != '{') return std::nullopt;
-  p = skip_ws(p + 1, end);
-  std::optional<std::string_view> found;
-  if (p < end && *p == '}') return std::nullopt;
-  for (;;) {
-    if (p == end || *p != '"') return std::nullopt;
-    const char* key_end = string_end(p, end);
-    if (key_end == nullptr) return std::nullopt;
-    const std::string_view key(p, static_cast<std::size_t>(key_end - p));
-    p = skip_ws(key_end, end);
-    if (p == end || *p != ':') return std::nullopt;
-    p = skip_ws(p + 1, end);
-    const char* v_end = value_end(p, end);
-    if (v_end == nullptr || v_end == p) return std::nullopt;
-    if (key_is(key, quoted_key)) found = std::string_view(p, static_cast<std::size_t>(v_end - p));
-    p = skip_ws(v_end, end);
-    if (p < end && *p == ',') {
-      p = skip_ws(p + 1, end);
+// Backwards: the opening quote of the string whose closing quote is at
+// q[-1], or null. A quote inside a string is escaped (an odd run of
+// backslashes before it); the opening one follows no backslash, as nothing
+// outside a string may be one.
+const char* string_begin_back(const char* lo, const char* q) {
+  const char* to = q - 1;  // the closing quote
+  while (to > lo) {
+    const auto* quote = static_cast<const char*>(memrchr(lo, '"', static_cast<std::size_t>(to - lo)));
+    if (quote == nullptr) return nullptr;
+    std::size_t slashes = 0;
+    for (const char* b = quote - 1; b >= lo && *b == '\\'; --b) ++slashes;
+    if (slashes % 2 == 0) return quote;
+    to = quote;
+  }
+  return nullptr;
+}
+
+// Backwards: where the value ending at p[-1] begins, or null. Strings and
+// brackets are matched; a scalar runs back to the previous delimiter.
+const char* value_begin_back(const char* lo, const char* p) {
+  if (p == lo) return nullptr;
+  const char last = p[-1];
+  if (last == '"') return string_begin_back(lo, p);
+  if (last != '}' && last != ']') {
+    const char* v = p;
+    while (v > lo && v[-1] != ',' && v[-1] != ':' && v[-1] != '{' && v[-1] != '[' && !is_ws(v[-1])) --v;
+    return v == p ? nullptr : v;
+  }
+  int depth = 0;
+  for (const char* v = p; v > lo;) {
+    const char c = v[-1];
+    if (c == '"') {
+      v = string_begin_back(lo, v);
+      if (v == nullptr) return nullptr;
       continue;
     }
-    if (p == end || *p != '}') return std::nullopt;
-    return skip_ws(p + 1, end) == end ? found : std::nullopt;
+    --v;
+    if (c == '}' || c == ']') {
+      ++depth;
+    } else if ((c == '{' || c == '[') && --depth == 0) {
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+const char* skip_ws_back(const char* lo, const char* p) {
+  while (p > lo && is_ws(p[-1])) --p;
+  return p;
+}
+
+// The value of the last top-level member named `quoted_key`, walking the
+// top level from the end: upstreams put usage at or near the end, so it is
+// found without reading the content before it, whatever its size. Strings
+// and brackets are matched, nested values skipped, and only the members
+// after the one found are walked (the rest of the body is the client's to
+// validate); text that is not one object is nullopt.
+std::optional<std::string_view> top_level_member(std::string_view text, std::string_view quoted_key) {
+  const char* const end = text.data() + text.size();
+  const char* const open = skip_ws(text.data(), end);
+  if (open == end || *open != '{') return std::nullopt;
+  const char* const lo = open + 1;  // the members lie in [lo, p)
+  const char* p = skip_ws_back(lo, end);
+  if (p == lo || p[-1] != '}') return std::nullopt;
+  p = skip_ws_back(lo, p - 1);
+  for (;;) {
+    const char* value = value_begin_back(lo, p);
+    if (value == nullptr) return std::nullopt;
+    const char* colon = skip_ws_back(lo, value);
+    if (colon == lo || colon[-1] != ':') return std::nullopt;
+    const char* key_end = skip_ws_back(lo, colon - 1);
+    if (key_end == lo || key_end[-1] != '"') return std::nullopt;
+    const char* key = string_begin_back(lo, key_end);
+    if (key == nullptr) return std::nullopt;
+    if (key_is(std::string_view(key, static_cast<std::size_t>(key_end - key)), quoted_key))
+      return std::string_view(value, static_cast<std::size_t>(p - value));
+    const char* comma = skip_ws_back(lo, key);
+    if (comma == lo || comma[-1] != ',') return std::nullopt;  // the first member, or not an object
+    p = skip_ws_back(lo, comma - 1);
   }
 }
 
@@ -135,11 +147,17 @@ enum PlainKey : std::uint8_t { kTotal, kPrompt, kCompletion, kCacheHit, kCached,
 constexpr std::array<std::string_view, kPlainKeys> kPlainKeyText = {
     "\"total_tokens\"",  "\"prompt_tokens\"",   "\"completion_tokens\"", "\"prompt_cache_hit_tokens\"",
     "\"cached_tokens\"", "\"reasoning_tokens\""};
+// The Responses API's names, in the same order; it has no cache-hit count, and
+// a key no usage object has stands in for one (what it reads is unused).
+constexpr std::array<std::string_view, kPlainKeys> kPlainResponsesKeyText = {
+    "\"total_tokens\"",      "\"input_tokens\"",  "\"output_tokens\"",
+    "\"aisbf-no-such-key\"", "\"cached_tokens\"", "\"reasoning_tokens\""};
 
 // Where each key first occurs in `span` (null: absent). Every occurrence
 // starts at a '"', so one walk over the quotes finds the same first
 // occurrences as a search per key did, in one pass instead of six.
-std::array<const char*, kPlainKeys> first_key_hits(std::string_view span) {
+std::array<const char*, kPlainKeys> first_key_hits(std::string_view span,
+                                                   const std::array<std::string_view, kPlainKeys>& keys) {
   std::array<const char*, kPlainKeys> hits{};
   std::size_t missing = kPlainKeys;
   const char* const end = span.data() + span.size();
@@ -147,8 +165,10 @@ std::array<const char*, kPlainKeys> first_key_hits(std::string_view span) {
     q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
     if (q == nullptr) break;
     const std::string_view rest(q, static_cast<std::size_t>(end - q));
+    if (rest.size() < 2) break;
     for (std::size_t k = 0; k < kPlainKeys; ++k) {
-      if (hits[k] == nullptr && rest.starts_with(kPlainKeyText[k])) {
+      // The first letter rules out most keys and values without a compare.
+      if (hits[k] == nullptr && keys[k][1] == rest[1] && rest.starts_with(keys[k])) {
         hits[k] = q;
         --missing;
         break;  // no key is a prefix of another (each ends with its quote)
@@ -160,11 +180,12 @@ std::array<const char*, kPlainKeys> first_key_hits(std::string_view span) {
 
 // Reads the plain keys' counts; `has_total` and `has_cached` tell whether
 // those keys were there (followed by ':').
-void read_plain(std::string_view span, ScannedUsage& out, bool& has_total, bool& has_cached, std::int64_t& cache_hit) {
-  const auto hits = first_key_hits(span);
+void read_plain(std::string_view span, ScannedUsage& out, bool& has_total, bool& has_cached, std::int64_t& cache_hit,
+                const std::array<std::string_view, kPlainKeys>& keys = kPlainKeyText) {
+  const auto hits = first_key_hits(span, keys);
   const char* const end = span.data() + span.size();
   auto read = [&](PlainKey k, std::int64_t& value) {
-    return hits[k] != nullptr && read_count_at(hits[k], kPlainKeyText[k].size(), end, value);
+    return hits[k] != nullptr && read_count_at(hits[k], keys[k].size(), end, value);
   };
   has_total = read(kTotal, out.total_tokens);
   read(kPrompt, out.prompt_tokens);
@@ -283,10 +304,19 @@ ScannedUsage AnthropicUsage::scanned() const {
 
 namespace {
 
-// The Responses usage object's counts, read with a validating scan (only
-// answers and final events carry one).
+// The Responses usage object's counts: plain keys read directly, as
+// OpenAI's are; escaped ones with a validating scan (only answers and final
+// events carry a usage object).
 bool read_responses_counts(std::string_view span, ScannedUsage& out) {
   bool has_total = false;
+  if (span.find('\\') == std::string_view::npos) {
+    bool has_cached = false;
+    std::int64_t no_cache_hit = 0;
+    read_plain(span, out, has_total, has_cached, no_cache_hit, kPlainResponsesKeyText);
+    if (!has_total) out.total_tokens = saturating_add(out.prompt_tokens, out.completion_tokens);
+    out.reported = true;
+    return true;
+  }
   auto value = [](std::string_view text, const json_scan::Member& m) {
     return text.substr(m.value_begin, m.value_end - m.value_begin);
   };

@@ -29,8 +29,9 @@ std::optional<ScannedUsage> scan_openai_usage(std::string_view json_text, std::s
 
 // The value of the text's last top-level "usage" member, as a view into
 // `json_text` (any JSON value: an object, null, …); nullopt when the text is
-// not one JSON object or has no such member. Only the top level is walked:
-// a "usage" inside a string or a nested object is not it.
+// not one JSON object or has no such member. Only the top level is walked,
+// from the end and up to that member: a "usage" inside a string or a nested
+// object is not it, and the text before the member is not validated.
 std::optional<std::string_view> top_level_usage(std::string_view json_text);
 
 // Anthropic's counts as they accumulate over one answer (PROTOCOLS.md §2.5,

@@ -41,9 +41,12 @@ Expected<ChatEnvelope> scan_openai(std::string_view body) {
 // env), `stream`, `tools`, the answer's room under `room_key`, and the raw
 // `model` and `messages` values; a 400 when the body is not valid JSON.
 struct RawMembers {
-  std::string_view model, messages;
+  std::string_view model, messages, previous_response_id;
 };
-Expected<RawMembers> scan_members(std::string_view body, std::string_view room_key, ChatEnvelope& env) {
+// `responses`: the stored-state members too (ChatEnvelope::store and
+// previous_response_id), read in the same pass.
+Expected<RawMembers> scan_members(std::string_view body, std::string_view room_key, ChatEnvelope& env,
+                                  bool responses = false) {
   RawMembers raw;
   auto err = json_scan::scan_object(body, [&](const json_scan::Member& m) {
     auto value = body.substr(m.value_begin, m.value_end - m.value_begin);
@@ -60,6 +63,10 @@ Expected<RawMembers> scan_members(std::string_view body, std::string_view room_k
     } else if (json_scan::key_equals(m, room_key)) {
       env.max_tokens = json_scan::whole_number(value);
       env.has_room = value != "null";
+    } else if (responses && json_scan::key_equals(m, "store")) {
+      env.store = value != "false";
+    } else if (responses && json_scan::key_equals(m, "previous_response_id")) {
+      raw.previous_response_id = value;
     }
   });
   if (err) {
@@ -95,7 +102,7 @@ Expected<ChatEnvelope> scan_anthropic(std::string_view body) {
 // and by the upstream on passthrough.
 Expected<ChatEnvelope> scan_responses(std::string_view body) {
   ChatEnvelope env;
-  auto raw = scan_members(body, "max_output_tokens", env);
+  auto raw = scan_members(body, "max_output_tokens", env, true);
   if (!raw) return raw.take_error();
   const std::string_view model = raw->model;
   if (model.empty() || model == "null") return bad_request("model: required", "missing_field", "model");
@@ -106,6 +113,8 @@ Expected<ChatEnvelope> scan_responses(std::string_view body) {
   env.model = std::move(*decoded);
   env.include_usage = env.stream;
   env.foreign_reasoning = body.find("\"aisbf-signature:") != std::string_view::npos;  // one search per request
+  if (raw->previous_response_id.starts_with('"'))
+    env.previous_response_id = json_scan::decode_string(raw->previous_response_id);
   return env;
 }
 

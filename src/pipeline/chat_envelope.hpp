@@ -29,6 +29,11 @@ struct ChatEnvelope {
   // ("aisbf-signature:…" as encrypted_content, api/openai/responses_*.cpp):
   // OpenAI refuses it, so the body is translated, never passed through.
   bool foreign_reasoning = false;
+  // A Responses body's stored state: `store: false` (kept otherwise, as
+  // OpenAI defaults), and `previous_response_id` when a string (decoded;
+  // null or absent: none, another type is left to the decoder).
+  bool store = true;
+  std::optional<std::string> previous_response_id;
 };
 
 // Validates the body as JSON and reads the envelope of `format`'s request

@@ -1,5 +1,5 @@
-// The envelope scan of a Responses body (what passthrough reads without
-// decoding it) and with_model, which rewrites only the model's bytes.
+// The envelope scan of a Responses body (what passthrough and the stored
+// responses read without decoding it) and with_model, which rewrites only the model's bytes.
 #include "pipeline/chat_envelope.hpp"
 
 #include <gtest/gtest.h>
@@ -46,6 +46,38 @@ TEST(ResponsesEnvelope, FlagsAnotherProvidersSignature) {
       IngressFormat::openai_responses);
   ASSERT_TRUE(own);
   EXPECT_FALSE(own->foreign_reasoning);
+}
+
+// The stored state is read in the same pass: store:false, and a string
+// previous_response_id (decoded; null is none); escaped keys are decoded.
+TEST(ResponsesEnvelope, ReadsTheStoredState) {
+  auto env = scan_chat_envelope(R"({"model":"m","input":"x"})", IngressFormat::openai_responses);
+  ASSERT_TRUE(env);
+  EXPECT_TRUE(env->store);
+  EXPECT_FALSE(env->previous_response_id);
+  env = scan_chat_envelope(R"({"model":"m","previous_response_id":"resp_\u0031","store":false,"input":"x"})",
+                           IngressFormat::openai_responses);
+  ASSERT_TRUE(env);
+  EXPECT_EQ(env->previous_response_id, "resp_1");
+  EXPECT_FALSE(env->store);
+  env =
+      scan_chat_envelope(R"({"model":"m","store":true,"previous_response_id":null})", IngressFormat::openai_responses);
+  ASSERT_TRUE(env);
+  EXPECT_TRUE(env->store);
+  EXPECT_FALSE(env->previous_response_id);
+  env = scan_chat_envelope(R"({"model":"m","st\u006fre":false,"previous\u005fresponse_id":"r"})",
+                           IngressFormat::openai_responses);
+  ASSERT_TRUE(env);
+  EXPECT_FALSE(env->store);
+  EXPECT_EQ(env->previous_response_id, "r");
+  env = scan_chat_envelope(R"({"model":"m","metadata":{"store":false,"previous_response_id":"r"}})",
+                           IngressFormat::openai_responses);
+  ASSERT_TRUE(env);  // nested members are not the request's
+  EXPECT_TRUE(env->store);
+  EXPECT_FALSE(env->previous_response_id);
+  // A body that is no valid object is refused before anything is looked up.
+  EXPECT_FALSE(scan_chat_envelope(R"({"model":"m","previous_response_id":"resp_1","input":[1,}})",
+                                  IngressFormat::openai_responses));
 }
 
 TEST(ResponsesEnvelope, ErrorsNameTheField) {

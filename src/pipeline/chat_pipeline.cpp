@@ -61,14 +61,19 @@ boost::asio::awaitable<void> serve_enveloped(const HttpChat* io, http::Exchange*
   DoorSinks sinks;
   ResponseSink& sink = sink_for(io, ex, sinks, ctx);
   const http::Request& request = io != nullptr ? io->request : ex->request();
-  auto envelope = scan_chat_envelope(request.body(), ctx.format);
-  if (!envelope) co_return co_await refuse(sink, envelope.error(), ctx, request);
+  std::optional<Expected<ChatEnvelope>> scanned;
+  const ChatEnvelope* envelope = io != nullptr ? io->envelope : nullptr;
+  if (envelope == nullptr) {
+    scanned.emplace(scan_chat_envelope(request.body(), ctx.format));
+    if (!*scanned) co_return co_await refuse(sink, scanned->error(), ctx, request);
+    envelope = &**scanned;
+  }
   if (names_user_target(ctx, scope, envelope->model)) co_await ensure_user_view(ctx);
   ChatJob job(http_io(io, ex, request, sink));
   job.client_model = envelope->model;
   job.stream = envelope->stream;
   job.include_usage = envelope->include_usage;
-  job.envelope = &*envelope;
+  job.envelope = envelope;
   job.anthropic = ctx.format == IngressFormat::anthropic_messages;
   co_await run_chat_job(job, ctx, scope);
   finish_usage(ctx, job.client_model, request, sink, &job);

@@ -17,6 +17,8 @@
 
 namespace aisbf {
 
+struct ChatEnvelope;  // chat_envelope.hpp
+
 // `scope` is the {id} of /api/{id}/…, empty for global routes.
 boost::asio::awaitable<void> serve_chat(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
 boost::asio::awaitable<void> serve_messages(http::Exchange& ex, RequestContext& ctx, std::string_view scope);
@@ -35,6 +37,10 @@ struct HttpChat {
   http::UpstreamPool& pool;
   ResponseSink& sink;
   http::Exchange* exchange = nullptr;  // watched: its disconnect cancels the request; null: the caller watches
+  // The envelope of request's body as it is, when the caller scanned it
+  // already (a Responses request reads its stored state from it); null:
+  // scanned here.
+  const ChatEnvelope* envelope = nullptr;
 };
 boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope);
 

@@ -8,6 +8,7 @@
 
 #include "context/plain_chat_count.hpp"
 #include "context/token_count.hpp"
+#include "pipeline/ingress.hpp"
 
 namespace aisbf {
 
@@ -50,11 +51,14 @@ std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonic
   return canonical != nullptr ? counter.request(*canonical) : counter.text(body);
 }
 
-std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, std::string_view openai_chat_body) {
+std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, IngressFormat format,
+                                               std::string_view body) {
+  if (format != IngressFormat::openai_chat && format != IngressFormat::openai_responses) return std::nullopt;
   auto tokenizer = context::tokenizer_for(encoding);
   if (!tokenizer) return std::nullopt;  // count_prompt says why
   const context::ChatTokenCounter counter(**tokenizer);
-  auto n = context::count_plain_chat(openai_chat_body, counter);
+  auto n = format == IngressFormat::openai_chat ? context::count_plain_chat(body, counter)
+                                                : context::count_plain_responses(body, counter);
   if (n) g_tokenizations.fetch_add(1, std::memory_order_relaxed);
   return n;
 }

@@ -32,10 +32,13 @@ std::optional<GatewayError> counted_body_too_large(std::size_t body_bytes);
 // Thread-safe: the count pool (sent_prompt.hpp) calls it too.
 std::int64_t count_prompt(context::Encoding encoding, const ChatRequest* canonical, std::string_view body);
 
-// count_prompt of a plain OpenAI chat body (context/plain_chat_count.hpp)
-// without decoding it; nullopt when the body is not plain (or there is no
-// tokenizer): decode and count_prompt then.
-std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, std::string_view openai_chat_body);
+enum class IngressFormat;  // pipeline/ingress.hpp
+
+// count_prompt of a plain OpenAI chat or Responses body
+// (context/plain_chat_count.hpp) without decoding it; nullopt when the body
+// is not plain, is in another format, or there is no tokenizer: decode and
+// count_prompt then.
+std::optional<std::int64_t> count_plain_prompt(context::Encoding encoding, IngressFormat format, std::string_view body);
 
 template <class T>
 class PoolResult;  // count_pool.hpp

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/openai/responses_history.hpp"
+#include "pipeline/chat_envelope.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/respond.hpp"
@@ -55,15 +56,20 @@ boost::asio::awaitable<std::optional<GatewayError>> continue_conversation(http::
 
 boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext& ctx, std::string_view scope) {
   ctx.format = IngressFormat::openai_responses;
-  const auto state = api::scan_state_fields(ex.request().body());
-  if (state.previous_response_id) {
-    auto refusal = co_await continue_conversation(ex, ctx, *state.previous_response_id);
+  // Scanned once here for the stored state, and handed on; a body it
+  // refuses is refused by the pipeline, which scans it again.
+  auto envelope = scan_chat_envelope(ex.request().body(), ctx.format);
+  const bool store = !envelope || envelope->store;
+  const ChatEnvelope* scanned = envelope ? &*envelope : nullptr;
+  if (scanned != nullptr && scanned->previous_response_id) {
+    auto refusal = co_await continue_conversation(ex, ctx, *scanned->previous_response_id);
     if (refusal) co_return co_await send_error(ex, *refusal, ctx);
+    scanned = nullptr;  // the body is the expanded one now
   }
   ExchangeSink client(ex);
   StoredResponses* stored = stored_of(ctx);
-  if (!state.store || stored == nullptr) {
-    const HttpChat io{ex.request(), ex.upstream_pool(), client, &ex};
+  if (!store || stored == nullptr) {
+    const HttpChat io{ex.request(), ex.upstream_pool(), client, &ex, scanned};
     co_return co_await serve_chat_to(io, ctx, scope);
   }
   const ResponsesStoreConfig settings = responses_store_config(*ctx.config);
@@ -85,7 +91,7 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
     pending = stored->announce(ctx.namespace_user, ex.request().body(), response, settings, max_row);
   };
   ResponseCaptureSink capture(client, max_row, announce);
-  const HttpChat io{ex.request(), ex.upstream_pool(), capture, &ex};
+  const HttpChat io{ex.request(), ex.upstream_pool(), capture, &ex, scanned};
   co_await serve_chat_to(io, ctx, scope);
   const bool delivered = capture.take().has_value();
   stored->settle(std::move(pending), delivered);

@@ -30,9 +30,7 @@ struct PoolPrompt {
 std::int64_t count_on_pool(const PoolPrompt& prompt, context::Encoding encoding) {
   g_pooled.fetch_add(1, std::memory_order_relaxed);
   if (prompt.canonical) return count_prompt(encoding, &*prompt.canonical, {});
-  if (prompt.format == IngressFormat::openai_chat) {
-    if (auto n = count_plain_prompt(encoding, prompt.body)) return *n;
-  }
+  if (auto n = count_plain_prompt(encoding, prompt.format, prompt.body)) return *n;
   auto decoded = ingress_codec(prompt.format).decode_request(prompt.body);
   return count_prompt(encoding, decoded ? &*decoded : nullptr, prompt.body);
 }
@@ -111,11 +109,12 @@ boost::asio::awaitable<std::optional<std::int64_t>> SentPrompt::value() {
   co_return value_;
 }
 
-// A plain OpenAI body (the usual small passthrough request) is counted from
-// its bytes; anything else through the job's decoded request.
+// A plain OpenAI chat or Responses body (the usual small passthrough
+// request) is counted from its bytes; anything else through the job's
+// decoded request.
 std::int64_t SentPrompt::count_here() {
-  if (!job_.canonical && job_.io.client != nullptr && ctx_.format == IngressFormat::openai_chat) {
-    if (auto n = count_plain_prompt(encoding_, job_.io.client->body())) {
+  if (!job_.canonical && job_.io.client != nullptr) {
+    if (auto n = count_plain_prompt(encoding_, ctx_.format, job_.io.client->body())) {
       job_.prompt_tokens.remember(encoding_, *n);
       return *n;
     }

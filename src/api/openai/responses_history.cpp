@@ -115,27 +115,6 @@ std::string shown_id(std::string_view id) {
 
 }  // namespace
 
-ResponsesStateFields scan_state_fields(std::string_view body) {
-  ResponsesStateFields out;
-  // Most requests name neither (these keys can only be spelled otherwise
-  // with \u escapes): no second pass over a large body for them.
-  if (body.find("previous_response_id") == std::string_view::npos && body.find("store") == std::string_view::npos &&
-      body.find("\\u") == std::string_view::npos)
-    return out;
-  std::optional<json_scan::Member> previous, store;
-  auto error = json_scan::scan_object(body, [&](const json_scan::Member& m) {
-    if (json_scan::key_equals(m, "previous_response_id")) previous = m;
-    else if (json_scan::key_equals(m, "store")) store = m;
-  });
-  if (error) return out;
-  if (previous) {
-    std::string_view v = value_of(body, *previous);
-    if (!v.empty() && v.front() == '"') out.previous_response_id = json_scan::decode_string(v);
-  }
-  if (store && value_of(body, *store) == "false") out.store = false;
-  return out;
-}
-
 Expected<std::string> expand_previous_response(std::string_view body, const StoredConversation& previous,
                                                std::size_t max_bytes) {
   auto root = parse_request_object(body);

@@ -17,15 +17,6 @@
 
 namespace aisbf::api {
 
-// What a Responses request says about stored state, read by a scan of the
-// top level (no DOM). A body that is not a JSON object reads as neither:
-// the decoder answers its 400.
-struct ResponsesStateFields {
-  std::optional<std::string> previous_response_id;  // a string value only; another type is left to the decoder
-  bool store = true;  // OpenAI's default: only `store: false` turns it off
-};
-ResponsesStateFields scan_state_fields(std::string_view body);
-
 // The conversation a stored response answered (its input items, a JSON
 // array) and the response object (whose `output` continues it).
 struct StoredConversation {

@@ -35,7 +35,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace aisbf::api;
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  (void)scan_state_fields(body);
   if (auto found = final_response(body)) must_be_json(found->json);
   if (auto found = final_response_of_event("", body)) must_be_json(found->json);
   if (auto items = input_items_to_store(body)) {

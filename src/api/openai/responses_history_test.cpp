@@ -13,21 +13,6 @@ namespace json = boost::json;
 
 json::value parsed(std::string_view text) { return json::parse(text); }
 
-TEST(ResponsesHistory, ScansTheStateFields) {
-  auto f = scan_state_fields(R"({"model":"m","input":"x"})");
-  EXPECT_FALSE(f.previous_response_id.has_value());
-  EXPECT_TRUE(f.store);
-  f = scan_state_fields(R"({"previous_response_id":"resp_\u0031","store":false,"input":"x"})");
-  EXPECT_EQ(f.previous_response_id, "resp_1");
-  EXPECT_FALSE(f.store);
-  f = scan_state_fields(R"({"store":true,"previous_response_id":null})");
-  EXPECT_TRUE(f.store);
-  EXPECT_FALSE(f.previous_response_id.has_value());  // null: not given, as OpenAI reads it
-  f = scan_state_fields(R"({"store":false,"input":)");  // malformed: the decoder answers it
-  EXPECT_TRUE(f.store);
-  EXPECT_TRUE(scan_state_fields("[1]").store);
-}
-
 constexpr std::string_view kStoredInput =
     R"([{"id":"msg_1","type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}])";
 constexpr std::string_view kStoredResponse =

@@ -3,7 +3,7 @@
 //   bench-loadgen --mode latency|ttfb|throughput --url http://127.0.0.1:PORT/path
 //                 --body-file FILE [--concurrency C] [--requests N | --duration S]
 //                 [--warmup N] [--header "Name: value"]... [--expect TEXT]
-//                 [--timeout S] [--first-event openai|anthropic]
+//                 [--timeout S] [--first-event openai|anthropic|responses]
 //                 [--alt-body-file FILE] [--alt-url URL [--alt-header "Name: value"]...]
 //                 [--vary TOKEN]
 //
@@ -18,7 +18,8 @@
 //               is --first-event: `openai` (the default), a chat.completion.chunk
 //               whose delta has a non-empty "content"; `anthropic`, a
 //               content_block_delta whose delta is a "text_delta" with a
-//               non-empty "text"
+//               non-empty "text"; `responses` (the OpenAI Responses API), a
+//               response.output_text.delta event with a non-empty "delta"
 //   throughput  like latency; the point is the rate (answers / second)
 //
 // The warm-up requests run first, to completion, and are not recorded. With
@@ -76,7 +77,7 @@
 namespace {
 
 enum class Mode { Latency, Ttfb, Throughput };
-enum class FirstEvent { OpenAI, Anthropic };
+enum class FirstEvent { OpenAI, Anthropic, Responses };
 
 struct Options {
   Mode mode = Mode::Latency;
@@ -114,7 +115,7 @@ int64_t now_ns() {
                "usage: bench-loadgen --mode latency|ttfb|throughput --url URL --body-file F\n"
                "       [--concurrency C] [--requests N | --duration S] [--warmup N]\n"
                "       [--header 'K: V']... [--expect TEXT] [--timeout S]\n"
-               "       [--first-event openai|anthropic] [--alt-body-file F]\n"
+               "       [--first-event openai|anthropic|responses] [--alt-body-file F]\n"
                "       [--alt-url URL [--alt-header 'K: V']...] [--vary TOKEN]\n");
   std::exit(2);
 }
@@ -162,6 +163,38 @@ bool has_anthropic_content(std::string_view line) {
   auto d = line.find("\"delta\"");
   if (d == std::string_view::npos || line.find("\"text_delta\"", d) == std::string_view::npos) return false;
   return non_empty_string_after(line, "\"text\"", d);
+}
+
+// Responses API: is this SSE line a response.output_text.delta event whose
+// delta is non-empty? (Its "type" names the event; the text is the string
+// "delta" itself, not an object as in chat.)
+bool has_responses_content(std::string_view line) {
+  if (line.find("\"response.output_text.delta\"") == std::string_view::npos) return false;
+  return non_empty_string_after(line, "\"delta\"", 0);
+}
+
+bool has_content(FirstEvent e, std::string_view line) {
+  switch (e) {
+    case FirstEvent::OpenAI:
+      return has_openai_content(line);
+    case FirstEvent::Anthropic:
+      return has_anthropic_content(line);
+    case FirstEvent::Responses:
+      return has_responses_content(line);
+  }
+  return false;
+}
+
+const char* first_event_name(FirstEvent e) {
+  switch (e) {
+    case FirstEvent::OpenAI:
+      return "openai";
+    case FirstEvent::Anthropic:
+      return "anthropic";
+    case FirstEvent::Responses:
+      return "responses";
+  }
+  return "?";
 }
 
 // Incremental HTTP/1.1 response parser over a growing input buffer.
@@ -474,8 +507,7 @@ class Loadgen {
       if (nl == std::string::npos) break;
       std::string_view line = std::string_view(b).substr(c.resp.sse_scan, nl - c.resp.sse_scan);
       c.resp.sse_scan = nl + 1;
-      if (line.rfind("data:", 0) == 0 &&
-          (opt_.first_event == FirstEvent::Anthropic ? has_anthropic_content(line) : has_openai_content(line))) {
+      if (line.rfind("data:", 0) == 0 && has_content(opt_.first_event, line)) {
         c.resp.content_seen = true;
         c.t_first = now_ns();
         break;
@@ -706,7 +738,10 @@ int main(int argc, char** argv) {
       std::string e = val();
       if (e == "openai") o.first_event = FirstEvent::OpenAI;
       else if (e == "anthropic") o.first_event = FirstEvent::Anthropic;
-      else usage("unknown --first-event (openai or anthropic)");
+      else if (e == "responses")
+        o.first_event = FirstEvent::Responses;
+      else
+        usage("unknown --first-event (openai, anthropic or responses)");
     }
     else usage(("unknown option " + a).c_str());
   }
@@ -764,9 +799,9 @@ int main(int argc, char** argv) {
       "\"non2xx\":%ld,\"transport_errors\":%ld,\"timeouts\":%ld,\"expect_failures\":%ld,\"no_content\":%ld,"
       "\"seconds\":%.3f,\"rps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"mean_us\":%.1f,"
       "\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.3f%s}\n",
-      mode_name, o.first_event == FirstEvent::Anthropic ? "anthropic" : "openai", o.concurrency, v.size(), s.answers, s.errors, s.non2xx, s.transport_errors, s.timeouts,
-      s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0, pct(v, 50), pct(v, 90),
-      pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0, v.empty() ? 0.0 : double(v.back()) / 1000.0,
-      cpu_seconds(), alt_fields.c_str());
+      mode_name, first_event_name(o.first_event), o.concurrency, v.size(), s.answers, s.errors, s.non2xx,
+      s.transport_errors, s.timeouts, s.expect_failures, s.no_content, secs, secs > 0 ? double(v.size()) / secs : 0.0,
+      pct(v, 50), pct(v, 90), pct(v, 99), mean, v.empty() ? 0.0 : double(v.front()) / 1000.0,
+      v.empty() ? 0.0 : double(v.back()) / 1000.0, cpu_seconds(), alt_fields.c_str());
   return s.errors > 0 ? 1 : 0;
 }

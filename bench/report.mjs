@@ -430,6 +430,73 @@ L.push('');
   L.push('');
 }
 
+// The OpenAI Responses API (issue 14), measured under callgrind only: POST
+// /v1/responses to the same aisbf process as the chat rows, after them.
+// aisbf-resp: "store":false to `mockresp` (type openai, "api":"responses":
+// the body passes through, its model rewritten); aisbf-r2a: "store":false to
+// `mockant` (translated to Anthropic Messages and back); aisbf-resp-store:
+// aisbf-resp with "store" left out (the default: the response is stored).
+// Targets: the Responses passthrough within 5% of the chat passthrough's
+// instructions per plain request; Responses → Anthropic within 2× of the
+// Responses passthrough per streamed request. The cost of storing is
+// information. Runs from before these rows have none of their files: no table.
+{
+  const respRows = [
+    ['aisbf', 'chat passthrough: `POST /api/v1/chat/completions`, `mock/mock-model` (the aisbf row)'],
+    ['aisbf-resp', 'Responses passthrough, `"store":false`: `POST /v1/responses`, `mockresp/mock-model`'],
+    ['aisbf-r2a', 'Responses → Anthropic, `"store":false`: `POST /v1/responses`, `mockant/mock-model`'],
+    ['aisbf-resp-store', 'Responses passthrough, stored (`store` left out): `POST /v1/responses`, `mockresp/mock-model`'],
+  ];
+  const fig = Object.fromEntries(respRows.map(([t]) => {
+    const ir = json(`ir.${t}.json`), irs = json(`irs.${t}.json`);
+    return [t, { ir: ir?.per_request ?? NaN, irs: irs?.per_request ?? NaN,
+      irLoop: ir?.event_loop_per_request ?? NaN, irsLoop: irs?.event_loop_per_request ?? NaN }];
+  }));
+  if (respRows.slice(1).some(([t]) => Number.isFinite(fig[t].ir) || Number.isFinite(fig[t].irs))) {
+    L.push('OpenAI Responses API, instructions per request (callgrind, the same aisbf process as the chat rows; ' +
+      '"outside the usage writer": the dumps\' totals less `UsageRecorder::run`\'s inclusive cost):');
+    L.push('');
+    L.push('| | instructions/request | instructions/streamed request | outside the usage writer, plain | outside the usage writer, streamed |');
+    L.push('| --- | ---: | ---: | ---: | ---: |');
+    for (const [t, name] of respRows) {
+      const f = fig[t];
+      L.push(`| ${name} | ${fmt(f.ir)} | ${fmt(f.irs)} | ${fmt(f.irLoop)} | ${fmt(f.irsLoop)} |`);
+    }
+    L.push('');
+    const q = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? x / y : NaN);
+    const added = (x, y) => (Number.isFinite(x - y) ? `${x - y >= 0 ? '+' : '−'}${fmt(Math.abs(x - y))}` : '—');
+    const resp = fig['aisbf-resp'], r2a = fig['aisbf-r2a'], stored = fig['aisbf-resp-store'], chat = fig.aisbf;
+    // [name, [x, base] outside the usage writer (judged), [x, base] whole process, bound (ratio ≤ bound) | null (information)]
+    const ratios = [
+      ['Responses passthrough (store:false) / chat passthrough, plain', [resp.irLoop, chat.irLoop], [resp.ir, chat.ir], 1.05],
+      ['Responses → Anthropic / Responses passthrough (both store:false), streamed', [r2a.irsLoop, resp.irsLoop], [r2a.irs, resp.irs], 2],
+      ['Responses → Anthropic / Responses passthrough (both store:false), plain', [r2a.irLoop, resp.irLoop], [r2a.ir, resp.ir], null],
+      ['stored / store:false (Responses passthrough), plain', [stored.irLoop, resp.irLoop], [stored.ir, resp.ir], null],
+      ['stored / store:false (Responses passthrough), streamed', [stored.irsLoop, resp.irsLoop], [stored.irs, resp.irs], null],
+    ];
+    L.push('Responses API targets (issue 14), ratios of instructions per request; judged outside the usage writer, ' +
+      'the whole process\'s ratio for information:');
+    L.push('');
+    L.push('| ratio | outside the usage writer | added | whole process | added | target | result |');
+    L.push('| --- | ---: | ---: | ---: | ---: | --- | --- |');
+    for (const [name, [lx, lb], [x, base], bound] of ratios) {
+      const r = q(lx, lb);
+      L.push(`| ${name} | ${fmt(r, 3)}× | ${added(lx, lb)} | ${fmt(q(x, base), 3)}× | ${added(x, base)} | ` +
+        `${bound ? `≤ ${fmt(bound, 2)}×` : '—'} | ${bound ? verdict(Number.isFinite(r) ? r <= bound : null) : 'info'} |`);
+    }
+    L.push('');
+    L.push('Judged outside the usage writer, as the cached autoselect is: every one of these requests writes one usage row, ' +
+      'and the writer\'s batches follow the requests\' timing, which moves the whole process\'s figure by thousands of ' +
+      'instructions per request between dumps of the same kind (more in a quick run, whose N is small). Keeping a response ' +
+      'is written on a DB thread, not the usage writer\'s, so the stored rows\' figures include it either way. ' +
+      'The chat passthrough is compared plain (issue 14: "within 5% of chat passthrough"); the translation with the ' +
+      'Responses passthrough per streamed request, where it does most of its work (the Anthropic stream has more events ' +
+      'than the Responses stream it becomes, so part of the figure is the longer upstream stream). "stored / store:false" is what ' +
+      'keeping the response (SQLite, for `previous_response_id` and `GET /v1/responses/{id}`) costs per request, for information.');
+    L.push('');
+  }
+}
+
 // Against a baseline: an earlier full report (bench/run picks the newest one
 // in bench/results, or --baseline FILE). Issue 8: instructions per
 // passthrough request and rps c=16 within 3% of the baseline's; the gap to
@@ -501,7 +568,8 @@ L.push(`Method: c=1 latency is the median over ${meta.lat_rounds} interleaved ro
   `TTFB over ${fmt(meta.ttfb_n)} streamed requests at c=1, from writing the request to the first SSE event with non-empty delta content ` +
   `(OpenAI: a chunk's delta.content; Anthropic: a content_block_delta's text_delta); ` +
   `instructions from callgrind as (Ir(2N) − Ir(N)) / N with N = ${fmt(meta.ir_n)}, plain and streamed requests one after the other in the same process. ` +
-  `The aisbf rows are one aisbf process with three providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`) ` +
+  `The aisbf rows are one aisbf process with four providers on the mock (openai-type \`mock\` and \`mock2\`, anthropic-type \`mockant\`, ` +
+  `and \`mockresp\`, openai-type with \`"api":"responses"\`, for the Responses API's rows, measured under callgrind only) ` +
   `and the rotation \`benchrot\` (\`mock/mock-model\` and \`mock2/mock-model\`, weight 1 each); ` +
   `the autoselect \`benchsel\` has the same two candidates, the mock as its selection model and its decision cached for a day. ` +
   `CPU time per request from /proc over ${fmt(meta.cpu_n ?? NaN)}-request blocks at c=16, median of ${meta.cpu_runs ?? '—'} interleaved runs. ` +

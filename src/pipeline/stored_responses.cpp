@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/openai/responses_history.hpp"
+#include "core/json_scan.hpp"
 #include "pipeline/account_errors.hpp"
 
 namespace aisbf {
@@ -28,13 +29,20 @@ struct StoredResponses::Pending {
   bool deleted = false;  // under Shared::mutex
 
   // The input items kept for it, made once from the request body (a DB
-  // thread's work: it parses) so that every reader sees the same item ids.
-  // nullopt when the body has no input to keep.
+  // thread's work: it parses) so that every reader sees the same item ids;
+  // nullopt when the body has no input to keep, or when the response is not
+  // valid JSON (the event loop only walked its top level for the id: it is
+  // validated here, once, before anyone reads it back).
   const std::optional<std::string>& input_items() {
     std::lock_guard lock(input_mutex_);
     if (!input_made_) {
-      input_json_ = api::input_items_to_store(request_body_);
       input_made_ = true;
+      if (auto invalid = json_scan::validate(response_json)) {
+        spdlog::warn("stored responses: response {} not kept: the upstream's answer is not valid JSON ({})", id,
+                     invalid->message);
+      } else {
+        input_json_ = api::input_items_to_store(request_body_);
+      }
       std::string().swap(request_body_);
     }
     return input_json_;

@@ -134,6 +134,18 @@ TEST_F(StoredResponsesTest, AnAnnouncedResponseIsFoundBeforeItsWrite) {
   EXPECT_EQ(fake.input_of("resp_1"), input);  // the table holds what was served
 }
 
+// The event loop only walked the answer's top level for its id: an answer
+// that is not valid JSON is found by nobody and never written.
+TEST_F(StoredResponsesTest, AnAnswerThatIsNotJsonIsNeitherServedNorWritten) {
+  const CapturedResponse broken{"resp_1", R"({"id":"resp_1","object":"response","status":"completed","x":tru})"};
+  auto pending = stored.announce("", kBody, broken, kSettings, kMaxStoredResponseBytes);
+  ASSERT_NE(pending, nullptr);
+  EXPECT_FALSE(find(stored, "resp_1").has_value());
+  stored.settle(std::move(pending), true);
+  db.join();
+  EXPECT_FALSE(fake.has("resp_1"));
+}
+
 TEST_F(StoredResponsesTest, ADeleteBeforeTheWriteMeansItIsNeverWritten) {
   auto pending = stored.announce("", kBody, kResponse, kSettings, kMaxStoredResponseBytes);
   EXPECT_TRUE(remove(stored, "resp_1"));

@@ -12,6 +12,7 @@
 
 #include "api/openai/ingress_common.hpp"
 #include "core/json_scan.hpp"
+#include "core/json_walk.hpp"
 
 namespace aisbf::api {
 
@@ -30,8 +31,18 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string_view value_of(std::string_view text, const json_scan::Member& m) {
-  return text.substr(m.value_begin, m.value_end - m.value_begin);
+// A member's key as json_walk gives it (between its quotes, escapes not
+// decoded) names `name`.
+bool names(std::string_view key_raw, std::string_view name) {
+  if (key_raw.find('\\') == std::string_view::npos) return key_raw == name;
+  auto decoded = json_scan::decode_string(std::string("\"").append(key_raw).append("\""));
+  return decoded && *decoded == name;
+}
+
+// A string literal's text; nullopt for another value (or a broken literal).
+std::optional<std::string> string_value(std::string_view literal) {
+  if (literal.empty() || literal.front() != '"') return std::nullopt;
+  return json_scan::decode_string(literal);
 }
 
 // The id an item is given when it has none, by its type.
@@ -172,19 +183,27 @@ std::optional<std::string> input_items_to_store(std::string_view body) {
 }
 
 std::optional<FinalResponse> final_response(std::string_view response_object) {
-  std::optional<std::string> id, status, object;
-  auto error = json_scan::scan_object(response_object, [&](const json_scan::Member& m) {
-    auto read = [&](std::optional<std::string>& out) {
-      std::string_view v = value_of(response_object, m);
-      if (!v.empty() && v.front() == '"') out = json_scan::decode_string(v);
-    };
-    if (json_scan::key_equals(m, "id")) read(id);
-    else if (json_scan::key_equals(m, "status")) read(status);
-    else if (json_scan::key_equals(m, "object")) read(object);
+  const std::string_view object = trim(response_object);
+  std::optional<std::string> id, status, type;
+  // OpenAI writes the three first: the walk stops once it has them, before
+  // the output (repeated keys after them are the validator's to refuse).
+  bool all_read = false;
+  const bool walked = json_walk::for_each_member(object, [&](std::string_view key, std::string_view value) {
+    std::optional<std::string>* slot = nullptr;
+    if (names(key, "id"))
+      slot = &id;
+    else if (names(key, "status"))
+      slot = &status;
+    else if (names(key, "object"))
+      slot = &type;
+    if (slot != nullptr) *slot = string_value(value);
+    all_read = id && status && type;
+    return !all_read;
   });
-  if (error || !id || !plausible_response_id(*id) || object != "response") return std::nullopt;
+  if (!(walked || all_read) || object.back() != '}' || !id || !plausible_response_id(*id) || type != "response")
+    return std::nullopt;
   if (status != "completed" && status != "incomplete") return std::nullopt;
-  return FinalResponse{std::move(*id), trim(response_object)};
+  return FinalResponse{std::move(*id), object};
 }
 
 std::optional<FinalResponse> final_response_of_event(std::string_view event_name, std::string_view data) {
@@ -192,17 +211,18 @@ std::optional<FinalResponse> final_response_of_event(std::string_view event_name
   // only for a data that could be a terminal event: the deltas are many).
   if (!event_name.empty() && event_name != "response.completed" && event_name != "response.incomplete")
     return std::nullopt;
-  std::optional<json_scan::Member> response;
+  std::string_view response;
   std::optional<std::string> type;
-  auto error = json_scan::scan_object(data, [&](const json_scan::Member& m) {
-    if (json_scan::key_equals(m, "response")) response = m;
-    else if (json_scan::key_equals(m, "type")) {
-      std::string_view v = value_of(data, m);
-      if (!v.empty() && v.front() == '"') type = json_scan::decode_string(v);
-    }
+  const bool walked = json_walk::for_each_member(trim(data), [&](std::string_view key, std::string_view value) {
+    if (names(key, "response"))
+      response = value;
+    else if (names(key, "type"))
+      type = string_value(value);
+    return true;
   });
-  if (error || !response || (type != "response.completed" && type != "response.incomplete")) return std::nullopt;
-  return final_response(value_of(data, *response));
+  if (!walked || response.empty() || (type != "response.completed" && type != "response.incomplete"))
+    return std::nullopt;
+  return final_response(response);
 }
 
 Expected<InputItemsQuery> parse_input_items_query(std::string_view target) {

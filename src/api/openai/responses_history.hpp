@@ -45,7 +45,9 @@ std::optional<std::string> input_items_to_store(std::string_view body);
 // A response object that ended (`status` completed or incomplete) and its
 // id, from the text of a response object (a non-stream answer's body, or
 // the `response` of a stream's terminal event). nullopt for anything else
-// (a failed or in-progress response, an error, not JSON).
+// (a failed or in-progress response, an error, not an object). Only the top
+// level is walked (it runs on the event loop as the answer goes out): the
+// object is not validated, which the caller does before keeping it.
 struct FinalResponse {
   std::string id;
   std::string_view json;  // the object's text, within the argument

@@ -118,6 +118,11 @@ TEST(ResponsesHistory, FindsOnlyFinishedResponses) {
   EXPECT_FALSE(final_response(R"({"id":"resp_9","object":"chat.completion","status":"completed"})").has_value());
   EXPECT_FALSE(final_response(R"({"id":"bad id!","object":"response","status":"completed"})").has_value());
   EXPECT_FALSE(final_response(R"({"error":{"message":"x"}})").has_value());
+  EXPECT_FALSE(final_response(R"({"id":"resp_9","object":"response","status":"completed")").has_value());  // cut
+  EXPECT_FALSE(final_response(R"({"id":"resp_9","object":"response","status":"completed"} x)").has_value());
+  // Escaped keys are read; only the top level counts.
+  EXPECT_TRUE(final_response(R"({"id":"resp_9","object":"response","status":"completed"})").has_value());
+  EXPECT_FALSE(final_response(R"({"x":{"id":"resp_9","object":"response","status":"completed"}})").has_value());
 
   const std::string event =
       R"({"type":"response.completed","sequence_number":9,"response":{"id":"resp_e","object":"response","status":"completed"}})";

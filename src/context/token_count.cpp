@@ -152,6 +152,37 @@ std::int64_t ChatTokenCounter::request(const ChatRequest& request) const {
   return n + tools(request.tools);
 }
 
+std::int64_t EstimatingTokenCounter::text(std::string_view text) {
+  return static_cast<std::int64_t>((text.size() + kBytesPerToken - 1) / kBytesPerToken);
+}
+
+std::int64_t EstimatingTokenCounter::message(const Message& message) const {
+  std::int64_t n = kPerMessage + text(role_name(message.role));
+  if (!message.name.empty()) n += kPerName + text(message.name);
+  for (const auto& block : message.content) {
+    if (const auto* t = std::get_if<TextBlock>(&block)) {
+      n += text(t->text);
+    } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
+      n += text(call->id) + text(call->name) + text(call->arguments_json);
+    } else if (const auto* result = std::get_if<ToolResultBlock>(&block)) {
+      n += text(result->tool_call_id) + text(result->content);
+    }
+  }
+  return n;
+}
+
+std::int64_t EstimatingTokenCounter::request(const ChatRequest& request) const {
+  std::int64_t n = kReplyPriming;
+  for (const auto& m : request.messages) n += message(m);
+  return n;
+}
+
+std::optional<std::size_t> EstimatingTokenCounter::text_prefix_within(std::string_view text,
+                                                                      std::int64_t max_tokens) const {
+  const auto bytes = static_cast<std::size_t>(std::max<std::int64_t>(0, max_tokens)) * kBytesPerToken;
+  return std::min(text.size(), bytes);
+}
+
 bool has_assumed_image(const ChatRequest& request) {
   for (const auto& m : request.messages) {
     for (const auto& block : m.content) {

@@ -66,6 +66,20 @@ class ChatTokenCounter final : public TokenCounter {
   const Tokenizer& tokenizer_;
 };
 
+// A count without a tokenizer (its rank files missing): about four bytes a
+// token, OpenAI's rule of thumb, with ChatTokenCounter's per-message
+// overheads, images and tool definitions left out. For windows that must
+// still be cut somewhere when no exact count can be had (autoselect's view
+// of the conversation), never for a figure that is reported.
+class EstimatingTokenCounter final : public TokenCounter {
+ public:
+  static constexpr std::int64_t kBytesPerToken = 4;
+  static std::int64_t text(std::string_view text);
+  std::int64_t message(const Message& message) const override;
+  std::int64_t request(const ChatRequest& request) const override;
+  std::optional<std::size_t> text_prefix_within(std::string_view text, std::int64_t max_tokens) const override;
+};
+
 // Whether a count of `request` assumed an image's size (image_tokens.hpp):
 // a URL, or inline data whose header could not be read.
 bool has_assumed_image(const ChatRequest& request);

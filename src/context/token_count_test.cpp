@@ -119,5 +119,22 @@ TEST(EncodingForModel, Table) {
   }
 }
 
+// Without a tokenizer: four bytes a token, rounded up, with the chat rule's
+// per-message overhead; its prefix search agrees with its own count.
+TEST(EstimatingTokenCounter, FourBytesAToken) {
+  const EstimatingTokenCounter counter;
+  EXPECT_EQ(EstimatingTokenCounter::text(""), 0);
+  EXPECT_EQ(EstimatingTokenCounter::text("abcd"), 1);
+  EXPECT_EQ(EstimatingTokenCounter::text("abcde"), 2);
+  const Message m{Role::user, {TextBlock{"12345678"}}, {}};
+  EXPECT_EQ(counter.message(m), 3 + EstimatingTokenCounter::text("user") + 2);
+  ChatRequest request;
+  request.messages = {m, m};
+  EXPECT_EQ(counter.request(request), 3 + 2 * counter.message(m));
+  EXPECT_EQ(counter.text_prefix_within("0123456789", 2), 8u);
+  EXPECT_EQ(counter.text_prefix_within("0123", 2), 4u);
+  EXPECT_EQ(counter.text_prefix_within("0123", -1), 0u);
+}
+
 }  // namespace
 }  // namespace aisbf::context

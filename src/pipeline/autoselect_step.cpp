@@ -201,13 +201,15 @@ boost::asio::awaitable<std::optional<std::string>> ask_selection_model(ChatJob& 
                                                                        std::span<const std::string> allowed) {
   auto model = routing::autoselect_target_id(at.routes.config(), at.ns, eff.selection_model);
   if (!model) co_return std::nullopt;
+  // Without the tokenizer's rank files the window is cut by an estimate:
+  // the selection model must still see the conversation it chooses for.
   auto tokenizer = context::tokenizer_for(context::Encoding::cl100k_base);
-  std::string conversation;
-  if (tokenizer) {
-    const context::ChatTokenCounter counter(**tokenizer);
-    conversation = routing::render_conversation(
-        request, {static_cast<std::size_t>(std::max(0, eff.history_messages)), eff.history_tokens}, counter);
-  }
+  std::optional<context::ChatTokenCounter> exact;
+  const context::EstimatingTokenCounter estimate;
+  if (tokenizer) exact.emplace(**tokenizer);
+  const context::TokenCounter& counter = exact ? static_cast<const context::TokenCounter&>(*exact) : estimate;
+  const std::string conversation = routing::render_conversation(
+      request, {static_cast<std::size_t>(std::max(0, eff.history_messages)), eff.history_tokens}, counter);
   std::vector<routing::AutoselectChoice> choices;
   for (const auto& id : allowed) {
     const auto it = std::find_if(a.candidates.begin(), a.candidates.end(),

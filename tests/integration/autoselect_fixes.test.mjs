@@ -272,3 +272,32 @@ describe('autoselect fixes: AISBF\'s listing aliases', { timeout: 60000 }, () =>
     assert.equal((await post(s.u('/api/autoselections/models'), {}, { headers: global })).status, 405);
   });
 });
+
+// Without the tokenizer's rank files the conversation shown to the selection
+// model is cut by an estimate: it used to be left out, and the selection
+// model chose blind (the bench's autoselect picked its fallback).
+describe('autoselect without a tokenizer', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({
+      providers: PROVIDERS,
+      autoselect: {
+        blind: entry([{ model_id: 'plain/mock-model', description: 'weather forecasts and rain' },
+          { model_id: 'tooled/mock-model', description: 'compilers and linkers' }], { fallback: 'plain/mock-model' }),
+      },
+      env: { AISBF_TOKENIZER_DIR: tmpDir('aisbf-no-tokenizer-') },
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('the selection model still sees the conversation and chooses by it', async () => {
+    const r = await post(s.u(CHAT), {
+      model: 'autoselect/blind', messages: [{ role: 'user', content: 'why do compilers and linkers disagree?' }],
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers['x-aisbf-autoselected'], /^tooled\/mock-model; by=llm/);
+    const selection = (await s.mock.chatRequests()).map((q) => JSON.parse(q.body)).find((b) => b.model === 'select');
+    assert.ok(selection, 'the selection model was asked');
+    assert.match(selection.messages[0].content, /<aisbf_user_prompt>user: why do compilers and linkers disagree\?/);
+  });
+});

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include <fmt/format.h>
+
 #include "core/response_fold.hpp"
 #include "http/ndjson_splitter.hpp"
 #include "http/sse_parser.hpp"
@@ -171,8 +173,9 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
     outcome.reached_client = true;
   }
   if (!writable) {
-    call.cancel();  // the receiver is gone: stop the upstream work now
+    call.cancel();  // the receiver is gone, or refused more: stop the upstream work now
     if (job.sent != nullptr) co_await job.sent->note();  // its row still says what was sent
+    if (auto refused = out.refusal()) outcome.error = std::move(*refused);
     co_return outcome;
   }
   if (!outcome.error) outcome.error = framer.finish(*decoder, events);
@@ -199,17 +202,37 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
 // for because it streams only (ProviderAdapter::stream_only). Nothing
 // reaches the receiver before the stream ended well: a failure before that
 // is the attempt loop's, as for a whole answer.
+//
+// Held whole until then, so bounded as a whole answer is
+// (server.max_upstream_body_bytes, counted as the content folded): past
+// it, the upstream is cut and the attempt fails as a too-large answer would.
 class FoldedOutput final : public TranslatedOutput {
  public:
-  explicit FoldedOutput(TranslatedOutput& receiver) : receiver_(receiver) {}
+  FoldedOutput(TranslatedOutput& receiver, std::size_t max_bytes, std::string_view provider_id)
+      : receiver_(receiver), max_bytes_(max_bytes), provider_id_(provider_id) {}
 
   boost::asio::awaitable<bool> whole(const ChatResponse& response) override {
     co_return co_await receiver_.whole(response);
   }
 
   boost::asio::awaitable<bool> events(const std::vector<StreamEvent>& events) override {
-    for (const auto& ev : events) folder_.fold(ev);
+    for (const auto& ev : events) {
+      folded_bytes_ += content_bytes(ev);
+      if (folded_bytes_ > max_bytes_) {
+        overflowed_ = true;
+        co_return false;
+      }
+      folder_.fold(ev);
+    }
     co_return true;
+  }
+
+  std::optional<GatewayError> refusal() const override {
+    if (!overflowed_) return std::nullopt;
+    auto e = make_error(ErrorKind::upstream_protocol,
+                        fmt::format("provider '{}' answered more than {} bytes", provider_id_, max_bytes_));
+    e.code = "upstream_response_too_large";
+    return e;
   }
 
   // translate_stream finishes an unstarted output only without an error; one
@@ -225,8 +248,20 @@ class FoldedOutput final : public TranslatedOutput {
   bool started() const override { return receiver_.started(); }
 
  private:
+  static std::size_t content_bytes(const StreamEvent& event) {
+    if (const auto* t = std::get_if<TextDelta>(&event)) return t->text.size();
+    if (const auto* r = std::get_if<ReasoningDelta>(&event))
+      return r->text.size() + r->signature.size() + r->encrypted_content.size();
+    if (const auto* c = std::get_if<ToolCallDelta>(&event)) return c->id.size() + c->name.size() + c->arguments.size();
+    return 64;  // a start, finish or usage event: small, but not free
+  }
+
   TranslatedOutput& receiver_;
   ResponseFolder folder_;
+  std::size_t max_bytes_;
+  std::string_view provider_id_;
+  std::size_t folded_bytes_ = 0;
+  bool overflowed_ = false;
 };
 
 boost::asio::awaitable<RelayOutcome> serve_as_asked(TranslatedOutput& out, RequestContext& ctx,
@@ -291,7 +326,7 @@ boost::asio::awaitable<RelayOutcome> serve_translated(TranslatedOutput& out, Req
   if (request.stream || !job.adapter.stream_only(job.target)) co_return co_await serve_as_asked(out, ctx, request, job);
   ChatRequest streamed = request;
   streamed.stream = true;
-  FoldedOutput folded(out);
+  FoldedOutput folded(out, ctx.config->server.max_upstream_body_bytes, job.target.provider_id);
   co_return co_await serve_as_asked(folded, ctx, streamed, job);
 }
 

@@ -37,6 +37,9 @@ class TranslatedOutput {
   virtual boost::asio::awaitable<void> finish(const std::optional<GatewayError>& error) = 0;
   // Something of the answer reached the receiver.
   virtual bool started() const = 0;
+  // Why events() returned false when the receiver did not leave (a folded
+  // answer past the size a whole answer may have): the attempt's error.
+  virtual std::optional<GatewayError> refusal() const { return std::nullopt; }
 };
 
 // The HTTP client's format (the request's ingress codec) over a sink. One

@@ -381,3 +381,33 @@ describe('responses: passthrough-only bodies in a rotation', { timeout: 60000 },
     assert.match(e.message, /item references/);
   });
 });
+
+// A stream-only provider's answer to a non-stream client is folded whole
+// before it goes out: bounded as a whole answer is (max_upstream_body_bytes).
+describe('a folded stream is bounded', { timeout: 60000 }, () => {
+  const CAP = 64 * 1024;
+  let s;
+  before(async () => {
+    s = await startStack({
+      server: { max_upstream_body_bytes: CAP },
+      providers: (u) => ({
+        codexbe: { ...mockProvider(u, { id: 'codexbe', models: ['mock-reasoning'] }), type: 'codex', endpoint: `${u}/backend-api` },
+      }),
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('past the cap: a 502 upstream_response_too_large naming the provider; under it: the answer', async () => {
+    const long = 'echo '.repeat(20000);  // the mock's answer repeats it: 100 KB of text deltas
+    const r = await post(s.u('/v1/chat/completions'), {
+      model: 'codexbe/mock-reasoning', max_tokens: 64, messages: [{ role: 'user', content: long }],
+    }, { timeoutMs: 20000 });
+    const e = assertError(r, 502, 'upstream_response_too_large');
+    assert.match(e.message, /provider 'codexbe' answered more than 65536 bytes/);
+    const ok = await post(s.u('/v1/chat/completions'), {
+      model: 'codexbe/mock-reasoning', max_tokens: 64, messages: [{ role: 'user', content: 'short' }],
+    });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json().choices[0].message.content, 'You said: short');
+  });
+});

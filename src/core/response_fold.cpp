@@ -6,9 +6,13 @@ namespace aisbf {
 
 namespace {
 
+// Whether `next` starts a new block after `open`. An Anthropic thinking
+// block's signature comes on its last delta, so a signed block is complete:
+// the thinking after it is the next block's, whose text must not join the
+// signed one (Anthropic refuses a thinking block whose text was changed).
 bool sealed_against(const ThinkingBlock& open, const ReasoningDelta& next) {
   if (!open.encrypted_content.empty() && (!next.text.empty() || !next.encrypted_content.empty())) return true;
-  return !open.signature.empty() && !next.signature.empty();
+  return !open.signature.empty();
 }
 
 }  // namespace

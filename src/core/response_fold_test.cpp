@@ -53,5 +53,23 @@ TEST(ResponseFold, BackToBackOpaqueReasoningKeepsEveryItem) {
   EXPECT_EQ(std::get<TextBlock>(content[3]).text, "done");
 }
 
+// Anthropic's thinking blocks in a row: each one's text, then its
+// signature; the second's text never joins the first, signed, block.
+TEST(ResponseFold, BackToBackSignedThinkingBlocksStayApart) {
+  ResponseFolder folder;
+  for (const StreamEvent& ev :
+       std::vector<StreamEvent>{ReasoningDelta{"think "}, ReasoningDelta{"one"}, ReasoningDelta{"", "s1"},
+                                ReasoningDelta{"think two"}, ReasoningDelta{"", "s2"}, TextDelta{"done"}}) {
+    folder.fold(ev);
+  }
+  const auto& content = folder.response().message.content;
+  ASSERT_EQ(content.size(), 3u);
+  EXPECT_EQ(std::get<ThinkingBlock>(content[0]).text, "think one");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[0]).signature, "s1");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[1]).text, "think two");
+  EXPECT_EQ(std::get<ThinkingBlock>(content[1]).signature, "s2");
+  EXPECT_EQ(std::get<TextBlock>(content[2]).text, "done");
+}
+
 }  // namespace
 }  // namespace aisbf

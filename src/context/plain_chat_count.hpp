@@ -29,7 +29,9 @@ std::optional<std::int64_t> count_plain_chat(std::string_view body, const ChatTo
 // `role`, perhaps "type":"message", an `id`, a `status`) whose `content` is
 // a string or input_text/output_text parts; no `tools`. Consecutive
 // assistant items are one message, as the decoder joins them. nullopt for
-// anything else, under count_plain_chat's terms.
+// anything else, under count_plain_chat's terms. Equal to the decoder's
+// count for every body the decoder accepts; a body it refuses for another
+// member (a bad `tool_choice`, `conversation`) still gets this count.
 std::optional<std::int64_t> count_plain_responses(std::string_view body, const ChatTokenCounter& counter);
 
 }  // namespace aisbf::context

@@ -184,7 +184,10 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
     note_usage(events, outcome);
     if (job.sent != nullptr && job.sent->wanted() && has_usage_event(events)) co_await add_figure(events, *job.sent);
     const bool delivered = co_await out.events(events);
-    if (!delivered) co_return outcome;
+    if (!delivered) {
+      if (auto refused = out.refusal()) outcome.error = std::move(*refused);
+      co_return outcome;
+    }
   }
   // A read cut by the request's deadline (its timeouts were clipped to it) says so.
   if (outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx)) {
@@ -204,7 +207,8 @@ boost::asio::awaitable<RelayOutcome> translate_stream(TranslatedOutput& out, htt
 // is the attempt loop's, as for a whole answer.
 //
 // Held whole until then, so bounded as a whole answer is
-// (server.max_upstream_body_bytes, counted as the content folded): past
+// (server.max_upstream_body_bytes, counted as the content folded plus a
+// block's worth per event, as an event may open a block of its own): past
 // it, the upstream is cut and the attempt fails as a too-large answer would.
 class FoldedOutput final : public TranslatedOutput {
  public:
@@ -249,11 +253,13 @@ class FoldedOutput final : public TranslatedOutput {
 
  private:
   static std::size_t content_bytes(const StreamEvent& event) {
-    if (const auto* t = std::get_if<TextDelta>(&event)) return t->text.size();
+    std::size_t bytes = sizeof(ContentBlock);
+    if (const auto* t = std::get_if<TextDelta>(&event)) bytes += t->text.size();
     if (const auto* r = std::get_if<ReasoningDelta>(&event))
-      return r->text.size() + r->signature.size() + r->encrypted_content.size();
-    if (const auto* c = std::get_if<ToolCallDelta>(&event)) return c->id.size() + c->name.size() + c->arguments.size();
-    return 64;  // a start, finish or usage event: small, but not free
+      bytes += r->text.size() + r->signature.size() + r->encrypted_content.size();
+    if (const auto* c = std::get_if<ToolCallDelta>(&event))
+      bytes += c->id.size() + c->name.size() + c->arguments.size();
+    return bytes;
   }
 
   TranslatedOutput& receiver_;

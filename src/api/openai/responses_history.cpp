@@ -186,7 +186,7 @@ std::optional<FinalResponse> final_response(std::string_view response_object) {
   const std::string_view object = trim(response_object);
   std::optional<std::string> id, status, type;
   // OpenAI writes the three first: the walk stops once it has them, before
-  // the output (repeated keys after them are the validator's to refuse).
+  // the output; a key repeated after them is not read (the first one wins).
   bool all_read = false;
   const bool walked = json_walk::for_each_member(object, [&](std::string_view key, std::string_view value) {
     std::optional<std::string>* slot = nullptr;

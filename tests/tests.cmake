@@ -54,6 +54,20 @@ else()
   set_tests_properties(e2e.missing_deps PROPERTIES LABELS e2e)
 endif()
 
+# web.unit: the dashboard's Vitest suite (web/src/**/*.test.ts: routes,
+# form validation, provider health), once scripts/setup.sh has run `npm ci`
+# in web/.
+if(EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/vitest/vitest.mjs)
+  add_test(NAME web.unit
+           COMMAND ${NODE} node_modules/vitest/vitest.mjs run
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/web)
+  set_tests_properties(web.unit PROPERTIES TIMEOUT 120 LABELS web ENVIRONMENT "NO_COLOR=1")
+else()
+  add_test(NAME web.missing_deps
+           COMMAND ${NODE} -e "console.error('the dashboard tests need its npm packages: run scripts/setup.sh (npm ci in web/), then re-run cmake'); process.exit(1)")
+  set_tests_properties(web.missing_deps PROPERTIES LABELS web)
+endif()
+
 # fuzz.decoders: the libFuzzer targets (src/**/*_fuzz.cpp), built with clang
 # by scripts/fuzz.sh outside this tree and run 8 s each. Registered only
 # where a clang++ >= 16 with the libFuzzer runtime is installed (the script

@@ -56,8 +56,23 @@ endif()
 
 # web.unit: the dashboard's Vitest suite (web/src/**/*.test.ts: routes,
 # form validation, provider health), once scripts/setup.sh has run `npm ci`
-# in web/.
-if(EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/vitest/vitest.mjs)
+# in web/. Vite 8 and Vitest 4 need Node.js ^20.19 or >= 22.12; with an
+# older Node (Debian 12's apt nodejs is 18) setup.sh leaves web/ unbuilt and
+# web.unit is skipped, saying why (exit 77, SKIP_RETURN_CODE).
+execute_process(COMMAND ${NODE} -p process.versions.node
+                OUTPUT_VARIABLE AISBF_NODE_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if((AISBF_NODE_VERSION VERSION_GREATER_EQUAL 20.19 AND AISBF_NODE_VERSION VERSION_LESS 21)
+   OR AISBF_NODE_VERSION VERSION_GREATER_EQUAL 22.12)
+  set(AISBF_NODE_FITS_WEB ON)
+else()
+  set(AISBF_NODE_FITS_WEB OFF)
+  message(STATUS "web.unit skipped: Node.js ${AISBF_NODE_VERSION} is older than ^20.19 || >=22.12 (Vite 8, Vitest 4)")
+endif()
+if(NOT AISBF_NODE_FITS_WEB)
+  add_test(NAME web.unit
+           COMMAND ${NODE} -e "console.log('skipped: the dashboard tests need Node.js ^20.19 or >= 22.12 (Vite 8, Vitest 4); this is ${AISBF_NODE_VERSION}'); process.exit(77)")
+  set_tests_properties(web.unit PROPERTIES SKIP_RETURN_CODE 77 LABELS web)
+elseif(EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/vitest/vitest.mjs)
   add_test(NAME web.unit
            COMMAND ${NODE} node_modules/vitest/vitest.mjs run
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/web)

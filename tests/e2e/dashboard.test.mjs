@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import {
   startStack, initialAdminPassword, createUser, bearer, get, request, AISBF_BIN,
 } from './common.mjs';
@@ -30,9 +31,19 @@ async function loadTools() {
   }
 }
 const tools = await loadTools();
-const skip = !fs.existsSync(CHROMIUM)
-  ? `needs Debian's Chromium at ${CHROMIUM}: scripts/setup.sh --tests installs it`
-  : !tools ? 'needs playwright-core and axe-core: run "npm ci" in tests/e2e' : false;
+// The dashboard is built (web/dist, embedded by the aisbf build) only with a
+// Node.js that Vite 8 runs on; scripts/setup.sh leaves it unbuilt on an
+// older one (Debian 12's apt nodejs is 18), and then so is this file.
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
+const [major, minor] = process.versions.node.split('.').map(Number);
+const nodeFitsVite = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
+const skip = !nodeFitsVite
+  ? `the dashboard needs Node.js ^20.19 or >= 22.12 to build (Vite 8); this is ${process.versions.node}`
+  : !fs.existsSync(WEB_DIST)
+    ? `the dashboard is not built (no ${WEB_DIST}): run scripts/setup.sh, then rebuild aisbf`
+    : !fs.existsSync(CHROMIUM)
+      ? `needs Debian's Chromium at ${CHROMIUM}: scripts/setup.sh --tests installs it`
+      : !tools ? 'needs playwright-core and axe-core: run "npm ci" in tests/e2e' : false;
 
 const GLOBAL = 'dashboard-global-token';
 const SHOTS = path.join(path.dirname(AISBF_BIN), 'screenshots');

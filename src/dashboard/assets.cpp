@@ -187,6 +187,12 @@ const Headers& security_headers() {
   return headers;
 }
 
+bool under_dashboard(std::string_view target) {
+  constexpr std::string_view kBare = "/dashboard";
+  return target.starts_with(kBare) &&
+         (target.size() == kBare.size() || target[kBare.size()] == '/' || target[kBare.size()] == '?');
+}
+
 Answer answer(std::span<const Asset> assets, const Request& request) {
   const auto query_at = request.target.find('?');
   const auto path = request.target.substr(0, query_at);

@@ -46,6 +46,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // same-origin referrer.
 const Headers& security_headers();
 
+// A request target under /dashboard ("/dashboard", "/dashboard/…",
+// "/dashboard?…"): its early refusals (a bad escape, a wrong method, a
+// refused Host) carry security_headers() too.
+bool under_dashboard(std::string_view target);
+
 struct Request {
   std::string_view target;  // as received: "/dashboard/assets/x.js?v=1"
   std::string_view if_none_match;

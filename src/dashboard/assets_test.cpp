@@ -135,5 +135,12 @@ TEST(DashboardAssets, SecurityHeadersForbidInlineScriptsAndFraming) {
   EXPECT_TRUE(frame && sniff && referrer);
 }
 
+TEST(DashboardAssets, UnderDashboardIsThePathPrefixOnly) {
+  for (std::string_view t : {"/dashboard", "/dashboard/", "/dashboard/%zz", "/dashboard/x", "/dashboard?a=1"})
+    EXPECT_TRUE(under_dashboard(t)) << t;
+  for (std::string_view t : {"/", "/dashboards", "/dashboardx/y", "/api/dashboard", "/v1/chat/completions", ""})
+    EXPECT_FALSE(under_dashboard(t)) << t;
+}
+
 }  // namespace
 }  // namespace aisbf::dashboard

@@ -3,7 +3,8 @@
 // GET /dashboard, /dashboard/assets/{file*} and /dashboard/{path*}, served
 // from the files embedded at build time (dashboard/assets.hpp). 404 while
 // aisbf.json dashboard.enabled is false. Every answer, errors included,
-// carries the dashboard's security headers (CSP, X-Frame-Options, …).
+// carries the dashboard's security headers (CSP, X-Frame-Options, …); so
+// do admission's refusals of a /dashboard path (App::check_head, App::handle).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

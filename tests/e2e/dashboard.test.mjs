@@ -182,6 +182,25 @@ describe('dashboard: files, headers and caching', { skip, timeout: 60000 }, () =
     const index304 = await get(s.u('/dashboard/profile'), { headers: { 'if-none-match': (await get(s.u('/dashboard/'))).headers.etag } });
     assert.equal(index304.status, 304);
   });
+
+  it('refusals decided before the route runs carry the security headers too', async () => {
+    const cases = [
+      ['GET', '/dashboard/%zz', {}, 400],  // a bad escape
+      ['GET', '/dashboard/response-cache/stats', {}, 401],  // the API route under /dashboard, no token
+      ['POST', '/dashboard/x', bearer(GLOBAL), 405],
+      ['DELETE', '/dashboard', bearer(GLOBAL), 405],
+    ];
+    for (const [method, p, headers, status] of cases) {
+      const r = await request(s.u(p), { method, headers });
+      assert.equal(r.status, status, `${method} ${p}: ${r.text}`);
+      assert.equal(r.headers['x-frame-options'], 'DENY', `${method} ${p}`);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', `${method} ${p}`);
+      assert.match(r.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, `${method} ${p}`);
+    }
+    const elsewhere = await request(s.u('/v1/models'), { method: 'DELETE', headers: bearer(GLOBAL) });
+    assert.equal(elsewhere.status, 405);
+    assert.equal(elsewhere.headers['x-frame-options'], undefined, 'only /dashboard paths');
+  });
 });
 
 describe('dashboard: dashboard.enabled false', { skip, timeout: 60000 }, () => {

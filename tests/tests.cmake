@@ -35,23 +35,60 @@ foreach(file ${AISBF_INTEGRATION_TESTS})
 endforeach()
 
 # e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.
+# e2e.dashboard (Chromium: three pages checked in both themes and at 375 px,
+# its suites bounded by 110 s) gets a longer backstop, as the soak does.
 if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
   file(GLOB AISBF_E2E_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/e2e/*.test.mjs)
   foreach(file ${AISBF_E2E_TESTS})
     get_filename_component(name ${file} NAME)
     string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
+    set(node_args ${AISBF_NODE_TEST_ARGS})
+    set(timeout 120)
+    if(name STREQUAL "dashboard")
+      set(node_args --test --test-reporter=spec --test-timeout=220000)
+      set(timeout 240)
+    endif()
     add_test(NAME e2e.${name}
-             COMMAND ${NODE} ${AISBF_NODE_TEST_ARGS} ${file}
+             COMMAND ${NODE} ${node_args} ${file}
              WORKING_DIRECTORY ${AISBF_TESTS_DIR}/e2e)
     set_tests_properties(e2e.${name} PROPERTIES
       ENVIRONMENT "${AISBF_TEST_ENV}"
-      TIMEOUT 120
+      TIMEOUT ${timeout}
       LABELS e2e)
   endforeach()
 else()
   add_test(NAME e2e.missing_deps
            COMMAND ${NODE} -e "console.error('e2e tests need the openai SDK: run \"npm ci\" in ${AISBF_TESTS_DIR}/e2e, then re-run cmake'); process.exit(1)")
   set_tests_properties(e2e.missing_deps PROPERTIES LABELS e2e)
+endif()
+
+# web.unit: the dashboard's Vitest suite (web/src/**/*.test.ts: routes,
+# form validation, provider health), once scripts/setup.sh has run `npm ci`
+# in web/. Vite 8 and Vitest 4 need Node.js ^20.19 or >= 22.12; with an
+# older Node (Debian 12's apt nodejs is 18) setup.sh leaves web/ unbuilt and
+# web.unit is skipped, saying why (exit 77, SKIP_RETURN_CODE).
+execute_process(COMMAND ${NODE} -p process.versions.node
+                OUTPUT_VARIABLE AISBF_NODE_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if((AISBF_NODE_VERSION VERSION_GREATER_EQUAL 20.19 AND AISBF_NODE_VERSION VERSION_LESS 21)
+   OR AISBF_NODE_VERSION VERSION_GREATER_EQUAL 22.12)
+  set(AISBF_NODE_FITS_WEB ON)
+else()
+  set(AISBF_NODE_FITS_WEB OFF)
+  message(STATUS "web.unit skipped: Node.js ${AISBF_NODE_VERSION} is older than ^20.19 || >=22.12 (Vite 8, Vitest 4)")
+endif()
+if(NOT AISBF_NODE_FITS_WEB)
+  add_test(NAME web.unit
+           COMMAND ${NODE} -e "console.log('skipped: the dashboard tests need Node.js ^20.19 or >= 22.12 (Vite 8, Vitest 4); this is ${AISBF_NODE_VERSION}'); process.exit(77)")
+  set_tests_properties(web.unit PROPERTIES SKIP_RETURN_CODE 77 LABELS web)
+elseif(EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/vitest/vitest.mjs)
+  add_test(NAME web.unit
+           COMMAND ${NODE} node_modules/vitest/vitest.mjs run
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/web)
+  set_tests_properties(web.unit PROPERTIES TIMEOUT 120 LABELS web ENVIRONMENT "NO_COLOR=1")
+else()
+  add_test(NAME web.missing_deps
+           COMMAND ${NODE} -e "console.error('the dashboard tests need its npm packages: run scripts/setup.sh (npm ci in web/), then re-run cmake'); process.exit(1)")
+  set_tests_properties(web.missing_deps PROPERTIES LABELS web)
 endif()
 
 # fuzz.decoders: the libFuzzer targets (src/**/*_fuzz.cpp), built with clang

@@ -118,7 +118,8 @@ json::object user_object(const store::User& u) {
                       {"allow_private_endpoints", u.allow_private_endpoints},
                       {"quotas", std::move(quotas)},
                       {"created", seconds_or_null(u.created_ms)},
-                      {"last_login", seconds_or_null(u.last_login_ms)}};
+                      {"last_login", seconds_or_null(u.last_login_ms)},
+                      {"must_change_password", u.must_change_password}};
 }
 
 }  // namespace
@@ -146,12 +147,13 @@ std::string created_token_json(const store::ApiToken& token, std::string_view se
 }
 
 std::string login_json(std::string_view csrf_token, const store::User& user) {
-  return json::serialize(json::object{
-      {"csrf_token", csrf_token},
-      {"user", json::object{{"username", user.username}, {"role", role_name(user.role)}}}});
+  return json::serialize(json::object{{"csrf_token", csrf_token},
+                                      {"user", json::object{{"username", user.username},
+                                                            {"role", role_name(user.role)},
+                                                            {"must_change_password", user.must_change_password}}}});
 }
 
-std::string me_json(const auth::Principal& p) {
+std::string me_json(const auth::Principal& p, std::string_view csrf_token) {
   const char* kind = "anonymous";
   switch (p.kind) {
     case auth::PrincipalKind::anonymous: break;
@@ -162,6 +164,8 @@ std::string me_json(const auth::Principal& p) {
   json::object o{{"kind", kind}};
   if (!p.user_id.empty()) o["user"] = p.user_id;
   o["role"] = p.role == auth::Role::admin ? "admin" : p.role == auth::Role::user ? "user" : nullptr;
+  o["must_change_password"] = p.password_change_required;
+  if (!csrf_token.empty()) o["csrf_token"] = csrf_token;
   return json::serialize(o);
 }
 
@@ -261,6 +265,7 @@ Expected<PasswordChange> parse_password_change(std::string_view body) {
     return field_error("current_password", "is required");
   auto next = password_field(*o, "new_password");
   if (!next) return next.error();
+  if (next.value() == *current.value()) return field_error("new_password", "must differ from the current password");
   return PasswordChange{std::move(*current.value()), std::move(next.value())};
 }
 

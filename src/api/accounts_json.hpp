@@ -15,7 +15,7 @@
 namespace aisbf::api {
 
 // --- answers
-// {"username","role","active","allow_private_endpoints","quotas","created","last_login"}
+// {"username","role","active","allow_private_endpoints","quotas","created","last_login","must_change_password"}
 // (times in unix seconds, null for never).
 std::string user_json(const store::User& user);
 std::string users_list_json(const std::vector<store::User>& users);  // {"object":"list","data":[…]}
@@ -23,10 +23,12 @@ std::string users_list_json(const std::vector<store::User>& users);  // {"object
 std::string tokens_list_json(const std::vector<store::ApiToken>& tokens);
 // The same fields and, once, "token": the secret itself.
 std::string created_token_json(const store::ApiToken& token, std::string_view secret);
-// {"csrf_token","user":{"username","role"}}
+// {"csrf_token","user":{"username","role","must_change_password"}}
 std::string login_json(std::string_view csrf_token, const store::User& user);
-// {"kind","user"?,"role"}
-std::string me_json(const auth::Principal& principal);
+// {"kind","user"?,"role","must_change_password","csrf_token"?}: a session's
+// CSRF token (not empty), so that a reloaded dashboard can write again; only
+// the session's own page can read it (no CORS, SameSite=Strict).
+std::string me_json(const auth::Principal& principal, std::string_view csrf_token = {});
 const char* role_name(store::UserRole role);
 
 // --- bodies

@@ -62,7 +62,23 @@ TEST(AccountsJson, AnswersNeverCarrySecrets) {
   EXPECT_NE(created.find(R"("token":"aisbf_secret")"), std::string::npos) << created;
   EXPECT_EQ(created.find("deadbeef"), std::string::npos) << created;
   auth::Principal p{auth::PrincipalKind::session, auth::Role::admin, "alice", "s"};
-  EXPECT_EQ(me_json(p), R"({"kind":"session","user":"alice","role":"admin"})");
+  EXPECT_EQ(me_json(p), R"({"kind":"session","user":"alice","role":"admin","must_change_password":false})");
+}
+
+TEST(AccountsJson, APasswordToChangeIsSaidAndTheNewOneMustDiffer) {
+  store::User u{"admin", store::UserRole::admin, true, false, "$argon2id$h", "{}", 1'000, 0};
+  u.must_change_password = true;
+  EXPECT_NE(user_json(u).find(R"("must_change_password":true)"), std::string::npos);
+  EXPECT_EQ(login_json("c", u),
+            R"({"csrf_token":"c","user":{"username":"admin","role":"admin","must_change_password":true}})");
+  auth::Principal p{auth::PrincipalKind::session, auth::Role::admin, "admin", "session"};
+  p.password_change_required = true;
+  EXPECT_NE(me_json(p).find(R"("must_change_password":true)"), std::string::npos);
+
+  auto same = parse_password_change(R"({"current_password":"generated-1","new_password":"generated-1"})");
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().param, "new_password");
+  EXPECT_TRUE(parse_password_change(R"({"current_password":"generated-1","new_password":"mine-12345"})"));
 }
 
 }  // namespace

@@ -164,6 +164,17 @@ void AccountIndex::put_user(const store::User& user) {
   impl_->write([&](Snapshot& s) { edit(s.users).insert_or_assign(user.username, make_user(user)); });
 }
 
+void AccountIndex::password_changed(std::string_view username, std::string_view new_hash) {
+  impl_->write([&](Snapshot& s) {
+    auto it = s.users->find(username);
+    if (it == s.users->end()) return;
+    store::User user = it->second.user;
+    user.password_hash = std::string(new_hash);
+    user.must_change_password = false;
+    edit(s.users).insert_or_assign(user.username, make_user(user));
+  });
+}
+
 void AccountIndex::remove_user(std::string_view username) {
   impl_->write([&](Snapshot& s) {
     edit(s.users).erase(std::string(username));
@@ -280,6 +291,7 @@ std::pair<Lookup, std::optional<SessionGrant>> AccountIndex::find_session(std::s
   g.principal.user_quotas = user->second.quotas;
   g.principal.user_id = session.username;
   g.principal.token_id = "session";
+  g.principal.password_change_required = user->second.user.must_change_password;
   g.csrf_token = session.csrf_token;
   g.expires_ms = session.expires_ms;
   return out;

@@ -51,6 +51,11 @@ class AccountIndex {
             std::span<const store::Session> sessions);
 
   void put_user(const store::User& user);  // role or active changes apply to the user's tokens and sessions
+  // The user changed their own password: sets the hash and clears
+  // must_change_password on the entry the index holds now, leaving its
+  // other fields (an admin's concurrent role or active change) as they are.
+  // Nothing when the user is not in the index (the next load brings it).
+  void password_changed(std::string_view username, std::string_view new_hash);
   void remove_user(std::string_view username);
   void put_token(const store::ApiToken& token);
   void remove_token(std::string_view token_id);

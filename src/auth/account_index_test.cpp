@@ -135,6 +135,47 @@ TEST(AccountIndex, UserChangesApplyToTokensAndSessionsAtOnce) {
   EXPECT_EQ(index.user("alice"), std::nullopt);
 }
 
+// The race of a user's own password change (POST /api/user/password) with
+// an admin's PATCH, driven step by step: the change read the row, the admin
+// deactivated and demoted the user meanwhile, then the change landed. Only
+// the hash and must_change_password move; the admin's change stays.
+TEST(AccountIndex, APasswordChangeKeepsAConcurrentRoleAndActiveChange) {
+  AccountIndex index;
+  auto before = user("alice", store::UserRole::admin);
+  before.password_hash = "old-hash";
+  before.must_change_password = true;
+  index.put_user(before);
+  index.put_session(session("cookie-a", "alice", kNow + 60'000));
+  const auto read_by_the_change = *index.user("alice");
+  ASSERT_TRUE(read_by_the_change.active);
+
+  auto patched = before;  // the admin's PATCH: active false, role user
+  patched.active = false;
+  patched.role = store::UserRole::user;
+  index.put_user(patched);
+  index.password_changed("alice", "new-hash");
+
+  const auto now = *index.user("alice");
+  EXPECT_FALSE(now.active);
+  EXPECT_EQ(now.role, store::UserRole::user);
+  EXPECT_EQ(now.password_hash, "new-hash");
+  EXPECT_FALSE(now.must_change_password);
+  EXPECT_EQ(now.quotas_json, before.quotas_json);
+  EXPECT_EQ(index.find_session("cookie-a", kNow).first, Lookup::refused);
+
+  // Still active: the session is free of the forced change from now on.
+  auto bob = user("bob");
+  bob.must_change_password = true;
+  index.put_user(bob);
+  index.put_session(session("cookie-b", "bob", kNow + 60'000));
+  ASSERT_TRUE(index.find_session("cookie-b", kNow).second->principal.password_change_required);
+  index.password_changed("bob", "bobs-hash");
+  EXPECT_FALSE(index.find_session("cookie-b", kNow).second->principal.password_change_required);
+
+  index.password_changed("nobody", "hash");  // not in the index: not made up
+  EXPECT_EQ(index.user("nobody"), std::nullopt);
+}
+
 TEST(AccountIndex, Sessions) {
   AccountIndex index;
   index.put_user(user("alice"));

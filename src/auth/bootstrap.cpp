@@ -99,6 +99,7 @@ std::optional<store::StoreError> save_admin(store::Store& store, store::User adm
   user.role = store::UserRole::admin;
   user.active = true;
   user.password_hash = std::move(admin.password_hash);
+  user.must_change_password = admin.must_change_password;
   auto updated = store.update_user(user);
   return updated ? std::nullopt : std::optional(updated.error());
 }
@@ -126,6 +127,7 @@ BootstrapResult ensure_admin(store::Store& store, const std::filesystem::path& c
   } else {
     out.password = random_password();
     admin.password_hash = hash_password(out.password);
+    admin.must_change_password = true;  // printed and written to a file: the first login replaces it
     if (admin.password_hash.empty()) {
       out.password.clear();
       out.error =

@@ -31,7 +31,8 @@ struct BootstrapResult {
 // the first login; unless it is sha256("admin"), AISBF's default, which is
 // refused with a warning; else a random password, hashed with argon2id,
 // returned and written alone on one line to <config_dir>/initial-admin-password
-// (mode 0600, replacing an older one atomically). A user of that name who
+// (mode 0600, replacing an older one atomically), which must be changed at
+// the first login (User::must_change_password). A user of that name who
 // exists without being an active admin becomes one, with the new password.
 BootstrapResult ensure_admin(store::Store& store, const std::filesystem::path& config_dir,
                              const boost::json::object& aisbf_json, store::UnixMs now);

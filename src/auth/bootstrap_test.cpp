@@ -125,6 +125,7 @@ TEST(Bootstrap, GeneratesARandomAdminPasswordWrittenOnce0600) {
   EXPECT_EQ(admin.created_ms, kNow);
   EXPECT_EQ(verify_password(admin.password_hash, r.password), PasswordCheck::ok);
   EXPECT_EQ(verify_password(admin.password_hash, "admin"), PasswordCheck::wrong);
+  EXPECT_TRUE(admin.must_change_password);  // generated: the first login replaces it
 
   // With an active admin: nothing more happens.
   auto again = ensure_admin(store, dir.path, {}, kNow + 1);
@@ -146,6 +147,7 @@ TEST(Bootstrap, ImportsAisbfDashboardSha256) {
   EXPECT_TRUE(r.password_file.empty());
   EXPECT_FALSE(fs::exists(dir.path / "initial-admin-password"));
   EXPECT_EQ(store.users.at("boss").password_hash, "sha256:" + hex);
+  EXPECT_FALSE(store.users.at("boss").must_change_password);  // the operator chose it
   EXPECT_EQ(verify_password(store.users.at("boss").password_hash, "my old dashboard password"),
             PasswordCheck::ok_rehash);
 }

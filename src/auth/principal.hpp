@@ -34,6 +34,11 @@ struct Principal {
   // entry was stored, shared, never changed. nullptr: none, so a request
   // without quotas costs a pointer test (pipeline/quota_gate.hpp).
   std::shared_ptr<const limits::QuotaSpec> user_quotas, token_quotas;
+  // A session whose user must change a password they did not choose
+  // (store::User::must_change_password): admission lets it call only
+  // /api/auth/me, /api/auth/logout and /api/user/password. Never set for
+  // a token: API tokens are not affected.
+  bool password_change_required = false;
 
   bool authenticated() const { return kind != PrincipalKind::anonymous; }
   // The user whose view of the configuration model ids resolve in; empty:

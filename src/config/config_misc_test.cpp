@@ -1,5 +1,5 @@
 // Effective timeouts, values and defaults of fields, unknown keys kept,
-// formatting helpers, and robustness on hostile input.
+// formatting helpers, robustness on hostile input, and the dashboard section.
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
@@ -160,6 +160,24 @@ TEST(ConfigRobustness, HostileInputNeverThrows) {
       for (const Diagnostic& d : result.diagnostics) EXPECT_FALSE(d.message.empty());
     }
   }
+}
+
+// aisbf.json `dashboard` (AISBF's: the switch, the first admin's name and
+// password) is checked; dashboard::enabled() reads the switch.
+TEST(ConfigDashboard, AisbfSectionLoadsWithoutWarnings) {
+  LoadResult result = load_with("aisbf.json", R"({"dashboard": {"enabled": false, "username": "admin",
+      "password": "8c6976e5b5410415bde908bd4dee15dfb167a9c873fc4bb8a81f6f2ab448a918"}})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_FALSE(result.config->aisbf.at("dashboard").at("enabled").as_bool());
+}
+
+TEST(ConfigDashboard, EnabledMustBeABoolean) {
+  LoadResult result = load_with("aisbf.json", R"({"dashboard": {"enabled": "no"}})");
+  EXPECT_FALSE(result.ok());
+  bool named = false;
+  for (const auto& line : formatted(result.diagnostics)) named |= line.find("dashboard.enabled") != std::string::npos;
+  EXPECT_TRUE(named) << testing::PrintToString(formatted(result.diagnostics));
 }
 
 }  // namespace

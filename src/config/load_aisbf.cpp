@@ -1,4 +1,4 @@
-// aisbf.json: the `server`, `auth`, `adaptive_rate_limiting` and `routing`
+// aisbf.json: the `server`, `auth`, `mcp`, `adaptive_rate_limiting` and `routing`
 // sections are interpreted here (`database` only checked; the autoselect
 // defaults in load_autoselect.cpp); every
 // other section is type-checked at the top level only and kept in
@@ -151,6 +151,12 @@ void load_mcp(const json::object& mcp, DiagSink& sink, McpConfig& out) {
   }
 }
 
+// `dashboard` is read where it is used (dashboard_enabled(), the first
+// admin in auth/bootstrap.cpp); checked here.
+void check_dashboard(const json::object& dashboard, DiagSink& sink) {
+  check_fields(dashboard, "dashboard", dashboard_schema(), sink);
+}
+
 void read_number(const json::object& obj, std::string_view key, const std::string& path, const Range& range,
                  DiagSink& sink, double& out) {
   if (!check_range(obj, key, path, range, sink)) return;
@@ -237,6 +243,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   if (const json::object* server = get_object(*obj, "server")) load_server(*server, sink, config.server);
   if (const json::object* auth = get_object(*obj, "auth")) load_auth(*auth, sink, config.auth);
   if (const json::object* mcp = get_object(*obj, "mcp")) load_mcp(*mcp, sink, config.mcp);
+  if (const json::object* dashboard = get_object(*obj, "dashboard")) check_dashboard(*dashboard, sink);
   if (const json::object* adaptive = get_object(*obj, "adaptive_rate_limiting")) {
     load_adaptive(*adaptive, sink, config.adaptive);
   }

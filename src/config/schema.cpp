@@ -45,6 +45,9 @@ constexpr FieldSpec kMcpFields[] = {
     {"enabled", kBool},           {"autoselect_tokens", kStringArray}, {"fullconfig_tokens", kStringArray},
     {"session_idle_timeout", kNumber}, {"max_sessions", kInteger},
 };
+// AISBF's dashboard section: its switch and the first admin's name and
+// sha256 password (auth/bootstrap.cpp reads those two).
+constexpr FieldSpec kDashboardFields[] = {{"enabled", kBool}, {"username", kString}, {"password", kOptString}};
 constexpr FieldSpec kAdaptiveFields[] = {
     {"enabled", kBool},           {"initial_rate_limit", kNumber}, {"learning_rate", kNumber},
     {"headroom_percent", kNumber}, {"recovery_rate", kNumber},     {"max_rate_limit", kNumber},
@@ -218,6 +221,10 @@ const Schema& auth_schema() {
 }
 const Schema& mcp_schema() {
   static const Schema schema{{kMcpFields}};
+  return schema;
+}
+const Schema& dashboard_schema() {
+  static const Schema schema{{kDashboardFields}};
   return schema;
 }
 const Schema& adaptive_schema() {

@@ -13,6 +13,7 @@ const Schema& aisbf_schema();  // top level: sections
 const Schema& server_schema();
 const Schema& auth_schema();
 const Schema& mcp_schema();
+const Schema& dashboard_schema();
 const Schema& adaptive_schema();  // adaptive_rate_limiting
 const Schema& routing_schema();   // routing (our addition)
 const Schema& database_schema();  // database (read by store/database_settings.hpp)

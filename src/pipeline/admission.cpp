@@ -57,6 +57,18 @@ std::optional<GatewayError> judge(auth::AuthPolicy policy, const auth::Principal
   return std::nullopt;
 }
 
+// A session whose password must change first (a generated or admin-set
+// one) may call only what the dashboard's change-password page needs.
+std::optional<GatewayError> check_password_change(const api::RouteSpec& spec, const auth::Principal& principal) {
+  if (!principal.password_change_required || principal.kind != auth::PrincipalKind::session ||
+      spec.policy == auth::AuthPolicy::public_route)
+    return std::nullopt;
+  if (spec.name == "auth_me" || spec.name == "auth_logout" || spec.name == "user_password") return std::nullopt;
+  return make_error(ErrorKind::forbidden,
+                    "change your password first: PATCH /api/user/password (the dashboard asks for it at login)",
+                    "password_change_required");
+}
+
 std::optional<GatewayError> check_csrf(const http::Request& req, const api::RouteSpec& spec,
                                        const auth::Principal& principal, std::string_view csrf_token) {
   if (principal.kind != auth::PrincipalKind::session || spec.policy == auth::AuthPolicy::public_route ||
@@ -91,7 +103,9 @@ std::optional<GatewayError> check_caller(const http::Request& req, const Config&
     return std::nullopt;
   }
   if (auto refusal = judge(policy, out.principal, authn.credential, config.auth.enabled)) return refusal;
-  return matched ? check_csrf(req, *spec, out.principal, authn.csrf_token) : std::nullopt;
+  if (!matched) return std::nullopt;
+  if (auto refusal = check_password_change(*spec, out.principal)) return refusal;
+  return check_csrf(req, *spec, out.principal, authn.csrf_token);
 }
 
 std::optional<GatewayError> check_route(const http::Request& req, const Admission& out) {
@@ -194,6 +208,7 @@ std::optional<GatewayError> check_principal(const http::Request& req, const Rout
                                             bool auth_enabled) {
   const auto credential = principal.authenticated() ? auth::Credential::accepted : auth::Credential::rejected;
   if (auto refusal = judge(route.spec.policy, principal, credential, auth_enabled)) return refusal;
+  if (auto refusal = check_password_change(route.spec, principal)) return refusal;
   return check_csrf(req, route.spec, principal, csrf_token);
 }
 

@@ -41,8 +41,10 @@ struct Admission {
 
 // In this order: route match, Host (on a loopback listener), for an MCP
 // route mcp.enabled (404 when off), its Origin and its own tokens, credentials and
-// the route's policy, path escapes, 404/405, then for a state-changing route
-// the Origin, and the body's content type. `accounts`: users' tokens and
+// the route's policy, a session's pending password change (403
+// password_change_required but on me, logout and the password change),
+// path escapes, 404/405, then for a state-changing route the Origin, and
+// the body's content type. `accounts`: users' tokens and
 // sessions (none: only global tokens are known). A session-authenticated
 // POST/PUT/PATCH/DELETE needs X-CSRF-Token (403 csrf_token_invalid).
 Admission admit(const http::Request& request, const Config& config, bool loopback_only,

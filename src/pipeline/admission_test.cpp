@@ -250,6 +250,41 @@ TEST(Admission, UserTokensSessionsAndCsrf) {
   EXPECT_FALSE(a.principal.authenticated());
 }
 
+TEST(Admission, APasswordToChangeHoldsTheSessionButNotItsTokens) {
+  Users users;
+  auto alice = *users.index.user("alice");
+  alice.must_change_password = true;
+  users.index.put_user(alice);
+  const auto on = config_with_auth(true);
+  auto as_session = [&](bhttp::verb method, std::string_view target) {
+    return std::string(code_of(admit(head(method, target,
+                                          {{"cookie", users.cookie_header},
+                                           {"x-csrf-token", "csrf-1"},
+                                           {"content-type", "application/json"},
+                                           {"origin", "http://127.0.0.1:17765"}}),
+                                     on, true, &users.index)));
+  };
+  EXPECT_EQ(as_session(bhttp::verb::get, "/api/auth/me"), "admitted");
+  EXPECT_EQ(as_session(bhttp::verb::post, "/api/auth/logout"), "admitted");
+  EXPECT_EQ(as_session(bhttp::verb::patch, "/api/user/password"), "admitted");
+  for (auto target : {"/api/user/tokens", "/api/models", "/api/user/usage", "/api/user/providers"}) {
+    EXPECT_EQ(as_session(bhttp::verb::get, target), "password_change_required") << target;
+  }
+  EXPECT_EQ(as_session(bhttp::verb::post, "/api/v1/chat/completions"), "password_change_required");
+  // Public routes (the app itself, login) and unknown paths are as before.
+  EXPECT_EQ(as_session(bhttp::verb::get, "/dashboard/profile"), "admitted");
+  EXPECT_EQ(as_session(bhttp::verb::post, "/api/auth/login"), "admitted");
+  EXPECT_EQ(as_session(bhttp::verb::get, "/api/nothing/here/at/all"), "not_found");
+  // Her API token is not held back.
+  EXPECT_EQ(code_of(admit(head(bhttp::verb::get, "/api/user/tokens", {{"authorization", users.bearer}}), on, true,
+                          &users.index)),
+            "admitted");
+  // Once changed (the index told), the session is free.
+  alice.must_change_password = false;
+  users.index.put_user(alice);
+  EXPECT_EQ(as_session(bhttp::verb::get, "/api/user/tokens"), "admitted");
+}
+
 TEST(Admission, AUserPrincipalIsParkedForTheHandler) {
   Users users;
   const auto on = config_with_auth(true);

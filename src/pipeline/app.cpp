@@ -12,6 +12,7 @@
 
 #include "auth/host_check.hpp"
 #include "config/prompt_files.hpp"
+#include "dashboard/assets.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
 #include "pipeline/mcp_routes.hpp"
@@ -193,6 +194,9 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
   http::HeaderVerdict verdict;
   if (admission.refusal) {
     verdict.refuse = early_answer(*admission.refusal, admission.format, next_request_id());
+    if (dashboard::under_dashboard(std::string_view(request.target()))) {
+      for (const auto& header : dashboard::security_headers()) verdict.refuse->headers.push_back(header);
+    }
     return verdict;
   }
   // Auth is on and the route needs none: the caller is not known, so it
@@ -234,7 +238,13 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.user_views = user_views_.get();
   if (admission.route != nullptr && admission.route->spec.policy == auth::AuthPolicy::mcp)
     mcp_routes::allow_listed_origin(ex, *ctx.config);
-  if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
+  if (admission.refusal) {
+    // The dashboard's own answers carry its security headers (routes_dashboard.cpp); so do refusals there.
+    if (dashboard::under_dashboard(std::string_view(ex.request().target()))) {
+      for (const auto& [name, value] : dashboard::security_headers()) ex.add_common_header(name, value);
+    }
+    co_return co_await send_error(ex, *admission.refusal, ctx);
+  }
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;
   ctx.quota.ledger = state_->quotas.get();

@@ -13,6 +13,7 @@
 #include "pipeline/responses_routes.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
+#include "pipeline/routes_dashboard.hpp"
 #include "pipeline/user_routes.hpp"
 #include "pipeline/routes_accounts.hpp"
 #include "pipeline/tokenize_route.hpp"
@@ -420,6 +421,13 @@ const Route kRoutes[] = {
     {{"admin_prompt_get", kGet, "/api/admin/prompts/{name}", kAdmin}, &admin_config::get_prompt},
     {{"admin_prompt_put", kPut, "/api/admin/prompts/{name}", kAdmin, Format::openai_chat, Body::json, true},
      &admin_config::put_prompt},
+    // The dashboard's web app (routes_dashboard.hpp): public, its API calls
+    // are not. /dashboard also matches "/dashboard/" (the handler redirects
+    // only the bare path); the literal /dashboard/response-cache/… API
+    // routes above win over these patterns; assets before the catch-all.
+    {{"dashboard_app", kGet, "/dashboard", AuthPolicy::public_route}, &dashboard_routes::serve},
+    {{"dashboard_asset", kGet, "/dashboard/assets/{file*}", AuthPolicy::public_route}, &dashboard_routes::serve},
+    {{"dashboard_app", kGet, "/dashboard/{path*}", AuthPolicy::public_route}, &dashboard_routes::serve},
 };
 
 std::vector<api::RouteSpec> specs_of(std::span<const Route> routes) {

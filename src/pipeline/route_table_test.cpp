@@ -122,6 +122,21 @@ TEST(RouteTable, PoliciesAndFormats) {
   }
 }
 
+TEST(RouteTable, DashboardAppIsPublicAndLeavesItsApiRoutes) {
+  using auth::AuthPolicy;
+  EXPECT_EQ(kind("GET", "/dashboard"), "dashboard_app");
+  EXPECT_EQ(kind("GET", "/dashboard/"), "dashboard_app");
+  EXPECT_EQ(kind("GET", "/dashboard/user/tokens"), "dashboard_app");
+  EXPECT_EQ(kind("GET", "/dashboard/response-cache"), "dashboard_app");
+  EXPECT_EQ(kind("GET", "/dashboard/assets/index-AbC.js"), "dashboard_asset");
+  EXPECT_EQ(kind("GET", "/dashboard/response-cache/stats"), "dashboard_cache_stats");
+  EXPECT_EQ(kind("POST", "/dashboard/response-cache/clear"), "dashboard_cache_clear");
+  for (auto path : {"/dashboard", "/dashboard/profile", "/dashboard/assets/x.css"}) {
+    EXPECT_EQ(route_of("GET", path).spec.policy, AuthPolicy::public_route) << path;
+  }
+  EXPECT_EQ(route_of("GET", "/dashboard/response-cache/stats").spec.policy, AuthPolicy::admin);
+}
+
 TEST(RouteTable, ReservedWords) {
   auto words = reserved_route_words();
   std::sort(words.begin(), words.end());

@@ -128,11 +128,19 @@ awaitable<void> auth_logout(App& app, http::Exchange& ex, RequestContext& ctx, c
   co_await send_no_content(ex, ctx, std::move(clear));
 }
 
-awaitable<void> auth_me(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
+awaitable<void> auth_me(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
   auto principal = ctx.principal;
   // Auth off: the anonymous caller is the operator on loopback.
   if (!principal.authenticated() && !ctx.config->auth.enabled) principal.role = auth::Role::admin;
-  co_await send_json(ex, 200, api::me_json(principal), ctx.request_id);
+  std::string csrf;
+  if (auto* accounts = app.accounts(); accounts != nullptr && principal.kind == auth::PrincipalKind::session) {
+    const auto cookie =
+        auth::cookie_value(std::string_view(ex.request()[boost::beast::http::field::cookie]), auth::kSessionCookie);
+    if (auto [lookup, grant] = accounts->index().find_session(cookie, auth::unix_now_ms()); grant)
+      csrf = std::move(grant->csrf_token);
+  }
+  HeaderList extra{{"x-request-id", ctx.request_id}, {"Cache-Control", "no-store"}};
+  co_await ex.send(200, "application/json", api::me_json(principal, csrf), extra);
 }
 
 awaitable<void> send_no_content(http::Exchange& ex, const RequestContext& ctx, HeaderList extra) {

@@ -104,6 +104,11 @@ awaitable<void> delete_for(Accounts& accounts, http::Exchange& ex, RequestContex
 struct PasswordOutcome {
   std::optional<GatewayError> error;
   bool wrong_current = false;
+  // The hash stored by the change. Only it (and must_change_password,
+  // cleared) goes into the index: the rest of the row read before the
+  // ~100 ms verify and hash may be stale by now (an admin's concurrent
+  // PATCH of role or active), and the compare-and-set checks only the hash.
+  std::string new_hash;
 };
 
 // `keep_session`: the caller's own session (id hash), which stays; every
@@ -115,7 +120,7 @@ PasswordOutcome change_password(store::Store& store, std::string_view username, 
   if (!found) out.error = from_store_error(found.error(), "user");
   else if (!found.value()) out.error = no_such_user(username);
   if (out.error) return out;
-  auto user = *found.value();
+  const auto& user = *found.value();
   if (auth::verify_password(user.password_hash, change.current_password) == auth::PasswordCheck::wrong) {
     out.wrong_current = true;
     out.error = coded_error(ErrorKind::invalid_request, "'current_password' is wrong", "invalid_password",
@@ -124,9 +129,12 @@ PasswordOutcome change_password(store::Store& store, std::string_view username, 
   }
   // Compare-and-set on the hash just checked: of two concurrent changes
   // (or a change and an admin's reset) one wins, the other is a 409.
-  auto changed = store.change_password(username, user.password_hash, auth::hash_password(change.new_password),
-                                       keep_session);
-  if (changed) return out;
+  std::string new_hash = auth::hash_password(change.new_password);
+  auto changed = store.change_password(username, user.password_hash, new_hash, keep_session);
+  if (changed) {
+    out.new_hash = std::move(new_hash);
+    return out;
+  }
   out.error = changed.error().kind == store::StoreError::Kind::conflict
                   ? conflict_error("the password was changed meanwhile; try again with the new one")
                   : from_store_error(changed.error(), "user");
@@ -206,6 +214,8 @@ awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx,
       [&store, &username, &change, &keep] { return change_password(store, username, *change, keep); });
   if (outcome.wrong_current) throttle.failed(username, address, auth::LoginThrottle::Clock::now());
   if (outcome.error) co_return co_await send_error(ex, *outcome.error, ctx);
+  // A session held back by must_change_password is free from now on.
+  accounts->index().password_changed(username, outcome.new_hash);
   accounts->index().remove_sessions_of(username, keep);  // whoever else held one logs in with the new password
   throttle.succeeded(username, address);  // as a login does: earlier wrong guesses stop counting
   co_await send_no_content(ex, ctx);

@@ -45,7 +45,10 @@ struct PatchOutcome {
 };
 
 // Blocking: a DB thread (argon2id for a new password, and the store).
-Expected<PatchOutcome> apply_patch(store::Store& store, std::string_view username, const api::UserPatch& patch) {
+// `by_self`: an admin setting their own password, which they chose; any
+// other password an admin sets must be changed at its user's next login.
+Expected<PatchOutcome> apply_patch(store::Store& store, std::string_view username, const api::UserPatch& patch,
+                                   bool by_self) {
   // Hashed before the read: the row is written back a moment after it was
   // read, not ~50 ms later, so a concurrent change is rarely overwritten.
   const std::string new_hash = patch.password ? auth::hash_password(*patch.password) : std::string();
@@ -58,7 +61,10 @@ Expected<PatchOutcome> apply_patch(store::Store& store, std::string_view usernam
   if (patch.active) user.active = *patch.active;
   if (patch.allow_private_endpoints) user.allow_private_endpoints = *patch.allow_private_endpoints;
   if (patch.quotas_json) user.quotas_json = *patch.quotas_json;
-  if (patch.password) user.password_hash = new_hash;
+  if (patch.password) {
+    user.password_hash = new_hash;
+    user.must_change_password = !by_self;
+  }
   auto updated = store.update_user(user);
   if (!updated) return user_write_error(updated.error(), username);
   if (ends_sessions(*found.value(), user, patch)) {
@@ -72,6 +78,7 @@ Expected<PatchOutcome> apply_patch(store::Store& store, std::string_view usernam
 UserOutcome create_user(store::Store& store, api::NewUserBody body, store::UnixMs now) {
   body.user.password_hash = auth::hash_password(body.password);
   body.user.created_ms = now;
+  body.user.must_change_password = true;  // the admin chose it: the user replaces it at first login
   auto created = store.create_user(body.user);
   if (!created) return from_store_error(created.error(), fmt::format("user '{}'", body.user.username));
   return std::move(body.user);
@@ -125,7 +132,9 @@ awaitable<void> admin_user_patch(App& app, http::Exchange& ex, RequestContext& c
   if (!patch) co_return co_await send_error(ex, patch.error(), ctx);
   auto& store = accounts->store();
   const std::string username(m.param("username"));
-  auto outcome = co_await accounts->db().run([&store, &username, &patch] { return apply_patch(store, username, *patch); });
+  const bool by_self = ctx.principal.config_namespace() == username;
+  auto outcome = co_await accounts->db().run(
+      [&store, &username, &patch, by_self] { return apply_patch(store, username, *patch, by_self); });
   if (!outcome) co_return co_await send_error(ex, outcome.error(), ctx);
   accounts->index().put_user(outcome->user);  // an inactive user's tokens fail from the next request
   if (outcome->sessions_ended) accounts->index().remove_sessions_of(username, "");

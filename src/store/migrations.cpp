@@ -180,10 +180,17 @@ const Steps kVersion6 = {
     "CREATE INDEX IF NOT EXISTS stored_responses_by_owner_time ON stored_responses (owner, created_ms)",
 };
 
+// A password the user did not choose (the generated first admin's, one an
+// admin set): the dashboard asks for a new one before anything else.
+// Users from before chose theirs, or were told it: 0.
+const Steps kVersion7 = {
+    "ALTER TABLE users {ADD_COLUMN} must_change_password INTEGER NOT NULL DEFAULT 0",
+};
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
 const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
-                                                         &kVersion5, &kVersion6};
+                                               &kVersion5, &kVersion6, &kVersion7};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "

@@ -8,7 +8,8 @@ namespace aisbf::store {
 namespace {
 
 constexpr std::string_view kUserColumns =
-    "username, role, active, allow_private_endpoints, password_hash, quotas_json, created_ms, last_login_ms";
+    "username, role, active, allow_private_endpoints, password_hash, quotas_json, created_ms, last_login_ms, "
+    "must_change_password";
 constexpr std::string_view kTokenColumns =
     "id, username, token_hash, description, quotas_json, created_ms, last_used_ms, expires_ms, active";
 constexpr std::string_view kSessionColumns = "id_hash, username, csrf_token, created_ms, expires_ms";
@@ -27,6 +28,7 @@ User user_from(const SqlRow& r) {
   u.quotas_json = r.text(5);
   u.created_ms = r.integer(6);
   u.last_login_ms = r.integer(7);
+  u.must_change_password = r.integer(8) != 0;
   return u;
 }
 
@@ -76,12 +78,17 @@ Result<std::optional<T>> select_one(SqlConnection& conn, const std::string& sql,
 }  // namespace
 
 Result<Done> SqlStore::create_user(const User& u) {
-  const SqlValue p[] = {u.username,      role_name(u.role),
-                        flag(u.active),  flag(u.allow_private_endpoints),
-                        u.password_hash, or_empty_object(u.quotas_json),
-                        u.created_ms,    u.last_login_ms};
+  const SqlValue p[] = {u.username,
+                        role_name(u.role),
+                        flag(u.active),
+                        flag(u.allow_private_endpoints),
+                        u.password_hash,
+                        or_empty_object(u.quotas_json),
+                        u.created_ms,
+                        u.last_login_ms,
+                        flag(u.must_change_password)};
   return write<Done>([&](SqlConnection& conn) -> Result<Done> {
-    auto r = conn.exec(fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns), p);
+    auto r = conn.exec(fmt::format("INSERT INTO users ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kUserColumns), p);
     if (!r) return r.error();
     return Done{};
   });
@@ -143,12 +150,13 @@ Result<Done> SqlStore::update_user(const User& u) {
                         u.password_hash,
                         or_empty_object(u.quotas_json),
                         u.last_login_ms,
+                        flag(u.must_change_password),
                         u.username};
   return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
     if (auto kept = keep_an_admin(conn, u.username, &u); !kept) return kept.error();
     auto changed = conn.exec(
         "UPDATE users SET role = ?, active = ?, allow_private_endpoints = ?, password_hash = ?, quotas_json = ?, "
-        "last_login_ms = ? WHERE username = ?",
+        "last_login_ms = ?, must_change_password = ? WHERE username = ?",
         p);
     if (!changed) return changed.error();
     return Done{};  // found above, locked: 0 rows here is MySQL counting an update to the same values
@@ -296,7 +304,8 @@ Result<Done> SqlStore::change_password(std::string_view username, std::string_vi
   const SqlValue set[] = {std::string(new_hash), std::string(username), std::string(checked_hash)};
   const SqlValue others[] = {std::string(username), std::string(keep_session)};
   return transaction<Done>([&](SqlConnection& conn) -> Result<Done> {
-    auto matched = conn.exec("UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?", set);
+    auto matched = conn.exec(
+        "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE username = ? AND password_hash = ?", set);
     if (!matched) return matched.error();
     if (matched.value() == 0) return StoreError{StoreError::Kind::conflict, "the password changed meanwhile"};
     auto ended = conn.exec("DELETE FROM sessions WHERE username = ? AND id_hash <> ?", others);

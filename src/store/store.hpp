@@ -67,6 +67,10 @@ struct User {
   std::string quotas_json;    // {} or the user's quotas (auth/quotas.hpp reads it); opaque here
   UnixMs created_ms = 0;
   UnixMs last_login_ms = 0;   // 0: never
+  // The password was generated (the first admin's) or set by an admin: the
+  // user's dashboard sessions may do nothing but change it (schema 7).
+  // change_password clears it.
+  bool must_change_password = false;
 };
 
 struct ApiToken {
@@ -219,8 +223,8 @@ class Store {
   virtual Result<Done> open_session(const Session& session, std::string_view checked_hash, std::string_view rehash);
   // A password change checked against `checked_hash`: stores `new_hash` only
   // if the hash is still that one (conflict otherwise: a concurrent change
-  // won), and ends the user's sessions but `keep_session`, in one
-  // transaction. The default composes the plain calls; SqlStore's is atomic.
+  // won), clears must_change_password, and ends the user's sessions but
+  // `keep_session`, in one transaction. The default composes the plain calls; SqlStore's is atomic.
   virtual Result<Done> change_password(std::string_view username, std::string_view checked_hash,
                                        std::string_view new_hash, std::string_view keep_session);
   // Ends the user's sessions but `except_id_hash` (empty: all), after a

@@ -137,10 +137,13 @@ TEST_P(StoreConformance, OpenSessionOnlyWhileTheUserIsUnchanged) {
 
 TEST_P(StoreConformance, ChangePasswordIsACompareAndSetThatEndsOtherSessions) {
   User bob = make_user("bob");
+  bob.must_change_password = true;  // an admin set the first one
   ASSERT_TRUE(store_->create_user(bob).ok());
+  EXPECT_TRUE(store_->find_user("bob").value()->must_change_password);
   for (const char* id : {"keep", "other1", "other2"}) ASSERT_TRUE(store_->create_session(Session{id, "bob", "c", 1, 9}).ok());
   ASSERT_TRUE(store_->change_password("bob", bob.password_hash, "$argon2id$second", "keep").ok());
   EXPECT_EQ(store_->find_user("bob").value()->password_hash, "$argon2id$second");
+  EXPECT_FALSE(store_->find_user("bob").value()->must_change_password);  // changed by bob: cleared
   EXPECT_TRUE(store_->find_session("keep").value().has_value());
   EXPECT_FALSE(store_->find_session("other1").value().has_value());
   EXPECT_FALSE(store_->find_session("other2").value().has_value());

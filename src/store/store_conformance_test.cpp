@@ -80,6 +80,7 @@ TEST_P(StoreConformance, UsersCrud) {
   changed.role = UserRole::user;
   changed.last_login_ms = 1'700'000'123'456;
   changed.created_ms = 5;  // ignored by update_user
+  changed.must_change_password = true;
   ASSERT_TRUE(store_->update_user(changed).ok());
   ASSERT_TRUE(store_->update_user(changed).ok());  // the same values again: still found
   User after = *store_->find_user("alice").value();
@@ -87,6 +88,8 @@ TEST_P(StoreConformance, UsersCrud) {
   EXPECT_EQ(after.role, UserRole::user);
   EXPECT_EQ(after.last_login_ms, 1'700'000'123'456);
   EXPECT_EQ(after.created_ms, alice.created_ms);
+  EXPECT_TRUE(after.must_change_password);
+  EXPECT_FALSE(f.must_change_password);
 
   auto missing = store_->update_user(make_user("carol"));
   ASSERT_FALSE(missing.ok());

@@ -31,6 +31,7 @@ Result<Done> Store::change_password(std::string_view username, std::string_view 
   if (found.value()->password_hash != checked_hash) return changed("the password changed meanwhile");
   User user = std::move(*found.value());
   user.password_hash = std::string(new_hash);
+  user.must_change_password = false;
   if (auto updated = update_user(user); !updated) return updated.error();
   auto ended = delete_user_sessions(username, keep_session);
   if (!ended) return ended.error();

@@ -410,12 +410,19 @@ std::int64_t index_count(SqlConnection& conn, std::string_view name) {
 // The columns versions 3 and 4 added, in kUsageColumns' order: the last ones.
 constexpr std::string_view kLaterColumns[] = {"effective_context", "autoselected", "autoselected_by"};
 
+// Undoes version 7 (users.must_change_password), which later tests of
+// earlier versions' upgrades run again.
+void drop_version_seven(SqlConnection& conn) {
+  ASSERT_TRUE(conn.exec("ALTER TABLE users DROP COLUMN must_change_password").ok());
+}
+
 // Version 1's usage_rows, as a database left at version 1 has it: without
 // the later versions' columns (every backend here drops a column: SQLite ≥ 3.35).
 void back_to_version_one(SqlConnection& conn) {
   for (std::string_view column : kLaterColumns) {
     ASSERT_TRUE(conn.exec("ALTER TABLE usage_rows DROP COLUMN " + std::string(column)).ok()) << column;
   }
+  drop_version_seven(conn);
   ASSERT_TRUE(conn.exec("DELETE FROM schema_migrations WHERE version >= 2").ok());
 }
 
@@ -495,6 +502,7 @@ TEST_P(StoreConformance, UpgradeFromVersionThreeAddsTheAutoselectColumns) {
   for (std::string_view column : {"autoselected", "autoselected_by"}) {
     ASSERT_TRUE(conn.value()->exec("ALTER TABLE usage_rows DROP COLUMN " + std::string(column)).ok()) << column;
   }
+  drop_version_seven(*conn.value());
   ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 4").ok());
   ASSERT_EQ(store_->schema_version().value(), 3);
 
@@ -510,6 +518,33 @@ TEST_P(StoreConformance, UpgradeFromVersionThreeAddsTheAutoselectColumns) {
                         return true;
                       }).ok());
   EXPECT_EQ(seen, 6);
+}
+
+// A user row written at version 6 (no must_change_password column) reads
+// must_change_password false once version 7 is applied: only a password
+// generated or set by an admin from then on makes its user change it.
+TEST_P(StoreConformance, UpgradeFromVersionSixLeavesExistingUsersFree) {
+  auto conn = db_.connector();
+  ASSERT_TRUE(conn.ok());
+  drop_version_seven(*conn.value());
+  ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 7").ok());
+  ASSERT_EQ(store_->schema_version().value(), 6);
+  ASSERT_TRUE(conn.value()
+                  ->exec("INSERT INTO users (username, role, active, allow_private_endpoints, password_hash, "
+                         "quotas_json, created_ms, last_login_ms) VALUES ('carol', 'admin', 1, 0, 'v6-hash', '{}', " +
+                         std::to_string(kBase) + ", 0)")
+                  .ok());
+
+  auto upgraded = make_sql_store(db_.dialect, db_.connector);
+  auto migrated = upgraded->migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  EXPECT_EQ(migrated.value(), latest_schema_version());
+  auto carol = upgraded->find_user("carol");
+  ASSERT_TRUE(carol.ok()) << carol.error().message;
+  ASSERT_TRUE(carol.value().has_value());
+  EXPECT_FALSE(carol.value()->must_change_password);
+  EXPECT_EQ(carol.value()->password_hash, "v6-hash");
+  EXPECT_EQ(carol.value()->role, UserRole::admin);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startStack, startGateway, get, post, request, chatBody, assertError, MOCK_KEY,
-  initialAdminPassword, login, createUser, createToken, bearer,
+  initialAdminPassword, login, loginReady, createUser, createToken, bearer,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-1';
@@ -47,12 +47,13 @@ describe('accounts', { timeout: 120000 }, () => {
     }
     assert.ok(!/Secure/i.test(session.setCookie), 'no Secure flag over plain http');
     const body = session.res.json();
-    assert.deepEqual(body.user, { username: 'admin', role: 'admin' });
+    assert.deepEqual(body.user, { username: 'admin', role: 'admin', must_change_password: true });
     assert.match(body.csrf_token, /^[0-9a-f]{64}$/);
 
     const me = await get(s.u('/api/auth/me'), { headers: session.headers(false) });
     assert.equal(me.status, 200, me.text);
-    assert.deepEqual(me.json(), { kind: 'session', user: 'admin', role: 'admin' });
+    assert.deepEqual(me.json(),
+      { kind: 'session', user: 'admin', role: 'admin', must_change_password: true, csrf_token: session.csrf });
 
     assertError(await post(s.u('/api/auth/logout'), {}, { headers: session.headers(false) }), 403, 'csrf_token_invalid');
     const wrong = { ...session.headers(false), 'x-csrf-token': 'f'.repeat(64) };
@@ -65,8 +66,7 @@ describe('accounts', { timeout: 120000 }, () => {
 
   it('cookie-authenticated writes need X-CSRF-Token', async () => {
     await createUser(s.url, admin, { username: 'carol', password: 'carol-password' });
-    const session = await login(s.url, 'carol', 'carol-password');
-    assert.equal(session.res.status, 200, session.res.text);
+    const session = await loginReady(s.url, 'carol', 'carol-password');
     assertError(await post(s.u('/api/user/tokens'), {}, { headers: session.headers(false) }), 403, 'csrf_token_invalid');
     assertError(await post(s.u('/api/v1/chat/completions'), chatBody('x'), { headers: session.headers(false) }),
       403, 'csrf_token_invalid');
@@ -127,7 +127,7 @@ describe('accounts', { timeout: 120000 }, () => {
     assertError(await get(s.u('/api/admin/users/nobody'), { headers: admin }), 404);
     const got = await get(s.u('/api/admin/users/gina'), { headers: admin });
     assert.equal(got.status, 200, got.text);
-    assert.ok(!/password/.test(got.text), got.text);
+    assert.ok(!/"password"|password_hash|argon2/.test(got.text), got.text);  // must_change_password is no secret
     assertError(await request(s.u('/api/admin/users/admin'), { method: 'DELETE', headers: admin }), 409);
     assertError(await request(s.u('/api/admin/users/admin'), { method: 'PATCH', body: { role: 'user' }, headers: admin }), 409);
     const del = await request(s.u('/api/admin/users/gina'), { method: 'DELETE', headers: admin });
@@ -176,8 +176,7 @@ describe('accounts across restarts and instances', { timeout: 120000 }, () => {
 
   it('a session survives a restart; the password is not printed again', async () => {
     const password = initialAdminPassword(s.configDir);
-    const session = await login(s.url, 'admin', password);
-    assert.equal(session.res.status, 200, session.res.text);
+    const session = await loginReady(s.url, 'admin', password);
     await s.gw.stop();
     s.gw = await startGateway(s.configDir);
     s.url = s.gw.url;
@@ -196,10 +195,72 @@ describe('accounts across restarts and instances', { timeout: 120000 }, () => {
       const t = await createToken(other.url, admin, 'kate');
       const r = await get(s.u('/api/auth/me'), { headers: bearer(t.token) });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual(r.json(), { kind: 'user_token', user: 'kate', role: 'user' });
+      assert.deepEqual(r.json(), { kind: 'user_token', user: 'kate', role: 'user', must_change_password: false });
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe('a password the user did not choose', { timeout: 120000 }, () => {
+  let s;
+  before(async () => { s = await startStack({ auth }); });
+  after(async () => { await s?.stop(); });
+
+  it('the generated admin password: the session may only see itself, log out and change it', async () => {
+    const password = initialAdminPassword(s.configDir);
+    const session = await login(s.url, 'admin', password);
+    assert.equal(session.res.json().user.must_change_password, true);
+    const me = await get(s.u('/api/auth/me'), { headers: session.headers(false) });
+    assert.equal(me.json().must_change_password, true);
+    for (const path of ['/api/admin/users', '/api/admin/health', '/api/v1/models', '/api/user/tokens',
+      '/dashboard/response-cache/stats']) {
+      assertError(await get(s.u(path), { headers: session.headers(false) }), 403, 'password_change_required');
+    }
+    assertError(await post(s.u('/api/admin/users'), { username: 'zed', password: 'password-123' },
+      { headers: session.headers() }), 403, 'password_change_required');
+    // The same password again is not a change.
+    const change = (body) => request(s.u('/api/user/password'), { method: 'PATCH', body, headers: session.headers() });
+    const same = await change({ current_password: password, new_password: password });
+    assert.equal(assertError(same, 400).param, 'new_password');
+    assert.equal((await change({ current_password: password, new_password: 'my-own-admin-password' })).status, 204);
+    // The same session is free at once, and the flag is gone for good.
+    assert.equal((await get(s.u('/api/admin/users'), { headers: session.headers(false) })).status, 200);
+    const again = await login(s.url, 'admin', 'my-own-admin-password');
+    assert.equal(again.res.json().user.must_change_password, false);
+    // API tokens are not affected, and global tokens never were.
+    assert.equal((await get(s.u('/api/admin/users'), { headers: admin })).status, 200);
+  });
+
+  it('a password an admin sets (new user or reset) must be changed; tokens are not held back', async () => {
+    const created = await createUser(s.url, admin, { username: 'nina', password: 'given-password' });
+    assert.equal(created.must_change_password, true);
+    const t = await createToken(s.url, admin, 'nina');
+    assert.equal((await get(s.u('/api/user/tokens'), { headers: bearer(t.token) })).status, 200);
+    const session = await login(s.url, 'nina', 'given-password');
+    assertError(await get(s.u('/api/user/tokens'), { headers: session.headers(false) }), 403, 'password_change_required');
+    const logout = await post(s.u('/api/auth/logout'), {}, { headers: session.headers() });
+    assert.equal(logout.status, 204, logout.text);
+    const ready = await loginReady(s.url, 'nina', 'given-password');
+    assert.equal((await get(s.u('/api/user/tokens'), { headers: ready.headers(false) })).status, 200);
+    // An admin's reset sets it again (and ends her sessions).
+    const reset = await request(s.u('/api/admin/users/nina'),
+      { method: 'PATCH', body: { password: 'reset-password' }, headers: admin });
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal(reset.json().must_change_password, true);
+    const after = await login(s.url, 'nina', 'reset-password');
+    assert.equal(after.res.json().user.must_change_password, true);
+    assertError(await get(s.u('/api/user/usage'), { headers: after.headers(false) }), 403, 'password_change_required');
+  });
+
+  it('survives a restart: the flag is in the database', async () => {
+    await createUser(s.url, admin, { username: 'olaf', password: 'given-password' });
+    await s.gw.stop();
+    s.gw = await startGateway(s.configDir);
+    s.url = s.gw.url;
+    const session = await login(s.url, 'olaf', 'given-password');
+    assert.equal(session.res.json().user.must_change_password, true);
+    assertError(await get(s.u('/api/user/tokens'), { headers: session.headers(false) }), 403, 'password_change_required');
   });
 });
 

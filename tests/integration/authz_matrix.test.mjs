@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, get, request, chatBody, initialAdminPassword, login, createUser, createToken, bearer,
+  startStack, get, request, chatBody, initialAdminPassword, login, loginReady, createUser, createToken, bearer,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-1';
@@ -60,7 +60,13 @@ const ROUTES = [
   },
   {
     method: 'PATCH', path: '/api/user/password',
-    body: (w, caller) => ({ current_password: w.passwordOf(caller), new_password: w.passwordOf(caller) }),
+    // A new password each time (the same one is a 400); kept for later logins where it is expected to change.
+    body: (w, caller) => {
+      const current = w.passwordOf(caller);
+      const next = current.endsWith('-2') ? current.slice(0, -2) : `${current}-2`;
+      if (['tokenA', 'tokenB', 'sessionA+csrf', 'adminSession'].includes(caller)) w.setPasswordOf(caller, next);
+      return { current_password: current, new_password: next };
+    },
     expect: [401, 204, 204, 403, 204, 204, 403],
   },
   // Routes from before the user store, as these callers see them.
@@ -84,10 +90,18 @@ describe('authorization matrix (auth on)', { timeout: 300000 }, () => {
     await createUser(s.url, global, { username: 'b', password: PASSWORD.b });
     w.tokenA = (await createToken(s.url, global, 'a')).token;
     w.tokenB = (await createToken(s.url, global, 'b')).token;
+    // Both were given their passwords (generated, set by an admin): changed first.
+    PASSWORD.a = (await loginReady(s.url, 'a', PASSWORD.a)).password;
+    w.adminPassword = (await loginReady(s.url, 'admin', w.adminPassword)).password;
     w.newUser = async () => (await createUser(s.url, global, { username: fresh('v') })).username;
     w.newTokenOf = async (user) => (await createToken(s.url, global, user)).id;
     w.passwordOf = (caller) => ({ tokenA: PASSWORD.a, 'sessionA+csrf': PASSWORD.a, sessionA: PASSWORD.a, tokenB: PASSWORD.b,
       adminSession: w.adminPassword })[caller] ?? 'whatever-password';
+    w.setPasswordOf = (caller, password) => {
+      if (caller === 'tokenB') PASSWORD.b = password;
+      else if (caller === 'adminSession') w.adminPassword = password;
+      else PASSWORD.a = password;
+    };
     await refreshSessions();
   });
   after(async () => { await s?.stop(); });

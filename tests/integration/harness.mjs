@@ -698,6 +698,21 @@ export async function login(baseUrl, username, password) {
   };
 }
 
+// Logs in and, when the password must be changed first (the generated first
+// admin's, or one an admin set), changes it to `newPassword`: the session
+// stays and is no longer held back. Resolves login()'s fields and
+// `password`, the one now in force.
+export async function loginReady(baseUrl, username, password, newPassword = `${password}-changed`) {
+  const session = await login(baseUrl, username, password);
+  assert.equal(session.res.status, 200, session.res.text);
+  if (!session.res.json().user.must_change_password) return { ...session, password };
+  const r = await request(`${baseUrl}/api/user/password`, {
+    method: 'PATCH', headers: session.headers(), body: { current_password: password, new_password: newPassword },
+  });
+  assert.equal(r.status, 204, r.text);
+  return { ...session, password: newPassword };
+}
+
 // POST /api/admin/users with `headers` (an admin's); returns the created user.
 export async function createUser(baseUrl, headers, { username, password = 'password-123', role = 'user', ...extra }) {
   const r = await post(`${baseUrl}/api/admin/users`, { username, password, role, ...extra }, { headers });

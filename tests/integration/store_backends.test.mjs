@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startMock, startGateway, writeConfigDir, mockProvider, get, post, request, chatBody, assertError, delay,
-  initialAdminPassword, login, createUser, createToken, bearer, MOCK_KEY,
+  initialAdminPassword, loginReady, createUser, createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
 
 const GLOBAL = 'store-backends-global-token';
@@ -93,8 +93,7 @@ for (const backend of backends()) {
 
     it('first start: the admin logs in and makes a user and a token that chats through the mock', async () => {
       password = initialAdminPassword(configDir);
-      session = await login(gw.url, 'admin', password);
-      assert.equal(session.res.status, 200, session.res.text);
+      session = await loginReady(gw.url, 'admin', password);
       await createUser(gw.url, session.headers(), { username: 'uma' });
       // Her own provider is the mock, on loopback: an admin allows it.
       const allow = await request(`${gw.url}/api/admin/users/uma`,
@@ -143,7 +142,7 @@ for (const backend of backends()) {
         const made = await createToken(other.url, global, 'uma', { description: 'made elsewhere' });
         const me = await get(`${gw.url}/api/auth/me`, { headers: bearer(made.token) });
         assert.equal(me.status, 200, me.text);
-        assert.deepEqual(me.json(), { kind: 'user_token', user: 'uma', role: 'user' });
+        assert.deepEqual(me.json(), { kind: 'user_token', user: 'uma', role: 'user', must_change_password: false });
 
         // userToken is in this instance's index (used above); only the
         // periodic reload can tell it about a revocation made over there.

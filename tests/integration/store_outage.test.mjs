@@ -15,12 +15,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startMock, startGateway, writeConfigDir, mockProvider, get, post, chatBody, assertError, tmpDir,
+  startMock, startGateway, writeConfigDir, mockProvider, get, post, request, chatBody, assertError, tmpDir,
   initialAdminPassword, login, createUser, createToken, bearer, REPO_ROOT,
 } from './harness.mjs';
 
 const GLOBAL = 'store-outage-global-token';
 const global = bearer(GLOBAL);
+const OLGA_PASSWORD = 'olga-own-password';
 const SERVER_SH = path.join(REPO_ROOT, 'tests', 'db', 'server.sh');
 const wantPostgres = Boolean(process.env.AISBF_TEST_POSTGRES_URL);
 const wantMariadb = Boolean(process.env.AISBF_TEST_MYSQL_URL);
@@ -34,7 +35,7 @@ function storeRoutes(url, session) {
   return [
     ['create a token', (o) => post(`${url}/api/admin/users/olga/tokens`, {}, { ...o, headers: global })],
     ['list users', (o) => get(`${url}/api/admin/users`, { ...o, headers: global })],
-    ['log in', (o) => post(`${url}/api/auth/login`, { username: 'olga', password: 'password-123' }, o)],
+    ['log in', (o) => post(`${url}/api/auth/login`, { username: 'olga', password: OLGA_PASSWORD }, o)],
     ['a token the index has not seen', (o) => get(`${url}/api/auth/me`, { ...o, headers: bearer(`aisbf_${'Q'.repeat(43)}`) })],
     ['a session writes a token', (o) => post(`${url}/api/user/tokens`, {}, { ...o, headers: session.headers() })],
   ];
@@ -78,7 +79,12 @@ class Scratch {
     assert.ok(initialAdminPassword(configDir));
     await createUser(this.gw.url, global, { username: 'olga' });
     this.token = (await createToken(this.gw.url, global, 'olga')).token;
-    this.session = await login(this.gw.url, 'olga', 'password-123');
+    // Her own password (the one an admin set must be changed before her session may do anything).
+    const change = await request(`${this.gw.url}/api/user/password`, {
+      method: 'PATCH', headers: bearer(this.token), body: { current_password: 'password-123', new_password: OLGA_PASSWORD },
+    });
+    assert.equal(change.status, 204, change.text);
+    this.session = await login(this.gw.url, 'olga', OLGA_PASSWORD);
     assert.equal(this.session.res.status, 200, this.session.res.text);
     assert.equal((await this.chat(bearer(this.token), 'seen')).status, 200);
   }
@@ -116,7 +122,7 @@ async function hungServerCase(x) {
   }
   const created = await post(`${x.gw.url}/api/admin/users/olga/tokens`, {}, { headers: global });
   assert.equal(created.status, 201, created.text);
-  const again = await post(`${x.gw.url}/api/auth/login`, { username: 'olga', password: 'password-123' });
+  const again = await post(`${x.gw.url}/api/auth/login`, { username: 'olga', password: OLGA_PASSWORD });
   assert.equal(again.status, 200, again.text);
 }
 

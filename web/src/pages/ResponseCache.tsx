@@ -1,0 +1,107 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type CacheStats } from '../api';
+import { Alert, Loading, PageTitle } from '../components';
+import { useSession } from '../session';
+import { useLoad } from '../useLoad';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// A destructive action asks first, in a real dialog (focus inside, Esc closes).
+function ConfirmClear(props: { open: boolean; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (props.open && !d.open) d.showModal();
+    if (!props.open && d.open) d.close();
+  }, [props.open]);
+  return (
+    <dialog ref={ref} class="dialog" aria-labelledby="clear-title" onCancel={(e) => { e.preventDefault(); props.onCancel(); }}>
+      <h2 id="clear-title">Clear the response cache?</h2>
+      <p>Every cached answer is removed; the next identical requests go to the providers again.</p>
+      <div class="actions">
+        <button type="button" class="button button-danger" onClick={props.onConfirm} disabled={props.busy}>
+          {props.busy ? 'Clearing…' : 'Clear the cache'}
+        </button>
+        <button type="button" class="button" onClick={props.onCancel} disabled={props.busy}>Cancel</button>
+      </div>
+    </dialog>
+  );
+}
+
+export function ResponseCache() {
+  const session = useSession();
+  const [load, reload] = useLoad(() => api<CacheStats>('GET', '/api/admin/cache/stats'));
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+
+  const clear = async () => {
+    setBusy(true);
+    try {
+      const r = await api<{ cleared: number }>('POST', '/api/admin/cache/clear');
+      setMessage({ kind: 'success', text: `Cleared ${r.cleared} ${r.cleared === 1 ? 'entry' : 'entries'}.` });
+      reload();
+    } catch (err) {
+      if (!session.intercept(err)) setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  };
+
+  return (
+    <main id="main" class="page">
+      <div class="page-head">
+        <PageTitle>Response cache</PageTitle>
+        <button type="button" class="button" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+      </div>
+      <p class="lead">Identical deterministic requests answered without a provider call, per namespace.</p>
+      {message && <Alert kind={message.kind}>{message.text}</Alert>}
+      {load.state === 'loading' && <Loading label="Loading the cache’s statistics…" />}
+      {load.state === 'error' && <Alert>The statistics could not be loaded: {load.message}</Alert>}
+      {load.state === 'ready' && (
+        <section class="card" aria-labelledby="stats-title">
+          <h2 id="stats-title">Since the start or the last clear</h2>
+          {load.data.error && <Alert>The backend did not answer: {load.data.error}</Alert>}
+          <dl class="facts facts-grid">
+            <div>
+              <dt>Status</dt>
+              <dd>
+                {load.data.enabled ? (
+                  <span class="badge badge-ok">On</span>
+                ) : (
+                  <span class="badge badge-neutral">Off</span>
+                )}
+              </dd>
+            </div>
+            <div><dt>Backend</dt><dd>{load.data.backend}</dd></div>
+            <div><dt>Entries</dt><dd>{load.data.entries}</dd></div>
+            <div><dt>Size</dt><dd>{formatBytes(load.data.bytes)}</dd></div>
+            <div><dt>Hits</dt><dd>{load.data.hits}</dd></div>
+            <div><dt>Misses</dt><dd>{load.data.misses}</dd></div>
+            <div><dt>Hit rate</dt><dd>{(load.data.hit_rate * 100).toFixed(1)} %</dd></div>
+            <div><dt>Shared misses</dt><dd>{load.data.coalesced}</dd></div>
+            <div><dt>Evictions</dt><dd>{load.data.evictions}</dd></div>
+          </dl>
+          <div class="actions">
+            <button type="button" class="button button-danger" onClick={() => { setMessage(null); setAsking(true); }}>
+              Clear the cache…
+            </button>
+          </div>
+        </section>
+      )}
+      <ConfirmClear open={asking} busy={busy} onConfirm={clear} onCancel={() => setAsking(false)} />
+    </main>
+  );
+}

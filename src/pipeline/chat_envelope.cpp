@@ -50,22 +50,25 @@ Expected<RawMembers> scan_members(std::string_view body, std::string_view room_k
   RawMembers raw;
   auto err = json_scan::scan_object(body, [&](const json_scan::Member& m) {
     auto value = body.substr(m.value_begin, m.value_end - m.value_begin);
-    if (json_scan::key_equals(m, "model")) {
+    // Keys are compared as written (a size check first) unless escaped.
+    const bool escaped = m.key_raw.find('\\') != std::string_view::npos;
+    auto is = [&](std::string_view name) { return escaped ? json_scan::key_equals(m, name) : m.key_raw == name; };
+    if (is("model")) {
       raw.model = value;
       env.model_begin = m.value_begin;
       env.model_end = m.value_end;
-    } else if (json_scan::key_equals(m, "messages")) {
+    } else if (is("messages")) {
       raw.messages = value;
-    } else if (json_scan::key_equals(m, "stream")) {
+    } else if (is("stream")) {
       env.stream = value == "true";
-    } else if (json_scan::key_equals(m, "tools")) {
+    } else if (is("tools")) {
       env.has_tools = non_empty_array(value);
-    } else if (json_scan::key_equals(m, room_key)) {
+    } else if (is(room_key)) {
       env.max_tokens = json_scan::whole_number(value);
       env.has_room = value != "null";
-    } else if (responses && json_scan::key_equals(m, "store")) {
+    } else if (responses && is("store")) {
       env.store = value != "false";
-    } else if (responses && json_scan::key_equals(m, "previous_response_id")) {
+    } else if (responses && is("previous_response_id")) {
       raw.previous_response_id = value;
     }
   });

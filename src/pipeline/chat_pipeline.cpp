@@ -116,6 +116,12 @@ boost::asio::awaitable<void> serve_completions(http::Exchange& ex, RequestContex
   return serve_decoded(nullptr, &ex, ctx, scope);
 }
 
+// Not a coroutine either: the caller's `io` is the serving coroutine's.
+boost::asio::awaitable<void> serve_chat_with(const HttpChat& io, RequestContext& ctx, std::string_view scope) {
+  if (ctx.format == IngressFormat::openai_completions) return serve_decoded(&io, nullptr, ctx, scope);
+  return serve_enveloped(&io, nullptr, ctx, scope);
+}
+
 boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope) {
   // `io` lives in this frame for the serving coroutine's whole run.
   if (ctx.format == IngressFormat::openai_completions) {

@@ -43,5 +43,8 @@ struct HttpChat {
   const ChatEnvelope* envelope = nullptr;
 };
 boost::asio::awaitable<void> serve_chat_to(HttpChat io, RequestContext& ctx, std::string_view scope);
+// The same without a frame of its own: `io` (and what it points to) must
+// outlive the awaitable, as a caller's local it awaits at once does.
+boost::asio::awaitable<void> serve_chat_with(const HttpChat& io, RequestContext& ctx, std::string_view scope);
 
 }  // namespace aisbf

@@ -70,7 +70,7 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
   StoredResponses* stored = stored_of(ctx);
   if (!store || stored == nullptr) {
     const HttpChat io{ex.request(), ex.upstream_pool(), client, &ex, scanned};
-    co_return co_await serve_chat_to(io, ctx, scope);
+    co_return co_await serve_chat_with(io, ctx, scope);
   }
   const ResponsesStoreConfig settings = responses_store_config(*ctx.config);
   const std::size_t max_row = max_stored_row_bytes(ctx.config->server.max_body_bytes);
@@ -92,7 +92,7 @@ boost::asio::awaitable<void> serve_responses(http::Exchange& ex, RequestContext&
   };
   ResponseCaptureSink capture(client, max_row, announce);
   const HttpChat io{ex.request(), ex.upstream_pool(), capture, &ex, scanned};
-  co_await serve_chat_to(io, ctx, scope);
+  co_await serve_chat_with(io, ctx, scope);
   const bool delivered = capture.take().has_value();
   stored->settle(std::move(pending), delivered);
   if (!delivered && capture.overflowed()) {

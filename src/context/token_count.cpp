@@ -89,23 +89,34 @@ std::int64_t ChatTokenCounter::text_message(Role role, std::string_view name, st
 
 std::int64_t ChatTokenCounter::reply_priming() { return kReplyPriming; }
 
-std::int64_t ChatTokenCounter::message(const Message& message) const {
+namespace {
+
+// The chat rule over one message: its overheads, and each block's tokens by
+// `text` and `image`. Thinking blocks are not counted: the upstreams that
+// take them back (Anthropic) drop those of earlier turns from the context.
+template <class Text, class Image>
+std::int64_t message_by_rule(const Message& message, Text text, Image image) {
   std::int64_t n = kPerMessage + text(role_name(message.role));
   if (!message.name.empty()) n += kPerName + text(message.name);
   for (const auto& block : message.content) {
     if (const auto* t = std::get_if<TextBlock>(&block)) {
       n += text(t->text);
     } else if (const auto* i = std::get_if<ImageBlock>(&block)) {
-      n += image_tokens(*i);
+      n += image(*i);
     } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
       n += text(call->id) + text(call->name) + text(call->arguments_json);
     } else if (const auto* result = std::get_if<ToolResultBlock>(&block)) {
       n += text(result->tool_call_id) + text(result->content);
     }
-    // Thinking blocks are not counted: the upstreams that take them back
-    // (Anthropic) drop those of earlier turns from the context.
   }
   return n;
+}
+
+}  // namespace
+
+std::int64_t ChatTokenCounter::message(const Message& message) const {
+  return message_by_rule(
+      message, [this](std::string_view t) { return text(t); }, [](const ImageBlock& i) { return image_tokens(i); });
 }
 
 std::int64_t ChatTokenCounter::property(std::string_view key, const json::value& schema) const {
@@ -157,18 +168,7 @@ std::int64_t EstimatingTokenCounter::text(std::string_view text) {
 }
 
 std::int64_t EstimatingTokenCounter::message(const Message& message) const {
-  std::int64_t n = kPerMessage + text(role_name(message.role));
-  if (!message.name.empty()) n += kPerName + text(message.name);
-  for (const auto& block : message.content) {
-    if (const auto* t = std::get_if<TextBlock>(&block)) {
-      n += text(t->text);
-    } else if (const auto* call = std::get_if<ToolCallBlock>(&block)) {
-      n += text(call->id) + text(call->name) + text(call->arguments_json);
-    } else if (const auto* result = std::get_if<ToolResultBlock>(&block)) {
-      n += text(result->tool_call_id) + text(result->content);
-    }
-  }
-  return n;
+  return message_by_rule(message, &EstimatingTokenCounter::text, [](const ImageBlock&) { return std::int64_t{0}; });
 }
 
 std::int64_t EstimatingTokenCounter::request(const ChatRequest& request) const {

@@ -9,117 +9,15 @@
 // load time (navigation start to its first heading).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import {
-  startStack, initialAdminPassword, createUser, bearer, get, request, AISBF_BIN,
+  startStack, initialAdminPassword, createUser, bearer, get, request,
 } from './common.mjs';
-
-const CHROMIUM = '/usr/bin/chromium';
-const require = createRequire(import.meta.url);
-
-async function loadTools() {
-  try {
-    const { chromium } = await import('playwright-core');
-    const axe = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    return { chromium, axe };
-  } catch {
-    return null;
-  }
-}
-const tools = await loadTools();
-// The dashboard is built (web/dist, embedded by the aisbf build) only with a
-// Node.js that Vite 8 runs on; scripts/setup.sh leaves it unbuilt on an
-// older one (Debian 12's apt nodejs is 18), and then so is this file.
-const WEB_DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
-const [major, minor] = process.versions.node.split('.').map(Number);
-const nodeFitsVite = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
-const skip = !nodeFitsVite
-  ? `the dashboard needs Node.js ^20.19 or >= 22.12 to build (Vite 8); this is ${process.versions.node}`
-  : !fs.existsSync(WEB_DIST)
-    ? `the dashboard is not built (no ${WEB_DIST}): run scripts/setup.sh, then rebuild aisbf`
-    : !fs.existsSync(CHROMIUM)
-      ? `needs Debian's Chromium at ${CHROMIUM}: scripts/setup.sh --tests installs it`
-      : !tools ? 'needs playwright-core and axe-core: run "npm ci" in tests/e2e' : false;
+import {
+  skip, WIDE, watchConsole, refusedRequestLogged, dropExpected, heading, checkPage, fill, cookieHeader, launchBrowser,
+} from './browser.mjs';
 
 const GLOBAL = 'dashboard-global-token';
-const SHOTS = path.join(path.dirname(AISBF_BIN), 'screenshots');
-const WIDE = { width: 1280, height: 800 };
-const NARROW = { width: 375, height: 800 };
-
-// Every console error and uncaught exception of a page, with where it came from.
-function watchConsole(page, errors) {
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${page.url()}: console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`${page.url()}: uncaught: ${e.message}`));
-}
-
-// The browser logs a refused request ("... status of 401") as a console
-// error. Started before the request: resolves once that line has come (after
-// watchConsole's listener, registered first, has recorded it), so that the
-// caller can then drop exactly it from `errors`.
-function refusedRequestLogged(page, status) {
-  const pattern = new RegExp(`status of ${status}`);
-  return page.waitForEvent('console', { predicate: (m) => m.type() === 'error' && pattern.test(m.text()), timeout: 10000 });
-}
-
-function dropExpected(errors, status) {
-  const pattern = new RegExp(`status of ${status}`);
-  const expected = errors.filter((e) => pattern.test(e));
-  assert.equal(expected.length, 1, JSON.stringify(errors));
-  errors.splice(0, errors.length, ...errors.filter((e) => !pattern.test(e)));
-}
-
-async function heading(page, text) {
-  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 10000 });
-}
-
-async function axeViolations(page) {
-  // Evaluated, not a <script> tag: the page's CSP allows no inline script.
-  await page.evaluate(tools.axe);
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-// The page in both themes (the system's: no choice stored): axe finds no
-// serious or critical violation, and a screenshot of each; then at 375 px
-// wide the page does not scroll sideways.
-async function checkPage(page, name) {
-  const stored = await page.evaluate(() => {
-    const t = localStorage.getItem('aisbf.theme');
-    localStorage.removeItem('aisbf.theme');
-    delete document.documentElement.dataset.theme;
-    return t;
-  });
-  for (const scheme of ['light', 'dark']) {
-    await page.emulateMedia({ colorScheme: scheme });
-    const violations = await axeViolations(page);
-    assert.deepEqual(violations, [], `${name} (${scheme}): axe found ${JSON.stringify(violations, null, 1)}`);
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
-  }
-  await page.setViewportSize(NARROW);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${name} scrolls sideways at 375 px by ${overflow} px`);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-375.png`), fullPage: true });
-  await page.setViewportSize(WIDE);
-  await page.emulateMedia({ colorScheme: 'light' });
-  if (stored) await page.evaluate((t) => { localStorage.setItem('aisbf.theme', t); document.documentElement.dataset.theme = t; }, stored);
-}
-
-async function fill(page, fields) {
-  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
-}
-
-function cookieHeader(cookies) {
-  return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-}
 
 describe('dashboard: files, headers and caching', { skip, timeout: 60000 }, () => {
   let s;
@@ -226,9 +124,8 @@ describe('dashboard in Chromium', { skip, timeout: 110000 }, () => {
   let adminState;
 
   before(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
     s = await startStack({ auth: { enabled: true, tokens: [GLOBAL] } });
-    browser = await tools.chromium.launch({ executablePath: CHROMIUM, headless: true });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -302,10 +199,13 @@ describe('dashboard in Chromium', { skip, timeout: 110000 }, () => {
     assert.equal((await focused()).name, 'Overview');
     await page.keyboard.press('Tab');
     assert.deepEqual(await focused(), { name: 'Refresh', outline: 'solid' });
-    await page.keyboard.press('Shift+Tab');  // the heading is not a tab stop: back to the header's last control
+    await page.keyboard.press('Shift+Tab');  // the heading is not a tab stop: back to the navigation's last link
+    const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
+    assert.deepEqual(await focused(), { name: links.at(-1), outline: 'solid' });
+    for (let i = 1; i < links.length; i++) await page.keyboard.press('Shift+Tab');
+    assert.deepEqual(await focused(), { name: links[0], outline: 'solid' });
+    await page.keyboard.press('Shift+Tab');  // and on to the header's last control
     assert.deepEqual(await focused(), { name: 'Sign out', outline: 'solid' });
-    await page.keyboard.press('Shift+Tab');
-    assert.deepEqual(await focused(), { name: 'Profile (admin)', outline: 'solid' });
 
     // The navigation: the response cache (an admin page), its clear asks first.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Response cache' }).click();

@@ -2,15 +2,12 @@
 // by role, the theme toggle and sign-out.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type Me } from './api';
-import { Link, LoadingScreen, LogoIcon, LogoutIcon, MoonIcon, SunIcon, UserIcon } from './components';
+import { Link, LoadingScreen, LogoIcon, LogoutIcon, MenuIcon, MoonIcon, SunIcon, UserIcon } from './components';
 import { navigate, useLocation } from './navigation';
-import { ChangePassword } from './pages/ChangePassword';
 import { Login } from './pages/Login';
-import { Overview } from './pages/Overview';
-import { Profile } from './pages/Profile';
-import { ResponseCache } from './pages/ResponseCache';
+import { VIEWS } from './pages/registry';
 import { NotAllowed, NotFound } from './pages/Status';
-import { matchPage, navPages, safeNext, type PageDef } from './routes';
+import { matchPage, navSections, safeNext, type PageDef } from './routes';
 import {
   adopt, hasSessionHint, isPasswordChangeRequired, isSessionLost, SessionContext, type Session,
 } from './session';
@@ -34,8 +31,15 @@ function ThemeToggle() {
   );
 }
 
-function Header(props: { me: Me | null; path: string; onSignOut?: () => void; minimal?: boolean }) {
-  const pages = props.me && !props.minimal ? navPages(props.me.role) : [];
+function Header(props: {
+  me: Me | null;
+  path: string;
+  onSignOut?: () => void;
+  minimal?: boolean;
+  menuOpen?: boolean;
+  onMenu?: () => void;
+}) {
+  const signedIn = props.me && !props.minimal;
   return (
     <header class="topbar">
       <a class="skip-link" href="#main">Skip to content</a>
@@ -43,19 +47,19 @@ function Header(props: { me: Me | null; path: string; onSignOut?: () => void; mi
         <LogoIcon />
         <span>aisbf</span>
       </div>
-      {pages.length > 0 && (
-        <nav class="nav" aria-label="Main">
-          {pages.map((p: PageDef) => (
-            <Link key={p.id} to={p.path} class="nav-link" current={props.path === p.path}>{p.title}</Link>
-          ))}
-        </nav>
-      )}
       <div class="topbar-end">
+        {signedIn && (
+          <button type="button" class="button button-quiet menu-button" aria-expanded={props.menuOpen ? 'true' : 'false'}
+            aria-controls="main-nav" onClick={props.onMenu}>
+            <MenuIcon />
+            <span>Menu</span>
+          </button>
+        )}
         <ThemeToggle />
-        {props.me && !props.minimal && (
+        {signedIn && (
           <Link to="/profile" class="icon-button" current={props.path === '/profile'}>
             <UserIcon />
-            <span class="visually-hidden">Profile ({props.me.user})</span>
+            <span class="visually-hidden">Profile ({props.me!.user})</span>
           </Link>
         )}
         {props.me && props.onSignOut && (
@@ -69,10 +73,36 @@ function Header(props: { me: Me | null; path: string; onSignOut?: () => void; mi
   );
 }
 
+// The main navigation, in sections; a side column on wide screens, a menu
+// opened from the header on narrow ones.
+function Navigation(props: { role: Me['role']; path: string; open: boolean }) {
+  const sections = navSections(props.role);
+  return (
+    <nav id="main-nav" class={`nav${props.open ? ' nav-open' : ''}`} aria-label="Main">
+      {sections.map((s) => (
+        <div class="nav-section" key={s.group}>
+          <p class="nav-heading" id={`nav-${s.group.replace(/\s+/g, '-').toLowerCase()}`}>{s.group}</p>
+          <ul aria-labelledby={`nav-${s.group.replace(/\s+/g, '-').toLowerCase()}`}>
+            {s.pages.map((p: PageDef) => (
+              <li key={p.id}>
+                <Link to={p.path} class="nav-link" current={props.path === p.path}>{p.navTitle ?? p.title}</Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </nav>
+  );
+}
+
 export function App() {
   const { path, search } = useLocation();
   // undefined: still asking the server; null: nobody signed in.
   const [me, setMe] = useState<Me | null | undefined>(hasSessionHint() ? undefined : null);
+
+  const [menuOpen, setMenuOpen] = useState(false);
+  // A narrow screen shows the navigation on demand; a page change closes it.
+  useEffect(() => setMenuOpen(false), [path]);
 
   const update = (next: Me | null) => {
     adopt(next);
@@ -148,29 +178,21 @@ export function App() {
   const match = matchPage(path, me.role);
   let page;
   if (match.kind === 'not-allowed') page = <NotAllowed path={match.path} />;
-  else if (match.kind === 'not-found') page = <NotFound path={match.path} />;
+  else if (match.kind === 'not-found' || match.page.id === 'login') page = <NotFound path={path} />;
   else {
-    switch (match.page.id) {
-      case 'overview': page = <Overview />; break;
-      case 'profile': page = <Profile />; break;
-      case 'response-cache': page = <ResponseCache />; break;
-      case 'change-password':
-        page = (
-          <ChangePassword
-            onChanged={() => {
-              update({ ...me, must_change_password: false });
-              if (me.must_change_password) navigate('/'); // the forced change done: on to the app
-            }}
-          />
-        );
-        break;
-      default: page = <NotFound path={path} />;
-    }
+    const View = VIEWS[match.page.id];
+    page = <View key={match.page.id} />;
   }
   return (
     <SessionContext.Provider value={session}>
-      <Header me={me} path={path} onSignOut={signOut} minimal={me.must_change_password} />
-      {page}
+      <Header me={me} path={path} onSignOut={signOut} minimal={me.must_change_password} menuOpen={menuOpen}
+        onMenu={() => setMenuOpen((o) => !o)} />
+      {me.must_change_password ? page : (
+        <div class="layout">
+          <Navigation role={me.role} path={path} open={menuOpen} />
+          {page}
+        </div>
+      )}
     </SessionContext.Provider>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appPath, href, matchPage, navPages, safeNext } from './routes';
+import { appPath, href, matchPage, navSections, PAGES, safeNext } from './routes';
 
 describe('appPath', () => {
   it('strips the base, a trailing slash, a query and doubled slashes', () => {
@@ -34,17 +34,30 @@ describe('matchPage', () => {
     expect(matchPage('/settings/tls', 'user').kind).toBe('not-allowed');
     expect(matchPage('/response-cache', 'admin')).toMatchObject({ kind: 'page', page: { id: 'response-cache' } });
   });
-  it('has no page for what is not built, nor for lookalike paths', () => {
-    expect(matchPage('/users', 'admin')).toEqual({ kind: 'not-found', path: '/users' });
-    expect(matchPage('/user/tokens', 'user').kind).toBe('not-found');
+  it('has no page for an unknown path, nor for lookalike paths', () => {
+    expect(matchPage('/no-such-page', 'admin')).toEqual({ kind: 'not-found', path: '/no-such-page' });
+    expect(matchPage('/user/no-such-page', 'user').kind).toBe('not-found');
     expect(matchPage('/usersx', 'user').kind).toBe('not-found');
+    expect(matchPage('/response-cachex', 'admin').kind).toBe('not-found');
+  });
+  it('has one page per path and per id', () => {
+    expect(new Set(PAGES.map((p) => p.path)).size).toBe(PAGES.length);
+    expect(new Set(PAGES.map((p) => p.id)).size).toBe(PAGES.length);
   });
 });
 
 describe('navigation', () => {
-  it('shows admin pages to admins only', () => {
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'response-cache']);
-    expect(navPages('user').map((p) => p.id)).toEqual(['overview']);
+  it('shows admin pages to admins only, in sections', () => {
+    const ids = (role: 'admin' | 'user') => navSections(role).flatMap((s) => s.pages.map((p) => p.id));
+    expect(ids('admin')).toContain('response-cache');
+    expect(ids('admin')[0]).toBe('overview');
+    expect(ids('user')).not.toContain('response-cache');
+    for (const role of ['admin', 'user'] as const) {
+      for (const s of navSections(role)) {
+        expect(s.pages.length).toBeGreaterThan(0);
+        for (const p of s.pages) expect(matchPage(p.path, role).kind).toBe('page');
+      }
+    }
   });
   it('follows next only within the dashboard', () => {
     expect(safeNext(null)).toBe('/');

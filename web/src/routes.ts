@@ -1,26 +1,36 @@
 // The dashboard's client routes: which page a path under /dashboard/ is,
-// and who may see it. Pure (no DOM), tested in routes.test.ts.
+// and who may see it. Pure (no DOM), tested in routes.test.ts. A page is
+// added here (its path, title, who may see it, its place in the
+// navigation) and in pages/registry.ts (its component); the compiler checks
+// that every id here has a component there.
 
 export const BASE = '/dashboard';
 
-export type PageId = 'overview' | 'login' | 'change-password' | 'profile' | 'response-cache';
+export type Role = 'admin' | 'user';
+
+// The navigation's sections, in the order shown.
+export const NAV_GROUPS = ['Monitor', 'Configure', 'People', 'My namespace'] as const;
+export type NavGroup = (typeof NAV_GROUPS)[number];
 
 export interface PageDef {
-  id: PageId;
+  id: string;
   path: string; // below BASE, e.g. '/profile'
   title: string;
   admin?: boolean; // only for admins (the API refuses the others anyway)
   public?: boolean; // shown without a session
-  nav?: boolean; // a link in the main navigation
+  nav?: NavGroup; // a link in that section of the main navigation
+  navTitle?: string; // the link's text, when not the title
 }
 
-export const PAGES: readonly PageDef[] = [
-  { id: 'overview', path: '/', title: 'Overview', nav: true },
-  { id: 'response-cache', path: '/response-cache', title: 'Response cache', admin: true, nav: true },
+export const PAGES = [
+  { id: 'overview', path: '/', title: 'Overview', nav: 'Monitor' },
+  { id: 'response-cache', path: '/response-cache', title: 'Response cache', admin: true, nav: 'Monitor' },
   { id: 'profile', path: '/profile', title: 'Profile' },
   { id: 'change-password', path: '/change-password', title: 'Change password' },
   { id: 'login', path: '/login', title: 'Sign in', public: true },
-];
+] as const satisfies readonly PageDef[];
+
+export type PageId = (typeof PAGES)[number]['id'];
 
 // AISBF's admin pages, built or not: a user who opens one is told it is not
 // for them, whatever this version has built.
@@ -44,22 +54,35 @@ export function href(path: string): string {
 }
 
 export type Match =
-  | { kind: 'page'; page: PageDef }
+  | { kind: 'page'; page: (typeof PAGES)[number] }
   | { kind: 'not-allowed'; path: string }
   | { kind: 'not-found'; path: string };
 
+function isAdminPage(page: PageDef | undefined): boolean {
+  return page !== undefined && 'admin' in page && page.admin === true;
+}
+
 // The page for `path` (an appPath) as `role` sees it.
-export function matchPage(path: string, role: 'admin' | 'user' | null): Match {
+export function matchPage(path: string, role: Role | null): Match {
   const page = PAGES.find((p) => p.path === path);
-  const adminOnly = page?.admin === true || ADMIN_PATHS.some((a) => path === a || path.startsWith(`${a}/`));
+  const adminOnly = isAdminPage(page) || ADMIN_PATHS.some((a) => path === a || path.startsWith(`${a}/`));
   if (adminOnly && role !== 'admin') return { kind: 'not-allowed', path };
   if (!page) return { kind: 'not-found', path };
   return { kind: 'page', page };
 }
 
-// The pages a role sees in the navigation, in order.
-export function navPages(role: 'admin' | 'user' | null): PageDef[] {
-  return PAGES.filter((p) => p.nav && (!p.admin || role === 'admin'));
+export interface NavSection {
+  group: NavGroup;
+  pages: PageDef[];
+}
+
+// The navigation a role sees: its sections in order, each with its pages
+// in PAGES' order; a section with no page for the role is left out.
+export function navSections(role: Role | null): NavSection[] {
+  const visible = (PAGES as readonly PageDef[]).filter((p) => p.nav && (!isAdminPage(p) || role === 'admin'));
+  return NAV_GROUPS.map((group) => ({ group, pages: visible.filter((p) => p.nav === group) })).filter(
+    (s) => s.pages.length > 0,
+  );
 }
 
 // A `next` parameter is followed only to a path of the dashboard itself.

@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Alert, Field, Link, PageTitle } from '../components';
+import { navigate } from '../navigation';
 import { useSession } from '../session';
 import { hasErrors, validatePasswordChange, type FieldErrors, type PasswordField } from '../validation';
 
 const FIELDS: PasswordField[] = ['current_password', 'new_password', 'confirm'];
 
-export function ChangePassword(props: { onChanged: () => void }) {
+export function ChangePassword() {
   const session = useSession();
   const forced = session.me.must_change_password;
   const [values, setValues] = useState({ current_password: '', new_password: '', confirm: '' });
@@ -38,7 +39,8 @@ export function ChangePassword(props: { onChanged: () => void }) {
       });
       setValues({ current_password: '', new_password: '', confirm: '' });
       setDone(true);
-      props.onChanged();
+      session.update({ ...session.me, must_change_password: false });
+      if (forced) navigate('/'); // the forced change done: on to the app
     } catch (err) {
       if (session.intercept(err)) return;
       if (err instanceof ApiError && err.param === 'current_password') {

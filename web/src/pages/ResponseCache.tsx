@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type CacheStats } from '../api';
-import { Alert, Loading, PageTitle } from '../components';
+import { Alert, ConfirmDialog, errorText, Loading, PageTitle } from '../components';
 import { useSession } from '../session';
 import { useLoad } from '../useLoad';
 
@@ -14,29 +14,6 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-// A destructive action asks first, in a real dialog (focus inside, Esc closes).
-function ConfirmClear(props: { open: boolean; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (props.open && !d.open) d.showModal();
-    if (!props.open && d.open) d.close();
-  }, [props.open]);
-  return (
-    <dialog ref={ref} class="dialog" aria-labelledby="clear-title" onCancel={(e) => { e.preventDefault(); props.onCancel(); }}>
-      <h2 id="clear-title">Clear the response cache?</h2>
-      <p>Every cached answer is removed; the next identical requests go to the providers again.</p>
-      <div class="actions">
-        <button type="button" class="button button-danger" onClick={props.onConfirm} disabled={props.busy}>
-          {props.busy ? 'Clearing…' : 'Clear the cache'}
-        </button>
-        <button type="button" class="button" onClick={props.onCancel} disabled={props.busy}>Cancel</button>
-      </div>
-    </dialog>
-  );
 }
 
 export function ResponseCache() {
@@ -53,7 +30,7 @@ export function ResponseCache() {
       setMessage({ kind: 'success', text: `Cleared ${r.cleared} ${r.cleared === 1 ? 'entry' : 'entries'}.` });
       reload();
     } catch (err) {
-      if (!session.intercept(err)) setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+      if (!session.intercept(err)) setMessage({ kind: 'error', text: errorText(err) });
     } finally {
       setBusy(false);
       setAsking(false);
@@ -101,7 +78,10 @@ export function ResponseCache() {
           </div>
         </section>
       )}
-      <ConfirmClear open={asking} busy={busy} onConfirm={clear} onCancel={() => setAsking(false)} />
+      <ConfirmDialog open={asking} title="Clear the response cache?" confirmLabel="Clear the cache" busyLabel="Clearing…"
+        busy={busy} onConfirm={clear} onCancel={() => setAsking(false)}>
+        <p>Every cached answer is removed; the next identical requests go to the providers again.</p>
+      </ConfirmDialog>
     </main>
   );
 }

@@ -28,6 +28,14 @@ export const PAGES = [
   { id: 'profile', path: '/profile', title: 'Profile' },
   { id: 'change-password', path: '/change-password', title: 'Change password' },
   { id: 'login', path: '/login', title: 'Sign in', public: true },
+  // providers pages:
+
+  // rotations and autoselect pages:
+
+  // analytics pages:
+
+  // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+
 ] as const satisfies readonly PageDef[];
 
 export type PageId = (typeof PAGES)[number]['id'];

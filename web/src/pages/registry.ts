@@ -7,10 +7,26 @@ import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
 import { ResponseCache } from './ResponseCache';
+// providers pages:
+
+// rotations and autoselect pages:
+
+// analytics pages:
+
+// users, tokens, settings, prompts, condensation, rate limits, tor pages:
+
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
   'response-cache': ResponseCache,
   profile: Profile,
   'change-password': ChangePassword,
+  // providers pages:
+
+  // rotations and autoselect pages:
+
+  // analytics pages:
+
+  // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+
 };

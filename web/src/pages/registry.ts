@@ -8,6 +8,7 @@ import { Overview } from './Overview';
 import { Profile } from './Profile';
 import { ResponseCache } from './ResponseCache';
 // providers pages:
+import { AdminProviders, UserProviders } from './Providers';
 
 // rotations and autoselect pages:
 
@@ -22,6 +23,8 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
+  providers: AdminProviders,
+  'user-providers': UserProviders,
 
   // rotations and autoselect pages:
 

@@ -32,7 +32,8 @@ Timeouts list_timeouts() {
 boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch_provider_models(http::UpstreamPool& pool,
                                                                                    const ProviderConfig& provider,
                                                                                    const Timeouts& timeouts,
-                                                                                   http::UpstreamCall*& in_flight) {
+                                                                                   http::UpstreamCall*& in_flight,
+                                                                                   std::size_t max_bytes) {
   const ProviderAdapter* adapter = find_provider_adapter(provider.type, provider.api);
   if (adapter == nullptr) {
     co_return make_error(ErrorKind::unsupported, fmt::format("provider type '{}' is not built yet", provider.type));
@@ -55,7 +56,7 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch_provider_mode
   if (failed) {
     body = std::move(*failed);
   } else {
-    body = co_await call.read_all(kMaxListBytes);
+    body = co_await call.read_all(max_bytes);
   }
   in_flight = nullptr;
   if (!body) co_return body.take_error();
@@ -87,7 +88,7 @@ boost::asio::awaitable<void> ModelCatalog::refresh(http::UpstreamPool& pool, con
       next->erase(provider.id);
       continue;
     }
-    auto models = co_await fetch_provider_models(pool, provider, list_timeouts(), in_flight_);
+    auto models = co_await fetch_provider_models(pool, provider, list_timeouts(), in_flight_, kMaxListBytes);
     if (models) {
       (*next)[provider.id] = std::move(*models);
     } else {

@@ -11,6 +11,7 @@
 #include "auth/secret_box.hpp"
 #include "core/log_text.hpp"
 #include "http/endpoint.hpp"
+#include "http/sse_parser.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/upstream_target.hpp"
 #include "providers/registry.hpp"
@@ -24,6 +25,9 @@ using Clock = std::chrono::steady_clock;
 
 // A one-token answer is small; a stream-only upstream's events for it too.
 constexpr std::size_t kMaxChatBytes = 1024 * 1024;
+// A model list: OpenRouter's, the longest known, is ~1 MiB.
+constexpr std::size_t kMaxListBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxProbesPerNamespace = 2;
 constexpr std::size_t kMaxReplyChars = 200;
 constexpr std::size_t kMinSecretToMask = 6;
 
@@ -57,8 +61,39 @@ std::string reply_text(const ChatResponse& response) {
   return text;
 }
 
+// A stream-only upstream's whole answer through its decoder: the text, or
+// the error an event reported (or the stream's early end).
+std::optional<GatewayError> read_stream(const ProviderAdapter& adapter, std::string_view body, std::string& reply) {
+  auto decoder = adapter.make_stream_decoder();
+  auto take = [&reply](std::vector<StreamEvent>& events) {
+    for (const auto& event : events) {
+      if (const auto* t = std::get_if<TextDelta>(&event); t != nullptr && reply.size() < kMaxReplyChars)
+        reply += t->text;
+    }
+  };
+  sse::Parser parser(kMaxChatBytes);
+  parser.feed(body);
+  sse::Event ev;
+  sse::Status status;
+  while ((status = parser.next(ev)) == sse::Status::event) {
+    if (!ev.has_data) continue;
+    auto events = decoder->on_event(ev.event, ev.data);
+    if (!events) return events.take_error();
+    take(*events);
+  }
+  if (status == sse::Status::too_large) {
+    return make_error(ErrorKind::upstream_protocol, "the upstream sent an event too large", "upstream_protocol");
+  }
+  auto last = decoder->on_end();
+  if (!last) return last.take_error();
+  take(*last);
+  if (reply.size() > kMaxReplyChars) reply.resize(kMaxReplyChars);
+  return std::nullopt;
+}
+
 // One user message, one token back. A stream-only upstream is asked for a
-// stream; its answer counts as a success when it came whole with a 200.
+// stream; its answer counts as a success when it came whole with a 200 and
+// its decoder saw no error event.
 boost::asio::awaitable<void> chat_once(http::UpstreamPool& pool, const ProviderConfig& provider, ChatProbe& out,
                                        RequestContext& ctx) {
   const ProviderAdapter* adapter = find_provider_adapter(provider.type, provider.api);
@@ -105,7 +140,9 @@ boost::asio::awaitable<void> chat_once(http::UpstreamPool& pool, const ProviderC
     out.error = body.take_error();
   } else if (call.status() != 200) {
     out.error = adapter->classify_error(call.status(), *body, target);
-  } else if (!request.stream) {
+  } else if (request.stream) {
+    out.error = read_stream(*adapter, *body, out.reply);
+  } else {
     auto decoded = adapter->decode_chat(*body);
     if (decoded)
       out.reply = reply_text(*decoded);
@@ -146,7 +183,8 @@ json::object model_json(const ProviderModel& m, const ProviderConfig& provider) 
 
 std::string probe_report_json(const ProbeReport& report, std::string_view id) {
   json::object models = step_json(report.models);
-  if (report.models.ran && !report.models.error) models["count"] = report.models.models.size();
+  if (report.models.ran && !report.models.error)
+    models["count"] = report.models.truncated ? report.models.listed : report.models.models.size();
   json::object chat = step_json(report.chat);
   if (!report.chat.model.empty()) chat["model"] = report.chat.model;
   if (report.chat.ran && !report.chat.error) chat["reply"] = report.chat.reply;
@@ -157,8 +195,56 @@ std::string probe_report_json(const ProbeReport& report, std::string_view id) {
 std::string upstream_models_json(const ModelsProbe& probe, const ProviderConfig& provider, std::string_view id) {
   json::array data;
   for (const auto& m : probe.models) data.push_back(model_json(m, provider));
-  return json::serialize(json::object{
-      {"object", "list"}, {"provider", id}, {"latency_ms", rounded(probe.latency_ms)}, {"data", std::move(data)}});
+  json::object out{
+      {"object", "list"}, {"provider", id}, {"latency_ms", rounded(probe.latency_ms)}, {"data", std::move(data)}};
+  if (probe.truncated) {
+    out["truncated"] = true;
+    out["total"] = probe.listed;
+  }
+  return json::serialize(out);
+}
+
+ProbeSlots::Slot& ProbeSlots::Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::exchange(other.owner_, nullptr);
+    ns_ = std::move(other.ns_);
+  }
+  return *this;
+}
+
+void ProbeSlots::Slot::release() {
+  if (owner_ == nullptr) return;
+  std::lock_guard lock(owner_->mutex_);
+  auto it = owner_->taken_.find(ns_);
+  if (it != owner_->taken_.end() && --it->second == 0) owner_->taken_.erase(it);
+  owner_ = nullptr;
+}
+
+ProbeSlots::Slot ProbeSlots::try_take(std::string_view ns) {
+  std::lock_guard lock(mutex_);
+  auto it = taken_.find(ns);
+  if (it == taken_.end()) it = taken_.emplace(std::string(ns), 0).first;
+  if (it->second >= limit_) return {};
+  ++it->second;
+  return Slot(this, std::string(ns));
+}
+
+std::size_t ProbeSlots::in_flight(std::string_view ns) const {
+  std::lock_guard lock(mutex_);
+  auto it = taken_.find(ns);
+  return it == taken_.end() ? 0 : it->second;
+}
+
+void cap_models(ModelsProbe& probe, std::size_t limit) {
+  probe.listed = probe.models.size();
+  probe.truncated = probe.models.size() > limit;
+  if (probe.truncated) probe.models.resize(limit);
+}
+
+ProbeSlots& probe_slots() {
+  static ProbeSlots slots(kMaxProbesPerNamespace);
+  return slots;
 }
 
 std::string without_secret(std::string text, const std::string& secret) {
@@ -175,19 +261,26 @@ boost::asio::awaitable<ModelsProbe> probe_models(http::UpstreamPool& pool, const
   ModelsProbe out;
   out.skipped = no_list_reason(provider);
   if (!out.skipped.empty()) co_return out;
+  if (ctx.cancel.cancelled()) {
+    out.skipped = "the client left";
+    co_return out;
+  }
   http::UpstreamCall* in_flight = nullptr;
   ctx.cancel.connect([&in_flight] {
     if (in_flight != nullptr) in_flight->cancel();
   });
   const auto start = Clock::now();
-  auto models = co_await fetch_provider_models(pool, provider, probe_timeouts(provider, nullptr), in_flight);
+  auto models =
+      co_await fetch_provider_models(pool, provider, probe_timeouts(provider, nullptr), in_flight, kMaxListBytes);
   ctx.cancel.disconnect();
   out.ran = true;
   out.latency_ms = ms_since(start);
-  if (models)
+  if (models) {
     out.models = std::move(*models);
-  else
+    cap_models(out, kMaxModelsShown);
+  } else {
     out.error = models.take_error();
+  }
   keep_secret_out(out.error, provider);
   co_return out;
 }

@@ -9,9 +9,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -27,7 +31,7 @@ namespace aisbf {
 
 // One provider's own model list, fetched now with its key (the catalog's
 // refresh, model_catalog.hpp, and "fetch models"): its adapter's models
-// path, the body capped at 16 MiB, a provider with `public_addresses_only`
+// path, the body capped at `max_bytes`, a provider with `public_addresses_only`
 // kept off private addresses. Errors are values (an unsupported type, a bad
 // endpoint, the upstream's answer classified by the adapter). `in_flight`
 // points at the call while it runs, so that another coroutine on the thread
@@ -36,10 +40,54 @@ namespace aisbf {
 boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch_provider_models(http::UpstreamPool& pool,
                                                                                    const ProviderConfig& provider,
                                                                                    const Timeouts& timeouts,
-                                                                                   http::UpstreamCall*& in_flight);
+                                                                                   http::UpstreamCall*& in_flight,
+                                                                                   std::size_t max_bytes);
 
 // No step of a probe waits longer than this, whatever the provider's timeouts say.
 inline constexpr std::chrono::seconds kProbeTimeCap{20};
+// A probe's model list keeps at most this many models (the rest: `truncated`).
+inline constexpr std::size_t kMaxModelsShown = 2000;
+
+// Probes in flight per namespace (a user's name; "" for the gateway's own
+// providers, which admins probe): at most `limit` at once, so that one
+// caller cannot hold many upstream calls (and their bodies, up to 4 MiB
+// each) open. One table per process, shared by the workers.
+class ProbeSlots {
+ public:
+  explicit ProbeSlots(std::size_t limit) : limit_(limit) {}
+  ProbeSlots(const ProbeSlots&) = delete;
+  ProbeSlots& operator=(const ProbeSlots&) = delete;
+
+  // A slot held until destroyed; empty when none was free.
+  class Slot {
+   public:
+    Slot() = default;
+    Slot(Slot&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)), ns_(std::move(other.ns_)) {}
+    Slot& operator=(Slot&& other) noexcept;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() { release(); }
+    explicit operator bool() const { return owner_ != nullptr; }
+
+   private:
+    friend class ProbeSlots;
+    Slot(ProbeSlots* owner, std::string ns) : owner_(owner), ns_(std::move(ns)) {}
+    void release();
+    ProbeSlots* owner_ = nullptr;
+    std::string ns_;
+  };
+
+  Slot try_take(std::string_view ns);
+  std::size_t in_flight(std::string_view ns) const;
+
+ private:
+  std::size_t limit_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::size_t, std::less<>> taken_;
+};
+
+// The process's table: 2 probes per namespace.
+ProbeSlots& probe_slots();
 
 struct ProbeStep {
   bool ran = false;
@@ -49,7 +97,9 @@ struct ProbeStep {
 };
 
 struct ModelsProbe : ProbeStep {
-  std::vector<ProviderModel> models;
+  std::vector<ProviderModel> models;  // at most kMaxModelsShown
+  std::size_t listed = 0;             // how many the provider listed
+  bool truncated = false;             // listed > models.size()
 };
 
 struct ChatProbe : ProbeStep {
@@ -65,8 +115,12 @@ struct ProbeReport {
   }
 };
 
+// Keeps the first `limit` models, noting how many were listed.
+void cap_models(ModelsProbe& probe, std::size_t limit);
+
 // The provider's own model list, timed (skipped for types that have none:
-// codex, Azure deployments).
+// codex, Azure deployments, and a client already gone), its body capped at
+// 4 MiB and its models at kMaxModelsShown.
 boost::asio::awaitable<ModelsProbe> probe_models(http::UpstreamPool& pool, const ProviderConfig& provider,
                                                  RequestContext& ctx);
 
@@ -83,8 +137,9 @@ std::string probe_report_json(const ProbeReport& report, std::string_view id);
 
 // "Fetch models": {"object": "list", "provider", "latency_ms", "data": [{"id",
 // "name"?, "context_size"?, "max_output_tokens"?, "pricing": {"prompt",
-// "completion"}? (per token), "capabilities", "configured"}]}; `configured`:
-// the provider already has a model entry of that name.
+// "completion"}? (per token), "capabilities", "configured"}], "truncated"?:
+// true, "total"? (the first kMaxModelsShown of `total`)}; `configured`: the
+// provider already has a model entry of that name.
 std::string upstream_models_json(const ModelsProbe& probe, const ProviderConfig& provider, std::string_view id);
 
 // `text` with every occurrence of `secret` masked (a no-op for an empty or

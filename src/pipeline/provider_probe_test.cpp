@@ -75,5 +75,53 @@ TEST(ProviderProbe, UpstreamModelsCarryTheirMetadataAndWhetherConfigured) {
   EXPECT_FALSE(data[1].as_object().contains("context_size"));
 }
 
+TEST(ProviderProbe, ALongListIsCutAndSaysSo) {
+  ModelsProbe probe;
+  probe.ran = true;
+  for (int i = 0; i < 5; ++i) probe.models.push_back(ProviderModel{"m" + std::to_string(i), "", {}, {}, {}, {}, {}});
+  cap_models(probe, 3);
+  EXPECT_EQ(probe.models.size(), 3u);
+  EXPECT_EQ(probe.listed, 5u);
+  EXPECT_TRUE(probe.truncated);
+  const json::value doc = json::parse(upstream_models_json(probe, ProviderConfig{}, "p"));
+  EXPECT_EQ(doc.at("data").as_array().size(), 3u);
+  EXPECT_TRUE(doc.at("truncated").as_bool());
+  EXPECT_EQ(doc.at("total").as_int64(), 5);
+  ProbeReport report;
+  report.models = probe;
+  EXPECT_EQ(json::parse(probe_report_json(report, "p")).at("models").at("count").as_int64(), 5);
+
+  ModelsProbe short_list;
+  short_list.models = {ProviderModel{"a", "", {}, {}, {}, {}, {}}};
+  cap_models(short_list, 3);
+  EXPECT_FALSE(short_list.truncated);
+  EXPECT_FALSE(json::parse(upstream_models_json(short_list, ProviderConfig{}, "p")).as_object().contains("truncated"));
+  EXPECT_EQ(kMaxModelsShown, 2000u);
+}
+
+TEST(ProviderProbe, SlotsAreBoundedPerNamespaceAndFreedWhenDropped) {
+  ProbeSlots slots(2);
+  auto a1 = slots.try_take("alice");
+  auto a2 = slots.try_take("alice");
+  ASSERT_TRUE(a1);
+  ASSERT_TRUE(a2);
+  EXPECT_FALSE(slots.try_take("alice"));  // a third waits for one to end
+  EXPECT_TRUE(slots.try_take("bob"));     // another namespace is not held up (and is freed at once)
+  EXPECT_TRUE(slots.try_take(""));        // nor is the gateway's
+  EXPECT_EQ(slots.in_flight("alice"), 2u);
+  EXPECT_EQ(slots.in_flight("bob"), 0u);
+  {
+    ProbeSlots::Slot moved = std::move(a1);
+    EXPECT_FALSE(a1);  // NOLINT(bugprone-use-after-move): the moved-from slot holds nothing
+    EXPECT_EQ(slots.in_flight("alice"), 2u);
+  }
+  EXPECT_EQ(slots.in_flight("alice"), 1u);
+  auto a3 = slots.try_take("alice");
+  EXPECT_TRUE(a3);
+  a3 = ProbeSlots::Slot();
+  a2 = ProbeSlots::Slot();
+  EXPECT_EQ(slots.in_flight("alice"), 0u);
+}
+
 }  // namespace
 }  // namespace aisbf

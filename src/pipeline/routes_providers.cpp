@@ -5,12 +5,15 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 
 #include "api/admin_config_json.hpp"
 #include "api/provider_presets_json.hpp"
+#include "core/log_text.hpp"
 #include "http/endpoint.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/provider_key_guard.hpp"
 #include "pipeline/provider_probe.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/route_table.hpp"
@@ -40,10 +43,16 @@ struct Ask {
   std::string model;
 };
 
+// A GET reads the saved provider only: a draft is a POST's (which admission
+// holds to the Origin, CSRF and JSON checks of a write), so a GET's body is
+// refused rather than probed.
 Expected<Ask> read_ask(const http::Exchange& ex) {
   Ask ask;
   const auto& body = ex.request().body();
   if (body.empty()) return ask;
+  if (ex.request().method() != boost::beast::http::verb::post) {
+    return invalid("a GET carries no body: send a draft with POST", "invalid_body");
+  }
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return invalid(R"(expected no body or {"provider": {…}, "model": "…"})", "invalid_body");
@@ -91,8 +100,10 @@ Expected<ProviderConfig> load_draft(const Config& global, const std::string& id,
 }
 
 // A draft's key sent back masked is the saved one's (`stored`: the saved
-// entry, null for a new provider); a mask that matches none is refused.
+// entry, null for a new provider) while the draft goes where the saved entry
+// does (provider_key_guard.hpp); a mask that matches none is refused.
 std::optional<GatewayError> restore_key(json::object& draft, const json::object* stored) {
+  if (auto e = masked_key_elsewhere(draft, stored)) return e;
   json::value sent = std::move(draft);
   const json::value saved = stored != nullptr ? json::value(*stored) : json::value();
   auto refused = api::restore_masked(sent, stored != nullptr ? &saved : nullptr, "");
@@ -105,7 +116,27 @@ struct Target {
   ProviderConfig provider;
   std::string id;  // as the caller names it
   std::string model;
+  std::string owner;  // the namespace: a user's name, "" for the gateway's providers
 };
+
+// A probe's slot in its namespace, or the 429 when that has none free.
+Expected<ProbeSlots::Slot> take_slot(const Target& target) {
+  auto slot = probe_slots().try_take(target.owner);
+  if (slot) return slot;
+  auto e =
+      make_error(ErrorKind::rate_limited,
+                 "other provider tests are running for this namespace; try again when one has ended", "probes_busy");
+  e.retry_after = "5";
+  return e;
+}
+
+// Who sent a draft where (its origin; never the key).
+void log_draft(std::string_view owner, const ProviderConfig& draft) {
+  auto endpoint = http::parse_endpoint(upstream_target(draft, nullptr, {}).endpoint);
+  spdlog::info("provider draft '{}' of {} probed at {}", log_text(draft.id),
+               owner.empty() ? std::string("the gateway") : fmt::format("user '{}'", log_text(owner)),
+               endpoint ? log_text(endpoint->origin_key) : std::string("?"));
+}
 
 std::span<const std::string_view> admin_reserved_words() {
   static const std::vector<std::string_view> words = reserved_route_words();
@@ -119,12 +150,13 @@ Expected<Target> admin_target(const http::Exchange& ex, const RequestContext& ct
   const ProviderConfig* saved = ctx.config->find_provider(id);
   if (!ask->draft) {
     if (saved == nullptr) return make_error(ErrorKind::not_found, fmt::format("no provider '{}'", id), "not_found");
-    return Target{*saved, id, std::move(ask->model)};
+    return Target{*saved, id, std::move(ask->model), {}};
   }
   if (auto e = restore_key(*ask->draft, saved != nullptr ? &saved->raw : nullptr)) return std::move(*e);
   auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), admin_reserved_words());
   if (!draft) return draft.take_error();
-  return Target{std::move(*draft), id, std::move(ask->model)};
+  log_draft({}, *draft);
+  return Target{std::move(*draft), id, std::move(ask->model), {}};
 }
 
 awaitable<Expected<Target>> user_target(App& app, const http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
@@ -138,7 +170,7 @@ awaitable<Expected<Target>> user_target(App& app, const http::Exchange& ex, Requ
     if (saved == nullptr) {
       co_return make_error(ErrorKind::not_found, fmt::format("you have no provider named '{}'", id), "not_found");
     }
-    Target target{*saved, id, std::move(ask->model)};
+    Target target{*saved, id, std::move(ask->model), ctx.namespace_user};
     target.provider.id = id;  // errors name it as its owner does, not by its internal id
     co_return target;
   }
@@ -148,11 +180,14 @@ awaitable<Expected<Target>> user_target(App& app, const http::Exchange& ex, Requ
   auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), views.reserved_words());
   if (!draft) co_return draft.take_error();
   draft->public_addresses_only = !views.allow_private_endpoints(ctx.namespace_user);
-  co_return Target{std::move(*draft), id, std::move(ask->model)};
+  log_draft(ctx.namespace_user, *draft);
+  co_return Target{std::move(*draft), id, std::move(ask->model), ctx.namespace_user};
 }
 
 awaitable<void> run_test(http::Exchange& ex, RequestContext& ctx, Expected<Target>& target) {
   if (!target) co_return co_await send_error(ex, target.error(), ctx);
+  auto slot = take_slot(*target);
+  if (!slot) co_return co_await send_error(ex, slot.error(), ctx);
   const ProbeReport report = co_await probe_provider(ex.upstream_pool(), target->provider, target->model, ctx);
   const std::string body = probe_report_json(report, target->id);
   co_await send_json(ex, 200, body, ctx.request_id);
@@ -160,6 +195,8 @@ awaitable<void> run_test(http::Exchange& ex, RequestContext& ctx, Expected<Targe
 
 awaitable<void> run_models(http::Exchange& ex, RequestContext& ctx, Expected<Target>& target) {
   if (!target) co_return co_await send_error(ex, target.error(), ctx);
+  auto slot = take_slot(*target);
+  if (!slot) co_return co_await send_error(ex, slot.error(), ctx);
   const ModelsProbe probe = co_await probe_models(ex.upstream_pool(), target->provider, ctx);
   if (!probe.ran) co_return co_await send_error(ex, invalid(probe.skipped, "no_model_list"), ctx);
   if (probe.error) co_return co_await send_error(ex, *probe.error, ctx);

@@ -8,7 +8,12 @@
 //   POST /api/user/providers/{id}/upstream-models
 // A POST without a body probes the saved provider; with {"provider": {…}} it
 // probes that unsaved draft under the id (validated by the loader a save
-// uses: a 400 names the field; a masked key sent back is the saved one's).
+// uses: a 400 names the field; a masked key sent back is the saved one's,
+// only while the draft goes where the saved entry goes: provider_key_guard.hpp).
+// A GET with a body is refused (a draft is a POST's, which admission holds
+// to the Origin, CSRF and JSON checks). Two probes run at once per namespace
+// (a user's; the gateway's for the admin routes); a third is 429
+// `probes_busy` with Retry-After.
 // A user's provider keeps the private-address rule at connect time. The test
 // answers 200 with the report whatever the upstream did (errors are values);
 // the model list answers the upstream's failure as an error.

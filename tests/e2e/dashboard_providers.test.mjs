@@ -120,6 +120,13 @@ describe('dashboard: providers pages', { skip, timeout: 200000 }, () => {
     await page.getByRole('button', { name: 'Replace the key' }).click();
     await page.getByLabel('New API key').waitFor();
     await page.getByRole('button', { name: /Keep the stored key/ }).click();
+    // Another endpoint: the stored key would not be sent there, so it is asked for again (and why).
+    await fill(page, { Endpoint: 'http://127.0.0.1:9/v1' });
+    await page.getByLabel('New API key').waitFor();
+    await page.getByText(/endpoint, type or preset changed/).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Keep the stored key/ }).count(), 0);
+    await fill(page, { Endpoint: `${s.mock.url}/v1` });
+    await page.getByText('stored, unchanged').waitFor();
     await fill(page, { 'Display name': 'Fresh mock, renamed' });
     await page.getByRole('button', { name: 'Remove model gpt-4o-mini' }).click();
     await page.getByRole('button', { name: 'Save the provider' }).click();

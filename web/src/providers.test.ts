@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addPicked, applyPreset, emptyForm, entryFromForm, fieldOfParam, filterModels, formatLatency, formatPrice,
-  formatTokens, formFromEntry, isMasked, modelFromUpstream, presetFor, providerUrl, ADMIN_SCOPE, USER_SCOPE,
-  validateProvider, type PresetInfo, type UpstreamModel,
+  addPicked, applyPreset, destinationChanged, emptyForm, entryFromForm, fieldOfParam, filterModels, formatLatency,
+  formatPrice, formatTokens, formFromEntry, isMasked, keyAfterDestination, keyRequired, modelFromUpstream, presetFor,
+  providerUrl, ADMIN_SCOPE, USER_SCOPE, validateProvider, type PresetInfo, type UpstreamModel,
 } from './providers';
 
 const PRESETS: PresetInfo[] = [
@@ -40,10 +40,13 @@ describe('entries and forms', () => {
     ]);
     expect(entry).not.toHaveProperty('id');
   });
-  it('sends the stored key back masked while kept, the new one when replaced, none when cleared', () => {
+  it('sends the stored key back masked while kept, the new one when replaced, the stored one when the new is left empty', () => {
     const form = formFromEntry('mine', STORED);
     expect(entryFromForm({ ...form, keyMode: 'replace', api_key: ' sk-new-key-123 ' }).api_key).toBe('sk-new-key-123');
-    expect(entryFromForm({ ...form, keyMode: 'replace', api_key: '' })).not.toHaveProperty('api_key');
+    // "Replace" with nothing typed removes nothing: the stored key stays.
+    expect(entryFromForm({ ...form, keyMode: 'replace', api_key: '' }).api_key).toBe('sk-…wxyz');
+    expect(entryFromForm({ ...form, keyMode: 'replace', api_key: '  ' }).api_key).toBe('sk-…wxyz');
+    expect(validateProvider({ ...form, keyMode: 'replace', api_key: '' }, { isNew: false, takenIds: [], presets: PRESETS }).api_key).toBeUndefined();
     const fresh = formFromEntry('x', { type: 'ollama', endpoint: 'http://h:11434' });
     expect(fresh.keyMode).toBe('new');
     expect(entryFromForm(fresh)).not.toHaveProperty('api_key');
@@ -98,7 +101,9 @@ describe('checks before sending', () => {
     expect(validateProvider({ ...good, api_key: 'a\nb' }, opts).api_key).toBeDefined();
     const kept = { ...good, keyMode: 'keep' as const, storedKey: 'sk-…wxyz', api_key: '' };
     expect(validateProvider(kept, opts).api_key).toBeUndefined();
-    expect(validateProvider({ ...kept, keyMode: 'replace' }, opts).api_key).toMatch(/new key/);
+    expect(validateProvider({ ...kept, keyMode: 'replace' }, opts).api_key).toBeUndefined(); // empty: kept
+    expect(validateProvider({ ...kept, keyMode: 'replace', keyForced: true }, opts).api_key).toMatch(/enter the key again/);
+    expect(validateProvider({ ...kept, keyMode: 'replace', keyForced: true, api_key_required: false }, opts).api_key).toBeUndefined();
   });
   it('checks numbers and models field by field', () => {
     const bad = {
@@ -119,6 +124,70 @@ describe('checks before sending', () => {
     expect(e['models.1.name']).toMatch(/twice/);
     expect(e['models.2.name']).toBeDefined();
     expect(e['models.0.name']).toBeUndefined();
+  });
+});
+
+describe('whether a key is needed', () => {
+  it('is written only when the entry had it or it was edited; else the preset decides', () => {
+    const groq = formFromEntry('g', { type: 'groq', api_key: 'gsk…1234' });
+    expect(groq.api_key_required).toBeNull();
+    expect(keyRequired(groq, PRESETS)).toBe(true); // the preset's default, shown as such
+    expect(entryFromForm(groq)).not.toHaveProperty('api_key_required'); // not flipped to false
+    expect(entryFromForm({ ...groq, api_key_required: false }).api_key_required).toBe(false); // edited
+    const vllm = formFromEntry('v', { type: 'vllm' });
+    expect(keyRequired(vllm, PRESETS)).toBe(false);
+    expect(keyRequired(formFromEntry('o', { type: 'openai', endpoint: 'https://x/v1' }), PRESETS)).toBe(false); // no preset: none
+    expect(keyRequired(formFromEntry('o', { type: 'vllm', api_key_required: true }), PRESETS)).toBe(true);
+    expect(entryFromForm(formFromEntry('f', { type: 'openai', api_key_required: false })).api_key_required).toBe(false);
+  });
+  it("asks for a key by the preset's default when the entry says nothing", () => {
+    const opts = { isNew: false, takenIds: [], presets: PRESETS };
+    const groq = formFromEntry('g', { type: 'groq' });
+    expect(validateProvider(groq, opts).api_key).toMatch(/needs a key/);
+    expect(validateProvider(formFromEntry('v', { type: 'vllm' }), opts).api_key).toBeUndefined();
+  });
+});
+
+describe('a stored key and a new destination', () => {
+  const saved = formFromEntry('mine', STORED);
+  const edit = (patch: Partial<typeof saved>, from = saved) => keyAfterDestination({ ...from, ...patch }, PRESETS);
+  it('keeps the key while the entry goes where it went', () => {
+    for (const patch of [{ name: 'Other' }, { endpoint: 'http://127.0.0.1:9/v2' }, { endpoint: 'HTTP://127.0.0.1:9/v1/' }, { api: 'chat' }]) {
+      const next = edit(patch);
+      expect(next.keyMode, JSON.stringify(patch)).toBe('keep');
+      expect(destinationChanged(next, PRESETS)).toBe(false);
+    }
+  });
+  it('asks for the key again when the endpoint, type, preset or api changes, and says why', () => {
+    for (const patch of [
+      { endpoint: 'https://attacker.example/v1' }, { endpoint: 'http://127.0.0.1:10/v1' }, { type: 'groq' },
+      { preset: 'groq' }, { api: 'responses' },
+    ]) {
+      const next = edit(patch);
+      expect(next.keyMode, JSON.stringify(patch)).toBe('replace');
+      expect(next.keyForced).toBe(true);
+      // The masked key is never sent to the new destination (the server would refuse it).
+      expect(entryFromForm(next)).not.toHaveProperty('api_key');
+      expect(validateProvider(next, { isNew: false, takenIds: [], presets: PRESETS }).api_key).toMatch(/changed: enter the key again/);
+      expect(entryFromForm({ ...next, api_key: 'sk-new-key-123' }).api_key).toBe('sk-new-key-123');
+    }
+  });
+  it('keeps the stored key again once the destination is back, unless a key was typed', () => {
+    const away = edit({ endpoint: 'https://attacker.example/v1' });
+    const back = edit({ endpoint: 'http://127.0.0.1:9/v1' }, away);
+    expect(back).toMatchObject({ keyMode: 'keep', keyForced: false });
+    const typed = edit({ endpoint: 'http://127.0.0.1:9/v1' }, { ...away, api_key: 'sk-typed-123' });
+    expect(typed).toMatchObject({ keyMode: 'replace', keyForced: false, api_key: 'sk-typed-123' });
+  });
+  it("counts a preset's default endpoint as the one left empty", () => {
+    const groq = formFromEntry('g', { type: 'groq', api_key: 'gsk…1234' });
+    expect(keyAfterDestination({ ...groq, endpoint: 'https://api.groq.com/openai/v1' }, PRESETS).keyMode).toBe('keep');
+    expect(keyAfterDestination({ ...groq, endpoint: 'https://api.groq.example/v1' }, PRESETS).keyMode).toBe('replace');
+  });
+  it('leaves a new provider and one without a stored key alone', () => {
+    expect(keyAfterDestination({ ...emptyForm(), endpoint: 'https://x/v1' }, PRESETS).keyMode).toBe('new');
+    const keyless = formFromEntry('k', { type: 'ollama', endpoint: 'http://h:11434' });
+    expect(keyAfterDestination({ ...keyless, endpoint: 'http://other:11434' }, PRESETS).keyMode).toBe('new');
   });
 });
 

@@ -49,6 +49,16 @@ export interface ModelRow {
 
 export type KeyMode = 'new' | 'keep' | 'replace';
 
+// Where a saved entry's requests go, as the form had it when loaded: a
+// masked key is kept by the server only while these stay (the effective
+// endpoint's origin, type, preset, api); otherwise it must be entered again.
+export interface Destination {
+  type: string;
+  preset: string;
+  api: string;
+  endpoint: string;
+}
+
 export interface ProviderForm {
   id: string;
   name: string;
@@ -58,8 +68,12 @@ export interface ProviderForm {
   endpoint: string;
   storedKey: string; // the masked key the server showed ('' when none)
   keyMode: KeyMode; // 'keep': send storedKey back (the server keeps the real one)
-  api_key: string; // the new key ('new' and 'replace')
-  api_key_required: boolean;
+  api_key: string; // the new key ('new' and 'replace'; empty in 'replace': keep the stored one)
+  // 'replace' forced because the destination changed (saved): the stored key
+  // cannot be kept, so an empty key means none.
+  keyForced: boolean;
+  saved: Destination | null; // the loaded entry's destination; null for a new one
+  api_key_required: boolean | null; // null: not written, the preset's default applies
   rate_limit: string;
   defaults: Record<DefaultField, string>;
   timeouts: Record<TimeoutField, string>;
@@ -101,7 +115,7 @@ export function emptyModel(name = ''): ModelRow {
 export function emptyForm(): ProviderForm {
   return {
     id: '', name: '', type: 'openai', preset: '', api: '', endpoint: '', storedKey: '', keyMode: 'new', api_key: '',
-    api_key_required: true, rate_limit: '',
+    keyForced: false, saved: null, api_key_required: true, rate_limit: '',
     defaults: Object.fromEntries(DEFAULT_FIELDS.map((f) => [f.key, ''])) as Record<DefaultField, string>,
     timeouts: { connect: '', first_byte: '', idle: '', total: '' },
     models: [], extra: {},
@@ -123,7 +137,8 @@ export function formFromEntry(id: string, entry: Entry): ProviderForm {
     storedKey: key,
     keyMode: key ? 'keep' : 'new',
     api_key: '',
-    api_key_required: entry.api_key_required === true,
+    saved: { type: text(entry.type), preset: text(entry.preset), api: text(entry.api), endpoint: text(entry.endpoint) },
+    api_key_required: typeof entry.api_key_required === 'boolean' ? entry.api_key_required : null,
     rate_limit: text(entry.rate_limit),
     defaults: Object.fromEntries(DEFAULT_FIELDS.map((f) => [f.key, text(entry[f.key])])) as Record<DefaultField, string>,
     timeouts: Object.fromEntries(TIMEOUT_FIELDS.map((f) => [f, text(timeouts[f])])) as Record<TimeoutField, string>,
@@ -133,10 +148,13 @@ export function formFromEntry(id: string, entry: Entry): ProviderForm {
 }
 
 // The key the entry carries: the masked stored one (kept by the server), a
-// new one, or none.
+// new one, or none. A replacement left empty keeps the stored key, unless
+// the destination changed (then there is no stored key to keep).
 function keyOf(form: ProviderForm): string {
   if (form.keyMode === 'keep') return form.storedKey;
-  return form.api_key.trim();
+  const typed = form.api_key.trim();
+  if (!typed && form.keyMode === 'replace' && !form.keyForced) return form.storedKey;
+  return typed;
 }
 
 function num(v: string): number | undefined {
@@ -170,7 +188,7 @@ export function entryFromForm(form: ProviderForm): Entry {
   out.endpoint = form.endpoint.trim();
   const key = keyOf(form);
   if (key) out.api_key = key;
-  out.api_key_required = form.api_key_required;
+  if (form.api_key_required !== null) out.api_key_required = form.api_key_required;
   const rate = num(form.rate_limit);
   if (rate !== undefined) out.rate_limit = rate;
   for (const f of DEFAULT_FIELDS) {
@@ -230,6 +248,52 @@ export function presetFor(form: Pick<ProviderForm, 'type' | 'preset'>, presets: 
   return presets.find((p) => p.kind === 'preset' && p.name === name);
 }
 
+// Whether the provider needs a key: as set, else the preset's default (the
+// server's rule: a preset's `key_required`, none without a preset).
+export function keyRequired(form: Pick<ProviderForm, 'type' | 'preset' | 'api_key_required'>, presets: readonly PresetInfo[]): boolean {
+  return form.api_key_required ?? presetFor(form, presets)?.api_key_required ?? false;
+}
+
+// "https://host:port" of a URL (default ports made explicit), or the text
+// itself when it is no URL.
+function originOf(url: string): string {
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');
+    return `${u.protocol}//${u.hostname.toLowerCase()}:${port}`;
+  } catch {
+    return url.trim();
+  }
+}
+
+function destinationKey(d: Destination, presets: readonly PresetInfo[]): string {
+  const preset = presetFor(d, presets);
+  const endpoint = d.endpoint.trim() || preset?.endpoint || '';
+  return JSON.stringify([d.type.trim(), d.type === 'openai' ? d.preset.trim() : '', d.api || 'chat', originOf(endpoint)]);
+}
+
+// Whether a saved entry now goes elsewhere than it did (its stored key
+// would not be kept by the server).
+export function destinationChanged(form: ProviderForm, presets: readonly PresetInfo[]): boolean {
+  if (!form.saved) return false;
+  return destinationKey(form.saved, presets) !== destinationKey(form, presets);
+}
+
+// After an edit of the type, preset, api or endpoint: a stored key kept
+// while the destination changes must be entered again ('replace', forced);
+// back at the saved destination with nothing typed, it is kept again.
+export function keyAfterDestination(form: ProviderForm, presets: readonly PresetInfo[]): ProviderForm {
+  if (!form.storedKey) return form;
+  const changed = destinationChanged(form, presets);
+  if (changed && (form.keyMode === 'keep' || form.keyMode === 'replace') && !form.keyForced) {
+    return { ...form, keyMode: 'replace', keyForced: true };
+  }
+  if (!changed && form.keyForced) {
+    return { ...form, keyForced: false, keyMode: form.api_key.trim() ? 'replace' : 'keep' };
+  }
+  return form;
+}
+
 export function validateProvider(
   form: ProviderForm,
   opts: { isNew: boolean; takenIds: readonly string[]; presets: readonly PresetInfo[] },
@@ -253,9 +317,11 @@ export function validateProvider(
   }
   if (form.keyMode !== 'keep') {
     const key = form.api_key.trim();
+    const required = keyRequired(form, opts.presets);
     if (HAS_CONTROL.test(key)) e.api_key = 'A key has no line breaks or control characters.';
     else if (isMasked(key)) e.api_key = 'Paste the whole key, not its masked form.';
-    else if (!key && form.api_key_required) e.api_key = form.keyMode === 'replace' ? 'Paste the new key, or keep the stored one.' : 'This provider needs a key (or untick "needs a key").';
+    else if (!key && form.keyForced && required) e.api_key = 'The endpoint, type or preset changed: enter the key again.';
+    else if (!key && form.keyMode === 'new' && required) e.api_key = 'This provider needs a key (or untick "needs a key").';
   }
   const rate = checkNumber(form.rate_limit, false, false);
   if (rate) e.rate_limit = rate;
@@ -321,7 +387,7 @@ export function applyPreset(form: ProviderForm, preset: PresetInfo): ProviderFor
     preset: text(t.preset),
     api: '',
     endpoint: text(t.endpoint),
-    api_key_required: t.api_key_required === undefined ? preset.api_key_required : t.api_key_required === true,
+    api_key_required: typeof t.api_key_required === 'boolean' ? t.api_key_required : null,
     extra: { ...form.extra, ...pick(t, FORM_KEYS) },
     name: form.name || (preset.kind === 'preset' ? preset.label : ''),
   };

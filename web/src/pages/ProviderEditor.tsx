@@ -7,7 +7,8 @@ import { api, ApiError } from '../api';
 import { Alert, CheckboxField, errorText, Field, Loading, PageTitle, SelectField, type Option } from '../components';
 import {
   addPicked, applyPreset, DEFAULT_FIELDS, emptyForm, emptyModel, entryFromForm, fieldOfParam, filterModels,
-  formatLatency, formatPrice, formatTokens, formFromEntry, presetFor, providerUrl, TIMEOUT_FIELDS, validateProvider,
+  formatLatency, formatPrice, formatTokens, formFromEntry, keyAfterDestination, keyRequired, presetFor, providerUrl,
+  TIMEOUT_FIELDS, validateProvider,
   type Entry, type PresetInfo, type ProviderForm, type ProviderScope, type TestReport, type UpstreamModel,
 } from '../providers';
 import { useSession } from '../session';
@@ -144,6 +145,11 @@ export function ProviderEditor(props: {
     setForm((f) => ({ ...f, ...patch }));
     if (fields.some((k) => errors[k])) setErrors((e) => ({ ...e, ...Object.fromEntries(fields.map((k) => [k, undefined])) }));
   };
+  // An edit of where the requests go: a stored key is then asked for again.
+  const updateDestination = (patch: Partial<ProviderForm>, ...fields: string[]) => {
+    setForm((f) => keyAfterDestination({ ...f, ...patch }, props.presets));
+    if (fields.some((k) => errors[k])) setErrors((e) => ({ ...e, ...Object.fromEntries(fields.map((k) => [k, undefined])) }));
+  };
   const setModel = (i: number, key: 'name' | 'context_size' | 'rate_limit_TPM' | 'capabilities', value: string) => {
     setForm((f) => ({ ...f, models: f.models.map((m, j) => (j === i ? { ...m, [key]: value } : m)) }));
     if (errors[`models.${i}.${key}`]) setErrors((e) => ({ ...e, [`models.${i}.${key}`]: undefined }));
@@ -251,15 +257,15 @@ export function ProviderEditor(props: {
         <Field id={fid('name')} label="Display name" value={form.name} error={errors.name} onInput={(v) => update({ name: v }, 'name')} />
         <SelectField id={fid('type')} label="Type" value={form.type} options={types} error={errors.type}
           hint={preset?.notes || undefined}
-          onChange={(v) => update({ type: v, preset: v === 'openai' ? form.preset : '', api: v === 'openai' ? form.api : '' }, 'type')} />
+          onChange={(v) => updateDestination({ type: v, preset: v === 'openai' ? form.preset : '', api: v === 'openai' ? form.api : '' }, 'type', 'api_key')} />
         {form.type === 'openai' && (
           <SelectField id={fid('api')} label="API" value={form.api || 'chat'} error={errors.api}
             options={[{ value: 'chat', label: 'Chat Completions' }, { value: 'responses', label: 'Responses' }]}
-            onChange={(v) => update({ api: v === 'chat' ? '' : v }, 'api')} />
+            onChange={(v) => updateDestination({ api: v === 'chat' ? '' : v }, 'api', 'api_key')} />
         )}
         <div class="span-all">
           <Field id={fid('endpoint')} label="Endpoint" type="url" inputMode="url" value={form.endpoint} error={errors.endpoint}
-            hint={endpointHint} onInput={(v) => update({ endpoint: v }, 'endpoint')} />
+            hint={endpointHint} onInput={(v) => updateDestination({ endpoint: v }, 'endpoint', 'api_key')} />
         </div>
         <div class="span-all key-box">
           {form.keyMode === 'keep' ? (
@@ -280,9 +286,13 @@ export function ProviderEditor(props: {
             <>
               <Field id={fid('api_key')} label={form.keyMode === 'replace' ? 'New API key' : 'API key'} type="password"
                 autocomplete="off" value={form.api_key} error={errors.api_key}
-                hint={form.keyMode === 'replace' ? 'Replaces the stored key when you save.' : 'Stored encrypted or in providers.json (mode 0600); shown masked afterwards.'}
+                hint={form.keyForced
+                  ? `The endpoint, type or preset changed, so the stored key (${form.storedKey}) will not be sent there: `
+                    + `enter the key for the new destination${keyRequired(form, props.presets) ? '' : ', or leave it empty to save without one'}.`
+                  : form.keyMode === 'replace' ? 'Replaces the stored key when you save; left empty, the stored key is kept.'
+                    : 'Stored encrypted or in providers.json (mode 0600); shown masked afterwards.'}
                 onInput={(v) => update({ api_key: v }, 'api_key')} />
-              {form.keyMode === 'replace' && (
+              {form.keyMode === 'replace' && !form.keyForced && (
                 <div class="actions">
                   <button type="button" class="button button-small" onClick={() => update({ keyMode: 'keep', api_key: '' }, 'api_key')}>
                     Keep the stored key ({form.storedKey})
@@ -293,7 +303,7 @@ export function ProviderEditor(props: {
           )}
         </div>
         <div class="span-all">
-          <CheckboxField id={fid('api_key_required')} label="Needs a key" checked={form.api_key_required}
+          <CheckboxField id={fid('api_key_required')} label="Needs a key" checked={keyRequired(form, props.presets)}
             onChange={(v) => update({ api_key_required: v }, 'api_key_required', 'api_key')} />
         </div>
       </section>

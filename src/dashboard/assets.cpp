@@ -129,18 +129,21 @@ std::string with_prefix(std::string_view html, std::string_view prefix) {
   return out;
 }
 
+// Sets the ETag; true when the client holds this representation (a 304).
+bool not_modified(Answer& out, const Request& request, std::string etag) {
+  const bool held = etag_matches(request.if_none_match, etag);
+  if (held) out.status = 304;
+  out.headers.emplace_back("ETag", std::move(etag));
+  return held;
+}
+
 Answer serve_index(const Asset& index, const Request& request) {
   if (request.prefix.empty()) return serve(index, request, kRevalidate);
   Answer out;
   std::string etag = "\"";
   etag.append(index.hash).append("-p").append(Sha256::hex_of(request.prefix).substr(0, 8)).push_back('"');
   out.headers.emplace_back("Cache-Control", std::string(kRevalidate));
-  if (etag_matches(request.if_none_match, etag)) {
-    out.status = 304;
-    out.headers.emplace_back("ETag", std::move(etag));
-    return out;
-  }
-  out.headers.emplace_back("ETag", std::move(etag));
+  if (not_modified(out, request, std::move(etag))) return out;
   out.content_type = content_type_for(index.path);
   out.rewritten = with_prefix(index.identity, request.prefix);
   return out;
@@ -152,12 +155,7 @@ Answer serve(const Asset& asset, const Request& request, std::string_view cache_
   std::string etag = quoted(asset.hash, gzip);
   out.headers.emplace_back("Cache-Control", std::string(cache_control));
   if (!asset.gzip.empty()) out.headers.emplace_back("Vary", "Accept-Encoding");
-  if (etag_matches(request.if_none_match, etag)) {
-    out.status = 304;
-    out.headers.emplace_back("ETag", std::move(etag));
-    return out;
-  }
-  out.headers.emplace_back("ETag", std::move(etag));
+  if (not_modified(out, request, std::move(etag))) return out;
   out.content_type = content_type_for(asset.path);
   if (gzip) {
     out.headers.emplace_back("Content-Encoding", "gzip");

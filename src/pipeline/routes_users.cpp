@@ -33,6 +33,27 @@ GatewayError user_write_error(const store::StoreError& error, std::string_view u
   return from_store_error(error, "user");
 }
 
+// An admin signed in as themselves (a session or their own token) may not
+// delete, deactivate or demote their own account: one click would lock
+// them out; another admin can. Their own password they may set. A global
+// token is nobody's account. nullopt: allowed. `param` names the field.
+std::optional<GatewayError> own_account_refusal(const RequestContext& ctx, std::string_view username,
+                                                std::string_view what, std::string_view param) {
+  if (ctx.principal.config_namespace() != username) return std::nullopt;
+  auto e =
+      coded_error(ErrorKind::invalid_request, fmt::format("you cannot {} your own account; another admin can", what),
+                  "own_account", std::string(param));
+  e.status = 409;
+  return e;
+}
+
+std::optional<GatewayError> own_patch_refusal(const RequestContext& ctx, std::string_view username,
+                                              const api::UserPatch& patch) {
+  if (patch.active && !*patch.active) return own_account_refusal(ctx, username, "deactivate", "active");
+  if (patch.role && *patch.role != store::UserRole::admin) return own_account_refusal(ctx, username, "demote", "role");
+  return std::nullopt;
+}
+
 // A new password, a role change or deactivation ends the user's sessions:
 // whoever held one must log in again under the new terms.
 bool ends_sessions(const store::User& before, const store::User& after, const api::UserPatch& patch) {
@@ -132,6 +153,7 @@ awaitable<void> admin_user_patch(App& app, http::Exchange& ex, RequestContext& c
   if (!patch) co_return co_await send_error(ex, patch.error(), ctx);
   auto& store = accounts->store();
   const std::string username(m.param("username"));
+  if (auto refusal = own_patch_refusal(ctx, username, *patch)) co_return co_await send_error(ex, *refusal, ctx);
   const bool by_self = ctx.principal.config_namespace() == username;
   auto outcome = co_await accounts->db().run(
       [&store, &username, &patch, by_self] { return apply_patch(store, username, *patch, by_self); });
@@ -146,6 +168,7 @@ awaitable<void> admin_user_delete(App& app, http::Exchange& ex, RequestContext& 
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
   auto& store = accounts->store();
   const std::string username(m.param("username"));
+  if (auto own = own_account_refusal(ctx, username, "delete", "")) co_return co_await send_error(ex, *own, ctx);
   auto refusal = co_await accounts->db().run([&store, &username] { return delete_user(store, username); });
   if (refusal) co_return co_await send_error(ex, *refusal, ctx);
   accounts->index().remove_user(username);

@@ -135,6 +135,24 @@ describe('accounts', { timeout: 120000 }, () => {
     assertError(await get(s.u('/api/admin/users/gina'), { headers: admin }), 404);
   });
 
+  it('an admin cannot delete, deactivate or demote their own account; another admin can', async () => {
+    await createUser(s.url, admin, { username: 'olga', role: 'admin' });
+    const own = bearer((await createToken(s.url, admin, 'olga')).token);
+    const patchSelf = (body) => request(s.u('/api/admin/users/olga'), { method: 'PATCH', body, headers: own });
+    assert.equal(assertError(await patchSelf({ active: false }), 409, 'own_account').param, 'active');
+    assert.equal(assertError(await patchSelf({ role: 'user' }), 409, 'own_account').param, 'role');
+    assertError(await request(s.u('/api/admin/users/olga'), { method: 'DELETE', headers: own }), 409, 'own_account');
+    const kept = await get(s.u('/api/admin/users/olga'), { headers: admin });
+    assert.deepEqual([kept.json().role, kept.json().active], ['admin', true]);
+    // Their own password, and the role they have, they may still set.
+    assert.equal((await patchSelf({ role: 'admin', password: 'olgas-own-password' })).status, 200);
+    // Another admin (here the operator's global token) may do all three.
+    const demoted = await request(s.u('/api/admin/users/olga'), { method: 'PATCH', body: { role: 'user' }, headers: admin });
+    assert.equal(demoted.status, 200, demoted.text);
+    const gone = await request(s.u('/api/admin/users/olga'), { method: 'DELETE', headers: admin });
+    assert.equal(gone.status, 204, gone.text);
+  });
+
   it('a user changes their own password with the current one', async () => {
     await createUser(s.url, admin, { username: 'iris', password: 'old-password' });
     const t = await createToken(s.url, admin, 'iris');

@@ -14,6 +14,8 @@ import { ResponseCache } from './ResponseCache';
 // analytics pages:
 
 // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+import { MyTokens } from './MyTokens';
+import { Users } from './Users';
 
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
@@ -28,5 +30,7 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  users: Users,
+  'user-tokens': MyTokens,
 
 };

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayBase, KEY_ENV, shellQuote, tokenSnippets, type Snippet } from './snippets';
+
+// The snippets are run where they can be: sh reads the shell ones back,
+// node checks the JavaScript. Node's modules, typed only as far as used
+// here (the app's tsconfig has no Node types: the app runs in a browser).
+const node = (name: string) => import(/* @vite-ignore */ name);
+const { execFileSync } = (await node('node:child_process')) as {
+  execFileSync: (file: string, args: string[], opts: object) => string;
+};
+const fs = (await node('node:fs')) as {
+  mkdtempSync(prefix: string): string;
+  writeFileSync(file: string, text: string): void;
+  rmSync(dir: string, opts: object): void;
+};
+const { tmpdir } = (await node('node:os')) as { tmpdir(): string };
+const proc = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
+
+const TOKEN = 'aisbf_0123456789abcdefABCDEF';
+const input = { base: 'https://gw.example:8443', token: TOKEN, model: 'user-rotation/fast' };
+const byId = (list: Snippet[], id: Snippet['id']) => list.find((s) => s.id === id)!;
+const sh = (script: string, env: Record<string, string> = {}) =>
+  execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: proc.env.PATH ?? '', ...env } });
+
+describe('the gateway base URL', () => {
+  it('is the origin for /dashboard/…', () => {
+    expect(gatewayBase('http://127.0.0.1:8080', '/dashboard/user/tokens')).toBe('http://127.0.0.1:8080');
+    expect(gatewayBase('http://127.0.0.1:8080', '/dashboard')).toBe('http://127.0.0.1:8080');
+  });
+  it('keeps a reverse proxy\'s path prefix', () => {
+    expect(gatewayBase('https://example.org', '/tools/aisbf/dashboard/users')).toBe('https://example.org/tools/aisbf');
+    expect(gatewayBase('https://example.org', '/tools//dashboard/')).toBe('https://example.org/tools');
+  });
+  it('does not take a look-alike segment for the dashboard', () => {
+    expect(gatewayBase('https://example.org', '/dashboards/x/dashboard/')).toBe('https://example.org/dashboards/x');
+  });
+});
+
+describe('shell quoting', () => {
+  it('leaves plain words alone and quotes the rest so that sh reads them back', () => {
+    expect(shellQuote(TOKEN)).toBe(TOKEN);
+    expect(shellQuote('https://gw/api/v1')).toBe('https://gw/api/v1');
+    for (const v of ['a b', "it's", '$HOME `x` "q"', '{"model":"m"}', 'semi;colon', '']) {
+      expect(sh(`printf %s ${shellQuote(v)}`)).toBe(v);
+    }
+  });
+});
+
+describe('token snippets', () => {
+  const list = tokenSnippets(input);
+
+  it('one per client, each with the token and the model', () => {
+    expect(list.map((s) => s.id)).toEqual(['python', 'javascript', 'curl', 'claude-code', 'codex', 'opencode']);
+    for (const s of list) {
+      const all = s.blocks.map((b) => b.code).join('\n');
+      expect(all, s.id).toContain(TOKEN);
+      expect(all, s.id).toContain('user-rotation/fast');
+      for (const b of s.blocks) expect(b.caption, s.id).not.toBe('');
+    }
+  });
+
+  it('the OpenAI clients use the OpenAI-compatible routes', () => {
+    for (const id of ['python', 'javascript'] as const) {
+      expect(byId(list, id).blocks[0].code).toContain('"https://gw.example:8443/api/v1"');
+    }
+    expect(byId(list, 'curl').blocks[0].code).toContain('https://gw.example:8443/api/v1/chat/completions');
+  });
+
+  it('curl: sh reads back the URL, the bearer header and a JSON body naming the model', () => {
+    const code = byId(list, 'curl').blocks[0].code;
+    // The same command with `curl` replaced by a function that prints its arguments.
+    const args = sh(`curl() { for a in "$@"; do printf '%s\\n' "$a"; done; }\n${code}`).trim().split('\n');
+    expect(args[0]).toBe('https://gw.example:8443/api/v1/chat/completions');
+    expect(args).toContain(`Authorization: Bearer ${TOKEN}`);
+    const body = JSON.parse(args[args.indexOf('-d') + 1]);
+    expect(body).toEqual({ model: 'user-rotation/fast', messages: [{ role: 'user', content: 'Hello!' }] });
+  });
+
+  it('JavaScript: a module node accepts', () => {
+    const dir = fs.mkdtempSync(`${tmpdir()}/aisbf-snippet-`);
+    const file = `${dir}/snippet.mjs`;
+    fs.writeFileSync(file, byId(list, 'javascript').blocks[0].code);
+    expect(() => execFileSync(proc.execPath, ['--check', file], { stdio: 'pipe' })).not.toThrow();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('Claude Code: its variables, set as sh reads them, with the API key unset', () => {
+    const code = byId(list, 'claude-code').blocks[0].code;
+    const env = sh(`claude() { env | grep '^ANTHROPIC_' | sort; }\n${code}`, { ANTHROPIC_API_KEY: 'other' });
+    expect(env.trim().split('\n')).toEqual([
+      `ANTHROPIC_AUTH_TOKEN=${TOKEN}`,
+      'ANTHROPIC_BASE_URL=https://gw.example:8443',
+      'ANTHROPIC_DEFAULT_HAIKU_MODEL=user-rotation/fast',
+      'ANTHROPIC_MODEL=user-rotation/fast',
+    ]);
+  });
+
+  it('Codex CLI: a custom provider on the Responses API, its key from the environment', () => {
+    const [config, shell] = byId(list, 'codex').blocks;
+    expect(config.caption).toContain('~/.codex/config.toml');
+    expect(config.code.split('\n')).toEqual([
+      'model = "user-rotation/fast"',
+      'model_provider = "aisbf"',
+      '',
+      '[model_providers.aisbf]',
+      'name = "aisbf"',
+      'base_url = "https://gw.example:8443/api/v1"',
+      'wire_api = "responses"',
+      `env_key = "${KEY_ENV}"`,
+    ]);
+    expect(shell.code).toBe(`export ${KEY_ENV}=${TOKEN}\ncodex`);
+    expect(config.code).not.toContain(TOKEN); // the secret stays out of the file
+  });
+
+  it('opencode: an OpenAI-compatible provider whose key is read from the environment', () => {
+    const [config, shell] = byId(list, 'opencode').blocks;
+    const json = JSON.parse(config.code);
+    expect(json.provider.aisbf).toEqual({
+      npm: '@ai-sdk/openai-compatible',
+      name: 'aisbf',
+      options: { baseURL: 'https://gw.example:8443/api/v1', apiKey: `{env:${KEY_ENV}}` },
+      models: { 'user-rotation/fast': { name: 'user-rotation/fast' } },
+    });
+    expect(json.model).toBe('aisbf/user-rotation/fast');
+    expect(shell.code).toContain(`export ${KEY_ENV}=${TOKEN}`);
+  });
+
+  it('a model id with quotes stays one string in every language', () => {
+    const odd = tokenSnippets({ ...input, model: `it's "odd"` });
+    const curl = byId(odd, 'curl').blocks[0].code;
+    const args = sh(`curl() { for a in "$@"; do printf '%s\\n' "$a"; done; }\n${curl}`).trim().split('\n');
+    expect(JSON.parse(args[args.indexOf('-d') + 1]).model).toBe(`it's "odd"`);
+    expect(byId(odd, 'python').blocks[0].code).toContain('model="it\'s \\"odd\\"",');
+    expect(JSON.parse(byId(odd, 'opencode').blocks[0].code).model).toBe(`aisbf/it's "odd"`);
+  });
+});

@@ -118,6 +118,7 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.getByRole('button', { name: 'Create token' }).click();
     const token = await revealedToken(page);
     secrets.laptop = token;
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-token-title', 'focus moves to the new token');
 
     // The copy button puts exactly the secret on the clipboard.
     await page.getByRole('button', { name: 'Copy token' }).click();

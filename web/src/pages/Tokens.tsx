@@ -2,7 +2,7 @@
 // show them: the list, a new one (shown once, with ready-to-paste
 // snippets), revoking one (asked first). `path` is the collection's API
 // path: /api/user/tokens, or /api/admin/users/{username}/tokens.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   EXPIRY_OPTIONS, fieldError, formatWhen, isoMoment, tokenBody, tokenState, validateToken,
   type ApiToken, type CreatedToken, type List, type TokenField, type TokenForm,
@@ -111,6 +111,9 @@ function TokenReveal(props: { token: CreatedToken; modelsPath: string; onDone: (
   const [models, setModels] = useState<string[] | null>(null);
   const [model, setModel] = useState('');
   const [client, setClient] = useState<Snippet['id']>('python');
+  // Keyboard and screen reader users start at the new token.
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => title.current?.focus(), [props.token.id]);
   useEffect(() => {
     let live = true;
     api<List<{ id: string }>>('GET', props.modelsPath).then(
@@ -135,7 +138,7 @@ function TokenReveal(props: { token: CreatedToken; modelsPath: string; onDone: (
 
   return (
     <section class="card token-reveal" aria-labelledby="new-token-title">
-      <h2 id="new-token-title">New token “{props.token.description || props.token.id}”</h2>
+      <h2 id="new-token-title" ref={title} tabIndex={-1}>New token “{props.token.description || props.token.id}”</h2>
       <Alert kind="success">
         Copy it now: this is the only time it is shown. The gateway keeps only a hash of it.
       </Alert>

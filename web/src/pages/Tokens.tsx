@@ -170,7 +170,7 @@ export function TokenManager(props: {
   path: string; // the tokens collection
   modelsPath: string; // the models the token's user may use, for the snippets
   idPrefix: string; // keeps the form's ids apart from the page's
-  owner?: string; // "pat's": said in the texts when not the caller's own
+  owner?: string; // the tokens' user, named in the texts when not the caller
 }) {
   const session = useSession();
   const [load, reload] = useLoad(() => api<List<ApiToken>>('GET', props.path));
@@ -178,7 +178,7 @@ export function TokenManager(props: {
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
-  const whose = props.owner ? `${props.owner} ` : 'your ';
+  const whose = props.owner ? `${props.owner}’s` : 'Your';
 
   const revoke = async () => {
     if (!revoking) return;
@@ -216,7 +216,7 @@ export function TokenManager(props: {
         {load.state === 'loading' && <Loading label="Loading the tokens…" />}
         {load.state === 'error' && <Alert>The tokens could not be loaded: {load.message}</Alert>}
         {load.state === 'ready' && tokens.length === 0 && (
-          <Empty title={`No tokens yet`}>
+          <Empty title="No tokens yet">
             A token lets a program (an SDK, curl, Claude Code, Codex…) use the gateway as {props.owner ?? 'you'}.
             Create one above.
           </Empty>
@@ -224,7 +224,7 @@ export function TokenManager(props: {
         {tokens.length > 0 && (
           <div class="table-wrap">
             <table class="table stack-table">
-              <caption class="visually-hidden">{`${whose}API tokens`}</caption>
+              <caption class="visually-hidden">{`${whose} API tokens`}</caption>
               <thead>
                 <tr>
                   <th scope="col">Name</th>

@@ -334,7 +334,7 @@ function UserDetail(props: { username: string }) {
 
       <TokenManager path={`${userPath(user.username)}/tokens`}
         modelsPath={`/api/u/${encodeURIComponent(user.username)}/models`}
-        idPrefix="user-token" owner={`${user.username}’s`} />
+        idPrefix="user-token" owner={user.username} />
 
       <section class="card danger-zone" aria-labelledby="delete-title">
         <h2 id="delete-title">Delete the user</h2>

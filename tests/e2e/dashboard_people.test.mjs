@@ -31,6 +31,9 @@ async function flushUsage(s) {
   assert.ok(r.status === 200 || r.status === 204, r.text);
 }
 
+// Which element has the focus: its id.
+const focusedId = (page) => page.evaluate(() => document.activeElement?.id ?? '');
+
 // The new token's secret as the page shows it, once.
 async function revealedToken(page) {
   const shown = page.getByTestId('new-token');
@@ -129,14 +132,14 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     const code = () => page.locator('.code-block pre').allInnerTexts().then((t) => t.join('\n'));
     assert.match(await code(), new RegExp(`base_url="${s.url}/api/v1", api_key="${token}"`));
     assert.match(await code(), /model="mock\/mock-model"/);
-    await page.getByLabel('With').selectOption({ label: 'curl' });
+    await page.getByLabel('With', { exact: true }).selectOption({ label: 'curl' });
     assert.match(await code(), new RegExp(`${s.url}/api/v1/chat/completions`));
-    await page.getByLabel('With').selectOption({ label: 'Claude Code' });
+    await page.getByLabel('With', { exact: true }).selectOption({ label: 'Claude Code' });
     assert.match(await code(), new RegExp(`export ANTHROPIC_BASE_URL=${s.url}\\n`));
     assert.match(await code(), new RegExp(`export ANTHROPIC_AUTH_TOKEN=${token}`));
-    await page.getByLabel('With').selectOption({ label: 'Codex CLI' });
+    await page.getByLabel('With', { exact: true }).selectOption({ label: 'Codex CLI' });
     assert.match(await code(), /wire_api = "responses"/);
-    await page.getByLabel('With').selectOption({ label: 'opencode' });
+    await page.getByLabel('With', { exact: true }).selectOption({ label: 'opencode' });
     assert.match(await code(), /"npm": "@ai-sdk\/openai-compatible"/);
     await checkPage(page, 'user-token-created');
 
@@ -170,6 +173,7 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await revealedToken(page);
     await page.getByRole('button', { name: 'I have copied it: hide the token' }).click();
     assert.equal(await page.getByTestId('new-token').count(), 0);
+    await page.waitForFunction(() => document.activeElement?.id === 'my-token-list-title'); // the list it is in now
     await page.close();
     assert.deepEqual(errors, []);
   });
@@ -211,8 +215,11 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     assert.equal((await get(s.u('/api/user/models'), { headers: bearer(token) })).status, 200);
     await row.getByRole('button', { name: /Revoke/ }).click();
     await page.getByRole('button', { name: 'Revoke token' }).click();
+    // Said once the list is the new one; the rows stay shown meanwhile.
     await page.getByText(/Revoked “robin ci”/).waitFor();
+    await page.getByRole('row').filter({ hasText: 'robin laptop' }).waitFor();
     assert.equal(await page.getByRole('row').filter({ hasText: 'robin ci' }).count(), 0);
+    await page.waitForFunction(() => document.activeElement?.id === 'my-token-message');
     assert.equal(await page.getByTestId('new-token').count(), 0, 'a revoked token is not shown any more');
     assert.equal((await get(s.u('/api/user/models'), { headers: bearer(token) })).status, 401);
 
@@ -248,6 +255,12 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.goto(s.u('/dashboard/users?user=robin'));
     await heading(page, 'robin');
 
+    // A token made here stays shown through the writes below: the page
+    // reloads the user in place, it does not go back to "Loading…".
+    await fill(page, { Name: 'robin spare' });
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const spare = await revealedToken(page);
+
     // A password reset: checked, asked, and robin must change it again.
     await fill(page, { 'New password': 'short' });
     await page.getByRole('button', { name: 'Reset password…' }).click();
@@ -256,6 +269,8 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.getByRole('button', { name: 'Reset password…' }).click();
     await page.getByRole('button', { name: 'Reset password', exact: true }).click();
     await page.getByText(/password is reset/).waitFor();
+    assert.equal(await focusedId(page), 'user-message', 'focus on what was done');
+    assert.equal(await revealedToken(page), spare, 'the token shown once is still there');
     const relogin = await login(s.url, 'robin', 'robins-reset-pass');
     assert.equal(relogin.res.status, 200, relogin.res.text);
     assert.equal(relogin.res.json().user.must_change_password, true);
@@ -266,6 +281,9 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.getByRole('button', { name: 'Disable account', exact: true }).click();
     await page.getByText(/robin is disabled/).waitFor();
     await page.locator('.page-head').getByText('Disabled').waitFor();
+    // "Disable account…", which opened the dialog, is gone: focus is on the message, not lost to <body>.
+    assert.equal(await focusedId(page), 'user-message');
+    assert.equal(await page.getByTestId('new-token').count(), 1);
     assert.equal((await get(s.u('/v1/models'), { headers: bearer(secrets.laptop) })).status, 401);
     assert.equal((await get(s.u('/api/auth/me'), { headers: relogin.headers(false) })).status, 401);
     const robinPage = await robin.newPage();
@@ -289,16 +307,30 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.getByRole('button', { name: 'Delete robin', exact: true }).click();
     await heading(page, 'Users');
     await page.getByText('Deleted the user robin').waitFor();
+    await page.getByRole('row').filter({ hasText: 'admin' }).filter({ hasText: 'you' }).waitFor(); // the list is loaded
     assert.equal(await page.getByRole('row').filter({ hasText: 'robin' }).count(), 0);
+    // Said once: the address loses ?deleted=, and a reload does not say it again.
+    assert.equal(new URL(page.url()).search, '');
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: 'admin' }).filter({ hasText: 'you' }).waitFor();
+    assert.equal(await page.getByText('Deleted the user robin').count(), 0);
     assert.equal((await get(s.u('/v1/models'), { headers: bearer(secrets.laptop) })).status, 401);
 
-    // A user that is not there.
+    // A user that is not there (the server's 404 user_not_found).
     const missing = refusedRequestLogged(page, 404);
     await page.goto(s.u('/dashboard/users?user=nobody'));
     await heading(page, 'nobody');
     await page.getByText('There is no user named nobody.').waitFor();
     await missing;
     dropExpected(errors, 404);
+
+    // A name no user can have is not even asked for.
+    const asked = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/admin/users/')) asked.push(r.url()); });
+    await page.goto(s.u('/dashboard/users?user=Robin%20Hood'));
+    await heading(page, 'Robin Hood');
+    await page.getByText('There is no user named Robin Hood.').waitFor();
+    assert.deepEqual(asked, []);
     await page.close();
     assert.deepEqual(errors, []);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  endOfDay, fieldError, fieldMessage, formatCost, formatWhen, tokenBody, tokenState, usagePath, usageWindows,
-  validateNewUser, validateToken, type ApiToken, type TokenForm,
+  endOfDay, fieldError, fieldMessage, formatCost, formatWhen, isNoSuchUser, tokenBody, tokenState, usagePath,
+  usageWindows, validateNewUser, validateToken, type ApiToken, type TokenForm,
 } from './accounts';
 import { ApiError } from './api';
 import { hasErrors } from './validation';
@@ -90,6 +90,15 @@ describe('the server\'s errors beside the fields', () => {
     });
     expect(fieldError(dup, ['username'])).toBeNull();
     expect(fieldError(err(409, 'mine', 'own_account', null), ['username'], 'username')).toBeNull();
+  });
+});
+
+describe('no such user', () => {
+  it('is told by the status and code, whatever the message says', () => {
+    expect(isNoSuchUser(new ApiError(404, 'anything at all', 'user_not_found', null, null))).toBe(true);
+    expect(isNoSuchUser(new ApiError(404, "no user named 'x'", 'not_found', null, null))).toBe(false);
+    expect(isNoSuchUser(new ApiError(503, "no user named 'x'", 'store_unavailable', null, null))).toBe(false);
+    expect(isNoSuchUser(new Error("no user named 'x'"))).toBe(false);
   });
 });
 

@@ -185,6 +185,12 @@ export function fieldError<K extends string>(
   return null;
 }
 
+// A user the server says is not there (GET /api/admin/users/{name}: 404
+// user_not_found), told by status and code, not by the message's words.
+export function isNoSuchUser(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404 && err.code === 'user_not_found';
+}
+
 // --- times and usage as shown
 
 // A past or future moment relative to now: "just now", "5 min ago", "in 30

@@ -1,7 +1,8 @@
 // API tokens of one user, as the "My tokens" page and an admin's user page
 // show them: the list, a new one (shown once, with ready-to-paste
 // snippets), revoking one (asked first). `path` is the collection's API
-// path: /api/user/tokens, or /api/admin/users/{username}/tokens.
+// path: /api/user/tokens, or /api/admin/users/{username}/tokens. The list
+// reloads in place (useLoad keeps the rows shown) after each change.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   EXPIRY_OPTIONS, fieldError, formatWhen, isoMoment, tokenBody, tokenState, validateToken,
@@ -11,9 +12,10 @@ import { api } from '../api';
 import {
   Alert, ConfirmDialog, CopyButton, Empty, errorText, Field, Loading, SelectField,
 } from '../components';
+import { useFocusLater } from '../focus';
 import { useSession } from '../session';
 import { gatewayBase, MODEL_PLACEHOLDER, tokenSnippets, type Snippet } from '../snippets';
-import { useLoad } from '../useLoad';
+import { isBusy, useLoad } from '../useLoad';
 import { hasErrors, type FieldErrors } from '../validation';
 
 const TOKEN_FIELDS: readonly TokenField[] = ['description', 'expiry', 'date'];
@@ -66,6 +68,7 @@ function NewTokenForm(props: { idPrefix: string; path: string; onCreated: (t: Cr
       if (onField) {
         const field: TokenField = onField.field === 'expires_at' ? 'date' : onField.field === 'expires_in' ? 'expiry' : onField.field;
         setErrors({ [field]: onField.message });
+        document.getElementById(id(field))?.focus();
       } else {
         setFailure(errorText(err));
       }
@@ -173,23 +176,32 @@ export function TokenManager(props: {
   owner?: string; // the tokens' user, named in the texts when not the caller
 }) {
   const session = useSession();
+  const focusLater = useFocusLater();
   const [load, reload] = useLoad(() => api<List<ApiToken>>('GET', props.path));
   const [created, setCreated] = useState<CreatedToken | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const whose = props.owner ? `${props.owner}’s` : 'Your';
+  const listTitle = `${props.idPrefix}-list-title`;
+  const messageId = `${props.idPrefix}-message`;
 
+  // Said once the list shows the token revoked; focus goes to what is said
+  // (the row's button that opened the dialog is gone).
   const revoke = async () => {
     if (!revoking) return;
     setBusy(true);
     try {
       await api('DELETE', `${props.path}/${encodeURIComponent(revoking.id)}`);
-      setMessage({ kind: 'success', text: `Revoked “${revoking.description || revoking.id}”: it is refused from now on.` });
       if (created?.id === revoking.id) setCreated(null);
-      reload();
+      await reload();
+      setMessage({ kind: 'success', text: `Revoked “${revoking.description || revoking.id}”: it is refused from now on.` });
+      focusLater(messageId);
     } catch (err) {
-      if (!session.intercept(err)) setMessage({ kind: 'error', text: `Revoking failed: ${errorText(err)}` });
+      if (!session.intercept(err)) {
+        setMessage({ kind: 'error', text: `Revoking failed: ${errorText(err)}` });
+        focusLater(messageId);
+      }
     } finally {
       setBusy(false);
       setRevoking(null);
@@ -200,19 +212,21 @@ export function TokenManager(props: {
   return (
     <>
       {created && (
-        <TokenReveal token={created} modelsPath={props.modelsPath} onDone={() => setCreated(null)} />
+        <TokenReveal token={created} modelsPath={props.modelsPath}
+          onDone={() => { setCreated(null); focusLater(listTitle); }} />
       )}
       <section class="card" aria-labelledby={`${props.idPrefix}-new-title`}>
         <h2 id={`${props.idPrefix}-new-title`}>New token</h2>
         <NewTokenForm idPrefix={props.idPrefix} path={props.path}
           onCreated={(t) => { setMessage(null); setCreated(t); reload(); }} />
       </section>
-      <section class="card" aria-labelledby={`${props.idPrefix}-list-title`}>
+      <section class="card" aria-labelledby={listTitle} aria-busy={isBusy(load)}>
         <div class="section-head">
-          <h2 id={`${props.idPrefix}-list-title`}>Tokens</h2>
-          <button type="button" class="button button-small" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+          {/* Focused when the new token is hidden: it is in this list now. */}
+          <h2 id={listTitle} tabIndex={-1}>Tokens</h2>
+          <button type="button" class="button button-small" onClick={reload} disabled={isBusy(load)}>Refresh</button>
         </div>
-        {message && <Alert kind={message.kind}>{message.text}</Alert>}
+        {message && <div id={messageId} tabIndex={-1}><Alert kind={message.kind}>{message.text}</Alert></div>}
         {load.state === 'loading' && <Loading label="Loading the tokens…" />}
         {load.state === 'error' && <Alert>The tokens could not be loaded: {load.message}</Alert>}
         {load.state === 'ready' && tokens.length === 0 && (

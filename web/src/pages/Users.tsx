@@ -1,19 +1,22 @@
 // /dashboard/users (admins): every user, a new one, and one user's page
 // (/dashboard/users?user=NAME): role, disable/enable, a password reset,
 // their usage, their tokens, deletion. What the server refuses (the last
-// active admin; an admin's own account) is shown as it says it.
-import { useState } from 'preact/hooks';
+// active admin; an admin's own account) is shown as it says it. A write
+// reloads the user in place (useLoad keeps what is shown), then says so
+// and moves focus to what it says.
+import { useEffect, useState } from 'preact/hooks';
 import {
-  fieldError, formatCost, formatCount, usagePath, usageWindows, validateNewUser,
-  validatePassword, type List, type NewUserField, type UsageReport, type User,
+  fieldError, fieldMessage, formatCost, formatCount, isNoSuchUser, usagePath, usageWindows, USERNAME_PATTERN,
+  validateNewUser, validatePassword, type List, type NewUserField, type UsageReport, type User,
 } from '../accounts';
 import { api, ApiError, type Role } from '../api';
 import {
   Alert, ConfirmDialog, Empty, errorText, Field, Link, Loading, PageTitle, SelectField,
 } from '../components';
+import { useFocusLater } from '../focus';
 import { navigate, useLocation } from '../navigation';
 import { useSession } from '../session';
-import { useLoad } from '../useLoad';
+import { isBusy, useLoad } from '../useLoad';
 import { hasErrors, type FieldErrors } from '../validation';
 import { TokenManager, When } from './Tokens';
 import './people.css';
@@ -103,25 +106,39 @@ function NewUserForm(props: { onCreated: (u: User) => void }) {
   );
 }
 
+// ?deleted=NAME (set by a deletion) is said once: the parameter leaves the
+// address at once, so that going back or reloading does not say it again.
+function useOnceParam(name: string, value: string | null): string | null {
+  const [kept] = useState(value);
+  useEffect(() => {
+    if (value === null) return;
+    const url = new URL(location.href);
+    url.searchParams.delete(name);
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }, []);
+  return kept;
+}
+
 function UserList(props: { deleted: string | null }) {
   const { me } = useSession();
   const [load, reload] = useLoad(() => api<List<User>>('GET', '/api/admin/users'));
   const [created, setCreated] = useState<string | null>(null);
+  const deleted = useOnceParam('deleted', props.deleted);
   const users = load.state === 'ready' ? [...load.data.data].sort((a, b) => a.username.localeCompare(b.username)) : [];
   return (
     <>
       <div class="page-head">
         <PageTitle>Users</PageTitle>
-        <button type="button" class="button" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+        <button type="button" class="button" onClick={reload} disabled={isBusy(load)}>Refresh</button>
       </div>
       <p class="lead">Who may use the gateway and the dashboard, their role, their API tokens and their usage.</p>
-      {props.deleted && <Alert kind="success">Deleted the user {props.deleted}, their tokens and their namespace.</Alert>}
+      {deleted && <Alert kind="success">Deleted the user {deleted}, their tokens and their namespace.</Alert>}
       {created && (
         <Alert kind="success">
           Created {created}. <Link to={userPage(created)}>Open {created}’s page</Link> to give them an API token.
         </Alert>
       )}
-      <section class="card" aria-labelledby="users-title">
+      <section class="card" aria-labelledby="users-title" aria-busy={isBusy(load)}>
         <h2 id="users-title">All users</h2>
         {load.state === 'loading' && <Loading label="Loading the users…" />}
         {load.state === 'error' && <Alert>The users could not be loaded: {load.message}</Alert>}
@@ -174,7 +191,7 @@ function Usage(props: { username: string }) {
     <section class="card" aria-labelledby="usage-title">
       <div class="section-head">
         <h2 id="usage-title">Usage</h2>
-        <button type="button" class="button button-small" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+        <button type="button" class="button button-small" onClick={reload} disabled={isBusy(load)}>Refresh</button>
       </div>
       {load.state === 'loading' && <Loading label="Loading the usage…" />}
       {load.state === 'error' && <Alert>The usage could not be loaded: {load.message}</Alert>}
@@ -210,8 +227,21 @@ function Usage(props: { username: string }) {
 
 type Ask = null | 'role' | 'disable' | 'password' | 'delete';
 
+const MESSAGE_ID = 'user-message';
+
+function NoSuchUser(props: { username: string }) {
+  return (
+    <>
+      <Link to="/users" class="back-link">← All users</Link>
+      <PageTitle>{props.username}</PageTitle>
+      <Alert>There is no user named {props.username}.</Alert>
+    </>
+  );
+}
+
 function UserDetail(props: { username: string }) {
   const session = useSession();
+  const focusLater = useFocusLater();
   const self = session.me.user === props.username;
   const [load, reload] = useLoad(() => api<User>('GET', userPath(props.username)));
   const [role, setRole] = useState<Role | ''>('');
@@ -222,13 +252,16 @@ function UserDetail(props: { username: string }) {
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
 
   const back = <Link to="/users" class="back-link">← All users</Link>;
+  // Only the first load shows this: a reload after a write keeps the page
+  // (and the token shown once, the focused control) in place.
   if (load.state === 'loading') return <>{back}<PageTitle>{props.username}</PageTitle><Loading label="Loading the user…" /></>;
   if (load.state === 'error') {
+    if (isNoSuchUser(load.error)) return <NoSuchUser username={props.username} />;
     return (
       <>
         {back}
         <PageTitle>{props.username}</PageTitle>
-        <Alert>{load.message.startsWith('no user named') ? `There is no user named ${props.username}.` : `The user could not be loaded: ${load.message}`}</Alert>
+        <Alert>The user could not be loaded: {load.message}</Alert>
       </>
     );
   }
@@ -236,19 +269,27 @@ function UserDetail(props: { username: string }) {
   const chosenRole: Role = role || user.role;
 
   // One write; the server's refusal (its message: the last admin, one's own
-  // account…) shown as it gives it.
+  // account…) shown as it gives it. Done is said once the page shows the
+  // user as the write left them; focus goes to what is said (the button
+  // that opened the dialog may be gone: Disable becomes Enable).
   const write = async (what: () => Promise<unknown>, done: string, after?: () => void) => {
     setBusy(true);
     setMessage(null);
     try {
       await what();
-      setMessage({ kind: 'success', text: done });
+      await reload();
       after?.();
-      reload();
+      setMessage({ kind: 'success', text: done });
+      focusLater(MESSAGE_ID);
     } catch (err) {
       if (session.intercept(err)) return;
-      if (err instanceof ApiError && err.param === 'password') setPasswordError(errorText(err));
-      else setMessage({ kind: 'error', text: `The server refused: ${errorText(err)}` });
+      if (err instanceof ApiError && err.param === 'password') {
+        setPasswordError(fieldMessage(err.message));
+        focusLater('reset-password');
+      } else {
+        setMessage({ kind: 'error', text: `The server refused: ${errorText(err)}` });
+        focusLater(MESSAGE_ID);
+      }
     } finally {
       setBusy(false);
       setAsk(null);
@@ -269,7 +310,10 @@ function UserDetail(props: { username: string }) {
       await api('DELETE', userPath(user.username));
       navigate(`/users?deleted=${encodeURIComponent(user.username)}`);
     } catch (err) {
-      if (!session.intercept(err)) setMessage({ kind: 'error', text: `The server refused: ${errorText(err)}` });
+      if (!session.intercept(err)) {
+        setMessage({ kind: 'error', text: `The server refused: ${errorText(err)}` });
+        focusLater(MESSAGE_ID);
+      }
       setBusy(false);
       setAsk(null);
     }
@@ -288,7 +332,7 @@ function UserDetail(props: { username: string }) {
         <div><dt>Last sign-in</dt><dd><When at={user.last_login} /></dd></div>
         <div><dt>Private endpoints</dt><dd>{user.allow_private_endpoints ? 'Allowed' : 'Not allowed'}</dd></div>
       </dl>
-      {message && <Alert kind={message.kind}>{message.text}</Alert>}
+      {message && <div id={MESSAGE_ID} tabIndex={-1}><Alert kind={message.kind}>{message.text}</Alert></div>}
 
       <section class="card" aria-labelledby="access-title">
         <h2 id="access-title">Role and access</h2>
@@ -378,13 +422,19 @@ function UserDetail(props: { username: string }) {
   );
 }
 
+function OneUser(props: { username: string }) {
+  // A name no user can have is not asked for (the server would say 404 too).
+  if (!USERNAME_PATTERN.test(props.username)) return <NoSuchUser username={props.username} />;
+  return <UserDetail username={props.username} />;
+}
+
 export function Users() {
   const { search } = useLocation();
   const params = new URLSearchParams(search);
   const selected = params.get('user');
   return (
     <main id="main" class="page">
-      {selected ? <UserDetail key={selected} username={selected} /> : <UserList key={search} deleted={params.get('deleted')} />}
+      {selected ? <OneUser key={selected} username={selected} /> : <UserList key={search} deleted={params.get('deleted')} />}
     </main>
   );
 }

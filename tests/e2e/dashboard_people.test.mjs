@@ -128,19 +128,25 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     await page.getByRole('button', { name: 'Copied', exact: true }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
 
-    // Snippets: the origin, the right routes, a model robin may use.
-    const code = () => page.locator('.code-block pre').allInnerTexts().then((t) => t.join('\n'));
-    assert.match(await code(), new RegExp(`base_url="${s.url}/api/v1", api_key="${token}"`));
+    // Snippets: the origin, the right routes, a model robin may use. The
+    // token is in one line only, the export; every snippet reads it back.
+    const blocks = () => page.locator('.code-block pre').allInnerTexts();
+    const code = () => blocks().then((t) => t.join('\n'));
+    const withToken = async () => (await blocks()).filter((b) => b.includes(token));
+    assert.deepEqual(await withToken(), [`export AISBF_API_KEY=${token}`]);
+    assert.match(await code(), new RegExp(`base_url="${s.url}/api/v1", api_key=os\\.environ\\["AISBF_API_KEY"\\]`));
     assert.match(await code(), /model="mock\/mock-model"/);
     await page.getByLabel('With', { exact: true }).selectOption({ label: 'curl' });
     assert.match(await code(), new RegExp(`${s.url}/api/v1/chat/completions`));
+    assert.match(await code(), /-H "Authorization: Bearer \$AISBF_API_KEY"/);
     await page.getByLabel('With', { exact: true }).selectOption({ label: 'Claude Code' });
     assert.match(await code(), new RegExp(`export ANTHROPIC_BASE_URL=${s.url}\\n`));
-    assert.match(await code(), new RegExp(`export ANTHROPIC_AUTH_TOKEN=${token}`));
+    assert.match(await code(), /export ANTHROPIC_AUTH_TOKEN="\$AISBF_API_KEY"/);
     await page.getByLabel('With', { exact: true }).selectOption({ label: 'Codex CLI' });
     assert.match(await code(), /wire_api = "responses"/);
     await page.getByLabel('With', { exact: true }).selectOption({ label: 'opencode' });
     assert.match(await code(), /"npm": "@ai-sdk\/openai-compatible"/);
+    assert.deepEqual(await withToken(), [`export AISBF_API_KEY=${token}`]);
     await checkPage(page, 'user-token-created');
 
     // It works: the model list, and a chat as the snippets send it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayBase, KEY_ENV, shellQuote, tokenSnippets, type Snippet } from './snippets';
+import { gatewayBase, KEY_ENV, keyExport, shellQuote, tokenSnippets, type Snippet } from './snippets';
 
 // The snippets are run where they can be: sh reads the shell ones back,
 // node checks the JavaScript. Node's modules, typed only as far as used
@@ -10,6 +10,7 @@ const { execFileSync } = (await node('node:child_process')) as {
 };
 const fs = (await node('node:fs')) as {
   mkdtempSync(prefix: string): string;
+  mkdirSync(dir: string, opts: object): void;
   writeFileSync(file: string, text: string): void;
   rmSync(dir: string, opts: object): void;
 };
@@ -17,10 +18,58 @@ const { tmpdir } = (await node('node:os')) as { tmpdir(): string };
 const proc = (globalThis as unknown as { process: { execPath: string; env: Record<string, string | undefined> } }).process;
 
 const TOKEN = 'aisbf_0123456789abcdefABCDEF';
-const input = { base: 'https://gw.example:8443', token: TOKEN, model: 'user-rotation/fast' };
+const input = { base: 'https://gw.example:8443', model: 'user-rotation/fast' };
 const byId = (list: Snippet[], id: Snippet['id']) => list.find((s) => s.id === id)!;
 const sh = (script: string, env: Record<string, string> = {}) =>
   execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: proc.env.PATH ?? '', ...env } });
+// The key line, then a snippet, in one shell: as a user pastes them.
+const withKey = (code: string, token = TOKEN) => `${keyExport(token)}\n${code}`;
+// curl replaced by a function that prints its arguments, one a line.
+const curlArgs = (script: string) =>
+  sh(`curl() { for a in "$@"; do printf '%s\\n' "$a"; done; }\n${script}`).trim().split('\n');
+const hasPython = (() => {
+  try {
+    execFileSync('python3', ['--version'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+// A scratch directory with a stand-in `openai` package (for node and for
+// python) that prints what the client was given and asked, as JSON.
+function fakeOpenAI(): string {
+  const dir = fs.mkdtempSync(`${tmpdir()}/aisbf-snippet-`);
+  fs.mkdirSync(`${dir}/node_modules/openai`, { recursive: true });
+  fs.writeFileSync(`${dir}/node_modules/openai/package.json`, '{"name":"openai","type":"module","main":"index.js"}');
+  fs.writeFileSync(`${dir}/node_modules/openai/index.js`, [
+    'export default class OpenAI {',
+    '  constructor(opts) {',
+    '    this.chat = { completions: { create: async (req) => {',
+    '      console.log(JSON.stringify({ base: opts.baseURL, key: opts.apiKey, model: req.model }));',
+    "      return { choices: [{ message: { content: 'hi' } }] };",
+    '    } } };',
+    '  }',
+    '}',
+  ].join('\n'));
+  fs.mkdirSync(`${dir}/py/openai`, { recursive: true });
+  fs.writeFileSync(`${dir}/py/openai/__init__.py`, [
+    'import json',
+    'class _R:',
+    '    def __init__(self): self.choices = [type("C", (), {"message": type("M", (), {"content": "hi"})()})()]',
+    'class _Completions:',
+    '    def __init__(self, o): self.o = o',
+    '    def create(self, model, messages):',
+    '        print(json.dumps({"base": self.o["base_url"], "key": self.o["api_key"], "model": model}, separators=(",", ":")))',
+    '        return _R()',
+    'class OpenAI:',
+    '    def __init__(self, base_url, api_key):',
+    '        self.chat = type("Chat", (), {})()',
+    '        self.chat.completions = _Completions({"base_url": base_url, "api_key": api_key})',
+  ].join('\n'));
+  return dir;
+}
+
 
 describe('the gateway base URL', () => {
   it('is the origin for /dashboard/…', () => {
@@ -46,14 +95,24 @@ describe('shell quoting', () => {
   });
 });
 
+describe('the key line', () => {
+  it('is the only place of the token, and sh reads the token back from it', () => {
+    for (const token of [TOKEN, "odd 'token' $HOME"]) {
+      expect(sh(`${keyExport(token)}\nprintf %s "$${KEY_ENV}"`)).toBe(token);
+    }
+    expect(keyExport(TOKEN)).toBe(`export ${KEY_ENV}=${TOKEN}`);
+  });
+});
+
 describe('token snippets', () => {
   const list = tokenSnippets(input);
 
-  it('one per client, each with the token and the model', () => {
+  it('one per client, each with the model and none with the token: they read $AISBF_API_KEY', () => {
     expect(list.map((s) => s.id)).toEqual(['python', 'javascript', 'curl', 'claude-code', 'codex', 'opencode']);
     for (const s of list) {
       const all = s.blocks.map((b) => b.code).join('\n');
-      expect(all, s.id).toContain(TOKEN);
+      expect(all, s.id).not.toContain('aisbf_');
+      expect(all, s.id).toContain(KEY_ENV);
       expect(all, s.id).toContain('user-rotation/fast');
       for (const b of s.blocks) expect(b.caption, s.id).not.toBe('');
     }
@@ -66,27 +125,47 @@ describe('token snippets', () => {
     expect(byId(list, 'curl').blocks[0].code).toContain('https://gw.example:8443/api/v1/chat/completions');
   });
 
-  it('curl: sh reads back the URL, the bearer header and a JSON body naming the model', () => {
-    const code = byId(list, 'curl').blocks[0].code;
-    // The same command with `curl` replaced by a function that prints its arguments.
-    const args = sh(`curl() { for a in "$@"; do printf '%s\\n' "$a"; done; }\n${code}`).trim().split('\n');
+  it('curl: sh reads back the URL, the bearer header from the key line and a JSON body naming the model', () => {
+    const args = curlArgs(withKey(byId(list, 'curl').blocks[0].code));
     expect(args[0]).toBe('https://gw.example:8443/api/v1/chat/completions');
     expect(args).toContain(`Authorization: Bearer ${TOKEN}`);
     const body = JSON.parse(args[args.indexOf('-d') + 1]);
     expect(body).toEqual({ model: 'user-rotation/fast', messages: [{ role: 'user', content: 'Hello!' }] });
   });
 
-  it('JavaScript: a module node accepts', () => {
-    const dir = fs.mkdtempSync(`${tmpdir()}/aisbf-snippet-`);
-    const file = `${dir}/snippet.mjs`;
-    fs.writeFileSync(file, byId(list, 'javascript').blocks[0].code);
-    expect(() => execFileSync(proc.execPath, ['--check', file], { stdio: 'pipe' })).not.toThrow();
-    fs.rmSync(dir, { recursive: true });
+  it('JavaScript: node runs it (a stand-in openai package) with the key from the environment', () => {
+    const dir = fakeOpenAI();
+    try {
+      fs.writeFileSync(`${dir}/snippet.mjs`, byId(list, 'javascript').blocks[0].code);
+      const out = execFileSync(proc.execPath, [`${dir}/snippet.mjs`], {
+        encoding: 'utf8', stdio: 'pipe', env: { PATH: proc.env.PATH ?? '', [KEY_ENV]: TOKEN },
+      });
+      expect(out.trim().split('\n')).toEqual([
+        JSON.stringify({ base: 'https://gw.example:8443/api/v1', key: TOKEN, model: 'user-rotation/fast' }), 'hi',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
-  it('Claude Code: its variables, set as sh reads them, with the API key unset', () => {
+  it.skipIf(!hasPython)('Python: python3 runs it (a stand-in openai module) with the key from the environment', () => {
+    const dir = fakeOpenAI();
+    try {
+      fs.writeFileSync(`${dir}/snippet.py`, byId(list, 'python').blocks[0].code);
+      const out = execFileSync('python3', [`${dir}/snippet.py`], {
+        encoding: 'utf8', stdio: 'pipe', env: { PATH: proc.env.PATH ?? '', PYTHONPATH: `${dir}/py`, [KEY_ENV]: TOKEN },
+      });
+      expect(out.trim().split('\n')).toEqual([
+        JSON.stringify({ base: 'https://gw.example:8443/api/v1', key: TOKEN, model: 'user-rotation/fast' }), 'hi',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('Claude Code: its variables, set as sh reads them (the token from the key line), with the API key unset', () => {
     const code = byId(list, 'claude-code').blocks[0].code;
-    const env = sh(`claude() { env | grep '^ANTHROPIC_' | sort; }\n${code}`, { ANTHROPIC_API_KEY: 'other' });
+    const env = sh(`claude() { env | grep '^ANTHROPIC_' | sort; }\n${withKey(code)}`, { ANTHROPIC_API_KEY: 'other' });
     expect(env.trim().split('\n')).toEqual([
       `ANTHROPIC_AUTH_TOKEN=${TOKEN}`,
       'ANTHROPIC_BASE_URL=https://gw.example:8443',
@@ -108,8 +187,8 @@ describe('token snippets', () => {
       'wire_api = "responses"',
       `env_key = "${KEY_ENV}"`,
     ]);
-    expect(shell.code).toBe(`export ${KEY_ENV}=${TOKEN}\ncodex`);
-    expect(config.code).not.toContain(TOKEN); // the secret stays out of the file
+    expect(shell.code).toBe('codex');
+    expect(shell.caption).toContain(KEY_ENV);
   });
 
   it('opencode: an OpenAI-compatible provider whose key is read from the environment', () => {
@@ -122,13 +201,12 @@ describe('token snippets', () => {
       models: { 'user-rotation/fast': { name: 'user-rotation/fast' } },
     });
     expect(json.model).toBe('aisbf/user-rotation/fast');
-    expect(shell.code).toContain(`export ${KEY_ENV}=${TOKEN}`);
+    expect(shell.code).toBe('opencode');
   });
 
   it('a model id with quotes stays one string in every language', () => {
     const odd = tokenSnippets({ ...input, model: `it's "odd"` });
-    const curl = byId(odd, 'curl').blocks[0].code;
-    const args = sh(`curl() { for a in "$@"; do printf '%s\\n' "$a"; done; }\n${curl}`).trim().split('\n');
+    const args = curlArgs(withKey(byId(odd, 'curl').blocks[0].code));
     expect(JSON.parse(args[args.indexOf('-d') + 1]).model).toBe(`it's "odd"`);
     expect(byId(odd, 'python').blocks[0].code).toContain('model="it\'s \\"odd\\"",');
     expect(JSON.parse(byId(odd, 'opencode').blocks[0].code).model).toBe(`aisbf/it's "odd"`);

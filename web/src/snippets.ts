@@ -2,6 +2,11 @@
 // JavaScript), curl, Claude Code, Codex CLI and opencode, each pointed at
 // this gateway. Pure, tested in snippets.test.ts.
 //
+// The secret is in one line only, `export AISBF_API_KEY=…` (keyExport),
+// shown once beside the token; every snippet reads it from the environment,
+// so none of them puts it into a source file, a config file or the shell's
+// history twice, and a snippet copied later still works.
+//
 // Which route each uses: a user token on the OpenAI-compatible routes
 // (/api/v1/…) resolves model ids in its user's namespace (the global models
 // and their own user-provider/…, user-rotation/…, user-autoselect/… ids),
@@ -41,6 +46,11 @@ export function shellQuote(value: string): string {
 // A string literal in Python, JavaScript or TOML (a JSON string is one in each).
 const lit = (value: string) => JSON.stringify(value);
 
+// The one line that holds the secret, for the shell the clients run in.
+export function keyExport(token: string): string {
+  return `export ${KEY_ENV}=${shellQuote(token)}`;
+}
+
 export interface SnippetBlock {
   caption: string; // what to do with it: "In a shell", "~/.codex/config.toml"
   code: string;
@@ -54,11 +64,11 @@ export interface Snippet {
 
 export interface SnippetInput {
   base: string; // gatewayBase()
-  token: string;
   model: string; // a model id the token's user may use
 }
 
-export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
+// Each reads the key from $AISBF_API_KEY (keyExport): none holds the token.
+export function tokenSnippets({ base, model }: SnippetInput): Snippet[] {
   const openaiBase = `${base}/api/v1`;
   const chatBody = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello!' }] });
   return [
@@ -66,11 +76,13 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
       id: 'python',
       title: 'OpenAI SDK (Python)',
       blocks: [{
-        caption: 'pip install openai, then:',
+        caption: `pip install openai; run with ${KEY_ENV} set:`,
         code: [
+          'import os',
+          '',
           'from openai import OpenAI',
           '',
-          `client = OpenAI(base_url=${lit(openaiBase)}, api_key=${lit(token)})`,
+          `client = OpenAI(base_url=${lit(openaiBase)}, api_key=os.environ[${lit(KEY_ENV)}])`,
           'reply = client.chat.completions.create(',
           `    model=${lit(model)},`,
           '    messages=[{"role": "user", "content": "Hello!"}],',
@@ -83,11 +95,11 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
       id: 'javascript',
       title: 'OpenAI SDK (JavaScript)',
       blocks: [{
-        caption: 'npm install openai, then (an ES module):',
+        caption: `npm install openai; an ES module, run with ${KEY_ENV} set:`,
         code: [
           "import OpenAI from 'openai';",
           '',
-          `const client = new OpenAI({ baseURL: ${lit(openaiBase)}, apiKey: ${lit(token)} });`,
+          `const client = new OpenAI({ baseURL: ${lit(openaiBase)}, apiKey: process.env.${KEY_ENV} });`,
           'const reply = await client.chat.completions.create({',
           `  model: ${lit(model)},`,
           "  messages: [{ role: 'user', content: 'Hello!' }],",
@@ -100,10 +112,10 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
       id: 'curl',
       title: 'curl',
       blocks: [{
-        caption: 'In a shell:',
+        caption: `In the shell where ${KEY_ENV} is set:`,
         code: [
           `curl ${shellQuote(`${openaiBase}/chat/completions`)} \\`,
-          `  -H ${shellQuote(`Authorization: Bearer ${token}`)} \\`,
+          `  -H "Authorization: Bearer $${KEY_ENV}" \\`,
           "  -H 'Content-Type: application/json' \\",
           `  -d ${shellQuote(chatBody)}`,
         ].join('\n'),
@@ -113,10 +125,10 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
       id: 'claude-code',
       title: 'Claude Code',
       blocks: [{
-        caption: 'In the shell you start claude from (or under "env" in ~/.claude/settings.json):',
+        caption: `In the shell where ${KEY_ENV} is set:`,
         code: [
           `export ANTHROPIC_BASE_URL=${shellQuote(base)}`,
-          `export ANTHROPIC_AUTH_TOKEN=${shellQuote(token)}`,
+          `export ANTHROPIC_AUTH_TOKEN="$${KEY_ENV}"`,
           'unset ANTHROPIC_API_KEY  # when set, Claude Code sends it instead',
           `export ANTHROPIC_MODEL=${shellQuote(model)}`,
           `export ANTHROPIC_DEFAULT_HAIKU_MODEL=${shellQuote(model)}  # its small background tasks`,
@@ -141,7 +153,7 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
             `env_key = ${lit(KEY_ENV)}`,
           ].join('\n'),
         },
-        { caption: 'In the shell you start codex from:', code: `export ${KEY_ENV}=${shellQuote(token)}\ncodex` },
+        { caption: `Then, in the shell where ${KEY_ENV} is set:`, code: 'codex' },
       ],
     },
     {
@@ -163,7 +175,7 @@ export function tokenSnippets({ base, token, model }: SnippetInput): Snippet[] {
             model: `${PROVIDER_ID}/${model}`,
           }, null, 2),
         },
-        { caption: 'In the shell you start opencode from:', code: `export ${KEY_ENV}=${shellQuote(token)}\nopencode` },
+        { caption: `Then, in the shell where ${KEY_ENV} is set:`, code: 'opencode' },
       ],
     },
   ];

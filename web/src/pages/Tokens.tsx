@@ -14,7 +14,7 @@ import {
 } from '../components';
 import { useFocusLater } from '../focus';
 import { useSession } from '../session';
-import { gatewayBase, MODEL_PLACEHOLDER, tokenSnippets, type Snippet } from '../snippets';
+import { gatewayBase, keyExport, KEY_ENV, MODEL_PLACEHOLDER, tokenSnippets, type Snippet } from '../snippets';
 import { isBusy, useLoad } from '../useLoad';
 import { hasErrors, type FieldErrors } from '../validation';
 
@@ -133,7 +133,6 @@ function TokenReveal(props: { token: CreatedToken; modelsPath: string; onDone: (
 
   const snippets = tokenSnippets({
     base: gatewayBase(location.origin, location.pathname),
-    token: props.token.token,
     model: model || MODEL_PLACEHOLDER,
   });
   const shown = snippets.find((s) => s.id === client) ?? snippets[0];
@@ -150,6 +149,11 @@ function TokenReveal(props: { token: CreatedToken; modelsPath: string; onDone: (
         <CopyButton text={props.token.token} label="Copy token" />
       </div>
       <h3>Use it</h3>
+      <p>
+        Put it in the environment of the shell your programs start from: this line holds the token, every snippet
+        below reads it from <code>{KEY_ENV}</code>.
+      </p>
+      <CodeBlock caption="In your shell:" code={keyExport(props.token.token)} copyLabel="Copy the line" />
       <div class="snippet-choice">
         <SelectField id="snippet-client" label="With" value={client}
           options={snippets.map((s) => ({ value: s.id, label: s.title }))}

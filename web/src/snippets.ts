@@ -29,12 +29,11 @@ export const KEY_ENV = 'AISBF_API_KEY';
 export const PROVIDER_ID = 'aisbf';
 export const MODEL_PLACEHOLDER = 'MODEL_ID';
 
-// The gateway's root URL as the browser reaches it: the origin and any
-// path prefix the dashboard is served under (a reverse proxy's subpath).
-export function gatewayBase(origin: string, pathname: string): string {
-  const m = /^(.*?)\/dashboard(?:\/|$)/.exec(pathname);
-  const prefix = m ? m[1].replace(/\/+$/, '') : '';
-  return `${origin.replace(/\/+$/, '')}${prefix}`;
+// The gateway's root URL as the browser reaches it: the origin and the
+// path prefix a reverse proxy serves aisbf under (routes.ts PREFIX, from
+// the trusted X-Forwarded-Prefix; "" at the root).
+export function gatewayBase(origin: string, prefix: string): string {
+  return `${origin.replace(/\/+$/, '')}${prefix.replace(/\/+$/, '')}`;
 }
 
 // A word for POSIX sh: single-quoted unless it is plainly safe.

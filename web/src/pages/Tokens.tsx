@@ -13,6 +13,7 @@ import {
   Alert, ConfirmDialog, CopyButton, Empty, errorText, Field, Loading, SelectField,
 } from '../components';
 import { useFocusLater } from '../focus';
+import { PREFIX } from '../routes';
 import { useSession } from '../session';
 import { gatewayBase, keyExport, KEY_ENV, MODEL_PLACEHOLDER, tokenSnippets, type Snippet } from '../snippets';
 import { isBusy, useLoad } from '../useLoad';
@@ -132,7 +133,7 @@ function TokenReveal(props: { token: CreatedToken; modelsPath: string; onDone: (
   }, [props.modelsPath]);
 
   const snippets = tokenSnippets({
-    base: gatewayBase(location.origin, location.pathname),
+    base: gatewayBase(location.origin, PREFIX),
     model: model || MODEL_PLACEHOLDER,
   });
   const shown = snippets.find((s) => s.id === client) ?? snippets[0];

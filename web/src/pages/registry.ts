@@ -1,12 +1,14 @@
 // Each page's component, by the id routes.ts gives it. A Record over PageId:
 // a page listed in PAGES without a component here does not compile. The
-// login page is the app's own (shown while nobody is signed in).
+// login page is the app's own (shown while nobody is signed in). The
+// overview and the account pages come with the app; every other page is
+// fetched when first opened (lazyPage), so that the overview stays small.
 import type { ComponentType } from 'preact';
 import type { PageId } from '../routes';
 import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
-import { ResponseCache } from './ResponseCache';
+import { lazyPage } from './lazy';
 // providers pages:
 
 // rotations and autoselect pages:
@@ -14,13 +16,11 @@ import { ResponseCache } from './ResponseCache';
 // analytics pages:
 
 // users, tokens, settings, prompts, condensation, rate limits, tor pages:
-import { MyTokens } from './MyTokens';
-import { Users } from './Users';
 
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
-  'response-cache': ResponseCache,
+  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
@@ -30,7 +30,7 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
-  users: Users,
-  'user-tokens': MyTokens,
+  users: lazyPage(() => import('./Users').then((m) => m.Users)),
+  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 
 };

@@ -36,7 +36,8 @@ endforeach()
 
 # e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.
 # e2e.dashboard* (Chromium: pages checked in both themes and at 375 px,
-# their suites bounded by 110 s each) get a longer backstop, as the soak does.
+# each suite bounded by its own timeout) get a longer backstop, as the soak
+# does.
 if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
   file(GLOB AISBF_E2E_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/e2e/*.test.mjs)
   foreach(file ${AISBF_E2E_TESTS})

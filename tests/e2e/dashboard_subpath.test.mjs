@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startStack, get, initialAdminPassword } from './common.mjs';
+import { startStack, get, initialAdminPassword, bearer } from './common.mjs';
 import { skip as browserSkip, WIDE, watchConsole, heading, signIn, checkPage, launchBrowser } from './browser.mjs';
 import { NGINX, startNginx } from './nginx.mjs';
 
@@ -97,6 +97,17 @@ describe('dashboard behind nginx on a subpath', { skip, timeout: 90000 }, () => 
     await page.goto(site.u('/dashboard/profile'));
     await heading(page, 'Profile');
     await page.getByText('Administrator').waitFor();
+
+    // A new token's snippets point at the gateway under the prefix, and work there.
+    await page.goto(site.u('/dashboard/user/tokens'));
+    await heading(page, 'My tokens');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('behind nginx');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByTestId('new-token').innerText()).trim();
+    const code = (await page.locator('.code-block pre').allInnerTexts()).join('\n');
+    assert.ok(code.includes(`base_url="${nginx.url}/gw/api/v1"`), code);
+    const models = await get(`${nginx.url}/gw/api/v1/models`, { headers: bearer(token) });
+    assert.equal(models.status, 200, models.text);
 
     assert.deepEqual(outside, [], 'every request stayed under /gw/');
     await context.close();

@@ -46,6 +46,8 @@ export const PAGES = [
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },
+  { id: 'user-tokens', path: '/user/tokens', title: 'My tokens', nav: 'My namespace' },
 
 ] as const satisfies readonly PageDef[];
 

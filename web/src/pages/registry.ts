@@ -30,5 +30,7 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  users: lazyPage(() => import('./Users').then((m) => m.Users)),
+  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 
 };

@@ -1,14 +1,15 @@
 // Each page's component, by the id routes.ts gives it. A Record over PageId:
 // a page listed in PAGES without a component here does not compile. The
-// login page is the app's own (shown while nobody is signed in).
+// login page is the app's own (shown while nobody is signed in). The
+// overview and the account pages come with the app; every other page is
+// fetched when first opened (lazyPage), so that the overview stays small.
 import type { ComponentType } from 'preact';
 import type { PageId } from '../routes';
 import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
-import { ResponseCache } from './ResponseCache';
+import { lazyPage } from './lazy';
 // providers pages:
-import { AdminProviders, UserProviders } from './Providers';
 
 // rotations and autoselect pages:
 
@@ -19,17 +20,19 @@ import { AdminProviders, UserProviders } from './Providers';
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
-  'response-cache': ResponseCache,
+  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
-  providers: AdminProviders,
-  'user-providers': UserProviders,
+  providers: lazyPage(() => import('./Providers').then((m) => m.AdminProviders)),
+  'user-providers': lazyPage(() => import('./Providers').then((m) => m.UserProviders)),
 
   // rotations and autoselect pages:
 
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  users: lazyPage(() => import('./Users').then((m) => m.Users)),
+  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 
 };

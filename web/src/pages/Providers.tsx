@@ -7,7 +7,7 @@ import { api, ApiError } from '../api';
 import { Alert, ConfirmDialog, Empty, errorText, Loading, PageTitle } from '../components';
 import { ADMIN_SCOPE, isMasked, providerUrl, USER_SCOPE, type Entry, type PresetInfo, type ProviderScope } from '../providers';
 import { useSession } from '../session';
-import { useLoad } from '../useLoad';
+import { isBusy, useLoad } from '../useLoad';
 import { ProviderEditor } from './ProviderEditor';
 
 type Editing = { id: string | null; entry: Entry } | null; // id null: a new provider
@@ -89,8 +89,8 @@ export function ProvidersPage(props: { scope: ProviderScope; title: string; lead
     setBusy(true);
     try {
       await api('DELETE', providerUrl(scope, deleting));
+      await reload(); // "deleted" once the list shown is without it
       setMessage({ kind: 'success', text: `Deleted provider ${deleting}.` });
-      reload();
     } catch (err) {
       if (session.intercept(err)) return;
       const why = err instanceof ApiError && err.status === 409 ? `${deleting} is still in use: ${err.message}` : errorText(err);
@@ -109,7 +109,7 @@ export function ProvidersPage(props: { scope: ProviderScope; title: string; lead
       <main id="main" class="page">
         <ProviderEditor scope={scope} id={editing.id} entry={editing.entry} presets={presetList}
           takenIds={Object.keys(providers)}
-          onDone={(text) => { setEditing(null); setMessage({ kind: 'success', text }); reload(); }}
+          onDone={async (text) => { await reload(); setEditing(null); setMessage({ kind: 'success', text }); }}
           onCancel={() => setEditing(null)} />
       </main>
     );
@@ -120,7 +120,7 @@ export function ProvidersPage(props: { scope: ProviderScope; title: string; lead
       <div class="page-head">
         <PageTitle>{props.title}</PageTitle>
         <div class="actions">
-          <button type="button" class="button" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+          <button type="button" class="button" onClick={reload} disabled={isBusy(load)}>Refresh</button>
           <button type="button" class="button button-primary" onClick={() => { setMessage(null); setEditing({ id: null, entry: {} }); }}>
             Add a provider
           </button>

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/anthropic/models_json.hpp"
+#include "api/provider_model_json.hpp"
 #include "core/model_id.hpp"
 
 namespace aisbf::api {
@@ -43,16 +44,7 @@ json::object fetched_entry(const ProviderConfig& provider, const ProviderModel& 
   o["provider"] = provider.id;
   o["provider_type"] = provider.type;
   o["source"] = "provider";  // listed by the provider itself, not configured
-  if (!model.display_name.empty()) o["name"] = model.display_name;
-  if (model.context_size) o["context_size"] = *model.context_size;
-  if (model.max_output_tokens) o["max_output_tokens"] = *model.max_output_tokens;
-  if (model.prompt_price || model.completion_price) {
-    json::object pricing;
-    if (model.prompt_price) pricing["prompt"] = *model.prompt_price;
-    if (model.completion_price) pricing["completion"] = *model.completion_price;
-    o["pricing"] = std::move(pricing);
-  }
-  if (!model.capabilities.empty()) o["capabilities"] = string_array(model.capabilities);
+  add_provider_model_facts(o, model);
   return o;
 }
 

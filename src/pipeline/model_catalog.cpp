@@ -1,11 +1,13 @@
 #include "pipeline/model_catalog.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/log_text.hpp"
 #include "http/endpoint.hpp"
+#include "pipeline/provider_probe.hpp"
 #include "pipeline/upstream_target.hpp"
 #include "providers/registry.hpp"
 
@@ -25,37 +27,42 @@ Timeouts list_timeouts() {
   return t;
 }
 
-// `in_flight` points at the call while it runs, so that stop() can cancel it.
-boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch(http::UpstreamPool& pool,
-                                                                   const ProviderConfig& provider,
-                                                                   const ProviderAdapter& adapter,
-                                                                   http::UpstreamCall*& in_flight) {
+}  // namespace
+
+boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch_provider_models(http::UpstreamPool& pool,
+                                                                                   const ProviderConfig& provider,
+                                                                                   const Timeouts& timeouts,
+                                                                                   http::UpstreamCall*& in_flight,
+                                                                                   std::size_t max_bytes) {
+  const ProviderAdapter* adapter = find_provider_adapter(provider.type, provider.api);
+  if (adapter == nullptr) {
+    co_return make_error(ErrorKind::unsupported, fmt::format("provider type '{}' is not built yet", provider.type));
+  }
   UpstreamTarget target = upstream_target(provider, nullptr, {});
   auto endpoint = http::parse_endpoint(target.endpoint);
-  if (!endpoint) co_return make_error(ErrorKind::internal, "endpoint is not an http(s) URL");
+  if (!endpoint) co_return make_error(ErrorKind::invalid_request, "endpoint is not an http(s) URL");
+  if (provider.public_addresses_only) endpoint = http::with_public_only(std::move(*endpoint));
   http::OutgoingRequest request;
   request.method = "GET";
-  request.target = endpoint->base_path + adapter.models_path(target);
-  request.headers = adapter.auth_headers(target);
+  request.target = endpoint->base_path + adapter->models_path(target);
+  request.headers = adapter->auth_headers(target);
   request.headers.emplace_back("Accept", "application/json");
   request.headers.emplace_back("Accept-Encoding", "identity");
   request.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
-  http::UpstreamCall call(pool, *endpoint, list_timeouts(), provider.id);
+  http::UpstreamCall call(pool, *endpoint, timeouts, provider.id);
   in_flight = &call;
   std::optional<GatewayError> failed = co_await call.start(request);
   Expected<std::string> body = std::string();
   if (failed) {
     body = std::move(*failed);
   } else {
-    body = co_await call.read_all(kMaxListBytes);
+    body = co_await call.read_all(max_bytes);
   }
   in_flight = nullptr;
   if (!body) co_return body.take_error();
-  if (call.status() != 200) co_return adapter.classify_error(call.status(), *body, target);
-  co_return adapter.decode_models(*body);
+  if (call.status() != 200) co_return adapter->classify_error(call.status(), *body, target);
+  co_return adapter->decode_models(*body);
 }
-
-}  // namespace
 
 bool should_fetch_models(const ProviderConfig& provider) {
   if (find_provider_adapter(provider.type, provider.api) == nullptr) return false;
@@ -81,7 +88,7 @@ boost::asio::awaitable<void> ModelCatalog::refresh(http::UpstreamPool& pool, con
       next->erase(provider.id);
       continue;
     }
-    auto models = co_await fetch(pool, provider, *find_provider_adapter(provider.type, provider.api), in_flight_);
+    auto models = co_await fetch_provider_models(pool, provider, list_timeouts(), in_flight_, kMaxListBytes);
     if (models) {
       (*next)[provider.id] = std::move(*models);
     } else {

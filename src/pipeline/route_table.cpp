@@ -14,6 +14,7 @@
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
 #include "pipeline/routes_dashboard.hpp"
+#include "pipeline/routes_providers.hpp"
 #include "pipeline/user_routes.hpp"
 #include "pipeline/routes_accounts.hpp"
 #include "pipeline/tokenize_route.hpp"
@@ -281,6 +282,9 @@ const Route kRoutes[] = {
     {{"admin_condensation_get", kGet, "/api/admin/condensation", kAdmin}, &admin_config::get_condensation},
     {{"admin_condensation_put", kPut, "/api/admin/condensation", kAdmin, Format::openai_chat, Body::json, true},
      &admin_config::put_condensation},
+    // The provider form's templates (routes_providers.hpp): under /api/admin, yet
+    // any caller may read them, since users create providers of their own.
+    {{"provider_presets", kGet, "/api/admin/provider-presets", kToken}, &provider_routes::presets},
 
     // --- accounts: dashboard login and sessions, users, API tokens (routes_accounts.hpp)
     {{"auth_login", kPost, "/api/auth/login", AuthPolicy::public_route, Format::openai_chat, Body::json, true},
@@ -350,6 +354,15 @@ const Route kRoutes[] = {
      &user_routes::doc_put<DocKind::provider>},
     {{"user_provider", kDelete, "/api/user/providers/{id}", kUser, Format::openai_chat, Body::json_if_sent, true},
      &user_routes::doc_delete<DocKind::provider>},
+    // Test connection and fetch models (routes_providers.hpp); a POST may carry an unsaved draft.
+    {{"user_provider_test", kPost, "/api/user/providers/{id}/test", kUser, Format::openai_chat, Body::json_if_sent,
+      true},
+     &provider_routes::user_test},
+    {{"user_provider_upstream_models", kGet, "/api/user/providers/{id}/upstream-models", kUser},
+     &provider_routes::user_upstream_models},
+    {{"user_provider_upstream_models", kPost, "/api/user/providers/{id}/upstream-models", kUser, Format::openai_chat,
+      Body::json_if_sent, true},
+     &provider_routes::user_upstream_models},
     {{"user_rotation", kGet, "/api/user/rotations/{id}", kUser}, &user_routes::doc_get<DocKind::rotation>},
     {{"user_rotation", kPut, "/api/user/rotations/{id}", kUser, Format::openai_chat, Body::json, true},
      &user_routes::doc_put<DocKind::rotation>},
@@ -406,6 +419,14 @@ const Route kRoutes[] = {
     {{"admin_provider_delete", kDelete, "/api/admin/providers/{id}", kAdmin, Format::openai_chat, Body::json_if_sent,
       true},
      &delete_entry<kProvider>},
+    {{"admin_provider_test", kPost, "/api/admin/providers/{id}/test", kAdmin, Format::openai_chat, Body::json_if_sent,
+      true},
+     &provider_routes::admin_test},
+    {{"admin_provider_upstream_models", kGet, "/api/admin/providers/{id}/upstream-models", kAdmin},
+     &provider_routes::admin_upstream_models},
+    {{"admin_provider_upstream_models", kPost, "/api/admin/providers/{id}/upstream-models", kAdmin,
+      Format::openai_chat, Body::json_if_sent, true},
+     &provider_routes::admin_upstream_models},
     {{"admin_rotation_get", kGet, "/api/admin/rotations/{id}", kAdmin}, &get_entry<kRotation>},
     {{"admin_rotation_put", kPut, "/api/admin/rotations/{id}", kAdmin, Format::openai_chat, Body::json, true},
      &put_entry<kRotation>},

@@ -10,6 +10,7 @@
 #include "config/config_documents.hpp"
 #include "config/prompt_files.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/provider_key_guard.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/route_table.hpp"
 
@@ -87,6 +88,10 @@ Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::valu
   auto documents = read_documents(app, answer);
   if (!documents) return answer;
   const json::object* stored = find_entry(*documents, kind, id);
+  if (kind == EntryKind::provider && sent.is_object()) {
+    if (auto e = masked_key_elsewhere(sent.get_object(), stored, entry_path(kind, id)))
+      return error_answer(std::move(*e));
+  }
   const json::value stored_value = stored ? json::value(*stored) : json::value();
   if (auto e = api::restore_masked(sent, stored ? &stored_value : nullptr, entry_path(kind, id)))
     return error_answer(make_error(ErrorKind::invalid_request, e->message, "masked_value", e->path));

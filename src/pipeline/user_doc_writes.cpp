@@ -16,6 +16,7 @@
 #include "http/endpoint.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/db_pool.hpp"
+#include "pipeline/provider_key_guard.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/upstream_target.hpp"
 #include "pipeline/user_routes.hpp"
@@ -75,7 +76,12 @@ std::optional<GatewayError> first_error(const std::vector<Diagnostic>& diagnosti
 // value must be sent), as the admin routes do (api::restore_masked). It
 // was matched by position among the document's keys, and an unmatched mask
 // was stored as the key.
+// A provider's masked key is kept only while the entry goes where it went
+// (provider_key_guard.hpp).
 std::optional<GatewayError> keep_masked_keys(json::object& doc, const routing::UserDoc* old) {
+  if (old != nullptr && old->kind == DocKind::provider) {
+    if (auto e = masked_key_elsewhere(doc, &old->value)) return e;
+  }
   json::value sent = std::move(doc);
   const json::value stored = old != nullptr ? json::value(old->value) : json::value();
   std::optional<api::RestoreError> refused = api::restore_masked(sent, old != nullptr ? &stored : nullptr, "");

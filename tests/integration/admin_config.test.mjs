@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   AISBF_BIN, startStack, startGateway, request, post, chatBody, assertError, mockProvider, streamRequest,
-  contentOf, runCli, gatewayEnv, MOCK_MODELS, delay,
+  contentOf, runCli, gatewayEnv, MOCK_MODELS, MOCK_KEY, delay,
 } from './harness.mjs';
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -274,8 +274,9 @@ describe('admin config API', { timeout: 120000 }, () => {
         timeoutMs: 30000,
         onEvent: () => {
           if (put) return;
-          // The mock provider now points at a port nothing listens on.
-          put = api(s, 'PUT', '/api/admin/providers/mock', { ...original, endpoint: 'http://127.0.0.1:9/v1' })
+          // The mock provider now points at a port nothing listens on (another
+          // endpoint: its key is given again, a masked one would be refused).
+          put = api(s, 'PUT', '/api/admin/providers/mock', { ...original, endpoint: 'http://127.0.0.1:9/v1', api_key: MOCK_KEY })
             .then((r) => { order.push('put'); return r; });
         },
       });
@@ -288,8 +289,16 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.match(contentOf(res.events), /You said: slow/);
     const moved = await chatVia(s, 'mock');
     assert.equal(moved.status, 502, moved.text);
-    // The masked key sent back restores the mock's own key.
-    assert.equal((await api(s, 'PUT', '/api/admin/providers/mock', original)).status, 200);
+    // Back at the mock's endpoint the saved key is the one for port 9: the
+    // masked key read before the move stands for nothing there any more.
+    const masked = await api(s, 'PUT', '/api/admin/providers/mock', original);
+    assertError(masked, 400, 'masked_value');
+    assert.equal(masked.json().error.param, 'providers.mock.api_key');
+    assert.equal((await api(s, 'PUT', '/api/admin/providers/mock', { ...original, api_key: MOCK_KEY })).status, 200);
+    assert.equal((await chatVia(s, 'mock')).status, 200);
+    // Now unchanged, the masked key keeps the stored one.
+    const shown = (await api(s, 'GET', '/api/admin/providers/mock')).json().provider;
+    assert.equal((await api(s, 'PUT', '/api/admin/providers/mock', { ...shown, name: 'Mock again' })).status, 200);
     assert.equal((await chatVia(s, 'mock')).status, 200);
   });
 

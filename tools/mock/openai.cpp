@@ -51,6 +51,9 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
   return true;
 }
 
+// A key containing this is refused with the key itself in the message.
+constexpr std::string_view kEchoKeyFault = "fault-echo-key";
+
 // Masks a key like OpenAI does: "sk-ab***wxyz".
 std::string incorrect_key_message(std::string_view key) {
   std::string m = "Incorrect API key provided: ";
@@ -75,6 +78,12 @@ bool authorized(const ApiContext& ctx, std::string_view header, std::string_view
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (token.empty()) {
     set_error(plan, 401, kNoKey, "invalid_request_error");
+    return false;
+  }
+  if (token.find(kEchoKeyFault) != std::string_view::npos) {
+    // A careless upstream: the key verbatim in its refusal (README, "Key faults").
+    set_error(plan, 401, "Incorrect API key provided: " + std::string(token) + ".", "invalid_request_error", {},
+              "invalid_api_key");
     return false;
   }
   if (ctx.api_keys.empty()) return true;

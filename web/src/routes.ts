@@ -40,6 +40,8 @@ export const PAGES = [
   { id: 'change-password', path: '/change-password', title: 'Change password' },
   { id: 'login', path: '/login', title: 'Sign in', public: true },
   // providers pages:
+  { id: 'providers', path: '/providers', title: 'Providers', admin: true, nav: 'Configure' },
+  { id: 'user-providers', path: '/user/providers', title: 'My providers', nav: 'My namespace', navTitle: 'My providers' },
 
   // rotations and autoselect pages:
 

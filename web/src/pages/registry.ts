@@ -24,6 +24,8 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
+  providers: lazyPage(() => import('./Providers').then((m) => m.AdminProviders)),
+  'user-providers': lazyPage(() => import('./Providers').then((m) => m.UserProviders)),
 
   // rotations and autoselect pages:
 

@@ -1,0 +1,43 @@
+// A provider entry sent back with its key masked (as a GET showed it) asks
+// "keep the stored key" (api::restore_masked puts it back). That holds only
+// while the entry still goes where the key was saved for: the same effective
+// endpoint origin (scheme, host, port, after the preset's or the type's
+// default) and the same type, preset, api and api_version. Otherwise the
+// masked key is refused (400 masked_value, naming the key's field) and the
+// real key must be entered again, so that a caller who can edit an entry (a
+// leaked session or token) cannot send the stored key to a host of theirs.
+// Used by the admin's and a user's saves and by the provider probes'
+// drafts (routes_providers.hpp). Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "core/gateway_error.hpp"
+
+namespace aisbf {
+
+// Where an entry's requests go, as far as its key is concerned.
+struct ProviderDestination {
+  std::string origin;  // "https://host:port" (host lowercased); the raw URL when it is no http(s) one
+  std::string type;
+  std::string preset;  // the preset in effect (`type` naming one, else `preset` with type openai)
+  std::string api;     // "chat" unless set ("responses" for codex)
+  std::string api_version;
+  bool operator==(const ProviderDestination&) const = default;
+};
+
+ProviderDestination provider_destination(const boost::json::object& entry);
+
+// The refusal when `sent` carries a masked secret while its destination
+// differs from `stored`'s (null `stored`: a new entry, nothing to keep;
+// restore_masked refuses such a mask itself). `path`: the entry's JSON path
+// in its file ("providers.mock"; empty for a user's document or a draft),
+// prefixed to the error's param.
+std::optional<GatewayError> masked_key_elsewhere(const boost::json::object& sent, const boost::json::object* stored,
+                                                 std::string_view path = {});
+
+}  // namespace aisbf

@@ -33,6 +33,7 @@ export const PAGES = [
   // rotations and autoselect pages:
 
   // analytics pages:
+  { id: 'analytics', path: '/analytics', title: 'Analytics', admin: true, nav: 'Monitor' },
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 

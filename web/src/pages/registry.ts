@@ -12,6 +12,7 @@ import { ResponseCache } from './ResponseCache';
 // rotations and autoselect pages:
 
 // analytics pages:
+import { Analytics } from './Analytics';
 
 // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
@@ -26,6 +27,7 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // rotations and autoselect pages:
 
   // analytics pages:
+  analytics: Analytics,
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 

@@ -25,7 +25,9 @@ TEST(UsageLatency, BucketsAreUpperBoundInclusive) {
   // Every bound names its column, and the bounds rise.
   for (std::size_t i = 0; i < kLatencyBoundsMs.size(); ++i) {
     EXPECT_EQ(kLatencyColumns[i], "lat_le_" + std::to_string(kLatencyBoundsMs[i]));
-    if (i > 0) EXPECT_LT(kLatencyBoundsMs[i - 1], kLatencyBoundsMs[i]);
+    if (i > 0) {
+      EXPECT_LT(kLatencyBoundsMs[i - 1], kLatencyBoundsMs[i]);
+    }
   }
   EXPECT_EQ(kLatencyColumns.back(), "lat_over");
 }

@@ -34,7 +34,9 @@ export function makeChart(el: HTMLElement, data: ChartData, opts: ChartOptions):
       width: spark ? 1.5 : 2,
       fill: spark && i === 0 ? `${palette.series[0]}22` : undefined,
       spanGaps: false,
-      points: { show: !spark && data.x.length <= 60, size: 5 },
+      // Latencies and rates have gaps (no request, no value): a lone value
+      // between two gaps is a point, not a line, so points are drawn.
+      points: { show: !spark && (data.x.length <= 60 || data.unit === 'ms' || data.unit === 'percent'), size: 5 },
       value: (_u: uPlot, v: number | null) => formatValue(data.unit, v),
     })),
   ];

@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxFilterBytes = 256;
 constexpr store::UnixMs kDayMs = 86'400'000;
+constexpr store::UnixMs kHourMs = 3'600'000;
 
 // Reads exactly `n` digits at `p`.
 bool digits(std::string_view s, std::size_t& p, std::size_t n, unsigned& out) {
@@ -86,6 +87,7 @@ std::optional<store::UnixMs> parse_iso(std::string_view s) {
 }
 
 std::optional<store::UsageBucket> bucket_of(std::string_view v) {
+  if (v == "minute") return store::UsageBucket::minute;
   if (v == "hour") return store::UsageBucket::hour;
   if (v == "day") return store::UsageBucket::day;
   return std::nullopt;
@@ -114,6 +116,14 @@ boost::json::object totals_json(const store::UsageTotals& t, boost::json::object
     o["cost"] = nullptr;
   }
   o["unpriced_requests"] = t.unpriced_requests;
+  o["errors"] = t.errors;
+  // No request: null, as cost.
+  auto percentile = [&](double q) -> boost::json::value {
+    if (auto ms = store::latency_percentile(t.latency, q)) return *ms;
+    return nullptr;
+  };
+  o["latency_p50_ms"] = percentile(0.5);
+  o["latency_p95_ms"] = percentile(0.95);
   return o;
 }
 
@@ -187,7 +197,7 @@ ParsedUsageRequest parse_usage_request(std::string_view target, store::UnixMs no
     } else if (key == "bucket") {
       auto b = bucket_of(value);
       if (!b) {
-        out.error = bad(key, "'bucket' must be hour or day");
+        out.error = bad(key, "'bucket' must be minute, hour or day");
         return out;
       }
       req.query.bucket = *b;
@@ -215,10 +225,19 @@ ParsedUsageRequest parse_usage_request(std::string_view target, store::UnixMs no
       return out;
     }
   }
+  const bool minutes = req.query.bucket == store::UsageBucket::minute;
   req.query.to_ms = to.value_or(now_ms);
-  req.query.from_ms = from.value_or(req.query.to_ms - kDayMs);
+  req.query.from_ms = from.value_or(req.query.to_ms - (minutes ? kHourMs : kDayMs));
   if (req.query.from_ms >= req.query.to_ms) {
     out.error = bad(from ? "from" : "to", "'from' must be before 'to'");
+    return out;
+  }
+  // Minutes are read from the raw rows: a bounded range keeps that cheap.
+  if (minutes && req.query.to_ms - req.query.from_ms > kMaxMinuteRangeMs) {
+    out.error = bad("bucket", fmt::format("'bucket=minute' covers at most {} hours (this range is {:.1f} hours): "
+                                          "use bucket=hour, or a shorter range",
+                                          kMaxMinuteRangeMs / kHourMs,
+                                          static_cast<double>(req.query.to_ms - req.query.from_ms) / kHourMs));
     return out;
   }
   out.request = std::move(req);

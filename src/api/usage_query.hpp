@@ -11,6 +11,9 @@
 
 namespace aisbf::api {
 
+// The longest range bucket=minute reads (from the raw rows): 6 hours.
+inline constexpr store::UnixMs kMaxMinuteRangeMs = 6 * 3'600'000;
+
 struct UsageRequest {
   store::UsageQuery query;
   bool csv = false;
@@ -23,10 +26,11 @@ struct UsageParamError {
 
 // `target`: the request target (path and query). from/to: ISO 8601 (a
 // date, or a date and time with Z or an offset) or unix seconds; default
-// the 24 h before `now_ms`. bucket=hour|day, group_by=user|provider|model|
-// rotation|token, filters user, provider, model, rotation, token (each at
-// most 256 bytes), format=json|csv. An unknown or repeated parameter is an
-// error too.
+// the 24 h before `now_ms` (the hour before with bucket=minute).
+// bucket=minute|hour|day (minute: a range of at most kMaxMinuteRangeMs,
+// else an error naming `bucket`), group_by=user|provider|model|rotation|
+// token, filters user, provider, model, rotation, token (each at most 256
+// bytes), format=json|csv. An unknown or repeated parameter is an error too.
 struct ParsedUsageRequest {
   std::optional<UsageRequest> request;
   std::optional<UsageParamError> error;
@@ -40,7 +44,10 @@ std::optional<store::UnixMs> parse_usage_time(std::string_view text);
 std::string iso8601_utc(store::UnixMs ms);
 
 // {"from","to","totals":{…},"series":[{"t",…}],"groups":[{"key",…}],"dropped"}.
-// cost is null where no row was priced.
+// Each entry: requests, prompt_tokens, completion_tokens, cost (null where
+// no row was priced), unpriced_requests, errors, latency_p50_ms and
+// latency_p95_ms (from the histogram, store/usage_latency.hpp; null with no
+// request).
 std::string usage_report_json(const store::UsageReport& report, const store::UsageQuery& query,
                               std::uint64_t dropped);
 

@@ -66,10 +66,11 @@ TEST(UsageQuery, EveryParameter) {
 
 TEST(UsageQuery, BadParametersAreNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"/u?from=yesterday", "from"},   {"/u?to=x", "to"},
-      {"/u?bucket=week", "bucket"},    {"/u?group_by=colour", "group_by"},
-      {"/u?format=xml", "format"},     {"/u?colour=blue", "colour"},
-      {"/u?user=a&user=b", "user"},    {"/u?from=200&to=100", "from"},
+      {"/u?from=yesterday", "from"},  {"/u?to=x", "to"},
+      {"/u?bucket=week", "bucket"},   {"/u?group_by=colour", "group_by"},
+      {"/u?bucket=second", "bucket"}, {"/u?format=xml", "format"},
+      {"/u?colour=blue", "colour"},   {"/u?user=a&user=b", "user"},
+      {"/u?from=200&to=100", "from"},
   };
   for (const auto& [target, param] : cases) {
     auto p = parse_usage_request(target, kNow);
@@ -79,6 +80,51 @@ TEST(UsageQuery, BadParametersAreNamed) {
   auto long_filter = parse_usage_request("/u?model=" + std::string(257, 'a'), kNow);
   ASSERT_TRUE(long_filter.error.has_value());
   EXPECT_EQ(long_filter.error->param, "model");
+}
+
+TEST(UsageQuery, MinuteBucketsCoverAtMostSixHours) {
+  auto p = parse_usage_request("/u?bucket=minute", kNow);
+  ASSERT_TRUE(p.request.has_value()) << p.error->message;
+  EXPECT_EQ(p.request->query.bucket, store::UsageBucket::minute);
+  EXPECT_EQ(p.request->query.from_ms, kNow - 3'600'000);  // the hour before, not the day
+  EXPECT_EQ(p.request->query.to_ms, kNow);
+
+  auto six = parse_usage_request("/u?bucket=minute&from=2025-12-02T12:26:40Z", kNow);
+  ASSERT_TRUE(six.request.has_value()) << six.error->message;
+  EXPECT_EQ(six.request->query.from_ms, kNow - kMaxMinuteRangeMs);
+
+  for (const char* target : {"/u?bucket=minute&from=2025-12-02T12:26:39Z", "/u?bucket=minute&from=2025-12-01",
+                             "/u?from=2025-11-01&to=2025-12-01&bucket=minute"}) {
+    auto longer = parse_usage_request(target, kNow);
+    ASSERT_TRUE(longer.error.has_value()) << target;
+    EXPECT_EQ(longer.error->param, "bucket") << target;
+    EXPECT_NE(longer.error->message.find("at most 6 hours"), std::string::npos) << longer.error->message;
+  }
+  // An hour or day series of the same range is fine.
+  EXPECT_TRUE(parse_usage_request("/u?bucket=hour&from=2025-12-01", kNow).request.has_value());
+}
+
+TEST(UsageQuery, ReportJsonHasErrorsAndLatencyPercentiles) {
+  store::UsageReport report;
+  report.totals.requests = 4;
+  report.totals.errors = 1;
+  report.totals.latency[store::latency_bucket(50)] = 3;    // (40, 63]
+  report.totals.latency[store::latency_bucket(2000)] = 1;  // (1600, 2500]
+  store::UsageTotals quiet;                                // a bucket of rows from before schema version 8
+  quiet.requests = 2;
+  report.series.push_back({kNow, quiet});
+  store::UsageQuery q;
+  q.from_ms = kNow - 3'600'000;
+  q.to_ms = kNow;
+  auto v = boost::json::parse(usage_report_json(report, q, 0)).as_object();
+  const auto& totals = v.at("totals").as_object();
+  EXPECT_EQ(totals.at("errors"), 1);
+  EXPECT_EQ(totals.at("latency_p50_ms"), 55);    // rank 2 of 3 in (40, 63]: 40 + 23 × 2/3
+  EXPECT_EQ(totals.at("latency_p95_ms"), 2320);  // rank 3.8: 1600 + 900 × 0.8
+  const auto& empty = v.at("series").at(0).as_object();
+  EXPECT_EQ(empty.at("errors"), 0);
+  EXPECT_TRUE(empty.at("latency_p50_ms").is_null());
+  EXPECT_TRUE(empty.at("latency_p95_ms").is_null());
 }
 
 TEST(UsageQuery, ReportJson) {

@@ -172,7 +172,7 @@ constexpr std::string_view kUsageInput = R"j({
   "properties": {
     "from": {"type": "string", "description": "start: ISO 8601 (2026-12-01 or 2026-12-01T10:00:00Z) or unix seconds; default 24 h ago"},
     "to": {"type": "string", "description": "end, in the same forms; default now"},
-    "bucket": {"enum": ["hour", "day"], "description": "a time series in these steps"},
+    "bucket": {"enum": ["minute", "hour", "day"], "description": "a time series in these steps (minute: at most 6 hours)"},
     "group_by": {"enum": ["user", "provider", "model", "rotation", "token"], "description": "totals per key"},
     "user": {"type": "string"}, "provider": {"type": "string"}, "model": {"type": "string"},
     "rotation": {"type": "string"}, "token": {"type": "string"}
@@ -266,8 +266,8 @@ const Tool kTools[] = {
     {{"list_autoselect", "List autoselects", "The autoselects with the models each chooses among.", kNoArguments,
       kListOutput},
      &list_autoselect},
-    {{"get_model_info", "Model information", "One model by its id, as GET /api/v1/models/{id} shows it.",
-      kModelInput, kModelOutput},
+    {{"get_model_info", "Model information", "One model by its id, as GET /api/v1/models/{id} shows it.", kModelInput,
+      kModelOutput},
      &get_model_info},
     {{"chat_completion", "Chat completion",
       "Sends a conversation to any model id through the gateway (rotations, autoselect, caching and usage "
@@ -276,12 +276,12 @@ const Tool kTools[] = {
       kChatInput, kChatOutput, false, false, true},
      &mcp_chat_completion},
     {{"get_cache_stats", "Response cache statistics",
-      "The response cache's backend, hits, misses, hit rate, evictions, bytes and entries.", kNoArguments,
-      kCacheOutput, true, false, false, Level::fullconfig},
+      "The response cache's backend, hits, misses, hit rate, evictions, bytes and entries.", kNoArguments, kCacheOutput,
+      true, false, false, Level::fullconfig},
      &get_cache_stats},
     {{"get_usage_stats", "Usage statistics",
-      "Requests, tokens and cost over a time range (default the last 24 h), in totals, per hour or day, and per "
-      "user, provider, model, rotation or token; as GET /api/admin/usage reports them.",
+      "Requests, errors, tokens, cost and latency p50/p95 over a time range (default the last 24 h), in totals, per "
+      "minute, hour or day, and per user, provider, model, rotation or token; as GET /api/admin/usage reports them.",
       kUsageInput, kUsageOutput, true, false, false, kFull},
      &get_usage_stats},
     {{"get_provider_health", "Provider health",
@@ -316,8 +316,8 @@ const Tool kTools[] = {
     {{"delete_rotation_config", "Delete a rotation", "Removes one rotation (refused while an autoselect uses it).",
       kIdInput, kDeletedOutput, false, true, false, kFull},
      &delete_entry<kRotation>},
-    {{"get_autoselect_config", "Autoselect configuration", "One autoselect of autoselect.json.", kIdInput,
-      kEntryOutput, true, false, false, kFull},
+    {{"get_autoselect_config", "Autoselect configuration", "One autoselect of autoselect.json.", kIdInput, kEntryOutput,
+      true, false, false, kFull},
      &get_entry<kAutoselect>},
     {{"set_autoselect_config", "Set an autoselect",
       "Creates or replaces one autoselect, checked as a reload would check it.", kSetEntryInput, kEntryOutput, false,

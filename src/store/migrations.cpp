@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "store/usage_latency.hpp"
+
 namespace aisbf::store {
 
 namespace {
@@ -187,10 +189,33 @@ const Steps kVersion7 = {
     "ALTER TABLE users {ADD_COLUMN} must_change_password INTEGER NOT NULL DEFAULT 0",
 };
 
+// The usage report's errors and latency percentiles (issue 15): each
+// rollup row counts its errors (store.hpp's usage_is_error) and its requests per
+// latency bucket (usage_latency.hpp: one column per fixed bound, merged by
+// the upsert's addition like every other counter). Rollup rows from before
+// read 0 errors and an empty histogram (no percentile) until new rows add
+// to them; the raw rows keep status, error_kind and latency_ms as ever, so
+// partial edge hours and minute buckets are exact for every row. SQLite
+// adds one column per statement.
+const Steps& version_eight() {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> t;
+    for (std::string_view table : {"usage_hourly", "usage_daily"}) {
+      t.push_back(fmt::format("ALTER TABLE {} {{ADD_COLUMN}} errors BIGINT NOT NULL DEFAULT 0", table));
+      for (std::string_view column : kLatencyColumns) {
+        t.push_back(fmt::format("ALTER TABLE {} {{ADD_COLUMN}} {} BIGINT NOT NULL DEFAULT 0", table, column));
+      }
+    }
+    return t;
+  }();
+  static const Steps steps(texts.begin(), texts.end());
+  return steps;
+}
+
 // Index i holds the steps of version i + 1. Released versions are frozen:
 // a change is a new version.
 const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
-                                               &kVersion5, &kVersion6, &kVersion7};
+                                               &kVersion5, &kVersion6, &kVersion7, &version_eight()};
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "

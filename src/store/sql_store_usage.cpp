@@ -12,11 +12,13 @@
 #include <bit>
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "store/sql_store.hpp"
 #include "store/sql_upsert.hpp"
+#include "store/usage_latency.hpp"
 #include "store/usage_sql.hpp"
 
 namespace aisbf::store {
@@ -46,6 +48,18 @@ const std::string& insert_sql(std::size_t rows) {
 
 enum class RollupTable : std::uint8_t { hourly, daily };
 
+// A rollup row's columns, in the order upsert_rollup binds them: the key,
+// the sums, the errors and the latency histogram's buckets.
+std::vector<std::string_view> rollup_columns(std::string_view start) {
+  std::vector<std::string_view> columns = {start, "username", "token_id", "provider", "model", "rotation"};
+  const std::string_view sums[] = {"requests",      "prompt_tokens",      "completion_tokens",
+                                   "cached_tokens", "cache_write_tokens", "reasoning_tokens",
+                                   "cost",          "unpriced",           "errors"};
+  columns.insert(columns.end(), std::begin(sums), std::end(sums));
+  columns.insert(columns.end(), kLatencyColumns.begin(), kLatencyColumns.end());
+  return columns;
+}
+
 const std::string& upsert_sql_for(Dialect dialect, RollupTable table, std::size_t rows) {
   static const std::array<std::array<SqlTexts, 2>, 3> texts = [] {
     std::array<std::array<SqlTexts, 2>, 3> t;
@@ -54,11 +68,10 @@ const std::string& upsert_sql_for(Dialect dialect, RollupTable table, std::size_
         const std::string_view name = r == RollupTable::hourly ? "usage_hourly" : "usage_daily";
         const std::string_view start = r == RollupTable::hourly ? "hour_ms" : "day_ms";
         for (std::size_t i = 0; i < kSizes; ++i) {
-          t[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)][i] = upsert_sql(
-              d, name,
-              {start, "username", "token_id", "provider", "model", "rotation", "requests", "prompt_tokens",
-               "completion_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost", "unpriced"},
-              {start, "username", "token_id", "provider", "model", "rotation"}, UpsertMode::add, std::size_t{1} << i);
+          const std::vector<std::string_view> columns = rollup_columns(start);
+          const std::string_view keys[] = {start, "username", "token_id", "provider", "model", "rotation"};
+          t[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)][i] =
+              upsert_sql(d, name, columns, keys, UpsertMode::add, std::size_t{1} << i);
         }
       }
     }
@@ -103,8 +116,10 @@ struct RollupLess {
   }
 };
 struct RollupSums {
-  std::int64_t requests = 0, prompt = 0, completion = 0, cached = 0, cache_write = 0, reasoning = 0, unpriced = 0;
+  std::int64_t requests = 0, prompt = 0, completion = 0, cached = 0, cache_write = 0, reasoning = 0, unpriced = 0,
+               errors = 0;
   double cost = 0;
+  LatencyHistogram latency{};
 };
 // Sorted keys: concurrent batches lock rollup rows in the same order, so
 // PostgreSQL and InnoDB do not deadlock on them.
@@ -142,6 +157,8 @@ void add_to(Rollup& rollup, UnixMs start, const FittedText& t, const UsageRecord
   } else {
     s.unpriced += 1;
   }
+  if (usage_is_error(r)) s.errors += 1;
+  s.latency[latency_bucket(r.latency_ms)] += 1;
 }
 
 // Each value constructed in place (an initializer list would copy every
@@ -200,8 +217,10 @@ Result<Done> upsert_rollup(SqlConnection& conn, const Rollup& rollup, RollupTabl
     params.clear();
     for (std::size_t i = 0; i < n; ++i, ++it) {
       const auto& [k, s] = *it;
-      params.insert(params.end(), {k.start, k.username, k.token_id, k.provider, k.model, k.rotation, s.requests,
-                                   s.prompt, s.completion, s.cached, s.cache_write, s.reasoning, s.cost, s.unpriced});
+      params.insert(params.end(),
+                    {k.start, k.username, k.token_id, k.provider, k.model, k.rotation, s.requests, s.prompt,
+                     s.completion, s.cached, s.cache_write, s.reasoning, s.cost, s.unpriced, s.errors});
+      for (std::int64_t n : s.latency) params.emplace_back(std::in_place_type<std::int64_t>, n);
     }
     if (auto r = conn.exec(upsert_sql_for(conn.dialect(), table, n), params); !r) return r.error();
     left -= n;

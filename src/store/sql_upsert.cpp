@@ -20,8 +20,8 @@ std::string placeholders(std::size_t columns, std::size_t rows) {
   return out;
 }
 
-std::string upsert_sql(Dialect dialect, std::string_view table, std::initializer_list<std::string_view> columns,
-                       std::initializer_list<std::string_view> keys, UpsertMode mode, std::size_t rows) {
+std::string upsert_sql(Dialect dialect, std::string_view table, std::span<const std::string_view> columns,
+                       std::span<const std::string_view> keys, UpsertMode mode, std::size_t rows) {
   std::string sql =
       fmt::format("INSERT INTO {} ({}) VALUES {}", table, fmt::join(columns, ", "), placeholders(columns.size(), rows));
   const bool mysql = dialect == Dialect::mysql;

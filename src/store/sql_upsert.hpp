@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,13 @@ enum class UpsertMode : std::uint8_t {
 };
 
 // `rows` rows of placeholders (a multi-row VALUES list).
-std::string upsert_sql(Dialect dialect, std::string_view table, std::initializer_list<std::string_view> columns,
-                       std::initializer_list<std::string_view> keys, UpsertMode mode, std::size_t rows = 1);
+std::string upsert_sql(Dialect dialect, std::string_view table, std::span<const std::string_view> columns,
+                       std::span<const std::string_view> keys, UpsertMode mode, std::size_t rows = 1);
+inline std::string upsert_sql(Dialect dialect, std::string_view table, std::initializer_list<std::string_view> columns,
+                              std::initializer_list<std::string_view> keys, UpsertMode mode, std::size_t rows = 1) {
+  return upsert_sql(dialect, table, std::span(columns.begin(), columns.size()), std::span(keys.begin(), keys.size()),
+                    mode, rows);
+}
 
 // "(?, ?, ?), (?, ?, ?)": `rows` groups of `columns` placeholders.
 std::string placeholders(std::size_t columns, std::size_t rows);

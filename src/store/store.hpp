@@ -19,6 +19,8 @@
 #include <variant>
 #include <vector>
 
+#include "store/usage_latency.hpp"
+
 namespace aisbf::store {
 
 using UnixMs = std::int64_t;  // milliseconds since the epoch, UTC
@@ -138,6 +140,12 @@ struct UsageRecord {
   std::string autoselected_by;
 };
 
+// An error the client got: a status of 400 or more, or an error kind (a
+// stream that failed after its 200 head) on a request the client did not
+// leave: a client that left (aborted) is not an error by itself, though its
+// row names the cancelled upstream call's error kind.
+inline bool usage_is_error(const UsageRecord& r) { return r.status >= 400 || (!r.error_kind.empty() && !r.aborted); }
+
 // An embedding kept for reuse: autoselect's description vectors (issue 11),
 // so that a restarted gateway, or another instance on the same database,
 // does not embed the same descriptions again. Keyed by who embedded (the
@@ -151,7 +159,9 @@ struct StoredVector {
   UnixMs created_ms = 0;
 };
 
-enum class UsageBucket : std::uint8_t { none, hour, day };
+// minute: read from the raw rows only (no rollup); the caller bounds the
+// range (the usage routes: 6 hours).
+enum class UsageBucket : std::uint8_t { none, minute, hour, day };
 enum class UsageGroup : std::uint8_t { none, user, provider, model, rotation, token };
 
 struct UsageQuery {
@@ -167,6 +177,8 @@ struct UsageTotals {
   std::int64_t requests = 0, prompt_tokens = 0, completion_tokens = 0;
   double cost = 0;  // the sum of the known costs
   std::int64_t unpriced_requests = 0;  // rows whose cost is unknown (null)
+  std::int64_t errors = 0;             // rows usage_is_error() counts
+  LatencyHistogram latency{};          // latency_ms of every row (usage_latency.hpp)
 };
 struct UsageReport {
   UsageTotals totals;

@@ -7,36 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "store/migrations.hpp"
 #include "store/store_test_util.hpp"
+#include "store/usage_latency.hpp"
 #include "store/usage_sql.hpp"
+#include "store/usage_test_records.hpp"
 
 namespace aisbf::store::testing {
 namespace {
-
-constexpr UnixMs kMin = 60'000, kHour = 3'600'000, kDay = 86'400'000;
-constexpr UnixMs kBase = 1'699'920'000'000;  // 2023-11-14T00:00:00Z
-
-UsageRecord rec(UnixMs t, std::string user, std::string token, std::string provider, std::string model,
-                std::string rotation, std::int64_t prompt, std::int64_t completion, std::optional<double> cost) {
-  UsageRecord r;
-  r.time_ms = t;
-  r.username = std::move(user);
-  r.token_id = std::move(token);
-  r.route = "chat";
-  r.requested_model = provider + "/" + model;
-  r.provider = std::move(provider);
-  r.model = std::move(model);
-  r.rotation = std::move(rotation);
-  r.attempts = 1;
-  r.prompt_tokens = prompt;
-  r.completion_tokens = completion;
-  r.cost = cost;
-  r.latency_ms = 120;
-  r.ttfb_ms = 40;
-  r.status = 200;
-  return r;
-}
 
 std::vector<UsageRecord> fixture_records() {
   return {
@@ -47,13 +27,6 @@ std::vector<UsageRecord> fixture_records() {
       rec(kBase + kDay + 2 * kHour, "alice", "ta", "p1", "m1", "", 100, 50, 1.0),
       rec(kBase + 2 * kDay + 5 * kHour + 59 * kMin, "carol", "tc", "p2", "m1", "r1", 3, 3, 0.25),
   };
-}
-
-UsageQuery window(UnixMs from, UnixMs to) {
-  UsageQuery q;
-  q.from_ms = from;
-  q.to_ms = to;
-  return q;
 }
 
 std::vector<std::pair<UnixMs, std::int64_t>> series_requests(const UsageReport& r) {
@@ -410,10 +383,21 @@ std::int64_t index_count(SqlConnection& conn, std::string_view name) {
 // The columns versions 3 and 4 added, in kUsageColumns' order: the last ones.
 constexpr std::string_view kLaterColumns[] = {"effective_context", "autoselected", "autoselected_by"};
 
-// Undoes version 7 (users.must_change_password), which later tests of
-// earlier versions' upgrades run again.
+// Undoes version 8 (the rollups' errors and latency histogram).
+void drop_version_eight(SqlConnection& conn) {
+  for (std::string_view table : {"usage_hourly", "usage_daily"}) {
+    ASSERT_TRUE(conn.exec(fmt::format("ALTER TABLE {} DROP COLUMN errors", table)).ok()) << table;
+    for (std::string_view column : kLatencyColumns) {
+      ASSERT_TRUE(conn.exec(fmt::format("ALTER TABLE {} DROP COLUMN {}", table, column)).ok()) << column;
+    }
+  }
+}
+
+// Undoes versions 7 (users.must_change_password) and 8, which later tests
+// of earlier versions' upgrades run again.
 void drop_version_seven(SqlConnection& conn) {
   ASSERT_TRUE(conn.exec("ALTER TABLE users DROP COLUMN must_change_password").ok());
+  drop_version_eight(conn);
 }
 
 // Version 1's usage_rows, as a database left at version 1 has it: without
@@ -545,6 +529,60 @@ TEST_P(StoreConformance, UpgradeFromVersionSixLeavesExistingUsersFree) {
   EXPECT_FALSE(carol.value()->must_change_password);
   EXPECT_EQ(carol.value()->password_hash, "v6-hash");
   EXPECT_EQ(carol.value()->role, UserRole::admin);
+}
+
+// Rollup rows written at version 7 (no errors, no histogram) read 0 errors
+// and no percentile once version 8 is applied, and new rows add to them;
+// the raw edge hours count every row, old ones included.
+TEST_P(StoreConformance, UpgradeFromVersionSevenLeavesOldRollupsWithoutLatency) {
+  auto conn = db_.connector();
+  ASSERT_TRUE(conn.ok());
+  drop_version_eight(*conn.value());
+  ASSERT_TRUE(conn.value()->exec("DELETE FROM schema_migrations WHERE version >= 8").ok());
+  ASSERT_EQ(store_->schema_version().value(), 7);
+  // A failed row, as version 7 wrote it: the raw row and its hourly and daily rollup rows.
+  const std::string t = std::to_string(kBase + 10 * kMin);
+  ASSERT_TRUE(conn.value()
+                  ->exec("INSERT INTO usage_rows (" + version_one_columns() + ") VALUES (" + t +
+                         ", 'alice', 'ta', 'chat', 'p1/m1', 'p1', 'm1', '', 1, 10, 5, 0, 0, 0, 0, NULL, 900, 40, "
+                         "502, 'upstream_status', 0, 0)")
+                  .ok());
+  for (std::string_view table : {"usage_hourly", "usage_daily"}) {
+    ASSERT_TRUE(conn.value()
+                    ->exec(fmt::format("INSERT INTO {} VALUES ({}, 'alice', 'ta', 'p1', 'm1', '', 1, 10, 5, 0, 0, "
+                                       "0, 0, 1)",
+                                       table, kBase))
+                    .ok());
+  }
+
+  auto upgraded = make_sql_store(db_.dialect, db_.connector);
+  auto migrated = upgraded->migrate();
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  EXPECT_EQ(migrated.value(), latest_schema_version());
+  UsageQuery whole_day = window(kBase, kBase + kDay);
+  auto old_only = upgraded->query_usage(whole_day);
+  ASSERT_TRUE(old_only.ok()) << old_only.error().message;
+  EXPECT_EQ(old_only.value().totals.requests, 1);
+  EXPECT_EQ(old_only.value().totals.errors, 0);  // the rollup did not count it
+  EXPECT_FALSE(latency_percentile(old_only.value().totals.latency, 0.5).has_value());
+  // An edge window reads the raw row: its error and latency count.
+  auto edge = upgraded->query_usage(window(kBase + 5 * kMin, kBase + 20 * kMin));
+  ASSERT_TRUE(edge.ok()) << edge.error().message;
+  EXPECT_EQ(edge.value().totals.errors, 1);
+  EXPECT_EQ(edge.value().totals.latency[latency_bucket(900)], 1);
+
+  UsageRecord fresh = rec(kBase + 20 * kMin, "alice", "ta", "p1", "m1", "", 1, 1, 0.1);
+  fresh.status = 429;
+  fresh.error_kind = "rate_limited";
+  fresh.latency_ms = 30;
+  ASSERT_TRUE(upgraded->insert_usage(std::span(&fresh, 1)).ok());
+  auto both = upgraded->query_usage(whole_day);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both.value().totals.requests, 2);
+  EXPECT_EQ(both.value().totals.errors, 1);
+  LatencyHistogram expected{};
+  expected[latency_bucket(30)] = 1;
+  EXPECT_EQ(both.value().totals.latency, expected);
 }
 
 }  // namespace

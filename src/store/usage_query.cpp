@@ -1,15 +1,16 @@
 // SqlStore::query_usage: whole days come from usage_daily, whole hours from
 // usage_hourly, and only the partial edge hours of [from, to) read raw rows
 // (by the time_ms index), so a month's report reads a few thousand rows
-// whatever the traffic. Buckets are UTC hours or days, computed with
-// integer arithmetic (`t - t % 86400000`) that every dialect evaluates the
-// same way.
+// whatever the traffic. Buckets are UTC minutes (raw rows only), hours or
+// days, computed with integer arithmetic (`t - t % 86400000`) that every
+// dialect evaluates the same way.
 #include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "store/sql_store.hpp"
+#include "store/usage_latency.hpp"
 #include "store/usage_sql.hpp"
 
 namespace aisbf::store {
@@ -34,6 +35,7 @@ std::string_view table_of(Source s) {
 // Empty: no bucket (a constant).
 std::string bucket_expr(Source s, UsageBucket bucket) {
   const std::string col(time_column(s));
+  if (bucket == UsageBucket::minute) return fmt::format("{0} - {0} % {1}", col, kMinuteMs);  // raw rows only
   if (bucket == UsageBucket::hour) {
     return s == Source::raw ? fmt::format("{0} - {0} % {1}", col, kHourMs) : col;
   }
@@ -61,13 +63,38 @@ std::string group_expr(UsageGroup group) {
   return {};
 }
 
+// The sums a part reads, from column 2 on: requests, prompt and completion
+// tokens, cost, unpriced, errors, then one count per latency bucket. Raw
+// rows count with CASE what the rollups hold as columns (the same rules:
+// usage_is_error, latency_bucket).
+std::string sums_sql(Source s) {
+  std::string sums;
+  if (s == Source::raw) {
+    sums =
+        "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), "
+        "SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN status >= 400 OR (error_kind <> '' AND aborted = 0) THEN 1 ELSE 0 END)";
+    for (std::size_t i = 0; i < kLatencyBuckets; ++i) {
+      if (i == 0) {
+        sums += fmt::format(", SUM(CASE WHEN latency_ms <= {} THEN 1 ELSE 0 END)", kLatencyBoundsMs[i]);
+      } else if (i < kLatencyBoundsMs.size()) {
+        sums += fmt::format(", SUM(CASE WHEN latency_ms > {} AND latency_ms <= {} THEN 1 ELSE 0 END)",
+                            kLatencyBoundsMs[i - 1], kLatencyBoundsMs[i]);
+      } else {
+        sums += fmt::format(", SUM(CASE WHEN latency_ms > {} THEN 1 ELSE 0 END)", kLatencyBoundsMs[i - 1]);
+      }
+    }
+    return sums;
+  }
+  sums = "SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), SUM(unpriced), SUM(errors)";
+  for (std::string_view column : kLatencyColumns) sums += fmt::format(", SUM({})", column);
+  return sums;
+}
+
 std::string part_sql(Source s, const UsageQuery& q, const std::string& filter) {
   const std::string bucket = bucket_expr(s, q.bucket);
   const std::string group = group_expr(q.group_by);
-  const char* sums = s == Source::raw
-                         ? "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), "
-                           "SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END)"
-                         : "SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), SUM(unpriced)";
+  const std::string sums = sums_sql(s);
   std::string group_by;
   if (!bucket.empty()) group_by = "1";
   if (!group.empty()) group_by += group_by.empty() ? "2" : ", 2";
@@ -77,11 +104,13 @@ std::string part_sql(Source s, const UsageQuery& q, const std::string& filter) {
 }
 
 // The parts that cover [from, to) exactly, each read from the coarsest
-// table whose rows lie wholly inside it. Hour buckets never read days.
+// table whose rows lie wholly inside it. Hour buckets never read days;
+// minute buckets read raw rows only (by the time index: the caller bounds
+// the range).
 std::vector<Part> plan(const UsageQuery& q) {
   std::vector<Part> parts;
   const UnixMs h0 = ceil_to(q.from_ms, kHourMs), h1 = floor_to(q.to_ms, kHourMs);
-  if (h0 >= h1) {
+  if (h0 >= h1 || q.bucket == UsageBucket::minute) {
     parts.push_back({Source::raw, q.from_ms, q.to_ms});
     return parts;
   }
@@ -104,6 +133,8 @@ void add(UsageTotals& t, const UsageTotals& x) {
   t.completion_tokens += x.completion_tokens;
   t.cost += x.cost;
   t.unpriced_requests += x.unpriced_requests;
+  t.errors += x.errors;
+  for (std::size_t i = 0; i < kLatencyBuckets; ++i) t.latency[i] += x.latency[i];
 }
 
 struct Folded {
@@ -119,7 +150,14 @@ Result<Done> read_part(SqlConnection& conn, const Part& part, const UsageQuery& 
   params.insert(params.end(), filter.params.begin(), filter.params.end());
   return conn.query(part_sql(part.source, q, filter.sql), params, [&](const SqlRow& row) {
     // SUMs over no rows are NULL: integer()/real() read them as 0.
-    UsageTotals t{row.integer(2), row.integer(3), row.integer(4), row.real(5), row.integer(6)};
+    UsageTotals t;
+    t.requests = row.integer(2);
+    t.prompt_tokens = row.integer(3);
+    t.completion_tokens = row.integer(4);
+    t.cost = row.real(5);
+    t.unpriced_requests = row.integer(6);
+    t.errors = row.integer(7);
+    for (std::size_t i = 0; i < kLatencyBuckets; ++i) t.latency[i] = row.integer(8 + i);
     if (t.requests == 0) return true;
     add(out.totals, t);
     if (q.bucket != UsageBucket::none) add(out.series[row.integer(0)], t);

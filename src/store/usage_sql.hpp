@@ -9,6 +9,7 @@
 
 namespace aisbf::store {
 
+inline constexpr UnixMs kMinuteMs = 60'000;
 inline constexpr UnixMs kHourMs = 3'600'000;
 inline constexpr UnixMs kDayMs = 86'400'000;
 

@@ -729,6 +729,36 @@ export async function createToken(baseUrl, headers, username, body = {}) {
 
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
+// RFC 4180 lines (quoted cells may hold commas, quotes and line breaks).
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ',') {
+      row.push(cell); cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; i++;
+    } else {
+      cell += c;
+    }
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+// CSV text with a header line as objects (column → cell).
+export function csvObjects(text) {
+  const [header, ...lines] = parseCsv(text);
+  return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
+}
+
 // The usage rows so far as objects (column → cell), the recorder's queue
 // flushed first (the stack's admin API; `headers`: an admin's credentials
 // when auth is on).

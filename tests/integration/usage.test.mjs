@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   startStack, startGateway, streamRequest, stream, chatBody, messagesBody, delay, get, post, request,
-  mockProvider, typedProvider, model, withTimeout, ANTHROPIC_VERSION,
+  mockProvider, typedProvider, model, withTimeout, ANTHROPIC_VERSION, csvObjects,
 } from './harness.mjs';
 import { chatTokens } from './token_reference.mjs';
 
@@ -19,33 +19,10 @@ const PRICE_COMPLETION = 0.000002;
 const LONG = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen '
   + 'sixteen seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four';
 
-// RFC 4180 lines (quoted cells may hold commas, quotes and line breaks).
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      row.push(cell); cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell); rows.push(row); row = []; cell = ''; i++;
-    } else {
-      cell += c;
-    }
-  }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
-  return rows;
-}
-
 function providers(mockUrl) {
   const priced = model('mock-model', { pricing: { prompt: String(PRICE_PROMPT), completion: String(PRICE_COMPLETION) } });
-  const mock = mockProvider(mockUrl, { models: [priced, 'org/nested-model', 'fault-404', 'fault-slow'] });
+  const mock = mockProvider(mockUrl, { models: [priced, 'org/nested-model', 'fault-404', 'fault-slow', 'fault-slow-400', 'fault-500', 'fault-cut'],
+  });
   const anth = typedProvider('anthropic', mockUrl, { id: 'anth', models: [model('mock-model')] });
   return { mock, anth };
 }
@@ -71,8 +48,7 @@ class Usage {
     const r = await get(this.s.u(`/api/admin/usage?format=csv&from=0${query}`), { headers: AUTH });
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers['content-type'], /^text\/csv/);
-    const [header, ...lines] = parseCsv(r.text);
-    return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
+    return csvObjects(r.text);
   }
   // The row of the request just answered. The gateway queues it once its
   // serving coroutine resumes after the last byte, which may be after the
@@ -311,6 +287,118 @@ describe('usage accounting', { timeout: 120000 }, () => {
     const own = await get(s.u('/api/user/usage'), { headers: AUTH });
     assert.equal(own.status, 403);  // a global token is not a user
     assert.equal((await get(s.u('/api/admin/usage'))).status, 401);
+  });
+});
+
+// The report's latency percentiles as docs/config.md defines them: a
+// histogram with these upper bounds (and one bucket above), the rank's
+// bucket interpolated linearly.
+const LATENCY_BOUNDS = [10, 16, 25, 40, 63, 100, 160, 250, 400, 630, 1000, 1600, 2500, 4000, 6300, 10000, 16000,
+  25000, 40000, 63000, 100000, 160000, 250000, 400000, 630000, 1000000];
+function percentile(latencies, q) {
+  if (latencies.length === 0) return null;
+  const counts = new Array(LATENCY_BOUNDS.length + 1).fill(0);
+  for (const ms of latencies) {
+    const i = LATENCY_BOUNDS.findIndex((b) => ms <= b);
+    counts[i === -1 ? LATENCY_BOUNDS.length : i]++;
+  }
+  const rank = q * latencies.length;
+  let below = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] === 0 || below + counts[i] < rank) { below += counts[i]; continue; }
+    if (i === LATENCY_BOUNDS.length) return LATENCY_BOUNDS[i - 1];
+    const lower = i === 0 ? 0 : LATENCY_BOUNDS[i - 1];
+    return Math.round(lower + (LATENCY_BOUNDS[i] - lower) * ((rank - below) / counts[i]));
+  }
+  return null;
+}
+
+describe('usage errors, latency percentiles and minute buckets', { timeout: 120000 }, () => {
+  let s;
+  let usage;
+  let rows;
+  before(async () => {
+    s = await startStack({ providers, auth: { enabled: true, tokens: [TOKEN] } });
+    usage = new Usage(s);
+    // Answered, slow (400 ms between chunks), failed upstream (502), unknown
+    // model (404) and a stream that fails after its 200 head.
+    const sends = [
+      () => post(s.u('/v1/chat/completions'), chatBody('one'), { headers: AUTH }),
+      () => post(s.u('/v1/chat/completions'), chatBody('two'), { headers: AUTH }),
+      () => post(s.u('/v1/chat/completions'), chatBody('three'), { headers: AUTH }),
+      () => stream(s.u('/v1/chat/completions'), chatBody('slow one', { model: 'mock/fault-slow-400', stream: true }),
+        { headers: AUTH }),
+      () => post(s.u('/v1/chat/completions'), chatBody('x', { model: 'mock/fault-500' }), { headers: AUTH }),
+      () => post(s.u('/v1/chat/completions'), chatBody('x', { model: 'nope/none' }), { headers: AUTH }),
+      () => stream(s.u('/v1/chat/completions'), chatBody('x', { model: 'mock/fault-cut', stream: true }),
+        { headers: AUTH }),
+    ];
+    for (const send of sends) await send();
+    rows = await usage.waitRows(sends.length);
+    assert.equal(rows.length, sends.length);
+  });
+  after(async () => { await s?.stop(); });
+
+  const isError = (row) => Number(row.status) >= 400 || (row.error_kind !== '' && row.aborted !== 'true');
+
+  it('counts errors and reads p50/p95 from the raw rows (minute buckets)', async () => {
+    const errors = rows.filter(isError).length;
+    assert.equal(errors, 3, JSON.stringify(rows.map((r) => [r.status, r.error_kind])));
+    const latencies = rows.map((r) => Number(r.latency_ms));
+    assert.ok(Math.max(...latencies) >= 400, latencies.join());
+    const since = Math.floor(Date.now() / 1000) - 3600;
+    const minutes = await get(s.u(`/api/admin/usage?from=${since}&bucket=minute`), { headers: AUTH });
+    assert.equal(minutes.status, 200, minutes.text);
+    const report = minutes.json();
+    assert.equal(report.totals.requests, rows.length);
+    assert.equal(report.totals.errors, errors);
+    assert.equal(report.totals.latency_p50_ms, percentile(latencies, 0.5));
+    assert.equal(report.totals.latency_p95_ms, percentile(latencies, 0.95));
+    for (const p of report.series) {
+      assert.match(p.t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+      assert.equal(typeof p.latency_p50_ms, 'number');
+    }
+    assert.equal(report.series.reduce((n, p) => n + p.requests, 0), rows.length);
+    assert.equal(report.series.reduce((n, p) => n + p.errors, 0), errors);
+    // Without from: the hour before now.
+    const defaulted = await get(s.u('/api/admin/usage?bucket=minute'), { headers: AUTH });
+    assert.equal(defaulted.status, 200, defaulted.text);
+    const { from, to } = defaulted.json();
+    assert.equal(Date.parse(to) - Date.parse(from), 3600 * 1000);
+  });
+
+  it('the hourly and daily rollups give the same errors and percentiles', async () => {
+    const latencies = rows.map((r) => Number(r.latency_ms));
+    const now = Date.now();
+    // Ranges of whole hours and whole days only: no raw edge part is read.
+    const nextHour = Math.ceil((now + 1) / 3600000) * 3600;
+    const nextDay = Math.ceil((now + 1) / 86400000) * 86400;
+    for (const query of [`&to=${nextHour}&bucket=hour&group_by=provider`, `&to=${nextDay}&bucket=day`]) {
+      const report = await usage.report(query);
+      assert.equal(report.totals.requests, rows.length, query);
+      assert.equal(report.totals.errors, 3, query);
+      assert.equal(report.totals.latency_p50_ms, percentile(latencies, 0.5), query);
+      assert.equal(report.totals.latency_p95_ms, percentile(latencies, 0.95), query);
+    }
+    const byProvider = await usage.report(`&to=${nextHour}&group_by=provider`);
+    const mock = byProvider.groups.find((g) => g.key === 'mock');
+    const mockRows = rows.filter((r) => r.provider === 'mock');
+    assert.equal(mock.errors, mockRows.filter(isError).length);
+    assert.equal(mock.latency_p95_ms, percentile(mockRows.map((r) => Number(r.latency_ms)), 0.95));
+    const nobody = await usage.report('&user=nobody');
+    assert.equal(nobody.totals.latency_p50_ms, null);
+    assert.equal(nobody.totals.errors, 0);
+  });
+
+  it('minute buckets over more than 6 hours are a 400 naming bucket', async () => {
+    const r = await get(s.u('/api/admin/usage?bucket=minute&from=0'), { headers: AUTH });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json().error.code, 'invalid_parameter');
+    assert.equal(r.json().error.param, 'bucket');
+    assert.match(r.json().error.message, /at most 6 hours/);
+    const six = Math.floor(Date.now() / 1000);
+    const ok = await get(s.u(`/api/admin/usage?bucket=minute&from=${six - 6 * 3600}&to=${six}`), { headers: AUTH });
+    assert.equal(ok.status, 200, ok.text);
   });
 });
 

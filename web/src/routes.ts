@@ -46,6 +46,7 @@ export const PAGES = [
   // rotations and autoselect pages:
 
   // analytics pages:
+  { id: 'analytics', path: '/analytics', title: 'Analytics', admin: true, nav: 'Monitor' },
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
   { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },

@@ -3,6 +3,7 @@ import { Alert, Empty, Loading, PageTitle } from '../components';
 import { describeState, providerState, type ProviderState } from '../health';
 import { useSession } from '../session';
 import { isBusy, useLoad } from '../useLoad';
+import { OverviewActivity } from './OverviewActivity';
 
 interface Namespace {
   providers: Record<string, ProviderEntry>;
@@ -102,6 +103,7 @@ export function Overview() {
       <p class="lead">
         {admin ? 'The gateway’s providers, rotations and autoselects.' : `Your own namespace, ${me.user}.`}
       </p>
+      <OverviewActivity admin={admin} />
       {load.state === 'loading' && <Loading label="Loading the overview…" />}
       {load.state === 'error' && (
         <Alert>

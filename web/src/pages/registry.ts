@@ -30,6 +30,7 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // rotations and autoselect pages:
 
   // analytics pages:
+  analytics: lazyPage(() => import('./Analytics').then((m) => m.Analytics)),
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
   users: lazyPage(() => import('./Users').then((m) => m.Users)),

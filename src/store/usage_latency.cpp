@@ -1,0 +1,29 @@
+#include "store/usage_latency.hpp"
+
+#include <cmath>
+
+namespace aisbf::store {
+
+std::optional<std::int64_t> latency_percentile(const LatencyHistogram& histogram, double q) {
+  std::int64_t count = 0;
+  for (std::int64_t n : histogram) count += n;
+  if (count <= 0 || !(q > 0)) return std::nullopt;
+  q = std::min(q, 1.0);
+  const double rank = q * static_cast<double>(count);
+  std::int64_t below = 0;
+  for (std::size_t i = 0; i < kLatencyBuckets; ++i) {
+    const std::int64_t n = histogram[i];
+    if (n <= 0 || static_cast<double>(below + n) < rank) {
+      below += std::max<std::int64_t>(n, 0);
+      continue;
+    }
+    if (i == kLatencyBoundsMs.size()) return kLatencyBoundsMs.back();
+    const double lower = i == 0 ? 0.0 : static_cast<double>(kLatencyBoundsMs[i - 1]);
+    const double upper = static_cast<double>(kLatencyBoundsMs[i]);
+    const double share = (rank - static_cast<double>(below)) / static_cast<double>(n);
+    return std::llround(lower + (upper - lower) * share);
+  }
+  return kLatencyBoundsMs.back();  // unreachable: the ranks add up to count
+}
+
+}  // namespace aisbf::store

@@ -135,6 +135,13 @@ std::string settings_json(const json::object& aisbf, const std::vector<std::stri
                           const std::vector<Diagnostic>* diagnostics) {
   json::object body;
   body["settings"] = api::masked(aisbf);
+  auto list = [](std::span<const std::string_view> paths) {
+    json::array out;
+    for (auto p : paths) out.emplace_back(p);
+    return out;
+  };
+  body["start_only"] = list(start_only_settings());
+  body["unused"] = list(unused_settings());
   if (restart != nullptr) {
     json::array paths;
     for (const auto& p : *restart) paths.emplace_back(p);
@@ -178,8 +185,10 @@ GatewayError unknown_prompt(std::string_view name) {
 }
 
 // `is_default`: no file yet, `content` is the built-in text (a PUT writes the file).
+// `default_text`: the built-in text always, to compare the file with or reset it.
 std::string prompt_json(std::string_view name, std::string_view content, bool is_default = false) {
-  return json::serialize(json::object{{"name", name}, {"content", content}, {"default", is_default}});
+  return json::serialize(json::object{
+      {"name", name}, {"content", content}, {"default", is_default}, {"default_text", default_prompt(name)}});
 }
 
 }  // namespace

@@ -172,12 +172,21 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(r.status, 200, r.text);
     const { settings } = r.json();
     assert.deepEqual(settings.auth.tokens, ['adm…cdef']);
+    // What applies at the next start and what aisbf keeps without acting on it, for the dashboard's marks.
+    for (const p of ['server.host', 'server.port', 'server.idle_timeout', 'database', 'response_cache.backend']) {
+      assert.ok(r.json().start_only.includes(p), p);
+    }
+    for (const p of ['server.max_body_bytes', 'auth', 'response_cache.ttl', 'adaptive_rate_limiting']) {
+      assert.ok(!r.json().start_only.some((q) => q === p || p.startsWith(`${q}.`)), p);
+    }
+    assert.ok(r.json().unused.includes('tor'));
     assert.equal(settings.database.mysql_password, 'mys…-xyz');
     settings.server.port = 17999;
     settings.extra_section = { kept: true };
     const put = await api(s, 'PUT', '/api/admin/settings', settings);
     assert.equal(put.status, 200, put.text);
     assert.deepEqual(put.json().restart_required, ['server.port']);
+    assert.deepEqual(put.json().start_only, r.json().start_only);
     const file = readJson(s, 'aisbf.json');
     assert.deepEqual(file.auth.tokens, [ADMIN_TOKEN]);
     assert.equal(file.database.mysql_password, 'mysql-secret-password-xyz');
@@ -226,7 +235,8 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(put.status, 200, put.text);
     assert.equal(fs.readFileSync(path.join(s.configDir, 'autoselect.md'), 'utf8'), '# Pick a model\n');
     const got = await api(s, 'GET', '/api/admin/prompts/autoselect');
-    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n', default: false });
+    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n', default: false,
+      default_text: builtin.json().content });
     assertError(await api(s, 'GET', '/api/admin/prompts/passwd'), 404, 'not_found');
     assertError(await api(s, 'GET', '/api/admin/prompts/..%2Faisbf.json'), 404, 'not_found');
     assertError(await api(s, 'PUT', '/api/admin/prompts/nope', { content: 'x' }), 404, 'not_found');

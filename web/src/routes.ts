@@ -36,6 +36,10 @@ export const PAGES = [
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
+  { id: 'settings', path: '/settings', title: 'Settings', admin: true, nav: 'Configure' },
+  { id: 'prompts', path: '/prompts', title: 'Prompts', admin: true, nav: 'Configure' },
+  { id: 'condensation', path: '/condensation', title: 'Condensation', admin: true, nav: 'Configure' },
+  { id: 'rate-limits', path: '/rate-limits', title: 'Rate limits', admin: true, nav: 'Monitor' },
 ] as const satisfies readonly PageDef[];
 
 export type PageId = (typeof PAGES)[number]['id'];

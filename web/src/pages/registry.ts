@@ -15,6 +15,10 @@ import { ResponseCache } from './ResponseCache';
 
 // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
+import { Settings } from './Settings';
+import { Prompts } from './Prompts';
+import { Condensation } from './Condensation';
+import { RateLimits } from './RateLimits';
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
@@ -29,4 +33,8 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
+  settings: Settings,
+  prompts: Prompts,
+  condensation: Condensation,
+  'rate-limits': RateLimits,
 };

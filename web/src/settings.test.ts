@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changedSections, effectOf, fieldOfParam, formFrom, isMasked, newToken, TOKENS, validateSettings, type JsonObject,
+} from './settings';
+
+const SETTINGS: JsonObject = {
+  server: { host: '127.0.0.1', port: 17765, protocol: 'http', ssl_certfile: null, x_unknown: 1 },
+  auth: { enabled: true, tokens: ['adm…cdef'] },
+  database: { type: 'sqlite', sqlite_path: '~/.aisbf/aisbf.db', mysql_password: 'mys…-xyz' },
+  response_cache: { enabled: false, backend: 'memory', ttl: 600 },
+  adaptive_rate_limiting: { enabled: true, min_rate_limit: 0.1, max_rate_limit: 60 },
+  tor: { enabled: false, control_port: 9051 },
+  smtp: { enabled: false },
+};
+
+const ANSWER = { start_only: ['server.host', 'server.port', 'database', 'response_cache.backend'], unused: ['tor', 'server.ssl_certfile'] };
+
+describe('effectOf: the server’s lists decide', () => {
+  it('a key, a whole section, or neither', () => {
+    expect(effectOf('server.port', ANSWER)).toBe('restart');
+    expect(effectOf('database.sqlite_path', ANSWER)).toBe('restart');
+    expect(effectOf('response_cache.backend', ANSWER)).toBe('restart');
+    expect(effectOf('response_cache.ttl', ANSWER)).toBe('now');
+    expect(effectOf('server.portal', ANSWER)).toBe('now');  // a prefix of a key is not the key
+    expect(effectOf('tor.enabled', ANSWER)).toBe('unused');
+    expect(effectOf('server.ssl_certfile', ANSWER)).toBe('unused');
+  });
+});
+
+describe('the form', () => {
+  it('reads the values as text, booleans as booleans, missing as empty', () => {
+    const form = formFrom(SETTINGS);
+    expect(form['server.port']).toBe('17765');
+    expect(form['auth.enabled']).toBe(true);
+    expect(form['response_cache.enabled']).toBe(false);
+    expect(form['server.idle_timeout']).toBe('');
+    expect(form[TOKENS]).toBe('adm…cdef');
+  });
+
+  it('unchanged: nothing to send', () => {
+    expect(changedSections(SETTINGS, formFrom(SETTINGS))).toEqual({});
+  });
+
+  it('sends only the changed sections, each whole, with the keys the page does not show', () => {
+    const form = { ...formFrom(SETTINGS), 'server.port': '18000', 'server.idle_timeout': '30' };
+    expect(changedSections(SETTINGS, form)).toEqual({
+      server: { host: '127.0.0.1', port: 18000, protocol: 'http', ssl_certfile: null, x_unknown: 1, idle_timeout: 30 },
+    });
+  });
+
+  it('an emptied number removes the key (its default applies); lists split by line', () => {
+    const form = { ...formFrom(SETTINGS), 'response_cache.ttl': '', 'server.allowed_hosts': ' gw.local \n\nother\n' };
+    const sent = changedSections(SETTINGS, form);
+    expect(sent.response_cache).toEqual({ enabled: false, backend: 'memory' });
+    expect((sent.server as JsonObject).allowed_hosts).toEqual(['gw.local', 'other']);
+  });
+
+  it('a masked secret left alone is sent back as read (the server restores it); a new one in full', () => {
+    const form = { ...formFrom(SETTINGS), 'database.type': 'mysql', [TOKENS]: 'adm…cdef\nnew-token-1234567890' };
+    const sent = changedSections(SETTINGS, form);
+    expect((sent.database as JsonObject).mysql_password).toBe('mys…-xyz');
+    expect((sent.database as JsonObject).type).toBe('mysql');
+    expect(sent.auth).toEqual({ enabled: true, tokens: ['adm…cdef', 'new-token-1234567890'] });
+  });
+
+  it('a removed token leaves the list', () => {
+    expect(changedSections(SETTINGS, { ...formFrom(SETTINGS), [TOKENS]: '' }).auth).toEqual({ enabled: true, tokens: [] });
+  });
+
+  it('a section the file lacks is created', () => {
+    const bare: JsonObject = { server: { host: '127.0.0.1' } };
+    const sent = changedSections(bare, { ...formFrom(bare), 'adaptive_rate_limiting.learning_rate': '0.2' });
+    expect(sent).toEqual({ adaptive_rate_limiting: { learning_rate: 0.2 } });
+  });
+});
+
+describe('validateSettings: the server’s ranges before sending', () => {
+  const base = formFrom(SETTINGS);
+  const errorsOf = (patch: Record<string, string | boolean>) => validateSettings({ ...base, ...patch });
+
+  it('the form as read is valid', () => {
+    expect(validateSettings(base)).toEqual({});
+  });
+
+  it('numbers: kind, whole or not, bounds (exclusive where the server says so)', () => {
+    expect(errorsOf({ 'server.port': 'abc' })['server.port']).toBe('Enter a whole number.');
+    expect(errorsOf({ 'server.port': '80.5' })['server.port']).toBe('Enter a whole number.');
+    expect(errorsOf({ 'server.port': '70000' })['server.port']).toBe('Enter at most 65535.');
+    expect(errorsOf({ 'server.port': '0' })['server.port']).toBeUndefined();
+    expect(errorsOf({ 'server.idle_timeout': '0' })['server.idle_timeout']).toBe('Enter more than 0.');
+    expect(errorsOf({ 'server.shutdown_grace': '0' })['server.shutdown_grace']).toBeUndefined();
+    expect(errorsOf({ 'adaptive_rate_limiting.learning_rate': '1.5' })['adaptive_rate_limiting.learning_rate'])
+      .toBe('Enter at most 1.');
+    expect(errorsOf({ 'adaptive_rate_limiting.backoff_base': '0.5' })['adaptive_rate_limiting.backoff_base'])
+      .toBe('Enter at least 1.');
+    expect(errorsOf({ 'response_cache.ttl': '1e3' })['response_cache.ttl']).toBeUndefined();
+  });
+
+  it('required fields; optional ones may be emptied', () => {
+    expect(errorsOf({ 'server.host': ' ' })['server.host']).toBe('This cannot be empty.');
+    expect(errorsOf({ 'server.request_timeout': '' })).toEqual({});
+  });
+
+  it('hidden fields (another backend’s) are not checked', () => {
+    expect(errorsOf({ 'database.mysql_port': 'x' })).toEqual({});
+    expect(errorsOf({ 'database.type': 'mysql', 'database.mysql_port': 'x' })['database.mysql_port']).toBeDefined();
+  });
+
+  it('min_rate_limit above max_rate_limit', () => {
+    expect(errorsOf({ 'adaptive_rate_limiting.min_rate_limit': '90' })['adaptive_rate_limiting.min_rate_limit'])
+      .toMatch(/cannot be longer/);
+  });
+
+  it('CORS origins are scheme://host[:port]', () => {
+    expect(errorsOf({ 'server.cors_origins': 'https://app.example:8443' })).toEqual({});
+    expect(errorsOf({ 'server.cors_origins': 'https://app.example/path' })['server.cors_origins']).toMatch(/not an origin/);
+  });
+
+  it('tokens: no spaces, no duplicates; masked ones pass', () => {
+    expect(errorsOf({ [TOKENS]: 'adm…cdef\nfine-token' })).toEqual({});
+    expect(errorsOf({ [TOKENS]: 'with space' })[TOKENS]).toMatch(/spaces/);
+    expect(errorsOf({ [TOKENS]: 'same\nsame' })[TOKENS]).toMatch(/twice/);
+  });
+});
+
+describe('helpers', () => {
+  it('isMasked matches the server’s mask', () => {
+    expect(isMasked('sk-…abcd')).toBe(true);
+    expect(isMasked('…')).toBe(true);
+    expect(isMasked('sk-...abcd')).toBe(false);
+    expect(isMasked('a-real-token')).toBe(false);
+  });
+
+  it('newToken: 32 random bytes, URL-safe', () => {
+    const t = newToken((n) => new Uint8Array(n).fill(255));
+    expect(t).toMatch(/^aisbf-[A-Za-z0-9_-]{43}$/);
+    expect(t).not.toContain('/');
+  });
+
+  it('fieldOfParam: the server’s JSON path to a field', () => {
+    expect(fieldOfParam('server.port')).toBe('server.port');
+    expect(fieldOfParam('auth.tokens[1]')).toBe(TOKENS);
+    expect(fieldOfParam('providers.x')).toBeNull();
+    expect(fieldOfParam(null)).toBeNull();
+  });
+});

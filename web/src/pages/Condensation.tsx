@@ -122,11 +122,11 @@ function SettingsForm(props: { stored: CondensationSettings; onSaved: (s: Conden
 
   const modeOptions = form.mode === '' ? [{ value: '', label: 'not set (reads as inherit)' }, ...MODES] : MODES;
   return (
-    <form class="card form-card" onSubmit={submit} noValidate aria-labelledby="cond-settings-title">
+    <form class="card form-card cond-form" onSubmit={submit} noValidate aria-labelledby="cond-settings-title">
       <h2 id="cond-settings-title">Settings</h2>
       {message && <Alert kind={message.kind}>{message.text}</Alert>}
-      <SelectField id="cond-mode" label="Mode (feature_controls.context_condensation.mode)" value={form.mode}
-        options={modeOptions} error={errors.mode} onChange={set('mode')} />
+      <SelectField id="cond-mode" label="Mode" value={form.mode} options={modeOptions} error={errors.mode}
+        hint="aisbf.json feature_controls.context_condensation.mode: the switch for every model." onChange={set('mode')} />
       <Field id="cond-condensation_model_id" label="Internal condensation model" value={form.condensation_model_id}
         error={errors.condensation_model_id} placeholder="provider/model"
         hint="internal_model.condensation_model_id: the model providers.json’s condensation block means by “internal”, as provider/model (aisbf runs no local model)."

@@ -96,7 +96,7 @@ function RecoveryCell(props: { row: LimitRow; needed: number }) {
 
 function LimitsTable(props: { rows: LimitRow[]; now: number; needed: number; onReset: (key: string) => void }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap limits-wrap">
       <table class="table limits-table">
         <caption class="visually-hidden">Health and rate limits per provider and model</caption>
         <thead>

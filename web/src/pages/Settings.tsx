@@ -46,8 +46,8 @@ function SettingField(props: {
   if (def.readOnly) {
     control = (
       <div class="field">
-        <span class="setting-readonly-label" id={`${id}-label`}>{def.label}</span>
-        <p class="setting-readonly" aria-labelledby={`${id}-label`}><code>{String(value || 'http')}</code></p>
+        <span class="setting-readonly-label">{def.label}</span>
+        <p class="setting-readonly"><code>{String(value || 'http')}</code></p>
         {hint && <p class="field-hint">{hint}</p>}
       </div>
     );

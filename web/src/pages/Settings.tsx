@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import {
-  Alert, CheckboxField, ConfirmDialog, CopyButton, errorText, Field, Loading, PageTitle, SelectField,
+  Alert, CheckboxField, ConfirmDialog, CopyButton, errorText, Field, Loading, PageTitle, SelectField, TextAreaField,
 } from '../components';
 import { useSession } from '../session';
 import {
@@ -63,17 +63,8 @@ function SettingField(props: {
     control = <SelectField id={id} label={def.label} value={current} hint={hint} error={props.error}
       options={choices} onChange={(v) => props.onChange(def.path, v)} />;
   } else if (def.type === 'lines') {
-    control = (
-      <div class={`field${props.error ? ' field-invalid' : ''}`}>
-        <label for={id}>{def.label}</label>
-        <textarea id={id} name={id} rows={3} class="mono" value={String(value ?? '')} spellcheck={false}
-          aria-invalid={props.error ? 'true' : undefined}
-          aria-describedby={[hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined}
-          onInput={(e) => props.onChange(def.path, (e.currentTarget as HTMLTextAreaElement).value)} />
-        {hint && <p class="field-hint" id={`${id}-hint`}>{hint}</p>}
-        {props.error && <p class="field-error" id={`${id}-error`}>{props.error}</p>}
-      </div>
-    );
+    control = <TextAreaField id={id} label={def.label} value={String(value ?? '')} rows={3} mono hint={hint}
+      error={props.error} onInput={(v) => props.onChange(def.path, v)} />;
   } else {
     const numeric = def.type === 'int' || def.type === 'number';
     const secretHint = def.type === 'secret' && isMasked(String(value ?? ''))

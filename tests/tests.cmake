@@ -35,9 +35,9 @@ foreach(file ${AISBF_INTEGRATION_TESTS})
 endforeach()
 
 # e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.
-# e2e.dashboard and e2e.dashboard_<pages> (Chromium: each page checked in
-# both themes and at 375 px, suites bounded by 110 to 180 s) get a longer
-# backstop, as the soak does.
+# e2e.dashboard* (Chromium: pages checked in both themes and at 375 px,
+# their suites bounded by 110 to 180 s each) get a longer backstop, as the
+# soak does.
 if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
   file(GLOB AISBF_E2E_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/e2e/*.test.mjs)
   foreach(file ${AISBF_E2E_TESTS})

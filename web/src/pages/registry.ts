@@ -1,12 +1,14 @@
 // Each page's component, by the id routes.ts gives it. A Record over PageId:
 // a page listed in PAGES without a component here does not compile. The
-// login page is the app's own (shown while nobody is signed in).
+// login page is the app's own (shown while nobody is signed in). The
+// overview and the account pages come with the app; every other page is
+// fetched when first opened (lazyPage), so that the overview stays small.
 import type { ComponentType } from 'preact';
 import type { PageId } from '../routes';
 import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
-import { ResponseCache } from './ResponseCache';
+import { lazyPage } from './lazy';
 // providers pages:
 
 // rotations and autoselect pages:
@@ -15,14 +17,10 @@ import { ResponseCache } from './ResponseCache';
 
 // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
-import { Settings } from './Settings';
-import { Prompts } from './Prompts';
-import { Condensation } from './Condensation';
-import { RateLimits } from './RateLimits';
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
-  'response-cache': ResponseCache,
+  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
@@ -33,8 +31,8 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
 
-  settings: Settings,
-  prompts: Prompts,
-  condensation: Condensation,
-  'rate-limits': RateLimits,
+  settings: lazyPage(() => import('./Settings').then((m) => m.Settings)),
+  prompts: lazyPage(() => import('./Prompts').then((m) => m.Prompts)),
+  condensation: lazyPage(() => import('./Condensation').then((m) => m.Condensation)),
+  'rate-limits': lazyPage(() => import('./RateLimits').then((m) => m.RateLimits)),
 };

@@ -185,6 +185,11 @@ constexpr std::string_view kStartOnly[] = {
     // GatewayState's bounded maps.
     "routing.max_tracked_keys",
     "autoselect.cache_max_entries",
+    // auth/bootstrap.cpp: the first admin's name and password, read at a
+    // start only while the database has no active admin; afterwards users
+    // change on the users page (a restart alone does not apply them).
+    "dashboard.username",
+    "dashboard.password",
 };
 
 constexpr std::string_view kUnused[] = {
@@ -219,18 +224,19 @@ const json::value* at_dotted(const json::value& root, std::string_view path) {
 std::span<const std::string_view> start_only_settings() { return kStartOnly; }
 std::span<const std::string_view> unused_settings() { return kUnused; }
 
-std::vector<std::string> put_settings(ConfigDocuments& documents, const json::object& sections) {
+void put_settings(ConfigDocuments& documents, const json::object& sections) {
   json::value& root = documents.doc(ConfigFile::aisbf);
   if (!root.is_object()) root = json::object();
-  const json::value before = root;
   json::object& obj = root.get_object();
   for (const auto& kv : sections) obj[kv.key()] = kv.value();
   documents.mark_changed(ConfigFile::aisbf);
+}
 
+std::vector<std::string> settings_awaiting_restart(const json::value& running, const json::value& file) {
   std::vector<std::string> restart;
   for (std::string_view path : kStartOnly) {
-    const json::value* a = at_dotted(before, path);
-    const json::value* b = at_dotted(root, path);
+    const json::value* a = at_dotted(running, path);
+    const json::value* b = at_dotted(file, path);
     if ((a == nullptr) != (b == nullptr) || (a != nullptr && *a != *b)) restart.emplace_back(path);
   }
   return restart;

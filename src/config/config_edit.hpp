@@ -42,9 +42,11 @@ EditResult delete_entry(ConfigDocuments& documents, EntryKind kind, std::string_
 // path may name a whole section): the listener's address, port, timeouts
 // and connection bounds (main.cpp's ServerOptions), the database (store/,
 // the usage recorder, the accounts' refresh), the response cache's backend
-// and bounds (made once by App) and the shared-state bounds. A change is
-// written at once and applies at the next start; every other setting
-// applies to the next request (the snapshot is swapped).
+// and bounds (made once by App), the shared-state bounds, and the first
+// admin's dashboard.username and dashboard.password (read at a start only
+// while the database has no active admin). A change is written at once and
+// applies at the next start; every other setting applies to the next
+// request (the snapshot is swapped).
 std::span<const std::string_view> start_only_settings();
 
 // aisbf.json settings aisbf keeps (AISBF's files load unchanged) but does
@@ -54,9 +56,14 @@ std::span<const std::string_view> start_only_settings();
 std::span<const std::string_view> unused_settings();
 
 // Each section of `sections` replaces aisbf.json's section of that name;
-// the others stay. Returns the paths of start_only_settings() whose value
-// changed (written, applied at the next start).
-std::vector<std::string> put_settings(ConfigDocuments& documents, const boost::json::object& sections);
+// the others stay.
+void put_settings(ConfigDocuments& documents, const boost::json::object& sections);
+
+// The paths of start_only_settings() whose value in `file` (aisbf.json as
+// written now) differs from `running` (aisbf.json as the server read it
+// when it started): written, waiting for a restart. A change reverted is
+// no longer named.
+std::vector<std::string> settings_awaiting_restart(const boost::json::value& running, const boost::json::value& file);
 
 // AISBF's condensation settings, kept where AISBF keeps them in aisbf.json:
 // internal_model.condensation_model_id, internal_model.condensation_max_tokens

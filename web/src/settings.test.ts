@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  changedSections, effectOf, fieldOfParam, formFrom, isMasked, newToken, TOKENS, validateSettings, type JsonObject,
+  changedSections, effectOf, fieldOfParam, formFrom, isLoopbackHost, isMasked, newToken, removedTokens, sharedMasks,
+  TOKENS, turnsAuthOff, validateSettings, type JsonObject,
 } from './settings';
 
 const SETTINGS: JsonObject = {
@@ -35,6 +36,33 @@ describe('the form', () => {
     expect(form['response_cache.enabled']).toBe(false);
     expect(form['server.idle_timeout']).toBe('');
     expect(form[TOKENS]).toBe('adm…cdef');
+  });
+
+  it('a missing boolean shows what the server takes it to be (src/config/)', () => {
+    const bare: JsonObject = { server: { host: '127.0.0.1' }, database: { type: 'sqlite' } };
+    const form = formFrom(bare);
+    expect(form['database.record_usage']).toBe(true); // usage_service.cpp: on unless false
+    expect(form['adaptive_rate_limiting.enabled']).toBe(true);
+    expect(form['auth.enabled']).toBe(false);
+    expect(form['response_cache.cache_nondeterministic']).toBe(false);
+    expect(form['tor.enabled']).toBe(false);
+    // load_response_cache.cpp: no section, off; a section that does not say, on.
+    expect(form['response_cache.enabled']).toBe(false);
+    expect(formFrom({ ...bare, response_cache: { ttl: 60 } })['response_cache.enabled']).toBe(true);
+    expect(changedSections(bare, form)).toEqual({});
+  });
+
+  it('a section made by another edit keeps a checkbox as shown', () => {
+    const bare: JsonObject = { server: { host: '127.0.0.1' } };
+    // The cache shows off (no section); setting its ttl must not turn it on.
+    const sent = changedSections(bare, { ...formFrom(bare), 'response_cache.ttl': '60' });
+    expect(sent).toEqual({ response_cache: { ttl: 60, enabled: false } });
+    // A default that stays the same is not written.
+    const db = changedSections(bare, { ...formFrom(bare), 'database.usage_retention_days': '30' });
+    expect(db).toEqual({ database: { usage_retention_days: 30 } });
+    // Unticking a default-on box writes false.
+    const off = changedSections(bare, { ...formFrom(bare), 'database.record_usage': false });
+    expect(off).toEqual({ database: { record_usage: false } });
   });
 
   it('unchanged: nothing to send', () => {
@@ -120,6 +148,14 @@ describe('validateSettings: the server’s ranges before sending', () => {
     expect(errorsOf({ [TOKENS]: 'adm…cdef\nfine-token' })).toEqual({});
     expect(errorsOf({ [TOKENS]: 'with space' })[TOKENS]).toMatch(/spaces/);
     expect(errorsOf({ [TOKENS]: 'same\nsame' })[TOKENS]).toMatch(/twice/);
+    // Several short stored tokens all read "…" (and two long ones may mask alike): not duplicates.
+    expect(errorsOf({ [TOKENS]: '…\n…\nadm…cdef\nadm…cdef' })).toEqual({});
+  });
+
+  it('trusted proxies: IP addresses or CIDR ranges', () => {
+    expect(errorsOf({ 'server.trusted_proxies': '127.0.0.1\n10.0.0.0/8\n::1\nfd00::/8' })).toEqual({});
+    expect(errorsOf({ 'server.trusted_proxies': 'proxy.example' })['server.trusted_proxies']).toMatch(/not an IP/);
+    expect(errorsOf({ 'server.trusted_proxies': '10.0.0.0/8/1' })['server.trusted_proxies']).toMatch(/not an IP/);
   });
 });
 
@@ -137,10 +173,46 @@ describe('helpers', () => {
     expect(t).not.toContain('/');
   });
 
-  it('fieldOfParam: the server’s JSON path to a field', () => {
-    expect(fieldOfParam('server.port')).toBe('server.port');
-    expect(fieldOfParam('auth.tokens[1]')).toBe(TOKENS);
-    expect(fieldOfParam('providers.x')).toBeNull();
-    expect(fieldOfParam(null)).toBeNull();
+  it('fieldOfParam: the server’s JSON path to a field the page shows, else null (said above the form)', () => {
+    const form = formFrom(SETTINGS);
+    expect(fieldOfParam('server.port', form)).toBe('server.port');
+    expect(fieldOfParam('auth.tokens[1]', form)).toBe(TOKENS);
+    expect(fieldOfParam('auth.enabled', form)).toBe('auth.enabled');
+    expect(fieldOfParam('server.trusted_proxies[0]', form)).toBe('server.trusted_proxies');
+    expect(fieldOfParam('providers.x', form)).toBeNull();
+    expect(fieldOfParam(null, form)).toBeNull();
+    // Hidden by the database type (sqlite shows no MySQL field), or read-only.
+    expect(fieldOfParam('database.mysql_password', form)).toBeNull();
+    expect(fieldOfParam('database.mysql_password', { ...form, 'database.type': 'mysql' })).toBe('database.mysql_password');
+    expect(fieldOfParam('server.protocol', form)).toBeNull();
+  });
+
+  it('removedTokens counts: one of two tokens that read "…" removed is one removed', () => {
+    expect(removedTokens(['…', '…', 'adm…cdef'], ['…', 'adm…cdef'])).toEqual(['…']);
+    expect(removedTokens(['…', 'adm…cdef'], ['adm…cdef', '…', 'new-token'])).toEqual([]);
+    expect(removedTokens(['…', '…'], [])).toEqual(['…', '…']);
+    expect(sharedMasks(['…', 'adm…cdef', '…', 'in-clear'])).toEqual(['…']);
+    expect(sharedMasks(['…', 'adm…cdef'])).toEqual([]);
+  });
+
+  it('isLoopbackHost: as the server decides whether auth may be off', () => {
+    for (const h of ['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', 'gw.localhost', '::1', '[::1]',
+      '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '192.168.1.2', '::', 'example.org', '127.1', '128.0.0.1', 'localhost.example', '::2'])
+      expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it('turnsAuthOff: only on → off, with whether the listener is loopback', () => {
+    const form = formFrom(SETTINGS);
+    expect(turnsAuthOff(SETTINGS, form)).toBeNull();
+    expect(turnsAuthOff(SETTINGS, { ...form, 'auth.enabled': false })).toEqual({ host: '127.0.0.1', loopback: true });
+    expect(turnsAuthOff(SETTINGS, { ...form, 'auth.enabled': false, 'server.host': '0.0.0.0' }))
+      .toEqual({ host: '0.0.0.0', loopback: false });
+    const off: JsonObject = { ...SETTINGS, auth: { enabled: false } };
+    expect(turnsAuthOff(off, { ...formFrom(off), 'server.host': '0.0.0.0' })).toBeNull();
+    // Absent: off (AISBF's default), so nothing is turned off.
+    const absent: JsonObject = { server: { host: '127.0.0.1' } };
+    expect(formFrom(absent)['auth.enabled']).toBe(false);
+    expect(turnsAuthOff(absent, formFrom(absent))).toBeNull();
   });
 });

@@ -29,7 +29,10 @@ export interface FieldDef {
   max?: number;
   options?: readonly string[];
   required?: boolean; // empty is refused (else empty removes the key: the default applies)
-  defaultValue?: string; // what an absent key means (a select shows it as its empty choice)
+  // What an absent key means, as the server reads it (src/config/): a
+  // select shows it as its empty choice, a checkbox as its state. A
+  // function when it depends on the rest of the file.
+  defaultValue?: string | boolean | ((settings: JsonObject) => string | boolean);
   showIf?: (form: FormValues) => boolean; // e.g. a backend's own settings
   readOnly?: boolean;
 }
@@ -70,13 +73,15 @@ export const SECTIONS: readonly SectionDef[] = [
         hint: 'One per line: names a loopback listener accepts besides localhost (DNS rebinding defence).' },
       { path: 'server.cors_origins', label: 'CORS origins', type: 'lines',
         hint: 'One per line, as a browser sends it: scheme://host[:port].' },
+      { path: 'server.trusted_proxies', label: 'Trusted reverse proxies', type: 'lines',
+        hint: 'One per line, an IP address or a CIDR range (10.0.0.0/8): the proxies whose X-Forwarded-Prefix the dashboard follows.' },
     ],
   },
   {
     id: 'auth',
     title: 'Gateway tokens',
     lead: 'With auth on, every API call needs a gateway token, a user token or a dashboard session.',
-    fields: [{ path: 'auth.enabled', label: 'Require authentication', type: 'bool' }],
+    fields: [{ path: 'auth.enabled', label: 'Require authentication', type: 'bool', defaultValue: false }],
   },
   {
     id: 'database',
@@ -86,7 +91,8 @@ export const SECTIONS: readonly SectionDef[] = [
       { path: 'database.type', label: 'Type', type: 'select', options: ['sqlite', 'postgres', 'mysql'], defaultValue: 'sqlite' },
       { path: 'database.sqlite_path', label: 'SQLite file', type: 'text', showIf: is('database.type', 'sqlite', '') },
       { path: 'database.postgres_url', label: 'PostgreSQL URL', type: 'text',
-        hint: 'postgres://user:password@host:port/db; or the fields below.',
+        hint: 'postgres://user:password@host:port/db; or the fields below. A password shown masked (…) stays the '
+          + 'stored one when you edit the rest of the URL; type it in full to change it.',
         showIf: is('database.type', 'postgres', 'postgresql') },
       { path: 'database.postgres_host', label: 'PostgreSQL host', type: 'text', showIf: is('database.type', 'postgres', 'postgresql') },
       port('database.postgres_port', 'PostgreSQL port', { showIf: is('database.type', 'postgres', 'postgresql') }),
@@ -98,7 +104,7 @@ export const SECTIONS: readonly SectionDef[] = [
       { path: 'database.mysql_user', label: 'MySQL user', type: 'text', showIf: is('database.type', 'mysql', 'mariadb') },
       { path: 'database.mysql_password', label: 'MySQL password', type: 'secret', showIf: is('database.type', 'mysql', 'mariadb') },
       { path: 'database.mysql_database', label: 'MySQL database', type: 'text', showIf: is('database.type', 'mysql', 'mariadb') },
-      { path: 'database.record_usage', label: 'Record usage (analytics, quotas)', type: 'bool' },
+      { path: 'database.record_usage', label: 'Record usage (analytics, quotas)', type: 'bool', defaultValue: true },
       { path: 'database.usage_retention_days', label: 'Keep usage rows (days)', type: 'int', min: 0, max: 100000,
         hint: '0 keeps them for ever.' },
       { path: 'database.accounts_refresh_seconds', label: 'Read other instances’ account changes every (s)', type: 'int', min: 1, max: 86400 },
@@ -109,9 +115,12 @@ export const SECTIONS: readonly SectionDef[] = [
     title: 'Response cache',
     lead: 'Identical deterministic requests answered without a provider call, per namespace.',
     fields: [
-      { path: 'response_cache.enabled', label: 'Cache responses', type: 'bool' },
+      // Off without the section; on in a section that does not say (AISBF's default).
+      { path: 'response_cache.enabled', label: 'Cache responses', type: 'bool',
+        defaultValue: (settings) => isObject(settings.response_cache) },
       { path: 'response_cache.ttl', label: 'Keep an answer (s)', type: 'number', min: 0, minExclusive: true, max: 30 * 86400 },
-      { path: 'response_cache.cache_nondeterministic', label: 'Also cache requests with temperature > 0 and no seed', type: 'bool' },
+      { path: 'response_cache.cache_nondeterministic', label: 'Also cache requests with temperature > 0 and no seed', type: 'bool',
+        defaultValue: false },
       { path: 'response_cache.backend', label: 'Backend', type: 'select', options: ['memory', 'redis', 'sqlite', 'mysql', 'file'],
         defaultValue: 'memory' },
       { path: 'response_cache.max_memory_cache', label: 'Entries at most', type: 'int', min: 1, max: 100_000_000,
@@ -137,7 +146,7 @@ export const SECTIONS: readonly SectionDef[] = [
     title: 'Adaptive rate limiting',
     lead: 'Spacing between requests learned from a provider’s 429 answers, and how it recovers.',
     fields: [
-      { path: 'adaptive_rate_limiting.enabled', label: 'Learn from 429 answers', type: 'bool',
+      { path: 'adaptive_rate_limiting.enabled', label: 'Learn from 429 answers', type: 'bool', defaultValue: true,
         hint: 'Off: nothing is learned, but a Retry-After is still honoured.' },
       { path: 'adaptive_rate_limiting.initial_rate_limit', label: 'Initial interval (s)', type: 'number', min: 0 },
       { path: 'adaptive_rate_limiting.min_rate_limit', label: 'Shortest interval (s)', type: 'number', min: 0 },
@@ -168,7 +177,7 @@ export const SECTIONS: readonly SectionDef[] = [
     title: 'TOR',
     lead: 'An onion service for the gateway (AISBF’s settings, kept in aisbf.json).',
     fields: [
-      { path: 'tor.enabled', label: 'Publish an onion service', type: 'bool' },
+      { path: 'tor.enabled', label: 'Publish an onion service', type: 'bool', defaultValue: false },
       { path: 'tor.control_host', label: 'Control host', type: 'text' },
       port('tor.control_port', 'Control port'),
       { path: 'tor.control_password', label: 'Control password', type: 'secret' },
@@ -208,8 +217,20 @@ export function getPath(root: Json | undefined, path: string): Json | undefined 
   return v;
 }
 
-function toText(v: Json | undefined, type: FieldType): string | boolean {
-  if (type === 'bool') return v === true;
+function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// What the server takes an absent key of `field` to be, in `settings`.
+export function defaultOf(field: FieldDef, settings: JsonObject): string | boolean {
+  const d = field.defaultValue;
+  if (typeof d === 'function') return d(settings);
+  return d ?? (field.type === 'bool' ? false : '');
+}
+
+function toText(v: Json | undefined, field: FieldDef, settings: JsonObject): string | boolean {
+  const type = field.type;
+  if (type === 'bool') return typeof v === 'boolean' ? v : defaultOf(field, settings) === true;
   if (v === undefined || v === null) return '';
   if (type === 'lines') return Array.isArray(v) ? v.filter((x) => typeof x === 'string').join('\n') : '';
   return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
@@ -217,7 +238,7 @@ function toText(v: Json | undefined, type: FieldType): string | boolean {
 
 export function formFrom(settings: JsonObject): FormValues {
   const form: FormValues = {};
-  for (const f of ALL_FIELDS) form[f.path] = toText(getPath(settings, f.path), f.type);
+  for (const f of ALL_FIELDS) form[f.path] = toText(getPath(settings, f.path), f, settings);
   const tokens = getPath(settings, 'auth.tokens');
   form[TOKENS] = Array.isArray(tokens) ? tokens.filter((t) => typeof t === 'string').join('\n') : '';
   return form;
@@ -233,6 +254,58 @@ export function tokenList(form: FormValues): string[] {
 // A masked secret as the server writes it: "abc…wxyz" or "…".
 export function isMasked(value: string): boolean {
   return value === '…' || /^.{3}….{4}$/u.test(value);
+}
+
+// The stored tokens `now` no longer holds, counted (several tokens under
+// 12 characters all read "…": one of two removed is one "…" removed).
+export function removedTokens(stored: readonly string[], now: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const t of now) left.set(t, (left.get(t) ?? 0) + 1);
+  const removed: string[] = [];
+  for (const t of stored) {
+    const n = left.get(t) ?? 0;
+    if (n > 0) left.set(t, n - 1);
+    else removed.push(t);
+  }
+  return removed;
+}
+
+// Masks that stand for more than one stored token: the server cannot tell
+// which of them a removal meant, and refuses it.
+export function sharedMasks(stored: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const t of stored) {
+    if (isMasked(t) && seen.has(t)) shared.add(t);
+    seen.add(t);
+  }
+  return [...shared];
+}
+
+// --- auth turned off
+
+// The host names main.cpp takes for loopback (auth/host_check.cpp):
+// localhost and *.localhost, 127.x.y.z, ::1 (bracketed or not) and
+// ::ffff:127.x.y.z.
+export function isLoopbackHost(host: string): boolean {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h === 'localhost' || /^[a-z0-9-]+(\.[a-z0-9-]+)*\.localhost$/.test(h)) return true;
+  const v4 = (t: string) => {
+    const parts = t.split('.');
+    return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255) && parts[0] === '127';
+  };
+  if (v4(h)) return true;
+  if (h.startsWith('::ffff:')) return v4(h.slice(7));
+  return /^(0{0,4}:){2,7}0{0,3}1$/.test(h) && h.replace(/[0:]/g, '') === '1';
+}
+
+// The form turns auth off (it is on as read): asked first, and, with a
+// listener that is not loopback, refused by the server.
+export function turnsAuthOff(settings: JsonObject, form: FormValues): { host: string; loopback: boolean } | null {
+  if (formFrom(settings)['auth.enabled'] !== true || form['auth.enabled'] !== false) return null;
+  const host = String(form['server.host'] ?? '').trim() || '127.0.0.1';
+  return { host, loopback: isLoopbackHost(host) };
 }
 
 // --- checks before sending
@@ -268,9 +341,14 @@ export function validateSettings(form: FormValues): FormErrors {
       const e = checkNumber(f, text);
       if (e) errors[f.path] = e;
     } else if (f.type === 'lines') {
-      const bad = text.split('\n').map((l) => l.trim()).filter(Boolean)
-        .find((l) => f.path === 'server.cors_origins' && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i.test(l));
-      if (bad) errors[f.path] = `“${bad}” is not an origin: scheme://host[:port], without a path.`;
+      const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+      if (f.path === 'server.cors_origins') {
+        const bad = lines.find((l) => !/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i.test(l));
+        if (bad) errors[f.path] = `“${bad}” is not an origin: scheme://host[:port], without a path.`;
+      } else if (f.path === 'server.trusted_proxies') {
+        const bad = lines.find((l) => !/^[0-9a-f:.]+(\/\d{1,3})?$/i.test(l) || !/[.:]/.test(l));
+        if (bad) errors[f.path] = `“${bad}” is not an IP address or a CIDR range (10.0.0.0/8, ::1).`;
+      }
     }
   }
   const min = Number(form['adaptive_rate_limiting.min_rate_limit']);
@@ -280,10 +358,10 @@ export function validateSettings(form: FormValues): FormErrors {
       String(form['adaptive_rate_limiting.max_rate_limit']).trim() !== '' && min > max) {
     errors['adaptive_rate_limiting.min_rate_limit'] = 'The shortest interval cannot be longer than the longest.';
   }
-  const tokens = tokenList(form);
+  // Masked tokens are left to the server (several short ones read "…").
   const seen = new Set<string>();
-  for (const t of tokens) {
-    if (!isMasked(t) && (CONTROL.test(t) || /\s/.test(t))) {
+  for (const t of tokenList(form).filter((x) => !isMasked(x))) {
+    if (CONTROL.test(t) || /\s/.test(t)) {
       errors[TOKENS] = 'A token cannot hold spaces or control characters: a client sends it in a header.';
     } else if (seen.has(t)) {
       errors[TOKENS] = 'A token is listed twice.';
@@ -345,6 +423,14 @@ export function changedSections(settings: JsonObject, form: FormValues): JsonObj
     setPath(next, ['auth', 'tokens'], tokenList(form));
     touched.add('auth');
   }
+  // A checkbox whose key is absent shows its default; where the section
+  // sent would make that default another (a response_cache section made
+  // by another edit turns the cache on), it is written as shown.
+  for (const f of ALL_FIELDS) {
+    const [section, ...rest] = f.path.split('.');
+    if (f.type !== 'bool' || !touched.has(section) || getPath(next, f.path) !== undefined) continue;
+    if (defaultOf(f, next) !== form[f.path]) setPath(next, [section, ...rest], form[f.path] === true);
+  }
   const out: JsonObject = {};
   for (const section of touched) {
     const v = next[section];
@@ -354,10 +440,13 @@ export function changedSections(settings: JsonObject, form: FormValues): JsonObj
 }
 
 // The field a server error names (ApiError.param: "server.port",
-// "auth.tokens[1]"), or null when none of the page's fields is it.
-export function fieldOfParam(param: string | null): string | null {
+// "auth.tokens[1]"), or null when the page does not show it as an editable
+// field (hidden by another choice, read-only, or not on the page): the
+// error is then said above the form.
+export function fieldOfParam(param: string | null, form: FormValues): string | null {
   if (!param) return null;
   const path = param.replace(/\[\d+\]$/, '');
   if (path === TOKENS) return TOKENS;
-  return ALL_FIELDS.some((f) => f.path === path) ? path : null;
+  const field = ALL_FIELDS.find((f) => f.path === path);
+  return field && !field.readOnly && visible(field, form) ? path : null;
 }

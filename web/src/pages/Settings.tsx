@@ -9,9 +9,9 @@ import {
 } from '../components';
 import { useSession } from '../session';
 import {
-  ALL_FIELDS, changedSections, effectOf, fieldOfParam, formFrom, getPath, isMasked, newToken, SECTIONS, TOKENS,
-  tokenList, validateSettings, visible, type Effect, type FieldDef, type FormErrors, type FormValues,
-  type SettingsAnswer,
+  ALL_FIELDS, changedSections, defaultOf, effectOf, fieldOfParam, formFrom, getPath, isMasked, newToken, removedTokens,
+  SECTIONS, sharedMasks, TOKENS, tokenList, turnsAuthOff, validateSettings, visible, type Effect, type FieldDef,
+  type FormErrors, type FormValues, type JsonObject, type SettingsAnswer,
 } from '../settings';
 import { useLoad } from '../useLoad';
 import './config-pages.css';
@@ -28,8 +28,36 @@ function labelOf(path: string): string {
   return ALL_FIELDS.find((f) => f.path === path)?.label ?? path;
 }
 
+// A secret: hidden as a password is, with a button that shows it. A value
+// read back is masked by the server ("abc…wxyz"): left as it is, the stored
+// secret stays.
+function SecretField(props: { id: string; label: string; value: string; hint?: string; error?: string;
+  onInput: (value: string) => void }) {
+  const [shown, setShown] = useState(false);
+  const described = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : '']
+    .filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={`field${props.error ? ' field-invalid' : ''}`}>
+      <label for={props.id}>{props.label}</label>
+      <div class="secret-input">
+        <input id={props.id} name={props.id} type={shown ? 'text' : 'password'} value={props.value}
+          autocomplete="new-password" spellcheck={false} aria-invalid={props.error ? 'true' : undefined}
+          aria-describedby={described}
+          onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)} />
+        <button type="button" class="button button-small" aria-pressed={shown} aria-controls={props.id}
+          aria-label={`${shown ? 'Hide' : 'Show'} ${props.label}`} onClick={() => setShown((v) => !v)}>
+          {shown ? 'Hide' : 'Show'}
+        </button>
+      </div>
+      {props.hint && <p class="field-hint" id={`${props.id}-hint`}>{props.hint}</p>}
+      {props.error && <p class="field-error" id={`${props.id}-error`}>{props.error}</p>}
+    </div>
+  );
+}
+
 function SettingField(props: {
   def: FieldDef;
+  settings: JsonObject; // as read: what an absent key means
   form: FormValues;
   effect: Effect;
   pending: boolean; // saved, waiting for a restart
@@ -59,20 +87,21 @@ function SettingField(props: {
     const options = [...(def.options ?? [])];
     if (current && !options.includes(current)) options.unshift(current); // a spelling the server accepts (mariadb, postgresql)
     const choices = options.map((o) => ({ value: o, label: o }));
-    if (current === '') choices.unshift({ value: '', label: `not set (${def.defaultValue ?? 'the default'})` });
+    if (current === '') choices.unshift({ value: '', label: `not set (${String(defaultOf(def, props.settings) || 'the default')})` });
     control = <SelectField id={id} label={def.label} value={current} hint={hint} error={props.error}
       options={choices} onChange={(v) => props.onChange(def.path, v)} />;
   } else if (def.type === 'lines') {
     control = <TextAreaField id={id} label={def.label} value={String(value ?? '')} rows={3} mono hint={hint}
       error={props.error} onInput={(v) => props.onChange(def.path, v)} />;
+  } else if (def.type === 'secret') {
+    const secretHint = isMasked(String(value ?? ''))
+      ? 'Stored, shown masked: leave it to keep the stored value, or type a new one.' : '';
+    control = <SecretField id={id} label={def.label} value={String(value ?? '')} error={props.error}
+      hint={[hint, secretHint].filter(Boolean).join(' ') || undefined} onInput={(v) => props.onChange(def.path, v)} />;
   } else {
     const numeric = def.type === 'int' || def.type === 'number';
-    const secretHint = def.type === 'secret' && isMasked(String(value ?? ''))
-      ? 'Shown masked: leave it to keep the stored value, or type a new one.' : '';
-    control = <Field id={id} label={def.label} value={String(value ?? '')} error={props.error}
-      hint={[hint, secretHint].filter(Boolean).join(' ') || undefined}
+    control = <Field id={id} label={def.label} value={String(value ?? '')} error={props.error} hint={hint}
       inputMode={numeric ? (def.type === 'int' ? 'numeric' : 'decimal') : undefined}
-      autocomplete={def.type === 'secret' ? 'off' : undefined}
       placeholder={numeric ? 'default' : undefined} onInput={(v) => props.onChange(def.path, v)} />;
   }
   return <div class={`setting setting-${props.pending ? 'pending' : props.effect}`}>{control}</div>;
@@ -89,10 +118,24 @@ function TokensEditor(props: { form: FormValues; stored: string[]; error?: strin
   const [draft, setDraft] = useState('');
   const [draftError, setDraftError] = useState('');
   const tokens = tokenList(props.form);
+  const shared = sharedMasks(props.stored);
+  // Stored tokens come back masked: a new one is new while the stored ones
+  // (counted: several may read "…") are not all accounted for by others.
+  const fresh = new Set<number>();
+  {
+    const left = new Map<string, number>();
+    for (const t of props.stored) left.set(t, (left.get(t) ?? 0) + 1);
+    tokens.forEach((t, i) => {
+      const n = left.get(t) ?? 0;
+      if (n > 0) left.set(t, n - 1);
+      else fresh.add(i);
+    });
+  }
   const add = (token: string) => {
     const t = token.trim();
     if (t === '') return setDraftError('Enter or generate a token first.');
     if (/\s/.test(t)) return setDraftError('A token cannot hold spaces: a client sends it in a header.');
+    if (isMasked(t)) return setDraftError('This is how a stored token is shown, not a token: enter the token itself.');
     if (tokens.includes(t)) return setDraftError('This token is listed already.');
     setDraftError('');
     setDraft('');
@@ -106,21 +149,28 @@ function TokensEditor(props: { form: FormValues; stored: string[]; error?: strin
         <p class="muted small">No gateway token. Users’ own tokens and dashboard sessions still work.</p>
       ) : (
         <ul class="token-list">
-          {tokens.map((t) => {
-            const fresh = !props.stored.includes(t);
+          {tokens.map((t, i) => {
+            const isNew = fresh.has(i);
+            const which = tokens.filter((x) => x === t).length > 1 ? ` (number ${i + 1})` : '';
             return (
-              <li key={t}>
+              <li key={i}>
                 <code class="token">{t}</code>
-                {fresh && <span class="badge badge-accent">New: copy it now, it is masked once saved</span>}
+                {isNew && <span class="badge badge-accent">New: copy it now, it is masked once saved</span>}
                 <span class="actions">
-                  {fresh && <CopyButton text={t} label="Copy" />}
-                  <button type="button" class="button button-small" aria-label={`Remove the token ${t}`}
-                    onClick={() => props.onChange(tokens.filter((x) => x !== t))}>Remove</button>
+                  {isNew && <CopyButton text={t} label="Copy" />}
+                  <button type="button" class="button button-small" aria-label={`Remove the token ${t}${which}`}
+                    onClick={() => props.onChange(tokens.filter((_, j) => j !== i))}>Remove</button>
                 </span>
               </li>
             );
           })}
         </ul>
+      )}
+      {shared.length > 0 && (
+        <p class="field-hint">
+          Tokens under 12 characters all show as <code>…</code>: aisbf cannot tell which of them you remove. To remove
+          one, remove them all and add back, in full, those to keep.
+        </p>
       )}
       {props.error && <p class="field-error" id={`${fieldId(TOKENS)}-error`}>{props.error}</p>}
       <div class="token-add">
@@ -142,9 +192,12 @@ function SettingsForm(props: { initial: SettingsAnswer }) {
   const [errors, setErrors] = useState<FormErrors>({});
   const [failure, setFailure] = useState('');
   const [saved, setSaved] = useState<{ restart: string[]; warnings: string[] } | null>(null);
-  const [pending, setPending] = useState<string[]>([]); // saved start-only paths, for this page's life
   const [busy, setBusy] = useState(false);
-  const [confirmRemoval, setConfirmRemoval] = useState<string[] | null>(null);
+  // Asked before a save: tokens removed, auth turned off.
+  const [confirm, setConfirm] = useState<{ removed: string[]; authOff: ReturnType<typeof turnsAuthOff> } | null>(null);
+  // Written, not in effect until aisbf restarts: the server compares the
+  // file with what it started with (a change put back clears its mark).
+  const pending = answer.restart_required ?? [];
 
   const changes = changedSections(answer.settings, form);
   const before = formFrom(answer.settings);
@@ -160,18 +213,16 @@ function SettingsForm(props: { initial: SettingsAnswer }) {
   };
 
   const send = async () => {
-    setConfirmRemoval(null);
+    setConfirm(null);
     setBusy(true);
     try {
       const next = await api<SettingsAnswer>('PUT', '/api/admin/settings', changes);
       setAnswer(next);
       setForm(formFrom(next.settings));
-      const restart = next.restart_required ?? [];
-      setSaved({ restart, warnings: next.warnings ?? [] });
-      setPending((p) => [...new Set([...p, ...restart])]);
+      setSaved({ restart: next.restart_required ?? [], warnings: next.warnings ?? [] });
     } catch (err) {
       if (session.intercept(err)) return;
-      const field = err instanceof ApiError ? fieldOfParam(err.param) : null;
+      const field = err instanceof ApiError ? fieldOfParam(err.param, form) : null;
       if (field) {
         setErrors({ [field]: err instanceof Error ? err.message : String(err) });
         document.getElementById(fieldId(field))?.focus();
@@ -194,16 +245,24 @@ function SettingsForm(props: { initial: SettingsAnswer }) {
       document.getElementById(fieldId(first))?.focus();
       return;
     }
-    const removed = storedTokens.filter((t) => !tokenList(form).includes(t));
-    if (removed.length > 0) setConfirmRemoval(removed);
+    const removed = removedTokens(storedTokens, tokenList(form));
+    const authOff = turnsAuthOff(answer.settings, form);
+    if (removed.length > 0 || authOff) setConfirm({ removed, authOff });
     else void send();
   };
+  const authOff = confirm?.authOff ?? null;
+  const removed = confirm?.removed ?? [];
 
   const isPending = (path: string) => pending.some((p) => p === path || path.startsWith(`${p}.`));
 
   return (
     <form onSubmit={submit} noValidate>
       {failure && <Alert>{failure}</Alert>}
+      {!saved && pending.length > 0 && (
+        <Alert kind="info">
+          Saved, waiting for a restart of aisbf: {pending.map((p) => `${labelOf(p)} (${p})`).join(', ')}.
+        </Alert>
+      )}
       {saved && (
         <Alert kind={saved.restart.length ? 'info' : 'success'}>
           {saved.restart.length === 0
@@ -226,7 +285,7 @@ function SettingsForm(props: { initial: SettingsAnswer }) {
             <p class="muted small">{section.lead}</p>
             <div class="setting-grid">
               {shown.map((f) => (
-                <SettingField key={f.path} def={f} form={form} effect={effectOf(f.path, answer)}
+                <SettingField key={f.path} def={f} settings={answer.settings} form={form} effect={effectOf(f.path, answer)}
                   pending={isPending(f.path)} error={errors[f.path] || undefined} onChange={set} />
               ))}
             </div>
@@ -249,12 +308,32 @@ function SettingsForm(props: { initial: SettingsAnswer }) {
           </button>
         </span>
       </div>
-      <ConfirmDialog open={confirmRemoval !== null} title="Remove gateway tokens?" confirmLabel="Remove and save"
-        busy={busy} onConfirm={() => void send()} onCancel={() => setConfirmRemoval(null)}>
+      <ConfirmDialog open={confirm !== null && !(authOff && !authOff.loopback)}
+        title={authOff ? 'Turn authentication off?' : 'Remove gateway tokens?'}
+        confirmLabel={authOff ? 'Turn it off and save' : 'Remove and save'}
+        busy={busy} onConfirm={() => void send()} onCancel={() => setConfirm(null)}>
+        {authOff && (
+          <p>
+            Every API call is then served without a token: any program or user on this machine that can reach
+            {' '}<code>{authOff.host}</code> can use your providers’ keys and change these settings. It applies at once.
+          </p>
+        )}
+        {removed.length > 0 && (
+          <p>
+            {removed.length === 1 ? 'The token ' : 'The tokens '}
+            {removed.map((t, i) => <code key={i}>{t}</code>)} will stop working at once: clients that send
+            {removed.length === 1 ? ' it' : ' them'} are refused.
+          </p>
+        )}
+      </ConfirmDialog>
+      <ConfirmDialog open={authOff !== null && !authOff.loopback} title="Authentication cannot be off on this address"
+        confirmLabel="Keep authentication on" danger={false}
+        onConfirm={() => { setConfirm(null); set('auth.enabled', true); }} onCancel={() => setConfirm(null)}>
         <p>
-          {confirmRemoval?.length === 1 ? 'The token ' : 'The tokens '}
-          {confirmRemoval?.map((t) => <code key={t}>{t}</code>)} will stop working at once: clients that send
-          {confirmRemoval?.length === 1 ? ' it' : ' them'} are refused.
+          aisbf listens on <code>{authOff?.host}</code>, which is not a loopback address: with authentication off,
+          anyone who can reach it could spend your providers’ keys, read the usage and change every setting. aisbf
+          refuses this (and would not start so). To turn authentication off, set the listen address to
+          {' '}<code>127.0.0.1</code> first.
         </p>
       </ConfirmDialog>
     </form>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLines, diffStats, hunks, splitLines, type DiffLine } from './linediff';
+import { capHunks, diffLines, diffStats, hunks, sameLines, splitLines, type DiffLine } from './linediff';
 
 const render = (lines: DiffLine[]) => lines.map((l) => `${l.kind === 'same' ? ' ' : l.kind === 'add' ? '+' : '-'}${l.text}`);
 
@@ -101,5 +101,36 @@ describe('hunks', () => {
   it('a change on the first or last line', () => {
     const h = hunks(diffLines('a\nb\nc\nd', 'A\nb\nc\nD'), 1);
     expect(h.map((x) => render(x.lines))).toEqual([['-a', '+A', ' b', ' c', '-d', '+D']]);
+  });
+});
+
+describe('sameLines: the badge and the diff agree', () => {
+  it('CRLF and a final newline do not make a difference; a blank line does', () => {
+    for (const [a, b] of [['a\nb\n', 'a\nb'], ['a\r\nb\r\n', 'a\nb\n'], ['', ''], ['x', 'x\n']]) {
+      expect(sameLines(a, b), JSON.stringify([a, b])).toBe(true);
+      expect(hunks(diffLines(a, b))).toEqual([]);
+    }
+    for (const [a, b] of [['a\nb', 'a\nb\n\n'], ['a', 'A'], ['', 'a'], ['a\rb', 'a\nb']]) {
+      expect(sameLines(a, b), JSON.stringify([a, b])).toBe(false);
+      expect(hunks(diffLines(a, b)).length, JSON.stringify([a, b])).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('capHunks', () => {
+  const parts = hunks(diffLines(Array.from({ length: 40 }, (_, i) => `l${i}`).join('\n'),
+    Array.from({ length: 40 }, (_, i) => (i % 10 === 0 ? `L${i}` : `l${i}`)).join('\n')), 1);
+  const total = parts.reduce((n, h) => n + h.lines.length, 0);
+
+  it('under the cap: every hunk as is', () => {
+    expect(capHunks(parts, total)).toEqual({ shown: parts, hidden: 0 });
+  });
+
+  it('over it: the first rows, the count of the others', () => {
+    const { shown, hidden } = capHunks(parts, 5);
+    expect(shown.reduce((n, h) => n + h.lines.length, 0)).toBe(5);
+    expect(hidden).toBe(total - 5);
+    expect(shown[0]).toEqual(parts[0]);
+    expect(capHunks(parts, 0)).toEqual({ shown: [], hidden: total });
   });
 });

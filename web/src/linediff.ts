@@ -20,6 +20,16 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+// Whether two texts have the same lines as the diff reads them (CRLF or LF,
+// a final newline or none): the prompts page's "same as built-in" badge
+// and its diff agree.
+export function sameLines(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = splitLines(a);
+  const y = splitLines(b);
+  return x.length === y.length && x.every((line, i) => line === y[i]);
+}
+
 // The shortest edit script from `a` to `b`, as the lines of both in order.
 export function diffLines(oldText: string, newText: string, maxD = MAX_EDIT_DISTANCE): DiffLine[] {
   const a = splitLines(oldText);
@@ -153,4 +163,25 @@ export function diffStats(lines: DiffLine[]): { added: number; removed: number }
     else if (l.kind === 'del') removed++;
   }
   return { added, removed };
+}
+
+// The hunks cut to `maxRows` lines in all (a prompt replaced wholesale
+// would otherwise render thousands of rows), and how many were left out.
+export function capHunks(parts: Hunk[], maxRows: number): { shown: Hunk[]; hidden: number } {
+  const shown: Hunk[] = [];
+  let room = maxRows;
+  let hidden = 0;
+  for (const h of parts) {
+    if (room <= 0) {
+      hidden += h.lines.length;
+    } else if (h.lines.length <= room) {
+      shown.push(h);
+      room -= h.lines.length;
+    } else {
+      shown.push({ ...h, lines: h.lines.slice(0, room) });
+      hidden += h.lines.length - room;
+      room = 0;
+    }
+  }
+  return { shown, hidden };
 }

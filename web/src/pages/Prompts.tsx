@@ -1,10 +1,10 @@
 // The prompt files (GET/PUT /api/admin/prompts/{name}): edit and save one,
 // see how it differs from aisbf's built-in text (`default_text`), reset it
 // to that text after a confirmation.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Alert, ConfirmDialog, errorText, Loading, PageTitle, TextAreaField } from '../components';
-import { diffLines, diffStats, hunks, type DiffLine } from '../linediff';
+import { capHunks, diffLines, diffStats, hunks, sameLines, type DiffLine } from '../linediff';
 import { useSession } from '../session';
 import { byteLength } from '../validation';
 import './config-pages.css';
@@ -47,23 +47,42 @@ function DiffLineRow(props: { line: DiffLine }) {
   );
 }
 
+// The diff follows the text a moment after typing stops, not at every key.
+export const DIFF_DELAY_MS = 300;
+// Rows rendered at most (a prompt replaced wholesale has thousands).
+export const MAX_DIFF_ROWS = 400;
+
+function useSettled<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (settled === value) return;
+    const t = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(t);
+  }, [value]);
+  return settled;
+}
+
 function Diff(props: { from: string; to: string }) {
-  const lines = diffLines(props.from, props.to);
-  const parts = hunks(lines, 3);
+  const { lines, parts } = useMemo(() => {
+    const lines = diffLines(props.from, props.to);
+    return { lines, parts: hunks(lines, 3) };
+  }, [props.from, props.to]);
   const { added, removed } = diffStats(lines);
   if (parts.length === 0) return <p class="muted">The same as the built-in text.</p>;
+  const { shown, hidden } = capHunks(parts, MAX_DIFF_ROWS);
   return (
     <div class="diff" role="group" aria-label="Difference from the built-in text">
       <p class="small">
         <span class="diff-count diff-count-add">{added} {added === 1 ? 'line' : 'lines'} added</span>,{' '}
         <span class="diff-count diff-count-del">{removed} removed</span> compared with the built-in text.
       </p>
-      {parts.map((h) => (
+      {shown.map((h) => (
         <div class="diff-hunk" key={`${h.oldStart}-${h.newStart}`}>
           <div class="diff-hunk-head">Built-in line {h.oldStart || 1}, yours line {h.newStart || 1}</div>
           {h.lines.map((l, i) => <DiffLineRow key={i} line={l} />)}
         </div>
       ))}
+      {hidden > 0 && <p class="small muted">{hidden} more {hidden === 1 ? 'line' : 'lines'} of the difference not shown.</p>}
     </div>
   );
 }
@@ -108,7 +127,13 @@ function PromptEditor(props: { prompt: Prompt; onSaved: (p: Prompt) => void; onD
     void write(text, `${file} is saved; it applies to the next requests.`);
   };
 
-  const same = text === props.prompt.default_text;
+  const same = useMemo(() => sameLines(text, props.prompt.default_text), [text, props.prompt.default_text]);
+  const settled = useSettled(text, DIFF_DELAY_MS);
+  const settledSame = useMemo(() => sameLines(settled, props.prompt.default_text), [settled, props.prompt.default_text]);
+  // Open while the text differs, unless opened or closed by hand; the diff
+  // is worked out only while open.
+  const [diffChoice, setDiffChoice] = useState<boolean | null>(null);
+  const diffOpen = diffChoice ?? !settledSame;
   return (
     <form class="card prompt-card" onSubmit={save} noValidate>
       <div class="setting-head">
@@ -132,9 +157,13 @@ function PromptEditor(props: { prompt: Prompt; onSaved: (p: Prompt) => void; onD
         <button type="button" class="button button-danger" disabled={busy || (same && !props.prompt.default && !dirty)}
           onClick={() => setAsking(true)}>Reset to the built-in text…</button>
       </div>
-      <details class="diff-details" open={!same}>
+      <details class="diff-details" open={diffOpen}
+        onToggle={(e) => {
+          const open = (e.currentTarget as HTMLDetailsElement).open;
+          if (open !== diffOpen) setDiffChoice(open); // the reader's click, not the text's change
+        }}>
         <summary>Difference from the built-in text</summary>
-        <Diff from={props.prompt.default_text} to={text} />
+        {diffOpen && <Diff from={props.prompt.default_text} to={settled} />}
       </details>
       <ConfirmDialog open={asking} title={`Reset ${file}?`} confirmLabel="Reset to the built-in text" busyLabel="Resetting…"
         busy={busy} onConfirm={() => void write(props.prompt.default_text, `${file} is back to the built-in text.`)}

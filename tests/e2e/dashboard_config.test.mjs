@@ -1,8 +1,11 @@
 // The dashboard's configuration pages (issue 15) in Debian's Chromium,
 // through the real aisbf and aisbf-mock: settings (validation before
-// sending, a server field error beside its field, a change saved and read
-// back, the restart mark, gateway tokens added and removed), prompts (an
-// edit, its diff against the built-in text, a reset), condensation (the
+// sending, a server field error beside its field or above the form when
+// its field is hidden, a change saved and read back, the restart mark kept
+// across a reload and cleared by putting the value back, secrets hidden
+// until shown, turning auth off asked first and stopped on a public
+// address, gateway tokens added and removed, short ones that all read "…"),
+// prompts (an edit, its diff against the built-in text, a reset), condensation (the
 // cascade per mock model, a mode change) and rate limits (a 429 from the
 // mock shown with its time left counting down, a reset clearing it, the
 // polling stopped once the page is left). axe, screenshots and 375 px via
@@ -89,8 +92,24 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     const refused = refusedRequestLogged(page, 400);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/database\.mysql_password: a masked value that matches no stored secret/).waitFor();
-    assert.equal(await page.getByLabel('MySQL password', { exact: true }).first().getAttribute('aria-invalid'), 'true');
+    const mysqlPassword = page.getByLabel('MySQL password', { exact: true }).first();
+    assert.equal(await mysqlPassword.getAttribute('aria-invalid'), 'true');
     await refused;
+    dropExpected(errors, 400);
+    // A secret is hidden until shown.
+    assert.equal(await mysqlPassword.getAttribute('type'), 'password');
+    const show = page.getByRole('button', { name: 'Show MySQL password' }).first();
+    await show.click();
+    assert.equal(await mysqlPassword.getAttribute('type'), 'text');
+    assert.equal(await mysqlPassword.inputValue(), 'abc…wxyz');
+    await page.getByRole('button', { name: 'Hide MySQL password' }).first().click();
+    assert.equal(await mysqlPassword.getAttribute('type'), 'password');
+    // The same error when its field is hidden (another database type): said above the form.
+    await page.getByRole('region', { name: 'Database' }).getByLabel('Type').selectOption('sqlite');
+    const refusedAgain = refusedRequestLogged(page, 400);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('alert').filter({ hasText: /Nothing was saved: database\.mysql_password: a masked value/ }).waitFor();
+    await refusedAgain;
     dropExpected(errors, 400);
     await page.getByRole('button', { name: 'Discard' }).click();
     await page.getByText('No unsaved change.').waitFor();
@@ -113,6 +132,43 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     await heading(page, 'Settings');
     assert.equal(await page.getByLabel('Learning rate').inputValue(), '0.25');
     assert.equal(await page.getByLabel('Idle timeout (s)').inputValue(), '90');
+    // The server says what waits for a restart: the mark survives a reload...
+    await page.getByText('Saved: restart aisbf to apply it.').waitFor();
+    await page.getByText('Saved, waiting for a restart of aisbf: Idle timeout (s) (server.idle_timeout).').waitFor();
+    // ... and goes once the value is back to what aisbf started with.
+    await page.getByLabel('Idle timeout (s)').fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved. The changes apply to the next requests.').waitFor();
+    assert.equal(await page.getByText('Saved: restart aisbf to apply it.').count(), 0);
+    assert.deepEqual((await settingsNow(s)).restart_required, []);
+
+    // Turning auth off asks first; on an address other than loopback it is stopped.
+    const requireAuth = page.getByLabel('Require authentication');
+    const putsBefore = puts;
+    await requireAuth.uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    const authDialog = page.getByRole('dialog', { name: 'Turn authentication off?' });
+    await authDialog.getByText(/can use your providers’ keys/).waitFor();
+    await checkPage(page, 'settings-auth-off');
+    await authDialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal((await settingsNow(s)).settings.auth.enabled, true, 'cancelled: nothing sent');
+    await page.getByLabel('Listen address').fill('0.0.0.0');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    const publicDialog = page.getByRole('dialog', { name: 'Authentication cannot be off on this address' });
+    await publicDialog.getByText(/which is not a loopback address/).waitFor();
+    await publicDialog.getByRole('button', { name: 'Keep authentication on' }).click();
+    assert.equal(await requireAuth.isChecked(), true);
+    assert.equal(puts, putsBefore, 'nothing went out');
+    await page.getByRole('button', { name: 'Discard' }).click();
+    await requireAuth.uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await authDialog.getByRole('button', { name: 'Turn it off and save' }).click();
+    await page.getByText('Saved. The changes apply to the next requests.').waitFor();
+    assert.equal(JSON.parse(fs.readFileSync(path.join(s.configDir, 'aisbf.json'), 'utf8')).auth.enabled, false);
+    await requireAuth.check();
+    await page.getByRole('button', { name: 'Save settings' }).click(); // on again: nothing to ask
+    await page.getByText('Saved. The changes apply to the next requests.').waitFor();
+    assert.equal((await settingsNow(s)).settings.auth.enabled, true);
 
     // A new gateway token: shown in full until saved, masked after; removing one asks first.
     await page.getByRole('button', { name: 'Generate a token' }).click();
@@ -137,6 +193,31 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     await page.getByText('Saved. The changes apply to the next requests.').waitFor();
     assert.deepEqual((await settingsNow(s)).settings.auth.tokens, ['das…oken']);
     assert.equal((await get(s.u('/api/admin/settings'), { headers: bearer(fresh) })).status, 401, 'the removed token is refused');
+
+    // Tokens under 12 characters all read "…": listed apart, and a removal the server cannot place is refused.
+    for (const t of ['short-one1', 'short-two2']) {
+      await page.getByLabel('Add a token').fill(t);
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+    }
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved. The changes apply to the next requests.').waitFor();
+    assert.deepEqual((await settingsNow(s)).settings.auth.tokens, ['das…oken', '…', '…']);
+    await page.getByText(/Tokens under 12 characters all show as/).waitFor();
+    assert.equal(await page.locator('.token-list li').count(), 3);
+    await page.getByRole('button', { name: 'Remove the token … (number 3)' }).click();
+    assert.equal(await page.locator('.token-list li').count(), 2, 'one of the two removed, not both');
+    const ambiguous = refusedRequestLogged(page, 400);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('button', { name: 'Remove and save' }).click();
+    await page.getByText(/which one is removed cannot be told/).waitFor();
+    await ambiguous;
+    dropExpected(errors, 400);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(s.configDir, 'aisbf.json'), 'utf8')).auth.tokens.length, 3);
+    await page.getByRole('button', { name: 'Remove the token …', exact: true }).click();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('button', { name: 'Remove and save' }).click();
+    await page.getByText('Saved. The changes apply to the next requests.').waitFor();
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(s.configDir, 'aisbf.json'), 'utf8')).auth.tokens, [GLOBAL]);
     await page.close();
     assert.deepEqual(errors, []);
   });
@@ -153,6 +234,11 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     assert.equal(original, builtin, 'the file written at first start holds the built-in text');
     await page.getByText('Same as built-in').waitFor();
     await checkPage(page, 'prompts');
+    // Without its final newline it is the same text, for the badge as for the diff.
+    await text.fill(original.replace(/\n$/, ''));
+    await page.getByText('Unsaved', { exact: true }).waitFor();
+    await page.getByText('Same as built-in').waitFor();
+    await page.getByRole('button', { name: 'Discard changes' }).click();
 
     await text.fill('');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -172,6 +258,11 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     await page.getByText('Customised').waitFor();
     await diff.getByText('1 line added').waitFor();
     await checkPage(page, 'prompts-diff');
+    // Closed, the diff is not worked out nor rendered.
+    await page.getByText('Difference from the built-in text', { exact: true }).click();
+    await diff.waitFor({ state: 'detached' });
+    await page.getByText('Difference from the built-in text', { exact: true }).click();
+    await diff.getByText('1 line added').waitFor();
 
     // Another prompt with unsaved changes asks first.
     await text.fill(`${edited}more\n`);
@@ -263,7 +354,8 @@ describe('dashboard: settings, prompts, condensation, rate limits', { skip, time
     assert.ok(still.rate_limits.some((e) => e.key === 'mock/fault-429-60' && e.blocked_for_s > 0), 'cancelled: still blocked');
     await row.getByRole('button', { name: 'Reset mock/fault-429-60' }).click();
     await dialog.getByRole('button', { name: 'Reset', exact: true }).click();
-    await page.getByText('mock/fault-429-60 is reset.').waitFor();
+    // A 429 blocks the model without a failure cooldown: the answer says {"reset": false}, and the page says what was cleared.
+    await page.getByText('mock/fault-429-60: its learned limits, block, spacing and token windows are cleared; it had no failure cooldown.').waitFor();
     await page.getByText('Nothing to watch').waitFor();
     const health = (await get(s.u('/api/admin/health'), auth)).json();
     assert.ok(!health.rate_limits.some((e) => e.key === 'mock/fault-429-60'), JSON.stringify(health.rate_limits));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  resetMessage,
   countByStatus, formatDuration, formatInterval, limitRows, recovery, secondsLeft, statusAt, type FullHealthReport,
 } from './ratelimits';
 
@@ -92,5 +93,15 @@ describe('recovery', () => {
     expect(recovery(rows.find((r) => r.key === 'mock/ok')!, 10)).toBeNull();
     const over = { ...rows.find((r) => r.key === 'mock/learned')!, successes: 15 };
     expect(recovery(over, 10)).toEqual({ done: 10, needed: 10, fraction: 1 });
+  });
+});
+
+describe('resetMessage: what the reset answer says', () => {
+  it('reset: true or false, one key or all', () => {
+    expect(resetMessage('mock/m', true)).toBe('mock/m is reset.');
+    expect(resetMessage(null, true)).toBe('Every provider and model is reset.');
+    expect(resetMessage('mock/m', false)).toBe(
+      'mock/m: its learned limits, block, spacing and token windows are cleared; it had no failure cooldown.');
+    expect(resetMessage(null, false)).toMatch(/no provider or model had a failure cooldown\.$/);
   });
 });

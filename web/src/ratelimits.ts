@@ -169,3 +169,14 @@ export function countByStatus(rows: readonly LimitRow[], nowMs: number): Record<
   for (const r of rows) counts[statusAt(r, nowMs)]++;
   return counts;
 }
+
+// What a reset did, from POST /api/admin/health/reset's `{"reset": bool}`:
+// false when no failure cooldown was recorded for the key (or for any key)
+// — what 429s taught (a block, a learned interval), the spacing and the
+// token windows are cleared all the same.
+export function resetMessage(key: string | null, cleared: boolean): string {
+  if (cleared) return key === null ? 'Every provider and model is reset.' : `${key} is reset.`;
+  return key === null
+    ? 'Learned limits, blocks, spacing and token windows are cleared; no provider or model had a failure cooldown.'
+    : `${key}: its learned limits, block, spacing and token windows are cleared; it had no failure cooldown.`;
+}

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Alert, ConfirmDialog, Empty, errorText, Loading, PageTitle } from '../components';
 import {
-  countByStatus, describeStatus, formatDuration, formatInterval, limitRows, recovery, secondsLeft, statusAt,
+  countByStatus, describeStatus, formatDuration, formatInterval, limitRows, recovery, resetMessage, secondsLeft, statusAt,
   SUMMARY_ORDER, type FullHealthReport, type LimitRow, type RowStatus,
 } from '../ratelimits';
 import { useSession } from '../session';
@@ -22,7 +22,8 @@ interface Live {
 }
 
 // Polls the report every REFRESH_MS while mounted; skips a round while the
-// tab is hidden. Stops (no timer, no request) when the page is left.
+// tab is hidden. Stops (no timer; the request in flight aborted) when the
+// page is left.
 function useHealth(): { live: Live | null; error: string; refresh: () => void } {
   const session = useSession();
   const [live, setLive] = useState<Live | null>(null);
@@ -31,11 +32,12 @@ function useHealth(): { live: Live | null; error: string; refresh: () => void } 
   const [kick, setKick] = useState(0);
   useEffect(() => {
     let alive = true;
+    const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const fetchOnce = async () => {
       const mine = ++round.current;
       try {
-        const report = await api<FullHealthReport>('GET', '/api/admin/health');
+        const report = await api<FullHealthReport>('GET', '/api/admin/health', undefined, abort.signal);
         if (!alive || mine !== round.current) return;
         const at = Date.now();
         setLive({ rows: limitRows(report, at), at, tracked: report.tracked });
@@ -52,6 +54,7 @@ function useHealth(): { live: Live | null; error: string; refresh: () => void } 
     void loop();
     return () => {
       alive = false;
+      abort.abort();
       if (timer) clearTimeout(timer);
     };
   }, [kick]);
@@ -146,27 +149,36 @@ export function RateLimits() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
 
+  const mounted = useRef(true);
   useEffect(() => {
-    let alive = true;
-    api<SettingsAnswer>('GET', '/api/admin/settings').then((a) => {
+    const abort = new AbortController();
+    api<SettingsAnswer>('GET', '/api/admin/settings', undefined, abort.signal).then((a) => {
       const n = getPath(a.settings, 'adaptive_rate_limiting.consecutive_successes_for_recovery');
-      if (alive && typeof n === 'number' && n > 0) setNeeded(n);
-    }, () => { /* the default stays; the table does not depend on it */ });
-    return () => { alive = false; };
+      if (typeof n === 'number' && n > 0) setNeeded(n);
+    }, () => { /* the default stays (or the page is gone); the table does not depend on it */ });
+    return () => {
+      mounted.current = false;
+      abort.abort();
+    };
   }, []);
 
+  // A reset is not aborted when the page is left (it is a write); its answer is then dropped.
   const reset = async () => {
     if (!asking) return;
     setBusy(true);
     try {
-      await api('POST', '/api/admin/health/reset', asking.key === null ? undefined : { key: asking.key });
-      setMessage({ kind: 'success', text: asking.key === null ? 'Every provider and model is reset.' : `${asking.key} is reset.` });
+      const answer = await api<{ reset: boolean }>('POST', '/api/admin/health/reset',
+        asking.key === null ? undefined : { key: asking.key });
+      if (!mounted.current) return;
+      setMessage({ kind: 'success', text: resetMessage(asking.key, answer?.reset !== false) });
       refresh();
     } catch (err) {
-      if (!session.intercept(err)) setMessage({ kind: 'error', text: `The reset failed: ${errorText(err)}` });
+      if (mounted.current && !session.intercept(err)) setMessage({ kind: 'error', text: `The reset failed: ${errorText(err)}` });
     } finally {
-      setBusy(false);
-      setAsking(null);
+      if (mounted.current) {
+        setBusy(false);
+        setAsking(null);
+      }
     }
   };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -72,35 +73,74 @@ const json::value* member(const json::value* v, std::string_view key) {
   return obj ? obj->if_contains(key) : nullptr;
 }
 
+// A URL sent back with its password part still masked: the stored URL's
+// password when that mask stands for it, the rest of the URL as sent (the
+// host, port or database may have been edited); refused otherwise, as the
+// mask itself must never be stored as the password.
+std::optional<RestoreError> restore_url(json::value& sent, const json::string* old, const std::string& path) {
+  const std::string url(sent.get_string());
+  const auto pw = url_password(url);
+  if (!pw || !auth::is_masked(std::string_view(url).substr(pw->first, pw->second))) return std::nullopt;
+  const auto old_pw = old != nullptr ? url_password(*old) : std::nullopt;
+  const std::string_view stored = old_pw ? std::string_view(*old).substr(old_pw->first, old_pw->second) : "";
+  if (stored.empty() || auth::mask_secret(stored) != std::string_view(url).substr(pw->first, pw->second)) {
+    return RestoreError{path, fmt::format("{}: the URL's password is masked and matches no stored password; send the "
+                                          "real password in the URL",
+                                          path)};
+  }
+  sent = url.substr(0, pw->first) + std::string(stored) + url.substr(pw->first + pw->second);
+  return std::nullopt;
+}
+
 std::optional<RestoreError> restore_string(json::value& sent, const json::value* stored, bool secret,
                                            const std::string& path) {
   const json::string_view value = sent.get_string();
   const json::string* old = stored ? stored->if_string() : nullptr;
-  if (secret) {
-    if (!auth::is_masked(value)) return std::nullopt;
-    if (old == nullptr || auth::mask_secret(*old) != value) return unmatched(path);
-    sent = *old;
-  } else if (old != nullptr && value != *old && mask_url(*old) == value) {
-    sent = *old;  // a URL whose password came back masked
-  }
+  if (!secret) return restore_url(sent, old, path);
+  if (!auth::is_masked(value)) return std::nullopt;
+  if (old == nullptr || auth::mask_secret(*old) != value) return unmatched(path);
+  sent = *old;
   return std::nullopt;
 }
 
 // A list of secrets (auth.tokens): each masked element takes a stored
 // element it masks, wherever it is (the client may have reordered them).
+// Secrets under 12 characters all mask to "…": when such a mask comes back
+// fewer times than it stands for different stored secrets, which of them
+// was removed cannot be told, and the list is refused rather than guessed.
 std::optional<RestoreError> restore_secret_list(json::array& sent, const json::value* stored, const std::string& path) {
   const json::array* old = stored ? stored->if_array() : nullptr;
-  std::vector<bool> used(old ? old->size() : 0, false);
+  std::unordered_map<std::string, std::size_t> times_sent;  // mask -> how often it came back
+  for (const auto& v : sent) {
+    if (v.is_string() && auth::is_masked(v.get_string())) ++times_sent[std::string(v.get_string())];
+  }
+  std::unordered_map<std::string, std::vector<const json::string*>> alike;  // mask -> the stored secrets it stands for
+  for (std::size_t j = 0; old != nullptr && j < old->size(); ++j) {
+    const json::string* s = (*old)[j].if_string();
+    if (s == nullptr) continue;
+    auto mask = auth::mask_secret(*s);
+    if (times_sent.contains(mask)) alike[std::move(mask)].push_back(s);
+  }
+  std::unordered_map<std::string, bool> ambiguous;  // mask -> which secrets it keeps cannot be told
+  for (const auto& [mask, secrets] : alike) {
+    const bool all_same = std::all_of(secrets.begin(), secrets.end(), [&](auto* s) { return *s == *secrets.front(); });
+    ambiguous[mask] = times_sent[mask] < secrets.size() && !all_same;
+  }
+  std::unordered_map<std::string, std::size_t> next;  // mask -> its next stored secret
   for (std::size_t i = 0; i < sent.size(); ++i) {
     if (!sent[i].is_string() || !auth::is_masked(sent[i].get_string())) continue;
-    bool found = false;
-    for (std::size_t j = 0; old != nullptr && j < old->size() && !found; ++j) {
-      const json::string* s = (*old)[j].if_string();
-      if (used[j] || s == nullptr || auth::mask_secret(*s) != sent[i].get_string()) continue;
-      used[j] = found = true;
-      sent[i] = *s;
+    const std::string mask(sent[i].get_string());
+    const auto& secrets = alike[mask];
+    if (ambiguous[mask]) {
+      return RestoreError{fmt::format("{}[{}]", path, i),
+                          fmt::format("{}[{}]: this masked value stands for {} different stored secrets (they mask "
+                                      "alike) and came back {} times: which one is removed cannot be told; send the "
+                                      "real values of those to keep",
+                                      path, i, secrets.size(), times_sent[mask])};
     }
-    if (!found) return unmatched(fmt::format("{}[{}]", path, i));
+    std::size_t& n = next[mask];
+    if (n >= secrets.size()) return unmatched(fmt::format("{}[{}]", path, i));
+    sent[i] = *secrets[n++];
   }
   return std::nullopt;
 }

@@ -89,5 +89,72 @@ TEST(AdminConfigJson, InvalidConfigBodyListsEveryDiagnosticWithItsPath) {
   EXPECT_EQ(body.at("diagnostics").at(1).at("file"), "providers.json");
 }
 
+// A URL whose password came back masked: the stored password, with the rest
+// of the URL as edited; a masked password that stands for nothing stored is
+// refused (the mask itself must never become the password).
+TEST(AdminConfigJson, AUrlKeepsItsStoredPasswordWhenItsHostIsEdited) {
+  const json::value stored = json::parse(kAisbf);
+  json::value sent = masked(stored);
+  std::string url(sent.at("database").at("postgres_url").as_string());
+  url.replace(url.find("@db:5432"), 8, "@db2.internal:6543");
+  sent.at("database").as_object()["postgres_url"] = url;
+  ASSERT_FALSE(restore_masked(sent, &stored, ""));
+  EXPECT_EQ(sent.at("database").at("postgres_url"), "postgresql://app:pg-secret-pass@db2.internal:6543/x");
+
+  // Unchanged: itself. A new password in clear: as sent.
+  json::value same = masked(stored);
+  ASSERT_FALSE(restore_masked(same, &stored, ""));
+  EXPECT_EQ(same.at("database").at("postgres_url"), stored.at("database").at("postgres_url"));
+  json::value clear = json::parse(R"({"database": {"postgres_url": "postgresql://app:new-pass@db:5432/x"}})");
+  ASSERT_FALSE(restore_masked(clear, &stored, ""));
+  EXPECT_EQ(clear.at("database").at("postgres_url"), "postgresql://app:new-pass@db:5432/x");
+
+  // A mask of another password, or of one where none is stored: refused, named.
+  json::value other = json::parse(R"({"database": {"postgres_url": ""}})");
+  other.at("database").as_object()["postgres_url"] =
+      "postgresql://app:" + auth::mask_secret("another-password-9") + "@db/x";
+  auto error = restore_masked(other, &stored, "");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "database.postgres_url");
+  json::value none = json::parse(R"({"database": {"postgres_url": "postgresql://app:\u2026@db/x"}})");
+  const json::value without = json::parse(R"({"database": {"postgres_url": "postgresql://db/x"}})");
+  EXPECT_TRUE(restore_masked(none, &without, ""));
+  EXPECT_TRUE(restore_masked(none, nullptr, ""));
+}
+
+// Tokens under 12 characters all mask to "…": sent back as often as stored,
+// they keep every secret; fewer times, which one was removed cannot be
+// told and the list is refused rather than guessed.
+TEST(AdminConfigJson, ShortSecretsThatMaskAlikeAreRestoredOnlyWhenUnambiguous) {
+  const json::value stored =
+      json::parse(R"({"auth": {"tokens": ["short-one", "short-two", "a-long-token-value-1234"]}})");
+  json::value all = masked(stored);
+  ASSERT_EQ(all.at("auth").at("tokens").at(0), "\u2026");
+  ASSERT_FALSE(restore_masked(all, &stored, ""));
+  EXPECT_EQ(all, stored);
+
+  json::value one_removed = json::parse(R"({"auth": {"tokens": ["\u2026", "a-l\u2026234"]}})");
+  one_removed.at("auth").at("tokens").as_array()[1] = auth::mask_secret("a-long-token-value-1234");
+  auto error = restore_masked(one_removed, &stored, "");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "auth.tokens[0]");
+  EXPECT_NE(error->message.find("cannot be told"), std::string::npos) << error->message;
+
+  // Both removed, or the one to keep sent in clear: fine.
+  json::value kept_clear = json::parse(R"({"auth": {"tokens": ["short-two"]}})");
+  ASSERT_FALSE(restore_masked(kept_clear, &stored, ""));
+  EXPECT_EQ(kept_clear.at("auth").at("tokens"), json::parse(R"(["short-two"])"));
+  // More masks than stored secrets: the extra one matches nothing.
+  json::value extra = json::parse(R"({"auth": {"tokens": ["\u2026", "\u2026", "\u2026"]}})");
+  error = restore_masked(extra, &stored, "");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "auth.tokens[2]");
+  // The same short secret stored twice: any mask of it is that secret.
+  const json::value twice = json::parse(R"({"auth": {"tokens": ["short-one", "short-one"]}})");
+  json::value one = json::parse(R"({"auth": {"tokens": ["\u2026"]}})");
+  ASSERT_FALSE(restore_masked(one, &twice, ""));
+  EXPECT_EQ(one.at("auth").at("tokens"), json::parse(R"(["short-one"])"));
+}
+
 }  // namespace
 }  // namespace aisbf::api

@@ -152,23 +152,93 @@ EditResult delete_entry(ConfigDocuments& documents, EntryKind kind, std::string_
   return {};
 }
 
-std::vector<std::string> put_settings(ConfigDocuments& documents, const json::object& sections) {
+namespace {
+
+constexpr std::string_view kStartOnly[] = {
+    // main.cpp: the listener and its sessions' bounds.
+    "server.host",
+    "server.port",
+    "server.header_timeout",
+    "server.idle_timeout",
+    "server.shutdown_grace",
+    "server.max_connections",
+    "server.max_inflight_requests",
+    // store/ opens it, the usage recorder and the accounts' upkeep read it, at start.
+    "database",
+    // App makes the response cache once: its backend and that backend's settings.
+    "response_cache.backend",
+    "response_cache.max_size",
+    "response_cache.max_memory_cache",
+    "response_cache.max_memory_bytes",
+    "response_cache.redis_host",
+    "response_cache.redis_port",
+    "response_cache.redis_db",
+    "response_cache.redis_password",
+    "response_cache.redis_key_prefix",
+    "response_cache.sqlite_path",
+    "response_cache.mysql_host",
+    "response_cache.mysql_port",
+    "response_cache.mysql_user",
+    "response_cache.mysql_password",
+    "response_cache.mysql_database",
+    "response_cache.file_dir",
+    // GatewayState's bounded maps.
+    "routing.max_tracked_keys",
+    "autoselect.cache_max_entries",
+    // auth/bootstrap.cpp: the first admin's name and password, read at a
+    // start only while the database has no active admin; afterwards users
+    // change on the users page (a restart alone does not apply them).
+    "dashboard.username",
+    "dashboard.password",
+};
+
+constexpr std::string_view kUnused[] = {
+    "server.ssl_certfile",
+    "server.ssl_keyfile",
+    "tor",
+    "cache",
+    "batching",
+    "client_rate_limiting",
+    "signup",
+    "smtp",
+    "oauth2",
+    "billing",
+    "currency",
+    "payment_gateways",
+};
+
+const json::value* at_dotted(const json::value& root, std::string_view path) {
+  const json::value* v = &root;
+  while (v != nullptr) {
+    const auto dot = path.find('.');
+    const json::object* obj = v->if_object();
+    v = obj ? obj->if_contains(path.substr(0, dot)) : nullptr;
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  return v;
+}
+
+}  // namespace
+
+std::span<const std::string_view> start_only_settings() { return kStartOnly; }
+std::span<const std::string_view> unused_settings() { return kUnused; }
+
+void put_settings(ConfigDocuments& documents, const json::object& sections) {
   json::value& root = documents.doc(ConfigFile::aisbf);
   if (!root.is_object()) root = json::object();
-  const json::value before = root;
   json::object& obj = root.get_object();
   for (const auto& kv : sections) obj[kv.key()] = kv.value();
   documents.mark_changed(ConfigFile::aisbf);
+}
 
+std::vector<std::string> settings_awaiting_restart(const json::value& running, const json::value& file) {
   std::vector<std::string> restart;
-  auto changed = [&](std::initializer_list<std::string_view> keys) {
-    const json::value* a = at_path(before, keys);
-    const json::value* b = at_path(root, keys);
-    return (a == nullptr) != (b == nullptr) || (a != nullptr && *a != *b);
-  };
-  if (changed({"server", "host"})) restart.emplace_back("server.host");
-  if (changed({"server", "port"})) restart.emplace_back("server.port");
-  if (changed({"database"})) restart.emplace_back("database");
+  for (std::string_view path : kStartOnly) {
+    const json::value* a = at_dotted(running, path);
+    const json::value* b = at_dotted(file, path);
+    if ((a == nullptr) != (b == nullptr) || (a != nullptr && *a != *b)) restart.emplace_back(path);
+  }
   return restart;
 }
 

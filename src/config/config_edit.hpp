@@ -4,6 +4,7 @@
 // place; a new one goes last; nothing else in the file moves.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,10 +38,32 @@ EditResult put_entry(ConfigDocuments& documents, EntryKind kind, std::string_vie
 // names the provider, or an autoselect the rotation (the message names them).
 EditResult delete_entry(ConfigDocuments& documents, EntryKind kind, std::string_view id);
 
+// aisbf.json settings read once, when the server starts, as dotted paths (a
+// path may name a whole section): the listener's address, port, timeouts
+// and connection bounds (main.cpp's ServerOptions), the database (store/,
+// the usage recorder, the accounts' refresh), the response cache's backend
+// and bounds (made once by App), the shared-state bounds, and the first
+// admin's dashboard.username and dashboard.password (read at a start only
+// while the database has no active admin). A change is written at once and
+// applies at the next start; every other setting applies to the next
+// request (the snapshot is swapped).
+std::span<const std::string_view> start_only_settings();
+
+// aisbf.json settings aisbf keeps (AISBF's files load unchanged) but does
+// not act on: TLS serving (https is refused, so the certificate files are
+// never read), TOR (no runtime yet) and AISBF's sections for features aisbf
+// does not have.
+std::span<const std::string_view> unused_settings();
+
 // Each section of `sections` replaces aisbf.json's section of that name;
-// the others stay. Returns the paths whose value changed among those read
-// at start only (server.host, server.port, database).
-std::vector<std::string> put_settings(ConfigDocuments& documents, const boost::json::object& sections);
+// the others stay.
+void put_settings(ConfigDocuments& documents, const boost::json::object& sections);
+
+// The paths of start_only_settings() whose value in `file` (aisbf.json as
+// written now) differs from `running` (aisbf.json as the server read it
+// when it started): written, waiting for a restart. A change reverted is
+// no longer named.
+std::vector<std::string> settings_awaiting_restart(const boost::json::value& running, const boost::json::value& file);
 
 // AISBF's condensation settings, kept where AISBF keeps them in aisbf.json:
 // internal_model.condensation_model_id, internal_model.condensation_max_tokens

@@ -8,6 +8,7 @@
 
 #include "config/config_edit.hpp"
 #include "config/config_test_util.hpp"
+#include "config/schema.hpp"
 
 namespace aisbf::config_test {
 namespace {
@@ -99,12 +100,64 @@ TEST(ConfigEdit, ACandidateWithErrorsIsReportedWithItsPath) {
 TEST(ConfigEdit, SettingsReplaceSectionsAndNameWhatNeedsARestart) {
   TempDir dir;
   auto docs = read(dir);
-  auto restart = put_settings(docs, json::parse(R"({"server": {"host": "127.0.0.1", "port": 2}, "new": {"k": 1}})")
-                                        .as_object());
-  EXPECT_EQ(restart, (std::vector<std::string>{"server.port"}));
+  const json::value running = docs.doc(ConfigFile::aisbf);  // as the server read it when it started
+  auto awaiting = [&] { return settings_awaiting_restart(running, docs.doc(ConfigFile::aisbf)); };
+  put_settings(docs, json::parse(R"({"server": {"host": "127.0.0.1", "port": 2}, "new": {"k": 1}})").as_object());
+  EXPECT_EQ(awaiting(), (std::vector<std::string>{"server.port"}));
   EXPECT_EQ(keys(docs.doc(ConfigFile::aisbf)), (std::vector<std::string>{"server", "auth", "new"}));
-  restart = put_settings(docs, json::parse(R"({"database": {"type": "sqlite"}})").as_object());
-  EXPECT_EQ(restart, (std::vector<std::string>{"database"}));
+  // Measured against the start, not the previous write: the port stays named.
+  put_settings(docs, json::parse(R"({"database": {"type": "sqlite"}})").as_object());
+  EXPECT_EQ(awaiting(), (std::vector<std::string>{"server.port", "database"}));
+  // A key added, changed or removed inside a section: only the start-only ones.
+  put_settings(docs, json::parse(R"({"server": {"host": "127.0.0.1", "port": 2, "idle_timeout": 5,
+    "max_body_bytes": 1000}, "response_cache": {"enabled": true, "ttl": 60, "backend": "memory"}})")
+                         .as_object());
+  EXPECT_EQ(awaiting(),
+            (std::vector<std::string>{"server.port", "server.idle_timeout", "database", "response_cache.backend"}));
+  put_settings(docs, json::parse(R"({"server": {"host": "127.0.0.1", "port": 2},
+    "response_cache": {"enabled": false, "ttl": 1, "backend": "memory"}, "routing": {"max_tracked_keys": 10},
+    "dashboard": {"username": "root"}})")
+                         .as_object());
+  EXPECT_EQ(awaiting(), (std::vector<std::string>{"server.port", "database", "response_cache.backend",
+                                                  "routing.max_tracked_keys", "dashboard.username"}));
+  // Put back as it was when the server started: no longer waiting.
+  json::object back;
+  for (std::string_view section : {"server", "database", "response_cache", "routing", "dashboard"}) {
+    const json::value* v = running.as_object().if_contains(section);
+    if (v != nullptr)
+      back[section] = *v;
+    else
+      back[section] = json::object();
+  }
+  put_settings(docs, back);
+  EXPECT_EQ(awaiting(), (std::vector<std::string>{"database"})) << "database: {} is not the absent section";
+  docs.doc(ConfigFile::aisbf).as_object().erase("database");
+  EXPECT_EQ(awaiting(), std::vector<std::string>{});
+}
+
+// Every path the admin API names as start-only or unused is a key aisbf.json
+// may hold, so that a renamed key cannot leave a stale mark on the dashboard.
+TEST(ConfigEdit, StartOnlyAndUnusedSettingsNameKnownKeys) {
+  using namespace config_detail;
+  const std::pair<std::string_view, const Schema*> sections[] = {{"server", &server_schema()},
+                                                                 {"response_cache", &response_cache_schema()},
+                                                                 {"routing", &routing_schema()},
+                                                                 {"autoselect", &autoselect_defaults_schema()},
+                                                                 {"dashboard", &dashboard_schema()}};
+  auto check = [&](std::string_view path) {
+    const auto dot = path.find('.');
+    const std::string_view top = path.substr(0, dot);
+    EXPECT_NE(aisbf_schema().kinds_of(top), 0u) << path;
+    if (dot == std::string_view::npos) return;
+    const Schema* schema = nullptr;
+    for (const auto& [name, s] : sections) schema = name == top ? s : schema;
+    ASSERT_NE(schema, nullptr) << path;
+    EXPECT_NE(schema->kinds_of(path.substr(dot + 1)), 0u) << path;
+  };
+  for (auto path : start_only_settings()) check(path);
+  for (auto path : unused_settings()) check(path);
+  for (auto path : start_only_settings())
+    for (auto unused : unused_settings()) EXPECT_NE(path, unused);
 }
 
 TEST(ConfigEdit, CondensationLivesWhereAisbfKeepsIt) {

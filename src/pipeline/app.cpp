@@ -63,6 +63,7 @@ std::string reload_json(const ReloadOutcome& outcome) {
 
 App::App(std::shared_ptr<const Config> config, AppOptions options)
     : options_(std::move(options)),
+      started_settings_(config->aisbf),
       state_(GatewayState::in_process(std::random_device{}(),
                                       static_cast<std::size_t>(config->routing.max_tracked_keys),
                                       config->autoselect_defaults.cache_max_entries)) {

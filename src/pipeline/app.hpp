@@ -77,6 +77,10 @@ class App {
   // with replace_config) never interleave with a reload or another edit.
   boost::asio::awaitable<void> run_exclusive(std::function<void()> job);
   const std::filesystem::path& config_dir() const { return options_.config_dir; }
+  // aisbf.json as read when the App was made (the server started): what the
+  // start-only settings (config_edit.hpp) in effect are, whatever was
+  // written or reloaded since.
+  const boost::json::object& started_settings() const { return started_settings_; }
 
   // The server's HeaderCheck: the verdict on a request from its head alone.
   http::HeaderVerdict check_head(const http::Request& request);
@@ -103,6 +107,7 @@ class App {
   std::string next_request_id();
 
   AppOptions options_;
+  boost::json::object started_settings_;
   std::shared_ptr<ModelCatalog> catalog_ = std::make_shared<ModelCatalog>(std::chrono::minutes(10));
   std::atomic<std::shared_ptr<const Live>> live_;
   // Bumped by every swap: a worker re-reads live_ (a locked load) only when

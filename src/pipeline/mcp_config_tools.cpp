@@ -86,7 +86,7 @@ AISBF_INSTANTIATE(EntryKind::autoselect)
 #undef AISBF_INSTANTIATE
 
 boost::asio::awaitable<Result> get_server_config(McpToolCall& call, json::object) {
-  co_return from_answer({200, admin_config::settings_body(*call.ctx.config), std::nullopt});
+  co_return from_answer({200, admin_config::settings_body(call.app, *call.ctx.config), std::nullopt});
 }
 
 boost::asio::awaitable<Result> set_server_config(McpToolCall& call, json::object args) {

@@ -7,6 +7,7 @@
 
 #include "api/admin_config_json.hpp"
 #include "api/openapi.hpp"
+#include "auth/host_check.hpp"
 #include "config/config_documents.hpp"
 #include "config/prompt_files.hpp"
 #include "pipeline/app.hpp"
@@ -136,17 +137,37 @@ const json::object* snapshot_entry(const Config& config, EntryKind kind, std::st
   return nullptr;
 }
 
-std::string settings_json(const json::object& aisbf, const std::vector<std::string>* restart,
-                          const std::vector<Diagnostic>* diagnostics) {
+// The settings as the files hold them now (`aisbf`), with what applies when
+// and, measured against aisbf.json as the server started with it, the
+// start-only settings written since and not yet in effect.
+std::string settings_json(const App& app, const json::object& aisbf, const std::vector<Diagnostic>* diagnostics) {
   json::object body;
   body["settings"] = api::masked(aisbf);
-  if (restart != nullptr) {
-    json::array paths;
-    for (const auto& p : *restart) paths.emplace_back(p);
-    body["restart_required"] = std::move(paths);
-  }
+  auto list = [](std::span<const std::string_view> paths) {
+    json::array out;
+    for (auto p : paths) out.emplace_back(p);
+    return out;
+  };
+  body["start_only"] = list(start_only_settings());
+  body["unused"] = list(unused_settings());
+  json::array restart;
+  for (const auto& p : settings_awaiting_restart(app.started_settings(), aisbf)) restart.emplace_back(p);
+  body["restart_required"] = std::move(restart);
   if (diagnostics != nullptr) body["warnings"] = api::warning_lines(*diagnostics);
   return json::serialize(body);
+}
+
+// auth off and a listener that is not loopback, as aisbf.json says (main.cpp
+// refuses to start so without --allow-unauthenticated).
+bool open_to_all(const json::value& aisbf) {
+  const json::value* enabled = aisbf.is_object() ? aisbf.get_object().if_contains("auth") : nullptr;
+  enabled = enabled != nullptr && enabled->is_object() ? enabled->get_object().if_contains("enabled") : nullptr;
+  if (enabled != nullptr && enabled->is_bool() && enabled->get_bool()) return false;
+  const json::value* host = aisbf.is_object() ? aisbf.get_object().if_contains("server") : nullptr;
+  host = host != nullptr && host->is_object() ? host->get_object().if_contains("host") : nullptr;
+  const std::string fallback = ServerConfig{}.host;
+  return !auth::is_loopback_name(host != nullptr && host->is_string() ? std::string_view(host->get_string())
+                                                                      : std::string_view(fallback));
 }
 
 Answer put_settings_job(App& app, json::value sent) {
@@ -155,10 +176,21 @@ Answer put_settings_job(App& app, json::value sent) {
   if (!documents) return answer;
   if (auto e = api::restore_masked(sent, &documents->doc(ConfigFile::aisbf), ""))
     return error_answer(make_error(ErrorKind::invalid_request, e->message, "masked_value", e->path));
-  const auto restart = aisbf::put_settings(*documents, sent.get_object());
+  const bool was_open = open_to_all(documents->doc(ConfigFile::aisbf));
+  aisbf::put_settings(*documents, sent.get_object());
+  // Turning auth off with a public listener (or moving an unauthenticated
+  // listener off loopback) would let anyone spend the providers' keys, and
+  // the next start would refuse it anyway.
+  if (!was_open && open_to_all(documents->doc(ConfigFile::aisbf))) {
+    return error_answer(make_error(
+        ErrorKind::invalid_request,
+        "auth.enabled: auth cannot be off while server.host is not a loopback address (anyone could spend your "
+        "provider keys, and aisbf refuses to start so); set server.host to 127.0.0.1 first, or keep auth on",
+        "auth_required", "auth.enabled"));
+  }
   spdlog::info("admin config: aisbf.json settings replaced ({} sections)", sent.get_object().size());
   return commit(app, *documents, [&](const Config& config, const std::vector<Diagnostic>& diagnostics) {
-    return json_answer(200, settings_json(config.aisbf, &restart, &diagnostics));
+    return json_answer(200, settings_json(app, config.aisbf, &diagnostics));
   });
 }
 
@@ -183,8 +215,10 @@ GatewayError unknown_prompt(std::string_view name) {
 }
 
 // `is_default`: no file yet, `content` is the built-in text (a PUT writes the file).
+// `default_text`: the built-in text always, to compare the file with or reset it.
 std::string prompt_json(std::string_view name, std::string_view content, bool is_default = false) {
-  return json::serialize(json::object{{"name", name}, {"content", content}, {"default", is_default}});
+  return json::serialize(json::object{
+      {"name", name}, {"content", content}, {"default", is_default}, {"default_text", default_prompt(name)}});
 }
 
 }  // namespace
@@ -249,7 +283,7 @@ AISBF_INSTANTIATE(EntryKind::rotation)
 AISBF_INSTANTIATE(EntryKind::autoselect)
 #undef AISBF_INSTANTIATE
 
-std::string settings_body(const Config& config) { return settings_json(config.aisbf, nullptr, nullptr); }
+std::string settings_body(const App& app, const Config& config) { return settings_json(app, config.aisbf, nullptr); }
 
 awaitable<Answer> write_settings(App& app, json::object body) {
   Answer answer = edit_failed();
@@ -258,8 +292,8 @@ awaitable<Answer> write_settings(App& app, json::object body) {
   co_return answer;
 }
 
-awaitable<void> get_settings(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  co_await send_json(ex, 200, settings_body(*ctx.config), ctx.request_id);
+awaitable<void> get_settings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, settings_body(app, *ctx.config), ctx.request_id);
 }
 
 awaitable<void> put_settings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {

@@ -43,8 +43,9 @@ Answer read_entry(const Config& config, EntryKind kind, std::string_view id);
 awaitable<Answer> write_entry(App& app, EntryKind kind, std::string id, boost::json::object body);
 // DELETE: 204 with no body.
 awaitable<Answer> remove_entry(App& app, EntryKind kind, std::string id);
-// GET /api/admin/settings's body (secrets masked).
-std::string settings_body(const Config& config);
+// GET /api/admin/settings's body (secrets masked), with `restart_required`:
+// the start-only settings written since the server started.
+std::string settings_body(const App& app, const Config& config);
 // PUT /api/admin/settings.
 awaitable<Answer> write_settings(App& app, boost::json::object body);
 

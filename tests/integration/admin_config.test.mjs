@@ -42,6 +42,7 @@ async function chatVia(s, providerId) {
 
 describe('admin config API', { timeout: 120000 }, () => {
   let s;
+  let started; // aisbf.json as the gateway read it when it started
   before(async () => {
     s = await startStack({
       auth: { enabled: true, tokens: [ADMIN_TOKEN] },
@@ -55,6 +56,7 @@ describe('admin config API', { timeout: 120000 }, () => {
         keyed: { ...mockProvider(url, { id: 'keyed' }), api_key: PROVIDER_KEY, x_vendor: { keep: [1, 2] } },
       }),
     });
+    started = readJson(s, 'aisbf.json');
   });
   after(async () => { await s?.stop(); });
 
@@ -172,12 +174,21 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(r.status, 200, r.text);
     const { settings } = r.json();
     assert.deepEqual(settings.auth.tokens, ['adm…cdef']);
+    // What applies at the next start and what aisbf keeps without acting on it, for the dashboard's marks.
+    for (const p of ['server.host', 'server.port', 'server.idle_timeout', 'database', 'response_cache.backend']) {
+      assert.ok(r.json().start_only.includes(p), p);
+    }
+    for (const p of ['server.max_body_bytes', 'auth', 'response_cache.ttl', 'adaptive_rate_limiting']) {
+      assert.ok(!r.json().start_only.some((q) => q === p || p.startsWith(`${q}.`)), p);
+    }
+    assert.ok(r.json().unused.includes('tor'));
     assert.equal(settings.database.mysql_password, 'mys…-xyz');
     settings.server.port = 17999;
     settings.extra_section = { kept: true };
     const put = await api(s, 'PUT', '/api/admin/settings', settings);
     assert.equal(put.status, 200, put.text);
     assert.deepEqual(put.json().restart_required, ['server.port']);
+    assert.deepEqual(put.json().start_only, r.json().start_only);
     const file = readJson(s, 'aisbf.json');
     assert.deepEqual(file.auth.tokens, [ADMIN_TOKEN]);
     assert.equal(file.database.mysql_password, 'mysql-secret-password-xyz');
@@ -188,6 +199,74 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal((await api(s, 'GET', '/api/admin/settings')).status, 200);
     const bad = await api(s, 'PUT', '/api/admin/settings', { server: { port: 'x' } });
     assert.equal(assertError(bad, 400, 'invalid_config').param, 'server.port');
+  });
+
+  it('settings: restart_required measured from the start, on GET too; a change put back clears it', async () => {
+    // The previous test wrote server.port: still waiting, whatever was written since.
+    let r = await api(s, 'GET', '/api/admin/settings');
+    assert.deepEqual(r.json().restart_required, ['server.port']);
+    const { settings } = r.json();
+    const put = await api(s, 'PUT', '/api/admin/settings', { server: { ...settings.server, idle_timeout: 77 } });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(put.json().restart_required, ['server.port', 'server.idle_timeout']);
+    const back = await api(s, 'PUT', '/api/admin/settings', { server: started.server });
+    assert.equal(back.status, 200, back.text);
+    assert.deepEqual(back.json().restart_required, []);
+    r = await api(s, 'GET', '/api/admin/settings');
+    assert.deepEqual(r.json().restart_required, []);
+    assert.ok(r.json().start_only.includes('dashboard.password'), 'read at a start only (while no admin exists)');
+  });
+
+  it('settings: auth off with a listener that is not loopback is refused, naming auth.enabled', async () => {
+    const { settings } = (await api(s, 'GET', '/api/admin/settings')).json();
+    const fileBefore = fs.readFileSync(path.join(s.configDir, 'aisbf.json'), 'utf8');
+    const exposed = [
+      { server: { ...settings.server, host: '0.0.0.0' }, auth: { ...settings.auth, enabled: false } },
+      { server: { ...settings.server, host: '192.0.2.10' }, auth: { ...settings.auth, enabled: false } },
+      { server: { ...settings.server, host: '::' }, auth: { tokens: settings.auth.tokens } }, // absent: off
+    ];
+    for (const body of exposed) {
+      const r = await api(s, 'PUT', '/api/admin/settings', body);
+      assert.equal(assertError(r, 400, 'auth_required').param, 'auth.enabled', JSON.stringify(body));
+    }
+    assert.equal(fs.readFileSync(path.join(s.configDir, 'aisbf.json'), 'utf8'), fileBefore, 'nothing written');
+    // Off on loopback, or on with any address: written.
+    let r = await api(s, 'PUT', '/api/admin/settings', { auth: { ...settings.auth, enabled: false } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(readJson(s, 'aisbf.json').auth.enabled, false);
+    // Then moving the listener off loopback is refused too.
+    r = await api(s, 'PUT', '/api/admin/settings', { server: { ...settings.server, host: '0.0.0.0' } });
+    assert.equal(assertError(r, 400, 'auth_required').param, 'auth.enabled');
+    r = await api(s, 'PUT', '/api/admin/settings', { auth: settings.auth });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(readJson(s, 'aisbf.json').auth, { enabled: true, tokens: [ADMIN_TOKEN] });
+    r = await api(s, 'PUT', '/api/admin/settings', { server: { ...settings.server, host: '0.0.0.0' } });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json().restart_required.includes('server.host'));
+    r = await api(s, 'PUT', '/api/admin/settings', { server: started.server });
+    assert.equal(r.status, 200, r.text);
+  });
+
+  it('settings: a URL whose password comes back masked keeps it when the host is edited', async () => {
+    const url = 'postgresql://app:pg-secret-password-1@db.internal:5432/aisbf';
+    SECRETS.push('pg-secret-password-1');
+    const { settings } = (await api(s, 'GET', '/api/admin/settings')).json();
+    let r = await api(s, 'PUT', '/api/admin/settings', { database: { ...settings.database, postgres_url: url } });
+    assert.equal(r.status, 200, r.text);
+    const masked = r.json().settings.database.postgres_url;
+    assert.match(masked, /^postgresql:\/\/app:pg-…rd-1@db\.internal:5432\/aisbf$/);
+    const edited = masked.replace('db.internal:5432', 'db2.internal:6543');
+    r = await api(s, 'PUT', '/api/admin/settings', { database: { ...r.json().settings.database, postgres_url: edited } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(readJson(s, 'aisbf.json').database.postgres_url, 'postgresql://app:pg-secret-password-1@db2.internal:6543/aisbf');
+    // A masked password that stands for none stored: refused, nothing written.
+    r = await api(s, 'PUT', '/api/admin/settings',
+      { database: { ...settings.database, postgres_url: 'postgresql://app:xyz…abcd@db:5432/aisbf' } });
+    assert.equal(assertError(r, 400, 'masked_value').param, 'database.postgres_url');
+    const { database } = readJson(s, 'aisbf.json');
+    delete database.postgres_url;
+    r = await api(s, 'PUT', '/api/admin/settings', { database });
+    assert.equal(r.status, 200, r.text);
   });
 
   it('condensation: kept where AISBF keeps it', async () => {
@@ -226,7 +305,8 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(put.status, 200, put.text);
     assert.equal(fs.readFileSync(path.join(s.configDir, 'autoselect.md'), 'utf8'), '# Pick a model\n');
     const got = await api(s, 'GET', '/api/admin/prompts/autoselect');
-    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n', default: false });
+    assert.deepEqual(got.json(), { name: 'autoselect', content: '# Pick a model\n', default: false,
+      default_text: builtin.json().content });
     assertError(await api(s, 'GET', '/api/admin/prompts/passwd'), 404, 'not_found');
     assertError(await api(s, 'GET', '/api/admin/prompts/..%2Faisbf.json'), 404, 'not_found');
     assertError(await api(s, 'PUT', '/api/admin/prompts/nope', { content: 'x' }), 404, 'not_found');

@@ -52,6 +52,10 @@ export const PAGES = [
   { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },
   { id: 'user-tokens', path: '/user/tokens', title: 'My tokens', nav: 'My namespace' },
 
+  { id: 'settings', path: '/settings', title: 'Settings', admin: true, nav: 'Configure' },
+  { id: 'prompts', path: '/prompts', title: 'Prompts', admin: true, nav: 'Configure' },
+  { id: 'condensation', path: '/condensation', title: 'Condensation', admin: true, nav: 'Configure' },
+  { id: 'rate-limits', path: '/rate-limits', title: 'Rate limits', admin: true, nav: 'Monitor' },
 ] as const satisfies readonly PageDef[];
 
 export type PageId = (typeof PAGES)[number]['id'];

@@ -36,4 +36,8 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   users: lazyPage(() => import('./Users').then((m) => m.Users)),
   'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 
+  settings: lazyPage(() => import('./Settings').then((m) => m.Settings)),
+  prompts: lazyPage(() => import('./Prompts').then((m) => m.Prompts)),
+  condensation: lazyPage(() => import('./Condensation').then((m) => m.Condensation)),
+  'rate-limits': lazyPage(() => import('./RateLimits').then((m) => m.RateLimits)),
 };

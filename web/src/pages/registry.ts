@@ -10,6 +10,8 @@ import { ResponseCache } from './ResponseCache';
 // providers pages:
 
 // rotations and autoselect pages:
+import { Autoselects, MyAutoselects } from './Autoselects';
+import { MyRotations, Rotations } from './Rotations';
 
 // analytics pages:
 
@@ -24,6 +26,10 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   // providers pages:
 
   // rotations and autoselect pages:
+  rotations: Rotations,
+  autoselect: Autoselects,
+  'user-rotations': MyRotations,
+  'user-autoselects': MyAutoselects,
 
   // analytics pages:
 

@@ -232,7 +232,7 @@ boost::asio::awaitable<std::optional<std::string>> ask_selection_model(
   if (!answer) {
     spdlog::info("{} autoselect {}: selection by {} failed: {}", ctx.request_id, log_text(a.id), log_text(*model),
                  log_text(answer.error().message));
-    if (trace) trace->failure = answer.error().message;
+    if (trace) trace->failure = selection_failure(answer.error(), trace->upstream_detail);
     co_return std::nullopt;
   }
   const std::string said = answer_text(*answer);
@@ -430,6 +430,25 @@ std::optional<Expected<AutoselectChoice>> settle(const Choosing& c, const std::o
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx, const AutoselectConfig& a) {
   std::optional<routing::AutoselectTargets> scratch;
   return targets_of(ctx, where_of(ctx), a, scratch).highest_prices;
+}
+
+std::string selection_failure(const GatewayError& error, bool upstream_detail) {
+  if (upstream_detail) return std::string(context::utf8_prefix(error.message, AutoselectTrace::kMaxAnswerBytes));
+  return fmt::format("the call failed ({}, status {})", error_kind_name(error.kind), error.status);
+}
+
+std::optional<routing::ModelPrices> autoselect_call_prices(const RequestContext& ctx, const AutoselectConfig& a) {
+  const Where at = where_of(ctx);
+  const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
+  const routing::RoutingTable* user_routes = ctx.user_view ? ctx.user_view->routes.get() : nullptr;
+  std::optional<routing::ModelPrices> prices;
+  auto add = [&](std::string_view id) {
+    if (!id.empty()) routing::raise_prices(prices, routing::target_prices(at.routes, user_routes, at.ns, id));
+  };
+  add(eff.selection_model);
+  if (eff.classify_nsfw) add(a.classify_nsfw_model);
+  if (eff.mode == SelectionMode::semantic) add(a.semantic.embeddings_model);
+  return prices;
 }
 
 std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJob& job, RequestContext& ctx,

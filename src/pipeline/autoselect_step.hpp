@@ -64,12 +64,26 @@ struct AutoselectTrace {
   std::string selection_model;  // the model asked, as a client names it; empty: nobody was asked
   std::string answer;           // its answer as given, cut at kMaxAnswerBytes
   std::string failure;          // why asking it gave no choice (an error, or an answer naming no candidate)
+  // Set by the caller: `failure` may carry the upstream's error text (cut
+  // at kMaxAnswerBytes), for the operator; else it only names the kind.
+  bool upstream_detail = false;
 };
+
+// Why asking the selection model failed, as a dry run shows it: with
+// `upstream_detail` (the operator, who runs the gateway's models) the
+// error's text cut at kMaxAnswerBytes; else only its kind and status, never
+// the upstream's words. Pure.
+std::string selection_failure(const GatewayError& error, bool upstream_detail);
 
 // The dearest prices among the targets the autoselect may choose (its
 // candidates and fallback): what its quota reservation is priced at.
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx,
                                                               const AutoselectConfig& autoselect);
+// The dearest prices among the models choosing may call (the selection
+// model, the NSFW classifier model, semantic selection's embeddings model),
+// as the caller's namespace resolves them: what a dry run reserves at.
+std::optional<routing::ModelPrices> autoselect_call_prices(const RequestContext& ctx,
+                                                           const AutoselectConfig& autoselect);
 
 // The choice when no call is needed to make it (steps 1, 2 and 5 without
 // classification: a refusal, the only candidate left, the conversation's

@@ -27,6 +27,13 @@ GatewayError no_autoselect(std::string message) {
   return make_error(ErrorKind::not_found, std::move(message), "not_found");
 }
 
+// The operator (a global token, an admin, anyone with auth off) runs the
+// gateway's models and may read their upstreams' error text.
+bool operator_asks(const RequestContext& ctx) {
+  const auth::Principal& p = ctx.principal;
+  return !ctx.config->auth.enabled || p.kind == auth::PrincipalKind::global_token || p.role == auth::Role::admin;
+}
+
 // The choice for `prompt`, answered. `client_model` is how a client names
 // the autoselect (its requests' `model`). The strings are the callers'
 // named locals: no temporaries or copied strings in a coroutine's
@@ -43,14 +50,16 @@ boost::asio::awaitable<void> run_try(http::Exchange& ex, RequestContext& ctx, co
   job.client_model = job.canonical->model;
   // Reserved as serve_autoselect does, so that the selection and
   // classification calls are charged to the caller (and refused with a
-  // caller over quota), priced at the dearest target the autoselect may choose.
+  // caller over quota), but priced at the dearest of the models choosing
+  // may call: a try never calls the target it chooses.
   const std::string_view body = ex.request().body();
   if (auto refused = ctx.quota.reserve(
-          ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, {}); },
-          autoselect_highest_prices(ctx, autoselect), ctx.usage)) {
+          ctx.principal, body, [&] { return job_prompt_tokens(job, ctx, {}); }, autoselect_call_prices(ctx, autoselect),
+          ctx.usage)) {
     co_return co_await send_error(ex, *refused, ctx);
   }
   AutoselectTrace trace;
+  trace.upstream_detail = operator_asks(ctx);
   ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });  // a client that leaves stops the selection calls
   auto choice = co_await choose_autoselect_target(job, ctx, autoselect, &trace);
   ex.stop_watch();
@@ -116,6 +125,12 @@ boost::asio::awaitable<void> serve_try(App& app, http::Exchange& ex, RequestCont
   // The caller's own namespace and its view (read on the DB pool).
   if (own) {
     if (auto e = co_await user_routes::enter_namespace(app, ctx, m, true)) co_return co_await send_error(ex, *e, ctx);
+  } else {
+    // The gateway's autoselect as a global token meets it: an admin's
+    // session would resolve ids, and key its decisions, in the admin's own
+    // namespace (u:<admin>) and never see the choices the gateway made.
+    ctx.namespace_user.clear();
+    ctx.user_view.reset();
   }
   const std::string id(m.param("id"));
   const AutoselectConfig* autoselect = own ? ctx.user_view->autoselect(id) : ctx.config->find_autoselect(id);

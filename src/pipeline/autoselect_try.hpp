@@ -7,7 +7,10 @@
 // selection, the selection model asked), the chat not sent to the chosen
 // model and no decision stored. The selection and classification calls are
 // usage rows of the caller (route `autoselect`, `classification`) and are
-// charged to their quotas: the try reserves as a request does.
+// charged to their quotas: the try reserves as a request does, but at the
+// prices of the models it may call (autoselect_call_prices), not of the
+// targets. The admin door runs in the global namespace whoever calls it (an
+// admin's session too: its decisions are the gateway's, not the admin's).
 //
 // Answer (200): {"autoselect": id, "chosen": {"candidate", "target", "by"}
 // or null, "refusal": {"status", "code", "message"} or null (the request
@@ -15,7 +18,9 @@
 // "allowed": [the candidates the filter left], "classification":
 // {"private_data": [kinds], "nsfw": bool}, "semantic": [{"model_id",
 // "score"}] (BM25, when semantic selection ran), "selection": {"model",
-// "answer", "failure"} or null (when no selection model was asked)}.
+// "answer", "failure"} or null (when no selection model was asked)}; a
+// failed call's `failure` is its error's text for the operator (an admin, a
+// global token), only its kind and status for anyone else.
 #pragma once
 
 #include <cstddef>

@@ -75,5 +75,20 @@ TEST(AutoselectTry, SaysNobodyWasAskedWhenNoSelectionRan) {
   EXPECT_TRUE(v.at("semantic").as_array().empty());
 }
 
+TEST(AutoselectTry, ShowsTheUpstreamsErrorToTheOperatorOnlyAndCutsIt) {
+  // A long upstream error ending in a multi-byte character across the cut.
+  std::string text(AutoselectTrace::kMaxAnswerBytes - 1, 'x');
+  text += "\xc3\xa9 and the upstream's secret detail";
+  const GatewayError e = upstream_error(502, "gateway-provider", text);
+  const std::string shown = selection_failure(e, true);
+  EXPECT_LE(shown.size(), AutoselectTrace::kMaxAnswerBytes);
+  EXPECT_EQ(shown.find("secret detail"), std::string::npos);
+  EXPECT_EQ(shown.find('\xc3'), std::string::npos);  // no half of a character
+  const std::string generic = selection_failure(e, false);
+  EXPECT_EQ(generic.find("xxx"), std::string::npos) << generic;
+  EXPECT_EQ(generic.find("gateway-provider"), std::string::npos) << generic;
+  EXPECT_NE(generic.find("502"), std::string::npos) << generic;
+}
+
 }  // namespace
 }  // namespace aisbf::autoselect_try

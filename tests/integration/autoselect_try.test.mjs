@@ -4,11 +4,14 @@
 // own answer, the fallback on an answer naming no candidate, a refusal for
 // personal data, nothing sent to the chosen model and no decision cached,
 // the selection call a usage row of the caller; the prompt bounded; who may
-// call it (a user only their own autoselects).
+// call it (a user only their own autoselects); a failed selection call's
+// upstream words shown to the operator only; an admin user's try is the
+// gateway's (not in their namespace); the chat path still stores decisions.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, post, get, request, mockProvider, assertError, bearer, createUser, createToken, usageCsvRows, chatBody,
+  startStack, post, get, request, mockProvider, model, assertError, bearer, createUser, createToken, usageCsvRows,
+  chatBody,
 } from './harness.mjs';
 
 const GLOBAL = 'try-global-token';
@@ -29,7 +32,8 @@ const ROTATIONS = {
   local: { providers: [{ provider_id: 'mock', models: [{ name: 'local-model', weight: 1 }] }] },
 };
 
-const MODELS = ['code-model', 'chat-model', 'local-model', 'select', 'select-think', 'select-garbage'];
+// code-model is dear (5 USD a request); the selection models are free.
+const MODELS = [model('code-model', { pricing: { prompt: 0, completion: 0, request: 5 } }), 'chat-model', 'local-model', 'select', 'select-think', 'select-garbage', 'fault-400'];
 
 describe('autoselect try', { timeout: 60000 }, () => {
   let s;
@@ -46,6 +50,7 @@ describe('autoselect try', { timeout: 60000 }, () => {
         pick: entry('mock/select'),
         think: entry('mock/select-think'),
         garbage: entry('mock/select-garbage'),
+        broken: entry('mock/fault-400'),
         sem: entry('semantic'),
         private: entry('mock/select', {
           classify_privacy: true,
@@ -91,6 +96,21 @@ describe('autoselect try', { timeout: 60000 }, () => {
     assert.ok(a.selection.answer.length > 0);
   });
 
+  it('a failed selection call: the upstream’s words to the operator only, a generic line to a user', async () => {
+    const a = (await tryAdmin('broken', CODE_ASK)).json();
+    assert.equal(a.chosen.by, 'fallback');
+    assert.match(a.selection.failure, /rejected by mock fault-400/);
+    await createUser(s.url, admin, { username: 'uma' });
+    const uma = bearer((await createToken(s.url, admin, 'uma')).token);
+    const put = await request(s.u('/api/user/autoselects/broken'), { method: 'PUT', headers: uma, body: entry('mock/fault-400') });
+    assert.equal(put.status, 201, put.text);
+    const mine = (await post(s.u('/api/user/autoselects/broken/try'), { prompt: CODE_ASK }, { headers: uma })).json();
+    assert.equal(mine.chosen.by, 'fallback');
+    assert.equal(mine.selection.model, 'mock/fault-400');
+    assert.doesNotMatch(mine.selection.failure, /mock|messages|rejected/);
+    assert.match(mine.selection.failure, /^the call failed \(.+, status \d+\)$/);
+  });
+
   it('semantic selection shows its scores', async () => {
     await s.mock.reset();
     const a = (await tryAdmin('sem', CODE_ASK)).json();
@@ -118,6 +138,21 @@ describe('autoselect try', { timeout: 60000 }, () => {
     const rows = (await usageCsvRows(s, admin)).slice(before);
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.equal(rows[0].route, 'autoselect');
+  });
+
+  it('a try reserves at the prices of the models it may call, not of the targets it chooses among', async () => {
+    await createUser(s.url, admin, { username: 'pia', quotas: { cost_per_month: 1 } });
+    const pia = bearer((await createToken(s.url, admin, 'pia')).token);
+    const put = await request(s.u('/api/user/autoselects/dear'), { method: 'PUT', headers: pia, body: entry('mock/select') });
+    assert.equal(put.status, 201, put.text);
+    // A chat through it reserves at its dearest target (rotation coding, 5 USD): over her 1 USD.
+    const chat = await post(s.u('/api/v1/chat/completions'), chatBody(CODE_ASK, { model: 'user-autoselect/dear' }),
+      { headers: pia });
+    assertError(chat, 429, 'quota_exceeded');
+    // The try calls only the (free) selection model: it fits.
+    const tried = await post(s.u('/api/user/autoselects/dear/try'), { prompt: CODE_ASK }, { headers: pia });
+    assert.equal(tried.status, 200, tried.text);
+    assert.deepEqual(tried.json().chosen, { candidate: 'coding', target: 'rotation/coding', by: 'llm' });
   });
 
   it('bounds the prompt and names the field; an unknown autoselect is 404', async () => {
@@ -156,10 +191,32 @@ describe('autoselect try', { timeout: 60000 }, () => {
     assert.equal(last.username, 'tina');
   });
 
-  it('a chat through the autoselect still serves (the try changed nothing)', async () => {
-    const r = await post(s.u('/api/v1/chat/completions'), chatBody(CODE_ASK, { model: 'autoselect/pick' }), { headers: admin });
+  it('a chat through the autoselect still serves and stores its decision (the try changed nothing)', async () => {
+    const chat = () => post(s.u('/api/v1/chat/completions'), chatBody(CODE_ASK, { model: 'autoselect/pick' }), { headers: admin });
+    const r = await chat();
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers['x-aisbf-autoselected'], /^coding; by=llm$/);
+    // The chat path stores decisions: the same conversation again is the cache's.
+    const again = await chat();
+    assert.equal(again.status, 200, again.text);
+    assert.match(again.headers['x-aisbf-autoselected'], /^coding; by=cache$/);
+    // A try reads them (and stores none of its own).
+    assert.deepEqual((await tryAdmin('pick', CODE_ASK)).json().chosen, { candidate: 'coding', target: 'rotation/coding', by: 'cache' });
     assert.equal((await get(s.u('/api/admin/autoselects/pick'), { headers: admin })).status, 200);
+  });
+
+  it('an admin user tries the gateway’s autoselect as the gateway’s, not in their own namespace', async () => {
+    await createUser(s.url, admin, { username: 'ada', role: 'admin' });
+    const ada = bearer((await createToken(s.url, admin, 'ada')).token);
+    // Ada's own chats resolve in her namespace and keep their decisions there (u:ada).
+    const chat = () => post(s.u('/api/v1/chat/completions'), chatBody(CHAT_ASK, { model: 'autoselect/pick' }), { headers: ada });
+    assert.match((await chat()).headers['x-aisbf-autoselected'], /^general; by=llm$/);
+    assert.match((await chat()).headers['x-aisbf-autoselected'], /^general; by=cache$/);
+    // Her try of the gateway's autoselect does not read them: the selection model is asked.
+    await s.mock.reset();
+    const a = await tryAdmin('pick', CHAT_ASK, ada);
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(a.json().chosen, { candidate: 'general', target: 'rotation/general', by: 'llm' });
+    assert.deepEqual(await chatModels(), ['select']);
   });
 });

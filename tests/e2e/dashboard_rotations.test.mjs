@@ -2,7 +2,9 @@
 // the real aisbf and aisbf-mock: as admin, a rotation built from two models
 // of the mock provider (shares in %, a reorder by keyboard, the form's own
 // checks and the server's field error beside the field), saved, then chats
-// sent through it with the openai SDK and answered by both models; an
+// sent through it with the openai SDK and answered by both models; the
+// entries of a rotation carrying keys moved and removed in the editor, each
+// key staying with its entry; an
 // autoselect created and tried (the choice and the selection model's words,
 // nothing sent to the chosen model); a plain user builds and deletes a
 // rotation of their own, does not see the admin's, and is not allowed the
@@ -10,7 +12,9 @@
 // no console error anywhere.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAI, startStack, createUser, bearer, get, mockProvider, MOCK_MODELS } from './common.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { OpenAI, startStack, createUser, bearer, get, request, mockProvider, MOCK_MODELS } from './common.mjs';
 import {
   skip, WIDE, watchConsole, refusedRequestLogged, dropExpected, heading, checkPage, fill, launchBrowser, adminContext,
   signIn,
@@ -128,6 +132,43 @@ describe('dashboard: rotations and autoselects in Chromium', { skip, timeout: 20
     }
     assert.deepEqual([...served.keys()].sort(), ['mock/mock-model', 'mock/org/nested-model'], JSON.stringify([...served]));
     assert.ok(served.get('mock/mock-model') > served.get('mock/org/nested-model'), JSON.stringify([...served]));
+  });
+
+  it('moving and removing entries that carry keys keeps each key with its entry', async () => {
+    // Three entries of the mock, each with its own key (a short one masks to "…").
+    const KEY_A = 'sk-rotation-key-aaaa-1111';
+    const KEY_C = 'sk-rotation-key-cccc-3333';
+    const put = await request(s.u('/api/admin/rotations/keyed'), {
+      method: 'PUT', headers: bearer(GLOBAL), body: { providers: [
+        { provider_id: 'mock', api_key: KEY_A, models: [{ name: 'mock-model' }] },
+        { provider_id: 'mock', api_key: 'k-short', models: [{ name: 'org/nested-model' }] },
+        { provider_id: 'mock', api_key: KEY_C, models: [{ name: 'select' }] },
+      ] },
+    });
+    assert.equal(put.status, 201, put.text);
+    const page = await admin.newPage();
+    watchConsole(page, errors);
+    await page.goto(s.u('/dashboard/rotations'));
+    await heading(page, 'Rotations');
+    await page.getByRole('button', { name: 'Edit keyed' }).click();
+    await heading(page, 'Rotation keyed');
+    await page.getByRole('button', { name: 'Move mock/select up' }).click();
+    await page.getByRole('button', { name: 'Move mock/select up' }).click();
+    await page.getByRole('button', { name: 'Remove mock/org/nested-model' }).click();
+    await page.getByLabel('Weight of mock/mock-model').fill('2');
+    assert.deepEqual(await rowNames(page), ['mock/select', 'mock/mock-model']);
+    await page.getByRole('button', { name: 'Save rotation' }).click();
+    await heading(page, 'Rotations');
+    await page.getByRole('status').filter({ hasText: 'Rotation keyed saved.' }).waitFor();
+    // The file holds each key with the model it was stored with.
+    const file = JSON.parse(fs.readFileSync(path.join(s.configDir, 'rotations.json'), 'utf8'));
+    assert.deepEqual(file.rotations.keyed.providers, [
+      { provider_id: 'mock', api_key: KEY_C, models: [{ name: 'select' }] },
+      { provider_id: 'mock', api_key: KEY_A, models: [{ name: 'mock-model', weight: 2 }] },
+    ]);
+    assert.equal((await request(s.u('/api/admin/rotations/keyed'), { method: 'DELETE', headers: bearer(GLOBAL) })).status, 204);
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   it('admin creates an autoselect and tries it: the choice, how, and the selection model’s answer', async () => {

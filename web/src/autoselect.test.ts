@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  autoselectFieldOf, explainTry, fromAutoselect, newCandidate, toAutoselect, validateAutoselect, validateTryPrompt,
-  type TryAnswer,
+  autoselectFieldOf, explainTry, fromAutoselect, newCandidate, toAutoselect, tryTarget, validateAutoselect,
+  validateTryPrompt, type TryAnswer,
 } from './autoselect';
 
 // AISBF's shape with our additions and keys the editor does not know.
@@ -97,5 +97,14 @@ describe('the try box in words', () => {
     expect(explainTry({ ...base, chosen: null, refusal: { status: 403, code: 'no_allowed_model', message: 'private data' } }))
       .toMatch(/refused: private data/);
     expect(explainTry({ ...base, chosen: { ...base.chosen!, by: 'semantic' }, selection: null })).toMatch(/semantic/);
+  });
+});
+
+describe('the try box’s autoselect', () => {
+  it('keeps the one picked while it is listed, else the first (it was deleted)', () => {
+    expect(tryTarget(['a', 'b', 'c'], 'b')).toBe('b');
+    expect(tryTarget(['a', 'c'], 'b')).toBe('a');
+    expect(tryTarget(['a'], undefined)).toBe('a');
+    expect(tryTarget([], 'b')).toBeUndefined();
   });
 });

@@ -169,6 +169,12 @@ export interface TryAnswer {
   selection: { model: string; answer: string; failure: string | null } | null;
 }
 
+// The autoselect the try box runs: the one picked while it is still
+// listed, else the first (the picked one was deleted meanwhile).
+export function tryTarget(ids: readonly string[], picked: string | undefined): string | undefined {
+  return picked !== undefined && ids.includes(picked) ? picked : ids[0];
+}
+
 // Why the choice was made, in a sentence.
 export function explainTry(a: TryAnswer): string {
   if (!a.chosen) return `A request like this would be refused: ${a.refusal?.message ?? 'no candidate may serve it'}.`;

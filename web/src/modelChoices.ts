@@ -11,6 +11,7 @@ export interface ListedModel {
   name?: string;
   context_size?: number;
   capabilities?: string[];
+  source?: string; // "provider": fetched from the provider, not in its configuration
 }
 
 // One model a rotation can name: its entry's provider_id and model name.
@@ -25,15 +26,21 @@ export interface ProviderModelChoice {
 export type Scope = 'admin' | 'user';
 
 // The provider models a rotation in `scope` may use: the global ones, and
-// in a user's namespace their own (a user's rotation names a provider by
-// its plain id; their own wins over a global one of the same id).
-export function providerModels(list: readonly ListedModel[], scope: Scope): ProviderModelChoice[] {
+// in a user's namespace their own. A user's rotation names a provider by
+// its plain id and their own wins over a global one of the same id
+// (src/routing/user_config.cpp), so the global models of a provider in
+// `shadowedBy` (the caller's own provider ids) are left out: picked, they
+// would be asked of the caller's provider.
+export function providerModels(
+  list: readonly ListedModel[], scope: Scope, shadowedBy: ReadonlySet<string> = new Set(),
+): ProviderModelChoice[] {
   const out: ProviderModelChoice[] = [];
   const seen = new Set<string>();
   for (const m of list) {
     if (!m.provider || !m.id.startsWith(`${m.provider}/`)) continue;
     const own = m.provider.startsWith('user-provider/');
     if (own && scope !== 'user') continue;
+    if (!own && scope === 'user' && shadowedBy.has(m.provider)) continue;
     const provider = own ? m.provider.slice('user-provider/'.length) : m.provider;
     const model = m.id.slice(m.provider.length + 1);
     if (seen.has(m.id)) continue;
@@ -41,6 +48,51 @@ export function providerModels(list: readonly ListedModel[], scope: Scope): Prov
     out.push({ value: m.id, provider, model, own, label: own ? `${provider}/${model} (yours)` : `${provider}/${model}` });
   }
   return out;
+}
+
+// The providers a rotation of `scope` may name, as the gateway reads them
+// (src/routing/rotation.cpp): an entry naming none of them is skipped, and
+// an entry without models shares its weight among the models its provider
+// lists in its configuration (not the fetched ones).
+export interface RotationProviders {
+  known: ReadonlySet<string>; // provider ids an entry may name
+  counts: ReadonlyMap<string, number>; // configured models per provider id
+  own: ReadonlySet<string>; // user scope: the caller's own providers
+  shadowed: string[]; // user scope: the gateway's providers hidden by one of the caller's own of the same id
+}
+
+type Entries = Readonly<Record<string, unknown>>;
+
+const modelsOf = (entry: unknown): number => {
+  const models = typeof entry === 'object' && entry !== null ? (entry as { models?: unknown }).models : undefined;
+  return Array.isArray(models) ? models.length : 0;
+};
+
+// `listed`: the providers the scope's API lists (GET /api/admin/providers:
+// the gateway's; GET /api/user/providers: the caller's own), id → entry.
+// A user cannot list the gateway's providers: theirs are read from the
+// models list (each with models; one listing none is not in it).
+export function rotationProviders(scope: Scope, listed: Entries, models: readonly ListedModel[]): RotationProviders {
+  const known = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const [id, entry] of Object.entries(listed)) {
+    known.add(id);
+    counts.set(id, modelsOf(entry));
+  }
+  const own = scope === 'user' ? new Set(known) : new Set<string>();
+  const shadowed = new Set<string>();
+  if (scope === 'user') {
+    for (const m of models) {
+      if (!m.provider || m.provider.startsWith('user-provider/')) continue;
+      if (own.has(m.provider)) {
+        shadowed.add(m.provider);
+        continue;
+      }
+      known.add(m.provider);
+      if (m.source !== 'provider') counts.set(m.provider, (counts.get(m.provider) ?? 0) + 1);
+    }
+  }
+  return { known, counts, own, shadowed: [...shadowed] };
 }
 
 // What an autoselect may name (a candidate, the selection model, the

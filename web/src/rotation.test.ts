@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  candidateFrom, formatShare, fromRotation, moveCandidate, rotationFieldOf, shares, toRotation, validateRotation,
-  weightOf,
+  candidateFrom, formatShare, fromRotation, moveCandidate, rotationFieldOf, rotationShares, shares, toRotation,
+  validateRotation, weightOf,
 } from './rotation';
+
+// A key as the gateway's answers show it (src/auth/secret_box.cpp
+// mask_secret): its first 3 and last 4 characters around "…"; a key under
+// 12 characters is "…" alone. Sent back unchanged, the gateway puts the
+// stored key back: the one of the stored entries with the same provider_id
+// whose key masks alike (src/api/admin_config_json.cpp), wherever the entry
+// moved; a masked value matching none, or several different keys, is refused.
+const mask = (key: string) => (key.length < 12 ? '…' : `${key.slice(0, 3)}…${key.slice(-4)}`);
 
 // docs/config.md's example, with keys of its own the editor must keep.
 const CODING = {
   model_name: 'coding', notifyerrors: false, max_attempts: 4, default_error_cooldown: 120, pricing: { prompt: 1 },
   providers: [
-    { provider_id: 'openai', api_key: 'sk-****1234', models: [
+    { provider_id: 'openai', api_key: mask('sk-proj-abcdefgh1234'), models: [
       { name: 'gpt-4o', weight: 3, rate_limit: 2 }, { name: 'gpt-4o-mini', weight: 1 }] },
     { provider_id: 'groq', weight: 2 },
     { provider_id: 'ollama', weight: 0 },
@@ -50,6 +58,18 @@ describe('weights as the gateway reads them', () => {
     expect(shares([{ weight: '1', known: false }, { weight: '0' }]).map((x) => x.share)).toEqual([0, 1]);
   });
 
+  it('a rotation’s candidates: an unknown provider and a whole provider listing no models are skipped', () => {
+    const f = fromRotation('coding', CODING); // openai: 2 models; groq, ollama: whole providers
+    const providers = { known: new Set(['openai', 'groq', 'ollama']), counts: new Map([['groq', 3], ['ollama', 0]]) };
+    const s = rotationShares(f.candidates, providers);
+    expect(s.map((x) => x.role)).toEqual(['weighted', 'weighted', 'weighted', 'skipped']);
+    expect(s.map((x) => x.share)).toEqual([0.5, 1 / 6, 1 / 3, 0]);
+    // groq unknown to the gateway (deleted, say): skipped, the others share all.
+    const gone = rotationShares(f.candidates, { known: new Set(['openai', 'ollama']), counts: providers.counts });
+    expect(gone.map((x) => x.role)).toEqual(['weighted', 'weighted', 'skipped', 'skipped']);
+    expect(gone.map((x) => x.share)).toEqual([0.75, 0.25, 0, 0]);
+  });
+
   it('formats shares as percentages', () => {
     expect(formatShare(0.75)).toBe('75 %');
     expect(formatShare(1 / 3)).toBe('33.3 %');
@@ -78,8 +98,30 @@ describe('a rotation in the editor and back', () => {
     f.candidates = moveCandidate(f.candidates, 1, 1); // gpt-4o-mini after groq
     const out = toRotation(f).providers as Record<string, unknown>[];
     expect(out.map((e) => e.provider_id)).toEqual(['openai', 'groq', 'openai', 'ollama']);
-    expect(out[0]).toEqual({ provider_id: 'openai', api_key: 'sk-****1234', models: [{ name: 'gpt-4o', weight: 3, rate_limit: 2 }] });
-    expect(out[2]).toEqual({ provider_id: 'openai', api_key: 'sk-****1234', models: [{ name: 'gpt-4o-mini', weight: 1 }] });
+    // Both halves carry the entry's masked key exactly as read, under its
+    // provider_id: what the gateway matches to put the stored key back.
+    expect(out[0]).toEqual({ provider_id: 'openai', api_key: 'sk-…1234', models: [{ name: 'gpt-4o', weight: 3, rate_limit: 2 }] });
+    expect(out[2]).toEqual({ provider_id: 'openai', api_key: 'sk-…1234', models: [{ name: 'gpt-4o-mini', weight: 1 }] });
+  });
+
+  it('moves and removes entries with their own masked keys, short ones too', () => {
+    const raw = {
+      providers: [
+        { provider_id: 'openai', api_key: mask('sk-first-key-0001'), models: [{ name: 'a' }] },
+        { provider_id: 'groq', api_key: mask('gsk-short'), weight: 2 },
+        { provider_id: 'mock', api_key: mask('tiny'), weight: 1 },
+      ],
+    };
+    expect(raw.providers.map((e) => e.api_key)).toEqual(['sk-…0001', '…', '…']);
+    const f = fromRotation('r', raw);
+    f.candidates = moveCandidate(f.candidates, 2, -1); // mock before groq
+    f.candidates = f.candidates.filter((c) => c.provider !== 'openai');
+    const out = toRotation(f).providers as Record<string, unknown>[];
+    // Each key stays with its provider_id: the gateway tells the two "…" apart by it.
+    expect(out).toEqual([
+      { provider_id: 'mock', api_key: '…', weight: 1 },
+      { provider_id: 'groq', api_key: '…', weight: 2 },
+    ]);
   });
 
   it('adds picked models of one provider into one entry; empty settings are left out', () => {
@@ -141,6 +183,8 @@ describe("the server's field errors beside the fields", () => {
     expect(rotationFieldOf('rotations.coding.providers[0].models[1].weight', f, 'rotations.coding.')).toBe(`weight-${mini.key}`);
     expect(rotationFieldOf('providers[0].models[0].name', f, 'rotations.coding.')).toBe(`model-${gpt4o.key}`);
     expect(rotationFieldOf('providers[1].weight', f, '')).toBe(`weight-${groq.key}`);
+    // A key the gateway could not restore: beside its candidate, not a weight.
+    expect(rotationFieldOf('rotations.coding.providers[0].api_key', f, 'rotations.coding.')).toBe(`model-${gpt4o.key}`);
     expect(rotationFieldOf('rotations.coding.max_attempts', f, 'rotations.coding.')).toBe('max_attempts');
     expect(rotationFieldOf('providers', f, '')).toBe('candidates');
     expect(rotationFieldOf('rotations.coding', f, 'rotations.coding.')).toBe('id');

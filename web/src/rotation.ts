@@ -189,6 +189,25 @@ export function shares(candidates: readonly ShareInput[]): Share[] {
   });
 }
 
+// What the gateway knows of the providers a rotation names
+// (modelChoices.ts rotationProviders): which exist, and how many models
+// each lists in its configuration.
+export interface ProviderFacts {
+  known: ReadonlySet<string>;
+  counts: ReadonlyMap<string, number>;
+}
+
+// Each candidate's share as the gateway draws it: an entry naming no known
+// provider is skipped; a whole provider (the simple format) shares its
+// weight among its configured models, and is skipped when it lists none.
+export function rotationShares(candidates: readonly RotationCandidate[], p: ProviderFacts): Share[] {
+  return shares(candidates.map((c) => ({
+    weight: c.weight,
+    known: p.known.has(c.provider),
+    models: c.model === null ? p.counts.get(c.provider) ?? 0 : undefined,
+  })));
+}
+
 // 0.75 → "75 %", 1/3 → "33.3 %", 0.0004 → "< 0.1 %".
 export function formatShare(share: number): string {
   if (share <= 0) return '0 %';
@@ -292,5 +311,7 @@ export function rotationFieldOf(param: string | null, form: RotationForm, prefix
   if (m[2] !== undefined) index += Number(m[2]);
   const c = form.candidates[index];
   if (!c) return 'candidates';
-  return m[3] === 'name' || m[3] === 'provider_id' ? `model-${c.key}` : `weight-${c.key}`;
+  // A weight beside its input; anything else of the entry (its name, its
+  // provider, a key the gateway could not restore) beside the candidate.
+  return m[3] === 'weight' ? `weight-${c.key}` : `model-${c.key}`;
 }

@@ -10,7 +10,7 @@ import {
 } from '../components';
 import {
   autoselectFieldOf, emptyAutoselect, explainTry, fromAutoselect, newCandidate, toAutoselect, validateAutoselect,
-  validateTryPrompt, type AutoselectCandidate, type AutoselectField, type AutoselectForm, type TryAnswer,
+  tryTarget, validateTryPrompt, type AutoselectCandidate, type AutoselectField, type AutoselectForm, type TryAnswer,
 } from '../autoselect';
 import { autoselectTargets } from '../modelChoices';
 import { moveCandidate } from '../rotation';
@@ -126,7 +126,8 @@ function AutoselectList(props: {
 // A prompt → which candidate would serve it, how, and the selection model's words.
 function TryBox(props: { scope: ConfigScope; ids: string[] }) {
   const session = useSession();
-  const [id, setId] = useState(props.ids[0]);
+  const [picked, setId] = useState(props.ids[0]);
+  const id = tryTarget(props.ids, picked) ?? '';
   const [prompt, setPrompt] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -171,7 +172,7 @@ function TryBox(props: { scope: ConfigScope; ids: string[] }) {
         </div>
       </form>
       {failure && <Alert>The gateway could not try it: {failure}</Alert>}
-      {answer && <TryResult answer={answer} />}
+      {answer && props.ids.includes(answer.autoselect) && <TryResult answer={answer} />}
     </section>
   );
 }

@@ -3,11 +3,12 @@
 // edit (candidates with their shares of traffic, reorder, per-rotation
 // settings), delete.
 import { useMemo, useState } from 'preact/hooks';
+import { api } from '../api';
 import { Alert, Empty, Field, PageTitle, SelectField } from '../components';
-import { providerModels, type ListedModel, type ProviderModelChoice } from '../modelChoices';
+import { providerModels, rotationProviders, type ProviderModelChoice, type RotationProviders } from '../modelChoices';
 import {
-  candidateFrom, emptyRotation, formatShare, fromRotation, moveCandidate, ROTATION_SETTINGS, rotationFieldOf, shares,
-  toRotation, validateRotation, type RotationCandidate, type RotationField, type RotationForm, type Share,
+  candidateFrom, emptyRotation, formatShare, fromRotation, moveCandidate, ROTATION_SETTINGS, rotationFieldOf, rotationShares,
+  toRotation, validateRotation, type Json, type RotationCandidate, type RotationField, type RotationForm, type Share,
   type Tri,
 } from '../rotation';
 import {
@@ -15,29 +16,24 @@ import {
   type ConfigScope, type EditorProps, type Loaded,
 } from './configParts';
 
-
-// How many models each provider lists (configured, not fetched: the simple
-// format shares an entry's weight among those), by provider id as a
-// rotation of this scope names it.
-function modelCounts(models: readonly ListedModel[], scope: ConfigScope): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const m of models as (ListedModel & { source?: string })[]) {
-    if (!m.provider || m.source === 'provider') continue;
-    const own = m.provider.startsWith('user-provider/');
-    if (own && scope.kind !== 'user') continue;
-    const id = own ? m.provider.slice('user-provider/'.length) : m.provider;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
+// The rotations, the models to pick from and the providers an entry may
+// name (the scope's own list: the gateway's for an admin, the caller's for
+// a user), for the shares the gateway really draws.
+interface RotationData extends Loaded {
+  providers: RotationProviders;
 }
 
-function rotationShares(candidates: readonly RotationCandidate[], counts: Map<string, number>): Share[] {
-  return shares(candidates.map((c) => ({ weight: c.weight, models: c.model === null ? counts.get(c.provider) ?? 0 : undefined })));
+async function loadRotations(scope: ConfigScope): Promise<RotationData> {
+  const [loaded, listed] = await Promise.all([
+    loadEntries(scope, 'rotations'),
+    api<{ providers?: Record<string, Json> }>('GET', `${scope.base}/providers`),
+  ]);
+  return { ...loaded, providers: rotationProviders(scope.kind, listed.providers ?? {}, loaded.models) };
 }
 
-function candidateName(c: RotationCandidate, counts: Map<string, number>): string {
+function candidateName(c: RotationCandidate, p: RotationProviders): string {
   if (c.model !== null) return `${c.provider}/${c.model}`;
-  const n = counts.get(c.provider) ?? 0;
+  const n = p.counts.get(c.provider) ?? 0;
   return `${c.provider} (all ${n} model${n === 1 ? '' : 's'})`;
 }
 
@@ -56,7 +52,7 @@ function ShareBadge(props: { share: Share }) {
 
 export function RotationsPage(props: { scope: ConfigScope }) {
   const { scope } = props;
-  const page = useEntryList<Loaded, RotationForm>(scope, 'rotations', 'Rotation', () => loadEntries(scope, 'rotations'));
+  const page = useEntryList<RotationData, RotationForm>(scope, 'rotations', 'Rotation', () => loadRotations(scope));
   return (
     <EntryPage page={page} title={scope.kind === 'admin' ? 'Rotations' : 'My rotations'} noun="rotation"
       blank={emptyRotation} consequence="Requests naming it will fail; an autoselect that lists it skips it."
@@ -65,7 +61,7 @@ export function RotationsPage(props: { scope: ConfigScope }) {
         : 'Your own rotations (user-rotation/<id>): your providers and the gateway’s, shared by weight.'}
       editor={(data, editing) => (
         <RotationEditor key={editing.form.id || 'new'} scope={scope} initial={editing.form} isNew={editing.isNew}
-          taken={Object.keys(data.entries)} models={data.models} onDone={page.done} />
+          taken={Object.keys(data.entries)} models={data.models} providers={data.providers} onDone={page.done} />
       )}>
       {(data) => (
         <RotationList data={data} scope={scope} onEdit={(id) => page.edit(fromRotation(id, data.entries[id]), false)}
@@ -76,13 +72,13 @@ export function RotationsPage(props: { scope: ConfigScope }) {
 }
 
 function RotationList(props: {
-  data: Loaded;
+  data: RotationData;
   scope: ConfigScope;
   onEdit: (id: string) => void;
   onDelete: (id: string) => void;
 }) {
   const ids = Object.keys(props.data.entries);
-  const counts = useMemo(() => modelCounts(props.data.models, props.scope), [props.data]);
+  const providers = props.data.providers;
   if (ids.length === 0) {
     return (
       <Empty title="No rotations yet">
@@ -106,7 +102,7 @@ function RotationList(props: {
         <tbody>
           {ids.map((id) => {
             const form = fromRotation(id, props.data.entries[id]);
-            const s = rotationShares(form.candidates, counts);
+            const s = rotationShares(form.candidates, providers);
             const model = props.scope.kind === 'admin' ? `rotation/${id}` : `user-rotation/${id}`;
             return (
               <tr key={id}>
@@ -117,7 +113,7 @@ function RotationList(props: {
                 <td>
                   <ul class="share-list">
                     {form.candidates.map((c, i) => (
-                      <li key={c.key}><span class="share-name">{candidateName(c, counts)}</span> <ShareBadge share={s[i]} /></li>
+                      <li key={c.key}><span class="share-name">{candidateName(c, providers)}</span> <ShareBadge share={s[i]} /></li>
                     ))}
                   </ul>
                 </td>
@@ -138,17 +134,17 @@ function RotationList(props: {
   );
 }
 
-function RotationEditor(props: EditorProps<RotationForm>) {
+function RotationEditor(props: EditorProps<RotationForm> & { providers: RotationProviders }) {
   const { form, setForm, errors, failure, saving, clear, save } = useEntryEditor<RotationForm, RotationField>({
     scope: props.scope, plural: 'rotations', noun: 'Rotation', initial: props.initial,
     idOf: (f) => f.id.trim(), validate: (f) => validateRotation(f, props.taken, props.isNew), body: toRotation,
     fieldOf: (param, f, prefix) => rotationFieldOf(param, { ...f, id: f.id.trim() }, prefix),
     prefix: (id) => (props.scope.kind === 'admin' ? `rotations.${id}.` : ''), onDone: props.onDone,
   });
-  const choices = useMemo(() => providerModels(props.models, props.scope.kind), [props.models]);
-  const counts = useMemo(() => modelCounts(props.models, props.scope), [props.models]);
+  const providers = props.providers;
+  const choices = useMemo(() => providerModels(props.models, props.scope.kind, providers.own), [props.models, providers]);
   const [pick, setPick] = useState(choices[0]?.value ?? '');
-  const s = rotationShares(form.candidates, counts);
+  const s = rotationShares(form.candidates, providers);
 
   const update = (patch: Partial<RotationForm>) => setForm((f) => ({ ...f, ...patch }));
   const setCandidate = (key: string, patch: Partial<RotationCandidate>) => {
@@ -197,7 +193,7 @@ function RotationEditor(props: EditorProps<RotationForm>) {
         ) : (
           <ol class="candidate-list" aria-describedby={errors.candidates ? 'rot-candidates-error' : undefined}>
             {form.candidates.map((c, i) => {
-              const name = candidateName(c, counts);
+              const name = candidateName(c, providers);
               const weightError = errors[`weight-${c.key}`] ?? errors[`model-${c.key}`];
               return (
                 <li key={c.key} class="candidate-row">
@@ -234,6 +230,12 @@ function RotationEditor(props: EditorProps<RotationForm>) {
             </>
           )}
         </div>
+        {providers.shadowed.length > 0 && (
+          <p class="muted small" id="rot-shadowed">
+            Not offered: the gateway’s {providers.shadowed.join(', ')}. Your own provider of the same id takes its
+            place in your rotations, so a rotation naming it uses yours.
+          </p>
+        )}
       </section>
 
       <section class="card form-grid" aria-labelledby="rot-settings-title">

@@ -35,9 +35,9 @@ foreach(file ${AISBF_INTEGRATION_TESTS})
 endforeach()
 
 # e2e.<name> for tests/e2e/<name>.test.mjs, once `npm ci` has run there.
-# e2e.dashboard (Chromium: three pages checked in both themes and at 375 px,
-# its suites bounded by 110 s) and e2e.dashboard_rotations (the rotation and
-# autoselect pages, bounded by 200 s) get a longer backstop, as the soak does.
+# e2e.dashboard* (Chromium: pages checked in both themes and at 375 px,
+# each suite bounded by its own timeout) get a longer backstop, as the soak
+# does.
 if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
   file(GLOB AISBF_E2E_TESTS CONFIGURE_DEPENDS ${AISBF_TESTS_DIR}/e2e/*.test.mjs)
   foreach(file ${AISBF_E2E_TESTS})
@@ -45,7 +45,7 @@ if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
     string(REGEX REPLACE "\\.test\\.mjs$" "" name ${name})
     set(node_args ${AISBF_NODE_TEST_ARGS})
     set(timeout 120)
-    if(name STREQUAL "dashboard" OR name STREQUAL "dashboard_rotations")
+    if(name MATCHES "^dashboard")
       set(node_args --test --test-reporter=spec --test-timeout=220000)
       set(timeout 240)
     endif()

@@ -2,11 +2,17 @@
 // The dashboard is served by aisbf at /dashboard/ from the files embedded
 // at build time (src/dashboard/embed_web.cmake): hashed names under
 // /dashboard/assets/ (cached for a year), no inline script or style (the
-// CSP allows neither), nothing loaded from another origin.
+// CSP allows neither), nothing loaded from another origin. Behind a reverse
+// proxy on a subpath, aisbf rewrites index.html's "/dashboard/…" paths and
+// its aisbf-prefix meta; the scripts and stylesheets find each other by
+// relative URLs (renderBuiltUrl), so they need no rewriting.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
   base: '/dashboard/',
+  experimental: {
+    renderBuiltUrl: (_file, { hostType }) => (hostType === 'html' ? undefined : { relative: true }),
+  },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: 'dist',

@@ -17,6 +17,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/ip_range.hpp"
+
 namespace aisbf {
 
 // Upstream timeouts in seconds. Unset fields inherit (model > provider > defaults).
@@ -231,6 +233,10 @@ struct ServerConfig {
   // call the gateway from another site. Only the MCP routes read it: their
   // Origin check (DNS rebinding) admits these besides the gateway's own.
   std::vector<std::string> cors_origins;
+  // Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-Prefix is
+  // believed: the dashboard's links and files then carry that path prefix.
+  // From any other peer the header is ignored.
+  std::vector<IpRange> trusted_proxies;
   std::uint64_t max_connections = 10'000;       // open client connections per process
   std::uint64_t max_inflight_requests = 4'096;  // requests being served at once per process
   std::uint64_t max_upstream_body_bytes = 64ull * 1024 * 1024;  // a whole (non-stream) upstream answer

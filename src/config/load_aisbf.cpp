@@ -56,6 +56,21 @@ void read_cors_origins(const json::object& server, DiagSink& sink, std::vector<s
   }
 }
 
+void read_trusted_proxies(const json::object& server, DiagSink& sink, std::vector<IpRange>& out) {
+  const json::array* proxies = get_array(server, "trusted_proxies");
+  if (proxies == nullptr) return;
+  for (std::size_t i = 0; i < proxies->size(); ++i) {
+    const json::string* entry = (*proxies)[i].if_string();
+    if (entry == nullptr) continue;  // reported by check_fields
+    auto parsed = parse_ip_range(std::string_view(entry->data(), entry->size()));
+    if (!parsed.range) {
+      sink.error(index_path("server.trusted_proxies", i), parsed.error);
+      continue;
+    }
+    out.push_back(*parsed.range);
+  }
+}
+
 void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) {
   const std::string path = "server";
   check_fields(server, path, server_schema(), sink);
@@ -108,6 +123,7 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
     }
   }
   read_cors_origins(server, sink, out.cors_origins);
+  read_trusted_proxies(server, sink, out.trusted_proxies);
 }
 
 void read_tokens(const json::object& obj, std::string_view key, const std::string& path, DiagSink& sink,

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/sha256.hpp"
+
 namespace aisbf::dashboard {
 
 namespace {
@@ -97,18 +99,63 @@ std::string quoted(std::string_view hash, bool gzip) {
   return out;
 }
 
+Answer serve(const Asset& asset, const Request& request, std::string_view cache_control);
+
+// index.html for a proxy's prefix: every attribute value that starts with
+// the dashboard's path, and the empty aisbf-prefix meta, get the prefix.
+// The prefix holds no character that HTML or an attribute would treat
+// specially (forwarded_prefix allows none).
+std::string with_prefix(std::string_view html, std::string_view prefix) {
+  constexpr std::string_view kMeta = R"(<meta name="aisbf-prefix" content="">)";
+  constexpr std::string_view kPath = "=\"/dashboard/";
+  std::string out;
+  out.reserve(html.size() + 16 * prefix.size());
+  std::size_t at = 0;
+  while (at < html.size()) {
+    const auto meta = html.find(kMeta, at);
+    const auto path = html.find(kPath, at);
+    const auto next = std::min(meta, path);
+    if (next == std::string_view::npos) break;
+    out.append(html.substr(at, next - at));
+    if (next == meta) {
+      out.append(R"(<meta name="aisbf-prefix" content=")").append(prefix).append(R"(">)");
+      at = meta + kMeta.size();
+    } else {
+      out.append("=\"").append(prefix).append("/dashboard/");
+      at = path + kPath.size();
+    }
+  }
+  out.append(html.substr(std::min(at, html.size())));
+  return out;
+}
+
+// Sets the ETag; true when the client holds this representation (a 304).
+bool not_modified(Answer& out, const Request& request, std::string etag) {
+  const bool held = etag_matches(request.if_none_match, etag);
+  if (held) out.status = 304;
+  out.headers.emplace_back("ETag", std::move(etag));
+  return held;
+}
+
+Answer serve_index(const Asset& index, const Request& request) {
+  if (request.prefix.empty()) return serve(index, request, kRevalidate);
+  Answer out;
+  std::string etag = "\"";
+  etag.append(index.hash).append("-p").append(Sha256::hex_of(request.prefix).substr(0, 8)).push_back('"');
+  out.headers.emplace_back("Cache-Control", std::string(kRevalidate));
+  if (not_modified(out, request, std::move(etag))) return out;
+  out.content_type = content_type_for(index.path);
+  out.rewritten = with_prefix(index.identity, request.prefix);
+  return out;
+}
+
 Answer serve(const Asset& asset, const Request& request, std::string_view cache_control) {
   Answer out;
   const bool gzip = !asset.gzip.empty() && accepts_gzip(request.accept_encoding);
   std::string etag = quoted(asset.hash, gzip);
   out.headers.emplace_back("Cache-Control", std::string(cache_control));
   if (!asset.gzip.empty()) out.headers.emplace_back("Vary", "Accept-Encoding");
-  if (etag_matches(request.if_none_match, etag)) {
-    out.status = 304;
-    out.headers.emplace_back("ETag", std::move(etag));
-    return out;
-  }
-  out.headers.emplace_back("ETag", std::move(etag));
+  if (not_modified(out, request, std::move(etag))) return out;
   out.content_type = content_type_for(asset.path);
   if (gzip) {
     out.headers.emplace_back("Content-Encoding", "gzip");
@@ -187,6 +234,29 @@ const Headers& security_headers() {
   return headers;
 }
 
+std::optional<std::string> forwarded_prefix(std::string_view header) {
+  constexpr std::size_t kMaxPrefix = 256;
+  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
+  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
+  if (header.empty() || header.front() != '/' || header.size() > kMaxPrefix) return std::nullopt;
+  while (header.size() > 1 && header.back() == '/') header.remove_suffix(1);
+  if (header == "/") return std::string{};
+  std::size_t at = 1;
+  while (at <= header.size()) {
+    auto end = header.find('/', at);
+    if (end == std::string_view::npos) end = header.size();
+    const auto segment = header.substr(at, end - at);
+    if (segment.empty() || segment == "." || segment == "..") return std::nullopt;
+    for (char c : segment) {
+      const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                              c == '.' || c == '_' || c == '~';
+      if (!unreserved) return std::nullopt;
+    }
+    at = end + 1;
+  }
+  return std::string(header);
+}
+
 bool under_dashboard(std::string_view target) {
   constexpr std::string_view kBare = "/dashboard";
   return target.starts_with(kBare) &&
@@ -199,7 +269,8 @@ Answer answer(std::span<const Asset> assets, const Request& request) {
   Answer out;
   if (path.size() < kPrefix.size()) {  // "/dashboard": the app's links are relative to "/dashboard/"
     out.status = 301;
-    std::string location(kPrefix);
+    std::string location(request.prefix);
+    location.append(kPrefix);
     if (query_at != std::string_view::npos) location.append(request.target.substr(query_at));
     out.headers.emplace_back("Location", std::move(location));
     out.headers.emplace_back("Cache-Control", std::string(kRevalidate));
@@ -217,7 +288,7 @@ Answer answer(std::span<const Asset> assets, const Request& request) {
   if (!rel.empty() && rel != kIndex) {
     if (const Asset* file = find(assets, rel)) return serve(*file, request, kRevalidate);
   }
-  if (const Asset* index = find(assets, kIndex)) return serve(*index, request, kRevalidate);
+  if (const Asset* index = find(assets, kIndex)) return serve_index(*index, request);
   out.content_type = "text/html; charset=utf-8";
   out.body = kNotBuilt;
   out.headers.emplace_back("Cache-Control", std::string(kRevalidate));

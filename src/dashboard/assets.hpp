@@ -4,6 +4,7 @@
 // pipeline/routes_dashboard.cpp.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,17 +52,28 @@ const Headers& security_headers();
 // refused Host) carry security_headers() too.
 bool under_dashboard(std::string_view target);
 
+// X-Forwarded-Prefix as a path prefix the dashboard may put in front of
+// its own paths ("/gw", "/tools/aisbf"): absolute, at most 256 bytes of
+// unreserved URL characters and '/', no empty, "." or ".." segment; a
+// trailing '/' dropped ("/" is no prefix: ""). nullopt: not such a prefix
+// (the header is then ignored). Only a trusted proxy's header is asked.
+std::optional<std::string> forwarded_prefix(std::string_view header);
+
 struct Request {
   std::string_view target;  // as received: "/dashboard/assets/x.js?v=1"
   std::string_view if_none_match;
   std::string_view accept_encoding;
+  std::string_view prefix;  // forwarded_prefix() of a trusted proxy; empty: served at the root
 };
 
 struct Answer {
   int status = 200;
   std::string_view content_type;  // empty on 301 and 304
   std::string_view body;          // a view into the asset table or static text
+  std::string rewritten;          // index.html with a prefix: the body to send instead
   Headers headers;                // Cache-Control, ETag, Vary, Content-Encoding, Location
+
+  std::string_view content() const { return rewritten.empty() ? body : std::string_view(rewritten); }
 };
 
 // GET /dashboard → 301 to /dashboard/; /dashboard/assets/<file>: that
@@ -70,6 +82,9 @@ struct Answer {
 // (no-cache), the app's client routes. ETag and 304 on If-None-Match, gzip
 // when accepted. Without a build (`assets` has no index.html) the page says
 // how to build the dashboard. Security headers are not included here.
+// With a prefix, the redirect and index.html's own paths ("/dashboard/…"
+// attributes and the aisbf-prefix meta the app reads) carry it; that
+// index.html is sent uncompressed, with an ETag of its own.
 Answer answer(std::span<const Asset> assets, const Request& request);
 
 }  // namespace aisbf::dashboard

@@ -144,3 +144,56 @@ TEST(DashboardAssets, UnderDashboardIsThePathPrefixOnly) {
 
 }  // namespace
 }  // namespace aisbf::dashboard
+
+namespace aisbf::dashboard {
+namespace {
+
+TEST(DashboardPrefix, ForwardedPrefixTakesPlainAbsolutePathsOnly) {
+  EXPECT_EQ(forwarded_prefix("/gw"), "/gw");
+  EXPECT_EQ(forwarded_prefix("/gw/"), "/gw");
+  EXPECT_EQ(forwarded_prefix(" /tools/aisbf-1.2_x~y "), "/tools/aisbf-1.2_x~y");
+  EXPECT_EQ(forwarded_prefix("/"), "");
+  for (std::string_view bad : {"", "gw", "//evil.example", "/gw//x", "/gw/../x", "/./gw", "/gw/..", "/g w", "/g\"w",
+                               "/g<w", "/g%2fw", "/g?w", "/g#w", "/g\\w", "https://evil.example/gw", "/g'w", "/g>w"}) {
+    EXPECT_FALSE(forwarded_prefix(bad)) << bad;
+  }
+  EXPECT_FALSE(forwarded_prefix("/" + std::string(256, 'a')));
+  EXPECT_TRUE(forwarded_prefix("/" + std::string(255, 'a')));
+}
+
+const Asset kPrefixTable[] = {
+    {"assets/index-AbC1.js", "console.log(1)", "GZJS", "a1b2"},
+    {"index.html",
+     R"(<head><meta name="aisbf-prefix" content=""><link rel="icon" href="/dashboard/favicon.svg">)"
+     R"(<script type="module" src="/dashboard/assets/index-AbC1.js"></script></head><p>/dashboard/ in text</p>)",
+     "GZHTML", "0f0f"},
+};
+
+TEST(DashboardPrefix, TheIndexCarriesThePrefixUncompressedWithItsOwnETag) {
+  auto a = answer(kPrefixTable, {"/dashboard/providers", "", "gzip", "/gw"});
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(
+      a.content(),
+      R"(<head><meta name="aisbf-prefix" content="/gw"><link rel="icon" href="/gw/dashboard/favicon.svg">)"
+      R"(<script type="module" src="/gw/dashboard/assets/index-AbC1.js"></script></head><p>/dashboard/ in text</p>)");
+  EXPECT_EQ(header(a, "Content-Encoding"), "(none)");
+  const auto etag = header(a, "ETag");
+  EXPECT_TRUE(etag.starts_with("\"0f0f-p")) << etag;
+  EXPECT_NE(etag, header(answer(kPrefixTable, {"/dashboard/", "", "", "/other"}), "ETag"));
+  EXPECT_EQ(answer(kPrefixTable, {"/dashboard/", etag, "", "/gw"}).status, 304);
+  EXPECT_EQ(answer(kPrefixTable, {"/dashboard/", "\"0f0f\"", "", "/gw"}).status, 200);  // the plain one's tag
+
+  // Without a prefix: the file as built, gzip allowed.
+  auto plain = answer(kPrefixTable, {"/dashboard/", "", "gzip", ""});
+  EXPECT_TRUE(plain.rewritten.empty());
+  EXPECT_EQ(plain.content(), "GZHTML");
+}
+
+TEST(DashboardPrefix, RedirectAndAssetsWithAPrefix) {
+  EXPECT_EQ(header(answer(kPrefixTable, {"/dashboard?x=1", "", "", "/gw"}), "Location"), "/gw/dashboard/?x=1");
+  auto js = answer(kPrefixTable, {"/dashboard/assets/index-AbC1.js", "", "", "/gw"});
+  EXPECT_EQ(js.content(), "console.log(1)");  // assets are the same files whatever the prefix
+}
+
+}  // namespace
+}  // namespace aisbf::dashboard

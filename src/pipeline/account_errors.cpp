@@ -18,6 +18,10 @@ GatewayError conflict_error(std::string message) {
   return e;
 }
 
+GatewayError no_such_user(std::string_view username) {
+  return coded_error(ErrorKind::not_found, fmt::format("no user named '{}'", username), "user_not_found");
+}
+
 GatewayError store_unavailable() {
   return coded_error(ErrorKind::unavailable, "the user store is unavailable; retry shortly", "store_unavailable");
 }

@@ -11,6 +11,8 @@ namespace aisbf {
 GatewayError coded_error(ErrorKind kind, std::string message, std::string code, std::string param = {});
 // 409 conflict.
 GatewayError conflict_error(std::string message);
+// 404 user_not_found.
+GatewayError no_such_user(std::string_view username);
 // 503 store_unavailable: the database cannot be reached (or there is none).
 GatewayError store_unavailable();
 // A store failure as clients see it: unavailable → 503, conflict → 409,

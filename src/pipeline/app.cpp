@@ -238,13 +238,12 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.user_views = user_views_.get();
   if (admission.route != nullptr && admission.route->spec.policy == auth::AuthPolicy::mcp)
     mcp_routes::allow_listed_origin(ex, *ctx.config);
-  if (admission.refusal) {
-    // The dashboard's own answers carry its security headers (routes_dashboard.cpp); so do refusals there.
-    if (dashboard::under_dashboard(std::string_view(ex.request().target()))) {
-      for (const auto& [name, value] : dashboard::security_headers()) ex.add_common_header(name, value);
-    }
-    co_return co_await send_error(ex, *admission.refusal, ctx);
+  // Every answer under /dashboard carries the dashboard's security headers:
+  // its pages and files, refusals, and AISBF's JSON routes there.
+  if (dashboard::under_dashboard(std::string_view(ex.request().target()))) {
+    for (const auto& [name, value] : dashboard::security_headers()) ex.add_common_header(name, value);
   }
+  if (admission.refusal) co_return co_await send_error(ex, *admission.refusal, ctx);
   ctx.usage.recorder = usage.recorder;  // the chat doors record; other routes ignore it
   ctx.usage.route = admission.route->spec.name;
   ctx.quota.ledger = state_->quotas.get();

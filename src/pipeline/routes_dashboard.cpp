@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "core/ip_range.hpp"
 #include "dashboard/assets.hpp"
 #include "pipeline/respond.hpp"
 
@@ -10,17 +11,25 @@ namespace aisbf::dashboard_routes {
 namespace bhttp = boost::beast::http;
 
 boost::asio::awaitable<void> serve(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {
-  for (const auto& [name, value] : dashboard::security_headers()) ex.add_common_header(name, value);
+  // The security headers: App::handle adds them to everything under /dashboard.
   if (!dashboard::enabled(ctx.config->aisbf)) {
     co_return co_await send_error(
         ex, make_error(ErrorKind::not_found, "the dashboard is off (aisbf.json dashboard.enabled)", "not_found"), ctx);
   }
   const auto& req = ex.request();
+  // A path prefix only from a reverse proxy the operator listed; anyone
+  // else could otherwise point the app's scripts elsewhere on this origin.
+  std::optional<std::string> prefix;
+  const auto& proxies = ctx.config->server.trusted_proxies;
+  if (const auto header = req.find("X-Forwarded-Prefix");
+      header != req.end() && !proxies.empty() && in_any_range(proxies, ex.client_address())) {
+    prefix = dashboard::forwarded_prefix(std::string_view(header->value()));
+  }
   auto answer = dashboard::answer(dashboard::embedded_assets(),
                                   {std::string_view(req.target()), std::string_view(req[bhttp::field::if_none_match]),
-                                   std::string_view(req[bhttp::field::accept_encoding])});
+                                   std::string_view(req[bhttp::field::accept_encoding]), prefix.value_or("")});
   answer.headers.emplace_back("x-request-id", ctx.request_id);
-  co_await ex.send(answer.status, answer.content_type, answer.body, answer.headers);
+  co_await ex.send(answer.status, answer.content_type, answer.content(), answer.headers);
 }
 
 }  // namespace aisbf::dashboard_routes

@@ -19,10 +19,6 @@ namespace {
 
 using boost::asio::awaitable;
 
-GatewayError no_such_user(std::string_view username) {
-  return coded_error(ErrorKind::not_found, fmt::format("no user named '{}'", username), "user_not_found");
-}
-
 GatewayError no_such_token(std::string_view id) {
   return coded_error(ErrorKind::not_found, fmt::format("no token with id '{}'", id), "token_not_found");
 }
@@ -154,19 +150,25 @@ std::string current_session(http::Exchange& ex, const RequestContext& ctx) {
 awaitable<void> admin_user_tokens_list(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
   auto* accounts = app.accounts();
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
-  co_await list_for(*accounts, ex, ctx, std::string(m.param("username")));
+  auto username = admin_path_username(m);
+  if (!username) co_return co_await send_error(ex, username.error(), ctx);
+  co_await list_for(*accounts, ex, ctx, std::move(*username));
 }
 
 awaitable<void> admin_user_tokens_create(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
   auto* accounts = app.accounts();
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
-  co_await create_for(*accounts, ex, ctx, std::string(m.param("username")));
+  auto username = admin_path_username(m);
+  if (!username) co_return co_await send_error(ex, username.error(), ctx);
+  co_await create_for(*accounts, ex, ctx, std::move(*username));
 }
 
 awaitable<void> admin_user_token_delete(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
   auto* accounts = app.accounts();
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
-  co_await delete_for(*accounts, ex, ctx, std::string(m.param("username")), std::string(m.param("id")));
+  auto username = admin_path_username(m);
+  if (!username) co_return co_await send_error(ex, username.error(), ctx);
+  co_await delete_for(*accounts, ex, ctx, std::move(*username), std::string(m.param("id")));
 }
 
 awaitable<void> user_tokens_list(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch&) {

@@ -47,7 +47,10 @@ describe('dashboard: files, headers and caching', { skip, timeout: 60000 }, () =
     }
     // The dashboard's API routes keep their own rules.
     assert.equal((await get(s.u('/dashboard/response-cache/stats'))).status, 401);
-    assert.equal((await get(s.u('/dashboard/response-cache/stats'), { headers: bearer(GLOBAL) })).status, 200);
+    const stats = await get(s.u('/dashboard/response-cache/stats'), { headers: bearer(GLOBAL) });
+    assert.equal(stats.status, 200);
+    assert.equal(stats.headers['x-frame-options'], 'DENY', 'AISBF\'s JSON routes under /dashboard too');
+    assert.match(stats.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
   });
 
   it('hashed assets: immutable, gzip when accepted, 304 on If-None-Match; an unknown one is 404', async () => {

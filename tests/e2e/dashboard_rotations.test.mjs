@@ -6,7 +6,8 @@
 // entries of a rotation carrying keys moved and removed in the editor, each
 // key staying with its entry; an
 // autoselect created and tried (the choice and the selection model's words,
-// nothing sent to the chosen model); a plain user builds and deletes a
+// nothing sent to the chosen model; the try box back on the first autoselect
+// when the one it had was deleted); a plain user builds and deletes a
 // rotation of their own, does not see the admin's, and is not allowed the
 // admin pages. axe in both themes, screenshots and 375 px through checkPage;
 // no console error anywhere.
@@ -210,6 +211,26 @@ describe('dashboard: rotations and autoselects in Chromium', { skip, timeout: 20
     const asked = (await s.mock.chatRequests()).slice(before).map((q) => JSON.parse(q.body).model);
     assert.deepEqual(asked, ['select']);
     await checkPage(page, 'autoselect');
+
+    // Another autoselect picked in the try box, then deleted: the box (kept
+    // through the list's reload) goes back to the first, not to a 404.
+    const other = await request(s.u('/api/admin/autoselects/other'), {
+      method: 'PUT', headers: bearer(GLOBAL), body: {
+        model_name: 'other', description: 'd', fallback: 'duo', available_models: [{ model_id: 'duo', description: CODING }],
+      },
+    });
+    assert.equal(other.status, 201, other.text);
+    await page.reload();
+    await heading(page, 'Autoselect');
+    await page.locator('#try-autoselect').selectOption('other');
+    await page.getByRole('button', { name: 'Delete other' }).click();
+    await page.getByRole('dialog', { name: 'Delete autoselect other?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('status').filter({ hasText: 'Autoselect other deleted.' }).waitFor();
+    assert.equal(await page.locator('#try-autoselect').inputValue(), 'pick');
+    await page.getByLabel('Prompt').fill('Please help me with debugging this python function, the compilers complain');
+    await page.getByRole('button', { name: 'Choose a model' }).click();
+    await page.locator('.try-result').getByText('chosen by the selection model').waitFor();
+    assert.match(await page.locator('.try-result .try-chosen').textContent(), /duo/);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -135,6 +135,49 @@ describe('accounts', { timeout: 120000 }, () => {
     assertError(await get(s.u('/api/admin/users/gina'), { headers: admin }), 404);
   });
 
+  it('an admin cannot delete, deactivate or demote their own account; another admin can', async () => {
+    await createUser(s.url, admin, { username: 'olga', role: 'admin' });
+    const own = bearer((await createToken(s.url, admin, 'olga')).token);
+    const patchSelf = (body) => request(s.u('/api/admin/users/olga'), { method: 'PATCH', body, headers: own });
+    assert.equal(assertError(await patchSelf({ active: false }), 409, 'own_account').param, 'active');
+    assert.equal(assertError(await patchSelf({ role: 'user' }), 409, 'own_account').param, 'role');
+    assertError(await request(s.u('/api/admin/users/olga'), { method: 'DELETE', headers: own }), 409, 'own_account');
+    const kept = await get(s.u('/api/admin/users/olga'), { headers: admin });
+    assert.deepEqual([kept.json().role, kept.json().active], ['admin', true]);
+    // Their own password, and the role they have, they may still set.
+    assert.equal((await patchSelf({ role: 'admin', password: 'olgas-own-password' })).status, 200);
+    // Another admin (here the operator's global token) may do all three.
+    const demoted = await request(s.u('/api/admin/users/olga'), { method: 'PATCH', body: { role: 'user' }, headers: admin });
+    assert.equal(demoted.status, 200, demoted.text);
+    const gone = await request(s.u('/api/admin/users/olga'), { method: 'DELETE', headers: admin });
+    assert.equal(gone.status, 204, gone.text);
+  });
+
+  it('a path name no user can have is 404 before any lookup or body check (no way around the own-account check)', async () => {
+    // MySQL's utf8mb4_bin ignores trailing spaces: "petra " would find
+    // petra's row and, compared as written, pass for another account.
+    await createUser(s.url, admin, { username: 'petra', role: 'admin' });
+    const own = bearer((await createToken(s.url, admin, 'petra')).token);
+    for (const name of ['petra%20', 'petra%09', 'Petra', '%20petra', 'a'.repeat(64)]) {
+      const at = s.u(`/api/admin/users/${name}`);
+      assertError(await request(at, { method: 'PATCH', body: { active: false }, headers: own }), 404, 'user_not_found');
+      // A body that would be refused (400) is not looked at: the name is refused first.
+      assertError(await request(at, { method: 'PATCH', body: { role: 'root' }, headers: own }), 404, 'user_not_found');
+      assertError(await request(at, { method: 'DELETE', headers: own }), 404, 'user_not_found');
+      assertError(await get(at, { headers: own }), 404, 'user_not_found');
+      assertError(await get(`${at}/tokens`, { headers: own }), 404, 'user_not_found');
+      assertError(await post(`${at}/tokens`, { description: 'x' }, { headers: own }), 404, 'user_not_found');
+      assertError(await request(`${at}/tokens/tok_0`, { method: 'DELETE', headers: own }), 404, 'user_not_found');
+    }
+    const kept = await get(s.u('/api/admin/users/petra'), { headers: admin });
+    assert.deepEqual([kept.json().role, kept.json().active], ['admin', true]);
+    assert.equal((await get(s.u('/api/admin/users/petra/tokens'), { headers: admin })).json().data.length, 1);
+    // The name as stored is still refused for the own account.
+    const self = await request(s.u('/api/admin/users/petra'), { method: 'PATCH', body: { active: false }, headers: own });
+    assertError(self, 409, 'own_account');
+    assert.equal((await request(s.u('/api/admin/users/petra'), { method: 'DELETE', headers: admin })).status, 204);
+  });
+
   it('a user changes their own password with the current one', async () => {
     await createUser(s.url, admin, { username: 'iris', password: 'old-password' });
     const t = await createToken(s.url, admin, 'iris');

@@ -106,6 +106,16 @@ for (const backend of backends()) {
       assert.equal(said(chat), 'You said: as uma');
     });
 
+    it('the admin\'s own name with a trailing space is 404: no way around the own-account check', async () => {
+      // MariaDB's utf8mb4_bin ignores trailing spaces: "admin " finds admin's row.
+      for (const [method, body] of [['PATCH', { active: false }], ['PATCH', { role: 'user' }], ['DELETE', undefined]]) {
+        const r = await request(`${gw.url}/api/admin/users/admin%20`, { method, body, headers: session.headers() });
+        assertError(r, 404, 'user_not_found');
+      }
+      const me = await get(`${gw.url}/api/admin/users/admin`, { headers: session.headers(false) });
+      assert.deepEqual([me.json().role, me.json().active], ['admin', true]);
+    });
+
     it('a user provider is saved in the database and used', async () => {
       const saved = await request(`${gw.url}/api/user/providers/mine`, {
         method: 'PUT', headers: bearer(userToken.token),

@@ -1,5 +1,8 @@
 // The REST API as the dashboard calls it: same origin, the session cookie
 // (HttpOnly, sent by the browser) and, on writes, the session's CSRF token.
+// `path` is aisbf's ("/api/auth/me"); behind a proxy on a subpath, PREFIX
+// is put in front.
+import { PREFIX } from './routes';
 
 export class ApiError extends Error {
   constructor(
@@ -24,7 +27,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(path, {
+    res = await fetch(`${PREFIX}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appPath, href, matchPage, navSections, PAGES, safeNext } from './routes';
+import { appPath, href, matchPage, navSections, PAGES, prefixFrom, safeNext } from './routes';
 
 describe('appPath', () => {
   it('strips the base, a trailing slash, a query and doubled slashes', () => {
@@ -65,5 +65,17 @@ describe('navigation', () => {
     expect(safeNext('//evil.example/x')).toBe('/');
     expect(safeNext('https://evil.example')).toBe('/');
     expect(safeNext('/login')).toBe('/');
+  });
+});
+
+describe('prefixFrom', () => {
+  it('takes a plain absolute path a proxy serves aisbf under', () => {
+    expect(prefixFrom('/gw')).toBe('/gw');
+    expect(prefixFrom('/tools/aisbf-1.2')).toBe('/tools/aisbf-1.2');
+  });
+  it('takes nothing else', () => {
+    for (const bad of [null, undefined, '', '/', 'gw', '/gw/', '//evil.example', '/gw/../x', '/./gw', '/g w', 'https://x/gw']) {
+      expect(prefixFrom(bad)).toBe('');
+    }
   });
 });

@@ -4,7 +4,18 @@
 // navigation) and in pages/registry.ts (its component); the compiler checks
 // that every id here has a component there.
 
-export const BASE = '/dashboard';
+// The path a reverse proxy serves aisbf under ("/gw"; "" at the root):
+// aisbf writes it into index.html's aisbf-prefix meta, from a trusted
+// proxy's X-Forwarded-Prefix only.
+// What the meta says, if it is such a path (as the server checked it).
+export function prefixFrom(content: string | null | undefined): string {
+  if (!content || !/^(\/[A-Za-z0-9._~-]+)+$/.test(content)) return '';
+  return content.split('/').some((s) => s === '.' || s === '..') ? '' : content;
+}
+
+export const PREFIX =
+  typeof document === 'undefined' ? '' : prefixFrom(document.querySelector('meta[name="aisbf-prefix"]')?.getAttribute('content'));
+export const BASE = `${PREFIX}/dashboard`;
 
 export type Role = 'admin' | 'user';
 
@@ -39,6 +50,8 @@ export const PAGES = [
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },
+  { id: 'user-tokens', path: '/user/tokens', title: 'My tokens', nav: 'My namespace' },
 
 ] as const satisfies readonly PageDef[];
 

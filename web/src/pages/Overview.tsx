@@ -2,7 +2,7 @@ import { api, type HealthReport, type ProviderEntry } from '../api';
 import { Alert, Empty, Loading, PageTitle } from '../components';
 import { describeState, providerState, type ProviderState } from '../health';
 import { useSession } from '../session';
-import { useLoad } from '../useLoad';
+import { isBusy, useLoad } from '../useLoad';
 
 interface Namespace {
   providers: Record<string, ProviderEntry>;
@@ -95,7 +95,7 @@ export function Overview() {
     <main id="main" class="page">
       <div class="page-head">
         <PageTitle onShown={() => performance.mark('aisbf:overview-heading')}>Overview</PageTitle>
-        <button type="button" class="button" onClick={reload} disabled={load.state === 'loading'}>
+        <button type="button" class="button" onClick={reload} disabled={isBusy(load)}>
           Refresh
         </button>
       </div>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type CacheStats } from '../api';
 import { Alert, ConfirmDialog, errorText, Loading, PageTitle } from '../components';
 import { useSession } from '../session';
-import { useLoad } from '../useLoad';
+import { isBusy, useLoad } from '../useLoad';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -41,7 +41,7 @@ export function ResponseCache() {
     <main id="main" class="page">
       <div class="page-head">
         <PageTitle>Response cache</PageTitle>
-        <button type="button" class="button" onClick={reload} disabled={load.state === 'loading'}>Refresh</button>
+        <button type="button" class="button" onClick={reload} disabled={isBusy(load)}>Refresh</button>
       </div>
       <p class="lead">Identical deterministic requests answered without a provider call, per namespace.</p>
       {message && <Alert kind={message.kind}>{message.text}</Alert>}

@@ -1,17 +1,17 @@
 // Each page's component, by the id routes.ts gives it. A Record over PageId:
 // a page listed in PAGES without a component here does not compile. The
-// login page is the app's own (shown while nobody is signed in).
+// login page is the app's own (shown while nobody is signed in). The
+// overview and the account pages come with the app; every other page is
+// fetched when first opened (lazyPage), so that the overview stays small.
 import type { ComponentType } from 'preact';
 import type { PageId } from '../routes';
 import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
-import { ResponseCache } from './ResponseCache';
+import { lazyPage } from './lazy';
 // providers pages:
 
 // rotations and autoselect pages:
-import { Autoselects, MyAutoselects } from './Autoselects';
-import { MyRotations, Rotations } from './Rotations';
 
 // analytics pages:
 
@@ -20,19 +20,21 @@ import { MyRotations, Rotations } from './Rotations';
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
-  'response-cache': ResponseCache,
+  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
   profile: Profile,
   'change-password': ChangePassword,
   // providers pages:
 
   // rotations and autoselect pages:
-  rotations: Rotations,
-  autoselect: Autoselects,
-  'user-rotations': MyRotations,
-  'user-autoselects': MyAutoselects,
+  rotations: lazyPage(() => import('./Rotations').then((m) => m.Rotations)),
+  autoselect: lazyPage(() => import('./Autoselects').then((m) => m.Autoselects)),
+  'user-rotations': lazyPage(() => import('./Rotations').then((m) => m.MyRotations)),
+  'user-autoselects': lazyPage(() => import('./Autoselects').then((m) => m.MyAutoselects)),
 
   // analytics pages:
 
   // users, tokens, settings, prompts, condensation, rate limits, tor pages:
+  users: lazyPage(() => import('./Users').then((m) => m.Users)),
+  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 
 };

@@ -1,0 +1,36 @@
+// IP addresses and CIDR ranges ("127.0.0.1", "10.0.0.0/8", "::1",
+// "fd00::/8") for lists of trusted peers (server.trusted_proxies). IPv4 is
+// held as IPv4-mapped IPv6, so that a range written in either family
+// matches a peer in the other's mapped spelling (::ffff:127.0.0.1).
+// Pure: text in, a range or a yes/no out.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace aisbf {
+
+struct IpRange {
+  std::array<std::uint8_t, 16> bytes{};  // host bits zero
+  int prefix_bits = 128;                 // of the 128
+};
+
+// An address (a /32 or /128) or address/prefix. The error says what is
+// wrong: not an address, a prefix out of range, or host bits set (a range
+// written "10.0.0.1/8" is a slip: 10.0.0.0/8 or 10.0.0.1 was meant).
+struct IpRangeParse {
+  std::optional<IpRange> range;
+  std::string error;
+};
+IpRangeParse parse_ip_range(std::string_view text);
+
+// `address` (a peer's address as text) lies in `range`; false when it is
+// not an address.
+bool in_range(const IpRange& range, std::string_view address);
+bool in_any_range(std::span<const IpRange> ranges, std::string_view address);
+
+}  // namespace aisbf

@@ -4,9 +4,10 @@
 #include <cctype>
 #include <unordered_map>
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
+#include <boost/system/result.hpp>
 
 #include "auth/secret_box.hpp"
 
@@ -146,23 +147,141 @@ std::optional<RestoreError> restore_secret_list(json::array& sent, const json::v
 }
 
 std::optional<RestoreError> restore(json::value& sent, const json::value* stored, std::string_view key,
+                                    const std::string& path);
+
+std::optional<RestoreError> restore_members(json::object& sent, const json::value* stored, const std::string& path) {
+  for (auto& kv : sent) {
+    if (auto e = restore(kv.value(), member(stored, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
+  }
+  return std::nullopt;
+}
+
+bool is_masked_secret(std::string_view key, const json::value& v) {
+  return v.is_string() && is_secret_key(key) && auth::is_masked(v.get_string());
+}
+
+// The entries of a stored list of objects (a rotation's `providers`), for
+// the masked secrets of the list sent back: the client may have reordered,
+// removed, split or added entries, so an entry's masked `api_key` is the
+// stored key of the entries of the same provider_id that masks alike, when
+// there is one such key; never the one stored at the same position (that
+// swapped keys between reordered entries).
+class StoredEntries {
+ public:
+  explicit StoredEntries(const json::array* old) : old_(old) {
+    for (std::size_t j = 0; old_ != nullptr && j < old_->size(); ++j) {
+      const json::object* entry = (*old_)[j].if_object();
+      if (entry == nullptr) continue;
+      ++by_identity_.try_emplace(identity(*entry), j, 0).first->second.second;
+      for (const auto& kv : *entry) {
+        if (!kv.value().is_string() || !is_secret_key(kv.key())) continue;
+        by_mask_[match_key(identity(*entry), kv.key(), auth::mask_secret(kv.value().get_string()))].push_back(j);
+      }
+    }
+  }
+
+  // Puts back the stored secret of each masked secret directly in `item`
+  // (sent at `position`); its other keys are restored against the entry
+  // that secret came from, else the only stored entry of its identity, else
+  // the one stored at the same position when it has that identity.
+  std::optional<RestoreError> restore_item(json::object& item, std::size_t position, const std::string& path) const {
+    const json::value as_sent = item;
+    std::optional<std::size_t> from;
+    for (auto& kv : item) {
+      if (!is_masked_secret(kv.key(), kv.value())) continue;
+      auto found = secret_for(as_sent, kv.key(), kv.value().get_string(), child_path(path, kv.key()));
+      if (!found.has_value()) return found.error();
+      kv.value() = (*old_)[*found].get_object().at(kv.key());
+      from = *found;
+    }
+    const json::value* twin = from ? &(*old_)[*from] : twin_of(as_sent.get_object(), position);
+    for (auto& kv : item) {
+      if (is_masked_secret(kv.key(), as_sent.get_object().at(kv.key()))) continue;
+      if (auto e = restore(kv.value(), member(twin, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Beyond this many alike entries a tie is not broken (bounded work).
+  static constexpr std::size_t kMaxTieBreak = 64;
+
+  static std::string identity(const json::object& entry) {
+    const json::value* id = entry.if_contains("provider_id");
+    return id != nullptr ? json::serialize(*id) : std::string();
+  }
+  static std::string match_key(const std::string& identity, std::string_view key, std::string_view mask) {
+    return fmt::format("{}\n{}\n{}", identity, key, mask);
+  }
+
+  // The index of the stored entry whose secret `key` the masked `text`
+  // stands for. Several entries with different secrets that mask alike
+  // (keys under 12 characters all mask to "…"): the one sent back
+  // unchanged, else refused.
+  boost::system::result<std::size_t, RestoreError> secret_for(const json::value& item, std::string_view key,
+                                                              std::string_view text, const std::string& path) const {
+    auto it = by_mask_.find(match_key(identity(item.get_object()), key, text));
+    if (it == by_mask_.end()) return unmatched(path);
+    const std::vector<std::size_t>& alike = it->second;
+    if (one_secret(alike, key)) return alike.front();
+    if (alike.size() <= kMaxTieBreak) {
+      std::vector<std::size_t> unchanged;
+      for (std::size_t j : alike) {
+        if (masked((*old_)[j]) == item) unchanged.push_back(j);
+      }
+      if (!unchanged.empty() && one_secret(unchanged, key)) return unchanged.front();
+    }
+    return RestoreError{path, fmt::format("{}: this masked value stands for more than one stored secret of entries "
+                                          "like this one (they mask alike); send the real value",
+                                          path)};
+  }
+
+  bool one_secret(const std::vector<std::size_t>& entries, std::string_view key) const {
+    const json::value& first = (*old_)[entries.front()].get_object().at(key);
+    return std::all_of(entries.begin(), entries.end(),
+                       [&](std::size_t j) { return (*old_)[j].get_object().at(key) == first; });
+  }
+
+  const json::value* twin_of(const json::object& item, std::size_t position) const {
+    const std::string id = identity(item);
+    auto it = by_identity_.find(id);
+    if (it == by_identity_.end()) return nullptr;
+    if (it->second.second == 1) return &(*old_)[it->second.first];
+    const json::object* there = position < old_->size() ? (*old_)[position].if_object() : nullptr;
+    return there != nullptr && identity(*there) == id ? &(*old_)[position] : nullptr;
+  }
+
+  const json::array* old_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_mask_;
+  // identity → (the first stored entry of it, how many there are)
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> by_identity_;
+};
+
+// A list that is not of secrets: its objects restored as StoredEntries
+// says; anything else against the element stored at the same position.
+std::optional<RestoreError> restore_list(json::array& items, const json::value* stored, const std::string& path) {
+  const json::array* old = stored ? stored->if_array() : nullptr;
+  std::optional<StoredEntries> entries;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string at = fmt::format("{}[{}]", path, i);
+    if (json::object* item = items[i].if_object()) {
+      if (!entries) entries.emplace(old);
+      if (auto e = entries->restore_item(*item, i, at)) return e;
+      continue;
+    }
+    const json::value* old_item = old && i < old->size() ? &(*old)[i] : nullptr;
+    if (auto e = restore(items[i], old_item, "", at)) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<RestoreError> restore(json::value& sent, const json::value* stored, std::string_view key,
                                     const std::string& path) {
   const bool secret = is_secret_key(key);
   if (sent.is_string() && (secret || is_url_key(key))) return restore_string(sent, stored, secret, path);
   if (sent.is_array() && secret) return restore_secret_list(sent.get_array(), stored, path);
-  if (sent.is_array()) {
-    const json::array* old = stored ? stored->if_array() : nullptr;
-    auto& items = sent.get_array();
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const json::value* old_item = old && i < old->size() ? &(*old)[i] : nullptr;
-      if (auto e = restore(items[i], old_item, "", fmt::format("{}[{}]", path, i))) return e;
-    }
-  }
-  if (sent.is_object()) {
-    for (auto& kv : sent.get_object()) {
-      if (auto e = restore(kv.value(), member(stored, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
-    }
-  }
+  if (sent.is_array()) return restore_list(sent.get_array(), stored, path);
+  if (sent.is_object()) return restore_members(sent.get_object(), stored, path);
   return std::nullopt;
 }
 
@@ -187,10 +306,7 @@ json::value masked(const json::value& value) {
 std::optional<RestoreError> restore_masked(json::value& sent, const json::value* stored, const std::string& path) {
   // The top level of a document or an entry has no key of its own.
   if (!sent.is_object()) return std::nullopt;
-  for (auto& kv : sent.get_object()) {
-    if (auto e = restore(kv.value(), member(stored, kv.key()), kv.key(), child_path(path, kv.key()))) return e;
-  }
-  return std::nullopt;
+  return restore_members(sent.get_object(), stored, path);
 }
 
 std::string_view entry_kind_name(EntryKind kind) {

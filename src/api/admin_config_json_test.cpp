@@ -1,5 +1,9 @@
 // Secrets in admin answers: masked wherever they are, and a masked value
 // sent back keeps the stored secret (or is refused, naming its path).
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -73,6 +77,81 @@ TEST(AdminConfigJson, AMaskedValueThatMatchesNothingIsRefusedWithItsPath) {
   json::value clear = json::parse(R"({"api_key": "sk-new-clear-value-0000"})");
   EXPECT_FALSE(restore_masked(clear, &stored, "providers.p"));
   EXPECT_EQ(clear.at("api_key"), "sk-new-clear-value-0000");
+}
+
+// A rotation's providers, each with its own key: two long keys, and two
+// keys under 12 characters, which both mask to "…".
+constexpr const char* kRotation = R"({"providers": [
+  {"provider_id": "openai", "api_key": "sk-openai-key-number-1111", "models": [{"name": "a", "weight": 3}]},
+  {"provider_id": "groq", "api_key": "gsk-short1", "weight": 2},
+  {"provider_id": "openai", "api_key": "sk-openai-key-number-2222", "models": [{"name": "b"}]},
+  {"provider_id": "mock", "api_key": "short-two", "weight": 0}
+]})";
+
+// The key each provider entry of `v` carries, in order.
+std::vector<std::string> keys_of(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& e : v.at("providers").as_array()) out.emplace_back(e.at("api_key").as_string());
+  return out;
+}
+
+TEST(AdminConfigJson, ReorderedEntriesKeepTheirOwnMaskedKeys) {
+  const json::value stored = json::parse(kRotation);
+  json::value sent = masked(stored);
+  auto& entries = sent.at("providers").as_array();
+  std::reverse(entries.begin(), entries.end());
+  entries[0].as_object()["weight"] = 5;  // edited as well as moved
+  ASSERT_FALSE(restore_masked(sent, &stored, "rotations.r"));
+  EXPECT_EQ(keys_of(sent), (std::vector<std::string>{"short-two", "sk-openai-key-number-2222", "gsk-short1",
+                                                     "sk-openai-key-number-1111"}));
+}
+
+TEST(AdminConfigJson, RemovedAndSplitEntriesKeepTheirKeys) {
+  const json::value stored = json::parse(kRotation);
+  json::value sent = masked(stored);
+  auto& entries = sent.at("providers").as_array();
+  entries.erase(entries.begin());  // the first openai entry removed
+  // The second openai entry split in two (a model moved out keeps the key).
+  json::value split = entries[1];
+  split.as_object()["models"] = json::parse(R"([{"name": "c"}])");
+  entries.push_back(split);
+  ASSERT_FALSE(restore_masked(sent, &stored, "rotations.r"));
+  EXPECT_EQ(keys_of(sent), (std::vector<std::string>{"gsk-short1", "sk-openai-key-number-2222", "short-two",
+                                                     "sk-openai-key-number-2222"}));
+  // An entry of a provider that had no key stored: refused, not given another's.
+  json::value other = masked(stored);
+  other.at("providers").as_array()[3].as_object()["provider_id"] = "other";
+  auto error = restore_masked(other, &stored, "rotations.r");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "rotations.r.providers[3].api_key");
+}
+
+TEST(AdminConfigJson, MaskedKeysThatMaskAlikeAreRefusedUnlessTheEntryIsUnchanged) {
+  const json::value stored = json::parse(R"({"providers": [
+    {"provider_id": "openai", "api_key": "key-one", "models": [{"name": "a"}]},
+    {"provider_id": "openai", "api_key": "key-two", "models": [{"name": "b"}]}]})");
+  // Swapped but each sent back as read (its keys in another order, too):
+  // each is its stored self.
+  json::value sent = masked(stored);
+  auto& entries = sent.at("providers").as_array();
+  std::swap(entries[0], entries[1]);
+  entries[0] = json::parse(R"({"models": [{"name": "b"}], "api_key": "…", "provider_id": "openai"})");
+  ASSERT_FALSE(restore_masked(sent, &stored, "rotations.r"));
+  EXPECT_EQ(keys_of(sent), (std::vector<std::string>{"key-two", "key-one"}));
+  // Edited: either key could be meant; refused, naming the field.
+  json::value edited = masked(stored);
+  edited.at("providers").as_array()[1].as_object()["weight"] = 2;
+  auto error = restore_masked(edited, &stored, "rotations.r");
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path, "rotations.r.providers[1].api_key");
+  EXPECT_NE(error->message.find("more than one"), std::string::npos) << error->message;
+  // The same key in both entries is no ambiguity.
+  const json::value same = json::parse(R"({"providers": [
+    {"provider_id": "openai", "api_key": "key-one", "weight": 1}, {"provider_id": "openai", "api_key": "key-one"}]})");
+  json::value again = masked(same);
+  again.at("providers").as_array()[0].as_object()["weight"] = 4;
+  ASSERT_FALSE(restore_masked(again, &same, ""));
+  EXPECT_EQ(keys_of(again), (std::vector<std::string>{"key-one", "key-one"}));
 }
 
 TEST(AdminConfigJson, InvalidConfigBodyListsEveryDiagnosticWithItsPath) {

@@ -26,6 +26,7 @@
 #include "routing/autoselect_cache.hpp"
 #include "routing/autoselect_prompt.hpp"
 #include "routing/content_class.hpp"
+#include "routing/private_data.hpp"
 #include "routing/resolve.hpp"
 #include "routing/rotation.hpp"
 #include "routing/semantic_select.hpp"
@@ -193,14 +194,17 @@ boost::asio::awaitable<bool> nsfw_by_model(ChatJob& job, RequestContext& ctx, co
   co_return routing::parse_classification(answer_text(*answer)) == routing::ContentVerdict::nsfw;
 }
 
-// The selection model's pick among `allowed` (ids), or nullopt.
-boost::asio::awaitable<std::optional<std::string>> ask_selection_model(ChatJob& job, RequestContext& ctx,
-                                                                       const Where& at, const AutoselectConfig& a,
-                                                                       const EffectiveAutoselect& eff,
-                                                                       const ChatRequest& request,
-                                                                       std::span<const std::string> allowed) {
+// The selection model's pick among `allowed` (ids), or nullopt; `trace`
+// (a dry run's) gets who was asked, the answer and why it gave no pick.
+boost::asio::awaitable<std::optional<std::string>> ask_selection_model(
+    ChatJob& job, RequestContext& ctx, const Where& at, const AutoselectConfig& a, const EffectiveAutoselect& eff,
+    const ChatRequest& request, std::span<const std::string> allowed, AutoselectTrace* trace) {
   auto model = routing::autoselect_target_id(at.routes.config(), at.ns, eff.selection_model);
-  if (!model) co_return std::nullopt;
+  if (!model) {
+    if (trace) trace->failure = fmt::format("the selection model '{}' names no model", eff.selection_model);
+    co_return std::nullopt;
+  }
+  if (trace) trace->selection_model = *model;
   // Without the tokenizer's rank files the window is cut by an estimate:
   // the selection model must still see the conversation it chooses for.
   auto tokenizer = context::tokenizer_for(context::Encoding::cl100k_base);
@@ -228,11 +232,15 @@ boost::asio::awaitable<std::optional<std::string>> ask_selection_model(ChatJob& 
   if (!answer) {
     spdlog::info("{} autoselect {}: selection by {} failed: {}", ctx.request_id, log_text(a.id), log_text(*model),
                  log_text(answer.error().message));
+    if (trace) trace->failure = selection_failure(answer.error(), trace->upstream_detail);
     co_return std::nullopt;
   }
-  auto picked = routing::parse_autoselect_answer(answer_text(*answer), allowed);
+  const std::string said = answer_text(*answer);
+  if (trace) trace->answer = context::utf8_prefix(said, AutoselectTrace::kMaxAnswerBytes);
+  auto picked = routing::parse_autoselect_answer(said, allowed);
   if (!picked) {
     spdlog::info("{} autoselect {}: {} named no candidate", ctx.request_id, log_text(a.id), log_text(*model));
+    if (trace) trace->failure = "the answer names no candidate";
   }
   co_return picked;
 }
@@ -424,6 +432,25 @@ std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestConte
   return targets_of(ctx, where_of(ctx), a, scratch).highest_prices;
 }
 
+std::string selection_failure(const GatewayError& error, bool upstream_detail) {
+  if (upstream_detail) return std::string(context::utf8_prefix(error.message, AutoselectTrace::kMaxAnswerBytes));
+  return fmt::format("the call failed ({}, status {})", error_kind_name(error.kind), error.status);
+}
+
+std::optional<routing::ModelPrices> autoselect_call_prices(const RequestContext& ctx, const AutoselectConfig& a) {
+  const Where at = where_of(ctx);
+  const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
+  const routing::RoutingTable* user_routes = ctx.user_view ? ctx.user_view->routes.get() : nullptr;
+  std::optional<routing::ModelPrices> prices;
+  auto add = [&](std::string_view id) {
+    if (!id.empty()) routing::raise_prices(prices, routing::target_prices(at.routes, user_routes, at.ns, id));
+  };
+  add(eff.selection_model);
+  if (eff.classify_nsfw) add(a.classify_nsfw_model);
+  if (eff.mode == SelectionMode::semantic) add(a.semantic.embeddings_model);
+  return prices;
+}
+
 std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJob& job, RequestContext& ctx,
                                                                           const AutoselectConfig& a) {
   const Where at = where_of(ctx);
@@ -440,7 +467,8 @@ std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJo
 }
 
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
-                                                                           const AutoselectConfig& a) {
+                                                                            const AutoselectConfig& a,
+                                                                            AutoselectTrace* trace) {
   const Where at = where_of(ctx);
   const EffectiveAutoselect eff = effective_autoselect(a, at.routes.config().autoselect_defaults);
   auto& cache = *ctx.state->autoselect_decisions;
@@ -468,6 +496,11 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   }
   Field field;
   fill_field(field, ctx, at, a, needs);
+  if (trace) {
+    trace->allowed.assign(field.allowed.begin(), field.allowed.end());
+    for (auto kind : needs.private_data) trace->private_data.emplace_back(routing::private_data_kind_name(kind));
+    trace->nsfw = needs.nsfw;
+  }
   const Choosing choosing{ctx, at, a, eff, needs, field};
   const auto now = std::chrono::steady_clock::now();
   if (auto settled = settle(choosing, facts.prefix, now)) co_return std::move(*settled);
@@ -480,7 +513,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
   std::string space;  // the key's, in this frame: the key lives across suspensions
   const routing::DecisionKey key = decision_key(choosing, *facts.prefix, space);
   auto remember = [&](const std::string& id, routing::DecisionSource by) {
-    if (eff.cache_ttl.count() > 0) cache.store(key, id, by, now, eff.cache_ttl);
+    if (eff.cache_ttl.count() > 0 && trace == nullptr) cache.store(key, id, by, now, eff.cache_ttl);
   };
   if (eff.mode == SelectionMode::semantic) {
     // A user's autoselect is indexed in their view's table.
@@ -508,6 +541,10 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
         if (auto c = co_await semantic_cosines(ctx, job.io.pool, how, descriptions, embedded)) cosines = std::move(*c);
       }
       const auto pick = routing::pick_semantic(scores, cosines, {a.semantic.weight, a.semantic.margin});
+      if (trace) {
+        for (std::size_t i = 0; i < allowed.size() && i < scores.size(); ++i)
+          trace->semantic.emplace_back(allowed[i], scores[i]);
+      }
       if (pick.chosen) {
         remember(allowed[*pick.chosen], routing::DecisionSource::semantic);
         co_return chosen(choosing, allowed[*pick.chosen], "semantic");
@@ -515,7 +552,7 @@ boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(Chat
     }
   }
   if (!eff.selection_model.empty() && needs.private_data.empty()) {
-    if (auto picked = co_await ask_selection_model(job, ctx, at, a, eff, request, allowed)) {
+    if (auto picked = co_await ask_selection_model(job, ctx, at, a, eff, request, allowed, trace)) {
       remember(*picked, routing::DecisionSource::llm);
       co_return chosen(choosing, *picked, "llm");
     }

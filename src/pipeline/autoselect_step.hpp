@@ -21,9 +21,12 @@
 // the conversation to the fallback after one failed selection).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -45,10 +48,42 @@ struct AutoselectChoice {
   const routing::Resolution* resolved = nullptr;
 };
 
+// How a choice was reached, for a dry run (POST …/autoselects/{id}/try,
+// autoselect_try.hpp). Given to choose_autoselect_target, the choice is
+// made as for a request (the classifiers and the selection model asked,
+// the decision cache read) but no decision is stored: a try never pins a
+// conversation to its choice.
+struct AutoselectTrace {
+  // The model's answer is kept up to this many bytes (its reasoning may be long).
+  static constexpr std::size_t kMaxAnswerBytes = 4096;
+  std::vector<std::string> allowed;       // the candidates the content filter left, in order
+  std::vector<std::string> private_data;  // the kinds of personal data found (classify_privacy)
+  bool nsfw = false;                      // classified NSFW (classify_nsfw)
+  // Semantic selection's BM25 scores over `allowed`, when it ran.
+  std::vector<std::pair<std::string, double>> semantic;
+  std::string selection_model;  // the model asked, as a client names it; empty: nobody was asked
+  std::string answer;           // its answer as given, cut at kMaxAnswerBytes
+  std::string failure;          // why asking it gave no choice (an error, or an answer naming no candidate)
+  // Set by the caller: `failure` may carry the upstream's error text (cut
+  // at kMaxAnswerBytes), for the operator; else it only names the kind.
+  bool upstream_detail = false;
+};
+
+// Why asking the selection model failed, as a dry run shows it: with
+// `upstream_detail` (the operator, who runs the gateway's models) the
+// error's text cut at kMaxAnswerBytes; else only its kind and status, never
+// the upstream's words. Pure.
+std::string selection_failure(const GatewayError& error, bool upstream_detail);
+
 // The dearest prices among the targets the autoselect may choose (its
 // candidates and fallback): what its quota reservation is priced at.
 std::optional<routing::ModelPrices> autoselect_highest_prices(const RequestContext& ctx,
                                                               const AutoselectConfig& autoselect);
+// The dearest prices among the models choosing may call (the selection
+// model, the NSFW classifier model, semantic selection's embeddings model),
+// as the caller's namespace resolves them: what a dry run reserves at.
+std::optional<routing::ModelPrices> autoselect_call_prices(const RequestContext& ctx,
+                                                           const AutoselectConfig& autoselect);
 
 // The choice when no call is needed to make it (steps 1, 2 and 5 without
 // classification: a refusal, the only candidate left, the conversation's
@@ -59,7 +94,9 @@ std::optional<Expected<AutoselectChoice>> autoselect_choice_without_calls(ChatJo
                                                                           const AutoselectConfig& autoselect);
 
 // The choice, through every step (the classifiers and the selection may be asked).
+// With `trace`: a dry run (see AutoselectTrace).
 boost::asio::awaitable<Expected<AutoselectChoice>> choose_autoselect_target(ChatJob& job, RequestContext& ctx,
-                                                                           const AutoselectConfig& autoselect);
+                                                                            const AutoselectConfig& autoselect,
+                                                                            AutoselectTrace* trace = nullptr);
 
 }  // namespace aisbf

@@ -7,6 +7,7 @@
 #include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/respond.hpp"
@@ -373,6 +374,9 @@ const Route kRoutes[] = {
      &user_routes::doc_put<DocKind::autoselect>},
     {{"user_autoselect", kDelete, "/api/user/autoselects/{id}", kUser, Format::openai_chat, Body::json_if_sent, true},
      &user_routes::doc_delete<DocKind::autoselect>},
+    // An autoselect's choice for a prompt, without the chat (autoselect_try.hpp).
+    {{"user_autoselect_try", kPost, "/api/user/autoselects/{id}/try", kUser, Format::openai_chat, Body::json, true},
+     &autoselect_try::user},
     {{"u_models", kGet, "/api/u/{username}/models", kToken}, &user_routes::models},
     {{"u_providers", kGet, "/api/u/{username}/providers", kToken}, &user_routes::docs_list<DocKind::provider>},
     {{"u_rotations", kGet, "/api/u/{username}/rotations", kToken}, &user_routes::docs_list<DocKind::rotation>},
@@ -439,6 +443,8 @@ const Route kRoutes[] = {
     {{"admin_autoselect_delete", kDelete, "/api/admin/autoselects/{id}", kAdmin, Format::openai_chat,
       Body::json_if_sent, true},
      &delete_entry<kAutoselect>},
+    {{"admin_autoselect_try", kPost, "/api/admin/autoselects/{id}/try", kAdmin, Format::openai_chat, Body::json, true},
+     &autoselect_try::admin},
     {{"admin_prompt_get", kGet, "/api/admin/prompts/{name}", kAdmin}, &admin_config::get_prompt},
     {{"admin_prompt_put", kPut, "/api/admin/prompts/{name}", kAdmin, Format::openai_chat, Body::json, true},
      &admin_config::put_prompt},

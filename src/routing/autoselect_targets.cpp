@@ -43,6 +43,14 @@ void resolve_one(const RoutingTable& routes, const RoutingTable* user_routes, co
 
 }  // namespace
 
+std::optional<ModelPrices> target_prices(const RoutingTable& routes, const RoutingTable* user_routes,
+                                         const Namespace& ns, std::string_view id) {
+  std::optional<ModelPrices> prices;
+  AutoselectTarget scratch;
+  resolve_one(routes, user_routes, ns, id, scratch, prices);
+  return prices;
+}
+
 AutoselectTargets resolve_autoselect_targets(const RoutingTable& routes, const RoutingTable* user_routes,
                                              const Namespace& ns, const AutoselectConfig& autoselect) {
   AutoselectTargets out;

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -38,5 +39,11 @@ struct AutoselectTargets {
 // namespace), which serves what resolves `in_user_view`.
 AutoselectTargets resolve_autoselect_targets(const RoutingTable& routes, const RoutingTable* user_routes,
                                              const Namespace& ns, const AutoselectConfig& autoselect);
+
+// The dearest prices among the models the target `id` (a rotation id or
+// `provider/model`, as an autoselect names its selection model) is served
+// by; nullopt when it names none or none is priced.
+std::optional<ModelPrices> target_prices(const RoutingTable& routes, const RoutingTable* user_routes,
+                                         const Namespace& ns, std::string_view id);
 
 }  // namespace aisbf::routing

@@ -14,7 +14,8 @@ import {
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const PROVIDER_KEY = 'sk-provider-secret-key-9876';
-const SECRETS = [ADMIN_TOKEN, PROVIDER_KEY, 'mcp-secret-token-abcdef', 'mysql-secret-password-xyz'];
+const ROTATION_KEYS = ['sk-rotation-key-aaaa-1111', 'sk-rotation-key-bbbb-2222', 'k-one', 'k-two'];
+const SECRETS = [ADMIN_TOKEN, PROVIDER_KEY, 'mcp-secret-token-abcdef', 'mysql-secret-password-xyz', ...ROTATION_KEYS];
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 // Every answer of the suite, to check that no secret ever appears in one.
@@ -123,6 +124,36 @@ describe('admin config API', { timeout: 120000 }, () => {
     assert.equal(stored.name, 'Keyed again');
     const wrong = await api(s, 'PUT', '/api/admin/providers/keyed', { ...got, api_key: 'sk-…0000' });
     assert.equal(assertError(wrong, 400, 'masked_value').param, 'providers.keyed.api_key');
+  });
+
+  it('a rotation’s entries reordered or removed keep their own masked keys; keys masking alike are refused', async () => {
+    const [A, B, ONE, TWO] = ROTATION_KEYS;
+    const entry = (provider_id, api_key, name) => ({ provider_id, api_key, models: [{ name }] });
+    const put = (body) => api(s, 'PUT', '/api/admin/rotations/keys', body);
+    const stored = () => readJson(s, 'rotations.json').rotations.keys.providers;
+    const keysOf = (providers) => providers.map((e) => e.api_key);
+    assert.equal((await put({ providers: [
+      entry('keyed', A, 'mock-model'), entry('mock', ONE, 'mock-model'), entry('keyed', B, 'mock-model'),
+      entry('mock', TWO, 'org/nested-model')] })).status, 201);
+    const read = (await api(s, 'GET', '/api/admin/rotations/keys')).json().rotation.providers;
+    assert.deepEqual(keysOf(read), ['sk-…1111', '…', 'sk-…2222', '…']);
+
+    // Reversed, each sent back as read: each keeps its key (the two "…" of
+    // mock told apart by being unchanged).
+    assert.equal((await put({ providers: [...read].reverse() })).status, 200);
+    assert.deepEqual(keysOf(stored()), [TWO, B, ONE, A]);
+    // The first keyed entry removed, the other edited: B stays with it.
+    const again = (await api(s, 'GET', '/api/admin/rotations/keys')).json().rotation.providers;
+    const edited = [again[0], { ...again[1], models: [{ name: 'mock-model', weight: 3 }] }, again[2]];
+    assert.equal((await put({ providers: edited })).status, 200);
+    assert.deepEqual(keysOf(stored()), [TWO, B, ONE]);
+    assert.deepEqual(stored()[1].models, [{ name: 'mock-model', weight: 3 }]);
+    // A mock entry edited: "…" may be either of mock's keys; refused, naming it.
+    const last = (await api(s, 'GET', '/api/admin/rotations/keys')).json().rotation.providers;
+    const refused = await put({ providers: [{ ...last[0], models: [{ name: 'mock-model', weight: 5 }] }, last[1], last[2]] });
+    assert.equal(assertError(refused, 400, 'masked_value').param, 'rotations.keys.providers[0].api_key');
+    assert.deepEqual(keysOf(stored()), [TWO, B, ONE]);
+    assert.equal((await api(s, 'DELETE', '/api/admin/rotations/keys')).status, 204);
   });
 
   it('bad input → 400 naming the JSON path; nothing written', async () => {

@@ -44,6 +44,10 @@ export const PAGES = [
   { id: 'user-providers', path: '/user/providers', title: 'My providers', nav: 'My namespace', navTitle: 'My providers' },
 
   // rotations and autoselect pages:
+  { id: 'rotations', path: '/rotations', title: 'Rotations', admin: true, nav: 'Configure' },
+  { id: 'autoselect', path: '/autoselect', title: 'Autoselect', admin: true, nav: 'Configure' },
+  { id: 'user-rotations', path: '/user/rotations', title: 'My rotations', nav: 'My namespace', navTitle: 'My rotations' },
+  { id: 'user-autoselects', path: '/user/autoselects', title: 'My autoselects', nav: 'My namespace', navTitle: 'My autoselects' },
 
   // analytics pages:
   { id: 'analytics', path: '/analytics', title: 'Analytics', admin: true, nav: 'Monitor' },

@@ -28,6 +28,10 @@ export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   'user-providers': lazyPage(() => import('./Providers').then((m) => m.UserProviders)),
 
   // rotations and autoselect pages:
+  rotations: lazyPage(() => import('./Rotations').then((m) => m.Rotations)),
+  autoselect: lazyPage(() => import('./Autoselects').then((m) => m.Autoselects)),
+  'user-rotations': lazyPage(() => import('./Rotations').then((m) => m.MyRotations)),
+  'user-autoselects': lazyPage(() => import('./Autoselects').then((m) => m.MyAutoselects)),
 
   // analytics pages:
   analytics: lazyPage(() => import('./Analytics').then((m) => m.Analytics)),

@@ -130,4 +130,16 @@ std::string health_json(const HealthViews& views, limits::TimePoint now) {
   return json::serialize(out);
 }
 
+json::object tor_status(const json::object& aisbf_json) {
+  bool configured = false;
+  if (const json::value* tor = aisbf_json.if_contains("tor"); tor != nullptr && tor->is_object()) {
+    const json::value* enabled = tor->as_object().if_contains("enabled");
+    configured = enabled != nullptr && enabled->is_bool() && enabled->as_bool();
+  }
+  json::object status{{"enabled", false}, {"configured", configured}, {"hidden_service", nullptr}};
+  status["message"] = configured ? "aisbf.json enables tor, but aisbf has no TOR support yet: it is disabled"
+                                 : "TOR is disabled (aisbf has no TOR support yet)";
+  return status;
+}
+
 }  // namespace aisbf::api

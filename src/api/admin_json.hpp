@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/json/object.hpp>
+
 #include "limits/adaptive.hpp"
 #include "limits/spacing.hpp"
 #include "limits/token_windows.hpp"
@@ -37,5 +39,11 @@ struct HealthViews {
 // "accounts"?:{"token_store_lookups","index_loads","unknown_tokens","max_unknown_tokens"}}
 // (durations in seconds).
 std::string health_json(const HealthViews& views, limits::TimePoint now);
+
+// GET /api/admin/tor and the MCP tool get_tor_status: {"enabled": false,
+// "configured": aisbf.json's tor.enabled, "hidden_service": null,
+// "message"}. aisbf runs no TOR service yet: it says so, and whether
+// aisbf.json asks for one.
+boost::json::object tor_status(const boost::json::object& aisbf_json);
 
 }  // namespace aisbf::api

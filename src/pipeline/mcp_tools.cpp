@@ -87,15 +87,7 @@ awaitable<Result> get_usage_stats(McpToolCall& call, json::object args) {
 // TOR is AISBF's (a hidden service, requests through its SOCKS proxy);
 // aisbf has none yet: the tool says so, and whether aisbf.json asks for it.
 awaitable<Result> get_tor_status(McpToolCall& call, json::object) {
-  bool configured = false;
-  if (const json::value* tor = call.ctx.config->aisbf.if_contains("tor"); tor != nullptr && tor->is_object()) {
-    const json::value* enabled = tor->as_object().if_contains("enabled");
-    configured = enabled != nullptr && enabled->is_bool() && enabled->as_bool();
-  }
-  json::object status{{"enabled", false}, {"configured", configured}, {"hidden_service", nullptr}};
-  status["message"] = configured ? "aisbf.json enables tor, but aisbf has no TOR support yet: it is disabled"
-                                 : "TOR is disabled (aisbf has no TOR support yet)";
-  co_return mcp::structured_result(std::move(status));
+  co_return mcp::structured_result(api::tor_status(call.ctx.config->aisbf));
 }
 
 constexpr std::string_view kNoArguments = R"({"type":"object","properties":{},"additionalProperties":false})";

@@ -1,6 +1,7 @@
 #include "pipeline/route_table.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include "api/admin_json.hpp"
@@ -151,6 +152,10 @@ awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, 
   co_await send_json(ex, 200, health_report_json(app), ctx.request_id);
 }
 
+awaitable<void> admin_tor(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, boost::json::serialize(api::tor_status(ctx.config->aisbf)), ctx.request_id);
+}
+
 // POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).
 std::optional<std::string> reset_key(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string{};
@@ -243,6 +248,7 @@ const Route kRoutes[] = {
     {{"autoselect_models", kGet, "/api/autoselect/models", kToken}, &autoselect_models},
     {{"autoselect_models", kGet, "/api/autoselections/models", kToken}, &autoselect_models},  // AISBF's alias
     {{"admin_health", kGet, "/api/admin/health", kAdmin}, &admin_health},
+    {{"admin_tor", kGet, "/api/admin/tor", kAdmin}, &admin_tor},
     {{"admin_health_reset", kPost, "/api/admin/health/reset", kAdmin, Format::openai_chat, Body::json_if_sent, true},
      &admin_health_reset},
     {{"admin_reload", kPost, "/api/admin/reload", kAdmin, Format::openai_chat, Body::json_if_sent, true},

@@ -53,6 +53,15 @@ describe('dashboard: files, headers and caching', { skip, timeout: 60000 }, () =
     assert.match(stats.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
   });
 
+  it('GET /api/admin/tor: admins only; no TOR service yet', async () => {
+    assert.equal((await get(s.u('/api/admin/tor'))).status, 401);
+    const r = await get(s.u('/api/admin/tor'), { headers: bearer(GLOBAL) });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json(), {
+      enabled: false, configured: false, hidden_service: null, message: 'TOR is disabled (aisbf has no TOR support yet)',
+    });
+  });
+
   it('hashed assets: immutable, gzip when accepted, 304 on If-None-Match; an unknown one is 404', async () => {
     const index = (await get(s.u('/dashboard/'))).text;
     const files = [...index.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]);
@@ -221,6 +230,13 @@ describe('dashboard in Chromium', { skip, timeout: 110000 }, () => {
     await page.getByRole('button', { name: 'Clear the cache…' }).click();
     await page.getByRole('button', { name: 'Clear the cache', exact: true }).click();
     await page.getByText(/Cleared \d+ entr/).waitFor();
+
+    // TOR: aisbf runs none yet, and the page says so (GET /api/admin/tor).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'TOR' }).click();
+    await heading(page, 'TOR');
+    await page.getByText('TOR is disabled (aisbf has no TOR support yet)').waitFor();
+    assert.equal(await page.getByText('Off', { exact: true }).count(), 1);
+    await checkPage(page, 'tor');
 
     // A deep link, reloaded.
     await page.goto(s.u('/dashboard/profile'));

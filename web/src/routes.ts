@@ -35,37 +35,30 @@ export interface PageDef {
 
 export const PAGES = [
   { id: 'overview', path: '/', title: 'Overview', nav: 'Monitor' },
+  { id: 'analytics', path: '/analytics', title: 'Analytics', admin: true, nav: 'Monitor' },
+  { id: 'rate-limits', path: '/rate-limits', title: 'Rate limits', admin: true, nav: 'Monitor' },
   { id: 'response-cache', path: '/response-cache', title: 'Response cache', admin: true, nav: 'Monitor' },
+  { id: 'tor', path: '/tor', title: 'TOR', admin: true, nav: 'Monitor' },
+  { id: 'providers', path: '/providers', title: 'Providers', admin: true, nav: 'Configure' },
+  { id: 'rotations', path: '/rotations', title: 'Rotations', admin: true, nav: 'Configure' },
+  { id: 'autoselect', path: '/autoselect', title: 'Autoselect', admin: true, nav: 'Configure' },
+  { id: 'prompts', path: '/prompts', title: 'Prompts', admin: true, nav: 'Configure' },
+  { id: 'condensation', path: '/condensation', title: 'Condensation', admin: true, nav: 'Configure' },
+  { id: 'settings', path: '/settings', title: 'Settings', admin: true, nav: 'Configure' },
+  { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },
+  { id: 'user-providers', path: '/user/providers', title: 'My providers', nav: 'My namespace' },
+  { id: 'user-rotations', path: '/user/rotations', title: 'My rotations', nav: 'My namespace' },
+  { id: 'user-autoselects', path: '/user/autoselects', title: 'My autoselects', nav: 'My namespace' },
+  { id: 'user-tokens', path: '/user/tokens', title: 'My tokens', nav: 'My namespace' },
   { id: 'profile', path: '/profile', title: 'Profile' },
   { id: 'change-password', path: '/change-password', title: 'Change password' },
   { id: 'login', path: '/login', title: 'Sign in', public: true },
-  // providers pages:
-  { id: 'providers', path: '/providers', title: 'Providers', admin: true, nav: 'Configure' },
-  { id: 'user-providers', path: '/user/providers', title: 'My providers', nav: 'My namespace', navTitle: 'My providers' },
-
-  // rotations and autoselect pages:
-  { id: 'rotations', path: '/rotations', title: 'Rotations', admin: true, nav: 'Configure' },
-  { id: 'autoselect', path: '/autoselect', title: 'Autoselect', admin: true, nav: 'Configure' },
-  { id: 'user-rotations', path: '/user/rotations', title: 'My rotations', nav: 'My namespace', navTitle: 'My rotations' },
-  { id: 'user-autoselects', path: '/user/autoselects', title: 'My autoselects', nav: 'My namespace', navTitle: 'My autoselects' },
-
-  // analytics pages:
-  { id: 'analytics', path: '/analytics', title: 'Analytics', admin: true, nav: 'Monitor' },
-
-  // users, tokens, settings, prompts, condensation, rate limits, tor pages:
-  { id: 'users', path: '/users', title: 'Users', admin: true, nav: 'People' },
-  { id: 'user-tokens', path: '/user/tokens', title: 'My tokens', nav: 'My namespace' },
-
-  { id: 'settings', path: '/settings', title: 'Settings', admin: true, nav: 'Configure' },
-  { id: 'prompts', path: '/prompts', title: 'Prompts', admin: true, nav: 'Configure' },
-  { id: 'condensation', path: '/condensation', title: 'Condensation', admin: true, nav: 'Configure' },
-  { id: 'rate-limits', path: '/rate-limits', title: 'Rate limits', admin: true, nav: 'Monitor' },
 ] as const satisfies readonly PageDef[];
 
 export type PageId = (typeof PAGES)[number]['id'];
 
-// AISBF's admin pages, built or not: a user who opens one is told it is not
-// for them, whatever this version has built.
+// AISBF's admin paths: a user who opens one (or a path below it) is told it
+// is not for them.
 export const ADMIN_PATHS: readonly string[] = [
   '/providers', '/rotations', '/autoselect', '/prompts', '/condensation', '/settings', '/users',
   '/analytics', '/rate-limits', '/response-cache', '/tor',

@@ -9,39 +9,24 @@ import { ChangePassword } from './ChangePassword';
 import { Overview } from './Overview';
 import { Profile } from './Profile';
 import { lazyPage } from './lazy';
-// providers pages:
-
-// rotations and autoselect pages:
-
-// analytics pages:
-
-// users, tokens, settings, prompts, condensation, rate limits, tor pages:
-
 
 export const VIEWS: Record<Exclude<PageId, 'login'>, ComponentType> = {
   overview: Overview,
-  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
   profile: Profile,
   'change-password': ChangePassword,
-  // providers pages:
+  analytics: lazyPage(() => import('./Analytics').then((m) => m.Analytics)),
+  'rate-limits': lazyPage(() => import('./RateLimits').then((m) => m.RateLimits)),
+  'response-cache': lazyPage(() => import('./ResponseCache').then((m) => m.ResponseCache)),
+  tor: lazyPage(() => import('./Tor').then((m) => m.Tor)),
   providers: lazyPage(() => import('./Providers').then((m) => m.AdminProviders)),
-  'user-providers': lazyPage(() => import('./Providers').then((m) => m.UserProviders)),
-
-  // rotations and autoselect pages:
   rotations: lazyPage(() => import('./Rotations').then((m) => m.Rotations)),
   autoselect: lazyPage(() => import('./Autoselects').then((m) => m.Autoselects)),
-  'user-rotations': lazyPage(() => import('./Rotations').then((m) => m.MyRotations)),
-  'user-autoselects': lazyPage(() => import('./Autoselects').then((m) => m.MyAutoselects)),
-
-  // analytics pages:
-  analytics: lazyPage(() => import('./Analytics').then((m) => m.Analytics)),
-
-  // users, tokens, settings, prompts, condensation, rate limits, tor pages:
-  users: lazyPage(() => import('./Users').then((m) => m.Users)),
-  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
-
-  settings: lazyPage(() => import('./Settings').then((m) => m.Settings)),
   prompts: lazyPage(() => import('./Prompts').then((m) => m.Prompts)),
   condensation: lazyPage(() => import('./Condensation').then((m) => m.Condensation)),
-  'rate-limits': lazyPage(() => import('./RateLimits').then((m) => m.RateLimits)),
+  settings: lazyPage(() => import('./Settings').then((m) => m.Settings)),
+  users: lazyPage(() => import('./Users').then((m) => m.Users)),
+  'user-providers': lazyPage(() => import('./Providers').then((m) => m.UserProviders)),
+  'user-rotations': lazyPage(() => import('./Rotations').then((m) => m.MyRotations)),
+  'user-autoselects': lazyPage(() => import('./Autoselects').then((m) => m.MyAutoselects)),
+  'user-tokens': lazyPage(() => import('./MyTokens').then((m) => m.MyTokens)),
 };

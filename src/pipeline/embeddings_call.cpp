@@ -181,11 +181,12 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   usage.prompt_tokens = answer ? answer->prompt_tokens.value_or(estimated) : 0;
   usage.total_tokens = usage.prompt_tokens;
   usage.reported = answer && !estimate;
-  call.usage.status = answer ? 200 : answer.error().status;
+  const bool left = ctx.cancel.cancelled();  // no status of its own then, as side_call.cpp
+  call.usage.status = answer ? 200 : left ? 0 : answer.error().status;
   if (!answer) note_error(call.usage, answer.error());
   if (call.usage.on()) {
     auto counted = [&](std::string_view) { return usage.prompt_tokens; };  // never asked: nothing was "answered"
-    auto row = make_usage_record(call, how.model, {0, counted}, ctx.cancel.cancelled());
+    auto row = make_usage_record(call, how.model, {0, counted}, left);
     row.tokens_estimated = answer && estimate;
     if (call.usage.first_byte == std::chrono::steady_clock::time_point{}) row.ttfb_ms = -1;  // no head came
     call.usage.recorder->record(std::move(row));

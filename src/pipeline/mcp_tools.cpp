@@ -162,7 +162,7 @@ constexpr std::string_view kCacheOutput = R"({
 constexpr std::string_view kUsageInput = R"j({
   "type": "object",
   "properties": {
-    "from": {"type": "string", "description": "start: ISO 8601 (2026-12-01 or 2026-12-01T10:00:00Z) or unix seconds; default 24 h ago"},
+    "from": {"type": "string", "description": "start: ISO 8601 (2026-12-01 or 2026-12-01T10:00:00Z) or unix seconds; default 24 h before `to` (with bucket minute: 1 h before)"},
     "to": {"type": "string", "description": "end, in the same forms; default now"},
     "bucket": {"enum": ["minute", "hour", "day"], "description": "a time series in these steps (minute: at most 6 hours)"},
     "group_by": {"enum": ["user", "provider", "model", "rotation", "token"], "description": "totals per key"},

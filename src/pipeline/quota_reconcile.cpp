@@ -29,6 +29,7 @@ std::optional<store::UsageTotals> spend(store::Store& store, const SubjectRows& 
   q.to_ms = to;
   q.username = subject.username;
   q.token_id = subject.token_id;
+  q.measures = false;  // requests, tokens and cost only
   auto report = store.query_usage(q);
   if (!report) return std::nullopt;
   return report.value().totals;

@@ -50,7 +50,10 @@ boost::asio::awaitable<Expected<ChatResponse>> side_call(RequestContext& ctx, ht
   door.condensable = how.condensable;
   auto answer = co_await chat_in_process(std::move(ask), call, door);
   ctx.cancel.disconnect();
-  call.usage.status = answer ? 200 : answer.error().status;
+  // A call the client's leaving cancelled got no status of its own (0, as
+  // a request left before its head); its error kind still says how it ended.
+  const bool left = call.cancel.cancelled();
+  call.usage.status = answer ? 200 : left ? 0 : answer.error().status;
   if (!answer) note_error(call.usage, answer.error());
   // Counted only when the upstream reported no usage, in the encoding of
   // the model that answered.
@@ -64,7 +67,7 @@ boost::asio::awaitable<Expected<ChatResponse>> side_call(RequestContext& ctx, ht
     auto tokenizer = context::tokenizer_for(context::encoding_for_model(upstream_model).encoding);
     return tokenizer ? static_cast<std::int64_t>((*tokenizer)->count(estimate_text)) : 0;
   };
-  record_usage(call, requested, {estimate_text.size(), count_text}, call.cancel.cancelled());
+  record_usage(call, requested, {estimate_text.size(), count_text}, left);
   ScannedUsage spent = call.usage.usage;
   if (estimate) spent.prompt_tokens = estimated;
   ctx.quota.add_side_call(spent, call.usage.prices);

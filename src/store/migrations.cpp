@@ -6,10 +6,12 @@
 // reserved words in MySQL, hence usage_rows and meta.meta_key.
 #include "store/migrations.hpp"
 
+#include <array>
 #include <chrono>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "store/usage_latency.hpp"
 
@@ -195,27 +197,41 @@ const Steps kVersion7 = {
 // the upsert's addition like every other counter). Rollup rows from before
 // read 0 errors and an empty histogram (no percentile) until new rows add
 // to them; the raw rows keep status, error_kind and latency_ms as ever, so
-// partial edge hours and minute buckets are exact for every row. SQLite
-// adds one column per statement.
-const Steps& version_eight() {
-  static const std::vector<std::string> texts = [] {
+// partial edge hours and minute buckets are exact for every row.
+// PostgreSQL and MariaDB add a table's 28 columns in one ALTER TABLE (one
+// rewrite or metadata change of a large rollup table, not 28); SQLite adds
+// one column per statement (its ALTER TABLE takes one clause).
+const Steps& version_eight(Dialect dialect) {
+  auto texts_of = [](bool one_per_statement) {
     std::vector<std::string> t;
     for (std::string_view table : {"usage_hourly", "usage_daily"}) {
-      t.push_back(fmt::format("ALTER TABLE {} {{ADD_COLUMN}} errors BIGINT NOT NULL DEFAULT 0", table));
+      std::vector<std::string> clauses = {"{ADD_COLUMN} errors BIGINT NOT NULL DEFAULT 0"};
       for (std::string_view column : kLatencyColumns) {
-        t.push_back(fmt::format("ALTER TABLE {} {{ADD_COLUMN}} {} BIGINT NOT NULL DEFAULT 0", table, column));
+        clauses.push_back(fmt::format("{{ADD_COLUMN}} {} BIGINT NOT NULL DEFAULT 0", column));
+      }
+      if (one_per_statement) {
+        for (const std::string& clause : clauses) t.push_back(fmt::format("ALTER TABLE {} {}", table, clause));
+      } else {
+        t.push_back(fmt::format("ALTER TABLE {} {}", table, fmt::join(clauses, ", ")));
       }
     }
     return t;
-  }();
-  static const Steps steps(texts.begin(), texts.end());
-  return steps;
+  };
+  static const std::vector<std::string> single = texts_of(true), joined = texts_of(false);
+  static const Steps single_steps(single.begin(), single.end()), joined_steps(joined.begin(), joined.end());
+  return dialect == Dialect::sqlite ? single_steps : joined_steps;
 }
 
-// Index i holds the steps of version i + 1. Released versions are frozen:
-// a change is a new version.
-const std::vector<const Steps*> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
-                                               &kVersion5, &kVersion6, &kVersion7, &version_eight()};
+// The steps of each version, in the dialect's form where they differ.
+// Released versions are frozen: a change is a new version.
+constexpr std::array<const Steps*, 7> kMigrations = {&kVersion1, &kVersion2, &kVersion3, &kVersion4,
+                                                     &kVersion5, &kVersion6, &kVersion7};
+constexpr std::size_t kVersions = kMigrations.size() + 1;  // and version_eight
+
+const Steps& steps_of(int version, Dialect dialect) {
+  if (version == 8) return version_eight(dialect);
+  return *kMigrations[static_cast<std::size_t>(version) - 1];
+}
 
 constexpr std::string_view kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
@@ -265,7 +281,7 @@ Result<Done> apply(SqlConnection& conn, int version) {
     error.message = fmt::format("migration to schema version {}: {}", version, error.message);
     return error;
   };
-  for (std::string_view step : *kMigrations[static_cast<std::size_t>(version) - 1]) {
+  for (std::string_view step : steps_of(version, conn.dialect())) {
     if (auto r = conn.exec(dialect_sql(conn.dialect(), step)); !r) return fail(r.error());
   }
   const SqlValue params[] = {std::int64_t{version}, now_ms()};
@@ -278,7 +294,7 @@ Result<Done> apply(SqlConnection& conn, int version) {
 
 }  // namespace
 
-int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int latest_schema_version() { return static_cast<int>(kVersions); }
 
 std::string dialect_sql(Dialect dialect, std::string_view portable) {
   std::string sql(portable);

@@ -8,6 +8,8 @@
 // values: nothing throws out of a method.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -123,7 +125,7 @@ struct UsageRecord {
   std::optional<double> cost;     // USD; nullopt: the model has no prices (never a silent 0)
   std::int64_t latency_ms = 0;    // arrival to the last byte sent
   std::int64_t ttfb_ms = -1;      // arrival to the first byte sent; -1: none sent
-  int status = 0;                 // the HTTP status the client got
+  int status = 0;                 // the HTTP status the client got (a side call's row: its answer's); 0: none
   std::string error_kind;         // error_kind_name() when it failed, else empty
   bool streamed = false;
   bool aborted = false;           // the client left before the end (what was delivered is recorded)
@@ -140,11 +142,24 @@ struct UsageRecord {
   std::string autoselected_by;
 };
 
-// An error the client got: a status of 400 or more, or an error kind (a
-// stream that failed after its 200 head) on a request the client did not
-// leave: a client that left (aborted) is not an error by itself, though its
-// row names the cancelled upstream call's error kind.
-inline bool usage_is_error(const UsageRecord& r) { return r.status >= 400 || (!r.error_kind.empty() && !r.aborted); }
+// The routes of the calls a request makes for itself (pipeline/side_call.hpp,
+// semantic autoselect's embeddings): rows of their own under the caller,
+// whose failure the client never sees as such (the request falls back, or
+// fails with its own row).
+inline constexpr std::array<std::string_view, 3> kSideCallRoutes = {"autoselect", "classification", "condensation"};
+inline bool usage_is_side_call(std::string_view route) {
+  return std::find(kSideCallRoutes.begin(), kSideCallRoutes.end(), route) != kSideCallRoutes.end();
+}
+
+// A request the client got an error for: a row of a client route (not a
+// side call) that the client did not leave (aborted: it saw no error,
+// whatever status or error kind its row names for the cancelled upstream
+// call), with a status of 400 or more or an error kind (a stream that
+// failed after its 200 head). The usage reports' SQL (usage_query.cpp's
+// error_sql) states the same rule.
+inline bool usage_is_error(const UsageRecord& r) {
+  return !r.aborted && !usage_is_side_call(r.route) && (r.status >= 400 || !r.error_kind.empty());
+}
 
 // An embedding kept for reuse: autoselect's description vectors (issue 11),
 // so that a restarted gateway, or another instance on the same database,
@@ -171,6 +186,9 @@ struct UsageQuery {
   UsageGroup group_by = UsageGroup::none;
   // Filters: nullopt means any. An empty string matches rows where the field is empty.
   std::optional<std::string> username, provider, model, rotation, token_id;
+  // false: the sums alone (requests, tokens, cost, unpriced); errors and
+  // the latency histogram read 0, not summed (28 columns fewer).
+  bool measures = true;
 };
 
 struct UsageTotals {

@@ -116,6 +116,91 @@ TEST_P(StoreConformance, UsageErrorsAndLatencyPerGroup) {
   EXPECT_EQ(latency_bucket(*latency_percentile(bob.latency, 0.95)), latency_bucket(1500));
 }
 
+// Errors are the requests the client got an error for: not a row the
+// client left (whatever status its cancelled call names), not a side
+// call's row (autoselect, classification, condensation: the client sees
+// its request's own row fail, once, or a fallback). The rollups (counted in
+// C++) and the raw rows (counted in SQL) agree.
+TEST_P(StoreConformance, UsageErrorsAreWhatTheClientGot) {
+  auto row = [](UnixMs t, std::string route, int status, std::string error_kind, bool aborted) {
+    UsageRecord r = timed(t, "alice", status, std::move(error_kind), 20);
+    r.route = std::move(route);
+    r.aborted = aborted;
+    return r;
+  };
+  const std::vector<UsageRecord> rows = {
+      row(kBase + 10 * kMin, "chat", 500, "upstream_status", false),          // an error
+      row(kBase + 10 * kMin + 1, "chat", 500, "upstream_status", true),       // the client left
+      row(kBase + 11 * kMin, "autoselect", 502, "upstream_status", false),    // its selection failed...
+      row(kBase + 11 * kMin + 1, "messages", 502, "upstream_status", false),  // ...and so did the request: once
+      row(kBase + kHour + 1, "condensation", 200, "upstream_protocol", false),
+      row(kBase + kDay + kHour, "classification", 429, "rate_limited", false),
+      row(kBase + kDay + 2 * kHour, "mcp_chat_completion", 200, "upstream_protocol", false),  // a failed stream
+      row(kBase + kDay + 3 * kHour, "chat", 0, "cancelled", true),
+  };
+  ASSERT_TRUE(store_->insert_usage(rows).ok());
+  // The whole range (daily and hourly rollups), with raw edge hours, and
+  // the first hour by minute (raw rows only).
+  const std::pair<UnixMs, UnixMs> windows[] = {{kBase, kBase + 2 * kDay}, {kBase + 5 * kMin, kBase + 2 * kDay}};
+  for (const auto& [from, to] : windows) {
+    auto r = store_->query_usage(window(from, to));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value().totals.requests, 8);
+    EXPECT_EQ(r.value().totals.errors, 3) << from;
+    EXPECT_EQ(r.value().totals.errors, errors_of(rows, from, to));
+  }
+  UsageQuery minutes = window(kBase, kBase + kHour);
+  minutes.bucket = UsageBucket::minute;
+  auto r = store_->query_usage(minutes);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  using Point = std::tuple<UnixMs, std::int64_t, std::int64_t>;  // minute, requests, errors
+  std::vector<Point> got;
+  for (const auto& [t, totals] : r.value().series) got.emplace_back(t, totals.requests, totals.errors);
+  EXPECT_EQ(got, (std::vector<Point>{{kBase + 10 * kMin, 2, 1}, {kBase + 11 * kMin, 2, 1}}));
+}
+
+// measures = false (the quotas' reconciliation): the same sums, without
+// the errors and the histogram, from rollups and raw rows alike.
+TEST_P(StoreConformance, UsageWithoutMeasuresKeepsTheSums) {
+  const auto rows = measured_records();
+  ASSERT_TRUE(store_->insert_usage(rows).ok());
+  for (UsageBucket bucket : {UsageBucket::none, UsageBucket::hour, UsageBucket::day}) {
+    UsageQuery q = window(kBase + 90 * 1000, kBase + 2 * kDay + 45 * kMin);  // edges, hours and a day
+    q.bucket = bucket;
+    auto full = store_->query_usage(q);
+    q.measures = false;
+    auto sums = store_->query_usage(q);
+    ASSERT_TRUE(full.ok() && sums.ok());
+    EXPECT_EQ(sums.value().totals.requests, full.value().totals.requests);
+    EXPECT_EQ(sums.value().totals.prompt_tokens, full.value().totals.prompt_tokens);
+    EXPECT_EQ(sums.value().totals.completion_tokens, full.value().totals.completion_tokens);
+    EXPECT_DOUBLE_EQ(sums.value().totals.cost, full.value().totals.cost);
+    EXPECT_EQ(sums.value().series.size(), full.value().series.size());
+    EXPECT_GT(full.value().totals.errors, 0);
+    EXPECT_EQ(sums.value().totals.errors, 0);
+    EXPECT_EQ(sums.value().totals.latency, LatencyHistogram{});
+  }
+}
+
+TEST(UsageIsError, ClientRoutesNotLeft) {
+  UsageRecord r;
+  r.route = "chat";
+  r.status = 500;
+  EXPECT_TRUE(usage_is_error(r));
+  r.aborted = true;
+  EXPECT_FALSE(usage_is_error(r));
+  r.aborted = false;
+  for (std::string_view side : kSideCallRoutes) {
+    r.route = side;
+    EXPECT_FALSE(usage_is_error(r)) << side;
+  }
+  r.route = "messages";
+  r.status = 200;
+  EXPECT_FALSE(usage_is_error(r));
+  r.error_kind = "upstream_protocol";  // a stream that failed after its 200 head
+  EXPECT_TRUE(usage_is_error(r));
+}
+
 TEST_P(StoreConformance, UsageMinuteBucketsReadRawRows) {
   const auto rows = measured_records();
   ASSERT_TRUE(store_->insert_usage(rows).ok());

@@ -1,5 +1,6 @@
 #include "store/usage_latency.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace aisbf::store {
@@ -21,7 +22,10 @@ std::optional<std::int64_t> latency_percentile(const LatencyHistogram& histogram
     const double lower = i == 0 ? 0.0 : static_cast<double>(kLatencyBoundsMs[i - 1]);
     const double upper = static_cast<double>(kLatencyBoundsMs[i]);
     const double share = (rank - static_cast<double>(below)) / static_cast<double>(n);
-    return std::llround(lower + (upper - lower) * share);
+    // Within the bucket whatever the rounding: (lower, upper] in whole ms,
+    // bucket 0 from 0 ms.
+    const std::int64_t least = i == 0 ? 0 : kLatencyBoundsMs[i - 1] + 1;
+    return std::clamp<std::int64_t>(std::llround(lower + (upper - lower) * share), least, kLatencyBoundsMs[i]);
   }
   return kLatencyBoundsMs.back();  // unreachable: the ranks add up to count
 }

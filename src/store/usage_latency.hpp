@@ -42,11 +42,14 @@ constexpr std::size_t latency_bucket(std::int64_t latency_ms) {
 
 // The q-quantile (0 < q <= 1) of the histogram's requests, in ms: the
 // bucket holding the rank q × count, interpolated linearly between its
-// lower and upper bound by the rank's place among the bucket's requests
-// (bucket 0 from 0 ms). The true value lies in the same bucket, so the
-// error is below the bucket's width: 37.5 % of its upper bound. A rank in
-// the last bucket reads 1,000,000 ms (its lower bound: "at least").
-// nullopt: no request.
+// lower and upper bound by the rank's place among the bucket's requests,
+// and clamped to the bucket: (lower, upper] in whole ms, bucket 0 (0 to
+// 10 ms) from 0. The true value lies in the same bucket, so the error is
+// below the bucket's width: 37.5 % of its upper bound (bucket 0: up to
+// 10 ms). The interpolation assumes the bucket's requests spread evenly:
+// with one request, p50 reads the middle of its bucket and p95 near its
+// upper bound, not its latency. A rank in the last bucket reads
+// 1,000,000 ms (its lower bound: "at least"). nullopt: no request.
 std::optional<std::int64_t> latency_percentile(const LatencyHistogram& histogram, double q);
 
 }  // namespace aisbf::store

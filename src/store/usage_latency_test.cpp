@@ -55,6 +55,47 @@ TEST(UsageLatency, PercentilesInterpolateInsideTheirBucket) {
   }
 }
 
+// However the rank falls, the value stays in its bucket: (lower, upper]
+// (bucket 0: [0, 10]); rounding never carries it onto the bound below.
+TEST(UsageLatency, PercentilesAreClampedToTheirBucket) {
+  // 1000 requests in (10, 16] behind one of 5 ms: the rank 0.001 × 1001
+  // lies a hair into the second bucket (10.000006 ms), which rounds to 10,
+  // bucket 0's bound: it reads 11.
+  LatencyHistogram h{};
+  h[0] = 1;
+  h[latency_bucket(12)] = 1000;
+  const auto low = latency_percentile(h, 0.001);
+  ASSERT_TRUE(low.has_value());
+  EXPECT_EQ(*low, 11);
+  EXPECT_EQ(latency_bucket(*low), latency_bucket(12));
+  for (double q : {0.0005, 0.001, 0.01, 0.25, 0.5, 0.95, 1.0}) {
+    for (std::int64_t ms : {0, 3, 10, 11, 17, 64, 101, 1001, 630'001, 1'000'000}) {
+      LatencyHistogram many{};
+      many[0] = 1;
+      many[latency_bucket(ms)] += 10'000;
+      const auto p = latency_percentile(many, q);
+      ASSERT_TRUE(p.has_value());
+      const std::size_t b = latency_bucket(*p);
+      EXPECT_TRUE(b == 0 || b == latency_bucket(ms)) << ms << " q " << q << " -> " << *p;
+      if (b == latency_bucket(ms) && b > 0) {
+        EXPECT_GT(*p, kLatencyBoundsMs[b - 1]);
+        EXPECT_LE(*p, kLatencyBoundsMs[b]);
+      }
+    }
+  }
+}
+
+// Bucket 0 covers 0 to 10 ms; one request reads the middle of its bucket
+// (p50) and near its upper bound (p95), whatever its own latency was.
+TEST(UsageLatency, BucketZeroAndASingleRequest) {
+  EXPECT_EQ(latency_percentile(of({0}), 0.5), 5);
+  EXPECT_EQ(latency_percentile(of({1}), 0.95), 10);  // 9.5 rounds to 10
+  EXPECT_EQ(latency_percentile(of({10}), 1.0), 10);
+  EXPECT_EQ(latency_percentile(of({101}), 0.5), 130);
+  EXPECT_EQ(latency_percentile(of({159}), 0.5), 130);
+  EXPECT_EQ(latency_percentile(of({101}), 0.95), 157);  // 100 + 60 × 0.95
+}
+
 TEST(UsageLatency, TheOverflowBucketReadsItsLowerBound) {
   EXPECT_EQ(latency_percentile(of({5'000'000}), 0.5), 1'000'000);
   EXPECT_EQ(latency_percentile(of({5, 5'000'000}), 0.5), 10);  // rank 1 of 1 in (0, 10]

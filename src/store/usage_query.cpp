@@ -63,17 +63,26 @@ std::string group_expr(UsageGroup group) {
   return {};
 }
 
+// store.hpp's usage_is_error over a raw row, in SQL: the same rule, the
+// side-call routes from the same list.
+std::string error_sql() {
+  std::string routes;
+  for (std::string_view r : kSideCallRoutes) routes += fmt::format("{}'{}'", routes.empty() ? "" : ", ", r);
+  return fmt::format("aborted = 0 AND route NOT IN ({}) AND (status >= 400 OR error_kind <> '')", routes);
+}
+
 // The sums a part reads, from column 2 on: requests, prompt and completion
-// tokens, cost, unpriced, errors, then one count per latency bucket. Raw
-// rows count with CASE what the rollups hold as columns (the same rules:
-// usage_is_error, latency_bucket).
-std::string sums_sql(Source s) {
+// tokens, cost, unpriced, then (with `measures`) errors and one count per
+// latency bucket. Raw rows count with CASE what the rollups hold as
+// columns (the same rules: usage_is_error, latency_bucket).
+std::string sums_sql(Source s, bool measures) {
   std::string sums;
   if (s == Source::raw) {
     sums =
         "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), "
-        "SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN status >= 400 OR (error_kind <> '' AND aborted = 0) THEN 1 ELSE 0 END)";
+        "SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END)";
+    if (!measures) return sums;
+    sums += ", SUM(CASE WHEN " + error_sql() + " THEN 1 ELSE 0 END)";
     for (std::size_t i = 0; i < kLatencyBuckets; ++i) {
       if (i == 0) {
         sums += fmt::format(", SUM(CASE WHEN latency_ms <= {} THEN 1 ELSE 0 END)", kLatencyBoundsMs[i]);
@@ -86,7 +95,9 @@ std::string sums_sql(Source s) {
     }
     return sums;
   }
-  sums = "SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), SUM(unpriced), SUM(errors)";
+  sums = "SUM(requests), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost), SUM(unpriced)";
+  if (!measures) return sums;
+  sums += ", SUM(errors)";
   for (std::string_view column : kLatencyColumns) sums += fmt::format(", SUM({})", column);
   return sums;
 }
@@ -94,7 +105,7 @@ std::string sums_sql(Source s) {
 std::string part_sql(Source s, const UsageQuery& q, const std::string& filter) {
   const std::string bucket = bucket_expr(s, q.bucket);
   const std::string group = group_expr(q.group_by);
-  const std::string sums = sums_sql(s);
+  const std::string sums = sums_sql(s, q.measures);
   std::string group_by;
   if (!bucket.empty()) group_by = "1";
   if (!group.empty()) group_by += group_by.empty() ? "2" : ", 2";
@@ -156,8 +167,10 @@ Result<Done> read_part(SqlConnection& conn, const Part& part, const UsageQuery& 
     t.completion_tokens = row.integer(4);
     t.cost = row.real(5);
     t.unpriced_requests = row.integer(6);
-    t.errors = row.integer(7);
-    for (std::size_t i = 0; i < kLatencyBuckets; ++i) t.latency[i] = row.integer(8 + i);
+    if (q.measures) {
+      t.errors = row.integer(7);
+      for (std::size_t i = 0; i < kLatencyBuckets; ++i) t.latency[i] = row.integer(8 + i);
+    }
     if (t.requests == 0) return true;
     add(out.totals, t);
     if (q.bucket != UsageBucket::none) add(out.series[row.integer(0)], t);

@@ -117,6 +117,20 @@ describe('dashboard analytics in Chromium', { skip, timeout: 150000 }, () => {
       assert.match(await row.innerText(), new RegExp(`mock[\\s\\S]*\\s${ANSWERED}\\s+0\\s+0%`));  // the filter: no failed row
     };
     await check();
+    // The chart's metric by keyboard: only how the report is drawn changes
+    // (no new request, nothing unmounted): the focus stays on the radio.
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/api/admin/usage')) asked.push(r.url()); });
+    await page.getByRole('radio', { name: 'Latency' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForURL(/metric=errors/);
+    assert.match((await drawnChart(page)).label, /Error rate per minute/);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('value')), 'errors');
+    assert.equal(await page.getByRole('radio', { name: 'Error rate' }).isChecked(), true);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForURL(/metric=latency/);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('value')), 'latency');
+    assert.deepEqual(asked, [], 'the metric asks nothing new');
     await page.reload();
     await heading(page, 'Analytics');
     await check();
@@ -142,6 +156,17 @@ describe('dashboard analytics in Chromium', { skip, timeout: 150000 }, () => {
     await heading(page, 'Analytics');
     await page.getByText('Minutes cover at most 6 hours').waitFor();
     assert.deepEqual(asked, [], 'an invalid view asks nothing');
+    // A link with a bad start and an over-long filter: the errors beside their fields at once.
+    await page.goto(s.u(`/dashboard/analytics?range=custom&from=yesterday&model=${'m'.repeat(300)}`));
+    await heading(page, 'Analytics');
+    const badFrom = page.getByLabel('From (your local time)');
+    await page.getByText('Not a date and time.').waitFor();
+    assert.equal(await badFrom.getAttribute('aria-invalid'), 'true');
+    await page.getByText('At most 256 bytes.').waitFor();
+    assert.equal(await page.getByLabel('Model', { exact: true }).getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(asked, [], 'an invalid link asks nothing');
+    await page.goto(s.u('/dashboard/analytics?bucket=minute'));
+    await heading(page, 'Analytics');
     await page.getByRole('radio', { name: 'Custom' }).check();
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('Choose where the range starts.').waitFor();

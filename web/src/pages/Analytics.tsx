@@ -5,7 +5,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import {
   apiQuery, BUCKET_MS, effectiveBucket, FILTERS, isoToLocalInput, localInputToIso, METRICS, parseState, resolveWindow,
-  toSearch, validate, type AnalyticsState, type Bucket, type FilterName, type GroupBy, type Metric, type Range,
+  toSearch, validate, DEFAULT_STATE, type AnalyticsState, type Bucket, type FilterName, type GroupBy, type Metric,
+  type Range, type TimeWindow,
 } from '../analyticsQuery';
 import { api, ApiError } from '../api';
 import { PREFIX } from '../routes';
@@ -17,6 +18,7 @@ import {
   bucketLabel, chartData, formatCompact, formatCost, formatCount, formatMs, formatPercent, errorRate, tableRows,
   type TableRow, type UsageReport,
 } from '../usage';
+import { isBusy, loadDone, loadFailed, loadStarted, type Load } from '../useLoad';
 
 const RANGE_LABELS: [Range, string][] = [
   ['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'], ['custom', 'Custom'],
@@ -37,7 +39,15 @@ const FILTER_LABELS: Record<FilterName, string> = {
 };
 const BUCKET_WORD = { minute: 'minute', hour: 'hour', day: 'day' } as const;
 
-type Fetch = { state: 'idle' } | { state: 'loading' } | { state: 'error'; error: ApiError | Error } | { state: 'ready'; report: UsageReport };
+// A report with the window, step and grouping it was asked for: while the
+// next one loads, the page keeps showing it as it was.
+interface Shown {
+  report: UsageReport;
+  w: TimeWindow;
+  bucket: Exclude<Bucket, 'auto'>;
+  groupBy: GroupBy;
+}
+type Fetch = { state: 'idle' } | Load<Shown>;
 
 function go(next: AnalyticsState) {
   navigate(`/analytics${toSearch(next)}`);
@@ -80,7 +90,9 @@ function draftOf(state: AnalyticsState): Draft {
 }
 
 // The custom range and the filters: typed, then applied together.
-function Refine(props: { state: AnalyticsState; serverError: ApiError | null }) {
+// `invalid`: what is wrong with the applied state (a link's filter or
+// range), shown beside its field until the user applies a correction.
+function Refine(props: { state: AnalyticsState; invalid: Record<string, string>; serverError: ApiError | null }) {
   const [draft, setDraft] = useState<Draft>(draftOf(props.state));
   const [errors, setErrors] = useState<Record<string, string>>({});
   useEffect(() => {
@@ -101,7 +113,7 @@ function Refine(props: { state: AnalyticsState; serverError: ApiError | null }) 
     if (Object.keys(found).length === 0) go(next);
   };
   const server = props.serverError?.param ? { [props.serverError.param]: props.serverError.message } : {};
-  const err = (name: string) => errors[name] ?? (server as Record<string, string>)[name];
+  const err = (name: string) => errors[name] ?? props.invalid[name] ?? (server as Record<string, string>)[name];
   const active = FILTERS.filter((f) => props.state.filters[f]);
   return (
     <form class="refine" onSubmit={submit} noValidate>
@@ -152,8 +164,8 @@ function MetricTabs(props: { state: AnalyticsState }) {
   );
 }
 
-function UsageTable(props: { rows: TableRow[]; total: TableRow; first: string; state: AnalyticsState }) {
-  const group = props.state.groupBy;
+function UsageTable(props: { rows: TableRow[]; total: TableRow; first: string; groupBy: GroupBy; state: AnalyticsState }) {
+  const group = props.groupBy;
   const filterName: FilterName | null = group === '' ? null : group;
   return (
     <div class="table-wrap">
@@ -230,27 +242,33 @@ export function Analytics() {
   const session = useSession();
   const { search } = useLocation();
   const state = useMemo(() => parseState(search), [search]);
-  // Presets end now: "now" is read again whenever the view or a refresh asks.
+  // Presets end now: "now" is read again whenever what is asked changes or
+  // a refresh asks; not for the chart's metric, which only changes how the
+  // report is drawn (no new request, nothing unmounted).
+  const asked = useMemo(() => toSearch({ ...state, metric: DEFAULT_STATE.metric }), [state]);
   const [round, setRound] = useState(0);
-  const now = useMemo(() => Date.now(), [search, round]);
-  const invalid = Object.keys(validate(state, now)).length > 0;
+  const now = useMemo(() => Date.now(), [asked, round]);
+  const invalidFields = useMemo(() => validate(state, now) as Record<string, string>, [state, now]);
+  const invalid = Object.keys(invalidFields).length > 0;
   const w = invalid ? null : resolveWindow(state, now);
   const bucket = w ? effectiveBucket(state, w) : 'hour';
   const query = w ? apiQuery(state, w) : null;
   const [fetch, setFetch] = useState<Fetch>({ state: 'idle' });
 
   useEffect(() => {
-    if (!query) {
+    if (!query || !w) {
       setFetch({ state: 'idle' });
       return;
     }
     let live = true;
-    setFetch({ state: 'loading' });
+    const about: Omit<Shown, 'report'> = { w, bucket, groupBy: state.groupBy };
+    // The report shown stays (refreshing) until the new one comes.
+    setFetch((prev) => (prev.state === 'idle' ? { state: 'loading' } : loadStarted(prev)));
     api<UsageReport>('GET', `/api/admin/usage${query}`).then(
-      (report) => live && setFetch({ state: 'ready', report }),
+      (report) => live && setFetch(loadDone({ ...about, report })),
       (error) => {
         if (!live || session.intercept(error)) return;
-        setFetch({ state: 'error', error });
+        setFetch(loadFailed(error));
       },
     );
     return () => {
@@ -258,25 +276,32 @@ export function Analytics() {
     };
   }, [query]);
 
-  const report = fetch.state === 'ready' ? fetch.report : null;
+  const shown = fetch.state === 'ready' ? fetch.data : null;
+  const report = shown?.report ?? null;
   const data = useMemo(
-    () => (report && w ? chartData(report, state.metric, w.fromMs, w.toMs, BUCKET_MS[bucket]) : null),
-    [report, state.metric, bucket],
+    () => (shown ? chartData(shown.report, state.metric, shown.w.fromMs, shown.w.toMs, BUCKET_MS[shown.bucket]) : null),
+    [shown, state.metric],
   );
   const table = useMemo(
-    () => (report ? tableRows(report, state.groupBy !== '', (ms) => bucketLabel(ms, bucket)) : null),
-    [report, bucket],
+    () => (shown ? tableRows(shown.report, shown.groupBy !== '', (ms) => bucketLabel(ms, shown.bucket)) : null),
+    [shown],
   );
   const serverError = fetch.state === 'error' && fetch.error instanceof ApiError ? fetch.error : null;
-  const first = state.groupBy ? GROUP_OPTIONS.find((g) => g.value === state.groupBy)!.label : 'Time (UTC)';
-  const title = chartTitle(state.metric, bucket);
+  const shownGroup = shown?.groupBy ?? state.groupBy;
+  const first = shownGroup ? GROUP_OPTIONS.find((g) => g.value === shownGroup)!.label : 'Time (UTC)';
+  const title = chartTitle(state.metric, shown?.bucket ?? bucket);
+  // A reload (refreshing) keeps the Refresh button enabled: disabling it
+  // would drop the keyboard focus it holds.
+  const busy = fetch.state !== 'idle' && isBusy(fetch);
 
   return (
     <main id="main" class="page page-wide">
       <div class="page-head">
         <PageTitle>Analytics</PageTitle>
         <div class="actions">
-          <button type="button" class="button" onClick={() => setRound((r) => r + 1)} disabled={fetch.state === 'loading'}>
+          <span class="muted" role="status">{fetch.state === 'ready' && fetch.refreshing ? 'Updating…' : ''}</span>
+          <button type="button" class="button" onClick={() => setRound((r) => r + 1)}
+            disabled={fetch.state === 'loading'}>
             Refresh
           </button>
           {w && (
@@ -295,22 +320,22 @@ export function Analytics() {
         <RangePicker state={state} />
         <div class="control-row">
           <SelectField id="an-bucket" label="Step" value={state.bucket} options={BUCKET_OPTIONS}
-            error={validate(state, now).bucket ?? (serverError?.param === 'bucket' ? serverError.message : undefined)}
+            error={invalidFields.bucket ?? (serverError?.param === 'bucket' ? serverError.message : undefined)}
             hint={state.bucket === 'auto' && w ? `Now: per ${BUCKET_WORD[bucket]}` : undefined}
             onChange={(v) => go({ ...state, bucket: v as Bucket })} />
           <SelectField id="an-group" label="Group the table by" value={state.groupBy} options={GROUP_OPTIONS}
             onChange={(v) => go({ ...state, groupBy: v as GroupBy })} />
         </div>
-        <Refine state={state} serverError={serverError} />
+        <Refine state={state} invalid={invalidFields} serverError={serverError} />
       </section>
 
-      {invalid && !validate(state, now).bucket && (
-        <Alert kind="info">Choose a valid time range above to see the usage.</Alert>
+      {invalid && (
+        <Alert kind="info">Correct the fields marked above to see the usage.</Alert>
       )}
       {fetch.state === 'loading' && <Loading label="Loading the usage…" />}
       {fetch.state === 'error' && (
         <Alert>
-          The usage could not be loaded: {fetch.error.message}{' '}
+          The usage could not be loaded: {fetch.message}{' '}
           <button type="button" class="link-button" onClick={() => setRound((r) => r + 1)}>Try again</button>
         </Alert>
       )}
@@ -322,7 +347,7 @@ export function Analytics() {
           </Empty>
         ) : (
           <>
-            <section class="stats stats-6" aria-label="Totals">
+            <section class="stats stats-6" aria-label="Totals" aria-busy={busy}>
               <Stat label="requests" value={formatCompact(report.totals.requests)} />
               <Stat label="errors" value={formatCompact(report.totals.errors)}
                 sub={`${formatPercent(errorRate(report.totals))} of requests`} />
@@ -333,19 +358,19 @@ export function Analytics() {
               <Stat label="p50 latency" value={formatMs(report.totals.latency_p50_ms)} />
               <Stat label="p95 latency" value={formatMs(report.totals.latency_p95_ms)} />
             </section>
-            <section class="card" aria-labelledby="chart-title">
+            <section class="card" aria-labelledby="chart-title" aria-busy={busy}>
               <div class="card-head">
                 <h2 id="chart-title">{title}</h2>
                 <MetricTabs state={state} />
               </div>
               <Chart id="usage-chart" data={data} height={280} label={`${title}, ${data.x.length} points; the table below has the numbers`} />
             </section>
-            <section class="card" aria-labelledby="table-title">
-              <h2 id="table-title">{state.groupBy ? `By ${first.toLowerCase()}` : `By ${BUCKET_WORD[bucket]}`}</h2>
+            <section class="card" aria-labelledby="table-title" aria-busy={busy}>
+              <h2 id="table-title">{shownGroup ? `By ${first.toLowerCase()}` : `By ${BUCKET_WORD[shown!.bucket]}`}</h2>
               {table.rows.length === 0 ? (
                 <Empty title="Nothing to list" />
               ) : (
-                <UsageTable rows={table.rows} total={table.total} first={first} state={state} />
+                <UsageTable rows={table.rows} total={table.total} first={first} groupBy={shownGroup} state={state} />
               )}
             </section>
           </>

@@ -27,8 +27,8 @@ export function ResponseCache() {
     setBusy(true);
     try {
       const r = await api<{ cleared: number }>('POST', '/api/admin/cache/clear');
+      await reload(); // the figures shown are the cleared cache's when it says so
       setMessage({ kind: 'success', text: `Cleared ${r.cleared} ${r.cleared === 1 ? 'entry' : 'entries'}.` });
-      reload();
     } catch (err) {
       if (!session.intercept(err)) setMessage({ kind: 'error', text: errorText(err) });
     } finally {

@@ -166,8 +166,8 @@ export function useEntryList<D, F>(scope: ConfigScope, plural: Plural, noun: str
     setBusy(true);
     try {
       await api('DELETE', `${scope.base}/${plural}/${encodeURIComponent(deleting)}`);
+      await reload(); // "deleted" once the list shown is without it
       setMessage({ kind: 'success', text: `${noun} ${deleting} deleted.` });
-      reload();
     } catch (err) {
       if (!session.intercept(err)) setMessage({ kind: 'error', text: `${deleting} was not deleted: ${errorText(err)}` });
     } finally {
@@ -184,12 +184,10 @@ export function useEntryList<D, F>(scope: ConfigScope, plural: Plural, noun: str
     setDeleting(id);
   };
   // The editor closed: `saved` says what was saved (null: cancelled).
-  const done = (saved: string | null) => {
+  const done = async (saved: string | null) => {
+    if (saved) await reload(); // "saved" once the list shown holds it
     setEditing(null);
-    if (saved) {
-      setMessage({ kind: 'success', text: saved });
-      reload();
-    }
+    if (saved) setMessage({ kind: 'success', text: saved });
   };
   const dialog = (consequence: string) => (
     <ConfirmDialog open={deleting !== null} title={`Delete ${noun.toLowerCase()} ${deleting ?? ''}?`} confirmLabel="Delete"

@@ -106,4 +106,22 @@ bool in_any_range(std::span<const IpRange> ranges, std::string_view address) {
   return false;
 }
 
+std::string forwarded_client(std::string_view peer, std::string_view x_forwarded_for,
+                             std::span<const IpRange> trusted) {
+  if (x_forwarded_for.empty() || !in_any_range(trusted, peer)) return std::string(peer);
+  std::string_view hop = peer;
+  std::string_view rest = x_forwarded_for;
+  while (!rest.empty()) {
+    const auto comma = rest.rfind(',');
+    auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+    while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+    if (!address_bytes(entry, false)) break;
+    hop = entry;
+    if (!in_any_range(trusted, entry)) break;
+  }
+  return std::string(hop);
+}
+
 }  // namespace aisbf

@@ -33,4 +33,12 @@ IpRangeParse parse_ip_range(std::string_view text);
 bool in_range(const IpRange& range, std::string_view address);
 bool in_any_range(std::span<const IpRange> ranges, std::string_view address);
 
+// The client's address behind trusted reverse proxies: `peer` when it is
+// not in `trusted` or sends no X-Forwarded-For; else X-Forwarded-For read
+// from the right (each proxy appends the address it saw), the first entry
+// not in `trusted`. Entries to its left came from the client and are not
+// believed. An entry that is not an address ends the walk at the last
+// trusted hop (a proxy's slip, not a client's choice).
+std::string forwarded_client(std::string_view peer, std::string_view x_forwarded_for, std::span<const IpRange> trusted);
+
 }  // namespace aisbf

@@ -61,5 +61,24 @@ TEST(IpRange, AnyOfAList) {
   EXPECT_FALSE(in_any_range({}, "127.0.0.1"));
 }
 
+TEST(IpRange, ForwardedClientBelievesTrustedHopsOnly) {
+  const std::vector<IpRange> proxies{must("127.0.0.1"), must("10.0.0.0/8")};
+  // The proxy appended the client it saw; what the client wrote before is not believed.
+  EXPECT_EQ(forwarded_client("127.0.0.1", "203.0.113.5", proxies), "203.0.113.5");
+  EXPECT_EQ(forwarded_client("127.0.0.1", "198.51.100.1, 203.0.113.5", proxies), "203.0.113.5");
+  // Two trusted proxies in a row: the first address neither of them is.
+  EXPECT_EQ(forwarded_client("127.0.0.1", "203.0.113.5, 10.1.2.3", proxies), "203.0.113.5");
+  EXPECT_EQ(forwarded_client("::ffff:127.0.0.1", " 203.0.113.5 ,10.1.2.3 ", proxies), "203.0.113.5");
+  // A peer not listed: its header means nothing.
+  EXPECT_EQ(forwarded_client("192.0.2.9", "203.0.113.5", proxies), "192.0.2.9");
+  EXPECT_EQ(forwarded_client("127.0.0.1", "203.0.113.5", {}), "127.0.0.1");
+  // No header, or a hop that is not an address: the last trusted hop.
+  EXPECT_EQ(forwarded_client("127.0.0.1", "", proxies), "127.0.0.1");
+  EXPECT_EQ(forwarded_client("127.0.0.1", "203.0.113.5, garbage", proxies), "127.0.0.1");
+  EXPECT_EQ(forwarded_client("127.0.0.1", "garbage, 10.0.0.7", proxies), "10.0.0.7");
+  // Only trusted hops: the leftmost of them.
+  EXPECT_EQ(forwarded_client("127.0.0.1", "10.0.0.8, 10.0.0.7", proxies), "10.0.0.8");
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -8,6 +8,7 @@
 #include "auth/api_tokens.hpp"
 #include "auth/passwords.hpp"
 #include "auth/request_auth.hpp"
+#include "core/ip_range.hpp"
 #include "pipeline/account_reply.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
@@ -89,7 +90,7 @@ awaitable<void> auth_login(App& app, http::Exchange& ex, RequestContext& ctx, co
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
   auto body = api::parse_login(ex.request().body());
   if (!body) co_return co_await send_error(ex, body.error(), ctx);
-  const auto address = ex.client_address();
+  const auto address = throttle_address(ex, ctx);
   auto& throttle = accounts->throttle();
   if (auto wait = throttle.check(body->username, address, auth::LoginThrottle::Clock::now()))
     co_return co_await send_error(ex, throttled(*wait), ctx);
@@ -141,6 +142,11 @@ awaitable<void> auth_me(App& app, http::Exchange& ex, RequestContext& ctx, const
   }
   HeaderList extra{{"x-request-id", ctx.request_id}, {"Cache-Control", "no-store"}};
   co_await ex.send(200, "application/json", api::me_json(principal, csrf), extra);
+}
+
+std::string throttle_address(const http::Exchange& ex, const RequestContext& ctx) {
+  return forwarded_client(ex.client_address(), std::string_view(ex.request()["X-Forwarded-For"]),
+                          ctx.config->server.trusted_proxies);
 }
 
 awaitable<void> send_no_content(http::Exchange& ex, const RequestContext& ctx, HeaderList extra) {

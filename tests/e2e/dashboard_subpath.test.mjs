@@ -28,6 +28,7 @@ describe('dashboard behind nginx on a subpath', { skip, timeout: 90000 }, () => 
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-Prefix /gw;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_buffering off;
     }`);
     site = { u: (p) => `${nginx.url}/gw${p}`, configDir: s.configDir };

@@ -322,3 +322,29 @@ describe('login throttling', { timeout: 120000 }, () => {
     assert.ok(Number(r.headers['retry-after']) >= 1, JSON.stringify(r.headers));
   });
 });
+
+// Behind a reverse proxy every client has the proxy's address: from a proxy
+// in server.trusted_proxies the throttle keys on the client its
+// X-Forwarded-For reports, so one guessing client does not lock out the
+// others; from a peer not listed the header is ignored.
+for (const trusted of [true, false]) {
+  describe(`login throttling behind a proxy (${trusted ? 'trusted' : 'not listed'})`, { timeout: 120000 }, () => {
+    let s;
+    before(async () => { s = await startStack({ auth, server: { trusted_proxies: trusted ? ['127.0.0.1', '::1'] : ['10.0.0.0/8'] } }); });
+    after(async () => { await s?.stop(); });
+
+    it(trusted ? 'keys on the client the proxy reports' : 'keys on the peer, whatever the header says', async () => {
+      for (const name of ['gus', 'hal']) await createUser(s.url, admin, { username: name, password: `${name}-password-1` });
+      const from = (client) => ({ headers: { 'x-forwarded-for': `198.51.100.77, ${client}` } });  // the left entry is the client's own claim
+      // One client guesses at five accounts' worth of names: its address is throttled.
+      for (let i = 0; i < 5; i++) {
+        assertError(await post(s.u('/api/auth/login'), { username: `nobody${i}`, password: 'wrong-password' }, from('203.0.113.5')), 401);
+      }
+      assertError(await post(s.u('/api/auth/login'), { username: 'gus', password: 'gus-password-1' }, from('203.0.113.5')), 429, 'login_throttled');
+      // Another client behind the same proxy.
+      const other = await post(s.u('/api/auth/login'), { username: 'hal', password: 'hal-password-1' }, from('203.0.113.6'));
+      if (trusted) assert.equal(other.status, 200, other.text);
+      else assertError(other, 429, 'login_throttled');
+    });
+  });
+}

@@ -8,13 +8,6 @@
 namespace aisbf::config_test {
 namespace {
 
-LoadResult load_aisbf(std::string_view text) {
-  TempDir dir;
-  write_base_files(dir);
-  dir.write("aisbf.json", std::string(text));
-  return load_config(dir.path());
-}
-
 bool mentions(const LoadResult& r, std::string_view part) {
   for (const auto& line : formatted(r.diagnostics)) {
     if (line.find(part) != std::string::npos) return true;
@@ -23,7 +16,7 @@ bool mentions(const LoadResult& r, std::string_view part) {
 }
 
 TEST(ConfigMcp, OffWithNoTokensByDefault) {
-  LoadResult result = load_aisbf("{}");
+  LoadResult result = load_with_aisbf("{}");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   const McpConfig& m = result.config->mcp;
   EXPECT_FALSE(m.enabled);
@@ -35,7 +28,7 @@ TEST(ConfigMcp, OffWithNoTokensByDefault) {
 }
 
 TEST(ConfigMcp, ReadsAisbfKeysAndOurs) {
-  LoadResult result = load_aisbf(R"({"mcp": {"enabled": true, "autoselect_tokens": ["a1", "a2"],
+  LoadResult result = load_with_aisbf(R"({"mcp": {"enabled": true, "autoselect_tokens": ["a1", "a2"],
       "fullconfig_tokens": ["f1"], "session_idle_timeout": 2.5, "max_sessions": 7},
       "server": {"cors_origins": ["HTTPS://App.Example", "http://localhost:3000"]}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
@@ -50,15 +43,16 @@ TEST(ConfigMcp, ReadsAisbfKeysAndOurs) {
 }
 
 TEST(ConfigMcp, BadValuesAreErrorsNamingThePath) {
-  EXPECT_TRUE(mentions(load_aisbf(R"({"mcp": {"autoselect_tokens": [""]}})"), "mcp.autoselect_tokens[0]: must not be empty"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"mcp": {"fullconfig_tokens": ["tok\n"]}})"), "mcp.fullconfig_tokens[0]"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"mcp": {"max_sessions": 0}})"), "mcp.max_sessions"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"mcp": {"session_idle_timeout": 0}})"), "mcp.session_idle_timeout"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"mcp": {"tokens": []}})"), "mcp.tokens"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"server": {"cors_origins": ["app.example"]}})"), "server.cors_origins[0]"));
-  EXPECT_TRUE(mentions(load_aisbf(R"({"server": {"cors_origins": ["https://a.example/path"]}})"),
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"mcp": {"autoselect_tokens": [""]}})"),
+                       "mcp.autoselect_tokens[0]: must not be empty"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"mcp": {"fullconfig_tokens": ["tok\n"]}})"), "mcp.fullconfig_tokens[0]"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"mcp": {"max_sessions": 0}})"), "mcp.max_sessions"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"mcp": {"session_idle_timeout": 0}})"), "mcp.session_idle_timeout"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"mcp": {"tokens": []}})"), "mcp.tokens"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"server": {"cors_origins": ["app.example"]}})"), "server.cors_origins[0]"));
+  EXPECT_TRUE(mentions(load_with_aisbf(R"({"server": {"cors_origins": ["https://a.example/path"]}})"),
                        "server.cors_origins[0]"));
-  EXPECT_FALSE(load_aisbf(R"({"mcp": {"autoselect_tokens": [""]}})").ok());
+  EXPECT_FALSE(load_with_aisbf(R"({"mcp": {"autoselect_tokens": [""]}})").ok());
 }
 
 }  // namespace

@@ -11,15 +11,8 @@ namespace {
 
 const std::string kA = "error: aisbf.json: ";
 
-LoadResult load_aisbf(std::string_view aisbf) {
-  TempDir dir;
-  write_base_files(dir);
-  dir.write("aisbf.json", std::string(aisbf));
-  return load_config(dir.path());
-}
-
 TEST(ConfigResponsesStore, DefaultsAreOpenAIs) {
-  LoadResult result = load_aisbf("{}");
+  LoadResult result = load_with_aisbf("{}");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   const auto settings = responses_store_config(*result.config);
   EXPECT_EQ(settings.ttl, std::chrono::hours(24 * 30));
@@ -27,7 +20,7 @@ TEST(ConfigResponsesStore, DefaultsAreOpenAIs) {
 }
 
 TEST(ConfigResponsesStore, ReadsBothKeys) {
-  LoadResult result = load_aisbf(R"({"responses": {"store_ttl_seconds": 2, "max_stored": 7}})");
+  LoadResult result = load_with_aisbf(R"({"responses": {"store_ttl_seconds": 2, "max_stored": 7}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
   const auto settings = responses_store_config(*result.config);
@@ -36,7 +29,7 @@ TEST(ConfigResponsesStore, ReadsBothKeys) {
 }
 
 TEST(ConfigResponsesStore, RefusesWhatCannotBeKept) {
-  LoadResult result = load_aisbf(R"({"responses": {"store_ttl_seconds": 0, "max_stored": "many"}})");
+  LoadResult result = load_with_aisbf(R"({"responses": {"store_ttl_seconds": 0, "max_stored": "many"}})");
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(formatted(result.diagnostics),
             (std::vector<std::string>{kA + "responses.max_stored: expected an integer, got string",

@@ -113,6 +113,14 @@ inline void write_base_files(const TempDir& dir) {
   dir.write("autoselect.json", kBaseAutoselect);
 }
 
+// The base files with `aisbf` as aisbf.json, loaded.
+inline LoadResult load_with_aisbf(std::string_view aisbf) {
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("aisbf.json", std::string(aisbf));
+  return load_config(dir.path());
+}
+
 // One bad input: `file` replaces the base file; `expected` is the exact
 // list of formatted diagnostics.
 struct BadCase {

@@ -8,21 +8,14 @@
 namespace aisbf::config_test {
 namespace {
 
-LoadResult load_aisbf(std::string_view text) {
-  TempDir dir;
-  write_base_files(dir);
-  dir.write("aisbf.json", std::string(text));
-  return load_config(dir.path());
-}
-
 TEST(ConfigTrustedProxies, NoneByDefault) {
-  LoadResult result = load_aisbf("{}");
+  LoadResult result = load_with_aisbf("{}");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_TRUE(result.config->server.trusted_proxies.empty());
 }
 
 TEST(ConfigTrustedProxies, AddressesAndRanges) {
-  LoadResult result = load_aisbf(R"({"server": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8", "::1"]}})");
+  LoadResult result = load_with_aisbf(R"({"server": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8", "::1"]}})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   const auto& list = result.config->server.trusted_proxies;
   ASSERT_EQ(list.size(), 3u);
@@ -35,7 +28,7 @@ TEST(ConfigTrustedProxies, ABadEntryIsAnErrorNamingIt) {
   for (const char* text : {R"({"server": {"trusted_proxies": ["proxy.example"]}})",
                            R"({"server": {"trusted_proxies": ["127.0.0.1", "10.0.0.1/8"]}})",
                            R"({"server": {"trusted_proxies": [12]}})"}) {
-    LoadResult result = load_aisbf(text);
+    LoadResult result = load_with_aisbf(text);
     EXPECT_FALSE(result.ok()) << text;
     bool named = false;
     for (const auto& line : formatted(result.diagnostics))

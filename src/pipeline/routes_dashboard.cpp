@@ -25,9 +25,10 @@ boost::asio::awaitable<void> serve(App&, http::Exchange& ex, RequestContext& ctx
       header != req.end() && !proxies.empty() && in_any_range(proxies, ex.client_address())) {
     prefix = dashboard::forwarded_prefix(std::string_view(header->value()));
   }
-  auto answer = dashboard::answer(dashboard::embedded_assets(),
-                                  {std::string_view(req.target()), std::string_view(req[bhttp::field::if_none_match]),
-                                   std::string_view(req[bhttp::field::accept_encoding]), prefix.value_or("")});
+  auto answer = dashboard::answer(
+      dashboard::embedded_assets(),
+      {std::string_view(req.target()), std::string_view(req[bhttp::field::if_none_match]),
+       std::string_view(req[bhttp::field::accept_encoding]), prefix ? std::string_view(*prefix) : std::string_view{}});
   answer.headers.emplace_back("x-request-id", ctx.request_id);
   co_await ex.send(answer.status, answer.content_type, answer.content(), answer.headers);
 }

@@ -21,7 +21,8 @@ packages=(cmake g++ ninja-build ccache lld pkg-config ca-certificates
   nodejs npm)
 if [ "$want_tests" = 1 ]; then
   packages+=(libgtest-dev libgmock-dev curl openssl clang-16 libclang-rt-16-dev
-    postgresql mariadb-server redis-server sqlite3 libbenchmark-dev chromium nginx)
+    postgresql mariadb-server redis-server sqlite3 libbenchmark-dev chromium nginx
+    tor pebble systemd)
 fi
 
 have_node=0

@@ -13,16 +13,20 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/bootstrap.hpp"
 #include "auth/host_check.hpp"
 #include "config/check_config.hpp"
 #include "config/config.hpp"
+#include "config/first_run.hpp"
 #include "config/prompt_files.hpp"
 #include "config/temp_files.hpp"
 #include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/ollama_probe.hpp"
 #include "pipeline/route_table.hpp"
+#include "pipeline/startup_banner.hpp"
 #include "pipeline/store_startup.hpp"
 #include "pipeline/usage_service.hpp"
 #include "routing/effective_settings.hpp"
@@ -88,11 +92,30 @@ struct Options {
   bool allow_unauthenticated = false;
 };
 
+// The first start (no aisbf.json, no providers.json): providers for the
+// keys in the environment and a local Ollama instead of AISBF's defaults.
+std::vector<aisbf::FirstRunFound> first_start(const std::filesystem::path& dir) {
+  if (!aisbf::is_first_start(dir)) return {};
+  std::optional<std::string> ollama;
+  if (auto url = aisbf::ollama_probe_url(); url && aisbf::ollama_answers(*url, std::chrono::seconds(1))) ollama = url;
+  auto docs = aisbf::first_run_docs(aisbf::process_env(), ollama);
+  if (auto error = aisbf::write_first_run_files(dir, docs); !error.empty()) {
+    spdlog::warn("first start: could not write the generated configuration ({}); using AISBF's defaults", error);
+    return {};
+  }
+  return std::move(docs.found);
+}
+
+void log_banner(const aisbf::BannerInput& in) {
+  for (const auto& line : aisbf::startup_banner(in)) spdlog::info("{}", line);
+}
+
 int serve(const Options& opt) {
   static const auto reserved = aisbf::reserved_route_words();
   // A config write killed mid-way (kill -9, power cut) leaves its temp file.
   for (const auto& name : aisbf::remove_stale_temp_files(opt.config_dir))
     spdlog::info("removed {} left by an interrupted config write", name);
+  auto created = first_start(opt.config_dir);
   auto loaded = aisbf::load_config(opt.config_dir, {.write_missing_defaults = true, .reserved_route_words = reserved});
   for (const auto& d : loaded.diagnostics) {
     if (d.severity == aisbf::Diagnostic::Severity::error) spdlog::error("{}", aisbf::format_diagnostic(d));
@@ -151,11 +174,18 @@ int serve(const Options& opt) {
     spdlog::error("{}", *err);
     return 1;
   }
-  std::printf("LISTENING http://%s:%u\n", so.host.find(':') != std::string::npos ? ("[" + so.host + "]").c_str() : so.host.c_str(),
-              server.bound_port());
+  const std::string url = fmt::format(
+      "http://{}:{}", so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host, server.bound_port());
+  std::printf("LISTENING %s\n", url.c_str());  // the first stdout line: tests and scripts read it
   std::fflush(stdout);
   spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
                config->providers.size(), so.workers, opt.config_dir.string());
+  std::error_code ec;
+  log_banner({.config = config.get(),
+              .url = url,
+              .config_dir = opt.config_dir,
+              .first_run = std::move(created),
+              .password_file = std::filesystem::exists(opt.config_dir / aisbf::auth::kInitialPasswordFile, ec)});
   server.run();
   app.state().drain_pools();  // before the workers' io_contexts go with `server`
   usage.stop();  // SIGTERM: the queued usage rows are written before exit

@@ -10,6 +10,7 @@
 
 #include "auth/api_tokens.hpp"
 #include "auth/sodium_init.hpp"
+#include "config/env_keys.hpp"
 #include "config/fd_write.hpp"
 
 namespace aisbf::auth {
@@ -165,7 +166,7 @@ std::optional<std::string> SecretBox::open(std::string_view sealed) const {
 bool SecretBox::is_sealed(std::string_view value) { return value.starts_with(kSealedPrefix); }
 
 std::string mask_secret(std::string_view secret) {
-  if (secret.empty() || is_masked(secret)) return std::string(secret);
+  if (secret.empty() || is_masked(secret) || env_key_reference(secret)) return std::string(secret);
   if (secret.size() < 12) return std::string(kEllipsis);
   return std::string(secret.substr(0, 3)) + std::string(kEllipsis) + std::string(secret.substr(secret.size() - 4));
 }

@@ -42,7 +42,8 @@ class SecretBox {
 // "sk-…abcd": the first 3 and last 4 characters of a secret of 12 or more,
 // "…" alone for a shorter one, "" for an empty one. A value that is already
 // masked is returned as is (is_masked), so a masked value sent back by the
-// dashboard can be recognised and the stored secret kept.
+// dashboard can be recognised and the stored secret kept. An "env:NAME"
+// reference is no secret: it is shown, and stored again as sent.
 std::string mask_secret(std::string_view secret);
 bool is_masked(std::string_view value);
 

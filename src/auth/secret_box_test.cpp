@@ -163,6 +163,12 @@ TEST(SecretMask, Masks) {
   EXPECT_TRUE(is_masked("\xE2\x80\xA6"));
   EXPECT_TRUE(is_masked(mask_secret("a-very-long-provider-key")));
   EXPECT_FALSE(is_masked("sk-1234567890abcd"));
+  // A reference to the environment is no secret: shown, and stored as sent.
+  EXPECT_EQ(mask_secret("env:OPENAI_API_KEY"), "env:OPENAI_API_KEY");
+  EXPECT_FALSE(is_masked("env:OPENAI_API_KEY"));
+  EXPECT_EQ(mask_secret("env:not a name!"),
+            "env\xE2\x80\xA6"
+            "ame!");
   EXPECT_FALSE(is_masked(""));
   EXPECT_FALSE(is_masked("sk-...abcd"));
 }

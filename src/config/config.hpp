@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -73,6 +74,8 @@ struct ProviderConfig {
   std::string endpoint;
   std::string type;
   bool api_key_required = false;
+  // As used upstream: an `"env:NAME"` reference in the file is resolved at
+  // load (the file keeps the reference; LoadOptions::env_keys_for).
   std::string api_key;
   double rate_limit = 0;  // seconds between any two requests to this provider
   ModelLimits defaults;   // `default_*`; `default_error_cooldown` also rests the whole provider
@@ -230,12 +233,14 @@ struct ServerConfig {
   // and loopback IP literals (DNS rebinding defence).
   std::vector<std::string> allowed_hosts;
   // Browser origins ("https://app.example", lower-cased at load) that may
-  // call the gateway from another site. Only the MCP routes read it: their
-  // Origin check (DNS rebinding) admits these besides the gateway's own.
+  // call the gateway from another site: the MCP routes' Origin check
+  // (DNS rebinding) admits these besides the gateway's own, and the API
+  // routes answer their CORS preflights (pipeline/cors.hpp). Empty: CORS off.
   std::vector<std::string> cors_origins;
-  // Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-Prefix is
-  // believed: the dashboard's links and files then carry that path prefix.
-  // From any other peer the header is ignored.
+  // Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For, -Proto,
+  // -Host and -Prefix are believed: the client's address (login throttle,
+  // logs), https for the session cookie's Secure flag, the dashboard's path
+  // prefix. From any other peer these headers are ignored.
   std::vector<IpRange> trusted_proxies;
   std::uint64_t max_connections = 10'000;       // open client connections per process
   std::uint64_t max_inflight_requests = 4'096;  // requests being served at once per process
@@ -363,6 +368,11 @@ struct LoadOptions {
   bool write_missing_defaults = false;
   // Ids that would shadow a route; the caller owns the words (static data).
   std::span<const std::string_view> reserved_route_words = kReservedRouteWords;
+  // Which providers' `"api_key": "env:NAME"` is read from the environment
+  // (by provider id). Unset: all of them (the operator's own files). A
+  // user's documents pass a filter: a user must not read the server's
+  // environment; their "env:…" stays a literal (and a warning).
+  std::function<bool(std::string_view provider_id)> env_keys_for = nullptr;
 };
 
 struct LoadResult {

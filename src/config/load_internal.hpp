@@ -48,6 +48,7 @@ LoadOutcome load_values(const ConfigValues& values, const LoadOptions& options);
 // What a loader needs besides its document.
 struct LoadContext {
   std::span<const std::string_view> reserved_words;  // ids that would shadow a route
+  const std::function<bool(std::string_view)>* env_keys_for = nullptr;  // LoadOptions'; null: every provider
 };
 
 // One loader per file. `root` is the parsed file; they fill `config`.

@@ -1,9 +1,11 @@
 // providers.json: {"providers": {id: {...}}, "condensation": {...}?}
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "config/env_keys.hpp"
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
 
@@ -195,6 +197,26 @@ void read_identity(const std::string& id, const json::object& obj, const std::st
   provider.type = required_string(obj, "type", path, sink);
 }
 
+// "env:NAME" → the variable's value, for the providers the load may resolve
+// (the operator's files, not a user's documents). No message quotes a value.
+std::string resolve_api_key(std::string key, const std::string& id, const std::string& path, const LoadContext& ctx,
+                            DiagSink& sink) {
+  const auto name = env_key_reference(key);
+  if (!name) return key;
+  if (ctx.env_keys_for != nullptr && !(*ctx.env_keys_for)(id)) {
+    sink.warning(key_path(path, "api_key"),
+                 "\"env:…\" references are read only in the operator's providers.json; no key is sent");
+    return {};
+  }
+  const std::string var(*name);
+  const char* value = std::getenv(var.c_str());
+  if (value == nullptr || *value == '\0') {
+    sink.warning(key_path(path, "api_key"), fmt::format("the environment variable {} is not set; no key is sent", var));
+    return {};
+  }
+  return value;
+}
+
 ProviderConfig parse_provider(const std::string& id, const json::value& value, const std::string& path,
                               const LoadContext& ctx, DiagSink& sink) {
   check_id(IdKind::provider, id, path, ctx, sink);
@@ -209,7 +231,7 @@ ProviderConfig parse_provider(const std::string& id, const json::value& value, c
   check_endpoint(obj, path, sink, provider);
   const PresetFacts* preset = find_preset_facts(provider.preset);
   provider.api_key_required = get_bool(obj, "api_key_required").value_or(preset != nullptr && preset->key_required);
-  provider.api_key = get_string(obj, "api_key").value_or("");
+  provider.api_key = resolve_api_key(get_string(obj, "api_key").value_or(""), id, path, ctx, sink);
   check_no_control(provider.api_key, key_path(path, "api_key"), kInHeader, sink);
   if (preset != nullptr && provider.api_key_required && provider.api_key.empty()) {
     sink.warning(key_path(path, "api_key"), fmt::format("missing; the preset {} needs a key", json_quoted(preset->name)));

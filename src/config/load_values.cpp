@@ -16,7 +16,7 @@ LoadOutcome load_documents(const std::filesystem::path& dir, const DocumentSourc
                            const LoadOptions& options) {
   LoadOutcome out;
   out.config.dir = dir;
-  const LoadContext ctx{options.reserved_route_words};
+  const LoadContext ctx{options.reserved_route_words, options.env_keys_for ? &options.env_keys_for : nullptr};
   constexpr std::array<Loader, 4> kLoaders = {load_aisbf, load_providers, load_rotations, load_autoselects};
   std::vector<DiagSink> sinks;
   sinks.reserve(kConfigFiles.size());

@@ -124,4 +124,50 @@ std::string forwarded_client(std::string_view peer, std::string_view x_forwarded
   return std::string(hop);
 }
 
+namespace {
+
+// The last comma-separated entry, trimmed: what the nearest proxy wrote.
+std::string_view last_entry(std::string_view list) {
+  const auto comma = list.rfind(',');
+  auto entry = comma == std::string_view::npos ? list : list.substr(comma + 1);
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+  return entry;
+}
+
+bool is_host_text(std::string_view host) {
+  constexpr std::size_t kMaxHost = 255 + 6;  // a DNS name and ":port"
+  if (host.empty() || host.size() > kMaxHost) return false;
+  for (const char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ClientView client_view(std::string_view peer, bool tls, const ForwardedHeaders& headers,
+                       std::span<const IpRange> trusted) {
+  ClientView view;
+  view.https = tls;
+  if (trusted.empty() || !in_any_range(trusted, peer)) {
+    view.address = std::string(peer);
+    return view;
+  }
+  view.address = forwarded_client(peer, headers.x_forwarded_for, trusted);
+  view.https = tls || iequals(last_entry(headers.x_forwarded_proto), "https");
+  if (const auto host = last_entry(headers.x_forwarded_host); is_host_text(host)) view.host = std::string(host);
+  return view;
+}
+
 }  // namespace aisbf

@@ -41,4 +41,24 @@ bool in_any_range(std::span<const IpRange> ranges, std::string_view address);
 // trusted hop (a proxy's slip, not a client's choice).
 std::string forwarded_client(std::string_view peer, std::string_view x_forwarded_for, std::span<const IpRange> trusted);
 
+// The request as its client sent it, behind trusted reverse proxies.
+struct ForwardedHeaders {
+  std::string_view x_forwarded_for;
+  std::string_view x_forwarded_proto;
+  std::string_view x_forwarded_host;
+};
+struct ClientView {
+  std::string address;  // forwarded_client()
+  // The client reached us over https: our own TLS connection, or a trusted
+  // peer's X-Forwarded-Proto says so (its last entry: the nearest proxy's).
+  bool https = false;
+  // The host the client asked for: a trusted peer's X-Forwarded-Host (its
+  // last entry, when it reads as a host[:port]); empty otherwise.
+  std::string host;
+};
+// `tls`: the connection to us is TLS. From a peer not in `trusted` only
+// the peer's own address and `tls` count.
+ClientView client_view(std::string_view peer, bool tls, const ForwardedHeaders& headers,
+                       std::span<const IpRange> trusted);
+
 }  // namespace aisbf

@@ -80,5 +80,29 @@ TEST(IpRange, ForwardedClientBelievesTrustedHopsOnly) {
   EXPECT_EQ(forwarded_client("127.0.0.1", "10.0.0.8, 10.0.0.7", proxies), "10.0.0.8");
 }
 
+TEST(IpRange, ClientViewFromTrustedProxiesOnly) {
+  const std::vector<IpRange> proxies{must("127.0.0.1")};
+  const ForwardedHeaders sent{"203.0.113.5", "https", "gw.example.com"};
+  const auto trusted = client_view("127.0.0.1", false, sent, proxies);
+  EXPECT_EQ(trusted.address, "203.0.113.5");
+  EXPECT_TRUE(trusted.https);
+  EXPECT_EQ(trusted.host, "gw.example.com");
+  // Another peer: its headers are ignored; our own TLS still counts.
+  const auto other = client_view("192.0.2.9", false, sent, proxies);
+  EXPECT_EQ(other.address, "192.0.2.9");
+  EXPECT_FALSE(other.https);
+  EXPECT_EQ(other.host, "");
+  EXPECT_TRUE(client_view("192.0.2.9", true, sent, proxies).https);
+  EXPECT_FALSE(client_view("127.0.0.1", false, sent, {}).https);
+  // The nearest proxy's entry counts (a client's own "https" to its left does not).
+  EXPECT_FALSE(client_view("127.0.0.1", false, {"", "https, http", ""}, proxies).https);
+  EXPECT_TRUE(client_view("127.0.0.1", false, {"", "HTTPS", ""}, proxies).https);
+  EXPECT_EQ(client_view("127.0.0.1", false, {"", "", "evil.example, gw.example:8443"}, proxies).host,
+            "gw.example:8443");
+  // A host that is no host is dropped.
+  EXPECT_EQ(client_view("127.0.0.1", false, {"", "", "gw.example/evil"}, proxies).host, "");
+  EXPECT_EQ(client_view("127.0.0.1", false, {"", "", "a b"}, proxies).host, "");
+}
+
 }  // namespace
 }  // namespace aisbf

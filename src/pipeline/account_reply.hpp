@@ -25,11 +25,6 @@ class App;
 Expected<std::string> admin_path_username(const api::RouteMatch& m);
 
 // 204 with the request id (and `extra`, e.g. a Set-Cookie).
-// The caller's address for the login throttle: behind a proxy listed in
-// server.trusted_proxies, the client it reports in X-Forwarded-For (else
-// every client behind it would share one throttle).
-std::string throttle_address(const http::Exchange& ex, const RequestContext& ctx);
-
 boost::asio::awaitable<void> send_no_content(http::Exchange& ex, const RequestContext& ctx, HeaderList extra = {});
 
 }  // namespace aisbf

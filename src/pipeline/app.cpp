@@ -15,6 +15,7 @@
 #include "dashboard/assets.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/admission.hpp"
+#include "pipeline/cors_gate.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/pending_auth.hpp"
 #include "pipeline/respond.hpp"
@@ -40,6 +41,10 @@ void log_diagnostics(const std::vector<Diagnostic>& diagnostics) {
     if (d.severity == Diagnostic::Severity::error) spdlog::error("{}", format_diagnostic(d));
     else spdlog::warn("{}", format_diagnostic(d));
   }
+}
+
+boost::asio::awaitable<void> send_early(http::Exchange& ex, const http::EarlyAnswer& answer) {
+  co_await ex.send(answer.status, answer.content_type, answer.body, answer.headers);
 }
 
 }  // namespace
@@ -191,10 +196,14 @@ std::string App::next_request_id() {
 http::HeaderVerdict App::check_head(const http::Request& request) {
   const Live& live = current();
   const Config& config = live.config();
-  Admission admission = admit(request, config, live.loopback_only, accounts_ ? &accounts_->index() : nullptr);
   http::HeaderVerdict verdict;
+  if (is_cors_preflight(request)) {
+    if ((verdict.refuse = cors_preflight(request, config, next_request_id()))) return verdict;
+  }
+  Admission admission = admit(request, config, live.loopback_only, accounts_ ? &accounts_->index() : nullptr);
   if (admission.refusal) {
     verdict.refuse = early_answer(*admission.refusal, admission.format, next_request_id());
+    add_cors_headers(request, config, admission.match, verdict.refuse->headers);
     if (dashboard::under_dashboard(std::string_view(request.target()))) {
       for (const auto& header : dashboard::security_headers()) verdict.refuse->headers.push_back(header);
     }
@@ -222,6 +231,10 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.state = state_.get();
   ctx.started = std::chrono::steady_clock::now();
   ctx.request_id = next_request_id();
+  if (is_cors_preflight(ex.request())) {  // when no header check answered it
+    if (auto answer = cors_preflight(ex.request(), *ctx.config, ctx.request_id))
+      co_return co_await send_early(ex, *answer);
+  }
   // The header check admitted it on this snapshot: take its verdict (the
   // path is matched again for its parameters, no header looked up). Else
   // (no header check, a reload in between, a user principal) decide here.
@@ -239,6 +252,11 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.user_views = user_views_.get();
   if (admission.route != nullptr && admission.route->spec.policy == auth::AuthPolicy::mcp)
     mcp_routes::allow_listed_origin(ex, *ctx.config);
+  if (!ctx.config->server.cors_origins.empty()) {
+    HeaderList cors;
+    add_cors_headers(ex.request(), *ctx.config, admission.match, cors);
+    for (auto& [name, value] : cors) ex.add_common_header(std::move(name), std::move(value));
+  }
   // Every answer under /dashboard carries the dashboard's security headers:
   // its pages and files, refusals, and AISBF's JSON routes there.
   if (dashboard::under_dashboard(std::string_view(ex.request().target()))) {

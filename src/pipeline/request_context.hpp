@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/principal.hpp"
@@ -78,6 +79,9 @@ struct RequestContext {
   HeaderList choice_headers;    // the same, set before the attempts and kept across them (x-aisbf-autoselected)
   UsageTap usage;               // the chat doors record a usage row from it (usage_capture.hpp)
   QuotaTap quota;               // after `usage`: settles from it when the request ends (quota_gate.hpp)
+  // The client behind trusted proxies (address, https, host), worked out
+  // on first use: pipeline/forwarded.hpp's client_of.
+  std::optional<ClientView> client;
 };
 
 }  // namespace aisbf

@@ -8,10 +8,10 @@
 #include "auth/api_tokens.hpp"
 #include "auth/passwords.hpp"
 #include "auth/request_auth.hpp"
-#include "core/ip_range.hpp"
 #include "pipeline/account_reply.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/forwarded.hpp"
 #include "pipeline/routes_accounts.hpp"
 
 namespace aisbf {
@@ -77,10 +77,11 @@ GatewayError throttled(std::chrono::seconds wait) {
   return e;
 }
 
-// Secure only over TLS, which the listener does not serve yet.
-std::string session_cookie(std::string_view value, store::UnixMs max_age_ms) {
-  return fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", auth::kSessionCookie, value,
-                     max_age_ms / 1000);
+// Secure when the client sees https: a TLS connection, or a trusted proxy's
+// X-Forwarded-Proto (over plain http a Secure cookie would never come back).
+std::string session_cookie(std::string_view value, store::UnixMs max_age_ms, bool secure) {
+  return fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}", auth::kSessionCookie, value,
+                     max_age_ms / 1000, secure ? "; Secure" : "");
 }
 
 }  // namespace
@@ -90,7 +91,9 @@ awaitable<void> auth_login(App& app, http::Exchange& ex, RequestContext& ctx, co
   if (accounts == nullptr) co_return co_await send_error(ex, store_unavailable(), ctx);
   auto body = api::parse_login(ex.request().body());
   if (!body) co_return co_await send_error(ex, body.error(), ctx);
-  const auto address = throttle_address(ex, ctx);
+  // Behind a trusted proxy the client it reports: else every client behind
+  // it would share one throttle.
+  const auto address = client_of(ex, ctx).address;
   auto& throttle = accounts->throttle();
   if (auto wait = throttle.check(body->username, address, auth::LoginThrottle::Clock::now()))
     co_return co_await send_error(ex, throttled(*wait), ctx);
@@ -108,7 +111,7 @@ awaitable<void> auth_login(App& app, http::Exchange& ex, RequestContext& ctx, co
   accounts->index().put_user(outcome.user);
   accounts->put_session(outcome.session);
   HeaderList extra{{"x-request-id", ctx.request_id},
-                   {"Set-Cookie", session_cookie(outcome.cookie, kSessionLifetimeMs)},
+                   {"Set-Cookie", session_cookie(outcome.cookie, kSessionLifetimeMs, client_of(ex, ctx).https)},
                    {"Cache-Control", "no-store"}};
   co_await ex.send(200, "application/json", api::login_json(outcome.session.csrf_token, outcome.user), extra);
 }
@@ -125,7 +128,8 @@ awaitable<void> auth_logout(App& app, http::Exchange& ex, RequestContext& ctx, c
     auto deleted = co_await accounts->db().run([&store, &id_hash] { return store.delete_session(id_hash); });
     if (!deleted) co_return co_await send_error(ex, from_store_error(deleted.error(), "session"), ctx);
   }
-  HeaderList clear{{"Set-Cookie", session_cookie("", 0)}};  // named: g++ 12 miscompiles a braced list in co_await
+  // Named: g++ 12 miscompiles a braced list in co_await.
+  HeaderList clear{{"Set-Cookie", session_cookie("", 0, client_of(ex, ctx).https)}};
   co_await send_no_content(ex, ctx, std::move(clear));
 }
 
@@ -142,11 +146,6 @@ awaitable<void> auth_me(App& app, http::Exchange& ex, RequestContext& ctx, const
   }
   HeaderList extra{{"x-request-id", ctx.request_id}, {"Cache-Control", "no-store"}};
   co_await ex.send(200, "application/json", api::me_json(principal, csrf), extra);
-}
-
-std::string throttle_address(const http::Exchange& ex, const RequestContext& ctx) {
-  return forwarded_client(ex.client_address(), std::string_view(ex.request()["X-Forwarded-For"]),
-                          ctx.config->server.trusted_proxies);
 }
 
 awaitable<void> send_no_content(http::Exchange& ex, const RequestContext& ctx, HeaderList extra) {

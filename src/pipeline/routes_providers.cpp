@@ -77,13 +77,14 @@ Expected<Ask> read_ask(const http::Exchange& ex) {
 }
 
 // A draft loaded by the loader a save uses (the user documents' loader:
-// one provider entry, paths relative to it), or its first error.
+// one provider entry, paths relative to it), or its first error. `admin`:
+// a global provider's draft, whose "env:NAME" key is read; a user's is not.
 Expected<ProviderConfig> load_draft(const Config& global, const std::string& id, json::object draft,
-                                    std::span<const std::string_view> reserved) {
+                                    std::span<const std::string_view> reserved, bool admin) {
   if (id.empty() || id.size() > kMaxIdBytes)
     return invalid(fmt::format("id: 1 to {} bytes", kMaxIdBytes), "invalid_id", "id");
   const std::vector<routing::UserDoc> docs{{DocKind::provider, id, std::move(draft)}};
-  auto loaded = routing::load_user_docs(global, docs, reserved);
+  auto loaded = routing::load_user_docs(global, docs, reserved, admin);
   for (const auto& d : loaded.diagnostics) {
     if (d.severity != Diagnostic::Severity::error) continue;
     // The entry itself (its id: empty, reserved, taken) is the id's error.
@@ -153,7 +154,7 @@ Expected<Target> admin_target(const http::Exchange& ex, const RequestContext& ct
     return Target{*saved, id, std::move(ask->model), {}};
   }
   if (auto e = restore_key(*ask->draft, saved != nullptr ? &saved->raw : nullptr)) return std::move(*e);
-  auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), admin_reserved_words());
+  auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), admin_reserved_words(), true);
   if (!draft) return draft.take_error();
   log_draft({}, *draft);
   return Target{std::move(*draft), id, std::move(ask->model), {}};
@@ -177,7 +178,7 @@ awaitable<Expected<Target>> user_target(App& app, const http::Exchange& ex, Requ
   const routing::UserDoc* old = view.doc(DocKind::provider, id);
   if (auto e = restore_key(*ask->draft, old != nullptr ? &old->value : nullptr)) co_return std::move(*e);
   UserViews& views = app.user_views();
-  auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), views.reserved_words());
+  auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), views.reserved_words(), false);
   if (!draft) co_return draft.take_error();
   draft->public_addresses_only = !views.allow_private_endpoints(ctx.namespace_user);
   log_draft(ctx.namespace_user, *draft);

@@ -11,6 +11,7 @@
 #include "pipeline/account_reply.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/forwarded.hpp"
 #include "pipeline/routes_accounts.hpp"
 
 namespace aisbf {
@@ -203,7 +204,7 @@ awaitable<void> user_password(App& app, http::Exchange& ex, RequestContext& ctx,
   auto change = api::parse_password_change(ex.request().body());
   if (!change) co_return co_await send_error(ex, change.error(), ctx);
   const std::string username = ctx.principal.user_id;
-  const auto address = throttle_address(ex, ctx);
+  const auto address = client_of(ex, ctx).address;
   auto& throttle = accounts->throttle();
   if (auto wait = throttle.check(username, address, auth::LoginThrottle::Clock::now())) {
     auto e = coded_error(ErrorKind::rate_limited, "too many wrong passwords; wait before trying again", "login_throttled");

@@ -181,8 +181,16 @@ const UserDoc* UserView::doc(store::DocKind kind, std::string_view id) const {
 }
 
 LoadResult load_user_docs(const Config& global, std::span<const UserDoc> docs,
-                          std::span<const std::string_view> reserved_words) {
-  auto loaded = load_config_values(values_of(global, docs), LoadOptions{.reserved_route_words = reserved_words});
+                          std::span<const std::string_view> reserved_words, bool operators_own) {
+  // The operator's providers a rotation borrows resolve their "env:" keys;
+  // a user's own provider must not read the server's environment.
+  std::unordered_set<std::string> own;
+  for (const auto& d : docs) {
+    if (d.kind == store::DocKind::provider) own.insert(d.id);
+  }
+  LoadOptions options{.reserved_route_words = reserved_words};
+  if (!operators_own) options.env_keys_for = [&own](std::string_view id) { return own.count(std::string(id)) == 0; };
+  auto loaded = load_config_values(values_of(global, docs), options);
   loaded.diagnostics = own_diagnostics(std::move(loaded.diagnostics), docs);
   const bool has_error = std::any_of(loaded.diagnostics.begin(), loaded.diagnostics.end(),
                                      [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::error; });

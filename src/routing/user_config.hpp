@@ -61,8 +61,10 @@ std::string internal_id(std::string_view username, std::string_view id);
 // (with the global providers their rotations name, which a user may use).
 // Diagnostics come back with paths relative to the entry (e.g. "endpoint"
 // for providers.<id>.endpoint) and `file` set to the document's kind.
+// Their "env:NAME" keys are not read (a user may not read the server's
+// environment) unless `operators_own`: an admin's draft of a global provider.
 LoadResult load_user_docs(const Config& global, std::span<const UserDoc> docs,
-                          std::span<const std::string_view> reserved_words);
+                          std::span<const std::string_view> reserved_words, bool operators_own = false);
 
 struct BuiltView {
   std::shared_ptr<const UserView> view;  // null when the documents have errors

@@ -3,6 +3,8 @@
 // the global and a user's namespace.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <boost/json/parse.hpp>
 
 #include "routing/resolve.hpp"
@@ -85,6 +87,39 @@ TEST(UserConfig, ValidationNamesTheEntryPath) {
   EXPECT_TRUE(saw_model);
   EXPECT_TRUE(saw_rotation);
   EXPECT_FALSE(build_user_view(global, "alice", docs, false, kNoWords).view);
+}
+
+// "env:NAME" keys: read for the operator's providers a user's rotation
+// borrows, never for the user's own (the server's environment is not theirs),
+// unless the caller says the documents are the operator's (an admin's draft).
+TEST(UserConfig, EnvKeysOnlyForTheOperatorsProviders) {
+  ::setenv("AISBF_USER_CONFIG_TEST_KEY", "sk-operator-env-1234", 1);
+  ConfigValues values;
+  values.providers = json::parse(R"({"providers":{"ops":{"id":"ops","endpoint":"http://127.0.0.1:9/v1",
+      "type":"openai","api_key":"env:AISBF_USER_CONFIG_TEST_KEY","models":[{"name":"g1"}]}}})");
+  values.rotations = json::parse(R"({"rotations":{}})");
+  values.autoselect = json::parse("{}");
+  auto global = load_config_values(values).config;
+  ASSERT_TRUE(global);
+  EXPECT_EQ(global->find_provider("ops")->api_key, "sk-operator-env-1234");
+  std::vector<UserDoc> docs{
+      doc(DocKind::provider, "mine", R"({"endpoint":"https://api.example.com/v1","type":"openai",
+          "api_key":"env:AISBF_USER_CONFIG_TEST_KEY","models":[{"name":"m1"}]})"),
+      doc(DocKind::rotation, "r", R"({"model_name":"r","providers":[{"provider_id":"ops"},{"provider_id":"mine"}]})")};
+  auto loaded = load_user_docs(*global, docs, kNoWords);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.config->find_provider("ops")->api_key, "sk-operator-env-1234");
+  EXPECT_EQ(loaded.config->find_provider("mine")->api_key, "");
+  bool warned = false;
+  for (const auto& d : loaded.diagnostics) {
+    EXPECT_EQ(format_diagnostic(d).find("sk-operator"), std::string::npos);
+    warned = warned || (d.file == "provider mine" && d.json_path == "api_key");
+  }
+  EXPECT_TRUE(warned);
+  auto admins = load_user_docs(*global, docs, kNoWords, true);
+  ASSERT_TRUE(admins.ok());
+  EXPECT_EQ(admins.config->find_provider("mine")->api_key, "sk-operator-env-1234");
+  ::unsetenv("AISBF_USER_CONFIG_TEST_KEY");
 }
 
 TEST(UserConfig, ReservedAndSlashIdsAreRefused) {

@@ -205,9 +205,18 @@ export async function startMock(args = []) {
   return new Mock(proc);
 }
 
+// What a first start reads from the environment (config/first_run.cpp):
+// unset unless a test sets it, so that no key of the machine running the
+// tests ends up in a generated providers.json, and no local Ollama is probed.
+export const FIRST_RUN_ENV = Object.fromEntries([
+  'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'GEMINI_API_KEY', 'GOOGLE_API_KEY',
+  'GEMINI_BASE_URL', 'OPENROUTER_API_KEY', 'GROQ_API_KEY', 'MISTRAL_API_KEY', 'DEEPSEEK_API_KEY', 'TOGETHER_API_KEY',
+  'XAI_API_KEY', 'FIREWORKS_API_KEY', 'PERPLEXITY_API_KEY', 'PPLX_API_KEY', 'CEREBRAS_API_KEY',
+].map((k) => [k, undefined]).concat([['AISBF_OLLAMA_URL', 'off']]));
+
 // A fresh HOME so the gateway's ~/.aisbf files land in a temp dir.
 export function gatewayEnv(extra = {}) {
-  return { HOME: tmpDir('aisbf-home-'), AISBF_CONFIG_DIR: undefined, ...extra };
+  return { HOME: tmpDir('aisbf-home-'), AISBF_CONFIG_DIR: undefined, ...FIRST_RUN_ENV, ...extra };
 }
 
 export async function startGateway(configDir, extraArgs = [], { env, timeoutMs } = {}) {

@@ -86,7 +86,9 @@ describe('reload', { timeout: 60000 }, () => {
     const before = (s.gw.stderr.match(/reload: .* has errors/g) ?? []).length;
     s.gw.kill('SIGHUP');
     for (let i = 0; i < 100 && (s.gw.stderr.match(/reload: .* has errors/g) ?? []).length === before; i += 1) await delay(50);
-    assert.match(s.gw.stderr, /error: rotations\.json/);
+    // The log names the file, the place and the problem, and says what still serves.
+    assert.match(s.gw.stderr, /error: rotations\.json: rotations: expected an object, got number/);
+    assert.match(s.gw.stderr, /reload: .* has errors; still serving the previous configuration/);
     assert.equal((await chatVia(s, 'fourth')).status, 200);
     assert.ok(s.gw.running, 'SIGHUP stopped the gateway');
   });

@@ -1,0 +1,16 @@
+// The client as it sent the request, behind the reverse proxies listed in
+// server.trusted_proxies: its address (login throttle, logs, anything keyed
+// on an address), whether it used https (the session cookie's Secure flag)
+// and the host it asked for. Worked out once per request, on first use, so
+// a request that needs none of it pays nothing.
+#pragma once
+
+#include "core/ip_range.hpp"
+#include "http/exchange.hpp"
+#include "pipeline/request_context.hpp"
+
+namespace aisbf {
+
+const ClientView& client_of(const http::Exchange& ex, RequestContext& ctx);
+
+}  // namespace aisbf

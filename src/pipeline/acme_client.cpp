@@ -16,8 +16,10 @@ using asio::awaitable;
 
 namespace {
 
-constexpr int kMaxBadNonceRetries = 3;
+constexpr int kMaxBadNonceRetries = 5;
 constexpr std::string_view kJoseJson = "application/jose+json";
+constexpr std::string_view kProviderId = "acme";
+constexpr std::string_view kProviderPrefix = "provider 'acme' ";
 
 GatewayError acme_error(std::string message) { return make_error(ErrorKind::upstream_protocol, std::move(message)); }
 
@@ -70,7 +72,7 @@ awaitable<Expected<AcmeClient::Reply>> AcmeClient::exchange(std::string_view met
   timeouts.first_byte = std::chrono::seconds(30);
   timeouts.idle = std::chrono::seconds(30);
   timeouts.total = std::chrono::seconds(60);
-  http::UpstreamCall call(pool_, endpoint, timeouts, "acme");
+  http::UpstreamCall call(pool_, endpoint, timeouts, kProviderId);
   http::OutgoingRequest out;
   out.method = method;
   out.target = parts->second;
@@ -90,7 +92,13 @@ awaitable<Expected<AcmeClient::Reply>> AcmeClient::exchange(std::string_view met
       error = text.error();
   }
   in_flight_ = nullptr;
-  if (error) co_return *error;
+  if (error) {
+    // "GET https://ca/dir: failed during connect: Connection refused" (the
+    // upstream client words it for a provider).
+    std::string_view what = error->message;
+    if (what.starts_with(kProviderPrefix)) what.remove_prefix(kProviderPrefix.size());
+    co_return acme_error(fmt::format("{} {}: {}", method, log_text(url, 200), what));
+  }
   if (std::string nonce = call.header("Replay-Nonce"); !nonce.empty() && nonce.size() <= 256) nonce_ = nonce;
   reply.location = call.header("Location");
   reply.retry_after = call.header("Retry-After");

@@ -59,7 +59,7 @@ function fetchPebble(pathname) {
   }), 5000, `pebble ${pathname}`);
 }
 
-function configFor(dir, port) {
+function configFor(dir, port, acmePort = ports.acme) {
   return writeConfigDir({
     dir,
     providers: {},
@@ -67,7 +67,7 @@ function configFor(dir, port) {
       port,
       domain: DOMAIN,
       acme_email: EMAIL,
-      acme_directory: `https://127.0.0.1:${ports.acme}/dir`,
+      acme_directory: `https://127.0.0.1:${acmePort}/dir`,
       acme_ca_file: file('ca.pem'),
     },
   });
@@ -87,43 +87,53 @@ before(async () => {
   // pebble's own TLS (the ACME API): a test CA and a certificate for 127.0.0.1 signed by it.
   makeTestCertificates(work, { san: 'DNS:localhost,IP:127.0.0.1', caName: 'aisbf acme test CA' });
 
-  ports = { acme: await closedPort(), management: await closedPort(), dns: await closedPort(),
-    challManagement: await closedPort(), tls: await closedPort() };
-  gatewayPort = await closedPort();
-  fs.writeFileSync(file('pebble.json'), JSON.stringify({
-    pebble: {
-      listenAddress: `127.0.0.1:${ports.acme}`,
-      managementListenAddress: `127.0.0.1:${ports.management}`,
-      certificate: file('server.pem'),
-      privateKey: file('server.key'),
-      httpPort: gatewayPort,
-      tlsPort: ports.tls,
-      ocspResponderURL: '',
-      externalAccountBindingRequired: false,
-    },
-  }));
+  ports = { dns: await closedPort(), challManagement: await closedPort() };
   challtestsrv = spawnProc('pebble-challtestsrv', 'pebble-challtestsrv', [
     '-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
     '-management', `127.0.0.1:${ports.challManagement}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '']);
   await waitForOutput(challtestsrv, /Starting challenge servers/, 'challtestsrv to start', 15000);
-  pebble = spawnProc('pebble', 'pebble', ['-config', file('pebble.json'), '-dnsserver', `127.0.0.1:${ports.dns}`], {
-    // No random validation delay, no nonce rejected at random, no authorization reused: every run is the same.
-    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
-  });
-  await waitForOutput(pebble, /Listening on: /, 'pebble to listen', 30000);
+  gatewayPort = await closedPort();
+  // No random validation delay, no nonce rejected at random, no authorization reused: every run is the same.
+  ({ proc: pebble, acme: ports.acme, management: ports.management } = await startPebble(gatewayPort, 'pebble'));
 });
+
+// A pebble validating http-01 on `httpPort`; `nonceReject`: the % of good
+// nonces it refuses (badNonce).
+async function startPebble(httpPort, name, nonceReject = 0) {
+  const acme = await closedPort();
+  const management = await closedPort();
+  const config = file(`${name}.json`);
+  fs.writeFileSync(config, JSON.stringify({
+    pebble: {
+      listenAddress: `127.0.0.1:${acme}`,
+      managementListenAddress: `127.0.0.1:${management}`,
+      certificate: file('server.pem'),
+      privateKey: file('server.key'),
+      httpPort,
+      tlsPort: await closedPort(),
+      ocspResponderURL: '',
+      externalAccountBindingRequired: false,
+    },
+  }));
+  const proc = spawnProc(name, 'pebble', ['-config', config, '-dnsserver', `127.0.0.1:${ports.dns}`], {
+    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: String(nonceReject), PEBBLE_AUTHZREUSE: '0' },
+  });
+  await waitForOutput(proc, /Listening on: /, `${name} to listen`, 30000);
+  return { proc, acme, management };
+}
 
 after(async () => {
   await Promise.all([pebble?.stop(), challtestsrv?.stop()]);
 });
 
-test('a certificate is ordered, validated over http-01 and written for the domain', async () => {
+test('a certificate is ordered, validated over http-01 and written for the domain', async (t) => {
   firstConfigDir = tmpDir('aisbf-acme-config-');
   configFor(firstConfigDir, gatewayPort);
   const gw = await startAisbf(firstConfigDir, gatewayPort);
   try {
     await waitForOutput(gw, /acme: certificate for .* obtained|acme: no certificate/, 'the ACME outcome');
     assert.match(gw.stderr, /acme: certificate for gateway\.aisbf-acme\.test obtained/, gw.output());
+    t.diagnostic(/acme: certificate for .*/.exec(gw.stderr)[0]);
     assert.equal(countOf(pebble.stdout + pebble.stderr, /POST \/order-plz/), 1);
     // The challenge was asked of the gateway (pebble's VA reached it) and is answered no more.
     const acmeDir = path.join(firstConfigDir, 'acme');
@@ -212,5 +222,23 @@ test('a wrong ACME directory is a logged failure, not a crash', async () => {
     assert.equal((await get(`${gw.url}/health`)).status, 200);
   } finally {
     await gw.stop();
+  }
+});
+
+test('badNonce answers are retried with the fresh nonce', async (t) => {
+  // A second pebble refusing 10 % of good nonces: with 5 retries a request
+  // fails only after 6 refusals in a row (1 in a million).
+  const port = await closedPort();
+  const flaky = await startPebble(port, 'pebble-badnonce', 10);
+  const configDir = tmpDir('aisbf-acme-config-');
+  configFor(configDir, port, flaky.acme);
+  const gw = await startAisbf(configDir, port);
+  try {
+    await waitForOutput(gw, /acme: certificate for .* obtained|acme: no certificate/, 'the ACME outcome');
+    assert.match(gw.stderr, /acme: certificate for gateway\.aisbf-acme\.test obtained/, gw.output());
+    t.diagnostic(/acme: certificate for .*/.exec(gw.stderr)[0]);
+    assert.ok(fs.existsSync(path.join(configDir, 'acme', 'cert.pem')));
+  } finally {
+    await Promise.all([gw.stop(), flaky.proc.stop()]);
   }
 });

@@ -123,6 +123,9 @@ const BadCase kServerCases[] = {
       kA + "server.acme_email: expected an e-mail address (the ACME account's contact)",
       kA + "server.acme_directory: expected the ACME directory's URL (https://…/directory)",
       kA + "server.http_port: must be between 0 and 65535"}},
+    {"AcmeIpDomain", "aisbf.json", R"({"server": {"domain": "203.0.113.7"}})",
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
+           "wildcard): the certificate is ordered for it"}},
     {"AcmeWildcardDomain", "aisbf.json", R"({"server": {"domain": "*.example.com"}})",
      {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
            "wildcard): the certificate is ordered for it"}},

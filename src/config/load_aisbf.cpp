@@ -77,8 +77,12 @@ void read_acme(const json::object& server, DiagSink& sink, ServerConfig& out) {
   if (auto domain = get_string(server, "domain")) {
     std::string lower = *domain;
     for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    const bool valid = lower.size() <= 253 && lower.find('.') != std::string::npos && lower.front() != '.' &&
-                       lower.back() != '.' && std::all_of(lower.begin(), lower.end(), [](char c) {
+    // An IP address is not a DNS identifier (its last label would be digits).
+    const std::string_view last_label = std::string_view(lower).substr(lower.rfind('.') + 1);
+    const bool numeric = std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool valid = !numeric && lower.size() <= 253 && lower.find('.') != std::string::npos &&
+                       lower.front() != '.' && lower.back() != '.' &&
+                       std::all_of(lower.begin(), lower.end(), [](char c) {
                          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
                        });
     if (lower.empty()) {

@@ -248,6 +248,16 @@ struct ServerConfig {
   std::uint64_t max_sse_preamble_bytes = 1024 * 1024;  // comment-only events before the first data event
   std::uint64_t max_unauthenticated_body_bytes = 64 * 1024;  // a body read before the caller is known
   std::chrono::milliseconds request_timeout{600'000};  // one client request, across every attempt and wait
+  // Let's Encrypt (ACME HTTP-01, ops/acme.hpp): the public name to obtain a
+  // certificate for (empty: no ACME), the account's contact, the CA's
+  // directory URL, a PEM file of CAs to trust for the ACME server's own TLS
+  // (ours; empty: the system store) and an optional plain-HTTP port (ours:
+  // redirects and ACME challenges beside an HTTPS port; 0: none).
+  std::string domain;
+  std::string acme_email;
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_ca_file;
+  int http_port = 0;
 };
 
 // aisbf.json `adaptive_rate_limiting`, AISBF's fields. Intervals in seconds

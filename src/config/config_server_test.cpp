@@ -57,6 +57,25 @@ TEST(ConfigServer, RequestTimeoutIsClampedNotOverflowed) {
   EXPECT_GT(result.config->server.request_timeout, milliseconds(0));
 }
 
+TEST(ConfigServer, AcmeFields) {
+  LoadResult defaults = load_server("{}");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config->server.domain, "");
+  EXPECT_EQ(defaults.config->server.acme_directory, "https://acme-v02.api.letsencrypt.org/directory");
+  EXPECT_EQ(defaults.config->server.http_port, 0);
+
+  LoadResult result = load_server(R"({"domain": "GW.Example.com", "acme_email": "ops@example.com",
+      "acme_directory": "https://127.0.0.1:14000/dir", "acme_ca_file": "/tmp/ca.pem", "http_port": 8080})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
+  const ServerConfig& s = result.config->server;
+  EXPECT_EQ(s.domain, "gw.example.com");  // lower-cased
+  EXPECT_EQ(s.acme_email, "ops@example.com");
+  EXPECT_EQ(s.acme_directory, "https://127.0.0.1:14000/dir");
+  EXPECT_EQ(s.acme_ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(s.http_port, 8080);
+}
+
 TEST(ConfigServer, HttpsIsRefusedWithTheReason) {
   LoadResult result = load_server(R"({"protocol": "https", "ssl_certfile": "c.pem", "ssl_keyfile": "k.pem"})");
   EXPECT_FALSE(result.ok());
@@ -96,6 +115,20 @@ const BadCase kServerCases[] = {
            "TLS-terminating proxy in front, or keep the gateway on loopback"}},
     {"ProtocolWrongType", "aisbf.json", R"({"server": {"protocol": 443}})",
      {kA + "server.protocol: expected a string, got number"}},
+    {"AcmeBadValues", "aisbf.json",
+     R"({"server": {"domain": "https://gw.example.com", "acme_email": "nobody", "acme_directory": "letsencrypt",
+         "http_port": 70000}})",
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
+           "wildcard): the certificate is ordered for it",
+      kA + "server.acme_email: expected an e-mail address (the ACME account's contact)",
+      kA + "server.acme_directory: expected the ACME directory's URL (https://…/directory)",
+      kA + "server.http_port: must be between 0 and 65535"}},
+    {"AcmeIpDomain", "aisbf.json", R"({"server": {"domain": "203.0.113.7"}})",
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
+           "wildcard): the certificate is ordered for it"}},
+    {"AcmeWildcardDomain", "aisbf.json", R"({"server": {"domain": "*.example.com"}})",
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
+           "wildcard): the certificate is ordered for it"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Server, ConfigBadInput, testing::ValuesIn(kServerCases), case_name);

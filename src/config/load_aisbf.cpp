@@ -71,6 +71,51 @@ void read_trusted_proxies(const json::object& server, DiagSink& sink, std::vecto
   }
 }
 
+// Let's Encrypt: the domain a certificate is ordered for (a DNS name: the
+// CA validates it over HTTP-01), the contact, the directory and our plain port.
+void read_acme(const json::object& server, DiagSink& sink, ServerConfig& out) {
+  if (auto domain = get_string(server, "domain")) {
+    std::string lower = *domain;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    // An IP address is not a DNS identifier (its last label would be digits).
+    const std::string_view last_label = std::string_view(lower).substr(lower.rfind('.') + 1);
+    const bool numeric = std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool valid = !numeric && lower.size() <= 253 && lower.find('.') != std::string::npos &&
+                       lower.front() != '.' && lower.back() != '.' &&
+                       std::all_of(lower.begin(), lower.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+                       });
+    if (lower.empty()) {
+      // empty: no ACME
+    } else if (!valid) {
+      sink.error("server.domain",
+                 "expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
+                 "wildcard): the certificate is ordered for it");
+    } else {
+      out.domain = std::move(lower);
+    }
+  }
+  if (auto email = get_string(server, "acme_email")) {
+    if (!email->empty() &&
+        (email->find('@') == std::string::npos || email->find_first_of(" \r\n,") != std::string::npos)) {
+      sink.error("server.acme_email", "expected an e-mail address (the ACME account's contact)");
+    } else {
+      out.acme_email = *email;
+    }
+  }
+  if (auto directory = get_string(server, "acme_directory")) {
+    if (!directory->starts_with("https://") && !directory->starts_with("http://")) {
+      sink.error("server.acme_directory", "expected the ACME directory's URL (https://…/directory)");
+    } else {
+      out.acme_directory = *directory;
+    }
+  }
+  if (auto ca_file = get_string(server, "acme_ca_file")) out.acme_ca_file = *ca_file;
+  if (check_range(server, "http_port", "server", Range{0, false, 65535.0}, sink)) {
+    if (auto port = get_int(server, "http_port")) out.http_port = static_cast<int>(*port);
+  }
+}
+
 void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) {
   const std::string path = "server";
   check_fields(server, path, server_schema(), sink);
@@ -124,6 +169,7 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
   }
   read_cors_origins(server, sink, out.cors_origins);
   read_trusted_proxies(server, sink, out.trusted_proxies);
+  read_acme(server, sink, out);
 }
 
 void read_tokens(const json::object& obj, std::string_view key, const std::string& path, DiagSink& sink,

@@ -192,7 +192,10 @@ Admission admit(const http::Request& req, const Config& config, bool loopback_on
   if (route != nullptr) out.format = route_format(*route, req);
 
   // DNS rebinding: a page on another origin must not reach a loopback gateway.
-  if (loopback_only &&
+  // The ACME challenge answer is public by design and the CA names the
+  // domain in Host (a loopback listener behind a port forward or a proxy).
+  const bool any_host = route != nullptr && route->spec.name == "acme_challenge";
+  if (loopback_only && !any_host &&
       !auth::is_allowed_loopback_host(std::string_view(req[bhttp::field::host]), config.server.allowed_hosts)) {
     out.refusal = make_error(ErrorKind::forbidden, "Host header does not name a loopback address", "invalid_host");
     return out;

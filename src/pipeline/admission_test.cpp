@@ -46,6 +46,20 @@ TEST(Admission, HostCheckOnALoopbackListener) {
   }
 }
 
+// The ACME challenge answer: the CA names the domain in Host, and the route
+// is public whether auth is on or off.
+TEST(Admission, AcmeChallengeAnswersAnyHostWithoutCredentials) {
+  for (bool auth : {false, true}) {
+    const auto config = config_with_auth(auth);
+    auto req = head(bhttp::verb::get, "/.well-known/acme-challenge/abc_DEF-1", {{"host", "gw.example.com"}});
+    EXPECT_EQ(code_of(admit(req, config, true)), "admitted") << auth;
+    EXPECT_EQ(code_of(admit(req, config, false)), "admitted") << auth;
+  }
+  // Only that route: its neighbours keep the Host check.
+  auto other = head(bhttp::verb::get, "/.well-known/other", {{"host", "gw.example.com"}});
+  EXPECT_EQ(code_of(admit(other, config_with_auth(false), true)), "invalid_host");
+}
+
 // MCP's routes: absent while mcp.enabled is off, a foreign Origin refused
 // before anything else, aisbf.json's mcp tokens admitted there (and only
 // there), gateway callers as on any gateway route.

@@ -14,6 +14,7 @@
 #include "config/prompt_files.hpp"
 #include "dashboard/assets.hpp"
 #include "pipeline/accounts.hpp"
+#include "pipeline/acme_runner.hpp"
 #include "pipeline/admission.hpp"
 #include "pipeline/cors_gate.hpp"
 #include "pipeline/mcp_routes.hpp"
@@ -179,6 +180,11 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
                             if (e) spdlog::error("quota reconciliation stopped by an exception");
                           });
   }
+  acme_runner_ = std::make_unique<AcmeRunner>(acme_challenges_);
+  auto live_config = [this] { return config(); };
+  boost::asio::co_spawn(io, acme_runner_->run(io, live_config, options_.config_dir), [](std::exception_ptr e) {
+    if (e) spdlog::error("acme: the certificate upkeep stopped by an exception");
+  });
 }
 
 void App::stop_background() {
@@ -186,6 +192,7 @@ void App::stop_background() {
   mcp_sessions_.close_all();  // their server-to-client streams end, their calls stop
   if (accounts_) accounts_->stop();  // and the last-used stamps go to the store
   quota_reconciler_.stop();
+  if (acme_runner_) acme_runner_->stop();
 }
 
 std::string App::next_request_id() {

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "http/exchange.hpp"
 #include "mcp/sessions.hpp"
+#include "ops/acme_challenges.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/quota_reconcile.hpp"
@@ -30,6 +31,7 @@ namespace store {
 class Store;
 }
 class Accounts;
+class AcmeRunner;
 
 struct AppOptions {
   std::filesystem::path config_dir;  // where reloads read the four files
@@ -86,7 +88,8 @@ class App {
   http::HeaderVerdict check_head(const http::Request& request);
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
-  // Background refresh of the providers' own model lists (on one worker).
+  // Background work on one worker: the providers' own model lists, the
+  // accounts' upkeep and, with server.domain set, the ACME certificate.
   void start_background(boost::asio::io_context& io, http::UpstreamPool& pool);
   void stop_background();
 
@@ -95,6 +98,9 @@ class App {
   GatewayState& state() { return *state_; }
   // MCP's sessions (Streamable HTTP), bounded by the snapshot's mcp section.
   mcp::Sessions& mcp_sessions() { return mcp_sessions_; }
+  // The ACME http-01 challenges in flight (the runner puts, the public
+  // /.well-known/acme-challenge/{token} route reads).
+  acme::ChallengeStore& acme_challenges() { return acme_challenges_; }
   // The store, its DB threads, the account index and the login throttle;
   // nullptr without a store.
   Accounts* accounts() { return accounts_.get(); }
@@ -118,6 +124,8 @@ class App {
   mcp::Sessions mcp_sessions_{1'000, std::chrono::hours(1)};
   std::unique_ptr<Accounts> accounts_;
   QuotaReconciler quota_reconciler_;
+  acme::ChallengeStore acme_challenges_;
+  std::unique_ptr<AcmeRunner> acme_runner_;
   std::atomic<std::uint64_t> next_request_{1};
   std::mutex reload_mutex_;  // one reload at a time, swapped in the order read
   boost::asio::thread_pool reload_thread_{1};

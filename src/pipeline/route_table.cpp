@@ -55,6 +55,17 @@ awaitable<void> health(App&, http::Exchange& ex, RequestContext& ctx, const Rout
   return send_json(ex, 200, R"({"status":"ok"})", ctx.request_id);
 }
 
+// RFC 8555 §8.3: the key authorization of a challenge in flight, as plain
+// text; any other token is 404 (the CA asks over plain HTTP, unauthenticated).
+awaitable<void> acme_challenge(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  HeaderList extra{{"x-request-id", ctx.request_id}};
+  if (auto answer = app.acme_challenges().find(m.param("token"))) {
+    co_await ex.send(200, "text/plain", *answer, extra);
+  } else {
+    co_await ex.send(404, "text/plain", "no such challenge\n", extra);
+  }
+}
+
 awaitable<void> status(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
   co_await send_json(ex, 200, api::status_json(*ctx.config), ctx.request_id);
 }
@@ -210,6 +221,7 @@ constexpr auto kOptions = api::kMethodOptions;
 // the model ids, whose last parameter takes '/', come before /api/{scope}/….
 const Route kRoutes[] = {
     {{"health", kGet, "/health", AuthPolicy::public_route}, &health},
+    {{"acme_challenge", kGet, "/.well-known/acme-challenge/{token}", AuthPolicy::public_route}, &acme_challenge},
     {{"status", kGet, "/", kToken}, &status},
     {{"models_list", kGet, "/api/models", kToken, kEitherFormat}, &models_list},
     {{"models_list", kGet, "/api/v1/models", kToken, kEitherFormat}, &models_list},

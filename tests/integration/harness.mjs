@@ -1,7 +1,7 @@
 // Test harness: starts aisbf-mock and aisbf on loopback (port 0), writes a
 // temporary config directory, and gives small HTTP/SSE helpers. Every wait is
 // bounded; every child process is killed at the end (and on exit/crash).
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -224,6 +224,21 @@ export async function startGateway(configDir, extraArgs = [], { env, timeoutMs }
   return spawnListening('aisbf', AISBF_BIN,
     ['--config-dir', configDir, '--host', '127.0.0.1', '--port', '0', '--workers', '2', ...extraArgs],
     { env: gatewayEnv(env), timeoutMs });
+}
+
+// A test CA and a server certificate it signs (EC P-256, valid 2 days) in
+// `dir`: ca.pem, ca.key, server.pem, server.key. `san`: the server
+// certificate's subjectAltName.
+export function makeTestCertificates(dir, { san = 'DNS:localhost', caName = 'aisbf test CA' } = {}) {
+  const file = (name) => path.join(dir, name);
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2',
+    '-subj', `/CN=${caName}`);
+  openssl('req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(file('ext.cnf'), `subjectAltName=${san}\n`);
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
+    '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf'));
 }
 
 // A port nothing listens on (bound then closed).

@@ -4,12 +4,11 @@
 // cannot verify.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import {
-  tmpDir, writeConfigDir, startGateway, get, post, delay, chatBody, assertError, MOCK_KEY,
+  tmpDir, writeConfigDir, startGateway, get, post, delay, chatBody, assertError, MOCK_KEY, makeTestCertificates,
 } from './harness.mjs';
 
 const dir = tmpDir('aisbf-tls-');
@@ -18,18 +17,8 @@ let server;
 let port;
 const seen = { requests: [], tlsConnections: 0, servernames: [], modelLists: 0, chatSockets: new Set() };
 
-function openssl(...args) {
-  execFileSync('openssl', args, { stdio: 'pipe' });
-}
-
 before(async () => {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2',
-    '-subj', '/CN=aisbf test CA');
-  openssl('req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost');
-  fs.writeFileSync(file('ext.cnf'), 'subjectAltName=DNS:localhost\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
-    '-CAcreateserial', '-out', file('server.pem'), '-days', '2', '-extfile', file('ext.cnf'));
+  makeTestCertificates(dir);
 
   server = https.createServer({ key: fs.readFileSync(file('server.key')), cert: fs.readFileSync(file('server.pem')) },
     (req, res) => {

@@ -219,7 +219,20 @@ struct RequestSplittingConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 17765;
-  std::string protocol = "http";
+  std::string protocol = "http";  // "http" or "https" (TLS on `port`)
+  // TLS (issue 16; docs/config.md "TLS"). AISBF's ssl_certfile/ssl_keyfile:
+  // empty (null or absent) = managed: the ACME certificate when `domain` is
+  // set and one was obtained, else a self-signed one in the config dir.
+  std::string ssl_certfile;
+  std::string ssl_keyfile;
+  // Ours: a second, plain-HTTP port beside the HTTPS one (0 picks a free
+  // one): 301 to https, except /.well-known/acme-challenge/ which it serves.
+  std::optional<int> http_port;
+  std::chrono::milliseconds ssl_reload_interval{10'000};  // how often the files are checked for a change
+  std::string domain;                                     // public name: ACME certificate, SAN of the self-signed one
+  std::string acme_email;
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_ca_file;  // PEM bundle trusted for the ACME server (tests: pebble's)
   // Our additions to AISBF's `server` section (documented in docs/config.md).
   std::uint64_t max_body_bytes = 32ull * 1024 * 1024;
   std::uint64_t max_sse_event_bytes = 8ull * 1024 * 1024;

@@ -71,6 +71,48 @@ void read_trusted_proxies(const json::object& server, DiagSink& sink, std::vecto
   }
 }
 
+namespace {
+
+// A DNS name as a certificate names it: letters, digits, '-' and dots.
+bool is_dns_name(std::string_view name) {
+  if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.'; });
+}
+
+// The TLS fields (docs/config.md "TLS"): the certificate files go in pairs.
+void read_tls(const json::object& server, DiagSink& sink, ServerConfig& out) {
+  out.ssl_certfile = get_string(server, "ssl_certfile").value_or("");
+  out.ssl_keyfile = get_string(server, "ssl_keyfile").value_or("");
+  if (out.ssl_certfile.empty() != out.ssl_keyfile.empty()) {
+    sink.error(out.ssl_certfile.empty() ? "server.ssl_certfile" : "server.ssl_keyfile",
+               "ssl_certfile and ssl_keyfile go together: set both, or neither for a managed certificate");
+  }
+  if (check_range(server, "http_port", "server", Range{0, false, 65535.0}, sink)) {
+    if (auto port = get_int(server, "http_port")) out.http_port = static_cast<int>(*port);
+  }
+  read_seconds(server, "ssl_reload_interval", Range{0, true, std::nullopt}, sink, out.ssl_reload_interval);
+  out.domain = get_string(server, "domain").value_or("");
+  for (auto& ch : out.domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!out.domain.empty() && !is_dns_name(out.domain)) {
+    sink.error("server.domain", "expected a DNS name (letters, digits, '-' and dots), e.g. \"gw.example.com\"");
+  }
+  out.acme_email = get_string(server, "acme_email").value_or("");
+  if (!out.acme_email.empty() && out.acme_email.find('@') == std::string::npos) {
+    sink.error("server.acme_email", "expected an e-mail address");
+  }
+  if (auto directory = get_string(server, "acme_directory")) {
+    if (directory->rfind("https://", 0) != 0) {
+      sink.error("server.acme_directory", "expected an https:// URL of an ACME directory");
+    } else {
+      out.acme_directory = *directory;
+    }
+  }
+  out.acme_ca_file = get_string(server, "acme_ca_file").value_or("");
+}
+
+}  // namespace
+
 void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) {
   const std::string path = "server";
   check_fields(server, path, server_schema(), sink);
@@ -85,18 +127,13 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
     if (auto port = get_int(server, "port")) out.port = static_cast<int>(*port);
   }
   if (auto protocol = get_string(server, "protocol")) {
-    if (*protocol == "http") {
+    if (*protocol == "http" || *protocol == "https") {
       out.protocol = *protocol;
-    } else if (*protocol == "https") {
-      // Accepting it and serving plain HTTP would let a user believe traffic
-      // is encrypted. TLS serving comes with the operations work.
-      sink.error(key_path(path, "protocol"),
-                 "\"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put a TLS-terminating "
-                 "proxy in front, or keep the gateway on loopback");
     } else {
-      sink.error(key_path(path, "protocol"), "expected \"http\"");
+      sink.error(key_path(path, "protocol"), "expected \"http\" or \"https\"");
     }
   }
+  read_tls(server, sink, out);
   read_byte_limit(server, "max_body_bytes", sink, out.max_body_bytes);
   read_byte_limit(server, "max_sse_event_bytes", sink, out.max_sse_event_bytes);
   const Range positive{0, true, std::nullopt};

@@ -113,10 +113,13 @@ const BadCase kServerCases[] = {
     {"TlsFilesGoTogether", "aisbf.json", R"({"server": {"ssl_certfile": "c.pem"}})",
      {kA + "server.ssl_keyfile: ssl_certfile and ssl_keyfile go together: set both, or neither for a managed "
            "certificate"}},
+    {"HttpPortWithoutHttps", "aisbf.json", R"({"server": {"http_port": 8080}})",
+     {"warning: aisbf.json: server.http_port: used only with \"protocol\": \"https\" (the plain port beside the TLS "
+      "one)"}},
     {"TlsBadValues", "aisbf.json",
      R"({"server": {"http_port": 70000, "ssl_reload_interval": 0, "domain": "*.example.com",
          "acme_email": "nobody", "acme_directory": "http://acme.example/dir"}})",
-     {kA + "server.http_port: must be <= 65535", kA + "server.ssl_reload_interval: must be > 0",
+     {kA + "server.http_port: must be between 0 and 65535", kA + "server.ssl_reload_interval: must be > 0",
       kA + "server.domain: expected a DNS name (letters, digits, '-' and dots), e.g. \"gw.example.com\"",
       kA + "server.acme_email: expected an e-mail address",
       kA + "server.acme_directory: expected an https:// URL of an ACME directory"}},

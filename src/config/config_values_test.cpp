@@ -150,7 +150,7 @@ TEST(ConfigFromValues, SamplesAndPresetsGiveTheSameSnapshotAndWarnings) {
 TEST(ConfigFromValues, ErrorsAreTheSame) {
   TempDir dir;
   write_base_files(dir);
-  dir.write("aisbf.json", R"({"server": {"port": "x", "protocol": "https"}, "auth": {"tokens": ["a\n"]}})");
+  dir.write("aisbf.json", R"({"server": {"port": "x", "protocol": "ftp"}, "auth": {"tokens": ["a\n"]}})");
   dir.write("providers.json", R"({"providers": {"openai": {"type": "openai", "endpoint": "http://gpu.example/v1",
       "api_key": "sk-secret-1", "models": [{"name": "gpt-4", "context_size": -1}]}, "v1": {"type": "openai"}}})");
   dir.write("rotations.json", R"({"rotations": {"general": {"providers": [{"provider_id": "nope"}]}}})");

@@ -91,6 +91,9 @@ void read_tls(const json::object& server, DiagSink& sink, ServerConfig& out) {
   if (check_range(server, "http_port", "server", Range{0, false, 65535.0}, sink)) {
     if (auto port = get_int(server, "http_port")) out.http_port = static_cast<int>(*port);
   }
+  if (out.http_port && out.protocol != "https") {
+    sink.warning("server.http_port", "used only with \"protocol\": \"https\" (the plain port beside the TLS one)");
+  }
   read_seconds(server, "ssl_reload_interval", Range{0, true, std::nullopt}, sink, out.ssl_reload_interval);
   out.domain = get_string(server, "domain").value_or("");
   for (auto& ch : out.domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

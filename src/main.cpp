@@ -22,6 +22,7 @@
 #include "config/temp_files.hpp"
 #include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
+#include "ops/https_redirect.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/ollama_probe.hpp"
@@ -68,6 +69,36 @@ class SafeLineFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> inner_ = std::make_unique<spdlog::pattern_formatter>();
   std::string safe_;  // a sink formats under its own lock: one buffer per formatter is enough
 };
+
+// "host" for a URL: an IPv6 literal in brackets.
+std::string url_host(const std::string& host) { return host.find(':') != std::string::npos ? "[" + host + "]" : host; }
+
+// server.protocol "https": the TLS listener and, with server.http_port, the
+// plain port beside it (ACME challenges served, the rest sent to https).
+// False when there is no certificate to serve.
+bool set_up_tls(aisbf::http::ServerOptions& so, const aisbf::Config& config, const std::filesystem::path& config_dir,
+                aisbf::App& app, const std::uint16_t& https_port) {
+  std::string error;
+  so.tls = aisbf::http::start_tls(
+      config_dir, [&app] { return app.config(); }, config.server.ssl_reload_interval, error);
+  if (!so.tls) {
+    spdlog::error("refusing to start: {}", error);
+    return false;
+  }
+  if (!config.server.http_port) return true;
+  so.plain_port = static_cast<std::uint16_t>(*config.server.http_port);
+  const bool wildcard = so.host == "0.0.0.0" || so.host == "::";
+  std::string fallback = !config.server.domain.empty() ? config.server.domain : wildcard ? "localhost" : so.host;
+  so.plain_header_check = [&app, &https_port, fallback](const aisbf::http::Request& request) {
+    if (aisbf::ops::served_over_plain_http(request.target())) return app.check_head(request);
+    aisbf::http::HeaderVerdict verdict;
+    auto location =
+        aisbf::ops::https_location(request[boost::beast::http::field::host], request.target(), https_port, fallback);
+    verdict.refuse = aisbf::http::EarlyAnswer{301, "", "", {{"Location", std::move(location)}}};
+    return verdict;
+  };
+  return true;
+}
 
 std::filesystem::path default_config_dir() {
   if (const char* env = std::getenv("AISBF_CONFIG_DIR"); env && *env) return env;
@@ -169,17 +200,27 @@ int serve(const Options& opt) {
     app.reload();
   };
   so.header_check = [&app](const aisbf::http::Request& request) { return app.check_head(request); };
+  std::uint16_t https_port = 0;  // set once bound, before any request is served
+  const bool https = config->server.protocol == "https";
+  if (https && !set_up_tls(so, *config, opt.config_dir, app, https_port)) return 2;
   aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
   if (auto err = server.bind()) {
     spdlog::error("{}", *err);
     return 1;
   }
-  const std::string url = fmt::format(
-      "http://{}:{}", so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host, server.bound_port());
-  std::printf("LISTENING %s\n", url.c_str());  // the first stdout line: tests and scripts read it
+  https_port = server.bound_port();
+  const std::string url =
+      fmt::format("{}://{}:{}", https ? "https" : "http", url_host(so.host), server.bound_port());
+  // Tests and scripts read the first line; the plain port, when any, follows.
+  std::printf("LISTENING %s\n", url.c_str());
+  if (so.plain_port) std::printf("PLAIN http://%s:%u\n", url_host(so.host).c_str(), server.bound_plain_port());
   std::fflush(stdout);
-  spdlog::info("aisbf {} serving {} providers with {} workers, config from {}", AISBF_VERSION,
-               config->providers.size(), so.workers, opt.config_dir.string());
+  spdlog::info("aisbf {} serving {} providers with {} workers on {}, config from {}", AISBF_VERSION,
+               config->providers.size(), so.workers, url, opt.config_dir.string());
+  if (so.plain_port) {
+    spdlog::info("plain HTTP on port {}: ACME challenges, and a redirect to https for the rest",
+                 server.bound_plain_port());
+  }
   std::error_code ec;
   log_banner({.config = config.get(),
               .url = url,

@@ -222,7 +222,20 @@ struct RequestSplittingConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 17765;
-  std::string protocol = "http";
+  std::string protocol = "http";  // "http" or "https" (TLS on `port`)
+  // TLS (issue 16; docs/config.md "TLS"). AISBF's ssl_certfile/ssl_keyfile:
+  // empty (null or absent) = managed: the ACME certificate when `domain` is
+  // set and one was obtained, else a self-signed one in the config dir.
+  std::string ssl_certfile;
+  std::string ssl_keyfile;
+  // Ours: a second, plain-HTTP port beside the HTTPS one (0 picks a free
+  // one): 301 to https, except /.well-known/acme-challenge/ which it serves.
+  std::optional<int> http_port;
+  std::chrono::milliseconds ssl_reload_interval{10'000};  // how often the files are checked for a change
+  std::string domain;                                     // public name: ACME certificate, SAN of the self-signed one
+  std::string acme_email;
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_ca_file;  // PEM bundle trusted for the ACME server (tests: pebble's)
   // Our additions to AISBF's `server` section (documented in docs/config.md).
   std::uint64_t max_body_bytes = 32ull * 1024 * 1024;
   std::uint64_t max_sse_event_bytes = 8ull * 1024 * 1024;
@@ -248,16 +261,6 @@ struct ServerConfig {
   std::uint64_t max_sse_preamble_bytes = 1024 * 1024;  // comment-only events before the first data event
   std::uint64_t max_unauthenticated_body_bytes = 64 * 1024;  // a body read before the caller is known
   std::chrono::milliseconds request_timeout{600'000};  // one client request, across every attempt and wait
-  // Let's Encrypt (ACME HTTP-01, ops/acme.hpp): the public name to obtain a
-  // certificate for (empty: no ACME), the account's contact, the CA's
-  // directory URL, a PEM file of CAs to trust for the ACME server's own TLS
-  // (ours; empty: the system store) and an optional plain-HTTP port (ours:
-  // redirects and ACME challenges beside an HTTPS port; 0: none).
-  std::string domain;
-  std::string acme_email;
-  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
-  std::string acme_ca_file;
-  int http_port = 0;
 };
 
 // aisbf.json `adaptive_rate_limiting`, AISBF's fields. Intervals in seconds

@@ -24,7 +24,7 @@ const BadCase kAisbfCases[] = {
     {"PortZeroAllowed", "aisbf.json", R"({"server": {"port": 0}})", {}},
     {"HostEmpty", "aisbf.json", R"({"server": {"host": ""}})", {kA + "server.host: must not be empty"}},
     {"ProtocolUnknown", "aisbf.json", R"({"server": {"protocol": "ftp"}})",
-     {kA + "server.protocol: expected \"http\""}},
+     {kA + "server.protocol: expected \"http\" or \"https\""}},
     {"ServerNotObject", "aisbf.json", R"({"server": "127.0.0.1"})",
      {kA + "server: expected an object or null, got string"}},
     {"ServerLimitsBad", "aisbf.json",

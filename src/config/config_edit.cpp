@@ -163,6 +163,9 @@ constexpr std::string_view kStartOnly[] = {
     "server.shutdown_grace",
     "server.max_connections",
     "server.max_inflight_requests",
+    "server.protocol",
+    "server.http_port",
+    "server.ssl_reload_interval",
     // store/ opens it, the usage recorder and the accounts' upkeep read it, at start.
     "database",
     // App makes the response cache once: its backend and that backend's settings.
@@ -193,8 +196,6 @@ constexpr std::string_view kStartOnly[] = {
 };
 
 constexpr std::string_view kUnused[] = {
-    "server.ssl_certfile",
-    "server.ssl_keyfile",
     "tor",
     "cache",
     "batching",

@@ -78,7 +78,7 @@ TEST(ConfigValues, ServerAdditionsAndAuth) {
   const ServerConfig& s = result.config->server;
   EXPECT_EQ(s.host, "::1");
   EXPECT_EQ(s.port, 0);
-  EXPECT_EQ(s.protocol, "http");  // "https" is refused (config_server_test.cpp)
+  EXPECT_EQ(s.protocol, "http");
   EXPECT_EQ(s.max_body_bytes, 1048576u);
   EXPECT_EQ(s.max_sse_event_bytes, 65536u);
   EXPECT_EQ(s.header_timeout, milliseconds(2'500));

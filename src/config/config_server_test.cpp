@@ -1,5 +1,5 @@
 // aisbf.json `server`: the limits issue 8 added (request_timeout,
-// allowed_hosts, connection and body caps) and the refusal of "https".
+// allowed_hosts, connection and body caps) and the TLS fields issue 16 added.
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
@@ -57,32 +57,32 @@ TEST(ConfigServer, RequestTimeoutIsClampedNotOverflowed) {
   EXPECT_GT(result.config->server.request_timeout, milliseconds(0));
 }
 
-TEST(ConfigServer, AcmeFields) {
-  LoadResult defaults = load_server("{}");
-  ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults.config->server.domain, "");
-  EXPECT_EQ(defaults.config->server.acme_directory, "https://acme-v02.api.letsencrypt.org/directory");
-  EXPECT_EQ(defaults.config->server.http_port, 0);
-
-  LoadResult result = load_server(R"({"domain": "GW.Example.com", "acme_email": "ops@example.com",
-      "acme_directory": "https://127.0.0.1:14000/dir", "acme_ca_file": "/tmp/ca.pem", "http_port": 8080})");
+TEST(ConfigServer, ReadsTheTlsFields) {
+  LoadResult result = load_server(R"({"protocol": "https", "ssl_certfile": "c.pem", "ssl_keyfile": "k.pem",
+      "http_port": 0, "ssl_reload_interval": 0.5, "domain": "GW.Example.com", "acme_email": "ops@example.com",
+      "acme_directory": "https://127.0.0.1:14000/dir", "acme_ca_file": "/tmp/pebble.pem"})");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
   EXPECT_TRUE(result.diagnostics.empty()) << testing::PrintToString(formatted(result.diagnostics));
   const ServerConfig& s = result.config->server;
-  EXPECT_EQ(s.domain, "gw.example.com");  // lower-cased
+  EXPECT_EQ(s.protocol, "https");
+  EXPECT_EQ(s.ssl_certfile, "c.pem");
+  EXPECT_EQ(s.ssl_keyfile, "k.pem");
+  EXPECT_EQ(s.http_port, 0);
+  EXPECT_EQ(s.ssl_reload_interval, milliseconds(500));
+  EXPECT_EQ(s.domain, "gw.example.com");
   EXPECT_EQ(s.acme_email, "ops@example.com");
   EXPECT_EQ(s.acme_directory, "https://127.0.0.1:14000/dir");
-  EXPECT_EQ(s.acme_ca_file, "/tmp/ca.pem");
-  EXPECT_EQ(s.http_port, 8080);
+  EXPECT_EQ(s.acme_ca_file, "/tmp/pebble.pem");
 }
 
-TEST(ConfigServer, HttpsIsRefusedWithTheReason) {
-  LoadResult result = load_server(R"({"protocol": "https", "ssl_certfile": "c.pem", "ssl_keyfile": "k.pem"})");
-  EXPECT_FALSE(result.ok());
-  EXPECT_EQ(formatted(result.diagnostics),
-            (std::vector<std::string>{
-                kA + "server.protocol: \"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put "
-                     "a TLS-terminating proxy in front, or keep the gateway on loopback"}));
+TEST(ConfigServer, TlsDefaultsAreManaged) {
+  LoadResult result = load_server(R"({"protocol": "https", "ssl_certfile": null, "ssl_keyfile": null})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  const ServerConfig& s = result.config->server;
+  EXPECT_TRUE(s.ssl_certfile.empty());
+  EXPECT_FALSE(s.http_port.has_value());
+  EXPECT_EQ(s.ssl_reload_interval, milliseconds(10'000));
+  EXPECT_EQ(s.acme_directory, "https://acme-v02.api.letsencrypt.org/directory");
 }
 
 const BadCase kServerCases[] = {
@@ -110,25 +110,36 @@ const BadCase kServerCases[] = {
      {kA + "server.allowed_hosts: expected an array of strings, got string"}},
     {"AllowedHostsBadEntries", "aisbf.json", R"({"server": {"allowed_hosts": ["ok.lan", 7, ""]}})",
      {kA + "server.allowed_hosts[1]: expected a string, got number", kA + "server.allowed_hosts[2]: must not be empty"}},
-    {"ProtocolHttpsNamesTheFix", "aisbf.json", R"({"server": {"protocol": "https"}})",
-     {kA + "server.protocol: \"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put a "
-           "TLS-terminating proxy in front, or keep the gateway on loopback"}},
+    {"TlsFilesGoTogether", "aisbf.json", R"({"server": {"ssl_certfile": "c.pem"}})",
+     {kA + "server.ssl_keyfile: ssl_certfile and ssl_keyfile go together: set both, or neither for a managed "
+           "certificate"}},
+    {"HttpPortWithoutHttps", "aisbf.json", R"({"server": {"http_port": 8080}})",
+     {"warning: aisbf.json: server.http_port: used only with \"protocol\": \"https\" (the plain port beside the TLS "
+      "one)"}},
+    {"TlsBadValues", "aisbf.json",
+     R"({"server": {"http_port": 70000, "ssl_reload_interval": 0, "domain": "*.example.com",
+         "acme_email": "nobody", "acme_directory": "http://acme.example/dir"}})",
+     {kA + "server.http_port: must be between 0 and 65535", kA + "server.ssl_reload_interval: must be > 0",
+      kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port, wildcard or IP "
+             "address): the certificate is ordered for it",
+      kA + "server.acme_email: expected an e-mail address (the ACME account's contact)",
+      kA + "server.acme_directory: expected an https:// URL of an ACME directory"}},
     {"ProtocolWrongType", "aisbf.json", R"({"server": {"protocol": 443}})",
      {kA + "server.protocol: expected a string, got number"}},
     {"AcmeBadValues", "aisbf.json",
      R"({"server": {"domain": "https://gw.example.com", "acme_email": "nobody", "acme_directory": "letsencrypt",
          "http_port": 70000}})",
-     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
-           "wildcard): the certificate is ordered for it",
+     {kA + "server.http_port: must be between 0 and 65535",
+      kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port, wildcard or IP "
+           "address): the certificate is ordered for it",
       kA + "server.acme_email: expected an e-mail address (the ACME account's contact)",
-      kA + "server.acme_directory: expected the ACME directory's URL (https://…/directory)",
-      kA + "server.http_port: must be between 0 and 65535"}},
+      kA + "server.acme_directory: expected an https:// URL of an ACME directory"}},
     {"AcmeIpDomain", "aisbf.json", R"({"server": {"domain": "203.0.113.7"}})",
-     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
-           "wildcard): the certificate is ordered for it"}},
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port, wildcard or IP "
+           "address): the certificate is ordered for it"}},
     {"AcmeWildcardDomain", "aisbf.json", R"({"server": {"domain": "*.example.com"}})",
-     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
-           "wildcard): the certificate is ordered for it"}},
+     {kA + "server.domain: expected a public DNS name such as \"gateway.example.com\" (no scheme, port, wildcard or IP "
+           "address): the certificate is ordered for it"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Server, ConfigBadInput, testing::ValuesIn(kServerCases), case_name);

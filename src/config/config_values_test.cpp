@@ -56,7 +56,11 @@ std::string describe(const Config& c) {
                       {"idle", ms(s.idle_timeout)}, {"grace", ms(s.shutdown_grace)}, {"hosts", hosts},
                       {"conns", s.max_connections}, {"inflight", s.max_inflight_requests},
                       {"upstream", s.max_upstream_body_bytes}, {"preamble", s.max_sse_preamble_bytes},
-                      {"unauth", s.max_unauthenticated_body_bytes}, {"request", ms(s.request_timeout)}};
+                      {"unauth", s.max_unauthenticated_body_bytes}, {"request", ms(s.request_timeout)},
+                      {"certfile", s.ssl_certfile}, {"keyfile", s.ssl_keyfile},
+                      {"http_port", s.http_port ? json::value(*s.http_port) : nullptr},
+                      {"ssl_reload", ms(s.ssl_reload_interval)}, {"domain", s.domain}, {"acme_email", s.acme_email},
+                      {"acme_directory", s.acme_directory}, {"acme_ca", s.acme_ca_file}};
   json::array providers, rotations, autoselects;
   for (const auto& p : c.providers) providers.push_back(describe_provider(p));
   for (const auto& r : c.rotations) {
@@ -146,7 +150,7 @@ TEST(ConfigFromValues, SamplesAndPresetsGiveTheSameSnapshotAndWarnings) {
 TEST(ConfigFromValues, ErrorsAreTheSame) {
   TempDir dir;
   write_base_files(dir);
-  dir.write("aisbf.json", R"({"server": {"port": "x", "protocol": "https"}, "auth": {"tokens": ["a\n"]}})");
+  dir.write("aisbf.json", R"({"server": {"port": "x", "protocol": "ftp"}, "auth": {"tokens": ["a\n"]}})");
   dir.write("providers.json", R"({"providers": {"openai": {"type": "openai", "endpoint": "http://gpu.example/v1",
       "api_key": "sk-secret-1", "models": [{"name": "gpt-4", "context_size": -1}]}, "v1": {"type": "openai"}}})");
   dir.write("rotations.json", R"({"rotations": {"general": {"providers": [{"provider_id": "nope"}]}}})");

@@ -71,50 +71,57 @@ void read_trusted_proxies(const json::object& server, DiagSink& sink, std::vecto
   }
 }
 
-// Let's Encrypt: the domain a certificate is ordered for (a DNS name: the
-// CA validates it over HTTP-01), the contact, the directory and our plain port.
-void read_acme(const json::object& server, DiagSink& sink, ServerConfig& out) {
-  if (auto domain = get_string(server, "domain")) {
-    std::string lower = *domain;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    // An IP address is not a DNS identifier (its last label would be digits).
-    const std::string_view last_label = std::string_view(lower).substr(lower.rfind('.') + 1);
-    const bool numeric = std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const bool valid = !numeric && lower.size() <= 253 && lower.find('.') != std::string::npos &&
-                       lower.front() != '.' && lower.back() != '.' &&
-                       std::all_of(lower.begin(), lower.end(), [](char c) {
-                         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-                       });
-    if (lower.empty()) {
-      // empty: no ACME
-    } else if (!valid) {
-      sink.error("server.domain",
-                 "expected a public DNS name such as \"gateway.example.com\" (no scheme, port or "
-                 "wildcard): the certificate is ordered for it");
-    } else {
-      out.domain = std::move(lower);
-    }
+namespace {
+
+// A public DNS name, as the CA validates it over HTTP-01: letters, digits,
+// '-' and dots, at least two labels, and not an IP address (whose last
+// label would be digits).
+bool is_dns_name(std::string_view name) {
+  if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') return false;
+  if (name.find('.') == std::string_view::npos) return false;
+  const std::string_view last_label = name.substr(name.rfind('.') + 1);
+  if (std::all_of(last_label.begin(), last_label.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.'; });
+}
+
+// The TLS fields (docs/config.md "TLS"): the certificate files go in pairs.
+void read_tls(const json::object& server, DiagSink& sink, ServerConfig& out) {
+  out.ssl_certfile = get_string(server, "ssl_certfile").value_or("");
+  out.ssl_keyfile = get_string(server, "ssl_keyfile").value_or("");
+  if (out.ssl_certfile.empty() != out.ssl_keyfile.empty()) {
+    sink.error(out.ssl_certfile.empty() ? "server.ssl_certfile" : "server.ssl_keyfile",
+               "ssl_certfile and ssl_keyfile go together: set both, or neither for a managed certificate");
   }
-  if (auto email = get_string(server, "acme_email")) {
-    if (!email->empty() &&
-        (email->find('@') == std::string::npos || email->find_first_of(" \r\n,") != std::string::npos)) {
-      sink.error("server.acme_email", "expected an e-mail address (the ACME account's contact)");
-    } else {
-      out.acme_email = *email;
-    }
+  if (check_range(server, "http_port", "server", Range{0, false, 65535.0}, sink)) {
+    if (auto port = get_int(server, "http_port")) out.http_port = static_cast<int>(*port);
+  }
+  if (out.http_port && out.protocol != "https") {
+    sink.warning("server.http_port", "used only with \"protocol\": \"https\" (the plain port beside the TLS one)");
+  }
+  read_seconds(server, "ssl_reload_interval", Range{0, true, std::nullopt}, sink, out.ssl_reload_interval);
+  out.domain = get_string(server, "domain").value_or("");
+  for (auto& ch : out.domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!out.domain.empty() && !is_dns_name(out.domain)) {
+    sink.error("server.domain",
+               "expected a public DNS name such as \"gateway.example.com\" (no scheme, port, wildcard or IP "
+               "address): the certificate is ordered for it");
+  }
+  out.acme_email = get_string(server, "acme_email").value_or("");
+  if (!out.acme_email.empty() && (out.acme_email.find('@') == std::string::npos || out.acme_email.find_first_of(" \r\n,") != std::string::npos)) {
+    sink.error("server.acme_email", "expected an e-mail address (the ACME account's contact)");
   }
   if (auto directory = get_string(server, "acme_directory")) {
-    if (!directory->starts_with("https://") && !directory->starts_with("http://")) {
-      sink.error("server.acme_directory", "expected the ACME directory's URL (https://…/directory)");
+    if (directory->rfind("https://", 0) != 0) {
+      sink.error("server.acme_directory", "expected an https:// URL of an ACME directory");
     } else {
       out.acme_directory = *directory;
     }
   }
-  if (auto ca_file = get_string(server, "acme_ca_file")) out.acme_ca_file = *ca_file;
-  if (check_range(server, "http_port", "server", Range{0, false, 65535.0}, sink)) {
-    if (auto port = get_int(server, "http_port")) out.http_port = static_cast<int>(*port);
-  }
+  out.acme_ca_file = get_string(server, "acme_ca_file").value_or("");
 }
+
+}  // namespace
 
 void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) {
   const std::string path = "server";
@@ -130,18 +137,13 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
     if (auto port = get_int(server, "port")) out.port = static_cast<int>(*port);
   }
   if (auto protocol = get_string(server, "protocol")) {
-    if (*protocol == "http") {
+    if (*protocol == "http" || *protocol == "https") {
       out.protocol = *protocol;
-    } else if (*protocol == "https") {
-      // Accepting it and serving plain HTTP would let a user believe traffic
-      // is encrypted. TLS serving comes with the operations work.
-      sink.error(key_path(path, "protocol"),
-                 "\"https\" is not served yet: aisbf serves plain HTTP only; set \"http\" and put a TLS-terminating "
-                 "proxy in front, or keep the gateway on loopback");
     } else {
-      sink.error(key_path(path, "protocol"), "expected \"http\"");
+      sink.error(key_path(path, "protocol"), "expected \"http\" or \"https\"");
     }
   }
+  read_tls(server, sink, out);
   read_byte_limit(server, "max_body_bytes", sink, out.max_body_bytes);
   read_byte_limit(server, "max_sse_event_bytes", sink, out.max_sse_event_bytes);
   const Range positive{0, true, std::nullopt};
@@ -169,7 +171,6 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
   }
   read_cors_origins(server, sink, out.cors_origins);
   read_trusted_proxies(server, sink, out.trusted_proxies);
-  read_acme(server, sink, out);
 }
 
 void read_tokens(const json::object& obj, std::string_view key, const std::string& path, DiagSink& sink,

@@ -38,9 +38,10 @@ constexpr FieldSpec kServerFields[] = {
     {"max_inflight_requests", kInteger}, {"max_upstream_body_bytes", kInteger},
     {"max_sse_preamble_bytes", kInteger}, {"max_unauthenticated_body_bytes", kInteger},
     {"request_timeout", kNumber}, {"cors_origins", kStringArray},
-    {"trusted_proxies", kStringArray}, {"domain", kOptString},
-    {"acme_email", kOptString},    {"acme_directory", kOptString},
-    {"acme_ca_file", kOptString},  {"http_port", kInteger},
+    {"trusted_proxies", kStringArray}, {"http_port", kOptInt},
+    {"ssl_reload_interval", kNumber}, {"domain", kOptString},
+    {"acme_email", kOptString},  {"acme_directory", kString},
+    {"acme_ca_file", kOptString},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
 // AISBF's mcp fields plus ours (session_idle_timeout, max_sessions).

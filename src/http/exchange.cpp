@@ -13,6 +13,8 @@
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
 
+#include "http/client_stream.hpp"
+
 namespace aisbf::http {
 
 namespace asio = boost::asio;
@@ -60,7 +62,7 @@ std::string format_head(const ResponseHead& head) {
 }
 
 Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
-    : socket_(link.socket),
+    : stream_(link.stream),
       deadline_(link.deadline),
       buffer_(link.buffer),
       request_(request),
@@ -73,15 +75,17 @@ Exchange::~Exchange() { stop_watch(); }
 
 std::string Exchange::client_address() const {
   boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
+  auto endpoint = stream_.socket().remote_endpoint(ec);
   return ec ? std::string{} : endpoint.address().to_string();
 }
+
+bool Exchange::secure() const { return stream_.secure(); }
 
 // Every write to the client has the write timeout; between writes (while
 // the upstream is awaited) the client connection has no deadline.
 asio::awaitable<bool> Exchange::write(const auto& buffers) {
   deadline_.expire_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
   deadline_.disarm();
   write_failed_ = write_failed_ || static_cast<bool>(ec);
   co_return !ec;
@@ -134,6 +138,12 @@ asio::awaitable<bool> Exchange::end_stream() {
 // client seen gone stays gone.
 void Exchange::watch_disconnect(std::function<void()> on_gone) {
   if (watch_ && (watch_->gone || watch_->active)) return;
+  if (stream_.secure()) {
+    if (!watch_) watch_ = std::make_shared<Watch>();
+    watch_->active = true;
+    watch_->on_gone = std::move(on_gone);
+    return watch_tls();
+  }
   if (watch_ && watch_->armed) {
     watch_->active = true;
     watch_->on_gone = std::move(on_gone);
@@ -144,7 +154,7 @@ void Exchange::watch_disconnect(std::function<void()> on_gone) {
   watch_->on_gone = std::move(on_gone);
   watch_->armed = true;
   if (!again) return arm_watch();
-  asio::post(socket_.get_executor(), [this, w = watch_] {
+  asio::post(stream_.get_executor(), [this, w = watch_] {
     w->armed = false;
     if (w->active) on_readable(w, {});  // else the exchange may be gone: touch nothing but `w`
   });
@@ -152,7 +162,7 @@ void Exchange::watch_disconnect(std::function<void()> on_gone) {
 
 void Exchange::arm_watch() {
   watch_->armed = true;
-  socket_.async_wait(asio::socket_base::wait_read, [this, w = watch_](const beast::error_code& ec) {
+  stream_.socket().async_wait(asio::socket_base::wait_read, [this, w = watch_](const beast::error_code& ec) {
     w->armed = false;
     if (w->active) on_readable(w, ec);  // else the exchange may be gone: touch nothing but `w`
   });
@@ -162,11 +172,37 @@ void Exchange::on_readable(const std::shared_ptr<Watch>& w, const boost::system:
   auto pending = ec ? Pending::gone : read_pending();
   if (pending == Pending::present) return arm_watch();
   if (pending == Pending::unknown) return;
+  report_gone(w);
+}
+
+void Exchange::report_gone(const std::shared_ptr<Watch>& w) {
   w->gone = true;
   if (w->on_gone) {
     auto callback = std::move(w->on_gone);
     callback();
   }
+}
+
+// Under TLS the watch is a read on the stream into the session's (empty)
+// buffer; an error (end of stream, a truncated stream, a reset) means the
+// client is gone. The read is never cancelled: stopping only disarms the
+// watch, the session takes the read over as its wait for the next request,
+// and a watch armed again picks up what the read found meanwhile. Bytes in
+// the buffer (a pipelined next request) end the watch without a verdict, as
+// past kPipelinedLimit in plain HTTP: a read pending then would wait for
+// bytes the client will not send before it has its answer.
+void Exchange::watch_tls() {
+  if (stream_.read_ahead_error()) return report_gone(watch_);
+  if (!stream_.read_ahead_pending()) arm_tls_read();
+}
+
+void Exchange::arm_tls_read() {
+  if (buffer_.size() > 0) return;  // no verdict: a departure is seen at the next write
+  stream_.start_read_ahead(buffer_, 16 * 1024, [this, w = watch_](const beast::error_code& ec) {
+    if (!w->active) return;  // the exchange may be gone: touch nothing but `w`
+    if (ec) return report_gone(w);
+    arm_tls_read();
+  });
 }
 
 // Reads without blocking until the socket is drained (the wait is
@@ -175,7 +211,7 @@ Exchange::Pending Exchange::read_pending() {
   for (;;) {
     if (buffer_.size() >= kPipelinedLimit) return Pending::unknown;
     auto space = buffer_.prepare(std::min<std::size_t>(kPipelinedLimit - buffer_.size(), 16 * 1024));
-    auto n = ::recv(socket_.native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+    auto n = ::recv(stream_.socket().native_handle(), space.data(), space.size(), MSG_DONTWAIT);
     if (n > 0) {
       buffer_.commit(static_cast<std::size_t>(n));
       continue;

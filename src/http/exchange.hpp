@@ -25,6 +25,7 @@
 namespace aisbf::http {
 
 class UpstreamPool;
+class ClientStream;
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
 // A whole answer decided before the request's body was read.
@@ -63,7 +64,7 @@ std::string format_head(const ResponseHead& head);
 
 // What the session lends an exchange: its connection and limits.
 struct ClientLink {
-  boost::asio::ip::tcp::socket& socket;
+  ClientStream& stream;
   Deadline& deadline;
   // The session's read buffer: bytes the client sends past this request
   // (a pipelined next one) go there, in order, for the session to parse.
@@ -84,6 +85,9 @@ class Exchange {
   UpstreamPool& upstream_pool() { return pool_; }
   // The peer's IP address as text (login throttling); empty when unknown.
   std::string client_address() const;
+  // The connection is TLS (the gateway's own HTTPS listener; a proxy in
+  // front is another matter: X-Forwarded-Proto).
+  bool secure() const;
   // What the server's HeaderCheck found (empty without one).
   std::any& prelude() { return prelude_; }
 
@@ -122,10 +126,13 @@ class Exchange {
   void arm_watch();
   void on_readable(const std::shared_ptr<Watch>& w, const boost::system::error_code& ec);
   Pending read_pending();
+  void watch_tls();
+  void arm_tls_read();
+  static void report_gone(const std::shared_ptr<Watch>& w);
 
   boost::asio::awaitable<bool> write(const auto& buffers);
 
-  boost::asio::ip::tcp::socket& socket_;
+  ClientStream& stream_;
   Deadline& deadline_;
   boost::beast::flat_buffer& buffer_;
   Request& request_;

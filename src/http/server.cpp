@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/session.hpp"
+#include "http/tls_context.hpp"
 
 namespace aisbf::http {
 
@@ -48,6 +49,7 @@ void Worker::begin_shutdown() {
   slot_freed.cancel();
   beast::error_code ignored;
   if (acceptor) acceptor->close(ignored);
+  if (plain_acceptor) plain_acceptor->close(ignored);
   for (auto* s : sessions) {
     if (s->idle) s->socket->cancel(ignored);
   }
@@ -66,14 +68,15 @@ asio::awaitable<bool> wait_for_slot(Worker& worker) {
 // stops, and new connections wait in the listen backlog. A failed accept
 // (out of file descriptors: EMFILE, ENFILE) pauses the loop briefly; the
 // connection stays queued and is tried again.
-asio::awaitable<void> accept_loop(Worker& worker) {
+asio::awaitable<void> accept_loop(Worker& worker, Listener listener) {
   auto& gate = *worker.shared.connections;
+  auto& acceptor = listener == Listener::main ? worker.acceptor : worker.plain_acceptor;
   auto last_warning = std::chrono::steady_clock::time_point{};
-  while (worker.acceptor && worker.acceptor->is_open()) {
+  while (acceptor && acceptor->is_open()) {
     while (gate.full()) {
       if (!co_await wait_for_slot(worker)) co_return;
     }
-    auto [ec, socket] = co_await worker.acceptor->async_accept(kUseTuple);
+    auto [ec, socket] = co_await acceptor->async_accept(kUseTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || worker.shutting_down) break;
       auto now = std::chrono::steady_clock::now();
@@ -92,7 +95,7 @@ asio::awaitable<void> accept_loop(Worker& worker) {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(worker.io, serve_connection(std::move(socket), worker), asio::detached);
+    asio::co_spawn(worker.io, serve_connection(std::move(socket), worker, listener), asio::detached);
   }
 }
 
@@ -117,12 +120,37 @@ void raise_fd_limit(std::uint64_t max_connections, std::uint64_t max_inflight) {
   }
 }
 
+// Opens `acceptor` on `ep` with SO_REUSEPORT (every worker listens on the port).
+void listen_on(tcp::acceptor& acceptor, const tcp::endpoint& ep, beast::error_code& ec) {
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      ec = beast::error_code(errno, boost::system::system_category());
+  }
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+}
+
+// Looks for changed certificate files every check interval, on the signal
+// thread (file reads stay off the workers).
+void check_certificates(asio::steady_timer& timer, TlsContextSource& tls) {
+  timer.expires_after(tls.check_interval());
+  timer.async_wait([&timer, &tls](const beast::error_code& ec) {
+    if (ec) return;
+    tls.refresh(false);
+    check_certificates(timer, tls);
+  });
+}
+
 }  // namespace
 
 struct Server::Impl {
   ServerShared shared;
   std::vector<std::unique_ptr<Worker>> workers;
   std::uint16_t port = 0;
+  std::uint16_t plain_port = 0;
   asio::io_context main_io{1};  // signals; stop() ends its run
 };
 
@@ -141,29 +169,30 @@ std::optional<std::string> Server::bind() {
   if (ec) return "cannot parse listen address '" + o.host + "': " + ec.message();
   raise_fd_limit(o.max_connections, o.max_inflight_requests);
   std::uint16_t port = o.port;
+  std::uint16_t plain_port = o.plain_port.value_or(0);
   for (int i = 0; i < std::max(1, o.workers); ++i) {
     auto w = std::make_unique<Worker>(impl_->shared);
     auto& acc = w->acceptor.emplace(w->io);
-    tcp::endpoint ep(address, port);
-    acc.open(ep.protocol(), ec);
-    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) {
-      int one = 1;
-      if (::setsockopt(acc.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-        ec = beast::error_code(errno, boost::system::system_category());
-    }
-    if (!ec) acc.bind(ep, ec);
-    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    listen_on(acc, tcp::endpoint(address, port), ec);
     if (ec) return "cannot listen on " + o.host + ":" + std::to_string(port) + ": " + ec.message();
     port = acc.local_endpoint().port();  // with --port 0 the first worker picks, the rest share it
+    if (o.plain_port) {
+      auto& plain = w->plain_acceptor.emplace(w->io);
+      listen_on(plain, tcp::endpoint(address, plain_port), ec);
+      if (ec)
+        return "cannot listen on " + o.host + ":" + std::to_string(plain_port) + " (server.http_port): " + ec.message();
+      plain_port = plain.local_endpoint().port();
+    }
     impl_->shared.workers.push_back(w.get());
     impl_->workers.push_back(std::move(w));
   }
   impl_->port = port;
+  impl_->plain_port = o.plain_port ? plain_port : 0;
   return std::nullopt;
 }
 
 std::uint16_t Server::bound_port() const { return impl_->port; }
+std::uint16_t Server::bound_plain_port() const { return impl_->plain_port; }
 
 void Server::stop() { impl_->main_io.stop(); }
 
@@ -177,7 +206,8 @@ void Server::run() {
     asio::post(first.io, [&] { options.on_start(first.io, *first.pool); });
   }
   for (auto& w : impl_->workers) {
-    asio::co_spawn(w->io, accept_loop(*w), asio::detached);
+    asio::co_spawn(w->io, accept_loop(*w, Listener::main), asio::detached);
+    if (w->plain_acceptor) asio::co_spawn(w->io, accept_loop(*w, Listener::plain), asio::detached);
     w->thread = std::thread([&, worker = w.get()] {
       worker->io.run();
       std::lock_guard lock(m);
@@ -188,18 +218,22 @@ void Server::run() {
 
   auto& main_io = impl_->main_io;
   asio::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer certificates(main_io);
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const beast::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
         if (options.on_reload) options.on_reload();
+        if (options.tls) options.tls->refresh(true);
         wait_signal();
         return;
       }
       spdlog::info("signal {}: shutting down", sig);
+      certificates.cancel();  // main_io.run() returns once nothing is left
     });
   };
   wait_signal();
+  if (options.tls) check_certificates(certificates, *options.tls);
   main_io.run();
 
   impl_->shared.stopping = true;

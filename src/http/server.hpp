@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,9 +18,14 @@
 
 #include "http/exchange.hpp"
 
+namespace aisbf {
+struct Config;
+}
+
 namespace aisbf::http {
 
 class UpstreamPool;
+class TlsContextSource;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -43,9 +49,25 @@ struct ServerOptions {
   // backlog; requests past max_inflight_requests get a 503 with Retry-After.
   std::uint64_t max_connections = 10'000;
   std::uint64_t max_inflight_requests = 4'096;
+  // TLS: when set, `port` serves HTTPS, each new connection with the
+  // source's current context; the source is checked for changed files
+  // every check interval and on SIGHUP (after on_reload), off the workers.
+  std::shared_ptr<TlsContextSource> tls;
+  // A second, plain-HTTP port (0 picks a free one) served by the same
+  // handler; its requests are judged by plain_header_check (unset: by
+  // header_check), e.g. a 301 to https for all but ACME challenges.
+  std::optional<std::uint16_t> plain_port;
+  HeaderCheck plain_header_check;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Exchange&)>;
+
+// A TLS source for ServerOptions::tls (http/tls_context.hpp), its first
+// context built now from the certificate `config()->server` selects; null,
+// with `error` set, when there is nothing to serve.
+std::shared_ptr<TlsContextSource> start_tls(const std::filesystem::path& config_dir,
+                                            std::function<std::shared_ptr<const Config>()> config,
+                                            std::chrono::milliseconds check_interval, std::string& error);
 
 class Server {
  public:
@@ -55,6 +77,7 @@ class Server {
   // Binds every worker's listener; an error message when it cannot.
   std::optional<std::string> bind();
   std::uint16_t bound_port() const;
+  std::uint16_t bound_plain_port() const;  // 0 without a plain port
 
   // Serves until SIGINT/SIGTERM (or stop()), then stops accepting, lets
   // in-flight requests finish within the grace period and returns.

@@ -14,8 +14,10 @@
 #include <boost/beast/http/read.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/client_stream.hpp"
 #include "http/deadline.hpp"
 #include "http/framing.hpp"
+#include "http/tls_context.hpp"
 
 namespace aisbf::http {
 
@@ -32,6 +34,8 @@ constexpr std::chrono::seconds kEarlyWriteTime{5};
 constexpr std::chrono::seconds kLingerTime{10};
 constexpr std::chrono::seconds kLingerIdle{2};
 constexpr std::size_t kLingerBytes = 256ull * 1024 * 1024;
+// How long a TLS connection's close waits for the client's close_notify.
+constexpr std::chrono::seconds kTlsShutdownTime{1};
 
 namespace {
 
@@ -67,37 +71,82 @@ bool is_parse_error(const beast::error_code& ec) {
 
 class Session {
  public:
-  Session(tcp::socket socket, Worker& worker)
-      : socket_(std::move(socket)),
+  Session(tcp::socket socket, Worker& worker, Listener listener)
+      : stream_(std::move(socket)),
+        socket_(stream_.socket()),
         deadline_(socket_.get_executor(), [this] { on_deadline(); }),
         worker_(worker),
-        options_(worker.shared.options) {
+        options_(worker.shared.options),
+        header_check_(listener == Listener::plain && options_.plain_header_check ? options_.plain_header_check
+                                                                                 : options_.header_check) {
     slot_.socket = &socket_;
     worker_.sessions.insert(&slot_);
+    if (listener == Listener::main && options_.tls) stream_.start_tls(options_.tls->current());
   }
   ~Session() { worker_.sessions.erase(&slot_); }
 
   asio::awaitable<void> run() {
     bool first = true;
-    while (!worker_.shutting_down) {
+    bool open = co_await handshake();
+    while (open && !worker_.shutting_down) {
       if (!co_await wait_for_request(first)) break;
       first = false;
       if (!co_await serve_one()) break;
     }
     if (linger_) co_await linger();
+    co_await close(open);
+  }
+
+ private:
+  // TLS: the handshake, within the header timeout (a client that never
+  // finishes it is cut). False when the connection is over.
+  asio::awaitable<bool> handshake() {
+    if (!stream_.secure()) co_return true;
+    deadline_.expire_after(options_.header_timeout);
+    auto [ec] = co_await stream_.tls().async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    deadline_.disarm();
+    if (ec) spdlog::debug("TLS handshake failed: {}", ec.message());
+    co_return !ec && !worker_.shutting_down;
+  }
+
+  // Ends the connection: a TLS one says close_notify first (bounded), when
+  // it is still in a state to; a read the disconnect watch left pending is
+  // settled before the stream goes.
+  asio::awaitable<void> close(bool tls_open) {
     beast::error_code ignored;
+    if (stream_.read_ahead_pending()) {
+      socket_.cancel(ignored);
+      co_await stream_.finish_read_ahead();
+    }
+    if (stream_.secure() && tls_open && !stream_.read_ahead_error() && !linger_ && socket_.is_open()) {
+      deadline_.expire_after(kTlsShutdownTime);
+      co_await stream_.tls().async_shutdown(kUseTuple);
+      deadline_.disarm();
+    }
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
   }
 
- private:
+  // The disconnect watch of the last request may have left a read pending
+  // (TLS): wait for it (the deadline set bounds it). False when the client
+  // is gone.
+  asio::awaitable<bool> settle_read_ahead() {
+    if (!stream_.read_ahead_pending()) co_return !stream_.read_ahead_error();
+    auto ec = co_await stream_.finish_read_ahead();
+    co_return !ec;
+  }
+
   // Waits for the first byte of the next request: the header timeout on a
   // new connection, the idle timeout between keep-alive requests.
   asio::awaitable<bool> wait_for_request(bool first) {
-    if (buffer_.size() > 0) co_return true;
     slot_.idle = true;
     deadline_.expire_after(first ? options_.header_timeout : options_.idle_timeout);
-    auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(8192), kUseTuple);
+    if (!co_await settle_read_ahead() || worker_.shutting_down) co_return false;
+    if (buffer_.size() > 0) {
+      slot_.idle = false;
+      co_return true;
+    }
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(8192), kUseTuple);
     slot_.idle = false;
     if (ec || worker_.shutting_down) co_return false;
     buffer_.commit(n);
@@ -112,7 +161,7 @@ class Session {
     parser.header_limit(kHeaderLimit);
     parser.body_limit(boost::none);  // set once the head has been judged
     deadline_.expire_after(options_.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kUseTuple);
     if (hec) {
       co_await head_failed(hec);
       co_return false;
@@ -122,12 +171,13 @@ class Session {
     if (auto why = admit(parser, inflight, verdict); why != Admit::serve)
       co_return co_await turn_away(why, parser, verdict);
     if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-      auto [cec, cn] = co_await asio::async_write(socket_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
+      auto [cec, cn] =
+          co_await asio::async_write(stream_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
       if (cec) co_return false;
     }
     if (!parser.is_done()) {
       deadline_.expire_after(options_.idle_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(socket_, buffer_, parser, kUseTuple);
+      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kUseTuple);
       if (bec) {
         co_await body_failed(bec);
         co_return false;
@@ -164,7 +214,7 @@ class Session {
   Admit admit(Parser& parser, const InflightSlot& inflight, HeaderVerdict& verdict) {
     if (framing_problem(parser.get())) return Admit::bad_framing;
     if (!inflight.taken()) return Admit::overloaded;
-    if (options_.header_check) {
+    if (header_check_) {
       if (!check_headers(parser.get(), verdict)) return Admit::check_failed;
       if (verdict.refuse) return Admit::refused;
     }
@@ -178,7 +228,7 @@ class Session {
   // The application's check; false if it threw (no exception may leave a session).
   bool check_headers(const Request& head, HeaderVerdict& verdict) {
     try {
-      verdict = options_.header_check(head);
+      verdict = header_check_(head);
       return true;
     } catch (const std::exception& e) {
       spdlog::error("header check failed: {}", e.what());
@@ -228,7 +278,7 @@ class Session {
   }
 
   asio::awaitable<bool> run_handler(Request& request, std::any prelude) {
-    Exchange exchange(ClientLink{socket_, deadline_, buffer_, *worker_.pool, options_.idle_timeout}, request,
+    Exchange exchange(ClientLink{stream_, deadline_, buffer_, *worker_.pool, options_.idle_timeout}, request,
                       std::move(prelude));
     bool failed = false;
     try {
@@ -257,7 +307,7 @@ class Session {
     auto text = format_head(head);
     text.append(body);
     deadline_.expire_after(kEarlyWriteTime);
-    co_await asio::async_write(socket_, asio::buffer(text), kUseTuple);
+    co_await asio::async_write(stream_, asio::buffer(text), kUseTuple);
   }
 
   // Lingering close, as nginx does it: after an early answer the client may
@@ -267,6 +317,8 @@ class Session {
   // discard until the client closes or falls silent, within bounds.
   asio::awaitable<void> linger() {
     beast::error_code ignored;
+    deadline_.expire_after(kLingerIdle);
+    if (!co_await settle_read_ahead()) co_return;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     slot_.idle = true;  // a shutdown ends it at once
     const auto until = Deadline::Clock::now() + kLingerTime;
@@ -274,7 +326,7 @@ class Session {
     while (discarded < kLingerBytes && !worker_.shutting_down) {
       deadline_.expire_at(std::min(until, Deadline::Clock::now() + kLingerIdle));
       buffer_.clear();
-      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
       if (ec) break;
       discarded += n;
     }
@@ -287,11 +339,13 @@ class Session {
     socket_.cancel(ignored);
   }
 
-  tcp::socket socket_;
+  ClientStream stream_;
+  tcp::socket& socket_;  // the stream's own
   Deadline deadline_;
   beast::flat_buffer buffer_;
   Worker& worker_;
   const ServerOptions& options_;
+  const HeaderCheck& header_check_;  // the listener's
   SessionSlot slot_;
   std::uint64_t body_limit_ = 0;
   bool linger_ = false;
@@ -312,10 +366,10 @@ void ServerShared::wake_acceptors() {
   for (auto* w : workers) asio::post(w->io, [w] { w->slot_freed.cancel(); });
 }
 
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker) {
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Listener listener) {
   GateRelease release{worker};
   try {
-    Session session(std::move(socket), worker);
+    Session session(std::move(socket), worker, listener);
     co_await session.run();
   } catch (const std::exception& e) {
     spdlog::error("session ended by an exception: {}", e.what());

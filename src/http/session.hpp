@@ -57,6 +57,10 @@ struct ServerShared {
   void wake_acceptors();  // a connection slot was freed (nothing once stopping)
 };
 
+// Which listener a connection came in on: the main port (HTTPS when the
+// server has TLS), or the plain port beside it (redirects, ACME challenges).
+enum class Listener { main, plain };
+
 struct SessionSlot {
   boost::asio::ip::tcp::socket* socket = nullptr;
   bool idle = true;  // waiting for a request: may be closed at shutdown
@@ -70,6 +74,7 @@ struct Worker {
   boost::asio::ssl::context tls{boost::asio::ssl::context::tls_client};
   std::unique_ptr<UpstreamPool> pool;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
+  std::optional<boost::asio::ip::tcp::acceptor> plain_acceptor;  // ServerOptions::plain_port
   boost::asio::steady_timer slot_freed{io};  // the accept loop waits on it while the gate is full
   std::unordered_set<SessionSlot*> sessions;
   bool shutting_down = false;
@@ -80,6 +85,6 @@ struct Worker {
 };
 
 // Serves one accepted connection (whose gate slot is taken) until it ends.
-boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker);
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker, Listener listener);
 
 }  // namespace aisbf::http

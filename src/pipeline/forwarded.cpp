@@ -7,10 +7,7 @@ const ClientView& client_of(const http::Exchange& ex, RequestContext& ctx) {
     const auto& req = ex.request();
     const ForwardedHeaders headers{std::string_view(req["X-Forwarded-For"]), std::string_view(req["X-Forwarded-Proto"]),
                                    std::string_view(req["X-Forwarded-Host"])};
-    // TLS on our own listener: the TLS branch adds Exchange::secure(); the
-    // merge passes ex.secure() here instead of false.
-    constexpr bool kTls = false;
-    ctx.client = client_view(ex.client_address(), kTls, headers, ctx.config->server.trusted_proxies);
+    ctx.client = client_view(ex.client_address(), ex.secure(), headers, ctx.config->server.trusted_proxies);
   }
   return *ctx.client;
 }

@@ -144,7 +144,8 @@ export function spawnProc(name, bin, args, { env = {}, cwd, group = false } = {}
   return new Proc(name, child, { group });
 }
 
-// Spawns and waits for the first stdout line `LISTENING http://HOST:PORT`.
+// Spawns and waits for the first stdout line `LISTENING http://HOST:PORT`
+// (`https://` when the gateway serves TLS).
 export async function spawnListening(name, bin, args, opts = {}) {
   const proc = spawnProc(name, bin, args, opts);
   const firstLine = new Promise((resolve, reject) => {
@@ -167,7 +168,7 @@ export async function spawnListening(name, bin, args, opts = {}) {
     err.message += `\n${proc.output()}`;
     throw err;
   }
-  const m = /^LISTENING (http:\/\/([^/\s:]+|\[[^\]]+\]):(\d+))\s*$/.exec(line);
+  const m = /^LISTENING (https?:\/\/([^/\s:]+|\[[^\]]+\]):(\d+))\s*$/.exec(line);
   if (!m) {
     await proc.stop(1000);
     throw new Error(`${name}: first stdout line is not "LISTENING http://HOST:PORT": ${JSON.stringify(line)}\n${proc.output()}`);

@@ -52,7 +52,7 @@ TEST(ConfigTor, TheSampleSectionLoads) {
 TEST(ConfigTor, BadValuesAreErrorsNamingTheField) {
   for (const char* text : {R"({"tor": {"control_port": 0}})", R"({"tor": {"hidden_service_port": 70000}})",
                            R"({"tor": {"control_host": ""}})", R"({"tor": {"control_password": "a\nb"}})",
-                           R"({"tor": {"socks_port": "9050"}})"}) {
+                           R"({"tor": {"socks_port": "9050"}})", R"({"tor": {"socks_host": "tor.example"}})"}) {
     LoadResult result = load_with_aisbf(text);
     EXPECT_FALSE(result.ok()) << text;
     bool named = false;
@@ -74,7 +74,8 @@ TEST(ConfigTor, ProxyTorTakesTorsSocksPort) {
 
 TEST(ConfigTor, ProxySocksUrls) {
   for (auto [text, host, port] : {std::tuple{R"("socks5://127.0.0.1:1080")", "127.0.0.1", 1080},
-                                  std::tuple{R"("socks5h://[::1]:9050/")", "::1", 9050}}) {
+                                  std::tuple{R"("socks5h://[::1]:9050/")", "::1", 9050},
+                                  std::tuple{R"("socks5://localhost:9150")", "localhost", 9150}}) {
     LoadResult result = load_with("{}", provider_with_proxy(text));
     ASSERT_TRUE(result.ok()) << text << testing::PrintToString(formatted(result.diagnostics));
     const auto& proxy = result.config->providers.front().proxy;
@@ -87,8 +88,9 @@ TEST(ConfigTor, ProxySocksUrls) {
 }
 
 TEST(ConfigTor, BadProxiesAreErrors) {
-  for (const char* text : {R"("http://127.0.0.1:8080")", R"("socks5://127.0.0.1")", R"("socks5://h:0")",
-                           R"("socks5://user@h:1")", R"("TOR")", R"(12)"}) {
+  for (const char* text :
+       {R"("http://127.0.0.1:8080")", R"("socks5://127.0.0.1")", R"("socks5://h:0")", R"("socks5://user@h:1")",
+        R"("TOR")", R"(12)", R"("socks5://proxy.example:1080")", R"("socks5://10.0.0.0/8:1")"}) {
     LoadResult result = load_with("{}", provider_with_proxy(text));
     EXPECT_FALSE(result.ok()) << text;
     bool named = false;

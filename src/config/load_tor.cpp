@@ -6,10 +6,16 @@
 
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
+#include "core/ip_range.hpp"
 
 namespace aisbf::config_detail {
 
 namespace {
+
+// The gateway connects to a SOCKS proxy without DNS: an IP address or localhost.
+bool is_address(std::string_view host) {
+  return host == "localhost" || (host.find('/') == std::string_view::npos && parse_ip_range(host).range.has_value());
+}
 
 const Range kPort{1, false, 65535.0};
 
@@ -48,7 +54,7 @@ std::optional<SocksProxy> parse_socks_url(std::string_view url) {
       host = rest.substr(0, colon);
       port_text = rest.substr(colon + 1);
     }
-    if (host.empty() || host.find_first_of("/@?#") != std::string_view::npos) return std::nullopt;
+    if (!is_address(host)) return std::nullopt;
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
@@ -75,6 +81,7 @@ void load_tor(const json::object& tor, DiagSink& sink, TorConfig& out) {
   if (auto dir = get_string(tor, "hidden_service_dir")) out.hidden_service_dir = *dir;
   read_port(tor, "hidden_service_port", sink, out.hidden_service_port);
   read_host(tor, "socks_host", sink, out.socks_host);
+  if (!is_address(out.socks_host)) sink.error("tor.socks_host", "expected an IP address (or localhost)");
   read_port(tor, "socks_port", sink, out.socks_port);
 }
 

@@ -6,8 +6,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import path from 'node:path';
 import {
-  MOCK_KEY, chatBody, model, post, startStack,
+  MOCK_KEY, assertError, chatBody, model, post, request, startStack, tmpDir,
 } from './harness.mjs';
 
 // A SOCKS5 server: no auth, CONNECT only. Every target is relayed to
@@ -109,5 +110,65 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
     assert.match(r.text, /refused/);
     assert.match(r.text, /host unreachable/);
     assert.ok(socks.seen.some((q) => q.host === 'refused.upstream.invalid'));
+  });
+});
+
+// A user's own providers (public addresses only): the proxy is an address the
+// gateway connects to, so a user's socks5:// proxy on loopback is refused;
+// "proxy": "tor" is the admin's tor and is allowed, the name left to it.
+describe('socks5 upstreams in a user namespace: the private-address rule', { timeout: 60000 }, () => {
+  const ADMIN = 'socks-suite-admin-token';
+  let socks;
+  let s;
+  let user;
+  const h = () => ({ headers: { authorization: `Bearer ${user}` } });
+  before(async () => {
+    socks = await startSocks();
+    s = await startStack({
+      auth: { enabled: true, tokens: [ADMIN] },
+      aisbf: {
+        database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-socks-db-'), 'aisbf.db') },
+        tor: { enabled: false, socks_host: '127.0.0.1', socks_port: socks.port },
+      },
+    });
+    const admin = { headers: { authorization: `Bearer ${ADMIN}` } };
+    assert.equal((await post(s.u('/api/admin/users'), { username: 'dora', password: 'pw-dora-123456', role: 'user' }, admin)).status, 201);
+    const t = await post(s.u('/api/admin/users/dora/tokens'), { description: 'tests' }, admin);
+    assert.equal(t.status, 201, t.text);
+    user = t.json().token;
+  });
+  after(async () => {
+    await s?.stop();
+    await socks?.stop();
+  });
+
+  it('a loopback socks5:// proxy is refused at save time, naming `proxy`', async () => {
+    const r = await request(s.u('/api/user/providers/sneaky'), {
+      method: 'PUT', ...h(),
+      body: { type: 'openai', endpoint: 'https://api.example.com/v1', proxy: `socks5://127.0.0.1:${socks.port}`, models: [{ name: 'm' }] },
+    });
+    const e = assertError(r, 400, 'private_endpoint_refused');
+    assert.equal(e.param, 'proxy');
+    assert.match(e.message, /loopback/);
+  });
+
+  it('"proxy": "tor" is allowed: the name goes to tor, which resolves it outside the gateway\'s network', async () => {
+    const port = new URL(s.mock.url).port;
+    const saved = await request(s.u('/api/user/providers/overtor'), {
+      method: 'PUT', ...h(),
+      body: { type: 'openai', endpoint: `http://dora.upstream.invalid:${port}/v1`, api_key: MOCK_KEY, proxy: 'tor', models: [{ name: 'mock-model' }] },
+    });
+    assert.equal(saved.status, 201, saved.text);
+    const r = await post(s.u('/api/user/chat/completions'), chatBody('hi', { model: 'user-provider/overtor/mock-model' }), h());
+    assert.equal(r.status, 200, r.text);
+    assert.ok(socks.seen.some((q) => q.atyp === 3 && q.host === 'dora.upstream.invalid'), JSON.stringify(socks.seen));
+  });
+
+  it('an IP-literal private endpoint stays refused behind the proxy', async () => {
+    const r = await request(s.u('/api/user/providers/inside'), {
+      method: 'PUT', ...h(),
+      body: { type: 'openai', endpoint: 'http://10.1.2.3/v1', proxy: 'tor', models: [{ name: 'm' }] },
+    });
+    assert.equal(assertError(r, 400, 'private_endpoint_refused').param, 'endpoint');
   });
 });

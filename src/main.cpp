@@ -181,7 +181,10 @@ int serve(const Options& opt) {
     return 2;
   }
   // The Host-header check follows the address actually bound, across reloads too.
-  aisbf::App app(config, {.config_dir = opt.config_dir, .listen_host = so.host, .store = opened.store});
+  aisbf::App app(config, {.config_dir = opt.config_dir,
+                          .listen_host = so.host,
+                          .store = opened.store,
+                          .allow_unauthenticated = opt.allow_unauthenticated});
   if (auto error = app.accounts()->load_blocking(); !error.empty()) {
     spdlog::error("refusing to start: reading users and tokens from the {} database failed: {}",
                   opened.store->backend(), error);
@@ -209,6 +212,7 @@ int serve(const Options& opt) {
     return 1;
   }
   https_port = server.bound_port();
+  app.set_listen_port(server.bound_port());  // the onion service's target
   const std::string url =
       fmt::format("{}://{}:{}", https ? "https" : "http", url_host(so.host), server.bound_port());
   // Tests and scripts read the first line; the plain port, when any, follows.
@@ -251,7 +255,7 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   cli.add_flag("--allow-unauthenticated", opt.allow_unauthenticated,
-               "allow a non-loopback listen address while auth is disabled");
+               "allow a non-loopback listen address (or a TOR onion service) while auth is disabled");
   auto* check = cli.add_subcommand("check-config", "validate the configuration files, list every problem, write nothing");
   check->add_option("--config-dir", opt.config_dir, "configuration directory");
   bool show_effective = false;

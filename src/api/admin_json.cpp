@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 namespace aisbf::api {
 
@@ -130,15 +131,53 @@ std::string health_json(const HealthViews& views, limits::TimePoint now) {
   return json::serialize(out);
 }
 
-json::object tor_status(const json::object& aisbf_json) {
-  bool configured = false;
-  if (const json::value* tor = aisbf_json.if_contains("tor"); tor != nullptr && tor->is_object()) {
-    const json::value* enabled = tor->as_object().if_contains("enabled");
-    configured = enabled != nullptr && enabled->is_bool() && enabled->as_bool();
+namespace {
+
+std::string tor_message(const TorConfig& config, const ops::TorState& state) {
+  using Phase = ops::TorState::Phase;
+  switch (state.phase) {
+    case Phase::running:
+      return fmt::format("the hidden service {} forwards port {} to {} ({})", state.onion_address, state.virtual_port,
+                         state.target,
+                         state.persistent ? "persistent: its key is in tor.hidden_service_dir"
+                                          : "ephemeral: a new address at each start");
+    case Phase::starting:
+      return "connecting to tor's control port";
+    case Phase::error:
+      return "the hidden service is not running: " + state.last_error;
+    case Phase::disabled:
+      break;
   }
-  json::object status{{"enabled", false}, {"configured", configured}, {"hidden_service", nullptr}};
-  status["message"] = configured ? "aisbf.json enables tor, but aisbf has no TOR support yet: it is disabled"
-                                 : "TOR is disabled (aisbf has no TOR support yet)";
+  return config.enabled ? "aisbf.json enables tor since the server started: restart aisbf to publish the service"
+                        : "TOR is disabled (aisbf.json tor.enabled)";
+}
+
+}  // namespace
+
+json::object tor_status(const TorConfig& config, const ops::TorState& state) {
+  using Phase = ops::TorState::Phase;
+  // Started: tor was asked (a refusal to publish, auth being off, is not).
+  const bool started = state.connects > 0 || state.phase == Phase::starting || state.phase == Phase::running;
+  json::object status{{"enabled", started},
+                      {"configured", config.enabled},
+                      {"state", ops::phase_name(state.phase)},
+                      {"hidden_service", nullptr},
+                      {"port", config.hidden_service_port},
+                      {"target", nullptr},
+                      {"persistent", !config.hidden_service_dir.empty()},
+                      {"control", fmt::format("{}:{}", config.control_host, config.control_port)},
+                      {"tor_version", nullptr},
+                      {"connects", state.connects},
+                      {"last_error", nullptr}};
+  if (state.phase != Phase::disabled) {
+    status["port"] = state.virtual_port;
+    status["target"] = state.target;
+    status["persistent"] = state.persistent;
+  }
+  if (!state.onion_address.empty()) status["hidden_service"] = state.onion_address;
+  if (!state.tor_version.empty()) status["tor_version"] = state.tor_version;
+  if (!state.last_error.empty()) status["last_error"] = state.last_error;
+  status["message"] = tor_message(config, state);
   return status;
 }
 

@@ -8,9 +8,11 @@
 
 #include <boost/json/object.hpp>
 
+#include "config/config.hpp"
 #include "limits/adaptive.hpp"
 #include "limits/spacing.hpp"
 #include "limits/token_windows.hpp"
+#include "ops/tor_state.hpp"
 #include "routing/health.hpp"
 #include "routing/rotation.hpp"
 
@@ -40,10 +42,12 @@ struct HealthViews {
 // (durations in seconds).
 std::string health_json(const HealthViews& views, limits::TimePoint now);
 
-// GET /api/admin/tor and the MCP tool get_tor_status: {"enabled": false,
-// "configured": aisbf.json's tor.enabled, "hidden_service": null,
-// "message"}. aisbf runs no TOR service yet: it says so, and whether
-// aisbf.json asks for one.
-boost::json::object tor_status(const boost::json::object& aisbf_json);
+// GET /api/admin/tor and the MCP tool get_tor_status (one object):
+// {"enabled": the service was started, "configured": the snapshot's
+// tor.enabled, "state": disabled|starting|running|error, "hidden_service":
+// "<id>.onion" or null, "port", "target", "persistent", "control",
+// "tor_version", "connects", "last_error", "message"}. No secret: the control
+// password and the onion key never appear.
+boost::json::object tor_status(const TorConfig& config, const ops::TorState& state);
 
 }  // namespace aisbf::api

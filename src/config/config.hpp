@@ -68,6 +68,14 @@ struct ModelConfig {
   boost::json::object raw;  // the whole entry as written, for later issues
 };
 
+// Where a provider's upstream connections go through a SOCKS5 proxy that
+// resolves the name itself (providers.json `proxy`).
+struct SocksProxy {
+  std::string host;
+  std::uint16_t port = 0;
+  bool tor = false;  // `proxy: "tor"`: aisbf.json tor.socks_host / socks_port
+};
+
 struct ProviderConfig {
   std::string id;
   std::string name;
@@ -96,6 +104,9 @@ struct ProviderConfig {
   // unless an admin allowed that user private endpoints; the upstream client
   // then refuses every private address it would connect to.
   bool public_addresses_only = false;
+  // `proxy` (AISBF's field): "tor" (tor's SOCKS port, aisbf.json `tor`) or
+  // "socks5://host:port"; absent or "": direct connections.
+  std::optional<SocksProxy> proxy;
   std::vector<ModelConfig> models;
   boost::json::object raw;
 
@@ -335,6 +346,20 @@ struct McpConfig {
   std::uint64_t max_sessions = 1'000;  // per process; the least recently used goes first
 };
 
+// aisbf.json `tor` (AISBF's fields, docs/config.md): the onion service
+// pipeline/tor_service.hpp publishes over tor's control port, and the SOCKS
+// port that providers with `proxy: "tor"` go through.
+struct TorConfig {
+  bool enabled = false;
+  std::string control_host = "127.0.0.1";
+  int control_port = 9051;
+  std::string control_password;    // empty: cookie authentication (or none), as tor offers
+  std::string hidden_service_dir;  // empty: an ephemeral service (a new address each start)
+  int hidden_service_port = 80;    // the onion's virtual port
+  std::string socks_host = "127.0.0.1";
+  int socks_port = 9050;
+};
+
 struct Config {
   std::filesystem::path dir;
   ServerConfig server;
@@ -351,6 +376,7 @@ struct Config {
   CondensationConfig condensation;            // providers.json `condensation`
   RequestSplittingConfig request_splitting;   // aisbf.json feature_controls.request_splitting
   ResponseCacheConfig response_cache;         // aisbf.json `response_cache`
+  TorConfig tor;                              // aisbf.json `tor`
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)
 
   const ProviderConfig* find_provider(std::string_view id) const;

@@ -193,10 +193,17 @@ constexpr std::string_view kStartOnly[] = {
     // change on the users page (a restart alone does not apply them).
     "dashboard.username",
     "dashboard.password",
+    // pipeline/tor_service.hpp: the onion service is published at start
+    // (socks_host and socks_port apply at once: providers' `proxy: "tor"`).
+    "tor.enabled",
+    "tor.control_host",
+    "tor.control_port",
+    "tor.control_password",
+    "tor.hidden_service_dir",
+    "tor.hidden_service_port",
 };
 
 constexpr std::string_view kUnused[] = {
-    "tor",
     "cache",
     "batching",
     "client_rate_limiting",

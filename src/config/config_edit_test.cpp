@@ -139,11 +139,10 @@ TEST(ConfigEdit, SettingsReplaceSectionsAndNameWhatNeedsARestart) {
 // may hold, so that a renamed key cannot leave a stale mark on the dashboard.
 TEST(ConfigEdit, StartOnlyAndUnusedSettingsNameKnownKeys) {
   using namespace config_detail;
-  const std::pair<std::string_view, const Schema*> sections[] = {{"server", &server_schema()},
-                                                                 {"response_cache", &response_cache_schema()},
-                                                                 {"routing", &routing_schema()},
-                                                                 {"autoselect", &autoselect_defaults_schema()},
-                                                                 {"dashboard", &dashboard_schema()}};
+  const std::pair<std::string_view, const Schema*> sections[] = {
+      {"server", &server_schema()},       {"response_cache", &response_cache_schema()},
+      {"routing", &routing_schema()},     {"autoselect", &autoselect_defaults_schema()},
+      {"dashboard", &dashboard_schema()}, {"tor", &tor_schema()}};
   auto check = [&](std::string_view path) {
     const auto dot = path.find('.');
     const std::string_view top = path.substr(0, dot);

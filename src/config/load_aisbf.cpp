@@ -312,6 +312,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   }
   if (const json::object* routing = get_object(*obj, "routing")) load_routing(*routing, sink, config.routing);
   if (const json::object* database = get_object(*obj, "database")) check_database(*database, sink);
+  if (const json::object* tor = get_object(*obj, "tor")) load_tor(*tor, sink, config.tor);
   check_condensation_mode(*obj, sink);
   load_request_splitting(*obj, sink, config.request_splitting);
   load_response_cache(*obj, sink, config.response_cache);

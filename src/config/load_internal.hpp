@@ -58,6 +58,10 @@ struct LoadContext {
 // file's structure is broken (cross-references into it would be noise).
 bool load_aisbf(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
+// aisbf.json `tor`, and a provider's `proxy` ("tor" takes tor's SOCKS port).
+void load_tor(const json::object& tor, DiagSink& sink, TorConfig& out);
+void read_provider_proxy(const json::object& provider, const std::string& path, const TorConfig& tor, DiagSink& sink,
+                         std::optional<SocksProxy>& out);
 bool load_rotations(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 bool load_autoselects(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 // aisbf.json's `classify_*` switches, `classify_window` and `autoselect`

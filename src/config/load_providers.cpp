@@ -284,6 +284,10 @@ bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& s
   for (const auto& kv : *providers) {
     std::string id(kv.key());
     config.providers.push_back(parse_provider(id, kv.value(), key_path("providers", id), ctx, sink));
+    // After aisbf.json (the loaders run in file order): "tor" names its SOCKS port.
+    if (const json::object* entry = kv.value().if_object()) {
+      read_provider_proxy(*entry, key_path("providers", id), config.tor, sink, config.providers.back().proxy);
+    }
   }
   return true;
 }

@@ -89,6 +89,18 @@ constexpr FieldSpec kResponseCacheFields[] = {
     {"file_dir", kOptString},
 };
 
+// AISBF's `tor` section (config/load_tor.cpp).
+constexpr FieldSpec kTorFields[] = {
+    {"enabled", kBool},
+    {"control_host", kString},
+    {"control_port", kInteger},
+    {"control_password", kOptString},
+    {"hidden_service_dir", kOptString},
+    {"hidden_service_port", kInteger},
+    {"socks_host", kString},
+    {"socks_port", kInteger},
+};
+
 // Our addition: aisbf.json `autoselect`, what every autoselect inherits.
 constexpr FieldSpec kAutoselectDefaultsFields[] = {
     {"selection_timeout", kNumber}, {"cache_ttl", kNumber},       {"cache_max_entries", kInteger},
@@ -153,6 +165,8 @@ constexpr FieldSpec kProviderFields[] = {
     {"app_name", kOptString},
     // The OpenAI wire a provider speaks: "chat" (default) or "responses" (docs/config.md).
     {"api", kOptString},
+    // AISBF's: "tor" or "socks5://host:port" (config/load_tor.cpp).
+    {"proxy", kOptString},
 };
 constexpr FieldSpec kModelFields[] = {
     {"name", kString},
@@ -245,6 +259,10 @@ const Schema& database_schema() {
 }
 const Schema& providers_file_schema() {
   static const Schema schema{{kProvidersFileFields}};
+  return schema;
+}
+const Schema& tor_schema() {
+  static const Schema schema{{kTorFields}};
   return schema;
 }
 const Schema& response_cache_schema() {

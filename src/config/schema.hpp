@@ -21,6 +21,7 @@ const Schema& responses_store_schema();  // responses (our addition: stored Open
 const Schema& request_splitting_schema();  // feature_controls.request_splitting (our addition)
 const Schema& response_cache_schema();     // response_cache (AISBF's, plus ours)
 const Schema& autoselect_defaults_schema();  // autoselect (our addition)
+const Schema& tor_schema();                  // tor (AISBF's)
 
 // providers.json
 const Schema& providers_file_schema();

@@ -34,4 +34,22 @@ Endpoint with_public_only(Endpoint endpoint) {
   return endpoint;
 }
 
+std::optional<Endpoint> provider_endpoint(std::string_view url, const ProviderConfig& provider) {
+  auto endpoint = parse_endpoint(url);
+  if (!endpoint) return endpoint;
+  if (provider.public_addresses_only) endpoint = with_public_only(std::move(*endpoint));
+  if (provider.proxy) endpoint = with_proxy(std::move(*endpoint), *provider.proxy);
+  return endpoint;
+}
+
+Endpoint with_proxy(Endpoint endpoint, const SocksProxy& proxy) {
+  endpoint.socks_host = proxy.host;
+  endpoint.socks_port = proxy.port;
+  endpoint.socks_tor = proxy.tor;
+  const bool v6 = proxy.host.find(':') != std::string::npos;
+  endpoint.origin_key += " via socks5://" + (v6 ? "[" + endpoint.socks_host + "]" : endpoint.socks_host) + ":" +
+                         std::to_string(proxy.port);
+  return endpoint;
+}
+
 }  // namespace aisbf::http

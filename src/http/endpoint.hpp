@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.hpp"
+
 namespace aisbf::http {
 
 struct Endpoint {
@@ -22,7 +24,20 @@ struct Endpoint {
   // (origin_key says so), so a connection opened without the check is never
   // lent to a request that needs it.
   bool public_only = false;
+  // A provider's `proxy`: connect through this SOCKS5 proxy, which resolves
+  // `host` itself (the name is sent, never an address; http/socks5.hpp).
+  // The pool keeps these connections apart too (origin_key says so).
+  std::string socks_host;  // empty: a direct connection
+  std::uint16_t socks_port = 0;
+  bool socks_tor = false;  // the proxy is tor (`proxy: "tor"`)
 };
+
+// The endpoint reached through a provider's SOCKS5 proxy (pool key included).
+Endpoint with_proxy(Endpoint endpoint, const SocksProxy& proxy);
+
+// `url` parsed, with the provider's address rule and proxy applied: how
+// every upstream call reaches a provider.
+std::optional<Endpoint> provider_endpoint(std::string_view url, const ProviderConfig& provider);
 
 // The endpoint with the "public addresses only" rule applied (pool key included).
 Endpoint with_public_only(Endpoint endpoint);

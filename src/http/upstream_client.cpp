@@ -7,6 +7,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -22,6 +23,7 @@
 
 #include "core/address_policy.hpp"
 #include "http/deadline.hpp"
+#include "http/socks5.hpp"
 
 namespace aisbf::http {
 
@@ -157,9 +159,10 @@ struct UpstreamCall::State {
       e.code = "upstream_timeout";
       return e;
     }
-    auto kind = phase == "connect" || phase == "tls handshake" || phase == "name resolution"
-                    ? ErrorKind::upstream_unreachable
-                    : ErrorKind::upstream_protocol;
+    auto kind =
+        phase == "connect" || phase == "tls handshake" || phase == "name resolution" || phase.starts_with("SOCKS5")
+            ? ErrorKind::upstream_unreachable
+            : ErrorKind::upstream_protocol;
     auto e = make_error(kind, fmt::format("provider '{}' failed during {}: {}", provider, phase, ec.message()));
     e.code = kind == ErrorKind::upstream_unreachable ? "upstream_unreachable" : "upstream_connection_error";
     return e;
@@ -205,6 +208,54 @@ std::optional<asio::ip::address> refused_address(const DnsResolver::Results& res
   return std::nullopt;
 }
 
+// The SOCKS5 handshake on a connection to the proxy: CONNECT with the
+// endpoint's name, which the proxy resolves (under the connect deadline).
+asio::awaitable<beast::error_code> socks5_connect(tcp::socket& socket, const Endpoint& ep) {
+  namespace socks = socks5;
+  auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(socks::kGreeting), kUseTuple);
+  if (wec) co_return wec;
+  std::array<std::uint8_t, 2> method{};
+  auto [mec, mn] = co_await asio::async_read(socket, asio::buffer(method), kUseTuple);
+  if (mec) co_return mec;
+  if (auto ec = socks::check_method_reply(method)) co_return ec;
+  std::vector<std::uint8_t> request;
+  if (auto ec = socks::connect_request(ep.host, ep.port, request)) co_return ec;
+  auto [rec, rn] = co_await asio::async_write(socket, asio::buffer(request), kUseTuple);
+  if (rec) co_return rec;
+  std::array<std::uint8_t, 4 + 1 + 255 + 2> reply{};
+  auto [hec, hn] = co_await asio::async_read(socket, asio::buffer(reply.data(), 5), kUseTuple);
+  if (hec) co_return hec;
+  // A refusal may come with a short address: judge the code first.
+  if (reply[1] != 0x00) co_return socks::check_reply(std::span<const std::uint8_t>(reply.data(), 5));
+  const std::size_t size = socks::reply_size(std::span<const std::uint8_t, 5>(reply.data(), 5));
+  if (size == 0) co_return socks::make_error_code(socks::Error::malformed_reply);
+  auto [tec, tn] = co_await asio::async_read(socket, asio::buffer(reply.data() + 5, size - 5), kUseTuple);
+  if (tec) co_return tec;
+  co_return socks::check_reply(std::span<const std::uint8_t>(reply.data(), size));
+}
+
+// Through the provider's SOCKS5 proxy. Under "public addresses only" (a
+// user's provider): an IP-literal host is checked as for a direct
+// connection, and so is the proxy's own address unless it is tor's (the
+// admin's aisbf.json tor.socks_*); a name is resolved by the proxy, in its
+// network (tor: at an exit relay), never in aisbf's.
+asio::awaitable<ConnectResult> proxy_connect(UpstreamConnection& c, const Endpoint& ep) {
+  beast::error_code ec;
+  const auto literal = asio::ip::make_address(ep.host, ec);
+  if (!ec && ep.public_only && !is_public(address_class(literal))) {
+    co_return ConnectResult{{}, "address check", address_class(literal)};
+  }
+  const auto proxy = asio::ip::make_address(ep.socks_host == "localhost" ? "127.0.0.1" : ep.socks_host, ec);
+  if (ec) co_return ConnectResult{ec, "SOCKS5 proxy connect"};  // an IP address (docs/config.md)
+  if (ep.public_only && !ep.socks_tor && !is_public(address_class(proxy))) {
+    co_return ConnectResult{{}, "address check", address_class(proxy)};
+  }
+  auto& socket = c.lowest();
+  auto [cec] = co_await socket.async_connect(tcp::endpoint(proxy, ep.socks_port), kUseTuple);
+  if (cec) co_return ConnectResult{cec, "SOCKS5 proxy connect"};
+  co_return ConnectResult{co_await socks5_connect(socket, ep), "SOCKS5 proxy handshake"};
+}
+
 // One budget for the name and the connection: a slow resolver cannot hold
 // the call past its connect timeout (the wait is on `dns_wait`, which
 // cancel() can wake, not on the resolver).
@@ -212,9 +263,10 @@ asio::awaitable<ConnectResult> resolve_and_connect(UpstreamPool& pool, UpstreamC
                                                    std::optional<asio::steady_timer>& dns_wait,
                                                    Clock::duration budget) {
   beast::error_code ec;
-  auto address = asio::ip::make_address(ep.host, ec);
   auto& socket = c.lowest();
   c.deadline.expire_after(budget);
+  if (!ep.socks_host.empty()) co_return co_await proxy_connect(c, ep);
+  auto address = asio::ip::make_address(ep.host, ec);
   if (!ec) {
     if (ep.public_only && !is_public(address_class(address))) {
       spdlog::debug("upstream {}: address {} refused ({})", ep.origin_key, address.to_string(),

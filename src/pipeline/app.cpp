@@ -3,6 +3,8 @@
 #include <random>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -23,6 +25,7 @@
 #include "pipeline/response_cache.hpp"
 #include "pipeline/route_table.hpp"
 #include "pipeline/stored_responses.hpp"
+#include "pipeline/tor_service.hpp"
 
 namespace aisbf {
 
@@ -96,6 +99,11 @@ void App::replace_config(std::shared_ptr<const Config> next) {
     adjusted->server.host = options_.listen_host;
     next = std::move(adjusted);
   }
+  if (!onion_host_.empty()) {  // the onion service's requests carry its name in Host
+    auto adjusted = std::make_shared<Config>(*next);
+    adjusted->server.allowed_hosts.push_back(onion_host_);
+    next = std::move(adjusted);
+  }
   mcp_sessions_.set_limits(next->mcp.max_sessions, next->mcp.session_idle_timeout);
   auto live = std::make_shared<Live>();
   live->loopback_only = auth::is_loopback_name(next->server.host);
@@ -166,6 +174,7 @@ boost::asio::awaitable<void> App::run_exclusive(std::function<void()> job) {
 }
 
 void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool) {
+  start_tor(io);
   auto catalog = catalog_;
   boost::asio::co_spawn(io, catalog->run(pool, [this] { return config(); }),
                         [catalog](std::exception_ptr e) {
@@ -187,7 +196,48 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
   });
 }
 
+namespace {
+
+// Where tor forwards the onion's connections: the bound address when it is
+// one (a name, or every address: loopback).
+std::string tor_target(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec || address.is_unspecified()) return fmt::format("127.0.0.1:{}", port);
+  return address.is_v6() ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+}
+
+}  // namespace
+
+void App::start_tor(boost::asio::io_context& io) {
+  const Config& config = *this->config();
+  if (!config.tor.enabled) return;
+  TorServiceOptions options;
+  options.config = config.tor;
+  options.target = tor_target(config.server.host, listen_port_);
+  options.on_address = [this](const std::string& host) {
+    boost::asio::post(reload_thread_, [this, host] {
+      std::lock_guard lock(reload_mutex_);
+      if (onion_host_ == host) return;
+      onion_host_ = host;
+      replace_config(this->config());
+    });
+  };
+  tor_ = std::make_unique<TorService>(io, std::move(options));
+  if (!config.auth.enabled && !options_.allow_unauthenticated) {
+    // Anyone on the TOR network could use the gateway, admin routes included.
+    tor_->refuse(
+        "refusing to publish an onion service with auth disabled: anyone could spend your provider keys. "
+        "Enable auth in aisbf.json or pass --allow-unauthenticated.");
+    return;
+  }
+  tor_->start();
+}
+
+ops::TorState App::tor_state() const { return tor_ ? tor_->state() : ops::TorState{}; }
+
 void App::stop_background() {
+  if (tor_) tor_->stop();  // DEL_ONION, then the control connection closes
   catalog_->stop();
   mcp_sessions_.close_all();  // their server-to-client streams end, their calls stop
   if (accounts_) accounts_->stop();  // and the last-used stamps go to the store

@@ -18,6 +18,7 @@
 #include "http/exchange.hpp"
 #include "mcp/sessions.hpp"
 #include "ops/acme_challenges.hpp"
+#include "ops/tor_state.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/model_catalog.hpp"
 #include "pipeline/quota_reconcile.hpp"
@@ -32,6 +33,7 @@ class Store;
 }
 class Accounts;
 class AcmeRunner;
+class TorService;
 
 struct AppOptions {
   std::filesystem::path config_dir;  // where reloads read the four files
@@ -42,6 +44,9 @@ struct AppOptions {
   // Users, tokens and sessions (opened and migrated by the caller). None:
   // only aisbf.json's global tokens, and the account routes answer 503.
   std::shared_ptr<store::Store> store;
+  // --allow-unauthenticated: also lets tor publish an onion service (which
+  // anyone can reach) while auth is off.
+  bool allow_unauthenticated = false;
 };
 
 struct ReloadOutcome {
@@ -89,9 +94,14 @@ class App {
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
   // Background work on one worker: the providers' own model lists, the
-  // accounts' upkeep and, with server.domain set, the ACME certificate.
+  // accounts' upkeep, with server.domain set the ACME certificate, and the
+  // onion service when the starting snapshot enables tor (its target is
+  // `listen_port`, the port actually bound).
   void start_background(boost::asio::io_context& io, http::UpstreamPool& pool);
   void stop_background();
+  void set_listen_port(std::uint16_t port) { listen_port_ = port; }
+  // The onion service's state (phase disabled when tor was off at start).
+  ops::TorState tor_state() const;
 
   ModelCatalog& catalog() { return *catalog_; }
   UserViews& user_views() { return *user_views_; }
@@ -111,6 +121,7 @@ class App {
  private:
   const Live& current();
   std::string next_request_id();
+  void start_tor(boost::asio::io_context& io);
 
   AppOptions options_;
   boost::json::object started_settings_;
@@ -123,6 +134,12 @@ class App {
   std::unique_ptr<UserViews> user_views_ = std::make_unique<UserViews>();
   mcp::Sessions mcp_sessions_{1'000, std::chrono::hours(1)};
   std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<TorService> tor_;
+  std::uint16_t listen_port_ = 0;
+  // The onion service's host name once tor gave it: every snapshot accepts
+  // it in Host headers (server.allowed_hosts) as a loopback listener would
+  // refuse it. Written and read under reload_mutex_.
+  std::string onion_host_;
   QuotaReconciler quota_reconciler_;
   acme::ChallengeStore acme_challenges_;
   std::unique_ptr<AcmeRunner> acme_runner_;

@@ -84,10 +84,9 @@ awaitable<Result> get_usage_stats(McpToolCall& call, json::object args) {
   co_return list_result(*report);
 }
 
-// TOR is AISBF's (a hidden service, requests through its SOCKS proxy);
-// aisbf has none yet: the tool says so, and whether aisbf.json asks for it.
+// The onion service's state: the same object as GET /api/admin/tor.
 awaitable<Result> get_tor_status(McpToolCall& call, json::object) {
-  co_return mcp::structured_result(api::tor_status(call.ctx.config->aisbf));
+  co_return mcp::structured_result(api::tor_status(call.ctx.config->tor, call.app.tor_state()));
 }
 
 constexpr std::string_view kNoArguments = R"({"type":"object","properties":{},"additionalProperties":false})";
@@ -176,8 +175,12 @@ constexpr std::string_view kUsageOutput = R"({"type": "object", "properties": {"
 constexpr std::string_view kHealthOutput = R"({"type": "object"})";
 constexpr std::string_view kTorOutput = R"({
   "type": "object",
-  "properties": {"enabled": {"type": "boolean"}, "configured": {"type": "boolean"}, "message": {"type": "string"}},
-  "required": ["enabled", "message"]
+  "properties": {"enabled": {"type": "boolean"}, "configured": {"type": "boolean"},
+                 "state": {"enum": ["disabled", "starting", "running", "error"]},
+                 "hidden_service": {"type": ["string", "null"]}, "port": {"type": "integer"},
+                 "target": {"type": ["string", "null"]}, "persistent": {"type": "boolean"},
+                 "last_error": {"type": ["string", "null"]}, "message": {"type": "string"}},
+  "required": ["enabled", "state", "message"]
 })";
 
 constexpr std::string_view kIdInput = R"j({
@@ -282,8 +285,8 @@ const Tool kTools[] = {
       kNoArguments, kHealthOutput, true, false, false, kFull},
      &get_provider_health},
     {{"get_tor_status", "TOR status",
-      "Whether requests go through TOR and the hidden service's address. aisbf has no TOR support yet: it "
-      "reports TOR disabled (and whether aisbf.json asks for it).",
+      "The TOR hidden service: its state (disabled, starting, running, error), its onion address and port "
+      "mapping, persistent or ephemeral, and the last error (as GET /api/admin/tor).",
       kNoArguments, kTorOutput, true, false, false, kFull},
      &get_tor_status},
     // Configuration (mcp_config_tools.cpp): the admin config API's validation and atomic writes.

@@ -39,9 +39,8 @@ boost::asio::awaitable<Expected<std::vector<ProviderModel>>> fetch_provider_mode
     co_return make_error(ErrorKind::unsupported, fmt::format("provider type '{}' is not built yet", provider.type));
   }
   UpstreamTarget target = upstream_target(provider, nullptr, {});
-  auto endpoint = http::parse_endpoint(target.endpoint);
+  auto endpoint = http::provider_endpoint(target.endpoint, provider);
   if (!endpoint) co_return make_error(ErrorKind::invalid_request, "endpoint is not an http(s) URL");
-  if (provider.public_addresses_only) endpoint = http::with_public_only(std::move(*endpoint));
   http::OutgoingRequest request;
   request.method = "GET";
   request.target = endpoint->base_path + adapter->models_path(target);

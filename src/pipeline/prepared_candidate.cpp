@@ -28,15 +28,17 @@ GatewayError bad_endpoint(const ProviderConfig& provider) {
 
 // Endpoints are parsed once per worker thread, not on every request. Shared
 // pointers: an attempt in flight keeps its endpoint if the cache is cleared.
-// Keyed by the URL and the address rule, which changes the pool key.
-std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url, bool public_only) {
+// Keyed by the URL, the address rule and the proxy, which change the pool key.
+std::shared_ptr<const http::Endpoint> cached_endpoint(const std::string& url, const ProviderConfig& provider) {
   thread_local std::unordered_map<std::string, std::shared_ptr<const http::Endpoint>> cache;
+  const bool public_only = provider.public_addresses_only;
   std::string key = public_only ? "public-only " + url : url;
+  if (provider.proxy)
+    key += fmt::format(" via {}:{}{}", provider.proxy->host, provider.proxy->port, provider.proxy->tor ? " tor" : "");
   auto it = cache.find(key);
   if (it == cache.end()) {
     if (cache.size() > 4096) cache.clear();  // bounded across config reloads
-    auto parsed = http::parse_endpoint(url);
-    if (parsed && public_only) parsed = http::with_public_only(std::move(*parsed));
+    auto parsed = http::provider_endpoint(url, provider);
     it = cache.emplace(std::move(key), parsed ? std::make_shared<const http::Endpoint>(std::move(*parsed)) : nullptr)
              .first;
   }
@@ -51,7 +53,7 @@ Expected<PreparedCandidate> prepare_candidate(const routing::Candidate& c) {
   if (p.adapter == nullptr) return unsupported_type(*c.provider);
   p.target = upstream_target(*c.provider, c.model, c.upstream_model);
   if (!c.api_key.empty()) p.target.api_key = c.api_key;
-  p.endpoint = cached_endpoint(p.target.endpoint, c.provider->public_addresses_only);
+  p.endpoint = cached_endpoint(p.target.endpoint, *c.provider);
   if (p.endpoint == nullptr) return bad_endpoint(*c.provider);
   p.auth_headers = p.adapter->auth_headers(p.target);
   for (bool stream : {false, true}) {

@@ -62,6 +62,7 @@ std::string_view what_changed(const ProviderDestination& was, const ProviderDest
   if (was.type != now.type) return "the type";
   if (was.preset != now.preset) return "the preset";
   if (was.api != now.api) return "the api";
+  if (was.proxy != now.proxy) return "the proxy";
   return "the api_version";
 }
 
@@ -78,6 +79,7 @@ ProviderDestination provider_destination(const json::object& entry) {
   d.api = string_at(entry, "api");
   if (d.api.empty()) d.api = d.type == "codex" ? "responses" : "chat";
   d.api_version = string_at(entry, "api_version");
+  d.proxy = string_at(entry, "proxy");
   std::string endpoint = string_at(entry, "endpoint");
   if (endpoint.empty()) {
     if (const auto* preset = openai::find_openai_preset(d.preset))

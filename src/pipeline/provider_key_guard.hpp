@@ -27,6 +27,8 @@ struct ProviderDestination {
   std::string preset;  // the preset in effect (`type` naming one, else `preset` with type openai)
   std::string api;     // "chat" unless set ("responses" for codex)
   std::string api_version;
+  // `proxy` as written: a key sent over plain http:// is readable by the proxy.
+  std::string proxy;
   bool operator==(const ProviderDestination&) const = default;
 };
 

@@ -43,6 +43,9 @@ TEST(ProviderKeyGuard, AMaskedKeyGoesNowhereElse) {
            Case{
                R"({"type": "openai", "api_version": "2024", "endpoint": "https://api.example.com/v1", "api_key": "…"})",
                "api_version"},
+           Case{R"({"type": "openai", "proxy": "socks5://10.0.0.9:1080", "endpoint": "https://api.example.com/v1",
+                    "api_key": "…"})",
+                "proxy"},
            Case{R"({"type": "openai", "api_key": "sk-…6789"})", "endpoint"},  // no endpoint at all
        }) {
     auto e = masked_key_elsewhere(entry(c.sent), &kStored);

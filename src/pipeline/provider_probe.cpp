@@ -109,12 +109,11 @@ boost::asio::awaitable<void> chat_once(http::UpstreamPool& pool, const ProviderC
     out.error = encoded.take_error();
     co_return;
   }
-  auto endpoint = http::parse_endpoint(target.endpoint);
+  auto endpoint = http::provider_endpoint(target.endpoint, provider);
   if (!endpoint) {
     out.error = make_error(ErrorKind::invalid_request, "endpoint is not an http(s) URL", "invalid_config", "endpoint");
     co_return;
   }
-  if (provider.public_addresses_only) endpoint = http::with_public_only(std::move(*endpoint));
   http::OutgoingRequest outgoing;
   outgoing.method = encoded->method;
   outgoing.target = endpoint->base_path + encoded->path_suffix;

@@ -163,8 +163,9 @@ awaitable<void> admin_health(App& app, http::Exchange& ex, RequestContext& ctx, 
   co_await send_json(ex, 200, health_report_json(app), ctx.request_id);
 }
 
-awaitable<void> admin_tor(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
-  co_await send_json(ex, 200, boost::json::serialize(api::tor_status(ctx.config->aisbf)), ctx.request_id);
+awaitable<void> admin_tor(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
+  co_await send_json(ex, 200, boost::json::serialize(api::tor_status(ctx.config->tor, app.tor_state())),
+                     ctx.request_id);
 }
 
 // POST /api/admin/health/reset: {"key": "provider/model"} or no body (every key).

@@ -108,10 +108,24 @@ awaitable<std::optional<GatewayError>> check_endpoint(http::UpstreamPool& pool, 
     co_return coded_error(ErrorKind::invalid_request, "endpoint: expected an http:// or https:// URL",
                           "invalid_config", "endpoint");
   }
+  // A SOCKS5 proxy of the user's own is an address the gateway connects to
+  // (tor's, from aisbf.json, is the admin's).
+  if (provider.proxy && !provider.proxy->tor) {
+    auto proxy = classify_host_literal(provider.proxy->host);
+    if (!proxy || !is_public(*proxy)) {
+      co_return coded_error(ErrorKind::invalid_request,
+                            proxy ? fmt::format("proxy: a {} address; your providers may only reach public addresses "
+                                                "(an admin can allow private endpoints)",
+                                                address_class_name(*proxy))
+                                  : std::string("proxy: the SOCKS5 proxy's host must be an IP address"),
+                            "private_endpoint_refused", "proxy");
+    }
+  }
   if (auto literal = classify_host_literal(endpoint->host)) {
     if (!is_public(*literal)) co_return private_endpoint(*literal);
     co_return std::nullopt;
   }
+  if (provider.proxy) co_return std::nullopt;  // the proxy resolves the name, in its own network
   boost::asio::steady_timer wait(pool.io());
   auto [ec, results] = co_await pool.dns().resolve(endpoint->host, endpoint->port,
                                                    std::chrono::steady_clock::now() + kEndpointLookup, wait);

@@ -53,12 +53,14 @@ describe('dashboard: files, headers and caching', { skip, timeout: 60000 }, () =
     assert.match(stats.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
   });
 
-  it('GET /api/admin/tor: admins only; no TOR service yet', async () => {
+  it('GET /api/admin/tor: admins only; TOR off here', async () => {
     assert.equal((await get(s.u('/api/admin/tor'))).status, 401);
     const r = await get(s.u('/api/admin/tor'), { headers: bearer(GLOBAL) });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json(), {
-      enabled: false, configured: false, hidden_service: null, message: 'TOR is disabled (aisbf has no TOR support yet)',
+      enabled: false, configured: false, state: 'disabled', hidden_service: null, port: 80, target: null,
+      persistent: false, control: '127.0.0.1:9051', tor_version: null, connects: 0, last_error: null,
+      message: 'TOR is disabled (aisbf.json tor.enabled)',
     });
   });
 
@@ -231,10 +233,10 @@ describe('dashboard in Chromium', { skip, timeout: 110000 }, () => {
     await page.getByRole('button', { name: 'Clear the cache', exact: true }).click();
     await page.getByText(/Cleared \d+ entr/).waitFor();
 
-    // TOR: aisbf runs none yet, and the page says so (GET /api/admin/tor).
+    // TOR: off in this config, and the page says so (GET /api/admin/tor; tests/integration/tor.test.mjs runs one).
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'TOR' }).click();
     await heading(page, 'TOR');
-    await page.getByText('TOR is disabled (aisbf has no TOR support yet)').waitFor();
+    await page.getByText('TOR is disabled (aisbf.json tor.enabled)').waitFor();
     assert.equal(await page.getByText('Off', { exact: true }).count(), 1);
     await checkPage(page, 'tor');
 

@@ -212,7 +212,8 @@ describe('admin config API', { timeout: 120000 }, () => {
     for (const p of ['server.max_body_bytes', 'auth', 'response_cache.ttl', 'adaptive_rate_limiting']) {
       assert.ok(!r.json().start_only.some((q) => q === p || p.startsWith(`${q}.`)), p);
     }
-    assert.ok(r.json().unused.includes('tor'));
+    assert.ok(r.json().unused.includes('smtp'));
+    assert.ok(r.json().start_only.includes('tor.control_port') && !r.json().start_only.includes('tor.socks_port'));
     assert.equal(settings.database.mysql_password, 'mys…-xyz');
     settings.server.port = 17999;
     settings.extra_section = { kept: true };

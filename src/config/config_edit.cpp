@@ -163,6 +163,9 @@ constexpr std::string_view kStartOnly[] = {
     "server.shutdown_grace",
     "server.max_connections",
     "server.max_inflight_requests",
+    // main opens the access log once (pipeline/access_log_writer.hpp).
+    "server.access_log",
+    "server.log_format",
     // store/ opens it, the usage recorder and the accounts' upkeep read it, at start.
     "database",
     // App makes the response cache once: its backend and that backend's settings.

@@ -38,7 +38,9 @@ constexpr FieldSpec kServerFields[] = {
     {"max_inflight_requests", kInteger}, {"max_upstream_body_bytes", kInteger},
     {"max_sse_preamble_bytes", kInteger}, {"max_unauthenticated_body_bytes", kInteger},
     {"request_timeout", kNumber}, {"cors_origins", kStringArray},
-    {"trusted_proxies", kStringArray},
+    {"trusted_proxies", kStringArray}, {"metrics", kBool},
+    {"metrics_token", kOptString}, {"metrics_allow", kStringArray},
+    {"access_log", kString | kBool | kNull}, {"log_format", kString},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
 // AISBF's mcp fields plus ours (session_idle_timeout, max_sessions).

@@ -165,6 +165,8 @@ std::optional<std::string> Server::bind() {
 
 std::uint16_t Server::bound_port() const { return impl_->port; }
 
+std::uint64_t Server::open_connections() const { return impl_->shared.connections->open(); }
+
 void Server::stop() { impl_->main_io.stop(); }
 
 void Server::run() {

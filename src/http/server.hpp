@@ -55,6 +55,8 @@ class Server {
   // Binds every worker's listener; an error message when it cannot.
   std::optional<std::string> bind();
   std::uint16_t bound_port() const;
+  // Client connections open now (any thread).
+  std::uint64_t open_connections() const;
 
   // Serves until SIGINT/SIGTERM (or stop()), then stops accepting, lets
   // in-flight requests finish within the grace period and returns.

@@ -129,9 +129,9 @@ RequestRecord::~RequestRecord() {
   const int status = ex_.status() != 0 ? ex_.status() : 499;  // nothing sent: the client left (nginx's 499)
   const auto now = Clock::now();
   if (shard_ != nullptr) {
-    shard_->gauge_add(ops::GaugeId::requests, -1);
     ops::bump(shard_->requests[row_][ops::status_slot(status)]);
     shard_->duration[row_].observe(micros(now - ctx_.started));
+    shard_->gauge_add(ops::GaugeId::requests, -1);  // last: a scrape that sees it gone sees it counted
   }
   AccessLogWriter* log = ctx_.state->access_log;
   if (log == nullptr) return;

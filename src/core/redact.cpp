@@ -123,6 +123,19 @@ std::string redact_text(std::string_view text) {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
+    // A URL's userinfo password: "scheme://user:secret@host" → "scheme://user:***@host".
+    if (text.substr(i, 3) == "://") {
+      const auto end = text.find_first_of("/ \"'\n", i + 3);
+      const auto authority = text.substr(i + 3, end == std::string_view::npos ? std::string_view::npos : end - i - 3);
+      const auto at = authority.rfind('@');
+      const auto colon = authority.find(':');
+      if (at != std::string_view::npos && colon != std::string_view::npos && colon < at) {
+        out.append(text.substr(i, 3 + colon + 1));
+        out.append(kMasked);
+        i += 3 + at;
+        continue;
+      }
+    }
     // "Bearer <credential>"
     if (istarts_with(text.substr(i), "bearer ")) {
       out.append(text.substr(i, 7));

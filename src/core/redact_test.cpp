@@ -38,6 +38,9 @@ TEST(Redact, FreeText) {
             "Incorrect API key provided: ***.");
   EXPECT_EQ(redact_text("monkey=banana password=hunter2"), "monkey=banana password=***");
   EXPECT_EQ(redact_text("plain text, nothing secret"), "plain text, nothing secret");
+  EXPECT_EQ(redact_text("connect postgresql://aisbf:s3cret@db:5432/x failed"),
+            "connect postgresql://aisbf:***@db:5432/x failed");
+  EXPECT_EQ(redact_text("see http://host:8080/path"), "see http://host:8080/path");
 }
 
 }  // namespace

@@ -126,6 +126,7 @@ RequestRecord::RequestRecord(http::Exchange& ex, RequestContext& ctx) : ex_(ex),
 }
 
 RequestRecord::~RequestRecord() {
+  ex_.set_request_id({});  // it viewed ctx.request_id, which goes with the handler's frame
   const int status = ex_.status() != 0 ? ex_.status() : 499;  // nothing sent: the client left (nginx's 499)
   const auto now = Clock::now();
   if (shard_ != nullptr) {

@@ -151,7 +151,7 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     completionTokens += usage.completion_tokens;
     okAttempts += 1;
     // The rotation: its heavy first candidate answers 429, the other serves.
-    const fo = note(await post(s.u('/v1/chat/completions'), det(fresh('rotation'), { model: 'fo' })));
+    const fo = note(await post(s.u('/v1/chat/completions'), det(fresh('rotation'), { model: 'rotation/fo' })));
     assert.equal(fo.status, 200, fo.text);
     const failovers = Number(fo.headers['x-aisbf-attempts']) - 1;
     assert.equal(failovers, 1, 'the 429 candidate was tried first (weight 1000 to 1)');
@@ -197,9 +197,12 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     assert.equal(value(m, 'aisbf_response_cache_total', { result: 'hit' }), 1);
     // Every temperature-0 chat that reached resolution looked the cache up.
     assert.equal(value(m, 'aisbf_response_cache_total', { result: 'miss' }), 6);
-    const health = [...m.samples].filter(([k]) => k.startsWith('aisbf_target_health{') && k.includes('provider="f429"'));
-    assert.equal(health.length, 1, 'the 429 left a health entry');
+    // The upstream error left a health entry (a 429 goes to the rate limits instead).
+    const health = [...m.samples].filter(([k]) => k.startsWith('aisbf_target_health{') &&
+      k.includes('model="fault-500"') && k.includes('provider="ok"'));
+    assert.equal(health.length, 1, [...m.samples.keys()].filter((k) => k.includes('health')).join('\n'));
     assert.equal(health[0][1], 1);
+    assert.match(health[0][0], /state="(healthy|cooling_down|half_open)"/);
     assert.equal(value(m, 'aisbf_ttfb_seconds_count'), 6);  // the answers that came from an attempt
     assert.equal(value(m, 'aisbf_upstream_seconds_count', { provider: 'ok', model: 'mock-model' }), okAttempts);
     assert.equal(value(m, 'aisbf_active_requests'), 1);  // the scrape itself

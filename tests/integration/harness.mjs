@@ -93,6 +93,20 @@ export function noteSecrets(...values) {
   fs.appendFileSync(path.join(TEST_LOG_DIR, 'secrets.txt'), lines.map((v) => `${v}\n`).join(''));
 }
 
+// Credentials sent to or issued by the gateway's API (a user's password,
+// a new token): noted by request() for the log scan. Masked values are not.
+const API_SECRET_KEY = /^(token|password|new_password|current_password|api_key|client_secret|secret)$/;
+function apiSecrets(value, key = '') {
+  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => apiSecrets(v, key));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => apiSecrets(v, k));
+  return [];
+}
+function noteApiSecrets(text) {
+  if (!TEST_LOG_DIR || typeof text !== 'string' || !/"(token|password|new_password|current_password|api_key|client_secret|secret)"/.test(text)) return;
+  try { noteSecrets(apiSecrets(JSON.parse(text))); } catch { /* not JSON */ }
+}
+
 // Every string under a key that names a secret, in a config object.
 const SECRET_KEY = /(^|_)(api_key|apikey|key|token|tokens|password|secret|control_password|metrics_token)$/i;
 export function secretsIn(value, key = '') {
@@ -397,6 +411,8 @@ export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 5
       res.on('end', () => {
         const buf = Buffer.concat(chunks);
         const text = buf.toString('utf8');
+        noteApiSecrets(typeof payload === 'string' ? payload : undefined);
+        noteApiSecrets(text);
         resolve({
           status: res.statusCode,
           headers: res.headers,

@@ -128,19 +128,31 @@ void write_targets(ops::TextWriter& w, const ops::Shard& s, const std::vector<op
 // namespaces are left out: their names are users').
 void write_health(ops::TextWriter& w, App& app) {
   const auto config = app.config();
+  const auto& providers = config->providers;
+  struct Entry {
+    std::string_view provider, model, state;
+    double cooldown = 0;
+  };
   const auto snapshot = app.state().health->snapshot(limits::Clock::now());
-  w.family("aisbf_target_health", "gauge", "Health of provider/model targets with a failure history (1: the state)");
-  w.family("aisbf_target_cooldown_seconds", "gauge", "Cooldown left of a provider/model target");
+  std::vector<Entry> entries;
   for (const auto& h : snapshot) {
     const auto slash = h.key.find('/');
     if (slash == std::string::npos) continue;
     const std::string_view provider(h.key.data(), slash), model(h.key.data() + slash + 1, h.key.size() - slash - 1);
-    const auto& providers = config->providers;
     if (std::none_of(providers.begin(), providers.end(), [&](const auto& p) { return p.id == provider; })) continue;
-    const Labels l{{"provider", provider}, {"model", model}, {"state", routing::health_status_name(h.status)}};
+    entries.push_back({provider, model, routing::health_status_name(h.status),
+                       std::chrono::duration<double>(h.cooldown_left).count()});
+  }
+  // Each family's samples together (the text format wants them contiguous).
+  w.family("aisbf_target_health", "gauge", "Health of provider/model targets with a failure history (1: the state)");
+  for (const auto& e : entries) {
+    const Labels l{{"provider", e.provider}, {"model", e.model}, {"state", e.state}};
     w.sample("aisbf_target_health", l, std::uint64_t{1});
-    const Labels c{{"provider", provider}, {"model", model}};
-    w.sample("aisbf_target_cooldown_seconds", c, std::chrono::duration<double>(h.cooldown_left).count());
+  }
+  w.family("aisbf_target_cooldown_seconds", "gauge", "Cooldown left of a provider/model target");
+  for (const auto& e : entries) {
+    const Labels l{{"provider", e.provider}, {"model", e.model}};
+    w.sample("aisbf_target_cooldown_seconds", l, e.cooldown);
   }
 }
 

@@ -19,13 +19,15 @@ noteSecrets(METRICS_TOKEN);
 
 // The text format 0.0.4, strictly: # HELP / # TYPE lines, then samples
 // `name{label="value",…} number`; every sample's family declared by a TYPE
-// line before it; label values with \\, \" and \n escapes only; no
-// duplicate series. Returns Map(series key → value) and the families' types.
+// line before it; a family's samples contiguous; label values with \\, \"
+// and \n escapes only; no duplicate series. Returns the samples (series
+// key → value) and the families' types.
 export function parsePrometheus(text) {
   assert.ok(text.endsWith('\n'), 'the exposition ends with a newline');
   const types = new Map();
   const samples = new Map();
   const nameRe = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+  let lastType = null;
   for (const [i, line] of text.slice(0, -1).split('\n').entries()) {
     const where = `line ${i + 1}: ${line}`;
     if (line.startsWith('# HELP ')) continue;
@@ -34,6 +36,7 @@ export function parsePrometheus(text) {
       assert.match(type, /^(counter|gauge|histogram|summary|untyped)$/, where);
       assert.ok(!types.has(name), `family declared twice: ${where}`);
       types.set(name, type);
+      lastType = name;
       continue;
     }
     assert.ok(!line.startsWith('#') && line.length > 0, `unexpected line: ${where}`);
@@ -60,6 +63,8 @@ export function parsePrometheus(text) {
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(family), `sample before its TYPE: ${where}`);
     if (family !== name) assert.equal(types.get(family), 'histogram', where);
+    // A family's samples are contiguous, right after its TYPE line.
+    assert.equal(family, lastType, `a ${family} sample after the TYPE of ${lastType}: ${where}`);
     const key = seriesKey(name, labels);
     assert.ok(!samples.has(key), `duplicate series: ${where}`);
     samples.set(key, number);

@@ -4,12 +4,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <vector>
 
 namespace aisbf {
 
 namespace {
+
+constexpr std::chrono::milliseconds kFlushEvery{20};
+constexpr std::size_t kWakeAt = 256;
 
 void write_all(int fd, const std::string& text) {
   std::size_t done = 0;
@@ -49,6 +53,9 @@ bool AccessLogWriter::push(std::string line) {
       return false;
     }
     queue_.push_back(std::move(line));
+    // No wake per line (a futex call and a context switch per request): the
+    // writer looks every kFlushEvery, and is woken early only by a backlog.
+    if (queue_.size() != kWakeAt) return true;
   }
   wake_.notify_one();
   return true;
@@ -75,10 +82,11 @@ void AccessLogWriter::run() {
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait_for(lock, kFlushEvery, [this] { return stopping_ || queue_.size() >= kWakeAt; });
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
     }
+    if (batch.empty()) continue;
     text.clear();
     for (auto& line : batch) text += line;
     batch.clear();

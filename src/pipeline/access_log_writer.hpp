@@ -1,5 +1,6 @@
 // The access log's writer: lines handed over by the event loops (a short
-// lock, never a wait) and written by a thread of its own, to stderr or to
+// lock, never a wait, no wake-up per line: the thread writes what came every
+// 20 ms, sooner past 256 lines) and written by a thread of its own, to stderr or to
 // `server.access_log`'s file (appended, mode 0600). The queue is bounded
 // (4096 lines); a line that finds it full is dropped and counted
 // (aisbf_access_log_dropped_total).

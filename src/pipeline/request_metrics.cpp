@@ -138,9 +138,9 @@ RequestRecord::~RequestRecord() {
   if (log == nullptr) return;
   const UsageTap& tap = ctx_.usage;
   const auto& server = ctx_.config->server;
-  const auto peer = ex_.client_address();
-  const std::string client =
-      forwarded_client(peer, header_value(ex_.request(), "x-forwarded-for"), server.trusted_proxies);
+  std::string client = ex_.client_address();
+  if (!server.trusted_proxies.empty())
+    client = forwarded_client(client, header_value(ex_.request(), "x-forwarded-for"), server.trusted_proxies);
   const auto& request = ex_.request();
   ops::AccessRecord r;
   r.time_ms = unix_ms_now();

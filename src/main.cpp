@@ -23,6 +23,7 @@
 #include "context/tokenizer_cli.hpp"
 #include "http/server.hpp"
 #include "ops/https_redirect.hpp"
+#include "pipeline/access_log_writer.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/ollama_probe.hpp"
@@ -207,6 +208,16 @@ int serve(const Options& opt) {
   const bool https = config->server.protocol == "https";
   if (https && !set_up_tls(so, *config, opt.config_dir, app, https_port)) return 2;
   aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
+  app.open_connections = [&server] { return server.open_connections(); };
+  // The access log (server.access_log, server.log_format): read at start.
+  std::unique_ptr<aisbf::AccessLogWriter> access_log;
+  if (config->server.access_log_enabled) {
+    std::string error;
+    access_log = std::make_unique<aisbf::AccessLogWriter>(
+        config->server.access_log, aisbf::ops::log_format_from(config->server.log_format), &error);
+    if (!error.empty()) spdlog::warn("server.access_log: {}", error);
+    app.state().access_log = access_log.get();
+  }
   if (auto err = server.bind()) {
     spdlog::error("{}", *err);
     return 1;
@@ -234,6 +245,10 @@ int serve(const Options& opt) {
   server.run();
   app.state().drain_pools();  // before the workers' io_contexts go with `server`
   usage.stop();  // SIGTERM: the queued usage rows are written before exit
+  if (access_log) {
+    app.state().access_log = nullptr;
+    access_log->stop();  // the last lines written
+  }
   spdlog::info("stopped");
   return 0;
 }

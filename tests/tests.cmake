@@ -5,7 +5,18 @@
 find_program(NODE node REQUIRED)
 
 set(AISBF_TESTS_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(AISBF_TEST_ENV "AISBF_BIN=$<TARGET_FILE:aisbf>;AISBF_MOCK_BIN=$<TARGET_FILE:aisbf-mock>")
+# Every process the tests start logs to files under AISBF_TEST_LOG_DIR; the
+# fixture `test_logs` clears it first (logs.clear) and scans it for the
+# configured secrets after the last test that uses it (logs.secret_scan,
+# tests/log_scan.mjs), with -j too, and with -R selections.
+set(AISBF_TEST_LOG_DIR ${CMAKE_BINARY_DIR}/test-logs)
+set(AISBF_TEST_ENV "AISBF_BIN=$<TARGET_FILE:aisbf>;AISBF_MOCK_BIN=$<TARGET_FILE:aisbf-mock>;AISBF_TEST_LOG_DIR=${AISBF_TEST_LOG_DIR}")
+add_test(NAME logs.clear COMMAND ${NODE} ${CMAKE_CURRENT_LIST_DIR}/log_scan.mjs --clear)
+add_test(NAME logs.secret_scan COMMAND ${NODE} ${CMAKE_CURRENT_LIST_DIR}/log_scan.mjs)
+set_tests_properties(logs.clear PROPERTIES ENVIRONMENT "AISBF_TEST_LOG_DIR=${AISBF_TEST_LOG_DIR}"
+  FIXTURES_SETUP test_logs LABELS "integration;e2e")
+set_tests_properties(logs.secret_scan PROPERTIES ENVIRONMENT "AISBF_TEST_LOG_DIR=${AISBF_TEST_LOG_DIR}"
+  FIXTURES_CLEANUP test_logs LABELS "integration;e2e")
 # Each file bounds its own waits; these are backstops. --test-timeout stays
 # below the ctest TIMEOUT so Node's own cleanup (killing the binaries) runs.
 set(AISBF_NODE_TEST_ARGS --test --test-reporter=spec --test-timeout=100000)
@@ -31,6 +42,7 @@ foreach(file ${AISBF_INTEGRATION_TESTS})
   set_tests_properties(integration.${name} PROPERTIES
     ENVIRONMENT "${AISBF_TEST_ENV}"
     TIMEOUT ${timeout}
+    FIXTURES_REQUIRED test_logs
     LABELS "${labels}")
 endforeach()
 
@@ -55,6 +67,7 @@ if(EXISTS ${AISBF_TESTS_DIR}/e2e/node_modules/openai)
     set_tests_properties(e2e.${name} PROPERTIES
       ENVIRONMENT "${AISBF_TEST_ENV}"
       TIMEOUT ${timeout}
+      FIXTURES_REQUIRED test_logs
       LABELS e2e)
   endforeach()
 else()

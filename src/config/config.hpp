@@ -272,6 +272,18 @@ struct ServerConfig {
   std::uint64_t max_sse_preamble_bytes = 1024 * 1024;  // comment-only events before the first data event
   std::uint64_t max_unauthenticated_body_bytes = 64 * 1024;  // a body read before the caller is known
   std::chrono::milliseconds request_timeout{600'000};  // one client request, across every attempt and wait
+  // Operations (issue 16; docs/config.md). GET /metrics: allowed with the
+  // bearer `metrics_token` or from an address in `metrics_allow` (absent:
+  // loopback only). `metrics: false` stops recording and answers 404.
+  bool metrics = true;
+  std::string metrics_token;
+  std::vector<IpRange> metrics_allow;
+  // One access-log line per request: "logfmt" (default) or "json"; to
+  // stderr with the other logs unless `access_log` names a file; `false`
+  // turns it off.
+  bool access_log_enabled = true;
+  std::string access_log;  // a file path; empty: stderr
+  std::string log_format = "logfmt";
 };
 
 // aisbf.json `adaptive_rate_limiting`, AISBF's fields. Intervals in seconds

@@ -166,6 +166,9 @@ constexpr std::string_view kStartOnly[] = {
     "server.protocol",
     "server.http_port",
     "server.ssl_reload_interval",
+    // main opens the access log once (pipeline/access_log_writer.hpp).
+    "server.access_log",
+    "server.log_format",
     // store/ opens it, the usage recorder and the accounts' upkeep read it, at start.
     "database",
     // App makes the response cache once: its backend and that backend's settings.

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "config/config_test_util.hpp"
+#include "core/ip_range.hpp"
 
 namespace aisbf::config_test {
 namespace {
@@ -49,6 +50,37 @@ TEST(ConfigServer, ReadsEveryNewKey) {
   EXPECT_EQ(s.max_sse_preamble_bytes, 4'096u);
   EXPECT_EQ(s.max_unauthenticated_body_bytes, 1u);
   EXPECT_EQ(s.max_body_bytes, 9'007'199'254'740'993ull);  // exact past 2^53
+}
+
+TEST(ConfigServer, OperationsDefaults) {
+  LoadResult result = load_server("{}");
+  ASSERT_TRUE(result.ok());
+  const ServerConfig& s = result.config->server;
+  EXPECT_TRUE(s.metrics);
+  EXPECT_TRUE(s.metrics_token.empty());
+  ASSERT_EQ(s.metrics_allow.size(), 2u);  // loopback only
+  EXPECT_TRUE(in_any_range(s.metrics_allow, "127.0.0.1"));
+  EXPECT_TRUE(in_any_range(s.metrics_allow, "::1"));
+  EXPECT_FALSE(in_any_range(s.metrics_allow, "10.0.0.1"));
+  EXPECT_TRUE(s.access_log_enabled);
+  EXPECT_TRUE(s.access_log.empty());
+  EXPECT_EQ(s.log_format, "logfmt");
+}
+
+TEST(ConfigServer, OperationsKeys) {
+  LoadResult result = load_server(R"({"metrics": false, "metrics_token": "t0k", "metrics_allow": ["10.0.0.0/8"],
+      "access_log": "/var/log/aisbf.log", "log_format": "json"})");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(formatted(result.diagnostics));
+  const ServerConfig& s = result.config->server;
+  EXPECT_FALSE(s.metrics);
+  EXPECT_EQ(s.metrics_token, "t0k");
+  EXPECT_TRUE(in_any_range(s.metrics_allow, "10.1.2.3"));
+  EXPECT_FALSE(in_any_range(s.metrics_allow, "127.0.0.1"));  // a list replaces the default
+  EXPECT_EQ(s.access_log, "/var/log/aisbf.log");
+  EXPECT_EQ(s.log_format, "json");
+  EXPECT_FALSE(load_server(R"({"access_log": false})").config->server.access_log_enabled);
+  EXPECT_FALSE(load_server(R"({"log_format": "xml"})").ok());
+  EXPECT_FALSE(load_server(R"({"metrics_allow": ["nope"]})").ok());
 }
 
 TEST(ConfigServer, RequestTimeoutIsClampedNotOverflowed) {

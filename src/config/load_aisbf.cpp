@@ -56,18 +56,40 @@ void read_cors_origins(const json::object& server, DiagSink& sink, std::vector<s
   }
 }
 
-void read_trusted_proxies(const json::object& server, DiagSink& sink, std::vector<IpRange>& out) {
-  const json::array* proxies = get_array(server, "trusted_proxies");
-  if (proxies == nullptr) return;
-  for (std::size_t i = 0; i < proxies->size(); ++i) {
-    const json::string* entry = (*proxies)[i].if_string();
+// A list of IPs or CIDR ranges (trusted_proxies, metrics_allow). False
+// when the key is absent.
+bool read_ip_ranges(const json::object& server, std::string_view key, DiagSink& sink, std::vector<IpRange>& out) {
+  const json::array* ranges = get_array(server, key);
+  if (ranges == nullptr) return false;
+  for (std::size_t i = 0; i < ranges->size(); ++i) {
+    const json::string* entry = (*ranges)[i].if_string();
     if (entry == nullptr) continue;  // reported by check_fields
     auto parsed = parse_ip_range(std::string_view(entry->data(), entry->size()));
     if (!parsed.range) {
-      sink.error(index_path("server.trusted_proxies", i), parsed.error);
+      sink.error(index_path(key_path("server", key), i), parsed.error);
       continue;
     }
     out.push_back(*parsed.range);
+  }
+  return true;
+}
+
+// /metrics and the access log (issue 16).
+void read_operations(const json::object& server, DiagSink& sink, ServerConfig& out) {
+  if (auto on = get_bool(server, "metrics")) out.metrics = *on;
+  if (auto token = get_string(server, "metrics_token")) out.metrics_token = *token;
+  if (!read_ip_ranges(server, "metrics_allow", sink, out.metrics_allow)) {
+    for (const char* loopback : {"127.0.0.0/8", "::1"}) out.metrics_allow.push_back(*parse_ip_range(loopback).range);
+  }
+  if (const json::value* log = server.if_contains("access_log")) {
+    if (const bool* on = log->if_bool()) out.access_log_enabled = *on;
+    if (const json::string* file = log->if_string()) out.access_log = std::string(file->data(), file->size());
+  }
+  if (auto format = get_string(server, "log_format")) {
+    if (*format == "logfmt" || *format == "json")
+      out.log_format = *format;
+    else
+      sink.error("server.log_format", "expected \"logfmt\" or \"json\"");
   }
 }
 
@@ -170,7 +192,8 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
     }
   }
   read_cors_origins(server, sink, out.cors_origins);
-  read_trusted_proxies(server, sink, out.trusted_proxies);
+  read_ip_ranges(server, "trusted_proxies", sink, out.trusted_proxies);
+  read_operations(server, sink, out);
 }
 
 void read_tokens(const json::object& obj, std::string_view key, const std::string& path, DiagSink& sink,
@@ -303,7 +326,9 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
     return false;
   }
   check_fields(*obj, "", aisbf_schema(), sink);
-  if (const json::object* server = get_object(*obj, "server")) load_server(*server, sink, config.server);
+  static const json::object no_server;  // the defaults that need reading (metrics_allow) apply without a section too
+  const json::object* server = get_object(*obj, "server");
+  load_server(server != nullptr ? *server : no_server, sink, config.server);
   if (const json::object* auth = get_object(*obj, "auth")) load_auth(*auth, sink, config.auth);
   if (const json::object* mcp = get_object(*obj, "mcp")) load_mcp(*mcp, sink, config.mcp);
   if (const json::object* dashboard = get_object(*obj, "dashboard")) check_dashboard(*dashboard, sink);

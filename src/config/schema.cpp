@@ -42,6 +42,9 @@ constexpr FieldSpec kServerFields[] = {
     {"ssl_reload_interval", kNumber}, {"domain", kOptString},
     {"acme_email", kOptString},  {"acme_directory", kString},
     {"acme_ca_file", kOptString},
+    {"trusted_proxies", kStringArray}, {"metrics", kBool},
+    {"metrics_token", kOptString}, {"metrics_allow", kStringArray},
+    {"access_log", kString | kBool | kNull}, {"log_format", kString},
 };
 constexpr FieldSpec kAuthFields[] = {{"enabled", kBool}, {"tokens", kStringArray}};
 // AISBF's mcp fields plus ours (session_idle_timeout, max_sessions).

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/redact.hpp"
+
 namespace aisbf {
 
 namespace {
@@ -32,7 +34,12 @@ std::size_t char_bytes(unsigned char c) {
 
 }  // namespace
 
-std::string log_text(std::string_view text, std::size_t max) {
+std::string log_text(std::string_view raw, std::size_t max) {
+  // Secrets first (core/redact.hpp: Bearer credentials, api_key/key/token/
+  // password values, provider keys): an upstream's error may quote the key
+  // it refused, a URL may carry key=…
+  const std::string redacted = redact_text(raw);
+  const std::string_view text = redacted;
   std::size_t escaped = 0;
   char esc[4];
   for (char c : text) {
@@ -57,7 +64,7 @@ std::string log_text(std::string_view text, std::size_t max) {
     }
     i += len;
   }
-  if (cut) out += fmt::format("…({} bytes)", text.size());
+  if (cut) out += fmt::format("…({} bytes)", raw.size());
   return out;
 }
 

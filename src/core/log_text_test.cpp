@@ -45,5 +45,12 @@ TEST(LogText, FitsExactlyWithoutMarker) {
   EXPECT_EQ(log_text(text, 64), text);
 }
 
+TEST(LogText, MasksSecrets) {
+  EXPECT_EQ(
+      log_text("401 from https://u/v1?key=AIzaSyABCDEFGH12345: Incorrect API key provided: sk-proj-0123456789abcdefgh"),
+      "401 from https://u/v1?key=***: Incorrect API key provided: ***");
+  EXPECT_EQ(log_text("Authorization: Bearer abc123"), "Authorization: Bearer ***");
+}
+
 }  // namespace
 }  // namespace aisbf

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
 
@@ -36,9 +37,11 @@ std::string format_head(const ResponseHead& head) {
   h.append("\r\n");
   // An empty body (202, 204) has no media type to name.
   if (!head.content_type.empty()) h.append("Content-Type: ").append(head.content_type).append("\r\n");
+  bool id_written = false;
   for (const HeaderList* list : {head.common, head.extra}) {
     if (list == nullptr) continue;
     for (const auto& [name, value] : *list) {
+      id_written = id_written || beast::iequals(name, "x-request-id");
       // A header made of what a client or an upstream sent must not end
       // the head early (response splitting): one with CR, LF or NUL is
       // left out. The routes validate what they echo; this is the floor.
@@ -49,6 +52,7 @@ std::string format_head(const ResponseHead& head) {
       h.append(name).append(": ").append(value).append("\r\n");
     }
   }
+  if (!id_written && !head.request_id.empty()) h.append("x-request-id: ").append(head.request_id).append("\r\n");
   if (head.status == 204 || head.status == 304) {
     // No body, and RFC 9110 forbids Content-Length on a 204.
   } else if (head.content_length) {
@@ -94,7 +98,9 @@ asio::awaitable<bool> Exchange::write(const auto& buffers) {
 asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, std::string_view body,
                                      const HeaderList& extra) {
   started_ = true;
-  auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_, &common_});
+  status_ = status;
+  head_time_ = std::chrono::steady_clock::now();
+  auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_, &common_, request_id_});
   if (request_.method() == beast::http::verb::head) body = {};
   std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
   co_return co_await write(buffers);
@@ -102,7 +108,10 @@ asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, 
 
 asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
   started_ = true;
-  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_, &common_});
+  streamed_ = true;
+  status_ = status;
+  head_time_ = std::chrono::steady_clock::now();
+  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_, &common_, request_id_});
   co_return co_await write(asio::buffer(h));
 }
 

@@ -59,6 +59,7 @@ struct ResponseHead {
   std::optional<std::size_t> content_length;  // none: chunked
   bool close = false;                         // adds "Connection: close"
   const HeaderList* common = nullptr;         // written before `extra`: what every response of the exchange carries
+  std::string_view request_id;                // non-empty: an x-request-id unless `extra` or `common` has one
 };
 std::string format_head(const ResponseHead& head);
 
@@ -107,6 +108,13 @@ class Exchange {
   boost::asio::awaitable<bool> end_stream();
 
   bool response_started() const { return started_; }
+  // The answer's status (0: none sent yet) and when its head went out.
+  int status() const { return status_; }
+  std::chrono::steady_clock::time_point head_time() const { return head_time_; }
+  bool streamed() const { return streamed_; }
+  // Every response of the exchange carries `x-request-id: id` (unless the
+  // handler's headers name one); `id` must outlive the exchange's writes.
+  void set_request_id(std::string_view id) { request_id_ = id; }
   bool keep_alive() const { return keep_alive_ && !write_failed_; }
   void close_after_response() { keep_alive_ = false; }
 
@@ -143,7 +151,11 @@ class Exchange {
   std::any prelude_;
   bool keep_alive_;
   bool started_ = false;
+  bool streamed_ = false;
   bool write_failed_ = false;
+  int status_ = 0;
+  std::chrono::steady_clock::time_point head_time_{};
+  std::string_view request_id_;
 };
 
 }  // namespace aisbf::http

@@ -194,6 +194,8 @@ std::optional<std::string> Server::bind() {
 std::uint16_t Server::bound_port() const { return impl_->port; }
 std::uint16_t Server::bound_plain_port() const { return impl_->plain_port; }
 
+std::uint64_t Server::open_connections() const { return impl_->shared.connections->open(); }
+
 void Server::stop() { impl_->main_io.stop(); }
 
 void Server::run() {

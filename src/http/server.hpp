@@ -78,6 +78,8 @@ class Server {
   std::optional<std::string> bind();
   std::uint16_t bound_port() const;
   std::uint16_t bound_plain_port() const;  // 0 without a plain port
+  // Client connections open now (any thread).
+  std::uint64_t open_connections() const;
 
   // Serves until SIGINT/SIGTERM (or stop()), then stops accepting, lets
   // in-flight requests finish within the grace period and returns.

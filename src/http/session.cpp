@@ -266,7 +266,8 @@ class Session {
     const bool close = !parser.is_done() || !parser.get().keep_alive() || worker_.shutting_down;
     std::string_view body = answer.body;
     if (parser.get().method() == bhttp::verb::head) body = {};
-    co_await write_early({answer.status, answer.content_type, &answer.headers, answer.body.size(), close}, body);
+    co_await write_early({answer.status, answer.content_type, &answer.headers, answer.body.size(), close, nullptr, {}},
+                         body);
     linger_ = close;
     co_return !close;
   }
@@ -299,7 +300,7 @@ class Session {
   asio::awaitable<void> answer_and_close(int status, std::string_view code, std::string_view message,
                                          const HeaderList& extra = {}) {
     auto body = error_json(status, code, message);
-    co_await write_early({status, "application/json", &extra, body.size(), true}, body);
+    co_await write_early({status, "application/json", &extra, body.size(), true, nullptr, {}}, body);
     linger_ = true;
   }
 

@@ -30,6 +30,7 @@ class ConnectionGate {
  public:
   explicit ConnectionGate(std::uint64_t max) : max_(max == 0 ? 1 : max) {}
   bool full() const { return open_.load(std::memory_order_relaxed) >= max_; }
+  std::uint64_t open() const { return open_.load(std::memory_order_relaxed); }
   bool try_acquire() {
     auto n = open_.load(std::memory_order_relaxed);
     while (n < max_) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/log_text.hpp"
+
 namespace aisbf {
 
 GatewayError coded_error(ErrorKind kind, std::string message, std::string code, std::string param) {
@@ -30,7 +32,7 @@ GatewayError from_store_error(const store::StoreError& error, std::string_view w
   using Kind = store::StoreError::Kind;
   switch (error.kind) {
     case Kind::unavailable:
-      spdlog::warn("store unavailable ({}): {}", what, error.message);
+      spdlog::warn("store unavailable ({}): {}", what, log_text(error.message));
       return store_unavailable();
     case Kind::conflict: return conflict_error(fmt::format("{} exists already", what));
     case Kind::not_found: return coded_error(ErrorKind::not_found, fmt::format("no such {}", what), "not_found");
@@ -38,7 +40,7 @@ GatewayError from_store_error(const store::StoreError& error, std::string_view w
     case Kind::schema_too_new:
     case Kind::internal: break;
   }
-  spdlog::error("store error ({}): {}", what, error.message);
+  spdlog::error("store error ({}): {}", what, log_text(error.message));
   return coded_error(ErrorKind::internal, "internal error in the user store", "internal_error");
 }
 

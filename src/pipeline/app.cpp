@@ -21,6 +21,7 @@
 #include "pipeline/cors_gate.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/pending_auth.hpp"
+#include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
 #include "pipeline/route_table.hpp"
@@ -264,6 +265,10 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
     if (dashboard::under_dashboard(std::string_view(request.target()))) {
       for (const auto& header : dashboard::security_headers()) verdict.refuse->headers.push_back(header);
     }
+    const auto row =
+        admission.route != nullptr ? static_cast<std::size_t>(admission.route - route_table().data()) : kUnmatchedRoute;
+    record_refusal(*state_, config, request, *verdict.refuse, std::min(row, kUnmatchedRoute),
+                   admission.route != nullptr ? admission.route->spec.name : std::string_view("-"));
     return verdict;
   }
   // Auth is on and the route needs none: the caller is not known, so it
@@ -287,7 +292,10 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   ctx.config = ctx.routes->config_ptr();
   ctx.state = state_.get();
   ctx.started = std::chrono::steady_clock::now();
-  ctx.request_id = next_request_id();
+  std::string forwarded_id = trusted_request_id(ex, *ctx.config);
+  ctx.request_id = forwarded_id.empty() ? next_request_id() : std::move(forwarded_id);
+  ex.set_request_id(ctx.request_id);  // on every answer, errors included
+  RequestRecord record(ex, ctx);      // metrics and the access-log line when the request ends
   if (is_cors_preflight(ex.request())) {  // when no header check answered it
     if (auto answer = cors_preflight(ex.request(), *ctx.config, ctx.request_id))
       co_return co_await send_early(ex, *answer);
@@ -302,6 +310,10 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
     admission = readmit(ex.request(), *head);
   if (admission.route == nullptr) admission = admit(ex.request(), *ctx.config, loopback_only, index);
   ctx.format = admission.format;
+  if (admission.route != nullptr) {
+    const auto row = static_cast<std::size_t>(admission.route - route_table().data());
+    record.set_route(std::min(row, kUnmatchedRoute), admission.route->spec.name);
+  }
   if (!admission.refusal && admission.pending != auth::Pending::none)
     admission.refusal = co_await settle_pending(accounts_.get(), ex.request(), admission, ctx.config->auth.enabled);
   ctx.principal = std::move(admission.principal);

@@ -117,6 +117,8 @@ class App {
 
   // Usage accounting (set by main before serving; all null: off).
   UsageWiring usage;
+  // The server's open client connections (GET /metrics); set by main, empty: not reported.
+  std::function<std::uint64_t()> open_connections;
 
  private:
   const Live& current();

@@ -13,6 +13,7 @@
 #include "cache/cache_policy.hpp"
 #include "cache/entry.hpp"
 #include "cache/key_memo.hpp"
+#include "core/log_text.hpp"
 #include "core/response_fold.hpp"
 #include "pipeline/cache_answer.hpp"
 #include "pipeline/cache_follow.hpp"
@@ -37,12 +38,12 @@ void warn_store_failure(ResponseCache& cache, const RequestContext& ctx, std::st
                         const GatewayError& error) {
   const auto held = cache.store_warnings().admit(WarningGate::Clock::now());
   if (!held) {
-    spdlog::debug("{} response cache: {}: {}", ctx.request_id, what, error.message);
+    spdlog::debug("{} response cache: {}: {}", ctx.request_id, what, log_text(error.message));
   } else if (*held == 0) {
-    spdlog::warn("{} response cache: {}: {}", ctx.request_id, what, error.message);
+    spdlog::warn("{} response cache: {}: {}", ctx.request_id, what, log_text(error.message));
   } else {
     spdlog::warn("{} response cache: {}: {} ({} more failures since the last warning)", ctx.request_id, what,
-                 error.message, *held);
+                 log_text(error.message), *held);
   }
 }
 

@@ -2,6 +2,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include "ops/access_log.hpp"
 #include "pipeline/chat_job.hpp"
 #include "pipeline/condense_step.hpp"
 #include "pipeline/native_cache.hpp"
@@ -32,19 +33,23 @@ void forward_anthropic_headers(const http::Request& client, HeaderList& headers)
 
 // Only what the upstream needs: its credentials, the protocol headers and,
 // for an Anthropic client talking to an Anthropic upstream, the client's
-// protocol version and beta flags. Nothing else of the caller's (token,
-// cookies, encodings) is forwarded.
+// protocol version and beta flags, and the request's id and a valid W3C
+// traceparent. Nothing else of the caller's (token, cookies, encodings) is
+// forwarded.
 http::OutgoingRequest passthrough_request(const PreparedCandidate& p, const http::Request& client, bool stream,
-                                          std::string_view body, bool anthropic) {
+                                          std::string_view body, bool anthropic, std::string_view request_id) {
   http::OutgoingRequest out;
   out.target = p.passthrough_path[stream];
-  out.headers.reserve(p.auth_headers.size() + 6);
+  out.headers.reserve(p.auth_headers.size() + 8);
   out.headers.insert(out.headers.end(), p.auth_headers.begin(), p.auth_headers.end());
   if (anthropic) forward_anthropic_headers(client, out.headers);
   out.headers.emplace_back("Content-Type", "application/json");
   out.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   out.headers.emplace_back("Accept-Encoding", "identity");  // the usage scanner reads plain bytes
   out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
+  if (!request_id.empty()) out.headers.emplace_back("x-request-id", std::string(request_id));
+  if (auto trace = client["traceparent"]; ops::valid_traceparent(std::string_view(trace.data(), trace.size())))
+    out.headers.emplace_back("traceparent", std::string(trace));
   out.body = body;
   return out;
 }
@@ -60,7 +65,7 @@ boost::asio::awaitable<RelayOutcome> attempt_passthrough(RequestContext& ctx, co
       upstream_body = std::move(*edited);
     }
   }
-  auto request = passthrough_request(p, client, job.stream, upstream_body, job.anthropic);
+  auto request = passthrough_request(p, client, job.stream, upstream_body, job.anthropic, ctx.request_id);
   http::UpstreamCall call(job.io.pool, *p.endpoint, within_deadline(c.timeouts, ctx), p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
   SentPrompt sent(job, ctx, c.upstream_model);

@@ -19,6 +19,7 @@
 #include "pipeline/condense_step.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/request_deadline.hpp"
+#include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
@@ -129,8 +130,10 @@ boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, con
     co_return co_await answer_error(job, ctx, error);
   }
   note_attempt_start(ctx.usage, c);
+  metrics_attempt_start(ctx, c, listed);
   auto outcome = co_await attempt(ctx, c, job, listed);
   note_attempt_end(ctx.usage, outcome);
+  metrics_attempt_end(ctx, outcome);
   unwatch_client(job);
   settle(gate, outcome, ctx, listed);
   log_outcome(ctx, job.client_model, c.key, outcome);
@@ -271,6 +274,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     ctx.response_headers.emplace_back("x-aisbf-target", c.key);
     ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
     note_attempt_start(ctx.usage, c);
+    metrics_attempt_start(ctx, c, true);
     auto outcome = co_await attempt(ctx, c, job, true);
     if (!outcome.undecodable) {
       // A candidate took the body: from now on its failures, not the body's, are the answer.
@@ -278,6 +282,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       end.undecodable.reset();
     }
     note_attempt_end(ctx.usage, outcome);
+    metrics_attempt_end(ctx, outcome);
     settle(gate, outcome, ctx, true);
     log_outcome(ctx, job.client_model, c.key, outcome);
     if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
@@ -303,6 +308,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       break;
     }
     planner.failed(*index, transient(error));
+    metrics_failover(ctx);  // counted when the loop goes on to another candidate
   }
   co_return end;
 }

@@ -4,6 +4,7 @@
 
 #include "api/anthropic/count_tokens.hpp"
 #include "pipeline/chat_job.hpp"
+#include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/usage_capture.hpp"
 #include "pipeline/user_views.hpp"
@@ -21,7 +22,7 @@ struct DoorSinks {
 };
 ResponseSink& sink_for(const HttpChat* io, http::Exchange* ex, DoorSinks& sinks, RequestContext& ctx) {
   ResponseSink& sink = io != nullptr ? io->sink : sinks.own.emplace(*ex);
-  if (!ctx.usage.on()) return sink;
+  if (!ctx.usage.on() && !ctx.usage.metrics) return sink;
   return sinks.tap.emplace(sink, ctx.usage);
 }
 
@@ -31,6 +32,7 @@ ResponseSink& sink_for(const HttpChat* io, http::Exchange* ex, DoorSinks& sinks,
 // (a refusal, which has no tokens).
 void finish_usage(RequestContext& ctx, std::string_view model, const http::Request& request, const ResponseSink& sink,
                   ChatJob* job) {
+  metrics_chat_end(ctx, model);
   if (!ctx.usage.on()) return;
   auto count = [&](std::string_view upstream_model) {
     return job != nullptr ? job_prompt_tokens(*job, ctx, upstream_model) : std::int64_t{0};

@@ -1,5 +1,7 @@
 #include "pipeline/gateway_state.hpp"
 
+#include "ops/metrics.hpp"
+
 #include <algorithm>
 #include <thread>
 
@@ -17,6 +19,7 @@ GatewayState::~GatewayState() = default;
 std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::size_t max_keys,
                                                        std::size_t max_decisions) {
   auto state = std::make_unique<GatewayState>();
+  state->metrics = std::make_unique<ops::Metrics>();
   state->health = routing::make_in_process_health(max_keys);
   state->spacing = limits::make_in_process_spacing(max_keys);
   state->adaptive = limits::make_in_process_adaptive_limits(seed, max_keys);

@@ -26,6 +26,10 @@ class CountPool;
 class ResponseCache;
 class StoredResponses;
 class VectorFlights;
+class AccessLogWriter;
+namespace ops {
+class Metrics;
+}
 
 struct GatewayState {
   GatewayState();
@@ -50,6 +54,11 @@ struct GatewayState {
   // The kept OpenAI Responses answers (stored_responses.hpp); null without
   // a store. Its writes hold only what the DB pool joins before it goes.
   std::unique_ptr<StoredResponses> stored_responses;
+  // Prometheus counters (ops/metrics.hpp), recorded per thread while
+  // server.metrics is on; GET /metrics sums them.
+  std::unique_ptr<ops::Metrics> metrics;
+  // The access log's writer (access_log_writer.hpp); null: no access log.
+  AccessLogWriter* access_log = nullptr;
   std::atomic<std::uint64_t> selections{0};  // numbers each rotation request, for seeded selection
 
   // Waits for the count pool's work under way (CountPool::drain): once the

@@ -7,6 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 
+#include "pipeline/request_metrics.hpp"
+
 namespace aisbf {
 
 using Clock = std::chrono::steady_clock;
@@ -42,7 +44,9 @@ GatewayError request_timed_out(const RequestContext& ctx) {
   return e;
 }
 
-boost::asio::awaitable<std::optional<AttemptRecord>> wait_for_slot(TargetGate& gate, RequestContext& ctx) {
+namespace {
+
+boost::asio::awaitable<std::optional<AttemptRecord>> wait_within_deadline(TargetGate& gate, RequestContext& ctx) {
   if (ctx.deadline == Clock::time_point{}) co_return co_await gate.wait(ctx);
   // The guard's handler may run after this frame is gone (a cancelled or
   // already-queued completion): it reaches ctx only while `armed` says so.
@@ -55,6 +59,15 @@ boost::asio::awaitable<std::optional<AttemptRecord>> wait_for_slot(TargetGate& g
   auto skip = co_await gate.wait(ctx);
   *armed = false;
   guard.cancel();
+  co_return skip;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<AttemptRecord>> wait_for_slot(TargetGate& gate, RequestContext& ctx) {
+  const auto started = Clock::now();
+  auto skip = co_await wait_within_deadline(gate, ctx);
+  metrics_rate_limit_wait(ctx, Clock::now() - started);
   co_return skip;
 }
 

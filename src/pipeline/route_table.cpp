@@ -11,6 +11,7 @@
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/mcp_routes.hpp"
+#include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/responses_routes.hpp"
 #include "pipeline/routes_admin_config.hpp"
@@ -223,6 +224,8 @@ constexpr auto kOptions = api::kMethodOptions;
 const Route kRoutes[] = {
     {{"health", kGet, "/health", AuthPolicy::public_route}, &health},
     {{"acme_challenge", kGet, "/.well-known/acme-challenge/{token}", AuthPolicy::public_route}, &acme_challenge},
+    // Public to admission; serve_metrics admits server.metrics_token or server.metrics_allow.
+    {{"metrics", kGet, "/metrics", AuthPolicy::public_route}, &serve_metrics},
     {{"status", kGet, "/", kToken}, &status},
     {{"models_list", kGet, "/api/models", kToken, kEitherFormat}, &models_list},
     {{"models_list", kGet, "/api/v1/models", kToken, kEitherFormat}, &models_list},

@@ -55,6 +55,13 @@ boost::asio::awaitable<std::int64_t> count_text_off_loop(RequestContext& ctx, st
 
 std::uint64_t pooled_prompt_counts() { return g_pooled.load(std::memory_order_relaxed); }
 
+// A usage row or a quota wants the prompt as sent; the metrics and the
+// access log do not (they take the upstream's figures), so they never make
+// a request count its prompt.
+namespace {
+bool counts_for_usage(const UsageTap& tap) { return tap.on() || tap.quota_held; }
+}  // namespace
+
 SentPrompt::SentPrompt(ChatJob& job, RequestContext& ctx, std::string_view upstream_model)
     : job_(job),
       ctx_(ctx),
@@ -64,7 +71,7 @@ SentPrompt::SentPrompt(ChatJob& job, RequestContext& ctx, std::string_view upstr
 SentPrompt::~SentPrompt() = default;
 
 void SentPrompt::start(bool answer_has_usage, const boost::asio::any_io_executor& executor) {
-  wanted_ = answer_has_usage || ctx_.usage.noting();
+  wanted_ = answer_has_usage || counts_for_usage(ctx_.usage);
   if (value_ || pending_) return;
   if (auto counted = job_.prompt_tokens.counted(encoding_)) {
     value_ = *counted;
@@ -123,7 +130,7 @@ std::int64_t SentPrompt::count_here() {
 }
 
 boost::asio::awaitable<void> SentPrompt::note() {
-  if (!ctx_.usage.noting()) co_return;
+  if (!counts_for_usage(ctx_.usage)) co_return;
   const std::optional<std::int64_t> n = co_await value();
   ctx_.usage.effective_context = n.value_or(0);
 }

@@ -349,7 +349,8 @@ boost::asio::awaitable<RelayOutcome> serve_as_asked(TranslatedOutput& out, Reque
   ContextCacheUse cache;
   if (context_cache_may_apply(ctx, job)) cache = co_await use_context_cache(ctx, job, *encoded);
   for (;;) {
-    const auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
+    auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
+    if (!ctx.request_id.empty()) upstream_request.headers.emplace_back("x-request-id", ctx.request_id);
     http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
     ctx.cancel.connect([&call] { call.cancel(); });
     if (auto failed = co_await call.start(upstream_request)) {

@@ -1,5 +1,6 @@
 #include "pipeline/usage_capture.hpp"
 
+#include "ops/metrics.hpp"
 #include "store/usage_recorder.hpp"
 
 namespace aisbf {
@@ -50,6 +51,7 @@ boost::asio::awaitable<bool> UsageSink::send(int status, std::string_view conten
 boost::asio::awaitable<bool> UsageSink::begin_stream(int status, std::string_view content_type,
                                                      const HeaderList& headers) {
   head(status, true);
+  if (tap_.shard != nullptr) tap_.shard->gauge_add(ops::GaugeId::streams, 1);  // less in metrics_chat_end
   return inner_.begin_stream(status, content_type, headers);
 }
 

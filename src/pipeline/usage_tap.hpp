@@ -21,6 +21,9 @@ namespace aisbf {
 namespace store {
 class UsageRecorder;
 }
+namespace ops {
+struct Shard;
+}
 
 struct UsageTap {
   store::UsageRecorder* recorder = nullptr;  // null: recording is off, nothing is noted or recorded
@@ -46,9 +49,15 @@ struct UsageTap {
   // A quota reservation settles from the attempts and usage noted here, so
   // they are noted for it even with recording off (quota_gate.hpp).
   bool quota_held = false;
+  // Metrics or the access log read them too (server.metrics, server.access_log).
+  bool metrics = false;
+  ops::Shard* shard = nullptr;     // this thread's metrics (null: server.metrics is off)
+  std::string requested_model;     // the model the client named (for the access log)
+  std::uint32_t target_label = 0;  // the last attempt's provider/model label (ops::Metrics::target)
+  std::chrono::steady_clock::time_point attempt_started{};  // the last attempt's start
 
   bool on() const { return recorder != nullptr; }
-  bool noting() const { return recorder != nullptr || quota_held; }
+  bool noting() const { return recorder != nullptr || quota_held || metrics; }
 };
 
 }  // namespace aisbf

@@ -70,6 +70,52 @@ export function withTimeout(promise, ms, what) {
 
 const OUTPUT_CAP = 1 << 20;
 
+// The whole run's logs (issue 16: no secret in any log line): with
+// AISBF_TEST_LOG_DIR set (tests/tests.cmake sets it), every process started
+// here appends its stdout and stderr to a file there, and every secret a
+// test configures is added to secrets.txt; the ctest `logs.secret_scan`
+// reads both after the other tests (tests/log_scan.mjs).
+export const TEST_LOG_DIR = process.env.AISBF_TEST_LOG_DIR || '';
+
+function logFileFor(name, pid) {
+  if (!TEST_LOG_DIR) return null;
+  fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
+  const test = path.basename(process.argv[1] || 'node').replace(/\.test\.mjs$/, '');
+  return path.join(TEST_LOG_DIR, `${test}.${process.pid}.${name.replace(/[^\w.-]/g, '_')}.${pid}.log`);
+}
+
+// Adds secrets (provider keys, tokens, passwords) to the run's list.
+export function noteSecrets(...values) {
+  if (!TEST_LOG_DIR) return;
+  const lines = values.flat().filter((v) => typeof v === 'string' && v.length >= 8 && !v.includes('\n'));
+  if (lines.length === 0) return;
+  fs.mkdirSync(TEST_LOG_DIR, { recursive: true });
+  fs.appendFileSync(path.join(TEST_LOG_DIR, 'secrets.txt'), lines.map((v) => `${v}\n`).join(''));
+}
+
+// Credentials sent to or issued by the gateway's API (a user's password,
+// a new token): noted by request() for the log scan. Masked values are not.
+const API_SECRET_KEY = /^(token|password|new_password|current_password|api_key|client_secret|secret)$/;
+function apiSecrets(value, key = '') {
+  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => apiSecrets(v, key));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => apiSecrets(v, k));
+  return [];
+}
+function noteApiSecrets(text) {
+  if (!TEST_LOG_DIR || typeof text !== 'string' || !/"(token|password|new_password|current_password|api_key|client_secret|secret)"/.test(text)) return;
+  try { noteSecrets(apiSecrets(JSON.parse(text))); } catch { /* not JSON */ }
+}
+
+// Every string under a key that names a secret, in a config object.
+const SECRET_KEY = /(^|_)(api_key|apikey|key|token|tokens|password|secret|control_password|metrics_token)$/i;
+export function secretsIn(value, key = '') {
+  if (typeof value === 'string') return SECRET_KEY.test(key) && !value.startsWith('env:') ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => secretsIn(v, key));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretsIn(v, k));
+  return [];
+}
+
 // A child process whose output is always drained (a full pipe would block it).
 export class Proc {
   // `group`: the child leads its own process group (spawned detached), and a
@@ -86,6 +132,12 @@ export class Proc {
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => { if (this.stdout.length < OUTPUT_CAP) this.stdout += d; });
     child.stderr.on('data', (d) => { if (this.stderr.length < OUTPUT_CAP) this.stderr += d; });
+    const logFile = logFileFor(name, child.pid);
+    if (logFile) {
+      const keep = (d) => { try { fs.appendFileSync(logFile, d); } catch { /* best effort */ } };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+    }
     // 'exit' may come before the last output: 'close' is when stdio is drained.
     this.closed = new Promise((resolve) => child.on('close', resolve));
     this.exited = new Promise((resolve) => {
@@ -287,7 +339,10 @@ export function writeConfigDir({
     response_cache: { enabled: false },
     ...aisbf,
   };
-  const write = (name, value) => fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2), { mode: 0o600 });
+  const write = (name, value) => {
+    noteSecrets(secretsIn(value));
+    fs.writeFileSync(path.join(dir, name), JSON.stringify(value, null, 2), { mode: 0o600 });
+  };
   write('aisbf.json', aisbfJson);
   write('providers.json', { providers });
   write('rotations.json', { notifyerrors, rotations });
@@ -381,6 +436,8 @@ export function request(url, { method = 'GET', headers = {}, body, timeoutMs = 5
       res.on('end', () => {
         const buf = Buffer.concat(chunks);
         const text = buf.toString('utf8');
+        noteApiSecrets(typeof payload === 'string' ? payload : undefined);
+        noteApiSecrets(text);
         resolve({
           status: res.statusCode,
           headers: res.headers,

@@ -35,7 +35,12 @@ bool is_header_list(std::string_view list) {
 
 }  // namespace
 
-bool cors_route(const RouteSpec& spec) { return spec.policy == auth::AuthPolicy::gateway_token; }
+bool cors_route(const RouteSpec& spec) {
+  // Gateway-token routes that belong to the dashboard's session side, not
+  // to the model API: who is signed in, the admin's provider presets.
+  if (spec.name == "auth_me" || spec.name == "provider_presets") return false;
+  return spec.policy == auth::AuthPolicy::gateway_token;
+}
 
 HeaderList preflight_headers(std::string_view origin, std::string_view method, std::string_view request_headers) {
   return {{"Access-Control-Allow-Origin", std::string(origin)},

@@ -2,7 +2,8 @@
 // page on a listed origin may call the gateway-token routes (/api/v1/…,
 // /v1/…, /api/{provider}/…, rotations, autoselect, /api/u/…) with a bearer
 // token or x-api-key. Credentials (cookies) are never allowed: the
-// dashboard's session routes stay same-origin. An origin not listed gets no
+// dashboard's session routes (and /api/auth/me, the provider presets,
+// which a token may also call) stay same-origin. An origin not listed gets no
 // CORS header (its preflight a 403). MCP keeps its own (pipeline/mcp_routes).
 // Pure: header values in, header lists out.
 #pragma once
@@ -14,7 +15,8 @@
 
 namespace aisbf::api {
 
-// A route a listed origin's page may call: the gateway-token routes.
+// A route a listed origin's page may call: the gateway-token routes but
+// the dashboard's own (auth_me, provider_presets).
 bool cors_route(const RouteSpec& spec);
 
 // The answer to a listed origin's preflight for `method` (its

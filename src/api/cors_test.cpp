@@ -18,6 +18,9 @@ TEST(Cors, OnlyTheGatewayTokenRoutes) {
   EXPECT_FALSE(cors_route({.name = "u", .pattern = "/api/user/x", .policy = auth::AuthPolicy::user}));
   EXPECT_FALSE(cors_route({.name = "m", .pattern = "/mcp", .policy = auth::AuthPolicy::mcp}));
   EXPECT_FALSE(cors_route({.name = "h", .pattern = "/health", .policy = auth::AuthPolicy::public_route}));
+  // Gateway-token routes of the dashboard's side (route_table.cpp's names).
+  EXPECT_FALSE(cors_route({.name = "auth_me", .pattern = "/api/auth/me"}));
+  EXPECT_FALSE(cors_route({.name = "provider_presets", .pattern = "/api/admin/provider-presets"}));
 }
 
 TEST(Cors, PreflightAllowsWhatWasAskedWhenItReadsAsHeaderNames) {

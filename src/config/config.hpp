@@ -261,10 +261,10 @@ struct ServerConfig {
   // (DNS rebinding) admits these besides the gateway's own, and the API
   // routes answer their CORS preflights (pipeline/cors.hpp). Empty: CORS off.
   std::vector<std::string> cors_origins;
-  // Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For, -Proto,
-  // -Host and -Prefix are believed: the client's address (login throttle,
-  // logs), https for the session cookie's Secure flag, the dashboard's path
-  // prefix. From any other peer these headers are ignored.
+  // Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For, -Proto and
+  // -Prefix are believed (-Host is not read): the client's address (login
+  // throttle, logs), https for the session cookie's Secure flag, the
+  // dashboard's path prefix. From any other peer these headers are ignored.
   std::vector<IpRange> trusted_proxies;
   std::uint64_t max_connections = 10'000;       // open client connections per process
   std::uint64_t max_inflight_requests = 4'096;  // requests being served at once per process

@@ -2,6 +2,7 @@
 // references they hold (env_keys.hpp, resolved at load).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include <boost/json/parse.hpp>
@@ -120,6 +121,62 @@ TEST(EnvKeys, ALoadMayRefuseThemPerProvider) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("providers.mine.api_key"), std::string::npos) << lines[0];
   EXPECT_EQ(lines[0].find("sk-from-env"), std::string::npos);
+}
+
+TEST(EnvKeys, OnlyKeyNamesAreRead) {
+  EXPECT_TRUE(env_key_name_allowed("OPENAI_API_KEY"));
+  EXPECT_TRUE(env_key_name_allowed("HF_TOKEN"));
+  EXPECT_FALSE(env_key_name_allowed("HOME"));
+  EXPECT_FALSE(env_key_name_allowed("DATABASE_PASSWORD"));
+  ::setenv("AISBF_TEST_ENV_SECRET", "not-a-key-value", 1);
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("providers.json", R"({"providers": {"openai": {"id": "openai", "type": "openai",
+    "endpoint": "https://api.openai.com/v1", "api_key": "env:AISBF_TEST_ENV_SECRET", "models": []}}})");
+  const auto loaded = load_config(dir.path());
+  ::unsetenv("AISBF_TEST_ENV_SECRET");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.config->find_provider("openai")->api_key, "");
+  const auto lines = formatted(loaded.diagnostics);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0],
+            "warning: providers.json: providers.openai.api_key: only variables named …_KEY or …_TOKEN are read, not "
+            "AISBF_TEST_ENV_SECRET; no key is sent");
+}
+
+// A providers.json holding only references holds no key: open modes are fine.
+TEST(EnvKeys, ReferencesAloneAreNoSecretsInTheFile) {
+  ::setenv("AISBF_TEST_MODE_KEY", "sk-from-env-mode", 1);
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("providers.json", R"({"providers": {"openai": {"id": "openai", "type": "openai",
+    "endpoint": "https://api.openai.com/v1", "api_key": "env:AISBF_TEST_MODE_KEY", "models": [{"name": "gpt-4"}]}}})");
+  std::filesystem::permissions(
+      dir.path() / "providers.json",
+      std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+      std::filesystem::perm_options::replace);
+  const auto loaded = load_config(dir.path());
+  ::unsetenv("AISBF_TEST_MODE_KEY");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.config->find_provider("openai")->api_key, "sk-from-env-mode");
+  EXPECT_EQ(formatted(loaded.diagnostics), std::vector<std::string>{});
+}
+
+// A rotation entry's api_key is not resolved (an API caller may write
+// rotations): a warning, and the provider's own key is sent.
+TEST(EnvKeys, ARotationEntryNeverReadsTheEnvironment) {
+  ::setenv("AISBF_TEST_ROTATION_KEY", "sk-rotation-env", 1);
+  TempDir dir;
+  write_base_files(dir);
+  dir.write("rotations.json", R"({"rotations": {"general": {"model_name": "general", "providers": [
+    {"provider_id": "openai", "api_key": "env:AISBF_TEST_ROTATION_KEY", "models": [{"name": "gpt-4"}]}]}}})");
+  const auto loaded = load_config(dir.path());
+  ::unsetenv("AISBF_TEST_ROTATION_KEY");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded.config->rotations.at(0).providers.at(0).api_key, "");
+  EXPECT_EQ(formatted(loaded.diagnostics),
+            std::vector<std::string>{"warning: rotations.json: rotations.general.providers[0].api_key: \"env:…\" "
+                                     "references are read only in providers.json; the provider's own key is sent"});
 }
 
 }  // namespace

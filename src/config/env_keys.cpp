@@ -22,4 +22,6 @@ std::optional<std::string_view> env_key_reference(std::string_view value) {
   return name;
 }
 
+bool env_key_name_allowed(std::string_view name) { return name.ends_with("_KEY") || name.ends_with("_TOKEN"); }
+
 }  // namespace aisbf

@@ -17,4 +17,9 @@ inline constexpr std::string_view kEnvKeyPrefix = "env:";
 // then [A-Za-z0-9_], at most 128 characters); nullopt otherwise.
 std::optional<std::string_view> env_key_reference(std::string_view value);
 
+// Whether a reference may read variable NAME: only a key's name (ending in
+// "_KEY" or "_TOKEN", as OPENAI_API_KEY does), so that a reference cannot
+// send the server's other variables (paths, passwords, …) upstream.
+bool env_key_name_allowed(std::string_view name);
+
 }  // namespace aisbf

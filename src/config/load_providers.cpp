@@ -209,6 +209,11 @@ std::string resolve_api_key(std::string key, const std::string& id, const std::s
     return {};
   }
   const std::string var(*name);
+  if (!env_key_name_allowed(var)) {
+    sink.warning(key_path(path, "api_key"),
+                 fmt::format("only variables named …_KEY or …_TOKEN are read, not {}; no key is sent", var));
+    return {};
+  }
   const char* value = std::getenv(var.c_str());
   if (value == nullptr || *value == '\0') {
     sink.warning(key_path(path, "api_key"), fmt::format("the environment variable {} is not set; no key is sent", var));

@@ -2,6 +2,7 @@
 // notifyerrors?, providers: [{provider_id, weight?, models?: [...]}]}}}
 #include <fmt/format.h>
 
+#include "config/env_keys.hpp"
 #include "config/load_internal.hpp"
 #include "config/schema.hpp"
 
@@ -43,6 +44,13 @@ std::optional<RotationProvider> parse_rotation_provider(const json::value& value
   entry.provider_id = required_string(obj, "provider_id", path, sink);
   if (check_range(obj, "weight", path, kNonNegative, sink)) entry.weight = get_number(obj, "weight");
   entry.api_key = get_string(obj, "api_key").value_or("");
+  // Read only in providers.json (the rotations an API caller may write
+  // must not read the environment); sent as written it would be no key.
+  if (env_key_reference(entry.api_key)) {
+    sink.warning(key_path(path, "api_key"),
+                 "\"env:…\" references are read only in providers.json; the provider's own key is sent");
+    entry.api_key.clear();
+  }
   check_no_control(entry.api_key, key_path(path, "api_key"), kInHeader, sink);
   if (const json::array* models = get_array(obj, "models")) {
     const std::string models_path = key_path(path, "models");

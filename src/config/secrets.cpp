@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/defaults.hpp"
+#include "config/env_keys.hpp"
 #include "config/load_internal.hpp"
 
 namespace aisbf::config_detail {
@@ -128,8 +129,11 @@ bool file_holds_secrets(const Config& config, std::string_view name) {
            !config.mcp.fullconfig_tokens.empty();
   }
   if (name == kProvidersFile) {
-    return std::any_of(config.providers.begin(), config.providers.end(),
-                       [](const ProviderConfig& p) { return !p.api_key.empty(); });
+    // As written: an "env:NAME" reference is no secret (its value is not in the file).
+    return std::any_of(config.providers.begin(), config.providers.end(), [](const ProviderConfig& p) {
+      const auto written = get_string(p.raw, "api_key").value_or("");
+      return !written.empty() && !env_key_reference(written);
+    });
   }
   if (name == kRotationsFile) {
     return std::any_of(config.rotations.begin(), config.rotations.end(), [](const RotationConfig& r) {

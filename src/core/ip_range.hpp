@@ -52,8 +52,8 @@ struct ClientView {
   // The client reached us over https: our own TLS connection, or a trusted
   // peer's X-Forwarded-Proto says so (its last entry: the nearest proxy's).
   bool https = false;
-  // The host the client asked for: a trusted peer's X-Forwarded-Host (its
-  // last entry, when it reads as a host[:port]); empty otherwise.
+  // A trusted peer's X-Forwarded-Host (its last entry, when a host[:port]);
+  // client_of passes none: no link aisbf builds is absolute, so it is empty.
   std::string host;
 };
 // `tls`: the connection to us is TLS. From a peer not in `trusted` only

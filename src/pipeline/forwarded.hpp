@@ -1,7 +1,8 @@
 // The client as it sent the request, behind the reverse proxies listed in
 // server.trusted_proxies: its address (login throttle, logs, anything keyed
 // on an address), whether it used https (the session cookie's Secure flag)
-// and the host it asked for. Worked out once per request, on first use, so
+// (X-Forwarded-Host is not read: no link aisbf builds is absolute). Every
+// line of a repeated header counts, in order. Worked out once per request, on first use, so
 // a request that needs none of it pays nothing.
 #pragma once
 

@@ -8,6 +8,7 @@
 
 #include "api/admin_config_json.hpp"
 #include "auth/secret_box.hpp"
+#include "config/env_keys.hpp"
 #include "http/endpoint.hpp"
 #include "providers/openai/openai_presets.hpp"
 
@@ -107,6 +108,21 @@ std::optional<GatewayError> masked_key_elsewhere(const json::object& sent, const
                                 "where it was saved to be sent)",
                                 *masked, what_changed(was, now)),
                     "masked_value", *masked);
+}
+
+std::optional<GatewayError> env_key_introduced(const json::object& sent, const json::object* stored,
+                                               std::string_view path) {
+  const std::string key = string_at(sent, "api_key");
+  if (!env_key_reference(key)) return std::nullopt;
+  if (stored != nullptr && string_at(*stored, "api_key") == key &&
+      provider_destination(*stored) == provider_destination(sent))
+    return std::nullopt;
+  const std::string where = child(std::string(path), "api_key");
+  return make_error(ErrorKind::invalid_request,
+                    fmt::format("{}: an \"env:…\" key can only be written in providers.json by the operator (a saved "
+                                "one is kept only while the entry goes where it went); enter the key itself",
+                                where),
+                    "env_key_refused", where);
 }
 
 }  // namespace aisbf

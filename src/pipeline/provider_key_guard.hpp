@@ -42,4 +42,13 @@ ProviderDestination provider_destination(const boost::json::object& entry);
 std::optional<GatewayError> masked_key_elsewhere(const boost::json::object& sent, const boost::json::object* stored,
                                                  std::string_view path = {});
 
+// The refusal when `sent`'s api_key is an "env:NAME" reference (env_keys.hpp)
+// that `stored` (null: a new entry) does not already hold with the same
+// destination. Such a reference reads the server's environment at load, so
+// a caller of the API or MCP (an admin, a full-config token) may keep one the
+// operator wrote but never introduce one: it could send any variable to a
+// host of theirs. `path` as above.
+std::optional<GatewayError> env_key_introduced(const boost::json::object& sent, const boost::json::object* stored,
+                                               std::string_view path = {});
+
 }  // namespace aisbf

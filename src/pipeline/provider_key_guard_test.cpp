@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include <boost/json/parse.hpp>
 
 namespace aisbf {
@@ -95,6 +98,35 @@ TEST(ProviderKeyGuard, TheDestinationIsTheEffectiveOne) {
   EXPECT_EQ(codex.api, "responses");
   EXPECT_EQ(provider_destination(entry(R"({"type": "openai", "endpoint": "https://H.example/v1"})")).origin,
             "https://h.example:443");
+}
+
+TEST(ProviderKeyGuard, AnEnvKeyIsKeptNeverIntroduced) {
+  const json::object stored =
+      entry(R"({"type": "openai", "endpoint": "https://api.example.com/v1", "api_key": "env:OPENAI_API_KEY"})");
+  // Kept as saved, other fields edited: allowed; a plain key: not this guard's.
+  EXPECT_FALSE(env_key_introduced(
+      entry(R"({"type": "openai", "endpoint": "https://api.example.com/v2", "api_key": "env:OPENAI_API_KEY"})"),
+      &stored));
+  EXPECT_FALSE(
+      env_key_introduced(entry(R"({"type": "openai", "endpoint": "https://x.example", "api_key": "sk-1"})"), nullptr));
+  // New entry, another variable, another destination: refused, naming the field.
+  for (const auto& [sent, old] : std::vector<std::pair<const char*, const json::object*>>{
+           {R"({"type": "openai", "endpoint": "https://api.example.com/v1", "api_key": "env:OPENAI_API_KEY"})",
+            nullptr},
+           {R"({"type": "openai", "endpoint": "https://api.example.com/v1", "api_key": "env:GROQ_API_KEY"})", &stored},
+           {R"({"type": "openai", "endpoint": "https://attacker.example/v1", "api_key": "env:OPENAI_API_KEY"})",
+            &stored},
+           {R"({"type": "openai", "endpoint": "https://api.example.com/v1", "api_key": "sk-1"})", nullptr},
+       }) {
+    const auto refused = env_key_introduced(entry(sent), old, "providers.p");
+    if (std::string_view(sent).find("env:") == std::string_view::npos) {
+      EXPECT_FALSE(refused) << sent;
+      continue;
+    }
+    ASSERT_TRUE(refused) << sent;
+    EXPECT_EQ(refused->param, "providers.p.api_key");
+    EXPECT_EQ(refused->code, "env_key_refused");
+  }
 }
 
 }  // namespace

@@ -92,6 +92,8 @@ Answer put_entry_job(App& app, EntryKind kind, const std::string& id, json::valu
   if (kind == EntryKind::provider && sent.is_object()) {
     if (auto e = masked_key_elsewhere(sent.get_object(), stored, entry_path(kind, id)))
       return error_answer(std::move(*e));
+    if (auto e = env_key_introduced(sent.get_object(), stored, entry_path(kind, id)))
+      return error_answer(std::move(*e));
   }
   const json::value stored_value = stored ? json::value(*stored) : json::value();
   if (auto e = api::restore_masked(sent, stored ? &stored_value : nullptr, entry_path(kind, id)))

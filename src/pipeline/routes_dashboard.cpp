@@ -1,5 +1,7 @@
 #include "pipeline/routes_dashboard.hpp"
 
+#include <iterator>
+
 #include <boost/beast/http/field.hpp>
 
 #include "core/ip_range.hpp"
@@ -19,11 +21,15 @@ boost::asio::awaitable<void> serve(App&, http::Exchange& ex, RequestContext& ctx
   const auto& req = ex.request();
   // A path prefix only from a reverse proxy the operator listed; anyone
   // else could otherwise point the app's scripts elsewhere on this origin.
+  // Sent on several lines (a proxy that appends its own), the last is the
+  // nearest proxy's: the first may be the client's.
   std::optional<std::string> prefix;
   const auto& proxies = ctx.config->server.trusted_proxies;
-  if (const auto header = req.find("X-Forwarded-Prefix");
-      header != req.end() && !proxies.empty() && in_any_range(proxies, ex.client_address())) {
-    prefix = dashboard::forwarded_prefix(std::string_view(header->value()));
+  if (auto [first, end] = req.equal_range("X-Forwarded-Prefix");
+      first != end && !proxies.empty() && in_any_range(proxies, ex.client_address())) {
+    auto last = first;
+    while (std::next(last) != end) ++last;
+    prefix = dashboard::forwarded_prefix(std::string_view(last->value()));
   }
   auto answer = dashboard::answer(
       dashboard::embedded_assets(),

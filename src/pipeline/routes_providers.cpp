@@ -153,6 +153,7 @@ Expected<Target> admin_target(const http::Exchange& ex, const RequestContext& ct
     if (saved == nullptr) return make_error(ErrorKind::not_found, fmt::format("no provider '{}'", id), "not_found");
     return Target{*saved, id, std::move(ask->model), {}};
   }
+  if (auto e = env_key_introduced(*ask->draft, saved != nullptr ? &saved->raw : nullptr)) return std::move(*e);
   if (auto e = restore_key(*ask->draft, saved != nullptr ? &saved->raw : nullptr)) return std::move(*e);
   auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), admin_reserved_words(), true);
   if (!draft) return draft.take_error();

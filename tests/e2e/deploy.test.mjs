@@ -74,6 +74,7 @@ describe('docs/deploy.md: nginx in front, on a subpath', { skip: !fs.existsSync(
     });
     const location = block('nginx-location');
     for (const line of ['proxy_pass http://127.0.0.1:17765/;', 'proxy_http_version 1.1;', 'proxy_buffering off;',
+      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       'proxy_set_header X-Forwarded-Proto $scheme;', 'proxy_set_header X-Forwarded-Prefix /aisbf;']) {
       assert.ok(location.includes(line), `the nginx block lacks ${line}`);
     }
@@ -94,7 +95,10 @@ describe('docs/deploy.md: nginx in front, on a subpath', { skip: !fs.existsSync(
     const firstData = r.chunks.findIndex((c) => c.includes('data: {'));
     const done = r.chunks.findIndex((c) => c.includes('data: [DONE]'));
     assert.ok(firstData >= 0 && done >= 0, all);
-    // Buffered, the whole stream would come as one piece at its end.
+    // aisbf sends X-Accel-Buffering: no on every stream, which turns nginx's
+    // buffering off for it whatever the block says: this checks the stream
+    // gets through nginx unbuffered, not the block's proxy_buffering line
+    // (the line check in before() guards that).
     assert.ok(firstData < done, `the first event came with the end of the stream: ${JSON.stringify(r.chunks)}`);
   });
 
@@ -114,8 +118,27 @@ describe('docs/deploy.md: nginx in front, on a subpath', { skip: !fs.existsSync(
     }
   });
 
-  it('passes the client address and scheme: login through nginx over http gets no Secure cookie', async () => {
-    const r = await post(site('/api/auth/login'), { username: 'admin', password: initialAdminPassword(s.configDir) });
+  it('passes the client address: one throttled client behind nginx does not lock out another', async () => {
+    // Every test client is 127.0.0.1, which nginx appends to the
+    // X-Forwarded-For a client sends ($proxy_add_x_forwarded_for); aisbf,
+    // trusting 127.0.0.1, reads from the right past it to the address the
+    // "client" sent. Without the block's X-Forwarded-For line (or its
+    // arrival) both clients would share nginx's address and its throttle.
+    const from = (client) => ({ headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < 5; i++) {
+      const r = await post(site('/api/auth/login'), { username: `nobody${i}`, password: 'wrong-password' }, from('203.0.113.5'));
+      assert.equal(r.status, 401, r.text);
+    }
+    const throttled = await post(site('/api/auth/login'), { username: 'nobody9', password: 'wrong-password' }, from('203.0.113.5'));
+    assert.equal(throttled.status, 429, throttled.text);
+    const other = await post(site('/api/auth/login'),
+      { username: 'admin', password: initialAdminPassword(s.configDir) }, from('203.0.113.6'));
+    assert.equal(other.status, 200, other.text);
+  });
+
+  it('passes the scheme: login through nginx over http gets no Secure cookie', async () => {
+    const r = await post(site('/api/auth/login'), { username: 'admin', password: initialAdminPassword(s.configDir) },
+      { headers: { 'x-forwarded-for': '203.0.113.7' } });
     assert.equal(r.status, 200, r.text);
     const cookie = [r.headers['set-cookie'] ?? []].flat().join('\n');
     assert.match(cookie, /aisbf_session=/);

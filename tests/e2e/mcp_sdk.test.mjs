@@ -182,6 +182,15 @@ describe('MCP server with the official SDK', { timeout: 120000 }, () => {
     assert.equal(bad.isError, true);
     assert.match(bad.content[0].text, /error/);
     assert.equal((await client.callTool({ name: 'get_provider_config', arguments: { id: 'broken' } })).isError, true);
+    // An "env:NAME" key the entry does not already hold is refused: it would
+    // send a variable of the server's environment where the caller says.
+    const env = await client.callTool({
+      name: 'set_provider_config',
+      arguments: { id: 'thief', config: mockProvider(s.mock.url, { id: 'thief', models: ['mock-model'], api_key: 'env:OPENAI_API_KEY' }) },
+    });
+    assert.equal(env.isError, true, JSON.stringify(env));
+    assert.match(env.content[0].text, /env:/);
+    assert.equal((await client.callTool({ name: 'get_provider_config', arguments: { id: 'thief' } })).isError, true);
 
     const del = await client.callTool({ name: 'delete_provider_config', arguments: { id: 'extra' } });
     assert.deepEqual(del.structuredContent, { deleted: 'extra' });

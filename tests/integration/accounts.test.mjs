@@ -346,5 +346,17 @@ for (const trusted of [true, false]) {
       if (trusted) assert.equal(other.status, 200, other.text);
       else assertError(other, 429, 'login_throttled');
     });
+
+    // A proxy that appends its own X-Forwarded-For line (HAProxy's option
+    // forwardfor) after the client's: every line counts, so a throttled
+    // client cannot start afresh by changing the line it sends itself.
+    it('reads every X-Forwarded-For line, the proxy\'s last', { skip: !trusted }, async () => {
+      await createUser(s.url, admin, { username: 'ivy', password: 'ivy-password-1' });
+      const lines = (own) => ({ headers: { 'x-forwarded-for': [own, '203.0.113.7'] } });
+      for (let i = 0; i < 5; i++) {
+        assertError(await post(s.u('/api/auth/login'), { username: `nemo${i}`, password: 'wrong-password' }, lines(`198.51.100.${i + 1}`)), 401);
+      }
+      assertError(await post(s.u('/api/auth/login'), { username: 'ivy', password: 'ivy-password-1' }, lines('198.51.100.99')), 429, 'login_throttled');
+    });
   });
 }

@@ -70,6 +70,31 @@ describe('first start', { timeout: 60000 }, () => {
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'providers.json'), 'utf8')).providers.openai;
     assert.equal(saved.name, 'OpenAI (edited)');
     assert.equal(saved.api_key, 'env:OPENAI_API_KEY');
+    // A reference the entry does not already hold, or one sent elsewhere,
+    // is refused (it would read the server's environment for the caller):
+    // on a save, a new entry, and a probe's unsaved draft.
+    const thief = { type: 'openai', endpoint: 'http://127.0.0.1:9/v1', api_key: 'env:GROQ_API_KEY', models: [] };
+    const elsewhere = await request(`${gw.url}/api/admin/providers/openai`, {
+      method: 'PUT', body: { ...entry, endpoint: 'http://127.0.0.1:9/v1' }, headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(elsewhere.status, 400, elsewhere.text);
+    assert.equal(elsewhere.json().error.param, 'providers.openai.api_key', elsewhere.text);
+    const added = await request(`${gw.url}/api/admin/providers/thief`, {
+      method: 'PUT', body: thief, headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(added.status, 400, added.text);
+    const swapped = await request(`${gw.url}/api/admin/providers/openai`, {
+      method: 'PUT', body: { ...entry, api_key: 'env:GROQ_API_KEY' }, headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(swapped.status, 400, swapped.text);
+    for (const id of ['thief', 'openai']) {
+      const probe = await post(`${gw.url}/api/admin/providers/${id}/test`, { provider: thief, model: 'mock-model' });
+      assert.equal(probe.status, 400, `${id}: ${probe.text}`);
+      assert.match(probe.json().error.message, /env:/);
+    }
+    const providers2 = JSON.parse(fs.readFileSync(path.join(dir, 'providers.json'), 'utf8')).providers;
+    assert.deepEqual(Object.keys(providers2), ['openai', 'groq', 'ollama']);
+    assert.equal(providers2.openai.endpoint, `${mock.url}/v1`);
     await gw.stop();
   });
 
@@ -91,6 +116,17 @@ describe('first start', { timeout: 60000 }, () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'providers.json'), 'utf8')), { providers: {} });
     assert.deepEqual(warnings(log2), [], log2);
     await again.stop();
+  });
+
+  it('probes no Ollama at a host name (no name lookup at start), and says so', async () => {
+    const dir = path.join(tmpDir(), 'config');
+    const gw = await start(dir, { AISBF_OLLAMA_URL: 'http://ollama.invalid:11434' });
+    procs.push(gw);
+    const log = await bannerOf(gw);
+    assert.match(log, /Ollama not probed at http:\/\/ollama\.invalid:11434: only an IP address or localhost/);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'providers.json'), 'utf8')), { providers: {} });
+    assert.deepEqual(warnings(log), [], log);
+    await gw.stop();
   });
 
   it('an env reference whose variable is unset is a warning naming it, never a crash', async () => {

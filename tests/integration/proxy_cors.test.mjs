@@ -39,6 +39,19 @@ for (const trusted of [true, false]) {
       const spoofed = await loginCookie(s, { 'x-forwarded-proto': 'https, http' });
       assert.ok(!/;\s*Secure/i.test(spoofed), spoofed);
     });
+
+    // A header on several lines (a proxy that appends its own line after
+    // the client's): every line counts, in order; the nearest proxy's last.
+    it(trusted ? 'reads every line of a repeated X-Forwarded-Proto / -Prefix' : 'ignores repeated lines too', async () => {
+      const appended = await loginCookie(s, { 'x-forwarded-proto': ['http', 'https'] });
+      assert.equal(/;\s*Secure/i.test(appended), trusted, appended);
+      const clientsOwn = await loginCookie(s, { 'x-forwarded-proto': ['https', 'http'] });
+      assert.ok(!/;\s*Secure/i.test(clientsOwn), clientsOwn);
+      // The dashboard's redirect carries the prefix (built with or without web/dist).
+      const bare = await request(s.u('/dashboard'), { headers: { 'x-forwarded-prefix': ['/evil', '/gw'] } });
+      assert.equal(bare.status, 301, bare.text);
+      assert.equal(bare.headers.location, trusted ? '/gw/dashboard/' : '/dashboard/');
+    });
   });
 }
 
@@ -96,6 +109,14 @@ describe('CORS with server.cors_origins', { timeout: 60000 }, () => {
     assert.equal(a.headers['access-control-allow-origin'], undefined);
     const login = await preflight(s, '/api/auth/login', APP);
     assert.equal(login.headers['access-control-allow-origin'], undefined);
+    // Gateway-token routes of the dashboard's side: no CORS either.
+    for (const p of ['/api/auth/me', '/api/admin/provider-presets']) {
+      const pre = await preflight(s, p, APP, 'GET');
+      assert.notEqual(pre.status, 204, `${p}: ${pre.text}`);
+      assert.equal(pre.headers['access-control-allow-origin'], undefined, p);
+      const got = await request(s.u(p), { headers: { origin: APP, ...bearer(TOKEN) } });
+      assert.equal(got.headers['access-control-allow-origin'], undefined, `${p}: ${got.status}`);
+    }
   });
 });
 

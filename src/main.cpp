@@ -90,11 +90,19 @@ bool set_up_tls(aisbf::http::ServerOptions& so, const aisbf::Config& config, con
   so.plain_port = static_cast<std::uint16_t>(*config.server.http_port);
   const bool wildcard = so.host == "0.0.0.0" || so.host == "::";
   std::string fallback = !config.server.domain.empty() ? config.server.domain : wildcard ? "localhost" : so.host;
-  so.plain_header_check = [&app, &https_port, fallback](const aisbf::http::Request& request) {
+  // The Host named in the redirect: with a domain always the domain, else
+  // one of the names the gateway answers to (not whatever a client sent).
+  std::vector<std::string> allowed;
+  if (config.server.domain.empty()) {
+    allowed = config.server.allowed_hosts;
+    allowed.insert(allowed.end(), {"localhost", "127.0.0.1", "::1"});
+    if (!wildcard) allowed.push_back(so.host);
+  }
+  so.plain_header_check = [&app, &https_port, fallback, allowed](const aisbf::http::Request& request) {
     if (aisbf::ops::served_over_plain_http(request.target())) return app.check_head(request);
     aisbf::http::HeaderVerdict verdict;
-    auto location =
-        aisbf::ops::https_location(request[boost::beast::http::field::host], request.target(), https_port, fallback);
+    auto location = aisbf::ops::https_location(request[boost::beast::http::field::host], request.target(), https_port,
+                                               fallback, allowed);
     verdict.refuse = aisbf::http::EarlyAnswer{301, "", "", {{"Location", std::move(location)}}};
     return verdict;
   };

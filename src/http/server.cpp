@@ -46,7 +46,7 @@ void Worker::force_close() {
 void Worker::begin_shutdown() {
   shutting_down = true;
   pool->close_idle();
-  slot_freed.cancel();
+  wake_acceptors();
   beast::error_code ignored;
   if (acceptor) acceptor->close(ignored);
   if (plain_acceptor) plain_acceptor->close(ignored);
@@ -55,12 +55,18 @@ void Worker::begin_shutdown() {
   }
 }
 
+void Worker::wake_acceptors() {
+  slot_freed.cancel();
+  plain_slot_freed.cancel();
+}
+
 namespace {
 
-// Sleeps until a connection slot may be free. False at shutdown.
-asio::awaitable<bool> wait_for_slot(Worker& worker) {
-  worker.slot_freed.expires_at(asio::steady_timer::time_point::max());
-  co_await worker.slot_freed.async_wait(kUseTuple);
+// Sleeps on the listener's own timer until a connection slot may be free.
+// False at shutdown.
+asio::awaitable<bool> wait_for_slot(Worker& worker, asio::steady_timer& slot_freed) {
+  slot_freed.expires_at(asio::steady_timer::time_point::max());
+  co_await slot_freed.async_wait(kUseTuple);
   co_return !worker.shutting_down;
 }
 
@@ -71,10 +77,11 @@ asio::awaitable<bool> wait_for_slot(Worker& worker) {
 asio::awaitable<void> accept_loop(Worker& worker, Listener listener) {
   auto& gate = *worker.shared.connections;
   auto& acceptor = listener == Listener::main ? worker.acceptor : worker.plain_acceptor;
+  auto& slot_freed = listener == Listener::main ? worker.slot_freed : worker.plain_slot_freed;
   auto last_warning = std::chrono::steady_clock::time_point{};
   while (acceptor && acceptor->is_open()) {
     while (gate.full()) {
-      if (!co_await wait_for_slot(worker)) co_return;
+      if (!co_await wait_for_slot(worker, slot_freed)) co_return;
     }
     auto [ec, socket] = co_await acceptor->async_accept(kUseTuple);
     if (ec) {
@@ -91,7 +98,7 @@ asio::awaitable<void> accept_loop(Worker& worker, Listener listener) {
     // Another worker may have taken the last slot meanwhile: this
     // connection then waits, accepted but unread, for the next free one.
     while (!gate.try_acquire()) {
-      if (!co_await wait_for_slot(worker)) co_return;
+      if (!co_await wait_for_slot(worker, slot_freed)) co_return;
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

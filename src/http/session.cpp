@@ -86,22 +86,33 @@ class Session {
   ~Session() { worker_.sessions.erase(&slot_); }
 
   asio::awaitable<void> run() {
-    bool first = true;
-    bool open = co_await handshake();
-    while (open && !worker_.shutting_down) {
-      if (!co_await wait_for_request(first)) break;
-      first = false;
-      if (!co_await serve_one()) break;
+    bool open = true;
+    try {
+      if (stream_.secure()) open = co_await handshake();
+      bool first = true;
+      while (open && !worker_.shutting_down) {
+        if (!co_await wait_for_request(first)) break;
+        first = false;
+        if (!co_await serve_one()) break;
+      }
+      if (linger_) co_await linger();
+    } catch (const std::exception& e) {
+      // Not before a read the disconnect watch left pending is settled
+      // (close() does): it writes into this session.
+      spdlog::error("session ended by an exception: {}", e.what());
+      open = false;
     }
-    if (linger_) co_await linger();
-    co_await close(open);
+    if (stream_.secure()) {
+      co_await close(open);
+    } else {
+      close_socket();
+    }
   }
 
  private:
   // TLS: the handshake, within the header timeout (a client that never
   // finishes it is cut). False when the connection is over.
   asio::awaitable<bool> handshake() {
-    if (!stream_.secure()) co_return true;
     deadline_.expire_after(options_.header_timeout);
     auto [ec] = co_await stream_.tls().async_handshake(asio::ssl::stream_base::server, kUseTuple);
     deadline_.disarm();
@@ -109,20 +120,28 @@ class Session {
     co_return !ec && !worker_.shutting_down;
   }
 
-  // Ends the connection: a TLS one says close_notify first (bounded), when
-  // it is still in a state to; a read the disconnect watch left pending is
-  // settled before the stream goes.
+  // Ends a TLS connection: close_notify first (bounded), when it is still
+  // in a state to; a read the disconnect watch left pending is settled
+  // before the stream goes. That read ends with operation_aborted when we
+  // cancel it (or the deadline does): the client is still there then.
   asio::awaitable<void> close(bool tls_open) {
     beast::error_code ignored;
     if (stream_.read_ahead_pending()) {
       socket_.cancel(ignored);
       co_await stream_.finish_read_ahead();
     }
-    if (stream_.secure() && tls_open && !stream_.read_ahead_error() && !linger_ && socket_.is_open()) {
+    const auto& read_error = stream_.read_ahead_error();
+    const bool client_gone = read_error && read_error != asio::error::operation_aborted;
+    if (tls_open && !client_gone && !linger_ && socket_.is_open()) {
       deadline_.expire_after(kTlsShutdownTime);
       co_await stream_.tls().async_shutdown(kUseTuple);
       deadline_.disarm();
     }
+    close_socket();
+  }
+
+  void close_socket() {
+    beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
   }
@@ -137,15 +156,18 @@ class Session {
   }
 
   // Waits for the first byte of the next request: the header timeout on a
-  // new connection, the idle timeout between keep-alive requests.
+  // new connection, the idle timeout between keep-alive requests. TLS: a
+  // read the last request's disconnect watch left may be that wait.
   asio::awaitable<bool> wait_for_request(bool first) {
+    if (stream_.read_ahead_pending() || stream_.read_ahead_error()) {
+      slot_.idle = true;
+      deadline_.expire_after(first ? options_.header_timeout : options_.idle_timeout);
+      if (!co_await settle_read_ahead() || worker_.shutting_down) co_return false;
+      slot_.idle = false;
+    }
+    if (buffer_.size() > 0) co_return true;
     slot_.idle = true;
     deadline_.expire_after(first ? options_.header_timeout : options_.idle_timeout);
-    if (!co_await settle_read_ahead() || worker_.shutting_down) co_return false;
-    if (buffer_.size() > 0) {
-      slot_.idle = false;
-      co_return true;
-    }
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(8192), kUseTuple);
     slot_.idle = false;
     if (ec || worker_.shutting_down) co_return false;
@@ -364,7 +386,7 @@ struct GateRelease {
 
 void ServerShared::wake_acceptors() {
   if (stopping.load(std::memory_order_relaxed)) return;  // the loops may be gone
-  for (auto* w : workers) asio::post(w->io, [w] { w->slot_freed.cancel(); });
+  for (auto* w : workers) asio::post(w->io, [w] { w->wake_acceptors(); });
 }
 
 asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Listener listener) {

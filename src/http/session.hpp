@@ -76,13 +76,17 @@ struct Worker {
   std::unique_ptr<UpstreamPool> pool;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;
   std::optional<boost::asio::ip::tcp::acceptor> plain_acceptor;  // ServerOptions::plain_port
-  boost::asio::steady_timer slot_freed{io};  // the accept loop waits on it while the gate is full
+  // Each accept loop waits on its own timer while the gate is full (one
+  // loop re-arming a timer another waits on would wake it: they would spin).
+  boost::asio::steady_timer slot_freed{io};
+  boost::asio::steady_timer plain_slot_freed{io};
   std::unordered_set<SessionSlot*> sessions;
   bool shutting_down = false;
   std::thread thread;
 
   void force_close();
   void begin_shutdown();
+  void wake_acceptors();  // cancels both slot timers
 };
 
 // Serves one accepted connection (whose gate slot is taken) until it ends.

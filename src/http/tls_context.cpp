@@ -23,6 +23,7 @@ constexpr const char* kCiphers =
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:prime256v1:secp384r1";
 constexpr auto kRenewBefore = std::chrono::hours(24 * 30);
+constexpr auto kExpiryCheckEvery = std::chrono::hours(1);
 
 // ALPN: http/1.1 when the client offers it; otherwise no protocol is named
 // and the client decides (h2-only clients fail as they would without ALPN).
@@ -84,9 +85,16 @@ std::optional<std::string> TlsContextSource::start() { return load(config_()->se
 
 void TlsContextSource::refresh(bool force) {
   auto config = config_();
-  const bool expiring = files_.source != ops::CertificateSource::configured &&
-                        not_after_ - std::chrono::system_clock::now() < kRenewBefore;
-  if (!force && !expiring && watched(config->server) == last_) return;
+  // An ACME or self-signed certificate is looked at again, files unchanged,
+  // once expired (to fall back) and hourly in its last 30 days (a new
+  // self-signed one is made then; ACME renews its own).
+  const auto now = std::chrono::system_clock::now();
+  bool expiry_due = false;
+  if (files_.source != ops::CertificateSource::configured) {
+    expiry_due = now >= not_after_ || (not_after_ - now < kRenewBefore && now >= next_expiry_check_);
+  }
+  if (!force && !expiry_due && watched(config->server) == last_) return;
+  if (expiry_due) next_expiry_check_ = now + kExpiryCheckEvery;
   load(config->server, false);
 }
 
@@ -109,9 +117,20 @@ TlsContextSource::Watched TlsContextSource::watched(const ServerConfig& server) 
 
 std::optional<std::string> TlsContextSource::load(const ServerConfig& server, bool at_start) {
   auto selection = ops::select_certificate(server, config_dir_);
-  for (const auto& note : selection.notes) spdlog::info("TLS: {}", note);
   watched_files_ = selection.files;
   last_ = watched(server);  // a bad file is reported once, not at every check
+  // An ACME certificate still valid is not given up for the self-signed one
+  // because its files do not load now (e.g. between the two renames of a
+  // renewal); its expiry, or another choice of files, ends it.
+  const auto now = std::chrono::system_clock::now();
+  if (!at_start && files_.source == ops::CertificateSource::acme &&
+      selection.files.source == ops::CertificateSource::self_signed && !server.domain.empty() &&
+      server.ssl_certfile.empty() && now < not_after_) {
+    spdlog::warn("TLS: keeping the ACME certificate served so far ({}): {}", describe(),
+                 selection.notes.empty() ? std::string("its files do not load") : selection.notes.back());
+    return std::nullopt;
+  }
+  for (const auto& note : selection.notes) spdlog::info("TLS: {}", note);
   std::string error = selection.error;
   std::shared_ptr<asio::ssl::context> context;
   if (selection.pair) context = make_server_context(*selection.pair, error);
@@ -120,9 +139,17 @@ std::optional<std::string> TlsContextSource::load(const ServerConfig& server, bo
     spdlog::error("TLS: keeping the certificate served so far ({}): {}", describe(), error);
     return error;
   }
+  if (!at_start && selection.files.cert == files_.cert && selection.pair->chain_pem == served_chain_ &&
+      selection.pair->key_pem == served_key_) {
+    spdlog::debug("TLS: {} unchanged", describe());
+    return std::nullopt;
+  }
   current_.store(std::move(context), std::memory_order_release);
   files_ = selection.files;
   not_after_ = selection.pair->not_after;
+  served_chain_ = selection.pair->chain_pem;
+  served_key_ = selection.pair->key_pem;
+  if (now + kRenewBefore > not_after_) next_expiry_check_ = now + kExpiryCheckEvery;
   const auto until = std::chrono::system_clock::to_time_t(not_after_);
   spdlog::info("TLS: serving the {} certificate {} ({}; names {}; valid until {:%Y-%m-%d})",
                ops::source_name(files_.source), files_.cert.string(), selection.pair->subject,

@@ -59,6 +59,8 @@ class TlsContextSource {
   ops::CertificateFiles files_;          // served
   ops::CertificateFiles watched_files_;  // selected by the last look (served, or refused)
   std::chrono::system_clock::time_point not_after_{};
+  std::chrono::system_clock::time_point next_expiry_check_{};  // within 30 days of not_after_: hourly
+  std::string served_chain_, served_key_;                      // PEM of the context served
   Watched last_;
 };
 

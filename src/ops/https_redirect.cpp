@@ -27,6 +27,15 @@ std::string_view host_part(std::string_view header) {
   return host;
 }
 
+bool allowed(std::string_view host, const std::vector<std::string>& allowed_hosts) {
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return std::any_of(allowed_hosts.begin(), allowed_hosts.end(), [host](const std::string& name) {
+    return name.size() == host.size() && std::equal(name.begin(), name.end(), host.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
 }  // namespace
 
 bool served_over_plain_http(std::string_view target) {
@@ -35,9 +44,10 @@ bool served_over_plain_http(std::string_view target) {
 }
 
 std::string https_location(std::string_view host_header, std::string_view target, std::uint16_t https_port,
-                           std::string_view fallback_host) {
+                           std::string_view fallback_host, const std::vector<std::string>& allowed_hosts) {
   std::string_view host = host_part(host_header);
   std::string bracketed;
+  if (!host.empty() && !allowed(host, allowed_hosts)) host = {};
   if (host.empty()) {
     host = fallback_host;
     if (host.find(':') != std::string_view::npos && host.front() != '[') {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aisbf::ops {
 
@@ -15,10 +16,10 @@ inline constexpr std::string_view kAcmeChallengePrefix = "/.well-known/acme-chal
 bool served_over_plain_http(std::string_view target);
 
 // "https://<host>[:port]<target>": the host from the request's Host header
-// (its port dropped) when it is a plain host name or IP literal, else
-// `fallback_host`; the port left out when it is 443; a target not in
-// origin form ("/…") becomes "/".
+// (its port dropped) when it is one of `allowed_hosts` (compared without
+// case; IPv6 literals without brackets), else `fallback_host`; the port
+// left out when it is 443; a target not in origin form ("/…") becomes "/".
 std::string https_location(std::string_view host_header, std::string_view target, std::uint16_t https_port,
-                           std::string_view fallback_host);
+                           std::string_view fallback_host, const std::vector<std::string>& allowed_hosts);
 
 }  // namespace aisbf::ops

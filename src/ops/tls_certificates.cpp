@@ -195,6 +195,19 @@ fs::path from_config_dir(const fs::path& dir, const std::string& file) {
 
 bool is_ours(const CertificatePair& pair) { return pair.subject.find(kSelfSignedCn) != std::string::npos; }
 
+// Whether the certificate in `path` is a self-signed one of ours, whatever
+// its key file holds (a write interrupted between the key and the
+// certificate leaves them apart).
+bool certificate_file_is_ours(const fs::path& path) {
+  std::string error;
+  auto text = read_bounded(path, error);
+  if (!text) return false;
+  auto bio = memory_bio(*text);
+  X509Ptr leaf(PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr));
+  ERR_clear_error();
+  return leaf && subject_line(leaf.get()).find(kSelfSignedCn) != std::string::npos;
+}
+
 // Why an existing self-signed certificate of ours should be made anew.
 std::optional<std::string> renewal_reason(const CertificatePair& pair, const std::vector<std::string>& names) {
   if (!is_ours(pair)) return std::nullopt;  // put there by someone: served as it is
@@ -215,11 +228,11 @@ void select_self_signed(const ServerConfig& server, const fs::path& config_dir, 
     why_new = "none yet";
   } else {
     auto loaded = load_certificate_pair(out.files.cert, out.files.key);
-    if (!loaded.pair) {
+    if (!loaded.pair && !certificate_file_is_ours(out.files.cert)) {
       out.error = loaded.error;
       return;
     }
-    why_new = renewal_reason(*loaded.pair, names);
+    why_new = loaded.pair ? renewal_reason(*loaded.pair, names) : "ours, but " + loaded.error;
     if (!why_new) {
       out.pair = std::move(loaded.pair);
       return;

@@ -142,6 +142,30 @@ TEST(TlsCertificates, OurSelfSignedIsRemadeForANewNameButAnotherIsLeftAlone) {
   EXPECT_THAT(kept.pair->subject, HasSubstr("foreign"));
 }
 
+TEST(TlsCertificates, OurPairWithAnotherKeyIsMadeAnew) {
+  // A write interrupted between the key and the certificate leaves ours apart.
+  TempDir dir;
+  ASSERT_TRUE(select_certificate(https_server(), dir.path()).pair);
+  CertificateFiles other{dir.path() / "other.pem", dir.path() / "other.key", CertificateSource::self_signed};
+  ASSERT_EQ(generate_self_signed(other, {"localhost"}), "");
+  fs::rename(other.key, self_signed_files(dir.path()).key);
+  auto remade = select_certificate(https_server(), dir.path());
+  ASSERT_TRUE(remade.pair) << remade.error;
+  EXPECT_TRUE(remade.generated);
+  EXPECT_THAT(remade.notes.back(), HasSubstr("the key does not match"));
+  // Someone else's certificate with a wrong key is an error, not replaced.
+  auto files = self_signed_files(dir.path());
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=foreign"
+      " -days 5 -keyout /dev/null -out " +
+      files.cert.string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  auto refused = select_certificate(https_server(), dir.path());
+  EXPECT_FALSE(refused.pair);
+  EXPECT_FALSE(refused.generated);
+  EXPECT_THAT(refused.error, HasSubstr("the key does not match"));
+}
+
 TEST(TlsCertificates, ConfiguredFilesWinAndAreRelativeToTheConfigDir) {
   TempDir dir;
   CertificateFiles mine{dir.path() / "tls" / "c.pem", dir.path() / "tls" / "k.pem", CertificateSource::configured};

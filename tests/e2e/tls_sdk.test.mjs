@@ -11,22 +11,31 @@ import { startStack, runCli } from '../integration/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+// A failure prints the error codes along its chain of causes (the TLS one
+// last) and exits with 2.
 const SCRIPT = `
 import OpenAI from 'openai';
 const client = new OpenAI({ baseURL: process.env.BASE_URL, apiKey: 'any-key', timeout: 10000, maxRetries: 0 });
-const chat = await client.chat.completions.create({
-  model: 'mock/mock-model', messages: [{ role: 'user', content: 'hello over https' }],
-});
-const stream = await client.chat.completions.create({
-  model: 'mock/mock-model', messages: [{ role: 'user', content: 'stream over https' }], stream: true,
-});
-let chunks = 0;
-let text = '';
-for await (const chunk of stream) {
-  chunks += 1;
-  text += chunk.choices[0]?.delta?.content ?? '';
+try {
+  const chat = await client.chat.completions.create({
+    model: 'mock/mock-model', messages: [{ role: 'user', content: 'hello over https' }],
+  });
+  const stream = await client.chat.completions.create({
+    model: 'mock/mock-model', messages: [{ role: 'user', content: 'stream over https' }], stream: true,
+  });
+  let chunks = 0;
+  let text = '';
+  for await (const chunk of stream) {
+    chunks += 1;
+    text += chunk.choices[0]?.delta?.content ?? '';
+  }
+  console.log(JSON.stringify({ content: chat.choices[0].message.content, chunks, text }));
+} catch (err) {
+  const codes = [];
+  for (let e = err; e; e = e.cause) codes.push(e.code ?? e.constructor?.name);
+  console.log(JSON.stringify({ failed: String(err.message), codes }));
+  process.exit(2);
 }
-console.log(JSON.stringify({ content: chat.choices[0].message.content, chunks, text }));
 `;
 
 let s;
@@ -53,6 +62,8 @@ test('the openai SDK chats and streams over HTTPS with the self-signed certifica
 
 test('without the certificate trusted, the SDK refuses the connection', async () => {
   const r = await runSdk({ NODE_EXTRA_CA_CERTS: undefined });
-  assert.notEqual(r.code, 0);
-  assert.match(r.output, /Connection error|self-signed|SELF_SIGNED|certificate/i);
+  assert.equal(r.code, 2, r.output);
+  const { codes } = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  // The certificate is refused, not some other failure (a refused or reset connection).
+  assert.ok(codes.includes('DEPTH_ZERO_SELF_SIGNED_CERT'), r.output);
 });

@@ -6,7 +6,7 @@
 // only, a bad file keeping the old one.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -203,6 +203,26 @@ describe('self-signed certificate', () => {
     assert.equal(text.match(/HTTP\/1\.1 200 /g)?.length, 2, text);
   });
 
+  test('after a watched request, the connection ends with close_notify', async () => {
+    // openssl s_client reports a TLS connection closed without close_notify
+    // ("unexpected eof while reading"); -quiet keeps reading past its stdin's end.
+    const body = JSON.stringify(chatBody('close notify'));
+    const { out, err } = await withTimeout(new Promise((resolve, reject) => {
+      const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${gw.port}`, '-quiet',
+        '-CAfile', path.join(configDir, 'cert.pem'), '-verify_return_error'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', () => resolve({ out: stdout, err: stderr }));
+      child.stdin.end(`POST /api/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    }), 15000, 'openssl s_client');
+    assert.match(out, /^HTTP\/1\.1 200 /, `${out}\n${err}`);
+    assert.doesNotMatch(err, /unexpected eof|errno/i);
+  });
+
   test('a TLS client that leaves cancels the upstream call', async () => {
     await mock.reset();
     const req = https.request(`${gw.url}/api/v1/chat/completions`, {
@@ -231,6 +251,9 @@ describe('self-signed certificate', () => {
     assert.equal(r.headers.location, `https://127.0.0.1:${gw.port}/api/v1/models?x=1`);
     const named = await plain('/dashboard/', { host: 'localhost:80' });
     assert.equal(named.headers.location, `https://localhost:${gw.port}/dashboard/`);
+    // A name the gateway does not answer to is not echoed: the listener's host instead.
+    const foreign = await plain('/x', { host: 'evil.example' });
+    assert.equal(foreign.headers.location, `https://127.0.0.1:${gw.port}/x`);
     const challenge = await plain('/.well-known/acme-challenge/some-token');
     assert.notEqual(challenge.statusCode, 301);
     // The TLS port does not speak plain HTTP.
@@ -346,5 +369,76 @@ describe('configured certificate files replaced on disk', () => {
       server: { protocol: 'https', ssl_certfile: a.cert, ssl_keyfile: b.key },
     });
     await assert.rejects(startGateway(configDir), /refusing to start: TLS: .*the key does not match the certificate/);
+  });
+});
+
+// CPU time (utime + stime, in clock ticks) a process has used so far.
+function cpuTicks(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);  // fields 14 and 15 of stat(5)
+}
+
+describe('server.max_connections with TLS and the plain port', () => {
+  let gw;
+  let ca;
+  let plainPort;
+  before(async () => {
+    const configDir = writeConfigDir({
+      mockUrl: mock.url, server: { protocol: 'https', http_port: 0, max_connections: 1 },
+    });
+    gw = await startGateway(configDir);
+    ca = fs.readFileSync(path.join(configDir, 'cert.pem'));
+    plainPort = Number(/^PLAIN http:\/\/127\.0\.0\.1:(\d+)$/m.exec(gw.stdout)[1]);
+  });
+  after(async () => { await gw?.stop(); });
+
+  // A raw connection recording what it receives and whether it closed.
+  function rawConnection(port, payload) {
+    const st = { data: '', closed: false };
+    const socket = net.connect(port, '127.0.0.1', () => { if (payload) socket.write(payload); });
+    socket.setEncoding('utf8');
+    socket.on('data', (d) => { st.data += d; });
+    socket.on('error', () => {});
+    socket.on('close', () => { st.closed = true; });
+    return { socket, st };
+  }
+
+  async function until(what, predicate) {
+    for (let i = 0; i < 200 && !predicate(); i += 1) await delay(50);
+    assert.ok(predicate(), what);
+  }
+
+  test('a plain-port connection waits for the slot a TLS one holds, without spinning, then is served', async () => {
+    const held = await withTimeout(new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: gw.port, ca, servername: 'localhost' }, () => resolve(socket));
+      socket.on('error', reject);
+    }), 10000, 'the TLS connection');
+    const waiting = rawConnection(plainPort, 'GET /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    await delay(300);
+    const before = cpuTicks(gw.pid);
+    await delay(3000);
+    const used = cpuTicks(gw.pid) - before;
+    // Waiting for a slot is sleeping: two accept loops waking each other
+    // burn most of a core (~260 ticks in 3 s).
+    assert.ok(used < 50, `${used} clock ticks of CPU in 3 s while waiting for a slot`);
+    assert.equal(waiting.st.data, '', 'served past max_connections');
+    assert.equal(waiting.st.closed, false);
+    held.destroy();
+    await until('the waiting plain connection to be answered', () => waiting.st.closed);
+    assert.match(waiting.st.data, /^HTTP\/1\.1 301 /);
+  });
+
+  test('a connection that has not finished its handshake holds a slot too', async () => {
+    const silent = rawConnection(gw.port, null);
+    await delay(300);
+    let handshaken = false;
+    const next = tls.connect({ host: '127.0.0.1', port: gw.port, ca, servername: 'localhost' }, () => { handshaken = true; });
+    next.on('error', () => {});
+    await delay(500);  // an upper bound on nothing: it must simply not be served meanwhile
+    assert.equal(handshaken, false, 'a handshake past max_connections');
+    silent.socket.destroy();
+    await until('the waiting TLS connection to finish its handshake', () => handshaken);
+    next.destroy();
   });
 });

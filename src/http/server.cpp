@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/client_tls.hpp"
 #include "http/session.hpp"
 #include "http/tls_context.hpp"
 
@@ -26,11 +27,7 @@ using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 Worker::Worker(ServerShared& s) : shared(s) {
-  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  beast::error_code ec;
-  tls.set_default_verify_paths(ec);
-  if (ec) spdlog::warn("cannot load the system certificate store: {}", ec.message());
+  if (auto ec = configure_client_tls(tls)) spdlog::warn("cannot load the system certificate store: {}", ec.message());
   pool = std::make_unique<UpstreamPool>(io, tls);
 }
 

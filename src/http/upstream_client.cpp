@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/address_policy.hpp"
+#include "http/client_tls.hpp"
 #include "http/deadline.hpp"
 #include "http/socks5.hpp"
 
@@ -71,6 +72,14 @@ struct UpstreamConnection {
 struct UpstreamPool::Impl {
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle;
 };
+
+boost::system::error_code configure_client_tls(asio::ssl::context& tls) {
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  tls.set_default_verify_paths(ec);
+  return ec;
+}
 
 UpstreamPool::UpstreamPool(asio::io_context& io, asio::ssl::context& tls, DnsResolver::LookupFn lookup)
     : io_(io), tls_(tls), dns_(io, std::move(lookup)), impl_(std::make_unique<Impl>()) {}

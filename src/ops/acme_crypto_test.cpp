@@ -206,8 +206,17 @@ TEST(AcmeCrypto, RenewalReasons) {
             "the certificate does not name other.example.test");
   EXPECT_EQ(renewal_reason(fresh, other->private_pem(), "gw.example.test", now),
             "the key file does not match the certificate");
-  EXPECT_EQ(renewal_reason(self_signed(*key, "gw.example.test", 20), key_pem, "gw.example.test", now),
-            "the certificate expires in 19 days");
+  // Relative to the certificate's own notAfter (whole seconds, stamped while
+  // it was made), not to a clock read before: 20 days less one second left.
+  const std::string short_lived = self_signed(*key, "gw.example.test", 20);
+  auto short_info = read_certificate(short_lived, "gw.example.test");
+  ASSERT_TRUE(short_info);
+  const auto near_end = short_info->not_after - std::chrono::hours(24 * 20) + std::chrono::seconds(1);
+  EXPECT_EQ(renewal_reason(short_lived, key_pem, "gw.example.test", near_end), "the certificate expires in 19 days");
+  const auto thirty_days_before = short_info->not_after - std::chrono::hours(24 * 30);
+  EXPECT_EQ(renewal_reason(short_lived, key_pem, "gw.example.test", thirty_days_before), "");
+  EXPECT_EQ(renewal_reason(short_lived, key_pem, "gw.example.test", thirty_days_before + std::chrono::seconds(1)),
+            "the certificate expires in 29 days");
   EXPECT_NE(renewal_reason(fresh, key_pem, "gw.example.test", now + std::chrono::hours(24 * 61)), "");
   EXPECT_TRUE(renewal_reason("garbage", key_pem, "gw.example.test", now).starts_with("the certificate file is"));
   auto info = read_certificate(fresh, "gw.example.test");

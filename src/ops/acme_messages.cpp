@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
@@ -30,8 +31,6 @@ std::optional<json::object> object_of(std::string_view body) {
   return std::move(parsed.value());
 }
 
-bool is_url(std::string_view text) { return text.starts_with("https://") || text.starts_with("http://"); }
-
 std::optional<Problem> problem_of(const json::object& obj) {
   Problem problem;
   problem.type = string_member(obj, "type");
@@ -53,7 +52,7 @@ std::optional<Challenge> challenge_of(const json::object& obj) {
   challenge.token = string_member(obj, "token");
   challenge.status = string_member(obj, "status");
   challenge.error = error_member(obj);
-  if (challenge.type.empty() || !is_url(challenge.url)) return std::nullopt;
+  if (challenge.type.empty() || !is_https_url(challenge.url)) return std::nullopt;
   return challenge;
 }
 
@@ -88,7 +87,8 @@ std::optional<Directory> parse_directory(std::string_view body) {
   if (const json::object* meta = object_member(*obj, "meta")) {
     dir.terms_of_service = string_member(*meta, "termsOfService");
   }
-  if (!is_url(dir.new_nonce) || !is_url(dir.new_account) || !is_url(dir.new_order)) return std::nullopt;
+  if (!is_https_url(dir.new_nonce) || !is_https_url(dir.new_account) || !is_https_url(dir.new_order))
+    return std::nullopt;
   return dir;
 }
 
@@ -104,11 +104,11 @@ std::optional<Order> parse_order(std::string_view body) {
   if (authorizations == nullptr || authorizations->size() > kMaxAuthorizations) return std::nullopt;
   for (const auto& v : *authorizations) {
     const json::string* url = v.if_string();
-    if (url == nullptr || !is_url(std::string_view(*url))) return std::nullopt;
+    if (url == nullptr || !is_https_url(std::string_view(*url))) return std::nullopt;
     order.authorizations.emplace_back(url->data(), url->size());
   }
-  if (order.status.empty() || !is_url(order.finalize)) return std::nullopt;
-  if (!order.certificate.empty() && !is_url(order.certificate)) return std::nullopt;
+  if (order.status.empty() || !is_https_url(order.finalize)) return std::nullopt;
+  if (!order.certificate.empty() && !is_https_url(order.certificate)) return std::nullopt;
   return order;
 }
 
@@ -153,6 +153,13 @@ std::string new_order_payload(std::string_view domain) {
 }
 
 std::string finalize_payload(std::string_view csr_base64url) { return R"({"csr":)" + json_string(csr_base64url) + "}"; }
+
+bool is_https_url(std::string_view text) { return text.size() > 8 && text.starts_with("https://"); }
+
+std::string single_name_order_problem(const Order& order) {
+  if (order.authorizations.size() == 1) return {};
+  return fmt::format("the CA answered an order for one name with {} authorizations", order.authorizations.size());
+}
 
 bool is_valid_token(std::string_view token) {
   return !token.empty() && token.size() <= 128 && std::all_of(token.begin(), token.end(), [](char c) {

@@ -58,8 +58,8 @@ struct Order {
   std::optional<Problem> error;
 };
 
-// Each nullopt when the body is not JSON of that shape (a URL missing, too
-// many entries, over kMaxJsonBytes).
+// Each nullopt when the body is not JSON of that shape (a URL missing or
+// not https, too many entries, over kMaxJsonBytes).
 std::optional<Directory> parse_directory(std::string_view body);
 std::optional<Order> parse_order(std::string_view body);
 std::optional<Authorization> parse_authorization(std::string_view body);
@@ -71,6 +71,14 @@ std::string new_account_payload(std::string_view email);  // termsOfServiceAgree
 std::string new_order_payload(std::string_view domain);
 std::string finalize_payload(std::string_view csr_base64url);
 inline constexpr std::string_view kChallengeResponsePayload = "{}";
+
+// RFC 8555 §6.1: every ACME URL is https (the directory's, and each one
+// the CA answers with, Location headers included).
+bool is_https_url(std::string_view text);
+
+// aisbf orders one identifier: the CA must answer with exactly one
+// authorization. "" when it did, else the reason.
+std::string single_name_order_problem(const Order& order);
 
 // An ACME token as http-01 carries it: base64url characters only, 1..128 of
 // them (RFC 8555 §8.3 asks for at least 128 bits of entropy: 22+ characters;

@@ -57,6 +57,36 @@ TEST(AcmeMessages, OrderAndItsError) {
   EXPECT_FALSE(parse_order(many + "]}"));
 }
 
+// RFC 8555 §6.1: a URL the CA answers with is https, or the answer is refused.
+TEST(AcmeMessages, OnlyHttpsUrls) {
+  EXPECT_TRUE(is_https_url("https://ca/x"));
+  EXPECT_FALSE(is_https_url("http://ca/x"));
+  EXPECT_FALSE(is_https_url("https://"));
+  EXPECT_FALSE(is_https_url("HTTP://ca/x"));
+  EXPECT_FALSE(is_https_url(""));
+  EXPECT_FALSE(parse_directory(R"({"newNonce":"https://a/n","newAccount":"http://a/a","newOrder":"https://a/o"})"));
+  EXPECT_FALSE(parse_order(R"({"status":"pending","finalize":"http://ca/f","authorizations":["https://ca/a"]})"));
+  EXPECT_FALSE(parse_order(R"({"status":"pending","finalize":"https://ca/f","authorizations":["http://ca/a"]})"));
+  EXPECT_FALSE(parse_order(
+      R"({"status":"valid","finalize":"https://ca/f","authorizations":["https://ca/a"],"certificate":"http://ca/c"})"));
+  EXPECT_FALSE(parse_authorization(R"({"status":"pending","challenges":[{"type":"http-01","url":"http://ca/c"}]})"));
+  EXPECT_FALSE(parse_challenge(R"({"type":"http-01","url":"http://ca/c","token":"abc"})"));
+}
+
+// One name ordered: one authorization expected, neither none nor several.
+TEST(AcmeMessages, OneAuthorizationPerOrder) {
+  auto order = [](std::string authorizations) {
+    auto parsed =
+        parse_order(R"({"status":"pending","finalize":"https://ca/f","authorizations":[)" + authorizations + "]}");
+    EXPECT_TRUE(parsed) << authorizations;
+    return parsed.value_or(Order{});
+  };
+  EXPECT_EQ(single_name_order_problem(order(R"("https://ca/a")")), "");
+  EXPECT_EQ(single_name_order_problem(order("")), "the CA answered an order for one name with 0 authorizations");
+  EXPECT_EQ(single_name_order_problem(order(R"("https://ca/a","https://ca/b")")),
+            "the CA answered an order for one name with 2 authorizations");
+}
+
 TEST(AcmeMessages, AuthorizationWithChallenges) {
   auto authz = parse_authorization(R"({"status":"pending","identifier":{"type":"dns","value":"gw.example.test"},
     "challenges":[

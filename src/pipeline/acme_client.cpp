@@ -64,14 +64,16 @@ void AcmeClient::cancel() {
 awaitable<Expected<AcmeClient::Reply>> AcmeClient::exchange(std::string_view method, const std::string& url,
                                                             std::string_view body, std::size_t cap) {
   if (cancelled_) co_return acme_error("stopped");
-  auto parts = split_url(url);
+  const auto left = time_left();
+  if (left <= std::chrono::seconds::zero()) co_return out_of_time();
+  auto parts = acme::is_https_url(url) ? split_url(url) : std::nullopt;
   if (!parts) co_return acme_error("the CA gave a URL aisbf cannot use: " + log_text(url, 200));
   const http::Endpoint& endpoint = parts->first;
   Timeouts timeouts;
-  timeouts.connect = std::chrono::seconds(10);
-  timeouts.first_byte = std::chrono::seconds(30);
-  timeouts.idle = std::chrono::seconds(30);
-  timeouts.total = std::chrono::seconds(60);
+  timeouts.connect = std::min<std::chrono::seconds>(std::chrono::seconds(10), left);
+  timeouts.first_byte = std::min<std::chrono::seconds>(std::chrono::seconds(30), left);
+  timeouts.idle = std::min<std::chrono::seconds>(std::chrono::seconds(30), left);
+  timeouts.total = std::min<std::chrono::seconds>(std::chrono::seconds(60), left);
   http::UpstreamCall call(pool_, endpoint, timeouts, kProviderId);
   http::OutgoingRequest out;
   out.method = method;
@@ -136,11 +138,20 @@ awaitable<Expected<AcmeClient::Reply>> AcmeClient::post(std::string_view step, c
   }
 }
 
+std::chrono::seconds AcmeClient::time_left() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(deadline_ - std::chrono::steady_clock::now());
+}
+
+GatewayError AcmeClient::out_of_time() const {
+  return acme_error(fmt::format("the order took longer than {} s; given up", request_->deadline.count()));
+}
+
 awaitable<bool> AcmeClient::wait(std::chrono::seconds delay) {
   if (cancelled_) co_return false;
   asio::steady_timer timer(pool_.io());
   timer_ = &timer;
-  timer.expires_after(delay);
+  // A poll past the deadline is not waited for: the next request fails with it.
+  timer.expires_after(std::max(std::min(delay, time_left()), std::chrono::seconds::zero()));
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   timer_ = nullptr;
   ++stats_.polls;
@@ -205,6 +216,7 @@ awaitable<Expected<std::string>> AcmeClient::poll_order(const std::string& order
 
 awaitable<Expected<std::string>> AcmeClient::order(const AcmeOrderRequest& request) {
   request_ = &request;
+  deadline_ = std::chrono::steady_clock::now() + request.deadline;
   account_url_.clear();
   nonce_.clear();
   auto directory_reply = co_await exchange("GET", request.directory_url, {}, acme::kMaxJsonBytes);
@@ -218,14 +230,15 @@ awaitable<Expected<std::string>> AcmeClient::order(const AcmeOrderRequest& reque
   const std::string account_payload = acme::new_account_payload(request.email);
   auto account = co_await post("newAccount", directory->new_account, account_payload);
   if (!account) co_return account.error();
-  if (account->location.empty()) co_return acme_error("newAccount: no account URL (Location)");
+  if (!acme::is_https_url(account->location)) co_return acme_error("newAccount: no https account URL (Location)");
   account_url_ = account->location;
 
   const std::string order_payload = acme::new_order_payload(request.domain);
   auto created = co_await post("newOrder", directory->new_order, order_payload);
   if (!created) co_return created.error();
   auto order = acme::parse_order(created->body);
-  if (!order || created->location.empty()) co_return acme_error("newOrder: an answer aisbf cannot read");
+  if (!order || !acme::is_https_url(created->location)) co_return acme_error("newOrder: an answer aisbf cannot read");
+  if (auto problem = acme::single_name_order_problem(*order); !problem.empty()) co_return acme_error(problem);
   const std::string order_url = created->location;
   spdlog::info("acme: order for {} placed ({} authorization(s))", request.domain, order->authorizations.size());
   for (const auto& authz : order->authorizations) {

@@ -29,6 +29,8 @@ struct AcmeOrderRequest {
   // waits the CA's Retry-After clamped to [1 s, max_poll_wait].
   int max_polls = 60;
   std::chrono::seconds max_poll_wait{10};
+  // The whole order, requests and waits: past it, order() fails.
+  std::chrono::seconds deadline{600};
 };
 
 // Counts of what a run did (the log line and the tests' figures).
@@ -64,6 +66,8 @@ class AcmeClient {
   boost::asio::awaitable<std::optional<GatewayError>> authorize(const std::string& authz_url);
   boost::asio::awaitable<Expected<std::string>> poll_order(const std::string& order_url, std::string_view until);
   boost::asio::awaitable<bool> wait(std::chrono::seconds delay);
+  std::chrono::seconds time_left() const;  // before deadline_
+  GatewayError out_of_time() const;
 
   http::UpstreamPool& pool_;
   acme::ChallengeStore& challenges_;
@@ -74,6 +78,7 @@ class AcmeClient {
   AcmeOrderStats stats_;
   http::UpstreamCall* in_flight_ = nullptr;
   boost::asio::steady_timer* timer_ = nullptr;  // a wait in progress
+  std::chrono::steady_clock::time_point deadline_;  // of the order in progress
   bool cancelled_ = false;
 };
 

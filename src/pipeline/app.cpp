@@ -106,6 +106,7 @@ void App::replace_config(std::shared_ptr<const Config> next) {
     next = std::move(adjusted);
   }
   mcp_sessions_.set_limits(next->mcp.max_sessions, next->mcp.session_idle_timeout);
+  const auto previous = live_.load(std::memory_order_acquire);  // null in the constructor
   auto live = std::make_shared<Live>();
   live->loopback_only = auth::is_loopback_name(next->server.host);
   live->routes = std::make_shared<const routing::RoutingTable>(std::move(next));
@@ -114,6 +115,16 @@ void App::replace_config(std::shared_ptr<const Config> next) {
   const auto generation = live->generation;
   live_.store(std::move(live), std::memory_order_release);
   generation_.store(generation, std::memory_order_release);
+  if (acme_runner_ && previous) {
+    // A domain set or changed by a reload is tried now, not at the next daily
+    // check; after the swap, so that the runner reads the new settings.
+    const ServerConfig& before = previous->config().server;
+    const auto current = config();
+    const ServerConfig& after = current->server;
+    if (before.domain != after.domain || before.acme_email != after.acme_email ||
+        before.acme_directory != after.acme_directory || before.acme_ca_file != after.acme_ca_file)
+      acme_runner_->nudge();
+  }
 }
 
 const App::Live& App::current() {
@@ -190,9 +201,12 @@ void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool
                             if (e) spdlog::error("quota reconciliation stopped by an exception");
                           });
   }
-  acme_runner_ = std::make_unique<AcmeRunner>(acme_challenges_);
+  {
+    std::lock_guard lock(reload_mutex_);  // replace_config() nudges it from the reload thread
+    acme_runner_ = std::make_unique<AcmeRunner>(io, acme_challenges_);
+  }
   auto live_config = [this] { return config(); };
-  boost::asio::co_spawn(io, acme_runner_->run(io, live_config, options_.config_dir), [](std::exception_ptr e) {
+  boost::asio::co_spawn(io, acme_runner_->run(live_config, options_.config_dir), [](std::exception_ptr e) {
     if (e) spdlog::error("acme: the certificate upkeep stopped by an exception");
   });
 }

@@ -4,11 +4,13 @@
 // gateway orders a certificate for server.domain, answers the http-01
 // challenge itself and writes <config>/acme/{cert,key}.pem; a second start
 // with a valid certificate orders nothing; a failed validation is logged
-// with the CA's reason and the gateway keeps serving.
+// with the CA's reason and the gateway keeps serving; a domain set by a
+// reload is ordered at once; a badNonce answer is retried.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import {
@@ -59,18 +61,40 @@ function fetchPebble(pathname) {
   }), 5000, `pebble ${pathname}`);
 }
 
-function configFor(dir, port, acmePort = ports.acme) {
+function configFor(dir, port, acmePort = ports.acme, domain = DOMAIN) {
   return writeConfigDir({
     dir,
     providers: {},
     server: {
       port,
-      domain: DOMAIN,
+      domain,
       acme_email: EMAIL,
       acme_directory: `https://127.0.0.1:${acmePort}/dir`,
       acme_ca_file: file('ca.pem'),
     },
   });
+}
+
+// The http-01 tokens pebble asked a gateway for (once each: pebble
+// validates from several "perspectives", each logging the same URL).
+function validatedTokens() {
+  const re = /Attempting to validate w\/ HTTP: \S*\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)/g;
+  return [...new Set([...(pebble.stdout + pebble.stderr).matchAll(re)].map((m) => m[1]))];
+}
+
+// A server of the test's own on 127.0.0.1:`port`; `handler(req, res)`.
+async function listenOn(port, handler, tls) {
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  await withTimeout(new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  }), 5000, `listen on ${port}`);
+  return server;
+}
+
+function closeServer(server) {
+  server.closeAllConnections?.();
+  return new Promise((resolve) => server.close(resolve));
 }
 
 function startAisbf(configDir, port) {
@@ -97,9 +121,8 @@ before(async () => {
   ({ proc: pebble, acme: ports.acme, management: ports.management } = await startPebble(gatewayPort, 'pebble'));
 });
 
-// A pebble validating http-01 on `httpPort`; `nonceReject`: the % of good
-// nonces it refuses (badNonce).
-async function startPebble(httpPort, name, nonceReject = 0) {
+// A pebble validating http-01 on `httpPort`.
+async function startPebble(httpPort, name) {
   const acme = await closedPort();
   const management = await closedPort();
   const config = file(`${name}.json`);
@@ -116,7 +139,7 @@ async function startPebble(httpPort, name, nonceReject = 0) {
     },
   }));
   const proc = spawnProc(name, 'pebble', ['-config', config, '-dnsserver', `127.0.0.1:${ports.dns}`], {
-    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: String(nonceReject), PEBBLE_AUTHZREUSE: '0' },
+    env: { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
   });
   await waitForOutput(proc, /Listening on: /, `${name} to listen`, 30000);
   return { proc, acme, management };
@@ -136,6 +159,10 @@ test('a certificate is ordered, validated over http-01 and written for the domai
     t.diagnostic(/acme: certificate for .*/.exec(gw.stderr)[0]);
     assert.equal(countOf(pebble.stdout + pebble.stderr, /POST \/order-plz/), 1);
     // The challenge was asked of the gateway (pebble's VA reached it) and is answered no more.
+    const tokens = validatedTokens();
+    assert.equal(tokens.length, 1, pebble.output());
+    const asked = await get(`${gw.url}/.well-known/acme-challenge/${tokens[0]}`, { headers: { host: DOMAIN } });
+    assert.equal(asked.status, 404);
     const acmeDir = path.join(firstConfigDir, 'acme');
     for (const name of ['account.key', 'key.pem', 'cert.pem']) {
       const st = fs.statSync(path.join(acmeDir, name));
@@ -184,15 +211,24 @@ test('a second start with a valid certificate orders nothing', async () => {
 });
 
 test('a failed validation is logged with the CA\'s reason and the gateway keeps serving', async () => {
-  // pebble validates on the first gateway's port, where nothing listens now.
+  // pebble validates on the first gateway's port, where the test answers 404 now.
+  const asked = [];
+  const impostor = await listenOn(gatewayPort, (req, res) => {
+    asked.push(req.url);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
+  });
   const configDir = tmpDir('aisbf-acme-config-');
   configFor(configDir, 0);
   const gw = await startAisbf(configDir, 0);
   try {
     await waitForOutput(gw, /acme: no certificate for|acme: certificate for .* obtained/, 'the ACME outcome');
     assert.match(gw.stderr,
-      /acme: no certificate for gateway\.aisbf-acme\.test: http-01 validation of gateway\.aisbf-acme\.test failed: connection: .*next attempt in 1 h/,
+      /acme: no certificate for gateway\.aisbf-acme\.test: http-01 validation of gateway\.aisbf-acme\.test failed: unauthorized: .*404.*next attempt in 1 h/,
       gw.output());
+    // Asked once per pebble validation perspective, always for the one token.
+    assert.ok(asked.length >= 1);
+    assert.equal(new Set(asked).size, 1, asked.join(' '));
+    assert.match(asked[0], /^\/\.well-known\/acme-challenge\/[A-Za-z0-9_-]+$/);
     assert.ok(!fs.existsSync(path.join(configDir, 'acme', 'cert.pem')));
     assert.ok(!fs.existsSync(path.join(configDir, 'acme', 'key.pem')));
     assert.ok(fs.existsSync(path.join(configDir, 'acme', 'account.key')));
@@ -204,7 +240,7 @@ test('a failed validation is logged with the CA\'s reason and the gateway keeps 
       assert.equal(res.status, 404);
     }
   } finally {
-    await gw.stop();
+    await Promise.all([gw.stop(), closeServer(impostor)]);
   }
 });
 
@@ -225,20 +261,88 @@ test('a wrong ACME directory is a logged failure, not a crash', async () => {
   }
 });
 
-test('badNonce answers are retried with the fresh nonce', async (t) => {
-  // A second pebble refusing 10 % of good nonces: with 5 retries a request
-  // fails only after 6 refusals in a row (1 in a million).
-  const port = await closedPort();
-  const flaky = await startPebble(port, 'pebble-badnonce', 10);
+test('a badNonce answer is retried with the nonce it carries', async (t) => {
+  // A TLS proxy of the test's in front of pebble (the Host header passed on:
+  // pebble's URLs then name the proxy) answers the first newAccount POST with
+  // a badNonce problem and a fresh nonce it fetched from pebble.
+  const ca = fs.readFileSync(file('ca.pem'));
+  const forward = (req, body, res) => {
+    const up = https.request({
+      host: '127.0.0.1', port: ports.acme, method: req.method, path: req.url, headers: req.headers, ca,
+    }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    up.end(body);
+  };
+  let accountPosts = 0;
+  const proxy = await listenOn(0, (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method !== 'POST' || req.url !== '/sign-me-up' || accountPosts++ > 0) return forward(req, body, res);
+      https.request({ host: '127.0.0.1', port: ports.acme, method: 'HEAD', path: '/nonce-plz', ca }, (fresh) => {
+        fresh.resume();
+        res.writeHead(400, { 'content-type': 'application/problem+json', 'replay-nonce': fresh.headers['replay-nonce'] });
+        res.end(JSON.stringify({
+          type: 'urn:ietf:params:acme:error:badNonce', detail: 'the test proxy refuses the first nonce', status: 400,
+        }));
+      }).on('error', () => res.destroy()).end();
+    });
+  }, { cert: fs.readFileSync(file('server.pem')), key: fs.readFileSync(file('server.key')) });
   const configDir = tmpDir('aisbf-acme-config-');
-  configFor(configDir, port, flaky.acme);
-  const gw = await startAisbf(configDir, port);
+  configFor(configDir, gatewayPort, proxy.address().port);
+  const gw = await startAisbf(configDir, gatewayPort);
   try {
     await waitForOutput(gw, /acme: certificate for .* obtained|acme: no certificate/, 'the ACME outcome');
-    assert.match(gw.stderr, /acme: certificate for gateway\.aisbf-acme\.test obtained/, gw.output());
+    assert.match(gw.stderr, /acme: certificate for gateway\.aisbf-acme\.test obtained \(\d+ requests, \d+ polls, 1 badNonce retries\)/,
+      gw.output());
     t.diagnostic(/acme: certificate for .*/.exec(gw.stderr)[0]);
+    assert.equal(accountPosts, 2);
     assert.ok(fs.existsSync(path.join(configDir, 'acme', 'cert.pem')));
   } finally {
-    await Promise.all([gw.stop(), flaky.proc.stop()]);
+    await Promise.all([gw.stop(), closeServer(proxy)]);
+  }
+});
+
+test('ACME settings changed by a reload are tried at once, not after the backoff', async () => {
+  // First a directory where nothing listens: the order fails, next attempt in 1 h.
+  const configDir = tmpDir('aisbf-acme-config-');
+  configFor(configDir, gatewayPort, await closedPort());
+  const gw = await startAisbf(configDir, gatewayPort);
+  try {
+    await waitForOutput(gw, /acme: no certificate for/, 'the first ACME failure');
+    assert.match(gw.stderr, /acme: no certificate for gateway\.aisbf-acme\.test: .*next attempt in 1 h/, gw.output());
+    assert.equal((await get(`${gw.url}/health`)).status, 200);  // up, its signal handling too
+    configFor(configDir, gatewayPort);
+    gw.kill('SIGHUP');
+    const outcome = { test: (text) => /acme: certificate for .* obtained/.test(text) || countOf(text, /acme: no certificate for/) > 1 };
+    await waitForOutput(gw, outcome, 'the ACME outcome after the reload');
+    assert.match(gw.stderr, /acme: the server settings changed; checking again/, gw.output());
+    assert.match(gw.stderr, /acme: certificate for gateway\.aisbf-acme\.test obtained/, gw.output());
+    assert.equal(countOf(gw.stderr, /acme: no certificate for/), 1);
+    assert.ok(fs.existsSync(path.join(configDir, 'acme', 'cert.pem')));
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('an account key that cannot be read is reported, not replaced', async () => {
+  const configDir = tmpDir('aisbf-acme-config-');
+  configFor(configDir, 0, await closedPort());
+  fs.mkdirSync(path.join(configDir, 'acme'), { mode: 0o700 });
+  const accountKey = path.join(configDir, 'acme', 'account.key');
+  const tooLarge = `# not read: over the 256 KiB a PEM file may have\n${'x'.repeat(300 * 1024)}\n`;
+  fs.writeFileSync(accountKey, tooLarge, { mode: 0o600 });
+  const gw = await startAisbf(configDir, 0);
+  try {
+    await waitForOutput(gw, /acme: no certificate for/, 'the ACME failure');
+    assert.match(gw.stderr, /acme: no certificate for gateway\.aisbf-acme\.test: \S*account\.key: larger than 256 KiB/, gw.output());
+    assert.doesNotMatch(gw.stderr, /acme: new account key|acme: ordering/);
+    assert.equal(fs.readFileSync(accountKey, 'utf8'), tooLarge);
+  } finally {
+    await gw.stop();
   }
 });

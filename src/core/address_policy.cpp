@@ -166,6 +166,10 @@ std::optional<AddressClass> classify_host_literal(std::string_view host) {
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);  // "localhost." is the same name
   if (ascii_iequals(host, "localhost")) return AddressClass::loopback;
   if (host.size() > 10 && ascii_iequals(host.substr(host.size() - 10), ".localhost")) return AddressClass::loopback;
+  // An onion service may be this gateway's own, which tor forwards to a
+  // loopback address (pipeline/app.cpp tor_target).
+  if (ascii_iequals(host, "onion") || (host.size() > 6 && ascii_iequals(host.substr(host.size() - 6), ".onion")))
+    return AddressClass::loopback;
   auto literal = parse_ip_literal(host);
   if (!literal) return std::nullopt;
   if (const auto* v4 = std::get_if<Ipv4Bytes>(&*literal)) return classify_ipv4(*v4);

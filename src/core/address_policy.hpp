@@ -41,7 +41,8 @@ AddressClass classify_ipv6(const Ipv6Bytes& a);
 std::optional<std::variant<Ipv4Bytes, Ipv6Bytes>> parse_ip_literal(std::string_view host);
 
 // The class of a URL's host when it can be told without DNS: an IP literal,
-// or `localhost` / `*.localhost` (RFC 6761: always loopback). nullopt: a
+// or `localhost` / `*.localhost` (RFC 6761: always loopback), or `*.onion`
+// (counted as loopback: it may be this gateway's own onion service). nullopt: a
 // name that must be resolved.
 std::optional<AddressClass> classify_host_literal(std::string_view host);
 

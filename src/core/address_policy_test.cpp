@@ -28,6 +28,11 @@ TEST(AddressPolicy, TheIssueCases) {
   expect_class("::ffff:7f00:1", C::loopback);
   expect_class("169.254.169.254", C::link_local);
   expect_class("10.0.0.1", C::private_net);
+  // An onion name may be the gateway's own onion service (tor forwards it to loopback).
+  expect_class("abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion", C::loopback);
+  expect_class("Api.Example.ONION.", C::loopback);
+  EXPECT_FALSE(classify_host_literal("onion.example.com").has_value());
+  EXPECT_FALSE(classify_host_literal("notonion").has_value());
 }
 
 TEST(AddressPolicy, InetAtonSpellings) {

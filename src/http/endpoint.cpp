@@ -49,6 +49,9 @@ Endpoint with_proxy(Endpoint endpoint, const SocksProxy& proxy) {
   const bool v6 = proxy.host.find(':') != std::string::npos;
   endpoint.origin_key += " via socks5://" + (v6 ? "[" + endpoint.socks_host + "]" : endpoint.socks_host) + ":" +
                          std::to_string(proxy.port);
+  // tor's port is trusted (proxy_connect) and another one at the same
+  // address is not: their connections are pooled apart.
+  if (proxy.tor) endpoint.origin_key += " tor";
   return endpoint;
 }
 

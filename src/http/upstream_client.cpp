@@ -246,14 +246,19 @@ asio::awaitable<beast::error_code> socks5_connect(tcp::socket& socket, const End
 // Through the provider's SOCKS5 proxy. Under "public addresses only" (a
 // user's provider): an IP-literal host is checked as for a direct
 // connection, and so is the proxy's own address unless it is tor's (the
-// admin's aisbf.json tor.socks_*); a name is resolved by the proxy, in its
-// network (tor: at an exit relay), never in aisbf's.
+// admin's aisbf.json tor.socks_*, trusted only with tor.enabled: see
+// routing/user_config.cpp); a name is resolved by the proxy, in its
+// network (tor: at an exit relay), never in aisbf's. An .onion name is
+// refused as loopback: it may be this gateway's own onion service, which
+// tor forwards to a loopback address.
 asio::awaitable<ConnectResult> proxy_connect(UpstreamConnection& c, const Endpoint& ep) {
   beast::error_code ec;
   const auto literal = asio::ip::make_address(ep.host, ec);
   if (!ec && ep.public_only && !is_public(address_class(literal))) {
     co_return ConnectResult{{}, "address check", address_class(literal)};
   }
+  if (auto named = classify_host_literal(ep.host); named && ep.public_only && !is_public(*named))
+    co_return ConnectResult{{}, "address check", *named};  // localhost, *.onion
   const auto proxy = asio::ip::make_address(ep.socks_host == "localhost" ? "127.0.0.1" : ep.socks_host, ec);
   if (ec) co_return ConnectResult{ec, "SOCKS5 proxy connect"};  // an IP address (docs/config.md)
   if (ep.public_only && !ep.socks_tor && !is_public(address_class(proxy))) {

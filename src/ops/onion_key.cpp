@@ -51,6 +51,10 @@ StoredOnionKey load_onion_key(const fs::path& dir) {
   const fs::path file = dir / kOnionKeyFile;
   std::error_code ec;
   if (!fs::exists(file, ec)) return out;  // the first start: tor makes the key
+  if (!fs::is_regular_file(fs::status(file, ec))) {  // a FIFO would block the read
+    out.error = fmt::format("{} is not a regular file", file.string());
+    return out;
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     out.error = fmt::format("{} cannot be read: {}", file.string(), std::strerror(errno));

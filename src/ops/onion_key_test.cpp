@@ -56,6 +56,15 @@ TEST_F(OnionKeyTest, AForeignFileIsAnErrorAndStaysUntouched) {
   EXPECT_EQ(text, "not a key");
 }
 
+// A FIFO in the key's place would block the read (and the worker with it).
+TEST_F(OnionKeyTest, AKeyFileThatIsNotARegularFileIsRefusedUnread) {
+  ::chmod(root_.c_str(), 0700);
+  ASSERT_EQ(::mkfifo((root_ / kOnionKeyFile).c_str(), 0600), 0);
+  auto loaded = load_onion_key(root_);
+  EXPECT_FALSE(loaded.key);
+  EXPECT_NE(loaded.error.find("not a regular file"), std::string::npos) << loaded.error;
+}
+
 TEST_F(OnionKeyTest, ADirectoryOthersMayReadIsWarnedAbout) {
   ::chmod(root_.c_str(), 0755);
   auto loaded = load_onion_key(root_);

@@ -268,7 +268,14 @@ TorOutcome<AuthMethod> choose_auth(const ProtocolInfo& info, bool have_password)
   }
   const bool cookie_file = !info.cookie_file.empty();
   if (info.has("SAFECOOKIE") && cookie_file) return {AuthMethod::safecookie, {}};
-  if (info.has("COOKIE") && cookie_file) return {AuthMethod::cookie, {}};
+  // COOKIE alone is refused: it sends the file's bytes to whatever listens
+  // on the control port, with no proof that it is the tor that wrote the
+  // file (tor offers SAFECOOKIE whenever CookieAuthentication is on).
+  if (info.has("COOKIE") && cookie_file) {
+    return {std::nullopt,
+            "tor offers COOKIE authentication but not SAFECOOKIE; aisbf only uses SAFECOOKIE (it proves the "
+            "control port is tor's before the cookie is used): is this tor?"};
+  }
   if (info.has("HASHEDPASSWORD")) {
     return {std::nullopt, "tor wants a control password: set tor.control_password in aisbf.json"};
   }

@@ -109,7 +109,12 @@ TEST(TorProtocolInfo, ChoiceAndItsErrors) {
   EXPECT_FALSE(missing);
   EXPECT_NE(missing.error.find("tor.control_password"), std::string::npos);
   ProtocolInfo cookie_only{{"COOKIE"}, "/c", ""};
-  EXPECT_EQ(*choose_auth(cookie_only, false).value, AuthMethod::cookie);
+  // COOKIE alone: refused (it would hand the cookie to whatever listens).
+  auto plain_cookie = choose_auth(cookie_only, false);
+  EXPECT_FALSE(plain_cookie);
+  EXPECT_NE(plain_cookie.error.find("SAFECOOKIE"), std::string::npos);
+  ProtocolInfo both{{"COOKIE", "SAFECOOKIE"}, "/c", ""};
+  EXPECT_EQ(*choose_auth(both, false).value, AuthMethod::safecookie);
   auto unwanted = choose_auth(cookie_only, true);
   EXPECT_FALSE(unwanted);
   EXPECT_NE(unwanted.error.find("HashedControlPassword"), std::string::npos);

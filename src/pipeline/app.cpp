@@ -14,6 +14,7 @@
 
 #include "auth/host_check.hpp"
 #include "config/prompt_files.hpp"
+#include "core/ip_range.hpp"
 #include "dashboard/assets.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/acme_runner.hpp"
@@ -102,9 +103,15 @@ void App::replace_config(std::shared_ptr<const Config> next) {
   }
   if (!onion_host_.empty()) {  // the onion service's requests carry its name in Host
     auto adjusted = std::make_shared<Config>(*next);
-    adjusted->server.allowed_hosts.push_back(onion_host_);
+    auto& hosts = adjusted->server.allowed_hosts;  // once, and not the name it replaced
+    std::erase_if(hosts, [this](const std::string& h) { return h == onion_host_ || h == retired_onion_host_; });
+    hosts.push_back(onion_host_);
     next = std::move(adjusted);
   }
+  // A snapshot that may not publish (auth turned off, tor's address made a
+  // trusted proxy) takes the published service down: SIGHUP, the admin
+  // reload, any edit.
+  const std::string tor_refused = tor_ && tor_->active() ? tor_refusal(*next) : std::string();
   mcp_sessions_.set_limits(next->mcp.max_sessions, next->mcp.session_idle_timeout);
   const auto previous = live_.load(std::memory_order_acquire);  // null in the constructor
   auto live = std::make_shared<Live>();
@@ -125,6 +132,7 @@ void App::replace_config(std::shared_ptr<const Config> next) {
         before.acme_directory != after.acme_directory || before.acme_ca_file != after.acme_ca_file)
       acme_runner_->nudge();
   }
+  if (!tor_refused.empty()) tor_->withdraw(tor_refused + " The onion service is removed until aisbf restarts.");
 }
 
 const App::Live& App::current() {
@@ -186,7 +194,7 @@ boost::asio::awaitable<void> App::run_exclusive(std::function<void()> job) {
 }
 
 void App::start_background(boost::asio::io_context& io, http::UpstreamPool& pool) {
-  start_tor(io);
+  if (tor_) tor_->start(io);  // nothing when refused
   auto catalog = catalog_;
   boost::asio::co_spawn(io, catalog->run(pool, [this] { return config(); }),
                         [catalog](std::exception_ptr e) {
@@ -215,41 +223,76 @@ namespace {
 
 // Where tor forwards the onion's connections: the bound address when it is
 // one (a name, or every address: loopback).
-std::string tor_target(const std::string& host, std::uint16_t port) {
+std::string tor_target_address(const std::string& host) {
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
-  if (ec || address.is_unspecified()) return fmt::format("127.0.0.1:{}", port);
-  return address.is_v6() ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+  if (ec || address.is_unspecified()) return "127.0.0.1";
+  return host;
+}
+
+std::string tor_target(const std::string& host, std::uint16_t port) {
+  const auto address = tor_target_address(host);
+  return address.find(':') != std::string::npos ? fmt::format("[{}]:{}", address, port)
+                                                : fmt::format("{}:{}", address, port);
 }
 
 }  // namespace
 
-void App::start_tor(boost::asio::io_context& io) {
+std::string App::tor_refusal(const Config& config) const {
+  if (!config.auth.enabled && !options_.allow_unauthenticated) {
+    // Anyone on the TOR network could use the gateway, admin routes included.
+    return "refusing to publish an onion service with auth disabled: anyone could spend your provider keys. "
+           "Enable auth in aisbf.json or pass --allow-unauthenticated.";
+  }
+  // tor's connections come from the target address (from 127.0.0.1 to any
+  // loopback one): a trusted proxy there would make any TOR client's
+  // X-Forwarded-For/-Proto/-Host believed.
+  const auto target = tor_target_address(config.server.host);
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(target, ec);
+  std::vector<std::string> sources{target};
+  if (!ec && address.is_loopback()) sources.insert(sources.end(), {"127.0.0.1", "::1"});
+  for (const auto& source : sources) {
+    if (in_any_range(config.server.trusted_proxies, source)) {
+      return fmt::format(
+          "refusing to publish an onion service: server.trusted_proxies covers {}, where tor's connections come "
+          "from, so any TOR client's X-Forwarded-* headers would be believed. Take it out of trusted_proxies, or "
+          "keep the onion service off (tor.enabled: false) while a proxy on this host is trusted.",
+          source);
+    }
+  }
+  return {};
+}
+
+void App::set_listen_port(std::uint16_t port) {
+  listen_port_ = port;
   const Config& config = *this->config();
-  if (!config.tor.enabled) return;
+  if (!config.tor.enabled || tor_) return;
   TorServiceOptions options;
   options.config = config.tor;
   options.target = tor_target(config.server.host, listen_port_);
+  // Running once the name is accepted in Host headers: a client told
+  // "running" is not refused for its Host.
   options.on_address = [this](const std::string& host) {
     boost::asio::post(reload_thread_, [this, host] {
       std::lock_guard lock(reload_mutex_);
-      if (onion_host_ == host) return;
-      onion_host_ = host;
-      replace_config(this->config());
+      if (onion_host_ != host) {
+        retired_onion_host_ = onion_host_;
+        onion_host_ = host;
+        replace_config(this->config());
+      }
+      tor_->confirm(host);
     });
   };
-  tor_ = std::make_unique<TorService>(io, std::move(options));
-  if (!config.auth.enabled && !options_.allow_unauthenticated) {
-    // Anyone on the TOR network could use the gateway, admin routes included.
-    tor_->refuse(
-        "refusing to publish an onion service with auth disabled: anyone could spend your provider keys. "
-        "Enable auth in aisbf.json or pass --allow-unauthenticated.");
-    return;
-  }
-  tor_->start();
+  options.run_blocking = [this](std::function<void()> job) { boost::asio::post(reload_thread_, std::move(job)); };
+  // Made here, before the workers run: handlers read tor_ without a lock.
+  tor_ = std::make_unique<TorService>(std::move(options));
+  if (auto reason = tor_refusal(config); !reason.empty()) tor_->refuse(std::move(reason));
 }
 
 ops::TorState App::tor_state() const { return tor_ ? tor_->state() : ops::TorState{}; }
+
+bool App::onion_published() const { return tor_ && tor_->active(); }
 
 void App::stop_background() {
   if (tor_) tor_->stop();  // DEL_ONION, then the control connection closes

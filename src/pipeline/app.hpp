@@ -99,9 +99,15 @@ class App {
   // `listen_port`, the port actually bound).
   void start_background(boost::asio::io_context& io, http::UpstreamPool& pool);
   void stop_background();
-  void set_listen_port(std::uint16_t port) { listen_port_ = port; }
+  // Before serving (main's thread): the port bound, and with it the onion
+  // service made (not yet started) when the starting snapshot enables tor.
+  void set_listen_port(std::uint16_t port);
   // The onion service's state (phase disabled when tor was off at start).
   ops::TorState tor_state() const;
+  // The onion service is published or being published (not refused or
+  // withdrawn): anyone on TOR reaches this gateway.
+  bool onion_published() const;
+  bool unauthenticated_allowed() const { return options_.allow_unauthenticated; }
 
   ModelCatalog& catalog() { return *catalog_; }
   UserViews& user_views() { return *user_views_; }
@@ -123,7 +129,8 @@ class App {
  private:
   const Live& current();
   std::string next_request_id();
-  void start_tor(boost::asio::io_context& io);
+  // Why `config` may not publish an onion service ("" when it may).
+  std::string tor_refusal(const Config& config) const;
 
   AppOptions options_;
   boost::json::object started_settings_;
@@ -140,8 +147,10 @@ class App {
   std::uint16_t listen_port_ = 0;
   // The onion service's host name once tor gave it: every snapshot accepts
   // it in Host headers (server.allowed_hosts) as a loopback listener would
-  // refuse it. Written and read under reload_mutex_.
+  // refuse it. Written and read under reload_mutex_; retired_onion_host_ is
+  // the name before it (tor restarted, ephemeral), taken out of the list.
   std::string onion_host_;
+  std::string retired_onion_host_;
   QuotaReconciler quota_reconciler_;
   acme::ChallengeStore acme_challenges_;
   std::unique_ptr<AcmeRunner> acme_runner_;

@@ -161,10 +161,14 @@ std::string settings_json(const App& app, const json::object& aisbf, const std::
 
 // auth off and a listener that is not loopback, as aisbf.json says (main.cpp
 // refuses to start so without --allow-unauthenticated).
-bool open_to_all(const json::value& aisbf) {
+bool auth_on(const json::value& aisbf) {
   const json::value* enabled = aisbf.is_object() ? aisbf.get_object().if_contains("auth") : nullptr;
   enabled = enabled != nullptr && enabled->is_object() ? enabled->get_object().if_contains("enabled") : nullptr;
-  if (enabled != nullptr && enabled->is_bool() && enabled->get_bool()) return false;
+  return enabled != nullptr && enabled->is_bool() && enabled->get_bool();
+}
+
+bool open_to_all(const json::value& aisbf) {
+  if (auth_on(aisbf)) return false;
   const json::value* host = aisbf.is_object() ? aisbf.get_object().if_contains("server") : nullptr;
   host = host != nullptr && host->is_object() ? host->get_object().if_contains("host") : nullptr;
   const std::string fallback = ServerConfig{}.host;
@@ -189,6 +193,15 @@ Answer put_settings_job(App& app, json::value sent) {
         "auth.enabled: auth cannot be off while server.host is not a loopback address (anyone could spend your "
         "provider keys, and aisbf refuses to start so); set server.host to 127.0.0.1 first, or keep auth on",
         "auth_required", "auth.enabled"));
+  }
+  // The published onion service is a public listener too (main refuses to
+  // publish it with auth off unless --allow-unauthenticated).
+  if (app.onion_published() && !app.unauthenticated_allowed() && !auth_on(documents->doc(ConfigFile::aisbf))) {
+    return error_answer(make_error(ErrorKind::invalid_request,
+                                   "auth.enabled: auth cannot be off while the TOR onion service is published (anyone "
+                                   "on TOR could use the gateway, admin routes included); set tor.enabled to false "
+                                   "and restart aisbf first, or keep auth on",
+                                   "auth_required", "auth.enabled"));
   }
   spdlog::info("admin config: aisbf.json settings replaced ({} sections)", sent.get_object().size());
   return commit(app, *documents, [&](const Config& config, const std::vector<Diagnostic>& diagnostics) {

@@ -182,6 +182,9 @@ awaitable<Expected<Target>> user_target(App& app, const http::Exchange& ex, Requ
   auto draft = load_draft(*ctx.config, id, std::move(*ask->draft), views.reserved_words(), false);
   if (!draft) co_return draft.take_error();
   draft->public_addresses_only = !views.allow_private_endpoints(ctx.namespace_user);
+  // As for saved ones (routing/user_config.cpp): tor only when the admin turned it on.
+  if (draft->public_addresses_only && draft->proxy && draft->proxy->tor && !ctx.config->tor.enabled)
+    draft->proxy->tor = false;
   log_draft(ctx.namespace_user, *draft);
   co_return Target{std::move(*draft), id, std::move(ask->model), ctx.namespace_user};
 }

@@ -1,9 +1,12 @@
 #include "pipeline/tor_service.hpp"
 
+#include <fcntl.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
-#include <fstream>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -12,7 +15,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
@@ -32,22 +37,45 @@ using ops::TorState;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kRemoveTimeout{2'000};
 
-struct TorService::Impl {
-  asio::io_context& io;
+struct TorService::Impl : std::enable_shared_from_this<TorService::Impl> {
   TorServiceOptions options;
   mutable std::mutex mutex;
-  TorState state;  // under mutex
+  // Under mutex: the state; the io once started; refused or withdrawn (and
+  // why): no later change of the coroutine's moves the phase off "error".
+  TorState state;
+  asio::io_context* io = nullptr;
+  bool started = false;
+  bool withdrawn = false;
+  std::string withdrawn_why;
+  // A persistent service's key: read at construction, kept once tor made
+  // it (io thread after start).
+  std::optional<std::string> key;
+  std::string key_error;
   // Set while the coroutine runs (io thread only): what stop() cancels.
   bool stopping = false;
   tcp::socket* socket = nullptr;
+  tcp::resolver* resolver = nullptr;
   asio::steady_timer* backoff = nullptr;
 
-  Impl(asio::io_context& i, TorServiceOptions o) : io(i), options(std::move(o)) {}
+  explicit Impl(TorServiceOptions o) : options(std::move(o)) {}
 
   std::string control() const { return fmt::format("{}:{}", options.config.control_host, options.config.control_port); }
   void update(const std::function<void(TorState&)>& change) {
     std::lock_guard lock(mutex);
     change(state);
+    if (withdrawn) {
+      state.phase = TorState::Phase::error;
+      state.last_error = withdrawn_why;
+      state.onion_address.clear();
+    }
+  }
+  // On the io's thread.
+  void stop() {
+    stopping = true;
+    boost::system::error_code ignored;
+    if (socket != nullptr) socket->cancel(ignored);
+    if (resolver != nullptr) resolver->cancel();
+    if (backoff != nullptr) backoff->cancel();
   }
 };
 
@@ -112,19 +140,30 @@ class ControlLink {
   std::array<char, 4096> buffer_{};
 };
 
+// tor's cookie file, named by whatever answered PROTOCOLINFO: opened
+// without following a symlink and without blocking (a FIFO would hang the
+// worker), read only when it is a regular file of exactly the cookie's size.
 std::optional<std::vector<std::uint8_t>> read_cookie(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = fmt::format("tor's cookie file {} cannot be read (is aisbf in tor's group?)", log_text(path));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("tor's cookie file {} cannot be read: {} (is aisbf in tor's group?)", log_text(path),
+                        std::strerror(errno));
     return std::nullopt;
   }
-  std::vector<std::uint8_t> cookie(ops::kCookieSize + 1);
-  in.read(reinterpret_cast<char*>(cookie.data()), static_cast<std::streamsize>(cookie.size()));
-  if (static_cast<std::size_t>(in.gcount()) != ops::kCookieSize) {
-    error = fmt::format("tor's cookie file {} is not {} bytes", log_text(path), ops::kCookieSize);
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != static_cast<off_t>(ops::kCookieSize)) {
+    error = fmt::format("tor's cookie file {} is not a regular file of {} bytes", log_text(path), ops::kCookieSize);
     return std::nullopt;
   }
-  cookie.resize(ops::kCookieSize);
+  std::vector<std::uint8_t> cookie(ops::kCookieSize);
+  if (::read(fd, cookie.data(), cookie.size()) != static_cast<ssize_t>(cookie.size())) {
+    error = fmt::format("tor's cookie file {} could not be read whole", log_text(path));
+    return std::nullopt;
+  }
   return cookie;
 }
 
@@ -147,12 +186,8 @@ asio::awaitable<std::string> authenticate(ControlLink& link, TorService::Impl& s
     case ops::AuthMethod::password:
       command = ops::authenticate_password(password);
       break;
-    case ops::AuthMethod::cookie: {
-      auto cookie = read_cookie(info.value->cookie_file, error);
-      if (!cookie) co_return error;
-      command = ops::authenticate_cookie(*cookie);
-      break;
-    }
+    case ops::AuthMethod::cookie:  // choose_auth never picks it (SAFECOOKIE only)
+      co_return "COOKIE authentication is not used";
     case ops::AuthMethod::safecookie: {
       auto cookie = read_cookie(info.value->cookie_file, error);
       if (!cookie) co_return error;
@@ -185,13 +220,10 @@ asio::awaitable<Published> publish(ControlLink& link, TorService::Impl& s) {
   const auto& config = s.options.config;
   ops::OnionRequest request{.virtual_port = config.hidden_service_port, .target = s.options.target};
   const bool persistent = !config.hidden_service_dir.empty();
-  const auto dir = ops::expand_home(config.hidden_service_dir);
   if (persistent) {
-    auto stored = ops::load_onion_key(dir);  // start-up: a small file
-    if (!stored.warning.empty()) spdlog::warn("TOR: {}", stored.warning);
-    if (!stored.error.empty()) co_return Published{{}, stored.error};
+    if (!s.key_error.empty()) co_return Published{{}, s.key_error};
     request.discard_key = false;
-    if (stored.key) request.key = *stored.key;
+    if (s.key) request.key = *s.key;
   }
   auto reply = co_await link.ask(ops::add_onion_command(request));
   if (!reply) co_return Published{{}, reply.error};
@@ -199,27 +231,48 @@ asio::awaitable<Published> publish(ControlLink& link, TorService::Impl& s) {
   if (!service) co_return Published{{}, log_text(service.error)};
   if (persistent && request.key.starts_with("NEW:")) {
     if (service.value->private_key.empty()) co_return Published{service.value->service_id, "tor sent no key to keep"};
-    if (auto error = ops::save_onion_key(dir, service.value->private_key)) {
-      // Serving on, but the next start gets another address: say so.
-      spdlog::error("TOR: the onion key could not be saved ({}); the address will change at the next start", *error);
-      s.update([&](TorState& st) { st.last_error = "the onion key could not be saved: " + *error; });
-    }
+    s.key = service.value->private_key;  // a reconnect asks for the same address
+    auto save = [impl = s.shared_from_this(), key = service.value->private_key] {
+      if (auto error = ops::save_onion_key(ops::expand_home(impl->options.config.hidden_service_dir), key)) {
+        // Serving on, but the next start gets another address: say so.
+        spdlog::error("TOR: the onion key could not be saved ({}); the address will change at the next start", *error);
+        impl->update([&](TorState& st) { st.last_error = "the onion key could not be saved: " + *error; });
+      }
+    };
+    if (s.options.run_blocking)
+      s.options.run_blocking(std::move(save));
+    else
+      save();
   }
   co_return Published{service.value->service_id, {}};
 }
 
 asio::awaitable<std::string> connect(tcp::socket& socket, TorService::Impl& s) {
   const auto& config = s.options.config;
-  http::Deadline deadline(socket.get_executor(), [&socket] {
+  tcp::resolver resolver(socket.get_executor());
+  s.resolver = &resolver;
+  struct Clear {
+    TorService::Impl& s;
+    ~Clear() { s.resolver = nullptr; }
+  } clear{s};
+  http::Deadline deadline(socket.get_executor(), [&socket, &resolver] {
+    resolver.cancel();
     boost::system::error_code ignored;
     socket.close(ignored);
   });
   deadline.expire_after(s.options.io_timeout);
-  tcp::resolver resolver(s.io);
   auto [rec, results] =
       co_await resolver.async_resolve(config.control_host, std::to_string(config.control_port), kUseTuple);
+  if (s.stopping) co_return "stopped";
+  if (deadline.expired()) co_return fmt::format("tor.control_host {} did not resolve in time", config.control_host);
   if (rec) co_return fmt::format("cannot resolve tor.control_host {}: {}", config.control_host, rec.message());
-  auto [cec, endpoint] = co_await asio::async_connect(socket, results, kUseTuple);
+  // The next address only while the time and the service last (a closed
+  // socket would otherwise be reopened for it).
+  auto [cec, endpoint] = co_await asio::async_connect(
+      socket, results,
+      [&](const boost::system::error_code&, const tcp::endpoint&) { return !deadline.expired() && !s.stopping; },
+      kUseTuple);
+  if (s.stopping) co_return "stopped";
   if (deadline.expired()) co_return fmt::format("tor's control port {} did not answer", s.control());
   if (cec) {
     co_return fmt::format("cannot connect to tor's control port {}: {} (is tor running with ControlPort {}?)",
@@ -231,7 +284,7 @@ asio::awaitable<std::string> connect(tcp::socket& socket, TorService::Impl& s) {
 // One control connection, from connect to its end. Returns why it ended
 // ("" when aisbf stopped it) and whether the service was published.
 asio::awaitable<std::pair<std::string, bool>> session(std::shared_ptr<TorService::Impl> s) {
-  tcp::socket socket(s->io);
+  tcp::socket socket(co_await asio::this_coro::executor);
   s->socket = &socket;
   struct Clear {
     TorService::Impl& s;
@@ -244,16 +297,20 @@ asio::awaitable<std::pair<std::string, bool>> session(std::shared_ptr<TorService
   if (auto error = co_await connect(socket, *s); !error.empty()) co_return std::pair{error, false};
   ControlLink link(socket, s->options.io_timeout);
   if (auto error = co_await authenticate(link, *s); !error.empty()) co_return std::pair{error, false};
+  if (s->stopping) co_return std::pair{std::string(), false};
   auto published = co_await publish(link, *s);
   if (!published.error.empty()) co_return std::pair{published.error, false};
   const std::string host = published.service_id + ".onion";
   spdlog::info("TOR hidden service: {} → port {} ({})", host, s->options.config.hidden_service_port,
                s->options.config.hidden_service_dir.empty() ? "ephemeral" : "persistent");
-  s->update([&](TorState& st) {
-    st.phase = TorState::Phase::running;
-    st.onion_address = host;
-  });
-  if (s->options.on_address) s->options.on_address(host);
+  if (!s->stopping) {
+    // With on_address, running once the caller confirm()s it accepts the name.
+    s->update([&](TorState& st) {
+      if (!s->options.on_address) st.phase = TorState::Phase::running;
+      st.onion_address = host;
+    });
+    if (s->options.on_address) s->options.on_address(host);
+  }
   // Idle until tor goes away or aisbf stops (tor sends nothing unasked).
   std::string ended;
   while (!s->stopping) {
@@ -294,7 +351,7 @@ asio::awaitable<void> run(std::shared_ptr<TorService::Impl> s) {
       st.phase = TorState::Phase::error;
       st.last_error = error;
     });
-    asio::steady_timer timer(s->io, backoff);
+    asio::steady_timer timer(co_await asio::this_coro::executor, backoff);
     s->backoff = &timer;
     co_await timer.async_wait(kUseTuple);
     s->backoff = nullptr;
@@ -305,35 +362,62 @@ asio::awaitable<void> run(std::shared_ptr<TorService::Impl> s) {
 
 }  // namespace
 
-TorService::TorService(asio::io_context& io, TorServiceOptions options)
-    : impl_(std::make_shared<Impl>(io, std::move(options))) {
+TorService::TorService(TorServiceOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
   impl_->state.virtual_port = impl_->options.config.hidden_service_port;
   impl_->state.target = impl_->options.target;
   impl_->state.persistent = !impl_->options.config.hidden_service_dir.empty();
+  if (impl_->state.persistent) {  // before serving: a small file, read once
+    auto stored = ops::load_onion_key(ops::expand_home(impl_->options.config.hidden_service_dir));
+    if (!stored.warning.empty()) spdlog::warn("TOR: {}", stored.warning);
+    impl_->key = std::move(stored.key);
+    impl_->key_error = std::move(stored.error);
+  }
 }
 
 TorService::~TorService() = default;
 
-void TorService::start() {
+void TorService::start(asio::io_context& io) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->withdrawn) return;
+    impl_->io = &io;
+    impl_->started = true;
+  }
   impl_->update([](TorState& st) { st.phase = TorState::Phase::starting; });
-  asio::co_spawn(impl_->io, run(impl_), [](std::exception_ptr e) {
+  asio::co_spawn(io, run(impl_), [](std::exception_ptr e) {
     if (e) spdlog::error("TOR: the control connection stopped by an exception");
   });
 }
 
-void TorService::stop() {
-  impl_->stopping = true;
-  boost::system::error_code ignored;
-  if (impl_->socket != nullptr) impl_->socket->cancel(ignored);
-  if (impl_->backoff != nullptr) impl_->backoff->cancel();
+void TorService::stop() { impl_->stop(); }
+
+void TorService::refuse(std::string reason) { withdraw(std::move(reason)); }
+
+void TorService::withdraw(std::string reason) {
+  asio::io_context* io = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->withdrawn) return;
+    impl_->withdrawn = true;
+    impl_->withdrawn_why = reason;
+    impl_->state.phase = TorState::Phase::error;
+    impl_->state.last_error = reason;
+    impl_->state.onion_address.clear();
+    io = impl_->io;
+  }
+  spdlog::error("TOR: {}", reason);
+  if (io != nullptr) asio::post(*io, [impl = impl_] { impl->stop(); });
 }
 
-void TorService::refuse(std::string reason) {
-  spdlog::error("TOR: {}", reason);
-  impl_->update([&](TorState& st) {
-    st.phase = TorState::Phase::error;
-    st.last_error = std::move(reason);
-  });
+void TorService::confirm(const std::string& onion_host) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->withdrawn && impl_->state.phase == TorState::Phase::starting && impl_->state.onion_address == onion_host)
+    impl_->state.phase = TorState::Phase::running;
+}
+
+bool TorService::active() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->started && !impl_->withdrawn;
 }
 
 ops::TorState TorService::state() const {

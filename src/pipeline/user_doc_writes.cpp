@@ -3,11 +3,12 @@
 // validated by the loader check-config uses (400 naming the JSON path),
 // a provider's endpoint checked against the private-address rule (400
 // naming `endpoint`), keys sealed before they reach the store.
-#include <boost/asio/steady_timer.hpp>
-#include <boost/json/parse.hpp>
-#include <chrono>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <chrono>
 
 #include "api/admin_config_json.hpp"
 #include "api/user_json.hpp"
@@ -98,15 +99,38 @@ GatewayError private_endpoint(AddressClass why) {
                      "private_endpoint_refused", "endpoint");
 }
 
+bool is_onion_host(std::string_view host) {
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.size() < 6) return false;
+  std::string tail(host.substr(host.size() - 6));
+  for (auto& ch : tail) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return tail == ".onion";
+}
+
 // Save-time SSRF check: a literal host at once, a name resolved once with a
 // bounded wait (a failed lookup is not a refusal: the connect-time check
 // stays the rule).
-awaitable<std::optional<GatewayError>> check_endpoint(http::UpstreamPool& pool, const ProviderConfig& provider) {
+awaitable<std::optional<GatewayError>> check_endpoint(http::UpstreamPool& pool, const ProviderConfig& provider,
+                                                      bool tor_enabled) {
   const auto target = upstream_target(provider, nullptr, {});
   auto endpoint = http::parse_endpoint(target.endpoint);
   if (!endpoint) {
     co_return coded_error(ErrorKind::invalid_request, "endpoint: expected an http:// or https:// URL",
                           "invalid_config", "endpoint");
+  }
+  // tor's SOCKS port is the admin's only when the admin turned tor on;
+  // otherwise whatever listens there (an ssh -D, a corporate proxy) could
+  // reach the gateway's network by name.
+  if (provider.proxy && provider.proxy->tor && !tor_enabled) {
+    co_return coded_error(ErrorKind::invalid_request,
+                          "proxy: \"tor\" is not available (the gateway's tor section is not enabled)",
+                          "private_endpoint_refused", "proxy");
+  }
+  if (is_onion_host(endpoint->host)) {
+    co_return coded_error(ErrorKind::invalid_request,
+                          "endpoint: .onion hosts are refused for your providers (one may be this gateway's own "
+                          "service, reached over loopback; an admin can allow private endpoints)",
+                          "private_endpoint_refused", "endpoint");
   }
   // A SOCKS5 proxy of the user's own is an address the gateway connects to
   // (tor's, from aisbf.json, is the admin's).
@@ -197,7 +221,7 @@ awaitable<Expected<SavedDoc>> save_doc(App& app, http::UpstreamPool& pool, const
   if (auto e = first_error(loaded.diagnostics, K, id)) co_return std::move(*e);
   if (K == DocKind::provider && loaded.config && !views.allow_private_endpoints(ctx.namespace_user)) {
     if (const auto* p = loaded.config->find_provider(id)) {
-      if (auto e = co_await check_endpoint(pool, *p)) co_return std::move(*e);
+      if (auto e = co_await check_endpoint(pool, *p, ctx.config->tor.enabled)) co_return std::move(*e);
     }
   }
   store::ConfigDoc doc{ctx.namespace_user, K, id, views.seal_doc(K, value),

@@ -125,6 +125,10 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
     if (own.count(p.id) != 0) {
       copy.id = internal_id(username, p.id);
       copy.public_addresses_only = !allow_private;
+      // tor's SOCKS port is trusted (http/upstream_client.cpp proxy_connect)
+      // only while the admin has tor on; otherwise it is an address like any
+      // other, loopback: refused to public-only providers.
+      if (!allow_private && copy.proxy && copy.proxy->tor && !global.tor.enabled) copy.proxy->tor = false;
     }
     c->providers.push_back(std::move(copy));
   }

@@ -72,6 +72,27 @@ TEST(UserConfig, AllowanceLiftsTheAddressRule) {
   
 }
 
+// "proxy": "tor" names the admin's tor only while tor.enabled: otherwise the
+// port is an address like any other (loopback: refused at connect time).
+TEST(UserConfig, TorProxyIsTrustedOnlyWhileTheAdminHasTorOn) {
+  auto over_tor = doc(DocKind::provider, "mine",
+                      R"({"name":"mine","endpoint":"https://api.example.com/v1","type":"openai","proxy":"tor",
+                          "models":[{"name":"m1"}]})");
+  auto off = build_user_view(global_config(), "carol", {over_tor}, false, kNoWords);
+  ASSERT_TRUE(off.view);
+  ASSERT_TRUE(off.view->provider("mine")->proxy);
+  EXPECT_FALSE(off.view->provider("mine")->proxy->tor);
+  EXPECT_EQ(off.view->provider("mine")->proxy->host, "127.0.0.1");
+  auto allowed = build_user_view(global_config(), "carol", {over_tor}, true, kNoWords);
+  ASSERT_TRUE(allowed.view);
+  EXPECT_TRUE(allowed.view->provider("mine")->proxy->tor);  // private endpoints allowed anyway
+  auto with_tor = std::make_shared<Config>(*global_config());
+  with_tor->tor.enabled = true;
+  auto on = build_user_view(with_tor, "carol", {over_tor}, false, kNoWords);
+  ASSERT_TRUE(on.view);
+  EXPECT_TRUE(on.view->provider("mine")->proxy->tor);
+}
+
 TEST(UserConfig, ValidationNamesTheEntryPath) {
   auto global = global_config();
   std::vector<UserDoc> docs{doc(DocKind::provider, "bad", R"({"type":"openai","endpoint":"http://h/v1",

@@ -5,6 +5,7 @@
 // never an address it resolved; the proxy's refusals become clear errors.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
@@ -115,7 +116,9 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
 
 // A user's own providers (public addresses only): the proxy is an address the
 // gateway connects to, so a user's socks5:// proxy on loopback is refused;
-// "proxy": "tor" is the admin's tor and is allowed, the name left to it.
+// "proxy": "tor" is the admin's tor and is allowed while the admin has
+// tor.enabled, the name left to it; .onion endpoints are refused (one may be
+// the gateway's own onion service, on loopback).
 describe('socks5 upstreams in a user namespace: the private-address rule', { timeout: 60000 }, () => {
   const ADMIN = 'socks-suite-admin-token';
   let socks;
@@ -152,7 +155,28 @@ describe('socks5 upstreams in a user namespace: the private-address rule', { tim
     assert.match(e.message, /loopback/);
   });
 
-  it('"proxy": "tor" is allowed: the name goes to tor, which resolves it outside the gateway\'s network', async () => {
+  // tor.enabled in the running snapshot (a reload: the onion service itself is read at start only).
+  async function setTorEnabled(enabled) {
+    const file = path.join(s.configDir, 'aisbf.json');
+    const aisbf = JSON.parse(fs.readFileSync(file, 'utf8'));
+    aisbf.tor = { ...aisbf.tor, enabled };
+    fs.writeFileSync(file, JSON.stringify(aisbf, null, 2));
+    const r = await post(s.u('/api/admin/reload'), {}, { headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(r.status, 200, r.text);
+  }
+
+  it('"proxy": "tor" is refused while the admin has tor off: whatever listens on its SOCKS port is not tor', async () => {
+    const r = await request(s.u('/api/user/providers/notor'), {
+      method: 'PUT', ...h(),
+      body: { type: 'openai', endpoint: 'https://api.example.com/v1', proxy: 'tor', models: [{ name: 'm' }] },
+    });
+    const e = assertError(r, 400, 'private_endpoint_refused');
+    assert.equal(e.param, 'proxy');
+    assert.match(e.message, /tor/);
+  });
+
+  it('"proxy": "tor" is allowed with tor.enabled: the name goes to tor, which resolves it outside the gateway\'s network', async () => {
+    await setTorEnabled(true);
     const port = new URL(s.mock.url).port;
     const saved = await request(s.u('/api/user/providers/overtor'), {
       method: 'PUT', ...h(),
@@ -170,5 +194,24 @@ describe('socks5 upstreams in a user namespace: the private-address rule', { tim
       body: { type: 'openai', endpoint: 'http://10.1.2.3/v1', proxy: 'tor', models: [{ name: 'm' }] },
     });
     assert.equal(assertError(r, 400, 'private_endpoint_refused').param, 'endpoint');
+  });
+
+  it('an .onion endpoint is refused (it may be the gateway\'s own onion service, on loopback)', async () => {
+    const r = await request(s.u('/api/user/providers/onion'), {
+      method: 'PUT', ...h(),
+      body: { type: 'openai', endpoint: `http://${'a'.repeat(56)}.onion/v1`, proxy: 'tor', models: [{ name: 'm' }] },
+    });
+    const e = assertError(r, 400, 'private_endpoint_refused');
+    assert.equal(e.param, 'endpoint');
+    assert.match(e.message, /onion/);
+  });
+
+  it('tor turned off again: a saved "proxy": "tor" provider is refused at connect time, nothing reaches the SOCKS port', async () => {
+    await setTorEnabled(false);
+    const before = socks.seen.length;
+    const r = await post(s.u('/api/user/chat/completions'), chatBody('hi', { model: 'user-provider/overtor/mock-model' }), h());
+    assert.notEqual(r.status, 200, r.text);
+    assert.match(r.text, /loopback/);
+    assert.equal(socks.seen.length, before, JSON.stringify(socks.seen));
   });
 });

@@ -10,7 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  bearer, closedPort, delay, get, spawnProc, startGateway, startMock, tmpDir, withTimeout, writeConfigDir,
+  assertError, bearer, closedPort, delay, get, post, request, spawnProc, startGateway, startMock, tmpDir, withTimeout,
+  writeConfigDir,
 } from './harness.mjs';
 
 const TOKEN = 'tor-suite-global-token';
@@ -61,6 +62,20 @@ async function startTor({ auth = 'password', port } = {}) {
   return { proc, port, dir, data, auth };
 }
 
+// Calls `onLine` for each CRLF-ended line `sock` receives.
+function eachLine(sock, onLine) {
+  let buffered = '';
+  sock.on('data', (d) => {
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf('\r\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 2);
+      onLine(line);
+    }
+  });
+}
+
 // Commands over tor's control port as the test's own controller: replies' text, in order.
 async function control(tor, commands) {
   const secret = tor.auth === 'password'
@@ -68,19 +83,12 @@ async function control(tor, commands) {
     : fs.readFileSync(path.join(tor.data, 'control_auth_cookie')).toString('hex');
   const sock = net.connect(tor.port, '127.0.0.1');
   sock.setEncoding('utf8');
-  let buffered = '';
   const replies = [];
   let current = [];
   let wake = null;
-  sock.on('data', (d) => {
-    buffered += d;
-    let nl;
-    while ((nl = buffered.indexOf('\r\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 2);
-      current.push(line);
-      if (/^\d{3} /.test(line)) { replies.push(current.join('\n')); current = []; wake?.(); }
-    }
+  eachLine(sock, (line) => {
+    current.push(line);
+    if (/^\d{3} /.test(line)) { replies.push(current.join('\n')); current = []; wake?.(); }
   });
   const all = [`AUTHENTICATE ${secret}`, ...commands, 'QUIT'];
   try {
@@ -107,9 +115,36 @@ function torConfig(tor, extra = {}) {
   };
 }
 
-async function startWithTor(mock, torSection, { args = [], auth = { enabled: true, tokens: [TOKEN] } } = {}) {
-  const dir = writeConfigDir({ mockUrl: mock.url, auth, aisbf: { tor: torSection } });
-  return startGateway(dir, args);
+async function startWithTor(mock, torSection, { args = [], auth = { enabled: true, tokens: [TOKEN] }, server } = {}) {
+  const dir = writeConfigDir({ mockUrl: mock.url, auth, server, aisbf: { tor: torSection } });
+  const gw = await startGateway(dir, args);
+  gw.configDir = dir;
+  return gw;
+}
+
+// A control port that is not tor: answers PROTOCOLINFO with `methods` and
+// `cookieFile`, records the commands it got.
+async function fakeControlPort(methods, cookieFile) {
+  const commands = [];
+  const srv = net.createServer((sock) => {
+    sock.setEncoding('utf8');
+    eachLine(sock, (line) => {
+      commands.push(line);
+      if (line.startsWith('PROTOCOLINFO')) {
+        sock.write(`250-PROTOCOLINFO 1\r\n250-AUTH METHODS=${methods} COOKIEFILE="${cookieFile}"\r\n`
+          + '250-VERSION Tor="0.4.8.0"\r\n250 OK\r\n');
+      } else {
+        sock.write('514 Authentication required.\r\n');
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: srv.address().port,
+    commands,
+    close: () => new Promise((resolve) => { srv.close(resolve); for (const c of srv.connections ?? []) c.destroy(); }),
+  };
 }
 
 async function torStatus(gw) {
@@ -132,7 +167,7 @@ async function waitStatus(gw, pred, ms = 15000) {
 const running = (s) => s.state === 'running';
 const failed = (s) => s.state === 'error';
 
-describe('tor: onion service over the control port', { timeout: 90000 }, () => {
+describe('tor: onion service over the control port', { timeout: 60000 }, () => {
   let mock;
   let passwordTor;
   before(async () => {
@@ -192,7 +227,10 @@ describe('tor: onion service over the control port', { timeout: 90000 }, () => {
         assert.match(taken, /^550 .*collision/i);
       } finally {
         await gw.stop();
+        await gw.closed;  // its last log lines
       }
+      // DEL_ONION was sent and tor said 250 (closing the connection alone would free the key too).
+      assert.ok(gw.stderr.includes(`TOR hidden service ${addresses[round]} removed`), gw.output());
     }
     assert.equal(addresses[0], addresses[1]);
     // Removed at shutdown: the key is free again (the test adds it, then deletes it).
@@ -249,6 +287,72 @@ describe('tor: onion service over the control port', { timeout: 90000 }, () => {
       assert.match((await waitStatus(allowed, running)).hidden_service, ONION);
     } finally {
       await allowed.stop();
+    }
+  });
+
+  it('auth turned off while published: the settings route refuses it, a reload removes the service (DEL_ONION)', async () => {
+    const gw = await startWithTor(mock, torConfig(passwordTor));
+    try {
+      const status = await waitStatus(gw, running);
+      const put = await request(`${gw.url}/api/admin/settings`, {
+        method: 'PUT', headers: bearer(TOKEN), body: { auth: { enabled: false, tokens: [TOKEN] } },
+      });
+      const e = assertError(put, 400, 'auth_required');
+      assert.equal(e.param, 'auth.enabled');
+      assert.match(e.message, /onion service is published/);
+      assert.equal((await torStatus(gw)).state, 'running');
+      // A reload of an aisbf.json with auth off (as SIGHUP would): the service goes.
+      const file = path.join(gw.configDir, 'aisbf.json');
+      const aisbf = JSON.parse(fs.readFileSync(file, 'utf8'));
+      aisbf.auth.enabled = false;
+      fs.writeFileSync(file, JSON.stringify(aisbf, null, 2));
+      const reloaded = await post(`${gw.url}/api/admin/reload`, {}, { headers: bearer(TOKEN) });
+      assert.equal(reloaded.status, 200, reloaded.text);
+      const after = await waitStatus(gw, failed);
+      assert.match(after.last_error, /auth disabled.*removed until aisbf restarts/);
+      assert.equal(after.hidden_service, null);
+      const deadline = Date.now() + 5000;
+      while (!gw.stderr.includes(`TOR hidden service ${status.hidden_service} removed`)) {
+        if (Date.now() > deadline) throw new Error(`no DEL_ONION\n${gw.output()}`);
+        await delay(50);
+      }
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('server.trusted_proxies covering tor\'s loopback address: no onion service (TOR clients\' X-Forwarded-* would be believed)', async () => {
+    const gw = await startWithTor(mock, torConfig(passwordTor), { server: { trusted_proxies: ['127.0.0.0/8'] } });
+    try {
+      const status = await waitStatus(gw, failed);
+      assert.match(status.last_error, /trusted_proxies covers 127\.0\.0\.1/);
+      assert.equal(status.connects, 0);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('a control port that is not tor: COOKIE alone is refused, a cookie file that is a FIFO is not read', async () => {
+    const dir = tmpDir('aisbf-fake-tor-');
+    const fifo = path.join(dir, 'cookie');
+    execFileSync('mkfifo', [fifo]);
+    const cookieOnly = await fakeControlPort('COOKIE', path.join(dir, 'none'));
+    const fifoCookie = await fakeControlPort('COOKIE,SAFECOOKIE', fifo);
+    try {
+      for (const [fake, why] of [[cookieOnly, /SAFECOOKIE/], [fifoCookie, /not a regular file/]]) {
+        const gw = await startWithTor(mock, torConfig({ port: fake.port }, { control_password: '' }));
+        try {
+          const status = await waitStatus(gw, failed);
+          assert.match(status.last_error, why);
+          assert.ok(!fake.commands.some((c) => c.startsWith('AUTHENTICATE')), JSON.stringify(fake.commands));
+          assert.equal((await get(`${gw.url}/v1/models`, { headers: bearer(TOKEN) })).status, 200);
+        } finally {
+          await gw.stop();
+        }
+      }
+    } finally {
+      await cookieOnly.close();
+      await fifoCookie.close();
     }
   });
 

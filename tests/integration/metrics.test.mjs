@@ -256,6 +256,20 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     assert.equal(e.status, 404);
     assert.match(e.headers['x-request-id'], /^req_/);
   });
+
+  it('metrics_allow checks the client a trusted proxy forwards, never the proxy itself', async () => {
+    // The peer (127.0.0.1) is a trusted proxy: its X-Forwarded-For names the client.
+    const allowed = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '192.0.2.5' } });
+    assert.equal(allowed.status, 200, allowed.text);
+    const outside = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(outside.status, 403);
+    // A client's own entry left of the proxy's is not believed.
+    const spoofed = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '192.0.2.5, 203.0.113.9' } });
+    assert.equal(spoofed.status, 403);
+    const token = await get(s.u('/metrics'),
+      { headers: { 'x-forwarded-for': '203.0.113.9', authorization: `Bearer ${METRICS_TOKEN}` } });
+    assert.equal(token.status, 200);
+  });
 });
 
 describe('metrics defaults', { timeout: 60000 }, () => {
@@ -274,6 +288,17 @@ describe('metrics defaults', { timeout: 60000 }, () => {
       (x) => value(x, 'aisbf_requests_total', { route: 'chat', code: '200' }) === 1);
     assert.equal(value(again, 'aisbf_requests_total', { route: 'chat', code: '200' }), 1);
     assert.ok(value(again, 'aisbf_requests_total', { route: 'metrics', code: '200' }) >= 1);
+  });
+
+  it('a loopback peer relaying for someone (X-Forwarded-For, Forwarded) without trusted_proxies needs the token', async () => {
+    // nginx on the same host, trusted_proxies unset: every client would be 127.0.0.1.
+    const xff = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(xff.status, 403);
+    const fwd = await get(s.u('/metrics'), { headers: { forwarded: 'for=203.0.113.9' } });
+    assert.equal(fwd.status, 403);
+    const local = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '127.0.0.1' } });
+    assert.equal(local.status, 403, 'an untrusted peer\'s forwarding headers are not read at all');
+    assert.equal((await get(s.u('/metrics'))).status, 200);
   });
 
   it('server.metrics false: 404', async () => {

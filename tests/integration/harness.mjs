@@ -93,6 +93,10 @@ export function noteSecrets(...values) {
   fs.appendFileSync(path.join(TEST_LOG_DIR, 'secrets.txt'), lines.map((v) => `${v}\n`).join(''));
 }
 
+// The throwaway database servers' random passwords (tests/db/with_server.sh).
+noteSecrets(['AISBF_TEST_POSTGRES_URL', 'AISBF_TEST_MYSQL_URL', 'AISBF_TEST_REDIS_URL']
+  .map((name) => urlPassword(process.env[name] || '')));
+
 // Credentials sent to or issued by the gateway's API (a user's password,
 // a new token): noted by request() for the log scan. Masked values are not.
 const API_SECRET_KEY = /^(token|password|new_password|current_password|api_key|client_secret|secret)$/;
@@ -109,8 +113,15 @@ function noteApiSecrets(text) {
 
 // Every string under a key that names a secret, in a config object.
 const SECRET_KEY = /(^|_)(api_key|apikey|key|token|tokens|password|secret|control_password|metrics_token)$/i;
+// A URL's password (postgres_url, redis_url, …) counts too.
+function urlPassword(value) {
+  try { return decodeURIComponent(new URL(value).password); } catch { return ''; }
+}
 export function secretsIn(value, key = '') {
-  if (typeof value === 'string') return SECRET_KEY.test(key) && !value.startsWith('env:') ? [value] : [];
+  if (typeof value === 'string') {
+    if (/(^|_)url$/i.test(key)) return [urlPassword(value)].filter(Boolean);
+    return SECRET_KEY.test(key) && !value.startsWith('env:') ? [value] : [];
+  }
   if (Array.isArray(value)) return value.flatMap((v) => secretsIn(v, key));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretsIn(v, k));
   return [];

@@ -11,10 +11,12 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   bearer, closedPort, delay, get, spawnProc, startGateway, startMock, tmpDir, withTimeout, writeConfigDir,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 const TOKEN = 'tor-suite-global-token';
 const PASSWORD = 'tor-suite-control-pw';
+noteSecrets(PASSWORD, 'not-the-password');
 const ONION = /^[a-z2-7]{56}\.onion$/;
 
 async function freePort() {

@@ -77,6 +77,7 @@ void metrics_attempt_end(RequestContext& ctx, const RelayOutcome& outcome) {
   // To the answer's head when it reached the client, else to the attempt's end.
   const auto started = ctx.usage.attempt_started;
   const auto until = outcome.reached_client && ctx.usage.first_byte > started ? ctx.usage.first_byte : Clock::now();
+  ctx.usage.upstream_total += until - started;
   t.upstream.observe(micros(until - started));
 }
 
@@ -87,6 +88,7 @@ void metrics_failover(RequestContext& ctx) {
 void metrics_rate_limit_wait(RequestContext& ctx, Clock::duration waited) {
   auto* shard = metrics_shard(ctx);
   if (shard == nullptr) return;
+  ctx.usage.upstream_total += waited;
   ops::bump(shard->rate_limit_waits);
   ops::bump(shard->rate_limit_wait_us, static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros(waited).count())));
 }
@@ -112,10 +114,9 @@ void metrics_chat_end(RequestContext& ctx, std::string_view model) {
   if (tap.status != 0 && tap.first_byte > ctx.started) {
     const auto ttfb = tap.first_byte - ctx.started;
     shard->ttfb.observe(micros(ttfb));
-    const auto upstream = tap.first_byte > tap.attempt_started && tap.attempt_started > ctx.started
-                              ? tap.first_byte - tap.attempt_started
-                              : Clock::duration::zero();
-    shard->overhead.observe(micros(ttfb - upstream));
+    // Every attempt's upstream time and the rate_limit waits, not only the
+    // last attempt's: a 429 before a failover is upstream time too.
+    shard->overhead.observe(micros(std::max(ttfb - tap.upstream_total, Clock::duration::zero())));
   }
 }
 

@@ -55,6 +55,10 @@ struct UsageTap {
   std::string requested_model;     // the model the client named (for the access log)
   std::uint32_t target_label = 0;  // the last attempt's provider/model label (ops::Metrics::target)
   std::chrono::steady_clock::time_point attempt_started{};  // the last attempt's start
+  // Every attempt's upstream time (to its answer's head, or its end) and the
+  // rate_limit waits: the part of the time to the first byte that is not
+  // the gateway's own (gateway overhead = TTFB - this).
+  std::chrono::steady_clock::duration upstream_total{};
 
   bool on() const { return recorder != nullptr; }
   bool noting() const { return recorder != nullptr || quota_held || metrics; }

@@ -210,6 +210,16 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     assert.match(health[0][0], /state="(healthy|cooling_down|half_open)"/);
     assert.equal(value(m, 'aisbf_ttfb_seconds_count'), 6);  // the answers that came from an attempt
     assert.equal(value(m, 'aisbf_upstream_seconds_count', { provider: 'ok', model: 'mock-model' }), okAttempts);
+    // Gateway overhead is the time to the first byte less EVERY attempt's
+    // upstream time (the 429 before the failover too) and the rate_limit
+    // waits: the sums match to the microsecond rounding of each observation.
+    const sumOf = (prefix) => [...m.samples].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
+    const upstreamSum = sumOf('aisbf_upstream_seconds_sum{');
+    const attempts = sumOf('aisbf_upstream_seconds_count{');
+    assert.equal(attempts, okAttempts + 2, 'the 429 and the 500 attempts too');
+    const gap = value(m, 'aisbf_ttfb_seconds_sum') - value(m, 'aisbf_gateway_overhead_seconds_sum') - upstreamSum -
+      value(m, 'aisbf_rate_limit_wait_seconds_total');
+    assert.ok(Math.abs(gap) <= (attempts + 2 * 6 + 1) * 1e-6, `ttfb - overhead - upstream - waits = ${gap} s`);
     assert.equal(value(m, 'aisbf_active_requests'), 1);  // the scrape itself
     assert.equal(value(m, 'aisbf_active_streams'), 0);
     const build = [...m.samples].filter(([k]) => k.startsWith('aisbf_build_info{'));

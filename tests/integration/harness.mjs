@@ -144,13 +144,20 @@ export class Proc {
     child.stdout.on('data', (d) => { if (this.stdout.length < OUTPUT_CAP) this.stdout += d; });
     child.stderr.on('data', (d) => { if (this.stderr.length < OUTPUT_CAP) this.stderr += d; });
     const logFile = logFileFor(name, child.pid);
-    if (logFile) {
-      const keep = (d) => { try { fs.appendFileSync(logFile, d); } catch { /* best effort */ } };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-    }
     // 'exit' may come before the last output: 'close' is when stdio is drained.
     this.closed = new Promise((resolve) => child.on('close', resolve));
+    this.logWritten = Promise.resolve();
+    if (logFile) {
+      // One stream per process (no open/write/close per chunk), ended once
+      // stdio is drained; stop() waits for it to be flushed.
+      const out = fs.createWriteStream(logFile, { flags: 'a' });
+      out.on('error', () => { /* best effort */ });
+      this.logWritten = new Promise((resolve) => out.on('close', resolve));
+      const keep = (d) => out.write(d);
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.on('close', () => out.end());
+    }
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         live.delete(child);
@@ -182,16 +189,23 @@ export class Proc {
     return withTimeout(this.exited, ms, `${this.name} (pid ${this.pid}) to exit`);
   }
 
-  // Polite stop, then SIGKILL after `ms`. Never throws.
+  // Polite stop, then SIGKILL after `ms`; then its output drained and its
+  // log file flushed (bounded: a grandchild may hold the pipes). Never throws.
   async stop(ms = 5000) {
-    if (!this.running) return this.exitInfo;
-    this.kill('SIGTERM');
-    try {
-      return await this.waitExit(ms);
-    } catch {
-      this.kill('SIGKILL');
-      return this.exited;
+    let info = this.exitInfo;
+    if (this.running) {
+      this.kill('SIGTERM');
+      try {
+        info = await this.waitExit(ms);
+      } catch {
+        this.kill('SIGKILL');
+        info = await this.exited;
+      }
     }
+    try {
+      await withTimeout(Promise.all([this.closed, this.logWritten]), 2000, `${this.name}'s output`);
+    } catch { /* the exit info is what callers need */ }
+    return info;
   }
 }
 

@@ -117,6 +117,7 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
       providers: (u) => ({
         ok: mockProvider(u, { id: 'ok', models: ['mock-model', 'fault-500'] }),
         f429: mockProvider(u, { id: 'f429', models: ['fault-429-60'] }),
+        anth: mockProvider(u, { id: 'anth', type: 'anthropic', models: ['mock-model'] }),
       }),
       rotations: {
         fo: { model_name: 'fo', providers: [
@@ -260,6 +261,14 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     const sent = (await upstreamChatRequests(s.mock)).find((q) => q.body.includes(text));
     assert.equal(sent.headers['x-request-id'], 'proxy-id-42');
     assert.equal(sent.headers.traceparent, trace);
+    // A translated call (an Anthropic upstream for an OpenAI client) carries them too.
+    const text2 = fresh('trace translated');
+    const t = await post(s.u('/v1/chat/completions'), chatBody(text2, { model: 'anth/mock-model' }),
+      { headers: { traceparent: trace } });
+    assert.equal(t.status, 200, t.text);
+    const sent2 = (await upstreamChatRequests(s.mock)).find((q) => q.body.includes(text2));
+    assert.equal(sent2.headers.traceparent, trace);
+    assert.equal(sent2.headers['x-request-id'], t.headers['x-request-id']);
     // An unsafe one is replaced; errors carry the id too.
     const e = await post(s.u('/v1/chat/completions'), chatBody('x', { model: 'nobody/none' }),
       { headers: { 'x-request-id': 'bad id with spaces' } });

@@ -16,6 +16,10 @@
 
 namespace aisbf {
 
+static_assert(kUnmatchedRoute == ops::kMaxRoutes - 1, "unmatched requests take the last route slot");
+static_assert(ops::kMaxOutcomes == 1 + static_cast<std::size_t>(ErrorKind::internal) + 1,
+              "an attempt's outcome slots: ok, then one per ErrorKind (internal is the last)");
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

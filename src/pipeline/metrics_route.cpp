@@ -184,6 +184,17 @@ void write_state(ops::TextWriter& w, App& app, const ops::Shard& s) {
     w.family("aisbf_open_connections", "gauge", "Open client connections");
     w.sample("aisbf_open_connections", none, app.open_connections());
   }
+  if (app.server_answers) {
+    // Load shedding (503) and malformed requests, answered before any
+    // route: not in aisbf_requests_total.
+    w.family("aisbf_server_answers_total", "counter",
+             "Answers the HTTP layer sent itself (malformed, too large, overloaded, a failed handler), by status");
+    for (const auto& [status, n] : app.server_answers()) {
+      const auto code = std::to_string(status);
+      const Labels l{{"code", code}};
+      w.sample("aisbf_server_answers_total", l, n);
+    }
+  }
   if (app.usage.recorder != nullptr) {
     const auto stats = app.usage.recorder->stats();
     w.family("aisbf_usage_queue_depth", "gauge", "Usage rows queued or being written");

@@ -11,6 +11,7 @@
 #include "ops/access_log.hpp"
 #include "ops/metrics.hpp"
 #include "pipeline/access_log_writer.hpp"
+#include "pipeline/forwarded.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/relay.hpp"
 
@@ -142,10 +143,10 @@ RequestRecord::~RequestRecord() {
   AccessLogWriter* log = ctx_.state->access_log;
   if (log == nullptr) return;
   const UsageTap& tap = ctx_.usage;
-  const auto& server = ctx_.config->server;
-  std::string client = ex_.client_address();
-  if (!server.trusted_proxies.empty())
-    client = forwarded_client(client, header_value(ex_.request(), "x-forwarded-for"), server.trusted_proxies);
+  // The peer's address (read once per connection), or behind trusted
+  // proxies the client they name (client_of, worked out once per request).
+  const std::string_view client = ctx_.config->server.trusted_proxies.empty() ? std::string_view(ex_.client_address())
+                                                                              : client_of(ex_, ctx_).address;
   const auto& request = ex_.request();
   ops::AccessRecord r;
   r.time_ms = unix_ms_now();

@@ -30,7 +30,15 @@ struct UsageTap {
   std::string_view route;     // the route table's name (static)
   std::string_view rotation;  // rotation id, into the snapshot
   std::string_view provider;  // of the last attempt, into the snapshot
-  std::string model;          // its upstream model (an unlisted candidate dies with its attempt)
+  // Its upstream model: a view into the snapshot (a listed model's own name,
+  // no copy per attempt) or into model_copy (an unlisted candidate's name
+  // dies with its attempt). set_model_copy() for any other name.
+  std::string_view model;
+  std::string model_copy;
+  void set_model_copy(std::string_view name) {
+    model_copy.assign(name);
+    model = model_copy;
+  }
   std::string autoselected;   // the candidate an autoselect chose (its model_id); empty: none
   std::string_view autoselected_by;  // how: "llm", "semantic", "cache", "fallback", "only" (static)
   std::optional<routing::ModelPrices> prices;

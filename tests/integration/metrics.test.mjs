@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   startStack, mockProvider, chatBody, post, get, stream, tmpDir, delay, upstreamChatRequests, noteSecrets,
@@ -318,6 +319,22 @@ describe('metrics defaults', { timeout: 60000 }, () => {
     const local = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '127.0.0.1' } });
     assert.equal(local.status, 403, 'an untrusted peer\'s forwarding headers are not read at all');
     assert.equal((await get(s.u('/metrics'))).status, 200);
+  });
+
+  it('answers the HTTP layer sends itself (malformed, overloaded) are counted', async () => {
+    const raw = await new Promise((resolve, reject) => {
+      const sock = net.connect(new URL(s.url).port, '127.0.0.1', () => sock.write('NOT HTTP\r\n\r\n'));
+      let got = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d) => { got += d; });
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const { metrics } = await scrapeWhen(s.u('/metrics'), (x) => value(x, 'aisbf_server_answers_total', { code: '400' }) === 1);
+    assert.equal(value(metrics, 'aisbf_server_answers_total', { code: '400' }), 1);
+    assert.equal(value(metrics, 'aisbf_server_answers_total', { code: '503' }), 0);
+    assert.equal(metrics.types.get('aisbf_server_answers_total'), 'counter');
   });
 
   it('server.metrics false: 404', async () => {

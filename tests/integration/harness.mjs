@@ -101,7 +101,8 @@ noteSecrets(['AISBF_TEST_POSTGRES_URL', 'AISBF_TEST_MYSQL_URL', 'AISBF_TEST_REDI
 // a new token): noted by request() for the log scan. Masked values are not.
 const API_SECRET_KEY = /^(token|password|new_password|current_password|api_key|client_secret|secret)$/;
 function apiSecrets(value, key = '') {
-  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) ? [value] : [];
+  // Masked values and env: references (a variable's name, not a key) are not secrets.
+  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) && !value.startsWith('env:') ? [value] : [];
   if (Array.isArray(value)) return value.flatMap((v) => apiSecrets(v, key));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => apiSecrets(v, k));
   return [];

@@ -217,6 +217,7 @@ int serve(const Options& opt) {
   if (https && !set_up_tls(so, *config, opt.config_dir, app, https_port)) return 2;
   aisbf::http::Server server(so, [&app](aisbf::http::Exchange& ex) { return app.handle(ex); });
   app.open_connections = [&server] { return server.open_connections(); };
+  app.server_answers = [&server] { return server.server_answers(); };
   // The access log (server.access_log, server.log_format): read at start.
   std::unique_ptr<aisbf::AccessLogWriter> access_log;
   if (config->server.access_log_enabled) {

@@ -201,6 +201,7 @@ foreach(backend postgres mysql)
   set_tests_properties(store.gateway_${backend} PROPERTIES
     ENVIRONMENT "${AISBF_TEST_ENV};AISBF_DB_TEST_SECONDS=150"
     TIMEOUT 210
+    FIXTURES_REQUIRED test_logs
     LABELS store)
 endforeach()
 
@@ -228,5 +229,6 @@ foreach(backend redis mysql)
   set_tests_properties(cache.gateway_${backend} PROPERTIES
     ENVIRONMENT "${AISBF_TEST_ENV};AISBF_DB_TEST_SECONDS=150"
     TIMEOUT 210
+    FIXTURES_REQUIRED test_logs
     LABELS ${label})
 endforeach()

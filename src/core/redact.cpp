@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
+#include <utility>
 
 namespace aisbf {
 
@@ -35,16 +37,38 @@ bool has_key_prefix(std::string_view word) {
                      [&](std::string_view p) { return word.size() >= 16 && word.substr(0, p.size()) == p; });
 }
 
-bool token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == '+' ||
-         c == '/' || c == '=';
-}
-
-// The end of a value starting at `from`: a run of token characters.
+// The end of an unquoted value starting at `from`: whitespace, a quote, a
+// backslash (escaped JSON), or a separator (& , ; and closing brackets),
+// less a trailing ':' or '.'.
+// Base64 and URL characters ('/', '+', '=') are part of the value.
 std::size_t value_end(std::string_view text, std::size_t from) {
-  while (from < text.size() && token_char(text[from]) && text[from] != '/') ++from;
+  const auto start = from;
+  constexpr std::string_view kStops = "\"'\\&,;)]}<>";
+  while (from < text.size() && std::isspace(static_cast<unsigned char>(text[from])) == 0 &&
+         kStops.find(text[from]) == std::string_view::npos)
+    ++from;
+  // Prose punctuation after a value ("…?key=X: denied", "…key=X."): not its part.
+  while (from > start + 1 && (text[from - 1] == ':' || text[from - 1] == '.')) --from;
   return from;
 }
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// A normalised name (lower case, '_' for '-') that names a credential:
+// a known name, or one ending in _token, _secret or _key, or holding
+// "password" (refresh_token, client_secret, x_goog_api_key, new_password).
+bool secret_name(std::string_view n) {
+  static constexpr std::array<std::string_view, 11> kNames{"key",       "apikey",     "token",      "secret",
+                                                           "password",  "passwd",     "auth",       "authorization",
+                                                           "signature", "credential", "credentials"};
+  if (std::find(kNames.begin(), kNames.end(), n) != kNames.end()) return true;
+  if (ends_with(n, "_token") || ends_with(n, "_secret") || ends_with(n, "_key") || ends_with(n, "apikey")) return true;
+  return n.find("password") != std::string_view::npos;
+}
+
+bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-'; }
 
 }  // namespace
 
@@ -56,26 +80,32 @@ bool is_secret_header(std::string_view name) {
 }
 
 bool is_secret_parameter(std::string_view name) {
-  static constexpr std::array<std::string_view, 13> kNames{
-      "key",    "api_key",  "apikey", "x_api_key", "token",     "access_token", "refresh_token",
-      "secret", "password", "passwd", "auth",      "signature", "client_secret"};
   const auto n = normal_name(name);
-  return std::find(kNames.begin(), kNames.end(), std::string_view(n)) != kNames.end();
+  return secret_name(n) || n == "code";  // an OAuth authorization code
 }
 
 bool looks_like_token(std::string_view segment) {
   if (has_key_prefix(segment)) return true;
-  if (segment.size() < 24 || segment.find('.') != std::string_view::npos) return false;
-  bool letter = false, digit = false;
+  if (segment.size() < 16 || segment.find('.') != std::string_view::npos) return false;
+  bool digit = false, upper = false, lower_case = false, separator = false;
   for (char c : segment) {
     if (std::isdigit(static_cast<unsigned char>(c)) != 0)
       digit = true;
-    else if (std::isalpha(static_cast<unsigned char>(c)) != 0)
-      letter = true;
-    else if (c != '-' && c != '_' && c != '%')
+    else if (std::isupper(static_cast<unsigned char>(c)) != 0)
+      upper = true;
+    else if (std::islower(static_cast<unsigned char>(c)) != 0)
+      lower_case = true;
+    else if (c == '-' || c == '_' || c == '%')
+      separator = true;
+    else
       return false;
   }
-  return letter && digit;
+  const bool letter = upper || lower_case;
+  // 24 bytes or more: letters and digits mixed, or letters only in both
+  // cases in one run (no separator: a word-like name has them).
+  if (segment.size() >= 24) return (letter && digit) || (upper && lower_case && !separator);
+  // 16 to 23: one run of letters and digits (names of that length have a '-').
+  return letter && digit && !separator;
 }
 
 std::string redact_target(std::string_view target) {
@@ -115,10 +145,48 @@ std::string redact_target(std::string_view target) {
   return out;
 }
 
+namespace {
+
+// After a credential's name at `j` (just past it): an optional closing
+// quote (", ' or \"), then ':' or '=', then an optional opening quote and an
+// optional "Bearer "/"Basic " scheme. Returns where the value starts and
+// ends, or nullopt when no value follows.
+std::optional<std::pair<std::size_t, std::size_t>> field_value(std::string_view text, std::size_t j) {
+  if (text.substr(j, 2) == "\\\"")
+    j += 2;
+  else if (j < text.size() && (text[j] == '"' || text[j] == '\''))
+    ++j;
+  while (j < text.size() && text[j] == ' ') ++j;
+  if (j >= text.size() || (text[j] != ':' && text[j] != '=')) return std::nullopt;
+  ++j;
+  while (j < text.size() && text[j] == ' ') ++j;
+  std::string_view close;
+  if (text.substr(j, 2) == "\\\"") {
+    close = "\\";  // escaped JSON: the value ends at the next backslash
+    j += 2;
+  } else if (j < text.size() && (text[j] == '"' || text[j] == '\'')) {
+    close = text.substr(j, 1);
+    ++j;
+  }
+  for (std::string_view scheme : {"bearer ", "basic "}) {  // "Authorization: Bearer …": the credential after it
+    if (istarts_with(text.substr(j), scheme)) j += scheme.size();
+  }
+  std::size_t end = j;
+  if (close == "\"" || close == "'") {
+    while (end < text.size() && text[end] != close[0]) end += text[end] == '\\' ? 2 : 1;
+    end = std::min(end, text.size());
+  } else if (close == "\\") {
+    while (end < text.size() && text[end] != '\\') ++end;
+  } else {
+    end = value_end(text, j);
+  }
+  if (end == j) return std::nullopt;
+  return std::pair{j, end};
+}
+
+}  // namespace
+
 std::string redact_text(std::string_view text) {
-  static constexpr std::array<std::string_view, 10> kFields{
-      "api_key", "apikey", "x-api-key", "authorization", "password",
-      "token",   "secret", "key",       "access_token",  "x-goog-api-key"};
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -145,54 +213,30 @@ std::string redact_text(std::string_view text) {
       i = end;
       continue;
     }
-    // A field name (JSON "name": "value", name=value, name: value), at a word start.
-    const bool word_start = i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) != 0 ||
-                                        text[i - 1] == '_' || text[i - 1] == '-');
-    bool masked = false;
-    if (word_start) {
-      for (auto field : kFields) {
-        if (!istarts_with(text.substr(i), field)) continue;
-        std::size_t j = i + field.size();
-        if (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) != 0 || text[j] == '_')) continue;
-        if (j < text.size() && text[j] == '"') ++j;
-        while (j < text.size() && text[j] == ' ') ++j;
-        if (j >= text.size() || (text[j] != ':' && text[j] != '=')) continue;
-        ++j;
-        while (j < text.size() && text[j] == ' ') ++j;
-        const bool quoted = j < text.size() && text[j] == '"';
-        if (quoted) ++j;
-        for (std::string_view scheme : {"bearer ", "basic "}) {  // "Authorization: Bearer …": the credential after it
-          if (istarts_with(text.substr(j), scheme)) j += scheme.size();
-        }
-        std::size_t end = j;
-        if (quoted) {
-          while (end < text.size() && text[end] != '"') end += text[end] == '\\' ? 2 : 1;
-          end = std::min(end, text.size());
-        } else {
-          end = value_end(text, j);
-        }
-        if (end == j) continue;
-        out.append(text.substr(i, j - i));
-        out.append(kMasked);
-        i = end;
-        masked = true;
-        break;
-      }
-    }
-    if (masked) continue;
-    // A word with a provider key's prefix.
-    if (word_start && std::isalnum(static_cast<unsigned char>(text[i])) != 0) {
-      auto end = i;
-      while (end < text.size() &&
-             (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '-' || text[end] == '_'))
-        ++end;
-      const auto word = text.substr(i, end - i);
-      out.append(has_key_prefix(word) ? kMasked : word);
-      i = end;
+    const bool word_start = i == 0 || !name_char(text[i - 1]);
+    if (!word_start || !name_char(text[i])) {
+      out.push_back(text[i]);
+      ++i;
       continue;
     }
-    out.push_back(text[i]);
-    ++i;
+    // A word: a credential's name followed by its value (JSON "name": "value",
+    // Python 'name': 'value', escaped JSON, name=value, name: value), or a
+    // word with a provider key's prefix.
+    auto word_end = i;
+    while (word_end < text.size() && name_char(text[word_end])) ++word_end;
+    const auto word = text.substr(i, word_end - i);
+    const auto name = normal_name(word);
+    const bool query_code = name == "code" && i > 0 && (text[i - 1] == '?' || text[i - 1] == '&');  // OAuth
+    if (secret_name(name) || is_secret_header(word) || query_code) {
+      if (auto value = field_value(text, word_end)) {
+        out.append(text.substr(i, value->first - i));
+        out.append(kMasked);
+        i = value->second;
+        continue;
+      }
+    }
+    out.append(has_key_prefix(word) ? kMasked : word);
+    i = word_end;
   }
   return out;
 }

@@ -72,16 +72,11 @@ Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
       request_(request),
       pool_(link.pool),
       write_timeout_(link.write_timeout),
+      peer_(link.peer),
       prelude_(std::move(prelude)),
       keep_alive_(request.keep_alive()) {}
 
 Exchange::~Exchange() { stop_watch(); }
-
-std::string Exchange::client_address() const {
-  boost::system::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
-  return ec ? std::string{} : endpoint.address().to_string();
-}
 
 bool Exchange::secure() const { return stream_.secure(); }
 

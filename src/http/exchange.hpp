@@ -72,6 +72,9 @@ struct ClientLink {
   boost::beast::flat_buffer& buffer;
   UpstreamPool& pool;
   std::chrono::milliseconds write_timeout;
+  // The peer's IP address as text, read once when the connection was
+  // accepted (empty when unknown).
+  const std::string& peer;
 };
 
 class Exchange {
@@ -85,7 +88,8 @@ class Exchange {
   Request& request() { return request_; }
   UpstreamPool& upstream_pool() { return pool_; }
   // The peer's IP address as text (login throttling); empty when unknown.
-  std::string client_address() const;
+  // The session's, read once per connection.
+  const std::string& client_address() const { return peer_; }
   // The connection is TLS (the gateway's own HTTPS listener; a proxy in
   // front is another matter: X-Forwarded-Proto).
   bool secure() const;
@@ -147,6 +151,7 @@ class Exchange {
   HeaderList common_;
   UpstreamPool& pool_;
   std::chrono::milliseconds write_timeout_;
+  const std::string& peer_;
   std::shared_ptr<Watch> watch_;
   std::any prelude_;
   bool keep_alive_;

@@ -200,6 +200,13 @@ std::uint16_t Server::bound_plain_port() const { return impl_->plain_port; }
 
 std::uint64_t Server::open_connections() const { return impl_->shared.connections->open(); }
 
+std::vector<std::pair<int, std::uint64_t>> Server::server_answers() const {
+  std::vector<std::pair<int, std::uint64_t>> out;
+  for (std::size_t i = 0; i < kServerAnswerStatuses.size(); ++i)
+    out.emplace_back(kServerAnswerStatuses[i], impl_->shared.server_answers[i].load(std::memory_order_relaxed));
+  return out;
+}
+
 void Server::stop() { impl_->main_io.stop(); }
 
 void Server::run() {

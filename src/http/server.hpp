@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -80,6 +82,9 @@ class Server {
   std::uint16_t bound_plain_port() const;  // 0 without a plain port
   // Client connections open now (any thread).
   std::uint64_t open_connections() const;
+  // Answers the HTTP layer sent itself (malformed, too large, overloaded,
+  // a failed handler): status → count, every status listed.
+  std::vector<std::pair<int, std::uint64_t>> server_answers() const;
 
   // Serves until SIGINT/SIGTERM (or stop()), then stops accepting, lets
   // in-flight requests finish within the grace period and returns.

@@ -80,6 +80,8 @@ class Session {
         header_check_(listener == Listener::plain && options_.plain_header_check ? options_.plain_header_check
                                                                                  : options_.header_check) {
     slot_.socket = &socket_;
+    boost::system::error_code ec;
+    if (auto endpoint = socket_.remote_endpoint(ec); !ec) peer_ = endpoint.address().to_string();
     worker_.sessions.insert(&slot_);
     if (listener == Listener::main && options_.tls) stream_.start_tls(options_.tls->current());
   }
@@ -301,7 +303,7 @@ class Session {
   }
 
   asio::awaitable<bool> run_handler(Request& request, std::any prelude) {
-    Exchange exchange(ClientLink{stream_, deadline_, buffer_, *worker_.pool, options_.idle_timeout}, request,
+    Exchange exchange(ClientLink{stream_, deadline_, buffer_, *worker_.pool, options_.idle_timeout, peer_}, request,
                       std::move(prelude));
     bool failed = false;
     try {
@@ -321,6 +323,10 @@ class Session {
   // An error found before any handler ran; the connection then closes.
   asio::awaitable<void> answer_and_close(int status, std::string_view code, std::string_view message,
                                          const HeaderList& extra = {}) {
+    const auto* slot = std::find(kServerAnswerStatuses.begin(), kServerAnswerStatuses.end(), status);
+    if (slot != kServerAnswerStatuses.end())
+      worker_.shared.server_answers[static_cast<std::size_t>(slot - kServerAnswerStatuses.begin())].fetch_add(
+          1, std::memory_order_relaxed);
     auto body = error_json(status, code, message);
     co_await write_early({status, "application/json", &extra, body.size(), true, nullptr, {}}, body);
     linger_ = true;
@@ -366,6 +372,7 @@ class Session {
   tcp::socket& socket_;  // the stream's own
   Deadline deadline_;
   beast::flat_buffer buffer_;
+  std::string peer_;  // the client's address (Exchange::client_address), read once
   Worker& worker_;
   const ServerOptions& options_;
   const HeaderCheck& header_check_;  // the listener's

@@ -2,6 +2,7 @@
 // connection's session. Only server.cpp and session.cpp include this.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -46,12 +47,20 @@ class ConnectionGate {
   std::atomic<std::uint64_t> open_{0};
 };
 
+// The statuses the HTTP layer answers with itself: malformed requests (400),
+// too large (413), headers too large (431), a failed handler or check (500),
+// overloaded (503, server.max_inflight_requests).
+inline constexpr std::array<int, 5> kServerAnswerStatuses{400, 413, 431, 500, 503};
+
 // What every worker of one server shares (read-only but for the counters).
 struct ServerShared {
   ServerOptions options;
   Handler handler;
   std::unique_ptr<ConnectionGate> connections;
   std::atomic<std::uint64_t> inflight{0};  // requests admitted, against max_inflight_requests
+  // Answers the server sent itself, before or instead of the handler (no
+  // request id, no access line): by status, kServerAnswerStatuses.
+  std::array<std::atomic<std::uint64_t>, 5> server_answers{};
   std::vector<Worker*> workers;
   std::atomic<bool> stopping{false};  // shutdown began: nobody accepts any more
 

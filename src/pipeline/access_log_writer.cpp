@@ -1,6 +1,7 @@
 #include "pipeline/access_log_writer.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,8 +88,18 @@ void AccessLogWriter::run() {
       batch.swap(queue_);
     }
     if (batch.empty()) continue;
+    // Stderr is shared with the other logs (spdlog) and may be a pipe, where
+    // only writes of PIPE_BUF bytes or less are atomic: write it in chunks of
+    // whole lines within that. A file of our own (O_APPEND) takes it all.
+    const std::size_t chunk = own_fd_ ? std::string::npos : PIPE_BUF;
     text.clear();
-    for (auto& line : batch) text += line;
+    for (auto& line : batch) {
+      if (!text.empty() && text.size() + line.size() > chunk) {
+        write_all(fd_, text);
+        text.clear();
+      }
+      text += line;
+    }
     batch.clear();
     write_all(fd_, text);
   }

@@ -16,6 +16,7 @@
 #include "config/prompt_files.hpp"
 #include "core/ip_range.hpp"
 #include "dashboard/assets.hpp"
+#include "ops/access_log.hpp"
 #include "pipeline/accounts.hpp"
 #include "pipeline/acme_runner.hpp"
 #include "pipeline/admission.hpp"
@@ -352,6 +353,9 @@ boost::asio::awaitable<void> App::handle(http::Exchange& ex) {
   std::string forwarded_id = trusted_request_id(ex, *ctx.config);
   ctx.request_id = forwarded_id.empty() ? next_request_id() : std::move(forwarded_id);
   ex.set_request_id(ctx.request_id);  // on every answer, errors included
+  if (const auto trace = ex.request()["traceparent"];
+      !trace.empty() && ops::valid_traceparent(std::string_view(trace.data(), trace.size())))
+    ctx.traceparent = std::string_view(trace.data(), trace.size());
   RequestRecord record(ex, ctx);      // metrics and the access-log line when the request ends
   if (is_cors_preflight(ex.request())) {  // when no header check answered it
     if (auto answer = cors_preflight(ex.request(), *ctx.config, ctx.request_id))

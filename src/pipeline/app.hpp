@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -125,6 +126,8 @@ class App {
   UsageWiring usage;
   // The server's open client connections (GET /metrics); set by main, empty: not reported.
   std::function<std::uint64_t()> open_connections;
+  // The answers the HTTP layer sent itself, status → count (http::Server::server_answers); empty: not reported.
+  std::function<std::vector<std::pair<int, std::uint64_t>>()> server_answers;
 
  private:
   const Live& current();

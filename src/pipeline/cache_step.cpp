@@ -84,7 +84,7 @@ void note_hit_usage(RequestContext& ctx, const Target& target, std::string_view 
   UsageTap& tap = ctx.usage;
   tap.rotation = target.rotation;
   tap.provider = target.provider;
-  tap.model = std::string(target.model);
+  tap.set_model_copy(target.model);
   if (target.provider.empty()) {
     // The usage row holds the provider as a view into the snapshot (the
     // entry's labels are views into its bytes): one gone since the answer
@@ -92,7 +92,7 @@ void note_hit_usage(RequestContext& ctx, const Target& target, std::string_view 
     const Config& where = target.own && ctx.user_view != nullptr ? ctx.user_view->config() : *ctx.config;
     const ProviderConfig* provider = provider_id.empty() ? nullptr : where.find_provider(provider_id);
     tap.provider = provider != nullptr ? std::string_view(provider->id) : std::string_view{};
-    tap.model = std::string(model);
+    tap.set_model_copy(model);
   }
   tap.attempts = 0;
   tap.prices = routing::ModelPrices{0.0, 0.0, {}, {}, {}, {}};

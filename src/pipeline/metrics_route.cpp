@@ -11,6 +11,7 @@
 #include "ops/metrics.hpp"
 #include "pipeline/access_log_writer.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/forwarded.hpp"
 #include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/response_cache.hpp"
@@ -183,6 +184,17 @@ void write_state(ops::TextWriter& w, App& app, const ops::Shard& s) {
     w.family("aisbf_open_connections", "gauge", "Open client connections");
     w.sample("aisbf_open_connections", none, app.open_connections());
   }
+  if (app.server_answers) {
+    // Load shedding (503) and malformed requests, answered before any
+    // route: not in aisbf_requests_total.
+    w.family("aisbf_server_answers_total", "counter",
+             "Answers the HTTP layer sent itself (malformed, too large, overloaded, a failed handler), by status");
+    for (const auto& [status, n] : app.server_answers()) {
+      const auto code = std::to_string(status);
+      const Labels l{{"code", code}};
+      w.sample("aisbf_server_answers_total", l, n);
+    }
+  }
   if (app.usage.recorder != nullptr) {
     const auto stats = app.usage.recorder->stats();
     w.family("aisbf_usage_queue_depth", "gauge", "Usage rows queued or being written");
@@ -199,15 +211,25 @@ void write_state(ops::TextWriter& w, App& app, const ops::Shard& s) {
   w.sample("aisbf_build_info", build, std::uint64_t{1});
 }
 
-bool metrics_allowed(const http::Exchange& ex, const ServerConfig& server) {
-  const auto auth = ex.request()[boost::beast::http::field::authorization];
+// server.metrics_allow is checked against the client as the trusted proxies
+// report it (client_of), never against a proxy's own address: behind nginx
+// on the same host every request comes from 127.0.0.1. A request carrying
+// forwarding headers from a peer that is not a trusted proxy was relayed
+// for a client we cannot identify, so only the token lets it in.
+bool metrics_allowed(const http::Exchange& ex, RequestContext& ctx) {
+  const auto& server = ctx.config->server;
+  const auto& request = ex.request();
+  const auto auth = request[boost::beast::http::field::authorization];
   constexpr std::string_view kBearer = "Bearer ";
   if (!server.metrics_token.empty() && auth.size() > kBearer.size() &&
       boost::beast::iequals(auth.substr(0, kBearer.size()), kBearer)) {
     const std::string_view token(auth.data() + kBearer.size(), auth.size() - kBearer.size());
     if (auth::constant_time_equal(token, server.metrics_token)) return true;
   }
-  return in_any_range(server.metrics_allow, ex.client_address());
+  const bool forwarded = request.find("X-Forwarded-For") != request.end() ||
+                         request.find(boost::beast::http::field::forwarded) != request.end();
+  if (forwarded && !in_any_range(server.trusted_proxies, ex.client_address())) return false;
+  return in_any_range(server.metrics_allow, client_of(ex, ctx).address);
 }
 
 }  // namespace
@@ -217,7 +239,7 @@ boost::asio::awaitable<void> serve_metrics(App& app, http::Exchange& ex, Request
   if (!server.metrics || app.state().metrics == nullptr) {
     co_return co_await send_error(ex, make_error(ErrorKind::not_found, "metrics are off (server.metrics)"), ctx);
   }
-  if (!metrics_allowed(ex, server)) {
+  if (!metrics_allowed(ex, ctx)) {
     auto error = make_error(ErrorKind::forbidden,
                             "GET /metrics needs the bearer server.metrics_token or a client in server.metrics_allow");
     co_return co_await send_error(ex, error, ctx);

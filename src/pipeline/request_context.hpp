@@ -64,6 +64,9 @@ struct RequestContext {
   std::shared_ptr<const routing::RoutingTable> global_routes;
   GatewayState* state = nullptr;         // health and limits shared by every worker
   std::string request_id;
+  // The client's W3C traceparent when valid (a view of its request header), for
+  // every upstream call of the request, translated ones too.
+  std::string_view traceparent;
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point deadline;  // server.request_timeout after `started` (arm_deadline)
   Principal principal;

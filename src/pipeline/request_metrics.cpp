@@ -11,10 +11,15 @@
 #include "ops/access_log.hpp"
 #include "ops/metrics.hpp"
 #include "pipeline/access_log_writer.hpp"
+#include "pipeline/forwarded.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/relay.hpp"
 
 namespace aisbf {
+
+static_assert(kUnmatchedRoute == ops::kMaxRoutes - 1, "unmatched requests take the last route slot");
+static_assert(ops::kMaxOutcomes == 1 + static_cast<std::size_t>(ErrorKind::internal) + 1,
+              "an attempt's outcome slots: ok, then one per ErrorKind (internal is the last)");
 
 namespace {
 
@@ -77,6 +82,7 @@ void metrics_attempt_end(RequestContext& ctx, const RelayOutcome& outcome) {
   // To the answer's head when it reached the client, else to the attempt's end.
   const auto started = ctx.usage.attempt_started;
   const auto until = outcome.reached_client && ctx.usage.first_byte > started ? ctx.usage.first_byte : Clock::now();
+  ctx.usage.upstream_total += until - started;
   t.upstream.observe(micros(until - started));
 }
 
@@ -87,6 +93,7 @@ void metrics_failover(RequestContext& ctx) {
 void metrics_rate_limit_wait(RequestContext& ctx, Clock::duration waited) {
   auto* shard = metrics_shard(ctx);
   if (shard == nullptr) return;
+  ctx.usage.upstream_total += waited;
   ops::bump(shard->rate_limit_waits);
   ops::bump(shard->rate_limit_wait_us, static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros(waited).count())));
 }
@@ -112,10 +119,9 @@ void metrics_chat_end(RequestContext& ctx, std::string_view model) {
   if (tap.status != 0 && tap.first_byte > ctx.started) {
     const auto ttfb = tap.first_byte - ctx.started;
     shard->ttfb.observe(micros(ttfb));
-    const auto upstream = tap.first_byte > tap.attempt_started && tap.attempt_started > ctx.started
-                              ? tap.first_byte - tap.attempt_started
-                              : Clock::duration::zero();
-    shard->overhead.observe(micros(ttfb - upstream));
+    // Every attempt's upstream time and the rate_limit waits, not only the
+    // last attempt's: a 429 before a failover is upstream time too.
+    shard->overhead.observe(micros(std::max(ttfb - tap.upstream_total, Clock::duration::zero())));
   }
 }
 
@@ -137,10 +143,10 @@ RequestRecord::~RequestRecord() {
   AccessLogWriter* log = ctx_.state->access_log;
   if (log == nullptr) return;
   const UsageTap& tap = ctx_.usage;
-  const auto& server = ctx_.config->server;
-  std::string client = ex_.client_address();
-  if (!server.trusted_proxies.empty())
-    client = forwarded_client(client, header_value(ex_.request(), "x-forwarded-for"), server.trusted_proxies);
+  // The peer's address (read once per connection), or behind trusted
+  // proxies the client they name (client_of, worked out once per request).
+  const std::string_view client = ctx_.config->server.trusted_proxies.empty() ? std::string_view(ex_.client_address())
+                                                                              : client_of(ex_, ctx_).address;
   const auto& request = ex_.request();
   ops::AccessRecord r;
   r.time_ms = unix_ms_now();

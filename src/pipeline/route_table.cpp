@@ -495,6 +495,9 @@ std::string health_report_json(App& app) {
   return api::health_json(views, std::chrono::steady_clock::now());
 }
 
+// Every row has its own metrics slot below the unmatched requests' one.
+static_assert(std::size(kRoutes) <= kUnmatchedRoute, "the route table outgrew ops::kMaxRoutes: raise it");
+
 std::span<const Route> route_table() { return kRoutes; }
 
 const api::RouteMatcher& route_matcher() {

@@ -351,6 +351,7 @@ boost::asio::awaitable<RelayOutcome> serve_as_asked(TranslatedOutput& out, Reque
   for (;;) {
     auto upstream_request = outgoing(*encoded, job.endpoint, request.stream);
     if (!ctx.request_id.empty()) upstream_request.headers.emplace_back("x-request-id", ctx.request_id);
+    if (!ctx.traceparent.empty()) upstream_request.headers.emplace_back("traceparent", std::string(ctx.traceparent));
     http::UpstreamCall call(job.pool, job.endpoint, job.timeouts, job.target.provider_id);
     ctx.cancel.connect([&call] { call.cancel(); });
     if (auto failed = co_await call.start(upstream_request)) {

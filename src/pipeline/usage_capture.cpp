@@ -27,7 +27,10 @@ void note_attempt_start(UsageTap& tap, const routing::Candidate& c) {
   if (!tap.noting()) return;
   ++tap.attempts;
   tap.provider = c.provider->id;
-  tap.model = c.upstream_model;
+  if (c.model != nullptr && c.model->name == c.upstream_model)
+    tap.model = c.model->name;  // the snapshot's, like tap.provider
+  else
+    tap.set_model_copy(c.upstream_model);
   tap.prices = c.prices;
   tap.usage = {};
   tap.effective_context = 0;

@@ -30,7 +30,15 @@ struct UsageTap {
   std::string_view route;     // the route table's name (static)
   std::string_view rotation;  // rotation id, into the snapshot
   std::string_view provider;  // of the last attempt, into the snapshot
-  std::string model;          // its upstream model (an unlisted candidate dies with its attempt)
+  // Its upstream model: a view into the snapshot (a listed model's own name,
+  // no copy per attempt) or into model_copy (an unlisted candidate's name
+  // dies with its attempt). set_model_copy() for any other name.
+  std::string_view model;
+  std::string model_copy;
+  void set_model_copy(std::string_view name) {
+    model_copy.assign(name);
+    model = model_copy;
+  }
   std::string autoselected;   // the candidate an autoselect chose (its model_id); empty: none
   std::string_view autoselected_by;  // how: "llm", "semantic", "cache", "fallback", "only" (static)
   std::optional<routing::ModelPrices> prices;
@@ -55,6 +63,10 @@ struct UsageTap {
   std::string requested_model;     // the model the client named (for the access log)
   std::uint32_t target_label = 0;  // the last attempt's provider/model label (ops::Metrics::target)
   std::chrono::steady_clock::time_point attempt_started{};  // the last attempt's start
+  // Every attempt's upstream time (to its answer's head, or its end) and the
+  // rate_limit waits: the part of the time to the first byte that is not
+  // the gateway's own (gateway overhead = TTFB - this).
+  std::chrono::steady_clock::duration upstream_total{};
 
   bool on() const { return recorder != nullptr; }
   bool noting() const { return recorder != nullptr || quota_held || metrics; }

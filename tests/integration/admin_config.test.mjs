@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   AISBF_BIN, startStack, startGateway, request, post, chatBody, assertError, mockProvider, streamRequest,
   contentOf, runCli, gatewayEnv, MOCK_MODELS, MOCK_KEY, delay,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -103,6 +104,7 @@ describe('admin config API', { timeout: 120000 }, () => {
   it('unknown keys and the order of the rest are kept', async () => {
     const file = path.join(s.configDir, 'providers.json');
     const doc = readJson(s, 'providers.json');
+    noteSecrets(secretsIn(doc));
     fs.writeFileSync(file, JSON.stringify({ comment: 'mine', ...doc, trailer: { x: 1 } }, null, 2), { mode: 0o600 });
     const r = await api(s, 'PUT', '/api/admin/providers/keyed', { ...provider(s, 'keyed'), api_key: PROVIDER_KEY, new_field: true });
     assert.equal(r.status, 200, r.text);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AISBF_BIN, REPO_ROOT, runCli, tmpDir, gatewayEnv, writeConfigDir, startGateway, delay } from './harness.mjs';
+import { AISBF_BIN, REPO_ROOT, runCli, tmpDir, gatewayEnv, writeConfigDir, startGateway, delay, noteSecrets, secretsIn } from './harness.mjs';
 
 const FIXTURES = ['aisbf-0.9.4-config', 'aisbf-0.99.83-config'];
 
@@ -45,6 +45,7 @@ function brokenDir(mutate) {
     files[f] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
   }
   mutate(files);
+  noteSecrets(secretsIn(files));
   for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), JSON.stringify(v, null, 2));
   return dir;
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   AISBF_BIN, runCli, spawnListening, startMock, writeConfigDir, tmpDir, gatewayEnv, get, mockProvider,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 describe('cli', { timeout: 60000 }, () => {
@@ -91,6 +92,7 @@ describe('cli', { timeout: 60000 }, () => {
     const file = path.join(dir, 'providers.json');
     const providers = JSON.parse(fs.readFileSync(file, 'utf8'));
     providers.providers.mock.api_key = 'sk-secret-start-7\n';
+    noteSecrets('sk-secret-start-7');
     fs.writeFileSync(file, JSON.stringify(providers));
     const msg = await expectRefusal(['--config-dir', dir, '--host', '127.0.0.1', '--port', '0']);
     assert.match(msg, /providers\.json: providers\.mock\.api_key: must not contain control characters/);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   startStack, get, post, request, delay, assertError, mockProvider, model, createUser, createToken, bearer, MOCK_KEY,
   colourConversation,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 const GLOBAL = 'global-token-cu';
@@ -39,6 +40,7 @@ describe('condensation for users', { timeout: 90000 }, () => {
     const file = path.join(s.configDir, 'providers.json');
     const written = JSON.parse(fs.readFileSync(file, 'utf8'));
     written.condensation = { provider_id: 'mock', model: CONDENSER, enabled: true };
+    noteSecrets(secretsIn(written));
     fs.writeFileSync(file, JSON.stringify(written, null, 2));
     const r = await request(s.u('/api/admin/reload'), { method: 'POST', headers: { ...admin, 'content-length': '0' } });
     assert.equal(r.status, 200, r.text);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   AISBF_BIN, MOCK_KEY, spawnListening, startMock, tmpDir, gatewayEnv, get, post, chatBody, delay, request,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 const start = (dir, env) => spawnListening('aisbf', AISBF_BIN,
@@ -26,6 +27,7 @@ const warnings = (log) => log.split('\n').filter((l) => /\[(warning|error|critic
 describe('first start', { timeout: 60000 }, () => {
   let mock;
   const procs = [];
+  noteSecrets('gsk-first-run-secret-1234');
   before(async () => { mock = await startMock(['--api-key', 'gsk-first-run-secret-1234']); });
   after(async () => { await Promise.all(procs.map((p) => p.stop())); await mock?.stop(); });
 

@@ -93,11 +93,16 @@ export function noteSecrets(...values) {
   fs.appendFileSync(path.join(TEST_LOG_DIR, 'secrets.txt'), lines.map((v) => `${v}\n`).join(''));
 }
 
+// The throwaway database servers' random passwords (tests/db/with_server.sh).
+noteSecrets(['AISBF_TEST_POSTGRES_URL', 'AISBF_TEST_MYSQL_URL', 'AISBF_TEST_REDIS_URL']
+  .map((name) => urlPassword(process.env[name] || '')));
+
 // Credentials sent to or issued by the gateway's API (a user's password,
 // a new token): noted by request() for the log scan. Masked values are not.
 const API_SECRET_KEY = /^(token|password|new_password|current_password|api_key|client_secret|secret)$/;
 function apiSecrets(value, key = '') {
-  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) ? [value] : [];
+  // Masked values and env: references (a variable's name, not a key) are not secrets.
+  if (typeof value === 'string') return API_SECRET_KEY.test(key) && !/[…*]/.test(value) && !value.startsWith('env:') ? [value] : [];
   if (Array.isArray(value)) return value.flatMap((v) => apiSecrets(v, key));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => apiSecrets(v, k));
   return [];
@@ -109,8 +114,15 @@ function noteApiSecrets(text) {
 
 // Every string under a key that names a secret, in a config object.
 const SECRET_KEY = /(^|_)(api_key|apikey|key|token|tokens|password|secret|control_password|metrics_token)$/i;
+// A URL's password (postgres_url, redis_url, …) counts too.
+function urlPassword(value) {
+  try { return decodeURIComponent(new URL(value).password); } catch { return ''; }
+}
 export function secretsIn(value, key = '') {
-  if (typeof value === 'string') return SECRET_KEY.test(key) && !value.startsWith('env:') ? [value] : [];
+  if (typeof value === 'string') {
+    if (/(^|_)url$/i.test(key)) return [urlPassword(value)].filter(Boolean);
+    return SECRET_KEY.test(key) && !value.startsWith('env:') ? [value] : [];
+  }
   if (Array.isArray(value)) return value.flatMap((v) => secretsIn(v, key));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretsIn(v, k));
   return [];
@@ -133,13 +145,20 @@ export class Proc {
     child.stdout.on('data', (d) => { if (this.stdout.length < OUTPUT_CAP) this.stdout += d; });
     child.stderr.on('data', (d) => { if (this.stderr.length < OUTPUT_CAP) this.stderr += d; });
     const logFile = logFileFor(name, child.pid);
-    if (logFile) {
-      const keep = (d) => { try { fs.appendFileSync(logFile, d); } catch { /* best effort */ } };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-    }
     // 'exit' may come before the last output: 'close' is when stdio is drained.
     this.closed = new Promise((resolve) => child.on('close', resolve));
+    this.logWritten = Promise.resolve();
+    if (logFile) {
+      // One stream per process (no open/write/close per chunk), ended once
+      // stdio is drained; stop() waits for it to be flushed.
+      const out = fs.createWriteStream(logFile, { flags: 'a' });
+      out.on('error', () => { /* best effort */ });
+      this.logWritten = new Promise((resolve) => out.on('close', resolve));
+      const keep = (d) => out.write(d);
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.on('close', () => out.end());
+    }
     this.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         live.delete(child);
@@ -171,16 +190,23 @@ export class Proc {
     return withTimeout(this.exited, ms, `${this.name} (pid ${this.pid}) to exit`);
   }
 
-  // Polite stop, then SIGKILL after `ms`. Never throws.
+  // Polite stop, then SIGKILL after `ms`; then its output drained and its
+  // log file flushed (bounded: a grandchild may hold the pipes). Never throws.
   async stop(ms = 5000) {
-    if (!this.running) return this.exitInfo;
-    this.kill('SIGTERM');
-    try {
-      return await this.waitExit(ms);
-    } catch {
-      this.kill('SIGKILL');
-      return this.exited;
+    let info = this.exitInfo;
+    if (this.running) {
+      this.kill('SIGTERM');
+      try {
+        info = await this.waitExit(ms);
+      } catch {
+        this.kill('SIGKILL');
+        info = await this.exited;
+      }
     }
+    try {
+      await withTimeout(Promise.all([this.closed, this.logWritten]), 2000, `${this.name}'s output`);
+    } catch { /* the exit info is what callers need */ }
+    return info;
   }
 }
 

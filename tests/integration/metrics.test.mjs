@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import {
   startStack, mockProvider, chatBody, post, get, stream, tmpDir, delay, upstreamChatRequests, noteSecrets,
@@ -117,6 +118,7 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
       providers: (u) => ({
         ok: mockProvider(u, { id: 'ok', models: ['mock-model', 'fault-500'] }),
         f429: mockProvider(u, { id: 'f429', models: ['fault-429-60'] }),
+        anth: mockProvider(u, { id: 'anth', type: 'anthropic', models: ['mock-model'] }),
       }),
       rotations: {
         fo: { model_name: 'fo', providers: [
@@ -210,6 +212,16 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     assert.match(health[0][0], /state="(healthy|cooling_down|half_open)"/);
     assert.equal(value(m, 'aisbf_ttfb_seconds_count'), 6);  // the answers that came from an attempt
     assert.equal(value(m, 'aisbf_upstream_seconds_count', { provider: 'ok', model: 'mock-model' }), okAttempts);
+    // Gateway overhead is the time to the first byte less EVERY attempt's
+    // upstream time (the 429 before the failover too) and the rate_limit
+    // waits: the sums match to the microsecond rounding of each observation.
+    const sumOf = (prefix) => [...m.samples].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
+    const upstreamSum = sumOf('aisbf_upstream_seconds_sum{');
+    const attempts = sumOf('aisbf_upstream_seconds_count{');
+    assert.equal(attempts, okAttempts + 2, 'the 429 and the 500 attempts too');
+    const gap = value(m, 'aisbf_ttfb_seconds_sum') - value(m, 'aisbf_gateway_overhead_seconds_sum') - upstreamSum -
+      value(m, 'aisbf_rate_limit_wait_seconds_total');
+    assert.ok(Math.abs(gap) <= (attempts + 2 * 6 + 1) * 1e-6, `ttfb - overhead - upstream - waits = ${gap} s`);
     assert.equal(value(m, 'aisbf_active_requests'), 1);  // the scrape itself
     assert.equal(value(m, 'aisbf_active_streams'), 0);
     const build = [...m.samples].filter(([k]) => k.startsWith('aisbf_build_info{'));
@@ -250,11 +262,33 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     const sent = (await upstreamChatRequests(s.mock)).find((q) => q.body.includes(text));
     assert.equal(sent.headers['x-request-id'], 'proxy-id-42');
     assert.equal(sent.headers.traceparent, trace);
+    // A translated call (an Anthropic upstream for an OpenAI client) carries them too.
+    const text2 = fresh('trace translated');
+    const t = await post(s.u('/v1/chat/completions'), chatBody(text2, { model: 'anth/mock-model' }),
+      { headers: { traceparent: trace } });
+    assert.equal(t.status, 200, t.text);
+    const sent2 = (await upstreamChatRequests(s.mock)).find((q) => q.body.includes(text2));
+    assert.equal(sent2.headers.traceparent, trace);
+    assert.equal(sent2.headers['x-request-id'], t.headers['x-request-id']);
     // An unsafe one is replaced; errors carry the id too.
     const e = await post(s.u('/v1/chat/completions'), chatBody('x', { model: 'nobody/none' }),
       { headers: { 'x-request-id': 'bad id with spaces' } });
     assert.equal(e.status, 404);
     assert.match(e.headers['x-request-id'], /^req_/);
+  });
+
+  it('metrics_allow checks the client a trusted proxy forwards, never the proxy itself', async () => {
+    // The peer (127.0.0.1) is a trusted proxy: its X-Forwarded-For names the client.
+    const allowed = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '192.0.2.5' } });
+    assert.equal(allowed.status, 200, allowed.text);
+    const outside = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(outside.status, 403);
+    // A client's own entry left of the proxy's is not believed.
+    const spoofed = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '192.0.2.5, 203.0.113.9' } });
+    assert.equal(spoofed.status, 403);
+    const token = await get(s.u('/metrics'),
+      { headers: { 'x-forwarded-for': '203.0.113.9', authorization: `Bearer ${METRICS_TOKEN}` } });
+    assert.equal(token.status, 200);
   });
 });
 
@@ -274,6 +308,33 @@ describe('metrics defaults', { timeout: 60000 }, () => {
       (x) => value(x, 'aisbf_requests_total', { route: 'chat', code: '200' }) === 1);
     assert.equal(value(again, 'aisbf_requests_total', { route: 'chat', code: '200' }), 1);
     assert.ok(value(again, 'aisbf_requests_total', { route: 'metrics', code: '200' }) >= 1);
+  });
+
+  it('a loopback peer relaying for someone (X-Forwarded-For, Forwarded) without trusted_proxies needs the token', async () => {
+    // nginx on the same host, trusted_proxies unset: every client would be 127.0.0.1.
+    const xff = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(xff.status, 403);
+    const fwd = await get(s.u('/metrics'), { headers: { forwarded: 'for=203.0.113.9' } });
+    assert.equal(fwd.status, 403);
+    const local = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '127.0.0.1' } });
+    assert.equal(local.status, 403, 'an untrusted peer\'s forwarding headers are not read at all');
+    assert.equal((await get(s.u('/metrics'))).status, 200);
+  });
+
+  it('answers the HTTP layer sends itself (malformed, overloaded) are counted', async () => {
+    const raw = await new Promise((resolve, reject) => {
+      const sock = net.connect(new URL(s.url).port, '127.0.0.1', () => sock.write('NOT HTTP\r\n\r\n'));
+      let got = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (d) => { got += d; });
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const { metrics } = await scrapeWhen(s.u('/metrics'), (x) => value(x, 'aisbf_server_answers_total', { code: '400' }) === 1);
+    assert.equal(value(metrics, 'aisbf_server_answers_total', { code: '400' }), 1);
+    assert.equal(value(metrics, 'aisbf_server_answers_total', { code: '503' }), 0);
+    assert.equal(metrics.types.get('aisbf_server_answers_total'), 'counter');
   });
 
   it('server.metrics false: 404', async () => {

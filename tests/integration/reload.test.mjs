@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startStack, get, post, request, chatBody, assertError, mockProvider, delay,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 function writeProviders(s, ids) {
   const providers = Object.fromEntries(ids.map((id) => [id, mockProvider(s.mock.url, { id })]));
+  noteSecrets(secretsIn(providers));
   fs.writeFileSync(path.join(s.configDir, 'providers.json'), JSON.stringify({ providers }, null, 2));
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   startMock, startGateway, writeConfigDir, mockProvider, get, post, request, chatBody, assertError, delay,
   initialAdminPassword, loginReady, createUser, createToken, bearer, MOCK_KEY,
+  noteSecrets, secretsIn,
 } from './harness.mjs';
 
 const GLOBAL = 'store-backends-global-token';
@@ -54,6 +55,7 @@ function writeDatabase(configDir, database) {
   const file = path.join(configDir, 'aisbf.json');
   const json = JSON.parse(fs.readFileSync(file, 'utf8'));
   json.database = { ...database, accounts_refresh_seconds: REFRESH_SECONDS };
+  noteSecrets(secretsIn(database));
   fs.writeFileSync(file, JSON.stringify(json, null, 2), { mode: 0o600 });
 }
 

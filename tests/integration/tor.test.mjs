@@ -10,12 +10,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  assertError, bearer, closedPort, delay, get, post, request, spawnProc, startGateway, startMock, tmpDir, withTimeout,
-  writeConfigDir,
+  assertError, bearer, closedPort, delay, get, noteSecrets, post, request, secretsIn, spawnProc, startGateway, startMock,
+  tmpDir, withTimeout, writeConfigDir,
 } from './harness.mjs';
 
 const TOKEN = 'tor-suite-global-token';
 const PASSWORD = 'tor-suite-control-pw';
+noteSecrets(PASSWORD, 'not-the-password');
 const ONION = /^[a-z2-7]{56}\.onion$/;
 
 async function freePort() {

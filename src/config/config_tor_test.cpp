@@ -34,6 +34,24 @@ TEST(ConfigTor, AisbfsDefaultsWhenAbsent) {
   EXPECT_FALSE(result.config->providers.front().proxy.has_value());
 }
 
+// tor's connections come from loopback: the loopback default of
+// metrics_allow would let any TOR client read /metrics.
+TEST(ConfigTor, AnOnionServiceEmptiesTheDefaultMetricsAllowList) {
+  LoadResult with_tor = load_with_aisbf(R"({"tor": {"enabled": true}})");
+  ASSERT_TRUE(with_tor.ok()) << testing::PrintToString(formatted(with_tor.diagnostics));
+  EXPECT_TRUE(with_tor.config->server.metrics_allow.empty());
+
+  LoadResult without_tor = load_with_aisbf(R"({"tor": {"enabled": false}})");
+  ASSERT_TRUE(without_tor.ok());
+  EXPECT_TRUE(in_any_range(without_tor.config->server.metrics_allow, "127.0.0.1"));
+
+  // A list of the operator's own stays (the onion service then refuses to
+  // publish while it covers tor's address: pipeline/app.cpp).
+  LoadResult own_list = load_with_aisbf(R"({"server": {"metrics_allow": ["10.0.0.0/8"]}, "tor": {"enabled": true}})");
+  ASSERT_TRUE(own_list.ok());
+  EXPECT_TRUE(in_any_range(own_list.config->server.metrics_allow, "10.1.2.3"));
+}
+
 TEST(ConfigTor, TheSampleSectionLoads) {
   LoadResult result = load_with_aisbf(R"({"tor": {"enabled": true, "control_port": 9151, "control_host": "127.0.0.1",
     "control_password": "pw \"quoted\"", "hidden_service_dir": "~/.aisbf/tor", "hidden_service_port": 8080,

@@ -261,6 +261,13 @@ std::string App::tor_refusal(const Config& config) const {
           "keep the onion service off (tor.enabled: false) while a proxy on this host is trusted.",
           source);
     }
+    if (config.server.metrics && in_any_range(config.server.metrics_allow, source)) {
+      return fmt::format(
+          "refusing to publish an onion service: server.metrics_allow covers {}, where tor's connections come "
+          "from, so any TOR client could read /metrics. Take it out of metrics_allow (leave metrics_allow out "
+          "to need server.metrics_token while tor is on), or set server.metrics: false.",
+          source);
+    }
   }
   return {};
 }

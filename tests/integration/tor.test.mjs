@@ -333,6 +333,23 @@ describe('tor: onion service over the control port', { timeout: 60000 }, () => {
     }
   });
 
+  it('server.metrics_allow covering tor\'s loopback address: no onion service (TOR clients could read /metrics); without a list /metrics needs the token', async () => {
+    const gw = await startWithTor(mock, torConfig(passwordTor), { server: { metrics_allow: ['127.0.0.1'] } });
+    try {
+      const status = await waitStatus(gw, failed);
+      assert.match(status.last_error, /metrics_allow covers 127\.0\.0\.1/);
+      assert.equal(status.connects, 0);
+    } finally {
+      await gw.stop();
+    }
+    const open = await startWithTor(mock, torConfig(passwordTor));
+    try {
+      assert.equal((await get(`${open.url}/metrics`)).status, 403);  // loopback, but tor's connections are loopback too
+    } finally {
+      await open.stop();
+    }
+  });
+
   it('a control port that is not tor: COOKIE alone is refused, a cookie file that is a FIFO is not read', async () => {
     const dir = tmpDir('aisbf-fake-tor-');
     const fifo = path.join(dir, 'cookie');

@@ -155,14 +155,23 @@ describe('dashboard: users and tokens in Chromium', { skip, timeout: 200000 }, (
     const chat = await post(s.u('/api/v1/chat/completions'),
       { model: 'mock/mock-model', messages: [{ role: 'user', content: 'Hello!' }] }, { headers: bearer(token) });
     assert.equal(chat.status, 200, chat.text);
-    await flushUsage(s);
-    await page.getByRole('region', { name: 'Usage' }).getByRole('button', { name: 'Refresh' }).click();
+    // The usage row is queued as the request ends, which may come after its
+    // answer reached us: flush and refresh until the row is counted (a
+    // bounded number of rounds, each waiting for the page's answer).
     const today = page.locator('.usage-window').filter({ hasText: 'Today' });
-    await today.getByText('Requests').waitFor();
-    await page.waitForFunction(() => {
+    const countedOnce = () => page.waitForFunction(() => {
       const w = [...document.querySelectorAll('.usage-window')].find((e) => e.textContent.includes('Today'));
       return w && /Requests\s*1\b/.test(w.innerText);
-    });
+    }, null, { timeout: 2000 }).then(() => true, () => false);
+    let rounds = 0;
+    for (; rounds < 20 && !(await countedOnce()); ++rounds) {
+      await flushUsage(s);
+      const answered = page.waitForResponse((r) => r.url().includes('/usage') && r.request().method() === 'GET');
+      await page.getByRole('region', { name: 'Usage' }).getByRole('button', { name: 'Refresh' }).click();
+      await answered;
+      await today.getByText('Requests').waitFor();
+    }
+    assert.ok(await countedOnce(), `the chat counted once in today's usage after ${rounds} rounds`);
 
     // Reloaded: the list has its name, the secret is nowhere.
     await page.reload();

@@ -341,7 +341,8 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   // tor's connections arrive from loopback: with an onion service, the
   // loopback default of metrics_allow would open /metrics to any TOR client.
   // Without a list of its own, /metrics then needs the token.
-  if (config.tor.enabled && (server == nullptr || !server->contains("metrics_allow"))) config.server.metrics_allow.clear();
+  if (config.tor.enabled && (server == nullptr || !server->contains("metrics_allow")))
+    config.server.metrics_allow.clear();
   check_condensation_mode(*obj, sink);
   load_request_splitting(*obj, sink, config.request_splitting);
   load_response_cache(*obj, sink, config.response_cache);

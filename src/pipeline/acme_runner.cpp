@@ -92,14 +92,15 @@ Prepared prepare(const AcmePaths& paths, const std::string& domain, const std::s
   const SmallFile account_file = read_small_file(paths.account_key());
   if (!account_file.missing && !account_file.error.empty()) {
     // Not "<path>.key: why": the log's redaction masks what follows "key:".
-    out.error = fmt::format("the account key in {} cannot be used ({})", paths.account_key().string(),
-                            account_file.error);
+    out.error =
+        fmt::format("the account key in {} cannot be used ({})", paths.account_key().string(), account_file.error);
     return out;
   }
   const std::string& account_pem = account_file.text;
   auto account = account_file.missing ? acme::EcKey::generate() : acme::EcKey::from_pem(account_pem);
   if (!account) {
-    out.error = fmt::format("the account key in {} cannot be used ({})", paths.account_key().string(), account.error().message);
+    out.error =
+        fmt::format("the account key in {} cannot be used ({})", paths.account_key().string(), account.error().message);
     return out;
   }
   if (account_file.missing) {

@@ -30,6 +30,9 @@ struct AccessRecord {
   int attempts = 0;
 };
 
+// The line appended to `out` (which keeps what it held): the writer formats
+// straight into its per-thread buffer, with no string per line.
+void append_access_line(std::string& out, const AccessRecord& record, LogFormat format);
 std::string format_access_line(const AccessRecord& record, LogFormat format);
 
 }  // namespace aisbf::ops

@@ -91,22 +91,6 @@ std::vector<TargetLabels::Pair> TargetLabels::pairs() const {
 Metrics::Metrics() : id_(g_metrics_ids.fetch_add(1, std::memory_order_relaxed) + 1) {}
 Metrics::~Metrics() = default;
 
-Shard& Metrics::local() {
-  struct Slot {
-    std::uint64_t owner = 0;
-    Shard* shard = nullptr;
-  };
-  thread_local Slot slot;
-  if (slot.owner != id_) {
-    auto shard = std::make_unique<Shard>();
-    std::lock_guard lock(mutex_);
-    slot.shard = shard.get();
-    slot.owner = id_;
-    shards_.push_back(std::move(shard));
-  }
-  return *slot.shard;
-}
-
 std::uint32_t Metrics::target(std::string_view provider, std::string_view model) {
   struct Cache {
     std::uint64_t owner = 0;
@@ -128,8 +112,7 @@ std::uint32_t Metrics::target(std::string_view provider, std::string_view model)
 }
 
 void Metrics::sum(Shard& into) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& s : shards_) {
+  for (const Shard* s : shards_.all()) {
     for (std::size_t r = 0; r < kMaxRoutes; ++r) {
       add_all(into.requests[r], s->requests[r]);
       add_histogram(into.duration[r], s->duration[r]);

@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/per_thread.hpp"
+
 namespace aisbf::ops {
 
 // The owning thread's increment: a relaxed load and store (a scrape on
@@ -103,7 +105,7 @@ class Metrics {
   Metrics& operator=(const Metrics&) = delete;
 
   // This thread's shard (made on the thread's first use, under a lock).
-  Shard& local();
+  Shard& local() { return shards_.local(); }
   // The label id of a provider/model pair; cached per thread, so the lock
   // is taken once per thread and pair.
   std::uint32_t target(std::string_view provider, std::string_view model);
@@ -113,9 +115,8 @@ class Metrics {
   void sum(Shard& into) const;
 
  private:
-  const std::uint64_t id_;
-  mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Shard>> shards_;
+  const std::uint64_t id_;  // tells this object's per-thread label cache from an earlier one's
+  PerThread<Shard> shards_;
   TargetLabels labels_;
 };
 

@@ -1,6 +1,7 @@
 // Per-thread shards summed at scrape, label interning, the text format.
 #include "ops/metrics.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -81,6 +82,67 @@ TEST(AccessLog, LogfmtAndJsonLines) {
   EXPECT_EQ(json.substr(0, 40), R"({"ts_ms":1,"event":"access","request_id")");
   EXPECT_NE(json.find(R"("path":"/v1/chat?key=***")"), std::string::npos);
   EXPECT_EQ(json.back(), '\n');
+}
+
+TEST(AccessLog, EscapesBoundsAndAppends) {
+  AccessRecord r;
+  r.request_id = "";                              // empty: quoted in logfmt
+  r.client = "a b=c";                             // space and '=': quoted, not escaped
+  r.method = std::string_view("G\x01\x7f\\", 4);  // control bytes and a backslash escaped
+  r.target = "/v1/models";
+  const std::string long_model(300, 'm');
+  r.model = long_model;  // cut to 256 bytes
+  std::string out = "kept";
+  append_access_line(out, r, LogFormat::logfmt);
+  EXPECT_EQ(out.rfind("kept", 0), 0u);
+  EXPECT_NE(out.find(" request_id=\"\" client=\"a b=c\" method=\"G\\u0001\\u007f\\\\\" path=/v1/models "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" model=" + std::string(256, 'm') + " provider=-"), std::string::npos) << out;
+  EXPECT_EQ(out.back(), '\n');
+  const auto json = format_access_line(r, LogFormat::json);
+  EXPECT_NE(json.find(R"("request_id":"","client":"a b=c","method":"G\u0001\u007f\\","path":"/v1/models",)"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("status":0,"attempts":0,)"), std::string::npos) << json;
+  EXPECT_EQ(json.substr(json.size() - 2), "}\n");
+}
+
+// The block copies and the 16-byte scan against a byte-at-a-time reference:
+// every length around the block sizes, a special byte at every position.
+TEST(AccessLog, ValuesOfEveryLengthMatchAPlainReference) {
+  const auto reference = [](std::string_view v, bool json) {
+    bool quote = json || v.empty();
+    for (unsigned char c : v) quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f;
+    std::string out = quote ? "\"" : "";
+    for (unsigned char c : v) {
+      if (c == '"' || c == '\\')
+        out += {'\\', static_cast<char>(c)};
+      else if (c < 0x20 || c == 0x7f)
+        out += fmt::format("\\u{:04x}", c);
+      else
+        out += static_cast<char>(c);
+    }
+    return quote ? out + "\"" : out;
+  };
+  for (const auto format : {LogFormat::logfmt, LogFormat::json}) {
+    const bool json = format == LogFormat::json;
+    for (std::size_t n = 0; n <= 40; ++n) {
+      for (std::size_t at = 0; at <= n; ++at) {  // at == n: no special byte
+        for (const char special : {'"', ' ', '\x01', '=', '\\'}) {
+          std::string value(n, 'a');
+          for (std::size_t i = 0; i < n; ++i) value[i] = static_cast<char>('a' + (i * 7) % 26);
+          if (at < n) value[at] = special;
+          AccessRecord r;
+          r.model = value;
+          const auto line = format_access_line(r, format);
+          const std::string want = (json ? "\"model\":" : " model=") + reference(value.empty() ? "-" : value, json) +
+                                   (json ? ",\"provider\":" : " provider=");
+          ASSERT_NE(line.find(want), std::string::npos) << "n=" << n << " at=" << at << " line=" << line;
+        }
+      }
+    }
+  }
 }
 
 TEST(AccessLog, RequestIdsAndTraceparent) {

@@ -7,22 +7,20 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <vector>
+#include <string_view>
 
 namespace aisbf {
 
 namespace {
 
 constexpr std::chrono::milliseconds kFlushEvery{20};
-constexpr std::size_t kWakeAt = 256;
 
-void write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
+void write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const auto n = ::write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // nowhere to report it: the log is the report
-    done += static_cast<std::size_t>(n);
+    text.remove_prefix(static_cast<std::size_t>(n));
   }
 }
 
@@ -46,62 +44,79 @@ AccessLogWriter::~AccessLogWriter() {
   if (own_fd_) ::close(fd_);
 }
 
-bool AccessLogWriter::push(std::string line) {
+bool AccessLogWriter::write(const ops::AccessRecord& record) {
+  Pending& mine = pending_.local();
+  std::size_t before = 0, after = 0;
   {
-    std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= kMaxQueued) {
+    std::lock_guard lock(mine.mutex);
+    before = mine.text.size();
+    if (before >= kMaxPendingBytes || stopping_.load(std::memory_order_relaxed)) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    queue_.push_back(std::move(line));
-    // No wake per line (a futex call and a context switch per request): the
-    // writer looks every kFlushEvery, and is woken early only by a backlog.
-    if (queue_.size() != kWakeAt) return true;
+    ops::append_access_line(mine.text, record, format_);
+    after = mine.text.size();
   }
-  wake_.notify_one();
+  // No wake per line (a futex call and a context switch per request): the
+  // writer looks every kFlushEvery, and is woken early only by a backlog.
+  if (before < kWakeBytes && after >= kWakeBytes) {
+    backlog_.store(true, std::memory_order_relaxed);
+    wake_.notify_one();
+  }
   return true;
-}
-
-std::uint64_t AccessLogWriter::queued() const {
-  std::lock_guard lock(mutex_);
-  return queue_.size();
 }
 
 void AccessLogWriter::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_relaxed);
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
 }
 
-void AccessLogWriter::run() {
-  std::deque<std::string> batch;
-  std::string text;
-  while (true) {
+// Every thread's buffer, swapped with `spare` (an empty string that keeps
+// its capacity) under that buffer's lock, and written out of it.
+void AccessLogWriter::flush(std::string& spare) {
+  for (Pending* p : pending_.all()) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, kFlushEvery, [this] { return stopping_ || queue_.size() >= kWakeAt; });
-      if (queue_.empty() && stopping_) return;
-      batch.swap(queue_);
+      std::lock_guard lock(p->mutex);
+      if (p->text.empty()) continue;
+      spare.swap(p->text);
     }
-    if (batch.empty()) continue;
     // Stderr is shared with the other logs (spdlog) and may be a pipe, where
     // only writes of PIPE_BUF bytes or less are atomic: write it in chunks of
-    // whole lines within that. A file of our own (O_APPEND) takes it all.
-    const std::size_t chunk = own_fd_ ? std::string::npos : PIPE_BUF;
-    text.clear();
-    for (auto& line : batch) {
-      if (!text.empty() && text.size() + line.size() > chunk) {
-        write_all(fd_, text);
-        text.clear();
+    // whole lines within that (a line longer than PIPE_BUF goes alone). A
+    // file of our own (O_APPEND) takes it all.
+    std::string_view text = spare;
+    while (!text.empty()) {
+      std::size_t n = text.size();
+      if (!own_fd_ && n > PIPE_BUF) {
+        const auto end = text.rfind('\n', PIPE_BUF - 1);
+        const auto first = text.find('\n');
+        n = end != std::string_view::npos ? end + 1 : first != std::string_view::npos ? first + 1 : text.size();
       }
-      text += line;
+      write_all(fd_, text.substr(0, n));
+      text.remove_prefix(n);
     }
-    batch.clear();
-    write_all(fd_, text);
+    spare.clear();
+  }
+}
+
+void AccessLogWriter::run() {
+  std::string spare;
+  while (true) {
+    bool last = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, kFlushEvery, [this] {
+        return stopping_.load(std::memory_order_relaxed) || backlog_.load(std::memory_order_relaxed);
+      });
+      backlog_.store(false, std::memory_order_relaxed);
+      last = stopping_.load(std::memory_order_relaxed);
+    }
+    flush(spare);
+    if (last) return;  // a line after stop() is refused: nothing can be left
   }
 }
 

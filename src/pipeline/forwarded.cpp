@@ -39,4 +39,9 @@ const ClientView& client_of(const http::Exchange& ex, RequestContext& ctx) {
   return *ctx.client;
 }
 
+std::string_view client_address_of(const http::Exchange& ex, RequestContext& ctx) {
+  if (ctx.config->server.trusted_proxies.empty()) return ex.client_address();
+  return client_of(ex, ctx).address;
+}
+
 }  // namespace aisbf

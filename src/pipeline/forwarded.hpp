@@ -13,5 +13,8 @@
 namespace aisbf {
 
 const ClientView& client_of(const http::Exchange& ex, RequestContext& ctx);
+// client_of(…).address, without building the view when no proxy is
+// trusted (the access log asks it of every request).
+std::string_view client_address_of(const http::Exchange& ex, RequestContext& ctx);
 
 }  // namespace aisbf

@@ -143,10 +143,8 @@ RequestRecord::~RequestRecord() {
   AccessLogWriter* log = ctx_.state->access_log;
   if (log == nullptr) return;
   const UsageTap& tap = ctx_.usage;
-  // The peer's address (read once per connection), or behind trusted
-  // proxies the client they name (client_of, worked out once per request).
-  const std::string_view client = ctx_.config->server.trusted_proxies.empty() ? std::string_view(ex_.client_address())
-                                                                              : client_of(ex_, ctx_).address;
+  // The peer's address, or behind trusted proxies the client they name.
+  const std::string_view client = client_address_of(ex_, ctx_);
   const auto& request = ex_.request();
   ops::AccessRecord r;
   r.time_ms = unix_ms_now();
@@ -165,7 +163,7 @@ RequestRecord::~RequestRecord() {
   r.latency_us = micros(now - ctx_.started).count();
   r.ttfb_us = ex_.status() != 0 ? micros(ex_.head_time() - ctx_.started).count() : -1;
   r.attempts = tap.attempts;
-  if (!log->push(ops::format_access_line(r, log->format())) && shard_ != nullptr) ops::bump(shard_->access_log_dropped);
+  if (!log->write(r) && shard_ != nullptr) ops::bump(shard_->access_log_dropped);
 }
 
 void record_refusal(GatewayState& state, const Config& config, const http::Request& request,
@@ -187,7 +185,7 @@ void record_refusal(GatewayState& state, const Config& config, const http::Reque
   r.route = route;
   r.status = answer.status;
   r.latency_us = 0;
-  state.access_log->push(ops::format_access_line(r, state.access_log->format()));
+  state.access_log->write(r);
 }
 
 }  // namespace aisbf

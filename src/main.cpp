@@ -212,6 +212,7 @@ int serve(const Options& opt) {
     app.reload();
   };
   so.header_check = [&app](const aisbf::http::Request& request) { return app.check_head(request); };
+  so.on_server_answer = [&app](int status, std::string_view client) { return app.server_answer(status, client); };
   std::uint16_t https_port = 0;  // set once bound, before any request is served
   const bool https = config->server.protocol == "https";
   if (https && !set_up_tls(so, *config, opt.config_dir, app, https_port)) return 2;

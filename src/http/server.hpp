@@ -44,6 +44,11 @@ struct ServerOptions {
   std::function<void()> on_shutdown;
   // SIGHUP: reload the configuration (called on the signal thread, not on a worker).
   std::function<void()> on_reload;
+  // The HTTP layer answered a request itself (malformed, a body too large,
+  // overloaded, a handler that failed before answering): the x-request-id
+  // its answer carries, from the application, which logs it. `client`: the
+  // peer's address. Unset: no id.
+  std::function<std::string(int status, std::string_view client)> on_server_answer;
   // Decides on each request from its headers, before any body byte is read.
   // Unset: every request is admitted with max_body_bytes.
   HeaderCheck header_check;

@@ -328,7 +328,10 @@ class Session {
       worker_.shared.server_answers[static_cast<std::size_t>(slot - kServerAnswerStatuses.begin())].fetch_add(
           1, std::memory_order_relaxed);
     auto body = error_json(status, code, message);
-    co_await write_early({status, "application/json", &extra, body.size(), true, nullptr, {}}, body);
+    // Every answer carries an x-request-id, these too (the log line has it).
+    std::string id;
+    if (options_.on_server_answer) id = options_.on_server_answer(status, peer_);
+    co_await write_early({status, "application/json", &extra, body.size(), true, nullptr, id}, body);
     linger_ = true;
   }
 

@@ -316,6 +316,12 @@ std::string App::next_request_id() {
   return fmt::format("{}{:x}", prefix, next_request_.fetch_add(1, std::memory_order_relaxed));
 }
 
+std::string App::server_answer(int status, std::string_view client) {
+  auto id = next_request_id();
+  record_server_answer(*state_, status, client, id);
+  return id;
+}
+
 http::HeaderVerdict App::check_head(const http::Request& request) {
   const Live& live = current();
   const Config& config = live.config();

@@ -92,6 +92,9 @@ class App {
 
   // The server's HeaderCheck: the verdict on a request from its head alone.
   http::HeaderVerdict check_head(const http::Request& request);
+  // ServerOptions::on_server_answer: a new id, and the answer's access line.
+  std::string server_answer(int status, std::string_view client);
+
   boost::asio::awaitable<void> handle(http::Exchange& exchange);
 
   // Background work on one worker: the providers' own model lists, the

@@ -188,4 +188,17 @@ void record_refusal(GatewayState& state, const Config& config, const http::Reque
   state.access_log->write(r);
 }
 
+void record_server_answer(GatewayState& state, int status, std::string_view client, std::string_view id) {
+  if (state.access_log == nullptr) return;  // counted by the server (aisbf_server_answers_total)
+  ops::AccessRecord r;
+  r.time_ms = unix_ms_now();
+  r.request_id = id;
+  r.client = client;
+  r.method = "-";  // the request may not have parsed
+  r.target = "-";
+  r.route = "-";
+  r.status = status;
+  state.access_log->write(r);
+}
+
 }  // namespace aisbf

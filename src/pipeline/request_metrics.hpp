@@ -71,6 +71,10 @@ class RequestRecord {
 void record_refusal(GatewayState& state, const Config& config, const http::Request& request,
                     const http::EarlyAnswer& answer, std::size_t row, std::string_view route);
 
+// An answer the HTTP layer sent itself (a malformed request, a body too
+// large, overload: no handler saw it), logged with the id it carries.
+void record_server_answer(GatewayState& state, int status, std::string_view client, std::string_view id);
+
 // GET /metrics (public in the route table; this handler admits the bearer
 // server.metrics_token or a peer in server.metrics_allow, else 403).
 boost::asio::awaitable<void> serve_metrics(App& app, http::Exchange& ex, RequestContext& ctx,

@@ -277,6 +277,32 @@ describe('metrics and the access log', { timeout: 120000 }, () => {
     assert.match(e.headers['x-request-id'], /^req_/);
   });
 
+  it('an answer the HTTP layer sends itself carries an x-request-id and leaves its access line', async () => {
+    // A malformed Content-Length: answered by the server before any handler.
+    const raw = await new Promise((resolve, reject) => {
+      const sock = net.connect(Number(new URL(s.url).port), '127.0.0.1');
+      let got = '';
+      sock.on('data', (d) => { got += d; });
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+      sock.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 12x\r\n\r\n');
+      sock.end();
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /, raw);
+    const id = raw.match(/\r\nx-request-id: (\S+)\r\n/i)?.[1];
+    assert.match(id ?? '', /^req_/, raw);
+    let line;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+        .find((p) => p.request_id === id);
+      if (!line) await delay(50);
+    }
+    assert.ok(line, `an access line for ${id}`);
+    assert.equal(line.status, 400);
+    assert.equal(line.route, '-');
+    assert.equal(line.client, '127.0.0.1');
+  });
+
   it('metrics_allow checks the client a trusted proxy forwards, never the proxy itself', async () => {
     // The peer (127.0.0.1) is a trusted proxy: its X-Forwarded-For names the client.
     const allowed = await get(s.u('/metrics'), { headers: { 'x-forwarded-for': '192.0.2.5' } });

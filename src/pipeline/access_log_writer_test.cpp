@@ -1,6 +1,8 @@
 #include "pipeline/access_log_writer.hpp"
 
 #include <gtest/gtest.h>
+#include <limits.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -85,6 +87,45 @@ TEST(AccessLogWriter, AFullThreadBufferDropsAndCounts) {
   }
   EXPECT_EQ(lines_of(file).size(), written);
   std::filesystem::remove_all(file.parent_path());
+}
+
+// Stderr may be a pipe shared with the other logs: every write() holds whole
+// lines and at most PIPE_BUF bytes, so no line is split by another's bytes.
+// A SOCK_SEQPACKET socket in fd 2's place keeps each write() a message.
+TEST(AccessLogWriter, StderrIsWrittenInWholeLinesWithinPipeBuf) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+  const int saved = ::dup(2);
+  ASSERT_GE(saved, 0);
+  ::dup2(pair[0], 2);
+  std::size_t lines = 0;
+  {
+    AccessLogWriter writer("", ops::LogFormat::logfmt);
+    const std::string model(200, 'm');
+    ops::AccessRecord r;
+    r.model = model;  // ~330-byte lines: a dozen fit in PIPE_BUF
+    for (int i = 0; i < 200; ++i) lines += writer.write(r) ? 1 : 0;
+    writer.stop();
+  }
+  ::dup2(saved, 2);
+  ::close(saved);
+  ::close(pair[0]);
+  std::size_t messages = 0, seen = 0;
+  std::vector<char> message(1 << 16);
+  while (true) {
+    const auto n = ::recv(pair[1], message.data(), message.size(), MSG_DONTWAIT);
+    if (n <= 0) break;
+    ++messages;
+    const std::string_view text(message.data(), static_cast<std::size_t>(n));
+    EXPECT_LE(text.size(), static_cast<std::size_t>(PIPE_BUF));
+    EXPECT_EQ(text.back(), '\n');
+    EXPECT_EQ(text.rfind("ts_ms=", 0), 0u);
+    for (char c : text) seen += c == '\n' ? 1 : 0;
+  }
+  ::close(pair[1]);
+  EXPECT_EQ(lines, 200u);
+  EXPECT_EQ(seen, lines);
+  EXPECT_GT(messages, 1u);  // more than PIPE_BUF was written in all
 }
 
 }  // namespace

@@ -106,8 +106,12 @@ class Exchange {
   boost::asio::awaitable<bool> send(int status, std::string_view content_type, std::string_view body,
                                     const HeaderList& extra = {});
 
-  // A chunked response whose body follows in stream_write() calls.
-  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type, const HeaderList& extra = {});
+  // A chunked response whose body follows in stream_write() calls; with
+  // `length`, a response of that Content-Length whose bytes follow as they
+  // are (the writer sends exactly that many, or closes the connection:
+  // close_after_response()).
+  boost::asio::awaitable<bool> begin_stream(int status, std::string_view content_type, const HeaderList& extra = {},
+                                            std::optional<std::size_t> length = std::nullopt);
   boost::asio::awaitable<bool> stream_write(std::string_view data);
   boost::asio::awaitable<bool> end_stream();
 
@@ -157,6 +161,7 @@ class Exchange {
   bool keep_alive_;
   bool started_ = false;
   bool streamed_ = false;
+  bool sized_ = false;  // begin_stream with a length: the body is not chunked
   bool write_failed_ = false;
   int status_ = 0;
   std::chrono::steady_clock::time_point head_time_{};

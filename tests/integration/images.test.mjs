@@ -221,16 +221,87 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
   });
 });
 
-describe('content proxy bounds: size cap and expiry', { timeout: 60000 }, () => {
+// An OpenAI-compatible provider of its own on 127.0.0.1 whose image URLs
+// point back at it and answer chunked, without a length: the first piece at
+// once, the rest only when the test says (`release`).
+async function chunkedProvider() {
+  let release;
+  let released = new Promise((r) => { release = r; });
+  const srv = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const name = JSON.parse(body).prompt.includes('big') ? 'big' : 'small';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ created: 1, data: [{ url: `http://127.0.0.1:${srv.address().port}/img/${name}` }] }));
+      });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'image/webp' });  // chunked: no Content-Length
+    res.write(Buffer.alloc(300, 1));
+    released.then(() => { res.write(Buffer.alloc(300, 2)); res.end(Buffer.alloc(req.url.endsWith('big') ? 900 : 0, 3)); });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}`,
+    release: () => { release(); released = Promise.resolve(); },
+    rearm: () => { released = new Promise((r) => { release = r; }); },
+    close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }),
+  };
+}
+
+// GET with the body's pieces reported as they come; resolves {status, headers, body, complete}.
+function fetchPieces(url, headers, onPiece) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false }, (res) => {
+      const pieces = [];
+      res.on('data', (c) => { pieces.push(c); onPiece(Buffer.concat(pieces).length); });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(pieces), complete: res.complete }));
+      res.on('error', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(pieces), complete: false }));
+      res.on('aborted', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(pieces), complete: false }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10000, () => req.destroy(new Error('timed out')));
+  });
+}
+
+describe('content proxy bounds: size cap, expiry, streaming', { timeout: 60000 }, () => {
   let s;
+  let local;
   before(async () => {
+    local = await chunkedProvider();
     s = await startStack({
       auth: { enabled: true, tokens: [ADMIN] },
       aisbf: { media: { proxy_urls: true, proxy_ttl: 1, proxy_max_bytes: 1000 } },
-      providers: (u) => ({ mock: mockProvider(u, { models: ['dall-e-3'] }) }),
+      providers: (u) => ({
+        mock: mockProvider(u, { models: ['dall-e-3'] }),
+        local: mockProvider(local.url, { id: 'local', models: ['img'], endpoint: `${local.url}/v1` }),
+      }),
     });
   });
-  after(async () => { await s?.stop(); });
+  after(async () => { await s?.stop(); await local?.close(); });
+
+  it('a body is streamed as it arrives, chunked when the upstream gave no length (the provider\'s own loopback origin)', async () => {
+    local.rearm();
+    const [id] = proxyIds(await generate(s, { model: 'local/img' }));
+    const r = await fetchPieces(s.u(`/api/proxy/${id}`), admin, (n) => { if (n >= 300) local.release(); });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'image/webp');
+    assert.equal(r.headers['content-length'], undefined);
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
+    assert.ok(r.complete);
+    assert.equal(r.body.length, 600);  // the second piece was sent only after the client had the first
+  });
+
+  it('a chunked body growing past media.proxy_max_bytes is cut, never completed', async () => {
+    local.rearm();
+    const [id] = proxyIds(await generate(s, { model: 'local/img', prompt: 'a big one please, big' }));
+    const r = await fetchPieces(s.u(`/api/proxy/${id}`), admin, (n) => { if (n >= 300) local.release(); });
+    assert.equal(r.status, 200);
+    assert.equal(r.complete, false);
+    assert.ok(r.body.length <= 1000, `${r.body.length} bytes passed the cap`);
+  });
 
   it('a body past media.proxy_max_bytes is refused before any byte', async () => {
     const [id] = proxyIds(await generate(s, { model: 'mock/dall-e-3' }));

@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "auth/principal.hpp"
+#include "config/config.hpp"
 
 namespace aisbf {
 
@@ -30,6 +31,7 @@ struct ContentEntry {
   std::string provider_id;            // the provider whose answer held it (its endpoint's host may be private)
   std::string provider_endpoint;      // that provider's configured endpoint URL
   bool provider_public_only = false;  // the provider's own address rule (a user's provider)
+  std::optional<SocksProxy> provider_proxy;  // how the provider is reached (its origin's fetches go the same way)
   std::chrono::steady_clock::time_point expires;
 };
 

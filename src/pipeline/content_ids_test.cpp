@@ -13,7 +13,7 @@ using Clock = ContentIds::Clock;
 
 ContentEntry entry(std::string owner, Clock::time_point expires) {
   return ContentEntry{
-      "https://img.example/a.png", std::move(owner), "openai", "https://api.example/v1", false, expires};
+      "https://img.example/a.png", std::move(owner), "openai", "https://api.example/v1", false, std::nullopt, expires};
 }
 
 TEST(ContentIds, IdsAre128RandomBitsInBase64Url) {

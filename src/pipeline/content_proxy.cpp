@@ -47,8 +47,8 @@ bool same_origin(const http::Endpoint& a, const http::Endpoint& b) {
 }
 
 // Where the entry's URL is fetched from, and under which address rule:
-// the provider's own origin as the provider reaches it, anything else
-// public addresses only.
+// the provider's own origin as the provider reaches it (its address rule,
+// its SOCKS proxy), anything else directly and public addresses only.
 Expected<FetchTarget> fetch_target(const ContentEntry& entry) {
   auto parsed = boost::urls::parse_absolute_uri(entry.url);
   auto bad = [] {
@@ -66,6 +66,7 @@ Expected<FetchTarget> fetch_target(const ContentEntry& entry) {
   auto provider = http::parse_endpoint(entry.provider_endpoint);
   const bool providers_own = provider && same_origin(*endpoint, *provider);
   if (!providers_own || entry.provider_public_only) *endpoint = http::with_public_only(std::move(*endpoint));
+  if (providers_own && entry.provider_proxy) *endpoint = http::with_proxy(std::move(*endpoint), *entry.provider_proxy);
   out.endpoint = std::move(*endpoint);
   return out;
 }

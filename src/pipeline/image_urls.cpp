@@ -33,8 +33,13 @@ std::optional<std::string> rewrite_image_urls(std::string_view answer, const Req
     auto* obj = item.if_object();
     auto* url = obj != nullptr ? obj->if_contains("url") : nullptr;
     if (url == nullptr || !url->is_string() || !proxied_scheme(url->get_string())) continue;
-    ContentEntry entry{std::string(url->get_string()), content_owner(ctx.principal), provider.id, provider.endpoint,
-                       provider.public_addresses_only, now + media.proxy_ttl};
+    ContentEntry entry{std::string(url->get_string()),
+                       content_owner(ctx.principal),
+                       provider.id,
+                       provider.endpoint,
+                       provider.public_addresses_only,
+                       provider.proxy,
+                       now + media.proxy_ttl};
     const std::string id = ctx.state->content_ids->add(std::move(entry), media.proxy_max_entries, now);
     *url = std::string(kContentProxyPrefix) + id;
     changed = true;

@@ -12,8 +12,8 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import {
-  startStack, get, post, mockProvider, typedProvider, assertError, tmpDir, delay, usageCsvRows,
-  createUser, createToken, bearer,
+  startStack, request, get, post, mockProvider, typedProvider, assertError, tmpDir, delay, usageCsvRows,
+  createUser, createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
 
 const ADMIN = 'images-admin-token';
@@ -185,6 +185,23 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
     assertError(await get(s.u(`/api/proxy/${globalId}`), { headers: bearer(alice) }), 404, 'content_not_found');
     assert.equal((await get(s.u(`/api/proxy/${globalId}`))).status, 401);
     assertError(await get(s.u(`/api/proxy/${crypto.randomBytes(16).toString('base64url')}`), { headers: admin }), 404);
+  });
+
+  it("a user's own provider (user-provider/…): served in their namespace, its loopback origin allowed as the admin allowed it", async () => {
+    const allow = await request(s.u('/api/admin/users/alice'), { method: 'PATCH', headers: admin, body: { allow_private_endpoints: true } });
+    assert.equal(allow.status, 200, allow.text);
+    const put = await request(s.u('/api/user/providers/mine'), {
+      method: 'PUT', headers: bearer(alice),
+      body: { type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY, models: [{ name: 'dall-e-3' }] },
+    });
+    assert.equal(put.status, 201, put.text);
+    const r = await generate(s, { model: 'user-provider/mine/dall-e-3' }, bearer(alice));
+    const [id] = proxyIds(r);
+    const f = await get(s.u(`/api/proxy/${id}`), { headers: bearer(alice) });
+    assert.equal(f.status, 200, f.text);
+    assert.ok(f.buf.subarray(0, 8).equals(PNG_SIGNATURE));
+    assertError(await get(s.u(`/api/proxy/${id}`), { headers: bearer(bob) }), 404, 'content_not_found');
+    assertError(await generate(s, { model: 'user-provider/mine/dall-e-3' }, bearer(bob)), 404);
   });
 
   it('SSRF: another port on 127.0.0.1, another name for the same host, and redirects are refused', async () => {

@@ -194,7 +194,8 @@ awaitable<void> serve_content_proxy(http::Exchange& ex, RequestContext& ctx, std
                            {"Content-Security-Policy", "default-src 'none'; sandbox"},
                            {"Cache-Control", "private, max-age=300"}};
   const bool started = co_await ex.begin_stream(200, type, headers, length);
-  if (started) co_await relay_body(ex, call, cap, ctx);
+  // HEAD: the head alone (Exchange writes no body for it); the upstream's is not read.
+  if (started && ex.request().method() != boost::beast::http::verb::head) co_await relay_body(ex, call, cap, ctx);
   ex.stop_watch();
 }
 

@@ -10,6 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import {
   startStack, request, get, post, mockProvider, typedProvider, assertError, tmpDir, delay, usageCsvRows,
@@ -174,6 +175,28 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
     // Many ids: all distinct, no shared prefix structure.
     const many = proxyIds(await generate(s, { model: 'mock/dall-e-3', n: 10 }));
     assert.equal(new Set(many).size, 10);
+  });
+
+  it('HEAD: the head alone (type and length), so a pipelined request after it is read right', async () => {
+    const [id] = proxyIds(await generate(s, { model: 'mock/dall-e-3' }));
+    const raw = await new Promise((resolve, reject) => {
+      const c = net.connect(Number(new URL(s.url).port), '127.0.0.1', () => c.write(
+        `HEAD /api/proxy/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN}\r\n\r\n` +
+        'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+      const chunks = [];
+      c.on('data', (d) => chunks.push(d));
+      c.on('end', () => resolve(Buffer.concat(chunks)));
+      c.on('error', reject);
+      c.setTimeout(5000, () => c.destroy(new Error('timed out')));
+    });
+    const text = raw.toString('latin1');
+    assert.ok(!raw.includes(PNG_SIGNATURE), 'no body after a HEAD');
+    const heads = text.split('HTTP/1.1 ').slice(1);
+    assert.equal(heads.length, 2, text.slice(0, 400));
+    assert.match(heads[0], /^200 /);
+    assert.match(heads[0], /content-type: image\/png/i);
+    assert.match(heads[0], /content-length: \d+/i);
+    assert.match(heads[1], /^200 [^]*\{"status":"ok"\}$/);
   });
 
   it('only the namespace that got an id may fetch it: others get 404, not 403', async () => {

@@ -372,6 +372,16 @@ struct TorConfig {
   int socks_port = 9050;
 };
 
+// aisbf.json `media` (ours): the content proxy (pipeline/content_proxy.hpp).
+// With `proxy_urls`, image URLs in an upstream's answer become
+// `/api/proxy/{id}` links that only the requesting namespace may fetch.
+struct MediaConfig {
+  bool proxy_urls = false;
+  std::chrono::milliseconds proxy_ttl{3'600'000};       // an id expires this long after the answer held it
+  std::uint64_t proxy_max_bytes = 50ull * 1024 * 1024;  // a fetched body past this is cut (502 before the head)
+  std::uint64_t proxy_max_entries = 10'000;             // per process; the oldest id goes first
+};
+
 struct Config {
   std::filesystem::path dir;
   ServerConfig server;
@@ -389,6 +399,7 @@ struct Config {
   RequestSplittingConfig request_splitting;   // aisbf.json feature_controls.request_splitting
   ResponseCacheConfig response_cache;         // aisbf.json `response_cache`
   TorConfig tor;                              // aisbf.json `tor`
+  MediaConfig media;                          // aisbf.json `media`
   boost::json::object aisbf;  // all of aisbf.json as read (sections later issues use)
 
   const ProviderConfig* find_provider(std::string_view id) const;

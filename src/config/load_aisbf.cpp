@@ -338,6 +338,7 @@ bool load_aisbf(const json::value& root, const LoadContext& /*ctx*/, DiagSink& s
   if (const json::object* routing = get_object(*obj, "routing")) load_routing(*routing, sink, config.routing);
   if (const json::object* database = get_object(*obj, "database")) check_database(*database, sink);
   if (const json::object* tor = get_object(*obj, "tor")) load_tor(*tor, sink, config.tor);
+  if (const json::object* media = get_object(*obj, "media")) load_media(*media, sink, config.media);
   // tor's connections arrive from loopback: with an onion service, the
   // loopback default of metrics_allow would open /metrics to any TOR client.
   // Without a list of its own, /metrics then needs the token.

@@ -60,6 +60,8 @@ bool load_aisbf(const json::value& root, const LoadContext& ctx, DiagSink& sink,
 bool load_providers(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);
 // aisbf.json `tor`, and a provider's `proxy` ("tor" takes tor's SOCKS port).
 void load_tor(const json::object& tor, DiagSink& sink, TorConfig& out);
+// aisbf.json `media` (load_media.cpp).
+void load_media(const json::object& media, DiagSink& sink, MediaConfig& out);
 void read_provider_proxy(const json::object& provider, const std::string& path, const TorConfig& tor, DiagSink& sink,
                          std::optional<SocksProxy>& out);
 bool load_rotations(const json::value& root, const LoadContext& ctx, DiagSink& sink, Config& config);

@@ -25,7 +25,7 @@ constexpr FieldSpec kAisbfFields[] = {
     {"autoselect", kOptObject},      {"classify_window", kInteger},  // our additions
     {"signup", kOptObject},          {"routing", kOptObject},          {"smtp", kOptObject},
     {"oauth2", kOptObject},          {"billing", kOptObject},
-    {"responses", kOptObject},
+    {"responses", kOptObject},      {"media", kOptObject},
     {"currency", kOptObject},        {"payment_gateways", kOptObject},
 };
 constexpr FieldSpec kServerFields[] = {
@@ -90,6 +90,11 @@ constexpr FieldSpec kResponseCacheFields[] = {
     {"sqlite_path", kOptString},    {"mysql_host", kOptString},     {"mysql_port", kInteger},
     {"mysql_user", kOptString},     {"mysql_password", kOptString}, {"mysql_database", kOptString},
     {"file_dir", kOptString},
+};
+
+// Our `media` section: the content proxy (config/load_media.cpp).
+constexpr FieldSpec kMediaFields[] = {
+    {"proxy_urls", kBool}, {"proxy_ttl", kNumber}, {"proxy_max_bytes", kInteger}, {"proxy_max_entries", kInteger},
 };
 
 // AISBF's `tor` section (config/load_tor.cpp).
@@ -262,6 +267,10 @@ const Schema& database_schema() {
 }
 const Schema& providers_file_schema() {
   static const Schema schema{{kProvidersFileFields}};
+  return schema;
+}
+const Schema& media_schema() {
+  static const Schema schema{{kMediaFields}};
   return schema;
 }
 const Schema& tor_schema() {

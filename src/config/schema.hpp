@@ -22,6 +22,7 @@ const Schema& request_splitting_schema();  // feature_controls.request_splitting
 const Schema& response_cache_schema();     // response_cache (AISBF's, plus ours)
 const Schema& autoselect_defaults_schema();  // autoselect (our addition)
 const Schema& tor_schema();                  // tor (AISBF's)
+const Schema& media_schema();                // media (our addition: the content proxy)
 
 // providers.json
 const Schema& providers_file_schema();

@@ -101,18 +101,23 @@ asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, 
   co_return co_await write(buffers);
 }
 
-asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra) {
+asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view content_type, const HeaderList& extra,
+                                             std::optional<std::size_t> length) {
   started_ = true;
   streamed_ = true;
+  sized_ = length.has_value();
+  head_only_ = request_.method() == beast::http::verb::head;  // as send(): the head alone
   status_ = status;
   head_time_ = std::chrono::steady_clock::now();
-  auto h = format_head({status, content_type, &extra, std::nullopt, !keep_alive_, &common_, request_id_});
+  auto h = format_head({status, content_type, &extra, length, !keep_alive_, &common_, request_id_});
   co_return co_await write(asio::buffer(h));
 }
 
 asio::awaitable<bool> Exchange::stream_write(std::string_view data) {
   if (data.empty()) co_return !write_failed_;
   if (write_failed_) co_return false;
+  if (head_only_) co_return true;
+  if (sized_) co_return co_await write(asio::buffer(data.data(), data.size()));
   char size_line[24];
   auto len = static_cast<std::size_t>(fmt::format_to(size_line, "{:x}\r\n", data.size()) - size_line);
   std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, len), asio::buffer(data.data(), data.size()),
@@ -122,6 +127,7 @@ asio::awaitable<bool> Exchange::stream_write(std::string_view data) {
 
 asio::awaitable<bool> Exchange::end_stream() {
   if (write_failed_) co_return false;
+  if (sized_ || head_only_) co_return true;
   co_return co_await write(asio::buffer("0\r\n\r\n", 5));
 }
 

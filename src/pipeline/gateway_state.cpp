@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "pipeline/content_ids.hpp"
 #include "pipeline/context_cache.hpp"
 #include "pipeline/count_pool.hpp"
 #include "pipeline/response_cache.hpp"
@@ -32,6 +33,7 @@ std::unique_ptr<GatewayState> GatewayState::in_process(std::uint64_t seed, std::
   state->description_vectors = std::make_unique<routing::DescriptionVectors>(routing::DescriptionVectors::Limits{});
   state->vector_flights = std::make_unique<VectorFlights>();
   state->context_caches = std::make_unique<ContextCacheNames>(max_keys);
+  state->content_ids = std::make_unique<ContentIds>();
   // One thread per four cores, at most two: counting and splitting are
   // rare (large prompts only) and must not crowd the event loops.
   state->counts = std::make_unique<CountPool>(std::clamp<std::size_t>(std::thread::hardware_concurrency() / 4, 1, 2));

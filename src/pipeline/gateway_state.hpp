@@ -21,6 +21,7 @@
 
 namespace aisbf {
 
+class ContentIds;
 class ContextCacheNames;
 class CountPool;
 class ResponseCache;
@@ -49,6 +50,8 @@ struct GatewayState {
   std::unique_ptr<VectorFlights> vector_flights;
   // Gemini cachedContents this gateway made, by prefix (context_cache.hpp).
   std::unique_ptr<ContextCacheNames> context_caches;
+  // The content proxy's ids (content_ids.hpp), bounded by media.proxy_max_entries.
+  std::unique_ptr<ContentIds> content_ids;
   // The response cache (response_cache.hpp); null: none was made at start.
   std::unique_ptr<ResponseCache> response_cache;
   // The kept OpenAI Responses answers (stored_responses.hpp); null without

@@ -10,6 +10,8 @@
 #include "pipeline/app.hpp"
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/content_proxy.hpp"
+#include "pipeline/images_route.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
@@ -135,6 +137,13 @@ awaitable<void> completions(App&, http::Exchange& ex, RequestContext& ctx, const
 }
 awaitable<void> responses(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   return serve_responses(ex, ctx, m.param("scope"));
+}
+
+awaitable<void> image_generations(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_image_generations(ex, ctx, m.param("scope"));
+}
+awaitable<void> content_proxy(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_content_proxy(ex, ctx, m.param("content_id"));
 }
 
 awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
@@ -425,6 +434,18 @@ const Route kRoutes[] = {
      &responses_routes::user_remove},
     {{"u_response_input_items", kGet, "/api/u/{username}/v1/responses/{id}/input_items", kToken},
      &responses_routes::user_input_items},
+    // Image generation (images_route.hpp) and the content proxy that serves
+    // the image URLs it rewrites (content_proxy.hpp): the gateway's callers.
+    {{"images_generations", kPost, "/api/v1/images/generations", kToken, Format::openai_chat, Body::json},
+     &image_generations},
+    {{"images_generations", kPost, "/v1/images/generations", kToken, Format::openai_chat, Body::json},
+     &image_generations},
+    {{"images_generations", kPost, "/api/images/generations", kToken, Format::openai_chat, Body::json},
+     &image_generations},
+    {{"scoped_images_generations", kPost, "/api/{scope}/images/generations", kToken, Format::openai_chat,
+      Body::json},
+     &image_generations},
+    {{"content_proxy", kGet, "/api/proxy/{content_id}", kToken}, &content_proxy},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
@@ -508,7 +529,7 @@ const api::RouteMatcher& route_matcher() {
 
 std::vector<std::string_view> reserved_route_words() {
   // AISBF's routes under /api/ that aisbf does not serve yet.
-  constexpr std::string_view kToCome[] = {"user", "u", "proxy", "audio", "images", "embeddings"};
+  constexpr std::string_view kToCome[] = {"user", "u", "audio", "images", "embeddings"};
   auto words = route_matcher().api_words();
   for (auto w : kToCome) {
     if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);

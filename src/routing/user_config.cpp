@@ -108,6 +108,7 @@ std::shared_ptr<const Config> merged_config(const Config& global, const Config& 
   c->notifyerrors = global.notifyerrors;
   c->adaptive = global.adaptive;
   c->routing = global.routing;
+  c->media = global.media;  // the content proxy's switch and bounds (a user's image URLs too)
   // The switch and the condensation model are the operator's: a user's
   // candidates cascade under the same aisbf.json mode, and the LLM methods'
   // target names global entries (resolve it in the global table).

@@ -68,7 +68,7 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
   before(async () => {
     socks = await startSocks();
     s = await startStack({
-      aisbf: { tor: { enabled: false, socks_host: '127.0.0.1', socks_port: socks.port } },
+      aisbf: { tor: { enabled: false, socks_host: '127.0.0.1', socks_port: socks.port }, media: { proxy_urls: true } },
       providers: (mockUrl) => {
         const port = new URL(mockUrl).port;
         const provider = (id, proxy) => ({
@@ -104,6 +104,20 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
       assert.ok(chats.length >= 1);
     });
   }
+
+  // The content proxy (docs/images.md): an image URL on the provider's own
+  // origin goes the provider's way, through its proxy (no resolver here
+  // knows the name: a direct fetch could not even resolve it).
+  it('an image URL on the provider\'s origin is fetched through the provider\'s proxy', async () => {
+    const r = await post(s.u('/v1/images/generations'), { model: 'viasocks/mock-model', prompt: 'a fox', response_format: 'url' });
+    assert.equal(r.status, 200, r.text);
+    const url = r.json().data[0].url;
+    assert.match(url, /^\/api\/proxy\/[A-Za-z0-9_-]{22}$/);
+    const f = await request(s.u(url));
+    assert.equal(f.status, 200, f.text);
+    assert.equal(f.headers['content-type'], 'image/png');
+    assert.ok(socks.seen.some((q) => q.host === 'viasocks.upstream.invalid'));
+  });
 
   it('a refusal by the proxy is a clear upstream error naming the provider', async () => {
     const r = await post(s.u('/v1/chat/completions'), chatBody('hello', { model: 'refused/mock-model' }));

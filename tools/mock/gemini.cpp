@@ -5,6 +5,7 @@
 #include <string>
 
 #include "chat_common.hpp"
+#include "images.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
@@ -277,6 +278,10 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
   const json::value* contents = body->if_contains("contents");
   if (contents == nullptr || !contents->is_array() || contents->get_array().empty()) {
     gemini_error(plan, 400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified\n");
+    return true;
+  }
+  if (route == Route::generate && gemini_wants_image(*body)) {
+    gemini_image_generation(ctx, *body, model, plan);
     return true;
   }
   std::string_view alt;

@@ -9,6 +9,7 @@
 
 #include "embed.hpp"
 #include "faults.hpp"
+#include "images.hpp"
 #include "openai_chat.hpp"
 #include "openai_responses.hpp"
 #include "select.hpp"
@@ -32,7 +33,7 @@ constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "
                                                   "text-embedding-3-small"};
 constexpr unsigned kMaxDimensions = 65536;
 
-enum class Route : std::uint8_t { unknown, chat, responses, codex_responses, embeddings, models, model };
+enum class Route : std::uint8_t { unknown, chat, responses, codex_responses, embeddings, models, model, images };
 
 std::string_view string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -100,6 +101,7 @@ Route match_route(std::string_view path, std::string_view& model_id) {
   if (path.ends_with("/codex/responses")) return Route::codex_responses;  // the ChatGPT backend (`codex`)
   if (path.ends_with("/responses")) return Route::responses;
   if (path.ends_with("/embeddings")) return Route::embeddings;
+  if (path.ends_with("/images/generations")) return Route::images;
   if (path.ends_with("/models")) return Route::models;
   if (const std::size_t pos = path.find("/models/"); pos != std::string_view::npos) {
     model_id = path.substr(pos + 8);
@@ -306,7 +308,8 @@ void chat(ApiContext& ctx, const json::object& body, std::string_view model, Fau
 }
 
 // Chat, responses and embeddings: parse, pick the fault, answer.
-void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan& plan) {
+void model_route(ApiContext& ctx, Route route, const RequestView& req, Plan& plan) {
+  const std::string_view body_text = req.body;
   thread_local std::array<unsigned char, 64 * 1024> arena;
   json::monotonic_resource mr(arena.data(), arena.size());
   json::parse_options options;
@@ -331,6 +334,10 @@ void model_route(ApiContext& ctx, Route route, std::string_view body_text, Plan&
   }
   if (route == Route::responses || route == Route::codex_responses) {
     build_responses(ctx, body, model, route == Route::codex_responses, fault, plan);
+    return;
+  }
+  if (route == Route::images) {
+    openai_image_generation(ctx, body, model, header_value(req.headers, "host"), plan);
     return;
   }
   if (fault.kind == FaultKind::stream_error) {
@@ -386,7 +393,9 @@ void handle_openai(ApiContext& ctx, const RequestView& req, Plan& plan) {
   switch (route) {
     case Route::models: list_models(plan); break;
     case Route::model: one_model(model_id, plan); break;
-    default: model_route(ctx, route, req.body, plan); break;
+    default:
+      model_route(ctx, route, req, plan);
+      break;
   }
 }
 

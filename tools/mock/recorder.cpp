@@ -3,6 +3,7 @@
 #include <charconv>
 #include <utility>
 
+#include "images.hpp"
 #include "text.hpp"
 
 namespace aisbf_mock {
@@ -236,11 +237,14 @@ bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan) {
     plan.body = "{\"released\":";
     append_uint(plan.body, held);
     plan.body.push_back('}');
+  } else if (get && serve_mock_file(name, req.target, plan)) {
+    // an image file or the redirect control (images.hpp)
   } else if (name == "requests" || name == "stats" || name == "reset" || name == "held" || name == "release") {
     control_error(plan, 405, "Method not allowed for this mock control route.");
   } else {
-    control_error(plan, 404, "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset, /__mock/held, "
-                  "/__mock/release.");
+    control_error(plan, 404,
+                  "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset, /__mock/held, "
+                  "/__mock/release, /__mock/image/{id}.png, /__mock/redirect?to=.");
   }
   return true;
 }

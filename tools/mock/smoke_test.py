@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 sys.dont_write_bytecode = True  # smoke_protocols imports this file: leave no __pycache__ behind
 
@@ -229,6 +230,62 @@ def check_models_embeddings(port):
     assert all(abs(x - y) < 1e-6 for x, y in zip(decoded, floats)), (decoded, floats)
     body = call_json(port, "POST", "/v1/embeddings", {"model": "e", "input": [[1, 2], [3]], "dimensions": 3})[2]
     assert len(body["data"]) == 2 and len(body["data"][1]["embedding"]) == 3
+
+
+def png_pixels(data):
+    """Checks a PNG's signature, chunk CRCs and IDAT; returns its raw scanlines."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:8]
+    pos, idat, kinds = 8, b"", []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, payload = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert zlib.crc32(kind + payload) == crc, kind
+        kinds.append(kind)
+        if kind == b"IDAT":
+            idat += payload
+        pos += 12 + length
+    assert kinds == [b"IHDR", b"IDAT", b"IEND"], kinds
+    raw = zlib.decompress(idat)
+    assert len(raw) == 32 * (1 + 32 * 3), len(raw)
+    return raw
+
+
+def check_images(port):
+    body = call_json(port, "POST", "/v1/images/generations", {"model": "dall-e-3", "prompt": "a red fox", "n": 2})[2]
+    urls = [d["url"] for d in body["data"]]
+    # The URLs name the Host the request came with ("mock" here).
+    assert len(urls) == 2 and all(u.startswith("http://mock/__mock/image/") for u in urls), urls
+    assert body["usage"] == {"input_tokens": 3, "output_tokens": 544, "total_tokens": 547,
+                             "input_tokens_details": {"text_tokens": 3, "image_tokens": 0}}, body["usage"]
+    files = []
+    for u in urls:
+        status, hdrs, data = call(port, "GET", u[len("http://mock"):])
+        assert status == 200 and hdrs["content-type"] == "image/png", (status, hdrs)
+        png_pixels(data)
+        files.append(data)
+    assert files[0] != files[1]
+    again = call(port, "GET", urls[0][len("http://mock"):])[2]
+    assert again == files[0], "the same number gives the same bytes"
+    b64 = call_json(port, "POST", "/v1/images/generations", {"model": "gpt-image-1", "prompt": "x"})[2]
+    png_pixels(base64.b64decode(b64["data"][0]["b64_json"]))
+    status, _, body = call_json(port, "POST", "/v1/images/generations", {"model": "dall-e-3"})
+    error_of(status, body, 400, "invalid_request_error", "missing_required_parameter")
+    status, _, body = call_json(port, "POST", "/v1/images/generations", {"model": "dall-e-3", "prompt": "x", "n": 11})
+    error_of(status, body, 400, "invalid_request_error", "invalid_value")
+    forced = call_json(port, "POST", "/v1/images/generations",
+                       {"model": "dall-e-3", "prompt": "x", "mock_image_url": "http://elsewhere/x.png"})[2]
+    assert forced["data"][0]["url"] == "http://elsewhere/x.png", forced
+    status, hdrs, _ = call(port, "GET", "/__mock/redirect?to=http%3A%2F%2Flocalhost%3A1%2Fa.png")
+    assert status == 302 and hdrs["location"] == "http://localhost:1/a.png", (status, hdrs)
+    gemini = {"contents": [{"role": "user", "parts": [{"text": "a red fox"}]}],
+              "generationConfig": {"responseModalities": ["IMAGE"]}}
+    body = call_json(port, "POST", "/v1beta/models/gemini-image:generateContent", gemini,
+                     {"x-goog-api-key": "k"})[2]
+    part = body["candidates"][0]["content"]["parts"][0]["inlineData"]
+    assert part["mimeType"] == "image/png", part
+    png_pixels(base64.b64decode(part["data"]))
+    assert body["usageMetadata"]["promptTokenCount"] == 3 and body["usageMetadata"]["candidatesTokenCount"] == 1290
 
 
 def expect_error(port, model, status, etype, code=None):
@@ -473,7 +530,7 @@ def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "build/aisbf-mock"
     mock = Mock(binary)
     try:
-        for check in (check_chat, check_streams, check_models_embeddings, check_faults, check_hold,
+        for check in (check_chat, check_streams, check_models_embeddings, check_images, check_faults, check_hold,
                   check_keep_alive, smoke_protocols.check_anthropic, smoke_protocols.check_gemini, smoke_protocols.check_ollama,
                   smoke_protocols.check_responses, smoke_protocols.check_scripted_calls,
                   smoke_select.check_choice, smoke_select.check_shapes, smoke_select.check_classification,

@@ -23,6 +23,7 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
+#include "pipeline/user_views.hpp"
 #include "providers/registry.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
@@ -251,10 +252,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       end.timed_out = true;
       break;
     }
-    const auto now = Clock::now();
-    auto index = planner.next([&](std::size_t i) {
-      return available_now(*ctx.state, *ctx.config, candidates[i], true, now);
-    });
+    auto index = next_available(ctx, plan, planner);
     if (!index) break;
     const routing::Candidate& c = candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
@@ -408,11 +406,7 @@ std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::str
 // Not a coroutine: a resolved rotation or provider model, served.
 static boost::asio::awaitable<void> serve_uncached(ChatJob& job, RequestContext& ctx,
                                                    const routing::Resolution& resolved) {
-  if (resolved.in_user_view) {  // a user's own target: served from their view's table
-    if (!ctx.global_routes) ctx.global_routes = ctx.routes;
-    ctx.routes = ctx.user_view->routes;
-    ctx.config = ctx.routes->config_ptr();
-  }
+  if (resolved.in_user_view) serve_from_user_view(ctx);  // a user's own target: their view's table
   if (resolved.rotation != nullptr) {
     const auto* plan = ctx.routes->rotation(resolved.rotation->id);
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash

@@ -10,6 +10,7 @@
 #include "pipeline/app.hpp"
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/embeddings_route.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
@@ -135,6 +136,10 @@ awaitable<void> completions(App&, http::Exchange& ex, RequestContext& ctx, const
 }
 awaitable<void> responses(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   return serve_responses(ex, ctx, m.param("scope"));
+}
+
+awaitable<void> embeddings(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_embeddings(ex, ctx, m.param("scope"));
 }
 
 awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
@@ -425,6 +430,16 @@ const Route kRoutes[] = {
      &responses_routes::user_remove},
     {{"u_response_input_items", kGet, "/api/u/{username}/v1/responses/{id}/input_items", kToken},
      &responses_routes::user_input_items},
+    // Embeddings (embeddings_route.hpp): OpenAI's shape on every door, the
+    // model resolved as a chat's; /api/{scope}/… names a provider or rotation.
+    {{"embeddings", kPost, "/api/v1/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"embeddings", kPost, "/v1/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"embeddings", kPost, "/api/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"user_embeddings", kPost, "/api/user/embeddings", kUser, Format::openai_chat, Body::json},
+     &user_routes::embeddings},
+    {{"u_embeddings", kPost, "/api/u/{username}/embeddings", kToken, Format::openai_chat, Body::json},
+     &user_routes::embeddings},
+    {{"scoped_embeddings", kPost, "/api/{scope}/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
@@ -508,7 +523,7 @@ const api::RouteMatcher& route_matcher() {
 
 std::vector<std::string_view> reserved_route_words() {
   // AISBF's routes under /api/ that aisbf does not serve yet.
-  constexpr std::string_view kToCome[] = {"user", "u", "proxy", "audio", "images", "embeddings"};
+  constexpr std::string_view kToCome[] = {"user", "u", "proxy", "audio", "images"};
   auto words = route_matcher().api_words();
   for (auto w : kToCome) {
     if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);

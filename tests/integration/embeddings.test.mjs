@@ -7,11 +7,15 @@
 // shape, base64 made by the gateway. A rotation fails over; a model that
 // cannot embed, an autoselect and bad input are 400s in OpenAI's shape; an
 // oversized answer is a 502; each request is one usage row with its cost.
+// In a user's namespace, `user-provider/…` and `user-rotation/…` ids embed
+// for their owner alone, on the global routes and the user routes.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, post, mockProvider, typedProvider, model, usageCsvRows, assertError, MOCK_KEY,
+  startStack, request, post, mockProvider, typedProvider, model, usageCsvRows, assertError, tmpDir, createUser,
+  createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
+import path from 'node:path';
 
 const EMB = '/v1/embeddings';
 
@@ -277,5 +281,87 @@ describe('embeddings routes', { timeout: 90000 }, () => {
     const gem = rows.findLast((r) => r.requested_model === 'google/embed-model');
     assert.equal(gem.tokens_estimated, 'true');
     assert.ok(Number(gem.prompt_tokens) > 0);
+  });
+});
+
+describe('embeddings in a user namespace', { timeout: 60000 }, () => {
+  const ADMIN = 'emb-admin-token';
+  const admin = { authorization: `Bearer ${ADMIN}` };
+  const put = (url, body, opts = {}) => request(url, { ...opts, method: 'PUT', body });
+  let s;
+  let alice;
+  let bob;
+  const makeUser = async (username) => {
+    await createUser(s.url, admin, { username });
+    return (await createToken(s.url, admin, username)).token;
+  };
+
+  before(async () => {
+    s = await startStack({
+      auth: { enabled: true, tokens: [ADMIN] },
+      aisbf: { database: { type: 'sqlite', sqlite_path: path.join(tmpDir('aisbf-embns-'), 'aisbf.db') } },
+      providers: (u) => ({ mock: mockProvider(u, { models: ['embed-model'] }) }),
+    });
+    alice = await makeUser('alice');
+    bob = await makeUser('bob');
+    const allow = await request(s.u('/api/admin/users/alice'), { method: 'PATCH', headers: admin,
+      body: { allow_private_endpoints: true } });
+    assert.equal(allow.status, 200, allow.text);
+    const mine = await put(s.u('/api/user/providers/mine'), {
+      type: 'openai', endpoint: `${s.mock.url}/v1`, api_key: MOCK_KEY,
+      models: [{ name: 'own-embedder' }, { name: 'embed-fault-500' }],
+    }, { headers: bearer(alice) });
+    assert.equal(mine.status, 201, mine.text);
+    // Her own failing model first, then the operator's provider as a backup.
+    const team = await put(s.u('/api/user/rotations/team'), {
+      model_name: 'team', providers: [
+        { provider_id: 'mine', models: [{ name: 'embed-fault-500', weight: 1 }] },
+        { provider_id: 'mock', models: [{ name: 'embed-model', weight: 0 }] }],
+    }, { headers: bearer(alice) });
+    assert.equal(team.status, 201, team.text);
+  });
+  after(async () => { await s?.stop(); });
+
+  it("user-provider/… embeds for its owner on the global, user and named routes, with the provider's key", async () => {
+    await s.mock.reset();
+    const calls = [['/v1/embeddings', bearer(alice)], ['/api/user/embeddings', bearer(alice)],
+      ['/api/u/alice/embeddings', admin]];
+    for (const [route, headers] of calls) {
+      const r = await post(s.u(route), { model: 'user-provider/mine/own-embedder', input: `via ${route}` }, { headers });
+      assert.equal(r.status, 200, `${route}: ${r.text}`);
+      assert.equal(r.json().data.length, 1);
+    }
+    const seen = (await s.mock.requests()).filter((q) => q.path.endsWith('/embeddings'));
+    assert.equal(seen.length, 3);
+    for (const q of seen) {
+      assert.equal(q.headers.authorization, `Bearer ${MOCK_KEY}`);
+      assert.equal(JSON.parse(q.body).model, 'own-embedder');
+    }
+  });
+
+  it("another user, and a global token, do not see it (404)", async () => {
+    const r = await post(s.u('/api/user/embeddings'), { model: 'user-provider/mine/own-embedder', input: 'x' },
+      { headers: bearer(bob) });
+    assertError(r, 404, 'model_not_found');
+    const g = await post(s.u('/v1/embeddings'), { model: 'user-provider/mine/own-embedder', input: 'x' },
+      { headers: admin });
+    assertError(g, 404, 'model_not_found');
+  });
+
+  it('user-rotation/… fails over from her model to the operator\'s; the usage row is hers', async () => {
+    const r = await post(s.u('/v1/embeddings'), { model: 'user-rotation/team', input: 'team work' },
+      { headers: bearer(alice) });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['x-aisbf-target'], 'mock/embed-model');
+    assert.equal(r.headers['x-aisbf-attempts'], '2');
+    let row;
+    for (const until = Date.now() + 5000; !row && Date.now() < until;) {
+      row = (await usageCsvRows(s, admin)).find((x) => x.requested_model === 'user-rotation/team');
+    }
+    assert.ok(row, 'no usage row');
+    assert.equal(row.username, 'alice');
+    assert.equal(row.route, 'embeddings');
+    assert.equal(row.attempts, '2');
+    assert.equal(row.status, '200');
   });
 });

@@ -60,7 +60,12 @@ bool passes_through(const ProviderAdapter& adapter) { return adapter.passthrough
 std::optional<std::string> cannot_embed(const routing::Candidate& c, const api::EmbeddingsIngress& in) {
   const ProviderAdapter* adapter = find_provider_adapter(c.provider->type, c.provider->api);
   if (adapter == nullptr) return std::nullopt;
-  if (!adapter->embeds()) return fmt::format("provider type '{}' has no embeddings API", c.provider->type);
+  if (!adapter->embeds()) {
+    // `"api": "responses"` speaks the Responses API alone (the ChatGPT backend has no embeddings).
+    if (c.provider->api != "chat")
+      return fmt::format("provider type '{}' with api '{}' has no embeddings API", c.provider->type, c.provider->api);
+    return fmt::format("provider type '{}' has no embeddings API", c.provider->type);
+  }
   if (in.tokens && !passes_through(*adapter))
     return fmt::format("provider type '{}' embeds texts, not token arrays", c.provider->type);
   return std::nullopt;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
 #include "pipeline/capability_error.hpp"
+#include "pipeline/chat_job.hpp"
 #include "pipeline/embeddings_call.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/prompt_tokens.hpp"
@@ -199,23 +199,6 @@ boost::asio::awaitable<Attempted> attempt(RequestContext& ctx, EmbeddingsJob& jo
   co_return co_await attempt_translated(ctx, job, *p, c);
 }
 
-bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
-  return outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx);
-}
-
-// The target's verdict, as chat_loop.cpp gives it: none for a client gone,
-// a candidate that could not be used, a deadline cut or an unlisted model.
-void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
-  if (!outcome.error) {
-    gate.succeeded(outcome.usage);
-  } else if (ctx.cancel.cancelled() || outcome.unusable || outcome.error->kind == ErrorKind::unsupported ||
-             cut_by_deadline(outcome, ctx) || !listed) {
-    gate.abandoned();
-  } else {
-    gate.failed(*outcome.error, outcome.rate_hints);
-  }
-}
-
 // One attempt with its bookkeeping: the usage tap, metrics, the verdict.
 boost::asio::awaitable<Attempted> run_attempt(RequestContext& ctx, EmbeddingsJob& job, const routing::Candidate& c,
                                               TargetGate& gate, bool listed) {
@@ -225,7 +208,7 @@ boost::asio::awaitable<Attempted> run_attempt(RequestContext& ctx, EmbeddingsJob
   if (!a.outcome.error) a.outcome.status = 200;
   note_attempt_end(ctx.usage, a.outcome);
   metrics_attempt_end(ctx, a.outcome);
-  settle(gate, a.outcome, ctx, listed);
+  settle_attempt(gate, a.outcome, ctx, listed);
   if (a.outcome.error) {
     spdlog::info("{} embeddings {} → {} failed: {}", ctx.request_id, log_text(job.in.model), log_text(c.key),
                  log_text(a.outcome.error->message, 2 * kLogFieldBytes));
@@ -246,14 +229,6 @@ boost::asio::awaitable<void> deliver(RequestContext& ctx, EmbeddingsJob& job, At
   co_await job.sink.send(200, "application/json", a.answer, extra);
 }
 
-GatewayError skipped_error(const AttemptRecord& record) {
-  auto e = make_error(record.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
-                      fmt::format("{} is not available: {}", record.target, record.error),
-                      record.rate_limited ? "rate_limited" : "target_unavailable");
-  if (record.retry_after) e.retry_after = retry_after_seconds(*record.retry_after);
-  return e;
-}
-
 boost::asio::awaitable<void> serve_direct(RequestContext& ctx, EmbeddingsJob& job, const routing::Candidate& c,
                                           bool listed) {
   if (auto why = cannot_embed(c, job.in)) {
@@ -272,18 +247,6 @@ boost::asio::awaitable<void> serve_direct(RequestContext& ctx, EmbeddingsJob& jo
   if (!a.outcome.error) co_return co_await deliver(ctx, job, a);
   const GatewayError error = cut_by_deadline(a.outcome, ctx) ? request_timed_out(ctx) : *a.outcome.error;
   co_await fail(ctx, job, error);
-}
-
-std::uint64_t selection_seed(RequestContext& ctx) {
-  auto n = ctx.state->selections.fetch_add(1, std::memory_order_relaxed);
-  if (ctx.config->routing.seed) return *ctx.config->routing.seed + n * 0x9e3779b97f4a7c15ull;
-  thread_local routing::SplitMix64 seeds{std::random_device{}()};
-  return seeds.next();
-}
-
-bool transient(const GatewayError& e) {
-  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
-         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
 }
 
 // How the loop over a rotation's candidates ended, short of an answer.
@@ -330,7 +293,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(RequestContext& ctx, EmbeddingsJo
       end.final_error = error;  // another candidate would say the same
       break;
     }
-    planner.failed(*index, transient(error));
+    planner.failed(*index, transient_failure(error));
     metrics_failover(ctx);
   }
   co_return end;

@@ -12,7 +12,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startStack, request, post, mockProvider, typedProvider, model, usageCsvRows, assertError, tmpDir, createUser,
+  startStack, request, get, post, mockProvider, typedProvider, model, usageCsvRows, assertError, tmpDir, createUser,
   createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
 import path from 'node:path';
@@ -89,7 +89,7 @@ describe('embeddings routes', { timeout: 90000 }, () => {
         pick: { model_name: 'pick', description: 'x', fallback: 'mock/embed-model',
           available_models: [{ model_id: 'mock/embed-model', description: 'embeddings' }] },
       },
-      server: { max_upstream_body_bytes: 262144 },
+      server: { max_upstream_body_bytes: 262144, metrics: true },
     });
   });
   after(async () => { await s?.stop(); });
@@ -190,6 +190,16 @@ describe('embeddings routes', { timeout: 90000 }, () => {
     const paths = (await s.mock.requests()).map((q) => q.path);
     assert.ok(paths.some((p) => p.endsWith('/v1/embeddings')), paths.join());
     assert.ok(paths.some((p) => p.endsWith('/api/embed')), paths.join());
+    // Metrics count each attempt by target and outcome, and the failover.
+    const m = await get(s.u('/metrics'));
+    assert.equal(m.status, 200, m.text);
+    const sample = (...parts) => m.text.split('\n')
+      .find((l) => !l.startsWith('#') && parts.every((p) => l.includes(p)));
+    const counted = (...parts) => Number(sample(...parts)?.split(' ').at(-1) ?? 0);
+    assert.ok(counted('aisbf_upstream_attempts_total{', 'provider="mock"', 'model="embed-fault-500"',
+      'outcome="upstream_status"') >= 1, m.text);
+    assert.ok(counted('aisbf_upstream_attempts_total{', 'provider="ollama"', 'model="embed-model"', 'outcome="ok"') >= 1);
+    assert.ok(counted('aisbf_failovers_total') >= 1);
     // A 400 is the request's fault: no failover.
     const bad = await embed({ model: 'rotation/badinput', input: 'x' });
     assert.equal(bad.status, 400, bad.text);

@@ -62,8 +62,8 @@ void prepare_usage_context(RequestContext& call, const RequestContext& ctx, cons
   call.usage.quota_held = ctx.usage.quota_held;
 }
 
-http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest& encoded,
-                               std::string_view request_id) {
+// The request's id and the client's valid W3C traceparent go along, as on the chat path.
+http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest& encoded, const RequestContext& ctx) {
   http::OutgoingRequest out;
   out.method = encoded.method;
   out.target = p.endpoint->base_path + encoded.path_suffix;
@@ -71,7 +71,8 @@ http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest
   out.headers.emplace_back("Accept", "application/json");
   out.headers.emplace_back("Accept-Encoding", "identity");
   out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
-  if (!request_id.empty()) out.headers.emplace_back("x-request-id", std::string(request_id));
+  if (!ctx.request_id.empty()) out.headers.emplace_back("x-request-id", ctx.request_id);
+  if (!ctx.traceparent.empty()) out.headers.emplace_back("traceparent", std::string(ctx.traceparent));
   out.body = encoded.body;
   return out;
 }
@@ -100,7 +101,7 @@ boost::asio::awaitable<Expected<UpstreamAnswer>> embeddings_upstream_call(Reques
                                                                           const UpstreamRequest& encoded,
                                                                           std::size_t cap) {
   const PreparedCandidate& p = up.prepared;
-  const http::OutgoingRequest out = outgoing(p, encoded, ctx.request_id);
+  const http::OutgoingRequest out = outgoing(p, encoded, ctx);
   http::UpstreamCall call(pool, *p.endpoint, up.timeouts, p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
   Expected<std::string> body = std::string();

@@ -48,7 +48,7 @@ describe('embeddings routes', { timeout: 90000 }, () => {
   const lastUpstream = async (re) => {
     const reqs = (await s.mock.requests()).filter((q) => re.test(q.path));
     assert.ok(reqs.length > 0, `no upstream request matched ${re}`);
-    return { path: reqs.at(-1).path, body: JSON.parse(reqs.at(-1).body) };
+    return { path: reqs.at(-1).path, body: JSON.parse(reqs.at(-1).body), headers: reqs.at(-1).headers };
   };
   // The vector the mock's OpenAI route gives a text, asked directly.
   const direct = async (input, extra = {}) => {
@@ -101,13 +101,18 @@ describe('embeddings routes', { timeout: 90000 }, () => {
   });
 
   it('OpenAI-compatible: the body passes with only the model replaced; floats relayed', async () => {
-    const r = await embed({ model: 'mock/embed-model', input: 'hello embedding world', user: 'u-1' });
+    const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const r = await post(s.u(EMB), { model: 'mock/embed-model', input: 'hello embedding world', user: 'u-1' },
+      { headers: { traceparent: trace } });
     assert.equal(r.status, 200, r.text);
     const body = r.json();
     assertListShape(body, 1);
     assert.equal(body.usage.prompt_tokens, 3);  // the mock counts words
     const up = await lastUpstream(/\/v1\/embeddings$/);
     assert.deepEqual(up.body, { model: 'embed-model', input: 'hello embedding world', user: 'u-1' });
+    assert.equal(up.headers.authorization, `Bearer ${MOCK_KEY}`);
+    assert.equal(up.headers['x-request-id'], r.headers['x-request-id']);
+    assert.equal(up.headers.traceparent, trace);
     assert.deepEqual(body.data[0].embedding, (await direct('hello embedding world'))[0]);
   });
 

@@ -1,6 +1,6 @@
 // Canonical embeddings: texts in, one vector per text out. What autoselect's
-// semantic selection asks for, and what issue 17's /v1/embeddings route
-// will carry between its ingress and the provider codecs
+// semantic selection asks for, and what the /v1/embeddings route carries
+// to a provider that does not take OpenAI's body as it is
 // (ProviderAdapter::encode_embeddings / decode_embeddings).
 #pragma once
 
@@ -22,6 +22,12 @@ namespace aisbf {
 struct EmbeddingRequest {
   std::vector<std::string> inputs;        // at least one; each a text to embed
   std::optional<std::int64_t> dimensions;  // the vectors' size, for models that can shorten them
+  // Gemini's `taskType` (RETRIEVAL_QUERY, SEMANTIC_SIMILARITY, …), from the
+  // client's `task_type`; empty: the model's default. Others ignore it.
+  std::string task_type;
+  // The client gave one text as a string, not an array: Gemini embeds it
+  // with embedContent rather than a batch of one.
+  bool single = false;
 };
 
 struct EmbeddingResponse {

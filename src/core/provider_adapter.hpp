@@ -122,7 +122,10 @@ class ProviderAdapter {
   // Embeddings (core/embedding_types.hpp): the request for `request.inputs`
   // (path, headers with auth, body) and the decoding of a 200 answer, which
   // must hold one vector per input (`inputs`). A provider type without an
-  // embeddings API keeps these defaults: no_embeddings_error.
+  // embeddings API keeps these defaults: no_embeddings_error, and embeds()
+  // false (the /v1/embeddings route refuses it by name, and a rotation's
+  // embeddings skip it).
+  virtual bool embeds() const { return false; }
   virtual Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& /*request*/,
                                                       const UpstreamTarget& /*target*/) const {
     return no_embeddings_error(type());

@@ -14,4 +14,9 @@ GatewayError unsupported_capability(std::string_view who, const routing::Request
   return e;
 }
 
+GatewayError unsupported_operation(std::string_view model, std::string_view operation, std::string_view why) {
+  return make_error(ErrorKind::invalid_request, fmt::format("model '{}' cannot {}: {}", model, operation, why),
+                    "unsupported_operation", "model");
+}
+
 }  // namespace aisbf

@@ -14,4 +14,9 @@ namespace aisbf {
 // `who`: the models asked, e.g. "model of rotation 'x'" ("no {who} declares …").
 GatewayError unsupported_capability(std::string_view who, const routing::RequestNeeds& needs);
 
+// The 400 for a model that cannot do an operation at all (embeddings by an
+// Anthropic model): "model '{model}' cannot {operation}: {why}", code
+// `unsupported_operation`, param `model`.
+GatewayError unsupported_operation(std::string_view model, std::string_view operation, std::string_view why);
+
 }  // namespace aisbf

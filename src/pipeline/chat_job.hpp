@@ -107,6 +107,22 @@ bool may_pass_through(const ChatJob& job, const ProviderAdapter& adapter, const 
 // them; nullopt (use p.target) otherwise.
 std::optional<UpstreamTarget> with_client_protocol_headers(const PreparedCandidate& p, const ChatJob& job);
 
+// The failover loop's rules (chat_loop.cpp), shared with the embeddings
+// route: a failure another attempt of the same model may get past; an
+// attempt cut by the request's deadline (its timeouts were clipped to it:
+// it says nothing of its target); the target's verdict from an attempt
+// (none for a client gone, a candidate that could not be used, a deadline
+// cut, or a model the provider does not list: `listed` false); the 429 of
+// a candidate the gateway's own limits skipped; a rotation's selection
+// seed (routing.seed, else random).
+bool transient_failure(const GatewayError& e);
+bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx);
+class TargetGate;
+void settle_attempt(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed);
+struct AttemptRecord;
+GatewayError skipped_error(const AttemptRecord& record);
+std::uint64_t selection_seed(RequestContext& ctx);
+
 // Resolves the job's model and runs it: one attempt for a direct target,
 // the failover loop for a rotation. Errors are answered through job.io.
 boost::asio::awaitable<void> run_chat_job(ChatJob& job, RequestContext& ctx, std::string_view scope);

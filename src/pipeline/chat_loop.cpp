@@ -23,6 +23,7 @@
 #include "pipeline/respond.hpp"
 #include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
+#include "pipeline/user_views.hpp"
 #include "providers/registry.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
@@ -55,17 +56,19 @@ void unwatch_client(ChatJob& job) {
   if (job.io.exchange != nullptr) job.io.exchange->stop_watch();
 }
 
-// Failures another attempt of the same model may get past.
-bool transient(const GatewayError& e) {
-  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
-         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
-}
-
 // A candidate this build or configuration cannot use (a provider type this
 // build lacks, an endpoint that is no URL, a request its codec cannot
 // express): nothing was sent, and another candidate may well serve.
 bool candidate_unusable(const RelayOutcome& outcome) {
   return outcome.unusable || (outcome.error && outcome.error->kind == ErrorKind::unsupported);
+}
+
+}  // namespace
+
+// Failures another attempt of the same model may get past.
+bool transient_failure(const GatewayError& e) {
+  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
+         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
 }
 
 // The attempt ran out of the request's time (its timeouts were clipped to
@@ -77,7 +80,7 @@ bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
 // `listed`: the provider lists the model (or a rotation names it). A failure
 // of a model it does not list leaves no health entry: any name a client
 // makes up would otherwise stay in the state for good.
-void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
+void settle_attempt(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
   if (!outcome.error) {
     gate.succeeded(outcome.usage);
   } else if (ctx.cancel.cancelled() || candidate_unusable(outcome) || outcome.undecodable ||
@@ -87,6 +90,8 @@ void settle(TargetGate& gate, const RelayOutcome& outcome, const RequestContext&
     gate.failed(*outcome.error, outcome.rate_hints);
   }
 }
+
+namespace {
 
 void log_outcome(const RequestContext& ctx, std::string_view model, std::string_view target,
                  const RelayOutcome& outcome) {
@@ -100,6 +105,8 @@ void log_outcome(const RequestContext& ctx, std::string_view model, std::string_
   }
 }
 
+}  // namespace
+
 // A rate limit the gateway itself enforces, as a 429 with Retry-After.
 GatewayError skipped_error(const AttemptRecord& record) {
   auto e = make_error(record.rate_limited ? ErrorKind::rate_limited : ErrorKind::unavailable,
@@ -108,6 +115,8 @@ GatewayError skipped_error(const AttemptRecord& record) {
   if (record.retry_after) e.retry_after = retry_after_seconds(*record.retry_after);
   return e;
 }
+
+namespace {
 
 // What a claim on `c`'s token windows counts: nothing to count without them.
 std::int64_t window_tokens(ChatJob& job, const RequestContext& ctx, const routing::Candidate& c) {
@@ -135,7 +144,7 @@ boost::asio::awaitable<void> serve_direct(ChatJob& job, RequestContext& ctx, con
   note_attempt_end(ctx.usage, outcome);
   metrics_attempt_end(ctx, outcome);
   unwatch_client(job);
-  settle(gate, outcome, ctx, listed);
+  settle_attempt(gate, outcome, ctx, listed);
   log_outcome(ctx, job.client_model, c.key, outcome);
   if (outcome.error && !outcome.reached_client) {
     const GatewayError error = cut_by_deadline(outcome, ctx) ? request_timed_out(ctx) : *outcome.error;
@@ -167,12 +176,16 @@ routing::RequestNeeds request_needs(ChatJob& job, const RequestContext& ctx) {
   return needs;
 }
 
+}  // namespace
+
 std::uint64_t selection_seed(RequestContext& ctx) {
   auto n = ctx.state->selections.fetch_add(1, std::memory_order_relaxed);
   if (ctx.config->routing.seed) return *ctx.config->routing.seed + n * 0x9e3779b97f4a7c15ull;
   thread_local routing::SplitMix64 seeds{std::random_device{}()};
   return seeds.next();
 }
+
+namespace {
 
 // `notifyerrors`: the error text as an ordinary answer in the client's format.
 boost::asio::awaitable<void> send_notify(ResponseSink& sink, RequestContext& ctx, const ChatJob& job,
@@ -251,10 +264,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       end.timed_out = true;
       break;
     }
-    const auto now = Clock::now();
-    auto index = planner.next([&](std::size_t i) {
-      return available_now(*ctx.state, *ctx.config, candidates[i], true, now);
-    });
+    auto index = next_available(ctx, plan, planner);
     if (!index) break;
     const routing::Candidate& c = candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
@@ -283,7 +293,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     }
     note_attempt_end(ctx.usage, outcome);
     metrics_attempt_end(ctx, outcome);
-    settle(gate, outcome, ctx, true);
+    settle_attempt(gate, outcome, ctx, true);
     log_outcome(ctx, job.client_model, c.key, outcome);
     if (!outcome.error || outcome.reached_client || ctx.cancel.cancelled()) {
       end.answered = true;
@@ -307,7 +317,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       end.final_error = error;  // the request itself is wrong: another candidate would say the same
       break;
     }
-    planner.failed(*index, transient(error));
+    planner.failed(*index, transient_failure(error));
     metrics_failover(ctx);  // counted when the loop goes on to another candidate
   }
   co_return end;
@@ -408,11 +418,7 @@ std::int64_t job_prompt_tokens(ChatJob& job, const RequestContext& ctx, std::str
 // Not a coroutine: a resolved rotation or provider model, served.
 static boost::asio::awaitable<void> serve_uncached(ChatJob& job, RequestContext& ctx,
                                                    const routing::Resolution& resolved) {
-  if (resolved.in_user_view) {  // a user's own target: served from their view's table
-    if (!ctx.global_routes) ctx.global_routes = ctx.routes;
-    ctx.routes = ctx.user_view->routes;
-    ctx.config = ctx.routes->config_ptr();
-  }
+  if (resolved.in_user_view) serve_from_user_view(ctx);  // a user's own target: their view's table
   if (resolved.rotation != nullptr) {
     const auto* plan = ctx.routes->rotation(resolved.rotation->id);
     if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash

@@ -62,7 +62,8 @@ void prepare_usage_context(RequestContext& call, const RequestContext& ctx, cons
   call.usage.quota_held = ctx.usage.quota_held;
 }
 
-http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest& encoded) {
+// The request's id and the client's valid W3C traceparent go along, as on the chat path.
+http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest& encoded, const RequestContext& ctx) {
   http::OutgoingRequest out;
   out.method = encoded.method;
   out.target = p.endpoint->base_path + encoded.path_suffix;
@@ -70,49 +71,71 @@ http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest
   out.headers.emplace_back("Accept", "application/json");
   out.headers.emplace_back("Accept-Encoding", "identity");
   out.headers.emplace_back("User-Agent", "aisbf/" AISBF_VERSION);
+  if (!ctx.request_id.empty()) out.headers.emplace_back("x-request-id", ctx.request_id);
+  if (!ctx.traceparent.empty()) out.headers.emplace_back("traceparent", std::string(ctx.traceparent));
   out.body = encoded.body;
   return out;
 }
 
-// The upstream exchange alone: request, status, body, decoding. `head_at`:
-// when the answer's head came (the usage row's time to first byte).
+// One batch: encoded, sent, its answer decoded (or its error classified).
 boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx, http::UpstreamPool& pool,
-                                                             const PreparedCandidate& p, const Timeouts& timeouts,
-                                                             const EmbeddingRequest& request,
-                                                             std::chrono::steady_clock::time_point& head_at) {
+                                                             const EmbeddingsUpstream& up,
+                                                             const EmbeddingRequest& request) {
+  const PreparedCandidate& p = up.prepared;
   auto encoded = p.adapter->encode_embeddings(request, p.target);
   if (!encoded) co_return encoded.take_error();
-  const http::OutgoingRequest out = outgoing(p, *encoded);
-  http::UpstreamCall call(pool, *p.endpoint, timeouts, p.target.provider_id);
+  auto answer = co_await embeddings_upstream_call(ctx, pool, up, *encoded, kMaxEmbeddingsBytes);
+  if (!answer) co_return answer.take_error();
+  if (answer->status != 200) {
+    auto error = p.adapter->classify_error(answer->status, answer->body, p.target);
+    if (!answer->retry_after.empty()) error.retry_after = answer->retry_after;
+    co_return error;
+  }
+  co_return p.adapter->decode_embeddings(answer->body, request.inputs.size());
+}
+
+}  // namespace
+
+boost::asio::awaitable<Expected<UpstreamAnswer>> embeddings_upstream_call(RequestContext& ctx, http::UpstreamPool& pool,
+                                                                          const EmbeddingsUpstream& up,
+                                                                          const UpstreamRequest& encoded,
+                                                                          std::size_t cap) {
+  const PreparedCandidate& p = up.prepared;
+  const http::OutgoingRequest out = outgoing(p, encoded, ctx);
+  http::UpstreamCall call(pool, *p.endpoint, up.timeouts, p.target.provider_id);
   ctx.cancel.connect([&call] { call.cancel(); });
   Expected<std::string> body = std::string();
   if (auto failed = co_await call.start(out)) {
     body = std::move(*failed);
   } else {
-    head_at = std::chrono::steady_clock::now();
-    body = co_await call.read_all(kMaxEmbeddingsBytes);
+    if (up.head_at != nullptr && *up.head_at == std::chrono::steady_clock::time_point{})
+      *up.head_at = std::chrono::steady_clock::now();
+    body = co_await call.read_all(cap);
   }
   ctx.cancel.disconnect();
   if (!body) co_return body.take_error();
-  if (call.status() != 200) co_return p.adapter->classify_error(call.status(), *body, p.target);
-  co_return p.adapter->decode_embeddings(*body, request.inputs.size());
+  UpstreamAnswer answer{call.status(), std::move(*body), {}};
+  if (answer.status == 429) answer.retry_after = std::string(call.header("retry-after"));
+  co_return answer;
 }
 
-// The texts in batches of at most kMaxInputsPerCall, one exchange each in
-// order: Gemini refuses a batch of more than 100, and a batch of 64 vectors
-// of 3072 dimensions stays within kMaxEmbeddingsBytes. The first failure
-// ends it; the counts are summed when every batch reported one.
-boost::asio::awaitable<Expected<EmbeddingResponse>> exchange_in_batches(
-    RequestContext& ctx, http::UpstreamPool& pool, const PreparedCandidate& p, const Timeouts& timeouts,
-    const std::vector<std::string>& texts, std::chrono::steady_clock::time_point& head_at) {
+// Gemini refuses a batch of more than 100, and a batch of 64 vectors of
+// 3072 dimensions stays within kMaxEmbeddingsBytes.
+boost::asio::awaitable<Expected<EmbeddingResponse>> embed_in_batches(RequestContext& ctx, http::UpstreamPool& pool,
+                                                                     const EmbeddingsUpstream& up,
+                                                                     const EmbeddingRequest& request) {
+  if (request.inputs.size() <= kMaxInputsPerCall) co_return co_await exchange(ctx, pool, up, request);
   EmbeddingResponse all;
   all.prompt_tokens = 0;
+  const auto& texts = request.inputs;
   for (std::size_t from = 0; from < texts.size(); from += kMaxInputsPerCall) {
     const std::size_t to = std::min(texts.size(), from + kMaxInputsPerCall);
-    const EmbeddingRequest batch{{texts.begin() + static_cast<std::ptrdiff_t>(from),
-                                  texts.begin() + static_cast<std::ptrdiff_t>(to)},
-                                 {}};
-    auto got = co_await exchange(ctx, pool, p, timeouts, batch, head_at);
+    EmbeddingRequest batch{
+        {texts.begin() + static_cast<std::ptrdiff_t>(from), texts.begin() + static_cast<std::ptrdiff_t>(to)},
+        request.dimensions,
+        request.task_type,
+        false};
+    auto got = co_await exchange(ctx, pool, up, batch);
     if (!got) co_return got.take_error();
     for (auto& v : got->vectors) all.vectors.push_back(std::move(v));
     all.prompt_tokens = all.prompt_tokens && got->prompt_tokens
@@ -121,8 +144,6 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> exchange_in_batches(
   }
   co_return all;
 }
-
-}  // namespace
 
 Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, const EmbeddingsCall& how) {
   auto table = how.operator_model && ctx.global_routes ? ctx.global_routes : ctx.routes;
@@ -164,7 +185,9 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_texts(RequestContext& 
   prepare_usage_context(call, ctx, how);
   note_attempt_start(call.usage, c);
   const Timeouts bounded = within_deadline(clipped_to(c.timeouts, how.timeout), ctx);
-  auto answer = co_await exchange_in_batches(ctx, pool, model.prepared, bounded, texts, call.usage.first_byte);
+  const EmbeddingsUpstream up{model.prepared, bounded, &call.usage.first_byte};
+  const EmbeddingRequest request{texts, {}, {}, false};  // named: a temporary in a co_await dies twice (GCC 12)
+  auto answer = co_await embed_in_batches(ctx, pool, up, request);
 
   // Without a reported count the inputs are counted here, in the model's
   // encoding (off the event loop when large): the row says it estimated.

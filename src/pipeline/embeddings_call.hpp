@@ -1,5 +1,6 @@
 // Embeddings a request asks for itself (autoselect's semantic selection;
-// issue 17's /v1/embeddings route can reuse the upstream half): N texts
+// the /v1/embeddings route, embeddings_route.hpp, uses the upstream half:
+// embeddings_upstream_call and embed_in_batches): N texts
 // embedded by one `provider/model` in one upstream call
 // (ProviderAdapter::encode_embeddings), with its own timeout within the
 // request's deadline, cancelled when the client leaves, its answer capped
@@ -65,6 +66,39 @@ struct EmbeddingsModel {
   std::shared_ptr<const Config> config;  // the table's the candidate is of (its limits and health settings)
   bool listed = true;  // the provider lists the model: its failures count against its health
 };
+
+// One upstream embeddings call: what it goes to and how long it may take.
+// `head_at`: set when an answer's head came (a usage row's time to first
+// byte).
+struct EmbeddingsUpstream {
+  const PreparedCandidate& prepared;
+  Timeouts timeouts;
+  std::chrono::steady_clock::time_point* head_at = nullptr;
+};
+
+// An upstream's answer as it came: its status, its body (at most the
+// cap's bytes) and, on a 429, its Retry-After.
+struct UpstreamAnswer {
+  int status = 0;
+  std::string body;
+  std::string retry_after;
+};
+
+// `encoded` (an adapter's encode_embeddings, its body possibly replaced:
+// the route's passthrough) sent, the answer read whole up to `cap` bytes
+// (more: an upstream_protocol error). Cancelled with the request.
+boost::asio::awaitable<Expected<UpstreamAnswer>> embeddings_upstream_call(RequestContext& ctx, http::UpstreamPool& pool,
+                                                                          const EmbeddingsUpstream& up,
+                                                                          const UpstreamRequest& encoded,
+                                                                          std::size_t cap);
+
+// `request`'s texts embedded in batches of at most kMaxInputsPerCall, one
+// call each in order, every answer capped at kMaxEmbeddingsBytes; the
+// first failure ends it (an upstream error classified by the adapter, with
+// its Retry-After). The token counts are summed when every batch had one.
+boost::asio::awaitable<Expected<EmbeddingResponse>> embed_in_batches(RequestContext& ctx, http::UpstreamPool& pool,
+                                                                     const EmbeddingsUpstream& up,
+                                                                     const EmbeddingRequest& request);
 
 Expected<EmbeddingsModel> resolve_embeddings_model(const RequestContext& ctx, const EmbeddingsCall& how);
 

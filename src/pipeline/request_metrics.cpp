@@ -99,13 +99,19 @@ void metrics_rate_limit_wait(RequestContext& ctx, Clock::duration waited) {
 }
 
 void metrics_chat_end(RequestContext& ctx, std::string_view model) {
+  if (!ctx.usage.metrics) return;
+  if (auto* shard = metrics_shard(ctx))
+    ops::bump(shard->chat_by_format[std::min(static_cast<std::size_t>(ctx.format), ops::kMaxFormats - 1)]);
+  metrics_operation_end(ctx, model);
+}
+
+void metrics_operation_end(RequestContext& ctx, std::string_view model) {
   UsageTap& tap = ctx.usage;
   if (!tap.metrics) return;
   if (ctx.state->access_log != nullptr && tap.requested_model.empty()) tap.requested_model.assign(model);
   auto* shard = metrics_shard(ctx);
   if (shard == nullptr) return;
   if (tap.streamed && tap.status != 0) shard->gauge_add(ops::GaugeId::streams, -1);
-  ops::bump(shard->chat_by_format[std::min(static_cast<std::size_t>(ctx.format), ops::kMaxFormats - 1)]);
   if (tap.attempts == 0 && tap.attempt_started == Clock::time_point{}) return;  // no attempt: no target
   auto& t = shard->targets[tap.target_label];
   ops::bump(t.served[status_class(tap.status)]);

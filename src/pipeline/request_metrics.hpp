@@ -43,6 +43,9 @@ void metrics_rate_limit_wait(RequestContext& ctx, std::chrono::steady_clock::dur
 // A chat door's request is over: tokens, cost, the serving target, TTFB,
 // gateway overhead, the client format; `model`: what the client asked for.
 void metrics_chat_end(RequestContext& ctx, std::string_view model);
+// The same for a request of another operation (embeddings): all but the
+// count by chat format.
+void metrics_operation_end(RequestContext& ctx, std::string_view model);
 
 // Held by App::handle for the request's whole life: counts it in flight,
 // and when it ends counts it by route and status, times it, and writes its

@@ -11,6 +11,7 @@
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/content_proxy.hpp"
+#include "pipeline/embeddings_route.hpp"
 #include "pipeline/images_route.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/request_metrics.hpp"
@@ -144,6 +145,9 @@ awaitable<void> image_generations(App&, http::Exchange& ex, RequestContext& ctx,
 }
 awaitable<void> content_proxy(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
   return serve_content_proxy(ex, ctx, m.param("content_id"));
+}
+awaitable<void> embeddings(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  return serve_embeddings(ex, ctx, m.param("scope"));
 }
 
 awaitable<void> rotations_list(App&, http::Exchange& ex, RequestContext& ctx, const RouteMatch&) {
@@ -446,6 +450,16 @@ const Route kRoutes[] = {
       Body::json},
      &image_generations},
     {{"content_proxy", kGet, "/api/proxy/{content_id}", kToken}, &content_proxy},
+    // Embeddings (embeddings_route.hpp): OpenAI's shape on every door, the
+    // model resolved as a chat's; /api/{scope}/… names a provider or rotation.
+    {{"embeddings", kPost, "/api/v1/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"embeddings", kPost, "/v1/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"embeddings", kPost, "/api/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"user_embeddings", kPost, "/api/user/embeddings", kUser, Format::openai_chat, Body::json},
+     &user_routes::embeddings},
+    {{"u_embeddings", kPost, "/api/u/{username}/embeddings", kToken, Format::openai_chat, Body::json},
+     &user_routes::embeddings},
+    {{"scoped_embeddings", kPost, "/api/{scope}/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
@@ -529,7 +543,7 @@ const api::RouteMatcher& route_matcher() {
 
 std::vector<std::string_view> reserved_route_words() {
   // AISBF's routes under /api/ that aisbf does not serve yet.
-  constexpr std::string_view kToCome[] = {"user", "u", "audio", "images", "embeddings"};
+  constexpr std::string_view kToCome[] = {"user", "u", "audio", "images"};
   auto words = route_matcher().api_words();
   for (auto w : kToCome) {
     if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);

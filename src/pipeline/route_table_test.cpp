@@ -102,6 +102,13 @@ TEST(RouteTable, PoliciesAndFormats) {
     EXPECT_EQ(route_of("POST", path).spec.policy, AuthPolicy::gateway_token) << path;
   }
   EXPECT_EQ(route_of("POST", "/api/user/v1/responses").spec.policy, AuthPolicy::user);
+  for (auto path : {"/v1/embeddings", "/api/v1/embeddings", "/api/embeddings", "/api/mock/embeddings",
+                    "/api/rotations/embeddings", "/api/u/ana/embeddings"}) {
+    EXPECT_EQ(route_of("POST", path).spec.format, api::ClientFormat::openai_chat) << path;
+    EXPECT_EQ(route_of("POST", path).spec.policy, AuthPolicy::gateway_token) << path;
+    EXPECT_FALSE(route_of("POST", path).spec.state_changing) << path;
+  }
+  EXPECT_EQ(route_of("POST", "/api/user/embeddings").spec.policy, AuthPolicy::user);
   for (const auto& r : route_table()) {
     EXPECT_NE(r.handler, nullptr) << r.spec.pattern;
     // A state-changing route (an admin action, a user's own account, the
@@ -114,7 +121,7 @@ TEST(RouteTable, PoliciesAndFormats) {
     // doors of a user's namespace (a chat request, as on /api/v1/…).
     const bool chat_door =
         r.spec.name == "user_chat" || r.spec.name == "user_messages" || r.spec.name == "user_completions" ||
-        r.spec.name == "user_responses";
+        r.spec.name == "user_responses" || r.spec.name == "user_embeddings";
     if ((r.spec.policy == AuthPolicy::admin || r.spec.policy == AuthPolicy::user) && r.spec.methods != api::kGet &&
         !chat_door) {
       EXPECT_TRUE(r.spec.state_changing) << r.spec.pattern;

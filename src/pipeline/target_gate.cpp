@@ -91,6 +91,15 @@ bool available_now(GatewayState& state, const Config& config, const routing::Can
   return availability(state, config, c, check_health, now, learned) == Availability::available;
 }
 
+std::optional<std::size_t> next_available(RequestContext& ctx, const routing::RotationPlan& plan,
+                                          routing::AttemptPlanner& planner, const std::vector<char>* also) {
+  const auto now = limits::Clock::now();
+  return planner.next([&](std::size_t i) {
+    return (also == nullptr || (*also)[i] != 0) &&
+           available_now(*ctx.state, *ctx.config, plan.candidates[i], true, now);
+  });
+}
+
 std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Config& config,
                                                 const routing::Candidate& c, bool check_health,
                                                 limits::TimePoint now) {

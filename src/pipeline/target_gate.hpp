@@ -18,6 +18,7 @@
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/request_context.hpp"
 #include "routing/rotation.hpp"
+#include "routing/selector.hpp"
 
 namespace aisbf {
 
@@ -31,6 +32,12 @@ std::optional<AttemptRecord> unavailable_reason(GatewayState& state, const Confi
 // candidate a rotation's planner considers.
 bool available_now(GatewayState& state, const Config& config, const routing::Candidate& candidate, bool check_health,
                    limits::TimePoint now);
+
+// A rotation's next candidate to try: the planner's pick among the
+// candidates available now (health checked), and among those the ones
+// `also` marks (non-zero; null: every one). nullopt: none is left.
+std::optional<std::size_t> next_available(RequestContext& ctx, const routing::RotationPlan& plan,
+                                          routing::AttemptPlanner& planner, const std::vector<char>* also = nullptr);
 
 class TargetGate {
  public:

@@ -7,6 +7,7 @@
 #include "api/user_json.hpp"
 #include "pipeline/app.hpp"
 #include "pipeline/chat_pipeline.hpp"
+#include "pipeline/embeddings_route.hpp"
 #include "pipeline/respond.hpp"
 #include "routing/user_config.hpp"
 
@@ -205,6 +206,11 @@ awaitable<void> responses(App& app, http::Exchange& ex, RequestContext& ctx, con
   ctx.format = IngressFormat::openai_responses;
   if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
   co_await serve_responses(ex, ctx, {});
+}
+
+awaitable<void> embeddings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m) {
+  if (auto e = co_await enter_namespace(app, ctx, m, false)) co_return co_await send_error(ex, *e, ctx);
+  co_await serve_embeddings(ex, ctx, {});
 }
 
 #define AISBF_USER_READS(K)                                                                                  \

@@ -76,6 +76,7 @@ awaitable<void> chat(App& app, http::Exchange& ex, RequestContext& ctx, const Ro
 awaitable<void> messages(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> completions(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 awaitable<void> responses(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
+awaitable<void> embeddings(App& app, http::Exchange& ex, RequestContext& ctx, const RouteMatch& m);
 
 // A user's own document written (PUT /api/…/{kinds}/{id}, MCP's set_user_*),
 // in ctx.namespace_user: checked by the loader (the JSON path of the first

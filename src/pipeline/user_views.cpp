@@ -203,4 +203,10 @@ boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx) {
   if (view) ctx.user_view = std::move(*view);
 }
 
+void serve_from_user_view(RequestContext& ctx) {
+  if (!ctx.global_routes) ctx.global_routes = ctx.routes;
+  ctx.routes = ctx.user_view->routes;
+  ctx.config = ctx.routes->config_ptr();
+}
+
 }  // namespace aisbf

@@ -111,4 +111,10 @@ bool names_user_target(const RequestContext& ctx, std::string_view scope, std::s
 // failure leaves it null: resolution then answers 503 store_unavailable.
 boost::asio::awaitable<void> ensure_user_view(RequestContext& ctx);
 
+// A resolution named the namespace's own target (Resolution::in_user_view):
+// the request is served from the view's table and snapshot from now on, the
+// global table kept in ctx.global_routes (the operator's own settings
+// resolve there).
+void serve_from_user_view(RequestContext& ctx);
+
 }  // namespace aisbf

@@ -13,7 +13,16 @@ namespace json = boost::json;
 namespace {
 
 enum class Route : std::uint8_t {
-  none, generate, stream, count_tokens, batch_embed, models, model, cache_create, cache_get
+  none,
+  generate,
+  stream,
+  count_tokens,
+  batch_embed,
+  embed,
+  models,
+  model,
+  cache_create,
+  cache_get
 };
 
 struct ModelInfo {
@@ -65,6 +74,7 @@ Route match_route(const RequestView& req, std::string_view& model) {
     if (method == "streamGenerateContent") return Route::stream;
     if (method == "countTokens") return Route::count_tokens;
     if (method == "batchEmbedContents") return Route::batch_embed;
+    if (method == "embedContent") return Route::embed;
     return Route::none;
   }
   if (path.ends_with("/cachedContents")) return Route::cache_create;
@@ -273,6 +283,10 @@ bool handle_gemini(ApiContext& ctx, const RequestView& req, Plan& plan) {
   }
   if (route == Route::batch_embed) {
     gemini_batch_embed(*body, model, fault, plan);
+    return true;
+  }
+  if (route == Route::embed) {
+    gemini_embed(*body, model, fault, plan);
     return true;
   }
   const json::value* contents = body->if_contains("contents");

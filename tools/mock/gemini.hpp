@@ -33,5 +33,7 @@ bool gemini_use_cache(ApiContext& ctx, const boost::json::object& body, std::str
 
 // :batchEmbedContents after auth, JSON and the status faults (gemini_embed.cpp).
 void gemini_batch_embed(const boost::json::object& body, std::string_view model, Fault fault, Plan& plan);
+// POST …/models/{model}:embedContent (gemini_embed.cpp).
+void gemini_embed(const boost::json::object& body, std::string_view model, Fault fault, Plan& plan);
 
 }  // namespace aisbf_mock

@@ -201,7 +201,7 @@ def check_bag_of_words(port):
 
 
 def check_native_embeddings(port):
-    """Ollama's /api/embed and Gemini's :batchEmbedContents give the OpenAI route's vectors."""
+    """Ollama's /api/embed and Gemini's :batchEmbedContents and :embedContent give the OpenAI route's vectors."""
     texts = ["poems and song lyrics", "python code"]
     for model in ("embed-bow", "nomic-embed-text"):
         want = embed(port, model, texts)
@@ -238,3 +238,14 @@ def check_native_embeddings(port):
     assert st == 403 and body["error"]["status"] == "PERMISSION_DENIED", body
     st, _, body = call_json(port, "POST", gemini_path("fault-500", "batchEmbedContents"), {"requests": [req]}, GEMINI)
     assert st == 500 and body["error"]["status"] == "INTERNAL", body
+    # :embedContent: one request, its model optional, the same vector; taskType checked.
+    one_path = gemini_path("embed-bow", "embedContent")
+    single = {"content": req["content"], "taskType": "RETRIEVAL_QUERY", "outputDimensionality": 3}
+    st, _, body = call_json(port, "POST", one_path, single, GEMINI)
+    assert st == 200 and body == {"embedding": {"values": cut}}, body
+    st, _, body = call_json(port, "POST", one_path, {**single, "model": "models/embed-bow"}, GEMINI)
+    assert st == 200 and body["embedding"]["values"] == cut, body
+    st, _, body = call_json(port, "POST", one_path, {**single, "taskType": "NO_SUCH_TASK"}, GEMINI)
+    assert st == 400 and "EmbedContentRequest.task_type" in body["error"]["message"], body
+    st, _, body = call_json(port, "POST", one_path, {"taskType": "CLUSTERING"}, GEMINI)
+    assert st == 400 and "content is not specified" in body["error"]["message"], body

@@ -17,7 +17,9 @@ class GeminiAdapter final : public ProviderAdapter {
   // "/models" (the endpoint carries /v1beta); ids lose their "models/" prefix.
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
-  // `POST models/{m}:batchEmbedContents` (gemini_embeddings.cpp).
+  // `POST models/{m}:embedContent` for one text given as a string,
+  // `:batchEmbedContents` otherwise (gemini_embeddings.cpp).
+  bool embeds() const override { return true; }
   Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& request,
                                               const UpstreamTarget& target) const override;
   Expected<EmbeddingResponse> decode_embeddings(std::string_view body, std::size_t inputs) const override;

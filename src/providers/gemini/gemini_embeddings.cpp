@@ -1,11 +1,14 @@
-// Gemini's embeddings, `POST {endpoint}/models/{model}:batchEmbedContents`
-// (https://ai.google.dev/api/embeddings#method:-models.batchembedcontents):
+// Gemini's embeddings (https://ai.google.dev/api/embeddings):
+// `POST {endpoint}/models/{model}:batchEmbedContents`
 //   request  {"requests":[{"model":"models/{model}","content":{"parts":[{"text":"…"}]}
-//             [, "outputDimensionality"]}, …]}
+//             [, "taskType"][, "outputDimensionality"]}, …]}
 //   answer   {"embeddings":[{"values":[…]}, …]}
 // one embedding per request, "in the same order as provided in the batch
-// request". Each request's `model` must be the one in the path. The batch
-// answer reports no token count: the caller estimates it.
+// request". Each request's `model` must be the one in the path. One text
+// the client gave as a string (EmbeddingRequest::single) goes to
+// `:embedContent` instead: the same EmbedContentRequest as the body, and
+// `{"embedding":{"values":[…]}}` back. Neither answer reports a token
+// count: the caller estimates it.
 #include <fmt/format.h>
 
 #include <boost/json/array.hpp>
@@ -31,7 +34,8 @@ std::string body_model_name(std::string_view model) {
 Expected<UpstreamRequest> GeminiAdapter::encode_embeddings(const EmbeddingRequest& request,
                                                            const UpstreamTarget& target) const {
   UpstreamRequest out;
-  out.path_suffix = "/" + model_resource(target) + ":batchEmbedContents";
+  const bool single = request.single && request.inputs.size() == 1;
+  out.path_suffix = "/" + model_resource(target) + (single ? ":embedContent" : ":batchEmbedContents");
   out.headers = auth_headers(target);
   out.headers.emplace_back("Content-Type", "application/json");
   const std::string model = body_model_name(target.upstream_model);
@@ -44,8 +48,13 @@ Expected<UpstreamRequest> GeminiAdapter::encode_embeddings(const EmbeddingReques
     json::object one;
     one["model"] = model;
     one["content"] = std::move(content);
+    if (!request.task_type.empty()) one["taskType"] = request.task_type;
     if (request.dimensions) one["outputDimensionality"] = *request.dimensions;
     requests.push_back(std::move(one));
+  }
+  if (single) {
+    out.body = json::serialize(requests.front());
+    return out;
   }
   json::object body;
   body["requests"] = std::move(requests);
@@ -56,6 +65,14 @@ Expected<UpstreamRequest> GeminiAdapter::encode_embeddings(const EmbeddingReques
 Expected<EmbeddingResponse> GeminiAdapter::decode_embeddings(std::string_view body, std::size_t inputs) const {
   auto root = json_read::parse_object(body, "embeddings answer");
   if (!root) return root.take_error();
+  // embedContent's answer holds one `embedding`, a batch's `embeddings`.
+  if (const json::object* one = json_read::object_member(*root, "embedding"); one != nullptr && inputs == 1) {
+    auto vector = embedding_read::vector_of(one->if_contains("values"), "embedding.values");
+    if (!vector) return vector.take_error();
+    EmbeddingResponse out;
+    out.vectors.push_back(std::move(*vector));
+    return out;
+  }
   auto vectors = embedding_read::vectors_in(*root, "embeddings", "values", body, inputs);
   if (!vectors) return vectors.take_error();
   return EmbeddingResponse{std::move(*vectors), std::nullopt};

@@ -33,13 +33,13 @@ UpstreamTarget target(std::string endpoint) {
 
 TEST(OllamaEmbeddings, EncodesApiEmbedWithAnInputArray) {
   const OllamaAdapter adapter;
-  auto r = adapter.encode_embeddings({{"Why is the sky blue?", "Why is the grass green?"}, {}},
+  auto r = adapter.encode_embeddings({{"Why is the sky blue?", "Why is the grass green?"}, {}, {}, false},
                                      target("http://localhost:11434"));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->path_suffix, "/api/embed");
   EXPECT_EQ(boost::json::parse(r->body),
             boost::json::parse(R"({"model":"all-minilm","input":["Why is the sky blue?","Why is the grass green?"]})"));
-  auto under_api = adapter.encode_embeddings({{"x"}, {}}, target("http://localhost:11434/api"));
+  auto under_api = adapter.encode_embeddings({{"x"}, {}, {}, false}, target("http://localhost:11434/api"));
   ASSERT_TRUE(under_api);
   EXPECT_EQ(under_api->path_suffix, "/embed");
 }

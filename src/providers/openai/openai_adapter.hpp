@@ -26,6 +26,7 @@ class OpenAiAdapter final : public ProviderAdapter {
   std::string models_path(const UpstreamTarget& target) const override;
   Expected<std::vector<ProviderModel>> decode_models(std::string_view body) const override;
   // `POST {endpoint}/embeddings` (openai_embeddings.cpp).
+  bool embeds() const override { return true; }
   Expected<UpstreamRequest> encode_embeddings(const EmbeddingRequest& request,
                                               const UpstreamTarget& target) const override;
   Expected<EmbeddingResponse> decode_embeddings(std::string_view body, std::size_t inputs) const override;

@@ -44,7 +44,7 @@ UpstreamTarget target() {
 
 TEST(OpenAiEmbeddings, EncodesTheInputsAsAnArrayOfFloatsWanted) {
   const OpenAiAdapter adapter;
-  auto r = adapter.encode_embeddings({{"first text", "second"}, 256}, target());
+  auto r = adapter.encode_embeddings({{"first text", "second"}, 256, {}, false}, target());
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->path_suffix, "/embeddings");
   EXPECT_EQ(r->headers.front().first, "Authorization");
@@ -60,7 +60,7 @@ TEST(OpenAiEmbeddings, AzureDatedApiUsesTheDeploymentPathAndApiKey) {
   t.preset = "azure_openai";
   t.endpoint = "https://res.openai.azure.com";
   t.deployment = "emb deploy";
-  auto r = adapter.encode_embeddings({{"x"}, {}}, t);
+  auto r = adapter.encode_embeddings({{"x"}, {}, {}, false}, t);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->path_suffix, "/openai/deployments/emb%20deploy/embeddings?api-version=2024-10-21");
   EXPECT_EQ(r->headers.front().first, "api-key");
@@ -73,7 +73,7 @@ TEST(OpenAiEmbeddings, AzureV1ApiNamesTheDeploymentAsModel) {
   t.endpoint = "https://res.openai.azure.com/openai/v1";
   t.api_version = "v1";
   t.deployment = "emb";
-  auto r = adapter.encode_embeddings({{"x"}, {}}, t);
+  auto r = adapter.encode_embeddings({{"x"}, {}, {}, false}, t);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->path_suffix, "/embeddings");
   EXPECT_EQ(r->headers.front().second, "Bearer sk-test");
@@ -146,7 +146,7 @@ TEST(OpenAiEmbeddings, AnErrorObjectWithStatus200IsAnUpstreamError) {
 
 TEST(ProviderEmbeddings, AnthropicHasNoEmbeddingsApi) {
   const ProviderAdapter& adapter = anthropic::anthropic_adapter();
-  auto r = adapter.encode_embeddings({{"x"}, {}}, target());
+  auto r = adapter.encode_embeddings({{"x"}, {}, {}, false}, target());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::unsupported);
   EXPECT_EQ(r.error().message, "provider type 'anthropic' has no embeddings API");

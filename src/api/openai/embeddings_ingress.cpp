@@ -1,0 +1,222 @@
+#include "api/openai/embeddings_ingress.hpp"
+
+#include <bit>
+#include <charconv>
+#include <cstdint>
+
+#include <fmt/format.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace aisbf::api {
+
+namespace json = boost::json;
+
+namespace {
+
+GatewayError bad(std::string message, std::string_view param, std::string_view code = "invalid_value") {
+  return make_error(ErrorKind::invalid_request, std::move(message), std::string(code), std::string(param));
+}
+
+// A token: a non-negative integer (what a tokenizer gives).
+bool is_token(const json::value& v) { return (v.is_int64() && v.get_int64() >= 0) || v.is_uint64(); }
+
+// An array of tokens, non-empty.
+bool is_token_array(const json::value& v) {
+  const json::array* a = v.if_array();
+  if (a == nullptr || a->empty()) return false;
+  for (const auto& t : *a) {
+    if (!is_token(t)) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kInputTypes =
+    "'input' must be a string, an array of strings, an array of tokens (integers) or an array of token arrays";
+
+// `input` into `in`: texts, or token arrays counted.
+std::optional<GatewayError> read_input(const json::value& input, EmbeddingsIngress& in) {
+  if (const json::string* text = input.if_string()) {
+    if (text->empty()) return bad("'input' cannot be an empty string", "input");
+    in.request.inputs.emplace_back(*text);
+    in.request.single = true;
+    in.inputs = 1;
+    return std::nullopt;
+  }
+  const json::array* items = input.if_array();
+  if (items == nullptr) return bad(std::string(kInputTypes), "input", "invalid_type");
+  if (items->empty()) return bad("'input' cannot be an empty array", "input", "empty_array");
+  if (is_token_array(input)) {  // one text as tokens
+    in.tokens = true;
+    in.token_count = static_cast<std::int64_t>(items->size());
+    in.inputs = 1;
+    return std::nullopt;
+  }
+  if (items->size() > kMaxEmbeddingInputs) {
+    return bad(fmt::format("'input' holds {} items; at most {} are allowed", items->size(), kMaxEmbeddingInputs),
+               "input");
+  }
+  in.tokens = items->front().is_array();
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const json::value& item = (*items)[i];
+    if (in.tokens) {
+      if (!is_token_array(item)) return bad(std::string(kInputTypes), fmt::format("input[{}]", i), "invalid_type");
+      in.token_count += static_cast<std::int64_t>(item.get_array().size());
+      continue;
+    }
+    const json::string* text = item.if_string();
+    if (text == nullptr) return bad(std::string(kInputTypes), fmt::format("input[{}]", i), "invalid_type");
+    if (text->empty()) return bad("'input' cannot hold an empty string", fmt::format("input[{}]", i));
+    in.request.inputs.emplace_back(*text);
+  }
+  in.inputs = items->size();
+  return std::nullopt;
+}
+
+// encoding_format, dimensions and task_type, each optional (null is unset).
+std::optional<GatewayError> read_options(const json::object& body, EmbeddingsIngress& in) {
+  if (const json::value* f = body.if_contains("encoding_format"); f != nullptr && !f->is_null()) {
+    const json::string* format = f->if_string();
+    if (format == nullptr || (*format != "float" && *format != "base64"))
+      return bad("'encoding_format' must be \"float\" or \"base64\"", "encoding_format");
+    in.base64 = *format == "base64";
+  }
+  if (const json::value* d = body.if_contains("dimensions"); d != nullptr && !d->is_null()) {
+    if (!d->is_int64() || d->get_int64() <= 0 || d->get_int64() > kMaxEmbeddingDimensions)
+      return bad(fmt::format("'dimensions' must be an integer from 1 to {}", kMaxEmbeddingDimensions), "dimensions");
+    in.request.dimensions = d->get_int64();
+  }
+  if (const json::value* t = body.if_contains("task_type"); t != nullptr && !t->is_null()) {
+    const json::string* task = t->if_string();
+    if (task == nullptr || task->empty())
+      return bad("'task_type' must be a Gemini task type such as \"RETRIEVAL_QUERY\"", "task_type");
+    in.request.task_type = std::string(*task);
+  }
+  return std::nullopt;
+}
+
+void append_float(std::string& out, float f) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, f);
+  if (ec != std::errc{}) {
+    out += '0';
+    return;
+  }
+  out.append(buffer, end);
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void append_base64(std::string& out, const unsigned char* bytes, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += kBase64[(v >> 6) & 63];
+    out += kBase64[v & 63];
+  }
+  if (i == n) return;
+  const std::uint32_t v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+  out += kBase64[(v >> 18) & 63];
+  out += kBase64[(v >> 12) & 63];
+  out += i + 1 < n ? kBase64[(v >> 6) & 63] : '=';
+  out += '=';
+}
+
+}  // namespace
+
+Expected<EmbeddingsIngress> decode_embeddings_request(std::string_view body) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object())
+    return bad("We could not parse the JSON body of your request: expected a JSON object", {}, "invalid_json");
+  EmbeddingsIngress in;
+  in.body = std::move(parsed.get_object());
+  const json::value* model = in.body.if_contains("model");
+  if (model == nullptr || !model->is_string() || model->get_string().empty())
+    return bad("you must provide a model parameter", "model", "missing_required_parameter");
+  in.model = std::string(model->get_string());
+  const json::value* input = in.body.if_contains("input");
+  if (input == nullptr || input->is_null())
+    return bad("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+  if (auto e = read_input(*input, in)) return std::move(*e);
+  if (auto e = read_options(in.body, in)) return std::move(*e);
+  return in;
+}
+
+std::string passthrough_embeddings_body(const EmbeddingsIngress& in, std::string_view upstream_model) {
+  json::object body = in.body;
+  body["model"] = upstream_model;
+  body.erase("task_type");
+  return json::serialize(body);
+}
+
+std::string float32_base64(std::span<const float> vector) {
+  std::string bytes;
+  bytes.resize(vector.size() * 4);
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint32_t>(vector[i]);
+    for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);  // little-endian
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  append_base64(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return out;
+}
+
+std::string encode_embeddings_response(const EmbeddingResponse& response, std::string_view model, bool base64,
+                                       std::int64_t prompt_tokens) {
+  std::string out;
+  std::size_t floats = 0;
+  for (const auto& v : response.vectors) floats += v.size();
+  out.reserve(96 + response.vectors.size() * 48 + floats * (base64 ? 6 : 14) + model.size());
+  out += R"({"object":"list","data":[)";
+  for (std::size_t i = 0; i < response.vectors.size(); ++i) {
+    if (i != 0) out += ',';
+    fmt::format_to(std::back_inserter(out), R"({{"object":"embedding","index":{},"embedding":)", i);
+    const auto& v = response.vectors[i];
+    if (base64) {
+      (out += '"') += float32_base64(v);
+      out += '"';
+    } else {
+      out += '[';
+      for (std::size_t k = 0; k < v.size(); ++k) {
+        if (k != 0) out += ',';
+        append_float(out, v[k]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  out += R"(],"model":)";
+  out += json::serialize(json::value(json::string_view(model.data(), model.size())));
+  fmt::format_to(std::back_inserter(out), R"(,"usage":{{"prompt_tokens":{},"total_tokens":{}}}}})", prompt_tokens,
+                 prompt_tokens);
+  return out;
+}
+
+std::optional<std::string> embeddings_as_base64(std::string_view answer) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(answer, ec);
+  json::object* root = ec ? nullptr : parsed.if_object();
+  json::value* data = root != nullptr ? root->if_contains("data") : nullptr;
+  if (data == nullptr || !data->is_array()) return std::nullopt;
+  bool changed = false;
+  std::vector<float> vector;
+  for (auto& entry : data->get_array()) {
+    json::value* embedding = entry.is_object() ? entry.get_object().if_contains("embedding") : nullptr;
+    if (embedding == nullptr || !embedding->is_array()) continue;
+    vector.clear();
+    for (const auto& x : embedding->get_array()) {
+      if (!x.is_number()) return std::nullopt;
+      vector.push_back(static_cast<float>(x.to_number<double>()));
+    }
+    *embedding = float32_base64(vector);
+    changed = true;
+  }
+  if (!changed) return std::nullopt;
+  return json::serialize(parsed);
+}
+
+}  // namespace aisbf::api

@@ -14,6 +14,8 @@
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/user_views.hpp"
+#include "routing/user_config.hpp"
 
 namespace aisbf {
 
@@ -46,10 +48,13 @@ bool same_origin(const http::Endpoint& a, const http::Endpoint& b) {
   return a.tls == b.tls && a.port == b.port && lower(a.host) == lower(b.host);
 }
 
-// Where the entry's URL is fetched from, and under which address rule:
-// the provider's own origin as the provider reaches it (its address rule,
-// its SOCKS proxy), anything else directly and public addresses only.
-Expected<FetchTarget> fetch_target(const ContentEntry& entry) {
+// Where the entry's URL is fetched from, and under which address rule,
+// given the provider as the current config has it (null: gone): the
+// provider's own origin as the provider reaches it (its address rule, its
+// SOCKS proxy); anything else public addresses only, through the
+// provider's proxy when that is tor (the provider's traffic stays on tor),
+// else directly.
+Expected<FetchTarget> fetch_target(const ContentEntry& entry, const ProviderConfig* provider) {
   auto parsed = boost::urls::parse_absolute_uri(entry.url);
   auto bad = [] {
     return proxy_error(ErrorKind::upstream_protocol, "the content's URL is not usable", "content_bad_url");
@@ -63,10 +68,11 @@ Expected<FetchTarget> fetch_target(const ContentEntry& entry) {
   out.target = u.encoded_path().empty() ? "/" : std::string(u.encoded_path());
   if (out.target.front() != '/') return bad();
   if (u.has_query()) (out.target += '?') += u.encoded_query();
-  auto provider = http::parse_endpoint(entry.provider_endpoint);
-  const bool providers_own = provider && same_origin(*endpoint, *provider);
-  if (!providers_own || entry.provider_public_only) *endpoint = http::with_public_only(std::move(*endpoint));
-  if (providers_own && entry.provider_proxy) *endpoint = http::with_proxy(std::move(*endpoint), *entry.provider_proxy);
+  auto origin_of_provider = provider != nullptr ? http::parse_endpoint(provider->endpoint) : std::nullopt;
+  const bool providers_own = origin_of_provider && same_origin(*endpoint, *origin_of_provider);
+  if (!providers_own || provider->public_addresses_only) *endpoint = http::with_public_only(std::move(*endpoint));
+  if (provider != nullptr && provider->proxy && (providers_own || provider->proxy->tor))
+    *endpoint = http::with_proxy(std::move(*endpoint), *provider->proxy);
   out.endpoint = std::move(*endpoint);
   return out;
 }
@@ -156,6 +162,20 @@ awaitable<void> relay_body(http::Exchange& ex, http::UpstreamCall& call, std::ui
   co_await ex.end_stream();
 }
 
+// The provider as the request's current config has it: the global
+// snapshot's, or the view of the user whose namespace held it (rebuilt
+// when an admin changed their private-endpoint allowance). Null when it is
+// gone (or the view cannot be had): the fetch is then public-only.
+awaitable<const ProviderConfig*> current_provider(RequestContext& ctx, const ContentEntry& entry,
+                                                  std::shared_ptr<const routing::UserView>& view) {
+  if (entry.provider_user.empty()) co_return ctx.config->find_provider(entry.provider_id);
+  if (ctx.user_views == nullptr) co_return nullptr;
+  auto got = co_await ctx.user_views->get(ctx.config, entry.provider_user);
+  if (!got) co_return nullptr;
+  view = std::move(*got);
+  co_return view->config().find_provider(entry.provider_id);
+}
+
 }  // namespace
 
 awaitable<void> serve_content_proxy(http::Exchange& ex, RequestContext& ctx, std::string_view content_id) {
@@ -168,7 +188,9 @@ awaitable<void> serve_content_proxy(http::Exchange& ex, RequestContext& ctx, std
         ex, ctx,
         proxy_error(ErrorKind::not_found, "no such content: the id is unknown or expired", "content_not_found"));
   }
-  auto where = fetch_target(*entry);
+  std::shared_ptr<const routing::UserView> view;  // keeps `provider` alive
+  const ProviderConfig* provider = co_await current_provider(ctx, *entry, view);
+  auto where = fetch_target(*entry, provider);
   if (!where) co_return co_await refuse(ex, ctx, where.take_error());
   const std::uint64_t cap = ctx.config->media.proxy_max_bytes;
   http::OutgoingRequest out;

@@ -6,11 +6,16 @@
 //
 // - Unknown, expired and another namespace's ids are the same 404 (an id
 //   seen by someone else tells them nothing).
+// - The provider is looked up at fetch time, by id, in the current config
+//   (the global snapshot, or the view of the user whose namespace held it):
+//   a provider since removed, or a user whose private-endpoint allowance was
+//   revoked, no longer opens its origin.
 // - The fetch goes to the provider's own endpoint origin (scheme, host and
-//   port as configured, under that provider's address rule) or else to a
-//   public address only: every address the host resolves to is checked
-//   after DNS, before connect (http/upstream_client.hpp, so a name that
-//   rebinds to 127.0.0.1 is refused too). Refused: 502
+//   port as configured, under that provider's address rule and through its
+//   proxy) or else to a public address only (through the provider's proxy
+//   when that is tor, else directly): every address the host resolves to is
+//   checked after DNS, before connect (http/upstream_client.hpp, so a name
+//   that rebinds to 127.0.0.1 is refused too). Refused: 502
 //   `content_address_refused`.
 // - No redirect is followed, to any host: a 3xx is 502
 //   `content_redirect_refused` (an image URL that moved is the provider's

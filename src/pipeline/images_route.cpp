@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <optional>
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +11,8 @@
 
 #include "core/log_text.hpp"
 #include "pipeline/attempt_report.hpp"
+#include "pipeline/capability_error.hpp"
+#include "pipeline/chat_job.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/image_urls.hpp"
 #include "pipeline/prepared_candidate.hpp"
@@ -36,6 +37,7 @@ using boost::asio::awaitable;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kOperation = "images/generations";
+constexpr std::string_view kCannot = "create images (images/generations)";
 constexpr std::int64_t kMaxImages = 10;  // OpenAI's own bound on `n`
 
 struct ImagesAsk {
@@ -66,10 +68,16 @@ GatewayError bad_request(std::string message, std::string param) {
   return e;
 }
 
-GatewayError cannot_generate(std::string_view who, std::string_view why) {
-  auto e = make_error(ErrorKind::invalid_request, fmt::format("{} cannot do {}: {}", who, kOperation, why));
-  e.code = "unsupported_capability";
-  e.param = "model";
+// "model '…' cannot create images (images/generations): …", code
+// `unsupported_operation` (pipeline/capability_error.hpp), as embeddings'.
+GatewayError cannot_generate(std::string_view model, std::string_view why) {
+  return unsupported_operation(model, kCannot, why);
+}
+
+GatewayError too_large(std::size_t cap) {
+  auto e = make_error(ErrorKind::upstream_protocol,
+                      fmt::format("the upstream's answers are larger than server.max_upstream_body_bytes ({})", cap));
+  e.code = "upstream_response_too_large";
   return e;
 }
 
@@ -94,6 +102,18 @@ Expected<ImagesAsk> read_ask(std::string_view text) {
   }
   if (const json::value* size = ask.body.if_contains("size"); size != nullptr && size->is_string())
     ask.size = size->get_string();
+  // OpenAI streams partial images as SSE (image_generation.partial_image);
+  // the gateway answers images as one JSON body, so it says so rather than
+  // answer a stream request with JSON.
+  if (const json::value* stream = ask.body.if_contains("stream");
+      stream != nullptr && !stream->is_null() && !(stream->is_bool() && !stream->get_bool())) {
+    auto e = bad_request(
+        "'stream' is not supported for images/generations: the answer is one JSON body (leave "
+        "'stream' out or false)",
+        "stream");
+    e.code = "unsupported_parameter";
+    return e;
+  }
   return ask;
 }
 
@@ -122,9 +142,10 @@ ScannedUsage images_usage(std::string_view body) {
   return u;
 }
 
-// One POST and its whole answer; a non-200 classified by the adapter.
+// One POST and its whole answer, at most `cap` bytes; a non-200 classified by the adapter.
 awaitable<Expected<std::string>> post_json(RequestContext& ctx, http::UpstreamPool& pool, const PreparedCandidate& p,
-                                           const Timeouts& timeouts, std::string target, std::string_view body) {
+                                           const Timeouts& timeouts, std::string target, std::string_view body,
+                                           std::size_t cap) {
   http::OutgoingRequest out;
   out.target = std::move(target);
   out.headers = p.auth_headers;
@@ -140,7 +161,7 @@ awaitable<Expected<std::string>> post_json(RequestContext& ctx, http::UpstreamPo
     answer = std::move(*failed);
   } else {
     if (ctx.usage.first_byte == Clock::time_point{}) ctx.usage.first_byte = Clock::now();
-    answer = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
+    answer = co_await call.read_all(cap);
   }
   ctx.cancel.disconnect();
   if (!answer) co_return answer;
@@ -154,14 +175,17 @@ awaitable<Expected<ImagesAnswer>> openai_images(RequestContext& ctx, http::Upstr
   json::object sent = ask.body;
   sent["model"] = openai::body_model(p.target);
   const std::string body = json::serialize(sent);
-  auto answer = co_await post_json(ctx, pool, p, timeouts,
-                                   p.endpoint->base_path + openai::operation_path(p.target, kOperation), body);
+  auto answer =
+      co_await post_json(ctx, pool, p, timeouts, p.endpoint->base_path + openai::operation_path(p.target, kOperation),
+                         body, ctx.config->server.max_upstream_body_bytes);
   if (!answer) co_return answer.take_error();
   ScannedUsage usage = images_usage(*answer);
   co_return ImagesAnswer{std::move(*answer), usage};
 }
 
 // n generateContent calls, one image each, in order; the usage summed.
+// The n answers together are held to server.max_upstream_body_bytes, as
+// one answer is (each call reads at most what the earlier ones left).
 awaitable<Expected<ImagesAnswer>> gemini_images(RequestContext& ctx, http::UpstreamPool& pool,
                                                 const PreparedCandidate& p, const Timeouts& timeouts,
                                                 const ImagesAsk& ask) {
@@ -170,9 +194,13 @@ awaitable<Expected<ImagesAnswer>> gemini_images(RequestContext& ctx, http::Upstr
   json::array data;
   ScannedUsage usage;
   usage.reported = true;
+  const std::size_t cap = ctx.config->server.max_upstream_body_bytes;
+  std::size_t held = 0;
   for (std::int64_t i = 0; i < ask.n; ++i) {
-    auto answer = co_await post_json(ctx, pool, p, timeouts, target, body);
+    if (held >= cap) co_return too_large(cap);
+    auto answer = co_await post_json(ctx, pool, p, timeouts, target, body, cap - held);
     if (!answer) co_return answer.take_error();
+    held += answer->size();
     auto images = gemini::decode_image_generation(*answer);
     if (!images) co_return images.take_error();
     for (auto& image : images->images) {
@@ -216,10 +244,9 @@ awaitable<Expected<ImagesAnswer>> attempt(RequestContext& ctx, http::UpstreamPoo
     if (*answer) (*answer)->provider = c.provider;
     co_return std::move(*answer);
   }
-  co_return cannot_generate(fmt::format("model '{}'", c.key), fmt::format("provider type '{}' has no image "
-                                                                          "generation API (OpenAI-compatible "
-                                                                          "and google providers have)",
-                                                                          c.provider->type));
+  co_return cannot_generate(c.key, fmt::format("provider type '{}' has no image generation API (OpenAI-compatible "
+                                               "and google providers have)",
+                                               c.provider->type));
 }
 
 void settle(TargetGate& gate, const Expected<ImagesAnswer>& answer, const RequestContext& ctx, bool listed) {
@@ -231,11 +258,6 @@ void settle(TargetGate& gate, const Expected<ImagesAnswer>& answer, const Reques
   } else {
     gate.failed(answer.error(), std::nullopt);
   }
-}
-
-bool transient(const GatewayError& e) {
-  return (e.kind == ErrorKind::upstream_status && (e.status >= 500 || e.status == 408)) ||
-         e.kind == ErrorKind::upstream_timeout || e.kind == ErrorKind::upstream_protocol;
 }
 
 // One attempt at `c` under its gate; `records` hears why it failed.
@@ -263,13 +285,6 @@ awaitable<std::optional<Expected<ImagesAnswer>>> gated_attempt(RequestContext& c
   co_return answer;
 }
 
-std::uint64_t selection_seed(RequestContext& ctx) {
-  auto n = ctx.state->selections.fetch_add(1, std::memory_order_relaxed);
-  if (ctx.config->routing.seed) return *ctx.config->routing.seed + n * 0x9e3779b97f4a7c15ull;
-  thread_local std::mt19937_64 seeds{std::random_device{}()};
-  return seeds();
-}
-
 // A rotation's candidates that have an images API, in failover order.
 awaitable<Expected<ImagesAnswer>> through_rotation(RequestContext& ctx, http::UpstreamPool& pool,
                                                    const routing::RotationPlan& plan, const ImagesAsk& ask) {
@@ -278,8 +293,8 @@ awaitable<Expected<ImagesAnswer>> through_rotation(RequestContext& ctx, http::Up
     if (wire_of(*c.provider) != ImagesWire::none) able.push_back(c);
   }
   if (able.empty()) {
-    co_return cannot_generate(fmt::format("rotation '{}'", plan.rotation->id),
-                              "none of its models is of a provider type with an image generation API "
+    co_return cannot_generate(ask.model,
+                              "none of the rotation's models is of a provider type with an image generation API "
                               "(OpenAI-compatible or google)");
   }
   routing::AttemptPlanner planner(able, {}, plan.max_attempts, plan.max_attempts_per_model, selection_seed(ctx));
@@ -296,7 +311,7 @@ awaitable<Expected<ImagesAnswer>> through_rotation(RequestContext& ctx, http::Up
     }
     if (*answer || ctx.cancel.cancelled()) co_return std::move(*answer);
     if (!answer->error().retryable) co_return std::move(*answer);  // the request itself is wrong
-    planner.failed(*index, transient(answer->error()));
+    planner.failed(*index, transient_failure(answer->error()));
   }
   if (past_deadline(ctx)) co_return request_timed_out(ctx);
   co_return all_candidates_failed(plan.rotation->id, records);
@@ -307,7 +322,7 @@ awaitable<Expected<ImagesAnswer>> generate(RequestContext& ctx, http::UpstreamPo
   auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, ask.model);
   if (!resolved) co_return resolved.take_error();
   if (resolved->autoselect != nullptr) {
-    co_return cannot_generate(fmt::format("autoselect '{}'", resolved->autoselect->id),
+    co_return cannot_generate(ask.model,
                               "an autoselect chooses among chat models by the conversation; name a provider "
                               "model or a rotation");
   }
@@ -330,7 +345,7 @@ awaitable<Expected<ImagesAnswer>> generate(RequestContext& ctx, http::UpstreamPo
   std::optional<routing::Candidate> scratch;
   const routing::Candidate& c = ctx.routes->direct(resolved->target, scratch);
   if (wire_of(*c.provider) == ImagesWire::none) {
-    co_return cannot_generate(fmt::format("model '{}'", ask.model),
+    co_return cannot_generate(ask.model,
                               fmt::format("provider type '{}' has no image generation API (OpenAI-compatible and "
                                           "google providers have)",
                                           c.provider->type));
@@ -382,7 +397,15 @@ awaitable<void> serve_image_generations(http::Exchange& ex, RequestContext& ctx,
   ctx.usage.usage = answer->usage;
   ctx.usage.status = 200;
   if (answer->provider != nullptr) {
-    if (auto rewritten = rewrite_image_urls(answer->body, ctx, *answer->provider)) answer->body = std::move(*rewritten);
+    auto rewritten = rewrite_image_urls(std::move(answer->body), ctx, *answer->provider);
+    if (!rewritten) {
+      note_error(ctx.usage, rewritten.error());
+      ctx.usage.status = rewritten.error().status;
+      ctx.quota.settle();
+      co_await send_error(ex, rewritten.error(), ctx);
+      co_return finish(ctx, &*ask, request_bytes, false);
+    }
+    answer->body = std::move(*rewritten);
   }
   ctx.quota.settle();
   const bool sent = co_await ex.send(200, "application/json", answer->body, answer_headers(ctx, false));

@@ -125,7 +125,8 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
     for (const q of sent) {
       assert.match(q.path, /^\/v1beta\/models\/gemini-image:generateContent$/);
       const g = JSON.parse(q.body);
-      assert.deepEqual(g.generationConfig, { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '3:2' } });
+      // TEXT too: some Gemini image models refuse image-only output.
+      assert.deepEqual(g.generationConfig, { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '3:2' } });
       assert.equal(g.contents[0].parts[0].text, 'a red fox in the snow');
     }
   });
@@ -133,14 +134,26 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
   it('a model that cannot: 400 naming the model and the operation, nothing sent', async () => {
     await s.mock.reset();
     const r = await generate(s, { model: 'anthropic/mock-model' });
-    assertError(r, 400, 'unsupported_capability');
+    assert.equal(assertError(r, 400, 'unsupported_operation').param, 'model');
     assert.match(r.json().error.message, /anthropic\/mock-model.*images\/generations/);
     const rot = await generate(s, { model: 'rotation/textonly' });
-    assertError(rot, 400, 'unsupported_capability');
+    assertError(rot, 400, 'unsupported_operation');
     assert.match(rot.json().error.message, /textonly.*images\/generations/);
     assert.equal((await imageRequests(s.mock)).length, 0);
     assertError(await generate(s, { model: 'mock/dall-e-3', n: 11 }), 400);
     assertError(await post(s.u('/api/v1/images/generations'), { model: 'mock/dall-e-3' }, { headers: admin }), 400);
+  });
+
+  it('stream: true is a 400 naming `stream` (the answer is one JSON body), nothing sent', async () => {
+    await s.mock.reset();
+    for (const model of ['mock/gpt-image-1', 'google/gemini-image']) {
+      const r = await generate(s, { model, stream: true, partial_images: 2 });
+      const e = assertError(r, 400, 'unsupported_parameter');
+      assert.equal(e.param, 'stream');
+      assert.match(e.message, /stream/);
+    }
+    assert.equal((await imageRequests(s.mock)).length, 0);
+    assert.equal((await generate(s, { model: 'mock/gpt-image-1', stream: false })).status, 200);
   });
 
   it('a rotation fails over like chat: fault-500 first, then its backup dall-e-3', async () => {
@@ -225,6 +238,19 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
     assert.ok(f.buf.subarray(0, 8).equals(PNG_SIGNATURE));
     assertError(await get(s.u(`/api/proxy/${id}`), { headers: bearer(bob) }), 404, 'content_not_found');
     assertError(await generate(s, { model: 'user-provider/mine/dall-e-3' }, bearer(bob)), 404);
+
+    // The provider is looked up at each fetch: the admin revokes the
+    // allowance, and the id made under it no longer reaches the loopback origin.
+    const [later] = proxyIds(await generate(s, { model: 'user-provider/mine/dall-e-3' }, bearer(alice)));
+    const revoke = await request(s.u('/api/admin/users/alice'), { method: 'PATCH', headers: admin, body: { allow_private_endpoints: false } });
+    assert.equal(revoke.status, 200, revoke.text);
+    assertError(await get(s.u(`/api/proxy/${id}`), { headers: bearer(alice) }), 502, 'content_address_refused');
+    // Allowed again, then the provider deleted: gone, so public addresses only.
+    assert.equal((await request(s.u('/api/admin/users/alice'), { method: 'PATCH', headers: admin, body: { allow_private_endpoints: true } })).status, 200);
+    assert.equal((await get(s.u(`/api/proxy/${later}`), { headers: bearer(alice) })).status, 200);
+    const del = await request(s.u('/api/user/providers/mine'), { method: 'DELETE', headers: bearer(alice) });
+    assert.ok(del.status === 200 || del.status === 204, del.text);
+    assertError(await get(s.u(`/api/proxy/${later}`), { headers: bearer(alice) }), 502, 'content_address_refused');
   });
 
   it('SSRF: another port on 127.0.0.1, another name for the same host, and redirects are refused', async () => {
@@ -234,6 +260,10 @@ describe('images and the content proxy', { timeout: 120000 }, () => {
         [`http://127.0.0.1:${other.port}/x.png`, 'content_address_refused'],
         [`http://localhost:${mockPort}/__mock/image/1.png`, 'content_address_refused'],
         [`http://[::1]:${mockPort}/__mock/image/1.png`, 'content_address_refused'],
+        [`http://[::ffff:127.0.0.1]:${other.port}/x.png`, 'content_address_refused'],
+        [`http://0.0.0.0:${other.port}/x.png`, 'content_address_refused'],
+        [`http://2130706433:${other.port}/x.png`, 'content_address_refused'],  // 127.0.0.1 as one number
+        ['http://169.254.169.254/latest/meta-data/', 'content_address_refused'],
         [s.mock.u(`/__mock/redirect?to=${encodeURIComponent(`http://localhost:${other.port}/x.png`)}`), 'content_redirect_refused'],
         [s.mock.u(`/__mock/redirect?to=${encodeURIComponent('/__mock/image/1.png')}`), 'content_redirect_refused'],
       ];
@@ -366,6 +396,103 @@ describe('content proxy bounds: size cap, expiry, streaming', { timeout: 60000 }
     assert.equal(r.status, 200, r.text);
     assert.ok(r.json().data[0].b64_json.length > 100);
     assert.equal(r.json().data[0].url, undefined);
+  });
+});
+
+// An upstream of its own on 127.0.0.1 that answers what the prompt asks
+// for: `many` (11 image URLs), `long` (one URL of 5000 bytes), `ten`
+// (10 URLs), and Gemini generateContent answers of `geminiBytes` each.
+async function scriptedProvider({ geminiBytes = 300000 } = {}) {
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const base = `http://127.0.0.1:${srv.address().port}/img`;
+      if (req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"not here"}}');
+        return;
+      }
+      if (req.url.includes(':generateContent')) {
+        const data = Buffer.alloc(geminiBytes, 7).toString('base64').slice(0, geminiBytes);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data } }] }, finishReason: 'STOP' }],
+          usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1290, totalTokenCount: 1293 },
+        }));
+        return;
+      }
+      const prompt = JSON.parse(body).prompt;
+      const count = prompt === 'many' ? 11 : prompt === 'ten' ? 10 : 1;
+      const url = (i) => (prompt === 'long' ? `${base}/${'a'.repeat(5000)}` : `${base}/${i}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ created: 1, data: Array.from({ length: count }, (_, i) => ({ url: url(i) })) }));
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${srv.address().port}`;
+  return { url, close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }) };
+}
+
+// The id map's memory is bounded by what an answer may hold and by each
+// namespace's share; Gemini's n answers together by max_upstream_body_bytes.
+describe('content proxy limits: URLs per answer, URL length, a namespace\'s share, Gemini\'s total', { timeout: 60000 }, () => {
+  let s;
+  let up;
+  let alice;
+  before(async () => {
+    up = await scriptedProvider();
+    const dir = tmpDir('aisbf-images-limits-');
+    s = await startStack({
+      auth: { enabled: true, tokens: [ADMIN] },
+      aisbf: {
+        database: { type: 'sqlite', sqlite_path: path.join(dir, 'aisbf.db') },
+        media: { proxy_urls: true, proxy_ttl: 300, proxy_max_entries: 32 },
+        server: { max_upstream_body_bytes: 500000 },
+      },
+      providers: (u) => ({
+        mock: mockProvider(u, { models: ['dall-e-3'] }),
+        script: mockProvider(up.url, { id: 'script', models: ['img'], endpoint: `${up.url}/v1` }),
+        gem: typedProvider('google', up.url, { id: 'gem', models: [{ name: 'gemini-image', context_size: 32000 }] }),
+      }),
+    });
+    await createUser(s.url, admin, { username: 'alice' });
+    alice = (await createToken(s.url, admin, 'alice')).token;
+  });
+  after(async () => { await s?.stop(); await up?.close(); });
+
+  it('more than 10 image URLs in one answer: 502 content_url_refused, nothing kept; 10 are fine', async () => {
+    const r = await generate(s, { model: 'script/img', prompt: 'many' });
+    const e = assertError(r, 502, 'content_url_refused');
+    assert.match(e.message, /more than 10/);
+    assert.doesNotMatch(r.text, /127\.0\.0\.1/);
+    const ten = proxyIds(await generate(s, { model: 'script/img', prompt: 'ten' }));
+    assert.equal(ten.length, 10);
+  });
+
+  it('an image URL longer than 4096 bytes: 502 content_url_refused', async () => {
+    const e = assertError(await generate(s, { model: 'script/img', prompt: 'long' }), 502, 'content_url_refused');
+    assert.match(e.message, /4096/);
+  });
+
+  it("one namespace's many ids push out its own oldest, not another namespace's", async () => {
+    // proxy_max_entries 32: a namespace keeps at most 10 (a sixteenth, at least one answer's).
+    const [aliceId] = proxyIds(await generate(s, { model: 'mock/dall-e-3' }, bearer(alice)));
+    const mine = [];
+    for (let i = 0; i < 4; i++) mine.push(...proxyIds(await generate(s, { model: 'mock/dall-e-3', n: 10 })));
+    assert.equal(mine.length, 40);
+    const f = await get(s.u(`/api/proxy/${aliceId}`), { headers: bearer(alice) });
+    assert.equal(f.status, 200, f.text);
+    assert.ok(f.buf.subarray(0, 8).equals(PNG_SIGNATURE));
+    assertError(await get(s.u(`/api/proxy/${mine[0]}`), { headers: admin }), 404, 'content_not_found');
+    assert.equal((await get(s.u(`/api/proxy/${mine.at(-1)}`), { headers: admin })).status, 200);
+  });
+
+  it("Gemini's n answers together are held to server.max_upstream_body_bytes", async () => {
+    const one = await generate(s, { model: 'gem/gemini-image', n: 1 });
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.json().data.length, 1);
+    assertError(await generate(s, { model: 'gem/gemini-image', n: 2 }), 502, 'upstream_response_too_large');
   });
 });
 

@@ -109,6 +109,7 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
   // origin goes the provider's way, through its proxy (no resolver here
   // knows the name: a direct fetch could not even resolve it).
   it('an image URL on the provider\'s origin is fetched through the provider\'s proxy', async () => {
+    socks.seen.length = 0;  // the chats above asked for the same name
     const r = await post(s.u('/v1/images/generations'), { model: 'viasocks/mock-model', prompt: 'a fox', response_format: 'url' });
     assert.equal(r.status, 200, r.text);
     const url = r.json().data[0].url;
@@ -117,6 +118,26 @@ describe('socks5 upstreams: remote DNS through the provider\'s proxy', { timeout
     assert.equal(f.status, 200, f.text);
     assert.equal(f.headers['content-type'], 'image/png');
     assert.ok(socks.seen.some((q) => q.host === 'viasocks.upstream.invalid'));
+  });
+
+  // Off the provider's origin: public addresses only, and through the
+  // provider's proxy when that is tor (tor resolves the name; directly, no
+  // resolver here knows it). A socks5:// provider's foreign URL goes direct.
+  it('an image URL off the origin of a "tor" provider goes through tor; of a socks5:// provider, directly', async () => {
+    const port = new URL(s.mock.url).port;
+    const foreign = `http://elsewhere.upstream.invalid:${port}/__mock/image/7.png`;
+    socks.seen.length = 0;
+    const r = await post(s.u('/v1/images/generations'), { model: 'viator/mock-model', prompt: 'a fox', response_format: 'url', mock_image_url: foreign });
+    assert.equal(r.status, 200, r.text);
+    const f = await request(s.u(r.json().data[0].url));
+    assert.equal(f.status, 200, f.text);
+    assert.equal(f.headers['content-type'], 'image/png');
+    assert.ok(socks.seen.some((q) => q.atyp === 3 && q.host === 'elsewhere.upstream.invalid'), JSON.stringify(socks.seen));
+    socks.seen.length = 0;
+    const d = await post(s.u('/v1/images/generations'), { model: 'viasocks/mock-model', prompt: 'a fox', response_format: 'url', mock_image_url: foreign });
+    assert.equal(d.status, 200, d.text);
+    assert.notEqual((await request(s.u(d.json().data[0].url))).status, 200);
+    assert.ok(!socks.seen.some((q) => q.host === 'elsewhere.upstream.invalid'), JSON.stringify(socks.seen));
   });
 
   it('a refusal by the proxy is a clear upstream error naming the provider', async () => {

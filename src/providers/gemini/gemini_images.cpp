@@ -86,7 +86,9 @@ std::optional<std::string> image_aspect_ratio(std::string_view size) {
 
 std::string encode_image_generation(std::string_view prompt, std::string_view size) {
   json::object config;
-  config["responseModalities"] = json::array{"IMAGE"};
+  // TEXT too: some Gemini image models refuse an image-only answer (their
+  // text parts are ignored by decode_image_generation).
+  config["responseModalities"] = json::array{"TEXT", "IMAGE"};
   if (auto ratio = image_aspect_ratio(size)) config["imageConfig"] = json::object{{"aspectRatio", *ratio}};
   json::object body;
   body["contents"] =

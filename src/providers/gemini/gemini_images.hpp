@@ -1,6 +1,7 @@
 // Gemini image generation (PROTOCOLS.md §3; ai.google.dev "Image generation"):
 // an OpenAI images/generations prompt as a generateContent body asking for
-// `generationConfig.responseModalities: ["IMAGE"]`, and the answer's
+// `generationConfig.responseModalities: ["TEXT", "IMAGE"]` (some image models
+// refuse image-only output; the text parts are ignored), and the answer's
 // `inlineData {mimeType, data}` parts read back. One call makes one image:
 // Gemini's image models answer one candidate, so `n` images are n calls
 // (pipeline/images_route.cpp). Pure: text in, values out.

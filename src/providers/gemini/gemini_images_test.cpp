@@ -23,7 +23,7 @@ TEST(GeminiImages, AspectRatiosGeminiTakes) {
 TEST(GeminiImages, RequestAsksForTheImageModality) {
   const json::value body = json::parse(encode_image_generation("a \"fox\"", "1024x1024"));
   EXPECT_EQ(body, json::parse(R"({"contents":[{"role":"user","parts":[{"text":"a \"fox\""}]}],
-    "generationConfig":{"responseModalities":["IMAGE"],"imageConfig":{"aspectRatio":"1:1"}}})"));
+    "generationConfig":{"responseModalities":["TEXT","IMAGE"],"imageConfig":{"aspectRatio":"1:1"}}})"));
   const json::value plain = json::parse(encode_image_generation("x", "auto"));
   EXPECT_FALSE(plain.at("generationConfig").as_object().contains("imageConfig"));
 }

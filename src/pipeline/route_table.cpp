@@ -8,20 +8,21 @@
 #include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/audio_routes.hpp"
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/mcp_routes.hpp"
 #include "pipeline/request_metrics.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/responses_routes.hpp"
+#include "pipeline/routes_accounts.hpp"
 #include "pipeline/routes_admin_config.hpp"
 #include "pipeline/routes_cache.hpp"
 #include "pipeline/routes_dashboard.hpp"
 #include "pipeline/routes_providers.hpp"
-#include "pipeline/user_routes.hpp"
-#include "pipeline/routes_accounts.hpp"
 #include "pipeline/tokenize_route.hpp"
 #include "pipeline/usage_routes.hpp"
+#include "pipeline/user_routes.hpp"
 
 namespace aisbf {
 
@@ -245,6 +246,28 @@ const Route kRoutes[] = {
     {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"responses", kPost, "/api/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
     {{"responses", kPost, "/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
+    // Audio (audio_routes.hpp): uploads are streamed to the upstream as they arrive.
+    {{"audio_transcriptions", kPost, "/api/v1/audio/transcriptions", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/v1/audio/transcriptions", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/api/audio/transcriptions", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/api/{scope}/audio/transcriptions", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::transcriptions},
+    {{"audio_translations", kPost, "/api/v1/audio/translations", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::translations},
+    {{"audio_translations", kPost, "/v1/audio/translations", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::translations},
+    {{"audio_translations", kPost, "/api/audio/translations", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::translations},
+    {{"audio_translations", kPost, "/api/{scope}/audio/translations", kToken, Format::openai_chat, Body::multipart},
+     &audio_routes::translations},
+    {{"audio_speech", kPost, "/api/v1/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/v1/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/api/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/api/{scope}/audio/speech", kToken, Format::openai_chat, Body::json},
+     &audio_routes::speech},
     // Kept Responses answers (responses_routes.hpp), in the caller's namespace.
     {{"response_get", kGet, "/v1/responses/{id}", kToken}, &responses_routes::get},
     {{"response_get", kGet, "/api/v1/responses/{id}", kToken}, &responses_routes::get},
@@ -283,8 +306,7 @@ const Route kRoutes[] = {
     // checked, and aisbf.json's mcp tokens admitted besides gateway callers.
     {{"mcp_post", kPost, "/mcp", kMcp, Format::openai_chat, Body::json}, &mcp_routes::post},
     {{"mcp_stream", kGet, "/mcp", kMcp}, &mcp_routes::stream},
-    {{"mcp_session_delete", kDelete, "/mcp", kMcp, Format::openai_chat, Body::json_if_sent},
-     &mcp_routes::end_session},
+    {{"mcp_session_delete", kDelete, "/mcp", kMcp, Format::openai_chat, Body::json_if_sent}, &mcp_routes::end_session},
     {{"mcp_tools", kGet, "/mcp/tools", kMcp}, &mcp_routes::tools},
     {{"mcp_tools_call", kPost, "/mcp/tools/call", kMcp, Format::openai_chat, Body::json}, &mcp_routes::tools_call},
     {{"mcp_legacy_stream", kGet, "/mcp/sse", kMcp}, &mcp_routes::legacy_stream},
@@ -322,7 +344,8 @@ const Route kRoutes[] = {
     {{"admin_user_get", kGet, "/api/admin/users/{username}", kAdmin}, &admin_user_get},
     {{"admin_user_patch", kPatch, "/api/admin/users/{username}", kAdmin, Format::openai_chat, Body::json, true},
      &admin_user_patch},
-    {{"admin_user_delete", kDelete, "/api/admin/users/{username}", kAdmin, Format::openai_chat, Body::json_if_sent, true},
+    {{"admin_user_delete", kDelete, "/api/admin/users/{username}", kAdmin, Format::openai_chat, Body::json_if_sent,
+      true},
      &admin_user_delete},
     {{"admin_user_tokens_list", kGet, "/api/admin/users/{username}/tokens", kAdmin}, &admin_user_tokens_list},
     {{"admin_user_tokens_create", kPost, "/api/admin/users/{username}/tokens", kAdmin, Format::openai_chat,
@@ -353,10 +376,8 @@ const Route kRoutes[] = {
     {{"user_providers", kGet, "/api/user/providers", kUser}, &user_routes::docs_list<DocKind::provider>},
     {{"user_rotations", kGet, "/api/user/rotations", kUser}, &user_routes::docs_list<DocKind::rotation>},
     {{"user_autoselects", kGet, "/api/user/autoselects", kUser}, &user_routes::docs_list<DocKind::autoselect>},
-    {{"user_provider_models", kGet, "/api/user/providers/models", kUser},
-     &user_routes::kind_models<DocKind::provider>},
-    {{"user_rotation_models", kGet, "/api/user/rotations/models", kUser},
-     &user_routes::kind_models<DocKind::rotation>},
+    {{"user_provider_models", kGet, "/api/user/providers/models", kUser}, &user_routes::kind_models<DocKind::provider>},
+    {{"user_rotation_models", kGet, "/api/user/rotations/models", kUser}, &user_routes::kind_models<DocKind::rotation>},
     {{"user_autoselect_models", kGet, "/api/user/autoselects/models", kUser},
      &user_routes::kind_models<DocKind::autoselect>},
     {{"user_chat", kPost, "/api/user/chat/completions", kUser, Format::openai_chat, Body::json}, &user_routes::chat},
@@ -367,8 +388,8 @@ const Route kRoutes[] = {
     {{"user_responses", kPost, "/api/user/v1/responses", kUser, Format::openai_responses, Body::json},
      &user_routes::responses},
     {{"user_response_get", kGet, "/api/user/v1/responses/{id}", kUser}, &responses_routes::user_get},
-    {{"user_response_delete", kDelete, "/api/user/v1/responses/{id}", kUser, Format::openai_chat,
-      Body::json_if_sent, true},
+    {{"user_response_delete", kDelete, "/api/user/v1/responses/{id}", kUser, Format::openai_chat, Body::json_if_sent,
+      true},
      &responses_routes::user_remove},
     {{"user_response_input_items", kGet, "/api/user/v1/responses/{id}/input_items", kUser},
      &responses_routes::user_input_items},
@@ -428,8 +449,7 @@ const Route kRoutes[] = {
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
-    {{"scoped_messages", kPost, "/api/{scope}/v1/messages", kToken, Format::anthropic_messages, Body::json},
-     &messages},
+    {{"scoped_messages", kPost, "/api/{scope}/v1/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
     {{"scoped_messages", kPost, "/api/{scope}/messages", kToken, Format::anthropic_messages, Body::json}, &messages},
     {{"scoped_completions", kPost, "/api/{scope}/completions", kToken, Format::openai_completions, Body::json},
      &completions},
@@ -450,8 +470,8 @@ const Route kRoutes[] = {
      &provider_routes::admin_test},
     {{"admin_provider_upstream_models", kGet, "/api/admin/providers/{id}/upstream-models", kAdmin},
      &provider_routes::admin_upstream_models},
-    {{"admin_provider_upstream_models", kPost, "/api/admin/providers/{id}/upstream-models", kAdmin,
-      Format::openai_chat, Body::json_if_sent, true},
+    {{"admin_provider_upstream_models", kPost, "/api/admin/providers/{id}/upstream-models", kAdmin, Format::openai_chat,
+      Body::json_if_sent, true},
      &provider_routes::admin_upstream_models},
     {{"admin_rotation_get", kGet, "/api/admin/rotations/{id}", kAdmin}, &get_entry<kRotation>},
     {{"admin_rotation_put", kPut, "/api/admin/rotations/{id}", kAdmin, Format::openai_chat, Body::json, true},

@@ -30,6 +30,7 @@ using tcp = asio::ip::tcp;
 using Parser = bhttp::request_parser<bhttp::string_body>;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kStreamedReadSize = 64 * 1024;  // one read of a streamed body, at most
 constexpr std::chrono::seconds kEarlyWriteTime{5};
 // Lingering close (after an early answer): how long, how much, and how
 // long a silence ends it. The client needs only to finish sending.
@@ -288,6 +289,10 @@ class Session {
   // A body the handler left unread closes the connection, lingering.
   asio::awaitable<bool> serve_streamed(Parser& parser, std::any prelude) {
     deadline_.disarm();
+    // Beast reads at most the buffer's free capacity at a time: room for
+    // large reads while the body streams (kept for the connection's life:
+    // a TLS read-ahead may hold the buffer after the handler).
+    buffer_.reserve(kStreamedReadSize);
     StreamedBody body(stream_, buffer_, deadline_, std::move(parser), options_.idle_timeout, body_limit_);
     Request request(std::move(body.parser().get().base()));
     const bool keep = co_await run_handler(request, std::move(prelude), &body);

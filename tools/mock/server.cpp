@@ -67,7 +67,7 @@ class Session {
       parser.header_limit(kHeaderLimit);
       auto [ec, n] = co_await http::async_read_header(socket_, buffer_, parser, kTok);
       if (!ec && !parser.is_done() && parser.get().method() == http::verb::post &&
-          is_audio_upload(parser.get().target())) {
+          is_streamed_upload(parser.get().target())) {
         std::string boundary = form_boundary(parser.get()[http::field::content_type]);
         if (!boundary.empty()) {
           if (co_await serve_upload(parser, std::move(boundary)) != Outcome::done) break;
@@ -90,7 +90,7 @@ class Session {
   }
 
  private:
-  // An audio upload, read as it arrives (the whole body is never kept):
+  // An upload (audio, image edits), read as it arrives (the whole body is never kept):
   // the form is parsed and the file hashed piece by piece, the bytes so
   // far shown at /__mock/uploads, then the answer is planned.
   asio::awaitable<Outcome> serve_upload(http::request_parser<http::string_body>& head, std::string boundary) {
@@ -112,6 +112,7 @@ class Session {
     UploadForm form(std::move(boundary));
     const std::uint64_t upload = shared_.recorder.upload_begin();
     upload_piece_.resize(64 * 1024);
+    buffer_.reserve(64 * 1024);  // Beast reads at most the buffer's free capacity at a time
     std::chrono::steady_clock::time_point first{}, last{};
     while (!parser.is_done()) {
       auto& body = parser.get().body();
@@ -134,8 +135,14 @@ class Session {
     shared_.recorder.upload_end(upload);
     plan_.reset();
     const RequestView view{method, target, header_value(raw_headers_, "authorization"), raw_headers_, {}};
-    const bool translation = target.substr(0, target.find('?')).ends_with("/translations");
-    if (openai_authorized(shared_.api, view, plan_)) plan_transcription(shared_.api, form, translation, plan_);
+    const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+    if (openai_authorized(shared_.api, view, plan_)) {
+      if (path.ends_with("/images/edits") || path.ends_with("/images/variations")) {
+        plan_image_upload(shared_.api, form, path.ends_with("/variations"), plan_);
+      } else {
+        plan_transcription(shared_.api, form, path.ends_with("/translations"), plan_);
+      }
+    }
     const auto ticket = shared_.recorder.begin(method, target, raw_headers_, upload_summary_json(form));
     if (first != std::chrono::steady_clock::time_point{}) shared_.recorder.set_body_times(ticket, first, last);
     if (!plan_.fault.empty()) shared_.recorder.set_fault(ticket, plan_.fault);

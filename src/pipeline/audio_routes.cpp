@@ -35,8 +35,8 @@ bool serves_audio(const PreparedCandidate& p) { return p.adapter != nullptr && p
 GatewayError cannot_do(std::string_view model, std::string_view operation, const routing::Candidate& c) {
   return make_error(ErrorKind::invalid_request,
                     fmt::format("model '{}' cannot do {}: provider '{}' is of type '{}', and only OpenAI-compatible "
-                                "providers serve /audio/… (Anthropic, Gemini and Ollama have no such API)",
-                                model, operation, c.provider->id, c.provider->type),
+                                "providers serve /{} (Anthropic, Gemini and Ollama have no such API)",
+                                model, operation, c.provider->id, c.provider->type, operation),
                     "unsupported_operation", "model");
 }
 
@@ -228,6 +228,14 @@ awaitable<void> transcriptions(App&, http::Exchange& ex, RequestContext& ctx, co
 
 awaitable<void> translations(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
   return serve_upload(ex, ctx, m.param("scope"), "audio/translations");
+}
+
+awaitable<void> image_edits(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
+  return serve_upload(ex, ctx, m.param("scope"), "images/edits");
+}
+
+awaitable<void> image_variations(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
+  return serve_upload(ex, ctx, m.param("scope"), "images/variations");
 }
 
 awaitable<void> speech(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {

@@ -1,4 +1,5 @@
-// OpenAI's audio API through the gateway, to OpenAI-compatible providers
+// OpenAI's audio API (and the multipart image operations) through the
+// gateway, to OpenAI-compatible providers
 // (Anthropic, Gemini and Ollama document no such endpoint: a clear 400
 // naming the model and the operation).
 //
@@ -38,6 +39,12 @@ boost::asio::awaitable<void> transcriptions(App& app, http::Exchange& ex, Reques
 boost::asio::awaitable<void> translations(App& app, http::Exchange& ex, RequestContext& ctx,
                                           const api::RouteMatch& match);
 boost::asio::awaitable<void> speech(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& match);
+// images/edits and images/variations: multipart too, relayed the same way
+// (the answer as the upstream sends it: its URLs are not rewritten here).
+boost::asio::awaitable<void> image_edits(App& app, http::Exchange& ex, RequestContext& ctx,
+                                         const api::RouteMatch& match);
+boost::asio::awaitable<void> image_variations(App& app, http::Exchange& ex, RequestContext& ctx,
+                                              const api::RouteMatch& match);
 
 }  // namespace audio_routes
 }  // namespace aisbf

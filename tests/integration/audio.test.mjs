@@ -24,9 +24,9 @@ const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 function field(name, value) {
   return Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
 }
-function fileHead(name = 'clip.wav') {
-  return Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
-    'Content-Type: audio/wav\r\n\r\n');
+function fileHead(name = 'clip.wav', fieldName = 'file', type = 'audio/wav') {
+  return Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${fieldName}"; filename="${name}"\r\n` +
+    `Content-Type: ${type}\r\n\r\n`);
 }
 const CLOSE = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 // A whole form: fields before the file, the file, fields after it.
@@ -74,7 +74,7 @@ function rssKiB(pid) {
   return Number(m[1]);
 }
 
-const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'tts-1', 'tts-fault-500'];
+const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'tts-1', 'tts-fault-500', 'gpt-image-1'];
 // The gateway's allocations are what is measured: ASan's quarantine of
 // freed blocks (a sanitizer build) is not the gateway's memory.
 const ASAN = `${process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : ''}quarantine_size_mb=1`;
@@ -259,6 +259,23 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
     }
     peak = Math.max(peak, rssKiB(pid));
     assert.ok(peak - before < 5 * 1024, `RSS grew by ${peak - before} KiB (from ${before} KiB)`);
+  });
+
+  it('relays images/edits and images/variations uploads the same way', async () => {
+    const png = crypto.randomBytes(300 * 1024);
+    const image = (fields) => Buffer.concat([
+      ...Object.entries(fields).map(([k, v]) => field(k, v)),
+      fileHead('in.png', 'image', 'image/png'), png, CLOSE]);
+    const edit = await upload('/v1/images/edits', image({ model: 'mock/gpt-image-1', prompt: 'add a hat' }));
+    assert.equal(edit.status, 200, edit.text);
+    const made = Buffer.from(edit.json().data[0].b64_json, 'base64').toString();
+    assert.equal(made, `image edit of ${png.length} bytes sha256 ${sha256(png)} by gpt-image-1`);
+    const variation = await upload('/api/mock/images/variations', image({ model: 'gpt-image-1', response_format: 'url' }));
+    assert.equal(variation.status, 200, variation.text);
+    assert.equal(variation.json().data[0].url, `https://images.mock.invalid/${sha256(png)}.png`);
+    const refused = await upload('/v1/images/edits', image({ model: 'anthropic/whisper-1', prompt: 'x' }));
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.json().error.message, /cannot do images\/edits/);
   });
 
   it('relays speech bytes intact and chunked, with the content type', async () => {

@@ -146,9 +146,10 @@ bool fault_answer(const Fault& fault, Plan& plan) {
 
 }  // namespace
 
-bool is_audio_upload(std::string_view path) {
+bool is_streamed_upload(std::string_view path) {
   path = path.substr(0, path.find('?'));
-  return path.ends_with("/audio/transcriptions") || path.ends_with("/audio/translations");
+  return path.ends_with("/audio/transcriptions") || path.ends_with("/audio/translations") ||
+         path.ends_with("/images/edits") || path.ends_with("/images/variations");
 }
 
 std::string form_boundary(std::string_view content_type) {
@@ -181,7 +182,7 @@ void UploadForm::step() {
                                                                       : 0;
       if (where_ == Where::body) {
         const std::string_view data(pending_.data(), take);
-        if (name_ == "file") {
+        if (name_ == "file" || name_ == "image" || name_ == "image[]") {
           sha_.update(data);
           file_bytes += data.size();
         } else if (value_.size() + data.size() <= kFieldLimit) {
@@ -226,7 +227,7 @@ void UploadForm::step() {
         line = eol + 2;
       }
       name_ = param(disposition, "name");
-      if (name_ == "file") {
+      if (name_ == "file" || name_ == "image" || name_ == "image[]") {
         has_file = true;
         filename = param(disposition, "filename");
       }
@@ -310,6 +311,36 @@ void plan_transcription(ApiContext& ctx, UploadForm& form, bool translation, Pla
     return;
   }
   if (fault.kind == FaultKind::slow) plan.delay_ms = fault.param;
+}
+
+void plan_image_upload(ApiContext& ctx, UploadForm& form, bool variation, Plan& plan) {
+  if (!form.finish()) {
+    set_error(plan, 400, "Could not parse multipart form: " + form.error, "invalid_request_error");
+    return;
+  }
+  if (!form.has_file) {
+    set_error(plan, 400, "Missing required parameter: 'image'.", "invalid_request_error", "image",
+              "missing_required_parameter");
+    return;
+  }
+  if (!variation && form.prompt.empty()) {
+    set_error(plan, 400, "Missing required parameter: 'prompt'.", "invalid_request_error", "prompt",
+              "missing_required_parameter");
+    return;
+  }
+  const std::string model = form.model.empty() ? "dall-e-2" : form.model;
+  if (fault_answer(pick_fault(ctx, model, plan), plan)) return;
+  const std::string text = std::string(variation ? "image variation of " : "image edit of ") +
+                           std::to_string(form.file_bytes) + " bytes sha256 " + form.file_sha256 + " by " + model;
+  plan.body = "{\"created\":1700000000,\"data\":[{";
+  if (form.response_format == "url") {
+    plan.body += "\"url\":\"https://images.mock.invalid/" + form.file_sha256 + ".png\"";
+  } else {
+    plan.body += "\"b64_json\":\"";
+    append_base64(plan.body, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    plan.body += "\"";
+  }
+  plan.body += "}]}";
 }
 
 std::string upload_summary_json(const UploadForm& form) {

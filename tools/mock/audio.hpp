@@ -13,13 +13,15 @@
 
 namespace aisbf_mock {
 
-// The path ends with /audio/transcriptions or /audio/translations.
-bool is_audio_upload(std::string_view path);
+// The path ends with /audio/transcriptions, /audio/translations,
+// /images/edits or /images/variations: a multipart upload read as a stream.
+bool is_streamed_upload(std::string_view path);
 // The boundary of a multipart/form-data Content-Type; empty when it is not one.
 std::string form_boundary(std::string_view content_type);
 
-// A multipart/form-data body parsed as it streams in: the `file` part is
-// counted and hashed, other fields are kept (up to 4 KiB each).
+// A multipart/form-data body parsed as it streams in: the `file` part (the
+// `image` or `image[]` parts of an image upload) is counted and hashed,
+// other fields are kept (up to 4 KiB each).
 class UploadForm {
  public:
   explicit UploadForm(std::string boundary);
@@ -48,6 +50,10 @@ class UploadForm {
 // The answer to a finished upload, in its response_format (or as
 // transcript.text.* SSE events when stream=true).
 void plan_transcription(ApiContext& ctx, UploadForm& form, bool translation, Plan& plan);
+// images/edits and images/variations: an ImagesResponse whose one image is
+// the text "image edit of N bytes sha256 HEX by MODEL" (b64_json, or a url
+// naming the hash for response_format=url).
+void plan_image_upload(ApiContext& ctx, UploadForm& form, bool variation, Plan& plan);
 // The upload as the recorder keeps it: its fields and the file's size and
 // hash as JSON (the file itself is not kept).
 std::string upload_summary_json(const UploadForm& form);

@@ -294,9 +294,13 @@ void plan_transcription(ApiContext& ctx, UploadForm& form, bool translation, Pla
     append_json_string(plan.body, text);
     plan.body +=
         ",\"tokens\":[],\"temperature\":0.0,\"avg_logprob\":-0.1,\"compression_ratio\":1.0,"
-        "\"no_speech_prob\":0.0}],\"usage\":{\"type\":\"duration\",\"seconds\":";
-    append_uint(plan.body, seconds);
-    plan.body += "}}";
+        "\"no_speech_prob\":0.0}]";
+    if (!translation) {  // a translation's verbose_json has no usage
+      plan.body += ",\"usage\":{\"type\":\"duration\",\"seconds\":";
+      append_uint(plan.body, seconds);
+      plan.body += "}";
+    }
+    plan.body += "}";
   } else if (format == "json") {
     plan.body = "{\"text\":";
     append_json_string(plan.body, text);

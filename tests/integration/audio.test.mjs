@@ -13,7 +13,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import {
-  startStack, request, post, delay, mockProvider, typedProvider, model, withTimeout, MOCK_KEY,
+  startStack, request, post, delay, mockProvider, typedProvider, model, withTimeout, MOCK_KEY, createUser, createToken,
+  bearer,
 } from './harness.mjs';
 import { wav } from './wav.mjs';
 
@@ -342,5 +343,37 @@ describe('upload limit (server.max_upload_bytes)', { timeout: 60000 }, () => {
       method: 'POST', headers: { 'content-type': FORM_TYPE }, body: form({ fields: { model: 'mock/whisper-1' }, file: wav(1) }),
     });
     assert.equal(ok.status, 200, ok.text);
+  });
+});
+
+describe('uploads with auth on', { timeout: 60000 }, () => {
+  const GLOBAL = 'audio-global-token-1';
+  let s;
+  let userToken;
+  before(async () => {
+    s = await startStack({
+      auth: { enabled: true, tokens: [GLOBAL] },
+      providers: (mockUrl) => ({ mock: mockProvider(mockUrl, { models: [model('whisper-1')] }) }),
+    });
+    await createUser(s.url, bearer(GLOBAL), { username: 'carol' });
+    userToken = (await createToken(s.url, bearer(GLOBAL), 'carol')).token;
+  });
+  after(async () => { await s?.stop(); });
+
+  it('streams a user token\'s upload, and refuses one without a token before reading it', async () => {
+    const clip = wav(1);
+    async function* pieces() { yield form({ fields: { model: 'mock/whisper-1' }, file: clip }); }
+    const ok = await streamUpload(s.u('/v1/audio/transcriptions'), pieces(), { headers: bearer(userToken) });
+    assert.equal(ok.status, 200, ok.text);
+    assert.match(ok.json().text, new RegExp(`sha256 ${sha256(clip)} by whisper-1$`));
+    async function* big() {
+      yield field('model', 'mock/whisper-1');
+      yield fileHead();
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(64 * 1024, i);
+      yield CLOSE;
+    }
+    const refused = await streamUpload(s.u('/v1/audio/transcriptions'), big());
+    assert.equal(refused.status, 401, refused.text);
+    assert.equal(refused.json().error.code, 'invalid_api_key');
   });
 });

@@ -65,6 +65,7 @@ table=(
   "responses_history|src/api/openai/responses_history_fuzz.cpp|src/core src/context src/api/openai src/api/openai_errors.cpp src/providers/**|openai_ingress openai_responses"
   "messages_ingress|src/api/anthropic/messages_ingress_fuzz.cpp|src/core src/context src/api/anthropic src/providers/**|anthropic_ingress"
   "file_entry|src/cache/file_entry_fuzz.cpp|src/cache/file_entry.cpp|cache_entries"
+  "multipart_form|src/api/openai/multipart_form_fuzz.cpp|src/api/openai/multipart_form.cpp|multipart"
   "tokenizer|src/context/tokenizer_fuzz.cpp|src/context/byte_pair.cpp src/context/rank_table.cpp src/context/special_tokens.cpp src/context/tokenizer.cpp src/context/count_memo.cpp src/context/tokenizer_ascii_split.cpp src/context/tokenizer_registry.cpp src/context/utf8_repair.cpp src/core/gateway_error.cpp|tokenizer/seeds"
 )
 

@@ -41,6 +41,9 @@ enum class BodyRule : std::uint8_t {
   any,            // not looked at (GET routes)
   json,           // Content-Type must be application/json (415 otherwise)
   json_if_sent,   // none, or one sent as application/json
+  // multipart/form-data (415 otherwise), read by the handler as it arrives
+  // (http::BodyStream) within server.max_upload_bytes: uploads.
+  multipart,
 };
 
 struct RouteSpec {

@@ -250,6 +250,9 @@ struct ServerConfig {
   // Our additions to AISBF's `server` section (documented in docs/config.md).
   std::uint64_t max_body_bytes = 32ull * 1024 * 1024;
   std::uint64_t max_sse_event_bytes = 8ull * 1024 * 1024;
+  // A multipart upload (audio transcriptions, translations) is streamed to
+  // the upstream, not held: this caps its size (OpenAI's audio limit).
+  std::uint64_t max_upload_bytes = 25ull * 1024 * 1024;
   std::chrono::milliseconds header_timeout{30'000};
   std::chrono::milliseconds idle_timeout{120'000};
   std::chrono::milliseconds shutdown_grace{10'000};

@@ -168,6 +168,7 @@ void load_server(const json::object& server, DiagSink& sink, ServerConfig& out) 
   read_tls(server, sink, out);
   read_byte_limit(server, "max_body_bytes", sink, out.max_body_bytes);
   read_byte_limit(server, "max_sse_event_bytes", sink, out.max_sse_event_bytes);
+  read_byte_limit(server, "max_upload_bytes", sink, out.max_upload_bytes);
   const Range positive{0, true, std::nullopt};
   read_seconds(server, "header_timeout", positive, sink, out.header_timeout);
   read_seconds(server, "idle_timeout", positive, sink, out.idle_timeout);

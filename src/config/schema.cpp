@@ -32,7 +32,7 @@ constexpr FieldSpec kServerFields[] = {
     {"host", kString},           {"port", kInteger},
     {"protocol", kString},       {"ssl_certfile", kOptString},
     {"ssl_keyfile", kOptString}, {"max_body_bytes", kInteger},
-    {"max_sse_event_bytes", kInteger}, {"header_timeout", kNumber},
+    {"max_sse_event_bytes", kInteger}, {"max_upload_bytes", kInteger}, {"header_timeout", kNumber},
     {"idle_timeout", kNumber},   {"shutdown_grace", kNumber},
     {"allowed_hosts", kStringArray}, {"max_connections", kInteger},
     {"max_inflight_requests", kInteger}, {"max_upstream_body_bytes", kInteger},

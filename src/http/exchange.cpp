@@ -65,7 +65,7 @@ std::string format_head(const ResponseHead& head) {
   return h;
 }
 
-Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
+Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude, BodyStream* body)
     : stream_(link.stream),
       deadline_(link.deadline),
       buffer_(link.buffer),
@@ -74,6 +74,7 @@ Exchange::Exchange(const ClientLink& link, Request& request, std::any prelude)
       write_timeout_(link.write_timeout),
       peer_(link.peer),
       prelude_(std::move(prelude)),
+      body_(body),
       keep_alive_(request.keep_alive()) {}
 
 Exchange::~Exchange() { stop_watch(); }
@@ -95,6 +96,7 @@ asio::awaitable<bool> Exchange::send(int status, std::string_view content_type, 
   started_ = true;
   status_ = status;
   head_time_ = std::chrono::steady_clock::now();
+  if (body_ != nullptr && !body_->done()) keep_alive_ = false;  // the rest of the body is not read
   auto h = format_head({status, content_type, &extra, body.size(), !keep_alive_, &common_, request_id_});
   if (request_.method() == beast::http::verb::head) body = {};
   std::array<asio::const_buffer, 2> buffers{asio::buffer(h), asio::buffer(body.data(), body.size())};
@@ -109,6 +111,7 @@ asio::awaitable<bool> Exchange::begin_stream(int status, std::string_view conten
   head_only_ = request_.method() == beast::http::verb::head;  // as send(): the head alone
   status_ = status;
   head_time_ = std::chrono::steady_clock::now();
+  if (body_ != nullptr && !body_->done()) keep_alive_ = false;  // the rest of the body is not read
   auto h = format_head({status, content_type, &extra, length, !keep_alive_, &common_, request_id_});
   co_return co_await write(asio::buffer(h));
 }

@@ -7,8 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "core/expected.hpp"
 #include "core/provider_adapter.hpp"
 #include "http/deadline.hpp"
 
@@ -45,6 +47,24 @@ struct HeaderVerdict {
   std::optional<EarlyAnswer> refuse;
   std::uint64_t body_limit = 0;  // 0: the server's max_body_bytes
   std::any prelude;
+  // The handler reads the body itself, as it arrives (Exchange::body_stream),
+  // within body_limit: an upload relayed without being held.
+  bool stream_body = false;
+};
+
+// A request body read as it arrives (HeaderVerdict::stream_body). Reads
+// are bounded by the server's idle timeout; past the body limit a read
+// fails with a 413 (payload_too_large), a malformed chunked framing with a
+// 400, a client gone with `client_closed`. A handler that answers before
+// the body ended gets its connection closed after the answer (lingering,
+// so that the client reads it).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Up to into.size() bytes; 0 only once the body is complete (done()).
+  virtual boost::asio::awaitable<Expected<std::size_t>> read_some(std::span<char> into) = 0;
+  virtual bool done() const = 0;
+  virtual std::uint64_t received() const = 0;
 };
 // `request` holds the method, target and headers; its body is still empty.
 using HeaderCheck = std::function<HeaderVerdict(const Request& request)>;
@@ -79,7 +99,7 @@ struct ClientLink {
 
 class Exchange {
  public:
-  Exchange(const ClientLink& link, Request& request, std::any prelude = {});
+  Exchange(const ClientLink& link, Request& request, std::any prelude = {}, BodyStream* body = nullptr);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -95,6 +115,10 @@ class Exchange {
   bool secure() const;
   // What the server's HeaderCheck found (empty without one).
   std::any& prelude() { return prelude_; }
+  // The body as it arrives, when the HeaderCheck asked for it
+  // (HeaderVerdict::stream_body); null when request().body() holds it.
+  // No disconnect watch may run while it is being read.
+  BodyStream* body_stream() { return body_; }
 
   // A header every response of this exchange carries from now on, whoever
   // sends it (a handler's answer or its error): CORS on the MCP routes.
@@ -159,6 +183,7 @@ class Exchange {
   const std::string& peer_;
   std::shared_ptr<Watch> watch_;
   std::any prelude_;
+  BodyStream* body_;
   bool keep_alive_;
   bool started_ = false;
   bool streamed_ = false;

@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <exception>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/client_stream.hpp"
 #include "http/deadline.hpp"
@@ -28,6 +30,7 @@ using tcp = asio::ip::tcp;
 using Parser = bhttp::request_parser<bhttp::string_body>;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kStreamedReadSize = 64 * 1024;  // one read of a streamed body, at most
 constexpr std::chrono::seconds kEarlyWriteTime{5};
 // Lingering close (after an early answer): how long, how much, and how
 // long a silence ends it. The client needs only to finish sending.
@@ -68,6 +71,73 @@ bool is_parse_error(const beast::error_code& ec) {
   static const auto& category = bhttp::make_error_code(bhttp::error::bad_method).category();
   return ec.category() == category && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
 }
+
+// A request body the handler reads as it arrives (HeaderVerdict::
+// stream_body): the head's parser, its body type switched to buffer_body,
+// reads into the handler's span; nothing is kept. Each read waits at most
+// the idle timeout.
+class StreamedBody final : public BodyStream {
+ public:
+  using BodyParser = bhttp::request_parser<bhttp::buffer_body>;
+  StreamedBody(ClientStream& stream, beast::flat_buffer& buffer, Deadline& deadline, Parser&& head,
+               std::chrono::milliseconds idle, std::uint64_t limit)
+      : stream_(stream), buffer_(buffer), deadline_(deadline), parser_(std::move(head)), idle_(idle), limit_(limit) {}
+
+  BodyParser& parser() { return parser_; }
+  bool done() const override { return parser_.is_done(); }
+  std::uint64_t received() const override { return received_; }
+
+  asio::awaitable<Expected<std::size_t>> read_some(std::span<char> into) override {
+    if (failed_) co_return *failed_;
+    if (parser_.is_done() || into.empty()) co_return std::size_t{0};
+    auto& body = parser_.get().body();
+    body.data = into.data();
+    body.size = into.size();
+    std::size_t got = 0;
+    while (got == 0 && !parser_.is_done()) {
+      deadline_.expire_after(idle_);
+      auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kUseTuple);
+      const bool expired = deadline_.expired();
+      deadline_.disarm();
+      if (ec == bhttp::error::need_buffer) ec = {};
+      got = into.size() - body.size;
+      if (ec) {
+        failed_ = error_of(ec, expired);
+        co_return *failed_;
+      }
+    }
+    received_ += got;
+    co_return got;
+  }
+
+ private:
+  GatewayError error_of(const beast::error_code& ec, bool expired) const {
+    if (ec == bhttp::error::body_limit) {
+      return make_error(ErrorKind::payload_too_large,
+                        fmt::format("request body exceeds the limit of {} bytes (server.max_upload_bytes)", limit_),
+                        "payload_too_large");
+    }
+    if (expired) {
+      auto e =
+          make_error(ErrorKind::invalid_request,
+                     fmt::format("the client sent no body bytes for {} s", idle_.count() / 1000), "client_timeout");
+      e.status = 408;
+      return e;
+    }
+    if (is_parse_error(ec))
+      return make_error(ErrorKind::invalid_request, "malformed request body framing", "bad_request");
+    return make_error(ErrorKind::unavailable, "the client went away during the upload", "client_closed");
+  }
+
+  ClientStream& stream_;
+  beast::flat_buffer& buffer_;
+  Deadline& deadline_;
+  BodyParser parser_;
+  std::chrono::milliseconds idle_;
+  std::uint64_t limit_;
+  std::uint64_t received_ = 0;
+  std::optional<GatewayError> failed_;
+};
 
 class Session {
  public:
@@ -199,6 +269,7 @@ class Session {
           co_await asio::async_write(stream_, asio::buffer("HTTP/1.1 100 Continue\r\n\r\n", 25), kUseTuple);
       if (cec) co_return false;
     }
+    if (verdict.stream_body) co_return co_await serve_streamed(parser, std::move(verdict.prelude));
     if (!parser.is_done()) {
       deadline_.expire_after(options_.idle_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kUseTuple);
@@ -210,6 +281,26 @@ class Session {
     deadline_.disarm();  // the handler sets its own limits on writes
     Request request = parser.release();
     co_return co_await run_handler(request, std::move(verdict.prelude));
+  }
+
+  // A request whose handler reads the body as it arrives. Its head moves
+  // to the handler's Request (the fields' storage moves with it, so the
+  // target keeps its address: admission's parked principal is keyed on it).
+  // A body the handler left unread closes the connection, lingering.
+  asio::awaitable<bool> serve_streamed(Parser& parser, std::any prelude) {
+    deadline_.disarm();
+    // Beast reads at most the buffer's free capacity at a time: room for
+    // large reads while the body streams (kept for the connection's life:
+    // a TLS read-ahead may hold the buffer after the handler).
+    buffer_.reserve(kStreamedReadSize);
+    StreamedBody body(stream_, buffer_, deadline_, std::move(parser), options_.idle_timeout, body_limit_);
+    Request request(std::move(body.parser().get().base()));
+    const bool keep = co_await run_handler(request, std::move(prelude), &body);
+    if (!body.done()) {
+      linger_ = true;
+      co_return false;
+    }
+    co_return keep;
   }
 
   asio::awaitable<void> head_failed(const beast::error_code& ec) {
@@ -302,9 +393,9 @@ class Session {
     co_await answer_and_close(413, "payload_too_large", message);
   }
 
-  asio::awaitable<bool> run_handler(Request& request, std::any prelude) {
+  asio::awaitable<bool> run_handler(Request& request, std::any prelude, BodyStream* body = nullptr) {
     Exchange exchange(ClientLink{stream_, deadline_, buffer_, *worker_.pool, options_.idle_timeout, peer_}, request,
-                      std::move(prelude));
+                      std::move(prelude), body);
     bool failed = false;
     try {
       co_await worker_.shared.handler(exchange);

@@ -1,6 +1,7 @@
 #include "http/upstream_client.hpp"
 
 #include <array>
+#include <cstdio>
 #include <unordered_map>
 #include <vector>
 
@@ -129,6 +130,7 @@ struct UpstreamCall::State {
   std::optional<asio::steady_timer> dns_wait;  // set while a name is being resolved
   bool cancelled = false;
   bool done = false;
+  bool body_started = false;  // a piece of a BodySource was taken
 
   State(UpstreamPool& p, const Endpoint& e, const Timeouts& t, std::string_view provider_id)
       : pool(p), endpoint(e), provider(provider_id), timeouts(t), deadline(Clock::now() + t.total) {}
@@ -311,8 +313,40 @@ std::string format_head(const Endpoint& ep, const OutgoingRequest& r) {
   head.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\nHost: ").append(ep.host_header);
   head.append("\r\n");
   for (const auto& [name, value] : r.headers) head.append(name).append(": ").append(value).append("\r\n");
-  head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n\r\n");
+  if (r.source != nullptr) {
+    head.append("Transfer-Encoding: chunked\r\n\r\n");
+  } else {
+    head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n\r\n");
+  }
   return head;
+}
+
+// A BodySource's pieces as chunks, then the last chunk. `source_error` gets
+// the source's own failure (the client's upload); the result is the write's.
+template <class Stream>
+asio::awaitable<beast::error_code> write_chunks(Stream& stream, BodySource& source, Deadline& deadline,
+                                                Clock::duration idle, bool& started,
+                                                std::optional<GatewayError>& source_error) {
+  char size_line[32];
+  for (;;) {
+    started = true;
+    deadline.disarm();  // the source waits on the client, under its own limit
+    auto piece = co_await source.next();
+    if (!piece) {
+      source_error = piece.take_error();
+      co_return beast::error_code{};
+    }
+    deadline.expire_after(idle);
+    if (piece->empty()) {
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), kUseTuple);
+      co_return ec;
+    }
+    const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece->size());
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(len)),
+                                              asio::buffer(piece->data(), piece->size()), asio::buffer("\r\n", 2)};
+    auto [ec, n] = co_await asio::async_write(stream, buffers, kUseTuple);
+    if (ec) co_return ec;
+  }
 }
 
 template <class Stream>
@@ -348,7 +382,7 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
   const auto head = format_head(s.endpoint, request);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (s.cancelled) co_return s.io_error({}, "start");
-    s.conn = s.pool.take_idle(s.endpoint.origin_key);
+    if (request.source == nullptr) s.conn = s.pool.take_idle(s.endpoint.origin_key);
     if (!s.conn) {
       s.conn = std::make_unique<UpstreamConnection>(s.pool.io());
       s.conn->origin_key = s.endpoint.origin_key;
@@ -380,6 +414,23 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
     s.conn->deadline.expire_after(s.budget(s.timeouts.idle));
     auto wec = s.conn->secure ? co_await write_request(*s.conn->secure, head, request.body)
                               : co_await write_request(*s.conn->plain, head, request.body);
+    if (!wec && !s.cancelled && request.source != nullptr) {
+      std::optional<GatewayError> source_error;
+      const auto idle = s.budget(s.timeouts.idle);
+      // An if, not ?: with a co_await in each arm (GCC 12 bound the other arm's reference too).
+      if (s.conn->secure) {
+        wec = co_await write_chunks(*s.conn->secure, *request.source, s.conn->deadline, idle, s.body_started,
+                                    source_error);
+      } else {
+        wec = co_await write_chunks(*s.conn->plain, *request.source, s.conn->deadline, idle, s.body_started,
+                                    source_error);
+      }
+      if (source_error) {
+        s.conn->close();
+        s.conn.reset();
+        co_return std::move(*source_error);
+      }
+    }
     if (wec || s.cancelled) {
       if (reused && !s.cancelled && attempt == 0) { s.conn->close(); s.conn.reset(); continue; }
       co_return s.io_error(wec, "request write");
@@ -403,6 +454,8 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
   }
   co_return s.io_error({}, "request write");
 }
+
+bool UpstreamCall::body_started() const { return s_->body_started; }
 
 int UpstreamCall::status() const { return s_->parser ? static_cast<int>(s_->parser->get().result_int()) : 0; }
 

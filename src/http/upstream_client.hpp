@@ -53,11 +53,25 @@ class UpstreamPool {
   bool closing_ = false;
 };
 
+// A request body produced while it is sent (an upload relayed as it
+// arrives): pieces are written upstream chunked, one at a time.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // The next piece (valid until the next call); empty at the end. An error
+  // ends the request: the upstream connection is closed, the error returned.
+  virtual boost::asio::awaitable<Expected<std::string_view>> next() = 0;
+};
+
 struct OutgoingRequest {
   std::string_view method = "POST";
   std::string target;    // path (and query) on the upstream
   HeaderList headers;    // already filtered: nothing hop-by-hop, nothing of the caller's credentials
   std::string_view body;
+  // Set: the body comes from here instead, sent with Transfer-Encoding:
+  // chunked on a new connection (a stale pooled one could fail after a
+  // piece was taken, and a streamed body cannot be sent twice).
+  BodySource* source = nullptr;
 };
 
 class UpstreamCall {
@@ -74,6 +88,10 @@ class UpstreamCall {
   // connection that fails before any byte came back is retried once on a
   // fresh one (upstreams close idle connections whenever they like).
   boost::asio::awaitable<std::optional<GatewayError>> start(const OutgoingRequest& request);
+
+  // A request with a BodySource: whether a piece of it was taken. Until
+  // then a failure (connect, TLS) may go to another upstream.
+  bool body_started() const;
 
   int status() const;
   std::string header(std::string_view name) const;

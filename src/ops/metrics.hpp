@@ -46,7 +46,7 @@ inline constexpr std::size_t kStatusSlots = kStatusCodes.size() + 1;
 std::size_t status_slot(int status);
 std::string_view status_label(std::size_t slot);
 
-inline constexpr std::size_t kMaxRoutes = 192;   // route table rows (checked where the table is read)
+inline constexpr std::size_t kMaxRoutes = 256;   // route table rows (checked where the table is read)
 inline constexpr std::size_t kMaxFormats = 8;    // ingress formats
 inline constexpr std::size_t kMaxOutcomes = 16;  // 0: ok, 1 + ErrorKind
 inline constexpr std::size_t kMaxTargets = 256;  // provider/model pairs; id 0 is "other"

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "api/cors.hpp"
+#include "api/openai/multipart_form.hpp"
 #include "auth/host_check.hpp"
 #include "auth/policy.hpp"
 #include "auth/request_auth.hpp"
@@ -137,6 +138,11 @@ std::optional<GatewayError> check_body(const http::Request& req, const Config& c
     if (!listed && !auth::is_same_site_origin(origin, std::string_view(req[bhttp::field::host]), rules))
       return make_error(ErrorKind::forbidden, "cross-site request refused: the Origin is not this gateway",
                         "cross_site_request");
+  }
+  if (spec.body == api::BodyRule::multipart) {
+    if (api::is_multipart_form(std::string_view(req[bhttp::field::content_type]))) return std::nullopt;
+    return make_error(ErrorKind::unsupported_media, "request body must be sent as Content-Type: multipart/form-data",
+                      "unsupported_media_type");
   }
   const bool need_json = spec.body == api::BodyRule::json ||
                          ((spec.body == api::BodyRule::json_if_sent || spec.state_changing) && has_body(req));

@@ -346,6 +346,13 @@ http::HeaderVerdict App::check_head(const http::Request& request) {
   // gets the small limit.
   const bool unauthenticated = config.auth.enabled && !admission.principal.authenticated() && !admission.mcp_token;
   verdict.body_limit = unauthenticated ? config.server.max_unauthenticated_body_bytes : config.server.max_body_bytes;
+  // An upload is read by its handler as it arrives, within its own limit:
+  // a caller still pending (a token another instance made) is settled
+  // before the handler runs, so before any byte of it is read.
+  if (admission.route->spec.body == api::BodyRule::multipart) {
+    verdict.stream_body = true;
+    verdict.body_limit = config.server.max_upload_bytes;
+  }
   if (auto head = admitted_head(admission, live.generation, &request)) verdict.prelude = *head;
   return verdict;
 }

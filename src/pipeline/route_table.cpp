@@ -8,6 +8,7 @@
 #include "api/anthropic/models_json.hpp"
 #include "api/models_json.hpp"
 #include "pipeline/app.hpp"
+#include "pipeline/audio_routes.hpp"
 #include "pipeline/autoselect_try.hpp"
 #include "pipeline/chat_pipeline.hpp"
 #include "pipeline/content_proxy.hpp"
@@ -258,6 +259,27 @@ const Route kRoutes[] = {
     {{"completions", kPost, "/v1/completions", kToken, Format::openai_completions, Body::json}, &completions},
     {{"responses", kPost, "/api/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
     {{"responses", kPost, "/v1/responses", kToken, Format::openai_responses, Body::json}, &responses},
+    // Audio and image uploads (audio_routes.hpp): multipart bodies streamed to the upstream as they arrive.
+    {{"audio_transcriptions", kPost, "/api/v1/audio/transcriptions", kToken, Format::openai_chat, Body::multipart}, &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/v1/audio/transcriptions", kToken, Format::openai_chat, Body::multipart}, &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/api/audio/transcriptions", kToken, Format::openai_chat, Body::multipart}, &audio_routes::transcriptions},
+    {{"audio_transcriptions", kPost, "/api/{scope}/audio/transcriptions", kToken, Format::openai_chat, Body::multipart}, &audio_routes::transcriptions},
+    {{"audio_translations", kPost, "/api/v1/audio/translations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::translations},
+    {{"audio_translations", kPost, "/v1/audio/translations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::translations},
+    {{"audio_translations", kPost, "/api/audio/translations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::translations},
+    {{"audio_translations", kPost, "/api/{scope}/audio/translations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::translations},
+    {{"audio_speech", kPost, "/api/v1/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/v1/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/api/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"audio_speech", kPost, "/api/{scope}/audio/speech", kToken, Format::openai_chat, Body::json}, &audio_routes::speech},
+    {{"images_edits", kPost, "/api/v1/images/edits", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_edits},
+    {{"images_edits", kPost, "/v1/images/edits", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_edits},
+    {{"images_edits", kPost, "/api/images/edits", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_edits},
+    {{"images_edits", kPost, "/api/{scope}/images/edits", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_edits},
+    {{"images_variations", kPost, "/api/v1/images/variations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_variations},
+    {{"images_variations", kPost, "/v1/images/variations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_variations},
+    {{"images_variations", kPost, "/api/images/variations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_variations},
+    {{"images_variations", kPost, "/api/{scope}/images/variations", kToken, Format::openai_chat, Body::multipart}, &audio_routes::image_variations},
     // Kept Responses answers (responses_routes.hpp), in the caller's namespace.
     {{"response_get", kGet, "/v1/responses/{id}", kToken}, &responses_routes::get},
     {{"response_get", kGet, "/api/v1/responses/{id}", kToken}, &responses_routes::get},

@@ -1,5 +1,7 @@
 #include "openai.hpp"
 
+#include "audio.hpp"
+
 #include <algorithm>
 #include <array>
 #include <boost/json/monotonic_resource.hpp>
@@ -33,7 +35,18 @@ constexpr std::array<std::string_view, 4> kModels{"mock-model", "gpt-4o-mini", "
                                                   "text-embedding-3-small"};
 constexpr unsigned kMaxDimensions = 65536;
 
-enum class Route : std::uint8_t { unknown, chat, responses, codex_responses, embeddings, models, model, images };
+enum class Route : std::uint8_t {
+  unknown,
+  chat,
+  responses,
+  codex_responses,
+  embeddings,
+  models,
+  model,
+  images,
+  speech,
+  upload,  // audio transcriptions/translations that were not multipart (server.cpp streams those that are)
+};
 
 std::string_view string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -102,6 +115,8 @@ Route match_route(std::string_view path, std::string_view& model_id) {
   if (path.ends_with("/responses")) return Route::responses;
   if (path.ends_with("/embeddings")) return Route::embeddings;
   if (path.ends_with("/images/generations")) return Route::images;
+  if (path.ends_with("/audio/speech")) return Route::speech;
+  if (path.ends_with("/audio/transcriptions") || path.ends_with("/audio/translations")) return Route::upload;
   if (path.ends_with("/models")) return Route::models;
   if (const std::size_t pos = path.find("/models/"); pos != std::string_view::npos) {
     model_id = path.substr(pos + 8);
@@ -374,6 +389,10 @@ void set_error(Plan& plan, int status, std::string_view message, std::string_vie
   plan.body += "}}";
 }
 
+bool openai_authorized(ApiContext& ctx, const RequestView& req, Plan& plan) {
+  return authorized(ctx, req.authorization, header_value(req.headers, "api-key"), plan);
+}
+
 void handle_openai(ApiContext& ctx, const RequestView& req, Plan& plan) {
   const std::string_view path = req.target.substr(0, req.target.find('?'));
   std::string_view model_id;
@@ -393,6 +412,12 @@ void handle_openai(ApiContext& ctx, const RequestView& req, Plan& plan) {
   switch (route) {
     case Route::models: list_models(plan); break;
     case Route::model: one_model(model_id, plan); break;
+    case Route::speech:
+      plan_speech(ctx, req.body, plan);
+      break;
+    case Route::upload:
+      set_error(plan, 400, "Invalid Content-Type header, expected multipart/form-data.", "invalid_request_error");
+      break;
     default:
       model_route(ctx, route, req, plan);
       break;

@@ -14,4 +14,7 @@ namespace aisbf_mock {
 void set_error(Plan& plan, int status, std::string_view message, std::string_view type,
                std::string_view param = {}, std::string_view code = {});
 
+// The request's key (Authorization: Bearer, or api-key) is accepted; else a 401 in `plan`.
+bool openai_authorized(ApiContext& ctx, const RequestView& req, Plan& plan);
+
 }  // namespace aisbf_mock

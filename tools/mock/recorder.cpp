@@ -91,6 +91,8 @@ Recorder::Ticket Recorder::begin(std::string_view method, std::string_view targe
   e.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - origin_).count();
   e.completed = false;
   e.aborted = false;
+  e.body_first_ns = -1;
+  e.body_last_ns = -1;
   body_bytes_ += e.body.size();
   while (body_bytes_ > kMaxBodyBytes && first_seq_ < seq) drop_oldest();
   ++received_;
@@ -117,6 +119,52 @@ void Recorder::finish(Ticket ticket, bool aborted) {
   if (e == nullptr) return;
   e->completed = !aborted;
   e->aborted = aborted;
+}
+
+std::uint64_t Recorder::upload_begin() {
+  std::lock_guard lock(mu_);
+  const std::uint64_t id = next_upload_++;
+  uploads_.emplace_back(id, 0);
+  return id;
+}
+
+void Recorder::upload_bytes(std::uint64_t id, std::uint64_t n) {
+  std::lock_guard lock(mu_);
+  for (auto& [upload, bytes] : uploads_) {
+    if (upload == id) bytes += n;
+  }
+}
+
+void Recorder::upload_end(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  std::erase_if(uploads_, [id](const auto& u) { return u.first == id; });
+  ++uploads_done_;
+}
+
+void Recorder::set_body_times(Ticket ticket, std::chrono::steady_clock::time_point first,
+                              std::chrono::steady_clock::time_point last) {
+  std::lock_guard lock(mu_);
+  if (Entry* e = entry(ticket)) {
+    e->body_first_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(first - origin_).count();
+    e->body_last_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(last - origin_).count();
+  }
+}
+
+std::string Recorder::uploads_json() const {
+  std::lock_guard lock(mu_);
+  std::string out = "{\"active\":[";
+  for (std::size_t i = 0; i < uploads_.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    out += "{\"id\":";
+    append_uint(out, uploads_[i].first);
+    out += ",\"bytes\":";
+    append_uint(out, uploads_[i].second);
+    out.push_back('}');
+  }
+  out += "],\"finished\":";
+  append_uint(out, uploads_done_);
+  out.push_back('}');
+  return out;
 }
 
 std::string Recorder::requests_json(std::size_t last) const {
@@ -146,6 +194,12 @@ std::string Recorder::requests_json(std::size_t last) const {
     append_json_string(out, e.body);
     out += ",\"received_at_ms\":";
     append_millis(out, e.received_ns);
+    if (e.body_first_ns >= 0) {
+      out += ",\"body_first_byte_ms\":";
+      append_millis(out, e.body_first_ns);
+      out += ",\"body_last_byte_ms\":";
+      append_millis(out, e.body_last_ns);
+    }
     out += ",\"fault\":";
     if (e.fault.empty()) {
       out += "null";
@@ -227,6 +281,8 @@ bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan) {
   } else if (name == "reset" && (req.method == "POST" || get)) {
     recorder.reset();
     plan.body = "{\"ok\":true}";
+  } else if (name == "uploads" && get) {
+    plan.body = recorder.uploads_json();
   } else if (name == "held" && get) {
     plan.body = "{\"held\":";
     append_uint(plan.body, recorder.held());
@@ -244,7 +300,7 @@ bool handle_control(Recorder& recorder, const RequestView& req, Plan& plan) {
   } else {
     control_error(plan, 404,
                   "Unknown mock control route. Known: /__mock/requests, /__mock/stats, /__mock/reset, /__mock/held, "
-                  "/__mock/release, /__mock/image/{id}.png, /__mock/redirect?to=.");
+                  "/__mock/release, /__mock/uploads, /__mock/image/{id}.png, /__mock/redirect?to=.");
   }
   return true;
 }

@@ -45,6 +45,17 @@ class Recorder {
   std::uint64_t releases() const { return releases_.load(); }
   void release() { releases_.fetch_add(1); }
 
+  // Streamed uploads (audio transcriptions, translations): the bytes of
+  // each one in progress, for GET /__mock/uploads, so that a test can see
+  // bytes arrive before its client has finished sending. Once the upload
+  // is recorded, its first and last body byte times go with it.
+  std::uint64_t upload_begin();
+  void upload_bytes(std::uint64_t id, std::uint64_t n);
+  void upload_end(std::uint64_t id);
+  void set_body_times(Ticket ticket, std::chrono::steady_clock::time_point first,
+                      std::chrono::steady_clock::time_point last);
+  std::string uploads_json() const;
+
   std::string requests_json(std::size_t last) const;
   std::string stats_json() const;
   void reset();
@@ -58,6 +69,8 @@ class Recorder {
     std::string body;
     std::string fault;              // empty: none
     std::int64_t received_ns = 0;   // steady clock, since the recorder was made
+    std::int64_t body_first_ns = -1;  // a streamed upload: its first and last body byte
+    std::int64_t body_last_ns = -1;
     bool completed = false;
     bool aborted = false;
   };
@@ -76,6 +89,9 @@ class Recorder {
   std::uint64_t received_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t aborted_ = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> uploads_;  // id → bytes so far (needs mu_)
+  std::uint64_t next_upload_ = 1;
+  std::uint64_t uploads_done_ = 0;
   std::atomic<std::uint64_t> held_{0};
   std::atomic<std::uint64_t> releases_{0};
 };

@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -23,8 +24,10 @@
 #include <chrono>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "api.hpp"
+#include "audio.hpp"
 #include "openai.hpp"
 #include "recorder.hpp"
 #include "text.hpp"
@@ -63,6 +66,14 @@ class Session {
       parser.body_limit(kBodyLimit);
       parser.header_limit(kHeaderLimit);
       auto [ec, n] = co_await http::async_read_header(socket_, buffer_, parser, kTok);
+      if (!ec && !parser.is_done() && parser.get().method() == http::verb::post &&
+          is_streamed_upload(parser.get().target())) {
+        std::string boundary = form_boundary(parser.get()[http::field::content_type]);
+        if (!boundary.empty()) {
+          if (co_await serve_upload(parser, std::move(boundary)) != Outcome::done) break;
+          continue;
+        }
+      }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[http::field::expect], "100-continue") && !co_await write(kContinue)) break;
         std::tie(ec, n) = co_await http::async_read(socket_, buffer_, parser, kTok);
@@ -79,6 +90,67 @@ class Session {
   }
 
  private:
+  // An upload (audio, image edits), read as it arrives (the whole body is never kept):
+  // the form is parsed and the file hashed piece by piece, the bytes so
+  // far shown at /__mock/uploads, then the answer is planned.
+  asio::awaitable<Outcome> serve_upload(http::request_parser<http::string_body>& head, std::string boundary) {
+    const bool keep_alive = head.get().keep_alive();
+    const bool http10 = head.get().version() < 11;
+    const std::string method(head.get().method_string());
+    const std::string target(head.get().target());
+    raw_headers_.clear();
+    for (const auto& field : head.get()) {
+      raw_headers_ += field.name_string();
+      raw_headers_ += ": ";
+      raw_headers_ += field.value();
+      raw_headers_ += "\r\n";
+    }
+    if (beast::iequals(head.get()[http::field::expect], "100-continue") && !co_await write(kContinue))
+      co_return Outcome::aborted;
+    http::request_parser<http::buffer_body> parser(std::move(head));
+    parser.body_limit(boost::none);  // nothing is kept
+    UploadForm form(std::move(boundary));
+    const std::uint64_t upload = shared_.recorder.upload_begin();
+    upload_piece_.resize(64 * 1024);
+    buffer_.reserve(64 * 1024);  // Beast reads at most the buffer's free capacity at a time
+    std::chrono::steady_clock::time_point first{}, last{};
+    while (!parser.is_done()) {
+      auto& body = parser.get().body();
+      body.data = upload_piece_.data();
+      body.size = upload_piece_.size();
+      auto [ec, n] = co_await http::async_read_some(socket_, buffer_, parser, kTok);
+      if (ec == http::error::need_buffer) ec = {};
+      const std::size_t got = upload_piece_.size() - body.size;
+      if (got > 0) {
+        last = std::chrono::steady_clock::now();
+        if (first == std::chrono::steady_clock::time_point{}) first = last;
+        form.feed(std::string_view(upload_piece_.data(), got));
+        shared_.recorder.upload_bytes(upload, got);
+      }
+      if (ec) {
+        shared_.recorder.upload_end(upload);
+        co_return Outcome::aborted;
+      }
+    }
+    shared_.recorder.upload_end(upload);
+    plan_.reset();
+    const RequestView view{method, target, header_value(raw_headers_, "authorization"), raw_headers_, {}};
+    const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+    if (openai_authorized(shared_.api, view, plan_)) {
+      if (path.ends_with("/images/edits") || path.ends_with("/images/variations")) {
+        plan_image_upload(shared_.api, form, path.ends_with("/variations"), plan_);
+      } else {
+        plan_transcription(shared_.api, form, path.ends_with("/translations"), plan_);
+      }
+    }
+    const auto ticket = shared_.recorder.begin(method, target, raw_headers_, upload_summary_json(form));
+    if (first != std::chrono::steady_clock::time_point{}) shared_.recorder.set_body_times(ticket, first, last);
+    if (!plan_.fault.empty()) shared_.recorder.set_fault(ticket, plan_.fault);
+    const Outcome outcome = co_await execute(keep_alive, http10);
+    shared_.recorder.finish(ticket, outcome == Outcome::aborted);
+    co_return keep_alive || outcome == Outcome::aborted ? outcome : Outcome::close;
+  }
+
   asio::awaitable<Outcome> serve(const http::request<http::string_body>& req) {
     const bool keep_alive = req.keep_alive();
     const bool http10 = req.version() < 11;
@@ -221,6 +293,7 @@ class Session {
   Shared& shared_;
   beast::flat_buffer buffer_;
   Plan plan_;
+  std::vector<char> upload_piece_;
   std::string head_;
   std::string frame_;
   std::string raw_headers_;

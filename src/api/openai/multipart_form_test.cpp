@@ -1,0 +1,97 @@
+#include "api/openai/multipart_form.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aisbf::api {
+namespace {
+
+std::string part(std::string_view name, std::string_view value, std::string_view extra = {}) {
+  return "--XyZ\r\nContent-Disposition: form-data; name=\"" + std::string(name) + "\"" + std::string(extra) +
+         "\r\n\r\n" + std::string(value) + "\r\n";
+}
+
+// Runs `body` through a rewriter in pieces of `piece` bytes; the upstream
+// model is given when asked for. Returns the output, or "ERR:<code>".
+std::string rewrite(std::string_view body, std::size_t piece, std::string_view upstream = "up-model",
+                    std::string* seen = nullptr) {
+  MultipartRewriter r("XyZ");
+  std::string out;
+  for (std::size_t at = 0; at < body.size() || at == 0; at += piece) {
+    auto status = r.feed(body.substr(at, piece), out);
+    while (status == MultipartRewriter::Status::need_model) {
+      if (seen) *seen = *r.client_model();
+      r.set_upstream_model(std::string(upstream));
+      status = r.feed({}, out);
+    }
+    if (status == MultipartRewriter::Status::failed) return "ERR:" + std::string(r.error_code());
+    if (body.empty()) break;
+  }
+  if (r.finish() == MultipartRewriter::Status::failed) return "ERR:" + std::string(r.error_code());
+  return out;
+}
+
+TEST(MultipartForm, ContentTypeAndBoundary) {
+  EXPECT_TRUE(is_multipart_form("Multipart/Form-Data; boundary=abc"));
+  EXPECT_FALSE(is_multipart_form("application/json"));
+  EXPECT_FALSE(is_multipart_form("multipart/mixed; boundary=a"));
+  EXPECT_EQ(multipart_boundary("multipart/form-data; boundary=abc"), "abc");
+  EXPECT_EQ(multipart_boundary("multipart/form-data; charset=utf-8; boundary=\"a b;c\""), "a b;c");
+  EXPECT_EQ(multipart_boundary("multipart/form-data"), "");
+  EXPECT_EQ(multipart_boundary("multipart/form-data; boundary=" + std::string(71, 'a')), "");
+}
+
+TEST(MultipartForm, ModelRewrittenAtEverySplit) {
+  // Binary content with prefixes of the delimiter (never the whole of it).
+  const std::string file = std::string("RIFF\r\n--Xy\r\n--X\r\n-", 16) + std::string(1, '\0') + "data\r";
+  const std::string body = part("model", "openai/whisper-1") + part("file", file, "; filename=\"a.wav\"") +
+                           part("response_format", "json") + "--XyZ--\r\n";
+  const std::string want = part("model", "up-model") + part("file", file, "; filename=\"a.wav\"") +
+                           part("response_format", "json") + "--XyZ--\r\n";
+  for (std::size_t piece = 1; piece <= body.size(); ++piece) {
+    std::string seen;
+    ASSERT_EQ(rewrite(body, piece, "up-model", &seen), want) << "piece " << piece;
+    EXPECT_EQ(seen, "openai/whisper-1");
+  }
+}
+
+TEST(MultipartForm, PreambleAndEpilogueKept) {
+  const std::string body = "preamble\r\n" + part("model", "m") + "--XyZ--\r\nepilogue";
+  EXPECT_EQ(rewrite(body, 3, "u"), "preamble\r\n" + part("model", "u") + "--XyZ--\r\nepilogue");
+}
+
+TEST(MultipartForm, ModelAfterASmallFileIsHeldThenRewritten) {
+  const std::string file(100 * 1024, 'a');
+  const std::string body = part("file", file, "; filename=\"x.wav\"") + part("model", "m") + "--XyZ--\r\n";
+  EXPECT_EQ(rewrite(body, 4096, "u"), part("file", file, "; filename=\"x.wav\"") + part("model", "u") + "--XyZ--\r\n");
+}
+
+TEST(MultipartForm, ModelAfterALargeFileIsRefused) {
+  const std::string file(MultipartRewriter::kLookahead + 200000, 'a');
+  const std::string body = part("file", file, "; filename=\"x.wav\"") + part("model", "m") + "--XyZ--\r\n";
+  EXPECT_EQ(rewrite(body, 65536), "ERR:model_after_file");
+}
+
+TEST(MultipartForm, EveryModelFieldIsRewritten) {
+  const std::string body = part("model", "cheap") + part("model", "expensive") + "--XyZ--\r\n";
+  EXPECT_EQ(rewrite(body, 7, "u"), part("model", "u") + part("model", "u") + "--XyZ--\r\n");
+}
+
+TEST(MultipartForm, Failures) {
+  EXPECT_EQ(rewrite(part("file", "x") + "--XyZ--\r\n", 5), "ERR:missing_model");
+  EXPECT_EQ(rewrite(part("model", "m") + part("file", "truncated"), 5), "ERR:malformed_multipart");
+  EXPECT_EQ(rewrite(part("model", std::string(600, 'm')) + "--XyZ--", 64), "ERR:invalid_model");
+  EXPECT_EQ(rewrite("--XyZjunk\r\n", 4), "ERR:malformed_multipart");
+  const std::string long_head = "--XyZ\r\nX-A: " + std::string(20000, 'h') + "\r\n\r\nv\r\n--XyZ--";
+  EXPECT_EQ(rewrite(long_head, 1000), "ERR:malformed_multipart");
+}
+
+TEST(MultipartForm, NameParameterNotConfusedWithFilename) {
+  const std::string body = "--XyZ\r\nContent-Disposition: form-data; filename=\"model\"; name=\"file\"\r\n\r\nabc\r\n" +
+                           part("model", "m") + "--XyZ--";
+  EXPECT_EQ(rewrite(body, 2, "u"),
+            "--XyZ\r\nContent-Disposition: form-data; filename=\"model\"; name=\"file\"\r\n\r\nabc\r\n" +
+                part("model", "u") + "--XyZ--");
+}
+
+}  // namespace
+}  // namespace aisbf::api

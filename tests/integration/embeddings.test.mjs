@@ -349,7 +349,7 @@ describe('embeddings: what an upstream may answer', { timeout: 60000 }, () => {
       providers: (u) => ({
         mock: mockProvider(u, { models: ['embed-model'] }),
         script: mockProvider(up.url, { id: 'script', models: ['err200', 'floats'] }),
-        gem: typedProvider('google', up.url, { id: 'gem', models: ['embed-model'] }),
+        gem: typedProvider('google', up.url, { id: 'gem', models: [model('embed-model')] }),
       }),
       rotations: {
         // The first answers 200 with an error object: a failure, so the backup serves.

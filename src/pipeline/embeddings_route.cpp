@@ -25,6 +25,7 @@
 #include "pipeline/target_gate.hpp"
 #include "pipeline/usage_capture.hpp"
 #include "pipeline/user_views.hpp"
+#include "providers/openai/openai_adapter.hpp"
 #include "providers/registry.hpp"
 #include "routing/resolve.hpp"
 #include "routing/selector.hpp"
@@ -132,18 +133,17 @@ GatewayError upstream_error(const PreparedCandidate& p, const UpstreamAnswer& an
 boost::asio::awaitable<Attempted> attempt_passthrough(RequestContext& ctx, EmbeddingsJob& job,
                                                       const PreparedCandidate& p, const routing::Candidate& c) {
   Attempted a;
-  auto encoded =
-      p.adapter->encode_embeddings(EmbeddingRequest{{std::string()}, {}, {}, false}, p.target);  // path, headers
-  if (!encoded) {
-    a.outcome.error = encoded.take_error();
-    a.outcome.unusable = true;
-    co_return a;
-  }
+  // The adapter's path and headers (openai_embeddings.cpp's), made here:
+  // its encode_embeddings would also serialize a body this path replaces.
+  UpstreamRequest encoded;
+  encoded.path_suffix = openai::operation_path(p.target, "embeddings");
+  encoded.headers = p.auth_headers;
+  encoded.headers.emplace_back("Content-Type", "application/json");
   // Azure names a deployment, not a model; elsewhere deployment is empty.
   const std::string& model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
-  encoded->body = api::passthrough_embeddings_body(job.ex.request().body(), job.in, model);
+  encoded.body = api::passthrough_embeddings_body(job.ex.request().body(), job.in, model);
   const EmbeddingsUpstream up{p, within_deadline(c.timeouts, ctx), nullptr};
-  auto answer = co_await embeddings_upstream_call(ctx, job.ex.upstream_pool(), up, *encoded,
+  auto answer = co_await embeddings_upstream_call(ctx, job.ex.upstream_pool(), up, encoded,
                                                   ctx.config->server.max_upstream_body_bytes);
   if (!answer) {
     a.outcome.error = answer.take_error();

@@ -63,7 +63,10 @@ class Session {
   asio::awaitable<void> run() {
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.body_limit(kBodyLimit);
+      // No body limit while the head is read: Beast checks a Content-Length
+      // against it there, and an upload (read as a stream, never kept) may
+      // be larger. Other bodies get kBodyLimit once the head is known.
+      parser.body_limit(boost::none);
       parser.header_limit(kHeaderLimit);
       auto [ec, n] = co_await http::async_read_header(socket_, buffer_, parser, kTok);
       if (!ec && !parser.is_done() && parser.get().method() == http::verb::post &&
@@ -75,6 +78,11 @@ class Session {
         }
       }
       if (!ec && !parser.is_done()) {
+        if (parser.content_length() && *parser.content_length() > kBodyLimit) {
+          co_await reject(http::error::body_limit);
+          break;
+        }
+        parser.body_limit(kBodyLimit);  // a chunked body is checked as it comes
         if (beast::iequals(parser.get()[http::field::expect], "100-continue") && !co_await write(kContinue)) break;
         std::tie(ec, n) = co_await http::async_read(socket_, buffer_, parser, kTok);
       }

@@ -25,7 +25,7 @@ struct Shard;
 }
 
 // The route slot of requests no route matched (404, 405 before routing).
-inline constexpr std::size_t kUnmatchedRoute = 191;
+inline constexpr std::size_t kUnmatchedRoute = 255;
 
 // This thread's shard while the request's snapshot has server.metrics on; else null.
 ops::Shard* metrics_shard(const RequestContext& ctx);

@@ -271,15 +271,18 @@ bool MultipartRewriter::after_delimiter(std::string& out) {
     where_ = Where::epilogue;
     return true;
   }
+  if (pending_ == "-") return false;  // may be the closing "--"
+  // Transport padding (RFC 2046): spaces and tabs, at most kPaddingLimit,
+  // then CRLF. Judged alike whatever the split: without the CRLF yet, a
+  // last CR may be its start.
   const auto eol = pending_.find("\r\n");
-  if (eol == std::string::npos) {
-    if (pending_.size() > kPaddingLimit) fail("malformed_multipart", "malformed multipart delimiter line");
-    return false;
-  }
-  if (!trim(std::string_view(pending_).substr(0, eol)).empty()) {
+  std::string_view padding(pending_.data(), eol == std::string::npos ? pending_.size() : eol);
+  if (eol == std::string::npos && padding.ends_with('\r')) padding.remove_suffix(1);
+  if (padding.size() > kPaddingLimit || padding.find_first_not_of(" \t") != std::string_view::npos) {
     fail("malformed_multipart", "malformed multipart delimiter line");
     return false;
   }
+  if (eol == std::string::npos) return false;
   emit(std::string_view(pending_).substr(0, eol + 2), out);
   pending_.erase(0, eol + 2);
   where_ = Where::part_head;

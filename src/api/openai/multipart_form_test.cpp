@@ -84,6 +84,13 @@ TEST(MultipartForm, Failures) {
   EXPECT_EQ(rewrite(part("model", "m") + part("file", "truncated"), 5), "ERR:malformed_multipart");
   EXPECT_EQ(rewrite(part("model", std::string(600, 'm')) + "--XyZ--", 64), "ERR:invalid_model");
   EXPECT_EQ(rewrite("--XyZjunk\r\n", 4), "ERR:malformed_multipart");
+  // Transport padding after a delimiter: spaces and tabs, bounded, judged alike at every split.
+  const std::string padded = "--XyZ \t \r\n" + part("model", "m").substr(7) + "--XyZ--";
+  EXPECT_EQ(rewrite(padded, 3, "u"), "--XyZ \t \r\n" + part("model", "u").substr(7) + "--XyZ--");
+  for (const std::string pad : {std::string(80, '\r'), std::string(80, ' '), std::string("\r \r")}) {
+    const std::string body = "--XyZ" + pad + "\r\n" + part("model", "m").substr(7) + "--XyZ--";
+    for (std::size_t piece : {1, 6, 7, 1000}) EXPECT_EQ(rewrite(body, piece), "ERR:malformed_multipart") << piece;
+  }
   const std::string long_head = "--XyZ\r\nX-A: " + std::string(20000, 'h') + "\r\n\r\nv\r\n--XyZ--";
   EXPECT_EQ(rewrite(long_head, 1000), "ERR:malformed_multipart");
 }

@@ -35,9 +35,12 @@ Expected<std::vector<float>> vector_of(const boost::json::value* v, std::string_
   for (const auto& item : *items) {
     boost::system::error_code ec;
     const double d = item.to_number<double>(ec);
-    if (ec || !std::isfinite(d))
-      return json_read::protocol_error(fmt::format("upstream {} holds a value that is not a finite number", what));
-    out.push_back(static_cast<float>(d));
+    // Finite as a float too: 1e39 is a double but no float (it would be
+    // written back as `inf`, which is not JSON).
+    const float f = static_cast<float>(d);
+    if (ec || !std::isfinite(f))
+      return json_read::protocol_error(fmt::format("upstream {} holds a value that is not a finite float32", what));
+    out.push_back(f);
   }
   return out;
 }

@@ -77,15 +77,17 @@ http::OutgoingRequest outgoing(const PreparedCandidate& p, const UpstreamRequest
   return out;
 }
 
-// One batch: encoded, sent, its answer decoded (or its error classified).
+// One batch: encoded, sent, its answer (at most `*budget` bytes, taken
+// from it) decoded, or its error classified.
 boost::asio::awaitable<Expected<EmbeddingResponse>> exchange(RequestContext& ctx, http::UpstreamPool& pool,
                                                              const EmbeddingsUpstream& up,
-                                                             const EmbeddingRequest& request) {
+                                                             const EmbeddingRequest& request, std::size_t* budget) {
   const PreparedCandidate& p = up.prepared;
   auto encoded = p.adapter->encode_embeddings(request, p.target);
   if (!encoded) co_return encoded.take_error();
-  auto answer = co_await embeddings_upstream_call(ctx, pool, up, *encoded, kMaxEmbeddingsBytes);
+  auto answer = co_await embeddings_upstream_call(ctx, pool, up, *encoded, std::min(*budget, kMaxEmbeddingsBytes));
   if (!answer) co_return answer.take_error();
+  *budget -= std::min(*budget, answer->body.size());
   if (answer->status != 200) {
     auto error = p.adapter->classify_error(answer->status, answer->body, p.target);
     if (!answer->retry_after.empty()) error.retry_after = answer->retry_after;
@@ -124,7 +126,8 @@ boost::asio::awaitable<Expected<UpstreamAnswer>> embeddings_upstream_call(Reques
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_in_batches(RequestContext& ctx, http::UpstreamPool& pool,
                                                                      const EmbeddingsUpstream& up,
                                                                      const EmbeddingRequest& request) {
-  if (request.inputs.size() <= kMaxInputsPerCall) co_return co_await exchange(ctx, pool, up, request);
+  std::size_t budget = up.max_bytes;
+  if (request.inputs.size() <= kMaxInputsPerCall) co_return co_await exchange(ctx, pool, up, request, &budget);
   EmbeddingResponse all;
   all.prompt_tokens = 0;
   const auto& texts = request.inputs;
@@ -135,7 +138,7 @@ boost::asio::awaitable<Expected<EmbeddingResponse>> embed_in_batches(RequestCont
         request.dimensions,
         request.task_type,
         false};
-    auto got = co_await exchange(ctx, pool, up, batch);
+    auto got = co_await exchange(ctx, pool, up, batch, &budget);
     if (!got) co_return got.take_error();
     for (auto& v : got->vectors) all.vectors.push_back(std::move(v));
     all.prompt_tokens = all.prompt_tokens && got->prompt_tokens

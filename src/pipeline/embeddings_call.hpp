@@ -74,6 +74,10 @@ struct EmbeddingsUpstream {
   const PreparedCandidate& prepared;
   Timeouts timeouts;
   std::chrono::steady_clock::time_point* head_at = nullptr;
+  // embed_in_batches: the most bytes its calls' answers may hold together
+  // (each call still at most kMaxEmbeddingsBytes); past it, an
+  // upstream_protocol error, as for one answer past its cap.
+  std::size_t max_bytes = kMaxEmbeddingsBytes;
 };
 
 // An upstream's answer as it came: its status, its body (at most the
@@ -93,7 +97,8 @@ boost::asio::awaitable<Expected<UpstreamAnswer>> embeddings_upstream_call(Reques
                                                                           std::size_t cap);
 
 // `request`'s texts embedded in batches of at most kMaxInputsPerCall, one
-// call each in order, every answer capped at kMaxEmbeddingsBytes; the
+// call each in order, every answer capped at kMaxEmbeddingsBytes and all
+// of them together at `up.max_bytes`; the
 // first failure ends it (an upstream error classified by the adapter, with
 // its Retry-After). The token counts are summed when every batch had one.
 boost::asio::awaitable<Expected<EmbeddingResponse>> embed_in_batches(RequestContext& ctx, http::UpstreamPool& pool,

@@ -44,6 +44,9 @@ struct EmbeddingsJob {
   ResponseSink& sink;
   http::Exchange& ex;
   bool estimated = false;  // the served attempt's prompt tokens are the gateway's count
+  // The inputs' token counts by encoding, counted once: a rotation's
+  // candidates of one encoding share the count its gates and quota ask for.
+  std::vector<std::pair<context::Encoding, std::int64_t>> counted;
 };
 
 // What one attempt came to: its outcome (error, usage) and, when it
@@ -81,22 +84,33 @@ std::string joined_texts(const api::EmbeddingsIngress& in) {
   return all;
 }
 
-std::int64_t estimate_tokens(const api::EmbeddingsIngress& in, std::string_view upstream_model) {
+std::int64_t estimate_tokens(EmbeddingsJob& job, std::string_view upstream_model) {
+  const api::EmbeddingsIngress& in = job.in;
   if (in.tokens) return in.token_count;
-  auto tokenizer = chat_tokenizer(context::encoding_for_model(upstream_model).encoding);
+  const auto encoding = context::encoding_for_model(upstream_model).encoding;
+  for (const auto& [known, n] : job.counted) {
+    if (known == encoding) return n;
+  }
+  auto tokenizer = chat_tokenizer(encoding);
   if (!tokenizer) return 0;
   std::int64_t n = 0;
   for (const auto& t : in.request.inputs) n += static_cast<std::int64_t>((*tokenizer)->count(t));
+  job.counted.emplace_back(encoding, n);
   return n;
 }
 
-boost::asio::awaitable<std::int64_t> counted_tokens(RequestContext& ctx, const api::EmbeddingsIngress& in,
+boost::asio::awaitable<std::int64_t> counted_tokens(RequestContext& ctx, EmbeddingsJob& job,
                                                     std::string_view upstream_model) {
-  if (in.tokens) co_return in.token_count;
+  if (job.in.tokens) co_return job.in.token_count;
   // Named: a temporary in a co_await's full-expression is destroyed twice (GCC 12).
   const auto encoding = context::encoding_for_model(upstream_model).encoding;
-  std::string all = joined_texts(in);
-  co_return co_await count_text_off_loop(ctx, std::move(all), encoding);
+  for (const auto& [known, n] : job.counted) {
+    if (known == encoding) co_return n;
+  }
+  std::string all = joined_texts(job.in);
+  const std::int64_t n = co_await count_text_off_loop(ctx, std::move(all), encoding);
+  job.counted.emplace_back(encoding, n);
+  co_return n;
 }
 
 ScannedUsage prompt_usage(std::int64_t prompt_tokens) {
@@ -128,7 +142,7 @@ boost::asio::awaitable<Attempted> attempt_passthrough(RequestContext& ctx, Embed
   }
   // Azure names a deployment, not a model; elsewhere deployment is empty.
   const std::string& model = p.target.deployment.empty() ? p.target.upstream_model : p.target.deployment;
-  encoded->body = api::passthrough_embeddings_body(job.in, model);
+  encoded->body = api::passthrough_embeddings_body(job.ex.request().body(), job.in, model);
   const EmbeddingsUpstream up{p, within_deadline(c.timeouts, ctx), nullptr};
   auto answer = co_await embeddings_upstream_call(ctx, job.ex.upstream_pool(), up, *encoded,
                                                   ctx.config->server.max_upstream_body_bytes);
@@ -140,11 +154,13 @@ boost::asio::awaitable<Attempted> attempt_passthrough(RequestContext& ctx, Embed
     a.outcome.error = upstream_error(p, *answer);
     co_return a;
   }
+  // Some OpenAI-compatible servers answer 200 with `{"error": …}`: no
+  // `data`, no embeddings, a failure to fail over from, not an answer.
   const auto start = answer->body.find_first_not_of(" \t\r\n");
-  if (start == std::string::npos || answer->body[start] != '{') {
-    a.outcome.error =
-        make_error(ErrorKind::upstream_protocol, fmt::format("{} answered embeddings with no JSON object: {}",
-                                                             p.target.provider_id, log_text(answer->body, 120)));
+  if (start == std::string::npos || answer->body[start] != '{' || answer->body.find("\"data\"") == std::string::npos) {
+    a.outcome.error = make_error(
+        ErrorKind::upstream_protocol,
+        fmt::format("{} answered embeddings with no `data`: {}", p.target.provider_id, log_text(answer->body, 120)));
     co_return a;
   }
   UsageScanner scanner(UsageScanner::Wire::openai);
@@ -152,7 +168,7 @@ boost::asio::awaitable<Attempted> attempt_passthrough(RequestContext& ctx, Embed
   if (scanner.read(answer->body, reported) && reported.prompt_tokens > 0) {
     a.outcome.usage = prompt_usage(reported.prompt_tokens);
   } else {
-    a.outcome.usage = prompt_usage(co_await counted_tokens(ctx, job.in, c.upstream_model));
+    a.outcome.usage = prompt_usage(co_await counted_tokens(ctx, job, c.upstream_model));
     a.estimated = true;
   }
   if (job.in.base64) {
@@ -166,7 +182,8 @@ boost::asio::awaitable<Attempted> attempt_passthrough(RequestContext& ctx, Embed
 boost::asio::awaitable<Attempted> attempt_translated(RequestContext& ctx, EmbeddingsJob& job,
                                                      const PreparedCandidate& p, const routing::Candidate& c) {
   Attempted a;
-  const EmbeddingsUpstream up{p, within_deadline(c.timeouts, ctx), nullptr};
+  EmbeddingsUpstream up{p, within_deadline(c.timeouts, ctx), nullptr};
+  up.max_bytes = ctx.config->server.max_upstream_body_bytes;  // the batches' answers together, as one passthrough
   auto got = co_await embed_in_batches(ctx, job.ex.upstream_pool(), up, job.in.request);
   if (!got) {
     a.outcome.error = got.take_error();
@@ -174,7 +191,7 @@ boost::asio::awaitable<Attempted> attempt_translated(RequestContext& ctx, Embedd
   }
   std::int64_t tokens = got->prompt_tokens.value_or(0);
   if (!got->prompt_tokens) {
-    tokens = co_await counted_tokens(ctx, job.in, c.upstream_model);
+    tokens = co_await counted_tokens(ctx, job, c.upstream_model);
     a.estimated = true;
   }
   a.outcome.usage = prompt_usage(tokens);
@@ -233,7 +250,7 @@ boost::asio::awaitable<void> serve_direct(RequestContext& ctx, EmbeddingsJob& jo
     co_return co_await fail(ctx, job, error);
   }
   TargetGate gate(*ctx.state, *ctx.config, c, false);
-  auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job.in, c.upstream_model) : 0);
+  auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
   if (skip || past_deadline(ctx)) {
     const GatewayError error = skip ? skipped_error(*skip) : request_timed_out(ctx);  // named: GCC 12
     co_return co_await fail(ctx, job, error);
@@ -261,7 +278,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(RequestContext& ctx, EmbeddingsJo
     if (!index) break;
     const routing::Candidate& c = plan.candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
-    auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job.in, c.upstream_model) : 0);
+    auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
     if (skip) {
       records.push_back(std::move(*skip));
       planner.skipped(*index);
@@ -337,7 +354,7 @@ std::optional<GatewayError> reserve_quota(RequestContext& ctx, EmbeddingsJob& jo
   for (const auto& c : candidates) routing::raise_prices(prices, c.prices);
   const std::string_view first = candidates.empty() ? std::string_view{} : candidates.front().upstream_model;
   return ctx.quota.reserve(
-      ctx.principal, job.ex.request().body(), [&] { return estimate_tokens(job.in, first); }, prices, ctx.usage);
+      ctx.principal, job.ex.request().body(), [&] { return estimate_tokens(job, first); }, prices, ctx.usage);
 }
 
 boost::asio::awaitable<void> serve_resolved(RequestContext& ctx, EmbeddingsJob& job,

@@ -484,6 +484,7 @@ const Route kRoutes[] = {
     {{"u_embeddings", kPost, "/api/u/{username}/embeddings", kToken, Format::openai_chat, Body::json},
      &user_routes::embeddings},
     {{"scoped_embeddings", kPost, "/api/{scope}/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
+    {{"scoped_embeddings", kPost, "/api/{scope}/v1/embeddings", kToken, Format::openai_chat, Body::json}, &embeddings},
     {{"scoped_models", kGet, "/api/{scope}/models", kToken}, &scoped_models},
     {{"scoped_chat", kPost, "/api/{scope}/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},
     {{"scoped_chat", kPost, "/api/{scope}/v1/chat/completions", kToken, Format::openai_chat, Body::json}, &chat},

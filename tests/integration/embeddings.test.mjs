@@ -16,6 +16,7 @@ import {
   createToken, bearer, MOCK_KEY,
 } from './harness.mjs';
 import path from 'node:path';
+import http from 'node:http';
 
 const EMB = '/v1/embeddings';
 
@@ -177,9 +178,10 @@ describe('embeddings routes', { timeout: 90000 }, () => {
     assert.deepEqual(up.body, { model: 'embed-model', input: ['one two three', 'four'], dimensions: 3 });
   });
 
-  it('every door: /api/v1, /api/embeddings, /api/{provider}/embeddings, /api/rotations/embeddings', async () => {
+  it('every door: /api/v1, /api/embeddings, /api/{provider}/embeddings and its /v1, /api/rotations/embeddings', async () => {
     for (const [path, m] of [['/api/v1/embeddings', 'mock/embed-model'], ['/api/embeddings', 'ollama/embed-model'],
-      ['/api/google/embeddings', 'embed-model'], ['/api/rotations/embeddings', 'failover'],
+      ['/api/google/embeddings', 'embed-model'], ['/api/google/v1/embeddings', 'embed-model'],
+      ['/api/rotations/embeddings', 'failover'],
       ['/api/failover/embeddings', 'anything']]) {
       const r = await embed({ model: m, input: 'door test' }, path);
       assert.equal(r.status, 200, `${path}: ${r.text}`);
@@ -249,6 +251,9 @@ describe('embeddings routes', { timeout: 90000 }, () => {
       [{ model: 'mock/embed-model', input: 'x', dimensions: 0 }, 'dimensions'],
       [{ model: 'mock/embed-model', input: 'x', dimensions: 'big' }, 'dimensions'],
       [{ model: 'mock/embed-model', input: 'x', task_type: 7 }, 'task_type'],
+      // Only Gemini's task types: nothing else reaches an upstream body.
+      [{ model: 'google/embed-model', input: 'x', task_type: 'retrieval_query' }, 'task_type'],
+      [{ model: 'google/embed-model', input: 'x', task_type: 'RETRIEVAL_QUERY", "x": "y' }, 'task_type'],
     ];
     for (const [body, param] of cases) {
       const r = await embed(body);
@@ -296,6 +301,104 @@ describe('embeddings routes', { timeout: 90000 }, () => {
     const gem = rows.findLast((r) => r.requested_model === 'google/embed-model');
     assert.equal(gem.tokens_estimated, 'true');
     assert.ok(Number(gem.prompt_tokens) > 0);
+  });
+});
+
+// An upstream of its own on 127.0.0.1, for what aisbf-mock does not do:
+// OpenAI-compatible `/v1/embeddings` that answers 200 with an `error`
+// object (model `err200`) or floats whatever `encoding_format` asked
+// (model `floats`), and Gemini batchEmbedContents answers of a known size
+// (1000 values of "0.125" per vector, about 6 KB each).
+async function scriptedEmbedder() {
+  const seen = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      seen.push({ path: req.url, body });
+      const json = (status, value) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      const ask = JSON.parse(body || '{}');
+      if (req.url.endsWith(':batchEmbedContents')) {
+        json(200, { embeddings: ask.requests.map(() => ({ values: Array(1000).fill(0.125) })) });
+      } else if (req.url.endsWith('/v1/embeddings') && ask.model === 'err200') {
+        json(200, { error: { message: 'Insufficient balance', type: 'billing', code: 'quota' } });
+      } else if (req.url.endsWith('/v1/embeddings')) {
+        const inputs = Array.isArray(ask.input) ? ask.input : [ask.input];
+        json(200, { object: 'list', model: ask.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+          data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [1, -2, 0.5] })) });
+      } else {
+        json(404, { error: { message: 'not here' } });
+      }
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${srv.address().port}`;
+  return { url, seen, close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }) };
+}
+
+describe('embeddings: what an upstream may answer', { timeout: 60000 }, () => {
+  let s;
+  let up;
+  const embed = (body) => post(s.u(EMB), body);
+  before(async () => {
+    up = await scriptedEmbedder();
+    s = await startStack({
+      providers: (u) => ({
+        mock: mockProvider(u, { models: ['embed-model'] }),
+        script: mockProvider(up.url, { id: 'script', models: ['err200', 'floats'] }),
+        gem: typedProvider('google', up.url, { id: 'gem', models: [model('embed-model')] }),
+      }),
+      rotations: {
+        // The first answers 200 with an error object: a failure, so the backup serves.
+        billing: { providers: [
+          { provider_id: 'script', models: [{ name: 'err200', weight: 1 }] },
+          { provider_id: 'mock', models: [{ name: 'embed-model', weight: 0 }] },
+        ] },
+      },
+      server: { max_upstream_body_bytes: 500000 },
+    });
+  });
+  after(async () => { await s?.stop(); await up?.close(); });
+
+  it('a 200 with an `error` object and no `data` is a failure: 502 direct, failover in a rotation', async () => {
+    const r = await embed({ model: 'rotation/billing', input: 'x' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers['x-aisbf-target'], 'mock/embed-model');
+    assert.equal(r.headers['x-aisbf-attempts'], '2');
+    assertListShape(r.json(), 1);
+    // The failure cooled the target down: healthy again, then asked directly.
+    assert.equal((await post(s.u('/api/admin/health/reset'))).status, 200);
+    const direct = await embed({ model: 'script/err200', input: 'x' });
+    const e = assertError(direct, 502);
+    assert.match(e.message, /Insufficient balance/);
+  });
+
+  it('base64 asked of an upstream that answers floats: the gateway encodes them', async () => {
+    up.seen.length = 0;
+    const r = await embed({ model: 'script/floats', input: ['a', 'b'], encoding_format: 'base64' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(JSON.parse(up.seen.at(-1).body).encoding_format, 'base64');
+    assert.deepEqual(r.json().data.map((d) => floats(d.embedding)), [[1, -2, 0.5], [1, -2, 0.5]]);
+    const f = await embed({ model: 'script/floats', input: 'a' });
+    assert.deepEqual(f.json().data[0].embedding, [1, -2, 0.5]);
+  });
+
+  it("Gemini's batches together are held to max_upstream_body_bytes, as one answer is", async () => {
+    // 64 texts: one batch of about 390 KB, under the 500,000 allowed.
+    up.seen.length = 0;
+    const one = await embed({ model: 'gem/embed-model', input: Array(64).fill('t') });
+    assert.equal(one.status, 200, one.text.slice(0, 300));
+    assert.equal(one.json().data.length, 64);
+    assert.equal(up.seen.length, 1);
+    // 128 texts: two batches, each under the cap alone, together over it.
+    up.seen.length = 0;
+    const two = await embed({ model: 'gem/embed-model', input: Array(128).fill('t') });
+    const e = assertError(two, 502);
+    assert.match(e.message, /more than/);
+    assert.equal(up.seen.length, 2);
   });
 });
 

@@ -1,12 +1,17 @@
 #include "api/openai/embeddings_ingress.hpp"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include "core/json_scan.hpp"
 
 namespace aisbf::api {
 
@@ -30,6 +35,14 @@ bool is_token_array(const json::value& v) {
   }
   return true;
 }
+
+// Gemini's TaskType values (ai.google.dev/api/embeddings#tasktype): the
+// only strings `task_type` may carry, so nothing else reaches the upstream
+// body or a cache key.
+constexpr std::array<std::string_view, 9> kGeminiTaskTypes{
+    "TASK_TYPE_UNSPECIFIED", "RETRIEVAL_QUERY",   "RETRIEVAL_DOCUMENT",
+    "SEMANTIC_SIMILARITY",   "CLASSIFICATION",    "CLUSTERING",
+    "QUESTION_ANSWERING",    "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY"};
 
 constexpr std::string_view kInputTypes =
     "'input' must be a string, an array of strings, an array of tokens (integers) or an array of token arrays";
@@ -88,8 +101,11 @@ std::optional<GatewayError> read_options(const json::object& body, EmbeddingsIng
   }
   if (const json::value* t = body.if_contains("task_type"); t != nullptr && !t->is_null()) {
     const json::string* task = t->if_string();
-    if (task == nullptr || task->empty())
-      return bad("'task_type' must be a Gemini task type such as \"RETRIEVAL_QUERY\"", "task_type");
+    if (task == nullptr || std::find(kGeminiTaskTypes.begin(), kGeminiTaskTypes.end(), std::string_view(*task)) ==
+                               kGeminiTaskTypes.end()) {
+      return bad(fmt::format("'task_type' must be one of Gemini's task types: {}", fmt::join(kGeminiTaskTypes, ", ")),
+                 "task_type");
+    }
     in.request.task_type = std::string(*task);
   }
   return std::nullopt;
@@ -145,7 +161,30 @@ Expected<EmbeddingsIngress> decode_embeddings_request(std::string_view body) {
   return in;
 }
 
-std::string passthrough_embeddings_body(const EmbeddingsIngress& in, std::string_view upstream_model) {
+std::string passthrough_embeddings_body(std::string_view raw, const EmbeddingsIngress& in,
+                                        std::string_view upstream_model) {
+  // The common case, spliced: every byte as sent but the model's value
+  // (2048 inputs are not serialized again). `task_type` to drop, or a
+  // second `model`, go the tree's way.
+  if (!in.body.contains("task_type")) {
+    std::optional<json_scan::Member> model;
+    int models = 0;
+    auto err = json_scan::scan_object(raw, [&](const json_scan::Member& m) {
+      if (json_scan::key_equals(m, "model")) {
+        model = m;
+        ++models;
+      }
+    });
+    if (!err && models == 1) {
+      const std::string encoded = json_scan::encode_string(upstream_model);
+      std::string out;
+      out.reserve(raw.size() + encoded.size());
+      out.append(raw.substr(0, model->value_begin));
+      out.append(encoded);
+      out.append(raw.substr(model->value_end));
+      return out;
+    }
+  }
   json::object body = in.body;
   body["model"] = upstream_model;
   body.erase("task_type");
@@ -196,7 +235,25 @@ std::string encode_embeddings_response(const EmbeddingResponse& response, std::s
   return out;
 }
 
+namespace {
+
+// Whether the answer holds an `"embedding": [` at all: a base64 answer
+// (the usual one, when the client asked for base64) is relayed unparsed.
+bool holds_float_embedding(std::string_view answer) {
+  constexpr std::string_view kKey = "\"embedding\"";
+  for (auto at = answer.find(kKey); at != std::string_view::npos; at = answer.find(kKey, at + kKey.size())) {
+    auto colon = answer.find_first_not_of(" \t\r\n", at + kKey.size());
+    if (colon == std::string_view::npos || answer[colon] != ':') continue;
+    auto value = answer.find_first_not_of(" \t\r\n", colon + 1);
+    if (value != std::string_view::npos && answer[value] == '[') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<std::string> embeddings_as_base64(std::string_view answer) {
+  if (!holds_float_embedding(answer)) return std::nullopt;
   boost::system::error_code ec;
   json::value parsed = json::parse(answer, ec);
   json::object* root = ec ? nullptr : parsed.if_object();

@@ -51,10 +51,13 @@ struct EmbeddingsIngress {
 // non-empty string.
 Expected<EmbeddingsIngress> decode_embeddings_request(std::string_view body);
 
-// The body for an OpenAI-compatible upstream: the client's, `model`
-// replaced by `upstream_model`, `task_type` removed; every other field
-// (encoding_format, dimensions, user, token arrays) as the client sent it.
-std::string passthrough_embeddings_body(const EmbeddingsIngress& in, std::string_view upstream_model);
+// The body for an OpenAI-compatible upstream: the client's (`raw`, which
+// `in` was decoded from), `model` replaced by `upstream_model`, `task_type`
+// removed; every other field (encoding_format, dimensions, user, token
+// arrays) as the client sent it. Without `task_type`, the bytes as sent
+// with only the model's value spliced.
+std::string passthrough_embeddings_body(std::string_view raw, const EmbeddingsIngress& in,
+                                        std::string_view upstream_model);
 
 // OpenAI's answer for vectors a translating adapter decoded: `model` as
 // the client named it, each vector as floats (shortest float32 text) or
@@ -64,8 +67,8 @@ std::string encode_embeddings_response(const EmbeddingResponse& response, std::s
 
 // A passthrough answer for a client that asked for base64 from an upstream
 // that sent float arrays: each such `embedding` as base64, the rest as it
-// came. nullopt: nothing to change (already base64), or not an answer of
-// this shape (relayed as it is).
+// came. nullopt: nothing to change (already base64: found without parsing),
+// or not an answer of this shape (relayed as it is).
 std::optional<std::string> embeddings_as_base64(std::string_view answer);
 
 // The little-endian float32 bytes of `vector`, base64 (RFC 4648, padded).

@@ -1,6 +1,7 @@
 // The embeddings request's checks, the passthrough body, the answer the
 // gateway builds and its base64 (little-endian float32, what the openai
 // SDK's toFloat32Array reads back).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -66,6 +67,15 @@ TEST(EmbeddingsIngress, RefusesBadRequestsNamingTheParameter) {
   EXPECT_EQ(param_of(R"({"model":"m","input":"x","dimensions":1.5})"), "dimensions");
   EXPECT_EQ(param_of(R"({"model":"m","input":"x","dimensions":99999999999})"), "dimensions");
   EXPECT_EQ(param_of(R"({"model":"m","input":"x","task_type":""})"), "task_type");
+  EXPECT_EQ(param_of(R"({"model":"m","input":"x","task_type":"retrieval_query"})"), "task_type");
+  EXPECT_EQ(param_of(R"({"model":"m","input":"x","task_type":"RETRIEVAL_QUERY\"}"})"), "task_type");
+  for (const char* task :
+       {"TASK_TYPE_UNSPECIFIED", "RETRIEVAL_QUERY", "RETRIEVAL_DOCUMENT", "SEMANTIC_SIMILARITY", "CLASSIFICATION",
+        "CLUSTERING", "QUESTION_ANSWERING", "FACT_VERIFICATION", "CODE_RETRIEVAL_QUERY"}) {
+    auto in = decode_embeddings_request(fmt::format(R"({{"model":"m","input":"x","task_type":"{}"}})", task));
+    ASSERT_TRUE(in) << task;
+    EXPECT_EQ(in->request.task_type, task);
+  }
   std::string big = R"({"model":"m","input":[)";
   for (int i = 0; i < 2049; ++i) big += i == 0 ? "\"a\"" : ",\"a\"";
   EXPECT_EQ(param_of(big + "]}"), "input");
@@ -75,9 +85,27 @@ TEST(EmbeddingsIngress, PassthroughReplacesTheModelAndDropsTheExtension) {
   auto in = decode_embeddings_request(
       R"({"model":"openai/te3","input":[[1,2]],"encoding_format":"base64","dimensions":8,"user":"u","task_type":"CLUSTERING"})");
   ASSERT_TRUE(in);
-  EXPECT_EQ(json::parse(passthrough_embeddings_body(*in, "text-embedding-3-small")),
-            json::parse(R"({"model":"text-embedding-3-small","input":[[1,2]],"encoding_format":"base64",
+  EXPECT_EQ(
+      json::parse(passthrough_embeddings_body(
+          R"({"model":"openai/te3","input":[[1,2]],"encoding_format":"base64","dimensions":8,"user":"u","task_type":"CLUSTERING"})",
+          *in, "text-embedding-3-small")),
+      json::parse(R"({"model":"text-embedding-3-small","input":[[1,2]],"encoding_format":"base64",
                             "dimensions":8,"user":"u"})"));
+}
+
+// Without the extension, the body is the client's bytes with only the
+// model's value replaced (spacing, order and number text kept).
+TEST(EmbeddingsIngress, PassthroughSplicesTheModelIntoTheBytesAsSent) {
+  const std::string raw = R"({ "input" : ["a\u00e9", "b"],  "mod\u0065l":"openai/te3", "dimensions": 8 })";
+  auto in = decode_embeddings_request(raw);
+  ASSERT_TRUE(in);
+  EXPECT_EQ(passthrough_embeddings_body(raw, *in, "te\"3"),
+            R"({ "input" : ["a\u00e9", "b"],  "mod\u0065l":"te\"3", "dimensions": 8 })");
+  // Two `model` members: the tree decides, one is sent.
+  const std::string twice = R"({"model":"a","input":"x","model":"b"})";
+  auto both = decode_embeddings_request(twice);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(json::parse(passthrough_embeddings_body(twice, *both, "up")), json::parse(R"({"model":"up","input":"x"})"));
 }
 
 TEST(EmbeddingsIngress, Float32Base64IsLittleEndian) {
@@ -112,6 +140,13 @@ TEST(EmbeddingsIngress, TurnsAFloatAnswerIntoBase64) {
   EXPECT_FALSE(embeddings_as_base64(R"({"data":[{"embedding":"AACAPw=="}]})"));  // base64 already
   EXPECT_FALSE(embeddings_as_base64("not json"));
   EXPECT_FALSE(embeddings_as_base64(R"({"data":[{"embedding":["x"]}]})"));
+  // Spacing around the colon is still a float array.
+  auto spaced = embeddings_as_base64(R"({"data":[{"embedding" :
+    [1.0]}]})");
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ(json::parse(*spaced).at("data").at(0).at("embedding"), "AACAPw==");
+  // The key as a string value is not an embedding.
+  EXPECT_FALSE(embeddings_as_base64(R"({"data":[{"note":"\"embedding\"","embedding":"AACAPw=="}]})"));
 }
 
 }  // namespace

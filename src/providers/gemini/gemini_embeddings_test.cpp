@@ -77,6 +77,9 @@ TEST(GeminiEmbeddings, RefusesWrongCountsAndShapes) {
   EXPECT_FALSE(adapter.decode_embeddings(R"({"embedding":{"values":[]}})", 1));
   EXPECT_FALSE(adapter.decode_embeddings(R"({"embeddings":[{"value":[1]}]})", 1));
   EXPECT_FALSE(adapter.decode_embeddings(R"({"embeddings":[[1]]})", 1));
+  // A finite double that is no float32 would be written back as `inf`.
+  EXPECT_FALSE(adapter.decode_embeddings(R"({"embeddings":[{"values":[0.5,1e39]}]})", 1));
+  EXPECT_TRUE(adapter.decode_embeddings(R"({"embeddings":[{"values":[0.5,3e38]}]})", 1));
 }
 
 }  // namespace

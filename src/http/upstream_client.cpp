@@ -131,6 +131,7 @@ struct UpstreamCall::State {
   bool cancelled = false;
   bool done = false;
   bool body_started = false;  // a piece of a BodySource was taken
+  bool body_cut = false;      // the upstream answered before the body was all sent: never reused
 
   State(UpstreamPool& p, const Endpoint& e, const Timeouts& t, std::string_view provider_id)
       : pool(p), endpoint(e), provider(provider_id), timeouts(t), deadline(Clock::now() + t.total) {}
@@ -188,7 +189,7 @@ UpstreamCall::~UpstreamCall() {
   if (!s_->conn) return;
   // A connection goes back to the pool only when its answer was read whole
   // and the upstream did not ask to close it.
-  if (s_->done && !s_->cancelled && s_->parser && s_->parser->keep_alive()) {
+  if (s_->done && !s_->cancelled && !s_->body_cut && s_->parser && s_->parser->keep_alive()) {
     s_->conn->buffer.clear();
     s_->pool.give_back(std::move(s_->conn));
   } else {
@@ -431,7 +432,12 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
         co_return std::move(*source_error);
       }
     }
-    if (wec || s.cancelled) {
+    // An upstream may answer an upload before it has read all of it (a
+    // 413, a 429, a 400 on the form) and close: the write fails, but its
+    // answer may be waiting, and that is what the client should get rather
+    // than the broken pipe.
+    s.body_cut = wec && !s.cancelled && request.source != nullptr && s.body_started;
+    if ((wec && !s.body_cut) || s.cancelled) {
       if (reused && !s.cancelled && attempt == 0) { s.conn->close(); s.conn.reset(); continue; }
       co_return s.io_error(wec, "request write");
     }
@@ -441,6 +447,7 @@ asio::awaitable<std::optional<GatewayError>> UpstreamCall::start(const OutgoingR
     s.conn->deadline.expire_after(s.budget(s.timeouts.first_byte));
     auto rec = s.conn->secure ? co_await read_head(*s.conn->secure, s.conn->buffer, *s.parser)
                               : co_await read_head(*s.conn->plain, s.conn->buffer, *s.parser);
+    if (s.body_cut && (rec || s.cancelled)) co_return s.io_error(wec, "request write");  // no answer came
     if (rec || s.cancelled) {
       if (reused && !s.cancelled && attempt == 0 && is_stale_connection_error(rec) && !s.parser->got_some()) {
         s.conn->close();

@@ -170,6 +170,28 @@ TEST(Admission, StateChangingRoutes) {
             "admitted");
 }
 
+// Uploads: a browser form may POST multipart/form-data cross-site without a
+// preflight, so the upload routes check the Origin (before any byte is read):
+// the gateway's own, a listed one (CORS) or none passes; any other is 403.
+TEST(Admission, UploadRoutesCheckTheOrigin) {
+  auto off = config_with_auth(false);
+  off.server.cors_origins = {"https://app.example"};
+  const std::string_view form = "multipart/form-data; boundary=b";
+  for (auto path :
+       {"/v1/audio/transcriptions", "/api/v1/audio/translations", "/api/mock/images/edits", "/v1/images/variations"}) {
+    auto with = [&](std::string_view origin) {
+      auto req = head(bhttp::verb::post, path, {{"content-type", form}, {"content-length", "10"}});
+      if (!origin.empty()) req.set(bhttp::field::origin, origin);
+      return std::string(code_of(admit(req, off, true)));
+    };
+    EXPECT_EQ(with(""), "admitted") << path;
+    EXPECT_EQ(with("http://127.0.0.1:17765"), "admitted") << path;
+    EXPECT_EQ(with("https://app.example"), "admitted") << path;
+    EXPECT_EQ(with("https://evil.example"), "cross_site_request") << path;
+    EXPECT_EQ(with("null"), "cross_site_request") << path;
+  }
+}
+
 TEST(Admission, HeaderCheckBodyLimits) {
   auto on = std::make_shared<Config>(config_with_auth(true));
   on->server.max_body_bytes = 1000;

@@ -1,22 +1,38 @@
 #include "pipeline/audio_routes.hpp"
 
-#include <memory>
+#include <algorithm>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "api/openai/multipart_form.hpp"
+#include "core/log_text.hpp"
 #include "http/upstream_client.hpp"
+#include "pipeline/attempt_report.hpp"
+#include "pipeline/capability_error.hpp"
+#include "pipeline/chat_job.hpp"
+#include "pipeline/image_urls.hpp"
+#include "pipeline/media_usage.hpp"
+#include "pipeline/multipart_upload.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
+#include "pipeline/request_metrics.hpp"
+#include "pipeline/resolved_targets.hpp"
 #include "pipeline/respond.hpp"
+#include "pipeline/target_gate.hpp"
+#include "pipeline/usage_capture.hpp"
 #include "pipeline/user_views.hpp"
 #include "providers/openai/openai_adapter.hpp"
+#include "providers/registry.hpp"
 #include "routing/resolve.hpp"
 #include "routing/rotation.hpp"
+#include "routing/selector.hpp"
 #include "routing/user_config.hpp"
 
 namespace aisbf::audio_routes {
@@ -24,68 +40,42 @@ namespace aisbf::audio_routes {
 namespace {
 
 using boost::asio::awaitable;
-using Status = api::MultipartRewriter::Status;
+using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kPiece = 64 * 1024;            // one read from the client, one chunk upstream
 constexpr std::size_t kMaxErrorBytes = 1024 * 1024;  // an upstream's error body, read whole
 
-// The OpenAI-compatible adapter serves audio; the others have no such API.
-bool serves_audio(const PreparedCandidate& p) { return p.adapter != nullptr && p.adapter->type() == "openai"; }
-
-GatewayError cannot_do(std::string_view model, std::string_view operation, const routing::Candidate& c) {
-  return make_error(ErrorKind::invalid_request,
-                    fmt::format("model '{}' cannot do {}: provider '{}' is of type '{}', and only OpenAI-compatible "
-                                "providers serve /{} (Anthropic, Gemini and Ollama have no such API)",
-                                model, operation, c.provider->id, c.provider->type, operation),
-                    "unsupported_operation", "model");
-}
-
-// Prepared here, not from the per-thread cache: that one is keyed by the
-// address of a table's own candidate, and these are copies.
-struct Target {
-  routing::Candidate candidate;
-  PreparedCandidate prepared;
+// One request: where its answer goes and what its attempts send.
+struct AudioJob {
+  http::Exchange& ex;
+  ResponseSink& sink;
+  std::string_view operation;             // "audio/transcriptions", "images/edits", …
+  std::string model;                      // as the client named it
+  MultipartUpload* upload = nullptr;      // a multipart form, streamed
+  boost::json::object* speech = nullptr;  // speech's JSON body
+  std::uint64_t request_bytes = 0;
 };
 
-// The candidates of `model` (in `scope`) that can do `operation`: one for a
-// provider model, a rotation's in its order. An autoselect is refused (it
-// chooses by reading a chat prompt).
-Expected<std::vector<Target>> audio_targets(const RequestContext& ctx, std::string_view scope, std::string_view model,
-                                            std::string_view operation) {
-  auto table = ctx.routes;
-  const routing::Namespace ns{ctx.namespace_user, ctx.user_view.get()};
-  auto r = routing::resolve_chat(table->config(), ns, scope, model);
-  if (!r) return r.take_error();
-  if (r->autoselect != nullptr)
-    return make_error(
-        ErrorKind::invalid_request,
-        fmt::format("model '{}' is an autoselect, which cannot do {}: name a provider model or a rotation", model,
-                    operation),
-        "unsupported_operation", "model");
-  if (r->in_user_view && ctx.user_view) table = ctx.user_view->routes;
-  std::vector<routing::Candidate> candidates;
-  if (r->rotation != nullptr) {
-    if (const auto* plan = table->rotation(r->rotation->id)) candidates = plan->candidates;
-  } else {
-    std::optional<routing::Candidate> scratch;
-    candidates.push_back(table->direct(r->target, scratch));
-  }
-  std::vector<Target> out;
-  std::optional<GatewayError> first_refusal;
-  for (auto& c : candidates) {
-    auto p = prepare_candidate(c);
-    if (p && serves_audio(*p)) {
-      out.push_back({std::move(c), std::move(*p)});
-    } else if (!first_refusal) {
-      first_refusal = !p ? p.take_error() : cannot_do(model, operation, c);
-    }
-  }
-  if (out.empty()) {
-    if (first_refusal) return std::move(*first_refusal);
-    return make_error(ErrorKind::not_found, fmt::format("model '{}' has no candidate", model), "model_not_found");
-  }
-  return out;
+// What one attempt came to. `final`: no other candidate may follow (a
+// piece of the upload was sent, which cannot be sent twice, or the answer
+// reached the client).
+struct Tried {
+  RelayOutcome outcome;
+  bool final = false;
+};
+
+// The OpenAI-compatible adapter serves audio and image uploads; the others
+// have no such API (nullopt: it may serve; a type this build lacks is left
+// to prepare_candidate, which says so).
+std::optional<std::string> cannot_serve(const routing::Candidate& c, std::string_view operation) {
+  const ProviderAdapter* adapter = find_provider_adapter(c.provider->type, c.provider->api);
+  if (adapter == nullptr || adapter->type() == "openai") return std::nullopt;
+  return fmt::format(
+      "provider '{}' is of type '{}', and only OpenAI-compatible providers serve /{} (Anthropic, Gemini and Ollama "
+      "have no such API)",
+      c.provider->id, c.provider->type, operation);
 }
+
+std::string doing(std::string_view operation) { return fmt::format("do {}", operation); }
 
 http::OutgoingRequest outgoing(const PreparedCandidate& p, std::string_view operation, std::string_view content_type) {
   http::OutgoingRequest out;
@@ -98,126 +88,311 @@ http::OutgoingRequest outgoing(const PreparedCandidate& p, std::string_view oper
   return out;
 }
 
-// The upstream's answer to the client: an error status as an error in the
-// client's format, else the body piece by piece with its content type.
-awaitable<void> relay(http::Exchange& ex, RequestContext& ctx, http::UpstreamCall& call, const PreparedCandidate& p) {
-  const int status = call.status();
-  if (status < 200 || status >= 300) {
-    auto body = co_await call.read_all(kMaxErrorBytes);
-    const GatewayError e = body ? p.adapter->classify_error(status, *body, p.target) : body.take_error();
-    co_return co_await send_error(ex, e, ctx);
+// An image answer (edits, variations): read whole, its URLs through the
+// content proxy when media.proxy_urls is on (image_urls.hpp), then sent.
+awaitable<RelayOutcome> relay_images(RequestContext& ctx, AudioJob& job, http::UpstreamCall& call,
+                                     const routing::Candidate& c) {
+  RelayOutcome o;
+  auto body = co_await call.read_all(ctx.config->server.max_upstream_body_bytes);
+  if (body) body = rewrite_image_urls(std::move(*body), ctx, *c.provider);
+  if (!body) {
+    o.error = body.take_error();
+    co_return o;
   }
+  o.usage = media_usage(*body);
+  o.usage.reported = true;  // never estimated from image bytes
+  o.status = call.status();
+  ctx.quota.settle_answered(o.usage);
+  o.reached_client = true;
+  const HeaderList headers = answer_headers(ctx, false);  // named: a temporary in a co_await (GCC 12)
+  co_await job.sink.send(o.status, "application/json", *body, headers);
+  co_return o;
+}
+
+// An audio answer: piece by piece with the upstream's content type (json,
+// text, srt, vtt, audio bytes, SSE), its usage read from its end.
+awaitable<RelayOutcome> relay_audio(RequestContext& ctx, AudioJob& job, http::UpstreamCall& call) {
+  RelayOutcome o;
+  o.status = call.status();
   std::string type = call.header("Content-Type");
   if (type.empty()) type = "application/octet-stream";
   const bool sse = type.starts_with("text/event-stream");
-  ex.watch_disconnect([&call] { call.cancel(); });
-  bool ok = co_await ex.begin_stream(status, type, answer_headers(ctx, sse));
+  MediaUsageTail tail;
+  o.reached_client = true;
+  const HeaderList headers = answer_headers(ctx, sse);  // named: a temporary in a co_await (GCC 12)
+  bool ok = co_await job.sink.begin_stream(o.status, type, headers);
   while (ok && !call.done()) {
     auto piece = co_await call.read_some();
     if (!piece) {  // cut: the client sees the body end without its last chunk
-      ex.close_after_response();
-      ex.stop_watch();
-      co_return;
+      o.error = piece.take_error();
+      job.ex.close_after_response();
+      co_return o;
     }
-    ok = co_await ex.stream_write(*piece);
+    tail.add(*piece);
+    ok = co_await job.sink.write(*piece);
   }
-  ex.stop_watch();
-  if (!ok) {
+  if (!ok) {  // the client left
     call.cancel();
-    co_return;
+    co_return o;
   }
-  co_await ex.end_stream();
+  o.usage = tail.usage(sse);
+  o.usage.reported = true;  // an audio answer's bytes say nothing of tokens
+  ctx.quota.settle_answered(o.usage);
+  co_await job.sink.end();
+  co_return o;
 }
 
-// The client's multipart body as the upstream's: read as it arrives, the
-// `model` fields rewritten, one piece at a time.
-class Upload final : public http::BodySource {
- public:
-  Upload(http::BodyStream& body, std::string boundary)
-      : body_(body), form_(std::move(boundary)), buffer_(std::make_unique<char[]>(kPiece)) {}
+GatewayError upstream_error(const PreparedCandidate& p, http::UpstreamCall& call, Expected<std::string>& body) {
+  if (!body) return body.take_error();
+  auto e = p.adapter->classify_error(call.status(), *body, p.target);
+  if (auto after = call.header("Retry-After"); !after.empty()) e.retry_after = std::move(after);
+  return e;
+}
 
-  // Reads up to the first `model` field; its value.
-  awaitable<Expected<std::string>> read_model() {
-    for (;;) {
-      auto n = co_await body_.read_some({buffer_.get(), kPiece});
-      if (!n) co_return n.take_error();
-      const Status status = *n == 0 ? form_.finish() : form_.feed({buffer_.get(), *n}, out_);
-      if (status == Status::need_model) co_return *form_.client_model();
-      if (status == Status::failed) co_return form_error();
-      if (*n == 0) co_return make_error(ErrorKind::invalid_request, "the form has no `model` field", "missing_model");
+// One call to `p`: the request sent (the upload streamed), the answer
+// relayed when it is a success.
+awaitable<Tried> call_upstream(RequestContext& ctx, AudioJob& job, const PreparedCandidate& p,
+                               const routing::Candidate& c) {
+  Tried t;
+  std::string sent;
+  const bool upload = job.upload != nullptr;
+  auto out = outgoing(p, job.operation,
+                      upload ? std::string_view(job.ex.request()[boost::beast::http::field::content_type])
+                             : std::string_view("application/json"));
+  if (upload) {
+    job.upload->set_upstream_model(openai::body_model(p.target));
+    out.source = job.upload;
+  } else {
+    (*job.speech)["model"] = openai::body_model(p.target);
+    sent = boost::json::serialize(*job.speech);
+    out.body = sent;
+  }
+  http::UpstreamCall call(job.ex.upstream_pool(), *p.endpoint, within_deadline(c.timeouts, ctx), c.provider->id);
+  ctx.cancel.connect([&call] { call.cancel(); });  // the client gone, or the deadline
+  auto failed = co_await call.start(out);
+  t.final = call.body_started();
+  if (failed) {
+    t.outcome.error = std::move(*failed);
+    t.outcome.undecodable = upload && job.upload->failed();  // the client's fault: no verdict on the target
+  } else if (call.status() / 100 != 2) {
+    auto body = co_await call.read_all(kMaxErrorBytes);
+    t.outcome.error = upstream_error(p, call, body);
+  } else {
+    t.final = true;
+    // An if, not ?: with a co_await in each arm (GCC 12).
+    if (job.operation.starts_with("images/")) {
+      t.outcome = co_await relay_images(ctx, job, call, c);
+    } else {
+      t.outcome = co_await relay_audio(ctx, job, call);
     }
   }
+  ctx.cancel.disconnect();
+  co_return t;
+}
 
-  // The upstream's name for the model: given before each attempt (until
-  // the first piece is taken, another candidate may take the upload).
-  void set_upstream_model(std::string_view model) { form_.set_upstream_model(std::string(model)); }
-
-  awaitable<Expected<std::string_view>> next() override {
-    out_.clear();
-    if (!resumed_) {  // what was held up to the first model field
-      resumed_ = true;
-      if (form_.feed({}, out_) == Status::failed) co_return form_error();
-    }
-    while (out_.empty() && !ended_) {
-      auto n = co_await body_.read_some({buffer_.get(), kPiece});
-      if (!n) co_return n.take_error();
-      if (*n == 0) {
-        ended_ = true;
-        if (form_.finish() == Status::failed) co_return form_error();
-        break;
-      }
-      if (form_.feed({buffer_.get(), *n}, out_) == Status::failed) co_return form_error();
-    }
-    co_return std::string_view(out_);
+awaitable<Tried> attempt(RequestContext& ctx, AudioJob& job, const routing::Candidate& c, bool in_table) {
+  std::optional<PreparedCandidate> own;
+  auto p = prepare_for_attempt(ctx.routes, c, in_table, own);
+  if (!p) {
+    Tried t;
+    t.outcome.error = p.take_error();
+    t.outcome.unusable = true;
+    co_return t;
   }
+  co_return co_await call_upstream(ctx, job, **p, c);
+}
 
- private:
-  GatewayError form_error() const {
-    return make_error(ErrorKind::invalid_request, form_.error(), std::string(form_.error_code()));
+// One attempt with its bookkeeping: the usage tap, metrics, the target's verdict.
+awaitable<Tried> run_attempt(RequestContext& ctx, AudioJob& job, const routing::Candidate& c, TargetGate& gate,
+                             bool listed) {
+  note_attempt_start(ctx.usage, c);
+  metrics_attempt_start(ctx, c, listed);
+  Tried t = co_await attempt(ctx, job, c, listed);
+  if (!t.outcome.error && t.outcome.status == 0) t.outcome.status = 200;
+  note_attempt_end(ctx.usage, t.outcome);
+  metrics_attempt_end(ctx, t.outcome);
+  settle_attempt(gate, t.outcome, ctx, listed);
+  if (t.outcome.error) {
+    spdlog::info("{} {} {} → {} failed: {}", ctx.request_id, job.operation, log_text(job.model), log_text(c.key),
+                 log_text(t.outcome.error->message, 2 * kLogFieldBytes));
   }
+  co_return t;
+}
 
-  http::BodyStream& body_;
-  api::MultipartRewriter form_;
-  std::unique_ptr<char[]> buffer_;
-  std::string out_;
-  bool resumed_ = false;
-  bool ended_ = false;
+awaitable<void> fail(RequestContext& ctx, AudioJob& job, const GatewayError& error) {
+  note_error(ctx.usage, error);
+  ctx.quota.settle();  // before the client hears: its next request finds the reservation given back
+  if (!ctx.cancel.cancelled()) co_await send_error(job.sink, error, ctx);
+}
+
+// The end of an attempt that did not answer: the error the client gets.
+GatewayError failure_of(const Tried& t, const RequestContext& ctx) {
+  return cut_by_deadline(t.outcome, ctx) ? request_timed_out(ctx) : *t.outcome.error;
+}
+
+awaitable<void> serve_direct(RequestContext& ctx, AudioJob& job, const routing::Candidate& c, bool listed) {
+  if (auto why = cannot_serve(c, job.operation)) {
+    const GatewayError error = unsupported_operation(job.model, doing(job.operation), *why);  // named: GCC 12
+    co_return co_await fail(ctx, job, error);
+  }
+  TargetGate gate(*ctx.state, *ctx.config, c, false);
+  auto skip = co_await claim_slot(gate, ctx, 0);
+  if (skip || past_deadline(ctx)) {
+    const GatewayError error = skip ? skipped_error(*skip) : request_timed_out(ctx);  // named: GCC 12
+    co_return co_await fail(ctx, job, error);
+  }
+  Tried t = co_await run_attempt(ctx, job, c, gate, listed);
+  if (!t.outcome.error || t.outcome.reached_client) co_return;
+  const GatewayError error = failure_of(t, ctx);
+  co_await fail(ctx, job, error);
+}
+
+// A rotation: its candidates that can serve, in the planner's order, while
+// nothing of the upload has gone upstream.
+awaitable<void> serve_rotation(RequestContext& ctx, AudioJob& job, const routing::RotationPlan& plan) {
+  std::vector<char> able(plan.candidates.size());
+  std::optional<std::string> why;
+  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
+    auto cannot = cannot_serve(plan.candidates[i], job.operation);
+    able[i] = cannot ? 0 : 1;
+    if (cannot && !why) why = std::move(cannot);
+  }
+  if (std::find(able.begin(), able.end(), 1) == able.end()) {
+    const auto error = unsupported_operation(job.model, doing(job.operation),
+                                             "no model of the rotation can: " + why.value_or("it has none"));
+    co_return co_await fail(ctx, job, error);
+  }
+  routing::AttemptPlanner planner(plan.candidates, {}, plan.max_attempts, plan.max_attempts_per_model,
+                                  selection_seed(ctx));
+  std::vector<AttemptRecord> records;
+  while (!ctx.cancel.cancelled() && !past_deadline(ctx)) {
+    auto index = next_available(ctx, plan, planner, &able);
+    if (!index) break;
+    const routing::Candidate& c = plan.candidates[*index];
+    TargetGate gate(*ctx.state, *ctx.config, c, true);
+    auto skip = co_await claim_slot(gate, ctx, 0);
+    if (skip) {
+      records.push_back(std::move(*skip));
+      planner.skipped(*index);
+      continue;
+    }
+    name_rotation_attempt(ctx, c, planner.attempts());
+    Tried t = co_await run_attempt(ctx, job, c, gate, true);
+    if (!t.outcome.error || t.outcome.reached_client || ctx.cancel.cancelled()) co_return;
+    const GatewayError& error = *t.outcome.error;
+    // The upload went (partly) upstream, or the request itself is wrong: no other candidate.
+    if (t.final || cut_by_deadline(t.outcome, ctx) ||
+        (!error.retryable && !t.outcome.unusable && error.kind != ErrorKind::unsupported)) {
+      const GatewayError last = failure_of(t, ctx);
+      co_return co_await fail(ctx, job, last);
+    }
+    records.push_back(failed_attempt(c, error, gate));
+    planner.failed(*index, transient_failure(error));
+    metrics_failover(ctx);
+  }
+  if (ctx.cancel.cancelled()) co_return;
+  if (past_deadline(ctx)) {
+    const GatewayError error = request_timed_out(ctx);
+    co_return co_await fail(ctx, job, error);
+  }
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {  // why the others were not tried
+    if (planner.tries(i) > 0 || able[i] == 0) continue;
+    if (auto reason = unavailable_reason(*ctx.state, *ctx.config, plan.candidates[i], true, now))
+      records.push_back(std::move(*reason));
+  }
+  const GatewayError error = all_candidates_failed(plan.rotation->id, records);
+  co_await fail(ctx, job, error);
+}
+
+// A quota's reservation, priced at the dearest candidate's prices: the
+// answer's default tokens (an upload's prompt is audio or an image, not
+// text the gateway counts), speech's input at about 4 characters a token.
+std::optional<GatewayError> reserve_quota(RequestContext& ctx, AudioJob& job,
+                                          std::span<const routing::Candidate> candidates) {
+  std::optional<routing::ModelPrices> prices;
+  for (const auto& c : candidates) routing::raise_prices(prices, c.prices);
+  std::int64_t prompt = 0;
+  if (job.speech != nullptr) {
+    if (const auto* input = job.speech->if_contains("input"); input != nullptr && input->is_string())
+      prompt = static_cast<std::int64_t>(input->get_string().size() / 4 + 1);
+  }
+  return ctx.quota.reserve(
+      ctx.principal, {}, [&] { return prompt; }, prices, ctx.usage);
+}
+
+// The model resolved in the caller's namespace, the quota reserved, then
+// one attempt (a provider model) or a rotation's failover.
+awaitable<void> serve_model(RequestContext& ctx, AudioJob& job, std::string_view scope) {
+  if (names_user_target(ctx, scope, job.model)) co_await ensure_user_view(ctx);
+  auto resolved = routing::resolve_chat(*ctx.config, {ctx.namespace_user, ctx.user_view.get()}, scope, job.model);
+  if (!resolved) co_return co_await fail(ctx, job, resolved.error());
+  if (resolved->autoselect != nullptr) {
+    const GatewayError error =
+        unsupported_operation(job.model, doing(job.operation),
+                              "an autoselect chooses a chat model by the conversation; name a provider model or a "
+                              "rotation");
+    co_return co_await fail(ctx, job, error);
+  }
+  ResolvedTargets targets;
+  if (auto error = resolve_targets(ctx, *resolved, targets)) co_return co_await fail(ctx, job, *error);
+  if (auto refused = reserve_quota(ctx, job, targets.candidates())) co_return co_await fail(ctx, job, *refused);
+  if (targets.plan != nullptr) co_return co_await serve_rotation(ctx, job, *targets.plan);
+  co_await serve_direct(ctx, job, *targets.direct, targets.listed);
+}
+
+// The request is over: its usage row (route, provider, model, status, the
+// tokens the answer reported, cost at the model's prices) and metrics.
+void finish(RequestContext& ctx, const AudioJob& job) {
+  metrics_operation_end(ctx, job.model);
+  auto none = [](std::string_view) { return std::int64_t{0}; };
+  record_usage(ctx, job.model, {job.request_bytes, none}, ctx.cancel.cancelled() || job.sink.gone());
+}
+
+// The sink every answer goes through: the client's, tapped for the usage row.
+struct Sinks {
+  explicit Sinks(http::Exchange& ex, RequestContext& ctx) : own(ex) {
+    if (ctx.usage.on() || ctx.usage.metrics) sink = &tap.emplace(own, ctx.usage);
+  }
+  ExchangeSink own;
+  std::optional<UsageSink> tap;
+  ResponseSink* sink = &own;
 };
 
 awaitable<void> serve_upload(http::Exchange& ex, RequestContext& ctx, std::string_view scope,
                              std::string_view operation) {
+  ctx.format = IngressFormat::openai_chat;  // errors in OpenAI's shape
+  arm_deadline(ctx);                        // the upload's time counts
+  Sinks sinks(ex, ctx);
+  AudioJob job{ex, *sinks.sink, operation, {}};
   http::BodyStream* body = ex.body_stream();
-  const std::string content_type(ex.request()[boost::beast::http::field::content_type]);
-  if (body == nullptr)
-    co_return co_await send_error(ex, make_error(ErrorKind::internal, "upload route without a body stream"), ctx);
-  std::string boundary = api::multipart_boundary(content_type);
-  if (boundary.empty())
-    co_return co_await send_error(
-        ex,
-        make_error(ErrorKind::invalid_request, "multipart/form-data needs a boundary parameter (1 to 70 characters)",
-                   "malformed_multipart"),
-        ctx);
-  Upload upload(*body, std::move(boundary));
-  auto model = co_await upload.read_model();
-  if (!model) co_return co_await send_error(ex, model.error(), ctx);
-  if (names_user_target(ctx, scope, *model)) co_await ensure_user_view(ctx);
-  auto targets = audio_targets(ctx, scope, *model, operation);
-  if (!targets) co_return co_await send_error(ex, targets.error(), ctx);
-  arm_deadline(ctx);
-  std::optional<GatewayError> last;
-  for (const auto& t : *targets) {
-    upload.set_upstream_model(openai::body_model(t.prepared.target));
-    auto out = outgoing(t.prepared, operation, content_type);
-    out.source = &upload;
-    http::UpstreamCall call(ex.upstream_pool(), *t.prepared.endpoint, within_deadline(t.candidate.timeouts, ctx),
-                            t.candidate.provider->id);
-    auto failed = co_await call.start(out);
-    if (!failed) co_return co_await relay(ex, ctx, call, t.prepared);
-    // Failover only while the upload is untouched.
-    if (call.body_started() || !failed->retryable) co_return co_await send_error(ex, *failed, ctx);
-    last = std::move(*failed);
+  const std::string boundary =
+      api::multipart_boundary(std::string_view(ex.request()[boost::beast::http::field::content_type]));
+  if (body == nullptr || boundary.empty()) {
+    const GatewayError error =
+        body == nullptr
+            ? make_error(ErrorKind::internal, "upload route without a body stream")
+            : make_error(ErrorKind::invalid_request,
+                         "multipart/form-data needs a boundary parameter (1 to 70 characters)", "malformed_multipart");
+    co_await fail(ctx, job, error);
+    co_return finish(ctx, job);
   }
-  co_await send_error(ex, last.value_or(make_error(ErrorKind::unavailable, "no candidate answered")), ctx);
+  MultipartUpload upload(*body, boundary, ctx);
+  job.upload = &upload;
+  // Once the client has sent it all, its disconnect cancels the upstream
+  // call (the transcript awaited, the answer relayed). Not before: no
+  // watch may run while the body is being read.
+  upload.on_complete([&ex, &ctx] { ex.watch_disconnect([&ctx] { ctx.cancel.emit(); }); });
+  auto model = co_await upload.read_model();
+  if (model) {
+    job.model = std::move(*model);
+    co_await serve_model(ctx, job, scope);
+  } else {
+    co_await fail(ctx, job, model.error());
+  }
+  ex.stop_watch();
+  job.request_bytes = upload.received();
+  finish(ctx, job);
 }
 
 }  // namespace
@@ -239,44 +414,29 @@ awaitable<void> image_variations(App&, http::Exchange& ex, RequestContext& ctx, 
 }
 
 awaitable<void> speech(App&, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& m) {
-  const std::string_view scope = m.param("scope");
+  ctx.format = IngressFormat::openai_chat;
+  arm_deadline(ctx);
+  Sinks sinks(ex, ctx);
+  AudioJob job{ex, *sinks.sink, "audio/speech", {}};
+  job.request_bytes = ex.request().body().size();
   boost::system::error_code ec;
   auto doc = boost::json::parse(ex.request().body(), ec);
   boost::json::object* body = !ec && doc.is_object() ? &doc.as_object() : nullptr;
   const boost::json::value* model_field = body != nullptr ? body->if_contains("model") : nullptr;
-  if (model_field == nullptr || !model_field->is_string())
-    co_return co_await send_error(
-        ex,
+  if (model_field == nullptr || !model_field->is_string()) {
+    const GatewayError error =
         make_error(ErrorKind::invalid_request,
                    body == nullptr ? "request body must be a JSON object" : "`model` (a string) is required",
-                   "invalid_request_error", "model"),
-        ctx);
-  const std::string model(model_field->as_string());
-  if (names_user_target(ctx, scope, model)) co_await ensure_user_view(ctx);
-  auto targets = audio_targets(ctx, scope, model, "audio/speech");
-  if (!targets) co_return co_await send_error(ex, targets.error(), ctx);
-  arm_deadline(ctx);
-  std::optional<GatewayError> last;
-  for (std::size_t i = 0; i < targets->size(); ++i) {
-    const auto& t = (*targets)[i];
-    (*body)["model"] = openai::body_model(t.prepared.target);
-    const std::string sent = boost::json::serialize(*body);
-    auto out = outgoing(t.prepared, "audio/speech", "application/json");
-    out.body = sent;
-    http::UpstreamCall call(ex.upstream_pool(), *t.prepared.endpoint, within_deadline(t.candidate.timeouts, ctx),
-                            t.candidate.provider->id);
-    auto failed = co_await call.start(out);
-    const bool more = i + 1 < targets->size();
-    if (!failed && (call.status() / 100 == 2 || !more)) co_return co_await relay(ex, ctx, call, t.prepared);
-    if (!failed) {  // an error status with another candidate left: fail over when it is retryable
-      auto answer = co_await call.read_all(kMaxErrorBytes);
-      failed =
-          answer ? t.prepared.adapter->classify_error(call.status(), *answer, t.prepared.target) : answer.take_error();
-    }
-    if (!failed->retryable) co_return co_await send_error(ex, *failed, ctx);
-    last = std::move(*failed);
+                   "invalid_request_error", "model");
+    co_await fail(ctx, job, error);
+    co_return finish(ctx, job);
   }
-  co_await send_error(ex, last.value_or(make_error(ErrorKind::unavailable, "no candidate answered")), ctx);
+  job.model = std::string(model_field->as_string());
+  job.speech = body;
+  ex.watch_disconnect([&ctx] { ctx.cancel.emit(); });  // the body is read: a client gone cancels the call
+  co_await serve_model(ctx, job, m.param("scope"));
+  ex.stop_watch();
+  finish(ctx, job);
 }
 
 }  // namespace aisbf::audio_routes

@@ -1,25 +1,36 @@
 // OpenAI's audio API (and the multipart image operations) through the
-// gateway, to OpenAI-compatible providers
-// (Anthropic, Gemini and Ollama document no such endpoint: a clear 400
-// naming the model and the operation).
+// gateway, to OpenAI-compatible providers (Anthropic, Gemini and Ollama
+// document no such endpoint: a 400 `unsupported_operation` naming the
+// model and the operation, as embeddings and images give; an autoselect
+// gets the same).
 //
-// - transcriptions, translations (multipart/form-data): the body is read
-//   as it arrives (http::BodyStream) and written to the upstream as it is
-//   read (http::BodySource, chunked), never held: the multipart stream is
-//   parsed on the way (api/openai/multipart_form.hpp) to read the `model`
-//   field, which routes the request, and to rewrite every `model` field to
-//   the upstream's name. What precedes the first `model` field is held
-//   (at most 1 MiB: `model` after a larger file part is a 400).
-//   A rotation fails over only while no byte of the upload has been sent
-//   upstream (a connect or TLS failure): a streamed body cannot be sent
-//   twice.
+// - transcriptions, translations, images/edits, images/variations
+//   (multipart/form-data, pipeline/multipart_upload.hpp): the body is read
+//   as it arrives and written to the upstream as it is read (chunked),
+//   never held; the `model` field routes the request and every `model`
+//   field is rewritten to the upstream's name. What precedes the first
+//   `model` field is held (at most 1 MiB: `model` after a larger file part
+//   is a 400 saying to send `model` first). A rotation fails over only
+//   while no byte of the upload has been sent upstream (a connect or TLS
+//   failure): a streamed body cannot be sent twice. An upstream that
+//   answers before it has read the whole upload (a 413, a 429) is heard:
+//   the client gets that answer. The upload counts against
+//   server.request_timeout (a trickling client gets the 504).
 // - speech (JSON): `model` rewritten, the audio relayed as it arrives,
 //   chunked, with the upstream's content type (SSE for stream_format
 //   "sse"); a rotation fails over like chat while nothing was relayed.
 //
-// The answers keep the upstream's content type (json, text, srt, vtt,
+// Audio answers keep the upstream's content type (json, text, srt, vtt,
 // verbose_json; SSE transcript events for stream=true) and are relayed
-// piece by piece.
+// piece by piece. Image answers are read whole, their URLs through the
+// content proxy when media.proxy_urls is on (image_urls.hpp).
+//
+// As a chat or embeddings request: the quota reserved before the first
+// attempt and settled (quota_gate.hpp), each attempt under a TargetGate
+// (health, cool-down, rate limits), one usage row per request (route,
+// provider, model, status, the tokens the answer reported, cost at the
+// model's prices), metrics per attempt. A client that leaves once its
+// upload is sent (or during speech) cancels the upstream call.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -39,8 +50,7 @@ boost::asio::awaitable<void> transcriptions(App& app, http::Exchange& ex, Reques
 boost::asio::awaitable<void> translations(App& app, http::Exchange& ex, RequestContext& ctx,
                                           const api::RouteMatch& match);
 boost::asio::awaitable<void> speech(App& app, http::Exchange& ex, RequestContext& ctx, const api::RouteMatch& match);
-// images/edits and images/variations: multipart too, relayed the same way
-// (the answer as the upstream sends it: its URLs are not rewritten here).
+// images/edits and images/variations: multipart too, relayed the same way.
 boost::asio::awaitable<void> image_edits(App& app, http::Exchange& ex, RequestContext& ctx,
                                          const api::RouteMatch& match);
 boost::asio::awaitable<void> image_variations(App& app, http::Exchange& ex, RequestContext& ctx,

@@ -122,6 +122,11 @@ void settle_attempt(TargetGate& gate, const RelayOutcome& outcome, const Request
 struct AttemptRecord;
 GatewayError skipped_error(const AttemptRecord& record);
 std::uint64_t selection_seed(RequestContext& ctx);
+// A rotation's attempt at `c`, the `attempts`-th sent, starts: the answer
+// names it (x-aisbf-target, x-aisbf-attempts). A failed attempt at `c` as
+// the all-candidates-failed error lists it.
+void name_rotation_attempt(RequestContext& ctx, const routing::Candidate& c, int attempts);
+AttemptRecord failed_attempt(const routing::Candidate& c, const GatewayError& error, const TargetGate& gate);
 
 // Resolves the job's model and runs it: one attempt for a direct target,
 // the failover loop for a rotation. Errors are answered through job.io.

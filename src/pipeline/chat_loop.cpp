@@ -80,6 +80,17 @@ bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
 // `listed`: the provider lists the model (or a rotation names it). A failure
 // of a model it does not list leaves no health entry: any name a client
 // makes up would otherwise stay in the state for good.
+void name_rotation_attempt(RequestContext& ctx, const routing::Candidate& c, int attempts) {
+  ctx.response_headers.clear();
+  ctx.response_headers.reserve(2);
+  ctx.response_headers.emplace_back("x-aisbf-target", c.key);
+  ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(attempts));
+}
+
+AttemptRecord failed_attempt(const routing::Candidate& c, const GatewayError& error, const TargetGate& gate) {
+  return {c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message, gate.blocked_for()};
+}
+
 void settle_attempt(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
   if (!outcome.error) {
     gate.succeeded(outcome.usage);
@@ -268,8 +279,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
     if (!index) break;
     const routing::Candidate& c = candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
-    auto skip = gate.claim_now(window_tokens(job, ctx, c));
-    if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+    auto skip = co_await claim_slot(gate, ctx, window_tokens(job, ctx, c));
     if (skip) {
       records.push_back(std::move(*skip));
       planner.skipped(*index);
@@ -279,10 +289,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       end.timed_out = true;  // the gate, dropped unsettled, releases its claims
       break;
     }
-    ctx.response_headers.clear();
-    ctx.response_headers.reserve(2);
-    ctx.response_headers.emplace_back("x-aisbf-target", c.key);
-    ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
+    name_rotation_attempt(ctx, c, planner.attempts());
     note_attempt_start(ctx.usage, c);
     metrics_attempt_start(ctx, c, true);
     auto outcome = co_await attempt(ctx, c, job, true);
@@ -304,8 +311,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(ChatJob& job, RequestContext& ctx
       break;
     }
     const GatewayError& error = *outcome.error;
-    records.push_back({c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message,
-                       gate.blocked_for()});
+    records.push_back(failed_attempt(c, error, gate));
     if (!error.retryable && !candidate_unusable(outcome)) {
       if (outcome.undecodable && (body_taken || passthrough_untried(job, ctx, plan, planner))) {
         // Nothing was sent: the attempt is given back (max_attempts counts

@@ -20,6 +20,7 @@
 #include "pipeline/prompt_tokens.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/request_metrics.hpp"
+#include "pipeline/resolved_targets.hpp"
 #include "pipeline/respond.hpp"
 #include "pipeline/sent_prompt.hpp"
 #include "pipeline/target_gate.hpp"
@@ -200,20 +201,16 @@ boost::asio::awaitable<Attempted> attempt_translated(RequestContext& ctx, Embedd
 
 boost::asio::awaitable<Attempted> attempt(RequestContext& ctx, EmbeddingsJob& job, const routing::Candidate& c,
                                           bool in_table) {
-  const PreparedCandidate* p = in_table ? cached_preparation(ctx.routes, c) : nullptr;
   std::optional<PreparedCandidate> own;
-  if (p == nullptr) {
-    auto prepared = prepare_candidate(c);
-    if (!prepared) {
-      Attempted a;
-      a.outcome.error = prepared.take_error();
-      a.outcome.unusable = true;
-      co_return a;
-    }
-    p = &own.emplace(std::move(*prepared));
+  auto p = prepare_for_attempt(ctx.routes, c, in_table, own);
+  if (!p) {
+    Attempted a;
+    a.outcome.error = p.take_error();
+    a.outcome.unusable = true;
+    co_return a;
   }
-  if (passes_through(*p->adapter)) co_return co_await attempt_passthrough(ctx, job, *p, c);
-  co_return co_await attempt_translated(ctx, job, *p, c);
+  if (passes_through(*(*p)->adapter)) co_return co_await attempt_passthrough(ctx, job, **p, c);
+  co_return co_await attempt_translated(ctx, job, **p, c);
 }
 
 // One attempt with its bookkeeping: the usage tap, metrics, the verdict.
@@ -253,8 +250,7 @@ boost::asio::awaitable<void> serve_direct(RequestContext& ctx, EmbeddingsJob& jo
     co_return co_await fail(ctx, job, error);
   }
   TargetGate gate(*ctx.state, *ctx.config, c, false);
-  auto skip = gate.claim_now(c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
-  if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+  auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
   if (skip || past_deadline(ctx)) {
     const GatewayError error = skip ? skipped_error(*skip) : request_timed_out(ctx);  // named: GCC 12
     co_return co_await fail(ctx, job, error);
@@ -282,16 +278,13 @@ boost::asio::awaitable<LoopEnd> try_candidates(RequestContext& ctx, EmbeddingsJo
     if (!index) break;
     const routing::Candidate& c = plan.candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
-    auto skip = gate.claim_now(c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
-    if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+    auto skip = co_await claim_slot(gate, ctx, c.tokens.any() ? estimate_tokens(job, c.upstream_model) : 0);
     if (skip) {
       records.push_back(std::move(*skip));
       planner.skipped(*index);
       continue;
     }
-    ctx.response_headers.clear();
-    ctx.response_headers.emplace_back("x-aisbf-target", c.key);
-    ctx.response_headers.emplace_back("x-aisbf-attempts", std::to_string(planner.attempts()));
+    name_rotation_attempt(ctx, c, planner.attempts());
     Attempted a = co_await run_attempt(ctx, job, c, gate, true);
     if (ctx.cancel.cancelled()) break;
     if (!a.outcome.error) {
@@ -304,8 +297,7 @@ boost::asio::awaitable<LoopEnd> try_candidates(RequestContext& ctx, EmbeddingsJo
       break;
     }
     const GatewayError& error = *a.outcome.error;
-    records.push_back(
-        {c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message, gate.blocked_for()});
+    records.push_back(failed_attempt(c, error, gate));
     if (!error.retryable && !a.outcome.unusable && error.kind != ErrorKind::unsupported) {
       end.final_error = error;  // another candidate would say the same
       break;
@@ -373,22 +365,11 @@ boost::asio::awaitable<void> serve_resolved(RequestContext& ctx, EmbeddingsJob& 
                                                      "an embeddings model or a rotation of them");
     co_return co_await fail(ctx, job, error);
   }
-  if (resolved.in_user_view) serve_from_user_view(ctx);  // a user's own target: their view's table
-  if (resolved.rotation != nullptr) {
-    const auto* plan = ctx.routes->rotation(resolved.rotation->id);
-    if (plan == nullptr) {  // a snapshot mismatch would be a bug: say so rather than crash
-      const GatewayError error = make_error(ErrorKind::internal, "rotation table out of date");
-      co_return co_await fail(ctx, job, error);
-    }
-    ctx.usage.rotation = plan->rotation->id;
-    if (auto refused = reserve_quota(ctx, job, plan->candidates)) co_return co_await fail(ctx, job, *refused);
-    co_return co_await serve_rotation(ctx, job, *plan);
-  }
-  std::optional<routing::Candidate> scratch;
-  const routing::Candidate& c = ctx.routes->direct(resolved.target, scratch);
-  if (auto refused = reserve_quota(ctx, job, std::span<const routing::Candidate>(&c, 1)))
-    co_return co_await fail(ctx, job, *refused);
-  co_await serve_direct(ctx, job, c, !scratch.has_value());
+  ResolvedTargets targets;
+  if (auto error = resolve_targets(ctx, resolved, targets)) co_return co_await fail(ctx, job, *error);
+  if (auto refused = reserve_quota(ctx, job, targets.candidates())) co_return co_await fail(ctx, job, *refused);
+  if (targets.plan != nullptr) co_return co_await serve_rotation(ctx, job, *targets.plan);
+  co_await serve_direct(ctx, job, *targets.direct, targets.listed);
 }
 
 // The request is over: its usage row and metrics.

@@ -15,6 +15,7 @@
 #include "pipeline/chat_job.hpp"
 #include "pipeline/gateway_state.hpp"
 #include "pipeline/image_urls.hpp"
+#include "pipeline/media_usage.hpp"
 #include "pipeline/prepared_candidate.hpp"
 #include "pipeline/request_deadline.hpp"
 #include "pipeline/respond.hpp"
@@ -117,31 +118,6 @@ Expected<ImagesAsk> read_ask(std::string_view text) {
   return ask;
 }
 
-std::int64_t int_at(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return std::max<std::int64_t>(v->get_int64(), 0);
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-// OpenAI's images usage (gpt-image models): input, output and total tokens.
-ScannedUsage images_usage(std::string_view body) {
-  ScannedUsage u;
-  if (body.find("\"usage\"") == std::string_view::npos) return u;
-  boost::system::error_code ec;
-  const json::value doc = json::parse(body, ec);
-  const json::object* root = ec ? nullptr : doc.if_object();
-  const json::value* usage = root != nullptr ? root->if_contains("usage") : nullptr;
-  if (usage == nullptr || !usage->is_object()) return u;
-  const json::object& o = usage->get_object();
-  u.prompt_tokens = int_at(o, "input_tokens");
-  u.completion_tokens = int_at(o, "output_tokens");
-  u.total_tokens = o.contains("total_tokens") ? int_at(o, "total_tokens") : u.prompt_tokens + u.completion_tokens;
-  u.reported = true;
-  return u;
-}
-
 // One POST and its whole answer, at most `cap` bytes; a non-200 classified by the adapter.
 awaitable<Expected<std::string>> post_json(RequestContext& ctx, http::UpstreamPool& pool, const PreparedCandidate& p,
                                            const Timeouts& timeouts, std::string target, std::string_view body,
@@ -179,7 +155,7 @@ awaitable<Expected<ImagesAnswer>> openai_images(RequestContext& ctx, http::Upstr
       co_await post_json(ctx, pool, p, timeouts, p.endpoint->base_path + openai::operation_path(p.target, kOperation),
                          body, ctx.config->server.max_upstream_body_bytes);
   if (!answer) co_return answer.take_error();
-  ScannedUsage usage = images_usage(*answer);
+  ScannedUsage usage = media_usage(*answer);
   co_return ImagesAnswer{std::move(*answer), usage};
 }
 
@@ -265,8 +241,7 @@ awaitable<std::optional<Expected<ImagesAnswer>>> gated_attempt(RequestContext& c
                                                                const routing::Candidate& c, const ImagesAsk& ask,
                                                                bool listed, std::vector<AttemptRecord>& records) {
   TargetGate gate(*ctx.state, *ctx.config, c, listed);
-  auto skip = gate.claim_now(0);
-  if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+  auto skip = co_await claim_slot(gate, ctx, 0);
   if (skip) {
     records.push_back(std::move(*skip));
     co_return std::nullopt;
@@ -280,7 +255,7 @@ awaitable<std::optional<Expected<ImagesAnswer>>> gated_attempt(RequestContext& c
     const GatewayError& e = answer.error();
     spdlog::info("{} images {} → {} failed: {}", ctx.request_id, log_text(ask.model), log_text(c.key),
                  log_text(e.message, 2 * kLogFieldBytes));
-    records.push_back({c.key, false, e.kind == ErrorKind::rate_limited, e.status, e.message, gate.blocked_for()});
+    records.push_back(failed_attempt(c, e, gate));
   }
   co_return answer;
 }

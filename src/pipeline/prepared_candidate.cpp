@@ -116,4 +116,15 @@ const PreparedCandidate* cached_preparation(const std::shared_ptr<const routing:
   return cache.find(table, candidate);
 }
 
+Expected<const PreparedCandidate*> prepare_for_attempt(const std::shared_ptr<const routing::RoutingTable>& table,
+                                                       const routing::Candidate& candidate, bool in_table,
+                                                       std::optional<PreparedCandidate>& own) {
+  if (in_table) {
+    if (const PreparedCandidate* p = cached_preparation(table, candidate)) return p;
+  }
+  auto prepared = prepare_candidate(candidate);
+  if (!prepared) return prepared.take_error();
+  return &own.emplace(std::move(*prepared));
+}
+
 }  // namespace aisbf

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/expected.hpp"
@@ -31,5 +32,12 @@ Expected<PreparedCandidate> prepare_candidate(const routing::Candidate& candidat
 // pointer stays valid while the caller holds `table`. This thread's cache.
 const PreparedCandidate* cached_preparation(const std::shared_ptr<const routing::RoutingTable>& table,
                                             const routing::Candidate& candidate);
+
+// An attempt's preparation of `candidate`: the table's cached one when it is
+// one of `table`'s own (`in_table`), else made into `own` (which must
+// outlive the use). The error: it cannot be prepared (prepare_candidate).
+Expected<const PreparedCandidate*> prepare_for_attempt(const std::shared_ptr<const routing::RoutingTable>& table,
+                                                       const routing::Candidate& candidate, bool in_table,
+                                                       std::optional<PreparedCandidate>& own);
 
 }  // namespace aisbf

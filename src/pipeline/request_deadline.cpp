@@ -71,4 +71,11 @@ boost::asio::awaitable<std::optional<AttemptRecord>> wait_for_slot(TargetGate& g
   co_return skip;
 }
 
+boost::asio::awaitable<std::optional<AttemptRecord>> claim_slot(TargetGate& gate, RequestContext& ctx,
+                                                                std::int64_t estimated_tokens) {
+  auto skip = gate.claim_now(estimated_tokens);
+  if (!skip && gate.must_wait()) skip = co_await wait_for_slot(gate, ctx);
+  co_return skip;
+}
+
 }  // namespace aisbf

@@ -37,4 +37,10 @@ GatewayError request_timed_out(const RequestContext& ctx);
 // claims when dropped).
 boost::asio::awaitable<std::optional<AttemptRecord>> wait_for_slot(TargetGate& gate, RequestContext& ctx);
 
+// gate.claim_now(estimated_tokens), then its rate_limit slot waited for
+// when it lies ahead (wait_for_slot): nullopt, go ahead (unless
+// past_deadline(ctx)); else why the candidate was skipped.
+boost::asio::awaitable<std::optional<AttemptRecord>> claim_slot(TargetGate& gate, RequestContext& ctx,
+                                                                std::int64_t estimated_tokens);
+
 }  // namespace aisbf

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import {
   startStack, request, post, delay, mockProvider, typedProvider, model, withTimeout, MOCK_KEY, createUser, createToken,
-  bearer,
+  bearer, usageCsvRows, assertError, chatBody,
 } from './harness.mjs';
 import { wav } from './wav.mjs';
 
@@ -75,7 +75,13 @@ function rssKiB(pid) {
   return Number(m[1]);
 }
 
-const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'tts-1', 'tts-fault-500', 'gpt-image-1'];
+const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'tts-1', 'tts-fault-500', 'gpt-image-1', 'fault-400', 'fault-429',
+  'fault-500', 'fault-hang'];
+// Priced per request (whisper-1, tts-1) or per token (gpt-4o-transcribe): the usage rows' cost.
+const PRICES = {
+  'whisper-1': { request: 0.006 }, 'tts-1': { request: 0.015 },
+  'gpt-4o-transcribe': { prompt: 0.0000025, completion: 0.00001 },
+};
 // The gateway's allocations are what is measured: ASan's quarantine of
 // freed blocks (a sanitizer build) is not the gateway's memory.
 const ASAN = `${process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : ''}quarantine_size_mb=1`;
@@ -89,15 +95,20 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
   before(async () => {
     s = await startStack({
       providers: (mockUrl) => ({
-        mock: mockProvider(mockUrl, { models: MODELS.map((m) => model(m)) }),
+        mock: mockProvider(mockUrl, { models: MODELS.map((m) => model(m, PRICES[m] ? { pricing: PRICES[m] } : {})) }),
         anthropic: typedProvider('anthropic', mockUrl, { models: [model('whisper-1')] }),
         google: typedProvider('google', mockUrl, { models: [model('tts-1')] }),
         ollama: typedProvider('ollama', mockUrl, { models: [model('tts-1')] }),
       }),
       rotations: {
-        speak: { providers: [{ provider_id: 'mock', models: [{ name: 'tts-fault-500', weight: 1 }, { name: 'tts-1', weight: 1 }] }] },
+        // Weight 0: tried only after the others (the planner's order is otherwise drawn).
+        speak: { providers: [{ provider_id: 'mock', models: [{ name: 'tts-fault-500', weight: 1 }, { name: 'tts-1', weight: 0 }] }] },
       },
-      server: { max_upload_bytes: 200 * MIB },
+      autoselect: {
+        pick: { model_name: 'pick', description: 'x', fallback: 'mock/whisper-1',
+          available_models: [{ model_id: 'mock/whisper-1', description: 'speech to text' }] },
+      },
+      server: { max_upload_bytes: 200 * MIB, cors_origins: ['https://app.example'] },
       env: { ASAN_OPTIONS: ASAN },
     });
   });
@@ -181,6 +192,23 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
     const big = await upload('/v1/audio/transcriptions', form({ file: Buffer.alloc(2 * MIB, 7), after: { model: 'mock/whisper-1' } }));
     assert.equal(big.status, 400, big.text);
     assert.equal(big.json().error.code, 'model_after_file');
+    assert.match(big.json().error.message, /`model` field must come before the file/);
+  });
+
+  it('refuses an upload from a foreign Origin (a cross-site form) before any byte goes upstream', async () => {
+    const before = (await s.mock.requests()).length;
+    const body = form({ fields: { model: 'mock/whisper-1' }, file: wav(1) });
+    for (const path of ['/v1/audio/transcriptions', '/api/v1/audio/translations', '/v1/images/edits', '/api/mock/images/variations']) {
+      const r = await upload(path, body, { origin: 'https://evil.example' });
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+      assert.equal(r.json().error.code, 'cross_site_request');
+    }
+    assert.equal((await s.mock.requests()).length, before, 'the mock was reached');
+    // The gateway's own origin and a listed one pass.
+    for (const origin of [s.url, 'https://app.example']) {
+      const r = await upload('/v1/audio/transcriptions', body, { origin });
+      assert.equal(r.status, 200, `${origin}: ${r.text}`);
+    }
   });
 
   it('answers 415 to a body that is not multipart/form-data, and the client reads it', async () => {
@@ -233,8 +261,10 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
 
   it('relays a 100 MB upload with the gateway RSS flat (< 5 MB growth)', async () => {
     const pid = s.gw.pid;
-    // Warm up the path (pools, first allocations) with a small upload.
+    // Warm up the path (pools, first allocations) with a small upload, and
+    // the usage store with its row (its first write opens the database).
     await upload('/v1/audio/transcriptions', form({ fields: { model: 'mock/whisper-1' }, file: wav(1) }));
+    await usageCsvRows(s);
     const before = rssKiB(pid);
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 20);
@@ -279,6 +309,21 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
     assert.match(refused.json().error.message, /cannot do images\/edits/);
   });
 
+  it('an autoselect or a provider without the API: 400 unsupported_operation naming the model, as embeddings give', async () => {
+    await s.mock.reset();
+    const cases = [
+      await upload('/v1/audio/transcriptions', form({ fields: { model: 'autoselect/pick' }, file: wav(1) })),
+      await upload('/v1/audio/translations', form({ fields: { model: 'anthropic/whisper-1' }, file: wav(1) })),
+      await post(url('/v1/audio/speech'), { model: 'autoselect/pick', input: 'hi', voice: 'alloy' }),
+    ];
+    for (const r of cases) {
+      assertError(r, 400, 'unsupported_operation');
+      assert.equal(r.json().error.param, 'model');
+    }
+    assert.match(cases[0].json().error.message, /^model 'autoselect\/pick' cannot do audio\/transcriptions: an autoselect/);
+    assert.equal((await s.mock.requests()).length, 0);
+  });
+
   it('relays speech bytes intact and chunked, with the content type', async () => {
     const body = { input: 'bytes:300000', voice: 'alloy', response_format: 'wav' };
     const direct = await request(s.mock.u('/v1/audio/speech'), {
@@ -306,6 +351,79 @@ describe('audio through the gateway', { timeout: 120000 }, () => {
     assert.equal(events.at(-1).type, 'speech.audio.done');
     const tried = (await s.mock.requests()).filter((q) => q.path.endsWith('/audio/speech')).slice(-2);
     assert.deepEqual(tried.map((q) => JSON.parse(q.body).model), ['tts-fault-500', 'tts-1']);
+  });
+  it('each request is one usage row: route, provider, model, status, reported tokens, cost at the model\'s prices', async () => {
+    await s.mock.reset();
+    const clip = wav(1);
+    assert.equal((await upload('/v1/audio/transcriptions', form({ fields: { model: 'mock/whisper-1' }, file: clip }))).status, 200);
+    const tokens = await upload('/v1/audio/transcriptions', form({ fields: { model: 'mock/gpt-4o-transcribe' }, file: clip }));
+    assert.equal(tokens.status, 200, tokens.text);
+    const reported = tokens.json().usage;
+    assert.equal((await post(url('/v1/audio/speech'), { model: 'mock/tts-1', input: 'bytes:1000', voice: 'alloy' })).status, 200);
+    let rows = [];
+    const last = (route, m) => rows.findLast((r) => r.route === route && r.requested_model === m);
+    for (const until = Date.now() + 5000; Date.now() < until;) {
+      rows = await usageCsvRows(s);
+      if (last('audio_transcriptions', 'mock/whisper-1') && last('audio_transcriptions', 'mock/gpt-4o-transcribe') &&
+        last('audio_speech', 'mock/tts-1')) break;
+      await delay(50);
+    }
+    const whisper = last('audio_transcriptions', 'mock/whisper-1');
+    assert.ok(whisper, JSON.stringify(rows.slice(-5)));
+    assert.deepEqual([whisper.provider, whisper.model, whisper.status, whisper.attempts], ['mock', 'whisper-1', '200', '1']);
+    assert.equal(Number(whisper.cost), 0.006);
+    assert.equal(whisper.prompt_tokens, '0');  // whisper reports seconds, not tokens
+    assert.equal(whisper.tokens_estimated, 'false');
+    const transcribe = last('audio_transcriptions', 'mock/gpt-4o-transcribe');
+    assert.equal(transcribe.prompt_tokens, String(reported.input_tokens));
+    assert.equal(transcribe.completion_tokens, String(reported.output_tokens));
+    const want = reported.input_tokens * 0.0000025 + reported.output_tokens * 0.00001;
+    assert.ok(Math.abs(Number(transcribe.cost) - want) < 1e-12, `${transcribe.cost} != ${want}`);
+    const speech = last('audio_speech', 'mock/tts-1');
+    assert.deepEqual([speech.provider, speech.model, speech.status], ['mock', 'tts-1', '200']);
+    assert.equal(Number(speech.cost), 0.015);
+  });
+
+  it('an upstream that refuses an upload before reading it all: the client gets that error, not a 502', async () => {
+    for (const [name, status] of [['fault-400', 400], ['fault-429', 429], ['fault-500', 500]]) {
+      await s.mock.reset();
+      async function* pieces() {
+        yield field('model', `mock/${name}`);
+        yield fileHead();
+        // 16 MiB: more than the socket buffers hold, so the gateway is still writing when the mock closes.
+        for (let i = 0; i < 256; i++) yield Buffer.alloc(64 * 1024, i);
+        yield CLOSE;
+      }
+      const r = await streamUpload(url('/v1/audio/transcriptions'), pieces());
+      assert.equal(r.status, status, `${name}: ${r.text}`);
+      assert.match(r.json().error.message, new RegExp(`provider 'mock' answered ${status}: mock audio failure`));
+      const seen = (await s.mock.requests()).filter((q) => q.path.endsWith('/audio/transcriptions'));
+      assert.equal(seen.length, 1);
+      assert.ok(seen[0].fault.startsWith(name), seen[0].fault);
+    }
+  });
+
+  it('a client gone while its transcript is awaited, or during speech, cancels the upstream call', async () => {
+    const leave = async (path, headers, body, what) => {
+      await s.mock.reset();
+      const req = http.request(url(path), { method: 'POST', agent: false, headers });
+      req.on('error', () => { /* destroyed on purpose */ });
+      req.end(body);
+      let seen = false;  // the mock has the whole request (an upload read to its end) and holds its answer
+      for (let i = 0; i < 400 && !seen; i++) {
+        seen = (await s.mock.requests()).some((q) => q.path.endsWith(what));
+        if (!seen) await delay(25);
+      }
+      assert.ok(seen, `the mock never got ${what}`);
+      assert.equal((await s.mock.stats()).aborted, 0, 'aborted before the client left');
+      req.destroy();
+      const st = await s.mock.waitStats((x) => x.aborted >= 1, 10000);
+      assert.equal(st.aborted, 1, `${what}: the upstream call was not cancelled`);
+    };
+    await leave('/v1/audio/transcriptions', { 'content-type': FORM_TYPE },
+      form({ fields: { model: 'mock/fault-hang' }, file: wav(1) }), '/audio/transcriptions');
+    await leave('/v1/audio/speech', { 'content-type': 'application/json' },
+      JSON.stringify({ model: 'mock/fault-hang', input: 'hello', voice: 'alloy' }), '/audio/speech');
   });
 });
 
@@ -375,5 +493,70 @@ describe('uploads with auth on', { timeout: 60000 }, () => {
     const refused = await streamUpload(s.u('/v1/audio/transcriptions'), big());
     assert.equal(refused.status, 401, refused.text);
     assert.equal(refused.json().error.code, 'invalid_api_key');
+  });
+
+  it('an exhausted quota refuses an upload and speech with the error chat gives, before any upstream call', async () => {
+    const admin = bearer(GLOBAL);
+    await createUser(s.url, admin, { username: 'dora' });
+    const patched = await request(s.u('/api/admin/users/dora'),
+      { method: 'PATCH', body: { quotas: { requests_per_day: 1 } }, headers: admin });
+    assert.equal(patched.status, 200, patched.text);
+    const dora = bearer((await createToken(s.url, admin, 'dora')).token);
+    await s.mock.reset();
+    const send = () => request(s.u('/v1/audio/transcriptions'), {
+      method: 'POST', headers: { 'content-type': FORM_TYPE, ...dora },
+      body: form({ fields: { model: 'mock/whisper-1' }, file: wav(1) }), timeoutMs: 20000,
+    });
+    const first = await send();
+    assert.equal(first.status, 200, first.text);
+    const upload = await send();
+    assertError(upload, 429, 'quota_exceeded');
+    assert.ok(upload.json().error.message.includes('user dora: requests_per_day 1 reached'), upload.text);
+    assert.match(String(upload.headers['retry-after']), /^[1-9][0-9]*$/);
+    const speech = await post(s.u('/v1/audio/speech'), { model: 'mock/whisper-1', input: 'hi', voice: 'alloy' }, { headers: dora });
+    const chat = await post(s.u('/v1/chat/completions'), chatBody('hi', { model: 'mock/whisper-1' }), { headers: dora });
+    for (const r of [speech, chat]) {
+      assertError(r, 429, 'quota_exceeded');
+      assert.equal(r.json().error.message, upload.json().error.message);
+    }
+    assert.equal((await s.mock.requests()).length, 1, 'only the first request reached the mock');
+  });
+});
+
+describe('image uploads with media.proxy_urls; the request deadline on uploads', { timeout: 60000 }, () => {
+  let s;
+  before(async () => {
+    s = await startStack({
+      providers: (mockUrl) => ({ mock: mockProvider(mockUrl, { models: [model('whisper-1'), model('gpt-image-1')] }) }),
+      aisbf: { media: { proxy_urls: true, proxy_ttl: 300 } },
+      server: { request_timeout: 2.5 },
+    });
+  });
+  after(async () => { await s?.stop(); });
+
+  it('edits and variations answers carry /api/proxy/{id} URLs, as generations do', async () => {
+    const png = crypto.randomBytes(1000);
+    for (const path of ['/v1/images/edits', '/v1/images/variations']) {
+      const body = Buffer.concat([field('model', 'mock/gpt-image-1'), field('prompt', 'a hat'), field('response_format', 'url'),
+        fileHead('in.png', 'image', 'image/png'), png, CLOSE]);
+      const r = await request(s.u(path), { method: 'POST', headers: { 'content-type': FORM_TYPE }, body, timeoutMs: 20000 });
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      assert.match(r.json().data[0].url, /^\/api\/proxy\/[A-Za-z0-9_-]+$/, r.text);
+    }
+  });
+
+  it('a client trickling its upload past server.request_timeout gets the 504 request_timeout', async () => {
+    async function* pieces() {
+      yield field('model', 'mock/whisper-1');
+      yield fileHead();
+      for (let i = 0; i < 60; i++) {  // 6 s of it, against a 2.5 s deadline
+        yield Buffer.alloc(1024, i);
+        await delay(100);
+      }
+      yield CLOSE;
+    }
+    const r = await streamUpload(s.u('/v1/audio/transcriptions'), pieces());
+    assert.equal(r.status, 504, r.text);
+    assert.equal(r.json().error.code, 'request_timeout');
   });
 });

@@ -113,14 +113,18 @@ void transcript_events(const UploadForm& form, const std::string& text, Plan& pl
   plan.events.push_back(std::move(done));
 }
 
-// A fault named by the model (faults.hpp) as the error status it stands for;
-// false when the answer goes on (none, slow).
+// A fault named by the model (faults.hpp) as the error status it stands for
+// (fault-hang: no answer, the client's close awaited); false when the
+// answer goes on (none, slow).
 bool fault_answer(const Fault& fault, Plan& plan) {
   int status = 500;
   switch (fault.kind) {
     case FaultKind::none:
     case FaultKind::slow:
       return false;
+    case FaultKind::hang:
+      plan.behaviour = Behaviour::hang;
+      return true;
     case FaultKind::http_503:
       status = 503;
       break;
@@ -145,6 +149,13 @@ bool fault_answer(const Fault& fault, Plan& plan) {
 }
 
 }  // namespace
+
+bool plan_upload_fault(ApiContext& ctx, const UploadForm& form, Plan& plan) {
+  if (form.model.empty()) return false;
+  const Fault fault = pick_fault(ctx, form.model, plan);
+  if (fault.kind == FaultKind::hang) return false;  // hangs once the upload is read
+  return fault_answer(fault, plan);
+}
 
 bool is_streamed_upload(std::string_view path) {
   path = path.substr(0, path.find('?'));

@@ -54,6 +54,11 @@ void plan_transcription(ApiContext& ctx, UploadForm& form, bool translation, Pla
 // the text "image edit of N bytes sha256 HEX by MODEL" (b64_json, or a url
 // naming the hash for response_format=url).
 void plan_image_upload(ApiContext& ctx, UploadForm& form, bool variation, Plan& plan);
+// A status fault (fault-400, fault-429, fault-500, …) named by the form's
+// `model`, once that field has been read: planned as the error a server
+// answers before it has read the rest of the upload (the caller answers at
+// once and closes the connection, the rest unread). false: none.
+bool plan_upload_fault(ApiContext& ctx, const UploadForm& form, Plan& plan);
 // The upload as the recorder keeps it: its fields and the file's size and
 // hash as JSON (the file itself is not kept).
 std::string upload_summary_json(const UploadForm& form);

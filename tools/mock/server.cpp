@@ -122,6 +122,8 @@ class Session {
     upload_piece_.resize(64 * 1024);
     buffer_.reserve(64 * 1024);  // Beast reads at most the buffer's free capacity at a time
     std::chrono::steady_clock::time_point first{}, last{};
+    const RequestView view{method, target, header_value(raw_headers_, "authorization"), raw_headers_, {}};
+    bool model_seen = false;
     while (!parser.is_done()) {
       auto& body = parser.get().body();
       body.data = upload_piece_.data();
@@ -134,6 +136,21 @@ class Session {
         if (first == std::chrono::steady_clock::time_point{}) first = last;
         form.feed(std::string_view(upload_piece_.data(), got));
         shared_.recorder.upload_bytes(upload, got);
+        // A status fault is answered as soon as `model` is read, the rest
+        // of the upload unread, and the connection closed: a server that
+        // refuses an upload early (413, 429, 400).
+        if (!model_seen && !form.model.empty()) {
+          model_seen = true;
+          plan_.reset();
+          if (openai_authorized(shared_.api, view, plan_) && plan_upload_fault(shared_.api, form, plan_)) {
+            shared_.recorder.upload_end(upload);
+            const auto ticket = shared_.recorder.begin(method, target, raw_headers_, upload_summary_json(form));
+            shared_.recorder.set_fault(ticket, plan_.fault);
+            const Outcome outcome = co_await execute(false, http10);
+            shared_.recorder.finish(ticket, outcome == Outcome::aborted);
+            co_return Outcome::close;
+          }
+        }
       }
       if (ec) {
         shared_.recorder.upload_end(upload);
@@ -142,7 +159,6 @@ class Session {
     }
     shared_.recorder.upload_end(upload);
     plan_.reset();
-    const RequestView view{method, target, header_value(raw_headers_, "authorization"), raw_headers_, {}};
     const std::string_view path = std::string_view(target).substr(0, target.find('?'));
     if (openai_authorized(shared_.api, view, plan_)) {
       if (path.ends_with("/images/edits") || path.ends_with("/images/variations")) {

@@ -77,9 +77,6 @@ bool cut_by_deadline(const RelayOutcome& outcome, const RequestContext& ctx) {
   return outcome.error && outcome.error->kind == ErrorKind::upstream_timeout && past_deadline(ctx);
 }
 
-// `listed`: the provider lists the model (or a rotation names it). A failure
-// of a model it does not list leaves no health entry: any name a client
-// makes up would otherwise stay in the state for good.
 void name_rotation_attempt(RequestContext& ctx, const routing::Candidate& c, int attempts) {
   ctx.response_headers.clear();
   ctx.response_headers.reserve(2);
@@ -91,6 +88,9 @@ AttemptRecord failed_attempt(const routing::Candidate& c, const GatewayError& er
   return {c.key, false, error.kind == ErrorKind::rate_limited, error.status, error.message, gate.blocked_for()};
 }
 
+// `listed`: the provider lists the model (or a rotation names it). A failure
+// of a model it does not list leaves no health entry: any name a client
+// makes up would otherwise stay in the state for good.
 void settle_attempt(TargetGate& gate, const RelayOutcome& outcome, const RequestContext& ctx, bool listed) {
   if (!outcome.error) {
     gate.succeeded(outcome.usage);

@@ -13,7 +13,7 @@ import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startStack, request, get, post, mockProvider, typedProvider, model, usageCsvRows, assertError, tmpDir, createUser,
-  createToken, bearer, MOCK_KEY,
+  createToken, bearer, MOCK_KEY, delay,
 } from './harness.mjs';
 import path from 'node:path';
 import http from 'node:http';
@@ -282,7 +282,8 @@ describe('embeddings routes', { timeout: 90000 }, () => {
     await embed({ model: 'rotation/failover', input: 'usage over rotation' });
     await embed({ model: 'google/embed-model', input: 'counted by the gateway' });
     let rows = [];
-    for (const until = Date.now() + 5000; Date.now() < until;) {
+    // A row is recorded just after its answer is sent: flush again until it is in.
+    for (const until = Date.now() + 30000; Date.now() < until; await delay(20)) {
       rows = (await usageCsvRows(s)).filter((r) => r.route === 'embeddings');
       if (rows.some((r) => r.requested_model === 'google/embed-model')) break;
     }
@@ -473,7 +474,7 @@ describe('embeddings in a user namespace', { timeout: 60000 }, () => {
     assert.equal(r.headers['x-aisbf-target'], 'mock/embed-model');
     assert.equal(r.headers['x-aisbf-attempts'], '2');
     let row;
-    for (const until = Date.now() + 5000; !row && Date.now() < until;) {
+    for (const until = Date.now() + 30000; !row && Date.now() < until; await delay(20)) {
       row = (await usageCsvRows(s, admin)).find((x) => x.requested_model === 'user-rotation/team');
     }
     assert.ok(row, 'no usage row');

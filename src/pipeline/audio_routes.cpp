@@ -40,7 +40,6 @@ namespace aisbf::audio_routes {
 namespace {
 
 using boost::asio::awaitable;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxErrorBytes = 1024 * 1024;  // an upstream's error body, read whole
 
@@ -250,23 +249,17 @@ awaitable<void> serve_direct(RequestContext& ctx, AudioJob& job, const routing::
 // A rotation: its candidates that can serve, in the planner's order, while
 // nothing of the upload has gone upstream.
 awaitable<void> serve_rotation(RequestContext& ctx, AudioJob& job, const routing::RotationPlan& plan) {
-  std::vector<char> able(plan.candidates.size());
-  std::optional<std::string> why;
-  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
-    auto cannot = cannot_serve(plan.candidates[i], job.operation);
-    able[i] = cannot ? 0 : 1;
-    if (cannot && !why) why = std::move(cannot);
-  }
-  if (std::find(able.begin(), able.end(), 1) == able.end()) {
-    const auto error = unsupported_operation(job.model, doing(job.operation),
-                                             "no model of the rotation can: " + why.value_or("it has none"));
+  const CapableCandidates capable =
+      capable_candidates(plan, [&](const routing::Candidate& c) { return cannot_serve(c, job.operation); });
+  if (const std::string* why = capable.none_can()) {
+    const auto error = unsupported_operation(job.model, doing(job.operation), "no model of the rotation can: " + *why);
     co_return co_await fail(ctx, job, error);
   }
   routing::AttemptPlanner planner(plan.candidates, {}, plan.max_attempts, plan.max_attempts_per_model,
                                   selection_seed(ctx));
   std::vector<AttemptRecord> records;
   while (!ctx.cancel.cancelled() && !past_deadline(ctx)) {
-    auto index = next_available(ctx, plan, planner, &able);
+    auto index = next_available(ctx, plan, planner, &capable.able);
     if (!index) break;
     const routing::Candidate& c = plan.candidates[*index];
     TargetGate gate(*ctx.state, *ctx.config, c, true);
@@ -295,12 +288,7 @@ awaitable<void> serve_rotation(RequestContext& ctx, AudioJob& job, const routing
     const GatewayError error = request_timed_out(ctx);
     co_return co_await fail(ctx, job, error);
   }
-  const auto now = Clock::now();
-  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {  // why the others were not tried
-    if (planner.tries(i) > 0 || able[i] == 0) continue;
-    if (auto reason = unavailable_reason(*ctx.state, *ctx.config, plan.candidates[i], true, now))
-      records.push_back(std::move(*reason));
-  }
+  note_untried(ctx, plan, planner, capable, records);
   const GatewayError error = all_candidates_failed(plan.rotation->id, records);
   co_await fail(ctx, job, error);
 }

@@ -37,7 +37,6 @@ namespace aisbf {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr std::string_view kOperation = "create embeddings";
 
 struct EmbeddingsJob {
@@ -310,37 +309,23 @@ boost::asio::awaitable<LoopEnd> try_candidates(RequestContext& ctx, EmbeddingsJo
 
 boost::asio::awaitable<void> serve_rotation(RequestContext& ctx, EmbeddingsJob& job,
                                             const routing::RotationPlan& plan) {
-  std::vector<char> able(plan.candidates.size());
-  std::optional<std::string> why;
-  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
-    auto cannot = cannot_embed(plan.candidates[i], job.in);
-    able[i] = cannot ? 0 : 1;
-    if (cannot && !why) why = std::move(cannot);
-  }
-  if (!plan.candidates.empty() && std::find(able.begin(), able.end(), 1) == able.end()) {
+  const CapableCandidates capable =
+      capable_candidates(plan, [&](const routing::Candidate& c) { return cannot_embed(c, job.in); });
+  if (const std::string* why = capable.none_can()) {
     const auto error = unsupported_operation(job.in.model, kOperation, "no model of the rotation can: " + *why);
     co_return co_await fail(ctx, job, error);
   }
   routing::AttemptPlanner planner(plan.candidates, {}, plan.max_attempts, plan.max_attempts_per_model,
                                   selection_seed(ctx));
   std::vector<AttemptRecord> records;
-  const LoopEnd end = co_await try_candidates(ctx, job, plan, able, planner, records);
+  const LoopEnd end = co_await try_candidates(ctx, job, plan, capable.able, planner, records);
   if (end.answered || ctx.cancel.cancelled()) co_return;
   if (end.final_error) co_return co_await fail(ctx, job, *end.final_error);
   if (end.timed_out) {
     const GatewayError error = request_timed_out(ctx);
     co_return co_await fail(ctx, job, error);
   }
-  const auto now = Clock::now();
-  for (std::size_t i = 0; i < plan.candidates.size(); ++i) {  // why the others were not tried
-    if (planner.tries(i) > 0) continue;
-    const auto& c = plan.candidates[i];
-    if (able[i] == 0) {
-      records.push_back({c.key, true, false, 0, *cannot_embed(c, job.in), {}});
-    } else if (auto reason = unavailable_reason(*ctx.state, *ctx.config, c, true, now)) {
-      records.push_back(std::move(*reason));
-    }
-  }
+  note_untried(ctx, plan, planner, capable, records);
   auto error = all_candidates_failed(plan.rotation->id, records);
   spdlog::warn("{} embeddings {}: {}", ctx.request_id, log_text(job.in.model),
                log_text(error.message, 3 * kLogFieldBytes));

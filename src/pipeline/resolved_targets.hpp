@@ -5,13 +5,18 @@
 // on the usage tap.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "core/gateway_error.hpp"
+#include "pipeline/attempt_report.hpp"
 #include "pipeline/request_context.hpp"
 #include "routing/resolve.hpp"
 #include "routing/rotation.hpp"
+#include "routing/selector.hpp"
 
 namespace aisbf {
 
@@ -36,5 +41,24 @@ struct ResolvedTargets {
 // gets when its rotation is missing from the table (a bug: said, not crashed on).
 std::optional<GatewayError> resolve_targets(RequestContext& ctx, const routing::Resolution& resolved,
                                             ResolvedTargets& out);
+
+// A rotation's candidates split by whether the operation can use them at
+// all (`cannot`: why not, or nullopt), for a route that serves only some
+// provider types: the mask next_available takes, and each one's reason.
+struct CapableCandidates {
+  std::vector<char> able;                           // 1: may serve
+  std::vector<std::optional<std::string>> why_not;  // the reason of each that may not
+  // When none may serve (and there is one at least): the first one's reason.
+  const std::string* none_can() const;
+};
+CapableCandidates capable_candidates(
+    const routing::RotationPlan& plan,
+    const std::function<std::optional<std::string>(const routing::Candidate&)>& cannot);
+
+// Why the candidates a rotation did not try were not, added to `records`
+// (for all_candidates_failed): one the operation cannot use, its reason;
+// another, what makes it unavailable now (health, cool-down, limits).
+void note_untried(RequestContext& ctx, const routing::RotationPlan& plan, const routing::AttemptPlanner& planner,
+                  const CapableCandidates& capable, std::vector<AttemptRecord>& records);
 
 }  // namespace aisbf
